@@ -1,0 +1,169 @@
+package bench
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"io"
+	"os"
+	"testing"
+
+	goais "github.com/BertoldVdb/go-ais"
+	"github.com/BertoldVdb/go-ais/aisnmea"
+
+	"github.com/tidewatch/tidewatch/internal/ais"
+	"github.com/tidewatch/tidewatch/internal/ingest"
+)
+
+// corpus returns the benchmark input: $TIDEWATCH_BENCH_CORPUS, or the real
+// capture bench.nmea.gz (138,425 lines), decompressed into memory.
+func corpus(b *testing.B) ([]byte, int) {
+	b.Helper()
+	name := os.Getenv("TIDEWATCH_BENCH_CORPUS")
+	if name == "" {
+		name = "../testdata/ais/bench.nmea.gz"
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	br := bufio.NewReader(f)
+	var r io.Reader = br
+	if m, _ := br.Peek(2); len(m) == 2 && m[0] == 0x1f && m[1] == 0x8b {
+		if r, err = gzip.NewReader(br); err != nil {
+			b.Fatal(err)
+		}
+	}
+	data, err := io.ReadAll(r)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return data, bytes.Count(data, []byte("\n"))
+}
+
+// report sets throughput metrics for one pass over the corpus per iteration.
+func report(b *testing.B, data []byte, lines, msgs int) {
+	b.SetBytes(int64(len(data)))
+	sec := b.Elapsed().Seconds() / float64(b.N)
+	b.ReportMetric(float64(lines)/sec, "lines/s")
+	b.ReportMetric(float64(msgs)/sec, "msgs/s")
+}
+
+// BenchmarkDecode runs the contenders over the same lines:
+//
+//   - split-checksum: the floor — split lines, find the sentence, verify its
+//     NMEA checksum; nothing else.
+//   - tidewatch: framing, tag blocks, reassembly and decoding of every field
+//     of every message (ingest.Stream), no output.
+//   - go-ais-fast: github.com/BertoldVdb/go-ais with its non-reflective fast
+//     parser (CodecNewFast(false, false, true)) behind its NMEA codec.
+//   - tidewatch-json: as tidewatch, plus gpsd JSON for every message.
+func BenchmarkDecode(b *testing.B) {
+	data, lines := corpus(b)
+	b.Run("split-checksum", func(b *testing.B) {
+		var ok int
+		for b.Loop() {
+			ok = splitChecksum(data)
+		}
+		report(b, data, lines, ok)
+	})
+	b.Run("tidewatch", func(b *testing.B) {
+		b.ReportAllocs()
+		var n int
+		for b.Loop() {
+			n = 0
+			s := ingest.NewStream(bytes.NewReader(data), ingest.Options{})
+			for {
+				_, err := s.Next()
+				if err != nil {
+					break
+				}
+				n++
+			}
+		}
+		report(b, data, lines, n)
+	})
+	b.Run("go-ais-fast", func(b *testing.B) {
+		b.ReportAllocs()
+		var n int
+		for b.Loop() {
+			n = 0
+			nm := aisnmea.NMEACodecNew(goais.CodecNewFast(false, false, true))
+			for line := range bytes.Lines(data) {
+				p, err := nm.ParseSentence(string(bytes.TrimRight(line, "\r\n")))
+				if err == nil && p != nil && p.Packet != nil {
+					n++
+				}
+			}
+		}
+		report(b, data, lines, n)
+	})
+	b.Run("tidewatch-json", func(b *testing.B) {
+		b.ReportAllocs()
+		var n int
+		buf := make([]byte, 0, 4096)
+		w := bufio.NewWriterSize(io.Discard, 64<<10)
+		opt := ais.JSONOptions{Scaled: true}
+		for b.Loop() {
+			n = 0
+			s := ingest.NewStream(bytes.NewReader(data), ingest.Options{})
+			for {
+				d, err := s.Next()
+				if err != nil {
+					break
+				}
+				buf = append(d.Msg.AppendJSON(buf[:0], opt), '\n')
+				w.Write(buf)
+				n++
+			}
+		}
+		report(b, data, lines, n)
+	})
+}
+
+// splitChecksum counts the lines holding a sentence whose checksum is
+// correct. It is the least any decoder must do.
+func splitChecksum(data []byte) int {
+	ok := 0
+	for len(data) > 0 {
+		i := bytes.IndexByte(data, '\n')
+		var line []byte
+		if i < 0 {
+			line, data = data, nil
+		} else {
+			line, data = data[:i], data[i+1:]
+		}
+		start := bytes.IndexByte(line, '!')
+		if start < 0 {
+			start = bytes.IndexByte(line, '$')
+		}
+		if start < 0 {
+			continue
+		}
+		star := bytes.IndexByte(line[start:], '*')
+		if star < 0 || start+star+3 > len(line) {
+			continue
+		}
+		var c byte
+		for _, x := range line[start+1 : start+star] {
+			c ^= x
+		}
+		if hexVal(line[start+star+1])<<4|hexVal(line[start+star+2]) == c {
+			ok++
+		}
+	}
+	return ok
+}
+
+func hexVal(c byte) byte {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0'
+	case c >= 'A' && c <= 'F':
+		return c - 'A' + 10
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10
+	}
+	return 0xFF
+}

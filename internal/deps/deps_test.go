@@ -1,0 +1,119 @@
+package deps
+
+import (
+	"encoding/json"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/tidewatch/tidewatch"
+
+// allowed lists, for every package of the module, the in-module packages it
+// may import directly. Dependencies flow one way: geo/nmea/ais at the bottom,
+// cmd/tidewatch at the top. Siblings do not import each other.
+var allowed = map[string][]string{
+	"internal/ais":    {},
+	"internal/nmea":   {},
+	"internal/deps":   {},
+	"internal/ingest": {"internal/nmea", "internal/ais"},
+	"cmd/tidewatch":   {"internal/ingest", "internal/ais"},
+}
+
+// mayUseNetwork lists the packages allowed to import net or net/http.
+var mayUseNetwork = []string{"internal/ingest", "cmd/tidewatch"}
+
+// mayStartGoroutines lists the packages whose non-test code may contain go
+// statements (components with Run/Close). Core logic is synchronous.
+var mayStartGoroutines = []string{"internal/ingest"}
+
+type pkg struct {
+	ImportPath string
+	Dir        string
+	GoFiles    []string
+	Imports    []string
+}
+
+func listPackages(t *testing.T) []pkg {
+	t.Helper()
+	cmd := exec.Command("go", "list", "-json", module+"/...")
+	cmd.Dir = "../.."
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	var pkgs []pkg
+	dec := json.NewDecoder(strings.NewReader(string(out)))
+	for {
+		var p pkg
+		if err := dec.Decode(&p); err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		pkgs = append(pkgs, p)
+	}
+	return pkgs
+}
+
+func TestImportRules(t *testing.T) {
+	pkgs := listPackages(t)
+	if len(pkgs) < len(allowed) {
+		t.Fatalf("go list found %d packages, fewer than the %d in the table", len(pkgs), len(allowed))
+	}
+	for _, p := range pkgs {
+		rel := strings.TrimPrefix(strings.TrimPrefix(p.ImportPath, module), "/")
+		ok, known := allowed[rel]
+		if !known {
+			t.Errorf("package %s is not in the import-rule table of deps_test.go", rel)
+			continue
+		}
+		for _, imp := range p.Imports {
+			switch {
+			case strings.HasPrefix(imp, module+"/"):
+				dep := strings.TrimPrefix(imp, module+"/")
+				if !slices.Contains(ok, dep) {
+					t.Errorf("%s imports %s, which the rules do not allow", rel, dep)
+				}
+			case imp == "net" || imp == "net/http" || strings.HasPrefix(imp, "net/http/"):
+				if !slices.Contains(mayUseNetwork, rel) {
+					t.Errorf("%s imports %s; only %v may use the network", rel, imp, mayUseNetwork)
+				}
+			case imp == "flag":
+				if rel != "cmd/tidewatch" {
+					t.Errorf("%s imports flag; only cmd/tidewatch reads the command line", rel)
+				}
+			case imp == "testing":
+				t.Errorf("%s imports testing in non-test code", rel)
+			}
+		}
+	}
+}
+
+func TestNoGoroutinesInCore(t *testing.T) {
+	for _, p := range listPackages(t) {
+		rel := strings.TrimPrefix(strings.TrimPrefix(p.ImportPath, module), "/")
+		if slices.Contains(mayStartGoroutines, rel) || strings.HasPrefix(rel, "cmd/") {
+			continue
+		}
+		fset := token.NewFileSet()
+		for _, f := range p.GoFiles {
+			file, err := parser.ParseFile(fset, filepath.Join(p.Dir, f), nil, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ast.Inspect(file, func(n ast.Node) bool {
+				if g, ok := n.(*ast.GoStmt); ok {
+					t.Errorf("%s: go statement in %s, a synchronous core package", fset.Position(g.Pos()), rel)
+				}
+				return true
+			})
+		}
+	}
+}

@@ -1,0 +1,9 @@
+// Package ingest turns AIS input into decoded messages: it opens sources
+// (files, plain or gzip-compressed; later network feeds), frames NMEA 0183
+// with package nmea, decodes payloads with package ais, and counts every
+// rejected line or payload by error class so that bad input is visible but
+// never stops good data.
+//
+// A Stream is synchronous and goroutine-free; components that own
+// goroutines (network listeners) arrive with the server.
+package ingest
