@@ -33,7 +33,8 @@ func runDecode(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	fs.SetOutput(stderr)
 	unscaled := fs.Bool("unscaled", false, "print raw field values as transmitted (like gpsdecode -u)")
 	stats := fs.Bool("stats", false, "print a summary of messages and rejected input by class on stderr")
-	maxLine := fs.Int("max-line", 0, "longest accepted input line in bytes (0: default)")
+	maxLine := fs.Int("max-line", 0, "longest accepted input line in bytes (0: default, 1024)")
+	keepTags := fs.Bool("keep-bad-tag-checksums", false, "use tag-block time and source even when the tag block's checksum is wrong (some archives write *00)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, decodeUsage)
 		fs.PrintDefaults()
@@ -52,7 +53,7 @@ func runDecode(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	opt := ais.JSONOptions{Scaled: !*unscaled}
 	var total ingest.Stats
 	for _, name := range files {
-		st, err := decodeFile(ctx, name, stdin, w, opt, ingest.Options{MaxLineLength: *maxLine})
+		st, err := decodeFile(ctx, name, stdin, w, opt, ingest.Options{MaxLineLength: *maxLine, KeepBadTagChecksums: *keepTags})
 		total = addStats(total, st)
 		if err != nil {
 			w.Flush()

@@ -25,6 +25,10 @@ type Options struct {
 	// MaxLineLength bounds one input line; longer lines are skipped and
 	// counted as line_too_long. Zero means the nmea package default.
 	MaxLineLength int
+	// KeepBadTagChecksums keeps the metadata (time, source) of tag blocks
+	// whose checksum is wrong or missing, as some archives write "*00";
+	// by default it is dropped and counted as tag_block_checksum.
+	KeepBadTagChecksums bool
 }
 
 // Stream decodes AIS messages from NMEA text. It is not safe for
@@ -39,9 +43,17 @@ type Stream struct {
 // NewStream returns a Stream reading NMEA lines from r.
 func NewStream(r io.Reader, opt Options) *Stream {
 	return &Stream{
-		r:    nmea.NewReader(r, nmea.ReaderOptions{MaxLineLength: opt.MaxLineLength}),
+		r:    nmea.NewReader(r, readerOptions(opt)),
 		aisE: make(map[string]int64),
 	}
+}
+
+func readerOptions(opt Options) nmea.ReaderOptions {
+	ro := nmea.ReaderOptions{MaxLineLength: opt.MaxLineLength}
+	if opt.KeepBadTagChecksums {
+		ro.TagChecksum = nmea.TagChecksumKeep
+	}
+	return ro
 }
 
 // Next returns the next decoded message. Bad lines, fragments and payloads
