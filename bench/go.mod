@@ -7,4 +7,6 @@ require (
 	github.com/tidewatch/tidewatch v0.0.0
 )
 
+require github.com/adrianmo/go-nmea v1.3.0 // indirect
+
 replace github.com/tidewatch/tidewatch => ../

@@ -6,12 +6,19 @@ import "strconv"
 // constants at the call sites, so the compiler copies them without
 // allocating; values are formatted with strconv, never fmt.
 
+// heads holds `{"class":"AIS","type":T,"repeat":R,"mmsi":` for every
+// type and repeat indicator: an immutable lookup table.
+var heads = func() (h [64][4]string) {
+	for t := range h {
+		for r := range h[t] {
+			h[t][r] = `{"class":"AIS","type":` + strconv.Itoa(t) + `,"repeat":` + strconv.Itoa(r) + `,"mmsi":`
+		}
+	}
+	return h
+}()
+
 func appendHead(b []byte, h *Header, opt JSONOptions) []byte {
-	b = append(b, `{"class":"AIS","type":`...)
-	b = strconv.AppendUint(b, uint64(h.Type), 10)
-	b = append(b, `,"repeat":`...)
-	b = strconv.AppendUint(b, uint64(h.Repeat), 10)
-	b = append(b, `,"mmsi":`...)
+	b = append(b, heads[h.Type&63][h.Repeat&3]...)
 	b = strconv.AppendUint(b, uint64(h.MMSI), 10)
 	if opt.Scaled {
 		return append(b, `,"scaled":true`...)
@@ -46,6 +53,73 @@ func jFloat(b []byte, key string, v float64, prec int) []byte {
 	return strconv.AppendFloat(appendKey(b, key), v, 'f', prec, 64)
 }
 
+// jFixed appends raw/den with prec decimals, exactly as C's "%.<prec>f"
+// prints float64(raw)/den, but with integer arithmetic: the quotient is
+// rounded to nearest, and only an exact tie (where the binary value of the
+// double decides) is left to strconv. den must be positive and
+// raw*10^prec must not overflow.
+func jFixed(b []byte, key string, raw, den int64, prec int) []byte {
+	b = appendKey(b, key)
+	scale := int64(1)
+	for range prec {
+		scale *= 10
+	}
+	num := raw * scale
+	neg := num < 0
+	if neg {
+		num = -num
+	}
+	q, r := num/den, num%den
+	switch {
+	case 2*r == den:
+		return strconv.AppendFloat(b, float64(raw)/float64(den), 'f', prec, 64)
+	case 2*r > den:
+		q++
+	}
+	if neg {
+		b = append(b, '-') // C prints "-0.0" for small negative values too
+	}
+	ip, fp := q/scale, q%scale
+	b = strconv.AppendInt(b, ip, 10)
+	if prec == 0 {
+		return b
+	}
+	b = append(b, '.')
+	for d := scale / 10; d > 0; d /= 10 {
+		b = append(b, byte('0'+fp/d%10))
+	}
+	return b
+}
+
+// jDeg6 appends a 1/10000-minute coordinate in degrees with 6 decimals,
+// as "%.6f" prints raw/600000.0. raw*10/6 is the value in micro-degrees;
+// its fraction is 0, 1/3 or 2/3, never a tie, so rounding to nearest in
+// integers is exact. It is the hot path of scaled position output.
+func jDeg6(b []byte, key string, raw int32) []byte {
+	b = appendKey(b, key)
+	v := int64(raw)
+	if v < 0 {
+		b = append(b, '-')
+		v = -v
+	}
+	q := (v*10 + 3) / 6 // round(v*10/6): remainders 0, 2, 4 of 6 -> +0, +0, +1
+	b = strconv.AppendInt(b, q/1000000, 10)
+	f := q % 1000000
+	return append(b, '.', pairs[2*(f/10000)], pairs[2*(f/10000)+1],
+		pairs[2*(f/100%100)], pairs[2*(f/100%100)+1], pairs[2*(f%100)], pairs[2*(f%100)+1])
+}
+
+// jTenth appends raw/10 with one decimal ("%.1f"); exact for integers.
+func jTenth(b []byte, key string, raw uint64) []byte {
+	b = strconv.AppendUint(appendKey(b, key), raw/10, 10)
+	return append(b, '.', byte('0'+raw%10))
+}
+
+// pairs holds the two-digit decimal strings "00" to "99".
+const pairs = "00010203040506070809101112131415161718192021222324252627282930313233343536373839" +
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879" +
+	"8081828384858687888990919293949596979899"
+
 // jRaw appends a value that is already JSON (a number or a quoted legend).
 func jRaw(b []byte, key string, raw string) []byte {
 	return append(appendKey(b, key), raw...)
@@ -54,6 +128,15 @@ func jRaw(b []byte, key string, raw string) []byte {
 // jStr appends a quoted, escaped string.
 func jStr(b []byte, key string, s string) []byte {
 	return appendQuoted(appendKey(b, key), s)
+}
+
+// jConst appends one of the package's constant legends (status_text,
+// shiptype_text...), which hold no quote, backslash or control character
+// and so need no escaping.
+func jConst(b []byte, key string, s string) []byte {
+	b = append(appendKey(b, key), '"')
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 // jText appends six-bit text as a quoted, escaped string.

@@ -1,6 +1,9 @@
 package ais
 
-import "strconv"
+import (
+	"math"
+	"strconv"
+)
 
 // PositionReport is a Class A position report (types 1, 2 and 3).
 type PositionReport struct {
@@ -47,28 +50,14 @@ func (m *PositionReport) decode(bb *bitbuf) error {
 // AppendJSON implements Message.
 func (m *PositionReport) AppendJSON(b []byte, opt JSONOptions) []byte {
 	b = appendHead(b, &m.Header, opt)
-	b = jUint(b, "status", uint64(m.Status))
-	b = jStr(b, "status_text", m.Status.String())
+	b = append(b, statusJSON[m.Status&15]...)
 	if opt.Scaled {
-		b = appendKey(b, "turn")
-		switch m.Turn {
-		case -128:
-			b = append(b, `"nan"`...)
-		case -127:
-			b = append(b, `"fastleft"`...)
-		case 127:
-			b = append(b, `"fastright"`...)
-		default:
-			// gpsd 3.22 prints the square without the sign; we keep
-			// the sign (ITU-R M.1371: negative is a turn to port).
-			r, _ := m.Turn.DegreesPerMinute()
-			b = strconv.AppendFloat(b, r, 'f', 0, 64)
-		}
+		b = append(b, scaledTurnJSON[uint8(m.Turn)]...)
 		b = appendKnots(b, m.Speed)
 		b = jBool(b, "accuracy", m.Accuracy)
-		b = jFloat(b, "lon", float64(m.Lon)/600000, 6)
-		b = jFloat(b, "lat", float64(m.Lat)/600000, 6)
-		b = jFloat(b, "course", float64(m.Course)/10, 1)
+		b = jDeg6(b, "lon", int32(m.Lon))
+		b = jDeg6(b, "lat", int32(m.Lat))
+		b = jTenth(b, "course", uint64(m.Course))
 	} else {
 		b = jInt(b, "turn", int64(m.Turn))
 		b = jUint(b, "speed", uint64(m.Speed))
@@ -85,6 +74,36 @@ func (m *PositionReport) AppendJSON(b []byte, opt JSONOptions) []byte {
 	return append(b, '}')
 }
 
+// statusJSON holds `,"status":N,"status_text":"..."` for every status.
+var statusJSON = func() (t [16]string) {
+	for i := range t {
+		t[i] = `,"status":` + strconv.Itoa(i) + `,"status_text":"` + navStatusText[i] + `"`
+	}
+	return t
+}()
+
+// scaledTurnJSON holds the scaled `,"turn":...` member for every raw rate
+// of turn, indexed by its byte: "nan", "fastleft", "fastright", or the
+// rate in degrees per minute rounded like C's "%.0f" (to nearest, ties to
+// even). gpsd 3.22 prints the square without the sign; we keep the sign
+// (ITU-R M.1371: negative is a turn to port), and never print "-0".
+var scaledTurnJSON = func() (t [256]string) {
+	for i := range t {
+		switch raw := Turn(int8(uint8(i))); raw {
+		case -128:
+			t[i] = `,"turn":"nan"`
+		case -127:
+			t[i] = `,"turn":"fastleft"`
+		case 127:
+			t[i] = `,"turn":"fastright"`
+		default:
+			r, _ := raw.DegreesPerMinute()
+			t[i] = `,"turn":` + strconv.FormatInt(int64(math.RoundToEven(r)), 10)
+		}
+	}
+	return t
+}()
+
 // appendKnots writes the scaled Class A speed: "nan", "fast" or knots.
 func appendKnots(b []byte, s Speed) []byte {
 	switch s {
@@ -93,7 +112,7 @@ func appendKnots(b []byte, s Speed) []byte {
 	case 1022:
 		return jRaw(b, "speed", `"fast"`)
 	}
-	return jFloat(b, "speed", float64(s)/10, 1)
+	return jTenth(b, "speed", uint64(s))
 }
 
 // SARPosition is a standard SAR aircraft position report (type 9).
@@ -168,9 +187,9 @@ func (m *SARPosition) AppendJSON(b []byte, opt JSONOptions) []byte {
 			b = jUint(b, "speed", uint64(m.Speed))
 		}
 		b = jBool(b, "accuracy", m.Accuracy)
-		b = jFloat(b, "lon", float64(m.Lon)/600000, 6)
-		b = jFloat(b, "lat", float64(m.Lat)/600000, 6)
-		b = jFloat(b, "course", float64(m.Course)/10, 1)
+		b = jDeg6(b, "lon", int32(m.Lon))
+		b = jDeg6(b, "lat", int32(m.Lat))
+		b = jTenth(b, "course", uint64(m.Course))
 	} else {
 		b = jUint(b, "alt", uint64(m.Altitude))
 		b = jUint(b, "speed", uint64(m.Speed))
@@ -256,11 +275,11 @@ func (m *ClassBPosition) AppendJSON(b []byte, opt JSONOptions) []byte {
 // the Class B reports (scaled speed is always a number there).
 func appendMotion(b []byte, s Speed, acc bool, lon Lon, lat Lat, c Course, opt JSONOptions) []byte {
 	if opt.Scaled {
-		b = jFloat(b, "speed", float64(s)/10, 1)
+		b = jTenth(b, "speed", uint64(s))
 		b = jBool(b, "accuracy", acc)
-		b = jFloat(b, "lon", float64(lon)/600000, 6)
-		b = jFloat(b, "lat", float64(lat)/600000, 6)
-		return jFloat(b, "course", float64(c)/10, 1)
+		b = jDeg6(b, "lon", int32(lon))
+		b = jDeg6(b, "lat", int32(lat))
+		return jTenth(b, "course", uint64(c))
 	}
 	b = jUint(b, "speed", uint64(s))
 	b = jBool(b, "accuracy", acc)
@@ -340,10 +359,10 @@ func (m *ExtClassBPosition) AppendJSON(b []byte, opt JSONOptions) []byte {
 	b = jUint(b, "regional", uint64(m.Regional))
 	b = jText(b, "shipname", &m.ShipName)
 	b = jUint(b, "shiptype", uint64(m.ShipType))
-	b = jStr(b, "shiptype_text", m.ShipType.String())
+	b = jConst(b, "shiptype_text", m.ShipType.String())
 	b = appendDim(b, m.Dim)
 	b = jUint(b, "epfd", uint64(m.EPFD))
-	b = jStr(b, "epfd_text", m.EPFD.String())
+	b = jConst(b, "epfd_text", m.EPFD.String())
 	b = jBool(b, "raim", m.RAIM)
 	b = jUint(b, "dte", uint64(m.DTE))
 	b = jBool(b, "assigned", m.Assigned)
@@ -399,10 +418,10 @@ func (m *LongRangePosition) decode(bb *bitbuf) error {
 func (m *LongRangePosition) AppendJSON(b []byte, opt JSONOptions) []byte {
 	b = appendHead(b, &m.Header, opt)
 	if opt.Scaled {
-		b = jStr(b, "status", m.Status.String())
+		b = jConst(b, "status", m.Status.String())
 		b = jBool(b, "accuracy", m.Accuracy)
-		b = jFloat(b, "lon", float64(m.Lon)/600, 1)
-		b = jFloat(b, "lat", float64(m.Lat)/600, 1)
+		b = jFixed(b, "lon", int64(m.Lon), 600, 1)
+		b = jFixed(b, "lat", int64(m.Lat), 600, 1)
 	} else {
 		b = jUint(b, "status", uint64(m.Status))
 		b = jBool(b, "accuracy", m.Accuracy)

@@ -68,14 +68,14 @@ func (m *BaseStationReport) AppendJSON(b []byte, opt JSONOptions) []byte {
 	b = append(b, 'Z', '"')
 	b = jBool(b, "accuracy", m.Accuracy)
 	if opt.Scaled {
-		b = jFloat(b, "lon", float64(m.Lon)/600000, 6)
-		b = jFloat(b, "lat", float64(m.Lat)/600000, 6)
+		b = jDeg6(b, "lon", int32(m.Lon))
+		b = jDeg6(b, "lat", int32(m.Lat))
 	} else {
 		b = jInt(b, "lon", int64(m.Lon))
 		b = jInt(b, "lat", int64(m.Lat))
 	}
 	b = jUint(b, "epfd", uint64(m.EPFD))
-	b = jStr(b, "epfd_text", m.EPFD.String())
+	b = jConst(b, "epfd_text", m.EPFD.String())
 	b = jBool(b, "raim", m.RAIM)
 	b = jUint(b, "radio", uint64(m.Radio))
 	return append(b, '}')
@@ -150,13 +150,13 @@ func (m *StaticVoyage) AppendJSON(b []byte, opt JSONOptions) []byte {
 	b = jText(b, "callsign", &m.CallSign)
 	b = jText(b, "shipname", &m.ShipName)
 	b = jUint(b, "shiptype", uint64(m.ShipType))
-	b = jStr(b, "shiptype_text", m.ShipType.String())
+	b = jConst(b, "shiptype_text", m.ShipType.String())
 	b = appendDim(b, m.Dim)
 	b = jUint(b, "epfd", uint64(m.EPFD))
-	b = jStr(b, "epfd_text", m.EPFD.String())
+	b = jConst(b, "epfd_text", m.EPFD.String())
 	b = appendMDHM(appendKey(b, "eta"), m.ETA.Month, m.ETA.Day, m.ETA.Hour, m.ETA.Minute)
 	if opt.Scaled {
-		b = jFloat(b, "draught", float64(m.Draught)/10, 1)
+		b = jTenth(b, "draught", uint64(m.Draught))
 	} else {
 		b = jUint(b, "draught", uint64(m.Draught))
 	}
@@ -230,7 +230,7 @@ func (m *StaticDataReport) AppendJSON(b []byte, opt JSONOptions) []byte {
 	}
 	b = jRaw(b, "part", `"B"`)
 	b = jUint(b, "shiptype", uint64(m.ShipType))
-	b = jStr(b, "shiptype_text", m.ShipType.String())
+	b = jConst(b, "shiptype_text", m.ShipType.String())
 	b = jText(b, "vendorid", &m.VendorID)
 	b = jUint(b, "model", uint64(m.Model))
 	b = jUint(b, "serial", uint64(m.Serial))
@@ -333,11 +333,11 @@ func (m *AidToNavigation) decode(bb *bitbuf) error {
 func (m *AidToNavigation) AppendJSON(b []byte, opt JSONOptions) []byte {
 	b = appendHead(b, &m.Header, opt)
 	b = jUint(b, "aid_type", uint64(m.AidType))
-	b = jStr(b, "aid_type_text", m.AidTypeText())
+	b = jConst(b, "aid_type_text", m.AidTypeText())
 	b = jText(b, "name", &m.Name)
 	if opt.Scaled {
-		b = jFloat(b, "lon", float64(m.Lon)/600000, 6)
-		b = jFloat(b, "lat", float64(m.Lat)/600000, 6)
+		b = jDeg6(b, "lon", int32(m.Lon))
+		b = jDeg6(b, "lat", int32(m.Lat))
 		b = jBool(b, "accuracy", m.Accuracy)
 	} else {
 		b = jBool(b, "accuracy", m.Accuracy)
@@ -346,7 +346,7 @@ func (m *AidToNavigation) AppendJSON(b []byte, opt JSONOptions) []byte {
 	}
 	b = appendDim(b, m.Dim)
 	b = jUint(b, "epfd", uint64(m.EPFD))
-	b = jStr(b, "epfd_text", m.EPFD.String())
+	b = jConst(b, "epfd_text", m.EPFD.String())
 	b = jUint(b, "second", uint64(m.Second))
 	b = jUint(b, "regional", uint64(m.Regional))
 	b = jBool(b, "off_position", m.OffPosition)

@@ -203,9 +203,9 @@ func fuzzReader(t *testing.T, data []byte, opt ReaderOptions) {
 		t.Fatalf("stats %+v: lines not accounted for", st)
 	}
 
-	// Memory: one line buffer, MaxGroups groups of at most 9 fragments.
-	if r.br.Size() != lim+2 {
-		t.Fatalf("line buffer of %d bytes; want %d", r.br.Size(), lim+2)
+	// Memory: one fixed buffer, MaxGroups groups of at most 9 fragments.
+	if want := max(readBufferSize, lim+2); r.br.Size() != want {
+		t.Fatalf("line buffer of %d bytes; want %d", r.br.Size(), want)
 	}
 	if len(r.asm.groups) > max(r.asm.opt.MaxGroups, DefaultMaxGroups) {
 		t.Fatalf("%d groups", len(r.asm.groups))

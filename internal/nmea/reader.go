@@ -119,14 +119,19 @@ type Reader struct {
 	err   error // sticky: io.EOF or the underlying reader's error
 }
 
-// NewReader returns a Reader reading from r. Its buffer holds one line of
-// at most opt.MaxLineLength bytes.
+// readBufferSize is the Reader's buffer: large enough that refilling it
+// (a copy and a read call) is rare, and a bound on memory whatever the input.
+const readBufferSize = 64 << 10
+
+// NewReader returns a Reader reading from r. Its buffer holds 64 KiB, or
+// one line of opt.MaxLineLength bytes if that is more; longer lines are
+// skipped without being buffered whole.
 func NewReader(r io.Reader, opt ReaderOptions) *Reader {
 	if opt.MaxLineLength <= 0 {
 		opt.MaxLineLength = DefaultMaxLineLength
 	}
 	return &Reader{
-		br:  bufio.NewReaderSize(r, opt.MaxLineLength+2), // room for "\r\n"
+		br:  bufio.NewReaderSize(r, max(readBufferSize, opt.MaxLineLength+2)), // room for "\r\n"
 		max: opt.MaxLineLength,
 		p:   Parser{TagChecksum: opt.TagChecksum},
 		asm: Assembler{opt: opt.Assembler},
