@@ -75,25 +75,32 @@ func decodeFile(ctx context.Context, name string, stdin io.Reader, w *bufio.Writ
 		return ingest.Stats{}, err
 	}
 	defer rc.Close()
-	s := ingest.NewStream(rc, iopt)
-	buf := make([]byte, 0, 4096)
-	for n := 0; ; n++ {
-		if n&4095 == 0 && ctx.Err() != nil {
-			return s.Stats(), ctx.Err()
+	st, err := ingest.Decode(ctx, rc, iopt, func(d ingest.Decoded) error {
+		// Encode straight into the writer's free buffer: no extra copy.
+		if w.Available() < 4096 {
+			if err := w.Flush(); err != nil {
+				return &writeError{err}
+			}
 		}
-		d, err := s.Next()
-		if err == io.EOF {
-			return s.Stats(), nil
+		if _, err := w.Write(appendDecoded(w.AvailableBuffer(), d, opt)); err != nil {
+			return &writeError{err}
 		}
-		if err != nil {
-			return s.Stats(), fmt.Errorf("read %s: %w", name, err)
-		}
-		buf = appendDecoded(buf[:0], d, opt)
-		if _, err := w.Write(buf); err != nil {
-			return s.Stats(), fmt.Errorf("write: %w", err)
-		}
+		return nil
+	})
+	var we *writeError
+	switch {
+	case errors.As(err, &we):
+		return st, fmt.Errorf("write: %w", we.err)
+	case err != nil && !errors.Is(err, context.Canceled):
+		return st, fmt.Errorf("read %s: %w", name, err)
 	}
+	return st, err
 }
+
+// writeError marks an error of the output, as opposed to the input.
+type writeError struct{ err error }
+
+func (e *writeError) Error() string { return e.err.Error() }
 
 // appendDecoded writes the message JSON plus the framing metadata and a
 // newline.

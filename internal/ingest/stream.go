@@ -113,12 +113,14 @@ var framingClasses = [...]string{
 }
 
 // Stats returns the counters so far.
-func (s *Stream) Stats() Stats {
-	ns := s.r.Stats()
+func (s *Stream) Stats() Stats { return makeStats(s.r.Stats(), s.aisE, s.msgs) }
+
+// makeStats combines the framer's counters and the decoder's.
+func makeStats(ns nmea.Stats, payloadErrors map[string]int64, msgs int64) Stats {
 	st := Stats{
 		Lines:     ns.Lines,
 		Sentences: ns.Sentences,
-		Messages:  s.msgs,
+		Messages:  msgs,
 		NotAIS:    ns.NotAIS,
 		Errors:    make(map[string]int64),
 	}
@@ -127,7 +129,7 @@ func (s *Stream) Stats() Stats {
 			st.Errors[c] += n
 		}
 	}
-	for k, v := range s.aisE {
+	for k, v := range payloadErrors {
 		st.Errors[k] += v
 	}
 	return st

@@ -3,6 +3,8 @@ package ingest_test
 import (
 	"bufio"
 	"compress/gzip"
+	"context"
+	"errors"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -344,4 +346,88 @@ func ExampleStream() {
 	// Output:
 	// 227006760 rEV02 2012-04-13T17:15:17Z
 	// 1 line(s) not AIS
+}
+
+// TestDecodeMatchesStream: the two-goroutine Decode produces the same
+// messages, metadata and statistics as the sequential Stream, on every
+// real capture and on the bad inputs.
+func TestDecodeMatchesStream(t *testing.T) {
+	files, _ := filepath.Glob("../../testdata/ais/raw/*")
+	files = append(files, "../../testdata/ais/bad-input.nmea", "../../testdata/ais/bench.nmea.gz")
+	for _, name := range files {
+		t.Run(filepath.Base(name), func(t *testing.T) {
+			var want []string
+			rc, err := ingest.Open(name, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := ingest.NewStream(rc, ingest.Options{})
+			for {
+				d, err := s.Next()
+				if err != nil {
+					break
+				}
+				want = append(want, describe(d))
+			}
+			rc.Close()
+			wantStats := s.Stats()
+
+			rc, err = ingest.Open(name, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rc.Close()
+			var got []string
+			st, err := ingest.Decode(context.Background(), rc, ingest.Options{}, func(d ingest.Decoded) error {
+				got = append(got, describe(d))
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(st, wantStats) {
+				t.Errorf("stats %+v, want %+v", st, wantStats)
+			}
+			if len(got) != len(want) {
+				t.Fatalf("%d messages, want %d", len(got), len(want))
+			}
+			for i := range got {
+				if got[i] != want[i] {
+					t.Fatalf("message %d:\n got %s\nwant %s", i, got[i], want[i])
+				}
+			}
+		})
+	}
+}
+
+func describe(d ingest.Decoded) string {
+	m := d.NMEA
+	return fmt.Sprintf("%s|%s|%s|%s|%d", d.Msg.AppendJSON(nil, ais.JSONOptions{}), m.Time, m.RecvTime, m.Source, m.Sentences)
+}
+
+// TestDecodeStopsOnEmitError: an error from emit stops decoding at once
+// and is returned; the framing goroutine does not leak (the test would
+// hang or the race detector complain).
+func TestDecodeStopsOnEmitError(t *testing.T) {
+	rc, err := ingest.Open("../../testdata/ais/bench.nmea.gz", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	stop := errors.New("stop")
+	n := 0
+	_, err = ingest.Decode(context.Background(), rc, ingest.Options{}, func(ingest.Decoded) error {
+		if n++; n == 1000 {
+			return stop
+		}
+		return nil
+	})
+	if !errors.Is(err, stop) || n != 1000 {
+		t.Errorf("err %v after %d messages; want stop after 1000", err, n)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := ingest.Decode(ctx, strings.NewReader(strings.Repeat("!AIVDM,1,1,,A,13HOI:0P0000VOHLCnHQKwvL05Ip,0*23\n", 10000)), ingest.Options{}, func(ingest.Decoded) error { return nil }); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled context: err %v", err)
+	}
 }
