@@ -13,6 +13,7 @@ import (
 	"github.com/BertoldVdb/go-ais/aisnmea"
 
 	"github.com/tidewatch/tidewatch/internal/ais"
+	"github.com/tidewatch/tidewatch/internal/aistest"
 	"github.com/tidewatch/tidewatch/internal/ingest"
 )
 
@@ -68,7 +69,7 @@ func BenchmarkDecode(b *testing.B) {
 		runtime.GC()
 		var ok int
 		for b.Loop() {
-			ok = splitChecksum(data)
+			ok = aistest.SplitChecksum(data)
 		}
 		report(b, data, lines, ok)
 	})
@@ -127,50 +128,4 @@ func BenchmarkDecode(b *testing.B) {
 		}
 		report(b, data, lines, n)
 	})
-}
-
-// splitChecksum counts the lines holding a sentence whose checksum is
-// correct. It is the least any decoder must do.
-func splitChecksum(data []byte) int {
-	ok := 0
-	for len(data) > 0 {
-		i := bytes.IndexByte(data, '\n')
-		var line []byte
-		if i < 0 {
-			line, data = data, nil
-		} else {
-			line, data = data[:i], data[i+1:]
-		}
-		start := bytes.IndexByte(line, '!')
-		if start < 0 {
-			start = bytes.IndexByte(line, '$')
-		}
-		if start < 0 {
-			continue
-		}
-		star := bytes.IndexByte(line[start:], '*')
-		if star < 0 || start+star+3 > len(line) {
-			continue
-		}
-		var c byte
-		for _, x := range line[start+1 : start+star] {
-			c ^= x
-		}
-		if hexVal(line[start+star+1])<<4|hexVal(line[start+star+2]) == c {
-			ok++
-		}
-	}
-	return ok
-}
-
-func hexVal(c byte) byte {
-	switch {
-	case c >= '0' && c <= '9':
-		return c - '0'
-	case c >= 'A' && c <= 'F':
-		return c - 'A' + 10
-	case c >= 'a' && c <= 'f':
-		return c - 'a' + 10
-	}
-	return 0xFF
 }

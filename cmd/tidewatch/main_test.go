@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tidewatch/tidewatch/internal/aistest"
 )
 
 // runCmd runs the command line in-process and returns its exit status,
@@ -163,28 +165,12 @@ func type5Sentences(mmsi uint64, name, dest string) []string {
 	put(0, 20) // ETA
 	put(50, 8)
 	text(dest, 20)
-	put(0, 2) // DTE, spare
-	var p []byte
-	for i := 0; i+6 <= len(bits); i += 6 {
-		v := byte(0)
-		for j := range 6 {
-			v = v<<1 | bits[i+j]
-		}
-		if v < 40 {
-			p = append(p, v+48)
-		} else {
-			p = append(p, v+56)
-		}
+	put(0, 2)                    // DTE, spare
+	p, _ := aistest.Armour(bits) // 424 bits: 71 characters, 2 fill bits
+	mk := func(frag int, payload string, fill int) string {
+		return aistest.WithChecksum(fmt.Sprintf("!AIVDM,2,%d,3,B,%s,%d", frag, payload, fill))
 	}
-	mk := func(frag int, payload []byte, fill int) string {
-		body := fmt.Sprintf("AIVDM,2,%d,3,B,%s,%d", frag, payload, fill)
-		var c byte
-		for i := range len(body) {
-			c ^= body[i]
-		}
-		return fmt.Sprintf("!%s*%02X", body, c)
-	}
-	return []string{mk(1, p[:60], 0), mk(2, p[60:], 0)}
+	return []string{mk(1, p[:60], 0), mk(2, p[60:], 2)}
 }
 
 func TestVersion(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/tidewatch/tidewatch/internal/ais"
+	"github.com/tidewatch/tidewatch/internal/aistest"
 )
 
 // binCase is one family of synthetic binary messages for the differential
@@ -114,7 +115,7 @@ func (c binCase) sample(r *rand.Rand, length int) string {
 	fill := (6 - length%6) % 6
 	w.random(r, fill)
 	p, _ := w.armour()
-	return withChecksum(fmt.Sprintf("!AIVDM,1,1,,A,%s,%d", p, fill))
+	return aistest.WithChecksum(fmt.Sprintf("!AIVDM,1,1,,A,%s,%d", p, fill))
 }
 
 // signalLegendsWithQuotes are the 1/19 legends gpsd prints without

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/tidewatch/tidewatch/internal/ais"
+	"github.com/tidewatch/tidewatch/internal/aistest"
 )
 
 // The differential tests below generate random payloads of one message
@@ -147,7 +148,7 @@ func sentenceRandomFill(w *bitWriter, r *rand.Rand) string {
 	x := bitWriter{bits: slices.Clone(w.bits)}
 	x.random(r, fill)
 	p, _ := x.armour()
-	return withChecksum(fmt.Sprintf("!AIVDM,1,1,,A,%s,%d", p, fill))
+	return aistest.WithChecksum(fmt.Sprintf("!AIVDM,1,1,,A,%s,%d", p, fill))
 }
 
 // runDiff compares our decoding of the payloads of each spec with

@@ -1,61 +1,23 @@
 package ais_test
 
 import (
-	"bufio"
-	"compress/gzip"
 	"encoding/json"
 	"fmt"
-	"io"
 	"math"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 
 	"github.com/tidewatch/tidewatch/internal/ais"
+	"github.com/tidewatch/tidewatch/internal/aistest"
 )
 
-// expected is one line of testdata/ais/expected/*.jsonl: a message and the
-// objects gpsdecode 3.22 printed for it (see testdata/ais/README.md).
-type expected struct {
-	ID        string         `json:"id"`
-	Sentences []string       `json:"sentences"`
-	Unscaled  map[string]any `json:"unscaled"`
-	Scaled    map[string]any `json:"scaled"`
-}
-
-func loadExpected(t testing.TB) []expected {
+// loadExpected returns every message of every expectation file.
+func loadExpected(t testing.TB) []aistest.Expected {
 	t.Helper()
-	files, err := filepath.Glob("../../testdata/ais/expected/*.jsonl*")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no expectation files: %v", err)
-	}
-	var all []expected
-	for _, f := range files {
-		fh, err := os.Open(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var r io.Reader = fh
-		if strings.HasSuffix(f, ".gz") {
-			if r, err = gzip.NewReader(fh); err != nil {
-				t.Fatal(err)
-			}
-		}
-		sc := bufio.NewScanner(r)
-		sc.Buffer(make([]byte, 1<<20), 1<<20)
-		for sc.Scan() {
-			var e expected
-			if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
-				t.Fatalf("%s: %v", f, err)
-			}
-			all = append(all, e)
-		}
-		if err := sc.Err(); err != nil {
-			t.Fatal(err)
-		}
-		fh.Close()
+	var all []aistest.Expected
+	for _, f := range aistest.ExpectedFiles(t) {
+		all = append(all, aistest.LoadExpected(t, f)...)
 	}
 	return all
 }

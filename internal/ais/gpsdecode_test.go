@@ -10,6 +10,8 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/tidewatch/tidewatch/internal/aistest"
 )
 
 // Differential testing against gpsd's gpsdecode, the reference decoder.
@@ -60,7 +62,7 @@ func gpsdecode(t *testing.T, sentences []string, scaled bool) []map[string]any {
 func gpsdecodeLines(t *testing.T, sentences []string, scaled bool) []string {
 	t.Helper()
 	bin := needGpsdecode(t)
-	mk := withChecksum("!AIVDM,1,1,,A,:00000000000,0") // type 10 from MMSI 0, 72 bits
+	mk := aistest.WithChecksum("!AIVDM,1,1,,A,:00000000000,0") // type 10 from MMSI 0, 72 bits
 	var in bytes.Buffer
 	for _, s := range sentences {
 		in.WriteString(s + "\r\n" + mk + "\r\n")
@@ -96,15 +98,6 @@ func gpsdecodeLines(t *testing.T, sentences []string, scaled bool) []string {
 	return res
 }
 
-// withChecksum appends "*hh" to a sentence that starts with '!' or '$'.
-func withChecksum(s string) string {
-	var c byte
-	for i := 1; i < len(s); i++ {
-		c ^= s[i]
-	}
-	return fmt.Sprintf("%s*%02X", s, c)
-}
-
 // bitWriter builds AIS payloads bit by bit for synthetic test messages.
 type bitWriter struct {
 	bits []byte // one byte per bit, 0 or 1
@@ -132,27 +125,11 @@ func (w *bitWriter) set(off int, v uint64, n int) {
 }
 
 // armour returns the armoured payload and fill-bit count.
-func (w *bitWriter) armour() (string, int) {
-	fill := (6 - len(w.bits)%6) % 6
-	bits := append(append([]byte(nil), w.bits...), make([]byte, fill)...)
-	var sb strings.Builder
-	for i := 0; i < len(bits); i += 6 {
-		v := 0
-		for j := range 6 {
-			v = v<<1 | int(bits[i+j])
-		}
-		if v < 40 {
-			sb.WriteByte(byte(v + 48))
-		} else {
-			sb.WriteByte(byte(v + 56))
-		}
-	}
-	return sb.String(), fill
-}
+func (w *bitWriter) armour() (string, int) { return aistest.Armour(w.bits) }
 
 // sentence wraps the payload in one VDM sentence (gpsdecode accepts long
 // single sentences up to 204 characters).
 func (w *bitWriter) sentence() string {
 	p, fill := w.armour()
-	return withChecksum(fmt.Sprintf("!AIVDM,1,1,,A,%s,%d", p, fill))
+	return aistest.WithChecksum(fmt.Sprintf("!AIVDM,1,1,,A,%s,%d", p, fill))
 }

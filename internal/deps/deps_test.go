@@ -19,11 +19,12 @@ const module = "github.com/tidewatch/tidewatch"
 // may import directly. Dependencies flow one way: geo/nmea/ais at the bottom,
 // cmd/tidewatch at the top. Siblings do not import each other.
 var allowed = map[string][]string{
-	"internal/ais":    {},
-	"internal/nmea":   {},
-	"internal/deps":   {},
-	"internal/ingest": {"internal/nmea", "internal/ais"},
-	"cmd/tidewatch":   {"internal/ingest", "internal/ais"},
+	"internal/ais":     {},
+	"internal/nmea":    {},
+	"internal/deps":    {},
+	"internal/aistest": {}, // test helpers: imported only by _test.go files
+	"internal/ingest":  {"internal/nmea", "internal/ais"},
+	"cmd/tidewatch":    {"internal/ingest", "internal/ais"},
 }
 
 // mayUseNetwork lists the packages allowed to import net or net/http.
@@ -78,7 +79,9 @@ func TestImportRules(t *testing.T) {
 			switch {
 			case strings.HasPrefix(imp, module+"/"):
 				dep := strings.TrimPrefix(imp, module+"/")
-				if !slices.Contains(ok, dep) {
+				if dep == "internal/aistest" {
+					t.Errorf("%s imports the test helpers of internal/aistest in non-test code", rel)
+				} else if !slices.Contains(ok, dep) {
 					t.Errorf("%s imports %s, which the rules do not allow", rel, dep)
 				}
 			case imp == "net" || imp == "net/http" || strings.HasPrefix(imp, "net/http/"):
@@ -89,7 +92,7 @@ func TestImportRules(t *testing.T) {
 				if rel != "cmd/tidewatch" {
 					t.Errorf("%s imports flag; only cmd/tidewatch reads the command line", rel)
 				}
-			case imp == "testing":
+			case imp == "testing" && rel != "internal/aistest":
 				t.Errorf("%s imports testing in non-test code", rel)
 			}
 		}

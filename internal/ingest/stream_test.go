@@ -1,15 +1,12 @@
 package ingest_test
 
 import (
-	"bufio"
-	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strconv"
@@ -18,42 +15,9 @@ import (
 	"time"
 
 	"github.com/tidewatch/tidewatch/internal/ais"
+	"github.com/tidewatch/tidewatch/internal/aistest"
 	"github.com/tidewatch/tidewatch/internal/ingest"
 )
-
-type expected struct {
-	ID        string         `json:"id"`
-	Sentences []string       `json:"sentences"`
-	TagBlocks [][]string     `json:"tag_blocks"`
-	Unscaled  map[string]any `json:"unscaled"`
-	Scaled    map[string]any `json:"scaled"`
-}
-
-func readJSONL(t *testing.T, name string) []expected {
-	t.Helper()
-	f, err := os.Open(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var r io.Reader = f
-	if strings.HasSuffix(name, ".gz") {
-		if r, err = gzip.NewReader(f); err != nil {
-			t.Fatal(err)
-		}
-	}
-	var all []expected
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		var e expected
-		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
-			t.Fatal(err)
-		}
-		all = append(all, e)
-	}
-	return all
-}
 
 // framingRejected mirrors our documented framing policy: fill bits above 5,
 // or on a fragment that is not the last, reject the message (gpsd decodes
@@ -112,7 +76,7 @@ func decodeAll(t *testing.T, name string, opt ais.JSONOptions) ([]map[string]any
 // (file, gzip, framing, tag blocks, reassembly, decoding, JSON) and checks
 // the sequence of messages against gpsdecode 3.22's, object by object.
 func TestRawFilesEndToEnd(t *testing.T) {
-	raws, _ := filepath.Glob("../../testdata/ais/raw/*")
+	raws, _ := filepath.Glob(aistest.Path("raw/*"))
 	if len(raws) < 14 {
 		t.Fatalf("found %d raw files", len(raws))
 	}
@@ -120,12 +84,12 @@ func TestRawFilesEndToEnd(t *testing.T) {
 	for _, raw := range raws {
 		base := strings.TrimSuffix(filepath.Base(raw), ".gz")
 		t.Run(base, func(t *testing.T) {
-			exp, _ := filepath.Glob("../../testdata/ais/expected/" + strings.TrimSuffix(base, filepath.Ext(base)) + ".jsonl*")
+			exp, _ := filepath.Glob(aistest.Path("expected/" + strings.TrimSuffix(base, filepath.Ext(base)) + ".jsonl*"))
 			if len(exp) != 1 {
 				t.Fatalf("no expectation file for %s", base)
 			}
-			want := readJSONL(t, exp[0])
-			var kept []expected
+			want := aistest.LoadExpected(t, filepath.Base(exp[0]))
+			var kept []aistest.Expected
 			for _, e := range want {
 				if framingRejected(e.Sentences) {
 					totalSkipped++
@@ -204,7 +168,7 @@ func scaledEqual(got, want, unscaled map[string]any) bool {
 // counted as warnings).
 func TestKeepBadTagChecksums(t *testing.T) {
 	const name = "../../testdata/ais/raw/amsa-timestamped-tagblock.nmea"
-	want := readJSONL(t, "../../testdata/ais/expected/amsa-timestamped-tagblock.jsonl")
+	want := aistest.LoadExpected(t, "amsa-timestamped-tagblock.jsonl")
 	for _, keep := range []bool{false, true} {
 		rc, err := ingest.Open(name, nil)
 		if err != nil {
@@ -251,34 +215,14 @@ func tagTime(blocks [][]string) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-type badCase struct {
-	ID       string   `json:"id"`
-	Lines    []string `json:"lines"`
-	Expect   string   `json:"expect"`
-	Error    *string  `json:"error"`
-	Category string   `json:"category"`
-}
-
 // TestBadInput feeds every labelled bad-input case, between two good
 // sentences, through the whole pipeline: the labelled outcome must happen,
 // the labelled error class must be counted, and the good messages around
 // the case must still be decoded.
 func TestBadInput(t *testing.T) {
-	f, err := os.Open("../../testdata/ais/bad-input.jsonl")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
 	const good = "!AIVDM,1,1,,A,15RTgt0PAso;90TKcjM8h6g208CQ,0*4A" // MMSI 371798000
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	n := 0
-	for sc.Scan() {
-		var c badCase
-		if err := json.Unmarshal(sc.Bytes(), &c); err != nil {
-			t.Fatal(err)
-		}
-		n++
+	cases := aistest.LoadBadInput(t)
+	for _, c := range cases {
 		t.Run(c.ID, func(t *testing.T) {
 			in := good + "\n" + strings.Join(c.Lines, "\n") + "\n" + good + "\n"
 			s := ingest.NewStream(strings.NewReader(in), ingest.Options{})
@@ -326,8 +270,8 @@ func TestBadInput(t *testing.T) {
 			}
 		})
 	}
-	if n != 55 {
-		t.Errorf("%d cases, want 55", n)
+	if len(cases) != 55 {
+		t.Errorf("%d cases, want 55", len(cases))
 	}
 }
 
@@ -352,8 +296,8 @@ func ExampleStream() {
 // messages, metadata and statistics as the sequential Stream, on every
 // real capture and on the bad inputs.
 func TestDecodeMatchesStream(t *testing.T) {
-	files, _ := filepath.Glob("../../testdata/ais/raw/*")
-	files = append(files, "../../testdata/ais/bad-input.nmea", "../../testdata/ais/bench.nmea.gz")
+	files, _ := filepath.Glob(aistest.Path("raw/*"))
+	files = append(files, aistest.Path("bad-input.nmea"), aistest.Path("bench.nmea.gz"))
 	for _, name := range files {
 		t.Run(filepath.Base(name), func(t *testing.T) {
 			var want []string
@@ -409,7 +353,7 @@ func describe(d ingest.Decoded) string {
 // and is returned; the framing goroutine does not leak (the test would
 // hang or the race detector complain).
 func TestDecodeStopsOnEmitError(t *testing.T) {
-	rc, err := ingest.Open("../../testdata/ais/bench.nmea.gz", nil)
+	rc, err := ingest.Open(aistest.Path("bench.nmea.gz"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

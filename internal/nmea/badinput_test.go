@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tidewatch/tidewatch/internal/aistest"
 	"github.com/tidewatch/tidewatch/internal/nmea"
 )
 
@@ -56,7 +57,7 @@ var labelFixes = map[string]string{
 // checks the labelled outcome at the nmea level, then checks that the case
 // costs nothing to valid sentences around it.
 func TestBadInput(t *testing.T) {
-	cases := loadBadInput(t)
+	cases := aistest.LoadBadInput(t)
 	if len(cases) != 55 {
 		t.Fatalf("bad-input.jsonl has %d cases; want 55", len(cases))
 	}
@@ -126,8 +127,8 @@ func TestBadInputReassembly(t *testing.T) {
 		{"SB-044", [][]int{{0, 2}, {1, 3}}, 0, 0}, // interleaved across channels
 		{"SB-052", nil, 2, 0},                     // real mismatch: orphan + incomplete
 	}
-	cases := make(map[string]badCase)
-	for _, c := range loadBadInput(t) {
+	cases := make(map[string]aistest.BadCase)
+	for _, c := range aistest.LoadBadInput(t) {
 		cases[c.ID] = c
 	}
 	for _, tt := range tests {

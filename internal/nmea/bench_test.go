@@ -6,6 +6,7 @@ import (
 	"io"
 	"testing"
 
+	"github.com/tidewatch/tidewatch/internal/aistest"
 	"github.com/tidewatch/tidewatch/internal/nmea"
 )
 
@@ -27,36 +28,6 @@ func reportLines(b *testing.B, lines int) {
 	b.ReportMetric(1e9/perLine, "lines/s")
 }
 
-// verifyChecksum checks the NMEA checksum of a line: the XOR of the bytes
-// between the first '!' or '$' and the following '*', against two hex
-// digits.
-func verifyChecksum(line []byte) bool {
-	i := 0
-	for i < len(line) && line[i] != '!' && line[i] != '$' {
-		i++
-	}
-	var sum byte
-	for i++; i < len(line) && line[i] != '*'; i++ {
-		sum ^= line[i]
-	}
-	if i+2 >= len(line) {
-		return false
-	}
-	return unhex(line[i+1])<<4|unhex(line[i+2]) == sum
-}
-
-func unhex(c byte) byte {
-	switch {
-	case c >= '0' && c <= '9':
-		return c - '0'
-	case c >= 'A' && c <= 'F':
-		return c - 'A' + 10
-	case c >= 'a' && c <= 'f':
-		return c - 'a' + 10
-	}
-	return 0xff
-}
-
 // BenchmarkSplitChecksum is the baseline: bufio line split and checksum
 // verification only.
 func BenchmarkSplitChecksum(b *testing.B) {
@@ -72,9 +43,7 @@ func BenchmarkSplitChecksum(b *testing.B) {
 		ok = 0
 		for {
 			line, err := br.ReadSlice('\n')
-			if verifyChecksum(line) {
-				ok++
-			}
+			ok += aistest.SplitChecksum(line)
 			if err != nil && err != bufio.ErrBufferFull {
 				break
 			}

@@ -1,52 +1,19 @@
 package nmea_test
 
 import (
-	"bufio"
 	"bytes"
-	"compress/gzip"
-	"encoding/json"
 	"errors"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/tidewatch/tidewatch/internal/aistest"
 	"github.com/tidewatch/tidewatch/internal/nmea"
 )
 
-// corpus is the shared AIS test corpus of the repository.
-const corpus = "../../testdata/ais"
-
-// readFile returns a file of the corpus, decompressed when it ends in .gz.
-func readFile(tb testing.TB, name string) []byte {
-	tb.Helper()
-	b, err := os.ReadFile(filepath.Join(corpus, name))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if !strings.HasSuffix(name, ".gz") {
-		return b
-	}
-	zr, err := gzip.NewReader(bytes.NewReader(b))
-	if err != nil {
-		tb.Fatalf("%s: %v", name, err)
-	}
-	b, err = io.ReadAll(zr)
-	if err != nil {
-		tb.Fatalf("%s: %v", name, err)
-	}
-	return b
-}
-
-// expectedMessage is the part of an expected/*.jsonl object the nmea tests use.
-type expectedMessage struct {
-	ID          string     `json:"id"`
-	LineNumbers []int      `json:"line_numbers"`
-	Sentences   []string   `json:"sentences"`
-	Lines       []string   `json:"lines"`
-	TagBlocks   [][]string `json:"tag_blocks"`
-}
+// readFile returns a file of the shared corpus testdata/ais,
+// decompressed when it ends in .gz.
+func readFile(tb testing.TB, name string) []byte { return aistest.ReadFile(tb, name) }
 
 // rawFiles lists the files of raw/ with their expectation files.
 var rawFiles = []struct{ raw, expected string }{
@@ -66,50 +33,8 @@ var rawFiles = []struct{ raw, expected string }{
 	{"pyais-mixed.nmea", "pyais-mixed.jsonl"},
 }
 
-func loadExpected(tb testing.TB, name string) []expectedMessage {
-	tb.Helper()
-	var out []expectedMessage
-	sc := bufio.NewScanner(bytes.NewReader(readFile(tb, filepath.Join("expected", name))))
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		var m expectedMessage
-		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
-			tb.Fatalf("%s: %v", name, err)
-		}
-		out = append(out, m)
-	}
-	if err := sc.Err(); err != nil {
-		tb.Fatal(err)
-	}
-	return out
-}
-
-// badCase is one case of bad-input.jsonl.
-type badCase struct {
-	ID       string   `json:"id"`
-	Category string   `json:"category"`
-	Lines    []string `json:"lines"`
-	Expect   string   `json:"expect"`
-	Error    *string  `json:"error"`
-	Note     string   `json:"note"`
-}
-
-func loadBadInput(tb testing.TB) []badCase {
-	tb.Helper()
-	var out []badCase
-	sc := bufio.NewScanner(bytes.NewReader(readFile(tb, "bad-input.jsonl")))
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		var c badCase
-		if err := json.Unmarshal(sc.Bytes(), &c); err != nil {
-			tb.Fatalf("bad-input.jsonl: %v", err)
-		}
-		out = append(out, c)
-	}
-	if err := sc.Err(); err != nil {
-		tb.Fatal(err)
-	}
-	return out
+func loadExpected(tb testing.TB, name string) []aistest.Expected {
+	return aistest.LoadExpected(tb, name)
 }
 
 // sentenceFields splits a bare "!xxVDM,...*hh" sentence into its 7 fields
