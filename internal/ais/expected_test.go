@@ -36,20 +36,6 @@ func payloadOf(sentences []string) ([]byte, int) {
 	return p, fill
 }
 
-// framingRejected reports a message whose fill bits our framer rejects
-// (see the README's list of deliberate differences): fill bits on a
-// fragment other than the last (bad-input case SB-041), or a fill-bit count
-// above 5 (SB-008). gpsd drops such bits and decodes what is left.
-func framingRejected(sentences []string) bool {
-	for i, s := range sentences {
-		f := strings.Split(strings.SplitN(s, "*", 2)[0], ",")
-		if f[6] > "5" || i < len(sentences)-1 && f[6] != "0" {
-			return true
-		}
-	}
-	return false
-}
-
 // decodeJSON decodes a message and returns our JSON for it, as a map, with
 // gpsd's "class" and "scaled" keys removed like in the expectation files.
 func decodeJSON(t testing.TB, d *ais.Decoder, sentences []string, scaled bool) (map[string]any, error) {
@@ -152,7 +138,7 @@ func TestExpected(t *testing.T) {
 	examples := map[string]string{}
 	skipped := 0
 	for _, e := range all {
-		if framingRejected(e.Sentences) {
+		if aistest.FramingRejected(e.Sentences) {
 			skipped++
 			continue
 		}

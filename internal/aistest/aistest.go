@@ -112,6 +112,21 @@ func loadJSONL[T any](tb testing.TB, rel string) []T {
 	return out
 }
 
+// FramingRejected reports an expected message whose fill bits tidewatch's
+// framer rejects although gpsd decodes it (a deliberate difference listed
+// in the README): fill bits on a fragment other than the last (bad-input
+// case SB-041), or a fill-bit count above 5 (SB-008). The real captures
+// hold ten such messages.
+func FramingRejected(sentences []string) bool {
+	for i, s := range sentences {
+		f := strings.Split(strings.SplitN(s, "*", 2)[0], ",")
+		if len(f) < 7 || f[6] > "5" || i < len(sentences)-1 && f[6] != "0" {
+			return true
+		}
+	}
+	return false
+}
+
 // WithChecksum appends "*hh" to a sentence that starts with '!' or '$'.
 func WithChecksum(s string) string {
 	var c byte

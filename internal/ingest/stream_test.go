@@ -19,19 +19,6 @@ import (
 	"github.com/tidewatch/tidewatch/internal/ingest"
 )
 
-// framingRejected mirrors our documented framing policy: fill bits above 5,
-// or on a fragment that is not the last, reject the message (gpsd decodes
-// it).
-func framingRejected(sentences []string) bool {
-	for i, s := range sentences {
-		f := strings.Split(strings.SplitN(s, "*", 2)[0], ",")
-		if f[6] > "5" || i < len(sentences)-1 && f[6] != "0" {
-			return true
-		}
-	}
-	return false
-}
-
 // decodeAll decodes a file and returns the JSON objects and framing
 // metadata of its messages. Messages with the talker "--" are counted and
 // left out: our framer accepts that talker (it is in the DMA captures); the
@@ -91,7 +78,7 @@ func TestRawFilesEndToEnd(t *testing.T) {
 			want := aistest.LoadExpected(t, filepath.Base(exp[0]))
 			var kept []aistest.Expected
 			for _, e := range want {
-				if framingRejected(e.Sentences) {
+				if aistest.FramingRejected(e.Sentences) {
 					totalSkipped++
 					continue
 				}
