@@ -433,30 +433,18 @@ func (x *Index) locate(p Point) (i, j int, px, py float64, ok bool) {
 // the point (px, py) of that cell.
 func (x *Index) inside(e entry, i, j int, px, py float64) bool {
 	c := i*x.ny + j
-	if x.kinds[c]&dirSouth == 0 {
-		// Crossings north of the point, up to the first cell the polygon
-		// does not cross.
-		odd := x.crossings(e.lo, e.hi, px, py, x.rowHi(j))
-		for j++; j < x.ny; j++ {
-			c++
-			f, ok := x.find(c, e.poly)
-			if !ok {
-				return odd
-			}
-			if f.lo == f.hi {
-				return !odd
-			}
-			if x.crossings(f.lo, f.hi, px, x.rowLo(j), x.rowHi(j)) {
-				odd = !odd
-			}
-		}
-		return odd
+	// Count crossings along the meridian north of the point (or at and
+	// south of it: a closed ring crosses each meridian an even number of
+	// times, so the parity is the same), up to the first cell the polygon
+	// does not cross, or one it covers.
+	dir := 1
+	odd := x.crossings(e.lo, e.hi, px, py, x.rowHi(j))
+	if x.kinds[c]&dirSouth != 0 {
+		dir = -1
+		odd = x.crossings(e.lo, e.hi, px, x.rowLo(j), py)
 	}
-	// Crossings at or south of the point: a closed ring crosses each
-	// meridian an even number of times, so their parity is the same.
-	odd := x.crossings(e.lo, e.hi, px, x.rowLo(j), py)
-	for j--; j >= 0; j-- {
-		c--
+	for j += dir; j >= 0 && j < x.ny; j += dir {
+		c += dir
 		f, ok := x.find(c, e.poly)
 		if !ok {
 			return odd
