@@ -1,0 +1,438 @@
+package vessel
+
+import (
+	"math"
+	"strconv"
+	"time"
+)
+
+// MMSI is a Maritime Mobile Service Identity: nine decimal digits in the
+// ITU-R M.585 scheme. Values of ten digits or more are invalid; a value
+// with fewer digits is a nine-digit identity with leading zeros (group and
+// coast station identities start with 0).
+type MMSI uint32
+
+// String formats m as nine digits with leading zeros.
+func (m MMSI) String() string {
+	var b [10]byte
+	return string(m.Append(b[:0]))
+}
+
+// Append appends the nine-digit form of m to dst.
+func (m MMSI) Append(dst []byte) []byte {
+	s := strconv.AppendUint(nil, uint64(m), 10)
+	for i := len(s); i < 9; i++ {
+		dst = append(dst, '0')
+	}
+	return append(dst, s...)
+}
+
+// Time is an instant as Unix milliseconds, UTC. The picture and the store
+// work in Time to keep records small and arithmetic cheap; convert with
+// TimeOf and Time.Std at the edges.
+type Time int64
+
+// TimeOf converts t to milliseconds.
+func TimeOf(t time.Time) Time { return Time(t.UnixMilli()) }
+
+// Std returns t as a time.Time in UTC.
+func (t Time) Std() time.Time { return time.UnixMilli(int64(t)).UTC() }
+
+// String formats t as RFC 3339 with milliseconds when they are not zero.
+func (t Time) String() string {
+	if t%1000 == 0 {
+		return t.Std().Format(time.RFC3339)
+	}
+	return t.Std().Format("2006-01-02T15:04:05.000Z07:00")
+}
+
+// Speed over ground in tenths of a knot. NoSpeed is "not available"; 1022
+// means 102.2 knots or more.
+type Speed uint16
+
+// NoSpeed is the "not available" Speed.
+const NoSpeed Speed = 1023
+
+// SpeedKnots returns the Speed nearest to kn knots, NoSpeed when kn is not
+// a finite non-negative number, and 102.2 knots for anything faster.
+func SpeedKnots(kn float64) Speed {
+	if !(kn >= 0) || math.IsInf(kn, 0) {
+		return NoSpeed
+	}
+	if kn >= 102.2 {
+		return 1022
+	}
+	return Speed(math.Round(kn * 10))
+}
+
+// Knots returns the speed in knots and whether it is available.
+func (s Speed) Knots() (float64, bool) {
+	if s >= NoSpeed {
+		return 0, false
+	}
+	return float64(s) / 10, true
+}
+
+// Course over ground in tenths of a degree, 0-3599. NoCourse is "not
+// available".
+type Course uint16
+
+// NoCourse is the "not available" Course.
+const NoCourse Course = 3600
+
+// CourseDegrees returns the Course nearest to deg degrees, reduced to
+// [0, 360); NoCourse when deg is not finite.
+func CourseDegrees(deg float64) Course {
+	if math.IsNaN(deg) || math.IsInf(deg, 0) {
+		return NoCourse
+	}
+	c := math.Mod(math.Round(deg*10), 3600)
+	if c < 0 {
+		c += 3600
+	}
+	return Course(c)
+}
+
+// Degrees returns the course in degrees and whether it is available.
+func (c Course) Degrees() (float64, bool) {
+	if c >= NoCourse {
+		return 0, false
+	}
+	return float64(c) / 10, true
+}
+
+// Heading is the true heading in whole degrees, 0-359. NoHeading is "not
+// available".
+type Heading uint16
+
+// NoHeading is the "not available" Heading.
+const NoHeading Heading = 511
+
+// Degrees returns the heading in degrees and whether it is available.
+func (h Heading) Degrees() (int, bool) {
+	if h >= 360 {
+		return 0, false
+	}
+	return int(h), true
+}
+
+// NavStatus is the AIS navigational status, 0-14. NoStatus (15) is "not
+// defined", the default.
+type NavStatus uint8
+
+// NoStatus is the "not defined" NavStatus.
+const NoStatus NavStatus = 15
+
+// Value returns the status code and whether it is defined.
+func (s NavStatus) Value() (int, bool) { return int(s), s < NoStatus }
+
+// Flags are data-quality findings on a report. A flagged position is kept
+// and queryable, but it never becomes the vessel's latest state and is left
+// out of its track unless asked for.
+type Flags uint16
+
+const (
+	// FlagInvalidMMSI: the identity is not a valid nine-digit MMSI or its
+	// MID is not allocated by the ITU.
+	FlagInvalidMMSI Flags = 1 << iota
+	// FlagNoPosition: the report's position is "not available" or out of
+	// range. Such reports update nothing but the last-heard time.
+	FlagNoPosition
+	// FlagTeleport: reaching this position from the vessel's previous
+	// good one needs a speed no vessel of its kind can make.
+	FlagTeleport
+	// FlagOnLand: the position is on land, further inland than the
+	// coastal margin.
+	FlagOnLand
+	// FlagIdentityConflict: the same MMSI is transmitting from two places
+	// at once (two transmitters sharing one identity); the report belongs
+	// to the track that is not the vessel's main one.
+	FlagIdentityConflict
+	// FlagLate: the report arrived after a later report of the same
+	// vessel and was inserted into the track, not applied as latest.
+	// Informational: a late report is not a bad one.
+	FlagLate
+)
+
+// Bad is the set of flags that keep a report out of tracks and the latest
+// state.
+const Bad = FlagInvalidMMSI | FlagNoPosition | FlagTeleport | FlagOnLand | FlagIdentityConflict
+
+var flagNames = [...]string{"invalid_mmsi", "no_position", "teleport", "on_land", "identity_conflict", "late"}
+
+// Names returns the names of the flags set, in a fixed order
+// ("invalid_mmsi", "no_position", "teleport", "on_land",
+// "identity_conflict", "late").
+func (f Flags) Names() []string {
+	var out []string
+	for i, n := range flagNames {
+		if f&(1<<i) != 0 {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// ParseFlag returns the flag with the given name.
+func ParseFlag(name string) (Flags, bool) {
+	for i, n := range flagNames {
+		if n == name {
+			return 1 << i, true
+		}
+	}
+	return 0, false
+}
+
+// Position is one position fix: the kinematic part of a report (AIS types
+// 1-3, 9, 18, 19, 27, or a row of a decoded CSV).
+type Position struct {
+	MMSI    MMSI
+	Time    Time
+	Lat     float64 // degrees north, WGS84
+	Lon     float64 // degrees east, WGS84
+	SOG     Speed
+	COG     Course
+	Heading Heading
+	Status  NavStatus
+	Flags   Flags
+	// Source names the receiver (or partner feed) the report came from,
+	// "" when unknown. The store keeps one source per stored position and
+	// the other receivers that heard the same report as provenance.
+	Source string
+}
+
+// HasPosition reports whether Lat and Lon are a usable position (in range,
+// not the AIS "not available" 91/181).
+func (p *Position) HasPosition() bool {
+	return p.Lat >= -90 && p.Lat <= 90 && p.Lon >= -180 && p.Lon <= 180
+}
+
+// Static is static and voyage data (AIS types 5, 19, 24 and 21, or the
+// static columns of a CSV row). A report carries only some fields: Has says
+// which.
+type Static struct {
+	MMSI        MMSI
+	Time        Time
+	Has         StaticFields
+	Name        string
+	CallSign    string
+	IMO         uint32 // 0 when not available
+	ShipType    uint8  // AIS ship and cargo type, 0 when not available
+	Destination string
+	ETA         string // "MM-DDTHH:MM" as sent, "" when not available
+	// Dimensions to the reference point, metres (0 when not available).
+	ToBow, ToStern, ToPort, ToStarboard uint16
+	Draught                             uint16 // tenths of a metre, 0 n/a
+	Source                              string
+}
+
+// StaticFields is a set of Static fields.
+type StaticFields uint16
+
+const (
+	HasName StaticFields = 1 << iota
+	HasCallSign
+	HasIMO
+	HasShipType
+	HasDestination
+	HasETA
+	HasDimensions
+	HasDraught
+)
+
+// Length returns the overall length in metres and whether it is known.
+func (s *Static) Length() (int, bool) {
+	if s.Has&HasDimensions == 0 || s.ToBow+s.ToStern == 0 {
+		return 0, false
+	}
+	return int(s.ToBow) + int(s.ToStern), true
+}
+
+// Merge copies into s the fields that u carries and that are not older
+// than what s holds; times is updated with u.Time for each field taken.
+// It returns the fields that changed value.
+func (s *Static) Merge(u *Static, times *FieldTimes) StaticFields {
+	var changed StaticFields
+	take := func(f StaticFields) bool {
+		if u.Has&f == 0 || times.get(f) > u.Time {
+			return false
+		}
+		times.set(f, u.Time)
+		s.Has |= f
+		return true
+	}
+	if take(HasName) && s.Name != u.Name {
+		s.Name, changed = u.Name, changed|HasName
+	}
+	if take(HasCallSign) && s.CallSign != u.CallSign {
+		s.CallSign, changed = u.CallSign, changed|HasCallSign
+	}
+	if take(HasIMO) && s.IMO != u.IMO {
+		s.IMO, changed = u.IMO, changed|HasIMO
+	}
+	if take(HasShipType) && s.ShipType != u.ShipType {
+		s.ShipType, changed = u.ShipType, changed|HasShipType
+	}
+	if take(HasDestination) && s.Destination != u.Destination {
+		s.Destination, changed = u.Destination, changed|HasDestination
+	}
+	if take(HasETA) && s.ETA != u.ETA {
+		s.ETA, changed = u.ETA, changed|HasETA
+	}
+	if take(HasDimensions) && (s.ToBow != u.ToBow || s.ToStern != u.ToStern || s.ToPort != u.ToPort || s.ToStarboard != u.ToStarboard) {
+		s.ToBow, s.ToStern, s.ToPort, s.ToStarboard = u.ToBow, u.ToStern, u.ToPort, u.ToStarboard
+		changed |= HasDimensions
+	}
+	if take(HasDraught) && s.Draught != u.Draught {
+		s.Draught, changed = u.Draught, changed|HasDraught
+	}
+	if u.Time > s.Time {
+		s.Time = u.Time
+	}
+	s.MMSI = u.MMSI
+	return changed
+}
+
+// FieldTimes holds the time each Static field was last updated.
+type FieldTimes [8]Time
+
+func (t *FieldTimes) get(f StaticFields) Time {
+	for i := range t {
+		if f == 1<<i {
+			return t[i]
+		}
+	}
+	return 0
+}
+
+func (t *FieldTimes) set(f StaticFields, v Time) {
+	for i := range t {
+		if f == 1<<i {
+			t[i] = v
+		}
+	}
+}
+
+// Of returns the time field f was last updated, 0 if never.
+func (t *FieldTimes) Of(f StaticFields) Time { return t.get(f) }
+
+// Kind says what an observation is.
+type Kind uint8
+
+const (
+	KindPosition    Kind = iota + 1 // a vessel (or SAR aircraft) position
+	KindStatic                      // vessel static and voyage data
+	KindBaseStation                 // a base station's report (type 4/11): Position only
+	KindAidToNav                    // an aid to navigation (type 21): Position and Static
+)
+
+// Observation is one report as ingest hands it to the picture: a position,
+// static data or both, with the time resolved (see ResolveTime).
+type Observation struct {
+	Kind     Kind
+	Position Position // for KindPosition, KindBaseStation, KindAidToNav
+	Static   Static   // for KindStatic, KindAidToNav
+	// TimeSource says where the time came from.
+	TimeSource TimeSource
+}
+
+// MMSI returns the identity the observation is about.
+func (o *Observation) MMSI() MMSI {
+	if o.Kind == KindStatic {
+		return o.Static.MMSI
+	}
+	return o.Position.MMSI
+}
+
+// Time returns the time of the observation.
+func (o *Observation) Time() Time {
+	if o.Kind == KindStatic {
+		return o.Static.Time
+	}
+	return o.Position.Time
+}
+
+// TimeSource is where a report's time came from, best first.
+type TimeSource uint8
+
+const (
+	TimeUnknown  TimeSource = iota
+	TimeArrival             // when this process read it
+	TimeReceiver            // a receiver or archive timestamp on the line
+	TimeTagBlock            // the NMEA 4.10 tag block c: field
+	TimeRow                 // a decoded CSV row's own timestamp
+)
+
+// Times are the candidate times of one AIS report; zero means absent.
+type Times struct {
+	TagBlock Time // NMEA 4.10 c: field
+	Receiver Time // receiver/archive timestamp
+	Arrival  Time // when it was read
+	// Second is the AIS "second" field (0-59 when valid, -1 or anything
+	// else when not available).
+	Second int
+}
+
+// MaxSecondRefinement bounds how far the "second" field may move a time:
+// a receiver clock that disagrees with the transponder by more than this is
+// not corrected (the second then is more likely stale than the clock).
+const MaxSecondRefinement = 30 * 1000
+
+// ResolveTime picks a report's time: the tag-block time when present, else
+// the receiver/archive timestamp, else the arrival time. When the base time
+// has whole-second (or coarser) resolution and the AIS second field is
+// valid, the time is moved to the nearest instant with that second,
+// provided the move is at most MaxSecondRefinement: a receiver that stamps
+// the minute or batches reports keeps its clock but gains the second the
+// transponder gave.
+func ResolveTime(t Times) (Time, TimeSource) {
+	base, src := t.TagBlock, TimeTagBlock
+	if base == 0 {
+		base, src = t.Receiver, TimeReceiver
+	}
+	if base == 0 {
+		base, src = t.Arrival, TimeArrival
+	}
+	if base == 0 {
+		return 0, TimeUnknown
+	}
+	if t.Second < 0 || t.Second > 59 {
+		return base, src
+	}
+	return refine(base, t.Second), src
+}
+
+// refine moves base to the nearest instant whose second of the minute is
+// sec, when that is within MaxSecondRefinement.
+func refine(base Time, sec int) Time {
+	const minute = 60 * 1000
+	floor := base - mod(base, minute)
+	cand := floor + Time(sec)*1000
+	// The nearest of cand-1min, cand, cand+1min.
+	best := cand
+	for _, c := range [...]Time{cand - minute, cand + minute} {
+		if abs(c-base) < abs(best-base) {
+			best = c
+		}
+	}
+	if abs(best-base) > MaxSecondRefinement || abs(best-base) < 1000 && best/1000 == base/1000 {
+		// Too far to trust, or already in that second.
+		return base
+	}
+	return best
+}
+
+func mod(a, m Time) Time {
+	r := a % m
+	if r < 0 {
+		r += m
+	}
+	return r
+}
+
+func abs(t Time) Time {
+	if t < 0 {
+		return -t
+	}
+	return t
+}
