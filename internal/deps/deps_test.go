@@ -19,13 +19,18 @@ const module = "github.com/tidewatch/tidewatch"
 // may import directly. Dependencies flow one way: geo/nmea/ais at the bottom,
 // cmd/tidewatch at the top. Siblings do not import each other.
 var allowed = map[string][]string{
-	"internal/ais":     {},
-	"internal/geo":     {},
-	"internal/nmea":    {},
-	"internal/deps":    {},
-	"internal/aistest": {}, // test helpers: imported only by _test.go files
-	"internal/ingest":  {"internal/nmea", "internal/ais"},
-	"cmd/tidewatch":    {"internal/ingest", "internal/ais"},
+	"internal/ais":      {},
+	"internal/geo":      {},
+	"internal/nmea":     {},
+	"internal/deps":     {},
+	"internal/aistest":  {}, // test helpers: imported only by _test.go files
+	"internal/vessel":   {},
+	"internal/ingest":   {"internal/nmea", "internal/ais", "internal/vessel"},
+	"internal/fusion":   {"internal/vessel", "internal/geo"},
+	"internal/store":    {"internal/vessel", "internal/geo"},
+	"internal/simulate": {"internal/vessel", "internal/geo", "internal/ais"},
+	"cmd/tidewatch": {"internal/ingest", "internal/ais", "internal/vessel", "internal/fusion",
+		"internal/store", "internal/geo", "internal/simulate"},
 }
 
 // mayUseNetwork lists the packages allowed to import net or net/http.
@@ -33,7 +38,7 @@ var mayUseNetwork = []string{"internal/ingest", "cmd/tidewatch"}
 
 // mayStartGoroutines lists the packages whose non-test code may contain go
 // statements (components with Run/Close). Core logic is synchronous.
-var mayStartGoroutines = []string{"internal/ingest"}
+var mayStartGoroutines = []string{"internal/ingest", "internal/store"}
 
 type pkg struct {
 	ImportPath string
