@@ -1,0 +1,675 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"sync"
+	"syscall"
+
+	"github.com/tidewatch/tidewatch/internal/vessel"
+)
+
+// SyncPolicy says when the store forces written data to stable storage.
+type SyncPolicy uint8
+
+const (
+	// SyncCommit (the default) syncs the WAL on every Commit: what Commit
+	// acknowledged survives a process kill and a power loss.
+	SyncCommit SyncPolicy = iota
+	// SyncNone only hands the data to the operating system on Commit: it
+	// survives a process kill (kill -9) but not a power loss or a kernel
+	// crash. For benchmarks and throwaway stores.
+	SyncNone
+)
+
+// Options configure a store. The zero value is usable.
+type Options struct {
+	// Logger receives repairs done on open and background errors; nil
+	// discards.
+	Logger *slog.Logger
+	Sync   SyncPolicy
+	// HeadPoints is how many positions the in-memory head holds before
+	// they are written to a block (default 1,048,576, about 40 MB).
+	HeadPoints int
+	// ReadOnly opens the store for queries: the WAL is replayed into memory
+	// but nothing is written or repaired, and other readers may share the
+	// directory; a writer may not.
+	ReadOnly bool
+}
+
+// DB is an open store. Its methods are safe for concurrent use; writes are
+// serialised.
+type DB struct {
+	dir  string
+	opt  Options
+	log  *slog.Logger
+	lock *os.File
+
+	writeMu sync.Mutex // serialises Write, Commit, Flush and Close
+	mu      sync.RWMutex
+	closed  bool
+	head    *head
+	frozen  *head // a head being written to a block; still queried
+	blocks  []*block
+	wal     *walWriter
+	nextBlk uint64
+
+	sources   []string          // id → name; id 0 is ""
+	sourceIDs map[string]uint32 // name → id
+	declared  uint32            // sources declared in the current WAL segment
+	statics   map[vessel.MMSI][]staticRec
+	tails     map[vessel.MMSI]point // last flushed position per vessel
+	recovery  []string
+	stats     counters
+}
+
+type counters struct {
+	positions, statics, prov, flushes, sourceOverflow int64
+}
+
+// maxSources bounds the source table; further sources are stored as "".
+const maxSources = 1 << 16
+
+const markerName = "TIDEWATCH"
+
+const markerText = "tidewatch data directory\nformat 1\n"
+
+// Open opens (creating if needed) the store in dir.
+func Open(dir string, opt Options) (*DB, error) {
+	if opt.HeadPoints <= 0 {
+		opt.HeadPoints = 1 << 20
+	}
+	log := opt.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	db := &DB{dir: dir, opt: opt, log: log, head: newHead(), sources: []string{""},
+		sourceIDs: map[string]uint32{"": 0}, statics: make(map[vessel.MMSI][]staticRec), tails: make(map[vessel.MMSI]point)}
+	if err := db.prepareDir(); err != nil {
+		return nil, err
+	}
+	if err := db.load(); err != nil {
+		db.unlock()
+		db.closeBlocks()
+		return nil, err
+	}
+	return db, nil
+}
+
+func (db *DB) prepareDir() error {
+	marker := filepath.Join(db.dir, markerName)
+	if db.opt.ReadOnly {
+		if _, err := os.Stat(marker); err != nil {
+			return fmt.Errorf("%w: %s has no %s file", ErrNotStore, db.dir, markerName)
+		}
+	} else {
+		if err := os.MkdirAll(db.dir, 0o750); err != nil {
+			return fmt.Errorf("store: %w", err)
+		}
+		if _, err := os.Stat(marker); errors.Is(err, fs.ErrNotExist) {
+			ents, err := os.ReadDir(db.dir)
+			if err != nil {
+				return fmt.Errorf("store: %w", err)
+			}
+			if len(ents) > 0 {
+				return fmt.Errorf("%w: %s is not empty and has no %s file", ErrNotStore, db.dir, markerName)
+			}
+			if err := os.WriteFile(marker, []byte(markerText), 0o640); err != nil {
+				return fmt.Errorf("store: %w", err)
+			}
+		}
+		for _, sub := range []string{"wal", "blocks"} {
+			if err := os.MkdirAll(filepath.Join(db.dir, sub), 0o750); err != nil {
+				return fmt.Errorf("store: %w", err)
+			}
+		}
+		if err := syncDir(db.dir); err != nil {
+			return err
+		}
+	}
+	text, err := os.ReadFile(marker)
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	if string(text) != markerText {
+		return fmt.Errorf("%w: %s says %q", ErrVersion, marker, text)
+	}
+	f, err := os.OpenFile(filepath.Join(db.dir, "LOCK"), os.O_CREATE|os.O_RDWR, 0o640)
+	if err != nil && db.opt.ReadOnly {
+		f, err = os.Open(filepath.Join(db.dir, "LOCK"))
+	}
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	how := syscall.LOCK_EX
+	if db.opt.ReadOnly {
+		how = syscall.LOCK_SH
+	}
+	if err := syscall.Flock(int(f.Fd()), how|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return fmt.Errorf("%w: %s", ErrLocked, db.dir)
+	}
+	db.lock = f
+	return nil
+}
+
+func (db *DB) unlock() {
+	if db.lock != nil {
+		db.lock.Close()
+		db.lock = nil
+	}
+}
+
+func (db *DB) closeBlocks() {
+	for _, b := range db.blocks {
+		b.f.Close()
+	}
+	db.blocks = nil
+}
+
+// load opens the blocks, replays the WAL and opens a fresh WAL segment.
+func (db *DB) load() error {
+	bdir := filepath.Join(db.dir, "blocks")
+	seqs, err := listSeq(bdir, blockSuffix)
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	replaced := map[uint64]bool{}
+	var checkpoint uint64
+	for _, seq := range seqs {
+		b, err := openBlock(filepath.Join(bdir, fmt.Sprintf("%08d%s", seq, blockSuffix)))
+		if err != nil {
+			return err
+		}
+		db.blocks = append(db.blocks, b)
+		for _, r := range b.meta.replaces {
+			replaced[r] = true
+		}
+		checkpoint = max(checkpoint, b.meta.walUpTo)
+		db.nextBlk = max(db.nextBlk, seq)
+	}
+	// A compaction that crashed before deleting its inputs: drop them.
+	live := db.blocks[:0]
+	for _, b := range db.blocks {
+		if replaced[b.meta.seq] {
+			b.f.Close()
+			if !db.opt.ReadOnly {
+				os.Remove(b.path)
+				db.note("removed block %s, already merged into a compacted block", filepath.Base(b.path))
+			}
+			continue
+		}
+		live = append(live, b)
+	}
+	db.blocks = live
+	for _, b := range db.blocks {
+		for _, s := range b.sources {
+			db.defineSource(s.id, s.name)
+		}
+		for i := range b.statics {
+			db.addStatic(&b.statics[i])
+		}
+	}
+	wdir := filepath.Join(db.dir, "wal")
+	wseqs, err := listSeq(wdir, walSuffix)
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	last := checkpoint
+	sink := recordSink{
+		pos:    func(p *posRec) { db.head.add(p.mmsi, p.point) },
+		static: func(s *staticRec) { db.head.statics = append(db.head.statics, *s); db.addStatic(s) },
+		prov:   func(p *provRec) { db.head.prov = append(db.head.prov, *p) },
+		source: func(id uint32, name string) { db.defineSource(id, name) },
+	}
+	for i, seq := range wseqs {
+		last = max(last, seq)
+		path := segmentName(wdir, seq)
+		if seq <= checkpoint {
+			if !db.opt.ReadOnly {
+				os.Remove(path) // already in a block; a crash came before its removal
+			}
+			continue
+		}
+		end, err := readSegment(path, func(typ byte, payload []byte) error {
+			return decodeRecords(typ, payload, &sink)
+		})
+		var fe *FileError
+		if errors.As(err, &fe) && errors.Is(fe.Err, errTorn) && i == len(wseqs)-1 {
+			st, _ := os.Stat(path)
+			dropped := int64(0)
+			if st != nil {
+				dropped = st.Size() - end
+			}
+			if db.opt.ReadOnly {
+				db.note("WAL segment %s ends with an incomplete record at offset %d (%d bytes); a writer will remove it", filepath.Base(path), end, dropped)
+				continue
+			}
+			if err := os.Truncate(path, end); err != nil {
+				return fmt.Errorf("store: repair %s: %w", path, err)
+			}
+			db.note("repaired torn WAL tail: %s truncated at offset %d, %d bytes of an unacknowledged write dropped", filepath.Base(path), end, dropped)
+			continue
+		}
+		if errors.As(err, &fe) && errors.Is(fe.Err, errTorn) {
+			return &FileError{File: fe.File, Offset: fe.Offset, Err: fmt.Errorf("%w: incomplete record in a WAL segment that is not the last", ErrCorrupt)}
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if db.opt.ReadOnly {
+		return nil
+	}
+	w, err := createSegment(wdir, last+1)
+	if err != nil {
+		return err
+	}
+	db.wal = w
+	return nil
+}
+
+func (db *DB) note(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	db.recovery = append(db.recovery, msg)
+	db.log.Warn("store: " + msg)
+}
+
+// Recovery returns what Open found and repaired (torn tails, leftovers of
+// an interrupted compaction), as sentences for the user.
+func (db *DB) Recovery() []string { return slices.Clone(db.recovery) }
+
+func (db *DB) defineSource(id uint32, name string) {
+	if id == 0 || id >= maxSources {
+		return
+	}
+	for uint32(len(db.sources)) <= id {
+		db.sources = append(db.sources, "")
+	}
+	db.sources[id] = name
+	db.sourceIDs[name] = id
+}
+
+func (db *DB) addStatic(s *staticRec) {
+	list := db.statics[s.s.MMSI]
+	i := sort.Search(len(list), func(i int) bool { return list[i].s.Time > s.s.Time })
+	db.statics[s.s.MMSI] = slices.Insert(list, i, *s)
+}
+
+// Batch collects writes for one Write call. Reuse it with Reset.
+type Batch struct {
+	pos     []vessel.Position
+	statics []vessel.Static
+	prov    []provItem
+	buf     []byte
+}
+
+type provItem struct {
+	mmsi   vessel.MMSI
+	t      vessel.Time
+	source string
+}
+
+// AddPosition adds a position (with its flags and source).
+func (b *Batch) AddPosition(p *vessel.Position) { b.pos = append(b.pos, *p) }
+
+// AddStatic adds a static report.
+func (b *Batch) AddStatic(s *vessel.Static) { b.statics = append(b.statics, *s) }
+
+// AddProvenance records that source also heard the position of mmsi stored
+// at time t (a duplicate the picture removed).
+func (b *Batch) AddProvenance(mmsi vessel.MMSI, t vessel.Time, source string) {
+	b.prov = append(b.prov, provItem{mmsi, t, source})
+}
+
+// Len returns the number of items in the batch.
+func (b *Batch) Len() int { return len(b.pos) + len(b.statics) + len(b.prov) }
+
+// Reset empties the batch, keeping its memory.
+func (b *Batch) Reset() { b.pos, b.statics, b.prov = b.pos[:0], b.statics[:0], b.prov[:0] }
+
+// Write appends the batch to the WAL and the in-memory head. It is not
+// durable until Commit returns.
+func (db *DB) Write(b *Batch) error {
+	if db.opt.ReadOnly {
+		return errors.New("store: opened read-only")
+	}
+	db.writeMu.Lock()
+	defer db.writeMu.Unlock()
+	if db.wal == nil {
+		return ErrClosed
+	}
+	db.mu.Lock()
+	// Source ids first: a new source is declared before its first use.
+	srcOf := func(name string) uint32 {
+		if id, ok := db.sourceIDs[name]; ok {
+			return id
+		}
+		if len(db.sources) >= maxSources {
+			db.stats.sourceOverflow++
+			return 0
+		}
+		id := uint32(len(db.sources))
+		db.sources = append(db.sources, name)
+		db.sourceIDs[name] = id
+		return id
+	}
+	recs := make([]posRec, len(b.pos))
+	for i := range b.pos {
+		recs[i] = posRec{mmsi: b.pos[i].MMSI, point: pointOf(&b.pos[i], srcOf(b.pos[i].Source))}
+	}
+	srecs := make([]staticRec, len(b.statics))
+	for i := range b.statics {
+		srecs[i] = staticRec{s: b.statics[i], src: srcOf(b.statics[i].Source)}
+		srecs[i].s.Source = ""
+	}
+	precs := make([]provRec, len(b.prov))
+	for i := range b.prov {
+		precs[i] = provRec{mmsi: b.prov[i].mmsi, t: int64(b.prov[i].t), src: srcOf(b.prov[i].source)}
+	}
+	newSources := db.sources[db.declared+1:]
+	firstNew := db.declared + 1
+	db.mu.Unlock()
+
+	var err error
+	if len(newSources) > 0 {
+		buf := binaryUvarint(b.buf[:0], len(newSources))
+		for i, name := range newSources {
+			buf = binaryUvarint(buf, int(firstNew)+i)
+			buf = appendString(buf, name)
+		}
+		err = db.wal.append(recSources, buf)
+		db.declared += uint32(len(newSources))
+		b.buf = buf
+	}
+	const perRecord = 4096
+	for i := 0; i < len(recs) && err == nil; i += perRecord {
+		part := recs[i:min(i+perRecord, len(recs))]
+		buf := binaryUvarint(b.buf[:0], len(part))
+		for j := range part {
+			buf = appendPosRec(buf, &part[j])
+		}
+		err = db.wal.append(recPositions, buf)
+		b.buf = buf
+	}
+	if len(srecs) > 0 && err == nil {
+		buf := binaryUvarint(b.buf[:0], len(srecs))
+		for j := range srecs {
+			buf = appendStatic(buf, &srecs[j])
+		}
+		err = db.wal.append(recStatics, buf)
+		b.buf = buf
+	}
+	if len(precs) > 0 && err == nil {
+		buf := binaryUvarint(b.buf[:0], len(precs))
+		for j := range precs {
+			buf = appendProv(buf, &precs[j])
+		}
+		err = db.wal.append(recProvenance, buf)
+		b.buf = buf
+	}
+	if err != nil {
+		return fmt.Errorf("store: write WAL: %w", err)
+	}
+	db.mu.Lock()
+	for i := range recs {
+		db.head.add(recs[i].mmsi, recs[i].point)
+	}
+	for i := range srecs {
+		db.head.statics = append(db.head.statics, srecs[i])
+		db.addStatic(&srecs[i])
+	}
+	db.head.prov = append(db.head.prov, precs...)
+	db.stats.positions += int64(len(recs))
+	db.stats.statics += int64(len(srecs))
+	db.stats.prov += int64(len(precs))
+	full := db.head.points >= db.opt.HeadPoints
+	db.mu.Unlock()
+	if full {
+		// The WAL must be durable before the segment is rotated away:
+		// the block written from the head replaces it.
+		if err := db.wal.commit(db.opt.Sync == SyncCommit); err != nil {
+			return err
+		}
+		return db.flushLocked()
+	}
+	return nil
+}
+
+func binaryUvarint(b []byte, v int) []byte {
+	for v >= 0x80 {
+		b = append(b, byte(v)|0x80)
+		v >>= 7
+	}
+	return append(b, byte(v))
+}
+
+// Commit makes everything written so far durable (per the sync policy).
+func (db *DB) Commit() error {
+	db.writeMu.Lock()
+	defer db.writeMu.Unlock()
+	if db.wal == nil {
+		if db.opt.ReadOnly {
+			return nil
+		}
+		return ErrClosed
+	}
+	return db.wal.commit(db.opt.Sync == SyncCommit)
+}
+
+// Flush writes the head to a block now.
+func (db *DB) Flush() error {
+	db.writeMu.Lock()
+	defer db.writeMu.Unlock()
+	if db.wal == nil {
+		return ErrClosed
+	}
+	if err := db.wal.commit(db.opt.Sync == SyncCommit); err != nil {
+		return err
+	}
+	return db.flushLocked()
+}
+
+// flushLocked turns the head into a block. Called with writeMu held.
+func (db *DB) flushLocked() error {
+	db.mu.Lock()
+	h := db.head
+	if h.points == 0 && len(h.statics) == 0 && len(h.prov) == 0 {
+		db.mu.Unlock()
+		return nil
+	}
+	old := db.wal
+	next, err := createSegment(filepath.Join(db.dir, "wal"), old.seq+1)
+	if err != nil {
+		db.mu.Unlock()
+		return err
+	}
+	db.wal = next
+	db.declared = 0
+	db.frozen, db.head = h, newHead()
+	db.nextBlk++
+	d := &blockData{meta: blockMeta{seq: db.nextBlk, walUpTo: old.seq}, statics: h.statics, prov: h.prov}
+	for id, name := range db.sources {
+		if id > 0 {
+			d.sources = append(d.sources, sourceDef{uint32(id), name})
+		}
+	}
+	d.series = h.sortedSeries()
+	for i := range d.series {
+		s := &d.series[i]
+		if t, ok := db.tails[s.mmsi]; ok && t.t <= s.pts[0].t {
+			s.prev = &t
+		}
+	}
+	db.mu.Unlock()
+	old.close()
+
+	blk, err := writeBlock(filepath.Join(db.dir, "blocks"), d)
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if err != nil {
+		// Keep serving the frozen head; it is still in the WAL (old
+		// segment) and will be replayed on the next open.
+		db.head.merge(h)
+		db.frozen = nil
+		return err
+	}
+	db.blocks = append(db.blocks, blk)
+	db.frozen = nil
+	for _, s := range d.series {
+		last := s.pts[len(s.pts)-1]
+		if t, ok := db.tails[s.mmsi]; !ok || t.t <= last.t {
+			db.tails[s.mmsi] = last
+		}
+	}
+	db.stats.flushes++
+	wdir := filepath.Join(db.dir, "wal")
+	seqs, _ := listSeq(wdir, walSuffix)
+	for _, seq := range seqs {
+		if seq <= old.seq {
+			os.Remove(segmentName(wdir, seq))
+		}
+	}
+	return nil
+}
+
+// Close flushes the head to a block and closes the store.
+func (db *DB) Close() error {
+	db.writeMu.Lock()
+	defer db.writeMu.Unlock()
+	var err error
+	if db.wal != nil {
+		err = db.wal.commit(db.opt.Sync == SyncCommit)
+		if err == nil {
+			err = db.flushLocked()
+		}
+		if err2 := db.wal.close(); err == nil {
+			err = err2
+		}
+		// An empty segment left by the last flush is harmless; remove it.
+		if st, e := os.Stat(segmentName(filepath.Join(db.dir, "wal"), db.wal.seq)); e == nil && st.Size() <= walHdrLen && err == nil {
+			os.Remove(segmentName(filepath.Join(db.dir, "wal"), db.wal.seq))
+		}
+		db.wal = nil
+	}
+	db.mu.Lock()
+	db.closed = true
+	db.closeBlocks()
+	db.mu.Unlock()
+	db.unlock()
+	return err
+}
+
+// head is the in-memory part of the store: positions not yet in a block.
+type head struct {
+	series  map[vessel.MMSI]*headSeries
+	statics []staticRec
+	prov    []provRec
+	points  int
+}
+
+type headSeries struct {
+	pts    []point
+	sorted bool
+	// bounding box and ext of the series, for queries
+	minLat, maxLat, minLon, maxLon int32
+}
+
+func newHead() *head { return &head{series: make(map[vessel.MMSI]*headSeries)} }
+
+func (h *head) add(m vessel.MMSI, p point) {
+	s := h.series[m]
+	if s == nil {
+		s = &headSeries{sorted: true, minLat: math.MaxInt32, maxLat: math.MinInt32, minLon: math.MaxInt32, maxLon: math.MinInt32}
+		h.series[m] = s
+	}
+	if n := len(s.pts); n > 0 && s.pts[n-1].t > p.t {
+		s.sorted = false
+	}
+	s.pts = append(s.pts, p)
+	s.minLat, s.maxLat = min(s.minLat, p.lat), max(s.maxLat, p.lat)
+	s.minLon, s.maxLon = min(s.minLon, p.lon), max(s.maxLon, p.lon)
+	h.points++
+}
+
+func (s *headSeries) sort() {
+	if !s.sorted {
+		sort.SliceStable(s.pts, func(i, j int) bool { return s.pts[i].t < s.pts[j].t })
+		s.sorted = true
+	}
+}
+
+func (h *head) merge(o *head) {
+	for m, s := range o.series {
+		for _, p := range s.pts {
+			h.add(m, p)
+		}
+	}
+	h.statics = append(o.statics, h.statics...)
+	h.prov = append(o.prov, h.prov...)
+}
+
+func (h *head) sortedSeries() []series {
+	out := make([]series, 0, len(h.series))
+	for m, s := range h.series {
+		s.sort()
+		out = append(out, series{mmsi: m, pts: s.pts})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].mmsi < out[j].mmsi })
+	return out
+}
+
+// Stats describe the store's contents.
+type Stats struct {
+	Positions  int64 // stored positions
+	Statics    int64 // stored static reports
+	Provenance int64 // provenance records (duplicates heard by other sources)
+	Vessels    int   // distinct MMSIs with positions
+	Blocks     int
+	HeadPoints int   // positions in memory, not yet in a block
+	DiskBytes  int64 // size of the block and WAL files
+	Recovered  int   // repairs made on open
+}
+
+// Stats returns counts of what the store holds.
+func (db *DB) Stats() Stats {
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	var st Stats
+	vessels := map[vessel.MMSI]struct{}{}
+	for _, b := range db.blocks {
+		st.Positions += int64(b.meta.positions)
+		st.Statics += int64(len(b.statics))
+		st.Provenance += int64(len(b.prov))
+		st.DiskBytes += b.size
+		for i := range b.index {
+			vessels[b.index[i].mmsi] = struct{}{}
+		}
+	}
+	for _, h := range []*head{db.head, db.frozen} {
+		if h == nil {
+			continue
+		}
+		st.Positions += int64(h.points)
+		st.HeadPoints += h.points
+		st.Statics += int64(len(h.statics))
+		st.Provenance += int64(len(h.prov))
+		for m := range h.series {
+			vessels[m] = struct{}{}
+		}
+	}
+	if db.wal != nil {
+		st.DiskBytes += db.wal.size
+	}
+	st.Vessels = len(vessels)
+	st.Blocks = len(db.blocks)
+	st.Recovered = len(db.recovery)
+	return st
+}

@@ -1,0 +1,481 @@
+package store
+
+import (
+	"math"
+	"slices"
+	"sort"
+
+	"github.com/tidewatch/tidewatch/internal/geo"
+	"github.com/tidewatch/tidewatch/internal/vessel"
+)
+
+// view is a consistent set of what to read: taken under the read lock,
+// used while it is held.
+type view struct {
+	db     *DB
+	heads  []*head
+	blocks []*block
+	buf    []byte
+}
+
+func (db *DB) view() (*view, func(), error) {
+	db.mu.RLock()
+	if db.closed {
+		db.mu.RUnlock()
+		return nil, nil, ErrClosed
+	}
+	v := &view{db: db, blocks: db.blocks, heads: []*head{db.head}}
+	if db.frozen != nil {
+		v.heads = append(v.heads, db.frozen)
+	}
+	return v, db.mu.RUnlock, nil
+}
+
+func overlaps(aMin, aMax, bMin, bMax int64) bool { return aMin <= bMax && bMin <= aMax }
+
+// points returns the positions of one vessel with times in [from, to],
+// sorted by time (stable: equal times keep storage order).
+func (v *view) points(m vessel.MMSI, from, to int64) ([]point, error) {
+	var out []point
+	var err error
+	for _, b := range v.blocks {
+		if !overlaps(b.meta.minT, b.meta.maxT, from, to) {
+			continue
+		}
+		for _, e := range b.vesselChunks(m) {
+			if !overlaps(e.minT, e.maxT, from, to) {
+				continue
+			}
+			n := len(out)
+			if out, err = b.readChunk(out, &e, &v.buf); err != nil {
+				return nil, err
+			}
+			out = append(out[:n], filterTime(out[n:], from, to)...)
+		}
+	}
+	for _, h := range v.heads {
+		if s := h.series[m]; s != nil {
+			for _, p := range s.pts {
+				if p.t >= from && p.t <= to {
+					out = append(out, p)
+				}
+			}
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].t < out[j].t })
+	return out, nil
+}
+
+func filterTime(pts []point, from, to int64) []point {
+	out := pts[:0]
+	for _, p := range pts {
+		if p.t >= from && p.t <= to {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func (db *DB) sourceName(id uint32) string {
+	if int(id) < len(db.sources) {
+		return db.sources[id]
+	}
+	return ""
+}
+
+// Track returns the positions of a vessel with times in [from, to], in
+// time order. Flagged positions (vessel.Bad) are left out unless flagged
+// is true.
+func (db *DB) Track(m vessel.MMSI, from, to vessel.Time, flagged bool) ([]vessel.Position, error) {
+	v, done, err := db.view()
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	pts, err := v.points(m, int64(from), int64(to))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]vessel.Position, 0, len(pts))
+	for i := range pts {
+		if flagged || pts[i].good() {
+			out = append(out, pts[i].position(m, db.sourceName(pts[i].src)))
+		}
+	}
+	return out, nil
+}
+
+// Approach is a vessel's closest approach to a point in a time window.
+type Approach struct {
+	MMSI     vessel.MMSI
+	Time     vessel.Time // when it was closest
+	Distance float64     // metres
+	Lat, Lon float64     // where it was then
+	// Interpolated is true when the closest point lies between two
+	// reports rather than on one.
+	Interpolated bool
+	// Reports is the number of the vessel's reports in the window.
+	Reports int
+}
+
+// NearOptions tune Near.
+type NearOptions struct {
+	// Flagged includes flagged positions (normally left out).
+	Flagged bool
+}
+
+func rectOfEntry(minLat, maxLat, minLon, maxLon int32) geo.Rect {
+	return geo.Rect{MinLat: toDeg(minLat), MaxLat: toDeg(maxLat), MinLon: toDeg(minLon), MaxLon: toDeg(maxLon)}
+}
+
+// Near returns every vessel that was within radius metres of c at some
+// time in [from, to], with its closest approach, nearest first. Positions
+// are interpolated along the great circle between consecutive reports at
+// most 30 minutes apart, so a vessel passing between two reports is
+// found.
+func (db *DB) Near(c geo.Point, radius float64, from, to vessel.Time, opt NearOptions) ([]Approach, error) {
+	v, done, err := db.view()
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	lo, hi := int64(from)-maxInterpGap, int64(to)+maxInterpGap
+	cand := map[vessel.MMSI]bool{}
+	for _, b := range v.blocks {
+		if !overlaps(b.meta.minT, b.meta.maxT, lo, hi) {
+			continue
+		}
+		var lastExt uint32 = math.MaxUint32
+		var box geo.Rect
+		for i := range b.index {
+			e := &b.index[i]
+			if !overlaps(e.minT, e.maxT, lo, hi) || cand[e.mmsi] {
+				continue
+			}
+			if e.ext != lastExt {
+				box, lastExt = geo.RectAround(c, radius+float64(e.ext)/2), e.ext
+			}
+			if box.Intersects(rectOfEntry(e.minLat, e.maxLat, e.minLon, e.maxLon)) {
+				cand[e.mmsi] = true
+			}
+		}
+	}
+	// The head is small and in memory: its series are checked against a
+	// box that allows for the longest segment a fast vessel makes in the
+	// interpolation gap.
+	headBox := geo.RectAround(c, radius+maxHeadExt)
+	for _, h := range v.heads {
+		for m, s := range h.series {
+			if !cand[m] && headBox.Intersects(rectOfEntry(s.minLat, s.maxLat, s.minLon, s.maxLon)) {
+				cand[m] = true
+			}
+		}
+	}
+	var out []Approach
+	for m := range cand {
+		pts, err := v.points(m, lo, hi)
+		if err != nil {
+			return nil, err
+		}
+		if a, ok := closest(m, pts, c, radius, int64(from), int64(to), opt.Flagged); ok {
+			out = append(out, a)
+		}
+	}
+	slices.SortFunc(out, func(a, b Approach) int {
+		switch {
+		case a.Distance < b.Distance:
+			return -1
+		case a.Distance > b.Distance:
+			return 1
+		}
+		return int(a.MMSI) - int(b.MMSI)
+	})
+	return out, nil
+}
+
+// maxHeadExt is the box margin for head series: 70 knots for 30 minutes.
+const maxHeadExt = 70 * 1852.0 / 2
+
+func gp(p *point) geo.Point { return geo.Point{Lat: toDeg(p.lat), Lon: toDeg(p.lon)} }
+
+// at returns the position at time t on the segment a→b (a.t <= t <= b.t).
+func at(a, b *point, t int64) geo.Point {
+	if b.t == a.t {
+		return gp(a)
+	}
+	return geo.Interpolate(gp(a), gp(b), float64(t-a.t)/float64(b.t-a.t))
+}
+
+// closest finds the closest approach of the track pts to c within [from,
+// to]; ok is false if it never came within radius.
+func closest(m vessel.MMSI, pts []point, c geo.Point, radius float64, from, to int64, flagged bool) (Approach, bool) {
+	best := Approach{MMSI: m, Distance: math.Inf(1)}
+	var prev *point
+	for i := range pts {
+		p := &pts[i]
+		if !flagged && !p.good() {
+			continue
+		}
+		if p.t >= from && p.t <= to {
+			best.Reports++
+			if d := geo.Distance(gp(p), c); d < best.Distance {
+				best.Distance, best.Time, best.Lat, best.Lon, best.Interpolated = d, vessel.Time(p.t), toDeg(p.lat), toDeg(p.lon), false
+			}
+		}
+		if prev != nil && p.t-prev.t <= maxInterpGap && p.t > prev.t && prev.t <= to && p.t >= from {
+			// The segment clipped to the window.
+			t0, t1 := max(prev.t, from), min(p.t, to)
+			a, b := at(prev, p, t0), at(prev, p, t1)
+			f, d := geo.ClosestApproach(a, b, c)
+			if d < best.Distance {
+				q := geo.Interpolate(a, b, f)
+				best.Distance, best.Lat, best.Lon = d, q.Lat, q.Lon
+				best.Time = vessel.Time(t0 + int64(math.Round(f*float64(t1-t0))))
+				best.Interpolated = best.Time != vessel.Time(prev.t) && best.Time != vessel.Time(p.t)
+			}
+		}
+		prev = p
+	}
+	return best, best.Distance <= radius
+}
+
+// AreaHit is a vessel seen inside an area during a window.
+type AreaHit struct {
+	MMSI        vessel.MMSI
+	First, Last vessel.Time // its first and last report inside
+	Reports     int         // reports inside the area in the window
+	// FirstLat/FirstLon and LastLat/LastLon are the positions of those
+	// reports.
+	FirstLat, FirstLon, LastLat, LastLon float64
+}
+
+// Area returns the vessels that reported from inside area (a polygon
+// set) with times in [from, to], ordered by MMSI. Flagged positions are
+// left out unless flagged is true.
+func (db *DB) Area(area geo.MultiPolygon, from, to vessel.Time, flagged bool) ([]AreaHit, error) {
+	v, done, err := db.view()
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	bounds := area.Bounds()
+	lo, hi := int64(from), int64(to)
+	cand := map[vessel.MMSI]bool{}
+	for _, b := range v.blocks {
+		if !overlaps(b.meta.minT, b.meta.maxT, lo, hi) {
+			continue
+		}
+		for i := range b.index {
+			e := &b.index[i]
+			if !cand[e.mmsi] && overlaps(e.minT, e.maxT, lo, hi) && bounds.Intersects(rectOfEntry(e.minLat, e.maxLat, e.minLon, e.maxLon)) {
+				cand[e.mmsi] = true
+			}
+		}
+	}
+	for _, h := range v.heads {
+		for m, s := range h.series {
+			if !cand[m] && bounds.Intersects(rectOfEntry(s.minLat, s.maxLat, s.minLon, s.maxLon)) {
+				cand[m] = true
+			}
+		}
+	}
+	var out []AreaHit
+	for m := range cand {
+		pts, err := v.points(m, lo, hi)
+		if err != nil {
+			return nil, err
+		}
+		hit := AreaHit{MMSI: m}
+		for i := range pts {
+			p := &pts[i]
+			if !flagged && !p.good() {
+				continue
+			}
+			q := gp(p)
+			if !bounds.Contains(q) || !area.Contains(q) {
+				continue
+			}
+			if hit.Reports == 0 {
+				hit.First, hit.FirstLat, hit.FirstLon = vessel.Time(p.t), q.Lat, q.Lon
+			}
+			hit.Last, hit.LastLat, hit.LastLon = vessel.Time(p.t), q.Lat, q.Lon
+			hit.Reports++
+		}
+		if hit.Reports > 0 {
+			out = append(out, hit)
+		}
+	}
+	slices.SortFunc(out, func(a, b AreaHit) int { return int(a.MMSI) - int(b.MMSI) })
+	return out, nil
+}
+
+// VesselAt is a vessel in the picture at a moment.
+type VesselAt struct {
+	MMSI vessel.MMSI
+	// Position is the last good position at or before the moment, within
+	// the maximum age; HasPosition is false if there is none.
+	Position    vessel.Position
+	HasPosition bool
+	// Static is the static data merged from every report up to the moment;
+	// Times holds when each field was last updated.
+	Static vessel.Static
+	Times  vessel.FieldTimes
+	// Reports is the number of stored positions in the age window.
+	Reports int
+}
+
+// At returns the picture at time t: every vessel with a good position in
+// (t-maxAge, t] and its static data as of t, ordered by MMSI. Vessels with
+// static data but no position in the window are included only if
+// withStaticOnly.
+func (db *DB) At(t vessel.Time, maxAge vessel.Time, withStaticOnly bool) ([]VesselAt, error) {
+	v, done, err := db.view()
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	lo, hi := int64(t-maxAge), int64(t)
+	type acc struct {
+		last    point
+		ok      bool
+		reports int
+	}
+	found := map[vessel.MMSI]*acc{}
+	take := func(m vessel.MMSI, p *point) {
+		if p.t <= lo || p.t > hi {
+			return
+		}
+		a := found[m]
+		if a == nil {
+			a = &acc{}
+			found[m] = a
+		}
+		a.reports++
+		if p.good() && (!a.ok || p.t >= a.last.t) {
+			a.last, a.ok = *p, true
+		}
+	}
+	var pts []point
+	for _, b := range v.blocks {
+		if !overlaps(b.meta.minT, b.meta.maxT, lo, hi) {
+			continue
+		}
+		for i := range b.index {
+			e := &b.index[i]
+			if !overlaps(e.minT, e.maxT, lo, hi) {
+				continue
+			}
+			if pts, err = b.readChunk(pts[:0], e, &v.buf); err != nil {
+				return nil, err
+			}
+			for j := range pts {
+				take(e.mmsi, &pts[j])
+			}
+		}
+	}
+	for _, h := range v.heads {
+		for m, s := range h.series {
+			for j := range s.pts {
+				take(m, &s.pts[j])
+			}
+		}
+	}
+	var out []VesselAt
+	add := func(m vessel.MMSI, a *acc) {
+		va := VesselAt{MMSI: m}
+		if a != nil {
+			va.Reports = a.reports
+			if a.ok {
+				va.Position, va.HasPosition = a.last.position(m, db.sourceName(a.last.src)), true
+			}
+		}
+		for _, s := range db.statics[m] {
+			if s.s.Time > t {
+				break
+			}
+			st := s.s
+			st.Source = db.sourceName(s.src)
+			va.Static.Merge(&st, &va.Times)
+		}
+		out = append(out, va)
+	}
+	for m, a := range found {
+		if a.ok || withStaticOnly {
+			add(m, a)
+		}
+	}
+	if withStaticOnly {
+		for m := range db.statics {
+			if found[m] == nil {
+				add(m, nil)
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b VesselAt) int { return int(a.MMSI) - int(b.MMSI) })
+	return out, nil
+}
+
+// Provenance returns the sources that reported the position of m stored
+// at time t: the one stored with it first, then those whose copies were
+// removed as duplicates.
+func (db *DB) Provenance(m vessel.MMSI, t vessel.Time) ([]string, error) {
+	v, done, err := db.view()
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	pts, err := v.points(m, int64(t), int64(t))
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, p := range pts {
+		out = append(out, db.sourceName(p.src))
+	}
+	scan := func(prov []provRec) {
+		for _, p := range prov {
+			if p.mmsi == m && p.t == int64(t) {
+				out = append(out, db.sourceName(p.src))
+			}
+		}
+	}
+	for _, b := range v.blocks {
+		if overlaps(b.meta.minT, b.meta.maxT, int64(t), int64(t)) {
+			scan(b.prov)
+		}
+	}
+	for _, h := range v.heads {
+		scan(h.prov)
+	}
+	return out, nil
+}
+
+// Bounds returns the time span of everything stored, and false when the
+// store is empty.
+func (db *DB) Bounds() (from, to vessel.Time, ok bool) {
+	v, done, err := db.view()
+	if err != nil {
+		return 0, 0, false
+	}
+	defer done()
+	lo, hi := int64(math.MaxInt64), int64(math.MinInt64)
+	for _, b := range v.blocks {
+		if b.meta.positions > 0 || len(b.statics) > 0 {
+			lo, hi = min(lo, b.meta.minT), max(hi, b.meta.maxT)
+		}
+	}
+	for _, h := range v.heads {
+		for _, s := range h.series {
+			for _, p := range s.pts {
+				lo, hi = min(lo, p.t), max(hi, p.t)
+			}
+		}
+		for _, s := range h.statics {
+			lo, hi = min(lo, int64(s.s.Time)), max(hi, int64(s.s.Time))
+		}
+	}
+	if lo > hi {
+		return 0, 0, false
+	}
+	return vessel.Time(lo), vessel.Time(hi), true
+}

@@ -1,0 +1,193 @@
+package store
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	"github.com/tidewatch/tidewatch/internal/vessel"
+)
+
+// Record payloads, shared by the WAL and the blocks. All integers are
+// varints (zigzag for signed values); strings are a uvarint length and the
+// bytes.
+//
+//	positions:  uvarint n, then n × (uvarint mmsi, varint t, varint lat,
+//	            varint lon, uvarint sog, cog, hdg, byte status,
+//	            uvarint flags, uvarint source)
+//	statics:    uvarint n, then n × static (see appendStatic)
+//	provenance: uvarint n, then n × (uvarint mmsi, varint t, uvarint source)
+//	sources:    uvarint n, then n × (uvarint id, string name)
+
+type posRec struct {
+	mmsi vessel.MMSI
+	point
+}
+
+type provRec struct {
+	mmsi vessel.MMSI
+	t    int64
+	src  uint32
+}
+
+// staticRec is a static report as stored: the Static value with its source
+// as an id.
+type staticRec struct {
+	s   vessel.Static
+	src uint32
+}
+
+func appendString(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+func appendPosRec(b []byte, r *posRec) []byte {
+	b = binary.AppendUvarint(b, uint64(r.mmsi))
+	b = binary.AppendVarint(b, r.t)
+	b = binary.AppendVarint(b, int64(r.lat))
+	b = binary.AppendVarint(b, int64(r.lon))
+	b = binary.AppendUvarint(b, uint64(r.sog))
+	b = binary.AppendUvarint(b, uint64(r.cog))
+	b = binary.AppendUvarint(b, uint64(r.hdg))
+	b = append(b, r.status)
+	b = binary.AppendUvarint(b, uint64(r.flags))
+	return binary.AppendUvarint(b, uint64(r.src))
+}
+
+func appendStatic(b []byte, r *staticRec) []byte {
+	s := &r.s
+	b = binary.AppendUvarint(b, uint64(s.MMSI))
+	b = binary.AppendVarint(b, int64(s.Time))
+	b = binary.AppendUvarint(b, uint64(s.Has))
+	b = appendString(b, s.Name)
+	b = appendString(b, s.CallSign)
+	b = binary.AppendUvarint(b, uint64(s.IMO))
+	b = append(b, s.ShipType)
+	b = appendString(b, s.Destination)
+	b = appendString(b, s.ETA)
+	b = binary.AppendUvarint(b, uint64(s.ToBow))
+	b = binary.AppendUvarint(b, uint64(s.ToStern))
+	b = binary.AppendUvarint(b, uint64(s.ToPort))
+	b = binary.AppendUvarint(b, uint64(s.ToStarboard))
+	b = binary.AppendUvarint(b, uint64(s.Draught))
+	return binary.AppendUvarint(b, uint64(r.src))
+}
+
+func appendProv(b []byte, r *provRec) []byte {
+	b = binary.AppendUvarint(b, uint64(r.mmsi))
+	b = binary.AppendVarint(b, r.t)
+	return binary.AppendUvarint(b, uint64(r.src))
+}
+
+// maxString bounds a decoded string; AIS text fields are short.
+const maxString = 4096
+
+func (r *chunkReader) string() string {
+	n := r.uvarint()
+	if n > maxString || n > uint64(len(r.b)) {
+		r.fail()
+		return ""
+	}
+	s := string(r.b[:n])
+	r.b = r.b[n:]
+	return s
+}
+
+// count reads a record count, bounded by the bytes left (every item takes
+// at least one byte).
+func (r *chunkReader) count() int {
+	n := r.uvarint()
+	if n > uint64(len(r.b)) {
+		r.fail()
+		return 0
+	}
+	return int(n)
+}
+
+func (r *chunkReader) posRec() posRec {
+	var p posRec
+	p.mmsi = vessel.MMSI(r.uvarint())
+	p.t = r.varint()
+	p.lat = int32(r.varint())
+	p.lon = int32(r.varint())
+	p.sog = uint16(r.uvarint())
+	p.cog = uint16(r.uvarint())
+	p.hdg = uint16(r.uvarint())
+	p.status = r.byte()
+	p.flags = uint16(r.uvarint())
+	p.src = uint32(r.uvarint())
+	return p
+}
+
+func (r *chunkReader) staticRec() staticRec {
+	var sr staticRec
+	s := &sr.s
+	s.MMSI = vessel.MMSI(r.uvarint())
+	s.Time = vessel.Time(r.varint())
+	s.Has = vessel.StaticFields(r.uvarint())
+	s.Name = r.string()
+	s.CallSign = r.string()
+	s.IMO = uint32(r.uvarint())
+	s.ShipType = r.byte()
+	s.Destination = r.string()
+	s.ETA = r.string()
+	s.ToBow = uint16(r.uvarint())
+	s.ToStern = uint16(r.uvarint())
+	s.ToPort = uint16(r.uvarint())
+	s.ToStarboard = uint16(r.uvarint())
+	s.Draught = uint16(r.uvarint())
+	sr.src = uint32(r.uvarint())
+	return sr
+}
+
+func (r *chunkReader) provRec() provRec {
+	return provRec{mmsi: vessel.MMSI(r.uvarint()), t: r.varint(), src: uint32(r.uvarint())}
+}
+
+// decodeRecords decodes a positions, statics, provenance or sources payload
+// and calls the matching function for each item.
+type recordSink struct {
+	pos    func(*posRec)
+	static func(*staticRec)
+	prov   func(*provRec)
+	source func(id uint32, name string)
+}
+
+func decodeRecords(typ byte, b []byte, sink *recordSink) error {
+	r := chunkReader{b: b}
+	n := r.count()
+	for i := 0; i < n && r.err == nil; i++ {
+		switch typ {
+		case recPositions:
+			p := r.posRec()
+			if r.err == nil {
+				sink.pos(&p)
+			}
+		case recStatics:
+			s := r.staticRec()
+			if r.err == nil {
+				sink.static(&s)
+			}
+		case recProvenance:
+			p := r.provRec()
+			if r.err == nil {
+				sink.prov(&p)
+			}
+		case recSources:
+			id := uint32(r.uvarint())
+			name := r.string()
+			if r.err == nil {
+				sink.source(id, name)
+			}
+		default:
+			return fmt.Errorf("%w: unknown record type %d", ErrCorrupt, typ)
+		}
+	}
+	if r.err != nil {
+		return r.err
+	}
+	if len(r.b) != 0 {
+		return fmt.Errorf("%w: %d bytes after the last item of a record", ErrCorrupt, len(r.b))
+	}
+	return nil
+}
