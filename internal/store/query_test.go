@@ -28,9 +28,18 @@ func bruteNear(tracks map[vessel.MMSI][]vessel.Position, c geo.Point, from, to v
 				continue
 			}
 			pa, pb := geo.Point{Lat: a.Lat, Lon: a.Lon}, geo.Point{Lat: p.Lat, Lon: p.Lon}
-			n := int(min(geo.Distance(pa, pb)/10, 5000)) + 1
-			for k := 0; k <= n; k++ {
+			n := int(min(geo.Distance(pa, pb)/10, 20000)) + 1
+			for k := -2; k <= n; k++ {
 				tk := a.Time + vessel.Time(float64(p.Time-a.Time)*float64(k)/float64(n))
+				switch k { // the window's edges, when they cut the segment
+				case -2:
+					tk = from
+				case -1:
+					tk = to
+				}
+				if tk < a.Time || tk > p.Time {
+					continue
+				}
 				if tk < from || tk > to {
 					continue
 				}
