@@ -36,9 +36,10 @@ func (c Class) String() string {
 }
 
 // Class returns the kind of station m numbers, from its leading digits.
-// It does not check the MID; see Valid.
+// It does not check the MID; see Valid. Zero, which decoders and CSV files
+// use for "no identity", is ClassInvalid, not a coast station.
 func (m MMSI) Class() Class {
-	if m > 999_999_999 {
+	if m == 0 || m > 999_999_999 {
 		return ClassInvalid
 	}
 	d := func(n int) int { return int(m) / pow10[9-n] } // first n of the nine digits
@@ -109,12 +110,18 @@ func (m MMSI) Valid() bool {
 type Country struct {
 	MID  int
 	Name string // as in the ITU table, e.g. "India (Republic of)"
+	// Code is the ISO 3166-1 alpha-2 code of the country or territory,
+	// e.g. "IN"; a territory with its own ISO code has it (Hong Kong
+	// "HK", Gibraltar "GI"), one without has its country's (the Azores
+	// "PT").
+	Code string
 }
 
-// FlagOf returns the administration MID mid is allocated to.
+// FlagOf returns the administration MID mid is allocated to, and false
+// (with a zero Country but for MID) when mid is not allocated.
 func FlagOf(mid int) (Country, bool) {
 	n, ok := midTable[mid]
-	return Country{MID: mid, Name: n}, ok
+	return Country{MID: mid, Name: n, Code: isoCodes[mid]}, ok
 }
 
 // Flag returns the flag state of m from its MID, and false when m has no

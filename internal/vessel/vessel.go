@@ -20,7 +20,8 @@ func (m MMSI) String() string {
 
 // Append appends the nine-digit form of m to dst.
 func (m MMSI) Append(dst []byte) []byte {
-	s := strconv.AppendUint(nil, uint64(m), 10)
+	var buf [20]byte
+	s := strconv.AppendUint(buf[:0], uint64(m), 10)
 	for i := len(s); i < 9; i++ {
 		dst = append(dst, '0')
 	}
@@ -86,7 +87,9 @@ func CourseDegrees(deg float64) Course {
 	if math.IsNaN(deg) || math.IsInf(deg, 0) {
 		return NoCourse
 	}
-	c := math.Mod(math.Round(deg*10), 3600)
+	// Reduce first: deg*10 overflows to +Inf for huge finite deg, and the
+	// float to integer conversion of NaN or Inf is undefined.
+	c := math.Mod(math.Round(math.Mod(deg, 360)*10), 3600)
 	if c < 0 {
 		c += 3600
 	}
@@ -242,23 +245,30 @@ const (
 
 // Length returns the overall length in metres and whether it is known.
 func (s *Static) Length() (int, bool) {
-	if s.Has&HasDimensions == 0 || s.ToBow+s.ToStern == 0 {
+	n := int(s.ToBow) + int(s.ToStern) // in int: the uint16 sum can wrap to 0
+	if s.Has&HasDimensions == 0 || n == 0 {
 		return 0, false
 	}
-	return int(s.ToBow) + int(s.ToStern), true
+	return n, true
 }
 
 // Merge copies into s the fields that u carries and that are not older
 // than what s holds; times is updated with u.Time for each field taken.
-// It returns the fields that changed value.
+// It returns the fields that changed value, counting a field s did not
+// have as changed. s.Time becomes the later of the two times, and
+// s.Source becomes u.Source when u is not older than s and gave a field.
 func (s *Static) Merge(u *Static, times *FieldTimes) StaticFields {
-	var changed StaticFields
+	var changed, taken StaticFields
 	take := func(f StaticFields) bool {
 		if u.Has&f == 0 || times.get(f) > u.Time {
 			return false
 		}
 		times.set(f, u.Time)
-		s.Has |= f
+		taken |= f
+		if s.Has&f == 0 {
+			s.Has |= f
+			changed |= f // newly known, even if the value is the zero one
+		}
 		return true
 	}
 	if take(HasName) && s.Name != u.Name {
@@ -285,6 +295,9 @@ func (s *Static) Merge(u *Static, times *FieldTimes) StaticFields {
 	}
 	if take(HasDraught) && s.Draught != u.Draught {
 		s.Draught, changed = u.Draught, changed|HasDraught
+	}
+	if taken != 0 && u.Time >= s.Time {
+		s.Source = u.Source
 	}
 	if u.Time > s.Time {
 		s.Time = u.Time
@@ -375,16 +388,25 @@ type Times struct {
 
 // MaxSecondRefinement bounds how far the "second" field may move a time:
 // a receiver clock that disagrees with the transponder by more than this is
-// not corrected (the second then is more likely stale than the clock).
+// not corrected (the second then is more likely stale than the clock). At
+// 30 s, half the minute over which the second repeats, it only refuses the
+// ambiguous tie; lower it to distrust larger disagreements.
 const MaxSecondRefinement = 30 * 1000
 
 // ResolveTime picks a report's time: the tag-block time when present, else
-// the receiver/archive timestamp, else the arrival time. When the base time
-// has whole-second (or coarser) resolution and the AIS second field is
-// valid, the time is moved to the nearest instant with that second,
-// provided the move is at most MaxSecondRefinement: a receiver that stamps
-// the minute or batches reports keeps its clock but gains the second the
-// transponder gave.
+// the receiver/archive timestamp, else the arrival time. When the AIS
+// second field is valid (0-59) and the base time is not already within
+// that second, the time is moved to the nearest whole second with that
+// value (forward or back, into the neighbouring minute if nearer),
+// provided the move is at most MaxSecondRefinement and the nearest is
+// unambiguous: a receiver that batches reports or stamps them late keeps
+// its clock but gains the second the transponder gave. A base already in
+// the right second keeps its milliseconds.
+//
+// The second repeats every minute, so the nearest instant with it is never
+// more than 30 s away; with MaxSecondRefinement at 30 s the bound only
+// excludes the exact half-minute tie, where both directions are equally
+// near and the base is kept.
 func ResolveTime(t Times) (Time, TimeSource) {
 	base, src := t.TagBlock, TimeTagBlock
 	if base == 0 {
@@ -402,21 +424,26 @@ func ResolveTime(t Times) (Time, TimeSource) {
 	return refine(base, t.Second), src
 }
 
-// refine moves base to the nearest instant whose second of the minute is
-// sec, when that is within MaxSecondRefinement.
+// refine moves base to the nearest whole second whose second of the
+// minute is sec, when that is unambiguous and within MaxSecondRefinement.
 func refine(base Time, sec int) Time {
 	const minute = 60 * 1000
-	floor := base - mod(base, minute)
-	cand := floor + Time(sec)*1000
-	// The nearest of cand-1min, cand, cand+1min.
-	best := cand
+	cand := base - mod(base, minute) + Time(sec)*1000
+	if base-mod(base, 1000) == cand {
+		return base // already in that second: keep the milliseconds
+	}
+	// The nearest of cand-1min, cand, cand+1min; tie when two are equally
+	// near (only possible at exactly half a minute).
+	best, tie := cand, false
 	for _, c := range [...]Time{cand - minute, cand + minute} {
-		if abs(c-base) < abs(best-base) {
-			best = c
+		switch d, b := abs(c-base), abs(best-base); {
+		case d < b:
+			best, tie = c, false
+		case d == b:
+			tie = true
 		}
 	}
-	if abs(best-base) > MaxSecondRefinement || abs(best-base) < 1000 && best/1000 == base/1000 {
-		// Too far to trust, or already in that second.
+	if tie || abs(best-base) > MaxSecondRefinement {
 		return base
 	}
 	return best
