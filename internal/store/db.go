@@ -52,14 +52,15 @@ type DB struct {
 	log  *slog.Logger
 	lock *os.File
 
-	writeMu sync.Mutex // serialises Write, Commit, Flush and Close
-	mu      sync.RWMutex
-	closed  bool
-	head    *head
-	frozen  *head // a head being written to a block; still queried
-	blocks  []*block
-	wal     *walWriter
-	nextBlk uint64
+	writeMu   sync.Mutex // serialises Write, Commit, Flush and Close
+	compactMu sync.Mutex // one compaction at a time
+	mu        sync.RWMutex
+	closed    bool
+	head      *head
+	frozen    *head // a head being written to a block; still queried
+	blocks    []*block
+	wal       *walWriter
+	nextBlk   uint64
 
 	sources   []string          // id → name; id 0 is ""
 	sourceIDs map[string]uint32 // name → id
