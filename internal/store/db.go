@@ -253,10 +253,19 @@ func (db *DB) load() error {
 				db.note("WAL segment %s ends with an incomplete record at offset %d (%d bytes); a writer will remove it", filepath.Base(path), end, dropped)
 				continue
 			}
+			if end == 0 {
+				if err := os.Remove(path); err != nil {
+					return fmt.Errorf("store: repair %s: %w", path, err)
+				}
+				db.note("repaired torn WAL tail: %s was cut short while being created (%d bytes); removed", filepath.Base(path), dropped)
+				continue
+			}
 			if err := os.Truncate(path, end); err != nil {
 				return fmt.Errorf("store: repair %s: %w", path, err)
 			}
-			db.note("repaired torn WAL tail: %s truncated at offset %d, %d bytes of an unacknowledged write dropped", filepath.Base(path), end, dropped)
+			{
+				db.note("repaired torn WAL tail: %s truncated at offset %d, %d bytes of an unacknowledged write dropped", filepath.Base(path), end, dropped)
+			}
 			continue
 		}
 		if errors.As(err, &fe) && errors.Is(fe.Err, errTorn) {

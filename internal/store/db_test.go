@@ -343,3 +343,26 @@ func copyDir(t testing.TB, from, to string) {
 }
 
 var _ = geo.Point{}
+
+// TestTornSegmentHeader: a crash while creating a segment leaves a file
+// shorter than its header; Open removes it and later opens are clean.
+func TestTornSegmentHeader(t *testing.T) {
+	dir := t.TempDir()
+	db, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.wal.close()
+	db.unlock()
+	os.WriteFile(filepath.Join(dir, "wal", "00000009.wal"), []byte("TWW"), 0o600)
+	for i := 0; i < 2; i++ {
+		db, err := Open(dir, Options{})
+		if err != nil {
+			t.Fatalf("open %d: %v", i, err)
+		}
+		if rec := db.Recovery(); (i == 0) != (len(rec) == 1) {
+			t.Errorf("open %d: recovery %q", i, rec)
+		}
+		db.Close()
+	}
+}

@@ -70,7 +70,7 @@ func createSegment(dir string, seq uint64) (*walWriter, error) {
 	var h [walHdrLen]byte
 	copy(h[:], walMagic)
 	binary.LittleEndian.PutUint16(h[6:], walVersion)
-	if _, err := w.w.Write(h[:]); err != nil {
+	if _, err := f.Write(h[:]); err != nil {
 		f.Close()
 		return nil, err
 	}
