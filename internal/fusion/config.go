@@ -1,0 +1,113 @@
+package fusion
+
+import (
+	"time"
+
+	"github.com/tidewatch/tidewatch/internal/geo"
+	"github.com/tidewatch/tidewatch/internal/vessel"
+)
+
+// Land says whether a point is on land. *geo.LandMask satisfies it.
+type Land interface {
+	OnLand(p geo.Point) bool
+}
+
+// Config configures a Picture. The zero value of every field selects the
+// documented default.
+type Config struct {
+	// DedupWindow is how far apart in time two identical reports of one
+	// vessel (same position to 1e-6 degree, speed, course, heading and
+	// status) may be and still be the same transmission. One transmission
+	// heard by several receivers is stamped by each with its own clock,
+	// and the stamps disagree by seconds (unsynchronised receiver clocks,
+	// whole-second resolution, buffering); satellite and partner feeds
+	// stamp later still, often tens of seconds. A real vessel does not
+	// send two identical reports that close: a moving vessel's position
+	// changes between reports and a moored one reports every three
+	// minutes, with GPS noise. Zero means 30 s.
+	DedupWindow time.Duration
+
+	// MaxSpeed is the speed, in knots, above which moving between two
+	// reports of a vessel is implausible (FlagTeleport). Zero means 60
+	// knots: faster than any merchant ship or ferry, slower than the
+	// implied speed of any real position error worth flagging.
+	MaxSpeed float64
+	// MaxAircraftSpeed replaces MaxSpeed for SAR aircraft (MMSI class
+	// 111MIDxxx). Zero means 600 knots.
+	MaxAircraftSpeed float64
+	// Slack is a distance, in metres, that any two reports may be apart
+	// regardless of time: GPS noise and the coarse time stamps of
+	// receivers make two reports one second apart differ by tens of
+	// metres. Zero means 1000 m; a negative value means none.
+	Slack float64
+
+	// Land is the land mask for FlagOnLand; nil means no check. Natural
+	// Earth land (geo.DefaultLand) counts the Great Lakes, the St
+	// Lawrence, the Rhine and every other lake and river as land: a
+	// picture that follows inland-waterway traffic passes its own land
+	// data, or none.
+	Land Land
+	// LandMargin is how far, in metres, a position must be from the sea
+	// to be flagged on land: a position on land is flagged only if the
+	// points LandMargin away in eight directions are on land too. Coarse
+	// coastlines do not resolve harbours and estuaries; the margin keeps
+	// vessels at berth from being flagged. Zero means 2000 m; a negative
+	// value means no margin (the position alone decides).
+	LandMargin float64
+
+	// ConflictWindow is how long a second track of one MMSI (see
+	// FlagIdentityConflict) is kept without a report: after that, the
+	// conflict is no longer active and the next implausible report starts
+	// a new one. Zero means one hour.
+	ConflictWindow time.Duration
+}
+
+// config is Config with the defaults applied and units converted.
+type config struct {
+	dedup          vessel.Time // milliseconds
+	maxSpeed       float64     // metres per millisecond
+	maxAirSpeed    float64     // metres per millisecond
+	slack          float64     // metres
+	land           Land
+	margin         float64 // metres, 0 for none
+	conflictWindow vessel.Time
+}
+
+const knot = 1852.0 / 3600 / 1000 // metres per millisecond
+
+func (c Config) resolve() config {
+	r := config{
+		dedup:          30 * 1000,
+		maxSpeed:       60 * knot,
+		maxAirSpeed:    600 * knot,
+		slack:          1000,
+		land:           c.Land,
+		margin:         2000,
+		conflictWindow: 3600 * 1000,
+	}
+	if c.DedupWindow > 0 {
+		r.dedup = vessel.Time(c.DedupWindow.Milliseconds())
+	}
+	if c.MaxSpeed > 0 {
+		r.maxSpeed = c.MaxSpeed * knot
+	}
+	if c.MaxAircraftSpeed > 0 {
+		r.maxAirSpeed = c.MaxAircraftSpeed * knot
+	}
+	switch {
+	case c.Slack > 0:
+		r.slack = c.Slack
+	case c.Slack < 0:
+		r.slack = 0
+	}
+	switch {
+	case c.LandMargin > 0:
+		r.margin = c.LandMargin
+	case c.LandMargin < 0:
+		r.margin = 0
+	}
+	if c.ConflictWindow > 0 {
+		r.conflictWindow = vessel.Time(c.ConflictWindow.Milliseconds())
+	}
+	return r
+}

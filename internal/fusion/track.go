@@ -1,0 +1,191 @@
+package fusion
+
+import (
+	"math"
+
+	"github.com/tidewatch/tidewatch/internal/geo"
+	"github.com/tidewatch/tidewatch/internal/vessel"
+)
+
+// Ring sizes. A vessel keeps its last ringGood good positions, sorted by
+// time, for the plausibility checks of late reports and for dedup, and its
+// last ringBad flagged ones (by arrival) so that a flagged report heard by
+// a second receiver is a duplicate too. 8 good positions span 16 s for a
+// fast Class A vessel (2 s interval) and 24 min for one at anchor; a
+// duplicate that arrives after its original has left the ring is stored
+// again, flagged late — harmless, and rare with a 30 s window.
+const (
+	ringGood = 8
+	ringBad  = 4
+)
+
+// swapAfter is how many consistent reports the second track needs, with
+// none on the main track since it began, to become the main track.
+const swapAfter = 3
+
+// entry is one position, compact: 24 bytes.
+type entry struct {
+	t        vessel.Time
+	lat, lon int32 // 1e-7 degree
+	sog      vessel.Speed
+	cog      vessel.Course
+	hdg      vessel.Heading
+	status   vessel.NavStatus
+	flags    uint8 // vessel.Flags; all flags fit in 8 bits
+}
+
+const e7 = 1e7
+
+func entryOf(p *vessel.Position) entry {
+	return entry{
+		t:      p.Time,
+		lat:    int32(math.Round(p.Lat * e7)),
+		lon:    int32(math.Round(p.Lon * e7)),
+		sog:    p.SOG,
+		cog:    p.COG,
+		hdg:    p.Heading,
+		status: p.Status,
+	}
+}
+
+func (e *entry) point() geo.Point {
+	return geo.Point{Lat: float64(e.lat) / e7, Lon: float64(e.lon) / e7}
+}
+
+// position expands e into a Position of mmsi from src.
+func (e *entry) position(mmsi vessel.MMSI, src string) vessel.Position {
+	p := e.point()
+	return vessel.Position{
+		MMSI: mmsi, Time: e.t, Lat: p.Lat, Lon: p.Lon,
+		SOG: e.sog, COG: e.cog, Heading: e.hdg, Status: e.status,
+		Flags: vessel.Flags(e.flags), Source: src,
+	}
+}
+
+// samePlace reports whether a and b are the same position to 1e-6 degree
+// (10 units of 1e-7). AIS resolution is 1/600000 degree, so two distinct
+// AIS positions are never that close, while a partner feed that rounds to
+// six decimals still matches.
+func samePlace(a, b *entry) bool {
+	return absI32(a.lat-b.lat) <= 10 && absI32(a.lon-b.lon) <= 10
+}
+
+// sameReport reports whether a and b carry the same kinematics.
+func sameReport(a, b *entry) bool {
+	return samePlace(a, b) && a.sog == b.sog && a.cog == b.cog && a.hdg == b.hdg && a.status == b.status
+}
+
+func absI32(v int32) int32 {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
+
+func absT(v vessel.Time) vessel.Time {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
+
+// track is the live state of one vessel. Everything a vessel costs the
+// picture is here (about 450 bytes) plus its static data, when it has any.
+type track struct {
+	good [ringGood]entry // good positions sorted by time; good[ngood-1] is the latest
+	bad  [ringBad]entry  // flagged positions, overwritten in arrival order
+	// alt is the last position of the second hypothesis: a transmitter
+	// somewhere the main track cannot reach (see FlagIdentityConflict).
+	alt      entry
+	altFirst vessel.Time // time of the alt track's first report
+	heard    vessel.Time // last heard, any report
+	src      string      // source of the latest good position
+	static   *staticData
+
+	positions, flagged, dups uint32
+
+	ngood, nbad uint8 // nbad counts modulo 256; the next slot is nbad%ringBad
+	altN        uint8 // consistent reports in the alt track, 0 for none
+	mainN       uint8 // consistent reports in the main track (saturating)
+}
+
+// staticData is a vessel's merged static data with per-field times.
+type staticData struct {
+	s     vessel.Static
+	times vessel.FieldTimes
+}
+
+func (t *track) latest() (*entry, bool) {
+	if t.ngood == 0 {
+		return nil, false
+	}
+	return &t.good[t.ngood-1], true
+}
+
+// neighbours returns the good positions just before (at or before) and just
+// after e in time; nil when there is none.
+func (t *track) neighbours(e *entry) (prev, next *entry) {
+	i := t.search(e.t)
+	if i > 0 {
+		prev = &t.good[i-1]
+	}
+	if i < int(t.ngood) {
+		next = &t.good[i]
+	}
+	return prev, next
+}
+
+// search returns the index of the first good position later than tm.
+func (t *track) search(tm vessel.Time) int {
+	i := int(t.ngood)
+	for i > 0 && t.good[i-1].t > tm {
+		i--
+	}
+	return i
+}
+
+// addGood inserts e into the good ring in time order, dropping the oldest
+// when full. A position older than every one of a full ring is not kept.
+func (t *track) addGood(e entry) {
+	i := t.search(e.t)
+	if int(t.ngood) == ringGood {
+		if i == 0 {
+			return
+		}
+		copy(t.good[:i-1], t.good[1:i])
+		t.good[i-1] = e
+		return
+	}
+	copy(t.good[i+1:t.ngood+1], t.good[i:t.ngood])
+	t.good[i] = e
+	t.ngood++
+}
+
+func (t *track) addBad(e entry) {
+	t.bad[int(t.nbad)%ringBad] = e
+	t.nbad++
+	if t.nbad == 0 { // keep the count meaningful as "at least ringBad" after wrapping
+		t.nbad = ringBad
+	}
+}
+
+// duplicate returns a kept position that e repeats: the same kinematics
+// within window, or the same time and place whatever the kinematics (one
+// report decoded or rounded differently by two feeds).
+func (t *track) duplicate(e *entry, window vessel.Time) (*entry, bool) {
+	match := func(k *entry) bool {
+		dt := absT(k.t - e.t)
+		return dt <= window && sameReport(k, e) || dt == 0 && samePlace(k, e)
+	}
+	for i := range int(t.ngood) {
+		if match(&t.good[i]) {
+			return &t.good[i], true
+		}
+	}
+	for i := range min(int(t.nbad), ringBad) {
+		if match(&t.bad[i]) {
+			return &t.bad[i], true
+		}
+	}
+	return nil, false
+}
