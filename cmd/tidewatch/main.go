@@ -5,6 +5,12 @@
 // Usage:
 //
 //	tidewatch decode [--unscaled] [--stats] [FILE...]
+//	tidewatch ingest --data DIR FILE...
+//	tidewatch track --data DIR MMSI [--from T] [--to T] [--format F]
+//	tidewatch near --data DIR --lat LAT --lon LON [--radius 10km] [--from T] [--to T]
+//	tidewatch area --data DIR --polygon FILE.geojson [--from T] [--to T]
+//	tidewatch vessels --data DIR [--at T] [filters]
+//	tidewatch simulate [--vessels N] [--duration 24h] [--format nmea|csv]
 //	tidewatch version
 //
 // Run "tidewatch help" or "tidewatch COMMAND -h" for details.
@@ -17,6 +23,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"time"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -29,7 +36,17 @@ Usage:
 
 Commands:
   decode    decode AIS NMEA (files, .gz or stdin) to gpsd-compatible JSON
+  ingest    fuse AIS (NMEA or decoded CSV) into the vessel picture and store its history
+  track     one vessel's track in a time window
+  near      vessels that passed within a radius of a position, with closest approach
+  area      vessels inside a polygon during a time window
+  vessels   the picture at a moment; search by name, call sign, IMO or MMSI
+  simulate  generate realistic AIS traffic (NMEA or CSV) for demos and load tests
   version   print the version
+
+Query commands print JSON Lines (one object per vessel or point, always with
+"mmsi"), or --format csv, geojson or kml. The data directory is --data, or
+$TIDEWATCH_DATA, or ./tidewatch-data.
 
 Run "tidewatch <command> -h" for a command's options.
 `
@@ -51,9 +68,18 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return 2
 	}
 	var err error
+	now := time.Now()
 	switch cmd, rest := args[0], args[1:]; cmd {
 	case "decode":
 		err = runDecode(ctx, rest, stdin, stdout, stderr)
+	case "track":
+		err = runTrack(ctx, rest, stdout, stderr, now)
+	case "near":
+		err = runNear(ctx, rest, stdout, stderr, now)
+	case "area":
+		err = runArea(ctx, rest, stdout, stderr, now)
+	case "vessels":
+		err = runVessels(ctx, rest, stdout, stderr, now)
 	case "version", "--version", "-version":
 		fmt.Fprintf(stdout, "tidewatch %s\n", version)
 	case "help", "-h", "--help", "-help":

@@ -20,13 +20,20 @@ import (
 // exists.
 func trackFile(t testing.TB, name string) string {
 	t.Helper()
+	p := findTrack(name)
+	if p == "" {
+		t.Skipf("%s: not in testdata/tracks nor in the shared workspace", name)
+	}
+	return p
+}
+
+func findTrack(name string) string {
 	for _, dir := range []string{"../../testdata/tracks", "../../../shared/testdata/tracks"} {
 		p := filepath.Join(dir, name)
 		if _, err := os.Stat(p); err == nil {
 			return p
 		}
 	}
-	t.Skipf("%s: not in testdata/tracks nor in the shared workspace", name)
 	return ""
 }
 

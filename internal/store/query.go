@@ -479,3 +479,21 @@ func (db *DB) Bounds() (from, to vessel.Time, ok bool) {
 	}
 	return vessel.Time(lo), vessel.Time(hi), true
 }
+
+// Static returns the static data of m merged from every report up to time
+// t, with the time each field was last updated; ok is false when there is
+// none.
+func (db *DB) Static(m vessel.MMSI, t vessel.Time) (s vessel.Static, times vessel.FieldTimes, ok bool) {
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	for _, r := range db.statics[m] {
+		if r.s.Time > t {
+			break
+		}
+		st := r.s
+		st.Source = db.sourceName(r.src)
+		s.Merge(&st, &times)
+		ok = true
+	}
+	return s, times, ok
+}

@@ -1,0 +1,96 @@
+package store
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/tidewatch/tidewatch/internal/geo"
+	"github.com/tidewatch/tidewatch/internal/vessel"
+)
+
+// The benchmarks run on the Auckland tracks (60,522 positions of 174
+// vessels over three days) when the shared workspace has them, else on the
+// NOAA file in the repository. bench/postgis compares the store with
+// PostGIS on a large simulated data set.
+
+func benchRows(b *testing.B) []vessel.Position {
+	for _, name := range []string{"auckland_hauraki_20170907_09.csv.gz", "noaa_us_coast_20220103.csv.gz"} {
+		if p := findTrack(name); p != "" {
+			return readTrackRows(b, p)
+		}
+	}
+	b.Skip("no track file")
+	return nil
+}
+
+// BenchmarkWrite measures ingest of decoded positions: Write in batches of
+// 4096 and a Commit (fsync) per batch.
+func BenchmarkWrite(b *testing.B) {
+	rows := benchRows(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	var n int
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		db, err := Open(b.TempDir(), Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		writeAll(b, db, rows, 4096)
+		if err := db.Close(); err != nil {
+			b.Fatal(err)
+		}
+		n += len(rows)
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "positions/s")
+}
+
+func benchDB(b *testing.B) (*DB, []vessel.Position) {
+	rows := benchRows(b)
+	db, err := Open(b.TempDir(), Options{Sync: SyncNone})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	writeAll(b, db, rows, 4096)
+	if err := db.Flush(); err != nil {
+		b.Fatal(err)
+	}
+	return db, rows
+}
+
+// BenchmarkNear: vessels within 10 km of a reported position in a 1-hour
+// window around its time.
+func BenchmarkNear(b *testing.B) {
+	db, rows := benchDB(b)
+	rng := rand.New(rand.NewPCG(1, 1))
+	b.ResetTimer()
+	hits := 0
+	for i := 0; i < b.N; i++ {
+		r := rows[rng.IntN(len(rows))]
+		res, err := db.Near(geo.Point{Lat: r.Lat, Lon: r.Lon}, 10e3, r.Time-1800_000, r.Time+1800_000, NearOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		hits += len(res)
+	}
+	b.ReportMetric(float64(hits)/float64(b.N), "vessels/query")
+}
+
+// BenchmarkTrack: one vessel over one day.
+func BenchmarkTrack(b *testing.B) {
+	db, rows := benchDB(b)
+	rng := rand.New(rand.NewPCG(1, 1))
+	b.ResetTimer()
+	pts := 0
+	for i := 0; i < b.N; i++ {
+		r := rows[rng.IntN(len(rows))]
+		tr, err := db.Track(r.MMSI, r.Time-12*3600_000, r.Time+12*3600_000, false)
+		if err != nil {
+			b.Fatal(err)
+		}
+		pts += len(tr)
+	}
+	b.ReportMetric(float64(pts)/float64(b.N), "positions/query")
+}
