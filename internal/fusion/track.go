@@ -62,12 +62,14 @@ func (e *entry) position(mmsi vessel.MMSI, src string) vessel.Position {
 	}
 }
 
-// samePlace reports whether a and b are the same position to 1e-6 degree
-// (10 units of 1e-7). AIS resolution is 1/600000 degree, so two distinct
-// AIS positions are never that close, while a partner feed that rounds to
-// six decimals still matches.
+// samePlace reports whether a and b are the same position to 1e-6 degree:
+// at most 7e-7 degree apart in both coordinates. AIS gives positions in
+// steps of 1/600000 degree (1.67e-6); one AIS value at full resolution and
+// rounded to six decimals by a partner feed differ by at most 5e-7 (plus
+// 1e-7 of our own rounding), while two distinct AIS values differ by at
+// least 1e-6 even when both are rounded to six decimals.
 func samePlace(a, b *entry) bool {
-	return absI32(a.lat-b.lat) <= 10 && absI32(a.lon-b.lon) <= 10
+	return absI32(a.lat-b.lat) <= 7 && absI32(a.lon-b.lon) <= 7
 }
 
 // sameReport reports whether a and b carry the same kinematics.
