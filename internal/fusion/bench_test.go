@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/tidewatch/tidewatch/internal/fusion"
+	"github.com/tidewatch/tidewatch/internal/geo"
 	"github.com/tidewatch/tidewatch/internal/vessel"
 )
 
@@ -17,6 +18,21 @@ func BenchmarkApply(b *testing.B) {
 	const day = 86_400_000
 	b.Run("serial", func(b *testing.B) {
 		p := fusion.NewPicture(fusion.Config{})
+		i := 0
+		for b.Loop() {
+			o := rows[i%len(rows)]
+			o.Position.Time += vessel.Time(i/len(rows)) * day
+			p.Apply(&o)
+			i++
+		}
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "positions/s")
+	})
+	b.Run("serial-land", func(b *testing.B) {
+		land, err := geo.DefaultLand()
+		if err != nil {
+			b.Fatal(err)
+		}
+		p := fusion.NewPicture(fusion.Config{Land: land})
 		i := 0
 		for b.Loop() {
 			o := rows[i%len(rows)]

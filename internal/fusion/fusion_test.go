@@ -176,6 +176,7 @@ func TestScenarios(t *testing.T) {
 			st(at(10, k(10)), fusion.Stored, late|teleport),                          // late and impossible between 0 and 20
 			st(at(25, geo.Destination(m(20), 0, 5e3)), fusion.Stored, late|teleport), // reachable from 20 s, not 5 km back to 30 s
 			st(at(50, m(50)), fusion.Stored, 0),
+			st(at(49.5, m(49.5)), fusion.Stored, late), // half a second late is late
 		},
 		want: &final{located: true, sec: 50, pt: m(50)},
 	}, {

@@ -382,7 +382,7 @@ func testRealTracks(t *testing.T, c realCase) {
 		len(rows), s.Vessels, s.Outcomes[fusion.Stored], s.Outcomes[fusion.Duplicate], flags, s.Swaps, teleportVessels, clean, checkedLatest)
 
 	if testing.Verbose() && !c.shuffle {
-		logTeleports(t, rows, res, 200)
+		logTeleports(t, rows, res, 12)
 	}
 }
 
