@@ -72,6 +72,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	switch cmd, rest := args[0], args[1:]; cmd {
 	case "decode":
 		err = runDecode(ctx, rest, stdin, stdout, stderr)
+	case "ingest":
+		err = runIngest(ctx, rest, stdin, stdout, stderr)
 	case "track":
 		err = runTrack(ctx, rest, stdout, stderr, now)
 	case "near":

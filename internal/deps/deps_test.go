@@ -29,8 +29,9 @@ var allowed = map[string][]string{
 	"internal/fusion":   {"internal/vessel", "internal/geo"},
 	"internal/store":    {"internal/vessel", "internal/geo"},
 	"internal/simulate": {"internal/vessel", "internal/geo", "internal/ais"},
+	"internal/recorder": {"internal/vessel", "internal/fusion", "internal/store"},
 	"cmd/tidewatch": {"internal/ingest", "internal/ais", "internal/vessel", "internal/fusion",
-		"internal/store", "internal/geo", "internal/simulate"},
+		"internal/store", "internal/geo", "internal/simulate", "internal/recorder"},
 }
 
 // mayUseNetwork lists the packages allowed to import net or net/http.

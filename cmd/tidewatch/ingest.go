@@ -1,0 +1,296 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+
+	"github.com/tidewatch/tidewatch/internal/fusion"
+	"github.com/tidewatch/tidewatch/internal/geo"
+	"github.com/tidewatch/tidewatch/internal/ingest"
+	"github.com/tidewatch/tidewatch/internal/recorder"
+	"github.com/tidewatch/tidewatch/internal/store"
+	"github.com/tidewatch/tidewatch/internal/vessel"
+)
+
+const ingestUsage = `Usage: tidewatch ingest [--data DIR] [options] FILE...
+
+Read AIS and fuse it into the vessel picture, storing every position, static
+report and provenance record in the data directory (created if needed).
+Inputs are NMEA 0183 (!AIVDM/!AIVDO, tag blocks, archive prefixes) or a
+decoded-position CSV (the MarineCadastre/NOAA layout, the Danish Maritime
+Authority layout, or tidewatch's own mmsi,timestamp,lat,lon,... layout),
+plain or gzip-compressed; the format is recognised from the content. FILE
+"-" reads standard input.
+
+Reports heard by several receivers are stored once (the others become
+provenance); implausible reports are stored with quality flags
+(invalid_mmsi, no_position, teleport, on_land, identity_conflict) and kept
+out of tracks and the latest state. On a terminal a progress bar shows the
+rate and time left; a summary follows on stderr. Everything counted as
+stored is committed to disk (fsync) before ingest exits.
+`
+
+func runIngest(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlagSet("ingest", ingestUsage, stderr)
+	data := dataFlag(fs)
+	landS := fs.String("land", "default", `land mask for the on_land flag: "default" (Natural Earth 1:50m, bundled), "none", or a GeoJSON file`)
+	marginS := fs.String("land-margin", "2km", "flag a position on land only when the sea is farther than this")
+	retainS := fs.String("retain", "", "keep only this much history, counted back from the newest report (e.g. 90d); default: keep everything")
+	progress := fs.String("progress", "auto", "progress bar: auto (on a terminal), always or never")
+	syncS := fs.String("sync", "commit", "durability: commit (fsync every commit: survives power loss) or none (survives a process crash only; faster)")
+	keepTags := fs.Bool("keep-bad-tag-checksums", false, "use tag-block time and source even when the tag block's checksum is wrong")
+	files, err := parseArgs(fs, args)
+	if err != nil {
+		return helpOK(err)
+	}
+	if len(files) == 0 {
+		return usageError(fs, stderr, "no input files (use - for standard input)")
+	}
+	margin, err := parseDistance(*marginS)
+	if err != nil {
+		return usageError(fs, stderr, "--land-margin: %v", err)
+	}
+	var retain time.Duration
+	if *retainS != "" {
+		if retain, err = parseDuration(*retainS); err != nil || retain <= 0 {
+			return usageError(fs, stderr, "--retain %q: want a positive duration such as 90d", *retainS)
+		}
+	}
+	opt := store.Options{}
+	switch *syncS {
+	case "commit":
+	case "none":
+		opt.Sync = store.SyncNone
+	default:
+		return usageError(fs, stderr, "--sync %q: want commit or none", *syncS)
+	}
+	if *progress != "auto" && *progress != "always" && *progress != "never" {
+		return usageError(fs, stderr, "--progress %q: want auto, always or never", *progress)
+	}
+	var land fusion.Land
+	switch *landS {
+	case "none":
+	case "default":
+		m, err := geo.DefaultLand()
+		if err != nil {
+			return err
+		}
+		land = m
+	default:
+		f, err := os.Open(*landS)
+		if err != nil {
+			return err
+		}
+		m, err := geo.ReadLandMask(f)
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("%s: %w", *landS, err)
+		}
+		land = m
+	}
+
+	db, err := store.Open(*data, opt)
+	if err != nil {
+		return err
+	}
+	for _, msg := range db.Recovery() {
+		fmt.Fprintf(stderr, "tidewatch ingest: %s\n", msg)
+	}
+	pic := fusion.NewPicture(fusion.Config{Land: land, LandMargin: margin})
+	if _, err := recorder.Restore(pic, db); err != nil {
+		db.Close()
+		return err
+	}
+	rec := recorder.New(pic, db, recorder.Options{})
+
+	var total int64
+	for _, name := range files {
+		if name == "-" {
+			total = -1
+			break
+		}
+		st, err := os.Stat(name)
+		if err != nil {
+			db.Close()
+			return err
+		}
+		total += st.Size()
+	}
+	var bar *progressbar.ProgressBar
+	if *progress == "always" || *progress == "auto" && isTerminal(stderr) {
+		bar = progressbar.NewOptions64(total,
+			progressbar.OptionSetWriter(stderr),
+			progressbar.OptionShowBytes(true),
+			progressbar.OptionSetWidth(30),
+			progressbar.OptionThrottle(200*time.Millisecond),
+			progressbar.OptionShowElapsedTimeOnFinish(),
+			progressbar.OptionSetPredictTime(true),
+			progressbar.OptionClearOnFinish(),
+			progressbar.OptionFullWidth(),
+		)
+	}
+
+	start := time.Now()
+	var done int64 // bytes of the files finished
+	sum := fileSummary{rejected: map[string]int64{}}
+	var runErr error
+	for _, name := range files {
+		iopt := ingest.ObserveOptions{NMEA: ingest.Options{KeepBadTagChecksums: *keepTags}}
+		if bar != nil {
+			base := done
+			iopt.Progress = func(n int64) {
+				bar.Describe(fmt.Sprintf("%s: %d positions", shortName(name), rec.Stats().Stored))
+				bar.Set64(base + n)
+			}
+		}
+		st, err := ingest.Observations(ctx, name, stdin, iopt, rec.Record)
+		done += st.Bytes
+		sum.add(name, st)
+		if err != nil {
+			runErr = err
+			break
+		}
+	}
+	if bar != nil {
+		bar.Finish()
+	}
+	// Commit what was read even when a later file failed or the user
+	// interrupted: the summary then says what is stored.
+	if err := rec.Commit(); err != nil && runErr == nil {
+		runErr = err
+	}
+	var cst store.CompactStats
+	if runErr == nil {
+		co := store.CompactOptions{}
+		if retain > 0 {
+			if _, end, ok := db.Bounds(); ok {
+				co.Cutoff = end - vessel.Time(retain.Milliseconds())
+			}
+		}
+		if err := db.Flush(); err != nil {
+			runErr = err
+		} else if cst, err = db.Compact(co); err != nil {
+			runErr = err
+		}
+	}
+	dbst := db.Stats()
+	if err := db.Close(); err != nil && runErr == nil {
+		runErr = err
+	}
+	writeIngestSummary(stderr, *landS == "default", &sum, rec.Stats(), pic.Stats(), dbst, cst, time.Since(start))
+	return runErr
+}
+
+func shortName(name string) string {
+	if i := strings.LastIndexByte(name, '/'); i >= 0 {
+		name = name[i+1:]
+	}
+	if len(name) > 32 {
+		name = name[:29] + "..."
+	}
+	return name
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+type fileSummary struct {
+	files                int
+	bytes, messages, obs int64
+	rejected             map[string]int64
+	formats              []string
+}
+
+func (s *fileSummary) add(name string, st ingest.FileStats) {
+	s.files++
+	s.bytes += st.Bytes
+	s.messages += st.Messages
+	s.obs += st.Observations
+	for k, v := range st.Rejected {
+		s.rejected[k] += v
+	}
+	f := st.Format.String()
+	if !slices.Contains(s.formats, f) {
+		s.formats = append(s.formats, f)
+	}
+}
+
+func writeIngestSummary(w io.Writer, landHint bool, s *fileSummary, r recorder.Stats, ps fusion.Stats, db store.Stats, cst store.CompactStats, elapsed time.Duration) {
+	secs := max(elapsed.Seconds(), 1e-9)
+	fmt.Fprintf(w, "ingest: %d file(s) (%s), %s read, %d messages/rows, %d observations in %.1fs (%.0f observations/s)\n",
+		s.files, strings.Join(s.formats, ", "), humanBytes(s.bytes), s.messages, s.obs, elapsed.Seconds(), float64(s.obs)/secs)
+	fmt.Fprintf(w, "  stored: %d positions, %d static updates, %d duplicates (kept as provenance), %d station reports; %d repeats of known static data\n",
+		r.Stored, r.StaticChanges, r.Duplicates, r.Stations, r.StaticSame)
+	fmt.Fprintf(w, "  picture: %d vessels, %d stations\n", ps.Vessels, ps.Stations)
+	bad := map[string]int64{}
+	for k, v := range r.Flagged {
+		if f, ok := vessel.ParseFlag(k); ok && f&vessel.Bad != 0 {
+			bad[k] = v
+		}
+	}
+	if len(bad) > 0 {
+		fmt.Fprintf(w, "  flagged (stored, kept out of tracks and the latest state): %s\n", mapLine(bad))
+	}
+	if n := r.Flagged["late"]; n > 0 {
+		fmt.Fprintf(w, "  late (older than the vessel's latest report, inserted in its track): %d\n", n)
+	}
+	if n := r.Flagged["on_land"]; n*20 > r.Stored && landHint {
+		fmt.Fprintf(w, "  note: %.0f%% of positions are on land by the land mask; Natural Earth land includes lakes and rivers\n"+
+			"        (the Great Lakes, the Mississippi, ...): for inland waters use --land none or a land file of your own\n", 100*float64(n)/float64(r.Stored))
+	}
+	var rej int64
+	for _, v := range s.rejected {
+		rej += v
+	}
+	if rej > 0 {
+		fmt.Fprintf(w, "  rejected input: %d (%s)\n", rej, mapLine(s.rejected))
+	} else {
+		fmt.Fprintf(w, "  rejected input: 0\n")
+	}
+	per := 0.0
+	if db.Positions > 0 {
+		per = float64(db.DiskBytes) / float64(db.Positions)
+	}
+	fmt.Fprintf(w, "  store: %d positions of %d vessels in total, %s on disk (%.1f bytes/position), %d block(s)",
+		db.Positions, db.Vessels, humanBytes(db.DiskBytes), per, db.Blocks)
+	if cst.Dropped > 0 {
+		fmt.Fprintf(w, "; retention removed %d positions", cst.Dropped)
+	}
+	fmt.Fprintln(w)
+}
+
+func mapLine(m map[string]int64) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return m[keys[i]] > m[keys[j]] || m[keys[i]] == m[keys[j]] && keys[i] < keys[j] })
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s %d", k, m[k])
+	}
+	return strings.Join(parts, ", ")
+}
+
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}

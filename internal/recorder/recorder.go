@@ -1,0 +1,152 @@
+// Package recorder keeps the picture and its history together: each
+// observation goes through the fusion picture, and what the picture says
+// must be kept — positions with their quality flags, static data that
+// changed, the provenance of duplicates — is written to the store in
+// batches and committed. It is the one write path shared by the ingest
+// command and the server.
+package recorder
+
+import (
+	"fmt"
+
+	"github.com/tidewatch/tidewatch/internal/fusion"
+	"github.com/tidewatch/tidewatch/internal/store"
+	"github.com/tidewatch/tidewatch/internal/vessel"
+)
+
+// Options tune a Recorder.
+type Options struct {
+	// CommitEvery is how many items (positions, statics, provenance) are
+	// batched before they are written and committed (default 65,536). A
+	// crash loses at most the uncommitted batch; Commit forces it.
+	CommitEvery int
+	// SkipStations leaves base station and aid-to-navigation reports out
+	// of the store (they are still in the picture).
+	SkipStations bool
+}
+
+// Stats count what the recorder did.
+type Stats struct {
+	Observations int64
+	// By fusion outcome.
+	Stored, Duplicates, StaticChanges, StaticSame, Stations, Ignored int64
+	// Flagged counts stored positions with a quality flag, by flag name.
+	Flagged map[string]int64
+	// Committed is the number of items the store has acknowledged as
+	// durable.
+	Committed int64
+}
+
+// Recorder applies observations to a picture and records them in a store.
+// It is not safe for concurrent use: one goroutine records.
+type Recorder struct {
+	pic     *fusion.Picture
+	db      *store.DB
+	opt     Options
+	batch   store.Batch
+	stats   Stats
+	pending int64
+}
+
+// New returns a Recorder writing to db.
+func New(pic *fusion.Picture, db *store.DB, opt Options) *Recorder {
+	if opt.CommitEvery <= 0 {
+		opt.CommitEvery = 1 << 16
+	}
+	return &Recorder{pic: pic, db: db, opt: opt, stats: Stats{Flagged: map[string]int64{}}}
+}
+
+// Record applies one observation and queues what must be stored.
+func (r *Recorder) Record(o *vessel.Observation) error {
+	r.stats.Observations++
+	res := r.pic.Apply(o)
+	switch res.Outcome {
+	case fusion.Stored:
+		r.stats.Stored++
+		if f := res.Position.Flags; f != 0 {
+			for _, n := range f.Names() {
+				r.stats.Flagged[n]++
+			}
+		}
+		r.batch.AddPosition(&res.Position)
+	case fusion.Duplicate:
+		r.stats.Duplicates++
+		r.batch.AddProvenance(res.MMSI, res.Time, res.Source)
+	case fusion.Static:
+		r.stats.StaticChanges++
+		r.batch.AddStatic(&o.Static)
+	case fusion.StaticSame:
+		r.stats.StaticSame++
+		return nil
+	case fusion.Station:
+		r.stats.Stations++
+		if r.opt.SkipStations {
+			return nil
+		}
+		if res.Position.HasPosition() {
+			r.batch.AddPosition(&res.Position)
+		}
+		if res.Changed != 0 {
+			r.batch.AddStatic(&o.Static)
+		}
+	default:
+		r.stats.Ignored++
+		return nil
+	}
+	if r.batch.Len() >= r.opt.CommitEvery {
+		return r.Commit()
+	}
+	return nil
+}
+
+// Commit writes the queued items and makes them durable. When it returns
+// nil, everything recorded so far survives a crash.
+func (r *Recorder) Commit() error {
+	n := int64(r.batch.Len())
+	if n > 0 {
+		if err := r.db.Write(&r.batch); err != nil {
+			return fmt.Errorf("recorder: %w", err)
+		}
+		r.batch.Reset()
+	}
+	if err := r.db.Commit(); err != nil {
+		return fmt.Errorf("recorder: %w", err)
+	}
+	r.stats.Committed += n
+	return nil
+}
+
+// Stats returns the counts so far.
+func (r *Recorder) Stats() Stats {
+	s := r.stats
+	s.Flagged = make(map[string]int64, len(r.stats.Flagged))
+	for k, v := range r.stats.Flagged {
+		s.Flagged[k] = v
+	}
+	return s
+}
+
+// Restore seeds an empty picture from the store: the last good position
+// and the static data of every vessel, as of the end of the stored data.
+// It returns the number of vessels seeded.
+func Restore(pic *fusion.Picture, db *store.DB) (int, error) {
+	_, end, ok := db.Bounds()
+	if !ok {
+		return 0, nil
+	}
+	list, err := db.At(end, end+1, true) // everything up to the end
+	if err != nil {
+		return 0, fmt.Errorf("recorder: restore: %w", err)
+	}
+	for i := range list {
+		v := &list[i]
+		pos := v.Position
+		if !v.HasPosition {
+			pos = vessel.Position{MMSI: v.MMSI, Lat: 91, Lon: 181}
+		}
+		st := v.Static
+		st.MMSI = v.MMSI
+		pic.Seed(pos, st, v.Times)
+	}
+	return len(list), nil
+}
