@@ -315,22 +315,36 @@ func TestOnLand(t *testing.T) {
 			run(t, scenario{
 				cfg:   fusion.Config{Land: land, LandMargin: tt.margin},
 				steps: []step{st(at(0, tt.pt), fusion.Stored, tt.want)},
-				want:  &final{located: tt.want == 0, pt: tt.pt},
+				// On land is advisory: the position is still the latest.
+				want: &final{located: true, pt: tt.pt},
 			})
 		})
 	}
-	// A position on land never becomes the latest, and does not start a
-	// second track.
+	// A ship in the Suez Canal is on land by the 1:50m mask and keeps its
+	// track: on_land does not hide it.
+	canal := geo.Point{Lat: 30.0176, Lon: 32.5802} // Ever Given, 2021-03-23
+	canal2 := geo.Destination(canal, 160, 300)
+	if !land.OnLand(canal) || !land.OnLand(canal2) {
+		t.Fatalf("test premise: the canal points are not land in the mask")
+	}
+	run(t, scenario{
+		cfg: fusion.Config{Land: land},
+		steps: []step{
+			st(at(0, canal), fusion.Stored, vessel.FlagOnLand),
+			st(at(60, canal2), fusion.Stored, vessel.FlagOnLand),
+		},
+		want: &final{located: true, sec: 60, pt: canal2},
+	})
+	// A bad fix that puts a ship in central India is a teleport as well:
+	// it never becomes the latest.
 	run(t, scenario{
 		cfg: fusion.Config{Land: land},
 		steps: []step{
 			st(at(0, mumbai), fusion.Stored, 0),
-			st(at(10, india), fusion.Stored, vessel.FlagOnLand),
+			st(at(10, india), fusion.Stored, vessel.FlagOnLand|vessel.FlagTeleport),
 			dup(at(11, india, from("rx2")), 10),
-			st(at(20, india, speed(0)), fusion.Stored, vessel.FlagOnLand),
-			st(at(30, mumbai, speed(0)), fusion.Stored, 0),
 		},
-		want: &final{located: true, sec: 30, pt: mumbai},
+		want: &final{located: true, sec: 0, pt: mumbai},
 	})
 }
 

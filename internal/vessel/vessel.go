@@ -144,8 +144,14 @@ const (
 	// FlagTeleport: reaching this position from the vessel's previous
 	// good one needs a speed no vessel of its kind can make.
 	FlagTeleport
-	// FlagOnLand: the position is on land, further inland than the
-	// coastal margin.
+	// FlagOnLand: the position is on land by the land mask, further
+	// inland than the coastal margin. It is advisory, not Bad: coarse
+	// land data (Natural Earth) covers canals, rivers, lakes and harbours
+	// where ships really sail — the Suez Canal, the Great Lakes, the
+	// Mississippi — and hiding those tracks would corrupt the picture
+	// more than showing them. A bad fix that puts a ship on land is
+	// almost always also an impossible jump, and FlagTeleport keeps it
+	// out. Queries can ask for or exclude on-land positions by flag.
 	FlagOnLand
 	// FlagIdentityConflict: the same MMSI is transmitting from two places
 	// at once (two transmitters sharing one identity); the report belongs
@@ -158,8 +164,9 @@ const (
 )
 
 // Bad is the set of flags that keep a report out of tracks and the latest
-// state.
-const Bad = FlagInvalidMMSI | FlagNoPosition | FlagTeleport | FlagOnLand | FlagIdentityConflict
+// state. FlagOnLand and FlagLate are advisory: shown, counted and
+// queryable, but the report stays in the track.
+const Bad = FlagInvalidMMSI | FlagNoPosition | FlagTeleport | FlagIdentityConflict
 
 var flagNames = [...]string{"invalid_mmsi", "no_position", "teleport", "on_land", "identity_conflict", "late"}
 

@@ -178,8 +178,8 @@ func TestFlags(t *testing.T) {
 		{0, nil},
 		{vessel.FlagInvalidMMSI, []string{"invalid_mmsi"}},
 		{vessel.FlagLate | vessel.FlagTeleport, []string{"teleport", "late"}},
-		{vessel.Bad, all[:5]},
-		{vessel.Bad | vessel.FlagLate, all},
+		{vessel.Bad, []string{"invalid_mmsi", "no_position", "teleport", "identity_conflict"}},
+		{vessel.Bad | vessel.FlagOnLand | vessel.FlagLate, all},
 		{1 << 15, nil}, // unnamed bits are not listed
 	}
 	for _, tt := range tests {
@@ -200,11 +200,14 @@ func TestFlags(t *testing.T) {
 		}
 		union |= f
 	}
-	if want := vessel.Bad | vessel.FlagLate; union != want {
+	if want := vessel.Bad | vessel.FlagOnLand | vessel.FlagLate; union != want {
 		t.Errorf("union of parsed flags = %#x; want %#x", uint16(union), uint16(want))
 	}
 	if vessel.Bad&vessel.FlagLate != 0 {
 		t.Error("FlagLate is in Bad; a late report is not a bad one")
+	}
+	if vessel.Bad&vessel.FlagOnLand != 0 {
+		t.Error("FlagOnLand is in Bad; it is advisory (canals, rivers and lakes are land in coarse masks)")
 	}
 	for _, name := range []string{"", "Late", "bad", "invalid-mmsi"} {
 		if f, ok := vessel.ParseFlag(name); ok {
