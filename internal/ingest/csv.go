@@ -391,7 +391,17 @@ var byteClass = func() (t [256]uint8) {
 	return t
 }()
 
-// split splits line into c.fields. It returns false, having counted the
+// split splits line into c.fields: one pass over a byte-class table for
+// unquoted lines, a slower path for quoted ones. Measured on the NOAA track
+// (BenchmarkReadCSV, BenchmarkEncodingCSV; 2 cores, shared machine):
+// ReadCSV in full (split, parse, emit) runs at about 2.8M rows/s with one
+// allocation per static emitted; encoding/csv merely splitting the same
+// rows runs at about 4.8M rows/s (0.21 us/row, a string per field, 100k
+// allocations per file). The hand splitter is about a fifth of ReadCSV's
+// profile (~0.07 us/row), so an encoding/csv front end would make ReadCSV
+// roughly 1.4x slower (estimated from the profile, not built).
+//
+// It returns false It returns false, having counted the
 // row, for hostile bytes or malformed quotes.
 func (c *csvReader) split(line []byte) bool {
 	c.fields = c.fields[:0]
