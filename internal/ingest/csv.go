@@ -401,8 +401,8 @@ var byteClass = func() (t [256]uint8) {
 // profile (~0.07 us/row), so an encoding/csv front end would make ReadCSV
 // roughly 1.4x slower (estimated from the profile, not built).
 //
-// It returns false It returns false, having counted the
-// row, for hostile bytes or malformed quotes.
+// It returns false, having counted the row, for hostile bytes or
+// malformed quotes.
 func (c *csvReader) split(line []byte) bool {
 	c.fields = c.fields[:0]
 	start := 0
