@@ -1,0 +1,315 @@
+package main
+
+import (
+	"bufio"
+	"compress/gzip"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tidewatch/tidewatch/internal/ais"
+	"github.com/tidewatch/tidewatch/internal/simulate"
+	"github.com/tidewatch/tidewatch/internal/vessel"
+)
+
+const simulateUsage = `Usage: tidewatch simulate [options]
+
+Generate realistic, deterministic AIS traffic: a fleet of cargo ships,
+tankers, fishing vessels, ferries, tugs, pleasure craft and service vessels
+sailing between real ports, reporting at the AIS rates (scaled by --rate).
+The same options and seed give the same output.
+
+Formats:
+  nmea  NMEA 0183 !AIVDM sentences behind NMEA 4.10 tag blocks (c: report
+        time, s: receiver): types 1 and 5 for Class A, 18 and 24 for
+        Class B. "tidewatch decode" reads it back.
+  csv   one row per position, in the common track layout
+        mmsi,timestamp,lat,lon,sog_knots,cog_deg,heading,nav_status,name,ship_type
+        (positions that are not available are left out).
+
+Output goes to standard output, or to -o FILE (gzip-compressed when FILE
+ends in .gz). A summary is printed on standard error.
+
+Options:
+`
+
+// simOptions are the parsed simulate flags.
+type simOptions struct {
+	cfg      simulate.Config
+	seed     uint64
+	from     time.Time
+	duration time.Duration
+	format   string
+	out      string
+}
+
+func parseSimulate(args []string, stderr io.Writer) (simOptions, error) {
+	fs := flag.NewFlagSet("simulate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var o simOptions
+	fs.IntVar(&o.cfg.Vessels, "vessels", 1000, "number of vessels")
+	from := fs.String("from", "2024-01-01T00:00:00Z", "start time, RFC 3339")
+	fs.DurationVar(&o.duration, "duration", 24*time.Hour, "simulated time span")
+	fs.Uint64Var(&o.seed, "seed", 1, "random seed")
+	fs.Float64Var(&o.cfg.Rate, "rate", 1, "reporting rate relative to the AIS rules (0.1: a tenth of the reports)")
+	fs.StringVar(&o.format, "format", "nmea", "output format: nmea or csv")
+	noise := fs.Bool("noise", false, "add the faults of real feeds: duplicates, late reports, GNSS jumps, positions not available")
+	fs.StringVar(&o.out, "o", "", "write to `FILE` instead of standard output (.gz: compressed)")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, simulateUsage)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return o, err
+		}
+		return o, fmt.Errorf("simulate: %w", errUsage)
+	}
+	bad := func(format string, a ...any) (simOptions, error) {
+		fmt.Fprintf(stderr, "tidewatch simulate: "+format+"\n", a...)
+		return o, fmt.Errorf("simulate: %w", errUsage)
+	}
+	if fs.NArg() > 0 {
+		return bad("unexpected argument %q", fs.Arg(0))
+	}
+	var err error
+	if o.from, err = time.Parse(time.RFC3339, *from); err != nil {
+		return bad("--from: %v", err)
+	}
+	switch {
+	case o.cfg.Vessels <= 0:
+		return bad("--vessels must be positive")
+	case o.duration <= 0:
+		return bad("--duration must be positive")
+	case !(o.cfg.Rate > 0) || math.IsInf(o.cfg.Rate, 0):
+		return bad("--rate must be a positive number")
+	case o.format != "nmea" && o.format != "csv":
+		return bad("--format must be nmea or csv, not %q", o.format)
+	}
+	if *noise {
+		o.cfg.Noise = simulate.DefaultNoise()
+	}
+	return o, nil
+}
+
+func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
+	o, err := parseSimulate(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+
+	var out io.Writer = stdout
+	if o.out != "" {
+		f, err := os.Create(o.out)
+		if err != nil {
+			return fmt.Errorf("simulate: %w", err)
+		}
+		defer func() {
+			if cerr := f.Close(); cerr != nil && err == nil {
+				err = fmt.Errorf("simulate: %w", cerr)
+			}
+		}()
+		out = f
+		if strings.HasSuffix(o.out, ".gz") {
+			zw := gzip.NewWriter(f)
+			defer func() {
+				if cerr := zw.Close(); cerr != nil && err == nil {
+					err = fmt.Errorf("simulate: %w", cerr)
+				}
+			}()
+			out = zw
+		}
+	}
+	w := bufio.NewWriterSize(out, 1<<20)
+
+	sim := simulate.New(o.cfg, rand.New(rand.NewPCG(o.seed, 0x7469646577617463)))
+	enc := newSimEncoder(sim.Vessels(), o.format)
+	if o.format == "csv" {
+		w.WriteString("mmsi,timestamp,lat,lon,sog_knots,cog_deg,heading,nav_status,name,ship_type\n")
+	}
+	var npos, nstatic int64
+	from := vessel.TimeOf(o.from)
+	err = sim.Run(from, from+vessel.Time(o.duration.Milliseconds()), func(obs *vessel.Observation) error {
+		if obs.Kind == vessel.KindPosition {
+			npos++
+		} else {
+			nstatic++
+		}
+		if (npos+nstatic)&0xFFFF == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		if w.Available() < 1024 {
+			if err := w.Flush(); err != nil {
+				return err
+			}
+		}
+		buf, err := enc.append(w.AvailableBuffer(), obs)
+		if err != nil {
+			return err
+		}
+		_, err = w.Write(buf)
+		return err
+	})
+	if err == nil {
+		err = w.Flush()
+	}
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			return err
+		}
+		return fmt.Errorf("simulate: %w", err)
+	}
+	fmt.Fprintf(stderr, "tidewatch simulate: %d vessels, %d positions, %d static reports in %v\n",
+		len(sim.Vessels()), npos, nstatic, time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// simEncoder writes observations in one of the output formats.
+type simEncoder struct {
+	csv   bool
+	fleet map[vessel.MMSI]*simulate.Vessel
+	seq   int // sequential message id of multi-sentence messages
+	n     int // messages written, to alternate the radio channel
+
+	pos ais.PositionReport
+	cb  ais.ClassBPosition
+	sv  ais.StaticVoyage
+	sd  ais.StaticDataReport
+}
+
+func newSimEncoder(fleet []simulate.Vessel, format string) *simEncoder {
+	e := &simEncoder{csv: format == "csv", fleet: make(map[vessel.MMSI]*simulate.Vessel, len(fleet))}
+	for i := range fleet {
+		e.fleet[fleet[i].MMSI] = &fleet[i]
+	}
+	return e
+}
+
+func (e *simEncoder) append(b []byte, o *vessel.Observation) ([]byte, error) {
+	v := e.fleet[o.MMSI()]
+	if v == nil {
+		return b, fmt.Errorf("observation of unknown vessel %v", o.MMSI())
+	}
+	if e.csv {
+		if o.Kind != vessel.KindPosition || !o.Position.HasPosition() {
+			return b, nil
+		}
+		return appendTrackCSV(b, &o.Position, v), nil
+	}
+	e.n++
+	opt := ais.NMEAOptions{Channel: "AB"[e.n&1], Time: o.Time().Std(), Source: o.Position.Source}
+	if o.Kind == vessel.KindStatic {
+		opt.Source = o.Static.Source
+	}
+	if o.Kind == vessel.KindPosition {
+		p := &o.Position
+		lon, lat := ais.LonNA, ais.LatNA
+		if p.HasPosition() {
+			lon, lat = ais.Lon(math.Round(p.Lon*600000)), ais.Lat(math.Round(p.Lat*600000))
+		}
+		sec := ais.Second(p.Time.Std().Second())
+		if v.ClassB {
+			e.cb = ais.ClassBPosition{Header: ais.Header{Type: 18, MMSI: uint32(p.MMSI)}, Speed: ais.Speed(p.SOG),
+				Lon: lon, Lat: lat, Course: ais.Course(p.COG), Heading: ais.Heading(p.Heading), Second: sec,
+				CS: true, Display: false, Band: true, Msg22: true}
+			return ais.AppendNMEA(b, &e.cb, opt)
+		}
+		e.pos = ais.PositionReport{Header: ais.Header{Type: 1, MMSI: uint32(p.MMSI)}, Status: ais.NavStatus(p.Status),
+			Turn: 0, Speed: ais.Speed(p.SOG), Lon: lon, Lat: lat, Course: ais.Course(p.COG),
+			Heading: ais.Heading(p.Heading), Second: sec}
+		return ais.AppendNMEA(b, &e.pos, opt)
+	}
+	s := &o.Static
+	dim := ais.Dimensions{ToBow: s.ToBow, ToStern: s.ToStern, ToPort: s.ToPort, ToStarboard: s.ToStarboard}
+	if v.ClassB {
+		e.sd = ais.StaticDataReport{Header: ais.Header{Type: 24, MMSI: uint32(s.MMSI)}, Part: 0, ShipName: ais.NewText(s.Name)}
+		b, err := ais.AppendNMEA(b, &e.sd, opt)
+		if err != nil {
+			return b, err
+		}
+		e.sd = ais.StaticDataReport{Header: ais.Header{Type: 24, MMSI: uint32(s.MMSI)}, Part: 1, ShipType: ais.ShipType(s.ShipType),
+			VendorID: ais.NewText("TWS"), CallSign: ais.NewText(s.CallSign), Dim: dim}
+		return ais.AppendNMEA(b, &e.sd, opt)
+	}
+	e.sv = ais.StaticVoyage{Header: ais.Header{Type: 5, MMSI: uint32(s.MMSI)}, IMO: s.IMO,
+		CallSign: ais.NewText(s.CallSign), ShipName: ais.NewText(s.Name), ShipType: ais.ShipType(s.ShipType),
+		Dim: dim, EPFD: 1, ETA: parseETA(s.ETA), Draught: uint8(min(s.Draught, 255)),
+		Destination: ais.NewText(s.Destination)}
+	opt.SeqID = e.seq
+	e.seq = (e.seq + 1) % 10
+	return ais.AppendNMEA(b, &e.sv, opt)
+}
+
+// parseETA reads "MM-DDTHH:MM"; anything else is "not available".
+func parseETA(s string) ais.ETA {
+	na := ais.ETA{Month: 0, Day: 0, Hour: 24, Minute: 60}
+	if len(s) != 11 || s[2] != '-' || s[5] != 'T' || s[8] != ':' {
+		return na
+	}
+	var f [4]int
+	for i, at := range [4]int{0, 3, 6, 9} {
+		n, err := strconv.Atoi(s[at : at+2])
+		if err != nil {
+			return na
+		}
+		f[i] = n
+	}
+	return ais.ETA{Month: uint8(f[0]), Day: uint8(f[1]), Hour: uint8(f[2]), Minute: uint8(f[3])}
+}
+
+// appendTrackCSV writes one row of the common track layout
+// (testdata/tracks/README.md).
+func appendTrackCSV(b []byte, p *vessel.Position, v *simulate.Vessel) []byte {
+	b = p.MMSI.Append(b)
+	b = append(b, ',')
+	b = p.Time.Std().Truncate(time.Second).AppendFormat(b, time.RFC3339)
+	b = append(b, ',')
+	b = strconv.AppendFloat(b, p.Lat, 'f', 6, 64)
+	b = append(b, ',')
+	b = strconv.AppendFloat(b, p.Lon, 'f', 6, 64)
+	b = append(b, ',')
+	if kn, ok := p.SOG.Knots(); ok {
+		b = strconv.AppendFloat(b, kn, 'f', 1, 64)
+	}
+	b = append(b, ',')
+	if c, ok := p.COG.Degrees(); ok {
+		b = strconv.AppendFloat(b, c, 'f', 1, 64)
+	}
+	b = append(b, ',')
+	if h, ok := p.Heading.Degrees(); ok {
+		b = strconv.AppendInt(b, int64(h), 10)
+	}
+	b = append(b, ',')
+	if s, ok := p.Status.Value(); ok {
+		b = strconv.AppendInt(b, int64(s), 10)
+	}
+	b = append(b, ',')
+	b = appendCSVField(b, v.Name)
+	b = append(b, ',')
+	if v.ShipType != 0 {
+		b = strconv.AppendInt(b, int64(v.ShipType), 10)
+	}
+	return append(b, '\n')
+}
+
+// appendCSVField quotes s when it holds a comma or a quote.
+func appendCSVField(b []byte, s string) []byte {
+	if !strings.ContainsAny(s, ",\"\n") {
+		return append(b, s...)
+	}
+	return append(append(b, '"'), append([]byte(strings.ReplaceAll(s, `"`, `""`)), '"')...)
+}
