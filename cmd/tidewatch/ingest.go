@@ -33,8 +33,8 @@ plain or gzip-compressed; the format is recognised from the content. FILE
 
 Reports heard by several receivers are stored once (the others become
 provenance); implausible reports are stored with quality flags
-(invalid_mmsi, no_position, teleport, on_land, identity_conflict) and kept
-out of tracks and the latest state. On a terminal a progress bar shows the
+(invalid_mmsi, no_position, teleport, identity_conflict) and kept out of
+tracks and the latest state; on_land and late are advisory flags. On a terminal a progress bar shows the
 rate and time left; a summary follows on stderr. Everything counted as
 stored is committed to disk (fsync) before ingest exits.
 `
@@ -242,12 +242,12 @@ func writeIngestSummary(w io.Writer, landHint bool, s *fileSummary, r recorder.S
 	if len(bad) > 0 {
 		fmt.Fprintf(w, "  flagged (stored, kept out of tracks and the latest state): %s\n", mapLine(bad))
 	}
-	if n := r.Flagged["late"]; n > 0 {
-		fmt.Fprintf(w, "  late (older than the vessel's latest report, inserted in its track): %d\n", n)
+	if r.Flagged["late"]+r.Flagged["on_land"] > 0 {
+		fmt.Fprintf(w, "  advisory flags (kept in tracks): on_land %d, late %d\n", r.Flagged["on_land"], r.Flagged["late"])
 	}
 	if n := r.Flagged["on_land"]; n*20 > r.Stored && landHint {
-		fmt.Fprintf(w, "  note: %.0f%% of positions are on land by the land mask; Natural Earth land includes lakes and rivers\n"+
-			"        (the Great Lakes, the Mississippi, ...): for inland waters use --land none or a land file of your own\n", 100*float64(n)/float64(r.Stored))
+		fmt.Fprintf(w, "  note: %.0f%% of positions are on land by the bundled land mask, which counts canals, rivers and lakes\n"+
+			"        (Suez, the Great Lakes, the Mississippi) as land; use --land FILE with your own land data, or --land none\n", 100*float64(n)/float64(r.Stored))
 	}
 	var rej int64
 	for _, v := range s.rejected {
