@@ -74,6 +74,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = runDecode(ctx, rest, stdin, stdout, stderr)
 	case "ingest":
 		err = runIngest(ctx, rest, stdin, stdout, stderr)
+	case "simulate":
+		err = runSimulate(ctx, rest, stdout, stderr)
 	case "track":
 		err = runTrack(ctx, rest, stdout, stderr, now)
 	case "near":
