@@ -1,0 +1,174 @@
+// Command postgis measures the PostGIS side of the store benchmark: how
+// fast positions load into a table indexed the way a user would index it,
+// how fast the two questions tidewatch answers most are answered (who was
+// near a point in an hour, and one vessel's track over a day), and how
+// many bytes a position costs on disk. run.sh sets up a throwaway
+// PostgreSQL cluster and runs it.
+//
+// The positions come from internal/simulate, so every backend measured
+// loads the same rows and answers the same queries. Backends implement
+// the backend interface; the PostGIS one is in postgis.go.
+//
+// Output is one metric per line, "name value unit", for another harness
+// to compute ratios:
+//
+//	postgis_load_rows_per_s 412345 rows/s
+//	postgis_near_mean_ms 3.21 ms
+//
+// Usage:
+//
+//	postgis [--positions N] [--vessels N] [--rate R] [--queries N] [--seed S] [--dsn DSN]
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+	"os/signal"
+	"time"
+)
+
+// backend is a store under measurement.
+type backend interface {
+	// Name prefixes the backend's metrics.
+	Name() string
+	// Load stores rows (in time order) into an empty, indexed store.
+	Load(ctx context.Context, rows []row) error
+	// Near returns, for every vessel within q.Radius metres of q.At in
+	// [q.From, q.To), its closest report; it returns how many vessels.
+	Near(ctx context.Context, q nearQuery) (int, error)
+	// Track returns vessel q.MMSI's reports in [q.From, q.To) in time
+	// order; it returns how many.
+	Track(ctx context.Context, q trackQuery) (int, error)
+	// Size returns the bytes the stored rows take on disk, indexes
+	// included.
+	Size(ctx context.Context) (int64, error)
+	Close() error
+}
+
+type options struct {
+	positions int
+	vessels   int
+	queries   int
+	rate      float64
+	seed      uint64
+	dsn       string
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "postgis:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("postgis", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var o options
+	fs.IntVar(&o.positions, "positions", 5_000_000, "positions to load")
+	fs.IntVar(&o.vessels, "vessels", 2000, "vessels in the simulated fleet")
+	fs.IntVar(&o.queries, "queries", 300, "queries of each kind to time")
+	fs.Float64Var(&o.rate, "rate", 0.25, "AIS reporting rate factor of the simulation (lower: the positions span more days)")
+	fs.Uint64Var(&o.seed, "seed", 1, "random seed of the traffic and the queries")
+	fs.StringVar(&o.dsn, "dsn", "", "PostgreSQL connection string (default: the PG* environment variables)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	if o.positions <= 0 || o.vessels <= 0 || o.queries <= 0 || !(o.rate > 0) {
+		return errors.New("--positions, --vessels, --rate and --queries must be positive")
+	}
+
+	start := time.Now()
+	rows, err := generate(o.positions, o.vessels, o.rate, o.seed)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "generated %d positions of %d vessels over %v in %v\n", len(rows), o.vessels,
+		time.Duration(rows[len(rows)-1].T-rows[0].T)*time.Millisecond, time.Since(start).Round(time.Millisecond))
+
+	b, err := openPostGIS(ctx, o.dsn)
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	return measure(ctx, b, rows, o, stdout, stderr)
+}
+
+// measure loads rows into b and times the queries, writing one metric per
+// line to w.
+func measure(ctx context.Context, b backend, rows []row, o options, w, log io.Writer) error {
+	metric := func(name string, v float64, unit string) {
+		prec := 3
+		if v >= 1000 || v == math.Trunc(v) {
+			prec = 0
+		}
+		fmt.Fprintf(w, "%s_%s %.*f %s\n", b.Name(), name, prec, v, unit)
+	}
+	metric("rows", float64(len(rows)), "rows")
+
+	start := time.Now()
+	if err := b.Load(ctx, rows); err != nil {
+		return fmt.Errorf("load: %w", err)
+	}
+	el := time.Since(start)
+	metric("load_rows_per_s", float64(len(rows))/el.Seconds(), "rows/s")
+	metric("load_s", el.Seconds(), "s")
+
+	size, err := b.Size(ctx)
+	if err != nil {
+		return fmt.Errorf("size: %w", err)
+	}
+	metric("bytes_per_row", float64(size)/float64(len(rows)), "B")
+	metric("size_bytes", float64(size), "B")
+
+	rng := rand.New(rand.NewPCG(o.seed, 99))
+	nq := nearQueries(rng, rows, o.queries)
+	tq := trackQueries(rng, rows, o.queries)
+	// A few untimed queries first: connection and plan caches.
+	for i := range min(10, len(nq)) {
+		if _, err := b.Near(ctx, nq[i]); err != nil {
+			return fmt.Errorf("near: %w", err)
+		}
+		if _, err := b.Track(ctx, tq[i]); err != nil {
+			return fmt.Errorf("track: %w", err)
+		}
+	}
+	var found int
+	start = time.Now()
+	for _, q := range nq {
+		n, err := b.Near(ctx, q)
+		if err != nil {
+			return fmt.Errorf("near: %w", err)
+		}
+		found += n
+	}
+	el = time.Since(start)
+	metric("near_mean_ms", el.Seconds()*1000/float64(len(nq)), "ms")
+	metric("near_mean_vessels", float64(found)/float64(len(nq)), "vessels")
+
+	found = 0
+	start = time.Now()
+	for _, q := range tq {
+		n, err := b.Track(ctx, q)
+		if err != nil {
+			return fmt.Errorf("track: %w", err)
+		}
+		found += n
+	}
+	el = time.Since(start)
+	metric("track_mean_ms", el.Seconds()*1000/float64(len(tq)), "ms")
+	metric("track_mean_points", float64(found)/float64(len(tq)), "points")
+	return nil
+}
