@@ -79,7 +79,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&o.queries, "queries", 300, "queries of each kind to time")
 	fs.Float64Var(&o.rate, "rate", 0.25, "AIS reporting rate factor of the simulation (lower: the positions span more days)")
 	fs.Uint64Var(&o.seed, "seed", 1, "random seed of the traffic and the queries")
-	fs.StringVar(&o.dsn, "dsn", "", "PostgreSQL connection string (default: the PG* environment variables)")
+	fs.StringVar(&o.dsn, "dsn", "", `PostgreSQL connection string (default: the PG* environment variables; "-": measure tidewatch only)`)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -98,18 +98,49 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stderr, "generated %d positions of %d vessels over %v in %v\n", len(rows), o.vessels,
 		time.Duration(rows[len(rows)-1].T-rows[0].T)*time.Millisecond, time.Since(start).Round(time.Millisecond))
 
+	// The embedded store first (fused and not), then PostGIS, on the same
+	// rows and queries, in one run.
+	results := map[string]map[string]float64{}
+	for _, fuse := range []bool{false, true} {
+		tw, err := openTidewatch(fuse)
+		if err != nil {
+			return err
+		}
+		res, err := measure(ctx, tw, rows, o, stdout, stderr)
+		tw.Close()
+		if err != nil {
+			return fmt.Errorf("%s: %w", tw.Name(), err)
+		}
+		results[tw.Name()] = res
+	}
+	if o.dsn == "-" {
+		return nil
+	}
 	b, err := openPostGIS(ctx, o.dsn)
 	if err != nil {
 		return err
 	}
 	defer b.Close()
-	return measure(ctx, b, rows, o, stdout, stderr)
+	pg, err := measure(ctx, b, rows, o, stdout, stderr)
+	if err != nil {
+		return err
+	}
+	tw, fused := results["tidewatch"], results["tidewatch_fused"]
+	ratio := func(name string, v float64) { fmt.Fprintf(stdout, "ratio_%s %.1f x\n", name, v) }
+	ratio("load_tidewatch_vs_postgis", tw["load_rows_per_s"]/pg["load_rows_per_s"])
+	ratio("load_fused_tidewatch_vs_postgis", fused["load_rows_per_s"]/pg["load_rows_per_s"])
+	ratio("near_postgis_vs_tidewatch", pg["near_mean_ms"]/tw["near_mean_ms"])
+	ratio("track_postgis_vs_tidewatch", pg["track_mean_ms"]/tw["track_mean_ms"])
+	ratio("bytes_postgis_vs_tidewatch", pg["bytes_per_row"]/tw["bytes_per_row"])
+	return nil
 }
 
 // measure loads rows into b and times the queries, writing one metric per
 // line to w.
-func measure(ctx context.Context, b backend, rows []row, o options, w, log io.Writer) error {
+func measure(ctx context.Context, b backend, rows []row, o options, w, log io.Writer) (map[string]float64, error) {
+	res := map[string]float64{}
 	metric := func(name string, v float64, unit string) {
+		res[name] = v
 		prec := 3
 		if v >= 1000 || v == math.Trunc(v) {
 			prec = 0
@@ -120,7 +151,7 @@ func measure(ctx context.Context, b backend, rows []row, o options, w, log io.Wr
 
 	start := time.Now()
 	if err := b.Load(ctx, rows); err != nil {
-		return fmt.Errorf("load: %w", err)
+		return nil, fmt.Errorf("load: %w", err)
 	}
 	el := time.Since(start)
 	metric("load_rows_per_s", float64(len(rows))/el.Seconds(), "rows/s")
@@ -128,7 +159,7 @@ func measure(ctx context.Context, b backend, rows []row, o options, w, log io.Wr
 
 	size, err := b.Size(ctx)
 	if err != nil {
-		return fmt.Errorf("size: %w", err)
+		return nil, fmt.Errorf("size: %w", err)
 	}
 	metric("bytes_per_row", float64(size)/float64(len(rows)), "B")
 	metric("size_bytes", float64(size), "B")
@@ -139,10 +170,10 @@ func measure(ctx context.Context, b backend, rows []row, o options, w, log io.Wr
 	// A few untimed queries first: connection and plan caches.
 	for i := range min(10, len(nq)) {
 		if _, err := b.Near(ctx, nq[i]); err != nil {
-			return fmt.Errorf("near: %w", err)
+			return nil, fmt.Errorf("near: %w", err)
 		}
 		if _, err := b.Track(ctx, tq[i]); err != nil {
-			return fmt.Errorf("track: %w", err)
+			return nil, fmt.Errorf("track: %w", err)
 		}
 	}
 	var found int
@@ -150,7 +181,7 @@ func measure(ctx context.Context, b backend, rows []row, o options, w, log io.Wr
 	for _, q := range nq {
 		n, err := b.Near(ctx, q)
 		if err != nil {
-			return fmt.Errorf("near: %w", err)
+			return nil, fmt.Errorf("near: %w", err)
 		}
 		found += n
 	}
@@ -163,12 +194,12 @@ func measure(ctx context.Context, b backend, rows []row, o options, w, log io.Wr
 	for _, q := range tq {
 		n, err := b.Track(ctx, q)
 		if err != nil {
-			return fmt.Errorf("track: %w", err)
+			return nil, fmt.Errorf("track: %w", err)
 		}
 		found += n
 	}
 	el = time.Since(start)
 	metric("track_mean_ms", el.Seconds()*1000/float64(len(tq)), "ms")
 	metric("track_mean_points", float64(found)/float64(len(tq)), "points")
-	return nil
+	return res, nil
 }

@@ -1,8 +1,11 @@
 package store
 
 import (
+	"errors"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/tidewatch/tidewatch/internal/simulate"
 
 	"github.com/tidewatch/tidewatch/internal/geo"
 	"github.com/tidewatch/tidewatch/internal/vessel"
@@ -93,4 +96,44 @@ func BenchmarkTrack(b *testing.B) {
 		pts += len(tr)
 	}
 	b.ReportMetric(float64(pts)/float64(b.N), "positions/query")
+}
+
+// simulatedDB stores a million simulated positions (1,000 vessels over
+// about 21 hours), the shape of the bench/postgis comparison.
+func simulatedDB(b *testing.B) (*DB, []vessel.Position) {
+	sim := simulate.New(simulate.Config{Vessels: 1000, Rate: 0.25}, rand.New(rand.NewPCG(1, 0)))
+	var rows []vessel.Position
+	start := vessel.Time(1704067200000)
+	errEnough := errors.New("enough")
+	sim.Run(start, start+365*24*3600_000, func(o *vessel.Observation) error {
+		if o.Kind == vessel.KindPosition && o.Position.HasPosition() {
+			rows = append(rows, o.Position)
+		}
+		if len(rows) == 1_000_000 {
+			return errEnough
+		}
+		return nil
+	})
+	db, err := Open(b.TempDir(), Options{Sync: SyncNone})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	writeAll(b, db, rows, 4096)
+	if err := db.Flush(); err != nil {
+		b.Fatal(err)
+	}
+	return db, rows
+}
+
+func BenchmarkNearSimulated(b *testing.B) {
+	db, rows := simulatedDB(b)
+	rng := rand.New(rand.NewPCG(1, 1))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		r := rows[rng.IntN(len(rows))]
+		if _, err := db.Near(geo.Point{Lat: r.Lat, Lon: r.Lon}, 10e3, r.Time-1800_000, r.Time+1800_000, NearOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -77,6 +77,7 @@ type block struct {
 	size    int64
 	meta    blockMeta
 	index   []chunkEntry
+	times   timeIndex // built on open, not stored
 	statics []staticRec
 	prov    []provRec
 	sources []sourceDef
@@ -390,11 +391,73 @@ func readBlock(f *os.File, path string) (*block, error) {
 	if !sort.SliceIsSorted(blk.index, func(i, j int) bool { return blk.index[i].mmsi < blk.index[j].mmsi }) {
 		return nil, bad(0, "block index is not sorted")
 	}
+	blk.times = buildTimeIndex(blk.index, blk.meta.minT, blk.meta.maxT)
 	return blk, nil
+}
+
+// timeIndex lists, for each slice of a block's time span, the chunks that
+// overlap it, so that a query for an hour reads the index entries of that
+// hour rather than all of them. Chunks longer than maxBuckets slices (a
+// moored vessel reporting every few minutes) go to the long list, checked
+// by every query.
+type timeIndex struct {
+	t0, width int64
+	buckets   [][]uint32
+	long      []uint32
+}
+
+const (
+	timeBuckets = 512
+	maxBuckets  = 16
+)
+
+func buildTimeIndex(index []chunkEntry, minT, maxT int64) timeIndex {
+	ti := timeIndex{t0: minT, width: max((maxT-minT)/timeBuckets+1, 3600_000)}
+	n := int((maxT-minT)/ti.width) + 1
+	ti.buckets = make([][]uint32, n)
+	for i := range index {
+		e := &index[i]
+		a, b := ti.bucket(e.minT), ti.bucket(e.maxT)
+		if b-a >= maxBuckets {
+			ti.long = append(ti.long, uint32(i))
+			continue
+		}
+		for k := a; k <= b; k++ {
+			ti.buckets[k] = append(ti.buckets[k], uint32(i))
+		}
+	}
+	return ti
+}
+
+func (ti *timeIndex) bucket(t int64) int {
+	k := (t - ti.t0) / ti.width
+	return int(max(0, min(k, int64(len(ti.buckets)-1))))
+}
+
+// each calls fn for the index of every chunk that may overlap [lo, hi]
+// (a chunk may come more than once).
+func (ti *timeIndex) each(lo, hi int64, fn func(i uint32)) {
+	for _, i := range ti.long {
+		fn(i)
+	}
+	if len(ti.buckets) == 0 {
+		return
+	}
+	for k := ti.bucket(lo); k <= ti.bucket(hi); k++ {
+		for _, i := range ti.buckets[k] {
+			fn(i)
+		}
+	}
 }
 
 // readChunk decodes chunk e of the block, verifying its checksum.
 func (b *block) readChunk(dst []point, e *chunkEntry, buf *[]byte) ([]point, error) {
+	return b.readChunkUntil(dst, e, buf, math.MaxInt64)
+}
+
+// readChunkUntil is readChunk that stops decoding after the first point
+// later than until (the points are in time order).
+func (b *block) readChunkUntil(dst []point, e *chunkEntry, buf *[]byte, until int64) ([]point, error) {
 	if cap(*buf) < int(e.length) {
 		*buf = make([]byte, e.length)
 	}
@@ -405,11 +468,11 @@ func (b *block) readChunk(dst []point, e *chunkEntry, buf *[]byte) ([]point, err
 	if crc32.Checksum(data, castagnoli) != e.crc {
 		return dst, &FileError{File: b.path, Offset: e.off, Err: fmt.Errorf("%w: chunk checksum mismatch", ErrCorrupt)}
 	}
-	out, err := decodeChunk(dst, data)
+	out, err := decodeChunkUntil(dst, data, until)
 	if err != nil {
 		return dst, &FileError{File: b.path, Offset: e.off, Err: err}
 	}
-	if uint32(len(out)-len(dst)) != e.count {
+	if until >= e.maxT && uint32(len(out)-len(dst)) != e.count {
 		return dst, &FileError{File: b.path, Offset: e.off, Err: fmt.Errorf("%w: chunk holds %d points, index says %d", ErrCorrupt, len(out)-len(dst), e.count)}
 	}
 	return out, nil

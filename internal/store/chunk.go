@@ -257,10 +257,16 @@ func (r *chunkReader) fail() {
 const maxChunkPoints = 1 << 20
 
 // maxPointsPerChunk is how many positions the writer puts in one chunk.
-const maxPointsPerChunk = 1024
+const maxPointsPerChunk = 256
 
 // decodeChunk appends the points of chunk b to dst.
 func decodeChunk(dst []point, b []byte) ([]point, error) {
+	return decodeChunkUntil(dst, b, math.MaxInt64)
+}
+
+// decodeChunkUntil is decodeChunk that stops after the first point later
+// than until (a chunk is in time order); the rest is not validated.
+func decodeChunkUntil(dst []point, b []byte, until int64) ([]point, error) {
 	r := chunkReader{b: b}
 	n := r.uvarint()
 	if n == 0 || r.err != nil {
@@ -327,6 +333,12 @@ func decodeChunk(dst []point, b []byte) ([]point, error) {
 		}
 		prevStep = step
 		dst = append(dst, b)
+		if b.t > until {
+			if r.err != nil {
+				return dst[:start], r.err
+			}
+			return dst, nil
+		}
 	}
 	if r.err != nil {
 		return dst[:start], r.err

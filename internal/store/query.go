@@ -2,6 +2,7 @@ package store
 
 import (
 	"math"
+	"math/bits"
 	"slices"
 	"sort"
 
@@ -12,10 +13,11 @@ import (
 // view is a consistent set of what to read: taken under the read lock,
 // used while it is held.
 type view struct {
-	db     *DB
-	heads  []*head
-	blocks []*block
-	buf    []byte
+	db      *DB
+	heads   []*head
+	blocks  []*block
+	buf     []byte
+	scratch []point
 }
 
 func (db *DB) view() (*view, func(), error) {
@@ -36,7 +38,11 @@ func overlaps(aMin, aMax, bMin, bMax int64) bool { return aMin <= bMax && bMin <
 // points returns the positions of one vessel with times in [from, to],
 // sorted by time (stable: equal times keep storage order).
 func (v *view) points(m vessel.MMSI, from, to int64) ([]point, error) {
-	var out []point
+	return v.pointsInto(nil, m, from, to)
+}
+
+// pointsInto is points appending to out.
+func (v *view) pointsInto(out []point, m vessel.MMSI, from, to int64) ([]point, error) {
 	var err error
 	for _, b := range v.blocks {
 		if !overlaps(b.meta.minT, b.meta.maxT, from, to) {
@@ -47,7 +53,7 @@ func (v *view) points(m vessel.MMSI, from, to int64) ([]point, error) {
 				continue
 			}
 			n := len(out)
-			if out, err = b.readChunk(out, &e, &v.buf); err != nil {
+			if out, err = b.readChunkUntil(out, &e, &v.buf, to); err != nil {
 				return nil, err
 			}
 			out = append(out[:n], filterTime(out[n:], from, to)...)
@@ -62,7 +68,9 @@ func (v *view) points(m vessel.MMSI, from, to int64) ([]point, error) {
 			}
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].t < out[j].t })
+	if !sort.SliceIsSorted(out, func(i, j int) bool { return out[i].t < out[j].t }) {
+		sort.SliceStable(out, func(i, j int) bool { return out[i].t < out[j].t })
+	}
 	return out, nil
 }
 
@@ -141,24 +149,17 @@ func (db *DB) Near(c geo.Point, radius float64, from, to vessel.Time, opt NearOp
 	defer done()
 	lo, hi := int64(from)-maxInterpGap, int64(to)+maxInterpGap
 	cand := map[vessel.MMSI]bool{}
+	boxes := nearBoxes{c: c, radius: radius}
 	for _, b := range v.blocks {
 		if !overlaps(b.meta.minT, b.meta.maxT, lo, hi) {
 			continue
 		}
-		var lastExt uint32 = math.MaxUint32
-		var box geo.Rect
-		for i := range b.index {
+		b.times.each(lo, hi, func(i uint32) {
 			e := &b.index[i]
-			if !overlaps(e.minT, e.maxT, lo, hi) || cand[e.mmsi] {
-				continue
-			}
-			if e.ext != lastExt {
-				box, lastExt = geo.RectAround(c, radius+float64(e.ext)/2), e.ext
-			}
-			if box.Intersects(rectOfEntry(e.minLat, e.maxLat, e.minLon, e.maxLon)) {
+			if overlaps(e.minT, e.maxT, lo, hi) && !cand[e.mmsi] && boxes.around(e.ext).meets(e) {
 				cand[e.mmsi] = true
 			}
-		}
+		})
 	}
 	// The head is small and in memory: its series are checked against a
 	// box that allows for the longest segment a fast vessel makes in the
@@ -173,10 +174,11 @@ func (db *DB) Near(c geo.Point, radius float64, from, to vessel.Time, opt NearOp
 	}
 	var out []Approach
 	for m := range cand {
-		pts, err := v.points(m, lo, hi)
+		pts, err := v.pointsInto(v.scratch[:0], m, lo, hi)
 		if err != nil {
 			return nil, err
 		}
+		v.scratch = pts
 		if a, ok := closest(m, pts, c, radius, int64(from), int64(to), opt.Flagged); ok {
 			out = append(out, a)
 		}
@@ -191,6 +193,50 @@ func (db *DB) Near(c geo.Point, radius float64, from, to vessel.Time, opt NearOp
 		return int(a.MMSI) - int(b.MMSI)
 	})
 	return out, nil
+}
+
+// nearBoxes caches the query boxes widened by a chunk's ext, rounded up
+// to a power of two metres so that a few boxes serve every chunk. The boxes
+// are in stored units, so that the test against a chunk's box is integer
+// comparisons.
+type nearBoxes struct {
+	c      geo.Point
+	radius float64
+	boxes  [33]unitBox
+	have   [33]bool
+}
+
+// unitBox is a geo.Rect in stored units; when it crosses the antimeridian
+// (west > east) it is the two ranges [west, 180°] and [-180°, east].
+type unitBox struct {
+	minLat, maxLat, west, east int32
+}
+
+func unitBoxOf(r geo.Rect) unitBox {
+	return unitBox{toUnitsFloor(r.MinLat), toUnitsCeil(r.MaxLat), toUnitsFloor(r.MinLon), toUnitsCeil(r.MaxLon)}
+}
+
+func toUnitsFloor(deg float64) int32 { return int32(math.Floor(deg * coordScale)) }
+func toUnitsCeil(deg float64) int32  { return int32(math.Ceil(deg * coordScale)) }
+
+// meets reports whether the box and the chunk's box overlap.
+func (u *unitBox) meets(e *chunkEntry) bool {
+	if e.maxLat < u.minLat || e.minLat > u.maxLat {
+		return false
+	}
+	if u.west <= u.east {
+		return e.maxLon >= u.west && e.minLon <= u.east
+	}
+	return e.maxLon >= u.west || e.minLon <= u.east
+}
+
+func (n *nearBoxes) around(ext uint32) *unitBox {
+	k := bits.Len32(ext) // ext <= 1<<k - 1
+	if !n.have[k] {
+		n.boxes[k] = unitBoxOf(geo.RectAround(n.c, n.radius+float64(uint64(1)<<k)/2))
+		n.have[k] = true
+	}
+	return &n.boxes[k]
 }
 
 // maxHeadExt is the box margin for head series: 70 knots for 30 minutes.
@@ -208,21 +254,36 @@ func at(a, b *point, t int64) geo.Point {
 
 // closest finds the closest approach of the track pts to c within [from,
 // to]; ok is false if it never came within radius.
+//
+// A flat-earth distance around c, cheap and accurate to well under 2% for
+// the short distances that matter, screens points and segments: only those
+// that may beat the best so far (or the radius) get the exact spherical
+// computation.
 func closest(m vessel.MMSI, pts []point, c geo.Point, radius float64, from, to int64, flagged bool) (Approach, bool) {
 	best := Approach{MMSI: m, Distance: math.Inf(1)}
+	fl := newFlat(c)
 	var prev *point
+	var px, py float64
 	for i := range pts {
 		p := &pts[i]
 		if !flagged && !p.good() {
 			continue
 		}
+		x, y := fl.xy(p)
+		limit := max(best.Distance, radius)
+		if math.IsInf(limit, 1) {
+			limit = radius
+		}
 		if p.t >= from && p.t <= to {
 			best.Reports++
-			if d := geo.Distance(gp(p), c); d < best.Distance {
-				best.Distance, best.Time, best.Lat, best.Lon, best.Interpolated = d, vessel.Time(p.t), toDeg(p.lat), toDeg(p.lon), false
+			if fl.mayBeWithin(math.Hypot(x, y), limit) {
+				if d := geo.Distance(gp(p), c); d < best.Distance {
+					best.Distance, best.Time, best.Lat, best.Lon, best.Interpolated = d, vessel.Time(p.t), toDeg(p.lat), toDeg(p.lon), false
+				}
 			}
 		}
-		if prev != nil && p.t-prev.t <= maxInterpGap && p.t > prev.t && prev.t <= to && p.t >= from {
+		if prev != nil && p.t-prev.t <= maxInterpGap && p.t > prev.t && prev.t <= to && p.t >= from &&
+			fl.mayBeWithin(segDist(px, py, x, y), max(best.Distance, radius)) {
 			// The segment clipped to the window.
 			t0, t1 := max(prev.t, from), min(p.t, to)
 			a, b := at(prev, p, t0), at(prev, p, t1)
@@ -234,9 +295,52 @@ func closest(m vessel.MMSI, pts []point, c geo.Point, radius float64, from, to i
 				best.Interpolated = best.Time != vessel.Time(prev.t) && best.Time != vessel.Time(p.t)
 			}
 		}
-		prev = p
+		prev, px, py = p, x, y
 	}
 	return best, best.Distance <= radius
+}
+
+// flat is an equirectangular projection around a point, in metres.
+type flat struct {
+	lat, lon, kx float64
+}
+
+const metresPerDegree = geo.EarthRadius * math.Pi / 180
+
+func newFlat(c geo.Point) flat {
+	return flat{lat: c.Lat, lon: c.Lon, kx: math.Cos(c.Lat*math.Pi/180) * metresPerDegree}
+}
+
+func (f *flat) xy(p *point) (x, y float64) {
+	dlon := toDeg(p.lon) - f.lon
+	switch {
+	case dlon > 180:
+		dlon -= 360
+	case dlon < -180:
+		dlon += 360
+	}
+	return dlon * f.kx, (toDeg(p.lat) - f.lat) * metresPerDegree
+}
+
+// mayBeWithin says whether a flat distance d may be an exact distance of
+// at most limit. The projection is trusted only near the point: beyond
+// 200 km, or near the poles, everything goes to the exact computation.
+func (f *flat) mayBeWithin(d, limit float64) bool {
+	if d > 200e3 || math.Abs(f.lat) > 70 {
+		return true
+	}
+	return d*0.98-50 <= limit
+}
+
+// segDist is the distance from the origin to the segment (ax,ay)-(bx,by).
+func segDist(ax, ay, bx, by float64) float64 {
+	dx, dy := bx-ax, by-ay
+	l2 := dx*dx + dy*dy
+	t := 0.0
+	if l2 > 0 {
+		t = max(0, min(1, -(ax*dx+ay*dy)/l2))
+	}
+	return math.Hypot(ax+t*dx, ay+t*dy)
 }
 
 // AreaHit is a vessel seen inside an area during a window.
@@ -265,12 +369,12 @@ func (db *DB) Area(area geo.MultiPolygon, from, to vessel.Time, flagged bool) ([
 		if !overlaps(b.meta.minT, b.meta.maxT, lo, hi) {
 			continue
 		}
-		for i := range b.index {
+		b.times.each(lo, hi, func(i uint32) {
 			e := &b.index[i]
 			if !cand[e.mmsi] && overlaps(e.minT, e.maxT, lo, hi) && bounds.Intersects(rectOfEntry(e.minLat, e.maxLat, e.minLon, e.maxLon)) {
 				cand[e.mmsi] = true
 			}
-		}
+		})
 	}
 	for _, h := range v.heads {
 		for m, s := range h.series {
