@@ -77,7 +77,7 @@ func (s *tidewatchStore) Load(ctx context.Context, rows []row) error {
 		if err := rec.Commit(); err != nil {
 			return err
 		}
-		return s.db.Flush()
+		return s.flushCompact()
 	}
 	var b store.Batch
 	for i := range rows {
@@ -93,8 +93,16 @@ func (s *tidewatchStore) Load(ctx context.Context, rows []row) error {
 			b.Reset()
 		}
 	}
-	// Into blocks, as the data will be when queried.
-	return s.db.Flush()
+	// Into blocks and compacted, as "tidewatch ingest" leaves them.
+	return s.flushCompact()
+}
+
+func (s *tidewatchStore) flushCompact() error {
+	if err := s.db.Flush(); err != nil {
+		return err
+	}
+	_, err := s.db.Compact(store.CompactOptions{})
+	return err
 }
 
 func (s *tidewatchStore) Near(ctx context.Context, q nearQuery) (int, error) {

@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"math/rand/v2"
+	"os"
 	"testing"
 
 	"github.com/tidewatch/tidewatch/internal/simulate"
@@ -101,7 +102,11 @@ func BenchmarkTrack(b *testing.B) {
 // simulatedDB stores a million simulated positions (1,000 vessels over
 // about 21 hours), the shape of the bench/postgis comparison.
 func simulatedDB(b *testing.B) (*DB, []vessel.Position) {
-	sim := simulate.New(simulate.Config{Vessels: 1000, Rate: 0.25}, rand.New(rand.NewPCG(1, 0)))
+	n, vessels := 1_000_000, 1000
+	if os.Getenv("TIDEWATCH_BENCH_LARGE") != "" { // the bench/postgis size
+		n, vessels = 10_000_000, 5000
+	}
+	sim := simulate.New(simulate.Config{Vessels: vessels, Rate: 0.25}, rand.New(rand.NewPCG(1, 0)))
 	var rows []vessel.Position
 	start := vessel.Time(1704067200000)
 	errEnough := errors.New("enough")
@@ -109,7 +114,7 @@ func simulatedDB(b *testing.B) (*DB, []vessel.Position) {
 		if o.Kind == vessel.KindPosition && o.Position.HasPosition() {
 			rows = append(rows, o.Position)
 		}
-		if len(rows) == 1_000_000 {
+		if len(rows) == n {
 			return errEnough
 		}
 		return nil
@@ -133,6 +138,19 @@ func BenchmarkNearSimulated(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		r := rows[rng.IntN(len(rows))]
 		if _, err := db.Near(geo.Point{Lat: r.Lat, Lon: r.Lon}, 10e3, r.Time-1800_000, r.Time+1800_000, NearOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkTrackSimulated(b *testing.B) {
+	db, rows := simulatedDB(b)
+	rng := rand.New(rand.NewPCG(1, 1))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		r := rows[rng.IntN(len(rows))]
+		day := r.Time - r.Time%(24*3600_000)
+		if _, err := db.Track(r.MMSI, day, day+24*3600_000-1, false); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -73,7 +73,7 @@ type blockMeta struct {
 // block is an open block file.
 type block struct {
 	path    string
-	f       *os.File
+	f       blockFile
 	size    int64
 	meta    blockMeta
 	index   []chunkEntry
@@ -284,12 +284,21 @@ func openBlock(path string) (*block, error) {
 	return b, nil
 }
 
+// blockFile is what a block reads from: an *os.File, or memory in tests.
+type blockFile interface {
+	io.ReaderAt
+	io.Closer
+}
+
 func readBlock(f *os.File, path string) (*block, error) {
 	st, err := f.Stat()
 	if err != nil {
 		return nil, err
 	}
-	size := st.Size()
+	return decodeBlock(f, st.Size(), path)
+}
+
+func decodeBlock(f blockFile, size int64, path string) (*block, error) {
 	bad := func(off int64, format string, args ...any) error {
 		return &FileError{File: path, Offset: off, Err: fmt.Errorf("%w: "+format, append([]any{ErrCorrupt}, args...)...)}
 	}
@@ -344,6 +353,9 @@ func readBlock(f *os.File, path string) (*block, error) {
 	if r.err != nil {
 		return nil, bad(0, "block meta: %v", r.err)
 	}
+	if blk.meta.minT > blk.meta.maxT {
+		return nil, bad(0, "block meta: time range %d > %d", blk.meta.minT, blk.meta.maxT)
+	}
 	// index
 	r = chunkReader{b: sections[0]}
 	n := r.count()
@@ -370,6 +382,10 @@ func readBlock(f *os.File, path string) (*block, error) {
 		}
 		e.crc = binary.LittleEndian.Uint32(r.b)
 		r.b = r.b[4:]
+		if e.minT < blk.meta.minT || e.maxT > blk.meta.maxT || e.maxT < e.minT {
+			r.fail()
+			break
+		}
 		e.off = off
 		off += int64(e.length)
 		total += uint64(e.count)

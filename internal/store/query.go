@@ -44,6 +44,17 @@ func (v *view) points(m vessel.MMSI, from, to int64) ([]point, error) {
 // pointsInto is points appending to out.
 func (v *view) pointsInto(out []point, m vessel.MMSI, from, to int64) ([]point, error) {
 	var err error
+	need := 0
+	for _, b := range v.blocks {
+		if overlaps(b.meta.minT, b.meta.maxT, from, to) {
+			for _, e := range b.vesselChunks(m) {
+				if overlaps(e.minT, e.maxT, from, to) {
+					need += int(e.count)
+				}
+			}
+		}
+	}
+	out = slices.Grow(out, need)
 	for _, b := range v.blocks {
 		if !overlaps(b.meta.minT, b.meta.maxT, from, to) {
 			continue
