@@ -1,12 +1,13 @@
 // Package ais decodes AIS radio messages (ITU-R M.1371) from their NMEA
 // armoured payload into typed Go values, and writes them as gpsd-compatible
-// AIS JSON.
+// AIS JSON. For the simulator it also encodes a few types (1-5, 11, 18,
+// 24) back to payloads and whole !AIVDM sentences (encode.go).
 //
 // The package owns everything between an armoured payload string and a typed
 // message: six-bit de-armouring, the bit cursor, the layouts of message
 // types 1 to 27, the IMO 289 / IMO 236 / inland application messages that
-// gpsd decodes inside types 6 and 8, and the JSON presentation. It knows
-// nothing of NMEA framing (see package nmea) or of vessels.
+// gpsd decodes inside types 6 and 8, and the JSON presentation. Reading
+// NMEA framing is package nmea's; the picture of vessels is fusion's.
 //
 // # Usage
 //
