@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -227,3 +228,77 @@ func TestRestore(t *testing.T) {
 }
 
 func sameNum(a, b float64) bool { return a == b || math.IsNaN(a) && math.IsNaN(b) }
+
+// TestPictureFromNMEA ingests a real NMEA capture and checks the picture
+// against gpsdecode's decode of the same capture (testdata/ais/expected):
+// every vessel gpsd saw a position or static report of is in the picture,
+// and each vessel's name, call sign and IMO are the last ones gpsd decoded
+// for it (the capture is in time order; an empty field means "not
+// available" and keeps the earlier value).
+func TestPictureFromNMEA(t *testing.T) {
+	for _, name := range []string{"aishub-3min", "dma-stream-example", "amsa-exactearth-tagblock"} {
+		t.Run(name, func(t *testing.T) {
+			raw := aistest.Path("raw/" + name + ".nmea")
+			dir := t.TempDir()
+			pic, _ := ingestFiles(t, dir, raw)
+			type want struct {
+				name, callsign string
+				imo            float64
+				positions      int
+			}
+			wants := map[uint32]*want{}
+			file := name + ".jsonl"
+			if name == "aishub-3min" {
+				file += ".gz"
+			}
+			for _, e := range aistest.LoadExpected(t, file) {
+				m := e.Scaled
+				typ, _ := m["type"].(float64)
+				mmsi := uint32(m["mmsi"].(float64))
+				cls := vessel.MMSI(mmsi).Class()
+				if cls == vessel.ClassCoast || cls == vessel.ClassAidToNav || typ == 4 || typ == 11 || typ == 21 {
+					continue // stations are kept apart
+				}
+				w := wants[mmsi]
+				switch typ {
+				case 1, 2, 3, 9, 18, 19, 27, 5, 24:
+					if w == nil {
+						w = &want{}
+						wants[mmsi] = w
+					}
+				default:
+					continue
+				}
+				// The picture trims leading spaces too (gpsd keeps them),
+				// and an empty field ("@@@@", not available) does not
+				// erase what was known.
+				if n, _ := m["shipname"].(string); strings.TrimSpace(n) != "" {
+					w.name = strings.TrimSpace(n)
+				}
+				if c, _ := m["callsign"].(string); strings.TrimSpace(c) != "" {
+					w.callsign = strings.TrimSpace(c)
+				}
+				if i, ok := m["imo"].(float64); ok && i != 0 {
+					w.imo = i
+				}
+				if typ != 5 && typ != 24 {
+					w.positions++
+				}
+			}
+			if len(wants) == 0 {
+				t.Fatal("no expectations")
+			}
+			for m, w := range wants {
+				s, ok := pic.Vessel(vessel.MMSI(m))
+				if !ok {
+					t.Errorf("vessel %d (gpsd: %d position reports) is not in the picture", m, w.positions)
+					continue
+				}
+				if s.Static.Name != w.name || s.Static.CallSign != w.callsign || float64(s.Static.IMO) != w.imo {
+					t.Errorf("vessel %d: picture %q %q %d; gpsd's last %q %q %v", m, s.Static.Name, s.Static.CallSign, s.Static.IMO, w.name, w.callsign, w.imo)
+				}
+			}
+			t.Logf("%d vessels checked against gpsdecode", len(wants))
+		})
+	}
+}
