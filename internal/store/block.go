@@ -54,7 +54,9 @@ type chunkEntry struct {
 	// ext is the length in metres of the longest segment between
 	// consecutive positions that a query may interpolate along and that
 	// has an end in this chunk: a segment can pass within r of a point
-	// only if one of its ends is within r+ext/2.
+	// only if both its ends are within r+ext. (Half would do for the
+	// nearer end, but a segment between two blocks counts only in the
+	// later block's chunk, which may hold the farther end.)
 	ext    uint32
 	off    int64
 	length uint32

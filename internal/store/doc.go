@@ -57,7 +57,7 @@
 // Blocks keep their chunk index in memory: per chunk the vessel, time
 // range, bounding box and the longest segment between consecutive reports
 // that touches it. A near query reads only chunks whose box, widened by
-// the radius and half that segment, meets the point; positions are then
+// the radius and that segment, meets the point; positions are then
 // interpolated along great circles between reports at most 30 minutes
 // apart, so a vessel passing between two reports is found. Flagged
 // positions (vessel.Bad) are kept and readable but left out of tracks and

@@ -244,7 +244,7 @@ func (u *unitBox) meets(e *chunkEntry) bool {
 func (n *nearBoxes) around(ext uint32) *unitBox {
 	k := bits.Len32(ext) // ext <= 1<<k - 1
 	if !n.have[k] {
-		n.boxes[k] = unitBoxOf(geo.RectAround(n.c, n.radius+float64(uint64(1)<<k)/2))
+		n.boxes[k] = unitBoxOf(geo.RectAround(n.c, n.radius+float64(uint64(1)<<k)))
 		n.have[k] = true
 	}
 	return &n.boxes[k]
