@@ -109,7 +109,9 @@ const trackUsage = `Usage: tidewatch track [--data DIR] [--from T] [--to T] [--f
 
 Print the stored track of one vessel in time order: one object per
 position with "mmsi", "time", "lat", "lon", "sog", "cog", "heading",
-"status", "source" and "flags". Positions with data-quality flags are left
+"status", "source", "flags" and "heard_by" (every receiver that reported
+the position: duplicates are stored once, the other receivers as
+provenance). Positions with data-quality flags are left
 out unless --flagged. The default window is the whole history.
 ` + timeHelp + "\n"
 
@@ -150,10 +152,23 @@ func runTrack(ctx context.Context, args []string, stdout, stderr io.Writer, now 
 	if err != nil {
 		return err
 	}
+	heard, err := db.HeardBy(m, from, to)
+	if err != nil {
+		return err
+	}
 	w := newWriter(stdout, *q.format)
 	w.line = true
 	for i := range track {
-		if err := w.write(positionRecord(&track[i], "")); err != nil {
+		r := positionRecord(&track[i], "")
+		// heard_by: every receiver that reported this position, the
+		// stored one first (duplicates are stored once, as provenance).
+		by := []string{}
+		if track[i].Source != "" {
+			by = append(by, track[i].Source)
+		}
+		by = append(by, heard[track[i].Time]...)
+		r = append(r, strs("heard_by", by))
+		if err := w.write(r); err != nil {
 			return fmt.Errorf("write: %w", err)
 		}
 	}
@@ -319,7 +334,8 @@ static data as known then. Filters combine (all must match):
   --name TEXT      name contains TEXT;  --callsign, --imo, --mmsi exact
   --type T         ship category (cargo, tanker, passenger, fishing, tug, ...) or AIS type code
   --flag CC        flag state, ISO 3166 alpha-2 (IN, JP, PA, ...)
-With --all, vessels known only from static data are listed too.
+With --all, vessels known only from static data are listed too; with
+--stations, base stations and aids to navigation.
 ` + timeHelp + "\n"
 
 func runVessels(ctx context.Context, args []string, stdout, stderr io.Writer, now time.Time) error {
@@ -336,6 +352,7 @@ func runVessels(ctx context.Context, args []string, stdout, stderr io.Writer, no
 	typ := fs.String("type", "", "ship category or AIS ship type code")
 	flagS := fs.String("flag", "", "flag state, ISO 3166 alpha-2")
 	all := fs.Bool("all", false, "include vessels with static data but no position in the window")
+	stations := fs.Bool("stations", false, "include base stations and aids to navigation")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return helpOK(err)
@@ -397,8 +414,10 @@ func runVessels(ctx context.Context, args []string, stdout, stderr io.Writer, no
 	for i := range list {
 		v := &list[i]
 		s := &v.Static
+		cls := v.MMSI.Class()
 		switch {
-		case wantMMSI != 0 && v.MMSI != wantMMSI,
+		case !*stations && (cls == vessel.ClassCoast || cls == vessel.ClassAidToNav),
+			wantMMSI != 0 && v.MMSI != wantMMSI,
 			*imo != 0 && uint(s.IMO) != *imo,
 			*callsign != "" && !strings.EqualFold(s.CallSign, *callsign),
 			*name != "" && !containsFold(s.Name, *name),

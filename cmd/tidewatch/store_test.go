@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"encoding/xml"
+	"fmt"
 	"io"
 	"math"
 	"os"
@@ -331,3 +332,50 @@ func jsonNum(f float64) string {
 }
 
 func corner(lon, lat float64) string { return "[" + jsonNum(lon) + "," + jsonNum(lat) + "]" }
+
+// tagged wraps a sentence in an NMEA 4.10 tag block with a source and a
+// time.
+func tagged(source string, unix int64, sentence string) string {
+	tb := fmt.Sprintf("s:%s,c:%d", source, unix)
+	var x byte
+	for i := 0; i < len(tb); i++ {
+		x ^= tb[i]
+	}
+	return fmt.Sprintf("\\%s*%02X\\%s", tb, x, sentence)
+}
+
+// TestHeardByAndRetain: one report heard by two receivers is stored once
+// with both in heard_by; --retain drops old history.
+func TestHeardByAndRetain(t *testing.T) {
+	const s1 = "!AIVDM,1,1,,A,15RTgt0PAso;90TKcjM8h6g208CQ,0*4A"
+	const s2 = "!AIVDM,1,1,,A,15RTgt0PAso;90TKcjM8h6g208CQ,0*4A"
+	input := tagged("rx-chennai", 1700000000, s1) + "\n" + tagged("rx-vizag", 1700000003, s2) + "\n"
+	file := filepath.Join(t.TempDir(), "two.nmea")
+	os.WriteFile(file, []byte(input), 0o600)
+	dir := filepath.Join(t.TempDir(), "data")
+	code, _, stderr := runCmd(t, "", "ingest", "--data", dir, "--progress", "never", file)
+	if code != 0 || !strings.Contains(stderr, "1 duplicates") {
+		t.Fatalf("ingest: %d\n%s", code, stderr)
+	}
+	_, out, _ := runCmd(t, "", "track", "--data", dir, "371798000")
+	objs := objects(t, out)
+	if len(objs) != 1 {
+		t.Fatalf("track: %s", out)
+	}
+	by, _ := json.Marshal(objs[0]["heard_by"])
+	if string(by) != `["rx-chennai","rx-vizag"]` || objs[0]["source"] != "rx-chennai" {
+		t.Errorf("heard_by %s, source %v", by, objs[0]["source"])
+	}
+
+	// NOAA: 99,647 rows in the first 24 minutes, 352 later in the day;
+	// keeping the last hour drops the first ones.
+	dir = filepath.Join(t.TempDir(), "data")
+	code, _, stderr = runCmd(t, "", "ingest", "--data", dir, "--progress", "never", "--retain", "1h", noaaFile)
+	if code != 0 || !strings.Contains(stderr, "retention removed") {
+		t.Fatalf("ingest --retain: %d\n%s", code, stderr)
+	}
+	_, out, _ = runCmd(t, "", "vessels", "--data", dir, "--at", "2022-01-03T00:20:00Z")
+	if n := len(objects(t, out)); n != 0 {
+		t.Errorf("%d vessels at 00:20 after keeping only the last hour (23:00-24:00)", n)
+	}
+}

@@ -612,3 +612,31 @@ func (db *DB) Static(m vessel.MMSI, t vessel.Time) (s vessel.Static, times vesse
 	}
 	return s, times, ok
 }
+
+// HeardBy returns, for the positions of m with times in [from, to], the
+// other sources that heard them (the duplicates the picture removed), by
+// time. The source stored with each position is in its Source field.
+func (db *DB) HeardBy(m vessel.MMSI, from, to vessel.Time) (map[vessel.Time][]string, error) {
+	v, done, err := db.view()
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	out := map[vessel.Time][]string{}
+	scan := func(prov []provRec) {
+		for _, p := range prov {
+			if p.mmsi == m && p.t >= int64(from) && p.t <= int64(to) {
+				out[vessel.Time(p.t)] = append(out[vessel.Time(p.t)], db.sourceName(p.src))
+			}
+		}
+	}
+	for _, b := range v.blocks {
+		if overlaps(b.meta.minT, b.meta.maxT, int64(from), int64(to)) {
+			scan(b.prov)
+		}
+	}
+	for _, h := range v.heads {
+		scan(h.prov)
+	}
+	return out, nil
+}
