@@ -30,16 +30,21 @@ var allowed = map[string][]string{
 	"internal/store":    {"internal/vessel", "internal/geo"},
 	"internal/simulate": {"internal/vessel", "internal/geo", "internal/ais"},
 	"internal/recorder": {"internal/vessel", "internal/fusion", "internal/store"},
+	"internal/event":    {"internal/vessel", "internal/geo"},
+	"internal/httpapi":  {"internal/vessel", "internal/geo", "internal/fusion", "internal/store", "internal/event"},
+	"internal/webui":    {},
+	"internal/server": {"internal/nmea", "internal/ingest", "internal/vessel", "internal/geo", "internal/fusion",
+		"internal/store", "internal/recorder", "internal/event", "internal/httpapi", "internal/webui", "internal/simulate"},
 	"cmd/tidewatch": {"internal/ingest", "internal/ais", "internal/vessel", "internal/fusion",
-		"internal/store", "internal/geo", "internal/simulate", "internal/recorder"},
+		"internal/store", "internal/geo", "internal/simulate", "internal/recorder", "internal/event", "internal/server"},
 }
 
 // mayUseNetwork lists the packages allowed to import net or net/http.
-var mayUseNetwork = []string{"internal/ingest", "cmd/tidewatch"}
+var mayUseNetwork = []string{"internal/ingest", "cmd/tidewatch", "internal/httpapi", "internal/webui", "internal/server"}
 
 // mayStartGoroutines lists the packages whose non-test code may contain go
 // statements (components with Run/Close). Core logic is synchronous.
-var mayStartGoroutines = []string{"internal/ingest", "internal/store"}
+var mayStartGoroutines = []string{"internal/ingest", "internal/store", "internal/httpapi", "internal/server"}
 
 type pkg struct {
 	ImportPath string
