@@ -90,3 +90,7 @@ func DefaultLand() (*LandMask, error) {
 	}
 	return NewLandMask(land, IndexOptions{})
 }
+
+// DefaultLandGeoJSON returns the Natural Earth 1:50m land polygons that
+// DefaultLand uses, as GeoJSON text (1.5 MB), for a map's basemap.
+func DefaultLandGeoJSON() string { return land50m }
