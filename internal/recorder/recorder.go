@@ -23,6 +23,10 @@ type Options struct {
 	// SkipStations leaves base station and aid-to-navigation reports out
 	// of the store (they are still in the picture).
 	SkipStations bool
+	// OnResult, when set, is called after each observation is applied,
+	// with what the picture decided (for live updates and event
+	// detection). It runs on the recording goroutine and must not block.
+	OnResult func(o *vessel.Observation, r *fusion.Result)
 }
 
 // Stats count what the recorder did.
@@ -60,6 +64,9 @@ func New(pic *fusion.Picture, db *store.DB, opt Options) *Recorder {
 func (r *Recorder) Record(o *vessel.Observation) error {
 	r.stats.Observations++
 	res := r.pic.Apply(o)
+	if r.opt.OnResult != nil {
+		r.opt.OnResult(o, &res)
+	}
 	switch res.Outcome {
 	case fusion.Stored:
 		r.stats.Stored++
