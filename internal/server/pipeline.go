@@ -1,0 +1,159 @@
+package server
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/tidewatch/tidewatch/internal/fusion"
+	"github.com/tidewatch/tidewatch/internal/recorder"
+	"github.com/tidewatch/tidewatch/internal/store"
+	"github.com/tidewatch/tidewatch/internal/vessel"
+)
+
+// Pipeline carries observations from the inputs through the picture into
+// the store. Inputs hand it batches with Submit, which never blocks: the
+// queue between the inputs and the recording goroutine is bounded, and a
+// batch that does not fit is dropped and counted (the inputs keep
+// reading; the picture catches up with the next reports). One goroutine,
+// owned by Run, applies and records; it commits at least every
+// CommitInterval so that what the API shows is durable soon after.
+type Pipeline struct {
+	queue    chan []vessel.Observation
+	rec      *recorder.Recorder
+	db       *store.DB
+	log      *slog.Logger
+	interval time.Duration
+
+	// counters, read by metrics from any goroutine
+	submitted, dropped, applied, batches atomic.Int64
+	commitErrors                         atomic.Int64
+	lastCommit                           atomic.Int64 // unix ms
+
+	onResult func(o *vessel.Observation, r *fusion.Result)
+
+	closeOnce sync.Once
+	closed    chan struct{}
+	mu        sync.Mutex // guards queue close against Submit
+	stopped   bool
+}
+
+// PipelineOptions configure a Pipeline.
+type PipelineOptions struct {
+	// QueueBatches bounds the queue, in batches (default 1024).
+	QueueBatches int
+	// CommitInterval is the longest time between commits (default 1 s).
+	CommitInterval time.Duration
+	// OnResult sees what the picture decided for each observation, on the
+	// pipeline goroutine (live updates, events); it must not block.
+	OnResult func(o *vessel.Observation, r *fusion.Result)
+	Logger   *slog.Logger
+}
+
+// NewPipeline returns a pipeline recording into pic and db.
+func NewPipeline(pic *fusion.Picture, db *store.DB, opt PipelineOptions) *Pipeline {
+	if opt.QueueBatches <= 0 {
+		opt.QueueBatches = 1024
+	}
+	if opt.CommitInterval <= 0 {
+		opt.CommitInterval = time.Second
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.New(slog.DiscardHandler)
+	}
+	p := &Pipeline{queue: make(chan []vessel.Observation, opt.QueueBatches), db: db, log: opt.Logger,
+		interval: opt.CommitInterval, onResult: opt.OnResult, closed: make(chan struct{})}
+	p.rec = recorder.New(pic, db, recorder.Options{OnResult: opt.OnResult})
+	return p
+}
+
+// Submit queues a batch of observations (the pipeline takes ownership of
+// the slice). It never blocks: when the queue is full the batch is
+// dropped and counted. It returns false if the batch was dropped.
+func (p *Pipeline) Submit(batch []vessel.Observation) bool {
+	if len(batch) == 0 {
+		return true
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.stopped {
+		p.dropped.Add(int64(len(batch)))
+		return false
+	}
+	select {
+	case p.queue <- batch:
+		p.submitted.Add(int64(len(batch)))
+		return true
+	default:
+		p.dropped.Add(int64(len(batch)))
+		return false
+	}
+}
+
+// Stop refuses further batches and lets Run drain what is queued and
+// return. Call it after the inputs have stopped.
+func (p *Pipeline) Stop() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.stopped {
+		p.stopped = true
+		close(p.queue)
+	}
+}
+
+// Run applies and records until Stop has been called and the queue is
+// drained, then commits a last time. Cancelling ctx does not lose queued
+// data: it only stops the periodic commits early; the drain still runs.
+func (p *Pipeline) Run(ctx context.Context) error {
+	tick := time.NewTicker(p.interval)
+	defer tick.Stop()
+	dirty := false
+	commit := func() {
+		if !dirty {
+			return
+		}
+		if err := p.rec.Commit(); err != nil {
+			p.commitErrors.Add(1)
+			p.log.Error("commit failed", "err", err)
+			return
+		}
+		dirty = false
+		p.lastCommit.Store(time.Now().UnixMilli())
+	}
+	for {
+		select {
+		case batch, ok := <-p.queue:
+			if !ok {
+				commit()
+				return nil
+			}
+			for i := range batch {
+				if err := p.rec.Record(&batch[i]); err != nil {
+					p.commitErrors.Add(1)
+					p.log.Error("record failed", "err", err)
+				}
+			}
+			p.applied.Add(int64(len(batch)))
+			p.batches.Add(1)
+			dirty = true
+		case <-tick.C:
+			commit()
+		}
+	}
+}
+
+// PipelineStats are the pipeline's counters.
+type PipelineStats struct {
+	Submitted, Dropped, Applied, Batches, CommitErrors int64
+	QueueDepth, QueueCap                               int
+	LastCommit                                         time.Time
+}
+
+// Stats returns the counters; safe from any goroutine.
+func (p *Pipeline) Stats() PipelineStats {
+	return PipelineStats{Submitted: p.submitted.Load(), Dropped: p.dropped.Load(), Applied: p.applied.Load(),
+		Batches: p.batches.Load(), CommitErrors: p.commitErrors.Load(), QueueDepth: len(p.queue), QueueCap: cap(p.queue),
+		LastCommit: time.UnixMilli(p.lastCommit.Load())}
+}
