@@ -1,0 +1,188 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strings"
+	"time"
+)
+
+// Config describes a node: where its data lives, where it listens, and its
+// live inputs. It is read from a JSON file (ReadConfig) and completed from
+// the command line; see the README for an example.
+type Config struct {
+	// Data is the store's directory.
+	Data string `json:"data"`
+	// Listen is the HTTP address (default 127.0.0.1:8080).
+	Listen string `json:"listen"`
+	TLS    TLS    `json:"tls"`
+	Inputs []Input `json:"inputs"`
+	// Retain keeps this much history (e.g. "90d"); empty keeps all.
+	Retain string `json:"retain"`
+	// Land is "default", "none" or a GeoJSON file (see tidewatch ingest).
+	Land string `json:"land"`
+	// AllowAnonymousRead lets GET requests through without a token. Only
+	// the demo sets it, and only on a loopback address.
+	AllowAnonymousRead bool `json:"-"`
+}
+
+// TLS configures HTTPS: a certificate and key file, or a self-signed
+// certificate made at start-up for development.
+type TLS struct {
+	Cert       string `json:"cert"`
+	Key        string `json:"key"`
+	SelfSigned bool   `json:"self_signed"`
+}
+
+// Enabled reports whether HTTPS is configured.
+func (t TLS) Enabled() bool { return t.Cert != "" || t.SelfSigned }
+
+// Input is one live input.
+type Input struct {
+	// Type is "tcp-server" (receivers push NMEA to Listen), "tcp-client"
+	// (connect to a feed at Address), "udp" (datagrams to Listen) or
+	// "replay" (a file at Speed times real time).
+	Type string `json:"type"`
+	// Name names the input in metrics and provenance (default: type and
+	// address).
+	Name    string  `json:"name"`
+	Listen  string  `json:"listen"`
+	Address string  `json:"address"`
+	File    string  `json:"file"`
+	Speed   float64 `json:"speed"`
+	Loop    bool    `json:"loop"`
+	// Now shifts a replay so that it starts at the current time (the
+	// demo's live traffic from a recording).
+	Now bool `json:"now"`
+}
+
+// ErrConfig reports an invalid configuration.
+var ErrConfig = errors.New("server: invalid configuration")
+
+// ReadConfig reads a JSON configuration; unknown keys are errors, so a
+// typo does not silently disable an input.
+func ReadConfig(r io.Reader) (Config, error) {
+	var c Config
+	dec := json.NewDecoder(io.LimitReader(r, 1<<20))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil {
+		return Config{}, fmt.Errorf("%w: %v", ErrConfig, err)
+	}
+	return c, nil
+}
+
+// ReadConfigFile reads a JSON configuration file.
+func ReadConfigFile(path string) (Config, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Config{}, err
+	}
+	defer f.Close()
+	c, err := ReadConfig(f)
+	if err != nil {
+		return Config{}, fmt.Errorf("%s: %w", path, err)
+	}
+	return c, nil
+}
+
+// Validate fills defaults and checks the configuration.
+func (c *Config) Validate() error {
+	if c.Listen == "" {
+		c.Listen = "127.0.0.1:8080"
+	}
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		return fmt.Errorf("%w: listen %q: %v", ErrConfig, c.Listen, err)
+	}
+	if c.Data == "" {
+		return fmt.Errorf("%w: no data directory", ErrConfig)
+	}
+	if (c.TLS.Cert == "") != (c.TLS.Key == "") {
+		return fmt.Errorf("%w: tls needs both cert and key", ErrConfig)
+	}
+	if c.TLS.Cert != "" && c.TLS.SelfSigned {
+		return fmt.Errorf("%w: tls: a certificate file and self_signed exclude each other", ErrConfig)
+	}
+	if c.AllowAnonymousRead && !IsLoopback(c.Listen) {
+		return fmt.Errorf("%w: anonymous reads are allowed only on a loopback address, not %q", ErrConfig, c.Listen)
+	}
+	names := map[string]bool{}
+	for i := range c.Inputs {
+		in := &c.Inputs[i]
+		switch in.Type {
+		case "tcp-server", "udp":
+			if _, _, err := net.SplitHostPort(in.Listen); err != nil {
+				return fmt.Errorf("%w: input %d (%s): listen %q: %v", ErrConfig, i+1, in.Type, in.Listen, err)
+			}
+			if in.Name == "" {
+				in.Name = in.Type + ":" + in.Listen
+			}
+		case "tcp-client":
+			if _, _, err := net.SplitHostPort(in.Address); err != nil {
+				return fmt.Errorf("%w: input %d (tcp-client): address %q: %v", ErrConfig, i+1, in.Address, err)
+			}
+			if in.Name == "" {
+				in.Name = "tcp:" + in.Address
+			}
+		case "replay":
+			if in.File == "" {
+				return fmt.Errorf("%w: input %d (replay): no file", ErrConfig, i+1)
+			}
+			if in.Speed < 0 {
+				return fmt.Errorf("%w: input %d (replay): negative speed", ErrConfig, i+1)
+			}
+			if in.Name == "" {
+				in.Name = "replay:" + in.File
+			}
+		default:
+			return fmt.Errorf("%w: input %d: unknown type %q (want tcp-server, tcp-client, udp or replay)", ErrConfig, i+1, in.Type)
+		}
+		if names[in.Name] {
+			return fmt.Errorf("%w: two inputs named %q", ErrConfig, in.Name)
+		}
+		names[in.Name] = true
+	}
+	return nil
+}
+
+// IsLoopback reports whether a listen address binds only loopback.
+func IsLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// durationDays parses durations with d and w units ("90d").
+func durationDays(s string) (time.Duration, error) {
+	if s == "" {
+		return 0, nil
+	}
+	mult := time.Duration(0)
+	switch {
+	case strings.HasSuffix(s, "d"):
+		mult = 24 * time.Hour
+	case strings.HasSuffix(s, "w"):
+		mult = 7 * 24 * time.Hour
+	}
+	if mult != 0 {
+		var n float64
+		if _, err := fmt.Sscanf(s[:len(s)-1], "%g", &n); err != nil || n <= 0 {
+			return 0, fmt.Errorf("%w: duration %q", ErrConfig, s)
+		}
+		return time.Duration(n * float64(mult)), nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("%w: duration %q", ErrConfig, s)
+	}
+	return d, nil
+}
