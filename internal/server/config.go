@@ -18,8 +18,8 @@ type Config struct {
 	// Data is the store's directory.
 	Data string `json:"data"`
 	// Listen is the HTTP address (default 127.0.0.1:8080).
-	Listen string `json:"listen"`
-	TLS    TLS    `json:"tls"`
+	Listen string  `json:"listen"`
+	TLS    TLS     `json:"tls"`
 	Inputs []Input `json:"inputs"`
 	// Retain keeps this much history (e.g. "90d"); empty keeps all.
 	Retain string `json:"retain"`
