@@ -1,0 +1,364 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/tidewatch/tidewatch/internal/fusion"
+	"github.com/tidewatch/tidewatch/internal/store"
+)
+
+// Config configures the API handler. DB and Picture are required; every
+// other field has a documented zero value.
+type Config struct {
+	// DB is the store the history queries (track, near, area, the
+	// picture at a past moment) read.
+	DB *store.DB
+	// Picture is the live picture (vessels, one vessel, search).
+	Picture *fusion.Picture
+	// Tokens checks bearer tokens. Nil means no token is valid: only
+	// anonymous reads (AllowAnonymousRead) and the health endpoints
+	// answer.
+	Tokens *Tokens
+	// AllowAnonymousRead grants the read role to requests without a
+	// token: for the demo bound to loopback. A request that does send a
+	// token must send a valid one.
+	AllowAnonymousRead bool
+	// Hub is the live stream's fan-out. Nil: the stream answers with
+	// updates never (a Hub of its own that nobody publishes to).
+	Hub *Hub
+	// Registry receives the API's metrics and is served on /metrics. Nil:
+	// a registry of the API's own.
+	Registry *prometheus.Registry
+	// Logger receives internal errors. Nil discards.
+	Logger *slog.Logger
+	// Now is the clock of the picture: ages and max_age count from it,
+	// and relative times (-2h) are relative to it. It is the wall clock
+	// for live feeds; a server replaying recorded data passes the replay
+	// clock, so that the picture of the replayed moment is shown. Nil:
+	// time.Now.
+	Now func() time.Time
+	// Ready reports whether the node is ready to serve (GET /readyz).
+	// Nil: always ready.
+	Ready func() error
+
+	// StreamLag is how many updates a stream client may fall behind
+	// before it skips ahead with a "lagged" event (default 4096).
+	StreamLag int
+	// StreamWriteTimeout is how long a stream client's connection may
+	// take to accept one batch of events before the client is dropped
+	// (default 10 s).
+	StreamWriteTimeout time.Duration
+	// StreamHeartbeat is the interval of the comment lines that keep an
+	// idle stream open through proxies (default 15 s).
+	StreamHeartbeat time.Duration
+}
+
+// Limits of the API. Requests beyond them get 400 with the limit named.
+const (
+	// MaxVessels bounds the vessels of one /api/v1/vessels answer
+	// (default limit DefaultVessels).
+	MaxVessels     = 100_000
+	DefaultVessels = 20_000
+	// MaxTrackPoints bounds the points of one track answer: a longer
+	// track keeps its latest points and says "truncated".
+	MaxTrackPoints = 50_000
+	// MaxResults bounds near, area and search answers.
+	MaxResults = 10_000
+	// MaxWindow bounds the time window of near and area queries.
+	MaxWindow = 31 * 24 * time.Hour
+	// MaxRadius bounds the radius of near queries, in metres.
+	MaxRadius = 2000e3
+	// MaxBodyBytes bounds request bodies.
+	MaxBodyBytes = 1 << 20
+	// MaxPolygonPoints bounds the vertices of an area polygon.
+	MaxPolygonPoints = 10_000
+	// maxStreamBatch is the most updates one stream write carries.
+	maxStreamBatch = 512
+)
+
+// api is the handler's state: the config with defaults applied.
+type api struct {
+	cfg     Config
+	log     *slog.Logger
+	metrics *metrics
+}
+
+// route is one endpoint: its method and ServeMux pattern, the role it
+// needs ("" for none), and its handler.
+type route struct {
+	method, pattern string
+	role            string
+	// stream routes accept ?access_token= and are left out of the
+	// latency histogram.
+	stream bool
+	h      func(*api, http.ResponseWriter, *http.Request) error
+}
+
+// routes is the API's route table; the OpenAPI test checks it against
+// openapi.json.
+func routes() []route {
+	return []route{
+		{method: "GET", pattern: "/api/v1/vessels", role: RoleRead, h: (*api).vessels},
+		{method: "GET", pattern: "/api/v1/vessels/{mmsi}", role: RoleRead, h: (*api).vesselDetail},
+		{method: "GET", pattern: "/api/v1/vessels/{mmsi}/track", role: RoleRead, h: (*api).track},
+		{method: "GET", pattern: "/api/v1/search", role: RoleRead, h: (*api).search},
+		{method: "GET", pattern: "/api/v1/near", role: RoleRead, h: (*api).near},
+		{method: "POST", pattern: "/api/v1/area", role: RoleRead, h: (*api).area},
+		{method: "GET", pattern: "/api/v1/stream", role: RoleRead, stream: true, h: (*api).stream},
+		{method: "GET", pattern: "/api/v1/events", role: RoleRead, h: (*api).events},
+		{method: "GET", pattern: "/api/v1/tokens", role: RoleAdmin, h: (*api).listTokens},
+		{method: "DELETE", pattern: "/api/v1/tokens/{name}", role: RoleAdmin, h: (*api).revokeToken},
+		{method: "GET", pattern: "/openapi.json", h: (*api).openapi},
+		{method: "GET", pattern: "/metrics", role: RoleRead, h: (*api).serveMetrics},
+		{method: "GET", pattern: "/healthz", h: (*api).healthz},
+		{method: "GET", pattern: "/readyz", h: (*api).readyz},
+	}
+}
+
+// New returns the HTTP handler of the API: the routes of routes() plus a
+// JSON 404 for every other path under it. See the package documentation
+// for the endpoints, authentication and errors.
+func New(cfg Config) http.Handler {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Hub == nil {
+		cfg.Hub = NewHub(1)
+	}
+	if cfg.Registry == nil {
+		cfg.Registry = prometheus.NewRegistry()
+	}
+	if cfg.StreamLag <= 0 {
+		cfg.StreamLag = 4096
+	}
+	if cfg.StreamWriteTimeout <= 0 {
+		cfg.StreamWriteTimeout = 10 * time.Second
+	}
+	if cfg.StreamHeartbeat <= 0 {
+		cfg.StreamHeartbeat = 15 * time.Second
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	a := &api{cfg: cfg, log: log.With("component", "httpapi")}
+	a.metrics = newMetrics(cfg.Registry, cfg.Hub)
+
+	mux := http.NewServeMux()
+	byPattern := map[string][]route{}
+	var order []string
+	for _, rt := range routes() {
+		if byPattern[rt.pattern] == nil {
+			order = append(order, rt.pattern)
+		}
+		byPattern[rt.pattern] = append(byPattern[rt.pattern], rt)
+	}
+	for _, p := range order {
+		mux.Handle(p, a.dispatch(p, byPattern[p]))
+	}
+	mux.Handle("/", a.wrap("other", route{}, func(a *api, w http.ResponseWriter, r *http.Request) error {
+		return notFound("no endpoint %s", r.URL.Path)
+	}))
+	return mux
+}
+
+// dispatch serves one pattern: it picks the route by method (JSON 405
+// with Allow otherwise).
+func (a *api) dispatch(pattern string, rts []route) http.Handler {
+	var allow []string
+	handlers := map[string]http.Handler{}
+	for _, rt := range rts {
+		allow = append(allow, rt.method)
+		handlers[rt.method] = a.wrap(pattern, rt, rt.h)
+	}
+	allowed := strings.Join(allow, ", ")
+	notAllowed := a.wrap(pattern, route{}, func(a *api, w http.ResponseWriter, r *http.Request) error {
+		w.Header().Set("Allow", allowed)
+		return errorf(http.StatusMethodNotAllowed, CodeMethodNotAllowed, "%s %s: allowed methods are %s", r.Method, pattern, allowed)
+	})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if h := handlers[r.Method]; h != nil {
+			h.ServeHTTP(w, r)
+			return
+		}
+		notAllowed.ServeHTTP(w, r)
+	})
+}
+
+// wrap adapts a handler that returns an error: it records metrics,
+// checks the route's role, and maps errors to JSON.
+func (a *api) wrap(pattern string, rt route, h func(*api, http.ResponseWriter, *http.Request) error) http.Handler {
+	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		w := &statusWriter{ResponseWriter: rw}
+		err := a.authorize(r, rt)
+		if err == nil {
+			err = h(a, w, r)
+		}
+		if err != nil {
+			a.writeError(w, r, err)
+		}
+		a.metrics.observe(pattern, r.Method, w.status(), time.Since(start), rt.stream)
+	})
+}
+
+// authorize checks the request's credentials against the route's role.
+func (a *api) authorize(r *http.Request, rt route) error {
+	if rt.role == "" {
+		return nil
+	}
+	tok, sent := bearer(r)
+	if !sent && rt.stream {
+		tok = r.URL.Query().Get("access_token")
+		sent = tok != ""
+	}
+	if !sent {
+		if a.cfg.AllowAnonymousRead && rt.role == RoleRead {
+			return nil
+		}
+		return errorf(http.StatusUnauthorized, CodeUnauthorized, "a token is required: send Authorization: Bearer TOKEN")
+	}
+	role, ok := a.cfg.Tokens.Check(tok)
+	if !ok {
+		return errorf(http.StatusUnauthorized, CodeUnauthorized, "the token is not valid")
+	}
+	if rt.role == RoleAdmin && role != RoleAdmin {
+		return errorf(http.StatusForbidden, CodeForbidden, "this endpoint needs an admin token")
+	}
+	return nil
+}
+
+// bearer returns the token of an Authorization: Bearer header.
+func bearer(r *http.Request) (string, bool) {
+	h := r.Header.Get("Authorization")
+	if h == "" {
+		return "", false
+	}
+	scheme, tok, _ := strings.Cut(h, " ")
+	if !strings.EqualFold(scheme, "Bearer") {
+		return "", true // sent, but not a bearer token: invalid
+	}
+	return strings.TrimSpace(tok), true
+}
+
+// writeError writes err as the JSON error body. Errors that are not
+// apiErrors are internal: logged, and shown only as "internal error".
+func (a *api) writeError(w *statusWriter, r *http.Request, err error) {
+	var ae *apiError
+	if !errors.As(err, &ae) {
+		a.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		ae = errorf(http.StatusInternalServerError, CodeInternal, "internal error")
+	}
+	if w.wrote {
+		return // a stream already started: nothing more can be said
+	}
+	if ae.status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="tidewatch"`)
+	}
+	var body errorBody
+	body.Error.Code, body.Error.Message = ae.code, ae.message
+	writeJSON(w, ae.status, body)
+}
+
+// writeJSON writes v as JSON with the status. encoding/json escapes <, >
+// and & in strings, so text from AIS is safe to embed in HTML.
+func writeJSON(w http.ResponseWriter, status int, v any) error {
+	return writeJSONType(w, status, "application/json", v)
+}
+
+func writeJSONType(w http.ResponseWriter, status int, ctype string, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", ctype)
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_, err = w.Write(append(data, '\n'))
+	return err
+}
+
+// statusWriter records the status a handler wrote.
+type statusWriter struct {
+	http.ResponseWriter
+	code  int
+	wrote bool
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if !w.wrote {
+		w.code, w.wrote = code, true
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if !w.wrote {
+		w.code, w.wrote = http.StatusOK, true
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach Flush and deadlines.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (w *statusWriter) status() int {
+	if !w.wrote {
+		return http.StatusOK
+	}
+	return w.code
+}
+
+func (a *api) healthz(w http.ResponseWriter, r *http.Request) error {
+	return writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (a *api) readyz(w http.ResponseWriter, r *http.Request) error {
+	if a.cfg.Ready != nil {
+		if err := a.cfg.Ready(); err != nil {
+			a.log.Warn("not ready", "err", err)
+			return errorf(http.StatusServiceUnavailable, CodeUnavailable, "not ready")
+		}
+	}
+	return writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+func (a *api) serveMetrics(w http.ResponseWriter, r *http.Request) error {
+	a.metrics.handler.ServeHTTP(w, r)
+	return nil
+}
+
+// events is a placeholder until the event package has a store of events.
+func (a *api) events(w http.ResponseWriter, r *http.Request) error {
+	return errorf(http.StatusNotImplemented, CodeNotImplemented, "events are not available yet")
+}
+
+func (a *api) listTokens(w http.ResponseWriter, r *http.Request) error {
+	list := a.cfg.Tokens.List()
+	if list == nil {
+		list = []TokenInfo{}
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"tokens": list})
+}
+
+func (a *api) revokeToken(w http.ResponseWriter, r *http.Request) error {
+	name := r.PathValue("name")
+	if a.cfg.Tokens == nil {
+		return notFound("no token %q", name)
+	}
+	if err := a.cfg.Tokens.Revoke(name); errors.Is(err, ErrNoToken) {
+		return notFound("no token %q", name)
+	} else if err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

@@ -1,0 +1,333 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/tidewatch/tidewatch/internal/geo"
+	"github.com/tidewatch/tidewatch/internal/store"
+	"github.com/tidewatch/tidewatch/internal/vessel"
+)
+
+// TrackPoint is one position of a track.
+type TrackPoint struct {
+	Time    string   `json:"time"`
+	Lat     float64  `json:"lat"`
+	Lon     float64  `json:"lon"`
+	SOG     *float64 `json:"sog"`
+	COG     *float64 `json:"cog"`
+	Heading *int     `json:"heading"`
+	Status  *int     `json:"status"`
+	Flags   []string `json:"flags"`
+	// HeardBy is every receiver that reported the position, the one it
+	// was stored from first.
+	HeardBy []string `json:"heard_by"`
+}
+
+// trackResponse is the JSON body of a track.
+type trackResponse struct {
+	MMSI      uint32       `json:"mmsi"`
+	Name      *string      `json:"name"`
+	From      string       `json:"from"`
+	To        string       `json:"to"`
+	Count     int          `json:"count"`
+	Truncated bool         `json:"truncated"`
+	Points    []TrackPoint `json:"points"`
+}
+
+func trackPoint(p *vessel.Position, heard []string) TrackPoint {
+	tp := TrackPoint{Time: p.Time.String(), Lat: round(p.Lat, 6), Lon: round(p.Lon, 6), Flags: p.Flags.Names(), HeardBy: []string{}}
+	if v, ok := p.SOG.Knots(); ok {
+		tp.SOG = ptr(v)
+	}
+	if v, ok := p.COG.Degrees(); ok {
+		tp.COG = ptr(v)
+	}
+	if v, ok := p.Heading.Degrees(); ok {
+		tp.Heading = ptr(v)
+	}
+	if v, ok := p.Status.Value(); ok {
+		tp.Status = ptr(v)
+	}
+	if tp.Flags == nil {
+		tp.Flags = []string{}
+	}
+	if p.Source != "" {
+		tp.HeardBy = append(tp.HeardBy, p.Source)
+	}
+	tp.HeardBy = append(tp.HeardBy, heard...)
+	return tp
+}
+
+// track serves the stored track of one vessel, as JSON or GeoJSON. The
+// default window is the whole history; beyond MaxTrackPoints the latest
+// points are kept.
+func (a *api) track(w http.ResponseWriter, r *http.Request) error {
+	m, err := parseMMSI(r.PathValue("mmsi"))
+	if err != nil {
+		return badParam("mmsi", "%v", err)
+	}
+	p := a.params(r)
+	format := p.get("format")
+	switch format {
+	case "", "json", "geojson":
+	default:
+		return badParam("format", "%q: want json or geojson", format)
+	}
+	flagged, err := p.boolean("flagged")
+	if err != nil {
+		return err
+	}
+	from, to := minTime, maxTime
+	if t, ok, err := p.time("from"); err != nil {
+		return err
+	} else if ok {
+		from = t
+	}
+	if t, ok, err := p.time("to"); err != nil {
+		return err
+	} else if ok {
+		to = t
+	}
+	if from > to {
+		return badParam("from", "%v is after to %v", from, to)
+	}
+	pts, err := a.cfg.DB.Track(m, from, to, flagged)
+	if err != nil {
+		return err
+	}
+	resp := trackResponse{MMSI: uint32(m), From: from.String(), To: to.String(), Count: len(pts), Points: []TrackPoint{}}
+	if len(pts) > MaxTrackPoints {
+		pts, resp.Truncated = pts[len(pts)-MaxTrackPoints:], true
+	}
+	if len(pts) > 0 {
+		heard, err := a.cfg.DB.HeardBy(m, pts[0].Time, pts[len(pts)-1].Time)
+		if err != nil {
+			return err
+		}
+		for i := range pts {
+			resp.Points = append(resp.Points, trackPoint(&pts[i], heard[pts[i].Time]))
+		}
+	}
+	if st, _, ok := a.cfg.DB.Static(m, to); ok && st.Has&vessel.HasName != 0 {
+		resp.Name = optStr(st.Name)
+	}
+	if format == "geojson" {
+		return writeJSONType(w, http.StatusOK, "application/geo+json", trackGeoJSON(&resp))
+	}
+	return writeJSON(w, http.StatusOK, resp)
+}
+
+type geoFeature struct {
+	Type       string         `json:"type"`
+	Geometry   geoGeometry    `json:"geometry"`
+	Properties map[string]any `json:"properties"`
+}
+
+type geoGeometry struct {
+	Type        string `json:"type"`
+	Coordinates any    `json:"coordinates"`
+}
+
+type geoCollection struct {
+	Type     string       `json:"type"`
+	Features []geoFeature `json:"features"`
+}
+
+// trackGeoJSON is the track as a FeatureCollection: one LineString of the
+// whole track (with mmsi, name, from, to, count), then one Point feature
+// per position with its properties.
+func trackGeoJSON(t *trackResponse) geoCollection {
+	line := make([][2]float64, len(t.Points))
+	fc := geoCollection{Type: "FeatureCollection", Features: make([]geoFeature, 0, len(t.Points)+1)}
+	for i, p := range t.Points {
+		line[i] = [2]float64{p.Lon, p.Lat}
+	}
+	fc.Features = append(fc.Features, geoFeature{Type: "Feature",
+		Geometry: geoGeometry{Type: "LineString", Coordinates: line},
+		Properties: map[string]any{"mmsi": t.MMSI, "name": t.Name, "from": t.From, "to": t.To,
+			"count": t.Count, "truncated": t.Truncated}})
+	for _, p := range t.Points {
+		fc.Features = append(fc.Features, geoFeature{Type: "Feature",
+			Geometry: geoGeometry{Type: "Point", Coordinates: [2]float64{p.Lon, p.Lat}},
+			Properties: map[string]any{"mmsi": t.MMSI, "time": p.Time, "sog": p.SOG, "cog": p.COG, "heading": p.Heading,
+				"status": p.Status, "flags": p.Flags, "heard_by": p.HeardBy}})
+	}
+	return fc
+}
+
+// historyEnd is the default end of a history window: the end of the
+// stored data, or now when the store is empty (as the CLI does).
+func (a *api) historyEnd(now time.Time) vessel.Time {
+	if _, end, ok := a.cfg.DB.Bounds(); ok {
+		return end
+	}
+	return vessel.TimeOf(now)
+}
+
+// NearResult is one vessel of a near query: its closest approach.
+type NearResult struct {
+	MMSI         uint32  `json:"mmsi"`
+	Name         *string `json:"name"`
+	Time         string  `json:"time"`
+	DistanceM    float64 `json:"distance_m"`
+	Lat          float64 `json:"lat"`
+	Lon          float64 `json:"lon"`
+	Interpolated bool    `json:"interpolated"`
+	Reports      int     `json:"reports"`
+}
+
+type resultsResponse[T any] struct {
+	From      string `json:"from"`
+	To        string `json:"to"`
+	Count     int    `json:"count"`
+	Truncated bool   `json:"truncated"`
+	Results   []T    `json:"results"`
+}
+
+func (a *api) name(m vessel.MMSI, t vessel.Time) *string {
+	if st, _, ok := a.cfg.DB.Static(m, t); ok && st.Has&vessel.HasName != 0 {
+		return optStr(st.Name)
+	}
+	return nil
+}
+
+// near serves the vessels that came within a radius of a point in a
+// window, with store.DB.Near, nearest first.
+func (a *api) near(w http.ResponseWriter, r *http.Request) error {
+	p := a.params(r)
+	lat, err := p.float("lat", -90, 90)
+	if err != nil {
+		return err
+	}
+	lon, err := p.float("lon", -180, 180)
+	if err != nil {
+		return err
+	}
+	radius := 10e3
+	if s := p.get("radius"); s != "" {
+		if radius, err = parseDistance(s); err != nil {
+			return badParam("radius", "%v", err)
+		}
+		if radius <= 0 || radius > MaxRadius {
+			return badParam("radius", "%q: want more than 0 and at most %g km", s, MaxRadius/1000)
+		}
+	}
+	flagged, err := p.boolean("flagged")
+	if err != nil {
+		return err
+	}
+	limit, err := p.limit("limit", MaxResults, MaxResults)
+	if err != nil {
+		return err
+	}
+	from, to, err := p.window(a.historyEnd(p.now), time.Hour, MaxWindow)
+	if err != nil {
+		return err
+	}
+	res, err := a.cfg.DB.Near(geo.Point{Lat: lat, Lon: lon}, radius, from, to, store.NearOptions{Flagged: flagged})
+	if err != nil {
+		return err
+	}
+	resp := resultsResponse[NearResult]{From: from.String(), To: to.String(), Count: len(res), Results: []NearResult{}}
+	if len(res) > limit {
+		res, resp.Truncated = res[:limit], true
+	}
+	for _, x := range res {
+		resp.Results = append(resp.Results, NearResult{MMSI: uint32(x.MMSI), Name: a.name(x.MMSI, to), Time: x.Time.String(),
+			DistanceM: round(x.Distance, 1), Lat: round(x.Lat, 6), Lon: round(x.Lon, 6), Interpolated: x.Interpolated, Reports: x.Reports})
+	}
+	return writeJSON(w, http.StatusOK, resp)
+}
+
+// AreaResult is one vessel of an area query.
+type AreaResult struct {
+	MMSI     uint32  `json:"mmsi"`
+	Name     *string `json:"name"`
+	First    string  `json:"first"`
+	Last     string  `json:"last"`
+	Reports  int     `json:"reports"`
+	Lat      float64 `json:"lat"` // of the last report inside
+	Lon      float64 `json:"lon"`
+	FirstLat float64 `json:"first_lat"`
+	FirstLon float64 `json:"first_lon"`
+}
+
+// areaRequest is the body of POST /api/v1/area.
+type areaRequest struct {
+	Polygon json.RawMessage `json:"polygon"`
+	From    string          `json:"from"`
+	To      string          `json:"to"`
+	Flagged bool            `json:"flagged"`
+	Limit   int             `json:"limit"`
+}
+
+// area serves the vessels that reported from inside a polygon in a
+// window, with store.DB.Area, by MMSI.
+func (a *api) area(w http.ResponseWriter, r *http.Request) error {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return errorf(http.StatusRequestEntityTooLarge, CodeTooLarge, "the body is larger than %d bytes", MaxBodyBytes)
+	} else if err != nil {
+		return badParam("body", "unreadable")
+	}
+	var req areaRequest
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		return badParam("body", "want a JSON object {\"polygon\": GeoJSON, \"from\": T, \"to\": T}: %v", err)
+	}
+	if len(req.Polygon) == 0 || string(req.Polygon) == "null" {
+		return badParam("polygon", "required: a GeoJSON Polygon or MultiPolygon geometry, or a Feature with one")
+	}
+	feats, err := geo.ReadGeoJSONLimits(bytes.NewReader(req.Polygon), geo.GeoJSONLimits{MaxBytes: MaxBodyBytes, MaxFeatures: 100, MaxPoints: MaxPolygonPoints})
+	if err != nil {
+		return badParam("polygon", "%v", err)
+	}
+	var mp geo.MultiPolygon
+	for _, f := range feats {
+		mp = append(mp, f.Geometry...)
+	}
+	if len(mp) == 0 {
+		return badParam("polygon", "no polygon in it")
+	}
+	if req.Limit < 0 || req.Limit > MaxResults {
+		return badParam("limit", "%d: want 1 to %d", req.Limit, MaxResults)
+	}
+	limit := MaxResults
+	if req.Limit > 0 {
+		limit = req.Limit
+	}
+	now := a.cfg.Now()
+	q := make(map[string][]string)
+	if req.From != "" {
+		q["from"] = []string{req.From}
+	}
+	if req.To != "" {
+		q["to"] = []string{req.To}
+	}
+	p := &params{v: q, now: now}
+	from, to, err := p.window(a.historyEnd(now), time.Hour, MaxWindow)
+	if err != nil {
+		return err
+	}
+	hits, err := a.cfg.DB.Area(mp, from, to, req.Flagged)
+	if err != nil {
+		return err
+	}
+	resp := resultsResponse[AreaResult]{From: from.String(), To: to.String(), Count: len(hits), Results: []AreaResult{}}
+	if len(hits) > limit {
+		hits, resp.Truncated = hits[:limit], true
+	}
+	for _, h := range hits {
+		resp.Results = append(resp.Results, AreaResult{MMSI: uint32(h.MMSI), Name: a.name(h.MMSI, to), First: h.First.String(), Last: h.Last.String(),
+			Reports: h.Reports, Lat: round(h.LastLat, 6), Lon: round(h.LastLon, 6), FirstLat: round(h.FirstLat, 6), FirstLon: round(h.FirstLon, 6)})
+	}
+	return writeJSON(w, http.StatusOK, resp)
+}
+

@@ -1,0 +1,130 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tidewatch/tidewatch/internal/geo"
+	"github.com/tidewatch/tidewatch/internal/vessel"
+)
+
+// stream serves Server-Sent Events of picture updates. Events:
+//
+//	event: ready    data {"seq": N}: the subscription is open; N is the newest update
+//	event: update   id: SEQ, data: a vessel summary with "seq"
+//	event: lagged   id: SEQ, data {"missed": N, "reset": bool, "seq": SEQ}: updates were skipped; reload the picture
+//
+// and comment lines as heartbeats.
+func (a *api) stream(w http.ResponseWriter, r *http.Request) error {
+	p := a.params(r)
+	box, err := p.bbox("bbox")
+	if err != nil {
+		return err
+	}
+	var since uint64
+	resume := false
+	if s := strings.TrimSpace(r.Header.Get("Last-Event-ID")); s != "" {
+		if since, err = strconv.ParseUint(s, 10, 64); err != nil {
+			return badParam("Last-Event-ID", "%q: want a sequence number", s)
+		}
+		resume = true
+	} else if s := p.get("since"); s != "" {
+		if since, err = strconv.ParseUint(s, 10, 64); err != nil {
+			return badParam("since", "%q: want a sequence number", s)
+		}
+		resume = true
+	}
+	rc := http.NewResponseController(w)
+	hub := a.cfg.Hub
+	sub := hub.Subscribe(since, resume, a.cfg.StreamLag)
+	defer sub.Close()
+
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+
+	var buf bytes.Buffer
+	write := func() error {
+		if err := rc.SetWriteDeadline(time.Now().Add(a.cfg.StreamWriteTimeout)); err != nil && !errors.Is(err, http.ErrNotSupported) {
+			return err
+		}
+		if _, err := w.Write(buf.Bytes()); err != nil {
+			return err
+		}
+		buf.Reset()
+		return rc.Flush()
+	}
+	drop := func(err error) error {
+		if r.Context().Err() == nil {
+			hub.dropped.Add(1)
+			a.log.Info("stream client dropped", "remote", r.RemoteAddr, "err", err)
+		}
+		return nil // the response has started: nothing to tell the client
+	}
+	buf.WriteString("retry: 2000\nevent: ready\ndata: {\"seq\":")
+	buf.WriteString(strconv.FormatUint(sub.Cursor(), 10))
+	buf.WriteString("}\n\n")
+	if err := write(); err != nil {
+		return drop(err)
+	}
+
+	var batch []Update
+	for {
+		ctx, cancel := context.WithTimeout(r.Context(), a.cfg.StreamHeartbeat)
+		var gap Gap
+		batch, gap, err = sub.Next(ctx, batch[:0], maxStreamBatch)
+		cancel()
+		switch {
+		case r.Context().Err() != nil:
+			return nil
+		case errors.Is(err, context.DeadlineExceeded):
+			buf.WriteString(": ping\n\n")
+		case err != nil:
+			return err
+		case gap.Missed > 0 || gap.Reset:
+			seq := strconv.FormatUint(sub.Cursor(), 10)
+			buf.WriteString("id: " + seq + "\nevent: lagged\ndata: {\"missed\":" + strconv.FormatUint(gap.Missed, 10) +
+				",\"reset\":" + strconv.FormatBool(gap.Reset) + ",\"seq\":" + seq + "}\n\n")
+		default:
+			ref := vessel.TimeOf(a.cfg.Now())
+			if err := appendUpdates(&buf, batch, box, ref); err != nil {
+				return err
+			}
+		}
+		if buf.Len() == 0 {
+			continue
+		}
+		if err := write(); err != nil {
+			return drop(err)
+		}
+	}
+}
+
+// appendUpdates appends the events of the updates inside box (all if
+// box is nil) to buf.
+func appendUpdates(buf *bytes.Buffer, us []Update, box *geo.Rect, ref vessel.Time) error {
+	for i := range us {
+		u := &us[i]
+		if box != nil && (!u.Located || !box.Contains(geo.Point{Lat: u.Position.Lat, Lon: u.Position.Lon})) {
+			continue
+		}
+		data, err := json.Marshal(summaryOf(u, ref))
+		if err != nil {
+			return err
+		}
+		buf.WriteString("id: ")
+		buf.WriteString(strconv.FormatUint(u.Seq, 10))
+		buf.WriteString("\nevent: update\ndata: ")
+		buf.Write(data)
+		buf.WriteString("\n\n")
+	}
+	return nil
+}

@@ -1,0 +1,287 @@
+package httpapi
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"time"
+)
+
+// Roles a token may have. An admin token may do everything a read token
+// may.
+const (
+	RoleRead  = "read"
+	RoleAdmin = "admin"
+)
+
+// TokenPrefix starts every token, so that leaked tokens are easy to find
+// with secret scanners.
+const TokenPrefix = "tw_"
+
+// TokenInfo describes a token; the token itself is never kept.
+type TokenInfo struct {
+	Name    string    `json:"name"`
+	Role    string    `json:"role"`
+	Created time.Time `json:"created"`
+}
+
+// tokenRecord is one token in the file: its SHA-256 in hex, never the
+// token.
+type tokenRecord struct {
+	TokenInfo
+	SHA256 string `json:"sha256"`
+}
+
+// tokensFile is the JSON layout of the tokens file.
+type tokensFile struct {
+	Version int           `json:"version"`
+	Tokens  []tokenRecord `json:"tokens"`
+}
+
+// Tokens is the set of API tokens, kept in a JSON file (mode 0600) that
+// holds for each token its name, role, creation time and SHA-256 hash —
+// never the token. Tokens are TokenPrefix followed by 32 random bytes in
+// unpadded base64url.
+//
+// Tokens notices when another process (the "tidewatch token" command)
+// changes the file and reloads it on the next Check, so that tokens
+// created or revoked while a server runs take effect at once.
+//
+// Tokens is safe for concurrent use.
+type Tokens struct {
+	path string
+
+	mu      sync.Mutex
+	recs    []tokenRecord
+	hashes  [][sha256.Size]byte // parallel to recs
+	modTime time.Time           // of the file when last read
+	size    int64
+}
+
+// OpenTokens opens the tokens file at path, which need not exist yet (it
+// is created, mode 0600, by the first Create). It refuses a file that
+// anyone but its owner may read or write (ErrTokensFileMode).
+func OpenTokens(path string) (*Tokens, error) {
+	t := &Tokens{path: path}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if err := t.reloadLocked(true); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// reloadLocked reads the file if it changed since it was last read (or
+// always, if force).
+func (t *Tokens) reloadLocked(force bool) error {
+	fi, err := os.Stat(t.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		t.recs, t.hashes, t.modTime, t.size = nil, nil, time.Time{}, 0
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("httpapi: tokens: %w", err)
+	}
+	if !force && fi.ModTime().Equal(t.modTime) && fi.Size() == t.size {
+		return nil
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		return fmt.Errorf("%w: %s has mode %04o (chmod 600 it)", ErrTokensFileMode, t.path, fi.Mode().Perm())
+	}
+	data, err := os.ReadFile(t.path)
+	if err != nil {
+		return fmt.Errorf("httpapi: tokens: %w", err)
+	}
+	var f tokensFile
+	if err := json.Unmarshal(data, &f); err != nil {
+		return fmt.Errorf("httpapi: tokens file %s: %w", t.path, err)
+	}
+	if f.Version != 1 {
+		return fmt.Errorf("httpapi: tokens file %s: unknown version %d", t.path, f.Version)
+	}
+	hashes := make([][sha256.Size]byte, len(f.Tokens))
+	for i, r := range f.Tokens {
+		b, err := hex.DecodeString(r.SHA256)
+		if err != nil || len(b) != sha256.Size {
+			return fmt.Errorf("httpapi: tokens file %s: token %q: bad sha256", t.path, r.Name)
+		}
+		if r.Role != RoleRead && r.Role != RoleAdmin {
+			return fmt.Errorf("%w: tokens file %s: token %q has role %q", ErrRole, t.path, r.Name, r.Role)
+		}
+		copy(hashes[i][:], b)
+	}
+	t.recs, t.hashes, t.modTime, t.size = f.Tokens, hashes, fi.ModTime(), fi.Size()
+	return nil
+}
+
+// writeLocked replaces the file atomically: a temporary file of mode 0600
+// in the same directory, synced, renamed over the old one.
+func (t *Tokens) writeLocked() error {
+	data, err := json.MarshalIndent(tokensFile{Version: 1, Tokens: t.recs}, "", "  ")
+	if err != nil {
+		return fmt.Errorf("httpapi: tokens: %w", err)
+	}
+	dir := filepath.Dir(t.path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("httpapi: tokens: %w", err)
+	}
+	f, err := os.CreateTemp(dir, ".tokens-*")
+	if err != nil {
+		return fmt.Errorf("httpapi: tokens: %w", err)
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp) // fails harmlessly after the rename
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return fmt.Errorf("httpapi: tokens: %w", err)
+	}
+	if _, err := f.Write(append(data, '\n')); err != nil {
+		f.Close()
+		return fmt.Errorf("httpapi: tokens: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("httpapi: tokens: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("httpapi: tokens: %w", err)
+	}
+	if err := os.Rename(tmp, t.path); err != nil {
+		return fmt.Errorf("httpapi: tokens: %w", err)
+	}
+	if fi, err := os.Stat(t.path); err == nil {
+		t.modTime, t.size = fi.ModTime(), fi.Size()
+	}
+	return nil
+}
+
+func validTokenName(name string) bool {
+	if name == "" || len(name) > 64 {
+		return false
+	}
+	for _, c := range name {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// Create makes a new token with the given name and role (RoleRead or
+// RoleAdmin), stores its hash and returns the token, which is shown to the
+// user once and never again. Names are unique.
+func (t *Tokens) Create(name, role string) (plain string, err error) {
+	return t.CreateAt(name, role, time.Now())
+}
+
+// CreateAt is Create with the creation time given.
+func (t *Tokens) CreateAt(name, role string, now time.Time) (plain string, err error) {
+	if !validTokenName(name) {
+		return "", fmt.Errorf("%w: %q (letters, digits, '.', '_', '-', at most 64)", ErrTokenName, name)
+	}
+	if role != RoleRead && role != RoleAdmin {
+		return "", fmt.Errorf("%w: %q (want %s or %s)", ErrRole, role, RoleRead, RoleAdmin)
+	}
+	var raw [32]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return "", fmt.Errorf("httpapi: token: %w", err)
+	}
+	plain = TokenPrefix + base64.RawURLEncoding.EncodeToString(raw[:])
+	sum := sha256.Sum256([]byte(plain))
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if err := t.reloadLocked(false); err != nil {
+		return "", err
+	}
+	if slices.ContainsFunc(t.recs, func(r tokenRecord) bool { return r.Name == name }) {
+		return "", fmt.Errorf("%w: %q", ErrTokenExists, name)
+	}
+	rec := tokenRecord{TokenInfo: TokenInfo{Name: name, Role: role, Created: now.UTC().Truncate(time.Second)}, SHA256: hex.EncodeToString(sum[:])}
+	t.recs = append(slices.Clip(t.recs), rec)
+	t.hashes = append(slices.Clip(t.hashes), sum)
+	if err := t.writeLocked(); err != nil {
+		t.recs, t.hashes = t.recs[:len(t.recs)-1], t.hashes[:len(t.hashes)-1]
+		return "", err
+	}
+	return plain, nil
+}
+
+// Check returns the role of the token plain, and false if it is not a
+// valid token. It compares the token's hash with every stored hash in
+// constant time. A nil Tokens knows no token.
+func (t *Tokens) Check(plain string) (role string, ok bool) {
+	if t == nil {
+		return "", false
+	}
+	sum := sha256.Sum256([]byte(plain))
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	// A file that became unreadable keeps the tokens last read: an
+	// operator's mistake must not lock everyone out mid-flight.
+	_ = t.reloadLocked(false)
+	found := -1
+	for i := range t.hashes {
+		if subtle.ConstantTimeCompare(sum[:], t.hashes[i][:]) == 1 {
+			found = i
+		}
+	}
+	if found < 0 {
+		return "", false
+	}
+	return t.recs[found].Role, true
+}
+
+// List returns the tokens' names, roles and creation times, by name.
+func (t *Tokens) List() []TokenInfo {
+	if t == nil {
+		return nil
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	_ = t.reloadLocked(false)
+	out := make([]TokenInfo, len(t.recs))
+	for i, r := range t.recs {
+		out[i] = r.TokenInfo
+	}
+	slices.SortFunc(out, func(a, b TokenInfo) int {
+		switch {
+		case a.Name < b.Name:
+			return -1
+		case a.Name > b.Name:
+			return 1
+		}
+		return 0
+	})
+	return out
+}
+
+// Revoke deletes the token with the given name (ErrNoToken if none).
+func (t *Tokens) Revoke(name string) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if err := t.reloadLocked(false); err != nil {
+		return err
+	}
+	i := slices.IndexFunc(t.recs, func(r tokenRecord) bool { return r.Name == name })
+	if i < 0 {
+		return fmt.Errorf("%w: %q", ErrNoToken, name)
+	}
+	oldR, oldH := t.recs, t.hashes
+	t.recs = slices.Delete(slices.Clone(t.recs), i, i+1)
+	t.hashes = slices.Delete(slices.Clone(t.hashes), i, i+1)
+	if err := t.writeLocked(); err != nil {
+		t.recs, t.hashes = oldR, oldH
+		return err
+	}
+	return nil
+}
