@@ -330,4 +330,3 @@ func (a *api) area(w http.ResponseWriter, r *http.Request) error {
 	}
 	return writeJSON(w, http.StatusOK, resp)
 }
-
