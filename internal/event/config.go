@@ -1,0 +1,353 @@
+package event
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/tidewatch/tidewatch/internal/geo"
+)
+
+// Duration is a time.Duration that reads and writes JSON as a Go duration
+// string ("6h", "30m", "1h30m0s").
+type Duration time.Duration
+
+// MarshalText writes d as time.Duration.String does.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
+
+// UnmarshalText reads a Go duration string.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrConfig, err)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+func (d Duration) ms() int64 { return time.Duration(d).Milliseconds() }
+
+// ErrConfig: a configuration is invalid.
+var ErrConfig = errors.New("event: invalid configuration")
+
+// GapParams configure the AIS gap ("going dark") detector.
+type GapParams struct {
+	Enabled bool `json:"enabled"`
+	// MinDuration is the silence that makes a gap.
+	MinDuration Duration `json:"min_duration"`
+	// CoverageRadius, metres: other vessels must have been heard within
+	// this distance of the silent vessel's last position (by the cells of
+	// a coarse activity grid, see CoverageCell).
+	CoverageRadius float64 `json:"coverage_radius_m"`
+	// CoverageCell is the side of the activity grid's cells, degrees.
+	CoverageCell float64 `json:"coverage_cell_deg"`
+	// CoverageMinFraction is the fraction of the silence (in twelfths of
+	// MinDuration) in which someone must have been heard nearby. A gap in
+	// a coverage hole (nobody heard) is not an event.
+	CoverageMinFraction float64 `json:"coverage_min_fraction"`
+}
+
+// EncounterParams configure the encounter (ship-to-ship meeting) detector.
+type EncounterParams struct {
+	Enabled bool `json:"enabled"`
+	// MaxDistance, metres, between the two vessels at common times.
+	MaxDistance float64 `json:"max_distance_m"`
+	// MinDuration the vessels stay within MaxDistance.
+	MinDuration Duration `json:"min_duration"`
+	// MaxMedianSpeed, knots: the median of both vessels' speeds over the
+	// encounter must be below it.
+	MaxMedianSpeed float64 `json:"max_median_speed_kn"`
+	// MinPortDistance, metres, from the nearest port or anchorage.
+	MinPortDistance float64 `json:"min_port_distance_m"`
+	// CandidateSpeed, knots: only vessels slower than this are paired
+	// (a pair once formed is followed whatever its speed).
+	CandidateSpeed float64 `json:"candidate_speed_kn"`
+	// MaxExtrapolation is how far a vessel's position is carried forward
+	// from its last report to compare it with the other's report.
+	MaxExtrapolation Duration `json:"max_extrapolation"`
+}
+
+// LoiteringParams configure the loitering detector.
+type LoiteringParams struct {
+	Enabled bool `json:"enabled"`
+	// MaxSpeed, knots: every report of the run (and so the average) is
+	// slower.
+	MaxSpeed float64 `json:"max_speed_kn"`
+	// MinDuration of the slow run.
+	MinDuration Duration `json:"min_duration"`
+	// MinShoreDistance, metres, of the run's mean position from land; 0
+	// switches the rule off.
+	MinShoreDistance float64 `json:"min_shore_distance_m"`
+	// MinPortDistance, metres, from the nearest port or anchorage: a
+	// vessel nearer is at an anchorage, not loitering.
+	MinPortDistance float64 `json:"min_port_distance_m"`
+}
+
+// ZoneParams configure zone entry and exit.
+type ZoneParams struct {
+	Enabled bool `json:"enabled"`
+}
+
+// TeleportParams configure the teleport and identity-conflict detectors,
+// which share the reachability test: a report is reachable from another
+// when they are at most Slack + MaxSpeed × Δt apart.
+type TeleportParams struct {
+	Enabled bool `json:"enabled"`
+	// MaxSpeed, knots.
+	MaxSpeed float64 `json:"max_speed_kn"`
+	// Slack, metres, for GPS noise and coarse time stamps.
+	Slack float64 `json:"slack_m"`
+}
+
+// IdentityParams configure the identity-conflict detector.
+type IdentityParams struct {
+	Enabled bool `json:"enabled"`
+	// MinReports is how many reports the second transmitter must make,
+	// each reachable from its previous one and not from the main track,
+	// interleaved with the main track's reports, before the conflict is
+	// an event.
+	MinReports int `json:"min_reports"`
+}
+
+// PortVisitParams configure the port-visit detector.
+type PortVisitParams struct {
+	Enabled bool `json:"enabled"`
+	// EntryRadius, metres: a vessel this near a port or anchorage point
+	// has entered it.
+	EntryRadius float64 `json:"entry_radius_m"`
+	// ExitRadius, metres: it has left when farther than this.
+	ExitRadius float64 `json:"exit_radius_m"`
+	// MaxStopSpeed, knots: a report slower than this is a stop; a visit
+	// needs one.
+	MaxStopSpeed float64 `json:"max_stop_speed_kn"`
+	// MinDuration from entry for the visit to count.
+	MinDuration Duration `json:"min_duration"`
+}
+
+// Params are every detector's parameters. Preset returns complete sets;
+// a JSON document decoded over one overrides only the keys it has.
+type Params struct {
+	Gap       GapParams       `json:"gap"`
+	Encounter EncounterParams `json:"encounter"`
+	Loitering LoiteringParams `json:"loitering"`
+	Zone      ZoneParams      `json:"zone"`
+	Teleport  TeleportParams  `json:"teleport"`
+	Identity  IdentityParams  `json:"identity_conflict"`
+	PortVisit PortVisitParams `json:"port_visit"`
+	// MaxReportGap ends loitering, encounters and identity conflicts when
+	// a vessel has been silent this long (they end at its last report).
+	MaxReportGap Duration `json:"max_report_gap"`
+}
+
+// The presets.
+const (
+	PresetGFW      = "gfw"
+	PresetSkylight = "skylight"
+	PresetCustom   = "custom"
+)
+
+const (
+	nm = 1852.0 // metres in a nautical mile
+	km = 1000.0
+)
+
+// Preset returns the parameters of a named preset and whether it exists.
+//
+// "gfw" (the default) follows Global Fishing Watch's published event
+// definitions:
+//   - gap: GFW's AIS gap events start at 6 hours of silence
+//     (proto_ais_gap_events, "AIS gap events of 6+ hours", GFW technical
+//     documentation, Gaps chapter, globalfishingwatch.github.io/
+//     GFW_technical_documentation/Gaps.html); GFW judges coverage from a
+//     modelled one-degree satellite-reception grid, here from other vessels
+//     heard within 100 km (cells of 0.5°) in at least half of the silence.
+//   - encounter: "two vessels within 500 meters of each other for at
+//     least 2 hours, traveling at a median speed < 2 knots, at least 10 km
+//     from a coastal anchorage" (GFW FAQ "What is a vessel encounter?",
+//     globalfishingwatch.org/faqs/what-is-a-vessel-encounter/; technical
+//     documentation, Encounters chapter).
+//   - loitering: "average speed of < two knots, while at least an average
+//     of 20 nautical miles from shore", "only loitering events greater than
+//     one hour" (GFW FAQ "What is a loitering event?"; published loitering
+//     tables filter avg_distance_from_shore_nm >= 20). GFW has no anchorage
+//     rule for loitering; "not at an anchorage" here means farther than the
+//     port-visit entry radius (3 km) from every port and anchorage point.
+//   - port visit: "within three kilometers of an anchorage location and
+//     has stopped (speed of less than 0.2 knots) ... exit the port when it
+//     travels more than four kilometers from the anchorage", "a minimum of
+//     three hours" (GFW FAQ "How are port visits in the carrier vessel
+//     portal defined?").
+//   - teleport and identity conflict: GFW publishes no event of these
+//     kinds; the values are fusion's plausibility rule (60 knots beyond
+//     1 km of slack).
+//
+// "skylight" follows Skylight's (Allen Institute for AI) published
+// definitions where there are any and keeps the gfw values elsewhere:
+//   - gap: a "Potential Dark Activity" is generated when "6 hours had
+//     elapsed with no AIS update" (Skylight knowledge base, "Why would an
+//     event be removed from Skylight?").
+//   - encounter: a "Standard Rendezvous" is "two vessels, both on AIS,
+//     within 250 meters of each other for more than 30 minutes" (Skylight
+//     help, "Event icons", skylight.helpjuice.com). Skylight publishes no
+//     speed or port rule: gfw's are kept.
+//   - loitering: Skylight's nearest event, "Dark Rendezvous", is a
+//     machine-learning model triggered by "rendezvous-like behavior for at
+//     least 15 minutes" by a single vessel (Skylight help, "Dark
+//     Rendezvous"), with no published distance from shore; here: slower
+//     than 2 knots for 15 minutes, no shore rule, away from anchorages.
+//   - zones: Skylight's "Entry" event is the first AIS signal received
+//     within an area of interest, as here.
+func Preset(name string) (Params, bool) {
+	p := Params{
+		Gap: GapParams{Enabled: true, MinDuration: Duration(6 * time.Hour),
+			CoverageRadius: 100 * km, CoverageCell: 0.5, CoverageMinFraction: 0.5},
+		Encounter: EncounterParams{Enabled: true, MaxDistance: 500, MinDuration: Duration(2 * time.Hour),
+			MaxMedianSpeed: 2, MinPortDistance: 10 * km, CandidateSpeed: 4, MaxExtrapolation: Duration(30 * time.Minute)},
+		Loitering: LoiteringParams{Enabled: true, MaxSpeed: 2, MinDuration: Duration(time.Hour),
+			MinShoreDistance: 20 * nm, MinPortDistance: 3 * km},
+		Zone:      ZoneParams{Enabled: true},
+		Teleport:  TeleportParams{Enabled: true, MaxSpeed: 60, Slack: 1000},
+		Identity:  IdentityParams{Enabled: true, MinReports: 2},
+		PortVisit: PortVisitParams{Enabled: true, EntryRadius: 3 * km, ExitRadius: 4 * km, MaxStopSpeed: 0.2, MinDuration: Duration(3 * time.Hour)},
+		// AIS class A at anchor reports every 3 minutes, satellite
+		// feeds hourly or worse: 3 hours of silence breaks an activity.
+		MaxReportGap: Duration(3 * time.Hour),
+	}
+	switch name {
+	case PresetGFW, "":
+		return p, true
+	case PresetSkylight:
+		p.Encounter.MaxDistance = 250
+		p.Encounter.MinDuration = Duration(30 * time.Minute)
+		p.Loitering.MinDuration = Duration(15 * time.Minute)
+		p.Loitering.MinShoreDistance = 0
+		return p, true
+	}
+	return Params{}, false
+}
+
+// ParseParams decodes a JSON document of parameters over the named preset:
+// keys present override the preset's values, unknown keys are an error.
+// A document may name its preset with a top-level "preset" key, which
+// wins over preset.
+func ParseParams(preset string, doc []byte) (Params, string, error) {
+	var head struct {
+		Preset string `json:"preset"`
+	}
+	if err := json.Unmarshal(doc, &head); err != nil {
+		return Params{}, "", fmt.Errorf("%w: %v", ErrConfig, err)
+	}
+	if head.Preset != "" {
+		preset = head.Preset
+	}
+	p, ok := Preset(preset)
+	if !ok {
+		return Params{}, "", fmt.Errorf("%w: unknown preset %q", ErrConfig, preset)
+	}
+	var wrapped struct {
+		Preset string `json:"preset"`
+		Params
+	}
+	wrapped.Params = p
+	dec := json.NewDecoder(bytes.NewReader(doc))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&wrapped); err != nil {
+		return Params{}, "", fmt.Errorf("%w: %v", ErrConfig, err)
+	}
+	if preset == "" {
+		preset = PresetGFW
+	}
+	return wrapped.Params, preset, wrapped.Params.Validate()
+}
+
+// Validate checks that the parameters make sense.
+func (p *Params) Validate() error {
+	bad := func(f string, args ...any) error { return fmt.Errorf("%w: "+f, append([]any{ErrConfig}, args...)...) }
+	switch {
+	case p.Gap.Enabled && p.Gap.MinDuration <= 0:
+		return bad("gap.min_duration must be positive")
+	case p.Gap.Enabled && (p.Gap.CoverageCell <= 0 || p.Gap.CoverageCell > 10):
+		return bad("gap.coverage_cell_deg must be in (0, 10]")
+	case p.Encounter.Enabled && (p.Encounter.MaxDistance <= 0 || p.Encounter.MaxDistance > 50*km):
+		return bad("encounter.max_distance_m must be in (0, 50000]")
+	case p.Encounter.Enabled && p.Encounter.MinDuration <= 0:
+		return bad("encounter.min_duration must be positive")
+	case p.Loitering.Enabled && p.Loitering.MinDuration <= 0:
+		return bad("loitering.min_duration must be positive")
+	case p.Loitering.MinShoreDistance < 0 || p.Loitering.MinShoreDistance > 200*nm:
+		return bad("loitering.min_shore_distance_m must be in [0, 370400]")
+	case p.PortVisit.Enabled && (p.PortVisit.EntryRadius <= 0 || p.PortVisit.ExitRadius < p.PortVisit.EntryRadius):
+		return bad("port_visit needs 0 < entry_radius_m <= exit_radius_m")
+	case p.Loitering.MinPortDistance < 0 || p.Encounter.MinPortDistance < 0:
+		return bad("min_port_distance_m must not be negative")
+	case max(p.Loitering.MinPortDistance, p.Encounter.MinPortDistance, p.PortVisit.ExitRadius) > 100*km:
+		return bad("port distances are limited to 100 km")
+	case (p.Teleport.Enabled || p.Identity.Enabled) && p.Teleport.MaxSpeed <= 0:
+		return bad("teleport.max_speed_kn must be positive")
+	case p.MaxReportGap <= 0:
+		return bad("max_report_gap must be positive")
+	}
+	return nil
+}
+
+// Config configures an Engine.
+type Config struct {
+	// Preset names the preset whose parameters are used when Params is
+	// nil: "gfw" (the default) or "skylight".
+	Preset string
+	// Params, when set, replaces the preset's parameters; Preset then
+	// only labels the events ("custom" when empty).
+	Params *Params
+	// Zones are the user zones for entry and exit events.
+	Zones []Zone
+	// Ports are the ports and anchorages for port visits and for keeping
+	// encounters and loitering away from them; DefaultPorts has the World
+	// Port Index and Global Fishing Watch's named anchorages. With none,
+	// port visits are never found and every position counts as away from
+	// ports.
+	Ports []Port
+	// Land is the land mask for loitering's distance from shore; nil
+	// switches the shore rule off.
+	Land *geo.LandMask
+	// Reorder is how long positions are held back to be put in time
+	// order before detectors see them; reports later than that are late
+	// (see Engine). Zero processes positions as they come.
+	Reorder time.Duration
+	// MaxEvidence bounds Event.Evidence; zero means 8.
+	MaxEvidence int
+}
+
+// Zone is a user zone: an area with a name.
+type Zone struct {
+	Name       string
+	Area       geo.MultiPolygon
+	Properties map[string]any
+}
+
+// ZonesFromGeoJSON turns GeoJSON features into zones, naming each by the
+// first of its properties "name", "Name", "NAME", "title", "id" that is a
+// string or number, else "zone-N" (N its position).
+func ZonesFromGeoJSON(features []geo.Feature) []Zone {
+	zones := make([]Zone, 0, len(features))
+	for i, f := range features {
+		name := ""
+		for _, k := range []string{"name", "Name", "NAME", "title", "id"} {
+			switch v := f.Properties[k].(type) {
+			case string:
+				name = v
+			case float64:
+				name = fmt.Sprint(v)
+			}
+			if name != "" {
+				break
+			}
+		}
+		if name == "" {
+			name = fmt.Sprintf("zone-%d", i)
+		}
+		zones = append(zones, Zone{Name: name, Area: f.Geometry, Properties: f.Properties})
+	}
+	return zones
+}

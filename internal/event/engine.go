@@ -1,0 +1,493 @@
+package event
+
+import (
+	"fmt"
+	"maps"
+	"math"
+	"slices"
+
+	"github.com/tidewatch/tidewatch/internal/geo"
+	"github.com/tidewatch/tidewatch/internal/vessel"
+)
+
+const (
+	knot        = 1852.0 / 3600 // metres per second in a knot
+	minute      = 60 * 1000     // in vessel.Time units
+	speedWindow = 10 * minute   // implied speeds are measured over at least this
+)
+
+// Stats counts what an Engine has seen.
+type Stats struct {
+	Positions int64            // positions given to Observe
+	Ignored   int64            // flagged invalid or without a position
+	Late      int64            // older than their vessel's last processed report
+	Vessels   int              // vessels followed
+	Events    map[string]int64 // events opened, by type
+}
+
+// Engine runs every detector over a stream of positions. Batch and live
+// use are the same code path: history is fed to Observe in time order and
+// ended with Flush; a live feed calls Observe as reports arrive and
+// Advance as time passes without them.
+//
+// Positions should come in roughly time order. With Config.Reorder they
+// are held back that long and released in time order. A report older than
+// its vessel's last processed one is late: it re-evaluates the gaps it
+// falls into (splitting, shortening or retracting them, each a new
+// version), is counted in the coverage grid, and is otherwise dropped.
+//
+// An Engine is not safe for concurrent use; shard vessels over several
+// engines only if encounters between shards do not matter.
+type Engine struct {
+	p       Params
+	preset  string
+	maxEv   int
+	zones   []Zone
+	zidx    *geo.Index
+	ports   *portIndex
+	portCap float64
+	shore   *shore
+
+	tracks map[vessel.MMSI]*track
+	timers timerHeap
+	clock  vessel.Time
+
+	reorder int64
+	buf     posHeap
+	seq     uint64
+	maxSeen vessel.Time
+
+	cov   coverage
+	slow  slowGrid
+	pairs int
+
+	params  map[string]map[string]float64
+	scratch []int
+	out     []Event
+	stats   Stats
+}
+
+// New returns an engine configured by cfg. It panics if cfg.Params is set
+// and invalid (check with Params.Validate) or cfg.Preset is unknown, or if
+// a zone cannot be indexed: use NewChecked to get an error instead.
+func New(cfg Config) *Engine {
+	e, err := NewChecked(cfg)
+	if err != nil {
+		panic(err)
+	}
+	return e
+}
+
+// NewChecked is New returning configuration errors.
+func NewChecked(cfg Config) (*Engine, error) {
+	e := &Engine{
+		preset: cfg.Preset,
+		maxEv:  cfg.MaxEvidence,
+		zones:  cfg.Zones,
+		tracks: make(map[vessel.MMSI]*track),
+		stats:  Stats{Events: make(map[string]int64)},
+	}
+	if cfg.Params != nil {
+		e.p = *cfg.Params
+		if e.preset == "" {
+			e.preset = PresetCustom
+		}
+	} else {
+		p, ok := Preset(cfg.Preset)
+		if !ok {
+			return nil, fmt.Errorf("%w: unknown preset %q", ErrConfig, cfg.Preset)
+		}
+		e.p = p
+		if e.preset == "" {
+			e.preset = PresetGFW
+		}
+	}
+	if err := e.p.Validate(); err != nil {
+		return nil, err
+	}
+	if e.maxEv <= 0 {
+		e.maxEv = 8
+	}
+	if len(cfg.Zones) > 0 && e.p.Zone.Enabled {
+		areas := make([]geo.MultiPolygon, len(cfg.Zones))
+		for i, z := range cfg.Zones {
+			areas[i] = z.Area
+		}
+		idx, err := geo.NewIndex(areas, geo.IndexOptions{})
+		if err != nil {
+			return nil, fmt.Errorf("event: zones: %w", err)
+		}
+		e.zidx = idx
+	}
+	if len(cfg.Ports) > 0 {
+		e.ports = newPortIndex(cfg.Ports)
+	}
+	e.portCap = max(e.p.PortVisit.ExitRadius, e.p.Encounter.MinPortDistance, e.p.Loitering.MinPortDistance) + 5*km
+	if cfg.Land != nil && e.p.Loitering.MinShoreDistance > 0 {
+		e.shore = &shore{land: cfg.Land, limit: e.p.Loitering.MinShoreDistance, cache: make(map[int64]float32)}
+	}
+	e.reorder = cfg.Reorder.Milliseconds()
+	e.cov = newCoverage(e.p.Gap)
+	e.slow = newSlowGrid(e.p.Encounter.MaxDistance)
+	e.params = paramMaps(&e.p)
+	return e, nil
+}
+
+// Params returns the parameters the engine runs with.
+func (e *Engine) Params() Params { return e.p }
+
+// Stats returns counts of what the engine has seen.
+func (e *Engine) Stats() Stats {
+	s := e.stats
+	s.Vessels = len(e.tracks)
+	s.Events = maps.Clone(e.stats.Events)
+	return s
+}
+
+// Observe feeds one position and returns the events it opened, changed
+// or closed (nil if none). Flagged positions (vessel.Bad) are ignored
+// except that fusion's FlagTeleport and FlagIdentityConflict feed the
+// teleport and identity-conflict detectors. The returned slice is the
+// caller's.
+func (e *Engine) Observe(p vessel.Position) []Event {
+	e.stats.Positions++
+	if e.reorder <= 0 {
+		e.process(&p)
+	} else if p.Time < e.clock {
+		e.process(&p) // later than the reorder window: late or re-evaluating
+	} else {
+		e.seq++
+		e.buf.push(queued{p: p, seq: e.seq})
+		e.maxSeen = max(e.maxSeen, p.Time)
+		e.release(e.maxSeen - vessel.Time(e.reorder))
+	}
+	out := e.out
+	e.out = nil
+	return out
+}
+
+// Advance tells the engine that time has reached now with no further
+// report: gaps open, loitering and encounters of silent vessels end.
+// With Config.Reorder, positions held back up to now-Reorder are
+// released first, and the detectors' time is now-Reorder.
+func (e *Engine) Advance(now vessel.Time) []Event {
+	if e.reorder > 0 {
+		now -= vessel.Time(e.reorder)
+		e.release(now)
+	}
+	e.advance(now)
+	out := e.out
+	e.out = nil
+	return out
+}
+
+// Flush processes every position held back and advances time to now (or
+// to the last position's time if later). Events still going on stay open
+// (End 0): the data ended, not the event.
+func (e *Engine) Flush(now vessel.Time) []Event {
+	for e.buf.len() > 0 {
+		q := e.buf.pop()
+		e.process(&q.p)
+	}
+	e.advance(max(now, e.clock))
+	out := e.out
+	e.out = nil
+	return out
+}
+
+func (e *Engine) release(upto vessel.Time) {
+	for e.buf.len() > 0 && e.buf.min().p.Time <= upto {
+		q := e.buf.pop()
+		e.process(&q.p)
+	}
+}
+
+// advance fires the timers due at or before now.
+func (e *Engine) advance(now vessel.Time) {
+	for e.timers.len() > 0 && e.timers.min().deadline <= now {
+		tr := e.timers.pop()
+		e.fire(tr, tr.deadline)
+	}
+	e.clock = max(e.clock, now)
+}
+
+// track is the state of one vessel.
+type track struct {
+	mmsi    vessel.MMSI
+	has     bool
+	last    vessel.Position // last good report processed in time order
+	prev    vessel.Position // the one before, when hasPrev
+	hasPrev bool
+
+	// speed
+	ref     vessel.Position // start of the implied-speed window
+	implied float64         // knots, -1 unknown
+
+	// timer
+	deadline vessel.Time
+	heapIdx  int
+
+	// coverage cell of the last report
+	covKey  int64
+	covCell *covCell
+
+	// gap
+	gapChecked bool
+	openGap    *Event
+	gaps       []*Event // recent closed gaps, for late reports
+
+	// teleport and identity conflict
+	hasAlt    bool
+	alt       vessel.Position
+	altN      int
+	mainSince int
+	jump      *Event // the teleport that started the alt track
+	conflict  *Event
+
+	// zones
+	zones  []int32
+	zoneEv []*Event
+
+	// ports: cached nearest distance
+	pcOK bool
+	pc   geo.Point
+	pd   float64
+
+	inPort    bool
+	visitPort int
+	entry     vessel.Position
+	stopped   bool
+	stop      vessel.Position
+	visit     *Event
+
+	loit loiterRun
+
+	// encounters
+	slowIn  bool
+	slowKey int64
+	slowIdx int
+	pairs   []*pair
+}
+
+func (e *Engine) trackOf(m vessel.MMSI) *track {
+	tr := e.tracks[m]
+	if tr == nil {
+		tr = &track{mmsi: m, heapIdx: -1, implied: -1}
+		e.tracks[m] = tr
+	}
+	return tr
+}
+
+// process runs one position through the detectors.
+func (e *Engine) process(p *vessel.Position) {
+	e.advance(p.Time)
+	if !p.HasPosition() || p.Flags&(vessel.FlagInvalidMMSI|vessel.FlagNoPosition) != 0 {
+		e.stats.Ignored++
+		return
+	}
+	tr := e.trackOf(p.MMSI)
+	if tr.has && p.Time < tr.last.Time {
+		e.stats.Late++
+		e.cov.add(p, nil)
+		e.lateGap(tr, p)
+		return
+	}
+	if tr.has && p.Time == tr.last.Time && p.Lat == tr.last.Lat && p.Lon == tr.last.Lon {
+		return // a duplicate
+	}
+	if p.Flags&vessel.Bad == 0 {
+		tr.covCell, tr.covKey = e.cov.add(p, tr)
+	}
+	if !e.plausible(tr, p) {
+		e.schedule(tr)
+		return
+	}
+	speed := e.speedOf(tr, p)
+	if tr.has {
+		e.gapOnReport(tr, p)
+	}
+	pt := geo.Point{Lat: p.Lat, Lon: p.Lon}
+	e.zonesOnReport(tr, p, pt)
+	e.portOnReport(tr, p, pt, speed)
+	e.loiterOnReport(tr, p, pt, speed)
+	if tr.has {
+		tr.prev, tr.hasPrev = tr.last, true
+	}
+	tr.last, tr.has = *p, true
+	tr.gapChecked = false
+	e.encounterOnReport(tr, p, pt, speed)
+	e.schedule(tr)
+}
+
+// speedOf returns the vessel's speed in knots at p: its SOG, else the
+// speed implied by its movement over at least ten minutes, else -1.
+func (e *Engine) speedOf(tr *track, p *vessel.Position) float64 {
+	if tr.ref.Time == 0 || p.Time < tr.ref.Time {
+		tr.ref = *p
+	} else if dt := p.Time - tr.ref.Time; dt >= speedWindow {
+		d := geo.Distance(geo.Point{Lat: tr.ref.Lat, Lon: tr.ref.Lon}, geo.Point{Lat: p.Lat, Lon: p.Lon})
+		tr.implied = d / (float64(dt) / 1000) / knot
+		tr.ref = *p
+	}
+	if v, ok := p.SOG.Knots(); ok {
+		return v
+	}
+	return tr.implied
+}
+
+// schedule makes sure the vessel's timer is queued when something about
+// it is pending: the gap check, or an activity to end on silence.
+func (e *Engine) schedule(tr *track) {
+	if tr.heapIdx >= 0 || !tr.has {
+		return
+	}
+	if d := e.nextDeadline(tr); d > 0 {
+		tr.deadline = d
+		e.timers.push(tr)
+	}
+}
+
+func (e *Engine) nextDeadline(tr *track) vessel.Time {
+	var d vessel.Time
+	if e.p.Gap.Enabled && !tr.gapChecked {
+		d = tr.last.Time + vessel.Time(e.p.Gap.MinDuration.ms())
+	}
+	if tr.loit.active || len(tr.pairs) > 0 || tr.hasAlt {
+		a := tr.last.Time + vessel.Time(e.p.MaxReportGap.ms())
+		if tr.hasAlt {
+			a = max(a, tr.alt.Time+vessel.Time(e.p.MaxReportGap.ms()))
+		}
+		if d == 0 || a < d {
+			d = a
+		}
+	}
+	return d
+}
+
+// fire handles a vessel's timer at time now.
+func (e *Engine) fire(tr *track, now vessel.Time) {
+	gapMs := vessel.Time(e.p.MaxReportGap.ms())
+	if now >= tr.last.Time+gapMs {
+		e.endLoiter(tr)
+		for len(tr.pairs) > 0 {
+			e.closePair(tr.pairs[0])
+		}
+	}
+	if tr.hasAlt && now >= max(tr.alt.Time, tr.last.Time)+gapMs {
+		e.dropAlt(tr)
+	}
+	if e.p.Gap.Enabled && !tr.gapChecked && now >= tr.last.Time+vessel.Time(e.p.Gap.MinDuration.ms()) {
+		tr.gapChecked = true
+		e.gapOpen(tr)
+	}
+	e.schedule(tr)
+}
+
+func (e *Engine) newEvent(typ string, a, b vessel.MMSI, zone int, start vessel.Time, at vessel.Position) *Event {
+	vs := []vessel.MMSI{a}
+	if b != 0 {
+		if b < a {
+			a, b = b, a
+		}
+		vs = []vessel.MMSI{a, b}
+	}
+	e.stats.Events[typ]++
+	return &Event{
+		ID: eventID(typ, a, b, zone, start), Type: typ, Start: start,
+		Lat: at.Lat, Lon: at.Lon, Vessels: vs, Preset: e.preset,
+		Params: e.params[typ], Measures: make(map[string]float64),
+	}
+}
+
+// evidence adds a report to an event's evidence, keeping the first
+// MaxEvidence-1 and the latest.
+func (e *Engine) evidence(ev *Event, ps ...vessel.Position) {
+	for _, p := range ps {
+		if len(ev.Evidence) > 0 && ev.Evidence[len(ev.Evidence)-1].Time == p.Time && ev.Evidence[len(ev.Evidence)-1].MMSI == p.MMSI {
+			continue
+		}
+		if len(ev.Evidence) < e.maxEv {
+			ev.Evidence = append(ev.Evidence, p)
+		} else {
+			ev.Evidence[len(ev.Evidence)-1] = p
+		}
+	}
+}
+
+// emit publishes a new version of ev.
+func (e *Engine) emit(ev *Event) {
+	ev.Version++
+	c := *ev
+	c.Evidence = slices.Clone(ev.Evidence)
+	c.Measures = maps.Clone(ev.Measures)
+	e.out = append(e.out, c)
+}
+
+// paramMaps builds the Params maps events carry, once per engine.
+func paramMaps(p *Params) map[string]map[string]float64 {
+	s := func(d Duration) float64 { return float64(d.ms()) / 1000 }
+	tp := map[string]float64{"max_speed_kn": p.Teleport.MaxSpeed, "slack_m": p.Teleport.Slack}
+	zone := map[string]float64{}
+	return map[string]map[string]float64{
+		Gap: {"min_duration_s": s(p.Gap.MinDuration), "coverage_radius_m": p.Gap.CoverageRadius,
+			"coverage_cell_deg": p.Gap.CoverageCell, "coverage_min_fraction": p.Gap.CoverageMinFraction},
+		Encounter: {"max_distance_m": p.Encounter.MaxDistance, "min_duration_s": s(p.Encounter.MinDuration),
+			"max_median_speed_kn": p.Encounter.MaxMedianSpeed, "min_port_distance_m": p.Encounter.MinPortDistance,
+			"max_extrapolation_s": s(p.Encounter.MaxExtrapolation)},
+		Loitering: {"max_speed_kn": p.Loitering.MaxSpeed, "min_duration_s": s(p.Loitering.MinDuration),
+			"min_shore_distance_m": p.Loitering.MinShoreDistance, "min_port_distance_m": p.Loitering.MinPortDistance},
+		ZoneEntry:        zone,
+		ZoneExit:         zone,
+		Teleport:         tp,
+		IdentityConflict: {"max_speed_kn": p.Teleport.MaxSpeed, "slack_m": p.Teleport.Slack, "min_reports": float64(p.Identity.MinReports)},
+		PortVisit: {"entry_radius_m": p.PortVisit.EntryRadius, "exit_radius_m": p.PortVisit.ExitRadius,
+			"max_stop_speed_kn": p.PortVisit.MaxStopSpeed, "min_duration_s": s(p.PortVisit.MinDuration)},
+	}
+}
+
+// fastDistance is an equirectangular upper estimate of the distance
+// between nearby points, for cache bounds.
+func fastDistance(a, b geo.Point) float64 {
+	dlon := geo.NormalizeLon(b.Lon - a.Lon)
+	x := dlon * math.Cos((a.Lat+b.Lat)/2*math.Pi/180)
+	y := b.Lat - a.Lat
+	return math.Sqrt(x*x+y*y)*(math.Pi/180*geo.EarthRadius)*1.01 + 1
+}
+
+// portWithin reports whether a port or anchorage is within r metres of pt,
+// from the vessel's cached nearest distance when that decides it.
+func (e *Engine) portWithin(tr *track, pt geo.Point, r float64) bool {
+	if e.ports == nil {
+		return false
+	}
+	if tr.pcOK {
+		d := fastDistance(tr.pc, pt)
+		if tr.pd+d <= r {
+			return true
+		}
+		if tr.pd-d > r {
+			return false
+		}
+	}
+	_, tr.pd = e.ports.nearest(pt, e.portCap)
+	tr.pc, tr.pcOK = pt, true
+	return tr.pd <= r
+}
+
+// nearestPort returns the nearest port within r of pt: its index (-1 when
+// none) and distance.
+func (e *Engine) nearestPort(pt geo.Point, r float64) (int, float64) {
+	if e.ports == nil {
+		return -1, r
+	}
+	return e.ports.nearest(pt, r)
+}
+
+func (e *Engine) portName(i int) string {
+	if i < 0 {
+		return ""
+	}
+	return e.ports.ports[i].Name
+}
+
+func posPoint(p *vessel.Position) geo.Point { return geo.Point{Lat: p.Lat, Lon: p.Lon} }

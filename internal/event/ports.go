@@ -1,0 +1,168 @@
+package event
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	_ "embed"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+
+	"github.com/tidewatch/tidewatch/internal/geo"
+)
+
+// Port is a port or anchorage point.
+type Port struct {
+	Name string // "AS SUWAYS", "SUEZ PORT"
+	// Country is the ISO 3166-1 alpha-3 code ("EGY"), "" when unknown.
+	Country  string
+	Anchor   bool // an anchorage point rather than a port's reference point
+	Lat, Lon float64
+}
+
+// ports.csv.gz holds, with the columns kind,lat,lon,label,iso3:
+//   - kind "port": the World Port Index point list of
+//     GlobalFishingWatch/anchorages_pipeline, path
+//     pipe_anchorages/data/port_lists/WPI_ports.csv, commit
+//     099169e4d5f29096e7c9421fa198cee0fe09a3ed (3,669 ports; derived from
+//     the NGA World Port Index, a US Government work in the public domain;
+//     repository licence Apache-2.0);
+//   - kind "anchorage": Global Fishing Watch's named anchorages, same
+//     repository and commit, path
+//     pipe_anchorages/data/port_lists/anchorage_overrides.csv (60,410
+//     points; Apache-2.0).
+//
+// Coordinates are rounded to 1e-5 degree (about a metre); the S2 cell ids
+// and sublabels are dropped. See NOTICE.
+//
+//go:embed ports.csv.gz
+var portsCSV []byte
+
+// DefaultPorts returns the bundled ports and anchorages (64,079 points).
+// Each call parses them afresh (about 30 ms): call it once and share the
+// slice.
+func DefaultPorts() []Port {
+	ps, err := ReadPorts(bytes.NewReader(portsCSV))
+	if err != nil {
+		panic("event: bundled ports: " + err.Error()) // the embedded file is tested
+	}
+	return ps
+}
+
+// ReadPorts reads ports from CSV (plain or gzip) with a header naming at
+// least the columns lat (or latitude), lon (or longitude) and label (or
+// name); kind ("anchorage" or "port") and iso3 are optional.
+func ReadPorts(r io.Reader) ([]Port, error) {
+	br := bufio.NewReader(r)
+	var rd io.Reader = br
+	if head, _ := br.Peek(2); len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, fmt.Errorf("ports: %w", err)
+		}
+		rd = zr
+	}
+	cr := csv.NewReader(rd)
+	cr.ReuseRecord = true
+	head, err := cr.Read()
+	if err != nil {
+		return nil, fmt.Errorf("ports: header: %w", err)
+	}
+	col := map[string]int{}
+	for i, h := range head {
+		col[h] = i
+	}
+	pick := func(names ...string) int {
+		for _, n := range names {
+			if i, ok := col[n]; ok {
+				return i
+			}
+		}
+		return -1
+	}
+	iLat, iLon, iName := pick("lat", "latitude"), pick("lon", "longitude"), pick("label", "name")
+	iKind, iISO := pick("kind"), pick("iso3", "country")
+	if iLat < 0 || iLon < 0 || iName < 0 {
+		return nil, fmt.Errorf("ports: header needs lat, lon and label columns")
+	}
+	var ps []Port
+	for line := 2; ; line++ {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			return ps, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("ports: %w", err)
+		}
+		lat, err1 := strconv.ParseFloat(rec[iLat], 64)
+		lon, err2 := strconv.ParseFloat(rec[iLon], 64)
+		if err1 != nil || err2 != nil || !(geo.Point{Lat: lat, Lon: lon}).Valid() {
+			return nil, fmt.Errorf("ports: line %d: bad position", line)
+		}
+		p := Port{Name: rec[iName], Lat: lat, Lon: lon}
+		if iKind >= 0 {
+			p.Anchor = rec[iKind] == "anchorage"
+		}
+		if iISO >= 0 {
+			p.Country = rec[iISO]
+		}
+		ps = append(ps, p)
+	}
+}
+
+// portCell is the side of the port grid's cells, degrees.
+const portCell = 0.25
+
+// portIndex finds the nearest port to a point.
+type portIndex struct {
+	ports []Port
+	cells map[int64][]int32
+}
+
+func cellKey(row, col int) int64 { return int64(row)<<32 | int64(uint32(col)) }
+
+func newPortIndex(ports []Port) *portIndex {
+	x := &portIndex{ports: ports, cells: make(map[int64][]int32)}
+	for i, p := range ports {
+		k := cellKey(int(math.Floor(p.Lat/portCell)), int(math.Floor(geo.NormalizeLon(p.Lon)/portCell)))
+		x.cells[k] = append(x.cells[k], int32(i))
+	}
+	return x
+}
+
+// nearest returns the nearest port within radius metres of p and its
+// distance, or -1 and radius when there is none.
+func (x *portIndex) nearest(p geo.Point, radius float64) (int, float64) {
+	best, bestD := -1, radius
+	if x == nil || len(x.ports) == 0 {
+		return best, bestD
+	}
+	r := geo.RectAround(p, radius)
+	r0, r1 := int(math.Floor(r.MinLat/portCell)), int(math.Floor(r.MaxLat/portCell))
+	c0, c1 := int(math.Floor(r.MinLon/portCell)), int(math.Floor(r.MaxLon/portCell))
+	ncol := int(360 / portCell)
+	if c1 < c0 { // crosses the antimeridian
+		c1 += ncol
+	}
+	if c1-c0 >= ncol {
+		c0, c1 = -ncol/2, ncol/2-1
+	}
+	for row := r0; row <= r1; row++ {
+		for c := c0; c <= c1; c++ {
+			col := c
+			if col >= ncol/2 {
+				col -= ncol
+			}
+			for _, i := range x.cells[cellKey(row, col)] {
+				q := x.ports[i]
+				if d := geo.Distance(p, geo.Point{Lat: q.Lat, Lon: q.Lon}); d <= bestD {
+					best, bestD = int(i), d
+				}
+			}
+		}
+	}
+	return best, bestD
+}
