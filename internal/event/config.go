@@ -83,6 +83,9 @@ type LoiteringParams struct {
 	// MinPortDistance, metres, from the nearest port or anchorage: a
 	// vessel nearer is at an anchorage, not loitering.
 	MinPortDistance float64 `json:"min_port_distance_m"`
+	// ExcludeMoored: a report with navigational status "moored" breaks
+	// the run (a vessel at a berth is not loitering, wherever the berth).
+	ExcludeMoored bool `json:"exclude_moored"`
 }
 
 // ZoneParams configure zone entry and exit.
@@ -206,7 +209,7 @@ func Preset(name string) (Params, bool) {
 		Encounter: EncounterParams{Enabled: true, MaxDistance: 500, MinDuration: Duration(2 * time.Hour),
 			MaxMedianSpeed: 2, MinPortDistance: 10 * km, CandidateSpeed: 4, MaxExtrapolation: Duration(30 * time.Minute)},
 		Loitering: LoiteringParams{Enabled: true, MaxSpeed: 2, MinDuration: Duration(time.Hour),
-			MinShoreDistance: 20 * nm, MinPortDistance: 3 * km},
+			MinShoreDistance: 20 * nm, MinPortDistance: 3 * km, ExcludeMoored: true},
 		Zone:      ZoneParams{Enabled: true},
 		Teleport:  TeleportParams{Enabled: true, MaxSpeed: 60, Slack: 1000},
 		Identity:  IdentityParams{Enabled: true, MinReports: 2},

@@ -102,7 +102,7 @@
 // # Data
 //
 // ports.csv.gz embeds the World Port Index points and Global Fishing
-// Watch's named anchorages (64,079 points); see DefaultPorts and NOTICE.
+// Watch's named anchorages (64,078 points); see DefaultPorts and NOTICE.
 //
 // # Concurrency
 //

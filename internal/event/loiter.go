@@ -38,7 +38,7 @@ func (e *Engine) loiterOnReport(tr *track, p *vessel.Position, pt geo.Point, spe
 		return
 	}
 	r := &tr.loit
-	if speed >= lp.MaxSpeed {
+	if speed >= lp.MaxSpeed || lp.ExcludeMoored && p.Status == vessel.NavStatus(5) {
 		e.endLoiter(tr)
 		return
 	}

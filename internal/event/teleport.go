@@ -1,6 +1,8 @@
 package event
 
 import (
+	"fmt"
+
 	"github.com/tidewatch/tidewatch/internal/geo"
 	"github.com/tidewatch/tidewatch/internal/vessel"
 )
@@ -74,7 +76,9 @@ func (e *Engine) plausible(tr *track, p *vessel.Position) bool {
 	if e.p.Teleport.Enabled {
 		ev := e.newEvent(Teleport, tr.mmsi, 0, -1, p.Time, *p)
 		ev.Start, ev.End = tr.last.Time, p.Time
-		ev.ID = eventID(Teleport, tr.mmsi, 0, -1, p.Time)
+		// several jumps in one millisecond (an MMSI shared by many
+		// transmitters) differ by where they jump to
+		ev.ID += fmt.Sprintf("-%.5f,%.5f", p.Lat, p.Lon)
 		ev.Measures["distance_m"] = dMain
 		if dt := float64(p.Time-tr.last.Time) / 1000; dt > 0 {
 			ev.Measures["implied_speed_kn"] = dMain / dt / knot
