@@ -165,8 +165,8 @@ func TestTCPServerHostileInput(t *testing.T) {
 	hostile := [][]byte{
 		[]byte("hello world\n!AIVDM,garbage*00\n$GPGGA,1,2,3*00\n\x00\x00\x00\n"),
 		append(bytes.Repeat([]byte("!AIVDM,1,1,,B,"), 400), '\n'), // 5600 bytes: over the line limit
-		bytes.Repeat([]byte("A"), 1<<20),                           // 1 MiB with no line end at all
-		junk,                                                       // binary
+		bytes.Repeat([]byte("A"), 1<<20),                          // 1 MiB with no line end at all
+		junk,                                                      // binary
 		[]byte("!AIVDM,1,1,,B,13B2LJ7P0L0f4"),                     // half a sentence, then disconnect
 		[]byte("!AIVDM,2,1,3,B,55P5TL01VIaAL@7WKO@mBplU@<PDhh000000001S;AJ::4A80?4i@E53,0*3E\n"), // a first fragment, then disconnect
 	}
