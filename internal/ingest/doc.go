@@ -4,6 +4,8 @@
 // rejected line or payload by error class so that bad input is visible but
 // never stops good data.
 //
-// A Stream is synchronous and goroutine-free; components that own
-// goroutines (network listeners) arrive with the server.
+// A Stream is synchronous and goroutine-free. The live inputs (TCPServer,
+// TCPClient, UDPListener, Replay; see net.go) are components: each owns
+// its goroutines inside Run(ctx), hands observations to a Sink through a
+// bounded queue with an Overflow policy, and reports counters in Stats.
 package ingest

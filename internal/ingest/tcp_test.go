@@ -302,8 +302,10 @@ func TestTCPServerStalledSink(t *testing.T) {
 				t.Errorf("observations %d; want %d", st.Observations, fst.Observations)
 			}
 			q := st.Queue
-			if q.Len != 4 || q.Dropped == 0 || q.DroppedBatches == 0 || q.Policy != policy {
-				t.Errorf("queue %+v; want full (4) with drops", q)
+			// Full, less the batch the sink holds if it took it after the
+			// reader had finished.
+			if q.Len < 3 || q.Dropped == 0 || q.DroppedBatches == 0 || q.Policy != policy {
+				t.Errorf("queue %+v; want full (4, or 3) with drops", q)
 			}
 			close(release)
 			eventually(t, "the queue to drain", func() bool { return srv.Stats().Queue.Len == 0 })
@@ -316,9 +318,10 @@ func TestTCPServerStalledSink(t *testing.T) {
 			if int64(len(got)) != q.Delivered || q.Delivered+q.Dropped != fst.Observations {
 				t.Errorf("sink got %d, delivered %d + dropped %d; want %d in all", len(got), q.Delivered, q.Dropped, fst.Observations)
 			}
-			// The sink's first batch is the input's first; then the policy
-			// keeps the oldest or the newest.
-			if got[0] != ref[0] {
+			// DropNewest keeps the input's start, DropOldest its end.
+			// (DropOldest may drop the first batch too, if the reader fills
+			// the queue before the sink is first called.)
+			if policy == ingest.DropNewest && got[0] != ref[0] {
 				t.Errorf("first observation delivered %+v; want %+v", got[0], ref[0])
 			}
 			lastKept := got[len(got)-1] == ref[len(ref)-1]
