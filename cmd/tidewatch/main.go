@@ -5,11 +5,15 @@
 // Usage:
 //
 //	tidewatch decode [--unscaled] [--stats] [FILE...]
+//	tidewatch demo [--listen 127.0.0.1:8080]
+//	tidewatch serve --data DIR [--config FILE] [--tcp-listen ADDR] [--tcp-connect HOST:PORT] [--udp-listen ADDR] [--replay FILE --speed N]
+//	tidewatch token create --data DIR --role read|admin
 //	tidewatch ingest --data DIR FILE...
 //	tidewatch track --data DIR MMSI [--from T] [--to T] [--format F]
 //	tidewatch near --data DIR --lat LAT --lon LON [--radius 10km] [--from T] [--to T]
 //	tidewatch area --data DIR --polygon FILE.geojson [--from T] [--to T]
 //	tidewatch vessels --data DIR [--at T] [filters]
+//	tidewatch events [--zones FILE.geojson] [--preset gfw|skylight] (FILE... | --data DIR --from T --to T)
 //	tidewatch simulate [--vessels N] [--duration 24h] [--format nmea|csv]
 //	tidewatch version
 //
@@ -36,11 +40,15 @@ Usage:
 
 Commands:
   decode    decode AIS NMEA (files, .gz or stdin) to gpsd-compatible JSON
+  demo      start a node on simulated traffic and open the web map (http://127.0.0.1:8080)
+  serve     run a node: live inputs, the picture, the store, the HTTP API and the web map
+  token     create, list and revoke API tokens
   ingest    fuse AIS (NMEA or decoded CSV) into the vessel picture and store its history
   track     one vessel's track in a time window
   near      vessels that passed within a radius of a position, with closest approach
   area      vessels inside a polygon during a time window
   vessels   the picture at a moment; search by name, call sign, IMO or MMSI
+  events    detect gaps, encounters, loitering, zone entry/exit, teleports, identity conflicts, port visits
   simulate  generate realistic AIS traffic (NMEA or CSV) for demos and load tests
   version   print the version
 
@@ -74,8 +82,16 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = runDecode(ctx, rest, stdin, stdout, stderr)
 	case "ingest":
 		err = runIngest(ctx, rest, stdin, stdout, stderr)
+	case "serve":
+		err = runServe(ctx, rest, stdout, stderr)
+	case "demo":
+		err = runDemo(ctx, rest, stdout, stderr)
+	case "token":
+		err = runToken(ctx, rest, stdout, stderr, now)
 	case "simulate":
 		err = runSimulate(ctx, rest, stdout, stderr)
+	case "events":
+		err = runEvents(ctx, rest, stdin, stdout, stderr)
 	case "track":
 		err = runTrack(ctx, rest, stdout, stderr, now)
 	case "near":

@@ -1,0 +1,285 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/tidewatch/tidewatch/internal/server"
+	"github.com/tidewatch/tidewatch/internal/vessel"
+)
+
+// listFlag is a repeatable string flag.
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
+
+const serveUsage = `Usage: tidewatch serve [--config FILE] [--data DIR] [--listen ADDR] [inputs] [options]
+
+Run a node: live AIS inputs fused into the picture and stored, the HTTP API
+under /api/v1, the live stream, /metrics, and the web map at /.
+
+Inputs (each may be repeated; they add to those of --config):
+  --tcp-listen ADDR      accept NMEA pushed by receivers (AIS-catcher, OpenCPN)
+  --tcp-connect HOST:PORT connect to a feed (reconnects with backoff)
+  --udp-listen ADDR      receive NMEA datagrams
+  --replay FILE          replay a recording (NMEA or decoded CSV, .gz too) at --speed
+
+Every API request needs a token (Authorization: Bearer ...) except
+/healthz and /readyz; create one with "tidewatch token create --data DIR
+--role read". A configuration file (JSON) can hold all of it:
+
+  {"data": "/var/lib/tidewatch", "listen": "0.0.0.0:8443",
+   "tls": {"cert": "cert.pem", "key": "key.pem"}, "retain": "90d",
+   "inputs": [{"type": "tcp-server", "name": "receivers", "listen": ":10110"},
+              {"type": "tcp-client", "address": "feed.example.org:5631"},
+              {"type": "udp", "listen": ":10111"},
+              {"type": "replay", "file": "day.nmea.gz", "speed": 60, "loop": true}]}
+`
+
+const demoUsage = `Usage: tidewatch demo [--listen 127.0.0.1:8080] [--data DIR] [--vessels 600]
+
+Start a node on simulated traffic (ships on routes between real ports,
+reporting at AIS rates, the last 30 minutes delivered at once) so the web map
+at http://127.0.0.1:8080 shows ships moving within seconds. The demo listens
+on loopback and lets anyone on this machine read without a token; it says so
+when it starts. Its data directory is a fresh temporary one unless --data.
+Live inputs (--tcp-listen etc., see "tidewatch serve -h") can be added.
+`
+
+// nodeFlags are the flags serve and demo share.
+type nodeFlags struct {
+	config, data, listen, retain, land, logLevel *string
+	tlsCert, tlsKey                              *string
+	tlsSelf                                      *bool
+	tcpListen, tcpConnect, udpListen, replay     listFlag
+	speed                                        *float64
+	loop, replayNow                              *bool
+}
+
+func addNodeFlags(fs *flag.FlagSet, defaultData string) *nodeFlags {
+	n := &nodeFlags{}
+	n.config = fs.String("config", "", "JSON configuration file")
+	n.data = fs.String("data", defaultData, "data directory")
+	n.listen = fs.String("listen", "", "HTTP address (default 127.0.0.1:8080)")
+	n.retain = fs.String("retain", "", "keep this much history (e.g. 90d)")
+	n.land = fs.String("land", "", `land mask for the on_land flag: default, none or a GeoJSON file`)
+	n.logLevel = fs.String("log-level", "info", "debug, info, warn or error")
+	n.tlsCert = fs.String("tls-cert", "", "TLS certificate file (PEM)")
+	n.tlsKey = fs.String("tls-key", "", "TLS key file (PEM)")
+	n.tlsSelf = fs.Bool("tls-self-signed", false, "serve HTTPS with a self-signed certificate (development)")
+	fs.Var(&n.tcpListen, "tcp-listen", "accept NMEA over TCP on ADDR (repeatable)")
+	fs.Var(&n.tcpConnect, "tcp-connect", "read NMEA from a TCP feed at HOST:PORT (repeatable)")
+	fs.Var(&n.udpListen, "udp-listen", "receive NMEA over UDP on ADDR (repeatable)")
+	fs.Var(&n.replay, "replay", "replay a recorded FILE (repeatable)")
+	n.speed = fs.Float64("speed", 1, "replay speed: 1 real time, 60 sixty times faster, 0 as fast as possible")
+	n.loop = fs.Bool("loop", false, "replay the files again and again")
+	n.replayNow = fs.Bool("replay-now", false, "shift replayed reports to the current time (as live traffic)")
+	return n
+}
+
+func (n *nodeFlags) build() (server.Config, error) {
+	var c server.Config
+	if *n.config != "" {
+		var err error
+		if c, err = server.ReadConfigFile(*n.config); err != nil {
+			return c, err
+		}
+	}
+	if *n.data != "" {
+		c.Data = *n.data
+	}
+	if *n.listen != "" {
+		c.Listen = *n.listen
+	}
+	if *n.retain != "" {
+		c.Retain = *n.retain
+	}
+	if *n.land != "" {
+		c.Land = *n.land
+	}
+	if *n.tlsCert != "" || *n.tlsKey != "" {
+		c.TLS.Cert, c.TLS.Key = *n.tlsCert, *n.tlsKey
+	}
+	if *n.tlsSelf {
+		c.TLS.SelfSigned = true
+	}
+	for _, a := range n.tcpListen {
+		c.Inputs = append(c.Inputs, server.Input{Type: "tcp-server", Listen: a})
+	}
+	for _, a := range n.tcpConnect {
+		c.Inputs = append(c.Inputs, server.Input{Type: "tcp-client", Address: a})
+	}
+	for _, a := range n.udpListen {
+		c.Inputs = append(c.Inputs, server.Input{Type: "udp", Listen: a})
+	}
+	for _, f := range n.replay {
+		c.Inputs = append(c.Inputs, server.Input{Type: "replay", File: f, Speed: *n.speed, Loop: *n.loop, Now: *n.replayNow})
+	}
+	return c, nil
+}
+
+func logger(w io.Writer, level string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", level)
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
+}
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("serve", serveUsage, stderr)
+	nf := addNodeFlags(fs, os.Getenv("TIDEWATCH_DATA"))
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return helpOK(err)
+	}
+	if len(pos) > 0 {
+		return usageError(fs, stderr, "unexpected argument %q", pos[0])
+	}
+	cfg, err := nf.build()
+	if err != nil {
+		return err
+	}
+	if cfg.Data == "" {
+		cfg.Data = defaultDataDir
+	}
+	log, err := logger(stderr, *nf.logLevel)
+	if err != nil {
+		return usageError(fs, stderr, "%v", err)
+	}
+	if err := cfg.Validate(); err != nil {
+		return usageError(fs, stderr, "%v", err)
+	}
+	return server.Run(ctx, server.Options{Config: cfg, Logger: log, Started: func(a net.Addr) {
+		scheme := "http"
+		if cfg.TLS.Enabled() {
+			scheme = "https"
+		}
+		fmt.Fprintf(stderr, "tidewatch serve: listening on %s://%s (data %s); create an API token with \"tidewatch token create --data %s --role read\"\n",
+			scheme, a, cfg.Data, cfg.Data)
+	}})
+}
+
+func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("demo", demoUsage, stderr)
+	nf := addNodeFlags(fs, "")
+	vessels := fs.Int("vessels", 600, "simulated vessels")
+	seed := fs.Uint64("seed", 1, "random seed of the simulated traffic")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return helpOK(err)
+	}
+	if len(pos) > 0 {
+		return usageError(fs, stderr, "unexpected argument %q", pos[0])
+	}
+	if *vessels < 0 || *vessels > 100000 {
+		return usageError(fs, stderr, "--vessels %d: want 0 to 100000", *vessels)
+	}
+	cfg, err := nf.build()
+	if err != nil {
+		return err
+	}
+	if cfg.Listen == "" {
+		cfg.Listen = "127.0.0.1:8080"
+	}
+	if !server.IsLoopback(cfg.Listen) {
+		return usageError(fs, stderr, "--listen %s: the demo allows reading without a token, so it listens on loopback only (use \"tidewatch serve\" for other addresses)", cfg.Listen)
+	}
+	cfg.AllowAnonymousRead = true
+	if cfg.Data == "" {
+		dir, err := os.MkdirTemp("", "tidewatch-demo-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		cfg.Data = dir
+	}
+	log, err := logger(stderr, *nf.logLevel)
+	if err != nil {
+		return usageError(fs, stderr, "%v", err)
+	}
+	return server.Run(ctx, server.Options{Config: cfg, Logger: log,
+		Extra: func(submit func([]vessel.Observation) bool) []server.Runner {
+			if *vessels == 0 {
+				return nil
+			}
+			return []server.Runner{&server.SimulatedTraffic{Vessels: *vessels, Seed: *seed, Submit: submit}}
+		},
+		Started: func(a net.Addr) {
+			fmt.Fprintf(stderr, "\ntidewatch demo: open http://%s in a browser (%d simulated vessels; data in %s).\n"+
+				"Anonymous read access is enabled because the demo listens on loopback only. Ctrl-C stops it.\n\n", a, *vessels, cfg.Data)
+		}})
+}
+
+const tokenUsage = `Usage: tidewatch token create --data DIR --role read|admin [--name NAME]
+       tidewatch token list   --data DIR
+       tidewatch token revoke --data DIR NAME
+
+API tokens: create prints the new token once (only its hash is stored, in
+DIR/tokens.json, mode 0600); send it as "Authorization: Bearer TOKEN".
+`
+
+func runToken(ctx context.Context, args []string, stdout, stderr io.Writer, now time.Time) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
+		fmt.Fprint(stderr, tokenUsage)
+		if len(args) == 0 {
+			return errUsage
+		}
+		return nil
+	}
+	sub := args[0]
+	fs := newFlagSet("token "+sub, tokenUsage, stderr)
+	data := dataFlag(fs)
+	role := fs.String("role", "read", "read or admin")
+	name := fs.String("name", "", "a name for the token (default: role and time)")
+	pos, err := parseArgs(fs, args[1:])
+	if err != nil {
+		return helpOK(err)
+	}
+	tokens, err := server.OpenTokens(*data)
+	if err != nil {
+		return err
+	}
+	switch sub {
+	case "create":
+		if *role != "read" && *role != "admin" {
+			return usageError(fs, stderr, "--role %q: want read or admin", *role)
+		}
+		if *name == "" {
+			*name = fmt.Sprintf("%s-%s", *role, now.UTC().Format("20060102T150405"))
+		}
+		plain, err := tokens.Create(*name, *role)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, plain)
+		fmt.Fprintf(stderr, "token %q (%s) created; it is shown only now\n", *name, *role)
+	case "list":
+		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "NAME\tROLE\tCREATED")
+		for _, t := range tokens.List() {
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", t.Name, t.Role, t.Created.UTC().Format(time.RFC3339))
+		}
+		return tw.Flush()
+	case "revoke":
+		if len(pos) != 1 {
+			return usageError(fs, stderr, "revoke needs the token's NAME")
+		}
+		return tokens.Revoke(pos[0])
+	default:
+		return usageError(fs, stderr, "unknown token command %q (create, list or revoke)", sub)
+	}
+	return nil
+}
+
+var _ = errors.New

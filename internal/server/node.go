@@ -1,0 +1,349 @@
+package server
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/tidewatch/tidewatch/internal/fusion"
+	"github.com/tidewatch/tidewatch/internal/geo"
+	"github.com/tidewatch/tidewatch/internal/httpapi"
+	"github.com/tidewatch/tidewatch/internal/ingest"
+	"github.com/tidewatch/tidewatch/internal/recorder"
+	"github.com/tidewatch/tidewatch/internal/store"
+	"github.com/tidewatch/tidewatch/internal/vessel"
+)
+
+// Runner is a component with a lifetime: an input.
+type Runner interface {
+	Run(ctx context.Context) error
+}
+
+// Options are what Run needs besides the configuration.
+type Options struct {
+	Config Config
+	Logger *slog.Logger
+	// Now is the wall clock (nil: time.Now).
+	Now func() time.Time
+	// Extra builds inputs beyond the configured ones (the demo's simulated
+	// traffic); submit hands their observations to the pipeline.
+	Extra func(submit func([]vessel.Observation) bool) []Runner
+	// Started, when set, is called once the node serves, with the HTTP
+	// address it listens on (useful with port 0).
+	Started func(addr net.Addr)
+	// Web serves everything outside the API: the web map. Nil: a short
+	// page pointing to the API.
+	Web http.Handler
+}
+
+// Run runs a node until ctx is cancelled, then shuts down in order: the
+// HTTP server stops taking requests, the inputs stop, the pipeline drains
+// what they queued into the store, and the store closes. Nothing the
+// pipeline accepted is lost.
+func Run(ctx context.Context, opt Options) error {
+	cfg := opt.Config
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	log := opt.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	now := opt.Now
+	if now == nil {
+		now = time.Now
+	}
+	retain, err := durationDays(cfg.Retain)
+	if err != nil {
+		return err
+	}
+	land, err := loadLand(cfg.Land)
+	if err != nil {
+		return err
+	}
+
+	db, err := store.Open(cfg.Data, store.Options{Logger: log})
+	if err != nil {
+		return err
+	}
+	closeDB := func() {
+		if err := db.Close(); err != nil {
+			log.Error("closing the store", "err", err)
+		}
+	}
+	pic := fusion.NewPicture(fusion.Config{Land: land})
+	n, err := recorder.Restore(pic, db)
+	if err != nil {
+		closeDB()
+		return err
+	}
+	log.Info("picture restored from the store", "vessels", n)
+
+	reg := prometheus.NewRegistry()
+	hub := httpapi.NewHub(1 << 16)
+	pipe := NewPipeline(pic, db, PipelineOptions{Logger: log, OnResult: func(o *vessel.Observation, r *fusion.Result) {
+		switch r.Outcome {
+		case fusion.Stored:
+			if r.Position.Flags&vessel.Bad != 0 || r.Position.Flags&vessel.FlagLate != 0 {
+				return // not the latest: the picture did not move
+			}
+		case fusion.Static:
+		default:
+			return
+		}
+		if s, ok := pic.Vessel(r.MMSI); ok {
+			hub.Publish(httpapi.UpdateOf(&s))
+		}
+	}})
+	tokens, err := httpapi.OpenTokens(filepath.Join(cfg.Data, "tokens.json"))
+	if err != nil {
+		closeDB()
+		return err
+	}
+
+	inputs, stats, err := buildInputs(cfg.Inputs, pipe, log, now)
+	if err != nil {
+		closeDB()
+		return err
+	}
+	if opt.Extra != nil {
+		inputs = append(inputs, opt.Extra(pipe.Submit)...)
+	}
+	reg.MustRegister(newCollector(pipe, pic, db, stats))
+
+	var ready sync.Map // set once serving
+	api := httpapi.New(httpapi.Config{DB: db, Picture: pic, Tokens: tokens, AllowAnonymousRead: cfg.AllowAnonymousRead,
+		Hub: hub, Registry: reg, Logger: log, Now: now, Ready: func() error {
+			if _, ok := ready.Load("http"); !ok {
+				return errors.New("starting")
+			}
+			return nil
+		}})
+	mux := http.NewServeMux()
+	mux.Handle("/api/", api)
+	for _, p := range []string{"/openapi.json", "/metrics", "/healthz", "/readyz"} {
+		mux.Handle(p, api)
+	}
+	mux.Handle("/basemap/land.geojson", landHandler())
+	web := opt.Web
+	if web == nil {
+		web = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path != "/" {
+				http.NotFound(w, r)
+				return
+			}
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			fmt.Fprintln(w, "tidewatch: the API is at /api/v1 (see /openapi.json); this build has no web map.")
+		})
+	}
+	mux.Handle("/", web)
+
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		closeDB()
+		return fmt.Errorf("server: listen: %w", err)
+	}
+	if cfg.TLS.Enabled() {
+		tc, err := tlsConfig(cfg.TLS, now())
+		if err != nil {
+			ln.Close()
+			closeDB()
+			return err
+		}
+		ln = tls.NewListener(ln, tc)
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+
+	var wg sync.WaitGroup
+	pipeDone := make(chan error, 1)
+	go func() { pipeDone <- pipe.Run(context.Background()) }()
+
+	inCtx, stopInputs := context.WithCancel(context.Background())
+	for _, in := range inputs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := in.Run(inCtx); err != nil && !errors.Is(err, context.Canceled) {
+				log.Error("input stopped", "err", err)
+			}
+		}()
+	}
+	httpDone := make(chan error, 1)
+	go func() { httpDone <- srv.Serve(ln) }()
+	ready.Store("http", true)
+	log.Info("serving", "addr", ln.Addr().String(), "tls", cfg.TLS.Enabled(), "inputs", len(inputs))
+	if opt.Started != nil {
+		opt.Started(ln.Addr())
+	}
+
+	// Compaction and retention, hourly, alongside ingest.
+	compactDone := make(chan struct{})
+	go func() {
+		defer close(compactDone)
+		t := time.NewTicker(time.Hour)
+		defer t.Stop()
+		for {
+			select {
+			case <-inCtx.Done():
+				return
+			case <-t.C:
+				co := store.CompactOptions{}
+				if retain > 0 {
+					co.Cutoff = vessel.TimeOf(now().Add(-retain))
+				}
+				if st, err := db.Compact(co); err != nil {
+					log.Error("compaction", "err", err)
+				} else if st.BlocksIn > 0 {
+					log.Info("compacted", "blocks_in", st.BlocksIn, "blocks_out", st.BlocksOut, "dropped", st.Dropped)
+				}
+			}
+		}
+	}()
+
+	var serveErr error
+	select {
+	case <-ctx.Done():
+	case serveErr = <-httpDone:
+		log.Error("http server stopped", "err", serveErr)
+	}
+	log.Info("shutting down: HTTP, then inputs, then the pipeline, then the store")
+	shutCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	srv.Shutdown(shutCtx)
+	cancel()
+	stopInputs()
+	wg.Wait()
+	<-compactDone
+	pipe.Stop()
+	if err := <-pipeDone; err != nil {
+		log.Error("pipeline", "err", err)
+	}
+	st := pipe.Stats()
+	log.Info("pipeline drained", "applied", st.Applied, "dropped", st.Dropped)
+	if err := db.Close(); err != nil {
+		return fmt.Errorf("server: closing the store: %w", err)
+	}
+	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
+		return fmt.Errorf("server: %w", serveErr)
+	}
+	return nil
+}
+
+func loadLand(spec string) (fusion.Land, error) {
+	switch spec {
+	case "", "default":
+		return geo.DefaultLand()
+	case "none":
+		return nil, nil
+	}
+	f, err := os.Open(spec)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	m, err := geo.ReadLandMask(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", spec, err)
+	}
+	return m, nil
+}
+
+// inputStats is what the metrics read from each input.
+type inputStats struct {
+	name  string
+	kind  string
+	stats func() ingest.InputStats
+	// health, for TCP clients: connected or not.
+	connected func() bool
+}
+
+func buildInputs(cfgs []Input, pipe *Pipeline, log *slog.Logger, now func() time.Time) ([]Runner, []inputStats, error) {
+	var runners []Runner
+	var stats []inputStats
+	for _, c := range cfgs {
+		opt := ingest.InputOptions{Name: c.Name, Sink: func(b []vessel.Observation) { pipe.Submit(b) }, Logger: log, Now: now}
+		switch c.Type {
+		case "tcp-server":
+			s, err := ingest.NewTCPServer(ingest.TCPServerConfig{InputOptions: opt, Listen: c.Listen})
+			if err != nil {
+				return nil, nil, err
+			}
+			runners = append(runners, s)
+			stats = append(stats, inputStats{name: c.Name, kind: c.Type, stats: func() ingest.InputStats { return s.Stats().InputStats }})
+		case "tcp-client":
+			s, err := ingest.NewTCPClient(ingest.TCPClientConfig{InputOptions: opt, Address: c.Address})
+			if err != nil {
+				return nil, nil, err
+			}
+			runners = append(runners, s)
+			stats = append(stats, inputStats{name: c.Name, kind: c.Type, stats: func() ingest.InputStats { return s.Stats().InputStats },
+				connected: func() bool { return s.Health().Connected }})
+		case "udp":
+			s, err := ingest.NewUDPListener(ingest.UDPConfig{InputOptions: opt, Listen: c.Listen})
+			if err != nil {
+				return nil, nil, err
+			}
+			runners = append(runners, s)
+			stats = append(stats, inputStats{name: c.Name, kind: c.Type, stats: func() ingest.InputStats { return s.Stats().InputStats }})
+		case "replay":
+			opt.Overflow = ingest.Block // a replay must not lose its own data
+			s, err := ingest.NewReplay(ingest.ReplayConfig{InputOptions: opt, File: c.File, Speed: c.Speed, Loop: c.Loop, ShiftToNow: c.Now})
+			if err != nil {
+				return nil, nil, err
+			}
+			runners = append(runners, s)
+			stats = append(stats, inputStats{name: c.Name, kind: c.Type, stats: func() ingest.InputStats { return s.Stats().InputStats }})
+		}
+	}
+	return runners, stats, nil
+}
+
+// landHandler serves the bundled Natural Earth land as the map's basemap,
+// gzip-compressed when the client accepts it.
+func landHandler() http.Handler {
+	raw := []byte(geo.DefaultLandGeoJSON())
+	var gz bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
+	zw.Write(raw)
+	zw.Close()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		h := w.Header()
+		h.Set("Content-Type", "application/geo+json")
+		h.Set("Cache-Control", "public, max-age=86400")
+		h.Set("Vary", "Accept-Encoding")
+		h.Set("X-Content-Type-Options", "nosniff")
+		if strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+			h.Set("Content-Encoding", "gzip")
+			w.Write(gz.Bytes())
+			return
+		}
+		w.Write(raw)
+	})
+}
+
+// OpenTokens opens the API tokens of the node whose data directory is
+// data (the file tokens.json there, created with mode 0600).
+func OpenTokens(data string) (*httpapi.Tokens, error) {
+	if err := os.MkdirAll(data, 0o750); err != nil {
+		return nil, err
+	}
+	return httpapi.OpenTokens(filepath.Join(data, "tokens.json"))
+}

@@ -1,0 +1,107 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/tidewatch/tidewatch/internal/aistest"
+	"github.com/tidewatch/tidewatch/internal/store"
+)
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// TestNodeEndToEnd runs a node with a TCP input, pushes a real capture to
+// it, reads the picture through the API, then shuts it down and checks
+// that everything the pipeline took is in the store.
+func TestNodeEndToEnd(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	tcp := freePort(t)
+	cfg := Config{Data: data, Listen: "127.0.0.1:0", Land: "none", AllowAnonymousRead: true,
+		Inputs: []Input{{Type: "tcp-server", Name: "receivers", Listen: tcp}}}
+	ctx, cancel := context.WithCancel(context.Background())
+	started := make(chan net.Addr, 1)
+	done := make(chan error, 1)
+	go func() {
+		// The capture is from 2010-06-11 11:46: the node's clock is set
+		// just after, as a replay would.
+		clock := func() time.Time { return time.Date(2010, 6, 11, 11, 50, 0, 0, time.UTC) }
+		done <- Run(ctx, Options{Config: cfg, Now: clock, Started: func(a net.Addr) { started <- a }})
+	}()
+	var addr net.Addr
+	select {
+	case addr = <-started:
+	case err := <-done:
+		t.Fatalf("node did not start: %v", err)
+	}
+	base := "http://" + addr.String()
+
+	capture, err := os.ReadFile(aistest.Path("raw/dma-stream-example.nmea"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := net.Dial("tcp", tcp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Write(capture)
+	c.Close()
+
+	// The picture fills: poll the API.
+	var list struct {
+		Count   int `json:"count"`
+		Vessels []struct {
+			MMSI uint32 `json:"mmsi"`
+		} `json:"vessels"`
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, err := http.Get(base + "/api/v1/vessels?max_age=1h&limit=100000")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&list); err != nil || resp.StatusCode != 200 {
+			t.Logf("status %s, %v", resp.Status, err)
+		}
+		resp.Body.Close()
+		if len(list.Vessels) > 1000 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if len(list.Vessels) < 1000 {
+		t.Fatalf("%d vessels in the picture after pushing the DMA capture (1,390 vessels)", len(list.Vessels))
+	}
+	for _, p := range []string{"/", "/basemap/land.geojson", "/healthz", "/readyz", "/openapi.json"} {
+		resp, err := http.Get(base + p)
+		if err != nil || resp.StatusCode != 200 {
+			t.Errorf("GET %s: %v %v", p, err, resp.Status)
+		}
+		resp.Body.Close()
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(data, store.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if st := db.Stats(); st.Positions < 2000 || st.Vessels < 1000 {
+		t.Errorf("store after shutdown: %+v", st)
+	}
+}
