@@ -1,0 +1,718 @@
+// The tidewatch web map: vessels from /api/v1 drawn with MapLibre GL JS
+// over the Natural Earth land served by the same server. No request leaves
+// the origin unless the user passes ?tiles=URL.
+import { Map as MapLibreMap, AttributionControl, NavigationControl, ScaleControl, setWorkerUrl } from 'maplibre-gl';
+import './style.css';
+import * as api from './api.js';
+import { CATEGORIES, category } from './categories.js';
+import { h, $, debounce } from './dom.js';
+import * as fmt from './format.js';
+import { unwrapLand } from './basemap.js';
+import { addShipIcons, iconName } from './icons.js';
+import { renderPanel } from './panel.js';
+
+const STALE_S = 600; // a report older than this is drawn faded
+const RENDER_MS = 250; // at most one redraw of the ships this often
+const EMPTY = { type: 'FeatureCollection', features: [] };
+
+// A view named in the URL (#zoom/lat/lon) wins over framing the vessels.
+const viewInURL = location.hash.length > 1;
+
+const workerMeta = document.querySelector('meta[name="tidewatch-worker"]');
+if (workerMeta) setWorkerUrl(new URL(workerMeta.content, document.baseURI).href);
+
+const state = {
+  vessels: new Map(), // MMSI (string) → summary, with _t0 (client ms) and _age0 (s) at receipt
+  offset: 0, // server clock minus client clock, ms
+  mode: 'live', // 'live' or 'at'
+  at: null, // Date shown in 'at' mode
+  ref: null, // slider origin (ms, server clock) while in 'at' mode
+  seq: undefined, // resume point of the event stream
+  es: null,
+  selected: null,
+  detail: null,
+  trackFeatures: 0,
+  categories: new Set(CATEGORIES.map((c) => c[0])),
+  flag: '',
+  flags: '',
+  loaded: false,
+  fitted: false,
+  renderPending: false,
+  loadAbort: null,
+  searchAbort: null,
+};
+
+function serverNow() {
+  return Date.now() + state.offset;
+}
+
+function setStatus(msg, isError) {
+  const s = $('status');
+  s.textContent = msg;
+  s.classList.toggle('error', !!isError);
+}
+
+function reportError(err) {
+  if (err && err.name === 'AbortError') return;
+  if (err instanceof api.ApiError && err.unauthorized) {
+    setStatus('Not authorised: set an API token in Settings', true);
+    openPopover('settings', true);
+    return;
+  }
+  setStatus(err instanceof Error ? err.message : String(err), true);
+}
+
+// ---- map ----
+
+function basemapStyle() {
+  const sources = {
+    land: { type: 'geojson', data: EMPTY, attribution: 'Natural Earth' },
+  };
+  const layers = [{ id: 'sea', type: 'background', paint: { 'background-color': '#0e2a3d' } }];
+  const tiles = tileURL();
+  if (tiles) {
+    sources.tiles = { type: 'raster', tiles: [tiles], tileSize: 256 };
+    layers.push({ id: 'tiles', type: 'raster', source: 'tiles' });
+  } else {
+    layers.push({
+      id: 'land',
+      type: 'fill',
+      source: 'land',
+      paint: { 'fill-color': '#2f3d30', 'fill-outline-color': '#4f6250' },
+    });
+  }
+  return { version: 8, sources, layers };
+}
+
+// tileURL returns the ?tiles= template if it is an http(s) URL.
+function tileURL() {
+  const t = new URLSearchParams(location.search).get('tiles');
+  if (!t) return '';
+  try {
+    const u = new URL(t.replaceAll('{', '%7B').replaceAll('}', '%7D'));
+    if (u.protocol === 'http:' || u.protocol === 'https:') return t;
+  } catch {
+    // Not a URL: ignored.
+  }
+  return '';
+}
+
+const map = new MapLibreMap({
+  container: 'map',
+  style: basemapStyle(),
+  center: [0, 30],
+  zoom: 1.5,
+  hash: true,
+  attributionControl: false,
+  dragRotate: false,
+  pitchWithRotate: false,
+  touchPitch: false,
+  transformRequest: (url) => (url.startsWith(location.origin + '/') ? { url, headers: api.authHeaders() } : { url }),
+});
+map.touchZoomRotate.disableRotation();
+map.addControl(new AttributionControl({ compact: true }), 'bottom-right');
+map.addControl(new NavigationControl({ showCompass: false }), 'bottom-right');
+map.addControl(new ScaleControl({ unit: 'nautical' }), 'bottom-left');
+
+async function loadLand() {
+  if (!map.getLayer('land')) return;
+  try {
+    const land = await api.get('/basemap/land.geojson');
+    map.getSource('land').setData(unwrapLand(land));
+  } catch (err) {
+    reportError(err);
+  }
+}
+
+function addLayers() {
+  addShipIcons(map);
+  map.addSource('ships', { type: 'geojson', data: EMPTY });
+  map.addSource('track', { type: 'geojson', data: EMPTY });
+  map.addLayer({
+    id: 'track-line',
+    type: 'line',
+    source: 'track',
+    filter: ['==', ['geometry-type'], 'LineString'],
+    layout: { 'line-join': 'round', 'line-cap': 'round' },
+    paint: { 'line-color': '#ffd54f', 'line-width': 2, 'line-opacity': 0.9 },
+  });
+  map.addLayer({
+    id: 'track-points',
+    type: 'circle',
+    source: 'track',
+    filter: ['==', ['geometry-type'], 'Point'],
+    paint: {
+      'circle-radius': ['interpolate', ['linear'], ['zoom'], 4, 1, 12, 3],
+      'circle-color': '#ffd54f',
+      'circle-opacity': 0.8,
+    },
+  });
+  map.addLayer({
+    id: 'selected',
+    type: 'circle',
+    source: 'ships',
+    filter: ['==', ['get', 'mmsi'], ''],
+    paint: {
+      'circle-radius': 15,
+      'circle-color': 'rgba(0,0,0,0)',
+      'circle-stroke-color': '#ffffff',
+      'circle-stroke-width': 2,
+    },
+  });
+  map.addLayer({
+    id: 'ships',
+    type: 'symbol',
+    source: 'ships',
+    layout: {
+      'icon-image': ['get', 'icon'],
+      'icon-rotate': ['get', 'rot'],
+      'icon-rotation-alignment': 'map',
+      'icon-allow-overlap': true,
+      'icon-ignore-placement': true,
+      'icon-size': ['interpolate', ['linear'], ['zoom'], 2, 0.55, 8, 0.8, 12, 1],
+      'symbol-sort-key': ['get', 'stale'],
+    },
+    paint: { 'icon-opacity': ['case', ['==', ['get', 'stale'], 1], 0.35, 1] },
+  });
+  applyFilter();
+}
+
+// ---- vessels ----
+
+function prepare(v, receivedAt) {
+  v.mmsi = String(v.mmsi);
+  v._t0 = receivedAt;
+  if (typeof v.age_s === 'number') v._age0 = v.age_s;
+  else if (v.time) v._age0 = (serverNow() - Date.parse(v.time)) / 1000;
+  else v._age0 = Infinity;
+  return v;
+}
+
+function ageOf(v) {
+  if (!v || v._age0 == null) return null;
+  if (state.mode !== 'live') return v._age0;
+  return v._age0 + (Date.now() - v._t0) / 1000;
+}
+
+function featureOf(v) {
+  const course = typeof v.cog === 'number' ? v.cog : typeof v.heading === 'number' ? v.heading : null;
+  const moving = course != null && typeof v.sog === 'number' && v.sog >= 0.5;
+  const cat = category(v.category);
+  return {
+    type: 'Feature',
+    geometry: { type: 'Point', coordinates: [v.lon, v.lat] },
+    properties: {
+      mmsi: v.mmsi,
+      icon: iconName(cat, moving),
+      rot: course ?? 0,
+      cat,
+      flag: typeof v.flag === 'string' ? v.flag : '',
+      stale: ageOf(v) > STALE_S ? 1 : 0,
+    },
+  };
+}
+
+function scheduleRender() {
+  if (state.renderPending) return;
+  state.renderPending = true;
+  setTimeout(render, RENDER_MS);
+}
+
+function render() {
+  state.renderPending = false;
+  const src = map.getSource('ships');
+  if (!src) return;
+  const features = [];
+  for (const v of state.vessels.values()) {
+    if (typeof v.lat === 'number' && typeof v.lon === 'number') features.push(featureOf(v));
+  }
+  src.setData({ type: 'FeatureCollection', features });
+  updateFlagOptions();
+  const when = state.mode === 'live' ? 'live' : fmt.time(state.at);
+  setStatus(`${state.vessels.size} vessels \u00b7 ${when}`);
+}
+
+function bboxParam() {
+  const b = map.getBounds();
+  let w = b.getWest();
+  let e = b.getEast();
+  let s = b.getSouth();
+  let n = b.getNorth();
+  const dx = (e - w) * 0.1;
+  const dy = (n - s) * 0.1;
+  w -= dx;
+  e += dx;
+  s = Math.max(-90, s - dy);
+  n = Math.min(90, n + dy);
+  if (w < -180 || e > 180) {
+    w = -180;
+    e = 180;
+  }
+  return [w, s, e, n].map((x) => x.toFixed(4)).join(',');
+}
+
+async function loadVessels() {
+  state.loadAbort?.abort();
+  const ctl = new AbortController();
+  state.loadAbort = ctl;
+  const params = { bbox: bboxParam() };
+  if (state.mode === 'at') params.at = state.at.toISOString();
+  try {
+    const body = await api.get('/api/v1/vessels', params, ctl.signal);
+    const now = Date.now();
+    if (state.mode === 'live' && body.time) {
+      const t = Date.parse(body.time);
+      if (!Number.isNaN(t)) state.offset = t - now;
+    }
+    const next = new Map();
+    for (const v of Array.isArray(body.vessels) ? body.vessels : []) {
+      if (v && v.mmsi != null) next.set(String(v.mmsi), prepare(v, now));
+    }
+    // The selected vessel stays on the map when the view moves away from it.
+    const sel = state.selected && state.vessels.get(state.selected);
+    if (state.mode === 'live' && sel && !next.has(state.selected)) next.set(state.selected, sel);
+    state.vessels = next;
+    state.loaded = true;
+    render();
+    if (!state.fitted) fitOnce();
+    if (state.mode === 'live') connectStream();
+  } catch (err) {
+    reportError(err);
+  }
+}
+
+// fitOnce frames the vessels the first time, unless the URL names a view.
+function fitOnce() {
+  state.fitted = true;
+  if (viewInURL || state.vessels.size === 0) return;
+  let w = 180;
+  let s = 90;
+  let e = -180;
+  let n = -90;
+  for (const v of state.vessels.values()) {
+    if (typeof v.lat !== 'number' || typeof v.lon !== 'number') continue;
+    w = Math.min(w, v.lon);
+    e = Math.max(e, v.lon);
+    s = Math.min(s, v.lat);
+    n = Math.max(n, v.lat);
+  }
+  if (w > e) return;
+  map.fitBounds(
+    [
+      [w, s],
+      [e, n],
+    ],
+    { padding: 60, maxZoom: 11, duration: 0 },
+  );
+}
+
+function connectStream() {
+  state.es?.close();
+  state.es = api.stream({ bbox: bboxParam(), since: state.seq }, onUpdate, (st) => {
+    if (st === 'open' && state.loaded) render();
+    if (st === 'closed') setStatus('Live stream closed (token?)', true);
+    if (st === 'error') setStatus('Live stream interrupted, reconnecting', true);
+  });
+}
+
+function disconnectStream() {
+  state.es?.close();
+  state.es = null;
+}
+
+function onUpdate(v, lastEventId) {
+  if (state.mode !== 'live' || v.mmsi == null) return;
+  if (v.seq != null) state.seq = v.seq;
+  else if (lastEventId) state.seq = lastEventId;
+  prepare(v, Date.now());
+  const old = state.vessels.get(v.mmsi);
+  const merged = old ? Object.assign(old, v) : v;
+  state.vessels.set(v.mmsi, merged);
+  if (state.selected === v.mmsi && state.detail) {
+    Object.assign(state.detail, v);
+    renderPanel(state.detail, ageOf(merged));
+  }
+  scheduleRender();
+}
+
+// ---- filters ----
+
+function applyFilter() {
+  if (!map.getLayer('ships')) return;
+  const f = ['all', ['in', ['get', 'cat'], ['literal', [...state.categories]]]];
+  if (state.flag) f.push(['==', ['get', 'flag'], state.flag]);
+  map.setFilter('ships', f);
+}
+
+function buildCategoryList() {
+  const list = $('category-list');
+  list.replaceChildren(
+    ...CATEGORIES.map(([cat, label, color]) => {
+      const box = h('input', { type: 'checkbox', value: cat, checked: true });
+      box.addEventListener('change', () => {
+        if (box.checked) state.categories.add(cat);
+        else state.categories.delete(cat);
+        applyFilter();
+      });
+      const swatch = h('span', { class: 'swatch' });
+      swatch.style.background = color;
+      return h('label', null, box, swatch, label);
+    }),
+  );
+  const setAll = (on) => {
+    for (const box of list.querySelectorAll('input')) {
+      box.checked = on;
+      if (on) state.categories.add(box.value);
+      else state.categories.delete(box.value);
+    }
+    applyFilter();
+  };
+  $('categories-all').addEventListener('click', () => setAll(true));
+  $('categories-none').addEventListener('click', () => setAll(false));
+  $('flag-filter').addEventListener('change', (e) => {
+    state.flag = e.target.value;
+    applyFilter();
+  });
+}
+
+function updateFlagOptions() {
+  const codes = new Set();
+  for (const v of state.vessels.values()) if (typeof v.flag === 'string' && v.flag) codes.add(v.flag);
+  if (state.flag) codes.add(state.flag);
+  const sorted = [...codes].sort();
+  const key = sorted.join(',');
+  if (key === state.flags) return;
+  state.flags = key;
+  const sel = $('flag-filter');
+  sel.replaceChildren(h('option', { value: '', text: 'All flags' }), ...sorted.map((c) => h('option', { value: c, text: c })));
+  sel.value = state.flag;
+}
+
+// ---- selection, panel, track ----
+
+// select opens the panel of a vessel and draws its track. hint is a summary
+// to show until the details arrive (a search result).
+async function select(mmsi, { fly = false, hint = null } = {}) {
+  mmsi = String(mmsi);
+  state.selected = mmsi;
+  if (map.getLayer('selected')) map.setFilter('selected', ['==', ['get', 'mmsi'], mmsi]);
+  const summary = state.vessels.get(mmsi) ?? hint;
+  state.detail = summary ? { ...summary } : { mmsi };
+  renderPanel(state.detail, ageOf(summary));
+  try {
+    const detail = await api.get(`/api/v1/vessels/${encodeURIComponent(mmsi)}`);
+    if (state.selected !== mmsi) return;
+    const now = state.vessels.get(mmsi);
+    // In the past, the position of that moment wins over the latest one.
+    state.detail = state.mode === 'at' && now ? { ...detail, ...now } : { ...now, ...detail };
+    renderPanel(state.detail, ageOf(now) ?? ageFromTime(state.detail));
+  } catch (err) {
+    reportError(err);
+  }
+  const d = state.detail;
+  if (fly && typeof d.lat === 'number' && typeof d.lon === 'number') {
+    map.flyTo({ center: [d.lon, d.lat], zoom: Math.max(map.getZoom(), 10), duration: 800 });
+  }
+  await loadTrack();
+}
+
+function ageFromTime(v) {
+  const t = Date.parse(v.time ?? v.last_heard ?? '');
+  if (Number.isNaN(t)) return null;
+  const ref = state.mode === 'at' ? state.at.getTime() : serverNow();
+  return (ref - t) / 1000;
+}
+
+function deselect() {
+  state.selected = null;
+  state.detail = null;
+  state.trackFeatures = 0;
+  $('panel').hidden = true;
+  if (map.getLayer('selected')) map.setFilter('selected', ['==', ['get', 'mmsi'], '']);
+  map.getSource('track')?.setData(EMPTY);
+}
+
+async function loadTrack() {
+  const mmsi = state.selected;
+  if (!mmsi) return;
+  const hours = Number($('track-window').value) || 6;
+  const end = state.mode === 'at' ? state.at.getTime() : serverNow();
+  const info = $('track-info');
+  try {
+    const body = await api.get(`/api/v1/vessels/${encodeURIComponent(mmsi)}/track`, {
+      from: new Date(end - hours * 3600e3).toISOString(),
+      to: new Date(end).toISOString(),
+      format: 'geojson',
+    });
+    if (state.selected !== mmsi) return;
+    const features = body && Array.isArray(body.features) ? body.features : [];
+    map.getSource('track')?.setData({ type: 'FeatureCollection', features });
+    state.trackFeatures = features.length;
+    let points = features.filter((f) => f?.geometry?.type === 'Point').length;
+    if (points === 0) {
+      const line = features.find((f) => f?.geometry?.type === 'LineString');
+      points = line ? line.geometry.coordinates.length : 0;
+    }
+    info.textContent = points ? `${points} positions in the last ${hours} h` : `No positions in the last ${hours} h`;
+  } catch (err) {
+    info.textContent = 'Track unavailable';
+    reportError(err);
+  }
+}
+
+function clickShip(e) {
+  const { x, y } = e.point;
+  const hits = map.queryRenderedFeatures(
+    [
+      [x - 10, y - 10],
+      [x + 10, y + 10],
+    ],
+    { layers: ['ships'] },
+  );
+  if (hits.length === 0) return;
+  let best = hits[0];
+  let bestD = Infinity;
+  for (const f of hits) {
+    const p = map.project(f.geometry.coordinates);
+    const d = (p.x - x) ** 2 + (p.y - y) ** 2;
+    if (d < bestD) {
+      bestD = d;
+      best = f;
+    }
+  }
+  select(best.properties.mmsi);
+}
+
+// ---- search ----
+
+function hideResults() {
+  $('search-results').hidden = true;
+}
+
+function showResults(vessels) {
+  const list = $('search-results');
+  if (vessels.length === 0) {
+    list.replaceChildren(h('li', { class: 'empty', text: 'No vessels found' }));
+  } else {
+    list.replaceChildren(
+      ...vessels.slice(0, 50).map((v) => {
+        const name = fmt.missing(v.name) ? `MMSI ${v.mmsi}` : String(v.name);
+        const sub = [`MMSI ${v.mmsi}`];
+        if (!fmt.missing(v.imo)) sub.push(`IMO ${v.imo}`);
+        if (!fmt.missing(v.callsign)) sub.push(String(v.callsign));
+        if (!fmt.missing(v.flag)) sub.push(String(v.flag));
+        const btn = h('button', { type: 'button', role: 'option', 'data-mmsi': String(v.mmsi) }, h('span', { class: 'name', text: name }), h('span', { class: 'sub', text: sub.join(' \u00b7 ') }));
+        btn.addEventListener('click', () => {
+          hideResults();
+          $('search').value = name;
+          select(v.mmsi, { fly: true, hint: prepare({ ...v }, Date.now()) });
+        });
+        return h('li', null, btn);
+      }),
+    );
+  }
+  list.hidden = false;
+}
+
+async function search() {
+  const q = $('search').value.trim();
+  state.searchAbort?.abort();
+  if (q.length < 2) {
+    hideResults();
+    return;
+  }
+  const ctl = new AbortController();
+  state.searchAbort = ctl;
+  try {
+    const body = await api.get('/api/v1/search', { q }, ctl.signal);
+    showResults(Array.isArray(body.vessels) ? body.vessels : []);
+  } catch (err) {
+    reportError(err);
+  }
+}
+
+// ---- time ----
+
+function sliderTime() {
+  const minutes = Number($('time-slider').value);
+  return minutes === 0 ? null : new Date((state.ref ?? serverNow()) + minutes * 60e3);
+}
+
+function updateTimeLabel() {
+  const t = sliderTime();
+  $('time-label').textContent = t ? fmt.time(t) : `Live \u00b7 ${fmt.time(new Date(serverNow()))}`;
+}
+
+function applyTime() {
+  const t = sliderTime();
+  if (!t) {
+    goLive();
+    return;
+  }
+  state.mode = 'at';
+  state.at = t;
+  disconnectStream();
+  const live = $('live-btn');
+  live.classList.remove('live');
+  live.setAttribute('aria-pressed', 'false');
+  loadVessels();
+  if (state.selected) select(state.selected);
+}
+
+function goLive() {
+  $('time-slider').value = '0';
+  state.mode = 'live';
+  state.at = null;
+  state.ref = null;
+  const live = $('live-btn');
+  live.classList.add('live');
+  live.setAttribute('aria-pressed', 'true');
+  updateTimeLabel();
+  loadVessels();
+  if (state.selected) select(state.selected);
+}
+
+// ---- popovers, settings ----
+
+function openPopover(id, open) {
+  const el = $(id);
+  el.hidden = !open;
+  $(`${id}-btn`).setAttribute('aria-expanded', String(open));
+  if (open) {
+    for (const other of ['filters', 'settings']) {
+      if (other !== id) openPopover(other, false);
+    }
+  }
+}
+
+function wireUI() {
+  buildCategoryList();
+  for (const id of ['filters', 'settings']) {
+    $(`${id}-btn`).addEventListener('click', () => openPopover(id, $(id).hidden));
+  }
+  $('token').value = api.getToken();
+  $('token-save').addEventListener('click', () => {
+    api.setToken($('token').value.trim());
+    openPopover('settings', false);
+    loadVessels();
+  });
+  $('token-clear').addEventListener('click', () => {
+    $('token').value = '';
+    api.setToken('');
+    loadVessels();
+  });
+
+  const input = $('search');
+  input.addEventListener('input', debounce(search, 200));
+  input.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter') {
+      const first = $('search-results').querySelector('button');
+      if (first && !$('search-results').hidden) first.click();
+      else search();
+    } else if (e.key === 'ArrowDown') {
+      $('search-results').querySelector('button')?.focus();
+      e.preventDefault();
+    }
+  });
+  $('search-results').addEventListener('keydown', (e) => {
+    const li = e.target.closest('li');
+    if (e.key === 'ArrowDown') li?.nextElementSibling?.querySelector('button')?.focus();
+    else if (e.key === 'ArrowUp') (li?.previousElementSibling?.querySelector('button') ?? input).focus();
+    else return;
+    e.preventDefault();
+  });
+
+  $('panel-close').addEventListener('click', deselect);
+  $('track-window').addEventListener('change', loadTrack);
+
+  const slider = $('time-slider');
+  const apply = debounce(applyTime, 300);
+  slider.addEventListener('input', () => {
+    if (state.mode === 'live' && state.ref == null) state.ref = serverNow();
+    updateTimeLabel();
+    apply();
+  });
+  $('live-btn').addEventListener('click', goLive);
+
+  document.addEventListener('keydown', (e) => {
+    if (e.key !== 'Escape') return;
+    hideResults();
+    openPopover('filters', false);
+    openPopover('settings', false);
+  });
+  document.addEventListener('click', (e) => {
+    if (!e.target.closest('.search')) hideResults();
+  });
+}
+
+// ---- start ----
+
+wireUI();
+updateTimeLabel();
+
+const hover = h('div', { class: 'hover', hidden: true });
+document.body.append(hover);
+
+map.on('load', () => {
+  addLayers();
+  map.on('click', clickShip);
+  map.on('mouseenter', 'ships', () => {
+    map.getCanvas().style.cursor = 'pointer';
+  });
+  map.on('mousemove', 'ships', (e) => {
+    const f = e.features && e.features[0];
+    const v = f && state.vessels.get(f.properties.mmsi);
+    if (!v) return;
+    hover.textContent = fmt.missing(v.name) ? `MMSI ${v.mmsi}` : String(v.name);
+    hover.style.left = `${e.point.x + 14}px`;
+    hover.style.top = `${e.point.y + 14}px`;
+    hover.hidden = false;
+  });
+  map.on('mouseleave', 'ships', () => {
+    map.getCanvas().style.cursor = '';
+    hover.hidden = true;
+  });
+  map.on('moveend', debounce(loadVessels, 250));
+  loadLand();
+  loadVessels();
+});
+
+// Ages move on: refade stale ships and refresh the panel's report age.
+setInterval(() => {
+  if (state.mode === 'live') {
+    updateTimeLabel();
+    if (state.selected && state.detail) renderPanel(state.detail, ageOf(state.vessels.get(state.selected)));
+  }
+}, 5000);
+setInterval(() => {
+  if (state.mode === 'live' && state.loaded) scheduleRender();
+}, 30000);
+setInterval(() => {
+  if (state.mode === 'live' && state.selected) loadTrack();
+}, 60000);
+
+// Test hook for the browser test (e2e/map.mjs). It reads state only.
+function renderedShips() {
+  const rect = map.getCanvas().getBoundingClientRect();
+  const seen = new Map();
+  for (const f of map.queryRenderedFeatures({ layers: ['ships'] })) {
+    const mmsi = f.properties.mmsi;
+    if (seen.has(mmsi)) continue;
+    const p = map.project(f.geometry.coordinates);
+    seen.set(mmsi, { mmsi, x: rect.left + p.x, y: rect.top + p.y });
+  }
+  return [...seen.values()];
+}
+
+window.__tidewatch = Object.freeze({
+  loaded: () => state.loaded && map.loaded(),
+  shipCount: () => (map.getLayer('ships') ? renderedShips().length : 0),
+  vesselCount: () => state.vessels.size,
+  renderedShips: () => (map.getLayer('ships') ? renderedShips() : []),
+  selected: () => state.selected,
+  trackFeatureCount: () => state.trackFeatures,
+  renderedTrackCount: () =>
+    map.getLayer('track-line') ? map.queryRenderedFeatures({ layers: ['track-line', 'track-points'] }).length : 0,
+  idle: () => map.loaded() && !map.isMoving(),
+  mode: () => state.mode,
+});

@@ -1,0 +1,59 @@
+import { h, $ } from './dom.js';
+import { category, categoryLabel } from './categories.js';
+import * as fmt from './format.js';
+
+// Flags that keep a position out of tracks; the others are advisory.
+const BAD_FLAGS = new Set(['invalid_mmsi', 'no_position', 'teleport', 'identity_conflict']);
+
+// renderPanel fills the side panel with a vessel's details. v is the detail
+// object of GET /api/v1/vessels/{mmsi}, merged with the latest summary;
+// ageS is the age of its last report in seconds.
+export function renderPanel(v, ageS) {
+  $('panel-name').textContent = fmt.missing(v.name) ? `MMSI ${v.mmsi}` : String(v.name);
+
+  const type = [];
+  if (!fmt.missing(v.ship_type_text)) type.push(String(v.ship_type_text));
+  else if (!fmt.missing(v.category)) type.push(categoryLabel(category(v.category)));
+  if (!fmt.missing(v.ship_type)) type.push(`(${v.ship_type})`);
+
+  let flag = fmt.text(v.flag);
+  if (!fmt.missing(v.flag_name)) flag = fmt.missing(v.flag) ? String(v.flag_name) : `${v.flag} \u00b7 ${v.flag_name}`;
+
+  let size = fmt.DASH;
+  if (typeof v.length_m === 'number' || typeof v.beam_m === 'number') {
+    size = `${fmt.num(v.length_m, 0)} \u00d7 ${fmt.num(v.beam_m, 0)} m`;
+  }
+
+  const lastReport = fmt.missing(ageS)
+    ? fmt.time(v.last_heard ?? v.time)
+    : `${fmt.age(ageS)} ago \u00b7 ${fmt.time(v.time ?? v.last_heard)}`;
+
+  const rows = [
+    ['mmsi', 'MMSI', fmt.text(v.mmsi)],
+    ['imo', 'IMO', fmt.text(v.imo)],
+    ['callsign', 'Call sign', fmt.text(v.callsign)],
+    ['flag', 'Flag', flag],
+    ['type', 'Type', type.length ? type.join(' ') : fmt.DASH],
+    ['class', 'Class', fmt.text(v.class)],
+    ['status', 'Status', fmt.text(v.status_text ?? v.status)],
+    ['destination', 'Destination', fmt.text(v.destination)],
+    ['eta', 'ETA', fmt.text(v.eta)],
+    ['sog', 'Speed', fmt.num(v.sog, 1, ' kn')],
+    ['cog', 'Course', fmt.num(v.cog, 1, '\u00b0')],
+    ['heading', 'Heading', fmt.num(v.heading, 0, '\u00b0')],
+    ['position', 'Position', fmt.position(v.lat, v.lon)],
+    ['size', 'Size', size],
+    ['draught', 'Draught', fmt.num(v.draught_m, 1, ' m')],
+    ['age', 'Last report', lastReport],
+  ];
+  $('panel-fields').replaceChildren(
+    ...rows.flatMap(([key, label, value]) => [h('dt', { text: label }), h('dd', { 'data-field': key, text: value })]),
+  );
+
+  const flags = Array.isArray(v.flags) ? v.flags.map(String) : [];
+  if (v.conflict && !flags.includes('identity_conflict')) flags.push('identity_conflict');
+  const chips = flags.map((f) => h('span', { class: BAD_FLAGS.has(f) ? 'flag bad' : 'flag', text: f.replaceAll('_', ' ') }));
+  if (chips.length === 0) chips.push(h('span', { class: 'flag ok', text: 'no data-quality flags' }));
+  $('panel-flags').replaceChildren(...chips);
+  $('panel').hidden = false;
+}

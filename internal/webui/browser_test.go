@@ -1,0 +1,102 @@
+package webui_test
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// TestBrowser runs the browser test e2e/map.mjs (Playwright driving
+// Chromium) against the embedded map and the mock API, anonymously and with
+// a token. It skips unless Chromium, node and e2e/node_modules are present:
+// bash e2e/run.sh installs them. Screenshots go to $ARTIFACTS, else to a
+// temporary directory.
+func TestBrowser(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test in -short mode")
+	}
+	chromium := os.Getenv("CHROMIUM")
+	if chromium == "" {
+		chromium = "/usr/bin/chromium"
+	}
+	if _, err := os.Stat(chromium); err != nil {
+		t.Skipf("no Chromium at %s (bash e2e/run.sh installs it)", chromium)
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("no node")
+	}
+	e2e, err := filepath.Abs("../../e2e")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(e2e, "node_modules", "playwright-core")); err != nil {
+		t.Skip("no e2e/node_modules (bash e2e/run.sh installs them)")
+	}
+	for _, tc := range []struct{ name, token string }{
+		{"anonymous", ""},
+		{"token", "test-token-4711"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(newMockAPI(400, tc.token).handler(t))
+			defer srv.Close()
+			artifacts := os.Getenv("ARTIFACTS")
+			if artifacts == "" {
+				artifacts = t.TempDir()
+			} else {
+				artifacts = filepath.Join(artifacts, tc.name)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, node, filepath.Join(e2e, "map.mjs"))
+			cmd.Env = append(os.Environ(),
+				"BASE_URL="+srv.URL,
+				"TOKEN="+tc.token,
+				"SEARCH_NAME="+searchName,
+				"HOSTILE_MMSI="+hostileMMSI,
+				"ARTIFACTS="+artifacts,
+				"CHROMIUM="+chromium,
+			)
+			out, err := cmd.CombinedOutput()
+			t.Logf("e2e/map.mjs:\n%s", out)
+			if err != nil {
+				t.Fatalf("e2e/map.mjs: %v", err)
+			}
+		})
+	}
+}
+
+// TestServeMock serves the map and the mock API for development when
+// TIDEWATCH_WEBUI_MOCK is set to a listen address, until interrupted:
+//
+//	TIDEWATCH_WEBUI_MOCK=127.0.0.1:8090 go test ./internal/webui -run TestServeMock -timeout 0
+//
+// TIDEWATCH_WEBUI_MOCK_TOKEN makes the mock API require that token.
+func TestServeMock(t *testing.T) {
+	addr := os.Getenv("TIDEWATCH_WEBUI_MOCK")
+	if addr == "" {
+		t.Skip("set TIDEWATCH_WEBUI_MOCK=ADDR to serve the map with the mock API")
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	srv := &http.Server{Handler: newMockAPI(2000, os.Getenv("TIDEWATCH_WEBUI_MOCK_TOKEN")).handler(t)}
+	go func() {
+		<-ctx.Done()
+		srv.Close()
+	}()
+	t.Logf("serving the map with the mock API at http://%s/", ln.Addr())
+	if err := srv.Serve(ln); err != http.ErrServerClosed {
+		t.Fatal(err)
+	}
+}

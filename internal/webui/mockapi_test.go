@@ -1,0 +1,396 @@
+package webui_test
+
+import (
+	"compress/gzip"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tidewatch/tidewatch/internal/webui"
+)
+
+// The mock API speaks the /api/v1 contract the map is written against,
+// over a small synthetic fleet that moves by dead reckoning, so the map, the
+// browser test and a developer can run before and without the real server.
+
+// hostileName is what a hostile AIS type 5 message can carry: AIS text is
+// upper case six-bit ASCII.
+const (
+	hostileName = "<IMG SRC=X ONERROR=ALERT(1)>"
+	hostileMMSI = "244000666"
+	searchName  = "NORDIC STAR"
+	staleMMSI   = "235000777"
+)
+
+type mockVessel struct {
+	mmsi, name, callsign, imo, flag, flagName, category, destination string
+	shipType                                                         int
+	lat0, lon0, sog, cog                                             float64 // position at mock.t0
+	heading                                                          *float64
+	stale                                                            bool // last report 20 min before the request
+	flags                                                            []string
+}
+
+type mockAPI struct {
+	t0      time.Time
+	token   string
+	vessels []*mockVessel
+	byMMSI  map[string]*mockVessel
+
+	landOnce sync.Once
+	land     []byte
+	landErr  error
+
+	mu  sync.Mutex
+	seq int64
+}
+
+var mockCategories = []string{"cargo", "tanker", "passenger", "fishing", "tug", "pilot", "sar", "military",
+	"law_enforcement", "pleasure", "sailing", "high_speed", "special", "other", "unknown"}
+
+func newMockAPI(n int, token string) *mockAPI {
+	m := &mockAPI{t0: time.Now().UTC().Truncate(time.Second), token: token, byMMSI: make(map[string]*mockVessel)}
+	r := rand.New(rand.NewPCG(1, 2))
+	flags := [][2]string{{"GB", "United Kingdom"}, {"NL", "Netherlands"}, {"DK", "Denmark"}, {"PA", "Panama"}, {"LR", "Liberia"}, {"FR", "France"}}
+	add := func(v *mockVessel) {
+		m.vessels = append(m.vessels, v)
+		m.byMMSI[v.mmsi] = v
+	}
+	hdg := 90.0
+	add(&mockVessel{mmsi: "244123456", name: searchName, callsign: "PDNS", imo: "9321483", flag: "NL", flagName: "Netherlands",
+		category: "cargo", shipType: 70, destination: "ROTTERDAM", lat0: 51.6, lon0: 2.2, sog: 12.4, cog: 65, heading: &hdg})
+	add(&mockVessel{mmsi: hostileMMSI, name: hostileName, callsign: `"><SVG/ONLOAD=ALERT(3)>`, imo: "1234567", flag: "NL", flagName: "Netherlands",
+		category: "tanker", shipType: 80, destination: "<SCRIPT>ALERT(2)</SCRIPT>", lat0: 51.35, lon0: 1.9, sog: 9, cog: 200,
+		flags: []string{"on_land", "identity_conflict"}})
+	add(&mockVessel{mmsi: staleMMSI, name: "OLD TIMER", callsign: "MOLD", flag: "GB", flagName: "United Kingdom",
+		category: "fishing", shipType: 30, lat0: 51.1, lon0: 1.6, sog: 0, cog: 0, stale: true})
+	for i := 0; len(m.vessels) < n; i++ {
+		f := flags[r.IntN(len(flags))]
+		v := &mockVessel{
+			mmsi:     strconv.Itoa(200000000 + r.IntN(500000000)),
+			name:     fmt.Sprintf("MOCK VESSEL %d", i),
+			callsign: fmt.Sprintf("MV%03d", i),
+			flag:     f[0], flagName: f[1],
+			category: mockCategories[r.IntN(len(mockCategories))],
+			shipType: 30 + r.IntN(60),
+			lat0:     50.6 + r.Float64()*2, lon0: 0.5 + r.Float64()*3.5,
+			sog: r.Float64() * 18, cog: r.Float64() * 360,
+			stale: r.IntN(10) == 0,
+		}
+		if r.IntN(5) == 0 {
+			v.sog = 0
+		}
+		if _, dup := m.byMMSI[v.mmsi]; !dup {
+			add(v)
+		}
+	}
+	return m
+}
+
+// at returns where v was at t, and the time of that report.
+func (v *mockVessel) at(m *mockAPI, t time.Time) (lat, lon float64, when time.Time) {
+	if v.stale {
+		t = t.Add(-20 * time.Minute)
+	}
+	h := t.Sub(m.t0).Hours()
+	d := v.sog * h / 60 // degrees of latitude
+	rad := v.cog * math.Pi / 180
+	lat = v.lat0 + d*math.Cos(rad)
+	lon = v.lon0 + d*math.Sin(rad)/math.Cos(v.lat0*math.Pi/180)
+	return lat, lon, t
+}
+
+func (v *mockVessel) summary(m *mockAPI, t time.Time) map[string]any {
+	lat, lon, when := v.at(m, t)
+	var cog, heading any
+	if v.sog > 0 {
+		cog = v.cog
+	}
+	if v.heading != nil {
+		heading = *v.heading
+	}
+	flags := v.flags
+	if flags == nil {
+		flags = []string{}
+	}
+	return map[string]any{
+		"mmsi": json.Number(v.mmsi), "name": v.name, "callsign": v.callsign, "imo": nullIfEmpty(v.imo),
+		"ship_type": v.shipType, "category": v.category, "flag": v.flag,
+		"lat": round(lat, 6), "lon": round(lon, 6), "sog": v.sog, "cog": cog, "heading": heading,
+		"status": 0, "time": when.Format(time.RFC3339), "age_s": math.Round(t.Sub(when).Seconds()), "flags": flags,
+	}
+}
+
+func (v *mockVessel) detail(m *mockAPI, t time.Time) map[string]any {
+	s := v.summary(m, t)
+	s["ship_type_text"] = "Type " + strconv.Itoa(v.shipType)
+	s["flag_name"] = v.flagName
+	s["class"] = "A"
+	s["destination"] = v.destination
+	s["eta"] = "11-24 06:00"
+	s["length_m"] = 180
+	s["beam_m"] = 28
+	s["draught_m"] = 9.6
+	s["status_text"] = "Under way using engine"
+	s["last_heard"] = s["time"]
+	s["conflict"] = nil
+	return s
+}
+
+func nullIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return json.Number(s)
+}
+
+func round(x float64, digits int) float64 {
+	p := math.Pow(10, float64(digits))
+	return math.Round(x*p) / p
+}
+
+func (m *mockAPI) handler(t testing.TB) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/", webui.Handler())
+	mux.HandleFunc("GET /basemap/land.geojson", m.serveLand)
+	mux.HandleFunc("GET /api/v1/vessels", m.auth(m.serveVessels))
+	mux.HandleFunc("GET /api/v1/vessels/{mmsi}", m.auth(m.serveVessel))
+	mux.HandleFunc("GET /api/v1/vessels/{mmsi}/track", m.auth(m.serveTrack))
+	mux.HandleFunc("GET /api/v1/search", m.auth(m.serveSearch))
+	mux.HandleFunc("GET /api/v1/stream", m.auth(m.serveStream))
+	return mux
+}
+
+func (m *mockAPI) auth(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if m.token != "" {
+			got := r.URL.Query().Get("access_token")
+			if a, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+				got = a
+			}
+			if got != m.token {
+				apiError(w, http.StatusUnauthorized, "unauthorized", "a valid token is required")
+				return
+			}
+		}
+		next(w, r)
+	}
+}
+
+func apiError(w http.ResponseWriter, status int, code, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(map[string]any{"error": map[string]string{"code": code, "message": msg}})
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	enc := json.NewEncoder(w) // escapes <, > and &, like the real API
+	enc.Encode(v)
+}
+
+func (m *mockAPI) serveLand(w http.ResponseWriter, r *http.Request) {
+	m.landOnce.Do(func() {
+		f, err := os.Open("../geo/ne_land_50m.geojson.gz")
+		if err != nil {
+			m.landErr = err
+			return
+		}
+		defer f.Close()
+		zr, err := gzip.NewReader(f)
+		if err != nil {
+			m.landErr = err
+			return
+		}
+		m.land, m.landErr = io.ReadAll(zr)
+	})
+	if m.landErr != nil {
+		http.Error(w, m.landErr.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/geo+json")
+	w.Write(m.land)
+}
+
+type bbox struct{ w, s, e, n float64 }
+
+func parseBBox(q string) (bbox, bool, error) {
+	if q == "" {
+		return bbox{}, false, nil
+	}
+	parts := strings.Split(q, ",")
+	if len(parts) != 4 {
+		return bbox{}, false, fmt.Errorf("bbox: want W,S,E,N")
+	}
+	var f [4]float64
+	for i, p := range parts {
+		x, err := strconv.ParseFloat(p, 64)
+		if err != nil {
+			return bbox{}, false, fmt.Errorf("bbox: %v", err)
+		}
+		f[i] = x
+	}
+	return bbox{f[0], f[1], f[2], f[3]}, true, nil
+}
+
+func (b bbox) contains(lat, lon float64) bool {
+	return lat >= b.s && lat <= b.n && lon >= b.w && lon <= b.e
+}
+
+func (m *mockAPI) queryTime(w http.ResponseWriter, r *http.Request) (time.Time, bool) {
+	now := time.Now().UTC().Truncate(time.Second)
+	at := r.URL.Query().Get("at")
+	if at == "" {
+		return now, true
+	}
+	t, err := time.Parse(time.RFC3339, at)
+	if err != nil {
+		apiError(w, http.StatusBadRequest, "bad_parameter", "at: want an RFC 3339 time")
+		return time.Time{}, false
+	}
+	return t.UTC(), true
+}
+
+func (m *mockAPI) serveVessels(w http.ResponseWriter, r *http.Request) {
+	box, hasBox, err := parseBBox(r.URL.Query().Get("bbox"))
+	if err != nil {
+		apiError(w, http.StatusBadRequest, "bad_parameter", err.Error())
+		return
+	}
+	t, ok := m.queryTime(w, r)
+	if !ok {
+		return
+	}
+	out := []map[string]any{}
+	for _, v := range m.vessels {
+		lat, lon, _ := v.at(m, t)
+		if !hasBox || box.contains(lat, lon) {
+			out = append(out, v.summary(m, t))
+		}
+	}
+	writeJSON(w, map[string]any{"time": t.Format(time.RFC3339), "vessels": out})
+}
+
+func (m *mockAPI) serveVessel(w http.ResponseWriter, r *http.Request) {
+	v := m.byMMSI[r.PathValue("mmsi")]
+	if v == nil {
+		apiError(w, http.StatusNotFound, "not_found", "no such vessel")
+		return
+	}
+	writeJSON(w, v.detail(m, time.Now().UTC()))
+}
+
+func (m *mockAPI) serveTrack(w http.ResponseWriter, r *http.Request) {
+	v := m.byMMSI[r.PathValue("mmsi")]
+	if v == nil {
+		apiError(w, http.StatusNotFound, "not_found", "no such vessel")
+		return
+	}
+	q := r.URL.Query()
+	to, err := time.Parse(time.RFC3339, q.Get("to"))
+	if err != nil {
+		to = time.Now().UTC()
+	}
+	from, err := time.Parse(time.RFC3339, q.Get("from"))
+	if err != nil {
+		from = to.Add(-6 * time.Hour)
+	}
+	var coords [][2]float64
+	features := []any{}
+	for t := from.Truncate(5 * time.Minute).Add(5 * time.Minute); !t.After(to); t = t.Add(5 * time.Minute) {
+		lat, lon, when := v.at(m, t)
+		coords = append(coords, [2]float64{round(lon, 6), round(lat, 6)})
+		features = append(features, map[string]any{
+			"type":       "Feature",
+			"geometry":   map[string]any{"type": "Point", "coordinates": [2]float64{round(lon, 6), round(lat, 6)}},
+			"properties": map[string]any{"time": when.Format(time.RFC3339), "sog": v.sog},
+		})
+	}
+	if len(coords) >= 2 {
+		features = append([]any{map[string]any{
+			"type":       "Feature",
+			"geometry":   map[string]any{"type": "LineString", "coordinates": coords},
+			"properties": map[string]any{"mmsi": json.Number(v.mmsi)},
+		}}, features...)
+	}
+	w.Header().Set("Content-Type", "application/geo+json")
+	json.NewEncoder(w).Encode(map[string]any{"type": "FeatureCollection", "features": features})
+}
+
+func (m *mockAPI) serveSearch(w http.ResponseWriter, r *http.Request) {
+	q := strings.ToUpper(strings.TrimSpace(r.URL.Query().Get("q")))
+	if q == "" {
+		apiError(w, http.StatusBadRequest, "bad_parameter", "q is required")
+		return
+	}
+	now := time.Now().UTC()
+	out := []map[string]any{}
+	for _, v := range m.vessels {
+		if strings.Contains(v.name, q) || strings.Contains(v.callsign, q) || strings.HasPrefix(v.mmsi, q) || (v.imo != "" && strings.HasPrefix(v.imo, q)) {
+			out = append(out, v.summary(m, now))
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i]["name"].(string) < out[j]["name"].(string) })
+	writeJSON(w, map[string]any{"vessels": out})
+}
+
+// serveStream sends an update of a few vessels every 500 ms until the client
+// goes away.
+func (m *mockAPI) serveStream(w http.ResponseWriter, r *http.Request) {
+	box, hasBox, err := parseBBox(r.URL.Query().Get("bbox"))
+	if err != nil {
+		apiError(w, http.StatusBadRequest, "bad_parameter", err.Error())
+		return
+	}
+	fl, ok := w.(http.Flusher)
+	if !ok {
+		apiError(w, http.StatusInternalServerError, "internal", "no flusher")
+		return
+	}
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.WriteHeader(http.StatusOK)
+	fmt.Fprint(w, ": stream open\n\n")
+	fl.Flush()
+	tick := time.NewTicker(500 * time.Millisecond)
+	defer tick.Stop()
+	i := 0
+	for {
+		select {
+		case <-r.Context().Done():
+			return
+		case <-tick.C:
+		}
+		now := time.Now().UTC()
+		for k := 0; k < 10; k++ {
+			v := m.vessels[i%len(m.vessels)]
+			i++
+			if v.stale {
+				continue
+			}
+			lat, lon, _ := v.at(m, now)
+			if hasBox && !box.contains(lat, lon) {
+				continue
+			}
+			m.mu.Lock()
+			m.seq++
+			seq := m.seq
+			m.mu.Unlock()
+			s := v.summary(m, now)
+			s["seq"] = seq
+			data, _ := json.Marshal(s)
+			fmt.Fprintf(w, "id: %d\nevent: update\ndata: %s\n\n", seq, data)
+		}
+		fl.Flush()
+	}
+}
