@@ -64,6 +64,8 @@ type nodeFlags struct {
 	tcpListen, tcpConnect, udpListen, replay     listFlag
 	speed                                        *float64
 	loop, replayNow                              *bool
+	eventsPreset, zones                          *string
+	noEvents                                     *bool
 }
 
 func addNodeFlags(fs *flag.FlagSet, defaultData string) *nodeFlags {
@@ -84,6 +86,9 @@ func addNodeFlags(fs *flag.FlagSet, defaultData string) *nodeFlags {
 	n.speed = fs.Float64("speed", 1, "replay speed: 1 real time, 60 sixty times faster, 0 as fast as possible")
 	n.loop = fs.Bool("loop", false, "replay the files again and again")
 	n.replayNow = fs.Bool("replay-now", false, "shift replayed reports to the current time (as live traffic)")
+	n.eventsPreset = fs.String("events-preset", "", "event detection parameters: gfw (default) or skylight")
+	n.zones = fs.String("zones", "", "GeoJSON file of zones for zone entry/exit events")
+	n.noEvents = fs.Bool("no-events", false, "do not detect events")
 	return n
 }
 
@@ -112,6 +117,15 @@ func (n *nodeFlags) build() (server.Config, error) {
 	}
 	if *n.tlsSelf {
 		c.TLS.SelfSigned = true
+	}
+	if *n.eventsPreset != "" {
+		c.Events.Preset = *n.eventsPreset
+	}
+	if *n.zones != "" {
+		c.Events.Zones = *n.zones
+	}
+	if *n.noEvents {
+		c.Events.Off = true
 	}
 	for _, a := range n.tcpListen {
 		c.Inputs = append(c.Inputs, server.Input{Type: "tcp-server", Listen: a})

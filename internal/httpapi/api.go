@@ -47,6 +47,9 @@ type Config struct {
 	// Ready reports whether the node is ready to serve (GET /readyz).
 	// Nil: always ready.
 	Ready func() error
+	// Events lists detected events (GET /api/v1/events). Nil: the
+	// endpoint answers 501.
+	Events EventSource
 
 	// StreamLag is how many updates a stream client may fall behind
 	// before it skips ahead with a "lagged" event (default 4096).
@@ -334,11 +337,6 @@ func (a *api) readyz(w http.ResponseWriter, r *http.Request) error {
 func (a *api) serveMetrics(w http.ResponseWriter, r *http.Request) error {
 	a.metrics.handler.ServeHTTP(w, r)
 	return nil
-}
-
-// events is a placeholder until the event package has a store of events.
-func (a *api) events(w http.ResponseWriter, r *http.Request) error {
-	return errorf(http.StatusNotImplemented, CodeNotImplemented, "events are not available yet")
 }
 
 func (a *api) listTokens(w http.ResponseWriter, r *http.Request) error {

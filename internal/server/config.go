@@ -25,9 +25,21 @@ type Config struct {
 	Retain string `json:"retain"`
 	// Land is "default", "none" or a GeoJSON file (see tidewatch ingest).
 	Land string `json:"land"`
+	// Events configures live event detection.
+	Events Events `json:"events"`
 	// AllowAnonymousRead lets GET requests through without a token. Only
 	// the demo sets it, and only on a loopback address.
 	AllowAnonymousRead bool `json:"-"`
+}
+
+// Events configures live event detection (package event).
+type Events struct {
+	// Off switches detection off.
+	Off bool `json:"off"`
+	// Preset is "gfw" (default) or "skylight".
+	Preset string `json:"preset"`
+	// Zones is a GeoJSON file of user zones for zone entry and exit.
+	Zones string `json:"zones"`
 }
 
 // TLS configures HTTPS: a certificate and key file, or a self-signed

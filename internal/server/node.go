@@ -18,6 +18,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/tidewatch/tidewatch/internal/event"
 	"github.com/tidewatch/tidewatch/internal/fusion"
 	"github.com/tidewatch/tidewatch/internal/geo"
 	"github.com/tidewatch/tidewatch/internal/httpapi"
@@ -84,7 +85,11 @@ func Run(ctx context.Context, opt Options) error {
 			log.Error("closing the store", "err", err)
 		}
 	}
-	pic := fusion.NewPicture(fusion.Config{Land: land})
+	var fland fusion.Land
+	if land != nil {
+		fland = land
+	}
+	pic := fusion.NewPicture(fusion.Config{Land: fland})
 	n, err := recorder.Restore(pic, db)
 	if err != nil {
 		closeDB()
@@ -94,7 +99,26 @@ func Run(ctx context.Context, opt Options) error {
 
 	reg := prometheus.NewRegistry()
 	hub := httpapi.NewHub(1 << 16)
-	pipe := NewPipeline(pic, db, PipelineOptions{Logger: log, OnResult: func(o *vessel.Observation, r *fusion.Result) {
+	engine, events, err := openEvents(cfg, land)
+	if err != nil {
+		closeDB()
+		return err
+	}
+	if events != nil {
+		defer events.Close()
+	}
+	pipe := NewPipeline(pic, db, PipelineOptions{Logger: log, OnCommit: func() {
+		if events != nil {
+			if err := events.Sync(); err != nil {
+				log.Error("event log", "err", err)
+			}
+		}
+	}, OnResult: func(o *vessel.Observation, r *fusion.Result) {
+		if engine != nil && r.Outcome == fusion.Stored {
+			if err := events.Add(engine.Observe(r.Position)); err != nil {
+				log.Error("event log", "err", err)
+			}
+		}
 		switch r.Outcome {
 		case fusion.Stored:
 			if r.Position.Flags&vessel.Bad != 0 || r.Position.Flags&vessel.FlagLate != 0 {
@@ -125,8 +149,12 @@ func Run(ctx context.Context, opt Options) error {
 	reg.MustRegister(newCollector(pipe, pic, db, stats))
 
 	var ready sync.Map // set once serving
+	var evSource httpapi.EventSource
+	if events != nil {
+		evSource = events
+	}
 	api := httpapi.New(httpapi.Config{DB: db, Picture: pic, Tokens: tokens, AllowAnonymousRead: cfg.AllowAnonymousRead,
-		Hub: hub, Registry: reg, Logger: log, Now: now, Ready: func() error {
+		Hub: hub, Registry: reg, Logger: log, Now: now, Events: evSource, Ready: func() error {
 			if _, ok := ready.Load("http"); !ok {
 				return errors.New("starting")
 			}
@@ -242,7 +270,41 @@ func Run(ctx context.Context, opt Options) error {
 	return nil
 }
 
-func loadLand(spec string) (fusion.Land, error) {
+// openEvents starts live event detection and its log, unless switched
+// off. The engine sees every position the picture stores, on the pipeline
+// goroutine, and keeps its clock from the reports' times.
+func openEvents(cfg Config, land *geo.LandMask) (*event.Engine, *EventLog, error) {
+	if cfg.Events.Off {
+		return nil, nil, nil
+	}
+	ec := event.Config{Preset: cfg.Events.Preset, Ports: event.DefaultPorts(), Land: land, Reorder: time.Minute}
+	if ec.Preset == "" {
+		ec.Preset = event.PresetGFW
+	}
+	if cfg.Events.Zones != "" {
+		f, err := os.Open(cfg.Events.Zones)
+		if err != nil {
+			return nil, nil, err
+		}
+		feats, err := geo.ReadGeoJSON(f)
+		f.Close()
+		if err != nil {
+			return nil, nil, fmt.Errorf("zones %s: %w", cfg.Events.Zones, err)
+		}
+		ec.Zones = event.ZonesFromGeoJSON(feats)
+	}
+	engine, err := event.NewChecked(ec)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: events: %v", ErrConfig, err)
+	}
+	l, err := OpenEventLog(filepath.Join(cfg.Data, "events.jsonl"), 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	return engine, l, nil
+}
+
+func loadLand(spec string) (*geo.LandMask, error) {
 	switch spec {
 	case "", "default":
 		return geo.DefaultLand()

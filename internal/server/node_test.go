@@ -85,7 +85,7 @@ func TestNodeEndToEnd(t *testing.T) {
 	if len(list.Vessels) < 1000 {
 		t.Fatalf("%d vessels in the picture after pushing the DMA capture (1,390 vessels)", len(list.Vessels))
 	}
-	for _, p := range []string{"/", "/basemap/land.geojson", "/healthz", "/readyz", "/openapi.json"} {
+	for _, p := range []string{"/", "/basemap/land.geojson", "/healthz", "/readyz", "/openapi.json", "/api/v1/events?from=2010-06-11&to=2010-06-12"} {
 		resp, err := http.Get(base + p)
 		if err != nil || resp.StatusCode != 200 {
 			t.Errorf("GET %s: %v %v", p, err, resp.Status)

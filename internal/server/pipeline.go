@@ -33,6 +33,7 @@ type Pipeline struct {
 	lastCommit                           atomic.Int64 // unix ms
 
 	onResult func(o *vessel.Observation, r *fusion.Result)
+	onCommit func()
 
 	closeOnce sync.Once
 	closed    chan struct{}
@@ -49,6 +50,9 @@ type PipelineOptions struct {
 	// OnResult sees what the picture decided for each observation, on the
 	// pipeline goroutine (live updates, events); it must not block.
 	OnResult func(o *vessel.Observation, r *fusion.Result)
+	// OnCommit runs on the pipeline goroutine after each commit (to sync
+	// what OnResult wrote elsewhere, such as the event log).
+	OnCommit func()
 	Logger   *slog.Logger
 }
 
@@ -64,7 +68,7 @@ func NewPipeline(pic *fusion.Picture, db *store.DB, opt PipelineOptions) *Pipeli
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
 	p := &Pipeline{queue: make(chan []vessel.Observation, opt.QueueBatches), db: db, log: opt.Logger,
-		interval: opt.CommitInterval, onResult: opt.OnResult, closed: make(chan struct{})}
+		interval: opt.CommitInterval, onResult: opt.OnResult, onCommit: opt.OnCommit, closed: make(chan struct{})}
 	p.rec = recorder.New(pic, db, recorder.Options{OnResult: opt.OnResult})
 	return p
 }
@@ -121,6 +125,9 @@ func (p *Pipeline) Run(ctx context.Context) error {
 		}
 		dirty = false
 		p.lastCommit.Store(time.Now().UnixMilli())
+		if p.onCommit != nil {
+			p.onCommit()
+		}
 	}
 	for {
 		select {
