@@ -26,6 +26,7 @@ import (
 	"github.com/tidewatch/tidewatch/internal/recorder"
 	"github.com/tidewatch/tidewatch/internal/store"
 	"github.com/tidewatch/tidewatch/internal/vessel"
+	"github.com/tidewatch/tidewatch/internal/webui"
 )
 
 // Runner is a component with a lifetime: an input.
@@ -45,8 +46,8 @@ type Options struct {
 	// Started, when set, is called once the node serves, with the HTTP
 	// address it listens on (useful with port 0).
 	Started func(addr net.Addr)
-	// Web serves everything outside the API: the web map. Nil: a short
-	// page pointing to the API.
+	// Web serves everything outside the API. Nil: the embedded web map
+	// (package webui).
 	Web http.Handler
 }
 
@@ -168,14 +169,7 @@ func Run(ctx context.Context, opt Options) error {
 	mux.Handle("/basemap/land.geojson", landHandler())
 	web := opt.Web
 	if web == nil {
-		web = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if r.URL.Path != "/" {
-				http.NotFound(w, r)
-				return
-			}
-			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-			fmt.Fprintln(w, "tidewatch: the API is at /api/v1 (see /openapi.json); this build has no web map.")
-		})
+		web = webui.Handler()
 	}
 	mux.Handle("/", web)
 
