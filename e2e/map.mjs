@@ -229,6 +229,21 @@ try {
     await page.waitForTimeout(1500); // time for any injected handler to fire
     await shot('04-hostile.png');
   }
+  // 5. The time slider shows a past moment (?at=) and Live returns.
+  await page.evaluate(() => {
+    const s = document.getElementById('time-slider');
+    s.value = '-5';
+    s.dispatchEvent(new Event('input', { bubbles: true }));
+  });
+  const past = await waitFor(() => window.__tidewatch.mode() === 'at' && window.__tidewatch.lastLoad()?.at, null, 'the past picture');
+  const pastLoad = await page.evaluate(() => window.__tidewatch.lastLoad());
+  check('time slider loads the picture of a past moment', past && pastLoad && !pastLoad.error, JSON.stringify(pastLoad));
+  await page.waitForTimeout(500);
+  await shot('05-past.png');
+  await page.click('#live-btn');
+  const live = await waitFor(() => window.__tidewatch.mode() === 'live' && window.__tidewatch.lastLoad()?.at === null, null, 'live');
+  check('Live returns to the live picture', live, JSON.stringify(await page.evaluate(() => window.__tidewatch.lastLoad())));
+
   const imgs = await page.evaluate(() =>
     [...document.querySelectorAll('img, svg, script, iframe')]
       .filter((e) => e.tagName !== 'SCRIPT' || !e.src)
@@ -239,7 +254,7 @@ try {
   check('no injected elements (img, svg, inline script, iframe)', imgs.length === 0, imgs.join('; '));
   check('no dialog opened', dialogs.length === 0, dialogs.join('; '));
 
-  // 5. The page stayed within its origin and its policy.
+  // 6. The page stayed within its origin and its policy.
   const violations = await page.evaluate(() => window.__cspViolations);
   check('no CSP violations', violations.length === 0, violations.join('; '));
   check('no page errors', pageErrors.length === 0, pageErrors.join('; '));

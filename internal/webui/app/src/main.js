@@ -36,11 +36,17 @@ const state = {
   flag: '',
   flags: '',
   loaded: false,
+  lastLoad: null, // {at, count, error} of the last vessels request
   fitted: false,
   renderPending: false,
   loadAbort: null,
   searchAbort: null,
 };
+
+// iso formats a time as RFC 3339 in whole seconds, as the API takes it.
+function iso(t) {
+  return new Date(t).toISOString().replace(/\.\d+Z$/, 'Z');
+}
 
 function serverNow() {
   return Date.now() + state.offset;
@@ -256,7 +262,7 @@ async function loadVessels() {
   const ctl = new AbortController();
   state.loadAbort = ctl;
   const params = { bbox: bboxParam() };
-  if (state.mode === 'at') params.at = state.at.toISOString();
+  if (state.mode === 'at') params.at = iso(state.at);
   try {
     const body = await api.get('/api/v1/vessels', params, ctl.signal);
     const now = Date.now();
@@ -273,10 +279,12 @@ async function loadVessels() {
     if (state.mode === 'live' && sel && !next.has(state.selected)) next.set(state.selected, sel);
     state.vessels = next;
     state.loaded = true;
+    state.lastLoad = { at: params.at ?? null, count: next.size, error: null };
     render();
     if (!state.fitted) fitOnce();
     if (state.mode === 'live') connectStream();
   } catch (err) {
+    if (err.name !== 'AbortError') state.lastLoad = { at: params.at ?? null, count: 0, error: err.message };
     reportError(err);
   }
 }
@@ -440,8 +448,8 @@ async function loadTrack() {
   const info = $('track-info');
   try {
     const body = await api.get(`/api/v1/vessels/${encodeURIComponent(mmsi)}/track`, {
-      from: new Date(end - hours * 3600e3).toISOString(),
-      to: new Date(end).toISOString(),
+      from: iso(end - hours * 3600e3),
+      to: iso(end),
       format: 'geojson',
     });
     if (state.selected !== mmsi) return;
@@ -715,4 +723,5 @@ window.__tidewatch = Object.freeze({
     map.getLayer('track-line') ? map.queryRenderedFeatures({ layers: ['track-line', 'track-points'] }).length : 0,
   idle: () => map.loaded() && !map.isMoving(),
   mode: () => state.mode,
+  lastLoad: () => state.lastLoad && { ...state.lastLoad },
 });
