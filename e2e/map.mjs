@@ -153,6 +153,8 @@ try {
   const drawn = await waitFor(() => window.__tidewatch && window.__tidewatch.shipCount() > 0, null, 'ships');
   const shipCount = drawn ? await page.evaluate(() => window.__tidewatch.shipCount()) : 0;
   check('ships drawn', shipCount > 0, `${shipCount} ships rendered`);
+  const land = await waitFor(() => window.__tidewatch.landFeatureCount() > 0, null, 'the basemap');
+  check('basemap land loaded', land || new URL(page.url()).searchParams.has('tiles'), `${await page.evaluate(() => window.__tidewatch.landFeatureCount())} land features`);
   await page.waitForTimeout(500);
   await shot('01-ships.png');
 

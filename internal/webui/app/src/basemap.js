@@ -1,5 +1,25 @@
 // The basemap: Natural Earth land served by this server, drawn as a fill
 // over a sea-coloured background.
+import { ApiError, authHeaders } from './api.js';
+
+// fetchLand loads /basemap/land.geojson. A body that is still gzip after
+// the browser removed any Content-Encoding (a server that stores the file
+// compressed and sends it as is) is unzipped here.
+export async function fetchLand() {
+  let res;
+  try {
+    res = await fetch(new URL('/basemap/land.geojson', location.origin), { headers: authHeaders() });
+  } catch {
+    throw new ApiError(0, 'network', 'basemap: server unreachable');
+  }
+  if (!res.ok) throw new ApiError(res.status, '', `basemap: ${res.status} ${res.statusText}`);
+  let bytes = new Uint8Array(await res.arrayBuffer());
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b && typeof DecompressionStream === 'function') {
+    const unzipped = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
+    bytes = new Uint8Array(await new Response(unzipped).arrayBuffer());
+  }
+  return JSON.parse(new TextDecoder().decode(bytes));
+}
 
 // unwrapRing makes a ring's longitudes continuous where it crosses the
 // antimeridian (an edge from 179.9 to -180 becomes one from 179.9 to 180), so

@@ -7,7 +7,7 @@ import * as api from './api.js';
 import { CATEGORIES, category } from './categories.js';
 import { h, $, debounce } from './dom.js';
 import * as fmt from './format.js';
-import { unwrapLand } from './basemap.js';
+import { fetchLand, unwrapLand } from './basemap.js';
 import { addShipIcons, iconName } from './icons.js';
 import { renderPanel } from './panel.js';
 
@@ -32,6 +32,7 @@ const state = {
   selected: null,
   detail: null,
   trackFeatures: 0,
+  landFeatures: 0,
   categories: new Set(CATEGORIES.map((c) => c[0])),
   flag: '',
   flags: '',
@@ -123,7 +124,8 @@ map.addControl(new ScaleControl({ unit: 'nautical' }), 'bottom-left');
 async function loadLand() {
   if (!map.getLayer('land')) return;
   try {
-    const land = await api.get('/basemap/land.geojson');
+    const land = await fetchLand();
+    state.landFeatures = Array.isArray(land.features) ? land.features.length : 0;
     map.getSource('land').setData(unwrapLand(land));
   } catch (err) {
     reportError(err);
@@ -723,5 +725,6 @@ window.__tidewatch = Object.freeze({
     map.getLayer('track-line') ? map.queryRenderedFeatures({ layers: ['track-line', 'track-points'] }).length : 0,
   idle: () => map.loaded() && !map.isMoving(),
   mode: () => state.mode,
+  landFeatureCount: () => state.landFeatures,
   lastLoad: () => state.lastLoad && { ...state.lastLoad },
 });
