@@ -10,6 +10,7 @@
 //   ARTIFACTS     screenshots directory, default e2e/artifacts
 //   CHROMIUM      browser binary, default /usr/bin/chromium
 //   TIMEOUT_MS    per wait, default 30000
+//   LIVE_UPDATES  0: do not require updates on the live stream
 //
 // It prints one line per check and "N passed, N failed", and exits 0 only if
 // every check passed.
@@ -157,6 +158,11 @@ try {
   check('basemap land loaded', land || new URL(page.url()).searchParams.has('tiles'), `${await page.evaluate(() => window.__tidewatch.landFeatureCount())} land features`);
   await page.waitForTimeout(500);
   await shot('01-ships.png');
+
+  if (process.env.LIVE_UPDATES !== '0') {
+    const live = await waitFor(() => window.__tidewatch.updateCount() > 0, null, 'live updates');
+    check('live updates arrive on the stream', live, `${await page.evaluate(() => window.__tidewatch.updateCount())} updates`);
+  }
 
   // 2. Click a ship; its panel and track show.
   let clicked = null;

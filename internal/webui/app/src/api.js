@@ -76,21 +76,32 @@ export async function get(path, params, signal) {
   return res.json();
 }
 
-// stream opens the live event stream. onUpdate gets each vessel summary.
-// The EventSource reconnects by itself; onState reports 'open' or 'error'.
-export function stream(params, onUpdate, onState) {
+// stream opens the live event stream: "update" events carry a vessel
+// summary, "ready" the newest sequence number, "lagged" the news that
+// updates were skipped (reload the picture). The EventSource reconnects by
+// itself, resuming with Last-Event-ID; on.state gets 'open', 'error' or
+// 'closed'.
+export function stream(params, on) {
   const t = getToken();
   const es = new EventSource(url('/api/v1/stream', { ...params, access_token: t || undefined }));
-  es.addEventListener('update', (ev) => {
-    let v;
+  const parse = (ev) => {
     try {
-      v = JSON.parse(ev.data);
+      const v = JSON.parse(ev.data);
+      return v && typeof v === 'object' ? v : null;
     } catch {
-      return;
+      return null;
     }
-    if (v && typeof v === 'object') onUpdate(v, ev.lastEventId);
+  };
+  es.addEventListener('update', (ev) => {
+    const v = parse(ev);
+    if (v) on.update(v, ev.lastEventId);
   });
-  es.addEventListener('open', () => onState('open'));
-  es.addEventListener('error', () => onState(es.readyState === EventSource.CLOSED ? 'closed' : 'error'));
+  es.addEventListener('ready', (ev) => {
+    const v = parse(ev);
+    if (v) on.ready?.(v);
+  });
+  es.addEventListener('lagged', (ev) => on.lagged?.(parse(ev) || {}));
+  es.addEventListener('open', () => on.state?.('open'));
+  es.addEventListener('error', () => on.state?.(es.readyState === EventSource.CLOSED ? 'closed' : 'error'));
   return es;
 }

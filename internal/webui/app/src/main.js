@@ -33,6 +33,7 @@ const state = {
   detail: null,
   trackFeatures: 0,
   landFeatures: 0,
+  updates: 0, // live updates received
   categories: new Set(CATEGORIES.map((c) => c[0])),
   flag: '',
   flags: '',
@@ -318,12 +319,30 @@ function fitOnce() {
 
 function connectStream() {
   state.es?.close();
-  state.es = api.stream({ bbox: bboxParam(), since: state.seq }, onUpdate, (st) => {
-    if (st === 'open' && state.loaded) render();
-    if (st === 'closed') setStatus('Live stream closed (token?)', true);
-    if (st === 'error') setStatus('Live stream interrupted, reconnecting', true);
-  });
+  state.es = api.stream(
+    { bbox: bboxParam(), since: state.seq },
+    {
+      update: onUpdate,
+      ready: (v) => {
+        if (v.seq != null && state.seq == null) state.seq = v.seq;
+      },
+      // Updates were skipped: the picture is reloaded, then streamed anew.
+      lagged: (v) => {
+        if (v.seq != null) state.seq = v.seq;
+        reloadSoon();
+      },
+      state: (st) => {
+        if (st === 'open' && state.loaded) render();
+        if (st === 'closed') setStatus('Live stream closed (token?)', true);
+        if (st === 'error') setStatus('Live stream interrupted, reconnecting', true);
+      },
+    },
+  );
 }
+
+const reloadSoon = debounce(() => {
+  if (state.mode === 'live') loadVessels();
+}, 500);
 
 function disconnectStream() {
   state.es?.close();
@@ -332,6 +351,7 @@ function disconnectStream() {
 
 function onUpdate(v, lastEventId) {
   if (state.mode !== 'live' || v.mmsi == null) return;
+  state.updates++;
   if (v.seq != null) state.seq = v.seq;
   else if (lastEventId) state.seq = lastEventId;
   prepare(v, Date.now());
@@ -726,5 +746,6 @@ window.__tidewatch = Object.freeze({
   idle: () => map.loaded() && !map.isMoving(),
   mode: () => state.mode,
   landFeatureCount: () => state.landFeatures,
+  updateCount: () => state.updates,
   lastLoad: () => state.lastLoad && { ...state.lastLoad },
 });
