@@ -164,6 +164,17 @@ try {
     check('live updates arrive on the stream', live, `${await page.evaluate(() => window.__tidewatch.updateCount())} updates`);
   }
 
+  // Filters: no category shows no ship; all show them again.
+  if (shipCount > 0) {
+    await page.click('#filters-btn');
+    await page.click('#categories-none');
+    const none = await waitFor(() => window.__tidewatch.shipCount() === 0, null, 'no ships with no category');
+    await page.click('#categories-all');
+    const all = await waitFor(() => window.__tidewatch.shipCount() > 0, null, 'ships with all categories');
+    await page.click('#filters-btn');
+    check('category filter hides and shows ships', none && all);
+  }
+
   // 2. Click a ship; its panel and track show.
   let clicked = null;
   if (shipCount > 0) {
