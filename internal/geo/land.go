@@ -91,6 +91,7 @@ func DefaultLand() (*LandMask, error) {
 	return NewLandMask(land, IndexOptions{})
 }
 
-// DefaultLandGeoJSON returns the Natural Earth 1:50m land polygons that
-// DefaultLand uses, as GeoJSON text (1.5 MB), for a map's basemap.
-func DefaultLandGeoJSON() string { return land50m }
+// DefaultLandGeoJSONGzip returns the Natural Earth 1:50m land polygons
+// that DefaultLand uses, as gzip-compressed GeoJSON (0.5 MB; 1.5 MB
+// uncompressed), for a map's basemap.
+func DefaultLandGeoJSONGzip() []byte { return []byte(land50m) }

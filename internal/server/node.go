@@ -7,6 +7,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -166,7 +167,12 @@ func Run(ctx context.Context, opt Options) error {
 	for _, p := range []string{"/openapi.json", "/metrics", "/healthz", "/readyz"} {
 		mux.Handle(p, api)
 	}
-	mux.Handle("/basemap/land.geojson", landHandler())
+	land50, err := landHandler()
+	if err != nil {
+		closeDB()
+		return err
+	}
+	mux.Handle("/basemap/land.geojson", land50)
 	web := opt.Web
 	if web == nil {
 		web = webui.Handler()
@@ -369,12 +375,16 @@ func buildInputs(cfgs []Input, pipe *Pipeline, log *slog.Logger, now func() time
 
 // landHandler serves the bundled Natural Earth land as the map's basemap,
 // gzip-compressed when the client accepts it.
-func landHandler() http.Handler {
-	raw := []byte(geo.DefaultLandGeoJSON())
-	var gz bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
-	zw.Write(raw)
-	zw.Close()
+func landHandler() (http.Handler, error) {
+	gz := geo.DefaultLandGeoJSONGzip()
+	zr, err := gzip.NewReader(bytes.NewReader(gz))
+	if err != nil {
+		return nil, fmt.Errorf("server: basemap: %w", err)
+	}
+	raw, err := io.ReadAll(zr)
+	if err != nil {
+		return nil, fmt.Errorf("server: basemap: %w", err)
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			w.Header().Set("Allow", "GET, HEAD")
@@ -388,11 +398,11 @@ func landHandler() http.Handler {
 		h.Set("X-Content-Type-Options", "nosniff")
 		if strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
 			h.Set("Content-Encoding", "gzip")
-			w.Write(gz.Bytes())
+			w.Write(gz)
 			return
 		}
 		w.Write(raw)
-	})
+	}), nil
 }
 
 // OpenTokens opens the API tokens of the node whose data directory is

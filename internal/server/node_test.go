@@ -1,10 +1,14 @@
 package server
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
+	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"testing"
@@ -103,5 +107,38 @@ func TestNodeEndToEnd(t *testing.T) {
 	defer db.Close()
 	if st := db.Stats(); st.Positions < 2000 || st.Vessels < 1000 {
 		t.Errorf("store after shutdown: %+v", st)
+	}
+}
+
+func TestLandHandler(t *testing.T) {
+	h, err := landHandler()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, gz := range []bool{false, true} {
+		req := httptest.NewRequest("GET", "/basemap/land.geojson", nil)
+		if gz {
+			req.Header.Set("Accept-Encoding", "gzip")
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		body := rec.Body.Bytes()
+		if gz {
+			if rec.Header().Get("Content-Encoding") != "gzip" {
+				t.Fatal("no gzip for a client that accepts it")
+			}
+			zr, err := gzip.NewReader(bytes.NewReader(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ = io.ReadAll(zr)
+		}
+		var fc struct {
+			Type     string
+			Features []json.RawMessage
+		}
+		if err := json.Unmarshal(body, &fc); err != nil || fc.Type != "FeatureCollection" || len(fc.Features) < 100 {
+			t.Fatalf("gzip=%v: not the land GeoJSON: %v (%d features)", gz, err, len(fc.Features))
+		}
 	}
 }
