@@ -27,18 +27,18 @@ func TestBrowser(t *testing.T) {
 		chromium = "/usr/bin/chromium"
 	}
 	if _, err := os.Stat(chromium); err != nil {
-		t.Skipf("no Chromium at %s (bash e2e/run.sh installs it)", chromium)
+		skipBrowser(t, "no Chromium at %s (bash e2e/run.sh installs it)", chromium)
 	}
 	node, err := exec.LookPath("node")
 	if err != nil {
-		t.Skip("no node")
+		skipBrowser(t, "no node")
 	}
 	e2e, err := filepath.Abs("../../e2e")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(filepath.Join(e2e, "node_modules", "playwright-core")); err != nil {
-		t.Skip("no e2e/node_modules (bash e2e/run.sh installs them)")
+		skipBrowser(t, "no e2e/node_modules (bash e2e/run.sh installs them)")
 	}
 	for _, tc := range []struct{ name, token string }{
 		{"anonymous", ""},
@@ -99,4 +99,14 @@ func TestServeMock(t *testing.T) {
 	if err := srv.Serve(ln); err != http.ErrServerClosed {
 		t.Fatal(err)
 	}
+}
+
+// skipBrowser skips, or fails when TIDEWATCH_REQUIRE_BROWSER is set (CI,
+// where .ci/run installed the browser and the packages).
+func skipBrowser(t *testing.T, format string, args ...any) {
+	t.Helper()
+	if os.Getenv("TIDEWATCH_REQUIRE_BROWSER") != "" {
+		t.Fatalf("browser test required: "+format, args...)
+	}
+	t.Skipf(format, args...)
 }
