@@ -62,6 +62,7 @@ type nodeFlags struct {
 	tlsCert, tlsKey                              *string
 	tlsSelf                                      *bool
 	tcpListen, tcpConnect, udpListen, replay     listFlag
+	tileOrigins                                  listFlag
 	speed                                        *float64
 	loop, replayNow                              *bool
 	eventsPreset, zones                          *string
@@ -83,6 +84,7 @@ func addNodeFlags(fs *flag.FlagSet, defaultData string) *nodeFlags {
 	fs.Var(&n.tcpConnect, "tcp-connect", "read NMEA from a TCP feed at HOST:PORT (repeatable)")
 	fs.Var(&n.udpListen, "udp-listen", "receive NMEA over UDP on ADDR (repeatable)")
 	fs.Var(&n.replay, "replay", "replay a recorded FILE (repeatable)")
+	fs.Var(&n.tileOrigins, "tile-origin", "allow the web map to load raster tiles from this origin, e.g. https://tiles.example.org (repeatable; the map's ?tiles=URL setting)")
 	n.speed = fs.Float64("speed", 1, "replay speed: 1 real time, 60 sixty times faster, 0 as fast as possible")
 	n.loop = fs.Bool("loop", false, "replay the files again and again")
 	n.replayNow = fs.Bool("replay-now", false, "shift replayed reports to the current time (as live traffic)")
@@ -127,6 +129,7 @@ func (n *nodeFlags) build() (server.Config, error) {
 	if *n.noEvents {
 		c.Events.Off = true
 	}
+	c.TileOrigins = append(c.TileOrigins, n.tileOrigins...)
 	for _, a := range n.tcpListen {
 		c.Inputs = append(c.Inputs, server.Input{Type: "tcp-server", Listen: a})
 	}

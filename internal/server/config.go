@@ -27,6 +27,10 @@ type Config struct {
 	Land string `json:"land"`
 	// Events configures live event detection.
 	Events Events `json:"events"`
+	// TileOrigins are origins of raster tile servers the web map may load
+	// from (its ?tiles= setting); none by default, so the map makes no
+	// request off its own origin.
+	TileOrigins []string `json:"tile_origins"`
 	// AllowAnonymousRead lets GET requests through without a token. Only
 	// the demo sets it, and only on a loopback address.
 	AllowAnonymousRead bool `json:"-"`

@@ -175,7 +175,10 @@ func Run(ctx context.Context, opt Options) error {
 	mux.Handle("/basemap/land.geojson", land50)
 	web := opt.Web
 	if web == nil {
-		web = webui.Handler()
+		if web, err = webui.NewHandler(webui.Config{TileOrigins: cfg.TileOrigins}); err != nil {
+			closeDB()
+			return fmt.Errorf("%w: tile_origins: %v", ErrConfig, err)
+		}
 	}
 	mux.Handle("/", web)
 
