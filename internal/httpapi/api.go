@@ -10,6 +10,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/tidewatch/tidewatch/internal/event"
 	"github.com/tidewatch/tidewatch/internal/fusion"
 	"github.com/tidewatch/tidewatch/internal/store"
 )
@@ -50,6 +51,9 @@ type Config struct {
 	// Events lists detected events (GET /api/v1/events). Nil: the
 	// endpoint answers 501.
 	Events EventSource
+	// Zones are the zones of zone entry and exit events
+	// (GET /api/v1/zones).
+	Zones []event.Zone
 
 	// StreamLag is how many updates a stream client may fall behind
 	// before it skips ahead with a "lagged" event (default 4096).
@@ -116,6 +120,7 @@ func routes() []route {
 		{method: "POST", pattern: "/api/v1/area", role: RoleRead, h: (*api).area},
 		{method: "GET", pattern: "/api/v1/stream", role: RoleRead, stream: true, h: (*api).stream},
 		{method: "GET", pattern: "/api/v1/events", role: RoleRead, h: (*api).events},
+		{method: "GET", pattern: "/api/v1/zones", role: RoleRead, h: (*api).zones},
 		{method: "GET", pattern: "/api/v1/tokens", role: RoleAdmin, h: (*api).listTokens},
 		{method: "DELETE", pattern: "/api/v1/tokens/{name}", role: RoleAdmin, h: (*api).revokeToken},
 		{method: "GET", pattern: "/openapi.json", h: (*api).openapi},

@@ -19,6 +19,7 @@ import (
 //
 //	event: ready    data {"seq": N}: the subscription is open; N is the newest update
 //	event: update   id: SEQ, data: a vessel summary with "seq"
+//	event: event    id: SEQ, data: a detected event (new, or a new version), as in GET /api/v1/events
 //	event: lagged   id: SEQ, data {"missed": N, "reset": bool, "seq": SEQ}: updates were skipped; reload the picture
 //
 // and comment lines as heartbeats.
@@ -116,6 +117,21 @@ func (a *api) stream(w http.ResponseWriter, r *http.Request) error {
 func appendUpdates(buf *bytes.Buffer, us []Update, box *geo.Rect, ref vessel.Time) error {
 	for i := range us {
 		u := &us[i]
+		if u.Event != nil {
+			if box != nil && !box.Contains(geo.Point{Lat: u.Event.Lat, Lon: u.Event.Lon}) {
+				continue
+			}
+			data, err := json.Marshal(u.Event)
+			if err != nil {
+				return err
+			}
+			buf.WriteString("id: ")
+			buf.WriteString(strconv.FormatUint(u.Seq, 10))
+			buf.WriteString("\nevent: event\ndata: ")
+			buf.Write(data)
+			buf.WriteString("\n\n")
+			continue
+		}
 		if box != nil && (!u.Located || !box.Contains(geo.Point{Lat: u.Position.Lat, Lon: u.Position.Lon})) {
 			continue
 		}

@@ -4,6 +4,7 @@ import (
 	"math"
 	"slices"
 
+	"github.com/tidewatch/tidewatch/internal/event"
 	"github.com/tidewatch/tidewatch/internal/fusion"
 	"github.com/tidewatch/tidewatch/internal/store"
 	"github.com/tidewatch/tidewatch/internal/vessel"
@@ -26,6 +27,9 @@ type Update struct {
 	Static vessel.Static
 	// Conflict says an identity conflict is active for the vessel.
 	Conflict bool
+	// Event, when set, makes this update a detected event (new or a new
+	// version) rather than a vessel's state; the other fields are unused.
+	Event *event.Event
 }
 
 // UpdateOf returns the Update for the state of a vessel, as Picture.Vessel

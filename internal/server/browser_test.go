@@ -2,7 +2,9 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -73,7 +75,13 @@ func TestBrowserMap(t *testing.T) {
 	}
 
 	tcp := freePort(t)
+	// A zone round the hostile vessel's position: its report makes a
+	// zone_entry event for the events list; the zone's name is hostile too.
+	zones := filepath.Join(t.TempDir(), "zones.geojson")
+	os.WriteFile(zones, []byte(`{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"<B>Mumbai approach</B>"},
+		"geometry":{"type":"Polygon","coordinates":[[[72.4,18.6],[72.8,18.6],[72.8,19.0],[72.4,19.0],[72.4,18.6]]]}}]}`), 0o600)
 	cfg := Config{Data: filepath.Join(t.TempDir(), "data"), Listen: "127.0.0.1:0", AllowAnonymousRead: true,
+		Events: Events{Zones: zones, Reorder: "2s"},
 		Inputs: []Input{{Type: "tcp-server", Name: "receivers", Listen: tcp}}}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -97,7 +105,31 @@ func TestBrowserMap(t *testing.T) {
 	}
 	c.Write(hostileSentences(t, time.Now().Add(-5*time.Second)))
 	c.Close()
-	time.Sleep(1500 * time.Millisecond) // one pipeline commit
+	time.Sleep(4 * time.Second) // the reorder hold and a pipeline commit
+
+	// The zone entry is listed by the API.
+	resp, err := http.Get("http://" + addr.String() + "/api/v1/events?type=zone_entry")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var evs struct {
+		Events []struct {
+			Type    string   `json:"type"`
+			Zone    string   `json:"zone"`
+			Vessels []uint32 `json:"vessels"`
+		} `json:"events"`
+	}
+	json.NewDecoder(resp.Body).Decode(&evs)
+	resp.Body.Close()
+	found := false
+	for _, e := range evs.Events {
+		if e.Zone == "<B>Mumbai approach</B>" && len(e.Vessels) == 1 && e.Vessels[0] == hostileMMSI {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatalf("no zone_entry event for the injected vessel: %+v", evs)
+	}
 
 	artifacts := os.Getenv("TIDEWATCH_ARTIFACTS")
 	if artifacts == "" {
@@ -105,7 +137,7 @@ func TestBrowserMap(t *testing.T) {
 	}
 	cmd := exec.CommandContext(ctx, "node", filepath.Join(e2e, "map.mjs"))
 	cmd.Env = append(os.Environ(), "BASE_URL=http://"+addr.String(), "HOSTILE_NAME="+hostileName,
-		"HOSTILE_MMSI=419999001", "ARTIFACTS="+artifacts)
+		"HOSTILE_MMSI=419999001", "ARTIFACTS="+artifacts, "EXPECT_EVENTS=1", "EXPECT_ZONES=1")
 	out, err := cmd.CombinedOutput()
 	t.Logf("e2e/map.mjs:\n%s", out)
 	if err != nil {

@@ -44,6 +44,9 @@ type Events struct {
 	Preset string `json:"preset"`
 	// Zones is a GeoJSON file of user zones for zone entry and exit.
 	Zones string `json:"zones"`
+	// Reorder is how long positions are held to be put in time order
+	// before detection (default "1m"; late reports beyond it are late).
+	Reorder string `json:"reorder"`
 }
 
 // TLS configures HTTPS: a certificate and key file, or a self-signed

@@ -101,7 +101,7 @@ func Run(ctx context.Context, opt Options) error {
 
 	reg := prometheus.NewRegistry()
 	hub := httpapi.NewHub(1 << 16)
-	engine, events, err := openEvents(cfg, land)
+	engine, events, zones, err := openEvents(cfg, land)
 	if err != nil {
 		closeDB()
 		return err
@@ -109,17 +109,34 @@ func Run(ctx context.Context, opt Options) error {
 	if events != nil {
 		defer events.Close()
 	}
+	// The engine's clock follows the reports; on a live feed (reports
+	// within the hour of the wall clock) it also follows the wall clock at
+	// each commit, so that held-back reports are released and silences are
+	// noticed while no report comes.
+	var newest vessel.Time
+	publishEvents := func(evs []event.Event) {
+		if err := events.Add(evs); err != nil {
+			log.Error("event log", "err", err)
+		}
+		for i := range evs {
+			ev := evs[i]
+			hub.Publish(httpapi.Update{Event: &ev})
+		}
+	}
 	pipe := NewPipeline(pic, db, PipelineOptions{Logger: log, OnCommit: func() {
-		if events != nil {
-			if err := events.Sync(); err != nil {
-				log.Error("event log", "err", err)
-			}
+		if events == nil {
+			return
+		}
+		if t := vessel.TimeOf(now()); newest != 0 && t-newest < 3600_000 && t > newest {
+			publishEvents(engine.Advance(t))
+		}
+		if err := events.Sync(); err != nil {
+			log.Error("event log", "err", err)
 		}
 	}, OnResult: func(o *vessel.Observation, r *fusion.Result) {
 		if engine != nil && r.Outcome == fusion.Stored {
-			if err := events.Add(engine.Observe(r.Position)); err != nil {
-				log.Error("event log", "err", err)
-			}
+			newest = max(newest, r.Position.Time)
+			publishEvents(engine.Observe(r.Position))
 		}
 		switch r.Outcome {
 		case fusion.Stored:
@@ -156,7 +173,7 @@ func Run(ctx context.Context, opt Options) error {
 		evSource = events
 	}
 	api := httpapi.New(httpapi.Config{DB: db, Picture: pic, Tokens: tokens, AllowAnonymousRead: cfg.AllowAnonymousRead,
-		Hub: hub, Registry: reg, Logger: log, Now: now, Events: evSource, Ready: func() error {
+		Hub: hub, Registry: reg, Logger: log, Now: now, Events: evSource, Zones: zones, Ready: func() error {
 			if _, ok := ready.Load("http"); !ok {
 				return errors.New("starting")
 			}
@@ -276,35 +293,43 @@ func Run(ctx context.Context, opt Options) error {
 // openEvents starts live event detection and its log, unless switched
 // off. The engine sees every position the picture stores, on the pipeline
 // goroutine, and keeps its clock from the reports' times.
-func openEvents(cfg Config, land *geo.LandMask) (*event.Engine, *EventLog, error) {
+func openEvents(cfg Config, land *geo.LandMask) (*event.Engine, *EventLog, []event.Zone, error) {
 	if cfg.Events.Off {
-		return nil, nil, nil
+		return nil, nil, nil, nil
 	}
-	ec := event.Config{Preset: cfg.Events.Preset, Ports: event.DefaultPorts(), Land: land, Reorder: time.Minute}
+	reorder := time.Minute
+	if cfg.Events.Reorder != "" {
+		d, err := time.ParseDuration(cfg.Events.Reorder)
+		if err != nil || d < 0 {
+			return nil, nil, nil, fmt.Errorf("%w: events reorder %q", ErrConfig, cfg.Events.Reorder)
+		}
+		reorder = d
+	}
+	ec := event.Config{Preset: cfg.Events.Preset, Ports: event.DefaultPorts(), Land: land, Reorder: reorder}
 	if ec.Preset == "" {
 		ec.Preset = event.PresetGFW
 	}
 	if cfg.Events.Zones != "" {
 		f, err := os.Open(cfg.Events.Zones)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		feats, err := geo.ReadGeoJSON(f)
 		f.Close()
 		if err != nil {
-			return nil, nil, fmt.Errorf("zones %s: %w", cfg.Events.Zones, err)
+			return nil, nil, nil, fmt.Errorf("zones %s: %w", cfg.Events.Zones, err)
 		}
 		ec.Zones = event.ZonesFromGeoJSON(feats)
 	}
 	engine, err := event.NewChecked(ec)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%w: events: %v", ErrConfig, err)
+		return nil, nil, nil, fmt.Errorf("%w: events: %v", ErrConfig, err)
 	}
 	l, err := OpenEventLog(filepath.Join(cfg.Data, "events.jsonl"), 0)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return engine, l, nil
+	return engine, l, ec.Zones, nil
 }
 
 func loadLand(spec string) (*geo.LandMask, error) {

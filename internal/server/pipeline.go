@@ -50,8 +50,10 @@ type PipelineOptions struct {
 	// OnResult sees what the picture decided for each observation, on the
 	// pipeline goroutine (live updates, events); it must not block.
 	OnResult func(o *vessel.Observation, r *fusion.Result)
-	// OnCommit runs on the pipeline goroutine after each commit (to sync
-	// what OnResult wrote elsewhere, such as the event log).
+	// OnCommit runs on the pipeline goroutine after each commit, and at
+	// each commit interval when there was nothing to commit (to sync what
+	// OnResult wrote elsewhere, such as the event log, and to let time
+	// pass for event detection).
 	OnCommit func()
 	Logger   *slog.Logger
 }
@@ -116,6 +118,9 @@ func (p *Pipeline) Run(ctx context.Context) error {
 	dirty := false
 	commit := func() {
 		if !dirty {
+			if p.onCommit != nil {
+				p.onCommit() // time passes on a quiet feed too
+			}
 			return
 		}
 		if err := p.rec.Commit(); err != nil {
