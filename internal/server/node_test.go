@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"io"
 	"net"
@@ -140,5 +141,40 @@ func TestLandHandler(t *testing.T) {
 		if err := json.Unmarshal(body, &fc); err != nil || fc.Type != "FeatureCollection" || len(fc.Features) < 100 {
 			t.Fatalf("gzip=%v: not the land GeoJSON: %v (%d features)", gz, err, len(fc.Features))
 		}
+	}
+}
+
+// TestNodeTLS: with a self-signed certificate the node serves HTTPS only.
+func TestNodeTLS(t *testing.T) {
+	cfg := Config{Data: filepath.Join(t.TempDir(), "data"), Listen: "127.0.0.1:0", Land: "none", TLS: TLS{SelfSigned: true}}
+	ctx, cancel := context.WithCancel(context.Background())
+	started := make(chan net.Addr, 1)
+	done := make(chan error, 1)
+	go func() { done <- Run(ctx, Options{Config: cfg, Started: func(a net.Addr) { started <- a }}) }()
+	addr := <-started
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	resp, err := client.Get("https://" + addr.String() + "/healthz")
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("https: %v", err)
+	}
+	resp.Body.Close()
+	if resp.TLS == nil || len(resp.TLS.PeerCertificates) == 0 || resp.TLS.PeerCertificates[0].Subject.CommonName != "localhost" {
+		t.Errorf("certificate: %+v", resp.TLS)
+	}
+	// Without a token the API refuses (only the demo reads anonymously).
+	resp, err = client.Get("https://" + addr.String() + "/api/v1/vessels")
+	if err != nil || resp.StatusCode != 401 {
+		t.Errorf("no token: %v %v", err, resp.Status)
+	}
+	resp.Body.Close()
+	if resp, err := http.Get("http://" + addr.String() + "/healthz"); err == nil {
+		if resp.StatusCode == 200 {
+			t.Error("plain HTTP served on the TLS port")
+		}
+		resp.Body.Close()
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
 	}
 }
