@@ -11,6 +11,12 @@
 //   CHROMIUM      browser binary, default /usr/bin/chromium
 //   TIMEOUT_MS    per wait, default 30000
 //   LIVE_UPDATES  0: do not require updates on the live stream
+//   EXPECT_EVENTS 1: the events panel must list events, and clicking one
+//                 must open its vessel's panel and show it on the map
+//   EXPECT_LIVE_EVENTS 1: events must also arrive on the live stream
+//   EXPECT_ZONES  1: the zones layer must have features
+//   HOSTILE_ZONE  a zone name with markup in it (e.g. the one above), which
+//                 an event in the list and the zone's hover must show as text
 //
 // It prints one line per check and "N passed, N failed", and exits 0 only if
 // every check passed.
@@ -118,6 +124,95 @@ async function openBySearch(q, { mmsi, name }) {
     `panel of ${picked}`,
   );
   return opened ? picked : null;
+}
+
+// pickEvent clicks the row of the event with the given id in the events
+// panel and checks that the map highlights it and the panel of its first
+// vessel opens. It returns the row's {id, mmsi} or null.
+async function pickEvent(sel, what) {
+  const row = await page.evaluate((sel) => {
+    const b = document.querySelector(sel);
+    return b ? { id: b.dataset.id, mmsi: b.dataset.mmsi } : null;
+  }, sel);
+  if (!check(`an event to click (${what})`, !!row && !!row.mmsi, JSON.stringify(row))) return null;
+  await page.click(`#events-list button.event-row[data-id="${row.id.replaceAll('"', '\\"')}"]`);
+  const opened = await waitFor(
+    (r) =>
+      window.__tidewatch.selectedEvent() === r.id &&
+      document.querySelector('#panel-fields dd[data-field="mmsi"]')?.textContent === r.mmsi &&
+      !document.getElementById('panel').hidden,
+    row,
+    `panel of ${row.mmsi} from event ${row.id}`,
+  );
+  check(`clicking event ${row.id} opens the panel of ${row.mmsi}`, opened, `panel ${await panelField('mmsi')}`);
+  await page.waitForTimeout(1200); // the fly-to
+  await waitFor(() => window.__tidewatch.idle(), null, 'map idle');
+  return row;
+}
+
+async function checkEvents() {
+  await page.click('#events-btn');
+  const listed = await waitFor(() => window.__tidewatch.eventRows() > 0, null, 'events in the panel');
+  const rows = await page.evaluate(() => window.__tidewatch.eventRows());
+  check('events panel lists events', listed, `${rows} rows`);
+  await page.waitForTimeout(300);
+  await shot('06-events.png');
+  if (!listed) return;
+  const elements = await page.evaluate(
+    () => document.querySelectorAll('#events-list .badge *, #events-list .event-vessels *, #events-list .zone-name *, #events-list .event-time *').length,
+  );
+  check('event rows hold text only (no elements from data)', elements === 0, `${elements}`);
+
+  const row = await pickEvent('#events-list button.event-row', 'the newest');
+  if (row) {
+    const drawn = await waitFor((id) => window.__tidewatch.renderedEvents().some((e) => e.id === id), row.id, 'the event on the map');
+    check('the clicked event is drawn on the map', drawn, `${await page.evaluate(() => window.__tidewatch.renderedEventCount())} events in view`);
+    await shot('07-event-picked.png');
+    if (drawn) {
+      const at = await page.evaluate((id) => window.__tidewatch.renderedEvents().find((e) => e.id === id), row.id);
+      await page.mouse.move(at.x, at.y);
+      await waitFor(() => window.__tidewatch.hoverText() !== null, null, 'hover text');
+      const text = (await page.evaluate(() => window.__tidewatch.hoverText())) ?? '';
+      check('hovering the event names it', text.includes(row.mmsi) || /\n/.test(text), JSON.stringify(text));
+      await page.mouse.move(5, 450);
+    }
+  }
+  if (process.env.EXPECT_LIVE_EVENTS === '1') {
+    const live = await waitFor(() => window.__tidewatch.streamedEventCount() > 0, null, 'events on the stream');
+    check('events arrive on the live stream', live, `${await page.evaluate(() => window.__tidewatch.streamedEventCount())} events`);
+  }
+}
+
+// checkHostileZone finds the event in zone name, which must be text in the
+// list, opens it, and hovers around it: the tooltip names the zone, as text.
+async function checkHostileZone(name) {
+  if (await page.evaluate(() => document.getElementById('events').hidden)) await page.click('#events-btn');
+  const found = await waitFor(
+    (n) => [...document.querySelectorAll('#events-list .zone-name')].some((z) => z.textContent === n),
+    name,
+    'the event in the hostile zone',
+  );
+  check('hostile zone name shown as text in the events list', found, JSON.stringify(name));
+  if (!found) return;
+  const id = await page.evaluate(
+    (n) => [...document.querySelectorAll('#events-list .zone-name')].find((z) => z.textContent === n).closest('button').dataset.id,
+    name,
+  );
+  const row = await pickEvent(`#events-list button.event-row[data-id="${id}"]`, 'in the hostile zone');
+  if (!row) return;
+  const at = await page.evaluate((id) => window.__tidewatch.renderedEvents().find((e) => e.id === id), row.id);
+  let text = null;
+  for (const [dx, dy] of [[40, 40], [-40, 40], [40, -40], [-40, -40], [70, 0], [0, 70]]) {
+    if (!at) break;
+    await page.mouse.move(at.x + dx, at.y + dy);
+    await page.waitForTimeout(150);
+    text = await page.evaluate(() => window.__tidewatch.hoverText());
+    if (text && text.split('\n').includes(`Zone ${name}`)) break;
+  }
+  const kids = await page.evaluate(() => window.__tidewatch.hoverElements());
+  check('hovering the hostile zone names it as text', !!text && text.split('\n').includes(`Zone ${name}`) && kids === 0, JSON.stringify(text));
+  await shot('08-hostile-zone.png');
+  await page.mouse.move(5, 450);
 }
 
 try {
@@ -262,6 +357,15 @@ try {
   await page.click('#live-btn');
   const live = await waitFor(() => window.__tidewatch.mode() === 'live' && window.__tidewatch.lastLoad()?.at === null, null, 'live');
   check('Live returns to the live picture', live, JSON.stringify(await page.evaluate(() => window.__tidewatch.lastLoad())));
+
+  // 6. Events: the panel lists them; a click flies to one, highlights it
+  // and opens its vessel; zones are drawn and named on hover.
+  if (process.env.EXPECT_EVENTS === '1') await checkEvents();
+  if (process.env.EXPECT_ZONES === '1') {
+    const zones = await waitFor(() => window.__tidewatch.zoneFeatureCount() > 0, null, 'zones');
+    check('zone layer has features', zones, `${await page.evaluate(() => window.__tidewatch.zoneFeatureCount())} zones`);
+  }
+  if (process.env.HOSTILE_ZONE) await checkHostileZone(process.env.HOSTILE_ZONE);
 
   const imgs = await page.evaluate(() =>
     [...document.querySelectorAll('img, svg, script, iframe')]

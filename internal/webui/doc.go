@@ -29,7 +29,17 @@
 //   - GET /api/v1/vessels/{mmsi}/track?from=&to=&format=geojson: the track;
 //   - GET /api/v1/search?q=TEXT: the search box;
 //   - GET /api/v1/stream?bbox=&since=SEQ: live updates (Server-Sent Events,
-//     event "update").
+//     event "update" for a vessel, event "event" for a detected event that
+//     opened or changed);
+//   - GET /api/v1/events?limit=N: the events of the last 24 h, newest first
+//     (the events panel and the events layer, refreshed every 30 s; an event
+//     replaces the one with its id when its version is higher);
+//   - GET /api/v1/zones: the node's zones as GeoJSON (the zones layer).
+//
+// The events panel (the Events button) lists the events with a type filter;
+// a click flies to the event, highlights it and opens the panel of its first
+// vessel. A server without /api/v1/events or /api/v1/zones (404) just shows
+// none.
 //
 // It sends the token kept in its settings (browser local storage) as
 // "Authorization: Bearer TOKEN", and as ?access_token= on the stream.
@@ -39,8 +49,9 @@
 // Names, call signs and destinations come from AIS, which anyone with a
 // transmitter can send: the app renders them only with textContent and text
 // nodes. A test fails if innerHTML or another HTML sink appears in app/src,
-// and the browser test (e2e/map.mjs) proves that a vessel named
-// <IMG SRC=X ONERROR=ALERT(1)> is shown as that text and runs nothing.
+// and the browser test (e2e/map.mjs) proves that a vessel and a zone named
+// <IMG SRC=X ONERROR=ALERT(1)> are shown as that text and run nothing. Zone
+// names and every other string of an event are treated the same way.
 //
 // # Building
 //

@@ -51,8 +51,9 @@ type mockAPI struct {
 	land     []byte
 	landErr  error
 
-	mu  sync.Mutex
-	seq int64
+	mu     sync.Mutex
+	seq    int64
+	events []*mockEvent // guarded by mu: the stream bumps versions
 }
 
 var mockCategories = []string{"cargo", "tanker", "passenger", "fishing", "tug", "pilot", "sar", "military",
@@ -94,6 +95,7 @@ func newMockAPI(n int, token string) *mockAPI {
 			add(v)
 		}
 	}
+	m.buildEvents()
 	return m
 }
 
@@ -168,6 +170,8 @@ func (m *mockAPI) handler(t testing.TB) http.Handler {
 	mux.HandleFunc("GET /api/v1/vessels/{mmsi}/track", m.auth(m.serveTrack))
 	mux.HandleFunc("GET /api/v1/search", m.auth(m.serveSearch))
 	mux.HandleFunc("GET /api/v1/stream", m.auth(m.serveStream))
+	mux.HandleFunc("GET /api/v1/events", m.auth(m.serveEvents))
+	mux.HandleFunc("GET /api/v1/zones", m.auth(m.serveZones))
 	return mux
 }
 
@@ -344,8 +348,8 @@ func (m *mockAPI) serveSearch(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, map[string]any{"vessels": out})
 }
 
-// serveStream sends an update of a few vessels every 500 ms until the client
-// goes away.
+// serveStream sends an update of a few vessels every 500 ms, and a new
+// version of the open encounter every 2 s, until the client goes away.
 func (m *mockAPI) serveStream(w http.ResponseWriter, r *http.Request) {
 	box, hasBox, err := parseBBox(r.URL.Query().Get("bbox"))
 	if err != nil {
@@ -372,6 +376,11 @@ func (m *mockAPI) serveStream(w http.ResponseWriter, r *http.Request) {
 		case <-tick.C:
 		}
 		now := time.Now().UTC()
+		if i%40 == 30 {
+			if data := m.streamEvent(); data != nil {
+				fmt.Fprintf(w, "event: event\ndata: %s\n\n", data)
+			}
+		}
 		for k := 0; k < 10; k++ {
 			v := m.vessels[i%len(m.vessels)]
 			i++

@@ -77,7 +77,8 @@ export async function get(path, params, signal) {
 }
 
 // stream opens the live event stream: "update" events carry a vessel
-// summary, "ready" the newest sequence number, "lagged" the news that
+// summary, "event" a detected event (gap, encounter, ...) that opened or
+// changed, "ready" the newest sequence number, "lagged" the news that
 // updates were skipped (reload the picture). The EventSource reconnects by
 // itself, resuming with Last-Event-ID; on.state gets 'open', 'error' or
 // 'closed'.
@@ -95,6 +96,10 @@ export function stream(params, on) {
   es.addEventListener('update', (ev) => {
     const v = parse(ev);
     if (v) on.update(v, ev.lastEventId);
+  });
+  es.addEventListener('event', (ev) => {
+    const v = parse(ev);
+    if (v) on.event?.(v);
   });
   es.addEventListener('ready', (ev) => {
     const v = parse(ev);

@@ -10,6 +10,7 @@ import * as fmt from './format.js';
 import { fetchLand, unwrapLand } from './basemap.js';
 import { addShipIcons, iconName } from './icons.js';
 import { renderPanel } from './panel.js';
+import { Events } from './events.js';
 
 const STALE_S = 600; // a report older than this is drawn faded
 const RENDER_MS = 250; // at most one redraw of the ships this often
@@ -122,6 +123,18 @@ map.addControl(new AttributionControl({ compact: true }), 'bottom-right');
 map.addControl(new NavigationControl({ showCompass: false }), 'bottom-right');
 map.addControl(new ScaleControl({ unit: 'nautical' }), 'bottom-left');
 
+const events = new Events(map, {
+  vesselName: (mmsi) => {
+    const v = state.vessels.get(mmsi) ?? (state.detail?.mmsi === mmsi ? state.detail : null);
+    return v && !fmt.missing(v.name) ? String(v.name) : null;
+  },
+  onPick: (e) => {
+    const first = Array.isArray(e.vessels) && e.vessels.length ? String(e.vessels[0]) : null;
+    if (first) select(first);
+  },
+  onError: reportError,
+});
+
 async function loadLand() {
   if (!map.getLayer('land')) return;
   try {
@@ -137,6 +150,7 @@ function addLayers() {
   addShipIcons(map);
   map.addSource('ships', { type: 'geojson', data: EMPTY });
   map.addSource('track', { type: 'geojson', data: EMPTY });
+  events.addZoneLayers();
   map.addLayer({
     id: 'track-line',
     type: 'line',
@@ -156,6 +170,7 @@ function addLayers() {
       'circle-opacity': 0.8,
     },
   });
+  events.addEventLayers();
   map.addLayer({
     id: 'selected',
     type: 'circle',
@@ -284,6 +299,7 @@ async function loadVessels() {
     state.loaded = true;
     state.lastLoad = { at: params.at ?? null, count: next.size, error: null };
     render();
+    if (events.open) events.scheduleRender(); // vessel names in the list
     if (!state.fitted) fitOnce();
     if (state.mode === 'live') connectStream();
   } catch (err) {
@@ -323,6 +339,7 @@ function connectStream() {
     { bbox: bboxParam(), since: state.seq },
     {
       update: onUpdate,
+      event: (e) => events.onStream(e),
       ready: (v) => {
         if (v.seq != null && state.seq == null) state.seq = v.seq;
       },
@@ -490,16 +507,20 @@ async function loadTrack() {
   }
 }
 
-function clickShip(e) {
-  const { x, y } = e.point;
+// nearest returns the feature of layers nearest to the point, within
+// 10 pixels, or null.
+function nearest(point, layers) {
+  const { x, y } = point;
+  layers = layers.filter((l) => map.getLayer(l));
+  if (layers.length === 0) return null;
   const hits = map.queryRenderedFeatures(
     [
       [x - 10, y - 10],
       [x + 10, y + 10],
     ],
-    { layers: ['ships'] },
+    { layers },
   );
-  if (hits.length === 0) return;
+  if (hits.length === 0) return null;
   let best = hits[0];
   let bestD = Infinity;
   for (const f of hits) {
@@ -510,7 +531,36 @@ function clickShip(e) {
       best = f;
     }
   }
-  select(best.properties.mmsi);
+  return best;
+}
+
+// clickMap opens the ship clicked, else the event clicked.
+function clickMap(e) {
+  const ship = nearest(e.point, ['ships']);
+  if (ship) {
+    select(ship.properties.mmsi);
+    return;
+  }
+  const ev = nearest(e.point, ['event-circles']);
+  if (ev) events.pick(ev.properties.id);
+}
+
+// hoverText names what is under the pointer: a ship, else an event, else
+// the zones there. It returns null over nothing.
+function hoverText(point) {
+  const ship = nearest(point, ['ships']);
+  const v = ship && state.vessels.get(ship.properties.mmsi);
+  if (v) return { text: fmt.missing(v.name) ? `MMSI ${v.mmsi}` : String(v.name), pointer: true };
+  const ev = nearest(point, ['event-circles']);
+  const d = ev && events.describe(ev.properties.id);
+  if (d) return { text: d, pointer: true };
+  if (!map.getLayer('zones-fill')) return null;
+  const names = new Set();
+  for (const f of map.queryRenderedFeatures(point, { layers: ['zones-fill'] })) {
+    const n = f.properties?.name;
+    names.add(fmt.missing(n) ? 'Unnamed zone' : String(n));
+  }
+  return names.size ? { text: [...names].slice(0, 5).map((n) => `Zone ${n}`).join('\n'), pointer: false } : null;
 }
 
 // ---- search ----
@@ -617,6 +667,7 @@ function openPopover(id, open) {
 
 function wireUI() {
   buildCategoryList();
+  events.wire();
   for (const id of ['filters', 'settings']) {
     $(`${id}-btn`).addEventListener('click', () => openPopover(id, $(id).hidden));
   }
@@ -685,26 +736,28 @@ document.body.append(hover);
 
 map.on('load', () => {
   addLayers();
-  map.on('click', clickShip);
-  map.on('mouseenter', 'ships', () => {
-    map.getCanvas().style.cursor = 'pointer';
-  });
-  map.on('mousemove', 'ships', (e) => {
-    const f = e.features && e.features[0];
-    const v = f && state.vessels.get(f.properties.mmsi);
-    if (!v) return;
-    hover.textContent = fmt.missing(v.name) ? `MMSI ${v.mmsi}` : String(v.name);
+  map.on('click', clickMap);
+  map.on('mousemove', (e) => {
+    const t = hoverText(e.point);
+    map.getCanvas().style.cursor = t?.pointer ? 'pointer' : '';
+    if (!t) {
+      hover.hidden = true;
+      return;
+    }
+    hover.textContent = t.text;
     hover.style.left = `${e.point.x + 14}px`;
     hover.style.top = `${e.point.y + 14}px`;
     hover.hidden = false;
   });
-  map.on('mouseleave', 'ships', () => {
+  map.getCanvas().addEventListener('mouseleave', () => {
     map.getCanvas().style.cursor = '';
     hover.hidden = true;
   });
   map.on('moveend', debounce(loadVessels, 250));
   loadLand();
   loadVessels();
+  events.load();
+  events.loadZones();
 });
 
 // Ages move on: refade stale ships and refresh the panel's report age.
@@ -720,6 +773,7 @@ setInterval(() => {
 setInterval(() => {
   if (state.mode === 'live' && state.selected) loadTrack();
 }, 60000);
+setInterval(() => events.load(), 30000);
 
 // Test hook for the browser test (e2e/map.mjs). It reads state only.
 function renderedShips() {
@@ -730,6 +784,21 @@ function renderedShips() {
     if (seen.has(mmsi)) continue;
     const p = map.project(f.geometry.coordinates);
     seen.set(mmsi, { mmsi, x: rect.left + p.x, y: rect.top + p.y });
+  }
+  return [...seen.values()];
+}
+
+// renderedPoints lists the point features of a layer drawn in view, once
+// per key, in page coordinates.
+function renderedPoints(layer, key) {
+  if (!map.getLayer(layer)) return [];
+  const rect = map.getCanvas().getBoundingClientRect();
+  const seen = new Map();
+  for (const f of map.queryRenderedFeatures({ layers: [layer] })) {
+    const k = f.properties[key];
+    if (seen.has(k)) continue;
+    const p = map.project(f.geometry.coordinates);
+    seen.set(k, { [key]: k, x: rect.left + p.x, y: rect.top + p.y });
   }
   return [...seen.values()];
 }
@@ -748,4 +817,14 @@ window.__tidewatch = Object.freeze({
   landFeatureCount: () => state.landFeatures,
   updateCount: () => state.updates,
   lastLoad: () => state.lastLoad && { ...state.lastLoad },
+  eventCount: () => events.byId.size,
+  eventRows: () => events.rows,
+  renderedEventCount: () => events.renderedCount(),
+  renderedEvents: () => renderedPoints('event-circles', 'id'),
+  streamedEventCount: () => events.streamed,
+  selectedEvent: () => events.selected,
+  zoneFeatureCount: () => events.zones.features.length,
+  renderedZoneCount: () => events.renderedZoneCount(),
+  hoverText: () => (hover.hidden ? null : hover.textContent),
+  hoverElements: () => hover.children.length,
 });

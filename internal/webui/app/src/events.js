@@ -1,0 +1,415 @@
+// Detected events (gaps, encounters, loitering, zone entries and exits,
+// teleports, identity conflicts, port visits) and the node's zones: the
+// events panel (a list with a type filter and jump-to), the events layer and
+// the zones layer of the map.
+//
+// Events come from GET /api/v1/events (the last 24 h, refreshed every 30 s)
+// and from the live stream's "event" messages; an event replaces the one
+// with its id when its version is higher. Zones come from GET /api/v1/zones.
+// Zone names, vessel names and every other string in them are
+// attacker-controlled: they reach the page as text nodes only.
+import { h, $ } from './dom.js';
+import * as api from './api.js';
+import * as fmt from './format.js';
+
+// EVENT_TYPES lists the event types the API names, with a label and a
+// colour (the badge in the list and the circle on the map).
+export const EVENT_TYPES = [
+  ['gap', 'AIS gap', '#ff6b6b'],
+  ['encounter', 'Encounter', '#ffb347'],
+  ['loitering', 'Loitering', '#ffe066'],
+  ['zone_entry', 'Zone entry', '#4fb3ff'],
+  ['zone_exit', 'Zone exit', '#80deea'],
+  ['teleport', 'Teleport', '#ce93d8'],
+  ['identity_conflict', 'Identity conflict', '#f06292'],
+  ['port_visit', 'Port visit', '#81c784'],
+];
+const OTHER_COLOR = '#b0bec5';
+const known = new Map(EVENT_TYPES.map((t) => [t[0], t]));
+
+const MAX_ROWS = 500;
+const LIMIT = 1000;
+const EMPTY = { type: 'FeatureCollection', features: [] };
+
+// typeLabel returns the label of an event type; an unknown type shows as
+// its own name.
+export function typeLabel(type) {
+  const t = known.get(type);
+  return t ? t[1] : String(type ?? 'event').replaceAll('_', ' ');
+}
+
+function typeColor(type) {
+  return known.get(type)?.[2] ?? OTHER_COLOR;
+}
+
+function colorExpr() {
+  return ['match', ['get', 'type'], ...EVENT_TYPES.flatMap((t) => [t[0], t[2]]), OTHER_COLOR];
+}
+
+const hhmm = (d) => d.toISOString().slice(11, 16);
+const mmdd = (d) => d.toISOString().slice(5, 10);
+
+// eventTime describes when an event happened: "11-23 14:05–16:40 UTC
+// (2 h 35 min)", "11-23 14:05 UTC" for an instant, and for an open event
+// "since 11-23 14:05 UTC" with open set.
+export function eventTime(e) {
+  const s = new Date(e.start);
+  if (Number.isNaN(s.getTime())) return { text: fmt.DASH, open: e.end == null };
+  const start = `${mmdd(s)} ${hhmm(s)}`;
+  if (e.end == null) return { text: `since ${start} UTC`, open: true };
+  const en = new Date(e.end);
+  if (Number.isNaN(en.getTime()) || en - s < 60e3) return { text: `${start} UTC`, open: false };
+  const end = mmdd(en) === mmdd(s) ? hhmm(en) : `${mmdd(en)} ${hhmm(en)}`;
+  return { text: `${start}\u2013${end} UTC (${fmt.age((en - s) / 1000)})`, open: false };
+}
+
+function mmsis(e) {
+  return Array.isArray(e.vessels) ? e.vessels.map(String) : [];
+}
+
+function startMs(e) {
+  const t = Date.parse(e.start);
+  return Number.isNaN(t) ? 0 : t;
+}
+
+function hasPosition(e) {
+  return typeof e.lat === 'number' && typeof e.lon === 'number' && Number.isFinite(e.lat) && Number.isFinite(e.lon);
+}
+
+// Events holds the events and zones of the node and draws them. It needs
+// from the page: vesselName(mmsi) (the name in the picture, or null),
+// onPick(event) (open the vessel panel of its first vessel), and
+// onError(err).
+export class Events {
+  constructor(map, { vesselName, onPick, onError }) {
+    this.map = map;
+    this.vesselName = vesselName;
+    this.onPick = onPick;
+    this.onError = onError;
+    this.byId = new Map(); // id (string) → event
+    this.types = new Set(EVENT_TYPES.map((t) => t[0])); // shown types
+    this.showOther = true; // types the map does not know
+    this.selected = null;
+    this.zones = EMPTY;
+    this.loaded = false;
+    this.streamed = 0; // events received on the stream
+    this.rows = 0;
+    this.renderPending = false;
+    this.loadAbort = null;
+    this.pulse = false;
+  }
+
+  get open() {
+    return !$('events').hidden;
+  }
+
+  // wire connects the toggle button and builds the type filter.
+  wire() {
+    $('events-btn').addEventListener('click', () => this.setOpen(!this.open));
+    $('events-close').addEventListener('click', () => this.setOpen(false));
+    $('event-types').replaceChildren(
+      ...EVENT_TYPES.map(([type, label, color]) => {
+        const b = h('button', { type: 'button', class: 'chip', 'data-type': type, 'aria-pressed': 'true', title: `Show ${label}` });
+        const dot = h('span', { class: 'dot' });
+        dot.style.background = color;
+        b.append(dot, label);
+        b.addEventListener('click', () => {
+          const on = !this.types.has(type);
+          if (on) this.types.add(type);
+          else this.types.delete(type);
+          b.setAttribute('aria-pressed', String(on));
+          this.render();
+        });
+        return b;
+      }),
+    );
+    $('events-list').addEventListener('keydown', (e) => {
+      const li = e.target.closest('li');
+      if (e.key === 'ArrowDown') li?.nextElementSibling?.querySelector('button')?.focus();
+      else if (e.key === 'ArrowUp') li?.previousElementSibling?.querySelector('button')?.focus();
+      else return;
+      e.preventDefault();
+    });
+  }
+
+  setOpen(open) {
+    $('events').hidden = !open;
+    $('events-btn').setAttribute('aria-expanded', String(open));
+    if (open) {
+      this.render();
+      this.load();
+      this.loadZones();
+    }
+  }
+
+  // addZoneLayers adds the zones' fill and outline; call it before the
+  // layers that should draw above them.
+  addZoneLayers() {
+    const map = this.map;
+    map.addSource('zones', { type: 'geojson', data: this.zones });
+    map.addLayer({
+      id: 'zones-fill',
+      type: 'fill',
+      source: 'zones',
+      paint: { 'fill-color': '#4fb3ff', 'fill-opacity': 0.12 },
+    });
+    map.addLayer({
+      id: 'zones-line',
+      type: 'line',
+      source: 'zones',
+      paint: { 'line-color': '#4fb3ff', 'line-width': 1.5, 'line-opacity': 0.8, 'line-dasharray': [3, 2] },
+    });
+  }
+
+  // addEventLayers adds the events' circles, the ring of open events and
+  // the highlight of the selected one.
+  addEventLayers() {
+    const map = this.map;
+    map.addSource('events', { type: 'geojson', data: EMPTY });
+    map.addLayer({
+      id: 'event-open',
+      type: 'circle',
+      source: 'events',
+      filter: ['==', ['get', 'open'], 1],
+      paint: {
+        'circle-radius': 10,
+        'circle-radius-transition': { duration: 900, delay: 0 },
+        'circle-color': 'rgba(0,0,0,0)',
+        'circle-stroke-color': colorExpr(),
+        'circle-stroke-width': 2,
+        'circle-stroke-opacity': 0.9,
+        'circle-stroke-opacity-transition': { duration: 900, delay: 0 },
+      },
+    });
+    map.addLayer({
+      id: 'event-circles',
+      type: 'circle',
+      source: 'events',
+      paint: {
+        'circle-radius': ['interpolate', ['linear'], ['zoom'], 3, 4, 10, 6],
+        'circle-color': colorExpr(),
+        'circle-stroke-color': '#10202d',
+        'circle-stroke-width': 1.5,
+      },
+    });
+    map.addLayer({
+      id: 'event-highlight',
+      type: 'circle',
+      source: 'events',
+      filter: ['==', ['get', 'id'], ''],
+      paint: {
+        'circle-radius': 16,
+        'circle-color': 'rgba(255,255,255,0.1)',
+        'circle-stroke-color': '#ffffff',
+        'circle-stroke-width': 3,
+      },
+    });
+    this.render();
+    this.highlight();
+    // Open events breathe: the ring grows and fades once a second.
+    setInterval(() => {
+      if (!map.getLayer('event-open') || document.hidden) return;
+      this.pulse = !this.pulse;
+      map.setPaintProperty('event-open', 'circle-radius', this.pulse ? 15 : 9);
+      map.setPaintProperty('event-open', 'circle-stroke-opacity', this.pulse ? 0.25 : 0.9);
+    }, 1000);
+  }
+
+  // load fetches the events of the last 24 h (the API's default window).
+  async load() {
+    this.loadAbort?.abort();
+    const ctl = new AbortController();
+    this.loadAbort = ctl;
+    try {
+      const body = await api.get('/api/v1/events', { limit: LIMIT }, ctl.signal);
+      const next = new Map();
+      for (const e of Array.isArray(body.events) ? body.events : []) {
+        if (!e || typeof e !== 'object' || e.id == null) continue;
+        const id = String(e.id);
+        const old = this.byId.get(id);
+        next.set(id, old && newer(old, e) ? old : e);
+      }
+      this.byId = next;
+      this.loaded = true;
+      this.setStatus('');
+      this.render();
+    } catch (err) {
+      if (err.name === 'AbortError') return;
+      this.setStatus(err instanceof api.ApiError && err.status === 404 ? 'This server lists no events' : `Events unavailable: ${err.message}`);
+      if (!(err instanceof api.ApiError && err.status === 404)) this.onError(err);
+    }
+  }
+
+  // onStream takes an event from the live stream.
+  onStream(e) {
+    if (!e || e.id == null) return;
+    this.streamed++;
+    const id = String(e.id);
+    const old = this.byId.get(id);
+    if (old && !newer(e, old)) return;
+    this.byId.set(id, e);
+    this.scheduleRender();
+  }
+
+  async loadZones() {
+    try {
+      const body = await api.get('/api/v1/zones');
+      const features = (body && Array.isArray(body.features) ? body.features : []).filter(
+        (f) => f && f.geometry && (f.geometry.type === 'Polygon' || f.geometry.type === 'MultiPolygon'),
+      );
+      this.zones = { type: 'FeatureCollection', features };
+      this.map.getSource('zones')?.setData(this.zones);
+    } catch (err) {
+      if (err instanceof api.ApiError && err.status === 404) return; // no zones on this server
+      this.onError(err);
+    }
+  }
+
+  setStatus(msg) {
+    const s = $('events-status');
+    s.textContent = msg;
+    s.hidden = !msg;
+  }
+
+  get(id) {
+    return this.byId.get(String(id)) ?? null;
+  }
+
+  shown(e) {
+    if (e.retracted) return false;
+    return known.has(e.type) ? this.types.has(e.type) : this.showOther;
+  }
+
+  // list returns the events shown, newest first.
+  list() {
+    return [...this.byId.values()].filter((e) => this.shown(e)).sort((a, b) => startMs(b) - startMs(a) || String(b.id).localeCompare(String(a.id)));
+  }
+
+  scheduleRender() {
+    if (this.renderPending) return;
+    this.renderPending = true;
+    setTimeout(() => this.render(), 250);
+  }
+
+  render() {
+    this.renderPending = false;
+    const events = this.list();
+    const src = this.map.getSource('events');
+    if (src) {
+      src.setData({
+        type: 'FeatureCollection',
+        features: events.filter(hasPosition).map((e) => ({
+          type: 'Feature',
+          geometry: { type: 'Point', coordinates: [e.lon, e.lat] },
+          properties: { id: String(e.id), type: String(e.type), open: e.end == null ? 1 : 0 },
+        })),
+      });
+    }
+    if (this.open) this.renderList(events);
+  }
+
+  // vesselsText names an event's vessels: "NAME (MMSI)" when the picture
+  // knows the name, else "MMSI n".
+  vesselsText(e) {
+    const ids = mmsis(e);
+    if (ids.length === 0) return fmt.DASH;
+    const names = ids.slice(0, 3).map((m) => {
+      const n = this.vesselName(m);
+      return fmt.missing(n) ? `MMSI ${m}` : `${n} (${m})`;
+    });
+    if (ids.length > 3) names.push(`+${ids.length - 3}`);
+    return names.join(' \u00b7 ');
+  }
+
+  renderList(events) {
+    const list = $('events-list');
+    const total = events.length;
+    $('events-count').textContent = this.loaded || total ? `${total} event${total === 1 ? '' : 's'} \u00b7 last 24 h` : 'Loading\u2026';
+    if (total === 0) {
+      this.rows = 0;
+      list.replaceChildren(h('li', { class: 'empty', text: this.loaded ? 'No events' : '' }));
+      return;
+    }
+    const rows = events.slice(0, MAX_ROWS).map((e) => {
+      const id = String(e.id);
+      const when = eventTime(e);
+      const badge = h('span', { class: 'badge', text: typeLabel(e.type) });
+      badge.style.background = typeColor(e.type);
+      const head = h('div', { class: 'event-head' }, badge, h('span', { class: 'event-time', text: when.text }));
+      if (when.open) head.append(h('span', { class: 'open-tag', text: 'open' }));
+      const btn = h(
+        'button',
+        {
+          type: 'button',
+          class: id === this.selected ? 'event-row active' : 'event-row',
+          'data-id': id,
+          'data-mmsi': mmsis(e)[0] ?? '',
+          'aria-current': id === this.selected ? 'true' : null,
+        },
+        head,
+        h('div', { class: 'event-vessels', text: this.vesselsText(e) }),
+      );
+      if (!fmt.missing(e.zone)) {
+        btn.append(h('div', { class: 'event-zone' }, h('span', { class: 'k', text: 'Zone ' }), h('span', { class: 'zone-name', text: String(e.zone) })));
+      }
+      btn.addEventListener('click', () => this.pick(id, { fly: true }));
+      return h('li', null, btn);
+    });
+    if (total > MAX_ROWS) rows.push(h('li', { class: 'empty', text: `${total - MAX_ROWS} more not listed` }));
+    this.rows = Math.min(total, MAX_ROWS);
+    list.replaceChildren(...rows);
+  }
+
+  // pick highlights an event, flies to it if fly is set, and hands it to
+  // onPick.
+  pick(id, { fly = false } = {}) {
+    const e = this.get(id);
+    if (!e) return;
+    this.selected = String(e.id);
+    this.highlight();
+    for (const b of $('events-list').querySelectorAll('button.event-row')) {
+      const on = b.dataset.id === this.selected;
+      b.classList.toggle('active', on);
+      if (on) {
+        b.setAttribute('aria-current', 'true');
+        b.scrollIntoView({ block: 'nearest' });
+      } else b.removeAttribute('aria-current');
+    }
+    if (fly && hasPosition(e)) {
+      this.map.flyTo({ center: [e.lon, e.lat], zoom: Math.max(this.map.getZoom(), 10), duration: 800 });
+    }
+    this.onPick(e);
+  }
+
+  highlight() {
+    if (this.map.getLayer('event-highlight')) this.map.setFilter('event-highlight', ['==', ['get', 'id'], this.selected ?? '']);
+  }
+
+  // describe is the hover text of an event: its type and vessels, and its
+  // zone if any.
+  describe(id) {
+    const e = this.get(id);
+    if (!e) return null;
+    const lines = [`${typeLabel(e.type)} \u00b7 ${eventTime(e).text}`, this.vesselsText(e)];
+    if (!fmt.missing(e.zone)) lines.push(`Zone ${e.zone}`);
+    return lines.join('\n');
+  }
+
+  // Test hooks (read only).
+  renderedCount() {
+    if (!this.map.getLayer('event-circles')) return 0;
+    return new Set(this.map.queryRenderedFeatures({ layers: ['event-circles'] }).map((f) => f.properties.id)).size;
+  }
+
+  renderedZoneCount() {
+    if (!this.map.getLayer('zones-fill')) return 0;
+    return this.map.queryRenderedFeatures({ layers: ['zones-fill', 'zones-line'] }).length;
+  }
+}
+
+// newer reports whether event a is a later version than b.
+function newer(a, b) {
+  const va = typeof a.version === 'number' ? a.version : 0;
+  const vb = typeof b.version === 'number' ? b.version : 0;
+  return va > vb;
+}
