@@ -173,7 +173,8 @@ async function checkEvents() {
       await page.mouse.move(at.x, at.y);
       await waitFor(() => window.__tidewatch.hoverText() !== null, null, 'hover text');
       const text = (await page.evaluate(() => window.__tidewatch.hoverText())) ?? '';
-      check('hovering the event names it', text.includes(row.mmsi) || /\n/.test(text), JSON.stringify(text));
+      const kids = await page.evaluate(() => window.__tidewatch.hoverElements());
+      check('hovering the event names it (type and vessels, as text)', text.includes(row.mmsi) && kids === 0, JSON.stringify(text));
       await page.mouse.move(5, 450);
     }
   }

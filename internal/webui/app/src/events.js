@@ -87,6 +87,7 @@ export class Events {
     this.onPick = onPick;
     this.onError = onError;
     this.byId = new Map(); // id (string) → event
+    this.names = new Map(); // MMSI → the last name the picture gave it
     this.types = new Set(EVENT_TYPES.map((t) => t[0])); // shown types
     this.showOther = true; // types the map does not know
     this.selected = null;
@@ -192,6 +193,18 @@ export class Events {
         'circle-stroke-width': 1.5,
       },
     });
+    map.addSource('event-evidence', { type: 'geojson', data: EMPTY });
+    map.addLayer({
+      id: 'event-evidence',
+      type: 'circle',
+      source: 'event-evidence',
+      paint: {
+        'circle-radius': 3.5,
+        'circle-color': '#ffffff',
+        'circle-stroke-color': '#10202d',
+        'circle-stroke-width': 1,
+      },
+    });
     map.addLayer({
       id: 'event-highlight',
       type: 'circle',
@@ -235,8 +248,10 @@ export class Events {
       this.render();
     } catch (err) {
       if (err.name === 'AbortError') return;
-      this.setStatus(err instanceof api.ApiError && err.status === 404 ? 'This server lists no events' : `Events unavailable: ${err.message}`);
-      if (!(err instanceof api.ApiError && err.status === 404)) this.onError(err);
+      // 404 or 501: a server that does not detect events.
+      const none = err instanceof api.ApiError && (err.status === 404 || err.status === 501);
+      this.setStatus(none ? 'This server does not detect events' : `Events unavailable: ${err.message}`);
+      if (!none) this.onError(err);
     }
   }
 
@@ -248,6 +263,7 @@ export class Events {
     const old = this.byId.get(id);
     if (old && !newer(e, old)) return;
     this.byId.set(id, e);
+    if (id === this.selected) this.highlight();
     this.scheduleRender();
   }
 
@@ -314,11 +330,21 @@ export class Events {
     const ids = mmsis(e);
     if (ids.length === 0) return fmt.DASH;
     const names = ids.slice(0, 3).map((m) => {
-      const n = this.vesselName(m);
+      const n = this.nameOf(m);
       return fmt.missing(n) ? `MMSI ${m}` : `${n} (${m})`;
     });
     if (ids.length > 3) names.push(`+${ids.length - 3}`);
     return names.join(' \u00b7 ');
+  }
+
+  // nameOf returns the name of a vessel: from the picture, else the last
+  // one seen (the picture holds the vessels in view only).
+  nameOf(mmsi) {
+    const n = this.vesselName(mmsi);
+    if (fmt.missing(n)) return this.names.get(mmsi) ?? null;
+    if (this.names.size >= 10000) this.names.clear();
+    this.names.set(mmsi, n);
+    return n;
   }
 
   renderList(events) {
@@ -381,8 +407,16 @@ export class Events {
     this.onPick(e);
   }
 
+  // highlight rings the selected event and draws its evidence (the reports
+  // that raised it).
   highlight() {
     if (this.map.getLayer('event-highlight')) this.map.setFilter('event-highlight', ['==', ['get', 'id'], this.selected ?? '']);
+    const e = this.selected && this.get(this.selected);
+    const evidence = e && Array.isArray(e.evidence) ? e.evidence.filter((p) => p && hasPosition(p)) : [];
+    this.map.getSource('event-evidence')?.setData({
+      type: 'FeatureCollection',
+      features: evidence.map((p) => ({ type: 'Feature', geometry: { type: 'Point', coordinates: [p.lon, p.lat] }, properties: {} })),
+    });
   }
 
   // describe is the hover text of an event: its type and vessels, and its

@@ -545,22 +545,26 @@ function clickMap(e) {
   if (ev) events.pick(ev.properties.id);
 }
 
-// hoverText names what is under the pointer: a ship, else an event, else
-// the zones there. It returns null over nothing.
+// hoverText names what is under the pointer: the nearest ship, the nearest
+// event and the zones there, one per line. It returns null over nothing.
 function hoverText(point) {
+  const lines = [];
   const ship = nearest(point, ['ships']);
   const v = ship && state.vessels.get(ship.properties.mmsi);
-  if (v) return { text: fmt.missing(v.name) ? `MMSI ${v.mmsi}` : String(v.name), pointer: true };
+  if (v) lines.push(fmt.missing(v.name) ? `MMSI ${v.mmsi}` : String(v.name));
   const ev = nearest(point, ['event-circles']);
   const d = ev && events.describe(ev.properties.id);
-  if (d) return { text: d, pointer: true };
-  if (!map.getLayer('zones-fill')) return null;
-  const names = new Set();
-  for (const f of map.queryRenderedFeatures(point, { layers: ['zones-fill'] })) {
-    const n = f.properties?.name;
-    names.add(fmt.missing(n) ? 'Unnamed zone' : String(n));
+  if (d) lines.push(...d.split('\n'));
+  const pointer = lines.length > 0;
+  if (map.getLayer('zones-fill')) {
+    const names = new Set();
+    for (const f of map.queryRenderedFeatures(point, { layers: ['zones-fill'] })) {
+      const n = f.properties?.name;
+      names.add(fmt.missing(n) ? 'Unnamed zone' : String(n));
+    }
+    for (const n of [...names].slice(0, 5)) if (!lines.includes(`Zone ${n}`)) lines.push(`Zone ${n}`);
   }
-  return names.size ? { text: [...names].slice(0, 5).map((n) => `Zone ${n}`).join('\n'), pointer: false } : null;
+  return lines.length ? { text: lines.join('\n'), pointer } : null;
 }
 
 // ---- search ----
