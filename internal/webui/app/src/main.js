@@ -130,7 +130,8 @@ const events = new Events(map, {
   },
   onPick: (e) => {
     const first = Array.isArray(e.vessels) && e.vessels.length ? String(e.vessels[0]) : null;
-    if (first) select(first);
+    // Once its details are in, the list can name the vessel.
+    if (first) select(first).then(() => events.scheduleRender());
   },
   onError: reportError,
 });
