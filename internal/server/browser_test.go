@@ -137,7 +137,7 @@ func TestBrowserMap(t *testing.T) {
 	}
 	cmd := exec.CommandContext(ctx, "node", filepath.Join(e2e, "map.mjs"))
 	cmd.Env = append(os.Environ(), "BASE_URL=http://"+addr.String(), "HOSTILE_NAME="+hostileName,
-		"HOSTILE_MMSI=419999001", "ARTIFACTS="+artifacts, "EXPECT_EVENTS=1", "EXPECT_ZONES=1")
+		"HOSTILE_MMSI=419999001", "ARTIFACTS="+artifacts, "EXPECT_EVENTS=1", "EXPECT_ZONES=1", "HOSTILE_ZONE=<B>Mumbai approach</B>")
 	out, err := cmd.CombinedOutput()
 	t.Logf("e2e/map.mjs:\n%s", out)
 	if err != nil {
