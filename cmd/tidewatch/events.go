@@ -71,7 +71,7 @@ func runEvents(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	} else if _, ok := event.Preset(*presetF); !ok {
 		return usageError(fs, stderr, "unknown --preset %q (want gfw or skylight)", *presetF)
 	}
-	if d, err := parseDuration(*reorderF); err != nil {
+	if d, err := vessel.ParseDuration(*reorderF); err != nil {
 		return usageError(fs, stderr, "--reorder: %v", err)
 	} else {
 		cfg.Reorder = d

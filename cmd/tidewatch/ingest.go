@@ -55,13 +55,13 @@ func runIngest(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if len(files) == 0 {
 		return usageError(fs, stderr, "no input files (use - for standard input)")
 	}
-	margin, err := parseDistance(*marginS)
+	margin, err := geo.ParseDistance(*marginS)
 	if err != nil {
 		return usageError(fs, stderr, "--land-margin: %v", err)
 	}
 	var retain time.Duration
 	if *retainS != "" {
-		if retain, err = parseDuration(*retainS); err != nil || retain <= 0 {
+		if retain, err = vessel.ParseDuration(*retainS); err != nil || retain <= 0 {
 			return usageError(fs, stderr, "--retain %q: want a positive duration such as 90d", *retainS)
 		}
 	}

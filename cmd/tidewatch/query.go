@@ -134,12 +134,12 @@ func runTrack(ctx context.Context, args []string, stdout, stderr io.Writer, now 
 	}
 	from, to := vessel.Time(math.MinInt64/2), vessel.Time(math.MaxInt64/2)
 	if *q.from != "" {
-		if from, err = parseTime(*q.from, now); err != nil {
+		if from, err = vessel.ParseTime(*q.from, now); err != nil {
 			return usageError(fs, stderr, "--from: %v", err)
 		}
 	}
 	if *q.to != "" {
-		if to, err = parseTime(*q.to, now); err != nil {
+		if to, err = vessel.ParseTime(*q.to, now); err != nil {
 			return usageError(fs, stderr, "--to: %v", err)
 		}
 	}
@@ -224,7 +224,7 @@ func runNear(ctx context.Context, args []string, stdout, stderr io.Writer, now t
 	if !c.Valid() {
 		return usageError(fs, stderr, "--lat and --lon are required: latitude -90..90, longitude -180..180")
 	}
-	radius, err := parseDistance(*radiusS)
+	radius, err := geo.ParseDistance(*radiusS)
 	if err != nil || radius <= 0 || radius > 2000e3 {
 		return usageError(fs, stderr, "--radius %q: want a distance up to 2000 km", *radiusS)
 	}
@@ -363,7 +363,7 @@ func runVessels(ctx context.Context, args []string, stdout, stderr io.Writer, no
 	if len(pos) > 0 {
 		return usageError(fs, stderr, "unexpected argument %q", pos[0])
 	}
-	age, err := parseDuration(*ageS)
+	age, err := vessel.ParseDuration(*ageS)
 	if err != nil || age <= 0 {
 		return usageError(fs, stderr, "--max-age %q: want a positive duration (1h, 6h, 2d)", *ageS)
 	}
@@ -402,7 +402,7 @@ func runVessels(ctx context.Context, args []string, stdout, stderr io.Writer, no
 		at = vessel.TimeOf(now)
 	}
 	if *atS != "" {
-		if at, err = parseTime(*atS, now); err != nil {
+		if at, err = vessel.ParseTime(*atS, now); err != nil {
 			return usageError(fs, stderr, "--at: %v", err)
 		}
 	}

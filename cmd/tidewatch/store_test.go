@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/tidewatch/tidewatch/internal/aistest"
+	"github.com/tidewatch/tidewatch/internal/geo"
 	"github.com/tidewatch/tidewatch/internal/vessel"
 )
 
@@ -296,31 +297,31 @@ func TestParseTimeAndUnits(t *testing.T) {
 		{"+30m", now.Add(30 * time.Minute)},
 		{"@1704067200", time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)},
 	} {
-		got, err := parseTime(tc.in, now)
+		got, err := vessel.ParseTime(tc.in, now)
 		if err != nil || got != vessel.TimeOf(tc.want) {
-			t.Errorf("parseTime(%q) = %v, %v; want %v", tc.in, got, err, tc.want)
+			t.Errorf("vessel.ParseTime(%q) = %v, %v; want %v", tc.in, got, err, tc.want)
 		}
 	}
 	for _, bad := range []string{"", "yesterday", "-", "-2x", "@x", "2024-13-01"} {
-		if _, err := parseTime(bad, now); err == nil {
-			t.Errorf("parseTime(%q) accepted", bad)
+		if _, err := vessel.ParseTime(bad, now); err == nil {
+			t.Errorf("vessel.ParseTime(%q) accepted", bad)
 		}
 	}
 	for _, tc := range []struct {
 		in   string
 		want float64
 	}{{"10km", 10000}, {"500", 500}, {"500m", 500}, {"2nm", 3704}, {"1.5 km", 1500}} {
-		if got, err := parseDistance(tc.in); err != nil || got != tc.want {
-			t.Errorf("parseDistance(%q) = %v, %v", tc.in, got, err)
+		if got, err := geo.ParseDistance(tc.in); err != nil || got != tc.want {
+			t.Errorf("geo.ParseDistance(%q) = %v, %v", tc.in, got, err)
 		}
 	}
 	for _, bad := range []string{"", "-1km", "ten", "NaN"} {
-		if _, err := parseDistance(bad); err == nil {
-			t.Errorf("parseDistance(%q) accepted", bad)
+		if _, err := geo.ParseDistance(bad); err == nil {
+			t.Errorf("geo.ParseDistance(%q) accepted", bad)
 		}
 	}
-	if d, err := parseDuration("90d"); err != nil || d != 90*24*time.Hour {
-		t.Errorf("parseDuration(90d) = %v, %v", d, err)
+	if d, err := vessel.ParseDuration("90d"); err != nil || d != 90*24*time.Hour {
+		t.Errorf("vessel.ParseDuration(90d) = %v, %v", d, err)
 	}
 }
 

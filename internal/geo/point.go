@@ -2,8 +2,10 @@ package geo
 
 import (
 	"bytes"
+	"fmt"
 	"math"
 	"strconv"
+	"strings"
 )
 
 // EarthRadius is the radius, in metres, of the sphere on which distances,
@@ -227,4 +229,25 @@ func ClosestApproach(a, b, c Point) (f, d float64) {
 		}
 	}
 	return f, Distance(Interpolate(a, b, f), c)
+}
+
+// ParseDistance reads a distance as users give it: a number with an
+// optional unit m, km or nm (nautical miles), metres when none: "10km",
+// "500", "2nm".
+func ParseDistance(s string) (float64, error) {
+	t := strings.TrimSpace(strings.ToLower(s))
+	mult := 1.0
+	switch {
+	case strings.HasSuffix(t, "km"):
+		mult, t = 1000, strings.TrimSuffix(t, "km")
+	case strings.HasSuffix(t, "nm"):
+		mult, t = 1852, strings.TrimSuffix(t, "nm")
+	case strings.HasSuffix(t, "m"):
+		t = strings.TrimSuffix(t, "m")
+	}
+	v, err := strconv.ParseFloat(strings.TrimSpace(t), 64)
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
+		return 0, fmt.Errorf("distance %q: use a number with m, km or nm (e.g. 10km)", s)
+	}
+	return v * mult, nil
 }

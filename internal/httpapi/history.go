@@ -210,7 +210,7 @@ func (a *api) near(w http.ResponseWriter, r *http.Request) error {
 	}
 	radius := 10e3
 	if s := p.get("radius"); s != "" {
-		if radius, err = parseDistance(s); err != nil {
+		if radius, err = geo.ParseDistance(s); err != nil {
 			return badParam("radius", "%v", err)
 		}
 		if radius <= 0 || radius > MaxRadius {

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"net/url"
@@ -38,90 +37,11 @@ func (p *params) time(name string) (t vessel.Time, ok bool, err error) {
 	if s == "" {
 		return 0, false, nil
 	}
-	t, err = parseTime(s, p.now)
+	t, err = vessel.ParseTime(s, p.now)
 	if err != nil {
 		return 0, false, badParam(name, "%v", err)
 	}
 	return t, true, nil
-}
-
-// parseTime reads a time as the CLI does (see cmd/tidewatch).
-func parseTime(s string, now time.Time) (vessel.Time, error) {
-	var t vessel.Time
-	switch {
-	case s == "now":
-		t = vessel.TimeOf(now)
-	case strings.HasPrefix(s, "-") || strings.HasPrefix(s, "+"):
-		d, err := parseDuration(s[1:])
-		if err != nil {
-			return 0, fmt.Errorf("relative time %q: %w", s, err)
-		}
-		if s[0] == '-' {
-			d = -d
-		}
-		t = vessel.TimeOf(now) + vessel.Time(d.Milliseconds())
-	case strings.HasPrefix(s, "@"):
-		v, err := strconv.ParseFloat(s[1:], 64)
-		if err != nil || math.IsNaN(v) || math.Abs(v) > 1e12 {
-			return 0, fmt.Errorf("unix time %q: not a number of seconds", s)
-		}
-		t = vessel.Time(math.Round(v * 1000))
-	default:
-		ok := false
-		for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02"} {
-			if tt, err := time.Parse(layout, s); err == nil {
-				t, ok = vessel.TimeOf(tt), true
-				break
-			}
-		}
-		if !ok {
-			return 0, fmt.Errorf("time %q: use RFC 3339 (2024-01-02T15:04:05Z), a date (2024-01-02), @unix, now, or a relative time (-2h, -7d)", s)
-		}
-	}
-	if t < minTime || t > maxTime {
-		return 0, fmt.Errorf("time %q: out of range", s)
-	}
-	return t, nil
-}
-
-// maxDuration bounds every duration parameter: 100 years.
-const maxDuration = 100 * 365 * 24 * time.Hour
-
-// parseDuration extends time.ParseDuration with days (d) and weeks (w):
-// "90d", "2w", "1d12h". Negative durations are refused.
-func parseDuration(s string) (time.Duration, error) {
-	bad := fmt.Errorf("duration %q: use units ms, s, m, h, d, w (e.g. 90d, 2h30m)", s)
-	var total float64
-	rest := s
-	for rest != "" {
-		i := strings.IndexAny(rest, "dw")
-		if i < 0 {
-			break
-		}
-		n, err := strconv.ParseFloat(rest[:i], 64)
-		if err != nil || !(n >= 0) || math.IsInf(n, 0) {
-			return 0, bad
-		}
-		unit := 24 * float64(time.Hour)
-		if rest[i] == 'w' {
-			unit *= 7
-		}
-		total += n * unit
-		rest = rest[i+1:]
-	}
-	if rest != "" {
-		d, err := time.ParseDuration(rest)
-		if err != nil || d < 0 {
-			return 0, bad
-		}
-		total += float64(d)
-	} else if s == "" {
-		return 0, errors.New("empty duration")
-	}
-	if total > float64(maxDuration) {
-		return 0, fmt.Errorf("duration %q: longer than 100 years", s)
-	}
-	return time.Duration(total), nil
 }
 
 // duration reads a positive duration parameter, def when absent.
@@ -130,7 +50,7 @@ func (p *params) duration(name string, def time.Duration) (time.Duration, error)
 	if s == "" {
 		return def, nil
 	}
-	d, err := parseDuration(s)
+	d, err := vessel.ParseDuration(s)
 	if err != nil {
 		return 0, badParam(name, "%v", err)
 	}
@@ -138,26 +58,6 @@ func (p *params) duration(name string, def time.Duration) (time.Duration, error)
 		return 0, badParam(name, "want a positive duration (1h, 30m, 2d)")
 	}
 	return d, nil
-}
-
-// parseDistance reads a distance: a number with an optional unit m, km or
-// nm (nautical miles); metres when no unit.
-func parseDistance(s string) (float64, error) {
-	t := strings.TrimSpace(strings.ToLower(s))
-	mult := 1.0
-	switch {
-	case strings.HasSuffix(t, "km"):
-		mult, t = 1000, strings.TrimSuffix(t, "km")
-	case strings.HasSuffix(t, "nm"):
-		mult, t = 1852, strings.TrimSuffix(t, "nm")
-	case strings.HasSuffix(t, "m"):
-		t = strings.TrimSuffix(t, "m")
-	}
-	v, err := strconv.ParseFloat(strings.TrimSpace(t), 64)
-	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
-		return 0, fmt.Errorf("distance %q: use a number with m, km or nm (e.g. 10km)", s)
-	}
-	return v * mult, nil
 }
 
 // float reads a required number parameter in [lo, hi].

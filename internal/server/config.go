@@ -8,7 +8,6 @@ import (
 	"net"
 	"os"
 	"strings"
-	"time"
 )
 
 // Config describes a node: where its data lives, where it listens, and its
@@ -178,30 +177,4 @@ func IsLoopback(addr string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
-}
-
-// durationDays parses durations with d and w units ("90d").
-func durationDays(s string) (time.Duration, error) {
-	if s == "" {
-		return 0, nil
-	}
-	mult := time.Duration(0)
-	switch {
-	case strings.HasSuffix(s, "d"):
-		mult = 24 * time.Hour
-	case strings.HasSuffix(s, "w"):
-		mult = 7 * 24 * time.Hour
-	}
-	if mult != 0 {
-		var n float64
-		if _, err := fmt.Sscanf(s[:len(s)-1], "%g", &n); err != nil || n <= 0 {
-			return 0, fmt.Errorf("%w: duration %q", ErrConfig, s)
-		}
-		return time.Duration(n * float64(mult)), nil
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d <= 0 {
-		return 0, fmt.Errorf("%w: duration %q", ErrConfig, s)
-	}
-	return d, nil
 }

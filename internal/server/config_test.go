@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tidewatch/tidewatch/internal/vessel"
 )
 
 func TestConfig(t *testing.T) {
@@ -49,7 +51,7 @@ func TestConfig(t *testing.T) {
 			t.Errorf("IsLoopback(%q) != %v", addr, want)
 		}
 	}
-	if d, err := durationDays("90d"); err != nil || d != 90*24*time.Hour {
+	if d, err := vessel.ParseDuration("90d"); err != nil || d != 90*24*time.Hour {
 		t.Errorf("90d: %v %v", d, err)
 	}
 }

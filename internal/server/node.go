@@ -69,9 +69,12 @@ func Run(ctx context.Context, opt Options) error {
 	if now == nil {
 		now = time.Now
 	}
-	retain, err := durationDays(cfg.Retain)
-	if err != nil {
-		return err
+	var retain time.Duration
+	if cfg.Retain != "" {
+		var err error
+		if retain, err = vessel.ParseDuration(cfg.Retain); err != nil || retain <= 0 {
+			return fmt.Errorf("%w: retain %q: want a positive duration such as 90d", ErrConfig, cfg.Retain)
+		}
 	}
 	land, err := loadLand(cfg.Land)
 	if err != nil {
