@@ -105,31 +105,28 @@ func TestBrowserMap(t *testing.T) {
 	}
 	c.Write(hostileSentences(t, time.Now().Add(-5*time.Second)))
 	c.Close()
-	time.Sleep(4 * time.Second) // the reorder hold and a pipeline commit
-
-	// The zone entry is listed by the API.
-	resp, err := http.Get("http://" + addr.String() + "/api/v1/events?type=zone_entry")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var evs struct {
-		Events []struct {
-			Type    string   `json:"type"`
-			Zone    string   `json:"zone"`
-			Vessels []uint32 `json:"vessels"`
-		} `json:"events"`
-	}
-	json.NewDecoder(resp.Body).Decode(&evs)
-	resp.Body.Close()
-	found := false
-	for _, e := range evs.Events {
-		if e.Zone == "<B>Mumbai approach</B>" && len(e.Vessels) == 1 && e.Vessels[0] == hostileMMSI {
-			found = true
+	// The zone entry is listed by the API once the reorder hold (2 s)
+	// has passed and the pipeline has committed.
+	waitFor(t, 20*time.Second, "the zone_entry event of the injected vessel", func() bool {
+		resp, err := http.Get("http://" + addr.String() + "/api/v1/events?type=zone_entry")
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	if !found {
-		t.Fatalf("no zone_entry event for the injected vessel: %+v", evs)
-	}
+		defer resp.Body.Close()
+		var evs struct {
+			Events []struct {
+				Zone    string   `json:"zone"`
+				Vessels []uint32 `json:"vessels"`
+			} `json:"events"`
+		}
+		json.NewDecoder(resp.Body).Decode(&evs)
+		for _, e := range evs.Events {
+			if e.Zone == "<B>Mumbai approach</B>" && len(e.Vessels) == 1 && e.Vessels[0] == hostileMMSI {
+				return true
+			}
+		}
+		return false
+	})
 
 	artifacts := os.Getenv("TIDEWATCH_ARTIFACTS")
 	if artifacts == "" {

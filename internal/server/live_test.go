@@ -8,9 +8,12 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -78,7 +81,7 @@ func TestLiveEventsMatchBatch(t *testing.T) {
 	// Its clock is far after the data, so only the reports move the
 	// engine's clock, as in the batch pass.
 	data := filepath.Join(dir, "data")
-	cfg := Config{Data: data, Listen: "127.0.0.1:0", Land: "none", Events: Events{Zones: zonesFile, Reorder: "1m"},
+	cfg := Config{Data: data, Listen: "127.0.0.1:0", Land: "none", Events: Events{Zones: zonesFile, Reorder: "1m"}, AllowAnonymousRead: true,
 		Inputs: []Input{{Type: "replay", File: file, Speed: 0}}}
 	ctx, cancel := context.WithCancel(context.Background())
 	started := make(chan net.Addr, 1)
@@ -87,24 +90,19 @@ func TestLiveEventsMatchBatch(t *testing.T) {
 		done <- Run(ctx, Options{Config: cfg, Now: func() time.Time { return time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC) },
 			Started: func(a net.Addr) { started <- a }})
 	}()
+	var base string
 	select {
-	case <-started:
+	case a := <-started:
+		base = "http://" + a.String()
 	case err := <-done:
 		t.Fatal(err)
 	}
-	// The replay ends on its own; wait until the events log stops
-	// growing, then stop the node (the pipeline drains first).
-	var last int64 = -1
-	for i := 0; i < 200; i++ {
-		time.Sleep(100 * time.Millisecond)
-		st, err := os.Stat(filepath.Join(data, "events.jsonl"))
-		if err == nil && st.Size() == last && last > 0 {
-			break
-		}
-		if err == nil {
-			last = st.Size()
-		}
-	}
+	// The replay ends on its own; wait until the pipeline has applied
+	// every row (one observation each), then stop the node: the pipeline
+	// drains and the event log is synced first.
+	waitFor(t, 60*time.Second, "the pipeline to apply the whole file", func() bool {
+		return metric(t, base, "tidewatch_pipeline_applied_total") >= float64(rows)
+	})
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)
@@ -203,4 +201,27 @@ func finalEvents(t *testing.T, path string) map[string]event.Event {
 		}
 	}
 	return out
+}
+
+// metric reads one unlabelled value from the node's /metrics.
+func metric(t *testing.T, base, name string) float64 {
+	t.Helper()
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), name+" "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				t.Fatalf("%s: %q", name, v)
+			}
+			return f
+		}
+	}
+	t.Fatalf("%s not in /metrics", name)
+	return 0
 }

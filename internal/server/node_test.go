@@ -72,21 +72,17 @@ func TestNodeEndToEnd(t *testing.T) {
 			MMSI uint32 `json:"mmsi"`
 		} `json:"vessels"`
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	waitFor(t, 10*time.Second, "the picture to fill", func() bool {
 		resp, err := http.Get(base + "/api/v1/vessels?max_age=1h&limit=100000")
 		if err != nil {
 			t.Fatal(err)
 		}
+		defer resp.Body.Close()
 		if err := json.NewDecoder(resp.Body).Decode(&list); err != nil || resp.StatusCode != 200 {
 			t.Logf("status %s, %v", resp.Status, err)
 		}
-		resp.Body.Close()
-		if len(list.Vessels) > 1000 || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return len(list.Vessels) > 1000
+	})
 	if len(list.Vessels) < 1000 {
 		t.Fatalf("%d vessels in the picture after pushing the DMA capture (1,390 vessels)", len(list.Vessels))
 	}
@@ -176,5 +172,23 @@ func TestNodeTLS(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)
+	}
+}
+
+// waitFor checks cond every 20 ms until it holds, failing the test after
+// limit: the node works on its own goroutines, and the tests wait on what
+// it makes visible, never for a fixed time.
+func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.NewTimer(limit)
+	defer deadline.Stop()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		select {
+		case <-deadline.C:
+			t.Fatalf("timed out after %v waiting for %s", limit, what)
+		case <-tick.C:
+		}
 	}
 }
