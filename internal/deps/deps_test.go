@@ -33,6 +33,7 @@ var allowed = map[string][]string{
 	"internal/event":    {"internal/vessel", "internal/geo"},
 	"internal/httpapi":  {"internal/vessel", "internal/geo", "internal/fusion", "internal/store", "internal/event"},
 	"internal/webui":    {},
+	"internal/incident": {"internal/vessel", "internal/geo"},
 	"internal/server": {"internal/nmea", "internal/ingest", "internal/vessel", "internal/geo", "internal/fusion",
 		"internal/store", "internal/recorder", "internal/event", "internal/httpapi", "internal/webui", "internal/simulate"},
 	"cmd/tidewatch": {"internal/ingest", "internal/ais", "internal/vessel", "internal/fusion",
