@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -21,7 +22,7 @@ import (
 // owned by Run, applies and records; it commits at least every
 // CommitInterval so that what the API shows is durable soon after.
 type Pipeline struct {
-	queue    chan []vessel.Observation
+	queue    chan pipeItem
 	rec      *recorder.Recorder
 	db       *store.DB
 	log      *slog.Logger
@@ -37,8 +38,17 @@ type Pipeline struct {
 
 	closeOnce sync.Once
 	closed    chan struct{}
-	mu        sync.Mutex // guards queue close against Submit
+	mu        sync.RWMutex // guards queue close against Submit, Apply and Do (which may wait for room holding the read lock)
 	stopped   bool
+}
+
+// pipeItem is one entry of the queue: a batch of observations, or a
+// function to run on the pipeline goroutine; done, when set, receives the
+// result once the batch is committed or the function has run.
+type pipeItem struct {
+	batch []vessel.Observation
+	fn    func()
+	done  chan error
 }
 
 // PipelineOptions configure a Pipeline.
@@ -69,7 +79,7 @@ func NewPipeline(pic *fusion.Picture, db *store.DB, opt PipelineOptions) *Pipeli
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
-	p := &Pipeline{queue: make(chan []vessel.Observation, opt.QueueBatches), db: db, log: opt.Logger,
+	p := &Pipeline{queue: make(chan pipeItem, opt.QueueBatches), db: db, log: opt.Logger,
 		interval: opt.CommitInterval, onResult: opt.OnResult, onCommit: opt.OnCommit, closed: make(chan struct{})}
 	p.rec = recorder.New(pic, db, recorder.Options{OnResult: opt.OnResult})
 	return p
@@ -82,19 +92,64 @@ func (p *Pipeline) Submit(batch []vessel.Observation) bool {
 	if len(batch) == 0 {
 		return true
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
+	p.mu.RLock()
+	defer p.mu.RUnlock()
 	if p.stopped {
 		p.dropped.Add(int64(len(batch)))
 		return false
 	}
 	select {
-	case p.queue <- batch:
+	case p.queue <- pipeItem{batch: batch}:
 		p.submitted.Add(int64(len(batch)))
 		return true
 	default:
 		p.dropped.Add(int64(len(batch)))
 		return false
+	}
+}
+
+// ErrStopped: the pipeline takes no more work.
+var ErrStopped = errors.New("server: pipeline stopped")
+
+// Apply queues a batch and waits until it is recorded and committed: for
+// data that must be durable when the call returns (a partner's items,
+// acknowledged to the partner afterwards). Unlike Submit it waits for
+// room in the queue, so a busy pipeline slows the caller instead of
+// losing its data; local inputs, which use Submit, are never slowed.
+func (p *Pipeline) Apply(ctx context.Context, batch []vessel.Observation) error {
+	return p.wait(ctx, pipeItem{batch: batch})
+}
+
+// Do runs fn on the pipeline goroutine, between batches, and waits for
+// it: for what must not run concurrently with recording (changing the
+// event engine's zones).
+func (p *Pipeline) Do(ctx context.Context, fn func()) error {
+	return p.wait(ctx, pipeItem{fn: fn})
+}
+
+func (p *Pipeline) wait(ctx context.Context, it pipeItem) error {
+	it.done = make(chan error, 1)
+	p.mu.RLock()
+	if p.stopped {
+		p.mu.RUnlock()
+		return ErrStopped
+	}
+	// Holding the read lock while waiting for room keeps Stop from
+	// closing the queue under us without holding up Submit; Stop waits,
+	// and Run keeps draining, so room comes.
+	select {
+	case p.queue <- it:
+		p.submitted.Add(int64(len(it.batch)))
+		p.mu.RUnlock()
+	case <-ctx.Done():
+		p.mu.RUnlock()
+		return ctx.Err()
+	}
+	select {
+	case err := <-it.done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }
 
@@ -116,40 +171,54 @@ func (p *Pipeline) Run(ctx context.Context) error {
 	tick := time.NewTicker(p.interval)
 	defer tick.Stop()
 	dirty := false
-	commit := func() {
+	commit := func() error {
 		if !dirty {
 			if p.onCommit != nil {
 				p.onCommit() // time passes on a quiet feed too
 			}
-			return
+			return nil
 		}
 		if err := p.rec.Commit(); err != nil {
 			p.commitErrors.Add(1)
 			p.log.Error("commit failed", "err", err)
-			return
+			return err
 		}
 		dirty = false
 		p.lastCommit.Store(time.Now().UnixMilli())
 		if p.onCommit != nil {
 			p.onCommit()
 		}
+		return nil
 	}
 	for {
 		select {
-		case batch, ok := <-p.queue:
+		case it, ok := <-p.queue:
 			if !ok {
 				commit()
 				return nil
 			}
-			for i := range batch {
-				if err := p.rec.Record(&batch[i]); err != nil {
+			if it.fn != nil {
+				it.fn()
+				it.done <- nil
+				continue
+			}
+			var failed error
+			for i := range it.batch {
+				if err := p.rec.Record(&it.batch[i]); err != nil {
 					p.commitErrors.Add(1)
 					p.log.Error("record failed", "err", err)
+					failed = err
 				}
 			}
-			p.applied.Add(int64(len(batch)))
+			p.applied.Add(int64(len(it.batch)))
 			p.batches.Add(1)
 			dirty = true
+			if it.done != nil {
+				if err := commit(); err != nil && failed == nil {
+					failed = err
+				}
+				it.done <- failed
+			}
 		case <-tick.C:
 			commit()
 		}

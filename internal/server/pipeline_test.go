@@ -2,7 +2,9 @@ package server
 
 import (
 	"context"
+	"errors"
 	"testing"
+	"time"
 
 	"github.com/tidewatch/tidewatch/internal/aistest"
 	"github.com/tidewatch/tidewatch/internal/fusion"
@@ -87,5 +89,53 @@ func TestPipelineNeverBlocks(t *testing.T) {
 	}
 	if st := p.Stats(); accepted != 4 || st.Dropped != 96 || st.QueueDepth != 4 {
 		t.Errorf("accepted %d, stats %+v; want 4 accepted, 96 dropped", accepted, st)
+	}
+}
+
+// TestPipelineApplyIsDurable: Apply returns once its batch is committed,
+// with a commit interval far too long to have committed it otherwise; Do
+// runs on the pipeline goroutine between batches; both refuse after Stop.
+func TestPipelineApplyIsDurable(t *testing.T) {
+	obs := readObservations(t, aistest.Path("raw/dma-stream-example.nmea"))
+	dir := t.TempDir()
+	db, err := store.Open(dir, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	inFn := false
+	recording := false
+	p := NewPipeline(fusion.NewPicture(fusion.Config{}), db, PipelineOptions{CommitInterval: time.Hour,
+		OnResult: func(o *vessel.Observation, r *fusion.Result) {
+			recording = true
+			if inFn {
+				t.Error("OnResult ran while a Do function ran")
+			}
+		}})
+	done := make(chan error)
+	go func() { done <- p.Run(context.Background()) }()
+	ctx := context.Background()
+	if err := p.Apply(ctx, obs[:len(obs)/2]); err != nil {
+		t.Fatal(err)
+	}
+	if st := p.Stats(); st.LastCommit.Unix() <= 0 || st.Applied != int64(len(obs)/2) {
+		t.Fatalf("Apply returned before its batch was recorded and committed: %+v", st)
+	}
+	ran := false
+	if err := p.Do(ctx, func() { inFn = true; ran = recording; inFn = false }); err != nil {
+		t.Fatal(err)
+	}
+	if !ran {
+		t.Error("Do ran before the batch queued ahead of it")
+	}
+	p.Stop()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Apply(ctx, obs[len(obs)/2:]); !errors.Is(err, ErrStopped) {
+		t.Errorf("Apply after Stop: %v, want ErrStopped", err)
+	}
+	if err := p.Do(ctx, func() {}); !errors.Is(err, ErrStopped) {
+		t.Errorf("Do after Stop: %v, want ErrStopped", err)
 	}
 }
