@@ -52,8 +52,11 @@ type Config struct {
 	// endpoint answers 501.
 	Events EventSource
 	// Zones are the zones of zone entry and exit events
-	// (GET /api/v1/zones).
+	// (GET /api/v1/zones) when ZoneEditor is nil.
 	Zones []event.Zone
+	// ZoneEditor, when set, is the source of the zones (GET /api/v1/zones) and
+	// lets admins create, replace and delete them. Nil: Config.Zones, read-only.
+	ZoneEditor ZoneEditor
 
 	// StreamLag is how many updates a stream client may fall behind
 	// before it skips ahead with a "lagged" event (default 4096).
@@ -121,6 +124,10 @@ func routes() []route {
 		{method: "GET", pattern: "/api/v1/stream", role: RoleRead, stream: true, h: (*api).stream},
 		{method: "GET", pattern: "/api/v1/events", role: RoleRead, h: (*api).events},
 		{method: "GET", pattern: "/api/v1/zones", role: RoleRead, h: (*api).zones},
+		{method: "POST", pattern: "/api/v1/zones", role: RoleAdmin, h: (*api).createZone},
+		{method: "PUT", pattern: "/api/v1/zones/{name}", role: RoleAdmin, h: (*api).putZone},
+		{method: "DELETE", pattern: "/api/v1/zones/{name}", role: RoleAdmin, h: (*api).deleteZone},
+		{method: "GET", pattern: "/api/v1/session", role: RoleRead, h: (*api).session},
 		{method: "GET", pattern: "/api/v1/tokens", role: RoleAdmin, h: (*api).listTokens},
 		{method: "DELETE", pattern: "/api/v1/tokens/{name}", role: RoleAdmin, h: (*api).revokeToken},
 		{method: "GET", pattern: "/openapi.json", h: (*api).openapi},

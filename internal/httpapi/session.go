@@ -1,0 +1,59 @@
+package httpapi
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"net/http"
+)
+
+// sessionResponse is the body of GET /api/v1/session.
+type sessionResponse struct {
+	// Role is the role of the request's credentials: RoleRead or
+	// RoleAdmin.
+	Role string `json:"role"`
+	// Name is the token's name, or "anonymous" for a request without a
+	// token (Config.AllowAnonymousRead).
+	Name string `json:"name"`
+	// ZoneEditing tells whether this session may create, replace and
+	// delete zones: an admin on a node with a ZoneEditor.
+	ZoneEditing bool `json:"zone_editing"`
+}
+
+// session answers GET /api/v1/session: who the request's credentials are,
+// so that the web map shows the tools their role may use. The route needs
+// the read role, so wrap has already refused missing or invalid tokens.
+func (a *api) session(w http.ResponseWriter, r *http.Request) error {
+	resp := sessionResponse{Role: RoleRead, Name: "anonymous"}
+	if tok, sent := bearer(r); sent {
+		info, ok := a.cfg.Tokens.lookup(tok)
+		if !ok {
+			// authorize accepted it a moment ago: revoked since.
+			return errorf(http.StatusUnauthorized, CodeUnauthorized, "the token is not valid")
+		}
+		resp.Role, resp.Name = info.Role, info.Name
+	}
+	resp.ZoneEditing = resp.Role == RoleAdmin && a.cfg.ZoneEditor != nil
+	return writeJSON(w, http.StatusOK, resp)
+}
+
+// lookup is Check that also returns the token's name: its TokenInfo, and
+// false if plain is not a valid token. A nil Tokens knows no token.
+func (t *Tokens) lookup(plain string) (TokenInfo, bool) {
+	if t == nil {
+		return TokenInfo{}, false
+	}
+	sum := sha256.Sum256([]byte(plain))
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	_ = t.reloadLocked(false) // as in Check: keep the tokens last read
+	found := -1
+	for i := range t.hashes {
+		if subtle.ConstantTimeCompare(sum[:], t.hashes[i][:]) == 1 {
+			found = i
+		}
+	}
+	if found < 0 {
+		return TokenInfo{}, false
+	}
+	return t.recs[found].TokenInfo, true
+}
