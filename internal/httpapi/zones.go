@@ -47,6 +47,12 @@ var (
 	// ErrZoneExists is wrapped by ZoneCreator.CreateZone for a name a zone
 	// has already (409).
 	ErrZoneExists = errors.New("httpapi: zone exists")
+	// ErrZoneInvalid may be wrapped by ZoneEditor.PutZone and
+	// ZoneCreator.CreateZone to refuse a zone the API's checks let
+	// through: the client gets 400 with the error's text. So does an
+	// error wrapping geo.ErrInvalidGeometry. Other errors are internal
+	// (500, logged).
+	ErrZoneInvalid = errors.New("httpapi: zone refused")
 )
 
 // Limits of the zones admins write.
@@ -153,6 +159,8 @@ func (a *api) createZone(w http.ResponseWriter, r *http.Request) error {
 	}
 	if errors.Is(err, ErrZoneExists) {
 		return errorf(http.StatusConflict, CodeConflict, "a zone named %q exists: PUT /api/v1/zones/{name} replaces it", z.Name)
+	} else if refused(err) {
+		return badParam("zone", "%v", err)
 	} else if err != nil {
 		return fmt.Errorf("create zone: %w", err)
 	}
@@ -185,7 +193,9 @@ func (a *api) putZone(w http.ResponseWriter, r *http.Request) error {
 			return errorf(http.StatusConflict, CodeConflict, "cannot rename %q: a zone named %q exists", name, z.Name)
 		}
 	}
-	if err := ed.PutZone(z); err != nil {
+	if err := ed.PutZone(z); refused(err) {
+		return badParam("zone", "%v", err)
+	} else if err != nil {
 		return fmt.Errorf("put zone: %w", err)
 	}
 	if z.Name != name {
@@ -212,6 +222,11 @@ func (a *api) deleteZone(w http.ResponseWriter, r *http.Request) error {
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// refused reports whether an editor's error refuses the zone itself.
+func refused(err error) bool {
+	return errors.Is(err, ErrZoneInvalid) || errors.Is(err, geo.ErrInvalidGeometry)
 }
 
 func findZone(zones []event.Zone, name string) int {

@@ -452,10 +452,18 @@ func TestZoneEditorErrors(t *testing.T) {
 		}
 	}
 
+	// An editor that refuses a zone: 400 with its reason.
+	ed.fail = fmt.Errorf("zone book: %w: ring self-intersects", httpapi.ErrZoneInvalid)
+	code, _, body := do(t, "PUT", srv.URL+"/api/v1/zones/A", fx.admin, strings.NewReader(zoneBody(nil, 0, 0)))
+	wantError(t, "PUT refused", code, body, http.StatusBadRequest, "bad_parameter", "self-intersects")
+	ed.fail = fmt.Errorf("index: %w", geo.ErrInvalidGeometry)
+	code, _, body = do(t, "POST", srv.URL+"/api/v1/zones", fx.admin, strings.NewReader(zoneBody("C", 0, 0)))
+	wantError(t, "POST refused", code, body, http.StatusBadRequest, "bad_parameter", "invalid geometry")
+
 	// An editor with CreateZone creates atomically: its conflict is a 409.
 	at := &atomicZones{taken: []string{"Raced"}}
 	srv = newServer(t, func(c *httpapi.Config) { c.ZoneEditor = at })
-	code, _, body := do(t, "POST", srv.URL+"/api/v1/zones", fx.admin, strings.NewReader(zoneBody("Raced", 0, 0)))
+	code, _, body = do(t, "POST", srv.URL+"/api/v1/zones", fx.admin, strings.NewReader(zoneBody("Raced", 0, 0)))
 	wantError(t, "POST raced", code, body, http.StatusConflict, "conflict", "Raced")
 	code, _, body = do(t, "POST", srv.URL+"/api/v1/zones", fx.admin, strings.NewReader(zoneBody("Fresh", 0, 0)))
 	if code != http.StatusCreated || at.creates != 2 {
