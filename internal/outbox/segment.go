@@ -1,0 +1,256 @@
+package outbox
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// The format constants; see the package documentation.
+const (
+	segMagic      = "TWOBX\x00"
+	segVersion    = 1
+	segHdrLen     = 16
+	recHdrLen     = 24
+	segSuffix     = ".seg"
+	cursorFile    = "cursor"
+	cursorMagic   = "TWOBC\x00"
+	cursorVersion = 1
+	cursorLen     = 20
+	indexEvery    = 64 << 10 // bytes between entries of a segment's sparse index
+
+	// MaxData is the longest record Data that Append accepts.
+	MaxData = 16 << 20
+)
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// errTorn marks an incomplete or damaged record at the end of a segment.
+var errTorn = errors.New("torn record")
+
+func segmentPath(dir string, first uint64) string {
+	return filepath.Join(dir, fmt.Sprintf("%020d%s", first, segSuffix))
+}
+
+func segmentHeader(first uint64) []byte {
+	h := make([]byte, segHdrLen)
+	copy(h, segMagic)
+	binary.LittleEndian.PutUint16(h[6:], segVersion)
+	binary.LittleEndian.PutUint64(h[8:], first)
+	return h
+}
+
+// putRecordHeader fills h (recHdrLen bytes) for a record.
+func putRecordHeader(h []byte, seq uint64, notBefore int64, data []byte) {
+	binary.LittleEndian.PutUint32(h[0:], uint32(len(data)))
+	binary.LittleEndian.PutUint64(h[8:], seq)
+	binary.LittleEndian.PutUint64(h[16:], uint64(notBefore))
+	crc := crc32.Update(0, castagnoli, h[0:4])
+	crc = crc32.Update(crc, castagnoli, h[8:24])
+	crc = crc32.Update(crc, castagnoli, data)
+	binary.LittleEndian.PutUint32(h[4:], crc)
+}
+
+// appendRecord appends the encoding of one record to dst.
+func appendRecord(dst []byte, seq uint64, notBefore int64, data []byte) []byte {
+	var h [recHdrLen]byte
+	putRecordHeader(h[:], seq, notBefore, data)
+	dst = append(dst, h[:]...)
+	return append(dst, data...)
+}
+
+// Results of checkRecord.
+const (
+	recOK       = iota
+	recBad      // incomplete or failing its checksum: torn or damaged
+	recWrongSeq // intact but out of sequence: damage
+)
+
+// checkRecord checks the record at the start of b, expected to carry seq,
+// and returns its total length.
+func checkRecord(b []byte, seq uint64) (int, int) {
+	if len(b) < recHdrLen {
+		return recBad, 0
+	}
+	n := binary.LittleEndian.Uint32(b[0:])
+	if n > MaxData || int(n) > len(b)-recHdrLen {
+		return recBad, 0
+	}
+	total := recHdrLen + int(n)
+	crc := crc32.Update(0, castagnoli, b[0:4])
+	crc = crc32.Update(crc, castagnoli, b[8:total])
+	if crc != binary.LittleEndian.Uint32(b[4:]) {
+		return recBad, 0
+	}
+	if binary.LittleEndian.Uint64(b[8:]) != seq {
+		return recWrongSeq, total
+	}
+	return recOK, total
+}
+
+// validAfter reports whether buf holds, at an offset of from or more, an
+// intact record numbered seq or later: evidence that a bad record at an
+// earlier offset is damage rather than a torn tail.
+func validAfter(buf []byte, from int, seq uint64) bool {
+	limit := seq + uint64(len(buf))/recHdrLen + 1
+	for p := from; p+recHdrLen <= len(buf); p++ {
+		s := binary.LittleEndian.Uint64(buf[p+8:])
+		if s < seq || s > limit {
+			continue
+		}
+		if st, _ := checkRecord(buf[p:], s); st == recOK {
+			return true
+		}
+	}
+	return false
+}
+
+// scanSegment checks the segment held in buf, whose file name says its
+// first record is first, and calls fn for every valid record. It returns
+// the offset after the last valid record; a torn tail is reported as a
+// *FileError wrapping errTorn, damage as one wrapping ErrCorrupt or
+// ErrVersion.
+func scanSegment(path string, buf []byte, first uint64, fn func(seq uint64, off int64, total int)) (int64, error) {
+	if len(buf) < segHdrLen {
+		// A crash right after creating the segment leaves it short.
+		return 0, &FileError{File: path, Offset: 0, Err: errTorn}
+	}
+	if string(buf[:6]) != segMagic {
+		return 0, &FileError{File: path, Offset: 0, Err: fmt.Errorf("%w: not an outbox segment", ErrCorrupt)}
+	}
+	if v := binary.LittleEndian.Uint16(buf[6:]); v != segVersion {
+		return 0, &FileError{File: path, Offset: 6, Err: fmt.Errorf("%w: segment version %d", ErrVersion, v)}
+	}
+	if h := binary.LittleEndian.Uint64(buf[8:]); h != first {
+		return 0, &FileError{File: path, Offset: 8, Err: fmt.Errorf("%w: header says first record %d, file name %d", ErrCorrupt, h, first)}
+	}
+	off := segHdrLen
+	seq := first
+	for off < len(buf) {
+		st, total := checkRecord(buf[off:], seq)
+		switch st {
+		case recWrongSeq:
+			got := binary.LittleEndian.Uint64(buf[off+8:])
+			return int64(off), &FileError{File: path, Offset: int64(off), Err: fmt.Errorf("%w: record %d where %d was expected", ErrCorrupt, got, seq)}
+		case recBad:
+			if validAfter(buf, off+1, seq) {
+				return int64(off), &FileError{File: path, Offset: int64(off), Err: fmt.Errorf("%w: damaged record %d", ErrCorrupt, seq)}
+			}
+			return int64(off), &FileError{File: path, Offset: int64(off), Err: errTorn}
+		}
+		if fn != nil {
+			fn(seq, int64(off), total)
+		}
+		off += total
+		seq++
+	}
+	return int64(off), nil
+}
+
+// listSegments returns the first sequence numbers of the segments in dir,
+// ascending. Temporary files left by a crash are removed.
+func listSegments(dir string) ([]uint64, error) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("outbox: %w", err)
+	}
+	var firsts []uint64
+	for _, e := range ents {
+		name := e.Name()
+		if strings.HasSuffix(name, ".tmp") {
+			os.Remove(filepath.Join(dir, name)) // an unfinished cursor write from before a crash
+			continue
+		}
+		s, ok := strings.CutSuffix(name, segSuffix)
+		if !ok {
+			continue
+		}
+		n, err := strconv.ParseUint(s, 10, 64)
+		if err != nil || n == 0 {
+			continue
+		}
+		firsts = append(firsts, n)
+	}
+	sort.Slice(firsts, func(i, j int) bool { return firsts[i] < firsts[j] })
+	return firsts, nil
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("outbox: sync directory: %w", err)
+	}
+	err = d.Sync()
+	if err2 := d.Close(); err == nil {
+		err = err2
+	}
+	if err != nil {
+		return fmt.Errorf("outbox: sync directory %s: %w", dir, err)
+	}
+	return nil
+}
+
+// readCursor returns the acknowledged sequence number, 0 without a cursor.
+func readCursor(dir string) (uint64, error) {
+	path := filepath.Join(dir, cursorFile)
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, nil
+	} else if err != nil {
+		return 0, fmt.Errorf("outbox: read cursor: %w", err)
+	}
+	return decodeCursor(path, b)
+}
+
+func decodeCursor(path string, b []byte) (uint64, error) {
+	if len(b) != cursorLen || string(b[:6]) != cursorMagic {
+		return 0, &FileError{File: path, Offset: 0, Err: fmt.Errorf("%w: not an outbox cursor", ErrCorrupt)}
+	}
+	if v := binary.LittleEndian.Uint16(b[6:]); v != cursorVersion {
+		return 0, &FileError{File: path, Offset: 6, Err: fmt.Errorf("%w: cursor version %d", ErrVersion, v)}
+	}
+	if crc32.Checksum(b[:16], castagnoli) != binary.LittleEndian.Uint32(b[16:]) {
+		return 0, &FileError{File: path, Offset: 16, Err: fmt.Errorf("%w: cursor checksum mismatch", ErrCorrupt)}
+	}
+	return binary.LittleEndian.Uint64(b[8:]), nil
+}
+
+func encodeCursor(acked uint64) []byte {
+	b := make([]byte, cursorLen)
+	copy(b, cursorMagic)
+	binary.LittleEndian.PutUint16(b[6:], cursorVersion)
+	binary.LittleEndian.PutUint64(b[8:], acked)
+	binary.LittleEndian.PutUint32(b[16:], crc32.Checksum(b[:16], castagnoli))
+	return b
+}
+
+// writeCursor replaces the cursor atomically: temporary file, fsync,
+// rename, directory fsync.
+func writeCursor(dir string, acked uint64) error {
+	tmp := filepath.Join(dir, cursorFile+".tmp")
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	if err != nil {
+		return fmt.Errorf("outbox: write cursor: %w", err)
+	}
+	_, err = f.Write(encodeCursor(acked))
+	if err == nil {
+		err = f.Sync()
+	}
+	if err2 := f.Close(); err == nil {
+		err = err2
+	}
+	if err == nil {
+		err = os.Rename(tmp, filepath.Join(dir, cursorFile))
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("outbox: write cursor: %w", err)
+	}
+	return syncDir(dir)
+}
