@@ -47,6 +47,9 @@ func (pt *Partner) placeRule(lat, lon float64) (rlat, rlon float64, rule int, ok
 		return 0, 0, rule, false
 	}
 	rlat, rlon = pt.grid.round(lat, lon)
+	if rlat == lat && rlon == lon {
+		return rlat, rlon, 0, true
+	}
 	if rule, ok := pt.pointRule(geo.Point{Lat: rlat, Lon: rlon}); !ok {
 		return 0, 0, rule, false
 	}
