@@ -8,6 +8,8 @@
 //	tidewatch demo [--listen 127.0.0.1:8080]
 //	tidewatch serve --data DIR [--config FILE] [--tcp-listen ADDR] [--tcp-connect HOST:PORT] [--udp-listen ADDR] [--replay FILE --speed N]
 //	tidewatch token create --data DIR --role read|admin
+//	tidewatch node init|show --data DIR [--name NAME]
+//	tidewatch partner add|list|revoke|remove --data DIR ...
 //	tidewatch ingest --data DIR FILE...
 //	tidewatch track --data DIR MMSI [--from T] [--to T] [--format F]
 //	tidewatch near --data DIR --lat LAT --lon LON [--radius 10km] [--from T] [--to T]
@@ -43,6 +45,8 @@ Commands:
   demo      start a node on simulated traffic and open the web map (http://127.0.0.1:8080)
   serve     run a node: live inputs, the picture, the store, the HTTP API and the web map
   token     create, list and revoke API tokens
+  node      create and show this node's identity (key and certificate) for partner links
+  partner   add, list, revoke and remove partner nodes (pinned certificates)
   ingest    fuse AIS (NMEA or decoded CSV) into the vessel picture and store its history
   track     one vessel's track in a time window
   near      vessels that passed within a radius of a position, with closest approach
@@ -88,6 +92,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = runDemo(ctx, rest, stdout, stderr)
 	case "token":
 		err = runToken(ctx, rest, stdout, stderr, now)
+	case "node":
+		err = runNode(ctx, rest, stdout, stderr, now)
+	case "partner":
+		err = runPartner(ctx, rest, stdout, stderr, now)
 	case "simulate":
 		err = runSimulate(ctx, rest, stdout, stderr)
 	case "events":

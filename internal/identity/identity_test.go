@@ -436,7 +436,7 @@ func TestAddPartnerBadCertificate(t *testing.T) {
 	}
 }
 
-func TestParseFingerprint(t *testing.T) {
+func TestPartnerParseFingerprint(t *testing.T) {
 	const fp = "3F:A2:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD"
 	for _, tc := range []struct {
 		in string
@@ -463,7 +463,7 @@ func TestParseFingerprint(t *testing.T) {
 	}
 }
 
-func TestRegistryTampered(t *testing.T) {
+func TestPartnerRegistryTampered(t *testing.T) {
 	clk := newClock(t0)
 	a, b := pair(t, clk)
 	reg := filepath.Join(a.Dir(), identity.RegistryFile)

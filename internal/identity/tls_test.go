@@ -110,7 +110,7 @@ func wantPeerError(t *testing.T, side string, err, want error, msgs ...string) {
 	}
 }
 
-func TestTLSMutual(t *testing.T) {
+func TestPartnerTLSMutual(t *testing.T) {
 	clk := newClock(t0)
 	a, b := pair(t, clk)
 	srvErr, cliErr, names := handshakeNamed(t, a, b, a.ServerTLS(), mustClientTLS(t, b, "IN-IFC"))
@@ -130,7 +130,7 @@ func TestTLSMutual(t *testing.T) {
 	}
 }
 
-func TestTLSProtocol(t *testing.T) {
+func TestPartnerTLSProtocol(t *testing.T) {
 	clk := newClock(t0)
 	a, b := pair(t, clk)
 	for _, cfg := range []*tls.Config{a.ServerTLS(), mustClientTLS(t, a, "JP-JCG")} {
@@ -146,7 +146,7 @@ func TestTLSProtocol(t *testing.T) {
 	}
 }
 
-func TestTLSUnknownPeer(t *testing.T) {
+func TestPartnerTLSUnknownPeer(t *testing.T) {
 	clk := newClock(t0)
 	a := initNode(t, "IN-IFC", year, clk)
 	b := initNode(t, "JP-JCG", year, clk)
@@ -181,7 +181,7 @@ func TestTLSUnknownPeer(t *testing.T) {
 	}
 }
 
-func TestTLSRevoked(t *testing.T) {
+func TestPartnerTLSRevoked(t *testing.T) {
 	clk := newClock(t0)
 	a, b := pair(t, clk)
 	// Configurations made before the revocation, used after it.
@@ -215,7 +215,7 @@ func TestTLSRevoked(t *testing.T) {
 	}
 }
 
-func TestTLSExpired(t *testing.T) {
+func TestPartnerTLSExpired(t *testing.T) {
 	clk := newClock(t0)
 	a := initNode(t, "IN-IFC", year, clk)
 	bclk := newClock(t0)
@@ -270,7 +270,7 @@ func TestTLSExpired(t *testing.T) {
 	wantPeerError(t, "server", srvErr, identity.ErrExpired, "AU-MBC", "not valid before 2026-03-03T08:00:00Z", "check the clocks")
 }
 
-func TestTLSWrongPeer(t *testing.T) {
+func TestPartnerTLSWrongPeer(t *testing.T) {
 	clk := newClock(t0)
 	a, b := pair(t, clk)
 	c := initNode(t, "AU-MBC", year, clk)
@@ -289,7 +289,7 @@ func TestTLSWrongPeer(t *testing.T) {
 	_ = b
 }
 
-func TestTLSNoClientCertificate(t *testing.T) {
+func TestPartnerTLSNoClientCertificate(t *testing.T) {
 	clk := newClock(t0)
 	a, _ := pair(t, clk)
 	anon := &tls.Config{MinVersion: tls.VersionTLS13, InsecureSkipVerify: true}
