@@ -31,21 +31,32 @@ var allowed = map[string][]string{
 	"internal/simulate": {"internal/vessel", "internal/geo", "internal/ais"},
 	"internal/recorder": {"internal/vessel", "internal/fusion", "internal/store"},
 	"internal/event":    {"internal/vessel", "internal/geo"},
-	"internal/httpapi":  {"internal/vessel", "internal/geo", "internal/fusion", "internal/store", "internal/event"},
+	"internal/httpapi":  {"internal/vessel", "internal/geo", "internal/fusion", "internal/store", "internal/event", "internal/incident", "internal/audit"},
 	"internal/webui":    {},
 	"internal/incident": {"internal/vessel", "internal/geo"},
+	"internal/policy":   {"internal/vessel", "internal/geo", "internal/event", "internal/incident"},
+	"internal/identity": {},
+	"internal/outbox":   {},
+	"internal/audit":    {},
+	"internal/link":     {},
+	"internal/share": {"internal/vessel", "internal/event", "internal/incident", "internal/policy", "internal/identity",
+		"internal/outbox", "internal/audit", "internal/link"},
 	"internal/server": {"internal/nmea", "internal/ingest", "internal/vessel", "internal/geo", "internal/fusion",
-		"internal/store", "internal/recorder", "internal/event", "internal/httpapi", "internal/webui", "internal/simulate"},
+		"internal/store", "internal/recorder", "internal/event", "internal/httpapi", "internal/webui", "internal/simulate",
+		"internal/incident", "internal/policy", "internal/identity", "internal/share"},
 	"cmd/tidewatch": {"internal/ingest", "internal/ais", "internal/vessel", "internal/fusion",
-		"internal/store", "internal/geo", "internal/simulate", "internal/recorder", "internal/event", "internal/server"},
+		"internal/store", "internal/geo", "internal/simulate", "internal/recorder", "internal/event", "internal/server",
+		"internal/identity", "internal/policy", "internal/incident", "internal/audit"},
 }
 
 // mayUseNetwork lists the packages allowed to import net or net/http.
-var mayUseNetwork = []string{"internal/ingest", "cmd/tidewatch", "internal/httpapi", "internal/webui", "internal/server"}
+var mayUseNetwork = []string{"internal/ingest", "cmd/tidewatch", "internal/httpapi", "internal/webui", "internal/server",
+	"internal/link", "internal/share"}
 
 // mayStartGoroutines lists the packages whose non-test code may contain go
 // statements (components with Run/Close). Core logic is synchronous.
-var mayStartGoroutines = []string{"internal/ingest", "internal/store", "internal/httpapi", "internal/server"}
+var mayStartGoroutines = []string{"internal/ingest", "internal/store", "internal/httpapi", "internal/server",
+	"internal/link", "internal/share"}
 
 type pkg struct {
 	ImportPath string
