@@ -117,7 +117,7 @@ func Parse(data []byte) (*Policy, error) {
 	}
 	var f fileJSON
 	if err := strictDecode(data, &f); err != nil {
-		return nil, &ConfigError{Msg: err.Error(), Err: ErrSyntax, Cause: err}
+		return nil, &ConfigError{Msg: err.Error(), Err: ErrInvalid, Cause: err}
 	}
 	if f.Version != 1 {
 		return nil, &ConfigError{Field: "version", Msg: fmt.Sprintf("version %d, want 1", f.Version), Err: ErrVersion}
@@ -463,9 +463,9 @@ func compilePartner(name, node string, pj *partnerJSON, areas map[string]*area, 
 
 	// Incidents.
 	if pj.TLPCeiling != "" {
-		t, err := ParseTLP(pj.TLPCeiling)
-		if err != nil {
-			return nil, fail("tlp_ceiling", err.Error(), ErrInvalid)
+		t, ok := parseTLP(pj.TLPCeiling)
+		if !ok {
+			return nil, fail("tlp_ceiling", fmt.Sprintf("unknown TLP marking %q (want CLEAR, GREEN, AMBER or AMBER+STRICT)", pj.TLPCeiling), ErrInvalid)
 		}
 		if t == incident.TLPRed {
 			return nil, fail("tlp_ceiling", "RED never leaves the node: the highest ceiling is AMBER+STRICT", ErrInvalid)
@@ -650,14 +650,22 @@ func parseClass(name string) (vessel.Class, bool) {
 
 // ParseTLP reads a TLP 2.0 marking: CLEAR, GREEN, AMBER, AMBER+STRICT or
 // RED, with or without the "TLP:" prefix, in any case.
+// It returns an error wrapping ErrInvalid for anything else.
 func ParseTLP(s string) (incident.TLP, error) {
+	if t, ok := parseTLP(s); ok {
+		return t, nil
+	}
+	return 0, fmt.Errorf("%w: unknown TLP marking %q (want CLEAR, GREEN, AMBER, AMBER+STRICT or RED)", ErrInvalid, s)
+}
+
+func parseTLP(s string) (incident.TLP, bool) {
 	u := strings.TrimPrefix(strings.ToUpper(s), "TLP:")
 	for t, n := range tlpNames {
 		if u == n {
-			return incident.TLP(t), nil
+			return incident.TLP(t), true
 		}
 	}
-	return 0, fmt.Errorf("unknown TLP marking %q (want CLEAR, GREEN, AMBER, AMBER+STRICT or RED)", s)
+	return 0, false
 }
 
 var tlpNames = [...]string{

@@ -677,7 +677,8 @@ func TestParseErrors(t *testing.T) {
 		{"too deep", strings.Repeat("[", 100) + strings.Repeat("]", 100), policy.ErrSyntax, "", ""},
 		{"no version", `{"node":"A","partners":{}}`, policy.ErrVersion, "", "version"},
 		{"version 2", `{"version":2,"node":"A","partners":{}}`, policy.ErrVersion, "", "version"},
-		{"unknown top key", `{"version":1,"node":"A","partners":{},"sharing":{}}`, policy.ErrSyntax, "", ""},
+		{"unknown top key", `{"version":1,"node":"A","partners":{},"sharing":{}}`, policy.ErrInvalid, "", ""},
+		{"version as string", `{"version":"1","node":"A","partners":{}}`, policy.ErrInvalid, "", ""},
 		{"no node", `{"version":1,"partners":{}}`, policy.ErrInvalid, "", "node"},
 		{"bad partner name", `{"version":1,"node":"A","partners":{"B C":{}}}`, policy.ErrInvalid, "B C", ""},
 		{"partner named as node", `{"version":1,"node":"A","partners":{"A":{}}}`, policy.ErrInvalid, "A", ""},
@@ -762,6 +763,20 @@ func TestLoadErrors(t *testing.T) {
 	var ce *policy.ConfigError
 	if !errors.As(err, &ce) || ce.Partner != "B" || !strings.Contains(err.Error(), path) {
 		t.Errorf("bad file: %v", err)
+	}
+}
+
+func TestParseTLP(t *testing.T) {
+	for in, want := range map[string]incident.TLP{"CLEAR": incident.TLPClear, "tlp:green": incident.TLPGreen, "TLP:AMBER": incident.TLPAmber,
+		"amber+strict": incident.TLPAmberStrict, "RED": incident.TLPRed} {
+		if got, err := policy.ParseTLP(in); err != nil || got != want {
+			t.Errorf("ParseTLP(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "WHITE", "AMBER STRICT", "TLP:"} {
+		if _, err := policy.ParseTLP(in); !errors.Is(err, policy.ErrInvalid) {
+			t.Errorf("ParseTLP(%q): %v; want ErrInvalid", in, err)
+		}
 	}
 }
 
