@@ -1,0 +1,61 @@
+package link
+
+import (
+	"errors"
+	"os"
+	"testing"
+)
+
+func TestCursorFiles(t *testing.T) {
+	d := cursorDir{dir: t.TempDir()}
+	if c, p, err := d.load("IN-IFC"); err != nil || c != 0 || p != 0 {
+		t.Fatalf("load of a new partner = %d, %d, %v; want 0, 0, nil", c, p, err)
+	}
+	for _, tc := range []struct {
+		save, pending        uint64
+		wantCursor, wantPend uint64
+	}{
+		{save: 10, pending: 10, wantCursor: 10, wantPend: 10},
+		{save: 10, pending: 25, wantCursor: 10, wantPend: 25}, // crashed between Deliver and save
+		{save: 30, pending: 25, wantCursor: 30, wantPend: 30}, // stale pending reads as the cursor
+		{save: 1 << 63, pending: 1 << 63, wantCursor: 1 << 63, wantPend: 1 << 63},
+	} {
+		if err := d.savePending("IN-IFC", tc.pending); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.save("IN-IFC", tc.save); err != nil {
+			t.Fatal(err)
+		}
+		c, p, err := d.load("IN-IFC")
+		if err != nil || c != tc.wantCursor || p != tc.wantPend {
+			t.Errorf("save %d, pending %d: load = %d, %d, %v; want %d, %d", tc.save, tc.pending, c, p, err, tc.wantCursor, tc.wantPend)
+		}
+	}
+	for _, bad := range [][]byte{nil, []byte("short"), encodeCursor(pendingMagic, 5), flip(encodeCursor(cursorMagic, 5), 6)} {
+		if err := os.WriteFile(d.path("X", cursorSuffix), bad, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := d.load("X"); !errors.Is(err, ErrCursorCorrupt) {
+			t.Errorf("load of %q: %v, want ErrCursorCorrupt", bad, err)
+		}
+	}
+}
+
+func flip(b []byte, i int) []byte {
+	b[i] ^= 1
+	return b
+}
+
+func TestCheckName(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		ok   bool
+	}{
+		{"IN-IFC", true}, {"jp.jcg_1", true}, {"", false}, {".hidden", false}, {"a/b", false},
+		{"a b", false}, {"é", false}, {string(make([]byte, 65)), false},
+	} {
+		if err := checkName(tc.name); (err == nil) != tc.ok {
+			t.Errorf("checkName(%q) = %v, want ok %v", tc.name, err, tc.ok)
+		}
+	}
+}
