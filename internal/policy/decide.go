@@ -324,8 +324,15 @@ func (pt *Partner) areaRule(mp geo.MultiPolygon) (int, bool) {
 // eventLinkOK reports whether an event ID linked from a record may be
 // sent: it has the form the event package gives IDs
 // ("<type>-<mmsi>[-<mmsi>][-z<n>]-<start>"), its type is shared and its
-// vessels pass. IDs of any other form are dropped.
+// vessels pass, optionally after "<origin node>/" (a partner's event).
+// IDs of any other form are dropped.
 func (pt *Partner) eventLinkOK(id string, vs []Vessel) bool {
+	if node, rest, ok := strings.Cut(id, "/"); ok {
+		if checkName(node) != nil {
+			return false
+		}
+		id = rest
+	}
 	parts := strings.Split(id, "-")
 	if len(parts) < 3 || len(parts) > 5 || !slices.Contains(pt.events, parts[0]) {
 		return false

@@ -436,7 +436,7 @@ func record(tlp incident.TLP, to ...string) incident.Incident {
 		Title: "Attempted boarding", Narrative: "Skiff approached", Start: t0,
 		Lat: arabianSea.Lat, Lon: arabianSea.Lon, HasPoint: true,
 		Vessels: []vessel.MMSI{cargoPA.MMSI, navyIN.MMSI},
-		Events:  []string{"encounter-351234000-636012345-1740830400000", "encounter-351234000-419000001-1740830400000", "gap-351234000-z3-1740830400000", "port_visit-351234000-z1-1740830400000", "not-an-id", "gap-35123400-1740830400000"},
+		Events:  []string{"encounter-351234000-636012345-1740830400000", "encounter-351234000-419000001-1740830400000", "gap-351234000-z3-1740830400000", "port_visit-351234000-z1-1740830400000", "not-an-id", "gap-35123400-1740830400000", "AU-MBC/gap-351234000-1740830400000", "a/b/gap-351234000-1740830400000"},
 		Source:  "IN-IFC watch officer", Origin: "IN-IFC", TLP: tlp, ReleasableTo: to,
 		Created: t0, Updated: t0,
 	}
@@ -509,7 +509,7 @@ func TestIncident(t *testing.T) {
 			}
 			// The encounter with the navy unit, the port visit (a type not
 			// shared) and the malformed IDs are dropped.
-			if want := []string{"encounter-351234000-636012345-1740830400000", "gap-351234000-z3-1740830400000"}; !slices.Equal(out.Events, want) {
+			if want := []string{"encounter-351234000-636012345-1740830400000", "gap-351234000-z3-1740830400000", "AU-MBC/gap-351234000-1740830400000"}; !slices.Equal(out.Events, want) {
 				t.Errorf("linked events %v; want %v", out.Events, want)
 			}
 		})
