@@ -1,7 +1,10 @@
 package link
 
 import (
+	"bufio"
+	"context"
 	"errors"
+	"net"
 	"os"
 	"testing"
 )
@@ -57,5 +60,60 @@ func TestCheckName(t *testing.T) {
 		if err := checkName(tc.name); (err == nil) != tc.ok {
 			t.Errorf("checkName(%q) = %v, want ok %v", tc.name, err, tc.ok)
 		}
+	}
+}
+
+// TestRedeliveredAfterCrash: a receiver that finds a pending seq above its
+// cursor (it crashed between Deliver and the cursor write) counts the
+// items delivered again.
+func TestRedeliveredAfterCrash(t *testing.T) {
+	d := cursorDir{dir: t.TempDir()}
+	if err := d.save("IN-IFC", 10); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.savePending("IN-IFC", 20); err != nil {
+		t.Fatal(err)
+	}
+	sink := &orderSink{}
+	r := &Receiver{Name: "JP-JCG", Authorize: func(net.Conn) (string, error) { return "IN-IFC", nil },
+		Sink: sink, Cursors: d.dir}
+	c, err := r.config()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.partners = map[string]*partner{}
+	client, server := net.Pipe()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		r.conns++
+		r.handle(context.Background(), &c, server)
+	}()
+	var enc batchEncoder
+	enc.begin(nil, 10)
+	for s := uint64(11); s <= 25; s++ {
+		enc.add(Item{Seq: s, Data: []byte("x")})
+	}
+	br := bufio.NewReader(client)
+	client.Write(appendHello(nil, hello{Version: Version, Name: "IN-IFC"}))
+	if typ, p, err := readFrame(br, 1<<20, nil); err != nil || typ != frameWelcome {
+		t.Fatalf("frame %s, %v; want WELCOME", frameName(typ), err)
+	} else if w, _ := parseWelcome(p); w.Cursor != 10 {
+		t.Fatalf("welcome cursor %d, want 10", w.Cursor)
+	}
+	client.Write(enc.finish())
+	if typ, p, err := readFrame(br, 1<<20, nil); err != nil || typ != frameAck {
+		t.Fatalf("frame %s, %v; want ACK", frameName(typ), err)
+	} else if seq, _ := parseAck(p); seq != 25 {
+		t.Fatalf("ack %d, want 25", seq)
+	}
+	client.Close()
+	<-done
+	ps := r.Stats().Partners["IN-IFC"]
+	if ps.Delivered != 15 || ps.Redelivered != 10 || ps.Cursor != 25 {
+		t.Errorf("delivered %d, redelivered %d, cursor %d; want 15, 10 (seqs 11..20), 25", ps.Delivered, ps.Redelivered, ps.Cursor)
+	}
+	if cur, pend, err := d.load("IN-IFC"); err != nil || cur != 25 || pend != 25 {
+		t.Errorf("files: cursor %d, pending %d, %v; want 25, 25", cur, pend, err)
 	}
 }
