@@ -56,9 +56,9 @@
 //
 // # Concurrency
 //
-// A Sender's Run owns two goroutines per connection (its loop, and a
-// reader of acks); a Receiver's Serve owns one per connection (at most
-// MaxConns). Both stop all of them before returning, when ctx ends. The
+// A Sender streams on the goroutine that calls Run and starts one more
+// per connection, which reads acks; a Receiver's Serve starts one per
+// connection (at most MaxConns). Both stop all of them before returning, when ctx ends. The
 // sessions of one partner on a Receiver never overlap: a new connection
 // from a partner closes the old one and waits for it to finish its
 // current batch. Stats methods are safe at any time.
