@@ -320,6 +320,19 @@ type Config struct {
 	Reorder time.Duration
 	// MaxEvidence bounds Event.Evidence; zero means 8.
 	MaxEvidence int
+	// History is how far back a late report (one older than its vessel's
+	// newest processed report, however it got past Reorder) re-runs the
+	// vessel's single-vessel detectors: the engine keeps, per vessel,
+	// the reports of at least the last History (at most twice that) and
+	// two checkpoints of its detector state, and replays them with the
+	// late report in place (see Engine). Zero means 6 hours; negative
+	// switches replays off (late reports then only re-evaluate gaps).
+	History time.Duration
+	// HistoryReports bounds the reports kept per vessel for replays;
+	// zero means 256. A vessel reporting more often than
+	// HistoryReports/2 in History keeps its latest HistoryReports/2 to
+	// HistoryReports reports (about 80 bytes each).
+	HistoryReports int
 }
 
 // Zone is a user zone: an area with a name.

@@ -21,6 +21,7 @@ type Stats struct {
 	Positions int64            // positions given to Observe
 	Ignored   int64            // flagged invalid or without a position
 	Late      int64            // older than their vessel's last processed report
+	Replayed  int64            // late reports that replayed their vessel's history
 	Vessels   int              // vessels followed
 	Events    map[string]int64 // events opened, by type
 }
@@ -43,6 +44,8 @@ type Engine struct {
 	preset  string
 	maxEv   int
 	zones   []Zone
+	zoneNum []int // stable number of each zone, for event IDs
+	nextNum int   // the number the next new zone gets
 	zidx    *geo.Index
 	ports   *portIndex
 	portCap float64
@@ -65,6 +68,13 @@ type Engine struct {
 	scratch []int
 	out     []Event
 	stats   Stats
+
+	// history of late reports; see history.go
+	histOn  bool
+	histAge vessel.Time // Config.History
+	histLen int         // Config.HistoryReports
+	cur     *track      // the vessel whose single-vessel detectors run
+	rep     *replay     // the replay in progress, nil if none
 }
 
 // New returns an engine configured by cfg. It panics if cfg.Params is set
@@ -83,7 +93,7 @@ func NewChecked(cfg Config) (*Engine, error) {
 	e := &Engine{
 		preset: cfg.Preset,
 		maxEv:  cfg.MaxEvidence,
-		zones:  cfg.Zones,
+		zones:  slices.Clone(cfg.Zones),
 		tracks: make(map[vessel.MMSI]*track),
 		stats:  Stats{Events: make(map[string]int64)},
 	}
@@ -108,17 +118,16 @@ func NewChecked(cfg Config) (*Engine, error) {
 	if e.maxEv <= 0 {
 		e.maxEv = 8
 	}
-	if len(cfg.Zones) > 0 && e.p.Zone.Enabled {
-		areas := make([]geo.MultiPolygon, len(cfg.Zones))
-		for i, z := range cfg.Zones {
-			areas[i] = z.Area
-		}
-		idx, err := geo.NewIndex(areas, geo.IndexOptions{})
-		if err != nil {
-			return nil, fmt.Errorf("event: zones: %w", err)
-		}
-		e.zidx = idx
+	idx, err := e.zoneIndex(e.zones)
+	if err != nil {
+		return nil, err
 	}
+	e.zidx = idx
+	e.zoneNum = make([]int, len(e.zones))
+	for i := range e.zoneNum {
+		e.zoneNum[i] = i
+	}
+	e.nextNum = len(e.zones)
 	if len(cfg.Ports) > 0 {
 		e.ports = newPortIndex(cfg.Ports)
 	}
@@ -127,6 +136,18 @@ func NewChecked(cfg Config) (*Engine, error) {
 		e.shore = &shore{land: cfg.Land, limit: e.p.Loitering.MinShoreDistance, cache: make(map[int64]float32)}
 	}
 	e.reorder = cfg.Reorder.Milliseconds()
+	if cfg.History >= 0 {
+		e.histOn = true
+		e.histAge = vessel.Time(cfg.History.Milliseconds())
+		if cfg.History == 0 {
+			e.histAge = 6 * 3600 * 1000
+		}
+		e.histLen = cfg.HistoryReports
+		if e.histLen <= 0 {
+			e.histLen = 256
+		}
+		e.histLen = max(e.histLen, 2)
+	}
 	e.cov = newCoverage(e.p.Gap)
 	e.slow = newSlowGrid(e.p.Encounter.MaxDistance)
 	e.params = paramMaps(&e.p)
@@ -211,17 +232,11 @@ func (e *Engine) advance(now vessel.Time) {
 	e.clock = max(e.clock, now)
 }
 
-// track is the state of one vessel.
+// track is the state of one vessel: its single-vessel detector state
+// (solo, which the history can checkpoint and replay) and the rest.
 type track struct {
-	mmsi    vessel.MMSI
-	has     bool
-	last    vessel.Position // last good report processed in time order
-	prev    vessel.Position // the one before, when hasPrev
-	hasPrev bool
-
-	// speed
-	ref     vessel.Position // start of the implied-speed window
-	implied float64         // knots, -1 unknown
+	mmsi vessel.MMSI
+	solo
 
 	// timer
 	deadline vessel.Time
@@ -231,10 +246,38 @@ type track struct {
 	covKey  int64
 	covCell *covCell
 
+	gaps []*Event // recent closed gaps, for late reports before the history
+
+	// ports: cached nearest distance
+	pcOK bool
+	pc   geo.Point
+	pd   float64
+
+	// encounters
+	slowIn  bool
+	slowKey int64
+	slowIdx int
+	pairs   []*pair
+
+	h history // for late reports: checkpoints and the reports since
+}
+
+// solo is the state of a vessel's single-vessel detectors: everything a
+// replay of its history restores from a checkpoint.
+type solo struct {
+	has     bool
+	last    vessel.Position // last good report processed in time order
+	prev    vessel.Position // the one before, when hasPrev
+	hasPrev bool
+	seen    vessel.Time // time of the newest report processed, good or not
+
+	// speed
+	ref     vessel.Position // start of the implied-speed window
+	implied float64         // knots, -1 unknown
+
 	// gap
 	gapChecked bool
 	openGap    *Event
-	gaps       []*Event // recent closed gaps, for late reports
 
 	// teleport and identity conflict
 	hasAlt    bool
@@ -248,11 +291,7 @@ type track struct {
 	zones  []int32
 	zoneEv []*Event
 
-	// ports: cached nearest distance
-	pcOK bool
-	pc   geo.Point
-	pd   float64
-
+	// port visits
 	inPort    bool
 	visitPort int
 	entry     vessel.Position
@@ -261,18 +300,14 @@ type track struct {
 	visit     *Event
 
 	loit loiterRun
-
-	// encounters
-	slowIn  bool
-	slowKey int64
-	slowIdx int
-	pairs   []*pair
 }
+
+func newSolo() solo { return solo{implied: -1} }
 
 func (e *Engine) trackOf(m vessel.MMSI) *track {
 	tr := e.tracks[m]
 	if tr == nil {
-		tr = &track{mmsi: m, heapIdx: -1, implied: -1}
+		tr = &track{mmsi: m, heapIdx: -1, solo: newSolo()}
 		e.tracks[m] = tr
 	}
 	return tr
@@ -286,9 +321,12 @@ func (e *Engine) process(p *vessel.Position) {
 		return
 	}
 	tr := e.trackOf(p.MMSI)
-	if tr.has && p.Time < tr.last.Time {
+	if tr.has && (p.Time < tr.last.Time || e.histOn && p.Time < tr.seen) {
 		e.stats.Late++
 		e.cov.add(p, nil)
+		if e.histOn && e.replayLate(tr, p) {
+			return
+		}
 		e.lateGap(tr, p)
 		return
 	}
@@ -298,9 +336,27 @@ func (e *Engine) process(p *vessel.Position) {
 	if p.Flags&vessel.Bad == 0 {
 		tr.covCell, tr.covKey = e.cov.add(p, tr)
 	}
+	if e.histOn {
+		e.record(tr, p)
+	}
+	e.cur = tr
+	pt, speed, ok := e.single(tr, p)
+	e.cur = nil
+	if ok {
+		e.encounterOnReport(tr, p, pt, speed)
+	}
+	if e.histOn {
+		e.checkpoint(tr, p)
+	}
+	e.schedule(tr)
+}
+
+// single runs a report through the single-vessel detectors, and reports
+// whether it was plausible (then it is the vessel's last report).
+func (e *Engine) single(tr *track, p *vessel.Position) (geo.Point, float64, bool) {
+	tr.seen = max(tr.seen, p.Time)
 	if !e.plausible(tr, p) {
-		e.schedule(tr)
-		return
+		return geo.Point{}, 0, false
 	}
 	speed := e.speedOf(tr, p)
 	if tr.has {
@@ -315,8 +371,7 @@ func (e *Engine) process(p *vessel.Position) {
 	}
 	tr.last, tr.has = *p, true
 	tr.gapChecked = false
-	e.encounterOnReport(tr, p, pt, speed)
-	e.schedule(tr)
+	return pt, speed, true
 }
 
 // speedOf returns the vessel's speed in knots at p: its SOG, else the
@@ -337,14 +392,31 @@ func (e *Engine) speedOf(tr *track, p *vessel.Position) float64 {
 
 // schedule makes sure the vessel's timer is queued when something about
 // it is pending: the gap check, or an activity to end on silence.
+//
+// A vessel waiting in the heap keeps its deadline while it reports (the
+// timer fires early, finds nothing due and is set again), unless the new
+// deadline is earlier (an activity began that silence would end): then
+// it moves up. So every timer fires exactly when what it waits for is
+// due, which makes detection a function of the vessel's own reports and
+// lets a replay of its history (history.go) fire timers at the same
+// times.
 func (e *Engine) schedule(tr *track) {
-	if tr.heapIdx >= 0 || !tr.has {
+	if !tr.has || e.rep != nil {
 		return
 	}
-	if d := e.nextDeadline(tr); d > 0 {
-		tr.deadline = d
-		e.timers.push(tr)
+	d := e.nextDeadline(tr)
+	if d <= 0 {
+		return
 	}
+	if tr.heapIdx >= 0 {
+		if d < tr.deadline {
+			tr.deadline = d
+			e.timers.fix(tr.heapIdx)
+		}
+		return
+	}
+	tr.deadline = d
+	e.timers.push(tr)
 }
 
 func (e *Engine) nextDeadline(tr *track) vessel.Time {
@@ -368,10 +440,21 @@ func (e *Engine) nextDeadline(tr *track) vessel.Time {
 func (e *Engine) fire(tr *track, now vessel.Time) {
 	gapMs := vessel.Time(e.p.MaxReportGap.ms())
 	if now >= tr.last.Time+gapMs {
-		e.endLoiter(tr)
 		for len(tr.pairs) > 0 {
 			e.closePair(tr.pairs[0])
 		}
+	}
+	e.cur = tr
+	e.fireSingle(tr, now)
+	e.cur = nil
+	e.schedule(tr)
+}
+
+// fireSingle is the single-vessel part of a timer at time now.
+func (e *Engine) fireSingle(tr *track, now vessel.Time) {
+	gapMs := vessel.Time(e.p.MaxReportGap.ms())
+	if now >= tr.last.Time+gapMs {
+		e.endLoiter(tr)
 	}
 	if tr.hasAlt && now >= max(tr.alt.Time, tr.last.Time)+gapMs {
 		e.dropAlt(tr)
@@ -380,7 +463,6 @@ func (e *Engine) fire(tr *track, now vessel.Time) {
 		tr.gapChecked = true
 		e.gapOpen(tr)
 	}
-	e.schedule(tr)
 }
 
 func (e *Engine) newEvent(typ string, a, b vessel.MMSI, zone int, start vessel.Time, at vessel.Position) *Event {
@@ -391,7 +473,9 @@ func (e *Engine) newEvent(typ string, a, b vessel.MMSI, zone int, start vessel.T
 		}
 		vs = []vessel.MMSI{a, b}
 	}
-	e.stats.Events[typ]++
+	if e.rep == nil {
+		e.stats.Events[typ]++
+	}
 	return &Event{
 		ID: eventID(typ, a, b, zone, start), Type: typ, Start: start,
 		Lat: at.Lat, Lon: at.Lon, Vessels: vs, Preset: e.preset,
@@ -414,13 +498,27 @@ func (e *Engine) evidence(ev *Event, ps ...vessel.Position) {
 	}
 }
 
-// emit publishes a new version of ev.
+// emit publishes a new version of ev. In a replay it only notes that
+// the replay emitted ev; the reconciliation publishes what changed.
 func (e *Engine) emit(ev *Event) {
 	ev.Version++
+	if e.rep != nil {
+		e.rep.emitted(ev)
+		return
+	}
+	c := cloneEvent(ev)
+	if e.cur != nil && e.histOn && ev.Type != Encounter {
+		e.cur.h.note(ev)
+	}
+	e.out = append(e.out, c)
+}
+
+// cloneEvent copies an event with its own Evidence and Measures.
+func cloneEvent(ev *Event) Event {
 	c := *ev
 	c.Evidence = slices.Clone(ev.Evidence)
 	c.Measures = maps.Clone(ev.Measures)
-	e.out = append(e.out, c)
+	return c
 }
 
 // paramMaps builds the Params maps events carry, once per engine.

@@ -55,6 +55,10 @@ type Event struct {
 	// Preset names the parameter preset the engine ran with ("gfw",
 	// "skylight", or "custom" when parameters were overridden).
 	Preset string
+	// Origin names the node that detected the event, "" for this node.
+	// Events received from partner nodes keep the origin they came with;
+	// an Engine always leaves it empty.
+	Origin string
 	// Params are the detector parameters that produced the event, in SI
 	// units named by their keys (metres, seconds, knots). The map is
 	// shared between events and must not be modified.
@@ -102,6 +106,7 @@ type jsonEvent struct {
 	Lon       float64            `json:"lon"`
 	Zone      string             `json:"zone"`
 	Preset    string             `json:"preset,omitempty"`
+	Origin    string             `json:"origin,omitempty"`
 	Version   int                `json:"version"`
 	Retracted bool               `json:"retracted,omitempty"`
 	Params    map[string]float64 `json:"params,omitempty"`
@@ -130,12 +135,12 @@ func round(v float64, digits int) float64 {
 // MarshalJSON encodes the event as one JSON object with the keys "id",
 // "type", "start", "end" (RFC 3339 UTC; null while open), "vessels"
 // (MMSI numbers), "lat", "lon", "zone" ("" when none), "preset",
-// "version", "retracted" (only when true), "params", "measures" and
-// "evidence".
+// "origin" (only when not ""), "version", "retracted" (only when true),
+// "params", "measures" and "evidence".
 func (e Event) MarshalJSON() ([]byte, error) {
 	j := jsonEvent{
 		ID: e.ID, Type: e.Type, Start: timeText(e.Start), Vessels: e.Vessels,
-		Lat: round(e.Lat, 6), Lon: round(e.Lon, 6), Zone: e.Zone, Preset: e.Preset,
+		Lat: round(e.Lat, 6), Lon: round(e.Lon, 6), Zone: e.Zone, Preset: e.Preset, Origin: e.Origin,
 		Version: e.Version, Retracted: e.Retracted, Params: e.Params,
 	}
 	if j.Vessels == nil {
@@ -181,7 +186,7 @@ func (e *Event) UnmarshalJSON(b []byte) error {
 		}
 	}
 	*e = Event{ID: j.ID, Type: j.Type, Start: start, End: end, Lat: j.Lat, Lon: j.Lon,
-		Vessels: j.Vessels, Zone: j.Zone, Preset: j.Preset, Params: j.Params, Measures: j.Measures,
+		Vessels: j.Vessels, Zone: j.Zone, Preset: j.Preset, Origin: j.Origin, Params: j.Params, Measures: j.Measures,
 		Version: j.Version, Retracted: j.Retracted}
 	for _, jp := range j.Evidence {
 		t, err := parseTimeText(jp.Time)

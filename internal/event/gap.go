@@ -152,13 +152,18 @@ func (e *Engine) closeGap(ev *Event, a, b *vessel.Position) {
 	e.evidence(ev, *a, *b)
 }
 
-// lateGap re-evaluates the vessel's recent gaps with a late report: a gap
+// lateGap re-evaluates the vessel's recent gaps with a late report older
+// than its history (or any late report when replays are off): a gap
 // it falls into is cut at it, keeping the parts still long enough (the
 // first keeps the event's ID), or retracted when neither is.
 func (e *Engine) lateGap(tr *track, p *vessel.Position) {
 	min := vessel.Time(e.p.Gap.MinDuration.ms())
+	horizon := vessel.Time(math.MaxInt64)
+	if e.histOn {
+		horizon = tr.h.horizon() // later gaps belong to replays
+	}
 	for i, g := range tr.gaps {
-		if g.Retracted || p.Time <= g.Start || p.Time >= g.End {
+		if g.Retracted || p.Time <= g.Start || p.Time >= g.End || g.End > horizon {
 			continue
 		}
 		a, b := g.Evidence[0], g.Evidence[len(g.Evidence)-1]

@@ -30,13 +30,38 @@ func (t *timerHeap) push(tr *track) {
 	}
 }
 
-func (t *timerHeap) pop() *track {
-	top := t.h[0]
+// fix restores the heap order after the deadline of the vessel at i
+// decreased.
+func (t *timerHeap) fix(i int) {
+	for i > 0 {
+		parent := (i - 1) / 2
+		if !t.less(i, parent) {
+			break
+		}
+		t.swap(i, parent)
+		i = parent
+	}
+}
+
+// remove takes the vessel at i out of the heap.
+func (t *timerHeap) remove(i int) {
+	tr := t.h[i]
 	n := len(t.h) - 1
-	t.swap(0, n)
+	if i != n {
+		t.swap(i, n)
+	}
 	t.h[n] = nil
 	t.h = t.h[:n]
-	for i := 0; ; {
+	tr.heapIdx = -1
+	if i < n {
+		t.down(i)
+		t.fix(i)
+	}
+}
+
+func (t *timerHeap) down(i int) {
+	n := len(t.h)
+	for {
 		l, r, m := 2*i+1, 2*i+2, i
 		if l < n && t.less(l, m) {
 			m = l
@@ -45,12 +70,16 @@ func (t *timerHeap) pop() *track {
 			m = r
 		}
 		if m == i {
-			break
+			return
 		}
 		t.swap(i, m)
 		i = m
 	}
-	top.heapIdx = -1
+}
+
+func (t *timerHeap) pop() *track {
+	top := t.h[0]
+	t.remove(0)
 	return top
 }
 
