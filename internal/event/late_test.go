@@ -228,6 +228,9 @@ func TestLateEquivalence(t *testing.T) {
 					t.Errorf("only with late reports: %v", x)
 				}
 				checkNoDuplicates(t, late)
+				ea, eb := happenings(inOrder, []string{event.Encounter}), happenings(late, []string{event.Encounter})
+				oa, ob := diffHappenings(ea, eb)
+				t.Logf("encounters (not replayed): %d in time order, %d with late reports, %d and %d differ", len(ea), len(eb), len(oa), len(ob))
 				counts := map[string]int{}
 				for _, x := range a {
 					counts[x.typ]++
@@ -235,5 +238,53 @@ func TestLateEquivalence(t *testing.T) {
 				t.Logf("%d positions, %d late (%d replayed); %d single-vessel events %v", len(ps), st.Late, st.Replayed, len(a), counts)
 			})
 		}
+	}
+}
+
+// TestLateReportRevisesLoitering: a fast report delivered after the rest
+// splits a loitering run: the event keeps its ID and gets a new version
+// ending before the late report, and the rest is a new event.
+func TestLateReportRevisesLoitering(t *testing.T) {
+	var tl timeline
+	tl.stay(1, 0, 3*h, 2*time.Minute, ocean, 0.5)
+	ps := tl.sorted()
+	e := newEngine(t, "gfw")
+	var all []event.Event
+	for _, p := range ps {
+		all = append(all, e.Observe(p)...)
+	}
+	before := latest(t, all)
+	lo := ofType(before, event.Loitering)
+	if len(lo) != 1 {
+		t.Fatalf("before the late report: loitering %+v; want one", lo)
+	}
+	fast := pos(1, 90*time.Minute+time.Minute, geo.Destination(ocean, 45, 700), 10)
+	revised := e.Observe(fast)
+	all = append(all, revised...)
+	all = append(all, e.Flush(at(3*h))...)
+	m := latest(t, all)
+	lo2 := ofType(m, event.Loitering)
+	if len(lo2) != 2 {
+		t.Fatalf("after the late report: loitering %+v; want two", lo2)
+	}
+	first, second := lo2[0], lo2[1]
+	if first.Start > second.Start {
+		first, second = second, first
+	}
+	if first.ID != lo[0].ID || first.Version != lo[0].Version+1 || first.End != at(90*time.Minute) {
+		t.Errorf("first part %s v%d %v-%v; want %s v%d ending 01:30", first.ID, first.Version, first.Start, first.End, lo[0].ID, lo[0].Version+1)
+	}
+	if second.Version != 1 || second.Start != at(92*time.Minute) {
+		t.Errorf("second part %s v%d from %v; want a new event from 01:32", second.ID, second.Version, second.Start)
+	}
+	if len(revised) != 2 {
+		t.Errorf("the late report emitted %d versions; want 2 (the revision and the new event): %+v", len(revised), revised)
+	}
+	if st := e.Stats(); st.Late != 1 || st.Replayed != 1 || st.Events[event.Loitering] != 2 {
+		t.Errorf("stats %+v; want 1 late, 1 replayed, 2 loitering events", st)
+	}
+	// the same report again changes nothing
+	if evs := e.Observe(fast); len(evs) != 0 {
+		t.Errorf("the late report again: %+v", evs)
 	}
 }
