@@ -328,6 +328,15 @@ type Config struct {
 	// late report in place (see Engine). Zero means 6 hours; negative
 	// switches replays off (late reports then only re-evaluate gaps).
 	History time.Duration
+	// Forget is how long a vessel may be silent before the engine drops
+	// its state: its loitering, encounters and identity conflict have
+	// ended long before (Params.MaxReportGap); its open zone entries and
+	// port visit close at its last report, with Measures
+	// "vessel_forgotten" = 1 (and a zone_exit each). Only what closes an
+	// open gap when it returns is kept: its last report and the gap, for
+	// at most 10 × Forget. Zero means 72 hours; negative never forgets.
+	// It must be longer than MaxReportGap and Gap.MinDuration.
+	Forget time.Duration
 	// HistoryReports bounds the reports kept per vessel for replays;
 	// zero means 256. A vessel reporting more often than
 	// HistoryReports/2 in History keeps its latest HistoryReports/2 to

@@ -22,6 +22,8 @@ type Stats struct {
 	Ignored   int64            // flagged invalid or without a position
 	Late      int64            // older than their vessel's last processed report
 	Replayed  int64            // late reports that replayed their vessel's history
+	Evicted   int64            // vessels forgotten after Config.Forget of silence
+	Dormant   int              // forgotten vessels kept to close their open gap
 	Vessels   int              // vessels followed
 	Events    map[string]int64 // events opened, by type
 }
@@ -70,6 +72,10 @@ type Engine struct {
 	stats   Stats
 
 	// history of late reports; see history.go
+	forget vessel.Time // Config.Forget; 0 never
+	gone   map[vessel.MMSI]*remnant
+	goneQ  []gone // forgotten vessels in the order they went, to expire
+
 	histOn  bool
 	histAge vessel.Time // Config.History
 	histLen int         // Config.HistoryReports
@@ -136,6 +142,15 @@ func NewChecked(cfg Config) (*Engine, error) {
 		e.shore = &shore{land: cfg.Land, limit: e.p.Loitering.MinShoreDistance, cache: make(map[int64]float32)}
 	}
 	e.reorder = cfg.Reorder.Milliseconds()
+	switch {
+	case cfg.Forget == 0:
+		e.forget = 72 * 3600 * 1000
+	case cfg.Forget > 0:
+		e.forget = vessel.Time(cfg.Forget.Milliseconds())
+	}
+	if e.forget > 0 && (e.forget <= vessel.Time(e.p.MaxReportGap.ms()) || e.p.Gap.Enabled && e.forget <= vessel.Time(e.p.Gap.MinDuration.ms())) {
+		return nil, fmt.Errorf("%w: forget %v must be longer than max_report_gap and gap.min_duration", ErrConfig, cfg.Forget)
+	}
 	if cfg.History >= 0 {
 		e.histOn = true
 		e.histAge = vessel.Time(cfg.History.Milliseconds())
@@ -161,6 +176,7 @@ func (e *Engine) Params() Params { return e.p }
 func (e *Engine) Stats() Stats {
 	s := e.stats
 	s.Vessels = len(e.tracks)
+	s.Dormant = len(e.gone)
 	s.Events = maps.Clone(e.stats.Events)
 	return s
 }
@@ -228,6 +244,13 @@ func (e *Engine) advance(now vessel.Time) {
 	for e.timers.len() > 0 && e.timers.min().deadline <= now {
 		tr := e.timers.pop()
 		e.fire(tr, tr.deadline)
+	}
+	for len(e.goneQ) > 0 && e.goneQ[0].at+9*e.forget <= now {
+		g := e.goneQ[0]
+		e.goneQ = e.goneQ[1:]
+		if r := e.gone[g.mmsi]; r != nil && r.at == g.at {
+			delete(e.gone, g.mmsi)
+		}
 	}
 	e.clock = max(e.clock, now)
 }
@@ -309,6 +332,11 @@ func (e *Engine) trackOf(m vessel.MMSI) *track {
 	if tr == nil {
 		tr = &track{mmsi: m, heapIdx: -1, solo: newSolo()}
 		e.tracks[m] = tr
+		if r := e.gone[m]; r != nil { // back after being forgotten
+			delete(e.gone, m)
+			tr.has, tr.last, tr.seen = true, r.last, r.last.Time
+			tr.openGap, tr.gapChecked = r.gap, true
+		}
 	}
 	return tr
 }
@@ -421,8 +449,13 @@ func (e *Engine) schedule(tr *track) {
 
 func (e *Engine) nextDeadline(tr *track) vessel.Time {
 	var d vessel.Time
+	if e.forget > 0 && e.rep == nil {
+		d = tr.seen + e.forget
+	}
 	if e.p.Gap.Enabled && !tr.gapChecked {
-		d = tr.last.Time + vessel.Time(e.p.Gap.MinDuration.ms())
+		if g := tr.last.Time + vessel.Time(e.p.Gap.MinDuration.ms()); d == 0 || g < d {
+			d = g
+		}
 	}
 	if tr.loit.active || len(tr.pairs) > 0 || tr.hasAlt {
 		a := tr.last.Time + vessel.Time(e.p.MaxReportGap.ms())
@@ -447,6 +480,10 @@ func (e *Engine) fire(tr *track, now vessel.Time) {
 	e.cur = tr
 	e.fireSingle(tr, now)
 	e.cur = nil
+	if e.forget > 0 && now >= tr.seen+e.forget {
+		e.evict(tr)
+		return
+	}
 	e.schedule(tr)
 }
 
@@ -589,3 +626,54 @@ func (e *Engine) portName(i int) string {
 }
 
 func posPoint(p *vessel.Position) geo.Point { return geo.Point{Lat: p.Lat, Lon: p.Lon} }
+
+// remnant is what the engine keeps of a forgotten vessel with an open
+// gap: enough to close the gap when it reports again.
+type remnant struct {
+	last vessel.Position
+	gap  *Event
+	at   vessel.Time // when it was forgotten
+}
+
+// gone is a forgotten vessel in the expiry queue.
+type gone struct {
+	mmsi vessel.MMSI
+	at   vessel.Time // when it was forgotten
+}
+
+// evict forgets a vessel silent for Config.Forget, ending what silence
+// leaves open (see Config.Forget).
+func (e *Engine) evict(tr *track) {
+	e.cur = tr
+	e.endLoiter(tr)
+	e.dropAlt(tr)
+	for k, z := range tr.zoneEv {
+		e.zoneClose(tr, int(tr.zones[k]), z, tr.last.Time, "vessel_forgotten")
+	}
+	tr.zones, tr.zoneEv = nil, nil
+	if ev := tr.visit; ev != nil {
+		ev.End = tr.last.Time
+		ev.Measures["duration_s"] = float64(ev.End-ev.Start) / 1000
+		ev.Measures["vessel_forgotten"] = 1
+		e.emit(ev)
+		tr.visit = nil
+	}
+	e.cur = nil
+	for len(tr.pairs) > 0 {
+		e.closePair(tr.pairs[0])
+	}
+	e.slow.remove(tr)
+	if tr.heapIdx >= 0 {
+		e.timers.remove(tr.heapIdx)
+	}
+	delete(e.tracks, tr.mmsi)
+	e.stats.Evicted++
+	if tr.openGap != nil {
+		if e.gone == nil {
+			e.gone = make(map[vessel.MMSI]*remnant)
+		}
+		at := tr.seen + e.forget
+		e.gone[tr.mmsi] = &remnant{last: tr.last, gap: tr.openGap, at: at}
+		e.goneQ = append(e.goneQ, gone{tr.mmsi, at})
+	}
+}

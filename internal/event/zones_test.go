@@ -214,3 +214,79 @@ func TestOriginJSON(t *testing.T) {
 		t.Errorf("read back origin %q", back.Origin)
 	}
 }
+
+// TestForget: vessels silent for Config.Forget are dropped; one that
+// went dark with a gap open closes it when it comes back, with the right
+// start and end, and what it left open in a zone closes at its last
+// report.
+func TestForget(t *testing.T) {
+	var tl timeline
+	for i := range 500 { // transient traffic: an hour each, then gone
+		tl.sail(vessel.MMSI(1000+i), time.Duration(i)*time.Minute, time.Duration(i)*time.Minute+h, 10*time.Minute,
+			geo.Destination(farOcean, float64(i%360), 20e3), 90, 10)
+	}
+	tl.stay(1, 0, 2*h, 5*time.Minute, ocean, 0.1)                            // goes dark inside the box
+	tl.stay(2, 0, 12*h, 10*time.Minute, geo.Destination(ocean, 0, 30e3), 6) // the neighbour: coverage
+	box := square("box", ocean, 10e3)
+	e := newEngine(t, "gfw", box)
+	var all []event.Event
+	for _, p := range tl.sorted() {
+		all = append(all, e.Observe(p)...)
+	}
+	if st := e.Stats(); st.Vessels != 502 {
+		t.Fatalf("followed %d vessels; want 502", st.Vessels)
+	}
+	all = append(all, e.Advance(at(100*h))...)
+	open := 0 // vessels gone dark with a gap open, kept dormant
+	for _, g := range ofType(latest(t, all), event.Gap) {
+		if g.Open() {
+			open++
+		}
+	}
+	st := e.Stats()
+	if st.Vessels != 0 || st.Evicted != 502 || st.Dormant != open || open < 1 {
+		t.Errorf("after 100 h: %d vessels, %d evicted, %d dormant; want 0, 502, %d (those with an open gap)", st.Vessels, st.Evicted, st.Dormant, open)
+	}
+	back := pos(1, 101*h, geo.Destination(ocean, 90, 60e3), 5)
+	all = append(all, e.Observe(back)...)
+	all = append(all, e.Flush(at(101*h))...)
+	m := latest(t, all)
+	var gaps []event.Event
+	for _, g := range ofType(m, event.Gap) {
+		if g.Vessels[0] == 1 {
+			gaps = append(gaps, g)
+		}
+	}
+	if len(gaps) != 1 || gaps[0].Start != at(2*h) || gaps[0].End != at(101*h) || gaps[0].Version != 2 {
+		t.Fatalf("vessel 1 gaps %+v; want one, 02:00 to 101:00, version 2", gaps)
+	}
+	if d := gaps[0].Measures["distance_m"]; d < 55e3 || d > 65e3 {
+		t.Errorf("gap distance %.0f m; want about 60 km", d)
+	}
+	entries := ofType(m, event.ZoneEntry)
+	if len(entries) != 1 || entries[0].End != at(2*h) || entries[0].Measures["vessel_forgotten"] != 1 {
+		t.Errorf("zone entries %+v; want vessel 1's, closed at its last report, forgotten", entries)
+	}
+	if st := e.Stats(); st.Vessels != 1 || st.Dormant != open-1 {
+		t.Errorf("after the return: %d vessels, %d dormant; want 1, %d", st.Vessels, st.Dormant, open-1)
+	}
+	// dormant vessels are dropped after 10 × Forget
+	e.Advance(at(101*h + 10*72*h))
+	if st := e.Stats(); st.Dormant != 0 {
+		t.Errorf("after 10 × Forget: %d dormant; want 0", st.Dormant)
+	}
+
+	// negative: never forget
+	keep, err := event.NewChecked(event.Config{Forget: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keep.Observe(pos(5, 0, ocean, 3))
+	keep.Advance(at(1000 * h))
+	if st := keep.Stats(); st.Vessels != 1 || st.Evicted != 0 {
+		t.Errorf("Forget -1: %d vessels, %d evicted; want 1, 0", st.Vessels, st.Evicted)
+	}
+	if _, err := event.NewChecked(event.Config{Forget: time.Hour}); !errors.Is(err, event.ErrConfig) {
+		t.Errorf("Forget shorter than the gap: err %v; want ErrConfig", err)
+	}
+}
