@@ -225,7 +225,7 @@ func TestForget(t *testing.T) {
 		tl.sail(vessel.MMSI(1000+i), time.Duration(i)*time.Minute, time.Duration(i)*time.Minute+h, 10*time.Minute,
 			geo.Destination(farOcean, float64(i%360), 20e3), 90, 10)
 	}
-	tl.stay(1, 0, 2*h, 5*time.Minute, ocean, 0.1)                            // goes dark inside the box
+	tl.stay(1, 0, 2*h, 5*time.Minute, ocean, 0.1)                           // goes dark inside the box
 	tl.stay(2, 0, 12*h, 10*time.Minute, geo.Destination(ocean, 0, 30e3), 6) // the neighbour: coverage
 	box := square("box", ocean, 10e3)
 	e := newEngine(t, "gfw", box)
