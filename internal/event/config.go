@@ -67,6 +67,13 @@ type EncounterParams struct {
 	// MaxExtrapolation is how far a vessel's position is carried forward
 	// from its last report to compare it with the other's report.
 	MaxExtrapolation Duration `json:"max_extrapolation"`
+	// MaxOutliers is how many consecutive fixes found farther than
+	// MaxDistance (a noisy GNSS fix, one vessel swinging at anchor) an
+	// encounter survives: it ends only when the next fix is far too, at
+	// the last common time within MaxDistance. A far comparison
+	// explained by the other vessel's fix already found far does not
+	// count again. 0 ends an encounter at its first far fix.
+	MaxOutliers int `json:"max_outliers"`
 }
 
 // LoiteringParams configure the loitering detector.
@@ -207,7 +214,7 @@ func Preset(name string) (Params, bool) {
 		Gap: GapParams{Enabled: true, MinDuration: Duration(6 * time.Hour),
 			CoverageRadius: 100 * km, CoverageCell: 0.5, CoverageMinFraction: 0.5},
 		Encounter: EncounterParams{Enabled: true, MaxDistance: 500, MinDuration: Duration(2 * time.Hour),
-			MaxMedianSpeed: 2, MinPortDistance: 10 * km, CandidateSpeed: 4, MaxExtrapolation: Duration(30 * time.Minute)},
+			MaxMedianSpeed: 2, MinPortDistance: 10 * km, CandidateSpeed: 4, MaxExtrapolation: Duration(30 * time.Minute), MaxOutliers: 1},
 		Loitering: LoiteringParams{Enabled: true, MaxSpeed: 2, MinDuration: Duration(time.Hour),
 			MinShoreDistance: 20 * nm, MinPortDistance: 3 * km, ExcludeMoored: true},
 		Zone:      ZoneParams{Enabled: true},
@@ -277,6 +284,8 @@ func (p *Params) Validate() error {
 		return bad("encounter.max_distance_m must be in (0, 50000]")
 	case p.Encounter.Enabled && p.Encounter.MinDuration <= 0:
 		return bad("encounter.min_duration must be positive")
+	case p.Encounter.MaxOutliers < 0 || p.Encounter.MaxOutliers > 100:
+		return bad("encounter.max_outliers must be in [0, 100]")
 	case p.Loitering.Enabled && p.Loitering.MinDuration <= 0:
 		return bad("loitering.min_duration must be positive")
 	case p.Loitering.MinShoreDistance < 0 || p.Loitering.MinShoreDistance > 200*nm:

@@ -68,6 +68,25 @@ type pair struct {
 	nextCheck   vessel.Time
 	first       [2]vessel.Position
 	end         [2]vessel.Position
+	out         int            // consecutive fixes found far (MaxOutliers)
+	suspect     [2]vessel.Time // time of each side's last fix found far, 0 none
+}
+
+// outlier counts report p of tr, found farther than MaxDistance from
+// the other vessel o, and reports whether the pair must end: more than
+// MaxOutliers consecutive far fixes. A far comparison with o's fix that
+// was itself found far counts as that fix, not a new one.
+func (pr *pair) outlier(tr, o *track, p *vessel.Position, maxOut int) bool {
+	ti, oi := 0, 1
+	if pr.b == tr {
+		ti, oi = 1, 0
+	}
+	if pr.suspect[oi] != 0 && pr.suspect[oi] == o.last.Time {
+		return false
+	}
+	pr.suspect[ti] = p.Time
+	pr.out++
+	return pr.out > maxOut
 }
 
 func (pr *pair) other(tr *track) *track {
@@ -149,9 +168,14 @@ func (e *Engine) encounterOnReport(tr *track, p *vessel.Position, pt geo.Point, 
 			continue
 		}
 		if geo.Distance(pt, op) > ep.MaxDistance {
-			e.closePair(pr)
-			continue // closePair removed it from tr.pairs
+			if pr.outlier(tr, o, p, ep.MaxOutliers) {
+				e.closePair(pr)
+				continue // closePair removed it from tr.pairs
+			}
+			i++
+			continue
 		}
+		pr.out, pr.suspect = 0, [2]vessel.Time{}
 		e.pairSample(pr, tr, p, pt, op, speed)
 		i++
 	}

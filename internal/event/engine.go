@@ -568,7 +568,7 @@ func paramMaps(p *Params) map[string]map[string]float64 {
 			"coverage_cell_deg": p.Gap.CoverageCell, "coverage_min_fraction": p.Gap.CoverageMinFraction},
 		Encounter: {"max_distance_m": p.Encounter.MaxDistance, "min_duration_s": s(p.Encounter.MinDuration),
 			"max_median_speed_kn": p.Encounter.MaxMedianSpeed, "min_port_distance_m": p.Encounter.MinPortDistance,
-			"max_extrapolation_s": s(p.Encounter.MaxExtrapolation)},
+			"max_extrapolation_s": s(p.Encounter.MaxExtrapolation), "max_outliers": float64(p.Encounter.MaxOutliers)},
 		Loitering: {"max_speed_kn": p.Loitering.MaxSpeed, "min_duration_s": s(p.Loitering.MinDuration),
 			"min_shore_distance_m": p.Loitering.MinShoreDistance, "min_port_distance_m": p.Loitering.MinPortDistance},
 		ZoneEntry:        zone,

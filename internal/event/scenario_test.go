@@ -1,8 +1,10 @@
 package event_test
 
 import (
+	"cmp"
 	"encoding/json"
 	"math"
+	"slices"
 	"testing"
 	"time"
 
@@ -426,3 +428,64 @@ func TestParseParams(t *testing.T) {
 		t.Errorf("preset from the document: %v %v %v", preset, p.Encounter.MaxDistance, err)
 	}
 }
+
+// TestEncounterOutlier: one noisy fix of a vessel 2 km off in the middle
+// of a 3-hour encounter does not split it (MaxOutliers 1, both presets);
+// with MaxOutliers 0 it does; a real separation still ends it.
+func TestEncounterOutlier(t *testing.T) {
+	meet := func(leave bool) []vessel.Position {
+		var tl timeline
+		tl.stay(1, 0, 3*h, time.Minute, ocean, 0.5)
+		if leave { // vessel 2 sails away at 02:00
+			tl.stay(2, 30*time.Second, 2*h, 3*time.Minute, geo.Destination(ocean, 90, 150), 0.5)
+			tl.sail(2, 2*h+3*time.Minute, 3*h, 3*time.Minute, geo.Destination(ocean, 90, 150), 90, 10)
+		} else {
+			tl.stay(2, 30*time.Second, 3*h, 3*time.Minute, geo.Destination(ocean, 90, 150), 0.5)
+		}
+		ps := tl.sorted()
+		for i, p := range ps {
+			if p.MMSI == 1 && p.Time == at(90*time.Minute) {
+				q := geo.Destination(geo.Point{Lat: p.Lat, Lon: p.Lon}, 0, 2000)
+				ps[i].Lat, ps[i].Lon = q.Lat, q.Lon
+			}
+		}
+		return ps
+	}
+	strict, _ := event.Preset("skylight") // 30 minutes make an encounter
+	strict.Encounter.MaxOutliers = 0
+	for _, tc := range []struct {
+		name   string
+		params *event.Params
+		preset string
+		leave  bool
+		want   [][2]time.Duration // encounters, start and end within 5 minutes
+	}{
+		{"gfw tolerates the outlier", nil, "gfw", false, [][2]time.Duration{{0, 3 * h}}},
+		{"skylight tolerates the outlier", nil, "skylight", false, [][2]time.Duration{{0, 3 * h}}},
+		{"max_outliers 0 splits", &strict, "", false, [][2]time.Duration{{0, 90 * time.Minute}, {90 * time.Minute, 3 * h}}},
+		{"a separation ends it", nil, "gfw", true, [][2]time.Duration{{0, 2 * h}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e, err := event.NewChecked(event.Config{Preset: tc.preset, Params: tc.params, Ports: testPort})
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, _ := final(t, e, meet(tc.leave), at(7*h)) // 3 h of silence end it
+			enc := ofType(m, event.Encounter)
+			slices.SortFunc(enc, func(a, b event.Event) int { return cmp.Compare(a.Start, b.Start) })
+			if len(enc) != len(tc.want) {
+				t.Fatalf("encounters %d; want %d: %+v", len(enc), len(tc.want), enc)
+			}
+			for i, w := range tc.want {
+				if d := enc[i].Start - at(w[0]); d < -5*minute || d > 5*minute {
+					t.Errorf("encounter %d starts %v; want about %v", i, enc[i].Start, at(w[0]))
+				}
+				if d := enc[i].End - at(w[1]); d < -5*minute || d > 5*minute {
+					t.Errorf("encounter %d ends %v; want about %v", i, enc[i].End, at(w[1]))
+				}
+			}
+		})
+	}
+}
+
+const minute = vessel.Time(60 * 1000)
