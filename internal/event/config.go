@@ -329,6 +329,12 @@ type Config struct {
 	Reorder time.Duration
 	// MaxEvidence bounds Event.Evidence; zero means 8.
 	MaxEvidence int
+	// Replay says when the engine keeps the histories that let late
+	// reports replay their vessel's detectors: from the first late
+	// report it sees (ReplayAuto, the zero value: data in time order
+	// costs nothing), from the start (ReplayAlways), or never
+	// (ReplayOff, as a negative History).
+	Replay ReplayMode
 	// History is how far back a late report (one older than its vessel's
 	// newest processed report, however it got past Reorder) re-runs the
 	// vessel's single-vessel detectors: the engine keeps, per vessel,
@@ -352,6 +358,22 @@ type Config struct {
 	// HistoryReports reports (about 80 bytes each).
 	HistoryReports int
 }
+
+// ReplayMode says when an Engine keeps vessel histories for late reports
+// (see Config.Replay).
+type ReplayMode uint8
+
+// The replay modes.
+const (
+	// ReplayAuto keeps histories from the first late report on: until
+	// then nothing is recorded, and that first report and those older
+	// than the histories built since only re-evaluate gaps.
+	ReplayAuto ReplayMode = iota
+	// ReplayAlways keeps histories from the first report.
+	ReplayAlways
+	// ReplayOff never keeps them: late reports only re-evaluate gaps.
+	ReplayOff
+)
 
 // Zone is a user zone: an area with a name.
 type Zone struct {

@@ -76,11 +76,14 @@ type Engine struct {
 	gone   map[vessel.MMSI]*remnant
 	goneQ  []gone // forgotten vessels in the order they went, to expire
 
-	histOn  bool
-	histAge vessel.Time // Config.History
-	histLen int         // Config.HistoryReports
-	cur     *track      // the vessel whose single-vessel detectors run
-	rep     *replay     // the replay in progress, nil if none
+	histOn    bool              // histories are kept
+	histAuto  bool              // they will be from the first late report (Config.Replay)
+	histAge   vessel.Time       // Config.History
+	histLen   int               // Config.HistoryReports
+	sources   []string          // source names of history reports, by number
+	sourceNum map[string]uint32 // and their numbers
+	cur       *track            // the vessel whose single-vessel detectors run
+	rep       *replay           // the replay in progress, nil if none
 }
 
 // New returns an engine configured by cfg. It panics if cfg.Params is set
@@ -142,6 +145,7 @@ func NewChecked(cfg Config) (*Engine, error) {
 		e.shore = &shore{land: cfg.Land, limit: e.p.Loitering.MinShoreDistance, cache: make(map[int64]float32)}
 	}
 	e.reorder = cfg.Reorder.Milliseconds()
+	e.sources = []string{""}
 	switch {
 	case cfg.Forget == 0:
 		e.forget = 72 * 3600 * 1000
@@ -151,8 +155,9 @@ func NewChecked(cfg Config) (*Engine, error) {
 	if e.forget > 0 && (e.forget <= vessel.Time(e.p.MaxReportGap.ms()) || e.p.Gap.Enabled && e.forget <= vessel.Time(e.p.Gap.MinDuration.ms())) {
 		return nil, fmt.Errorf("%w: forget %v must be longer than max_report_gap and gap.min_duration", ErrConfig, cfg.Forget)
 	}
-	if cfg.History >= 0 {
-		e.histOn = true
+	if cfg.History >= 0 && cfg.Replay != ReplayOff {
+		e.histOn = cfg.Replay == ReplayAlways
+		e.histAuto = cfg.Replay == ReplayAuto
 		e.histAge = vessel.Time(cfg.History.Milliseconds())
 		if cfg.History == 0 {
 			e.histAge = 6 * 3600 * 1000
@@ -352,6 +357,9 @@ func (e *Engine) process(p *vessel.Position) {
 	if tr.has && (p.Time < tr.last.Time || e.histOn && p.Time < tr.seen) {
 		e.stats.Late++
 		e.cov.add(p, nil)
+		if !e.histOn && e.histAuto {
+			e.histOn = true // Config.Replay: from now on
+		}
 		if e.histOn && e.replayLate(tr, p) {
 			return
 		}

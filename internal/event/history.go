@@ -30,8 +30,66 @@ import (
 type history struct {
 	ck  [2]*solo
 	at  [2]vessel.Time
-	pos [2][]vessel.Position
+	pos [2][]report
 	pub map[string]Event
+
+	srcName string // the last Source interned, and its number
+	srcNum  uint32
+}
+
+// report is a vessel.Position as the history keeps it: without the MMSI
+// (the vessel's) and with the Source interned, so that it holds no
+// pointer (the garbage collector skips the buffers) and takes 40 bytes.
+type report struct {
+	time    vessel.Time
+	lat     float64
+	lon     float64
+	sog     vessel.Speed
+	cog     vessel.Course
+	heading vessel.Heading
+	status  vessel.NavStatus
+	flags   vessel.Flags
+	source  uint32
+}
+
+// report returns the history's form of p.
+func (e *Engine) report(tr *track, p *vessel.Position) report {
+	h := &tr.h
+	if p.Source != h.srcName || h.srcNum == 0 && p.Source != "" {
+		h.srcName, h.srcNum = p.Source, e.intern(p.Source)
+	}
+	return report{time: p.Time, lat: p.Lat, lon: p.Lon, sog: p.SOG, cog: p.COG, heading: p.Heading,
+		status: p.Status, flags: p.Flags, source: h.srcNum}
+}
+
+// position returns the position a history report holds.
+func (e *Engine) position(tr *track, r *report) vessel.Position {
+	return vessel.Position{MMSI: tr.mmsi, Time: r.time, Lat: r.lat, Lon: r.lon, SOG: r.sog, COG: r.cog,
+		Heading: r.heading, Status: r.status, Flags: r.flags, Source: e.sources[r.source]}
+}
+
+// maxSources bounds the source names interned for histories; reports of
+// later sources are replayed with Source "".
+const maxSources = 1 << 16
+
+// intern returns the number of a source name; 0 is "".
+func (e *Engine) intern(s string) uint32 {
+	if s == "" {
+		return 0
+	}
+	if n, ok := e.sourceNum[s]; ok {
+		return n
+	}
+	if len(e.sources) >= maxSources {
+		return 0
+	}
+	if e.sourceNum == nil {
+		e.sourceNum = make(map[string]uint32)
+	}
+	n := uint32(len(e.sources))
+	e.sources = append(e.sources, s)
+	e.sourceNum[s] = n
+	return n
 }
 
 // reset forgets the checkpoints: late reports older than the next report
@@ -87,24 +145,24 @@ func (e *Engine) record(tr *track, p *vessel.Position) {
 		h.ck[1], h.at[1] = &s, p.Time-e.histAge
 	}
 	s := h.pos[1]
-	if n := len(s); n == 0 || s[n-1].Time <= p.Time {
+	if p.Time >= tr.seen { // in order (always, but after a report newer than a late one)
 		if s == nil {
-			s = make([]vessel.Position, 0, min(16, e.histLen/2+1))
+			s = make([]report, 0, min(16, e.histLen/2+1))
 		}
-		h.pos[1] = append(s, *p)
+		h.pos[1] = append(s, e.report(tr, p))
 		return
 	}
-	h.pos[1] = insertByTime(s, p)
+	h.pos[1] = insertByTime(s, e.report(tr, p))
 }
 
-// insertByTime inserts p into s, which is in time order, after the
+// insertByTime inserts r into s, which is in time order, after the
 // reports of the same time.
-func insertByTime(s []vessel.Position, p *vessel.Position) []vessel.Position {
+func insertByTime(s []report, r report) []report {
 	i := len(s)
-	for i > 0 && s[i-1].Time > p.Time {
+	for i > 0 && s[i-1].time > r.time {
 		i--
 	}
-	return slices.Insert(s, i, *p)
+	return slices.Insert(s, i, r)
 }
 
 // checkpoint starts a new history segment after report p when the
@@ -190,8 +248,9 @@ func (e *Engine) replayLate(tr *track, p *vessel.Position) bool {
 	default:
 		return false
 	}
+	r := e.report(tr, p)
 	for i := from; i < 2; i++ {
-		if slices.Contains(h.pos[i], *p) {
+		if slices.Contains(h.pos[i], r) {
 			return true // a report already processed
 		}
 	}
@@ -200,7 +259,7 @@ func (e *Engine) replayLate(tr *track, p *vessel.Position) bool {
 	if p.Time < h.at[1] {
 		seg = 0
 	}
-	h.pos[seg] = insertByTime(h.pos[seg], p)
+	h.pos[seg] = insertByTime(h.pos[seg], r)
 
 	// what was published: the events the state holds (as they are, so
 	// that changes not yet published do not count as changes), then the
@@ -232,12 +291,12 @@ func (e *Engine) replayLate(tr *track, p *vessel.Position) bool {
 	var ckSrc, ckDst []*Event // events of a new ck[1], and the replay's they copy
 	for i := from; i < 2; i++ {
 		for k := range h.pos[i] {
-			q := &h.pos[i][k]
+			q := e.position(tr, &h.pos[i][k])
 			e.replayTimers(tr, q.Time)
 			if tr.has && q.Time == tr.last.Time && q.Lat == tr.last.Lat && q.Lon == tr.last.Lon {
 				continue // a duplicate, as in process
 			}
-			e.single(tr, q)
+			e.single(tr, &q)
 		}
 		if i == 0 {
 			h.ck[1] = snapshot(&tr.solo)

@@ -207,7 +207,7 @@ func TestLateEquivalence(t *testing.T) {
 					// a history long enough for every delay (the default
 					// keeps 128 to 256 reports, 20 to 40 minutes of a
 					// vessel under way at this rate)
-					e, err := event.NewChecked(event.Config{Preset: preset, Ports: ds.ports, Land: testLand(t), Zones: ds.zones, HistoryReports: 4096})
+					e, err := event.NewChecked(event.Config{Preset: preset, Ports: ds.ports, Land: testLand(t), Zones: ds.zones, HistoryReports: 4096, Replay: event.ReplayAlways})
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -248,7 +248,10 @@ func TestLateReportRevisesLoitering(t *testing.T) {
 	var tl timeline
 	tl.stay(1, 0, 3*h, 2*time.Minute, ocean, 0.5)
 	ps := tl.sorted()
-	e := newEngine(t, "gfw")
+	e, err := event.NewChecked(event.Config{Ports: testPort, Land: testLand(t), Replay: event.ReplayAlways})
+	if err != nil {
+		t.Fatal(err)
+	}
 	var all []event.Event
 	for _, p := range ps {
 		all = append(all, e.Observe(p)...)
@@ -286,5 +289,35 @@ func TestLateReportRevisesLoitering(t *testing.T) {
 	// the same report again changes nothing
 	if evs := e.Observe(fast); len(evs) != 0 {
 		t.Errorf("the late report again: %+v", evs)
+	}
+}
+
+// TestReplayAuto: by default nothing is recorded until the first late
+// report, which only re-evaluates gaps; the next late report replays.
+func TestReplayAuto(t *testing.T) {
+	var tl timeline
+	tl.stay(1, 0, 6*h, 2*time.Minute, ocean, 0.5)
+	ps := tl.sorted()
+	e := newEngine(t, "gfw")
+	var all []event.Event
+	for _, p := range ps[:len(ps)/2] { // to 03:00
+		all = append(all, e.Observe(p)...)
+	}
+	all = append(all, e.Observe(pos(1, 91*time.Minute, geo.Destination(ocean, 45, 700), 10))...)
+	if st := e.Stats(); st.Late != 1 || st.Replayed != 0 {
+		t.Errorf("first late report: stats %+v; want 1 late, none replayed", st)
+	}
+	for _, p := range ps[len(ps)/2:] {
+		all = append(all, e.Observe(p)...)
+	}
+	drift := 0.5 * 1852 * 4.5 // metres drifted by 04:30
+	all = append(all, e.Observe(pos(1, 4*h+31*time.Minute, geo.Destination(ocean, 45, drift+300), 10))...)
+	all = append(all, e.Flush(at(6*h))...)
+	if st := e.Stats(); st.Late != 2 || st.Replayed != 1 {
+		t.Errorf("second late report: stats %+v; want 2 late, 1 replayed", st)
+	}
+	lo := ofType(latest(t, all), event.Loitering)
+	if len(lo) != 2 || lo[0].End != at(4*h+30*time.Minute) && lo[1].End != at(4*h+30*time.Minute) {
+		t.Errorf("loitering %+v; want two, split at 04:31 (the first late report at 01:31 came before any history)", lo)
 	}
 }
