@@ -21,7 +21,10 @@
 // ticker: time passing without reports opens gaps and ends the loitering
 // and encounters of vessels that fell silent. Batch is exactly the live
 // path without the ticks, and gives the same final events
-// (TestBatchLiveEquivalence).
+// (TestBatchLiveEquivalence). SetZones replaces the zones at run time
+// (an administrator edited them) without losing what vessels are in the
+// zones that did not change; see SetZones for what a removed or reshaped
+// zone emits ("zone_removed", "zone_changed" measures).
 //
 // # Events and versions
 //
@@ -29,15 +32,57 @@
 // JSON), and again with the same ID and Version+1 when it closes or
 // changes. Consumers keep the latest version per ID. IDs are built from the
 // type, vessels, zone and start time, so re-running the same data gives the
-// same IDs. Late or out-of-order data revises events instead of
-// duplicating them: a late report inside a gap cuts it (a new version,
-// plus a new event for a second part still long enough) or retracts it
-// (Retracted set: later data showed it did not happen, as Skylight removes
-// its "Potential Dark Activity" events); the teleport started by a second
-// transmitter's first report is retracted when the identity conflict is
-// recognised; an encounter whose median speed turns out too high is
-// retracted at its close. Config.Reorder holds positions back to sort them,
-// for feeds that are only roughly in time order.
+// same IDs. Origin is "" for events this engine detected; events received
+// from partner nodes keep theirs. The teleport started by a second
+// transmitter's first report is retracted (Retracted set: later data
+// showed it did not happen) when the identity conflict is recognised; an
+// encounter whose median speed turns out too high is retracted at its
+// close.
+//
+// # Late data
+//
+// Config.Reorder holds positions back to sort them, for feeds that are
+// only roughly in time order. A report older than its vessel's newest
+// processed one is late. Late or out-of-order data revises events instead
+// of duplicating them:
+//
+//   - Within the vessel's history (Config.History, 6 hours by default, or
+//     Config.HistoryReports/2 reports if fewer), the late report is put in
+//     its place and the vessel's single-vessel detectors (gap, loitering,
+//     zones, teleport, identity conflict, port visit) are re-run from a
+//     checkpoint of their state over the reports since. The outcome is
+//     reconciled with what was published: an event the replay produces
+//     again keeps its ID and gets a new version only if it changed (a
+//     matching event: same ID, or same type and zone with an overlapping
+//     time span); a published event the replay no longer produces is
+//     emitted Retracted; a new one gets a new ID. So the final events are
+//     those the data in time order gives (TestLateEquivalence: 5% of the
+//     reports delivered up to 90 minutes late, same single-vessel events
+//     on scenarios, simulated traffic and two real feeds). Two things are
+//     not replayed: encounters (pairs are followed as reports come; a late
+//     report of one vessel of a pair is not inserted, see the encounter
+//     detector), and the coverage of other vessels' gaps (a late report
+//     counts in the coverage grid from when it arrives, so a neighbour's
+//     gap already judged on coverage is not judged again).
+//   - Older than that, or when histories are not kept, a late report only
+//     re-evaluates gaps: one it falls into is cut (a new version, plus a
+//     new event for a second part still long enough) or retracted, as
+//     Skylight removes its "Potential Dark Activity" events.
+//
+// Histories cost memory and time (a 40-byte record per report, about a
+// quarter of the throughput): by default (Config.Replay ReplayAuto) they
+// are kept only from the first late report the engine sees, so data in
+// time order costs nothing, and that first report only re-evaluates gaps.
+// ReplayAlways keeps them from the start; ReplayOff never. SetZones
+// restarts the histories (zone events before the change cannot be
+// replayed against the new zones).
+//
+// # Memory
+//
+// A vessel silent for Config.Forget (72 hours by default) is forgotten:
+// its open zone entries and port visit close at its last report, marked
+// "vessel_forgotten"; only its last report and open gap are kept (for at
+// most 10 × Forget) so that the gap closes when it returns.
 //
 // # Detectors
 //
@@ -63,7 +108,9 @@
 //     position is interpolated between its last two reports or carried
 //     forward along their line for at most Encounter.MaxExtrapolation.
 //     Ships crossing at speed are never candidates; a pair ends at the
-//     first common time they are farther apart.
+//     last common time they were within MaxDistance once more than
+//     Encounter.MaxOutliers (1 in both presets) consecutive fixes were
+//     farther apart, so one noisy fix does not split an encounter.
 //   - loitering: a run of reports each slower than Loitering.MaxSpeed
 //     (SOG, or the speed implied over at least ten minutes when there is
 //     none) lasting Loitering.MinDuration, whose mean position is farther
@@ -97,7 +144,9 @@
 // reachability test, one zone-index lookup, a bound check against the
 // vessel's cached distance to the nearest port, and, for slow vessels away
 // from ports only, a look into the encounter grid. Nothing allocates on the
-// common path. BenchmarkDetect measures it against decode-only throughput.
+// common path. With histories kept, each report is also appended to its
+// vessel's history. BenchmarkDetect measures it against decode-only
+// throughput.
 //
 // # Data
 //

@@ -35,9 +35,14 @@ type Stats struct {
 //
 // Positions should come in roughly time order. With Config.Reorder they
 // are held back that long and released in time order. A report older than
-// its vessel's last processed one is late: it re-evaluates the gaps it
-// falls into (splitting, shortening or retracting them, each a new
-// version), is counted in the coverage grid, and is otherwise dropped.
+// its vessel's last processed one is late: it is counted in the coverage
+// grid and, within the vessel's history (Config.History, Config.Replay),
+// replays the vessel's single-vessel detectors with the report in its
+// place, publishing new versions of the events that changed, retracting
+// those that no longer hold and adding new ones; older, it re-evaluates
+// the gaps it falls into (splitting, shortening or retracting them, each a
+// new version) and is otherwise dropped. Encounters are not replayed. See
+// the package documentation, "Late data".
 //
 // An Engine is not safe for concurrent use; shard vessels over several
 // engines only if encounters between shards do not matter.
