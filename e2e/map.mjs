@@ -17,6 +17,17 @@
 //   EXPECT_ZONES  1: the zones layer must have features
 //   HOSTILE_ZONE  a zone name with markup in it (e.g. the one above), which
 //                 an event in the list and the zone's hover must show as text
+//   EXPECT_PAST_EVENTS 1: with the time slider at its leftmost (24 h ago),
+//                 the events list must show exactly the events the API
+//                 answers for the window [t - 24 h, t], and back at Live
+//                 the live list again
+//   PAST_EVENT_ID an event that must be in that window and not in the live
+//                 list
+//   ZONE_EDITING  1: the session (TOKEN) is an admin's on a node with
+//                 editable zones: draw a zone by clicks, save it (checking
+//                 the geometry POSTed), see it in the zones layer, see a
+//                 409 shown as text, delete it. 0: the session must see no
+//                 editing controls. Unset: not checked.
 //
 // It prints one line per check and "N passed, N failed", and exits 0 only if
 // every check passed.
@@ -88,6 +99,237 @@ async function waitFor(fn, arg, what) {
     console.log(`(timed out waiting for ${what})`);
     return false;
   }
+}
+
+// eventAnswers records the answers to GET /api/v1/events: the window
+// asked for and the ids of the events shown (not retracted).
+const eventAnswers = [];
+
+async function until(fn, what) {
+  const end = Date.now() + TIMEOUT;
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() > end) {
+      console.log(`(timed out waiting for ${what})`);
+      return null;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const listedEventIds = () =>
+  page.evaluate(() => [...document.querySelectorAll('#events-list button.event-row')].map((b) => b.dataset.id));
+
+// listMatches waits until the events list shows the events of answer:
+// all of them (the list holds at most 500), and with exact set only those.
+async function listMatches(answer, exact) {
+  const want = answer.ids;
+  return waitFor(
+    ({ want, exact }) => {
+      if (!window.__tidewatch.eventsLoaded()) return false;
+      const rows = [...document.querySelectorAll('#events-list button.event-row')].map((b) => b.dataset.id);
+      const has = new Set(rows);
+      if (want.length > 500) return rows.length === 500 && (!exact || rows.every((id) => want.includes(id)));
+      return want.every((id) => has.has(id)) && (!exact || rows.length === want.length);
+    },
+    { want, exact },
+    `the events list to show the ${want.length} events of ${answer.from ?? 'live'}..${answer.to ?? ''}`,
+  );
+}
+
+// checkPastEvents moves the slider to 24 h ago: the list must show the
+// events the API answers for that window; back at Live, the live list.
+async function checkPastEvents() {
+  const opened = await page.evaluate(() => document.getElementById('events').hidden);
+  if (opened) await page.click('#events-btn');
+  try {
+    await pastEvents();
+  } finally {
+    if (opened && !(await page.evaluate(() => document.getElementById('events').hidden))) await page.click('#events-btn');
+  }
+}
+
+async function pastEvents() {
+  const prev = (await page.evaluate(() => window.__tidewatch.eventsWindow()))?.to ?? null;
+  await page.evaluate(() => {
+    const s = document.getElementById('time-slider');
+    s.value = s.min;
+    s.dispatchEvent(new Event('input', { bubbles: true }));
+  });
+  const moved = await waitFor(
+    (prev) => {
+      const w = window.__tidewatch.eventsWindow();
+      return window.__tidewatch.mode() === 'at' && w && w.to !== prev && w.to === window.__tidewatch.lastLoad()?.at;
+    },
+    prev,
+    'the events window at the slider',
+  );
+  const win = await page.evaluate(() => window.__tidewatch.eventsWindow());
+  check(
+    'the slider in the past sets the events window to its 24 h',
+    moved && win && Date.parse(win.to) - Date.parse(win.from) === 24 * 3600e3,
+    JSON.stringify(win),
+  );
+  if (!moved || !win) return;
+  const answer = await until(() => eventAnswers.find((a) => a.to === win.to && a.from === win.from), 'the events of the window');
+  check('the events of the window are asked from the API (from, to)', !!answer, answer ? `${answer.ids.length} events` : '');
+  if (!answer) return;
+  const shown = await listMatches(answer, true);
+  const rows = await listedEventIds();
+  check('the events list shows the events of the window, only', shown, `${rows.length} rows: ${rows.slice(0, 8).join(' ')}`);
+  const label = await page.evaluate(() => document.getElementById('events-count').dataset.mode);
+  check('the events list says it shows the past', label === 'past', label);
+  const pastId = process.env.PAST_EVENT_ID;
+  if (pastId) check(`the past list has ${pastId}`, rows.includes(pastId), rows.join(' '));
+  await shot('05b-past-events.png');
+
+  const before = eventAnswers.length;
+  await page.click('#live-btn');
+  const liveAnswer = await until(() => eventAnswers.slice(before).find((a) => a.from == null && a.to == null), 'the live events');
+  check('back at Live the live events are asked for again', !!liveAnswer);
+  if (!liveAnswer) return;
+  const live = await listMatches(liveAnswer, false);
+  const liveRows = await listedEventIds();
+  const liveLabel = await page.evaluate(() => document.getElementById('events-count').dataset.mode);
+  check('back at Live the list shows the live events', live && liveLabel === 'live', `${liveRows.length} rows, ${liveLabel}`);
+  if (pastId) check(`the live list lacks ${pastId}`, !liveRows.includes(pastId), liveRows.join(' '));
+}
+
+// clickCorners clicks the corners of a zone on the map, the last one with
+// a double-click, which closes the ring.
+async function drawZone(points) {
+  await page.click('#zone-new');
+  const drawing = await waitFor(() => window.__tidewatch.zoneEditorMode() === 'drawing', null, 'drawing mode');
+  if (!drawing) return false;
+  for (const [x, y] of points.slice(0, -1)) {
+    await page.mouse.click(x, y);
+    await page.waitForTimeout(120);
+  }
+  const [x, y] = points[points.length - 1];
+  await page.mouse.dblclick(x, y);
+  return waitFor(() => window.__tidewatch.zoneEditorMode() === 'form' && !document.getElementById('zone-form').hidden, null, 'the zone form');
+}
+
+const near = (a, b) => Math.abs(a[0] - b[0]) < 1e-5 && Math.abs(a[1] - b[1]) < 1e-5;
+
+// checkZoneEditing draws a zone, saves it, checks what was POSTed and that
+// the zones layer shows it, sees a conflict explained as text, and deletes
+// the zone.
+async function checkZoneEditing() {
+  const shown = await waitFor(() => window.__tidewatch.zoneEditing() && !document.getElementById('zones-btn').hidden, null, 'the zone editor button');
+  check('an admin session shows the zone editor', shown, JSON.stringify(await page.evaluate(() => window.__tidewatch.session())));
+  if (!shown) return;
+  await page.click('#zones-btn');
+  await waitFor(() => !document.getElementById('zone-editor').hidden, null, 'the zone editor');
+  await waitFor(() => window.__tidewatch.idle(), null, 'map idle');
+
+  const points = [[560, 300], [780, 320], [760, 500], [580, 470]];
+  const expected = [];
+  for (const [x, y] of points) expected.push(await page.evaluate(([x, y]) => window.__tidewatch.unproject(x, y), [x, y]));
+  const closed = await drawZone(points);
+  check('clicking corners and double-clicking draws a zone', closed, JSON.stringify(await page.evaluate(() => window.__tidewatch.zoneCorners())));
+  if (!closed) return;
+  await shot('09-zone-drawn.png');
+
+  const name = `E2E <B>zone</B> ${process.pid}`;
+  await page.fill('#zone-name', name);
+  const posted = page.waitForRequest((r) => r.method() === 'POST' && new URL(r.url()).pathname === '/api/v1/zones', { timeout: TIMEOUT });
+  const answered = page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/api/v1/zones', { timeout: TIMEOUT });
+  await page.click('#zone-save');
+  let body = null;
+  let status = 0;
+  try {
+    body = JSON.parse((await posted).postData() || 'null');
+    status = (await answered).status();
+  } catch (err) {
+    console.log(`(zone POST: ${err.message})`);
+  }
+  const ring = body?.geometry?.coordinates?.[0] ?? [];
+  const corners = ring.slice(0, -1);
+  const asDrawn = corners.length === 4 && corners.every((c, i) => near(c, expected[i]));
+  const reversed = corners.length === 4 && corners.every((c, i) => near(c, expected[(4 - i) % 4]));
+  check(
+    'the zone is POSTed as a Feature with the clicked corners, closed',
+    body?.type === 'Feature' && body.geometry?.type === 'Polygon' && ring.length === 5 && near(ring[0], ring[4]) && (asDrawn || reversed) && body.properties?.name === name,
+    JSON.stringify(body),
+  );
+  check('the API created the zone', status === 201, `${status}`);
+  const inLayer = await waitFor(
+    (n) => window.__tidewatch.zoneNames().includes(n) && window.__tidewatch.renderedZoneNames().includes(n),
+    name,
+    'the new zone in the zones layer',
+  );
+  check('the new zone appears in the zones layer', inLayer, JSON.stringify(await page.evaluate(() => window.__tidewatch.renderedZoneNames())));
+  const listed = await page.evaluate(
+    (n) => [...document.querySelectorAll('#zone-list button')].filter((b) => b.textContent === n && b.children.length === 0).length,
+    name,
+  );
+  check('the zone editor lists the new zone by name, as text', listed === 1, `${listed}`);
+  await shot('10-zone-saved.png');
+
+  // The name is taken now: the API's 409 is shown, as text.
+  const again = await drawZone([[620, 540], [720, 540], [670, 600]]);
+  if (again) {
+    await page.fill('#zone-name', name);
+    const conflict = page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/api/v1/zones', { timeout: TIMEOUT });
+    await page.click('#zone-save');
+    const st = await conflict.then((r) => r.status()).catch(() => 0);
+    const said = await waitFor(
+      (n) => {
+        const s = document.getElementById('zone-status');
+        return s.classList.contains('error') && s.textContent.includes(n) && s.children.length === 0;
+      },
+      name,
+      'the conflict message',
+    );
+    check('saving a taken name shows the API error as text', st === 409 && said, `${st} ${JSON.stringify(await page.evaluate(() => document.getElementById('zone-status').textContent))}`);
+    await shot('11-zone-conflict.png');
+    await page.click('#zone-form-cancel');
+  } else check('a second zone drawn', false);
+
+  // Select it, delete it (twice: Delete, then Confirm delete).
+  const item = await page.evaluateHandle((n) => [...document.querySelectorAll('#zone-list button')].find((b) => b.dataset.name === n), name);
+  if (!(await item.evaluate((b) => !!b))) {
+    check('the new zone can be selected', false);
+    return;
+  }
+  await item.asElement().click();
+  await waitFor(() => !document.getElementById('zone-delete').hidden, null, 'the Delete button');
+  const deleted = page.waitForRequest((r) => r.method() === 'DELETE' && r.url().includes('/api/v1/zones/'), { timeout: TIMEOUT });
+  await page.click('#zone-delete');
+  await page.click('#zone-delete');
+  let path = '';
+  try {
+    path = new URL((await deleted).url()).pathname;
+  } catch (err) {
+    console.log(`(zone DELETE: ${err.message})`);
+  }
+  check('Delete sends DELETE /api/v1/zones/{name}', path.startsWith('/api/v1/zones/') && decodeURIComponent(path.slice('/api/v1/zones/'.length)) === name, path);
+  const gone = await waitFor(
+    (n) => !window.__tidewatch.zoneNames().includes(n) && !window.__tidewatch.renderedZoneNames().includes(n),
+    name,
+    'the zone gone',
+  );
+  check('the deleted zone leaves the zones layer', gone);
+  await page.click('#zone-editor-close');
+}
+
+// checkNoZoneEditing: a session that may not edit zones sees no editing
+// controls.
+async function checkNoZoneEditing() {
+  const known = await waitFor(() => window.__tidewatch.session() !== null, null, 'the session');
+  const visible = await page.evaluate(() =>
+    ['zones-btn', 'zone-editor', 'zone-new', 'zone-save', 'zone-delete'].filter((id) => {
+      const el = document.getElementById(id);
+      return el && el.getClientRects().length > 0;
+    }),
+  );
+  check(
+    'a read session shows no zone editing controls',
+    known && visible.length === 0 && !(await page.evaluate(() => window.__tidewatch.zoneEditing())),
+    `${JSON.stringify(await page.evaluate(() => window.__tidewatch.session()))} visible: ${visible.join(' ')}`,
+  );
 }
 
 const panelField = (field) =>
@@ -237,6 +479,17 @@ try {
   page.on('console', (msg) => {
     if (msg.type() === 'error') consoleErrors.push(msg.text());
   });
+  page.on('response', async (r) => {
+    const u = new URL(r.url());
+    if (u.pathname !== '/api/v1/events' || r.request().method() !== 'GET' || !r.ok()) return;
+    try {
+      const body = await r.json();
+      const ids = (Array.isArray(body.events) ? body.events : []).filter((e) => e && e.id != null && !e.retracted).map((e) => String(e.id));
+      eventAnswers.push({ from: u.searchParams.get('from'), to: u.searchParams.get('to'), ids });
+    } catch {
+      // A body that is not JSON: the map shows an error; not an answer.
+    }
+  });
   page.on('request', (req) => {
     const u = req.url();
     if (!u.startsWith(origin + '/') && !u.startsWith('data:') && !u.startsWith('blob:')) offOrigin.push(u);
@@ -355,6 +608,7 @@ try {
   check('time slider loads the picture of a past moment', past && pastLoad && !pastLoad.error, JSON.stringify(pastLoad));
   await page.waitForTimeout(500);
   await shot('05-past.png');
+  if (process.env.EXPECT_PAST_EVENTS === '1') await checkPastEvents();
   await page.click('#live-btn');
   const live = await waitFor(() => window.__tidewatch.mode() === 'live' && window.__tidewatch.lastLoad()?.at === null, null, 'live');
   check('Live returns to the live picture', live, JSON.stringify(await page.evaluate(() => window.__tidewatch.lastLoad())));
@@ -367,6 +621,8 @@ try {
     check('zone layer has features', zones, `${await page.evaluate(() => window.__tidewatch.zoneFeatureCount())} zones`);
   }
   if (process.env.HOSTILE_ZONE) await checkHostileZone(process.env.HOSTILE_ZONE);
+  if (process.env.ZONE_EDITING === '1') await checkZoneEditing();
+  if (process.env.ZONE_EDITING === '0') await checkNoZoneEditing();
 
   const imgs = await page.evaluate(() =>
     [...document.querySelectorAll('img, svg, script, iframe')]

@@ -9,6 +9,8 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -40,12 +42,16 @@ func TestBrowser(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(e2e, "node_modules", "playwright-core")); err != nil {
 		skipBrowser(t, "no e2e/node_modules (bash e2e/run.sh installs them)")
 	}
-	for _, tc := range []struct{ name, token string }{
-		{"anonymous", ""},
-		{"token", "test-token-4711"},
+	// Anonymous readers see no zone editor; the admin draws, saves and
+	// deletes a zone. Both move the time slider into the past and see the
+	// events of its window.
+	for _, tc := range []struct{ name, token, role, zoneEditing string }{
+		{"anonymous", "", "read", "0"},
+		{"token", "test-token-4711", "admin", "1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := httptest.NewServer(newMockAPI(400, tc.token).handler(t))
+			m := newMockAPI(400, tc.token, tc.role)
+			srv := httptest.NewServer(m.handler(t))
 			defer srv.Close()
 			artifacts := os.Getenv("ARTIFACTS")
 			if artifacts == "" {
@@ -65,6 +71,9 @@ func TestBrowser(t *testing.T) {
 				"EXPECT_LIVE_EVENTS=1",
 				"EXPECT_ZONES=1",
 				"HOSTILE_ZONE="+hostileZone,
+				"ZONE_EDITING="+tc.zoneEditing,
+				"EXPECT_PAST_EVENTS=1",
+				"PAST_EVENT_ID="+oldEventID,
 				"ARTIFACTS="+artifacts,
 				"CHROMIUM="+chromium,
 			)
@@ -72,6 +81,18 @@ func TestBrowser(t *testing.T) {
 			t.Logf("e2e/map.mjs:\n%s", out)
 			if err != nil {
 				t.Fatalf("e2e/map.mjs: %v", err)
+			}
+			// The editing the browser did reached the API: a zone created
+			// and deleted by the admin, nothing by the reader.
+			m.mu.Lock()
+			writes := slices.Clone(m.writes)
+			m.mu.Unlock()
+			if tc.role == "admin" {
+				if len(writes) != 2 || !strings.HasPrefix(writes[0], "POST ") || writes[1] != "DELETE "+strings.TrimPrefix(writes[0], "POST ") {
+					t.Errorf("zone edits %q; want a POST and a DELETE of one zone", writes)
+				}
+			} else if len(writes) != 0 {
+				t.Errorf("zone edits %q by a reader", writes)
 			}
 		})
 	}
@@ -82,7 +103,9 @@ func TestBrowser(t *testing.T) {
 //
 //	TIDEWATCH_WEBUI_MOCK=127.0.0.1:8090 go test ./internal/webui -run TestServeMock -timeout 0
 //
-// TIDEWATCH_WEBUI_MOCK_TOKEN makes the mock API require that token.
+// TIDEWATCH_WEBUI_MOCK_TOKEN makes the mock API require that token, and
+// TIDEWATCH_WEBUI_MOCK_ROLE=admin gives it (or anonymous users) the admin
+// role, with the zone editor.
 func TestServeMock(t *testing.T) {
 	addr := os.Getenv("TIDEWATCH_WEBUI_MOCK")
 	if addr == "" {
@@ -94,7 +117,11 @@ func TestServeMock(t *testing.T) {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	srv := &http.Server{Handler: newMockAPI(2000, os.Getenv("TIDEWATCH_WEBUI_MOCK_TOKEN")).handler(t)}
+	role := os.Getenv("TIDEWATCH_WEBUI_MOCK_ROLE")
+	if role == "" {
+		role = "read"
+	}
+	srv := &http.Server{Handler: newMockAPI(2000, os.Getenv("TIDEWATCH_WEBUI_MOCK_TOKEN"), role).handler(t)}
 	go func() {
 		<-ctx.Done()
 		srv.Close()

@@ -44,6 +44,7 @@ type mockVessel struct {
 type mockAPI struct {
 	t0      time.Time
 	token   string
+	role    string // of the token, or of anonymous requests: "read" or "admin"
 	vessels []*mockVessel
 	byMMSI  map[string]*mockVessel
 
@@ -54,13 +55,17 @@ type mockAPI struct {
 	mu     sync.Mutex
 	seq    int64
 	events []*mockEvent // guarded by mu: the stream bumps versions
+	zones  []mockZone   // guarded by mu: admins edit them
+	writes []string     // guarded by mu: "METHOD PATH" of the zone edits that succeeded
 }
 
 var mockCategories = []string{"cargo", "tanker", "passenger", "fishing", "tug", "pilot", "sar", "military",
 	"law_enforcement", "pleasure", "sailing", "high_speed", "special", "other", "unknown"}
 
-func newMockAPI(n int, token string) *mockAPI {
-	m := &mockAPI{t0: time.Now().UTC().Truncate(time.Second), token: token, byMMSI: make(map[string]*mockVessel)}
+// newMockAPI returns a mock of n vessels that wants the token (none if
+// ""), which has the role "read" or "admin".
+func newMockAPI(n int, token, role string) *mockAPI {
+	m := &mockAPI{t0: time.Now().UTC().Truncate(time.Second), token: token, role: role, byMMSI: make(map[string]*mockVessel)}
 	r := rand.New(rand.NewPCG(1, 2))
 	flags := [][2]string{{"GB", "United Kingdom"}, {"NL", "Netherlands"}, {"DK", "Denmark"}, {"PA", "Panama"}, {"LR", "Liberia"}, {"FR", "France"}}
 	add := func(v *mockVessel) {
@@ -96,6 +101,7 @@ func newMockAPI(n int, token string) *mockAPI {
 		}
 	}
 	m.buildEvents()
+	m.buildZones()
 	return m
 }
 
@@ -172,6 +178,10 @@ func (m *mockAPI) handler(t testing.TB) http.Handler {
 	mux.HandleFunc("GET /api/v1/stream", m.auth(m.serveStream))
 	mux.HandleFunc("GET /api/v1/events", m.auth(m.serveEvents))
 	mux.HandleFunc("GET /api/v1/zones", m.auth(m.serveZones))
+	mux.HandleFunc("POST /api/v1/zones", m.auth(m.admin(m.createZone)))
+	mux.HandleFunc("PUT /api/v1/zones/{name}", m.auth(m.admin(m.putZone)))
+	mux.HandleFunc("DELETE /api/v1/zones/{name}", m.auth(m.admin(m.deleteZone)))
+	mux.HandleFunc("GET /api/v1/session", m.auth(m.serveSession))
 	return mux
 }
 

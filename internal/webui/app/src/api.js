@@ -52,28 +52,49 @@ export function authHeaders() {
 
 // get fetches JSON from an API path.
 export async function get(path, params, signal) {
+  return request('GET', path, params, undefined, signal);
+}
+
+// send sends a JSON body (unless body is undefined) with method to an API
+// path and returns the JSON answer, or null for one without a body (204).
+export async function send(method, path, body, signal) {
+  return request(method, path, null, body, signal);
+}
+
+async function request(method, path, params, body, signal) {
+  const headers = { Accept: 'application/json', ...authHeaders() };
+  const init = { method, headers, signal };
+  if (body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
   let res;
   try {
-    res = await fetch(url(path, params), { headers: { Accept: 'application/json', ...authHeaders() }, signal });
+    res = await fetch(url(path, params), init);
   } catch (err) {
     if (err.name === 'AbortError') throw err;
     throw new ApiError(0, 'network', 'server unreachable');
   }
-  if (!res.ok) {
-    let code = '';
-    let message = `${res.status} ${res.statusText}`;
-    try {
-      const body = await res.json();
-      const e = body.error && typeof body.error === 'object' ? body.error : body;
-      if (typeof e.code === 'string') code = e.code;
-      if (typeof e.message === 'string') message = e.message;
-      else if (typeof body.error === 'string') message = body.error;
-    } catch {
-      // Not JSON: keep the status line.
-    }
-    throw new ApiError(res.status, code, message);
-  }
+  if (!res.ok) throw await errorOf(res);
+  if (res.status === 204) return null;
   return res.json();
+}
+
+// errorOf turns a failed response into an ApiError with the API's code
+// and message.
+async function errorOf(res) {
+  let code = '';
+  let message = `${res.status} ${res.statusText}`;
+  try {
+    const body = await res.json();
+    const e = body.error && typeof body.error === 'object' ? body.error : body;
+    if (typeof e.code === 'string') code = e.code;
+    if (typeof e.message === 'string') message = e.message;
+    else if (typeof body.error === 'string') message = body.error;
+  } catch {
+    // Not JSON: keep the status line.
+  }
+  return new ApiError(res.status, code, message);
 }
 
 // stream opens the live event stream: "update" events carry a vessel

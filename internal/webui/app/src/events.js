@@ -3,9 +3,12 @@
 // events panel (a list with a type filter and jump-to), the events layer and
 // the zones layer of the map.
 //
-// Events come from GET /api/v1/events (the last 24 h, refreshed every 30 s)
-// and from the live stream's "event" messages; an event replaces the one
-// with its id when its version is higher. Zones come from GET /api/v1/zones.
+// Live, events come from GET /api/v1/events (the last 24 h, refreshed every
+// 30 s) and from the live stream's "event" messages; an event replaces the
+// one with its id when its version is higher. When the time slider shows a
+// past moment t, they are the events overlapping [t - 24 h, t] from
+// GET /api/v1/events?from=&to=, and the stream's are left out until the
+// slider returns to live. Zones come from GET /api/v1/zones.
 // Zone names, vessel names and every other string in them are
 // attacker-controlled: they reach the page as text nodes only.
 import { h, $ } from './dom.js';
@@ -30,6 +33,12 @@ const known = new Map(EVENT_TYPES.map((t) => [t[0], t]));
 const MAX_ROWS = 500;
 const LIMIT = 1000;
 const EMPTY = { type: 'FeatureCollection', features: [] };
+const WINDOW_MS = 24 * 3600e3;
+
+// iso formats a time as RFC 3339 in whole seconds, as the API takes it.
+function iso(t) {
+  return new Date(t).toISOString().replace(/\.\d+Z$/, 'Z');
+}
 
 // typeLabel returns the label of an event type; an unknown type shows as
 // its own name.
@@ -78,14 +87,16 @@ function hasPosition(e) {
 
 // Events holds the events and zones of the node and draws them. It needs
 // from the page: vesselName(mmsi) (the name in the picture, or null),
-// onPick(event) (open the vessel panel of its first vessel), and
-// onError(err).
+// onPick(event) (open the vessel panel of its first vessel), onError(err),
+// and optionally onZones() (the zones were reloaded).
 export class Events {
-  constructor(map, { vesselName, onPick, onError }) {
+  constructor(map, { vesselName, onPick, onError, onZones }) {
     this.map = map;
     this.vesselName = vesselName;
     this.onPick = onPick;
     this.onError = onError;
+    this.onZones = onZones;
+    this.window = null; // {from, to} (ms) when the slider is in the past; null: live
     this.byId = new Map(); // id (string) → event
     this.names = new Map(); // MMSI → the last name the picture gave it
     this.types = new Set(EVENT_TYPES.map((t) => t[0])); // shown types
@@ -228,13 +239,36 @@ export class Events {
     }, 1000);
   }
 
-  // load fetches the events of the last 24 h (the API's default window).
+  // setTime makes the events follow the time slider: null is live, a Date
+  // the past moment whose last 24 h are shown. The events of the other
+  // mode are dropped at once, and those of the new one loaded.
+  setTime(at) {
+    const to = at ? at.getTime() : null;
+    if (to === (this.window ? this.window.to : null)) return;
+    this.window = to == null ? null : { from: to - WINDOW_MS, to };
+    this.byId = new Map();
+    this.loaded = false;
+    this.setStatus('');
+    this.render();
+    this.highlight();
+    this.load();
+  }
+
+  // load fetches the events of the last 24 h (the API's default window),
+  // or those of the slider's window.
   async load() {
     this.loadAbort?.abort();
     const ctl = new AbortController();
     this.loadAbort = ctl;
+    const win = this.window;
+    const params = { limit: LIMIT };
+    if (win) {
+      params.from = iso(win.from);
+      params.to = iso(win.to);
+    }
     try {
-      const body = await api.get('/api/v1/events', { limit: LIMIT }, ctl.signal);
+      const body = await api.get('/api/v1/events', params, ctl.signal);
+      if (win !== this.window) return; // the slider moved meanwhile
       const next = new Map();
       for (const e of Array.isArray(body.events) ? body.events : []) {
         if (!e || typeof e !== 'object' || e.id == null) continue;
@@ -255,9 +289,10 @@ export class Events {
     }
   }
 
-  // onStream takes an event from the live stream.
+  // onStream takes an event from the live stream; in the past it is left
+  // out.
   onStream(e) {
-    if (!e || e.id == null) return;
+    if (!e || e.id == null || this.window) return;
     this.streamed++;
     const id = String(e.id);
     const old = this.byId.get(id);
@@ -275,6 +310,7 @@ export class Events {
       );
       this.zones = { type: 'FeatureCollection', features };
       this.map.getSource('zones')?.setData(this.zones);
+      this.onZones?.();
     } catch (err) {
       if (err instanceof api.ApiError && err.status === 404) return; // no zones on this server
       this.onError(err);
@@ -350,7 +386,9 @@ export class Events {
   renderList(events) {
     const list = $('events-list');
     const total = events.length;
-    $('events-count').textContent = this.loaded || total ? `${total} event${total === 1 ? '' : 's'} \u00b7 last 24 h` : 'Loading\u2026';
+    const span = this.window ? `24 h to ${fmt.time(new Date(this.window.to))}` : 'last 24 h';
+    $('events-count').textContent = this.loaded || total ? `${total} event${total === 1 ? '' : 's'} \u00b7 ${span}` : 'Loading\u2026';
+    $('events-count').dataset.mode = this.window ? 'past' : 'live';
     if (total === 0) {
       this.rows = 0;
       list.replaceChildren(h('li', { class: 'empty', text: this.loaded ? 'No events' : '' }));

@@ -11,6 +11,7 @@ import { fetchLand, unwrapLand } from './basemap.js';
 import { addShipIcons, iconName } from './icons.js';
 import { renderPanel } from './panel.js';
 import { Events } from './events.js';
+import { ZoneEditor } from './zoneeditor.js';
 
 const STALE_S = 600; // a report older than this is drawn faded
 const RENDER_MS = 250; // at most one redraw of the ships this often
@@ -44,6 +45,7 @@ const state = {
   renderPending: false,
   loadAbort: null,
   searchAbort: null,
+  session: null, // GET /api/v1/session: {role, name, zone_editing}; null until known
 };
 
 // iso formats a time as RFC 3339 in whole seconds, as the API takes it.
@@ -134,7 +136,30 @@ const events = new Events(map, {
     if (first) select(first).then(() => events.scheduleRender());
   },
   onError: reportError,
+  onZones: () => zoneEditor.renderList(),
 });
+
+const zoneEditor = new ZoneEditor(map, {
+  zones: () => events.zones,
+  reloadZones: () => events.loadZones(),
+  closeOthers: () => {
+    openPopover('filters', false);
+    openPopover('settings', false);
+    events.setOpen(false);
+  },
+});
+
+// loadSession asks who the token is, to show the zone editor to those who
+// may edit zones only. A server without the endpoint shows none.
+async function loadSession() {
+  try {
+    const s = await api.get('/api/v1/session');
+    state.session = s && typeof s === 'object' ? { role: String(s.role), name: String(s.name), zone_editing: s.zone_editing === true } : null;
+  } catch (err) {
+    state.session = { role: '', name: '', zone_editing: false, error: err.message };
+  }
+  zoneEditor.setEnabled(state.session?.zone_editing === true);
+}
 
 async function loadLand() {
   if (!map.getLayer('land')) return;
@@ -199,6 +224,7 @@ function addLayers() {
     },
     paint: { 'icon-opacity': ['case', ['==', ['get', 'stale'], 1], 0.35, 1] },
   });
+  zoneEditor.addLayers();
   applyFilter();
 }
 
@@ -535,8 +561,10 @@ function nearest(point, layers) {
   return best;
 }
 
-// clickMap opens the ship clicked, else the event clicked.
+// clickMap opens the ship clicked, else the event clicked; not while a
+// zone is drawn.
 function clickMap(e) {
+  if (e.zoneEditor || zoneEditor.drawing) return;
   const ship = nearest(e.point, ['ships']);
   if (ship) {
     select(ship.properties.mmsi);
@@ -637,6 +665,7 @@ function applyTime() {
   state.mode = 'at';
   state.at = t;
   disconnectStream();
+  events.setTime(t);
   const live = $('live-btn');
   live.classList.remove('live');
   live.setAttribute('aria-pressed', 'false');
@@ -653,6 +682,7 @@ function goLive() {
   live.classList.add('live');
   live.setAttribute('aria-pressed', 'true');
   updateTimeLabel();
+  events.setTime(null);
   loadVessels();
   if (state.selected) select(state.selected);
 }
@@ -667,12 +697,17 @@ function openPopover(id, open) {
     for (const other of ['filters', 'settings']) {
       if (other !== id) openPopover(other, false);
     }
+    zoneEditor.setOpen(false);
   }
 }
 
 function wireUI() {
   buildCategoryList();
   events.wire();
+  zoneEditor.wire();
+  $('events-btn').addEventListener('click', () => {
+    if (events.open) zoneEditor.setOpen(false);
+  });
   for (const id of ['filters', 'settings']) {
     $(`${id}-btn`).addEventListener('click', () => openPopover(id, $(id).hidden));
   }
@@ -681,11 +716,13 @@ function wireUI() {
     api.setToken($('token').value.trim());
     openPopover('settings', false);
     loadVessels();
+    loadSession();
   });
   $('token-clear').addEventListener('click', () => {
     $('token').value = '';
     api.setToken('');
     loadVessels();
+    loadSession();
   });
 
   const input = $('search');
@@ -743,6 +780,10 @@ map.on('load', () => {
   addLayers();
   map.on('click', clickMap);
   map.on('mousemove', (e) => {
+    if (zoneEditor.drawing) {
+      hover.hidden = true;
+      return;
+    }
     const t = hoverText(e.point);
     map.getCanvas().style.cursor = t?.pointer ? 'pointer' : '';
     if (!t) {
@@ -763,6 +804,7 @@ map.on('load', () => {
   loadVessels();
   events.load();
   events.loadZones();
+  loadSession();
 });
 
 // Ages move on: refade stale ships and refresh the panel's report age.
@@ -778,7 +820,9 @@ setInterval(() => {
 setInterval(() => {
   if (state.mode === 'live' && state.selected) loadTrack();
 }, 60000);
-setInterval(() => events.load(), 30000);
+setInterval(() => {
+  if (!events.window) events.load();
+}, 30000);
 
 // Test hook for the browser test (e2e/map.mjs). It reads state only.
 function renderedShips() {
@@ -817,7 +861,9 @@ window.__tidewatch = Object.freeze({
   trackFeatureCount: () => state.trackFeatures,
   renderedTrackCount: () =>
     map.getLayer('track-line') ? map.queryRenderedFeatures({ layers: ['track-line', 'track-points'] }).length : 0,
-  idle: () => map.loaded() && !map.isMoving(),
+  // idle: the map stands still, so that drawn positions can be clicked.
+  // (map.loaded() is rarely true: live updates keep reloading the ships.)
+  idle: () => !!map.getLayer('ships') && !map.isMoving(),
   mode: () => state.mode,
   landFeatureCount: () => state.landFeatures,
   updateCount: () => state.updates,
@@ -830,6 +876,21 @@ window.__tidewatch = Object.freeze({
   selectedEvent: () => events.selected,
   zoneFeatureCount: () => events.zones.features.length,
   renderedZoneCount: () => events.renderedZoneCount(),
+  eventsWindow: () => events.window && { from: iso(events.window.from), to: iso(events.window.to) },
+  eventsLoaded: () => events.loaded,
+  session: () => state.session && { ...state.session },
+  zoneEditing: () => zoneEditor.enabled,
+  zoneEditorMode: () => zoneEditor.mode,
+  zoneCorners: () => zoneEditor.corners.map((c) => [...c]),
+  zoneNames: () => events.zones.features.map((f) => f?.properties?.name ?? null),
+  renderedZoneNames: () =>
+    map.getLayer('zones-fill') ? [...new Set(map.queryRenderedFeatures({ layers: ['zones-fill'] }).map((f) => f.properties.name))] : [],
+  // unproject turns a point of the page into [lng, lat].
+  unproject: (x, y) => {
+    const rect = map.getCanvas().getBoundingClientRect();
+    const ll = map.unproject([x - rect.left, y - rect.top]).wrap();
+    return [ll.lng, ll.lat];
+  },
   hoverText: () => (hover.hidden ? null : hover.textContent),
   hoverElements: () => hover.children.length,
 });
