@@ -288,13 +288,33 @@ async function checkZoneEditing() {
     await page.click('#zone-form-cancel');
   } else check('a second zone drawn', false);
 
-  // Select it, delete it (twice: Delete, then Confirm delete).
-  const item = await page.evaluateHandle((n) => [...document.querySelectorAll('#zone-list button')].find((b) => b.dataset.name === n), name);
-  if (!(await item.evaluate((b) => !!b))) {
-    check('the new zone can be selected', false);
-    return;
+  // Select it and rename it: PUT to its old name with the new one.
+  const renamed = `${name} renamed`;
+  if (!(await pickZone(name))) return;
+  await page.fill('#zone-name', renamed);
+  const put = page.waitForRequest((r) => r.method() === 'PUT' && r.url().includes('/api/v1/zones/'), { timeout: TIMEOUT });
+  await page.click('#zone-save');
+  let putReq = null;
+  try {
+    const r = await put;
+    putReq = { path: decodeURIComponent(new URL(r.url()).pathname.slice('/api/v1/zones/'.length)), body: JSON.parse(r.postData() || 'null') };
+  } catch (err) {
+    console.log(`(zone PUT: ${err.message})`);
   }
-  await item.asElement().click();
+  check(
+    'renaming PUTs the zone to its old name with the new name and its geometry',
+    putReq?.path === name && putReq.body?.properties?.name === renamed && Array.isArray(putReq.body?.geometry?.coordinates),
+    JSON.stringify(putReq),
+  );
+  const moved = await waitFor(
+    ([a, b]) => window.__tidewatch.zoneNames().includes(b) && !window.__tidewatch.zoneNames().includes(a),
+    [name, renamed],
+    'the renamed zone',
+  );
+  check('the zones layer has the zone under its new name', moved, JSON.stringify(await page.evaluate(() => window.__tidewatch.zoneNames())));
+
+  // Delete it (twice: Delete, then Confirm delete).
+  if (!(await pickZone(renamed))) return;
   await waitFor(() => !document.getElementById('zone-delete').hidden, null, 'the Delete button');
   const deleted = page.waitForRequest((r) => r.method() === 'DELETE' && r.url().includes('/api/v1/zones/'), { timeout: TIMEOUT });
   await page.click('#zone-delete');
@@ -305,14 +325,23 @@ async function checkZoneEditing() {
   } catch (err) {
     console.log(`(zone DELETE: ${err.message})`);
   }
-  check('Delete sends DELETE /api/v1/zones/{name}', path.startsWith('/api/v1/zones/') && decodeURIComponent(path.slice('/api/v1/zones/'.length)) === name, path);
+  check('Delete sends DELETE /api/v1/zones/{name}', path.startsWith('/api/v1/zones/') && decodeURIComponent(path.slice('/api/v1/zones/'.length)) === renamed, path);
   const gone = await waitFor(
     (n) => !window.__tidewatch.zoneNames().includes(n) && !window.__tidewatch.renderedZoneNames().includes(n),
-    name,
+    renamed,
     'the zone gone',
   );
   check('the deleted zone leaves the zones layer', gone);
   await page.click('#zone-editor-close');
+}
+
+// pickZone selects the zone named name in the editor's list.
+async function pickZone(name) {
+  const item = await page.evaluateHandle((n) => [...document.querySelectorAll('#zone-list button')].find((b) => b.dataset.name === n) ?? null, name);
+  const el = item.asElement();
+  if (!check(`the zone ${JSON.stringify(name)} can be selected`, !!el)) return false;
+  await el.click();
+  return waitFor((n) => !document.getElementById('zone-form').hidden && document.getElementById('zone-name').value === n, name, 'the zone form');
 }
 
 // checkNoZoneEditing: a session that may not edit zones sees no editing
