@@ -42,8 +42,8 @@ func TestBrowser(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(e2e, "node_modules", "playwright-core")); err != nil {
 		skipBrowser(t, "no e2e/node_modules (bash e2e/run.sh installs them)")
 	}
-	// Anonymous readers see no zone editor; the admin draws, saves and
-	// deletes a zone. Both move the time slider into the past and see the
+	// Anonymous readers see no zone editor; the admin draws, saves,
+	// renames and deletes a zone. Both move the time slider into the past and see the
 	// events of its window.
 	for _, tc := range []struct{ name, token, role, zoneEditing string }{
 		{"anonymous", "", "read", "0"},
