@@ -450,7 +450,8 @@ func TestHeartbeat(t *testing.T) {
 		t.Fatalf("idle link with heartbeats: %+v; want one connection, up", st)
 	}
 	proxy.freeze.Store(true)
-	waitFor(t, "the dead link detected", func() bool { return s.Stats().Disconnects >= 1 })
+	// The disconnect is counted a moment before its error is recorded.
+	waitFor(t, "the dead link detected", func() bool { st := s.Stats(); return st.Disconnects >= 1 && st.LastError != "" })
 	if st := s.Stats(); !strings.Contains(st.LastError, "timeout") {
 		t.Errorf("LastError %q, want a timeout", st.LastError)
 	}
