@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/tidewatch/tidewatch/internal/identity"
+	"github.com/tidewatch/tidewatch/internal/store"
 	"github.com/tidewatch/tidewatch/internal/vessel"
 )
 
@@ -87,6 +88,15 @@ func runNode(ctx context.Context, args []string, stdout, stderr io.Writer, now t
 		d, err := vessel.ParseDuration(*validity)
 		if err != nil || d < time.Hour {
 			return usageError(fs, stderr, "--validity %q: want a duration of at least 1h, e.g. 8760h or 365d", *validity)
+		}
+		// The identity lives in the data directory: make it one first
+		// (the store refuses a directory that holds foreign files).
+		db, err := store.Open(*data, store.Options{})
+		if err != nil {
+			return err
+		}
+		if err := db.Close(); err != nil {
+			return err
 		}
 		n, err := identity.Init(dir, *name, now, d)
 		if err != nil {

@@ -30,6 +30,8 @@ type Config struct {
 	// from (its ?tiles= setting); none by default, so the map makes no
 	// request off its own origin.
 	TileOrigins []string `json:"tile_origins"`
+	// Share configures sharing with partner nodes (package share).
+	Share Share `json:"share"`
 	// AllowAnonymousRead lets GET requests through without a token. Only
 	// the demo sets it, and only on a loopback address.
 	AllowAnonymousRead bool `json:"-"`
@@ -46,6 +48,25 @@ type Events struct {
 	// Reorder is how long positions are held to be put in time order
 	// before detection (default "1m"; late reports beyond it are late).
 	Reorder string `json:"reorder"`
+}
+
+// Share configures sharing with partner nodes. Sharing runs when the data
+// directory holds a node identity (DATA/node, made by "tidewatch node
+// init"); the partners are those added with "tidewatch partner add".
+type Share struct {
+	// Off switches sharing off even with an identity.
+	Off bool `json:"off"`
+	// Listen is the address partners' links connect to, e.g. ":7443";
+	// empty: this node only dials out to partners with an address.
+	Listen string `json:"listen"`
+	// Policy is the sharing policy file (package policy); default
+	// DATA/policy.json when it exists. Without one nothing is shared and
+	// nothing accepted.
+	Policy string `json:"policy"`
+	// RetryMax bounds the wait before redialling a partner that could not
+	// be reached (default "1m"; the waits start at a tenth of a second
+	// and double).
+	RetryMax string `json:"retry_max"`
 }
 
 // TLS configures HTTPS: a certificate and key file, or a self-signed

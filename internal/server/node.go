@@ -23,8 +23,10 @@ import (
 	"github.com/tidewatch/tidewatch/internal/fusion"
 	"github.com/tidewatch/tidewatch/internal/geo"
 	"github.com/tidewatch/tidewatch/internal/httpapi"
+	"github.com/tidewatch/tidewatch/internal/incident"
 	"github.com/tidewatch/tidewatch/internal/ingest"
 	"github.com/tidewatch/tidewatch/internal/recorder"
+	"github.com/tidewatch/tidewatch/internal/share"
 	"github.com/tidewatch/tidewatch/internal/store"
 	"github.com/tidewatch/tidewatch/internal/vessel"
 	"github.com/tidewatch/tidewatch/internal/webui"
@@ -50,6 +52,13 @@ type Options struct {
 	// Web serves everything outside the API. Nil: the embedded web map
 	// (package webui).
 	Web http.Handler
+	// Incidents, when set, is called with the node's incidents once they
+	// are open, before the node serves.
+	Incidents func(b *IncidentBook)
+	// Sharing, when set, is called with the sharing component once it is
+	// open (its link listener bound), before the node serves; not called
+	// when the node does not share.
+	Sharing func(s *share.Sharer)
 }
 
 // Run runs a node until ctx is cancelled, then shuts down in order: the
@@ -117,6 +126,7 @@ func Run(ctx context.Context, opt Options) error {
 	// each commit, so that held-back reports are released and silences are
 	// noticed while no report comes.
 	var newest vessel.Time
+	var sharer *share.Sharer // set once the pipeline exists; used on its goroutine
 	publishEvents := func(evs []event.Event) {
 		if err := events.Add(evs); err != nil {
 			log.Error("event log", "err", err)
@@ -124,9 +134,17 @@ func Run(ctx context.Context, opt Options) error {
 		for i := range evs {
 			ev := evs[i]
 			hub.Publish(httpapi.Update{Event: &ev})
+			if sharer != nil {
+				sharer.Offer(share.Envelope{Kind: share.KindEvent, Event: ev})
+			}
 		}
 	}
 	pipe := NewPipeline(pic, db, PipelineOptions{Logger: log, OnCommit: func() {
+		if sharer != nil {
+			if err := sharer.Commit(); err != nil {
+				log.Error("sharing", "err", err)
+			}
+		}
 		if events == nil {
 			return
 		}
@@ -141,6 +159,9 @@ func Run(ctx context.Context, opt Options) error {
 			newest = max(newest, r.Position.Time)
 			publishEvents(engine.Observe(r.Position))
 		}
+		if sharer != nil {
+			offerLocal(sharer, o, r)
+		}
 		switch r.Outcome {
 		case fusion.Stored:
 			if r.Position.Flags&vessel.Bad != 0 || r.Position.Flags&vessel.FlagLate != 0 {
@@ -154,6 +175,53 @@ func Run(ctx context.Context, opt Options) error {
 			hub.Publish(httpapi.UpdateOf(&s))
 		}
 	}})
+	var zoneBook *ZoneBook
+	if engine != nil {
+		zoneBook = &ZoneBook{path: filepath.Join(cfg.Data, "zones.geojson"), zones: zones, apply: func(zs []event.Zone) error {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			var err error
+			if perr := pipe.Do(ctx, func() {
+				t := newest
+				if t == 0 {
+					t = vessel.TimeOf(now())
+				}
+				var evs []event.Event
+				if evs, err = engine.SetZones(zs, t); err == nil {
+					publishEvents(evs)
+				}
+			}); perr != nil {
+				return fmt.Errorf("server: zones: %w", perr)
+			}
+			return err
+		}}
+	}
+	incidents, err := incident.Open(filepath.Join(cfg.Data, "incidents.log"), incident.Options{Node: nodeName(cfg.Data), Logger: log})
+	if err != nil {
+		closeDB()
+		return err
+	}
+	defer incidents.Close()
+	if sharer, err = openShare(cfg, log, now, &nodeLocal{pic: pic, pipe: pipe, events: events, incidents: incidents, hub: hub}); err != nil {
+		closeDB()
+		return err
+	}
+	book := &IncidentBook{store: incidents, sharer: sharer}
+	if opt.Incidents != nil {
+		opt.Incidents(book)
+	}
+	if sharer != nil {
+		closeStore := closeDB
+		closeDB = func() {
+			if err := sharer.Close(); err != nil {
+				log.Error("sharing", "err", err)
+			}
+			closeStore()
+		}
+		if opt.Sharing != nil {
+			opt.Sharing(sharer)
+		}
+	}
 	tokens, err := httpapi.OpenTokens(filepath.Join(cfg.Data, "tokens.json"))
 	if err != nil {
 		closeDB()
@@ -175,8 +243,12 @@ func Run(ctx context.Context, opt Options) error {
 	if events != nil {
 		evSource = events
 	}
+	var zoneEditor httpapi.ZoneEditor
+	if zoneBook != nil {
+		zoneEditor = zoneBook
+	}
 	api := httpapi.New(httpapi.Config{DB: db, Picture: pic, Tokens: tokens, AllowAnonymousRead: cfg.AllowAnonymousRead,
-		Hub: hub, Registry: reg, Logger: log, Now: now, Events: evSource, Zones: zones, Ready: func() error {
+		Hub: hub, Registry: reg, Logger: log, Now: now, Events: evSource, Zones: zones, ZoneEditor: zoneEditor, Ready: func() error {
 			if _, ok := ready.Load("http"); !ok {
 				return errors.New("starting")
 			}
@@ -233,6 +305,17 @@ func Run(ctx context.Context, opt Options) error {
 			}
 		}()
 	}
+	shareCtx, stopShare := context.WithCancel(context.Background())
+	shareDone := make(chan struct{})
+	go func() {
+		defer close(shareDone)
+		if sharer == nil {
+			return
+		}
+		if err := sharer.Run(shareCtx); err != nil {
+			log.Error("sharing stopped", "err", err)
+		}
+	}()
 	httpDone := make(chan error, 1)
 	go func() { httpDone <- srv.Serve(ln) }()
 	ready.Store("http", true)
@@ -276,11 +359,18 @@ func Run(ctx context.Context, opt Options) error {
 	srv.Shutdown(shutCtx)
 	cancel()
 	stopInputs()
+	stopShare() // partners' links deliver through the pipeline: stop them first
 	wg.Wait()
+	<-shareDone
 	<-compactDone
 	pipe.Stop()
 	if err := <-pipeDone; err != nil {
 		log.Error("pipeline", "err", err)
+	}
+	if sharer != nil {
+		if err := sharer.Close(); err != nil {
+			log.Error("sharing", "err", err)
+		}
 	}
 	st := pipe.Stats()
 	log.Info("pipeline drained", "applied", st.Applied, "dropped", st.Dropped)
@@ -312,7 +402,15 @@ func openEvents(cfg Config, land *geo.LandMask) (*event.Engine, *EventLog, []eve
 	if ec.Preset == "" {
 		ec.Preset = event.PresetGFW
 	}
-	if cfg.Events.Zones != "" {
+	edited := filepath.Join(cfg.Data, "zones.geojson")
+	if _, err := os.Stat(edited); err == nil {
+		// Zones edited through the API replace the configured file.
+		b, _, err := OpenZoneBook(edited, nil, nil)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		ec.Zones = b.Zones()
+	} else if cfg.Events.Zones != "" {
 		f, err := os.Open(cfg.Events.Zones)
 		if err != nil {
 			return nil, nil, nil, err

@@ -1,0 +1,53 @@
+package server
+
+import (
+	"time"
+
+	"github.com/tidewatch/tidewatch/internal/incident"
+	"github.com/tidewatch/tidewatch/internal/share"
+)
+
+// IncidentBook is the node's incidents and risk assessments: the durable
+// store (package incident), with every new version offered to the
+// partners, whose policies and the record's marking decide who gets it.
+// Safe for concurrent use.
+type IncidentBook struct {
+	store  *incident.Store
+	sharer *share.Sharer // nil when the node does not share
+}
+
+// Put creates or edits a record (see incident.Store.Put) and offers the
+// new version to the partners.
+func (b *IncidentBook) Put(in incident.Incident, now time.Time) (incident.Incident, error) {
+	out, err := b.store.Put(in, now)
+	if err != nil {
+		return out, err
+	}
+	return out, b.offer(out)
+}
+
+// Delete withdraws a record; partners that had it learn of the withdrawal.
+func (b *IncidentBook) Delete(id string, now time.Time) (incident.Incident, error) {
+	out, err := b.store.Delete(id, now)
+	if err != nil {
+		return out, err
+	}
+	return out, b.offer(out)
+}
+
+func (b *IncidentBook) offer(in incident.Incident) error {
+	if b.sharer == nil {
+		return nil
+	}
+	b.sharer.Offer(share.Envelope{Kind: share.KindIncident, Incident: in})
+	return b.sharer.Commit()
+}
+
+// Get returns the latest version of a record.
+func (b *IncidentBook) Get(id string) (incident.Incident, bool) { return b.store.Get(id) }
+
+// History returns every version of a record, oldest first.
+func (b *IncidentBook) History(id string) []incident.Incident { return b.store.History(id) }
+
+// List returns the records f selects, newest first.
+func (b *IncidentBook) List(f incident.Filter) []incident.Incident { return b.store.List(f) }

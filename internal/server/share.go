@@ -1,0 +1,189 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/tidewatch/tidewatch/internal/event"
+	"github.com/tidewatch/tidewatch/internal/fusion"
+	"github.com/tidewatch/tidewatch/internal/httpapi"
+	"github.com/tidewatch/tidewatch/internal/identity"
+	"github.com/tidewatch/tidewatch/internal/incident"
+	"github.com/tidewatch/tidewatch/internal/policy"
+	"github.com/tidewatch/tidewatch/internal/share"
+	"github.com/tidewatch/tidewatch/internal/vessel"
+)
+
+// nodeLocal is what the sharing component sees of the node: the picture
+// for the policy's vessel rules, and the paths by which partners' items
+// come in (the pipeline for positions and static data, the event log,
+// the incident store).
+type nodeLocal struct {
+	pic       *fusion.Picture
+	pipe      *Pipeline
+	events    *EventLog
+	incidents *incident.Store
+	hub       *httpapi.Hub
+}
+
+func (l *nodeLocal) Vessel(m vessel.MMSI) policy.Vessel {
+	v := policy.Vessel{MMSI: m}
+	if c, ok := m.Flag(); ok {
+		v.Flag = c.Code
+	}
+	if s, ok := l.pic.Vessel(m); ok && s.Static.Has&vessel.HasShipType != 0 {
+		v.ShipType = int(s.Static.ShipType)
+	}
+	return v
+}
+
+// Receive applies a partner's items durably: positions and static data
+// through the pipeline (committed before it returns), events into the
+// event log (synced), incidents into the incident store.
+func (l *nodeLocal) Receive(ctx context.Context, from string, items []share.Envelope) error {
+	var obs []vessel.Observation
+	var evs []event.Event
+	var errs []error
+	for i := range items {
+		e := &items[i]
+		src := share.SourcePrefix + e.Origin
+		switch e.Kind {
+		case share.KindPosition:
+			p := e.Position
+			p.Source = src
+			obs = append(obs, vessel.Observation{Kind: vessel.KindPosition, Position: p, TimeSource: vessel.TimeTagBlock})
+		case share.KindStatic:
+			s := e.Static
+			s.Source = src
+			obs = append(obs, vessel.Observation{Kind: vessel.KindStatic, Static: s, TimeSource: vessel.TimeTagBlock})
+		case share.KindEvent:
+			evs = append(evs, e.Event)
+		case share.KindIncident:
+			if l.incidents == nil {
+				continue
+			}
+			if _, err := l.incidents.Receive(e.Incident); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	if len(obs) > 0 {
+		if err := l.pipe.Apply(ctx, obs); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if len(evs) > 0 && l.events != nil {
+		if err := l.events.Add(evs); err != nil {
+			errs = append(errs, err)
+		} else if err := l.events.Sync(); err != nil {
+			errs = append(errs, err)
+		}
+		for i := range evs {
+			ev := evs[i]
+			l.hub.Publish(httpapi.Update{Event: &ev})
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// openPolicy loads the sharing policy: the configured file, else
+// DATA/policy.json if it exists, else none (share nothing, accept
+// nothing).
+func openPolicy(cfg Config) (*policy.Policy, string, error) {
+	path := cfg.Share.Policy
+	if path == "" {
+		path = filepath.Join(cfg.Data, "policy.json")
+		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+			return nil, "", nil
+		}
+	}
+	p, err := policy.Load(path)
+	if err != nil {
+		return nil, path, fmt.Errorf("%w: share policy: %w", ErrConfig, err)
+	}
+	return p, path, nil
+}
+
+// offerLocal offers what the picture just stored to the partners: good
+// positions and static updates of this node's own sources. Partners'
+// items are relayed (or not) by the sharing component when they arrive,
+// never from here.
+func offerLocal(s *share.Sharer, o *vessel.Observation, r *fusion.Result) {
+	switch r.Outcome {
+	case fusion.Stored:
+		if r.Position.Flags&vessel.Bad != 0 {
+			return
+		}
+		if _, partner := share.OriginOf(r.Position.Source); partner {
+			return
+		}
+		s.Offer(share.Envelope{Kind: share.KindPosition, Position: r.Position})
+	case fusion.Static:
+		if o.Kind != vessel.KindStatic {
+			return
+		}
+		if _, partner := share.OriginOf(o.Static.Source); partner {
+			return
+		}
+		s.Offer(share.Envelope{Kind: share.KindStatic, Static: o.Static})
+	}
+}
+
+// openShare opens the sharing component when the data directory holds a
+// node identity and sharing is not switched off; nil otherwise.
+func openShare(cfg Config, log *slog.Logger, now func() time.Time, local share.Local) (*share.Sharer, error) {
+	if cfg.Share.Off {
+		return nil, nil
+	}
+	dir := filepath.Join(cfg.Data, "node")
+	node, err := identity.Open(dir, now)
+	if errors.Is(err, identity.ErrNoIdentity) {
+		if cfg.Share.Listen != "" {
+			return nil, fmt.Errorf("%w: share listen is set but %s holds no node identity (run: tidewatch node init --data %s --name NAME)",
+				ErrConfig, dir, cfg.Data)
+		}
+		log.Info("not sharing: no node identity (tidewatch node init makes one)")
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	pol, path, err := openPolicy(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if pol != nil && pol.Node() != node.Name() {
+		return nil, fmt.Errorf("%w: share policy %s is written for node %q, but this node is %q", ErrConfig, path, pol.Node(), node.Name())
+	}
+	if pol == nil {
+		log.Warn("sharing policy: none, so nothing is shared and nothing accepted", "want", filepath.Join(cfg.Data, "policy.json"))
+	}
+	retry := time.Minute
+	if cfg.Share.RetryMax != "" {
+		if retry, err = vessel.ParseDuration(cfg.Share.RetryMax); err != nil || retry <= 0 {
+			return nil, fmt.Errorf("%w: share retry_max %q: want a duration such as 1m", ErrConfig, cfg.Share.RetryMax)
+		}
+	}
+	s, err := share.Open(share.Config{Node: node, Policy: pol, Dir: filepath.Join(cfg.Data, "share"), Listen: cfg.Share.Listen,
+		Local: local, Now: now, Logger: log.With("component", "share"), MinBackoff: min(100*time.Millisecond, retry), MaxBackoff: retry})
+	if err != nil {
+		return nil, err
+	}
+	log.Info("sharing", "node", node.Name(), "partners", s.Partners(), "policy", path, "link", s.Addr())
+	return s, nil
+}
+
+// nodeName is the name of the node whose data directory is data: its
+// identity's name, or "LOCAL" for a node without one (its incidents then
+// carry that origin).
+func nodeName(data string) string {
+	if n, err := identity.Open(filepath.Join(data, "node"), nil); err == nil {
+		return n.Name()
+	}
+	return "LOCAL"
+}
