@@ -91,11 +91,11 @@ func runNode(ctx context.Context, args []string, stdout, stderr io.Writer, now t
 		}
 		// The identity lives in the data directory: make it one first
 		// (the store refuses a directory that holds foreign files).
-		db, err := store.Open(*data, store.Options{})
-		if err != nil {
-			return err
-		}
-		if err := db.Close(); err != nil {
+		if db, err := store.Open(*data, store.Options{}); err == nil {
+			if err := db.Close(); err != nil {
+				return err
+			}
+		} else if !errors.Is(err, store.ErrLocked) {
 			return err
 		}
 		n, err := identity.Init(dir, *name, now, d)

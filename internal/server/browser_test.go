@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/tidewatch/tidewatch/internal/ais"
+	"github.com/tidewatch/tidewatch/internal/httpapi"
 	"github.com/tidewatch/tidewatch/internal/vessel"
 )
 
@@ -83,6 +84,16 @@ func TestBrowserMap(t *testing.T) {
 	cfg := Config{Data: filepath.Join(t.TempDir(), "data"), Listen: "127.0.0.1:0", AllowAnonymousRead: true,
 		Events: Events{Zones: zones, Reorder: "2s"},
 		Inputs: []Input{{Type: "tcp-server", Name: "receivers", Listen: tcp}}}
+	// The map runs as an admin: it draws, renames and deletes a zone
+	// through the real API and engine.
+	tokens, err := OpenTokens(cfg.Data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, err := tokens.Create("ops", httpapi.RoleAdmin)
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	started := make(chan net.Addr, 1)
@@ -134,7 +145,8 @@ func TestBrowserMap(t *testing.T) {
 	}
 	cmd := exec.CommandContext(ctx, "node", filepath.Join(e2e, "map.mjs"))
 	cmd.Env = append(os.Environ(), "BASE_URL=http://"+addr.String(), "HOSTILE_NAME="+hostileName,
-		"HOSTILE_MMSI=419999001", "ARTIFACTS="+artifacts, "EXPECT_EVENTS=1", "EXPECT_ZONES=1", "HOSTILE_ZONE=<B>Mumbai approach</B>")
+		"HOSTILE_MMSI=419999001", "ARTIFACTS="+artifacts, "EXPECT_EVENTS=1", "EXPECT_ZONES=1", "HOSTILE_ZONE=<B>Mumbai approach</B>",
+		"TOKEN="+admin, "ZONE_EDITING=1", "EXPECT_PAST_EVENTS=1")
 	out, err := cmd.CombinedOutput()
 	t.Logf("e2e/map.mjs:\n%s", out)
 	if err != nil {

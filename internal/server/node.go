@@ -537,7 +537,14 @@ func landHandler() (http.Handler, error) {
 // OpenTokens opens the API tokens of the node whose data directory is
 // data (the file tokens.json there, created with mode 0600).
 func OpenTokens(data string) (*httpapi.Tokens, error) {
-	if err := os.MkdirAll(data, 0o750); err != nil {
+	// Make data a data directory first: the store refuses a directory
+	// with foreign files in it, and the tokens file would be one. A
+	// directory in use by a running node is one already.
+	if db, err := store.Open(data, store.Options{}); err == nil {
+		if err := db.Close(); err != nil {
+			return nil, err
+		}
+	} else if !errors.Is(err, store.ErrLocked) {
 		return nil, err
 	}
 	return httpapi.OpenTokens(filepath.Join(data, "tokens.json"))
