@@ -34,6 +34,13 @@ Inputs (each may be repeated; they add to those of --config):
   --udp-listen ADDR      receive NMEA datagrams
   --replay FILE          replay a recording (NMEA or decoded CSV, .gz too) at --speed
 
+Sharing with partner nodes: once the data directory holds a node identity
+("tidewatch node init"), the node shares with the partners added by
+"tidewatch partner add", as DATA/policy.json allows (nothing without one):
+  --share-listen ADDR    where partners' links connect (mutual TLS, pinned certificates)
+  --share-policy FILE    the policy file, if not DATA/policy.json
+  --no-share             run without sharing
+
 Every API request needs a token (Authorization: Bearer ...) except
 /healthz and /readyz; create one with "tidewatch token create --data DIR
 --role read". A configuration file (JSON) can hold all of it:
@@ -43,7 +50,8 @@ Every API request needs a token (Authorization: Bearer ...) except
    "inputs": [{"type": "tcp-server", "name": "receivers", "listen": ":10110"},
               {"type": "tcp-client", "address": "feed.example.org:5631"},
               {"type": "udp", "listen": ":10111"},
-              {"type": "replay", "file": "day.nmea.gz", "speed": 60, "loop": true}]}
+              {"type": "replay", "file": "day.nmea.gz", "speed": 60, "loop": true}],
+   "share": {"listen": ":7443", "policy": "/etc/tidewatch/policy.json", "retry_max": "1m"}}
 `
 
 const demoUsage = `Usage: tidewatch demo [--listen 127.0.0.1:8080] [--data DIR] [--vessels 600]
@@ -67,6 +75,8 @@ type nodeFlags struct {
 	loop, replayNow                              *bool
 	eventsPreset, zones                          *string
 	noEvents                                     *bool
+	shareListen, sharePolicy                     *string
+	noShare                                      *bool
 }
 
 func addNodeFlags(fs *flag.FlagSet, defaultData string) *nodeFlags {
@@ -91,6 +101,9 @@ func addNodeFlags(fs *flag.FlagSet, defaultData string) *nodeFlags {
 	n.eventsPreset = fs.String("events-preset", "", "event detection parameters: gfw (default) or skylight")
 	n.zones = fs.String("zones", "", "GeoJSON file of zones for zone entry/exit events")
 	n.noEvents = fs.Bool("no-events", false, "do not detect events")
+	n.shareListen = fs.String("share-listen", "", "address partner nodes' links connect to, e.g. :7443 (needs tidewatch node init)")
+	n.sharePolicy = fs.String("share-policy", "", "sharing policy file (default DATA/policy.json)")
+	n.noShare = fs.Bool("no-share", false, "do not share with partner nodes even with a node identity")
 	return n
 }
 
@@ -125,6 +138,15 @@ func (n *nodeFlags) build() (server.Config, error) {
 	}
 	if *n.zones != "" {
 		c.Events.Zones = *n.zones
+	}
+	if *n.shareListen != "" {
+		c.Share.Listen = *n.shareListen
+	}
+	if *n.sharePolicy != "" {
+		c.Share.Policy = *n.sharePolicy
+	}
+	if *n.noShare {
+		c.Share.Off = true
 	}
 	if *n.noEvents {
 		c.Events.Off = true

@@ -4,6 +4,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/tidewatch/tidewatch/internal/fusion"
+	"github.com/tidewatch/tidewatch/internal/share"
 	"github.com/tidewatch/tidewatch/internal/store"
 )
 
@@ -14,10 +15,11 @@ type collector struct {
 	pic    *fusion.Picture
 	db     *store.DB
 	inputs []inputStats
+	share  *share.Sharer // nil when the node does not share
 }
 
-func newCollector(pipe *Pipeline, pic *fusion.Picture, db *store.DB, inputs []inputStats) *collector {
-	return &collector{pipe: pipe, pic: pic, db: db, inputs: inputs}
+func newCollector(pipe *Pipeline, pic *fusion.Picture, db *store.DB, inputs []inputStats, sh *share.Sharer) *collector {
+	return &collector{pipe: pipe, pic: pic, db: db, inputs: inputs, share: sh}
 }
 
 var (
@@ -39,11 +41,22 @@ var (
 	mPositions    = prometheus.NewDesc("tidewatch_store_positions", "Positions in the store.", nil, nil)
 	mDisk         = prometheus.NewDesc("tidewatch_store_disk_bytes", "Size of the store's files.", nil, nil)
 	mBlocks       = prometheus.NewDesc("tidewatch_store_blocks", "Blocks in the store.", nil, nil)
+
+	mShQueued    = prometheus.NewDesc("tidewatch_share_queued_total", "Items put in a partner's outbox (allowed by its policy).", []string{"partner"}, nil)
+	mShDenied    = prometheus.NewDesc("tidewatch_share_denied_total", "Items the policy kept back, by the rule that decided.", []string{"rule"}, nil)
+	mShReceived  = prometheus.NewDesc("tidewatch_share_received_total", "Items received from a partner and taken in.", []string{"partner"}, nil)
+	mShRefused   = prometheus.NewDesc("tidewatch_share_refused_total", "Items received and refused, by reason.", []string{"reason"}, nil)
+	mShPending   = prometheus.NewDesc("tidewatch_share_outbox_pending", "Items in a partner's outbox not yet acknowledged.", []string{"partner"}, nil)
+	mShDropped   = prometheus.NewDesc("tidewatch_share_outbox_dropped_total", "Items dropped from a full outbox (oldest first).", []string{"partner"}, nil)
+	mShConnected = prometheus.NewDesc("tidewatch_share_link_connected", "1 while the link to a partner is up.", []string{"partner"}, nil)
+	mShAcked     = prometheus.NewDesc("tidewatch_share_link_acked_total", "Items the partner acknowledged.", []string{"partner"}, nil)
+	mShReconnect = prometheus.NewDesc("tidewatch_share_link_reconnects_total", "Reconnections of the link to a partner.", []string{"partner"}, nil)
 )
 
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{mInMessages, mInObs, mInBytes, mInRejected, mInDropped, mInQueue, mInConnected,
-		mPipeApplied, mPipeDropped, mPipeQueue, mPipeQueueCap, mPipeErrors, mVessels, mStations, mOutcomes, mPositions, mDisk, mBlocks} {
+		mPipeApplied, mPipeDropped, mPipeQueue, mPipeQueueCap, mPipeErrors, mVessels, mStations, mOutcomes, mPositions, mDisk, mBlocks,
+		mShQueued, mShDenied, mShReceived, mShRefused, mShPending, mShDropped, mShConnected, mShAcked, mShReconnect} {
 		ch <- d
 	}
 }
@@ -71,6 +84,34 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 				v = 1
 			}
 			gauge(mInConnected, v, in.name)
+		}
+	}
+	if c.share != nil {
+		st := c.share.Stats()
+		for k, v := range st.Queued {
+			counter(mShQueued, float64(v), k)
+		}
+		for k, v := range st.Denied {
+			counter(mShDenied, float64(v), k)
+		}
+		for k, v := range st.Received {
+			counter(mShReceived, float64(v), k)
+		}
+		for k, v := range st.Refused {
+			counter(mShRefused, float64(v), k)
+		}
+		for k, o := range st.Outboxes {
+			gauge(mShPending, float64(o.PendingRecords), k)
+			counter(mShDropped, float64(o.Dropped), k)
+		}
+		for k, l := range st.Links {
+			up := 0.0
+			if l.Connected {
+				up = 1
+			}
+			gauge(mShConnected, up, k)
+			counter(mShAcked, float64(l.Acked), k)
+			counter(mShReconnect, float64(l.Reconnects), k)
 		}
 	}
 	ps := c.pipe.Stats()

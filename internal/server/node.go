@@ -236,7 +236,7 @@ func Run(ctx context.Context, opt Options) error {
 	if opt.Extra != nil {
 		inputs = append(inputs, opt.Extra(pipe.Submit)...)
 	}
-	reg.MustRegister(newCollector(pipe, pic, db, stats))
+	reg.MustRegister(newCollector(pipe, pic, db, stats, sharer))
 
 	var ready sync.Map // set once serving
 	var evSource httpapi.EventSource

@@ -377,6 +377,12 @@ func TestFederation(t *testing.T) {
 		t.Errorf("JP-JCG's copy of the GREEN incident: %+v", r)
 	}
 
+	if q := metric(t, in.base, `tidewatch_share_queued_total{partner="JP-JCG"}`); q == 0 {
+		t.Error("/metrics: nothing queued for JP-JCG")
+	}
+	if up := metric(t, in.base, `tidewatch_share_link_connected{partner="JP-JCG"}`); up != 1 {
+		t.Errorf("/metrics: the link to JP-JCG is %v, want 1 (up)", up)
+	}
 	in.stop(t)
 	jp.stop(t)
 	my.stop(t)

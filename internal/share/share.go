@@ -302,21 +302,23 @@ func (s *Sharer) Deliver(from string, items []link.Item) error {
 	envs := make([]Envelope, 0, len(items))
 	keys := make([]string, 0, len(items)) // as the sender named them, for the audit logs to match
 	var refusals []audit.Entry
-	refuse := func(e *Envelope, seq uint64, why string) {
+	// refuse counts a refusal by its reason (a bounded set: rules and
+	// "bad envelope") and audits it with the details.
+	refuse := func(e *Envelope, seq uint64, reason, detail string) {
 		s.mu.Lock()
-		s.refused[why]++
+		s.refused[reason]++
 		s.mu.Unlock()
-		refusals = append(refusals, s.entry(audit.Refused, from, e, seq, why))
+		refusals = append(refusals, s.entry(audit.Refused, from, e, seq, reason+detail))
 	}
 	for _, it := range items {
 		e, err := DecodeEnvelope(it.Data)
 		if err != nil {
-			refuse(&Envelope{}, it.Seq, "bad envelope: "+err.Error())
+			refuse(&Envelope{}, it.Seq, "bad envelope", ": "+err.Error())
 			continue
 		}
 		e.Hops++ // the link it just crossed
 		if d := pt.Inbound(kindOf(&e), e.Origin, e.Hops); !d.Allow {
-			refuse(&e, it.Seq, d.Rule)
+			refuse(&e, it.Seq, d.Rule, "")
 			continue
 		}
 		keys = append(keys, e.Key())
