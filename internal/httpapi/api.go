@@ -57,6 +57,14 @@ type Config struct {
 	// ZoneEditor, when set, is the source of the zones (GET /api/v1/zones) and
 	// lets admins create, replace and delete them. Nil: Config.Zones, read-only.
 	ZoneEditor ZoneEditor
+	// Incidents, when set, serves and edits incidents and risk assessments (/api/v1/incidents). Nil: 501.
+	Incidents IncidentStore
+	// Audit, when set, lets admins query the sharing audit log (/api/v1/audit). Nil: 501.
+	Audit AuditLog
+	// Partners, when set, lists the partner nodes and their links (/api/v1/partners). Nil: 501.
+	Partners func() []PartnerInfo
+	// NodeName names this node: the producer in STIX exports.
+	NodeName string
 
 	// StreamLag is how many updates a stream client may fall behind
 	// before it skips ahead with a "lagged" event (default 4096).
@@ -128,6 +136,14 @@ func routes() []route {
 		{method: "PUT", pattern: "/api/v1/zones/{name}", role: RoleAdmin, h: (*api).putZone},
 		{method: "DELETE", pattern: "/api/v1/zones/{name}", role: RoleAdmin, h: (*api).deleteZone},
 		{method: "GET", pattern: "/api/v1/session", role: RoleRead, h: (*api).session},
+		{method: "GET", pattern: "/api/v1/incidents", role: RoleRead, h: (*api).incidents},
+		{method: "POST", pattern: "/api/v1/incidents", role: RoleAdmin, h: (*api).createIncident},
+		{method: "GET", pattern: "/api/v1/incidents/{id}", role: RoleRead, h: (*api).incidentDetail},
+		{method: "PUT", pattern: "/api/v1/incidents/{id}", role: RoleAdmin, h: (*api).putIncident},
+		{method: "DELETE", pattern: "/api/v1/incidents/{id}", role: RoleAdmin, h: (*api).deleteIncident},
+		{method: "GET", pattern: "/api/v1/incidents/{id}/history", role: RoleRead, h: (*api).incidentHistory},
+		{method: "GET", pattern: "/api/v1/audit", role: RoleAdmin, h: (*api).auditQuery},
+		{method: "GET", pattern: "/api/v1/partners", role: RoleAdmin, h: (*api).partners},
 		{method: "GET", pattern: "/api/v1/tokens", role: RoleAdmin, h: (*api).listTokens},
 		{method: "DELETE", pattern: "/api/v1/tokens/{name}", role: RoleAdmin, h: (*api).revokeToken},
 		{method: "GET", pattern: "/openapi.json", h: (*api).openapi},

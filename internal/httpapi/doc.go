@@ -4,7 +4,10 @@
 // token authentication in front of them. It answers the same questions as
 // the command line with the same library calls: fusion.Picture for the
 // live picture, store.DB (At, Track, HeardBy, Static, Near, Area, Bounds)
-// for history.
+// for history. It also serves the node's events and zones, its incidents
+// and risk assessments (package incident), and, to administrators, the
+// audit log of sharing with partner nodes (package audit) and the state of
+// the partners' links.
 //
 // # Usage
 //
@@ -14,7 +17,9 @@
 //	hub := httpapi.NewHub(0)
 //	tokens, err := httpapi.OpenTokens(filepath.Join(dataDir, "tokens.json"))
 //	api := httpapi.New(httpapi.Config{DB: db, Picture: pic, Tokens: tokens,
-//		Hub: hub, Registry: reg, Logger: logger, Now: clock, Ready: ready})
+//		Hub: hub, Registry: reg, Logger: logger, Now: clock, Ready: ready,
+//		Events: events, ZoneEditor: zones, Incidents: book, Audit: auditLog,
+//		Partners: partnerInfo, NodeName: "IN-IFC-IOR"})
 //	mux.Handle("/api/", api)
 //	mux.Handle("/openapi.json", api)
 //	mux.Handle("/metrics", api)
@@ -37,10 +42,28 @@
 //	GET    /api/v1/near                  vessels within a radius of a point in a window (store.DB.Near)
 //	POST   /api/v1/area                  vessels inside a GeoJSON polygon in a window (store.DB.Area)
 //	GET    /api/v1/stream                Server-Sent Events of picture updates
-//	GET    /api/v1/events                501 until events are stored
+//	GET    /api/v1/events                detected events, newest first: type, mmsi, from, to, bbox, open (501 without Config.Events)
+//	GET    /api/v1/zones                 the zones of zone events, a GeoJSON FeatureCollection
+//	POST   /api/v1/zones                 create a zone: a GeoJSON Feature with properties.name (admin; 409 if the name is taken)
+//	PUT    /api/v1/zones/{name}          create, replace or rename a zone (admin)
+//	DELETE /api/v1/zones/{name}          delete a zone (admin)
+//	GET    /api/v1/session               the role and token name of the request, and whether it may edit zones
+//	GET    /api/v1/incidents             incidents and risk assessments, newest first: kind, category, origin, from, to, bbox, mmsi, limit, include_deleted; format=json|stix|geojson
+//	POST   /api/v1/incidents             create a record (admin): 201 and Location
+//	GET    /api/v1/incidents/{id}        the latest version of a record, a deleted one included
+//	PUT    /api/v1/incidents/{id}        edit a record of this node, naming the version edited (admin; 409 if stale)
+//	DELETE /api/v1/incidents/{id}        withdraw a record of this node (admin): the deleted version
+//	GET    /api/v1/incidents/{id}/history every version of a record, oldest first
+//	GET    /api/v1/audit                 the sharing audit log, newest first: partner, direction, kind, key, origin, from, to, limit (admin)
+//	GET    /api/v1/partners              the partner nodes and the counters of their links (admin)
 //	GET    /api/v1/tokens                the tokens' names and roles (admin)
 //	DELETE /api/v1/tokens/{name}         revoke a token (admin)
 //	GET    /openapi.json, /metrics, /healthz, /readyz
+//
+// The zone writes answer 501 without Config.ZoneEditor (zones from the
+// configuration are read-only); the incident routes 501 without
+// Config.Incidents, the audit log without Config.Audit, the partners
+// without Config.Partners.
 //
 // Times in parameters are RFC 3339, a date, @unix seconds, "now", or
 // relative to the clock (-2h, -7d); distances are 500m, 10km, 2nm; bad
@@ -48,7 +71,47 @@
 // bounded: vessels per answer (MaxVessels), track points (MaxTrackPoints,
 // the latest kept), results (MaxResults), near/area windows (MaxWindow),
 // the radius (MaxRadius), request bodies (MaxBodyBytes) and polygon
-// vertices (MaxPolygonPoints).
+// vertices (MaxPolygonPoints), events (MaxEvents), incidents
+// (MaxIncidents, default DefaultIncidents) and audit entries
+// (MaxAuditEntries, default DefaultAuditEntries). Unknown query parameters
+// are ignored.
+//
+// # Incidents and risk assessments
+//
+// A record travels in the incident package's JSON form (see
+// incident.Incident.MarshalJSON): snake_case keys, RFC 3339 times,
+// "tlp":"TLP:AMBER", "vessels" as MMSIs, "lat"/"lon" for a point and
+// "area" as a GeoJSON Polygon or MultiPolygon. Decoding is strict: an
+// unknown member, an unknown kind, category or marking, or a missing "tlp"
+// is a 400, and so is a record that breaks a rule of
+// incident.Incident.Validate; the message starts with the field at fault
+// ("title: empty", "vessels[2]: ..."). POST takes a record without "id"
+// and "version" (the node assigns them, and sets "origin", "created" and
+// "updated"); PUT takes the whole record with "version" the version it
+// edits, and answers 409 conflict when another edit came first (read the
+// record again and edit the latest). Only the node a record comes from may
+// edit or delete it: a record received from a partner gets 403 forbidden.
+// DELETE writes a version with "deleted": true; GET of the ID still
+// answers with it, lists leave it out unless include_deleted=true, and the
+// history keeps every version. Writes go through Config.Incidents, which
+// on the server also offers the new version to the partners.
+//
+// format=stix answers a STIX 2.1 bundle of the selected records
+// (incident.STIXBundle, produced by Config.NodeName; 501 without a valid
+// one) as application/stix+json;version=2.1, and format=geojson a
+// FeatureCollection (incident.GeoJSON) as application/geo+json, both as
+// attachments (Content-Disposition) for analysts to save.
+//
+// # Sharing: audit log and partners
+//
+// GET /api/v1/audit (admin) answers {"entries":[{"time","direction",
+// "partner","kind","key","seq","rule","origin"}]}, newest first, from
+// Config.Audit (audit.Log.Query); direction is sent, received or refused;
+// from is inclusive and to exclusive. GET /api/v1/partners (admin) answers
+// {"partners":[{"name","addr","fingerprint","status","not_after","link",
+// "inbound"}]} by name, from Config.Partners: status is the certificate's
+// (active, revoked, expired, not yet valid), not_after null when unknown,
+// link and inbound the counters the server gives ({} when none).
 //
 // # The picture's clock
 //
@@ -65,7 +128,9 @@
 //
 // Every endpoint but /healthz, /readyz and /openapi.json needs
 // "Authorization: Bearer TOKEN". Tokens have the role read or admin (admin
-// can do everything read can); only the token routes need admin. /metrics
+// can do everything read can). Admin is needed to write zones and
+// incidents (POST, PUT, DELETE), for the audit log and the partners, and
+// for the token routes; everything else needs read. /metrics
 // needs a read token too (Prometheus scrape configs carry one with
 // authorization.credentials_file), since its counters describe the node.
 // The stream also accepts ?access_token=TOKEN, because browsers'
@@ -82,16 +147,21 @@
 // # Errors
 //
 // Errors are {"error":{"code":CODE,"message":TEXT}} with the codes
-// bad_parameter (400), unauthorized (401), forbidden (403), not_found
-// (404), method_not_allowed (405, with Allow), too_large (413),
-// unavailable (503, /readyz), not_implemented (501) and internal (500).
+// bad_parameter (400), unauthorized (401), forbidden (403: a role too
+// low, or an edit of a partner's incident), not_found (404),
+// method_not_allowed (405, with Allow), conflict (409: a zone name taken,
+// an incident edited from a stale version or already deleted), too_large
+// (413), unavailable (503: /readyz, a closed audit log), not_implemented
+// (501) and internal (500).
 // Internal details go to the log, never to the client.
 //
 // # Format
 //
 // JSON is written with encoding/json, which escapes <, > and & in
-// strings: names, call signs and destinations from AIS are
-// attacker-controlled and reach browsers as inert text. Absent values are
+// strings: names, call signs and destinations from AIS, and incident
+// titles, narratives and sources, are attacker-controlled and reach
+// browsers as inert text. The STIX and GeoJSON exports of the incident
+// package escape them the same way. Absent values are
 // null, never AIS "not available" codes. A vessel summary:
 //
 //	{"mmsi":366999999,"name":"EVER GIVEN","callsign":"H3RC","imo":9811000,
