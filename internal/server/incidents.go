@@ -1,8 +1,10 @@
 package server
 
 import (
+	"log/slog"
 	"time"
 
+	"github.com/tidewatch/tidewatch/internal/httpapi"
 	"github.com/tidewatch/tidewatch/internal/incident"
 	"github.com/tidewatch/tidewatch/internal/share"
 )
@@ -14,7 +16,10 @@ import (
 type IncidentBook struct {
 	store  *incident.Store
 	sharer *share.Sharer // nil when the node does not share
+	log    *slog.Logger
 }
+
+var _ httpapi.IncidentStore = (*IncidentBook)(nil)
 
 // Put creates or edits a record (see incident.Store.Put) and offers the
 // new version to the partners.
@@ -23,7 +28,8 @@ func (b *IncidentBook) Put(in incident.Incident, now time.Time) (incident.Incide
 	if err != nil {
 		return out, err
 	}
-	return out, b.offer(out)
+	b.offer(out)
+	return out, nil
 }
 
 // Delete withdraws a record; partners that had it learn of the withdrawal.
@@ -32,15 +38,22 @@ func (b *IncidentBook) Delete(id string, now time.Time) (incident.Incident, erro
 	if err != nil {
 		return out, err
 	}
-	return out, b.offer(out)
+	b.offer(out)
+	return out, nil
 }
 
-func (b *IncidentBook) offer(in incident.Incident) error {
+// offer queues the record for the partners. The record is stored
+// whatever happens here: a failure to sync the outboxes is logged (the
+// next commit retries it), not returned, so that nobody saves the record
+// again.
+func (b *IncidentBook) offer(in incident.Incident) {
 	if b.sharer == nil {
-		return nil
+		return
 	}
 	b.sharer.Offer(share.Envelope{Kind: share.KindIncident, Incident: in})
-	return b.sharer.Commit()
+	if err := b.sharer.Commit(); err != nil && b.log != nil {
+		b.log.Error("sharing an incident", "id", in.ID, "err", err)
+	}
 }
 
 // Get returns the latest version of a record.

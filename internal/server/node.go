@@ -196,7 +196,8 @@ func Run(ctx context.Context, opt Options) error {
 			return err
 		}}
 	}
-	incidents, err := incident.Open(filepath.Join(cfg.Data, "incidents.log"), incident.Options{Node: nodeName(cfg.Data), Logger: log})
+	name := nodeName(cfg.Data)
+	incidents, err := incident.Open(filepath.Join(cfg.Data, "incidents.log"), incident.Options{Node: name, Logger: log})
 	if err != nil {
 		closeDB()
 		return err
@@ -206,7 +207,7 @@ func Run(ctx context.Context, opt Options) error {
 		closeDB()
 		return err
 	}
-	book := &IncidentBook{store: incidents, sharer: sharer}
+	book := &IncidentBook{store: incidents, sharer: sharer, log: log}
 	if opt.Incidents != nil {
 		opt.Incidents(book)
 	}
@@ -247,13 +248,20 @@ func Run(ctx context.Context, opt Options) error {
 	if zoneBook != nil {
 		zoneEditor = zoneBook
 	}
-	api := httpapi.New(httpapi.Config{DB: db, Picture: pic, Tokens: tokens, AllowAnonymousRead: cfg.AllowAnonymousRead,
-		Hub: hub, Registry: reg, Logger: log, Now: now, Events: evSource, Zones: zones, ZoneEditor: zoneEditor, Ready: func() error {
-			if _, ok := ready.Load("http"); !ok {
-				return errors.New("starting")
-			}
-			return nil
-		}})
+	apiCfg := httpapi.Config{DB: db, Picture: pic, Tokens: tokens, AllowAnonymousRead: cfg.AllowAnonymousRead,
+		Hub: hub, Registry: reg, Logger: log, Now: now, Events: evSource, Zones: zones, ZoneEditor: zoneEditor,
+		Incidents: book, NodeName: name}
+	if sharer != nil {
+		apiCfg.Audit = sharer.Audit()
+		apiCfg.Partners = func() []httpapi.PartnerInfo { return partnerInfo(sharer, now) }
+	}
+	apiCfg.Ready = func() error {
+		if _, ok := ready.Load("http"); !ok {
+			return errors.New("starting")
+		}
+		return nil
+	}
+	api := httpapi.New(apiCfg)
 	mux := http.NewServeMux()
 	mux.Handle("/api/", api)
 	for _, p := range []string{"/openapi.json", "/metrics", "/healthz", "/readyz"} {

@@ -521,3 +521,6 @@ func (s source) Read(after uint64, max, maxBytes int) ([]link.Item, error) {
 func (s source) Ack(seq uint64) error    { return s.q.Ack(seq) }
 func (s source) Notify() <-chan struct{} { return s.q.Notify() }
 func (s source) Last() uint64            { return s.q.Synced() }
+
+// Node returns the node's identity and partner registry.
+func (s *Sharer) Node() *identity.Node { return s.cfg.Node }
