@@ -2,13 +2,16 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math"
 	"math/rand/v2"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -274,6 +277,9 @@ func TestFederation(t *testing.T) {
 	 "geometry":{"type":"Polygon","coordinates":[[[103.6,1.1],[104.0,1.1],[104.0,1.3],[103.6,1.3],[103.6,1.1]]]}}]}`), 0o600)
 	in.cfg.Events.Zones = zones
 	in.cfg.Events.Reorder = "0s" // the capture spans less than a reorder window: detect at once
+	// The two vessels IN-IFC reports most in Asia, outside the naval
+	// area, are the ones it keeps from JP-JCG.
+	excluded := busiest(t, aistest.Path("raw/aishub-3min.nmea"), 2)
 	in.policy(t, `{"version": 1, "node": "IN-IFC",
 	 "areas": {"asia": {"bbox": [90, -10, 150, 50]},
 	           "changi_naval": {"bbox": [103.95, 1.3, 104.1, 1.4]},
@@ -281,7 +287,7 @@ func TestFederation(t *testing.T) {
 	 "partners": {
 	  "JP-JCG": {"share": {"positions": true, "static": true, "events": ["all"], "incidents": true, "assessments": true},
 	             "include_areas": ["asia"], "exclude_areas": ["changi_naval"],
-	             "exclude_vessels": {"mmsi": [563000000, 477000000], "classes": ["sar_aircraft", "aid_to_navigation", "coast"]},
+	             "exclude_vessels": {"mmsi": [`+fmt.Sprint(excluded[0])+`, `+fmt.Sprint(excluded[1])+`], "classes": ["sar_aircraft", "aid_to_navigation", "coast"]},
 	             "tlp_ceiling": "AMBER", "accept": ["position", "static"]},
 	  "MY-MMEA": {"share": {"positions": true, "incidents": true},
 	             "include_areas": ["singapore_strait"], "precision_m": 1000, "tlp_ceiling": "GREEN"}}}`)
@@ -376,6 +382,36 @@ func TestFederation(t *testing.T) {
 	if r, ok := jp.book.Load().Get(green); !ok || r.Origin != "IN-IFC" || r.Narrative != "<script>alert(1)</script> boarded at anchor" {
 		t.Errorf("JP-JCG's copy of the GREEN incident: %+v", r)
 	}
+
+	// The leak test: every route of the partners' APIs, asked for what
+	// their policies keep from them, shows none of it.
+	ids4 := []string{green, amberJP, amberMY, red}
+	inSources := tagSources(t, aistest.Path("raw/aishub-3min.nmea"))
+	places := [][2]float64{{1.35, 104.02}, {1.25, 103.8}, {22.7, 113.6}, {38.6, -9.8}, {35.4, 139.7}}
+	for _, m := range excluded {
+		if s, ok := lastPlace(t, in.base, m); ok {
+			places = append(places, s)
+		}
+	}
+	inAsia := func(lat, lon float64) bool {
+		return lon >= 90 && lon <= 150 && lat >= -10 && lat <= 50 && !(lon >= 103.95 && lon <= 104.1 && lat >= 1.3 && lat <= 1.4)
+	}
+	// JP-JCG's own capture (the DMA feed, worldwide): its places are its own.
+	jpOwn := map[[2]float64]bool{}
+	for _, o := range readObservations(t, aistest.Path("raw/dma-stream-example.nmea")) {
+		if o.Kind != vessel.KindStatic {
+			jpOwn[[2]float64{math.Round(o.Position.Lat * 1e5), math.Round(o.Position.Lon * 1e5)}] = true
+		}
+	}
+	jpOwnPlace := func(lat, lon float64) bool { return jpOwn[[2]float64{math.Round(lat * 1e5), math.Round(lon * 1e5)}] }
+	checkLeaks(t, crawl(t, jp.base, append(excluded, 563000000), ids4, places), leakRule{node: "JP-JCG",
+		placeOK:   func(lat, lon float64) bool { return inAsia(lat, lon) || jpOwnPlace(lat, lon) },
+		forbidden: []*regexp.Regexp{word(fmt.Sprint(excluded[0])), word(fmt.Sprint(excluded[1])), word(red), word(amberMY), word("source-sensitive report"), word("suspicious approach"), word("Singapore Strait TSS")},
+		sources:   inSources})
+	checkLeaks(t, crawl(t, my.base, excluded, ids4, places), leakRule{node: "MY-MMEA",
+		placeOK:   func(lat, lon float64) bool { return lon >= 103 && lon <= 105 && lat >= 1 && lat <= 2 },
+		forbidden: []*regexp.Regexp{word(red), word(amberMY), word(amberJP), word("source-sensitive report"), word("suspicious approach"), word("boarding, Singapore Strait"), word("Singapore Strait TSS"), regexp.MustCompile(`"name":"`)},
+		sources:   inSources})
 
 	if q := metric(t, in.base, `tidewatch_share_queued_total{partner="JP-JCG"}`); q == 0 {
 		t.Error("/metrics: nothing queued for JP-JCG")
@@ -519,7 +555,7 @@ func TestFederation(t *testing.T) {
 			t.Errorf("JP-JCG holds %d at %.4f,%.4f, outside Asia", p.MMSI, p.Lat, p.Lon)
 		case p.Lon >= 103.95 && p.Lon <= 104.1 && p.Lat >= 1.3 && p.Lat <= 1.4:
 			t.Errorf("JP-JCG holds %d in the naval area", p.MMSI)
-		case p.MMSI == 563000000 || p.MMSI == 477000000 || c == vessel.ClassCoast || c == vessel.ClassAidToNav || c == vessel.ClassSARAircraft:
+		case p.MMSI == excluded[0] || p.MMSI == excluded[1] || c == vessel.ClassCoast || c == vessel.ClassAidToNav || c == vessel.ClassSARAircraft:
 			t.Errorf("JP-JCG holds the excluded %d", p.MMSI)
 		}
 	}
@@ -587,4 +623,46 @@ func auditKeys(t *testing.T, data string, f audit.Filter) map[string]int {
 		n[e.Kind+" "+e.Key]++
 	}
 	return n
+}
+
+// busiest returns the n vessels with the most position reports in Asia
+// (outside the naval area of the test's policy) in an NMEA file.
+func busiest(t *testing.T, path string, n int) []vessel.MMSI {
+	count := map[vessel.MMSI]int{}
+	for _, o := range readObservations(t, path) {
+		p := o.Position
+		if o.Kind != vessel.KindPosition || p.MMSI.Class() != vessel.ClassShip || p.Lon < 90 || p.Lon > 150 || p.Lat < -10 || p.Lat > 50 ||
+			(p.Lon >= 103.95 && p.Lon <= 104.1 && p.Lat >= 1.3 && p.Lat <= 1.4) {
+			continue
+		}
+		count[p.MMSI]++
+	}
+	var ms []vessel.MMSI
+	for m := range count {
+		ms = append(ms, m)
+	}
+	slices.SortFunc(ms, func(a, b vessel.MMSI) int {
+		if count[a] != count[b] {
+			return count[b] - count[a]
+		}
+		return int(a) - int(b)
+	})
+	if len(ms) < n {
+		t.Fatalf("only %d vessels in Asia", len(ms))
+	}
+	return ms[:n]
+}
+
+// lastPlace returns where a node last saw a vessel.
+func lastPlace(t *testing.T, base string, m vessel.MMSI) ([2]float64, bool) {
+	resp, err := http.Get(fmt.Sprintf("%s/api/v1/vessels/%d?max_age=36500d", base, m))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var v struct{ Lat, Lon *float64 }
+	if json.NewDecoder(resp.Body).Decode(&v) != nil || v.Lat == nil || v.Lon == nil {
+		return [2]float64{}, false
+	}
+	return [2]float64{*v.Lat, *v.Lon}, true
 }
