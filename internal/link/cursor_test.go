@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"testing"
@@ -112,6 +113,9 @@ func TestRedeliveredAfterCrash(t *testing.T) {
 	ps := r.Stats().Partners["IN-IFC"]
 	if ps.Delivered != 15 || ps.Redelivered != 10 || ps.Cursor != 25 {
 		t.Errorf("delivered %d, redelivered %d, cursor %d; want 15, 10 (seqs 11..20), 25", ps.Delivered, ps.Redelivered, ps.Cursor)
+	}
+	if fmt.Sprint(sink.redelivered) != "[11 12 13 14 15 16 17 18 19 20]" {
+		t.Errorf("items flagged Redelivered: %v, want 11..20", sink.redelivered)
 	}
 	if cur, pend, err := d.load("IN-IFC"); err != nil || cur != 25 || pend != 25 {
 		t.Errorf("files: cursor %d, pending %d, %v; want 25, 25", cur, pend, err)

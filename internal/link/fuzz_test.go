@@ -14,9 +14,10 @@ import (
 
 // orderSink checks that a receiver only ever delivers increasing seqs.
 type orderSink struct {
-	mu   sync.Mutex
-	last uint64
-	err  error
+	mu          sync.Mutex
+	last        uint64
+	err         error
+	redelivered []uint64 // seqs flagged Redelivered
 }
 
 func (s *orderSink) Deliver(_ string, items []Item) error {
@@ -27,6 +28,9 @@ func (s *orderSink) Deliver(_ string, items []Item) error {
 			s.err = errors.New("seq not increasing")
 		}
 		s.last = it.Seq
+		if it.Redelivered {
+			s.redelivered = append(s.redelivered, it.Seq)
+		}
 	}
 	return nil
 }

@@ -548,7 +548,7 @@ func (r *Receiver) deliver(c *recvConfig, p *partner, items []Item, batches int,
 	kept := items[dups:]
 	var gaps, gapItems, redelivered, commits int64
 	prev := p.cursor
-	for _, it := range kept {
+	for i, it := range kept {
 		if it.Seq > prev+1 {
 			gaps++
 			gapItems += int64(it.Seq - prev - 1)
@@ -559,6 +559,7 @@ func (r *Receiver) deliver(c *recvConfig, p *partner, items []Item, batches int,
 		}
 		if it.Seq <= p.pending {
 			redelivered++
+			kept[i].Redelivered = true
 		}
 		prev = it.Seq
 	}

@@ -24,6 +24,10 @@ type Item struct {
 	NotBefore int64
 	// Data is carried as is.
 	Data []byte
+	// Redelivered is set by a Receiver on items it hands its Sink again
+	// after a restart: they may have been delivered before the crash
+	// (see Sink). Not sent on the wire.
+	Redelivered bool
 }
 
 // Source is the sending side's durable queue for one partner.

@@ -113,6 +113,18 @@ func (l *EventLog) Add(evs []event.Event) error {
 	return nil
 }
 
+// Version returns the latest version held of an event, and whether the
+// event is held in memory at all.
+func (l *EventLog) Version(id string) (int, bool) {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	i, ok := l.byID[id]
+	if !ok {
+		return 0, false
+	}
+	return l.list[i].Version, true
+}
+
 // Sync writes buffered events to the file and syncs it.
 func (l *EventLog) Sync() error {
 	l.mu.Lock()

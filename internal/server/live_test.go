@@ -203,8 +203,20 @@ func finalEvents(t *testing.T, path string) map[string]event.Event {
 	return out
 }
 
-// metric reads one unlabelled value from the node's /metrics.
+// metric reads one value from the node's /metrics (name with its labels,
+// as exposed); it fails the test when the metric is absent.
 func metric(t *testing.T, base, name string) float64 {
+	t.Helper()
+	v, ok := metricOK(t, base, name)
+	if !ok {
+		t.Fatalf("%s not in /metrics", name)
+	}
+	return v
+}
+
+// metricOK is metric, reporting whether the metric is there (a counter
+// with labels appears with its first count).
+func metricOK(t *testing.T, base, name string) (float64, bool) {
 	t.Helper()
 	resp, err := http.Get(base + "/metrics")
 	if err != nil {
@@ -219,9 +231,8 @@ func metric(t *testing.T, base, name string) float64 {
 			if err != nil {
 				t.Fatalf("%s: %q", name, v)
 			}
-			return f
+			return f, true
 		}
 	}
-	t.Fatalf("%s not in /metrics", name)
-	return 0
+	return 0, false
 }

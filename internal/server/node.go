@@ -203,7 +203,7 @@ func Run(ctx context.Context, opt Options) error {
 		return err
 	}
 	defer incidents.Close()
-	if sharer, err = openShare(cfg, log, now, &nodeLocal{pic: pic, pipe: pipe, events: events, incidents: incidents, hub: hub}); err != nil {
+	if sharer, err = openShare(cfg, log, now, &nodeLocal{db: db, pic: pic, pipe: pipe, events: events, incidents: incidents, hub: hub}); err != nil {
 		closeDB()
 		return err
 	}

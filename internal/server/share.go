@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/tidewatch/tidewatch/internal/incident"
 	"github.com/tidewatch/tidewatch/internal/policy"
 	"github.com/tidewatch/tidewatch/internal/share"
+	"github.com/tidewatch/tidewatch/internal/store"
 	"github.com/tidewatch/tidewatch/internal/vessel"
 )
 
@@ -24,6 +26,7 @@ import (
 // come in (the pipeline for positions and static data, the event log,
 // the incident store).
 type nodeLocal struct {
+	db        *store.DB
 	pic       *fusion.Picture
 	pipe      *Pipeline
 	events    *EventLog
@@ -40,6 +43,37 @@ func (l *nodeLocal) Vessel(m vessel.MMSI) policy.Vessel {
 		v.ShipType = int(s.Static.ShipType)
 	}
 	return v
+}
+
+// Holds reports whether the node already holds an item a link hands
+// over again after a crash: the same position from the same origin at the
+// same time and place, an event or incident version at least as new.
+// Static data is applied again (merging is idempotent).
+func (l *nodeLocal) Holds(e *share.Envelope) bool {
+	switch e.Kind {
+	case share.KindPosition:
+		p := &e.Position
+		ps, err := l.db.Track(p.MMSI, p.Time, p.Time, true)
+		if err != nil {
+			return false
+		}
+		for _, q := range ps {
+			if q.Time == p.Time && q.Source == share.SourcePrefix+e.Origin && math.Abs(q.Lat-p.Lat) < 2e-6 && math.Abs(q.Lon-p.Lon) < 2e-6 {
+				return true
+			}
+		}
+	case share.KindEvent:
+		if l.events != nil {
+			v, ok := l.events.Version(e.Event.ID)
+			return ok && v >= e.Event.Version
+		}
+	case share.KindIncident:
+		if l.incidents != nil {
+			in, ok := l.incidents.Get(e.Incident.ID)
+			return ok && in.Version >= e.Incident.Version
+		}
+	}
+	return false
 }
 
 // Receive applies a partner's items durably: positions and static data

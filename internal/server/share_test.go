@@ -37,6 +37,7 @@ type cutProxy struct {
 	ln      net.Listener
 	target  atomic.Value // string
 	cutAt   atomic.Int64 // when > 0, cut each connection after a random 1..cutAt bytes
+	slow    atomic.Int64 // when > 0, forward towards the target at most this many bytes per 10 ms
 	cuts    atomic.Int64
 	mu      sync.Mutex
 	conns   []net.Conn
@@ -84,7 +85,16 @@ func (p *cutProxy) serve() {
 			limit = 1 + rand.Int64N(n)
 		}
 		p.wg.Add(2)
-		go p.pipe(u, c, limit) // towards the receiver: cut mid-batch
+		if n := p.slow.Load(); n > 0 {
+			go func() {
+				defer p.wg.Done()
+				slowCopy(u, c, int(n))
+				u.Close()
+				c.Close()
+			}()
+		} else {
+			go p.pipe(u, c, limit) // towards the receiver: cut mid-batch
+		}
 		go p.pipe(c, u, -1)
 	}
 }

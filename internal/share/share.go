@@ -47,6 +47,11 @@ type Local interface {
 	// incident store. It must be durable when it returns nil, and must
 	// tolerate receiving an item it already has.
 	Receive(ctx context.Context, from string, items []Envelope) error
+	// Holds reports whether the node already holds the item exactly as
+	// Receive would have applied it: asked only of items a link hands
+	// over again after a crash (they may have been applied before it),
+	// so that they are not applied twice.
+	Holds(e *Envelope) bool
 }
 
 // Config configures a Sharer.
@@ -75,15 +80,16 @@ type Config struct {
 
 // Stats count what a Sharer did.
 type Stats struct {
-	Offered  map[string]int64 // items offered, by kind
-	Queued   map[string]int64 // items appended to outboxes (one per partner), by partner
-	Denied   map[string]int64 // items the policy kept back, by rule
-	Received map[string]int64 // items received, by partner
-	Refused  map[string]int64 // items received and refused, by reason
-	Relayed  int64            // received items queued for other partners
-	Links    map[string]link.SenderStats
-	Inbound  link.ReceiverStats
-	Outboxes map[string]outbox.Stats
+	Offered     map[string]int64 // items offered, by kind
+	Queued      map[string]int64 // items appended to outboxes (one per partner), by partner
+	Denied      map[string]int64 // items the policy kept back, by rule
+	Received    map[string]int64 // items received, by partner
+	Refused     map[string]int64 // items received and refused, by reason
+	Relayed     int64            // received items queued for other partners
+	Redelivered int64            // items a link handed over again after a crash that the node already held
+	Links       map[string]link.SenderStats
+	Inbound     link.ReceiverStats
+	Outboxes    map[string]outbox.Stats
 }
 
 // Sharer is the sharing component of a node: see the package doc.
@@ -93,16 +99,17 @@ type Sharer struct {
 	log  *slog.Logger
 	now  func() time.Time
 
-	mu       sync.Mutex // guards outboxes, buf, stats maps, audit appends
-	outboxes map[string]*outbox.Queue
-	buf      []byte
-	pending  []audit.Entry
-	offered  map[string]int64
-	queued   map[string]int64
-	denied   map[string]int64
-	received map[string]int64
-	refused  map[string]int64
-	relayed  int64
+	mu          sync.Mutex // guards outboxes, buf, stats maps, audit appends
+	outboxes    map[string]*outbox.Queue
+	buf         []byte
+	pending     []audit.Entry
+	offered     map[string]int64
+	queued      map[string]int64
+	denied      map[string]int64
+	received    map[string]int64
+	refused     map[string]int64
+	relayed     int64
+	redelivered int64
 
 	audit    *audit.Log
 	senders  map[string]*link.Sender
@@ -301,7 +308,8 @@ func (s *Sharer) Deliver(from string, items []link.Item) error {
 	pt := s.cfg.Policy.Partner(from)
 	envs := make([]Envelope, 0, len(items))
 	keys := make([]string, 0, len(items)) // as the sender named them, for the audit logs to match
-	var refusals []audit.Entry
+	seqs := make([]uint64, 0, len(items))
+	var refusals, held []audit.Entry
 	// refuse counts a refusal by its reason (a bounded set: rules and
 	// "bad envelope") and audits it with the details.
 	refuse := func(e *Envelope, seq uint64, reason, detail string) {
@@ -331,7 +339,17 @@ func (s *Sharer) Deliver(from string, items []link.Item) error {
 		if e.Kind == KindIncident && e.Incident.Origin == "" {
 			e.Incident.Origin = e.Origin
 		}
+		if it.Redelivered && s.cfg.Local.Holds(&e) {
+			// Applied before a crash: recorded again, not applied again
+			// (nor relayed: the first delivery queued the relays).
+			en := s.entry(audit.Received, from, &e, it.Seq, "redelivered")
+			en.Key = keys[len(keys)-1]
+			held = append(held, en)
+			keys = keys[:len(keys)-1]
+			continue
+		}
 		envs = append(envs, e)
+		seqs = append(seqs, it.Seq)
 	}
 	if len(envs) > 0 {
 		if err := s.cfg.Local.Receive(context.Background(), from, envs); err != nil {
@@ -341,9 +359,11 @@ func (s *Sharer) Deliver(from string, items []link.Item) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.pending = append(s.pending, refusals...)
+	s.pending = append(s.pending, held...)
+	s.redelivered += int64(len(held))
 	for i := range envs {
 		s.received[from]++
-		en := s.entry(audit.Received, from, &envs[i], 0, "accept")
+		en := s.entry(audit.Received, from, &envs[i], seqs[i], "accept")
 		en.Key = keys[i]
 		s.pending = append(s.pending, en)
 		before := len(s.pending)
@@ -449,7 +469,7 @@ func (s *Sharer) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st := Stats{Offered: clone(s.offered), Queued: clone(s.queued), Denied: clone(s.denied), Received: clone(s.received),
-		Refused: clone(s.refused), Relayed: s.relayed, Links: map[string]link.SenderStats{}, Outboxes: map[string]outbox.Stats{}}
+		Refused: clone(s.refused), Relayed: s.relayed, Redelivered: s.redelivered, Links: map[string]link.SenderStats{}, Outboxes: map[string]outbox.Stats{}}
 	for n, snd := range s.senders {
 		st.Links[n] = snd.Stats()
 	}
