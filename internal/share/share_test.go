@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -299,4 +300,47 @@ func TestShareRedelivered(t *testing.T) {
 	if st := b.Stats(); st.Redelivered != 1 || st.Received["IN-IFC"] != 2 {
 		t.Errorf("redelivered %d, received %v; want 1 and 2", st.Redelivered, st.Received)
 	}
+}
+
+// TestShareRefusesRevokedPartner: a partner revoked in the registry (by
+// the CLI, in another process) is refused at the handshake with a clear
+// error on both sides, and nothing it sends is taken.
+func TestShareRefusesRevokedPartner(t *testing.T) {
+	recv := &counter{}
+	a, b := pair(t, policyA, policyB, &counter{}, recv)
+	other, err := identity.Open(b.Node().Dir(), nil) // as tidewatch partner revoke would
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := other.RevokePartner("IN-IFC", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	stopB := runSharer(t, b)
+	stopA := runSharer(t, a)
+	a.Offer(position(419123456, 0, 18.9, 72.8))
+	a.Commit()
+	waitUntil(t, 10*time.Second, "the handshake refused", func() bool {
+		return b.Stats().Refused["handshake"] > 0 && a.Stats().Links["JP-JCG"].LastError != ""
+	})
+	stopA()
+	stopB()
+	if recv.n.Load() != 0 {
+		t.Errorf("a revoked partner's items were taken")
+	}
+	l, err := audit.Open(filepath.Join(filepath.Dir(b.cfg.Dir), "share", "audit"), audit.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	es, _ := l.Query(audit.Filter{Direction: audit.Refused, Kind: "link"})
+	why := ""
+	for _, e := range es {
+		if strings.Contains(e.Rule, "revoked") {
+			why = e.Rule
+		}
+	}
+	if why == "" {
+		t.Errorf("audit of the refused link: %+v; want the reason, revoked", es)
+	}
+	t.Logf("sender sees: %s; receiver audits: %s", a.Stats().Links["JP-JCG"].LastError, why)
 }
