@@ -28,6 +28,30 @@
 //                 the geometry POSTed), see it in the zones layer, see a
 //                 409 shown as text, delete it. 0: the session must see no
 //                 editing controls. Unset: not checked.
+//   EXPECT_INCIDENTS 1: the node holds incidents (at least one, with a
+//                 point, in the last 30 days); the incidents panel must list
+//                 the records the API answers (GET /api/v1/incidents),
+//                 newest first, with their
+//                 TLP badges in the TLP 2.0 colours; a click must fly to
+//                 the record and open its details (title and narrative as
+//                 text, versions); hovering its point names it; a linked
+//                 vessel opens its panel; the STIX 2.1 and GeoJSON exports
+//                 are fetched (with the token) and saved as downloads of
+//                 the right type
+//   HOSTILE_INCIDENT the title, with markup, of an incident with a point
+//                 (e.g. <img src=x onerror=alert(1)>), which the list, the
+//                 details and the hover must show as text (with
+//                 EXPECT_INCIDENTS); unset: the newest point incident is
+//                 opened instead
+//   PARTNER_ORIGIN a partner node whose record the list must mark "from
+//                 NODE", read-only for admins (with EXPECT_INCIDENTS)
+//   INCIDENT_EDITING 1: the session (TOKEN) is an admin's: create a point
+//                 incident by clicking the map (checking the POSTed lat/lon,
+//                 category, TLP, releasable_to), edit it (the PUT carries the
+//                 version read), see a stale edit refused with "Edited
+//                 elsewhere — reload" as text, reload and save, delete it.
+//                 0: the session must see no incident editing controls.
+//                 Unset: not checked. Needs EXPECT_INCIDENTS=1.
 //
 // It prints one line per check and "N passed, N failed", and exits 0 only if
 // every check passed.
@@ -361,6 +385,433 @@ async function checkNoZoneEditing() {
   );
 }
 
+// ---- incidents ----
+
+// incidentAnswers records the answers to GET /api/v1/incidents (JSON):
+// the query and the records.
+const incidentAnswers = [];
+const TLP_RGB = {
+  'TLP:CLEAR': 'rgb(255, 255, 255)',
+  'TLP:GREEN': 'rgb(51, 255, 0)',
+  'TLP:AMBER': 'rgb(255, 192, 0)',
+  'TLP:AMBER+STRICT': 'rgb(255, 192, 0)',
+  'TLP:RED': 'rgb(255, 43, 43)',
+};
+
+const incidentRowsShown = () =>
+  page.evaluate(() =>
+    [...document.querySelectorAll('#incidents-list button.incident-row')].map((b) => {
+      const tlp = b.querySelector('.tlp');
+      return {
+        id: b.dataset.id,
+        tlp: b.dataset.tlp,
+        badge: tlp?.dataset.tlp ?? null,
+        badgeText: tlp?.textContent ?? null,
+        color: tlp ? getComputedStyle(tlp).color : null,
+        strict: !!tlp?.classList.contains('strict'),
+        title: b.querySelector('.incident-title')?.textContent ?? null,
+        origin: b.querySelector('.incident-origin')?.textContent ?? null,
+      };
+    }),
+  );
+
+// openIncidents opens the incidents panel at its list and waits for the
+// list the last answer of the API holds; it returns that answer.
+async function openIncidentList() {
+  if (await page.evaluate(() => document.getElementById('incidents').hidden)) await page.click('#incidents-btn');
+  if (await page.evaluate(() => !document.getElementById('incident-detail').hidden)) await page.click('#incident-back');
+  const ok = await waitFor(() => window.__tidewatch.incidentsLoaded() && window.__tidewatch.incidentMode() === 'list', null, 'the incidents list');
+  return ok ? incidentAnswers[incidentAnswers.length - 1] ?? null : null;
+}
+
+const startOf = (r) => Date.parse(r.start) || 0;
+
+async function pickIncident(id) {
+  await page.click(`#incidents-list button.incident-row[data-id="${id}"]`);
+  return waitFor(
+    (id) => window.__tidewatch.selectedIncident() === id && window.__tidewatch.incidentMode() === 'detail' && !document.getElementById('incident-detail').hidden,
+    id,
+    `the details of ${id}`,
+  );
+}
+
+async function checkIncidents() {
+  const answer = await openIncidentList();
+  check('the incidents list is asked from the API', !!answer, answer ? `${answer.records.length} records, ${answer.query}` : '');
+  if (!answer) return;
+  const want = answer.records.filter((r) => !r.deleted).sort((a, b) => startOf(b) - startOf(a));
+  const listed = await waitFor((n) => window.__tidewatch.incidentRows() === n, want.length, 'the incident rows');
+  const rows = await incidentRowsShown();
+  check(
+    'the incidents list shows the records of the API, newest first',
+    listed && want.length > 0 && rows.map((r) => r.id).join(' ') === want.map((r) => r.id).join(' '),
+    `${rows.length} rows`,
+  );
+  const wrong = rows.filter((r) => {
+    const rec = want.find((w) => w.id === r.id);
+    return !rec || r.badge !== rec.tlp || r.badgeText !== rec.tlp || r.color !== TLP_RGB[rec.tlp] || r.strict !== (rec.tlp === 'TLP:AMBER+STRICT');
+  });
+  check('each row has its TLP badge in the TLP 2.0 colour', rows.length > 0 && wrong.length === 0, JSON.stringify(wrong.slice(0, 3)));
+  const tlps = [...new Set(rows.map((r) => r.badge))].sort().join(' ');
+  console.log(`(markings listed: ${tlps})`);
+  const elements = await page.evaluate(
+    () => document.querySelectorAll('#incidents-list .incident-title *, #incidents-list .tlp *, #incidents-list .incident-origin *, #incidents-list .incident-category *').length,
+  );
+  check('incident rows hold text only (no elements from data)', elements === 0, `${elements}`);
+  await shot('12-incidents.png');
+
+  const partner = process.env.PARTNER_ORIGIN;
+  if (partner) {
+    const prow = rows.find((r) => r.origin === `from ${partner}`);
+    const prec = want.find((r) => r.origin === partner);
+    check(`the record of ${partner} is marked "from ${partner}"`, !!prow && prow.id === prec?.id, JSON.stringify(prow));
+    const own = rows.filter((r) => want.find((w) => w.id === r.id)?.origin !== partner && r.origin);
+    check("the node's own records carry no origin mark", own.length === 0, JSON.stringify(own));
+  }
+
+  // The hostile title: text in the list, the details and the hover.
+  const hostile = process.env.HOSTILE_INCIDENT;
+  const hrow = hostile ? rows.find((r) => r.title === hostile) : null;
+  if (hostile) check('hostile incident title shown as text in the list', !!hrow, JSON.stringify(hostile));
+  const target = hrow ? want.find((r) => r.id === hrow.id) : want.find((r) => typeof r.lat === 'number');
+  check('an incident with a point to open', !!target, target?.id ?? 'none listed');
+  if (target) {
+    await waitFor(() => window.__tidewatch.idle(), null, 'map idle');
+    const opened = await pickIncident(target.id);
+    check(`clicking incident ${target.id} opens its details`, opened);
+    const d = await page.evaluate(() => ({
+      title: document.getElementById('incident-d-title').textContent,
+      narrative: document.getElementById('incident-d-narrative').textContent,
+      versions: document.querySelector('#incident-d-fields dd[data-field="versions"]')?.textContent ?? '',
+      kids: document.querySelectorAll('#incident-d-title *, #incident-d-narrative *, #incident-d-head .tlp *, #incident-d-head .badge *, #incident-d-fields dd[data-field="source"] *').length,
+    }));
+    check('the details show title and narrative as text', d.title === target.title && d.narrative === (target.narrative ?? '') && d.kids === 0, JSON.stringify(d));
+    const versions = await waitFor(() => /^\d+ \(this is version \d+\)$/.test(document.querySelector('#incident-d-fields dd[data-field="versions"]')?.textContent ?? ''), null, 'the versions count');
+    check('the details count the versions (history)', versions, await page.evaluate(() => document.querySelector('#incident-d-fields dd[data-field="versions"]')?.textContent));
+    if (typeof target.lat === 'number') {
+      const flown = await waitFor(
+        ([lon, lat]) => {
+          const v = window.__tidewatch.view();
+          return !v.moving && Math.abs(v.center[0] - lon) < 0.01 && Math.abs(v.center[1] - lat) < 0.01;
+        },
+        [target.lon, target.lat],
+        'the map over the incident',
+      );
+      check('the map flies to the incident', flown, JSON.stringify(await page.evaluate(() => window.__tidewatch.view())));
+      await waitFor(() => window.__tidewatch.idle(), null, 'map idle');
+      const drawn = await waitFor((id) => window.__tidewatch.renderedIncidents().some((r) => r.id === id), target.id, 'the incident on the map');
+      check('the incident is drawn on the map', drawn, `${await page.evaluate(() => window.__tidewatch.renderedIncidentCount())} in view`);
+      if (drawn) {
+        const at = await page.evaluate((id) => window.__tidewatch.renderedIncidents().find((r) => r.id === id), target.id);
+        await page.mouse.move(at.x, at.y);
+        await waitFor((t) => (window.__tidewatch.hoverText() ?? '').split('\n').includes(t), target.title, 'the incident hover');
+        const text = (await page.evaluate(() => window.__tidewatch.hoverText())) ?? '';
+        const kids = await page.evaluate(() => window.__tidewatch.hoverElements());
+        check('hovering the incident shows its title as text', text.split('\n').includes(target.title) && kids === 0, JSON.stringify(text));
+        await page.mouse.move(700, 880);
+      }
+    }
+    await shot('13-incident-detail.png');
+  }
+
+  // A linked vessel opens its panel.
+  const withVessel = want.find((r) => Array.isArray(r.vessels) && r.vessels.length > 0);
+  if (withVessel) {
+    await openIncidentList();
+    if (await pickIncident(withVessel.id)) {
+      const mmsi = String(withVessel.vessels[0]);
+      await page.click(`#incident-d-fields button[data-mmsi="${mmsi}"]`);
+      const opened = await waitFor(
+        (m) => document.querySelector('#panel-fields dd[data-field="mmsi"]')?.textContent === m && !document.getElementById('panel').hidden,
+        mmsi,
+        `the panel of ${mmsi}`,
+      );
+      check('a linked vessel opens its panel', opened, mmsi);
+    }
+  }
+
+  // A partner's record is read-only, even for admins.
+  if (partner) {
+    const prec = want.find((r) => r.origin === partner);
+    if (prec) {
+      await openIncidentList();
+      if (await pickIncident(prec.id)) {
+        const vis = await page.evaluate(() => ['incident-edit', 'incident-delete'].filter((id) => document.getElementById(id).getClientRects().length > 0));
+        check("a partner's record offers no edit or delete", vis.length === 0, vis.join(' '));
+      }
+    }
+  }
+
+  await checkExports();
+}
+
+// checkExports clicks the export buttons: each must fetch the list's
+// selection in its format, with the token, and save a download of the
+// right type.
+async function checkExports() {
+  const answer = await openIncidentList();
+  const listQuery = new URLSearchParams(answer?.query ?? '');
+  for (const [format, ctype, filename, kind] of [
+    ['stix', 'application/stix+json', 'incidents.stix.json', 'bundle'],
+    ['geojson', 'application/geo+json', 'incidents.geojson', 'FeatureCollection'],
+  ]) {
+    const reqP = page.waitForRequest((r) => new URL(r.url()).pathname === '/api/v1/incidents' && new URL(r.url()).searchParams.get('format') === format, { timeout: TIMEOUT });
+    const resP = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/incidents' && new URL(r.url()).searchParams.get('format') === format, { timeout: TIMEOUT });
+    const dlP = page.waitForEvent('download', { timeout: TIMEOUT });
+    await page.click(`#incident-export-${format}`);
+    try {
+      const [req, res, dl] = await Promise.all([reqP, resP, dlP]);
+      const q = new URL(req.url()).searchParams;
+      const same = ['kind', 'category', 'from', 'to', 'bbox'].every((k) => q.get(k) === listQuery.get(k));
+      const auth = (await req.allHeaders()).authorization ?? '';
+      check(`the ${format} export asks for the list's selection`, same, q.toString());
+      check(`the ${format} export is fetched ${TOKEN ? 'with the token' : '(no token)'}`, TOKEN ? auth === `Bearer ${TOKEN}` : auth === '', auth ? 'Authorization sent' : 'no Authorization');
+      const type = res.headers()['content-type'] ?? '';
+      const file = await dl.path();
+      const body = file ? JSON.parse(fs.readFileSync(file, 'utf8')) : null;
+      const saved = await page.evaluate(() => window.__tidewatch.incidentExport());
+      check(
+        `the ${format} export is saved as ${filename} (${ctype})`,
+        res.status() === 200 && type.startsWith(ctype) && dl.suggestedFilename() === filename && body?.type === kind && saved?.type?.startsWith(ctype),
+        `${res.status()} ${type} ${dl.suggestedFilename()} ${body?.type} blob ${saved?.type}`,
+      );
+    } catch (err) {
+      check(`the ${format} export downloads`, false, err.message);
+    }
+  }
+}
+
+// checkIncidentEditing creates a point incident by clicking the map, edits
+// it, meets a stale edit, and deletes it.
+async function checkIncidentEditing() {
+  await openIncidentList();
+  const shown = await waitFor(() => !document.getElementById('incident-new').hidden, null, 'the New incident button');
+  check('an admin session shows New incident', shown, JSON.stringify(await page.evaluate(() => window.__tidewatch.session())));
+  if (!shown) return;
+  await page.click('#incident-new');
+  await waitFor(() => window.__tidewatch.incidentMode() === 'form', null, 'the incident form');
+  const title = `E2E <b>incident</b> ${process.pid}`;
+  await page.selectOption('#incident-f-kind', 'incident');
+  await page.selectOption('#incident-f-category', 'piracy_armed_robbery');
+  await page.fill('#incident-f-title', title);
+  await page.fill('#incident-f-narrative', 'First line\nSecond <i>line</i>');
+  await page.selectOption('#incident-f-tlp', 'TLP:AMBER+STRICT');
+  await page.fill('#incident-f-releasable', 'jp-jcg, AU-MBC');
+  await page.fill('#incident-f-source', 'E2E watch officer');
+  await waitFor(() => window.__tidewatch.idle(), null, 'map idle');
+  await page.click('#incident-place-point');
+  await waitFor(() => window.__tidewatch.incidentPlacing() === 'point', null, 'point placing');
+  const [x, y] = [820, 420];
+  const expected = await page.evaluate(([x, y]) => window.__tidewatch.unproject(x, y), [x, y]);
+  await page.mouse.click(x, y);
+  const placed = await waitFor(() => window.__tidewatch.incidentDraftPoint() !== null && window.__tidewatch.incidentPlacing() === '', null, 'the point placed');
+  check('clicking the map places the incident', placed, JSON.stringify(await page.evaluate(() => window.__tidewatch.incidentDraftPoint())));
+  await shot('14-incident-form.png');
+
+  const postReq = page.waitForRequest((r) => r.method() === 'POST' && new URL(r.url()).pathname === '/api/v1/incidents', { timeout: TIMEOUT });
+  const postRes = page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/api/v1/incidents', { timeout: TIMEOUT });
+  await page.click('#incident-save');
+  let body = null;
+  let created = null;
+  let status = 0;
+  try {
+    body = JSON.parse((await postReq).postData() || 'null');
+    const res = await postRes;
+    status = res.status();
+    created = await res.json();
+  } catch (err) {
+    console.log(`(incident POST: ${err.message})`);
+  }
+  check(
+    'the incident is POSTed with the clicked lat/lon, category, TLP and releasable_to',
+    !!body &&
+      Math.abs(body.lat - expected[1]) < 1e-5 &&
+      Math.abs(body.lon - expected[0]) < 1e-5 &&
+      body.kind === 'incident' &&
+      body.category === 'piracy_armed_robbery' &&
+      body.tlp === 'TLP:AMBER+STRICT' &&
+      JSON.stringify(body.releasable_to) === '["JP-JCG","AU-MBC"]' &&
+      body.title === title &&
+      body.narrative === 'First line\nSecond <i>line</i>' &&
+      !('id' in body) &&
+      !('version' in body),
+    JSON.stringify(body),
+  );
+  check('the API created the incident', status === 201 && typeof created?.id === 'string', `${status}`);
+  if (!created?.id) return;
+  const id = created.id;
+  const opened = await waitFor(
+    ([id, t]) => window.__tidewatch.selectedIncident() === id && document.getElementById('incident-d-title').textContent === t,
+    [id, title],
+    'the new incident details',
+  );
+  check('the new incident opens, its title as text', opened);
+  const drawn = await waitFor((id) => window.__tidewatch.renderedIncidents().some((r) => r.id === id), id, 'the new incident on the map');
+  const at = drawn ? await page.evaluate((id) => window.__tidewatch.renderedIncidents().find((r) => r.id === id), id) : null;
+  check('the new incident is drawn where the map was clicked', !!at && Math.hypot(at.x - x, at.y - y) < 3, JSON.stringify(at));
+  await shot('15-incident-created.png');
+
+  // Edit: the PUT carries the version read.
+  const edited = `${title} edited`;
+  await page.click('#incident-edit');
+  await waitFor(() => window.__tidewatch.incidentMode() === 'form', null, 'the edit form');
+  await page.fill('#incident-f-title', edited);
+  const putReq = page.waitForRequest((r) => r.method() === 'PUT' && new URL(r.url()).pathname === `/api/v1/incidents/${id}`, { timeout: TIMEOUT });
+  const putRes = page.waitForResponse((r) => r.request().method() === 'PUT' && new URL(r.url()).pathname === `/api/v1/incidents/${id}`, { timeout: TIMEOUT });
+  await page.click('#incident-save');
+  let put = null;
+  let putStatus = 0;
+  try {
+    put = JSON.parse((await putReq).postData() || 'null');
+    putStatus = (await putRes).status();
+  } catch (err) {
+    console.log(`(incident PUT: ${err.message})`);
+  }
+  check(
+    'editing PUTs the record with the version read',
+    putStatus === 200 && put?.id === id && put.version === created.version && put.title === edited && Math.abs(put.lat - body.lat) < 1e-9,
+    `${putStatus} ${JSON.stringify(put)}`,
+  );
+  await waitFor((t) => document.getElementById('incident-d-title').textContent === t, edited, 'the edited title');
+
+  // A stale edit: another edit lands between reading and saving.
+  await page.click('#incident-edit');
+  await waitFor(() => window.__tidewatch.incidentMode() === 'form', null, 'the edit form');
+  const elsewhere = await page.evaluate(
+    async ([id, token]) => {
+      const headers = { 'Content-Type': 'application/json', Accept: 'application/json' };
+      if (token) headers.Authorization = `Bearer ${token}`;
+      const r = await (await fetch(`/api/v1/incidents/${id}`, { headers })).json();
+      delete r.deleted;
+      r.title = `${r.title} elsewhere`;
+      const res = await fetch(`/api/v1/incidents/${id}`, { method: 'PUT', headers, body: JSON.stringify(r) });
+      return { status: res.status, body: await res.json() };
+    },
+    [id, TOKEN],
+  );
+  check('an edit made elsewhere is stored', elsewhere.status === 200, `${elsewhere.status} version ${elsewhere.body?.version}`);
+  await page.fill('#incident-f-narrative', 'Stale edit');
+  const staleRes = page.waitForResponse((r) => r.request().method() === 'PUT' && new URL(r.url()).pathname === `/api/v1/incidents/${id}`, { timeout: TIMEOUT });
+  await page.click('#incident-save');
+  const staleStatus = await staleRes.then((r) => r.status()).catch(() => 0);
+  const said = await waitFor(
+    () => {
+      const s = document.getElementById('incident-form-status');
+      return s.classList.contains('error') && s.textContent === 'Edited elsewhere \u2014 reload' && s.children.length === 0 && !s.hidden;
+    },
+    null,
+    'the conflict message',
+  );
+  check('a stale edit shows "Edited elsewhere — reload" as text', staleStatus === 409 && said, `${staleStatus} ${JSON.stringify(await page.evaluate(() => document.getElementById('incident-form-status').textContent))}`);
+  await shot('16-incident-conflict.png');
+  await page.click('#incident-reload');
+  const reloaded = await waitFor(
+    (v) => document.getElementById('incident-form-title').textContent === `Edit version ${v}` && document.getElementById('incident-f-title').value.endsWith(' elsewhere'),
+    elsewhere.body?.version,
+    'the reloaded form',
+  );
+  check('Reload fills the form from the latest version', reloaded, await page.evaluate(() => document.getElementById('incident-form-title').textContent));
+  const againReq = page.waitForRequest((r) => r.method() === 'PUT' && new URL(r.url()).pathname === `/api/v1/incidents/${id}`, { timeout: TIMEOUT });
+  const againRes = page.waitForResponse((r) => r.request().method() === 'PUT' && new URL(r.url()).pathname === `/api/v1/incidents/${id}`, { timeout: TIMEOUT });
+  await page.click('#incident-save');
+  let again = null;
+  let againStatus = 0;
+  try {
+    again = JSON.parse((await againReq).postData() || 'null');
+    againStatus = (await againRes).status();
+  } catch (err) {
+    console.log(`(incident PUT: ${err.message})`);
+  }
+  check('after Reload the edit saves with the latest version', againStatus === 200 && again?.version === elsewhere.body?.version, `${againStatus} version ${again?.version}`);
+  await waitFor((id) => window.__tidewatch.incidentMode() === 'detail' && window.__tidewatch.selectedIncident() === id, id, 'the details again');
+
+  // Delete: two clicks.
+  const delReq = page.waitForRequest((r) => r.method() === 'DELETE' && new URL(r.url()).pathname === `/api/v1/incidents/${id}`, { timeout: TIMEOUT });
+  await page.click('#incident-delete');
+  const armed = await page.evaluate(() => document.getElementById('incident-delete').textContent);
+  await page.click('#incident-delete');
+  const deleted = await delReq.then(() => true).catch(() => false);
+  check('Delete asks for confirmation, then sends DELETE', armed === 'Confirm delete' && deleted, armed);
+  const gone = await waitFor(
+    (id) => window.__tidewatch.incidentMode() === 'list' && !document.querySelector(`#incidents-list button[data-id="${id}"]`) && !window.__tidewatch.renderedIncidents().some((r) => r.id === id),
+    id,
+    'the incident gone',
+  );
+  check('the deleted incident leaves the list and the map', gone);
+  await checkAssessmentArea();
+}
+
+// checkAssessmentArea draws the area of a risk assessment by clicking its
+// corners, saves it (checking the closed ring POSTed), sees it on the map,
+// and deletes it.
+async function checkAssessmentArea() {
+  await openIncidentList();
+  await page.click('#incident-new');
+  await waitFor(() => window.__tidewatch.incidentMode() === 'form', null, 'the incident form');
+  const title = `E2E assessment ${process.pid}`;
+  await page.selectOption('#incident-f-kind', 'assessment');
+  await page.selectOption('#incident-f-category', 'iuu_fishing');
+  await page.fill('#incident-f-title', title);
+  await page.fill('#incident-f-end', '2099-01-01T00:00');
+  await page.click('#incident-draw-area');
+  await waitFor(() => window.__tidewatch.incidentPlacing() === 'area', null, 'area drawing');
+  const points = [[600, 300], [800, 310], [760, 480]];
+  const expected = [];
+  for (const [x, y] of points) expected.push(await page.evaluate(([x, y]) => window.__tidewatch.unproject(x, y), [x, y]));
+  for (const [x, y] of points.slice(0, -1)) {
+    await page.mouse.click(x, y);
+    await page.waitForTimeout(120);
+  }
+  await page.mouse.dblclick(...points[points.length - 1]);
+  const closed = await waitFor(() => window.__tidewatch.incidentPlacing() === '', null, 'the area closed');
+  check('clicking corners and double-clicking draws an area', closed);
+  const postReq = page.waitForRequest((r) => r.method() === 'POST' && new URL(r.url()).pathname === '/api/v1/incidents', { timeout: TIMEOUT });
+  const postRes = page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/api/v1/incidents', { timeout: TIMEOUT });
+  await page.click('#incident-save');
+  let body = null;
+  let created = null;
+  try {
+    body = JSON.parse((await postReq).postData() || 'null');
+    const res = await postRes;
+    if (res.status() === 201) created = await res.json();
+  } catch (err) {
+    console.log(`(assessment POST: ${err.message})`);
+  }
+  const ring = body?.area?.coordinates?.[0] ?? [];
+  const corners = ring.slice(0, -1);
+  const has = (c) => expected.some((e) => near(c, e));
+  check(
+    'the assessment is POSTed with the drawn area, closed, and no point',
+    body?.kind === 'assessment' && body.area?.type === 'Polygon' && ring.length === 4 && near(ring[0], ring[3]) && corners.every(has) && !('lat' in body) && body.end === '2099-01-01T00:00:00Z',
+    JSON.stringify(body),
+  );
+  if (!created?.id) {
+    check('the API created the assessment', false);
+    return;
+  }
+  const id = created.id;
+  const drawn = await waitFor((id) => window.__tidewatch.selectedIncident() === id && window.__tidewatch.renderedIncidentIds().includes(id), id, 'the area on the map');
+  check('the assessment area is drawn on the map', drawn);
+  await shot('17-assessment.png');
+  const delReq = page.waitForRequest((r) => r.method() === 'DELETE' && new URL(r.url()).pathname === `/api/v1/incidents/${id}`, { timeout: TIMEOUT });
+  await page.click('#incident-delete');
+  await page.click('#incident-delete');
+  check('the assessment is deleted', await delReq.then(() => true).catch(() => false));
+}
+
+// checkNoIncidentEditing: a read session sees no incident editing
+// controls, in the list or in the details.
+async function checkNoIncidentEditing() {
+  await waitFor(() => window.__tidewatch.session() !== null, null, 'the session');
+  const answer = await openIncidentList();
+  const first = answer?.records.find((r) => !r.deleted);
+  if (first) await pickIncident(first.id);
+  const visible = await page.evaluate(() =>
+    ['incident-new', 'incident-edit', 'incident-delete', 'incident-form', 'incident-save'].filter((id) => document.getElementById(id).getClientRects().length > 0),
+  );
+  check('a read session shows no incident editing controls', !!first && visible.length === 0, visible.join(' '));
+}
+
 const panelField = (field) =>
   page.evaluate((f) => document.querySelector(`#panel-fields dd[data-field="${f}"]`)?.textContent ?? null, field);
 const panelName = () => page.evaluate(() => document.getElementById('panel-name')?.textContent ?? null);
@@ -519,6 +970,18 @@ try {
       // A body that is not JSON: the map shows an error; not an answer.
     }
   });
+  page.on('response', async (r) => {
+    const u = new URL(r.url());
+    if (u.pathname !== '/api/v1/incidents' || r.request().method() !== 'GET' || !r.ok()) return;
+    const f = u.searchParams.get('format');
+    if (f && f !== 'json') return;
+    try {
+      const body = await r.json();
+      incidentAnswers.push({ query: u.searchParams.toString(), records: Array.isArray(body.incidents) ? body.incidents : [] });
+    } catch {
+      // Not JSON: not an answer.
+    }
+  });
   page.on('request', (req) => {
     const u = req.url();
     if (!u.startsWith(origin + '/') && !u.startsWith('data:') && !u.startsWith('blob:')) offOrigin.push(u);
@@ -652,6 +1115,13 @@ try {
   if (process.env.HOSTILE_ZONE) await checkHostileZone(process.env.HOSTILE_ZONE);
   if (process.env.ZONE_EDITING === '1') await checkZoneEditing();
   if (process.env.ZONE_EDITING === '0') await checkNoZoneEditing();
+
+  // 7. Incidents: the list, the details, the map, the exports; editing.
+  if (process.env.EXPECT_INCIDENTS === '1') {
+    await checkIncidents();
+    if (process.env.INCIDENT_EDITING === '1') await checkIncidentEditing();
+    if (process.env.INCIDENT_EDITING === '0') await checkNoIncidentEditing();
+  }
 
   const imgs = await page.evaluate(() =>
     [...document.querySelectorAll('img, svg, script, iframe')]

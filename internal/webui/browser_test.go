@@ -2,6 +2,7 @@ package webui_test
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -13,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tidewatch/tidewatch/internal/incident"
 )
 
 // TestBrowser runs the browser test e2e/map.mjs (Playwright driving
@@ -42,9 +45,11 @@ func TestBrowser(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(e2e, "node_modules", "playwright-core")); err != nil {
 		skipBrowser(t, "no e2e/node_modules (bash e2e/run.sh installs them)")
 	}
-	// Anonymous readers see no zone editor; the admin draws, saves,
-	// renames and deletes a zone. Both move the time slider into the past and see the
-	// events of its window.
+	// Anonymous readers see no zone editor and no incident editing; the
+	// admin draws, saves, renames and deletes a zone, and creates, edits
+	// (meeting a stale edit) and deletes an incident. Both move the time
+	// slider into the past and see the events of its window, see the
+	// incidents list, details and map, and export STIX and GeoJSON.
 	for _, tc := range []struct{ name, token, role, zoneEditing string }{
 		{"anonymous", "", "read", "0"},
 		{"token", "test-token-4711", "admin", "1"},
@@ -74,6 +79,10 @@ func TestBrowser(t *testing.T) {
 				"ZONE_EDITING="+tc.zoneEditing,
 				"EXPECT_PAST_EVENTS=1",
 				"PAST_EVENT_ID="+oldEventID,
+				"EXPECT_INCIDENTS=1",
+				"HOSTILE_INCIDENT="+hostileIncident,
+				"PARTNER_ORIGIN="+mockPartner,
+				"INCIDENT_EDITING="+tc.zoneEditing,
 				"ARTIFACTS="+artifacts,
 				"CHROMIUM="+chromium,
 			)
@@ -98,7 +107,54 @@ func TestBrowser(t *testing.T) {
 			} else if len(writes) != 0 {
 				t.Errorf("zone edits %q by a reader", writes)
 			}
+			checkIncidentWrites(t, m, tc.role == "admin", tc.token != "")
 		})
+	}
+}
+
+// checkIncidentWrites checks what the browser did to the mock's incidents:
+// an admin created a point incident (with what the form said), edited it,
+// met an edit made elsewhere (the second PUT, from the test page), saved
+// again from the latest version, and deleted it; then created and deleted
+// an assessment with a drawn area; a reader wrote nothing.
+// Both exports were fetched, with the token when there is one.
+func checkIncidentWrites(t *testing.T, m *mockAPI, admin, token bool) {
+	t.Helper()
+	m.mu.Lock()
+	writes := slices.Clone(m.incidentWrites)
+	posted := slices.Clone(m.incidentPosted)
+	exports := slices.Clone(m.exports)
+	m.mu.Unlock()
+	if admin {
+		var id string
+		if len(writes) > 0 {
+			id, _ = strings.CutPrefix(writes[0], "POST ")
+		}
+		want := []string{"POST " + id, "PUT " + id + " v1", "PUT " + id + " v2", "PUT " + id + " v3", "DELETE " + id}
+		var area string
+		if len(writes) == 7 {
+			area, _ = strings.CutPrefix(writes[5], "POST ")
+			want = append(want, "POST "+area, "DELETE "+area)
+		}
+		if id == "" || area == "" || !slices.Equal(writes, want) {
+			t.Errorf("incident writes %q; want %q and an assessment's POST and DELETE", writes, want)
+		}
+		if len(posted) == 2 {
+			if a := posted[1]; a.Kind != incident.KindAssessment || len(a.Area) != 1 || len(a.Area[0].Outer) != 4 || a.HasPoint {
+				t.Errorf("assessment POSTed %+v; want an area of 3 corners, closed, and no point", a)
+			}
+			p := posted[0]
+			if !p.HasPoint || p.Lat == 0 || p.Category != incident.Piracy || p.TLP != incident.TLPAmberStrict ||
+				!slices.Equal(p.ReleasableTo, []string{"JP-JCG", "AU-MBC"}) || p.Kind != incident.KindIncident {
+				t.Errorf("incident POSTed %+v; want a point piracy incident, TLP:AMBER+STRICT, releasable to JP-JCG and AU-MBC", p)
+			}
+		}
+	} else if len(writes) != 0 {
+		t.Errorf("incident writes %q by a reader", writes)
+	}
+	want := []string{fmt.Sprintf("stix token=%t", token), fmt.Sprintf("geojson token=%t", token)}
+	if !slices.Equal(exports, want) {
+		t.Errorf("exports %q; want %q", exports, want)
 	}
 }
 
@@ -109,7 +165,7 @@ func TestBrowser(t *testing.T) {
 //
 // TIDEWATCH_WEBUI_MOCK_TOKEN makes the mock API require that token, and
 // TIDEWATCH_WEBUI_MOCK_ROLE=admin gives it (or anonymous users) the admin
-// role, with the zone editor.
+// role, with the zone editor and incident editing.
 func TestServeMock(t *testing.T) {
 	addr := os.Getenv("TIDEWATCH_WEBUI_MOCK")
 	if addr == "" {

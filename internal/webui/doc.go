@@ -34,12 +34,58 @@
 //   - GET /api/v1/events?limit=N: the events of the last 24 h, newest first
 //     (the events panel and the events layer, refreshed every 30 s; an event
 //     replaces the one with its id when its version is higher);
-//   - GET /api/v1/zones: the node's zones as GeoJSON (the zones layer).
+//   - GET /api/v1/zones: the node's zones as GeoJSON (the zones layer);
+//     POST /api/v1/zones, PUT and DELETE /api/v1/zones/{name} for admins
+//     (the zone editor);
+//   - GET /api/v1/session: the token's role, name and zone_editing, and
+//     optionally node, this node's name (see Incidents);
+//   - GET /api/v1/incidents?from=&to=&kind=&category=&limit=: incident
+//     reports and risk assessments ({"incidents":[...]}, the JSON form of
+//     package incident), and the same selection with format=stix (a STIX
+//     2.1 bundle, application/stix+json;version=2.1) or format=geojson
+//     (application/geo+json), as attachments;
+//   - GET /api/v1/incidents/{id} and /api/v1/incidents/{id}/history
+//     ({"versions":[...]}): the details and their versions count;
+//   - POST /api/v1/incidents (201, the record stored), PUT
+//     /api/v1/incidents/{id} with the version edited (409 when another edit
+//     came first, 403 for a partner's record) and DELETE
+//     /api/v1/incidents/{id}, for admins.
 //
 // The events panel (the Events button) lists the events with a type filter;
 // a click flies to the event, highlights it and opens the panel of its first
-// vessel. A server without /api/v1/events or /api/v1/zones (404) just shows
-// none.
+// vessel. A server without /api/v1/events, /api/v1/zones or
+// /api/v1/incidents (404, or 501 for incidents) just shows none.
+//
+// # Incidents
+//
+// The incidents panel (the Incidents button) lists the records newest
+// first: TLP badge in the TLP 2.0 colours (coloured text on black;
+// AMBER+STRICT framed and marked with a diamond), category, title, time,
+// and "from NODE" for a partner's record. It follows the time slider: it
+// holds the records whose time overlaps the chosen period (last 24 h, 7
+// or 30 days; 30 by default) before the moment shown. Live, the period is
+// open towards the future (from= only, so that an assessment of the coming
+// weeks is listed) and reloaded every minute; in the past it ends at the
+// slider's moment (from= and to=). Kind and category filters narrow it.
+// A click flies to the point or frames the area and opens the details:
+// narrative (line breaks kept), time, place, source, origin, releasable-to,
+// versions, linked vessels (a click opens the vessel panel) and linked
+// events (a click shows the event when it is loaded). On the map, points
+// are circles and assessment areas translucent fills with an outline, in
+// the colour of their marking; the hover names them by title.
+//
+// Admins (session role "admin") get New incident, Edit and Delete (two
+// clicks): a form with kind, category, title, narrative, start and end (in
+// UTC), a point placed by clicking the map or an area drawn by clicking
+// its corners, source, TLP, releasable-to (node names, comma-separated)
+// and linked MMSIs. An edit PUTs the version it read; a 409 shows "Edited
+// elsewhere — reload", and Reload starts again from the latest version. A
+// record is a partner's when its origin differs from the session's
+// "node"; such records are read-only in the page. Without "node" in the
+// session every record is offered for editing and the API's 403 is shown.
+// The STIX 2.1 and GeoJSON buttons fetch the list's selection with the
+// token and save it through a Blob URL (a plain link would not carry the
+// token).
 //
 // It sends the token kept in its settings (browser local storage) as
 // "Authorization: Bearer TOKEN", and as ?access_token= on the stream.
@@ -51,7 +97,9 @@
 // nodes. A test fails if innerHTML or another HTML sink appears in app/src,
 // and the browser test (e2e/map.mjs) proves that a vessel and a zone named
 // <IMG SRC=X ONERROR=ALERT(1)> are shown as that text and run nothing. Zone
-// names and every other string of an event are treated the same way.
+// names and every other string of an event are treated the same way, and
+// so are incident titles, narratives, sources and node names (the test
+// has an incident titled <img src=x onerror=alert(1)>).
 //
 // # Building
 //
@@ -69,7 +117,10 @@
 //
 // The tests run the browser test against the embedded map and a mock of the
 // API (mockapi_test.go) when Chromium, node and e2e/node_modules are there
-// (bash e2e/run.sh --install-only installs them). The same mock serves the
+// (bash e2e/run.sh --install-only installs them); TIDEWATCH_REQUIRE_BROWSER=1
+// makes it fail rather than skip without them. The mock's incidents are a
+// real incident store in a temporary directory (mockincidents_test.go),
+// with a partner's record and a hostile title. The same mock serves the
 // map for development:
 //
 //	TIDEWATCH_WEBUI_MOCK=127.0.0.1:8090 go test ./internal/webui -run TestServeMock -timeout 0

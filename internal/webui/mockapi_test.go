@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tidewatch/tidewatch/internal/incident"
 	"github.com/tidewatch/tidewatch/internal/webui"
 )
 
@@ -57,6 +58,11 @@ type mockAPI struct {
 	events []*mockEvent // guarded by mu: the stream bumps versions
 	zones  []mockZone   // guarded by mu: admins edit them
 	writes []string     // guarded by mu: "METHOD PATH" of the zone edits that succeeded
+
+	incidents      *incident.Store     // opened by handler
+	incidentWrites []string            // guarded by mu: "POST id", "PUT id vN" (N the version edited), "DELETE id" that succeeded
+	incidentPosted []incident.Incident // guarded by mu: the bodies POSTed
+	exports        []string            // guarded by mu: "stix token=true" for each export served
 }
 
 var mockCategories = []string{"cargo", "tanker", "passenger", "fishing", "tug", "pilot", "sar", "military",
@@ -168,6 +174,7 @@ func round(x float64, digits int) float64 {
 }
 
 func (m *mockAPI) handler(t testing.TB) http.Handler {
+	m.openIncidents(t)
 	mux := http.NewServeMux()
 	mux.Handle("/", webui.Handler())
 	mux.HandleFunc("GET /basemap/land.geojson", m.serveLand)
@@ -182,6 +189,12 @@ func (m *mockAPI) handler(t testing.TB) http.Handler {
 	mux.HandleFunc("PUT /api/v1/zones/{name}", m.auth(m.admin(m.putZone)))
 	mux.HandleFunc("DELETE /api/v1/zones/{name}", m.auth(m.admin(m.deleteZone)))
 	mux.HandleFunc("GET /api/v1/session", m.auth(m.serveSession))
+	mux.HandleFunc("GET /api/v1/incidents", m.auth(m.serveIncidents))
+	mux.HandleFunc("GET /api/v1/incidents/{id}", m.auth(m.serveIncident))
+	mux.HandleFunc("GET /api/v1/incidents/{id}/history", m.auth(m.serveIncidentHistory))
+	mux.HandleFunc("POST /api/v1/incidents", m.auth(m.admin(m.createIncident)))
+	mux.HandleFunc("PUT /api/v1/incidents/{id}", m.auth(m.admin(m.putIncident)))
+	mux.HandleFunc("DELETE /api/v1/incidents/{id}", m.auth(m.admin(m.deleteIncident)))
 	return mux
 }
 

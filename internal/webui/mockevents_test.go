@@ -208,13 +208,14 @@ func (m *mockAPI) serveZones(w http.ResponseWriter, r *http.Request) {
 }
 
 // serveSession answers as the API does for the mock's token or anonymous
-// users: the mock's role, and zone editing for admins.
+// users: the mock's role, and zone editing for admins; and, as the map
+// takes it when a server sends it, the node's name.
 func (m *mockAPI) serveSession(w http.ResponseWriter, r *http.Request) {
 	name := "anonymous"
 	if m.token != "" {
 		name = "mock"
 	}
-	writeJSON(w, map[string]any{"role": m.role, "name": name, "zone_editing": m.role == "admin"})
+	writeJSON(w, map[string]any{"role": m.role, "name": name, "zone_editing": m.role == "admin", "node": mockNode})
 }
 
 // admin refuses requests unless the mock's role is admin, as the API does.

@@ -80,6 +80,25 @@ async function request(method, path, params, body, signal) {
   return res.json();
 }
 
+// download fetches an API path with the token and returns the body as a
+// Blob (its type the response's Content-Type) and the file name the
+// server suggests (Content-Disposition), reduced to safe characters.
+export async function download(path, params, signal) {
+  let res;
+  try {
+    res = await fetch(url(path, params), { headers: authHeaders(), signal });
+  } catch (err) {
+    if (err.name === 'AbortError') throw err;
+    throw new ApiError(0, 'network', 'server unreachable');
+  }
+  if (!res.ok) throw await errorOf(res);
+  const type = res.headers.get('Content-Type') || 'application/octet-stream';
+  const body = await res.arrayBuffer();
+  const m = /filename="?([^";]+)"?/i.exec(res.headers.get('Content-Disposition') || '');
+  const filename = m ? m[1].replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 100) : '';
+  return { blob: new Blob([body], { type }), filename };
+}
+
 // errorOf turns a failed response into an ApiError with the API's code
 // and message.
 async function errorOf(res) {

@@ -12,6 +12,7 @@ import { addShipIcons, iconName } from './icons.js';
 import { renderPanel } from './panel.js';
 import { Events } from './events.js';
 import { ZoneEditor } from './zoneeditor.js';
+import { Incidents } from './incidents.js';
 
 const STALE_S = 600; // a report older than this is drawn faded
 const RENDER_MS = 250; // at most one redraw of the ships this often
@@ -146,7 +147,25 @@ const zoneEditor = new ZoneEditor(map, {
     openPopover('filters', false);
     openPopover('settings', false);
     events.setOpen(false);
+    incidents.setOpen(false);
   },
+});
+
+const incidents = new Incidents(map, {
+  serverNow,
+  onVessel: (mmsi) => select(mmsi, { fly: true }),
+  onEvent: (id) => {
+    if (!events.get(id)) return false;
+    events.pick(id, { fly: true });
+    return true;
+  },
+  closeOthers: () => {
+    openPopover('filters', false);
+    openPopover('settings', false);
+    events.setOpen(false);
+    zoneEditor.setOpen(false);
+  },
+  onError: reportError,
 });
 
 // loadSession asks who the token is, to show the zone editor to those who
@@ -154,11 +173,15 @@ const zoneEditor = new ZoneEditor(map, {
 async function loadSession() {
   try {
     const s = await api.get('/api/v1/session');
-    state.session = s && typeof s === 'object' ? { role: String(s.role), name: String(s.name), zone_editing: s.zone_editing === true } : null;
+    state.session =
+      s && typeof s === 'object'
+        ? { role: String(s.role), name: String(s.name), zone_editing: s.zone_editing === true, node: typeof s.node === 'string' ? s.node : '' }
+        : null;
   } catch (err) {
     state.session = { role: '', name: '', zone_editing: false, error: err.message };
   }
   zoneEditor.setEnabled(state.session?.zone_editing === true);
+  incidents.setSession(state.session);
 }
 
 async function loadLand() {
@@ -196,6 +219,7 @@ function addLayers() {
       'circle-opacity': 0.8,
     },
   });
+  incidents.addLayers();
   events.addEventLayers();
   map.addLayer({
     id: 'selected',
@@ -564,18 +588,32 @@ function nearest(point, layers) {
 // clickMap opens the ship clicked, else the event clicked; not while a
 // zone is drawn.
 function clickMap(e) {
-  if (e.zoneEditor || zoneEditor.drawing) return;
+  if (e.zoneEditor || zoneEditor.drawing || e.incidentEditor || incidents.placing) return;
   const ship = nearest(e.point, ['ships']);
   if (ship) {
     select(ship.properties.mmsi);
     return;
   }
   const ev = nearest(e.point, ['event-circles']);
-  if (ev) events.pick(ev.properties.id);
+  if (ev) {
+    events.pick(ev.properties.id);
+    return;
+  }
+  const inc = nearest(e.point, ['incident-points']) ?? incidentAreaAt(e.point);
+  if (inc) incidents.pick(inc.properties.id);
+}
+
+// incidentAreaAt returns the feature of the assessment area under the
+// point (the smallest drawn there), or null.
+function incidentAreaAt(point) {
+  if (!map.getLayer('incident-areas-fill')) return null;
+  const hits = map.queryRenderedFeatures(point, { layers: ['incident-areas-fill'] });
+  return hits.length ? hits[hits.length - 1] : null;
 }
 
 // hoverText names what is under the pointer: the nearest ship, the nearest
-// event and the zones there, one per line. It returns null over nothing.
+// event, the incidents (points near it, areas under it, by title) and the
+// zones there, one per line. It returns null over nothing.
 function hoverText(point) {
   const lines = [];
   const ship = nearest(point, ['ships']);
@@ -584,6 +622,14 @@ function hoverText(point) {
   const ev = nearest(point, ['event-circles']);
   const d = ev && events.describe(ev.properties.id);
   if (d) lines.push(...d.split('\n'));
+  const incPoint = nearest(point, ['incident-points']);
+  const titles = new Set();
+  if (incPoint) titles.add(incidents.describe(incPoint.properties.id));
+  if (map.getLayer('incident-areas-fill')) {
+    for (const f of map.queryRenderedFeatures(point, { layers: ['incident-areas-fill'] })) titles.add(incidents.describe(f.properties.id));
+  }
+  titles.delete(null);
+  lines.push(...[...titles].slice(0, 5));
   const pointer = lines.length > 0;
   if (map.getLayer('zones-fill')) {
     const names = new Set();
@@ -666,6 +712,7 @@ function applyTime() {
   state.at = t;
   disconnectStream();
   events.setTime(t);
+  incidents.setTime(t);
   const live = $('live-btn');
   live.classList.remove('live');
   live.setAttribute('aria-pressed', 'false');
@@ -683,6 +730,7 @@ function goLive() {
   live.setAttribute('aria-pressed', 'true');
   updateTimeLabel();
   events.setTime(null);
+  incidents.setTime(null);
   loadVessels();
   if (state.selected) select(state.selected);
 }
@@ -705,8 +753,12 @@ function wireUI() {
   buildCategoryList();
   events.wire();
   zoneEditor.wire();
+  incidents.wire();
   $('events-btn').addEventListener('click', () => {
-    if (events.open) zoneEditor.setOpen(false);
+    if (events.open) {
+      zoneEditor.setOpen(false);
+      incidents.setOpen(false);
+    }
   });
   for (const id of ['filters', 'settings']) {
     $(`${id}-btn`).addEventListener('click', () => openPopover(id, $(id).hidden));
@@ -780,7 +832,7 @@ map.on('load', () => {
   addLayers();
   map.on('click', clickMap);
   map.on('mousemove', (e) => {
-    if (zoneEditor.drawing) {
+    if (zoneEditor.drawing || incidents.placing) {
       hover.hidden = true;
       return;
     }
@@ -804,6 +856,7 @@ map.on('load', () => {
   loadVessels();
   events.load();
   events.loadZones();
+  incidents.load();
   loadSession();
 });
 
@@ -892,5 +945,21 @@ window.__tidewatch = Object.freeze({
     return [ll.lng, ll.lat];
   },
   hoverText: () => (hover.hidden ? null : hover.textContent),
+  incidentCount: () => incidents.byId.size,
+  incidentRows: () => incidents.rows,
+  incidentsLoaded: () => incidents.loaded,
+  incidentMode: () => incidents.mode,
+  selectedIncident: () => incidents.selected,
+  incidentPlacing: () => incidents.form?.place ?? '',
+  incidentDraftPoint: () => (incidents.form?.point ? [...incidents.form.point] : null),
+  renderedIncidentCount: () => incidents.renderedCount(),
+  renderedIncidents: () => renderedPoints('incident-points', 'id'),
+  renderedIncidentIds: () =>
+    map.getLayer('incident-points')
+      ? [...new Set(map.queryRenderedFeatures({ layers: ['incident-points', 'incident-areas-fill'] }).map((f) => f.properties.id))]
+      : [],
+  incidentExport: () => incidents.lastExport && { ...incidents.lastExport },
+  // center: the map's centre, [lng, lat], and its zoom.
+  view: () => ({ center: map.getCenter().toArray(), zoom: map.getZoom(), moving: map.isMoving() }),
   hoverElements: () => hover.children.length,
 });
