@@ -11,6 +11,8 @@
 //   CHROMIUM      browser binary, default /usr/bin/chromium
 //   TIMEOUT_MS    per wait, default 30000
 //   LIVE_UPDATES  0: do not require updates on the live stream
+//   EXPECT_EVENT_ORIGIN NODE: an event in the list came from partner NODE
+//                 and its row must say so
 //   EXPECT_EVENTS 1: the events panel must list events, and clicking one
 //                 must open its vessel's panel and show it on the map
 //   EXPECT_LIVE_EVENTS 1: events must also arrive on the live stream
@@ -884,6 +886,15 @@ async function checkEvents() {
     () => document.querySelectorAll('#events-list .badge *, #events-list .event-vessels *, #events-list .zone-name *, #events-list .event-time *').length,
   );
   check('event rows hold text only (no elements from data)', elements === 0, `${elements}`);
+  if (process.env.EXPECT_EVENT_ORIGIN) {
+    // A partner's event says who detected it.
+    const origin = process.env.EXPECT_EVENT_ORIGIN;
+    const shown = await page.evaluate(
+      (o) => [...document.querySelectorAll('#events-list .event-origin')].map((e) => e.textContent).includes(`from ${o}`),
+      origin,
+    );
+    check("a partner's event names the partner", shown, origin);
+  }
 
   const row = await pickEvent('#events-list button.event-row', 'the newest');
   if (row) {

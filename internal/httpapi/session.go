@@ -17,6 +17,9 @@ type sessionResponse struct {
 	// ZoneEditing tells whether this session may create, replace and
 	// delete zones: an admin on a node with a ZoneEditor.
 	ZoneEditing bool `json:"zone_editing"`
+	// Node is this node's name (Config.NodeName), so that the map tells
+	// partners' records from its own; omitted when not set.
+	Node string `json:"node,omitempty"`
 }
 
 // session answers GET /api/v1/session: who the request's credentials are,
@@ -33,6 +36,7 @@ func (a *api) session(w http.ResponseWriter, r *http.Request) error {
 		resp.Role, resp.Name = info.Role, info.Name
 	}
 	resp.ZoneEditing = resp.Role == RoleAdmin && a.cfg.ZoneEditor != nil
+	resp.Node = a.cfg.NodeName
 	return writeJSON(w, http.StatusOK, resp)
 }
 

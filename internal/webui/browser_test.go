@@ -72,7 +72,7 @@ func TestBrowser(t *testing.T) {
 				"TOKEN="+tc.token,
 				"SEARCH_NAME="+searchName,
 				"HOSTILE_MMSI="+hostileMMSI,
-				"EXPECT_EVENTS=1",
+				"EXPECT_EVENTS=1", "EXPECT_EVENT_ORIGIN=JP-JCG",
 				"EXPECT_LIVE_EVENTS=1",
 				"EXPECT_ZONES=1",
 				"HOSTILE_ZONE="+hostileZone,

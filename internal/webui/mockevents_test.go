@@ -31,6 +31,7 @@ const oldEventID = "ev-old-1"
 
 type mockEvent struct {
 	id, typ, zone string
+	origin        string // a partner node's, "" for the node's own
 	vessels       []string
 	start         time.Time
 	end           *time.Time // nil: open
@@ -61,7 +62,7 @@ func (m *mockAPI) buildEvents() {
 		measures: map[string]any{"median_distance_m": 180, "median_speed_kn": 0.8}})
 	add(&mockEvent{id: "ev-gap-1", typ: "gap", vessels: []string{staleMMSI}, start: ago(3 * time.Hour), end: endAt(30 * time.Minute),
 		measures: map[string]any{"distance_m": 15400, "implied_speed_kn": 3.1}})
-	add(&mockEvent{id: "ev-zone-2", typ: "zone_exit", zone: "Dover Strait TSS", vessels: []string{fleet(9)},
+	add(&mockEvent{id: "ev-zone-2", typ: "zone_exit", zone: "Dover Strait TSS", origin: "JP-JCG", vessels: []string{fleet(9)},
 		start: ago(40 * time.Minute), end: endAt(40 * time.Minute), lat: 51.0, lon: 1.5})
 	add(&mockEvent{id: "ev-loiter-1", typ: "loitering", vessels: []string{fleet(7)}, start: ago(5 * time.Hour), end: endAt(3 * time.Hour)})
 	add(&mockEvent{id: "ev-teleport-1", typ: "teleport", vessels: []string{fleet(11)}, start: ago(6 * time.Hour), end: endAt(6 * time.Hour)})
@@ -93,8 +94,13 @@ func (e *mockEvent) json() map[string]any {
 	if measures == nil {
 		measures = map[string]any{}
 	}
+	var origin any
+	if e.origin != "" {
+		origin = e.origin
+	}
 	return map[string]any{
-		"id": e.id, "type": e.typ, "start": e.start.Format(time.RFC3339), "end": end, "vessels": vessels,
+		"origin": origin,
+		"id":     e.id, "type": e.typ, "start": e.start.Format(time.RFC3339), "end": end, "vessels": vessels,
 		"lat": e.lat, "lon": e.lon, "zone": zone, "preset": "gfw", "version": e.version, "retracted": false,
 		"params": params, "measures": measures,
 		"evidence": []map[string]any{{"mmsi": vessels[0], "time": e.start.Format(time.RFC3339), "lat": e.lat, "lon": e.lon}},

@@ -416,6 +416,10 @@ export class Events {
       if (!fmt.missing(e.zone)) {
         btn.append(h('div', { class: 'event-zone' }, h('span', { class: 'k', text: 'Zone ' }), h('span', { class: 'zone-name', text: String(e.zone) })));
       }
+      if (!fmt.missing(e.origin)) {
+        // Detected by a partner node and shared with this one.
+        btn.append(h('div', { class: 'event-origin', text: `from ${e.origin}` }));
+      }
       btn.addEventListener('click', () => this.pick(id, { fly: true }));
       return h('li', null, btn);
     });
@@ -464,6 +468,7 @@ export class Events {
     if (!e) return null;
     const lines = [`${typeLabel(e.type)} \u00b7 ${eventTime(e).text}`, this.vesselsText(e)];
     if (!fmt.missing(e.zone)) lines.push(`Zone ${e.zone}`);
+    if (!fmt.missing(e.origin)) lines.push(`From ${e.origin}`);
     return lines.join('\n');
   }
 

@@ -45,6 +45,7 @@ export function renderPanel(v, ageS) {
     ['size', 'Size', size],
     ['draught', 'Draught', fmt.num(v.draught_m, 1, ' m')],
     ['age', 'Last report', lastReport],
+    ['source', 'Reported by', reportedBy(v.source)],
   ];
   $('panel-fields').replaceChildren(
     ...rows.flatMap(([key, label, value]) => [h('dt', { text: label }), h('dd', { 'data-field': key, text: value })]),
@@ -56,4 +57,12 @@ export function renderPanel(v, ageS) {
   if (chips.length === 0) chips.push(h('span', { class: 'flag ok', text: 'no data-quality flags' }));
   $('panel-flags').replaceChildren(...chips);
   $('panel').hidden = false;
+}
+
+// reportedBy names who contributed the latest report: a partner node
+// ("partner:JP-JCG" in the API) or one of this node's receivers.
+function reportedBy(source) {
+  if (fmt.missing(source)) return fmt.DASH;
+  const s = String(source);
+  return s.startsWith('partner:') ? `partner ${s.slice('partner:'.length)}` : s;
 }
