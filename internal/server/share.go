@@ -203,7 +203,10 @@ func openShare(cfg Config, log *slog.Logger, now func() time.Time, local share.L
 			return nil, fmt.Errorf("%w: share retry_max %q: want a duration such as 1m", ErrConfig, cfg.Share.RetryMax)
 		}
 	}
-	s, err := share.Open(share.Config{Node: node, Policy: pol, Dir: filepath.Join(cfg.Data, "share"), Listen: cfg.Share.Listen,
+	if path == "" {
+		path = filepath.Join(cfg.Data, "policy.json") // picked up when it appears
+	}
+	s, err := share.Open(share.Config{Node: node, Policy: pol, PolicyPath: path, Dir: filepath.Join(cfg.Data, "share"), Listen: cfg.Share.Listen,
 		Local: local, Now: now, Logger: log.With("component", "share"), MinBackoff: min(100*time.Millisecond, retry), MaxBackoff: retry})
 	if err != nil {
 		return nil, err

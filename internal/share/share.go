@@ -76,6 +76,13 @@ type Config struct {
 	Logger *slog.Logger
 	// MinBackoff and MaxBackoff bound the senders' reconnect waits.
 	MinBackoff, MaxBackoff time.Duration
+	// PolicyPath, when set, is the file Policy came from: Run reads it
+	// again when it changes (a file that does not parse is reported and
+	// the policy in force kept).
+	PolicyPath string
+	// Refresh is how often Run looks for new or revoked partners in the
+	// registry and for a changed policy file (default 2 s).
+	Refresh time.Duration
 }
 
 // Stats count what a Sharer did.
@@ -113,6 +120,8 @@ type Sharer struct {
 
 	audit    *audit.Log
 	senders  map[string]*link.Sender
+	revoked  map[string]bool // partners revoked since Open: nothing more is queued for them
+	policyAt time.Time       // modification time of the policy file in force
 	receiver *link.Receiver
 	ln       net.Listener
 	running  atomic.Bool
@@ -140,7 +149,12 @@ func Open(cfg Config) (*Sharer, error) {
 	s := &Sharer{cfg: cfg, name: cfg.Node.Name(), log: cfg.Logger, now: cfg.Now,
 		outboxes: map[string]*outbox.Queue{}, offered: map[string]int64{}, queued: map[string]int64{},
 		denied: map[string]int64{}, received: map[string]int64{}, refused: map[string]int64{},
-		senders: map[string]*link.Sender{}}
+		senders: map[string]*link.Sender{}, revoked: map[string]bool{}}
+	if cfg.PolicyPath != "" {
+		if fi, err := os.Stat(cfg.PolicyPath); err == nil {
+			s.policyAt = fi.ModTime()
+		}
+	}
 	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("share: %w", err)
 	}
@@ -227,7 +241,7 @@ func (s *Sharer) Offer(e Envelope) {
 func (s *Sharer) offerLocked(e *Envelope, from string) {
 	var vs []policy.Vessel
 	for name, q := range s.outboxes {
-		if name == from {
+		if name == from || s.revoked[name] {
 			continue
 		}
 		pt := s.cfg.Policy.Partner(name)
@@ -305,7 +319,9 @@ func (s *Sharer) commitLocked() error {
 
 // Deliver implements link.Sink: it takes a batch a partner sent.
 func (s *Sharer) Deliver(from string, items []link.Item) error {
-	pt := s.cfg.Policy.Partner(from)
+	s.mu.Lock()
+	pt := s.cfg.Policy.Partner(from) // the policy may be swapped by refresh
+	s.mu.Unlock()
 	envs := make([]Envelope, 0, len(items))
 	keys := make([]string, 0, len(items)) // as the sender named them, for the audit logs to match
 	seqs := make([]uint64, 0, len(items))
@@ -398,14 +414,84 @@ func (s *Sharer) Run(ctx context.Context) error {
 			}
 		}()
 	}
+	s.refresh(ctx, &wg)
+	every := s.cfg.Refresh
+	if every <= 0 {
+		every = 2 * time.Second
+	}
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	var err error
+loop:
+	for {
+		select {
+		case <-ctx.Done():
+			break loop
+		case err = <-errc:
+			break loop
+		case <-tick.C:
+			s.refresh(ctx, &wg)
+		}
+	}
+	wg.Wait()
+	return err
+}
+
+// refresh brings the sharing in line with the registry and the policy
+// file: a partner added since (tidewatch partner add) gets an outbox and,
+// with an address, a sender; a revoked one gets nothing more queued (its
+// handshakes fail anyway); a changed policy file is read again.
+func (s *Sharer) refresh(ctx context.Context, wg *sync.WaitGroup) {
+	if s.cfg.PolicyPath != "" {
+		s.mu.Lock()
+		seen := s.policyAt
+		s.mu.Unlock()
+		if fi, err := os.Stat(s.cfg.PolicyPath); err == nil && !fi.ModTime().Equal(seen) {
+			p, err := policy.Load(s.cfg.PolicyPath)
+			switch {
+			case err != nil:
+				s.log.Error("sharing policy changed but cannot be used; the policy in force is kept", "file", s.cfg.PolicyPath, "err", err)
+			case p.Node() != s.name:
+				s.log.Error("sharing policy changed but is written for another node; the policy in force is kept", "file", s.cfg.PolicyPath, "node", p.Node())
+			default:
+				s.mu.Lock()
+				s.cfg.Policy = p
+				s.mu.Unlock()
+				s.log.Info("sharing policy reloaded", "file", s.cfg.PolicyPath, "partners", p.Partners())
+			}
+			s.mu.Lock()
+			s.policyAt = fi.ModTime() // report a bad file once, not at every tick
+			s.mu.Unlock()
+		}
+	}
+	now := s.now()
 	for _, p := range s.cfg.Node.Partners() {
+		s.mu.Lock()
+		if !p.Revoked.IsZero() {
+			if !s.revoked[p.Name] {
+				s.log.Warn("partner revoked: nothing more is queued for it", "partner", p.Name, "at", p.Revoked)
+			}
+			s.revoked[p.Name] = true
+			s.mu.Unlock()
+			continue
+		}
+		delete(s.revoked, p.Name)
 		q, ok := s.outboxes[p.Name]
-		if !ok || p.Addr == "" {
+		if !ok {
+			if err := s.openOutbox(p.Name); err != nil {
+				s.mu.Unlock()
+				s.log.Error("new partner", "partner", p.Name, "err", err)
+				continue
+			}
+			q = s.outboxes[p.Name]
+			s.log.Info("new partner", "partner", p.Name, "addr", p.Addr, "status", p.Status(now))
+		}
+		if _, running := s.senders[p.Name]; running || p.Addr == "" {
+			s.mu.Unlock()
 			continue
 		}
 		snd := &link.Sender{Name: s.name, Peer: p.Name, Source: source{q}, Now: s.now, Logger: s.log.With("partner", p.Name),
 			Dial: s.dialer(p.Name, p.Addr), MinBackoff: s.cfg.MinBackoff, MaxBackoff: s.cfg.MaxBackoff}
-		s.mu.Lock()
 		s.senders[p.Name] = snd
 		s.mu.Unlock()
 		wg.Add(1)
@@ -416,13 +502,6 @@ func (s *Sharer) Run(ctx context.Context) error {
 			}
 		}()
 	}
-	var err error
-	select {
-	case <-ctx.Done():
-	case err = <-errc:
-	}
-	wg.Wait()
-	return err
 }
 
 func (s *Sharer) dialer(partner, addr string) func(ctx context.Context) (net.Conn, error) {

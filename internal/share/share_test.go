@@ -344,3 +344,77 @@ func TestShareRefusesRevokedPartner(t *testing.T) {
 	}
 	t.Logf("sender sees: %s; receiver audits: %s", a.Stats().Links["JP-JCG"].LastError, why)
 }
+
+// TestShareReloads: a policy file edited while the node runs takes
+// effect without a restart, and a partner added to the registry by
+// another process (tidewatch partner add) gets an outbox and a link.
+func TestShareReloads(t *testing.T) {
+	recvB, recvC := &counter{}, &counter{}
+	a, b := pair(t, `{"version": 1, "node": "IN-IFC"}`, policyB, &counter{}, recvB)
+	path := filepath.Join(t.TempDir(), "policy.json")
+	a.cfg.PolicyPath, a.cfg.Refresh = path, 10*time.Millisecond
+	stopB := runSharer(t, b)
+	stopA := runSharer(t, a)
+	defer stopB()
+
+	a.Offer(position(419123456, 0, 18.9, 72.8))
+	a.Commit()
+	if st := a.Stats(); st.Queued["JP-JCG"] != 0 || st.Denied["default deny"] != 1 {
+		t.Fatalf("before the policy: queued %v, denied %v", st.Queued, st.Denied)
+	}
+	// A third node, MY-MMEA, comes up and is added while IN-IFC runs.
+	dir := t.TempDir()
+	my, err := identity.Init(filepath.Join(dir, "node"), "MY-MMEA", time.Now(), time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	myAddr := l.Addr().String()
+	l.Close()
+	if _, err := my.AddPartner("IN-IFC", a.Node().CertificatePEM(), "", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	pm, _ := policy.Parse([]byte(`{"version": 1, "node": "MY-MMEA", "partners": {"IN-IFC": {"accept": ["position"]}}}`))
+	c, err := Open(Config{Node: my, Policy: pm, Dir: filepath.Join(dir, "share"), Listen: myAddr, Local: recvC})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stopC := runSharer(t, c)
+	defer stopC()
+	cli, err := identity.Open(a.Node().Dir(), nil) // as the CLI would, in another process
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cli.AddPartner("MY-MMEA", my.CertificatePEM(), myAddr, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, 10*time.Second, "IN-IFC to open an outbox for MY-MMEA", func() bool {
+		_, ok := a.Stats().Outboxes["MY-MMEA"]
+		return ok
+	})
+	// The policy file appears: positions to both.
+	os.WriteFile(path, []byte(`{"version": 1, "node": "IN-IFC", "partners": {
+	  "JP-JCG": {"share": {"positions": true}}, "MY-MMEA": {"share": {"positions": true}}}}`), 0o600)
+	waitUntil(t, 10*time.Second, "the new policy", func() bool {
+		a.Offer(position(419123456, 1, 18.9, 72.8))
+		a.Commit()
+		return recvB.n.Load() > 0 && recvC.n.Load() > 0
+	})
+	// A broken edit keeps the policy in force.
+	os.WriteFile(path, []byte(`{"version": 1, "node": "IN-IFC", "partners": {"JP-JCG": {"share": {"positons": true}}}}`), 0o600)
+	fi, _ := os.Stat(path)
+	waitUntil(t, 10*time.Second, "the broken edit to be read", func() bool {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		return a.policyAt.Equal(fi.ModTime())
+	})
+	before := a.Stats().Queued["JP-JCG"]
+	for i := range 20 {
+		a.Offer(position(419123456, 100+i, 18.9, 72.8))
+	}
+	a.Commit()
+	if got := a.Stats().Queued["JP-JCG"]; got < before+20 {
+		t.Errorf("after a broken policy edit: %d queued for JP-JCG, want the 20 more the policy in force allows", got-before)
+	}
+	stopA()
+}
