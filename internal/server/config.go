@@ -53,6 +53,8 @@ type Events struct {
 // Share configures sharing with partner nodes. Sharing runs when the data
 // directory holds a node identity (DATA/node, made by "tidewatch node
 // init"); the partners are those added with "tidewatch partner add".
+// Partners added or revoked, and edits of the policy file, take effect
+// while the node runs.
 type Share struct {
 	// Off switches sharing off even with an identity.
 	Off bool `json:"off"`

@@ -38,5 +38,16 @@
 // of either node: the outbox holds items until acked, the receiver's
 // cursor is written after delivery, and delivery is idempotent for the
 // window between the two (fusion drops a report it already has, events
-// and incidents are kept by ID and version).
+// and incidents are kept by ID and version). Items a link hands over again
+// after a crash are flagged; the node applies them only if it does not
+// hold them yet (Local.Holds) and audits them as "redelivered".
+//
+// # Changes while running
+//
+// Run re-reads the partner registry and the policy file (Config.Refresh,
+// every 2 s): a partner added by "tidewatch partner add" gets an outbox
+// and, with an address, a link; nothing more is queued for a revoked
+// partner (its handshakes are refused anyway); an edited policy takes
+// effect, and one that does not parse, or is written for another node, is
+// reported and the policy in force kept.
 package share
