@@ -54,6 +54,23 @@
 //                 elsewhere — reload" as text, reload and save, delete it.
 //                 0: the session must see no incident editing controls.
 //                 Unset: not checked. Needs EXPECT_INCIDENTS=1.
+//   EXPECT_SHARING 1: the session (TOKEN) is an admin's on a node that
+//                 shares: the Sharing panel must show a card per partner
+//                 with the numbers and statuses GET /api/v1/partners
+//                 answers (revoked/expired in the warning colour), as text,
+//                 refresh them within 10 s, and say "This node does not
+//                 share" to a 501 (simulated); its audit view must ask for
+//                 the last 24 h (limit 500), send the partner, direction,
+//                 kind, key and period chosen, show exactly the entries
+//                 answered, note when the limit is reached, and open the
+//                 vessel panel from an MMSI key. 0: the session must have
+//                 no Sharing button and ask for neither. Unset: not checked.
+//   HOSTILE_PARTNER_ERROR a partner's link error with markup that a card
+//                 must show as text (with EXPECT_SHARING=1)
+//   HOSTILE_AUDIT_RULE an audit rule with markup, in the last 24 h, that
+//                 the table must show as text (with EXPECT_SHARING=1)
+//   EXPECT_AUDIT_LIMIT 1: the audit of the last 7 days holds more than 500
+//                 entries, so the limit note must show
 //
 // It prints one line per check and "N passed, N failed", and exits 0 only if
 // every check passed.
@@ -814,6 +831,292 @@ async function checkNoIncidentEditing() {
   check('a read session shows no incident editing controls', !!first && visible.length === 0, visible.join(' '));
 }
 
+// ---- sharing ----
+
+// partnerAnswers and auditAnswers record the answers to GET
+// /api/v1/partners and /api/v1/audit; sharingRequests counts the requests.
+const partnerAnswers = [];
+const auditAnswers = [];
+let sharingRequests = 0;
+const WARN_STATUS = new Set(['revoked', 'expired', 'not yet valid']);
+const WARN_RGB = 'rgb(255, 179, 71)'; // --warn
+const AUDIT_LIMIT = 500;
+const DASH = '\u2014';
+
+const num = (v) => (typeof v === 'number' && Number.isFinite(v) ? String(v) : DASH);
+const txt = (v) => (v == null || v === '' ? DASH : String(v));
+
+// cardsShown reads the partner cards: name, status (text, class, colour)
+// and the text of every field.
+const cardsShown = () =>
+  page.evaluate(() =>
+    [...document.querySelectorAll('#partner-cards article.partner-card')].map((c) => {
+      const fields = {};
+      for (const el of c.querySelectorAll('[data-field]')) fields[el.dataset.field] = el.textContent;
+      const st = c.querySelector('.partner-status');
+      return {
+        name: c.querySelector('.partner-name')?.textContent ?? null,
+        warn: !!st?.classList.contains('warn'),
+        statusColor: st ? getComputedStyle(st).color : null,
+        fields,
+      };
+    }),
+  );
+
+// cardMismatches compares the cards with an answer of the API and returns
+// what differs.
+function cardMismatches(cards, partners) {
+  const bad = [];
+  if (cards.length !== partners.length) bad.push(`${cards.length} cards for ${partners.length} partners`);
+  for (const p of partners) {
+    const c = cards.find((c) => c.name === String(p.name));
+    if (!c) {
+      bad.push(`no card for ${p.name}`);
+      continue;
+    }
+    const link = p.link || {};
+    const inb = p.inbound || {};
+    const want = {
+      status: txt(p.status),
+      addr: txt(p.addr),
+      fingerprint: txt(p.fingerprint),
+      link: `link ${typeof link.connected === 'boolean' ? (link.connected ? 'up' : 'down') : DASH}`,
+      queued: num(link.queued),
+      pending: num(link.pending),
+      sent: num(link.sent),
+      acked: num(link.acked),
+      dropped: num(link.dropped),
+      lag: num(link.lag),
+      reconnects: num(link.reconnects),
+      last_error: txt(link.last_error),
+      in_received: num(inb.received),
+      in_duplicates: num(inb.duplicates),
+      in_redelivered: num(inb.redelivered),
+      in_refused: num(inb.refused),
+    };
+    for (const [k, v] of Object.entries(want)) if (c.fields[k] !== v) bad.push(`${p.name} ${k}: ${JSON.stringify(c.fields[k])}, want ${JSON.stringify(v)}`);
+    const warn = WARN_STATUS.has(p.status);
+    if (c.warn !== warn || (warn && c.statusColor !== WARN_RGB)) bad.push(`${p.name} status ${p.status} warn=${c.warn} ${c.statusColor}`);
+    if (p.not_after && !c.fields.not_after?.startsWith(String(p.not_after).slice(0, 10))) bad.push(`${p.name} expiry ${c.fields.not_after}`);
+  }
+  return bad;
+}
+
+// cardsMatchLatest waits until the cards show the newest answer of the
+// API and returns that answer's partners, or null.
+async function cardsMatchLatest(minAnswers) {
+  let bad = ['no answer'];
+  const end = Date.now() + TIMEOUT;
+  while (Date.now() < end) {
+    if (partnerAnswers.length >= minAnswers) {
+      const latest = partnerAnswers[partnerAnswers.length - 1];
+      bad = cardMismatches(await cardsShown(), latest);
+      if (bad.length === 0) return { partners: latest };
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { partners: null, bad };
+}
+
+// auditRowsShown reads the audit table.
+const auditRowsShown = () =>
+  page.evaluate(() =>
+    [...document.querySelectorAll('#audit-rows tr')].map((tr) => {
+      const r = {};
+      for (const td of tr.querySelectorAll('td[data-field]')) r[td.dataset.field] = td.textContent;
+      r.mmsi = tr.querySelector('button.link')?.dataset.mmsi ?? null;
+      return r;
+    }),
+  );
+
+// auditLoaded waits for the table of the newest audit request and returns
+// that answer: {params, entries}.
+async function auditLoaded(after) {
+  const ok = await waitFor(
+    (after) => {
+      const s = window.__tidewatch.sharing();
+      return s.auditLoaded && s.auditLoads > after;
+    },
+    after,
+    'the audit table',
+  );
+  if (!ok) return null;
+  const q = await page.evaluate(() => window.__tidewatch.sharing().auditQuery);
+  const answer = await until(() => auditAnswers.findLast((a) => a.query === q), `the answer to audit?${q}`);
+  return answer;
+}
+
+const auditLoads = () => page.evaluate(() => window.__tidewatch.sharing().auditLoads);
+
+// rowsMatch tells whether the table shows exactly the entries, in order.
+async function rowsMatch(entries) {
+  const rows = await auditRowsShown();
+  if (rows.length !== entries.length) return `${rows.length} rows for ${entries.length} entries`;
+  for (let i = 0; i < rows.length; i++) {
+    const e = entries[i];
+    const r = rows[i];
+    const want = { direction: txt(e.direction), partner: txt(e.partner), kind: txt(e.kind), key: txt(e.key), rule: txt(e.rule), origin: txt(e.origin) };
+    for (const [k, v] of Object.entries(want)) if (r[k] !== v) return `row ${i} ${k}: ${JSON.stringify(r[k])}, want ${JSON.stringify(v)}`;
+    if (!r.time || !String(e.time).startsWith(r.time.replace(' ', 'T').slice(0, 19))) return `row ${i} time ${r.time} for ${e.time}`;
+  }
+  return '';
+}
+
+// fromNear tells whether an audit query's from is hours before now.
+const fromNear = (params, hours) => {
+  const t = Date.parse(params.get('from') ?? '');
+  return Number.isFinite(t) && Math.abs(Date.now() - hours * 3600e3 - t) < 5 * 60e3;
+};
+
+async function setAuditFilter(sel, value) {
+  const before = await auditLoads();
+  if (sel === '#audit-key') {
+    await page.fill(sel, value);
+    await page.press(sel, 'Enter');
+  } else {
+    await page.selectOption(sel, value);
+  }
+  return auditLoaded(before);
+}
+
+// checkSharing: an admin's Sharing panel shows a card per partner with the
+// API's numbers and statuses (hostile texts as text), refreshes, says when
+// the node does not share; the audit view sends its filters and shows the
+// entries answered; an MMSI key opens the vessel panel.
+async function checkSharing() {
+  await waitFor(() => window.__tidewatch.session() !== null, null, 'the session');
+  const shown = await page.evaluate(() => document.getElementById('sharing-btn').getClientRects().length > 0);
+  if (!check('an admin session has a Sharing button', shown)) return;
+  await page.click('#sharing-btn');
+  const first = await cardsMatchLatest(1);
+  check('the partner cards show the numbers and statuses of GET /api/v1/partners', !!first.partners, (first.bad || []).slice(0, 4).join('; '));
+  const partners = first.partners || partnerAnswers[partnerAnswers.length - 1] || [];
+  console.log(`(partners: ${partners.map((p) => `${p.name} ${p.status}`).join(', ')})`);
+  const elements = await page.evaluate(
+    () => document.querySelectorAll('#partner-cards dd[data-field] *, #partner-cards .partner-name *, #partner-cards .partner-status *, #partner-cards code *').length,
+  );
+  check('partner cards hold text only (no elements from data)', elements === 0, `${elements}`);
+  const hostile = process.env.HOSTILE_PARTNER_ERROR;
+  if (hostile) {
+    const cards = await cardsShown();
+    check('a hostile last error is shown as text', cards.some((c) => c.fields.last_error === hostile), JSON.stringify(cards.map((c) => c.fields.last_error)));
+  }
+  const mono = await page.evaluate(() => getComputedStyle(document.querySelector('#partner-cards code.fingerprint') ?? document.body).fontFamily);
+  check('fingerprints are monospace', partners.length === 0 || /mono|consol|menlo/i.test(mono), mono);
+  await shot('18-sharing.png');
+
+  // Refresh: a new answer within the 10 s period, shown.
+  const loads = partnerAnswers.length;
+  const again = await cardsMatchLatest(loads + 1);
+  check('the cards refresh (every 10 s) with the newest answer', !!again.partners, (again.bad || []).slice(0, 3).join('; '));
+
+  // A node that does not share answers 501.
+  const unshared = (url) => new URL(url).pathname === '/api/v1/partners';
+  await page.route(unshared, (route) =>
+    route.fulfill({ status: 501, contentType: 'application/json', body: JSON.stringify({ error: { code: 'not_implemented', message: 'this node shares with no partners' } }) }),
+  );
+  await page.click('#sharing-close');
+  await page.click('#sharing-btn');
+  const said = await waitFor(
+    () => document.getElementById('sharing-status').textContent === 'This node does not share' && !document.getElementById('sharing-status').hidden && document.querySelectorAll('#partner-cards article').length === 0,
+    null,
+    '"This node does not share"',
+  );
+  check('a 501 shows "This node does not share"', said);
+  await page.unroute(unshared);
+  await page.click('#sharing-close');
+  await page.click('#sharing-btn');
+  await cardsMatchLatest(partnerAnswers.length + 1);
+
+  // The audit view: the last 24 h, limit 500, newest first.
+  const before = await auditLoads();
+  await page.click('#sharing-tab-audit');
+  const def = await auditLoaded(before);
+  const dq = def ? new URLSearchParams(def.query) : new URLSearchParams();
+  check(
+    'the audit view asks for the last 24 h, at most 500 entries',
+    !!def && dq.get('limit') === '500' && fromNear(dq, 24) && [...dq.keys()].sort().join(',') === 'from,limit',
+    def?.query ?? '',
+  );
+  if (!def) return;
+  let diff = await rowsMatch(def.entries);
+  check('the audit table shows the entries answered, in order', diff === '', diff || `${def.entries.length} entries`);
+  const times = def.entries.map((e) => Date.parse(e.time));
+  check('entries newest first', times.every((t, i) => i === 0 || t <= times[i - 1]));
+  const cellElements = await page.evaluate(() => document.querySelectorAll('#audit-rows td *:not(button.link), #audit-rows button.link *').length);
+  check('audit cells hold text only (no elements from data)', cellElements === 0, `${cellElements}`);
+  if (process.env.HOSTILE_AUDIT_RULE) {
+    const rows = await auditRowsShown();
+    check('a hostile audit rule is shown as text', rows.some((r) => r.rule === process.env.HOSTILE_AUDIT_RULE), `${rows.length} rows`);
+  }
+  const options = await page.evaluate(() => [...document.getElementById('audit-partner').options].map((o) => o.value));
+  check(
+    'the partner filter offers the partners',
+    options[0] === '' && options.slice(1).join(',') === partners.map((p) => String(p.name)).sort().join(','),
+    options.join(','),
+  );
+
+  // 7 days: the note when the limit is reached.
+  const week = await setAuditFilter('#audit-span', '168');
+  const wq = week ? new URLSearchParams(week.query) : null;
+  const limitShown = await page.evaluate(() => !document.getElementById('audit-limit').hidden);
+  check('the 7-day view asks from 7 days ago', !!wq && fromNear(wq, 168), week?.query ?? '');
+  check('the limit note shows exactly when 500 entries come back', !!week && limitShown === week.entries.length >= AUDIT_LIMIT, `${week?.entries.length} entries, note ${limitShown}`);
+  if (process.env.EXPECT_AUDIT_LIMIT === '1') check('the 7-day view reaches the limit', !!week && week.entries.length === AUDIT_LIMIT && limitShown);
+  await setAuditFilter('#audit-span', '24');
+
+  // Filters: the partner, direction and kind of an entry with an MMSI key
+  // (else of the newest entry), then its key.
+  const pick = def.entries.find((e) => (e.kind === 'position' || e.kind === 'static') && /^\d{9}(@|$)/.test(e.key)) ?? def.entries[0];
+  if (!check('an audit entry to filter by', !!pick)) return;
+  await setAuditFilter('#audit-partner', String(pick.partner));
+  await setAuditFilter('#audit-direction', String(pick.direction));
+  const filtered = await setAuditFilter('#audit-kind', String(pick.kind));
+  const fq = filtered ? new URLSearchParams(filtered.query) : new URLSearchParams();
+  check(
+    'the filters send partner, direction and kind',
+    !!filtered && fq.get('partner') === pick.partner && fq.get('direction') === pick.direction && fq.get('kind') === pick.kind && fq.get('limit') === '500' && fromNear(fq, 24) && !fq.has('key'),
+    filtered?.query ?? '',
+  );
+  diff = filtered ? await rowsMatch(filtered.entries) : 'no answer';
+  const only = filtered?.entries.every((e) => e.partner === pick.partner && e.direction === pick.direction && e.kind === pick.kind);
+  check('the table shows the filtered entries', !!filtered && diff === '' && only && filtered.entries.some((e) => e.key === pick.key), diff || `${filtered.entries.length} entries`);
+  await shot('19-audit.png');
+  const keyed = await setAuditFilter('#audit-key', String(pick.key));
+  const kq = keyed ? new URLSearchParams(keyed.query) : new URLSearchParams();
+  diff = keyed ? await rowsMatch(keyed.entries) : 'no answer';
+  check(
+    'the key filter sends the key and the table shows its entries',
+    !!keyed && kq.get('key') === pick.key && kq.get('partner') === pick.partner && diff === '' && keyed.entries.length > 0 && keyed.entries.every((e) => e.key === pick.key),
+    diff || keyed?.query,
+  );
+
+  // An MMSI key opens the vessel panel.
+  const mmsi = /^(\d{9})(@|$)/.exec(pick.key)?.[1];
+  if (check('an audit entry with an MMSI key', !!mmsi && (pick.kind === 'position' || pick.kind === 'static'), pick.key)) {
+    await page.click(`#audit-rows button.link[data-mmsi="${mmsi}"]`);
+    const opened = await waitFor(
+      (m) => document.querySelector('#panel-fields dd[data-field="mmsi"]')?.textContent === m && !document.getElementById('panel').hidden,
+      mmsi,
+      `the panel of ${mmsi}`,
+    );
+    check('an MMSI key opens the vessel panel', opened, `${await panelField('mmsi')}`);
+    await shot('20-audit-vessel.png');
+  }
+  await page.fill('#audit-key', '');
+  await page.click('#sharing-close');
+  check('the sharing panel closes', await page.evaluate(() => document.getElementById('sharing').hidden));
+}
+
+// checkNoSharing: a read session has no Sharing button and asks for
+// neither partners nor audit.
+async function checkNoSharing() {
+  const known = await waitFor(() => window.__tidewatch.session() !== null, null, 'the session');
+  const visible = await page.evaluate(() => ['sharing-btn', 'sharing'].filter((id) => document.getElementById(id).getClientRects().length > 0));
+  check('a read session has no Sharing button', known && visible.length === 0, visible.join(' '));
+  check('a read session asks for no partners or audit', sharingRequests === 0, `${sharingRequests}`);
+}
+
 const panelField = (field) =>
   page.evaluate((f) => document.querySelector(`#panel-fields dd[data-field="${f}"]`)?.textContent ?? null, field);
 const panelName = () => page.evaluate(() => document.getElementById('panel-name')?.textContent ?? null);
@@ -993,6 +1296,21 @@ try {
       // Not JSON: not an answer.
     }
   });
+  page.on('response', async (r) => {
+    const u = new URL(r.url());
+    if ((u.pathname !== '/api/v1/partners' && u.pathname !== '/api/v1/audit') || r.request().method() !== 'GET' || !r.ok()) return;
+    try {
+      const body = await r.json();
+      if (u.pathname === '/api/v1/partners') partnerAnswers.push(Array.isArray(body.partners) ? body.partners : []);
+      else auditAnswers.push({ query: u.searchParams.toString(), entries: Array.isArray(body.entries) ? body.entries : [] });
+    } catch {
+      // Not JSON: not an answer.
+    }
+  });
+  page.on('request', (req) => {
+    const p = new URL(req.url()).pathname;
+    if (p === '/api/v1/partners' || p === '/api/v1/audit') sharingRequests++;
+  });
   page.on('request', (req) => {
     const u = req.url();
     if (!u.startsWith(origin + '/') && !u.startsWith('data:') && !u.startsWith('blob:')) offOrigin.push(u);
@@ -1133,6 +1451,10 @@ try {
     if (process.env.INCIDENT_EDITING === '1') await checkIncidentEditing();
     if (process.env.INCIDENT_EDITING === '0') await checkNoIncidentEditing();
   }
+
+  // 8. Sharing: partners and the audit log, for admins only.
+  if (process.env.EXPECT_SHARING === '1') await checkSharing();
+  if (process.env.EXPECT_SHARING === '0') await checkNoSharing();
 
   const imgs = await page.evaluate(() =>
     [...document.querySelectorAll('img, svg, script, iframe')]

@@ -49,7 +49,9 @@ func TestBrowser(t *testing.T) {
 	// admin draws, saves, renames and deletes a zone, and creates, edits
 	// (meeting a stale edit) and deletes an incident. Both move the time
 	// slider into the past and see the events of its window, see the
-	// incidents list, details and map, and export STIX and GeoJSON.
+	// incidents list, details and map, and export STIX and GeoJSON. The
+	// admin checks the Sharing panel (partners and audit); the reader must
+	// not see it.
 	for _, tc := range []struct{ name, token, role, zoneEditing string }{
 		{"anonymous", "", "read", "0"},
 		{"token", "test-token-4711", "admin", "1"},
@@ -83,6 +85,10 @@ func TestBrowser(t *testing.T) {
 				"HOSTILE_INCIDENT="+hostileIncident,
 				"PARTNER_ORIGIN="+mockPartner,
 				"INCIDENT_EDITING="+tc.zoneEditing,
+				"EXPECT_SHARING="+tc.zoneEditing,
+				"HOSTILE_PARTNER_ERROR="+hostileLinkError,
+				"HOSTILE_AUDIT_RULE="+hostileAuditRule,
+				"EXPECT_AUDIT_LIMIT=1",
 				"ARTIFACTS="+artifacts,
 				"CHROMIUM="+chromium,
 			)
@@ -108,6 +114,7 @@ func TestBrowser(t *testing.T) {
 				t.Errorf("zone edits %q by a reader", writes)
 			}
 			checkIncidentWrites(t, m, tc.role == "admin", tc.token != "")
+			checkSharingRequests(t, m, tc.role == "admin")
 		})
 	}
 }
@@ -155,6 +162,29 @@ func checkIncidentWrites(t *testing.T, m *mockAPI, admin, token bool) {
 	want := []string{fmt.Sprintf("stix token=%t", token), fmt.Sprintf("geojson token=%t", token)}
 	if !slices.Equal(exports, want) {
 		t.Errorf("exports %q; want %q", exports, want)
+	}
+}
+
+// checkSharingRequests checks what the browser asked of the mock's
+// sharing: an admin's panel loaded the partners more than once (it
+// refreshes) and asked for the audit with every filter; a reader asked
+// for nothing.
+func checkSharingRequests(t *testing.T, m *mockAPI, admin bool) {
+	t.Helper()
+	m.mu.Lock()
+	partners, audits := m.partnerRequests, len(m.auditQueries)
+	m.mu.Unlock()
+	if !admin {
+		if partners != 0 || audits != 0 {
+			t.Errorf("a reader asked for the partners %d times and the audit %d times", partners, audits)
+		}
+		return
+	}
+	if partners < 2 {
+		t.Errorf("the partners were asked for %d times; want a load and a refresh", partners)
+	}
+	if !m.auditQueried("partner", "direction", "kind", "key", "from", "limit=500") {
+		t.Errorf("no audit query with partner, direction, kind, key, from and limit=500 among %d", audits)
 	}
 }
 

@@ -50,6 +50,9 @@
 //     /api/v1/incidents/{id} with the version edited (409 when another edit
 //     came first, 403 for a partner's record) and DELETE
 //     /api/v1/incidents/{id}, for admins.
+//   - GET /api/v1/partners and GET
+//     /api/v1/audit?partner=&direction=&kind=&key=&from=&limit=500, for
+//     admins: the Sharing panel (see Sharing).
 //
 // The events panel (the Events button) lists the events with a type filter;
 // a click flies to the event, highlights it and opens the panel of its first
@@ -87,6 +90,30 @@
 // token and save it through a Blob URL (a plain link would not carry the
 // token).
 //
+// # Sharing
+//
+// Admins (session role "admin"; the button is hidden from read sessions)
+// get the Sharing panel. Its Partners view has one card per partner node
+// of GET /api/v1/partners: name, certificate status ("revoked", "expired"
+// and "not yet valid" in the warning colour, the card framed in it),
+// address, fingerprint (monospace, selected whole by a click, and a Copy
+// button where the clipboard is available), certificate expiry, last
+// connect, link up or down; items queued, pending, sent, acknowledged,
+// dropped, lag (in items), reconnects, refusals and the link's last error;
+// from the partner: received, duplicates, redelivered, refused, connected
+// and its last error. It is reloaded every 10 s while the panel is open
+// (not while the page is hidden). A 501 shows "This node does not share",
+// a 403 says the token may not see it.
+//
+// The Audit view lists GET /api/v1/audit newest first in a table (time in
+// UTC, direction, partner, kind, key, seq, rule, origin), at most 500
+// entries, with a note when 500 came back. Its filters: partner (from the
+// partners list), direction, kind, key and the period (last 1 h, 24 h by
+// default, or 7 days, from= only); a select applies when changed, the key
+// on Enter. The key is matched exactly by the API, as the table shows it
+// (positions and static reports are MMSI@time). The key of a position or
+// static report is a link: a click opens that vessel's panel.
+//
 // It sends the token kept in its settings (browser local storage) as
 // "Authorization: Bearer TOKEN", and as ?access_token= on the stream.
 //
@@ -99,7 +126,10 @@
 // <IMG SRC=X ONERROR=ALERT(1)> are shown as that text and run nothing. Zone
 // names and every other string of an event are treated the same way, and
 // so are incident titles, narratives, sources and node names (the test
-// has an incident titled <img src=x onerror=alert(1)>).
+// has an incident titled <img src=x onerror=alert(1)>), and partner names,
+// addresses, fingerprints, error texts and every field of the audit log
+// (the mock has a revoked partner whose link failed with
+// <img src=x onerror=alert(1)> and audit rules with a script tag).
 //
 // # Building
 //
@@ -120,7 +150,19 @@
 // (bash e2e/run.sh --install-only installs them); TIDEWATCH_REQUIRE_BROWSER=1
 // makes it fail rather than skip without them. The mock's incidents are a
 // real incident store in a temporary directory (mockincidents_test.go),
-// with a partner's record and a hostile title. The same mock serves the
+// with a partner's record and a hostile title. Its sharing
+// (mocksharing_test.go) has two partners, one active and connected with
+// counters that grow with every request, one revoked with hostile error
+// texts, and 720 audit entries over the last 7 days across directions and
+// kinds, filtered as the API does; both answer 403 to a read session.
+// The admin's run checks the Sharing panel (EXPECT_SHARING=1), the
+// reader's that there is none (EXPECT_SHARING=0). Against a real node:
+//
+//	BASE_URL=http://127.0.0.1:8080 TOKEN=ADMIN-TOKEN EXPECT_SHARING=1 node e2e/map.mjs
+//
+// (EXPECT_SHARING=0 with a read token; HOSTILE_PARTNER_ERROR,
+// HOSTILE_AUDIT_RULE and EXPECT_AUDIT_LIMIT=1 add the checks the mock's
+// data allows; see the head of e2e/map.mjs). The same mock serves the
 // map for development:
 //
 //	TIDEWATCH_WEBUI_MOCK=127.0.0.1:8090 go test ./internal/webui -run TestServeMock -timeout 0

@@ -63,6 +63,10 @@ type mockAPI struct {
 	incidentWrites []string            // guarded by mu: "POST id", "PUT id vN" (N the version edited), "DELETE id" that succeeded
 	incidentPosted []incident.Incident // guarded by mu: the bodies POSTed
 	exports        []string            // guarded by mu: "stix token=true" for each export served
+
+	audit           []mockAuditEntry // newest first
+	partnerRequests int              // guarded by mu: GET /api/v1/partners answered
+	auditQueries    []string         // guarded by mu: the queries of GET /api/v1/audit answered
 }
 
 var mockCategories = []string{"cargo", "tanker", "passenger", "fishing", "tug", "pilot", "sar", "military",
@@ -108,6 +112,7 @@ func newMockAPI(n int, token, role string) *mockAPI {
 	}
 	m.buildEvents()
 	m.buildZones()
+	m.buildAudit()
 	return m
 }
 
@@ -195,6 +200,8 @@ func (m *mockAPI) handler(t testing.TB) http.Handler {
 	mux.HandleFunc("POST /api/v1/incidents", m.auth(m.admin(m.createIncident)))
 	mux.HandleFunc("PUT /api/v1/incidents/{id}", m.auth(m.admin(m.putIncident)))
 	mux.HandleFunc("DELETE /api/v1/incidents/{id}", m.auth(m.admin(m.deleteIncident)))
+	mux.HandleFunc("GET /api/v1/partners", m.auth(m.admin(m.servePartners)))
+	mux.HandleFunc("GET /api/v1/audit", m.auth(m.admin(m.serveAudit)))
 	return mux
 }
 

@@ -13,6 +13,7 @@ import { renderPanel } from './panel.js';
 import { Events } from './events.js';
 import { ZoneEditor } from './zoneeditor.js';
 import { Incidents } from './incidents.js';
+import { Sharing } from './sharing.js';
 
 const STALE_S = 600; // a report older than this is drawn faded
 const RENDER_MS = 250; // at most one redraw of the ships this often
@@ -148,6 +149,7 @@ const zoneEditor = new ZoneEditor(map, {
     openPopover('settings', false);
     events.setOpen(false);
     incidents.setOpen(false);
+    sharing.setOpen(false);
   },
 });
 
@@ -164,6 +166,20 @@ const incidents = new Incidents(map, {
     openPopover('settings', false);
     events.setOpen(false);
     zoneEditor.setOpen(false);
+    sharing.setOpen(false);
+  },
+  onError: reportError,
+});
+
+const sharing = new Sharing({
+  serverNow,
+  onVessel: (mmsi) => select(mmsi, { fly: true }),
+  closeOthers: () => {
+    openPopover('filters', false);
+    openPopover('settings', false);
+    events.setOpen(false);
+    zoneEditor.setOpen(false);
+    incidents.setOpen(false);
   },
   onError: reportError,
 });
@@ -182,6 +198,7 @@ async function loadSession() {
   }
   zoneEditor.setEnabled(state.session?.zone_editing === true);
   incidents.setSession(state.session);
+  sharing.setSession(state.session);
 }
 
 async function loadLand() {
@@ -754,10 +771,12 @@ function wireUI() {
   events.wire();
   zoneEditor.wire();
   incidents.wire();
+  sharing.wire();
   $('events-btn').addEventListener('click', () => {
     if (events.open) {
       zoneEditor.setOpen(false);
       incidents.setOpen(false);
+      sharing.setOpen(false);
     }
   });
   for (const id of ['filters', 'settings']) {
@@ -962,4 +981,16 @@ window.__tidewatch = Object.freeze({
   // center: the map's centre, [lng, lat], and its zoom.
   view: () => ({ center: map.getCenter().toArray(), zoom: map.getZoom(), moving: map.isMoving() }),
   hoverElements: () => hover.children.length,
+  // sharing: the state of the sharing panel.
+  sharing: () => ({
+    enabled: sharing.enabled,
+    open: sharing.open,
+    view: sharing.view,
+    partnerLoads: sharing.partnerLoads,
+    partnersState: sharing.partnersState,
+    auditLoads: sharing.auditLoads,
+    auditLoaded: sharing.auditLoaded,
+    auditRows: sharing.auditRows,
+    auditQuery: sharing.auditQuery,
+  }),
 });
