@@ -60,6 +60,16 @@ type Config struct {
 	// conflict is no longer active and the next implausible report starts
 	// a new one. Zero means one hour.
 	ConflictWindow time.Duration
+
+	// SourceWeight says how much a source's reports count against other
+	// sources' (a partner node's data may count less than the node's own
+	// receivers'). It decides whose track the picture follows when one
+	// identity reports from two places: the second track takes over the
+	// main one only if its source weighs at least as much, so a lighter
+	// source's reports stay flagged (identity_conflict) against a heavier
+	// one's. Nil: every source weighs 1. It is called with the picture's
+	// locks held and must be fast and not call back into the picture.
+	SourceWeight func(source string) float64
 }
 
 // config is Config with the defaults applied and units converted.
@@ -71,6 +81,15 @@ type config struct {
 	land           Land
 	margin         float64 // metres, 0 for none
 	conflictWindow vessel.Time
+	weight         func(source string) float64 // nil: all 1
+}
+
+// weigh returns the weight of a source (1 without SourceWeight).
+func (c *config) weigh(source string) float64 {
+	if c.weight == nil {
+		return 1
+	}
+	return c.weight(source)
 }
 
 const knot = 1852.0 / 3600 / 1000 // metres per millisecond
@@ -84,6 +103,7 @@ func (c Config) resolve() config {
 		land:           c.Land,
 		margin:         2000,
 		conflictWindow: 3600 * 1000,
+		weight:         c.SourceWeight,
 	}
 	if c.DedupWindow > 0 {
 		r.dedup = vessel.Time(c.DedupWindow.Milliseconds())

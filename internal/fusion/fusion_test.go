@@ -492,3 +492,64 @@ func TestSeed(t *testing.T) {
 		t.Errorf("seeded coast station: %+v", ss)
 	}
 }
+
+// TestSourceWeights: when one identity reports from two places, a
+// lighter source's track (a partner node weighed at 0.5) never takes over
+// from a heavier one's; at equal weight the silent track is replaced as
+// usual.
+func TestSourceWeights(t *testing.T) {
+	m := func(s float64) geo.Point { return along(mumbai, s) }
+	k := func(s float64) geo.Point { return along(tokyo, s) }
+	weights := func(partner float64) func(string) float64 {
+		return func(src string) float64 {
+			if src == "partner:JP-JCG" {
+				return partner
+			}
+			return 1
+		}
+	}
+	const (
+		teleport = vessel.FlagTeleport
+		conflict = vessel.FlagIdentityConflict
+	)
+	jp := from("partner:JP-JCG")
+	for _, sc := range []scenario{{
+		name: "a lighter partner's track stays flagged",
+		cfg:  fusion.Config{SourceWeight: weights(0.5)},
+		steps: []step{
+			st(at(0, m(0)), fusion.Stored, 0),
+			st(at(10, m(10)), fusion.Stored, 0),
+			st(at(20, m(20)), fusion.Stored, 0),
+			st(at(30, k(30), jp), fusion.Stored, teleport),
+			st(at(40, k(40), jp), fusion.Stored, conflict),
+			st(at(50, k(50), jp), fusion.Stored, conflict), // would swap at equal weight
+			st(at(60, k(60), jp), fusion.Stored, conflict),
+		},
+		want: &final{located: true, sec: 20, pt: m(20), conflict: true},
+	}, {
+		name: "a partner of full weight replaces a silent track",
+		cfg:  fusion.Config{SourceWeight: weights(1)},
+		steps: []step{
+			st(at(0, m(0)), fusion.Stored, 0),
+			st(at(10, m(10)), fusion.Stored, 0),
+			st(at(20, m(20)), fusion.Stored, 0),
+			st(at(30, k(30), jp), fusion.Stored, teleport),
+			st(at(40, k(40), jp), fusion.Stored, conflict),
+			{obs: at(50, k(50), jp), out: fusion.Stored, swapped: true},
+			st(at(60, k(60), jp), fusion.Stored, 0),
+		},
+		want: &final{located: true, sec: 60, pt: k(60)},
+	}, {
+		name: "a heavier local track replaces a lighter partner's bad first fix",
+		cfg:  fusion.Config{SourceWeight: weights(0.5)},
+		steps: []step{
+			st(at(0, geo.Point{}, jp), fusion.Stored, 0),
+			st(at(10, m(10)), fusion.Stored, teleport),
+			{obs: at(20, m(20)), out: fusion.Stored, swapped: true},
+			st(at(30, m(30)), fusion.Stored, 0),
+		},
+		want: &final{located: true, sec: 30, pt: m(30)},
+	}} {
+		t.Run(sc.name, func(t *testing.T) { run(t, sc) })
+	}
+}

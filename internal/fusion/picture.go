@@ -308,7 +308,7 @@ func (p *Picture) applyPosition(pos *vessel.Position) Result {
 		flags |= vessel.FlagLate
 	}
 	if flags&vessel.Bad == 0 {
-		flags |= p.plausibility(t, &e, speed, &r)
+		flags |= p.plausibility(t, &e, speed, &r, pos.Source)
 		if r.Swapped {
 			// Lateness is now relative to the new main track.
 			flags &^= vessel.FlagLate
@@ -336,7 +336,7 @@ func (p *Picture) applyPosition(pos *vessel.Position) Result {
 // plausibility checks e, a position with no bad flag yet, against the
 // vessel's main and second tracks and returns the flags it earns. It
 // updates the tracks; on a swap it makes e the latest and sets r.Swapped.
-func (p *Picture) plausibility(t *track, e *entry, speed float64, r *Result) vessel.Flags {
+func (p *Picture) plausibility(t *track, e *entry, speed float64, r *Result, src string) vessel.Flags {
 	prev, next := t.neighbours(e)
 	if (prev == nil || p.reachable(prev, e, speed)) && (next == nil || p.reachable(e, next, speed)) {
 		if t.mainN < 255 {
@@ -351,11 +351,13 @@ func (p *Picture) plausibility(t *track, e *entry, speed float64, r *Result) ves
 			t.altN++
 		}
 		if e.t >= t.alt.t {
-			t.alt = *e
+			t.alt, t.altSrc = *e, src
 		}
 		last, _ := t.latest()
 		unconfirmed := t.mainN <= 1
-		if unconfirmed || t.altN >= swapAfter && last.t < t.altFirst {
+		// A lighter source's track never displaces a heavier one's.
+		heavy := p.cfg.weigh(src) >= p.cfg.weigh(t.src)
+		if heavy && (unconfirmed || t.altN >= swapAfter && last.t < t.altFirst) {
 			p.swap(t, e, &prevAlt, r)
 			return 0
 		}
@@ -364,7 +366,7 @@ func (p *Picture) plausibility(t *track, e *entry, speed float64, r *Result) ves
 	// An isolated jump: start a second track at it, unless an active
 	// conflict holds the slot.
 	if t.altN < 2 || absT(e.t-t.alt.t) > p.cfg.conflictWindow {
-		t.alt, t.altN, t.altFirst = *e, 1, e.t
+		t.alt, t.altN, t.altFirst, t.altSrc = *e, 1, e.t, src
 	}
 	return vessel.FlagTeleport
 }
@@ -384,8 +386,9 @@ func (p *Picture) swap(t *track, e, prevAlt *entry, r *Result) {
 	}
 	e.flags = 0
 	t.addGood(*e)
+	oldSrc := t.src
 	t.src = r.Source
 	t.mainN = t.altN
-	t.alt, t.altN, t.altFirst = oldE, 1, oldE.t
+	t.alt, t.altN, t.altFirst, t.altSrc = oldE, 1, oldE.t, oldSrc
 	r.Swapped = true
 }

@@ -102,6 +102,7 @@ type track struct {
 	altFirst vessel.Time // time of the alt track's first report
 	heard    vessel.Time // last heard, any report
 	src      string      // source of the latest good position
+	altSrc   string      // source of the alt track's last report
 	static   *staticData
 
 	positions, flagged, dups uint32

@@ -103,7 +103,16 @@ func Run(ctx context.Context, opt Options) error {
 	if land != nil {
 		fland = land
 	}
-	pic := fusion.NewPicture(fusion.Config{Land: fland})
+	// Partners' reports weigh what the sharing policy says (see
+	// fusion.Config.SourceWeight); the sharer is set before any is applied.
+	var sharer *share.Sharer
+	weigh := func(source string) float64 {
+		if origin, partner := share.OriginOf(source); partner && sharer != nil {
+			return sharer.Weight(origin)
+		}
+		return 1
+	}
+	pic := fusion.NewPicture(fusion.Config{Land: fland, SourceWeight: weigh})
 	n, err := recorder.Restore(pic, db)
 	if err != nil {
 		closeDB()
@@ -126,7 +135,6 @@ func Run(ctx context.Context, opt Options) error {
 	// each commit, so that held-back reports are released and silences are
 	// noticed while no report comes.
 	var newest vessel.Time
-	var sharer *share.Sharer // set once the pipeline exists; used on its goroutine
 	publishEvents := func(evs []event.Event) {
 		if err := events.Add(evs); err != nil {
 			log.Error("event log", "err", err)

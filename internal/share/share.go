@@ -623,3 +623,12 @@ func (s source) Last() uint64            { return s.q.Synced() }
 
 // Node returns the node's identity and partner registry.
 func (s *Sharer) Node() *identity.Node { return s.cfg.Node }
+
+// Weight returns how much a partner's reports count against other
+// sources' in the picture, from the policy in force: its "weight", 1 by
+// default, 0 for a partner the policy does not know or ignores.
+func (s *Sharer) Weight(partner string) float64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cfg.Policy.Partner(partner).Weight()
+}

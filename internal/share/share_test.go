@@ -161,6 +161,9 @@ func TestShareByPolicy(t *testing.T) {
 			t.Errorf("received %+v", e.Position)
 		}
 	}
+	if w, u := b.Weight("IN-IFC"), b.Weight("XX-UNKNOWN"); w != 1 || u != 0 {
+		t.Errorf("weights: IN-IFC %v (want the default 1), unknown %v (want 0)", w, u)
+	}
 	st := a.Stats()
 	if st.Denied["JP-JCG.exclude_vessels.mmsi"] != 1 || st.Denied["JP-JCG.include_areas"] != 1 {
 		t.Errorf("denied %v", st.Denied)
