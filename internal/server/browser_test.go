@@ -56,11 +56,12 @@ func hostileSentences(t *testing.T, at time.Time) []byte {
 // nothing. It needs node, /usr/bin/chromium and e2e/node_modules (e2e/run.sh
 // installs them; .ci/run calls it and sets TIDEWATCH_REQUIRE_BROWSER=1 so
 // that the test cannot skip there). Screenshots go to e2e/artifacts.
-func TestBrowserMap(t *testing.T) {
+// browser returns the e2e directory, and what is missing to run the
+// browser checks ("" when nothing is); with TIDEWATCH_REQUIRE_BROWSER set,
+// anything missing fails the test.
+func browser(t *testing.T) (e2e, missing string) {
 	_, here, _, _ := runtime.Caller(0)
-	root := filepath.Join(filepath.Dir(here), "..", "..")
-	e2e := filepath.Join(root, "e2e")
-	missing := ""
+	e2e = filepath.Join(filepath.Dir(here), "..", "..", "e2e")
 	if _, err := exec.LookPath("node"); err != nil {
 		missing = "node"
 	} else if _, err := os.Stat("/usr/bin/chromium"); err != nil {
@@ -68,10 +69,15 @@ func TestBrowserMap(t *testing.T) {
 	} else if _, err := os.Stat(filepath.Join(e2e, "node_modules", "playwright-core")); err != nil {
 		missing = "e2e/node_modules (run bash e2e/run.sh)"
 	}
+	if missing != "" && os.Getenv("TIDEWATCH_REQUIRE_BROWSER") != "" {
+		t.Fatalf("browser test required but %s is missing", missing)
+	}
+	return e2e, missing
+}
+
+func TestBrowserMap(t *testing.T) {
+	e2e, missing := browser(t)
 	if missing != "" {
-		if os.Getenv("TIDEWATCH_REQUIRE_BROWSER") != "" {
-			t.Fatalf("browser test required but %s is missing", missing)
-		}
 		t.Skipf("%s missing", missing)
 	}
 

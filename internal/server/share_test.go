@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -22,6 +23,7 @@ import (
 	"github.com/tidewatch/tidewatch/internal/aistest"
 	"github.com/tidewatch/tidewatch/internal/audit"
 	"github.com/tidewatch/tidewatch/internal/geo"
+	"github.com/tidewatch/tidewatch/internal/httpapi"
 	"github.com/tidewatch/tidewatch/internal/identity"
 	"github.com/tidewatch/tidewatch/internal/incident"
 	"github.com/tidewatch/tidewatch/internal/policy"
@@ -137,6 +139,7 @@ type fedNode struct {
 	proxy  *cutProxy // partners reach this node's link through it
 	cancel context.CancelFunc
 	done   chan error
+	admin  string // an admin API token
 	sharer atomic.Pointer[share.Sharer]
 	book   atomic.Pointer[IncidentBook]
 	base   string
@@ -153,6 +156,13 @@ func newFedNode(t *testing.T, name string, inputs []Input) *fedNode {
 		t.Fatal(err)
 	}
 	n := &fedNode{name: name, proxy: newCutProxy(t)}
+	tokens, err := OpenTokens(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n.admin, err = tokens.Create("liaison", httpapi.RoleAdmin); err != nil {
+		t.Fatal(err)
+	}
 	n.cfg = Config{Data: data, Listen: "127.0.0.1:0", Land: "none", Inputs: inputs,
 		Share: Share{Listen: "127.0.0.1:0", RetryMax: "200ms"}, AllowAnonymousRead: true}
 	return n
@@ -423,6 +433,21 @@ func TestFederation(t *testing.T) {
 		forbidden: []*regexp.Regexp{word(red), word(amberMY), word(amberJP), word("source-sensitive report"), word("suspicious approach"), word("boarding, Singapore Strait"), word("Singapore Strait TSS"), regexp.MustCompile(`"name":"`)},
 		sources:   inSources})
 
+	// The map's Sharing panel on a real federated node, as an admin.
+	if e2e, missing := browser(t); missing != "" {
+		t.Logf("Sharing panel not checked in a browser: %s missing", missing)
+	} else {
+		cmd := exec.Command("node", filepath.Join(e2e, "map.mjs"))
+		cmd.Env = append(os.Environ(), "BASE_URL="+in.base, "TOKEN="+in.admin, "EXPECT_SHARING=1", "LIVE_UPDATES=0", "SEARCH=0",
+			"ARTIFACTS="+filepath.Join(t.TempDir(), "artifacts"))
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Errorf("browser checks of the Sharing panel on IN-IFC failed: %v\n%s", err, out)
+		} else {
+			t.Logf("browser checks of the Sharing panel on IN-IFC: %s", lastLine(out))
+		}
+	}
+
 	if q := metric(t, in.base, `tidewatch_share_queued_total{partner="JP-JCG"}`); q == 0 {
 		t.Error("/metrics: nothing queued for JP-JCG")
 	}
@@ -675,4 +700,9 @@ func lastPlace(t *testing.T, base string, m vessel.MMSI) ([2]float64, bool) {
 		return [2]float64{}, false
 	}
 	return [2]float64{*v.Lat, *v.Lon}, true
+}
+
+func lastLine(b []byte) string {
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	return lines[len(lines)-1]
 }
