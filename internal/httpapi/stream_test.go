@@ -224,11 +224,13 @@ func TestStreamSlowClient(t *testing.T) {
 	fmt.Fprintf(conn, "GET /api/v1/stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n\r\n", fx.read)
 	// Wait until subscribed.
 	deadline := time.Now().Add(20 * time.Second)
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
 	for hub.Stats().Clients == 0 {
 		if time.Now().After(deadline) {
 			t.Fatal("the slow client never subscribed")
 		}
-		time.Sleep(time.Millisecond)
+		<-tick.C
 	}
 	// A fast client alongside keeps reading everything.
 	fast := openStream(t, srv.URL+"/api/v1/stream", "Authorization", "Bearer "+fx.read)
@@ -258,7 +260,7 @@ func TestStreamSlowClient(t *testing.T) {
 		}
 		slowest = max(slowest, time.Since(start))
 		published += 1000
-		time.Sleep(time.Millisecond)
+		<-tick.C // a burst per tick, until the stuck client is dropped
 	}
 	// 1000 publishes take about a millisecond; a publisher that waited
 	// for the stuck client would take the write timeout (2 s).

@@ -111,11 +111,13 @@ func (c *collector) wait(t testing.TB, n int) {
 func eventually(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
-		time.Sleep(time.Millisecond)
+		<-tick.C
 	}
 }
 
@@ -218,6 +220,8 @@ func noLeaks(t testing.TB) {
 	t.Helper()
 	var leaked []string
 	deadline := time.Now().Add(5 * time.Second)
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
 	for {
 		leaked = leaked[:0]
 		buf := make([]byte, 1<<20)
@@ -233,7 +237,7 @@ func noLeaks(t testing.TB) {
 		if time.Now().After(deadline) {
 			break
 		}
-		time.Sleep(5 * time.Millisecond)
+		<-tick.C
 	}
 	t.Errorf("%d goroutines of package ingest left running; the first:\n%s", len(leaked), leaked[0])
 }
