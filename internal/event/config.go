@@ -407,3 +407,58 @@ func ZonesFromGeoJSON(features []geo.Feature) []Zone {
 	}
 	return zones
 }
+
+// ZoneFeature is a zone as a GeoJSON Feature: a MultiPolygon, with the
+// zone's properties and its name as properties.name.
+type ZoneFeature struct {
+	Type       string         `json:"type"`
+	Geometry   ZoneGeometry   `json:"geometry"`
+	Properties map[string]any `json:"properties"`
+}
+
+// ZoneGeometry is a GeoJSON MultiPolygon: positions are [lon, lat].
+type ZoneGeometry struct {
+	Type        string          `json:"type"`
+	Coordinates [][][][]float64 `json:"coordinates"`
+}
+
+// ZoneCollection is zones as a GeoJSON FeatureCollection, which
+// ZonesFromGeoJSON reads back.
+type ZoneCollection struct {
+	Type     string        `json:"type"`
+	Features []ZoneFeature `json:"features"`
+}
+
+// Feature returns the zone as a GeoJSON Feature.
+func (z Zone) Feature() ZoneFeature {
+	ring := func(r geo.Ring) [][]float64 {
+		out := make([][]float64, len(r))
+		for i, p := range r {
+			out[i] = []float64{p.Lon, p.Lat}
+		}
+		return out
+	}
+	g := ZoneGeometry{Type: "MultiPolygon", Coordinates: [][][][]float64{}}
+	for _, pg := range z.Area {
+		poly := [][][]float64{ring(pg.Outer)}
+		for _, h := range pg.Holes {
+			poly = append(poly, ring(h))
+		}
+		g.Coordinates = append(g.Coordinates, poly)
+	}
+	props := make(map[string]any, len(z.Properties)+1)
+	for k, v := range z.Properties {
+		props[k] = v
+	}
+	props["name"] = z.Name
+	return ZoneFeature{Type: "Feature", Geometry: g, Properties: props}
+}
+
+// ZonesGeoJSON returns zones as a GeoJSON FeatureCollection.
+func ZonesGeoJSON(zones []Zone) ZoneCollection {
+	fc := ZoneCollection{Type: "FeatureCollection", Features: make([]ZoneFeature, 0, len(zones))}
+	for _, z := range zones {
+		fc.Features = append(fc.Features, z.Feature())
+	}
+	return fc
+}

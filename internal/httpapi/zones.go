@@ -68,49 +68,6 @@ const (
 // CodeConflict is the error code of 409: a zone of that name exists.
 const CodeConflict = "conflict"
 
-type zoneFeature struct {
-	Type       string         `json:"type"`
-	Geometry   zoneGeometry   `json:"geometry"`
-	Properties map[string]any `json:"properties"`
-}
-
-type zoneGeometry struct {
-	Type        string          `json:"type"`
-	Coordinates [][][][]float64 `json:"coordinates"`
-}
-
-type zoneCollection struct {
-	Type     string        `json:"type"`
-	Features []zoneFeature `json:"features"`
-}
-
-func ringCoords(r geo.Ring) [][]float64 {
-	out := make([][]float64, len(r))
-	for i, p := range r {
-		out[i] = []float64{p.Lon, p.Lat}
-	}
-	return out
-}
-
-// featureOf is the GeoJSON Feature of a zone: a MultiPolygon with the
-// zone's properties and its name as properties.name.
-func featureOf(z event.Zone) zoneFeature {
-	g := zoneGeometry{Type: "MultiPolygon", Coordinates: [][][][]float64{}}
-	for _, pg := range z.Area {
-		poly := [][][]float64{ringCoords(pg.Outer)}
-		for _, h := range pg.Holes {
-			poly = append(poly, ringCoords(h))
-		}
-		g.Coordinates = append(g.Coordinates, poly)
-	}
-	props := map[string]any{}
-	for k, v := range z.Properties {
-		props[k] = v
-	}
-	props["name"] = z.Name
-	return zoneFeature{Type: "Feature", Geometry: g, Properties: props}
-}
-
 // zoneList returns the zones: the editor's, else Config.Zones.
 func (a *api) zoneList() []event.Zone {
 	if a.cfg.ZoneEditor != nil {
@@ -123,11 +80,7 @@ func (a *api) zoneList() []event.Zone {
 // exit events, as a GeoJSON FeatureCollection of MultiPolygons with their
 // properties (and "name").
 func (a *api) zones(w http.ResponseWriter, r *http.Request) error {
-	fc := zoneCollection{Type: "FeatureCollection", Features: []zoneFeature{}}
-	for _, z := range a.zoneList() {
-		fc.Features = append(fc.Features, featureOf(z))
-	}
-	return writeJSONType(w, http.StatusOK, "application/geo+json", fc)
+	return writeJSONType(w, http.StatusOK, "application/geo+json", event.ZonesGeoJSON(a.zoneList()))
 }
 
 // editor returns the zone editor, or the 501 error of a node without one.
@@ -165,7 +118,7 @@ func (a *api) createZone(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("create zone: %w", err)
 	}
 	w.Header().Set("Location", "/api/v1/zones/"+pathEscape(z.Name))
-	return writeJSONType(w, http.StatusCreated, "application/geo+json", featureOf(z))
+	return writeJSONType(w, http.StatusCreated, "application/geo+json", z.Feature())
 }
 
 // putZone answers PUT /api/v1/zones/{name}: it creates or replaces the
@@ -205,7 +158,7 @@ func (a *api) putZone(w http.ResponseWriter, r *http.Request) error {
 			return fmt.Errorf("rename zone: %w", err)
 		}
 	}
-	return writeJSONType(w, http.StatusOK, "application/geo+json", featureOf(z))
+	return writeJSONType(w, http.StatusOK, "application/geo+json", z.Feature())
 }
 
 // deleteZone answers DELETE /api/v1/zones/{name}: 204, or 404.

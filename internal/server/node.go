@@ -204,14 +204,24 @@ func Run(ctx context.Context, opt Options) error {
 			return err
 		}}
 	}
-	name := nodeName(cfg.Data)
+	node, name, err := openIdentity(cfg.Data, now)
+	if err != nil && cfg.Share.Off {
+		// Not sharing: an unusable identity (an expired certificate, say)
+		// does not stop the node.
+		log.Warn("node identity unusable; running without it", "err", err)
+		node, name, err = nil, "LOCAL", nil
+	}
+	if err != nil {
+		closeDB()
+		return err
+	}
 	incidents, err := incident.Open(filepath.Join(cfg.Data, "incidents.log"), incident.Options{Node: name, Logger: log})
 	if err != nil {
 		closeDB()
 		return err
 	}
 	defer incidents.Close()
-	if sharer, err = openShare(cfg, log, now, &nodeLocal{db: db, pic: pic, pipe: pipe, events: events, incidents: incidents, hub: hub}); err != nil {
+	if sharer, err = openShare(cfg, node, log, now, &nodeLocal{db: db, pic: pic, pipe: pipe, events: events, incidents: incidents, hub: hub}); err != nil {
 		closeDB()
 		return err
 	}

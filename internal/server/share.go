@@ -170,22 +170,17 @@ func offerLocal(s *share.Sharer, o *vessel.Observation, r *fusion.Result) {
 
 // openShare opens the sharing component when the data directory holds a
 // node identity and sharing is not switched off; nil otherwise.
-func openShare(cfg Config, log *slog.Logger, now func() time.Time, local share.Local) (*share.Sharer, error) {
+func openShare(cfg Config, node *identity.Node, log *slog.Logger, now func() time.Time, local share.Local) (*share.Sharer, error) {
 	if cfg.Share.Off {
 		return nil, nil
 	}
-	dir := filepath.Join(cfg.Data, "node")
-	node, err := identity.Open(dir, now)
-	if errors.Is(err, identity.ErrNoIdentity) {
+	if node == nil {
 		if cfg.Share.Listen != "" {
 			return nil, fmt.Errorf("%w: share listen is set but %s holds no node identity (run: tidewatch node init --data %s --name NAME)",
-				ErrConfig, dir, cfg.Data)
+				ErrConfig, filepath.Join(cfg.Data, "node"), cfg.Data)
 		}
 		log.Info("not sharing: no node identity (tidewatch node init makes one)")
 		return nil, nil
-	}
-	if err != nil {
-		return nil, err
 	}
 	pol, path, err := openPolicy(cfg)
 	if err != nil {
@@ -215,12 +210,16 @@ func openShare(cfg Config, log *slog.Logger, now func() time.Time, local share.L
 	return s, nil
 }
 
-// nodeName is the name of the node whose data directory is data: its
-// identity's name, or "LOCAL" for a node without one (its incidents then
-// carry that origin).
-func nodeName(data string) string {
-	if n, err := identity.Open(filepath.Join(data, "node"), nil); err == nil {
-		return n.Name()
+// openIdentity opens the node's identity (DATA/node), nil when it has
+// none. The name it gives the node is the identity's, else "LOCAL" (the
+// origin of the incidents of a node that does not share).
+func openIdentity(data string, now func() time.Time) (*identity.Node, string, error) {
+	node, err := identity.Open(filepath.Join(data, "node"), now)
+	switch {
+	case errors.Is(err, identity.ErrNoIdentity):
+		return nil, "LOCAL", nil
+	case err != nil:
+		return nil, "", err
 	}
-	return "LOCAL"
+	return node, node.Name(), nil
 }

@@ -142,49 +142,13 @@ func writeSynced(path string, data []byte) error {
 	return f.Close()
 }
 
-// zonesGeoJSON writes zones as a GeoJSON FeatureCollection of
-// MultiPolygons, the zone's name in properties.name.
+// zonesGeoJSON writes zones as a GeoJSON FeatureCollection, indented
+// for the operator who opens the file.
 func zonesGeoJSON(zones []event.Zone) ([]byte, error) {
-	type geometry struct {
-		Type        string          `json:"type"`
-		Coordinates [][][][]float64 `json:"coordinates"`
-	}
-	type feature struct {
-		Type       string         `json:"type"`
-		Geometry   geometry       `json:"geometry"`
-		Properties map[string]any `json:"properties"`
-	}
-	fc := struct {
-		Type     string    `json:"type"`
-		Features []feature `json:"features"`
-	}{Type: "FeatureCollection", Features: []feature{}}
-	ring := func(r geo.Ring) [][]float64 {
-		out := make([][]float64, len(r))
-		for i, p := range r {
-			out[i] = []float64{p.Lon, p.Lat}
-		}
-		return out
-	}
-	for _, z := range zones {
-		g := geometry{Type: "MultiPolygon"}
-		for _, pg := range z.Area {
-			poly := [][][]float64{ring(pg.Outer)}
-			for _, h := range pg.Holes {
-				poly = append(poly, ring(h))
-			}
-			g.Coordinates = append(g.Coordinates, poly)
-		}
-		props := map[string]any{}
-		for k, v := range z.Properties {
-			props[k] = v
-		}
-		props["name"] = z.Name
-		fc.Features = append(fc.Features, feature{Type: "Feature", Geometry: g, Properties: props})
-	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", " ")
-	if err := enc.Encode(fc); err != nil {
+	if err := enc.Encode(event.ZonesGeoJSON(zones)); err != nil {
 		return nil, fmt.Errorf("server: zones: %w", err)
 	}
 	return buf.Bytes(), nil

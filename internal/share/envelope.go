@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/tidewatch/tidewatch/internal/event"
+	"github.com/tidewatch/tidewatch/internal/identity"
 	"github.com/tidewatch/tidewatch/internal/incident"
 	"github.com/tidewatch/tidewatch/internal/vessel"
 )
@@ -275,7 +276,7 @@ func DecodeEnvelope(b []byte) (Envelope, error) {
 	e.Kind = Kind(d.u8())
 	e.Hops = int(d.u8())
 	e.Origin = d.str()
-	if d.err == nil && !validNodeName(e.Origin) {
+	if d.err == nil && !identity.ValidName(e.Origin) {
 		return e, fmt.Errorf("%w: origin %q is not a node name", ErrEnvelope, e.Origin)
 	}
 	switch e.Kind {
@@ -341,21 +342,4 @@ func DecodeEnvelope(b []byte) (Envelope, error) {
 		return e, fmt.Errorf("%w: %d bytes after the item", ErrEnvelope, len(b)-d.off)
 	}
 	return e, nil
-}
-
-// validNodeName reports whether s is a node name: [A-Z0-9][A-Z0-9._-]{0,63}.
-func validNodeName(s string) bool {
-	if len(s) == 0 || len(s) > 64 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
-		case i > 0 && (c == '.' || c == '_' || c == '-'):
-		default:
-			return false
-		}
-	}
-	return true
 }
