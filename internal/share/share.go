@@ -239,7 +239,19 @@ func (s *Sharer) Offer(e Envelope) {
 // offerLocked runs the policy of every partner but from over e and queues
 // the allowed, transformed copies.
 func (s *Sharer) offerLocked(e *Envelope, from string) {
+	// What the picture knows of the vessels, looked up once for all
+	// partners.
 	var vs []policy.Vessel
+	switch e.Kind {
+	case KindPosition:
+		vs = []policy.Vessel{s.cfg.Local.Vessel(e.Position.MMSI)}
+	case KindStatic:
+		vs = []policy.Vessel{s.cfg.Local.Vessel(e.Static.MMSI)}
+	case KindEvent:
+		for _, m := range e.Event.Vessels {
+			vs = append(vs, s.cfg.Local.Vessel(m))
+		}
+	}
 	for name, q := range s.outboxes {
 		if name == from || s.revoked[name] {
 			continue
@@ -250,15 +262,10 @@ func (s *Sharer) offerLocked(e *Envelope, from string) {
 		var notBefore vessel.Time
 		switch e.Kind {
 		case KindPosition:
-			out.Position, notBefore, d = pt.Position(e.Position, s.cfg.Local.Vessel(e.Position.MMSI), e.Origin, e.Hops)
+			out.Position, notBefore, d = pt.Position(e.Position, vs[0], e.Origin, e.Hops)
 		case KindStatic:
-			out.Static, d = pt.Static(e.Static, s.cfg.Local.Vessel(e.Static.MMSI), e.Origin, e.Hops)
+			out.Static, d = pt.Static(e.Static, vs[0], e.Origin, e.Hops)
 		case KindEvent:
-			if vs == nil {
-				for _, m := range e.Event.Vessels {
-					vs = append(vs, s.cfg.Local.Vessel(m))
-				}
-			}
 			out.Event, notBefore, d = pt.Event(e.Event, vs, e.Origin, e.Hops)
 		case KindIncident:
 			out.Incident, d = pt.Incident(e.Incident, e.Origin, e.Hops)

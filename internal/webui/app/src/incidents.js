@@ -16,6 +16,7 @@
 import { h, $ } from './dom.js';
 import * as api from './api.js';
 import * as fmt from './format.js';
+import { closeRing, cornerClick, outline } from './draw.js';
 
 // CATEGORIES lists the incident categories the API names, with a short
 // label (the list) and a long one (the form), as package incident has
@@ -54,8 +55,6 @@ const DEFAULT_SPAN = 30;
 const LIMIT = 500;
 const REFRESH_MS = 60e3;
 const EMPTY = { type: 'FeatureCollection', features: [] };
-const SAME_PX = 4; // a click this near the last corner adds none (double-click)
-const CLOSE_PX = 10; // a click this near the first corner closes the ring
 const MAX_CORNERS = 1000;
 
 function iso(t) {
@@ -128,14 +127,6 @@ function bounds(r) {
     for (const pg of polys) for (const p of Array.isArray(pg?.[0]) ? pg[0] : []) add(p?.[0], p?.[1]);
   }
   return w <= e && s <= n ? [[w, s], [e, n]] : null;
-}
-
-// ringArea is twice the signed area of a closed ring: positive when it
-// runs counterclockwise.
-function ringArea(ring) {
-  let a = 0;
-  for (let i = 0; i + 1 < ring.length; i++) a += ring[i][0] * ring[i + 1][1] - ring[i + 1][0] * ring[i][1];
-  return a;
 }
 
 // toInput formats an RFC 3339 time for a datetime-local input, in UTC.
@@ -786,20 +777,13 @@ export class Incidents {
       this.setFormStatus('');
       return;
     }
-    const p = e.point;
-    const n = this.corners.length;
-    if (n > 0) {
-      const last = this.map.project(this.corners[n - 1]);
-      if (Math.hypot(last.x - p.x, last.y - p.y) <= SAME_PX) return;
+    const what = cornerClick(this.map, this.corners, e.point);
+    if (what === 'same') return;
+    if (what === 'close') {
+      this.finishArea();
+      return;
     }
-    if (n >= 3) {
-      const first = this.map.project(this.corners[0]);
-      if (Math.hypot(first.x - p.x, first.y - p.y) <= CLOSE_PX) {
-        this.finishArea();
-        return;
-      }
-    }
-    if (n >= MAX_CORNERS) return;
+    if (this.corners.length >= MAX_CORNERS) return;
     this.corners.push([ll.lng, ll.lat]);
     this.drawDraft();
   }
@@ -812,12 +796,11 @@ export class Incidents {
   // finishArea closes the ring, counterclockwise as RFC 7946 asks.
   finishArea() {
     if (this.form?.place !== 'area') return;
-    if (new Set(this.corners.map((c) => c.join(','))).size < 3) {
+    const ring = closeRing(this.corners);
+    if (!ring) {
       this.setFormStatus('An area needs at least 3 corners.', true);
       return;
     }
-    let ring = [...this.corners, this.corners[0]];
-    if (ringArea(ring) < 0) ring = [ring[0], ...ring.slice(1, -1).reverse(), ring[0]];
     this.form.area = { type: 'Polygon', coordinates: [ring] };
     this.stopPlacing();
     this.setFormStatus('');
@@ -835,12 +818,7 @@ export class Incidents {
         features.push({ type: 'Feature', geometry: { type: 'LineString', coordinates: pg[0] }, properties: {} });
       }
     }
-    if (f?.place === 'area' && this.corners.length > 0) {
-      const line = this.pointer ? [...this.corners, this.pointer] : [...this.corners];
-      if (line.length >= 3) features.push({ type: 'Feature', geometry: { type: 'Polygon', coordinates: [[...line, line[0]]] }, properties: {} });
-      if (line.length >= 2) features.push({ type: 'Feature', geometry: { type: 'LineString', coordinates: line }, properties: {} });
-      for (const c of this.corners) features.push({ type: 'Feature', geometry: { type: 'Point', coordinates: c }, properties: { point: 0 } });
-    }
+    if (f?.place === 'area') features.push(...outline(this.corners, this.pointer, () => ({ point: 0 })));
     if (f?.point) features.push({ type: 'Feature', geometry: { type: 'Point', coordinates: f.point }, properties: { point: 1 } });
     src.setData({ type: 'FeatureCollection', features });
   }

@@ -10,10 +10,9 @@
 // text nodes only.
 import { h, $ } from './dom.js';
 import * as api from './api.js';
+import { closeRing, cornerClick, outline } from './draw.js';
 
 const EMPTY = { type: 'FeatureCollection', features: [] };
-const CLOSE_PX = 10; // a click this near the first corner closes the ring
-const SAME_PX = 4; // a click this near the last corner adds none (double-click)
 const MAX_CORNERS = 1000;
 const MAX_NAME = 128;
 
@@ -21,14 +20,6 @@ const MAX_NAME = 128;
 export function zoneName(f) {
   const n = f?.properties?.name;
   return typeof n === 'string' ? n : n == null ? '' : String(n);
-}
-
-// ringArea is twice the signed area of a closed ring in degrees:
-// positive when it runs counterclockwise.
-function ringArea(ring) {
-  let a = 0;
-  for (let i = 0; i + 1 < ring.length; i++) a += ring[i][0] * ring[i + 1][1] - ring[i + 1][0] * ring[i][1];
-  return a;
 }
 
 // nameError returns why a zone name is refused, as the API would, or ''.
@@ -273,20 +264,13 @@ export class ZoneEditor {
   onClick(e) {
     if (!this.drawing) return;
     e.zoneEditor = true;
-    const p = e.point;
-    const n = this.corners.length;
-    if (n > 0) {
-      const last = this.map.project(this.corners[n - 1]);
-      if (Math.hypot(last.x - p.x, last.y - p.y) <= SAME_PX) return; // the second click of a double-click
+    const what = cornerClick(this.map, this.corners, e.point);
+    if (what === 'same') return;
+    if (what === 'close') {
+      this.finish();
+      return;
     }
-    if (n >= 3) {
-      const first = this.map.project(this.corners[0]);
-      if (Math.hypot(first.x - p.x, first.y - p.y) <= CLOSE_PX) {
-        this.finish();
-        return;
-      }
-    }
-    if (n >= MAX_CORNERS) {
+    if (this.corners.length >= MAX_CORNERS) {
       this.setStatus(`A zone drawn here has at most ${MAX_CORNERS} corners.`, true);
       return;
     }
@@ -305,13 +289,11 @@ export class ZoneEditor {
   // the form.
   finish() {
     if (!this.drawing) return;
-    const distinct = new Set(this.corners.map((c) => c.join(','))).size;
-    if (distinct < 3) {
+    const ring = closeRing(this.corners);
+    if (!ring) {
       this.setStatus('A zone needs at least 3 corners.', true);
       return;
     }
-    let ring = [...this.corners, this.corners[0]];
-    if (ringArea(ring) < 0) ring = [ring[0], ...ring.slice(1, -1).reverse(), ring[0]];
     this.drawn = { type: 'Polygon', coordinates: [ring] };
     this.stopDrawing();
     this.setStatus('');
@@ -364,15 +346,8 @@ export class ZoneEditor {
     if (this.drawn) {
       features.push({ type: 'Feature', geometry: this.drawn, properties: {} });
       features.push({ type: 'Feature', geometry: { type: 'LineString', coordinates: this.drawn.coordinates[0] }, properties: {} });
-    } else if (this.drawing && this.corners.length > 0) {
-      const line = this.pointer ? [...this.corners, this.pointer] : [...this.corners];
-      if (line.length >= 3) {
-        features.push({ type: 'Feature', geometry: { type: 'Polygon', coordinates: [[...line, line[0]]] }, properties: {} });
-      }
-      if (line.length >= 2) features.push({ type: 'Feature', geometry: { type: 'LineString', coordinates: line }, properties: {} });
-      this.corners.forEach((c, i) =>
-        features.push({ type: 'Feature', geometry: { type: 'Point', coordinates: c }, properties: { first: i === 0 ? 1 : 0 } }),
-      );
+    } else if (this.drawing) {
+      features.push(...outline(this.corners, this.pointer, (i) => ({ first: i === 0 ? 1 : 0 })));
     }
     src.setData({ type: 'FeatureCollection', features });
   }
