@@ -20,6 +20,7 @@ const module = "github.com/tidewatch/tidewatch"
 // cmd/tidewatch at the top. Siblings do not import each other.
 var allowed = map[string][]string{
 	"internal/ais":      {},
+	"internal/asterix":  {},
 	"internal/geo":      {},
 	"internal/nmea":     {},
 	"internal/deps":     {},
