@@ -130,7 +130,10 @@ func decode034(r *Record, s *spec, b []byte) error {
 	case 0:
 		c.I000 = b[0]
 	case 30:
-		c.I030 = timeOfDay(b)
+		var err error
+		if c.I030, err = timeOfDay(b); err != nil {
+			return err
+		}
 	case 20:
 		c.I020 = float64(b[0]) * 360 / 256
 	case 41:
@@ -191,8 +194,11 @@ func decode034(r *Record, s *spec, b []byte) error {
 	case 110:
 		c.I110 = b[0]
 	case 120:
-		c.I120 = Position3D{HeightM: float64(int16(u16(b))),
-			Lat: float64(sext(u24(b[2:]), 24)) * 180 / (1 << 23), Lon: float64(sext(u24(b[5:]), 24)) * 180 / (1 << 23)}
+		p, err := latLon(LatLon{Lat: float64(sext(u24(b[2:]), 24)) * 180 / (1 << 23), Lon: float64(sext(u24(b[5:]), 24)) * 180 / (1 << 23)})
+		if err != nil {
+			return err
+		}
+		c.I120 = Position3D{HeightM: float64(int16(u16(b))), Lat: p.Lat, Lon: p.Lon}
 	case 90:
 		c.I090 = Collimation{RangeNM: float64(int8(b[0])) / 128, AzimuthDeg: float64(int8(b[1])) * 360 / 16384}
 	case ItemSP:

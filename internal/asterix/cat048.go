@@ -178,7 +178,10 @@ func decode048(r *Record, s *spec, b []byte) error {
 	case 10:
 		c.I010 = sourceID(b)
 	case 140:
-		c.I140 = timeOfDay(b)
+		var err error
+		if c.I140, err = timeOfDay(b); err != nil {
+			return err
+		}
 	case 20:
 		t := &c.I020
 		t.TYP, t.SIM, t.RDP, t.SPI, t.RAB = b[0]>>5, bit(b[0], 4), bit(b[0], 3), bit(b[0], 2), bit(b[0], 1)

@@ -322,9 +322,16 @@ func decode062(r *Record, s *spec, b []byte) error {
 	case 15:
 		c.I015 = b[0]
 	case 70:
-		c.I070 = timeOfDay(b)
+		var err error
+		if c.I070, err = timeOfDay(b); err != nil {
+			return err
+		}
 	case 105:
-		c.I105 = LatLon{Lat: float64(int32(u32(b))) * 180 / (1 << 25), Lon: float64(int32(u32(b[4:]))) * 180 / (1 << 25)}
+		var err error
+		c.I105, err = latLon(LatLon{Lat: float64(int32(u32(b))) * 180 / (1 << 25), Lon: float64(int32(u32(b[4:]))) * 180 / (1 << 25)})
+		if err != nil {
+			return err
+		}
 	case 100:
 		c.I100 = CartesianM{X: float64(sext(u24(b), 24)) / 2, Y: float64(sext(u24(b[3:]), 24)) / 2}
 	case 185:
@@ -336,7 +343,7 @@ func decode062(r *Record, s *spec, b []byte) error {
 	case 245:
 		c.I245 = TargetID{STI: b[0] >> 6, ID: ident(b[1:])}
 	case 380:
-		decode380(&c.I380, s, &parts)
+		return decode380(&c.I380, s, &parts)
 	case 40:
 		c.I040 = uint16(u16(b))
 	case 80:
@@ -423,7 +430,7 @@ func decode062(r *Record, s *spec, b []byte) error {
 	return nil
 }
 
-func decode380(a *AircraftDerived, s *spec, parts *[maxSub][]byte) {
+func decode380(a *AircraftDerived, s *spec, parts *[maxSub][]byte) error {
 	for i, p := range parts[:28] {
 		if p == nil {
 			continue
@@ -464,7 +471,11 @@ func decode380(a *AircraftDerived, s *spec, parts *[maxSub][]byte) {
 		case 17:
 			a.GSP = float64(int16(u16(p))) / 16384
 		case 21:
-			a.POS = LatLon{Lat: float64(sext(u24(p), 24)) * 180 / (1 << 23), Lon: float64(sext(u24(p[3:]), 24)) * 180 / (1 << 23)}
+			var err error
+			a.POS, err = latLon(LatLon{Lat: float64(sext(u24(p), 24)) * 180 / (1 << 23), Lon: float64(sext(u24(p[3:]), 24)) * 180 / (1 << 23)})
+			if err != nil {
+				return err
+			}
 		case 22:
 			a.GAL = float64(int16(u16(p))) * 6.25
 		case 24:
@@ -479,6 +490,7 @@ func decode380(a *AircraftDerived, s *spec, parts *[maxSub][]byte) {
 			a.Other = append(a.Other, Subfield{Name: s.sub[i].name, Data: copyBytes(p)})
 		}
 	}
+	return nil
 }
 
 func trackStatus062(b []byte) TrackStatus062 {

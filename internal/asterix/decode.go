@@ -200,9 +200,21 @@ func sext(v uint32, bits uint) int32 {
 
 func bit(b byte, n uint) bool { return b&(1<<n) != 0 }
 
-// timeOfDay decodes a 24-bit time of day in 1/128 s.
-func timeOfDay(b []byte) time.Duration {
-	return time.Duration(u24(b)) * (time.Second / 128)
+// timeOfDay decodes a 24-bit time of day in 1/128 s; ErrRange beyond a day.
+func timeOfDay(b []byte) (time.Duration, error) {
+	d := time.Duration(u24(b)) * (time.Second / 128)
+	if d >= 24*time.Hour {
+		return 0, ErrRange
+	}
+	return d, nil
+}
+
+// latLon checks a WGS-84 position.
+func latLon(p LatLon) (LatLon, error) {
+	if p.Lat < -90 || p.Lat > 90 || p.Lon < -180 || p.Lon > 180 {
+		return LatLon{}, ErrRange
+	}
+	return p, nil
 }
 
 // copyBytes returns a copy, so that a Record never aliases the input.

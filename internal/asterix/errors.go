@@ -22,6 +22,10 @@ var (
 	ErrItem = errors.New("asterix: malformed item")
 	// ErrEmptyRecord: a record whose FSPEC marks no item at all.
 	ErrEmptyRecord = errors.New("asterix: record with an empty FSPEC")
+	// ErrRange: a value outside what its item can mean (a time of day of
+	// 24 h or more, a latitude beyond 90 degrees): the record does not follow
+	// the UAP this package decodes (another edition) or is corrupt.
+	ErrRange = errors.New("asterix: value out of range")
 )
 
 // Error is a decoding error with its position: Offset is the byte offset in
@@ -71,11 +75,12 @@ type Stats struct {
 	UndefinedItem int64 // ErrUndefinedItem
 	Item          int64 // ErrItem
 	EmptyRecord   int64 // ErrEmptyRecord
+	Range         int64 // ErrRange
 }
 
 // Errors returns the total of the error counters.
 func (s *Stats) Errors() int64 {
-	return s.Truncated + s.BlockLength + s.UndefinedItem + s.Item + s.EmptyRecord
+	return s.Truncated + s.BlockLength + s.UndefinedItem + s.Item + s.EmptyRecord + s.Range
 }
 
 func (s *Stats) count(err error) {
@@ -90,5 +95,7 @@ func (s *Stats) count(err error) {
 		s.Item++
 	case errors.Is(err, ErrEmptyRecord):
 		s.EmptyRecord++
+	case errors.Is(err, ErrRange):
+		s.Range++
 	}
 }
