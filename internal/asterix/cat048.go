@@ -134,7 +134,7 @@ type Doppler struct {
 
 // RawDoppler is one raw Doppler speed of I048/120.
 type RawDoppler struct {
-	DOP int16  `json:"dop_ms"` // Doppler speed, m/s
+	DOP uint16 `json:"dop_ms"` // Doppler speed, m/s
 	AMB uint16 `json:"amb_ms"` // ambiguity range, m/s
 	FRQ uint16 `json:"frq_mhz"`
 }
@@ -275,7 +275,7 @@ func decode048(r *Record, s *spec, b []byte) error {
 			d.RDS = make([]RawDoppler, n)
 			for i := range n {
 				e := p[1+6*i:]
-				d.RDS[i] = RawDoppler{DOP: int16(u16(e)), AMB: uint16(u16(e[2:])), FRQ: uint16(u16(e[4:]))}
+				d.RDS[i] = RawDoppler{DOP: uint16(u16(e)), AMB: uint16(u16(e[2:])), FRQ: uint16(u16(e[4:]))}
 			}
 		}
 	case 230:

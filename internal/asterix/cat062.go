@@ -163,7 +163,7 @@ type TrackStatus062 struct {
 	SFC    bool  `json:"sfc"`
 	IDD    bool  `json:"idd"`
 	IEC    bool  `json:"iec"`
-	MLAT   bool  `json:"mlat"`
+	MLAT   bool  `json:"mlat"` // edition 1.19 on; spare in 1.18
 }
 
 // Ages holds the ages of a compound age item (I062/290, I062/295), in
@@ -279,7 +279,7 @@ var uap062 = newUAP(62, decode062,
 		fixed(0, "TAG", 2), fixed(1, "CSN", 7), fixed(2, "IFI", 4), fixed(3, "FCT", 1), fixed(4, "TAC", 4),
 		fixed(5, "WTC", 1), fixed(6, "DEP", 4), fixed(7, "DST", 4), fixed(8, "RDS", 3), fixed(9, "CFL", 2),
 		fixed(10, "CTL", 2), repetitive(11, "TOD", 4), fixed(12, "AST", 6), fixed(13, "STS", 1), fixed(14, "STD", 7),
-		fixed(15, "STA", 7), fixed(16, "PEM", 3), fixed(17, "PEC", 7)),
+		fixed(15, "STA", 7), fixed(16, "PEM", 2), fixed(17, "PEC", 7)),
 	extended(270, "I062/270", 1, 1),
 	fixed(300, "I062/300", 1),
 	compound(110, "I062/110",

@@ -45,7 +45,7 @@ var rec048 = cat(
 	[]byte{0x0F, 0xFF},             // I080
 	[]byte{0x8A, 0xBC, 0x01, 0x23}, // I100 V, Gray 0xABC, QC 0x123
 	[]byte{0x00, 0x28},             // I110 40 * 25 ft
-	[]byte{0xC0, 0x83, 0xFB, 0x01, 0xFF, 0xF6, 0x00, 0x64, 0x0B, 0xB8}, // I120 CAL D -5; RDS -10 100 3000
+	[]byte{0xC0, 0x83, 0xFB, 0x01, 0xFF, 0xF6, 0x00, 0x64, 0x0B, 0xB8}, // I120 CAL D -5; RDS 65526 100 3000
 	[]byte{0x4E, 0xAA},          // I230 COM 2 STAT 3 SI; MSSC AIC B1B 10
 	[]byte{1, 2, 3, 4, 5, 6, 7}, // I260
 	[]byte{0x9F},                // I055
@@ -78,7 +78,7 @@ func TestDecodeHandBuilt048(t *testing.T) {
 		I080: Code{Code: 0xFFF},
 		I100: ModeC{V: true, Gray: 0xABC, QC: 0x123},
 		I110: 1000,
-		I120: Doppler{HasCAL: true, D: true, CAL: -5, RDS: []RawDoppler{{DOP: -10, AMB: 100, FRQ: 3000}}},
+		I120: Doppler{HasCAL: true, D: true, CAL: -5, RDS: []RawDoppler{{DOP: 65526, AMB: 100, FRQ: 3000}}},
 		I230: CommCapability{COM: 2, STAT: 3, SI: true, MSSC: true, AIC: true, B1B: 10},
 		I260: [7]byte{1, 2, 3, 4, 5, 6, 7},
 		I055: 0x9F,
