@@ -1,6 +1,9 @@
 package asterix
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // Cat062 holds the items of a CAT 062 system track data record (EUROCONTROL
 // ASTERIX Part 9, Category 062, edition 1.18 UAP). Item fields are in the
@@ -175,8 +178,24 @@ type TrackStatus062 struct {
 // 16 GVR, 17 RAN, 18 TAR, 19 TAN, 20 GSP, 21 VUN, 22 MET, 23 EMC, 24 POS,
 // 25 GAL, 26 PUN, 27 MB, 28 IAR, 29 MAC, 30 BPS.
 type Ages struct {
-	Present uint32      `json:"present"`
-	Age     [31]float64 `json:"age_s"`
+	Present uint32
+	Age     [31]float64
+	names   []string // subfield names, for JSON
+}
+
+// MarshalJSON writes the ages present, by subfield name, in seconds.
+func (a Ages) MarshalJSON() ([]byte, error) {
+	b := []byte{'{'}
+	for i := range a.Age {
+		if !a.Has(i) || i >= len(a.names) {
+			continue
+		}
+		if len(b) > 1 {
+			b = append(b, ',')
+		}
+		b = fmt.Appendf(b, "%q:%v", a.names[i], a.Age[i])
+	}
+	return append(b, '}'), nil
 }
 
 // Has reports whether subfield i is present.
@@ -242,6 +261,13 @@ func ages(names ...string) []spec {
 	return s
 }
 
+var (
+	ages290 = []string{"TRK", "PSR", "SSR", "MDS", "ADS", "ES", "VDL", "UAT", "LOP", "MLT"}
+	ages295 = []string{"MFL", "MD1", "MD2", "MDA", "MD4", "MD5", "MHG", "IAS", "TAS", "SAL", "FSS", "TID", "COM",
+		"SAB", "ACS", "BVR", "GVR", "RAN", "TAR", "TAN", "GSP", "VUN", "MET", "EMC", "POS", "GAL", "PUN", "MB",
+		"IAR", "MAC", "BPS"}
+)
+
 var uap062 = newUAP(62, decode062,
 	fixed(10, "I062/010", 2),
 	spare(),
@@ -263,14 +289,12 @@ var uap062 = newUAP(62, decode062,
 	fixed(40, "I062/040", 2),
 	extended(80, "I062/080", 1, 1),
 	spec{id: 290, name: "I062/290", kind: kCompound, sub: func() []spec {
-		s := ages("TRK", "PSR", "SSR", "MDS", "ADS", "ES", "VDL", "UAT", "LOP", "MLT")
+		s := ages(ages290...)
 		s[4].n = 2 // ADS age is two octets
 		return s
 	}()},
 	fixed(200, "I062/200", 1),
-	spec{id: 295, name: "I062/295", kind: kCompound, sub: ages("MFL", "MD1", "MD2", "MDA", "MD4", "MD5", "MHG",
-		"IAS", "TAS", "SAL", "FSS", "TID", "COM", "SAB", "ACS", "BVR", "GVR", "RAN", "TAR", "TAN", "GSP",
-		"VUN", "MET", "EMC", "POS", "GAL", "PUN", "MB", "IAR", "MAC", "BPS")},
+	spec{id: 295, name: "I062/295", kind: kCompound, sub: ages(ages295...)},
 	fixed(136, "I062/136", 2),
 	fixed(130, "I062/130", 2),
 	fixed(135, "I062/135", 2),
@@ -350,8 +374,10 @@ func decode062(r *Record, s *spec, b []byte) error {
 		c.I080 = trackStatus062(b)
 	case 290, 295:
 		a := &c.I290
+		a.names = ages290
 		if s.id == 295 {
 			a = &c.I295
+			a.names = ages295
 		}
 		for i, p := range parts {
 			if p == nil {

@@ -34,11 +34,12 @@
 //
 // CAT 048 follows the UAP of edition 1.2x (28 FRNs, SP and RE), CAT 062
 // edition 1.18 (35 FRNs), CAT 034 edition 1.2x. Items are decoded to their
-// fields except: the contents of Mode S Comm-B registers (I048/250 and
-// I062/380 MB keep the 56 MB bits and the BDS number), I048/260, I048/055,
-// I048/065, I048/060 (kept as sent), and the I062/380 subfields TIS, TID,
-// SAB, ACS, VUN, MET, EMC and PUN and the compound items I062/390, I062/110
-// and I062/500, which are framed subfield by subfield and kept as sent.
+// fields, and the Mode S Comm-B registers 4,0, 5,0 and 6,0 carried in
+// I048/250 and I062/380 MB decode through CommB.BDS40, BDS50 and BDS60
+// (other registers keep the 56 MB bits). Kept as sent: I048/260, I048/055,
+// I048/065 and I048/060, the I062/380 subfields TIS, TID, SAB, ACS, VUN,
+// MET, EMC and PUN, and the compound items I062/390, I062/110 and I062/500,
+// which are framed subfield by subfield.
 // Other categories (for example CAT 065) are skipped by the block's LEN and
 // counted.
 //

@@ -191,3 +191,61 @@ func TestTimeResolve(t *testing.T) {
 		t.Errorf("Time(%v) = %v; want the next day", ref, got)
 	}
 }
+
+// TestAccessors checks the category-independent view on the first record of
+// each recording against the reference decoder's values, converted by hand.
+func TestAccessors(t *testing.T) {
+	tracks, _, _, err := decodePcap(t, "cat_062_065.pcap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	near := func(name string, got, want, tol float64) {
+		t.Helper()
+		if math.Abs(got-want) > tol {
+			t.Errorf("%s = %v; want %v", name, got, want)
+		}
+	}
+	r := tracks[0].Record
+	src, _ := r.Source()
+	tod, _ := r.TimeOfDay()
+	track, _ := r.Track()
+	code, _ := r.Mode3A()
+	fl, _ := r.FlightLevel()
+	if src != (SourceID{25, 100}) || tod != 45827*time.Second+398437500*time.Nanosecond || track != 4713 || code.String() != "1275" || fl != 390 {
+		t.Errorf("CAT 062: source %v, tod %v, track %d, code %s, FL %v", src, tod, track, code, fl)
+	}
+	pos, _ := r.WGS84()
+	near("lat", pos.Lat, 41.1671233, 1e-7)
+	near("lon", pos.Lon, 15.7088667, 1e-7)
+	x, y, _ := r.Cartesian()
+	near("x", x, -29514.5, 0)
+	near("y", y, -507088, 0)
+	// I185 228.75, -47.25 m/s: speed hypot = 233.5789 m/s, course
+	// atan2(228.75, -47.25) = 101.6707 deg.
+	v, _ := r.Velocity()
+	near("speed", v.Speed, 233.5789481, 1e-6)
+	near("course", v.Course, 101.6707324, 1e-6)
+	p, _ := r.Polar()
+	near("range", p.RangeM, 147.7265625*1852, 1e-6)
+	if p.Radar != (SourceID{25, 12}) {
+		t.Errorf("polar radar %v", p.Radar)
+	}
+
+	reports, _, _, err := decodePcap(t, "cat_034_048.pcap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r = reports[0].Record
+	// I200 434.3994141 kt = 223.4744 m/s at 124.0026855 deg.
+	v, _ = r.Velocity()
+	near("speed", v.Speed, 434.3994141*1852/3600, 1e-6)
+	near("course", v.Course, 124.0026855, 1e-6)
+	near("vx", v.VX, v.Speed*math.Sin(124.0026855*math.Pi/180), 1e-5)
+	near("vy", v.VY, v.Speed*math.Cos(124.0026855*math.Pi/180), 1e-5)
+	if _, ok := r.WGS84(); ok {
+		t.Error("CAT 048 WGS84 ok: it needs the site")
+	}
+	if _, _, ok := r.Cartesian(); ok {
+		t.Error("Cartesian ok without I042")
+	}
+}
