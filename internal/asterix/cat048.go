@@ -22,7 +22,7 @@ type Cat048 struct {
 	I170 TrackStatus048      `json:"I170"`           // track status
 	I210 TrackQuality048     `json:"I210"`           // track quality
 	I030 []uint8             `json:"I030,omitempty"` // warning/error conditions and target classification
-	I080 Code                `json:"I080"`           // Mode-3/A code confidence: Code holds the 12 QA bits
+	I080 uint16              `json:"I080"`           // Mode-3/A code confidence: QA4 QA2 QA1 QB4 ... QD1, 1 = low quality pulse
 	I100 ModeC               `json:"I100"`           // Mode-C code and confidence
 	I110 float64             `json:"I110"`           // height measured by a 3D radar, ft (25 ft)
 	I120 Doppler             `json:"I120"`           // radial Doppler speed
@@ -256,7 +256,7 @@ func decode048(r *Record, s *spec, b []byte) error {
 			c.I030[i] = v >> 1
 		}
 	case 80:
-		c.I080 = Code{Code: uint16(u16(b) & 0x0fff)}
+		c.I080 = uint16(u16(b) & 0x0fff)
 	case 100:
 		c.I100 = ModeC{V: bit(b[0], 7), G: bit(b[0], 6), Gray: uint16(u16(b) & 0x0fff), QC: uint16(u16(b[2:]) & 0x0fff)}
 	case 110:

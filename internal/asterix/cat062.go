@@ -1,7 +1,9 @@
 package asterix
 
 import (
+	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -29,7 +31,7 @@ type Cat062 struct {
 	I130 float64         `json:"I130"`           // calculated track geometric altitude, ft (6.25 ft)
 	I135 BaroAltitude    `json:"I135"`           // calculated track barometric altitude
 	I220 float64         `json:"I220"`           // calculated rate of climb/descent, ft/min (6.25)
-	I390 Compound        `json:"I390"`           // flight plan related data, subfields as sent
+	I390 FlightPlan      `json:"I390"`           // flight plan related data
 	I270 TargetSize      `json:"I270"`           // target size and orientation
 	I300 uint8           `json:"I300"`           // vehicle fleet identification
 	I110 Compound        `json:"I110"`           // Mode 5 data, subfields as sent
@@ -73,6 +75,78 @@ type TargetID struct {
 	ID  Ident `json:"id"`
 }
 
+// FlightPlan is I062/390. The text subfields are decoded (ASCII, trailing
+// spaces removed) when present; IFI, FCT, CTL, TOD, STS and PEM are kept as
+// sent in Other.
+type FlightPlan struct {
+	TAG   *SourceID  `json:"tag,omitempty"` // FPPS identification
+	CSN   string     `json:"csn,omitempty"` // callsign
+	TAC   string     `json:"tac,omitempty"` // type of aircraft
+	WTC   string     `json:"wtc,omitempty"` // wake turbulence category
+	DEP   string     `json:"dep,omitempty"` // departure airport
+	DST   string     `json:"dst,omitempty"` // destination airport
+	RDS   string     `json:"rds,omitempty"` // runway designation
+	CFL   *float64   `json:"cfl,omitempty"` // current cleared flight level (1/4 FL)
+	AST   string     `json:"ast,omitempty"` // aircraft stand
+	STD   string     `json:"std,omitempty"` // standard instrument departure
+	STA   string     `json:"sta,omitempty"` // standard instrument arrival
+	PEC   string     `json:"pec,omitempty"` // pre-emergency callsign
+	Other []Subfield `json:"other,omitempty"`
+}
+
+// ascii returns printable ASCII text without trailing spaces; other octets
+// read as '?', so that the text is safe to print.
+func ascii(b []byte) string {
+	out := make([]byte, len(b))
+	for i, c := range b {
+		if c < 0x20 || c > 0x7e {
+			c = '?'
+		}
+		out[i] = c
+	}
+	return strings.TrimRight(string(out), " ")
+}
+
+func flightPlan(s *spec, parts *[maxSub][]byte) FlightPlan {
+	var f FlightPlan
+	for i, p := range parts[:len(s.sub)] {
+		if p == nil {
+			continue
+		}
+		switch s.sub[i].name {
+		case "TAG":
+			id := sourceID(p)
+			f.TAG = &id
+		case "CSN":
+			f.CSN = ascii(p)
+		case "TAC":
+			f.TAC = ascii(p)
+		case "WTC":
+			f.WTC = ascii(p)
+		case "DEP":
+			f.DEP = ascii(p)
+		case "DST":
+			f.DST = ascii(p)
+		case "RDS":
+			f.RDS = ascii(p)
+		case "CFL":
+			v := float64(u16(p)) / 4
+			f.CFL = &v
+		case "AST":
+			f.AST = ascii(p)
+		case "STD":
+			f.STD = ascii(p)
+		case "STA":
+			f.STA = ascii(p)
+		case "PEC":
+			f.PEC = ascii(p)
+		default:
+			f.Other = append(f.Other, Subfield{Name: s.sub[i].name, Data: copyBytes(p)})
+		}
+	}
+	return f
+}
+
 // Compound is a compound item kept subfield by subfield as sent.
 type Compound struct {
 	Subfields []Subfield `json:"subfields,omitempty"`
@@ -113,6 +187,28 @@ type AircraftDerived struct {
 
 // Has reports whether subfield i of I062/380 is present.
 func (a *AircraftDerived) Has(i int) bool { return a.Present&(1<<i) != 0 }
+
+// MarshalJSON writes the subfields present, by name.
+func (a AircraftDerived) MarshalJSON() ([]byte, error) {
+	m := map[string]any{}
+	vals := []any{fmt.Sprintf("%06X", a.ADR), a.ID, a.MHG, nil, a.TAS, a.SAL, a.FSS, nil, nil, a.COM, nil, nil, a.BVR, a.GVR,
+		a.RAN, nil, a.TAN, a.GSP, nil, nil, nil, a.POS, a.GAL, nil, a.MB, a.IAR, a.MAC, a.BPS}
+	for i, v := range vals {
+		if a.Has(i) && v != nil {
+			m[uap062.items[10].sub[i].name] = v
+		}
+	}
+	if a.Has(3) {
+		m["IAS"] = map[string]any{"im": a.IM, "value": a.IAS}
+	}
+	if a.Has(15) {
+		m["TAR"] = map[string]any{"ti": a.TI, "rate_deg_s": a.TAR}
+	}
+	for _, o := range a.Other {
+		m[o.Name] = o.Data
+	}
+	return json.Marshal(m)
+}
 
 // SelectedAlt is I062/380 SAL.
 type SelectedAlt struct {
@@ -401,7 +497,7 @@ func decode062(r *Record, s *spec, b []byte) error {
 	case 220:
 		c.I220 = float64(int16(u16(b))) * 6.25
 	case 390:
-		c.I390.Subfields = rawCompound(s, &parts)
+		c.I390 = flightPlan(s, &parts)
 	case 270:
 		t := &c.I270
 		t.Octets = uint8(min(len(b), 3))

@@ -75,7 +75,7 @@ func TestDecodeHandBuilt048(t *testing.T) {
 		I170: TrackStatus048{CNF: true, RAD: 1, MAH: true, CDM: 2, Octets: 2, TRE: true, SUP: true},
 		I210: TrackQuality048{SigmaXNM: 1, SigmaYNM: 0.5, SigmaVNMs: 64.0 / 16384, SigmaHDeg: 16 * 360.0 / 4096},
 		I030: []uint8{1, 5},
-		I080: Code{Code: 0xFFF},
+		I080: 0xFFF,
 		I100: ModeC{V: true, Gray: 0xABC, QC: 0x123},
 		I110: 1000,
 		I120: Doppler{HasCAL: true, D: true, CAL: -5, RDS: []RawDoppler{{DOP: 65526, AMB: 100, FRQ: 3000}}},
@@ -282,6 +282,18 @@ func TestRawFiles(t *testing.T) {
 		}
 		if len(recs) != tt.records || int(d.Stats.SkippedBlocks) != tt.skipped {
 			t.Errorf("%s: %d records, %d skipped blocks; want %d, %d", tt.name, len(recs), d.Stats.SkippedBlocks, tt.records, tt.skipped)
+		}
+		if tt.cat == 62 && len(recs) == 2 {
+			// The second track's flight plan data (I062/390), in the block's
+			// ASCII text: "SXD4723", "B738", "M", "EDDL", "HELX", 0x0578/4.
+			if recs[0].Has(390) || !recs[1].Has(390) {
+				t.Errorf("%s: I062/390 present %v, %v; want false, true", tt.name, recs[0].Has(390), recs[1].Has(390))
+			}
+			fp := recs[1].Cat062.I390
+			if fp.CSN != "SXD4723" || fp.TAC != "B738" || fp.WTC != "M" || fp.DEP != "EDDL" || fp.DST != "HELX" ||
+				fp.CFL == nil || *fp.CFL != 350 || fp.TAG == nil || *fp.TAG != (SourceID{25, 100}) {
+				t.Errorf("%s: I062/390 = %+v", tt.name, fp)
+			}
 		}
 		for _, r := range recs {
 			if r.Category != tt.cat {

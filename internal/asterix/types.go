@@ -27,9 +27,14 @@ type Code struct {
 // String returns the code as four octal digits.
 func (c Code) String() string { return fmt.Sprintf("%04o", c.Code) }
 
-// MarshalJSON writes the flags and the code as an octal string.
+// MarshalJSON writes the flags and the code as an octal string; "ch" only
+// when set (it exists in CAT 062 I060 only).
 func (c Code) MarshalJSON() ([]byte, error) {
-	return fmt.Appendf(nil, `{"v":%t,"g":%t,"l":%t,"ch":%t,"code":"%04o"}`, c.V, c.G, c.L, c.CH, c.Code), nil
+	b := fmt.Appendf(nil, `{"v":%t,"g":%t,"l":%t,`, c.V, c.G, c.L)
+	if c.CH {
+		b = append(b, `"ch":true,`...)
+	}
+	return fmt.Appendf(b, `"code":"%04o"}`, c.Code), nil
 }
 
 func code(b []byte) Code {
