@@ -129,10 +129,11 @@ func parseSite(s string) (asterix.SourceID, asterix.Site, error) {
 // maxRawFile bounds a raw (non-pcap) recording read into memory.
 const maxRawFile = 1 << 30
 
-// asterixFile decodes one file and returns the first decoding error.
+// asterixFile decodes one file. first is the first decoding error (counted
+// and reported, not fatal); err is a failure to read or write.
 // Sites configured with --site are kept; a CAT 034 I120 adds the site of a
 // radar not configured.
-func asterixFile(ctx context.Context, name string, stdin io.Reader, w *bufio.Writer, d *asterix.Decoder, sites map[asterix.SourceID]asterix.Site) (error, error) {
+func asterixFile(ctx context.Context, name string, stdin io.Reader, w *bufio.Writer, d *asterix.Decoder, sites map[asterix.SourceID]asterix.Site) (first, err error) {
 	var r io.Reader = stdin
 	if name != "-" {
 		f, err := os.Open(name)
@@ -144,7 +145,6 @@ func asterixFile(ctx context.Context, name string, stdin io.Reader, w *bufio.Wri
 	}
 	br := bufio.NewReaderSize(r, 64<<10)
 	magic, _ := br.Peek(4)
-	var first error
 	var recs []asterix.Record
 	emit := func(payload []byte, capture time.Time) error {
 		var err error

@@ -1,6 +1,7 @@
 package asterix
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 )
@@ -93,9 +94,26 @@ type CommB struct {
 	BDS2 uint8   `json:"bds2"`
 }
 
-// MarshalJSON writes the register and the MB data in hexadecimal.
+// MarshalJSON writes the register and the MB data in hexadecimal, and the
+// decoded register ("bds40", "bds50", "bds60") when this package decodes it.
 func (c CommB) MarshalJSON() ([]byte, error) {
-	return fmt.Appendf(nil, `{"bds":"%X%X","mb":"%X"}`, c.BDS1, c.BDS2, c.MB[:]), nil
+	b := fmt.Appendf(nil, `{"bds":"%X%X","mb":"%X"`, c.BDS1, c.BDS2, c.MB[:])
+	var v any
+	if r, ok := c.BDS40(); ok {
+		v = r
+	} else if r, ok := c.BDS50(); ok {
+		v = r
+	} else if r, ok := c.BDS60(); ok {
+		v = r
+	}
+	if v != nil {
+		j, err := json.Marshal(v)
+		if err != nil {
+			return nil, err
+		}
+		b = fmt.Appendf(b, `,"bds%X%X":%s`, c.BDS1, c.BDS2, j)
+	}
+	return append(b, '}'), nil
 }
 
 func commB(b []byte) []CommB {
