@@ -37,7 +37,7 @@ type Cat062 struct {
 	I110 Compound        `json:"I110"`           // Mode 5 data, subfields as sent
 	I120 uint16          `json:"I120"`           // Mode 2 code (12 bits)
 	I510 []ComposedTrack `json:"I510,omitempty"` // composed track number
-	I500 Compound        `json:"I500"`           // estimated accuracies, subfields as sent
+	I500 Accuracy        `json:"I500"`           // estimated accuracies
 	I340 Measured        `json:"I340"`           // measured information
 	SP   []byte          `json:"SP,omitempty"`   // special purpose field, as sent
 	RE   []byte          `json:"RE,omitempty"`   // reserved expansion field, as sent
@@ -320,6 +320,57 @@ type TargetSize struct {
 	WidthM         float64 `json:"width_m"`
 }
 
+// Accuracy is I062/500, the tracker's estimated accuracies (standard
+// deviations) — the noise a fusion gate needs. Present has bit i set for
+// subfield i (0 APC, 1 COV, 2 APW, 3 AGA, 4 ABA, 5 ATV, 6 AA, 7 ARC).
+type Accuracy struct {
+	Present  uint8   `json:"present"`
+	APCX     float64 `json:"apc_x_m"`    // position, X (0.5 m)
+	APCY     float64 `json:"apc_y_m"`    // position, Y (0.5 m)
+	COV      float64 `json:"cov_m"`      // XY covariance component (0.5 m)
+	APWLat   float64 `json:"apw_lat"`    // position, latitude (180/2^25 deg)
+	APWLon   float64 `json:"apw_lon"`    // position, longitude (180/2^25 deg)
+	AGAFt    float64 `json:"aga_ft"`     // geometric altitude (6.25 ft)
+	ABAFL    float64 `json:"aba_fl"`     // barometric altitude (1/4 FL)
+	ATVX     float64 `json:"atv_x_ms"`   // velocity, X (0.25 m/s)
+	ATVY     float64 `json:"atv_y_ms"`   // velocity, Y (0.25 m/s)
+	AAX      float64 `json:"aa_x_ms2"`   // acceleration, X (0.25 m/s²)
+	AAY      float64 `json:"aa_y_ms2"`   // acceleration, Y (0.25 m/s²)
+	ARCFtMin float64 `json:"arc_ft_min"` // rate of climb/descent (6.25 ft/min)
+}
+
+// Has reports whether subfield i of I062/500 is present.
+func (a *Accuracy) Has(i int) bool { return a.Present&(1<<i) != 0 }
+
+func accuracy(parts *[maxSub][]byte) Accuracy {
+	var a Accuracy
+	for i, p := range parts[:8] {
+		if p == nil {
+			continue
+		}
+		a.Present |= 1 << i
+		switch i {
+		case 0:
+			a.APCX, a.APCY = float64(u16(p))/2, float64(u16(p[2:]))/2
+		case 1:
+			a.COV = float64(int16(u16(p))) / 2
+		case 2:
+			a.APWLat, a.APWLon = float64(u16(p))*180/(1<<25), float64(u16(p[2:]))*180/(1<<25)
+		case 3:
+			a.AGAFt = float64(p[0]) * 6.25
+		case 4:
+			a.ABAFL = float64(p[0]) / 4
+		case 5:
+			a.ATVX, a.ATVY = float64(p[0])/4, float64(p[1])/4
+		case 6:
+			a.AAX, a.AAY = float64(p[0])/4, float64(p[1])/4
+		case 7:
+			a.ARCFtMin = float64(p[0]) * 6.25
+		}
+	}
+	return a
+}
+
 // ComposedTrack is one element of I062/510.
 type ComposedTrack struct {
 	Unit  uint8  `json:"unit"`
@@ -521,7 +572,7 @@ func decode062(r *Record, s *spec, b []byte) error {
 			c.I510[i] = ComposedTrack{Unit: e[0], Track: uint16(u16(e[1:]) >> 1)}
 		}
 	case 500:
-		c.I500.Subfields = rawCompound(s, &parts)
+		c.I500 = accuracy(&parts)
 	case 340:
 		m := &c.I340
 		for i, p := range parts[:6] {

@@ -125,8 +125,8 @@ func TestDecodeHandBuilt062(t *testing.T) {
 		[]byte{0x80, 0x55},                               // I110 SUM
 		[]byte{0x0A, 0xBC},                               // I120 Mode 2 code 0xABC
 		[]byte{0x05, 0x00, 0x03, 0x07, 0x00, 0x08},       // I510 unit 5 track 1, FX; unit 7 track 4
-		[]byte{0x40, 0x00, 0x10},                         // I500 COV
-		[]byte{0x02, 0xEE},                               // SP
+		[]byte{0xC5, 0x80, 0x00, 0x14, 0x00, 0x0A, 0xFF, 0xFE, 0x08, 0x04, 0x0C}, // I500 APC 10 m 5 m, COV -1 m, ATV 2 1 m/s / ARC 75 ft/min
+		[]byte{0x02, 0xEE}, // SP
 	)
 	var d Decoder
 	recs, err := d.Decode(nil, block(62, rec))
@@ -155,7 +155,7 @@ func TestDecodeHandBuilt062(t *testing.T) {
 		t.Errorf("I510 = %+v", c.I510)
 	}
 	if !reflect.DeepEqual(c.I110.Subfields, []Subfield{{"SUM", []byte{0x55}}}) ||
-		!reflect.DeepEqual(c.I500.Subfields, []Subfield{{"COV", []byte{0x00, 0x10}}}) {
+		c.I500 != (Accuracy{Present: 1 | 2 | 1<<5 | 1<<7, APCX: 10, APCY: 5, COV: -1, ATVX: 2, ATVY: 1, ARCFtMin: 75}) {
 		t.Errorf("I110, I500 = %+v, %+v", c.I110, c.I500)
 	}
 	if !reflect.DeepEqual(c.SP, []byte{0x02, 0xEE}) {

@@ -38,8 +38,8 @@
 // I048/250 and I062/380 MB decode through CommB.BDS40, BDS50 and BDS60
 // (other registers keep the 56 MB bits). Kept as sent: I048/260, I048/055,
 // I048/065 and I048/060, the I062/380 subfields TIS, TID, SAB, ACS, VUN,
-// MET, EMC and PUN, and the compound items I062/390, I062/110 and I062/500,
-// which are framed subfield by subfield.
+// MET, EMC and PUN, the I062/390 subfields IFI, FCT, CTL, TOD, STS and PEM,
+// and the Mode 5 item I062/110, which are framed subfield by subfield.
 // Other categories (for example CAT 065) are skipped by the block's LEN and
 // counted.
 //
