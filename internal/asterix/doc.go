@@ -2,8 +2,9 @@
 // monoradar target reports, CAT 062 system tracks and CAT 034 monoradar
 // service messages, written from the specifications' item definitions. It
 // also reads classic libpcap captures of ASTERIX over UDP (PcapReader), and
-// converts a radar's polar measurement to WGS-84 from the radar's site
-// (Site.Locate).
+// converts between a radar's polar measurement and WGS-84 from the radar's
+// site (Site.Locate, and its inverse Site.Measure for predicting a known
+// vessel into the radar's co-ordinates).
 //
 // The package owns everything between the octets of a UDP payload (or a raw
 // recording of back-to-back data blocks) and typed records: data block

@@ -192,48 +192,105 @@ const (
 // position. targetHeightM is the target's height above the ellipsoid (0 for
 // a ship; for aircraft the flight level in metres is a fair approximation).
 //
-// The target is placed on the ray of azimuth theta and of the elevation at
-// which a ray of length rangeM from the antenna meets height targetHeightM,
-// on a sphere of the ellipsoid's radius of curvature in that azimuth at the
-// site (Euler's radius); the point is then converted from Earth-centred
-// co-ordinates to latitude and longitude on the ellipsoid. No refraction is
-// modelled. ok is false when the range cannot reach that height.
+// The target is on the ray from the antenna at azimuth theta (clockwise from
+// true north) and at the elevation that puts the point rangeM along it at
+// targetHeightM above the ellipsoid. The elevation starts from the triangle
+// earth centre-radar-target on a sphere of the ellipsoid's radius of
+// curvature in that azimuth (Euler's radius) and is then refined on the
+// ellipsoid itself until the height is right to a millimetre. No
+// refraction is modelled. ok is false when the range cannot reach that
+// height.
 func (s Site) Locate(rangeM, thetaDeg, targetHeightM float64) (LatLon, bool) {
+	if !(rangeM > 0) {
+		return LatLon{}, false
+	}
 	phi, lam := s.Lat*math.Pi/180, s.Lon*math.Pi/180
-	th := thetaDeg * math.Pi / 180
 	sinPhi, cosPhi := math.Sincos(phi)
 	sinLam, cosLam := math.Sincos(lam)
 	w := math.Sqrt(1 - wgsE2*sinPhi*sinPhi)
 	n := wgsA / w                         // prime vertical radius
 	m := wgsA * (1 - wgsE2) / (w * w * w) // meridian radius
-	sinT, cosT := math.Sincos(th)
+	sinT, cosT := math.Sincos(thetaDeg * math.Pi / 180)
 	rEuler := 1 / (cosT*cosT/m + sinT*sinT/n)
-
-	// Elevation of the ray: law of cosines in the triangle centre-radar-target.
 	rr, rt := rEuler+s.HeightM, rEuler+targetHeightM
 	sinE := (rt*rt - rr*rr - rangeM*rangeM) / (2 * rangeM * rr)
-	if rangeM <= 0 || sinE < -1 || sinE > 1 {
+	if sinE < -1 || sinE > 1 {
 		return LatLon{}, false
 	}
-	cosE := math.Sqrt(1 - sinE*sinE)
-	e, nn, u := rangeM*cosE*sinT, rangeM*cosE*cosT, rangeM*sinE
-
-	// Site in ECEF, plus the local east-north-up offset.
-	x0 := (n + s.HeightM) * cosPhi * cosLam
-	y0 := (n + s.HeightM) * cosPhi * sinLam
-	z0 := (n*(1-wgsE2) + s.HeightM) * sinPhi
-	x := x0 - sinLam*e - sinPhi*cosLam*nn + cosPhi*cosLam*u
-	y := y0 + cosLam*e - sinPhi*sinLam*nn + cosPhi*sinLam*u
-	z := z0 + cosPhi*nn + sinPhi*u
-
-	// ECEF to geodetic, by fixed-point iteration on latitude.
-	p := math.Hypot(x, y)
-	lat := math.Atan2(z, p*(1-wgsE2))
-	for range 6 {
-		sl := math.Sin(lat)
-		nl := wgsA / math.Sqrt(1-wgsE2*sl*sl)
-		h := p/math.Cos(lat) - nl
-		lat = math.Atan2(z, p*(1-wgsE2*nl/(nl+h)))
+	elev := math.Asin(sinE)
+	x0, y0, z0 := toECEF(phi, lam, s.HeightM)
+	var lat, lon float64
+	for range 5 {
+		sinE, cosE := math.Sincos(elev)
+		e, nn, u := rangeM*cosE*sinT, rangeM*cosE*cosT, rangeM*sinE
+		x := x0 - sinLam*e - sinPhi*cosLam*nn + cosPhi*cosLam*u
+		y := y0 + cosLam*e - sinPhi*sinLam*nn + cosPhi*sinLam*u
+		z := z0 + cosPhi*nn + sinPhi*u
+		var h float64
+		lat, lon, h = fromECEF(x, y, z)
+		dh := h - targetHeightM
+		if math.Abs(dh) < 1e-3 {
+			break
+		}
+		// Raising the ray by dε lifts the point by about rangeM*dε.
+		elev -= dh / rangeM
+		if elev < -math.Pi/2 || elev > math.Pi/2 {
+			return LatLon{}, false
+		}
 	}
-	return LatLon{Lat: lat * 180 / math.Pi, Lon: math.Atan2(y, x) * 180 / math.Pi}, true
+	return LatLon{Lat: lat * 180 / math.Pi, Lon: lon * 180 / math.Pi}, true
+}
+
+// Measure is the inverse of Locate: the slant range in metres and the
+// azimuth in degrees (clockwise from true north, 0 to 360) at which the
+// site sees a point at p, heightM above the ellipsoid. Fusion can use it to
+// predict a vessel into a radar's own co-ordinates, where the radar's noise
+// is specified.
+func (s Site) Measure(p LatLon, heightM float64) (rangeM, thetaDeg float64) {
+	phi, lam := s.Lat*math.Pi/180, s.Lon*math.Pi/180
+	sinPhi, cosPhi := math.Sincos(phi)
+	sinLam, cosLam := math.Sincos(lam)
+	x0, y0, z0 := toECEF(phi, lam, s.HeightM)
+	x, y, z := toECEF(p.Lat*math.Pi/180, p.Lon*math.Pi/180, heightM)
+	dx, dy, dz := x-x0, y-y0, z-z0
+	e := -sinLam*dx + cosLam*dy
+	n := -sinPhi*cosLam*dx - sinPhi*sinLam*dy + cosPhi*dz
+	u := cosPhi*cosLam*dx + cosPhi*sinLam*dy + sinPhi*dz
+	theta := math.Atan2(e, n) * 180 / math.Pi
+	if theta < 0 {
+		theta += 360
+	}
+	return math.Sqrt(e*e + n*n + u*u), theta
+}
+
+// toECEF converts geodetic co-ordinates (radians, metres) to Earth-centred
+// Earth-fixed metres on WGS-84.
+func toECEF(phi, lam, h float64) (x, y, z float64) {
+	sinPhi, cosPhi := math.Sincos(phi)
+	sinLam, cosLam := math.Sincos(lam)
+	n := wgsA / math.Sqrt(1-wgsE2*sinPhi*sinPhi)
+	return (n + h) * cosPhi * cosLam, (n + h) * cosPhi * sinLam, (n*(1-wgsE2) + h) * sinPhi
+}
+
+// fromECEF converts Earth-centred co-ordinates to geodetic latitude and
+// longitude (radians) and height (metres), by Bowring's method refined by
+// iteration (sub-millimetre below 1000 km of height).
+func fromECEF(x, y, z float64) (phi, lam, h float64) {
+	p := math.Hypot(x, y)
+	lam = math.Atan2(y, x)
+	phi = math.Atan2(z, p*(1-wgsE2))
+	for range 5 {
+		sinPhi := math.Sin(phi)
+		n := wgsA / math.Sqrt(1-wgsE2*sinPhi*sinPhi)
+		h = p/math.Cos(phi) - n
+		phi = math.Atan2(z, p*(1-wgsE2*n/(n+h)))
+	}
+	sinPhi, cosPhi := math.Sincos(phi)
+	n := wgsA / math.Sqrt(1-wgsE2*sinPhi*sinPhi)
+	if math.Abs(cosPhi) > 1e-9 {
+		h = p/cosPhi - n
+	} else {
+		h = math.Abs(z) - n*(1-wgsE2)
+	}
+	return phi, lam, h
 }

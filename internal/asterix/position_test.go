@@ -2,6 +2,7 @@ package asterix
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 	"time"
 )
@@ -247,5 +248,37 @@ func TestAccessors(t *testing.T) {
 	}
 	if _, _, ok := r.Cartesian(); ok {
 		t.Error("Cartesian ok without I042")
+	}
+}
+
+// TestLocateMeasureRoundTrip checks Locate against the exact inverse
+// geometry: for sites and targets all over the ellipsoid, the point Locate
+// returns is seen by Measure at the same range and azimuth (to a
+// centimetre), and Locate of what Measure reports is the same point.
+func TestLocateMeasureRoundTrip(t *testing.T) {
+	rng := rand.New(rand.NewPCG(18, 48))
+	n := 0
+	for range 5000 {
+		site := Site{Lat: rng.Float64()*160 - 80, Lon: rng.Float64()*360 - 180, HeightM: rng.Float64() * 1000}
+		rangeM := 100 + rng.Float64()*400e3
+		theta := rng.Float64() * 360
+		h := rng.Float64() * 12000
+		p, ok := site.Locate(rangeM, theta, h)
+		if !ok {
+			continue // the range cannot reach that height
+		}
+		n++
+		r2, th2 := site.Measure(p, h)
+		dTheta := math.Abs(math.Remainder(th2-theta, 360)) * math.Pi / 180
+		if math.Abs(r2-rangeM) > 0.01 || rangeM*dTheta > 0.01 {
+			t.Fatalf("site %+v: Locate(%.3f, %.6f, %.1f) = %+v, measured back as %.3f, %.6f", site, rangeM, theta, h, p, r2, th2)
+		}
+		q, ok := site.Locate(r2, th2, h)
+		if !ok || distanceM(p, q) > 0.01 {
+			t.Fatalf("site %+v: Locate(Measure(%+v)) = %+v", site, p, q)
+		}
+	}
+	if n < 4000 {
+		t.Errorf("only %d of 5000 cases reachable", n)
 	}
 }
