@@ -7,15 +7,15 @@ import "time"
 type uap struct {
 	cat    uint8
 	items  []spec
-	frn    map[int]int // item number -> FRN
+	frn    [ItemRE + 1]uint8 // item number -> FRN (0: not in the UAP)
 	decode func(r *Record, s *spec, item []byte) error
 }
 
 func newUAP(cat uint8, decode func(*Record, *spec, []byte) error, items ...spec) *uap {
-	u := &uap{cat: cat, items: items, frn: make(map[int]int), decode: decode}
+	u := &uap{cat: cat, items: items, decode: decode}
 	for i, s := range items {
 		if s.kind != kSpare {
-			u.frn[s.id] = i + 1
+			u.frn[s.id] = uint8(i + 1)
 		}
 	}
 	return u
@@ -56,8 +56,10 @@ func (r *Record) Has(id int) bool {
 	if u == nil {
 		return false
 	}
-	frn, ok := u.frn[id]
-	return ok && r.present&(1<<(frn-1)) != 0
+	if id < 0 || id >= len(u.frn) || u.frn[id] == 0 {
+		return false
+	}
+	return r.present&(1<<(u.frn[id]-1)) != 0
 }
 
 // Items returns the item numbers present in the record, in UAP order.

@@ -95,6 +95,9 @@ func TestDecodeHandBuilt048(t *testing.T) {
 	if got := r.Items(); !reflect.DeepEqual(got, wantItems) {
 		t.Errorf("Items = %v; want %v", got, wantItems)
 	}
+	if r.Has(-1) || r.Has(5000) || r.Has(999) || (&Record{Category: 65}).Has(10) {
+		t.Error("Has true for an item outside the UAP")
+	}
 	if r.Has(140) || !r.Has(ItemRE) {
 		t.Errorf("Has(140), Has(RE) = %v, %v; want false, true", r.Has(140), r.Has(ItemRE))
 	}
