@@ -5,7 +5,7 @@
 // Usage:
 //
 //	tidewatch decode [--unscaled] [--stats] [FILE...]
-//	tidewatch asterix [--site LAT,LON[,H]] [--stats] FILE...
+//	tidewatch asterix [--site SAC/SIC=LAT,LON[,H]]... [--stats] FILE...
 //	tidewatch demo [--listen 127.0.0.1:8080]
 //	tidewatch serve --data DIR [--config FILE] [--tcp-listen ADDR] [--tcp-connect HOST:PORT] [--udp-listen ADDR] [--replay FILE --speed N]
 //	tidewatch token create --data DIR --role read|admin
