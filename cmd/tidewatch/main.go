@@ -5,6 +5,7 @@
 // Usage:
 //
 //	tidewatch decode [--unscaled] [--stats] [FILE...]
+//	tidewatch asterix [--site SAC/SIC=LAT,LON[,H]]... [--stats] FILE...
 //	tidewatch demo [--listen 127.0.0.1:8080]
 //	tidewatch serve --data DIR [--config FILE] [--tcp-listen ADDR] [--tcp-connect HOST:PORT] [--udp-listen ADDR] [--replay FILE --speed N]
 //	tidewatch token create --data DIR --role read|admin
@@ -42,6 +43,7 @@ Usage:
 
 Commands:
   decode    decode AIS NMEA (files, .gz or stdin) to gpsd-compatible JSON
+  asterix   decode ASTERIX radar data (CAT 048/062/034, pcap or raw) to JSON, record by record
   demo      start a node on simulated traffic and open the web map (http://127.0.0.1:8080)
   serve     run a node: live inputs, the picture, the store, the HTTP API and the web map
   token     create, list and revoke API tokens
@@ -84,6 +86,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	switch cmd, rest := args[0], args[1:]; cmd {
 	case "decode":
 		err = runDecode(ctx, rest, stdin, stdout, stderr)
+	case "asterix":
+		err = runAsterix(ctx, rest, stdin, stdout, stderr)
 	case "ingest":
 		err = runIngest(ctx, rest, stdin, stdout, stderr)
 	case "serve":
