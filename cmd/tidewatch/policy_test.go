@@ -62,3 +62,30 @@ func TestPolicyCheck(t *testing.T) {
 		t.Errorf("missing file: exit %d, %q", code, stderr)
 	}
 }
+
+// TestReadmePolicyExample checks that the full example of the README's
+// policy section is a valid policy.
+func TestReadmePolicyExample(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(b)
+	i := strings.Index(s, "### The policy file")
+	if i < 0 {
+		t.Fatal("README.md has no policy file section")
+	}
+	start := strings.Index(s[i:], "```json\n")
+	if start < 0 {
+		t.Fatal("the policy file section has no JSON example")
+	}
+	rest := s[i+start+len("```json\n"):]
+	example := rest[:strings.Index(rest, "```")]
+	path := filepath.Join(t.TempDir(), "policy.json")
+	if err := os.WriteFile(path, []byte(example), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, stderr := runCmd(t, "", "policy", "check", path); code != 0 || !strings.Contains(out, "partner LK-MRCC") {
+		t.Errorf("policy check of the README example: exit %d, %s %s", code, stderr, out)
+	}
+}
