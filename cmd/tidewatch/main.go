@@ -11,6 +11,7 @@
 //	tidewatch token create --data DIR --role read|admin
 //	tidewatch node init|show --data DIR [--name NAME]
 //	tidewatch partner add|list|revoke|remove --data DIR ...
+//	tidewatch policy check FILE
 //	tidewatch ingest --data DIR FILE...
 //	tidewatch track --data DIR MMSI [--from T] [--to T] [--format F]
 //	tidewatch near --data DIR --lat LAT --lon LON [--radius 10km] [--from T] [--to T]
@@ -49,6 +50,7 @@ Commands:
   token     create, list and revoke API tokens
   node      create and show this node's identity (key and certificate) for partner links
   partner   add, list, revoke and remove partner nodes (pinned certificates)
+  policy    check a sharing policy file and show what it shares with whom
   ingest    fuse AIS (NMEA or decoded CSV) into the vessel picture and store its history
   track     one vessel's track in a time window
   near      vessels that passed within a radius of a position, with closest approach
@@ -100,6 +102,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = runNode(ctx, rest, stdout, stderr, now)
 	case "partner":
 		err = runPartner(ctx, rest, stdout, stderr, now)
+	case "policy":
+		err = runPolicy(ctx, rest, stdout, stderr)
 	case "simulate":
 		err = runSimulate(ctx, rest, stdout, stderr)
 	case "events":

@@ -260,12 +260,15 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}})
 }
 
-const tokenUsage = `Usage: tidewatch token create --data DIR --role read|admin [--name NAME]
+const tokenUsage = `Usage: tidewatch token create --data DIR --role read|admin [--name NAME] [--expires 30d]
        tidewatch token list   --data DIR
        tidewatch token revoke --data DIR NAME
 
 API tokens: create prints the new token once (only its hash is stored, in
 DIR/tokens.json, mode 0600); send it as "Authorization: Bearer TOKEN".
+With --expires the token stops working that long after its creation
+(checked at every request; its open streams close). Revoking a token,
+also while a node runs, closes its open streams within a second.
 `
 
 func runToken(ctx context.Context, args []string, stdout, stderr io.Writer, now time.Time) error {
@@ -281,6 +284,7 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer, now 
 	data := dataFlag(fs)
 	role := fs.String("role", "read", "read or admin")
 	name := fs.String("name", "", "a name for the token (default: role and time)")
+	expires := fs.String("expires", "", "how long the token is valid, e.g. 30d, 12h (default: until revoked)")
 	pos, err := parseArgs(fs, args[1:])
 	if err != nil {
 		return helpOK(err)
@@ -297,17 +301,36 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer, now 
 		if *name == "" {
 			*name = fmt.Sprintf("%s-%s", *role, now.UTC().Format("20060102T150405"))
 		}
-		plain, err := tokens.Create(*name, *role)
+		var until time.Time
+		if *expires != "" {
+			d, err := vessel.ParseDuration(*expires)
+			if err != nil || d <= 0 {
+				return usageError(fs, stderr, "--expires %q: want a duration such as 30d or 12h", *expires)
+			}
+			until = now.Add(d)
+		}
+		plain, err := tokens.CreateExpiring(*name, *role, now, until)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintln(stdout, plain)
-		fmt.Fprintf(stderr, "token %q (%s) created; it is shown only now\n", *name, *role)
+		if until.IsZero() {
+			fmt.Fprintf(stderr, "token %q (%s) created; it is shown only now\n", *name, *role)
+		} else {
+			fmt.Fprintf(stderr, "token %q (%s) created, valid until %s; it is shown only now\n", *name, *role, until.UTC().Truncate(time.Second).Format(time.RFC3339))
+		}
 	case "list":
 		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "NAME\tROLE\tCREATED")
+		fmt.Fprintln(tw, "NAME\tROLE\tCREATED\tEXPIRES")
 		for _, t := range tokens.List() {
-			fmt.Fprintf(tw, "%s\t%s\t%s\n", t.Name, t.Role, t.Created.UTC().Format(time.RFC3339))
+			exp := "never"
+			if t.Expires != nil {
+				exp = t.Expires.UTC().Format(time.RFC3339)
+				if !now.Before(*t.Expires) {
+					exp += " (expired)"
+				}
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", t.Name, t.Role, t.Created.UTC().Format(time.RFC3339), exp)
 		}
 		return tw.Flush()
 	case "revoke":

@@ -76,6 +76,22 @@ type Config struct {
 	// StreamHeartbeat is the interval of the comment lines that keep an
 	// idle stream open through proxies (default 15 s).
 	StreamHeartbeat time.Duration
+	// StreamAuthCheck is how often an open stream checks that its token
+	// is still valid (not revoked, not expired); a stream whose token is
+	// no longer valid ends with a "revoked" event (default 500 ms, so
+	// that a revocation closes the stream within a second).
+	StreamAuthCheck time.Duration
+	// Clock is the wall clock of token expiry and stream tickets (Now
+	// may be a replay clock). Nil: time.Now.
+	Clock func() time.Time
+
+	// HeavyTimeout is the time budget of one heavy query (near, area,
+	// track, the picture at a past moment): past it the query stops and
+	// the request gets 503 with Retry-After (default 10 s).
+	HeavyTimeout time.Duration
+	// MaxHeavy is how many heavy queries run at once; more get 429 with
+	// Retry-After at once (default 4).
+	MaxHeavy int
 }
 
 // Limits of the API. Requests beyond them get 400 with the limit named.
@@ -95,17 +111,24 @@ const (
 	MaxRadius = 2000e3
 	// MaxBodyBytes bounds request bodies.
 	MaxBodyBytes = 1 << 20
-	// MaxPolygonPoints bounds the vertices of an area polygon.
+	// MaxPolygonPoints bounds the vertices of a zone's polygon.
 	MaxPolygonPoints = 10_000
+	// MaxAreaVertices bounds the vertices of an area query's polygon (all
+	// its rings together): every stored position in its bounding box is
+	// tested against every edge. A larger polygon gets 400 naming the
+	// limit.
+	MaxAreaVertices = 1_000
 	// maxStreamBatch is the most updates one stream write carries.
 	maxStreamBatch = 512
 )
 
 // api is the handler's state: the config with defaults applied.
 type api struct {
-	cfg     Config
-	log     *slog.Logger
-	metrics *metrics
+	cfg        Config
+	log        *slog.Logger
+	metrics    *metrics
+	tickets    tickets
+	heavySlots chan struct{} // a slot per heavy query running
 }
 
 // route is one endpoint: its method and ServeMux pattern, the role it
@@ -113,8 +136,8 @@ type api struct {
 type route struct {
 	method, pattern string
 	role            string
-	// stream routes accept ?access_token= and are left out of the
-	// latency histogram.
+	// stream routes accept ?ticket= and are left out of the latency
+	// histogram.
 	stream bool
 	h      func(*api, http.ResponseWriter, *http.Request) error
 }
@@ -130,6 +153,7 @@ func routes() []route {
 		{method: "GET", pattern: "/api/v1/near", role: RoleRead, h: (*api).near},
 		{method: "POST", pattern: "/api/v1/area", role: RoleRead, h: (*api).area},
 		{method: "GET", pattern: "/api/v1/stream", role: RoleRead, stream: true, h: (*api).stream},
+		{method: "POST", pattern: "/api/v1/stream/ticket", role: RoleRead, h: (*api).mintTicket},
 		{method: "GET", pattern: "/api/v1/events", role: RoleRead, h: (*api).events},
 		{method: "GET", pattern: "/api/v1/zones", role: RoleRead, h: (*api).zones},
 		{method: "POST", pattern: "/api/v1/zones", role: RoleAdmin, h: (*api).createZone},
@@ -157,6 +181,12 @@ func routes() []route {
 // JSON 404 for every other path under it. See the package documentation
 // for the endpoints, authentication and errors.
 func New(cfg Config) http.Handler {
+	_, h := newAPI(cfg)
+	return h
+}
+
+// newAPI builds the handler and returns its state too.
+func newAPI(cfg Config) (*api, http.Handler) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -175,11 +205,23 @@ func New(cfg Config) http.Handler {
 	if cfg.StreamHeartbeat <= 0 {
 		cfg.StreamHeartbeat = 15 * time.Second
 	}
+	if cfg.StreamAuthCheck <= 0 {
+		cfg.StreamAuthCheck = 500 * time.Millisecond
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
+	}
+	if cfg.HeavyTimeout <= 0 {
+		cfg.HeavyTimeout = 10 * time.Second
+	}
+	if cfg.MaxHeavy <= 0 {
+		cfg.MaxHeavy = 4
+	}
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	a := &api{cfg: cfg, log: log.With("component", "httpapi")}
+	a := &api{cfg: cfg, log: log.With("component", "httpapi"), heavySlots: make(chan struct{}, cfg.MaxHeavy)}
 	a.metrics = newMetrics(cfg.Registry, cfg.Hub)
 
 	mux := http.NewServeMux()
@@ -197,7 +239,7 @@ func New(cfg Config) http.Handler {
 	mux.Handle("/", a.wrap("other", route{}, func(a *api, w http.ResponseWriter, r *http.Request) error {
 		return notFound("no endpoint %s", r.URL.Path)
 	}))
-	return mux
+	return a, mux
 }
 
 // dispatch serves one pattern: it picks the route by method (JSON 405
@@ -229,8 +271,11 @@ func (a *api) wrap(pattern string, rt route, h func(*api, http.ResponseWriter, *
 	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		w := &statusWriter{ResponseWriter: rw}
-		err := a.authorize(r, rt)
+		cred, err := a.authorize(r, rt)
 		if err == nil {
+			if cred != nil {
+				r = withCredential(r, *cred)
+			}
 			err = h(a, w, r)
 		}
 		if err != nil {
@@ -240,30 +285,40 @@ func (a *api) wrap(pattern string, rt route, h func(*api, http.ResponseWriter, *
 	})
 }
 
-// authorize checks the request's credentials against the route's role.
-func (a *api) authorize(r *http.Request, rt route) error {
+// authorize checks the request's credentials against the route's role,
+// and returns them (nil for a route that needs none). The stream also
+// accepts a ticket (?ticket=, see mintTicket) instead of the header;
+// nothing accepts a token in the URL.
+func (a *api) authorize(r *http.Request, rt route) (*credential, error) {
 	if rt.role == "" {
-		return nil
+		return nil, nil
 	}
+	now := a.cfg.Clock()
 	tok, sent := bearer(r)
 	if !sent && rt.stream {
-		tok = r.URL.Query().Get("access_token")
-		sent = tok != ""
+		if tk := r.URL.Query().Get("ticket"); tk != "" {
+			c, ok := a.tickets.redeem(tk, now)
+			if !ok || !a.stillValid(c, now) {
+				return nil, errorf(http.StatusUnauthorized, CodeUnauthorized, "the ticket is not valid (unknown, used, or older than %v): mint another with POST /api/v1/stream/ticket", TicketTTL)
+			}
+			return &c, nil
+		}
 	}
 	if !sent {
 		if a.cfg.AllowAnonymousRead && rt.role == RoleRead {
-			return nil
+			return &credential{anonymous: true, role: RoleRead}, nil
 		}
-		return errorf(http.StatusUnauthorized, CodeUnauthorized, "a token is required: send Authorization: Bearer TOKEN")
+		return nil, errorf(http.StatusUnauthorized, CodeUnauthorized, "a token is required: send Authorization: Bearer TOKEN")
 	}
-	role, ok := a.cfg.Tokens.Check(tok)
+	sum := tokenHash(tok)
+	info, ok := a.cfg.Tokens.lookupHash(sum, now)
 	if !ok {
-		return errorf(http.StatusUnauthorized, CodeUnauthorized, "the token is not valid")
+		return nil, errorf(http.StatusUnauthorized, CodeUnauthorized, "the token is not valid")
 	}
-	if rt.role == RoleAdmin && role != RoleAdmin {
-		return errorf(http.StatusForbidden, CodeForbidden, "this endpoint needs an admin token")
+	if rt.role == RoleAdmin && info.Role != RoleAdmin {
+		return nil, errorf(http.StatusForbidden, CodeForbidden, "this endpoint needs an admin token")
 	}
-	return nil
+	return &credential{token: sum, role: info.Role}, nil
 }
 
 // bearer returns the token of an Authorization: Bearer header.

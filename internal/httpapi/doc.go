@@ -42,6 +42,7 @@
 //	GET    /api/v1/near                  vessels within a radius of a point in a window (store.DB.Near)
 //	POST   /api/v1/area                  vessels inside a GeoJSON polygon in a window (store.DB.Area)
 //	GET    /api/v1/stream                Server-Sent Events of picture updates
+//	POST   /api/v1/stream/ticket         a single-use ticket to open the stream without a token in its URL
 //	GET    /api/v1/events                detected events, newest first: type, mmsi, from, to, bbox, open (501 without Config.Events)
 //	GET    /api/v1/zones                 the zones of zone events, a GeoJSON FeatureCollection
 //	POST   /api/v1/zones                 create a zone: a GeoJSON Feature with properties.name (admin; 409 if the name is taken)
@@ -133,16 +134,40 @@
 // for the token routes; everything else needs read. /metrics
 // needs a read token too (Prometheus scrape configs carry one with
 // authorization.credentials_file), since its counters describe the node.
-// The stream also accepts ?access_token=TOKEN, because browsers'
-// EventSource cannot set headers. Config.AllowAnonymousRead (the demo on
+// Browsers' EventSource cannot set headers, and a long-lived token in a
+// URL ends up in proxy and server logs, so no route accepts a token in
+// the URL: a browser mints a ticket with its token (POST
+// /api/v1/stream/ticket, read role: {"ticket","expires","expires_in"})
+// and opens GET /api/v1/stream?ticket=TICKET. A ticket opens one stream
+// (single use), within TicketTTL (30 s), and only while its token stays
+// valid; at most MaxTickets are outstanding (beyond: 503, counted).
+// Config.AllowAnonymousRead (the demo on
 // loopback) grants the read role to requests without a token — every read
 // route, including the area query that is a POST only for its body; a
 // request that sends a token must send a valid one.
 //
 // Tokens are "tw_" and 32 random bytes in base64url; the tokens file
 // (mode 0600, refused if others may access it) keeps only their SHA-256,
-// name, role and creation time. Tokens reloads the file when it changes,
-// so "tidewatch token create" and revoke take effect in a running server.
+// name, role, creation time and optional expiry (Tokens.CreateExpiring).
+// Tokens reloads the file when it changes, so "tidewatch token create"
+// and revoke take effect in a running server. Every request checks the
+// token (and its expiry, on Config.Clock); an open stream checks its
+// token again every Config.StreamAuthCheck (500 ms), so revoking a token,
+// or its expiry, ends its streams within a second with a final
+// "revoked" event (counted in tidewatch_api_stream_revoked_total).
+//
+// # Heavy queries
+//
+// near, area, track and the picture at a past moment (vessels?at=) read
+// the history. At most Config.MaxHeavy (4) run at once; another is
+// answered 429 too_many_requests with Retry-After at once. Each runs with
+// a time budget, Config.HeavyTimeout (10 s), that reaches the store's
+// query as a context deadline (store.DB.AreaContext, NearContext): when it
+// runs out the query stops and the answer is 503 unavailable with
+// Retry-After. Both are counted in tidewatch_api_heavy_refused_total by
+// reason. An area polygon has at most MaxAreaVertices (1,000) vertices:
+// every position in its bounding box is tested against every edge; a
+// larger one gets 400 naming the limit.
 //
 // # Errors
 //
@@ -151,7 +176,9 @@
 // low, or an edit of a partner's incident), not_found (404),
 // method_not_allowed (405, with Allow), conflict (409: a zone name taken,
 // an incident edited from a stale version or already deleted), too_large
-// (413), unavailable (503: /readyz, a closed audit log), not_implemented
+// (413), too_many_requests (429: the heavy-query limit, with Retry-After),
+// unavailable (503: /readyz, a closed audit log, a heavy query past its
+// time budget, with Retry-After), not_implemented
 // (501) and internal (500).
 // Internal details go to the log, never to the client.
 //

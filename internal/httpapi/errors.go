@@ -17,6 +17,9 @@ var (
 	// ErrTokenName is returned for a token name that is empty, too long or
 	// has characters other than letters, digits, '.', '_' and '-'.
 	ErrTokenName = errors.New("httpapi: bad token name")
+	// ErrTokenExpiry is returned by Tokens.CreateExpiring for an expiry
+	// that is not after the creation time.
+	ErrTokenExpiry = errors.New("httpapi: bad token expiry")
 	// ErrTokensFileMode is returned by OpenTokens when the tokens file can
 	// be read or written by anyone but its owner.
 	ErrTokensFileMode = errors.New("httpapi: tokens file is accessible to others")
@@ -32,6 +35,7 @@ const (
 	CodeTooLarge         = "too_large"
 	CodeNotImplemented   = "not_implemented"
 	CodeUnavailable      = "unavailable"
+	CodeTooManyRequests  = "too_many_requests"
 	CodeInternal         = "internal"
 )
 

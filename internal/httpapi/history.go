@@ -96,7 +96,12 @@ func (a *api) track(w http.ResponseWriter, r *http.Request) error {
 	if from > to {
 		return badParam("from", "%v is after to %v", from, to)
 	}
+	_, release, err := a.heavy(w, r)
+	if err != nil {
+		return err
+	}
 	pts, err := a.cfg.DB.Track(m, from, to, flagged)
+	release()
 	if err != nil {
 		return err
 	}
@@ -229,9 +234,14 @@ func (a *api) near(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	res, err := a.cfg.DB.Near(geo.Point{Lat: lat, Lon: lon}, radius, from, to, store.NearOptions{Flagged: flagged})
+	ctx, release, err := a.heavy(w, r)
 	if err != nil {
 		return err
+	}
+	res, err := a.cfg.DB.NearContext(ctx, geo.Point{Lat: lat, Lon: lon}, radius, from, to, store.NearOptions{Flagged: flagged})
+	release()
+	if err != nil {
+		return a.heavyErr(w, r, err)
 	}
 	resp := resultsResponse[NearResult]{From: from.String(), To: to.String(), Count: len(res), Results: []NearResult{}}
 	if len(res) > limit {
@@ -285,7 +295,7 @@ func (a *api) area(w http.ResponseWriter, r *http.Request) error {
 	if len(req.Polygon) == 0 || string(req.Polygon) == "null" {
 		return badParam("polygon", "required: a GeoJSON Polygon or MultiPolygon geometry, or a Feature with one")
 	}
-	feats, err := geo.ReadGeoJSONLimits(bytes.NewReader(req.Polygon), geo.GeoJSONLimits{MaxBytes: MaxBodyBytes, MaxFeatures: 100, MaxPoints: MaxPolygonPoints})
+	feats, err := geo.ReadGeoJSONLimits(bytes.NewReader(req.Polygon), geo.GeoJSONLimits{MaxBytes: MaxBodyBytes, MaxFeatures: 100, MaxPoints: MaxBodyBytes})
 	if err != nil {
 		return badParam("polygon", "%v", err)
 	}
@@ -295,6 +305,9 @@ func (a *api) area(w http.ResponseWriter, r *http.Request) error {
 	}
 	if len(mp) == 0 {
 		return badParam("polygon", "no polygon in it")
+	}
+	if n := vertices(mp); n > MaxAreaVertices {
+		return badParam("polygon", "%d vertices; an area query takes at most %d (simplify the polygon)", n, MaxAreaVertices)
 	}
 	if req.Limit < 0 || req.Limit > MaxResults {
 		return badParam("limit", "%d: want 1 to %d", req.Limit, MaxResults)
@@ -316,9 +329,14 @@ func (a *api) area(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	hits, err := a.cfg.DB.Area(mp, from, to, req.Flagged)
+	ctx, release, err := a.heavy(w, r)
 	if err != nil {
 		return err
+	}
+	hits, err := a.cfg.DB.AreaContext(ctx, mp, from, to, req.Flagged)
+	release()
+	if err != nil {
+		return a.heavyErr(w, r, err)
 	}
 	resp := resultsResponse[AreaResult]{From: from.String(), To: to.String(), Count: len(hits), Results: []AreaResult{}}
 	if len(hits) > limit {
@@ -329,4 +347,17 @@ func (a *api) area(w http.ResponseWriter, r *http.Request) error {
 			Reports: h.Reports, Lat: round(h.LastLat, 6), Lon: round(h.LastLon, 6), FirstLat: round(h.FirstLat, 6), FirstLon: round(h.FirstLon, 6)})
 	}
 	return writeJSON(w, http.StatusOK, resp)
+}
+
+// vertices counts the vertices of every ring of mp (a closing vertex that
+// repeats the first counts too).
+func vertices(mp geo.MultiPolygon) int {
+	n := 0
+	for _, pg := range mp {
+		n += len(pg.Outer)
+		for _, h := range pg.Holes {
+			n += len(h)
+		}
+	}
+	return n
 }

@@ -15,6 +15,10 @@ type metrics struct {
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 	handler  http.Handler
+
+	ticketsRefused prometheus.Counter     // stream tickets not minted: too many outstanding
+	streamsRevoked prometheus.Counter     // streams closed because their token was revoked or expired
+	heavyRefused   *prometheus.CounterVec // heavy queries refused, by reason: busy, timeout
 }
 
 // register registers c with reg, or returns the collector already
@@ -44,6 +48,18 @@ func newMetrics(reg *prometheus.Registry, hub *Hub) *metrics {
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
 		}, []string{"route", "method"})),
 		handler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
+		ticketsRefused: register(reg, prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "tidewatch_api_stream_tickets_refused_total",
+			Help: "Stream tickets not minted because too many were outstanding.",
+		})),
+		streamsRevoked: register(reg, prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "tidewatch_api_stream_revoked_total",
+			Help: "Live streams closed because their token was revoked or expired.",
+		})),
+		heavyRefused: register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tidewatch_api_heavy_refused_total",
+			Help: "Heavy queries (near, area, track, the picture at a past moment) refused: busy (the concurrency limit, 429) or timeout (the time budget ran out, 503).",
+		}, []string{"reason"})),
 	}
 	counter := func(name, help string, f func(HubStats) float64) {
 		register(reg, prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, func() float64 { return f(hub.Stats()) }))

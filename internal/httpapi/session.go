@@ -1,8 +1,6 @@
 package httpapi
 
 import (
-	"crypto/sha256"
-	"crypto/subtle"
 	"net/http"
 )
 
@@ -28,7 +26,7 @@ type sessionResponse struct {
 func (a *api) session(w http.ResponseWriter, r *http.Request) error {
 	resp := sessionResponse{Role: RoleRead, Name: "anonymous"}
 	if tok, sent := bearer(r); sent {
-		info, ok := a.cfg.Tokens.lookup(tok)
+		info, ok := a.cfg.Tokens.lookupHash(tokenHash(tok), a.cfg.Clock())
 		if !ok {
 			// authorize accepted it a moment ago: revoked since.
 			return errorf(http.StatusUnauthorized, CodeUnauthorized, "the token is not valid")
@@ -38,26 +36,4 @@ func (a *api) session(w http.ResponseWriter, r *http.Request) error {
 	resp.ZoneEditing = resp.Role == RoleAdmin && a.cfg.ZoneEditor != nil
 	resp.Node = a.cfg.NodeName
 	return writeJSON(w, http.StatusOK, resp)
-}
-
-// lookup is Check that also returns the token's name: its TokenInfo, and
-// false if plain is not a valid token. A nil Tokens knows no token.
-func (t *Tokens) lookup(plain string) (TokenInfo, bool) {
-	if t == nil {
-		return TokenInfo{}, false
-	}
-	sum := sha256.Sum256([]byte(plain))
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	_ = t.reloadLocked(false) // as in Check: keep the tokens last read
-	found := -1
-	for i := range t.hashes {
-		if subtle.ConstantTimeCompare(sum[:], t.hashes[i][:]) == 1 {
-			found = i
-		}
-	}
-	if found < 0 {
-		return TokenInfo{}, false
-	}
-	return t.recs[found].TokenInfo, true
 }

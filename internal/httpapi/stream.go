@@ -21,6 +21,7 @@ import (
 //	event: update   id: SEQ, data: a vessel summary with "seq"
 //	event: event    id: SEQ, data: a detected event (new, or a new version), as in GET /api/v1/events
 //	event: lagged   id: SEQ, data {"missed": N, "reset": bool, "seq": SEQ}: updates were skipped; reload the picture
+//	event: revoked  data {"reason": "..."}: the token was revoked or expired; the stream ends
 //
 // and comment lines as heartbeats.
 func (a *api) stream(w http.ResponseWriter, r *http.Request) error {
@@ -80,16 +81,41 @@ func (a *api) stream(w http.ResponseWriter, r *http.Request) error {
 		return drop(err)
 	}
 
+	// The credential is checked again every StreamAuthCheck: a revoked
+	// or expired token ends its streams.
+	cred, hasCred := credentialOf(r)
+	lastWrite, lastCheck := time.Now(), time.Now()
+	revoked := func() bool {
+		if !hasCred || cred.anonymous || time.Since(lastCheck) < a.cfg.StreamAuthCheck {
+			return false
+		}
+		lastCheck = time.Now()
+		return !a.stillValid(cred, a.cfg.Clock())
+	}
 	var batch []Update
 	for {
-		ctx, cancel := context.WithTimeout(r.Context(), a.cfg.StreamHeartbeat)
+		wait := a.cfg.StreamHeartbeat - time.Since(lastWrite)
+		if hasCred && !cred.anonymous {
+			wait = min(wait, a.cfg.StreamAuthCheck)
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), max(wait, time.Millisecond))
 		var gap Gap
 		batch, gap, err = sub.Next(ctx, batch[:0], maxStreamBatch)
 		cancel()
+		if revoked() {
+			a.metrics.streamsRevoked.Inc()
+			buf.Reset()
+			buf.WriteString("event: revoked\ndata: {\"reason\":\"the token was revoked or has expired\"}\n\n")
+			_ = write()
+			return nil
+		}
 		switch {
 		case r.Context().Err() != nil:
 			return nil
 		case errors.Is(err, context.DeadlineExceeded):
+			if time.Since(lastWrite) < a.cfg.StreamHeartbeat {
+				continue
+			}
 			buf.WriteString(": ping\n\n")
 		case err != nil:
 			return err
@@ -109,6 +135,7 @@ func (a *api) stream(w http.ResponseWriter, r *http.Request) error {
 		if err := write(); err != nil {
 			return drop(err)
 		}
+		lastWrite = time.Now()
 	}
 }
 

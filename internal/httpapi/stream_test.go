@@ -107,10 +107,11 @@ func wantUpdate(t *testing.T, e sseEvent, seq uint64, m vessel.MMSI) summary {
 func TestStream(t *testing.T) {
 	hub := httpapi.NewHub(64)
 	srv := newServer(t, func(c *httpapi.Config) { c.Hub = hub; c.StreamLag = 32 })
-	base := srv.URL + "/api/v1/stream?access_token=" + fx.read
+	base := srv.URL + "/api/v1/stream?"
+	auth := []string{"Authorization", "Bearer " + fx.read}
 
-	all := openStream(t, base)
-	gulf := openStream(t, base+"&bbox=-98,18,-80,31")
+	all := openStream(t, base, auth...)
+	gulf := openStream(t, base+"&bbox=-98,18,-80,31", auth...)
 	// From a real state of the picture.
 	s := someVessels(1)[0]
 	hub.Publish(httpapi.UpdateOf(&s))
@@ -139,11 +140,11 @@ func TestStream(t *testing.T) {
 	wantUpdate(t, gulf.next(t), 5, 366000004)
 
 	// Resume with since, and with Last-Event-ID (which wins).
-	r := openStream(t, base+"&since=2")
+	r := openStream(t, base+"&since=2", auth...)
 	wantUpdate(t, r.next(t), 3, 366000002)
 	wantUpdate(t, r.next(t), 4, 366000003)
 	wantUpdate(t, r.next(t), 5, 366000004)
-	r2 := openStream(t, base+"&since=1", "Last-Event-ID", "4")
+	r2 := openStream(t, base+"&since=1", "Last-Event-ID", "4", auth[0], auth[1])
 	wantUpdate(t, r2.next(t), 5, 366000004)
 	hub.Publish(update(366000005, 1, 1, "NEXT"))
 	wantUpdate(t, r2.next(t), 6, 366000005)
@@ -154,7 +155,7 @@ func TestStream(t *testing.T) {
 		hub.Publish(update(vessel.MMSI(367000000+i), 1, 1, "BULK"))
 	}
 	lagsBefore := hub.Stats().Lagged
-	l := openStream(t, base+"&since=0")
+	l := openStream(t, base+"&since=0", auth...)
 	e := l.next(t)
 	var lag struct {
 		Missed uint64 `json:"missed"`
@@ -168,7 +169,7 @@ func TestStream(t *testing.T) {
 	hub.Publish(update(366000006, 1, 1, "LIVE"))
 	wantUpdate(t, l.next(t), 47, 366000006)
 	// A resume point from another run of the server.
-	reset := openStream(t, base+"&since=999999")
+	reset := openStream(t, base+"&since=999999", auth...)
 	if e := reset.next(t); e.event != "lagged" || !strings.Contains(e.data, `"reset":true`) {
 		t.Errorf("resume ahead of the hub: %+v", e)
 	}

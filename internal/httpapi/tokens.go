@@ -33,6 +33,13 @@ type TokenInfo struct {
 	Name    string    `json:"name"`
 	Role    string    `json:"role"`
 	Created time.Time `json:"created"`
+	// Expires is when the token stops being valid; nil: never.
+	Expires *time.Time `json:"expires,omitempty"`
+}
+
+// expired reports whether the token is past its expiry at now.
+func (ti *TokenInfo) expired(now time.Time) bool {
+	return ti.Expires != nil && !now.Before(*ti.Expires)
 }
 
 // tokenRecord is one token in the file: its SHA-256 in hex, never the
@@ -186,6 +193,16 @@ func (t *Tokens) Create(name, role string) (plain string, err error) {
 
 // CreateAt is Create with the creation time given.
 func (t *Tokens) CreateAt(name, role string, now time.Time) (plain string, err error) {
+	return t.CreateExpiring(name, role, now, time.Time{})
+}
+
+// CreateExpiring is CreateAt for a token that stops being valid at
+// expires (the zero time: never). Every request checks it (see CheckAt),
+// and an open stream of an expired token is closed.
+func (t *Tokens) CreateExpiring(name, role string, now, expires time.Time) (plain string, err error) {
+	if !expires.IsZero() && !expires.After(now) {
+		return "", fmt.Errorf("%w: %s is not after the creation time %s", ErrTokenExpiry, expires.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
+	}
 	if !validTokenName(name) {
 		return "", fmt.Errorf("%w: %q (letters, digits, '.', '_', '-', at most 64)", ErrTokenName, name)
 	}
@@ -207,6 +224,10 @@ func (t *Tokens) CreateAt(name, role string, now time.Time) (plain string, err e
 		return "", fmt.Errorf("%w: %q", ErrTokenExists, name)
 	}
 	rec := tokenRecord{TokenInfo: TokenInfo{Name: name, Role: role, Created: now.UTC().Truncate(time.Second)}, SHA256: hex.EncodeToString(sum[:])}
+	if !expires.IsZero() {
+		e := expires.UTC().Truncate(time.Second)
+		rec.Expires = &e
+	}
 	t.recs = append(slices.Clip(t.recs), rec)
 	t.hashes = append(slices.Clip(t.hashes), sum)
 	if err := t.writeLocked(); err != nil {
@@ -217,13 +238,31 @@ func (t *Tokens) CreateAt(name, role string, now time.Time) (plain string, err e
 }
 
 // Check returns the role of the token plain, and false if it is not a
-// valid token. It compares the token's hash with every stored hash in
-// constant time. A nil Tokens knows no token.
+// valid token at the wall-clock time. See CheckAt.
 func (t *Tokens) Check(plain string) (role string, ok bool) {
+	return t.CheckAt(plain, time.Now())
+}
+
+// CheckAt returns the role of the token plain, and false if it is not a
+// valid token at now: unknown, revoked, or expired. It compares the
+// token's hash with every stored hash in constant time. A nil Tokens
+// knows no token.
+func (t *Tokens) CheckAt(plain string, now time.Time) (role string, ok bool) {
+	info, ok := t.lookupHash(tokenHash(plain), now)
+	return info.Role, ok
+}
+
+// tokenHash is the SHA-256 of a token, as the file keeps it.
+func tokenHash(plain string) [sha256.Size]byte { return sha256.Sum256([]byte(plain)) }
+
+// lookupHash returns the TokenInfo of the token whose hash is sum, and
+// false if there is none or it has expired at now. It reloads the file
+// when it changed, so that a token revoked by another process is refused
+// from the next call on.
+func (t *Tokens) lookupHash(sum [sha256.Size]byte, now time.Time) (TokenInfo, bool) {
 	if t == nil {
-		return "", false
+		return TokenInfo{}, false
 	}
-	sum := sha256.Sum256([]byte(plain))
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	// A file that became unreadable keeps the tokens last read: an
@@ -235,10 +274,10 @@ func (t *Tokens) Check(plain string) (role string, ok bool) {
 			found = i
 		}
 	}
-	if found < 0 {
-		return "", false
+	if found < 0 || t.recs[found].expired(now) {
+		return TokenInfo{}, false
 	}
-	return t.recs[found].Role, true
+	return t.recs[found].TokenInfo, true
 }
 
 // List returns the tokens' names, roles and creation times, by name.

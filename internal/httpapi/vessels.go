@@ -123,7 +123,12 @@ func (a *api) vessels(w http.ResponseWriter, r *http.Request) error {
 	var list []Update
 	if hasAt {
 		ref = at
+		_, release, err := a.heavy(w, r)
+		if err != nil {
+			return err
+		}
 		vs, err := a.cfg.DB.At(at, age, false)
+		release()
 		if err != nil {
 			return err
 		}

@@ -9,11 +9,25 @@ import (
 	"os"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
 // DefaultMaxConns is the default TCPServerConfig.MaxConns.
 const DefaultMaxConns = 64
+
+// DefaultMaxConnsPerAddr is the default TCPServerConfig.MaxConnsPerAddr:
+// one source address cannot take more than this many of the MaxConns.
+const DefaultMaxConnsPerAddr = 8
+
+// DefaultEvictIdle is the default TCPServerConfig.EvictIdle: when
+// MaxConns are open, a new connection closes the one that has sent
+// nothing for longest, if it has been quiet for at least this long.
+const DefaultEvictIdle = 30 * time.Second
+
+// refusalLogEvery is the least time between two log lines about refused
+// or evicted connections; the lines in between are counted.
+const refusalLogEvery = 10 * time.Second
 
 // DefaultIdleTimeout is the default idle timeout of TCP connections: a
 // connection that sends nothing for this long is closed (a TCPClient then
@@ -28,6 +42,10 @@ type connReader struct {
 	idle time.Duration
 	d    *decoder
 	b    *batcher
+	// last, when set, is the time (Unix nanoseconds of now) of the
+	// latest read that brought data.
+	last *atomic.Int64
+	now  func() time.Time
 }
 
 func (r *connReader) Read(p []byte) (int, error) {
@@ -41,12 +59,15 @@ func (r *connReader) Read(p []byte) (int, error) {
 	}
 	n, err := r.conn.Read(p)
 	r.d.bytes += int64(n)
+	if n > 0 && r.last != nil {
+		r.last.Store(r.now().UnixNano())
+	}
 	return n, err
 }
 
 // newConnDecoder returns the decoder and batcher for one connection.
-func newConnDecoder(ctx context.Context, c net.Conn, opt *InputOptions, q *queue, idle time.Duration, source string) (*decoder, *batcher) {
-	cr := &connReader{conn: c, idle: idle}
+func newConnDecoder(ctx context.Context, c net.Conn, opt *InputOptions, q *queue, idle time.Duration, source string, last *atomic.Int64) (*decoder, *batcher) {
+	cr := &connReader{conn: c, idle: idle, last: last, now: opt.Now}
 	d := newDecoder(cr, opt.NMEA, opt.Now, source)
 	cr.d, cr.b = d, newBatcher(ctx, q, opt.BatchSize)
 	return d, cr.b
@@ -92,9 +113,21 @@ type TCPServerConfig struct {
 	// Listen is the address to listen on, "host:port" (port 0 picks one;
 	// see Addr).
 	Listen string
-	// MaxConns bounds the open connections; one more is accepted and
-	// closed at once, and counted as refused. Zero means DefaultMaxConns.
+	// MaxConns bounds the open connections. When they are all open, a new
+	// connection closes the one that has sent nothing for longest if it
+	// has been quiet for EvictIdle (counted as evicted); otherwise the new
+	// one is closed at once (counted as refused, reason "full"). Zero
+	// means DefaultMaxConns.
 	MaxConns int
+	// MaxConnsPerAddr bounds the open connections from one source
+	// address (IP): more are closed at once (counted as refused, reason
+	// "per_address"), so that one host cannot take every slot. Zero
+	// means DefaultMaxConnsPerAddr; negative, no bound but MaxConns.
+	MaxConnsPerAddr int
+	// EvictIdle is how long a connection must have sent nothing before a
+	// new connection may take its slot when MaxConns are open. Zero
+	// means DefaultEvictIdle; negative, never (the new one is refused).
+	EvictIdle time.Duration
 	// IdleTimeout closes a connection that sends nothing for this long.
 	// Zero means DefaultIdleTimeout; negative, never.
 	IdleTimeout time.Duration
@@ -114,19 +147,28 @@ type TCPServer struct {
 	q    *queue
 	life lifecycle
 
-	mu           sync.Mutex
-	conns        map[*tcpConn]struct{}
-	closedConns  Counters // counters of connections that have ended
-	accepted     int64
-	refused      int64
-	idleTimeouts int64
-	readErrors   int64
-	acceptErrors int64
+	mu             sync.Mutex
+	conns          map[*tcpConn]struct{}
+	perHost        map[string]int // open connections by source address
+	closedConns    Counters       // counters of connections that have ended
+	accepted       int64
+	refused        int64
+	refusedPerAddr int64
+	evicted        int64
+	idleTimeouts   int64
+	readErrors     int64
+	acceptErrors   int64
+	// Refusals and evictions since the last log line, and its time.
+	unlogged int64
+	lastLog  time.Time
 }
 
 type tcpConn struct {
 	remote, source string
+	host           string
 	since          time.Time
+	conn           net.Conn
+	last           atomic.Int64 // Unix nanoseconds of the last data read (or of the accept)
 	d              *decoder
 	b              *batcher
 }
@@ -142,16 +184,23 @@ func NewTCPServer(cfg TCPServerConfig) (*TCPServer, error) {
 	if cfg.MaxConns <= 0 {
 		cfg.MaxConns = DefaultMaxConns
 	}
+	if cfg.MaxConnsPerAddr == 0 {
+		cfg.MaxConnsPerAddr = DefaultMaxConnsPerAddr
+	}
+	if cfg.EvictIdle == 0 {
+		cfg.EvictIdle = DefaultEvictIdle
+	}
 	cfg.IdleTimeout = idleTimeout(cfg.IdleTimeout)
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return nil, fmt.Errorf("ingest: %s: %w", cfg.Name, err)
 	}
 	return &TCPServer{
-		opt:   cfg,
-		ln:    ln,
-		q:     newQueue(cfg.QueueBatches, cfg.Overflow),
-		conns: make(map[*tcpConn]struct{}),
+		opt:     cfg,
+		ln:      ln,
+		q:       newQueue(cfg.QueueBatches, cfg.Overflow),
+		conns:   make(map[*tcpConn]struct{}),
+		perHost: make(map[string]int),
 	}, nil
 }
 
@@ -203,7 +252,11 @@ func (s *TCPServer) Run(ctx context.Context) error {
 			continue
 		}
 		backoff = 0
-		tc := s.register(ctx, c)
+		tc, note := s.register(ctx, c)
+		if note.n > 0 {
+			log.Warn("connections refused or evicted", "reason", note.reason, "remote", note.remote,
+				"count", note.n, "open", note.open, "max_conns", s.opt.MaxConns, "max_conns_per_addr", s.opt.MaxConnsPerAddr)
+		}
 		if tc == nil {
 			c.Close()
 			continue
@@ -216,35 +269,113 @@ func (s *TCPServer) Run(ctx context.Context) error {
 	}
 }
 
-// register makes the connection's state, or returns nil when the server
-// is full.
-func (s *TCPServer) register(ctx context.Context, c net.Conn) *tcpConn {
+// refusalNote is a log line about refused or evicted connections: n of
+// them since the last line (0: nothing to log now).
+type refusalNote struct {
+	reason, remote string
+	n              int64
+	open           int
+}
+
+// hostOf is the source address of a connection: its IP.
+func hostOf(a net.Addr) string {
+	h := a.String()
+	if host, _, err := net.SplitHostPort(h); err == nil {
+		h = host
+	}
+	return h
+}
+
+// register makes the connection's state, or returns nil when it is
+// refused: its address has MaxConnsPerAddr open, or MaxConns are open
+// and none has been quiet for EvictIdle (else the quietest is closed to
+// make room). The note says what to log, at most once per
+// refusalLogEvery.
+func (s *TCPServer) register(ctx context.Context, c net.Conn) (*tcpConn, refusalNote) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.accepted++
-	if len(s.conns) >= s.opt.MaxConns {
-		s.refused++
-		return nil
+	now := s.opt.Now()
+	host := hostOf(c.RemoteAddr())
+	if s.opt.MaxConnsPerAddr > 0 && s.perHost[host] >= s.opt.MaxConnsPerAddr {
+		s.refusedPerAddr++
+		return nil, s.noteLocked(now, "per_address", c)
 	}
-	tc := &tcpConn{remote: c.RemoteAddr().String(), source: s.opt.Name, since: s.opt.Now()}
+	var note refusalNote
+	if len(s.conns) >= s.opt.MaxConns {
+		victim := s.quietestLocked(now)
+		if victim == nil {
+			s.refused++
+			return nil, s.noteLocked(now, "full", c)
+		}
+		s.dropLocked(victim)
+		victim.conn.Close() // its serve goroutine ends and counts it
+		s.evicted++
+		note = s.noteLocked(now, "evicted_idle", victim.conn)
+	}
+	tc := &tcpConn{remote: c.RemoteAddr().String(), host: host, source: s.opt.Name, since: now, conn: c}
+	tc.last.Store(now.UnixNano())
 	if s.opt.Source == SourceRemote {
 		tc.source = remoteSource("tcp", c.RemoteAddr())
 	}
-	tc.d, tc.b = newConnDecoder(ctx, c, &s.opt.InputOptions, s.q, s.opt.IdleTimeout, tc.source)
+	tc.d, tc.b = newConnDecoder(ctx, c, &s.opt.InputOptions, s.q, s.opt.IdleTimeout, tc.source, &tc.last)
 	s.conns[tc] = struct{}{}
-	return tc
+	s.perHost[host]++
+	return tc, note
+}
+
+// quietestLocked returns the open connection that has sent nothing for
+// longest, if that is at least EvictIdle, else nil.
+func (s *TCPServer) quietestLocked(now time.Time) *tcpConn {
+	if s.opt.EvictIdle < 0 {
+		return nil
+	}
+	var q *tcpConn
+	var qLast int64
+	for tc := range s.conns {
+		if l := tc.last.Load(); q == nil || l < qLast {
+			q, qLast = tc, l
+		}
+	}
+	if q == nil || now.Sub(time.Unix(0, qLast)) < s.opt.EvictIdle {
+		return nil
+	}
+	return q
+}
+
+// dropLocked forgets an open connection (once).
+func (s *TCPServer) dropLocked(tc *tcpConn) {
+	if _, ok := s.conns[tc]; !ok {
+		return
+	}
+	delete(s.conns, tc)
+	if s.perHost[tc.host]--; s.perHost[tc.host] <= 0 {
+		delete(s.perHost, tc.host)
+	}
+}
+
+// noteLocked counts a refusal or eviction for the log and returns the
+// line to write when refusalLogEvery has passed since the last.
+func (s *TCPServer) noteLocked(now time.Time, reason string, c net.Conn) refusalNote {
+	s.unlogged++
+	if !s.lastLog.IsZero() && now.Sub(s.lastLog) < refusalLogEvery {
+		return refusalNote{}
+	}
+	n := refusalNote{reason: reason, remote: c.RemoteAddr().String(), n: s.unlogged, open: len(s.conns)}
+	s.unlogged, s.lastLog = 0, now
+	return n
 }
 
 func (s *TCPServer) serve(ctx context.Context, c net.Conn, tc *tcpConn) {
 	err := readConn(ctx, c, tc.d, tc.b)
 	final := tc.d.counters()
 	s.mu.Lock()
-	delete(s.conns, tc)
+	s.dropLocked(tc)
 	s.closedConns.add(final)
 	switch {
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		s.idleTimeouts++
-	case err != nil:
+	case err != nil && !errors.Is(err, net.ErrClosed):
 		s.readErrors++
 	}
 	s.mu.Unlock()
@@ -257,9 +388,15 @@ func (s *TCPServer) serve(ctx context.Context, c net.Conn, tc *tcpConn) {
 // connections, open and closed, and each open connection's own.
 type TCPServerStats struct {
 	InputStats
-	Active       int   // open connections
-	Accepted     int64 // connections accepted, refused ones included
-	Refused      int64 // connections closed at once because MaxConns were open
+	Active   int   // open connections
+	Accepted int64 // connections accepted, refused ones included
+	Refused  int64 // connections closed at once because MaxConns were open and none was quiet for EvictIdle
+	// RefusedPerAddr counts connections closed at once because their
+	// source address had MaxConnsPerAddr open.
+	RefusedPerAddr int64
+	// Evicted counts open connections closed to make room for a new one
+	// because they had sent nothing for EvictIdle or more.
+	Evicted      int64
 	IdleTimeouts int64 // connections closed for sending nothing for IdleTimeout
 	ReadErrors   int64 // connections ended by a read error other than a timeout
 	AcceptErrors int64 // transient accept failures
@@ -280,13 +417,15 @@ func (s *TCPServer) Stats() TCPServerStats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st := TCPServerStats{
-		InputStats:   InputStats{Name: s.opt.Name, Counters: s.closedConns.clone(), Queue: s.q.stats()},
-		Active:       len(s.conns),
-		Accepted:     s.accepted,
-		Refused:      s.refused,
-		IdleTimeouts: s.idleTimeouts,
-		ReadErrors:   s.readErrors,
-		AcceptErrors: s.acceptErrors,
+		InputStats:     InputStats{Name: s.opt.Name, Counters: s.closedConns.clone(), Queue: s.q.stats()},
+		Active:         len(s.conns),
+		Accepted:       s.accepted,
+		Refused:        s.refused,
+		RefusedPerAddr: s.refusedPerAddr,
+		Evicted:        s.evicted,
+		IdleTimeouts:   s.idleTimeouts,
+		ReadErrors:     s.readErrors,
+		AcceptErrors:   s.acceptErrors,
 	}
 	for tc := range s.conns {
 		c := tc.d.counters()
@@ -474,7 +613,7 @@ func (c *TCPClient) Run(ctx context.Context) error {
 // read reads one connection until it ends and reports whether it
 // delivered any message.
 func (c *TCPClient) read(ctx context.Context, conn net.Conn) (bool, error) {
-	d, b := newConnDecoder(ctx, conn, &c.opt.InputOptions, c.q, c.opt.IdleTimeout, c.opt.Name)
+	d, b := newConnDecoder(ctx, conn, &c.opt.InputOptions, c.q, c.opt.IdleTimeout, c.opt.Name, nil)
 	now := c.opt.Now()
 	c.mu.Lock()
 	c.cur = d

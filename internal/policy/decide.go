@@ -106,6 +106,11 @@ func (pt *Partner) Static(s vessel.Static, v Vessel, origin string, hops int) (v
 	if s.MMSI != v.MMSI {
 		return vessel.Static{}, pt.deny(ruleInput)
 	}
+	if s.Has&vessel.HasShipType != 0 && shipType(v.ShipType) == 0 {
+		// The report says what the picture did not know yet: judge
+		// the vessel by it.
+		v.ShipType = int(s.ShipType)
+	}
 	if rule, ok := pt.vesselRule(v); !ok {
 		return vessel.Static{}, pt.deny(rule)
 	}

@@ -76,7 +76,14 @@
 // crosses the antimeridian, as in GeoJSON) or {"geometry": G} with G a
 // GeoJSON Polygon or MultiPolygon (RFC 7946; edges are straight in
 // longitude/latitude, see geo.Ring). The areas together hold at most
-// MaxAreaPoints positions.
+// MaxAreaPoints positions. No edge may span more than 180° of longitude
+// as written (MaxEdgeLon): geo.Ring reads an edge the short way round,
+// so a polygon edge from -100° to 100° would silently cover the 160°
+// across the antimeridian instead of the 200° between; Parse refuses it,
+// naming the vertex. Crossing the antimeridian must be explicit: split
+// the area at ±180° into a MultiPolygon (RFC 7946 §3.1.9), or continue
+// its longitudes beyond ±180° (an edge from 170 to 190); a wide area
+// needs intermediate vertices or a bbox.
 //
 // A partner has these members, all optional; leaving one out gives the
 // default shown:
@@ -96,6 +103,12 @@
 //     (vessel.Class names of the MMSI: "ship", "group", "coast",
 //     "sar_aircraft", "craft", "aid_to_navigation", "handheld", "sart",
 //     "mob", "epirb", "invalid"). Absent: no vessel rule.
+//   - unknown_type: what a partner whose exclude_vessels lists ship
+//     types gets of a vessel whose type is not known yet (before its
+//     first static report): "withhold" (the default) sends nothing of
+//     it until its type is known and passes, "share" judges it as a
+//     vessel of type 0 by the other criteria. Without ship types in
+//     exclude_vessels it changes nothing.
 //   - precision_m: metres to round positions to (0: exact; else 1 to
 //     MaxPrecisionM).
 //   - delay: how old a position or event must be before it leaves
@@ -144,9 +157,15 @@
 //     listed ship type, a listed class. An unknown ship type (0, or out of
 //     0-255) matches only "unknown" or 0: so an include-by-type rule
 //     denies a vessel of unknown type unless it lists them, and "unknown"
-//     in exclude_vessels.ship_types keeps them out. The same vessel rules
-//     apply to positions, static data (with the caller's type and the
-//     type the static report carries, both must pass), every vessel of an
+//     in exclude_vessels.ship_types keeps them out. When exclude_vessels
+//     lists ship types, a vessel of unknown type is withheld
+//     ("P.unknown_type", checked last) unless unknown_type is "share":
+//     its type may be one of those excluded, and a partner excluding
+//     fishing must not get fishing vessels until their first static
+//     report. The same vessel rules apply to positions, static data
+//     (with the caller's type and the type the static report carries,
+//     both must pass; when the caller does not know the type yet, the
+//     report's type is the vessel's), every vessel of an
 //     event, evidence positions, linked vessels and linked events of
 //     incidents.
 //   - Areas. With include areas, a point must be in one of them

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"slices"
 	"strconv"
@@ -56,6 +57,7 @@ type partnerJSON struct {
 	ExcludeAreas   []string     `json:"exclude_areas,omitempty"`
 	IncludeVessels *vesselsJSON `json:"include_vessels,omitempty"`
 	ExcludeVessels *vesselsJSON `json:"exclude_vessels,omitempty"`
+	UnknownType    string       `json:"unknown_type,omitempty"`
 	PrecisionM     float64      `json:"precision_m,omitempty"`
 	Delay          string       `json:"delay,omitempty"`
 	TLPCeiling     string       `json:"tlp_ceiling,omitempty"`
@@ -325,6 +327,9 @@ func parseArea(name string, raw json.RawMessage, budget int) (*area, areaJSON, i
 			}
 			return fail(".geometry", err.Error(), sentinel, err)
 		}
+		if f, msg := wideEdge(g.Type, aj.Geometry); msg != "" {
+			return fail(".geometry"+f, msg, ErrInvalid, nil)
+		}
 		var mp geo.MultiPolygon
 		for _, f := range fs {
 			mp = append(mp, f.Geometry...)
@@ -346,6 +351,64 @@ func parseArea(name string, raw json.RawMessage, budget int) (*area, areaJSON, i
 		return &area{name: name, mp: mp, idx: idx, bounds: mp.Bounds()}, aj, n, nil
 	}
 	return fail("", "give bbox or geometry", ErrInvalid, nil)
+}
+
+// MaxEdgeLon is the most longitude one edge of an area's polygon may
+// span, in degrees. An edge is a straight line in longitude/latitude that
+// geo.Ring reads the shorter way round, so an edge from -100° to 100°
+// would be read as the 160° across the antimeridian, not the 200° the
+// file's numbers say: Parse refuses such an edge instead of guessing. A
+// wider area needs intermediate vertices (or a "bbox"); an area across
+// the antimeridian is written explicitly, either split at ±180° into a
+// MultiPolygon (RFC 7946 §3.1.9) or with longitudes continued beyond
+// ±180° (170 to 190).
+const MaxEdgeLon = 180
+
+// wideEdge finds the first edge of a Polygon or MultiPolygon geometry (one
+// geo.ReadGeoJSONLimits accepted) whose longitudes, as written, differ by
+// more than MaxEdgeLon. It returns the JSON path of the edge's second
+// vertex (".coordinates[ring][vertex]", with the polygon first for a
+// MultiPolygon) and a message naming the rule and both vertices, or "".
+func wideEdge(typ string, geometry json.RawMessage) (string, string) {
+	var polys [][][][]float64
+	if typ == "Polygon" {
+		var g struct {
+			Coordinates [][][]float64 `json:"coordinates"`
+		}
+		if json.Unmarshal(geometry, &g) != nil {
+			return "", ""
+		}
+		polys = [][][][]float64{g.Coordinates}
+	} else {
+		var g struct {
+			Coordinates [][][][]float64 `json:"coordinates"`
+		}
+		if json.Unmarshal(geometry, &g) != nil {
+			return "", ""
+		}
+		polys = g.Coordinates
+	}
+	for pi, rings := range polys {
+		for ri, ring := range rings {
+			for vi := 1; vi < len(ring); vi++ {
+				a, b := ring[vi-1], ring[vi]
+				if len(a) < 2 || len(b) < 2 {
+					continue
+				}
+				if d := math.Abs(b[0] - a[0]); d > MaxEdgeLon {
+					path := fmt.Sprintf(".coordinates[%d][%d]", ri, vi)
+					if typ != "Polygon" {
+						path = fmt.Sprintf(".coordinates[%d][%d][%d]", pi, ri, vi)
+					}
+					return path, fmt.Sprintf("the edge from vertex %d [%g, %g] to vertex %d [%g, %g] spans %g° of longitude; "+
+						"an edge may span at most %d° (it would be read the short way round, across the antimeridian): "+
+						"add vertices in between, use a bbox, or split an area that crosses the antimeridian at ±180° (or continue its longitudes beyond ±180°)",
+						vi-1, a[0], a[1], vi, b[0], b[1], d, MaxEdgeLon)
+				}
+			}
+		}
+	}
+	return "", ""
 }
 
 // parseBBox reads [west, south, east, north] in degrees, the GeoJSON
@@ -446,6 +509,14 @@ func compilePartner(name, node string, pj *partnerJSON, areas map[string]*area, 
 	if pt.exV, ce = compileVessels(pj.ExcludeVessels, "exclude_vessels", flags); ce != nil {
 		ce.Partner = name
 		return nil, ce
+	}
+
+	switch pj.UnknownType {
+	case "", UnknownWithhold:
+		pt.withholdUnknown = pt.exV != nil && pt.exV.types != nil && !pt.exV.types[0]
+	case UnknownShare:
+	default:
+		return nil, fail("unknown_type", fmt.Sprintf("%q: want %q (the default) or %q", pj.UnknownType, UnknownWithhold, UnknownShare), ErrInvalid)
 	}
 
 	// Precision and delay.

@@ -136,9 +136,12 @@ type Partner struct {
 	exclude []*area
 	inV     *vesselRule // nil: every vessel
 	exV     *vesselRule // nil: none excluded
-	grid    grid
-	delay   vessel.Time // milliseconds
-	ceiling incident.TLP
+	// withholdUnknown: exV excludes ship types, and a vessel whose type
+	// is not known yet is withheld until it is (unknown_type).
+	withholdUnknown bool
+	grid            grid
+	delay           vessel.Time // milliseconds
+	ceiling         incident.TLP
 
 	relay     bool
 	maxHops   int
@@ -168,6 +171,7 @@ const (
 	ruleExFlags
 	ruleExTypes
 	ruleExClasses
+	ruleUnknownType
 	ruleTLPCeiling
 	ruleReleasableTo
 	ruleAccept
@@ -194,12 +198,25 @@ var ruleFields = [numRules]string{
 	ruleExFlags:          "exclude_vessels.flags",
 	ruleExTypes:          "exclude_vessels.ship_types",
 	ruleExClasses:        "exclude_vessels.classes",
+	ruleUnknownType:      "unknown_type",
 	ruleTLPCeiling:       "tlp_ceiling",
 	ruleReleasableTo:     "releasable_to",
 	ruleAccept:           "accept",
 	ruleIgnore:           "ignore",
 	ruleInput:            "input",
 }
+
+// The values of a partner's "unknown_type": what is done with a vessel
+// whose ship type is not known (yet) when exclude_vessels.ship_types is
+// given.
+const (
+	// UnknownWithhold (the default) sends nothing of the vessel until its
+	// type is known and passes.
+	UnknownWithhold = "withhold"
+	// UnknownShare judges the vessel by its other criteria, as a vessel of
+	// type 0.
+	UnknownShare = "share"
+)
 
 // Rule names that do not belong to one partner's entry.
 const (
@@ -364,6 +381,10 @@ func (pt *Partner) vesselRule(v Vessel) (int, bool) {
 		if in.hasClasses && in.classes&(1<<class) == 0 {
 			return ruleInClasses, false
 		}
+	}
+	if t == 0 && pt.withholdUnknown {
+		// Its type may be one of those excluded: wait for it.
+		return ruleUnknownType, false
 	}
 	return 0, true
 }

@@ -102,7 +102,7 @@ func TestPosition(t *testing.T) {
 		{"law enforcement type", "JP-JCG", lawEnf, arabianSea, "", 0, false, "JP-JCG.exclude_vessels.ship_types"},
 		{"SAR aircraft class", "JP-JCG", sarAir, arabianSea, "", 0, false, "JP-JCG.exclude_vessels.classes"},
 		{"aid to navigation class", "JP-JCG", aton, arabianSea, "", 0, false, "JP-JCG.exclude_vessels.classes"},
-		{"unknown type, no include-by-type", "JP-JCG", unknownT, arabianSea, "", 0, true, "JP-JCG.share.positions"},
+		{"unknown type, exclude-by-type", "JP-JCG", unknownT, arabianSea, "", 0, false, "JP-JCG.unknown_type"},
 		{"unknown type, include-by-type", "LK-MRCC", unknownT, offColombo, "", 0, false, "LK-MRCC.include_vessels.ship_types"},
 		{"fishing, included by category", "LK-MRCC", fishLK, offColombo, "", 0, true, "LK-MRCC.share.positions"},
 		{"tanker, included by range", "LK-MRCC", tankerLR, offColombo, "", 0, true, "LK-MRCC.share.positions"},
@@ -491,7 +491,7 @@ func TestIncident(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			out, d := p.Partner(tt.partner).Incident(tt.in, "", 0)
+			out, d := p.Partner(tt.partner).IncidentWithVessels(tt.in, []policy.Vessel{cargoPA, tankerLR, navyIN}, "", 0)
 			if d.Allow != tt.allow || d.Rule != tt.rule {
 				t.Fatalf("Incident = %+v; want %v %q", d, tt.allow, tt.rule)
 			}
@@ -723,6 +723,8 @@ func TestParseErrors(t *testing.T) {
 		{"feature, not geometry", `{"version":1,"node":"A","areas":{"a":{"geometry":{"type":"Feature","geometry":null}}},"partners":{}}`, policy.ErrInvalid, "", "areas.a.geometry"},
 		{"open ring", `{"version":1,"node":"A","areas":{"a":{"geometry":{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,1]]]}}},"partners":{}}`, policy.ErrInvalid, "", "areas.a.geometry"},
 		{"latitude 95", `{"version":1,"node":"A","areas":{"a":{"geometry":{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,95],[0,0]]]}}},"partners":{}}`, policy.ErrInvalid, "", "areas.a.geometry"},
+		{"edge spanning 200 degrees", `{"version":1,"node":"A","areas":{"a":{"geometry":{"type":"Polygon","coordinates":[[[-100,-10],[100,-10],[100,10],[-100,10],[-100,-10]]]}}},"partners":{}}`, policy.ErrInvalid, "", "areas.a.geometry.coordinates[0][1]"},
+		{"unsplit antimeridian edge", `{"version":1,"node":"A","areas":{"a":{"geometry":{"type":"MultiPolygon","coordinates":[[[[0,0],[1,0],[1,1],[0,0]]],[[[170,0],[-170,0],[-170,5],[170,5],[170,0]]]]}}},"partners":{}}`, policy.ErrInvalid, "", "areas.a.geometry.coordinates[1][0][1]"},
 		{"empty polygon", `{"version":1,"node":"A","areas":{"a":{"geometry":{"type":"MultiPolygon","coordinates":[]}}},"partners":{}}`, policy.ErrInvalid, "", "areas.a.geometry"},
 		{"too large", `{"version":1,"comment":"` + strings.Repeat("x", policy.MaxFileBytes) + `"}`, policy.ErrTooLarge, "", ""},
 		{"long comment", `{"version":1,"node":"A","comment":"` + strings.Repeat("x", 5000) + `","partners":{}}`, policy.ErrTooLarge, "", "comment"},
@@ -822,5 +824,62 @@ func TestMarshalRoundTrip(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestWideEdges checks the rule on polygon edges: an exclude area written
+// as a polygon from -100° to 100° is refused (it used to be read the short
+// way round and exclude nothing between -100° and 100°), the error names
+// the rule and the vertex, and the explicit ways across the antimeridian
+// (split at ±180°, or longitudes beyond 180°) and a bbox of the same
+// extent work as written.
+func TestWideEdges(t *testing.T) {
+	file := func(geometry string) string {
+		return `{"version":1,"node":"IN-IFC","areas":{"x":` + geometry + `},
+		"partners":{"JP-JCG":{"share":{"positions":true},"exclude_areas":["x"]}}}`
+	}
+	_, err := policy.Parse([]byte(file(`{"geometry":{"type":"Polygon","coordinates":[[[-100,-60],[100,-60],[100,60],[-100,60],[-100,-60]]]}}`)))
+	if err == nil {
+		t.Fatal("a polygon with 200°-wide edges was accepted")
+	}
+	for _, want := range []string{"areas.x.geometry.coordinates[0][1]", "vertex 0 [-100, -60]", "vertex 1 [100, -60]", "spans 200°", "at most 180°"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not say %q", err, want)
+		}
+	}
+
+	pos := func(lat, lon float64) vessel.Position {
+		return vessel.Position{MMSI: 636012345, Time: 1, Lat: lat, Lon: lon}
+	}
+	tests := []struct {
+		name, area string
+		lat, lon   float64
+		excluded   bool
+	}{
+		{"bbox -100..100, inside", `{"bbox":[-100,-60,100,60]}`, 10, 0, true},
+		{"bbox -100..100, at 99", `{"bbox":[-100,-60,100,60]}`, 10, 99, true},
+		{"bbox -100..100, across the antimeridian", `{"bbox":[-100,-60,100,60]}`, 10, 179, false},
+		{"polygon with a vertex at 0, inside", `{"geometry":{"type":"Polygon","coordinates":[[[-100,-60],[0,-60],[100,-60],[100,60],[0,60],[-100,60],[-100,-60]]]}}`, 10, 50, true},
+		{"polygon with a vertex at 0, outside", `{"geometry":{"type":"Polygon","coordinates":[[[-100,-60],[0,-60],[100,-60],[100,60],[0,60],[-100,60],[-100,-60]]]}}`, 10, -150, false},
+		{"beyond 180, east of the antimeridian", `{"geometry":{"type":"Polygon","coordinates":[[[170,0],[190,0],[190,5],[170,5],[170,0]]]}}`, 2, -175, true},
+		{"beyond 180, at 0", `{"geometry":{"type":"Polygon","coordinates":[[[170,0],[190,0],[190,5],[170,5],[170,0]]]}}`, 2, 0, false},
+		{"split at 180, west part", `{"geometry":{"type":"MultiPolygon","coordinates":[[[[170,0],[180,0],[180,5],[170,5],[170,0]]],[[[-180,0],[-170,0],[-170,5],[-180,5],[-180,0]]]]}}`, 2, 175, true},
+		{"split at 180, east part", `{"geometry":{"type":"MultiPolygon","coordinates":[[[[170,0],[180,0],[180,5],[170,5],[170,0]]],[[[-180,0],[-170,0],[-170,5],[-180,5],[-180,0]]]]}}`, 2, -175, true},
+		{"split at 180, outside", `{"geometry":{"type":"MultiPolygon","coordinates":[[[[170,0],[180,0],[180,5],[170,5],[170,0]]],[[[-180,0],[-170,0],[-170,5],[-180,5],[-180,0]]]]}}`, 2, -160, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := policy.Parse([]byte(file(tt.area)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, _, d := p.Partner("JP-JCG").Position(pos(tt.lat, tt.lon), policy.Vessel{MMSI: 636012345, ShipType: 70}, "", 0)
+			if d.Allow == tt.excluded {
+				t.Errorf("position (%v, %v): %+v; want excluded %v", tt.lat, tt.lon, d, tt.excluded)
+			}
+			if tt.excluded && d.Rule != "JP-JCG.exclude_areas" {
+				t.Errorf("rule %q", d.Rule)
+			}
+		})
 	}
 }

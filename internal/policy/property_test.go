@@ -23,6 +23,7 @@ type spec struct {
 	inTypes, exTypes []int // expanded: every listed type
 	inCls, exCls     []string
 	typesJSON        [2][]any // as written in the file
+	shareUnknown     bool     // unknown_type: "share"
 	precision        float64
 }
 
@@ -150,6 +151,7 @@ func randSpec(r *rand.Rand) spec {
 	if r.IntN(2) == 0 {
 		s.typesJSON[1], s.exTypes = randTypes(r)
 	}
+	s.shareUnknown = r.IntN(2) == 0
 	if r.IntN(4) == 0 {
 		s.inCls = pick(r, clsPool, 1+r.IntN(3))
 	}
@@ -205,6 +207,9 @@ func (s *spec) file() []byte {
 	if b := block(s.exMMSI, s.exFlags, s.typesJSON[1], s.exCls); b != nil {
 		pt["exclude_vessels"] = b
 	}
+	if s.shareUnknown {
+		pt["unknown_type"] = "share"
+	}
 	f := map[string]any{"version": 1, "node": "A", "areas": areas, "partners": map[string]any{"B": pt}}
 	b, err := json.Marshal(f)
 	if err != nil {
@@ -254,6 +259,11 @@ func (s *spec) vesselOK(v policy.Vessel) bool {
 				return false
 			}
 		}
+	}
+	// A vessel of unknown type waits for its type when types are
+	// excluded, unless the policy shares them.
+	if t == 0 && s.exTypes != nil && !s.shareUnknown {
+		return false
 	}
 	return true
 }

@@ -8,6 +8,9 @@ import (
 	"net"
 	"os"
 	"strings"
+	"time"
+
+	"github.com/tidewatch/tidewatch/internal/vessel"
 )
 
 // Config describes a node: where its data lives, where it listens, and its
@@ -32,6 +35,8 @@ type Config struct {
 	TileOrigins []string `json:"tile_origins"`
 	// Share configures sharing with partner nodes (package share).
 	Share Share `json:"share"`
+	// API bounds the HTTP API's heavy queries.
+	API API `json:"api"`
 	// AllowAnonymousRead lets GET requests through without a token. Only
 	// the demo sets it, and only on a loopback address.
 	AllowAnonymousRead bool `json:"-"`
@@ -99,6 +104,47 @@ type Input struct {
 	// Now shifts a replay so that it starts at the current time (the
 	// demo's live traffic from a recording).
 	Now bool `json:"now"`
+	// MaxConns bounds the open connections of a tcp-server input
+	// (default 64); MaxConnsPerAddr those from one source address
+	// (default 8; -1: no bound but max_conns). IdleTimeout closes a TCP
+	// connection that sends nothing for so long (default "10m"); when
+	// every slot is taken, EvictIdle is how long a connection must have
+	// been quiet to give its slot to a new one (default "30s"; "-1s":
+	// never). Refused and evicted connections are counted
+	// (tidewatch_input_conns_refused_total, _closed_total) and logged, at
+	// most a line per 10 s.
+	MaxConns        int    `json:"max_conns,omitempty"`
+	MaxConnsPerAddr int    `json:"max_conns_per_addr,omitempty"`
+	IdleTimeout     string `json:"idle_timeout,omitempty"`
+	EvictIdle       string `json:"evict_idle,omitempty"`
+}
+
+// API bounds the HTTP API's heavy queries (near, area, track, the picture
+// at a past moment).
+type API struct {
+	// HeavyTimeout is the time budget of one heavy query (default
+	// "10s"): past it the query stops and the client gets 503 with
+	// Retry-After.
+	HeavyTimeout string `json:"heavy_timeout,omitempty"`
+	// MaxHeavy is how many heavy queries run at once (default 4); more
+	// get 429 with Retry-After.
+	MaxHeavy int `json:"max_heavy,omitempty"`
+}
+
+// durationOf reads a duration of the configuration ("" is 0).
+func durationOf(field, s string) (time.Duration, error) {
+	if s == "" {
+		return 0, nil
+	}
+	neg := strings.HasPrefix(s, "-")
+	d, err := vessel.ParseDuration(strings.TrimPrefix(s, "-"))
+	if err != nil {
+		return 0, fmt.Errorf("%w: %s: %v", ErrConfig, field, err)
+	}
+	if neg {
+		d = -d
+	}
+	return d, nil
 }
 
 // ErrConfig reports an invalid configuration.
@@ -184,7 +230,26 @@ func (c *Config) Validate() error {
 		if names[in.Name] {
 			return fmt.Errorf("%w: two inputs named %q", ErrConfig, in.Name)
 		}
+		if in.MaxConns < 0 {
+			return fmt.Errorf("%w: input %d (%s): max_conns %d: want 1 or more (0: the default)", ErrConfig, i+1, in.Type, in.MaxConns)
+		}
+		if in.MaxConnsPerAddr < -1 {
+			return fmt.Errorf("%w: input %d (%s): max_conns_per_addr %d: want 1 or more, or -1 for no bound", ErrConfig, i+1, in.Type, in.MaxConnsPerAddr)
+		}
+		for _, d := range []struct{ f, v string }{{"idle_timeout", in.IdleTimeout}, {"evict_idle", in.EvictIdle}} {
+			if _, err := durationOf(fmt.Sprintf("input %d (%s): %s", i+1, in.Type, d.f), d.v); err != nil {
+				return err
+			}
+		}
 		names[in.Name] = true
+	}
+	if d, err := durationOf("api.heavy_timeout", c.API.HeavyTimeout); err != nil {
+		return err
+	} else if d < 0 {
+		return fmt.Errorf("%w: api.heavy_timeout %q: want a positive duration", ErrConfig, c.API.HeavyTimeout)
+	}
+	if c.API.MaxHeavy < 0 {
+		return fmt.Errorf("%w: api.max_heavy %d: want 1 or more (0: the default)", ErrConfig, c.API.MaxHeavy)
 	}
 	return nil
 }

@@ -33,6 +33,12 @@ func TestConfig(t *testing.T) {
 		{`{"data":"d","tls":{"cert":"c"}}`, "both cert and key"},
 		{`{"listen":"127.0.0.1:1"}`, "no data directory"},
 		{`{"data":"d","listen":"8080"}`, "listen"},
+		{`{"data":"d","inputs":[{"type":"tcp-server","listen":":1","max_conns":-5}]}`, "max_conns -5"},
+		{`{"data":"d","inputs":[{"type":"tcp-server","listen":":1","max_conns_per_addr":-2}]}`, "max_conns_per_addr -2"},
+		{`{"data":"d","inputs":[{"type":"tcp-server","listen":":1","idle_timeout":"soon"}]}`, "idle_timeout"},
+		{`{"data":"d","inputs":[{"type":"tcp-server","listen":":1","evict_idle":"5 min"}]}`, "evict_idle"},
+		{`{"data":"d","api":{"heavy_timeout":"-5s"}}`, "heavy_timeout"},
+		{`{"data":"d","api":{"max_heavy":-1}}`, "max_heavy"},
 	} {
 		c, err := ReadConfig(strings.NewReader(tc.json))
 		if err == nil {
@@ -41,6 +47,14 @@ func TestConfig(t *testing.T) {
 		if !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: %v; want an ErrConfig mentioning %q", tc.json, err, tc.want)
 		}
+	}
+	c, err = ReadConfig(strings.NewReader(`{"data":"d","api":{"heavy_timeout":"30s","max_heavy":2},"inputs":[
+		{"type":"tcp-server","listen":":10110","max_conns":200,"max_conns_per_addr":-1,"idle_timeout":"2m","evict_idle":"-1s"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil {
+		t.Errorf("limits: %v", err)
 	}
 	c = Config{Data: "d", Listen: "0.0.0.0:8080", AllowAnonymousRead: true}
 	if err := c.Validate(); err == nil {

@@ -30,6 +30,9 @@ var (
 	mInDropped    = prometheus.NewDesc("tidewatch_input_dropped_total", "Observations dropped by an input's full queue.", []string{"input", "type"}, nil)
 	mInQueue      = prometheus.NewDesc("tidewatch_input_queue_batches", "Batches in an input's queue.", []string{"input", "type"}, nil)
 	mInConnected  = prometheus.NewDesc("tidewatch_input_connected", "1 when a TCP client input is connected to its feed.", []string{"input"}, nil)
+	mInConns      = prometheus.NewDesc("tidewatch_input_conns", "Open connections of a TCP server input.", []string{"input"}, nil)
+	mInConnsRef   = prometheus.NewDesc("tidewatch_input_conns_refused_total", "Connections a TCP server input closed at once: full (every slot taken, none quiet long enough to give way) or per_address (the source address had its most).", []string{"input", "reason"}, nil)
+	mInConnsEnd   = prometheus.NewDesc("tidewatch_input_conns_closed_total", "Open connections a TCP server input closed: evicted_idle (quiet longest when a new one needed the slot) or idle_timeout (sent nothing for the idle timeout).", []string{"input", "reason"}, nil)
 	mPipeApplied  = prometheus.NewDesc("tidewatch_pipeline_applied_total", "Observations applied to the picture and recorded.", nil, nil)
 	mPipeDropped  = prometheus.NewDesc("tidewatch_pipeline_dropped_total", "Observations dropped because the pipeline queue was full.", nil, nil)
 	mPipeQueue    = prometheus.NewDesc("tidewatch_pipeline_queue_batches", "Batches waiting in the pipeline queue.", nil, nil)
@@ -54,7 +57,7 @@ var (
 )
 
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{mInMessages, mInObs, mInBytes, mInRejected, mInDropped, mInQueue, mInConnected,
+	for _, d := range []*prometheus.Desc{mInMessages, mInObs, mInBytes, mInRejected, mInDropped, mInQueue, mInConnected, mInConns, mInConnsRef, mInConnsEnd,
 		mPipeApplied, mPipeDropped, mPipeQueue, mPipeQueueCap, mPipeErrors, mVessels, mStations, mOutcomes, mPositions, mDisk, mBlocks,
 		mShQueued, mShDenied, mShReceived, mShRefused, mShPending, mShDropped, mShConnected, mShAcked, mShReconnect} {
 		ch <- d
@@ -77,6 +80,14 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		gauge(mInQueue, float64(st.Queue.Len), in.name, in.kind)
 		for class, n := range st.Rejected {
 			counter(mInRejected, float64(n), in.name, in.kind, class)
+		}
+		if in.conns != nil {
+			cs := in.conns()
+			gauge(mInConns, float64(cs.active), in.name)
+			counter(mInConnsRef, float64(cs.full), in.name, "full")
+			counter(mInConnsRef, float64(cs.perAddr), in.name, "per_address")
+			counter(mInConnsEnd, float64(cs.evicted), in.name, "evicted_idle")
+			counter(mInConnsEnd, float64(cs.idle), in.name, "idle_timeout")
 		}
 		if in.connected != nil {
 			v := 0.0

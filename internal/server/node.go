@@ -266,9 +266,10 @@ func Run(ctx context.Context, opt Options) error {
 	if zoneBook != nil {
 		zoneEditor = zoneBook
 	}
+	heavyTimeout, _ := durationOf("api.heavy_timeout", cfg.API.HeavyTimeout) // checked by Validate
 	apiCfg := httpapi.Config{DB: db, Picture: pic, Tokens: tokens, AllowAnonymousRead: cfg.AllowAnonymousRead,
 		Hub: hub, Registry: reg, Logger: log, Now: now, Events: evSource, Zones: zones, ZoneEditor: zoneEditor,
-		Incidents: book, NodeName: name}
+		Incidents: book, NodeName: name, HeavyTimeout: heavyTimeout, MaxHeavy: cfg.API.MaxHeavy}
 	if sharer != nil {
 		apiCfg.Audit = sharer.Audit()
 		apiCfg.Partners = func() []httpapi.PartnerInfo { return partnerInfo(sharer, now) }
@@ -485,6 +486,14 @@ type inputStats struct {
 	stats func() ingest.InputStats
 	// health, for TCP clients: connected or not.
 	connected func() bool
+	// conns, for TCP servers: the connection counters.
+	conns func() connStats
+}
+
+// connStats are a TCP server input's connection counters.
+type connStats struct {
+	active                       int
+	full, perAddr, evicted, idle int64
 }
 
 func buildInputs(cfgs []Input, pipe *Pipeline, log *slog.Logger, now func() time.Time) ([]Runner, []inputStats, error) {
@@ -494,12 +503,19 @@ func buildInputs(cfgs []Input, pipe *Pipeline, log *slog.Logger, now func() time
 		opt := ingest.InputOptions{Name: c.Name, Sink: func(b []vessel.Observation) { pipe.Submit(b) }, Logger: log, Now: now}
 		switch c.Type {
 		case "tcp-server":
-			s, err := ingest.NewTCPServer(ingest.TCPServerConfig{InputOptions: opt, Listen: c.Listen})
+			idle, _ := durationOf("idle_timeout", c.IdleTimeout) // checked by Validate
+			evict, _ := durationOf("evict_idle", c.EvictIdle)
+			s, err := ingest.NewTCPServer(ingest.TCPServerConfig{InputOptions: opt, Listen: c.Listen,
+				MaxConns: c.MaxConns, MaxConnsPerAddr: c.MaxConnsPerAddr, IdleTimeout: idle, EvictIdle: evict})
 			if err != nil {
 				return nil, nil, err
 			}
 			runners = append(runners, s)
-			stats = append(stats, inputStats{name: c.Name, kind: c.Type, stats: func() ingest.InputStats { return s.Stats().InputStats }})
+			stats = append(stats, inputStats{name: c.Name, kind: c.Type, stats: func() ingest.InputStats { return s.Stats().InputStats },
+				conns: func() connStats {
+					st := s.Stats()
+					return connStats{active: st.Active, full: st.Refused, perAddr: st.RefusedPerAddr, evicted: st.Evicted, idle: st.IdleTimeouts}
+				}})
 		case "tcp-client":
 			s, err := ingest.NewTCPClient(ingest.TCPClientConfig{InputOptions: opt, Address: c.Address})
 			if err != nil {

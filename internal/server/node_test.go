@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -36,7 +37,7 @@ func TestNodeEndToEnd(t *testing.T) {
 	data := filepath.Join(t.TempDir(), "data")
 	tcp := freePort(t)
 	cfg := Config{Data: data, Listen: "127.0.0.1:0", Land: "none", AllowAnonymousRead: true,
-		Inputs: []Input{{Type: "tcp-server", Name: "receivers", Listen: tcp}}}
+		Inputs: []Input{{Type: "tcp-server", Name: "receivers", Listen: tcp, MaxConnsPerAddr: 1}}}
 	ctx, cancel := context.WithCancel(context.Background())
 	started := make(chan net.Addr, 1)
 	done := make(chan error, 1)
@@ -85,6 +86,33 @@ func TestNodeEndToEnd(t *testing.T) {
 	})
 	if len(list.Vessels) < 1000 {
 		t.Fatalf("%d vessels in the picture after pushing the DMA capture (1,390 vessels)", len(list.Vessels))
+	}
+	// The input's per-address limit (1) refuses a second connection from
+	// this host, and the metrics count it.
+	metrics := func() string {
+		resp, err := http.Get(base + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	}
+	waitFor(t, 10*time.Second, "the capture's connection to end", func() bool {
+		return strings.Contains(metrics(), `tidewatch_input_conns{input="receivers"} 0`)
+	})
+	for range 2 {
+		c, err := net.Dial("tcp", tcp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+	}
+	waitFor(t, 10*time.Second, "the refusal in the metrics", func() bool {
+		return strings.Contains(metrics(), `tidewatch_input_conns_refused_total{input="receivers",reason="per_address"} 1`)
+	})
+	if m := metrics(); !strings.Contains(m, `tidewatch_input_conns{input="receivers"} 1`) {
+		t.Errorf("metrics do not show one open connection")
 	}
 	for _, p := range []string{"/", "/basemap/land.geojson", "/healthz", "/readyz", "/openapi.json", "/api/v1/events?from=2010-06-11&to=2010-06-12"} {
 		resp, err := http.Get(base + p)

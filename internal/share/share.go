@@ -251,6 +251,10 @@ func (s *Sharer) offerLocked(e *Envelope, from string) {
 		for _, m := range e.Event.Vessels {
 			vs = append(vs, s.cfg.Local.Vessel(m))
 		}
+	case KindIncident:
+		for _, m := range e.Incident.Vessels {
+			vs = append(vs, s.cfg.Local.Vessel(m))
+		}
 	}
 	for name, q := range s.outboxes {
 		if name == from || s.revoked[name] {
@@ -268,7 +272,7 @@ func (s *Sharer) offerLocked(e *Envelope, from string) {
 		case KindEvent:
 			out.Event, notBefore, d = pt.Event(e.Event, vs, e.Origin, e.Hops)
 		case KindIncident:
-			out.Incident, d = pt.Incident(e.Incident, e.Origin, e.Hops)
+			out.Incident, d = pt.IncidentWithVessels(e.Incident, vs, e.Origin, e.Hops)
 		}
 		if !d.Allow {
 			s.denied[d.Rule]++

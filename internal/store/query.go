@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"math"
 	"math/bits"
 	"slices"
@@ -153,6 +154,11 @@ func rectOfEntry(minLat, maxLat, minLon, maxLon int32) geo.Rect {
 // most 30 minutes apart, so a vessel passing between two reports is
 // found.
 func (db *DB) Near(c geo.Point, radius float64, from, to vessel.Time, opt NearOptions) ([]Approach, error) {
+	return db.NearContext(context.Background(), c, radius, from, to, opt)
+}
+
+// NearContext is Near that stops when ctx is done, returning its error.
+func (db *DB) NearContext(ctx context.Context, c geo.Point, radius float64, from, to vessel.Time, opt NearOptions) ([]Approach, error) {
 	v, done, err := db.view()
 	if err != nil {
 		return nil, err
@@ -185,6 +191,9 @@ func (db *DB) Near(c geo.Point, radius float64, from, to vessel.Time, opt NearOp
 	}
 	var out []Approach
 	for m := range cand {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		pts, err := v.pointsInto(v.scratch[:0], m, lo, hi)
 		if err != nil {
 			return nil, err
@@ -368,6 +377,11 @@ type AreaHit struct {
 // set) with times in [from, to], ordered by MMSI. Flagged positions are
 // left out unless flagged is true.
 func (db *DB) Area(area geo.MultiPolygon, from, to vessel.Time, flagged bool) ([]AreaHit, error) {
+	return db.AreaContext(context.Background(), area, from, to, flagged)
+}
+
+// AreaContext is Area that stops when ctx is done, returning its error.
+func (db *DB) AreaContext(ctx context.Context, area geo.MultiPolygon, from, to vessel.Time, flagged bool) ([]AreaHit, error) {
 	v, done, err := db.view()
 	if err != nil {
 		return nil, err
@@ -402,6 +416,11 @@ func (db *DB) Area(area geo.MultiPolygon, from, to vessel.Time, flagged bool) ([
 		}
 		hit := AreaHit{MMSI: m}
 		for i := range pts {
+			if i&1023 == 0 {
+				if err := ctx.Err(); err != nil {
+					return nil, err
+				}
+			}
 			p := &pts[i]
 			if !flagged && !p.good() {
 				continue

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -67,6 +68,9 @@ type mockAPI struct {
 	audit           []mockAuditEntry // newest first
 	partnerRequests int              // guarded by mu: GET /api/v1/partners answered
 	auditQueries    []string         // guarded by mu: the queries of GET /api/v1/audit answered
+
+	tickets   sync.Map     // stream tickets minted and not yet used
+	ticketSeq atomic.Int64 // numbers the tickets
 }
 
 var mockCategories = []string{"cargo", "tanker", "passenger", "fishing", "tug", "pilot", "sar", "military",
@@ -188,6 +192,7 @@ func (m *mockAPI) handler(t testing.TB) http.Handler {
 	mux.HandleFunc("GET /api/v1/vessels/{mmsi}/track", m.auth(m.serveTrack))
 	mux.HandleFunc("GET /api/v1/search", m.auth(m.serveSearch))
 	mux.HandleFunc("GET /api/v1/stream", m.auth(m.serveStream))
+	mux.HandleFunc("POST /api/v1/stream/ticket", m.auth(m.mintTicket))
 	mux.HandleFunc("GET /api/v1/events", m.auth(m.serveEvents))
 	mux.HandleFunc("GET /api/v1/zones", m.auth(m.serveZones))
 	mux.HandleFunc("POST /api/v1/zones", m.auth(m.admin(m.createZone)))
@@ -208,9 +213,13 @@ func (m *mockAPI) handler(t testing.TB) http.Handler {
 func (m *mockAPI) auth(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if m.token != "" {
-			got := r.URL.Query().Get("access_token")
+			got := ""
 			if a, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
 				got = a
+			} else if tk := r.URL.Query().Get("ticket"); tk != "" && r.URL.Path == "/api/v1/stream" {
+				if _, ok := m.tickets.LoadAndDelete(tk); ok { // single use, as the real API
+					got = m.token
+				}
 			}
 			if got != m.token {
 				apiError(w, http.StatusUnauthorized, "unauthorized", "a valid token is required")
@@ -219,6 +228,16 @@ func (m *mockAPI) auth(next http.HandlerFunc) http.HandlerFunc {
 		}
 		next(w, r)
 	}
+}
+
+// mintTicket answers POST /api/v1/stream/ticket as the real API does: a
+// single-use ticket for the stream.
+func (m *mockAPI) mintTicket(w http.ResponseWriter, r *http.Request) {
+	tk := fmt.Sprintf("twt_mock%d", m.ticketSeq.Add(1))
+	m.tickets.Store(tk, true)
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusCreated)
+	json.NewEncoder(w).Encode(map[string]any{"ticket": tk, "expires": time.Now().Add(30 * time.Second).UTC(), "expires_in": 30})
 }
 
 func apiError(w http.ResponseWriter, status int, code, msg string) {

@@ -1,6 +1,7 @@
 // Client of the tidewatch HTTP API (/api/v1). The optional token is kept in
-// local storage and sent as a bearer token (as ?access_token= on the event
-// stream, which cannot send headers).
+// local storage and sent as a bearer token. The event stream cannot send
+// headers: it opens with a single-use ticket minted with the token, so the
+// token never appears in a URL.
 
 const TOKEN_KEY = 'tidewatch.token';
 
@@ -119,34 +120,81 @@ async function errorOf(res) {
 // stream opens the live event stream: "update" events carry a vessel
 // summary, "event" a detected event (gap, encounter, ...) that opened or
 // changed, "ready" the newest sequence number, "lagged" the news that
-// updates were skipped (reload the picture). The EventSource reconnects by
-// itself, resuming with Last-Event-ID; on.state gets 'open', 'error' or
-// 'closed'.
+// updates were skipped (reload the picture). With a token, each
+// connection opens with a fresh single-use ticket (POST
+// /api/v1/stream/ticket), so a dropped connection is reopened here (after
+// 2 s, resuming after the last event seen) rather than by the
+// EventSource. on.state gets 'open', 'error' or 'closed' (the token was
+// refused or revoked). It returns a handle whose close() ends the stream.
 export function stream(params, on) {
-  const t = getToken();
-  const es = new EventSource(url('/api/v1/stream', { ...params, access_token: t || undefined }));
-  const parse = (ev) => {
-    try {
-      const v = JSON.parse(ev.data);
-      return v && typeof v === 'object' ? v : null;
-    } catch {
-      return null;
-    }
+  let es = null;
+  let retry = null;
+  let closed = false;
+  let since = params.since;
+  const again = () => {
+    es?.close();
+    es = null;
+    if (!closed) retry = setTimeout(open, 2000);
   };
-  es.addEventListener('update', (ev) => {
-    const v = parse(ev);
-    if (v) on.update(v, ev.lastEventId);
-  });
-  es.addEventListener('event', (ev) => {
-    const v = parse(ev);
-    if (v) on.event?.(v);
-  });
-  es.addEventListener('ready', (ev) => {
-    const v = parse(ev);
-    if (v) on.ready?.(v);
-  });
-  es.addEventListener('lagged', (ev) => on.lagged?.(parse(ev) || {}));
-  es.addEventListener('open', () => on.state?.('open'));
-  es.addEventListener('error', () => on.state?.(es.readyState === EventSource.CLOSED ? 'closed' : 'error'));
-  return es;
+  const open = async () => {
+    if (closed) return;
+    let ticket;
+    if (getToken()) {
+      try {
+        ticket = (await send('POST', '/api/v1/stream/ticket')).ticket;
+      } catch (err) {
+        if (closed) return;
+        if (err instanceof ApiError && err.unauthorized) {
+          on.state?.('closed');
+          return;
+        }
+        on.state?.('error');
+        again();
+        return;
+      }
+      if (closed) return;
+    }
+    es = new EventSource(url('/api/v1/stream', { ...params, since, ticket }));
+    const parse = (ev) => {
+      if (ev.lastEventId) since = ev.lastEventId;
+      try {
+        const v = JSON.parse(ev.data);
+        return v && typeof v === 'object' ? v : null;
+      } catch {
+        return null;
+      }
+    };
+    es.addEventListener('update', (ev) => {
+      const v = parse(ev);
+      if (v) on.update(v, ev.lastEventId);
+    });
+    es.addEventListener('event', (ev) => {
+      const v = parse(ev);
+      if (v) on.event?.(v);
+    });
+    es.addEventListener('ready', (ev) => {
+      const v = parse(ev);
+      if (v) on.ready?.(v);
+    });
+    es.addEventListener('lagged', (ev) => on.lagged?.(parse(ev) || {}));
+    es.addEventListener('revoked', () => {
+      closed = true;
+      es?.close();
+      on.state?.('closed');
+    });
+    es.addEventListener('open', () => on.state?.('open'));
+    es.addEventListener('error', () => {
+      if (closed) return;
+      on.state?.('error');
+      again();
+    });
+  };
+  open();
+  return {
+    close() {
+      closed = true;
+      clearTimeout(retry);
+      es?.close();
+    },
+  };
 }
