@@ -1,0 +1,162 @@
+package fusion
+
+import (
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/tidewatch/tidewatch/internal/geo"
+	"github.com/tidewatch/tidewatch/internal/vessel"
+)
+
+// maxClockSources bounds the receivers whose clocks the picture judges;
+// reports of further sources are not judged (and not counted).
+const maxClockSources = 4096
+
+// clocks is what the picture knows of each receiver's clock. Its lock is
+// taken under a shard's lock, never the other way round, and only for a
+// report that is evidence of a clock fault or from a receiver in one.
+type clocks struct {
+	mu     sync.Mutex
+	m      map[string]*sourceClock
+	faulty atomic.Int32 // receivers in a clock fault now
+}
+
+// sourceClock is one receiver's clock record.
+type sourceClock struct {
+	faulty       bool
+	lastEvidence vessel.Time // time stamp of its last report that was evidence
+	lastVessel   vessel.MMSI // the vessel of that report
+	offset       vessel.Time // its stamps minus the picture's, at the last evidence
+	faults       uint64      // its reports flagged FlagClock
+	episodes     uint64      // times it went into a fault
+}
+
+// ReceiverClock is what the picture found about one receiver's clock.
+type ReceiverClock struct {
+	Source string
+	// Faults counts its reports flagged FlagClock; Episodes the times its
+	// clock was judged off (two reports of different vessels, minutes off
+	// in the same way, within ten minutes).
+	Faults, Episodes uint64
+	// Faulty is whether its clock is judged off now; Offset is by how
+	// much its stamps differed from the picture's at the last evidence
+	// (negative: stamped late).
+	Faulty bool
+	Offset vessel.Time
+}
+
+// moving reports whether e's speed over ground is available and at least
+// 1 knot: a vessel that moves does not send the same report twice.
+func moving(e *entry) bool { return e.sog >= 10 && e.sog < vessel.NoSpeed }
+
+// clockFault judges e, a report of t from src, against the vessel's other
+// reports and src's clock record, and reports whether it is to be
+// flagged FlagClock. Evidence of a fault is a report older than the main
+// track's latest by more than the clock tolerance that is impossible at
+// its own time but fits where the vessel is now, or the same report
+// (position, speed, course, heading, status) as one already kept from a
+// moving vessel, more than the tolerance apart. A report that is evidence
+// is flagged; two from different vessels within ten minutes put src into
+// a fault, in which its reports late by more than the tolerance are
+// flagged too, until one of them is not late. The caller holds the
+// shard's lock.
+func (p *Picture) clockFault(t *track, e *entry, speed float64, src string, m vessel.MMSI) bool {
+	tol := p.cfg.clockTol
+	h := t.main()
+	var lateBy vessel.Time
+	evidence := false
+	var offset vessel.Time
+	if h != nil {
+		last := h.latest()
+		lateBy = last.t - e.t
+		if lateBy > tol {
+			prev, next := h.neighbours(e)
+			if _, ok := p.fit(prev, e, next, speed); !ok {
+				near := p.cfg.slack + speed*float64(p.cfg.dedup)
+				if geo.Distance(last.point(), e.point()) <= near {
+					evidence, offset = true, -lateBy
+				}
+			}
+		}
+	}
+	if !evidence && h != nil && moving(e) {
+		// The same report kept with a later time, while the vessel was
+		// elsewhere at e's time: e was stamped early. (A transponder
+		// stuck on one message repeats it later, and in one place.)
+		if k := t.sameAway(e, tol); k != nil {
+			prev, next := h.neighbours(e)
+			if prev != nil && !samePlace(prev, e) || next != nil && !samePlace(next, e) {
+				evidence, offset = true, e.t-k.t
+			}
+		}
+	}
+	if !evidence && p.clocks.faulty.Load() == 0 {
+		return false
+	}
+	c := &p.clocks
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	sc := c.m[src]
+	if sc == nil {
+		if !evidence || len(c.m) >= maxClockSources {
+			return evidence
+		}
+		if c.m == nil {
+			c.m = make(map[string]*sourceClock)
+		}
+		sc = new(sourceClock)
+		c.m[strings.Clone(src)] = sc
+	}
+	if evidence {
+		if !sc.faulty && sc.lastVessel != 0 && sc.lastVessel != m && absT(e.t-sc.lastEvidence) <= 10*tol {
+			sc.faulty = true
+			sc.episodes++
+			c.faulty.Add(1)
+		}
+		sc.lastEvidence, sc.lastVessel, sc.offset = e.t, m, offset
+		sc.faults++
+		return true
+	}
+	if !sc.faulty {
+		return false
+	}
+	if h != nil && lateBy > tol {
+		sc.faults++
+		return true
+	}
+	if h != nil { // a report that fits the picture's time: the clock is back
+		sc.faulty = false
+		c.faulty.Add(-1)
+	}
+	return false
+}
+
+// sameAway returns a kept position with the same kinematics as e and a
+// time more than d later, nil if none.
+func (t *track) sameAway(e *entry, d vessel.Time) *entry {
+	for k := range t.hyps {
+		h := &t.hyps[k]
+		for i := range int(h.ngood) {
+			if g := &h.good[i]; g.t-e.t > d && sameReport(g, e) {
+				return g
+			}
+		}
+	}
+	return nil
+}
+
+// Receivers returns the clock record of every receiver that has shown
+// evidence of a clock fault, sorted by source.
+func (p *Picture) Receivers() []ReceiverClock {
+	c := &p.clocks
+	c.mu.Lock()
+	out := make([]ReceiverClock, 0, len(c.m))
+	for src, sc := range c.m {
+		out = append(out, ReceiverClock{Source: src, Faults: sc.faults, Episodes: sc.episodes, Faulty: sc.faulty, Offset: sc.offset})
+	}
+	c.mu.Unlock()
+	slices.SortFunc(out, func(a, b ReceiverClock) int { return strings.Compare(a.Source, b.Source) })
+	return out
+}
