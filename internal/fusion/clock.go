@@ -1,6 +1,7 @@
 package fusion
 
 import (
+	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -72,10 +73,9 @@ func (p *Picture) clockFault(t *track, e *entry, speed float64, src string, m ve
 		last := h.latest()
 		lateBy = last.t - e.t
 		if lateBy > tol {
-			prev, next := h.neighbours(e)
-			if _, ok := p.fit(prev, e, next, speed); !ok {
-				near := p.cfg.slack + speed*float64(p.cfg.dedup)
-				if geo.Distance(last.point(), e.point()) <= near {
+			if off, ok := p.misfit(h, e, speed); ok {
+				d := geo.Distance(last.point(), e.point())
+				if d <= p.cfg.slack+speed*float64(p.cfg.dedup) && d < off {
 					evidence, offset = true, -lateBy
 				}
 			}
@@ -159,4 +159,46 @@ func (p *Picture) Receivers() []ReceiverClock {
 	c.mu.Unlock()
 	slices.SortFunc(out, func(a, b ReceiverClock) int { return strings.Compare(a.Source, b.Source) })
 	return out
+}
+
+// misfitDistance is how far from its track (interpolated between
+// neighbours less than two minutes apart) a late report must be to be
+// out of place at its time.
+const misfitDistance = 300
+
+// misfit reports whether e is out of place in h at its own time: not
+// reachable from its neighbours; or, between neighbours less than two
+// minutes apart, more than misfitDistance from the track between them; or,
+// older than every kept position (by at most ten minutes), more than
+// misfitDistance plus a fifth of the distance run from where the oldest
+// one's speed and course put the vessel at e's time. It returns how far e
+// is from where it should be.
+func (p *Picture) misfit(h *hyp, e *entry, speed float64) (float64, bool) {
+	prev, next := h.neighbours(e)
+	if _, ok := p.fit(prev, e, next, speed); !ok {
+		d := math.Inf(1)
+		for _, n := range [2]*entry{prev, next} {
+			if n != nil {
+				d = min(d, geo.Distance(n.point(), e.point()))
+			}
+		}
+		return d, true
+	}
+	if prev == nil && next != nil && moving(next) && next.cog < vessel.NoCourse && next.t-e.t <= 600_000 {
+		// Older than every position kept: where was the vessel, by its
+		// speed and course, that long before the oldest?
+		kn, _ := next.sog.Knots()
+		deg, _ := next.cog.Degrees()
+		back := kn * 1852 / 3600 * float64(next.t-e.t) / 1000
+		d := geo.Distance(geo.Destination(next.point(), deg+180, back), e.point())
+		return d, d > misfitDistance+0.2*back
+	}
+	if prev == nil || next == nil || next.t-prev.t > 120_000 || next.t == prev.t {
+		return 0, false
+	}
+	f := float64(e.t-prev.t) / float64(next.t-prev.t)
+	a, b := prev.point(), next.point()
+	mid := geo.Point{Lat: a.Lat + f*(b.Lat-a.Lat), Lon: a.Lon + f*(b.Lon-a.Lon)}
+	d := geo.Distance(mid, e.point())
+	return d, d > misfitDistance
 }

@@ -437,7 +437,9 @@ func (p *Picture) assign(t *track, e *entry, speed float64, r *Result, src strin
 		}
 	}
 	h := &t.hyps[best]
-	if best != int(t.primary) && p.better(h, t.main()) {
+	// A track takes over with its newest report, so that the latest
+	// state is never a report stored flagged.
+	if best != int(t.primary) && e.t >= h.latest().t && p.better(h, t.main()) {
 		t.primary = int8(best)
 		r.Swapped = true
 		flags &^= vessel.FlagTeleport
@@ -533,7 +535,14 @@ func (p *Picture) prune(t *track, now vessel.Time, r *Result) {
 	primary := t.primary
 	for i := range t.hyps {
 		h := t.hyps[i]
-		if i != int(t.primary) && now-h.latest().t > p.cfg.conflictWindow {
+		// A tentative track must be confirmed by reports that follow
+		// each other: one silent for twice the confirmation span is
+		// forgotten, or it would gather unrelated bad fixes over hours.
+		window := p.cfg.conflictWindow
+		if !h.confirmed {
+			window = min(window, 2*p.cfg.confirmSpan)
+		}
+		if i != int(t.primary) && now-h.latest().t > window {
 			if i < int(t.primary) {
 				primary--
 			}

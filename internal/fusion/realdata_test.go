@@ -372,7 +372,7 @@ func testRealTracks(t *testing.T, c realCase) {
 	}
 	s := p.Stats()
 	var flags []string
-	for i := range 6 {
+	for i := range 8 {
 		f := vessel.Flags(1 << i)
 		flags = append(flags, fmt.Sprintf("%s %d", f.Names()[0], s.Flag(f)))
 	}
