@@ -81,7 +81,7 @@ func (p *Picture) clockFault(t *track, e *entry, speed float64, src string, m ve
 			}
 		}
 	}
-	if !evidence && h != nil && moving(e) {
+	if !evidence && h != nil && lateBy > tol && moving(e) {
 		// The same report kept with a later time, while the vessel was
 		// elsewhere at e's time: e was stamped early. (A transponder
 		// stuck on one message repeats it later, and in one place.)

@@ -55,12 +55,10 @@ type Config struct {
 	// value means no margin (the position alone decides).
 	LandMargin float64
 
-	// ConflictWindow is how long a track of one MMSI that is not the main
-	// one is kept without a report: after that it is forgotten, and an
-	// identity episode whose other tracks are all forgotten ends. It is
-	// also how long the main track may fall silent before a confirmed
-	// track that goes on reporting... see Picture.Apply. Zero means one
-	// hour.
+	// ConflictWindow is how long a confirmed track of one MMSI that is
+	// not the main one is kept without a report: after that it is
+	// forgotten, and an identity episode left with one track ends. Zero
+	// means one hour.
 	ConflictWindow time.Duration
 
 	// ConfirmReports and ConfirmSpan say when a track hypothesis is
@@ -78,8 +76,9 @@ type Config struct {
 	MaxTracks int
 
 	// Now is the clock that says when a report arrived: a report dated
-	// after Now() plus FutureTolerance is flagged FlagFuture. Nil means
-	// time.Now.
+	// after Now() plus FutureTolerance is flagged FlagFuture. It must not
+	// go backwards (the picture reads it only when a report is newer than
+	// its last reading allows). Nil means time.Now.
 	Now func() time.Time
 	// FutureTolerance is how far in the future of its arrival a report
 	// may be dated (receiver clocks disagree by seconds). Zero means two

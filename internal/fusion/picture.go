@@ -209,6 +209,7 @@ type shard struct {
 	vessels  map[vessel.MMSI]*track
 	stations map[vessel.MMSI]*station
 	stats    Stats
+	now      vessel.Time // the latest reading of Config.Now
 	_        [64]byte
 }
 
@@ -292,10 +293,20 @@ func (p *Picture) maxSpeed(m vessel.MMSI) float64 {
 	return p.cfg.maxSpeed
 }
 
+// trackAlloc is a track with room for its first hypothesis in the same
+// allocation: most vessels have one track, and its ring then sits next to
+// the rest of the vessel's state in memory.
+type trackAlloc struct {
+	t track
+	h [1]hyp
+}
+
 func (sh *shard) track(m vessel.MMSI) *track {
 	t := sh.vessels[m]
 	if t == nil {
-		t = &track{primary: -1}
+		a := &trackAlloc{t: track{primary: -1}}
+		t = &a.t
+		t.hyps = a.h[:0:1]
 		sh.vessels[m] = t
 	}
 	return t
@@ -320,14 +331,20 @@ func (p *Picture) applyPosition(pos *vessel.Position) Result {
 	} else if p.onLand(geo.Point{Lat: pos.Lat, Lon: pos.Lon}) {
 		flags |= vessel.FlagOnLand
 	}
-	if p.cfg.future >= 0 && pos.Time > vessel.TimeOf(p.cfg.now())+p.cfg.future {
-		flags |= vessel.FlagFuture
-	}
 	speed := p.maxSpeed(pos.MMSI)
 
 	sh := p.shard(pos.MMSI)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
+	// The clock is read only for a report newer than the last reading
+	// allows (clocks go forward): a live feed reads it about once per
+	// tolerance per shard, a replay of old data once.
+	if p.cfg.future >= 0 && pos.Time > sh.now+p.cfg.future {
+		sh.now = max(sh.now, vessel.TimeOf(p.cfg.now()))
+		if pos.Time > sh.now+p.cfg.future {
+			flags |= vessel.FlagFuture
+		}
+	}
 	t := sh.track(pos.MMSI)
 
 	if flags&(vessel.FlagNoPosition|vessel.FlagFuture) == vessel.FlagNoPosition {
@@ -452,7 +469,7 @@ func (p *Picture) assign(t *track, e *entry, speed float64, r *Result, src strin
 		flags &^= vessel.FlagIdentityConflict
 	}
 	r.Position.Track = h.id
-	if h.confirmed {
+	if h.confirmed && len(t.hyps) > 1 {
 		p.episode(t, h, e.t, r.MMSI, r)
 	}
 	if t.ep != nil && t.ep.Open && t.ep.has(h.id) {
@@ -499,9 +516,6 @@ func (p *Picture) newHyp(t *track, e *entry, src string) int {
 	h := hyp{src: src, first: e.t, n: 1, id: t.nextID}
 	h.addGood(*e)
 	if len(t.hyps) < p.cfg.maxTracks {
-		if t.hyps == nil {
-			t.hyps = make([]hyp, 0, 1)
-		}
 		t.hyps = append(t.hyps, h)
 		return len(t.hyps) - 1
 	}
