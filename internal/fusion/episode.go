@@ -52,7 +52,9 @@ type Episode struct {
 	// shared.
 	Tracks []uint8
 	// Start is the first report of the track whose confirmation opened
-	// the episode; End the latest report of any of its tracks.
+	// the episode; End the latest report of any of its tracks while it is
+	// open, and once closed the last report of the track whose silence
+	// closed it.
 	Start, End vessel.Time
 	// Open is false once the episode has closed.
 	Open bool

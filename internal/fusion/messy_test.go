@@ -2,6 +2,7 @@ package fusion_test
 
 import (
 	"cmp"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -397,5 +398,59 @@ func TestSatelliteLate(t *testing.T) {
 		want: &final{located: true, sec: 1810, pt: m(1810)}})
 	if r := p.Receivers(); len(r) != 0 {
 		t.Errorf("receivers %+v; want no clock evidence", r)
+	}
+}
+
+// TestEpisodeLifecycle: two transmitters share 412000000; the episode
+// opens when the second is confirmed, ends when it has been silent for
+// the conflict window, and a new one opens when it comes back. Each
+// state and stored position carries its track id.
+func TestEpisodeLifecycle(t *testing.T) {
+	const m vessel.MMSI = 412000000
+	a, b := geo.Point{Lat: 30, Lon: 122.5}, geo.Point{Lat: 25, Lon: 120}
+	rep := func(sec float64, base geo.Point) vessel.Observation {
+		return at(sec, along(base, sec), id(m))
+	}
+	p := fusion.NewPicture(fusion.Config{Now: func() time.Time { return (t0 + 86_400_000).Std() }})
+	var changes []string
+	apply := func(o vessel.Observation) fusion.Result {
+		r := p.Apply(&o)
+		if r.EpisodeChange != fusion.EpisodeNone {
+			changes = append(changes, fmt.Sprintf("%v@%g:%d", r.EpisodeChange, sec(o.Time()), r.Episode.Seq))
+		}
+		return r
+	}
+	idA, idB := uint8(0), uint8(0)
+	for s := 0.0; s < 600; s += 10 { // both for ten minutes
+		ra, rb := apply(rep(s, a)), apply(rep(s+5, b))
+		idA, idB = ra.Position.Track, rb.Position.Track
+	}
+	if idA == idB || idA == 0 || idB == 0 {
+		t.Fatalf("track ids %d, %d; want two", idA, idB)
+	}
+	v, _ := p.Vessel(m)
+	if v.Track != idA || v.Position.Track != idA || !v.Confirmed || len(v.Tracks) != 2 || v.Tracks[1].ID != idB || !v.Tracks[1].Confirmed {
+		t.Errorf("state: track %d (position's %d), confirmed %v, tracks %+v; want main %d, then %d", v.Track, v.Position.Track, v.Confirmed, v.Tracks, idA, idB)
+	}
+	if !v.Episode.Open || v.Episode.Seq != 1 || v.Episode.Start != t0+5_000 {
+		t.Errorf("episode %+v; want open, 1, from b's first report", v.Episode)
+	}
+	for s := 600.0; s < 600+3700; s += 60 { // b silent for over an hour
+		apply(rep(s, a))
+	}
+	v, _ = p.Vessel(m)
+	if v.Episode.Open || v.Episode.End != t0+595_000 || len(v.Tracks) != 0 || v.Conflict {
+		t.Errorf("after b's silence: episode %+v, tracks %v, conflict %v; want closed at b's last report", v.Episode, v.Tracks, v.Conflict)
+	}
+	for s := 4300.0; s < 4700; s += 10 { // b back
+		apply(rep(s, a))
+		apply(rep(s+5, b))
+	}
+	want := []string{"opened@185:1", "closed@4200:1", "opened@4485:2"}
+	if !slices.Equal(changes, want) {
+		t.Errorf("episode changes %v; want %v", changes, want)
+	}
+	if st := p.Stats(); st.Episodes != 2 || st.Flag(vessel.FlagTeleport) != 2 {
+		t.Errorf("episodes %d, teleports %d; want 2, 2 (b's first report, twice)", st.Episodes, st.Flag(vessel.FlagTeleport))
 	}
 }

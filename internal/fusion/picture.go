@@ -547,6 +547,7 @@ func (p *Picture) prune(t *track, now vessel.Time, r *Result) {
 	}
 	keep := t.hyps[:0]
 	primary := t.primary
+	var gone vessel.Time // the last report of a forgotten track of the episode
 	for i := range t.hyps {
 		h := t.hyps[i]
 		// A tentative track must be confirmed by reports that follow
@@ -559,6 +560,9 @@ func (p *Picture) prune(t *track, now vessel.Time, r *Result) {
 		if i != int(t.primary) && now-h.latest().t > window {
 			if i < int(t.primary) {
 				primary--
+			}
+			if t.ep != nil && t.ep.Open && t.ep.has(h.id) {
+				gone = max(gone, h.latest().t)
 			}
 			continue
 		}
@@ -577,6 +581,9 @@ func (p *Picture) prune(t *track, now vessel.Time, r *Result) {
 	}
 	if n < 2 {
 		t.ep.Open = false
+		if gone != 0 {
+			t.ep.End = gone
+		}
 		r.EpisodeChange = EpisodeClosed
 		r.Episode = t.ep.export()
 	}
