@@ -75,7 +75,7 @@ func (p *Picture) clockFault(t *track, e *entry, speed float64, src string, m ve
 		if lateBy > tol {
 			if off, ok := p.misfit(h, e, speed); ok {
 				d := geo.Distance(last.point(), e.point())
-				if d <= p.cfg.slack+speed*float64(p.cfg.dedup) && d < off {
+				if d <= p.cfg.slack+speed*float64(p.cfg.dedup) && d < off/2 {
 					evidence, offset = true, -lateBy
 				}
 			}
@@ -110,7 +110,10 @@ func (p *Picture) clockFault(t *track, e *entry, speed float64, src string, m ve
 		c.m[strings.Clone(src)] = sc
 	}
 	if evidence {
-		if !sc.faulty && sc.lastVessel != 0 && sc.lastVessel != m && absT(e.t-sc.lastEvidence) <= 10*tol {
+		// A clock that is off shifts every stamp by the same offset;
+		// reports that are merely late are late by different amounts.
+		consistent := absT(offset-sc.offset) <= offsetAgree
+		if !sc.faulty && consistent && sc.lastVessel != 0 && sc.lastVessel != m && absT(e.t-sc.lastEvidence) <= 10*tol {
 			sc.faulty = true
 			sc.episodes++
 			c.faulty.Add(1)
@@ -122,7 +125,8 @@ func (p *Picture) clockFault(t *track, e *entry, speed float64, src string, m ve
 	if !sc.faulty {
 		return false
 	}
-	if h != nil && lateBy > tol {
+	if h != nil && lateBy > tol && lateBy <= -sc.offset+offsetAgree {
+		// Late by up to the fault's offset: as the fault stamps.
 		sc.faults++
 		return true
 	}
@@ -163,15 +167,21 @@ func (p *Picture) Receivers() []ReceiverClock {
 
 // misfitDistance is how far from its track (interpolated between
 // neighbours less than two minutes apart) a late report must be to be
-// out of place at its time.
-const misfitDistance = 300
+// out of place at its time. Ships manoeuvring in harbour at a few knots
+// stay within it.
+const misfitDistance = 500
+
+// offsetAgree is how far apart two measures of one receiver's clock offset
+// may be and still be the same fault.
+const offsetAgree = 30 * 1000
 
 // misfit reports whether e is out of place in h at its own time: not
 // reachable from its neighbours; or, between neighbours less than two
 // minutes apart, more than misfitDistance from the track between them; or,
-// older than every kept position (by at most ten minutes), more than
-// misfitDistance plus a fifth of the distance run from where the oldest
-// one's speed and course put the vessel at e's time. It returns how far e
+// older than every kept position (by at most ten minutes) of a vessel
+// making 3 knots or more, more than misfitDistance plus 30% of the
+// distance run from where the oldest one's speed and course put the
+// vessel at e's time. It returns how far e
 // is from where it should be.
 func (p *Picture) misfit(h *hyp, e *entry, speed float64) (float64, bool) {
 	prev, next := h.neighbours(e)
@@ -184,14 +194,14 @@ func (p *Picture) misfit(h *hyp, e *entry, speed float64) (float64, bool) {
 		}
 		return d, true
 	}
-	if prev == nil && next != nil && moving(next) && next.cog < vessel.NoCourse && next.t-e.t <= 600_000 {
+	if prev == nil && next != nil && next.sog >= 30 && next.sog < vessel.NoSpeed && next.cog < vessel.NoCourse && next.t-e.t <= 600_000 {
 		// Older than every position kept: where was the vessel, by its
 		// speed and course, that long before the oldest?
 		kn, _ := next.sog.Knots()
 		deg, _ := next.cog.Degrees()
 		back := kn * 1852 / 3600 * float64(next.t-e.t) / 1000
 		d := geo.Distance(geo.Destination(next.point(), deg+180, back), e.point())
-		return d, d > misfitDistance+0.2*back
+		return d, d > misfitDistance+0.3*back
 	}
 	if prev == nil || next == nil || next.t-prev.t > 120_000 || next.t == prev.t {
 		return 0, false

@@ -343,6 +343,9 @@ func TestClockFault(t *testing.T) {
 		}
 	}
 	t.Logf("%d reports, %d stamped 5 min late, all flagged clock; receivers %+v", len(rs), shifted, recv)
+	if len(recv) == 1 {
+		t.Logf("rx2's offset %v", time.Duration(recv[0].Offset)*time.Millisecond)
+	}
 }
 
 // TestFutureReport: a report dated in 2100 (a forged or broken tag
