@@ -34,8 +34,8 @@ func (c EpisodeChange) String() string {
 }
 
 // Episode is a period in which two or more transmitters really share one
-// MMSI: two or more confirmed tracks, each reporting within
-// Config.ConflictWindow of the others (a placeholder identity such as
+// MMSI: two or more confirmed tracks, each heard while the other was
+// (their spans overlap) and within Config.ConflictWindow of the others (a placeholder identity such as
 // 412000000 or 123456789 used by several ships, or a copied one). The
 // event layer raises one identity event per episode, not one per report:
 // (MMSI, Seq) identifies it, Result.EpisodeChange says when it opens, grows
@@ -82,7 +82,10 @@ func (p *Picture) episode(t *track, h *hyp, tm vessel.Time, m vessel.MMSI, r *Re
 	var start vessel.Time
 	for i := range t.hyps {
 		g := &t.hyps[i]
-		if g.confirmed && absT(tm-g.latest().t) <= p.cfg.conflictWindow {
+		// Only tracks heard while h was: a track that fell silent
+		// before h began is the same transmitter's past, not another.
+		concurrent := g == h || g.latest().t >= h.first && h.latest().t >= g.first
+		if g.confirmed && concurrent && absT(tm-g.latest().t) <= p.cfg.conflictWindow {
 			ids = append(ids, g.id)
 			start = max(start, g.first)
 		}

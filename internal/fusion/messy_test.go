@@ -457,3 +457,27 @@ func TestEpisodeLifecycle(t *testing.T) {
 		t.Errorf("episodes %d, teleports %d; want 2, 2 (b's first report, twice)", st.Episodes, st.Flag(vessel.FlagTeleport))
 	}
 }
+
+// TestRelocation: a ship silent for 30 minutes reappears 300 km away (its
+// earlier track was wrong, or it was carried): the new track is
+// tentative, then confirmed, and takes over once the old one has been
+// silent for the confirmation span. One transmitter: no episode.
+func TestRelocation(t *testing.T) {
+	m := func(s float64) geo.Point { return along(mumbai, s) }
+	far := geo.Destination(mumbai, 0, 300e3)
+	var steps []step
+	for s := 0.0; s <= 600; s += 10 {
+		steps = append(steps, st(at(s, m(s)), fusion.Stored, 0))
+	}
+	steps = append(steps, st(at(2400, along(far, 2400)), fusion.Stored, vessel.FlagTeleport))
+	for s := 2410.0; s < 2580; s += 10 {
+		steps = append(steps, st(at(s, along(far, s)), fusion.Stored, vessel.FlagIdentityConflict))
+	}
+	steps = append(steps, step{obs: at(2580, along(far, 2580)), out: fusion.Stored, swapped: true})
+	steps = append(steps, st(at(2590, along(far, 2590)), fusion.Stored, 0))
+	p := run(t, scenario{cfg: fusion.Config{Now: func() time.Time { return (t0 + 86_400_000).Std() }}, steps: steps,
+		want: &final{located: true, sec: 2590, pt: along(far, 2590)}})
+	if v, _ := p.Vessel(ship); v.Episode.Seq != 0 || p.Stats().Episodes != 0 {
+		t.Errorf("episode %+v; want none", v.Episode)
+	}
+}

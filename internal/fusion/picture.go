@@ -446,6 +446,7 @@ func (p *Picture) assign(t *track, e *entry, speed float64, r *Result, src strin
 			h.src = src
 		}
 		h.addGood(*e)
+		h.first = min(h.first, e.t)
 		if h.n < math.MaxUint16 {
 			h.n++
 		}
