@@ -26,7 +26,10 @@ func FuzzApply(f *testing.F) {
 		type key struct {
 			m        vessel.MMSI
 			t        vessel.Time
-			lat, lon float64
+			lat, lon int64 // 1e-7 degree, as the picture keeps them
+		}
+		keyOf := func(p *vessel.Position) key {
+			return key{p.MMSI, p.Time, int64(math.Round(p.Lat * 1e7)), int64(math.Round(p.Lon * 1e7))}
 		}
 		good := make(map[key]bool)
 		tm := t0
@@ -51,7 +54,7 @@ func FuzzApply(f *testing.F) {
 			o := vessel.Observation{Kind: vessel.KindPosition, Position: pos}
 			r := p.Apply(&o)
 			if r.Outcome == fusion.Stored && r.Position.Flags&vessel.Bad == 0 {
-				good[key{m, r.Position.Time, r.Position.Lat, r.Position.Lon}] = true
+				good[keyOf(&r.Position)] = true
 			}
 			v, ok := p.Vessel(m)
 			if !ok {
@@ -63,15 +66,7 @@ func FuzzApply(f *testing.F) {
 			if v.Position.Flags&vessel.Bad != 0 {
 				t.Fatalf("%v: latest has flags %v", m, v.Position.Flags.Names())
 			}
-			// The state holds positions to 1e-7 degree.
-			found := false
-			for k := range good {
-				if k.m == m && k.t == v.Position.Time && math.Abs(k.lat-v.Position.Lat) < 1e-7 && math.Abs(k.lon-v.Position.Lon) < 1e-7 {
-					found = true
-					break
-				}
-			}
-			if !found {
+			if !good[keyOf(&v.Position)] {
 				t.Fatalf("%v: latest %v %v,%v is no report stored unflagged", m, v.Position.Time, v.Position.Lat, v.Position.Lon)
 			}
 			if v.LastHeard > vessel.TimeOf(now)+120_000 {
