@@ -1,9 +1,9 @@
 // Package fusion keeps the live picture: one state per vessel, fused from
 // every report heard about it, with a track per transmitter when several
-// share one MMSI. It decides what a report means for the
-// picture — new position, late position to insert, duplicate heard by
-// another receiver, static data to merge — and which data-quality flags it
-// earns. It owns no goroutines and no I/O; callers persist what it returns.
+// share one MMSI. It decides what a report means for the picture — new
+// position, late position to insert, duplicate heard by another receiver,
+// static data to merge — which track it belongs to, and which
+// data-quality flags it earns; it judges receivers' clocks. It owns no goroutines and no I/O; callers persist what it returns.
 //
 // # Usage
 //
@@ -56,12 +56,12 @@
 // joins the track that can reach it — at most Config.Slack plus the
 // class's maximum speed times the time to its neighbours in that track —
 // preferring confirmed tracks, then the best fit. A position no track
-// can reach starts a tentative track and is flagged FlagTeleport (the
-// only teleport flag a transmitter ever gets). A track is confirmed by
-// Config.ConfirmReports reports over Config.ConfirmSpan; a tentative
-// track silent for twice that span is forgotten (so it cannot gather
-// unrelated bad fixes), a confirmed one other than the main one after
-// Config.ConflictWindow. The latest state follows the main track. A
+// can reach starts a tentative track and is flagged FlagTeleport: one
+// per transmitter, not one per report, while its track is kept. A track
+// is confirmed by Config.ConfirmReports reports over Config.ConfirmSpan;
+// a tentative track silent for twice that span is forgotten (so it
+// cannot gather unrelated bad fixes), a confirmed one other than the main
+// one after Config.ConflictWindow. The latest state follows the main track. A
 // tentative track never takes over a confirmed one: a burst of bad fixes,
 // even a consistent spoofed one, stays flagged while the real reports go
 // on joining the main track. A confirmed track takes over when the main
