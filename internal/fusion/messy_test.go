@@ -481,3 +481,24 @@ func TestRelocation(t *testing.T) {
 		t.Errorf("episode %+v; want none", v.Episode)
 	}
 }
+
+// TestEarlySpoof: a consistent burst of five spoofed fixes 40 km off, in
+// a vessel's first two minutes (its track not yet confirmed), does not
+// take over: the track that has more reports keeps the latest state.
+func TestEarlySpoof(t *testing.T) {
+	m := func(s float64) geo.Point { return along(mumbai, s) }
+	spoof := func(s float64) geo.Point { return geo.Destination(m(s), 45, 40e3) }
+	var steps []step
+	for s := 0.0; s < 100; s += 10 {
+		steps = append(steps, st(at(s, m(s)), fusion.Stored, 0))
+	}
+	steps = append(steps, st(at(100, spoof(100)), fusion.Stored, vessel.FlagTeleport))
+	for s := 110.0; s < 150; s += 10 {
+		steps = append(steps, st(at(s, spoof(s)), fusion.Stored, vessel.FlagIdentityConflict))
+	}
+	for s := 150.0; s < 300; s += 10 {
+		steps = append(steps, st(at(s, m(s)), fusion.Stored, 0))
+	}
+	run(t, scenario{cfg: fusion.Config{Now: func() time.Time { return (t0 + 86_400_000).Std() }}, steps: steps,
+		want: &final{located: true, sec: 290, pt: m(290)}})
+}

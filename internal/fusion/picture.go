@@ -97,9 +97,12 @@ type State struct {
 	// those with a bad flag, Duplicates the duplicates recognised.
 	Positions, Flagged, Duplicates int
 	// Conflict is set while the MMSI is in an active identity conflict:
-	// another track with at least two consistent reports, the last within
-	// Config.ConflictWindow of LastHeard. Alt is that track's latest
-	// position (the most recent such track's).
+	// another track with at least two consistent reports, heard since the
+	// main track began, and either confirmed with its last report within
+	// Config.ConflictWindow of LastHeard, or tentative and keeping up with
+	// the main track (its last report at most twice the dedup window
+	// older). Alt is that track's latest position (the most recent such
+	// track's). Episode says whether the conflict is confirmed.
 	Conflict bool
 	Alt      vessel.Position
 	// Track is the id of the main track (Position.Track), Confirmed
@@ -498,12 +501,14 @@ func (p *Picture) better(h, cur *hyp) bool {
 	}
 	// Both tentative (a vessel's first minutes): h has shown itself
 	// consistent (two reports against a main track of one, else three),
-	// and is heavier or the main track has been silent since h began.
+	// and is heavier, or the main track has been silent since h began and
+	// has no more reports than h (a burst of bad fixes in a vessel's first
+	// minutes does not take over).
 	need := min(uint16(3), p.cfg.confirmN)
 	if cur.n <= 1 {
 		need = 2
 	}
-	return h.n >= need && (wh > wc || cl < h.first)
+	return h.n >= need && (wh > wc || cl < h.first && h.n >= cur.n)
 }
 
 // newHyp adds a tentative hypothesis with e as its first report and

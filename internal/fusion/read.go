@@ -199,9 +199,16 @@ func (p *Picture) state(m vessel.MMSI, t *track) State {
 			ts.Position.Track = h.id
 			s.Tracks = append(s.Tracks, ts)
 			// A track silent since before the main one began is no
-			// second transmitter (yet).
-			concurrent := t.primary >= 0 && h.latest().t >= t.hyps[t.primary].first
-			if !ts.Main && concurrent && h.n >= 2 && t.heard-h.latest().t <= p.cfg.conflictWindow && (!s.Conflict || ts.Position.Time > s.Alt.Time) {
+			// second transmitter (yet); a tentative one counts only
+			// while it keeps up with the main one (a burst of bad fixes
+			// that has stopped is no conflict).
+			main := &t.hyps[t.primary]
+			concurrent := h.latest().t >= main.first
+			active := t.heard-h.latest().t <= p.cfg.conflictWindow
+			if !h.confirmed {
+				active = h.latest().t >= main.latest().t-2*p.cfg.dedup
+			}
+			if !ts.Main && concurrent && active && h.n >= 2 && (!s.Conflict || ts.Position.Time > s.Alt.Time) {
 				s.Conflict, s.Alt = true, ts.Position
 			}
 		}
