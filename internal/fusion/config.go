@@ -55,16 +55,46 @@ type Config struct {
 	// value means no margin (the position alone decides).
 	LandMargin float64
 
-	// ConflictWindow is how long a second track of one MMSI (see
-	// FlagIdentityConflict) is kept without a report: after that, the
-	// conflict is no longer active and the next implausible report starts
-	// a new one. Zero means one hour.
+	// ConflictWindow is how long a confirmed track of one MMSI that is
+	// not the main one is kept without a report: after that it is
+	// forgotten, and an identity episode left with one track ends. Zero
+	// means one hour.
 	ConflictWindow time.Duration
+
+	// ConfirmReports and ConfirmSpan say when a track hypothesis is
+	// confirmed: it needs ConfirmReports consistent reports spanning at
+	// least ConfirmSpan. Until then it is tentative, and a tentative track
+	// never takes the latest state from a confirmed one, so a burst of
+	// bad fixes, however consistent among themselves, cannot take over a
+	// vessel. The first track of an MMSI follows the latest state while
+	// no track is confirmed. Zero means 3 reports and 3 minutes.
+	ConfirmReports int
+	ConfirmSpan    time.Duration
+	// MaxTracks bounds the track hypotheses kept per MMSI; when full, the
+	// stalest tentative one (else the stalest that is not the main one) is
+	// replaced. Zero means 8; at most 64.
+	MaxTracks int
+
+	// Now is the clock that says when a report arrived: a report dated
+	// after Now() plus FutureTolerance is flagged FlagFuture. It must not
+	// go backwards (the picture reads it only when a report is newer than
+	// its last reading allows). Nil means time.Now.
+	Now func() time.Time
+	// FutureTolerance is how far in the future of its arrival a report
+	// may be dated (receiver clocks disagree by seconds). Zero means two
+	// minutes; a negative value turns the check off.
+	FutureTolerance time.Duration
+	// ClockTolerance is how far a receiver's time stamps may be off
+	// before they are a clock fault (FlagClock): a report older than the
+	// vessel's latest by more than this, impossible at its own time but
+	// where the vessel is now, or the same report as one already heard
+	// this much earlier from a moving vessel. Zero means one minute.
+	ClockTolerance time.Duration
 
 	// SourceWeight says how much a source's reports count against other
 	// sources' (a partner node's data may count less than the node's own
 	// receivers'). It decides whose track the picture follows when one
-	// identity reports from two places: the second track takes over the
+	// identity reports from two places: another track takes over the
 	// main one only if its source weighs at least as much, so a lighter
 	// source's reports stay flagged (identity_conflict) against a heavier
 	// one's. Nil: every source weighs 1. It is called with the picture's
@@ -82,6 +112,12 @@ type config struct {
 	margin         float64 // metres, 0 for none
 	conflictWindow vessel.Time
 	weight         func(source string) float64 // nil: all 1
+	confirmN       uint16
+	confirmSpan    vessel.Time
+	maxTracks      int
+	now            func() time.Time
+	future         vessel.Time // -1 for no check
+	clockTol       vessel.Time
 }
 
 // weigh returns the weight of a source (1 without SourceWeight).
@@ -104,6 +140,33 @@ func (c Config) resolve() config {
 		margin:         2000,
 		conflictWindow: 3600 * 1000,
 		weight:         c.SourceWeight,
+		confirmN:       3,
+		confirmSpan:    180 * 1000,
+		maxTracks:      8,
+		now:            c.Now,
+		future:         120 * 1000,
+		clockTol:       60 * 1000,
+	}
+	if r.now == nil {
+		r.now = time.Now
+	}
+	if c.ConfirmReports > 0 {
+		r.confirmN = uint16(min(c.ConfirmReports, 1000))
+	}
+	if c.ConfirmSpan > 0 {
+		r.confirmSpan = vessel.Time(c.ConfirmSpan.Milliseconds())
+	}
+	if c.MaxTracks > 0 {
+		r.maxTracks = min(c.MaxTracks, 64)
+	}
+	switch {
+	case c.FutureTolerance > 0:
+		r.future = vessel.Time(c.FutureTolerance.Milliseconds())
+	case c.FutureTolerance < 0:
+		r.future = -1
+	}
+	if c.ClockTolerance > 0 {
+		r.clockTol = vessel.Time(c.ClockTolerance.Milliseconds())
 	}
 	if c.DedupWindow > 0 {
 		r.dedup = vessel.Time(c.DedupWindow.Milliseconds())

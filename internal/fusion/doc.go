@@ -1,8 +1,9 @@
 // Package fusion keeps the live picture: one state per vessel, fused from
-// every report heard about it. It decides what a report means for the
-// picture — new position, late position to insert, duplicate heard by
-// another receiver, static data to merge — and which data-quality flags it
-// earns. It owns no goroutines and no I/O; callers persist what it returns.
+// every report heard about it, with a track per transmitter when several
+// share one MMSI. It decides what a report means for the picture — new
+// position, late position to insert, duplicate heard by another receiver,
+// static data to merge — which track it belongs to, and which
+// data-quality flags it earns; it judges receivers' clocks. It owns no goroutines and no I/O; callers persist what it returns.
 //
 // # Usage
 //
@@ -25,41 +26,72 @@
 //
 // # Design
 //
-// A vessel's state is small (about 400 bytes, 600 with static data): the
-// latest good position is the newest of a ring of its last 8 good
-// positions, kept sorted by time in compact 24-byte entries (1e-7 degree
-// integers); a second ring holds its last 4 flagged positions. Both rings
-// serve dedup; the good ring lets a late report be checked against its
-// neighbours in time rather than against the latest.
+// A vessel's state is small (about 450 bytes, 650 with static data): each
+// track hypothesis (one, normally) is a ring of its last 8 positions, kept
+// sorted by time in compact 24-byte entries (1e-7 degree integers); the
+// latest position is the newest of the main track's. A second ring holds
+// the last 4 positions in no track (no position, future, clock). The
+// rings serve dedup; a track's ring lets a late report be checked against
+// its neighbours in time rather than against the latest. Receivers'
+// clock records sit under one lock of their own, taken only for a late
+// report or while a receiver is in a clock fault.
 //
-// A position is checked in this order. Without a usable position it is
-// flagged FlagNoPosition and only updates the last-heard time. A repeat
-// of a kept position — same position to 1e-6 degree, speed, course,
-// heading and status within Config.DedupWindow, or the same time and
-// place — is a Duplicate. Older than the latest good position, it is
-// FlagLate, stored and inserted into the ring, but the latest stays. An
-// invalid MMSI (FlagInvalidMMSI) is never checked further: such an
-// identity is often shared by unrelated transmitters, so it has no track.
-// On land beyond Config.LandMargin it is FlagOnLand; the margin is probed
-// only for positions whose centre is on land, so a position at sea costs
-// one land lookup.
+// A position is checked in this order. Without a usable position (out of
+// range, "not available", or 0,0, what a transponder without a fix sends)
+// it is flagged FlagNoPosition and only updates the last-heard time. A
+// report dated after its arrival (Config.Now) plus Config.FutureTolerance
+// is FlagFuture: kept for dedup and as evidence, never in a track, never
+// the latest, and it does not move LastHeard. A repeat of a kept position
+// — same position to 1e-6 degree, speed, course, heading and status
+// within Config.DedupWindow, or the same time and place — is a Duplicate.
+// An invalid MMSI is FlagInvalidMMSI, advisory: it is tracked like any
+// other (placeholders such as 123456789 are used by real ships). On land
+// beyond Config.LandMargin it is FlagOnLand; the margin is probed only for
+// positions whose centre is on land, so a position at sea costs one land
+// lookup.
 //
-// Plausibility: a position must be reachable from its good neighbours in
-// time, at most Config.Slack plus the class's maximum speed times the time
-// between them apart. A position that is not starts a second hypothesis,
-// the alt track, and is flagged FlagTeleport: one isolated jump is a bad
-// fix. A later position that is impossible from the main track but
-// reachable from the alt one is a second transmitter using the same MMSI:
-// FlagIdentityConflict, and the vessel's State shows the active conflict
-// and the alt track's position. Flagged positions never change the main
-// track. The alt track swaps with the main one when the main one was a
-// single report never confirmed (a bad first fix: swapped at the alt's
-// second report), or when the alt has three consistent reports and the
-// main none since the alt began (the main transmitter fell silent); the
-// old main track becomes the alt one, so that if it is heard again the
-// conflict shows at once. A swap is reported in Result.Swapped; positions
-// stored flagged before it keep their flags.
+// Track hypotheses: each MMSI keeps up to Config.MaxTracks tracks, one
+// per physical transmitter as far as the picture can tell, each with its
+// own ring and an id (vessel.Position.Track, State.Tracks). A position
+// joins the track that can reach it — at most Config.Slack plus the
+// class's maximum speed times the time to its neighbours in that track —
+// preferring confirmed tracks, then the best fit. A position no track
+// can reach starts a tentative track and is flagged FlagTeleport: one
+// per transmitter, not one per report, while its track is kept. A track
+// is confirmed by Config.ConfirmReports reports over Config.ConfirmSpan;
+// a tentative track silent for twice that span is forgotten (so it
+// cannot gather unrelated bad fixes), a confirmed one other than the main
+// one after Config.ConflictWindow. The latest state follows the main track. A
+// tentative track never takes over a confirmed one: a burst of bad fixes,
+// even a consistent spoofed one, stays flagged while the real reports go
+// on joining the main track. A confirmed track takes over when the main
+// one has been silent for ConfirmSpan while it reported; while no track
+// is confirmed (a vessel's first minutes), a consistent track takes over
+// a main one silent since it began, or a main one of a single report (a
+// bad first fix). A lighter source (Config.SourceWeight) never takes
+// over from a heavier one. A track takes over with its newest report,
+// so the latest state is never a report stored flagged. Reports of a
+// track that is not the main one are FlagIdentityConflict; a swap is
+// reported in Result.Swapped.
 //
+// Identity episodes: two or more confirmed tracks active at once are
+// transmitters really sharing the identity. The picture opens an Episode
+// (Result.Episode, Result.EpisodeChange, State.Episode), each track keeps
+// its id, and the event layer can raise one identity event per episode
+// instead of a teleport per report.
+//
+// Time integrity: each receiver's (Position.Source) clock is judged
+// against its other traffic and other receivers' reports of the same
+// vessels. A report late by more than Config.ClockTolerance that is out
+// of place at its own time but where the vessel is now, or that repeats a
+// report of a moving vessel already kept with a later time, is evidence
+// of a clock fault and flagged FlagClock; two such reports of different
+// vessels within ten minutes put the receiver into a fault, in which its
+// reports late by more than the tolerance are flagged too, until one of
+// them fits the picture's time. Counted per receiver (Receivers). A late
+// report that fits its own time (a satellite pass) is FlagLate, inserted
+// into the track; the latest stays.
+
 // Base stations and aids to navigation are kept apart from vessels
 // (Stations): they have a fixed position, are not checked for
 // plausibility or land, and a repeat of the same position within the

@@ -210,7 +210,7 @@ func TestScenarios(t *testing.T) {
 	}, {
 		name: "a bad first fix is replaced by the track that follows",
 		steps: []step{
-			st(at(0, geo.Point{}), fusion.Stored, 0), // 0,0: nothing to compare with yet
+			st(at(0, tokyo), fusion.Stored, 0), // nothing to compare with yet
 			st(at(10, m(10)), fusion.Stored, teleport),
 			{obs: at(20, m(20)), out: fusion.Stored, swapped: true},
 			st(at(30, m(30)), fusion.Stored, 0),
@@ -234,6 +234,17 @@ func TestScenarios(t *testing.T) {
 		},
 		want: &final{located: true, sec: 60, pt: k(60), conflict: true},
 	}, {
+		// 0,0 is what a transponder without a fix sends: no position,
+		// not even a first fix to be replaced.
+		name: "null island is no position",
+		steps: []step{
+			st(at(0, geo.Point{}), fusion.Stored, vessel.FlagNoPosition),
+			st(at(10, m(10)), fusion.Stored, 0),
+			st(at(20, geo.Point{}), fusion.Stored, vessel.FlagNoPosition),
+			st(at(30, m(30)), fusion.Stored, 0),
+		},
+		want: &final{located: true, sec: 30, pt: m(30)},
+	}, {
 		name: "no position updates only the last-heard time",
 		steps: []step{
 			st(at(0, m(0)), fusion.Stored, 0),
@@ -242,12 +253,15 @@ func TestScenarios(t *testing.T) {
 		},
 		want: &final{located: true, sec: 0, pt: m(0)},
 	}, {
+		// An invalid MMSI is tracked like any other (often a placeholder
+		// shared by several transmitters), and flagged: advisory.
 		name: "invalid MMSI",
 		steps: []step{
 			st(at(0, m(0), id(123456789)), fusion.Stored, vessel.FlagInvalidMMSI),
 			dup(at(1, m(0), id(123456789), from("rx2")), 0),
-			st(at(10, k(10), id(123456789)), fusion.Stored, vessel.FlagInvalidMMSI), // no track: no teleport
-			st(at(0, m(0)), fusion.Stored, 0),                                       // ship itself is unaffected
+			st(at(10, k(10), id(123456789)), fusion.Stored, vessel.FlagInvalidMMSI|teleport),
+			st(at(20, m(20), id(123456789)), fusion.Stored, vessel.FlagInvalidMMSI),
+			st(at(0, m(0)), fusion.Stored, 0), // ship itself is unaffected
 		},
 		want: &final{located: true, sec: 0, pt: m(0)},
 	}}
@@ -543,7 +557,7 @@ func TestSourceWeights(t *testing.T) {
 		name: "a heavier local track replaces a lighter partner's bad first fix",
 		cfg:  fusion.Config{SourceWeight: weights(0.5)},
 		steps: []step{
-			st(at(0, geo.Point{}, jp), fusion.Stored, 0),
+			st(at(0, tokyo, jp), fusion.Stored, 0),
 			st(at(10, m(10)), fusion.Stored, teleport),
 			{obs: at(20, m(20)), out: fusion.Stored, swapped: true},
 			st(at(30, m(30)), fusion.Stored, 0),

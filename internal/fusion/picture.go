@@ -1,6 +1,7 @@
 package fusion
 
 import (
+	"math"
 	"sync"
 
 	"github.com/tidewatch/tidewatch/internal/geo"
@@ -61,10 +62,16 @@ type Result struct {
 	// Changed lists the static fields that changed, for Static and
 	// Station.
 	Changed vessel.StaticFields
-	// Swapped is set when this report made the vessel's second track its
-	// main one (see FlagIdentityConflict): the latest position moved to
-	// it. Reports of the second track stored earlier keep their flags.
+	// Swapped is set when this report made another of the vessel's
+	// tracks its main one (see FlagIdentityConflict): the latest position
+	// moved to it. Reports of that track stored earlier keep their flags.
 	Swapped bool
+	// Episode is the identity episode the report's track is in (Seq 0:
+	// none), and EpisodeChange what the report did to it: the event layer
+	// raises one identity event per episode from these. Position.Track is
+	// the report's track.
+	Episode       Episode
+	EpisodeChange EpisodeChange
 }
 
 // State is a copy of the live state of one vessel.
@@ -89,12 +96,35 @@ type State struct {
 	// Positions counts the positions stored (good and flagged), Flagged
 	// those with a bad flag, Duplicates the duplicates recognised.
 	Positions, Flagged, Duplicates int
-	// Conflict is set while the MMSI is in an active identity conflict: a
-	// second track with at least two consistent reports, the last within
-	// Config.ConflictWindow of LastHeard. Alt is that track's latest
-	// position.
+	// Conflict is set while the MMSI is in an active identity conflict:
+	// another track with at least two consistent reports, heard since the
+	// main track began, and either confirmed with its last report within
+	// Config.ConflictWindow of LastHeard, or tentative and keeping up with
+	// the main track (its last report at most twice the dedup window
+	// older). Alt is that track's latest position (the most recent such
+	// track's). Episode says whether the conflict is confirmed.
 	Conflict bool
 	Alt      vessel.Position
+	// Track is the id of the main track (Position.Track), Confirmed
+	// whether it is confirmed (see Config.ConfirmReports).
+	Track     uint8
+	Confirmed bool
+	// Tracks lists every track hypothesis of the MMSI with its latest
+	// position, main first, when there is more than one (nil otherwise):
+	// the map draws a symbol per confirmed track of a shared identity.
+	Tracks []TrackState
+	// Episode is the MMSI's open or last identity episode (Seq 0: none).
+	Episode Episode
+}
+
+// TrackState is one track hypothesis of an MMSI.
+type TrackState struct {
+	ID        uint8
+	Confirmed bool
+	Main      bool
+	Reports   int // reports joined (saturating at 65535)
+	First     vessel.Time
+	Position  vessel.Position // the latest, Track set to ID
 }
 
 // StationState is a copy of the live state of a base station or aid to
@@ -120,8 +150,11 @@ type Stats struct {
 	// Flags counts stored positions by flag: Flags[i] those with flag
 	// 1<<i (Flags[0] FlagInvalidMMSI, ...). See Stats.Flag.
 	Flags [16]uint64
-	// Swaps counts second tracks that became main.
+	// Swaps counts tracks that became main.
 	Swaps uint64
+	// Episodes counts identity episodes opened; Clock reports flagged
+	// FlagClock (per receiver: Picture.Receivers).
+	Episodes, Clock uint64
 }
 
 // Flag returns how many stored positions had flag f (a single flag).
@@ -142,6 +175,8 @@ func (s *Stats) add(o *Stats) {
 		s.Flags[i] += o.Flags[i]
 	}
 	s.Swaps += o.Swaps
+	s.Episodes += o.Episodes
+	s.Clock += o.Clock
 }
 
 func (s *Stats) count(r *Result) {
@@ -153,6 +188,9 @@ func (s *Stats) count(r *Result) {
 	}
 	if r.Swapped {
 		s.Swaps++
+	}
+	if r.EpisodeChange == EpisodeOpened {
+		s.Episodes++
 	}
 }
 
@@ -174,6 +212,7 @@ type shard struct {
 	vessels  map[vessel.MMSI]*track
 	stations map[vessel.MMSI]*station
 	stats    Stats
+	now      vessel.Time // the latest reading of Config.Now
 	_        [64]byte
 }
 
@@ -193,6 +232,7 @@ type station struct {
 type Picture struct {
 	cfg    config
 	shards [nShards]shard
+	clocks clocks
 }
 
 // NewPicture returns an empty picture.
@@ -256,28 +296,40 @@ func (p *Picture) maxSpeed(m vessel.MMSI) float64 {
 	return p.cfg.maxSpeed
 }
 
-// reachable reports whether one vessel can be at a and at b.
-func (p *Picture) reachable(a, b *entry, speed float64) bool {
-	dt := float64(absT(a.t - b.t))
-	return geo.Distance(a.point(), b.point()) <= p.cfg.slack+speed*dt
+// trackAlloc is a track with room for its first hypothesis in the same
+// allocation: most vessels have one track, and its ring then sits next to
+// the rest of the vessel's state in memory.
+type trackAlloc struct {
+	t track
+	h [1]hyp
 }
 
 func (sh *shard) track(m vessel.MMSI) *track {
 	t := sh.vessels[m]
 	if t == nil {
-		t = new(track)
+		a := &trackAlloc{t: track{primary: -1}}
+		t = &a.t
+		t.hyps = a.h[:0:1]
 		sh.vessels[m] = t
 	}
 	return t
 }
 
+// nullIsland reports whether pos is at 0,0: the position a GNSS receiver
+// without a fix (or a transponder never configured) sends. No vessel is
+// there: it is a position "not available" in disguise.
+func nullIsland(pos *vessel.Position) bool {
+	return math.Abs(pos.Lat) < 1e-6 && math.Abs(pos.Lon) < 1e-6
+}
+
 func (p *Picture) applyPosition(pos *vessel.Position) Result {
 	r := Result{Outcome: Stored, MMSI: pos.MMSI, Time: pos.Time, Source: pos.Source, Position: *pos}
+	r.Position.Track = 0
 	var flags vessel.Flags
 	if !pos.MMSI.Valid() {
 		flags |= vessel.FlagInvalidMMSI
 	}
-	if !pos.HasPosition() {
+	if !pos.HasPosition() || nullIsland(pos) {
 		flags |= vessel.FlagNoPosition
 	} else if p.onLand(geo.Point{Lat: pos.Lat, Lon: pos.Lon}) {
 		flags |= vessel.FlagOnLand
@@ -287,9 +339,20 @@ func (p *Picture) applyPosition(pos *vessel.Position) Result {
 	sh := p.shard(pos.MMSI)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
+	// The clock is read only for a report newer than the last reading
+	// allows (clocks go forward): a live feed reads it about once per
+	// tolerance per shard, a replay of old data once.
+	if p.cfg.future >= 0 && pos.Time > sh.now+p.cfg.future {
+		sh.now = max(sh.now, vessel.TimeOf(p.cfg.now()))
+		if pos.Time > sh.now+p.cfg.future {
+			flags |= vessel.FlagFuture
+		}
+	}
 	t := sh.track(pos.MMSI)
-	t.heard = max(t.heard, pos.Time)
 
+	if flags&(vessel.FlagNoPosition|vessel.FlagFuture) == vessel.FlagNoPosition {
+		t.heard = max(t.heard, pos.Time)
+	}
 	if flags&vessel.FlagNoPosition != 0 {
 		t.positions++
 		t.flagged++
@@ -304,91 +367,230 @@ func (p *Picture) applyPosition(pos *vessel.Position) Result {
 		sh.stats.count(&r)
 		return r
 	}
-	if last, ok := t.latest(); ok && e.t < last.t {
-		flags |= vessel.FlagLate
+	if flags&vessel.FlagFuture == 0 && pos.Source != "" && p.clockFault(t, &e, speed, pos.Source, pos.MMSI) {
+		flags |= vessel.FlagClock
+		sh.stats.Clock++
 	}
-	if flags&vessel.Bad == 0 {
-		flags |= p.plausibility(t, &e, speed, &r, pos.Source)
-		if r.Swapped {
-			// Lateness is now relative to the new main track.
-			flags &^= vessel.FlagLate
-			if last, _ := t.latest(); e.t < last.t {
-				flags |= vessel.FlagLate
-			}
-		}
+	if flags&(vessel.FlagFuture|vessel.FlagClock) == 0 {
+		t.heard = max(t.heard, pos.Time)
+		flags |= p.assign(t, &e, speed, &r, pos.Source)
 	}
 	e.flags = uint8(flags)
 	t.positions++
 	if flags&vessel.Bad != 0 {
 		t.flagged++
-		t.addBad(e)
-	} else if !r.Swapped {
-		if flags&vessel.FlagLate == 0 {
-			t.src = pos.Source
+		if flags&(vessel.FlagTeleport|vessel.FlagIdentityConflict) == 0 {
+			// Not in any track: kept for dedup only.
+			t.addBad(e)
 		}
-		t.addGood(e)
 	}
 	r.Position.Flags = flags
 	sh.stats.count(&r)
 	return r
 }
 
-// plausibility checks e, a position with no bad flag yet, against the
-// vessel's main and second tracks and returns the flags it earns. It
-// updates the tracks; on a swap it makes e the latest and sets r.Swapped.
-func (p *Picture) plausibility(t *track, e *entry, speed float64, r *Result, src string) vessel.Flags {
-	prev, next := t.neighbours(e)
-	if (prev == nil || p.reachable(prev, e, speed)) && (next == nil || p.reachable(e, next, speed)) {
-		if t.mainN < 255 {
-			t.mainN++
+// fit says how well e fits between prev and next (either nil): the larger
+// of the distances to them over what the vessel could cover, at most 1
+// when both are reachable.
+func (p *Picture) fit(prev, e, next *entry, speed float64) (float64, bool) {
+	worst := 0.0
+	for _, n := range [2]*entry{prev, next} {
+		if n == nil {
+			continue
 		}
-		return 0
+		lim := p.cfg.slack + speed*float64(absT(n.t-e.t))
+		d := geo.Distance(n.point(), e.point())
+		if d > lim {
+			return 0, false
+		}
+		if lim > 0 {
+			worst = max(worst, d/lim)
+		}
 	}
-	// Impossible from the main track. Does the second track explain it?
-	if t.altN > 0 && absT(e.t-t.alt.t) <= p.cfg.conflictWindow && p.reachable(&t.alt, e, speed) {
-		prevAlt := t.alt
-		if t.altN < 255 {
-			t.altN++
-		}
-		if e.t >= t.alt.t {
-			t.alt, t.altSrc = *e, src
-		}
-		last, _ := t.latest()
-		unconfirmed := t.mainN <= 1
-		// A lighter source's track never displaces a heavier one's.
-		heavy := p.cfg.weigh(src) >= p.cfg.weigh(t.src)
-		if heavy && (unconfirmed || t.altN >= swapAfter && last.t < t.altFirst) {
-			p.swap(t, e, &prevAlt, r)
-			return 0
-		}
-		return vessel.FlagIdentityConflict
-	}
-	// An isolated jump: start a second track at it, unless an active
-	// conflict holds the slot.
-	if t.altN < 2 || absT(e.t-t.alt.t) > p.cfg.conflictWindow {
-		t.alt, t.altN, t.altFirst, t.altSrc = *e, 1, e.t, src
-	}
-	return vessel.FlagTeleport
+	return worst, true
 }
 
-// swap makes the second track the main one, with e (its newest report)
-// the latest position; the old main track's latest becomes the second
-// track, so that if its transmitter is heard again the conflict shows.
-func (p *Picture) swap(t *track, e, prevAlt *entry, r *Result) {
-	old, _ := t.latest()
-	oldE := *old
-	t.good = [ringGood]entry{}
-	t.ngood = 0
-	if prevAlt.t != e.t {
-		a := *prevAlt
-		a.flags = 0
-		t.addGood(a)
+// assign puts e, a position with no bad flag yet, into the track
+// hypothesis of t that can reach it, or a new tentative one, and returns
+// the flags it earns; r gets the track id, swap and episode. The caller
+// holds the shard's lock.
+func (p *Picture) assign(t *track, e *entry, speed float64, r *Result, src string) vessel.Flags {
+	p.prune(t, e.t, r)
+	best, bestScore, bestConfirmed := -1, 0.0, false
+	for i := range t.hyps {
+		h := &t.hyps[i]
+		prev, next := h.neighbours(e)
+		score, ok := p.fit(prev, e, next, speed)
+		if !ok {
+			continue
+		}
+		if best < 0 || h.confirmed && !bestConfirmed || h.confirmed == bestConfirmed && score < bestScore {
+			best, bestScore, bestConfirmed = i, score, h.confirmed
+		}
 	}
-	e.flags = 0
-	t.addGood(*e)
-	oldSrc := t.src
-	t.src = r.Source
-	t.mainN = t.altN
-	t.alt, t.altN, t.altFirst, t.altSrc = oldE, 1, oldE.t, oldSrc
-	r.Swapped = true
+	var flags vessel.Flags
+	if best < 0 {
+		// Reachable from no track: a new, tentative one.
+		if len(t.hyps) > 0 {
+			flags = vessel.FlagTeleport
+			if last, ok := t.latest(); ok && e.t < last.t {
+				flags |= vessel.FlagLate
+			}
+		}
+		best = p.newHyp(t, e, src)
+		if t.primary < 0 {
+			t.primary = int8(best)
+		}
+	} else {
+		h := &t.hyps[best]
+		if e.t < h.latest().t {
+			flags |= vessel.FlagLate
+		} else {
+			h.src = src
+		}
+		h.addGood(*e)
+		h.first = min(h.first, e.t)
+		if h.n < math.MaxUint16 {
+			h.n++
+		}
+		if !h.confirmed && h.n >= p.cfg.confirmN && h.latest().t-h.first >= p.cfg.confirmSpan {
+			h.confirmed = true
+		}
+	}
+	h := &t.hyps[best]
+	// A track takes over with its newest report, so that the latest
+	// state is never a report stored flagged.
+	if best != int(t.primary) && e.t >= h.latest().t && p.better(h, t.main()) {
+		t.primary = int8(best)
+		r.Swapped = true
+		flags &^= vessel.FlagTeleport
+	}
+	if best != int(t.primary) {
+		if flags&vessel.FlagTeleport == 0 {
+			flags |= vessel.FlagIdentityConflict
+		}
+	} else {
+		flags &^= vessel.FlagIdentityConflict
+	}
+	r.Position.Track = h.id
+	if h.confirmed && len(t.hyps) > 1 {
+		p.episode(t, h, e.t, r.MMSI, r)
+	}
+	if t.ep != nil && t.ep.Open && t.ep.has(h.id) {
+		r.Episode = t.ep.export()
+	}
+	return flags
+}
+
+// better reports whether h should be the main track instead of cur.
+func (p *Picture) better(h, cur *hyp) bool {
+	if cur == nil {
+		return true
+	}
+	if h.confirmed != cur.confirmed {
+		return h.confirmed
+	}
+	wh, wc := p.cfg.weigh(h.src), p.cfg.weigh(cur.src)
+	if wh < wc {
+		return false // a lighter source's track never displaces a heavier one's
+	}
+	hl, cl := h.latest().t, cur.latest().t
+	if h.confirmed {
+		// Both confirmed: the main track has fallen silent while h goes on.
+		return hl-cl >= p.cfg.confirmSpan
+	}
+	// Both tentative (a vessel's first minutes): h has shown itself
+	// consistent (two reports against a main track of one, else three),
+	// and is heavier, or the main track has been silent since h began and
+	// has no more reports than h (a burst of bad fixes in a vessel's first
+	// minutes does not take over).
+	need := min(uint16(3), p.cfg.confirmN)
+	if cur.n <= 1 {
+		need = 2
+	}
+	return h.n >= need && (wh > wc || cl < h.first && h.n >= cur.n)
+}
+
+// newHyp adds a tentative hypothesis with e as its first report and
+// returns its index. When t has MaxTracks, the stalest tentative one
+// (else the stalest one that is not the main one) is replaced.
+func (p *Picture) newHyp(t *track, e *entry, src string) int {
+	t.nextID++
+	if t.nextID == 0 {
+		t.nextID = 1
+	}
+	h := hyp{src: src, first: e.t, n: 1, id: t.nextID}
+	h.addGood(*e)
+	if len(t.hyps) < p.cfg.maxTracks {
+		t.hyps = append(t.hyps, h)
+		return len(t.hyps) - 1
+	}
+	victim := -1
+	for pass := range 2 {
+		for i := range t.hyps {
+			g := &t.hyps[i]
+			if i == int(t.primary) || pass == 0 && g.confirmed {
+				continue
+			}
+			if victim < 0 || g.latest().t < t.hyps[victim].latest().t {
+				victim = i
+			}
+		}
+		if victim >= 0 {
+			break
+		}
+	}
+	t.hyps[victim] = h
+	return victim
+}
+
+// prune forgets the tracks other than the main one that have been silent
+// for the conflict window at time now, and ends an episode left with
+// fewer than two tracks.
+func (p *Picture) prune(t *track, now vessel.Time, r *Result) {
+	if len(t.hyps) < 2 {
+		return
+	}
+	keep := t.hyps[:0]
+	primary := t.primary
+	var gone vessel.Time // the last report of a forgotten track of the episode
+	for i := range t.hyps {
+		h := t.hyps[i]
+		// A tentative track must be confirmed by reports that follow
+		// each other: one silent for twice the confirmation span is
+		// forgotten, or it would gather unrelated bad fixes over hours.
+		window := p.cfg.conflictWindow
+		if !h.confirmed {
+			window = min(window, 2*p.cfg.confirmSpan)
+		}
+		if i != int(t.primary) && now-h.latest().t > window {
+			if i < int(t.primary) {
+				primary--
+			}
+			if t.ep != nil && t.ep.Open && t.ep.has(h.id) {
+				gone = max(gone, h.latest().t)
+			}
+			continue
+		}
+		keep = append(keep, h)
+	}
+	clear(t.hyps[len(keep):])
+	t.hyps, t.primary = keep, primary
+	if t.ep == nil || !t.ep.Open {
+		return
+	}
+	n := 0
+	for i := range t.hyps {
+		if t.hyps[i].confirmed && t.ep.has(t.hyps[i].id) {
+			n++
+		}
+	}
+	if n < 2 {
+		t.ep.Open = false
+		if gone != 0 {
+			t.ep.End = gone
+		}
+		r.EpisodeChange = EpisodeClosed
+		r.Episode = t.ep.export()
+	}
 }

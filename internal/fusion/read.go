@@ -1,6 +1,7 @@
 package fusion
 
 import (
+	"math"
 	"slices"
 
 	"github.com/tidewatch/tidewatch/internal/vessel"
@@ -120,13 +121,24 @@ func (p *Picture) Seed(pos vessel.Position, st vessel.Static, times vessel.Field
 		t := sh.track(m)
 		if good {
 			e := entryOf(&pos)
-			if last, ok := t.latest(); !ok || e.t >= last.t {
-				t.src = pos.Source
+			h := t.main()
+			if h == nil {
+				t.nextID++
+				t.hyps = append(t.hyps, hyp{first: e.t, id: t.nextID})
+				t.primary = int8(len(t.hyps) - 1)
+				h = t.main()
 			}
-			t.addGood(e)
-			// The store's positions are trusted: an alternative track
-			// must earn its swap (see plausibility).
-			t.mainN = max(t.mainN, 2)
+			if h.ngood == 0 || e.t >= h.latest().t {
+				h.src = pos.Source
+			}
+			h.addGood(e)
+			h.first = min(h.first, e.t)
+			if h.n < math.MaxUint16 {
+				h.n++
+			}
+			// The store's positions are trusted: another track must
+			// earn its place (see Config.ConfirmReports).
+			h.confirmed = true
 		}
 		t.heard = max(t.heard, heard)
 		sd = &t.static
@@ -171,15 +183,38 @@ func (p *Picture) state(m vessel.MMSI, t *track) State {
 		Duplicates: int(t.dups),
 	}
 	s.Flag, s.HasFlag = m.Flag()
-	if last, ok := t.latest(); ok {
-		s.Position, s.Located = last.position(m, t.src), true
+	if h := t.main(); h != nil {
+		s.Position, s.Located = h.latest().position(m, h.src), true
+		s.Position.Track, s.Track, s.Confirmed = h.id, h.id, h.confirmed
 	}
 	if t.static != nil {
 		s.Static, s.StaticTimes = t.static.s, t.static.times
 	}
-	if t.altN >= 2 && t.heard-t.alt.t <= p.cfg.conflictWindow {
-		s.Conflict = true
-		s.Alt = t.alt.position(m, "")
+	if len(t.hyps) > 1 {
+		s.Tracks = make([]TrackState, 0, len(t.hyps))
+		for _, i := range t.order() {
+			h := &t.hyps[i]
+			ts := TrackState{ID: h.id, Confirmed: h.confirmed, Main: i == int(t.primary), Reports: int(h.n), First: h.first}
+			ts.Position = h.latest().position(m, h.src)
+			ts.Position.Track = h.id
+			s.Tracks = append(s.Tracks, ts)
+			// A track silent since before the main one began is no
+			// second transmitter (yet); a tentative one counts only
+			// while it keeps up with the main one (a burst of bad fixes
+			// that has stopped is no conflict).
+			main := &t.hyps[t.primary]
+			concurrent := h.latest().t >= main.first
+			active := t.heard-h.latest().t <= p.cfg.conflictWindow
+			if !h.confirmed {
+				active = h.latest().t >= main.latest().t-2*p.cfg.dedup
+			}
+			if !ts.Main && concurrent && active && h.n >= 2 && (!s.Conflict || ts.Position.Time > s.Alt.Time) {
+				s.Conflict, s.Alt = true, ts.Position
+			}
+		}
+	}
+	if t.ep != nil {
+		s.Episode = *t.ep
 	}
 	return s
 }

@@ -2,6 +2,7 @@ package fusion
 
 import (
 	"math"
+	"slices"
 
 	"github.com/tidewatch/tidewatch/internal/geo"
 	"github.com/tidewatch/tidewatch/internal/vessel"
@@ -18,10 +19,6 @@ const (
 	ringGood = 8
 	ringBad  = 4
 )
-
-// swapAfter is how many consistent reports the second track needs, with
-// none on the main track since it began, to become the main track.
-const swapAfter = 3
 
 // entry is one position, compact: 24 bytes.
 type entry struct {
@@ -91,25 +88,38 @@ func absT(v vessel.Time) vessel.Time {
 	return v
 }
 
-// track is the live state of one vessel. Everything a vessel costs the
-// picture is here (about 450 bytes) plus its static data, when it has any.
+// hyp is one track hypothesis of an MMSI: the reports of one physical
+// transmitter, as far as the picture can tell. About 230 bytes.
+type hyp struct {
+	good  [ringGood]entry // positions sorted by time; good[ngood-1] is the latest
+	src   string          // source of the latest position
+	first vessel.Time     // time of its first report
+	n     uint16          // reports joined (saturating)
+	ngood uint8
+	id    uint8 // the track id, 1-255, unique within the MMSI while kept
+	// confirmed: n >= the confirmation count over at least the
+	// confirmation span, or seeded from the store. Only a confirmed
+	// track can take the latest state from another.
+	confirmed bool
+}
+
+// track is the live state of one vessel (one MMSI): its track hypotheses,
+// the flagged positions kept for dedup, its static data and counters.
+// Everything a vessel costs the picture is here (about 200 bytes) plus
+// its hypotheses (one, normally) and static data, when it has any.
 type track struct {
-	good [ringGood]entry // good positions sorted by time; good[ngood-1] is the latest
-	bad  [ringBad]entry  // flagged positions, overwritten in arrival order
-	// alt is the last position of the second hypothesis: a transmitter
-	// somewhere the main track cannot reach (see FlagIdentityConflict).
-	alt      entry
-	altFirst vessel.Time // time of the alt track's first report
-	heard    vessel.Time // last heard, any report
-	src      string      // source of the latest good position
-	altSrc   string      // source of the alt track's last report
-	static   *staticData
+	hyps   []hyp          // at most Config.MaxTracks
+	bad    [ringBad]entry // flagged positions, overwritten in arrival order
+	heard  vessel.Time    // last heard, any report but future and clock ones
+	static *staticData
+	ep     *Episode // the open or last identity episode, nil if none
 
 	positions, flagged, dups uint32
 
-	ngood, nbad uint8 // nbad counts modulo 256; the next slot is nbad%ringBad
-	altN        uint8 // consistent reports in the alt track, 0 for none
-	mainN       uint8 // consistent reports in the main track (saturating)
+	nbad    uint8 // counts modulo 256; the next slot is nbad%ringBad
+	primary int8  // index in hyps of the track the latest state follows, -1 for none
+	nextID  uint8 // the last track id given
+	eps     uint16
 }
 
 // staticData is a vessel's merged static data with per-field times.
@@ -118,30 +128,42 @@ type staticData struct {
 	times vessel.FieldTimes
 }
 
+func (h *hyp) latest() *entry { return &h.good[h.ngood-1] }
+
+// main returns the hypothesis the latest state follows, nil if none.
+func (t *track) main() *hyp {
+	if t.primary < 0 {
+		return nil
+	}
+	return &t.hyps[t.primary]
+}
+
+// latest returns the latest position of the main track.
 func (t *track) latest() (*entry, bool) {
-	if t.ngood == 0 {
+	h := t.main()
+	if h == nil {
 		return nil, false
 	}
-	return &t.good[t.ngood-1], true
+	return h.latest(), true
 }
 
 // neighbours returns the good positions just before (at or before) and just
 // after e in time; nil when there is none.
-func (t *track) neighbours(e *entry) (prev, next *entry) {
-	i := t.search(e.t)
+func (h *hyp) neighbours(e *entry) (prev, next *entry) {
+	i := h.search(e.t)
 	if i > 0 {
-		prev = &t.good[i-1]
+		prev = &h.good[i-1]
 	}
-	if i < int(t.ngood) {
-		next = &t.good[i]
+	if i < int(h.ngood) {
+		next = &h.good[i]
 	}
 	return prev, next
 }
 
 // search returns the index of the first good position later than tm.
-func (t *track) search(tm vessel.Time) int {
-	i := int(t.ngood)
-	for i > 0 && t.good[i-1].t > tm {
+func (h *hyp) search(tm vessel.Time) int {
+	i := int(h.ngood)
+	for i > 0 && h.good[i-1].t > tm {
 		i--
 	}
 	return i
@@ -149,19 +171,19 @@ func (t *track) search(tm vessel.Time) int {
 
 // addGood inserts e into the good ring in time order, dropping the oldest
 // when full. A position older than every one of a full ring is not kept.
-func (t *track) addGood(e entry) {
-	i := t.search(e.t)
-	if int(t.ngood) == ringGood {
+func (h *hyp) addGood(e entry) {
+	i := h.search(e.t)
+	if int(h.ngood) == ringGood {
 		if i == 0 {
 			return
 		}
-		copy(t.good[:i-1], t.good[1:i])
-		t.good[i-1] = e
+		copy(h.good[:i-1], h.good[1:i])
+		h.good[i-1] = e
 		return
 	}
-	copy(t.good[i+1:t.ngood+1], t.good[i:t.ngood])
-	t.good[i] = e
-	t.ngood++
+	copy(h.good[i+1:h.ngood+1], h.good[i:h.ngood])
+	h.good[i] = e
+	h.ngood++
 }
 
 func (t *track) addBad(e entry) {
@@ -180,9 +202,12 @@ func (t *track) duplicate(e *entry, window vessel.Time) (*entry, bool) {
 		dt := absT(k.t - e.t)
 		return dt <= window && sameReport(k, e) || dt == 0 && samePlace(k, e)
 	}
-	for i := range int(t.ngood) {
-		if match(&t.good[i]) {
-			return &t.good[i], true
+	for k := range t.hyps {
+		h := &t.hyps[k]
+		for i := range int(h.ngood) {
+			if match(&h.good[i]) {
+				return &h.good[i], true
+			}
 		}
 	}
 	for i := range min(int(t.nbad), ringBad) {
@@ -191,4 +216,20 @@ func (t *track) duplicate(e *entry, window vessel.Time) (*entry, bool) {
 		}
 	}
 	return nil, false
+}
+
+// order returns the indexes of t's hypotheses, the main one first, then
+// by id.
+func (t *track) order() []int {
+	out := make([]int, 0, len(t.hyps))
+	if t.primary >= 0 {
+		out = append(out, int(t.primary))
+	}
+	for i := range t.hyps {
+		if i != int(t.primary) {
+			out = append(out, i)
+		}
+	}
+	slices.SortFunc(out[min(1, len(out)):], func(a, b int) int { return int(t.hyps[a].id) - int(t.hyps[b].id) })
+	return out
 }

@@ -37,9 +37,14 @@ type ReplayConfig struct {
 	Loop bool
 	// ShiftToNow moves every report's time so that the replay appears
 	// live: the first report is stamped Now(), and each later one the
-	// time at which the schedule emits it (start + (t - first)/Speed; with
-	// Speed 0, start + (t - first)). A loop's next pass continues after the
-	// last time emitted, so times keep increasing.
+	// time at which the schedule emits it (start + (t - first)/Speed).
+	// With Speed 0 the file is read once first for its newest time, and
+	// the whole first pass is shifted to end at Now() (start = Now() -
+	// (newest - first)), so that it lands as recent history with no time
+	// in the future. A loop's next pass continues after the last time
+	// emitted, so times keep increasing; with Speed 0 such a pass waits
+	// for a report that would be stamped after Now(), so no report is
+	// ever stamped in the future.
 	ShiftToNow bool
 	// CSV are the options for a CSV file; Source defaults to the Name.
 	CSV CSVOptions
@@ -99,6 +104,13 @@ func (r *Replay) Run(ctx context.Context) error {
 
 	b := newBatcher(ctx, r.q, r.opt.BatchSize)
 	p := &pacer{speed: r.opt.Speed, shift: r.opt.ShiftToNow, now: r.opt.Now, sleep: r.opt.Sleep}
+	if p.shift && p.speed == 0 {
+		first, newest, err := r.span(ctx)
+		if err != nil {
+			return fmt.Errorf("ingest: %s: %w", r.opt.Name, err)
+		}
+		p.span = time.Duration(newest-first) * time.Millisecond
+	}
 	for {
 		n, err := r.pass(ctx, b, p)
 		b.flush()
@@ -204,6 +216,41 @@ func (r *Replay) pass(ctx context.Context, b *batcher, p *pacer) (int64, error) 
 	return n, err
 }
 
+// span reads the file once and returns the first and the newest time of
+// its paced reports (those with a time of their own).
+func (r *Replay) span(ctx context.Context) (first, newest vessel.Time, err error) {
+	f, err := os.Open(r.opt.File)
+	if err != nil {
+		return 0, 0, err
+	}
+	rc, err := maybeGzip(f)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer rc.Close()
+	in := bufio.NewReaderSize(rc, 64<<10)
+	format, err := Sniff(in)
+	if err != nil {
+		return 0, 0, err
+	}
+	see := func(o *vessel.Observation) error {
+		if o.TimeSource == vessel.TimeArrival || o.TimeSource == vessel.TimeUnknown {
+			return ctx.Err()
+		}
+		if first == 0 {
+			first = o.Time()
+		}
+		newest = max(newest, o.Time())
+		return ctx.Err()
+	}
+	if format == FormatCSV {
+		_, err = ReadCSV(ctx, in, r.opt.CSV, see)
+	} else {
+		err = newDecoder(in, r.opt.NMEA, r.opt.Now, r.opt.Name).run(see)
+	}
+	return first, newest, err
+}
+
 // pacer schedules a replay's reports. It is used by Run's goroutine only.
 type pacer struct {
 	speed float64
@@ -211,10 +258,11 @@ type pacer struct {
 	now   func() time.Time
 	sleep func(context.Context, time.Duration) error
 
-	started bool        // the pass has emitted its first paced report
-	first   vessel.Time // that report's time
-	start   time.Time   // when it was emitted
-	last    vessel.Time // the latest shifted time emitted (all passes)
+	span    time.Duration // ShiftToNow at Speed 0: the file's newest time minus its first
+	started bool          // the pass has emitted its first paced report
+	first   vessel.Time   // that report's time
+	start   time.Time     // when it was emitted
+	last    vessel.Time   // the latest shifted time emitted (all passes)
 }
 
 // pace waits until o is due (calling flush first, to hand what is due to
@@ -226,6 +274,9 @@ func (p *pacer) pace(ctx context.Context, o *vessel.Observation, flush func()) e
 	t := o.Time()
 	if !p.started {
 		p.started, p.first, p.start = true, t, p.now()
+		if p.shift && p.speed == 0 {
+			p.start = p.start.Add(-p.span) // the pass ends now, not after it
+		}
 		if p.shift && p.last != 0 && !p.start.After(p.last.Std()) {
 			// A loop's next pass: continue after the last time emitted.
 			p.start = p.last.Std().Add(time.Second)
@@ -243,7 +294,18 @@ func (p *pacer) pace(ctx context.Context, o *vessel.Observation, flush func()) e
 		}
 	}
 	if p.shift {
-		st := vessel.TimeOf(p.start.Add(offset))
+		due := p.start.Add(offset)
+		if p.speed == 0 {
+			// Never a time in the future: wait for it (a loop's later
+			// passes, or a file whose times go back and forth).
+			if wait := due.Sub(p.now()); wait > 0 {
+				flush()
+				if err := p.sleep(ctx, wait); err != nil {
+					return err
+				}
+			}
+		}
+		st := vessel.TimeOf(due)
 		setTime(o, st)
 		p.last = max(p.last, st)
 	}

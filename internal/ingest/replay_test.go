@@ -171,6 +171,14 @@ func TestReplayPacing(t *testing.T) {
 				if shift {
 					wantTime = vessel.TimeOf(due)
 				}
+				if shift && speed == 0 {
+					// As fast as it goes: the pass lands as history
+					// ending now, never in the future.
+					wantTime = vessel.TimeOf(due.Add(-span))
+					if wantTime > vessel.TimeOf(start) {
+						t.Fatalf("speed 0: observation %d stamped %v, after now %v", i, wantTime, start)
+					}
+				}
 				if o.Time() != wantTime {
 					t.Fatalf("speed %v shift %v: observation %d at %v; want %v", speed, shift, i, o.Time(), wantTime)
 				}
@@ -187,16 +195,25 @@ func TestReplayPacing(t *testing.T) {
 func TestReplayLoopShiftToNow(t *testing.T) {
 	ref, _ := reference(t, dmaCSV, "loop")
 	n := len(ref)
-	clock := &fakeClock{now: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)}
+	start := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+	clock := &fakeClock{now: start}
 	// The sink takes three passes, then stalls; Block makes the replay
 	// wait instead of dropping.
 	var mu sync.Mutex
 	var got []vessel.Observation
 	full := make(chan struct{})
 	stall := make(chan struct{})
+	future := 0
 	sink := func(b []vessel.Observation) {
 		mu.Lock()
 		got = append(got, b...)
+		for i := range b {
+			// the clock only moves forward: what was in the future when
+			// emitted is still in the future now
+			if b[i].Time() > vessel.TimeOf(clock.Now()) {
+				future++
+			}
+		}
 		enough := len(got) >= 3*n
 		mu.Unlock()
 		if enough {
@@ -240,13 +257,17 @@ func TestReplayLoopShiftToNow(t *testing.T) {
 				t.Fatalf("pass %d, observation %d: %v after the first; want %v", pass, i, d, w)
 			}
 		}
-		if pass == 0 && obs[0].Time() != vessel.TimeOf(clock.now) {
-			t.Errorf("first observation at %v; want now, %v", obs[0].Time(), clock.now)
+		if pass == 0 && hi != vessel.TimeOf(start) {
+			// At speed 0 the first pass lands as history ending now.
+			t.Errorf("first pass ends at %v; want the start, %v", hi, start)
 		}
 		if lo <= prevLast {
 			t.Errorf("pass %d starts at %v, not after the previous pass's last time %v", pass, lo, prevLast)
 		}
 		prevLast = hi
+	}
+	if future != 0 {
+		t.Errorf("%d observations stamped in the future when delivered", future)
 	}
 }
 

@@ -112,7 +112,7 @@ func Run(ctx context.Context, opt Options) error {
 		}
 		return 1
 	}
-	pic := fusion.NewPicture(fusion.Config{Land: fland, SourceWeight: weigh})
+	pic := fusion.NewPicture(fusion.Config{Land: fland, SourceWeight: weigh, Now: now})
 	n, err := recorder.Restore(pic, db)
 	if err != nil {
 		closeDB()

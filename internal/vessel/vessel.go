@@ -161,18 +161,30 @@ const (
 	// vessel and was inserted into the track, not applied as latest.
 	// Informational: a late report is not a bad one.
 	FlagLate
+	// FlagFuture: the report is dated after the time it arrived plus a
+	// tolerance (a receiver clock or a forged tag block in the future).
+	// It is kept as evidence but never drives the latest state, events
+	// or retention.
+	FlagFuture
+	// FlagClock: the report came from a receiver whose clock was judged
+	// off (its time disagrees by minutes with its other traffic and with
+	// other receivers' reports of the same vessels). Its position may be
+	// right but its time is not, so it is kept out of tracks.
+	FlagClock
 )
 
 // Bad is the set of flags that keep a report out of tracks and the latest
-// state. FlagOnLand and FlagLate are advisory: shown, counted and
-// queryable, but the report stays in the track.
-const Bad = FlagInvalidMMSI | FlagNoPosition | FlagTeleport | FlagIdentityConflict
+// state. FlagOnLand, FlagLate and FlagInvalidMMSI are advisory: shown,
+// counted and queryable, but the report stays in the track. An invalid
+// MMSI is still one transmitter's identity (often a placeholder shared by
+// several), and hiding it would hide the vessels using it.
+const Bad = FlagNoPosition | FlagTeleport | FlagIdentityConflict | FlagFuture | FlagClock
 
-var flagNames = [...]string{"invalid_mmsi", "no_position", "teleport", "on_land", "identity_conflict", "late"}
+var flagNames = [...]string{"invalid_mmsi", "no_position", "teleport", "on_land", "identity_conflict", "late", "future", "clock"}
 
 // Names returns the names of the flags set, in a fixed order
 // ("invalid_mmsi", "no_position", "teleport", "on_land",
-// "identity_conflict", "late").
+// "identity_conflict", "late", "future", "clock").
 func (f Flags) Names() []string {
 	var out []string
 	for i, n := range flagNames {
@@ -205,6 +217,11 @@ type Position struct {
 	Heading Heading
 	Status  NavStatus
 	Flags   Flags
+	// Track tells apart the transmitters that share one MMSI: fusion's
+	// number of the track (hypothesis) the report belongs to, 1 or more,
+	// unique within the MMSI while the picture runs; 0 when not assigned
+	// (no position, a report flagged future or clock, or not fused).
+	Track uint8
 	// Source names the receiver (or partner feed) the report came from,
 	// "" when unknown. The store keeps one source per stored position and
 	// the other receivers that heard the same report as provenance.

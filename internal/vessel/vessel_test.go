@@ -170,7 +170,7 @@ func TestCourseHeadingStatusAccessors(t *testing.T) {
 }
 
 func TestFlags(t *testing.T) {
-	all := []string{"invalid_mmsi", "no_position", "teleport", "on_land", "identity_conflict", "late"}
+	all := []string{"invalid_mmsi", "no_position", "teleport", "on_land", "identity_conflict", "late", "future", "clock"}
 	tests := []struct {
 		f    vessel.Flags
 		want []string
@@ -178,8 +178,9 @@ func TestFlags(t *testing.T) {
 		{0, nil},
 		{vessel.FlagInvalidMMSI, []string{"invalid_mmsi"}},
 		{vessel.FlagLate | vessel.FlagTeleport, []string{"teleport", "late"}},
-		{vessel.Bad, []string{"invalid_mmsi", "no_position", "teleport", "identity_conflict"}},
-		{vessel.Bad | vessel.FlagOnLand | vessel.FlagLate, all},
+		{vessel.Bad, []string{"no_position", "teleport", "identity_conflict", "future", "clock"}},
+		{vessel.Bad | vessel.FlagInvalidMMSI | vessel.FlagOnLand | vessel.FlagLate, all},
+		{vessel.FlagFuture | vessel.FlagClock, []string{"future", "clock"}},
 		{1 << 15, nil}, // unnamed bits are not listed
 	}
 	for _, tt := range tests {
@@ -200,7 +201,7 @@ func TestFlags(t *testing.T) {
 		}
 		union |= f
 	}
-	if want := vessel.Bad | vessel.FlagOnLand | vessel.FlagLate; union != want {
+	if want := vessel.Bad | vessel.FlagInvalidMMSI | vessel.FlagOnLand | vessel.FlagLate; union != want {
 		t.Errorf("union of parsed flags = %#x; want %#x", uint16(union), uint16(want))
 	}
 	if vessel.Bad&vessel.FlagLate != 0 {
