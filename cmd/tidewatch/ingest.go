@@ -44,7 +44,7 @@ func runIngest(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	data := dataFlag(fs)
 	landS := fs.String("land", "default", `land mask for the on_land flag: "default" (Natural Earth 1:50m, bundled), "none", or a GeoJSON file`)
 	marginS := fs.String("land-margin", "2km", "flag a position on land only when the sea is farther than this")
-	retainS := fs.String("retain", "", "keep only this much history, counted back from the newest report (e.g. 90d); default: keep everything")
+	retainS := fs.String("retain", "", "keep only this much history, counted back from the newest report not dated in the future (e.g. 90d); default: keep everything")
 	progress := fs.String("progress", "auto", "progress bar: auto (on a terminal), always or never")
 	syncS := fs.String("sync", "commit", "durability: commit (fsync every commit: survives power loss) or none (survives a process crash only; faster)")
 	keepTags := fs.Bool("keep-bad-tag-checksums", false, "use tag-block time and source even when the tag block's checksum is wrong")
@@ -170,17 +170,7 @@ func runIngest(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	}
 	var cst store.CompactStats
 	if runErr == nil {
-		co := store.CompactOptions{}
-		if retain > 0 {
-			if _, end, ok := db.Bounds(); ok {
-				co.Cutoff = end - vessel.Time(retain.Milliseconds())
-			}
-		}
-		if err := db.Flush(); err != nil {
-			runErr = err
-		} else if cst, err = db.Compact(co); err != nil {
-			runErr = err
-		}
+		runErr = flushAndCompact(db, retain, time.Now(), &cst)
 	}
 	dbst := db.Stats()
 	if err := db.Close(); err != nil && runErr == nil {
@@ -189,6 +179,32 @@ func runIngest(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	writeIngestSummary(stderr, *landS == "default", &sum, rec.Stats(), pic.Stats(), dbst, cst, time.Since(start))
 	return runErr
 }
+
+// flushAndCompact writes the head to a block and compacts, applying
+// retention counted back from the newest plausible report: one dated after
+// now (plus a tolerance) must not make the rest look old.
+func flushAndCompact(db *store.DB, retain time.Duration, now time.Time, cst *store.CompactStats) error {
+	co := store.CompactOptions{}
+	if retain > 0 {
+		end, ok, err := db.Newest(vessel.TimeOf(now.Add(futureTolerance)))
+		if err != nil {
+			return err
+		}
+		if ok {
+			co.Cutoff = end - vessel.Time(retain.Milliseconds())
+		}
+	}
+	if err := db.Flush(); err != nil {
+		return err
+	}
+	var err error
+	*cst, err = db.Compact(co)
+	return err
+}
+
+// futureTolerance is how far after the wall clock a report may be dated
+// and still count as the newest for retention.
+const futureTolerance = time.Hour
 
 func shortName(name string) string {
 	if i := strings.LastIndexByte(name, '/'); i >= 0 {

@@ -640,3 +640,55 @@ func (db *DB) HeardBy(m vessel.MMSI, from, to vessel.Time) (map[vessel.Time][]st
 	}
 	return out, nil
 }
+
+// Newest returns the time of the newest stored position at or before
+// notAfter, and false when there is none. Retention counts back from it
+// with notAfter set to the wall clock plus a tolerance, so that one report
+// dated in the future (a wrong receiver clock, a forged tag block) does not
+// make everything else look old.
+func (db *DB) Newest(notAfter vessel.Time) (vessel.Time, bool, error) {
+	v, done, err := db.view()
+	if err != nil {
+		return 0, false, err
+	}
+	defer done()
+	best, ok := int64(math.MinInt64), false
+	lim := int64(notAfter)
+	for _, b := range v.blocks {
+		if b.meta.positions == 0 || b.meta.minT > lim || b.meta.maxT <= best {
+			continue
+		}
+		for i := range b.index {
+			e := &b.index[i]
+			switch {
+			case e.minT > lim || e.maxT <= best:
+			case e.maxT <= lim:
+				best, ok = e.maxT, true
+			default: // the chunk straddles the limit: read it
+				pts, err := b.readChunkUntil(v.scratch[:0], e, &v.buf, lim)
+				if err != nil {
+					return 0, false, err
+				}
+				for _, p := range pts {
+					if p.t <= lim && p.t > best {
+						best, ok = p.t, true
+					}
+				}
+				v.scratch = pts
+			}
+		}
+	}
+	for _, h := range v.heads {
+		for _, s := range h.series {
+			for _, p := range s.pts {
+				if p.t <= lim && p.t > best {
+					best, ok = p.t, true
+				}
+			}
+		}
+	}
+	if !ok {
+		return 0, false, nil
+	}
+	return vessel.Time(best), true, nil
+}
