@@ -143,10 +143,10 @@ func entryFor(pts []point, before, after *point) chunkEntry {
 }
 
 // writeBlock writes d to dir as block d.meta.seq and returns it opened.
-func writeBlock(dir string, d *blockData) (*block, error) {
+func writeBlock(fsys FS, dir string, d *blockData) (*block, error) {
 	final := filepath.Join(dir, fmt.Sprintf("%08d%s", d.meta.seq, blockSuffix))
 	tmp := final + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	f, err := fsys.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("store: create block: %w", err)
 	}

@@ -199,7 +199,7 @@ func (db *DB) merge(g []*block, cutoff vessel.Time) (*block, int64, error) {
 			d.series = append(d.series, series{mmsi: m, pts: pts})
 		}
 	}
-	nb, err := writeBlock(filepath.Join(db.dir, "blocks"), d)
+	nb, err := writeBlock(db.fsys, filepath.Join(db.dir, "blocks"), d)
 	if err != nil {
 		return nil, 0, fmt.Errorf("store: compact: %w", err)
 	}

@@ -12,6 +12,7 @@ import (
 	"sort"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/tidewatch/tidewatch/internal/vessel"
 )
@@ -42,6 +43,16 @@ type Options struct {
 	// but nothing is written or repaired, and other readers may share the
 	// directory; a writer may not.
 	ReadOnly bool
+	// FS creates the store's files (nil: the operating system's).
+	FS FS
+	// Now is the clock that dates write failures and spaces out retries
+	// (nil: time.Now).
+	Now func() time.Time
+	// MaxBacklog bounds what is kept in memory while commits fail (bytes
+	// of WAL not yet durable, default 64 MiB). Past it, and past twice
+	// HeadPoints in memory while blocks cannot be written, Write refuses
+	// new data with ErrBacklog: nothing is taken that cannot be kept.
+	MaxBacklog int
 }
 
 // DB is an open store. Its methods are safe for concurrent use; writes are
@@ -52,6 +63,10 @@ type DB struct {
 	log  *slog.Logger
 	lock *os.File
 
+	fsys      FS
+	now       func() time.Time
+	hmu       sync.Mutex // guards health
+	health    [2]opHealth
 	writeMu   sync.Mutex // serialises Write, Commit, Flush and Close
 	compactMu sync.Mutex // one compaction at a time
 	mu        sync.RWMutex
@@ -87,11 +102,20 @@ func Open(dir string, opt Options) (*DB, error) {
 	if opt.HeadPoints <= 0 {
 		opt.HeadPoints = 1 << 20
 	}
+	if opt.MaxBacklog <= 0 {
+		opt.MaxBacklog = 64 << 20
+	}
+	if opt.FS == nil {
+		opt.FS = OSFS{}
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
 	log := opt.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	db := &DB{dir: dir, opt: opt, log: log, head: newHead(), sources: []string{""},
+	db := &DB{dir: dir, opt: opt, log: log, fsys: opt.FS, now: opt.Now, head: newHead(), sources: []string{""},
 		sourceIDs: map[string]uint32{"": 0}, statics: make(map[vessel.MMSI][]staticRec), tails: make(map[vessel.MMSI]point)}
 	if err := db.prepareDir(); err != nil {
 		return nil, err
@@ -278,7 +302,7 @@ func (db *DB) load() error {
 	if db.opt.ReadOnly {
 		return nil
 	}
-	w, err := createSegment(wdir, last+1)
+	w, err := createSegment(db.fsys, wdir, last+1)
 	if err != nil {
 		return err
 	}
@@ -356,6 +380,9 @@ func (db *DB) Write(b *Batch) error {
 	if db.wal == nil {
 		return ErrClosed
 	}
+	if err := db.backlogFull(); err != nil {
+		return err
+	}
 	db.mu.Lock()
 	// Source ids first: a new source is declared before its first use.
 	srcOf := func(name string) uint32 {
@@ -388,45 +415,41 @@ func (db *DB) Write(b *Batch) error {
 	firstNew := db.declared + 1
 	db.mu.Unlock()
 
-	var err error
 	if len(newSources) > 0 {
 		buf := binaryUvarint(b.buf[:0], len(newSources))
 		for i, name := range newSources {
 			buf = binaryUvarint(buf, int(firstNew)+i)
 			buf = appendString(buf, name)
 		}
-		err = db.wal.append(recSources, buf)
+		db.wal.append(recSources, buf)
 		db.declared += uint32(len(newSources))
 		b.buf = buf
 	}
 	const perRecord = 4096
-	for i := 0; i < len(recs) && err == nil; i += perRecord {
+	for i := 0; i < len(recs); i += perRecord {
 		part := recs[i:min(i+perRecord, len(recs))]
 		buf := binaryUvarint(b.buf[:0], len(part))
 		for j := range part {
 			buf = appendPosRec(buf, &part[j])
 		}
-		err = db.wal.append(recPositions, buf)
+		db.wal.append(recPositions, buf)
 		b.buf = buf
 	}
-	if len(srecs) > 0 && err == nil {
+	if len(srecs) > 0 {
 		buf := binaryUvarint(b.buf[:0], len(srecs))
 		for j := range srecs {
 			buf = appendStatic(buf, &srecs[j])
 		}
-		err = db.wal.append(recStatics, buf)
+		db.wal.append(recStatics, buf)
 		b.buf = buf
 	}
-	if len(precs) > 0 && err == nil {
+	if len(precs) > 0 {
 		buf := binaryUvarint(b.buf[:0], len(precs))
 		for j := range precs {
 			buf = appendProv(buf, &precs[j])
 		}
-		err = db.wal.append(recProvenance, buf)
+		db.wal.append(recProvenance, buf)
 		b.buf = buf
-	}
-	if err != nil {
-		return fmt.Errorf("store: write WAL: %w", err)
 	}
 	db.mu.Lock()
 	for i := range recs {
@@ -442,15 +465,41 @@ func (db *DB) Write(b *Batch) error {
 	db.stats.prov += int64(len(precs))
 	full := db.head.points >= db.opt.HeadPoints
 	db.mu.Unlock()
-	if full {
+	if full && db.retryDue(opFlush) {
 		// The WAL must be durable before the segment is rotated away:
-		// the block written from the head replaces it.
-		if err := db.wal.commit(db.opt.Sync == SyncCommit); err != nil {
-			return err
+		// the block written from the head replaces it. The batch is
+		// taken either way: a failure here is retried later and shows
+		// in Health.
+		if err := db.commitLocked(); err != nil {
+			return nil
 		}
-		return db.flushLocked()
+		db.failed(opFlush, db.flushLocked())
 	}
 	return nil
+}
+
+// backlogFull returns ErrBacklog when writes fail and memory holds as
+// much as it may. Called with writeMu held.
+func (db *DB) backlogFull() error {
+	h := db.Health()
+	if h == nil {
+		return nil
+	}
+	db.mu.RLock()
+	points := db.head.points
+	db.mu.RUnlock()
+	if db.wal.pending() > db.opt.MaxBacklog || points >= 2*db.opt.HeadPoints {
+		return fmt.Errorf("%w (%d bytes and %d positions waiting): %w", ErrBacklog, db.wal.pending(), points, h)
+	}
+	return nil
+}
+
+// commitLocked commits the WAL and records the outcome. Called with
+// writeMu held.
+func (db *DB) commitLocked() error {
+	err := db.wal.commit(db.opt.Sync == SyncCommit)
+	db.failed(opCommit, err)
+	return err
 }
 
 func binaryUvarint(b []byte, v int) []byte {
@@ -471,7 +520,7 @@ func (db *DB) Commit() error {
 		}
 		return ErrClosed
 	}
-	return db.wal.commit(db.opt.Sync == SyncCommit)
+	return db.commitLocked()
 }
 
 // Flush writes the head to a block now.
@@ -481,10 +530,12 @@ func (db *DB) Flush() error {
 	if db.wal == nil {
 		return ErrClosed
 	}
-	if err := db.wal.commit(db.opt.Sync == SyncCommit); err != nil {
+	if err := db.commitLocked(); err != nil {
 		return err
 	}
-	return db.flushLocked()
+	err := db.flushLocked()
+	db.failed(opFlush, err)
+	return err
 }
 
 // flushLocked turns the head into a block. Called with writeMu held.
@@ -496,7 +547,7 @@ func (db *DB) flushLocked() error {
 		return nil
 	}
 	old := db.wal
-	next, err := createSegment(filepath.Join(db.dir, "wal"), old.seq+1)
+	next, err := createSegment(db.fsys, filepath.Join(db.dir, "wal"), old.seq+1)
 	if err != nil {
 		db.mu.Unlock()
 		return err
@@ -521,7 +572,7 @@ func (db *DB) flushLocked() error {
 	db.mu.Unlock()
 	old.close()
 
-	blk, err := writeBlock(filepath.Join(db.dir, "blocks"), d)
+	blk, err := writeBlock(db.fsys, filepath.Join(db.dir, "blocks"), d)
 	db.mu.Lock()
 	defer db.mu.Unlock()
 	if err != nil {
@@ -556,7 +607,7 @@ func (db *DB) Close() error {
 	defer db.writeMu.Unlock()
 	var err error
 	if db.wal != nil {
-		err = db.wal.commit(db.opt.Sync == SyncCommit)
+		err = db.commitLocked()
 		if err == nil {
 			err = db.flushLocked()
 		}

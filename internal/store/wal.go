@@ -48,72 +48,113 @@ const (
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
-// walWriter appends records to one segment.
+// walWriter appends records to one segment. It keeps every byte that is
+// not yet durable in memory (buf, from file offset synced on): a write or
+// sync that fails (a full disk, an I/O error) is retried from there by the
+// next commit, so a failure loses nothing and leaves no garbage between
+// records, and writing resumes by itself once the disk has room again.
 type walWriter struct {
-	f    *os.File
-	w    *bufio.Writer
-	seq  uint64
-	size int64
-	hdr  [recHdrLen]byte
+	f       File
+	path    string
+	seq     uint64
+	size    int64  // bytes appended, header included
+	synced  int64  // file offset up to which the data is committed
+	buf     []byte // bytes after synced, not yet committed
+	written int    // bytes of buf already in the file (not yet synced)
+	hdr     [recHdrLen]byte
 }
+
+// walFlushAt is how much appended data is handed to the file before
+// Commit asks for it (it stays in buf until synced).
+const walFlushAt = 1 << 20
 
 func segmentName(dir string, seq uint64) string {
 	return filepath.Join(dir, fmt.Sprintf("%08d%s", seq, walSuffix))
 }
 
-func createSegment(dir string, seq uint64) (*walWriter, error) {
-	f, err := os.OpenFile(segmentName(dir, seq), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+// createSegment creates a segment; its header is written with the first
+// commit.
+func createSegment(fsys FS, dir string, seq uint64) (*walWriter, error) {
+	path := segmentName(dir, seq)
+	f, err := fsys.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("store: create WAL segment: %w", err)
 	}
-	w := &walWriter{f: f, w: bufio.NewWriterSize(f, 1<<20), seq: seq}
-	var h [walHdrLen]byte
-	copy(h[:], walMagic)
-	binary.LittleEndian.PutUint16(h[6:], walVersion)
-	if _, err := f.Write(h[:]); err != nil {
-		f.Close()
-		return nil, err
-	}
+	w := &walWriter{f: f, path: path, seq: seq, buf: make([]byte, 0, 64<<10)}
+	w.buf = append(w.buf, walMagic...)
+	w.buf = binary.LittleEndian.AppendUint16(w.buf, walVersion)
 	w.size = walHdrLen
+	w.write() // if this fails, the first commit tries again and says why
 	if err := syncDir(dir); err != nil {
 		f.Close()
+		os.Remove(path)
 		return nil, err
 	}
 	return w, nil
 }
 
-// append writes one record (buffered).
-func (w *walWriter) append(typ byte, payload []byte) error {
+// append adds one record to the buffer. It does not fail: a write error
+// is reported by the next commit.
+func (w *walWriter) append(typ byte, payload []byte) {
 	binary.LittleEndian.PutUint32(w.hdr[0:], uint32(len(payload)))
 	crc := crc32.Update(0, castagnoli, []byte{typ})
 	crc = crc32.Update(crc, castagnoli, payload)
 	binary.LittleEndian.PutUint32(w.hdr[4:], crc)
 	w.hdr[8] = typ
-	if _, err := w.w.Write(w.hdr[:]); err != nil {
-		return err
-	}
-	if _, err := w.w.Write(payload); err != nil {
-		return err
-	}
+	w.buf = append(w.buf, w.hdr[:]...)
+	w.buf = append(w.buf, payload...)
 	w.size += int64(recHdrLen + len(payload))
+	if len(w.buf)-w.written >= walFlushAt {
+		w.write() // an error comes back from commit
+	}
+}
+
+// pending returns the bytes not yet committed.
+func (w *walWriter) pending() int { return len(w.buf) }
+
+// write hands the buffered bytes to the file.
+func (w *walWriter) write() error {
+	if w.written == len(w.buf) {
+		return nil
+	}
+	n, err := w.f.WriteAt(w.buf[w.written:], w.synced+int64(w.written))
+	w.written += n
+	if err != nil {
+		return fmt.Errorf("store: write WAL %s: %w", filepath.Base(w.path), err)
+	}
 	return nil
 }
 
 // commit writes the buffer to the file and, if sync, to stable storage.
+// On failure everything not committed stays buffered for the next call.
 func (w *walWriter) commit(sync bool) error {
-	if err := w.w.Flush(); err != nil {
-		return fmt.Errorf("store: write WAL: %w", err)
+	if len(w.buf) == 0 {
+		return nil
+	}
+	if err := w.write(); err != nil {
+		return err
 	}
 	if sync {
 		if err := w.f.Sync(); err != nil {
-			return fmt.Errorf("store: sync WAL: %w", err)
+			// After a failed fsync the kernel may have dropped the dirty
+			// pages: write them all again next time.
+			w.written = 0
+			return fmt.Errorf("store: sync WAL %s: %w", filepath.Base(w.path), err)
 		}
+	}
+	w.synced += int64(len(w.buf))
+	w.written = 0
+	if cap(w.buf) > 16<<20 {
+		w.buf = make([]byte, 0, 64<<10)
+	} else {
+		w.buf = w.buf[:0]
 	}
 	return nil
 }
 
+// close writes what is buffered (without syncing) and closes the file.
 func (w *walWriter) close() error {
-	err := w.w.Flush()
+	err := w.write()
 	if err2 := w.f.Close(); err == nil {
 		err = err2
 	}
