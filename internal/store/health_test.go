@@ -18,7 +18,7 @@ import (
 // (blocks, not the WAL) do; while syncEIO, fsync fails with EIO.
 type faultFS struct {
 	full, blocksFull, syncEIO atomic.Bool
-	writeFails    atomic.Int64
+	writeFails                atomic.Int64
 }
 
 type faultFile struct {
@@ -80,7 +80,7 @@ func TestDiskFull(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	k := 0           // positions written so far (the sequence of crashPosition)
+	k := 0             // positions written so far (the sequence of crashPosition)
 	var accepted []int // per accepted batch: its first k
 	var sizes []int
 	acked := 0 // positions acknowledged by Commit
