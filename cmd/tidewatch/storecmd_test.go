@@ -1,11 +1,19 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
+
+	"github.com/tidewatch/tidewatch/internal/store"
 )
 
 const amsaTagged = "../../testdata/ais/raw/amsa-timestamped-tagblock.nmea"
@@ -55,5 +63,99 @@ func TestRetainIgnoresFutureReport(t *testing.T) {
 	code, out, stderr := runCmd(t, "", "track", "--data", kept, "371798000", "--flagged", "--from", "2099-12-31T00:00:00Z", "--to", "2100-01-02T00:00:00Z")
 	if code != 0 || len(objects(t, out)) != 1 {
 		t.Errorf("track of the year-2100 report: exit %d, %q %s", code, out, stderr)
+	}
+}
+
+// quotaFS is the operating system's file system with a quota on what the
+// store writes: past it, a write stores what fits and fails with ENOSPC,
+// as a full disk does.
+type quotaFS struct {
+	mu          sync.Mutex
+	left        int64
+	failedCalls int
+}
+
+type quotaFile struct {
+	*os.File
+	q *quotaFS
+}
+
+func (q *quotaFS) OpenFile(name string, flag int, perm fs.FileMode) (store.File, error) {
+	f, err := os.OpenFile(name, flag, perm)
+	if err != nil {
+		return nil, err
+	}
+	return &quotaFile{f, q}, nil
+}
+
+// take returns how much of n bytes fit.
+func (q *quotaFS) take(n int) (int, bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if int64(n) <= q.left {
+		q.left -= int64(n)
+		return n, true
+	}
+	fit := int(q.left)
+	q.left = 0
+	q.failedCalls++
+	return fit, false
+}
+
+func (f *quotaFile) WriteAt(p []byte, off int64) (int, error) {
+	n, ok := f.q.take(len(p))
+	if !ok {
+		m, _ := f.File.WriteAt(p[:n], off)
+		return m, &fs.PathError{Op: "write", Path: f.Name(), Err: syscall.ENOSPC}
+	}
+	return f.File.WriteAt(p, off)
+}
+
+func (f *quotaFile) Write(p []byte) (int, error) {
+	n, ok := f.q.take(len(p))
+	if !ok {
+		m, _ := f.File.Write(p[:n])
+		return m, &fs.PathError{Op: "write", Path: f.Name(), Err: syscall.ENOSPC}
+	}
+	return f.File.Write(p)
+}
+
+// TestIngestDiskFull: ingest into a store whose disk fills up exits
+// with an error (exit status 1 from main), says the disk is full and how much is not stored; the store
+// still opens with what was committed, and once space is freed the same
+// ingest works.
+func TestIngestDiskFull(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	q := &quotaFS{left: 1 << 20}
+	var out, errb bytes.Buffer
+	err := runIngestFS(context.Background(), []string{"--data", dir, "--progress", "never", noaaFile}, nil, &out, &errb, q)
+	var we *storeWriteError
+	if !errors.As(err, &we) || !errors.Is(err, syscall.ENOSPC) {
+		t.Fatalf("ingest onto a full disk: %v\n%s", err, errb.String())
+	}
+	msg := err.Error()
+	for _, want := range []string{"cannot write the data directory " + dir, "no space left on device", "NOT stored", "free space and run the same ingest again"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error lacks %q:\n%s", want, msg)
+		}
+	}
+	t.Logf("%s", msg)
+	if we.notStored == 0 {
+		t.Errorf("no item counted as not stored: %s", msg)
+	}
+	db, err := store.Open(dir, store.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatalf("the store after a full disk does not open: %v", err)
+	}
+	st := db.Stats()
+	db.Close()
+	if st.Positions > we.committed {
+		t.Errorf("%d positions in the store, only %d items were committed", st.Positions, we.committed)
+	}
+
+	// Space is freed: the same ingest works.
+	code, _, stderr := runCmd(t, "", "ingest", "--data", dir, "--progress", "never", noaaFile)
+	if code != 0 {
+		t.Fatalf("ingest after freeing space: exit %d\n%s", code, stderr)
 	}
 }

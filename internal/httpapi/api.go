@@ -356,7 +356,7 @@ func (a *api) readyz(w http.ResponseWriter, r *http.Request) error {
 	if a.cfg.Ready != nil {
 		if err := a.cfg.Ready(); err != nil {
 			a.log.Warn("not ready", "err", err)
-			return errorf(http.StatusServiceUnavailable, CodeUnavailable, "not ready")
+			return errorf(http.StatusServiceUnavailable, CodeUnavailable, "not ready: %v", err)
 		}
 	}
 	return writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})

@@ -59,6 +59,9 @@ type Options struct {
 	// open (its link listener bound), before the node serves; not called
 	// when the node does not share.
 	Sharing func(s *share.Sharer)
+	// StoreFS is the file system the store writes through (nil: the
+	// operating system's); tests inject a full disk with it.
+	StoreFS store.FS
 }
 
 // Run runs a node until ctx is cancelled, then shuts down in order: the
@@ -90,7 +93,7 @@ func Run(ctx context.Context, opt Options) error {
 		return err
 	}
 
-	db, err := store.Open(cfg.Data, store.Options{Logger: log})
+	db, err := store.Open(cfg.Data, store.Options{Logger: log, FS: opt.StoreFS})
 	if err != nil {
 		return err
 	}
@@ -277,7 +280,8 @@ func Run(ctx context.Context, opt Options) error {
 		if _, ok := ready.Load("http"); !ok {
 			return errors.New("starting")
 		}
-		return nil
+		return db.Health() // nil, or why writes to the store fail
+	
 	}
 	api := httpapi.New(apiCfg)
 	mux := http.NewServeMux()

@@ -608,17 +608,22 @@ func (db *DB) Close() error {
 	var err error
 	if db.wal != nil {
 		err = db.commitLocked()
-		if err == nil {
+		if err != nil {
+			// What the failed commit did not acknowledge goes: the
+			// store holds exactly what Commit acknowledged.
+			db.wal.abandon()
+			db.wal = nil
+		} else {
 			err = db.flushLocked()
+			if err2 := db.wal.close(); err == nil {
+				err = err2
+			}
+			// An empty segment left by the last flush is harmless; remove it.
+			if st, e := os.Stat(db.wal.path); e == nil && st.Size() <= walHdrLen && err == nil {
+				os.Remove(db.wal.path)
+			}
+			db.wal = nil
 		}
-		if err2 := db.wal.close(); err == nil {
-			err = err2
-		}
-		// An empty segment left by the last flush is harmless; remove it.
-		if st, e := os.Stat(segmentName(filepath.Join(db.dir, "wal"), db.wal.seq)); e == nil && st.Size() <= walHdrLen && err == nil {
-			os.Remove(segmentName(filepath.Join(db.dir, "wal"), db.wal.seq))
-		}
-		db.wal = nil
 	}
 	db.mu.Lock()
 	db.closed = true

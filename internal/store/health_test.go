@@ -4,6 +4,8 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -299,6 +301,66 @@ func TestDiskFullCrash(t *testing.T) {
 	}
 	want := map[vessel.MMSI][]vessel.Position{}
 	for j := 0; j < got; j++ {
+		p := crashPosition(j)
+		want[p.MMSI] = append(want[p.MMSI], quantize(p))
+	}
+	checkTracks(t, db, want)
+}
+
+// TestTmpfsFull fills a real, small tmpfs (root only: it mounts one),
+// then makes room by remounting it larger: the store resumes without a
+// restart and keeps every batch it accepted.
+func TestTmpfsFull(t *testing.T) {
+	if os.Geteuid() != 0 || testing.Short() {
+		t.Skip("needs root to mount a tmpfs")
+	}
+	mnt := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", mnt).CombinedOutput(); err != nil {
+		t.Skipf("mount tmpfs: %v %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("umount", mnt).Run() })
+	dir := filepath.Join(mnt, "data")
+	db, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := 0
+	var b Batch
+	var failure error
+	for i := 0; i < 10000 && failure == nil; i++ {
+		b.Reset()
+		for j := 0; j < 97; j++ {
+			p := crashPosition(k + j)
+			b.AddPosition(&p)
+		}
+		if err := db.Write(&b); err != nil {
+			t.Fatal(err)
+		}
+		k += 97
+		failure = db.Commit()
+	}
+	if !errors.Is(failure, syscall.ENOSPC) || !errors.Is(db.Health(), syscall.ENOSPC) {
+		t.Fatalf("commit on a full tmpfs: %v, Health %v", failure, db.Health())
+	}
+	if out, err := exec.Command("mount", "-o", "remount,size=16m", mnt).CombinedOutput(); err != nil {
+		t.Fatalf("remount: %v %s", err, out)
+	}
+	if err := db.Commit(); err != nil {
+		t.Fatalf("commit after making room: %v", err)
+	}
+	if db.Health() != nil {
+		t.Fatalf("Health() after making room: %v", db.Health())
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err = Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	want := map[vessel.MMSI][]vessel.Position{}
+	for j := 0; j < k; j++ {
 		p := crashPosition(j)
 		want[p.MMSI] = append(want[p.MMSI], quantize(p))
 	}

@@ -152,6 +152,17 @@ func (w *walWriter) commit(sync bool) error {
 	return nil
 }
 
+// abandon closes the file and cuts it back to what was committed, so that
+// data a failed commit did not acknowledge is not found on the next open
+// (a segment with nothing committed is removed).
+func (w *walWriter) abandon() error {
+	w.f.Close()
+	if w.synced == 0 {
+		return os.Remove(w.path)
+	}
+	return os.Truncate(w.path, w.synced)
+}
+
 // close writes what is buffered (without syncing) and closes the file.
 func (w *walWriter) close() error {
 	err := w.write()
