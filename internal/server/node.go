@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -31,6 +32,23 @@ import (
 	"github.com/tidewatch/tidewatch/internal/vessel"
 	"github.com/tidewatch/tidewatch/internal/webui"
 )
+
+// storeReady turns a store health error into a readiness error whose
+// reason a client may see: which write fails, since when, and the system
+// error (a full disk), without paths.
+func storeReady(err error) error {
+	var we *store.WriteError
+	if !errors.As(err, &we) {
+		return err
+	}
+	cause := "error"
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		cause = errno.Error()
+	}
+	return &httpapi.Unready{Reason: fmt.Sprintf("store %s failing since %s (%d attempts): %s", we.Op,
+		we.Since.UTC().Format(time.RFC3339), we.Failures, cause), Err: err}
+}
 
 // Runner is a component with a lifetime: an input.
 type Runner interface {
@@ -280,8 +298,7 @@ func Run(ctx context.Context, opt Options) error {
 		if _, ok := ready.Load("http"); !ok {
 			return errors.New("starting")
 		}
-		return db.Health() // nil, or why writes to the store fail
-	
+		return storeReady(db.Health())
 	}
 	api := httpapi.New(apiCfg)
 	mux := http.NewServeMux()

@@ -198,8 +198,11 @@ func TestNodeReadyzDiskFull(t *testing.T) {
 		code, body = get("/readyz")
 		return code == http.StatusServiceUnavailable
 	})
-	if !strings.Contains(body, "no space left on device") || !strings.Contains(body, "commit failing since") {
+	if !strings.Contains(body, "no space left on device") || !strings.Contains(body, "store commit failing since") {
 		t.Errorf("/readyz body does not say why: %s", body)
+	}
+	if strings.Contains(body, data) {
+		t.Errorf("/readyz body shows the data path: %s", body)
 	}
 	if _, m := get("/metrics"); !strings.Contains(m, "tidewatch_store_write_failing 1") {
 		t.Errorf("metrics while failing lack tidewatch_store_write_failing 1")
