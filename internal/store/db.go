@@ -53,6 +53,10 @@ type Options struct {
 	// HeadPoints in memory while blocks cannot be written, Write refuses
 	// new data with ErrBacklog: nothing is taken that cannot be kept.
 	MaxBacklog int
+	// ManifestEvery is how often Commit records in the manifest how much
+	// of the current WAL segment is committed (default 10 s; negative:
+	// only when blocks and segments change).
+	ManifestEvery time.Duration
 }
 
 // DB is an open store. Its methods are safe for concurrent use; writes are
@@ -84,6 +88,12 @@ type DB struct {
 	tails     map[vessel.MMSI]point // last flushed position per vessel
 	recovery  []string
 	stats     counters
+
+	segments   []manSegment // WAL segments in the manifest, oldest first
+	keptBlocks []manBlock   // blocks listed but missing or damaged (not opened)
+	manifestAt time.Time    // when the manifest was last written
+	dmu        sync.Mutex   // guards damage
+	damage     []Damage
 }
 
 type counters struct {
@@ -107,6 +117,9 @@ func Open(dir string, opt Options) (*DB, error) {
 	}
 	if opt.FS == nil {
 		opt.FS = OSFS{}
+	}
+	if opt.ManifestEvery == 0 {
+		opt.ManifestEvery = 10 * time.Second
 	}
 	if opt.Now == nil {
 		opt.Now = time.Now
@@ -199,26 +212,67 @@ func (db *DB) closeBlocks() {
 	db.blocks = nil
 }
 
-// load opens the blocks, replays the WAL and opens a fresh WAL segment.
+// load reads the manifest, opens the blocks, replays the WAL and opens a
+// fresh WAL segment. A file that is missing, damaged or unknown is
+// reported (Damage) and left out; the rest of the store opens.
 func (db *DB) load() error {
+	if !db.opt.ReadOnly {
+		os.Remove(filepath.Join(db.dir, manifestName+".tmp")) // a write cut by a crash
+	}
+	man, err := readManifest(db.dir)
+	if err != nil {
+		if errors.Is(err, ErrVersion) || !errors.Is(err, ErrCorrupt) {
+			return err
+		}
+		db.addDamage(Damage{File: manifestName, Kind: Damaged, Err: err})
+		man = nil
+	}
+	migrate := man == nil
+	if man == nil {
+		man = &manifest{}
+	}
 	bdir := filepath.Join(db.dir, "blocks")
-	seqs, err := listSeq(bdir, blockSuffix)
+	seqs, strays, err := listSeq(bdir, blockSuffix, !db.opt.ReadOnly)
 	if err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
+	for _, name := range strays {
+		db.addDamage(Damage{File: "blocks/" + name, Kind: Unknown})
+	}
 	replaced := map[uint64]bool{}
+	onDisk := map[uint64]bool{}
 	var checkpoint uint64
 	for _, seq := range seqs {
-		b, err := openBlock(filepath.Join(bdir, fmt.Sprintf("%08d%s", seq, blockSuffix)))
+		onDisk[seq] = true
+		db.nextBlk = max(db.nextBlk, seq)
+		path := filepath.Join(bdir, fmt.Sprintf("%08d%s", seq, blockSuffix))
+		b, err := openBlock(path)
 		if err != nil {
-			return err
+			d := Damage{File: "blocks/" + filepath.Base(path), Kind: Damaged, Err: err, Lost: true}
+			e := man.block(seq)
+			d.heldBy(e)
+			if e == nil {
+				st, _ := os.Stat(path)
+				e = &manBlock{seq: seq}
+				if st != nil {
+					e.size = uint64(st.Size())
+				}
+			}
+			db.keptBlocks = append(db.keptBlocks, *e)
+			db.addDamage(d)
+			continue
+		}
+		if e := man.block(seq); e != nil && e.size == uint64(b.size) {
+			b.fileCRC = e.crc
+		} else if b.fileCRC, _, err = fileCRC(path); err != nil {
+			b.f.Close()
+			return fmt.Errorf("store: %w", err)
 		}
 		db.blocks = append(db.blocks, b)
 		for _, r := range b.meta.replaces {
 			replaced[r] = true
 		}
 		checkpoint = max(checkpoint, b.meta.walUpTo)
-		db.nextBlk = max(db.nextBlk, seq)
 	}
 	// A compaction that crashed before deleting its inputs: drop them.
 	live := db.blocks[:0]
@@ -234,6 +288,17 @@ func (db *DB) load() error {
 		live = append(live, b)
 	}
 	db.blocks = live
+	for i := range man.blocks {
+		e := &man.blocks[i]
+		db.nextBlk = max(db.nextBlk, e.seq)
+		if onDisk[e.seq] || replaced[e.seq] {
+			continue
+		}
+		d := Damage{File: fmt.Sprintf("blocks/%08d%s", e.seq, blockSuffix), Kind: Missing, Lost: true}
+		d.heldBy(e)
+		db.keptBlocks = append(db.keptBlocks, *e)
+		db.addDamage(d)
+	}
 	for _, b := range db.blocks {
 		for _, s := range b.sources {
 			db.defineSource(s.id, s.name)
@@ -242,14 +307,57 @@ func (db *DB) load() error {
 			db.addStatic(&b.statics[i])
 		}
 	}
+	if err := db.loadWAL(man, checkpoint); err != nil {
+		return err
+	}
+	if db.opt.ReadOnly {
+		return nil
+	}
+	if err := db.saveManifest(); err != nil {
+		return err
+	}
+	if migrate && len(db.blocks)+len(db.segments) > 1 {
+		db.note("built the manifest of %d blocks and %d WAL segments (a store written before the manifest existed)", len(db.blocks), len(db.segments)-1)
+	}
+	return nil
+}
+
+// loadWAL replays the WAL segments after checkpoint (the last segment a
+// block holds) and opens a new segment.
+func (db *DB) loadWAL(man *manifest, checkpoint uint64) error {
 	wdir := filepath.Join(db.dir, "wal")
-	wseqs, err := listSeq(wdir, walSuffix)
+	wseqs, strays, err := listSeq(wdir, walSuffix, !db.opt.ReadOnly)
 	if err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
+	for _, name := range strays {
+		db.addDamage(Damage{File: "wal/" + name, Kind: Unknown})
+	}
+	present := map[uint64]bool{}
 	last := checkpoint
+	for _, seq := range wseqs {
+		present[seq] = true
+	}
+	// Segments the manifest lists that are gone.
+	for i, e := range man.segments {
+		last = max(last, e.seq)
+		if present[e.seq] || e.seq <= checkpoint && !e.damaged {
+			continue
+		}
+		d := Damage{File: "wal/" + filepath.Base(segmentName("", e.seq)), Kind: Missing, Lost: e.seq > checkpoint, From: vessel.Time(e.created)}
+		if i+1 < len(man.segments) {
+			d.To = vessel.Time(man.segments[i+1].created)
+		}
+		db.addDamage(d)
+		e.damaged = true
+		db.segments = append(db.segments, e)
+	}
+	var lastT int64
 	sink := recordSink{
-		pos:    func(p *posRec) { db.head.add(p.mmsi, p.point) },
+		pos: func(p *posRec) {
+			db.head.add(p.mmsi, p.point)
+			lastT = max(lastT, p.t)
+		},
 		static: func(s *staticRec) { db.head.statics = append(db.head.statics, *s); db.addStatic(s) },
 		prov:   func(p *provRec) { db.head.prov = append(db.head.prov, *p) },
 		source: func(id uint32, name string) { db.defineSource(id, name) },
@@ -257,25 +365,52 @@ func (db *DB) load() error {
 	for i, seq := range wseqs {
 		last = max(last, seq)
 		path := segmentName(wdir, seq)
+		rel := "wal/" + filepath.Base(path)
+		e := man.segment(seq)
+		seg := manSegment{seq: seq}
+		if e != nil {
+			seg = *e
+		} else if st, err := os.Stat(path); err == nil {
+			seg.created = st.ModTime().UnixMilli()
+		}
 		if seq <= checkpoint {
-			if !db.opt.ReadOnly {
+			if seg.damaged {
+				// Its readable records are in a block; the file stays
+				// for inspection until Repair moves it aside.
+				db.addDamage(Damage{File: rel, Kind: Damaged, Err: fmt.Errorf("found damaged earlier; its readable records are stored")})
+				db.segments = append(db.segments, seg)
+			} else if !db.opt.ReadOnly {
 				os.Remove(path) // already in a block; a crash came before its removal
 			}
 			continue
 		}
+		lastT = 0
 		end, err := readSegment(path, func(typ byte, payload []byte) error {
 			return decodeRecords(typ, payload, &sink)
 		})
+		if lastT == 0 {
+			lastT = seg.created // nothing readable: lost since it was started
+		}
+		st, _ := os.Stat(path)
+		size := int64(0)
+		if st != nil {
+			size = st.Size()
+		}
 		var fe *FileError
-		if errors.As(err, &fe) && errors.Is(fe.Err, errTorn) && i == len(wseqs)-1 {
-			st, _ := os.Stat(path)
-			dropped := int64(0)
-			if st != nil {
-				dropped = st.Size() - end
+		switch {
+		case err == nil:
+			if seg.committed > uint64(size) {
+				db.addDamage(Damage{File: rel, Kind: Truncated, Lost: true, From: vessel.Time(lastT),
+					Err: fmt.Errorf("%d bytes long, %d were committed", size, seg.committed)})
+				seg.damaged = true
 			}
+			seg.committed = max(seg.committed, uint64(end))
+		case errors.As(err, &fe) && errors.Is(fe.Err, errTorn) && i == len(wseqs)-1 && uint64(end) >= seg.committed:
+			// A torn tail: a write cut by a crash, not acknowledged.
+			dropped := size - end
 			if db.opt.ReadOnly {
 				db.note("WAL segment %s ends with an incomplete record at offset %d (%d bytes); a writer will remove it", filepath.Base(path), end, dropped)
-				continue
+				break
 			}
 			if end == 0 {
 				if err := os.Remove(path); err != nil {
@@ -287,17 +422,24 @@ func (db *DB) load() error {
 			if err := os.Truncate(path, end); err != nil {
 				return fmt.Errorf("store: repair %s: %w", path, err)
 			}
-			{
-				db.note("repaired torn WAL tail: %s truncated at offset %d, %d bytes of an unacknowledged write dropped", filepath.Base(path), end, dropped)
+			db.note("repaired torn WAL tail: %s truncated at offset %d, %d bytes of an unacknowledged write dropped", filepath.Base(path), end, dropped)
+			seg.committed = uint64(end)
+		case errors.As(err, &fe) && errors.Is(fe.Err, errTorn):
+			// Cut short below what was committed, or not the newest
+			// segment: data is lost, not an unacknowledged write.
+			why := fmt.Errorf("%w: incomplete record at offset %d in a WAL segment that is not the last", ErrCorrupt, end)
+			if seg.committed > uint64(end) {
+				why = fmt.Errorf("readable up to offset %d of %d bytes, %d bytes were committed", end, size, seg.committed)
 			}
-			continue
-		}
-		if errors.As(err, &fe) && errors.Is(fe.Err, errTorn) {
-			return &FileError{File: fe.File, Offset: fe.Offset, Err: fmt.Errorf("%w: incomplete record in a WAL segment that is not the last", ErrCorrupt)}
-		}
-		if err != nil {
+			db.addDamage(Damage{File: rel, Kind: Truncated, Err: why, Lost: true, From: vessel.Time(lastT)})
+			seg.damaged = true
+		case errors.As(err, &fe) && (errors.Is(fe.Err, ErrCorrupt) || errors.Is(fe.Err, ErrVersion)):
+			db.addDamage(Damage{File: rel, Kind: Damaged, Err: err, Lost: true, From: vessel.Time(lastT)})
+			seg.damaged = true
+		default:
 			return err
 		}
+		db.segments = append(db.segments, seg)
 	}
 	if db.opt.ReadOnly {
 		return nil
@@ -307,18 +449,25 @@ func (db *DB) load() error {
 		return err
 	}
 	db.wal = w
+	db.segments = append(db.segments, manSegment{seq: w.seq, created: db.now().UnixMilli()})
 	return nil
 }
 
 func (db *DB) note(format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
+	db.dmu.Lock()
 	db.recovery = append(db.recovery, msg)
+	db.dmu.Unlock()
 	db.log.Warn("store: " + msg)
 }
 
 // Recovery returns what Open found and repaired (torn tails, leftovers of
 // an interrupted compaction), as sentences for the user.
-func (db *DB) Recovery() []string { return slices.Clone(db.recovery) }
+func (db *DB) Recovery() []string {
+	db.dmu.Lock()
+	defer db.dmu.Unlock()
+	return slices.Clone(db.recovery)
+}
 
 func (db *DB) defineSource(id uint32, name string) {
 	if id == 0 || id >= maxSources {
@@ -520,7 +669,23 @@ func (db *DB) Commit() error {
 		}
 		return ErrClosed
 	}
-	return db.commitLocked()
+	if err := db.commitLocked(); err != nil {
+		return err
+	}
+	if db.opt.ManifestEvery > 0 && db.now().Sub(db.manifestAt) >= db.opt.ManifestEvery {
+		// Record how much of the segment is committed, so that a later
+		// truncation of it is told from a crash. Best effort: the
+		// commit itself succeeded.
+		db.saveManifest()
+	}
+	return nil
+}
+
+// dropSegment removes WAL segment seq from the manifest's list.
+func (db *DB) dropSegment(seq uint64) {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	db.segments = slices.DeleteFunc(db.segments, func(s manSegment) bool { return s.seq == seq })
 }
 
 // Flush writes the head to a block now.
@@ -553,6 +718,12 @@ func (db *DB) flushLocked() error {
 		return err
 	}
 	db.wal = next
+	for i := range db.segments {
+		if db.segments[i].seq == old.seq {
+			db.segments[i].committed = uint64(old.synced)
+		}
+	}
+	db.segments = append(db.segments, manSegment{seq: next.seq, created: db.now().UnixMilli()})
 	db.declared = 0
 	db.frozen, db.head = h, newHead()
 	db.nextBlk++
@@ -591,10 +762,29 @@ func (db *DB) flushLocked() error {
 		}
 	}
 	db.stats.flushes++
+	// The WAL up to old is in the block now: drop it from the manifest,
+	// then from the disk (damaged segments stay for inspection).
+	keep := map[uint64]bool{}
+	segs := db.segments[:0]
+	for _, sg := range db.segments {
+		if sg.seq > old.seq || sg.damaged {
+			segs = append(segs, sg)
+			keep[sg.seq] = true
+		}
+	}
+	db.segments = segs
+	db.mu.Unlock()
+	err = db.saveManifest()
+	db.mu.Lock()
+	if err != nil {
+		// The next Open finds the block and removes the WAL it holds.
+		db.note("%v", err)
+		return nil
+	}
 	wdir := filepath.Join(db.dir, "wal")
-	seqs, _ := listSeq(wdir, walSuffix)
+	seqs, _, _ := listSeq(wdir, walSuffix, false)
 	for _, seq := range seqs {
-		if seq <= old.seq {
+		if seq <= old.seq && !keep[seq] {
 			os.Remove(segmentName(wdir, seq))
 		}
 	}
@@ -612,18 +802,21 @@ func (db *DB) Close() error {
 			// What the failed commit did not acknowledge goes: the
 			// store holds exactly what Commit acknowledged.
 			db.wal.abandon()
-			db.wal = nil
 		} else {
 			err = db.flushLocked()
 			if err2 := db.wal.close(); err == nil {
 				err = err2
 			}
-			// An empty segment left by the last flush is harmless; remove it.
+			// An empty segment left by the last flush is harmless; remove
+			// it (from the manifest first).
 			if st, e := os.Stat(db.wal.path); e == nil && st.Size() <= walHdrLen && err == nil {
-				os.Remove(db.wal.path)
+				db.dropSegment(db.wal.seq)
+				if db.saveManifest() == nil {
+					os.Remove(db.wal.path)
+				}
 			}
-			db.wal = nil
 		}
+		db.wal = nil
 	}
 	db.mu.Lock()
 	db.closed = true
@@ -736,6 +929,6 @@ func (db *DB) Stats() Stats {
 	}
 	st.Vessels = len(vessels)
 	st.Blocks = len(db.blocks)
-	st.Recovered = len(db.recovery)
+	st.Recovered = len(db.Recovery())
 	return st
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/tidewatch/tidewatch/internal/vessel"
@@ -86,6 +87,13 @@ func TestFormatFixture(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
+	// Written before the manifest existed: Open builds it.
+	if rec := db.Recovery(); len(rec) != 1 || !strings.Contains(rec[0], "built the manifest of 1 blocks and 1 WAL segments") {
+		t.Errorf("recovery %q", rec)
+	}
+	if m, err := readManifest(dir); err != nil || len(m.blocks) != 1 || m.blocks[0].positions != 250 || len(m.segments) != 2 {
+		t.Errorf("manifest built on open: %+v, %v", m, err)
+	}
 	rows, statics := fixtureData(t)
 	checkTracks(t, db, wantTracks(rows))
 	src, _ := db.Provenance(rows[3].MMSI, rows[3].Time)

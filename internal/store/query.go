@@ -65,6 +65,10 @@ func (v *view) pointsInto(out []point, m vessel.MMSI, from, to int64) ([]point, 
 			}
 			n := len(out)
 			if out, err = b.readChunkUntil(out, &e, &v.buf, to); err != nil {
+				if v.db.badChunk(b, &e, err) {
+					out = out[:n]
+					continue
+				}
 				return nil, err
 			}
 			out = append(out[:n], filterTime(out[n:], from, to)...)
@@ -481,6 +485,9 @@ func (db *DB) At(t vessel.Time, maxAge vessel.Time, withStaticOnly bool) ([]Vess
 				continue
 			}
 			if pts, err = b.readChunk(pts[:0], e, &v.buf); err != nil {
+				if v.db.badChunk(b, e, err) {
+					continue
+				}
 				return nil, err
 			}
 			for j := range pts {
@@ -667,6 +674,9 @@ func (db *DB) Newest(notAfter vessel.Time) (vessel.Time, bool, error) {
 			default: // the chunk straddles the limit: read it
 				pts, err := b.readChunkUntil(v.scratch[:0], e, &v.buf, lim)
 				if err != nil {
+					if db.badChunk(b, e, err) {
+						continue
+					}
 					return 0, false, err
 				}
 				for _, p := range pts {

@@ -154,12 +154,9 @@ func (w *walWriter) commit(sync bool) error {
 
 // abandon closes the file and cuts it back to what was committed, so that
 // data a failed commit did not acknowledge is not found on the next open
-// (a segment with nothing committed is removed).
+// (a segment with nothing committed is left empty: Open removes it).
 func (w *walWriter) abandon() error {
 	w.f.Close()
-	if w.synced == 0 {
-		return os.Remove(w.path)
-	}
 	return os.Truncate(w.path, w.synced)
 }
 
@@ -173,30 +170,32 @@ func (w *walWriter) close() error {
 }
 
 // listSeq returns the sequence numbers of the files in dir with the
-// suffix, ascending. Temporary files are removed.
-func listSeq(dir, suffix string) ([]uint64, error) {
+// suffix, ascending, and the names of other files (strays). Temporary
+// files (an unfinished write from before a crash) are removed if clean.
+func listSeq(dir, suffix string, clean bool) ([]uint64, []string, error) {
 	ents, err := os.ReadDir(dir)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var seqs []uint64
+	var strays []string
 	for _, e := range ents {
 		name := e.Name()
 		if strings.HasSuffix(name, ".tmp") {
-			os.Remove(filepath.Join(dir, name)) // an unfinished write from before a crash
-			continue
-		}
-		if !strings.HasSuffix(name, suffix) {
+			if clean {
+				os.Remove(filepath.Join(dir, name))
+			}
 			continue
 		}
 		n, err := strconv.ParseUint(strings.TrimSuffix(name, suffix), 10, 64)
-		if err != nil {
+		if !strings.HasSuffix(name, suffix) || err != nil || len(name) < 8+len(suffix) || e.IsDir() {
+			strays = append(strays, name)
 			continue
 		}
 		seqs = append(seqs, n)
 	}
 	sort.Slice(seqs, func(i, j int) bool { return seqs[i] < seqs[j] })
-	return seqs, nil
+	return seqs, strays, nil
 }
 
 // errTorn marks an incomplete or damaged record at the end of a segment.
