@@ -427,11 +427,14 @@ func (db *DB) loadWAL(man *manifest, checkpoint uint64) error {
 		case errors.As(err, &fe) && errors.Is(fe.Err, errTorn):
 			// Cut short below what was committed, or not the newest
 			// segment: data is lost, not an unacknowledged write.
-			why := fmt.Errorf("%w: incomplete record at offset %d in a WAL segment that is not the last", ErrCorrupt, end)
-			if seg.committed > uint64(end) {
-				why = fmt.Errorf("readable up to offset %d of %d bytes, %d bytes were committed", end, size, seg.committed)
+			kind, why := Damaged, fmt.Errorf("%w: incomplete record at offset %d in a WAL segment that is not the last", ErrCorrupt, end)
+			switch {
+			case uint64(size) < seg.committed:
+				kind, why = Truncated, fmt.Errorf("readable up to offset %d of %d bytes, %d bytes were committed", end, size, seg.committed)
+			case uint64(end) < seg.committed:
+				why = fmt.Errorf("%w: bad record at offset %d, %d bytes were committed", ErrCorrupt, end, seg.committed)
 			}
-			db.addDamage(Damage{File: rel, Kind: Truncated, Err: why, Lost: true, From: vessel.Time(lastT)})
+			db.addDamage(Damage{File: rel, Kind: kind, Err: why, Lost: true, From: vessel.Time(lastT)})
 			seg.damaged = true
 		case errors.As(err, &fe) && (errors.Is(fe.Err, ErrCorrupt) || errors.Is(fe.Err, ErrVersion)):
 			db.addDamage(Damage{File: rel, Kind: Damaged, Err: err, Lost: true, From: vessel.Time(lastT)})
