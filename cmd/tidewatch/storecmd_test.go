@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -157,5 +158,69 @@ func TestIngestDiskFull(t *testing.T) {
 	code, _, stderr := runCmd(t, "", "ingest", "--data", dir, "--progress", "never", noaaFile)
 	if code != 0 {
 		t.Fatalf("ingest after freeing space: exit %d\n%s", code, stderr)
+	}
+}
+
+// TestStoreCheckRepair: store check says a fresh store is fine (exit 0),
+// names a damaged chunk and a stray file (exit 1); store repair moves
+// them aside and the store checks clean again, with every vessel but the
+// damaged chunk's still there.
+func TestStoreCheckRepair(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	if code, _, stderr := runCmd(t, "", "ingest", "--data", dir, "--progress", "never", dmaNMEA); code != 0 {
+		t.Fatalf("ingest: %d %s", code, stderr)
+	}
+	code, out, stderr := runCmd(t, "", "store", "check", "--data", dir)
+	if code != 0 || !strings.Contains(out, "ok: nothing missing, damaged or unknown") || !strings.Contains(out, "manifest: checksum ok") {
+		t.Fatalf("check of a fresh store: exit %d\n%s%s", code, out, stderr)
+	}
+	readable := func(out string) int {
+		m := regexp.MustCompile(`(\d+) positions readable`).FindStringSubmatch(out)
+		if m == nil {
+			t.Fatalf("no count of readable positions:\n%s", out)
+		}
+		n, _ := strconv.Atoi(m[1])
+		return n
+	}
+	before := readable(out)
+
+	blk := filepath.Join(dir, "blocks", "00000001.blk")
+	b, err := os.ReadFile(blk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[100] ^= 1 // inside a chunk
+	os.WriteFile(blk, b, 0o600)
+	os.WriteFile(filepath.Join(dir, "blocks", "notes.txt"), []byte("x"), 0o600)
+	code, out, stderr = runCmd(t, "", "store", "check", "--data", dir)
+	if code != 1 || !regexp.MustCompile(`blocks/00000001.blk is damaged \(.*chunk checksum mismatch\): it held \d+ positions of 1 vessels \(\d{9}\) from 2010-06-11T`).MatchString(out) ||
+		!strings.Contains(out, "blocks/notes.txt is not a file of the store") || !strings.Contains(stderr, "2 problem(s); run \"tidewatch store repair") {
+		t.Fatalf("check of a damaged store: exit %d\n%s%s", code, out, stderr)
+	}
+	damaged := readable(out)
+	if damaged >= before {
+		t.Errorf("%d positions readable with a damaged chunk, %d before", damaged, before)
+	}
+	// Queries still work meanwhile, without the damaged chunk.
+	if code, vs, stderr := runCmd(t, "", "vessels", "--data", dir, "--at", "2010-06-11T12:00:00Z"); code != 0 || len(objects(t, vs)) < 1000 {
+		t.Errorf("vessels with a damaged chunk: exit %d, %s", code, stderr)
+	}
+
+	code, out, stderr = runCmd(t, "", "store", "repair", "--data", dir)
+	if code != 0 || !strings.Contains(out, "saved the readable chunks of blocks/00000001.blk") || !strings.Contains(out, "the store now opens without damage") {
+		t.Fatalf("repair: exit %d\n%s%s", code, out, stderr)
+	}
+	aside, _ := filepath.Glob(filepath.Join(dir, "damaged-*", "blocks", "*"))
+	if len(aside) != 2 {
+		t.Errorf("files moved aside: %v", aside)
+	}
+	if code, out, stderr = runCmd(t, "", "store", "check", "--data", dir); code != 0 {
+		t.Fatalf("check after repair: exit %d\n%s%s", code, out, stderr)
+	}
+	if n := readable(out); n != damaged {
+		t.Errorf("%d positions after repair; want %d (all but the damaged chunk's)", n, damaged)
+	}
+	if code, _, stderr := runCmd(t, "", "store", "fix", "--data", dir); code != 2 {
+		t.Errorf("store fix: exit %d %s", code, stderr)
 	}
 }

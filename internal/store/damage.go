@@ -63,7 +63,11 @@ type Damage struct {
 // String says in one sentence what is wrong and what was lost.
 func (d *Damage) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s is %s", d.File, d.Kind)
+	if d.Kind == Unknown {
+		fmt.Fprintf(&b, "%s is not a file of the store (left alone)", d.File)
+	} else {
+		fmt.Fprintf(&b, "%s is %s", d.File, d.Kind)
+	}
 	if d.Err != nil {
 		fmt.Fprintf(&b, " (%v)", d.Err)
 	}
