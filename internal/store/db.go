@@ -625,7 +625,7 @@ func (db *DB) Write(b *Batch) error {
 		if err := db.commitLocked(); err != nil {
 			return nil
 		}
-		db.failed(opFlush, db.flushLocked())
+		db.failed(opFlush, db.flushLocked(false))
 	}
 	return nil
 }
@@ -701,13 +701,14 @@ func (db *DB) Flush() error {
 	if err := db.commitLocked(); err != nil {
 		return err
 	}
-	err := db.flushLocked()
+	err := db.flushLocked(false)
 	db.failed(opFlush, err)
 	return err
 }
 
 // flushLocked turns the head into a block. Called with writeMu held.
-func (db *DB) flushLocked() error {
+// Unless final (on Close), the WAL moves on to a new segment first.
+func (db *DB) flushLocked(final bool) error {
 	db.mu.Lock()
 	h := db.head
 	if h.points == 0 && len(h.statics) == 0 && len(h.prov) == 0 {
@@ -715,18 +716,20 @@ func (db *DB) flushLocked() error {
 		return nil
 	}
 	old := db.wal
-	next, err := createSegment(db.fsys, filepath.Join(db.dir, "wal"), old.seq+1)
-	if err != nil {
-		db.mu.Unlock()
-		return err
+	if !final {
+		next, err := createSegment(db.fsys, filepath.Join(db.dir, "wal"), old.seq+1)
+		if err != nil {
+			db.mu.Unlock()
+			return err
+		}
+		db.wal = next
+		db.segments = append(db.segments, manSegment{seq: next.seq, created: db.now().UnixMilli()})
 	}
-	db.wal = next
 	for i := range db.segments {
 		if db.segments[i].seq == old.seq {
 			db.segments[i].committed = uint64(old.synced)
 		}
 	}
-	db.segments = append(db.segments, manSegment{seq: next.seq, created: db.now().UnixMilli()})
 	db.declared = 0
 	db.frozen, db.head = h, newHead()
 	db.nextBlk++
@@ -744,7 +747,9 @@ func (db *DB) flushLocked() error {
 		}
 	}
 	db.mu.Unlock()
-	old.close()
+	if !final {
+		old.close()
+	}
 
 	blk, err := writeBlock(db.fsys, filepath.Join(db.dir, "blocks"), d)
 	db.mu.Lock()
@@ -806,12 +811,13 @@ func (db *DB) Close() error {
 			// store holds exactly what Commit acknowledged.
 			db.wal.abandon()
 		} else {
-			err = db.flushLocked()
+			// The last block takes the current segment with it.
+			err = db.flushLocked(true)
 			if err2 := db.wal.close(); err == nil {
 				err = err2
 			}
-			// An empty segment left by the last flush is harmless; remove
-			// it (from the manifest first).
+			// An empty segment (nothing written since the last flush)
+			// is harmless; remove it, from the manifest first.
 			if st, e := os.Stat(db.wal.path); e == nil && st.Size() <= walHdrLen && err == nil {
 				db.dropSegment(db.wal.seq)
 				if db.saveManifest() == nil {

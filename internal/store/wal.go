@@ -49,48 +49,76 @@ const (
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // walWriter appends records to one segment. It keeps every byte that is
-// not yet durable in memory (buf, from file offset synced on): a write or
-// sync that fails (a full disk, an I/O error) is retried from there by the
-// next commit, so a failure loses nothing and leaves no garbage between
-// records, and writing resumes by itself once the disk has room again.
+// not yet durable in memory (chunks, from file offset synced on): a write
+// or sync that fails (a full disk, an I/O error) is retried from there by
+// the next commit, so a failure loses nothing and leaves no garbage
+// between records, and writing resumes by itself once the disk has room
+// again.
 type walWriter struct {
 	f       File
 	path    string
 	seq     uint64
-	size    int64  // bytes appended, header included
-	synced  int64  // file offset up to which the data is committed
-	buf     []byte // bytes after synced, not yet committed
-	written int    // bytes of buf already in the file (not yet synced)
+	size    int64    // bytes appended, header included
+	synced  int64    // file offset up to which the data is committed
+	chunks  [][]byte // bytes after synced, not yet committed, in order
+	pend    int      // bytes in chunks
+	written int      // bytes of chunks already in the file (not yet synced)
+	free    [][]byte // chunks to reuse
 	hdr     [recHdrLen]byte
 }
 
-// walFlushAt is how much appended data is handed to the file before
-// Commit asks for it (it stays in buf until synced).
-const walFlushAt = 1 << 20
+// walChunk is the size of the pieces the WAL buffer is kept in; at each
+// full chunk the data is handed to the file (it stays in memory until
+// synced).
+const walChunk = 1 << 20
 
 func segmentName(dir string, seq uint64) string {
 	return filepath.Join(dir, fmt.Sprintf("%08d%s", seq, walSuffix))
 }
 
-// createSegment creates a segment; its header is written with the first
-// commit.
+// createSegment creates a segment and writes its header (if that fails,
+// the first commit tries again and says why).
 func createSegment(fsys FS, dir string, seq uint64) (*walWriter, error) {
 	path := segmentName(dir, seq)
 	f, err := fsys.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("store: create WAL segment: %w", err)
 	}
-	w := &walWriter{f: f, path: path, seq: seq, buf: make([]byte, 0, 64<<10)}
-	w.buf = append(w.buf, walMagic...)
-	w.buf = binary.LittleEndian.AppendUint16(w.buf, walVersion)
+	w := &walWriter{f: f, path: path, seq: seq}
+	var h [walHdrLen]byte
+	copy(h[:], walMagic)
+	binary.LittleEndian.PutUint16(h[6:], walVersion)
+	w.put(h[:])
 	w.size = walHdrLen
-	w.write() // if this fails, the first commit tries again and says why
+	w.write()
 	if err := syncDir(dir); err != nil {
 		f.Close()
 		os.Remove(path)
 		return nil, err
 	}
 	return w, nil
+}
+
+// put adds bytes to the buffer.
+func (w *walWriter) put(b []byte) {
+	for len(b) > 0 {
+		n := len(w.chunks)
+		if n == 0 || len(w.chunks[n-1]) == cap(w.chunks[n-1]) {
+			var c []byte
+			if k := len(w.free); k > 0 {
+				c, w.free = w.free[k-1][:0], w.free[:k-1]
+			} else {
+				c = make([]byte, 0, walChunk)
+			}
+			w.chunks = append(w.chunks, c)
+			n++
+		}
+		c := w.chunks[n-1]
+		k := min(len(b), cap(c)-len(c))
+		w.chunks[n-1] = append(c, b[:k]...)
+		b = b[k:]
+		w.pend += k
+	}
 }
 
 // append adds one record to the buffer. It does not fail: a write error
@@ -101,26 +129,30 @@ func (w *walWriter) append(typ byte, payload []byte) {
 	crc = crc32.Update(crc, castagnoli, payload)
 	binary.LittleEndian.PutUint32(w.hdr[4:], crc)
 	w.hdr[8] = typ
-	w.buf = append(w.buf, w.hdr[:]...)
-	w.buf = append(w.buf, payload...)
+	w.put(w.hdr[:])
+	w.put(payload)
 	w.size += int64(recHdrLen + len(payload))
-	if len(w.buf)-w.written >= walFlushAt {
+	if w.pend-w.written >= walChunk {
 		w.write() // an error comes back from commit
 	}
 }
 
 // pending returns the bytes not yet committed.
-func (w *walWriter) pending() int { return len(w.buf) }
+func (w *walWriter) pending() int { return w.pend }
 
 // write hands the buffered bytes to the file.
 func (w *walWriter) write() error {
-	if w.written == len(w.buf) {
-		return nil
-	}
-	n, err := w.f.WriteAt(w.buf[w.written:], w.synced+int64(w.written))
-	w.written += n
-	if err != nil {
-		return fmt.Errorf("store: write WAL %s: %w", filepath.Base(w.path), err)
+	off := 0 // offset of chunk c in the pending bytes
+	for _, c := range w.chunks {
+		end := off + len(c)
+		if w.written < end {
+			n, err := w.f.WriteAt(c[w.written-off:], w.synced+int64(w.written))
+			w.written += n
+			if err != nil {
+				return fmt.Errorf("store: write WAL %s: %w", filepath.Base(w.path), err)
+			}
+		}
+		off = end
 	}
 	return nil
 }
@@ -128,7 +160,7 @@ func (w *walWriter) write() error {
 // commit writes the buffer to the file and, if sync, to stable storage.
 // On failure everything not committed stays buffered for the next call.
 func (w *walWriter) commit(sync bool) error {
-	if len(w.buf) == 0 {
+	if w.pend == 0 {
 		return nil
 	}
 	if err := w.write(); err != nil {
@@ -142,13 +174,13 @@ func (w *walWriter) commit(sync bool) error {
 			return fmt.Errorf("store: sync WAL %s: %w", filepath.Base(w.path), err)
 		}
 	}
-	w.synced += int64(len(w.buf))
-	w.written = 0
-	if cap(w.buf) > 16<<20 {
-		w.buf = make([]byte, 0, 64<<10)
-	} else {
-		w.buf = w.buf[:0]
+	w.synced += int64(w.pend)
+	for _, c := range w.chunks {
+		if len(w.free) < 4 {
+			w.free = append(w.free, c[:0])
+		}
 	}
+	w.chunks, w.pend, w.written = w.chunks[:0], 0, 0
 	return nil
 }
 
