@@ -3,7 +3,10 @@
 // must be kept — positions with their quality flags, static data that
 // changed, the provenance of duplicates — is written to the store in
 // batches and committed. It is the one write path shared by the ingest
-// command and the server.
+// command and the server. Only what the store acknowledged counts as
+// committed (Stats.Committed); a failed commit keeps the written items for
+// the next one, and a batch the store refuses (store.ErrBacklog, while its
+// writes fail) is counted in Stats.Refused.
 package recorder
 
 import (
