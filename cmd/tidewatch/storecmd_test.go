@@ -13,8 +13,10 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/tidewatch/tidewatch/internal/store"
+	"github.com/tidewatch/tidewatch/internal/vessel"
 )
 
 const amsaTagged = "../../testdata/ais/raw/amsa-timestamped-tagblock.nmea"
@@ -222,5 +224,49 @@ func TestStoreCheckRepair(t *testing.T) {
 	}
 	if code, _, stderr := runCmd(t, "", "store", "fix", "--data", dir); code != 2 {
 		t.Errorf("store fix: exit %d %s", code, stderr)
+	}
+}
+
+// TestQueriesBesideWriter: reading commands work while another process
+// holds the data directory as its writer (as serve or ingest do), and see
+// what it committed to the WAL; store check asks to stop the writer.
+func TestQueriesBesideWriter(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	if code, _, stderr := runCmd(t, "", "ingest", "--data", dir, "--progress", "never", dmaNMEA); code != 0 {
+		t.Fatalf("ingest: %d %s", code, stderr)
+	}
+	w, err := store.Open(dir, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	p := vessel.Position{MMSI: 219000123, Time: vessel.TimeOf(time.Date(2010, 6, 11, 12, 0, 0, 0, time.UTC)), Lat: 56.1, Lon: 11.2,
+		SOG: vessel.NoSpeed, COG: vessel.NoCourse, Heading: vessel.NoHeading, Status: vessel.NoStatus, Source: "rx-test"}
+	var b store.Batch
+	b.AddPosition(&p)
+	if err := w.Write(&b); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr := runCmd(t, "", "track", "--data", dir, "219000123", "--from", "2010-06-11", "--to", "2010-06-12")
+	if objs := objects(t, out); code != 0 || len(objs) != 1 || objs[0]["source"] != "rx-test" {
+		t.Errorf("track beside a writer: exit %d, %q %s", code, out, stderr)
+	}
+	code, out, stderr = runCmd(t, "", "vessels", "--data", dir, "--at", "2010-06-11T12:00:00Z")
+	if code != 0 || len(objects(t, out)) < 1000 {
+		t.Errorf("vessels beside a writer: exit %d %s", code, stderr)
+	}
+	code, _, stderr = runCmd(t, "", "store", "check", "--data", dir)
+	if code != 1 || !strings.Contains(stderr, "in use by another process: "+dir+": stop serve or ingest first") {
+		t.Errorf("store check beside a writer: exit %d %s", code, stderr)
+	}
+	// The writer goes on unharmed.
+	if err := w.Write(&b); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Commit(); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -26,10 +26,19 @@ func (r *CheckReport) OK() bool { return len(r.Damage) == 0 }
 
 // Check verifies every file of the store in dir without changing it: the
 // manifest's checksum, each block's whole-file checksum against the
-// manifest and every section and chunk, and every WAL record. It shares
-// the directory with readers but not with a writer (ErrLocked).
+// manifest and every section and chunk, and every WAL record. It holds
+// the writer lock meanwhile, so that the files stay put (ErrLocked while
+// serve or ingest runs).
 func Check(dir string) (*CheckReport, error) {
-	db, err := Open(dir, Options{ReadOnly: true})
+	if _, err := os.Stat(filepath.Join(dir, markerName)); err != nil {
+		return nil, fmt.Errorf("%w: %s has no %s file", ErrNotStore, dir, markerName)
+	}
+	unlock, err := lockDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	db, err := Open(dir, Options{ReadOnly: true, exclusive: true})
 	if err != nil {
 		return nil, err
 	}

@@ -40,9 +40,14 @@ type Options struct {
 	// they are written to a block (default 1,048,576, about 40 MB).
 	HeadPoints int
 	// ReadOnly opens the store for queries: the WAL is replayed into memory
-	// but nothing is written or repaired, and other readers may share the
-	// directory; a writer may not.
+	// but nothing is written or repaired. A reader takes no lock: it reads
+	// a snapshot (the immutable blocks and the WAL as it is) while a writer
+	// (serve, ingest) goes on, and never makes the writer fail.
 	ReadOnly bool
+	// exclusive (with ReadOnly) is set by Check, which holds the writer
+	// lock: the directory cannot change, so files the manifest lists and
+	// the disk lacks are missing, not a race.
+	exclusive bool
 	// FS creates the store's files (nil: the operating system's).
 	FS FS
 	// Now is the clock that dates write failures and spaces out retries
@@ -128,6 +133,27 @@ func Open(dir string, opt Options) (*DB, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	if opt.ReadOnly {
+		// No lock: the writer may change the directory under a reader
+		// (a flush removes the WAL it turned into a block, compaction
+		// removes merged blocks). A file that vanishes while being read
+		// means the listing is stale: read it all again.
+		var err error
+		for range 8 {
+			var db *DB
+			if db, err = open(dir, opt, log); err == nil || !errors.Is(err, errChanged) {
+				return db, err
+			}
+		}
+		return nil, fmt.Errorf("store: %s kept changing while being read: %w", dir, err)
+	}
+	return open(dir, opt, log)
+}
+
+// errChanged reports a file of a lock-free reader's listing that is gone.
+var errChanged = errors.New("store: a file changed while being read")
+
+func open(dir string, opt Options, log *slog.Logger) (*DB, error) {
 	db := &DB{dir: dir, opt: opt, log: log, fsys: opt.FS, now: opt.Now, head: newHead(), sources: []string{""},
 		sourceIDs: map[string]uint32{"": 0}, statics: make(map[vessel.MMSI][]staticRec), tails: make(map[vessel.MMSI]point)}
 	if err := db.prepareDir(); err != nil {
@@ -140,6 +166,10 @@ func Open(dir string, opt Options) (*DB, error) {
 	}
 	return db, nil
 }
+
+// lockFree reports whether the store is read without the directory lock,
+// so that a writer may change it meanwhile.
+func (db *DB) lockFree() bool { return db.opt.ReadOnly && !db.opt.exclusive }
 
 func (db *DB) prepareDir() error {
 	marker := filepath.Join(db.dir, markerName)
@@ -179,18 +209,14 @@ func (db *DB) prepareDir() error {
 	if string(text) != markerText {
 		return fmt.Errorf("%w: %s says %q", ErrVersion, marker, text)
 	}
-	f, err := os.OpenFile(filepath.Join(db.dir, "LOCK"), os.O_CREATE|os.O_RDWR, 0o640)
-	if err != nil && db.opt.ReadOnly {
-		f, err = os.Open(filepath.Join(db.dir, "LOCK"))
+	if db.opt.ReadOnly {
+		return nil // readers take no lock: they never stop a writer
 	}
+	f, err := os.OpenFile(filepath.Join(db.dir, "LOCK"), os.O_CREATE|os.O_RDWR, 0o640)
 	if err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
-	how := syscall.LOCK_EX
-	if db.opt.ReadOnly {
-		how = syscall.LOCK_SH
-	}
-	if err := syscall.Flock(int(f.Fd()), how|syscall.LOCK_NB); err != nil {
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		f.Close()
 		return fmt.Errorf("%w: %s", ErrLocked, db.dir)
 	}
@@ -231,6 +257,14 @@ func (db *DB) load() error {
 	if man == nil {
 		man = &manifest{}
 	}
+	// The WAL is listed before the blocks: a flush in between (by a writer
+	// beside a lock-free reader) then shows as a block that holds a listed
+	// segment, or as a listed segment gone (errChanged), never as data in
+	// neither.
+	wseqs, wstrays, err := listSeq(filepath.Join(db.dir, "wal"), walSuffix, !db.opt.ReadOnly)
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
 	bdir := filepath.Join(db.dir, "blocks")
 	seqs, strays, err := listSeq(bdir, blockSuffix, !db.opt.ReadOnly)
 	if err != nil {
@@ -247,6 +281,9 @@ func (db *DB) load() error {
 		db.nextBlk = max(db.nextBlk, seq)
 		path := filepath.Join(bdir, fmt.Sprintf("%08d%s", seq, blockSuffix))
 		b, err := openBlock(path)
+		if err != nil && db.lockFree() && errors.Is(err, fs.ErrNotExist) {
+			return errChanged
+		}
 		if err != nil {
 			d := Damage{File: "blocks/" + filepath.Base(path), Kind: Damaged, Err: err, Lost: true}
 			e := man.block(seq)
@@ -266,6 +303,9 @@ func (db *DB) load() error {
 			b.fileCRC = e.crc
 		} else if b.fileCRC, _, err = fileCRC(path); err != nil {
 			b.f.Close()
+			if db.lockFree() && errors.Is(err, fs.ErrNotExist) {
+				return errChanged
+			}
 			return fmt.Errorf("store: %w", err)
 		}
 		db.blocks = append(db.blocks, b)
@@ -291,8 +331,8 @@ func (db *DB) load() error {
 	for i := range man.blocks {
 		e := &man.blocks[i]
 		db.nextBlk = max(db.nextBlk, e.seq)
-		if onDisk[e.seq] || replaced[e.seq] {
-			continue
+		if onDisk[e.seq] || replaced[e.seq] || db.lockFree() {
+			continue // a lock-free reader's listing may be older or newer than the manifest
 		}
 		d := Damage{File: fmt.Sprintf("blocks/%08d%s", e.seq, blockSuffix), Kind: Missing, Lost: true}
 		d.heldBy(e)
@@ -307,7 +347,7 @@ func (db *DB) load() error {
 			db.addStatic(&b.statics[i])
 		}
 	}
-	if err := db.loadWAL(man, checkpoint); err != nil {
+	if err := db.loadWAL(man, checkpoint, wseqs, wstrays); err != nil {
 		return err
 	}
 	if db.opt.ReadOnly {
@@ -324,12 +364,8 @@ func (db *DB) load() error {
 
 // loadWAL replays the WAL segments after checkpoint (the last segment a
 // block holds) and opens a new segment.
-func (db *DB) loadWAL(man *manifest, checkpoint uint64) error {
+func (db *DB) loadWAL(man *manifest, checkpoint uint64, wseqs []uint64, strays []string) error {
 	wdir := filepath.Join(db.dir, "wal")
-	wseqs, strays, err := listSeq(wdir, walSuffix, !db.opt.ReadOnly)
-	if err != nil {
-		return fmt.Errorf("store: %w", err)
-	}
 	for _, name := range strays {
 		db.addDamage(Damage{File: "wal/" + name, Kind: Unknown})
 	}
@@ -341,7 +377,7 @@ func (db *DB) loadWAL(man *manifest, checkpoint uint64) error {
 	// Segments the manifest lists that are gone.
 	for i, e := range man.segments {
 		last = max(last, e.seq)
-		if present[e.seq] || e.seq <= checkpoint && !e.damaged {
+		if present[e.seq] || e.seq <= checkpoint && !e.damaged || db.lockFree() {
 			continue
 		}
 		d := Damage{File: "wal/" + filepath.Base(segmentName("", e.seq)), Kind: Missing, Lost: e.seq > checkpoint, From: vessel.Time(e.created)}
@@ -388,10 +424,16 @@ func (db *DB) loadWAL(man *manifest, checkpoint uint64) error {
 		end, err := readSegment(path, func(typ byte, payload []byte) error {
 			return decodeRecords(typ, payload, &sink)
 		})
+		if err != nil && db.lockFree() && errors.Is(err, fs.ErrNotExist) {
+			return errChanged // turned into a block since it was listed
+		}
 		if lastT == 0 {
 			lastT = seg.created // nothing readable: lost since it was started
 		}
-		st, _ := os.Stat(path)
+		st, serr := os.Stat(path)
+		if serr != nil && db.lockFree() {
+			return errChanged
+		}
 		size := int64(0)
 		if st != nil {
 			size = st.Size()

@@ -16,7 +16,7 @@
 // and immutable blocks written from the head and merged by compaction.
 //
 //	DIR/TIDEWATCH          marker: "tidewatch data directory\nformat 1\n"
-//	DIR/LOCK               flock: one writer, or any number of readers
+//	DIR/LOCK               flock: one writer (readers take no lock)
 //	DIR/MANIFEST           the blocks and WAL segments, what they hold (manifest.go)
 //	DIR/wal/NNNNNNNN.wal   write-ahead log segments (wal.go)
 //	DIR/blocks/NNNNNNNN.blk immutable blocks (block.go), chunks (chunk.go)
@@ -81,6 +81,16 @@
 // of the current WAL segment after the manifest last recorded its size is
 // indistinguishable from a crash tear and reported as one.
 
+// # Readers beside a writer
+//
+// A read-only Open takes no lock, so queries run while serve or ingest
+// writes and never make it fail. It reads a snapshot: the WAL is listed
+// before the blocks (a flush in between shows as a block holding a listed
+// segment), a file that vanishes while being read (a flush or compaction
+// removed it) makes it read everything again, and it reports no missing
+// files, since its listing and the manifest need not be of the same
+// moment. Check and Repair take the writer lock.
+//
 // # Retention and compaction
 //
 // Compact merges small blocks into larger ones (longer chunks, a smaller
