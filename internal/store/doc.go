@@ -26,7 +26,8 @@
 // block section, chunk and the manifest carry a CRC-32C. The encodings are
 // specified in the comments of wal.go, records.go, block.go, chunk.go and
 // manifest.go, and testdata/format-v1 holds a data directory in format 1
-// that tests open and re-create byte for byte. The manifest is an addition
+// that tests open and re-create byte for byte (testdata/manifest-v1 the
+// same with its manifest, version 1). The manifest is an addition
 // that format-1 readers ignore (the marker still says format 1): a store
 // written before it existed gets one on its first open by a writer.
 //
