@@ -219,3 +219,67 @@ func TestDamageReported(t *testing.T) {
 		checkTracks(t, db, without(wal))
 	})
 }
+
+// TestManifestBehindOrDamaged: a manifest older than the files (a crash
+// between writing a block and the manifest) is no damage: unlisted blocks
+// that read correctly are taken in. A damaged manifest is reported and
+// rebuilt; the data is intact either way, and the next open is clean.
+func TestManifestBehindOrDamaged(t *testing.T) {
+	rows := readTrackRows(t, trackFile(t, "dma_stream_20100611_from_nmea.csv.gz"))[:900]
+	for _, c := range []struct {
+		name    string
+		mangle  func(dir string, old []byte)
+		damaged bool
+	}{
+		{"behind", func(dir string, old []byte) { os.WriteFile(filepath.Join(dir, manifestName), old, 0o600) }, false},
+		{"damaged", func(dir string, old []byte) {
+			b, _ := os.ReadFile(filepath.Join(dir, manifestName))
+			b[len(b)-1] ^= 1
+			os.WriteFile(filepath.Join(dir, manifestName), b, 0o600)
+		}, true},
+		{"leftover temporary", func(dir string, old []byte) {
+			os.WriteFile(filepath.Join(dir, manifestName+".tmp"), old[:len(old)/2], 0o600)
+		}, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			db, err := Open(dir, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			old, _ := os.ReadFile(filepath.Join(dir, manifestName))
+			for i := range 3 {
+				writeAll(t, db, rows[i*300:(i+1)*300], 100)
+				if err := db.Flush(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := db.Compact(CompactOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			db.Close()
+			c.mangle(dir, old)
+			db, err = Open(dir, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := db.Damage()
+			if c.damaged != (len(d) == 1 && d[0].File == manifestName && d[0].Kind == Damaged) || !c.damaged && len(d) != 0 {
+				t.Errorf("damage %v", d)
+			}
+			checkTracks(t, db, wantTracks(rows))
+			db.Close()
+			db, err = Open(dir, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			if d := db.Damage(); len(d) != 0 {
+				t.Errorf("second open: damage %v", d)
+			}
+			if _, err := os.Stat(filepath.Join(dir, manifestName+".tmp")); err == nil {
+				t.Error("temporary manifest left")
+			}
+		})
+	}
+}
