@@ -230,7 +230,7 @@ func (db *DB) salvage(b *block) error {
 		}
 	}
 	db.mu.Unlock()
-	err = db.saveManifest()
+	err = db.saveManifest(true)
 	db.writeMu.Unlock()
 	b.f.Close()
 	return err

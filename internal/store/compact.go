@@ -139,7 +139,7 @@ func (db *DB) swap(old []*block, nb *block) {
 	closed := db.closed
 	db.mu.Unlock()
 	if !closed && db.wal != nil {
-		if err := db.saveManifest(); err != nil {
+		if err := db.saveManifest(true); err != nil {
 			db.note("%v", err)
 		}
 	}

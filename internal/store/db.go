@@ -353,7 +353,7 @@ func (db *DB) load() error {
 	if db.opt.ReadOnly {
 		return nil
 	}
-	if err := db.saveManifest(); err != nil {
+	if err := db.saveManifest(true); err != nil {
 		return err
 	}
 	if migrate && len(db.blocks)+len(db.segments) > 1 {
@@ -721,7 +721,7 @@ func (db *DB) Commit() error {
 		// Record how much of the segment is committed, so that a later
 		// truncation of it is told from a crash. Best effort: the
 		// commit itself succeeded.
-		db.saveManifest()
+		db.saveManifest(false)
 	}
 	return nil
 }
@@ -824,7 +824,7 @@ func (db *DB) flushLocked(final bool) error {
 	}
 	db.segments = segs
 	db.mu.Unlock()
-	err = db.saveManifest()
+	err = db.saveManifest(false) // what follows only removes WAL the block holds
 	db.mu.Lock()
 	if err != nil {
 		// The next Open finds the block and removes the WAL it holds.
@@ -862,7 +862,7 @@ func (db *DB) Close() error {
 			// is harmless; remove it, from the manifest first.
 			if st, e := os.Stat(db.wal.path); e == nil && st.Size() <= walHdrLen && err == nil {
 				db.dropSegment(db.wal.seq)
-				if db.saveManifest() == nil {
+				if db.saveManifest(true) == nil {
 					os.Remove(db.wal.path)
 				}
 			}

@@ -16,7 +16,8 @@ import (
 // The manifest (format version 1) lists every block and WAL segment the
 // store holds, so that Open can name a file that is missing or damaged
 // and what it held. DIR/MANIFEST is rewritten whole, atomically (a
-// temporary file, fsync, rename, directory fsync), when a block or a
+// temporary file, fsync, rename, and a directory fsync unless a stale
+// manifest is harmless, see writeManifest), when a block or a
 // segment comes or goes, on Open and Close, and at most every
 // Options.ManifestEvery while commits go on (to record how much of the
 // current WAL segment is committed). Layout:
@@ -188,8 +189,12 @@ func readManifest(dir string) (*manifest, error) {
 	return decodeManifest(b, path)
 }
 
-// writeManifest replaces DIR/MANIFEST atomically.
-func writeManifest(fsys FS, dir string, m *manifest) error {
+// writeManifest replaces DIR/MANIFEST atomically. Unless durable, the
+// directory is not synced after the rename: a power loss may then leave
+// the previous manifest, which is harmless where the files that follow
+// the change only add (a new block, taken in when unlisted) or remove
+// what a block already holds (WAL segments up to its checkpoint).
+func writeManifest(fsys FS, dir string, m *manifest, durable bool) error {
 	final := filepath.Join(dir, manifestName)
 	tmp := final + ".tmp"
 	f, err := fsys.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
@@ -206,7 +211,7 @@ func writeManifest(fsys FS, dir string, m *manifest) error {
 	if err == nil {
 		err = os.Rename(tmp, final)
 	}
-	if err == nil {
+	if err == nil && durable {
 		err = syncDir(dir)
 	}
 	if err != nil {
@@ -278,9 +283,10 @@ func cmpU(a, b uint64) int {
 	return 0
 }
 
-// saveManifest writes the current manifest. Called with writeMu held.
-func (db *DB) saveManifest() error {
-	err := writeManifest(db.fsys, db.dir, db.currentManifest())
+// saveManifest writes the current manifest (see writeManifest for
+// durable). Called with writeMu held.
+func (db *DB) saveManifest(durable bool) error {
+	err := writeManifest(db.fsys, db.dir, db.currentManifest(), durable)
 	if err == nil {
 		db.manifestAt = db.now()
 	}
