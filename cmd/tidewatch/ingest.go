@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"slices"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -40,11 +42,17 @@ stored is committed to disk (fsync) before ingest exits.
 `
 
 func runIngest(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	return runIngestFS(ctx, args, stdin, stdout, stderr, nil)
+}
+
+// runIngestFS is runIngest writing the store through fsys (nil: the
+// operating system's); tests pass a file system that fills up.
+func runIngestFS(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, fsys store.FS) error {
 	fs := newFlagSet("ingest", ingestUsage, stderr)
 	data := dataFlag(fs)
 	landS := fs.String("land", "default", `land mask for the on_land flag: "default" (Natural Earth 1:50m, bundled), "none", or a GeoJSON file`)
 	marginS := fs.String("land-margin", "2km", "flag a position on land only when the sea is farther than this")
-	retainS := fs.String("retain", "", "keep only this much history, counted back from the newest report (e.g. 90d); default: keep everything")
+	retainS := fs.String("retain", "", "keep only this much history, counted back from the newest report not dated in the future (e.g. 90d); default: keep everything")
 	progress := fs.String("progress", "auto", "progress bar: auto (on a terminal), always or never")
 	syncS := fs.String("sync", "commit", "durability: commit (fsync every commit: survives power loss) or none (survives a process crash only; faster)")
 	keepTags := fs.Bool("keep-bad-tag-checksums", false, "use tag-block time and source even when the tag block's checksum is wrong")
@@ -65,7 +73,7 @@ func runIngest(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 			return usageError(fs, stderr, "--retain %q: want a positive duration such as 90d", *retainS)
 		}
 	}
-	opt := store.Options{}
+	opt := store.Options{FS: fsys}
 	switch *syncS {
 	case "commit":
 	case "none":
@@ -170,25 +178,71 @@ func runIngest(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	}
 	var cst store.CompactStats
 	if runErr == nil {
-		co := store.CompactOptions{}
-		if retain > 0 {
-			if _, end, ok := db.Bounds(); ok {
-				co.Cutoff = end - vessel.Time(retain.Milliseconds())
-			}
-		}
-		if err := db.Flush(); err != nil {
-			runErr = err
-		} else if cst, err = db.Compact(co); err != nil {
-			runErr = err
-		}
+		runErr = flushAndCompact(db, retain, time.Now(), &cst)
 	}
 	dbst := db.Stats()
+	lost := rec.Uncommitted()
+	health := db.Health()
 	if err := db.Close(); err != nil && runErr == nil {
 		runErr = err
 	}
-	writeIngestSummary(stderr, *landS == "default", &sum, rec.Stats(), pic.Stats(), dbst, cst, time.Since(start))
+	rst := rec.Stats()
+	writeIngestSummary(stderr, *landS == "default", &sum, rst, pic.Stats(), dbst, cst, time.Since(start))
+	if health != nil || rst.Refused > 0 || lost > 0 {
+		cause := runErr
+		if health != nil {
+			cause = health
+		}
+		return &storeWriteError{dir: *data, notStored: lost + rst.Refused, committed: rst.Committed, err: cause}
+	}
 	return runErr
 }
+
+// storeWriteError says that ingest could not write the store (a full
+// disk, an I/O error): what is safe and what is not.
+type storeWriteError struct {
+	dir                  string
+	notStored, committed int64
+	err                  error
+}
+
+func (e *storeWriteError) Error() string {
+	hint := "check the disk"
+	if errors.Is(e.err, syscall.ENOSPC) {
+		hint = "the file system is full: free space"
+	}
+	return fmt.Sprintf("cannot write the data directory %s: %v\n"+
+		"  %d items read from the input are NOT stored; the %d committed before the failure are safe.\n"+
+		"  %s and run the same ingest again", e.dir, e.err, e.notStored, e.committed, hint)
+}
+
+func (e *storeWriteError) Unwrap() error { return e.err }
+
+// flushAndCompact writes the head to a block and compacts, applying
+// retention counted back from the newest plausible report: one dated after
+// now (plus a tolerance) must not make the rest look old.
+func flushAndCompact(db *store.DB, retain time.Duration, now time.Time, cst *store.CompactStats) error {
+	co := store.CompactOptions{}
+	if retain > 0 {
+		end, ok, err := db.Newest(vessel.TimeOf(now.Add(futureTolerance)))
+		if err != nil {
+			return err
+		}
+		if ok {
+			co.Cutoff = end - vessel.Time(retain.Milliseconds())
+		}
+	}
+	if err := db.Flush(); err != nil {
+		return err
+	}
+	var err error
+	*cst, err = db.Compact(co)
+	return err
+}
+
+// futureTolerance is how far after the wall clock a report may be dated
+// and still count as the newest for retention.
+const futureTolerance = time.Hour
 
 func shortName(name string) string {
 	if i := strings.LastIndexByte(name, '/'); i >= 0 {

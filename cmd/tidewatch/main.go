@@ -116,6 +116,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = runArea(ctx, rest, stdout, stderr, now)
 	case "vessels":
 		err = runVessels(ctx, rest, stdout, stderr, now)
+	case "store":
+		err = runStore(ctx, rest, stdout, stderr, now)
 	case "version", "--version", "-version":
 		fmt.Fprintf(stdout, "tidewatch %s\n", version)
 	case "help", "-h", "--help", "-help":

@@ -407,10 +407,25 @@ func (a *api) healthz(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
+// Unready is an error Config.Ready may return whose Reason (no paths, no
+// internal detail) /readyz shows to the client; Err goes to the log.
+type Unready struct {
+	Reason string
+	Err    error
+}
+
+func (e *Unready) Error() string { return e.Reason + ": " + e.Err.Error() }
+
+func (e *Unready) Unwrap() error { return e.Err }
+
 func (a *api) readyz(w http.ResponseWriter, r *http.Request) error {
 	if a.cfg.Ready != nil {
 		if err := a.cfg.Ready(); err != nil {
 			a.log.Warn("not ready", "err", err)
+			var u *Unready
+			if errors.As(err, &u) {
+				return errorf(http.StatusServiceUnavailable, CodeUnavailable, "not ready: %s", u.Reason)
+			}
 			return errorf(http.StatusServiceUnavailable, CodeUnavailable, "not ready")
 		}
 	}

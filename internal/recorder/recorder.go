@@ -3,10 +3,14 @@
 // must be kept — positions with their quality flags, static data that
 // changed, the provenance of duplicates — is written to the store in
 // batches and committed. It is the one write path shared by the ingest
-// command and the server.
+// command and the server. Only what the store acknowledged counts as
+// committed (Stats.Committed); a failed commit keeps the written items for
+// the next one, and a batch the store refuses (store.ErrBacklog, while its
+// writes fail) is counted in Stats.Refused.
 package recorder
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/tidewatch/tidewatch/internal/fusion"
@@ -39,6 +43,10 @@ type Stats struct {
 	// Committed is the number of items the store has acknowledged as
 	// durable.
 	Committed int64
+	// Refused is the number of items the store refused because its
+	// writes were failing and its backlog was full (store.ErrBacklog):
+	// they are in the picture but not stored.
+	Refused int64
 }
 
 // Recorder applies observations to a picture and records them in a store.
@@ -49,7 +57,7 @@ type Recorder struct {
 	opt     Options
 	batch   store.Batch
 	stats   Stats
-	pending int64
+	written int64 // items written to the store, not yet committed
 }
 
 // New returns a Recorder writing to db.
@@ -109,19 +117,32 @@ func (r *Recorder) Record(o *vessel.Observation) error {
 // Commit writes the queued items and makes them durable. When it returns
 // nil, everything recorded so far survives a crash.
 func (r *Recorder) Commit() error {
-	n := int64(r.batch.Len())
-	if n > 0 {
+	if n := int64(r.batch.Len()); n > 0 {
 		if err := r.db.Write(&r.batch); err != nil {
+			if errors.Is(err, store.ErrBacklog) {
+				// The store keeps no more while its writes fail:
+				// holding the batch here would only move the problem.
+				r.stats.Refused += n
+				r.batch.Reset()
+			}
 			return fmt.Errorf("recorder: %w", err)
 		}
+		r.written += n
 		r.batch.Reset()
 	}
+	// A failed commit keeps what was written; a later one that works
+	// makes it durable, and only then is it counted.
 	if err := r.db.Commit(); err != nil {
 		return fmt.Errorf("recorder: %w", err)
 	}
-	r.stats.Committed += n
+	r.stats.Committed += r.written
+	r.written = 0
 	return nil
 }
+
+// Uncommitted returns the number of items recorded but not yet
+// acknowledged by the store as durable.
+func (r *Recorder) Uncommitted() int64 { return r.written + int64(r.batch.Len()) }
 
 // Stats returns the counts so far.
 func (r *Recorder) Stats() Stats {

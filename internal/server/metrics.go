@@ -44,6 +44,8 @@ var (
 	mPositions    = prometheus.NewDesc("tidewatch_store_positions", "Positions in the store.", nil, nil)
 	mDisk         = prometheus.NewDesc("tidewatch_store_disk_bytes", "Size of the store's files.", nil, nil)
 	mBlocks       = prometheus.NewDesc("tidewatch_store_blocks", "Blocks in the store.", nil, nil)
+	mWriteFailing = prometheus.NewDesc("tidewatch_store_write_failing", "1 while writes to the store fail (a full disk, an I/O error); /readyz says why.", nil, nil)
+	mWriteFails   = prometheus.NewDesc("tidewatch_store_write_failures_total", "Failed store commits and block writes (each is retried).", nil, nil)
 
 	mShQueued    = prometheus.NewDesc("tidewatch_share_queued_total", "Items put in a partner's outbox (allowed by its policy).", []string{"partner"}, nil)
 	mShDenied    = prometheus.NewDesc("tidewatch_share_denied_total", "Items the policy kept back, by the rule that decided.", []string{"rule"}, nil)
@@ -58,7 +60,7 @@ var (
 
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{mInMessages, mInObs, mInBytes, mInRejected, mInDropped, mInQueue, mInConnected, mInConns, mInConnsRef, mInConnsEnd,
-		mPipeApplied, mPipeDropped, mPipeQueue, mPipeQueueCap, mPipeErrors, mVessels, mStations, mOutcomes, mPositions, mDisk, mBlocks,
+		mPipeApplied, mPipeDropped, mPipeQueue, mPipeQueueCap, mPipeErrors, mVessels, mStations, mOutcomes, mPositions, mDisk, mBlocks, mWriteFailing, mWriteFails,
 		mShQueued, mShDenied, mShReceived, mShRefused, mShPending, mShDropped, mShConnected, mShAcked, mShReconnect} {
 		ch <- d
 	}
@@ -141,4 +143,11 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	gauge(mPositions, float64(ss.Positions))
 	gauge(mDisk, float64(ss.DiskBytes))
 	gauge(mBlocks, float64(ss.Blocks))
+	ws := c.db.WriteStats()
+	failing := 0.0
+	if ws.Failing {
+		failing = 1
+	}
+	gauge(mWriteFailing, failing)
+	counter(mWriteFails, float64(ws.Failures))
 }

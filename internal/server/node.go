@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -31,6 +32,23 @@ import (
 	"github.com/tidewatch/tidewatch/internal/vessel"
 	"github.com/tidewatch/tidewatch/internal/webui"
 )
+
+// storeReady turns a store health error into a readiness error whose
+// reason a client may see: which write fails, since when, and the system
+// error (a full disk), without paths.
+func storeReady(err error) error {
+	var we *store.WriteError
+	if !errors.As(err, &we) {
+		return err
+	}
+	cause := "error"
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		cause = errno.Error()
+	}
+	return &httpapi.Unready{Reason: fmt.Sprintf("store %s failing since %s (%d attempts): %s", we.Op,
+		we.Since.UTC().Format(time.RFC3339), we.Failures, cause), Err: err}
+}
 
 // Runner is a component with a lifetime: an input.
 type Runner interface {
@@ -59,6 +77,9 @@ type Options struct {
 	// open (its link listener bound), before the node serves; not called
 	// when the node does not share.
 	Sharing func(s *share.Sharer)
+	// StoreFS is the file system the store writes through (nil: the
+	// operating system's); tests inject a full disk with it.
+	StoreFS store.FS
 }
 
 // Run runs a node until ctx is cancelled, then shuts down in order: the
@@ -90,7 +111,7 @@ func Run(ctx context.Context, opt Options) error {
 		return err
 	}
 
-	db, err := store.Open(cfg.Data, store.Options{Logger: log})
+	db, err := store.Open(cfg.Data, store.Options{Logger: log, FS: opt.StoreFS})
 	if err != nil {
 		return err
 	}
@@ -278,7 +299,7 @@ func Run(ctx context.Context, opt Options) error {
 		if _, ok := ready.Load("http"); !ok {
 			return errors.New("starting")
 		}
-		return nil
+		return storeReady(db.Health())
 	}
 	api := httpapi.New(apiCfg)
 	mux := http.NewServeMux()

@@ -35,6 +35,8 @@ type Pipeline struct {
 
 	onResult func(o *vessel.Observation, r *fusion.Result)
 	onCommit func()
+	now      func() time.Time
+	fail     storeFailure // owned by the Run goroutine
 
 	closeOnce sync.Once
 	closed    chan struct{}
@@ -66,6 +68,49 @@ type PipelineOptions struct {
 	// pass for event detection).
 	OnCommit func()
 	Logger   *slog.Logger
+	// Now is the clock for retry back-off and log rate limits (nil:
+	// time.Now).
+	Now func() time.Time
+}
+
+// storeFailure follows a run of failing store writes: retries back off
+// from the commit interval to maxCommitRetry, and the log says so once
+// when it starts, at most once a minute while it lasts, and when it ends.
+type storeFailure struct {
+	since, lastLog, retryAt time.Time
+	count                   int64
+	lastErr                 error
+}
+
+const (
+	maxCommitRetry  = 30 * time.Second
+	failureLogEvery = time.Minute
+)
+
+// noteStore records the outcome of a write to the store (nil: success).
+func (p *Pipeline) noteStore(err error) {
+	f := &p.fail
+	now := p.now()
+	if err == nil {
+		if f.count > 0 {
+			p.log.Info("store writes resumed", "failed_for", now.Sub(f.since).Round(time.Second).String(), "failures", f.count)
+		}
+		*f = storeFailure{}
+		return
+	}
+	p.commitErrors.Add(1)
+	f.count++
+	f.lastErr = err
+	switch {
+	case f.count == 1:
+		f.since, f.lastLog = now, now
+		p.log.Error("store writes failing; keeping the data in memory and retrying", "err", err)
+	case now.Sub(f.lastLog) >= failureLogEvery:
+		f.lastLog = now
+		p.log.Error("store writes still failing", "err", err, "since", f.since, "failures", f.count)
+	}
+	wait := min(p.interval<<min(f.count-1, 8), maxCommitRetry)
+	f.retryAt = now.Add(wait)
 }
 
 // NewPipeline returns a pipeline recording into pic and db.
@@ -80,7 +125,10 @@ func NewPipeline(pic *fusion.Picture, db *store.DB, opt PipelineOptions) *Pipeli
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
 	p := &Pipeline{queue: make(chan pipeItem, opt.QueueBatches), db: db, log: opt.Logger,
-		interval: opt.CommitInterval, onResult: opt.OnResult, onCommit: opt.OnCommit, closed: make(chan struct{})}
+		interval: opt.CommitInterval, onResult: opt.OnResult, onCommit: opt.OnCommit, now: opt.Now, closed: make(chan struct{})}
+	if p.now == nil {
+		p.now = time.Now
+	}
 	p.rec = recorder.New(pic, db, recorder.Options{OnResult: opt.OnResult})
 	return p
 }
@@ -171,18 +219,21 @@ func (p *Pipeline) Run(ctx context.Context) error {
 	tick := time.NewTicker(p.interval)
 	defer tick.Stop()
 	dirty := false
-	commit := func() error {
+	commit := func(force bool) error {
 		if !dirty {
 			if p.onCommit != nil {
 				p.onCommit() // time passes on a quiet feed too
 			}
 			return nil
 		}
+		if p.fail.count > 0 && !force && p.now().Before(p.fail.retryAt) {
+			return p.fail.lastErr // back off while the store fails
+		}
 		if err := p.rec.Commit(); err != nil {
-			p.commitErrors.Add(1)
-			p.log.Error("commit failed", "err", err)
+			p.noteStore(err)
 			return err
 		}
+		p.noteStore(nil)
 		dirty = false
 		p.lastCommit.Store(time.Now().UnixMilli())
 		if p.onCommit != nil {
@@ -194,8 +245,7 @@ func (p *Pipeline) Run(ctx context.Context) error {
 		select {
 		case it, ok := <-p.queue:
 			if !ok {
-				commit()
-				return nil
+				return commit(true)
 			}
 			if it.fn != nil {
 				it.fn()
@@ -205,8 +255,7 @@ func (p *Pipeline) Run(ctx context.Context) error {
 			var failed error
 			for i := range it.batch {
 				if err := p.rec.Record(&it.batch[i]); err != nil {
-					p.commitErrors.Add(1)
-					p.log.Error("record failed", "err", err)
+					p.noteStore(err)
 					failed = err
 				}
 			}
@@ -214,13 +263,13 @@ func (p *Pipeline) Run(ctx context.Context) error {
 			p.batches.Add(1)
 			dirty = true
 			if it.done != nil {
-				if err := commit(); err != nil && failed == nil {
+				if err := commit(false); err != nil && failed == nil {
 					failed = err
 				}
 				it.done <- failed
 			}
 		case <-tick.C:
-			commit()
+			commit(false)
 		}
 	}
 }

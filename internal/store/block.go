@@ -77,6 +77,7 @@ type block struct {
 	path    string
 	f       blockFile
 	size    int64
+	fileCRC uint32 // CRC-32C of the whole file, for the manifest
 	meta    blockMeta
 	index   []chunkEntry
 	times   timeIndex // built on open, not stored
@@ -143,14 +144,15 @@ func entryFor(pts []point, before, after *point) chunkEntry {
 }
 
 // writeBlock writes d to dir as block d.meta.seq and returns it opened.
-func writeBlock(dir string, d *blockData) (*block, error) {
+func writeBlock(fsys FS, dir string, d *blockData) (*block, error) {
 	final := filepath.Join(dir, fmt.Sprintf("%08d%s", d.meta.seq, blockSuffix))
 	tmp := final + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	f, err := fsys.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("store: create block: %w", err)
 	}
-	err = encodeBlock(f, d)
+	h := crc32.New(castagnoli)
+	err = encodeBlock(io.MultiWriter(f, h), d)
 	if err == nil {
 		err = f.Sync()
 	}
@@ -167,7 +169,12 @@ func writeBlock(dir string, d *blockData) (*block, error) {
 		os.Remove(tmp)
 		return nil, fmt.Errorf("store: write block %s: %w", final, err)
 	}
-	return openBlock(final)
+	b, err := openBlock(final)
+	if err != nil {
+		return nil, err
+	}
+	b.fileCRC = h.Sum32()
+	return b, nil
 }
 
 func encodeBlock(f io.Writer, d *blockData) error {

@@ -55,6 +55,9 @@ func (db *DB) Compact(opt CompactOptions) (CompactStats, error) {
 	var keep []*block
 	var drop []*block
 	for _, b := range blocks {
+		if db.damaged(b.path) {
+			continue // left as it is, for Repair
+		}
 		if opt.Cutoff != 0 && b.meta.maxT < int64(opt.Cutoff) && len(b.statics) == 0 {
 			drop = append(drop, b)
 			st.Dropped += int64(b.meta.positions)
@@ -109,10 +112,13 @@ func (db *DB) Compact(opt CompactOptions) (CompactStats, error) {
 	return st, nil
 }
 
-// swap replaces the blocks old by nb (nil: just removes them).
+// swap replaces the blocks old by nb (nil: just removes them), in memory,
+// in the manifest, then on disk: a crash before the files go leaves them
+// unlisted, and Open drops them (replaced) or takes them in.
 func (db *DB) swap(old []*block, nb *block) {
+	db.writeMu.Lock()
+	defer db.writeMu.Unlock()
 	db.mu.Lock()
-	defer db.mu.Unlock()
 	gone := map[*block]bool{}
 	for _, b := range old {
 		gone[b] = true
@@ -130,6 +136,15 @@ func (db *DB) swap(old []*block, nb *block) {
 		out = append(out, b)
 	}
 	db.blocks = out
+	closed := db.closed
+	db.mu.Unlock()
+	if !closed && db.wal != nil {
+		if err := db.saveManifest(true); err != nil {
+			db.note("%v", err)
+		}
+	}
+	db.mu.Lock()
+	defer db.mu.Unlock()
 	for _, b := range old {
 		b.f.Close()
 		os.Remove(b.path)
@@ -185,6 +200,7 @@ func (db *DB) merge(g []*block, cutoff vessel.Time) (*block, int64, error) {
 			for _, e := range b.vesselChunks(m) {
 				var err error
 				if pts, err = b.readChunk(pts, &e, &buf); err != nil {
+					db.badChunk(b, &e, err) // the next compaction leaves the block out
 					return nil, 0, err
 				}
 			}
@@ -199,7 +215,7 @@ func (db *DB) merge(g []*block, cutoff vessel.Time) (*block, int64, error) {
 			d.series = append(d.series, series{mmsi: m, pts: pts})
 		}
 	}
-	nb, err := writeBlock(filepath.Join(db.dir, "blocks"), d)
+	nb, err := writeBlock(db.fsys, filepath.Join(db.dir, "blocks"), d)
 	if err != nil {
 		return nil, 0, fmt.Errorf("store: compact: %w", err)
 	}

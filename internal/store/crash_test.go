@@ -38,7 +38,7 @@ func TestCrashChild(t *testing.T) {
 	if dir == "" {
 		t.Skip("runs only as the child of TestCrashKill9")
 	}
-	db, err := Open(dir, Options{HeadPoints: 3000})
+	db, err := Open(dir, Options{HeadPoints: 3000, ManifestEvery: time.Millisecond})
 	if err != nil {
 		fmt.Println("open error:", err)
 		os.Exit(3)
@@ -120,6 +120,9 @@ func TestCrashKill9(t *testing.T) {
 		db, err := Open(dir, Options{})
 		if err != nil {
 			t.Fatalf("round %d: reopen after kill: %v", round, err)
+		}
+		if d := db.Damage(); len(d) != 0 {
+			t.Fatalf("round %d: a crash reported as damage: %v", round, d)
 		}
 		got := int(db.Stats().Positions)
 		if got < acked {

@@ -12,6 +12,7 @@ import (
 	"sort"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/tidewatch/tidewatch/internal/vessel"
 )
@@ -39,9 +40,28 @@ type Options struct {
 	// they are written to a block (default 1,048,576, about 40 MB).
 	HeadPoints int
 	// ReadOnly opens the store for queries: the WAL is replayed into memory
-	// but nothing is written or repaired, and other readers may share the
-	// directory; a writer may not.
+	// but nothing is written or repaired. A reader takes no lock: it reads
+	// a snapshot (the immutable blocks and the WAL as it is) while a writer
+	// (serve, ingest) goes on, and never makes the writer fail.
 	ReadOnly bool
+	// exclusive (with ReadOnly) is set by Check, which holds the writer
+	// lock: the directory cannot change, so files the manifest lists and
+	// the disk lacks are missing, not a race.
+	exclusive bool
+	// FS creates the store's files (nil: the operating system's).
+	FS FS
+	// Now is the clock that dates write failures and spaces out retries
+	// (nil: time.Now).
+	Now func() time.Time
+	// MaxBacklog bounds what is kept in memory while commits fail (bytes
+	// of WAL not yet durable, default 64 MiB). Past it, and past twice
+	// HeadPoints in memory while blocks cannot be written, Write refuses
+	// new data with ErrBacklog: nothing is taken that cannot be kept.
+	MaxBacklog int
+	// ManifestEvery is how often Commit records in the manifest how much
+	// of the current WAL segment is committed (default 10 s; negative:
+	// only when blocks and segments change).
+	ManifestEvery time.Duration
 }
 
 // DB is an open store. Its methods are safe for concurrent use; writes are
@@ -52,6 +72,10 @@ type DB struct {
 	log  *slog.Logger
 	lock *os.File
 
+	fsys      FS
+	now       func() time.Time
+	hmu       sync.Mutex // guards health
+	health    [2]opHealth
 	writeMu   sync.Mutex // serialises Write, Commit, Flush and Close
 	compactMu sync.Mutex // one compaction at a time
 	mu        sync.RWMutex
@@ -69,6 +93,12 @@ type DB struct {
 	tails     map[vessel.MMSI]point // last flushed position per vessel
 	recovery  []string
 	stats     counters
+
+	segments   []manSegment // WAL segments in the manifest, oldest first
+	keptBlocks []manBlock   // blocks listed but missing or damaged (not opened)
+	manifestAt time.Time    // when the manifest was last written
+	dmu        sync.Mutex   // guards damage
+	damage     []Damage
 }
 
 type counters struct {
@@ -87,11 +117,44 @@ func Open(dir string, opt Options) (*DB, error) {
 	if opt.HeadPoints <= 0 {
 		opt.HeadPoints = 1 << 20
 	}
+	if opt.MaxBacklog <= 0 {
+		opt.MaxBacklog = 64 << 20
+	}
+	if opt.FS == nil {
+		opt.FS = OSFS{}
+	}
+	if opt.ManifestEvery == 0 {
+		opt.ManifestEvery = 10 * time.Second
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
 	log := opt.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	db := &DB{dir: dir, opt: opt, log: log, head: newHead(), sources: []string{""},
+	if opt.ReadOnly {
+		// No lock: the writer may change the directory under a reader
+		// (a flush removes the WAL it turned into a block, compaction
+		// removes merged blocks). A file that vanishes while being read
+		// means the listing is stale: read it all again.
+		var err error
+		for range 8 {
+			var db *DB
+			if db, err = open(dir, opt, log); err == nil || !errors.Is(err, errChanged) {
+				return db, err
+			}
+		}
+		return nil, fmt.Errorf("store: %s kept changing while being read: %w", dir, err)
+	}
+	return open(dir, opt, log)
+}
+
+// errChanged reports a file of a lock-free reader's listing that is gone.
+var errChanged = errors.New("store: a file changed while being read")
+
+func open(dir string, opt Options, log *slog.Logger) (*DB, error) {
+	db := &DB{dir: dir, opt: opt, log: log, fsys: opt.FS, now: opt.Now, head: newHead(), sources: []string{""},
 		sourceIDs: map[string]uint32{"": 0}, statics: make(map[vessel.MMSI][]staticRec), tails: make(map[vessel.MMSI]point)}
 	if err := db.prepareDir(); err != nil {
 		return nil, err
@@ -103,6 +166,10 @@ func Open(dir string, opt Options) (*DB, error) {
 	}
 	return db, nil
 }
+
+// lockFree reports whether the store is read without the directory lock,
+// so that a writer may change it meanwhile.
+func (db *DB) lockFree() bool { return db.opt.ReadOnly && !db.opt.exclusive }
 
 func (db *DB) prepareDir() error {
 	marker := filepath.Join(db.dir, markerName)
@@ -142,18 +209,14 @@ func (db *DB) prepareDir() error {
 	if string(text) != markerText {
 		return fmt.Errorf("%w: %s says %q", ErrVersion, marker, text)
 	}
-	f, err := os.OpenFile(filepath.Join(db.dir, "LOCK"), os.O_CREATE|os.O_RDWR, 0o640)
-	if err != nil && db.opt.ReadOnly {
-		f, err = os.Open(filepath.Join(db.dir, "LOCK"))
+	if db.opt.ReadOnly {
+		return nil // readers take no lock: they never stop a writer
 	}
+	f, err := os.OpenFile(filepath.Join(db.dir, "LOCK"), os.O_CREATE|os.O_RDWR, 0o640)
 	if err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
-	how := syscall.LOCK_EX
-	if db.opt.ReadOnly {
-		how = syscall.LOCK_SH
-	}
-	if err := syscall.Flock(int(f.Fd()), how|syscall.LOCK_NB); err != nil {
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		f.Close()
 		return fmt.Errorf("%w: %s", ErrLocked, db.dir)
 	}
@@ -175,26 +238,81 @@ func (db *DB) closeBlocks() {
 	db.blocks = nil
 }
 
-// load opens the blocks, replays the WAL and opens a fresh WAL segment.
+// load reads the manifest, opens the blocks, replays the WAL and opens a
+// fresh WAL segment. A file that is missing, damaged or unknown is
+// reported (Damage) and left out; the rest of the store opens.
 func (db *DB) load() error {
-	bdir := filepath.Join(db.dir, "blocks")
-	seqs, err := listSeq(bdir, blockSuffix)
+	if !db.opt.ReadOnly {
+		os.Remove(filepath.Join(db.dir, manifestName+".tmp")) // a write cut by a crash
+	}
+	man, err := readManifest(db.dir)
+	if err != nil {
+		if errors.Is(err, ErrVersion) || !errors.Is(err, ErrCorrupt) {
+			return err
+		}
+		db.addDamage(Damage{File: manifestName, Kind: Damaged, Err: err})
+		man = nil
+	}
+	migrate := man == nil
+	if man == nil {
+		man = &manifest{}
+	}
+	// The WAL is listed before the blocks: a flush in between (by a writer
+	// beside a lock-free reader) then shows as a block that holds a listed
+	// segment, or as a listed segment gone (errChanged), never as data in
+	// neither.
+	wseqs, wstrays, err := listSeq(filepath.Join(db.dir, "wal"), walSuffix, !db.opt.ReadOnly)
 	if err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
+	bdir := filepath.Join(db.dir, "blocks")
+	seqs, strays, err := listSeq(bdir, blockSuffix, !db.opt.ReadOnly)
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	for _, name := range strays {
+		db.addDamage(Damage{File: "blocks/" + name, Kind: Unknown})
+	}
 	replaced := map[uint64]bool{}
+	onDisk := map[uint64]bool{}
 	var checkpoint uint64
 	for _, seq := range seqs {
-		b, err := openBlock(filepath.Join(bdir, fmt.Sprintf("%08d%s", seq, blockSuffix)))
+		onDisk[seq] = true
+		db.nextBlk = max(db.nextBlk, seq)
+		path := filepath.Join(bdir, fmt.Sprintf("%08d%s", seq, blockSuffix))
+		b, err := openBlock(path)
+		if err != nil && db.lockFree() && errors.Is(err, fs.ErrNotExist) {
+			return errChanged
+		}
 		if err != nil {
-			return err
+			d := Damage{File: "blocks/" + filepath.Base(path), Kind: Damaged, Err: err, Lost: true}
+			e := man.block(seq)
+			d.heldBy(e)
+			if e == nil {
+				st, _ := os.Stat(path)
+				e = &manBlock{seq: seq}
+				if st != nil {
+					e.size = uint64(st.Size())
+				}
+			}
+			db.keptBlocks = append(db.keptBlocks, *e)
+			db.addDamage(d)
+			continue
+		}
+		if e := man.block(seq); e != nil && e.size == uint64(b.size) {
+			b.fileCRC = e.crc
+		} else if b.fileCRC, _, err = fileCRC(path); err != nil {
+			b.f.Close()
+			if db.lockFree() && errors.Is(err, fs.ErrNotExist) {
+				return errChanged
+			}
+			return fmt.Errorf("store: %w", err)
 		}
 		db.blocks = append(db.blocks, b)
 		for _, r := range b.meta.replaces {
 			replaced[r] = true
 		}
 		checkpoint = max(checkpoint, b.meta.walUpTo)
-		db.nextBlk = max(db.nextBlk, seq)
 	}
 	// A compaction that crashed before deleting its inputs: drop them.
 	live := db.blocks[:0]
@@ -210,6 +328,17 @@ func (db *DB) load() error {
 		live = append(live, b)
 	}
 	db.blocks = live
+	for i := range man.blocks {
+		e := &man.blocks[i]
+		db.nextBlk = max(db.nextBlk, e.seq)
+		if onDisk[e.seq] || replaced[e.seq] || db.lockFree() {
+			continue // a lock-free reader's listing may be older or newer than the manifest
+		}
+		d := Damage{File: fmt.Sprintf("blocks/%08d%s", e.seq, blockSuffix), Kind: Missing, Lost: true}
+		d.heldBy(e)
+		db.keptBlocks = append(db.keptBlocks, *e)
+		db.addDamage(d)
+	}
 	for _, b := range db.blocks {
 		for _, s := range b.sources {
 			db.defineSource(s.id, s.name)
@@ -218,14 +347,53 @@ func (db *DB) load() error {
 			db.addStatic(&b.statics[i])
 		}
 	}
-	wdir := filepath.Join(db.dir, "wal")
-	wseqs, err := listSeq(wdir, walSuffix)
-	if err != nil {
-		return fmt.Errorf("store: %w", err)
+	if err := db.loadWAL(man, checkpoint, wseqs, wstrays); err != nil {
+		return err
 	}
+	if db.opt.ReadOnly {
+		return nil
+	}
+	if err := db.saveManifest(true); err != nil {
+		return err
+	}
+	if migrate && len(db.blocks)+len(db.segments) > 1 {
+		db.note("built the manifest of %d blocks and %d WAL segments (a store written before the manifest existed)", len(db.blocks), len(db.segments)-1)
+	}
+	return nil
+}
+
+// loadWAL replays the WAL segments after checkpoint (the last segment a
+// block holds) and opens a new segment.
+func (db *DB) loadWAL(man *manifest, checkpoint uint64, wseqs []uint64, strays []string) error {
+	wdir := filepath.Join(db.dir, "wal")
+	for _, name := range strays {
+		db.addDamage(Damage{File: "wal/" + name, Kind: Unknown})
+	}
+	present := map[uint64]bool{}
 	last := checkpoint
+	for _, seq := range wseqs {
+		present[seq] = true
+	}
+	// Segments the manifest lists that are gone.
+	for i, e := range man.segments {
+		last = max(last, e.seq)
+		if present[e.seq] || e.seq <= checkpoint && !e.damaged || db.lockFree() {
+			continue
+		}
+		d := Damage{File: "wal/" + filepath.Base(segmentName("", e.seq)), Kind: Missing, Lost: e.seq > checkpoint, From: vessel.Time(e.created)}
+		if i+1 < len(man.segments) {
+			d.To = vessel.Time(man.segments[i+1].created)
+		}
+		db.addDamage(d)
+		e.damaged = true
+		db.segments = append(db.segments, e)
+	}
+	var lastT int64
 	sink := recordSink{
-		pos:    func(p *posRec) { db.head.add(p.mmsi, p.point) },
+		pos: func(p *posRec) {
+			db.head.add(p.mmsi, p.point)
+			lastT = max(lastT, p.t)
+		},
 		static: func(s *staticRec) { db.head.statics = append(db.head.statics, *s); db.addStatic(s) },
 		prov:   func(p *provRec) { db.head.prov = append(db.head.prov, *p) },
 		source: func(id uint32, name string) { db.defineSource(id, name) },
@@ -233,25 +401,58 @@ func (db *DB) load() error {
 	for i, seq := range wseqs {
 		last = max(last, seq)
 		path := segmentName(wdir, seq)
+		rel := "wal/" + filepath.Base(path)
+		e := man.segment(seq)
+		seg := manSegment{seq: seq}
+		if e != nil {
+			seg = *e
+		} else if st, err := os.Stat(path); err == nil {
+			seg.created = st.ModTime().UnixMilli()
+		}
 		if seq <= checkpoint {
-			if !db.opt.ReadOnly {
+			if seg.damaged {
+				// Its readable records are in a block; the file stays
+				// for inspection until Repair moves it aside.
+				db.addDamage(Damage{File: rel, Kind: Damaged, Err: fmt.Errorf("found damaged earlier; its readable records are stored")})
+				db.segments = append(db.segments, seg)
+			} else if !db.opt.ReadOnly {
 				os.Remove(path) // already in a block; a crash came before its removal
 			}
 			continue
 		}
+		lastT = 0
 		end, err := readSegment(path, func(typ byte, payload []byte) error {
 			return decodeRecords(typ, payload, &sink)
 		})
+		if err != nil && db.lockFree() && errors.Is(err, fs.ErrNotExist) {
+			return errChanged // turned into a block since it was listed
+		}
+		if lastT == 0 {
+			lastT = seg.created // nothing readable: lost since it was started
+		}
+		st, serr := os.Stat(path)
+		if serr != nil && db.lockFree() {
+			return errChanged
+		}
+		size := int64(0)
+		if st != nil {
+			size = st.Size()
+		}
 		var fe *FileError
-		if errors.As(err, &fe) && errors.Is(fe.Err, errTorn) && i == len(wseqs)-1 {
-			st, _ := os.Stat(path)
-			dropped := int64(0)
-			if st != nil {
-				dropped = st.Size() - end
+		switch {
+		case err == nil:
+			if seg.committed > uint64(size) {
+				db.addDamage(Damage{File: rel, Kind: Truncated, Lost: true, From: vessel.Time(lastT),
+					Err: fmt.Errorf("%d bytes long, %d were committed", size, seg.committed)})
+				seg.damaged = true
 			}
+			seg.committed = max(seg.committed, uint64(end))
+		case errors.As(err, &fe) && errors.Is(fe.Err, errTorn) && i == len(wseqs)-1 && uint64(end) >= seg.committed:
+			// A torn tail: a write cut by a crash, not acknowledged.
+			dropped := size - end
 			if db.opt.ReadOnly {
 				db.note("WAL segment %s ends with an incomplete record at offset %d (%d bytes); a writer will remove it", filepath.Base(path), end, dropped)
-				continue
+				break
 			}
 			if end == 0 {
 				if err := os.Remove(path); err != nil {
@@ -263,38 +464,55 @@ func (db *DB) load() error {
 			if err := os.Truncate(path, end); err != nil {
 				return fmt.Errorf("store: repair %s: %w", path, err)
 			}
-			{
-				db.note("repaired torn WAL tail: %s truncated at offset %d, %d bytes of an unacknowledged write dropped", filepath.Base(path), end, dropped)
+			db.note("repaired torn WAL tail: %s truncated at offset %d, %d bytes of an unacknowledged write dropped", filepath.Base(path), end, dropped)
+			seg.committed = uint64(end)
+		case errors.As(err, &fe) && errors.Is(fe.Err, errTorn):
+			// Cut short below what was committed, or not the newest
+			// segment: data is lost, not an unacknowledged write.
+			kind, why := Damaged, fmt.Errorf("%w: incomplete record at offset %d in a WAL segment that is not the last", ErrCorrupt, end)
+			switch {
+			case uint64(size) < seg.committed:
+				kind, why = Truncated, fmt.Errorf("readable up to offset %d of %d bytes, %d bytes were committed", end, size, seg.committed)
+			case uint64(end) < seg.committed:
+				why = fmt.Errorf("%w: bad record at offset %d, %d bytes were committed", ErrCorrupt, end, seg.committed)
 			}
-			continue
-		}
-		if errors.As(err, &fe) && errors.Is(fe.Err, errTorn) {
-			return &FileError{File: fe.File, Offset: fe.Offset, Err: fmt.Errorf("%w: incomplete record in a WAL segment that is not the last", ErrCorrupt)}
-		}
-		if err != nil {
+			db.addDamage(Damage{File: rel, Kind: kind, Err: why, Lost: true, From: vessel.Time(lastT)})
+			seg.damaged = true
+		case errors.As(err, &fe) && (errors.Is(fe.Err, ErrCorrupt) || errors.Is(fe.Err, ErrVersion)):
+			db.addDamage(Damage{File: rel, Kind: Damaged, Err: err, Lost: true, From: vessel.Time(lastT)})
+			seg.damaged = true
+		default:
 			return err
 		}
+		db.segments = append(db.segments, seg)
 	}
 	if db.opt.ReadOnly {
 		return nil
 	}
-	w, err := createSegment(wdir, last+1)
+	w, err := createSegment(db.fsys, wdir, last+1)
 	if err != nil {
 		return err
 	}
 	db.wal = w
+	db.segments = append(db.segments, manSegment{seq: w.seq, created: db.now().UnixMilli()})
 	return nil
 }
 
 func (db *DB) note(format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
+	db.dmu.Lock()
 	db.recovery = append(db.recovery, msg)
+	db.dmu.Unlock()
 	db.log.Warn("store: " + msg)
 }
 
 // Recovery returns what Open found and repaired (torn tails, leftovers of
 // an interrupted compaction), as sentences for the user.
-func (db *DB) Recovery() []string { return slices.Clone(db.recovery) }
+func (db *DB) Recovery() []string {
+	db.dmu.Lock()
+	defer db.dmu.Unlock()
+	return slices.Clone(db.recovery)
+}
 
 func (db *DB) defineSource(id uint32, name string) {
 	if id == 0 || id >= maxSources {
@@ -356,6 +574,9 @@ func (db *DB) Write(b *Batch) error {
 	if db.wal == nil {
 		return ErrClosed
 	}
+	if err := db.backlogFull(); err != nil {
+		return err
+	}
 	db.mu.Lock()
 	// Source ids first: a new source is declared before its first use.
 	srcOf := func(name string) uint32 {
@@ -388,45 +609,41 @@ func (db *DB) Write(b *Batch) error {
 	firstNew := db.declared + 1
 	db.mu.Unlock()
 
-	var err error
 	if len(newSources) > 0 {
 		buf := binaryUvarint(b.buf[:0], len(newSources))
 		for i, name := range newSources {
 			buf = binaryUvarint(buf, int(firstNew)+i)
 			buf = appendString(buf, name)
 		}
-		err = db.wal.append(recSources, buf)
+		db.wal.append(recSources, buf)
 		db.declared += uint32(len(newSources))
 		b.buf = buf
 	}
 	const perRecord = 4096
-	for i := 0; i < len(recs) && err == nil; i += perRecord {
+	for i := 0; i < len(recs); i += perRecord {
 		part := recs[i:min(i+perRecord, len(recs))]
 		buf := binaryUvarint(b.buf[:0], len(part))
 		for j := range part {
 			buf = appendPosRec(buf, &part[j])
 		}
-		err = db.wal.append(recPositions, buf)
+		db.wal.append(recPositions, buf)
 		b.buf = buf
 	}
-	if len(srecs) > 0 && err == nil {
+	if len(srecs) > 0 {
 		buf := binaryUvarint(b.buf[:0], len(srecs))
 		for j := range srecs {
 			buf = appendStatic(buf, &srecs[j])
 		}
-		err = db.wal.append(recStatics, buf)
+		db.wal.append(recStatics, buf)
 		b.buf = buf
 	}
-	if len(precs) > 0 && err == nil {
+	if len(precs) > 0 {
 		buf := binaryUvarint(b.buf[:0], len(precs))
 		for j := range precs {
 			buf = appendProv(buf, &precs[j])
 		}
-		err = db.wal.append(recProvenance, buf)
+		db.wal.append(recProvenance, buf)
 		b.buf = buf
-	}
-	if err != nil {
-		return fmt.Errorf("store: write WAL: %w", err)
 	}
 	db.mu.Lock()
 	for i := range recs {
@@ -442,15 +659,41 @@ func (db *DB) Write(b *Batch) error {
 	db.stats.prov += int64(len(precs))
 	full := db.head.points >= db.opt.HeadPoints
 	db.mu.Unlock()
-	if full {
+	if full && db.retryDue(opFlush) {
 		// The WAL must be durable before the segment is rotated away:
-		// the block written from the head replaces it.
-		if err := db.wal.commit(db.opt.Sync == SyncCommit); err != nil {
-			return err
+		// the block written from the head replaces it. The batch is
+		// taken either way: a failure here is retried later and shows
+		// in Health.
+		if err := db.commitLocked(); err != nil {
+			return nil
 		}
-		return db.flushLocked()
+		db.failed(opFlush, db.flushLocked(false))
 	}
 	return nil
+}
+
+// backlogFull returns ErrBacklog when writes fail and memory holds as
+// much as it may. Called with writeMu held.
+func (db *DB) backlogFull() error {
+	h := db.Health()
+	if h == nil {
+		return nil
+	}
+	db.mu.RLock()
+	points := db.head.points
+	db.mu.RUnlock()
+	if db.wal.pending() > db.opt.MaxBacklog || points >= 2*db.opt.HeadPoints {
+		return fmt.Errorf("%w (%d bytes and %d positions waiting): %w", ErrBacklog, db.wal.pending(), points, h)
+	}
+	return nil
+}
+
+// commitLocked commits the WAL and records the outcome. Called with
+// writeMu held.
+func (db *DB) commitLocked() error {
+	err := db.wal.commit(db.opt.Sync == SyncCommit)
+	db.failed(opCommit, err)
+	return err
 }
 
 func binaryUvarint(b []byte, v int) []byte {
@@ -471,7 +714,23 @@ func (db *DB) Commit() error {
 		}
 		return ErrClosed
 	}
-	return db.wal.commit(db.opt.Sync == SyncCommit)
+	if err := db.commitLocked(); err != nil {
+		return err
+	}
+	if db.opt.ManifestEvery > 0 && db.now().Sub(db.manifestAt) >= db.opt.ManifestEvery {
+		// Record how much of the segment is committed, so that a later
+		// truncation of it is told from a crash. Best effort: the
+		// commit itself succeeded.
+		db.saveManifest(false)
+	}
+	return nil
+}
+
+// dropSegment removes WAL segment seq from the manifest's list.
+func (db *DB) dropSegment(seq uint64) {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	db.segments = slices.DeleteFunc(db.segments, func(s manSegment) bool { return s.seq == seq })
 }
 
 // Flush writes the head to a block now.
@@ -481,14 +740,17 @@ func (db *DB) Flush() error {
 	if db.wal == nil {
 		return ErrClosed
 	}
-	if err := db.wal.commit(db.opt.Sync == SyncCommit); err != nil {
+	if err := db.commitLocked(); err != nil {
 		return err
 	}
-	return db.flushLocked()
+	err := db.flushLocked(false)
+	db.failed(opFlush, err)
+	return err
 }
 
 // flushLocked turns the head into a block. Called with writeMu held.
-func (db *DB) flushLocked() error {
+// Unless final (on Close), the WAL moves on to a new segment first.
+func (db *DB) flushLocked(final bool) error {
 	db.mu.Lock()
 	h := db.head
 	if h.points == 0 && len(h.statics) == 0 && len(h.prov) == 0 {
@@ -496,12 +758,20 @@ func (db *DB) flushLocked() error {
 		return nil
 	}
 	old := db.wal
-	next, err := createSegment(filepath.Join(db.dir, "wal"), old.seq+1)
-	if err != nil {
-		db.mu.Unlock()
-		return err
+	if !final {
+		next, err := createSegment(db.fsys, filepath.Join(db.dir, "wal"), old.seq+1)
+		if err != nil {
+			db.mu.Unlock()
+			return err
+		}
+		db.wal = next
+		db.segments = append(db.segments, manSegment{seq: next.seq, created: db.now().UnixMilli()})
 	}
-	db.wal = next
+	for i := range db.segments {
+		if db.segments[i].seq == old.seq {
+			db.segments[i].committed = uint64(old.synced)
+		}
+	}
 	db.declared = 0
 	db.frozen, db.head = h, newHead()
 	db.nextBlk++
@@ -519,9 +789,11 @@ func (db *DB) flushLocked() error {
 		}
 	}
 	db.mu.Unlock()
-	old.close()
+	if !final {
+		old.close()
+	}
 
-	blk, err := writeBlock(filepath.Join(db.dir, "blocks"), d)
+	blk, err := writeBlock(db.fsys, filepath.Join(db.dir, "blocks"), d)
 	db.mu.Lock()
 	defer db.mu.Unlock()
 	if err != nil {
@@ -540,10 +812,29 @@ func (db *DB) flushLocked() error {
 		}
 	}
 	db.stats.flushes++
+	// The WAL up to old is in the block now: drop it from the manifest,
+	// then from the disk (damaged segments stay for inspection).
+	keep := map[uint64]bool{}
+	segs := db.segments[:0]
+	for _, sg := range db.segments {
+		if sg.seq > old.seq || sg.damaged {
+			segs = append(segs, sg)
+			keep[sg.seq] = true
+		}
+	}
+	db.segments = segs
+	db.mu.Unlock()
+	err = db.saveManifest(false) // what follows only removes WAL the block holds
+	db.mu.Lock()
+	if err != nil {
+		// The next Open finds the block and removes the WAL it holds.
+		db.note("%v", err)
+		return nil
+	}
 	wdir := filepath.Join(db.dir, "wal")
-	seqs, _ := listSeq(wdir, walSuffix)
+	seqs, _, _ := listSeq(wdir, walSuffix, false)
 	for _, seq := range seqs {
-		if seq <= old.seq {
+		if seq <= old.seq && !keep[seq] {
 			os.Remove(segmentName(wdir, seq))
 		}
 	}
@@ -556,16 +847,25 @@ func (db *DB) Close() error {
 	defer db.writeMu.Unlock()
 	var err error
 	if db.wal != nil {
-		err = db.wal.commit(db.opt.Sync == SyncCommit)
-		if err == nil {
-			err = db.flushLocked()
-		}
-		if err2 := db.wal.close(); err == nil {
-			err = err2
-		}
-		// An empty segment left by the last flush is harmless; remove it.
-		if st, e := os.Stat(segmentName(filepath.Join(db.dir, "wal"), db.wal.seq)); e == nil && st.Size() <= walHdrLen && err == nil {
-			os.Remove(segmentName(filepath.Join(db.dir, "wal"), db.wal.seq))
+		err = db.commitLocked()
+		if err != nil {
+			// What the failed commit did not acknowledge goes: the
+			// store holds exactly what Commit acknowledged.
+			db.wal.abandon()
+		} else {
+			// The last block takes the current segment with it.
+			err = db.flushLocked(true)
+			if err2 := db.wal.close(); err == nil {
+				err = err2
+			}
+			// An empty segment (nothing written since the last flush)
+			// is harmless; remove it, from the manifest first.
+			if st, e := os.Stat(db.wal.path); e == nil && st.Size() <= walHdrLen && err == nil {
+				db.dropSegment(db.wal.seq)
+				if db.saveManifest(true) == nil {
+					os.Remove(db.wal.path)
+				}
+			}
 		}
 		db.wal = nil
 	}
@@ -680,6 +980,6 @@ func (db *DB) Stats() Stats {
 	}
 	st.Vessels = len(vessels)
 	st.Blocks = len(db.blocks)
-	st.Recovered = len(db.recovery)
+	st.Recovered = len(db.Recovery())
 	return st
 }

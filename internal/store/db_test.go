@@ -240,58 +240,6 @@ func TestTornTail(t *testing.T) {
 	}
 }
 
-// TestCorruptionRefused: a damaged record in the middle of the WAL (not a
-// torn tail) and a damaged block are refused with the file and offset.
-func TestCorruptionRefused(t *testing.T) {
-	rows := readTrackRows(t, trackFile(t, "dma_stream_20100611_from_nmea.csv.gz"))[:300]
-	dir := t.TempDir()
-	db, err := Open(dir, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	writeAll(t, db, rows, 100)
-	seg := walFiles(t, dir)[0]
-	db.wal.close()
-	db.unlock()
-	b, _ := os.ReadFile(seg)
-	b[walHdrLen+recHdrLen+5] ^= 0xff // inside the first of three records
-	os.WriteFile(seg, b, 0o600)
-	_, err = Open(dir, Options{})
-	var fe *FileError
-	if !errors.Is(err, ErrCorrupt) || !errors.As(err, &fe) || fe.Offset != walHdrLen {
-		t.Fatalf("damaged WAL record: %v", err)
-	}
-
-	dir = t.TempDir()
-	db, _ = Open(dir, Options{})
-	writeAll(t, db, rows, 100)
-	db.Close()
-	blk, _ := filepath.Glob(filepath.Join(dir, "blocks", "*.blk"))
-	b, _ = os.ReadFile(blk[0])
-	b[20] ^= 0x01 // inside a chunk: found when read
-	os.WriteFile(blk[0], b, 0o600)
-	db, err = Open(dir, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var bad error
-	for m := range wantTracks(rows) {
-		if _, err := db.Track(m, 0, math.MaxInt64/2, true); err != nil {
-			bad = err
-		}
-	}
-	db.Close()
-	if !errors.Is(bad, ErrCorrupt) || !errors.As(bad, &fe) {
-		t.Fatalf("damaged chunk: %v", bad)
-	}
-	b[20] ^= 0x01
-	b[len(b)-20] ^= 0x01 // the footer
-	os.WriteFile(blk[0], b, 0o600)
-	if _, err := Open(dir, Options{}); !errors.Is(err, ErrCorrupt) {
-		t.Fatalf("damaged footer: %v", err)
-	}
-}
-
 func TestOpenRefusals(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("hello"), 0o600)

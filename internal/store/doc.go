@@ -16,15 +16,20 @@
 // and immutable blocks written from the head and merged by compaction.
 //
 //	DIR/TIDEWATCH          marker: "tidewatch data directory\nformat 1\n"
-//	DIR/LOCK               flock: one writer, or any number of readers
+//	DIR/LOCK               flock: one writer (readers take no lock)
+//	DIR/MANIFEST           the blocks and WAL segments, what they hold (manifest.go)
 //	DIR/wal/NNNNNNNN.wal   write-ahead log segments (wal.go)
 //	DIR/blocks/NNNNNNNN.blk immutable blocks (block.go), chunks (chunk.go)
+//	DIR/damaged-TIME/      files Repair moved aside (never read again)
 //
 // Every file starts with a magic and a format version; every WAL record,
-// block section and chunk carries a CRC-32C. The encodings are specified
-// in the comments of wal.go, records.go, block.go and chunk.go, and
-// testdata/format-v1 holds a data directory in format 1 that tests open
-// and re-create byte for byte.
+// block section, chunk and the manifest carry a CRC-32C. The encodings are
+// specified in the comments of wal.go, records.go, block.go, chunk.go and
+// manifest.go, and testdata/format-v1 holds a data directory in format 1
+// that tests open and re-create byte for byte (testdata/manifest-v1 the
+// same with its manifest, version 1). The manifest is an addition
+// that format-1 readers ignore (the marker still says format 1): a store
+// written before it existed gets one on its first open by a writer.
 //
 // # Durability
 //
@@ -40,17 +45,64 @@
 //
 // On Open, an incomplete or damaged record at the end of the newest WAL
 // segment is a torn tail: an unacknowledged write cut by a crash. It is
-// truncated and Recovery says so. A damaged record followed by valid ones,
-// a damaged block section or chunk, or a file of an unknown version is an
-// error naming the file and offset (ErrCorrupt, ErrVersion): the store
-// never silently drops acknowledged data.
+// truncated and Recovery says so.
+//
+// # Write failures
+//
+// The WAL writer keeps every byte not yet durable in memory. A commit that
+// fails (ENOSPC, EIO, including a failed fsync, after which everything
+// since the last good sync is written again) loses nothing and leaves no
+// garbage between records: the next Commit retries from where the file
+// stopped, and writing resumes by itself once the disk has room. A block
+// write that fails keeps the head in memory and in the WAL, and is retried
+// with back-off (1 s doubling to a minute, on Options.Now) by later
+// writes. While either fails, Health returns a *WriteError (which write,
+// since when, how often, why) and WriteStats counts it; past
+// Options.MaxBacklog (or twice HeadPoints in memory) Write refuses new
+// data with ErrBacklog rather than take what it cannot keep. Close after a
+// failed commit cuts the segment back to what was acknowledged. Files are
+// created through Options.FS, so tests inject a full disk.
+//
+// # Damage
+//
+// Open does not refuse a store because one file is bad. It compares the
+// files with the manifest and records a Damage for each block or WAL
+// segment that is missing, damaged (a checksum, a bad record followed by
+// valid ones, an unknown version) or cut short (a WAL segment shorter than
+// what the manifest last recorded as committed, Options.ManifestEvery),
+// and for each unknown file, naming what it held (vessels, positions, time
+// range, or for the WAL the time after which data is lost). It opens with
+// the rest: the readable records of a damaged WAL segment are replayed,
+// and the segment is kept (flagged in the manifest) for inspection.
+// Queries and compaction that meet a chunk failing its checksum leave it
+// out and add a Damage instead of failing. Check verifies every byte of
+// every file without changing anything; Repair saves what is readable
+// into new blocks, moves the damaged and unknown files and the old
+// manifest into DIR/damaged-TIME/ and rebuilds the manifest. A truncation
+// of the current WAL segment after the manifest last recorded its size is
+// indistinguishable from a crash tear and reported as one.
+
+// # Readers beside a writer
+//
+// A read-only Open takes no lock, so queries run while serve or ingest
+// writes and never make it fail. It reads a snapshot: the WAL is listed
+// before the blocks (a flush in between shows as a block holding a listed
+// segment), a file that vanishes while being read (a flush or compaction
+// removed it) makes it read everything again, and it reports no missing
+// files, since its listing and the manifest need not be of the same
+// moment. Check and Repair take the writer lock.
 //
 // # Retention and compaction
 //
 // Compact merges small blocks into larger ones (longer chunks, a smaller
 // index) and drops data older than a cutoff, alongside writes and queries:
-// the merged block names the blocks it replaces, so a crash between
-// writing it and deleting them is finished on the next Open.
+// the merged block names the blocks it replaces, and the manifest is
+// rewritten before the inputs are deleted, so a crash between writing it
+// and deleting them is finished on the next Open. Blocks with damage are
+// left out of compaction for Repair. The cutoff is the caller's: counted
+// back from the wall clock (serve), or from Newest with a limit a little
+// after the wall clock (ingest), never from the largest time stored, which
+// one far-future report would set.
 //
 // # Queries
 //

@@ -15,6 +15,9 @@ var (
 	ErrLocked = errors.New("store: data directory is in use by another process")
 	// ErrClosed reports use of a closed store.
 	ErrClosed = errors.New("store: closed")
+	// ErrBacklog reports a write refused because earlier writes are
+	// failing (see Health) and the memory that keeps them is full.
+	ErrBacklog = errors.New("store: writes are failing and the backlog is full")
 	// ErrNotStore reports a directory that holds files but is not a store.
 	ErrNotStore = errors.New("store: not a tidewatch data directory")
 )

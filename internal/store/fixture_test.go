@@ -6,7 +6,9 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/tidewatch/tidewatch/internal/vessel"
 )
@@ -37,9 +39,13 @@ func fixtureData(t *testing.T) (rows []vessel.Position, statics []vessel.Static)
 	return rows, statics
 }
 
+// fixtureNow is the clock the fixtures are written with (the manifest
+// records when WAL segments were started).
+func fixtureNow() time.Time { return time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC) }
+
 func writeFixture(t *testing.T, dir string) {
 	rows, statics := fixtureData(t)
-	db, err := Open(dir, Options{})
+	db, err := Open(dir, Options{Now: fixtureNow})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,10 +80,18 @@ func writeFixture(t *testing.T, dir string) {
 
 const fixtureDir = "testdata/format-v1"
 
+// manifestFixtureDir is the same data directory written with a manifest
+// (manifest format 1); fixtureDir is kept as a store from before the
+// manifest.
+const manifestFixtureDir = "testdata/manifest-v1"
+
 func TestFormatFixture(t *testing.T) {
 	if *update {
 		os.RemoveAll(fixtureDir)
 		writeFixture(t, fixtureDir)
+		os.Remove(filepath.Join(fixtureDir, manifestName))
+		os.RemoveAll(manifestFixtureDir)
+		writeFixture(t, manifestFixtureDir)
 	}
 	dir := t.TempDir()
 	copyDir(t, fixtureDir, dir)
@@ -86,6 +100,13 @@ func TestFormatFixture(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
+	// Written before the manifest existed: Open builds it.
+	if rec := db.Recovery(); len(rec) != 1 || !strings.Contains(rec[0], "built the manifest of 1 blocks and 1 WAL segments") {
+		t.Errorf("recovery %q", rec)
+	}
+	if m, err := readManifest(dir); err != nil || len(m.blocks) != 1 || m.blocks[0].positions != 250 || len(m.segments) != 2 {
+		t.Errorf("manifest built on open: %+v, %v", m, err)
+	}
 	rows, statics := fixtureData(t)
 	checkTracks(t, db, wantTracks(rows))
 	src, _ := db.Provenance(rows[3].MMSI, rows[3].Time)
@@ -106,15 +127,42 @@ func TestFormatFixture(t *testing.T) {
 	}
 }
 
+// TestManifestFixture: a store written with the manifest opens with
+// nothing to build, repair or report.
+func TestManifestFixture(t *testing.T) {
+	dir := t.TempDir()
+	copyDir(t, manifestFixtureDir, dir)
+	db, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if rec, d := db.Recovery(), db.Damage(); len(rec) != 0 || len(d) != 0 {
+		t.Errorf("recovery %q, damage %v", rec, d)
+	}
+	rows, _ := fixtureData(t)
+	checkTracks(t, db, wantTracks(rows))
+	dir2 := t.TempDir()
+	copyDir(t, manifestFixtureDir, dir2)
+	rep, err := Check(dir2)
+	if err != nil || !rep.OK() || !rep.Manifest || rep.Positions != int64(len(rows)) {
+		t.Errorf("Check of %s = %+v, %v", manifestFixtureDir, rep, err)
+	}
+}
+
 func TestFormatBytesStable(t *testing.T) {
 	dir := t.TempDir()
 	writeFixture(t, dir)
-	for _, rel := range []string{"TIDEWATCH", "blocks/00000001.blk", "wal/00000002.wal"} {
+	for _, rel := range []string{"TIDEWATCH", "blocks/00000001.blk", "wal/00000002.wal", manifestName} {
 		got, err := os.ReadFile(filepath.Join(dir, rel))
 		if err != nil {
 			t.Fatal(err)
 		}
-		want, err := os.ReadFile(filepath.Join(fixtureDir, rel))
+		fixture := fixtureDir
+		if rel == manifestName {
+			fixture = manifestFixtureDir
+		}
+		want, err := os.ReadFile(filepath.Join(fixture, rel))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -66,6 +66,10 @@ func (v *view) pointsInto(out []point, m vessel.MMSI, from, to int64) ([]point, 
 			}
 			n := len(out)
 			if out, err = b.readChunkUntil(out, &e, &v.buf, to); err != nil {
+				if v.db.badChunk(b, &e, err) {
+					out = out[:n]
+					continue
+				}
 				return nil, err
 			}
 			out = append(out[:n], filterTime(out[n:], from, to)...)
@@ -500,6 +504,9 @@ func (db *DB) At(t vessel.Time, maxAge vessel.Time, withStaticOnly bool) ([]Vess
 				continue
 			}
 			if pts, err = b.readChunk(pts[:0], e, &v.buf); err != nil {
+				if v.db.badChunk(b, e, err) {
+					continue
+				}
 				return nil, err
 			}
 			for j := range pts {
@@ -658,4 +665,59 @@ func (db *DB) HeardBy(m vessel.MMSI, from, to vessel.Time) (map[vessel.Time][]st
 		scan(h.prov)
 	}
 	return out, nil
+}
+
+// Newest returns the time of the newest stored position at or before
+// notAfter, and false when there is none. Retention counts back from it
+// with notAfter set to the wall clock plus a tolerance, so that one report
+// dated in the future (a wrong receiver clock, a forged tag block) does not
+// make everything else look old.
+func (db *DB) Newest(notAfter vessel.Time) (vessel.Time, bool, error) {
+	v, done, err := db.view()
+	if err != nil {
+		return 0, false, err
+	}
+	defer done()
+	best, ok := int64(math.MinInt64), false
+	lim := int64(notAfter)
+	for _, b := range v.blocks {
+		if b.meta.positions == 0 || b.meta.minT > lim || b.meta.maxT <= best {
+			continue
+		}
+		for i := range b.index {
+			e := &b.index[i]
+			switch {
+			case e.minT > lim || e.maxT <= best:
+			case e.maxT <= lim:
+				best, ok = e.maxT, true
+			default: // the chunk straddles the limit: read it
+				pts, err := b.readChunkUntil(v.scratch[:0], e, &v.buf, lim)
+				if err != nil {
+					if db.badChunk(b, e, err) {
+						continue
+					}
+					return 0, false, err
+				}
+				for _, p := range pts {
+					if p.t <= lim && p.t > best {
+						best, ok = p.t, true
+					}
+				}
+				v.scratch = pts
+			}
+		}
+	}
+	for _, h := range v.heads {
+		for _, s := range h.series {
+			for _, p := range s.pts {
+				if p.t <= lim && p.t > best {
+					best, ok = p.t, true
+				}
+			}
+		}
+	}
+	if !ok {
+		return 0, false, nil
+	}
+	return vessel.Time(best), true, nil
 }

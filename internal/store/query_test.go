@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+	"time"
 
 	"github.com/tidewatch/tidewatch/internal/geo"
 	"github.com/tidewatch/tidewatch/internal/vessel"
@@ -221,6 +222,48 @@ func testAt(t *testing.T, name string) {
 			if v.Position.Time != w.Time || v.Position.Lat != w.Lat || v.Position.Lon != w.Lon {
 				t.Errorf("at %v: vessel %v at %+v, want %+v", at, v.MMSI, v.Position, w)
 			}
+		}
+	}
+}
+
+// TestNewest: the newest position at or before a limit, from blocks (whole
+// chunks and a chunk straddling the limit) and the head.
+func TestNewest(t *testing.T) {
+	rows := readTrackRows(t, trackFile(t, "dma_stream_20100611_from_nmea.csv.gz"))[:500]
+	dir := t.TempDir()
+	db, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	writeAll(t, db, rows[:400], 100)
+	if err := db.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	writeAll(t, db, rows[400:], 100) // in the head
+	future := rows[0]
+	future.Time = vessel.TimeOf(time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC))
+	writeAll(t, db, []vessel.Position{future}, 1)
+	newestBefore := func(lim vessel.Time) (vessel.Time, bool) {
+		best, ok := vessel.Time(0), false
+		for _, r := range rows {
+			if r.Time <= lim && (!ok || r.Time > best) {
+				best, ok = r.Time, true
+			}
+		}
+		return best, ok
+	}
+	for _, lim := range []vessel.Time{rows[0].Time - 1, rows[10].Time, rows[200].Time, rows[450].Time, future.Time - 1, future.Time} {
+		got, ok, err := db.Newest(lim)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, wok := newestBefore(lim)
+		if lim == future.Time {
+			want, wok = future.Time, true
+		}
+		if got != want || ok != wok {
+			t.Errorf("Newest(%v) = %v, %v; want %v, %v", lim, got, ok, want, wok)
 		}
 	}
 }

@@ -48,72 +48,153 @@ const (
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
-// walWriter appends records to one segment.
+// walWriter appends records to one segment. It keeps every byte that is
+// not yet durable in memory (chunks, from file offset synced on): a write
+// or sync that fails (a full disk, an I/O error) is retried from there by
+// the next commit, so a failure loses nothing and leaves no garbage
+// between records, and writing resumes by itself once the disk has room
+// again.
 type walWriter struct {
-	f    *os.File
-	w    *bufio.Writer
-	seq  uint64
-	size int64
-	hdr  [recHdrLen]byte
+	f       File
+	path    string
+	seq     uint64
+	size    int64    // bytes appended, header included
+	synced  int64    // file offset up to which the data is committed
+	chunks  [][]byte // bytes after synced, not yet committed, in order
+	pend    int      // bytes in chunks
+	written int      // bytes of chunks already in the file (not yet synced)
+	free    [][]byte // chunks to reuse
+	hdr     [recHdrLen]byte
 }
+
+// walChunk is the size of the pieces the WAL buffer is kept in; at each
+// full chunk the data is handed to the file (it stays in memory until
+// synced).
+const walChunk = 1 << 20
 
 func segmentName(dir string, seq uint64) string {
 	return filepath.Join(dir, fmt.Sprintf("%08d%s", seq, walSuffix))
 }
 
-func createSegment(dir string, seq uint64) (*walWriter, error) {
-	f, err := os.OpenFile(segmentName(dir, seq), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+// createSegment creates a segment and writes its header (if that fails,
+// the first commit tries again and says why).
+func createSegment(fsys FS, dir string, seq uint64) (*walWriter, error) {
+	path := segmentName(dir, seq)
+	f, err := fsys.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("store: create WAL segment: %w", err)
 	}
-	w := &walWriter{f: f, w: bufio.NewWriterSize(f, 1<<20), seq: seq}
+	w := &walWriter{f: f, path: path, seq: seq}
 	var h [walHdrLen]byte
 	copy(h[:], walMagic)
 	binary.LittleEndian.PutUint16(h[6:], walVersion)
-	if _, err := f.Write(h[:]); err != nil {
-		f.Close()
-		return nil, err
-	}
+	w.put(h[:])
 	w.size = walHdrLen
+	w.write()
 	if err := syncDir(dir); err != nil {
 		f.Close()
+		os.Remove(path)
 		return nil, err
 	}
 	return w, nil
 }
 
-// append writes one record (buffered).
-func (w *walWriter) append(typ byte, payload []byte) error {
+// put adds bytes to the buffer.
+func (w *walWriter) put(b []byte) {
+	for len(b) > 0 {
+		n := len(w.chunks)
+		if n == 0 || len(w.chunks[n-1]) == cap(w.chunks[n-1]) {
+			var c []byte
+			if k := len(w.free); k > 0 {
+				c, w.free = w.free[k-1][:0], w.free[:k-1]
+			} else {
+				c = make([]byte, 0, walChunk)
+			}
+			w.chunks = append(w.chunks, c)
+			n++
+		}
+		c := w.chunks[n-1]
+		k := min(len(b), cap(c)-len(c))
+		w.chunks[n-1] = append(c, b[:k]...)
+		b = b[k:]
+		w.pend += k
+	}
+}
+
+// append adds one record to the buffer. It does not fail: a write error
+// is reported by the next commit.
+func (w *walWriter) append(typ byte, payload []byte) {
 	binary.LittleEndian.PutUint32(w.hdr[0:], uint32(len(payload)))
 	crc := crc32.Update(0, castagnoli, []byte{typ})
 	crc = crc32.Update(crc, castagnoli, payload)
 	binary.LittleEndian.PutUint32(w.hdr[4:], crc)
 	w.hdr[8] = typ
-	if _, err := w.w.Write(w.hdr[:]); err != nil {
-		return err
-	}
-	if _, err := w.w.Write(payload); err != nil {
-		return err
-	}
+	w.put(w.hdr[:])
+	w.put(payload)
 	w.size += int64(recHdrLen + len(payload))
+	if w.pend-w.written >= walChunk {
+		w.write() // an error comes back from commit
+	}
+}
+
+// pending returns the bytes not yet committed.
+func (w *walWriter) pending() int { return w.pend }
+
+// write hands the buffered bytes to the file.
+func (w *walWriter) write() error {
+	off := 0 // offset of chunk c in the pending bytes
+	for _, c := range w.chunks {
+		end := off + len(c)
+		if w.written < end {
+			n, err := w.f.WriteAt(c[w.written-off:], w.synced+int64(w.written))
+			w.written += n
+			if err != nil {
+				return fmt.Errorf("store: write WAL %s: %w", filepath.Base(w.path), err)
+			}
+		}
+		off = end
+	}
 	return nil
 }
 
 // commit writes the buffer to the file and, if sync, to stable storage.
+// On failure everything not committed stays buffered for the next call.
 func (w *walWriter) commit(sync bool) error {
-	if err := w.w.Flush(); err != nil {
-		return fmt.Errorf("store: write WAL: %w", err)
+	if w.pend == 0 {
+		return nil
+	}
+	if err := w.write(); err != nil {
+		return err
 	}
 	if sync {
 		if err := w.f.Sync(); err != nil {
-			return fmt.Errorf("store: sync WAL: %w", err)
+			// After a failed fsync the kernel may have dropped the dirty
+			// pages: write them all again next time.
+			w.written = 0
+			return fmt.Errorf("store: sync WAL %s: %w", filepath.Base(w.path), err)
 		}
 	}
+	w.synced += int64(w.pend)
+	for _, c := range w.chunks {
+		if len(w.free) < 4 {
+			w.free = append(w.free, c[:0])
+		}
+	}
+	w.chunks, w.pend, w.written = w.chunks[:0], 0, 0
 	return nil
 }
 
+// abandon closes the file and cuts it back to what was committed, so that
+// data a failed commit did not acknowledge is not found on the next open
+// (a segment with nothing committed is left empty: Open removes it).
+func (w *walWriter) abandon() error {
+	w.f.Close()
+	return os.Truncate(w.path, w.synced)
+}
+
+// close writes what is buffered (without syncing) and closes the file.
 func (w *walWriter) close() error {
-	err := w.w.Flush()
+	err := w.write()
 	if err2 := w.f.Close(); err == nil {
 		err = err2
 	}
@@ -121,30 +202,32 @@ func (w *walWriter) close() error {
 }
 
 // listSeq returns the sequence numbers of the files in dir with the
-// suffix, ascending. Temporary files are removed.
-func listSeq(dir, suffix string) ([]uint64, error) {
+// suffix, ascending, and the names of other files (strays). Temporary
+// files (an unfinished write from before a crash) are removed if clean.
+func listSeq(dir, suffix string, clean bool) ([]uint64, []string, error) {
 	ents, err := os.ReadDir(dir)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var seqs []uint64
+	var strays []string
 	for _, e := range ents {
 		name := e.Name()
 		if strings.HasSuffix(name, ".tmp") {
-			os.Remove(filepath.Join(dir, name)) // an unfinished write from before a crash
-			continue
-		}
-		if !strings.HasSuffix(name, suffix) {
+			if clean {
+				os.Remove(filepath.Join(dir, name))
+			}
 			continue
 		}
 		n, err := strconv.ParseUint(strings.TrimSuffix(name, suffix), 10, 64)
-		if err != nil {
+		if !strings.HasSuffix(name, suffix) || err != nil || len(name) < 8+len(suffix) || e.IsDir() {
+			strays = append(strays, name)
 			continue
 		}
 		seqs = append(seqs, n)
 	}
 	sort.Slice(seqs, func(i, j int) bool { return seqs[i] < seqs[j] })
-	return seqs, nil
+	return seqs, strays, nil
 }
 
 // errTorn marks an incomplete or damaged record at the end of a segment.
