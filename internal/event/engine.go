@@ -75,6 +75,7 @@ type Engine struct {
 	scratch []int
 	out     []Event
 	stats   Stats
+	cats    map[vessel.MMSI]vessel.Category // from ObserveStatic
 
 	// history of late reports; see history.go
 	forget vessel.Time // Config.Forget; 0 never
@@ -568,6 +569,7 @@ func cloneEvent(ev *Event) Event {
 	c := *ev
 	c.Evidence = slices.Clone(ev.Evidence)
 	c.Measures = maps.Clone(ev.Measures)
+	c.Reasons = slices.Clone(ev.Reasons)
 	return c
 }
 
@@ -689,4 +691,18 @@ func (e *Engine) evict(tr *track) {
 		e.gone[tr.mmsi] = &remnant{last: tr.last, gap: tr.openGap, at: at}
 		e.goneQ = append(e.goneQ, gone{tr.mmsi, at})
 	}
+}
+
+// ObserveStatic takes a vessel's static data: its ship type is the
+// vessel category the encounter detector judges pairs by (tugs, pilots
+// and the like are not encounters; the transshipment preset needs a
+// fishing vessel and a carrier or bunker). Other fields are ignored.
+func (e *Engine) ObserveStatic(s vessel.Static) {
+	if s.Has&vessel.HasShipType == 0 || s.ShipType == 0 {
+		return
+	}
+	if e.cats == nil {
+		e.cats = make(map[vessel.MMSI]vessel.Category)
+	}
+	e.cats[s.MMSI] = vessel.ShipCategory(s.ShipType)
 }
