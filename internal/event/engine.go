@@ -18,14 +18,15 @@ const (
 
 // Stats counts what an Engine has seen.
 type Stats struct {
-	Positions int64            // positions given to Observe
-	Ignored   int64            // flagged invalid or without a position
-	Late      int64            // older than their vessel's last processed report
-	Replayed  int64            // late reports that replayed their vessel's history
-	Evicted   int64            // vessels forgotten after Config.Forget of silence
-	Dormant   int              // forgotten vessels kept to close their open gap
-	Vessels   int              // vessels followed
-	Events    map[string]int64 // events opened, by type
+	Positions  int64            // positions given to Observe
+	Ignored    int64            // flagged invalid or without a position
+	Late       int64            // older than their vessel's last processed report
+	Replayed   int64            // late reports that replayed their vessel's history
+	Evicted    int64            // vessels forgotten after Config.Forget of silence
+	Dormant    int              // forgotten vessels kept to close their open gap
+	Anchorages int              // anchorages known (Config.Anchorages and learned)
+	Vessels    int              // vessels followed
+	Events     map[string]int64 // events opened, by type
 }
 
 // Engine runs every detector over a stream of positions. Batch and live
@@ -76,6 +77,11 @@ type Engine struct {
 	out     []Event
 	stats   Stats
 	cats    map[vessel.MMSI]vessel.Category // from ObserveStatic
+
+	excludeCat map[vessel.Category]bool // EncounterParams.ExcludeCategories
+	learnCells map[int64]*learnCell     // see learn.go
+	learned    []Anchorage
+	learnGrid  map[int64][]int32
 
 	// history of late reports; see history.go
 	forget vessel.Time // Config.Forget; 0 never
@@ -177,6 +183,23 @@ func NewChecked(cfg Config) (*Engine, error) {
 	e.cov = newCoverage(e.p.Gap)
 	e.slow = newSlowGrid(e.p.Encounter.MaxDistance)
 	e.params = paramMaps(&e.p)
+	e.excludeCat = make(map[vessel.Category]bool)
+	for _, c := range e.p.Encounter.ExcludeCategories {
+		cat, _ := vessel.ParseCategory(c)
+		e.excludeCat[cat] = true
+	}
+	e.learnCells = make(map[int64]*learnCell)
+	e.learnGrid = make(map[int64][]int32)
+	for _, a := range cfg.Anchorages {
+		a.Since = 0
+		i := e.addLearned(a)
+		if e.p.Anchorages.Enabled {
+			row, col := e.learnKey(geo.Point{Lat: a.Lat, Lon: a.Lon})
+			if e.learnCells[cellKey(row, col)] == nil {
+				e.learnCells[cellKey(row, col)] = &learnCell{idx: i}
+			}
+		}
+	}
 	return e, nil
 }
 
@@ -287,6 +310,11 @@ type track struct {
 	pc   geo.Point
 	pd   float64
 
+	// learning anchorages: the current stop
+	stopOn   bool
+	stopDone bool
+	stopRef  vessel.Position
+
 	// encounters
 	slowIn  bool
 	slowKey int64
@@ -386,6 +414,7 @@ func (e *Engine) process(p *vessel.Position) {
 	e.cur = nil
 	if ok {
 		e.encounterOnReport(tr, p, pt, speed)
+		e.learnOnReport(tr, p, pt, speed)
 	}
 	if e.histOn {
 		e.checkpoint(tr, p)
