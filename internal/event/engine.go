@@ -82,6 +82,8 @@ type Engine struct {
 	learnCells map[int64]*learnCell     // see learn.go
 	learned    []Anchorage
 	learnGrid  map[int64][]int32
+	rxCells    map[int64]*uint64 // receivers that heard each cell, a bit per source number mod 64
+	rxAlive    [64]covCell       // when each source (number mod 64) heard anyone
 
 	// history of late reports; see history.go
 	forget vessel.Time // Config.Forget; 0 never
@@ -188,6 +190,7 @@ func NewChecked(cfg Config) (*Engine, error) {
 		cat, _ := vessel.ParseCategory(c)
 		e.excludeCat[cat] = true
 	}
+	e.rxCells = make(map[int64]*uint64)
 	e.learnCells = make(map[int64]*learnCell)
 	e.learnGrid = make(map[int64][]int32)
 	for _, a := range cfg.Anchorages {
@@ -310,6 +313,12 @@ type track struct {
 	pc   geo.Point
 	pd   float64
 
+	// receivers: the source of the last report and its coverage cell
+	src    string
+	srcN   uint32
+	rxKey  int64
+	rxMask *uint64
+
 	// learning anchorages: the current stop
 	stopOn   bool
 	stopDone bool
@@ -339,7 +348,11 @@ type solo struct {
 
 	// gap
 	gapChecked bool
+	gapNext    vessel.Time // a sparse vessel's silence is judged again then
 	openGap    *Event
+	ivl        float64               // typical interval between its reports, ms (moving average)
+	passT      [passRing]vessel.Time // starts of its latest reception runs (passes), a ring
+	passN      int                   // runs recorded
 
 	// teleport and identity conflict
 	hasAlt    bool
@@ -405,6 +418,7 @@ func (e *Engine) process(p *vessel.Position) {
 	}
 	if p.Flags&vessel.Bad == 0 {
 		tr.covCell, tr.covKey = e.cov.add(p, tr)
+		e.rxAdd(tr, p)
 	}
 	if e.histOn {
 		e.record(tr, p)
@@ -440,8 +454,9 @@ func (e *Engine) single(tr *track, p *vessel.Position) (geo.Point, float64, bool
 	if tr.has {
 		tr.prev, tr.hasPrev = tr.last, true
 	}
+	e.receptionOnReport(tr, p)
 	tr.last, tr.has = *p, true
-	tr.gapChecked = false
+	tr.gapChecked, tr.gapNext = false, 0
 	return pt, speed, true
 }
 
@@ -496,7 +511,7 @@ func (e *Engine) nextDeadline(tr *track) vessel.Time {
 		d = tr.seen + e.forget
 	}
 	if e.p.Gap.Enabled && !tr.gapChecked {
-		if g := tr.last.Time + vessel.Time(e.p.Gap.MinDuration.ms()); d == 0 || g < d {
+		if g := e.gapDeadline(tr); d == 0 || g < d {
 			d = g
 		}
 	}
@@ -539,9 +554,9 @@ func (e *Engine) fireSingle(tr *track, now vessel.Time) {
 	if tr.hasAlt && now >= max(tr.alt.Time, tr.last.Time)+gapMs {
 		e.dropAlt(tr)
 	}
-	if e.p.Gap.Enabled && !tr.gapChecked && now >= tr.last.Time+vessel.Time(e.p.Gap.MinDuration.ms()) {
+	if e.p.Gap.Enabled && !tr.gapChecked && now >= e.gapDeadline(tr) {
 		tr.gapChecked = true
-		e.gapOpen(tr)
+		e.gapOpen(tr, now)
 	}
 }
 

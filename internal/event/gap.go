@@ -1,6 +1,7 @@
 package event
 
 import (
+	"fmt"
 	"math"
 
 	"github.com/tidewatch/tidewatch/internal/geo"
@@ -45,19 +46,7 @@ func (c *coverage) add(p *vessel.Position, tr *track) (*covCell, int64) {
 		cc = &covCell{last: math.MinInt64}
 		c.cells[k] = cc
 	}
-	b := int64(p.Time) / c.bucket
-	switch {
-	case b > cc.last:
-		if cc.last == math.MinInt64 || b-cc.last >= 64 {
-			cc.bits = 0
-		} else {
-			cc.bits <<= uint(b - cc.last)
-		}
-		cc.last = b
-		cc.bits |= 1
-	case cc.last-b < 64:
-		cc.bits |= 1 << uint(cc.last-b)
-	}
+	cc.mark(int64(p.Time) / c.bucket)
 	return cc, k
 }
 
@@ -106,19 +95,283 @@ func (c *coverage) fraction(p geo.Point, radius float64, t0, t1 vessel.Time) flo
 	return float64(n) / float64(b1-b0+1)
 }
 
-// gapOpen runs when a vessel has been silent for the minimum gap: the gap
-// opens if others were heard around its last position meanwhile.
-func (e *Engine) gapOpen(tr *track) {
+// passRing is how many reception runs (passes) a vessel remembers.
+const passRing = 16
+
+// passBreak is the silence that starts a new reception run.
+const passBreak = 30 * minute
+
+// mark records that bucket b was heard.
+func (cc *covCell) mark(b int64) {
+	switch {
+	case b > cc.last:
+		if cc.last == math.MinInt64 || b-cc.last >= 64 {
+			cc.bits = 0
+		} else {
+			cc.bits <<= uint(b - cc.last)
+		}
+		cc.last = b
+		cc.bits |= 1
+	case cc.last-b < 64:
+		cc.bits |= 1 << uint(cc.last-b)
+	}
+}
+
+// has reports whether bucket b was heard.
+func (cc *covCell) has(b int64) bool {
+	d := cc.last - b
+	return d >= 0 && d < 64 && cc.bits&(1<<uint(d)) != 0
+}
+
+// heardAt reports whether anyone was heard within radius of p in bucket b.
+func (c *coverage) heardAt(p geo.Point, radius float64, b int64) bool {
+	r := geo.RectAround(p, radius)
+	r0, r1 := int(math.Floor(r.MinLat/c.cell)), int(math.Floor(r.MaxLat/c.cell))
+	c0, c1 := int(math.Floor(r.MinLon/c.cell)), int(math.Floor(r.MaxLon/c.cell))
+	ncol := int(math.Round(360 / c.cell))
+	if c1 < c0 {
+		c1 += ncol
+	}
+	if c1-c0 >= ncol {
+		c0, c1 = -ncol/2, ncol/2-1
+	}
+	for row := r0; row <= r1; row++ {
+		for cc := c0; cc <= c1; cc++ {
+			col := cc
+			if col >= ncol/2 {
+				col -= ncol
+			}
+			if cell := c.cells[cellKey(row, col)]; cell != nil && cell.has(b) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// rxAdd records which receiver heard report p, and where.
+func (e *Engine) rxAdd(tr *track, p *vessel.Position) {
+	rc := e.p.Gap.ReceiverCell
+	if !e.p.Gap.Enabled || rc <= 0 {
+		return
+	}
+	if p.Source != tr.src || tr.rxMask == nil {
+		tr.src, tr.srcN = p.Source, e.intern(p.Source)
+	}
+	bit := uint64(1) << (tr.srcN % 64)
+	e.rxAlive[tr.srcN%64].mark(int64(p.Time) / e.cov.bucket)
+	k := cellKey(int(math.Floor(p.Lat/rc)), int(math.Floor(geo.NormalizeLon(p.Lon)/rc)))
+	if tr.rxMask == nil || k != tr.rxKey {
+		m := e.rxCells[k]
+		if m == nil {
+			m = new(uint64)
+			e.rxCells[k] = m
+		}
+		tr.rxMask, tr.rxKey = m, k
+	}
+	*tr.rxMask |= bit
+}
+
+// rxCovered reports whether a receiver that has heard the cell of p was
+// heard (anywhere) in bucket b.
+func (e *Engine) rxCovered(p geo.Point, b int64) bool {
+	rc := e.p.Gap.ReceiverCell
+	if rc <= 0 {
+		return true
+	}
+	m := e.rxCells[cellKey(int(math.Floor(p.Lat/rc)), int(math.Floor(geo.NormalizeLon(p.Lon)/rc)))]
+	if m == nil {
+		return false
+	}
+	for bits := *m; bits != 0; bits &= bits - 1 {
+		if e.rxAlive[trailingZeros(bits)].has(b) {
+			return true
+		}
+	}
+	return false
+}
+
+func trailingZeros(x uint64) int {
+	n := 0
+	for x&1 == 0 {
+		x >>= 1
+		n++
+	}
+	return n
+}
+
+// receptionOnReport keeps the vessel's reception statistics with report
+// p (before it becomes the last): the moving average of its intervals and
+// the starts of its reception runs.
+func (e *Engine) receptionOnReport(tr *track, p *vessel.Position) {
+	if !tr.has {
+		tr.passT[0], tr.passN = p.Time, 1
+		return
+	}
+	dt := float64(min(p.Time-tr.last.Time, 3*60*minute))
+	if tr.ivl == 0 {
+		tr.ivl = dt
+	} else {
+		tr.ivl = 0.75*tr.ivl + 0.25*dt
+	}
+	if p.Time-tr.last.Time > passBreak {
+		tr.passT[tr.passN%passRing] = p.Time
+		tr.passN++
+	}
+}
+
+// gapDeadline is when the vessel's silence is judged next.
+func (e *Engine) gapDeadline(tr *track) vessel.Time {
+	return max(tr.last.Time+vessel.Time(e.p.Gap.MinDuration.ms()), tr.gapNext)
+}
+
+// sparse reports whether the vessel is heard only now and then
+// (satellite passes): GapParams.SparseInterval.
+func (e *Engine) sparse(tr *track) bool {
+	return e.p.Gap.SparseInterval > 0 && tr.ivl >= float64(e.p.Gap.SparseInterval.ms())
+}
+
+// atBerth reports whether the vessel fell silent stopped at a port or
+// anchorage (the bundled list, or learned): switching off at the berth
+// is not going dark.
+func (e *Engine) atBerth(tr *track, now vessel.Time) bool {
+	kn, ok := tr.last.SOG.Knots()
+	if !ok {
+		kn = tr.implied
+	}
+	if !(kn >= 0 && kn < 1 || berthedStatus(tr.last.Status)) {
+		return false
+	}
+	r := e.p.PortVisit.EntryRadius
+	pt := posPoint(&tr.last)
+	return e.portWithin(tr, pt, r) || e.learnedNear(pt, r, now)
+}
+
+// deadReckon returns where a vessel last at p probably was dt later: on
+// its reported course and speed (at most 30 knots), else where it was.
+func deadReckon(p *vessel.Position, dt vessel.Time) geo.Point {
+	sog, ok1 := p.SOG.Knots()
+	cog, ok2 := p.COG.Degrees()
+	if !ok1 || !ok2 || sog < 0.5 {
+		return posPoint(p)
+	}
+	return geo.Destination(posPoint(p), cog, min(sog, 30)*knot*float64(dt)/1000)
+}
+
+// coverageAlong returns the fraction of the buckets strictly between t0
+// and t1 in which, where the vessel probably was, someone was heard
+// within the coverage radius by a receiver known to hear there.
+func (e *Engine) coverageAlong(tr *track, t0, t1 vessel.Time) float64 {
+	bk := e.cov.bucket
+	b0, b1 := int64(t0)/bk+1, int64(t1)/bk-1
+	if b1 < b0 {
+		b1 = b0
+	}
+	if b1-b0 >= 64 {
+		b0 = b1 - 63
+	}
+	n := 0
+	for b := b0; b <= b1; b++ {
+		q := deadReckon(&tr.last, vessel.Time(b*bk+bk/2)-tr.last.Time)
+		if e.cov.heardAt(q, e.p.Gap.CoverageRadius, b) && e.rxCovered(q, b) {
+			n++
+		}
+	}
+	return float64(n) / float64(b1-b0+1)
+}
+
+// significance judges a sparse vessel's silence at now: the passes
+// (runs of buckets in which anyone was heard within the coverage radius
+// of its last position) since its last report are missed passes; its
+// detection probability is estimated from the passes before, with
+// Laplace's rule: (heard+1)/(passes+2).
+func (e *Engine) significance(tr *track, now vessel.Time) (missed int, p, prob float64) {
+	bk := e.cov.bucket
+	bl, bn := int64(tr.last.Time)/bk, int64(now)/bk
+	oldest := tr.passT[0]
+	if tr.passN > passRing {
+		oldest = tr.passT[tr.passN%passRing]
+	}
+	bw := max(bn-63, int64(oldest)/bk)
+	last := posPoint(&tr.last)
+	before, prev := 0, false
+	for b := bw; b <= bn; b++ {
+		h := e.cov.heardAt(last, e.p.Gap.CoverageRadius, b)
+		if h && !prev {
+			if b <= bl {
+				before++
+			} else {
+				missed++
+			}
+		}
+		prev = h
+	}
+	heard := 0
+	for i := range min(tr.passN, passRing) {
+		if t := tr.passT[i]; int64(t)/bk >= bw && t <= tr.last.Time {
+			heard++
+		}
+	}
+	heard = min(heard, before)
+	p = float64(heard+1) / float64(before+2)
+	return missed, p, math.Pow(1-p, float64(missed))
+}
+
+// gapOpen runs when a vessel has been silent for the minimum gap (and
+// then, for a sparse vessel, every quarter of it): the gap opens if the
+// silence means something. Stopped at a port or anchorage it does not;
+// a vessel heard continuously needs others heard, by receivers that hear
+// there, where it probably was (coverageAlong) in CoverageMinFraction of
+// the time; failing that, a sparse vessel (satellite passes, where the
+// area itself is heard only now and then) needs a significant run of
+// missed passes.
+func (e *Engine) gapOpen(tr *track, now vessel.Time) {
 	if tr.openGap != nil {
 		return
 	}
-	min := vessel.Time(e.p.Gap.MinDuration.ms())
-	f := e.cov.fraction(posPoint(&tr.last), e.p.Gap.CoverageRadius, tr.last.Time, tr.last.Time+min)
-	if e.p.Gap.CoverageMinFraction > 0 && f < e.p.Gap.CoverageMinFraction {
+	gp := &e.p.Gap
+	min := vessel.Time(gp.MinDuration.ms())
+	if e.atBerth(tr, now) {
 		return
 	}
-	ev := e.newEvent(Gap, tr.mmsi, 0, -1, tr.last.Time, tr.last)
-	ev.Measures["coverage_fraction"] = f
+	var ev *Event
+	f := e.coverageAlong(tr, tr.last.Time, tr.last.Time+min)
+	switch {
+	case gp.CoverageMinFraction <= 0 || f >= gp.CoverageMinFraction:
+		ev = e.newEvent(Gap, tr.mmsi, 0, -1, tr.last.Time, tr.last)
+		ev.Measures["coverage_fraction"] = f
+		ev.Severity = 0.4 + 0.3*f
+		ev.Reasons = []string{
+			fmt.Sprintf("silent %.1f h", float64(now-tr.last.Time)/3600e3),
+			fmt.Sprintf("receivers heard others where it would have been in %.0f%% of the silence", 100*f),
+		}
+	case e.sparse(tr):
+		missed, p, prob := e.significance(tr, now)
+		if prob > gp.SparseMaxProbability {
+			if now-tr.last.Time < 4*min {
+				tr.gapChecked, tr.gapNext = false, now+min/4
+			}
+			return
+		}
+		ev = e.newEvent(Gap, tr.mmsi, 0, -1, tr.last.Time, tr.last)
+		ev.Measures["coverage_fraction"] = f
+		ev.Measures["missed_passes"] = float64(missed)
+		ev.Measures["reception_probability"] = p
+		ev.Measures["silence_probability"] = prob
+		ev.Severity = 0.6 + 0.4*math.Min(1, math.Max(0, (-math.Log10(math.Max(prob, 1e-300))-4)/6))
+		ev.Reasons = []string{
+			fmt.Sprintf("silent %.1f h", float64(now-tr.last.Time)/3600e3),
+			fmt.Sprintf("missed %d passes in a row after being heard in %.0f%% of passes", missed, 100*p),
+			fmt.Sprintf("chance of that by bad reception %.1g", prob),
+		}
+	default:
+		return
+	}
+	if kn, ok := tr.last.SOG.Knots(); ok && kn >= 2 {
+		ev.Severity += 0.2
+		ev.Reasons = append(ev.Reasons, fmt.Sprintf("under way at %.1f kn when it fell silent", kn))
+	}
+	ev.Severity = math.Min(ev.Severity, 1)
 	e.evidence(ev, tr.last)
 	tr.openGap = ev
 	e.emit(ev)
@@ -150,6 +403,9 @@ func (e *Engine) closeGap(ev *Event, a, b *vessel.Position) {
 	ev.Measures["implied_speed_kn"] = d / (float64(b.Time-a.Time) / 1000) / knot
 	ev.Evidence = ev.Evidence[:0]
 	e.evidence(ev, *a, *b)
+	if len(ev.Reasons) > 0 {
+		ev.Reasons[0] = fmt.Sprintf("silent %.1f h, back %.1f km away", float64(b.Time-a.Time)/3600e3, d/1000)
+	}
 }
 
 // lateGap re-evaluates the vessel's recent gaps with a late report older

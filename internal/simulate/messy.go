@@ -148,7 +148,7 @@ func Messy(cfg MessyConfig, rng *rand.Rand) *Scenario {
 	b.satellite(s, sat)
 	b.transits(s, cfg.Vessels-len(b.actors), east)
 	s.Quiet = append(s.Quiet,
-		Quiet{Family: "outage", Types: []string{"gap"}, Start: b.at(25), End: b.at(28), Note: "rx-east down 25-28 h: no gap"},
+		Quiet{Family: "outage", Types: []string{"gap"}, Start: b.at(25), End: b.at(28), Center: east, Radius: 120e3, Note: "rx-east down 25-28 h: no gap in its range"},
 		Quiet{Family: "harbour", Types: []string{"encounter", "loitering", "gap"}, Center: harbour, Radius: s.HarbourRadius, Note: "nothing alerts in the harbour"},
 	)
 	s.Observations = b.generate(s)
