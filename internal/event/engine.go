@@ -597,6 +597,7 @@ func (e *Engine) evidence(ev *Event, ps ...vessel.Position) {
 // the replay emitted ev; the reconciliation publishes what changed.
 func (e *Engine) emit(ev *Event) {
 	ev.Version++
+	describe(ev)
 	if e.rep != nil {
 		e.rep.emitted(ev)
 		return
