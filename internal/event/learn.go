@@ -241,3 +241,7 @@ func UnmarshalAnchorages(b []byte) ([]Anchorage, error) {
 	}
 	return out, nil
 }
+
+// AnchorageCount returns how many anchorages the engine knows: saving
+// them again is worth it only when this changed.
+func (e *Engine) AnchorageCount() int { return len(e.learned) }
