@@ -179,7 +179,7 @@ func (sc messyScore) table(s *simulate.Scenario) string {
 // 0.9, at most one false gap, nothing in the harbour, no decoy.
 func TestMessy(t *testing.T) {
 	s := messyScenario()
-	m := runMessy(t, s, event.Config{Ports: event.DefaultPorts(), Land: testLand(t)})
+	m := runMessy(t, s, event.Config{Ports: ports(), Land: testLand(t)})
 	sc := scoreMessy(s, m)
 	t.Logf("messy feed, gfw preset, %d observations:\n%s", len(s.Observations), sc.table(s))
 	if len(sc.missed) > 0 {
@@ -197,5 +197,47 @@ func TestMessy(t *testing.T) {
 		if q.Family == "harbour" && len(sc.broke[q]) > 0 {
 			t.Errorf("harbour: %s: %d events", q.Note, len(sc.broke[q]))
 		}
+	}
+}
+
+// messyPositions returns the positions of the messy scenario.
+func messyPositions() []vessel.Position {
+	var ps []vessel.Position
+	for _, o := range messyScenario().Observations {
+		if o.Kind == vessel.KindPosition {
+			ps = append(ps, o.Position)
+		}
+	}
+	return ps
+}
+
+// TestMessyLive: fed live (Advance every 7 minutes between reports), the
+// messy scenario gives the same final events as in a batch, with the
+// timers of sparse vessels' gaps judged again and again.
+func TestMessyLive(t *testing.T) {
+	s := messyScenario()
+	cfg := event.Config{Ports: ports(), Land: testLand(t)}
+	batch := runMessy(t, s, cfg)
+	live, err := event.NewChecked(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all []event.Event
+	next := s.From
+	for _, o := range s.Observations {
+		if o.Kind == vessel.KindStatic {
+			live.ObserveStatic(o.Static)
+			continue
+		}
+		for next < o.Position.Time {
+			all = append(all, live.Advance(next)...)
+			next += 7 * 60 * 1000
+		}
+		all = append(all, live.Observe(o.Position)...)
+	}
+	all = append(all, live.Flush(s.To)...)
+	compareFinal(t, batch, latest(t, all))
+	if len(batch) < 19 {
+		t.Errorf("only %d events; want the 19 true ones at least", len(batch))
 	}
 }
