@@ -235,16 +235,24 @@ func (e *Engine) sparse(tr *track) bool {
 // anchorage (the bundled list, or learned): switching off at the berth
 // is not going dark.
 func (e *Engine) atBerth(tr *track, now vessel.Time) bool {
-	kn, ok := tr.last.SOG.Knots()
-	if !ok {
-		kn = tr.implied
-	}
-	if !(kn >= 0 && kn < 1 || berthedStatus(tr.last.Status)) {
+	if !e.stoppedAt(tr) {
 		return false
 	}
 	r := e.p.PortVisit.EntryRadius
 	pt := posPoint(&tr.last)
-	return e.portWithin(tr, pt, r) || e.learnedNear(pt, r, now)
+	// or where enough other vessels stopped that, with this one, the
+	// place is an anchorage (it switched off before its stop counted)
+	return e.portWithin(tr, pt, r) || e.learnedNear(pt, r, now) ||
+		e.p.Anchorages.Enabled && e.stoppersNear(pt, now, tr.mmsi)+1 >= e.p.Anchorages.MinVessels
+}
+
+// stoppedAt reports whether the vessel was stopped at its last report.
+func (e *Engine) stoppedAt(tr *track) bool {
+	kn, ok := tr.last.SOG.Knots()
+	if !ok {
+		kn = tr.implied
+	}
+	return kn >= 0 && kn < 1 || berthedStatus(tr.last.Status)
 }
 
 // deadReckon returns where a vessel last at p probably was dt later: on
@@ -385,6 +393,12 @@ func (e *Engine) gapOnReport(tr *track, p *vessel.Position) {
 	}
 	tr.openGap = nil
 	e.closeGap(ev, &tr.last, p)
+	if e.p.Anchorages.Enabled && e.stoppedAt(tr) && ev.Measures["distance_m"] <= e.p.Anchorages.StopRadius {
+		// stopped, silent, and back where it was: it stayed moored or at
+		// anchor, a place no list knows (one vessel cannot teach it)
+		ev.Retracted = true
+		ev.Reasons = append(ev.Reasons, "back where it stopped: moored or at anchor all along")
+	}
 	e.emit(ev)
 	tr.gaps = append(tr.gaps, ev)
 	if len(tr.gaps) > 4 {

@@ -31,6 +31,7 @@ type Anchorage struct {
 // learnCell is a cell of the anchorage-learning grid.
 type learnCell struct {
 	vessels []vessel.MMSI // distinct vessels stopped here, at most 64
+	at      []vessel.Time // when each was counted
 	sumLat  float64
 	sumDLon float64
 	lon0    float64
@@ -84,6 +85,7 @@ func (e *Engine) learnStop(m vessel.MMSI, pt geo.Point, t vessel.Time) {
 	}
 	if !known && len(c.vessels) < 64 {
 		c.vessels = append(c.vessels, m)
+		c.at = append(c.at, t)
 	}
 	c.sumLat += pt.Lat
 	c.sumDLon += geo.NormalizeLon(pt.Lon - c.lon0)
@@ -245,3 +247,38 @@ func UnmarshalAnchorages(b []byte) ([]Anchorage, error) {
 // AnchorageCount returns how many anchorages the engine knows: saving
 // them again is worth it only when this changed.
 func (e *Engine) AnchorageCount() int { return len(e.learned) }
+
+// stoppersNear counts the distinct vessels other than m counted stopped
+// by time t in the learning cell of pt and the eight around it.
+func (e *Engine) stoppersNear(pt geo.Point, t vessel.Time, m vessel.MMSI) int {
+	if !e.p.Anchorages.Enabled {
+		return 0
+	}
+	row, col := e.learnKey(pt)
+	var seen [8]vessel.MMSI
+	n := 0
+	for r := row - 1; r <= row+1; r++ {
+		for cc := col - 1; cc <= col+1; cc++ {
+			c := e.learnCells[cellKey(r, cc)]
+			if c == nil {
+				continue
+			}
+			for i, v := range c.vessels {
+				if v == m || c.at[i] > t {
+					continue
+				}
+				dup := false
+				for _, s := range seen[:min(n, len(seen))] {
+					dup = dup || s == v
+				}
+				if !dup {
+					if n < len(seen) {
+						seen[n] = v
+					}
+					n++
+				}
+			}
+		}
+	}
+	return n
+}
