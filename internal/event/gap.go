@@ -255,12 +255,24 @@ func (e *Engine) stoppedAt(tr *track) bool {
 	return kn >= 0 && kn < 1 || berthedStatus(tr.last.Status)
 }
 
-// deadReckon returns where a vessel last at p probably was dt later: on
-// its reported course and speed (at most 30 knots), else where it was.
-func deadReckon(p *vessel.Position, dt vessel.Time) geo.Point {
+// deadReckon returns where the vessel probably was dt after its last
+// report: on its reported course and speed (at most 30 knots), else on
+// the movement from its previous report (at most an hour before), else
+// where it was.
+func deadReckon(tr *track, dt vessel.Time) geo.Point {
+	p := &tr.last
 	sog, ok1 := p.SOG.Knots()
 	cog, ok2 := p.COG.Degrees()
-	if !ok1 || !ok2 || sog < 0.5 {
+	if !ok1 || !ok2 {
+		span := p.Time - tr.prev.Time
+		if !tr.hasPrev || span <= 0 || span > 60*minute {
+			return posPoint(p)
+		}
+		a, b := posPoint(&tr.prev), posPoint(p)
+		sog = geo.Distance(a, b) / (float64(span) / 1000) / knot
+		cog = geo.Bearing(a, b)
+	}
+	if sog < 0.5 {
 		return posPoint(p)
 	}
 	return geo.Destination(posPoint(p), cog, min(sog, 30)*knot*float64(dt)/1000)
@@ -280,7 +292,7 @@ func (e *Engine) coverageAlong(tr *track, t0, t1 vessel.Time) float64 {
 	}
 	n := 0
 	for b := b0; b <= b1; b++ {
-		q := deadReckon(&tr.last, vessel.Time(b*bk+bk/2)-tr.last.Time)
+		q := deadReckon(tr, vessel.Time(b*bk+bk/2)-tr.last.Time)
 		if e.cov.heardAt(q, e.p.Gap.CoverageRadius, b) && e.rxCovered(q, b) {
 			n++
 		}
