@@ -56,14 +56,15 @@ type GapParams struct {
 	// So a vessel leaving a receiver's range, or a receiver outage, is
 	// not a gap. 0 switches the receiver check off.
 	ReceiverCell float64 `json:"receiver_cell_deg"`
-	// SparseInterval: a vessel whose reports come this far apart on
-	// average (satellite passes) is judged by the significance of its
-	// silence instead: the chance of missing that many passes in a row,
-	// given how often it was heard in the passes before, must be below
-	// SparseMaxProbability. It is judged again every quarter of
-	// MinDuration, up to four times MinDuration of silence.
-	SparseInterval       Duration `json:"sparse_interval"`
-	SparseMaxProbability float64  `json:"sparse_max_probability"`
+	// SparseHeardFraction: a vessel heard in fewer than this fraction of
+	// the twelfths of MinDuration before its silence (satellite passes)
+	// is sparse, and judged by the significance of its silence: the
+	// chance of missing that many passes in a row, given how often it was
+	// heard in the passes before, must be at most SparseMaxProbability.
+	// It is judged again every quarter of MinDuration, up to four times
+	// MinDuration of silence. 0 judges no vessel so.
+	SparseHeardFraction  float64 `json:"sparse_heard_fraction"`
+	SparseMaxProbability float64 `json:"sparse_max_probability"`
 }
 
 // EncounterParams configure the encounter (ship-to-ship meeting) detector.
@@ -295,7 +296,7 @@ func Preset(name string) (Params, bool) {
 	p := Params{
 		Gap: GapParams{Enabled: true, MinDuration: Duration(6 * time.Hour),
 			CoverageRadius: 100 * km, CoverageCell: 0.5, CoverageMinFraction: 0.5,
-			ReceiverCell: 0.2, SparseInterval: Duration(20 * time.Minute), SparseMaxProbability: 1e-4},
+			ReceiverCell: 0.2, SparseHeardFraction: 0.75, SparseMaxProbability: 1e-4},
 		Encounter: EncounterParams{Enabled: true, MaxDistance: 500, MinDuration: Duration(2 * time.Hour),
 			MaxMedianSpeed: 2, MinPortDistance: 10 * km, CandidateSpeed: 4, MaxExtrapolation: Duration(30 * time.Minute), MaxOutliers: 1,
 			SmoothWindow: 9, UpdateEvery: Duration(10 * time.Minute), ExcludeBerthed: true,
@@ -371,8 +372,8 @@ func (p *Params) Validate() error {
 		return bad("gap.coverage_cell_deg must be in (0, 10]")
 	case p.Gap.ReceiverCell < 0 || p.Gap.ReceiverCell > 10:
 		return bad("gap.receiver_cell_deg must be in [0, 10]")
-	case p.Gap.SparseMaxProbability < 0 || p.Gap.SparseMaxProbability > 1:
-		return bad("gap.sparse_max_probability must be in [0, 1]")
+	case p.Gap.SparseMaxProbability < 0 || p.Gap.SparseMaxProbability > 1 || p.Gap.SparseHeardFraction < 0 || p.Gap.SparseHeardFraction > 1:
+		return bad("gap.sparse_max_probability and gap.sparse_heard_fraction must be in [0, 1]")
 	case p.Encounter.Enabled && (p.Encounter.MaxDistance <= 0 || p.Encounter.MaxDistance > 50*km):
 		return bad("encounter.max_distance_m must be in (0, 50000]")
 	case p.Encounter.Enabled && p.Encounter.MinDuration <= 0:

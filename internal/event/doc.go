@@ -99,26 +99,33 @@
 //     bundled or learned: switching off at the berth is not going dark.
 //     Otherwise the silence is covered in a twelfth of the minimum gap
 //     when, at the vessel's dead-reckoned position (its last course and
-//     speed, at most 30 knots), someone was heard within
-//     Gap.CoverageRadius (a coarse grid of 0.5° cells recording, per cell,
-//     in which twelfths anyone was heard, a 64-bit set per cell) by a
-//     receiver known to hear that place: a grid of Gap.ReceiverCell
-//     (0.2°) cells records which sources (Position.Source, a bit per
-//     source number mod 64) ever heard each cell, and each source's own
-//     bit set when it heard anything. A gap needs
-//     Gap.CoverageMinFraction covered: a coverage hole, a vessel that left
-//     a receiver's range and a receiver outage raise nothing. Failing
-//     that, a sparse vessel (reports Gap.SparseInterval apart on average:
-//     satellite passes) is judged by significance: the passes since its
-//     last report (runs of twelfths in which anyone was heard around its
-//     last position) are missed passes k, its detection probability p is
-//     (heard+1)/(passes+2) over the passes before (its last 16 reception
-//     runs), and the gap opens when (1-p)^k is at most
+//     speed, or its movement from the report before, at most 30 knots),
+//     someone was heard within Gap.CoverageRadius (a coarse grid of 0.5°
+//     cells recording, per cell, in which twelfths anyone was heard, a
+//     64-bit set per cell) and a receiver heard in that twelfth covers
+//     the place: a grid of Gap.ReceiverCell (0.2°) cells records which
+//     sources (Position.Source, a bit per source number mod 64) ever
+//     heard each cell; a receiver covers a place whose cell it heard, or
+//     around which it heard cells in 7 of 8 directions within 150 km
+//     (inside its range, where nobody happened to pass). A gap needs
+//     Gap.CoverageMinFraction covered: a coverage hole, a vessel that
+//     left a receiver's range (nothing heard beyond the edge) and a
+//     receiver outage raise nothing. A sparse vessel (heard in fewer than
+//     Gap.SparseHeardFraction, 3/4, of the twelfths before its silence:
+//     satellite passes) needs 90% covered, or else a significant
+//     silence: the passes of the source that heard it last (runs of
+//     twelfths in which that source heard anyone) since its last report
+//     are missed passes k, its detection probability p is
+//     (heard+1)/(passes+2) over the passes before (at most its last 16
+//     reception runs), and the gap opens when (1-p)^k is at most
 //     Gap.SparseMaxProbability (1e-4: nine missed passes at p = 0.9 are
 //     1e-9, three at p = 0.7 are 0.027); it is judged again every quarter
-//     of the minimum, up to four times it. The event opens then (start =
-//     last report; measures coverage_fraction, and missed_passes,
-//     reception_probability, silence_probability when judged by
+//     of the minimum, up to four times it. A vessel that was stopped and
+//     comes back within Anchorages.StopRadius of where it stopped stayed
+//     moored or at anchor: its gap is retracted at the close. The event
+//     opens when judged (start = last report; measures
+//     coverage_fraction, and missed_passes, reception_probability,
+//     silence_probability when judged by
 //     significance) and closes at the next report, with the distance and
 //     implied speed across the gap.
 //   - encounter: two vessels within Encounter.MaxDistance for

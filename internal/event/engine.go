@@ -350,7 +350,8 @@ type solo struct {
 	gapChecked bool
 	gapNext    vessel.Time // a sparse vessel's silence is judged again then
 	openGap    *Event
-	ivl        float64               // typical interval between its reports, ms (moving average)
+	heard      covCell               // the buckets (of the coverage grid) in which it was heard
+	first      vessel.Time           // its first report
 	passT      [passRing]vessel.Time // starts of its latest reception runs (passes), a ring
 	passN      int                   // runs recorded
 

@@ -172,24 +172,63 @@ func (e *Engine) rxAdd(tr *track, p *vessel.Position) {
 	*tr.rxMask |= bit
 }
 
-// rxCovered reports whether a receiver that has heard the cell of p was
-// heard (anywhere) in bucket b.
+// rxCovered reports whether p was in the coverage of a receiver heard
+// (anywhere) in bucket b: one that has heard p's cell, or heard cells
+// around p in at least 7 of 8 directions within rxReach (p is inside its
+// coverage, in a cell nobody happened to cross). A place just beyond the
+// edge of a receiver's range is not covered: nothing was heard beyond it.
 func (e *Engine) rxCovered(p geo.Point, b int64) bool {
 	rc := e.p.Gap.ReceiverCell
 	if rc <= 0 {
 		return true
 	}
-	m := e.rxCells[cellKey(int(math.Floor(p.Lat/rc)), int(math.Floor(geo.NormalizeLon(p.Lon)/rc)))]
-	if m == nil {
+	var alive uint64
+	for s := range e.rxAlive {
+		if e.rxAlive[s].has(b) {
+			alive |= 1 << uint(s)
+		}
+	}
+	if alive == 0 {
 		return false
 	}
-	for bits := *m; bits != 0; bits &= bits - 1 {
-		if e.rxAlive[trailingZeros(bits)].has(b) {
+	cell := func(lat, lon float64) uint64 {
+		if m := e.rxCells[cellKey(int(math.Floor(lat/rc)), int(math.Floor(geo.NormalizeLon(lon)/rc)))]; m != nil {
+			return *m
+		}
+		return 0
+	}
+	if cell(p.Lat, p.Lon)&alive != 0 {
+		return true
+	}
+	// for each direction, the receivers heard along it
+	var dirs [8]uint64
+	cosLat := math.Max(math.Cos(p.Lat*math.Pi/180), 0.01)
+	steps := int(math.Ceil(rxReach / (rc * math.Pi / 180 * geo.EarthRadius)))
+	for d := range dirs {
+		a := float64(d) * math.Pi / 4
+		dl, dn := math.Cos(a)*rc, math.Sin(a)*rc/cosLat
+		for k := 1; k <= steps; k++ {
+			dirs[d] |= cell(p.Lat+float64(k)*dl, p.Lon+float64(k)*dn) & alive
+		}
+	}
+	for bits := alive; bits != 0; bits &= bits - 1 {
+		s := uint64(1) << uint(trailingZeros(bits))
+		n := 0
+		for _, m := range dirs {
+			if m&s != 0 {
+				n++
+			}
+		}
+		if n >= 7 {
 			return true
 		}
 	}
 	return false
 }
+
+// rxReach is how far, in metres, rxCovered looks for cells a receiver
+// heard around a place.
+const rxReach = 150e3
 
 func trailingZeros(x uint64) int {
 	n := 0
@@ -201,18 +240,16 @@ func trailingZeros(x uint64) int {
 }
 
 // receptionOnReport keeps the vessel's reception statistics with report
-// p (before it becomes the last): the moving average of its intervals and
+// p (before it becomes the last): the buckets in which it was heard and
 // the starts of its reception runs.
 func (e *Engine) receptionOnReport(tr *track, p *vessel.Position) {
-	if !tr.has {
-		tr.passT[0], tr.passN = p.Time, 1
-		return
+	if tr.heard.bits == 0 && tr.heard.last == 0 {
+		tr.heard.last = math.MinInt64
 	}
-	dt := float64(min(p.Time-tr.last.Time, 3*60*minute))
-	if tr.ivl == 0 {
-		tr.ivl = dt
-	} else {
-		tr.ivl = 0.75*tr.ivl + 0.25*dt
+	tr.heard.mark(int64(p.Time) / e.cov.bucket)
+	if !tr.has {
+		tr.passT[0], tr.passN, tr.first = p.Time, 1, p.Time
+		return
 	}
 	if p.Time-tr.last.Time > passBreak {
 		tr.passT[tr.passN%passRing] = p.Time
@@ -226,9 +263,21 @@ func (e *Engine) gapDeadline(tr *track) vessel.Time {
 }
 
 // sparse reports whether the vessel is heard only now and then
-// (satellite passes): GapParams.SparseInterval.
+// (satellite passes): in fewer than GapParams.SparseHeardFraction of the
+// (at most twelve) buckets up to its last report since its first.
 func (e *Engine) sparse(tr *track) bool {
-	return e.p.Gap.SparseInterval > 0 && tr.ivl >= float64(e.p.Gap.SparseInterval.ms())
+	bl := int64(tr.last.Time) / e.cov.bucket
+	n := min(12, bl-int64(tr.first)/e.cov.bucket+1)
+	if e.p.Gap.SparseHeardFraction <= 0 || n < 4 {
+		return false
+	}
+	heard := 0
+	for b := bl - n + 1; b <= bl; b++ {
+		if tr.heard.has(b) {
+			heard++
+		}
+	}
+	return float64(heard) < e.p.Gap.SparseHeardFraction*float64(n)
 }
 
 // atBerth reports whether the vessel fell silent stopped at a port or
@@ -300,9 +349,11 @@ func (e *Engine) coverageAlong(tr *track, t0, t1 vessel.Time) float64 {
 	return float64(n) / float64(b1-b0+1)
 }
 
-// significance judges a sparse vessel's silence at now: the passes
-// (runs of buckets in which anyone was heard within the coverage radius
-// of its last position) since its last report are missed passes; its
+// significance judges a sparse vessel's silence at now: the passes of
+// the source that heard it last (runs of buckets in which that source
+// heard anyone; with the receiver grid off, in which anyone was heard
+// within the coverage radius of its last position) since its last report
+// are missed passes; its
 // detection probability is estimated from the passes before, with
 // Laplace's rule: (heard+1)/(passes+2).
 func (e *Engine) significance(tr *track, now vessel.Time) (missed int, p, prob float64) {
@@ -314,9 +365,15 @@ func (e *Engine) significance(tr *track, now vessel.Time) (missed int, p, prob f
 	}
 	bw := max(bn-63, int64(oldest)/bk)
 	last := posPoint(&tr.last)
+	src := &e.rxAlive[tr.srcN%64]
 	before, prev := 0, false
 	for b := bw; b <= bn; b++ {
-		h := e.cov.heardAt(last, e.p.Gap.CoverageRadius, b)
+		var h bool
+		if e.p.Gap.ReceiverCell > 0 {
+			h = src.has(b) // a pass of the source that heard it last
+		} else {
+			h = e.cov.heardAt(last, e.p.Gap.CoverageRadius, b)
+		}
 		if h && !prev {
 			if b <= bl {
 				before++
@@ -342,9 +399,9 @@ func (e *Engine) significance(tr *track, now vessel.Time) (missed int, p, prob f
 // silence means something. Stopped at a port or anchorage it does not;
 // a vessel heard continuously needs others heard, by receivers that hear
 // there, where it probably was (coverageAlong) in CoverageMinFraction of
-// the time; failing that, a sparse vessel (satellite passes, where the
-// area itself is heard only now and then) needs a significant run of
-// missed passes.
+// the time; a sparse vessel (satellite passes) needs a significant run of
+// missed passes, unless others were heard there nearly all the time
+// (90%: the area is not sparse, the vessel's reports are).
 func (e *Engine) gapOpen(tr *track, now vessel.Time) {
 	if tr.openGap != nil {
 		return
@@ -356,8 +413,9 @@ func (e *Engine) gapOpen(tr *track, now vessel.Time) {
 	}
 	var ev *Event
 	f := e.coverageAlong(tr, tr.last.Time, tr.last.Time+min)
+	sparse := e.sparse(tr)
 	switch {
-	case gp.CoverageMinFraction <= 0 || f >= gp.CoverageMinFraction:
+	case gp.CoverageMinFraction <= 0 || f >= gp.CoverageMinFraction && (!sparse || f >= 0.9):
 		ev = e.newEvent(Gap, tr.mmsi, 0, -1, tr.last.Time, tr.last)
 		ev.Measures["coverage_fraction"] = f
 		ev.Severity = 0.4 + 0.3*f
@@ -365,7 +423,7 @@ func (e *Engine) gapOpen(tr *track, now vessel.Time) {
 			fmt.Sprintf("silent %.1f h", float64(now-tr.last.Time)/3600e3),
 			fmt.Sprintf("receivers heard others where it would have been in %.0f%% of the silence", 100*f),
 		}
-	case e.sparse(tr):
+	case sparse:
 		missed, p, prob := e.significance(tr, now)
 		if prob > gp.SparseMaxProbability {
 			if now-tr.last.Time < 4*min {
