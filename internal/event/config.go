@@ -93,6 +93,12 @@ type EncounterParams struct {
 	// count again. 0 ends an encounter at its first far fix. Fixes are
 	// judged far on the smoothed distance (SmoothWindow).
 	MaxOutliers int `json:"max_outliers"`
+	// Grace is how long the smoothed distance may stay beyond
+	// MaxDistance (after MaxOutliers far fixes) before the encounter
+	// ends: a quarter of an hour of unlucky GNSS noise around 500 m does
+	// not split a meeting. It ends at the last common time within
+	// MaxDistance all the same.
+	Grace Duration `json:"grace"`
 	// SmoothWindow is how many of the latest distances at common times
 	// (one per report of either vessel) the pair's distance is the median
 	// of: MaxDistance applies to that median, so GNSS noise of a hundred
@@ -287,7 +293,8 @@ const (
 // and bunker encounter datasets are (technical documentation, Encounters
 // chapter: "fishing vessels and carrier vessels", "bunker vessels").
 //
-// Every preset smooths distances over 9 samples, publishes a growing open
+// Every preset smooths distances over 9 samples, allows 30 minutes of
+// grace beyond the distance, publishes a growing open
 // encounter every 10 minutes, and leaves out pairs with a tug, pilot,
 // SAR, law-enforcement or special craft (dredger, port tender) and pairs
 // both moored or at anchor: these are this project's choices, from the
@@ -296,10 +303,10 @@ func Preset(name string) (Params, bool) {
 	p := Params{
 		Gap: GapParams{Enabled: true, MinDuration: Duration(6 * time.Hour),
 			CoverageRadius: 100 * km, CoverageCell: 0.5, CoverageMinFraction: 0.5,
-			ReceiverCell: 0.2, SparseHeardFraction: 0.75, SparseMaxProbability: 1e-4},
+			ReceiverCell: 0.1, SparseHeardFraction: 0.75, SparseMaxProbability: 1e-5},
 		Encounter: EncounterParams{Enabled: true, MaxDistance: 500, MinDuration: Duration(2 * time.Hour),
 			MaxMedianSpeed: 2, MinPortDistance: 10 * km, CandidateSpeed: 4, MaxExtrapolation: Duration(30 * time.Minute), MaxOutliers: 1,
-			SmoothWindow: 9, UpdateEvery: Duration(10 * time.Minute), ExcludeBerthed: true,
+			SmoothWindow: 9, Grace: Duration(30 * time.Minute), UpdateEvery: Duration(10 * time.Minute), ExcludeBerthed: true,
 			ExcludeCategories: []string{"tug", "pilot", "sar", "law_enforcement", "special"}},
 		Loitering: LoiteringParams{Enabled: true, MaxSpeed: 2, MinDuration: Duration(time.Hour),
 			MinShoreDistance: 20 * nm, MinPortDistance: 3 * km, ExcludeMoored: true},
@@ -382,8 +389,8 @@ func (p *Params) Validate() error {
 		return bad("encounter.max_outliers must be in [0, 100]")
 	case p.Encounter.SmoothWindow < 0 || p.Encounter.SmoothWindow > 15:
 		return bad("encounter.smooth_window must be in [0, 15]")
-	case p.Encounter.UpdateEvery < 0:
-		return bad("encounter.update_every must not be negative")
+	case p.Encounter.UpdateEvery < 0 || p.Encounter.Grace < 0:
+		return bad("encounter.update_every and encounter.grace must not be negative")
 	case p.Loitering.Enabled && p.Loitering.MinDuration <= 0:
 		return bad("loitering.min_duration must be positive")
 	case p.Loitering.MinShoreDistance < 0 || p.Loitering.MinShoreDistance > 200*nm:

@@ -102,8 +102,9 @@
 //     speed, or its movement from the report before, at most 30 knots),
 //     someone was heard within Gap.CoverageRadius (a coarse grid of 0.5°
 //     cells recording, per cell, in which twelfths anyone was heard, a
-//     64-bit set per cell) and a receiver heard in that twelfth covers
-//     the place: a grid of Gap.ReceiverCell (0.2°) cells records which
+//     64-bit set per cell) and a receiver heard in that twelfth, and
+//     steadily (9 of the last 12: not satellite passes), covers the
+//     place: a grid of Gap.ReceiverCell (0.2°) cells records which
 //     sources (Position.Source, a bit per source number mod 64) ever
 //     heard each cell; a receiver covers a place whose cell it heard, or
 //     around which it heard cells in 7 of 8 directions within 150 km
@@ -116,10 +117,12 @@
 //     silence: the passes of the source that heard it last (runs of
 //     twelfths in which that source heard anyone) since its last report
 //     are missed passes k, its detection probability p is
-//     (heard+1)/(passes+2) over the passes before (at most its last 16
-//     reception runs), and the gap opens when (1-p)^k is at most
-//     Gap.SparseMaxProbability (1e-4: nine missed passes at p = 0.9 are
-//     1e-9, three at p = 0.7 are 0.027); it is judged again every quarter
+//     (heard+1)/(passes+2) over the source's passes since its first
+//     report (as far back as its last 48 reception runs), and the gap
+//     opens when (1-p)^k is at most Gap.SparseMaxProbability (1e-5: nine
+//     missed passes at p = 0.9 are 1e-9, three at p = 0.7 are 0.027; low
+//     because p is estimated from a few passes and a silence is judged
+//     again and again); it is judged again every quarter
 //     of the minimum, up to four times it. A vessel that was stopped and
 //     comes back within Anchorages.StopRadius of where it stopped stayed
 //     moored or at anchor: its gap is retracted at the close. The event
@@ -145,7 +148,8 @@
 //     750 m apart. Ships crossing at speed are never candidates; a pair
 //     ends at the last common time they were within MaxDistance once more
 //     than Encounter.MaxOutliers (1 in every preset) consecutive smoothed
-//     distances were farther. An open encounter is published again with
+//     distances were farther and the last common time within is
+//     Encounter.Grace (30 minutes) ago. An open encounter is published again with
 //     its grown measures (duration_s, median_speed_kn, mean_distance_m,
 //     min_distance_m, samples) every Encounter.UpdateEvery (10 minutes).
 //     Pairs with a vessel of a category in Encounter.ExcludeCategories

@@ -210,7 +210,7 @@ func (e *Engine) encounterOnReport(tr *track, p *vessel.Position, pt geo.Point, 
 		raw := geo.Distance(pt, op)
 		sd := pr.smoothed(raw, ep.SmoothWindow)
 		if sd > ep.MaxDistance {
-			if pr.outlier(tr, o, p, ep.MaxOutliers) {
+			if pr.outlier(tr, o, p, ep.MaxOutliers) && p.Time-pr.last > vessel.Time(ep.Grace.ms()) {
 				e.closePair(pr)
 				continue // closePair removed it from tr.pairs
 			}

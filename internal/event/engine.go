@@ -84,6 +84,7 @@ type Engine struct {
 	learnGrid  map[int64][]int32
 	rxCells    map[int64]*uint64 // receivers that heard each cell, a bit per source number mod 64
 	rxAlive    [64]covCell       // when each source (number mod 64) heard anyone
+	rxRuns     [64]sourceRuns    // and the runs of buckets it heard (passes)
 
 	// history of late reports; see history.go
 	forget vessel.Time // Config.Forget; 0 never
@@ -316,6 +317,7 @@ type track struct {
 	// receivers: the source of the last report and its coverage cell
 	src    string
 	srcN   uint32
+	srcOK  bool
 	rxKey  int64
 	rxMask *uint64
 

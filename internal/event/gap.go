@@ -95,8 +95,40 @@ func (c *coverage) fraction(p geo.Point, radius float64, t0, t1 vessel.Time) flo
 	return float64(n) / float64(b1-b0+1)
 }
 
+// sourceRuns are the starts of a source's latest runs of buckets heard:
+// for a satellite, its passes.
+type sourceRuns struct {
+	start [64]int64 // a ring
+	n     int
+	last  int64 // newest bucket heard
+}
+
+func (r *sourceRuns) add(b int64) {
+	if r.n > 0 && b <= r.last {
+		return // the run goes on, or a late report
+	}
+	if r.n == 0 || b > r.last+1 {
+		r.start[r.n%len(r.start)] = b
+		r.n++
+	}
+	r.last = b
+}
+
+// count returns how many of the remembered runs started in [b0, b1],
+// and whether the ring still holds every run since b0.
+func (r *sourceRuns) count(b0, b1 int64) (int, bool) {
+	n := 0
+	for i := range min(r.n, len(r.start)) {
+		if s := r.start[i]; s >= b0 && s <= b1 {
+			n++
+		}
+	}
+	complete := r.n <= len(r.start) || r.start[r.n%len(r.start)] <= b0
+	return n, complete
+}
+
 // passRing is how many reception runs (passes) a vessel remembers.
-const passRing = 16
+const passRing = 48
 
 // passBreak is the silence that starts a new reception run.
 const passBreak = 30 * minute
@@ -115,6 +147,17 @@ func (cc *covCell) mark(b int64) {
 	case cc.last-b < 64:
 		cc.bits |= 1 << uint(cc.last-b)
 	}
+}
+
+// count returns in how many of the buckets b0 to b1 someone was heard.
+func (cc *covCell) count(b0, b1 int64) int {
+	n := 0
+	for b := b0; b <= b1; b++ {
+		if cc.has(b) {
+			n++
+		}
+	}
+	return n
 }
 
 // has reports whether bucket b was heard.
@@ -151,15 +194,20 @@ func (c *coverage) heardAt(p geo.Point, radius float64, b int64) bool {
 
 // rxAdd records which receiver heard report p, and where.
 func (e *Engine) rxAdd(tr *track, p *vessel.Position) {
-	rc := e.p.Gap.ReceiverCell
-	if !e.p.Gap.Enabled || rc <= 0 {
+	if !e.p.Gap.Enabled {
 		return
 	}
-	if p.Source != tr.src || tr.rxMask == nil {
-		tr.src, tr.srcN = p.Source, e.intern(p.Source)
+	if p.Source != tr.src || !tr.srcOK {
+		tr.src, tr.srcN, tr.srcOK = p.Source, e.intern(p.Source), true
 	}
 	bit := uint64(1) << (tr.srcN % 64)
-	e.rxAlive[tr.srcN%64].mark(int64(p.Time) / e.cov.bucket)
+	b := int64(p.Time) / e.cov.bucket
+	e.rxAlive[tr.srcN%64].mark(b)
+	e.rxRuns[tr.srcN%64].add(b)
+	rc := e.p.Gap.ReceiverCell
+	if rc <= 0 {
+		return
+	}
 	k := cellKey(int(math.Floor(p.Lat/rc)), int(math.Floor(geo.NormalizeLon(p.Lon)/rc)))
 	if tr.rxMask == nil || k != tr.rxKey {
 		m := e.rxCells[k]
@@ -173,10 +221,13 @@ func (e *Engine) rxAdd(tr *track, p *vessel.Position) {
 }
 
 // rxCovered reports whether p was in the coverage of a receiver heard
-// (anywhere) in bucket b: one that has heard p's cell, or heard cells
+// (anywhere) in bucket b and steadily (in 9 of the 12 buckets up to b:
+// a satellite heard in passes does not make a place covered, see
+// significance): one that has heard p's cell, or heard cells
 // around p in at least 7 of 8 directions within rxReach (p is inside its
 // coverage, in a cell nobody happened to cross). A place just beyond the
 // edge of a receiver's range is not covered: nothing was heard beyond it.
+// Each direction is a ray three cells wide.
 func (e *Engine) rxCovered(p geo.Point, b int64) bool {
 	rc := e.p.Gap.ReceiverCell
 	if rc <= 0 {
@@ -184,8 +235,8 @@ func (e *Engine) rxCovered(p geo.Point, b int64) bool {
 	}
 	var alive uint64
 	for s := range e.rxAlive {
-		if e.rxAlive[s].has(b) {
-			alive |= 1 << uint(s)
+		if e.rxAlive[s].has(b) && e.rxAlive[s].count(b-11, b) >= 9 {
+			alive |= 1 << uint(s) // heard now, and steadily (not satellite passes)
 		}
 	}
 	if alive == 0 {
@@ -207,8 +258,10 @@ func (e *Engine) rxCovered(p geo.Point, b int64) bool {
 	for d := range dirs {
 		a := float64(d) * math.Pi / 4
 		dl, dn := math.Cos(a)*rc, math.Sin(a)*rc/cosLat
+		pl, pn := -math.Sin(a)*rc, math.Cos(a)*rc/cosLat // across the ray: three cells wide
 		for k := 1; k <= steps; k++ {
-			dirs[d] |= cell(p.Lat+float64(k)*dl, p.Lon+float64(k)*dn) & alive
+			la, lo := p.Lat+float64(k)*dl, p.Lon+float64(k)*dn
+			dirs[d] |= (cell(la, lo) | cell(la+pl, lo+pn) | cell(la-pl, lo-pn)) & alive
 		}
 	}
 	for bits := alive; bits != 0; bits &= bits - 1 {
@@ -219,7 +272,7 @@ func (e *Engine) rxCovered(p geo.Point, b int64) bool {
 				n++
 			}
 		}
-		if n >= 7 {
+		if n >= 6 {
 			return true
 		}
 	}
@@ -351,46 +404,29 @@ func (e *Engine) coverageAlong(tr *track, t0, t1 vessel.Time) float64 {
 
 // significance judges a sparse vessel's silence at now: the passes of
 // the source that heard it last (runs of buckets in which that source
-// heard anyone; with the receiver grid off, in which anyone was heard
-// within the coverage radius of its last position) since its last report
-// are missed passes; its
-// detection probability is estimated from the passes before, with
-// Laplace's rule: (heard+1)/(passes+2).
+// heard anyone) since its last report are missed passes; its detection
+// probability is estimated from the source's passes since its first
+// report (as far as its last 48 reception runs go back) and the runs in
+// which it was heard, with Laplace's rule, (heard+1)/(passes+2).
 func (e *Engine) significance(tr *track, now vessel.Time) (missed int, p, prob float64) {
 	bk := e.cov.bucket
 	bl, bn := int64(tr.last.Time)/bk, int64(now)/bk
+	runs := &e.rxRuns[tr.srcN%64]
+	// passes since its first report (one bucket of slack: it may have
+	// been heard in a pass that began just before) up to its last
 	oldest := tr.passT[0]
 	if tr.passN > passRing {
 		oldest = tr.passT[tr.passN%passRing]
 	}
-	bw := max(bn-63, int64(oldest)/bk)
-	last := posPoint(&tr.last)
-	src := &e.rxAlive[tr.srcN%64]
-	before, prev := 0, false
-	for b := bw; b <= bn; b++ {
-		var h bool
-		if e.p.Gap.ReceiverCell > 0 {
-			h = src.has(b) // a pass of the source that heard it last
-		} else {
-			h = e.cov.heardAt(last, e.p.Gap.CoverageRadius, b)
-		}
-		if h && !prev {
-			if b <= bl {
-				before++
-			} else {
-				missed++
-			}
-		}
-		prev = h
+	bw := int64(oldest)/bk - 1
+	before, complete := runs.count(bw, bl)
+	if !complete {
+		before = 0 // the source's passes since then are no longer known
 	}
-	heard := 0
-	for i := range min(tr.passN, passRing) {
-		if t := tr.passT[i]; int64(t)/bk >= bw && t <= tr.last.Time {
-			heard++
-		}
-	}
+	missed, _ = runs.count(bl+1, bn)
+	heard := min(tr.passN, passRing)
 	heard = min(heard, before)
-	p = float64(heard+1) / float64(before+2)
+	p = float64(heard+1) / float64(before+2) // Laplace's rule
 	return missed, p, math.Pow(1-p, float64(missed))
 }
 

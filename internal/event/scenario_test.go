@@ -455,6 +455,7 @@ func TestEncounterOutlier(t *testing.T) {
 	strict, _ := event.Preset("skylight") // 30 minutes make an encounter
 	strict.Encounter.MaxOutliers = 0
 	strict.Encounter.SmoothWindow = 1 // each distance as it is
+	strict.Encounter.Grace = 0
 	for _, tc := range []struct {
 		name   string
 		params *event.Params

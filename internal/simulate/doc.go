@@ -73,7 +73,8 @@
 //     and 5 kn, a tug alongside a tanker;
 //   - carrier: a reefer drifting at 0.8 kn for 12 h;
 //   - dark: a fishing vessel that switches off for 8 h within coverage;
-//   - satellite: 20 vessels heard only by the satellite, one dark 16 h;
+//   - satellite: 20 vessels heard only by the satellite, one dark 16 h
+//     after a day of passes;
 //   - ongoing: a meeting still going on when the data ends;
 //   - transit: the rest cross rx-east's range at 10-16 kn, entering and
 //     leaving it.

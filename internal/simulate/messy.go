@@ -380,10 +380,15 @@ func (b *messyBuilder) satellite(s *Scenario, c geo.Point) {
 		brg := b.rng.Float64() * 360
 		if i == 0 {
 			a.satP = 0.9
-			q := a.sail(b.from, b.at(16), p, brg, 4)
-			a.dark(b.at(16), b.at(32))
-			a.sail(b.at(32), b.to, geo.Destination(q, brg, 4*1852*16), brg, 4)
-			s.Truth = append(s.Truth, Truth{Family: "satellite", Type: "gap", Vessels: []vessel.MMSI{a.MMSI}, Start: b.at(16), End: b.at(32), Note: "dark 16 h under satellite passes (p 0.9)"})
+			// a day of passes first, to know how well it is heard
+			q := p
+			for t := 0.0; t < 24; t += 6 {
+				q = a.sail(b.at(t), b.at(t+6), q, brg, 4)
+				brg = geo.Bearing(q, c) + 60*b.rng.Float64() - 30
+			}
+			a.dark(b.at(24), b.at(40))
+			a.sail(b.at(40), b.to, geo.Destination(q, brg, 4*1852*16), brg, 4)
+			s.Truth = append(s.Truth, Truth{Family: "satellite", Type: "gap", Vessels: []vessel.MMSI{a.MMSI}, Start: b.at(24), End: b.at(40), Note: "dark 16 h under satellite passes (p 0.9)"})
 			continue
 		}
 		// criss-cross the area at 4-8 kn
