@@ -22,7 +22,6 @@ const goldenPath = "testdata/realdata_golden.tsv"
 var reviewed = map[string]string{
 	"gap-498250000-1504818531000": "review: under way at 4.9 kn off Kawau and never heard again: probably left the Auckland Transport feed's area northwards; not proven dark",
 	"gap-503511300-1504780854000": "review: small craft that went to anchor near Colville and switched off overnight (back 1.2 km away): a true silence, of low interest",
-	"gap-512006191-1504782528000": "review: NZ craft off Tauranga silent overnight, back 1.7 km away: moored or anchored somewhere no list knows; a true silence, of low interest",
 }
 
 // judge gives an event the judgement of the rules a reviewer applied to
