@@ -300,7 +300,7 @@ func (e *Engine) receptionOnReport(tr *track, p *vessel.Position) {
 		tr.heard.last = math.MinInt64
 	}
 	tr.heard.mark(int64(p.Time) / e.cov.bucket)
-	if !tr.has {
+	if !tr.has || tr.first == 0 { // new, or back after being forgotten
 		tr.passT[0], tr.passN, tr.first = p.Time, 1, p.Time
 		return
 	}
