@@ -210,7 +210,10 @@
 // # Severity and reasons
 //
 // Every event carries Severity, from 0 (routine) to 1, and Reasons, short
-// sentences saying why, so that an alert list can sort by what matters:
+// sentences saying why, so that an alert list can sort by what matters.
+// Reasons hold numbers and kinds, never the names of zones, ports or
+// vessels (sharing policies redact those fields; reasons must not leak
+// them):
 //
 //   - encounter: 0.5, plus up to 0.2 for lasting three times the minimum,
 //     0.2 for a fishing vessel with a carrier or bunker, 0.1 for drifting

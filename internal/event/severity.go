@@ -5,7 +5,9 @@ import "fmt"
 // describe sets the severity and reasons of the event types whose
 // detectors do not score them as they go (encounters and gaps do), from
 // the event's measures, each time a version is published. See the
-// package documentation, "Severity and reasons".
+// package documentation, "Severity and reasons". Reasons never name a
+// zone or port: sharing policies redact Event.Zone, and a reason must not
+// leak what they hide.
 func describe(ev *Event) {
 	m := ev.Measures
 	hours := func(s float64) float64 { return s / 3600 }
@@ -34,20 +36,20 @@ func describe(ev *Event) {
 			fmt.Sprintf("%.0f reports from the second", m["alt_reports"])}
 	case ZoneEntry:
 		ev.Severity = 0.5
-		ev.Reasons = []string{"inside zone " + ev.Zone}
+		ev.Reasons = []string{"inside a user zone"}
 		if d, ok := m["dwell_s"]; ok {
 			ev.Reasons[0] += fmt.Sprintf(" for %.1f h", hours(d))
 		}
 	case ZoneExit:
 		ev.Severity = 0.3
-		ev.Reasons = []string{fmt.Sprintf("left zone %s after %.1f h", ev.Zone, hours(m["dwell_s"]))}
+		ev.Reasons = []string{fmt.Sprintf("left a user zone after %.1f h", hours(m["dwell_s"]))}
 	case PortVisit:
 		ev.Severity = 0.1
 		what := "port"
 		if m["anchorage"] == 1 {
 			what = "anchorage"
 		}
-		ev.Reasons = []string{fmt.Sprintf("stopped at %s %s", what, ev.Zone)}
+		ev.Reasons = []string{"stopped at a " + what}
 		if d, ok := m["duration_s"]; ok {
 			ev.Reasons[0] += fmt.Sprintf(" for %.1f h", hours(d))
 		}
