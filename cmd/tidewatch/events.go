@@ -19,7 +19,7 @@ import (
 	"github.com/tidewatch/tidewatch/internal/vessel"
 )
 
-const eventsUsage = `Usage: tidewatch events [--zones FILE.geojson] [--preset gfw|skylight] [--config FILE]
+const eventsUsage = `Usage: tidewatch events [--zones FILE.geojson] [--preset gfw|skylight|transshipment] [--config FILE]
                         (FILE... | --data DIR [--from T] [--to T])
 
 Detect events — gap, encounter, loitering, zone_entry, zone_exit, teleport,
@@ -28,10 +28,12 @@ for quality flags, like ingest) or in the store's history, and print one
 JSON object per event (its final version), in order of start: "id",
 "type", "start", "end" (RFC 3339 UTC, null while the event was still going
 on when the data ended), "vessels", "lat", "lon", "zone", "preset",
-"version", "params", "measures" and "evidence".
+"severity" (0 to 1), "reasons", "version", "params", "measures" and
+"evidence".
 
-Presets: gfw (Global Fishing Watch's published definitions, the default)
-and skylight. --config FILE is JSON overriding any parameter, e.g.
+Presets: gfw (Global Fishing Watch's published definitions, the default),
+skylight, and transshipment (gfw's encounters of a fishing vessel with a
+carrier or bunker only; ship types come from the files' static reports). --config FILE is JSON overriding any parameter, e.g.
   {"loitering": {"min_shore_distance_m": 0}, "gap": {"min_duration": "12h"}}
 Ports and anchorages: the bundled World Port Index and GFW anchorages, or
 --ports FILE.csv (columns lat, lon, label), or none. The land mask for
@@ -42,7 +44,7 @@ loitering's distance from shore: the bundled Natural Earth 1:50m, or
 func runEvents(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("events", eventsUsage, stderr)
 	zonesF := fs.String("zones", "", "GeoJSON file of zones (Polygon/MultiPolygon features, named by their \"name\" property)")
-	presetF := fs.String("preset", event.PresetGFW, "parameter preset: gfw or skylight")
+	presetF := fs.String("preset", event.PresetGFW, "parameter preset: gfw, skylight or transshipment")
 	configF := fs.String("config", "", "JSON file of parameters overriding the preset's")
 	portsF := fs.String("ports", "default", "ports and anchorages: default, none, or a CSV file")
 	landF := fs.String("land", "default", "land mask for distance from shore: default, none, or a GeoJSON file")
@@ -69,7 +71,7 @@ func runEvents(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		}
 		cfg.Params, cfg.Preset = &p, preset
 	} else if _, ok := event.Preset(*presetF); !ok {
-		return usageError(fs, stderr, "unknown --preset %q (want gfw or skylight)", *presetF)
+		return usageError(fs, stderr, "unknown --preset %q (want gfw, skylight or transshipment)", *presetF)
 	}
 	if d, err := vessel.ParseDuration(*reorderF); err != nil {
 		return usageError(fs, stderr, "--reorder: %v", err)
@@ -152,6 +154,8 @@ func runEvents(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 				r := pic.Apply(o)
 				if r.Outcome == fusion.Stored {
 					observe(r.Position)
+				} else if r.Outcome == fusion.Static && o.Kind == vessel.KindStatic {
+					eng.ObserveStatic(o.Static)
 				}
 				return werr
 			})

@@ -98,7 +98,7 @@ func addNodeFlags(fs *flag.FlagSet, defaultData string) *nodeFlags {
 	n.speed = fs.Float64("speed", 1, "replay speed: 1 real time, 60 sixty times faster, 0 as fast as possible")
 	n.loop = fs.Bool("loop", false, "replay the files again and again")
 	n.replayNow = fs.Bool("replay-now", false, "shift replayed reports to the current time (as live traffic)")
-	n.eventsPreset = fs.String("events-preset", "", "event detection parameters: gfw (default) or skylight")
+	n.eventsPreset = fs.String("events-preset", "", "event detection parameters: gfw (default), skylight or transshipment")
 	n.zones = fs.String("zones", "", "GeoJSON file of zones for zone entry/exit events")
 	n.noEvents = fs.Bool("no-events", false, "do not detect events")
 	n.shareListen = fs.String("share-listen", "", "address partner nodes' links connect to, e.g. :7443 (needs tidewatch node init)")

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"compress/gzip"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -38,6 +39,15 @@ Formats:
 Output goes to standard output, or to -o FILE (gzip-compressed when FILE
 ends in .gz). A summary is printed on standard error.
 
+--scenario messy generates instead the messy-feed scenario set with ground
+truth (simulate.Messy: a harbour in no port list, noisy meetings and
+decoys, a drifting carrier, dark ships, a receiver outage, satellite-only
+vessels, a meeting going on at the end; 100 vessels unless --vessels is
+given, over --duration, at the AIS rates it scripts: --rate and --noise do
+not apply); --truth FILE writes its ground truth as JSON: the true events
+("truth": family, type, vessels, start, end, null while going on at the
+end) and what must not alert ("quiet").
+
 Options:
 `
 
@@ -49,6 +59,9 @@ type simOptions struct {
 	duration time.Duration
 	format   string
 	out      string
+	scenario string
+	truth    string
+	vessels  bool // --vessels given
 }
 
 func parseSimulate(args []string, stderr io.Writer) (simOptions, error) {
@@ -63,6 +76,8 @@ func parseSimulate(args []string, stderr io.Writer) (simOptions, error) {
 	fs.StringVar(&o.format, "format", "nmea", "output format: nmea or csv")
 	noise := fs.Bool("noise", false, "add the faults of real feeds: duplicates, late reports, GNSS jumps, positions not available")
 	fs.StringVar(&o.out, "o", "", "write to `FILE` instead of standard output (.gz: compressed)")
+	fs.StringVar(&o.scenario, "scenario", "", "messy: the messy-feed scenario set with ground truth instead of a fleet")
+	fs.StringVar(&o.truth, "truth", "", "with --scenario messy: write the ground truth as JSON to `FILE`")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, simulateUsage)
 		fs.PrintDefaults()
@@ -79,6 +94,13 @@ func parseSimulate(args []string, stderr io.Writer) (simOptions, error) {
 	}
 	if fs.NArg() > 0 {
 		return bad("unexpected argument %q", fs.Arg(0))
+	}
+	fs.Visit(func(f *flag.Flag) { o.vessels = o.vessels || f.Name == "vessels" })
+	if o.scenario != "" && o.scenario != "messy" {
+		return bad("--scenario must be messy, not %q", o.scenario)
+	}
+	if o.truth != "" && o.scenario == "" {
+		return bad("--truth needs --scenario messy")
 	}
 	var err error
 	if o.from, err = time.Parse(time.RFC3339, *from); err != nil {
@@ -134,14 +156,47 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) (
 	}
 	w := bufio.NewWriterSize(out, 1<<20)
 
-	sim := simulate.New(o.cfg, rand.New(rand.NewPCG(o.seed, 0x7469646577617463)))
-	enc := newSimEncoder(sim.Vessels(), o.format)
+	rng := rand.New(rand.NewPCG(o.seed, 0x7469646577617463))
+	from := vessel.TimeOf(o.from)
+	var (
+		fleet []simulate.Vessel
+		run   func(emit func(*vessel.Observation) error) error
+	)
+	if o.scenario == "messy" {
+		mc := simulate.MessyConfig{Hours: o.duration.Hours(), From: from}
+		if o.vessels {
+			mc.Vessels = o.cfg.Vessels
+		}
+		sc := simulate.Messy(mc, rng)
+		for _, v := range sc.Fleet {
+			fleet = append(fleet, simulate.Vessel{MMSI: v.MMSI, ShipType: v.ShipType, Name: strings.ToUpper(v.Role)})
+		}
+		run = func(emit func(*vessel.Observation) error) error {
+			for i := range sc.Observations {
+				if err := emit(&sc.Observations[i]); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		if o.truth != "" {
+			if err := writeTruth(o.truth, sc); err != nil {
+				return fmt.Errorf("simulate: %w", err)
+			}
+		}
+	} else {
+		sim := simulate.New(o.cfg, rng)
+		fleet = sim.Vessels()
+		run = func(emit func(*vessel.Observation) error) error {
+			return sim.Run(from, from+vessel.Time(o.duration.Milliseconds()), emit)
+		}
+	}
+	enc := newSimEncoder(fleet, o.format)
 	if o.format == "csv" {
 		w.WriteString("mmsi,timestamp,lat,lon,sog_knots,cog_deg,heading,nav_status,name,ship_type\n")
 	}
 	var npos, nstatic int64
-	from := vessel.TimeOf(o.from)
-	err = sim.Run(from, from+vessel.Time(o.duration.Milliseconds()), func(obs *vessel.Observation) error {
+	err = run(func(obs *vessel.Observation) error {
 		if obs.Kind == vessel.KindPosition {
 			npos++
 		} else {
@@ -174,8 +229,49 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) (
 		return fmt.Errorf("simulate: %w", err)
 	}
 	fmt.Fprintf(stderr, "tidewatch simulate: %d vessels, %d positions, %d static reports in %v\n",
-		len(sim.Vessels()), npos, nstatic, time.Since(start).Round(time.Millisecond))
+		len(fleet), npos, nstatic, time.Since(start).Round(time.Millisecond))
 	return nil
+}
+
+// writeTruth writes a messy scenario's ground truth as JSON.
+func writeTruth(path string, sc *simulate.Scenario) error {
+	type span struct {
+		Family  string        `json:"family"`
+		Type    string        `json:"type,omitempty"`
+		Types   []string      `json:"types,omitempty"`
+		Vessels []vessel.MMSI `json:"vessels"`
+		Start   *string       `json:"start"`
+		End     *string       `json:"end"`
+		Center  []float64     `json:"center,omitempty"` // lon, lat
+		Radius  float64       `json:"radius_m,omitempty"`
+		Note    string        `json:"note"`
+	}
+	ts := func(t vessel.Time) *string {
+		if t == 0 {
+			return nil
+		}
+		s := t.Std().Format(time.RFC3339)
+		return &s
+	}
+	var doc struct {
+		Truth []span `json:"truth"`
+		Quiet []span `json:"quiet"`
+	}
+	for _, t := range sc.Truth {
+		doc.Truth = append(doc.Truth, span{Family: t.Family, Type: t.Type, Vessels: t.Vessels, Start: ts(t.Start), End: ts(t.End), Note: t.Note})
+	}
+	for _, q := range sc.Quiet {
+		sp := span{Family: q.Family, Types: q.Types, Vessels: q.Vessels, Start: ts(q.Start), End: ts(q.End), Radius: q.Radius, Note: q.Note}
+		if q.Radius > 0 {
+			sp.Center = []float64{q.Center.Lon, q.Center.Lat}
+		}
+		doc.Quiet = append(doc.Quiet, sp)
+	}
+	b, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o644)
 }
 
 // simEncoder writes observations in one of the output formats.

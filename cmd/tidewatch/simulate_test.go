@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"io"
 	"math/rand/v2"
@@ -217,5 +218,63 @@ func TestSimulateCanceled(t *testing.T) {
 	err := runSimulate(ctx, []string{"--vessels", "200", "--duration", "24h"}, io.Discard, io.Discard)
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("error %v; want context.Canceled", err)
+	}
+}
+
+// TestSimulateMessy: --scenario messy writes the messy scenario's reports
+// (the same as simulate.Messy with the command's seed) and --truth its
+// ground truth as JSON, which names vessels of the output.
+func TestSimulateMessy(t *testing.T) {
+	dir := t.TempDir()
+	truthPath := filepath.Join(dir, "truth.json")
+	out, _, err := simulateCmd(t, "--scenario", "messy", "--duration", "48h", "--format", "csv", "--truth", truthPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := simulate.Messy(simulate.MessyConfig{Hours: 48, From: vessel.TimeOf(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC))},
+		rand.New(rand.NewPCG(1, 0x7469646577617463)))
+	positions := 0
+	for _, o := range sc.Observations {
+		if o.Kind == vessel.KindPosition {
+			positions++
+		}
+	}
+	rows := strings.Count(out, "\n") - 1 // the header
+	if rows != positions {
+		t.Errorf("%d CSV rows; want the scenario's %d positions", rows, positions)
+	}
+	b, err := os.ReadFile(truthPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Truth []struct {
+			Type    string        `json:"type"`
+			Vessels []vessel.MMSI `json:"vessels"`
+			Start   *string       `json:"start"`
+			End     *string       `json:"end"`
+		} `json:"truth"`
+		Quiet []json.RawMessage `json:"quiet"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Truth) != len(sc.Truth) || len(doc.Quiet) != len(sc.Quiet) {
+		t.Fatalf("truth file: %d truths, %d quiet; want %d, %d", len(doc.Truth), len(doc.Quiet), len(sc.Truth), len(sc.Quiet))
+	}
+	open := 0
+	for _, tr := range doc.Truth {
+		if tr.Start == nil || !strings.Contains(out, "\n"+tr.Vessels[0].String()+",") {
+			t.Errorf("truth %+v: no start or vessel not in the output", tr)
+		}
+		if tr.End == nil {
+			open++
+		}
+	}
+	if open == 0 {
+		t.Error("no truth still going on at the end (the meeting at the end)")
+	}
+	if _, _, err := simulateCmd(t, "--scenario", "tidy"); err == nil {
+		t.Error("--scenario tidy accepted")
 	}
 }

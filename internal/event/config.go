@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tidewatch/tidewatch/internal/geo"
+	"github.com/tidewatch/tidewatch/internal/vessel"
 )
 
 // Duration is a time.Duration that reads and writes JSON as a Go duration
@@ -47,6 +48,23 @@ type GapParams struct {
 	// MinDuration) in which someone must have been heard nearby. A gap in
 	// a coverage hole (nobody heard) is not an event.
 	CoverageMinFraction float64 `json:"coverage_min_fraction"`
+	// ReceiverCell is the side, in degrees, of the grid in which the
+	// engine learns which receivers (position sources) hear which area:
+	// a silence counts as covered only in the twelfths of the minimum
+	// gap in which a receiver that has heard the cell where the vessel
+	// probably was (dead reckoned from its last report) was heard at all.
+	// So a vessel leaving a receiver's range, or a receiver outage, is
+	// not a gap. 0 switches the receiver check off.
+	ReceiverCell float64 `json:"receiver_cell_deg"`
+	// SparseHeardFraction: a vessel heard in fewer than this fraction of
+	// the twelfths of MinDuration before its silence (satellite passes)
+	// is sparse, and judged by the significance of its silence: the
+	// chance of missing that many passes in a row, given how often it was
+	// heard in the passes before, must be at most SparseMaxProbability.
+	// It is judged again every quarter of MinDuration, up to four times
+	// MinDuration of silence. 0 judges no vessel so.
+	SparseHeardFraction  float64 `json:"sparse_heard_fraction"`
+	SparseMaxProbability float64 `json:"sparse_max_probability"`
 }
 
 // EncounterParams configure the encounter (ship-to-ship meeting) detector.
@@ -72,8 +90,43 @@ type EncounterParams struct {
 	// encounter survives: it ends only when the next fix is far too, at
 	// the last common time within MaxDistance. A far comparison
 	// explained by the other vessel's fix already found far does not
-	// count again. 0 ends an encounter at its first far fix.
+	// count again. 0 ends an encounter at its first far fix. Fixes are
+	// judged far on the smoothed distance (SmoothWindow).
 	MaxOutliers int `json:"max_outliers"`
+	// Grace is how long the smoothed distance may stay beyond
+	// MaxDistance (after MaxOutliers far fixes) before the encounter
+	// ends: a quarter of an hour of unlucky GNSS noise around 500 m does
+	// not split a meeting. It ends at the last common time within
+	// MaxDistance all the same.
+	Grace Duration `json:"grace"`
+	// SmoothWindow is how many of the latest distances at common times
+	// (one per report of either vessel) the pair's distance is the median
+	// of: MaxDistance applies to that median, so GNSS noise of a hundred
+	// metres neither ends a meeting nor makes one. 1 uses each distance
+	// as it is; at most 15.
+	SmoothWindow int `json:"smooth_window"`
+	// UpdateEvery is how often an open encounter is published again with
+	// its measures grown (duration, speeds, distances), at most: a new
+	// version when the encounter has lasted this much longer. 0 publishes
+	// only its opening and close.
+	UpdateEvery Duration `json:"update_every"`
+	// ExcludeCategories are vessel categories (vessel.Category names,
+	// from the static data given to Engine.ObserveStatic) whose pairs are
+	// not encounters: tugs, pilots, search and rescue, law enforcement
+	// and "special" craft (dredgers, divers, port tenders) work alongside
+	// ships as their job.
+	ExcludeCategories []string `json:"exclude_categories"`
+	// ExcludeBerthed: a pair whose two vessels both report the
+	// navigational status "moored" or "at anchor" in most of its samples
+	// is not an encounter (rafted at a berth, neighbours at an anchorage).
+	ExcludeBerthed bool `json:"exclude_berthed"`
+	// Transshipment keeps only pairs of a fishing vessel with a carrier
+	// or a bunker vessel, as Global Fishing Watch's carrier and bunker
+	// encounters do. AIS ship types do not tell reefers and bunkers
+	// apart from other cargo ships and tankers, so the other vessel must
+	// be of category cargo or tanker; a vessel without static data does
+	// not qualify.
+	Transshipment bool `json:"transshipment"`
 }
 
 // LoiteringParams configure the loitering detector.
@@ -136,6 +189,26 @@ type PortVisitParams struct {
 	MinDuration Duration `json:"min_duration"`
 }
 
+// LearnParams configure the anchorages learned from the data (see
+// Anchorage).
+type LearnParams struct {
+	Enabled bool `json:"enabled"`
+	// Cell is the side of the learning grid's cells, degrees.
+	Cell float64 `json:"cell_deg"`
+	// MinVessels is how many distinct vessels must have stopped in a
+	// cell and the eight around it for it to be an anchorage.
+	MinVessels int `json:"min_vessels"`
+	// MinStop is how long a vessel must stay stopped for its stop to
+	// count.
+	MinStop Duration `json:"min_stop"`
+	// StopRadius, metres: a stop's reports are all this near its first
+	// (a ship swinging at anchor; a drifting one leaves the circle).
+	StopRadius float64 `json:"stop_radius_m"`
+	// StopSpeed, knots: a report slower than this is stopped (as is one
+	// moored or at anchor slower than 1 knot).
+	StopSpeed float64 `json:"stop_speed_kn"`
+}
+
 // Params are every detector's parameters. Preset returns complete sets;
 // a JSON document decoded over one overrides only the keys it has.
 type Params struct {
@@ -146,6 +219,8 @@ type Params struct {
 	Teleport  TeleportParams  `json:"teleport"`
 	Identity  IdentityParams  `json:"identity_conflict"`
 	PortVisit PortVisitParams `json:"port_visit"`
+	// Anchorages configure the anchorages learned from the data.
+	Anchorages LearnParams `json:"learned_anchorages"`
 	// MaxReportGap ends loitering, encounters and identity conflicts when
 	// a vessel has been silent this long (they end at its last report).
 	MaxReportGap Duration `json:"max_report_gap"`
@@ -156,6 +231,9 @@ const (
 	PresetGFW      = "gfw"
 	PresetSkylight = "skylight"
 	PresetCustom   = "custom"
+	// PresetTransshipment is gfw's encounters between a fishing vessel
+	// and a carrier or bunker vessel only (EncounterParams.Transshipment).
+	PresetTransshipment = "transshipment"
 )
 
 const (
@@ -209,24 +287,43 @@ const (
 //     than 2 knots for 15 minutes, no shore rule, away from anchorages.
 //   - zones: Skylight's "Entry" event is the first AIS signal received
 //     within an area of interest, as here.
+//
+// "transshipment" is gfw with encounters only between a fishing vessel and
+// a carrier (reefer) or bunker vessel, as Global Fishing Watch's carrier
+// and bunker encounter datasets are (technical documentation, Encounters
+// chapter: "fishing vessels and carrier vessels", "bunker vessels").
+//
+// Every preset smooths distances over 9 samples, allows 30 minutes of
+// grace beyond the distance, publishes a growing open
+// encounter every 10 minutes, and leaves out pairs with a tug, pilot,
+// SAR, law-enforcement or special craft (dredger, port tender) and pairs
+// both moored or at anchor: these are this project's choices, from the
+// false encounters of real harbour days (issue 13), not published rules.
 func Preset(name string) (Params, bool) {
 	p := Params{
 		Gap: GapParams{Enabled: true, MinDuration: Duration(6 * time.Hour),
-			CoverageRadius: 100 * km, CoverageCell: 0.5, CoverageMinFraction: 0.5},
+			CoverageRadius: 100 * km, CoverageCell: 0.5, CoverageMinFraction: 0.5,
+			ReceiverCell: 0.1, SparseHeardFraction: 0.75, SparseMaxProbability: 1e-5},
 		Encounter: EncounterParams{Enabled: true, MaxDistance: 500, MinDuration: Duration(2 * time.Hour),
-			MaxMedianSpeed: 2, MinPortDistance: 10 * km, CandidateSpeed: 4, MaxExtrapolation: Duration(30 * time.Minute), MaxOutliers: 1},
+			MaxMedianSpeed: 2, MinPortDistance: 10 * km, CandidateSpeed: 4, MaxExtrapolation: Duration(30 * time.Minute), MaxOutliers: 1,
+			SmoothWindow: 9, Grace: Duration(30 * time.Minute), UpdateEvery: Duration(10 * time.Minute), ExcludeBerthed: true,
+			ExcludeCategories: []string{"tug", "pilot", "sar", "law_enforcement", "special"}},
 		Loitering: LoiteringParams{Enabled: true, MaxSpeed: 2, MinDuration: Duration(time.Hour),
 			MinShoreDistance: 20 * nm, MinPortDistance: 3 * km, ExcludeMoored: true},
-		Zone:      ZoneParams{Enabled: true},
-		Teleport:  TeleportParams{Enabled: true, MaxSpeed: 60, Slack: 1000},
-		Identity:  IdentityParams{Enabled: true, MinReports: 2},
-		PortVisit: PortVisitParams{Enabled: true, EntryRadius: 3 * km, ExitRadius: 4 * km, MaxStopSpeed: 0.2, MinDuration: Duration(3 * time.Hour)},
+		Zone:       ZoneParams{Enabled: true},
+		Teleport:   TeleportParams{Enabled: true, MaxSpeed: 60, Slack: 1000},
+		Identity:   IdentityParams{Enabled: true, MinReports: 2},
+		PortVisit:  PortVisitParams{Enabled: true, EntryRadius: 3 * km, ExitRadius: 4 * km, MaxStopSpeed: 0.2, MinDuration: Duration(3 * time.Hour)},
+		Anchorages: LearnParams{Enabled: true, Cell: 0.01, MinVessels: 3, MinStop: Duration(30 * time.Minute), StopRadius: 300, StopSpeed: 0.5},
 		// AIS class A at anchor reports every 3 minutes, satellite
 		// feeds hourly or worse: 3 hours of silence breaks an activity.
 		MaxReportGap: Duration(3 * time.Hour),
 	}
 	switch name {
 	case PresetGFW, "":
+		return p, true
+	case PresetTransshipment:
+		p.Encounter.Transshipment = true
 		return p, true
 	case PresetSkylight:
 		p.Encounter.MaxDistance = 250
@@ -280,12 +377,20 @@ func (p *Params) Validate() error {
 		return bad("gap.min_duration must be positive")
 	case p.Gap.Enabled && (p.Gap.CoverageCell <= 0 || p.Gap.CoverageCell > 10):
 		return bad("gap.coverage_cell_deg must be in (0, 10]")
+	case p.Gap.ReceiverCell < 0 || p.Gap.ReceiverCell > 10:
+		return bad("gap.receiver_cell_deg must be in [0, 10]")
+	case p.Gap.SparseMaxProbability < 0 || p.Gap.SparseMaxProbability > 1 || p.Gap.SparseHeardFraction < 0 || p.Gap.SparseHeardFraction > 1:
+		return bad("gap.sparse_max_probability and gap.sparse_heard_fraction must be in [0, 1]")
 	case p.Encounter.Enabled && (p.Encounter.MaxDistance <= 0 || p.Encounter.MaxDistance > 50*km):
 		return bad("encounter.max_distance_m must be in (0, 50000]")
 	case p.Encounter.Enabled && p.Encounter.MinDuration <= 0:
 		return bad("encounter.min_duration must be positive")
 	case p.Encounter.MaxOutliers < 0 || p.Encounter.MaxOutliers > 100:
 		return bad("encounter.max_outliers must be in [0, 100]")
+	case p.Encounter.SmoothWindow < 0 || p.Encounter.SmoothWindow > 15:
+		return bad("encounter.smooth_window must be in [0, 15]")
+	case p.Encounter.UpdateEvery < 0 || p.Encounter.Grace < 0:
+		return bad("encounter.update_every and encounter.grace must not be negative")
 	case p.Loitering.Enabled && p.Loitering.MinDuration <= 0:
 		return bad("loitering.min_duration must be positive")
 	case p.Loitering.MinShoreDistance < 0 || p.Loitering.MinShoreDistance > 200*nm:
@@ -300,6 +405,14 @@ func (p *Params) Validate() error {
 		return bad("teleport.max_speed_kn must be positive")
 	case p.MaxReportGap <= 0:
 		return bad("max_report_gap must be positive")
+	case p.Anchorages.Enabled && (p.Anchorages.Cell <= 0 || p.Anchorages.Cell > 1 || p.Anchorages.MinVessels < 1 ||
+		p.Anchorages.MinStop <= 0 || p.Anchorages.StopRadius <= 0):
+		return bad("learned_anchorages needs cell_deg in (0, 1], min_vessels >= 1, positive min_stop and stop_radius_m")
+	}
+	for _, c := range p.Encounter.ExcludeCategories {
+		if _, ok := vessel.ParseCategory(c); !ok {
+			return bad("encounter.exclude_categories: unknown category %q", c)
+		}
 	}
 	return nil
 }
@@ -320,6 +433,10 @@ type Config struct {
 	// port visits are never found and every position counts as away from
 	// ports.
 	Ports []Port
+	// Anchorages are anchorages learned by an earlier engine
+	// (Engine.Anchorages, saved with MarshalAnchorages); the engine goes
+	// on learning from them.
+	Anchorages []Anchorage
 	// Land is the land mask for loitering's distance from shore; nil
 	// switches the shore rule off.
 	Land *geo.LandMask

@@ -11,11 +11,14 @@
 //		Zones:  event.ZonesFromGeoJSON(features),
 //		Ports:  event.DefaultPorts(),  // WPI ports + GFW anchorages
 //		Land:   land,                  // geo.DefaultLand(), for distance from shore
+//		Anchorages: saved,             // learned by an earlier run, or nil
 //	})
+//	e.ObserveStatic(static)            // ship types: vessel categories
 //	for _, p := range positions {      // history: in time order
 //		publish(e.Observe(p))
 //	}
 //	publish(e.Flush(end))
+//	save(event.MarshalAnchorages(e.Anchorages()))
 //
 // A live feed calls Observe as reports arrive and Advance(now) from a
 // ticker: time passing without reports opens gaps and ends the loitering
@@ -90,14 +93,44 @@
 // with values from a preset; see Preset for the published definitions the
 // presets follow and their sources.
 //
-//   - gap: a vessel silent for Gap.MinDuration, while other vessels were
-//     heard within Gap.CoverageRadius of its last position in at least
-//     Gap.CoverageMinFraction of that time. Coverage comes from a coarse
-//     grid (0.5° cells) recording, per cell, in which twelfths of the
-//     minimum gap anyone was heard (a 64-bit set per cell): a coverage hole,
-//     where everyone falls silent, raises nothing. The event opens when the
-//     silence reaches the minimum (start = last report) and closes at the
-//     next report, with the distance and implied speed across the gap.
+//   - gap: a vessel silent for Gap.MinDuration whose silence means
+//     something. Not when it fell silent stopped (under 1 knot, or moored
+//     or at anchor) within PortVisit.EntryRadius of a port or anchorage,
+//     bundled or learned: switching off at the berth is not going dark.
+//     Otherwise the silence is covered in a twelfth of the minimum gap
+//     when, at the vessel's dead-reckoned position (its last course and
+//     speed, or its movement from the report before, at most 30 knots),
+//     someone was heard within Gap.CoverageRadius (a coarse grid of 0.5°
+//     cells recording, per cell, in which twelfths anyone was heard, a
+//     64-bit set per cell) and a receiver heard in that twelfth, and
+//     steadily (9 of the last 12: not satellite passes), covers the
+//     place: a grid of Gap.ReceiverCell (0.2°) cells records which
+//     sources (Position.Source, a bit per source number mod 64) ever
+//     heard each cell; a receiver covers a place whose cell it heard, or
+//     around which it heard cells in 7 of 8 directions within 150 km
+//     (inside its range, where nobody happened to pass). A gap needs
+//     Gap.CoverageMinFraction covered: a coverage hole, a vessel that
+//     left a receiver's range (nothing heard beyond the edge) and a
+//     receiver outage raise nothing. A sparse vessel (heard in fewer than
+//     Gap.SparseHeardFraction, 3/4, of the twelfths before its silence:
+//     satellite passes) needs 90% covered, or else a significant
+//     silence: the passes of the source that heard it last (runs of
+//     twelfths in which that source heard anyone) since its last report
+//     are missed passes k, its detection probability p is
+//     (heard+1)/(passes+2) over the source's passes since its first
+//     report (as far back as its last 48 reception runs), and the gap
+//     opens when (1-p)^k is at most Gap.SparseMaxProbability (1e-5: nine
+//     missed passes at p = 0.9 are 1e-9, three at p = 0.7 are 0.027; low
+//     because p is estimated from a few passes and a silence is judged
+//     again and again); it is judged again every quarter
+//     of the minimum, up to four times it. A vessel that was stopped and
+//     comes back within Anchorages.StopRadius of where it stopped stayed
+//     moored or at anchor: its gap is retracted at the close. The event
+//     opens when judged (start = last report; measures
+//     coverage_fraction, and missed_passes, reception_probability,
+//     silence_probability when judged by
+//     significance) and closes at the next report, with the distance and
+//     implied speed across the gap.
 //   - encounter: two vessels within Encounter.MaxDistance for
 //     Encounter.MinDuration, median speed of both under
 //     Encounter.MaxMedianSpeed, mean position at least
@@ -107,10 +140,28 @@
 //     cells. Positions are compared at common times: the other vessel's
 //     position is interpolated between its last two reports or carried
 //     forward along their line for at most Encounter.MaxExtrapolation.
-//     Ships crossing at speed are never candidates; a pair ends at the
-//     last common time they were within MaxDistance once more than
-//     Encounter.MaxOutliers (1 in both presets) consecutive fixes were
-//     farther apart, so one noisy fix does not split an encounter.
+//     A vessel with a course and speed is carried forward along them (a
+//     line through two noisy fixes would double their noise). The
+//     thresholds apply to the smoothed distance: the median of the pair's
+//     latest Encounter.SmoothWindow (9) distances, so 60-100 m of GNSS
+//     noise neither ends a meeting 400 m apart nor makes one of ships
+//     750 m apart. Ships crossing at speed are never candidates; a pair
+//     ends at the last common time they were within MaxDistance once more
+//     than Encounter.MaxOutliers (1 in every preset) consecutive smoothed
+//     distances were farther and the last common time within is
+//     Encounter.Grace (30 minutes) ago. An open encounter is published again with
+//     its grown measures (duration_s, median_speed_kn, mean_distance_m,
+//     min_distance_m, samples) every Encounter.UpdateEvery (10 minutes).
+//     Pairs with a vessel of a category in Encounter.ExcludeCategories
+//     (tug, pilot, sar, law_enforcement, special: from the ship types
+//     given to ObserveStatic), pairs both reporting moored or at anchor in
+//     most samples, and pairs near a learned anchorage are not
+//     encounters; a tow (both at 2 knots or more) fails the median speed.
+//     With Encounter.Transshipment (preset "transshipment") only a fishing
+//     vessel with a cargo ship (carrier, reefer) or tanker (bunker)
+//     counts. An encounter that no longer qualifies at its close (an
+//     anchorage learned meanwhile, the median speed too high) is
+//     retracted.
 //   - loitering: a run of reports each slower than Loitering.MaxSpeed
 //     (SOG, or the speed implied over at least ten minutes when there is
 //     none) lasting Loitering.MinDuration, whose mean position is farther
@@ -130,7 +181,49 @@
 //     transmitters sharing one MMSI.
 //   - port_visit: within PortVisit.EntryRadius of a port or anchorage,
 //     stopped (slower than PortVisit.MaxStopSpeed) and there for
-//     PortVisit.MinDuration; it ends beyond PortVisit.ExitRadius.
+//     PortVisit.MinDuration; it ends beyond PortVisit.ExitRadius. (Only
+//     bundled or configured ports: learned anchorages do not make port
+//     visits yet.)
+//
+// # Learned anchorages
+//
+// As Global Fishing Watch derives its anchorages from AIS, the engine
+// learns the places where several distinct vessels stop: a stop is a run
+// of reports slower than Anchorages.StopSpeed (0.5 kn; or moored or at
+// anchor under 1 kn) all within Anchorages.StopRadius (300 m) of the
+// first, lasting Anchorages.MinStop (30 minutes): a ship swinging at
+// anchor or rafted at a berth stops, a drifting one does not. Each stop
+// counts its vessel in a cell of Anchorages.Cell (0.01°); when the cell
+// and the eight around it hold Anchorages.MinVessels (3) distinct vessels,
+// those of them with stops become anchorages (Anchorage, at the mean
+// position of their stops). They keep encounters, loitering and gaps
+// away as the bundled anchorages do (same distances), from the time they
+// were learned (Anchorage.Since: live, batch and replayed runs agree).
+// Engine.Anchorages returns them for saving (MarshalAnchorages: a
+// versioned, CRC-32C-checked little-endian file; the server keeps it in
+// its data directory as anchorages.bin, replaced atomically) and
+// Config.Anchorages gives them to the next engine. Limits: a carrier
+// serving three fishing vessels while truly stopped dead would make its
+// spot an anchorage; MinVessels is low (GFW uses 20 over years) so that a
+// new node learns a harbour within an hour.
+//
+// # Severity and reasons
+//
+// Every event carries Severity, from 0 (routine) to 1, and Reasons, short
+// sentences saying why, so that an alert list can sort by what matters.
+// Reasons hold numbers and kinds, never the names of zones, ports or
+// vessels (sharing policies redact those fields; reasons must not leak
+// them):
+//
+//   - encounter: 0.5, plus up to 0.2 for lasting three times the minimum,
+//     0.2 for a fishing vessel with a carrier or bunker, 0.1 for drifting
+//     (median under 1 kn);
+//   - gap: 0.4 + 0.3 × coverage fraction, or, judged by significance,
+//     0.6 + 0.4 × min(1, (−log10 P − 4)/6); plus 0.2 for falling silent
+//     under way (2 kn or more);
+//   - loitering: 0.3 plus up to 0.3 for 12 hours, 0.1 for drifting;
+//   - identity_conflict 0.6, zone_entry 0.5, zone_exit 0.3, teleport 0.2
+//     (usually a bad fix), port_visit 0.1; a retracted event 0.
 //
 // Positions flagged vessel.Bad by fusion are ignored, except that
 // FlagTeleport and FlagIdentityConflict feed the teleport and identity
@@ -142,8 +235,10 @@
 // Per position: one map lookup for the vessel, one coverage-cell update
 // (cached while the vessel stays in its cell), one distance for the
 // reachability test, one zone-index lookup, a bound check against the
-// vessel's cached distance to the nearest port, and, for slow vessels away
-// from ports only, a look into the encounter grid. Nothing allocates on the
+// vessel's cached distance to the nearest port, a receiver-grid update
+// (cached while the vessel stays in its cell), a few operations for its
+// reception statistics and its stop, and, for slow vessels away from
+// ports only, a look into the encounter grid. Nothing allocates on the
 // common path. With histories kept, each report is also appended to its
 // vessel's history. BenchmarkDetect measures it against decode-only
 // throughput.

@@ -1,7 +1,9 @@
 package event
 
 import (
+	"fmt"
 	"math"
+	"slices"
 
 	"github.com/tidewatch/tidewatch/internal/geo"
 	"github.com/tidewatch/tidewatch/internal/vessel"
@@ -70,7 +72,33 @@ type pair struct {
 	end         [2]vessel.Position
 	out         int            // consecutive fixes found far (MaxOutliers)
 	suspect     [2]vessel.Time // time of each side's last fix found far, 0 none
+
+	dist    [16]float32 // the latest distances at common times, a ring
+	nd      int         // distances pushed
+	sumDist float64     // smoothed distances of the samples
+	minDist float64
+	berthed int         // samples with both vessels moored or at anchor
+	emitted vessel.Time // pr.last when the event was last published
 }
+
+// smoothed pushes distance d and returns the median of the latest w.
+func (pr *pair) smoothed(d float64, w int) float64 {
+	pr.dist[pr.nd%len(pr.dist)] = float32(d)
+	pr.nd++
+	n := min(pr.nd, max(w, 1))
+	var buf [16]float32
+	for i := range n {
+		buf[i] = pr.dist[(pr.nd-1-i)%len(pr.dist)]
+	}
+	s := buf[:n]
+	slices.Sort(s)
+	if n%2 == 1 {
+		return float64(s[n/2])
+	}
+	return (float64(s[n/2-1]) + float64(s[n/2])) / 2
+}
+
+func berthedStatus(s vessel.NavStatus) bool { return s == 1 || s == 5 }
 
 // outlier counts report p of tr, found farther than MaxDistance from
 // the other vessel o, and reports whether the pair must end: more than
@@ -138,6 +166,18 @@ func (e *Engine) estimate(tr *track, t vessel.Time) (geo.Point, bool) {
 	if dt > vessel.Time(e.p.Encounter.MaxExtrapolation.ms()) || -dt > vessel.Time(e.p.Encounter.MaxExtrapolation.ms()) {
 		return geo.Point{}, false
 	}
+	if dt > 0 {
+		// carried forward by the reported motion, which GNSS noise does
+		// not amplify as a line through two noisy fixes would
+		if sog, ok := tr.last.SOG.Knots(); ok {
+			if sog < 0.5 {
+				return last, true
+			}
+			if cog, ok := tr.last.COG.Degrees(); ok {
+				return geo.Destination(last, cog, sog*knot*float64(dt)/1000), true
+			}
+		}
+	}
 	if !tr.hasPrev {
 		return last, true
 	}
@@ -167,8 +207,10 @@ func (e *Engine) encounterOnReport(tr *track, p *vessel.Position, pt geo.Point, 
 			i++
 			continue
 		}
-		if geo.Distance(pt, op) > ep.MaxDistance {
-			if pr.outlier(tr, o, p, ep.MaxOutliers) {
+		raw := geo.Distance(pt, op)
+		sd := pr.smoothed(raw, ep.SmoothWindow)
+		if sd > ep.MaxDistance {
+			if pr.outlier(tr, o, p, ep.MaxOutliers) && p.Time-pr.last > vessel.Time(ep.Grace.ms()) {
 				e.closePair(pr)
 				continue // closePair removed it from tr.pairs
 			}
@@ -176,7 +218,7 @@ func (e *Engine) encounterOnReport(tr *track, p *vessel.Position, pt geo.Point, 
 			continue
 		}
 		pr.out, pr.suspect = 0, [2]vessel.Time{}
-		e.pairSample(pr, tr, p, pt, op, speed)
+		e.pairSample(pr, tr, p, pt, op, speed, raw, sd)
 		i++
 	}
 	candidate := speed >= 0 && speed < ep.CandidateSpeed && !e.portWithin(tr, pt, ep.MinPortDistance)
@@ -204,16 +246,21 @@ func (e *Engine) encounterOnReport(tr *track, p *vessel.Position, pt geo.Point, 
 					continue
 				}
 				op, ok := e.estimate(o, p.Time)
-				if !ok || geo.Distance(pt, op) > ep.MaxDistance {
+				if !ok {
 					continue
 				}
-				pr := &pair{a: tr, b: o, start: p.Time, lon0: p.Lon}
+				d := geo.Distance(pt, op)
+				if d > ep.MaxDistance {
+					continue
+				}
+				pr := &pair{a: tr, b: o, start: p.Time, lon0: p.Lon, minDist: math.Inf(1)}
+				pr.smoothed(d, ep.SmoothWindow)
 				pr.first = [2]vessel.Position{*p, o.last}
 				tr.pairs = append(tr.pairs, pr)
 				o.pairs = append(o.pairs, pr)
 				e.pairs++
 				pr.addSpeed(e.lastSpeed(o))
-				e.pairSample(pr, tr, p, pt, op, speed)
+				e.pairSample(pr, tr, p, pt, op, speed, d, d)
 			}
 		}
 	}
@@ -238,10 +285,17 @@ func (e *Engine) lastSpeed(tr *track) float64 {
 
 // pairSample adds a common-time sample to a pair and opens its event once
 // it qualifies.
-func (e *Engine) pairSample(pr *pair, tr *track, p *vessel.Position, pt, op geo.Point, speed float64) {
+func (e *Engine) pairSample(pr *pair, tr *track, p *vessel.Position, pt, op geo.Point, speed, raw, dist float64) {
 	ep := &e.p.Encounter
-	pr.last = p.Time
+	if raw <= ep.MaxDistance {
+		pr.last = p.Time // the last common time within MaxDistance
+	}
 	pr.addSpeed(speed)
+	pr.sumDist += dist
+	pr.minDist = min(pr.minDist, dist)
+	if berthedStatus(p.Status) && berthedStatus(pr.other(tr).last.Status) {
+		pr.berthed++
+	}
 	mid := geo.Interpolate(pt, op, 0.5)
 	pr.sumLat += mid.Lat
 	pr.sumDLon += geo.NormalizeLon(mid.Lon - pr.lon0)
@@ -253,7 +307,15 @@ func (e *Engine) pairSample(pr *pair, tr *track, p *vessel.Position, pt, op geo.
 		pr.end[1] = *p
 		pr.end[0] = pr.a.last
 	}
-	if pr.ev != nil || pr.last-pr.start < vessel.Time(ep.MinDuration.ms()) || pr.last < pr.nextCheck {
+	if pr.ev != nil {
+		if ep.UpdateEvery > 0 && pr.last-pr.emitted >= vessel.Time(ep.UpdateEvery.ms()) {
+			e.pairMeasures(pr, pr.ev)
+			pr.emitted = pr.last
+			e.emit(pr.ev)
+		}
+		return
+	}
+	if pr.last-pr.start < vessel.Time(ep.MinDuration.ms()) || pr.last < pr.nextCheck {
 		return
 	}
 	if !e.pairQualifies(pr) {
@@ -265,12 +327,26 @@ func (e *Engine) pairSample(pr *pair, tr *track, p *vessel.Position, pt, op geo.
 	e.pairMeasures(pr, ev)
 	e.evidence(ev, pr.first[0], pr.first[1])
 	pr.ev = ev
+	pr.emitted = pr.last
 	e.emit(ev)
 }
 
 func (e *Engine) pairQualifies(pr *pair) bool {
 	ep := &e.p.Encounter
 	if m := pr.median(); m < 0 || m >= ep.MaxMedianSpeed {
+		return false
+	}
+	if ep.ExcludeBerthed && 2*pr.berthed > pr.npos {
+		return false
+	}
+	ca, cb := e.cats[pr.a.mmsi], e.cats[pr.b.mmsi]
+	if e.excludeCat[ca] || e.excludeCat[cb] {
+		return false
+	}
+	if ep.Transshipment && !transshipment(ca, cb) && !transshipment(cb, ca) {
+		return false
+	}
+	if e.learnedNear(pr.mean(), ep.MinPortDistance, pr.last) {
 		return false
 	}
 	if ep.MinPortDistance > 0 {
@@ -281,12 +357,51 @@ func (e *Engine) pairQualifies(pr *pair) bool {
 	return true
 }
 
+func transshipment(fishing, other vessel.Category) bool {
+	return fishing == vessel.CategoryFishing && (other == vessel.CategoryCargo || other == vessel.CategoryTanker)
+}
+
 func (e *Engine) pairMeasures(pr *pair, ev *Event) {
 	m := pr.mean()
 	ev.Lat, ev.Lon = m.Lat, m.Lon
-	ev.Measures["median_speed_kn"] = pr.median()
-	ev.Measures["duration_s"] = float64(pr.last-pr.start) / 1000
+	med := pr.median()
+	dur := float64(pr.last-pr.start) / 1000
+	ev.Measures["median_speed_kn"] = med
+	ev.Measures["duration_s"] = dur
 	ev.Measures["samples"] = float64(pr.npos)
+	ev.Measures["mean_distance_m"] = pr.sumDist / float64(pr.npos)
+	ev.Measures["min_distance_m"] = pr.minDist
+	e.encounterSeverity(pr, ev)
+}
+
+// encounterSeverity scores an encounter: 0.5 for meeting the rules, more
+// the longer it lasts (up to +0.2 at three times the minimum), +0.2 for a
+// fishing vessel with a carrier or bunker (a possible transshipment),
+// +0.1 for drifting (median under 1 knot).
+func (e *Engine) encounterSeverity(pr *pair, ev *Event) {
+	ep := &e.p.Encounter
+	dur := float64(pr.last-pr.start) / 1000
+	sev := 0.5 + 0.2*min(1, max(0, dur/(3*float64(ep.MinDuration.ms())/1000)))
+	rs := []string{
+		fmt.Sprintf("within %.0f m (mean of the smoothed distance) for %.1f h", pr.sumDist/float64(pr.npos), dur/3600),
+		fmt.Sprintf("median speed %.1f kn", pr.median()),
+	}
+	ca, cb := e.cats[pr.a.mmsi], e.cats[pr.b.mmsi]
+	if transshipment(ca, cb) || transshipment(cb, ca) {
+		sev += 0.2
+		rs = append(rs, "a fishing vessel with a carrier or bunker vessel")
+	} else if ca != vessel.CategoryUnknown || cb != vessel.CategoryUnknown {
+		rs = append(rs, fmt.Sprintf("vessels: %s and %s", ca, cb))
+	}
+	if pr.median() < 1 {
+		sev += 0.1
+		rs = append(rs, "drifting together")
+	}
+	if ep.MinPortDistance > 0 {
+		rs = append(rs, fmt.Sprintf("farther than %.0f km from known ports and anchorages", ep.MinPortDistance/1000))
+	}
+	ev.Severity = min(sev, 1)
+	ev.Reasons = rs
 }
 
 // closePair ends a pair: its event, if any, closes at the last common
@@ -304,8 +419,8 @@ func (e *Engine) closePair(pr *pair) {
 	if ev != nil {
 		ev.End = pr.last
 		e.pairMeasures(pr, ev)
-		if m := pr.median(); m < 0 || m >= ep.MaxMedianSpeed {
-			ev.Retracted = true
+		if !e.pairQualifies(pr) {
+			ev.Retracted = true // too fast, or an anchorage learned since
 		}
 		e.evidence(ev, pr.end[0], pr.end[1])
 		e.emit(ev)

@@ -18,14 +18,15 @@ const (
 
 // Stats counts what an Engine has seen.
 type Stats struct {
-	Positions int64            // positions given to Observe
-	Ignored   int64            // flagged invalid or without a position
-	Late      int64            // older than their vessel's last processed report
-	Replayed  int64            // late reports that replayed their vessel's history
-	Evicted   int64            // vessels forgotten after Config.Forget of silence
-	Dormant   int              // forgotten vessels kept to close their open gap
-	Vessels   int              // vessels followed
-	Events    map[string]int64 // events opened, by type
+	Positions  int64            // positions given to Observe
+	Ignored    int64            // flagged invalid or without a position
+	Late       int64            // older than their vessel's last processed report
+	Replayed   int64            // late reports that replayed their vessel's history
+	Evicted    int64            // vessels forgotten after Config.Forget of silence
+	Dormant    int              // forgotten vessels kept to close their open gap
+	Anchorages int              // anchorages known (Config.Anchorages and learned)
+	Vessels    int              // vessels followed
+	Events     map[string]int64 // events opened, by type
 }
 
 // Engine runs every detector over a stream of positions. Batch and live
@@ -75,6 +76,15 @@ type Engine struct {
 	scratch []int
 	out     []Event
 	stats   Stats
+	cats    map[vessel.MMSI]vessel.Category // from ObserveStatic
+
+	excludeCat map[vessel.Category]bool // EncounterParams.ExcludeCategories
+	learnCells map[int64]*learnCell     // see learn.go
+	learned    []Anchorage
+	learnGrid  map[int64][]int32
+	rxCells    map[int64]*uint64 // receivers that heard each cell, a bit per source number mod 64
+	rxAlive    [64]covCell       // when each source (number mod 64) heard anyone
+	rxRuns     [64]sourceRuns    // and the runs of buckets it heard (passes)
 
 	// history of late reports; see history.go
 	forget vessel.Time // Config.Forget; 0 never
@@ -176,6 +186,24 @@ func NewChecked(cfg Config) (*Engine, error) {
 	e.cov = newCoverage(e.p.Gap)
 	e.slow = newSlowGrid(e.p.Encounter.MaxDistance)
 	e.params = paramMaps(&e.p)
+	e.excludeCat = make(map[vessel.Category]bool)
+	for _, c := range e.p.Encounter.ExcludeCategories {
+		cat, _ := vessel.ParseCategory(c)
+		e.excludeCat[cat] = true
+	}
+	e.rxCells = make(map[int64]*uint64)
+	e.learnCells = make(map[int64]*learnCell)
+	e.learnGrid = make(map[int64][]int32)
+	for _, a := range cfg.Anchorages {
+		a.Since = 0
+		i := e.addLearned(a)
+		if e.p.Anchorages.Enabled {
+			row, col := e.learnKey(geo.Point{Lat: a.Lat, Lon: a.Lon})
+			if e.learnCells[cellKey(row, col)] == nil {
+				e.learnCells[cellKey(row, col)] = &learnCell{idx: i}
+			}
+		}
+	}
 	return e, nil
 }
 
@@ -286,6 +314,18 @@ type track struct {
 	pc   geo.Point
 	pd   float64
 
+	// receivers: the source of the last report and its coverage cell
+	src    string
+	srcN   uint32
+	srcOK  bool
+	rxKey  int64
+	rxMask *uint64
+
+	// learning anchorages: the current stop
+	stopOn   bool
+	stopDone bool
+	stopRef  vessel.Position
+
 	// encounters
 	slowIn  bool
 	slowKey int64
@@ -310,7 +350,12 @@ type solo struct {
 
 	// gap
 	gapChecked bool
+	gapNext    vessel.Time // a sparse vessel's silence is judged again then
 	openGap    *Event
+	heard      covCell               // the buckets (of the coverage grid) in which it was heard
+	first      vessel.Time           // its first report
+	passT      [passRing]vessel.Time // starts of its latest reception runs (passes), a ring
+	passN      int                   // runs recorded
 
 	// teleport and identity conflict
 	hasAlt    bool
@@ -376,6 +421,7 @@ func (e *Engine) process(p *vessel.Position) {
 	}
 	if p.Flags&vessel.Bad == 0 {
 		tr.covCell, tr.covKey = e.cov.add(p, tr)
+		e.rxAdd(tr, p)
 	}
 	if e.histOn {
 		e.record(tr, p)
@@ -385,6 +431,7 @@ func (e *Engine) process(p *vessel.Position) {
 	e.cur = nil
 	if ok {
 		e.encounterOnReport(tr, p, pt, speed)
+		e.learnOnReport(tr, p, pt, speed)
 	}
 	if e.histOn {
 		e.checkpoint(tr, p)
@@ -410,8 +457,9 @@ func (e *Engine) single(tr *track, p *vessel.Position) (geo.Point, float64, bool
 	if tr.has {
 		tr.prev, tr.hasPrev = tr.last, true
 	}
+	e.receptionOnReport(tr, p)
 	tr.last, tr.has = *p, true
-	tr.gapChecked = false
+	tr.gapChecked, tr.gapNext = false, 0
 	return pt, speed, true
 }
 
@@ -466,7 +514,7 @@ func (e *Engine) nextDeadline(tr *track) vessel.Time {
 		d = tr.seen + e.forget
 	}
 	if e.p.Gap.Enabled && !tr.gapChecked {
-		if g := tr.last.Time + vessel.Time(e.p.Gap.MinDuration.ms()); d == 0 || g < d {
+		if g := e.gapDeadline(tr); d == 0 || g < d {
 			d = g
 		}
 	}
@@ -509,9 +557,9 @@ func (e *Engine) fireSingle(tr *track, now vessel.Time) {
 	if tr.hasAlt && now >= max(tr.alt.Time, tr.last.Time)+gapMs {
 		e.dropAlt(tr)
 	}
-	if e.p.Gap.Enabled && !tr.gapChecked && now >= tr.last.Time+vessel.Time(e.p.Gap.MinDuration.ms()) {
+	if e.p.Gap.Enabled && !tr.gapChecked && now >= e.gapDeadline(tr) {
 		tr.gapChecked = true
-		e.gapOpen(tr)
+		e.gapOpen(tr, now)
 	}
 }
 
@@ -552,6 +600,7 @@ func (e *Engine) evidence(ev *Event, ps ...vessel.Position) {
 // the replay emitted ev; the reconciliation publishes what changed.
 func (e *Engine) emit(ev *Event) {
 	ev.Version++
+	describe(ev)
 	if e.rep != nil {
 		e.rep.emitted(ev)
 		return
@@ -568,6 +617,7 @@ func cloneEvent(ev *Event) Event {
 	c := *ev
 	c.Evidence = slices.Clone(ev.Evidence)
 	c.Measures = maps.Clone(ev.Measures)
+	c.Reasons = slices.Clone(ev.Reasons)
 	return c
 }
 
@@ -689,4 +739,18 @@ func (e *Engine) evict(tr *track) {
 		e.gone[tr.mmsi] = &remnant{last: tr.last, gap: tr.openGap, at: at}
 		e.goneQ = append(e.goneQ, gone{tr.mmsi, at})
 	}
+}
+
+// ObserveStatic takes a vessel's static data: its ship type is the
+// vessel category the encounter detector judges pairs by (tugs, pilots
+// and the like are not encounters; the transshipment preset needs a
+// fishing vessel and a carrier or bunker). Other fields are ignored.
+func (e *Engine) ObserveStatic(s vessel.Static) {
+	if s.Has&vessel.HasShipType == 0 || s.ShipType == 0 {
+		return
+	}
+	if e.cats == nil {
+		e.cats = make(map[vessel.MMSI]vessel.Category)
+	}
+	e.cats[s.MMSI] = vessel.ShipCategory(s.ShipType)
 }

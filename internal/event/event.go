@@ -67,7 +67,16 @@ type Event struct {
 	Measures map[string]float64
 	// Evidence holds the reports that triggered the event (at most
 	// Config.MaxEvidence).
-	Evidence  []vessel.Position
+	Evidence []vessel.Position
+	// Severity says how much the event matters to a watch officer, from
+	// 0 (routine) to 1 (act now): each detector's score from how clear
+	// and how suspicious what it measured is (see the package
+	// documentation, "Severity and reasons"). The alert list sorts by it.
+	Severity float64
+	// Reasons say, in short sentences, why the event was raised and how
+	// severe it is ("within 380 m (median) for 3.2 h", "fishing vessel
+	// with a carrier").
+	Reasons   []string
 	Version   int
 	Retracted bool
 }
@@ -107,6 +116,8 @@ type jsonEvent struct {
 	Zone      string             `json:"zone"`
 	Preset    string             `json:"preset,omitempty"`
 	Origin    string             `json:"origin,omitempty"`
+	Severity  float64            `json:"severity"`
+	Reasons   []string           `json:"reasons,omitempty"`
 	Version   int                `json:"version"`
 	Retracted bool               `json:"retracted,omitempty"`
 	Params    map[string]float64 `json:"params,omitempty"`
@@ -135,13 +146,15 @@ func round(v float64, digits int) float64 {
 // MarshalJSON encodes the event as one JSON object with the keys "id",
 // "type", "start", "end" (RFC 3339 UTC; null while open), "vessels"
 // (MMSI numbers), "lat", "lon", "zone" ("" when none), "preset",
-// "origin" (only when not ""), "version", "retracted" (only when true),
+// "origin" (only when not ""), "severity" (0 to 1), "reasons" (only
+// when there are any), "version", "retracted" (only when true),
 // "params", "measures" and "evidence".
 func (e Event) MarshalJSON() ([]byte, error) {
 	j := jsonEvent{
 		ID: e.ID, Type: e.Type, Start: timeText(e.Start), Vessels: e.Vessels,
 		Lat: round(e.Lat, 6), Lon: round(e.Lon, 6), Zone: e.Zone, Preset: e.Preset, Origin: e.Origin,
 		Version: e.Version, Retracted: e.Retracted, Params: e.Params,
+		Severity: round(e.Severity, 3), Reasons: e.Reasons,
 	}
 	if j.Vessels == nil {
 		j.Vessels = []vessel.MMSI{}
@@ -187,7 +200,7 @@ func (e *Event) UnmarshalJSON(b []byte) error {
 	}
 	*e = Event{ID: j.ID, Type: j.Type, Start: start, End: end, Lat: j.Lat, Lon: j.Lon,
 		Vessels: j.Vessels, Zone: j.Zone, Preset: j.Preset, Origin: j.Origin, Params: j.Params, Measures: j.Measures,
-		Version: j.Version, Retracted: j.Retracted}
+		Version: j.Version, Retracted: j.Retracted, Severity: j.Severity, Reasons: j.Reasons}
 	for _, jp := range j.Evidence {
 		t, err := parseTimeText(jp.Time)
 		if err != nil {

@@ -453,5 +453,6 @@ func sameHappening(a, b *Event) bool {
 func sameEvent(a, b *Event) bool {
 	return a.Type == b.Type && a.Start == b.Start && a.End == b.End && a.Lat == b.Lat && a.Lon == b.Lon &&
 		a.Zone == b.Zone && a.Retracted == b.Retracted && a.Origin == b.Origin &&
-		slices.Equal(a.Vessels, b.Vessels) && maps.Equal(a.Measures, b.Measures) && slices.Equal(a.Evidence, b.Evidence)
+		slices.Equal(a.Vessels, b.Vessels) && maps.Equal(a.Measures, b.Measures) && slices.Equal(a.Evidence, b.Evidence) &&
+		a.Severity == b.Severity && slices.Equal(a.Reasons, b.Reasons)
 }

@@ -192,6 +192,7 @@ func TestLateEquivalence(t *testing.T) {
 		{"scenarios", scen, scenZones, testPort},
 		{"simulated", simPs, simZones, ports()},
 	}
+	sets = append(sets, dataset{"messy", messyPositions(), nil, ports()})
 	for _, name := range []string{"boston_201401.csv.gz", "auckland_hauraki_20170907_09.csv.gz"} {
 		sets = append(sets, dataset{name, nil, nil, ports()})
 	}

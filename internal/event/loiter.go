@@ -77,6 +77,9 @@ func (e *Engine) loiterPlace(r *loiterRun) bool {
 		if i, _ := e.nearestPort(m, lp.MinPortDistance); i >= 0 {
 			return false
 		}
+		if e.learnedNear(m, lp.MinPortDistance, r.last.Time) {
+			return false
+		}
 	}
 	if e.shore != nil && e.shore.distance(m) < lp.MinShoreDistance {
 		return false
@@ -111,6 +114,9 @@ func (e *Engine) endLoiter(tr *track) {
 	if ev := r.ev; ev != nil {
 		ev.End = r.last.Time
 		e.loiterMeasures(r)
+		if !e.loiterPlace(r) {
+			ev.Retracted = true // an anchorage learned since
+		}
 		e.evidence(ev, r.last)
 		e.emit(ev)
 	}

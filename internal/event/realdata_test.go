@@ -138,12 +138,21 @@ func TestEverGiven(t *testing.T) {
 //     "loiter": everything stationary away from a port point — moored
 //     vessels without status 5, marinas, rivers — which is why GFW's shore
 //     rule matters and skylight's must be read as "stationary".
-//   - boston_201401 (4 vessels, a week): one gap, 257990100 silent for
+//   - boston_201401 (4 vessels, a week): no gap. 257990100 is silent for
 //     12 h on 2014-01-06/07 while the others were heard in the harbour
-//     (coverage 0.82). Its other multi-hour silences are coverage holes
-//     (nobody heard) and are rightly not gaps.
+//     (coverage 0.82), but it fell silent at anchor (status 1, 0.5 kn)
+//     1.6 km from a GFW Boston anchorage point: a silence at an
+//     anchorage is not going dark (issue 13; it was a gap before). Its
+//     other multi-hour silences are coverage holes (nobody heard).
 //   - auckland_hauraki (174 vessels, 3 days; shared workspace only, no
-//     licence to bundle it): 98 port visits; 53 gaps, about half still open
+//     licence to bundle it): 98 port visits; 2 gaps and 2 encounters
+//     since issue 13 (receiver coverage learned per cell, dead reckoning,
+//     silences at berths and anchorages, learned anchorages, berthed
+//     pairs left out). The 2 encounters are pairs moored together off
+//     Waiheke, learned as an anchorage only after they qualified: with the
+//     anchorages learned first (TestRealGolden) there are none. The 2
+//     gaps are vessels under way that fell silent (see the golden file). Before it: 53 gaps,
+//     about half still open
 //     at the end — vessels that left the receiver's area (the feed cuts at
 //     35°S, e.g. 373504000 last heard at -35.0001) while ferries are still
 //     heard within 100 km, which a coverage grid cannot tell from going
@@ -162,8 +171,8 @@ func TestRealTracks(t *testing.T) {
 	}{
 		{file: "noaa_us_coast_20220103.csv.gz", max: map[string]int{event.Gap: 0, event.Encounter: 0, event.Loitering: 0, event.Teleport: 100, event.PortVisit: 150}},
 		{file: "dma_stream_20100611_from_nmea.csv.gz", max: map[string]int{event.Gap: 0, event.Encounter: 0, event.Loitering: 0, event.PortVisit: 0, event.Teleport: 3}},
-		{file: "boston_201401.csv.gz", min: map[string]int{event.Gap: 1}, max: map[string]int{event.Gap: 1, event.Encounter: 0, event.Loitering: 0}},
-		{file: "auckland_hauraki_20170907_09.csv.gz", min: map[string]int{event.PortVisit: 50, event.Gap: 20}, max: map[string]int{event.Encounter: 30, event.Teleport: 5, event.Gap: 80}},
+		{file: "boston_201401.csv.gz", max: map[string]int{event.Gap: 0, event.Encounter: 0, event.Loitering: 0}},
+		{file: "auckland_hauraki_20170907_09.csv.gz", min: map[string]int{event.PortVisit: 50}, max: map[string]int{event.Encounter: 2, event.Teleport: 5, event.Gap: 2}},
 		{file: "global_sat_20211101_from_nmea.csv.gz", max: map[string]int{event.Gap: 0, event.Encounter: 0, event.Teleport: 50}},
 	} {
 		t.Run(tc.file, func(t *testing.T) {

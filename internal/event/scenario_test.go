@@ -431,7 +431,8 @@ func TestParseParams(t *testing.T) {
 
 // TestEncounterOutlier: one noisy fix of a vessel 2 km off in the middle
 // of a 3-hour encounter does not split it (MaxOutliers 1, both presets);
-// with MaxOutliers 0 it does; a real separation still ends it.
+// with MaxOutliers 0 and no smoothing it does; a real separation still
+// ends it, at the last common time within the distance.
 func TestEncounterOutlier(t *testing.T) {
 	meet := func(leave bool) []vessel.Position {
 		var tl timeline
@@ -453,6 +454,8 @@ func TestEncounterOutlier(t *testing.T) {
 	}
 	strict, _ := event.Preset("skylight") // 30 minutes make an encounter
 	strict.Encounter.MaxOutliers = 0
+	strict.Encounter.SmoothWindow = 1 // each distance as it is
+	strict.Encounter.Grace = 0
 	for _, tc := range []struct {
 		name   string
 		params *event.Params

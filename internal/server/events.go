@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"sync"
 
@@ -189,4 +190,57 @@ func matches(ev *event.Event, q *httpapi.EventQuery) bool {
 		return false
 	}
 	return true
+}
+
+// anchoragesFile is the learned anchorages' file in the data directory
+// (event.MarshalAnchorages format).
+const anchoragesFile = "anchorages.bin"
+
+// loadAnchorages reads the anchorages learned by earlier runs; none when
+// the file does not exist.
+func loadAnchorages(dir string) ([]event.Anchorage, error) {
+	b, err := os.ReadFile(filepath.Join(dir, anchoragesFile))
+	if os.IsNotExist(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	as, err := event.UnmarshalAnchorages(b)
+	if err != nil {
+		return nil, fmt.Errorf("server: %s (delete it to learn again): %w", filepath.Join(dir, anchoragesFile), err)
+	}
+	return as, nil
+}
+
+// saveAnchorages replaces the learned anchorages' file atomically: a
+// temporary file, synced, renamed over it, and the directory synced.
+func saveAnchorages(dir string, as []event.Anchorage) error {
+	path := filepath.Join(dir, anchoragesFile)
+	f, err := os.CreateTemp(dir, anchoragesFile+".tmp*")
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(event.MarshalAnchorages(as))
+	if err == nil {
+		err = f.Sync()
+	}
+	if err2 := f.Close(); err == nil {
+		err = err2
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return fmt.Errorf("server: save %s: %w", path, err)
+	}
+	if d, err := os.Open(dir); err == nil {
+		err = d.Sync()
+		d.Close()
+		if err != nil {
+			return fmt.Errorf("server: save %s: sync directory: %w", path, err)
+		}
+	}
+	return nil
 }

@@ -156,6 +156,10 @@ func Run(ctx context.Context, opt Options) error {
 	// each commit, so that held-back reports are released and silences are
 	// noticed while no report comes.
 	var newest vessel.Time
+	savedAnchorages := 0 // learned anchorages last saved (anchorages.bin)
+	if engine != nil {
+		savedAnchorages = engine.AnchorageCount()
+	}
 	publishEvents := func(evs []event.Event) {
 		if err := events.Add(evs); err != nil {
 			log.Error("event log", "err", err)
@@ -183,10 +187,20 @@ func Run(ctx context.Context, opt Options) error {
 		if err := events.Sync(); err != nil {
 			log.Error("event log", "err", err)
 		}
+		if n := engine.AnchorageCount(); n != savedAnchorages {
+			if err := saveAnchorages(cfg.Data, engine.Anchorages()); err != nil {
+				log.Error("learned anchorages", "err", err)
+			} else {
+				savedAnchorages = n
+			}
+		}
 	}, OnResult: func(o *vessel.Observation, r *fusion.Result) {
 		if engine != nil && r.Outcome == fusion.Stored {
 			newest = max(newest, r.Position.Time)
 			publishEvents(engine.Observe(r.Position))
+		}
+		if engine != nil && r.Outcome == fusion.Static && o.Kind == vessel.KindStatic {
+			engine.ObserveStatic(o.Static) // vessel categories for encounters
 		}
 		if sharer != nil {
 			offerLocal(sharer, o, r)
@@ -446,7 +460,11 @@ func openEvents(cfg Config, land *geo.LandMask) (*event.Engine, *EventLog, []eve
 		}
 		reorder = d
 	}
-	ec := event.Config{Preset: cfg.Events.Preset, Ports: event.DefaultPorts(), Land: land, Reorder: reorder}
+	anch, err := loadAnchorages(cfg.Data)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	ec := event.Config{Preset: cfg.Events.Preset, Ports: event.DefaultPorts(), Land: land, Reorder: reorder, Anchorages: anch}
 	if ec.Preset == "" {
 		ec.Preset = event.PresetGFW
 	}

@@ -52,6 +52,36 @@
 // the faults of real feeds (duplicates from a second receiver, late
 // reports, GNSS jumps, positions not available).
 //
+// # Messy feeds
+//
+// Messy builds a scripted scenario set with ground truth for testing
+// detectors on the feeds watch officers actually get (issue 13): 100
+// vessels over two days in the open Atlantic around 30°N 40°W, heard by
+// two terrestrial receivers ("rx-harbour", 40 km range; "rx-east", 120 km,
+// down from 25 to 28 h) and a satellite ("sat", a pass every 90-120
+// minutes, each vessel detected in a pass with its own probability,
+// 0.6-0.95). The families:
+//
+//   - harbour: a harbour in no port list: three rafted pairs moored
+//     30-80 m apart, four ships at anchor 300-450 m apart (half with a
+//     navigational status never set), a ferry shuttling between two
+//     berths, two vessels switching AIS off at the berth for 10 hours;
+//   - meeting: a fishing vessel and a carrier 350-400 m apart for 4 h
+//     with 60-100 m GNSS noise, a fishing vessel bunkering 200 m from a
+//     tanker for 3 h;
+//   - decoy: 750 m apart for 3 h (noisy), 300 m for 1.4 h, a tow at 200 m
+//     and 5 kn, a tug alongside a tanker;
+//   - carrier: a reefer drifting at 0.8 kn for 12 h;
+//   - dark: a fishing vessel that switches off for 8 h within coverage;
+//   - satellite: 20 vessels heard only by the satellite, one dark 16 h
+//     after a day of passes;
+//   - ongoing: a meeting still going on when the data ends;
+//   - transit: the rest cross rx-east's range at 10-16 kn, entering and
+//     leaving it.
+//
+// Scenario.Truth lists the true events (type, vessels, start, end),
+// Scenario.Quiet what must not alert (by types, vessels, time and place).
+//
 // # Determinism and cost
 //
 // Every random choice is drawn from the *rand.Rand given to New, in an
