@@ -112,7 +112,6 @@ type leg struct {
 	speed  float64 // knots
 }
 
-
 // At returns the ship's true position, speed (knots) and course (degrees)
 // at t. Before its first leg it is at the first leg's start.
 func (s *Ship) At(t vessel.Time) (p geo.Point, sogKn, cogDeg float64) {

@@ -61,7 +61,7 @@ func TestRadarGroundTruth(t *testing.T) {
 	var false_, maxSigma float64
 	seen := map[int]int{}
 	numShips := map[string]map[int]bool{} // source/target -> ships
-	last := map[[2]int]vessel.Time{}     // radar, ship -> last report
+	last := map[[2]int]vessel.Time{}      // radar, ship -> last report
 	gaps := 0
 	for i, r := range sc.Radar {
 		d := r.Det
