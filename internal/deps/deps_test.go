@@ -30,6 +30,7 @@ var allowed = map[string][]string{
 	"internal/fusion":   {"internal/vessel", "internal/geo"},
 	"internal/store":    {"internal/vessel", "internal/geo"},
 	"internal/simulate": {"internal/vessel", "internal/geo", "internal/ais"},
+	"internal/sensor":   {"internal/vessel", "internal/geo", "internal/nmea", "internal/asterix"},
 	"internal/recorder": {"internal/vessel", "internal/fusion", "internal/store"},
 	"internal/event":    {"internal/vessel", "internal/geo"},
 	"internal/httpapi":  {"internal/vessel", "internal/geo", "internal/fusion", "internal/store", "internal/event", "internal/incident", "internal/audit"},
