@@ -24,6 +24,18 @@
 //     TLL is a position as sent; when the sensor's position is known its
 //     range, bearing and PosErrM are filled in too.
 //
+//   - ReadSat (sat.go): satellite detection CSVs recognised by their
+//     header (SniffCSV): Global Fishing Watch SAR detections (scene_id,
+//     detect_id, detect_timestamp, detect_lat, detect_lon,
+//     inferred_length_m, inferred_presence), xView3 labels (detect_lat,
+//     detect_lon, vessel_length_m, confidence HIGH/MEDIUM/LOW or a number,
+//     is_vessel, scene_id; no time per row: the time comes from
+//     SatOptions.SceneTimes, else from a scene id that is a Sentinel-1
+//     product name, else SatOptions.Time) and VIIRS boat detections
+//     (Lat_DNB, Lon_DNB, Date_Mscan, QF_Detect: boats kept with a score by
+//     flag, other lights skipped);
+//   - ReadGeoJSON (geojson.go): GeoJSON points with a time property.
+//
 // Times: a sentence's hhmmss field on the date of its tag-block c: time
 // (or leading receiver time), else of the source's latest time (RMC
 // carries the date), else RadarOptions.Date; the day before or after is
