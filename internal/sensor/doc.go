@@ -34,6 +34,7 @@
 //     product name, else SatOptions.Time) and VIIRS boat detections
 //     (Lat_DNB, Lon_DNB, Date_Mscan, QF_Detect: boats kept with a score by
 //     flag, other lights skipped);
+//
 //   - ReadGeoJSON (geojson.go): GeoJSON points with a time property.
 //
 // Times: a sentence's hhmmss field on the date of its tag-block c: time
