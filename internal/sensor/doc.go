@@ -35,7 +35,13 @@
 //     (Lat_DNB, Lon_DNB, Date_Mscan, QF_Detect: boats kept with a score by
 //     flag, other lights skipped);
 //
-//   - ReadGeoJSON (geojson.go): GeoJSON points with a time property.
+//   - ReadGeoJSON (geojson.go): GeoJSON points with a time property;
+//
+//   - Asterix (asterix.go): ASTERIX CAT 048 target reports and CAT 062
+//     system tracks decoded by package asterix, from a pcap capture or a
+//     raw recording (ReadAsterix), as radar detections with Source
+//     "SAC/SIC" and Target the track number; CAT 048 polar positions are
+//     placed from the radar's configured site or its CAT 034 I120.
 //
 // Times: a sentence's hhmmss field on the date of its tag-block c: time
 // (or leading receiver time), else of the source's latest time (RMC
