@@ -67,7 +67,14 @@ func (p Parser) ParseFields(line []byte) (Fields, error) {
 	return f, err
 }
 
+// ParseFieldsTo is ParseFields into *f, which it overwrites: a caller
+// that parses many lines reuses one Fields and copies nothing.
+func (p Parser) ParseFieldsTo(f *Fields, line []byte) error {
+	return p.parseFields(f, line)
+}
+
 func (p Parser) parseFields(f *Fields, line []byte) error {
+	f.Tag, f.RecvTime, f.Talker, f.Formatter, f.n = TagBlock{}, time.Time{}, [2]byte{}, nil, 0
 	i, j := 0, len(line)
 	for i < j && isSpace(line[i]) {
 		i++

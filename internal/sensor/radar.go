@@ -85,11 +85,12 @@ type RadarSystem struct {
 //
 // A Radar is not safe for concurrent use.
 type Radar struct {
-	opt   RadarOptions
-	src   map[string]*radarSource
-	stats Stats
-	line  int
-	out   []vessel.Detection
+	opt    RadarOptions
+	src    map[string]*radarSource
+	stats  Stats
+	line   int
+	out    []vessel.Detection
+	fields nmea.Fields // reused for every line
 }
 
 // fix is an own-ship position.
@@ -120,11 +121,21 @@ type radarSource struct {
 	day        vessel.Time // midnight of the latest date seen (RMC), 0 if none
 	last       vessel.Time // time of the latest sentence with a time
 	pending    []pendingReport
+	sceneT     vessel.Time // the time of scene, which reports of one instant share
+	scene      string
 	system     RadarSystem
 	hasSystem  bool
 }
 
 const maxFixes = 256
+
+// sceneAt returns the Scene of the source's reports at t.
+func (s *radarSource) sceneAt(t vessel.Time) string {
+	if s.scene == "" || s.sceneT != t {
+		s.sceneT, s.scene = t, s.name+" "+t.String()
+	}
+	return s.scene
+}
 
 // NewRadar returns a Radar.
 func NewRadar(opt RadarOptions) *Radar {
@@ -210,7 +221,8 @@ func (r *Radar) emit(d vessel.Detection) {
 }
 
 func (r *Radar) parse(line []byte) error {
-	f, err := nmea.ParseFields(line)
+	f := &r.fields
+	err := nmea.Parser{}.ParseFieldsTo(f, line)
 	switch {
 	case errors.Is(err, nmea.ErrNoSentence):
 		r.stats.Skipped++
@@ -231,21 +243,21 @@ func (r *Radar) parse(line []byte) error {
 	}
 	switch string(f.Formatter) {
 	case "TTM":
-		return r.ttm(s, &f, ctx)
+		return r.ttm(s, f, ctx)
 	case "TLL":
-		return r.tll(s, &f, ctx)
+		return r.tll(s, f, ctx)
 	case "RMC":
-		return r.rmc(s, &f, ctx)
+		return r.rmc(s, f, ctx)
 	case "GGA":
-		return r.gga(s, &f, ctx)
+		return r.gga(s, f, ctx)
 	case "VTG":
-		return r.vtg(s, &f, ctx)
+		return r.vtg(s, f, ctx)
 	case "HDT", "THS":
-		return r.hdt(s, &f, ctx)
+		return r.hdt(s, f, ctx)
 	case "OSD":
-		return r.osd(s, &f, ctx)
+		return r.osd(s, f, ctx)
 	case "RSD":
-		return r.rsd(s, &f, ctx)
+		return r.rsd(s, f, ctx)
 	}
 	r.stats.Skipped++
 	return nil
@@ -496,7 +508,7 @@ func (r *Radar) ttm(s *radarSource, f *nmea.Fields, ctx vessel.Time) error {
 	}
 	p := pendingReport{line: r.line, d: vessel.Detection{
 		Time: t, Sensor: vessel.SensorRadar, Source: s.name, Target: string(num),
-		Scene: s.name + " " + t.String(), RangeM: rangeM, BearingDeg: brg, Has: vessel.HasPolar,
+		Scene: s.sceneAt(t), RangeM: rangeM, BearingDeg: brg, Has: vessel.HasPolar,
 		PosErrM: r.opt.Noise.PosErrM(rangeM), Name: string(bytes.TrimSpace(f.Field(11))), Status: status(c.char(12)),
 	}}
 	switch c.char(4) {
@@ -834,7 +846,7 @@ func (r *Radar) tll(s *radarSource, f *nmea.Fields, ctx vessel.Time) error {
 	}
 	s.last = max(s.last, t)
 	d := vessel.Detection{Time: t, Sensor: vessel.SensorRadar, Source: s.name, Target: string(num),
-		Scene: s.name + " " + t.String(), Lat: p.Lat, Lon: p.Lon,
+		Scene: s.sceneAt(t), Lat: p.Lat, Lon: p.Lon,
 		Name: string(bytes.TrimSpace(f.Field(6))), Status: status(c.char(8))}
 	// The radar's own position, when known, gives range, bearing and the
 	// position error.
