@@ -38,6 +38,14 @@ type RadarConfig struct {
 	// SARPasses are the times of the satellite passes after Start; nil
 	// means 1h30m and 4h30m.
 	SARPasses []time.Duration
+	// Transits is the number of merchant ships crossing the area; 0 means
+	// 6. Raise it for load: with 1000, about half are in radar range at
+	// any time.
+	Transits int
+	// MaxTargets is how many targets each radar tracks at once (target
+	// numbers 1..MaxTargets, written with at least two digits); 0 means
+	// 99, the two-digit TTM target numbers of an ARPA.
+	MaxTargets int
 }
 
 // RadarNoise is the one-sigma measurement noise of the simulated radars:
@@ -223,6 +231,12 @@ func NewRadarScenario(cfg RadarConfig, rng *rand.Rand) *RadarScenario {
 	if cfg.Noise == (RadarNoise{}) {
 		cfg.Noise = DefaultRadarNoise()
 	}
+	if cfg.Transits <= 0 {
+		cfg.Transits = 6
+	}
+	if cfg.MaxTargets <= 0 {
+		cfg.MaxTargets = 99
+	}
 	if cfg.SARPasses == nil {
 		cfg.SARPasses = []time.Duration{90 * time.Minute, 270 * time.Minute}
 	}
@@ -282,7 +296,7 @@ func (sc *RadarScenario) fleet(rng *rand.Rand) {
 			[]leg{{t0: t0, p0: p, course: 250, speed: 12}})
 	}
 	// Transits entering from all sides at 10 to 18 knots.
-	for i := range 6 {
+	for i := range sc.Config.Transits {
 		from := rng.Float64() * 360
 		p := geo.Destination(c, from, 20000+rng.Float64()*15000)
 		course := math.Mod(from+180+rng.Float64()*60-30, 360)
@@ -456,7 +470,7 @@ type clutter struct {
 // tracker assigns target numbers the way an ARPA does: the lowest free
 // number on acquisition, freed when the track is lost, so numbers recycle.
 type tracker struct {
-	used   [100]bool
+	used   []bool // by target number; 0 unused
 	tracks []track // by ship; num 0 when not tracked
 	clut   []clutter
 }
@@ -481,6 +495,7 @@ func (sc *RadarScenario) radar(rng *rand.Rand) {
 	trackers := make([]tracker, len(sc.Radars))
 	for i := range trackers {
 		trackers[i].tracks = make([]track, len(sc.Ships))
+		trackers[i].used = make([]bool, sc.Config.MaxTargets+1)
 	}
 	step := vessel.Time(sc.Config.ScanInterval.Milliseconds())
 	for t := sc.Start; t < sc.End; t += step {
@@ -525,7 +540,7 @@ func (sc *RadarScenario) scan(rng *rand.Rand, k *tracker, ri int, pos geo.Point,
 		}
 		if tr.num == 0 {
 			if tr.num = k.acquire(); tr.num == 0 {
-				continue // all 99 numbers in use
+				continue // every target number in use
 			}
 		}
 		tr.hits++

@@ -265,3 +265,72 @@ func BenchmarkNewRadarScenario(b *testing.B) {
 		scenario(b, 1)
 	}
 }
+
+// TestRadarScenarioCover checks the scenario's premises: the silent ship
+// is seen by radar after its AIS falls silent, and the spoofer's claimed
+// positions are inside radar cover.
+func TestRadarScenarioCover(t *testing.T) {
+	sc := scenario(t, 9)
+	var silent, spoofer *simulate.Ship
+	for i := range sc.Ships {
+		switch sc.Ships[i].Role {
+		case simulate.RoleSilent:
+			silent = &sc.Ships[i]
+		case simulate.RoleSpoofer:
+			spoofer = &sc.Ships[i]
+		}
+	}
+	after := 0
+	for _, r := range sc.Radar {
+		if r.Ship == silent.ID && r.Det.Time >= silent.SilentFrom {
+			after++
+		}
+	}
+	if after < 500 {
+		t.Errorf("the silent ship is seen %d times after its AIS falls silent", after)
+	}
+	inCover, claims := 0, 0
+	for _, o := range sc.AIS {
+		if o.Kind != vessel.KindPosition || o.Position.MMSI != spoofer.MMSI {
+			continue
+		}
+		claims++
+		own, _, _ := sc.Ships[sc.Patrol].At(o.Position.Time)
+		if geo.Distance(own, geo.Point{Lat: o.Position.Lat, Lon: o.Position.Lon}) < sc.Radars[0].RangeM {
+			inCover++
+		}
+	}
+	if claims == 0 || inCover < claims*9/10 {
+		t.Errorf("%d of %d spoofed positions inside the patrol radar's cover", inCover, claims)
+	}
+}
+
+// TestRadarScenarioLoad scales the traffic: target numbers stay within
+// MaxTargets.
+func TestRadarScenarioLoad(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short")
+	}
+	sc := simulate.NewRadarScenario(simulate.RadarConfig{Duration: 20 * 60e9, Transits: 1000, MaxTargets: 999},
+		rand.New(rand.NewPCG(10, 0)))
+	if len(sc.Ships) < 1000 {
+		t.Fatalf("%d ships", len(sc.Ships))
+	}
+	maxNum := 0
+	perScan := map[string]int{}
+	for _, r := range sc.Radar {
+		n := 0
+		for _, c := range r.Det.Target {
+			n = n*10 + int(c-'0')
+		}
+		maxNum = max(maxNum, n)
+		perScan[r.Det.Scene]++
+	}
+	busiest := 0
+	for _, n := range perScan {
+		busiest = max(busiest, n)
+	}
+	if maxNum > 999 || busiest < 300 {
+		t.Errorf("highest target number %d, busiest scan %d reports", maxNum, busiest)
+	}
+}
