@@ -470,7 +470,7 @@ type clutter struct {
 // tracker assigns target numbers the way an ARPA does: the lowest free
 // number on acquisition, freed when the track is lost, so numbers recycle.
 type tracker struct {
-	used   []bool // by target number; 0 unused
+	used   []bool  // by target number; 0 unused
 	tracks []track // by ship; num 0 when not tracked
 	clut   []clutter
 }
