@@ -43,6 +43,10 @@
 //     "SAC/SIC" and Target the track number; CAT 048 polar positions are
 //     placed from the radar's configured site or its CAT 034 I120.
 //
+// Of a TTM, the CPA, TCPA, reference-target flag and acquisition type are
+// display data derived by the radar and are not kept; a bad value there
+// does not cost the report.
+//
 // Times: a sentence's hhmmss field on the date of its tag-block c: time
 // (or leading receiver time), else of the source's latest time (RMC
 // carries the date), else RadarOptions.Date; the day before or after is
@@ -57,6 +61,16 @@
 // MaxSamples are kept as *LineError values (line number, field, and a
 // sentinel: ErrField, ErrNoPosition, ErrNoHeading, ErrNoTime, ErrHeader,
 // ErrRow, or an nmea error such as nmea.ErrChecksum).
+//
+// # Testing
+//
+// The radar fixtures are built from the sentence definitions
+// (testdata/radar), the satellite ones from the published column
+// definitions (testdata/sat); ASTERIX is read from the real captures in
+// ../shared/testdata/radar/asterix at test time. The simulator's radar and
+// SAR output is parsed back and compared with its ground truth. Every
+// reader is fuzzed (FuzzRadarNMEA, FuzzSatCSV, FuzzAsterix; corpus in
+// testdata/fuzz) and benchmarked in detections per second.
 //
 // # Concurrency
 //
