@@ -718,14 +718,14 @@ func (r *Radar) rmc(s *radarSource, f *nmea.Fields, ctx vessel.Time) error {
 
 func (r *Radar) gga(s *radarSource, f *nmea.Fields, ctx vessel.Time) error {
 	c := &fields{f: f, line: r.line, name: "GGA"}
-	t, ok := r.when(s, c, 1, ctx)
-	p, okPos := c.latLon(2)
-	if c.err != nil {
-		return c.err
-	}
-	if q := c.char(6); q == '0' || q == 0 || !okPos {
+	if q := c.char(6); q == '0' || q == 0 {
 		r.stats.Skipped++ // no fix
 		return nil
+	}
+	t, ok := r.when(s, c, 1, ctx)
+	p, _ := c.latLon(2)
+	if c.err != nil {
+		return c.err
 	}
 	if !ok {
 		return &LineError{Line: r.line, Err: ErrNoTime}
