@@ -41,7 +41,17 @@
 //     system tracks decoded by package asterix, from a pcap capture or a
 //     raw recording (ReadAsterix), as radar detections with Source
 //     "SAC/SIC" and Target the track number; CAT 048 polar positions are
-//     placed from the radar's configured site or its CAT 034 I120.
+//     placed from the radar's configured site or its CAT 034 I120;
+//
+//   - Sniff (sniff.go): which of these formats an input holds, from its
+//     first 64 KiB, for ingest's content detection.
+//
+// # Usage
+//
+//	st, err := sensor.ReadRadar(f, sensor.RadarOptions{Source: "patrol", Sites: sites}, func(d *vessel.Detection) error {
+//		... // d is valid during the call
+//	})
+//	// err: reading f or emit failed; bad lines are in st.Errors and st.Samples
 //
 // Of a TTM, the CPA, TCPA, reference-target flag and acquisition type are
 // display data derived by the radar and are not kept; a bad value there
@@ -60,7 +70,10 @@
 // it: each bad line, row or record is counted in Stats, and the first
 // MaxSamples are kept as *LineError values (line number, field, and a
 // sentinel: ErrField, ErrNoPosition, ErrNoHeading, ErrNoTime, ErrHeader,
-// ErrRow, or an nmea error such as nmea.ErrChecksum).
+// ErrRow, or an nmea error such as nmea.ErrChecksum). Line is the line
+// number for NMEA and CSV (the row's first line), the feature's number
+// for GeoJSON, the datagram's number in a pcap (1 for a raw recording)
+// for ASTERIX.
 //
 // # Testing
 //
