@@ -49,7 +49,7 @@ func runIngest(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	syncS := fs.String("sync", "commit", "durability: commit (fsync every commit: survives power loss) or none (survives a process crash only; faster)")
 	keepTags := fs.Bool("keep-bad-tag-checksums", false, "use tag-block time and source even when the tag block's checksum is wrong")
 	var sf sensorFlags // radar and satellite files (sensor.go)
-	sf.add(fs)
+	sf.add(fs, false)
 	files, err := parseArgs(fs, args)
 	if err != nil {
 		return helpOK(err)

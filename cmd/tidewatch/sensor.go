@@ -63,7 +63,7 @@ type sensorFlags struct {
 func (o *sensorFlags) add(fs interface {
 	Func(name, usage string, fn func(string) error)
 	StringVar(p *string, name, value, usage string)
-}) {
+}, withFormat bool) {
 	o.asterixSites = map[asterix.SourceID]asterix.Site{}
 	fs.Func("site", "fixed radar `NAME=LAT,LON` for NMEA TTM without own-ship data (repeatable; NAME is the tag-block source or the file name)", func(v string) error {
 		name, pos, ok := strings.Cut(v, "=")
@@ -87,7 +87,10 @@ func (o *sensorFlags) add(fs interface {
 	fs.StringVar(&o.date, "date", "", "UTC date (YYYY-MM-DD) for NMEA times without a date and for raw ASTERIX recordings")
 	fs.StringVar(&o.sceneTime, "time", "", "acquisition time (RFC 3339) of xView3 scenes not in --scene-times")
 	fs.StringVar(&o.sceneTimes, "scene-times", "", "CSV `FILE` of scene_id,time (RFC 3339) for xView3 scenes")
-	fs.StringVar(&o.format, "format", "auto", "input format: auto, radar-nmea, asterix, gfw-sar, xview3, viirs or geojson")
+	o.format = "auto"
+	if withFormat {
+		fs.StringVar(&o.format, "format", "auto", "input format: auto, radar-nmea, asterix, gfw-sar, xview3, viirs or geojson")
+	}
 }
 
 // sensorOptions is the parsed form of sensorFlags.
@@ -174,7 +177,7 @@ func readSceneTimes(name string) (map[string]time.Time, error) {
 func runDetections(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("detections", detectionsUsage, stderr)
 	var sf sensorFlags
-	sf.add(fs)
+	sf.add(fs, true)
 	files, err := parseArgs(fs, args)
 	if err != nil {
 		return helpOK(err)
