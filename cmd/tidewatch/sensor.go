@@ -316,7 +316,9 @@ func isSensorSimFormat(f string) bool { return f == "radar" || f == "radar-ais" 
 
 // simulateSensor writes a radar scenario's radar NMEA, AIS or SAR CSV.
 func simulateSensor(o simOptions, w *bufio.Writer, stderr io.Writer, start time.Time) error {
-	sc := simulate.NewRadarScenario(simulate.RadarConfig{Start: vessel.TimeOf(o.from), Duration: o.duration},
+	// The scenario is laid out for six hours: ships sail out of the
+	// gulf in a day.
+	sc := simulate.NewRadarScenario(simulate.RadarConfig{Start: vessel.TimeOf(o.from), Duration: min(o.duration, 6*time.Hour)},
 		rand.New(rand.NewPCG(o.seed, 0x7469646577617463)))
 	var err error
 	switch o.format {

@@ -35,8 +35,8 @@ Formats:
         mmsi,timestamp,lat,lon,sog_knots,cog_deg,heading,nav_status,name,ship_type
         (positions that are not available are left out).
   radar, radar-ais, sar
-        a six-hour radar and SAR scenario off Aden (--from, --duration,
-        --seed; --vessels is ignored): radar is the patrol ship's RMC, HDT
+        a radar and SAR scenario in the Gulf of Aden (--from, --seed,
+        --duration up to 6h; --vessels is ignored): radar is the patrol ship's RMC, HDT
         and TTM and a platform's TLL (site "site", position on stderr), sar
         the Global Fishing Watch style CSV of two SAR passes, radar-ais the
         scenario's AIS positions in the csv layout. "tidewatch detections"

@@ -57,10 +57,12 @@
 // NewRadarScenario (radar.go, sar.go) generates a local scenario with
 // ground truth for the association of radar and satellite detections with
 // AIS: a patrol ship with a radar (own-ship RMC/HDT, TTM target reports)
-// sailing a racetrack among a tight anchored group, a convoy 1 km apart,
-// transiting and fishing ships, small fast craft seen only at short range,
-// dark vessels without AIS, a ship whose AIS falls silent inside radar
-// cover and a spoofer whose AIS claims a position 8 km off; a fixed
+// sailing a racetrack in the Gulf of Aden among a tight anchored group, a
+// convoy 1 km apart, ships transiting along the gulf, fishing vessels,
+// small fast craft seen only at short range, dark vessels without AIS, a
+// ship whose AIS falls silent inside radar cover and a spoofer whose AIS
+// claims a position 8 km off (RadarConfig.Transits and MaxTargets scale
+// it up for load tests); a fixed
 // platform radar reporting TLL; and two SAR passes in the Global Fishing
 // Watch CSV layout. Radars measure with noise (20 m + 0.5% of range, 0.4°
 // of bearing), miss scans, recycle target numbers (the lowest free number

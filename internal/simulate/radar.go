@@ -295,13 +295,18 @@ func (sc *RadarScenario) fleet(rng *rand.Rand) {
 		add(RoleConvoy, fmt.Sprintf("CONVOY %d", i+1), 150+rng.Float64()*100, true,
 			[]leg{{t0: t0, p0: p, course: 250, speed: 12}})
 	}
-	// Transits entering from all sides at 10 to 18 knots.
+	// Transits at 10 to 18 knots along the gulf (the traffic corridor runs
+	// 070/250), in lanes up to 15 km either side of the middle, entering
+	// 15 to 40 km up or down the corridor.
 	for i := range sc.Config.Transits {
-		from := rng.Float64() * 360
-		p := geo.Destination(c, from, 20000+rng.Float64()*15000)
-		course := math.Mod(from+180+rng.Float64()*60-30, 360)
+		course := 70.0
+		if rng.IntN(2) == 1 {
+			course = 250
+		}
+		lane := geo.Destination(c, course+90, (rng.Float64()*2-1)*15000)
+		p := geo.Destination(lane, course+180, 15000+rng.Float64()*25000)
 		add(RoleTransit, fmt.Sprintf("TRANSIT %d", i+1), 80+rng.Float64()*220, true,
-			[]leg{{t0: t0, p0: p, course: course, speed: 10 + rng.Float64()*8}})
+			[]leg{{t0: t0, p0: p, course: course + rng.Float64()*6 - 3, speed: 10 + rng.Float64()*8}})
 	}
 	// Fishing vessels with AIS, working at 2 to 4 knots.
 	for i := range 3 {

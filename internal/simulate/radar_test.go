@@ -164,6 +164,26 @@ func TestRadarScenarioAIS(t *testing.T) {
 			t.Errorf("AIS of %v %.0f m from truth", s.Role, d)
 		}
 	}
+	// Nothing sails on land (the 1:50m land mask), nor is the platform on
+	// it, whatever the seed.
+	land, err := geo.DefaultLand()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for seed := uint64(1); seed <= 3; seed++ {
+		sc := scenario(t, seed)
+		onLand := 0
+		for i := range sc.Ships {
+			for tm := sc.Start; tm < sc.End; tm += 60_000 {
+				if p, _, _ := sc.Ships[i].At(tm); land.OnLand(p) {
+					onLand++
+				}
+			}
+		}
+		if onLand > 0 || land.OnLand(sc.Radars[1].Pos) {
+			t.Errorf("seed %d: %d ship-minutes on land; platform on land %v", seed, onLand, land.OnLand(sc.Radars[1].Pos))
+		}
+	}
 	if spoofed == 0 || silentAfter != 0 || count < 10000 {
 		t.Errorf("%d spoofed, %d after silence, %d positions", spoofed, silentAfter, count)
 	}
