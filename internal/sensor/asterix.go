@@ -41,6 +41,11 @@ type Asterix struct {
 	dec   asterix.Decoder
 	recs  []asterix.Record
 	stats Stats
+	// the Scene of the last detection, which the records of one radar
+	// and instant share
+	sceneSrc asterix.SourceID
+	sceneT   vessel.Time
+	scene    string
 }
 
 // NewAsterix returns an Asterix converter.
@@ -116,7 +121,10 @@ func (a *Asterix) detection(r *asterix.Record, src asterix.SourceID, ref time.Ti
 		return d, &LineError{Line: n, Field: fmt.Sprintf("CAT %03d record at byte %d", r.Category, r.Offset), Err: ErrNoTime}
 	}
 	d.Time = vessel.TimeOf(t)
-	d.Scene = d.Source + " " + d.Time.String()
+	if a.sceneSrc != src || a.sceneT != d.Time || a.scene == "" {
+		a.sceneSrc, a.sceneT, a.scene = src, d.Time, d.Source+" "+d.Time.String()
+	}
+	d.Scene = a.scene
 	if tr, ok := r.Track(); ok {
 		d.Target = strconv.Itoa(int(tr))
 	}
