@@ -43,6 +43,7 @@ type Asterix struct {
 	stats Stats
 	// the Scene of the last detection, which the records of one radar
 	// and instant share
+	names    map[asterix.SourceID]string // "SAC/SIC"
 	sceneSrc asterix.SourceID
 	sceneT   vessel.Time
 	scene    string
@@ -53,7 +54,7 @@ func NewAsterix(opt AsterixOptions) *Asterix {
 	if opt.Noise == (Noise{}) {
 		opt.Noise = DefaultNoise()
 	}
-	a := &Asterix{opt: opt, sites: map[asterix.SourceID]asterix.Site{}}
+	a := &Asterix{opt: opt, sites: map[asterix.SourceID]asterix.Site{}, names: map[asterix.SourceID]string{}}
 	for k, v := range opt.Sites {
 		a.sites[k] = v
 	}
@@ -111,8 +112,12 @@ func (a *Asterix) Decode(dst []vessel.Detection, payload []byte, n int, ref time
 }
 
 func (a *Asterix) detection(r *asterix.Record, src asterix.SourceID, ref time.Time, n int) (vessel.Detection, error) {
-	d := vessel.Detection{Sensor: vessel.SensorRadar,
-		Source: strconv.Itoa(int(src.SAC)) + "/" + strconv.Itoa(int(src.SIC))}
+	name, ok := a.names[src]
+	if !ok {
+		name = strconv.Itoa(int(src.SAC)) + "/" + strconv.Itoa(int(src.SIC))
+		a.names[src] = name // at most 65536 entries
+	}
+	d := vessel.Detection{Sensor: vessel.SensorRadar, Source: name}
 	if ref.IsZero() {
 		return d, &LineError{Line: n, Field: fmt.Sprintf("CAT %03d record at byte %d", r.Category, r.Offset), Err: ErrNoTime}
 	}
