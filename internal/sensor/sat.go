@@ -96,7 +96,8 @@ func newHeader(cells []string) header {
 
 // SniffCSV returns the satellite layout a CSV header names: VIIRS when it
 // has Lat_DNB, Lon_DNB and Date_Mscan; GFW when it has detect_lat,
-// detect_lon and detect_timestamp; xView3 when it has detect_lat and
+// detect_lon and detect_timestamp (or lat, lon, timestamp and
+// presence_score, as GFW's public export names them); xView3 when it has detect_lat and
 // detect_lon with vessel_length_m or detect_scene_row and no time;
 // FormatUnknown otherwise. Column names are matched without regard to
 // case.
@@ -114,7 +115,9 @@ func sniffHeader(h header) Format {
 	switch {
 	case has("lat_dnb") && has("lon_dnb") && has("date_mscan"):
 		return FormatVIIRS
-	case has("detect_lat") && has("detect_lon") && has("detect_timestamp"):
+	case has("detect_lat") && has("detect_lon") && has("detect_timestamp"),
+		// The public export names the columns without the prefix.
+		has("lat") && has("lon") && has("timestamp") && has("presence_score"):
 		return FormatGFW
 	case has("detect_lat") && has("detect_lon") && (has("vessel_length_m") || has("detect_scene_row")):
 		return FormatXView3

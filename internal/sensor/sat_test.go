@@ -126,11 +126,13 @@ func TestReadSatHeader(t *testing.T) {
 		}
 	}
 	for in, want := range map[string]sensor.Format{
-		simulate.SARCSVHeader:                             sensor.FormatGFW,
-		"Lat_DNB,Lon_DNB,Date_Mscan":                      sensor.FormatVIIRS,
-		"detect_lat,detect_lon,vessel_length_m,scene_id":  sensor.FormatXView3,
-		"\ufeffDETECT_LAT,detect_lon,detect_timestamp":    sensor.FormatGFW,
-		"mmsi,timestamp,lat,lon,sog_knots,cog_deg":        sensor.FormatUnknown,
+		simulate.SARCSVHeader:                                     sensor.FormatGFW,
+		"Lat_DNB,Lon_DNB,Date_Mscan":                              sensor.FormatVIIRS,
+		"detect_lat,detect_lon,vessel_length_m,scene_id":          sensor.FormatXView3,
+		"\ufeffDETECT_LAT,detect_lon,detect_timestamp":            sensor.FormatGFW,
+		"mmsi,timestamp,lat,lon,sog_knots,cog_deg":                sensor.FormatUnknown,
+		"scene_id,timestamp,lat,lon,presence_score,length_m,mmsi": sensor.FormatGFW,
+		"MMSI,BaseDateTime,LAT,LON,SOG,COG,Heading,VesselName,IMO,CallSign,VesselType,Status,Length,Width,Draft,Cargo,TransceiverClass": sensor.FormatUnknown,
 		"Timestamp,MMSI,Latitude,Longitude,Navigational ": sensor.FormatUnknown,
 	} {
 		if got := sensor.SniffCSV(in); got != want {
