@@ -210,3 +210,16 @@ func BenchmarkReadSat(b *testing.B) {
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "detections/s")
 	b.SetBytes(int64(len(data)))
 }
+
+func TestReadSatPublicExport(t *testing.T) {
+	in := "scene_id,timestamp,lat,lon,presence_score,length_m,mmsi,matching_score\n" +
+		"S1A_IW_GRDH_1SDV_20220301T104533_20220301T104558_042114_0504A8_9F2B,2022-03-01 10:45:45 UTC,43.512,9.881,0.93,71.2,,\n"
+	var got []vessel.Detection
+	f, st, err := sensor.ReadSat(strings.NewReader(in), sensor.SatOptions{}, func(d *vessel.Detection) error { got = append(got, *d); return nil })
+	if err != nil || f != sensor.FormatGFW || st.Errors != 0 || len(got) != 1 {
+		t.Fatalf("%v %v %+v %d", f, err, st, len(got))
+	}
+	if d := got[0]; d.Lat != 43.512 || d.Lon != 9.881 || d.Score != 0.93 || d.LengthM != 71.2 || d.Time != ts("2022-03-01T10:45:45Z") {
+		t.Errorf("%+v", d)
+	}
+}
