@@ -44,7 +44,7 @@ null when none), "scene", "pos_err_m", and when known "speed_kn",
 "course_deg", "length_m", "score", "range_m", "bearing_deg",
 "sensor_lat", "sensor_lon", "name", "status" (T tracking, Q acquiring, L
 lost). Bad lines are counted, and the first ones of each file reported on
-stderr with their line numbers; the exit status is 0 unless reading or
+stderr with their line numbers (--stats: counts for every file); the exit status is 0 unless reading or
 writing fails or a file's format is not recognised.
 `
 
@@ -178,6 +178,7 @@ func runDetections(ctx context.Context, args []string, stdin io.Reader, stdout, 
 	fs := newFlagSet("detections", detectionsUsage, stderr)
 	var sf sensorFlags
 	sf.add(fs, true)
+	stats := fs.Bool("stats", false, "print each file's format and counts on stderr, even when nothing was wrong")
 	files, err := parseArgs(fs, args)
 	if err != nil {
 		return helpOK(err)
@@ -210,6 +211,10 @@ func runDetections(ctx context.Context, args []string, stdin io.Reader, stdout, 
 			w.Flush()
 			return fmt.Errorf("%s: %w", name, err)
 		}
+		if *stats && st.Errors == 0 {
+			fmt.Fprintf(stderr, "tidewatch detections: %s (%s): %d lines, %d detections, %d skipped, 0 bad lines\n",
+				name, f, st.Lines, st.Detections, st.Skipped)
+		}
 		reportSensorStats(stderr, "detections", name, f, st)
 	}
 	return w.Flush()
@@ -221,7 +226,8 @@ func reportSensorStats(stderr io.Writer, cmd, name string, f sensor.Format, st s
 	if st.Errors == 0 {
 		return
 	}
-	fmt.Fprintf(stderr, "tidewatch %s: %s (%s): %d detections, %d bad lines\n", cmd, name, f, st.Detections, st.Errors)
+	fmt.Fprintf(stderr, "tidewatch %s: %s (%s): %d lines, %d detections, %d skipped, %d bad lines\n", cmd, name, f,
+		st.Lines, st.Detections, st.Skipped, st.Errors)
 	for _, e := range st.Samples {
 		fmt.Fprintf(stderr, "  %v\n", e)
 	}

@@ -37,8 +37,8 @@ func TestDetectionsCommand(t *testing.T) {
 		math.Abs(sat["lat"].(float64)-14.601208) > 1e-9 {
 		t.Errorf("GFW detection %v", sat)
 	}
-	for _, want := range []string{"own_ship.nmea (radar-nmea): 8 detections, 8 bad lines", "line 11: nmea: checksum mismatch",
-		"gfw_sar.csv (gfw-sar): 4 detections, 5 bad lines", "line 7: sensor: malformed row"} {
+	for _, want := range []string{"own_ship.nmea (radar-nmea): 27 lines, 8 detections, 4 skipped, 8 bad lines", "line 11: nmea: checksum mismatch",
+		"gfw_sar.csv (gfw-sar): 10 lines, 4 detections, 0 skipped, 5 bad lines", "line 7: sensor: malformed row"} {
 		if !strings.Contains(errOut, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, errOut)
 		}
@@ -61,8 +61,9 @@ func TestSimulateRadarDetections(t *testing.T) {
 	}
 	sc := simulate.NewRadarScenario(simulate.RadarConfig{Duration: 2 * 3600e9}, rand.New(rand.NewPCG(1, 0x7469646577617463)))
 	site := sc.Radars[1].Pos
-	code, out, errOut := runCmd(t, "", "detections", "--site", "site="+strconv.FormatFloat(site.Lat, 'f', -1, 64)+","+strconv.FormatFloat(site.Lon, 'f', -1, 64), radar, sar)
-	if code != 0 || errOut != "" {
+	code, out, errOut := runCmd(t, "", "detections", "--stats", "--site", "site="+strconv.FormatFloat(site.Lat, 'f', -1, 64)+","+strconv.FormatFloat(site.Lon, 'f', -1, 64), radar, sar)
+	if code != 0 || !strings.Contains(errOut, "radar.nmea.gz (radar-nmea): ") || !strings.Contains(errOut, "sar.csv (gfw-sar): ") ||
+		strings.Contains(errOut, "line ") {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	objs := objects(t, out)
