@@ -248,10 +248,18 @@ func readSensorFile(name string, stdin io.Reader, so sensorOptions, emit func(*v
 	defer rc.Close()
 	br := bufio.NewReaderSize(rc, sniffSize)
 	f := so.format
-	if f == sensor.FormatUnknown {
-		head, _ := br.Peek(sniffSize)
+	head, _ := br.Peek(sniffSize)
+	switch f {
+	case sensor.FormatUnknown:
 		if f = sensor.Sniff(head); f == sensor.FormatUnknown {
 			return f, sensor.Stats{}, errNotSensor
+		}
+	case sensor.FormatGFW, sensor.FormatXView3, sensor.FormatVIIRS:
+		// ReadSat follows the header: a forced layout must be the one the
+		// header names.
+		line, _, _ := bytes.Cut(head, []byte("\n"))
+		if got := sensor.SniffCSV(string(line)); got != f {
+			return f, sensor.Stats{}, fmt.Errorf("the header is not %s (%w)", f, sensor.ErrHeader)
 		}
 	}
 	st, err := readSensor(br, name, f, so, emit)

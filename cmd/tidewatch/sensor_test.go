@@ -3,6 +3,7 @@ package main
 import (
 	"math"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -80,5 +81,38 @@ func TestSimulateRadarDetections(t *testing.T) {
 	code, _, errOut = runCmd(t, "", "ingest", "--data", data, "--progress", "never", radar, sar)
 	if code != 0 || !strings.Contains(errOut, "detections: ") || !strings.Contains(errOut, " radar-nmea, ") {
 		t.Errorf("ingest: exit %d: %s", code, errOut)
+	}
+}
+
+// TestDetectionsOptions covers --scene-times (xView3 scene times from a
+// table), --date (raw ASTERIX) and --format.
+func TestDetectionsOptions(t *testing.T) {
+	dir := t.TempDir()
+	table := filepath.Join(dir, "scenes.csv")
+	if err := os.WriteFile(table, []byte("scene_id,time\n72dba3e82f782f67t,2021-05-14T17:40:02Z\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCmd(t, "", "detections", "--scene-times", table, "../../internal/sensor/testdata/sat/xview3_labels.csv")
+	objs := objects(t, out)
+	// Rows 1, 2 and 4 of the table's scene, and the Sentinel-1 named one;
+	// the unknown scene still has no time.
+	if code != 0 || len(objs) != 4 || objs[0]["time"] != "2021-05-14T17:40:02Z" || !strings.Contains(errOut, "line 7: scene_id: sensor: no time") {
+		t.Errorf("xView3: exit %d, %d objects, %s", code, len(objs), errOut)
+	}
+	raw := asterixFixture(t, "cat062cat065.raw")
+	code, _, errOut = runCmd(t, "", "detections", raw)
+	if code != 0 || !strings.Contains(errOut, "no time for the report") {
+		t.Errorf("raw without --date: exit %d, %s", code, errOut)
+	}
+	code, out, errOut = runCmd(t, "", "detections", "--date", "2014-02-25", raw)
+	if objs := objects(t, out); code != 0 || len(objs) == 0 || !strings.HasPrefix(objs[0]["time"].(string), "2014-02-25T") {
+		t.Errorf("raw with --date: exit %d, %s, %s", code, out, errOut)
+	}
+	code, _, errOut = runCmd(t, "", "detections", "--format", "viirs", "../../internal/sensor/testdata/sat/gfw_sar.csv")
+	if code == 0 || !strings.Contains(errOut, "unknown or incomplete header") {
+		t.Errorf("--format viirs on a GFW file: exit %d, %s", code, errOut)
+	}
+	if code, _, _ = runCmd(t, "", "detections", "--format", "kml", raw); code != 2 {
+		t.Errorf("--format kml: exit %d; want 2", code)
 	}
 }
