@@ -54,8 +54,8 @@ type RadarOptions struct {
 	MaxGap time.Duration
 	// MaxPending bounds, per source, the reports held until an own-ship
 	// fix at or after their time arrives; 0 means 4096. On overflow the
-	// oldest is resolved at once by extrapolation (as Flush does) and
-	// counted in Stats.Overflows.
+	// oldest half is resolved at once by extrapolation (as Flush does)
+	// and counted in Stats.Overflows.
 	MaxPending int
 	// Date is the UTC date of sentences whose time has no date (no tag
 	// block c:, no RMC before them); the zero value means none, and such
@@ -548,10 +548,15 @@ func (r *Radar) place(s *radarSource, p pendingReport) {
 		return
 	}
 	if len(s.pending) >= r.opt.MaxPending {
-		// Overflow: the oldest is resolved now, by extrapolation.
-		r.stats.Overflows++
-		r.resolve(s, s.pending[0], true)
-		s.pending = append(s.pending[:0], s.pending[1:]...)
+		// Overflow: the oldest half is resolved now, by extrapolation
+		// (half, so that a source that never sends a fix costs O(1) per
+		// report).
+		n := max(1, len(s.pending)/2)
+		for _, q := range s.pending[:n] {
+			r.stats.Overflows++
+			r.resolve(s, q, true)
+		}
+		s.pending = append(s.pending[:0], s.pending[n:]...)
 	}
 	s.pending = append(s.pending, p)
 }
