@@ -181,7 +181,6 @@ func ReadSat(rd io.Reader, opt SatOptions, emit func(*vessel.Detection) error) (
 		if err == io.EOF {
 			return f, st, nil
 		}
-		line, _ := r.FieldPos(0)
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
 			st.Lines++
@@ -192,6 +191,7 @@ func ReadSat(rd io.Reader, opt SatOptions, emit func(*vessel.Detection) error) (
 			return f, st, err
 		}
 		st.Lines++
+		line, _ := r.FieldPos(0) // a record has at least one field
 		d, skip, err := s.row(cells, line)
 		switch {
 		case err != nil:
