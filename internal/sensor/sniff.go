@@ -18,10 +18,10 @@ const sniffLines = 200
 //   - a JSON object with a "Feature" type: FormatGeoJSON;
 //   - a first significant line (not blank, not a "#" comment) that is a
 //     satellite CSV header (SniffCSV): that format;
-//   - NMEA sentences in which a radar sentence (TTM, TLL, OSD, RSD) comes
-//     before any AIS sentence (VDM, VDO) within the first 200 lines:
-//     FormatRadarNMEA. An AIS log with a few radar sentences later is
-//     left to AIS ingest.
+//   - NMEA with more radar sentences (TTM, TLL, OSD, RSD) than AIS
+//     sentences (VDM, VDO) in the first 200 lines: FormatRadarNMEA. A log
+//     where AIS dominates is left to AIS ingest (tidewatch detections
+//     --format radar-nmea reads its radar sentences).
 func Sniff(head []byte) Format {
 	if IsPcap(head) {
 		return FormatASTERIX
@@ -37,7 +37,7 @@ func Sniff(head []byte) Format {
 		}
 		return FormatUnknown
 	}
-	first := true
+	first, radar, ais := true, 0, 0
 	for n := 0; len(head) > 0 && n < sniffLines; n++ {
 		line := head
 		if i := bytes.IndexByte(head, '\n'); i >= 0 {
@@ -61,10 +61,13 @@ func Sniff(head []byte) Format {
 		}
 		switch string(f.Formatter) {
 		case "TTM", "TLL", "OSD", "RSD":
-			return FormatRadarNMEA
+			radar++
 		case "VDM", "VDO":
-			return FormatUnknown
+			ais++
 		}
+	}
+	if radar > ais {
+		return FormatRadarNMEA
 	}
 	return FormatUnknown
 }

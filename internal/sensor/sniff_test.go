@@ -34,8 +34,9 @@ func TestSniff(t *testing.T) {
 		"mmsi,timestamp,lat,lon\n": sensor.FormatUnknown,
 		"\"mmsi\",\"lat\"\n":       sensor.FormatUnknown,
 		"{\"type\": \"Polygon\"}":  sensor.FormatUnknown,
-		"# radar\n\n$GPHDT,92.0,T*06\n$RATLL,02,5130.00000,N,00115.00000,E,PILOT,000001.00,T,*65\n":                     sensor.FormatRadarNMEA,
-		"!AIVDM,1,1,,A,13HOI:0P0000VOHLCnHQKwvL05Ip,0*23\n$RATLL,02,5130.00000,N,00115.00000,E,PILOT,000001.00,T,*65\n": sensor.FormatUnknown,
+		"# radar\n\n$GPHDT,92.0,T*06\n$RATLL,02,5130.00000,N,00115.00000,E,PILOT,000001.00,T,*65\n":                                                                      sensor.FormatRadarNMEA,
+		"!AIVDM,1,1,,A,13HOI:0P0000VOHLCnHQKwvL05Ip,0*23\n$RATLL,02,5130.00000,N,00115.00000,E,PILOT,000001.00,T,*65\n":                                                  sensor.FormatUnknown,
+		"$RATLL,02,5130.00000,N,00115.00000,E,PILOT,000001.00,T,*65\n!AIVDM,1,1,,A,13HOI:0P0000VOHLCnHQKwvL05Ip,0*23\n!AIVDM,1,1,,A,13HOI:0P0000VOHLCnHQKwvL05Ip,0*23\n": sensor.FormatUnknown,
 	} {
 		if got := sensor.Sniff([]byte(in)); got != want {
 			t.Errorf("Sniff(%q) = %v; want %v", in, got, want)
