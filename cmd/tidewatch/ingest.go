@@ -56,9 +56,15 @@ func runIngestFS(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	progress := fs.String("progress", "auto", "progress bar: auto (on a terminal), always or never")
 	syncS := fs.String("sync", "commit", "durability: commit (fsync every commit: survives power loss) or none (survives a process crash only; faster)")
 	keepTags := fs.Bool("keep-bad-tag-checksums", false, "use tag-block time and source even when the tag block's checksum is wrong")
+	var sf sensorFlags // radar and satellite files (sensor.go)
+	sf.add(fs, false)
 	files, err := parseArgs(fs, args)
 	if err != nil {
 		return helpOK(err)
+	}
+	var sensors sensorIngest
+	if sensors.opts, err = sf.options(); err != nil {
+		return usageError(fs, stderr, "%v", err)
 	}
 	if len(files) == 0 {
 		return usageError(fs, stderr, "no input files (use - for standard input)")
@@ -152,6 +158,13 @@ func runIngestFS(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	sum := fileSummary{rejected: map[string]int64{}}
 	var runErr error
 	for _, name := range files {
+		isSensor, err := sensors.file(name, &stdin, stderr)
+		if err != nil {
+			runErr = err
+			break
+		} else if isSensor {
+			continue
+		}
 		iopt := ingest.ObserveOptions{NMEA: ingest.Options{KeepBadTagChecksums: *keepTags}}
 		if bar != nil {
 			base := done
@@ -188,6 +201,7 @@ func runIngestFS(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	}
 	rst := rec.Stats()
 	writeIngestSummary(stderr, *landS == "default", &sum, rst, pic.Stats(), dbst, cst, time.Since(start))
+	sensors.summary(stderr)
 	if health != nil || rst.Refused > 0 || lost > 0 {
 		cause := runErr
 		if health != nil {

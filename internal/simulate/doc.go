@@ -82,6 +82,26 @@
 // Scenario.Truth lists the true events (type, vessels, start, end),
 // Scenario.Quiet what must not alert (by types, vessels, time and place).
 //
+// # Radar and satellite scenarios
+//
+// NewRadarScenario (radar.go, sar.go) generates a local scenario with
+// ground truth for the association of radar and satellite detections with
+// AIS: a patrol ship with a radar (own-ship RMC/HDT, TTM target reports)
+// sailing a racetrack in the Gulf of Aden among a tight anchored group, a
+// convoy 1 km apart, ships transiting along the gulf, fishing vessels,
+// small fast craft seen only at short range, dark vessels without AIS, a
+// ship whose AIS falls silent inside radar cover and a spoofer whose AIS
+// claims a position 8 km off (RadarConfig.Transits and MaxTargets scale
+// it up for load tests); a fixed
+// platform radar reporting TLL; and two SAR passes in the Global Fishing
+// Watch CSV layout. Radars measure with noise (20 m + 0.5% of range, 0.4°
+// of bearing), miss scans, recycle target numbers (the lowest free number
+// is taken on acquisition) and report short-lived clutter; SAR detections
+// carry 30 m of noise, the along-track shift of moving targets (100 m per
+// m/s of radial speed), length estimates and presence scores, miss most
+// small craft, and include low-score false alarms. Every report says which
+// Ship it is (or FalseAlarm), and Ship.At gives the truth at any time.
+//
 // # Determinism and cost
 //
 // Every random choice is drawn from the *rand.Rand given to New, in an
