@@ -1,0 +1,166 @@
+package contact
+
+import (
+	"math"
+	"slices"
+	"strconv"
+
+	"github.com/tidewatch/tidewatch/internal/vessel"
+)
+
+// episode is a dark target being built.
+type episode struct {
+	Episode
+	lastEmit vessel.Time
+	// State of the radar track when it ended, for linking a continuation.
+	endT             vessel.Time
+	lat, lon, vx, vy float64
+}
+
+// dark keeps the dark-target episode of a radar track after its update: a
+// confirmed track without identity for DarkAfter updates opens one (or
+// continues the episode of a dark track of the same source that ended
+// where this one starts); a track that gains an identity closes it.
+func (a *Associator) dark(tr *track, c *Contact) {
+	if tr.mmsi != 0 {
+		tr.unassoc = 0
+		if tr.ep != nil {
+			a.close(tr.ep)
+			tr.ep = nil
+		}
+		return
+	}
+	if tr.unassoc == 0 {
+		tr.darkSince = c.Time
+	}
+	tr.unassoc++
+	if tr.ep == nil {
+		if !tr.confirmed || tr.unassoc < a.cfg.DarkAfter ||
+			c.Time-tr.darkSince < vessel.Time(a.cfg.DarkMinAge.Milliseconds()) {
+			return
+		}
+		tr.ep = a.link(tr, c.Time)
+		if tr.ep == nil {
+			a.stats.Episodes++
+			tr.ep = &episode{Episode: Episode{
+				ID:     "dark/radar/" + c.Source + "/" + tr.target + "/" + msString(c.Time),
+				Sensor: vessel.SensorRadar, Source: c.Source, Start: c.Time,
+			}}
+		}
+		tr.ep.Evidence.Tracks++
+	}
+	ep := tr.ep
+	ep.End, ep.Lat, ep.Lon = c.Time, tr.lat, tr.lon
+	ev := &ep.Evidence
+	ev.Reports++
+	ev.Targets = appendBounded(ev.Targets, tr.target)
+	ev.SpeedKn = math.Hypot(tr.vx, tr.vy) / knot
+	a.evidence(ev, &c.Detection, tr.nearest, tr.nearD2)
+	c.Episode = ep.ID
+	if ep.Version == 0 || c.Time-ep.lastEmit >= vessel.Time(a.cfg.EpisodeEvery.Milliseconds()) {
+		a.push(ep)
+	}
+}
+
+func (a *Associator) evidence(ev *Evidence, d *vessel.Detection, nearest vessel.MMSI, d2 float64) {
+	if d.Has&vessel.HasScore != 0 {
+		ev.MaxScore = max(ev.MaxScore, d.Score)
+	}
+	if d.Has&vessel.HasLength != 0 {
+		ev.LengthM = max(ev.LengthM, d.LengthM)
+	}
+	ev.Nearest, ev.NearestD2 = nearest, d2
+}
+
+// link returns the episode of an ended dark track of tr's source whose
+// dead-reckoned position at tr's time is consistent with tr, and takes it
+// off the waiting list; nil when none.
+func (a *Associator) link(tr *track, t vessel.Time) *episode {
+	best, bestD2 := -1, a.cfg.GateD2
+	for i, ep := range a.ended {
+		if ep.Source != tr.src.name || t < ep.endT {
+			continue
+		}
+		dt := float64(t-ep.endT) / 1000
+		if dt > a.cfg.LinkWindow.Seconds() {
+			continue
+		}
+		lat, lon := move(ep.lat, ep.lon, ep.vx*dt, ep.vy*dt)
+		x, y := enu(lat, lon, tr.lat, tr.lon)
+		s := 300 + 2*dt // metres: the dark craft may have turned or changed speed
+		if d2 := iso(s).add(tr.innovation(cov{})).d2(x, y); d2 < bestD2 {
+			best, bestD2 = i, d2
+		}
+	}
+	if best < 0 {
+		return nil
+	}
+	ep := a.ended[best]
+	a.ended = append(a.ended[:best], a.ended[best+1:]...)
+	a.stats.Linked++
+	return ep
+}
+
+// close marks ep closed and emits its final version.
+func (a *Associator) close(ep *episode) {
+	ep.Closed = true
+	a.push(ep)
+}
+
+// Flush ends what time has ended by now: radar tracks not updated for
+// TrackTimeout, dark radar episodes whose track ended more than LinkWindow
+// ago, satellite episodes with no detection for ClusterWindow. A live
+// feed calls it from a ticker; a replay calls it at the end.
+func (a *Associator) Flush(now vessel.Time) {
+	for _, name := range sortedSources(a.sources) {
+		a.expireTracks(a.sources[name], now)
+	}
+	a.expireEnded(now)
+	a.expireSat(now)
+}
+
+func (a *Associator) expireEnded(now vessel.Time) {
+	limit := vessel.Time(a.cfg.LinkWindow.Milliseconds())
+	keep := a.ended[:0]
+	for _, ep := range a.ended {
+		if now-ep.endT > limit {
+			a.close(ep)
+			continue
+		}
+		keep = append(keep, ep)
+	}
+	clear(a.ended[len(keep):])
+	a.ended = keep
+}
+
+func (a *Associator) expireSat(now vessel.Time) {
+	limit := vessel.Time(a.cfg.ClusterWindow.Milliseconds())
+	keep := a.sat[:0]
+	for _, ep := range a.sat {
+		if now-ep.End > limit {
+			a.close(ep)
+			continue
+		}
+		keep = append(keep, ep)
+	}
+	clear(a.sat[len(keep):])
+	a.sat = keep
+	kd := a.doubtful[:0]
+	for _, p := range a.doubtful {
+		if now-p.d.Time <= limit {
+			kd = append(kd, p)
+		}
+	}
+	a.doubtful = kd
+}
+
+func sortedSources(m map[string]*radarSource) []string {
+	names := make([]string, 0, len(m))
+	for k := range m {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	return names
+}
+
+func coord(v float64) string { return strconv.FormatFloat(v, 'f', 4, 64) }
