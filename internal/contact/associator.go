@@ -27,6 +27,7 @@ type Associator struct {
 	queue    []Episode
 
 	// scratch reused between calls
+	arena    []Candidate // storage handed out to contacts, never reused
 	rows     []row
 	cands    []Candidate
 	choice   []int
@@ -120,31 +121,44 @@ func (a *Associator) noise(d *vessel.Detection) cov {
 	return iso(n.PosErrM)
 }
 
-// prediction is an AIS vessel dead-reckoned to a detection's time.
+// prediction is an AIS vessel dead-reckoned to a detection's time, on the
+// local plane centred on the detection.
 type prediction struct {
-	lat, lon float64
-	vx, vy   float64 // m/s east, north
-	c        cov
+	x, y   float64 // metres east and north of the detection
+	vx, vy float64 // m/s east, north
+	c      cov
 }
 
-// predict dead-reckons v to t from its last report. The uncertainty grows
+// predict dead-reckons v to t from its last report, on the plane centred
+// on (lat0, lon0) whose cosine of latitude is cos0. The uncertainty grows
 // with the time since the report: along the course with the speed error,
 // across it with the course error times the distance run.
-func (a *Associator) predict(v *VesselState, t vessel.Time) prediction {
+func (a *Associator) predict(v *VesselState, t vessel.Time, lat0, lon0, cos0 float64) prediction {
+	dlon := v.Lon - lon0
+	if dlon > 180 {
+		dlon -= 360
+	} else if dlon < -180 {
+		dlon += 360
+	}
+	p := prediction{x: dlon * mPerDeg * cos0, y: (v.Lat - lat0) * mPerDeg}
 	dt := float64(t-v.Time) / 1000
 	adt := math.Abs(dt)
 	p0 := a.cfg.AISPosErrM
 	if !v.HasMotion || !finite(v.SOGKn, v.COGDeg) || v.SOGKn < 0 {
 		s := a.cfg.DriftMS * adt
-		return prediction{lat: v.Lat, lon: v.Lon, c: iso(math.Sqrt(p0*p0 + s*s))}
+		p.c = iso(math.Sqrt(p0*p0 + s*s))
+		return p
 	}
 	sp := v.SOGKn * knot
-	s, c := math.Sincos(v.COGDeg * toRad)
-	p := prediction{vx: sp * s, vy: sp * c}
-	p.lat, p.lon = move(v.Lat, v.Lon, p.vx*dt, p.vy*dt)
+	sn, cs := math.Sincos(v.COGDeg * toRad)
+	p.vx, p.vy = sp*sn, sp*cs
+	p.x += p.vx * dt
+	p.y += p.vy * dt
 	sv := (a.cfg.SpeedErrMS + a.cfg.SpeedErrFrac*sp) * adt
 	sc := sp * adt * a.cfg.CourseErrDeg * toRad
-	p.c = axes(v.COGDeg, math.Sqrt(p0*p0+sv*sv), math.Sqrt(p0*p0+sv*sv+sc*sc))
+	a2, c2 := p0*p0+sv*sv, p0*p0+sv*sv+sc*sc
+	// along (sn, cs), across (cs, -sn)
+	p.c = cov{xx: a2*sn*sn + c2*cs*cs, xy: (a2 - c2) * sn * cs, yy: a2*cs*cs + c2*sn*sn}
 	return p
 }
 
@@ -268,12 +282,33 @@ func (a *Associator) score(r *row) float64 {
 	return none / sum
 }
 
+// candidates returns the first MaxCandidates edges of r in storage of its
+// own, carved from one block per call so that a scan allocates once.
 func (a *Associator) candidates(r *row) []Candidate {
 	n := min(len(r.edges), a.cfg.MaxCandidates)
 	if n == 0 {
 		return nil
 	}
-	return slices.Clone(r.edges[:n])
+	if cap(a.arena)-len(a.arena) < n {
+		a.arena = make([]Candidate, 0, max(256, 4*n))
+	}
+	k := len(a.arena)
+	a.arena = append(a.arena, r.edges[:n]...)
+	return a.arena[k : k+n : k+n]
+}
+
+// newRow appends a row with no edges to a.rows, reusing the storage of
+// earlier scans.
+func (a *Associator) newRow(miss float64) *row {
+	k := len(a.rows)
+	if k < cap(a.rows) {
+		a.rows = a.rows[:k+1]
+		a.rows[k].edges = a.rows[k].edges[:0]
+	} else {
+		a.rows = append(a.rows, row{})
+	}
+	a.rows[k].miss = miss
+	return &a.rows[k]
 }
 
 func (a *Associator) push(ep *episode) {

@@ -160,7 +160,7 @@ func (a *Associator) radarScan(name string, out []Contact) {
 	a.rows = a.rows[:0]
 	for k, tr := range a.updated {
 		tr.row = k
-		a.rows = append(a.rows, row{miss: a.cfg.TrackGateD2})
+		a.newRow(a.cfg.TrackGateD2)
 		a.trackCandidates(tr, out)
 	}
 
@@ -373,13 +373,14 @@ func (a *Associator) trackCandidates(tr *track, out []Contact) {
 	tr.nearest, tr.nearD2 = 0, 0
 	w := tr.w
 	capD2 := 2 * a.cfg.UnknownD2
+	cos0 := cosLat(d.Lat)
 	a.vessels.Near(d.Lat, d.Lon, a.cfg.SearchRadiusRadarM, d.Time, func(v VesselState) bool {
 		age := float64(d.Time-v.Time) / 1000
 		if age > maxAge || age < -maxAge {
 			return true
 		}
-		p := a.predict(&v, d.Time)
-		x, y := enu(p.lat, p.lon, d.Lat, d.Lon)
+		p := a.predict(&v, d.Time, d.Lat, d.Lon, cos0)
+		x, y := p.x, p.y
 		d2 := p.c.add(r).d2(x, y)
 		if tr.nearest == 0 || d2 < tr.nearD2 {
 			tr.nearest, tr.nearD2 = v.MMSI, d2

@@ -44,15 +44,14 @@ func (a *Associator) Satellite(scene []vessel.Detection, pass Pass, dst []Contac
 			c.Err = err
 		}
 		dst = append(dst, c)
-		r := row{miss: a.cfg.GateD2}
+		r := a.newRow(a.cfg.GateD2)
 		if c.Err == nil {
 			last = max(last, d.Time)
 			if d.Has&vessel.HasLength != 0 && d.LengthM > 0 {
 				r.miss += a.cfg.LengthGateD2 / 3
 			}
-			r.edges = a.satCandidates(d, pass)
+			r.edges = a.satCandidates(d, pass, r.edges)
 		}
-		a.rows = append(a.rows, r)
 	}
 	a.expireSat(last)
 	g := a.geometry(pass)
@@ -103,20 +102,18 @@ func (a *Associator) Satellite(scene []vessel.Detection, pass Pass, dst []Contac
 	return dst
 }
 
-func (a *Associator) satCandidates(d *vessel.Detection, pass Pass) []Candidate {
+func (a *Associator) satCandidates(d *vessel.Detection, pass Pass, edges []Candidate) []Candidate {
 	r := a.noise(d)
 	maxAge := a.cfg.MaxAISAgeSatellite.Seconds()
 	g := a.geometry(pass)
-	var edges []Candidate
+	cos0 := cosLat(d.Lat)
 	a.vessels.Near(d.Lat, d.Lon, a.cfg.SearchRadiusSatM, d.Time, func(v VesselState) bool {
 		age := float64(d.Time-v.Time) / 1000
 		if age > maxAge || age < -maxAge {
 			return true
 		}
-		p := a.predict(&v, d.Time)
-		var s cov
-		p.lat, p.lon, s = g.apply(p.lat, p.lon, p.vx, p.vy, p.c.add(r))
-		x, y := enu(p.lat, p.lon, d.Lat, d.Lon)
+		p := a.predict(&v, d.Time, d.Lat, d.Lon, cos0)
+		x, y, s := g.shift(p.x, p.y, p.vx, p.vy, p.c.add(r))
 		d2 := s.d2(x, y)
 		if d2 > a.cfg.GateD2 {
 			return true
@@ -254,18 +251,17 @@ func (a *Associator) geometry(pass Pass) sarGeometry {
 	return g
 }
 
-// apply returns where a SAR image shows an object at (lat, lon) moving
-// with (vx, vy) m/s, and its covariance c widened along track for the
-// uncertainty of the shift. A target moving away from the satellite (along
-// the look direction) appears displaced backwards along track, one moving
-// towards it forwards.
-func (g *sarGeometry) apply(lat, lon, vx, vy float64, c cov) (float64, float64, cov) {
+// shift returns where a SAR image shows an object at (x, y) on the local
+// plane moving with (vx, vy) m/s, and its covariance c widened along track
+// for the uncertainty of the shift. A target moving away from the
+// satellite (along the look direction) appears displaced backwards along
+// track, one moving towards it forwards.
+func (g *sarGeometry) shift(x, y, vx, vy float64, c cov) (float64, float64, cov) {
 	if !g.on {
-		return lat, lon, c
+		return x, y, c
 	}
-	shift := -g.perMS * (vx*g.ls + vy*g.lc)
-	lat, lon = move(lat, lon, shift*g.hs, shift*g.hc)
-	return lat, lon, c.add(axes(g.heading, 0.2*math.Abs(shift)+10, 0))
+	sh := -g.perMS * (vx*g.ls + vy*g.lc)
+	return x + sh*g.hs, y + sh*g.hc, c.add(axes(g.heading, 0.2*math.Abs(sh)+10, 0))
 }
 
 // byRadar looks for a radar track that explains a satellite detection no
@@ -287,8 +283,8 @@ func (a *Associator) byRadar(d *vessel.Detection, g *sarGeometry) (*track, *epis
 			}
 			p := *tr
 			p.predict(d.Time, a.cfg.TrackAccelMS2)
-			lat, lon, s := g.apply(p.lat, p.lon, p.vx, p.vy, p.innovation(r))
-			x, y := enu(lat, lon, d.Lat, d.Lon)
+			x, y := enu(d.Lat, d.Lon, p.lat, p.lon)
+			x, y, s := g.shift(x, y, p.vx, p.vy, p.innovation(r))
 			if d2 := s.d2(x, y); d2 < best {
 				bt, be, best = tr, tr.ep, d2
 			}
@@ -301,8 +297,8 @@ func (a *Associator) byRadar(d *vessel.Detection, g *sarGeometry) (*track, *epis
 		}
 		lat, lon := move(ep.lat, ep.lon, ep.vx*dt, ep.vy*dt)
 		sg := 300 + 2*dt
-		lat, lon, s := g.apply(lat, lon, ep.vx, ep.vy, iso(sg).add(r))
-		x, y := enu(lat, lon, d.Lat, d.Lon)
+		x, y := enu(d.Lat, d.Lon, lat, lon)
+		x, y, s := g.shift(x, y, ep.vx, ep.vy, iso(sg).add(r))
 		if d2 := s.d2(x, y); d2 < best {
 			bt, be, best = nil, ep, d2
 		}
