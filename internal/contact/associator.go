@@ -172,6 +172,9 @@ func (a *Associator) assign() {
 	clear(a.first)
 	for i := range rows {
 		for _, e := range rows[i].edges {
+			if e.Cost > rows[i].miss {
+				continue // listed for the analyst, never chosen
+			}
 			if j, ok := a.first[e.MMSI]; ok {
 				a.uf.union(j, i)
 			} else {
@@ -226,6 +229,9 @@ func (a *Associator) solveComponent(members []int) {
 	clear(a.colIndex)
 	for _, r := range members {
 		for _, e := range rows[r].edges {
+			if e.Cost > rows[r].miss {
+				continue
+			}
 			if _, ok := a.colIndex[e.MMSI]; !ok {
 				a.colIndex[e.MMSI] = len(a.cols)
 				a.cols = append(a.cols, e.MMSI)
@@ -241,7 +247,9 @@ func (a *Associator) solveComponent(members []int) {
 	for i, r := range members {
 		miss[i] = rows[r].miss
 		for _, e := range rows[r].edges {
-			costs[i*m+a.colIndex[e.MMSI]] = e.Cost
+			if e.Cost <= rows[r].miss {
+				costs[i*m+a.colIndex[e.MMSI]] = e.Cost
+			}
 		}
 	}
 	out := a.solver.solve(n, m, func(i, j int) float64 { return costs[i*m+j] }, miss, nil)

@@ -411,15 +411,15 @@ func (a *Associator) trackCandidates(tr *track, out []Contact) {
 			continue // forgotten
 		}
 		keep = append(keep, e)
-		if e.seen && avg <= a.cfg.TrackGateD2+a.cfg.Sticky {
+		if e.seen {
+			// Every candidate seen is listed; only those within
+			// TrackGateD2 (the row's miss cost) can be chosen.
 			cand := e.cand
 			cand.Cost = avg
 			if e.mmsi == tr.mmsi {
 				cand.Cost -= a.cfg.Sticky
 			}
-			if cand.Cost <= a.cfg.TrackGateD2 {
-				row.edges = append(row.edges, cand)
-			}
+			row.edges = append(row.edges, cand)
 		}
 	}
 	tr.ledger = keep

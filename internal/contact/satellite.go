@@ -115,7 +115,7 @@ func (a *Associator) satCandidates(d *vessel.Detection, pass Pass, edges []Candi
 		p := a.predict(&v, d.Time, d.Lat, d.Lon, cos0)
 		x, y, s := g.shift(p.x, p.y, p.vx, p.vy, p.c.add(r))
 		d2 := s.d2(x, y)
-		if d2 > a.cfg.GateD2 {
+		if d2 > 2*a.cfg.GateD2 {
 			return true
 		}
 		cand := Candidate{MMSI: v.MMSI, AgeS: age, DistM: math.Hypot(x, y), D2: d2}
@@ -123,11 +123,13 @@ func (a *Associator) satCandidates(d *vessel.Detection, pass Pass, edges []Candi
 			sl := 0.2*v.LengthM + 10
 			dl := (d.LengthM - v.LengthM) / sl
 			cand.LengthD2 = dl * dl
-			if cand.LengthD2 > a.cfg.LengthGateD2 {
-				return true
-			}
 		}
+		// Every candidate within twice the gate is listed; only those
+		// within the gate, position and length, can be chosen.
 		cand.Cost = cand.D2 + cand.LengthD2
+		if d2 > a.cfg.GateD2 || cand.LengthD2 > a.cfg.LengthGateD2 {
+			cand.Cost = math.Max(cand.Cost, 2*a.cfg.GateD2+a.cfg.LengthGateD2)
+		}
 		edges = append(edges, cand)
 		return true
 	})
