@@ -185,6 +185,7 @@ type Config struct {
 	DoubtfulScore  float64       // presence scores below this are doubtful [0.5]
 	ClusterRadiusM float64       // satellite detections this close share an episode [2000]
 	ClusterWindow  time.Duration // ... when this close in time [24h]
+	CorroborateM   float64       // a doubtful detection joins an episode, or corroborates another, only this close [500]
 
 	MaxCandidates int // candidates kept per contact [5]
 	MaxQueued     int // episode updates queued before Episodes drains them; more are dropped and counted [4096]
@@ -254,6 +255,7 @@ func (c Config) withDefaults() Config {
 	f(&c.DoubtfulScore, 0.5)
 	f(&c.ClusterRadiusM, 2000)
 	d(&c.ClusterWindow, 24*time.Hour)
+	f(&c.CorroborateM, 500)
 	i(&c.MaxCandidates, 5)
 	i(&c.MaxQueued, 4096)
 	i(&c.MaxDoubtful, 4096)

@@ -66,8 +66,8 @@
 // explained by a radar track (it then carries the track's identity, held
 // or not, or joins the track's dark episode). Detections with a presence
 // score below DoubtfulScore are doubtful: they join an existing dark
-// episode as evidence but never open one alone; two doubtful detections
-// of different scenes in the same place do.
+// episode within CorroborateM as evidence but never open one alone; two
+// doubtful detections of different scenes within CorroborateM do.
 //
 // # Dark targets
 //

@@ -145,7 +145,11 @@ func (a *Associator) satDark(c *Contact, nearest vessel.MMSI, nd2 float64) {
 		c.Doubtful = true
 		a.stats.Doubtful++
 	}
-	ep := a.cluster(d)
+	radius := a.cfg.ClusterRadiusM
+	if doubtful {
+		radius = a.cfg.CorroborateM
+	}
+	ep := a.cluster(d, radius)
 	if ep == nil && doubtful {
 		k := -1
 		for i := range a.doubtful {
@@ -198,11 +202,11 @@ func (a *Associator) joinSat(ep *episode, d *vessel.Detection, doubtful bool, ne
 	a.evidence(ev, d, nearest, nd2)
 }
 
-// cluster returns the open satellite episode nearest to d within
-// ClusterRadiusM and ClusterWindow, nil when none.
-func (a *Associator) cluster(d *vessel.Detection) *episode {
+// cluster returns the open satellite episode nearest to d within radius
+// metres and ClusterWindow, nil when none.
+func (a *Associator) cluster(d *vessel.Detection, radius float64) *episode {
 	var best *episode
-	bd := a.cfg.ClusterRadiusM
+	bd := radius
 	for _, ep := range a.sat {
 		dt := d.Time - ep.End
 		if dt < 0 {
@@ -228,7 +232,7 @@ func (a *Associator) near(p, d *vessel.Detection) bool {
 		return false
 	}
 	x, y := enu(p.Lat, p.Lon, d.Lat, d.Lon)
-	return math.Hypot(x, y) <= a.cfg.ClusterRadiusM
+	return math.Hypot(x, y) <= a.cfg.CorroborateM
 }
 
 // sarGeometry is the azimuth shift model of one pass.
