@@ -26,13 +26,16 @@ func (s *solver) solve(n, m int, cost func(i, j int) float64, miss []float64, ou
 	// column m+i is open to row i only, at miss[i].
 	cols := m + n
 	c := func(i, j int) float64 {
+		v := forbidden
 		if j < m {
-			return cost(i, j)
+			v = cost(i, j)
+		} else if j-m == i {
+			v = miss[i]
 		}
-		if j-m == i {
-			return miss[i]
+		if !(v > -forbidden && v < forbidden) { // NaN and infinities too
+			return forbidden
 		}
-		return forbidden
+		return v
 	}
 	s.u = grow(s.u, n+1)
 	s.v = grow(s.v, cols+1)

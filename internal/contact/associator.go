@@ -96,6 +96,8 @@ func (a *Associator) validate(i int, d *vessel.Detection, want vessel.Sensor) er
 		reason = "position outside WGS-84"
 	case d.PosErrM < 0 || d.RangeM < 0 || d.SpeedKn < 0 || d.LengthM < 0:
 		reason = "negative error, range, speed or length"
+	case d.PosErrM > 1e6 || d.RangeM > 1e7 || d.SpeedKn > 1e4 || d.LengthM > 1e4:
+		reason = "implausible error, range, speed or length"
 	default:
 		return nil
 	}

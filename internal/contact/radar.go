@@ -385,7 +385,7 @@ func (a *Associator) trackCandidates(tr *track, out []Contact) {
 		if tr.nearest == 0 || d2 < tr.nearD2 {
 			tr.nearest, tr.nearD2 = v.MMSI, d2
 		}
-		if d2 > capD2 {
+		if !(d2 <= capD2) { // also NaN from a picture's bad numbers
 			return true
 		}
 		k := slices.IndexFunc(tr.ledger, func(e entry) bool { return e.mmsi == v.MMSI })

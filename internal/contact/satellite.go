@@ -115,11 +115,11 @@ func (a *Associator) satCandidates(d *vessel.Detection, pass Pass, edges []Candi
 		p := a.predict(&v, d.Time, d.Lat, d.Lon, cos0)
 		x, y, s := g.shift(p.x, p.y, p.vx, p.vy, p.c.add(r))
 		d2 := s.d2(x, y)
-		if d2 > 2*a.cfg.GateD2 {
+		if !(d2 <= 2*a.cfg.GateD2) { // also NaN from a picture's bad numbers
 			return true
 		}
 		cand := Candidate{MMSI: v.MMSI, AgeS: age, DistM: math.Hypot(x, y), D2: d2}
-		if d.Has&vessel.HasLength != 0 && d.LengthM > 0 && v.LengthM > 0 {
+		if d.Has&vessel.HasLength != 0 && d.LengthM > 0 && v.LengthM > 0 && !math.IsInf(v.LengthM, 1) {
 			sl := 0.2*v.LengthM + 10
 			dl := (d.LengthM - v.LengthM) / sl
 			cand.LengthD2 = dl * dl
