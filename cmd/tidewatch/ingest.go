@@ -48,9 +48,15 @@ func runIngest(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	progress := fs.String("progress", "auto", "progress bar: auto (on a terminal), always or never")
 	syncS := fs.String("sync", "commit", "durability: commit (fsync every commit: survives power loss) or none (survives a process crash only; faster)")
 	keepTags := fs.Bool("keep-bad-tag-checksums", false, "use tag-block time and source even when the tag block's checksum is wrong")
+	var sf sensorFlags // radar and satellite files (sensor.go)
+	sf.add(fs)
 	files, err := parseArgs(fs, args)
 	if err != nil {
 		return helpOK(err)
+	}
+	var sensors sensorIngest
+	if sensors.opts, err = sf.options(); err != nil {
+		return usageError(fs, stderr, "%v", err)
 	}
 	if len(files) == 0 {
 		return usageError(fs, stderr, "no input files (use - for standard input)")
@@ -144,6 +150,13 @@ func runIngest(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	sum := fileSummary{rejected: map[string]int64{}}
 	var runErr error
 	for _, name := range files {
+		isSensor, err := sensors.file(name, &stdin, stderr)
+		if err != nil {
+			runErr = err
+			break
+		} else if isSensor {
+			continue
+		}
 		iopt := ingest.ObserveOptions{NMEA: ingest.Options{KeepBadTagChecksums: *keepTags}}
 		if bar != nil {
 			base := done
@@ -187,6 +200,7 @@ func runIngest(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		runErr = err
 	}
 	writeIngestSummary(stderr, *landS == "default", &sum, rec.Stats(), pic.Stats(), dbst, cst, time.Since(start))
+	sensors.summary(stderr)
 	return runErr
 }
 

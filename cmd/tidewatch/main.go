@@ -6,6 +6,7 @@
 //
 //	tidewatch decode [--unscaled] [--stats] [FILE...]
 //	tidewatch asterix [--site SAC/SIC=LAT,LON[,H]]... [--stats] FILE...
+//	tidewatch detections [--site NAME=LAT,LON]... [--asterix-site SAC/SIC=LAT,LON[,H]]... [--date D] [--time T] FILE...
 //	tidewatch demo [--listen 127.0.0.1:8080]
 //	tidewatch serve --data DIR [--config FILE] [--tcp-listen ADDR] [--tcp-connect HOST:PORT] [--udp-listen ADDR] [--replay FILE --speed N]
 //	tidewatch token create --data DIR --role read|admin
@@ -17,7 +18,7 @@
 //	tidewatch area --data DIR --polygon FILE.geojson [--from T] [--to T]
 //	tidewatch vessels --data DIR [--at T] [filters]
 //	tidewatch events [--zones FILE.geojson] [--preset gfw|skylight] (FILE... | --data DIR --from T --to T)
-//	tidewatch simulate [--vessels N] [--duration 24h] [--format nmea|csv]
+//	tidewatch simulate [--vessels N] [--duration 24h] [--format nmea|csv|radar|radar-ais|sar]
 //	tidewatch version
 //
 // Run "tidewatch help" or "tidewatch COMMAND -h" for details.
@@ -44,6 +45,7 @@ Usage:
 Commands:
   decode    decode AIS NMEA (files, .gz or stdin) to gpsd-compatible JSON
   asterix   decode ASTERIX radar data (CAT 048/062/034, pcap or raw) to JSON, record by record
+  detections  print the detections of radar (NMEA, ASTERIX) and satellite (SAR, VIIRS, GeoJSON) files as JSON
   demo      start a node on simulated traffic and open the web map (http://127.0.0.1:8080)
   serve     run a node: live inputs, the picture, the store, the HTTP API and the web map
   token     create, list and revoke API tokens
@@ -88,6 +90,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = runDecode(ctx, rest, stdin, stdout, stderr)
 	case "asterix":
 		err = runAsterix(ctx, rest, stdin, stdout, stderr)
+	case "detections":
+		err = runDetections(ctx, rest, stdin, stdout, stderr)
 	case "ingest":
 		err = runIngest(ctx, rest, stdin, stdout, stderr)
 	case "serve":

@@ -34,6 +34,13 @@ Formats:
   csv   one row per position, in the common track layout
         mmsi,timestamp,lat,lon,sog_knots,cog_deg,heading,nav_status,name,ship_type
         (positions that are not available are left out).
+  radar, radar-ais, sar
+        a six-hour radar and SAR scenario off Aden (--from, --duration,
+        --seed; --vessels is ignored): radar is the patrol ship's RMC, HDT
+        and TTM and a platform's TLL (site "site", position on stderr), sar
+        the Global Fishing Watch style CSV of two SAR passes, radar-ais the
+        scenario's AIS positions in the csv layout. "tidewatch detections"
+        reads radar and sar back.
 
 Output goes to standard output, or to -o FILE (gzip-compressed when FILE
 ends in .gz). A summary is printed on standard error.
@@ -60,7 +67,7 @@ func parseSimulate(args []string, stderr io.Writer) (simOptions, error) {
 	fs.DurationVar(&o.duration, "duration", 24*time.Hour, "simulated time span")
 	fs.Uint64Var(&o.seed, "seed", 1, "random seed")
 	fs.Float64Var(&o.cfg.Rate, "rate", 1, "reporting rate relative to the AIS rules (0.1: a tenth of the reports)")
-	fs.StringVar(&o.format, "format", "nmea", "output format: nmea or csv")
+	fs.StringVar(&o.format, "format", "nmea", "output format: nmea, csv, radar, radar-ais or sar")
 	noise := fs.Bool("noise", false, "add the faults of real feeds: duplicates, late reports, GNSS jumps, positions not available")
 	fs.StringVar(&o.out, "o", "", "write to `FILE` instead of standard output (.gz: compressed)")
 	fs.Usage = func() {
@@ -91,8 +98,8 @@ func parseSimulate(args []string, stderr io.Writer) (simOptions, error) {
 		return bad("--duration must be positive")
 	case !(o.cfg.Rate > 0) || math.IsInf(o.cfg.Rate, 0):
 		return bad("--rate must be a positive number")
-	case o.format != "nmea" && o.format != "csv":
-		return bad("--format must be nmea or csv, not %q", o.format)
+	case o.format != "nmea" && o.format != "csv" && !isSensorSimFormat(o.format):
+		return bad("--format must be nmea, csv, radar, radar-ais or sar, not %q", o.format)
 	}
 	if *noise {
 		o.cfg.Noise = simulate.DefaultNoise()
@@ -133,6 +140,9 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) (
 		}
 	}
 	w := bufio.NewWriterSize(out, 1<<20)
+	if isSensorSimFormat(o.format) {
+		return simulateSensor(o, w, stderr, start)
+	}
 
 	sim := simulate.New(o.cfg, rand.New(rand.NewPCG(o.seed, 0x7469646577617463)))
 	enc := newSimEncoder(sim.Vessels(), o.format)

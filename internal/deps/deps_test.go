@@ -30,6 +30,7 @@ var allowed = map[string][]string{
 	"internal/fusion":   {"internal/vessel", "internal/geo"},
 	"internal/store":    {"internal/vessel", "internal/geo"},
 	"internal/simulate": {"internal/vessel", "internal/geo", "internal/ais"},
+	"internal/sensor":   {"internal/vessel", "internal/geo", "internal/nmea", "internal/asterix"},
 	"internal/recorder": {"internal/vessel", "internal/fusion", "internal/store"},
 	"internal/event":    {"internal/vessel", "internal/geo"},
 	"internal/contact":  {"internal/vessel", "internal/geo"},
@@ -46,7 +47,7 @@ var allowed = map[string][]string{
 	"internal/server": {"internal/nmea", "internal/ingest", "internal/vessel", "internal/geo", "internal/fusion",
 		"internal/store", "internal/recorder", "internal/event", "internal/httpapi", "internal/webui", "internal/simulate",
 		"internal/incident", "internal/policy", "internal/identity", "internal/share"},
-	"cmd/tidewatch": {"internal/ingest", "internal/ais", "internal/asterix", "internal/vessel", "internal/fusion",
+	"cmd/tidewatch": {"internal/ingest", "internal/ais", "internal/asterix", "internal/sensor", "internal/vessel", "internal/fusion",
 		"internal/store", "internal/geo", "internal/simulate", "internal/recorder", "internal/event", "internal/server",
 		"internal/identity", "internal/policy", "internal/incident", "internal/audit"},
 }

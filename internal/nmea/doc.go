@@ -17,7 +17,11 @@
 //     ",b003660465", junk bytes) and Gatehouse $PGHP lines whose time applies
 //     to the next AIS sentence;
 //   - multi-sentence reassembly (Assembler) with bounded memory;
-//   - a streaming line reader (Reader) with a line-length limit and counters.
+//   - a streaming line reader (Reader) with a line-length limit and counters;
+//   - any other sentence split into its fields (ParseFields, Fields), with
+//     the same checksum, tag-block and receiver-time handling, for the
+//     parameter sentences of radars and navigation sensors ($RATTM,
+//     $GPRMC...) that package sensor interprets.
 //
 // It knows nothing of AIS bit layouts: package ais decodes the payload.
 //

@@ -52,6 +52,24 @@
 // the faults of real feeds (duplicates from a second receiver, late
 // reports, GNSS jumps, positions not available).
 //
+// # Radar and satellite scenarios
+//
+// NewRadarScenario (radar.go, sar.go) generates a local scenario with
+// ground truth for the association of radar and satellite detections with
+// AIS: a patrol ship with a radar (own-ship RMC/HDT, TTM target reports)
+// sailing a racetrack among a tight anchored group, a convoy 1 km apart,
+// transiting and fishing ships, small fast craft seen only at short range,
+// dark vessels without AIS, a ship whose AIS falls silent inside radar
+// cover and a spoofer whose AIS claims a position 8 km off; a fixed
+// platform radar reporting TLL; and two SAR passes in the Global Fishing
+// Watch CSV layout. Radars measure with noise (20 m + 0.5% of range, 0.4°
+// of bearing), miss scans, recycle target numbers (the lowest free number
+// is taken on acquisition) and report short-lived clutter; SAR detections
+// carry 30 m of noise, the along-track shift of moving targets (100 m per
+// m/s of radial speed), length estimates and presence scores, miss most
+// small craft, and include low-score false alarms. Every report says which
+// Ship it is (or FalseAlarm), and Ship.At gives the truth at any time.
+//
 // # Determinism and cost
 //
 // Every random choice is drawn from the *rand.Rand given to New, in an
