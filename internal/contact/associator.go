@@ -19,12 +19,14 @@ type Associator struct {
 	stats   Stats
 
 	sources map[string]*radarSource
+	srcList []*radarSource // the same, by name
 	nextID  uint64
 
-	ended    []*episode // episodes of dark radar tracks that ended, awaiting a continuation
-	sat      []*episode // open satellite episodes
-	doubtful []pending  // unexplained doubtful satellite detections
-	queue    []Episode
+	ended     []*episode // episodes of dark radar tracks that ended, awaiting a continuation
+	heldEnded []heldEnd  // identities of tracks that ended while held by radar
+	sat       []*episode // open satellite episodes
+	doubtful  []pending  // unexplained doubtful satellite detections
+	queue     []Episode
 
 	// scratch reused between calls
 	arena    []Candidate // storage handed out to contacts, never reused
@@ -52,6 +54,15 @@ type radarSource struct {
 type row struct {
 	edges []Candidate
 	miss  float64
+}
+
+// heldEnd is the last state of a radar track that ended while it held an
+// identity through AIS silence.
+type heldEnd struct {
+	mmsi             vessel.MMSI
+	source           string
+	t, aisT          vessel.Time
+	lat, lon, vx, vy float64
 }
 
 type pending struct {

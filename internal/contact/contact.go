@@ -69,7 +69,8 @@ type Candidate struct {
 	// candidates and "none" (exp(-Cost/2) weights against exp(-Gate/2)).
 	Score float64
 
-	reportT vessel.Time // time of the AIS report predicted from
+	reportT  vessel.Time // time of the AIS report predicted from
+	viaRadar bool        // predicted from a radar track holding the identity, not from AIS
 }
 
 // Contact is a detection after association.

@@ -2,7 +2,6 @@ package contact
 
 import (
 	"math"
-	"slices"
 	"strconv"
 
 	"github.com/tidewatch/tidewatch/internal/vessel"
@@ -12,6 +11,7 @@ import (
 type episode struct {
 	Episode
 	lastEmit vessel.Time
+	live     int // radar tracks carrying it now
 	// State of the radar track when it ended, for linking a continuation.
 	endT             vessel.Time
 	lat, lon, vx, vy float64
@@ -25,7 +25,9 @@ func (a *Associator) dark(tr *track, c *Contact) {
 	if tr.mmsi != 0 {
 		tr.unassoc = 0
 		if tr.ep != nil {
-			a.close(tr.ep)
+			if tr.ep.live--; tr.ep.live == 0 {
+				a.close(tr.ep)
+			}
 			tr.ep = nil
 		}
 		return
@@ -48,6 +50,7 @@ func (a *Associator) dark(tr *track, c *Contact) {
 			}}
 		}
 		tr.ep.Evidence.Tracks++
+		tr.ep.live++
 	}
 	ep := tr.ep
 	ep.End, ep.Lat, ep.Lon = c.Time, tr.lat, tr.lon
@@ -72,24 +75,44 @@ func (a *Associator) evidence(ev *Evidence, d *vessel.Detection, nearest vessel.
 	ev.Nearest, ev.NearestD2 = nearest, d2
 }
 
-// link returns the episode of an ended dark track of tr's source whose
-// dead-reckoned position at tr's time is consistent with tr, and takes it
-// off the waiting list; nil when none.
+// link returns the episode tr continues, nil when none: the episode of a
+// dark track of another radar seeing the same target now (within the
+// gate), else that of a dark track that ended within LinkWindow where tr
+// could have got to since (at one and a half times its speed plus 2 m/s,
+// plus 300 m: a dark craft turns and changes speed while unseen); the
+// nearest relative to that reach wins.
 func (a *Associator) link(tr *track, t vessel.Time) *episode {
-	best, bestD2 := -1, a.cfg.GateD2
+	for _, src := range a.srcList {
+		if src == tr.src {
+			continue
+		}
+		for _, o := range src.tracks {
+			if o.ep == nil || o.t-t > 60000 || t-o.t > 60000 {
+				continue
+			}
+			p := *o
+			p.predict(t, a.cfg.TrackAccelMS2)
+			x, y := enu(p.lat, p.lon, tr.lat, tr.lon)
+			r := tr.innovation(cov{})
+			if p.innovation(r).d2(x, y) <= a.cfg.GateD2 {
+				a.stats.Linked++
+				return o.ep
+			}
+		}
+	}
+	best, bestRatio := -1, 1.0
 	for i, ep := range a.ended {
-		if ep.Source != tr.src.name || t < ep.endT {
+		if t < ep.endT {
 			continue
 		}
 		dt := float64(t-ep.endT) / 1000
 		if dt > a.cfg.LinkWindow.Seconds() {
 			continue
 		}
-		lat, lon := move(ep.lat, ep.lon, ep.vx*dt, ep.vy*dt)
-		x, y := enu(lat, lon, tr.lat, tr.lon)
-		s := 300 + 2*dt // metres: the dark craft may have turned or changed speed
-		if d2 := iso(s).add(tr.innovation(cov{})).d2(x, y); d2 < bestD2 {
-			best, bestD2 = i, d2
+		x, y := enu(ep.lat, ep.lon, tr.lat, tr.lon)
+		reach := 300 + (1.5*math.Hypot(ep.vx, ep.vy)+2)*dt
+		if r := math.Hypot(x, y) / reach; r <= bestRatio {
+			best, bestRatio = i, r
 		}
 	}
 	if best < 0 {
@@ -112,8 +135,8 @@ func (a *Associator) close(ep *episode) {
 // ago, satellite episodes with no detection for ClusterWindow. A live
 // feed calls it from a ticker; a replay calls it at the end.
 func (a *Associator) Flush(now vessel.Time) {
-	for _, name := range sortedSources(a.sources) {
-		a.expireTracks(a.sources[name], now)
+	for _, src := range a.srcList {
+		a.expireTracks(src, now)
 	}
 	a.expireEnded(now)
 	a.expireSat(now)
@@ -131,6 +154,13 @@ func (a *Associator) expireEnded(now vessel.Time) {
 	}
 	clear(a.ended[len(keep):])
 	a.ended = keep
+	kh := a.heldEnded[:0]
+	for _, h := range a.heldEnded {
+		if now-h.t <= limit {
+			kh = append(kh, h)
+		}
+	}
+	a.heldEnded = kh
 }
 
 func (a *Associator) expireSat(now vessel.Time) {
@@ -152,15 +182,6 @@ func (a *Associator) expireSat(now vessel.Time) {
 		}
 	}
 	a.doubtful = kd
-}
-
-func sortedSources(m map[string]*radarSource) []string {
-	names := make([]string, 0, len(m))
-	for k := range m {
-		names = append(names, k)
-	}
-	slices.Sort(names)
-	return names
 }
 
 func coord(v float64) string { return strconv.FormatFloat(v, 'f', 4, 64) }

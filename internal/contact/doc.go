@@ -53,7 +53,10 @@
 // consistent for several scans before it can take over. A track keeps its
 // identity, marked Held, while no AIS report of the vessel has arrived
 // since it last matched and no other track took the vessel: the vessel's
-// AIS fell silent and the radar carries it ("held by radar").
+// AIS fell silent and the radar carries it ("held by radar"). A held
+// identity also passes between radars and across a broken track: a live
+// held track of another radar, or a held track that ended within
+// LinkWindow, is a candidate for a new track where that object would be.
 //
 // # Satellite detections
 //
@@ -72,9 +75,14 @@
 // # Dark targets
 //
 // A confirmed radar track without identity for DarkAfter updates and
-// DarkMinAge opens an Episode; a dark track that starts where an ended one
-// would be (within LinkWindow) continues its episode instead of raising a
-// new alert; a track that gains an identity closes it. Unexplained
+// DarkMinAge opens an Episode. A dark track continues an existing episode
+// instead of raising a new alert when another radar's dark track sees the
+// same object now, or when a dark track ended within LinkWindow close
+// enough that the craft could have got here (300 m plus one and a half
+// times its speed plus 2 m/s, times the time unseen; dark craft turning
+// in and out of short-range cover are thus one alert, and two such craft
+// in one area may share theirs). When the last track carrying an episode
+// gains an identity, the episode closes. Unexplained
 // credible satellite detections open or join satellite episodes
 // (ClusterRadiusM, ClusterWindow). Episodes are emitted when they open, at
 // most every EpisodeEvery while they continue, and when they close, with

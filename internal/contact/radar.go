@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/bits"
 	"slices"
+	"strings"
 
 	"github.com/tidewatch/tidewatch/internal/vessel"
 )
@@ -88,6 +89,8 @@ func (a *Associator) source(name string) *radarSource {
 	if s == nil {
 		s = &radarSource{name: name, byTarget: make(map[string]*track)}
 		a.sources[name] = s
+		a.srcList = append(a.srcList, s)
+		slices.SortFunc(a.srcList, func(x, y *radarSource) int { return strings.Compare(x.name, y.name) })
 	}
 	return s
 }
@@ -399,6 +402,7 @@ func (a *Associator) trackCandidates(tr *track, out []Contact) {
 		e.cand = Candidate{MMSI: v.MMSI, AgeS: age, DistM: math.Hypot(x, y), D2: d2, reportT: v.Time}
 		return true
 	})
+	a.radarHeld(tr, d, r, w, capD2)
 	tr.w = a.cfg.Fade*w + 1
 	row := &a.rows[tr.row]
 	keep := tr.ledger[:0]
@@ -443,6 +447,56 @@ func (a *Associator) trackCandidates(tr *track, out []Contact) {
 	}
 }
 
+// radarHeld adds to the track's ledger the identities other radars hold
+// through AIS silence: a live held track of another source seeing the same
+// object, or a held track of any source that ended within LinkWindow
+// where this one could be now. So an identity survives the end of the
+// track that carried it (the vessel left one radar's cover, or the radar
+// dropped and renumbered it).
+func (a *Associator) radarHeld(tr *track, d *vessel.Detection, r cov, w, capD2 float64) {
+	add := func(m vessel.MMSI, aisT vessel.Time, x, y, d2 float64) {
+		if !(d2 <= capD2) {
+			return
+		}
+		k := slices.IndexFunc(tr.ledger, func(e entry) bool { return e.mmsi == m })
+		if k >= 0 && tr.ledger[k].seen {
+			return // its AIS is a candidate already
+		}
+		if k < 0 {
+			tr.ledger = append(tr.ledger, entry{mmsi: m, c: w * a.cfg.UnknownD2})
+			k = len(tr.ledger) - 1
+		}
+		e := &tr.ledger[k]
+		e.seen = true
+		e.c = a.cfg.Fade*e.c + d2
+		e.cand = Candidate{MMSI: m, AgeS: float64(d.Time-aisT) / 1000, DistM: math.Hypot(x, y), D2: d2,
+			reportT: aisT, viaRadar: true}
+	}
+	for _, src := range a.srcList {
+		if src == tr.src {
+			continue
+		}
+		for _, o := range src.tracks {
+			if !o.held || o.mmsi == 0 || o.t-d.Time > 60000 || d.Time-o.t > 60000 {
+				continue
+			}
+			p := *o
+			p.predict(d.Time, a.cfg.TrackAccelMS2)
+			x, y := enu(p.lat, p.lon, d.Lat, d.Lon)
+			add(o.mmsi, o.aisT, x, y, p.innovation(r).d2(x, y))
+		}
+	}
+	for _, h := range a.heldEnded {
+		dt := float64(d.Time-h.t) / 1000
+		if dt < 0 {
+			continue
+		}
+		lat, lon := move(h.lat, h.lon, h.vx*dt, h.vy*dt)
+		x, y := enu(lat, lon, d.Lat, d.Lon)
+		add(h.mmsi, h.aisT, x, y, iso(300+2*dt).add(r).d2(x, y))
+	}
+}
+
 // identify sets the track's identity from the assignment: the chosen
 // vessel; else the identity it had, held by radar, as long as no other
 // track took that vessel and no AIS report of it arrived since it last
@@ -452,7 +506,10 @@ func (a *Associator) identify(tr *track, r *row, choice int, none float64) {
 	tr.scanNone = none
 	if choice >= 0 {
 		e := &r.edges[choice]
-		tr.mmsi, tr.aisT, tr.held = e.MMSI, e.reportT, false
+		tr.mmsi, tr.aisT, tr.held = e.MMSI, e.reportT, e.viaRadar
+		if e.viaRadar {
+			a.heldEnded = slices.DeleteFunc(a.heldEnded, func(h heldEnd) bool { return h.mmsi == e.MMSI })
+		}
 		return
 	}
 	if tr.mmsi != 0 {
@@ -492,7 +549,15 @@ func (a *Associator) endTrack(tr *track) {
 	if tr.ep != nil {
 		ep := tr.ep
 		ep.endT, ep.lat, ep.lon, ep.vx, ep.vy = tr.t, tr.lat, tr.lon, tr.vx, tr.vy
-		a.ended = append(a.ended, ep)
+		if ep.live--; ep.live == 0 {
+			a.ended = append(a.ended, ep)
+		}
 		tr.ep = nil
+	}
+	if tr.mmsi != 0 && tr.held {
+		// The identity the track carried through AIS silence waits
+		// LinkWindow for a track to take it over.
+		a.heldEnded = append(a.heldEnded, heldEnd{mmsi: tr.mmsi, source: tr.src.name, t: tr.t,
+			lat: tr.lat, lon: tr.lon, vx: tr.vx, vy: tr.vy, aisT: tr.aisT})
 	}
 }

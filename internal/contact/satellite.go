@@ -281,8 +281,8 @@ func (a *Associator) byRadar(d *vessel.Detection, g *sarGeometry) (*track, *epis
 	var bt *track
 	var be *episode
 	best := a.cfg.GateD2
-	for _, name := range sortedSources(a.sources) {
-		for _, tr := range a.sources[name].tracks {
+	for _, src := range a.srcList {
+		for _, tr := range src.tracks {
 			dt := d.Time - tr.t
 			if !tr.confirmed || dt > 60000 || dt < -60000 {
 				continue
