@@ -44,9 +44,10 @@ type Associator struct {
 }
 
 type radarSource struct {
-	name     string
-	byTarget map[string]*track
-	tracks   []*track
+	maxRangeM float64 // the longest range reported: the radar's cover
+	name      string
+	byTarget  map[string]*track
+	tracks    []*track
 }
 
 // row is one assignment problem row: a radar track or a satellite

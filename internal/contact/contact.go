@@ -109,8 +109,13 @@ type Contact struct {
 // Config.EpisodeEvery) and when it closes, always with the same ID;
 // consumers keep the highest Version per ID.
 type Episode struct {
-	ID       string
-	Version  int
+	ID      string
+	Version int
+	// Kind is KindDarkTarget or KindAISMismatch.
+	Kind string
+	// MMSI is, for KindAISMismatch, the vessel whose AIS claims a position
+	// where the radar sees nothing; 0 for dark targets.
+	MMSI     vessel.MMSI
 	Sensor   vessel.Sensor
 	Source   string
 	Start    vessel.Time
@@ -119,6 +124,18 @@ type Episode struct {
 	Closed   bool
 	Evidence Evidence
 }
+
+// Kinds of Episode.
+const (
+	// KindDarkTarget: a radar track or satellite detections no AIS vessel
+	// explains.
+	KindDarkTarget = "dark_target"
+	// KindAISMismatch: a vessel's AIS claims positions inside radar cover
+	// where the radar sees nothing, while an unexplained radar track
+	// follows the path those reports imply at a constant offset: the AIS
+	// position is probably spoofed, and the track is the vessel.
+	KindAISMismatch = "ais_position_mismatch"
+)
 
 // Evidence summarises why an episode is a dark target.
 type Evidence struct {
@@ -134,6 +151,9 @@ type Evidence struct {
 	// squared Mahalanobis distance that ruled it out; 0 when none in range.
 	Nearest   vessel.MMSI
 	NearestD2 float64
+	// OffsetM and OffsetBearing are, for KindAISMismatch, where the AIS
+	// claims to be relative to the radar track: metres at degrees true.
+	OffsetM, OffsetBearing float64
 }
 
 // Noise is a sensor's measurement error model.
@@ -176,10 +196,13 @@ type Config struct {
 	Sticky             float64       // cost bonus of a track's current identity [3]
 	UnknownD2          float64       // cost assumed for scans before a candidate was first seen [13.8]
 
-	DarkAfter    int           // unassociated updates of a confirmed track before it is dark [10]
-	DarkMinAge   time.Duration // ... and for at least this long (an AIS report interval) [3m]
-	EpisodeEvery time.Duration // minimum interval between updates of one episode [10m]
-	LinkWindow   time.Duration // a new dark track continues an ended one's episode within this [1h]
+	DarkAfter  int           // unassociated updates of a confirmed track before it is dark [10]
+	DarkMinAge time.Duration // ... and for at least this long (an AIS report interval) [3m]
+
+	MismatchMinAge  time.Duration // an AIS path parallel to a dark track for this long is a position mismatch [10m]
+	MismatchSearchM float64       // how far from a dark track to look for such a vessel [20000]
+	EpisodeEvery    time.Duration // minimum interval between updates of one episode [10m]
+	LinkWindow      time.Duration // a new dark track continues an ended one's episode within this [1h]
 
 	SatHeadingDeg  float64       // satellite ground-track heading when the pass does not say [348, ascending sun-synchronous]
 	ShiftMPerMS    float64       // SAR azimuth shift per m/s of radial speed [100]
@@ -247,6 +270,8 @@ func (c Config) withDefaults() Config {
 	f(&c.TrackGateD2, 8)
 	i(&c.DarkAfter, 10)
 	d(&c.DarkMinAge, 3*time.Minute)
+	d(&c.MismatchMinAge, 10*time.Minute)
+	f(&c.MismatchSearchM, 20000)
 	d(&c.EpisodeEvery, 10*time.Minute)
 	d(&c.LinkWindow, time.Hour)
 	if c.SatHeadingDeg == 0 {
@@ -273,6 +298,7 @@ type Stats struct {
 	Confirmed       int // radar tracks confirmed
 	Breaks          int // radar tracks broken by a jump (recycled target number)
 	Episodes        int // dark-target episodes opened
+	Mismatches      int // AIS position mismatch episodes opened
 	Linked          int // dark radar tracks that continued an ended episode
 	Doubtful        int // doubtful satellite detections
 	QueueDropped    int // episode updates dropped because the queue was full

@@ -2,6 +2,7 @@ package contact
 
 import (
 	"math"
+	"slices"
 	"strconv"
 
 	"github.com/tidewatch/tidewatch/internal/vessel"
@@ -44,7 +45,7 @@ func (a *Associator) dark(tr *track, c *Contact) {
 		tr.ep = a.link(tr, c.Time)
 		if tr.ep == nil {
 			a.stats.Episodes++
-			tr.ep = &episode{Episode: Episode{
+			tr.ep = &episode{Episode: Episode{Kind: KindDarkTarget,
 				ID:     "dark/radar/" + c.Source + "/" + tr.target + "/" + msString(c.Time),
 				Sensor: vessel.SensorRadar, Source: c.Source, Start: c.Time,
 			}}
@@ -63,6 +64,118 @@ func (a *Associator) dark(tr *track, c *Contact) {
 	if ep.Version == 0 || c.Time-ep.lastEmit >= vessel.Time(a.cfg.EpisodeEvery.Milliseconds()) {
 		a.push(ep)
 	}
+	a.mismatch(tr, c)
+}
+
+// mismatchCheck is how often a dark track looks for a vessel whose AIS
+// path runs parallel to it.
+const mismatchCheck = 60000 // ms
+
+// suspect is a vessel whose AIS path has run parallel to a dark track.
+type suspect struct {
+	mmsi   vessel.MMSI
+	ox, oy float64 // where its AIS claims to be relative to the track, metres, when first seen
+	since  vessel.Time
+	lat    float64 // the track's position at since
+	lon    float64
+	seen   bool
+	ep     *episode
+}
+
+// mismatch looks, once a minute, for AIS vessels under way that claim to
+// be at a constant offset from the dark track tr (offset stable within
+// 500 m, velocity roughly the same), more than 1 km from it, at a place
+// inside the radar's cover where none of its tracks is: the radar sees
+// nothing where the AIS says the vessel is, and sees an unexplained target
+// moving just as the AIS says. When that has held for MismatchMinAge and
+// at least 1 km of the track's motion, it opens a KindAISMismatch episode
+// naming the vessel.
+func (a *Associator) mismatch(tr *track, c *Contact) {
+	if c.Time-tr.mmCheck < mismatchCheck {
+		return
+	}
+	tr.mmCheck = c.Time
+	sp := math.Hypot(tr.vx, tr.vy)
+	for i := range tr.suspects {
+		tr.suspects[i].seen = false
+	}
+	d := &c.Detection
+	maxAge := a.cfg.MaxAISAgeRadar.Seconds()
+	cos0 := cosLat(tr.lat)
+	a.vessels.Near(tr.lat, tr.lon, a.cfg.MismatchSearchM, c.Time, func(v VesselState) bool {
+		if age := float64(c.Time-v.Time) / 1000; age > maxAge || age < -maxAge {
+			return true
+		}
+		p := a.predict(&v, c.Time, tr.lat, tr.lon, cos0)
+		// A constant offset between things at rest proves nothing: the
+		// vessel must be under way (2 knots), and the track's velocity,
+		// noisy at long range, roughly the same as its AIS says.
+		vais := math.Hypot(p.vx, p.vy)
+		if vais < 1 || math.Hypot(p.x, p.y) < 1000 || math.Hypot(p.vx-tr.vx, p.vy-tr.vy) > 2+0.5*max(sp, vais) {
+			return true
+		}
+		lat, lon := move(tr.lat, tr.lon, p.x, p.y)
+		if tr.src.maxRangeM > 0 && d.Has&vessel.HasPolar != 0 {
+			x, y := enu(d.SensorLat, d.SensorLon, lat, lon)
+			if math.Hypot(x, y) > tr.src.maxRangeM {
+				return true // outside the radar's cover: its silence says nothing
+			}
+		}
+		for _, o := range tr.src.tracks {
+			if x, y := enu(o.lat, o.lon, lat, lon); math.Hypot(x, y) < 1000 {
+				return true // the radar does see something there
+			}
+		}
+		k := slices.IndexFunc(tr.suspects, func(s suspect) bool { return s.mmsi == v.MMSI })
+		if k < 0 {
+			if len(tr.suspects) >= 4 {
+				return true
+			}
+			tr.suspects = append(tr.suspects, suspect{mmsi: v.MMSI, ox: p.x, oy: p.y, since: c.Time, lat: tr.lat, lon: tr.lon})
+			k = len(tr.suspects) - 1
+		}
+		s := &tr.suspects[k]
+		if math.Hypot(p.x-s.ox, p.y-s.oy) > 500 {
+			// The offset moved: start again.
+			s.ox, s.oy, s.since, s.lat, s.lon = p.x, p.y, c.Time, tr.lat, tr.lon
+		}
+		s.seen = true
+		return true
+	})
+	keep := tr.suspects[:0]
+	for _, s := range tr.suspects {
+		if !s.seen {
+			if s.ep != nil {
+				a.close(s.ep)
+			}
+			continue
+		}
+		x, y := enu(s.lat, s.lon, tr.lat, tr.lon)
+		if s.ep == nil && c.Time-s.since >= vessel.Time(a.cfg.MismatchMinAge.Milliseconds()) && math.Hypot(x, y) >= 1000 {
+			// The offset held while the track went 1 km or more: the
+			// AIS path runs parallel to it.
+			a.stats.Mismatches++
+			s.ep = &episode{Episode: Episode{Kind: KindAISMismatch, MMSI: s.mmsi,
+				ID:     "mismatch/" + c.Source + "/" + s.mmsi.String() + "/" + msString(s.since),
+				Sensor: vessel.SensorRadar, Source: c.Source, Start: s.since,
+			}}
+			s.ep.Evidence.Tracks = 1
+		}
+		if s.ep != nil {
+			ep := s.ep
+			ep.End, ep.Lat, ep.Lon = c.Time, tr.lat, tr.lon
+			ep.Evidence.Reports++
+			ep.Evidence.Targets = appendBounded(ep.Evidence.Targets, tr.target)
+			ep.Evidence.SpeedKn = sp / knot
+			ep.Evidence.OffsetM = math.Hypot(s.ox, s.oy)
+			ep.Evidence.OffsetBearing = math.Mod(math.Atan2(s.ox, s.oy)/toRad+360, 360)
+			if ep.Version == 0 || c.Time-ep.lastEmit >= vessel.Time(a.cfg.EpisodeEvery.Milliseconds()) {
+				a.push(ep)
+			}
+		}
+		keep = append(keep, s)
+	}
+	tr.suspects = keep
 }
 
 func (a *Associator) evidence(ev *Evidence, d *vessel.Detection, nearest vessel.MMSI, d2 float64) {

@@ -75,7 +75,7 @@
 // # Dark targets
 //
 // A confirmed radar track without identity for DarkAfter updates and
-// DarkMinAge opens an Episode. A dark track continues an existing episode
+// DarkMinAge opens an Episode of KindDarkTarget. A dark track continues an existing episode
 // instead of raising a new alert when another radar's dark track sees the
 // same object now, or when a dark track ended within LinkWindow close
 // enough that the craft could have got here (300 m plus one and a half
@@ -90,7 +90,15 @@
 // per report. The queue of updates is bounded (MaxQueued; overflow is
 // dropped and counted).
 //
-// Not yet done: the AIS position mismatch (spoofing) episode of issue 18.
+// # AIS position mismatch
+//
+// Once a minute a dark radar track looks for an AIS vessel under way whose
+// reports put it at a constant offset (within 500 m) from the track, more
+// than 1 km away, at a place inside the radar's cover (the longest range
+// the radar has reported) where the radar has no track: the radar sees
+// nothing where the AIS claims the vessel is, and an unexplained target
+// moving as the AIS says. After MismatchMinAge and 1 km of motion this
+// opens an Episode of KindAISMismatch naming the vessel, with the offset.
 //
 // # Concurrency
 //

@@ -33,6 +33,8 @@ type track struct {
 	unassoc   int         // consecutive updates without an identity
 	darkSince vessel.Time // first of those updates
 	aisT      vessel.Time // time of the AIS report that last matched the track
+	mmCheck   vessel.Time // last look for an AIS position mismatch
+	suspects  []suspect   // vessels whose AIS runs parallel to the track
 	ep        *episode
 
 	row      int // index in a.rows during a scan
@@ -114,6 +116,9 @@ func (a *Associator) radarScan(name string, out []Contact) {
 		c := &out[i]
 		if c.Err != nil || c.Source != name {
 			continue
+		}
+		if c.Has&vessel.HasPolar != 0 {
+			src.maxRangeM = max(src.maxRangeM, c.RangeM)
 		}
 		if c.Target == "" {
 			loose = append(loose, i)
@@ -554,6 +559,12 @@ func (a *Associator) endTrack(tr *track) {
 		}
 		tr.ep = nil
 	}
+	for _, s := range tr.suspects {
+		if s.ep != nil {
+			a.close(s.ep)
+		}
+	}
+	tr.suspects = nil
 	if tr.mmsi != 0 && tr.held {
 		// The identity the track carried through AIS silence waits
 		// LinkWindow for a track to take it over.

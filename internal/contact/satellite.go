@@ -183,7 +183,7 @@ func (a *Associator) satDark(c *Contact, nearest vessel.MMSI, nd2 float64) {
 
 func (a *Associator) openSat(d *vessel.Detection) *episode {
 	a.stats.Episodes++
-	ep := &episode{Episode: Episode{
+	ep := &episode{Episode: Episode{Kind: KindDarkTarget,
 		ID:     "dark/satellite/" + d.Source + "/" + msString(d.Time) + "/" + coord(d.Lat) + "," + coord(d.Lon),
 		Sensor: vessel.SensorSatellite, Source: d.Source, Start: d.Time,
 	}}

@@ -335,6 +335,9 @@ func testGulf(t *testing.T, seed uint64) {
 	// last one is closed, and every ID the contacts name was emitted.
 	last := map[string]contact.Episode{}
 	for _, e := range eps {
+		if e.Kind == contact.KindAISMismatch {
+			t.Errorf("AIS position mismatch %s naming %v in a scenario without a spoofer", e.ID, e.MMSI)
+		}
 		if p, ok := last[e.ID]; ok && e.Version != p.Version+1 {
 			t.Errorf("episode %s: version %d after %d", e.ID, e.Version, p.Version)
 		} else if !ok && e.Version != 1 {

@@ -134,6 +134,32 @@ func TestSimulatedScenario(t *testing.T) {
 			i = j
 		}
 		a.Flush(sc.End + 86400_000)
+		// AIS position mismatch: the spoofer, and nobody else.
+		var spoofer vessel.MMSI
+		for _, s := range sc.Ships {
+			if s.Role == simulate.RoleSpoofer {
+				spoofer = s.MMSI
+			}
+		}
+		mismatch := map[string]contact.Episode{}
+		for _, e := range a.Episodes(nil) {
+			if e.Kind == contact.KindAISMismatch {
+				mismatch[e.ID] = e
+			}
+		}
+		right := 0
+		for id, e := range mismatch {
+			t.Logf("seed %d: mismatch %s: %v from %v to %v, AIS %.0f m at %.0f° from the track, %d reports",
+				seed, id, e.MMSI, e.Start, e.End, e.Evidence.OffsetM, e.Evidence.OffsetBearing, e.Evidence.Reports)
+			if e.MMSI == spoofer {
+				right++
+			} else {
+				t.Errorf("seed %d: mismatch episode %s names %v; only the spoofer %v spoofs", seed, id, e.MMSI, spoofer)
+			}
+		}
+		if right == 0 || right > 2 {
+			t.Errorf("seed %d: %d mismatch episodes name the spoofer; want 1 or 2 (spoofer %v)", seed, right, spoofer)
+		}
 		truePos := 0
 		for id, m := range eps {
 			k := majority(m)
