@@ -115,3 +115,31 @@ func TestMahalanobis(t *testing.T) {
 		}
 	}
 }
+
+// TestSARShiftDirection pins the sign of the azimuth shift: a ship moving
+// towards a right-looking satellite appears ahead of it along track, one
+// moving away behind it, one moving along track not at all.
+func TestSARShiftDirection(t *testing.T) {
+	a := New(Config{}, nil)
+	tests := []struct {
+		name         string
+		heading      float64 // satellite ground track
+		vx, vy       float64 // ship velocity, m/s east and north
+		wantX, wantY float64 // expected shift, metres east and north
+	}{
+		{"north-bound pass, ship steaming west (towards)", 0, -5, 0, 0, 500},
+		{"north-bound pass, ship steaming east (away)", 0, 5, 0, 0, -500},
+		{"north-bound pass, ship steaming north (along track)", 0, 0, 5, 0, 0},
+		{"south-bound pass, ship steaming east (towards)", 180, 5, 0, 0, -500},
+	}
+	for _, tt := range tests {
+		g := a.geometry(Pass{SAR: true, HeadingDeg: tt.heading, HasHeading: true})
+		x, y, _ := g.shift(0, 0, tt.vx, tt.vy, iso(10))
+		if math.Abs(x-tt.wantX) > 1e-6 || math.Abs(y-tt.wantY) > 1e-6 {
+			t.Errorf("%s: shift (%.1f, %.1f); want (%.1f, %.1f)", tt.name, x, y, tt.wantX, tt.wantY)
+		}
+	}
+	if g := a.geometry(Pass{SAR: true}); g.heading != 348 {
+		t.Errorf("default heading %v; want 348 (ascending sun-synchronous)", g.heading)
+	}
+}
