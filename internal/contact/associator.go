@@ -41,6 +41,8 @@ type Associator struct {
 	colIndex map[vessel.MMSI]int
 	first    map[vessel.MMSI]int
 	updated  []*track
+	visit    visitState
+	visitFn  func(VesselState) bool // a.visitRadar, made once
 }
 
 type radarSource struct {
@@ -72,7 +74,7 @@ type pending struct {
 
 // New returns an Associator reading AIS vessels from v.
 func New(cfg Config, v Vessels) *Associator {
-	return &Associator{
+	a := &Associator{
 		cfg:      cfg.withDefaults(),
 		vessels:  v,
 		sources:  make(map[string]*radarSource),
@@ -80,6 +82,8 @@ func New(cfg Config, v Vessels) *Associator {
 		colIndex: make(map[vessel.MMSI]int),
 		first:    make(map[vessel.MMSI]int),
 	}
+	a.visitFn = a.visitRadar
+	return a
 }
 
 // Stats returns the counters so far.

@@ -382,31 +382,9 @@ func (a *Associator) trackCandidates(tr *track, out []Contact) {
 	w := tr.w
 	capD2 := 2 * a.cfg.UnknownD2
 	cos0 := cosLat(d.Lat)
-	a.vessels.Near(d.Lat, d.Lon, a.cfg.SearchRadiusRadarM, d.Time, func(v VesselState) bool {
-		age := float64(d.Time-v.Time) / 1000
-		if age > maxAge || age < -maxAge {
-			return true
-		}
-		p := a.predict(&v, d.Time, d.Lat, d.Lon, cos0)
-		x, y := p.x, p.y
-		d2 := p.c.add(r).d2(x, y)
-		if tr.nearest == 0 || d2 < tr.nearD2 {
-			tr.nearest, tr.nearD2 = v.MMSI, d2
-		}
-		if !(d2 <= capD2) { // also NaN from a picture's bad numbers
-			return true
-		}
-		k := slices.IndexFunc(tr.ledger, func(e entry) bool { return e.mmsi == v.MMSI })
-		if k < 0 {
-			tr.ledger = append(tr.ledger, entry{mmsi: v.MMSI, c: w * a.cfg.UnknownD2})
-			k = len(tr.ledger) - 1
-		}
-		e := &tr.ledger[k]
-		e.seen = true
-		e.c = a.cfg.Fade*e.c + d2
-		e.cand = Candidate{MMSI: v.MMSI, AgeS: age, DistM: math.Hypot(x, y), D2: d2, reportT: v.Time}
-		return true
-	})
+	a.visit = visitState{tr: tr, d: d, r: r, maxAge: maxAge, w: w, capD2: capD2, cos0: cos0}
+	a.vessels.Near(d.Lat, d.Lon, a.cfg.SearchRadiusRadarM, d.Time, a.visitFn)
+	a.visit = visitState{}
 	a.radarHeld(tr, d, r, w, capD2)
 	tr.w = a.cfg.Fade*w + 1
 	row := &a.rows[tr.row]
@@ -571,4 +549,49 @@ func (a *Associator) endTrack(tr *track) {
 		a.heldEnded = append(a.heldEnded, heldEnd{mmsi: tr.mmsi, source: tr.src.name, t: tr.t,
 			lat: tr.lat, lon: tr.lon, vx: tr.vx, vy: tr.vy, aisT: tr.aisT})
 	}
+}
+
+// visitState is the state of one candidate query of a radar track; the
+// callback is a method value made once, so a query allocates nothing.
+type visitState struct {
+	tr                     *track
+	d                      *vessel.Detection
+	r                      cov
+	maxAge, w, capD2, cos0 float64
+}
+
+// visitRadar folds one AIS vessel found near a radar report into the
+// report's track's ledger.
+func (a *Associator) visitRadar(v VesselState) bool {
+	s := &a.visit
+	tr, d := s.tr, s.d
+	age := float64(d.Time-v.Time) / 1000
+	if age > s.maxAge || age < -s.maxAge {
+		return true
+	}
+	p := a.predict(&v, d.Time, d.Lat, d.Lon, s.cos0)
+	x, y := p.x, p.y
+	d2 := p.c.add(s.r).d2(x, y)
+	if tr.nearest == 0 || d2 < tr.nearD2 {
+		tr.nearest, tr.nearD2 = v.MMSI, d2
+	}
+	if !(d2 <= s.capD2) { // also NaN from a picture's bad numbers
+		return true
+	}
+	k := -1
+	for i := range tr.ledger {
+		if tr.ledger[i].mmsi == v.MMSI {
+			k = i
+			break
+		}
+	}
+	if k < 0 {
+		tr.ledger = append(tr.ledger, entry{mmsi: v.MMSI, c: s.w * a.cfg.UnknownD2})
+		k = len(tr.ledger) - 1
+	}
+	e := &tr.ledger[k]
+	e.seen = true
+	e.c = a.cfg.Fade*e.c + d2
+	e.cand = Candidate{MMSI: v.MMSI, AgeS: age, DistM: math.Hypot(x, y), D2: d2, reportT: v.Time}
+	return true
 }
