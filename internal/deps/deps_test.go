@@ -33,6 +33,7 @@ var allowed = map[string][]string{
 	"internal/sensor":   {"internal/vessel", "internal/geo", "internal/nmea", "internal/asterix"},
 	"internal/recorder": {"internal/vessel", "internal/fusion", "internal/store"},
 	"internal/event":    {"internal/vessel", "internal/geo"},
+	"internal/contact":  {"internal/vessel", "internal/geo"},
 	"internal/httpapi":  {"internal/vessel", "internal/geo", "internal/fusion", "internal/store", "internal/event", "internal/incident", "internal/audit"},
 	"internal/webui":    {},
 	"internal/incident": {"internal/vessel", "internal/geo"},

@@ -1,0 +1,300 @@
+package contact
+
+import (
+	"math"
+	"slices"
+	"strconv"
+
+	"github.com/tidewatch/tidewatch/internal/vessel"
+)
+
+// episode is a dark target being built.
+type episode struct {
+	Episode
+	lastEmit vessel.Time
+	live     int // radar tracks carrying it now
+	// State of the radar track when it ended, for linking a continuation.
+	endT             vessel.Time
+	lat, lon, vx, vy float64
+}
+
+// dark keeps the dark-target episode of a radar track after its update: a
+// confirmed track without identity for DarkAfter updates opens one (or
+// continues the episode of a dark track of the same source that ended
+// where this one starts); a track that gains an identity closes it.
+func (a *Associator) dark(tr *track, c *Contact) {
+	if tr.mmsi != 0 {
+		tr.unassoc = 0
+		if tr.ep != nil {
+			if tr.ep.live--; tr.ep.live == 0 {
+				a.close(tr.ep)
+			}
+			tr.ep = nil
+		}
+		return
+	}
+	if tr.unassoc == 0 {
+		tr.darkSince = c.Time
+	}
+	tr.unassoc++
+	if tr.ep == nil {
+		if !tr.confirmed || tr.unassoc < a.cfg.DarkAfter ||
+			c.Time-tr.darkSince < vessel.Time(a.cfg.DarkMinAge.Milliseconds()) {
+			return
+		}
+		tr.ep = a.link(tr, c.Time)
+		if tr.ep == nil {
+			a.stats.Episodes++
+			tr.ep = &episode{Episode: Episode{Kind: KindDarkTarget,
+				ID:     "dark/radar/" + c.Source + "/" + tr.target + "/" + msString(c.Time),
+				Sensor: vessel.SensorRadar, Source: c.Source, Start: c.Time,
+			}}
+		}
+		tr.ep.Evidence.Tracks++
+		tr.ep.live++
+	}
+	ep := tr.ep
+	ep.End, ep.Lat, ep.Lon = c.Time, tr.lat, tr.lon
+	ev := &ep.Evidence
+	ev.Reports++
+	ev.Targets = appendBounded(ev.Targets, tr.target)
+	ev.SpeedKn = math.Hypot(tr.vx, tr.vy) / knot
+	a.evidence(ev, &c.Detection, tr.nearest, tr.nearD2)
+	c.Episode = ep.ID
+	if ep.Version == 0 || c.Time-ep.lastEmit >= vessel.Time(a.cfg.EpisodeEvery.Milliseconds()) {
+		a.push(ep)
+	}
+	a.mismatch(tr, c)
+}
+
+// mismatchCheck is how often a dark track looks for a vessel whose AIS
+// path runs parallel to it.
+const mismatchCheck = 60000 // ms
+
+// suspect is a vessel whose AIS path has run parallel to a dark track.
+type suspect struct {
+	mmsi   vessel.MMSI
+	ox, oy float64 // where its AIS claims to be relative to the track, metres, when first seen
+	since  vessel.Time
+	lat    float64 // the track's position at since
+	lon    float64
+	seen   bool
+	ep     *episode
+}
+
+// mismatch looks, once a minute, for AIS vessels under way that claim to
+// be at a constant offset from the dark track tr (offset stable within
+// 500 m, velocity roughly the same), more than 1 km from it, at a place
+// inside the radar's cover where none of its tracks is: the radar sees
+// nothing where the AIS says the vessel is, and sees an unexplained target
+// moving just as the AIS says. When that has held for MismatchMinAge and
+// at least 1 km of the track's motion, it opens a KindAISMismatch episode
+// naming the vessel.
+func (a *Associator) mismatch(tr *track, c *Contact) {
+	if c.Time-tr.mmCheck < mismatchCheck {
+		return
+	}
+	tr.mmCheck = c.Time
+	sp := math.Hypot(tr.vx, tr.vy)
+	for i := range tr.suspects {
+		tr.suspects[i].seen = false
+	}
+	d := &c.Detection
+	maxAge := a.cfg.MaxAISAgeRadar.Seconds()
+	cos0 := cosLat(tr.lat)
+	a.vessels.Near(tr.lat, tr.lon, a.cfg.MismatchSearchM, c.Time, func(v VesselState) bool {
+		if age := float64(c.Time-v.Time) / 1000; age > maxAge || age < -maxAge {
+			return true
+		}
+		p := a.predict(&v, c.Time, tr.lat, tr.lon, cos0)
+		// A constant offset between things at rest proves nothing: the
+		// vessel must be under way (2 knots), and the track's velocity,
+		// noisy at long range, roughly the same as its AIS says.
+		vais := math.Hypot(p.vx, p.vy)
+		if vais < 1 || math.Hypot(p.x, p.y) < 1000 || math.Hypot(p.vx-tr.vx, p.vy-tr.vy) > 2+0.5*max(sp, vais) {
+			return true
+		}
+		lat, lon := move(tr.lat, tr.lon, p.x, p.y)
+		if tr.src.maxRangeM > 0 && d.Has&vessel.HasPolar != 0 {
+			x, y := enu(d.SensorLat, d.SensorLon, lat, lon)
+			if math.Hypot(x, y) > tr.src.maxRangeM {
+				return true // outside the radar's cover: its silence says nothing
+			}
+		}
+		for _, o := range tr.src.tracks {
+			if x, y := enu(o.lat, o.lon, lat, lon); math.Hypot(x, y) < 1000 {
+				return true // the radar does see something there
+			}
+		}
+		k := slices.IndexFunc(tr.suspects, func(s suspect) bool { return s.mmsi == v.MMSI })
+		if k < 0 {
+			if len(tr.suspects) >= 4 {
+				return true
+			}
+			tr.suspects = append(tr.suspects, suspect{mmsi: v.MMSI, ox: p.x, oy: p.y, since: c.Time, lat: tr.lat, lon: tr.lon})
+			k = len(tr.suspects) - 1
+		}
+		s := &tr.suspects[k]
+		if math.Hypot(p.x-s.ox, p.y-s.oy) > 500 {
+			// The offset moved: start again.
+			s.ox, s.oy, s.since, s.lat, s.lon = p.x, p.y, c.Time, tr.lat, tr.lon
+		}
+		s.seen = true
+		return true
+	})
+	keep := tr.suspects[:0]
+	for _, s := range tr.suspects {
+		if !s.seen {
+			if s.ep != nil {
+				a.close(s.ep)
+			}
+			continue
+		}
+		x, y := enu(s.lat, s.lon, tr.lat, tr.lon)
+		if s.ep == nil && c.Time-s.since >= vessel.Time(a.cfg.MismatchMinAge.Milliseconds()) && math.Hypot(x, y) >= 1000 {
+			// The offset held while the track went 1 km or more: the
+			// AIS path runs parallel to it.
+			a.stats.Mismatches++
+			s.ep = &episode{Episode: Episode{Kind: KindAISMismatch, MMSI: s.mmsi,
+				ID:     "mismatch/" + c.Source + "/" + s.mmsi.String() + "/" + msString(s.since),
+				Sensor: vessel.SensorRadar, Source: c.Source, Start: s.since,
+			}}
+			s.ep.Evidence.Tracks = 1
+		}
+		if s.ep != nil {
+			ep := s.ep
+			ep.End, ep.Lat, ep.Lon = c.Time, tr.lat, tr.lon
+			ep.Evidence.Reports++
+			ep.Evidence.Targets = appendBounded(ep.Evidence.Targets, tr.target)
+			ep.Evidence.SpeedKn = sp / knot
+			ep.Evidence.OffsetM = math.Hypot(s.ox, s.oy)
+			ep.Evidence.OffsetBearing = math.Mod(math.Atan2(s.ox, s.oy)/toRad+360, 360)
+			if ep.Version == 0 || c.Time-ep.lastEmit >= vessel.Time(a.cfg.EpisodeEvery.Milliseconds()) {
+				a.push(ep)
+			}
+		}
+		keep = append(keep, s)
+	}
+	tr.suspects = keep
+}
+
+func (a *Associator) evidence(ev *Evidence, d *vessel.Detection, nearest vessel.MMSI, d2 float64) {
+	if d.Has&vessel.HasScore != 0 {
+		ev.MaxScore = max(ev.MaxScore, d.Score)
+	}
+	if d.Has&vessel.HasLength != 0 {
+		ev.LengthM = max(ev.LengthM, d.LengthM)
+	}
+	ev.Nearest, ev.NearestD2 = nearest, d2
+}
+
+// link returns the episode tr continues, nil when none: the episode of a
+// dark track of another radar seeing the same target now (within the
+// gate), else that of a dark track that ended within LinkWindow where tr
+// could have got to since (at one and a half times its speed plus 2 m/s,
+// plus 300 m: a dark craft turns and changes speed while unseen); the
+// nearest relative to that reach wins.
+func (a *Associator) link(tr *track, t vessel.Time) *episode {
+	for _, src := range a.srcList {
+		if src == tr.src {
+			continue
+		}
+		for _, o := range src.tracks {
+			if o.ep == nil || o.t-t > 60000 || t-o.t > 60000 {
+				continue
+			}
+			p := *o
+			p.predict(t, a.cfg.TrackAccelMS2)
+			x, y := enu(p.lat, p.lon, tr.lat, tr.lon)
+			r := tr.innovation(cov{})
+			if p.innovation(r).d2(x, y) <= a.cfg.GateD2 {
+				a.stats.Linked++
+				return o.ep
+			}
+		}
+	}
+	best, bestRatio := -1, 1.0
+	for i, ep := range a.ended {
+		if t < ep.endT {
+			continue
+		}
+		dt := float64(t-ep.endT) / 1000
+		if dt > a.cfg.LinkWindow.Seconds() {
+			continue
+		}
+		x, y := enu(ep.lat, ep.lon, tr.lat, tr.lon)
+		reach := 300 + (1.5*math.Hypot(ep.vx, ep.vy)+2)*dt
+		if r := math.Hypot(x, y) / reach; r <= bestRatio {
+			best, bestRatio = i, r
+		}
+	}
+	if best < 0 {
+		return nil
+	}
+	ep := a.ended[best]
+	a.ended = append(a.ended[:best], a.ended[best+1:]...)
+	a.stats.Linked++
+	return ep
+}
+
+// close marks ep closed and emits its final version.
+func (a *Associator) close(ep *episode) {
+	ep.Closed = true
+	a.push(ep)
+}
+
+// Flush ends what time has ended by now: radar tracks not updated for
+// TrackTimeout, dark radar episodes whose track ended more than LinkWindow
+// ago, satellite episodes with no detection for ClusterWindow. A live
+// feed calls it from a ticker; a replay calls it at the end.
+func (a *Associator) Flush(now vessel.Time) {
+	for _, src := range a.srcList {
+		a.expireTracks(src, now)
+	}
+	a.expireEnded(now)
+	a.expireSat(now)
+}
+
+func (a *Associator) expireEnded(now vessel.Time) {
+	limit := vessel.Time(a.cfg.LinkWindow.Milliseconds())
+	keep := a.ended[:0]
+	for _, ep := range a.ended {
+		if now-ep.endT > limit {
+			a.close(ep)
+			continue
+		}
+		keep = append(keep, ep)
+	}
+	clear(a.ended[len(keep):])
+	a.ended = keep
+	kh := a.heldEnded[:0]
+	for _, h := range a.heldEnded {
+		if now-h.t <= limit {
+			kh = append(kh, h)
+		}
+	}
+	a.heldEnded = kh
+}
+
+func (a *Associator) expireSat(now vessel.Time) {
+	limit := vessel.Time(a.cfg.ClusterWindow.Milliseconds())
+	keep := a.sat[:0]
+	for _, ep := range a.sat {
+		if now-ep.End > limit {
+			a.close(ep)
+			continue
+		}
+		keep = append(keep, ep)
+	}
+	clear(a.sat[len(keep):])
+	a.sat = keep
+	kd := a.doubtful[:0]
+	for _, p := range a.doubtful {
+		if now-p.d.Time <= limit {
+			kd = append(kd, p)
+		}
+	}
+	a.doubtful = kd
+}
+
+func coord(v float64) string { return strconv.FormatFloat(v, 'f', 4, 64) }

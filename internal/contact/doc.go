@@ -1,0 +1,115 @@
+// Package contact associates radar and satellite detections with AIS
+// vessels and finds dark targets: what no AIS vessel explains. It owns the
+// prediction of AIS vessels to a detection's time, gating, global
+// assignment, radar track management and dark-target episodes. It reads
+// the AIS picture through the small Vessels interface and produces plain
+// values (Contact, Episode); storing contacts and turning episodes into
+// dark_target events is the business of the layers above.
+//
+// # Usage
+//
+//	a := contact.New(contact.Config{}, vessels) // vessels: the picture, or a snapshot of it
+//	for scan := range radarScans {              // one call per radar scan, in time order
+//		contacts = a.Radar(scan, contacts[:0])
+//	}
+//	contacts = a.Satellite(scene, contact.Pass{SAR: true, HeadingDeg: 348, HasHeading: true}, contacts[:0])
+//	a.Flush(now)                                // from a ticker, or at the end of a replay
+//	episodes := a.Episodes(nil)                 // dark-target updates since the last call
+//
+// # Association
+//
+// Each AIS vessel within the search radius is dead-reckoned from its last
+// report to the detection's time; its one-sigma uncertainty grows with the
+// time since that report, along its course with the speed error and across
+// it with the course error times the distance run. The detection's own
+// error is anisotropic when it comes with range and bearing (range error
+// plus a fraction of range; bearing error times range), else its PosErrM,
+// else the sensor's default. The gate is the squared 2-D Mahalanobis
+// distance under the sum of both covariances (13.8: 99.9%).
+//
+// Assignment is global per radar scan or satellite scene: rows
+// (detections, or radar tracks) that share a candidate vessel form a
+// component, and each component is solved exactly by a shortest
+// augmenting path (Jonker-Volgenant) method with a private "unassociated"
+// column per row, so two detections never share a vessel and a vessel
+// goes where the total cost is least, not to whoever asked first.
+//
+// Every Contact records its candidates (distance, Mahalanobis distance,
+// length difference, cost and posterior score) and the score of the
+// choice, so an analyst can see why.
+//
+// # Radar tracks
+//
+// A radar report continues the track of its source and target number; a
+// report that jumps beyond JumpD2 of the track's prediction (the radar
+// recycled the number) ends the track and starts another. Reports without
+// a number are assigned globally to the source's unnumbered tracks. Each
+// track is a constant-velocity Kalman filter, confirmed when seen in M of
+// the last N scans of its source. Identity is track-to-track: each track
+// keeps a faded average of the squared distance of its reports to each
+// candidate vessel, assignment uses that average, and the identity a track
+// already has gets a bonus (stickiness), so one noisy report cannot move
+// an identity inside an anchored group and a new candidate must be
+// consistent for several scans before it can take over. A track keeps its
+// identity, marked Held, while no AIS report of the vessel has arrived
+// since it last matched and no other track took the vessel: the vessel's
+// AIS fell silent and the radar carries it ("held by radar"). A held
+// identity also passes between radars and across a broken track: a live
+// held track of another radar, or a held track that ended within
+// LinkWindow, is a candidate for a new track where that object would be.
+//
+// # Satellite detections
+//
+// Lengths are compared with AIS dimensions when both are known (one sigma
+// 20% + 10 m). For SAR, each AIS vessel is predicted where the image shows
+// it: shifted along the satellite's track by ShiftMPerMS (100 m) per m/s
+// of its speed along the look direction (towards the satellite: forwards),
+// using the pass heading or the sun-synchronous default, with the shift's
+// uncertainty added along track. A detection no AIS vessel explains may be
+// explained by a radar track (it then carries the track's identity, held
+// or not, or joins the track's dark episode). Detections with a presence
+// score below DoubtfulScore are doubtful: they join an existing dark
+// episode within CorroborateM as evidence but never open one alone; two
+// doubtful detections of different scenes within CorroborateM do.
+//
+// # Dark targets
+//
+// A confirmed radar track without identity for DarkAfter updates and
+// DarkMinAge opens an Episode of KindDarkTarget. A dark track continues an existing episode
+// instead of raising a new alert when another radar's dark track sees the
+// same object now, or when a dark track ended within LinkWindow close
+// enough that the craft could have got here (300 m plus one and a half
+// times its speed plus 2 m/s, times the time unseen; dark craft turning
+// in and out of short-range cover are thus one alert, and two such craft
+// in one area may share theirs). When the last track carrying an episode
+// gains an identity, the episode closes. Unexplained
+// credible satellite detections open or join satellite episodes
+// (ClusterRadiusM, ClusterWindow). Episodes are emitted when they open, at
+// most every EpisodeEvery while they continue, and when they close, with
+// a stable ID and a growing Version: one alert per dark target, not one
+// per report. The queue of updates is bounded (MaxQueued; overflow is
+// dropped and counted).
+//
+// # AIS position mismatch
+//
+// Once a minute a dark radar track looks for an AIS vessel under way whose
+// reports put it at a constant offset (within 500 m) from the track, more
+// than 1 km away, at a place inside the radar's cover (the longest range
+// the radar has reported) where the radar has no track: the radar sees
+// nothing where the AIS claims the vessel is, and an unexplained target
+// moving as the AIS says. After MismatchMinAge and 1 km of motion this
+// opens an Episode of KindAISMismatch naming the vessel, with the offset.
+//
+// # Concurrency
+//
+// An Associator is synchronous and not safe for concurrent use; it never
+// reads a clock (time comes from detections and Flush's now) and keeps no
+// package-level state.
+//
+// # Errors
+//
+// An invalid detection (position outside WGS-84, non-finite number, no
+// time, wrong sensor) yields a Contact whose Err is a *DetectionError
+// wrapping ErrInvalidDetection, counted in Stats.Rejected; the other
+// detections of the call are associated as usual.
+package contact
