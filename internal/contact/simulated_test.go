@@ -1,13 +1,11 @@
 package contact_test
 
 import (
-	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
 
 	"github.com/tidewatch/tidewatch/internal/contact"
-	"github.com/tidewatch/tidewatch/internal/geo"
 	"github.com/tidewatch/tidewatch/internal/simulate"
 	"github.com/tidewatch/tidewatch/internal/vessel"
 )
@@ -90,16 +88,14 @@ func TestSimulatedScenario(t *testing.T) {
 				scene := sat[:k]
 				sat = sat[k:]
 				var pass contact.Pass
-				var shiftPerMS float64
 				for _, s := range sc.Scenes {
 					if s.ID == scene[0].Det.Scene {
 						pass = contact.Pass{SAR: true, HeadingDeg: s.HeadingDeg, HasHeading: true}
-						shiftPerMS = s.ShiftPerMS
 					}
 				}
 				dets := make([]vessel.Detection, len(scene))
 				for k := range scene {
-					dets[k] = physicalShift(sc, scene[k], pass.HeadingDeg, shiftPerMS)
+					dets[k] = scene[k].Det
 				}
 				pic.now = scene[0].Det.Time
 				cs = a.Satellite(dets, pass, cs[:0])
@@ -192,25 +188,4 @@ func TestSimulatedScenario(t *testing.T) {
 			t.Errorf("seed %d: below target (radar >= 0.98, satellite >= 0.95, recall >= 0.95, precision >= 0.90, <= 2 alerts, silent ship >= 0.98)", seed)
 		}
 	}
-}
-
-// physicalShift moves a simulated SAR detection to where a real SAR would
-// show it. Package simulate (at the commit merged here) shifts a target
-// moving away from the satellite forwards along track; in a SAR image
-// focused at zero Doppler, a target with radial speed v_r away from the
-// radar appears at x0 - (R/V)·v_r, that is backwards (and one moving
-// towards the radar forwards: the "train off the track" of Raney 1971),
-// which is the convention of this package. The correction is exact: the
-// simulated shift is known from the ship's true motion, so it is undone
-// and applied with the physical sign.
-func physicalShift(sc *simulate.RadarScenario, r simulate.SatReport, heading, perMS float64) vessel.Detection {
-	d := r.Det
-	if r.Ship < 0 {
-		return d
-	}
-	_, sog, cog := sc.Ships[r.Ship].At(d.Time)
-	vr := sog * kn * math.Cos((cog-heading-90)*math.Pi/180)
-	p := geo.Destination(geo.Point{Lat: d.Lat, Lon: d.Lon}, heading, -2*vr*perMS)
-	d.Lat, d.Lon = p.Lat, p.Lon
-	return d
 }

@@ -90,9 +90,12 @@ func (sc *RadarScenario) sar(rng *rand.Rand) {
 				continue
 			}
 			// Radial speed: the component of the motion along the look
-			// direction, m/s; the image shifts it along track.
+			// direction (away from the radar positive), m/s. Focused at
+			// zero Doppler, a target moving away from the radar appears
+			// behind its true position along track, one moving towards it
+			// ahead (Raney 1971's "train off the track").
 			vr := sog * knot * math.Cos((cog-look)*math.Pi/180)
-			p = geo.Destination(p, scene.HeadingDeg, vr*scene.ShiftPerMS)
+			p = geo.Destination(p, scene.HeadingDeg, -vr*scene.ShiftPerMS)
 			p = geo.Destination(p, rng.Float64()*360, math.Abs(rng.NormFloat64())*30)
 			add(p, s.LengthM*math.Exp(rng.NormFloat64()*0.2), 0.6+0.4*rng.Float64(), i)
 		}
