@@ -18,6 +18,7 @@
 //	tidewatch near --data DIR --lat LAT --lon LON [--radius 10km] [--from T] [--to T]
 //	tidewatch area --data DIR --polygon FILE.geojson [--from T] [--to T]
 //	tidewatch vessels --data DIR [--at T] [filters]
+//	tidewatch store check|repair --data DIR
 //	tidewatch events [--zones FILE.geojson] [--preset gfw|skylight] (FILE... | --data DIR --from T --to T)
 //	tidewatch simulate [--vessels N] [--duration 24h] [--format nmea|csv|radar|radar-ais|sar]
 //	tidewatch version
@@ -58,8 +59,9 @@ Commands:
   near      vessels that passed within a radius of a position, with closest approach
   area      vessels inside a polygon during a time window
   vessels   the picture at a moment; search by name, call sign, IMO or MMSI
+  store     check the data directory's files (store check) or move damaged ones aside (store repair)
   events    detect gaps, encounters, loitering, zone entry/exit, teleports, identity conflicts, port visits
-  simulate  generate realistic AIS traffic (NMEA or CSV) for demos and load tests
+  simulate  generate realistic AIS traffic (NMEA or CSV), radar and SAR scenarios, messy feeds with ground truth
   version   print the version
 
 Query commands print JSON Lines (one object per vessel or point, always with
