@@ -31,8 +31,10 @@ var allowed = map[string][]string{
 	"internal/store":    {"internal/vessel", "internal/geo"},
 	"internal/simulate": {"internal/vessel", "internal/geo", "internal/ais"},
 	"internal/recorder": {"internal/vessel", "internal/fusion", "internal/store"},
+	"internal/export":   {"internal/vessel", "internal/geo", "internal/store"},
 	"internal/event":    {"internal/vessel", "internal/geo"},
-	"internal/httpapi":  {"internal/vessel", "internal/geo", "internal/fusion", "internal/store", "internal/event", "internal/incident", "internal/audit"},
+	"internal/httpapi": {"internal/vessel", "internal/geo", "internal/fusion", "internal/store", "internal/event", "internal/incident", "internal/audit",
+		"internal/export"},
 	"internal/webui":    {},
 	"internal/incident": {"internal/vessel", "internal/geo"},
 	"internal/policy":   {"internal/vessel", "internal/geo", "internal/event", "internal/incident"},
@@ -47,7 +49,7 @@ var allowed = map[string][]string{
 		"internal/incident", "internal/policy", "internal/identity", "internal/share"},
 	"cmd/tidewatch": {"internal/ingest", "internal/ais", "internal/asterix", "internal/vessel", "internal/fusion",
 		"internal/store", "internal/geo", "internal/simulate", "internal/recorder", "internal/event", "internal/server",
-		"internal/identity", "internal/policy", "internal/incident", "internal/audit"},
+		"internal/identity", "internal/policy", "internal/incident", "internal/audit", "internal/export"},
 }
 
 // mayUseNetwork lists the packages allowed to import net or net/http.
