@@ -56,6 +56,7 @@ Commands:
   near      vessels that passed within a radius of a position, with closest approach
   area      vessels inside a polygon during a time window
   vessels   the picture at a moment; search by name, call sign, IMO or MMSI
+  export    write the positions history as GeoParquet, GeoJSON, CSV or KML
   events    detect gaps, encounters, loitering, zone entry/exit, teleports, identity conflicts, port visits
   simulate  generate realistic AIS traffic (NMEA or CSV) for demos and load tests
   version   print the version
@@ -116,6 +117,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = runArea(ctx, rest, stdout, stderr, now)
 	case "vessels":
 		err = runVessels(ctx, rest, stdout, stderr, now)
+	case "export":
+		err = runExport(ctx, rest, stdout, stderr, now)
 	case "version", "--version", "-version":
 		fmt.Fprintf(stdout, "tidewatch %s\n", version)
 	case "help", "-h", "--help", "-help":
