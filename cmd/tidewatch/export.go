@@ -162,4 +162,3 @@ func writeExport(w io.Writer, format string, rows []export.Row) error {
 	}
 	return tw.Close()
 }
-

@@ -46,7 +46,7 @@ func TestExport(t *testing.T) {
 
 	var fc struct {
 		Features []struct {
-			Geometry struct{ Coordinates []float64 }
+			Geometry   struct{ Coordinates []float64 }
 			Properties struct {
 				MMSI  int64  `json:"mmsi"`
 				Flags string `json:"flags"`
