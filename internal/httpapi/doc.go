@@ -43,6 +43,7 @@
 //	POST   /api/v1/area                  vessels inside a GeoJSON polygon in a window (store.DB.Area)
 //	GET    /api/v1/stream                Server-Sent Events of picture updates
 //	POST   /api/v1/stream/ticket         a single-use ticket to open the stream without a token in its URL
+//	GET    /api/v1/export                the positions of a window as a download: format=geoparquet|geojson|csv, from, to, bbox, mmsi, flagged (package export)
 //	GET    /api/v1/events                detected events, newest first: type, mmsi, from, to, bbox, open (501 without Config.Events)
 //	GET    /api/v1/zones                 the zones of zone events, a GeoJSON FeatureCollection
 //	POST   /api/v1/zones                 create a zone: a GeoJSON Feature with properties.name (admin; 409 if the name is taken)
@@ -72,7 +73,8 @@
 // bounded: vessels per answer (MaxVessels), track points (MaxTrackPoints,
 // the latest kept), results (MaxResults), near/area windows (MaxWindow),
 // the radius (MaxRadius), request bodies (MaxBodyBytes) and polygon
-// vertices (MaxPolygonPoints), events (MaxEvents), incidents
+// vertices (MaxPolygonPoints), export downloads (MaxExportRows positions,
+// 413 beyond), events (MaxEvents), incidents
 // (MaxIncidents, default DefaultIncidents) and audit entries
 // (MaxAuditEntries, default DefaultAuditEntries). Unknown query parameters
 // are ignored.
@@ -158,8 +160,8 @@
 //
 // # Heavy queries
 //
-// near, area, track and the picture at a past moment (vessels?at=) read
-// the history. At most Config.MaxHeavy (4) run at once; another is
+// near, area, track, export and the picture at a past moment (vessels?at=)
+// read the history. At most Config.MaxHeavy (4) run at once; another is
 // answered 429 too_many_requests with Retry-After at once. Each runs with
 // a time budget, Config.HeavyTimeout (10 s), that reaches the store's
 // query as a context deadline (store.DB.AreaContext, NearContext): when it
