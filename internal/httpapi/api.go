@@ -228,7 +228,7 @@ func newAPI(cfg Config) (*api, http.Handler) {
 	mux := http.NewServeMux()
 	byPattern := map[string][]route{}
 	var order []string
-	for _, rt := range routes() {
+	for _, rt := range append(routes(), ogcRoutes()...) {
 		if byPattern[rt.pattern] == nil {
 			order = append(order, rt.pattern)
 		}
