@@ -61,6 +61,7 @@
 //	GET    /api/v1/tokens                the tokens' names and roles (admin)
 //	DELETE /api/v1/tokens/{name}         revoke a token (admin)
 //	GET    /openapi.json, /metrics, /healthz, /readyz
+//	GET    /ogc/...                      OGC API - Features (see below; read role)
 //
 // The zone writes answer 501 without Config.ZoneEditor (zones from the
 // configuration are read-only); the incident routes 501 without
@@ -78,6 +79,29 @@
 // (MaxIncidents, default DefaultIncidents) and audit entries
 // (MaxAuditEntries, default DefaultAuditEntries). Unknown query parameters
 // are ignored.
+//
+// # OGC API - Features
+//
+// ogc.go serves OGC API - Features Part 1 Core (conformance classes core,
+// geojson and oas30) under /ogc for GIS clients (GDAL's OAPIF driver,
+// QGIS, ArcGIS), with the same tokens, read role and heavy-query limits
+// as /api/v1: /ogc (landing page with self, service-desc, conformance
+// and data links), /ogc/conformance, /ogc/api (an OpenAPI 3.0 document,
+// ogc_openapi.go), /ogc/collections, /ogc/collections/{id},
+// /ogc/collections/{id}/items and /ogc/collections/{id}/items/{featureId}.
+// The collections: vessels (the live picture, id the MMSI, properties the
+// vessel summary), positions (the stored reports, id MMSI-unixmillis),
+// tracks (one LineString per vessel of its good positions in the window,
+// id the MMSI), events (Config.Events), zones and incidents
+// (Config.Incidents); events and incidents are listed only when the node
+// has them. Items take bbox (CRS84), datetime (an instant, or start/end
+// with ".." or nothing for an open end; positions and tracks default to
+// the last day of the stored data and read at most MaxWindow and
+// MaxExportRows), limit (OGCDefaultLimit, at most OGCMaxLimit) and offset;
+// an answer is a FeatureCollection with numberMatched, numberReturned,
+// timeStamp and self, collection, next and prev links, absolute on the
+// Host the client asked for. Positions and tracks are heavy queries: each
+// page reads the window again.
 //
 // # Incidents and risk assessments
 //
