@@ -251,6 +251,25 @@ func TestSelectFilters(t *testing.T) {
 	if len(got) != inBox || inBox == 0 {
 		t.Errorf("bbox %v: %d rows; %d of the day's are inside", houston, len(got), inBox)
 	}
+	// A box across the antimeridian: 170°E eastwards to 150°W, Hawaii
+	// inside.
+	across := geo.Rect{MinLon: 170, MinLat: 10, MaxLon: -150, MaxLat: 30}
+	inAcross := 0
+	for _, r := range all {
+		if r.Lon >= 170 || r.Lon <= -150 {
+			if r.Lat >= 10 && r.Lat <= 30 {
+				inAcross++
+			}
+		}
+	}
+	got, err = export.Select(ctx, db, export.Query{From: from, To: to, BBox: &across})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != inAcross || inAcross == 0 {
+		t.Errorf("bbox across the antimeridian %v: %d rows; %d of the day's are inside", across, len(got), inAcross)
+	}
+
 	var m vessel.MMSI
 	for mm, n := range counts {
 		if n > counts[m] {
