@@ -96,8 +96,8 @@
 // (Config.Incidents); events and incidents are listed only when the node
 // has them. Items take bbox (CRS84), datetime (an instant, or start/end
 // with ".." or nothing for an open end; positions and tracks default to
-// the last day of the stored data and read at most MaxWindow and
-// MaxExportRows), limit (OGCDefaultLimit, at most OGCMaxLimit) and offset;
+// the last day of the stored data, clip an interval to the stored data,
+// and read at most MaxWindow and MaxExportRows), limit (OGCDefaultLimit, at most OGCMaxLimit) and offset;
 // an answer is a FeatureCollection with numberMatched, numberReturned,
 // timeStamp and self, collection, next and prev links, absolute on the
 // Host the client asked for. Positions and tracks are heavy queries: each

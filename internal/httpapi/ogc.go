@@ -415,16 +415,21 @@ func (a *api) ogcVessel(w http.ResponseWriter, r *http.Request, id string) (ogcF
 
 // ---- positions and tracks: the history ----
 
-// historyRows selects the positions of q (the default window is the last
-// day of the stored data) as a heavy query.
+// historyRows selects the positions of q as a heavy query. The default
+// window is the last day of the stored data; a datetime interval is
+// clipped to the stored data, and what remains may be at most MaxWindow.
 func (a *api) historyRows(w http.ResponseWriter, r *http.Request, q ogcQuery, mmsis []vessel.MMSI) ([]export.Row, error) {
-	from, to := q.from, q.to
-	if !q.hasTime {
-		_, end, ok := a.cfg.DB.Bounds()
-		if !ok {
+	first, end, ok := a.cfg.DB.Bounds()
+	if !ok {
+		return nil, nil
+	}
+	from, to := end-vessel.Time(ogcHistoryWindow.Milliseconds()), end
+	if q.hasTime {
+		// An open or wide interval is read as far as there is data.
+		from, to = max(q.from, first), min(q.to, end)
+		if from > to {
 			return nil, nil
 		}
-		from, to = end-vessel.Time(ogcHistoryWindow.Milliseconds()), end
 	}
 	if to-from > vessel.Time(MaxWindow.Milliseconds()) {
 		return nil, badParam("datetime", "the window %v to %v is longer than the limit of %v", from, to, MaxWindow)
