@@ -60,6 +60,7 @@ Commands:
   area      vessels inside a polygon during a time window
   vessels   the picture at a moment; search by name, call sign, IMO or MMSI
   store     check the data directory's files (store check) or move damaged ones aside (store repair)
+  export    write the positions history as GeoParquet, GeoJSON, CSV or KML
   events    detect gaps, encounters, loitering, zone entry/exit, teleports, identity conflicts, port visits
   simulate  generate realistic AIS traffic (NMEA or CSV), radar and SAR scenarios, messy feeds with ground truth
   version   print the version
@@ -124,6 +125,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = runVessels(ctx, rest, stdout, stderr, now)
 	case "store":
 		err = runStore(ctx, rest, stdout, stderr, now)
+	case "export":
+		err = runExport(ctx, rest, stdout, stderr, now)
 	case "version", "--version", "-version":
 		fmt.Fprintf(stdout, "tidewatch %s\n", version)
 	case "help", "-h", "--help", "-help":

@@ -32,9 +32,11 @@ var allowed = map[string][]string{
 	"internal/simulate": {"internal/vessel", "internal/geo", "internal/ais"},
 	"internal/sensor":   {"internal/vessel", "internal/geo", "internal/nmea", "internal/asterix"},
 	"internal/recorder": {"internal/vessel", "internal/fusion", "internal/store"},
+	"internal/export":   {"internal/vessel", "internal/geo", "internal/store"},
 	"internal/event":    {"internal/vessel", "internal/geo"},
 	"internal/contact":  {"internal/vessel", "internal/geo"},
-	"internal/httpapi":  {"internal/vessel", "internal/geo", "internal/fusion", "internal/store", "internal/event", "internal/incident", "internal/audit"},
+	"internal/httpapi": {"internal/vessel", "internal/geo", "internal/fusion", "internal/store", "internal/event", "internal/incident", "internal/audit",
+		"internal/export"},
 	"internal/webui":    {},
 	"internal/incident": {"internal/vessel", "internal/geo"},
 	"internal/policy":   {"internal/vessel", "internal/geo", "internal/event", "internal/incident"},
@@ -49,7 +51,7 @@ var allowed = map[string][]string{
 		"internal/incident", "internal/policy", "internal/identity", "internal/share"},
 	"cmd/tidewatch": {"internal/ingest", "internal/ais", "internal/asterix", "internal/sensor", "internal/vessel", "internal/fusion",
 		"internal/store", "internal/geo", "internal/simulate", "internal/recorder", "internal/event", "internal/server",
-		"internal/identity", "internal/policy", "internal/incident", "internal/audit"},
+		"internal/identity", "internal/policy", "internal/incident", "internal/audit", "internal/export"},
 }
 
 // mayUseNetwork lists the packages allowed to import net or net/http.

@@ -154,6 +154,7 @@ func routes() []route {
 		{method: "POST", pattern: "/api/v1/area", role: RoleRead, h: (*api).area},
 		{method: "GET", pattern: "/api/v1/stream", role: RoleRead, stream: true, h: (*api).stream},
 		{method: "POST", pattern: "/api/v1/stream/ticket", role: RoleRead, h: (*api).mintTicket},
+		{method: "GET", pattern: "/api/v1/export", role: RoleRead, h: (*api).exportDownload},
 		{method: "GET", pattern: "/api/v1/events", role: RoleRead, h: (*api).events},
 		{method: "GET", pattern: "/api/v1/zones", role: RoleRead, h: (*api).zones},
 		{method: "POST", pattern: "/api/v1/zones", role: RoleAdmin, h: (*api).createZone},
@@ -227,7 +228,7 @@ func newAPI(cfg Config) (*api, http.Handler) {
 	mux := http.NewServeMux()
 	byPattern := map[string][]route{}
 	var order []string
-	for _, rt := range routes() {
+	for _, rt := range append(routes(), ogcRoutes()...) {
 		if byPattern[rt.pattern] == nil {
 			order = append(order, rt.pattern)
 		}

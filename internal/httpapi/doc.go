@@ -43,6 +43,7 @@
 //	POST   /api/v1/area                  vessels inside a GeoJSON polygon in a window (store.DB.Area)
 //	GET    /api/v1/stream                Server-Sent Events of picture updates
 //	POST   /api/v1/stream/ticket         a single-use ticket to open the stream without a token in its URL
+//	GET    /api/v1/export                the positions of a window as a download: format=geoparquet|geojson|csv, from, to, bbox, mmsi, flagged (package export)
 //	GET    /api/v1/events                detected events, newest first: type, mmsi, from, to, bbox, open (501 without Config.Events)
 //	GET    /api/v1/zones                 the zones of zone events, a GeoJSON FeatureCollection
 //	POST   /api/v1/zones                 create a zone: a GeoJSON Feature with properties.name (admin; 409 if the name is taken)
@@ -60,6 +61,7 @@
 //	GET    /api/v1/tokens                the tokens' names and roles (admin)
 //	DELETE /api/v1/tokens/{name}         revoke a token (admin)
 //	GET    /openapi.json, /metrics, /healthz, /readyz
+//	GET    /ogc/...                      OGC API - Features (see below; read role)
 //
 // The zone writes answer 501 without Config.ZoneEditor (zones from the
 // configuration are read-only); the incident routes 501 without
@@ -72,10 +74,34 @@
 // bounded: vessels per answer (MaxVessels), track points (MaxTrackPoints,
 // the latest kept), results (MaxResults), near/area windows (MaxWindow),
 // the radius (MaxRadius), request bodies (MaxBodyBytes) and polygon
-// vertices (MaxPolygonPoints), events (MaxEvents), incidents
+// vertices (MaxPolygonPoints), export downloads (MaxExportRows positions,
+// 413 beyond), events (MaxEvents), incidents
 // (MaxIncidents, default DefaultIncidents) and audit entries
 // (MaxAuditEntries, default DefaultAuditEntries). Unknown query parameters
 // are ignored.
+//
+// # OGC API - Features
+//
+// ogc.go serves OGC API - Features Part 1 Core (conformance classes core,
+// geojson and oas30) under /ogc for GIS clients (GDAL's OAPIF driver,
+// QGIS, ArcGIS), with the same tokens, read role and heavy-query limits
+// as /api/v1: /ogc (landing page with self, service-desc, conformance
+// and data links), /ogc/conformance, /ogc/api (an OpenAPI 3.0 document,
+// ogc_openapi.go), /ogc/collections, /ogc/collections/{id},
+// /ogc/collections/{id}/items and /ogc/collections/{id}/items/{featureId}.
+// The collections: vessels (the live picture, id the MMSI, properties the
+// vessel summary), positions (the stored reports, id MMSI-unixmillis),
+// tracks (one LineString per vessel of its good positions in the window,
+// id the MMSI), events (Config.Events), zones and incidents
+// (Config.Incidents); events and incidents are listed only when the node
+// has them. Items take bbox (CRS84), datetime (an instant, or start/end
+// with ".." or nothing for an open end; positions and tracks default to
+// the last day of the stored data, clip an interval to the stored data,
+// and read at most MaxWindow and MaxExportRows), limit (OGCDefaultLimit, at most OGCMaxLimit) and offset;
+// an answer is a FeatureCollection with numberMatched, numberReturned,
+// timeStamp and self, collection, next and prev links, absolute on the
+// Host the client asked for. Positions and tracks are heavy queries: each
+// page reads the window again.
 //
 // # Incidents and risk assessments
 //
@@ -158,8 +184,8 @@
 //
 // # Heavy queries
 //
-// near, area, track and the picture at a past moment (vessels?at=) read
-// the history. At most Config.MaxHeavy (4) run at once; another is
+// near, area, track, export and the picture at a past moment (vessels?at=)
+// read the history. At most Config.MaxHeavy (4) run at once; another is
 // answered 429 too_many_requests with Retry-After at once. Each runs with
 // a time budget, Config.HeavyTimeout (10 s), that reaches the store's
 // query as a context deadline (store.DB.AreaContext, NearContext): when it

@@ -77,6 +77,27 @@ func crawl(t *testing.T, base string, mmsis []vessel.MMSI, incidents []string, p
 		get("/api/v1/incidents/" + url.PathEscape(id))
 		get("/api/v1/incidents/" + url.PathEscape(id) + "/history")
 	}
+	// The positions export and the OGC API - Features collections:
+	// positions and tracks of the last day of the stored data (their
+	// default; a window is at most 31 days, and the nodes hold captures
+	// years apart), everything else over all time.
+	mustGet := func(path string) {
+		get(path)
+		if b := out["GET "+path]; bytes.HasPrefix(b, []byte(`{"error"`)) {
+			t.Errorf("GET %s: %s", path, b)
+		}
+	}
+	mustGet("/api/v1/export?format=geojson&flagged=true")
+	for _, c := range []string{"positions", "tracks"} {
+		mustGet("/ogc/collections/" + c + "/items?limit=10000")
+	}
+	for _, c := range []string{"vessels", "events", "zones", "incidents"} {
+		mustGet("/ogc/collections/" + c + "/items?limit=10000&datetime=../..")
+	}
+	for _, m := range mmsis {
+		get(fmt.Sprintf("/ogc/collections/vessels/items/%d", m))
+		get(fmt.Sprintf("/ogc/collections/tracks/items/%d", m))
+	}
 	// The stream, replayed from the start of its ring, for as long as it
 	// takes to deliver what it holds.
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -127,6 +148,24 @@ func checkLeaks(t *testing.T, bodies map[string][]byte, r leakRule) {
 					places++
 					if !r.placeOK(lat, lon) {
 						t.Errorf("%s: %s shows a place outside policy: %v", r.node, route, m)
+					}
+				}
+				// GeoJSON points and lines (exports, OGC API features).
+				var coords []any
+				switch m["type"] {
+				case "Point":
+					coords = []any{m["coordinates"]}
+				case "LineString":
+					coords, _ = m["coordinates"].([]any)
+				}
+				for _, c := range coords {
+					if xy, _ := c.([]any); len(xy) == 2 {
+						lon, _ := xy[0].(float64)
+						lat, _ := xy[1].(float64)
+						places++
+						if !r.placeOK(lat, lon) {
+							t.Errorf("%s: %s shows a place outside policy: %v", r.node, route, xy)
+						}
 					}
 				}
 				for _, k := range []string{"source", "heard_by"} {

@@ -318,7 +318,7 @@ func Run(ctx context.Context, opt Options) error {
 	api := httpapi.New(apiCfg)
 	mux := http.NewServeMux()
 	mux.Handle("/api/", api)
-	for _, p := range []string{"/openapi.json", "/metrics", "/healthz", "/readyz"} {
+	for _, p := range []string{"/openapi.json", "/metrics", "/healthz", "/readyz", "/ogc", "/ogc/"} {
 		mux.Handle(p, api)
 	}
 	land50, err := landHandler()

@@ -1,0 +1,164 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/tidewatch/tidewatch/internal/export"
+	"github.com/tidewatch/tidewatch/internal/vessel"
+)
+
+const exportUsage = `Usage: tidewatch export [--data DIR] [--format geoparquet|geojson|csv|kml] [--from T] [--to T]
+                        [--bbox W,S,E,N] [--mmsi M[,M...]] [--flagged] -o FILE
+
+Write the stored positions of a window to FILE, one row per position with
+mmsi, time, lat, lon, sog, cog, heading, nav_status, flags, source, and the
+vessel's name and ship_type when known (as of --to). GeoParquet files follow
+GeoParquet 1.1 (WKB points, a bbox covering column, rows sorted spatially
+then by time) for DuckDB, QGIS, GDAL and GeoPandas. --format defaults to
+the extension of FILE (.parquet, .geojson, .csv, .kml). -o - writes to
+standard output. The window defaults to all the stored data; --from and
+--to are inclusive. Positions with data-quality flags are left out unless
+--flagged.
+` + timeHelp + "\n"
+
+// exportFormats maps file extensions to --format.
+var exportFormats = map[string]string{".parquet": "geoparquet", ".geoparquet": "geoparquet",
+	".geojson": "geojson", ".json": "geojson", ".csv": "csv", ".kml": "kml"}
+
+func runExport(ctx context.Context, args []string, stdout, stderr io.Writer, now time.Time) error {
+	fs := newFlagSet("export", exportUsage, stderr)
+	data := dataFlag(fs)
+	format := fs.String("format", "", "geoparquet, geojson, csv or kml (default: from the extension of -o)")
+	fromS := fs.String("from", "", "start of the window, inclusive (default: the start of the stored data)")
+	toS := fs.String("to", "", "end of the window, inclusive (default: the end of the stored data)")
+	bboxS := fs.String("bbox", "", "west,south,east,north in degrees")
+	mmsiS := fs.String("mmsi", "", "only these vessels: MMSIs separated by commas")
+	flagged := fs.Bool("flagged", false, "include positions with data-quality flags")
+	out := fs.String("o", "", "the file to write (- for standard output)")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return helpOK(err)
+	}
+	if len(pos) > 0 {
+		return usageError(fs, stderr, "unexpected argument %q", pos[0])
+	}
+	if *out == "" {
+		return usageError(fs, stderr, "-o FILE is required")
+	}
+	if *format == "" {
+		*format = exportFormats[strings.ToLower(filepath.Ext(*out))]
+		if *format == "" {
+			return usageError(fs, stderr, "--format is required: the extension of %q does not name one", *out)
+		}
+	}
+	switch *format {
+	case "geoparquet", "geojson", "csv", "kml":
+	default:
+		return usageError(fs, stderr, "unknown --format %q (want geoparquet, geojson, csv or kml)", *format)
+	}
+	q := export.Query{Flagged: *flagged}
+	if *bboxS != "" {
+		r, err := parseBBox(*bboxS)
+		if err != nil {
+			return usageError(fs, stderr, "--bbox: %v", err)
+		}
+		q.BBox = &r
+	}
+	if *mmsiS != "" {
+		for s := range strings.SplitSeq(*mmsiS, ",") {
+			m, err := parseMMSI(strings.TrimSpace(s))
+			if err != nil {
+				return usageError(fs, stderr, "--mmsi: %v", err)
+			}
+			q.MMSIs = append(q.MMSIs, m)
+		}
+	}
+	q.From, q.To = vessel.Time(math.MinInt64/2), vessel.Time(math.MaxInt64/2)
+	if *fromS != "" {
+		if q.From, err = vessel.ParseTime(*fromS, now); err != nil {
+			return usageError(fs, stderr, "--from: %v", err)
+		}
+	}
+	if *toS != "" {
+		if q.To, err = vessel.ParseTime(*toS, now); err != nil {
+			return usageError(fs, stderr, "--to: %v", err)
+		}
+	}
+	if q.From > q.To {
+		return usageError(fs, stderr, "--from %v is after --to %v", q.From, q.To)
+	}
+	db, err := openReadOnly(*data)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	rows, err := export.Select(ctx, db, q)
+	if err != nil {
+		return err
+	}
+	if *out == "-" {
+		return writeExport(stdout, *format, rows)
+	}
+	// Write next to the target and rename, so that an interrupted export
+	// leaves no truncated file under the name.
+	tmp, err := os.CreateTemp(filepath.Dir(*out), "."+filepath.Base(*out)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := writeExport(tmp, *format, rows); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", *out, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), *out); err != nil {
+		return err
+	}
+	st, err := os.Stat(*out)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "%d positions written to %s (%s, %d bytes)\n", len(rows), *out, *format, st.Size())
+	return nil
+}
+
+// writeExport writes rows in format to w.
+func writeExport(w io.Writer, format string, rows []export.Row) error {
+	switch format {
+	case "geoparquet":
+		return export.WriteGeoParquet(w, rows, export.GeoParquetOptions{})
+	case "kml":
+		kw := newWriter(w, "kml")
+		for i := range rows {
+			r := positionRecord(&rows[i].Position, rows[i].Name)
+			if err := kw.write(r); err != nil {
+				return err
+			}
+		}
+		return kw.close(nil)
+	}
+	var tw interface {
+		Write(*export.Row) error
+		Close() error
+	}
+	if format == "csv" {
+		tw = export.NewCSVWriter(w)
+	} else {
+		tw = export.NewGeoJSONWriter(w)
+	}
+	for i := range rows {
+		if err := tw.Write(&rows[i]); err != nil {
+			return err
+		}
+	}
+	return tw.Close()
+}

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs the independent readers the export and OGC API tests run:
+# GDAL's ogrinfo (Debian gdal-bin: GeoJSON, CSV and the OGC API -
+# Features client OAPIF; bookworm's GDAL 3.6 has no Parquet driver) and
+# DuckDB for Node (@duckdb/node-api, pinned in package-lock.json), which
+# reads GeoParquet without extensions. .ci/run calls it and then sets
+# TIDEWATCH_REQUIRE_OGRINFO=1 and TIDEWATCH_REQUIRE_DUCKDB=1.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+if ! command -v ogrinfo >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi
+  $SUDO apt-get update -qq
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gdal-bin >/dev/null
+fi
+
+want=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ ! -d node_modules/@duckdb/node-api ] || [ "$(cat node_modules/.lock-sha256 2>/dev/null)" != "$want" ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$want" > node_modules/.lock-sha256
+fi
