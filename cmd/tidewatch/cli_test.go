@@ -280,3 +280,28 @@ func TestDecodeArchiveNanoseconds(t *testing.T) {
 		t.Errorf("--stats does not count the skipped prefix:\n%s", stderr)
 	}
 }
+
+// TestIngestArchiveNanoseconds: ingest takes the nanosecond time before a
+// go-ais style archive line as the receive time, refined by the AIS
+// "second" field, and counts other text before the '!' as a warning.
+func TestIngestArchiveNanoseconds(t *testing.T) {
+	const s = "!AIVDM,1,1,,B,10bb7q@P0lPGHlVMhbl0Qgw>2>`<,0*7F" // MMSI 44730341, second 39
+	in := filepath.Join(t.TempDir(), "archive.nmea")
+	os.WriteFile(in, []byte("1550303566167726840 "+s+"\n1550303626167726840 Rx: "+s+"\n"), 0o600)
+	dir := filepath.Join(t.TempDir(), "data")
+	code, _, stderr := runCmd(t, "", "ingest", "--data", dir, "--progress", "never", "--land", "none", in)
+	if code != 0 || !strings.Contains(stderr, "used with a warning: skipped_prefix 1") || !strings.Contains(stderr, "rejected input: 0") {
+		t.Fatalf("ingest: exit %d:\n%s", code, stderr)
+	}
+	code, out, stderr := runCmd(t, "", "track", "--data", dir, "--flagged", "44730341")
+	if code != 0 {
+		t.Fatalf("track: exit %d: %s", code, stderr)
+	}
+	var times []any
+	for _, o := range objects(t, out) {
+		times = append(times, o["time"])
+	}
+	if want := []any{"2019-02-16T07:52:39Z", "2019-02-16T07:53:39Z"}; len(times) != 2 || times[0] != want[0] || times[1] != want[1] {
+		t.Errorf("track times %v; want %v (the archive times, to the AIS second)", times, want)
+	}
+}
