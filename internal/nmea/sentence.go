@@ -347,12 +347,16 @@ func sentenceStart(line []byte, i, j int) int {
 			k = b
 			continue
 		}
-		if b > i && line[b-1] == '\\' {
-			if t := bytes.IndexByte(line[i:b-1], '\\'); t >= 0 {
-				return i + t
+		// Walk back over the tag blocks ("\...\") that end right at the '!'.
+		start := b
+		for start > i && line[start-1] == '\\' {
+			t := bytes.LastIndexByte(line[i:start-1], '\\')
+			if t < 0 {
+				break
 			}
+			start = i + t
 		}
-		return b
+		return start
 	}
 	return -1
 }

@@ -165,6 +165,8 @@ func TestParse(t *testing.T) {
 			`AIVDM 1/1 seq=-1 ch='A' 13HOI:0P0000VOHLCnHQKwvL05Ip fill=0 prefix="x!y\\z "`},
 		{"prefix text then tag block", `port3 \s:rEV02,c:1334337317*58\!AIVDM,1,1,,A,13HOI:0P0000VOHLCnHQKwvL05Ip,0*23`,
 			`AIVDM 1/1 seq=-1 ch='A' 13HOI:0P0000VOHLCnHQKwvL05Ip fill=0 prefix="port3 " tag{ s=rEV02 c=2012-04-13T17:15:17Z }`},
+		{"prefix text with backslash then two tag blocks", `x\y ` + `\` + withChecksum("g:1-1-7") + `\\` + withChecksum("s:x,c:1334337317") + `\!AIVDM,1,1,,A,13HOI:0P0000VOHLCnHQKwvL05Ip,0*23`,
+			`AIVDM 1/1 seq=-1 ch='A' 13HOI:0P0000VOHLCnHQKwvL05Ip fill=0 prefix="x\\y " tag{ s=x c=2012-04-13T17:15:17Z g=1-1-7 }`},
 		{"prefix time and tag block", "1452468552 " + `\s:rEV02,c:1334337317*58\!AIVDM,1,1,,A,13HOI:0P0000VOHLCnHQKwvL05Ip,0*23`,
 			`AIVDM 1/1 seq=-1 ch='A' 13HOI:0P0000VOHLCnHQKwvL05Ip fill=0 recv=2016-01-10T23:29:12Z tag{ s=rEV02 c=2012-04-13T17:15:17Z }`},
 	}
