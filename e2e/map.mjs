@@ -1205,6 +1205,23 @@ async function checkEvents() {
     check("a partner's event names the partner", shown, origin);
   }
 
+  // The list is keyed: rendering it again (as the stream and the refresh
+  // do) keeps every row element and rewrites none, so a row is never
+  // replaced under the pointer while it is clicked.
+  const kept = await page.evaluate(() => {
+    const before = [...document.querySelectorAll('#events-list button.event-row')];
+    for (const b of before) b.dataset.mark = '1';
+    const writes = window.__tidewatch.eventRowRenders();
+    window.__tidewatch.renderEvents();
+    const after = [...document.querySelectorAll('#events-list button.event-row')];
+    return {
+      rows: before.length,
+      same: after.length === before.length && after.every((b, i) => b === before[i] && b.isConnected && b.dataset.mark === '1'),
+      rewritten: window.__tidewatch.eventRowRenders() - writes,
+    };
+  });
+  check('rendering the events list again keeps its rows (none re-created or rewritten)', kept.rows > 0 && kept.same && kept.rewritten === 0, JSON.stringify(kept));
+
   const row = await pickEvent('#events-list button.event-row', 'the newest');
   if (row) {
     const drawn = await waitFor((id) => window.__tidewatch.renderedEvents().some((e) => e.id === id), row.id, 'the event on the map');

@@ -7,6 +7,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
 	"time"
 
 	"github.com/tidewatch/tidewatch/internal/ais"
@@ -18,12 +20,13 @@ const decodeUsage = `Usage: tidewatch decode [--unscaled] [--stats] [FILE...]
 Decode AIS NMEA 0183 sentences (!AIVDM/!AIVDO, any talker, NMEA 4.10 tag
 blocks, common archive prefixes and suffixes) and write one JSON object per
 complete message, compatible with gpsd's AIS JSON (gpsdecode). Files may be
-gzip-compressed; with no FILE, or FILE "-", standard input is read.
+gzip-compressed; with no FILE, or FILE "-", standard input is read. A FILE
+that holds no AIS message at all is an error ("no AIS found in FILE").
 
 Each object has gpsd's keys; "time" and "source" are added when an NMEA tag
 block gave them, and "rxtime" when the archive line carried a receiver
 timestamp. Malformed input is skipped and counted; the exit status is 0
-unless reading or writing fails.
+unless reading or writing fails or a FILE holds no AIS.
 
 Options:
 `
@@ -55,6 +58,9 @@ func runDecode(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	for _, name := range files {
 		st, err := decodeFile(ctx, name, stdin, w, opt, ingest.Options{MaxLineLength: *maxLine, KeepBadTagChecksums: *keepTags})
 		total = addStats(total, st)
+		if err == nil && st.Messages == 0 && name != "-" {
+			err = noAISError(name, "nmea", st.Lines, 0, st.Errors)
+		}
 		if err != nil {
 			w.Flush()
 			return err
@@ -70,6 +76,11 @@ func runDecode(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 }
 
 func decodeFile(ctx context.Context, name string, stdin io.Reader, w *bufio.Writer, opt ais.JSONOptions, iopt ingest.Options) (ingest.Stats, error) {
+	if name != "-" {
+		if fi, err := os.Stat(name); err == nil && fi.IsDir() {
+			return ingest.Stats{}, fmt.Errorf("%s is a directory, not a file", name)
+		}
+	}
 	rc, err := ingest.Open(name, stdin)
 	if err != nil {
 		return ingest.Stats{}, err
@@ -92,6 +103,10 @@ func decodeFile(ctx context.Context, name string, stdin io.Reader, w *bufio.Writ
 	case errors.As(err, &we):
 		return st, fmt.Errorf("write: %w", we.err)
 	case err != nil && !errors.Is(err, context.Canceled):
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			return st, err // names the file already
+		}
 		return st, fmt.Errorf("read %s: %w", name, err)
 	}
 	return st, err

@@ -57,6 +57,9 @@ func runEvents(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if err != nil {
 		return helpOK(err)
 	}
+	if len(files) > 0 && (*fromF != "" || *toF != "") {
+		return usageError(fs, stderr, "--from and --to select a window of the store (--data); with FILE arguments every report of the files is read")
+	}
 	now := time.Now()
 
 	cfg := event.Config{Preset: *presetF}

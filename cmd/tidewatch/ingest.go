@@ -112,6 +112,16 @@ func runIngestFS(ctx context.Context, args []string, stdin io.Reader, stdout, st
 		land = m
 	}
 
+	// Check the inputs and the data directory before creating anything.
+	for _, name := range files {
+		if err := checkInputFile(ctx, name); err != nil {
+			return err
+		}
+	}
+	if fi, err := os.Stat(*data); err == nil && !fi.IsDir() {
+		return fmt.Errorf("--data %s is a file, not a data directory", *data)
+	}
+
 	db, err := store.Open(*data, opt)
 	if err != nil {
 		return err
@@ -176,6 +186,9 @@ func runIngestFS(ctx context.Context, args []string, stdin io.Reader, stdout, st
 		st, err := ingest.Observations(ctx, name, stdin, iopt, rec.Record)
 		done += st.Bytes
 		sum.add(name, st)
+		if err == nil && st.Observations == 0 {
+			err = noAISError(name, st.Format.String(), st.NMEA.Lines, st.CSV.Rows, st.Rejected) // standard input: not checked before
+		}
 		if err != nil {
 			runErr = err
 			break
@@ -318,11 +331,20 @@ func writeIngestSummary(w io.Writer, landHint bool, s *fileSummary, r recorder.S
 			"        (Suez, the Great Lakes, the Mississippi) as land; use --land FILE with your own land data, or --land none\n", 100*float64(n)/float64(r.Stored))
 	}
 	var rej int64
-	for _, v := range s.rejected {
+	rejected, warned := map[string]int64{}, map[string]int64{}
+	for k, v := range s.rejected {
+		if k == "skipped_prefix" || k == "tag_block_checksum" { // warnings: the sentence was used
+			warned[k] = v
+			continue
+		}
+		rejected[k] = v
 		rej += v
 	}
+	if len(warned) > 0 {
+		fmt.Fprintf(w, "  used with a warning: %s\n", mapLine(warned))
+	}
 	if rej > 0 {
-		fmt.Fprintf(w, "  rejected input: %d (%s)\n", rej, mapLine(s.rejected))
+		fmt.Fprintf(w, "  rejected input: %d (%s)\n", rej, mapLine(rejected))
 	} else {
 		fmt.Fprintf(w, "  rejected input: 0\n")
 	}

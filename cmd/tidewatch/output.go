@@ -87,6 +87,7 @@ type writer struct {
 	// (a track).
 	line   bool
 	coords [][2]float64
+	times  []string // the points' times, for the LineString's "times"
 	buf    []byte
 }
 
@@ -243,6 +244,8 @@ func (w *writer) geojson(r record) error {
 		b = append(b, "]}"...)
 		if w.line {
 			w.coords = append(w.coords, [2]float64{lon, lat})
+			t, _ := r.get("time")
+			w.times = append(w.times, t.s)
 		}
 	} else {
 		b = append(b, "null"...)
@@ -338,7 +341,9 @@ func (w *writer) close(lineProps record) error {
 				b = append(b, ']')
 			}
 			b = append(b, "]},\"properties\":"...)
-			b = appendJSONObject(b, lineProps)
+			// "times": the time of each vertex, in order (the GeoJSON
+			// convention of track tools for a LineString's timestamps).
+			b = appendJSONObject(b, append(lineProps[:len(lineProps):len(lineProps)], strs("times", w.times)))
 			b = append(b, '}')
 			w.w.Write(b)
 		}

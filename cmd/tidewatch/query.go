@@ -21,9 +21,12 @@ const timeHelp = `Times are RFC 3339 (2024-01-02T15:04:05Z), a date (2024-01-02,
 @unix seconds, "now", or relative to now (-2h, -30m, -7d).`
 
 func openReadOnly(dir string) (*store.DB, error) {
+	if err := checkDataDir(dir); err != nil {
+		return nil, err
+	}
 	db, err := store.Open(dir, store.Options{ReadOnly: true})
 	if errors.Is(err, store.ErrNotStore) {
-		return nil, fmt.Errorf("%w (run \"tidewatch ingest --data %s FILE...\" first)", err, dir)
+		return nil, errNotDataDir(dir)
 	}
 	return db, err
 }
@@ -143,6 +146,9 @@ func runTrack(ctx context.Context, args []string, stdout, stderr io.Writer, now 
 			return usageError(fs, stderr, "--to: %v", err)
 		}
 	}
+	if from > to {
+		return usageError(fs, stderr, "--from %v is after --to %v", from, to)
+	}
 	db, err := openReadOnly(*q.data)
 	if err != nil {
 		return err
@@ -151,6 +157,11 @@ func runTrack(ctx context.Context, args []string, stdout, stderr io.Writer, now 
 	track, err := db.Track(m, from, to, *q.flagged)
 	if err != nil {
 		return err
+	}
+	if len(track) == 0 {
+		if err := explainEmptyTrack(db, m, *q.flagged, stderr); err != nil {
+			return err
+		}
 	}
 	heard, err := db.HeardBy(m, from, to)
 	if err != nil {
@@ -177,6 +188,39 @@ func runTrack(ctx context.Context, args []string, stdout, stderr io.Writer, now 
 		props = append(props, str("name", st.Name))
 	}
 	return w.close(props)
+}
+
+// explainEmptyTrack returns an error for a vessel the store does not know
+// at all, and otherwise says on stderr what the store holds of it.
+func explainEmptyTrack(db *store.DB, m vessel.MMSI, flagged bool, stderr io.Writer) error {
+	all, err := db.Track(m, math.MinInt64/2, math.MaxInt64/2, true)
+	if err != nil {
+		return err
+	}
+	if len(all) == 0 {
+		if _, _, ok := db.Static(m, math.MaxInt64/2); !ok {
+			msg := fmt.Sprintf("MMSI %d: no such vessel in the store", m)
+			if from, to, ok := db.Bounds(); ok {
+				msg += fmt.Sprintf(" (it holds data from %v to %v)", from, to)
+			}
+			return errors.New(msg)
+		}
+		fmt.Fprintf(stderr, "tidewatch track: MMSI %d has static data but no stored position\n", m)
+		return nil
+	}
+	fmt.Fprintf(stderr, "tidewatch track: no positions of MMSI %d in the window; it has %d stored positions from %v to %v",
+		m, len(all), all[0].Time, all[len(all)-1].Time)
+	if !flagged {
+		shown, err := db.Track(m, math.MinInt64/2, math.MaxInt64/2, false)
+		if err != nil {
+			return err
+		}
+		if n := len(all) - len(shown); n > 0 {
+			fmt.Fprintf(stderr, " (%d with quality flags that keep them out of tracks: --flagged shows them)", n)
+		}
+	}
+	fmt.Fprintln(stderr)
+	return nil
 }
 
 func helpOK(err error) error {
@@ -220,9 +264,17 @@ func runNear(ctx context.Context, args []string, stdout, stderr io.Writer, now t
 	if len(pos) > 0 {
 		return usageError(fs, stderr, "unexpected argument %q", pos[0])
 	}
+	switch {
+	case math.IsNaN(*lat) || math.IsNaN(*lon):
+		return usageError(fs, stderr, "--lat and --lon are required: latitude -90..90, longitude -180..180")
+	case *lat < -90 || *lat > 90:
+		return usageError(fs, stderr, "--lat %v is out of range: want a latitude from -90 to 90", *lat)
+	case *lon < -180 || *lon > 180:
+		return usageError(fs, stderr, "--lon %v is out of range: want a longitude from -180 to 180", *lon)
+	}
 	c := geo.Point{Lat: *lat, Lon: *lon}
 	if !c.Valid() {
-		return usageError(fs, stderr, "--lat and --lon are required: latitude -90..90, longitude -180..180")
+		return usageError(fs, stderr, "--lat %v --lon %v: not a valid position", *lat, *lon)
 	}
 	radius, err := geo.ParseDistance(*radiusS)
 	if err != nil || radius <= 0 || radius > 2000e3 {
@@ -391,12 +443,15 @@ func runVessels(ctx context.Context, args []string, stdout, stderr io.Writer, no
 			return usageError(fs, stderr, "--type %q: not a ship category or a type code", *typ)
 		}
 	}
+	if *flagS != "" && !knownFlag(*flagS) {
+		return usageError(fs, stderr, "--flag %q: not a flag state with allocated MMSI digits (want an ISO 3166 alpha-2 code such as IN, JP, PA)", *flagS)
+	}
 	db, err := openReadOnly(*q.data)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	_, end, have := db.Bounds()
+	start, end, have := db.Bounds()
 	at := end
 	if !have {
 		at = vessel.TimeOf(now)
@@ -406,7 +461,16 @@ func runVessels(ctx context.Context, args []string, stdout, stderr io.Writer, no
 			return usageError(fs, stderr, "--at: %v", err)
 		}
 	}
-	list, err := db.At(at, vessel.Time(age.Milliseconds()), *all)
+	maxAge := vessel.Time(age.Milliseconds())
+	switch {
+	case !have:
+		fmt.Fprintf(stderr, "tidewatch vessels: the store in %s is empty\n", *q.data)
+	case at-maxAge > end:
+		return fmt.Errorf("no positions within --max-age %s before %v: the stored data ends at %v (use --at %v, or no --at)", *ageS, at, end, end)
+	case at < start:
+		return fmt.Errorf("no positions at %v: the stored data starts at %v", at, start)
+	}
+	list, err := db.At(at, maxAge, *all)
 	if err != nil {
 		return err
 	}

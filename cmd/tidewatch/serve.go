@@ -199,20 +199,38 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := cfg.Validate(); err != nil {
 		return usageError(fs, stderr, "%v", err)
 	}
-	return server.Run(ctx, server.Options{Config: cfg, Logger: log, Started: func(a net.Addr) {
+	if err := checkReplays(ctx, cfg); err != nil {
+		return err
+	}
+	return listenError(server.Run(ctx, server.Options{Config: cfg, Logger: log, Started: func(a net.Addr) {
 		scheme := "http"
 		if cfg.TLS.Enabled() {
 			scheme = "https"
 		}
 		fmt.Fprintf(stderr, "tidewatch serve: listening on %s://%s (data %s); create an API token with \"tidewatch token create --data %s --role read\"\n",
 			scheme, a, cfg.Data, cfg.Data)
-	}})
+	}}))
+}
+
+// checkReplays makes a replayed file that is missing or holds no AIS fatal
+// at start, like an address in use, rather than an input that stops
+// later with a log line.
+func checkReplays(ctx context.Context, cfg server.Config) error {
+	for _, in := range cfg.Inputs {
+		if in.Type != "replay" || in.File == "" {
+			continue
+		}
+		if err := checkInputFile(ctx, in.File); err != nil {
+			return fmt.Errorf("--replay: %w", err)
+		}
+	}
+	return nil
 }
 
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("demo", demoUsage, stderr)
 	nf := addNodeFlags(fs, "")
-	vessels := fs.Int("vessels", 600, "simulated vessels")
+	vessels := fs.Int("vessels", 600, "simulated vessels (1 to 100000)")
 	seed := fs.Uint64("seed", 1, "random seed of the simulated traffic")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
@@ -221,8 +239,8 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if len(pos) > 0 {
 		return usageError(fs, stderr, "unexpected argument %q", pos[0])
 	}
-	if *vessels < 0 || *vessels > 100000 {
-		return usageError(fs, stderr, "--vessels %d: want 0 to 100000", *vessels)
+	if *vessels < 1 || *vessels > maxSimVessels {
+		return usageError(fs, stderr, "--vessels %d: want 1 to %d", *vessels, maxSimVessels)
 	}
 	cfg, err := nf.build()
 	if err != nil {
@@ -247,17 +265,17 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return usageError(fs, stderr, "%v", err)
 	}
-	return server.Run(ctx, server.Options{Config: cfg, Logger: log,
+	if err := checkReplays(ctx, cfg); err != nil {
+		return err
+	}
+	return listenError(server.Run(ctx, server.Options{Config: cfg, Logger: log,
 		Extra: func(submit func([]vessel.Observation) bool) []server.Runner {
-			if *vessels == 0 {
-				return nil
-			}
 			return []server.Runner{&server.SimulatedTraffic{Vessels: *vessels, Seed: *seed, Submit: submit}}
 		},
 		Started: func(a net.Addr) {
 			fmt.Fprintf(stderr, "\ntidewatch demo: open http://%s in a browser (%d simulated vessels; data in %s).\n"+
 				"Anonymous read access is enabled because the demo listens on loopback only. Ctrl-C stops it.\n\n", a, *vessels, cfg.Data)
-		}})
+		}}))
 }
 
 const tokenUsage = `Usage: tidewatch token create --data DIR --role read|admin [--name NAME] [--expires 30d]

@@ -58,6 +58,9 @@ end) and what must not alert ("quiet").
 Options:
 `
 
+// maxSimVessels bounds the simulated fleet, of simulate and of demo alike.
+const maxSimVessels = 100_000
+
 // simOptions are the parsed simulate flags.
 type simOptions struct {
 	cfg      simulate.Config
@@ -75,9 +78,9 @@ func parseSimulate(args []string, stderr io.Writer) (simOptions, error) {
 	fs := flag.NewFlagSet("simulate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var o simOptions
-	fs.IntVar(&o.cfg.Vessels, "vessels", 1000, "number of vessels")
+	fs.IntVar(&o.cfg.Vessels, "vessels", 1000, "number of vessels (1 to 100000)")
 	from := fs.String("from", "2024-01-01T00:00:00Z", "start time, RFC 3339")
-	fs.DurationVar(&o.duration, "duration", 24*time.Hour, "simulated time span")
+	durS := fs.String("duration", "24h", "simulated time span, with a unit (90m, 6h, 2d)")
 	fs.Uint64Var(&o.seed, "seed", 1, "random seed")
 	fs.Float64Var(&o.cfg.Rate, "rate", 1, "reporting rate relative to the AIS rules (0.1: a tenth of the reports)")
 	fs.StringVar(&o.format, "format", "nmea", "output format: nmea, csv, radar, radar-ais or sar")
@@ -111,11 +114,14 @@ func parseSimulate(args []string, stderr io.Writer) (simOptions, error) {
 	}
 	var err error
 	if o.from, err = time.Parse(time.RFC3339, *from); err != nil {
-		return bad("--from: %v", err)
+		return bad("--from %q: want an RFC 3339 time such as 2024-01-01T00:00:00Z", *from)
+	}
+	if o.duration, err = vessel.ParseDuration(*durS); err != nil {
+		return bad("--duration %q: want a duration with a unit, such as 90m, 6h or 2d", *durS)
 	}
 	switch {
-	case o.cfg.Vessels <= 0:
-		return bad("--vessels must be positive")
+	case o.cfg.Vessels < 1 || o.cfg.Vessels > maxSimVessels:
+		return bad("--vessels %d: want 1 to %d", o.cfg.Vessels, maxSimVessels)
 	case o.duration <= 0:
 		return bad("--duration must be positive")
 	case !(o.cfg.Rate > 0) || math.IsInf(o.cfg.Rate, 0):

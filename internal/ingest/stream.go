@@ -103,13 +103,15 @@ type Stats struct {
 	Sentences int64            // AIS sentences accepted by the framer
 	Messages  int64            // messages decoded
 	NotAIS    int64            // lines skipped as not AIS (other NMEA, comments, blank)
-	Errors    map[string]int64 // rejected lines, fragments and payloads (and tag-block warnings), by class
+	Errors    map[string]int64 // rejected lines, fragments and payloads (and the warnings tag_block_checksum and skipped_prefix), by class
 }
 
-// framingClasses are the nmea error classes reported in Stats.Errors.
+// framingClasses are the nmea error and warning classes reported in
+// Stats.Errors.
 var framingClasses = [...]string{
 	"checksum", "malformed_sentence", "payload_character", "payload_too_short",
 	"fill_bits", "fragment", "line_too_long", "tag_block", "tag_block_checksum",
+	"skipped_prefix",
 }
 
 // Stats returns the counters so far.
@@ -148,7 +150,11 @@ func (st Stats) WriteSummary(w io.Writer) error {
 	}
 	sort.Strings(classes)
 	for _, c := range classes {
-		if _, err := fmt.Fprintf(w, "  rejected %-20s %d\n", c, st.Errors[c]); err != nil {
+		what := "rejected"
+		if c == "tag_block_checksum" || c == "skipped_prefix" {
+			what = "warning " // the sentence was used
+		}
+		if _, err := fmt.Fprintf(w, "  %s %-20s %d\n", what, c, st.Errors[c]); err != nil {
 			return err
 		}
 	}

@@ -12,7 +12,11 @@
 //     sentence with s: source, c: time, g: or the NMEA 4 "1G2:id" group form,
 //     n: line count, r: relative time, d: destination, t: text;
 //   - the receiver and archive decorations real captures put around
-//     sentences: a leading Unix time ("1452468552.938 !AIVDM..."), trailing
+//     sentences: a leading Unix time in seconds, milliseconds, microseconds
+//     or nanoseconds, told apart by digit count ("1452468552.938 !AIVDM...",
+//     "1550303566167726840 !AIVDM..."), any other text before the sentence
+//     (skipped as gpsd does, kept in Sentence.Prefix and counted as
+//     skipped_prefix; a line starting with '#' is a comment), trailing
 //     fields after the checksum (",1328182324603", ",d-109,S2105,...,1272415370",
 //     ",b003660465", junk bytes) and Gatehouse $PGHP lines whose time applies
 //     to the next AIS sentence;

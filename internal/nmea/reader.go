@@ -27,8 +27,9 @@ type ReaderOptions struct {
 }
 
 // Stats counts what a Reader has seen. Each line is counted once in Lines
-// and at most once in NotAIS or one error class; TagBlockChecksum counts
-// warnings about sentences that were still used, and Fragment also counts
+// and at most once in NotAIS or one error class; TagBlockChecksum and
+// SkippedPrefix count warnings about sentences that were still used, and
+// Fragment also counts
 // incomplete messages dropped (one per message).
 type Stats struct {
 	Lines     int64 // lines read, including blank, over-long and non-AIS lines
@@ -45,10 +46,11 @@ type Stats struct {
 	LineTooLong       int64 // "line_too_long"
 	TagBlock          int64 // "tag_block"
 	TagBlockChecksum  int64 // "tag_block_checksum" (warnings)
+	SkippedPrefix     int64 // "skipped_prefix": sentences used after skipping other text before them
 }
 
 // Count returns the counter of an error class name as returned by Class,
-// "not_ais" included, or 0 for an unknown name.
+// "not_ais" and "skipped_prefix" included, or 0 for an unknown name.
 func (s Stats) Count(class string) int64 {
 	if p := s.field(class); p != nil {
 		return *p
@@ -85,6 +87,8 @@ func (s *Stats) field(class string) *int64 {
 		return &s.TagBlockChecksum
 	case "not_ais":
 		return &s.NotAIS
+	case "skipped_prefix":
+		return &s.SkippedPrefix
 	}
 	return nil
 }
@@ -253,6 +257,9 @@ func (r *Reader) handle(line []byte) (*Message, error) {
 		}
 	}
 	r.stats.Sentences++
+	if r.s.Prefix != nil {
+		r.stats.SkippedPrefix++
+	}
 	msg, err := r.asm.Add(&r.s, r.line)
 	if err != nil {
 		r.stats.count(err)

@@ -227,6 +227,41 @@ func TestReaderRecvTime(t *testing.T) {
 	})
 }
 
+// TestReaderArchivePrefix reads a go-ais style archive (a leading Unix time
+// in nanoseconds, microseconds or milliseconds) mixed with lines carrying
+// other text before the '!', and checks the receive times and the
+// skipped_prefix counter.
+func TestReaderArchivePrefix(t *testing.T) {
+	const s = "!AIVDM,1,1,,B,10bb7q@P0lPGHlVMhbl0Qgw>2>`<,0*7F"
+	input := "1550303566167726840 " + s + "\n" + // ns
+		"1550303567167726 " + s + "\n" + // µs
+		"1550303568167 " + s + "\n" + // ms
+		"Rx: " + s + "\n" + // other text: skipped, counted
+		"# 1550303569167726840 " + s + "\n" + // comment
+		"1550303570167726840 Rx: " + s + "\n" + // time, then text
+		"1550303571167726840 garbage\n" // no sentence
+	msgs, errs, st := readAll(t, []byte(input), nmea.ReaderOptions{})
+	base := time.Date(2019, 2, 16, 7, 52, 46, 0, time.UTC)
+	want := []time.Time{
+		base.Add(167726840 * time.Nanosecond),
+		base.Add(time.Second + 167726*time.Microsecond),
+		base.Add(2*time.Second + 167*time.Millisecond),
+		{},
+		base.Add(4*time.Second + 167726840*time.Nanosecond),
+	}
+	if len(msgs) != len(want) || len(errs) != 0 {
+		t.Fatalf("got %d messages and errors %v; want %d messages", len(msgs), errs, len(want))
+	}
+	for i, m := range msgs {
+		if !m.RecvTime.Equal(want[i]) {
+			t.Errorf("message %d: receive time %v; want %v", i+1, m.RecvTime, want[i])
+		}
+	}
+	if st.SkippedPrefix != 2 || st.Count("skipped_prefix") != 2 || st.NotAIS != 2 || st.Rejected() != 0 {
+		t.Errorf("stats %+v; want 2 skipped_prefix, 2 not_ais, nothing rejected", st)
+	}
+}
+
 // TestReaderLineEndings checks LF, CRLF, a last line without terminator
 // and empty input.
 func TestReaderLineEndings(t *testing.T) {

@@ -2,6 +2,7 @@ package nmea
 
 import (
 	"bytes"
+	"math"
 	"time"
 )
 
@@ -18,6 +19,7 @@ type Sentence struct {
 	Fill     int       // fill bits, 0..5 (the Assembler rejects non-zero fill bits before the last fragment)
 	Tag      TagBlock  // tag block before the sentence; zero when there is none
 	RecvTime time.Time // receiver/archive time: line prefix, else line suffix, else (Reader) preceding $PGHP; zero if none
+	Prefix   []byte    // other text skipped before the tag block or the '!' (not a leading Unix time); nil if none
 }
 
 // TagBlock holds the fields of the NMEA 4.10 tag block(s) in front of a
@@ -77,14 +79,22 @@ func Parse(line []byte) (Sentence, error) {
 //
 //	!AIVDM,1,1,,A,13HOI:0P0000VOHLCnHQKwvL05Ip,0*23
 //	1452468552.938 !AIVDM,...*hh                  leading Unix time (RecvTime)
+//	1550303566167726840 !AIVDM,...*hh             leading Unix time in ns (or µs, ms)
+//	Rx 12: !AIVDM,...*hh                          other text before the sentence (Prefix)
 //	\s:rEV02,c:1334337317*58\!AIVDM,...*hh        tag block(s)
 //	!AIVDM,...*hh,1328182324603                   trailing Unix time, s or ms (RecvTime)
 //	!AIVDM,...*hh,d-109,S2105,...,1272415370      trailing receiver fields (the last one may be a Unix time)
 //	!AIVDM,...*hh<junk>                           anything else after the checksum is ignored
 //
-// A prefix or suffix time is a Unix time of 9 to 13 integer digits (values
-// above 1e11 are milliseconds), optionally with a fraction of a second.
-// When a line has both, the prefix wins. Tag-block c: times follow the same
+// A prefix or suffix time is a Unix time whose unit follows from its number
+// of integer digits: 9 to 11 are seconds, optionally with a fraction of a
+// second, 12 or 13 milliseconds, 15 or 16 microseconds and 18 or 19
+// nanoseconds ("1550303566167726840 !AIVDM..."). When a line has both, the
+// prefix wins. Any other text before the tag block or the '!' ("Rx: ",
+// a number that is not a time, a receiver label) is skipped, as gpsd does,
+// and kept in Sentence.Prefix; the Reader counts such lines as
+// skipped_prefix. A line starting with '#' is a comment (ErrNotAIS), as in
+// gpsd. Tag-block c: times follow the same
 // seconds/milliseconds rule. Times are UTC.
 func (p Parser) Parse(line []byte) (Sentence, error) {
 	var s Sentence
@@ -164,14 +174,27 @@ func (p Parser) parse(s *Sentence, line []byte) (int, error) {
 		for k < j && (isDigit(line[k]) || line[k] == '.') {
 			k++
 		}
-		t, ok := parseStamp(line[i:k])
-		if !ok || k == j || !isSpace(line[k]) {
+		if t, ok := parseStamp(line[i:k]); ok && k < j && isSpace(line[k]) {
+			s.RecvTime = t
+			for k < j && isSpace(line[k]) {
+				k++
+			}
+			i = k
+		}
+	}
+
+	// Anything else before the tag block or the '!' is skipped, as gpsd
+	// does, and reported in Prefix; a line starting with '#' is a comment,
+	// also as in gpsd.
+	if line[i] == '#' {
+		return 0, ErrNotAIS
+	}
+	if line[i] != '\\' && (line[i] != '!' || !addressPrefix(line[i+1:min(i+6, j)])) {
+		k := sentenceStart(line, i, j)
+		if k < 0 {
 			return 0, ErrNotAIS
 		}
-		s.RecvTime = t
-		for k < j && isSpace(line[k]) {
-			k++
-		}
+		s.Prefix = line[i:k]
 		i = k
 	}
 
@@ -310,6 +333,34 @@ func (p Parser) parse(s *Sentence, line []byte) (int, error) {
 	return 0, warn
 }
 
+// sentenceStart returns the index in line[i:j] where the first VDM/VDO
+// sentence starts ('!' and an address "ttVDM" or "ttVDO"), or where the tag
+// blocks directly in front of it start; -1 if there is no sentence.
+func sentenceStart(line []byte, i, j int) int {
+	for k := i; k+6 <= j; k++ {
+		b := bytes.IndexByte(line[k:j-5], '!')
+		if b < 0 {
+			return -1
+		}
+		b += k
+		if !addressPrefix(line[b+1 : b+6]) {
+			k = b
+			continue
+		}
+		// Walk back over the tag blocks ("\...\") that end right at the '!'.
+		start := b
+		for start > i && line[start-1] == '\\' {
+			t := bytes.LastIndexByte(line[i:start-1], '\\')
+			if t < 0 {
+				break
+			}
+			start = i + t
+		}
+		return start
+	}
+	return -1
+}
+
 // smallInt parses a non-empty decimal field of at most 4 digits.
 func smallInt(b []byte) (int, bool) {
 	if len(b) == 0 || len(b) > 4 {
@@ -377,19 +428,37 @@ func unixTime(b []byte) (time.Time, bool) {
 	return time.Unix(v, ns).UTC(), true
 }
 
-// parseStamp parses a Unix time used as a line prefix or suffix: 9 to 13
-// integer digits (seconds or milliseconds), optionally with a fraction.
-// The digit count keeps receiver fields such as signal levels from being
-// read as times.
+// parseStamp parses a Unix time used as a line prefix or suffix. The unit
+// follows from the number of integer digits: 9 to 11 are seconds
+// (optionally with a fraction), 12 or 13 milliseconds, 15 or 16
+// microseconds, 18 or 19 nanoseconds. Other counts are not times: this
+// keeps receiver fields such as signal levels from being read as times.
 func parseStamp(b []byte) (time.Time, bool) {
 	n := 0
 	for n < len(b) && isDigit(b[n]) {
 		n++
 	}
-	if n < 9 || n > 13 {
+	switch n {
+	case 9, 10, 11, 12, 13:
+		return unixTime(b)
+	case 15, 16, 18, 19:
+	default:
 		return time.Time{}, false
 	}
-	return unixTime(b)
+	if n != len(b) {
+		return time.Time{}, false // no fraction on sub-millisecond units
+	}
+	var v uint64
+	for _, c := range b {
+		v = v*10 + uint64(c-'0') // 19 digits fit in a uint64
+	}
+	if v > math.MaxInt64 {
+		return time.Time{}, false
+	}
+	if n <= 16 {
+		return time.UnixMicro(int64(v)).UTC(), true
+	}
+	return time.Unix(0, int64(v)).UTC(), true
 }
 
 // tagBlocks parses the tag blocks starting at line[i] == '\\' into *t. It

@@ -32,6 +32,9 @@ func describe(s nmea.Sentence) string {
 	if !s.RecvTime.IsZero() {
 		fmt.Fprintf(&b, " recv=%s", s.RecvTime.Format(time.RFC3339Nano))
 	}
+	if s.Prefix != nil {
+		fmt.Fprintf(&b, " prefix=%q", s.Prefix)
+	}
 	if t := s.Tag; t.Present {
 		b.WriteString(" tag{")
 		if t.Source != nil {
@@ -136,6 +139,34 @@ func TestParse(t *testing.T) {
 			`AIVDM 1/1 seq=-1 ch='A' 13HOI:0P0000VOHLCnHQKwvL05Ip fill=0 tag{ s=r3669961 c=2015-04-09T23:22:18.123Z r=35 d=dst t=hello i=info }`},
 		{"two tag blocks", `\` + withChecksum("g:1-1-7") + `\\` + withChecksum("s:x,c:1334337317") + `\!AIVDM,1,1,,A,13HOI:0P0000VOHLCnHQKwvL05Ip,0*23`,
 			`AIVDM 1/1 seq=-1 ch='A' 13HOI:0P0000VOHLCnHQKwvL05Ip fill=0 tag{ s=x c=2012-04-13T17:15:17Z g=1-1-7 }`},
+		{"prefix unix nanoseconds (go-ais archive)", "1550303566167726840 !AIVDM,1,1,,B,10bb7q@P0lPGHlVMhbl0Qgw>2>`<,0*7F",
+			"AIVDM 1/1 seq=-1 ch='B' 10bb7q@P0lPGHlVMhbl0Qgw>2>`< fill=0 recv=2019-02-16T07:52:46.16772684Z"},
+		{"prefix unix nanoseconds, 18 digits", "955303566167726840 !AIVDM,1,1,,B,10bb7q@P0lPGHlVMhbl0Qgw>2>`<,0*7F",
+			"AIVDM 1/1 seq=-1 ch='B' 10bb7q@P0lPGHlVMhbl0Qgw>2>`< fill=0 recv=2000-04-09T18:06:06.16772684Z"},
+		{"prefix unix microseconds", "1550303566167726 !AIVDM,1,1,,B,10bb7q@P0lPGHlVMhbl0Qgw>2>`<,0*7F",
+			"AIVDM 1/1 seq=-1 ch='B' 10bb7q@P0lPGHlVMhbl0Qgw>2>`< fill=0 recv=2019-02-16T07:52:46.167726Z"},
+		{"prefix unix milliseconds", "1550303566167 !AIVDM,1,1,,B,10bb7q@P0lPGHlVMhbl0Qgw>2>`<,0*7F",
+			"AIVDM 1/1 seq=-1 ch='B' 10bb7q@P0lPGHlVMhbl0Qgw>2>`< fill=0 recv=2019-02-16T07:52:46.167Z"},
+		{"prefix of 17 digits is not a time", "15503035661677268 !AIVDM,1,1,,B,10bb7q@P0lPGHlVMhbl0Qgw>2>`<,0*7F",
+			"AIVDM 1/1 seq=-1 ch='B' 10bb7q@P0lPGHlVMhbl0Qgw>2>`< fill=0 prefix=\"15503035661677268 \""},
+		{"prefix of 19 digits beyond int64", "9999999999999999999 !AIVDM,1,1,,B,10bb7q@P0lPGHlVMhbl0Qgw>2>`<,0*7F",
+			"AIVDM 1/1 seq=-1 ch='B' 10bb7q@P0lPGHlVMhbl0Qgw>2>`< fill=0 prefix=\"9999999999999999999 \""},
+		{"prefix nanoseconds with a fraction", "1550303566167726840.5 !AIVDM,1,1,,B,10bb7q@P0lPGHlVMhbl0Qgw>2>`<,0*7F",
+			"AIVDM 1/1 seq=-1 ch='B' 10bb7q@P0lPGHlVMhbl0Qgw>2>`< fill=0 prefix=\"1550303566167726840.5 \""},
+		{"prefix time without a space", "1452468552.938!AIVDM,1,1,,A,13HOI:0P0000VOHLCnHQKwvL05Ip,0*23",
+			`AIVDM 1/1 seq=-1 ch='A' 13HOI:0P0000VOHLCnHQKwvL05Ip fill=0 prefix="1452468552.938"`},
+		{"prefix text", "Rx 12: !AIVDM,1,1,,A,13HOI:0P0000VOHLCnHQKwvL05Ip,0*23",
+			`AIVDM 1/1 seq=-1 ch='A' 13HOI:0P0000VOHLCnHQKwvL05Ip fill=0 prefix="Rx 12: "`},
+		{"prefix time then text", "1452468552 port3 !AIVDM,1,1,,A,13HOI:0P0000VOHLCnHQKwvL05Ip,0*23",
+			`AIVDM 1/1 seq=-1 ch='A' 13HOI:0P0000VOHLCnHQKwvL05Ip fill=0 recv=2016-01-10T23:29:12Z prefix="port3 "`},
+		{"prefix doubled !", "!!AIVDM,1,1,,A,13HOI:0P0000VOHLCnHQKwvL05Ip,0*23",
+			`AIVDM 1/1 seq=-1 ch='A' 13HOI:0P0000VOHLCnHQKwvL05Ip fill=0 prefix="!"`},
+		{"prefix with other ! and backslash", `x!y\z !AIVDM,1,1,,A,13HOI:0P0000VOHLCnHQKwvL05Ip,0*23`,
+			`AIVDM 1/1 seq=-1 ch='A' 13HOI:0P0000VOHLCnHQKwvL05Ip fill=0 prefix="x!y\\z "`},
+		{"prefix text then tag block", `port3 \s:rEV02,c:1334337317*58\!AIVDM,1,1,,A,13HOI:0P0000VOHLCnHQKwvL05Ip,0*23`,
+			`AIVDM 1/1 seq=-1 ch='A' 13HOI:0P0000VOHLCnHQKwvL05Ip fill=0 prefix="port3 " tag{ s=rEV02 c=2012-04-13T17:15:17Z }`},
+		{"prefix text with backslash then two tag blocks", `x\y ` + `\` + withChecksum("g:1-1-7") + `\\` + withChecksum("s:x,c:1334337317") + `\!AIVDM,1,1,,A,13HOI:0P0000VOHLCnHQKwvL05Ip,0*23`,
+			`AIVDM 1/1 seq=-1 ch='A' 13HOI:0P0000VOHLCnHQKwvL05Ip fill=0 prefix="x\\y " tag{ s=x c=2012-04-13T17:15:17Z g=1-1-7 }`},
 		{"prefix time and tag block", "1452468552 " + `\s:rEV02,c:1334337317*58\!AIVDM,1,1,,A,13HOI:0P0000VOHLCnHQKwvL05Ip,0*23`,
 			`AIVDM 1/1 seq=-1 ch='A' 13HOI:0P0000VOHLCnHQKwvL05Ip fill=0 recv=2016-01-10T23:29:12Z tag{ s=rEV02 c=2012-04-13T17:15:17Z }`},
 	}
@@ -199,6 +230,11 @@ func TestParseErrors(t *testing.T) {
 		{"longer address", "!AIVDMX,1,1,,A," + p + ",0*23", "not_ais"},
 		{"digits without sentence", "1452468552.938 hello", "not_ais"},
 		{"digits only", "1452468552", "not_ais"},
+		{"text then truncated address", "Rx: !AIVD", "not_ais"},
+		{"text then GPS sentence", "Rx: $GPGLL,5250.53669,N,00542.34920,E,213950.00,A,A*67", "not_ais"},
+		{"nanoseconds without sentence", "1550303566167726840 hello", "not_ais"},
+		{"prefix text and checksum flipped bit", "Rx: !AIVDM,1,1,,A," + p + ",0*22", "checksum"},
+		{"prefix nanoseconds and empty payload", "1550303566167726840 !AIVDM,1,1,,B,,0*25", "payload_too_short"},
 		{"tag block and GPS", `\s:x*00\$GPGLL,5250.53669,N,00542.34920,E,213950.00,A,A*67`, "not_ais"},
 		{"lone !", "!", "malformed_sentence"},
 		{"truncated address", "!AIVD", "malformed_sentence"},

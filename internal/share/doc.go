@@ -40,7 +40,10 @@
 // window between the two (fusion drops a report it already has, events
 // and incidents are kept by ID and version). Items a link hands over again
 // after a crash are flagged; the node applies them only if it does not
-// hold them yet (Local.Holds) and audits them as "redelivered".
+// hold them yet (Local.Holds), and audits them as "redelivered" (held,
+// not applied again) or "redelivered, applied": an item's first delivery
+// is audited "accept", later ones never are, so "accept" is recorded at
+// most once per item even when the crash came after the audit was written.
 //
 // # Changes while running
 //

@@ -328,6 +328,19 @@ func (s *Sharer) commitLocked() error {
 	return nil
 }
 
+// Audit rules of received items besides "accept", the rule of an item's
+// first delivery. A link hands items over again after a crash of the
+// receiver between delivery and its cursor write (package link); they are
+// audited with one of these, so that "accept" is recorded at most once
+// per item.
+const (
+	// RuleRedelivered: handed over again, already held, not applied again.
+	RuleRedelivered = "redelivered"
+	// RuleRedeliveredApplied: handed over again and applied (again, if
+	// the first delivery was stored but Local.Holds cannot tell).
+	RuleRedeliveredApplied = "redelivered, applied"
+)
+
 // Deliver implements link.Sink: it takes a batch a partner sent.
 func (s *Sharer) Deliver(from string, items []link.Item) error {
 	s.mu.Lock()
@@ -336,6 +349,7 @@ func (s *Sharer) Deliver(from string, items []link.Item) error {
 	envs := make([]Envelope, 0, len(items))
 	keys := make([]string, 0, len(items)) // as the sender named them, for the audit logs to match
 	seqs := make([]uint64, 0, len(items))
+	again := make([]bool, 0, len(items)) // handed over again after a crash, not held
 	var refusals, held []audit.Entry
 	// refuse counts a refusal by its reason (a bounded set: rules and
 	// "bad envelope") and audits it with the details.
@@ -369,7 +383,7 @@ func (s *Sharer) Deliver(from string, items []link.Item) error {
 		if it.Redelivered && s.cfg.Local.Holds(&e) {
 			// Applied before a crash: recorded again, not applied again
 			// (nor relayed: the first delivery queued the relays).
-			en := s.entry(audit.Received, from, &e, it.Seq, "redelivered")
+			en := s.entry(audit.Received, from, &e, it.Seq, RuleRedelivered)
 			en.Key = keys[len(keys)-1]
 			held = append(held, en)
 			keys = keys[:len(keys)-1]
@@ -377,6 +391,7 @@ func (s *Sharer) Deliver(from string, items []link.Item) error {
 		}
 		envs = append(envs, e)
 		seqs = append(seqs, it.Seq)
+		again = append(again, it.Redelivered)
 	}
 	if len(envs) > 0 {
 		if err := s.cfg.Local.Receive(context.Background(), from, envs); err != nil {
@@ -390,7 +405,17 @@ func (s *Sharer) Deliver(from string, items []link.Item) error {
 	s.redelivered += int64(len(held))
 	for i := range envs {
 		s.received[from]++
-		en := s.entry(audit.Received, from, &envs[i], seqs[i], "accept")
+		// An item handed over again that the node does not hold (the
+		// crash came before it was stored, or Holds cannot tell, as for
+		// static data) is applied again, idempotently; its first
+		// delivery may already be audited as "accept", so this record
+		// says it is a redelivery: an item is audited "accept" at most
+		// once.
+		rule := "accept"
+		if again[i] {
+			rule = RuleRedeliveredApplied
+		}
+		en := s.entry(audit.Received, from, &envs[i], seqs[i], rule)
 		en.Key = keys[i]
 		s.pending = append(s.pending, en)
 		before := len(s.pending)

@@ -305,6 +305,69 @@ func TestShareRedelivered(t *testing.T) {
 	}
 }
 
+// TestShareRedeliveredAudit: the receiver crashed after its audit of a
+// batch was written and before its link cursor was, so the link hands the
+// whole batch over again. Every item stays audited "accept" exactly once;
+// the second delivery is audited as a redelivery, whether the node could
+// tell it already held the item (a position) or not (static data, a
+// position it did not store).
+func TestShareRedeliveredAudit(t *testing.T) {
+	recv := &counter{holds: func(e *Envelope) bool {
+		return e.Kind == KindPosition && e.Position.Time == 1_700_000_000_000
+	}}
+	_, b := pair(t, policyA, policyB, &counter{}, recv)
+	st := Envelope{Kind: KindStatic, Static: vessel.Static{MMSI: 419123456, Time: 1_700_000_000_000, Has: vessel.HasName, Name: "SAGAR"}}
+	envs := []Envelope{position(419123456, 0, 18.9, 72.8), st, position(419123456, 1, 18.9, 72.8)}
+	batch := func(redelivered bool) []link.Item {
+		var items []link.Item
+		for i := range envs {
+			e := envs[i]
+			e.Origin = "IN-IFC"
+			data, err := AppendEnvelope(nil, &e)
+			if err != nil {
+				t.Fatal(err)
+			}
+			items = append(items, link.Item{Seq: uint64(i + 1), Data: data, Redelivered: redelivered})
+		}
+		return items
+	}
+	for _, again := range []bool{false, true} {
+		if err := b.Deliver("IN-IFC", batch(again)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := recv.n.Load(); n != 5 {
+		t.Errorf("applied %d items; want 5 (3, then the 2 not known to be held)", n)
+	}
+	b.Close()
+	l, err := audit.Open(filepath.Join(filepath.Dir(b.cfg.Dir), "share", "audit"), audit.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	es, err := l.Query(audit.Filter{Direction: audit.Received, Partner: "IN-IFC"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules := map[uint64][]string{}
+	for i := len(es) - 1; i >= 0; i-- { // oldest first
+		rules[es[i].Seq] = append(rules[es[i].Seq], es[i].Rule)
+	}
+	want := map[uint64][]string{
+		1: {"accept", RuleRedelivered},
+		2: {"accept", RuleRedeliveredApplied},
+		3: {"accept", RuleRedeliveredApplied},
+	}
+	for seq, w := range want {
+		if g := rules[seq]; strings.Join(g, "|") != strings.Join(w, "|") {
+			t.Errorf("seq %d audited as %q; want %q", seq, g, w)
+		}
+	}
+	if len(rules) != len(want) {
+		t.Errorf("audited seqs %v; want 1 to 3", rules)
+	}
+}
+
 // TestShareRefusesRevokedPartner: a partner revoked in the registry (by
 // the CLI, in another process) is refused at the handshake with a clear
 // error on both sides, and nothing it sends is taken.

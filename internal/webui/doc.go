@@ -56,7 +56,9 @@
 //
 // The events panel (the Events button) lists the events with a type filter;
 // a click flies to the event, highlights it and opens the panel of its first
-// vessel. A server without /api/v1/events, /api/v1/zones or
+// vessel. The list is keyed by event id: a refresh or a streamed event
+// rewrites only the rows whose content changed and moves only rows out of
+// place, so a row is never replaced under the pointer. A server without /api/v1/events, /api/v1/zones or
 // /api/v1/incidents (404, or 501 for incidents) just shows none.
 //
 // # Incidents

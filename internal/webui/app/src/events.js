@@ -106,6 +106,9 @@ export class Events {
     this.loaded = false;
     this.streamed = 0; // events received on the stream
     this.rows = 0;
+    this.rowEls = new Map(); // id → {li, btn, sig}: the rows of the list
+    this.noteEl = h('li', { class: 'empty' }); // "No events", "n more not listed"
+    this.rowRenders = 0; // rows whose content was (re)written, for the tests
     this.renderPending = false;
     this.loadAbort = null;
     this.pulse = false;
@@ -383,49 +386,77 @@ export class Events {
     return n;
   }
 
+  // renderList shows the events in the list, keyed by id: a row already
+  // shown keeps its elements (its content is rewritten only when what it
+  // shows changed), rows are moved only when out of place, and only the
+  // rows of events no longer listed are removed. A row under the pointer
+  // is never replaced while it is clicked.
   renderList(events) {
     const list = $('events-list');
     const total = events.length;
     const span = this.window ? `24 h to ${fmt.time(new Date(this.window.to))}` : 'last 24 h';
-    $('events-count').textContent = this.loaded || total ? `${total} event${total === 1 ? '' : 's'} \u00b7 ${span}` : 'Loading\u2026';
+    const count = this.loaded || total ? `${total} event${total === 1 ? '' : 's'} \u00b7 ${span}` : 'Loading\u2026';
+    if ($('events-count').textContent !== count) $('events-count').textContent = count;
     $('events-count').dataset.mode = this.window ? 'past' : 'live';
-    if (total === 0) {
-      this.rows = 0;
-      list.replaceChildren(h('li', { class: 'empty', text: this.loaded ? 'No events' : '' }));
-      return;
-    }
-    const rows = events.slice(0, MAX_ROWS).map((e) => {
+    const want = [];
+    const next = new Map();
+    for (const e of events.slice(0, MAX_ROWS)) {
       const id = String(e.id);
-      const when = eventTime(e);
-      const badge = h('span', { class: 'badge', text: typeLabel(e.type) });
-      badge.style.background = typeColor(e.type);
-      const head = h('div', { class: 'event-head' }, badge, h('span', { class: 'event-time', text: when.text }));
-      if (when.open) head.append(h('span', { class: 'open-tag', text: 'open' }));
-      const btn = h(
-        'button',
-        {
-          type: 'button',
-          class: id === this.selected ? 'event-row active' : 'event-row',
-          'data-id': id,
-          'data-mmsi': mmsis(e)[0] ?? '',
-          'aria-current': id === this.selected ? 'true' : null,
-        },
-        head,
-        h('div', { class: 'event-vessels', text: this.vesselsText(e) }),
-      );
-      if (!fmt.missing(e.zone)) {
-        btn.append(h('div', { class: 'event-zone' }, h('span', { class: 'k', text: 'Zone ' }), h('span', { class: 'zone-name', text: String(e.zone) })));
+      const view = this.rowView(e);
+      let row = this.rowEls.get(id);
+      if (!row) row = this.newRow(id);
+      if (row.sig !== view.sig) {
+        fillRow(row.btn, view);
+        row.sig = view.sig;
+        this.rowRenders++;
       }
-      if (!fmt.missing(e.origin)) {
-        // Detected by a partner node and shared with this one.
-        btn.append(h('div', { class: 'event-origin', text: `from ${e.origin}` }));
-      }
-      btn.addEventListener('click', () => this.pick(id, { fly: true }));
-      return h('li', null, btn);
-    });
-    if (total > MAX_ROWS) rows.push(h('li', { class: 'empty', text: `${total - MAX_ROWS} more not listed` }));
+      const on = id === this.selected;
+      if (row.btn.classList.contains('active') !== on) row.btn.classList.toggle('active', on);
+      if (on) row.btn.setAttribute('aria-current', 'true');
+      else row.btn.removeAttribute('aria-current');
+      next.set(id, row);
+      want.push(row.li);
+    }
+    this.rowEls = next;
+    let note = '';
+    if (total === 0) note = this.loaded ? 'No events' : '';
+    else if (total > MAX_ROWS) note = `${total - MAX_ROWS} more not listed`;
+    if (total === 0 || total > MAX_ROWS) {
+      if (this.noteEl.textContent !== note) this.noteEl.textContent = note;
+      want.push(this.noteEl);
+    }
     this.rows = Math.min(total, MAX_ROWS);
-    list.replaceChildren(...rows);
+    const keep = new Set(want);
+    for (const li of [...list.children]) if (!keep.has(li)) li.remove();
+    want.forEach((li, i) => {
+      const at = list.children[i] ?? null;
+      if (at !== li) list.insertBefore(li, at);
+    });
+  }
+
+  // newRow makes the elements of one event's row: an item and its button,
+  // whose click picks the event.
+  newRow(id) {
+    const btn = h('button', { type: 'button', class: 'event-row', 'data-id': id });
+    btn.addEventListener('click', () => this.pick(id, { fly: true }));
+    return { li: h('li', null, btn), btn, sig: null };
+  }
+
+  // rowView is what the row of an event shows, and a signature of it.
+  rowView(e) {
+    const when = eventTime(e);
+    const v = {
+      label: typeLabel(e.type),
+      color: typeColor(e.type),
+      time: when.text,
+      open: when.open,
+      vessels: this.vesselsText(e),
+      mmsi: mmsis(e)[0] ?? '',
+      zone: fmt.missing(e.zone) ? null : String(e.zone),
+      origin: fmt.missing(e.origin) ? null : String(e.origin),
+    };
+    v.sig = JSON.stringify(v);
+    return v;
   }
 
   // pick highlights an event, flies to it if fly is set, and hands it to
@@ -482,6 +513,24 @@ export class Events {
     if (!this.map.getLayer('zones-fill')) return 0;
     return this.map.queryRenderedFeatures({ layers: ['zones-fill', 'zones-line'] }).length;
   }
+}
+
+// fillRow writes what a row shows into its button, as text nodes only.
+function fillRow(btn, v) {
+  const badge = h('span', { class: 'badge', text: v.label });
+  badge.style.background = v.color;
+  const head = h('div', { class: 'event-head' }, badge, h('span', { class: 'event-time', text: v.time }));
+  if (v.open) head.append(h('span', { class: 'open-tag', text: 'open' }));
+  const parts = [head, h('div', { class: 'event-vessels', text: v.vessels })];
+  if (v.zone != null) {
+    parts.push(h('div', { class: 'event-zone' }, h('span', { class: 'k', text: 'Zone ' }), h('span', { class: 'zone-name', text: v.zone })));
+  }
+  if (v.origin != null) {
+    // Detected by a partner node and shared with this one.
+    parts.push(h('div', { class: 'event-origin', text: `from ${v.origin}` }));
+  }
+  btn.dataset.mmsi = v.mmsi;
+  btn.replaceChildren(...parts);
 }
 
 // newer reports whether event a is a later version than b.

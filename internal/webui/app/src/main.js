@@ -942,6 +942,11 @@ window.__tidewatch = Object.freeze({
   lastLoad: () => state.lastLoad && { ...state.lastLoad },
   eventCount: () => events.byId.size,
   eventRows: () => events.rows,
+  // eventRowRenders counts event rows whose content was written; with
+  // renderEvents (an action: render the list again, as a refresh does) it
+  // shows that rows already listed are kept, not rebuilt.
+  eventRowRenders: () => events.rowRenders,
+  renderEvents: () => events.render(),
   renderedEventCount: () => events.renderedCount(),
   renderedEvents: () => renderedPoints('event-circles', 'id'),
   streamedEventCount: () => events.streamed,
