@@ -195,6 +195,8 @@ type Config struct {
 	Fade               float64       // memory of a track's candidate costs per scan [0.85]
 	Sticky             float64       // cost bonus of a track's current identity [3]
 	UnknownD2          float64       // cost assumed for scans before a candidate was first seen [13.8]
+	BiasFade           float64       // memory of a track's mean offset from each candidate per scan [0.95]
+	BiasWeight         float64       // weight of a candidate's mean-offset penalty over the best candidate's (at most UnknownD2) [0.5]
 
 	DarkAfter  int           // unassociated updates of a confirmed track before it is dark [10]
 	DarkMinAge time.Duration // ... and for at least this long (an AIS report interval) [3m]
@@ -266,6 +268,10 @@ func (c Config) withDefaults() Config {
 		c.Fade = 0.85
 	}
 	f(&c.Sticky, 3)
+	if c.BiasFade <= 0 || c.BiasFade >= 1 {
+		c.BiasFade = 0.95
+	}
+	f(&c.BiasWeight, 0.5)
 	f(&c.UnknownD2, 13.8)
 	f(&c.TrackGateD2, 8)
 	i(&c.DarkAfter, 10)
