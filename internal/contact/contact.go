@@ -204,7 +204,7 @@ type Config struct {
 	MismatchMinAge  time.Duration // an AIS path parallel to a dark track for this long is a position mismatch [10m]
 	MismatchSearchM float64       // how far from a dark track to look for such a vessel [20000]
 	EpisodeEvery    time.Duration // minimum interval between updates of one episode [10m]
-	LinkWindow      time.Duration // a new dark track continues an ended one's episode within this [1h]
+	LinkWindow      time.Duration // a new dark track continues an ended one's episode within this [2h: more than a patrol's round]
 
 	SatHeadingDeg  float64       // satellite ground-track heading when the pass does not say [348, ascending sun-synchronous]
 	ShiftMPerMS    float64       // SAR azimuth shift per m/s of radial speed [100]
@@ -279,7 +279,7 @@ func (c Config) withDefaults() Config {
 	d(&c.MismatchMinAge, 10*time.Minute)
 	f(&c.MismatchSearchM, 20000)
 	d(&c.EpisodeEvery, 10*time.Minute)
-	d(&c.LinkWindow, time.Hour)
+	d(&c.LinkWindow, 2*time.Hour)
 	if c.SatHeadingDeg == 0 {
 		c.SatHeadingDeg = 348
 	}

@@ -19,6 +19,34 @@ type episode struct {
 	// AIS position mismatch: the vessel's offset from the tracks
 	// carrying it, metres east and north.
 	ox, oy float64
+	// Where its tracks have been: count, mean and sum of squared
+	// deviations (Welford) in metres east and north of the first report.
+	n, mx, my, m2 float64
+	lat0, lon0    float64
+}
+
+// place adds a position of the episode's target to its area.
+func (ep *episode) place(lat, lon float64) {
+	if ep.n == 0 {
+		ep.lat0, ep.lon0 = lat, lon
+	}
+	x, y := enu(ep.lat0, ep.lon0, lat, lon)
+	ep.n++
+	dx, dy := x-ep.mx, y-ep.my
+	ep.mx += dx / ep.n
+	ep.my += dy / ep.n
+	ep.m2 += dx*(x-ep.mx) + dy*(y-ep.my)
+}
+
+// area returns the distance of (lat, lon) from the middle of where the
+// episode's target has been, and the radius of that area: twice the RMS
+// spread plus 500 m.
+func (ep *episode) area(lat, lon float64) (dist, radius float64) {
+	if ep.n == 0 {
+		return math.Inf(1), 0
+	}
+	x, y := enu(ep.lat0, ep.lon0, lat, lon)
+	return math.Hypot(x-ep.mx, y-ep.my), 2*math.Sqrt(ep.m2/ep.n) + 500
 }
 
 // dark keeps the dark-target episode of a radar track after its update: a
@@ -64,6 +92,7 @@ func (a *Associator) dark(tr *track, c *Contact) {
 	}
 	ep := tr.ep
 	ep.End, ep.Lat, ep.Lon = c.Time, tr.lat, tr.lon
+	ep.place(tr.lat, tr.lon)
 	ev := &ep.Evidence
 	ev.Reports++
 	ev.Targets = appendBounded(ev.Targets, tr.target)
@@ -296,6 +325,25 @@ func (a *Associator) link(tr *track, t vessel.Time) *episode {
 			}
 		}
 	}
+	best := a.reachable(tr.lat, tr.lon, t)
+	if best < 0 {
+		return nil
+	}
+	ep := a.ended[best]
+	a.ended = append(a.ended[:best], a.ended[best+1:]...)
+	a.stats.Linked++
+	return ep
+}
+
+// reachable returns the index in a.ended of the episode whose craft could
+// have got to (lat, lon) by t since its track ended (at one and a half
+// times its speed plus 2 m/s, plus 300 m), -1 when none. Of several, the
+// nearest relative to that reach wins; once the reach is larger than the
+// area the episode's tracks have covered (twice their spread plus 500 m),
+// the distance from the middle of that area relative to its radius
+// counts instead: two dark craft working in one area, each about its own
+// spot, keep their own alerts when they are seen again.
+func (a *Associator) reachable(lat, lon float64, t vessel.Time) int {
 	best, bestRatio := -1, 1.0
 	for i, ep := range a.ended {
 		if t < ep.endT {
@@ -305,19 +353,22 @@ func (a *Associator) link(tr *track, t vessel.Time) *episode {
 		if dt > a.cfg.LinkWindow.Seconds() {
 			continue
 		}
-		x, y := enu(ep.lat, ep.lon, tr.lat, tr.lon)
+		x, y := enu(ep.lat, ep.lon, lat, lon)
 		reach := 300 + (1.5*math.Hypot(ep.vx, ep.vy)+2)*dt
-		if r := math.Hypot(x, y) / reach; r <= bestRatio {
+		r := math.Hypot(x, y) / reach
+		if r > 1 {
+			continue
+		}
+		if ad, ar := ep.area(lat, lon); reach > ar {
+			// Long unseen: the craft could be anywhere in reach, but
+			// it is likelier about where it has been working.
+			r = ad / ar
+		}
+		if best < 0 || r < bestRatio {
 			best, bestRatio = i, r
 		}
 	}
-	if best < 0 {
-		return nil
-	}
-	ep := a.ended[best]
-	a.ended = append(a.ended[:best], a.ended[best+1:]...)
-	a.stats.Linked++
-	return ep
+	return best
 }
 
 // close marks ep closed and emits its final version.

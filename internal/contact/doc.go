@@ -87,7 +87,15 @@
 // enough that the craft could have got here (300 m plus one and a half
 // times its speed plus 2 m/s, times the time unseen; dark craft turning
 // in and out of short-range cover are thus one alert, and two such craft
-// in one area may share theirs). When the last track carrying an episode
+// in one area may share theirs). Of several such episodes the nearest
+// relative to its reach wins; once the reach exceeds the area the
+// episode's tracks have covered (twice their spread plus 500 m), the
+// distance from the middle of that area counts instead, so two craft
+// each working about its own spot mostly keep their own alerts when a
+// patrol comes round again (LinkWindow, 2 h, is longer than a patrol's
+// round). A credible satellite detection no AIS vessel or radar track
+// explains, where such a craft could be, is evidence for its episode
+// rather than a new alert. When the last track carrying an episode
 // gains an identity, the episode ends as if the track had ended: a dark
 // craft passing close to an AIS vessel for a while takes it up again
 // when it comes out; otherwise it closes after LinkWindow. Unexplained
