@@ -479,13 +479,22 @@ func (a *Associator) trackCandidates(tr *track, out []Contact) {
 // radarHeld adds to the track's ledger the identities other radars hold
 // through AIS silence: a live held track of another source seeing the same
 // object, or a held track of any source that ended within LinkWindow
-// where this one could be now. So an identity survives the end of the
+// where this one could be now; not when the vessel's AIS has reported
+// since the identity was held. So an identity survives the end of the
 // track that carried it (the vessel left one radar's cover, or the radar
 // dropped and renumbered it).
 func (a *Associator) radarHeld(tr *track, d *vessel.Detection, r cov, w, capD2 float64) {
 	add := func(m vessel.MMSI, aisT vessel.Time, x, y float64, c cov) {
 		d2 := c.d2(x, y)
 		if !(d2 <= capD2) {
+			return
+		}
+		if v, ok := a.vessels.Vessel(m); ok && v.Time > aisT {
+			// Its AIS has spoken since the identity was held: it is
+			// not silent, and its reports, not another track, say
+			// where it is. (Else two radars' tracks of a dark craft
+			// that once took a fast boat's identity between its AIS
+			// reports would hold it for each other for ever.)
 			return
 		}
 		k := slices.IndexFunc(tr.ledger, func(e entry) bool { return e.mmsi == m })
