@@ -134,3 +134,50 @@ func TestSpooferOneEpisode(t *testing.T) {
 		t.Errorf("Stats.Mismatches %d, want 1", st.Mismatches)
 	}
 }
+
+// TestHeldNotPassedBackAndForth: a dark craft lies where a fast boat with
+// AIS waited for two minutes; two radars track the craft, and both tracks
+// take the boat's identity. Then the boat leaves at 25 knots, its AIS
+// reporting every 30 s. Each track may hold the identity until the boat's
+// next report, but the two must not keep offering it to each other as a
+// radar-held identity: the boat's AIS is not silent.
+func TestHeldNotPassedBackAndForth(t *testing.T) {
+	const boat = vessel.MMSI(563000001)
+	v := 25 * 1852 / 3600.0
+	pic := &picture{reports: map[vessel.MMSI][]contact.VesselState{}, order: []vessel.MMSI{boat}}
+	for s := 0.0; s <= 900; s += 30 {
+		r := aisAt(boat, s, 0, 0, 0, 0)
+		if s >= 120 {
+			r = aisAt(boat, s, v*(s-120), 0, 25, 90)
+		}
+		pic.reports[boat] = append(pic.reports[boat], r)
+	}
+	a := contact.New(contact.Config{}, pic)
+	rng := rand.New(rand.NewPCG(1, 1))
+	var cs []contact.Contact
+	took, wrong := 0, 0
+	for s := 0.0; s <= 900; s += 10 {
+		var scan []vessel.Detection
+		for _, src := range []string{"a", "b"} {
+			d := radarAt(s, rng.NormFloat64()*30, rng.NormFloat64()*30, "1")
+			d.Source = src
+			scan = append(scan, d)
+		}
+		pic.now = t0 + vessel.Time(s*1000)
+		cs = a.Radar(scan, cs[:0])
+		for _, c := range cs {
+			switch {
+			case s == 110 && c.MMSI == boat:
+				took++
+			case s >= 300 && c.MMSI != 0:
+				wrong++
+			}
+		}
+	}
+	if took != 2 {
+		t.Fatalf("%d of the 2 tracks took the boat's identity while it lay there", took)
+	}
+	if wrong > 0 {
+		t.Errorf("%d reports of the dark craft after the boat left carry an identity, want none", wrong)
+	}
+}
