@@ -25,8 +25,10 @@ type Associator struct {
 	ended     []*episode // episodes of dark radar tracks that ended, awaiting a continuation
 	heldEnded []heldEnd  // identities of tracks that ended while held by radar
 	sat       []*episode // open satellite episodes
-	doubtful  []pending  // unexplained doubtful satellite detections
-	queue     []Episode
+	// AIS position mismatch episodes, open or awaiting a continuation
+	mismatches []*episode
+	doubtful   []pending // unexplained doubtful satellite detections
+	queue      []Episode
 
 	// scratch reused between calls
 	arena    []Candidate // storage handed out to contacts, never reused

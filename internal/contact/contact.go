@@ -195,6 +195,8 @@ type Config struct {
 	Fade               float64       // memory of a track's candidate costs per scan [0.85]
 	Sticky             float64       // cost bonus of a track's current identity [3]
 	UnknownD2          float64       // cost assumed for scans before a candidate was first seen [13.8]
+	BiasFade           float64       // memory of a track's mean offset from each candidate per scan [0.95]
+	BiasWeight         float64       // weight of a candidate's mean-offset penalty over the best candidate's (at most UnknownD2) [0.5]
 
 	DarkAfter  int           // unassociated updates of a confirmed track before it is dark [10]
 	DarkMinAge time.Duration // ... and for at least this long (an AIS report interval) [3m]
@@ -202,7 +204,7 @@ type Config struct {
 	MismatchMinAge  time.Duration // an AIS path parallel to a dark track for this long is a position mismatch [10m]
 	MismatchSearchM float64       // how far from a dark track to look for such a vessel [20000]
 	EpisodeEvery    time.Duration // minimum interval between updates of one episode [10m]
-	LinkWindow      time.Duration // a new dark track continues an ended one's episode within this [1h]
+	LinkWindow      time.Duration // a new dark track continues an ended one's episode within this [2h: more than a patrol's round]
 
 	SatHeadingDeg  float64       // satellite ground-track heading when the pass does not say [348, ascending sun-synchronous]
 	ShiftMPerMS    float64       // SAR azimuth shift per m/s of radial speed [100]
@@ -266,6 +268,10 @@ func (c Config) withDefaults() Config {
 		c.Fade = 0.85
 	}
 	f(&c.Sticky, 3)
+	if c.BiasFade <= 0 || c.BiasFade >= 1 {
+		c.BiasFade = 0.95
+	}
+	f(&c.BiasWeight, 0.5)
 	f(&c.UnknownD2, 13.8)
 	f(&c.TrackGateD2, 8)
 	i(&c.DarkAfter, 10)
@@ -273,7 +279,7 @@ func (c Config) withDefaults() Config {
 	d(&c.MismatchMinAge, 10*time.Minute)
 	f(&c.MismatchSearchM, 20000)
 	d(&c.EpisodeEvery, 10*time.Minute)
-	d(&c.LinkWindow, time.Hour)
+	d(&c.LinkWindow, 2*time.Hour)
 	if c.SatHeadingDeg == 0 {
 		c.SatHeadingDeg = 348
 	}

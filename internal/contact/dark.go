@@ -16,6 +16,37 @@ type episode struct {
 	// State of the radar track when it ended, for linking a continuation.
 	endT             vessel.Time
 	lat, lon, vx, vy float64
+	// AIS position mismatch: the vessel's offset from the tracks
+	// carrying it, metres east and north.
+	ox, oy float64
+	// Where its tracks have been: count, mean and sum of squared
+	// deviations (Welford) in metres east and north of the first report.
+	n, mx, my, m2 float64
+	lat0, lon0    float64
+}
+
+// place adds a position of the episode's target to its area.
+func (ep *episode) place(lat, lon float64) {
+	if ep.n == 0 {
+		ep.lat0, ep.lon0 = lat, lon
+	}
+	x, y := enu(ep.lat0, ep.lon0, lat, lon)
+	ep.n++
+	dx, dy := x-ep.mx, y-ep.my
+	ep.mx += dx / ep.n
+	ep.my += dy / ep.n
+	ep.m2 += dx*(x-ep.mx) + dy*(y-ep.my)
+}
+
+// area returns the distance of (lat, lon) from the middle of where the
+// episode's target has been, and the radius of that area: twice the RMS
+// spread plus 500 m.
+func (ep *episode) area(lat, lon float64) (dist, radius float64) {
+	if ep.n == 0 {
+		return math.Inf(1), 0
+	}
+	x, y := enu(ep.lat0, ep.lon0, lat, lon)
+	return math.Hypot(x-ep.mx, y-ep.my), 2*math.Sqrt(ep.m2/ep.n) + 500
 }
 
 // dark keeps the dark-target episode of a radar track after its update: a
@@ -26,8 +57,14 @@ func (a *Associator) dark(tr *track, c *Contact) {
 	if tr.mmsi != 0 {
 		tr.unassoc = 0
 		if tr.ep != nil {
-			if tr.ep.live--; tr.ep.live == 0 {
-				a.close(tr.ep)
+			// The track gained an identity: the episode ends with it as
+			// if the track had ended, and closes unless a dark track
+			// takes it up within LinkWindow (a dark craft that passed
+			// close to an AIS vessel for a while, and came out of it).
+			ep := tr.ep
+			ep.endT, ep.lat, ep.lon, ep.vx, ep.vy = tr.t, tr.lat, tr.lon, tr.vx, tr.vy
+			if ep.live--; ep.live == 0 {
+				a.ended = append(a.ended, ep)
 			}
 			tr.ep = nil
 		}
@@ -55,6 +92,7 @@ func (a *Associator) dark(tr *track, c *Contact) {
 	}
 	ep := tr.ep
 	ep.End, ep.Lat, ep.Lon = c.Time, tr.lat, tr.lon
+	ep.place(tr.lat, tr.lon)
 	ev := &ep.Evidence
 	ev.Reports++
 	ev.Targets = appendBounded(ev.Targets, tr.target)
@@ -78,9 +116,23 @@ type suspect struct {
 	since  vessel.Time
 	lat    float64 // the track's position at since
 	lon    float64
+	crs    float64 // the vessel's AIS course at since, degrees
+	turned bool    // its AIS course has since turned by turnDeg or more
 	seen   bool
+	missed int // consecutive checks that did not see it
 	ep     *episode
 }
+
+// suspectMisses is how many consecutive checks a suspect may fail (a
+// turn the track's velocity has not followed yet, a passing target near
+// the claimed position, a check at the edge of cover) before it is
+// dropped; the offset must still be the same when it is seen again.
+const suspectMisses = 3
+
+// turnDeg is the turn of a vessel's AIS course that, with the offset
+// holding through it, proves the track follows the AIS path: two ships
+// that merely run parallel for a while do not turn together.
+const turnDeg = 30
 
 // mismatch looks, once a minute, for AIS vessels under way that claim to
 // be at a constant offset from the dark track tr (offset stable within
@@ -111,8 +163,12 @@ func (a *Associator) mismatch(tr *track, c *Contact) {
 		// vessel must be under way (2 knots), and the track's velocity,
 		// noisy at long range, roughly the same as its AIS says.
 		vais := math.Hypot(p.vx, p.vy)
-		if vais < 1 || math.Hypot(p.x, p.y) < 1000 || math.Hypot(p.vx-tr.vx, p.vy-tr.vy) > 2+0.5*max(sp, vais) {
+		if vais < 1 || math.Hypot(p.x, p.y) < 1000 {
 			return true
+		}
+		k := slices.IndexFunc(tr.suspects, func(s suspect) bool { return s.mmsi == v.MMSI })
+		if math.Hypot(p.vx-tr.vx, p.vy-tr.vy) > 2+0.5*max(sp, vais) {
+			return true // a miss for a suspect
 		}
 		lat, lon := move(tr.lat, tr.lon, p.x, p.y)
 		if tr.src.maxRangeM > 0 && d.Has&vessel.HasPolar != 0 {
@@ -126,18 +182,19 @@ func (a *Associator) mismatch(tr *track, c *Contact) {
 				return true // the radar does see something there
 			}
 		}
-		k := slices.IndexFunc(tr.suspects, func(s suspect) bool { return s.mmsi == v.MMSI })
 		if k < 0 {
 			if len(tr.suspects) >= 4 {
 				return true
 			}
-			tr.suspects = append(tr.suspects, suspect{mmsi: v.MMSI, ox: p.x, oy: p.y, since: c.Time, lat: tr.lat, lon: tr.lon})
+			tr.suspects = append(tr.suspects, suspect{mmsi: v.MMSI})
 			k = len(tr.suspects) - 1
+			tr.suspects[k].restart(p, tr, c.Time)
 		}
 		s := &tr.suspects[k]
 		if math.Hypot(p.x-s.ox, p.y-s.oy) > 500 {
-			// The offset moved: start again.
-			s.ox, s.oy, s.since, s.lat, s.lon = p.x, p.y, c.Time, tr.lat, tr.lon
+			s.restart(p, tr, c.Time) // the offset moved
+		} else if d := math.Abs(math.Mod(math.Atan2(p.vx, p.vy)/toRad-s.crs+540, 360) - 180); d >= turnDeg {
+			s.turned = true
 		}
 		s.seen = true
 		return true
@@ -145,21 +202,23 @@ func (a *Associator) mismatch(tr *track, c *Contact) {
 	keep := tr.suspects[:0]
 	for _, s := range tr.suspects {
 		if !s.seen {
+			if s.missed++; s.missed <= suspectMisses {
+				keep = append(keep, s)
+				continue
+			}
 			if s.ep != nil {
-				a.close(s.ep)
+				a.releaseMismatch(s.ep, c.Time)
 			}
 			continue
 		}
+		s.missed = 0
 		x, y := enu(s.lat, s.lon, tr.lat, tr.lon)
-		if s.ep == nil && c.Time-s.since >= vessel.Time(a.cfg.MismatchMinAge.Milliseconds()) && math.Hypot(x, y) >= 1000 {
-			// The offset held while the track went 1 km or more: the
-			// AIS path runs parallel to it.
-			a.stats.Mismatches++
-			s.ep = &episode{Episode: Episode{Kind: KindAISMismatch, MMSI: s.mmsi,
-				ID:     "mismatch/" + c.Source + "/" + s.mmsi.String() + "/" + msString(s.since),
-				Sensor: vessel.SensorRadar, Source: c.Source, Start: s.since,
-			}}
-			s.ep.Evidence.Tracks = 1
+		minAge := vessel.Time(a.cfg.MismatchMinAge.Milliseconds())
+		if age := c.Time - s.since; s.ep == nil && math.Hypot(x, y) >= 1000 && (s.turned && age >= minAge || age >= 3*minAge) {
+			// The offset held while the track went 1 km or more, and
+			// through a turn or for three times as long: the AIS path
+			// runs parallel to it.
+			s.ep = a.mismatchEpisode(&s, c.Source)
 		}
 		if s.ep != nil {
 			ep := s.ep
@@ -176,6 +235,59 @@ func (a *Associator) mismatch(tr *track, c *Contact) {
 		keep = append(keep, s)
 	}
 	tr.suspects = keep
+}
+
+// restart starts the suspect's evidence again at t from the vessel's
+// prediction p relative to the track tr.
+func (s *suspect) restart(p prediction, tr *track, t vessel.Time) {
+	s.ox, s.oy, s.since, s.lat, s.lon = p.x, p.y, t, tr.lat, tr.lon
+	s.crs, s.turned = math.Atan2(p.vx, p.vy)/toRad, false
+}
+
+// mismatchEpisode returns the AIS position mismatch episode a suspect
+// that has held long enough joins: the vessel's episode carried by another
+// track now, or one whose last track let it go within LinkWindow (the
+// track broke, the vessel turned, another radar took over); else a new
+// one. So a spoofer is one alert, not one per radar track.
+//
+// While other tracks carry the episode, a suspect whose offset differs
+// from theirs by more than 1 km does not join it (nil): the AIS path
+// cannot run parallel to two objects that far apart, and the one that
+// proved it first keeps the episode; a chance parallel is less likely to
+// hold through a turn.
+func (a *Associator) mismatchEpisode(s *suspect, source string) *episode {
+	m, since := s.mmsi, s.since
+	for _, ep := range a.mismatches {
+		if ep.MMSI == m {
+			if ep.live > 0 && math.Hypot(s.ox-ep.ox, s.oy-ep.oy) > 1000 {
+				return nil
+			}
+			ep.ox, ep.oy = s.ox, s.oy
+			ep.live++
+			ep.Evidence.Tracks++
+			if ep.live == 1 {
+				a.stats.Linked++
+			}
+			return ep
+		}
+	}
+	a.stats.Mismatches++
+	ep := &episode{Episode: Episode{Kind: KindAISMismatch, MMSI: m,
+		ID:     "mismatch/" + source + "/" + m.String() + "/" + msString(since),
+		Sensor: vessel.SensorRadar, Source: source, Start: since,
+	}}
+	ep.Evidence.Tracks, ep.live, ep.ox, ep.oy = 1, 1, s.ox, s.oy
+	a.mismatches = append(a.mismatches, ep)
+	return ep
+}
+
+// releaseMismatch records that a suspect carrying ep let it go at t; the
+// episode closes LinkWindow after its last suspect let it go, unless one
+// takes it up again.
+func (a *Associator) releaseMismatch(ep *episode, t vessel.Time) {
+	if ep.live--; ep.live == 0 {
+		ep.endT = t
+	}
 }
 
 func (a *Associator) evidence(ev *Evidence, d *vessel.Detection, nearest vessel.MMSI, d2 float64) {
@@ -213,6 +325,25 @@ func (a *Associator) link(tr *track, t vessel.Time) *episode {
 			}
 		}
 	}
+	best := a.reachable(tr.lat, tr.lon, t)
+	if best < 0 {
+		return nil
+	}
+	ep := a.ended[best]
+	a.ended = append(a.ended[:best], a.ended[best+1:]...)
+	a.stats.Linked++
+	return ep
+}
+
+// reachable returns the index in a.ended of the episode whose craft could
+// have got to (lat, lon) by t since its track ended (at one and a half
+// times its speed plus 2 m/s, plus 300 m), -1 when none. Of several, the
+// nearest relative to that reach wins; once the reach is larger than the
+// area the episode's tracks have covered (twice their spread plus 500 m),
+// the distance from the middle of that area relative to its radius
+// counts instead: two dark craft working in one area, each about its own
+// spot, keep their own alerts when they are seen again.
+func (a *Associator) reachable(lat, lon float64, t vessel.Time) int {
 	best, bestRatio := -1, 1.0
 	for i, ep := range a.ended {
 		if t < ep.endT {
@@ -222,19 +353,22 @@ func (a *Associator) link(tr *track, t vessel.Time) *episode {
 		if dt > a.cfg.LinkWindow.Seconds() {
 			continue
 		}
-		x, y := enu(ep.lat, ep.lon, tr.lat, tr.lon)
+		x, y := enu(ep.lat, ep.lon, lat, lon)
 		reach := 300 + (1.5*math.Hypot(ep.vx, ep.vy)+2)*dt
-		if r := math.Hypot(x, y) / reach; r <= bestRatio {
+		r := math.Hypot(x, y) / reach
+		if r > 1 {
+			continue
+		}
+		if ad, ar := ep.area(lat, lon); reach > ar {
+			// Long unseen: the craft could be anywhere in reach, but
+			// it is likelier about where it has been working.
+			r = ad / ar
+		}
+		if best < 0 || r < bestRatio {
 			best, bestRatio = i, r
 		}
 	}
-	if best < 0 {
-		return nil
-	}
-	ep := a.ended[best]
-	a.ended = append(a.ended[:best], a.ended[best+1:]...)
-	a.stats.Linked++
-	return ep
+	return best
 }
 
 // close marks ep closed and emits its final version.
@@ -267,6 +401,16 @@ func (a *Associator) expireEnded(now vessel.Time) {
 	}
 	clear(a.ended[len(keep):])
 	a.ended = keep
+	km := a.mismatches[:0]
+	for _, ep := range a.mismatches {
+		if ep.live == 0 && now-ep.endT > limit {
+			a.close(ep)
+			continue
+		}
+		km = append(km, ep)
+	}
+	clear(a.mismatches[len(km):])
+	a.mismatches = km
 	kh := a.heldEnded[:0]
 	for _, h := range a.heldEnded {
 		if now-h.t <= limit {

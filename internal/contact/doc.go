@@ -50,7 +50,13 @@
 // candidate vessel, assignment uses that average, and the identity a track
 // already has gets a bonus (stickiness), so one noisy report cannot move
 // an identity inside an anchored group and a new candidate must be
-// consistent for several scans before it can take over. A track keeps its
+// consistent for several scans before it can take over. Far from the
+// radar its noise is as large as the spacing of an anchored group, and
+// the average distance barely tells the vessels apart; so each ledger
+// entry also keeps the mean offset of the track's reports from the
+// vessel, over a longer memory (BiasFade), and a candidate pays
+// BiasWeight times how much less likely its mean offset is than the
+// best candidate's (the mean of n reports has √n less noise). A track keeps its
 // identity, marked Held, while no AIS report of the vessel has arrived
 // since it last matched and no other track took the vessel: the vessel's
 // AIS fell silent and the radar carries it ("held by radar"). A held
@@ -81,8 +87,18 @@
 // enough that the craft could have got here (300 m plus one and a half
 // times its speed plus 2 m/s, times the time unseen; dark craft turning
 // in and out of short-range cover are thus one alert, and two such craft
-// in one area may share theirs). When the last track carrying an episode
-// gains an identity, the episode closes. Unexplained
+// in one area may share theirs). Of several such episodes the nearest
+// relative to its reach wins; once the reach exceeds the area the
+// episode's tracks have covered (twice their spread plus 500 m), the
+// distance from the middle of that area counts instead, so two craft
+// each working about its own spot mostly keep their own alerts when a
+// patrol comes round again (LinkWindow, 2 h, is longer than a patrol's
+// round). A credible satellite detection no AIS vessel or radar track
+// explains, where such a craft could be, is evidence for its episode
+// rather than a new alert. When the last track carrying an episode
+// gains an identity, the episode ends as if the track had ended: a dark
+// craft passing close to an AIS vessel for a while takes it up again
+// when it comes out; otherwise it closes after LinkWindow. Unexplained
 // credible satellite detections open or join satellite episodes
 // (ClusterRadiusM, ClusterWindow). Episodes are emitted when they open, at
 // most every EpisodeEvery while they continue, and when they close, with
@@ -97,8 +113,16 @@
 // than 1 km away, at a place inside the radar's cover (the longest range
 // the radar has reported) where the radar has no track: the radar sees
 // nothing where the AIS claims the vessel is, and an unexplained target
-// moving as the AIS says. After MismatchMinAge and 1 km of motion this
-// opens an Episode of KindAISMismatch naming the vessel, with the offset.
+// moving as the AIS says. A check that fails (the track's velocity, noisy
+// far from the radar, disagrees; a target passes near the claimed
+// position) is a miss; a suspect is dropped after three misses in a row.
+// When the offset has held for MismatchMinAge and 1 km of motion through
+// a turn of 30° of the AIS course, or for three times MismatchMinAge,
+// this opens an Episode of KindAISMismatch naming the vessel, with the
+// offset: two ships that merely run parallel for a while do not turn
+// together. There is one such episode per vessel: other tracks (another
+// radar, a broken track) join it while their offset agrees within 1 km,
+// and it closes LinkWindow after the last track let it go.
 //
 // # Concurrency
 //

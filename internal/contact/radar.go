@@ -50,6 +50,37 @@ type entry struct {
 	c    float64 // faded sum of squared distances
 	seen bool    // candidate in the current scan
 	cand Candidate
+	// The mean offset of the track's reports from the vessel, with a
+	// longer memory (BiasFade): faded sums of the offsets, of their
+	// covariances, of the weights and of the squared weights.
+	bx, by float64
+	bc     cov
+	bw     float64
+	bw2    float64
+	bias   float64 // squared Mahalanobis distance of the mean offset, this scan
+}
+
+// fold adds one report's offset (x, y) metres from the vessel, with
+// covariance c, to the entry's mean offset, fading the older ones by f.
+func (e *entry) fold(x, y float64, c cov, f float64) {
+	e.bx, e.by = f*e.bx+x, f*e.by+y
+	e.bc = cov{f*e.bc.xx + c.xx, f*e.bc.xy + c.xy, f*e.bc.yy + c.yy}
+	e.bw = f*e.bw + 1
+	e.bw2 = f*f*e.bw2 + 1
+}
+
+// meanD2 returns the squared Mahalanobis distance of the entry's mean
+// offset under the covariance of that mean: how sure it is that the
+// reports are not centred on the vessel. The mean of n reports shrinks
+// their noise by √n, so a vessel a fraction of the radar's noise away
+// from the track stands out after some scans where a single report's
+// distance cannot tell it from the right one.
+func (e *entry) meanD2() float64 {
+	if !(e.bw > 0) {
+		return 0
+	}
+	k := e.bw2 / (e.bw * e.bw * e.bw) // covariance of the mean: (Σw²/(Σw)²)·(Σw·C)/Σw
+	return cov{e.bc.xx * k, e.bc.xy * k, e.bc.yy * k}.d2(e.bx/e.bw, e.by/e.bw)
 }
 
 // Radar associates one radar scan (the reports of one or more sources at
@@ -388,10 +419,25 @@ func (a *Associator) trackCandidates(tr *track, out []Contact) {
 	a.radarHeld(tr, d, r, w, capD2)
 	tr.w = a.cfg.Fade*w + 1
 	row := &a.rows[tr.row]
+	// The candidate whose mean offset is least sure to be wrong sets the
+	// zero of the bias penalty: the others pay how much less likely
+	// their mean offset is, so a track inside a group follows the vessel
+	// its reports centre on.
+	minBias := math.Inf(1)
+	for k := range tr.ledger {
+		e := &tr.ledger[k]
+		if e.seen {
+			e.bias = e.meanD2()
+			minBias = min(minBias, e.bias)
+		}
+	}
 	keep := tr.ledger[:0]
 	for _, e := range tr.ledger {
 		if !e.seen {
 			e.c = a.cfg.Fade*e.c + capD2
+			f := a.cfg.BiasFade
+			e.bx, e.by, e.bw, e.bw2 = f*e.bx, f*e.by, f*e.bw, f*f*e.bw2
+			e.bc = cov{f * e.bc.xx, f * e.bc.xy, f * e.bc.yy}
 		}
 		avg := e.c / tr.w
 		if avg > capD2 && e.mmsi != tr.mmsi {
@@ -402,7 +448,7 @@ func (a *Associator) trackCandidates(tr *track, out []Contact) {
 			// Every candidate seen is listed; only those within
 			// TrackGateD2 (the row's miss cost) can be chosen.
 			cand := e.cand
-			cand.Cost = avg
+			cand.Cost = avg + a.cfg.BiasWeight*min(e.bias-minBias, a.cfg.UnknownD2)
 			if e.mmsi == tr.mmsi {
 				cand.Cost -= a.cfg.Sticky
 			}
@@ -433,12 +479,22 @@ func (a *Associator) trackCandidates(tr *track, out []Contact) {
 // radarHeld adds to the track's ledger the identities other radars hold
 // through AIS silence: a live held track of another source seeing the same
 // object, or a held track of any source that ended within LinkWindow
-// where this one could be now. So an identity survives the end of the
+// where this one could be now; not when the vessel's AIS has reported
+// since the identity was held. So an identity survives the end of the
 // track that carried it (the vessel left one radar's cover, or the radar
 // dropped and renumbered it).
 func (a *Associator) radarHeld(tr *track, d *vessel.Detection, r cov, w, capD2 float64) {
-	add := func(m vessel.MMSI, aisT vessel.Time, x, y, d2 float64) {
+	add := func(m vessel.MMSI, aisT vessel.Time, x, y float64, c cov) {
+		d2 := c.d2(x, y)
 		if !(d2 <= capD2) {
+			return
+		}
+		if v, ok := a.vessels.Vessel(m); ok && v.Time > aisT {
+			// Its AIS has spoken since the identity was held: it is
+			// not silent, and its reports, not another track, say
+			// where it is. (Else two radars' tracks of a dark craft
+			// that once took a fast boat's identity between its AIS
+			// reports would hold it for each other for ever.)
 			return
 		}
 		k := slices.IndexFunc(tr.ledger, func(e entry) bool { return e.mmsi == m })
@@ -452,6 +508,7 @@ func (a *Associator) radarHeld(tr *track, d *vessel.Detection, r cov, w, capD2 f
 		e := &tr.ledger[k]
 		e.seen = true
 		e.c = a.cfg.Fade*e.c + d2
+		e.fold(x, y, c, a.cfg.BiasFade)
 		e.cand = Candidate{MMSI: m, AgeS: float64(d.Time-aisT) / 1000, DistM: math.Hypot(x, y), D2: d2,
 			reportT: aisT, viaRadar: true}
 	}
@@ -466,7 +523,7 @@ func (a *Associator) radarHeld(tr *track, d *vessel.Detection, r cov, w, capD2 f
 			p := *o
 			p.predict(d.Time, a.cfg.TrackAccelMS2)
 			x, y := enu(p.lat, p.lon, d.Lat, d.Lon)
-			add(o.mmsi, o.aisT, x, y, p.innovation(r).d2(x, y))
+			add(o.mmsi, o.aisT, x, y, p.innovation(r))
 		}
 	}
 	for _, h := range a.heldEnded {
@@ -476,7 +533,7 @@ func (a *Associator) radarHeld(tr *track, d *vessel.Detection, r cov, w, capD2 f
 		}
 		lat, lon := move(h.lat, h.lon, h.vx*dt, h.vy*dt)
 		x, y := enu(lat, lon, d.Lat, d.Lon)
-		add(h.mmsi, h.aisT, x, y, iso(300+2*dt).add(r).d2(x, y))
+		add(h.mmsi, h.aisT, x, y, iso(300+2*dt).add(r))
 	}
 }
 
@@ -539,7 +596,7 @@ func (a *Associator) endTrack(tr *track) {
 	}
 	for _, s := range tr.suspects {
 		if s.ep != nil {
-			a.close(s.ep)
+			a.releaseMismatch(s.ep, tr.t)
 		}
 	}
 	tr.suspects = nil
@@ -592,6 +649,7 @@ func (a *Associator) visitRadar(v VesselState) bool {
 	e := &tr.ledger[k]
 	e.seen = true
 	e.c = a.cfg.Fade*e.c + d2
+	e.fold(-x, -y, p.c.add(s.r), a.cfg.BiasFade)
 	e.cand = Candidate{MMSI: v.MMSI, AgeS: age, DistM: math.Hypot(x, y), D2: d2, reportT: v.Time}
 	return true
 }

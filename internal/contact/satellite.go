@@ -273,7 +273,9 @@ func (g *sarGeometry) shift(x, y, vx, vy float64, c cov) (float64, float64, cov)
 // byRadar looks for a radar track that explains a satellite detection no
 // AIS vessel explains: a confirmed track seen within a minute of it (or a
 // dark track ended within LinkWindow), dead-reckoned to its time and, for
-// SAR, shifted as its velocity makes it appear, within the gate. It
+// SAR, shifted as its velocity makes it appear, within the gate; failing
+// that, for a credible detection, a dark track ended within LinkWindow
+// whose craft could have got there (as for linking dark tracks). It
 // returns the track (nil for an ended one), the track's dark episode, and
 // the squared distance.
 func (a *Associator) byRadar(d *vessel.Detection, g *sarGeometry) (*track, *episode, float64) {
@@ -307,6 +309,13 @@ func (a *Associator) byRadar(d *vessel.Detection, g *sarGeometry) (*track, *epis
 		x, y, s := g.shift(x, y, ep.vx, ep.vy, iso(sg).add(r))
 		if d2 := s.d2(x, y); d2 < best {
 			bt, be, best = nil, ep, d2
+		}
+	}
+	if bt == nil && be == nil && !(d.Has&vessel.HasScore != 0 && d.Score < a.cfg.DoubtfulScore) {
+		// A credible detection where a dark craft that left radar cover
+		// could be by now: evidence for its episode, not a new alert.
+		if k := a.reachable(d.Lat, d.Lon, d.Time); k >= 0 {
+			be = a.ended[k]
 		}
 	}
 	return bt, be, best
