@@ -727,6 +727,9 @@ func (e *Engine) evict(tr *track) {
 	e.cur = tr
 	e.endLoiter(tr)
 	e.dropAlt(tr)
+	if tr.idMode {
+		e.identityExpire(tr, math.MaxInt64) // its tracks all fell silent
+	}
 	for k, z := range tr.zoneEv {
 		e.zoneClose(tr, int(tr.zones[k]), z, tr.last.Time, "vessel_forgotten")
 	}

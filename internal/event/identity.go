@@ -150,13 +150,11 @@ func (e *Engine) identityOnReport(tr *track, it *idTrack, now vessel.Time) {
 			e.emit(ev) // a new version: one more track
 			return
 		}
-		if it.member {
-			// measures change with every report; a new version only
-			// when a track's count doubles, to bound versions
+		if n := it.n; it.member && n&(n-1) == 0 {
+			// a new version when a track's count doubles: versions
+			// grow with the logarithm of the reports
 			e.identityMeasures(tr, ev)
-			if n := it.n; n&(n-1) == 0 {
-				e.emit(ev)
-			}
+			e.emit(ev)
 		}
 		return
 	}
