@@ -191,8 +191,8 @@
 // within 5 minutes of the burst's previous one add to its "reports"
 // measure (a new version) instead of making new teleports. A track is a
 // transmitter of its own once it has made max(Identity.MinReports, 3)
-// reports over 3 minutes (fusion's default confirmation) within
-// MaxReportGap; when two such tracks were heard over overlapping spans,
+// reports over 3 minutes (fusion's default confirmation) and heard within
+// the last hour (fusion's default ConflictWindow); when two such tracks were heard over overlapping spans,
 // one identity_conflict opens for the MMSI (the episode), starting at the
 // later of their first reports. Each track that becomes established
 // later joins it (a new version); its measures are "tracks", the reports
@@ -201,7 +201,7 @@
 // also published when a track's report count reaches a power of two. The
 // teleport bursts that started a track of the episode (the first reports
 // of the other transmitters) are retracted. The episode closes when all
-// but one of its tracks have been silent for MaxReportGap, ending at the
+// but one of its tracks have been silent for an hour, ending at the
 // last report of the second-latest track; a later return opens a new
 // one. Histories keep Track, so late data replays these as in time
 // order (TestFusedEquivalence). Reports without Track (not fused) use

@@ -28,6 +28,10 @@ const (
 	// reported over this span (fusion's default confirmation span), at
 	// least Identity.MinReports (and 3) times.
 	identitySpan vessel.Time = 3 * 60_000
+	// identityWindow: an identity conflict closes when all but one of
+	// its tracks have been silent this long (fusion's default
+	// ConflictWindow, so that there is one event per fusion episode).
+	identityWindow vessel.Time = 3600_000
 	// maxIDTracks bounds the tracks remembered per vessel.
 	maxIDTracks = 16
 	// maxJumps bounds the teleports per vessel that can still be
@@ -132,10 +136,10 @@ func (e *Engine) teleportBurstOn(tr *track, p *vessel.Position) {
 }
 
 // established reports whether track it is a transmitter of its own by
-// time now: enough reports over identitySpan, heard within the window.
+// time now: enough reports over identitySpan, heard within identityWindow.
 func (e *Engine) established(it *idTrack, now vessel.Time) bool {
 	return it.n >= max(e.p.Identity.MinReports, 3) && it.last-it.first >= identitySpan &&
-		now-it.last <= vessel.Time(e.p.MaxReportGap.ms())
+		now-it.last < identityWindow
 }
 
 // identityOnReport opens, grows or updates the vessel's identity
@@ -224,7 +228,7 @@ func (e *Engine) retractJump(tr *track, id uint8) {
 
 // identityDeadline returns when the open conflict ends if nothing more
 // is heard: when all but one of its tracks have been silent for
-// MaxReportGap (0 if none is open).
+// identityWindow (0 if none is open).
 func (e *Engine) identityDeadline(tr *track) vessel.Time {
 	if tr.conflict == nil || !tr.idMode {
 		return 0
@@ -239,16 +243,17 @@ func (e *Engine) identityDeadline(tr *track) vessel.Time {
 			}
 		}
 	}
-	return b + vessel.Time(e.p.MaxReportGap.ms())
+	return b + identityWindow
 }
 
-// identityExpire drops the tracks silent for MaxReportGap at now from
-// the conflict, closing it when fewer than two remain.
+// identityExpire closes the conflict when all but one of its tracks
+// have been silent for identityWindow at now, and forgets the tracks and
+// teleport bursts silent for MaxReportGap.
 func (e *Engine) identityExpire(tr *track, now vessel.Time) {
 	gap := vessel.Time(e.p.MaxReportGap.ms())
 	if tr.conflict != nil && tr.idMode && now >= e.identityDeadline(tr) {
 		// the end is the last report of the second latest track
-		end := e.identityDeadline(tr) - gap
+		end := e.identityDeadline(tr) - identityWindow
 		e.identityMeasures(tr, tr.conflict)
 		tr.conflict.End = end
 		e.emit(tr.conflict)

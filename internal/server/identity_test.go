@@ -146,8 +146,9 @@ func runIdentity(rs []idReport) idRun {
 // hundreds of km apart for two days, beside a ship of its own: exactly
 // one identity event per fusion episode, listing the four tracks, and no
 // teleport (the first reports of the later transmitters are retracted).
-// When three of them fall silent for six hours, the episode closes and a
-// second one opens when they return.
+// When three of them fall silent for six or two hours, the episode
+// closes and a second one opens when they return; a 40-minute pause is
+// the same episode.
 func TestIdentitySharedMMSI(t *testing.T) {
 	const m vessel.MMSI = 412000000
 	for _, tc := range []struct {
@@ -157,6 +158,8 @@ func TestIdentitySharedMMSI(t *testing.T) {
 	}{
 		{"two days", [2]vessel.Time{}, 1},
 		{"silence", [2]vessel.Time{idT0 + 20*3_600_000, idT0 + 26*3_600_000}, 2},
+		{"short silence", [2]vessel.Time{idT0 + 20*3_600_000, idT0 + 22*3_600_000}, 2},
+		{"pause", [2]vessel.Time{idT0 + 20*3_600_000, idT0 + 20*3_600_000 + 40*60_000}, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(13, 1))
