@@ -179,6 +179,33 @@
 //   - identity_conflict: reports reachable from a second track and not the
 //     main one, interleaved with the main track's reports: two
 //     transmitters sharing one MMSI.
+//
+// Both follow fusion's tracks when a report carries one
+// (vessel.Position.Track set; identity.go): fusion has already decided
+// which transmitter each report belongs to, so the engine does not judge
+// reachability. A report of the main track (neither FlagTeleport nor
+// FlagIdentityConflict; a change of Track there is fusion moving the
+// vessel to another track) is the vessel's; one of another track is an
+// identity report, never a teleport. A FlagTeleport report (the first of
+// a new tentative track) is a teleport, one per burst: flagged reports
+// within 5 minutes of the burst's previous one add to its "reports"
+// measure (a new version) instead of making new teleports. A track is a
+// transmitter of its own once it has made max(Identity.MinReports, 3)
+// reports over 3 minutes (fusion's default confirmation) and heard within
+// the last hour (fusion's default ConflictWindow); when two such tracks were heard over overlapping spans,
+// one identity_conflict opens for the MMSI (the episode), starting at the
+// later of their first reports. Each track that becomes established
+// later joins it (a new version); its measures are "tracks", the reports
+// of each track so far ("track_<id>_reports"), and "distance_m", the
+// greatest distance between the tracks' latest reports; a new version is
+// also published when a track's report count reaches a power of two. The
+// teleport bursts that started a track of the episode (the first reports
+// of the other transmitters) are retracted. The episode closes when all
+// but one of its tracks have been silent for an hour, ending at the
+// last report of the second-latest track; a later return opens a new
+// one. Histories keep Track, so late data replays these as in time
+// order (TestFusedEquivalence). Reports without Track (not fused) use
+// the engine's own single-alt-track model above.
 //   - port_visit: within PortVisit.EntryRadius of a port or anchorage,
 //     stopped (slower than PortVisit.MaxStopSpeed) and there for
 //     PortVisit.MinDuration; it ends beyond PortVisit.ExitRadius. (Only
@@ -228,7 +255,10 @@
 // Positions flagged vessel.Bad by fusion are ignored, except that
 // FlagTeleport and FlagIdentityConflict feed the teleport and identity
 // detectors (fusion compares a report with its neighbours in time, which
-// a stream detector cannot).
+// a stream detector cannot). Reports flagged FlagClock or FlagFuture are
+// dropped on arrival (counted in Stats.Ignored): their time is wrong, so
+// they neither move the engine's clock (a report dated 2100 would end
+// every event) nor count as late data, and they make no event.
 //
 // # Cost
 //

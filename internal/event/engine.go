@@ -226,6 +226,12 @@ func (e *Engine) Stats() Stats {
 // caller's.
 func (e *Engine) Observe(p vessel.Position) []Event {
 	e.stats.Positions++
+	if p.Flags&(vessel.FlagClock|vessel.FlagFuture) != 0 {
+		// its time is wrong: it must not move the engine's clock, be
+		// late data, or make any event
+		e.stats.Ignored++
+		return nil
+	}
 	if e.reorder <= 0 {
 		e.process(&p)
 	} else if p.Time < e.clock {
@@ -364,6 +370,11 @@ type solo struct {
 	mainSince int
 	jump      *Event // the teleport that started the alt track
 	conflict  *Event
+	// reports fusion numbered (identity.go): its tracks, the teleports
+	// they may retract, and whether conflict is the tracks' episode
+	ids    []idTrack
+	jumps  []pendingJump
+	idMode bool
 
 	// zones
 	zones  []int32
@@ -527,6 +538,9 @@ func (e *Engine) nextDeadline(tr *track) vessel.Time {
 			d = a
 		}
 	}
+	if a := e.identityDeadline(tr); a != 0 && (d == 0 || a < d) {
+		d = a
+	}
 	return d
 }
 
@@ -556,6 +570,9 @@ func (e *Engine) fireSingle(tr *track, now vessel.Time) {
 	}
 	if tr.hasAlt && now >= max(tr.alt.Time, tr.last.Time)+gapMs {
 		e.dropAlt(tr)
+	}
+	if tr.idMode && now >= e.identityDeadline(tr) {
+		e.identityExpire(tr, now)
 	}
 	if e.p.Gap.Enabled && !tr.gapChecked && now >= e.gapDeadline(tr) {
 		tr.gapChecked = true
@@ -710,6 +727,9 @@ func (e *Engine) evict(tr *track) {
 	e.cur = tr
 	e.endLoiter(tr)
 	e.dropAlt(tr)
+	if tr.idMode {
+		e.identityExpire(tr, math.MaxInt64) // its tracks all fell silent
+	}
 	for k, z := range tr.zoneEv {
 		e.zoneClose(tr, int(tr.zones[k]), z, tr.last.Time, "vessel_forgotten")
 	}

@@ -49,6 +49,7 @@ type report struct {
 	heading vessel.Heading
 	status  vessel.NavStatus
 	flags   vessel.Flags
+	track   uint8
 	source  uint32
 }
 
@@ -59,13 +60,13 @@ func (e *Engine) report(tr *track, p *vessel.Position) report {
 		h.srcName, h.srcNum = p.Source, e.intern(p.Source)
 	}
 	return report{time: p.Time, lat: p.Lat, lon: p.Lon, sog: p.SOG, cog: p.COG, heading: p.Heading,
-		status: p.Status, flags: p.Flags, source: h.srcNum}
+		status: p.Status, flags: p.Flags, track: p.Track, source: h.srcNum}
 }
 
 // position returns the position a history report holds.
 func (e *Engine) position(tr *track, r *report) vessel.Position {
 	return vessel.Position{MMSI: tr.mmsi, Time: r.time, Lat: r.lat, Lon: r.lon, SOG: r.sog, COG: r.cog,
-		Heading: r.heading, Status: r.status, Flags: r.flags, Source: e.sources[r.source]}
+		Heading: r.heading, Status: r.status, Flags: r.flags, Track: r.track, Source: e.sources[r.source]}
 }
 
 // maxSources bounds the source names interned for histories; reports of
@@ -190,6 +191,11 @@ func snapshot(s *solo) *solo {
 	c.openGap = cloneEventPtr(s.openGap)
 	c.jump = cloneEventPtr(s.jump)
 	c.conflict = cloneEventPtr(s.conflict)
+	c.ids = slices.Clone(s.ids)
+	c.jumps = slices.Clone(s.jumps)
+	for i := range c.jumps {
+		c.jumps[i].ev = cloneEventPtr(s.jumps[i].ev)
+	}
 	c.visit = cloneEventPtr(s.visit)
 	c.loit.ev = cloneEventPtr(s.loit.ev)
 	c.zones = slices.Clone(s.zones)
@@ -214,6 +220,9 @@ func (s *solo) events(dst []*Event) []*Event {
 		if ev != nil {
 			dst = append(dst, ev)
 		}
+	}
+	for _, j := range s.jumps {
+		dst = append(dst, j.ev)
 	}
 	return append(dst, s.zoneEv...)
 }

@@ -1,6 +1,11 @@
 package event
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+)
 
 // describe sets the severity and reasons of the event types whose
 // detectors do not score them as they go (encounters and gaps do), from
@@ -29,9 +34,17 @@ func describe(ev *Event) {
 		if v, ok := m["implied_speed_kn"]; ok {
 			ev.Reasons[0] += fmt.Sprintf(" (%.0f kn implied)", v)
 		}
+		if n := m["reports"]; n > 1 {
+			ev.Reasons = append(ev.Reasons, fmt.Sprintf("%.0f reports in the burst", n))
+		}
 		ev.Reasons = append(ev.Reasons, "a bad fix or a second transmitter, not a movement")
 	case IdentityConflict:
 		ev.Severity = 0.6
+		if n, ok := m["tracks"]; ok {
+			ev.Reasons = []string{fmt.Sprintf("%.0f transmitters with one MMSI, up to %.1f km apart", n, m["distance_m"]/1000),
+				"reports per track: " + trackReports(m)}
+			break
+		}
 		ev.Reasons = []string{fmt.Sprintf("two transmitters with one MMSI, %.1f km apart", m["distance_m"]/1000),
 			fmt.Sprintf("%.0f reports from the second", m["alt_reports"])}
 	case ZoneEntry:
@@ -57,4 +70,25 @@ func describe(ev *Event) {
 	if ev.Retracted {
 		ev.Severity = 0
 	}
+}
+
+// trackReports lists an identity conflict's reports per track from its
+// track_<id>_reports measures: "1: 502, 2: 310".
+func trackReports(m map[string]float64) string {
+	var ids []int
+	for k := range m {
+		if s, ok := strings.CutPrefix(k, "track_"); ok {
+			if s, ok := strings.CutSuffix(s, "_reports"); ok {
+				if id, err := strconv.Atoi(s); err == nil {
+					ids = append(ids, id)
+				}
+			}
+		}
+	}
+	slices.Sort(ids)
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = fmt.Sprintf("%d: %.0f", id, m["track_"+strconv.Itoa(id)+"_reports"])
+	}
+	return strings.Join(parts, ", ")
 }

@@ -29,7 +29,12 @@ func (e *Engine) reachable(a, b *vessel.Position) (bool, float64) {
 // main track. Fusion's flags, when present, decide instead of the test:
 // FlagTeleport makes p a teleport, FlagIdentityConflict an alt-track
 // report.
+//
+// Reports fusion numbered (Track set) are decided by fused instead.
 func (e *Engine) plausible(tr *track, p *vessel.Position) bool {
+	if p.Track != 0 {
+		return e.fused(tr, p)
+	}
 	if !tr.has {
 		return p.Flags&vessel.Bad == 0
 	}
