@@ -19,6 +19,7 @@ import (
 	"github.com/tidewatch/tidewatch/internal/geo"
 	"github.com/tidewatch/tidewatch/internal/ingest"
 	"github.com/tidewatch/tidewatch/internal/recorder"
+	"github.com/tidewatch/tidewatch/internal/sensor"
 	"github.com/tidewatch/tidewatch/internal/store"
 	"github.com/tidewatch/tidewatch/internal/vessel"
 )
@@ -114,6 +115,11 @@ func runIngestFS(ctx context.Context, args []string, stdin io.Reader, stdout, st
 
 	// Check the inputs and the data directory before creating anything.
 	for _, name := range files {
+		if name != "-" {
+			if f, err := sniffSensorFile(name); err == nil && f != sensor.FormatUnknown {
+				continue // radar or satellite detections, read by sensors.file
+			}
+		}
 		if err := checkInputFile(ctx, name); err != nil {
 			return err
 		}

@@ -235,6 +235,18 @@ func reportSensorStats(stderr io.Writer, cmd, name string, f sensor.Format, st s
 
 var errNotSensor = errors.New("not a sensor file")
 
+// sniffSensorFile reports the sensor format of a named file's content
+// (plain or gzip), FormatUnknown when it holds no sensor format.
+func sniffSensorFile(name string) (sensor.Format, error) {
+	rc, err := ingest.Open(name, nil)
+	if err != nil {
+		return sensor.FormatUnknown, err
+	}
+	defer rc.Close()
+	head, _ := bufio.NewReaderSize(rc, sniffSize).Peek(sniffSize)
+	return sensor.Sniff(head), nil
+}
+
 // sniffSize is how much of an input Sniff looks at.
 const sniffSize = 64 << 10
 
@@ -377,32 +389,11 @@ func writeScenarioAIS(w *bufio.Writer, sc *simulate.RadarScenario) error {
 			continue
 		}
 		p := &o.Position
-		b = p.MMSI.Append(b[:0])
-		b = append(b, ',')
-		b = append(b, p.Time.String()...)
-		b = fmt.Appendf(b, ",%.6f,%.6f,", p.Lat, p.Lon)
-		if kn, ok := p.SOG.Knots(); ok {
-			b = strconv.AppendFloat(b, kn, 'f', 1, 64)
+		v := simulate.Vessel{ShipType: types[p.MMSI]}
+		if sh := names[p.MMSI]; sh != nil {
+			v.Name = sh.Name
 		}
-		b = append(b, ',')
-		if c, ok := p.COG.Degrees(); ok {
-			b = strconv.AppendFloat(b, c, 'f', 1, 64)
-		}
-		b = append(b, ',')
-		if h, ok := p.Heading.Degrees(); ok {
-			b = strconv.AppendInt(b, int64(h), 10)
-		}
-		b = append(b, ',')
-		if s, ok := p.Status.Value(); ok {
-			b = strconv.AppendInt(b, int64(s), 10)
-		}
-		b = append(b, ',')
-		b = append(b, names[p.MMSI].Name...)
-		b = append(b, ',')
-		if t := types[p.MMSI]; t != 0 {
-			b = strconv.AppendInt(b, int64(t), 10)
-		}
-		b = append(b, '\n')
+		b = appendTrackCSV(b[:0], p, &v)
 		if _, err := w.Write(b); err != nil {
 			return err
 		}
@@ -427,24 +418,22 @@ type sensorIngest struct {
 // did. For "-" it replaces *stdin with a buffered reader that still holds
 // what it looked at.
 func (s *sensorIngest) file(name string, stdin *io.Reader, stderr io.Writer) (bool, error) {
-	var head []byte
+	var f sensor.Format
 	var br *bufio.Reader
 	if name == "-" {
 		br = bufio.NewReaderSize(*stdin, sniffSize)
 		*stdin = br
-		head, _ = br.Peek(sniffSize)
+		head, _ := br.Peek(sniffSize)
 		if len(head) >= 2 && head[0] == 0x1f && head[1] == 0x8b {
 			head = gunzipPrefix(head)
 		}
+		f = sensor.Sniff(head)
 	} else {
-		rc, err := ingest.Open(name, nil)
-		if err != nil {
+		var err error
+		if f, err = sniffSensorFile(name); err != nil {
 			return false, err
 		}
-		head, _ = bufio.NewReaderSize(rc, sniffSize).Peek(sniffSize)
-		rc.Close()
 	}
-	f := sensor.Sniff(head)
 	if f == sensor.FormatUnknown {
 		return false, nil
 	}

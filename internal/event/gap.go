@@ -61,33 +61,14 @@ func (c *coverage) fraction(p geo.Point, radius float64, t0, t1 vessel.Time) flo
 		b0 = b1 - 63
 	}
 	var heard uint64 // bit i: bucket b0+i heard
-	r := geo.RectAround(p, radius)
-	r0, r1 := int(math.Floor(r.MinLat/c.cell)), int(math.Floor(r.MaxLat/c.cell))
-	c0, c1 := int(math.Floor(r.MinLon/c.cell)), int(math.Floor(r.MaxLon/c.cell))
-	ncol := int(math.Round(360 / c.cell))
-	if c1 < c0 {
-		c1 += ncol
-	}
-	if c1-c0 >= ncol {
-		c0, c1 = -ncol/2, ncol/2-1
-	}
-	for row := r0; row <= r1; row++ {
-		for cc := c0; cc <= c1; cc++ {
-			col := cc
-			if col >= ncol/2 {
-				col -= ncol
-			}
-			cell := c.cells[cellKey(row, col)]
-			if cell == nil {
-				continue
-			}
-			for b := b0; b <= b1; b++ {
-				if d := cell.last - b; d >= 0 && d < 64 && cell.bits&(1<<uint(d)) != 0 {
-					heard |= 1 << uint(b-b0)
-				}
+	c.around(p, radius, func(cell *covCell) bool {
+		for b := b0; b <= b1; b++ {
+			if d := cell.last - b; d >= 0 && d < 64 && cell.bits&(1<<uint(d)) != 0 {
+				heard |= 1 << uint(b-b0)
 			}
 		}
-	}
+		return true
+	})
 	n := 0
 	for ; heard != 0; heard &= heard - 1 {
 		n++
@@ -168,6 +149,17 @@ func (cc *covCell) has(b int64) bool {
 
 // heardAt reports whether anyone was heard within radius of p in bucket b.
 func (c *coverage) heardAt(p geo.Point, radius float64, b int64) bool {
+	heard := false
+	c.around(p, radius, func(cell *covCell) bool {
+		heard = cell.has(b)
+		return !heard
+	})
+	return heard
+}
+
+// around calls fn with every coverage cell within radius of p (the cells of
+// the bounding rectangle, across the antimeridian) until fn returns false.
+func (c *coverage) around(p geo.Point, radius float64, fn func(*covCell) bool) {
 	r := geo.RectAround(p, radius)
 	r0, r1 := int(math.Floor(r.MinLat/c.cell)), int(math.Floor(r.MaxLat/c.cell))
 	c0, c1 := int(math.Floor(r.MinLon/c.cell)), int(math.Floor(r.MaxLon/c.cell))
@@ -184,12 +176,11 @@ func (c *coverage) heardAt(p geo.Point, radius float64, b int64) bool {
 			if col >= ncol/2 {
 				col -= ncol
 			}
-			if cell := c.cells[cellKey(row, col)]; cell != nil && cell.has(b) {
-				return true
+			if cell := c.cells[cellKey(row, col)]; cell != nil && !fn(cell) {
+				return
 			}
 		}
 	}
-	return false
 }
 
 // rxAdd records which receiver heard report p, and where.
