@@ -36,9 +36,11 @@ plain or gzip-compressed; the format is recognised from the content. FILE
 
 Reports heard by several receivers are stored once (the others become
 provenance); implausible reports are stored with quality flags
-(invalid_mmsi, no_position, teleport, identity_conflict) and kept out of
-tracks and the latest state; on_land and late are advisory flags. On a terminal a progress bar shows the
-rate and time left; a summary follows on stderr. Everything counted as
+(no_position, teleport, identity_conflict, future, clock) and kept out of
+tracks and the latest state; invalid_mmsi, on_land and late are advisory
+flags. Radar (NMEA TTM/TLL, ASTERIX) and satellite detection files are
+recognised too, read and counted (not stored yet). On a terminal a progress
+bar shows the rate and time left; a summary follows on stderr. Everything counted as
 stored is committed to disk (fsync) before ingest exits.
 `
 
