@@ -10,6 +10,12 @@
 // it while held would let a second process lock a fresh file of the same
 // name.
 //
-// Later the record framing, torn-tail recovery and atomic file replacement
-// that each log implements today move here (issue 12).
+// [WriteFileAtomic] replaces a small file (a cursor, a manifest) so that a
+// crash leaves the old or the new contents: temporary file in the same
+// directory, fsync, rename, directory fsync. [SyncDir] is that last step,
+// portable: it does nothing on Windows, where directories cannot be
+// flushed. [FS] lets tests fail the writes.
+//
+// Later the record framing and torn-tail recovery that each log implements
+// today move here (issue 12).
 package record
