@@ -634,17 +634,10 @@ func (l *Log) Close() error {
 	return err
 }
 
+// syncDir fsyncs dir (nothing on Windows: see record.SyncDir).
 func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("audit: sync directory: %w", err)
-	}
-	err = d.Sync()
-	if err2 := d.Close(); err == nil {
-		err = err2
-	}
-	if err != nil {
-		return fmt.Errorf("audit: sync directory %s: %w", dir, err)
+	if err := record.SyncDir(dir); err != nil {
+		return fmt.Errorf("audit: %w", err)
 	}
 	return nil
 }
