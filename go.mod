@@ -3,6 +3,7 @@ module github.com/tidewatch/tidewatch
 go 1.26.0
 
 require (
+	github.com/gofrs/flock v0.13.2
 	github.com/google/uuid v1.6.0
 	github.com/parquet-go/parquet-go v0.32.1
 	github.com/prometheus/client_golang v1.25.0

@@ -9,8 +9,9 @@ import (
 	"path/filepath"
 	"sort"
 	"sync"
-	"syscall"
 	"time"
+
+	"github.com/tidewatch/tidewatch/internal/record"
 )
 
 // Direction says which way an item went.
@@ -107,7 +108,7 @@ type damageKey struct {
 type Log struct {
 	dir  string
 	opts Options
-	lock *os.File
+	lock *record.DirLock
 
 	mu     sync.Mutex // guards the fields below
 	segs   []*segInfo // ascending; the active one, if any, is last
@@ -142,13 +143,12 @@ func Open(dir string, opts Options) (*Log, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("audit: %w", err)
 	}
-	lock, err := os.OpenFile(filepath.Join(dir, "LOCK"), os.O_CREATE|os.O_RDWR, 0o600)
+	lock, err := record.Lock(dir, "LOCK")
+	if errors.Is(err, record.ErrLocked) {
+		return nil, fmt.Errorf("%w: %s", ErrLocked, dir)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("audit: %w", err)
-	}
-	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		lock.Close()
-		return nil, fmt.Errorf("%w: %s", ErrLocked, dir)
 	}
 	l := &Log{dir: dir, opts: opts, lock: lock, damage: map[damageKey]bool{}, nextNo: 1}
 	if err := l.recover(); err != nil {
@@ -634,17 +634,10 @@ func (l *Log) Close() error {
 	return err
 }
 
+// syncDir fsyncs dir (nothing on Windows: see record.SyncDir).
 func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("audit: sync directory: %w", err)
-	}
-	err = d.Sync()
-	if err2 := d.Close(); err == nil {
-		err = err2
-	}
-	if err != nil {
-		return fmt.Errorf("audit: sync directory %s: %w", dir, err)
+	if err := record.SyncDir(dir); err != nil {
+		return fmt.Errorf("audit: %w", err)
 	}
 	return nil
 }

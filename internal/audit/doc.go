@@ -23,7 +23,7 @@
 //
 // # Format (version 1)
 //
-//	DIR/LOCK                                   flock: one process at a time
+//	DIR/LOCK                                   record.Lock: one process at a time
 //	DIR/00000001-20260301T140000.000000000Z.aud segment 1, created at that UTC time
 //	DIR/00000002-20260301T150000.000000000Z.aud segment 2 …
 //

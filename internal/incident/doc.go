@@ -78,6 +78,7 @@
 //
 // Store is safe for concurrent use: one mutex serialises writes (each
 // fsynced) and reads. Records returned share no memory with the store.
-// The log is locked with flock against a second process (ErrLocked).
+// The log is locked against a second process (ErrLocked) with record.Lock
+// on a file beside it, PATH.lock, which is never deleted.
 // Everything else in the package is plain values and pure functions.
 package incident

@@ -12,10 +12,10 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/tidewatch/tidewatch/internal/geo"
+	"github.com/tidewatch/tidewatch/internal/record"
 	"github.com/tidewatch/tidewatch/internal/vessel"
 )
 
@@ -41,6 +41,7 @@ type Store struct {
 	mu       sync.Mutex
 	path     string
 	f        *os.File
+	lock     *record.DirLock // on path + ".lock"
 	opts     Options
 	size     int64 // end of the log, where the next record goes
 	recs     map[string]*entry
@@ -82,12 +83,26 @@ func Open(path string, opts Options) (*Store, error) {
 }
 
 func open(path string, f *os.File, opts Options) (*Store, error) {
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, fmt.Errorf("%w: %s", ErrLocked, path)
-		}
+	// The lock is on a file of its own: on Windows a locked range of the
+	// log itself could not be written through the log's handle.
+	lock, err := record.Lock(filepath.Dir(path), filepath.Base(path)+".lock")
+	if errors.Is(err, record.ErrLocked) {
+		return nil, fmt.Errorf("%w: %s", ErrLocked, path)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("lock %s: %w", path, err)
 	}
+	s, err := load(path, f, opts)
+	if err != nil {
+		lock.Close()
+		return nil, err
+	}
+	s.lock = lock
+	return s, nil
+}
+
+// load reads the log into a new Store.
+func load(path string, f *os.File, opts Options) (*Store, error) {
 	sc, err := readLog(path, f)
 	if err != nil {
 		return nil, err
@@ -177,6 +192,10 @@ func (s *Store) Close() error {
 	}
 	err := s.f.Close()
 	s.f = nil
+	if lerr := s.lock.Close(); err == nil {
+		err = lerr
+	}
+	s.lock = nil
 	s.err = ErrClosed
 	return err
 }

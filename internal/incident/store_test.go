@@ -3,6 +3,7 @@ package incident_test
 import (
 	"bytes"
 	"errors"
+	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -142,6 +143,39 @@ func TestOpenOptionsAndLock(t *testing.T) {
 	openStore(t, path)
 	if _, err := incident.Open(path, incident.Options{Node: node}); !errors.Is(err, incident.ErrLocked) {
 		t.Errorf("second Open: %v; want ErrLocked", err)
+	}
+}
+
+// The lock is a file beside the log: released by Close and by a failed
+// Open, never deleted.
+func TestLockReleased(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "incidents.log")
+	s, err := incident.Open(path, incident.Options{Node: node})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(path + ".lock"); err != nil {
+		t.Errorf("lock file while open: %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(path + ".lock"); err != nil {
+		t.Errorf("lock file after Close: %v", err)
+	}
+	openStore(t, path) // the lock was released
+
+	// A log that fails to load does not keep its lock.
+	bad := filepath.Join(dir, "bad.log")
+	if err := os.WriteFile(bad, []byte("not an incident log\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := incident.Open(bad, incident.Options{Node: node}); err == nil || errors.Is(err, incident.ErrLocked) {
+		t.Fatalf("Open of a foreign file: %v; want a load error", err)
+	}
+	if _, err := incident.Open(bad, incident.Options{Node: node}); err == nil || errors.Is(err, incident.ErrLocked) {
+		t.Errorf("second Open of the foreign file: %v; want the load error again, not ErrLocked", err)
 	}
 }
 

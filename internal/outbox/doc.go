@@ -37,7 +37,7 @@
 // A queue directory holds segment files named by the sequence number of
 // their first record, and a cursor file:
 //
-//	DIR/LOCK                    flock: one process at a time
+//	DIR/LOCK                    record.Lock: one process at a time
 //	DIR/00000000000000000001.seg segment: records 1…n
 //	DIR/0000000000000000000n.seg the next segment (n = last seq of the previous + 1)
 //	DIR/cursor                  the acknowledged sequence number

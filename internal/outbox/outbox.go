@@ -10,7 +10,8 @@ import (
 	"path/filepath"
 	"sort"
 	"sync"
-	"syscall"
+
+	"github.com/tidewatch/tidewatch/internal/record"
 )
 
 // Options configure a Queue. The zero value is usable.
@@ -99,7 +100,7 @@ func (s *segment) close() {
 type Queue struct {
 	dir    string
 	opts   Options
-	lock   *os.File
+	lock   *record.DirLock
 	notify chan struct{}
 
 	wmu sync.Mutex // the appender side: Append, Sync, Close
@@ -144,13 +145,12 @@ func Open(dir string, opts Options) (*Queue, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("outbox: %w", err)
 	}
-	lock, err := os.OpenFile(filepath.Join(dir, "LOCK"), os.O_CREATE|os.O_RDWR, 0o600)
+	lock, err := record.Lock(dir, "LOCK")
+	if errors.Is(err, record.ErrLocked) {
+		return nil, fmt.Errorf("%w: %s", ErrLocked, dir)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("outbox: %w", err)
-	}
-	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		lock.Close()
-		return nil, fmt.Errorf("%w: %s", ErrLocked, dir)
 	}
 	q := &Queue{dir: dir, opts: opts, lock: lock, notify: make(chan struct{}, 1)}
 	if err := q.recover(); err != nil {

@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/tidewatch/tidewatch/internal/record"
 )
 
 // The format constants; see the package documentation.
@@ -181,17 +183,10 @@ func listSegments(dir string) ([]uint64, error) {
 	return firsts, nil
 }
 
+// syncDir fsyncs dir (nothing on Windows: see record.SyncDir).
 func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("outbox: sync directory: %w", err)
-	}
-	err = d.Sync()
-	if err2 := d.Close(); err == nil {
-		err = err2
-	}
-	if err != nil {
-		return fmt.Errorf("outbox: sync directory %s: %w", dir, err)
+	if err := record.SyncDir(dir); err != nil {
+		return fmt.Errorf("outbox: %w", err)
 	}
 	return nil
 }
@@ -233,24 +228,8 @@ func encodeCursor(acked uint64) []byte {
 // writeCursor replaces the cursor atomically: temporary file, fsync,
 // rename, directory fsync.
 func writeCursor(dir string, acked uint64) error {
-	tmp := filepath.Join(dir, cursorFile+".tmp")
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
-	if err != nil {
+	if err := record.WriteFileAtomic(record.OSFS{}, filepath.Join(dir, cursorFile), encodeCursor(acked), 0o600); err != nil {
 		return fmt.Errorf("outbox: write cursor: %w", err)
 	}
-	_, err = f.Write(encodeCursor(acked))
-	if err == nil {
-		err = f.Sync()
-	}
-	if err2 := f.Close(); err == nil {
-		err = err2
-	}
-	if err == nil {
-		err = os.Rename(tmp, filepath.Join(dir, cursorFile))
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("outbox: write cursor: %w", err)
-	}
-	return syncDir(dir)
+	return nil
 }

@@ -7,8 +7,9 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
-	"syscall"
 	"time"
+
+	"github.com/tidewatch/tidewatch/internal/record"
 )
 
 // CheckReport is what Check found.
@@ -33,11 +34,11 @@ func Check(dir string) (*CheckReport, error) {
 	if _, err := os.Stat(filepath.Join(dir, markerName)); err != nil {
 		return nil, fmt.Errorf("%w: %s has no %s file", ErrNotStore, dir, markerName)
 	}
-	unlock, err := lockDir(dir)
+	lock, err := lockDir(dir)
 	if err != nil {
 		return nil, err
 	}
-	defer unlock()
+	defer lock.Close()
 	db, err := Open(dir, Options{ReadOnly: true, exclusive: true})
 	if err != nil {
 		return nil, err
@@ -151,7 +152,7 @@ func Repair(dir string, now time.Time) (*RepairReport, error) {
 		return nil, err
 	}
 
-	unlock, err := lockDir(dir)
+	lock, err := lockDir(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -169,11 +170,11 @@ func Repair(dir string, now time.Time) (*RepairReport, error) {
 		}
 		to := filepath.Join(rep.Aside, filepath.FromSlash(f))
 		if err := os.MkdirAll(filepath.Dir(to), 0o750); err != nil {
-			unlock()
+			lock.Close()
 			return rep, fmt.Errorf("store: repair: %w", err)
 		}
 		if err := os.Rename(from, to); err != nil {
-			unlock()
+			lock.Close()
 			return rep, fmt.Errorf("store: repair: move %s aside: %w", f, err)
 		}
 		rep.Moved = append(rep.Moved, f)
@@ -181,7 +182,7 @@ func Repair(dir string, now time.Time) (*RepairReport, error) {
 	for _, sub := range []string{".", "blocks", "wal"} {
 		syncDir(filepath.Join(dir, sub))
 	}
-	unlock()
+	lock.Close()
 
 	// Open again: the manifest is rebuilt from the files that are left.
 	db, err = Open(dir, Options{})
@@ -237,14 +238,13 @@ func (db *DB) salvage(b *block) error {
 }
 
 // lockDir takes the data directory's writer lock.
-func lockDir(dir string) (func(), error) {
-	f, err := os.OpenFile(filepath.Join(dir, "LOCK"), os.O_CREATE|os.O_RDWR, 0o640)
+func lockDir(dir string) (*record.DirLock, error) {
+	l, err := record.Lock(dir, "LOCK")
+	if errors.Is(err, record.ErrLocked) {
+		return nil, fmt.Errorf("%w: %s", ErrLocked, dir)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("%w: %s", ErrLocked, dir)
-	}
-	return func() { f.Close() }, nil
+	return l, nil
 }

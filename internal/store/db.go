@@ -11,9 +11,9 @@ import (
 	"slices"
 	"sort"
 	"sync"
-	"syscall"
 	"time"
 
+	"github.com/tidewatch/tidewatch/internal/record"
 	"github.com/tidewatch/tidewatch/internal/vessel"
 )
 
@@ -70,7 +70,7 @@ type DB struct {
 	dir  string
 	opt  Options
 	log  *slog.Logger
-	lock *os.File
+	lock *record.DirLock
 
 	fsys      FS
 	now       func() time.Time
@@ -212,15 +212,11 @@ func (db *DB) prepareDir() error {
 	if db.opt.ReadOnly {
 		return nil // readers take no lock: they never stop a writer
 	}
-	f, err := os.OpenFile(filepath.Join(db.dir, "LOCK"), os.O_CREATE|os.O_RDWR, 0o640)
+	l, err := lockDir(db.dir)
 	if err != nil {
-		return fmt.Errorf("store: %w", err)
+		return err
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		f.Close()
-		return fmt.Errorf("%w: %s", ErrLocked, db.dir)
-	}
-	db.lock = f
+	db.lock = l
 	return nil
 }
 

@@ -16,7 +16,7 @@
 // and immutable blocks written from the head and merged by compaction.
 //
 //	DIR/TIDEWATCH          marker: "tidewatch data directory\nformat 1\n"
-//	DIR/LOCK               flock: one writer (readers take no lock)
+//	DIR/LOCK               record.Lock: one writer (readers take no lock)
 //	DIR/MANIFEST           the blocks and WAL segments, what they hold (manifest.go)
 //	DIR/wal/NNNNNNNN.wal   write-ahead log segments (wal.go)
 //	DIR/blocks/NNNNNNNN.blk immutable blocks (block.go), chunks (chunk.go)

@@ -12,6 +12,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/tidewatch/tidewatch/internal/record"
 )
 
 // The write-ahead log (format version 1). A segment file wal/NNNNNNNN.wal
@@ -289,17 +291,10 @@ func readSegment(path string, fn func(typ byte, payload []byte) error) (int64, e
 	}
 }
 
+// syncDir fsyncs dir (nothing on Windows: see record.SyncDir).
 func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if err2 := d.Close(); err == nil {
-		err = err2
-	}
-	if err != nil {
-		return fmt.Errorf("store: sync directory %s: %w", dir, err)
+	if err := record.SyncDir(dir); err != nil {
+		return fmt.Errorf("store: %w", err)
 	}
 	return nil
 }
