@@ -1,0 +1,198 @@
+package main
+
+import (
+	"math/rand/v2"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/tidewatch/tidewatch/internal/simulate"
+	"github.com/tidewatch/tidewatch/internal/vessel"
+)
+
+// contactsScenario writes the simulator's radar scenario (2 h, seed 1):
+// its AIS ingested into a data directory, its radar NMEA and SAR CSV as
+// detection files, and returns them with the fixed radar site's --site
+// option (its TLL reports carry no range and bearing without it) and with the same scenario generated
+// in-process for the ground truth.
+func contactsScenario(t *testing.T) (data, radar, sar, site string, sc *simulate.RadarScenario) {
+	t.Helper()
+	dir := t.TempDir()
+	ais := filepath.Join(dir, "ais.csv")
+	radar, sar = filepath.Join(dir, "radar.nmea"), filepath.Join(dir, "sar.csv")
+	for _, f := range []struct{ format, out string }{{"radar-ais", ais}, {"radar", radar}, {"sar", sar}} {
+		code, _, errOut := runCmd(t, "", "simulate", "--duration", "2h", "--from", "2026-01-01T00:00:00Z", "--format", f.format, "-o", f.out)
+		if code != 0 {
+			t.Fatalf("simulate --format %s: exit %d: %s", f.format, code, errOut)
+		}
+	}
+	data = filepath.Join(dir, "data")
+	if code, _, errOut := runCmd(t, "", "ingest", "--data", data, "--progress", "never", ais); code != 0 {
+		t.Fatalf("ingest: exit %d: %s", code, errOut)
+	}
+	sc = simulate.NewRadarScenario(simulate.RadarConfig{Duration: 2 * 3600e9}, rand.New(rand.NewPCG(1, 0x7469646577617463)))
+	p := sc.Radars[1].Pos
+	site = sc.Radars[1].Name + "=" + strconv.FormatFloat(p.Lat, 'f', -1, 64) + "," + strconv.FormatFloat(p.Lon, 'f', -1, 64)
+	return data, radar, sar, site, sc
+}
+
+// detKey identifies a detection in the output and in the ground truth.
+type detKey struct{ source, target, time string }
+
+// TestContactsSimulated associates the simulated radar and SAR
+// detections with the ingested AIS and scores the result against the
+// scenario's ground truth: the associated MMSI of every report of a ship
+// that transmits AIS (the spoofer's expected association is none: its AIS
+// positions are kilometres off), and the dark-target episodes of --dark
+// (each ship without AIS has one whose reports are mostly its own; no
+// episode's reports are mostly an AIS vessel's).
+func TestContactsSimulated(t *testing.T) {
+	data, radar, sar, site, sc := contactsScenario(t)
+	truth := map[detKey]int{}
+	for _, r := range sc.Radar {
+		truth[detKey{r.Det.Source, r.Det.Target, r.Det.Time.String()}] = r.Ship
+	}
+	for _, r := range sc.SAR {
+		truth[detKey{"gfw-sar", r.DetectID, r.Det.Time.String()}] = r.Ship
+	}
+	expect := func(ship int) vessel.MMSI {
+		if ship == simulate.FalseAlarm || sc.Ships[ship].Role == simulate.RoleSpoofer {
+			return 0
+		}
+		return sc.Ships[ship].MMSI
+	}
+
+	if len(sc.Scenes) != 1 {
+		t.Fatalf("%d SAR scenes; the test passes one --sar-heading for one", len(sc.Scenes))
+	}
+	code, out, errOut := runCmd(t, "", "contacts", "--data", data, "--site", site, "--sar-heading", strconv.FormatFloat(sc.Scenes[0].HeadingDeg, 'f', -1, 64), radar, sar)
+	if code != 0 {
+		t.Fatalf("contacts: exit %d: %s", code, errOut)
+	}
+	t.Log(strings.TrimSpace(errOut))
+	objs := objects(t, out)
+	if len(objs) != len(sc.Radar)+len(sc.SAR) {
+		t.Fatalf("%d contacts; want %d radar and %d SAR", len(objs), len(sc.Radar), len(sc.SAR))
+	}
+	var n, ok, satN, satOK, allN, allOK int
+	eps := map[string]map[int]int{} // episode → ship → reports
+	last := ""
+	for _, o := range objs {
+		if o["time"].(string) < last {
+			t.Fatalf("contact at %v after one at %s: not in time order", o["time"], last)
+		}
+		last = o["time"].(string)
+		target, _ := o["target"].(string)
+		ship, found := truth[detKey{o["source"].(string), target, o["time"].(string)}]
+		if !found {
+			t.Fatalf("contact %v is not in the scenario", o)
+		}
+		var got vessel.MMSI
+		if m, isNum := o["mmsi"].(float64); isNum {
+			got = vessel.MMSI(m)
+		}
+		if _, has := o["candidates"].([]any); !has {
+			t.Fatalf("contact without candidates: %v", o)
+		}
+		want := expect(ship)
+		allN++
+		if got == want {
+			allOK++
+		}
+		switch o["sensor"] {
+		case "radar":
+			if want != 0 {
+				n++
+				if got == want {
+					ok++
+				}
+			}
+		case "satellite":
+			if want != 0 {
+				satN++
+				if got == want {
+					satOK++
+				}
+			}
+		}
+		if id, _ := o["episode"].(string); id != "" {
+			if eps[id] == nil {
+				eps[id] = map[int]int{}
+			}
+			eps[id][ship]++
+		}
+	}
+	accR, accS := float64(ok)/float64(n), float64(satOK)/float64(satN)
+	t.Logf("radar reports of AIS ships associated right: %.4f (%d/%d); satellite: %.4f (%d/%d); all detections incl. dark and clutter: %.4f (%d/%d)",
+		accR, ok, n, accS, satOK, satN, float64(allOK)/float64(allN), allOK, allN)
+	if n == 0 || satN == 0 || accR < 0.95 || accS < 0.9 {
+		t.Errorf("association accuracy below target (radar >= 0.95, satellite >= 0.9)")
+	}
+
+	// --dark: the episodes, one line each.
+	code, out, errOut = runCmd(t, "", "contacts", "--data", data, "--site", site, "--sar-heading", strconv.FormatFloat(sc.Scenes[0].HeadingDeg, 'f', -1, 64), "--dark", radar, sar)
+	if code != 0 {
+		t.Fatalf("contacts --dark: exit %d: %s", code, errOut)
+	}
+	darkEps := objects(t, out)
+	majority := func(m map[int]int) int {
+		best, bn := simulate.FalseAlarm, 0
+		for s, c := range m {
+			if c > bn || (c == bn && s < best) {
+				best, bn = s, c
+			}
+		}
+		return best
+	}
+	byShip := map[int]int{}
+	seen := map[string]bool{}
+	for _, e := range darkEps {
+		id := e["id"].(string)
+		if seen[id] {
+			t.Errorf("episode %s printed twice", id)
+		}
+		seen[id] = true
+		if e["start"] == nil || e["end"] == nil || e["evidence"] == nil || e["version"].(float64) < 1 {
+			t.Errorf("episode lacks fields: %v", e)
+		}
+		if e["kind"] == "ais_position_mismatch" {
+			if vessel.MMSI(e["mmsi"].(float64)) != sc.Ships[spooferIndex(sc)].MMSI {
+				t.Errorf("mismatch episode %s names %v; only the spoofer spoofs", id, e["mmsi"])
+			}
+			continue
+		}
+		k := majority(eps[id])
+		if k >= 0 && sc.Ships[k].MMSI != 0 && sc.Ships[k].Role != simulate.RoleSpoofer {
+			t.Errorf("dark episode %s is mostly AIS vessel %v (%s): %v", id, sc.Ships[k].MMSI, sc.Ships[k].Role, eps[id])
+		}
+		if k >= 0 {
+			byShip[k]++
+		}
+	}
+	dark, found := 0, 0
+	for i, s := range sc.Ships {
+		if s.MMSI != 0 {
+			continue
+		}
+		dark++
+		if byShip[i] > 0 {
+			found++
+		} else {
+			t.Errorf("dark ship %d (%s, %.0f m) has no episode", i, s.Role, s.LengthM)
+		}
+	}
+	t.Logf("--dark: %d episodes, dark ships found %d/%d (recall %.3f)", len(darkEps), found, dark, float64(found)/float64(max(dark, 1)))
+	if dark == 0 {
+		t.Fatal("the scenario has no dark ship")
+	}
+}
+
+func spooferIndex(sc *simulate.RadarScenario) int {
+	for i, s := range sc.Ships {
+		if s.Role == simulate.RoleSpoofer {
+			return i
+		}
+	}
+	return -1
+}
