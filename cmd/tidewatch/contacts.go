@@ -317,44 +317,96 @@ type vesselTrack struct {
 	lengthM float64
 }
 
+// nearMarginM is how far from the detections loadVessels looks for AIS
+// vessels: more than the associator's widest query (the satellite search
+// radius and the mismatch search, 20 km each).
+const nearMarginM = 25_000
+
 // loadVessels reads from db the tracks of every vessel with a good
-// position between the first detection's time less the longest AIS age
-// association uses and the last detection's time.
+// position within nearMarginM of the detections' box between the first
+// detection's time less the longest AIS age association uses and the last
+// detection's time. Where the box cannot be a simple polygon (near a pole,
+// across the antimeridian, wider than 170° of longitude) it reads every
+// vessel of the window instead.
 func loadVessels(ctx context.Context, db *store.DB, dets []vessel.Detection, cfg contact.Config) (*storeVessels, error) {
 	vs := &storeVessels{}
-	if len(dets) == 0 {
-		return vs, nil
-	}
-	lo, hi := dets[0].Time, dets[0].Time
+	box := geo.Rect{MinLat: 90, MaxLat: -90, MinLon: 180, MaxLon: -180}
+	var lo, hi vessel.Time
+	n := 0
 	for i := range dets {
-		lo, hi = min(lo, dets[i].Time), max(hi, dets[i].Time)
+		d := &dets[i]
+		if !(d.Lat >= -90 && d.Lat <= 90 && d.Lon >= -180 && d.Lon <= 180) || d.Time == 0 {
+			continue // rejected by the associator
+		}
+		if n == 0 {
+			lo, hi = d.Time, d.Time
+		}
+		n++
+		lo, hi = min(lo, d.Time), max(hi, d.Time)
+		box.MinLat, box.MaxLat = min(box.MinLat, d.Lat), max(box.MaxLat, d.Lat)
+		box.MinLon, box.MaxLon = min(box.MinLon, d.Lon), max(box.MaxLon, d.Lon)
+	}
+	if n == 0 {
+		return vs, nil
 	}
 	maxAge := vessel.Time(max(cfg.MaxAISAgeRadar, cfg.MaxAISAgeSatellite, time.Hour).Milliseconds())
 	lo -= maxAge
-	at, err := db.At(hi, hi-lo+1, false)
-	if err != nil {
-		return nil, fmt.Errorf("read the AIS picture: %w", err)
+	type found struct {
+		mmsi    vessel.MMSI
+		lengthM float64
 	}
-	for i := range at {
+	var ms []found
+	dLat := nearMarginM / 111_000.0
+	box.MinLat, box.MaxLat = box.MinLat-dLat, box.MaxLat+dLat
+	dLon := dLat / math.Cos(max(math.Abs(box.MinLat), math.Abs(box.MaxLat))*math.Pi/180)
+	box.MinLon, box.MaxLon = box.MinLon-dLon, box.MaxLon+dLon
+	if box.MinLat > -89 && box.MaxLat < 89 && box.MinLon > -180 && box.MaxLon < 180 && box.MaxLon-box.MinLon < 170 {
+		mid := (box.MinLon + box.MaxLon) / 2
+		ring := geo.Ring{{Lat: box.MinLat, Lon: box.MinLon}, {Lat: box.MinLat, Lon: mid}, {Lat: box.MinLat, Lon: box.MaxLon},
+			{Lat: box.MaxLat, Lon: box.MaxLon}, {Lat: box.MaxLat, Lon: mid}, {Lat: box.MaxLat, Lon: box.MinLon}}
+		hits, err := db.AreaContext(ctx, geo.MultiPolygon{{Outer: ring}}, lo, hi, false)
+		if err != nil {
+			return nil, fmt.Errorf("read the AIS picture: %w", err)
+		}
+		for _, h := range hits {
+			f := found{mmsi: h.MMSI}
+			if st, _, ok := db.Static(h.MMSI, hi); ok {
+				if l, ok := st.Length(); ok {
+					f.lengthM = float64(l)
+				}
+			}
+			ms = append(ms, f)
+		}
+	} else {
+		at, err := db.At(hi, hi-lo+1, false)
+		if err != nil {
+			return nil, fmt.Errorf("read the AIS picture: %w", err)
+		}
+		for i := range at {
+			f := found{mmsi: at[i].MMSI}
+			if l, ok := at[i].Static.Length(); ok {
+				f.lengthM = float64(l)
+			}
+			ms = append(ms, f)
+		}
+	}
+	slices.SortFunc(ms, func(a, b found) int { return cmpInt(int64(a.mmsi), int64(b.mmsi)) })
+	for _, f := range ms {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		m := at[i].MMSI
-		pts, err := db.Track(m, lo, hi, false)
+		pts, err := db.Track(f.mmsi, lo, hi, false)
 		if err != nil {
-			return nil, fmt.Errorf("read the track of %d: %w", m, err)
+			return nil, fmt.Errorf("read the track of %d: %w", f.mmsi, err)
 		}
 		if len(pts) == 0 {
 			continue
 		}
-		tr := vesselTrack{mmsi: m, pts: pts, box: geo.Rect{MinLat: 90, MaxLat: -90, MinLon: 180, MaxLon: -180}}
+		tr := vesselTrack{mmsi: f.mmsi, pts: pts, lengthM: f.lengthM, box: geo.Rect{MinLat: 90, MaxLat: -90, MinLon: 180, MaxLon: -180}}
 		for j := range pts {
 			p := &pts[j]
 			tr.box.MinLat, tr.box.MaxLat = min(tr.box.MinLat, p.Lat), max(tr.box.MaxLat, p.Lat)
 			tr.box.MinLon, tr.box.MaxLon = min(tr.box.MinLon, p.Lon), max(tr.box.MaxLon, p.Lon)
-		}
-		if l, ok := at[i].Static.Length(); ok {
-			tr.lengthM = float64(l)
 		}
 		vs.tracks = append(vs.tracks, tr)
 	}

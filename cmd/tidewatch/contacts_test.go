@@ -1,12 +1,15 @@
 package main
 
 import (
+	"math"
 	"math/rand/v2"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/tidewatch/tidewatch/internal/contact"
+	"github.com/tidewatch/tidewatch/internal/geo"
 	"github.com/tidewatch/tidewatch/internal/simulate"
 	"github.com/tidewatch/tidewatch/internal/vessel"
 )
@@ -195,4 +198,104 @@ func spooferIndex(sc *simulate.RadarScenario) int {
 		}
 	}
 	return -1
+}
+
+// TestContactsOptions covers --sensor, --unassociated, --from/--to, the
+// store adapter against the scenario's AIS, and the command-line errors.
+func TestContactsOptions(t *testing.T) {
+	data, radar, sar, site, sc := contactsScenario(t)
+	base := []string{"contacts", "--data", data, "--site", site}
+
+	code, out, errOut := runCmd(t, "", append(base, "--sensor", "satellite", radar, sar)...)
+	if objs := objects(t, out); code != 0 || len(objs) != len(sc.SAR) || objs[0]["sensor"] != "satellite" ||
+		!strings.Contains(errOut, "28020 detections outside --from/--to/--sensor") {
+		t.Errorf("--sensor satellite: exit %d, %d objects; want %d: %s", code, len(objs), len(sc.SAR), errOut)
+	}
+	code, out, errOut = runCmd(t, "", append(base, "--unassociated", "--from", "2026-01-01T01:00:00Z", "--to", "2026-01-01T01:10:00Z", radar)...)
+	objs := objects(t, out)
+	if code != 0 || len(objs) == 0 {
+		t.Fatalf("--unassociated: exit %d, %d objects: %s", code, len(objs), errOut)
+	}
+	for _, o := range objs {
+		if o["mmsi"] != nil || o["time"].(string) < "2026-01-01T01:00:00Z" || o["time"].(string) > "2026-01-01T01:10:00Z" {
+			t.Fatalf("--unassociated --from --to printed %v", o)
+		}
+	}
+
+	// The adapter: Near finds exactly the vessels whose last AIS report
+	// at or before t lies within the radius (brute force over the
+	// scenario's AIS; the CSV rounds positions to 1e-6°, so vessels
+	// within a metre of the radius are not judged, and times down to the
+	// second).
+	db, err := openReadOnly(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var dets []vessel.Detection
+	for _, r := range sc.Radar {
+		dets = append(dets, r.Det)
+	}
+	vs, err := loadVessels(t.Context(), db, dets, contact.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked, inside := 0, 0
+	for i := 0; i < len(sc.Radar); i += 997 {
+		d := sc.Radar[i].Det
+		last := map[vessel.MMSI]vessel.Position{}
+		for _, o := range sc.AIS {
+			if p := o.Position; o.Kind == vessel.KindPosition && p.Time-p.Time%1000 <= d.Time {
+				p.Time -= p.Time % 1000
+				last[p.MMSI] = p
+			}
+		}
+		got := map[vessel.MMSI]contact.VesselState{}
+		vs.Near(d.Lat, d.Lon, 3000, d.Time, func(v contact.VesselState) bool { got[v.MMSI] = v; return true })
+		c := geo.Point{Lat: d.Lat, Lon: d.Lon}
+		inside += len(got)
+		for m, p := range last {
+			dist := geo.Distance(c, geo.Point{Lat: p.Lat, Lon: p.Lon})
+			v, in := got[m]
+			_, hasSOG := p.SOG.Knots()
+			_, hasCOG := p.COG.Degrees()
+			switch {
+			case math.Abs(dist-3000) < 1:
+			case (dist < 3000) != in:
+				t.Errorf("Near(%v, %v): vessel %v at %.0f m: returned %v", c, d.Time, m, dist, in)
+			case in && (v.Time != p.Time || math.Abs(v.Lat-p.Lat) > 2e-6 || v.HasMotion != (hasSOG && hasCOG)):
+				t.Errorf("Near(%v, %v): vessel %v = %+v; want the report %+v", c, d.Time, m, v, p)
+			}
+			checked++
+		}
+		vs.now = d.Time
+		for m, p := range last {
+			if v, ok := vs.Vessel(m); !ok || v.Time != p.Time {
+				t.Errorf("Vessel(%v) at %v = %+v, %v; want the report at %v", m, d.Time, v, ok, p.Time)
+			}
+		}
+	}
+	if checked == 0 || inside == 0 {
+		t.Fatalf("%d vessels checked, %d found near", checked, inside)
+	}
+
+	for _, c := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"contacts", "--data", data}, 2, "no detection files"},
+		{append(base, "--from", "2026-01-02T00:00:00Z", "--to", "2026-01-01T00:00:00Z", radar), 2, "is after --to"},
+		{append(base, "--sensor", "sonar", radar), 2, `--sensor "sonar"`},
+		{append(base, "--sar-heading", "400", sar), 2, "--sar-heading 400"},
+		{[]string{"contacts", "--data", filepath.Join(t.TempDir(), "none"), radar}, 1, "no data directory"},
+		{append(base, "../../testdata/ais/raw/dma-stream-example.nmea"), 1, "not a radar or satellite detection file"},
+		{append(base, filepath.Join(t.TempDir(), "missing.nmea")), 1, "missing.nmea"},
+		{[]string{"contacts", "-h"}, 0, "Usage: tidewatch contacts"},
+	} {
+		code, _, errOut := runCmd(t, "", c.args...)
+		if code != c.code || !strings.Contains(errOut, c.want) {
+			t.Errorf("%v: exit %d, %q; want exit %d and %q", c.args[1:], code, errOut, c.code, c.want)
+		}
+	}
 }
