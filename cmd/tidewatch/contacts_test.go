@@ -299,3 +299,46 @@ func TestContactsOptions(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkContacts measures the command's association of the radar
+// scenario's 28,020 radar reports (2 h) against the ingested AIS: the
+// store read once, then every scan; detections per second.
+func BenchmarkContacts(b *testing.B) {
+	dir := b.TempDir()
+	ais, radarF := filepath.Join(dir, "ais.csv"), filepath.Join(dir, "radar.nmea")
+	var out, errb strings.Builder
+	for _, f := range []struct{ format, out string }{{"radar-ais", ais}, {"radar", radarF}} {
+		if code := run(b.Context(), []string{"simulate", "--duration", "2h", "--from", "2026-01-01T00:00:00Z", "--format", f.format, "-o", f.out}, strings.NewReader(""), &out, &errb); code != 0 {
+			b.Fatal(errb.String())
+		}
+	}
+	data := filepath.Join(dir, "data")
+	if code := run(b.Context(), []string{"ingest", "--data", data, "--progress", "never", ais}, strings.NewReader(""), &out, &errb); code != 0 {
+		b.Fatal(errb.String())
+	}
+	db, err := openReadOnly(data)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	so, _ := (&sensorFlags{format: "auto"}).options()
+	var dets []vessel.Detection
+	if _, _, err := readSensorFile(radarF, nil, so, func(d *vessel.Detection) error { dets = append(dets, *d); return nil }); err != nil {
+		b.Fatal(err)
+	}
+	groups := groupDetections(dets)
+	b.ResetTimer()
+	var cs []contact.Contact
+	for b.Loop() {
+		vs, err := loadVessels(b.Context(), db, dets, contact.Config{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		a := contact.New(contact.Config{}, vs)
+		for _, g := range groups {
+			vs.now = g.t
+			cs = a.Radar(dets[g.lo:g.hi], cs[:0])
+		}
+	}
+	b.ReportMetric(float64(len(dets))*float64(b.N)/b.Elapsed().Seconds(), "detections/s")
+}
