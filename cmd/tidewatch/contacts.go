@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -64,7 +65,19 @@ func runContacts(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	o.sensorName = fs.String("sensor", "", "read only radar or satellite detections")
 	o.unassociated = fs.Bool("unassociated", false, "print only the detections no AIS vessel explains")
 	o.dark = fs.Bool("dark", false, "print the dark-target and AIS-position-mismatch episodes instead of the contacts")
-	sarHeading := fs.Float64("sar-heading", math.NaN(), "ground-track heading of the SAR passes, `DEGREES` true (about 190 descending, 350 ascending; default: an ascending sun-synchronous pass)")
+	headings := map[string]float64{} // scene → heading; "" for every scene
+	fs.Func("sar-heading", "ground-track heading of the SAR passes, `[SCENE=]DEGREES` true (about 190 descending, 350 ascending; repeatable, per scene id; default: an ascending sun-synchronous pass)", func(v string) error {
+		scene, deg, ok := strings.Cut(v, "=")
+		if !ok {
+			scene, deg = "", v
+		}
+		h, err := strconv.ParseFloat(strings.TrimSpace(deg), 64)
+		if err != nil || !(h >= 0 && h < 360) {
+			return fmt.Errorf("want [SCENE=]DEGREES from 0 to 360, got %q", v)
+		}
+		headings[scene] = h
+		return nil
+	})
 	sarLeft := fs.Bool("sar-look-left", false, "the SAR looks left of its track (Sentinel-1 and most SARs look right)")
 	o.sf.add(fs, true)
 	files, err := parseArgs(fs, args)
@@ -77,13 +90,6 @@ func runContacts(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	so, err := o.sf.options()
 	if err != nil {
 		return usageError(fs, stderr, "%v", err)
-	}
-	pass := contact.Pass{LookLeft: *sarLeft}
-	if !math.IsNaN(*sarHeading) {
-		if *sarHeading < 0 || *sarHeading >= 360 {
-			return usageError(fs, stderr, "--sar-heading %v: want degrees from 0 to 360", *sarHeading)
-		}
-		pass.HeadingDeg, pass.HasHeading = *sarHeading, true
 	}
 	var want vessel.Sensor
 	switch *o.sensorName {
@@ -171,8 +177,12 @@ func runContacts(ctx context.Context, args []string, stdin io.Reader, stdout, st
 			cs = a.Radar(scan, cs[:0])
 			nRadar += len(scan)
 		} else {
-			p := pass
-			p.SAR = isSAR(scan[0].Source)
+			p := contact.Pass{SAR: isSAR(scan[0].Source), LookLeft: *sarLeft}
+			if h, ok := headings[scan[0].Scene]; ok {
+				p.HeadingDeg, p.HasHeading = h, true
+			} else if h, ok := headings[""]; ok {
+				p.HeadingDeg, p.HasHeading = h, true
+			}
 			cs = a.Satellite(scan, p, cs[:0])
 			nSat += len(scan)
 		}

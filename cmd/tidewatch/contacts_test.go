@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tidewatch/tidewatch/internal/contact"
 	"github.com/tidewatch/tidewatch/internal/geo"
@@ -14,18 +15,18 @@ import (
 	"github.com/tidewatch/tidewatch/internal/vessel"
 )
 
-// contactsScenario writes the simulator's radar scenario (2 h, seed 1):
+// contactsScenario writes the simulator's radar scenario (seed 1, dur):
 // its AIS ingested into a data directory, its radar NMEA and SAR CSV as
 // detection files, and returns them with the fixed radar site's --site
 // option (its TLL reports carry no range and bearing without it) and with the same scenario generated
 // in-process for the ground truth.
-func contactsScenario(t *testing.T) (data, radar, sar, site string, sc *simulate.RadarScenario) {
+func contactsScenario(t *testing.T, dur time.Duration) (data, radar, sar, site string, sc *simulate.RadarScenario) {
 	t.Helper()
 	dir := t.TempDir()
 	ais := filepath.Join(dir, "ais.csv")
 	radar, sar = filepath.Join(dir, "radar.nmea"), filepath.Join(dir, "sar.csv")
 	for _, f := range []struct{ format, out string }{{"radar-ais", ais}, {"radar", radar}, {"sar", sar}} {
-		code, _, errOut := runCmd(t, "", "simulate", "--duration", "2h", "--from", "2026-01-01T00:00:00Z", "--format", f.format, "-o", f.out)
+		code, _, errOut := runCmd(t, "", "simulate", "--duration", dur.String(), "--from", "2026-01-01T00:00:00Z", "--format", f.format, "-o", f.out)
 		if code != 0 {
 			t.Fatalf("simulate --format %s: exit %d: %s", f.format, code, errOut)
 		}
@@ -34,7 +35,7 @@ func contactsScenario(t *testing.T) (data, radar, sar, site string, sc *simulate
 	if code, _, errOut := runCmd(t, "", "ingest", "--data", data, "--progress", "never", ais); code != 0 {
 		t.Fatalf("ingest: exit %d: %s", code, errOut)
 	}
-	sc = simulate.NewRadarScenario(simulate.RadarConfig{Duration: 2 * 3600e9}, rand.New(rand.NewPCG(1, 0x7469646577617463)))
+	sc = simulate.NewRadarScenario(simulate.RadarConfig{Duration: dur}, rand.New(rand.NewPCG(1, 0x7469646577617463)))
 	p := sc.Radars[1].Pos
 	site = sc.Radars[1].Name + "=" + strconv.FormatFloat(p.Lat, 'f', -1, 64) + "," + strconv.FormatFloat(p.Lon, 'f', -1, 64)
 	return data, radar, sar, site, sc
@@ -51,7 +52,18 @@ type detKey struct{ source, target, time string }
 // (each ship without AIS has one whose reports are mostly its own; no
 // episode's reports are mostly an AIS vessel's).
 func TestContactsSimulated(t *testing.T) {
-	data, radar, sar, site, sc := contactsScenario(t)
+	for _, dur := range []time.Duration{2 * time.Hour, 6 * time.Hour} {
+		t.Run(dur.String(), func(t *testing.T) {
+			if dur > 2*time.Hour && testing.Short() {
+				t.Skip("-short")
+			}
+			testContactsSimulated(t, dur)
+		})
+	}
+}
+
+func testContactsSimulated(t *testing.T, dur time.Duration) {
+	data, radar, sar, site, sc := contactsScenario(t, dur)
 	truth := map[detKey]int{}
 	for _, r := range sc.Radar {
 		truth[detKey{r.Det.Source, r.Det.Target, r.Det.Time.String()}] = r.Ship
@@ -66,10 +78,13 @@ func TestContactsSimulated(t *testing.T) {
 		return sc.Ships[ship].MMSI
 	}
 
-	if len(sc.Scenes) != 1 {
-		t.Fatalf("%d SAR scenes; the test passes one --sar-heading for one", len(sc.Scenes))
+	// The scenes' headings, as an operator takes them from the product
+	// metadata.
+	args := []string{"contacts", "--data", data, "--site", site}
+	for _, s := range sc.Scenes {
+		args = append(args, "--sar-heading", s.ID+"="+strconv.FormatFloat(s.HeadingDeg, 'f', -1, 64))
 	}
-	code, out, errOut := runCmd(t, "", "contacts", "--data", data, "--site", site, "--sar-heading", strconv.FormatFloat(sc.Scenes[0].HeadingDeg, 'f', -1, 64), radar, sar)
+	code, out, errOut := runCmd(t, "", append(args, radar, sar)...)
 	if code != 0 {
 		t.Fatalf("contacts: exit %d: %s", code, errOut)
 	}
@@ -134,7 +149,7 @@ func TestContactsSimulated(t *testing.T) {
 	}
 
 	// --dark: the episodes, one line each.
-	code, out, errOut = runCmd(t, "", "contacts", "--data", data, "--site", site, "--sar-heading", strconv.FormatFloat(sc.Scenes[0].HeadingDeg, 'f', -1, 64), "--dark", radar, sar)
+	code, out, errOut = runCmd(t, "", append(args, "--dark", radar, sar)...)
 	if code != 0 {
 		t.Fatalf("contacts --dark: exit %d: %s", code, errOut)
 	}
@@ -150,6 +165,7 @@ func TestContactsSimulated(t *testing.T) {
 	}
 	byShip := map[int]int{}
 	seen := map[string]bool{}
+	mismatches, darkN, truePos := 0, 0, 0
 	for _, e := range darkEps {
 		id := e["id"].(string)
 		if seen[id] {
@@ -163,9 +179,14 @@ func TestContactsSimulated(t *testing.T) {
 			if vessel.MMSI(e["mmsi"].(float64)) != sc.Ships[spooferIndex(sc)].MMSI {
 				t.Errorf("mismatch episode %s names %v; only the spoofer spoofs", id, e["mmsi"])
 			}
+			mismatches++
 			continue
 		}
+		darkN++
 		k := majority(eps[id])
+		if k >= 0 && (sc.Ships[k].MMSI == 0 || sc.Ships[k].Role == simulate.RoleSpoofer) {
+			truePos++
+		}
 		if k >= 0 && sc.Ships[k].MMSI != 0 && sc.Ships[k].Role != simulate.RoleSpoofer {
 			t.Errorf("dark episode %s is mostly AIS vessel %v (%s): %v", id, sc.Ships[k].MMSI, sc.Ships[k].Role, eps[id])
 		}
@@ -173,19 +194,24 @@ func TestContactsSimulated(t *testing.T) {
 			byShip[k]++
 		}
 	}
-	dark, found := 0, 0
+	dark, found, maxAlerts := 0, 0, 0
 	for i, s := range sc.Ships {
 		if s.MMSI != 0 {
 			continue
 		}
 		dark++
+		maxAlerts = max(maxAlerts, byShip[i])
 		if byShip[i] > 0 {
 			found++
 		} else {
 			t.Errorf("dark ship %d (%s, %.0f m) has no episode", i, s.Role, s.LengthM)
 		}
 	}
-	t.Logf("--dark: %d episodes, dark ships found %d/%d (recall %.3f)", len(darkEps), found, dark, float64(found)/float64(max(dark, 1)))
+	t.Logf("--dark: %d dark-target episodes, %d AIS position mismatch; dark ships found %d/%d (recall %.3f), precision %.3f (%d/%d on a ship without AIS or the spoofer), at most %d episodes per dark ship",
+		darkN, mismatches, found, dark, float64(found)/float64(max(dark, 1)), float64(truePos)/float64(max(darkN, 1)), truePos, darkN, maxAlerts)
+	if mismatches < 1 || mismatches > 2 {
+		t.Errorf("%d AIS position mismatch episodes; want 1 or 2 (the spoofer)", mismatches)
+	}
 	if dark == 0 {
 		t.Fatal("the scenario has no dark ship")
 	}
@@ -203,7 +229,7 @@ func spooferIndex(sc *simulate.RadarScenario) int {
 // TestContactsOptions covers --sensor, --unassociated, --from/--to, the
 // store adapter against the scenario's AIS, and the command-line errors.
 func TestContactsOptions(t *testing.T) {
-	data, radar, sar, site, sc := contactsScenario(t)
+	data, radar, sar, site, sc := contactsScenario(t, 2*time.Hour)
 	base := []string{"contacts", "--data", data, "--site", site}
 
 	code, out, errOut := runCmd(t, "", append(base, "--sensor", "satellite", radar, sar)...)
@@ -287,7 +313,7 @@ func TestContactsOptions(t *testing.T) {
 		{[]string{"contacts", "--data", data}, 2, "no detection files"},
 		{append(base, "--from", "2026-01-02T00:00:00Z", "--to", "2026-01-01T00:00:00Z", radar), 2, "is after --to"},
 		{append(base, "--sensor", "sonar", radar), 2, `--sensor "sonar"`},
-		{append(base, "--sar-heading", "400", sar), 2, "--sar-heading 400"},
+		{append(base, "--sar-heading", "400", sar), 2, `want [SCENE=]DEGREES from 0 to 360, got "400"`},
 		{[]string{"contacts", "--data", filepath.Join(t.TempDir(), "none"), radar}, 1, "no data directory"},
 		{append(base, "../../testdata/ais/raw/dma-stream-example.nmea"), 1, "not a radar or satellite detection file"},
 		{append(base, filepath.Join(t.TempDir(), "missing.nmea")), 1, "missing.nmea"},
