@@ -23,8 +23,8 @@ const contactsUsage = `Usage: tidewatch contacts [--data DIR] [--from T] [--to T
 
 Read radar and satellite detection files (the formats of "tidewatch
 detections"), associate each detection with the AIS picture stored in the
-data directory, and write one JSON object per detection (JSON Lines), in
-time order:
+data directory, and write one JSON object per detection (JSON Lines),
+scan by scan and scene by scene in time order:
 
   time, lat, lon, sensor, source, target (null when none), scene,
   mmsi       the AIS vessel that explains the detection, null when none
@@ -38,13 +38,16 @@ time order:
 
 A detection that cannot be associated (no time, position off the Earth)
 has "error" instead. --unassociated prints only the detections no AIS
-vessel explains. --dark prints the dark-target and AIS-position-mismatch
+vessel explains (not those with an error). --dark prints the dark-target and AIS-position-mismatch
 episodes instead, the last version of each: id, version, kind, start,
 end, lat, lon, sensor, source, closed, mmsi (mismatch: the vessel whose
 AIS lies), and the evidence.
 
 Radar reports are associated scan by scan, satellite detections scene by
-scene; radar tracks carry identities from scan to scan. Only detections in
+scene; radar tracks carry identities from scan to scan. A fixed radar's
+TLL reports need its --site for their range-dependent error; SAR passes
+are taken as ascending unless --sar-heading says otherwise (per scene id
+or for all). Only detections in
 [--from, --to] are read (default: all of them). A summary is written on
 stderr.
 `
@@ -167,12 +170,22 @@ func runContacts(ctx context.Context, args []string, stdin io.Reader, stdout, st
 			}
 		}
 	}
+	var flushed, last vessel.Time
 	for _, g := range groups {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		scan := dets[g.lo:g.hi]
 		vs.now = g.t
+		if g.t-flushed >= 60_000 {
+			// As a live node's ticker would: ended tracks and quiet
+			// episodes close in data time, and memory stays bounded.
+			a.Flush(g.t)
+			flushed = g.t
+		}
+		for i := range scan {
+			last = max(last, scan[i].Time)
+		}
 		if scan[0].Sensor == vessel.SensorRadar {
 			cs = a.Radar(scan, cs[:0])
 			nRadar += len(scan)
@@ -210,7 +223,7 @@ func runContacts(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	if len(dets) > 0 {
 		// A day after the last detection: beyond every window an episode
 		// stays open in, so each one closes.
-		a.Flush(dets[len(dets)-1].Time + 86400_000)
+		a.Flush(last + 86400_000)
 	}
 	drain()
 	if *o.dark {
