@@ -148,11 +148,10 @@ func runContacts(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	}
 	cfg := contact.Config{}
 	groups := groupDetections(dets)
-	vs, err := loadVessels(ctx, db, dets, cfg)
-	if err != nil {
-		return err
-	}
+	vs := &storeVessels{}
 	a := contact.New(cfg, vs)
+	loadedTo := vessel.Time(math.MinInt64) // groups starting before this have their AIS loaded
+	nVessels := map[vessel.MMSI]bool{}
 
 	w := bufio.NewWriterSize(stdout, 64<<10)
 	var buf []byte
@@ -171,11 +170,28 @@ func runContacts(ctx context.Context, args []string, stdin io.Reader, stdout, st
 		}
 	}
 	var flushed, last vessel.Time
-	for _, g := range groups {
+	for gi, g := range groups {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		scan := dets[g.lo:g.hi]
+		if g.t >= loadedTo {
+			// The AIS of the next hour of scans and scenes, with what
+			// association looks back to before it.
+			loadedTo = g.t + vessel.Time(contactsChunk.Milliseconds())
+			j := gi
+			for j < len(groups) && groups[j].t < loadedTo {
+				j++
+			}
+			next, err := loadVessels(ctx, db, dets[g.lo:groups[j-1].hi], cfg)
+			if err != nil {
+				return err
+			}
+			vs.replace(next.tracks)
+			for i := range next.tracks {
+				nVessels[next.tracks[i].mmsi] = true
+			}
+		}
 		vs.now = g.t
 		if g.t-flushed >= 60_000 {
 			// As a live node's ticker would: ended tracks and quiet
@@ -239,7 +255,7 @@ func runContacts(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	}
 	st := a.Stats()
 	fmt.Fprintf(stderr, "tidewatch contacts: %d radar reports in %d scans/scenes and %d satellite detections against %d AIS vessels: %d associated (%d held by radar), %d unassociated, %d rejected; %d dark-target/mismatch episodes; %d detections outside --from/--to/--sensor",
-		nRadar, len(groups), nSat, len(vs.tracks), nAssoc, nHeld, nRadar+nSat-nAssoc-nRejected, nRejected, len(episodes), skipped)
+		nRadar, len(groups), nSat, len(nVessels), nAssoc, nHeld, nRadar+nSat-nAssoc-nRejected, nRejected, len(episodes), skipped)
 	if st.QueueDropped > 0 {
 		fmt.Fprintf(stderr, "; %d episode updates dropped (queue full)", st.QueueDropped)
 	}
@@ -322,14 +338,37 @@ func cmpTime(a, b vessel.Time) int {
 	return 0
 }
 
+// contactsChunk is how much of the detections' time the AIS is read for
+// at once: memory stays bounded by an hour of AIS around the detections,
+// however long the files.
+const contactsChunk = time.Hour
+
 // storeVessels is the stored AIS history as contact.Vessels sees it: the
-// tracks of the vessels that reported during the detections' time span
-// (less the longest AIS age association accepts), read from the store
-// once, in memory; each query finds a vessel's last report before the
-// detection by binary search.
+// tracks of the vessels that reported around an hour of detections (and
+// the longest AIS age association accepts before it), read from the store
+// once per hour of detections; each query finds a vessel's last report
+// before the detection by binary search. The last report of each vessel
+// of earlier hours is kept, so that a vessel whose AIS fell silent is
+// still known (Vessel) to the radar track holding its identity.
 type storeVessels struct {
 	tracks []vesselTrack // by MMSI
 	now    vessel.Time   // time of the scan or scene being associated
+	prev   map[vessel.MMSI]contact.VesselState
+}
+
+// replace puts the tracks of the next hour in place of the current ones,
+// remembering the last report of each current one.
+func (vs *storeVessels) replace(tracks []vesselTrack) {
+	if vs.prev == nil {
+		vs.prev = map[vessel.MMSI]contact.VesselState{}
+	}
+	for i := range vs.tracks {
+		tr := &vs.tracks[i]
+		if v, ok := tr.state(tr.pts[len(tr.pts)-1].Time); ok {
+			vs.prev[tr.mmsi] = v
+		}
+	}
+	vs.tracks = tracks
 }
 
 // vesselTrack is one vessel's reports and the box around them.
@@ -478,10 +517,13 @@ func (vs *storeVessels) Near(lat, lon, radiusM float64, t vessel.Time, fn func(c
 // scan or scene being associated.
 func (vs *storeVessels) Vessel(m vessel.MMSI) (contact.VesselState, bool) {
 	i, ok := slices.BinarySearchFunc(vs.tracks, m, func(tr vesselTrack, m vessel.MMSI) int { return cmpInt(int64(tr.mmsi), int64(m)) })
-	if !ok {
-		return contact.VesselState{}, false
+	if ok {
+		if v, ok := vs.tracks[i].state(vs.now); ok {
+			return v, true
+		}
 	}
-	return vs.tracks[i].state(vs.now)
+	v, ok := vs.prev[m]
+	return v, ok && v.Time <= vs.now
 }
 
 func cmpInt(a, b int64) int {
