@@ -7,6 +7,7 @@
 //	tidewatch decode [--unscaled] [--stats] [FILE...]
 //	tidewatch asterix [--site SAC/SIC=LAT,LON[,H]]... [--stats] FILE...
 //	tidewatch detections [--site NAME=LAT,LON]... [--asterix-site SAC/SIC=LAT,LON[,H]]... [--date D] [--time T] FILE...
+//	tidewatch contacts --data DIR [--from T] [--to T] [--sensor radar|satellite] [--unassociated] [--dark] [detections options] FILE...
 //	tidewatch demo [--listen 127.0.0.1:8080]
 //	tidewatch serve --data DIR [--config FILE] [--tcp-listen ADDR] [--tcp-connect HOST:PORT] [--udp-listen ADDR] [--replay FILE --speed N]
 //	tidewatch token create --data DIR --role read|admin
@@ -48,6 +49,7 @@ Commands:
   decode    decode AIS NMEA (files, .gz or stdin) to gpsd-compatible JSON
   asterix   decode ASTERIX radar data (CAT 048/062/034, pcap or raw) to JSON, record by record
   detections  print the detections of radar (NMEA, ASTERIX) and satellite (SAR, VIIRS, GeoJSON) files as JSON
+  contacts  associate radar and satellite detections with the stored AIS picture; dark targets (--dark)
   demo      start a node on simulated traffic and open the web map (http://127.0.0.1:8080)
   serve     run a node: live inputs, the picture, the store, the HTTP API and the web map
   token     create, list and revoke API tokens
@@ -97,6 +99,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = runAsterix(ctx, rest, stdin, stdout, stderr)
 	case "detections":
 		err = runDetections(ctx, rest, stdin, stdout, stderr)
+	case "contacts":
+		err = runContacts(ctx, rest, stdin, stdout, stderr, now)
 	case "ingest":
 		err = runIngest(ctx, rest, stdin, stdout, stderr)
 	case "serve":

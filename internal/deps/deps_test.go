@@ -52,7 +52,7 @@ var allowed = map[string][]string{
 		"internal/incident", "internal/policy", "internal/identity", "internal/share"},
 	"cmd/tidewatch": {"internal/ingest", "internal/ais", "internal/asterix", "internal/sensor", "internal/vessel", "internal/fusion",
 		"internal/store", "internal/geo", "internal/simulate", "internal/recorder", "internal/event", "internal/server",
-		"internal/identity", "internal/policy", "internal/incident", "internal/audit", "internal/export"},
+		"internal/identity", "internal/policy", "internal/incident", "internal/audit", "internal/export", "internal/contact"},
 }
 
 // mayUseNetwork lists the packages allowed to import net or net/http.
