@@ -44,7 +44,7 @@ var allowed = map[string][]string{
 	"internal/identity": {},
 	"internal/outbox":   {"internal/record"},
 	"internal/audit":    {"internal/record"},
-	"internal/link":     {},
+	"internal/link":     {"internal/record"},
 	"internal/share": {"internal/vessel", "internal/event", "internal/incident", "internal/policy", "internal/identity",
 		"internal/outbox", "internal/audit", "internal/link"},
 	"internal/server": {"internal/nmea", "internal/ingest", "internal/vessel", "internal/geo", "internal/fusion",

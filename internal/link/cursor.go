@@ -8,6 +8,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/tidewatch/tidewatch/internal/record"
 )
 
 // ErrCursorCorrupt: a cursor file exists but does not hold a valid cursor
@@ -139,14 +141,11 @@ func writeFile(name string, b []byte, sync bool) error {
 	return err
 }
 
+// syncDir fsyncs dir (nothing on Windows, where directories cannot be
+// flushed: see record.SyncDir).
 func syncDir(dir string) error {
-	f, err := os.Open(dir)
-	if err != nil {
-		return err
+	if err := record.SyncDir(dir); err != nil {
+		return fmt.Errorf("link: %w", err)
 	}
-	err = f.Sync()
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
+	return nil
 }
