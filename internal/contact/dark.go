@@ -391,54 +391,27 @@ func (a *Associator) Flush(now vessel.Time) {
 
 func (a *Associator) expireEnded(now vessel.Time) {
 	limit := vessel.Time(a.cfg.LinkWindow.Milliseconds())
-	keep := a.ended[:0]
-	for _, ep := range a.ended {
-		if now-ep.endT > limit {
-			a.close(ep)
-			continue
-		}
-		keep = append(keep, ep)
-	}
-	clear(a.ended[len(keep):])
-	a.ended = keep
-	km := a.mismatches[:0]
-	for _, ep := range a.mismatches {
-		if ep.live == 0 && now-ep.endT > limit {
-			a.close(ep)
-			continue
-		}
-		km = append(km, ep)
-	}
-	clear(a.mismatches[len(km):])
-	a.mismatches = km
-	kh := a.heldEnded[:0]
-	for _, h := range a.heldEnded {
-		if now-h.t <= limit {
-			kh = append(kh, h)
-		}
-	}
-	a.heldEnded = kh
+	a.ended = a.closeWhere(a.ended, func(ep *episode) bool { return now-ep.endT > limit })
+	a.mismatches = a.closeWhere(a.mismatches, func(ep *episode) bool { return ep.live == 0 && now-ep.endT > limit })
+	a.heldEnded = slices.DeleteFunc(a.heldEnded, func(h heldEnd) bool { return now-h.t > limit })
 }
 
 func (a *Associator) expireSat(now vessel.Time) {
 	limit := vessel.Time(a.cfg.ClusterWindow.Milliseconds())
-	keep := a.sat[:0]
-	for _, ep := range a.sat {
-		if now-ep.End > limit {
+	a.sat = a.closeWhere(a.sat, func(ep *episode) bool { return now-ep.End > limit })
+	a.doubtful = slices.DeleteFunc(a.doubtful, func(p pending) bool { return now-p.d.Time > limit })
+}
+
+// closeWhere closes the episodes for which done is true and returns the
+// others, in order, in eps's backing array.
+func (a *Associator) closeWhere(eps []*episode, done func(*episode) bool) []*episode {
+	return slices.DeleteFunc(eps, func(ep *episode) bool {
+		if done(ep) {
 			a.close(ep)
-			continue
+			return true
 		}
-		keep = append(keep, ep)
-	}
-	clear(a.sat[len(keep):])
-	a.sat = keep
-	kd := a.doubtful[:0]
-	for _, p := range a.doubtful {
-		if now-p.d.Time <= limit {
-			kd = append(kd, p)
-		}
-	}
-	a.doubtful = kd
+		return false
+	})
 }
 
 func coord(v float64) string { return strconv.FormatFloat(v, 'f', 4, 64) }
