@@ -136,6 +136,19 @@ func compareHappening(a, b happening) int {
 }
 
 // diffHappenings reports the happenings only in a or only in b.
+// checkSameHappenings fails t for every happening of the in-order run (a)
+// missing from the run with late reports (b), and the other way round.
+func checkSameHappenings(t *testing.T, a, b []happening) {
+	t.Helper()
+	onlyA, onlyB := diffHappenings(a, b)
+	for _, x := range onlyA {
+		t.Errorf("only in time order: %v", x)
+	}
+	for _, x := range onlyB {
+		t.Errorf("only with late reports: %v", x)
+	}
+}
+
 func diffHappenings(a, b []happening) (onlyA, onlyB []happening) {
 	i, j := 0, 0
 	for i < len(a) || j < len(b) {
@@ -221,13 +234,7 @@ func TestLateEquivalence(t *testing.T) {
 					t.Errorf("%d late reports, %d replayed; want all replayed", st.Late, st.Replayed)
 				}
 				a, b := happenings(inOrder, singleTypes), happenings(late, singleTypes)
-				onlyA, onlyB := diffHappenings(a, b)
-				for _, x := range onlyA {
-					t.Errorf("only in time order: %v", x)
-				}
-				for _, x := range onlyB {
-					t.Errorf("only with late reports: %v", x)
-				}
+				checkSameHappenings(t, a, b)
 				checkNoDuplicates(t, late)
 				ea, eb := happenings(inOrder, []string{event.Encounter}), happenings(late, []string{event.Encounter})
 				oa, ob := diffHappenings(ea, eb)
