@@ -282,5 +282,17 @@
 //
 // An Engine is not safe for concurrent use and starts no goroutines.
 // Events returned belong to the caller; their Params maps are shared and
-// read-only.
+// read-only. Log and ZoneBook (the files below) are safe for concurrent
+// use and start no goroutines either.
+//
+// # Files
+//
+// The package owns the files of a node's event detection: Log, the
+// events file (events.jsonl: a version line, then each event version as
+// JSON, read back on open with a torn last line cut off; LogVersion),
+// which answers the API's queries (Filter); ZoneBook, the user zones
+// edited at run time (zones.geojson, replaced atomically, versioned by a
+// foreign member; ZonesVersion); and the learned anchorages
+// (LoadAnchorages, SaveAnchorages). Files written before versions are
+// read as version 0; frozen fixtures of them are in testdata.
 package event

@@ -5,19 +5,12 @@ import (
 	"strings"
 
 	"github.com/tidewatch/tidewatch/internal/event"
-	"github.com/tidewatch/tidewatch/internal/geo"
 	"github.com/tidewatch/tidewatch/internal/vessel"
 )
 
-// EventQuery selects events for GET /api/v1/events.
-type EventQuery struct {
-	Types    []string    // event types; empty: all
-	MMSI     vessel.MMSI // 0: any vessel
-	From, To vessel.Time // events overlapping [From, To]; an open event lasts until now
-	BBox     *geo.Rect   // events whose position is inside; nil: anywhere
-	OpenOnly bool        // only events still open
-	Limit    int
-}
+// EventQuery selects events for GET /api/v1/events: the event
+// package's filter.
+type EventQuery = event.Filter
 
 // EventSource is where the API reads events: the server's event log.
 type EventSource interface {

@@ -1,9 +1,42 @@
-// Package server wires a running node together: live inputs (NMEA over
-// TCP and UDP, file replay), the bounded pipeline from inputs through the
-// picture into the store, the HTTP API and the web map, and graceful
-// shutdown (inputs first, then the pipeline drains, then the store closes).
+// Package server puts a node together and runs it. It owns the wiring
+// and the lifetimes, nothing else: what each part does belongs to its
+// package (fusion, store, event, httpapi, share, ingest).
+//
+// # Components
+//
+// A Node (Open, Run, Close) is made of components, each a Component
+// (Run(ctx) error) that owns its goroutines:
+//
+//   - the Core: the picture (package fusion) restored from the store,
+//     the recorder that writes what the picture keeps, and the Fanout
+//     that hands what the picture decided to its subscribers; the one
+//     place where this path is built (NewCore), for the node and for the
+//     ingest and events commands alike;
+//   - the Pipeline: the bounded queue from the inputs to the core, on
+//     one goroutine, committing at least every second;
+//   - the Fanout's subscribers: event detection (its events go to the
+//     event log, package event, and on to the others), the live stream
+//     (httpapi.Hub) and sharing (package share); inline on the pipeline
+//     goroutine, or queued with a bound and an overflow policy, with a
+//     dropped counter each (tidewatch_fanout_dropped_total);
+//   - the maintenance ticker (compaction and retention, hourly);
+//   - sharing's links, the inputs (NMEA over TCP and UDP, file replay,
+//     the demo's simulated traffic) and the HTTP server (the API, the
+//     web map, /metrics).
+//
+// Open opens them in dependency order and closes what it opened if a
+// step fails. Run starts them in one Group (modelled on oklog/run): the
+// first to return, or the context's end, stops the others in reverse
+// order, one at a time: HTTP, inputs, sharing, maintenance, the pipeline
+// (which drains what the inputs queued into the store), the fan-out.
+// Close then closes sharing, incidents, the event log and the store.
+// Run (the function) is Open, Run and Close.
+//
 // While the store's writes fail (a full disk), the pipeline retries its
 // commits with back-off and logs once, at most once a minute after, and
 // when they resume; /readyz answers 503 with the store's reason and the
 // metric tidewatch_store_write_failing is 1.
+//
+// ARCHITECTURE.md at the repository root draws the components and the
+// data flow.
 package server

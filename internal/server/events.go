@@ -1,246 +1,179 @@
 package server
 
 import (
-	"bufio"
-	"bytes"
-	"encoding/json"
+	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
-	"slices"
-	"sync"
+	"time"
 
 	"github.com/tidewatch/tidewatch/internal/event"
-	"github.com/tidewatch/tidewatch/internal/geo"
+	"github.com/tidewatch/tidewatch/internal/fusion"
 	"github.com/tidewatch/tidewatch/internal/httpapi"
 	"github.com/tidewatch/tidewatch/internal/vessel"
 )
 
-// EventLog keeps the events a node detected: every version is appended to
-// a JSON Lines file in the data directory (events.jsonl), and the latest
-// version of the most recent events is held in memory for the API. On
-// open the file is read back; an incomplete last line (a crash while
-// writing) is cut off.
-type EventLog struct {
-	mu     sync.RWMutex
-	f      *os.File
-	w      *bufio.Writer
-	byID   map[string]int // index into list
-	list   []event.Event
-	max    int
-	Broken int // lines skipped as unreadable on open
+// Files of the data directory that event detection keeps.
+const (
+	eventsFile     = "events.jsonl"   // event.Log
+	zonesFile      = "zones.geojson"  // event.ZoneBook, once zones were edited
+	anchoragesFile = "anchorages.bin" // event.SaveAnchorages
+)
+
+// liveEvents is a node's event detection, a subscriber of the fan-out
+// on the pipeline goroutine: the engine sees every position the picture
+// stores and keeps its clock from the reports' times; on a live feed
+// (reports within the hour of the wall clock) it also follows the wall
+// clock at each commit, so that held-back reports are released and
+// silences are noticed while no report comes. Its events go to the event
+// log and on to the fan-out (the stream, sharing); the learned
+// anchorages are saved when they change.
+type liveEvents struct {
+	det      Detector
+	log      *event.Log
+	zones    *event.ZoneBook
+	initial  []event.Zone // the zones at start, for the API
+	fan      *Fanout
+	pipe     *Pipeline
+	now      func() time.Time
+	logger   *slog.Logger
+	anchPath string
+	saved    int // learned anchorages last saved
 }
 
-// OpenEventLog opens (creating) the log at path, keeping at most max
-// events in memory (default 100,000).
-func OpenEventLog(path string, max int) (*EventLog, error) {
-	if max <= 0 {
-		max = 100_000
-	}
-	l := &EventLog{byID: map[string]int{}, max: max}
-	data, err := os.ReadFile(path)
-	if err != nil && !os.IsNotExist(err) {
-		return nil, err
-	}
-	good := 0
-	for len(data[good:]) > 0 {
-		rest := data[good:]
-		i := bytes.IndexByte(rest, '\n')
-		if i < 0 {
-			break // torn last line: cut below
-		}
-		var ev event.Event
-		if err := json.Unmarshal(rest[:i], &ev); err != nil {
-			l.Broken++
-		} else {
-			l.put(ev)
-		}
-		good += i + 1
-	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY, 0o640)
-	if err != nil {
-		return nil, err
-	}
-	if err := f.Truncate(int64(good)); err != nil {
-		f.Close()
-		return nil, err
-	}
-	if _, err := f.Seek(int64(good), 0); err != nil {
-		f.Close()
-		return nil, err
-	}
-	l.f, l.w = f, bufio.NewWriter(f)
-	return l, nil
-}
-
-func (l *EventLog) put(ev event.Event) {
-	if i, ok := l.byID[ev.ID]; ok {
-		if ev.Version >= l.list[i].Version {
-			l.list[i] = ev
-		}
-		return
-	}
-	if len(l.list) >= l.max {
-		// Forget the oldest half: the file keeps them.
-		drop := len(l.list) / 2
-		for _, old := range l.list[:drop] {
-			delete(l.byID, old.ID)
-		}
-		l.list = append(l.list[:0], l.list[drop:]...)
-		for i, e := range l.list {
-			l.byID[e.ID] = i
-		}
-	}
-	l.byID[ev.ID] = len(l.list)
-	l.list = append(l.list, ev)
-}
-
-// Add records new events or new versions.
-func (l *EventLog) Add(evs []event.Event) error {
-	if len(evs) == 0 {
+// openEvents starts live event detection and its log, unless switched
+// off.
+func (n *Node) openEvents() error {
+	cfg := n.cfg
+	if cfg.Events.Off {
 		return nil
 	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for _, ev := range evs {
-		b, err := json.Marshal(ev)
-		if err != nil {
-			return fmt.Errorf("server: event log: %w", err)
+	reorder := time.Minute
+	if cfg.Events.Reorder != "" {
+		d, err := time.ParseDuration(cfg.Events.Reorder)
+		if err != nil || d < 0 {
+			return fmt.Errorf("%w: events reorder %q", ErrConfig, cfg.Events.Reorder)
 		}
-		l.w.Write(b)
-		l.w.WriteByte('\n')
-		l.put(ev)
+		reorder = d
 	}
+	e := &liveEvents{fan: n.core.Fanout, pipe: n.pipe, now: n.now, logger: n.log, anchPath: filepath.Join(cfg.Data, anchoragesFile)}
+	anch, err := event.LoadAnchorages(e.anchPath)
+	if err != nil {
+		return err
+	}
+	spec := EventSpec{Preset: cfg.Events.Preset, Reorder: reorder, Zones: cfg.Events.Zones}
+	edited := filepath.Join(cfg.Data, zonesFile)
+	if _, err := os.Stat(edited); err == nil {
+		spec.Zones = "" // zones edited through the API replace the configured file
+	}
+	ec, err := EventConfig(spec, n.land)
+	if err != nil {
+		return fmt.Errorf("%w: events: %v", ErrConfig, err)
+	}
+	ec.Anchorages = anch
+	if e.zones, _, err = event.OpenZoneBook(edited, ec.Zones, e.applyZones); err != nil {
+		return err
+	}
+	ec.Zones = e.zones.Zones()
+	e.initial = ec.Zones
+	engine, err := event.NewChecked(ec)
+	if err != nil {
+		return fmt.Errorf("%w: events: %v", ErrConfig, err)
+	}
+	e.det = Detector{Engine: engine, Publish: e.publish}
+	e.saved = engine.AnchorageCount()
+	if e.log, err = event.OpenLog(filepath.Join(cfg.Data, eventsFile), 0); err != nil {
+		return err
+	}
+	n.onClose(e.log.Close)
+	n.events = e
 	return nil
 }
 
-// Version returns the latest version held of an event, and whether the
-// event is held in memory at all.
-func (l *EventLog) Version(id string) (int, bool) {
-	l.mu.RLock()
-	defer l.mu.RUnlock()
-	i, ok := l.byID[id]
-	if !ok {
-		return 0, false
+// publish records events and hands them on.
+func (e *liveEvents) publish(evs []event.Event) {
+	if len(evs) == 0 {
+		return
 	}
-	return l.list[i].Version, true
+	if err := e.log.Add(evs); err != nil {
+		e.logger.Error("event log", "err", err)
+	}
+	e.fan.Events(evs)
 }
 
-// Sync writes buffered events to the file and syncs it.
-func (l *EventLog) Sync() error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if err := l.w.Flush(); err != nil {
-		return err
+// Result observes what the picture decided.
+func (e *liveEvents) Result(o *vessel.Observation, r *fusion.Result) { e.det.Result(o, r) }
+
+// Events does nothing: the others' events are not detection's input.
+func (e *liveEvents) Events([]event.Event) {}
+
+// Commit lets wall-clock time pass on a live feed, syncs the event log
+// and saves the learned anchorages when they changed.
+func (e *liveEvents) Commit() {
+	newest := e.det.Newest
+	if t := vessel.TimeOf(e.now()); newest != 0 && t-newest < 3600_000 && t > newest {
+		e.publish(e.det.Engine.Advance(t))
 	}
-	return l.f.Sync()
+	if err := e.log.Sync(); err != nil {
+		e.logger.Error("event log", "err", err)
+	}
+	if n := e.det.Engine.AnchorageCount(); n != e.saved {
+		if err := event.SaveAnchorages(e.anchPath, e.det.Engine.Anchorages()); err != nil {
+			e.logger.Error("learned anchorages", "err", err)
+		} else {
+			e.saved = n
+		}
+	}
 }
 
-// Close syncs and closes the file.
-func (l *EventLog) Close() error {
-	err := l.Sync()
-	if err2 := l.f.Close(); err == nil {
-		err = err2
+// applyZones puts an edited set of zones into the engine, on the
+// pipeline goroutine (between batches); what the change closes or opens
+// is published.
+func (e *liveEvents) applyZones(zs []event.Zone) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var err error
+	if perr := e.pipe.Do(ctx, func() {
+		t := e.det.Newest
+		if t == 0 {
+			t = vessel.TimeOf(e.now())
+		}
+		var evs []event.Event
+		if evs, err = e.det.Engine.SetZones(zs, t); err == nil {
+			e.publish(evs)
+		}
+	}); perr != nil {
+		return fmt.Errorf("server: zones: %w", perr)
 	}
 	return err
 }
 
-// Events implements httpapi.EventSource.
-func (l *EventLog) Events(q httpapi.EventQuery) []event.Event {
-	l.mu.RLock()
-	defer l.mu.RUnlock()
-	var out []event.Event
-	for i := len(l.list) - 1; i >= 0 && (q.Limit <= 0 || len(out) < q.Limit); i-- {
-		ev := &l.list[i]
-		if ev.Retracted || !matches(ev, &q) {
-			continue
-		}
-		out = append(out, *ev)
-	}
-	slices.SortStableFunc(out, func(a, b event.Event) int {
-		switch {
-		case a.Start > b.Start:
-			return -1
-		case a.Start < b.Start:
-			return 1
-		}
-		return 0
-	})
-	return out
-}
+// zoneEditor is the API's view of the zone book: it maps the event
+// package's refusals to the API's sentinels.
+type zoneEditor struct{ b *event.ZoneBook }
 
-func matches(ev *event.Event, q *httpapi.EventQuery) bool {
-	if len(q.Types) > 0 && !slices.Contains(q.Types, ev.Type) {
-		return false
-	}
-	if q.MMSI != 0 && !slices.Contains(ev.Vessels, q.MMSI) {
-		return false
-	}
-	if q.OpenOnly && ev.End != 0 {
-		return false
-	}
-	end := ev.End
-	if end == 0 {
-		end = vessel.Time(1<<62 - 1)
-	}
-	if ev.Start > q.To || end < q.From {
-		return false
-	}
-	if q.BBox != nil && !q.BBox.Contains(geo.Point{Lat: ev.Lat, Lon: ev.Lon}) {
-		return false
-	}
-	return true
-}
+var (
+	_ httpapi.ZoneEditor  = zoneEditor{}
+	_ httpapi.ZoneCreator = zoneEditor{}
+)
 
-// anchoragesFile is the learned anchorages' file in the data directory
-// (event.MarshalAnchorages format).
-const anchoragesFile = "anchorages.bin"
+func (z zoneEditor) Zones() []event.Zone            { return z.b.Zones() }
+func (z zoneEditor) PutZone(zn event.Zone) error    { return apiZoneErr(z.b.PutZone(zn)) }
+func (z zoneEditor) CreateZone(zn event.Zone) error { return apiZoneErr(z.b.CreateZone(zn)) }
+func (z zoneEditor) DeleteZone(name string) error   { return apiZoneErr(z.b.DeleteZone(name)) }
 
-// loadAnchorages reads the anchorages learned by earlier runs; none when
-// the file does not exist.
-func loadAnchorages(dir string) ([]event.Anchorage, error) {
-	b, err := os.ReadFile(filepath.Join(dir, anchoragesFile))
-	if os.IsNotExist(err) {
-		return nil, nil
+func apiZoneErr(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, event.ErrZoneExists):
+		return fmt.Errorf("%w: %w", httpapi.ErrZoneExists, err)
+	case errors.Is(err, event.ErrZoneNotFound):
+		return fmt.Errorf("%w: %w", httpapi.ErrZoneNotFound, err)
+	case errors.Is(err, event.ErrZoneRefused):
+		return fmt.Errorf("%w: %w", httpapi.ErrZoneInvalid, err)
 	}
-	if err != nil {
-		return nil, err
-	}
-	as, err := event.UnmarshalAnchorages(b)
-	if err != nil {
-		return nil, fmt.Errorf("server: %s (delete it to learn again): %w", filepath.Join(dir, anchoragesFile), err)
-	}
-	return as, nil
-}
-
-// saveAnchorages replaces the learned anchorages' file atomically: a
-// temporary file, synced, renamed over it, and the directory synced.
-func saveAnchorages(dir string, as []event.Anchorage) error {
-	path := filepath.Join(dir, anchoragesFile)
-	f, err := os.CreateTemp(dir, anchoragesFile+".tmp*")
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(event.MarshalAnchorages(as))
-	if err == nil {
-		err = f.Sync()
-	}
-	if err2 := f.Close(); err == nil {
-		err = err2
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("server: save %s: %w", path, err)
-	}
-	if d, err := os.Open(dir); err == nil {
-		err = d.Sync()
-		d.Close()
-		if err != nil {
-			return fmt.Errorf("server: save %s: sync directory: %w", path, err)
-		}
-	}
-	return nil
+	return err
 }

@@ -16,10 +16,7 @@ type collector struct {
 	db     *store.DB
 	inputs []inputStats
 	share  *share.Sharer // nil when the node does not share
-}
-
-func newCollector(pipe *Pipeline, pic *fusion.Picture, db *store.DB, inputs []inputStats, sh *share.Sharer) *collector {
-	return &collector{pipe: pipe, pic: pic, db: db, inputs: inputs, share: sh}
+	fan    *Fanout
 }
 
 var (
@@ -45,6 +42,8 @@ var (
 	mDisk         = prometheus.NewDesc("tidewatch_store_disk_bytes", "Size of the store's files.", nil, nil)
 	mBlocks       = prometheus.NewDesc("tidewatch_store_blocks", "Blocks in the store.", nil, nil)
 	mWriteFailing = prometheus.NewDesc("tidewatch_store_write_failing", "1 while writes to the store fail (a full disk, an I/O error); /readyz says why.", nil, nil)
+	mFanDropped   = prometheus.NewDesc("tidewatch_fanout_dropped_total", "Items a fan-out subscriber (events, stream, sharing) did not get: its queue was full.", []string{"subscriber"}, nil)
+	mFanQueue     = prometheus.NewDesc("tidewatch_fanout_queue_items", "Items waiting in a fan-out subscriber's queue (0 for subscribers served on the pipeline goroutine).", []string{"subscriber"}, nil)
 	mWriteFails   = prometheus.NewDesc("tidewatch_store_write_failures_total", "Failed store commits and block writes (each is retried).", nil, nil)
 
 	mShQueued    = prometheus.NewDesc("tidewatch_share_queued_total", "Items put in a partner's outbox (allowed by its policy).", []string{"partner"}, nil)
@@ -60,7 +59,7 @@ var (
 
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{mInMessages, mInObs, mInBytes, mInRejected, mInDropped, mInQueue, mInConnected, mInConns, mInConnsRef, mInConnsEnd,
-		mPipeApplied, mPipeDropped, mPipeQueue, mPipeQueueCap, mPipeErrors, mVessels, mStations, mOutcomes, mPositions, mDisk, mBlocks, mWriteFailing, mWriteFails,
+		mPipeApplied, mPipeDropped, mPipeQueue, mPipeQueueCap, mPipeErrors, mVessels, mStations, mOutcomes, mPositions, mDisk, mBlocks, mWriteFailing, mWriteFails, mFanDropped, mFanQueue,
 		mShQueued, mShDenied, mShReceived, mShRefused, mShPending, mShDropped, mShConnected, mShAcked, mShReconnect} {
 		ch <- d
 	}
@@ -126,6 +125,10 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 			counter(mShAcked, float64(l.Acked), k)
 			counter(mShReconnect, float64(l.Reconnects), k)
 		}
+	}
+	for _, st := range c.fan.Stats() {
+		counter(mFanDropped, float64(st.Dropped), st.Name)
+		gauge(mFanQueue, float64(st.Queue), st.Name)
 	}
 	ps := c.pipe.Stats()
 	counter(mPipeApplied, float64(ps.Applied))

@@ -4,33 +4,26 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/tidewatch/tidewatch/internal/event"
-	"github.com/tidewatch/tidewatch/internal/fusion"
 	"github.com/tidewatch/tidewatch/internal/geo"
 	"github.com/tidewatch/tidewatch/internal/httpapi"
 	"github.com/tidewatch/tidewatch/internal/incident"
 	"github.com/tidewatch/tidewatch/internal/ingest"
-	"github.com/tidewatch/tidewatch/internal/recorder"
 	"github.com/tidewatch/tidewatch/internal/share"
 	"github.com/tidewatch/tidewatch/internal/store"
 	"github.com/tidewatch/tidewatch/internal/vessel"
-	"github.com/tidewatch/tidewatch/internal/webui"
 )
 
 // storeReady turns a store health error into a readiness error whose
@@ -82,440 +75,286 @@ type Options struct {
 	StoreFS store.FS
 }
 
-// Run runs a node until ctx is cancelled, then shuts down in order: the
-// HTTP server stops taking requests, the inputs stop, the pipeline drains
-// what they queued into the store, and the store closes. Nothing the
-// pipeline accepted is lost.
-func Run(ctx context.Context, opt Options) error {
+// Node is a running node's components: the store and the core (picture,
+// recorder, fan-out), the pipeline, event detection, incidents,
+// sharing, the inputs and the HTTP server. Open opens them all (a
+// failure closes what was opened), Run runs their goroutines in one
+// Group until the context ends, and Close closes what Open opened.
+type Node struct {
+	cfg    Config
+	opt    Options
+	log    *slog.Logger
+	now    func() time.Time
+	retain time.Duration
+	land   *geo.LandMask
+
+	db        *store.DB
+	core      *Core
+	pipe      *Pipeline
+	hub       *httpapi.Hub
+	events    *liveEvents // nil when detection is off
+	incidents *incident.Store
+	book      *IncidentBook
+	sharer    *share.Sharer // nil when the node does not share
+	weights   partnerWeights
+	name      string
+	inputs    []Runner
+	stats     []inputStats
+	ln        net.Listener
+	srv       *http.Server
+	ready     atomic.Bool
+
+	closers   []func() error // in the order opened
+	ran       atomic.Bool
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// ErrRunning: Run was called a second time.
+var ErrRunning = errors.New("server: the node runs already")
+
+// Open opens a node's components in dependency order: the store and the
+// picture restored from it, the pipeline, event detection, incidents and
+// sharing, the inputs, and the HTTP listener (bound, so an address in
+// use fails here). If a step fails, what was opened is closed again and
+// the error returned.
+func Open(ctx context.Context, opt Options) (*Node, error) {
 	cfg := opt.Config
 	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	n := &Node{cfg: cfg, opt: opt, log: opt.Logger, now: opt.Now}
+	if n.log == nil {
+		n.log = slog.New(slog.DiscardHandler)
+	}
+	if n.now == nil {
+		n.now = time.Now
+	}
+	for _, step := range []func() error{n.openStore, n.openEvents, n.openSharing, n.subscribe, n.openInputs, n.openHTTP} {
+		if err := ctx.Err(); err != nil {
+			n.Close()
+			return nil, err
+		}
+		if err := step(); err != nil {
+			n.Close()
+			return nil, err
+		}
+	}
+	return n, nil
+}
+
+// onClose adds what Close closes, in reverse order.
+func (n *Node) onClose(f func() error) { n.closers = append(n.closers, f) }
+
+// Run runs the components until ctx is cancelled or one of them fails,
+// then stops them in reverse order: the HTTP server stops taking
+// requests, the inputs stop, sharing stops (partners' links deliver
+// through the pipeline), the maintenance ticker stops, the pipeline
+// drains what was queued into the store, and the fan-out delivers what
+// it holds. Nothing the pipeline accepted is lost. Call Close after.
+func (n *Node) Run(ctx context.Context) error {
+	if !n.ran.CompareAndSwap(false, true) {
+		return ErrRunning
+	}
+	g := Group{Started: n.started}
+	g.Add("fanout", ComponentFunc(n.core.Fanout.Run))
+	g.Add("pipeline", ComponentFunc(n.runPipeline))
+	g.Add("maintenance", ComponentFunc(n.maintain))
+	if n.sharer != nil {
+		g.Add("sharing", ComponentFunc(n.runSharing))
+	}
+	g.Add("inputs", ComponentFunc(n.runInputs))
+	g.Add("http", ComponentFunc(n.serveHTTP))
+	err := g.Run(ctx)
+	st := n.pipe.Stats()
+	n.log.Info("pipeline drained", "applied", st.Applied, "dropped", st.Dropped)
+	return err
+}
+
+// started runs once every component runs: the node is ready.
+func (n *Node) started() {
+	n.ready.Store(true)
+	n.log.Info("serving", "addr", n.ln.Addr().String(), "tls", n.cfg.TLS.Enabled(), "inputs", len(n.inputs))
+	if n.opt.Started != nil {
+		n.opt.Started(n.ln.Addr())
+	}
+}
+
+// Close closes what Open opened, in reverse order (sharing, incidents,
+// the event log, the store), and returns their errors. Call it after Run
+// has returned, or instead of Run. Closing again returns the same.
+func (n *Node) Close() error {
+	n.closeOnce.Do(func() {
+		var errs []error
+		for i := len(n.closers) - 1; i >= 0; i-- {
+			errs = append(errs, n.closers[i]())
+		}
+		n.closeErr = errors.Join(errs...)
+	})
+	return n.closeErr
+}
+
+// Addr returns the HTTP server's address.
+func (n *Node) Addr() net.Addr { return n.ln.Addr() }
+
+// Run runs a node until ctx is cancelled (Open, Run, Close), then shuts
+// down in order: the HTTP server stops taking requests, the inputs stop,
+// the pipeline drains what they queued into the store, and the store
+// closes. Nothing the pipeline accepted is lost.
+func Run(ctx context.Context, opt Options) error {
+	n, err := Open(ctx, opt)
+	if err != nil {
 		return err
 	}
-	log := opt.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	now := opt.Now
-	if now == nil {
-		now = time.Now
-	}
-	var retain time.Duration
+	err = n.Run(ctx)
+	return errors.Join(err, n.Close())
+}
+
+// openStore opens the store, restores the picture from it and makes the
+// pipeline that will record into it.
+func (n *Node) openStore() error {
+	cfg := n.cfg
 	if cfg.Retain != "" {
 		var err error
-		if retain, err = vessel.ParseDuration(cfg.Retain); err != nil || retain <= 0 {
+		if n.retain, err = vessel.ParseDuration(cfg.Retain); err != nil || n.retain <= 0 {
 			return fmt.Errorf("%w: retain %q: want a positive duration such as 90d", ErrConfig, cfg.Retain)
 		}
 	}
-	land, err := loadLand(cfg.Land)
+	land, err := LoadLand(cfg.Land)
 	if err != nil {
 		return err
 	}
-
-	db, err := store.Open(cfg.Data, store.Options{Logger: log, FS: opt.StoreFS})
+	db, err := store.Open(cfg.Data, store.Options{Logger: n.log, FS: n.opt.StoreFS})
 	if err != nil {
 		return err
 	}
-	closeDB := func() {
+	n.db = db
+	n.onClose(func() error {
 		if err := db.Close(); err != nil {
-			log.Error("closing the store", "err", err)
+			return fmt.Errorf("server: closing the store: %w", err)
 		}
-	}
-	var fland fusion.Land
-	if land != nil {
-		fland = land
-	}
+		return nil
+	})
 	// Partners' reports weigh what the sharing policy says (see
 	// fusion.Config.SourceWeight); the sharer is set before any is applied.
-	var sharer *share.Sharer
-	weigh := func(source string) float64 {
-		if origin, partner := share.OriginOf(source); partner && sharer != nil {
-			return sharer.Weight(origin)
-		}
-		return 1
-	}
-	pic := fusion.NewPicture(fusion.Config{Land: fland, SourceWeight: weigh, Now: now})
-	n, err := recorder.Restore(pic, db)
+	core, restored, err := NewCore(CoreConfig{Land: land, SourceWeight: n.weights.weight, Now: n.now, Store: db})
 	if err != nil {
-		closeDB()
 		return err
 	}
-	log.Info("picture restored from the store", "vessels", n)
+	n.log.Info("picture restored from the store", "vessels", restored)
+	n.core = core
+	n.hub = httpapi.NewHub(1 << 16)
+	n.pipe = newPipeline(core, PipelineOptions{Logger: n.log, OnCommit: core.Fanout.Commit})
+	n.land = land
+	return nil
+}
 
-	reg := prometheus.NewRegistry()
-	hub := httpapi.NewHub(1 << 16)
-	engine, events, zones, err := openEvents(cfg, land)
-	if err != nil {
-		closeDB()
-		return err
+// subscribe puts the fan-out together: event detection first (its
+// events go on to the others), then the live stream, then sharing.
+func (n *Node) subscribe() error {
+	fan := n.core.Fanout
+	if n.events != nil {
+		fan.Subscribe("events", n.events, SubscribeOptions{})
 	}
-	if events != nil {
-		defer events.Close()
-	}
-	// The engine's clock follows the reports; on a live feed (reports
-	// within the hour of the wall clock) it also follows the wall clock at
-	// each commit, so that held-back reports are released and silences are
-	// noticed while no report comes.
-	var newest vessel.Time
-	savedAnchorages := 0 // learned anchorages last saved (anchorages.bin)
-	if engine != nil {
-		savedAnchorages = engine.AnchorageCount()
-	}
-	publishEvents := func(evs []event.Event) {
-		if err := events.Add(evs); err != nil {
-			log.Error("event log", "err", err)
-		}
-		for i := range evs {
-			ev := evs[i]
-			hub.Publish(httpapi.Update{Event: &ev})
-			if sharer != nil {
-				sharer.Offer(share.Envelope{Kind: share.KindEvent, Event: ev})
-			}
-		}
-	}
-	pipe := NewPipeline(pic, db, PipelineOptions{Logger: log, OnCommit: func() {
-		if sharer != nil {
-			if err := sharer.Commit(); err != nil {
-				log.Error("sharing", "err", err)
-			}
-		}
-		if events == nil {
-			return
-		}
-		if t := vessel.TimeOf(now()); newest != 0 && t-newest < 3600_000 && t > newest {
-			publishEvents(engine.Advance(t))
-		}
-		if err := events.Sync(); err != nil {
-			log.Error("event log", "err", err)
-		}
-		if n := engine.AnchorageCount(); n != savedAnchorages {
-			if err := saveAnchorages(cfg.Data, engine.Anchorages()); err != nil {
-				log.Error("learned anchorages", "err", err)
-			} else {
-				savedAnchorages = n
-			}
-		}
-	}, OnResult: func(o *vessel.Observation, r *fusion.Result) {
-		if engine != nil && r.Outcome == fusion.Stored {
-			newest = max(newest, r.Position.Time)
-			publishEvents(engine.Observe(r.Position))
-		}
-		if engine != nil && r.Outcome == fusion.Static && o.Kind == vessel.KindStatic {
-			engine.ObserveStatic(o.Static) // vessel categories for encounters
-		}
-		if sharer != nil {
-			offerLocal(sharer, o, r)
-		}
-		switch r.Outcome {
-		case fusion.Stored:
-			if r.Position.Flags&vessel.Bad != 0 || r.Position.Flags&vessel.FlagLate != 0 {
-				return // not the latest: the picture did not move
-			}
-		case fusion.Static:
-		default:
-			return
-		}
-		if s, ok := pic.Vessel(r.MMSI); ok {
-			hub.Publish(httpapi.UpdateOf(&s))
-		}
-	}})
-	var zoneBook *ZoneBook
-	if engine != nil {
-		zoneBook = &ZoneBook{path: filepath.Join(cfg.Data, "zones.geojson"), zones: zones, apply: func(zs []event.Zone) error {
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			var err error
-			if perr := pipe.Do(ctx, func() {
-				t := newest
-				if t == 0 {
-					t = vessel.TimeOf(now())
-				}
-				var evs []event.Event
-				if evs, err = engine.SetZones(zs, t); err == nil {
-					publishEvents(evs)
-				}
-			}); perr != nil {
-				return fmt.Errorf("server: zones: %w", perr)
-			}
-			return err
-		}}
-	}
-	node, name, err := openIdentity(cfg.Data, now)
-	if err != nil && cfg.Share.Off {
-		// Not sharing: an unusable identity (an expired certificate, say)
-		// does not stop the node.
-		log.Warn("node identity unusable; running without it", "err", err)
-		node, name, err = nil, "LOCAL", nil
-	}
-	if err != nil {
-		closeDB()
-		return err
-	}
-	incidents, err := incident.Open(filepath.Join(cfg.Data, "incidents.log"), incident.Options{Node: name, Logger: log})
-	if err != nil {
-		closeDB()
-		return err
-	}
-	defer incidents.Close()
-	if sharer, err = openShare(cfg, node, log, now, &nodeLocal{db: db, pic: pic, pipe: pipe, events: events, incidents: incidents, hub: hub}); err != nil {
-		closeDB()
-		return err
-	}
-	book := &IncidentBook{store: incidents, sharer: sharer, log: log}
-	if opt.Incidents != nil {
-		opt.Incidents(book)
-	}
-	if sharer != nil {
-		closeStore := closeDB
-		closeDB = func() {
-			if err := sharer.Close(); err != nil {
-				log.Error("sharing", "err", err)
-			}
-			closeStore()
-		}
-		if opt.Sharing != nil {
-			opt.Sharing(sharer)
-		}
-	}
-	tokens, err := httpapi.OpenTokens(filepath.Join(cfg.Data, "tokens.json"))
-	if err != nil {
-		closeDB()
-		return err
-	}
-
-	inputs, stats, err := buildInputs(cfg.Inputs, pipe, log, now)
-	if err != nil {
-		closeDB()
-		return err
-	}
-	if opt.Extra != nil {
-		inputs = append(inputs, opt.Extra(pipe.Submit)...)
-	}
-	reg.MustRegister(newCollector(pipe, pic, db, stats, sharer))
-
-	var ready sync.Map // set once serving
-	var evSource httpapi.EventSource
-	if events != nil {
-		evSource = events
-	}
-	var zoneEditor httpapi.ZoneEditor
-	if zoneBook != nil {
-		zoneEditor = zoneBook
-	}
-	heavyTimeout, _ := durationOf("api.heavy_timeout", cfg.API.HeavyTimeout) // checked by Validate
-	apiCfg := httpapi.Config{DB: db, Picture: pic, Tokens: tokens, AllowAnonymousRead: cfg.AllowAnonymousRead,
-		Hub: hub, Registry: reg, Logger: log, Now: now, Events: evSource, Zones: zones, ZoneEditor: zoneEditor,
-		Incidents: book, NodeName: name, HeavyTimeout: heavyTimeout, MaxHeavy: cfg.API.MaxHeavy}
-	if sharer != nil {
-		apiCfg.Audit = sharer.Audit()
-		apiCfg.Partners = func() []httpapi.PartnerInfo { return partnerInfo(sharer, now) }
-	}
-	apiCfg.Ready = func() error {
-		if _, ok := ready.Load("http"); !ok {
-			return errors.New("starting")
-		}
-		return storeReady(db.Health())
-	}
-	api := httpapi.New(apiCfg)
-	mux := http.NewServeMux()
-	mux.Handle("/api/", api)
-	for _, p := range []string{"/openapi.json", "/metrics", "/healthz", "/readyz", "/ogc", "/ogc/"} {
-		mux.Handle(p, api)
-	}
-	land50, err := landHandler()
-	if err != nil {
-		closeDB()
-		return err
-	}
-	mux.Handle("/basemap/land.geojson", land50)
-	web := opt.Web
-	if web == nil {
-		if web, err = webui.NewHandler(webui.Config{TileOrigins: cfg.TileOrigins}); err != nil {
-			closeDB()
-			return fmt.Errorf("%w: tile_origins: %v", ErrConfig, err)
-		}
-	}
-	mux.Handle("/", web)
-
-	ln, err := net.Listen("tcp", cfg.Listen)
-	if err != nil {
-		closeDB()
-		return fmt.Errorf("server: listen: %w", err)
-	}
-	if cfg.TLS.Enabled() {
-		tc, err := tlsConfig(cfg.TLS, now())
-		if err != nil {
-			ln.Close()
-			closeDB()
-			return err
-		}
-		ln = tls.NewListener(ln, tc)
-	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
-		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
-
-	var wg sync.WaitGroup
-	pipeDone := make(chan error, 1)
-	go func() { pipeDone <- pipe.Run(context.Background()) }()
-
-	inCtx, stopInputs := context.WithCancel(context.Background())
-	for _, in := range inputs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := in.Run(inCtx); err != nil && !errors.Is(err, context.Canceled) {
-				log.Error("input stopped", "err", err)
-			}
-		}()
-	}
-	shareCtx, stopShare := context.WithCancel(context.Background())
-	shareDone := make(chan struct{})
-	go func() {
-		defer close(shareDone)
-		if sharer == nil {
-			return
-		}
-		if err := sharer.Run(shareCtx); err != nil {
-			log.Error("sharing stopped", "err", err)
-		}
-	}()
-	httpDone := make(chan error, 1)
-	go func() { httpDone <- srv.Serve(ln) }()
-	ready.Store("http", true)
-	log.Info("serving", "addr", ln.Addr().String(), "tls", cfg.TLS.Enabled(), "inputs", len(inputs))
-	if opt.Started != nil {
-		opt.Started(ln.Addr())
-	}
-
-	// Compaction and retention, hourly, alongside ingest.
-	compactDone := make(chan struct{})
-	go func() {
-		defer close(compactDone)
-		t := time.NewTicker(time.Hour)
-		defer t.Stop()
-		for {
-			select {
-			case <-inCtx.Done():
-				return
-			case <-t.C:
-				co := store.CompactOptions{}
-				if retain > 0 {
-					co.Cutoff = vessel.TimeOf(now().Add(-retain))
-				}
-				if st, err := db.Compact(co); err != nil {
-					log.Error("compaction", "err", err)
-				} else if st.BlocksIn > 0 {
-					log.Info("compacted", "blocks_in", st.BlocksIn, "blocks_out", st.BlocksOut, "dropped", st.Dropped)
-				}
-			}
-		}
-	}()
-
-	var serveErr error
-	select {
-	case <-ctx.Done():
-	case serveErr = <-httpDone:
-		log.Error("http server stopped", "err", serveErr)
-	}
-	log.Info("shutting down: HTTP, then inputs, then the pipeline, then the store")
-	shutCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	srv.Shutdown(shutCtx)
-	cancel()
-	stopInputs()
-	stopShare() // partners' links deliver through the pipeline: stop them first
-	wg.Wait()
-	<-shareDone
-	<-compactDone
-	pipe.Stop()
-	if err := <-pipeDone; err != nil {
-		log.Error("pipeline", "err", err)
-	}
-	if sharer != nil {
-		if err := sharer.Close(); err != nil {
-			log.Error("sharing", "err", err)
-		}
-	}
-	st := pipe.Stats()
-	log.Info("pipeline drained", "applied", st.Applied, "dropped", st.Dropped)
-	if err := db.Close(); err != nil {
-		return fmt.Errorf("server: closing the store: %w", err)
-	}
-	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
-		return fmt.Errorf("server: %w", serveErr)
+	fan.Subscribe("stream", &streamSub{hub: n.hub, pic: n.core.Picture}, SubscribeOptions{})
+	if n.sharer != nil {
+		fan.Subscribe("sharing", &shareSub{s: n.sharer, log: n.log}, SubscribeOptions{})
 	}
 	return nil
 }
 
-// openEvents starts live event detection and its log, unless switched
-// off. The engine sees every position the picture stores, on the pipeline
-// goroutine, and keeps its clock from the reports' times.
-func openEvents(cfg Config, land *geo.LandMask) (*event.Engine, *EventLog, []event.Zone, error) {
-	if cfg.Events.Off {
-		return nil, nil, nil, nil
-	}
-	reorder := time.Minute
-	if cfg.Events.Reorder != "" {
-		d, err := time.ParseDuration(cfg.Events.Reorder)
-		if err != nil || d < 0 {
-			return nil, nil, nil, fmt.Errorf("%w: events reorder %q", ErrConfig, cfg.Events.Reorder)
-		}
-		reorder = d
-	}
-	anch, err := loadAnchorages(cfg.Data)
+// openInputs makes the configured inputs and the extra ones.
+func (n *Node) openInputs() error {
+	inputs, stats, err := buildInputs(n.cfg.Inputs, n.pipe, n.log, n.now)
 	if err != nil {
-		return nil, nil, nil, err
+		return err
 	}
-	ec := event.Config{Preset: cfg.Events.Preset, Ports: event.DefaultPorts(), Land: land, Reorder: reorder, Anchorages: anch}
-	if ec.Preset == "" {
-		ec.Preset = event.PresetGFW
+	if n.opt.Extra != nil {
+		inputs = append(inputs, n.opt.Extra(n.pipe.Submit)...)
 	}
-	edited := filepath.Join(cfg.Data, "zones.geojson")
-	if _, err := os.Stat(edited); err == nil {
-		// Zones edited through the API replace the configured file.
-		b, _, err := OpenZoneBook(edited, nil, nil)
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		ec.Zones = b.Zones()
-	} else if cfg.Events.Zones != "" {
-		f, err := os.Open(cfg.Events.Zones)
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		feats, err := geo.ReadGeoJSON(f)
-		f.Close()
-		if err != nil {
-			return nil, nil, nil, fmt.Errorf("zones %s: %w", cfg.Events.Zones, err)
-		}
-		ec.Zones = event.ZonesFromGeoJSON(feats)
-	}
-	engine, err := event.NewChecked(ec)
-	if err != nil {
-		return nil, nil, nil, fmt.Errorf("%w: events: %v", ErrConfig, err)
-	}
-	l, err := OpenEventLog(filepath.Join(cfg.Data, "events.jsonl"), 0)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	return engine, l, ec.Zones, nil
+	n.inputs, n.stats = inputs, stats
+	return nil
 }
 
-func loadLand(spec string) (*geo.LandMask, error) {
-	switch spec {
-	case "", "default":
-		return geo.DefaultLand()
-	case "none":
-		return nil, nil
+// runPipeline runs the pipeline; cancelling ctx stops it, and it returns
+// once what was queued is recorded and committed.
+func (n *Node) runPipeline(ctx context.Context) error {
+	stop := context.AfterFunc(ctx, n.pipe.Stop)
+	defer stop()
+	if err := n.pipe.Run(context.Background()); err != nil {
+		n.log.Error("pipeline", "err", err) // the store's health says more; the node stops anyway
 	}
-	f, err := os.Open(spec)
-	if err != nil {
-		return nil, err
+	return nil
+}
+
+// runInputs runs every input until ctx is cancelled. An input that
+// stops (a replay at its end, a failure) is logged and leaves the others
+// running.
+func (n *Node) runInputs(ctx context.Context) error {
+	var wg sync.WaitGroup
+	for _, in := range n.inputs {
+		wg.Go(func() {
+			if err := in.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+				n.log.Error("input stopped", "err", err)
+			}
+		})
 	}
-	defer f.Close()
-	m, err := geo.ReadLandMask(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", spec, err)
+	<-ctx.Done()
+	wg.Wait()
+	return nil
+}
+
+// runSharing runs the partners' links until ctx is cancelled; sharing
+// that fails is logged and does not stop the node.
+func (n *Node) runSharing(ctx context.Context) error {
+	if err := n.sharer.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		n.log.Error("sharing stopped", "err", err)
 	}
-	return m, nil
+	<-ctx.Done()
+	return nil
+}
+
+// maintain compacts the store and applies retention, hourly.
+func (n *Node) maintain(ctx context.Context) error {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+			co := store.CompactOptions{}
+			if n.retain > 0 {
+				co.Cutoff = vessel.TimeOf(n.now().Add(-n.retain))
+			}
+			if st, err := n.db.Compact(co); err != nil {
+				n.log.Error("compaction", "err", err)
+			} else if st.BlocksIn > 0 {
+				n.log.Info("compacted", "blocks_in", st.BlocksIn, "blocks_out", st.BlocksOut, "dropped", st.Dropped)
+			}
+		}
+	}
+}
+
+// serveHTTP serves until ctx is cancelled, then shuts the server down
+// (open requests get 5 seconds), or returns the server's error.
+func (n *Node) serveHTTP(ctx context.Context) error {
+	errc := make(chan error, 1)
+	go func() { errc <- n.srv.Serve(n.ln) }()
+	select {
+	case err := <-errc:
+		if errors.Is(err, http.ErrServerClosed) {
+			return nil
+		}
+		return err
+	case <-ctx.Done():
+	}
+	n.log.Info("shutting down: HTTP, then inputs, then the pipeline, then the store")
+	shutCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	n.srv.Shutdown(shutCtx)
+	<-errc
+	return nil
 }
 
 // inputStats is what the metrics read from each input.

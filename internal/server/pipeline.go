@@ -23,8 +23,7 @@ import (
 // CommitInterval so that what the API shows is durable soon after.
 type Pipeline struct {
 	queue    chan pipeItem
-	rec      *recorder.Recorder
-	db       *store.DB
+	core     *Core
 	log      *slog.Logger
 	interval time.Duration
 
@@ -33,7 +32,6 @@ type Pipeline struct {
 	commitErrors                         atomic.Int64
 	lastCommit                           atomic.Int64 // unix ms
 
-	onResult func(o *vessel.Observation, r *fusion.Result)
 	onCommit func()
 	now      func() time.Time
 	fail     storeFailure // owned by the Run goroutine
@@ -115,6 +113,13 @@ func (p *Pipeline) noteStore(err error) {
 
 // NewPipeline returns a pipeline recording into pic and db.
 func NewPipeline(pic *fusion.Picture, db *store.DB, opt PipelineOptions) *Pipeline {
+	core := &Core{Picture: pic, Fanout: &Fanout{}, rec: recorder.New(pic, db, recorder.Options{OnResult: opt.OnResult})}
+	return newPipeline(core, opt)
+}
+
+// newPipeline returns a pipeline running core; opt.OnResult is not used
+// (core's subscribers see the results).
+func newPipeline(core *Core, opt PipelineOptions) *Pipeline {
 	if opt.QueueBatches <= 0 {
 		opt.QueueBatches = 1024
 	}
@@ -124,12 +129,11 @@ func NewPipeline(pic *fusion.Picture, db *store.DB, opt PipelineOptions) *Pipeli
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
-	p := &Pipeline{queue: make(chan pipeItem, opt.QueueBatches), db: db, log: opt.Logger,
-		interval: opt.CommitInterval, onResult: opt.OnResult, onCommit: opt.OnCommit, now: opt.Now, closed: make(chan struct{})}
+	p := &Pipeline{queue: make(chan pipeItem, opt.QueueBatches), core: core, log: opt.Logger,
+		interval: opt.CommitInterval, onCommit: opt.OnCommit, now: opt.Now, closed: make(chan struct{})}
 	if p.now == nil {
 		p.now = time.Now
 	}
-	p.rec = recorder.New(pic, db, recorder.Options{OnResult: opt.OnResult})
 	return p
 }
 
@@ -229,7 +233,7 @@ func (p *Pipeline) Run(ctx context.Context) error {
 		if p.fail.count > 0 && !force && p.now().Before(p.fail.retryAt) {
 			return p.fail.lastErr // back off while the store fails
 		}
-		if err := p.rec.Commit(); err != nil {
+		if err := p.core.Commit(); err != nil {
 			p.noteStore(err)
 			return err
 		}
@@ -254,7 +258,7 @@ func (p *Pipeline) Run(ctx context.Context) error {
 			}
 			var failed error
 			for i := range it.batch {
-				if err := p.rec.Record(&it.batch[i]); err != nil {
+				if err := p.core.Observe(&it.batch[i]); err != nil {
 					p.noteStore(err)
 					failed = err
 				}

@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"github.com/tidewatch/tidewatch/internal/event"
@@ -29,7 +30,7 @@ type nodeLocal struct {
 	db        *store.DB
 	pic       *fusion.Picture
 	pipe      *Pipeline
-	events    *EventLog
+	events    *event.Log // nil when detection is off
 	incidents *incident.Store
 	hub       *httpapi.Hub
 }
@@ -222,4 +223,81 @@ func openIdentity(data string, now func() time.Time) (*identity.Node, string, er
 		return nil, "", err
 	}
 	return node, node.Name(), nil
+}
+
+// partnerWeights gives fusion the weight of a partner's reports from the
+// sharing policy (fusion.Config.SourceWeight). The picture is made before
+// the sharer, which needs the pipeline; the sharer is set here once it is
+// open, before any partner's report can arrive.
+type partnerWeights struct{ s atomic.Pointer[share.Sharer] }
+
+func (w *partnerWeights) weight(source string) float64 {
+	if origin, partner := share.OriginOf(source); partner {
+		if s := w.s.Load(); s != nil {
+			return s.Weight(origin)
+		}
+	}
+	return 1
+}
+
+// shareSub is sharing's subscription to the fan-out: this node's own
+// reports and events are offered to the partners (their policies decide),
+// and the outboxes are synced at each commit.
+type shareSub struct {
+	s   *share.Sharer
+	log *slog.Logger
+}
+
+func (s *shareSub) Result(o *vessel.Observation, r *fusion.Result) { offerLocal(s.s, o, r) }
+
+func (s *shareSub) Events(evs []event.Event) {
+	for _, ev := range evs {
+		s.s.Offer(share.Envelope{Kind: share.KindEvent, Event: ev})
+	}
+}
+
+func (s *shareSub) Commit() {
+	if err := s.s.Commit(); err != nil {
+		s.log.Error("sharing", "err", err)
+	}
+}
+
+// openSharing opens the node's identity, its incidents and, when the node
+// shares, the sharing component (its link listener bound).
+func (n *Node) openSharing() error {
+	node, name, err := openIdentity(n.cfg.Data, n.now)
+	if err != nil && n.cfg.Share.Off {
+		// Not sharing: an unusable identity (an expired certificate, say)
+		// does not stop the node.
+		n.log.Warn("node identity unusable; running without it", "err", err)
+		node, name, err = nil, "LOCAL", nil
+	}
+	if err != nil {
+		return err
+	}
+	n.name = name
+	if n.incidents, err = incident.Open(filepath.Join(n.cfg.Data, "incidents.log"), incident.Options{Node: name, Logger: n.log}); err != nil {
+		return err
+	}
+	n.onClose(n.incidents.Close)
+	local := &nodeLocal{db: n.db, pic: n.core.Picture, pipe: n.pipe, incidents: n.incidents, hub: n.hub}
+	if n.events != nil {
+		local.events = n.events.log
+	}
+	if n.sharer, err = openShare(n.cfg, node, n.log, n.now, local); err != nil {
+		return err
+	}
+	n.book = &IncidentBook{store: n.incidents, sharer: n.sharer, log: n.log}
+	if n.opt.Incidents != nil {
+		n.opt.Incidents(n.book)
+	}
+	if n.sharer == nil {
+		return nil
+	}
+	n.weights.s.Store(n.sharer)
+	n.onClose(n.sharer.Close)
+	if n.opt.Sharing != nil {
+		n.opt.Sharing(n.sharer)
+	}
+	return nil
 }

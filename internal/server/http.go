@@ -1,0 +1,128 @@
+package server
+
+import (
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/tidewatch/tidewatch/internal/event"
+	"github.com/tidewatch/tidewatch/internal/fusion"
+	"github.com/tidewatch/tidewatch/internal/httpapi"
+	"github.com/tidewatch/tidewatch/internal/vessel"
+	"github.com/tidewatch/tidewatch/internal/webui"
+)
+
+// streamSub is the live stream's subscription to the fan-out: the new
+// state of each vessel the picture moved (a good, in-order position, or
+// changed static data) and every event go to the hub, whose ring the
+// stream's clients read.
+type streamSub struct {
+	hub *httpapi.Hub
+	pic *fusion.Picture
+}
+
+func (s *streamSub) Result(o *vessel.Observation, r *fusion.Result) {
+	switch r.Outcome {
+	case fusion.Stored:
+		if r.Position.Flags&vessel.Bad != 0 || r.Position.Flags&vessel.FlagLate != 0 {
+			return // not the latest: the picture did not move
+		}
+	case fusion.Static:
+	default:
+		return
+	}
+	if st, ok := s.pic.Vessel(r.MMSI); ok {
+		s.hub.Publish(httpapi.UpdateOf(&st))
+	}
+}
+
+func (s *streamSub) Events(evs []event.Event) {
+	for i := range evs {
+		ev := evs[i]
+		s.hub.Publish(httpapi.Update{Event: &ev})
+	}
+}
+
+func (s *streamSub) Commit() {}
+
+// openHTTP makes the API and the web map and binds the listener.
+func (n *Node) openHTTP() error {
+	mux, err := n.handler()
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", n.cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("server: listen: %w", err)
+	}
+	n.onClose(func() error {
+		ln.Close() // closed already once the server ran
+		return nil
+	})
+	if n.cfg.TLS.Enabled() {
+		tc, err := tlsConfig(n.cfg.TLS, n.now())
+		if err != nil {
+			return err
+		}
+		ln = tls.NewListener(ln, tc)
+	}
+	n.ln = ln
+	n.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
+		ErrorLog: slog.NewLogLogger(n.log.Handler(), slog.LevelWarn)}
+	return nil
+}
+
+// handler returns everything the node serves: the API with its metrics
+// and health, the basemap, and the web map.
+func (n *Node) handler() (http.Handler, error) {
+	cfg := n.cfg
+	tokens, err := httpapi.OpenTokens(filepath.Join(cfg.Data, "tokens.json"))
+	if err != nil {
+		return nil, err
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(&collector{pipe: n.pipe, pic: n.core.Picture, db: n.db, inputs: n.stats, share: n.sharer, fan: n.core.Fanout})
+	heavyTimeout, _ := durationOf("api.heavy_timeout", cfg.API.HeavyTimeout) // checked by Validate
+	apiCfg := httpapi.Config{DB: n.db, Picture: n.core.Picture, Tokens: tokens, AllowAnonymousRead: cfg.AllowAnonymousRead,
+		Hub: n.hub, Registry: reg, Logger: n.log, Now: n.now, Incidents: n.book, NodeName: n.name,
+		HeavyTimeout: heavyTimeout, MaxHeavy: cfg.API.MaxHeavy}
+	if n.events != nil {
+		apiCfg.Events, apiCfg.Zones, apiCfg.ZoneEditor = n.events.log, n.events.initial, zoneEditor{n.events.zones}
+	}
+	if n.sharer != nil {
+		apiCfg.Audit = n.sharer.Audit()
+		apiCfg.Partners = func() []httpapi.PartnerInfo { return partnerInfo(n.sharer, n.now) }
+	}
+	apiCfg.Ready = func() error {
+		if !n.ready.Load() {
+			return errors.New("starting")
+		}
+		return storeReady(n.db.Health())
+	}
+	api := httpapi.New(apiCfg)
+	mux := http.NewServeMux()
+	mux.Handle("/api/", api)
+	for _, p := range []string{"/openapi.json", "/metrics", "/healthz", "/readyz", "/ogc", "/ogc/"} {
+		mux.Handle(p, api)
+	}
+	land50, err := landHandler()
+	if err != nil {
+		return nil, err
+	}
+	mux.Handle("/basemap/land.geojson", land50)
+	web := n.opt.Web
+	if web == nil {
+		if web, err = webui.NewHandler(webui.Config{TileOrigins: cfg.TileOrigins}); err != nil {
+			return nil, fmt.Errorf("%w: tile_origins: %v", ErrConfig, err)
+		}
+	}
+	mux.Handle("/", web)
+	return mux, nil
+}
