@@ -5,6 +5,8 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -13,9 +15,8 @@ import (
 	"time"
 
 	"github.com/tidewatch/tidewatch/internal/event"
-	"github.com/tidewatch/tidewatch/internal/fusion"
-	"github.com/tidewatch/tidewatch/internal/geo"
 	"github.com/tidewatch/tidewatch/internal/ingest"
+	"github.com/tidewatch/tidewatch/internal/server"
 	"github.com/tidewatch/tidewatch/internal/vessel"
 )
 
@@ -43,6 +44,69 @@ loitering's distance from shore: the bundled Natural Earth 1:50m, or
 
 func runEvents(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("events", eventsUsage, stderr)
+	o, err := parseEventsFlags(fs, args, stderr)
+	if err != nil {
+		return err
+	}
+	land, err := server.LoadLand(o.land)
+	if err != nil {
+		return fmt.Errorf("--land: %w", err)
+	}
+	cfg, err := server.EventConfig(o.spec, land)
+	switch {
+	case errors.Is(err, server.ErrEventSpec) && o.config != "":
+		return usageError(fs, stderr, "--config %s: %v", o.config, err)
+	case errors.Is(err, server.ErrEventSpec):
+		return usageError(fs, stderr, "unknown --preset %q (want gfw, skylight or transshipment)", o.spec.Preset)
+	case err != nil:
+		return err
+	}
+	eng, err := event.NewChecked(cfg)
+	if err != nil {
+		return usageError(fs, stderr, "%v", err)
+	}
+	out := &eventOutput{w: bufio.NewWriter(stdout), versions: o.versions, final: map[string]event.Event{}}
+	det := &server.Detector{Engine: eng, Publish: out.publish}
+	last := vessel.Time(0)
+	if len(o.files) > 0 {
+		err = eventsFromFiles(ctx, o.files, stdin, det, out)
+		last = det.Newest
+	} else {
+		last, err = eventsFromStore(ctx, fs, stderr, &o, det)
+	}
+	if err != nil {
+		return err
+	}
+	if last == 0 {
+		last = vessel.Time(math.MinInt64 / 2)
+	}
+	out.publish(eng.Flush(last))
+	if err := out.finish(); err != nil {
+		return fmt.Errorf("write: %w", err)
+	}
+	st := eng.Stats()
+	fmt.Fprintf(stderr, "events: %d positions of %d vessels, %d late, %d ignored; events opened:", st.Positions, st.Vessels, st.Late, st.Ignored)
+	for _, t := range event.Types() {
+		if n := st.Events[t]; n > 0 {
+			fmt.Fprintf(stderr, " %s=%d", t, n)
+		}
+	}
+	fmt.Fprintln(stderr)
+	return nil
+}
+
+// eventsOptions are the parsed flags of tidewatch events.
+type eventsOptions struct {
+	spec           server.EventSpec
+	config, land   string
+	versions       bool
+	data, from, to string
+	files          []string
+}
+
+// parseEventsFlags reads the flags; mistakes are usage errors.
+func parseEventsFlags(fs *flag.FlagSet, args []string, stderr io.Writer) (eventsOptions, error) {
+	var o eventsOptions
 	zonesF := fs.String("zones", "", "GeoJSON file of zones (Polygon/MultiPolygon features, named by their \"name\" property)")
 	presetF := fs.String("preset", event.PresetGFW, "parameter preset: gfw, skylight or transshipment")
 	configF := fs.String("config", "", "JSON file of parameters overriding the preset's")
@@ -55,161 +119,56 @@ func runEvents(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	toF := fs.String("to", "", "with --data: end of the time window (default: the end of the stored data)")
 	files, err := parseArgs(fs, args)
 	if err != nil {
-		return helpOK(err)
+		return o, helpOK(err)
 	}
 	if len(files) > 0 && (*fromF != "" || *toF != "") {
-		return usageError(fs, stderr, "--from and --to select a window of the store (--data); with FILE arguments every report of the files is read")
+		return o, usageError(fs, stderr, "--from and --to select a window of the store (--data); with FILE arguments every report of the files is read")
 	}
-	now := time.Now()
-
-	cfg := event.Config{Preset: *presetF}
-	if *configF != "" {
-		doc, err := os.ReadFile(*configF)
-		if err != nil {
-			return err
-		}
-		p, preset, err := event.ParseParams(*presetF, doc)
-		if err != nil {
-			return usageError(fs, stderr, "--config %s: %v", *configF, err)
-		}
-		cfg.Params, cfg.Preset = &p, preset
-	} else if _, ok := event.Preset(*presetF); !ok {
-		return usageError(fs, stderr, "unknown --preset %q (want gfw, skylight or transshipment)", *presetF)
-	}
-	if d, err := vessel.ParseDuration(*reorderF); err != nil {
-		return usageError(fs, stderr, "--reorder: %v", err)
-	} else {
-		cfg.Reorder = d
-	}
-	if *zonesF != "" {
-		f, err := os.Open(*zonesF)
-		if err != nil {
-			return err
-		}
-		features, err := geo.ReadGeoJSON(f)
-		f.Close()
-		if err != nil {
-			return fmt.Errorf("--zones %s: %w", *zonesF, err)
-		}
-		cfg.Zones = event.ZonesFromGeoJSON(features)
-	}
-	switch *portsF {
-	case "default":
-		cfg.Ports = event.DefaultPorts()
-	case "none", "":
-	default:
-		f, err := os.Open(*portsF)
-		if err != nil {
-			return err
-		}
-		cfg.Ports, err = event.ReadPorts(f)
-		f.Close()
-		if err != nil {
-			return fmt.Errorf("--ports %s: %w", *portsF, err)
-		}
-	}
-	switch *landF {
-	case "default":
-		if cfg.Land, err = geo.DefaultLand(); err != nil {
-			return err
-		}
-	case "none", "":
-	default:
-		f, err := os.Open(*landF)
-		if err != nil {
-			return err
-		}
-		cfg.Land, err = geo.ReadLandMask(f)
-		f.Close()
-		if err != nil {
-			return fmt.Errorf("--land %s: %w", *landF, err)
-		}
-	}
-	eng, err := event.NewChecked(cfg)
+	reorder, err := vessel.ParseDuration(*reorderF)
 	if err != nil {
-		return usageError(fs, stderr, "%v", err)
+		return o, usageError(fs, stderr, "--reorder: %v", err)
 	}
+	ports := *portsF
+	if ports == "" {
+		ports = "none"
+	}
+	o = eventsOptions{spec: server.EventSpec{Preset: *presetF, Ports: ports, Zones: *zonesF, Reorder: reorder},
+		config: *configF, land: *landF, versions: *versionsF, data: *data, from: *fromF, to: *toF, files: files}
+	if o.land == "" {
+		o.land = "none"
+	}
+	if *configF != "" {
+		if o.spec.Params, err = os.ReadFile(*configF); err != nil {
+			return o, err
+		}
+	}
+	return o, nil
+}
 
-	w := bufio.NewWriter(stdout)
-	final := map[string]event.Event{}
-	var werr error
-	publish := func(evs []event.Event) {
-		for _, ev := range evs {
-			if *versionsF {
-				if werr == nil {
-					werr = writeEvent(w, ev)
-				}
-				continue
-			}
-			final[ev.ID] = ev
-		}
-	}
-	var last vessel.Time
-	observe := func(p vessel.Position) {
-		last = max(last, p.Time)
-		publish(eng.Observe(p))
-	}
+// eventOutput writes events: every version as it comes (--versions), or
+// the final version of each, in order of start, at the end.
+type eventOutput struct {
+	w        *bufio.Writer
+	versions bool
+	final    map[string]event.Event
+	err      error
+}
 
-	if len(files) > 0 {
-		pic := fusion.NewPicture(fusion.Config{})
-		for _, name := range files {
-			_, err := ingest.Observations(ctx, name, stdin, ingest.ObserveOptions{}, func(o *vessel.Observation) error {
-				r := pic.Apply(o)
-				if r.Outcome == fusion.Stored {
-					observe(r.Position)
-				} else if r.Outcome == fusion.Static && o.Kind == vessel.KindStatic {
-					eng.ObserveStatic(o.Static)
-				}
-				return werr
-			})
-			if err != nil {
-				return fmt.Errorf("%s: %w", name, err)
-			}
+func (o *eventOutput) publish(evs []event.Event) {
+	for _, ev := range evs {
+		if !o.versions {
+			o.final[ev.ID] = ev
+		} else if o.err == nil {
+			o.err = writeEvent(o.w, ev)
 		}
-	} else {
-		db, err := openReadOnly(*data)
-		if err != nil {
-			return err
-		}
-		defer db.Close()
-		dataFrom, dataTo, ok := db.Bounds()
-		if !ok {
-			return fmt.Errorf("%s: the store is empty", *data)
-		}
-		from, to, err := timeRange(*fromF, *toF, now, dataTo, true, time.Duration(dataTo-dataFrom)*time.Millisecond)
-		if err != nil {
-			return usageError(fs, stderr, "%v", err)
-		}
-		vs, err := db.At(to, to-from, false)
-		if err != nil {
-			return err
-		}
-		var ps []vessel.Position
-		for _, v := range vs {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			tr, err := db.Track(v.MMSI, from, to, true)
-			if err != nil {
-				return err
-			}
-			ps = append(ps, tr...)
-		}
-		// a time-ordered merge of the vessels' tracks, as a live feed
-		// would have delivered them
-		slices.SortStableFunc(ps, func(a, b vessel.Position) int { return cmp.Compare(a.Time, b.Time) })
-		for _, p := range ps {
-			observe(p)
-		}
-		last = max(last, to)
 	}
-	if last == 0 {
-		last = vessel.Time(math.MinInt64 / 2)
-	}
-	publish(eng.Flush(last))
-	if !*versionsF {
-		evs := make([]event.Event, 0, len(final))
-		for _, ev := range final {
+}
+
+// finish writes the final versions (unless --versions) and flushes.
+func (o *eventOutput) finish() error {
+	if !o.versions {
+		evs := make([]event.Event, 0, len(o.final))
+		for _, ev := range o.final {
 			if !ev.Retracted {
 				evs = append(evs, ev)
 			}
@@ -218,26 +177,80 @@ func runEvents(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 			return cmp.Or(cmp.Compare(a.Start, b.Start), cmp.Compare(a.ID, b.ID))
 		})
 		for _, ev := range evs {
-			if werr = writeEvent(w, ev); werr != nil {
+			if o.err != nil {
 				break
 			}
+			o.err = writeEvent(o.w, ev)
 		}
 	}
-	if werr != nil {
-		return fmt.Errorf("write: %w", werr)
+	if o.err != nil {
+		return o.err
 	}
-	if err := w.Flush(); err != nil {
-		return fmt.Errorf("write: %w", err)
+	return o.w.Flush()
+}
+
+// eventsFromFiles detects events in AIS files, through the same core
+// (fusion, then detection) as a node, without a store.
+func eventsFromFiles(ctx context.Context, files []string, stdin io.Reader, det *server.Detector, out *eventOutput) error {
+	core, _, err := server.NewCore(server.CoreConfig{})
+	if err != nil {
+		return err
 	}
-	st := eng.Stats()
-	fmt.Fprintf(stderr, "events: %d positions of %d vessels, %d late, %d ignored; events opened:", st.Positions, st.Vessels, st.Late, st.Ignored)
-	for _, t := range event.Types() {
-		if n := st.Events[t]; n > 0 {
-			fmt.Fprintf(stderr, " %s=%d", t, n)
+	core.Fanout.Subscribe("events", det, server.SubscribeOptions{})
+	for _, name := range files {
+		_, err := ingest.Observations(ctx, name, stdin, ingest.ObserveOptions{}, func(o *vessel.Observation) error {
+			if err := core.Observe(o); err != nil {
+				return err
+			}
+			if out.err != nil {
+				return fmt.Errorf("write: %w", out.err)
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
 		}
 	}
-	fmt.Fprintln(stderr)
 	return nil
+}
+
+// eventsFromStore detects events in the store's history of a window, a
+// time-ordered merge of the vessels' tracks as a live feed would have
+// delivered them; it returns the end of the window.
+func eventsFromStore(ctx context.Context, fs *flag.FlagSet, stderr io.Writer, o *eventsOptions, det *server.Detector) (vessel.Time, error) {
+	db, err := openReadOnly(o.data)
+	if err != nil {
+		return 0, err
+	}
+	defer db.Close()
+	dataFrom, dataTo, ok := db.Bounds()
+	if !ok {
+		return 0, fmt.Errorf("%s: the store is empty", o.data)
+	}
+	from, to, err := timeRange(o.from, o.to, time.Now(), dataTo, true, time.Duration(dataTo-dataFrom)*time.Millisecond)
+	if err != nil {
+		return 0, usageError(fs, stderr, "%v", err)
+	}
+	vs, err := db.At(to, to-from, false)
+	if err != nil {
+		return 0, err
+	}
+	var ps []vessel.Position
+	for _, v := range vs {
+		if err := ctx.Err(); err != nil {
+			return 0, err
+		}
+		tr, err := db.Track(v.MMSI, from, to, true)
+		if err != nil {
+			return 0, err
+		}
+		ps = append(ps, tr...)
+	}
+	slices.SortStableFunc(ps, func(a, b vessel.Position) int { return cmp.Compare(a.Time, b.Time) })
+	for _, p := range ps {
+		det.Position(p)
+	}
+	return max(det.Newest, to), nil
 }
 
 func writeEvent(w *bufio.Writer, ev event.Event) error {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -20,6 +21,7 @@ import (
 	"github.com/tidewatch/tidewatch/internal/ingest"
 	"github.com/tidewatch/tidewatch/internal/recorder"
 	"github.com/tidewatch/tidewatch/internal/sensor"
+	"github.com/tidewatch/tidewatch/internal/server"
 	"github.com/tidewatch/tidewatch/internal/store"
 	"github.com/tidewatch/tidewatch/internal/vessel"
 )
@@ -48,10 +50,19 @@ func runIngest(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	return runIngestFS(ctx, args, stdin, stdout, stderr, nil)
 }
 
-// runIngestFS is runIngest writing the store through fsys (nil: the
-// operating system's); tests pass a file system that fills up.
-func runIngestFS(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, fsys store.FS) error {
-	fs := newFlagSet("ingest", ingestUsage, stderr)
+// ingestOptions are the parsed flags of tidewatch ingest.
+type ingestOptions struct {
+	data, land, progress string
+	margin               float64
+	retain               time.Duration
+	store                store.Options
+	keepTags             bool
+	sensors              sensorIngest
+	files                []string
+}
+
+// parseIngestFlags reads the flags; mistakes are usage errors.
+func parseIngestFlags(fs *flag.FlagSet, args []string, stderr io.Writer, fsys store.FS) (*ingestOptions, error) {
 	data := dataFlag(fs)
 	landS := fs.String("land", "default", `land mask for the on_land flag: "default" (Natural Earth 1:50m, bundled), "none", or a GeoJSON file`)
 	marginS := fs.String("land-margin", "2km", "flag a position on land only when the sea is farther than this")
@@ -63,102 +74,126 @@ func runIngestFS(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	sf.add(fs, false)
 	files, err := parseArgs(fs, args)
 	if err != nil {
-		return helpOK(err)
+		return nil, helpOK(err)
 	}
-	var sensors sensorIngest
-	if sensors.opts, err = sf.options(); err != nil {
-		return usageError(fs, stderr, "%v", err)
+	o := &ingestOptions{data: *data, land: *landS, progress: *progress, keepTags: *keepTags, files: files, store: store.Options{FS: fsys}}
+	if o.sensors.opts, err = sf.options(); err != nil {
+		return nil, usageError(fs, stderr, "%v", err)
 	}
 	if len(files) == 0 {
-		return usageError(fs, stderr, "no input files (use - for standard input)")
+		return nil, usageError(fs, stderr, "no input files (use - for standard input)")
 	}
-	margin, err := geo.ParseDistance(*marginS)
-	if err != nil {
-		return usageError(fs, stderr, "--land-margin: %v", err)
+	if o.margin, err = geo.ParseDistance(*marginS); err != nil {
+		return nil, usageError(fs, stderr, "--land-margin: %v", err)
 	}
-	var retain time.Duration
 	if *retainS != "" {
-		if retain, err = vessel.ParseDuration(*retainS); err != nil || retain <= 0 {
-			return usageError(fs, stderr, "--retain %q: want a positive duration such as 90d", *retainS)
+		if o.retain, err = vessel.ParseDuration(*retainS); err != nil || o.retain <= 0 {
+			return nil, usageError(fs, stderr, "--retain %q: want a positive duration such as 90d", *retainS)
 		}
 	}
-	opt := store.Options{FS: fsys}
 	switch *syncS {
 	case "commit":
 	case "none":
-		opt.Sync = store.SyncNone
+		o.store.Sync = store.SyncNone
 	default:
-		return usageError(fs, stderr, "--sync %q: want commit or none", *syncS)
+		return nil, usageError(fs, stderr, "--sync %q: want commit or none", *syncS)
 	}
 	if *progress != "auto" && *progress != "always" && *progress != "never" {
-		return usageError(fs, stderr, "--progress %q: want auto, always or never", *progress)
+		return nil, usageError(fs, stderr, "--progress %q: want auto, always or never", *progress)
 	}
-	var land fusion.Land
-	switch *landS {
-	case "none":
-	case "default":
-		m, err := geo.DefaultLand()
-		if err != nil {
-			return err
-		}
-		land = m
-	default:
-		f, err := os.Open(*landS)
-		if err != nil {
-			return err
-		}
-		m, err := geo.ReadLandMask(f)
-		f.Close()
-		if err != nil {
-			return fmt.Errorf("%s: %w", *landS, err)
-		}
-		land = m
-	}
+	return o, nil
+}
 
-	// Check the inputs and the data directory before creating anything.
-	for _, name := range files {
-		if name != "-" {
-			if f, err := sniffSensorFile(name); err == nil && f != sensor.FormatUnknown {
-				continue // radar or satellite detections, read by sensors.file
-			}
+// checkIngestInputs checks the inputs and the data directory before
+// anything is created, and returns the bytes to read (-1: unknown, for
+// standard input).
+func checkIngestInputs(ctx context.Context, o *ingestOptions) (int64, error) {
+	var total int64
+	for _, name := range o.files {
+		if name == "-" {
+			total = -1
+			continue
+		}
+		st, err := os.Stat(name)
+		if err == nil && total >= 0 {
+			total += st.Size()
+		}
+		if f, err := sniffSensorFile(name); err == nil && f != sensor.FormatUnknown {
+			continue // radar or satellite detections, read by sensors.file
 		}
 		if err := checkInputFile(ctx, name); err != nil {
-			return err
+			return 0, err
 		}
 	}
-	if fi, err := os.Stat(*data); err == nil && !fi.IsDir() {
-		return fmt.Errorf("--data %s is a file, not a data directory", *data)
+	if fi, err := os.Stat(o.data); err == nil && !fi.IsDir() {
+		return 0, fmt.Errorf("--data %s is a file, not a data directory", o.data)
 	}
+	return total, nil
+}
 
-	db, err := store.Open(*data, opt)
+// runIngestFS is runIngest writing the store through fsys (nil: the
+// operating system's); tests pass a file system that fills up.
+func runIngestFS(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, fsys store.FS) error {
+	fs := newFlagSet("ingest", ingestUsage, stderr)
+	o, err := parseIngestFlags(fs, args, stderr, fsys)
+	if err != nil {
+		return err
+	}
+	land, err := server.LoadLand(o.land)
+	if err != nil {
+		return err
+	}
+	total, err := checkIngestInputs(ctx, o)
+	if err != nil {
+		return err
+	}
+	db, err := store.Open(o.data, o.store)
 	if err != nil {
 		return err
 	}
 	for _, msg := range db.Recovery() {
 		fmt.Fprintf(stderr, "tidewatch ingest: %s\n", msg)
 	}
-	pic := fusion.NewPicture(fusion.Config{Land: land, LandMargin: margin})
-	if _, err := recorder.Restore(pic, db); err != nil {
+	// The same core as a node's: fusion, then the store.
+	core, _, err := server.NewCore(server.CoreConfig{Land: land, LandMargin: o.margin, Store: db})
+	if err != nil {
 		db.Close()
 		return err
 	}
-	rec := recorder.New(pic, db, recorder.Options{})
-
-	var total int64
-	for _, name := range files {
-		if name == "-" {
-			total = -1
-			break
-		}
-		st, err := os.Stat(name)
-		if err != nil {
-			db.Close()
-			return err
-		}
-		total += st.Size()
+	start := time.Now()
+	sum, runErr := ingestFiles(ctx, o, core, total, stdin, stderr)
+	// Commit what was read even when a later file failed or the user
+	// interrupted: the summary then says what is stored.
+	if err := core.Commit(); err != nil && runErr == nil {
+		runErr = err
 	}
+	var cst store.CompactStats
+	if runErr == nil {
+		runErr = flushAndCompact(db, o.retain, time.Now(), &cst)
+	}
+	rec := core.Recorder()
+	dbst, lost, health := db.Stats(), rec.Uncommitted(), db.Health()
+	if err := db.Close(); err != nil && runErr == nil {
+		runErr = err
+	}
+	rst := rec.Stats()
+	writeIngestSummary(stderr, o.land == "default", sum, rst, core.Picture.Stats(), dbst, cst, time.Since(start))
+	o.sensors.summary(stderr)
+	if health != nil || rst.Refused > 0 || lost > 0 {
+		cause := runErr
+		if health != nil {
+			cause = health
+		}
+		return &storeWriteError{dir: o.data, notStored: lost + rst.Refused, committed: rst.Committed, err: cause}
+	}
+	return runErr
+}
+
+// ingestFiles reads every input file into core, with a progress bar on a
+// terminal; it stops at the first error.
+func ingestFiles(ctx context.Context, o *ingestOptions, core *server.Core, total int64, stdin io.Reader, stderr io.Writer) (*fileSummary, error) {
 	var bar *progressbar.ProgressBar
-	if *progress == "always" || *progress == "auto" && isTerminal(stderr) {
+	if o.progress == "always" || o.progress == "auto" && isTerminal(stderr) {
 		bar = progressbar.NewOptions64(total,
 			progressbar.OptionSetWriter(stderr),
 			progressbar.OptionShowBytes(true),
@@ -169,68 +204,36 @@ func runIngestFS(ctx context.Context, args []string, stdin io.Reader, stdout, st
 			progressbar.OptionClearOnFinish(),
 			progressbar.OptionFullWidth(),
 		)
+		defer bar.Finish()
 	}
-
-	start := time.Now()
 	var done int64 // bytes of the files finished
-	sum := fileSummary{rejected: map[string]int64{}}
-	var runErr error
-	for _, name := range files {
-		isSensor, err := sensors.file(name, &stdin, stderr)
+	sum := &fileSummary{rejected: map[string]int64{}}
+	for _, name := range o.files {
+		isSensor, err := o.sensors.file(name, &stdin, stderr)
 		if err != nil {
-			runErr = err
-			break
+			return sum, err
 		} else if isSensor {
 			continue
 		}
-		iopt := ingest.ObserveOptions{NMEA: ingest.Options{KeepBadTagChecksums: *keepTags}}
+		iopt := ingest.ObserveOptions{NMEA: ingest.Options{KeepBadTagChecksums: o.keepTags}}
 		if bar != nil {
 			base := done
 			iopt.Progress = func(n int64) {
-				bar.Describe(fmt.Sprintf("%s: %d positions", shortName(name), rec.Stats().Stored))
+				bar.Describe(fmt.Sprintf("%s: %d positions", shortName(name), core.Recorder().Stats().Stored))
 				bar.Set64(base + n)
 			}
 		}
-		st, err := ingest.Observations(ctx, name, stdin, iopt, rec.Record)
+		st, err := ingest.Observations(ctx, name, stdin, iopt, core.Observe)
 		done += st.Bytes
 		sum.add(name, st)
 		if err == nil && st.Observations == 0 {
 			err = noAISError(name, st.Format.String(), st.NMEA.Lines, st.CSV.Rows, st.Rejected) // standard input: not checked before
 		}
 		if err != nil {
-			runErr = err
-			break
+			return sum, err
 		}
 	}
-	if bar != nil {
-		bar.Finish()
-	}
-	// Commit what was read even when a later file failed or the user
-	// interrupted: the summary then says what is stored.
-	if err := rec.Commit(); err != nil && runErr == nil {
-		runErr = err
-	}
-	var cst store.CompactStats
-	if runErr == nil {
-		runErr = flushAndCompact(db, retain, time.Now(), &cst)
-	}
-	dbst := db.Stats()
-	lost := rec.Uncommitted()
-	health := db.Health()
-	if err := db.Close(); err != nil && runErr == nil {
-		runErr = err
-	}
-	rst := rec.Stats()
-	writeIngestSummary(stderr, *landS == "default", &sum, rst, pic.Stats(), dbst, cst, time.Since(start))
-	sensors.summary(stderr)
-	if health != nil || rst.Refused > 0 || lost > 0 {
-		cause := runErr
-		if health != nil {
-			cause = health
-		}
-		return &storeWriteError{dir: *data, notStored: lost + rst.Refused, committed: rst.Committed, err: cause}
-	}
-	return runErr
+	return sum, nil
 }
 
 // storeWriteError says that ingest could not write the store (a full
