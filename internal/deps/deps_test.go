@@ -34,7 +34,7 @@ var allowed = map[string][]string{
 	"internal/sensor":   {"internal/vessel", "internal/geo", "internal/nmea", "internal/asterix"},
 	"internal/recorder": {"internal/vessel", "internal/fusion", "internal/store"},
 	"internal/export":   {"internal/vessel", "internal/geo", "internal/store"},
-	"internal/event":    {"internal/vessel", "internal/geo"},
+	"internal/event":    {"internal/vessel", "internal/geo", "internal/record"},
 	"internal/contact":  {"internal/vessel", "internal/geo"},
 	"internal/httpapi": {"internal/vessel", "internal/geo", "internal/fusion", "internal/store", "internal/event", "internal/incident", "internal/audit",
 		"internal/export"},

@@ -7,11 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
 	"sync"
 
 	"github.com/tidewatch/tidewatch/internal/geo"
+	"github.com/tidewatch/tidewatch/internal/record"
 	"github.com/tidewatch/tidewatch/internal/vessel"
 )
 
@@ -301,50 +301,11 @@ func LoadAnchorages(path string) ([]Anchorage, error) {
 }
 
 // SaveAnchorages replaces the learned anchorages' file at path
-// atomically: a temporary file, synced, renamed over it, and the
-// directory synced.
+// atomically (record.WriteFileAtomic: a temporary file, synced, renamed
+// over it, and the directory synced).
 func SaveAnchorages(path string, as []Anchorage) error {
-	if err := writeFileAtomic(path, MarshalAnchorages(as)); err != nil {
-		return fmt.Errorf("event: save %s: %w", path, err)
-	}
-	return nil
-}
-
-// writeFileAtomic replaces the file at path with data: a temporary file
-// in the same directory, synced, renamed over it, and the directory
-// synced. On error the file is as it was and no temporary file is left.
-func writeFileAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if err2 := f.Close(); err == nil {
-		err = err2
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-		return err
-	}
-	return syncDir(filepath.Dir(path))
-}
-
-// syncDir syncs a directory so that a rename in it is durable. Systems
-// that cannot sync a directory (Windows) make it a no-op.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return nil
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil && !errors.Is(err, os.ErrInvalid) && !errors.Is(err, os.ErrPermission) {
-		return fmt.Errorf("sync directory: %w", err)
+	if err := record.WriteFileAtomic(record.OSFS{}, path, MarshalAnchorages(as), 0o640); err != nil {
+		return fmt.Errorf("event: save anchorages: %w", err)
 	}
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/tidewatch/tidewatch/internal/geo"
+	"github.com/tidewatch/tidewatch/internal/record"
 )
 
 // ZonesVersion is the version of the zones file that ZoneBook writes: a
@@ -139,7 +140,7 @@ func (b *ZoneBook) commitLocked(next []Zone) error {
 	if err := os.Rename(tmp, b.path); err != nil {
 		return fmt.Errorf("event: zones: %w", err)
 	}
-	syncDir(filepath.Dir(b.path))
+	record.SyncDir(filepath.Dir(b.path))
 	b.zones = next
 	return nil
 }
