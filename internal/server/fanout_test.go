@@ -108,3 +108,40 @@ func TestFanoutQueued(t *testing.T) {
 		t.Errorf("block subscriber after stop: %+v; want 11 delivered, 3 dropped", st[1])
 	}
 }
+
+// nop is a subscriber that does nothing: what dispatch costs.
+type nop struct{}
+
+func (nop) Result(*vessel.Observation, *fusion.Result) {}
+func (nop) Events([]event.Event)                       {}
+func (nop) Commit()                                    {}
+
+// BenchmarkFanoutResult measures handing one result to the three inline
+// subscribers a node has (events, stream, sharing), without their work.
+func BenchmarkFanoutResult(b *testing.B) {
+	var f Fanout
+	for _, name := range []string{"events", "stream", "sharing"} {
+		f.Subscribe(name, nop{}, SubscribeOptions{})
+	}
+	o := &vessel.Observation{}
+	r := &fusion.Result{Outcome: fusion.Stored}
+	for b.Loop() {
+		f.Result(o, r)
+	}
+}
+
+// BenchmarkCoreObserve measures the node's core on real reports without a
+// store: fusion and the fan-out to one inline subscriber.
+func BenchmarkCoreObserve(b *testing.B) {
+	obs := realObservations(b, 1<<20)
+	core, _, err := NewCore(CoreConfig{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	core.Fanout.Subscribe("nop", nop{}, SubscribeOptions{})
+	i := 0
+	for b.Loop() {
+		core.Observe(&obs[i%len(obs)])
+		i++
+	}
+}

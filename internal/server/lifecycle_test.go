@@ -134,7 +134,7 @@ func TestNodeLifecycle(t *testing.T) {
 }
 
 // realObservations decodes up to max observations of a real capture.
-func realObservations(t *testing.T, max int) []vessel.Observation {
+func realObservations(t testing.TB, max int) []vessel.Observation {
 	t.Helper()
 	f, err := os.Open(aistest.Path("raw/dma-stream-example.nmea"))
 	if err != nil {
