@@ -29,7 +29,9 @@
 // first to return, or the context's end, stops the others in reverse
 // order, one at a time: HTTP, inputs, sharing, maintenance, the pipeline
 // (which drains what the inputs queued into the store), the fan-out.
-// Close then closes sharing, incidents, the event log and the store.
+// Options.Components adds a caller's components (started after
+// sharing, stopped before the pipeline drains). Close then closes
+// sharing, incidents, the event log and the store.
 // Run (the function) is Open, Run and Close.
 //
 // While the store's writes fail (a full disk), the pipeline retries its

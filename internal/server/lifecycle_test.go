@@ -153,3 +153,45 @@ func realObservations(t testing.TB, max int) []vessel.Observation {
 	}
 	return out
 }
+
+// TestNodeComponents: a component added by Options.Components runs in
+// the node's group and is stopped before the pipeline: what it applies
+// through the pipeline while stopping is recorded and in the store.
+func TestNodeComponents(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	obs := realObservations(t, 200)
+	applied := make(chan error, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	n, err := Open(ctx, Options{Config: Config{Data: data, Listen: "127.0.0.1:0", Land: "none"},
+		Started: func(net.Addr) { cancel() },
+		Components: func(n *Node) []Member {
+			return []Member{{Name: "late-link", Component: ComponentFunc(func(ctx context.Context) error {
+				<-ctx.Done()
+				// Stopping: deliver what is in hand, durably.
+				actx, acancel := context.WithTimeout(context.Background(), 30*time.Second)
+				defer acancel()
+				applied <- n.Pipeline().Apply(actx, obs)
+				return nil
+			})}}
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-applied; err != nil {
+		t.Fatalf("Apply while stopping: %v; want the pipeline still running", err)
+	}
+	if err := n.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(data, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if st := db.Stats(); st.Positions == 0 {
+		t.Error("what the component applied while stopping is not in the store")
+	}
+}

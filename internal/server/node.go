@@ -70,6 +70,13 @@ type Options struct {
 	// open (its link listener bound), before the node serves; not called
 	// when the node does not share.
 	Sharing func(s *share.Sharer)
+	// Components, when set, adds the caller's components (a cluster's
+	// links, say) to the node's run group. It is called once Open has
+	// opened everything else; its components start after sharing and
+	// before the inputs, so they are stopped after the inputs and before
+	// the pipeline drains (what they hand to the pipeline while stopping
+	// is still recorded).
+	Components func(n *Node) []Member
 	// StoreFS is the file system the store writes through (nil: the
 	// operating system's); tests inject a full disk with it.
 	StoreFS store.FS
@@ -104,10 +111,17 @@ type Node struct {
 	srv       *http.Server
 	ready     atomic.Bool
 
+	extra     []Member       // Options.Components
 	closers   []func() error // in the order opened
 	ran       atomic.Bool
 	closeOnce sync.Once
 	closeErr  error
+}
+
+// Member is a named component of a node's run group.
+type Member struct {
+	Name      string
+	Component Component
 }
 
 // ErrRunning: Run was called a second time.
@@ -140,6 +154,9 @@ func Open(ctx context.Context, opt Options) (*Node, error) {
 			return nil, err
 		}
 	}
+	if opt.Components != nil {
+		n.extra = opt.Components(n)
+	}
 	return n, nil
 }
 
@@ -162,6 +179,9 @@ func (n *Node) Run(ctx context.Context) error {
 	g.Add("maintenance", ComponentFunc(n.maintain))
 	if n.sharer != nil {
 		g.Add("sharing", ComponentFunc(n.runSharing))
+	}
+	for _, m := range n.extra {
+		g.Add(m.Name, m.Component)
 	}
 	g.Add("inputs", ComponentFunc(n.runInputs))
 	g.Add("http", ComponentFunc(n.serveHTTP))
@@ -193,6 +213,14 @@ func (n *Node) Close() error {
 	})
 	return n.closeErr
 }
+
+// Core returns the node's core: the picture and the fan-out (subscribe
+// before Run).
+func (n *Node) Core() *Core { return n.core }
+
+// Pipeline returns the node's pipeline, the way into the core for
+// components (Submit, Apply, Do).
+func (n *Node) Pipeline() *Pipeline { return n.pipe }
 
 // Addr returns the HTTP server's address.
 func (n *Node) Addr() net.Addr { return n.ln.Addr() }
