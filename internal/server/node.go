@@ -43,10 +43,9 @@ func storeReady(err error) error {
 		we.Since.UTC().Format(time.RFC3339), we.Failures, cause), Err: err}
 }
 
-// Runner is a component with a lifetime: an input.
-type Runner interface {
-	Run(ctx context.Context) error
-}
+// Runner is an input: a Component whose return (a replay at its end)
+// does not stop the node.
+type Runner = Component
 
 // Options are what Run needs besides the configuration.
 type Options struct {
