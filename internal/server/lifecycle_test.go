@@ -90,7 +90,7 @@ func TestNodeLifecycle(t *testing.T) {
 
 	// Run until the HTTP server fails.
 	started := make(chan struct{})
-	n, err = Open(context.Background(), Options{Config: Config{Data: data, Listen: "127.0.0.1:0", Land: "none"},
+	n, err = Open(context.Background(), Options{Config: Config{Data: data, Listen: "127.0.0.1:0", Land: "none", AllowAnonymousRead: true},
 		Started: func(net.Addr) { close(started) }})
 	if err != nil {
 		t.Fatal(err)
@@ -104,6 +104,13 @@ func TestNodeLifecycle(t *testing.T) {
 	}
 	if !n.pipe.Submit(obs) {
 		t.Fatal("the pipeline refused a batch")
+	}
+	// The fan-out's subscribers and their counters are exposed.
+	base := "http://" + n.Addr().String()
+	for _, sub := range []string{"events", "stream"} {
+		if v := metric(t, base, `tidewatch_fanout_dropped_total{subscriber="`+sub+`"}`); v != 0 {
+			t.Errorf("%s subscriber dropped %v items; want 0", sub, v)
+		}
 	}
 	n.ln.Close() // the HTTP component fails
 	var runErr error

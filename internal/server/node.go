@@ -370,6 +370,7 @@ func (n *Node) serveHTTP(ctx context.Context) error {
 	go func() { errc <- n.srv.Serve(n.ln) }()
 	select {
 	case err := <-errc:
+		n.srv.Close() // the connections it has open
 		if errors.Is(err, http.ErrServerClosed) {
 			return nil
 		}
