@@ -76,6 +76,24 @@ func Append(dst []byte, typ byte, payload []byte) []byte {
 	return append(append(dst, h[:]...), payload...)
 }
 
+// Append appends a record of type typ around payload to dst in layout l.
+// New files are written in Current only; an older layout is written only
+// to finish a file of its version (a seal added by recovery), so that a
+// file never mixes layouts.
+func (l Layout) Append(dst []byte, typ byte, payload []byte) []byte {
+	if l == Current {
+		return Append(dst, typ, payload)
+	}
+	start := len(dst)
+	dst = append(dst, 0, 0, 0, 0, 0, 0, 0, 0, typ)
+	l.order().PutUint32(dst[start:], uint32(len(payload)))
+	dst = append(dst, payload...)
+	crc := crc32.Update(0, castagnoli, dst[start:start+4])
+	crc = crc32.Update(crc, castagnoli, dst[start+8:])
+	l.order().PutUint32(dst[start+4:], crc)
+	return dst
+}
+
 // Frame fills in the header of a record whose header space and payload
 // are already in b: b[:HeaderLen] is overwritten, b[HeaderLen:] is the
 // payload. It saves a copy when the payload is encoded in place.

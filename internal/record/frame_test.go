@@ -154,6 +154,12 @@ func TestLegacyLayouts(t *testing.T) {
 		if err != nil || fmt.Sprint(got) != `[1:{"id":"a"} 2:second]` {
 			t.Errorf("layout %d: %q, %v", tt.layout, got, err)
 		}
+		// Layout.Append writes the same bytes.
+		again := tt.layout.Append(nil, 1, []byte(`{"id":"a"}`))
+		again = tt.layout.Append(again, 2, []byte("second"))
+		if !bytes.Equal(again, b) {
+			t.Errorf("layout %d: Append = % x, want % x", tt.layout, again, b)
+		}
 		// The current layout does not accept them.
 		if _, _, err := readAll(b, record.ReaderOptions{}); err == nil {
 			t.Errorf("layout %d records read as the current layout", tt.layout)
