@@ -11,7 +11,7 @@ import (
 	"github.com/tidewatch/tidewatch/internal/outbox"
 )
 
-var update = flag.Bool("update", false, "rewrite the format fixture in testdata/ (only when adding a new format version)")
+var update = flag.Bool("update", false, "rewrite the fixture of the current format version in testdata/")
 
 // fixtureData is the data of record seq in the frozen fixtures.
 func fixtureData(seq uint64) []byte {
@@ -65,23 +65,16 @@ func copyDir(t *testing.T, src string) string {
 	return dir
 }
 
-// TestFixtureV1 opens testdata/v1, a queue written by format version 1
-// (frozen: never regenerate it once a later version exists), and reads the
-// pending records back after the acknowledged cursor.
-func TestFixtureV1(t *testing.T) {
-	src := filepath.Join("testdata", "v1")
-	if *update {
-		os.RemoveAll(src)
-		if err := os.MkdirAll(src, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		writeFixture(t, src)
-	}
+// checkFixture opens a copy of the fixture queue in src and reads the
+// pending records back after the acknowledged cursor; it returns the open
+// queue.
+func checkFixture(t *testing.T, src string) *outbox.Queue {
+	t.Helper()
 	q, err := outbox.Open(copyDir(t, src), outbox.Options{SegmentBytes: 4096, MaxBytes: 1 << 20})
 	if err != nil {
-		t.Fatalf("open the version 1 fixture: %v", err)
+		t.Fatalf("open the fixture %s: %v", src, err)
 	}
-	defer q.Close()
+	t.Cleanup(func() { q.Close() })
 	if got := q.Acked(); got != 20 {
 		t.Errorf("Acked = %d, want 20", got)
 	}
@@ -101,7 +94,48 @@ func TestFixtureV1(t *testing.T) {
 	if st := q.Stats(); st.TornBytes != 0 {
 		t.Errorf("fixture: %d torn bytes, want none", st.TornBytes)
 	}
-	// The next record continues the numbering.
+	return q
+}
+
+// TestFixtureV1 opens testdata/v1, a queue written by format version 1
+// (its own record header; frozen), reads the pending records, appends
+// (to a new version 2 segment), and reads across both versions.
+func TestFixtureV1(t *testing.T) {
+	q := checkFixture(t, filepath.Join("testdata", "v1"))
+	for want := uint64(61); want <= 63; want++ {
+		seq, err := q.Append(0, fixtureData(want))
+		if err != nil || seq != want {
+			t.Fatalf("Append after the fixture = %d, %v; want %d", seq, err, want)
+		}
+	}
+	if err := q.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := q.Read(55, 100, 1<<20)
+	if err != nil || len(recs) != 8 || recs[0].Seq != 56 || recs[7].Seq != 63 || !bytes.Equal(recs[7].Data, fixtureData(63)) {
+		t.Fatalf("Read across versions = %d records, %v", len(recs), err)
+	}
+	if err := q.Ack(62); err != nil {
+		t.Fatal(err)
+	}
+	if got := q.Stats().Segments; got != 1 {
+		t.Errorf("%d segments after acknowledging the version 1 ones, want 1", got)
+	}
+}
+
+// TestFixtureV2 opens testdata/v2, the same queue written by format
+// version 2 (record framing; frozen). -update rewrites it with today's
+// code.
+func TestFixtureV2(t *testing.T) {
+	src := filepath.Join("testdata", "v2")
+	if *update {
+		os.RemoveAll(src)
+		if err := os.MkdirAll(src, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		writeFixture(t, src)
+	}
+	q := checkFixture(t, src)
 	seq, err := q.Append(0, []byte("next"))
 	if err != nil || seq != 61 {
 		t.Errorf("Append after the fixture = %d, %v; want 61", seq, err)

@@ -69,6 +69,19 @@ func PutHeader(h []byte, typ byte, payload []byte) {
 	binary.LittleEndian.PutUint32(h[4:], crc)
 }
 
+// PutHeader2 is PutHeader for a payload held in two pieces, a followed by
+// b (a fixed prefix and the caller's data), so that it need not be copied
+// together first.
+func PutHeader2(h []byte, typ byte, a, b []byte) {
+	_ = h[HeaderLen-1]
+	binary.LittleEndian.PutUint32(h[0:], uint32(len(a)+len(b)))
+	h[8] = typ
+	crc := crc32.Update(0, castagnoli, h[8:9])
+	crc = crc32.Update(crc, castagnoli, a)
+	crc = crc32.Update(crc, castagnoli, b)
+	binary.LittleEndian.PutUint32(h[4:], crc)
+}
+
 // Append appends a record of type typ around payload to dst.
 func Append(dst []byte, typ byte, payload []byte) []byte {
 	var h [HeaderLen]byte

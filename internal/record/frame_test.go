@@ -191,6 +191,11 @@ func TestFramingBytes(t *testing.T) {
 	if !bytes.Equal(b, want) {
 		t.Errorf("Append = % x, want % x", b, want)
 	}
+	h := make([]byte, record.HeaderLen)
+	record.PutHeader2(h, 3, []byte("h"), []byte("i"))
+	if !bytes.Equal(h, want[:record.HeaderLen]) {
+		t.Errorf("PutHeader2 = % x, want % x", h, want[:record.HeaderLen])
+	}
 	buf := make([]byte, record.HeaderLen+2)
 	copy(buf[record.HeaderLen:], "hi")
 	record.Frame(buf, 3)
