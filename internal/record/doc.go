@@ -33,7 +33,11 @@
 // torn tail, a write cut by a crash: a *[FileError] wrapping [ErrTorn] at
 // its offset, and [Reader.Offset] is where to cut the file. A damaged
 // record followed by a valid one is damage, not a crash: a *FileError
-// wrapping [ErrCorrupt]. Owners add their own sentinel with [Mark].
+// wrapping [ErrCorrupt]. With [ReaderOptions].AdjacentOnly only a valid
+// record right after a complete bad one is evidence of damage (the store
+// WAL's rule). Owners add their own sentinel with [Mark], or keep their
+// own *FileError with the same fields. [Layout.Check] and
+// [Layout.NextValid] do the same on a file held in memory.
 //
 // # File system
 //

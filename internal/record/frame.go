@@ -201,6 +201,7 @@ type Reader struct {
 	off    int64 // offset of the next record
 	max    int
 	layout Layout
+	adj    bool
 	h      [HeaderLen]byte
 	buf    []byte
 	err    error
@@ -218,6 +219,12 @@ type ReaderOptions struct {
 	Layout Layout
 	// BufferSize is the read buffer (0 means 64 KiB).
 	BufferSize int
+	// AdjacentOnly narrows the evidence of damage to a valid record right
+	// after a complete bad one (at the offset its length gives); a bad
+	// record that is incomplete or too long is then always a torn tail.
+	// The store's WAL reads this way, as it always has: its unsynced tail
+	// can hold a later page that reached the disk before an earlier one.
+	AdjacentOnly bool
 }
 
 // NewReader returns a Reader of the records in r, which is positioned at
@@ -229,7 +236,7 @@ func NewReader(r io.Reader, path string, opts ReaderOptions) *Reader {
 	if opts.BufferSize <= 0 {
 		opts.BufferSize = 64 << 10
 	}
-	return &Reader{r: bufio.NewReaderSize(r, opts.BufferSize), path: path, off: opts.Offset, max: opts.MaxPayload, layout: opts.Layout}
+	return &Reader{r: bufio.NewReaderSize(r, opts.BufferSize), path: path, off: opts.Offset, max: opts.MaxPayload, layout: opts.Layout, adj: opts.AdjacentOnly}
 }
 
 // Next returns the next record's type and payload (valid until the next
@@ -262,6 +269,9 @@ func (r *Reader) Next() (typ byte, payload []byte, err error) {
 		return r.bad(append(r.h[:], r.buf[:m]...), err)
 	}
 	if !r.layout.valid(r.h[:], r.buf) {
+		if r.adj {
+			return r.badAdjacent()
+		}
 		return r.bad(append(r.h[:], r.buf...), nil)
 	}
 	r.off += int64(HeaderLen) + int64(size)
@@ -276,6 +286,10 @@ func (r *Reader) bad(read []byte, ioErr error) (byte, []byte, error) {
 		r.err = &FileError{Path: r.path, Offset: r.off, Err: ioErr}
 		return 0, nil, r.err
 	}
+	if r.adj {
+		r.err = &FileError{Path: r.path, Offset: r.off, Err: ErrTorn}
+		return 0, nil, r.err
+	}
 	rest, err := io.ReadAll(r.r)
 	if err != nil {
 		r.err = &FileError{Path: r.path, Offset: r.off, Err: err}
@@ -284,6 +298,28 @@ func (r *Reader) bad(read []byte, ioErr error) (byte, []byte, error) {
 	tail := append(read, rest...)
 	if p := r.layout.NextValid(tail, 1, r.max); p > 0 {
 		r.err = &FileError{Path: r.path, Offset: r.off, Err: fmt.Errorf("%w: damaged record followed by a valid one at offset %d", ErrCorrupt, r.off+int64(p))}
+	} else {
+		r.err = &FileError{Path: r.path, Offset: r.off, Err: ErrTorn}
+	}
+	return 0, nil, r.err
+}
+
+// badAdjacent classifies a complete record with a bad checksum at r.off
+// by the record right after it alone (AdjacentOnly).
+func (r *Reader) badAdjacent() (byte, []byte, error) {
+	next := r.off + int64(HeaderLen) + int64(len(r.buf))
+	var h [HeaderLen]byte
+	ok := false
+	if _, err := io.ReadFull(r.r, h[:]); err == nil {
+		if size := r.layout.order().Uint32(h[:]); uint64(size) <= uint64(r.max) {
+			p := make([]byte, size)
+			if _, err := io.ReadFull(r.r, p); err == nil {
+				ok = r.layout.valid(h[:], p)
+			}
+		}
+	}
+	if ok {
+		r.err = &FileError{Path: r.path, Offset: r.off, Err: fmt.Errorf("%w: damaged record followed by a valid one at offset %d", ErrCorrupt, next)}
 	} else {
 		r.err = &FileError{Path: r.path, Offset: r.off, Err: ErrTorn}
 	}

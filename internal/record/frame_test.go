@@ -114,6 +114,37 @@ func TestReaderCorruptMiddle(t *testing.T) {
 	}
 }
 
+// TestReaderAdjacentOnly: with AdjacentOnly, only a valid record right
+// after a complete bad one is evidence of damage; a valid record further
+// on (a page that reached the disk before an earlier one) is not.
+func TestReaderAdjacentOnly(t *testing.T) {
+	b, _, ends := testRecords()
+	adj := record.ReaderOptions{AdjacentOnly: true}
+	// Checksum of record 3 broken, record 4 intact right after: damage.
+	d := bytes.Clone(b)
+	d[ends[2]+record.HeaderLen] ^= 1
+	if _, _, err := readAll(d, adj); !errors.Is(err, record.ErrCorrupt) {
+		t.Errorf("bad checksum before a valid record: %v; want ErrCorrupt", err)
+	}
+	// Record 3's length broken (longer than the file): torn with
+	// AdjacentOnly, damage without (records 4… are intact further on).
+	d = bytes.Clone(b)
+	d[ends[2]+3] = 0x7f
+	if _, off, err := readAll(d, adj); !errors.Is(err, record.ErrTorn) || off != int64(ends[2]) {
+		t.Errorf("bad length, AdjacentOnly: %v at %d; want a torn tail at %d", err, off, ends[2])
+	}
+	if _, _, err := readAll(d, record.ReaderOptions{}); !errors.Is(err, record.ErrCorrupt) {
+		t.Errorf("bad length: %v; want ErrCorrupt", err)
+	}
+	// Records 3 and 4 zeroed (pages lost), 5… intact: torn with
+	// AdjacentOnly.
+	d = bytes.Clone(b)
+	clear(d[ends[2]:ends[4]])
+	if _, _, err := readAll(d, adj); !errors.Is(err, record.ErrTorn) {
+		t.Errorf("zeroed records before valid ones, AdjacentOnly: %v; want a torn tail", err)
+	}
+}
+
 func TestReaderMaxPayload(t *testing.T) {
 	b := record.Append(nil, 1, make([]byte, 100))
 	b = record.Append(b, 1, []byte("x"))

@@ -27,9 +27,13 @@ import (
 // A record is valid only if it is complete and its checksum matches. A
 // crash can leave the last record of the newest segment incomplete (a torn
 // tail): Open truncates the segment back to its last valid record and says
-// so. A bad record followed by a valid one, or a bad record anywhere but
-// at the end of the newest segment, is corruption and Open refuses the
-// directory (ErrCorrupt with the file and offset).
+// so. A complete record that fails its checksum and is followed right by
+// a valid one, or a bad record anywhere but at the end of the newest
+// segment, is corruption and Open refuses the directory (ErrCorrupt with
+// the file and offset). Only the record right after a bad one counts as
+// evidence (record.ReaderOptions.AdjacentOnly): the unsynced tail of a
+// segment can hold a later page that reached the disk before an earlier
+// one.
 const (
 	walMagic    = "TWWAL\x00"
 	walVersion  = 1
@@ -257,7 +261,7 @@ func readSegmentFS(fsys record.FS, path string, fn func(typ byte, payload []byte
 	if v != walVersion {
 		return 0, &FileError{File: path, Offset: 6, Err: fmt.Errorf("%w: WAL version %d", ErrVersion, v)}
 	}
-	r := record.NewReader(f, path, record.ReaderOptions{Offset: walHdrLen, MaxPayload: maxRecord, BufferSize: 1 << 20})
+	r := record.NewReader(f, path, record.ReaderOptions{Offset: walHdrLen, MaxPayload: maxRecord, BufferSize: 1 << 20, AdjacentOnly: true})
 	for {
 		off := r.Offset()
 		typ, payload, err := r.Next()
