@@ -48,6 +48,7 @@
 // exact write or sync) keeps only that, optionally with a random in-order
 // part of the unsynced writes torn at a random byte. Crash tests loop over
 // every operation of a workload in memory in milliseconds.
+// [MemFS.SetInjector] fails chosen operations (a full disk, an I/O error).
 //
 // [Lock] takes an exclusive, non-blocking, advisory lock on a named file
 // in a directory, so that two processes never write the same data

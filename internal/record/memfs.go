@@ -39,6 +39,31 @@ type MemFS struct {
 	crashed bool
 	crashFn func() *MemFS
 	after   *MemFS // the state at the crash
+	inject  func(op Op, path string) error
+}
+
+// Op is the kind of a mutating operation of a MemFS, for an injector.
+type Op uint8
+
+// The mutating operations.
+const (
+	OpCreate   Op = 1 // OpenFile creating a file
+	OpWrite    Op = 2
+	OpSync     Op = 3
+	OpTruncate Op = 4 // Truncate, or OpenFile with O_TRUNC
+	OpRename   Op = 5
+	OpRemove   Op = 6
+	OpSyncDir  Op = 7
+)
+
+// SetInjector installs fn, called before every mutating operation with
+// its kind and path: an error it returns fails the operation, which then
+// changes nothing (a full disk, an I/O error), as Pebble's errorfs does.
+// nil removes it. Failed operations are not counted by Ops.
+func (m *MemFS) SetInjector(fn func(op Op, path string) error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.inject = fn
 }
 
 type memDir struct {
@@ -176,14 +201,19 @@ func (m *MemFS) crashLocked() {
 }
 
 // op counts a mutating operation and reports ErrCrashed if the crash has
-// happened (now or before).
-func (m *MemFS) op(name string) error {
+// happened (now or before), or the injector's error.
+func (m *MemFS) op(kind Op, name string) error {
 	if m.crashed {
 		return &fs.PathError{Op: "write", Path: name, Err: ErrCrashed}
 	}
 	if m.crashAt >= 0 && m.ops >= m.crashAt {
 		m.crashLocked()
 		return &fs.PathError{Op: "write", Path: name, Err: ErrCrashed}
+	}
+	if m.inject != nil {
+		if err := m.inject(kind, name); err != nil {
+			return &fs.PathError{Op: "write", Path: name, Err: err}
+		}
 	}
 	m.ops++
 	return nil
@@ -233,13 +263,13 @@ func (m *MemFS) OpenFile(name string, flag int, perm fs.FileMode) (File, error) 
 	case n != nil && flag&os.O_CREATE != 0 && flag&os.O_EXCL != 0:
 		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrExist}
 	case n == nil:
-		if err := m.op(name); err != nil {
+		if err := m.op(OpCreate, name); err != nil {
 			return nil, err
 		}
 		n = &memNode{perm: perm}
 		d.entries[base] = n
 	case flag&os.O_TRUNC != 0 && flag&(os.O_WRONLY|os.O_RDWR) != 0:
-		if err := m.op(name); err != nil {
+		if err := m.op(OpTruncate, name); err != nil {
 			return nil, err
 		}
 		n.data = n.data[:0]
@@ -266,7 +296,7 @@ func (m *MemFS) Rename(oldpath, newpath string) error {
 	if err != nil {
 		return err
 	}
-	if err := m.op(oldpath); err != nil {
+	if err := m.op(OpRename, oldpath); err != nil {
 		return err
 	}
 	delete(od.entries, obase)
@@ -283,7 +313,7 @@ func (m *MemFS) Remove(name string) error {
 		if len(d.entries) > 0 || m.hasSubdir(clean) {
 			return &fs.PathError{Op: "remove", Path: name, Err: errors.New("directory not empty")}
 		}
-		if err := m.op(name); err != nil {
+		if err := m.op(OpRemove, name); err != nil {
 			return err
 		}
 		delete(m.dirs, clean)
@@ -296,7 +326,7 @@ func (m *MemFS) Remove(name string) error {
 	if err != nil {
 		return err
 	}
-	if err := m.op(name); err != nil {
+	if err := m.op(OpRemove, name); err != nil {
 		return err
 	}
 	delete(d.entries, base)
@@ -397,7 +427,7 @@ func (m *MemFS) truncate(n *memNode, name string, size int64) error {
 	if size < 0 {
 		return &fs.PathError{Op: "truncate", Path: name, Err: fs.ErrInvalid}
 	}
-	if err := m.op(name); err != nil {
+	if err := m.op(OpTruncate, name); err != nil {
 		return err
 	}
 	w := memWrite{off: size, trunc: true}
@@ -414,7 +444,7 @@ func (m *MemFS) SyncDir(dir string) error {
 	if !ok {
 		return &fs.PathError{Op: "sync", Path: dir, Err: fs.ErrNotExist}
 	}
-	if err := m.op(dir); err != nil {
+	if err := m.op(OpSyncDir, dir); err != nil {
 		return err
 	}
 	d.synced = maps.Clone(d.entries)
@@ -549,7 +579,7 @@ func (f *memFile) writeAt(p []byte, off int64) (int, error) {
 	if off < 0 {
 		return 0, &fs.PathError{Op: "write", Path: f.name, Err: fs.ErrInvalid}
 	}
-	if err := f.fs.op(f.name); err != nil {
+	if err := f.fs.op(OpWrite, f.name); err != nil {
 		return 0, err
 	}
 	w := memWrite{off: off, data: slices.Clone(p)}
@@ -584,7 +614,7 @@ func (f *memFile) Sync() error {
 	if f.closed {
 		return &fs.PathError{Op: "sync", Path: f.name, Err: fs.ErrClosed}
 	}
-	if err := f.fs.op(f.name); err != nil {
+	if err := f.fs.op(OpSync, f.name); err != nil {
 		return err
 	}
 	for _, w := range f.node.pending {

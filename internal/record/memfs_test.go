@@ -274,3 +274,40 @@ func TestFSContract(t *testing.T) {
 		})
 	}
 }
+
+// TestMemFSInjector fails chosen operations as a full disk would: the
+// failed operation changes nothing, and WriteFileAtomic keeps the old file.
+func TestMemFSInjector(t *testing.T) {
+	m := record.NewMemFS()
+	if err := record.WriteFileAtomic(m, "/cursor", []byte("old"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	errFull := errors.New("no space left on device")
+	var seen []record.Op
+	m.SetInjector(func(op record.Op, path string) error {
+		seen = append(seen, op)
+		if op == record.OpWrite {
+			return errFull
+		}
+		return nil
+	})
+	if err := record.WriteFileAtomic(m, "/cursor", []byte("new"), 0o600); !errors.Is(err, errFull) {
+		t.Fatalf("WriteFileAtomic on a full disk: %v; want the injected error", err)
+	}
+	if got, _ := content(t, m, "/cursor"); got != "old" {
+		t.Errorf("after a failed replacement the file holds %q", got)
+	}
+	if _, err := m.Stat("/cursor.tmp"); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("temporary file left: %v", err)
+	}
+	if len(seen) < 2 || seen[0] != record.OpTruncate && seen[0] != record.OpCreate || seen[1] != record.OpWrite {
+		t.Errorf("operations seen: %v", seen)
+	}
+	m.SetInjector(nil)
+	if err := record.WriteFileAtomic(m, "/cursor", []byte("new"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := content(t, m.CrashClone(nil), "/cursor"); got != "new" {
+		t.Errorf("after the disk has room again: %q", got)
+	}
+}
