@@ -58,6 +58,14 @@ func (l Layout) order() binary.ByteOrder {
 	return binary.LittleEndian
 }
 
+// u32 reads a header integer (no interface call on the hot path).
+func (l Layout) u32(b []byte) uint32 {
+	if l == LegacyBigEndian {
+		return binary.BigEndian.Uint32(b)
+	}
+	return binary.LittleEndian.Uint32(b)
+}
+
 // PutHeader fills h[:HeaderLen] with the header of a record of type typ
 // around payload (Current layout).
 func PutHeader(h []byte, typ byte, payload []byte) {
@@ -122,7 +130,7 @@ func (l Layout) valid(h, payload []byte) bool {
 	}
 	crc = crc32.Update(crc, castagnoli, h[8:9])
 	crc = crc32.Update(crc, castagnoli, payload)
-	return crc == l.order().Uint32(h[4:])
+	return crc == l.u32(h[4:])
 }
 
 // Check decodes the record at the start of b. It returns the type, the
@@ -133,7 +141,7 @@ func (l Layout) Check(b []byte, max int) (typ byte, payload []byte, n int, ok bo
 	if len(b) < HeaderLen {
 		return 0, nil, 0, false
 	}
-	size := l.order().Uint32(b)
+	size := l.u32(b)
 	if uint64(size) > uint64(max) || uint64(size) > uint64(len(b)-HeaderLen) {
 		return 0, nil, 0, false
 	}
@@ -249,6 +257,18 @@ func (r *Reader) Next() (typ byte, payload []byte, err error) {
 	if r.err != nil {
 		return 0, nil, r.err
 	}
+	// Fast path: a valid record that fits in the read buffer is returned
+	// in place, without a copy. Anything else takes the path below.
+	if h, _ := r.r.Peek(HeaderLen); len(h) == HeaderLen {
+		if size := r.layout.u32(h); uint64(size) <= uint64(r.max) && int(size) <= r.r.Size()-HeaderLen {
+			total := HeaderLen + int(size)
+			if b, _ := r.r.Peek(total); len(b) == total && r.layout.valid(b[:HeaderLen], b[HeaderLen:]) {
+				r.r.Discard(total)
+				r.off += int64(total)
+				return b[8], b[HeaderLen:total:total], nil
+			}
+		}
+	}
 	n, err := io.ReadFull(r.r, r.h[:])
 	if err == io.EOF {
 		r.err = io.EOF
@@ -257,7 +277,7 @@ func (r *Reader) Next() (typ byte, payload []byte, err error) {
 	if err != nil {
 		return r.bad(r.h[:n], err)
 	}
-	size := r.layout.order().Uint32(r.h[:])
+	size := r.layout.u32(r.h[:])
 	if uint64(size) > uint64(r.max) {
 		return r.bad(r.h[:], nil)
 	}
@@ -311,7 +331,7 @@ func (r *Reader) badAdjacent() (byte, []byte, error) {
 	var h [HeaderLen]byte
 	ok := false
 	if _, err := io.ReadFull(r.r, h[:]); err == nil {
-		if size := r.layout.order().Uint32(h[:]); uint64(size) <= uint64(r.max) {
+		if size := r.layout.u32(h[:]); uint64(size) <= uint64(r.max) {
 			p := make([]byte, size)
 			if _, err := io.ReadFull(r.r, p); err == nil {
 				ok = r.layout.valid(h[:], p)
