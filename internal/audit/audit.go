@@ -64,6 +64,9 @@ type Options struct {
 	Retention time.Duration
 	// Now is the clock. nil means time.Now.
 	Now func() time.Time
+	// FS is the file system of the log. Nil means the operating system's
+	// (record.OSFS); crash tests pass a record.MemFS.
+	FS record.FS
 }
 
 // Stats are the log's counters. Appended, SegmentsScanned,
@@ -87,7 +90,8 @@ type segInfo struct {
 	base     int64 // unix ns, from the header
 	min, max int64 // entry times, unix ns
 	count    int64
-	size     int64 // bytes (for the active segment, written so far)
+	size     int64         // bytes (for the active segment, written so far)
+	layout   record.Layout // of the segment's format version
 }
 
 func (s *segInfo) widen(t int64) {
@@ -108,12 +112,13 @@ type damageKey struct {
 type Log struct {
 	dir  string
 	opts Options
-	lock *record.DirLock
+	fsys record.FS
+	lock io.Closer
 
 	mu     sync.Mutex // guards the fields below
 	segs   []*segInfo // ascending; the active one, if any, is last
 	act    *segInfo   // the segment being written, nil until an Append
-	f      *os.File
+	f      record.File
 	w      *bufio.Writer
 	table  map[string]uint64 // the active segment's strings
 	enc    []byte
@@ -140,17 +145,20 @@ func Open(dir string, opts Options) (*Log, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if opts.FS == nil {
+		opts.FS = record.OSFS{}
+	}
+	if err := opts.FS.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("audit: %w", err)
 	}
-	lock, err := record.Lock(dir, "LOCK")
+	lock, err := opts.FS.Lock(dir, "LOCK")
 	if errors.Is(err, record.ErrLocked) {
 		return nil, fmt.Errorf("%w: %s", ErrLocked, dir)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("audit: %w", err)
 	}
-	l := &Log{dir: dir, opts: opts, lock: lock, damage: map[damageKey]bool{}, nextNo: 1}
+	l := &Log{dir: dir, opts: opts, fsys: opts.FS, lock: lock, damage: map[damageKey]bool{}, nextNo: 1}
 	if err := l.recover(); err != nil {
 		lock.Close()
 		return nil, err
@@ -168,7 +176,7 @@ type listed struct {
 }
 
 func (l *Log) recover() error {
-	ents, err := os.ReadDir(l.dir)
+	ents, err := l.fsys.ReadDir(l.dir)
 	if err != nil {
 		return fmt.Errorf("audit: %w", err)
 	}
@@ -184,7 +192,7 @@ func (l *Log) recover() error {
 		l.nextNo = max(l.nextNo, fl.seq+1)
 		path := filepath.Join(l.dir, fl.name)
 		si := &segInfo{path: path, seq: fl.seq}
-		f, err := os.Open(path)
+		f, err := l.fsys.OpenFile(path, os.O_RDONLY, 0)
 		if err != nil {
 			return fmt.Errorf("audit: %w", err)
 		}
@@ -202,14 +210,14 @@ func (l *Log) recover() error {
 			_, err1 := f.ReadAt(hs[:], 0)
 			_, err2 := f.ReadAt(ss[:], si.size-sealLen)
 			if err1 == nil && err2 == nil && si.size >= segHdrLen+sealLen {
-				base, herr := checkHeader(path, hs[:], fl.seq)
+				base, layout, herr := checkHeader(path, hs[:], fl.seq)
 				if errors.Is(herr, ErrVersion) {
 					f.Close()
 					return herr
 				}
-				if typ, p, ok := checkRecord(ss[:]); herr == nil && ok && typ == recSeal {
+				if typ, p, ok := checkRecord(layout, ss[:]); herr == nil && ok && typ == recSeal {
 					s := decodeSeal(p)
-					si.base, si.min, si.max, si.count = base, s.min, s.max, s.count
+					si.base, si.layout, si.min, si.max, si.count = base, layout, s.min, s.max, s.count
 					f.Close()
 					l.segs = append(l.segs, si)
 					continue
@@ -223,12 +231,12 @@ func (l *Log) recover() error {
 		}
 		if newest && len(buf) < segHdrLen {
 			// Created, but the header never made it: nothing was in it.
-			if err := os.Remove(path); err != nil {
+			if err := l.fsys.Remove(path); err != nil {
 				return fmt.Errorf("audit: %w", err)
 			}
 			continue
 		}
-		base, err := checkHeader(path, buf, fl.seq)
+		base, layout, err := checkHeader(path, buf, fl.seq)
 		if errors.Is(err, ErrVersion) {
 			return err
 		}
@@ -238,8 +246,8 @@ func (l *Log) recover() error {
 			l.noteDamage(fe) // kept, but unreadable: not queried, never deleted
 			continue
 		}
-		si.base = base
-		sc := scanner{path: path, b: buf, off: segHdrLen, torn: -1}
+		si.base, si.layout = base, layout
+		sc := scanner{path: path, b: buf, off: segHdrLen, torn: -1, layout: layout}
 		sealed := false
 		for {
 			typ, p, _, ok := sc.next()
@@ -253,11 +261,11 @@ func (l *Log) recover() error {
 			}
 		}
 		for _, off := range sc.damage {
-			l.noteDamage(&FileError{File: path, Offset: off, Err: fmt.Errorf("%w: damaged record skipped", ErrCorrupt)})
+			l.noteDamage(&FileError{Path: path, Offset: off, Err: fmt.Errorf("%w: damaged record skipped", ErrCorrupt)})
 		}
 		if !newest {
 			if sc.torn >= 0 {
-				l.noteDamage(&FileError{File: path, Offset: sc.torn, Err: fmt.Errorf("%w: segment ends without its seal", ErrCorrupt)})
+				l.noteDamage(&FileError{Path: path, Offset: sc.torn, Err: fmt.Errorf("%w: segment ends without its seal", ErrCorrupt)})
 			}
 			l.segs = append(l.segs, si)
 			continue
@@ -278,13 +286,14 @@ func (l *Log) recover() error {
 
 // repair cuts the newest segment at end and seals it.
 func (l *Log) repair(si *segInfo, end int64) error {
-	f, err := os.OpenFile(si.path, os.O_RDWR, 0)
+	f, err := l.fsys.OpenFile(si.path, os.O_RDWR, 0)
 	if err != nil {
 		return fmt.Errorf("audit: repair %s: %w", si.path, err)
 	}
 	err = f.Truncate(end)
 	if err == nil {
-		_, err = f.WriteAt(appendSeal(nil, si.min, si.max, si.count), end)
+		// In the segment's own layout: a file never mixes versions.
+		_, err = f.WriteAt(appendSeal(nil, si.layout, si.min, si.max, si.count), end)
 	}
 	if err == nil {
 		err = f.Sync()
@@ -300,7 +309,7 @@ func (l *Log) repair(si *segInfo, end int64) error {
 	return nil
 }
 
-func readFull(f *os.File, buf []byte, size int64) ([]byte, error) {
+func readFull(f record.File, buf []byte, size int64) ([]byte, error) {
 	if int64(cap(buf)) < size {
 		buf = make([]byte, size)
 	}
@@ -314,7 +323,7 @@ func readFull(f *os.File, buf []byte, size int64) ([]byte, error) {
 
 // noteDamage counts a damaged span once. The caller holds mu (or is Open).
 func (l *Log) noteDamage(fe *FileError) {
-	k := damageKey{fe.File, fe.Offset}
+	k := damageKey{fe.Path, fe.Offset}
 	if l.damage[k] {
 		return
 	}
@@ -331,15 +340,16 @@ type scanner struct {
 	off    int
 	damage []int64 // offsets where damaged spans start
 	torn   int64   // offset of an incomplete or damaged tail, -1 if none
+	layout record.Layout
 }
 
 // next returns the next intact record and its offset, or ok false at the
 // end.
 func (s *scanner) next() (typ byte, payload []byte, off int, ok bool) {
 	for s.off < len(s.b) {
-		typ, p, good := checkRecord(s.b[s.off:])
+		typ, p, good := checkRecord(s.layout, s.b[s.off:])
 		if !good {
-			nv := nextValid(s.b, s.off+1)
+			nv := nextValid(s.layout, s.b, s.off+1)
 			if nv < 0 {
 				s.torn = int64(s.off)
 				s.off = len(s.b)
@@ -474,7 +484,7 @@ func (l *Log) period(t time.Time) int64 {
 func (l *Log) create(now time.Time) error {
 	si := &segInfo{seq: l.nextNo, base: now.UnixNano()}
 	si.path = segPath(l.dir, si.seq, time.Unix(0, si.base))
-	f, err := os.OpenFile(si.path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	f, err := l.fsys.OpenFile(si.path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 	if err != nil {
 		return fmt.Errorf("audit: create segment: %w", err)
 	}
@@ -482,9 +492,9 @@ func (l *Log) create(now time.Time) error {
 		f.Close()
 		return fmt.Errorf("audit: create segment: %w", err)
 	}
-	if err := syncDir(l.dir); err != nil {
+	if err := l.fsys.SyncDir(l.dir); err != nil {
 		f.Close()
-		return err
+		return fmt.Errorf("audit: %w", err)
 	}
 	l.nextNo++
 	si.size = segHdrLen
@@ -511,7 +521,7 @@ func (l *Log) rotate() error {
 // seal writes the seal record, syncs and closes the active segment.
 func (l *Log) seal() error {
 	si := l.act
-	seal := appendSeal(nil, si.min, si.max, si.count)
+	seal := appendSeal(nil, si.layout, si.min, si.max, si.count)
 	_, err := l.w.Write(seal)
 	if err == nil {
 		err = l.w.Flush()
@@ -557,7 +567,7 @@ func (l *Log) prune() error {
 			newest = si.base
 		}
 		if si != l.act && newest < cutoff {
-			if rerr := os.Remove(si.path); rerr != nil && !errors.Is(rerr, os.ErrNotExist) {
+			if rerr := l.fsys.Remove(si.path); rerr != nil && !errors.Is(rerr, os.ErrNotExist) {
 				err = fmt.Errorf("audit: retention: %w", rerr)
 				kept = append(kept, si)
 				continue
@@ -632,12 +642,4 @@ func (l *Log) Close() error {
 		err = cerr
 	}
 	return err
-}
-
-// syncDir fsyncs dir (nothing on Windows: see record.SyncDir).
-func syncDir(dir string) error {
-	if err := record.SyncDir(dir); err != nil {
-		return fmt.Errorf("audit: %w", err)
-	}
-	return nil
 }

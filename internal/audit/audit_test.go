@@ -394,7 +394,7 @@ func TestDamageSkippedAndCounted(t *testing.T) {
 		}
 		l.Query(audit.Filter{Limit: 100000})
 		st := l.Stats()
-		if st.DamagedSpans != 1 || st.LastDamage == nil || st.LastDamage.File != path ||
+		if st.DamagedSpans != 1 || st.LastDamage == nil || st.LastDamage.Path != path ||
 			st.LastDamage.Offset > int64(off) || st.LastDamage.Offset < int64(off)-200 || !errors.Is(st.LastDamage, audit.ErrCorrupt) {
 			t.Fatalf("segment %d damaged at %d: stats %+v (%v)", which, off, st, st.LastDamage)
 		}
@@ -415,12 +415,12 @@ func TestUnknownVersionRefused(t *testing.T) {
 		dir := copyDir(t, src)
 		path := filepath.Join(dir, filepath.Base(seg))
 		b, _ := os.ReadFile(path)
-		b[6] = 2
+		b[6] = 3
 		os.WriteFile(path, b, 0o600)
 		_, err := audit.Open(dir, audit.Options{Now: c.Now})
 		var fe *audit.FileError
-		if !errors.Is(err, audit.ErrVersion) || !errors.As(err, &fe) || fe.File != path || fe.Offset != 6 {
-			t.Fatalf("version 2 in %s: Open = %v; want ErrVersion at offset 6", filepath.Base(seg), err)
+		if !errors.Is(err, audit.ErrVersion) || !errors.As(err, &fe) || fe.Path != path || fe.Offset != 6 {
+			t.Fatalf("version 3 in %s: Open = %v; want ErrVersion at offset 6", filepath.Base(seg), err)
 		}
 	}
 }

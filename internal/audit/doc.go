@@ -21,7 +21,7 @@
 // and Query. Queries read sealed segments without holding the lock that
 // Append takes. The package starts no goroutines.
 //
-// # Format (version 1)
+// # Format (version 2)
 //
 //	DIR/LOCK                                   record.Lock: one process at a time
 //	DIR/00000001-20260301T140000.000000000Z.aud segment 1, created at that UTC time
@@ -29,11 +29,18 @@
 //
 // A segment holds the entries appended in one period of
 // Options.SegmentDuration (aligned to it: hourly by default) or until it
-// reaches Options.SegmentBytes. It starts with a 24-byte header followed
-// by records; integers are little endian:
+// reaches Options.SegmentBytes. It starts with a 24-byte header (the
+// common file header of package record, then the base time and the
+// segment number) followed by records in the record framing; integers
+// are little endian:
 //
-//	header:  "TWAUD" 0x00 | uint16 version (1) | int64 base (unix ns) | uint64 segment number
-//	record:  uint32 n | uint32 CRC-32C of n, type and payload | byte type | payload[n]
+//	header:  "TWAUD" 0x00 | uint16 version (2) | int64 base (unix ns) | uint64 segment number
+//	record:  uint32 n | uint32 CRC-32C of type and payload | byte type | payload[n]
+//
+// Version 1 segments (testdata/v1) differ only in the record CRC, which
+// also covers n (record.LegacyLengthCRC). They are read as they are, and
+// a version 1 segment that recovery seals gets its seal in its own
+// layout; new segments are written in version 2 (testdata/v2).
 //
 // Record types:
 //
@@ -61,7 +68,9 @@
 // Query skip the damaged bytes to the next valid record and count each
 // damaged span once (Stats.DamagedSpans, Stats.LastDamage with the file
 // and offset), so synced entries are never lost without a trace. A file
-// of an unknown version is refused with ErrVersion.
+// of an unknown version is refused with ErrVersion. Damage is reported as
+// a *FileError (record.FileError). The log goes through Options.FS, so
+// the crash tests run in memory (record.MemFS) at every write and sync.
 //
 // # Retention
 //

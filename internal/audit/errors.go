@@ -2,7 +2,8 @@ package audit
 
 import (
 	"errors"
-	"fmt"
+
+	"github.com/tidewatch/tidewatch/internal/record"
 )
 
 var (
@@ -19,15 +20,6 @@ var (
 	ErrTooLarge = errors.New("audit: entry too large")
 )
 
-// FileError is an error at a position in one of the log's files.
-type FileError struct {
-	File   string // path of the file
-	Offset int64  // byte offset of the bad record or field
-	Err    error
-}
-
-func (e *FileError) Error() string {
-	return fmt.Sprintf("%s at offset %d: %v", e.File, e.Offset, e.Err)
-}
-
-func (e *FileError) Unwrap() error { return e.Err }
+// FileError is an error at a position in one of the log's files:
+// record.FileError, the one file error of tidewatch's logs.
+type FileError = record.FileError

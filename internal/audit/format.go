@@ -3,19 +3,20 @@ package audit
 import (
 	"encoding/binary"
 	"fmt"
-	"hash/crc32"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tidewatch/tidewatch/internal/record"
 )
 
 // The format constants; see the package documentation.
 const (
 	segMagic   = "TWAUD\x00"
-	segVersion = 1
+	segVersion = 2 // written; version 1 segments are read too
 	segHdrLen  = 24
-	recHdrLen  = 9
+	recHdrLen  = record.HeaderLen
 	maxPayload = 1 << 20 // no record is longer: a longer length is damage
 	segSuffix  = ".aud"
 	nameTime   = "20060102T150405.000000000Z"
@@ -33,8 +34,6 @@ const (
 	maxInterned  = 128  // longer strings are stored inline
 	maxTableSize = 4096 // strings a segment's table holds at most
 )
-
-var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 func segmentName(seq uint64, base time.Time) string {
 	return fmt.Sprintf("%08d-%s%s", seq, base.UTC().Format(nameTime), segSuffix)
@@ -63,63 +62,42 @@ func parseSegmentName(name string) (uint64, time.Time, bool) {
 }
 
 func segmentHeader(seq uint64, base int64) []byte {
-	h := make([]byte, segHdrLen)
-	copy(h, segMagic)
-	binary.LittleEndian.PutUint16(h[6:], segVersion)
-	binary.LittleEndian.PutUint64(h[8:], uint64(base))
-	binary.LittleEndian.PutUint64(h[16:], seq)
-	return h
+	h := record.AppendFileHeader(make([]byte, 0, segHdrLen), segMagic, segVersion)
+	h = binary.LittleEndian.AppendUint64(h, uint64(base))
+	return binary.LittleEndian.AppendUint64(h, seq)
 }
 
-// appendRecord appends a framed record whose payload is already at
+// frameRecord frames a record whose payload is already at
 // dst[start+recHdrLen:], with room for the header left at dst[start:].
 func frameRecord(dst []byte, start int, typ byte) {
-	p := dst[start:]
-	binary.LittleEndian.PutUint32(p[0:], uint32(len(p)-recHdrLen))
-	p[8] = typ
-	crc := crc32.Update(0, castagnoli, p[0:4])
-	crc = crc32.Update(crc, castagnoli, p[8:])
-	binary.LittleEndian.PutUint32(p[4:], crc)
+	record.Frame(dst[start:], typ)
 }
 
-func appendSeal(dst []byte, minT, maxT, count int64) []byte {
-	start := len(dst)
-	dst = append(dst, make([]byte, recHdrLen)...)
-	dst = binary.LittleEndian.AppendUint64(dst, uint64(minT))
-	dst = binary.LittleEndian.AppendUint64(dst, uint64(maxT))
-	dst = binary.LittleEndian.AppendUint64(dst, uint64(count))
-	frameRecord(dst, start, recSeal)
-	return dst
+// appendSeal appends a seal record in the layout of its segment's version.
+func appendSeal(dst []byte, layout record.Layout, minT, maxT, count int64) []byte {
+	p := make([]byte, 0, sealPayload)
+	p = binary.LittleEndian.AppendUint64(p, uint64(minT))
+	p = binary.LittleEndian.AppendUint64(p, uint64(maxT))
+	p = binary.LittleEndian.AppendUint64(p, uint64(count))
+	return layout.Append(dst, recSeal, p)
 }
 
 // checkRecord returns the type and payload of the record at the start of
-// b, or ok false if it is incomplete or fails its checksum.
-func checkRecord(b []byte) (typ byte, payload []byte, ok bool) {
-	if len(b) < recHdrLen {
+// b, or ok false if it is incomplete, fails its checksum or is of an
+// unknown type.
+func checkRecord(layout record.Layout, b []byte) (typ byte, payload []byte, ok bool) {
+	typ, payload, _, ok = layout.Check(b, maxPayload)
+	if !ok || typ < recString || typ > recSeal || (typ == recSeal && len(payload) != sealPayload) {
 		return 0, nil, false
 	}
-	n := binary.LittleEndian.Uint32(b)
-	if n > maxPayload || int(n) > len(b)-recHdrLen {
-		return 0, nil, false
-	}
-	total := recHdrLen + int(n)
-	crc := crc32.Update(0, castagnoli, b[0:4])
-	crc = crc32.Update(crc, castagnoli, b[8:total])
-	if crc != binary.LittleEndian.Uint32(b[4:]) {
-		return 0, nil, false
-	}
-	typ = b[8]
-	if typ < recString || typ > recSeal || (typ == recSeal && n != sealPayload) {
-		return 0, nil, false
-	}
-	return typ, b[recHdrLen:total], true
+	return typ, payload, true
 }
 
 // nextValid returns the offset of the first intact record in b at or after
 // from, or -1.
-func nextValid(b []byte, from int) int {
+func nextValid(layout record.Layout, b []byte, from int) int {
 	for p := from; p+recHdrLen <= len(b); p++ {
-		if _, _, ok := checkRecord(b[p:]); ok {
+		if _, _, ok := checkRecord(layout, b[p:]); ok {
 			return p
 		}
 	}
@@ -134,21 +112,29 @@ func decodeSeal(p []byte) seal {
 	return seal{int64(binary.LittleEndian.Uint64(p)), int64(binary.LittleEndian.Uint64(p[8:])), int64(binary.LittleEndian.Uint64(p[16:]))}
 }
 
-// checkHeader checks a segment header and returns its base time.
-func checkHeader(path string, b []byte, seq uint64) (int64, error) {
+// checkHeader checks a segment header and returns its base time and the
+// record layout of its version.
+func checkHeader(path string, b []byte, seq uint64) (int64, record.Layout, error) {
 	if len(b) < segHdrLen {
-		return 0, &FileError{File: path, Offset: 0, Err: fmt.Errorf("%w: short header", ErrCorrupt)}
+		return 0, 0, &FileError{Path: path, Offset: 0, Err: fmt.Errorf("%w: short header", ErrCorrupt)}
 	}
-	if string(b[:6]) != segMagic {
-		return 0, &FileError{File: path, Offset: 0, Err: fmt.Errorf("%w: not an audit segment", ErrCorrupt)}
+	v, err := record.ParseFileHeader(b, segMagic)
+	if err != nil {
+		return 0, 0, &FileError{Path: path, Offset: 0, Err: fmt.Errorf("%w: not an audit segment", ErrCorrupt)}
 	}
-	if v := binary.LittleEndian.Uint16(b[6:]); v != segVersion {
-		return 0, &FileError{File: path, Offset: 6, Err: fmt.Errorf("%w: segment version %d", ErrVersion, v)}
+	var layout record.Layout
+	switch v {
+	case 1:
+		layout = record.LegacyLengthCRC
+	case segVersion:
+		layout = record.Current
+	default:
+		return 0, 0, &FileError{Path: path, Offset: 6, Err: fmt.Errorf("%w: segment version %d", ErrVersion, v)}
 	}
 	if s := binary.LittleEndian.Uint64(b[16:]); s != seq {
-		return 0, &FileError{File: path, Offset: 16, Err: fmt.Errorf("%w: header says segment %d, file name %d", ErrCorrupt, s, seq)}
+		return 0, 0, &FileError{Path: path, Offset: 16, Err: fmt.Errorf("%w: header says segment %d, file name %d", ErrCorrupt, s, seq)}
 	}
-	return int64(binary.LittleEndian.Uint64(b[8:])), nil
+	return int64(binary.LittleEndian.Uint64(b[8:])), layout, nil
 }
 
 // cursor reads the fields of a payload. Its error is sticky: after the

@@ -45,6 +45,7 @@ func FuzzRecords(f *testing.F) {
 	f.Add(d, "position")
 	f.Add(seed[:segHdrLen], "")
 	f.Add([]byte("TWAUD\x00\x01\x00"), "x")
+	f.Add([]byte("TWAUD\x00\x02\x00"), "x")
 	f.Fuzz(func(t *testing.T, data []byte, want string) {
 		q := query{from: math.MinInt64, to: math.MaxInt64, limit: 50}
 		q.match[1].want = []byte(want)

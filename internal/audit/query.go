@@ -9,6 +9,8 @@ import (
 	"os"
 	"slices"
 	"time"
+
+	"github.com/tidewatch/tidewatch/internal/record"
 )
 
 // Query returns the entries that match f, newest first (by Time, then
@@ -45,7 +47,7 @@ func (l *Log) Query(f Filter) ([]Entry, error) {
 	}
 	l.mu.Unlock()
 
-	q := query{from: from, to: to, limit: limit}
+	q := query{from: from, to: to, limit: limit, fsys: l.fsys}
 	q.match = [5]matcher{
 		{want: []byte(f.Direction)}, {want: []byte(f.Partner)}, {want: []byte(f.Kind)},
 		{want: []byte(f.Key)}, {want: []byte(f.Origin)},
@@ -133,6 +135,7 @@ type query struct {
 	top      topK
 	table    [][]byte
 	strs     []string
+	fsys     record.FS
 }
 
 // wants reports whether an entry at t with order ord would be kept.
@@ -151,7 +154,7 @@ func (q *query) keep(r ranked) {
 
 // segment reads one segment and keeps its matching entries.
 func (q *query) segment(si *segInfo, buf []byte, damage *[]*FileError) ([]byte, error) {
-	f, err := os.Open(si.path)
+	f, err := q.fsys.OpenFile(si.path, os.O_RDONLY, 0)
 	if errors.Is(err, os.ErrNotExist) {
 		return buf, nil // deleted by retention since the snapshot
 	} else if err != nil {
@@ -168,7 +171,7 @@ func (q *query) segment(si *segInfo, buf []byte, damage *[]*FileError) ([]byte, 
 // scan reads the segment in buf and keeps its matching entries; damage
 // gets the damaged spans.
 func (q *query) scan(path string, seq uint64, buf []byte, damage *[]*FileError) error {
-	base, err := checkHeader(path, buf, seq)
+	base, layout, err := checkHeader(path, buf, seq)
 	if err != nil {
 		var fe *FileError
 		if errors.As(err, &fe) {
@@ -182,9 +185,9 @@ func (q *query) scan(path string, seq uint64, buf []byte, damage *[]*FileError) 
 		q.match[i].id = -1
 	}
 	bad := func(off int, what error) {
-		*damage = append(*damage, &FileError{File: path, Offset: int64(off), Err: what})
+		*damage = append(*damage, &FileError{Path: path, Offset: int64(off), Err: what})
 	}
-	sc := scanner{path: path, b: buf, off: segHdrLen, torn: -1}
+	sc := scanner{path: path, b: buf, off: segHdrLen, torn: -1, layout: layout}
 	for {
 		typ, p, off, ok := sc.next()
 		if !ok {

@@ -52,15 +52,19 @@
 //
 // # Format
 //
-// The store is one append-only log file: a versioned, checksummed header,
-// then one length-prefixed, CRC-32C-checked record per version, its
+// The store is one append-only log file (format version 2): the common
+// versioned header of package record, then one record per version in the
+// record framing (length-prefixed, CRC-32C-checked, little endian), its
 // payload the version's JSON form. The full layout is in log.go. Every
 // write is fsynced before it is acknowledged. On open, a torn tail (an
 // incomplete or garbled last record, after which no good record starts)
 // is cut and noted in Recovery and in a warning to Options.Logger; a bad
 // record followed by good ones is damage, and Open refuses the file with
-// a *FileError naming its offset (ErrCorrupt). testdata/v1.log is a frozen
-// log of format version 1.
+// a *FileError (record.FileError) naming its offset (ErrCorrupt). A
+// version 1 log (big endian, its own header) is read and rewritten as
+// version 2 atomically by Open. testdata/v1.log and testdata/v2.log are
+// frozen logs of both versions. The log goes through Options.FS, so the
+// crash tests run in memory (record.MemFS) at every write and sync.
 //
 // # Exports
 //

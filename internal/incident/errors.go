@@ -3,6 +3,8 @@ package incident
 import (
 	"errors"
 	"fmt"
+
+	"github.com/tidewatch/tidewatch/internal/record"
 )
 
 // Sentinel errors. Every error this package returns wraps one of them,
@@ -59,15 +61,6 @@ func fieldErr(field, format string, args ...any) error {
 	return &FieldError{Field: field, Reason: fmt.Sprintf(format, args...)}
 }
 
-// FileError is an error at a byte offset of the log file.
-type FileError struct {
-	Path   string
-	Offset int64 // of the record (or header) at fault
-	Err    error
-}
-
-func (e *FileError) Error() string {
-	return fmt.Sprintf("%s at offset %d: %v", e.Path, e.Offset, e.Err)
-}
-
-func (e *FileError) Unwrap() error { return e.Err }
+// FileError is an error at a byte offset of the log file:
+// record.FileError, the one file error of tidewatch's logs.
+type FileError = record.FileError

@@ -7,31 +7,36 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
-	"os"
+
+	"github.com/tidewatch/tidewatch/internal/record"
 )
 
-// The log file format, version 1.
+// The log file format, version 2.
 //
-// The file is written only by appending. It starts with a 16-byte header
-// and holds one record per version of a record, in the order they were
-// stored:
+// The file is written only by appending. It starts with the common file
+// header of package record and holds one record per version of a record,
+// in the order they were stored, in the record framing:
 //
 //	file   = header record*
 //
-//	header = magic    8 bytes  "TWINCLOG"
-//	         version  uint16   1
-//	         reserved uint16   0
-//	         crc      uint32   CRC-32C of the 12 bytes before it
+//	header = magic    6 bytes  "TWINC" 0x00
+//	         version  uint16   2
 //
 //	record = length   uint32   bytes of payload, at most maxRecord
-//	         crc      uint32   CRC-32C of length, type and payload, in that order
+//	         crc      uint32   CRC-32C of type and payload
 //	         type     uint8    recIncident (1); other values are reserved
 //	         payload  length bytes
 //
-// Integers are big-endian. The payload of a recIncident record is one
+// Integers are little endian. The payload of a recIncident record is one
 // version of a record in its JSON form (Incident.MarshalJSON, compact,
 // with every field the store sets: id, version, origin, created,
 // updated, deleted). For each ID, versions appear in increasing order.
+//
+// Version 1 (testdata/v1.log) had a 16-byte header ("TWINCLOG", uint16
+// version 1, uint16 0, CRC-32C of those 12 bytes), big-endian integers and
+// a record CRC that also covered the length. Open reads it and rewrites
+// the file as version 2 (atomically: temporary file, rename) before
+// writing to it.
 //
 // Every Put, Receive and Delete appends one record and fsyncs the file
 // before it returns, so an acknowledged write survives a crash. A crash
@@ -40,21 +45,20 @@ import (
 // good record starts anywhere in the file is a torn tail, and the file is
 // cut before it, with a note (Store.Recovery). A bad record followed by a
 // good one is damage, not a tear: Open refuses the file with a *FileError
-// giving the bad record's offset and wrapping ErrCorrupt. Telling the two
-// apart by scanning for a later good record is sound because a payload is
-// JSON text, which never contains a zero byte, while a record's length
-// field starts with one (maxRecord < 1<<24): no record can be mistaken for
-// one inside another's payload.
+// giving the bad record's offset and wrapping ErrCorrupt.
 const (
-	logMagic   = "TWINCLOG"
-	logVersion = 1
-	headerSize = 16
-	frameSize  = 9 // length, crc, type
+	logMagic   = "TWINC\x00"
+	logVersion = 2
+	headerSize = record.FileHeaderLen
+	frameSize  = record.HeaderLen
+
+	v1Magic      = "TWINCLOG"
+	v1HeaderSize = 16
 
 	recIncident = 1
 
 	// maxRecord bounds a record's payload: more than any record within
-	// Validate's bounds needs, less than 1<<24.
+	// Validate's bounds needs.
 	maxRecord = MaxJSON
 )
 
@@ -62,59 +66,21 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // header returns the file header of the current format version.
 func header() []byte {
-	b := make([]byte, headerSize)
-	copy(b, logMagic)
-	binary.BigEndian.PutUint16(b[8:], logVersion)
+	return record.AppendFileHeader(nil, logMagic, logVersion)
+}
+
+// v1Header returns the file header of format version 1.
+func v1Header() []byte {
+	b := make([]byte, v1HeaderSize)
+	copy(b, v1Magic)
+	binary.BigEndian.PutUint16(b[8:], 1)
 	binary.BigEndian.PutUint32(b[12:], crc32.Checksum(b[:12], castagnoli))
 	return b
 }
 
 // appendFrame appends a record of type typ around payload.
 func appendFrame(dst []byte, typ byte, payload []byte) []byte {
-	n := len(dst)
-	dst = binary.BigEndian.AppendUint32(dst, uint32(len(payload)))
-	dst = append(dst, 0, 0, 0, 0, typ)
-	dst = append(dst, payload...)
-	c := crc32.Update(0, castagnoli, dst[n:n+4])
-	c = crc32.Update(c, castagnoli, dst[n+8:])
-	binary.BigEndian.PutUint32(dst[n+4:], c)
-	return dst
-}
-
-// frameAt decodes the record at off in data. It returns the type, the
-// payload and the offset of the next record, or ok false if no good
-// record starts at off.
-func frameAt(data []byte, off int) (typ byte, payload []byte, next int, ok bool) {
-	if len(data)-off < frameSize {
-		return 0, nil, 0, false
-	}
-	n := binary.BigEndian.Uint32(data[off:])
-	if n > maxRecord || int(n) > len(data)-off-frameSize {
-		return 0, nil, 0, false
-	}
-	end := off + frameSize + int(n)
-	c := crc32.Update(0, castagnoli, data[off:off+4])
-	c = crc32.Update(c, castagnoli, data[off+8:end])
-	if c != binary.BigEndian.Uint32(data[off+4:]) {
-		return 0, nil, 0, false
-	}
-	return data[off+8], data[off+frameSize : end], end, true
-}
-
-// goodRecordAfter reports whether a good record starts anywhere after
-// off. Only offsets holding a zero byte can start one (see the format).
-func goodRecordAfter(data []byte, off int) bool {
-	for i := off + 1; i < len(data); i++ {
-		j := bytes.IndexByte(data[i:], 0)
-		if j < 0 {
-			return false
-		}
-		i += j
-		if _, _, _, ok := frameAt(data, i); ok {
-			return true
-		}
-	}
-	return false
+	return record.Append(dst, typ, payload)
 }
 
 // scanned is what readLog found in a log file.
@@ -123,6 +89,7 @@ type scanned struct {
 	end     int64  // where the good data ends, where appends go
 	note    string // what was repaired, "" if nothing
 	fresh   bool   // the file had no (complete) header
+	version int    // of the file's format
 }
 
 type scannedRecord struct {
@@ -130,55 +97,66 @@ type scannedRecord struct {
 	payload []byte
 }
 
-// readLog reads and checks a whole log file. It does not modify it.
-func readLog(path string, f *os.File) (scanned, error) {
+// readLog reads and checks a whole log file, of either version. It does
+// not modify it.
+func readLog(path string, f record.File) (scanned, error) {
 	data, err := readAll(f)
 	if err != nil {
 		return scanned{}, fmt.Errorf("read %s: %w", path, err)
 	}
-	var s scanned
-	h := header()
-	if len(data) < headerSize {
-		if !bytes.HasPrefix(h, data) {
-			return s, &FileError{path, 0, fmt.Errorf("%w: %d bytes that do not start a header", ErrFormat, len(data))}
-		}
+	s := scanned{version: logVersion}
+	var layout record.Layout
+	var off int
+	switch {
+	case len(data) < headerSize && (bytes.HasPrefix(header(), data) || bytes.HasPrefix(v1Header(), data)),
+		len(data) < v1HeaderSize && bytes.HasPrefix(v1Header(), data):
 		if len(data) > 0 {
 			s.note = fmt.Sprintf("%s: rewrote a torn header of %d bytes", path, len(data))
 		}
 		s.fresh = true
 		return s, nil
+	case bytes.HasPrefix(data, []byte(v1Magic)):
+		if len(data) < v1HeaderSize {
+			return s, &FileError{Path: path, Offset: 0, Err: fmt.Errorf("%w: %d bytes that do not start a header", ErrFormat, len(data))}
+		}
+		if crc32.Checksum(data[:12], castagnoli) != binary.BigEndian.Uint32(data[12:]) {
+			return s, &FileError{Path: path, Offset: 0, Err: fmt.Errorf("%w: header checksum", ErrCorrupt)}
+		}
+		if v := binary.BigEndian.Uint16(data[8:]); v != 1 {
+			return s, &FileError{Path: path, Offset: 0, Err: fmt.Errorf("%w: format version %d", ErrFormat, v)}
+		}
+		s.version, layout, off = 1, record.LegacyBigEndian, v1HeaderSize
+	default:
+		v, err := record.ParseFileHeader(data, logMagic)
+		if err != nil {
+			return s, &FileError{Path: path, Offset: 0, Err: fmt.Errorf("%w: %d bytes that do not start a header", ErrFormat, len(data))}
+		}
+		if v != logVersion {
+			return s, &FileError{Path: path, Offset: 0, Err: fmt.Errorf("%w: format version %d", ErrFormat, v)}
+		}
+		layout, off = record.Current, headerSize
 	}
-	if string(data[:8]) != logMagic {
-		return s, &FileError{path, 0, fmt.Errorf("%w: bad magic", ErrFormat)}
-	}
-	if crc32.Checksum(data[:12], castagnoli) != binary.BigEndian.Uint32(data[12:]) {
-		return s, &FileError{path, 0, fmt.Errorf("%w: header checksum", ErrCorrupt)}
-	}
-	if v := binary.BigEndian.Uint16(data[8:]); v != logVersion {
-		return s, &FileError{path, 0, fmt.Errorf("%w: format version %d", ErrFormat, v)}
-	}
-	off := headerSize
 	for off < len(data) {
-		typ, payload, next, ok := frameAt(data, off)
+		typ, payload, n, ok := layout.Check(data[off:], maxRecord)
 		if !ok {
-			if goodRecordAfter(data, off) {
-				return s, &FileError{path, int64(off), fmt.Errorf("%w: bad record followed by good ones", ErrCorrupt)}
+			if layout.NextValid(data, off+1, maxRecord) >= 0 {
+				return s, &FileError{Path: path, Offset: int64(off), Err: fmt.Errorf("%w: bad record followed by good ones", ErrCorrupt)}
 			}
 			s.note = fmt.Sprintf("%s: cut a torn tail of %d bytes at offset %d", path, len(data)-off, off)
 			break
 		}
 		if typ != recIncident {
-			return s, &FileError{path, int64(off), fmt.Errorf("%w: unknown record type %d", ErrCorrupt, typ)}
+			return s, &FileError{Path: path, Offset: int64(off), Err: fmt.Errorf("%w: unknown record type %d", ErrCorrupt, typ)}
 		}
 		s.records = append(s.records, scannedRecord{int64(off), payload})
-		off = next
+		off += n
 	}
 	s.end = int64(off)
 	return s, nil
 }
 
 // readAll reads the whole file in one allocation.
-func readAll(f *os.File) ([]byte, error) {
+func readAll(f record.File) ([]byte, error) {
 	fi, err := f.Stat()
 	if err != nil {
 		return nil, err

@@ -117,7 +117,7 @@ func TestDamageInTheMiddle(t *testing.T) {
 	var starts []int
 	for off := incident.HeaderSize; off < lastOff; {
 		starts = append(starts, off)
-		n := int(data[off])<<24 | int(data[off+1])<<16 | int(data[off+2])<<8 | int(data[off+3])
+		n := int(binary.LittleEndian.Uint32(data[off:]))
 		off += incident.FrameSize + n
 	}
 	if len(starts) != 2 {
@@ -148,6 +148,7 @@ func TestDamageInTheMiddle(t *testing.T) {
 
 func TestHeader(t *testing.T) {
 	data, _ := logOf(t)
+	v1 := mustRead(t, filepath.Join("testdata", "v1.log"))
 	dir := t.TempDir()
 	tests := []struct {
 		name string
@@ -156,10 +157,12 @@ func TestHeader(t *testing.T) {
 	}{
 		{"empty file", nil, nil},
 		{"torn header", data[:7], nil},
+		{"torn version 1 header", v1[:12], nil},
 		{"not a log", []byte("hello, world, this is not a log"), incident.ErrFormat},
 		{"short non-log", []byte("PK\x03"), incident.ErrFormat},
-		{"header checksum", flip(data, 13), incident.ErrCorrupt},
-		{"future version", withVersion(data, 2), incident.ErrFormat},
+		{"version 1 header checksum", flip(v1, 13), incident.ErrCorrupt},
+		{"future version 1 header", withV1Version(v1, 2), incident.ErrFormat},
+		{"future version", withVersion(data, 3), incident.ErrFormat},
 	}
 	for _, tt := range tests {
 		path := filepath.Join(dir, strings.ReplaceAll(tt.name, " ", "_"))
@@ -196,7 +199,15 @@ func flip(b []byte, i int) []byte {
 	return b
 }
 
+// withVersion sets the version of a current (version 2) header.
 func withVersion(b []byte, v byte) []byte {
+	b = append([]byte(nil), b...)
+	b[6], b[7] = v, 0
+	return b
+}
+
+// withV1Version sets the version of a version 1 header (and its checksum).
+func withV1Version(b []byte, v byte) []byte {
 	b = append([]byte(nil), b...)
 	b[9] = v
 	binary.BigEndian.PutUint32(b[12:], crc32.Checksum(b[:12], crc32.MakeTable(crc32.Castagnoli)))

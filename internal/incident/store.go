@@ -31,6 +31,9 @@ type Options struct {
 	// Rand is the source of the random UUIDs of new IDs. Nil means
 	// crypto/rand; tests pass a fixed stream.
 	Rand io.Reader
+	// FS is the file system of the log. Nil means the operating system's
+	// (record.OSFS); crash tests pass a record.MemFS.
+	FS record.FS
 }
 
 // Store keeps records and all their versions in one append-only log file
@@ -40,8 +43,9 @@ type Options struct {
 type Store struct {
 	mu       sync.Mutex
 	path     string
-	f        *os.File
-	lock     *record.DirLock // on path + ".lock"
+	fsys     record.FS
+	f        record.File
+	lock     io.Closer // on path + ".lock"
 	opts     Options
 	size     int64 // end of the log, where the next record goes
 	recs     map[string]*entry
@@ -70,7 +74,10 @@ func Open(path string, opts Options) (*Store, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if opts.FS == nil {
+		opts.FS = record.OSFS{}
+	}
+	f, err := opts.FS.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("open incident log: %w", err)
 	}
@@ -82,10 +89,10 @@ func Open(path string, opts Options) (*Store, error) {
 	return s, nil
 }
 
-func open(path string, f *os.File, opts Options) (*Store, error) {
+func open(path string, f record.File, opts Options) (*Store, error) {
 	// The lock is on a file of its own: on Windows a locked range of the
 	// log itself could not be written through the log's handle.
-	lock, err := record.Lock(filepath.Dir(path), filepath.Base(path)+".lock")
+	lock, err := opts.FS.Lock(filepath.Dir(path), filepath.Base(path)+".lock")
 	if errors.Is(err, record.ErrLocked) {
 		return nil, fmt.Errorf("%w: %s", ErrLocked, path)
 	}
@@ -101,27 +108,55 @@ func open(path string, f *os.File, opts Options) (*Store, error) {
 	return s, nil
 }
 
+// upgrade rewrites a log of an older format version as the current one,
+// atomically (a crash leaves the old file or the new one), and reopens
+// it. The records are the same; only their framing changes.
+func (s *Store) upgrade(sc scanned) error {
+	data := header()
+	for _, r := range sc.records {
+		data = appendFrame(data, recIncident, r.payload)
+	}
+	// Close first: Windows cannot rename over an open file.
+	s.f.Close()
+	s.f = nil
+	if err := record.WriteFileAtomic(s.fsys, s.path, data, 0o644); err != nil {
+		return fmt.Errorf("upgrade %s to format version %d: %w", s.path, logVersion, err)
+	}
+	f, err := s.fsys.OpenFile(s.path, os.O_RDWR, 0)
+	if err != nil {
+		return fmt.Errorf("upgrade %s: %w", s.path, err)
+	}
+	s.f = f
+	s.size = int64(len(data))
+	return nil
+}
+
 // load reads the log into a new Store.
-func load(path string, f *os.File, opts Options) (*Store, error) {
+func load(path string, f record.File, opts Options) (*Store, error) {
 	sc, err := readLog(path, f)
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{path: path, f: f, opts: opts, recs: map[string]*entry{}}
+	s := &Store{path: path, fsys: opts.FS, f: f, opts: opts, recs: map[string]*entry{}}
 	for _, r := range sc.records {
 		var in Incident
 		if err := in.UnmarshalJSON(r.payload); err != nil {
-			return nil, &FileError{path, r.off, fmt.Errorf("%w: %w", ErrCorrupt, err)}
+			return nil, &FileError{Path: path, Offset: r.off, Err: fmt.Errorf("%w: %w", ErrCorrupt, err)}
 		}
 		if !validID(in.ID) || in.Version < 1 {
-			return nil, &FileError{path, r.off, fmt.Errorf("%w: record without ID or version", ErrCorrupt)}
+			return nil, &FileError{Path: path, Offset: r.off, Err: fmt.Errorf("%w: record without ID or version", ErrCorrupt)}
 		}
 		if e := s.recs[in.ID]; e != nil && e.latest().Version >= in.Version {
-			return nil, &FileError{path, r.off, fmt.Errorf("%w: version %d of %s after version %d", ErrCorrupt, in.Version, in.ID, e.latest().Version)}
+			return nil, &FileError{Path: path, Offset: r.off, Err: fmt.Errorf("%w: version %d of %s after version %d", ErrCorrupt, in.Version, in.ID, e.latest().Version)}
 		}
 		s.apply(in)
 	}
 	switch {
+	case sc.version < logVersion && !sc.fresh:
+		if err := s.upgrade(sc); err != nil {
+			return nil, err
+		}
+		opts.Logger.Info("incident log upgraded", "path", path, "from", sc.version, "to", logVersion)
 	case sc.fresh:
 		if err := s.create(); err != nil {
 			return nil, err
@@ -144,7 +179,7 @@ func load(path string, f *os.File, opts Options) (*Store, error) {
 	return s, nil
 }
 
-func fileSize(f *os.File) int64 {
+func fileSize(f record.File) int64 {
 	fi, err := f.Stat()
 	if err != nil {
 		return -1
@@ -164,12 +199,8 @@ func (s *Store) create() error {
 	if err := s.f.Sync(); err != nil {
 		return fmt.Errorf("sync %s: %w", s.path, err)
 	}
-	if d, err := os.Open(filepath.Dir(s.path)); err == nil {
-		err = d.Sync()
-		d.Close()
-		if err != nil {
-			return fmt.Errorf("sync directory of %s: %w", s.path, err)
-		}
+	if err := s.fsys.SyncDir(filepath.Dir(s.path)); err != nil {
+		return fmt.Errorf("sync directory of %s: %w", s.path, err)
 	}
 	s.size = headerSize
 	return nil

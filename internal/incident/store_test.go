@@ -359,26 +359,60 @@ func TestConcurrentPuts(t *testing.T) {
 	}
 }
 
+// TestFrozenFormatV1: testdata/v1.log is a log written by format version
+// 1 (big endian); it must read back forever, and Open upgrades it to the
+// current version with the same records.
 func TestFrozenFormatV1(t *testing.T) {
-	// testdata/v1.log is a log written by format version 1; it must read
-	// back forever. -update rewrites it from the samples.
-	path := filepath.Join("testdata", "v1.log")
+	dir := t.TempDir()
+	data := mustRead(t, filepath.Join("testdata", "v1.log"))
+	if !bytes.HasPrefix(data, []byte("TWINCLOG\x00\x01")) {
+		t.Fatalf("fixture header % x", data[:10])
+	}
+	copyPath := filepath.Join(dir, "v1.log")
+	mustWrite(t, copyPath, data)
+	s := openStore(t, copyPath)
+	checkSamples(t, s)
+	s.Close()
+	if got := mustRead(t, copyPath); !bytes.HasPrefix(got, []byte("TWINC\x00\x02\x00")) {
+		t.Errorf("after Open the header is % x; want version 2", got[:10])
+	}
+	s = openStore(t, copyPath)
+	checkSamples(t, s)
+	if len(s.Recovery()) != 0 {
+		t.Errorf("upgraded log: Recovery = %q", s.Recovery())
+	}
+	s.Close()
+}
+
+// TestFrozenFormatV2: testdata/v2.log is a log written by format version
+// 2 (record framing); it must read back forever. -update writes it from
+// the samples (only when this is the current version).
+func TestFrozenFormatV2(t *testing.T) {
+	path := filepath.Join("testdata", "v2.log")
 	if *update {
 		if err := incident.WriteLog(path, samples()); err != nil {
 			t.Fatal(err)
 		}
 	}
-	dir := t.TempDir()
 	data := mustRead(t, path)
-	copyPath := filepath.Join(dir, "v1.log")
+	if !bytes.HasPrefix(data, []byte("TWINC\x00\x02\x00")) {
+		t.Fatalf("fixture header % x", data[:8])
+	}
+	copyPath := filepath.Join(t.TempDir(), "v2.log")
 	mustWrite(t, copyPath, data)
 	s := openStore(t, copyPath)
+	checkSamples(t, s)
+	s.Close()
+	if got := mustRead(t, copyPath); !bytes.Equal(got, data) {
+		t.Error("Open of an intact current log changed the file")
+	}
+}
+
+func checkSamples(t *testing.T, s *incident.Store) {
+	t.Helper()
 	for _, want := range samples() {
 		if got, ok := s.Get(want.ID); !ok || !reflect.DeepEqual(got, want) {
 			t.Errorf("Get(%s) = %+v, %v; want %+v", want.ID, got, ok, want)
 		}
-	}
-	if !bytes.HasPrefix(data, []byte("TWINCLOG\x00\x01")) {
-		t.Errorf("header % x", data[:10])
 	}
 }

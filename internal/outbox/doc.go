@@ -32,7 +32,7 @@
 // Sync and Ack fsync without holding the lock that Read and Append take.
 // The package starts no goroutines.
 //
-// # Format (version 1)
+// # Format (version 2)
 //
 // A queue directory holds segment files named by the sequence number of
 // their first record, and a cursor file:
@@ -42,13 +42,20 @@
 //	DIR/0000000000000000000n.seg the next segment (n = last seq of the previous + 1)
 //	DIR/cursor                  the acknowledged sequence number
 //
-// A segment starts with a 16-byte header followed by records; every
-// integer is little endian:
+// A segment starts with a 16-byte header (the common file header of
+// package record, then the first record's number) followed by records in
+// the record framing, type 1, whose payload starts with the record's
+// number and time; every integer is little endian:
 //
-//	header:  "TWOBX" 0x00 | uint16 version (1) | uint64 seq of the first record
-//	record:  uint32 n | uint32 CRC-32C | uint64 seq | int64 notBefore | data[n]
+//	header:  "TWOBX" 0x00 | uint16 version (2) | uint64 seq of the first record
+//	record:  uint32 16+n | uint32 CRC-32C of type and payload | byte 1 | uint64 seq | int64 notBefore | data[n]
 //
-// The CRC-32C (Castagnoli) covers n, seq, notBefore and data. Records of a
+// Version 1 segments (testdata/v1) had their own record header, uint32 n |
+// uint32 CRC-32C of n, seq, notBefore and data | uint64 seq | int64
+// notBefore. They are read as they are until acknowledged; appends never
+// go to one: Open starts a version 2 segment after a version 1 one that
+// holds records, and gives an empty one the version 2 header in place.
+// testdata/v2 is a queue of the current version. Records of a
 // segment have consecutive sequence numbers starting at the header's, and
 // each segment starts where the previous one ends. A segment is sealed
 // (fsynced) before the next is created, so only the newest can end with an
@@ -66,7 +73,9 @@
 // returned: it is truncated (Stats.TornBytes). A damaged record followed by
 // a valid one, a segment out of sequence, a torn segment that is not the
 // newest, a cursor ahead of the data, or a file of an unknown version is
-// refused with a *FileError naming the file and offset (ErrCorrupt,
-// ErrVersion): synced records are never silently dropped. Records before
+// refused with a *FileError (record.FileError) naming the file and offset
+// (ErrCorrupt, ErrVersion): synced records are never silently dropped.
+// The queue goes through Options.FS, so the crash tests run in memory
+// (record.MemFS) at every write, sync, rename and removal. Records before
 // the first one on disk and after the cursor were dropped for overflow.
 package outbox

@@ -2,7 +2,8 @@ package outbox
 
 import (
 	"errors"
-	"fmt"
+
+	"github.com/tidewatch/tidewatch/internal/record"
 )
 
 var (
@@ -21,15 +22,6 @@ var (
 	ErrAckRange = errors.New("outbox: ack beyond the last synced record")
 )
 
-// FileError is an error at a position in one of the queue's files.
-type FileError struct {
-	File   string // path of the file
-	Offset int64  // byte offset of the bad record or field
-	Err    error
-}
-
-func (e *FileError) Error() string {
-	return fmt.Sprintf("%s at offset %d: %v", e.File, e.Offset, e.Err)
-}
-
-func (e *FileError) Unwrap() error { return e.Err }
+// FileError is an error at a position in one of the queue's files:
+// record.FileError, the one file error of tidewatch's logs.
+type FileError = record.FileError

@@ -25,6 +25,9 @@ type Options struct {
 	// 0 means 64 MiB. It is lowered to MaxBytes/8 (at least 4 KiB) so
 	// that dropping a whole segment keeps the bound within an eighth.
 	SegmentBytes int64
+	// FS is the file system of the queue. Nil means the operating
+	// system's (record.OSFS); crash tests pass a record.MemFS.
+	FS record.FS
 }
 
 const (
@@ -58,11 +61,12 @@ type Stats struct {
 type segment struct {
 	path    string
 	first   uint64
-	last    uint64   // first-1 while empty
-	size    int64    // bytes written, buffered ones included
-	durable int64    // bytes fsynced: readable
-	marks   []mark   // sparse index, about one entry per indexEvery bytes
-	f       *os.File // read handle (for the newest segment, its writer's file)
+	last    uint64      // first-1 while empty
+	size    int64       // bytes written, buffered ones included
+	durable int64       // bytes fsynced: readable
+	marks   []mark      // sparse index, about one entry per indexEvery bytes
+	f       record.File // read handle (for the newest segment, its writer's file)
+	rf      recFormat   // the record layout of the segment's version
 }
 
 // mark locates one record in a segment.
@@ -77,9 +81,9 @@ func (s *segment) addMark(seq uint64, off int64) {
 	}
 }
 
-func (s *segment) file() (*os.File, error) {
+func (s *segment) file(fsys record.FS) (record.File, error) {
 	if s.f == nil {
-		f, err := os.Open(s.path)
+		f, err := fsys.OpenFile(s.path, os.O_RDONLY, 0)
 		if err != nil {
 			return nil, fmt.Errorf("outbox: %w", err)
 		}
@@ -100,7 +104,8 @@ func (s *segment) close() {
 type Queue struct {
 	dir    string
 	opts   Options
-	lock   *record.DirLock
+	fsys   record.FS
+	lock   io.Closer
 	notify chan struct{}
 
 	wmu sync.Mutex // the appender side: Append, Sync, Close
@@ -142,17 +147,20 @@ func Open(dir string, opts Options) (*Queue, error) {
 		opts.SegmentBytes = defaultSegmentBytes
 	}
 	opts.SegmentBytes = max(min(opts.SegmentBytes, opts.MaxBytes/8), minSegmentBytes)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if opts.FS == nil {
+		opts.FS = record.OSFS{}
+	}
+	if err := opts.FS.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("outbox: %w", err)
 	}
-	lock, err := record.Lock(dir, "LOCK")
+	lock, err := opts.FS.Lock(dir, "LOCK")
 	if errors.Is(err, record.ErrLocked) {
 		return nil, fmt.Errorf("%w: %s", ErrLocked, dir)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("outbox: %w", err)
 	}
-	q := &Queue{dir: dir, opts: opts, lock: lock, notify: make(chan struct{}, 1)}
+	q := &Queue{dir: dir, opts: opts, fsys: opts.FS, lock: lock, notify: make(chan struct{}, 1)}
 	if err := q.recover(); err != nil {
 		for _, s := range q.segs {
 			s.close()
@@ -166,12 +174,12 @@ func Open(dir string, opts Options) (*Queue, error) {
 // recover reads the cursor and every segment, cuts a torn tail, and opens
 // the newest segment for writing.
 func (q *Queue) recover() error {
-	acked, err := readCursor(q.dir)
+	acked, err := readCursor(q.fsys, q.dir)
 	if err != nil {
 		return err
 	}
 	q.acked = acked
-	firsts, err := listSegments(q.dir)
+	firsts, err := listSegments(q.fsys, q.dir)
 	if err != nil {
 		return err
 	}
@@ -179,7 +187,7 @@ func (q *Queue) recover() error {
 	q.ackOff = -1
 	for i, first := range firsts {
 		s := &segment{path: segmentPath(q.dir, first), first: first, last: first - 1}
-		f, err := os.Open(s.path)
+		f, err := q.fsys.OpenFile(s.path, os.O_RDONLY, 0)
 		if err != nil {
 			return fmt.Errorf("outbox: %w", err)
 		}
@@ -189,13 +197,14 @@ func (q *Queue) recover() error {
 		if err != nil {
 			return fmt.Errorf("outbox: read %s: %w", s.path, err)
 		}
-		end, err := scanSegment(s.path, buf, first, func(seq uint64, off int64, _ int) {
+		end, rf, err := scanSegment(s.path, buf, first, func(seq uint64, off int64, _ int) {
 			s.addMark(seq, off)
 			s.last = seq
 			if seq == acked+1 {
 				q.ackOff = off
 			}
 		})
+		s.rf = rf
 		newest := i == len(firsts)-1
 		if err != nil {
 			if !errors.Is(err, errTorn) {
@@ -212,12 +221,12 @@ func (q *Queue) recover() error {
 		s.size, s.durable = end, end
 		if i > 0 {
 			if prev := q.segs[i-1]; prev.last+1 != first || prev.last < prev.first {
-				return &FileError{File: s.path, Offset: 0, Err: fmt.Errorf("%w: segment starts at %d after one ending at %d", ErrCorrupt, first, prev.last)}
+				return &FileError{Path: s.path, Offset: 0, Err: fmt.Errorf("%w: segment starts at %d after one ending at %d", ErrCorrupt, first, prev.last)}
 			}
 		}
 	}
 	if len(q.segs) == 0 {
-		s, err := createSegment(q.dir, acked+1)
+		s, err := createSegment(q.fsys, q.dir, acked+1)
 		if err != nil {
 			return err
 		}
@@ -225,13 +234,19 @@ func (q *Queue) recover() error {
 	}
 	active := q.segs[len(q.segs)-1]
 	if acked > active.last {
-		return &FileError{File: filepath.Join(q.dir, cursorFile), Offset: 8,
+		return &FileError{Path: filepath.Join(q.dir, cursorFile), Offset: 8,
 			Err: fmt.Errorf("%w: cursor acknowledges %d, the last record on disk is %d", ErrCorrupt, acked, active.last)}
+	}
+	if active.rf.version != segVersion {
+		if active, err = q.upgradeActive(active); err != nil {
+			return err
+		}
 	}
 	q.last, q.synced = active.last, active.last
 	// Segments acknowledged before a crash cut their deletion short.
 	for len(q.segs) > 1 && q.segs[0].last <= acked {
-		if err := os.Remove(q.segs[0].path); err != nil {
+		q.segs[0].close()
+		if err := q.fsys.Remove(q.segs[0].path); err != nil {
 			return fmt.Errorf("outbox: %w", err)
 		}
 		q.segs = q.segs[1:]
@@ -247,7 +262,7 @@ func (q *Queue) recover() error {
 		}
 	}
 	if active.f == nil {
-		f, err := os.OpenFile(active.path, os.O_RDWR, 0)
+		f, err := q.fsys.OpenFile(active.path, os.O_RDWR, 0)
 		if err != nil {
 			return fmt.Errorf("outbox: %w", err)
 		}
@@ -265,13 +280,53 @@ func (q *Queue) recover() error {
 func mark2corrupt(err error) error {
 	var fe *FileError
 	errors.As(err, &fe)
-	return &FileError{File: fe.File, Offset: fe.Offset, Err: fmt.Errorf("%w: incomplete record", ErrCorrupt)}
+	return &FileError{Path: fe.Path, Offset: fe.Offset, Err: fmt.Errorf("%w: incomplete record", ErrCorrupt)}
+}
+
+// upgradeActive makes the newest segment, of an older format version,
+// one that appends can go to: an empty one gets the current header in
+// place; one with records is synced and left as it is (it is read in its
+// own layout until acknowledged), and a new segment of the current
+// version is started after it. It returns the segment to append to.
+func (q *Queue) upgradeActive(a *segment) (*segment, error) {
+	f, err := q.fsys.OpenFile(a.path, os.O_RDWR, 0)
+	if err != nil {
+		return nil, fmt.Errorf("outbox: %w", err)
+	}
+	if a.last < a.first {
+		_, err = f.WriteAt(segmentHeader(a.first), 0)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if err != nil || a.last >= a.first {
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return nil, fmt.Errorf("outbox: upgrade %s: %w", a.path, err)
+		}
+		s, err := createSegment(q.fsys, q.dir, a.last+1)
+		if err != nil {
+			return nil, err
+		}
+		a.close()
+		q.segs = append(q.segs, s)
+		return s, nil
+	}
+	if _, err := f.Seek(a.size, io.SeekStart); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("outbox: upgrade %s: %w", a.path, err)
+	}
+	a.close()
+	a.f, a.rf = f, formatOf(segVersion)
+	return a, nil
 }
 
 // cutTail truncates the newest segment after its last valid record, or
 // rewrites its header if even that is incomplete.
 func (q *Queue) cutTail(s *segment, end, size int64) error {
-	f, err := os.OpenFile(s.path, os.O_RDWR, 0)
+	f, err := q.fsys.OpenFile(s.path, os.O_RDWR, 0)
 	if err != nil {
 		return fmt.Errorf("outbox: repair %s: %w", s.path, err)
 	}
@@ -282,6 +337,7 @@ func (q *Queue) cutTail(s *segment, end, size int64) error {
 	if err == nil && end == 0 {
 		_, err = f.WriteAt(segmentHeader(s.first), 0)
 		end = segHdrLen
+		s.rf = formatOf(segVersion)
 	}
 	if err == nil {
 		err = f.Sync()
@@ -298,7 +354,7 @@ func (q *Queue) cutTail(s *segment, end, size int64) error {
 	return nil
 }
 
-func readAll(f *os.File, buf []byte) ([]byte, error) {
+func readAll(f record.File, buf []byte) ([]byte, error) {
 	fi, err := f.Stat()
 	if err != nil {
 		return buf, err
@@ -312,9 +368,9 @@ func readAll(f *os.File, buf []byte) ([]byte, error) {
 	return buf, err
 }
 
-func createSegment(dir string, first uint64) (*segment, error) {
+func createSegment(fsys record.FS, dir string, first uint64) (*segment, error) {
 	path := segmentPath(dir, first)
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_RDWR, 0o600)
+	f, err := fsys.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_RDWR, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("outbox: create segment: %w", err)
 	}
@@ -322,11 +378,11 @@ func createSegment(dir string, first uint64) (*segment, error) {
 		f.Close()
 		return nil, fmt.Errorf("outbox: create segment: %w", err)
 	}
-	if err := syncDir(dir); err != nil {
+	if err := syncDir(fsys, dir); err != nil {
 		f.Close()
 		return nil, err
 	}
-	return &segment{path: path, first: first, last: first - 1, size: segHdrLen, durable: segHdrLen, f: f}, nil
+	return &segment{path: path, first: first, last: first - 1, size: segHdrLen, durable: segHdrLen, f: f, rf: formatOf(segVersion)}, nil
 }
 
 // gone is the highest sequence number that Read will never return again.
@@ -410,7 +466,7 @@ func (q *Queue) dropOldest() {
 	}
 	q.dropped = max(q.dropped, s.last)
 	s.close()
-	if err := os.Remove(s.path); err != nil && q.werr == nil {
+	if err := q.fsys.Remove(s.path); err != nil && q.werr == nil {
 		q.werr = fmt.Errorf("outbox: drop segment: %w", err)
 	}
 	q.segs = q.segs[1:]
@@ -435,7 +491,7 @@ func (q *Queue) rotate(a *segment) (*segment, error) {
 		q.mu.Unlock()
 		return nil, err
 	}
-	s, err := createSegment(q.dir, a.last+1)
+	s, err := createSegment(q.fsys, q.dir, a.last+1)
 	if err != nil {
 		q.mu.Lock()
 		q.werr = err
@@ -486,7 +542,7 @@ func (q *Queue) Sync() error {
 		err = a.f.Sync()
 	}
 	if err == nil && dirty {
-		err = syncDir(q.dir)
+		err = syncDir(q.fsys, q.dir)
 	}
 	q.mu.Lock()
 	if err != nil {
@@ -531,7 +587,8 @@ func (q *Queue) Read(after uint64, max int, maxBytes int) ([]Record, error) {
 			return nil, err
 		}
 		for off < s.durable && seq <= q.synced && len(out) < max && (len(out) == 0 || nbytes < maxBytes) {
-			want := int64(maxBytes-nbytes) + int64(max-len(out))*recHdrLen
+			hl := s.rf.hdr
+			want := int64(maxBytes-nbytes) + int64(max-len(out))*int64(hl)
 			want = min(s.durable-off, clamp(want, 4<<10, 4<<20))
 			chunk, err := q.readAt(s, off, want)
 			if err != nil {
@@ -539,16 +596,16 @@ func (q *Queue) Read(after uint64, max int, maxBytes int) ([]Record, error) {
 			}
 			p := 0
 			for p < len(chunk) && seq <= q.synced && len(out) < max && (len(out) == 0 || nbytes < maxBytes) {
-				if len(chunk)-p < recHdrLen {
+				if len(chunk)-p < hl {
 					break
 				}
-				n := int(binary.LittleEndian.Uint32(chunk[p:]))
-				if n > MaxData {
-					return nil, &FileError{File: s.path, Offset: off + int64(p), Err: fmt.Errorf("%w: record length %d", ErrCorrupt, n)}
+				n := s.rf.dataLen(chunk[p:])
+				if n < 0 {
+					return nil, &FileError{Path: s.path, Offset: off + int64(p), Err: fmt.Errorf("%w: record length %d", ErrCorrupt, binary.LittleEndian.Uint32(chunk[p:]))}
 				}
-				if len(chunk)-p < recHdrLen+n {
-					if p == 0 && off+int64(recHdrLen+n) <= s.durable {
-						chunk, err = q.readAt(s, off, int64(recHdrLen+n)) // one record longer than the chunk
+				if len(chunk)-p < hl+n {
+					if p == 0 && off+int64(hl+n) <= s.durable {
+						chunk, err = q.readAt(s, off, int64(hl+n)) // one record longer than the chunk
 						if err != nil {
 							return nil, err
 						}
@@ -556,22 +613,22 @@ func (q *Queue) Read(after uint64, max int, maxBytes int) ([]Record, error) {
 					}
 					break
 				}
-				if st, _ := checkRecord(chunk[p:], seq); st != recOK {
-					return nil, &FileError{File: s.path, Offset: off + int64(p), Err: fmt.Errorf("%w: damaged record %d", ErrCorrupt, seq)}
+				if st, _ := s.rf.checkRecord(chunk[p:], seq); st != recOK {
+					return nil, &FileError{Path: s.path, Offset: off + int64(p), Err: fmt.Errorf("%w: damaged record %d", ErrCorrupt, seq)}
 				}
-				total := recHdrLen + n
-				out = append(out, Record{Seq: seq, NotBefore: int64(binary.LittleEndian.Uint64(chunk[p+16:])), Data: chunk[p+recHdrLen : p+total : p+total]})
+				total := hl + n
+				out = append(out, Record{Seq: seq, NotBefore: int64(binary.LittleEndian.Uint64(chunk[p+s.rf.nbAt:])), Data: chunk[p+hl : p+total : p+total]})
 				nbytes += n
 				p += total
 				seq++
 			}
 			if p == 0 {
-				return nil, &FileError{File: s.path, Offset: off, Err: fmt.Errorf("%w: incomplete record %d", ErrCorrupt, seq)}
+				return nil, &FileError{Path: s.path, Offset: off, Err: fmt.Errorf("%w: incomplete record %d", ErrCorrupt, seq)}
 			}
 			off += int64(p)
 		}
 		if off >= s.durable && s == q.segs[len(q.segs)-1] && seq <= q.synced {
-			return nil, &FileError{File: s.path, Offset: off, Err: fmt.Errorf("%w: record %d missing", ErrCorrupt, seq)}
+			return nil, &FileError{Path: s.path, Offset: off, Err: fmt.Errorf("%w: record %d missing", ErrCorrupt, seq)}
 		}
 		q.rc.seg, q.rc.seq, q.rc.off = s, seq, off
 	}
@@ -583,7 +640,7 @@ func clamp(v, lo, hi int64) int64 { return max(lo, min(v, hi)) }
 
 // readAt appends n bytes of s at off to q.rbuf and returns them.
 func (q *Queue) readAt(s *segment, off, n int64) ([]byte, error) {
-	f, err := s.file()
+	f, err := s.file(q.fsys)
 	if err != nil {
 		return nil, err
 	}
@@ -595,7 +652,7 @@ func (q *Queue) readAt(s *segment, off, n int64) ([]byte, error) {
 	}
 	b := q.rbuf[l : l+int(n)]
 	if _, err := f.ReadAt(b, off); err != nil {
-		return nil, &FileError{File: s.path, Offset: off, Err: fmt.Errorf("outbox: read: %w", err)}
+		return nil, &FileError{Path: s.path, Offset: off, Err: fmt.Errorf("outbox: read: %w", err)}
 	}
 	q.rbuf = q.rbuf[:l+int(n)]
 	return b, nil
@@ -622,22 +679,27 @@ func (q *Queue) locate(s *segment, seq uint64) (int64, error) {
 	if i > 0 {
 		cur, off = s.marks[i-1].seq, s.marks[i-1].off
 	}
-	f, err := s.file()
+	f, err := s.file(q.fsys)
 	if err != nil {
 		return 0, err
 	}
-	var h [recHdrLen]byte
+	var hb [recHdrLen]byte
+	h := hb[:s.rf.hdr]
 	for cur < seq {
-		if off+recHdrLen > s.durable {
-			return 0, &FileError{File: s.path, Offset: off, Err: fmt.Errorf("%w: record %d not found", ErrCorrupt, seq)}
+		if off+int64(len(h)) > s.durable {
+			return 0, &FileError{Path: s.path, Offset: off, Err: fmt.Errorf("%w: record %d not found", ErrCorrupt, seq)}
 		}
-		if _, err := f.ReadAt(h[:], off); err != nil {
-			return 0, &FileError{File: s.path, Offset: off, Err: fmt.Errorf("outbox: read: %w", err)}
+		if _, err := f.ReadAt(h, off); err != nil {
+			return 0, &FileError{Path: s.path, Offset: off, Err: fmt.Errorf("outbox: read: %w", err)}
 		}
-		if got := binary.LittleEndian.Uint64(h[8:]); got != cur {
-			return 0, &FileError{File: s.path, Offset: off, Err: fmt.Errorf("%w: record %d where %d was expected", ErrCorrupt, got, cur)}
+		if got := binary.LittleEndian.Uint64(h[s.rf.seqAt:]); got != cur {
+			return 0, &FileError{Path: s.path, Offset: off, Err: fmt.Errorf("%w: record %d where %d was expected", ErrCorrupt, got, cur)}
 		}
-		off += recHdrLen + int64(binary.LittleEndian.Uint32(h[0:]))
+		n := s.rf.dataLen(h)
+		if n < 0 {
+			return 0, &FileError{Path: s.path, Offset: off, Err: fmt.Errorf("%w: record %d has a bad length", ErrCorrupt, cur)}
+		}
+		off += int64(len(h) + n)
 		cur++
 	}
 	return off, nil
@@ -665,7 +727,7 @@ func (q *Queue) Ack(seq uint64) error {
 		return fmt.Errorf("%w: ack %d, last synced %d", ErrAckRange, seq, synced)
 	}
 	q.mu.Unlock()
-	if err := writeCursor(q.dir, seq); err != nil {
+	if err := writeCursor(q.fsys, q.dir, seq); err != nil {
 		return err
 	}
 	q.mu.Lock()
@@ -678,7 +740,7 @@ func (q *Queue) Ack(seq uint64) error {
 	for len(q.segs) > 1 && q.segs[0].last <= seq {
 		s := q.segs[0]
 		s.close()
-		if rerr := os.Remove(s.path); rerr != nil && err == nil {
+		if rerr := q.fsys.Remove(s.path); rerr != nil && err == nil {
 			err = fmt.Errorf("outbox: delete acknowledged segment: %w", rerr)
 		}
 		if q.rc.seg == s {

@@ -322,7 +322,7 @@ func TestDamageRefused(t *testing.T) {
 		t.Fatalf("%d segments", len(segs))
 	}
 	first, _ := os.ReadFile(segs[0])
-	rec2 := int64(16 + 24 + len(payload(1)))
+	rec2 := int64(16 + 25 + len(payload(1)))
 	tests := []struct {
 		name   string
 		file   string
@@ -357,7 +357,7 @@ func TestDamageRefused(t *testing.T) {
 				t.Fatalf("Open = %v; want %v", err, tt.want)
 			}
 			var fe *outbox.FileError
-			if !errors.As(err, &fe) || filepath.Base(fe.File) != filepath.Base(tt.file) || (tt.at >= 0 && fe.Offset != tt.at) {
+			if !errors.As(err, &fe) || filepath.Base(fe.Path) != filepath.Base(tt.file) || (tt.at >= 0 && fe.Offset != tt.at) {
 				t.Fatalf("Open = %v; want a FileError for %s at %d", err, filepath.Base(tt.file), tt.at)
 			}
 		})

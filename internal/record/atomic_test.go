@@ -12,7 +12,10 @@ import (
 )
 
 // failFS opens files whose Write fails with errDisk after limit bytes.
-type failFS struct{ limit int }
+type failFS struct {
+	record.OSFS
+	limit int
+}
 
 var errDisk = errors.New("disk full")
 

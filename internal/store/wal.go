@@ -1,8 +1,6 @@
 package store
 
 import (
-	"bufio"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash/crc32"
@@ -17,8 +15,9 @@ import (
 )
 
 // The write-ahead log (format version 1). A segment file wal/NNNNNNNN.wal
-// starts with an 8-byte header, "TWWAL" 0x00 and the version as a
-// little-endian uint16, followed by records:
+// starts with the common file header of package record ("TWWAL" 0x00 and
+// the version as a little-endian uint16, 8 bytes), followed by records in
+// the record framing, which is byte for byte this format's:
 //
 //	uint32 length of payload, little endian
 //	uint32 CRC-32C (Castagnoli) of the type byte and the payload
@@ -28,13 +27,18 @@ import (
 // A record is valid only if it is complete and its checksum matches. A
 // crash can leave the last record of the newest segment incomplete (a torn
 // tail): Open truncates the segment back to its last valid record and says
-// so. A bad record anywhere else is corruption and Open refuses the
-// directory (ErrCorrupt with the file and offset).
+// so. A complete record that fails its checksum and is followed right by
+// a valid one, or a bad record anywhere but at the end of the newest
+// segment, is corruption and Open refuses the directory (ErrCorrupt with
+// the file and offset). Only the record right after a bad one counts as
+// evidence (record.ReaderOptions.AdjacentOnly): the unsynced tail of a
+// segment can hold a later page that reached the disk before an earlier
+// one.
 const (
 	walMagic    = "TWWAL\x00"
 	walVersion  = 1
-	walHdrLen   = 8
-	recHdrLen   = 9
+	walHdrLen   = record.FileHeaderLen
+	recHdrLen   = record.HeaderLen
 	maxRecord   = 64 << 20 // no record is longer: a longer length is damage
 	walSuffix   = ".wal"
 	blockSuffix = ".blk"
@@ -48,6 +52,7 @@ const (
 	recSources    = 4
 )
 
+// castagnoli is the CRC-32C table of the blocks and the manifest.
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // walWriter appends records to one segment. It keeps every byte that is
@@ -87,16 +92,14 @@ func createSegment(fsys FS, dir string, seq uint64) (*walWriter, error) {
 		return nil, fmt.Errorf("store: create WAL segment: %w", err)
 	}
 	w := &walWriter{f: f, path: path, seq: seq}
-	var h [walHdrLen]byte
-	copy(h[:], walMagic)
-	binary.LittleEndian.PutUint16(h[6:], walVersion)
-	w.put(h[:])
+	w.put(record.AppendFileHeader(nil, walMagic, walVersion))
 	w.size = walHdrLen
 	w.write()
-	if err := syncDir(dir); err != nil {
+	ops := fullFS(fsys)
+	if err := ops.SyncDir(dir); err != nil {
 		f.Close()
-		os.Remove(path)
-		return nil, err
+		ops.Remove(path)
+		return nil, fmt.Errorf("store: %w", err)
 	}
 	return w, nil
 }
@@ -126,11 +129,7 @@ func (w *walWriter) put(b []byte) {
 // append adds one record to the buffer. It does not fail: a write error
 // is reported by the next commit.
 func (w *walWriter) append(typ byte, payload []byte) {
-	binary.LittleEndian.PutUint32(w.hdr[0:], uint32(len(payload)))
-	crc := crc32.Update(0, castagnoli, []byte{typ})
-	crc = crc32.Update(crc, castagnoli, payload)
-	binary.LittleEndian.PutUint32(w.hdr[4:], crc)
-	w.hdr[8] = typ
+	record.PutHeader(w.hdr[:], typ, payload)
 	w.put(w.hdr[:])
 	w.put(payload)
 	w.size += int64(recHdrLen + len(payload))
@@ -190,8 +189,9 @@ func (w *walWriter) commit(sync bool) error {
 // data a failed commit did not acknowledge is not found on the next open
 // (a segment with nothing committed is left empty: Open removes it).
 func (w *walWriter) abandon() error {
+	err := w.f.Truncate(w.synced)
 	w.f.Close()
-	return os.Truncate(w.path, w.synced)
+	return err
 }
 
 // close writes what is buffered (without syncing) and closes the file.
@@ -233,61 +233,57 @@ func listSeq(dir, suffix string, clean bool) ([]uint64, []string, error) {
 }
 
 // errTorn marks an incomplete or damaged record at the end of a segment.
-var errTorn = errors.New("torn record")
+var errTorn = record.ErrTorn
 
 // readSegment calls fn for each valid record of the segment. It returns
 // the offset after the last valid record and errTorn (wrapped in a
 // FileError) if the segment ends with an invalid one.
 func readSegment(path string, fn func(typ byte, payload []byte) error) (int64, error) {
-	f, err := os.Open(path)
+	return readSegmentFS(record.OSFS{}, path, fn)
+}
+
+// readSegmentFS is readSegment through fsys.
+func readSegmentFS(fsys record.FS, path string, fn func(typ byte, payload []byte) error) (int64, error) {
+	f, err := fsys.OpenFile(path, os.O_RDONLY, 0)
 	if err != nil {
 		return 0, err
 	}
 	defer f.Close()
-	r := bufio.NewReaderSize(f, 1<<20)
 	var h [walHdrLen]byte
-	if _, err := io.ReadFull(r, h[:]); err != nil {
+	if _, err := io.ReadFull(f, h[:]); err != nil {
 		// A crash right after creating the segment leaves it short.
 		return 0, &FileError{File: path, Offset: 0, Err: errTorn}
 	}
-	if string(h[:6]) != walMagic {
+	v, err := record.ParseFileHeader(h[:], walMagic)
+	if err != nil {
 		return 0, &FileError{File: path, Offset: 0, Err: fmt.Errorf("%w: not a WAL segment", ErrCorrupt)}
 	}
-	if v := binary.LittleEndian.Uint16(h[6:]); v != walVersion {
+	if v != walVersion {
 		return 0, &FileError{File: path, Offset: 6, Err: fmt.Errorf("%w: WAL version %d", ErrVersion, v)}
 	}
-	off := int64(walHdrLen)
-	var rh [recHdrLen]byte
-	var buf []byte
+	r := record.NewReader(f, path, record.ReaderOptions{Offset: walHdrLen, MaxPayload: maxRecord, BufferSize: 1 << 20, AdjacentOnly: true})
 	for {
-		if _, err := io.ReadFull(r, rh[:]); err == io.EOF {
+		off := r.Offset()
+		typ, payload, err := r.Next()
+		if err == io.EOF {
 			return off, nil
-		} else if err != nil {
-			return off, &FileError{File: path, Offset: off, Err: errTorn}
 		}
-		n := binary.LittleEndian.Uint32(rh[0:])
-		if n > maxRecord {
-			return off, &FileError{File: path, Offset: off, Err: errTorn}
-		}
-		if cap(buf) < int(n) {
-			buf = make([]byte, n)
-		}
-		buf = buf[:n]
-		if _, err := io.ReadFull(r, buf); err != nil {
-			return off, &FileError{File: path, Offset: off, Err: errTorn}
-		}
-		if !validRecord(rh[:], buf) {
-			// A torn tail ends the file; a damaged record followed by a
-			// valid one is corruption, not a crash.
-			if validRecordAt(r) {
-				return off, &FileError{File: path, Offset: off, Err: fmt.Errorf("%w: record checksum mismatch", ErrCorrupt)}
+		if err != nil {
+			var fe *record.FileError
+			errors.As(err, &fe)
+			switch {
+			case errors.Is(err, record.ErrTorn):
+				err = errTorn
+			case errors.Is(err, record.ErrCorrupt):
+				err = fmt.Errorf("%w: %w", ErrCorrupt, fe.Err)
+			default:
+				err = fe.Err
 			}
-			return off, &FileError{File: path, Offset: off, Err: errTorn}
+			return off, &FileError{File: path, Offset: fe.Offset, Err: err}
 		}
-		if err := fn(rh[8], buf); err != nil {
+		if err := fn(typ, payload); err != nil {
 			return off, &FileError{File: path, Offset: off, Err: err}
 		}
-		off += int64(recHdrLen) + int64(n)
 	}
 }
 
@@ -297,27 +293,4 @@ func syncDir(dir string) error {
 		return fmt.Errorf("store: %w", err)
 	}
 	return nil
-}
-
-func validRecord(rh, payload []byte) bool {
-	crc := crc32.Update(0, castagnoli, rh[8:9])
-	crc = crc32.Update(crc, castagnoli, payload)
-	return crc == binary.LittleEndian.Uint32(rh[4:])
-}
-
-// validRecordAt reports whether r continues with a complete, valid record.
-func validRecordAt(r *bufio.Reader) bool {
-	var rh [recHdrLen]byte
-	if _, err := io.ReadFull(r, rh[:]); err != nil {
-		return false
-	}
-	n := binary.LittleEndian.Uint32(rh[0:])
-	if n > maxRecord {
-		return false
-	}
-	buf := make([]byte, n)
-	if _, err := io.ReadFull(r, buf); err != nil {
-		return false
-	}
-	return validRecord(rh[:], buf)
 }
