@@ -622,7 +622,7 @@ func (db *DB) Write(b *Batch) error {
 		for j := range part {
 			buf = appendPosRec(buf, &part[j])
 		}
-		db.wal.append(recPositions, buf)
+		db.wal.append(recTracked, buf)
 		b.buf = buf
 	}
 	if len(srecs) > 0 {

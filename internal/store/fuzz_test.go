@@ -17,7 +17,8 @@ import (
 func FuzzRecords(f *testing.F) {
 	var b Batch
 	_ = b
-	f.Add(byte(recPositions), appendPosRec(binaryUvarint(nil, 1), &posRec{mmsi: 419000001, point: point{t: 1000, lat: 5, lon: 6}}))
+	f.Add(byte(recTracked), appendPosRec(binaryUvarint(nil, 1), &posRec{mmsi: 419000001, point: point{t: 1000, lat: 5, lon: 6, track: 2}}))
+	f.Add(byte(recPositions), []byte{1, 0x81, 0xd0, 0xe6, 0xc7, 1, 0xd0, 0xf, 10, 12, 0, 0, 0, 0, 0, 0}) // before track ids
 	f.Add(byte(recStatics), appendStatic(binaryUvarint(nil, 1), &staticRec{}))
 	f.Add(byte(recSources), appendString(binaryUvarint(binaryUvarint(nil, 1), 3), "rx"))
 	f.Add(byte(9), []byte{1, 2, 3})
@@ -32,6 +33,9 @@ func FuzzRecords(f *testing.F) {
 func FuzzBlock(f *testing.F) {
 	seed, err := os.ReadFile(filepath.Join(fixtureDir, "blocks", "00000001.blk"))
 	if err == nil {
+		f.Add(seed)
+	}
+	if seed, err := os.ReadFile(filepath.Join(currentFixtureDir, "blocks", "00000001.blk")); err == nil {
 		f.Add(seed)
 	}
 	f.Add([]byte("TWBLK\x00\x01\x00"))

@@ -140,6 +140,10 @@ type Approach struct {
 	Interpolated bool
 	// Reports is the number of the vessel's reports in the window.
 	Reports int
+	// Track is the track hypothesis (vessel.Position.Track) of the report
+	// found closest, or when interpolated of the report the closest point
+	// follows; 0 when unassigned.
+	Track uint8
 }
 
 // NearOptions tune Near.
@@ -303,6 +307,7 @@ func closest(m vessel.MMSI, pts []point, c geo.Point, radius float64, from, to i
 			if fl.mayBeWithin(math.Hypot(x, y), limit) {
 				if d := geo.Distance(gp(p), c); d < best.Distance {
 					best.Distance, best.Time, best.Lat, best.Lon, best.Interpolated = d, vessel.Time(p.t), toDeg(p.lat), toDeg(p.lon), false
+					best.Track = p.track
 				}
 			}
 		}
@@ -317,6 +322,10 @@ func closest(m vessel.MMSI, pts []point, c geo.Point, radius float64, from, to i
 				best.Distance, best.Lat, best.Lon = d, q.Lat, q.Lon
 				best.Time = vessel.Time(t0 + int64(math.Round(f*float64(t1-t0))))
 				best.Interpolated = best.Time != vessel.Time(prev.t) && best.Time != vessel.Time(p.t)
+				best.Track = prev.track
+				if best.Time == vessel.Time(p.t) {
+					best.Track = p.track
+				}
 			}
 		}
 		prev, px, py = p, x, y
