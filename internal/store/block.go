@@ -86,6 +86,10 @@ type block struct {
 	statics []staticRec
 	prov    []provRec
 	sources []sourceDef
+	// sum summarises the block per vessel (snapshot.go); nil when not
+	// known (a read-only Open of a block the snapshot lacks). Set before
+	// the block is shared, never changed after.
+	sum *blockSum
 }
 
 type sourceDef struct {
@@ -176,6 +180,7 @@ func writeBlock(fsys FS, dir string, d *blockData) (*block, error) {
 		return nil, err
 	}
 	b.fileCRC = h.Sum32()
+	b.sum = sumOfSeries(d.series)
 	return b, nil
 }
 

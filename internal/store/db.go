@@ -97,8 +97,9 @@ type DB struct {
 	segments   []manSegment // WAL segments in the manifest, oldest first
 	keptBlocks []manBlock   // blocks listed but missing or damaged (not opened)
 	manifestAt time.Time    // when the manifest was last written
-	dmu        sync.Mutex   // guards damage
+	dmu        sync.Mutex   // guards damage and snap
 	damage     []Damage
+	snap       SnapshotState
 }
 
 type counters struct {
@@ -335,6 +336,7 @@ func (db *DB) load() error {
 		db.keptBlocks = append(db.keptBlocks, *e)
 		db.addDamage(d)
 	}
+	db.loadSnapshot()
 	for _, b := range db.blocks {
 		for _, s := range b.sources {
 			db.defineSource(s.id, s.name)
@@ -821,6 +823,7 @@ func (db *DB) flushLocked(final bool) error {
 	db.segments = segs
 	db.mu.Unlock()
 	err = db.saveManifest(false) // what follows only removes WAL the block holds
+	db.saveSnapshot()
 	db.mu.Lock()
 	if err != nil {
 		// The next Open finds the block and removes the WAL it holds.

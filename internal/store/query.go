@@ -507,6 +507,23 @@ func (db *DB) At(t vessel.Time, maxAge vessel.Time, withStaticOnly bool) ([]Vess
 		if !overlaps(b.meta.minT, b.meta.maxT, lo, hi) {
 			continue
 		}
+		if b.sum != nil && lo < b.meta.minT && b.meta.maxT <= hi && !db.damaged(b.path) {
+			// The whole block is in the window: its summary says what
+			// reading every position would (snapshot.go).
+			for i := range b.sum.vessels {
+				s := &b.sum.vessels[i]
+				a := found[s.mmsi]
+				if a == nil {
+					a = &acc{}
+					found[s.mmsi] = a
+				}
+				a.reports += int(s.count)
+				if s.ok && (!a.ok || s.last.t >= a.last.t) {
+					a.last, a.ok = s.last, true
+				}
+			}
+			continue
+		}
 		for i := range b.index {
 			e := &b.index[i]
 			if !overlaps(e.minT, e.maxT, lo, hi) {
