@@ -48,6 +48,9 @@ type Options struct {
 	// lock: the directory cannot change, so files the manifest lists and
 	// the disk lacks are missing, not a race.
 	exclusive bool
+	// noSnapshot (benchmarks) opens as before the snapshot existed: it is
+	// neither read nor written on open, and no block gets a summary.
+	noSnapshot bool
 	// FS creates the store's files (nil: the operating system's).
 	FS FS
 	// Now is the clock that dates write failures and spaces out retries

@@ -547,7 +547,7 @@ func (db *DB) At(t vessel.Time, maxAge vessel.Time, withStaticOnly bool) ([]Vess
 			}
 		}
 	}
-	var out []VesselAt
+	out := make([]VesselAt, 0, len(found))
 	add := func(m vessel.MMSI, a *acc) {
 		va := VesselAt{MMSI: m}
 		if a != nil {

@@ -279,6 +279,9 @@ func (db *DB) Snapshot() SnapshotState {
 // (a writer) summarises the others by reading them, then writes a new
 // snapshot when the old one did not cover exactly the open blocks.
 func (db *DB) loadSnapshot() {
+	if db.opt.noSnapshot {
+		return
+	}
 	entries, err := readSnapshot(db.dir)
 	if err != nil && db.lockFree() && !errors.Is(err, ErrNoSnapshot) {
 		// A writer may be replacing it right now: read it once more.
