@@ -75,3 +75,26 @@ func FuzzManifest(f *testing.F) {
 		}
 	})
 }
+
+// FuzzSnapshot: decoding a damaged snapshot fails cleanly (ErrCorrupt or
+// ErrVersion), and what decodes survives re-encoding.
+func FuzzSnapshot(f *testing.F) {
+	f.Add(encodeSnapshot(nil))
+	f.Add(encodeSnapshot([]snapBlock{{seq: 3, size: 40960, crc: 7, sum: &blockSum{vessels: []vesselSum{
+		{mmsi: 219000001, count: 12},
+		{mmsi: 219000002, count: 3, ok: true, last: point{t: 1700000000000, lat: -600000, lon: 7200000, sog: 102, cog: 3599, hdg: 511, status: 15, flags: 8, src: 2, track: 3}},
+	}}}}))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		ents, err := decodeSnapshot(b, "SNAPSHOT")
+		if err != nil {
+			if !errors.Is(err, ErrCorrupt) && !errors.Is(err, ErrVersion) {
+				t.Fatalf("error %v is neither ErrCorrupt nor ErrVersion", err)
+			}
+			return
+		}
+		again, err := decodeSnapshot(encodeSnapshot(ents), "SNAPSHOT")
+		if err != nil || !reflect.DeepEqual(again, ents) {
+			t.Fatalf("re-encoded snapshot: %+v, %v; want %+v", again, err, ents)
+		}
+	})
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 
@@ -191,10 +192,10 @@ func decodeSnapshot(b []byte, path string) ([]snapBlock, error) {
 		var mmsi uint64
 		for j := 0; j < nv && r.err == nil; j++ {
 			d := r.uvarint()
-			if j > 0 && d == 0 {
-				r.fail() // MMSIs ascend
-			}
 			mmsi += d
+			if j > 0 && d == 0 || d > math.MaxUint32 || mmsi > math.MaxUint32 {
+				r.fail() // MMSIs ascend, within 32 bits
+			}
 			v := vesselSum{mmsi: vessel.MMSI(mmsi), count: uint32(r.uvarint())}
 			switch r.byte() {
 			case 0:
