@@ -15,7 +15,8 @@ import (
 	"github.com/tidewatch/tidewatch/internal/vessel"
 )
 
-// Block files (format version 1). A block blocks/NNNNNNNN.blk is written
+// Block files (format version 2; version 1, still read, differs only in
+// its chunks, which lack the track column: see chunk.go). A block blocks/NNNNNNNN.blk is written
 // once and never modified: to a temporary file, synced, renamed, and the
 // directory synced. Layout:
 //
@@ -40,7 +41,7 @@ import (
 // compaction merged into this one (Open deletes them if a crash left them).
 const (
 	blockMagic    = "TWBLK\x00"
-	blockVersion  = 1
+	blockVersion  = 2
 	blockEndMagic = "TWBLKEND"
 	nSections     = 5
 	footerLen     = nSections*20 + 4 + 8
@@ -76,6 +77,7 @@ type blockMeta struct {
 type block struct {
 	path    string
 	f       blockFile
+	version uint16 // the format version of the file and its chunks
 	size    int64
 	fileCRC uint32 // CRC-32C of the whole file, for the manifest
 	meta    blockMeta
@@ -84,6 +86,10 @@ type block struct {
 	statics []staticRec
 	prov    []provRec
 	sources []sourceDef
+	// sum summarises the block per vessel (snapshot.go); nil when not
+	// known (a read-only Open of a block the snapshot lacks). Set before
+	// the block is shared, never changed after.
+	sum *blockSum
 }
 
 type sourceDef struct {
@@ -174,6 +180,7 @@ func writeBlock(fsys FS, dir string, d *blockData) (*block, error) {
 		return nil, err
 	}
 	b.fileCRC = h.Sum32()
+	b.sum = sumOfSeries(d.series)
 	return b, nil
 }
 
@@ -321,8 +328,9 @@ func decodeBlock(f blockFile, size int64, path string) (*block, error) {
 	if string(hdr[:6]) != blockMagic {
 		return nil, bad(0, "not a block file")
 	}
-	if v := binary.LittleEndian.Uint16(hdr[6:]); v != blockVersion {
-		return nil, &FileError{File: path, Offset: 6, Err: fmt.Errorf("%w: block version %d", ErrVersion, v)}
+	version := binary.LittleEndian.Uint16(hdr[6:])
+	if version < 1 || version > blockVersion {
+		return nil, &FileError{File: path, Offset: 6, Err: fmt.Errorf("%w: block version %d", ErrVersion, version)}
 	}
 	footer := make([]byte, footerLen)
 	if _, err := f.ReadAt(footer, size-footerLen); err != nil {
@@ -348,7 +356,7 @@ func decodeBlock(f blockFile, size int64, path string) (*block, error) {
 		}
 		sections[i] = s
 	}
-	blk := &block{path: path, f: f, size: size}
+	blk := &block{path: path, f: f, size: size, version: version}
 	// meta
 	r := chunkReader{b: sections[4]}
 	blk.meta.seq = r.uvarint()
@@ -493,7 +501,7 @@ func (b *block) readChunkUntil(dst []point, e *chunkEntry, buf *[]byte, until in
 	if crc32.Checksum(data, castagnoli) != e.crc {
 		return dst, &FileError{File: b.path, Offset: e.off, Err: fmt.Errorf("%w: chunk checksum mismatch", ErrCorrupt)}
 	}
-	out, err := decodeChunkUntil(dst, data, until)
+	out, err := decodeChunkUntil(dst, data, b.version, until)
 	if err != nil {
 		return dst, &FileError{File: b.path, Offset: e.off, Err: err}
 	}

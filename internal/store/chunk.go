@@ -21,6 +21,7 @@ type point struct {
 	status uint8
 	flags  uint16
 	src    uint32 // source id in the block's (or head's) source table; 0 = none
+	track  uint8  // fusion's track hypothesis (vessel.Position.Track); 0 = none
 }
 
 // coordScale is the number of stored units per degree.
@@ -38,6 +39,7 @@ func pointOf(p *vessel.Position, src uint32) point {
 		t: int64(p.Time), lat: lat, lon: lon,
 		sog: uint16(min(p.SOG, vessel.NoSpeed)), cog: uint16(min(p.COG, vessel.NoCourse)),
 		hdg: uint16(min(p.Heading, vessel.NoHeading)), status: uint8(p.Status & 15), flags: uint16(p.Flags), src: src,
+		track: p.Track,
 	}
 }
 
@@ -45,17 +47,20 @@ func (p *point) position(mmsi vessel.MMSI, source string) vessel.Position {
 	return vessel.Position{
 		MMSI: mmsi, Time: vessel.Time(p.t), Lat: toDeg(p.lat), Lon: toDeg(p.lon),
 		SOG: vessel.Speed(p.sog), COG: vessel.Course(p.cog), Heading: vessel.Heading(p.hdg),
-		Status: vessel.NavStatus(p.status), Flags: vessel.Flags(p.flags), Source: source,
+		Status: vessel.NavStatus(p.status), Flags: vessel.Flags(p.flags), Track: p.track, Source: source,
 	}
 }
 
 func (p *point) good() bool { return vessel.Flags(p.flags)&vessel.Bad == 0 }
 
-// Chunk encoding (format version 1). A chunk holds the positions of one
-// vessel in time order:
+// Chunk encoding (format version 2; version 1 lacks the track column). A
+// chunk holds the positions of one vessel in time order:
 //
 //	uvarint count
 //	byte    unit: 0 = times in milliseconds, 1 = every time a whole second
+//	tracks  (version 2 only) uvarint n runs, then n × (uvarint length,
+//	        byte track): the track ids (vessel.Position.Track) of the
+//	        points in order, run-length coded; the lengths add up to count
 //	first point: varint t/unit, varint lat, varint lon, uvarint sog, cog, hdg,
 //	             byte status, uvarint flags, uvarint src
 //	each further point: byte ctrl, then the fields ctrl announces
@@ -132,6 +137,7 @@ func appendChunk(dst []byte, pts []point) []byte {
 	} else {
 		dst = append(dst, 0)
 	}
+	dst = appendTrackRuns(dst, pts)
 	p := &pts[0]
 	dst = binary.AppendVarint(dst, p.t/unit)
 	dst = binary.AppendVarint(dst, int64(p.lat))
@@ -209,6 +215,26 @@ func appendChunk(dst []byte, pts []point) []byte {
 	return dst
 }
 
+// appendTrackRuns appends the track column of pts (version 2).
+func appendTrackRuns(dst []byte, pts []point) []byte {
+	runs := 1
+	for i := 1; i < len(pts); i++ {
+		if pts[i].track != pts[i-1].track {
+			runs++
+		}
+	}
+	dst = binary.AppendUvarint(dst, uint64(runs))
+	start := 0
+	for i := 1; i <= len(pts); i++ {
+		if i == len(pts) || pts[i].track != pts[start].track {
+			dst = binary.AppendUvarint(dst, uint64(i-start))
+			dst = append(dst, pts[start].track)
+			start = i
+		}
+	}
+	return dst
+}
+
 // chunkReader decodes a chunk; errors are ErrCorrupt.
 type chunkReader struct {
 	b   []byte
@@ -259,14 +285,35 @@ const maxChunkPoints = 1 << 20
 // maxPointsPerChunk is how many positions the writer puts in one chunk.
 const maxPointsPerChunk = 256
 
-// decodeChunk appends the points of chunk b to dst.
+// chunkVersion is the chunk encoding appendChunk writes (the block
+// version: a block's chunks are in its own version).
+const chunkVersion = 2
+
+// decodeChunk appends the points of chunk b (in the current version) to
+// dst.
 func decodeChunk(dst []point, b []byte) ([]point, error) {
-	return decodeChunkUntil(dst, b, math.MaxInt64)
+	return decodeChunkUntil(dst, b, chunkVersion, math.MaxInt64)
 }
 
-// decodeChunkUntil is decodeChunk that stops after the first point later
-// than until (a chunk is in time order); the rest is not validated.
-func decodeChunkUntil(dst []point, b []byte, until int64) ([]point, error) {
+// trackColumn reads the track runs of a chunk (validated beforehand).
+type trackColumn struct {
+	r     chunkReader
+	left  uint64 // points left in the current run
+	track uint8
+}
+
+func (c *trackColumn) next() uint8 {
+	if c.left == 0 {
+		c.left, c.track = c.r.uvarint(), c.r.byte()
+	}
+	c.left--
+	return c.track
+}
+
+// decodeChunkUntil decodes chunk b in the given version (1 or 2) like
+// decodeChunk, but stops after the first point later than until (a chunk
+// is in time order); the rest is not validated.
+func decodeChunkUntil(dst []point, b []byte, version uint16, until int64) ([]point, error) {
 	r := chunkReader{b: b}
 	n := r.uvarint()
 	if n == 0 || r.err != nil {
@@ -279,6 +326,30 @@ func decodeChunkUntil(dst []point, b []byte, until int64) ([]point, error) {
 	if r.byte() == 1 {
 		unit = 1000
 	}
+	// The track column (version 2): validated whole here, then read
+	// run by run through tc as the points are decoded.
+	var tc trackColumn
+	if version >= 2 {
+		nruns := r.uvarint()
+		if r.err != nil || nruns == 0 || nruns > n {
+			return dst, fmt.Errorf("%w: chunk of %d points declares %d track runs", ErrCorrupt, n, nruns)
+		}
+		tc.r.b = r.b
+		var total uint64
+		for k := uint64(0); k < nruns && r.err == nil; k++ {
+			l := r.uvarint()
+			r.byte()
+			if l == 0 || l > n-total {
+				r.fail()
+			}
+			total += l
+		}
+		if r.err != nil || total != n {
+			return dst, fmt.Errorf("%w: chunk track runs do not add up to its %d points", ErrCorrupt, n)
+		}
+	} else {
+		tc.left = n // version 1: no track ids
+	}
 	var p point
 	p.t = r.varint() * unit
 	p.lat = int32(r.varint())
@@ -289,6 +360,7 @@ func decodeChunkUntil(dst []point, b []byte, until int64) ([]point, error) {
 	p.status = r.byte()
 	p.flags = uint16(r.uvarint())
 	p.src = uint32(r.uvarint())
+	p.track = tc.next()
 	start := len(dst)
 	dst = append(dst, p)
 	var step, prevStep int64
@@ -331,6 +403,7 @@ func decodeChunkUntil(dst []point, b []byte, until int64) ([]point, error) {
 		if ctrl&ctrlSrc != 0 {
 			b.src = uint32(r.uvarint())
 		}
+		b.track = tc.next()
 		prevStep = step
 		dst = append(dst, b)
 		if b.t > until {

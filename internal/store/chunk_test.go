@@ -2,6 +2,7 @@ package store
 
 import (
 	"errors"
+	"math"
 	"math/rand/v2"
 	"reflect"
 	"testing"
@@ -52,9 +53,12 @@ func TestChunkRoundTripRandom(t *testing.T) {
 			tm += rng.Int64N(100000)
 			pts[i] = point{t: tm, lat: int32(rng.Int64N(180*coordScale+1) - 90*coordScale), lon: int32(rng.Int64N(360*coordScale+1) - 180*coordScale),
 				sog: uint16(rng.IntN(1024)), cog: uint16(rng.IntN(3601)), hdg: uint16(rng.IntN(512)), status: uint8(rng.IntN(16)),
-				flags: uint16(rng.IntN(64)), src: uint32(rng.IntN(5))}
+				flags: uint16(rng.IntN(64)), src: uint32(rng.IntN(5)), track: uint8(rng.IntN(3))}
 			if i > 0 && rng.IntN(3) == 0 {
 				pts[i].lat, pts[i].lon = pts[i-1].lat, pts[i-1].lon
+			}
+			if i > 0 && rng.IntN(4) != 0 { // runs of track ids
+				pts[i].track = pts[i-1].track
 			}
 		}
 		b := appendChunk(nil, pts)
@@ -73,12 +77,22 @@ func TestChunkRoundTripRandom(t *testing.T) {
 	}
 }
 
+// FuzzDecodeChunk decodes arbitrary bytes as a chunk of either version:
+// an error or points that re-encode (in the current version) to the same
+// points.
 func FuzzDecodeChunk(f *testing.F) {
-	f.Add(appendChunk(nil, []point{{t: 1000, lat: 1, lon: 2}, {t: 2000, lat: 3, lon: 4, sog: 5}}))
+	f.Add(appendChunk(nil, []point{{t: 1000, lat: 1, lon: 2, track: 1}, {t: 2000, lat: 3, lon: 4, sog: 5, track: 2}}))
 	f.Add([]byte{0xff, 0xff, 0xff, 0x7f})
+	f.Add([]byte{2, 1, 2, 1, 1, 1, 2, 2, 4, 0, 0, 0, 0, 0, 0, 0, 0, 4, 4, 0}) // version 1: no track column
 	f.Fuzz(func(t *testing.T, b []byte) {
+		if _, err := decodeChunkUntil(nil, b, 1, math.MaxInt64); err != nil && !errors.Is(err, ErrCorrupt) {
+			t.Fatalf("version 1: error %v is not ErrCorrupt", err)
+		}
 		pts, err := decodeChunk(nil, b)
 		if err != nil {
+			if !errors.Is(err, ErrCorrupt) {
+				t.Fatalf("error %v is not ErrCorrupt", err)
+			}
 			return
 		}
 		again := appendChunk(nil, pts)

@@ -135,6 +135,10 @@ func (db *DB) swap(old []*block, nb *block) {
 		}
 		out = append(out, b)
 	}
+	// In the order Open gives them (by sequence number): queries that
+	// meet equal times in two blocks answer the same before and after a
+	// restart, and the snapshot's summaries fold in that order.
+	slices.SortStableFunc(out, func(a, b *block) int { return cmpU(a.meta.seq, b.meta.seq) })
 	db.blocks = out
 	closed := db.closed
 	db.mu.Unlock()
@@ -142,6 +146,7 @@ func (db *DB) swap(old []*block, nb *block) {
 		if err := db.saveManifest(true); err != nil {
 			db.note("%v", err)
 		}
+		db.saveSnapshot()
 	}
 	db.mu.Lock()
 	defer db.mu.Unlock()

@@ -151,6 +151,11 @@ func TestDamageReported(t *testing.T) {
 		if _, err := db.At(vessel.Time(math.MaxInt64/2), math.MaxInt64/2, true); err != nil {
 			t.Fatal(err)
 		}
+		// At over whole blocks answers from the snapshot's summaries,
+		// written while the block was whole; the track reads the chunk.
+		if tr, err := db.Track(bad.mmsi, math.MinInt64/2, math.MaxInt64/2, true); err != nil || len(tr) != len(without(lost)[bad.mmsi]) {
+			t.Fatalf("track of %v: %d positions, %v; want %d", bad.mmsi, len(tr), err, len(without(lost)[bad.mmsi]))
+		}
 		checkTracks(t, db, without(lost))
 		d := onlyDamage(t, db)
 		if d.File != blk2 || d.Kind != Damaged || !errors.Is(d.Err, ErrCorrupt) || !slices.Equal(d.Vessels, []vessel.MMSI{bad.mmsi}) || d.Positions != uint64(bad.count) {

@@ -48,6 +48,9 @@ type Options struct {
 	// lock: the directory cannot change, so files the manifest lists and
 	// the disk lacks are missing, not a race.
 	exclusive bool
+	// noSnapshot (benchmarks) opens as before the snapshot existed: it is
+	// neither read nor written on open, and no block gets a summary.
+	noSnapshot bool
 	// FS creates the store's files (nil: the operating system's).
 	FS FS
 	// Now is the clock that dates write failures and spaces out retries
@@ -97,8 +100,9 @@ type DB struct {
 	segments   []manSegment // WAL segments in the manifest, oldest first
 	keptBlocks []manBlock   // blocks listed but missing or damaged (not opened)
 	manifestAt time.Time    // when the manifest was last written
-	dmu        sync.Mutex   // guards damage
+	dmu        sync.Mutex   // guards damage and snap
 	damage     []Damage
+	snap       SnapshotState
 }
 
 type counters struct {
@@ -335,6 +339,7 @@ func (db *DB) load() error {
 		db.keptBlocks = append(db.keptBlocks, *e)
 		db.addDamage(d)
 	}
+	db.loadSnapshot()
 	for _, b := range db.blocks {
 		for _, s := range b.sources {
 			db.defineSource(s.id, s.name)
@@ -622,7 +627,7 @@ func (db *DB) Write(b *Batch) error {
 		for j := range part {
 			buf = appendPosRec(buf, &part[j])
 		}
-		db.wal.append(recPositions, buf)
+		db.wal.append(recTracked, buf)
 		b.buf = buf
 	}
 	if len(srecs) > 0 {
@@ -821,6 +826,7 @@ func (db *DB) flushLocked(final bool) error {
 	db.segments = segs
 	db.mu.Unlock()
 	err = db.saveManifest(false) // what follows only removes WAL the block holds
+	db.saveSnapshot()
 	db.mu.Lock()
 	if err != nil {
 		// The next Open finds the block and removes the WAL it holds.

@@ -18,6 +18,7 @@
 //	DIR/TIDEWATCH          marker: "tidewatch data directory\nformat 1\n"
 //	DIR/LOCK               record.Lock: one writer (readers take no lock)
 //	DIR/MANIFEST           the blocks and WAL segments, what they hold (manifest.go)
+//	DIR/SNAPSHOT           per block and vessel: positions and the last good one (snapshot.go)
 //	DIR/wal/NNNNNNNN.wal   write-ahead log segments (wal.go)
 //	DIR/blocks/NNNNNNNN.blk immutable blocks (block.go), chunks (chunk.go)
 //	DIR/damaged-TIME/      files Repair moved aside (never read again)
@@ -25,11 +26,20 @@
 // Every file starts with a magic and a format version; every WAL record,
 // block section, chunk and the manifest carry a CRC-32C. The encodings are
 // specified in the comments of wal.go, records.go, block.go, chunk.go and
-// manifest.go, and testdata/format-v1 holds a data directory in format 1
-// that tests open and re-create byte for byte (testdata/manifest-v1 the
-// same with its manifest, version 1). The manifest is an addition
+// manifest.go. testdata/format-v2 holds a data directory in the current
+// format (block version 2, WAL positions with track ids) that tests open
+// and re-create byte for byte; testdata/format-v1 (block version 1, from
+// before the manifest) and testdata/manifest-v1 (the same with its
+// manifest) are frozen and must keep opening. The manifest is an addition
 // that format-1 readers ignore (the marker still says format 1): a store
 // written before it existed gets one on its first open by a writer.
+//
+// Each stored position keeps fusion's track hypothesis
+// (vessel.Position.Track): block version 2 adds a run-length coded track
+// column to every chunk, and the WAL writes positions as tracked records
+// (type 5). Version 1 blocks and type 1 records are still read, with
+// track 0 (unassigned); a store may mix both block versions, and
+// compaction rewrites old blocks in the current version.
 //
 // # Durability
 //
@@ -82,6 +92,25 @@
 // of the current WAL segment after the manifest last recorded its size is
 // indistinguishable from a crash tear and reported as one.
 
+// # Instant open
+//
+// A node restores its picture on start from the last good position of
+// every vessel (At over the whole history). Reading that from every chunk
+// took seconds on tens of millions of positions, so every block write
+// (flush, compaction) also rewrites DIR/SNAPSHOT: per block, named by
+// sequence number, size and the CRC-32C the manifest records, how many
+// positions of each vessel it holds and the last good one. Open takes
+// the summaries of the blocks they match; At folds them, in block order,
+// for every block its window covers whole, and reads only the other
+// blocks, the head and the WAL. A missing, damaged or stale snapshot (a
+// crash between a block write and the snapshot write, a block replaced)
+// only costs time: a writer's Open summarises the blocks it lacks by
+// reading them and writes a new one, a read-only Open leaves those blocks
+// to be read by the queries, and Snapshot counts each fallback. At over
+// whole blocks answers from the summaries without reading their chunks,
+// so a chunk damaged after its block was summarised is found by the next
+// query that reads it (Track, Near, Area, Check), not by At.
+//
 // # Readers beside a writer
 //
 // A read-only Open takes no lock, so queries run while serve or ingest

@@ -15,20 +15,30 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the format fixtures in testdata/")
 
-// The fixture testdata/format-v1 is a data directory written by format
-// version 1: one block and one WAL segment (as a crash would leave it: no
-// Close). Two tests guard the format: the fixture must still open and read
-// back the same positions, statics and provenance, and writing the same
-// data now must produce the very same bytes (a change to the format must
-// be deliberate: bump the version, keep a reader for version 1, and add a
-// new fixture).
+// The fixture testdata/format-v2 is a data directory written by the
+// current format (block version 2, WAL positions with track ids): one
+// block and one WAL segment (as a crash would leave it: no Close) and the
+// manifest. Two tests guard the format: the fixture must still open and
+// read back the same positions, statics and provenance, and writing the
+// same data now must produce the very same bytes (a change to the format
+// must be deliberate: bump the version, keep a reader for the old one, and
+// add a new fixture). testdata/format-v1 (before the manifest) and
+// testdata/manifest-v1 are the same data in block version 1 (no track
+// ids), frozen: they are never rewritten, and must keep opening.
 
-func fixtureData(t *testing.T) (rows []vessel.Position, statics []vessel.Static) {
+// fixtureData is the fixtures' content; tracked sets Position.Track (the
+// version 1 fixtures were written without it).
+func fixtureData(t *testing.T, tracked bool) (rows []vessel.Position, statics []vessel.Static) {
 	rows = readTrackRows(t, trackFile(t, "dma_stream_20100611_from_nmea.csv.gz"))[:400]
 	for i := range rows {
 		rows[i].Source = []string{"", "rx-skagen", "rx-bornholm"}[i%3]
 		if i%50 == 7 {
 			rows[i].Flags = vessel.FlagTeleport
+		}
+		if tracked {
+			// Runs of track ids, a 0 (unassigned) now and then, and
+			// the largest id.
+			rows[i].Track = []uint8{1, 1, 1, 2, 1, 0, 255}[i/3%7]
 		}
 	}
 	statics = []vessel.Static{
@@ -44,7 +54,7 @@ func fixtureData(t *testing.T) (rows []vessel.Position, statics []vessel.Static)
 func fixtureNow() time.Time { return time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC) }
 
 func writeFixture(t *testing.T, dir string) {
-	rows, statics := fixtureData(t)
+	rows, statics := fixtureData(t, true)
 	db, err := Open(dir, Options{Now: fixtureNow})
 	if err != nil {
 		t.Fatal(err)
@@ -78,20 +88,21 @@ func writeFixture(t *testing.T, dir string) {
 	os.Remove(filepath.Join(dir, "LOCK"))
 }
 
+// fixtureDir is a store of block version 1 from before the manifest.
 const fixtureDir = "testdata/format-v1"
 
 // manifestFixtureDir is the same data directory written with a manifest
-// (manifest format 1); fixtureDir is kept as a store from before the
-// manifest.
+// (manifest format 1), block version 1.
 const manifestFixtureDir = "testdata/manifest-v1"
+
+// currentFixtureDir is the current format: block version 2, tracked WAL
+// records, manifest 1.
+const currentFixtureDir = "testdata/format-v2"
 
 func TestFormatFixture(t *testing.T) {
 	if *update {
-		os.RemoveAll(fixtureDir)
-		writeFixture(t, fixtureDir)
-		os.Remove(filepath.Join(fixtureDir, manifestName))
-		os.RemoveAll(manifestFixtureDir)
-		writeFixture(t, manifestFixtureDir)
+		os.RemoveAll(currentFixtureDir)
+		writeFixture(t, currentFixtureDir)
 	}
 	dir := t.TempDir()
 	copyDir(t, fixtureDir, dir)
@@ -107,7 +118,7 @@ func TestFormatFixture(t *testing.T) {
 	if m, err := readManifest(dir); err != nil || len(m.blocks) != 1 || m.blocks[0].positions != 250 || len(m.segments) != 2 {
 		t.Errorf("manifest built on open: %+v, %v", m, err)
 	}
-	rows, statics := fixtureData(t)
+	rows, statics := fixtureData(t, false)
 	checkTracks(t, db, wantTracks(rows))
 	src, _ := db.Provenance(rows[3].MMSI, rows[3].Time)
 	if !slices.Equal(src, []string{"", "rx-gothenburg"}) {
@@ -140,7 +151,7 @@ func TestManifestFixture(t *testing.T) {
 	if rec, d := db.Recovery(), db.Damage(); len(rec) != 0 || len(d) != 0 {
 		t.Errorf("recovery %q, damage %v", rec, d)
 	}
-	rows, _ := fixtureData(t)
+	rows, _ := fixtureData(t, false)
 	checkTracks(t, db, wantTracks(rows))
 	dir2 := t.TempDir()
 	copyDir(t, manifestFixtureDir, dir2)
@@ -148,6 +159,68 @@ func TestManifestFixture(t *testing.T) {
 	if err != nil || !rep.OK() || !rep.Manifest || rep.Positions != int64(len(rows)) {
 		t.Errorf("Check of %s = %+v, %v", manifestFixtureDir, rep, err)
 	}
+}
+
+// TestCurrentFixture: the store in the current format opens clean and
+// reads back every position with its track id, from the block and from
+// the WAL; Check finds it whole. A mixed store (a version 1 block beside
+// version 2 ones) reads both.
+func TestCurrentFixture(t *testing.T) {
+	dir := t.TempDir()
+	copyDir(t, currentFixtureDir, dir)
+	db, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec, d := db.Recovery(), db.Damage(); len(rec) != 0 || len(d) != 0 {
+		t.Errorf("recovery %q, damage %v", rec, d)
+	}
+	if v := db.blocks[0].version; v != blockVersion {
+		t.Errorf("fixture block version %d, want %d", v, blockVersion)
+	}
+	rows, statics := fixtureData(t, true)
+	want := wantTracks(rows)
+	checkTracks(t, db, want)
+	// Reopened: the WAL part went into a block of the current version.
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if db, err = Open(dir, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	checkTracks(t, db, want)
+	if got, _, _ := db.Static(statics[0].MMSI, rows[len(rows)-1].Time); got.Name != statics[0].Name {
+		t.Errorf("static name %q", got.Name)
+	}
+	db.Close()
+	if rep, err := Check(dir); err != nil || !rep.OK() || rep.Positions != int64(len(rows)) {
+		t.Errorf("Check = %+v, %v", rep, err)
+	}
+
+	// A version 1 store written to by today's code: old blocks keep
+	// answering (track 0), new ones carry track ids.
+	dir = t.TempDir()
+	copyDir(t, manifestFixtureDir, dir)
+	if db, err = Open(dir, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	old, _ := fixtureData(t, false)
+	more, _ := fixtureData(t, true)
+	for i := range more {
+		more[i].Time += 86400_000 // a day later
+	}
+	writeAll(t, db, more, 100)
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if db, err = Open(dir, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if vs := []uint16{db.blocks[0].version, db.blocks[len(db.blocks)-1].version}; vs[0] != 1 || vs[1] != blockVersion {
+		t.Errorf("block versions %v, want 1 then %d", vs, blockVersion)
+	}
+	checkTracks(t, db, wantTracks(append(old, more...)))
 }
 
 func TestFormatBytesStable(t *testing.T) {
@@ -158,11 +231,7 @@ func TestFormatBytesStable(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		fixture := fixtureDir
-		if rel == manifestName {
-			fixture = manifestFixtureDir
-		}
-		want, err := os.ReadFile(filepath.Join(fixture, rel))
+		want, err := os.ReadFile(filepath.Join(currentFixtureDir, rel))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -17,7 +17,8 @@ import (
 func FuzzRecords(f *testing.F) {
 	var b Batch
 	_ = b
-	f.Add(byte(recPositions), appendPosRec(binaryUvarint(nil, 1), &posRec{mmsi: 419000001, point: point{t: 1000, lat: 5, lon: 6}}))
+	f.Add(byte(recTracked), appendPosRec(binaryUvarint(nil, 1), &posRec{mmsi: 419000001, point: point{t: 1000, lat: 5, lon: 6, track: 2}}))
+	f.Add(byte(recPositions), []byte{1, 0x81, 0xd0, 0xe6, 0xc7, 1, 0xd0, 0xf, 10, 12, 0, 0, 0, 0, 0, 0}) // before track ids
 	f.Add(byte(recStatics), appendStatic(binaryUvarint(nil, 1), &staticRec{}))
 	f.Add(byte(recSources), appendString(binaryUvarint(binaryUvarint(nil, 1), 3), "rx"))
 	f.Add(byte(9), []byte{1, 2, 3})
@@ -32,6 +33,9 @@ func FuzzRecords(f *testing.F) {
 func FuzzBlock(f *testing.F) {
 	seed, err := os.ReadFile(filepath.Join(fixtureDir, "blocks", "00000001.blk"))
 	if err == nil {
+		f.Add(seed)
+	}
+	if seed, err := os.ReadFile(filepath.Join(currentFixtureDir, "blocks", "00000001.blk")); err == nil {
 		f.Add(seed)
 	}
 	f.Add([]byte("TWBLK\x00\x01\x00"))
@@ -68,6 +72,29 @@ func FuzzManifest(f *testing.F) {
 		m2, err := decodeManifest(encodeManifest(m), "MANIFEST")
 		if err != nil || !reflect.DeepEqual(m, m2) {
 			t.Fatalf("re-encoded manifest: %+v, %v; want %+v", m2, err, m)
+		}
+	})
+}
+
+// FuzzSnapshot: decoding a damaged snapshot fails cleanly (ErrCorrupt or
+// ErrVersion), and what decodes survives re-encoding.
+func FuzzSnapshot(f *testing.F) {
+	f.Add(encodeSnapshot(nil))
+	f.Add(encodeSnapshot([]snapBlock{{seq: 3, size: 40960, crc: 7, sum: &blockSum{vessels: []vesselSum{
+		{mmsi: 219000001, count: 12},
+		{mmsi: 219000002, count: 3, ok: true, last: point{t: 1700000000000, lat: -600000, lon: 7200000, sog: 102, cog: 3599, hdg: 511, status: 15, flags: 8, src: 2, track: 3}},
+	}}}}))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		ents, err := decodeSnapshot(b, "SNAPSHOT")
+		if err != nil {
+			if !errors.Is(err, ErrCorrupt) && !errors.Is(err, ErrVersion) {
+				t.Fatalf("error %v is neither ErrCorrupt nor ErrVersion", err)
+			}
+			return
+		}
+		again, err := decodeSnapshot(encodeSnapshot(ents), "SNAPSHOT")
+		if err != nil || !reflect.DeepEqual(again, ents) {
+			t.Fatalf("re-encoded snapshot: %+v, %v; want %+v", again, err, ents)
 		}
 	})
 }

@@ -140,6 +140,10 @@ type Approach struct {
 	Interpolated bool
 	// Reports is the number of the vessel's reports in the window.
 	Reports int
+	// Track is the track hypothesis (vessel.Position.Track) of the report
+	// found closest, or when interpolated of the report the closest point
+	// follows; 0 when unassigned.
+	Track uint8
 }
 
 // NearOptions tune Near.
@@ -303,6 +307,7 @@ func closest(m vessel.MMSI, pts []point, c geo.Point, radius float64, from, to i
 			if fl.mayBeWithin(math.Hypot(x, y), limit) {
 				if d := geo.Distance(gp(p), c); d < best.Distance {
 					best.Distance, best.Time, best.Lat, best.Lon, best.Interpolated = d, vessel.Time(p.t), toDeg(p.lat), toDeg(p.lon), false
+					best.Track = p.track
 				}
 			}
 		}
@@ -317,6 +322,10 @@ func closest(m vessel.MMSI, pts []point, c geo.Point, radius float64, from, to i
 				best.Distance, best.Lat, best.Lon = d, q.Lat, q.Lon
 				best.Time = vessel.Time(t0 + int64(math.Round(f*float64(t1-t0))))
 				best.Interpolated = best.Time != vessel.Time(prev.t) && best.Time != vessel.Time(p.t)
+				best.Track = prev.track
+				if best.Time == vessel.Time(p.t) {
+					best.Track = p.track
+				}
 			}
 		}
 		prev, px, py = p, x, y
@@ -498,6 +507,23 @@ func (db *DB) At(t vessel.Time, maxAge vessel.Time, withStaticOnly bool) ([]Vess
 		if !overlaps(b.meta.minT, b.meta.maxT, lo, hi) {
 			continue
 		}
+		if b.sum != nil && lo < b.meta.minT && b.meta.maxT <= hi && !db.damaged(b.path) {
+			// The whole block is in the window: its summary says what
+			// reading every position would (snapshot.go).
+			for i := range b.sum.vessels {
+				s := &b.sum.vessels[i]
+				a := found[s.mmsi]
+				if a == nil {
+					a = &acc{}
+					found[s.mmsi] = a
+				}
+				a.reports += int(s.count)
+				if s.ok && (!a.ok || s.last.t >= a.last.t) {
+					a.last, a.ok = s.last, true
+				}
+			}
+			continue
+		}
 		for i := range b.index {
 			e := &b.index[i]
 			if !overlaps(e.minT, e.maxT, lo, hi) {
@@ -521,7 +547,7 @@ func (db *DB) At(t vessel.Time, maxAge vessel.Time, withStaticOnly bool) ([]Vess
 			}
 		}
 	}
-	var out []VesselAt
+	out := make([]VesselAt, 0, len(found))
 	add := func(m vessel.MMSI, a *acc) {
 		va := VesselAt{MMSI: m}
 		if a != nil {

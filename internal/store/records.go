@@ -14,9 +14,17 @@ import (
 //	positions:  uvarint n, then n × (uvarint mmsi, varint t, varint lat,
 //	            varint lon, uvarint sog, cog, hdg, byte status,
 //	            uvarint flags, uvarint source)
+//	tracked:    positions with a track: as positions, each item followed
+//	            by byte track (vessel.Position.Track); written since block
+//	            version 2, positions (type 1) is still read
 //	statics:    uvarint n, then n × static (see appendStatic)
 //	provenance: uvarint n, then n × (uvarint mmsi, varint t, uvarint source)
 //	sources:    uvarint n, then n × (uvarint id, string name)
+
+// recTracked is the WAL record of positions with their track ids (the
+// other record types are in wal.go). Writers since block format 2 write
+// it instead of recPositions.
+const recTracked = 5
 
 type posRec struct {
 	mmsi vessel.MMSI
@@ -41,6 +49,7 @@ func appendString(b []byte, s string) []byte {
 	return append(b, s...)
 }
 
+// appendPosRec appends r as an item of a tracked record.
 func appendPosRec(b []byte, r *posRec) []byte {
 	b = binary.AppendUvarint(b, uint64(r.mmsi))
 	b = binary.AppendVarint(b, r.t)
@@ -51,7 +60,8 @@ func appendPosRec(b []byte, r *posRec) []byte {
 	b = binary.AppendUvarint(b, uint64(r.hdg))
 	b = append(b, r.status)
 	b = binary.AppendUvarint(b, uint64(r.flags))
-	return binary.AppendUvarint(b, uint64(r.src))
+	b = binary.AppendUvarint(b, uint64(r.src))
+	return append(b, r.track)
 }
 
 func appendStatic(b []byte, r *staticRec) []byte {
@@ -104,7 +114,9 @@ func (r *chunkReader) count() int {
 	return int(n)
 }
 
-func (r *chunkReader) posRec() posRec {
+// posRec reads an item of a positions record, or of a tracked record if
+// tracked.
+func (r *chunkReader) posRec(tracked bool) posRec {
 	var p posRec
 	p.mmsi = vessel.MMSI(r.uvarint())
 	p.t = r.varint()
@@ -116,6 +128,9 @@ func (r *chunkReader) posRec() posRec {
 	p.status = r.byte()
 	p.flags = uint16(r.uvarint())
 	p.src = uint32(r.uvarint())
+	if tracked {
+		p.track = r.byte()
+	}
 	return p
 }
 
@@ -158,8 +173,8 @@ func decodeRecords(typ byte, b []byte, sink *recordSink) error {
 	n := r.count()
 	for i := 0; i < n && r.err == nil; i++ {
 		switch typ {
-		case recPositions:
-			p := r.posRec()
+		case recPositions, recTracked:
+			p := r.posRec(typ == recTracked)
 			if r.err == nil {
 				sink.pos(&p)
 			}
