@@ -1,7 +1,9 @@
 package cluster
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -33,6 +35,203 @@ func TestClusterReplicates(t *testing.T) {
 	}
 	if got, want := ack.len(), 2*((5000+aishubPerBatch-1)/aishubPerBatch); got != want {
 		t.Errorf("%d publishes acknowledged, want %d", got, want)
+	}
+	converged(t, ms, &ack)
+}
+
+// streamLeader returns the name of the ingest stream's leader.
+func streamLeader(t *testing.T, n *Node) string {
+	t.Helper()
+	var leader string
+	poll(t, time.Minute, "stream leader", func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		s, err := n.js.Stream(ctx, IngestStream)
+		if err != nil {
+			return err
+		}
+		if c := s.CachedInfo().Cluster; c != nil && c.Leader != "" {
+			leader = c.Leader
+			return nil
+		}
+		return errors.New("no leader")
+	})
+	return leader
+}
+
+// TestClusterNodeDownAndBack: two nodes feed real AIS; in the middle of
+// the feed one node is shut down abruptly (no drain) while the other two
+// keep publishing; it is started again from its data directory and
+// catches up; all three then hold the same entries in the same order,
+// with every acknowledged batch. The victim is a replica in one case and
+// the stream's leader in the other.
+func TestClusterNodeDownAndBack(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a NATS cluster")
+	}
+	for _, victim := range []string{"replica", "leader"} {
+		t.Run(victim, func(t *testing.T) {
+			ms := testCluster(t, 3, nil)
+			startAll(t, ms)
+			leader := streamLeader(t, ms[0].node)
+			var down *member
+			var feeders []*member
+			for _, m := range ms {
+				if (victim == "leader") == (m.cfg.Name == leader) && down == nil {
+					down = m
+				} else {
+					feeders = append(feeders, m)
+				}
+			}
+			lines := aisLines(t, "aishub-3min.nmea")
+			const per = 9000
+			nb := (per + aishubPerBatch - 1) / aishubPerBatch
+			// The feeders wait at a third of their feed until the node
+			// starts going down, and at two thirds until it starts
+			// coming back: both happen while they publish.
+			halting, restarting := make(chan struct{}), make(chan struct{})
+			pace := func(i int) {
+				switch i {
+				case nb / 3:
+					<-halting
+				case 2 * nb / 3:
+					<-restarting
+				}
+			}
+			var ack acked
+			var wg sync.WaitGroup
+			errs := make([]error, 2)
+			for i, m := range feeders {
+				bs := batches(lines[i*per:(i+1)*per], aishubPerBatch, m.cfg.Name+"-tcp", t0)
+				l := m.node.IngestLog(LogConfig{})
+				wg.Go(func() { errs[i] = feed(l, bs, &ack, nil, pace) })
+			}
+			total := 2 * nb
+			poll(t, 2*time.Minute, "a third of the feed", func() error {
+				if n := ack.len(); n < 2*(nb/3) {
+					return fmt.Errorf("%d of %d acknowledged", n, total)
+				}
+				return nil
+			})
+			downAt := ack.len()
+			close(halting)
+			if err := down.halt(); err != nil {
+				t.Errorf("follower of %s: %v", down.cfg.Name, err)
+			}
+			poll(t, 2*time.Minute, "two thirds of the feed", func() error {
+				if n := ack.len(); n < 2*(2*nb/3) {
+					return fmt.Errorf("%d of %d acknowledged", n, total)
+				}
+				return nil
+			})
+			upAt := ack.len()
+			close(restarting)
+			if err := down.startNode(); err != nil {
+				t.Fatal(err)
+			}
+			if err := down.follow(); err != nil {
+				t.Fatal(err)
+			}
+			wg.Wait()
+			if err := errors.Join(errs...); err != nil {
+				t.Fatal(err)
+			}
+			if got := ack.len(); got != total {
+				t.Errorf("%d publishes acknowledged, want all %d", got, total)
+			}
+			t.Logf("%s %s was down from %d to %d of %d acknowledged batches", victim, down.cfg.Name, downAt, upAt, total)
+			converged(t, ms, &ack)
+			if victim == "leader" {
+				t.Logf("stream leader now %s", streamLeader(t, feeders[0].node))
+			}
+		})
+	}
+}
+
+// TestClusterPastRetention: a node kept down longer than the stream's
+// retention finds its next entry gone: its follower stops with
+// ErrNeedSnapshot, it restores a peer's snapshot through the object
+// store and then follows on, ending with the same state as the others.
+func TestClusterPastRetention(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a NATS cluster")
+	}
+	ms := testCluster(t, 3, func(c *Config) { c.MaxAge = time.Second })
+	startAll(t, ms)
+	lines := aisLines(t, "aishub-3min.nmea")
+	bs := batches(lines, aishubPerBatch, "tcp-1", t0)
+	var ack acked
+	l := ms[0].node.IngestLog(LogConfig{})
+	if err := feed(l, bs[:50], &ack, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	converged(t, ms, &ack)
+	away := ms[2]
+	if err := away.halt(); err != nil {
+		t.Fatal(err)
+	}
+	appliedBefore := away.fol.Applied()
+	// Publish until the entries the away node has not applied are gone.
+	next := 50
+	poll(t, 2*time.Minute, "retention drops the entries after the away node's", func() error {
+		if err := feed(l, bs[next:next+1], &ack, nil, nil); err != nil {
+			t.Fatal(err)
+		}
+		next++
+		first, _, err := streamState(ms[0].node)
+		if err != nil {
+			return err
+		}
+		if first <= appliedBefore+1 {
+			return fmt.Errorf("stream starts at %d, away node applied %d", first, appliedBefore)
+		}
+		return nil
+	})
+	if err := away.startNode(); err != nil {
+		t.Fatal(err)
+	}
+	if err := away.follow(); err != nil {
+		t.Fatal(err)
+	}
+	var err error
+	select {
+	case err = <-away.done:
+		away.stop = nil
+	case <-time.After(2 * time.Minute):
+		t.Fatal("follower of a node past retention did not stop")
+	}
+	var gap *GapError
+	if !errors.Is(err, ErrNeedSnapshot) || !errors.As(err, &gap) || gap.Applied != appliedBefore {
+		t.Fatalf("follower past retention: %v; want a GapError at %d wrapping ErrNeedSnapshot", err, appliedBefore)
+	}
+	if !away.fol.Status().NeedSnapshot {
+		t.Error("status does not say the follower needs a snapshot")
+	}
+
+	srv := ms[0].node.SnapshotServer(IngestStream, ms[0].state)
+	sctx, stopSrv := context.WithCancel(context.Background())
+	srvDone := make(chan error, 1)
+	go func() { srvDone <- srv.Run(sctx) }()
+	defer func() {
+		stopSrv()
+		if err := <-srvDone; err != nil {
+			t.Errorf("snapshot server: %v", err)
+		}
+	}()
+	poll(t, 2*time.Minute, "restore a snapshot", func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		return away.node.RestoreSnapshot(ctx, away.fol, away.state)
+	})
+	if away.fol.Status().NeedSnapshot {
+		t.Error("status still says the follower needs a snapshot after the restore")
+	}
+	if s := srv.Stats(); s.Served == 0 {
+		t.Errorf("snapshot server stats %+v; want a snapshot served", s)
+	}
+	away.run()
+	if err := feed(l, bs[next:next+20], &ack, nil, nil); err != nil {
+		t.Fatal(err)
 	}
 	converged(t, ms, &ack)
 }

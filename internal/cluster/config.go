@@ -90,6 +90,9 @@ func (cfg Config) withDefaults() (Config, error) {
 	if cfg.ClusterListen == "" && len(cfg.Peers) > 0 {
 		return bad("Peers", "set without ClusterListen")
 	}
+	if cfg.ClusterListen != "" && len(cfg.Peers) == 0 {
+		return bad("Peers", "none: a clustered JetStream needs at least one peer to route to")
+	}
 	if cfg.ClusterListen != "" && cfg.NATSURL != "" {
 		return bad("NATSURL", "set together with ClusterListen; use one")
 	}

@@ -133,9 +133,16 @@ func (n *Node) startServer() error {
 	logs := &serverLog{l: n.logger}
 	srv.SetLoggerV2(logs, false, false, false)
 	srv.Start()
-	if !srv.ReadyForConnections(cfg.StartTimeout) {
+	// A server that cannot listen logs a fatal error and stays down:
+	// look for it while waiting, rather than waiting out the timeout.
+	deadline := time.Now().Add(cfg.StartTimeout)
+	for !srv.ReadyForConnections(100 * time.Millisecond) {
+		msg := logs.fatal()
+		if msg == "" && time.Now().Before(deadline) {
+			continue
+		}
 		srv.Shutdown()
-		if msg := logs.fatal(); msg != "" {
+		if msg != "" {
 			return fmt.Errorf("cluster: embedded server did not start: %s", msg)
 		}
 		return fmt.Errorf("cluster: embedded server not listening after %v", cfg.StartTimeout)
