@@ -37,6 +37,29 @@ func TestClusterReplicates(t *testing.T) {
 		t.Errorf("%d publishes acknowledged, want %d", got, want)
 	}
 	converged(t, ms, &ack)
+
+	_, last, err := streamState(ms[0].node)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &Collector{Node: ms[0].node, Followers: []*Follower{ms[0].fol}}
+	leader := streamLeader(t, ms[0].node)
+	poll(t, time.Minute, "metrics of a healthy cluster", func() error {
+		return wantSamples(scrape(t, c), map[string]float64{
+			"tidewatch_cluster_applied_sequence{stream=TIDEWATCH_INGEST}":                    float64(last),
+			"tidewatch_cluster_stream_last_sequence{stream=TIDEWATCH_INGEST}":                float64(last),
+			"tidewatch_cluster_lag_entries{stream=TIDEWATCH_INGEST}":                         0,
+			"tidewatch_cluster_caught_up{stream=TIDEWATCH_INGEST}":                           1,
+			"tidewatch_cluster_member_up{member=n0}":                                         1,
+			"tidewatch_cluster_member_up{member=n1}":                                         1,
+			"tidewatch_cluster_member_up{member=n2}":                                         1,
+			"tidewatch_cluster_routes{}":                                                     2,
+			"tidewatch_cluster_stream_leader{member=" + leader + ",stream=TIDEWATCH_INGEST}": 1,
+			"tidewatch_cluster_stream_replicas{state=current,stream=TIDEWATCH_INGEST}":       3,
+			"tidewatch_cluster_stream_replicas{state=offline,stream=TIDEWATCH_INGEST}":       0,
+			"tidewatch_cluster_status_error{}":                                               0,
+		})
+	})
 }
 
 // streamLeader returns the name of the ingest stream's leader.
@@ -91,11 +114,18 @@ func TestClusterNodeDownAndBack(t *testing.T) {
 			// coming back: both happen while they publish.
 			halting, restarting := make(chan struct{}), make(chan struct{})
 			pace := func(i int) {
+				var gate chan struct{}
 				switch i {
 				case nb / 3:
-					<-halting
+					gate = halting
 				case 2 * nb / 3:
-					<-restarting
+					gate = restarting
+				default:
+					return
+				}
+				select {
+				case <-gate:
+				case <-t.Context().Done(): // the test failed before opening it
 				}
 			}
 			var ack acked
@@ -118,6 +148,16 @@ func TestClusterNodeDownAndBack(t *testing.T) {
 			if err := down.halt(); err != nil {
 				t.Errorf("follower of %s: %v", down.cfg.Name, err)
 			}
+			// The survivors' metrics see the member go and the
+			// stream's replicas lose one.
+			c := &Collector{Node: feeders[0].node}
+			poll(t, 2*time.Minute, "metrics of a member down", func() error {
+				got := scrape(t, c)
+				if got["tidewatch_cluster_stream_replicas{state=current,stream=TIDEWATCH_INGEST}"] == 3 {
+					return errors.New("three current replicas")
+				}
+				return wantSamples(got, map[string]float64{"tidewatch_cluster_member_up{member=" + down.cfg.Name + "}": 0})
+			})
 			poll(t, 2*time.Minute, "two thirds of the feed", func() error {
 				if n := ack.len(); n < 2*(2*nb/3) {
 					return fmt.Errorf("%d of %d acknowledged", n, total)
