@@ -52,7 +52,6 @@ var (
 	errShort     = errors.New("truncated")
 	errTrailing  = errors.New("trailing bytes")
 	errTooLong   = errors.New("field too long")
-	errTooLarge  = errors.New("entry larger than 1 MiB")
 	errBadRecord = errors.New("unknown record kind or op")
 )
 
@@ -130,7 +129,7 @@ type decoder struct {
 // over the body.
 func openEntry(p []byte) (*decoder, error) {
 	if len(p) > maxEntry {
-		return nil, fmt.Errorf("%w: %w", ErrCorrupt, errTooLarge)
+		return nil, fmt.Errorf("%w: %w", ErrCorrupt, ErrTooLarge)
 	}
 	if len(p) < 1+entryFooter {
 		return nil, fmt.Errorf("%w: %w", ErrCorrupt, errShort)

@@ -23,6 +23,9 @@ var (
 	// followed (it was deleted and made again, or the data directory
 	// belongs to another cluster).
 	ErrCursorAhead = errors.New("cluster: last applied sequence is beyond the stream")
+	// ErrTooLarge: an entry would exceed 1 MiB, NATS's default maximum
+	// payload; the input cuts its batches smaller.
+	ErrTooLarge = errors.New("cluster: entry larger than 1 MiB")
 	// ErrNoSnapshot: no peer answered a snapshot request.
 	ErrNoSnapshot = errors.New("cluster: no snapshot available")
 )

@@ -89,7 +89,7 @@ func newPublisher(n *Node, cfg LogConfig, stream string) *publisher {
 func (p *publisher) publish(ctx context.Context, subject, what string, data []byte) (uint64, error) {
 	if len(data) > maxEntry {
 		p.failed.Add(1)
-		return 0, fmt.Errorf("cluster: publish %s: %d bytes: %w", what, len(data), errTooLarge)
+		return 0, fmt.Errorf("cluster: publish %s: %d bytes: %w", what, len(data), ErrTooLarge)
 	}
 	switch p.cfg.Overflow {
 	case OverflowWait:

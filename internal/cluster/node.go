@@ -147,6 +147,7 @@ func (n *Node) startServer() error {
 		}
 		return fmt.Errorf("cluster: embedded server not listening after %v", cfg.StartTimeout)
 	}
+	logs.up()
 	n.srv = srv
 	return nil
 }
@@ -335,12 +336,14 @@ func (n *Node) Close() error {
 }
 
 // serverLog hands the embedded server's log to slog: notices at debug
-// level (the server is chatty), warnings and errors as such. It keeps
-// the first fatal message, which Start reports (a port already in use).
+// level (the server is chatty), warnings and errors as such. Until the
+// server is up it keeps the first fatal message, which Start returns (a
+// port already in use) rather than logs; later ones are logged.
 type serverLog struct {
-	l  *slog.Logger
-	mu sync.Mutex
-	fm string
+	l       *slog.Logger
+	mu      sync.Mutex
+	fm      string
+	started bool
 }
 
 func (s *serverLog) Noticef(format string, v ...any) { s.l.Debug(fmt.Sprintf(format, v...)) }
@@ -351,11 +354,20 @@ func (s *serverLog) Tracef(format string, v ...any)  {}
 func (s *serverLog) Fatalf(format string, v ...any) {
 	msg := fmt.Sprintf(format, v...)
 	s.mu.Lock()
-	if s.fm == "" {
+	started := s.started
+	if s.fm == "" && !started {
 		s.fm = msg
 	}
 	s.mu.Unlock()
-	s.l.Error(msg)
+	if started {
+		s.l.Error(msg)
+	}
+}
+
+func (s *serverLog) up() {
+	s.mu.Lock()
+	s.started = true
+	s.mu.Unlock()
 }
 
 func (s *serverLog) fatal() string {
