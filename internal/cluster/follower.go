@@ -289,17 +289,34 @@ func (f *Follower) follow(ctx context.Context) error {
 	if _, err := f.check(ctx); err != nil {
 		return err
 	}
+	// A plain ephemeral pull consumer without acks, from the entry after
+	// the last applied one. Not the client's ordered consumer: it
+	// recreates itself on failures by retrying without end and without a
+	// context, and Run must stop when its ctx ends. Here a failure
+	// returns, and run makes a new consumer from the last applied entry.
 	applied := f.applied.Load()
-	occ := jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverAllPolicy}
+	cc := jetstream.ConsumerConfig{
+		Description:       "tidewatch follower " + f.n.cfg.Name,
+		DeliverPolicy:     jetstream.DeliverAllPolicy,
+		AckPolicy:         jetstream.AckNonePolicy,
+		InactiveThreshold: 30 * time.Second,
+		MemoryStorage:     true,
+		Replicas:          1,
+	}
 	if applied > 0 {
-		occ = jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: applied + 1}
+		cc.DeliverPolicy, cc.OptStartSeq = jetstream.DeliverByStartSequencePolicy, applied+1
 	}
 	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	cons, err := f.n.js.OrderedConsumer(cctx, f.stream, occ)
+	cons, err := f.n.js.CreateConsumer(cctx, f.stream, cc)
 	cancel()
 	if err != nil {
 		return err
 	}
+	defer func() {
+		dctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		f.n.js.DeleteConsumer(dctx, f.stream, cons.CachedInfo().Name)
+	}()
 	for ctx.Err() == nil {
 		batch, err := cons.Fetch(f.cfg.FetchBatch, jetstream.FetchMaxWait(f.cfg.IdleWait))
 		if err != nil {
@@ -318,7 +335,13 @@ func (f *Follower) follow(ctx context.Context) error {
 				continue
 			}
 			if seq != applied+1 {
-				return &GapError{Stream: f.stream, Applied: applied, First: seq}
+				// Gone from the stream, or lost on the way? check
+				// answers with a GapError in the first case; in the
+				// second a new consumer starts again after applied.
+				if _, err := f.check(ctx); err != nil {
+					return err
+				}
+				return fmt.Errorf("cluster: stream %s: got entry %d after %d", f.stream, seq, applied)
 			}
 			if err := f.applyOne(ctx, seq, msg.Data()); err != nil {
 				return err

@@ -162,7 +162,9 @@ func (n *Node) IngestLog(cfg LogConfig) *Log { return &Log{p: newPublisher(n, cf
 // and returns its stream sequence once the cluster acknowledged it (a
 // quorum of the replicas stored it): only then may the input count the
 // lines as accepted. The message id (node, a per-process boot id, the
-// input and a counter) makes a retried publish land once. Errors:
+// input and a counter) makes a retried publish land once, as long as
+// the retries end within the stream's duplicate window (Config.Duplicates,
+// 2 minutes): give Publish a ctx with a shorter deadline. Errors:
 // ErrBusy (in-flight bound, OverflowReject), ctx's error, ErrClosed, or
 // the stream's refusal.
 func (l *Log) Publish(ctx context.Context, b Batch) (uint64, error) {

@@ -37,7 +37,7 @@ var (
 	mPubInFlight = prometheus.NewDesc("tidewatch_cluster_publish_in_flight", "Publishes waiting for the cluster's acknowledgement.", []string{"stream"}, nil)
 	mSnapServed  = prometheus.NewDesc("tidewatch_cluster_snapshots_served_total", "Snapshots this node gave to peers, by result (ok, failed, dropped).", []string{"result"}, nil)
 	mRoutes      = prometheus.NewDesc("tidewatch_cluster_routes", "Peers the embedded NATS server has a route to.", nil, nil)
-	mMember      = prometheus.NewDesc("tidewatch_cluster_member_up", "1 for a cluster member seen recently and current, 0 for one offline or behind.", []string{"member"}, nil)
+	mMember      = prometheus.NewDesc("tidewatch_cluster_member_up", "1 for a cluster member seen recently, 0 for one offline.", []string{"member"}, nil)
 	mMetaLeader  = prometheus.NewDesc("tidewatch_cluster_meta_leader", "1 for the member that leads the cluster's JetStream meta group.", []string{"member"}, nil)
 	mLeader      = prometheus.NewDesc("tidewatch_cluster_stream_leader", "1 for the member that leads the stream.", []string{"stream", "member"}, nil)
 	mReplicas    = prometheus.NewDesc("tidewatch_cluster_stream_replicas", "Replicas of the stream by state (current, lagging, offline), the leader included as current.", []string{"stream", "state"}, nil)
@@ -112,7 +112,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		gauge(mRoutes, float64(st.Routes))
 	}
 	for _, m := range st.Members {
-		gauge(mMember, b(m.Current && !m.Offline), m.Name)
+		gauge(mMember, b(!m.Offline), m.Name)
 	}
 	if st.MetaLeader != "" {
 		gauge(mMetaLeader, 1, st.MetaLeader)

@@ -11,7 +11,7 @@ import (
 // cluster sees it.
 type Peer struct {
 	Name    string
-	Current bool   // seen recently and caught up with the leader
+	Current bool   // caught up with the leader (known only on the leader for members)
 	Offline bool   // not seen recently
 	Lag     uint64 // operations behind the leader
 }
