@@ -48,9 +48,15 @@ func (n *Node) Status(ctx context.Context) Status {
 		}
 		if jsz, err := n.srv.Jsz(&server.JSzOptions{}); err == nil && jsz.Meta != nil {
 			st.MetaLeader = jsz.Meta.Leader
+			// The meta group's view lists the other members, and
+			// sometimes this one too; name each once.
+			seen := map[string]bool{n.cfg.Name: true}
 			st.Members = append(st.Members, Peer{Name: n.cfg.Name, Current: true})
 			for _, p := range jsz.Meta.Replicas {
-				st.Members = append(st.Members, Peer{Name: p.Name, Current: p.Current, Offline: p.Offline, Lag: p.Lag})
+				if !seen[p.Name] {
+					seen[p.Name] = true
+					st.Members = append(st.Members, Peer{Name: p.Name, Current: p.Current, Offline: p.Offline, Lag: p.Lag})
+				}
 			}
 			slices.SortFunc(st.Members, func(a, b Peer) int {
 				if a.Name < b.Name {
