@@ -45,6 +45,7 @@ var allowed = map[string][]string{
 	"internal/outbox":   {"internal/record"},
 	"internal/audit":    {"internal/record"},
 	"internal/link":     {"internal/record"},
+	"internal/cluster":  {"internal/record"},
 	"internal/share": {"internal/vessel", "internal/event", "internal/incident", "internal/policy", "internal/identity",
 		"internal/outbox", "internal/audit", "internal/link"},
 	"internal/server": {"internal/nmea", "internal/ingest", "internal/vessel", "internal/geo", "internal/fusion",
@@ -57,12 +58,12 @@ var allowed = map[string][]string{
 
 // mayUseNetwork lists the packages allowed to import net or net/http.
 var mayUseNetwork = []string{"internal/ingest", "cmd/tidewatch", "internal/httpapi", "internal/webui", "internal/server",
-	"internal/link", "internal/share"}
+	"internal/link", "internal/share", "internal/cluster"}
 
 // mayStartGoroutines lists the packages whose non-test code may contain go
 // statements (components with Run/Close). Core logic is synchronous.
 var mayStartGoroutines = []string{"internal/ingest", "internal/store", "internal/httpapi", "internal/server",
-	"internal/link", "internal/share"}
+	"internal/link", "internal/share", "internal/cluster"}
 
 type pkg struct {
 	ImportPath string

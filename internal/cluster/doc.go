@@ -1,0 +1,52 @@
+// Package cluster owns tidewatch's cluster mode on NATS JetStream: the
+// embedded NATS server (or the connection to an external NATS), the two
+// replicated streams, publishing to them, following them in order into a
+// node's state, snapshots for nodes that were away too long, and the
+// cluster's metrics. It does not know what the state is: the node wires
+// its picture, store and events (and its zones, incidents, tokens and
+// partners) to the followers' Apply callbacks.
+//
+// # Design
+//
+// Every node is a replicated state machine. Inputs on any node publish
+// what they receive to one replicated ingest log (stream
+// TIDEWATCH_INGEST, subjects tidewatch.ingest.<input>): a [Batch] of the
+// raw lines of about 100 ms, with the input's name and receive time. A
+// publish returns once a quorum of the replicas stored it; only then
+// does the input count the lines as accepted. Every node runs a
+// [Follower] that applies the log's entries in stream order, exactly
+// once across restarts, and since fusion and event detection are
+// deterministic, every node builds the same picture, store and events.
+// Changes made through the API (zones, incidents, tokens, partners) go
+// through a second stream, the control log (TIDEWATCH_CONTROL,
+// [ControlRecord]), followed the same way; it keeps everything.
+//
+// The ingest log keeps Config.MaxAge (and MaxBytes) of entries. A node
+// away longer than that finds the entry after its last applied one gone:
+// its follower stops with [ErrNeedSnapshot], the node restores a peer's
+// snapshot ([Node.RestoreSnapshot], served by [SnapshotServer] through
+// the object store) and follows again from the snapshot's sequence.
+//
+// # Usage
+//
+//	n, err := cluster.Start(ctx, cluster.Config{Name: "a", Dir: data,
+//		ClusterListen: "10.0.0.1:6222", Peers: []string{"10.0.0.2:6222", "10.0.0.3:6222"}}, logger)
+//	log := n.IngestLog(cluster.LogConfig{})             // for the inputs
+//	f, err := n.IngestFollower(cluster.FollowerConfig{}, apply)
+//	// run group: n.Run, f.Run, n.SnapshotServer(cluster.IngestStream, state).Run
+//	seq, err := log.Publish(ctx, cluster.Batch{Input: "tcp-1", Received: now, Lines: lines})
+//
+// # Format
+//
+// Entries are versioned and checksummed; see [AppendBatch] for the
+// layout. A follower's cursor is a small text file,
+// Dir/cluster/<stream>.applied, replaced atomically. JetStream keeps its
+// own files under Dir/cluster/jetstream.
+//
+// # Concurrency
+//
+// [Node], [Log] and [ControlLog] are safe for concurrent use. A
+// [Follower] runs on the goroutine that calls Run; its Status is safe
+// for concurrent use. Goroutines: Run of Node (waits for the embedded
+// server), and those of the NATS server and client libraries.
+package cluster
