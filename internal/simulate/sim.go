@@ -26,6 +26,24 @@ type Config struct {
 	// Source names the receiver on every position and static report; ""
 	// means "sim". Duplicates (see Noise) come from Source + "-2".
 	Source string
+	// LaneShare is the share of the cargo ships and tankers that sail the
+	// ocean shipping lanes (Lanes) end to end instead of port to port; 0
+	// means none.
+	LaneShare float64
+	// Focus weights the fleet towards a region; the zero value weights
+	// nothing.
+	Focus Focus
+	// Script adds vessels that follow a timeline of their own (Scripted)
+	// to the fleet of Vessels, after it.
+	Script []Scripted
+}
+
+// Focus weights the fleet towards a region: Share of the vessels that
+// have a home port get one in Box (the rest one anywhere, Box included),
+// and Share of the lane ships sail a lane with a waypoint in Box.
+type Focus struct {
+	Box   geo.Rect
+	Share float64
 }
 
 // Noise gives the probability of each fault per position report.
@@ -71,6 +89,13 @@ type Sim struct {
 	src2    string
 	noise   bool
 	dropped int
+
+	lanes     []Lane
+	laneLen   []float64
+	focusPort []int32 // ports in Focus.Box
+	focusLane []int32 // lanes with a waypoint in Focus.Box
+	vlane     []int32 // lane of each vessel, -1 if none; nil without lanes
+	script    []*Scripted
 }
 
 // late is a report held back to be emitted after its time.
@@ -104,7 +129,30 @@ func New(cfg Config, rng *rand.Rand) *Sim {
 		cfg.Land = land
 	}
 	s := &Sim{cfg: cfg, rng: rng, w: newWorld(cfg.Land), src: cfg.Source, src2: cfg.Source + "-2", noise: cfg.Noise.any()}
-	used := make(map[vessel.MMSI]bool, cfg.Vessels)
+	used := make(map[vessel.MMSI]bool, cfg.Vessels+len(cfg.Script))
+	for _, sc := range cfg.Script {
+		used[sc.Vessel.MMSI] = true
+	}
+	if cfg.Focus.Share > 0 {
+		for i, p := range s.w.ports {
+			if cfg.Focus.Box.Contains(p.sea) {
+				s.focusPort = append(s.focusPort, int32(i))
+			}
+		}
+	}
+	if cfg.LaneShare > 0 {
+		s.lanes = Lanes()
+		for i, l := range s.lanes {
+			s.laneLen = append(s.laneLen, laneLength(l.Points))
+			for _, p := range l.Points {
+				if cfg.Focus.Share > 0 && cfg.Focus.Box.Contains(p) {
+					s.focusLane = append(s.focusLane, int32(i))
+					break
+				}
+			}
+		}
+		s.vlane = make([]int32, 0, cfg.Vessels+len(cfg.Script))
+	}
 	var cum [numKinds]float64
 	total := 0.0
 	for k, m := range mix {
@@ -118,22 +166,93 @@ func New(cfg Config, rng *rand.Rand) *Sim {
 		for k < numKinds-1 && x >= cum[k] {
 			k++
 		}
+		if (k == Cargo || k == Tanker) && cfg.LaneShare > 0 && rng.Float64() < cfg.LaneShare {
+			l := s.pickLane()
+			v := newVessel(rng, k, "", used)
+			v.Lane = s.lanes[l].Name
+			v.Home = s.lanes[l].From
+			s.fleet = append(s.fleet, v)
+			s.home = append(s.home, 0)
+			s.other = append(s.other, -1)
+			s.vlane = append(s.vlane, l)
+			continue
+		}
 		home, other := s.pickHome(k)
 		v := newVessel(rng, k, s.w.ports[home].iso3, used)
 		v.Home = s.w.ports[home].label
 		s.fleet = append(s.fleet, v)
 		s.home = append(s.home, home)
 		s.other = append(s.other, other)
+		if s.vlane != nil {
+			s.vlane = append(s.vlane, -1)
+		}
+	}
+	if len(cfg.Script) > 0 {
+		s.script = make([]*Scripted, len(s.fleet), len(s.fleet)+len(cfg.Script))
+		for i := range cfg.Script {
+			sc := &cfg.Script[i]
+			s.fleet = append(s.fleet, sc.Vessel)
+			s.home = append(s.home, 0)
+			s.other = append(s.other, -1)
+			s.script = append(s.script, sc)
+			if s.vlane != nil {
+				s.vlane = append(s.vlane, -1)
+			}
+		}
 	}
 	return s
+}
+
+// pickLane chooses a lane by weight, from those in the focus region
+// Focus.Share of the time.
+func (s *Sim) pickLane() int32 {
+	cands := s.focusLane
+	if len(cands) == 0 || s.rng.Float64() >= s.cfg.Focus.Share {
+		cands = nil
+	}
+	var total float64
+	each := func(f func(i int32)) {
+		if cands != nil {
+			for _, i := range cands {
+				f(i)
+			}
+			return
+		}
+		for i := range s.lanes {
+			f(int32(i))
+		}
+	}
+	each(func(i int32) { total += s.lanes[i].Weight })
+	x := s.rng.Float64() * total
+	pick := int32(-1)
+	each(func(i int32) {
+		if pick < 0 {
+			if x < s.lanes[i].Weight {
+				pick = i
+			}
+			x -= s.lanes[i].Weight
+		}
+	})
+	if pick < 0 {
+		pick = int32(len(s.lanes) - 1)
+		if cands != nil {
+			pick = cands[len(cands)-1]
+		}
+	}
+	return pick
 }
 
 // pickHome chooses a home port fit for kind k: one with a voyage out of
 // it for merchant ships, one with a partner port for ferries.
 func (s *Sim) pickHome(k Kind) (home, other int32) {
 	w := s.w
+	focus := len(s.focusPort) > 0 && s.rng.Float64() < s.cfg.Focus.Share
 	for range 40 {
-		home = int32(s.rng.IntN(len(w.ports)))
+		if focus {
+			home = s.focusPort[s.rng.IntN(len(s.focusPort))]
+		} else {
+			home = int32(s.rng.IntN(len(w.ports)))
+		}
 		switch k {
 		case Cargo, Tanker:
 			if w.destination(s.rng, home, minVoyage, maxVoyage) >= 0 {
@@ -150,8 +269,8 @@ func (s *Sim) pickHome(k Kind) (home, other int32) {
 	return home, -1
 }
 
-// Vessels returns the fleet, in a fixed order. The slice belongs to the
-// Sim.
+// Vessels returns the fleet, in a fixed order (the scripted vessels of
+// Config.Script last). The slice belongs to the Sim.
 func (s *Sim) Vessels() []Vessel { return s.fleet }
 
 // Run simulates the fleet from from to to (Unix milliseconds, to
@@ -271,6 +390,9 @@ func (s *Sim) emitPosition(v int32, t vessel.Time, emit func(*vessel.Observation
 		// after, at the new rate.
 		st.nextPos = st.t1 + 1 + vessel.Time(s.rng.IntN(int(min(iv, 2000))))
 	}
+	if s.dark(v, t) {
+		return nil
+	}
 
 	if s.noise {
 		n := &s.cfg.Noise
@@ -315,6 +437,9 @@ func (s *Sim) holdBack(at vessel.Time, o *vessel.Observation) {
 func (s *Sim) emitStatic(v int32, t vessel.Time, emit func(*vessel.Observation) error) error {
 	st := &s.st[v]
 	st.nextStatic = t + s.staticInterval()*vessel.Time(95+s.rng.IntN(11))/100
+	if s.dark(v, t) {
+		return nil
+	}
 	f := &s.fleet[v]
 	o := &s.obs
 	o.Kind = vessel.KindStatic
@@ -336,9 +461,12 @@ func (s *Sim) emitStatic(v int32, t vessel.Time, emit func(*vessel.Observation) 
 			o.Static.Has |= vessel.HasIMO
 			o.Static.IMO = f.IMO
 		}
-		if st.dest >= 0 {
+		if st.dest >= 0 || st.destName != "" {
 			o.Static.Has |= vessel.HasDestination | vessel.HasETA
-			o.Static.Destination = s.w.ports[st.dest].label
+			o.Static.Destination = st.destName
+			if st.dest >= 0 {
+				o.Static.Destination = s.w.ports[st.dest].label
+			}
 			if len(o.Static.Destination) > 20 {
 				o.Static.Destination = o.Static.Destination[:20]
 			}
