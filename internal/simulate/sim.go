@@ -36,6 +36,13 @@ type Config struct {
 	// Script adds vessels that follow a timeline of their own (Scripted)
 	// to the fleet of Vessels, after it.
 	Script []Scripted
+	// HistoryRate, when set, replaces Rate for the reports before
+	// HistoryUntil, with no interval longer than 30 minutes for
+	// positions and an hour for static reports: a long history costs less
+	// to generate and to store at a low rate. Scripted vessels always
+	// report at Rate.
+	HistoryRate  float64
+	HistoryUntil vessel.Time
 }
 
 // Focus weights the fleet towards a region: Share of the vessels that
@@ -316,12 +323,16 @@ func (s *Sim) start(from vessel.Time) {
 	s.pending = s.pending[:0]
 	// Buckets of about a second of reports at rate 1, spanning the longest
 	// interval (a static report: 6 minutes and 5%).
-	s.queue.reset(from, vessel.Time(1000/s.cfg.Rate), s.staticInterval()*106/100+3000)
+	span := s.staticInterval(-1, math.MaxInt64)
+	if s.cfg.HistoryRate > 0 {
+		span = max(span, s.staticInterval(-1, math.MinInt64))
+	}
+	s.queue.reset(from, vessel.Time(1000/s.cfg.Rate), span*106/100+3000)
 	for i := range s.fleet {
 		st := &s.st[i]
 		s.initState(int32(i), from)
-		st.nextPos = from + vessel.Time(s.rng.Float64()*float64(s.interval(int32(i))))
-		st.nextStatic = from + vessel.Time(s.rng.Float64()*float64(s.staticInterval()))
+		st.nextPos = from + vessel.Time(s.rng.Float64()*float64(s.interval(int32(i), from)))
+		st.nextStatic = from + vessel.Time(s.rng.Float64()*float64(s.staticInterval(int32(i), from)))
 		s.queue.push(event{t: min(st.nextPos, st.nextStatic), v: int32(i)})
 	}
 }
@@ -338,15 +349,30 @@ func (s *Sim) flushLate(t vessel.Time, emit func(*vessel.Observation) error) err
 	return nil
 }
 
-// staticInterval is the Class A and B static report interval: 6 minutes.
-func (s *Sim) staticInterval() vessel.Time {
-	return vessel.Time(360_000 / s.cfg.Rate)
+// rate returns the rate factor of vessel v's reports at t (v -1: any
+// vessel not scripted), and whether it is the history's.
+func (s *Sim) rate(v int32, t vessel.Time) (float64, bool) {
+	if s.cfg.HistoryRate > 0 && t < s.cfg.HistoryUntil && (v < 0 || s.script == nil || s.script[v] == nil) {
+		return s.cfg.HistoryRate, true
+	}
+	return s.cfg.Rate, false
+}
+
+// staticInterval is the Class A and B static report interval of vessel v
+// at t: 6 minutes, scaled by the rate.
+func (s *Sim) staticInterval(v int32, t vessel.Time) vessel.Time {
+	r, hist := s.rate(v, t)
+	iv := vessel.Time(360_000 / r)
+	if hist {
+		iv = min(iv, 3_600_000)
+	}
+	return iv
 }
 
 // interval returns the time to vessel v's next position report under the
 // AIS rules (ITU-R M.1371 table 1 for Class A; 30 s or 3 min for Class B
 // CS), scaled by Config.Rate.
-func (s *Sim) interval(v int32) vessel.Time {
+func (s *Sim) interval(v int32, t vessel.Time) vessel.Time {
 	st := &s.st[v]
 	var sec float64
 	kn := st.knots
@@ -364,7 +390,11 @@ func (s *Sim) interval(v int32) vessel.Time {
 	default:
 		sec = 2
 	}
-	ms := sec * 1000 / s.cfg.Rate * (0.95 + 0.1*s.rng.Float64())
+	r, hist := s.rate(v, t)
+	ms := sec * 1000 / r * (0.95 + 0.1*s.rng.Float64())
+	if hist {
+		ms = min(ms, 1_800_000)
+	}
 	return vessel.Time(max(ms, 1))
 }
 
@@ -383,12 +413,17 @@ func (s *Sim) emitPosition(v int32, t vessel.Time, emit func(*vessel.Observation
 	p.Source = s.src
 	s.fix(v, t, p)
 
-	iv := s.interval(v)
+	iv := s.interval(v, t)
 	st.nextPos = t + iv
 	if st.still && st.t1 < st.nextPos && st.t1 > t {
 		// The vessel sets off before the next report is due: report soon
 		// after, at the new rate.
 		st.nextPos = st.t1 + 1 + vessel.Time(s.rng.IntN(int(min(iv, 2000))))
+	}
+	if h := s.cfg.HistoryUntil; s.cfg.HistoryRate > 0 && t < h && st.nextPos > h {
+		// The history ends before the next report: the next comes at the
+		// live rate.
+		st.nextPos = h + vessel.Time(s.rng.IntN(int(s.interval(v, h))))
 	}
 	if s.dark(v, t) {
 		return nil
@@ -436,7 +471,10 @@ func (s *Sim) holdBack(at vessel.Time, o *vessel.Observation) {
 
 func (s *Sim) emitStatic(v int32, t vessel.Time, emit func(*vessel.Observation) error) error {
 	st := &s.st[v]
-	st.nextStatic = t + s.staticInterval()*vessel.Time(95+s.rng.IntN(11))/100
+	st.nextStatic = t + s.staticInterval(v, t)*vessel.Time(95+s.rng.IntN(11))/100
+	if h := s.cfg.HistoryUntil; s.cfg.HistoryRate > 0 && t < h && st.nextStatic > h {
+		st.nextStatic = h + vessel.Time(s.rng.IntN(int(s.staticInterval(v, h))))
+	}
 	if s.dark(v, t) {
 		return nil
 	}

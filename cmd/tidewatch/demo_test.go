@@ -1,0 +1,277 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tidewatch/tidewatch/internal/server"
+	"github.com/tidewatch/tidewatch/internal/simulate"
+	"github.com/tidewatch/tidewatch/internal/vessel"
+)
+
+// syncBuffer is a bytes.Buffer safe for the demo's goroutine and the
+// test's.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// demoClock is the demo's clock in the test: from start it runs speed
+// times faster than the wall clock, so that the story's happenings,
+// due 5 to 20 seconds after start, come sooner. It never runs behind
+// the wall clock.
+func demoClock(speed int) func() time.Time {
+	real0 := time.Now()
+	return func() time.Time { return real0.Add(time.Since(real0) * time.Duration(speed)) }
+}
+
+type apiVessels struct {
+	Time    time.Time `json:"time"`
+	Count   int       `json:"count"`
+	Vessels []struct {
+		MMSI uint32    `json:"mmsi"`
+		Lat  float64   `json:"lat"`
+		Lon  float64   `json:"lon"`
+		Time time.Time `json:"time"`
+	} `json:"vessels"`
+}
+
+type apiEvents struct {
+	Count  int `json:"count"`
+	Events []struct {
+		ID      string     `json:"id"`
+		Type    string     `json:"type"`
+		Start   time.Time  `json:"start"`
+		End     *time.Time `json:"end"`
+		Vessels []uint32   `json:"vessels"`
+		Zone    string     `json:"zone"`
+	} `json:"events"`
+}
+
+type apiTrack struct {
+	Count  int `json:"count"`
+	Points []struct {
+		Time time.Time `json:"time"`
+	} `json:"points"`
+}
+
+// TestDemo starts the demo on an ephemeral port and a temporary data
+// directory, its clock running three times as fast as the wall clock,
+// and checks through the API, within a minute of wall time from start:
+// at least 300 vessels in the Indian Ocean box (30°-110° E, 45° S-30° N)
+// and at least three events listed, among them the story's encounter,
+// gap and zone entry; tracks reaching back more than 12 hours; no
+// position dated after the node's clock; and the admin session (a zone
+// created without a token from the page's origin, refused from another
+// site's page), which the demo announces on stdout and whose token it
+// revokes when it stops.
+func TestDemo(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a node with a day of traffic for up to a minute")
+	}
+	data := filepath.Join(t.TempDir(), "data")
+	clock := demoClock(3)
+	story := simulate.NewDemo(1, 0) // the story's vessels
+	var stdout, stderr syncBuffer
+	addrs := make(chan net.Addr, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	begin := time.Now()
+	start := clock()
+	go func() {
+		done <- runDemoEnv(ctx, []string{"--listen", "127.0.0.1:0", "--data", data, "--log-level", "warn"}, &stdout, &stderr,
+			demoEnv{now: clock, started: func(a net.Addr) { addrs <- a }})
+	}()
+	var base string
+	select {
+	case a := <-addrs:
+		base = "http://" + a.String()
+	case err := <-done:
+		t.Fatalf("demo stopped: %v\n%s", err, stderr.String())
+	case <-time.After(time.Minute):
+		t.Fatalf("demo not serving after a minute\n%s", stderr.String())
+	}
+	if out := stdout.String(); !strings.Contains(out, "admin session for loopback; do not expose") {
+		t.Errorf("stdout does not announce the admin session:\n%s", out)
+	}
+
+	get := func(path string, into any) error {
+		resp, err := http.Get(base + path)
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("GET %s: %s %s", path, resp.Status, b)
+		}
+		return json.Unmarshal(b, into)
+	}
+	// Poll until everything is there, for at most a minute from start.
+	want := map[string]bool{"encounter": false, "gap": false, "zone_entry": false}
+	var inBox apiVessels
+	var evs apiEvents
+	for {
+		ok := true
+		if err := get("/api/v1/vessels?bbox=30,-45,110,30&limit=100000", &inBox); err != nil {
+			t.Fatal(err)
+		}
+		ok = ok && inBox.Count >= 300
+		if err := get("/api/v1/events?limit=10000&from=-2d", &evs); err != nil {
+			t.Fatal(err)
+		}
+		for _, ev := range evs.Events {
+			switch {
+			case ev.Type == "encounter" && len(ev.Vessels) == 2 && ev.Vessels[0] == uint32(story.Reefer) && ev.Vessels[1] == uint32(story.Fisher),
+				ev.Type == "gap" && len(ev.Vessels) == 1 && ev.Vessels[0] == uint32(story.Dark),
+				ev.Type == "zone_entry" && len(ev.Vessels) == 1 && ev.Vessels[0] == uint32(story.Tanker) && ev.Zone == story.Zone:
+				want[ev.Type] = true
+			}
+		}
+		for _, v := range want {
+			ok = ok && v
+		}
+		ok = ok && evs.Count >= 3
+		if ok {
+			break
+		}
+		if time.Since(begin) > time.Minute {
+			t.Fatalf("a minute after start: %d vessels in the Indian Ocean box (want 300), %d events (want 3), story events found %v",
+				inBox.Count, evs.Count, want)
+		}
+		time.Sleep(500 * time.Millisecond) // polling an external process's state, not synchronising
+	}
+	t.Logf("after %v (demo clock +%v): %d vessels in the Indian Ocean box, %d events", time.Since(begin).Round(100*time.Millisecond),
+		clock().Sub(start).Round(time.Second), inBox.Count, evs.Count)
+
+	// No position dated after the node's clock: the picture and tracks.
+	var all apiVessels
+	if err := get("/api/v1/vessels?limit=100000&max_age=48h", &all); err != nil {
+		t.Fatal(err)
+	}
+	if all.Count < 1500 {
+		t.Errorf("%d vessels in the picture; want the 2004 of the demo, at least 1500", all.Count)
+	}
+	for _, v := range all.Vessels {
+		if v.Time.After(all.Time) {
+			t.Errorf("vessel %d at %v, after the node's clock %v", v.MMSI, v.Time, all.Time)
+		}
+	}
+	// History older than 12 hours, for vessels all over the box.
+	old := 0
+	for i, v := range inBox.Vessels {
+		if i%50 != 0 && vessel.MMSI(v.MMSI) != story.Reefer {
+			continue
+		}
+		var tr apiTrack
+		if err := get(fmt.Sprintf("/api/v1/vessels/%d/track?from=-2d&to=now", v.MMSI), &tr); err != nil {
+			t.Fatal(err)
+		}
+		now := clock()
+		for _, p := range tr.Points {
+			if p.Time.After(now) {
+				t.Fatalf("vessel %d: track point at %v, after the node's clock %v", v.MMSI, p.Time, now)
+			}
+		}
+		if len(tr.Points) > 0 && tr.Points[0].Time.Before(start.Add(-12*time.Hour)) {
+			old++
+		}
+		if len(tr.Points) > 0 && tr.Points[0].Time.Before(start.Add(-24*time.Hour-time.Minute)) {
+			t.Errorf("vessel %d: track from %v, more than the 24 h of history before start %v", v.MMSI, tr.Points[0].Time, start)
+		}
+	}
+	if old < 5 {
+		t.Errorf("%d of the sampled vessels have a track older than 12 h; want most", old)
+	}
+
+	// The admin session.
+	var sess struct{ Role string }
+	if err := get("/api/v1/session", &sess); err != nil || sess.Role != "admin" {
+		t.Errorf("session: role %q, %v; want admin", sess.Role, err)
+	}
+	zone := `{"type":"Feature","properties":{"name":"test box"},"geometry":{"type":"Polygon","coordinates":[[[60,10],[61,10],[61,11],[60,11],[60,10]]]}}`
+	for _, tc := range []struct {
+		origin string
+		want   int
+	}{
+		{"http://evil.example", http.StatusUnauthorized},
+		{base, http.StatusCreated},
+	} {
+		req, _ := http.NewRequest("POST", base+"/api/v1/zones", strings.NewReader(zone))
+		req.Header.Set("Content-Type", "application/geo+json")
+		req.Header.Set("Origin", tc.origin)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tc.want {
+			t.Errorf("POST a zone from %s: %s %s; want %d", tc.origin, resp.Status, b, tc.want)
+		}
+	}
+
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("demo: %v", err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("demo did not stop")
+	}
+	tokens, err := server.OpenTokens(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tk := range tokens.List() {
+		if tk.Name == demoAdminToken {
+			t.Errorf("the admin session's token is still valid after the demo stopped")
+		}
+	}
+	if _, err := os.Stat(filepath.Join(data, "zones.geojson")); err != nil {
+		t.Errorf("the zone created in the demo was not saved: %v", err)
+	}
+}
+
+func TestDemoUsage(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"demo", "--listen", "0.0.0.0:8080"}, "loopback only"},
+		{[]string{"demo", "--listen", "192.0.2.1:8080", "--no-admin"}, "loopback only"},
+		{[]string{"demo", "--tls-self-signed"}, "--no-admin"},
+		{[]string{"demo", "--history", "2h30"}, "--history"},
+		{[]string{"demo", "--history", "10m"}, "30m to 7d"},
+	} {
+		code, _, stderr := runCmd(t, "", tc.args...)
+		if code != 2 || !strings.Contains(stderr, tc.msg) {
+			t.Errorf("%v: exit %d, %q; want 2 mentioning %q", tc.args, code, stderr, tc.msg)
+		}
+	}
+}
