@@ -24,6 +24,7 @@ func TestDemoTraffic(t *testing.T) {
 	cfg := d.Config
 	cfg.Land = m
 	cfg.Rate = 0.5
+	cfg.HistoryRate, cfg.HistoryUntil = 0.02, demoStart-1800_000 // as the demo runs it
 	s := simulate.New(cfg, rand.New(rand.NewPCG(1, 7)))
 	if got, want := len(s.Vessels()), 2004; got != want {
 		t.Fatalf("%d vessels; want %d (2000 and the story's 4)", got, want)
@@ -176,5 +177,130 @@ func TestDemoStory(t *testing.T) {
 		if !found {
 			t.Errorf("no %s of %v in the first minute; %d events in all", tc.typ, tc.vessels, len(got))
 		}
+	}
+}
+
+// TestHistoryRate checks the cheaper history: before HistoryUntil the
+// fleet reports at HistoryRate (a vessel under way every few minutes,
+// none silent for more than 30 minutes), the scripted vessels at Rate
+// throughout, and from HistoryUntil on every vessel at Rate.
+func TestHistoryRate(t *testing.T) {
+	d := simulate.NewDemo(300, demoStart)
+	cfg := d.Config
+	cfg.Land = land(t)
+	cfg.Rate = 0.5
+	cfg.HistoryRate = 0.02
+	cfg.HistoryUntil = demoStart - 3600_000
+	s := simulate.New(cfg, rand.New(rand.NewPCG(3, 7)))
+	from := demoStart - 6*3600_000
+	last := map[vessel.MMSI]vessel.Time{}
+	maxGap := map[bool]vessel.Time{} // by before/after HistoryUntil, fleet only
+	var before, after int
+	err := s.Run(from, demoStart, func(o *vessel.Observation) error {
+		if o.Kind != vessel.KindPosition {
+			return nil
+		}
+		m, tm := o.MMSI(), o.Time()
+		hist := tm < cfg.HistoryUntil
+		if s.Scripted(m) {
+			if prev, ok := last[m]; ok && tm-prev > 60_000 && !(m == d.Dark && tm >= d.DarkAt-6*3600_000) {
+				t.Errorf("scripted %d: %d ms between reports at %v; want the live rate", m, int64(tm-prev), tm)
+			}
+		} else {
+			if hist {
+				before++
+			} else {
+				after++
+			}
+			if prev, ok := last[m]; ok && prev >= from+1800_000 && (prev < cfg.HistoryUntil) == hist {
+				maxGap[hist] = max(maxGap[hist], tm-prev)
+			}
+		}
+		last[m] = tm
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("fleet: %d reports in the 5 h of history, %d in the last hour; longest silences %d ms and %d ms", before, after, int64(maxGap[true]), int64(maxGap[false]))
+	if before > 2*after {
+		t.Errorf("%d reports in 5 h at the history rate, %d in 1 h at the live rate; want the history several times sparser", before, after)
+	}
+	if maxGap[true] > 1800_000+60_000 {
+		t.Errorf("a vessel silent for %d ms in the history; want at most 30 minutes", int64(maxGap[true]))
+	}
+	if maxGap[false] > 12*60_000 {
+		t.Errorf("a vessel silent for %d ms after the history; want the live rate (6 minutes moored)", int64(maxGap[false]))
+	}
+}
+
+// TestScripted checks a scripted vessel's timeline: at each waypoint's
+// time it is there, in between on the line, silent in its dark span.
+func TestScripted(t *testing.T) {
+	a, b := geo.Point{Lat: 10, Lon: 60}, geo.Point{Lat: 10.1, Lon: 60.1}
+	sc := simulate.Scripted{
+		Vessel: simulate.Vessel{MMSI: 235000001, Kind: simulate.Cargo, Name: "SCRIPT", ShipType: 70},
+		Track:  []simulate.Waypoint{{Time: t2024 + 600_000, Point: a}, {Time: t2024 + 3600_000, Point: b}},
+		Dark:   []simulate.Span{{From: t2024 + 1800_000, To: t2024 + 2400_000}},
+	}
+	s := simulate.New(simulate.Config{Vessels: 1, Land: land(t), Script: []simulate.Scripted{sc}}, rand.New(rand.NewPCG(1, 1)))
+	n := 0
+	err := s.Run(t2024, t2024+4*3600_000, func(o *vessel.Observation) error {
+		if o.MMSI() != sc.Vessel.MMSI {
+			return nil
+		}
+		tm := o.Time()
+		if tm >= sc.Dark[0].From && tm < sc.Dark[0].To {
+			t.Fatalf("report at %v in the dark span", tm)
+		}
+		if o.Kind != vessel.KindPosition {
+			return nil
+		}
+		n++
+		p := geo.Point{Lat: o.Position.Lat, Lon: o.Position.Lon}
+		want := a
+		switch {
+		case tm >= sc.Track[1].Time:
+			want = b
+		case tm > sc.Track[0].Time:
+			f := float64(tm-sc.Track[0].Time) / float64(sc.Track[1].Time-sc.Track[0].Time)
+			want = geo.Point{Lat: a.Lat + f*(b.Lat-a.Lat), Lon: a.Lon + f*(b.Lon-a.Lon)}
+		}
+		if d := geo.Distance(p, want); d > 50 {
+			t.Fatalf("at %v: %v, %.0f m from %v on the track", tm, p, d, want)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n < 100 {
+		t.Errorf("%d reports of the scripted vessel in 4 h", n)
+	}
+}
+
+// BenchmarkDemoHistory generates what "tidewatch demo" stores at start:
+// a day of the demo fleet, the last 30 minutes at the live rate and the
+// rest at the history rate.
+func BenchmarkDemoHistory(b *testing.B) {
+	m := land(b)
+	for b.Loop() {
+		d := simulate.NewDemo(2000, demoStart)
+		cfg := d.Config
+		cfg.Land = m
+		cfg.Rate = 0.5
+		cfg.HistoryRate, cfg.HistoryUntil = 0.02, demoStart-1800_000
+		start := time.Now()
+		s := simulate.New(cfg, rand.New(rand.NewPCG(1, 7)))
+		n := 0
+		err := s.Run(demoStart-24*3600_000, demoStart, func(o *vessel.Observation) error {
+			n++
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(time.Since(start).Seconds(), "s/day")
+		b.ReportMetric(float64(n), "reports")
 	}
 }
