@@ -2,6 +2,8 @@ package simulate
 
 import (
 	"encoding/json"
+	"math/rand/v2"
+	"time"
 
 	"github.com/tidewatch/tidewatch/internal/geo"
 	"github.com/tidewatch/tidewatch/internal/vessel"
@@ -188,4 +190,15 @@ func (d Demo) ZoneGeoJSON() []byte {
 		panic("simulate: " + err.Error()) // plain values: cannot fail
 	}
 	return b
+}
+
+// Radar prepares the demo's radar story, for when the node takes radar
+// inputs (it does not yet): the scenario of NewRadarScenario in the Gulf
+// of Aden (a patrol ship's radar and a fixed site among anchored ships,
+// transits, vessels without AIS, a ship whose AIS falls silent, a
+// spoofer) from ten minutes before Start for two hours, so that the
+// radars report dark contacts, ships no AIS accounts for, within the
+// first minute (TestDemoRadar). Its AIS is separate from Config's fleet.
+func (d Demo) Radar(rng *rand.Rand) *RadarScenario {
+	return NewRadarScenario(RadarConfig{Start: d.Start - 10*60_000, Duration: 2 * time.Hour}, rng)
 }

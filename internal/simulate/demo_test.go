@@ -304,3 +304,29 @@ func BenchmarkDemoHistory(b *testing.B) {
 		b.ReportMetric(float64(n), "reports")
 	}
 }
+
+// TestDemoRadar checks the prepared radar story: in the first minute
+// after start the radars report at least one ship without AIS.
+func TestDemoRadar(t *testing.T) {
+	d := simulate.NewDemo(1, demoStart)
+	sc := d.Radar(rand.New(rand.NewPCG(1, 9)))
+	dark := map[int]bool{}
+	for _, r := range sc.Radar {
+		if r.Det.Time < demoStart || r.Det.Time > demoStart+60_000 || r.Ship == simulate.FalseAlarm {
+			continue
+		}
+		if sc.Ships[r.Ship].MMSI == 0 {
+			dark[r.Ship] = true
+		}
+	}
+	if len(dark) == 0 {
+		t.Errorf("no radar contact without AIS in the first minute (%d radar reports in all)", len(sc.Radar))
+	}
+	for _, s := range sc.Ships {
+		for _, m := range []vessel.MMSI{d.Fisher, d.Reefer, d.Dark, d.Tanker} {
+			if s.MMSI == m {
+				t.Errorf("radar ship %q has the story's MMSI %d", s.Name, m)
+			}
+		}
+	}
+}
