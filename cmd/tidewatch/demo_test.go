@@ -213,6 +213,27 @@ func TestDemo(t *testing.T) {
 	if err := get("/api/v1/session", &sess); err != nil || sess.Role != "admin" {
 		t.Errorf("session: role %q, %v; want admin", sess.Role, err)
 	}
+	// No admin session for a page of another site: a name rebound to
+	// 127.0.0.1, or a request the browser marks cross-site.
+	for _, h := range []struct{ host, site string }{{"rebound.example:80", ""}, {"", "cross-site"}} {
+		req, _ := http.NewRequest("GET", base+"/api/v1/session", nil)
+		if h.host != "" {
+			req.Host = h.host
+		}
+		if h.site != "" {
+			req.Header.Set("Sec-Fetch-Site", h.site)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var s struct{ Role, Name string }
+		err = json.NewDecoder(resp.Body).Decode(&s)
+		resp.Body.Close()
+		if err != nil || s.Role != "read" || s.Name != "anonymous" {
+			t.Errorf("session with Host %q, Sec-Fetch-Site %q: %+v, %v; want anonymous read", h.host, h.site, s, err)
+		}
+	}
 	zone := `{"type":"Feature","properties":{"name":"test box"},"geometry":{"type":"Polygon","coordinates":[[[60,10],[61,10],[61,11],[60,11],[60,10]]]}}`
 	for _, tc := range []struct {
 		origin string
