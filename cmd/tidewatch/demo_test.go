@@ -279,6 +279,20 @@ func TestDemo(t *testing.T) {
 	}
 }
 
+// TestDemoAddressInUse checks that the demo stops at start with a clear
+// message when its address is taken.
+func TestDemoAddressInUse(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	code, _, stderr := runCmd(t, "", "demo", "--listen", ln.Addr().String(), "--data", filepath.Join(t.TempDir(), "data"))
+	if code != 1 || !strings.Contains(stderr, "already in use") {
+		t.Errorf("demo on a taken address: exit %d, %q; want 1 saying the address is in use", code, stderr)
+	}
+}
+
 func TestDemoUsage(t *testing.T) {
 	for _, tc := range []struct {
 		args []string

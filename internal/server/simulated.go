@@ -190,12 +190,8 @@ func (g *LoopbackAdmin) Run(ctx context.Context) error {
 		g.Listener.Close()
 		return err
 	}
-	log := g.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
-		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+		ErrorLog: slog.NewLogLogger(g.logger().Handler(), slog.LevelWarn)}
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(g.Listener) }()
 	select {
@@ -212,8 +208,16 @@ func (g *LoopbackAdmin) Run(ctx context.Context) error {
 	return nil
 }
 
+func (g *LoopbackAdmin) logger() *slog.Logger {
+	if g.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return g.Logger.With("component", "admin-session")
+}
+
 // Handler returns the forwarding handler to the node at upstream
-// (host:port).
+// (host:port). A request the node cannot answer (it is stopping) gets
+// 502, logged at the warning level.
 func (g *LoopbackAdmin) Handler(upstream string) (http.Handler, error) {
 	u, err := url.Parse("http://" + upstream)
 	if err != nil {
@@ -229,6 +233,7 @@ func (g *LoopbackAdmin) Handler(upstream string) (http.Handler, error) {
 			}
 		},
 		FlushInterval: -1, // the live stream
+		ErrorLog:      slog.NewLogLogger(g.logger().Handler(), slog.LevelWarn),
 	}, nil
 }
 
