@@ -28,7 +28,7 @@ live feed continues from now. Within the first minute a scripted story
 raises events: two ships meeting at sea in the Arabian Sea (an
 encounter), a fishing vessel whose AIS has been off for six hours (a gap)
 and a tanker entering the demo's watch zone in the Strait of Hormuz (a
-zone entry).
+zone entry). With --zones FILE, those zones replace the demo's watch zone.
 
 The demo listens on loopback only. Anyone on this machine may read
 without a token, and the browser gets an admin session (zones and

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -308,5 +310,136 @@ func TestDemoUsage(t *testing.T) {
 		if code != 2 || !strings.Contains(stderr, tc.msg) {
 			t.Errorf("%v: exit %d, %q; want 2 mentioning %q", tc.args, code, stderr, tc.msg)
 		}
+	}
+}
+
+// TestLoopbackAdminHeaders checks which requests the admin session gives
+// its token to: those without a token, addressed to a loopback name, and,
+// for changes, from the page's own origin; never a cross-site one.
+func TestLoopbackAdminHeaders(t *testing.T) {
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, r.Header.Get("Authorization"))
+	}))
+	defer up.Close()
+	g := &server.LoopbackAdmin{Token: "tw_admin"}
+	h, err := g.Handler(strings.TrimPrefix(up.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, method, host, origin, site, auth string
+		want                                   string
+	}{
+		{"read", "GET", "127.0.0.1:8080", "", "", "", "Bearer tw_admin"},
+		{"read localhost", "GET", "localhost:8080", "", "", "", "Bearer tw_admin"},
+		{"read IPv6", "GET", "[::1]:8080", "", "", "", "Bearer tw_admin"},
+		{"change same origin", "POST", "127.0.0.1:8080", "http://127.0.0.1:8080", "same-origin", "", "Bearer tw_admin"},
+		{"change without Origin (curl)", "DELETE", "127.0.0.1:8080", "", "", "", "Bearer tw_admin"},
+		{"own token kept", "POST", "127.0.0.1:8080", "", "", "Bearer tw_mine", "Bearer tw_mine"},
+		{"rebound name", "GET", "evil.example:8080", "", "", "", ""},
+		{"other origin", "POST", "127.0.0.1:8080", "http://evil.example", "", "", ""},
+		{"other port", "PUT", "127.0.0.1:8080", "http://127.0.0.1:9999", "", "", ""},
+		{"cross-site read", "GET", "127.0.0.1:8080", "", "cross-site", "", ""},
+		{"same-site change", "POST", "127.0.0.1:8080", "", "same-site", "", ""},
+	} {
+		req := httptest.NewRequest(tc.method, "http://"+tc.host+"/api/v1/session", nil)
+		if tc.origin != "" {
+			req.Header.Set("Origin", tc.origin)
+		}
+		if tc.site != "" {
+			req.Header.Set("Sec-Fetch-Site", tc.site)
+		}
+		if tc.auth != "" {
+			req.Header.Set("Authorization", tc.auth)
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		if got := w.Body.String(); got != tc.want {
+			t.Errorf("%s: the node got Authorization %q; want %q", tc.name, got, tc.want)
+		}
+	}
+	// Run refuses a listener that is not on loopback.
+	ln, err := net.Listen("tcp", "0.0.0.0:0")
+	if err != nil {
+		t.Skip("cannot listen on all addresses:", err)
+	}
+	g = &server.LoopbackAdmin{Listener: ln, Token: "tw_admin", Upstream: func(context.Context) (string, error) { return "127.0.0.1:1", nil }}
+	if err := g.Run(context.Background()); !errors.Is(err, server.ErrNotLoopback) {
+		t.Errorf("Run on %s: %v; want ErrNotLoopback", ln.Addr(), err)
+	}
+}
+
+// TestSimulatedTrafficHistory runs the demo's input on a fake clock that
+// moves only when the input pauses: the history arrives at once, reaching
+// back a day, no report is delivered before its time, and a batch the
+// pipeline refuses is offered again, not lost.
+func TestSimulatedTrafficHistory(t *testing.T) {
+	start := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	d := simulate.NewDemo(300, vessel.TimeOf(start))
+	run := func(refuse bool) []vessel.Observation {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		clock := start
+		var got []vessel.Observation
+		offers, refusals := 0, 0
+		s := &server.SimulatedTraffic{Seed: 1, Config: &d.Config, Start: start, History: 24 * time.Hour,
+			Now: func() time.Time { return clock },
+			Sleep: func(ctx context.Context, d time.Duration) error {
+				clock = clock.Add(d) // time passes
+				if clock.After(start.Add(10 * time.Second)) {
+					cancel()
+					return ctx.Err()
+				}
+				return nil
+			},
+			Submit: func(b []vessel.Observation) bool {
+				offers++
+				if refuse && offers%3 == 2 { // the queue is full every third offer
+					refusals++
+					return false
+				}
+				for _, o := range b {
+					if o.Time() > vessel.TimeOf(clock) {
+						t.Fatalf("report at %v delivered at %v, before its time", o.Time(), clock)
+					}
+				}
+				got = append(got, b...)
+				return true
+			}}
+		if err := s.Run(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if refuse && refusals == 0 {
+			t.Fatal("no batch refused")
+		}
+		return got
+	}
+	got := run(true)
+	seen := map[vessel.MMSI]bool{}
+	oldest := vessel.TimeOf(start)
+	for i, o := range got {
+		if i > 0 && o.Time() < got[i-1].Time() {
+			t.Fatalf("observation %d at %v before the previous one at %v: a batch was lost or reordered", i, o.Time(), got[i-1].Time())
+		}
+		oldest = min(oldest, o.Time())
+		seen[o.MMSI()] = true
+	}
+	if oldest > vessel.TimeOf(start.Add(-23*time.Hour)) {
+		t.Errorf("oldest report at %v; want a day before start %v", oldest, start)
+	}
+	if len(seen) != 304 {
+		t.Errorf("%d vessels in the history; want 304", len(seen))
+	}
+	history := func(obs []vessel.Observation) int {
+		n := 0
+		for _, o := range obs {
+			if o.Time() <= vessel.TimeOf(start) {
+				n++
+			}
+		}
+		return n
+	}
+	if with, without := history(got), history(run(false)); with != without {
+		t.Errorf("%d reports of the history with refusals, %d without: refused batches were lost", with, without)
 	}
 }
