@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/tidewatch/tidewatch/internal/geo"
 	"github.com/tidewatch/tidewatch/internal/vessel"
@@ -195,9 +196,11 @@ func New(cfg Config, rng *rand.Rand) *Sim {
 		}
 	}
 	if len(cfg.Script) > 0 {
+		// A copy: the Sim keeps all its state in itself.
+		s.cfg.Script = slices.Clone(cfg.Script)
 		s.script = make([]*Scripted, len(s.fleet), len(s.fleet)+len(cfg.Script))
-		for i := range cfg.Script {
-			sc := &cfg.Script[i]
+		for i := range s.cfg.Script {
+			sc := &s.cfg.Script[i]
 			s.fleet = append(s.fleet, sc.Vessel)
 			s.home = append(s.home, 0)
 			s.other = append(s.other, -1)
@@ -213,40 +216,14 @@ func New(cfg Config, rng *rand.Rand) *Sim {
 // pickLane chooses a lane by weight, from those in the focus region
 // Focus.Share of the time.
 func (s *Sim) pickLane() int32 {
-	cands := s.focusLane
-	if len(cands) == 0 || s.rng.Float64() >= s.cfg.Focus.Share {
-		cands = nil
-	}
-	var total float64
-	each := func(f func(i int32)) {
-		if cands != nil {
-			for _, i := range cands {
-				f(i)
-			}
-			return
-		}
-		for i := range s.lanes {
-			f(int32(i))
+	focus := len(s.focusLane) > 0 && s.rng.Float64() < s.cfg.Focus.Share
+	items := make([]weighted[int32], 0, len(s.lanes))
+	for i, l := range s.lanes {
+		if !focus || slices.Contains(s.focusLane, int32(i)) {
+			items = append(items, weighted[int32]{l.Weight, int32(i)})
 		}
 	}
-	each(func(i int32) { total += s.lanes[i].Weight })
-	x := s.rng.Float64() * total
-	pick := int32(-1)
-	each(func(i int32) {
-		if pick < 0 {
-			if x < s.lanes[i].Weight {
-				pick = i
-			}
-			x -= s.lanes[i].Weight
-		}
-	})
-	if pick < 0 {
-		pick = int32(len(s.lanes) - 1)
-		if cands != nil {
-			pick = cands[len(cands)-1]
-		}
-	}
-	return pick
+	return pick(s.rng, items)
 }
 
 // pickHome chooses a home port fit for kind k: one with a voyage out of
