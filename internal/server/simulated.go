@@ -41,9 +41,10 @@ type SimulatedTraffic struct {
 	Backfill time.Duration
 	// History is the span before Start delivered at all (default
 	// Backfill). Before Start-Backfill the vessels report at HistoryRate
-	// (default 0.02: a ship under way every 5 to 8 minutes, one moored every 30
-	// minutes; see simulate.Config.HistoryRate), except the scripted
-	// vessels (Config.Script), whose stories keep every report.
+	// (default 0.01: a ship under way every 10 to 17 minutes, none silent
+	// for more than 30; see simulate.Config.HistoryRate), except the
+	// scripted vessels (Config.Script), whose stories keep every report;
+	// a Config with a HistoryRate of its own keeps it.
 	History     time.Duration
 	HistoryRate float64
 	Submit      func([]vessel.Observation) bool
@@ -87,7 +88,7 @@ func (s *SimulatedTraffic) Run(ctx context.Context) error {
 		hist = back
 	}
 	if hrate == 0 {
-		hrate = 0.02
+		hrate = 0.01
 	}
 	cfg := simulate.Config{Vessels: s.Vessels}
 	if s.Config != nil {
@@ -104,7 +105,7 @@ func (s *SimulatedTraffic) Run(ctx context.Context) error {
 		start = now()
 	}
 	from := vessel.TimeOf(start.Add(-hist))
-	if hist > back {
+	if hist > back && cfg.HistoryRate == 0 {
 		cfg.HistoryRate, cfg.HistoryUntil = hrate, vessel.TimeOf(start.Add(-back))
 	}
 	sim := simulate.New(cfg, rand.New(rand.NewPCG(s.Seed, 7)))

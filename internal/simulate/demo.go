@@ -21,7 +21,10 @@ func IndianOcean() geo.Rect {
 type Demo struct {
 	// Config is the simulation's configuration: Config.Vessels vessels,
 	// LaneShare of the merchant ships on the ocean lanes, Focus on the
-	// Indian Ocean, and the story's vessels in Script.
+	// Indian Ocean, the story's vessels in Script, and the history before
+	// the last 30 minutes at HistoryRate 0.01 (a ship under way every 10
+	// to 17 minutes, none silent for more than 30). Rate is left to the
+	// caller (the demo's is 0.5).
 	Config Config
 	// Start is the moment the demo starts (its node's clock).
 	Start vessel.Time
@@ -52,9 +55,10 @@ const (
 // of the story) starting at start.
 func NewDemo(vessels int, start vessel.Time) Demo {
 	d := Demo{
-		Config: Config{Vessels: vessels, LaneShare: 0.5, Focus: Focus{Box: IndianOcean(), Share: 0.4}},
-		Start:  start,
-		Zone:   "Hormuz watch (demo)",
+		Config: Config{Vessels: vessels, LaneShare: 0.5, Focus: Focus{Box: IndianOcean(), Share: 0.4},
+			HistoryRate: 0.01, HistoryUntil: start - 30*60_000},
+		Start: start,
+		Zone:  "Hormuz watch (demo)",
 		ZoneRing: []geo.Point{pt(25.9, 55.9), pt(25.9, 56.9), pt(26.8, 56.9), pt(26.8, 55.9),
 			pt(25.9, 55.9)},
 		Fisher: 416123450, Reefer: 357812000, Dark: 412345670, Tanker: 538009876,

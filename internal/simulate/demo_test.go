@@ -24,7 +24,6 @@ func TestDemoTraffic(t *testing.T) {
 	cfg := d.Config
 	cfg.Land = m
 	cfg.Rate = 0.5
-	cfg.HistoryRate, cfg.HistoryUntil = 0.02, demoStart-1800_000 // as the demo runs it
 	s := simulate.New(cfg, rand.New(rand.NewPCG(1, 7)))
 	if got, want := len(s.Vessels()), 2004; got != want {
 		t.Fatalf("%d vessels; want %d (2000 and the story's 4)", got, want)
@@ -189,7 +188,7 @@ func TestHistoryRate(t *testing.T) {
 	cfg := d.Config
 	cfg.Land = land(t)
 	cfg.Rate = 0.5
-	cfg.HistoryRate = 0.02
+	cfg.HistoryRate = 0.01
 	cfg.HistoryUntil = demoStart - 3600_000
 	s := simulate.New(cfg, rand.New(rand.NewPCG(3, 7)))
 	from := demoStart - 6*3600_000
@@ -289,7 +288,6 @@ func BenchmarkDemoHistory(b *testing.B) {
 		cfg := d.Config
 		cfg.Land = m
 		cfg.Rate = 0.5
-		cfg.HistoryRate, cfg.HistoryUntil = 0.02, demoStart-1800_000
 		start := time.Now()
 		s := simulate.New(cfg, rand.New(rand.NewPCG(1, 7)))
 		n := 0
