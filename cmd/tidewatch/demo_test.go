@@ -86,11 +86,10 @@ type apiTrack struct {
 // at least 300 vessels in the Indian Ocean box (30°-110° E, 45° S-30° N)
 // and at least three events listed, among them the story's encounter,
 // gap and zone entry; the picture 18 hours before (the time slider) and
-// tracks reaching back more than 12 hours; no
-// position dated after the node's clock; and the admin session (a zone
-// created without a token from the page's origin, refused from another
-// site's page), which the demo announces on stdout and whose token it
-// revokes when it stops.
+// tracks reaching back more than 12 hours; no position dated after the
+// node's clock; and the admin session (a zone created without a token
+// from the page's origin, refused from another site's page), which the
+// demo announces on stdout and whose token it revokes when it stops.
 func TestDemo(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs a node with a day of traffic for up to a minute")
