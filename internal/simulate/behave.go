@@ -137,9 +137,12 @@ func (s *Sim) initState(v int32, from vessel.Time) {
 	s.advance(v, from)
 }
 
-// laneOffsets are the distances, in metres to the right of the direction
-// of travel, at which ships sail a lane (TestLanesAtSea checks them all).
-var laneOffsets = [...]float64{1500, 3000, 4500}
+// Ships sail a lane laneOffset, 2×laneOffset or 3×laneOffset metres to
+// the right of its axis (TestLanesAtSea checks them all).
+const (
+	laneOffset  = 1500.0
+	laneOffsets = 3
+)
 
 // sailLane sets vessel v off at t along its lane (from its From end, or
 // its To end when rev), frac of the way along it.
@@ -153,7 +156,7 @@ func (s *Sim) sailLane(v int32, t vessel.Time, rev bool, frac float64) {
 			ps[len(ps)-1-i] = p
 		}
 	}
-	ps = offsetPath(ps, laneOffsets[s.rng.IntN(len(laneOffsets))])
+	ps = offsetPath(ps, laneOffset*float64(1+s.rng.IntN(laneOffsets)))
 	d := frac * s.laneLen[s.vlane[v]]
 	i := 0
 	for ; i < len(ps)-2; i++ {
@@ -204,7 +207,6 @@ func (s *Sim) laneWait(v int32, t vessel.Time, rev bool, until vessel.Time) {
 	st.laneRev = rev
 	st.destName = ""
 	s.stay(v, p, t, until, 1, true)
-	st.lat0, st.lon0 = p.Lat, p.Lon
 }
 
 // advance lives vessel v's activities forward until its segment covers t.

@@ -30,7 +30,8 @@ func TestLanesAtSea(t *testing.T) {
 			rev[len(rev)-1-i] = p
 		}
 		for _, ps := range [][]geo.Point{l.Points, rev} {
-			for _, off := range laneOffsets {
+			for k := 1; k <= laneOffsets; k++ {
+				off := laneOffset * float64(k)
 				path := offsetPath(ps, off)
 				for i := 1; i < len(path); i++ {
 					if !w.clear(path[i-1], path[i]) {
