@@ -2,7 +2,15 @@ package server
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"log/slog"
 	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/tidewatch/tidewatch/internal/simulate"
@@ -10,16 +18,37 @@ import (
 )
 
 // SimulatedTraffic is an input of simulated vessels (package simulate)
-// paced by the clock: the last Backfill of traffic is delivered at once, so
-// a new map has ships and short tracks immediately, and then each report
-// when its time comes. The demo uses it as its live feed.
+// paced by the clock: the History before Start is delivered at once (the
+// last Backfill of it at Rate, the rest at HistoryRate), so a new map has
+// ships, tracks and a day to slide back through immediately, and then
+// each report when its time comes. The demo uses it as its live feed.
+//
+// A batch the pipeline refuses (its queue full) is offered again after a
+// pause, so history is never lost; the pipeline counts each refusal in
+// its dropped counter.
 type SimulatedTraffic struct {
-	Vessels  int
-	Seed     uint64
-	Rate     float64       // AIS rate factor (default 0.5)
-	Backfill time.Duration // default 30 min
-	Submit   func([]vessel.Observation) bool
-	Now      func() time.Time
+	Vessels int
+	Seed    uint64
+	// Config, when set, is the simulation to run (simulate.NewDemo's);
+	// its Vessels replaces Vessels. Its Rate, if 0, is Rate.
+	Config *simulate.Config
+	Rate   float64 // AIS rate factor (default 0.5)
+	// Start is when the live feed starts; zero means Now() when Run
+	// starts. Reports up to it are delivered at once.
+	Start time.Time
+	// Backfill is the span before Start delivered at the full reporting
+	// rate (default 30 min).
+	Backfill time.Duration
+	// History is the span before Start delivered at all (default
+	// Backfill). Before Start-Backfill the vessels report at HistoryRate
+	// (default 0.01: a ship under way every 10 to 17 minutes, none silent
+	// for more than 30; see simulate.Config.HistoryRate), except the
+	// scripted vessels (Config.Script), whose stories keep every report;
+	// a Config with a HistoryRate of its own keeps it.
+	History     time.Duration
+	HistoryRate float64
+	Submit      func([]vessel.Observation) bool
+	Now         func() time.Time
 	// Sleep waits for d or until ctx ends (default: a timer).
 	Sleep func(ctx context.Context, d time.Duration) error
 }
@@ -35,6 +64,10 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	}
 }
 
+// simBatch is the size of the batches handed to the pipeline: large, so
+// that a day of history fits its queue (1024 batches).
+const simBatch = 4096
+
 // Run delivers traffic until ctx ends.
 func (s *SimulatedTraffic) Run(ctx context.Context) error {
 	now, sleep := s.Now, s.Sleep
@@ -44,39 +77,186 @@ func (s *SimulatedTraffic) Run(ctx context.Context) error {
 	if sleep == nil {
 		sleep = sleepCtx
 	}
-	rate, back := s.Rate, s.Backfill
+	rate, back, hist, hrate := s.Rate, s.Backfill, s.History, s.HistoryRate
 	if rate == 0 {
 		rate = 0.5
 	}
 	if back == 0 {
 		back = 30 * time.Minute
 	}
-	sim := simulate.New(simulate.Config{Vessels: s.Vessels, Rate: rate, Source: "demo-sim"}, rand.New(rand.NewPCG(s.Seed, 7)))
-	start := now()
-	from := vessel.TimeOf(start.Add(-back))
+	if hist < back {
+		hist = back
+	}
+	if hrate == 0 {
+		hrate = 0.01
+	}
+	cfg := simulate.Config{Vessels: s.Vessels}
+	if s.Config != nil {
+		cfg = *s.Config
+	}
+	if cfg.Rate == 0 {
+		cfg.Rate = rate
+	}
+	if cfg.Source == "" {
+		cfg.Source = "demo-sim"
+	}
+	start := s.Start
+	if start.IsZero() {
+		start = now()
+	}
+	from := vessel.TimeOf(start.Add(-hist))
+	if hist > back && cfg.HistoryRate == 0 {
+		cfg.HistoryRate, cfg.HistoryUntil = hrate, vessel.TimeOf(start.Add(-back))
+	}
+	sim := simulate.New(cfg, rand.New(rand.NewPCG(s.Seed, 7)))
+
 	var batch []vessel.Observation
-	flush := func() {
-		if len(batch) > 0 {
-			s.Submit(batch)
-			batch = nil
+	flush := func() error {
+		pause := 20 * time.Millisecond
+		for len(batch) > 0 && !s.Submit(batch) {
+			if err := sleep(ctx, pause); err != nil {
+				return err
+			}
+			pause = min(2*pause, time.Second)
 		}
+		batch = nil
+		return nil
 	}
 	err := sim.Run(from, from+vessel.Time(30*24*time.Hour/time.Millisecond), func(o *vessel.Observation) error {
 		if wait := o.Time().Std().Sub(now()); wait > 0 {
-			flush()
+			if err := flush(); err != nil {
+				return err
+			}
 			if err := sleep(ctx, wait); err != nil {
 				return err
 			}
 		}
 		batch = append(batch, *o)
-		if len(batch) >= 512 {
-			flush()
+		if len(batch) >= simBatch {
+			if err := flush(); err != nil {
+				return err
+			}
 		}
 		return ctx.Err()
 	})
-	flush()
+	if err == nil {
+		err = flush()
+	}
 	if ctx.Err() != nil {
 		return nil
 	}
 	return err
+}
+
+// ErrNotLoopback is returned by LoopbackAdmin.Run for a listener that is
+// not on a loopback address.
+var ErrNotLoopback = errors.New("server: the admin session is for loopback only")
+
+// LoopbackAdmin is the demo's admin session: an HTTP front on a loopback
+// listener that forwards every request to the node and adds Token, an
+// admin token, to the requests that carry no Authorization header, so
+// that a browser on this machine can try zones and incidents without a
+// token. It adds the token only to a request addressed to a loopback host
+// (127.0.0.1, ::1 or localhost: a page of another site whose name
+// resolves to 127.0.0.1 is refused) and, for methods other than GET and
+// HEAD, only to one from the page's own origin (its Origin header, if
+// any, says so); and never to one whose Sec-Fetch-Site says another site
+// sent it: a page of another site open in the same browser cannot act as
+// the admin. A request that fails these
+// checks is forwarded as it is: anonymous. Run refuses a listener that is
+// not on a loopback address.
+//
+// A LoopbackAdmin is a Runner: Run serves until ctx ends.
+type LoopbackAdmin struct {
+	Listener net.Listener
+	// Upstream returns the node's HTTP address once it serves.
+	Upstream func(ctx context.Context) (string, error)
+	Token    string
+	Logger   *slog.Logger
+}
+
+// Run serves until ctx ends.
+func (g *LoopbackAdmin) Run(ctx context.Context) error {
+	if ta, ok := g.Listener.Addr().(*net.TCPAddr); !ok || !ta.IP.IsLoopback() {
+		g.Listener.Close()
+		return fmt.Errorf("%w: not %s", ErrNotLoopback, g.Listener.Addr())
+	}
+	up, err := g.Upstream(ctx)
+	if err != nil {
+		g.Listener.Close()
+		return err
+	}
+	h, err := g.Handler(up)
+	if err != nil {
+		g.Listener.Close()
+		return err
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
+		ErrorLog: slog.NewLogLogger(g.logger().Handler(), slog.LevelWarn)}
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(g.Listener) }()
+	select {
+	case <-ctx.Done():
+	case err := <-done:
+		return err
+	}
+	shut, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if srv.Shutdown(shut) != nil {
+		srv.Close() // live streams do not end by themselves
+	}
+	<-done
+	return nil
+}
+
+func (g *LoopbackAdmin) logger() *slog.Logger {
+	if g.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return g.Logger.With("component", "admin-session")
+}
+
+// Handler returns the forwarding handler to the node at upstream
+// (host:port). A request the node cannot answer (it is stopping) gets
+// 502, logged at the warning level.
+func (g *LoopbackAdmin) Handler(upstream string) (http.Handler, error) {
+	u, err := url.Parse("http://" + upstream)
+	if err != nil {
+		return nil, fmt.Errorf("server: admin session upstream %q: %w", upstream, err)
+	}
+	bearer := "Bearer " + g.Token
+	return &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			pr.SetURL(u)
+			pr.Out.Host = pr.In.Host
+			if pr.In.Header.Get("Authorization") == "" && adminAllowed(pr.In) {
+				pr.Out.Header.Set("Authorization", bearer)
+			}
+		},
+		FlushInterval: -1, // the live stream
+		ErrorLog:      slog.NewLogLogger(g.logger().Handler(), slog.LevelWarn),
+	}, nil
+}
+
+// adminAllowed reports whether r may get the admin session: addressed to
+// a loopback host, and from the same origin unless it only reads.
+func adminAllowed(r *http.Request) bool {
+	host := r.Host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.Trim(host, "[]")
+	if ip := net.ParseIP(host); !(strings.EqualFold(host, "localhost") || ip != nil && ip.IsLoopback()) {
+		return false
+	}
+	if site := r.Header.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" && site != "none" {
+		return false
+	}
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		return true
+	}
+	if o := r.Header.Get("Origin"); o != "" && !strings.EqualFold(o, "http://"+r.Host) {
+		return false
+	}
+	return true
 }

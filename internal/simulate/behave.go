@@ -24,6 +24,9 @@ const (
 	phOut                   // to a fishing ground or job
 	phLoiter                // fishing, assisting or cruising about
 	phReturn                // back to the home port
+	phLane                  // along an ocean lane
+	phLaneWait              // at anchor off the lane's end
+	phScript                // following a Scripted timeline
 )
 
 type waypoint struct {
@@ -56,6 +59,8 @@ type state struct {
 	at        int32  // port the vessel is at or left last
 	dest      int32  // destination port, -1 when none
 	eta       string // ETA at dest, "MM-DDTHH:MM"
+	destName  string // destination when dest is -1 (a lane's end, a script's)
+	laneRev   bool   // sailing the lane from its To end to its From end
 	anchor    bool   // anchor before berthing at dest
 	loiterEnd vessel.Time
 	centre    geo.Point // fishing ground or job
@@ -111,10 +116,97 @@ func (s *Sim) initState(v int32, from vessel.Time) {
 	st.hdgOff = s.rng.NormFloat64() * 2
 	st.swing = s.rng.Float64() * 2 * math.Pi
 	st.noHeading = f.ClassB && s.rng.IntN(2) == 0
+	if s.script != nil && s.script[v] != nil {
+		st.cog = 0
+		s.scriptAt(v, from)
+		return
+	}
+	if s.vlane != nil && s.vlane[v] >= 0 {
+		// Anywhere along the lane, either way, or waiting at an end.
+		rev := s.rng.IntN(2) == 0
+		if s.rng.Float64() < 0.05 {
+			s.laneWait(v, from, rev, from+hours(s.uniform(0, 8)))
+			return
+		}
+		s.sailLane(v, from, rev, s.rng.Float64())
+		return
+	}
 	start := from - vessel.Time(s.rng.Float64()*float64(hours(72)))
 	st.cog = s.rng.Float64() * 360
 	s.moor(v, start, s.berth(st.at))
 	s.advance(v, from)
+}
+
+// Ships sail a lane laneOffset, 2×laneOffset or 3×laneOffset metres to
+// the right of its axis (TestLanesAtSea checks them all).
+const (
+	laneOffset  = 1500.0
+	laneOffsets = 3
+)
+
+// sailLane sets vessel v off at t along its lane (from its From end, or
+// its To end when rev), frac of the way along it.
+func (s *Sim) sailLane(v int32, t vessel.Time, rev bool, frac float64) {
+	st := &s.st[v]
+	l := &s.lanes[s.vlane[v]]
+	ps := l.Points
+	if rev {
+		ps = make([]geo.Point, len(l.Points))
+		for i, p := range l.Points {
+			ps[len(ps)-1-i] = p
+		}
+	}
+	ps = offsetPath(ps, laneOffset*float64(1+s.rng.IntN(laneOffsets)))
+	d := frac * s.laneLen[s.vlane[v]]
+	i := 0
+	for ; i < len(ps)-2; i++ {
+		leg := geo.Distance(ps[i], ps[i+1])
+		if d < leg {
+			break
+		}
+		d -= leg
+	}
+	leg := geo.Distance(ps[i], ps[i+1])
+	start := ps[i]
+	if leg > 0 && d > 0 {
+		start = geo.Interpolate(ps[i], ps[i+1], min(d/leg, 1))
+	}
+	path := make([]waypoint, 0, len(ps)-i+1)
+	path = append(path, waypoint{start, 0})
+	for _, p := range ps[i+1:] {
+		path = append(path, waypoint{p, st.cruise})
+	}
+	st.phase = phLane
+	st.laneRev = rev
+	st.dest = -1
+	st.destName = l.To
+	if rev {
+		st.destName = l.From
+	}
+	var secs float64
+	for j := 1; j < len(path); j++ {
+		secs += geo.Distance(path[j-1].p, path[j].p) / (path[j].kn * knot)
+	}
+	st.eta = (t + vessel.Time(secs*1000)).Std().Format("01-02T15:04")
+	s.move(v, path, t, 0)
+}
+
+// laneWait keeps vessel v at anchor near the end of its lane it reached
+// (the To end unless rev) until until, when it sails the lane back.
+func (s *Sim) laneWait(v int32, t vessel.Time, rev bool, until vessel.Time) {
+	st := &s.st[v]
+	l := &s.lanes[s.vlane[v]]
+	end := l.Points[len(l.Points)-1]
+	if rev {
+		end = l.Points[0]
+	}
+	// An anchorage with a clear line to the lane's end: the way back
+	// starts there.
+	p, _ := s.w.nearby(s.rng, end, 1000, 6000, 500)
+	st.phase = phLaneWait
+	st.laneRev = rev
+	st.destName = ""
+	s.stay(v, p, t, until, 1, true)
 }
 
 // advance lives vessel v's activities forward until its segment covers t.
@@ -129,6 +221,10 @@ func (s *Sim) advance(v int32, t vessel.Time) {
 func (s *Sim) next(v int32) {
 	st := &s.st[v]
 	t := st.t1
+	if st.phase == phScript {
+		s.scriptAt(v, t)
+		return
+	}
 	if st.still {
 		s.plan(v, t)
 		return
@@ -348,6 +444,17 @@ func (s *Sim) plan(v int32, t vessel.Time) {
 		s.move(v, path, t, 0)
 	case phReturn:
 		s.moor(v, t, here)
+	case phLane:
+		s.laneWait(v, t, st.laneRev, t+hours(s.uniform(2, 12)))
+	case phLaneWait:
+		// Back to the lane's end, then along the lane the other way.
+		rev := !st.laneRev
+		s.sailLane(v, t, rev, 0)
+		if len(st.path) > 0 && st.path[0].p != here {
+			path := append([]waypoint{{here, 0}}, st.path...)
+			path[1].kn = 8
+			s.move(v, path, t, 0)
+		}
 	}
 }
 

@@ -52,6 +52,35 @@
 // the faults of real feeds (duplicates from a second receiver, late
 // reports, GNSS jumps, positions not available).
 //
+// # Ocean lanes, focus and scripts
+//
+// With Config.LaneShare, that share of the cargo ships and tankers sail
+// the ocean shipping lanes of Lanes (lanes.go: the Red Sea and
+// Bab-el-Mandeb, Hormuz, the Arabian Sea, round Sri Lanka, the Bay of
+// Bengal, the Malacca approaches, the Cape route, the east African coast,
+// Australia to the Gulf, and the world's main lanes) end to end, 1.5 to
+// 4.5 km to the right of the lane's axis, wait at anchor off the end for
+// 2 to 12 hours, and sail back; they start anywhere along their lane, so
+// the open ocean has traffic from the first report. Config.Focus weights
+// the home ports and the lanes towards a region. Config.Script adds
+// vessels that follow a timeline (Scripted: waypoints with times, spans
+// with the transponder off) instead of a behaviour.
+//
+// NewDemo (demo.go) is the traffic of "tidewatch demo": the fleet with
+// half the merchant ships on the lanes and 40% of the fleet focused on
+// the Indian Ocean (IndianOcean: 30°-110° E, 45° S-30° N), about half of
+// it in that box, and a story whose events come due in the first minute
+// after the demo starts: a fishing vessel and a reefer drifting together
+// in the Arabian Sea (an encounter, two hours after they came within
+// 500 m), a fishing vessel 40 km from them silent for six hours (a gap),
+// and a tanker entering the demo's watch zone in the Strait of Hormuz
+// (Demo.ZoneGeoJSON). TestDemoStory runs the story through the event
+// engine. Demo.Radar prepares a radar story (NewRadarScenario from just
+// before the start: contacts without AIS in the first minute) for when
+// the node takes radar inputs. Config.HistoryRate makes a long history
+// cheap: the fleet reports at a lower rate before Config.HistoryUntil
+// (at most 30 minutes apart), the scripted vessels at Config.Rate.
+//
 // # Messy feeds
 //
 // Messy builds a scripted scenario set with ground truth for testing

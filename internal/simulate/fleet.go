@@ -51,7 +51,8 @@ type Vessel struct {
 	// tenths of a metre (0 for Class B).
 	ToBow, ToStern, ToPort, ToStarboard uint16
 	Draught                             uint16
-	Home                                string // label of the home port (where the simulation placed it first)
+	Home                                string // label of the home port (where the simulation placed it first), or the lane's first end
+	Lane                                string // the name of the lane it sails (Config.LaneShare), or ""
 }
 
 // weighted is one entry of a weighted choice.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/tidewatch/tidewatch/internal/geo"
 	"github.com/tidewatch/tidewatch/internal/vessel"
@@ -26,6 +27,31 @@ type Config struct {
 	// Source names the receiver on every position and static report; ""
 	// means "sim". Duplicates (see Noise) come from Source + "-2".
 	Source string
+	// LaneShare is the share of the cargo ships and tankers that sail the
+	// ocean shipping lanes (Lanes) end to end instead of port to port; 0
+	// means none.
+	LaneShare float64
+	// Focus weights the fleet towards a region; the zero value weights
+	// nothing.
+	Focus Focus
+	// Script adds vessels that follow a timeline of their own (Scripted)
+	// to the fleet of Vessels, after it.
+	Script []Scripted
+	// HistoryRate, when set, replaces Rate for the reports before
+	// HistoryUntil, with no interval longer than 30 minutes for
+	// positions and an hour for static reports: a long history costs less
+	// to generate and to store at a low rate. Scripted vessels always
+	// report at Rate.
+	HistoryRate  float64
+	HistoryUntil vessel.Time
+}
+
+// Focus weights the fleet towards a region: Share of the vessels that
+// have a home port get one in Box (the rest one anywhere, Box included),
+// and Share of the lane ships sail a lane with a waypoint in Box.
+type Focus struct {
+	Box   geo.Rect
+	Share float64
 }
 
 // Noise gives the probability of each fault per position report.
@@ -71,6 +97,13 @@ type Sim struct {
 	src2    string
 	noise   bool
 	dropped int
+
+	lanes     []Lane
+	laneLen   []float64
+	focusPort []int32 // ports in Focus.Box
+	focusLane []int32 // lanes with a waypoint in Focus.Box
+	vlane     []int32 // lane of each vessel, -1 if none; nil without lanes
+	script    []*Scripted
 }
 
 // late is a report held back to be emitted after its time.
@@ -104,7 +137,30 @@ func New(cfg Config, rng *rand.Rand) *Sim {
 		cfg.Land = land
 	}
 	s := &Sim{cfg: cfg, rng: rng, w: newWorld(cfg.Land), src: cfg.Source, src2: cfg.Source + "-2", noise: cfg.Noise.any()}
-	used := make(map[vessel.MMSI]bool, cfg.Vessels)
+	used := make(map[vessel.MMSI]bool, cfg.Vessels+len(cfg.Script))
+	for _, sc := range cfg.Script {
+		used[sc.Vessel.MMSI] = true
+	}
+	if cfg.Focus.Share > 0 {
+		for i, p := range s.w.ports {
+			if cfg.Focus.Box.Contains(p.sea) {
+				s.focusPort = append(s.focusPort, int32(i))
+			}
+		}
+	}
+	if cfg.LaneShare > 0 {
+		s.lanes = Lanes()
+		for i, l := range s.lanes {
+			s.laneLen = append(s.laneLen, laneLength(l.Points))
+			for _, p := range l.Points {
+				if cfg.Focus.Share > 0 && cfg.Focus.Box.Contains(p) {
+					s.focusLane = append(s.focusLane, int32(i))
+					break
+				}
+			}
+		}
+		s.vlane = make([]int32, 0, cfg.Vessels+len(cfg.Script))
+	}
 	var cum [numKinds]float64
 	total := 0.0
 	for k, m := range mix {
@@ -118,22 +174,69 @@ func New(cfg Config, rng *rand.Rand) *Sim {
 		for k < numKinds-1 && x >= cum[k] {
 			k++
 		}
+		if (k == Cargo || k == Tanker) && cfg.LaneShare > 0 && rng.Float64() < cfg.LaneShare {
+			l := s.pickLane()
+			v := newVessel(rng, k, "", used)
+			v.Lane = s.lanes[l].Name
+			v.Home = s.lanes[l].From
+			s.fleet = append(s.fleet, v)
+			s.home = append(s.home, 0)
+			s.other = append(s.other, -1)
+			s.vlane = append(s.vlane, l)
+			continue
+		}
 		home, other := s.pickHome(k)
 		v := newVessel(rng, k, s.w.ports[home].iso3, used)
 		v.Home = s.w.ports[home].label
 		s.fleet = append(s.fleet, v)
 		s.home = append(s.home, home)
 		s.other = append(s.other, other)
+		if s.vlane != nil {
+			s.vlane = append(s.vlane, -1)
+		}
+	}
+	if len(cfg.Script) > 0 {
+		// A copy: the Sim keeps all its state in itself.
+		s.cfg.Script = slices.Clone(cfg.Script)
+		s.script = make([]*Scripted, len(s.fleet), len(s.fleet)+len(cfg.Script))
+		for i := range s.cfg.Script {
+			sc := &s.cfg.Script[i]
+			s.fleet = append(s.fleet, sc.Vessel)
+			s.home = append(s.home, 0)
+			s.other = append(s.other, -1)
+			s.script = append(s.script, sc)
+			if s.vlane != nil {
+				s.vlane = append(s.vlane, -1)
+			}
+		}
 	}
 	return s
+}
+
+// pickLane chooses a lane by weight, from those in the focus region
+// Focus.Share of the time.
+func (s *Sim) pickLane() int32 {
+	focus := len(s.focusLane) > 0 && s.rng.Float64() < s.cfg.Focus.Share
+	items := make([]weighted[int32], 0, len(s.lanes))
+	for i, l := range s.lanes {
+		if !focus || slices.Contains(s.focusLane, int32(i)) {
+			items = append(items, weighted[int32]{l.Weight, int32(i)})
+		}
+	}
+	return pick(s.rng, items)
 }
 
 // pickHome chooses a home port fit for kind k: one with a voyage out of
 // it for merchant ships, one with a partner port for ferries.
 func (s *Sim) pickHome(k Kind) (home, other int32) {
 	w := s.w
+	focus := len(s.focusPort) > 0 && s.rng.Float64() < s.cfg.Focus.Share
 	for range 40 {
-		home = int32(s.rng.IntN(len(w.ports)))
+		if focus {
+			home = s.focusPort[s.rng.IntN(len(s.focusPort))]
+		} else {
+			home = int32(s.rng.IntN(len(w.ports)))
+		}
 		switch k {
 		case Cargo, Tanker:
 			if w.destination(s.rng, home, minVoyage, maxVoyage) >= 0 {
@@ -150,8 +253,8 @@ func (s *Sim) pickHome(k Kind) (home, other int32) {
 	return home, -1
 }
 
-// Vessels returns the fleet, in a fixed order. The slice belongs to the
-// Sim.
+// Vessels returns the fleet, in a fixed order (the scripted vessels of
+// Config.Script last). The slice belongs to the Sim.
 func (s *Sim) Vessels() []Vessel { return s.fleet }
 
 // Run simulates the fleet from from to to (Unix milliseconds, to
@@ -197,12 +300,16 @@ func (s *Sim) start(from vessel.Time) {
 	s.pending = s.pending[:0]
 	// Buckets of about a second of reports at rate 1, spanning the longest
 	// interval (a static report: 6 minutes and 5%).
-	s.queue.reset(from, vessel.Time(1000/s.cfg.Rate), s.staticInterval()*106/100+3000)
+	span := s.staticInterval(-1, math.MaxInt64)
+	if s.cfg.HistoryRate > 0 {
+		span = max(span, s.staticInterval(-1, math.MinInt64))
+	}
+	s.queue.reset(from, vessel.Time(1000/s.cfg.Rate), span*106/100+3000)
 	for i := range s.fleet {
 		st := &s.st[i]
 		s.initState(int32(i), from)
-		st.nextPos = from + vessel.Time(s.rng.Float64()*float64(s.interval(int32(i))))
-		st.nextStatic = from + vessel.Time(s.rng.Float64()*float64(s.staticInterval()))
+		st.nextPos = from + vessel.Time(s.rng.Float64()*float64(s.interval(int32(i), from)))
+		st.nextStatic = from + vessel.Time(s.rng.Float64()*float64(s.staticInterval(int32(i), from)))
 		s.queue.push(event{t: min(st.nextPos, st.nextStatic), v: int32(i)})
 	}
 }
@@ -219,15 +326,30 @@ func (s *Sim) flushLate(t vessel.Time, emit func(*vessel.Observation) error) err
 	return nil
 }
 
-// staticInterval is the Class A and B static report interval: 6 minutes.
-func (s *Sim) staticInterval() vessel.Time {
-	return vessel.Time(360_000 / s.cfg.Rate)
+// rate returns the rate factor of vessel v's reports at t (v -1: any
+// vessel not scripted), and whether it is the history's.
+func (s *Sim) rate(v int32, t vessel.Time) (float64, bool) {
+	if s.cfg.HistoryRate > 0 && t < s.cfg.HistoryUntil && (v < 0 || s.script == nil || s.script[v] == nil) {
+		return s.cfg.HistoryRate, true
+	}
+	return s.cfg.Rate, false
+}
+
+// staticInterval is the Class A and B static report interval of vessel v
+// at t: 6 minutes, scaled by the rate.
+func (s *Sim) staticInterval(v int32, t vessel.Time) vessel.Time {
+	r, hist := s.rate(v, t)
+	iv := vessel.Time(360_000 / r)
+	if hist {
+		iv = min(iv, 3_600_000)
+	}
+	return iv
 }
 
 // interval returns the time to vessel v's next position report under the
 // AIS rules (ITU-R M.1371 table 1 for Class A; 30 s or 3 min for Class B
 // CS), scaled by Config.Rate.
-func (s *Sim) interval(v int32) vessel.Time {
+func (s *Sim) interval(v int32, t vessel.Time) vessel.Time {
 	st := &s.st[v]
 	var sec float64
 	kn := st.knots
@@ -245,7 +367,11 @@ func (s *Sim) interval(v int32) vessel.Time {
 	default:
 		sec = 2
 	}
-	ms := sec * 1000 / s.cfg.Rate * (0.95 + 0.1*s.rng.Float64())
+	r, hist := s.rate(v, t)
+	ms := sec * 1000 / r * (0.95 + 0.1*s.rng.Float64())
+	if hist {
+		ms = min(ms, 1_800_000)
+	}
 	return vessel.Time(max(ms, 1))
 }
 
@@ -264,12 +390,20 @@ func (s *Sim) emitPosition(v int32, t vessel.Time, emit func(*vessel.Observation
 	p.Source = s.src
 	s.fix(v, t, p)
 
-	iv := s.interval(v)
+	iv := s.interval(v, t)
 	st.nextPos = t + iv
 	if st.still && st.t1 < st.nextPos && st.t1 > t {
 		// The vessel sets off before the next report is due: report soon
 		// after, at the new rate.
 		st.nextPos = st.t1 + 1 + vessel.Time(s.rng.IntN(int(min(iv, 2000))))
+	}
+	if h := s.cfg.HistoryUntil; s.cfg.HistoryRate > 0 && t < h && st.nextPos > h {
+		// The history ends before the next report: the next comes at the
+		// live rate.
+		st.nextPos = h + vessel.Time(s.rng.IntN(int(s.interval(v, h))))
+	}
+	if s.dark(v, t) {
+		return nil
 	}
 
 	if s.noise {
@@ -314,7 +448,13 @@ func (s *Sim) holdBack(at vessel.Time, o *vessel.Observation) {
 
 func (s *Sim) emitStatic(v int32, t vessel.Time, emit func(*vessel.Observation) error) error {
 	st := &s.st[v]
-	st.nextStatic = t + s.staticInterval()*vessel.Time(95+s.rng.IntN(11))/100
+	st.nextStatic = t + s.staticInterval(v, t)*vessel.Time(95+s.rng.IntN(11))/100
+	if h := s.cfg.HistoryUntil; s.cfg.HistoryRate > 0 && t < h && st.nextStatic > h {
+		st.nextStatic = h + vessel.Time(s.rng.IntN(int(s.staticInterval(v, h))))
+	}
+	if s.dark(v, t) {
+		return nil
+	}
 	f := &s.fleet[v]
 	o := &s.obs
 	o.Kind = vessel.KindStatic
@@ -336,9 +476,12 @@ func (s *Sim) emitStatic(v int32, t vessel.Time, emit func(*vessel.Observation) 
 			o.Static.Has |= vessel.HasIMO
 			o.Static.IMO = f.IMO
 		}
-		if st.dest >= 0 {
+		if st.dest >= 0 || st.destName != "" {
 			o.Static.Has |= vessel.HasDestination | vessel.HasETA
-			o.Static.Destination = s.w.ports[st.dest].label
+			o.Static.Destination = st.destName
+			if st.dest >= 0 {
+				o.Static.Destination = s.w.ports[st.dest].label
+			}
 			if len(o.Static.Destination) > 20 {
 				o.Static.Destination = o.Static.Destination[:20]
 			}
