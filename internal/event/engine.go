@@ -21,6 +21,7 @@ type Stats struct {
 	Positions  int64            // positions given to Observe
 	Ignored    int64            // flagged invalid or without a position
 	Late       int64            // older than their vessel's last processed report
+	OutOfOrder int64            // held back (Config.Reorder) behind a newer report: sorted, not late
 	Replayed   int64            // late reports that replayed their vessel's history
 	Evicted    int64            // vessels forgotten after Config.Forget of silence
 	Dormant    int              // forgotten vessels kept to close their open gap
@@ -64,7 +65,7 @@ type Engine struct {
 	clock  vessel.Time
 
 	reorder int64
-	buf     posHeap
+	buf     reorderBuf
 	seq     uint64
 	maxSeen vessel.Time
 
@@ -215,6 +216,7 @@ func (e *Engine) Stats() Stats {
 	s := e.stats
 	s.Vessels = len(e.tracks)
 	s.Dormant = len(e.gone)
+	s.OutOfOrder = e.buf.outOfOrder
 	s.Events = maps.Clone(e.stats.Events)
 	return s
 }
