@@ -9,7 +9,9 @@ import (
 	"io"
 	"math"
 	"os"
+	"runtime"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/tidewatch/tidewatch/internal/event"
@@ -20,7 +22,7 @@ import (
 )
 
 const eventsUsage = `Usage: tidewatch events [--zones FILE.geojson] [--preset gfw|skylight|transshipment] [--config FILE]
-                        (FILE... | --data DIR [--from T] [--to T])
+                        (FILE... | --data DIR [--from T] [--to T] [--workers N] [--learn-first])
 
 Detect events — gap, encounter, loitering, zone_entry, zone_exit, teleport,
 identity_conflict, port_visit — in AIS files (NMEA or CSV, through fusion
@@ -39,6 +41,9 @@ Ports and anchorages: the bundled World Port Index and GFW anchorages, or
 --ports FILE.csv (columns lat, lon, label), or none. The land mask for
 loitering's distance from shore: the bundled Natural Earth 1:50m, or
 --land FILE.geojson, or none.
+With --data the history is reprocessed by --workers engines in parallel
+(default: one per core), giving the events one engine gives;
+--learn-first learns anchorages from the whole window before detecting.
 ` + timeHelp + "\n"
 
 func runEvents(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -53,6 +58,8 @@ func runEvents(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	data := dataFlag(fs)
 	fromF := fs.String("from", "", "with --data: start of the time window (default: the start of the stored data)")
 	toF := fs.String("to", "", "with --data: end of the time window (default: the end of the stored data)")
+	workersF := fs.Int("workers", runtime.NumCPU(), "with --data: engines reprocessing the history in parallel (not with --versions)")
+	learnF := fs.Bool("learn-first", false, "with --data: learn anchorages from the whole window before detecting (not with --versions)")
 	files, err := parseArgs(fs, args)
 	if err != nil {
 		return helpOK(err)
@@ -145,6 +152,7 @@ func runEvents(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		}
 	}
 	var last vessel.Time
+	var stats *event.Stats // of Reprocess, when it ran
 	observe := func(p vessel.Position) {
 		last = max(last, p.Time)
 		publish(eng.Observe(p))
@@ -198,8 +206,30 @@ func runEvents(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		// a time-ordered merge of the vessels' tracks, as a live feed
 		// would have delivered them
 		slices.SortStableFunc(ps, func(a, b vessel.Position) int { return cmp.Compare(a.Time, b.Time) })
-		for _, p := range ps {
-			observe(p)
+		if *versionsF {
+			for _, p := range ps {
+				observe(p)
+			}
+		} else {
+			end := to
+			if len(ps) > 0 {
+				end = max(end, ps[len(ps)-1].Time)
+			}
+			evs, st, err := event.Reprocess(ctx, cfg, ps, nil, end, event.ReprocessOptions{Workers: *workersF, LearnFirst: *learnF,
+				Run: func(n int, work func(int)) {
+					var wg sync.WaitGroup
+					for i := range n {
+						wg.Go(func() { work(i) })
+					}
+					wg.Wait()
+				}})
+			if err != nil {
+				return err
+			}
+			for _, ev := range evs {
+				final[ev.ID] = ev
+			}
+			stats = &st
 		}
 		last = max(last, to)
 	}
@@ -230,6 +260,9 @@ func runEvents(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		return fmt.Errorf("write: %w", err)
 	}
 	st := eng.Stats()
+	if stats != nil {
+		st = *stats
+	}
 	fmt.Fprintf(stderr, "events: %d positions of %d vessels, %d late, %d ignored; events opened:", st.Positions, st.Vessels, st.Late, st.Ignored)
 	for _, t := range event.Types() {
 		if n := st.Events[t]; n > 0 {

@@ -100,6 +100,12 @@ type Engine struct {
 	sourceNum map[string]uint32 // and their numbers
 	cur       *track            // the vessel whose single-vessel detectors run
 	rep       *replay           // the replay in progress, nil if none
+
+	// one engine of several reprocessing history in parallel (see
+	// Reprocess): it keeps every vessel's state but detects only for its
+	// share; shards 0 or 1 is the whole
+	shard, shards int
+	learnOnly     bool // no vessel or pair is its share (LearnAnchorages)
 }
 
 // New returns an engine configured by cfg. It panics if cfg.Params is set
@@ -305,6 +311,7 @@ func (e *Engine) advance(now vessel.Time) {
 // (solo, which the history can checkpoint and replay) and the rest.
 type track struct {
 	mmsi vessel.MMSI
+	mine bool // its zones, port visits and loitering are this engine's share (Reprocess)
 	solo
 
 	// timer
@@ -398,7 +405,7 @@ func newSolo() solo { return solo{implied: -1} }
 func (e *Engine) trackOf(m vessel.MMSI) *track {
 	tr := e.tracks[m]
 	if tr == nil {
-		tr = &track{mmsi: m, heapIdx: -1, solo: newSolo()}
+		tr = &track{mmsi: m, heapIdx: -1, solo: newSolo(), mine: e.ownsVessel(m)}
 		e.tracks[m] = tr
 		if r := e.gone[m]; r != nil { // back after being forgotten
 			delete(e.gone, m)
@@ -464,9 +471,12 @@ func (e *Engine) single(tr *track, p *vessel.Position) (geo.Point, float64, bool
 		e.gapOnReport(tr, p)
 	}
 	pt := geo.Point{Lat: p.Lat, Lon: p.Lon}
-	e.zonesOnReport(tr, p, pt)
-	e.portOnReport(tr, p, pt, speed)
-	e.loiterOnReport(tr, p, pt, speed)
+	if tr.mine {
+		// nothing else reads their state: another shard's vessel skips them
+		e.zonesOnReport(tr, p, pt)
+		e.portOnReport(tr, p, pt, speed)
+		e.loiterOnReport(tr, p, pt, speed)
+	}
 	if tr.has {
 		tr.prev, tr.hasPrev = tr.last, true
 	}
@@ -590,7 +600,7 @@ func (e *Engine) newEvent(typ string, a, b vessel.MMSI, zone int, start vessel.T
 		}
 		vs = []vessel.MMSI{a, b}
 	}
-	if e.rep == nil {
+	if e.rep == nil && (b != 0 || e.ownsVessel(a)) {
 		e.stats.Events[typ]++
 	}
 	return &Event{
@@ -620,6 +630,9 @@ func (e *Engine) evidence(ev *Event, ps ...vessel.Position) {
 func (e *Engine) emit(ev *Event) {
 	ev.Version++
 	describe(ev)
+	if (e.shards > 1 || e.learnOnly) && len(ev.Vessels) == 1 && !e.ownsVessel(ev.Vessels[0]) {
+		return // another shard's (Reprocess)
+	}
 	if e.rep != nil {
 		e.rep.emitted(ev)
 		return
