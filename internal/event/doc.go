@@ -223,7 +223,10 @@
 // counts its vessel in a cell of Anchorages.Cell (0.01°); when the cell
 // and the eight around it hold Anchorages.MinVessels (3) distinct vessels,
 // those of them with stops become anchorages (Anchorage, at the mean
-// position of their stops). They keep encounters, loitering and gaps
+// position of their stops). Vessels with invalid MMSIs (fusion's
+// FlagInvalidMMSI), which make no event, are followed for their stops
+// too (by their SOG; at most 4,096, Stats.Stoppers): a boat with a
+// placeholder MMSI still moors in its marina. They keep encounters, loitering and gaps
 // away as the bundled anchorages do (same distances), from the time they
 // were learned (Anchorage.Since: live, batch and replayed runs agree).
 // Engine.Anchorages returns them for saving (MarshalAnchorages: a

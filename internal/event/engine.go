@@ -26,6 +26,7 @@ type Stats struct {
 	Evicted    int64            // vessels forgotten after Config.Forget of silence
 	Dormant    int              // forgotten vessels kept to close their open gap
 	Anchorages int              // anchorages known (Config.Anchorages and learned)
+	Stoppers   int              // vessels with invalid MMSIs followed for their stops (at most 4,096)
 	Vessels    int              // vessels followed
 	Events     map[string]int64 // events opened, by type
 }
@@ -81,6 +82,7 @@ type Engine struct {
 
 	excludeCat map[vessel.Category]bool // EncounterParams.ExcludeCategories
 	learnCells map[int64]*learnCell     // see learn.go
+	stoppers   map[vessel.MMSI]*track   // vessels with invalid MMSIs, followed for their stops only
 	learned    []Anchorage
 	learnGrid  map[int64][]int32
 	rxCells    map[int64]*uint64 // receivers that heard each cell, a bit per source number mod 64
@@ -223,6 +225,7 @@ func (e *Engine) Stats() Stats {
 	s.Vessels = len(e.tracks)
 	s.Dormant = len(e.gone)
 	s.OutOfOrder = e.buf.outOfOrder
+	s.Stoppers = len(e.stoppers)
 	s.Events = maps.Clone(e.stats.Events)
 	return s
 }
@@ -421,6 +424,9 @@ func (e *Engine) process(p *vessel.Position) {
 	e.advance(p.Time)
 	if !p.HasPosition() || p.Flags&(vessel.FlagInvalidMMSI|vessel.FlagNoPosition) != 0 {
 		e.stats.Ignored++
+		if p.Flags&vessel.FlagInvalidMMSI != 0 && p.HasPosition() && p.Flags&vessel.Bad == 0 {
+			e.learnInvalid(p)
+		}
 		return
 	}
 	tr := e.trackOf(p.MMSI)
