@@ -11,7 +11,9 @@ import (
 	"io"
 	"math"
 	"os"
+	"runtime"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/tidewatch/tidewatch/internal/event"
@@ -21,7 +23,7 @@ import (
 )
 
 const eventsUsage = `Usage: tidewatch events [--zones FILE.geojson] [--preset gfw|skylight|transshipment] [--config FILE]
-                        (FILE... | --data DIR [--from T] [--to T])
+                        (FILE... | --data DIR [--from T] [--to T] [--workers N] [--learn-first])
 
 Detect events — gap, encounter, loitering, zone_entry, zone_exit, teleport,
 identity_conflict, port_visit — in AIS files (NMEA or CSV, through fusion
@@ -40,6 +42,9 @@ Ports and anchorages: the bundled World Port Index and GFW anchorages, or
 --ports FILE.csv (columns lat, lon, label), or none. The land mask for
 loitering's distance from shore: the bundled Natural Earth 1:50m, or
 --land FILE.geojson, or none.
+With --data the history is reprocessed by --workers engines in parallel
+(default: one per core), giving the events one engine gives;
+--learn-first learns anchorages from the whole window before detecting.
 ` + timeHelp + "\n"
 
 func runEvents(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -68,11 +73,12 @@ func runEvents(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	out := &eventOutput{w: bufio.NewWriter(stdout), versions: o.versions, final: map[string]event.Event{}}
 	det := &server.Detector{Engine: eng, Publish: out.publish}
 	last := vessel.Time(0)
+	var stats *event.Stats // of Reprocess, when it ran
 	if len(o.files) > 0 {
 		err = eventsFromFiles(ctx, o.files, stdin, det, out)
 		last = det.Newest
 	} else {
-		last, err = eventsFromStore(ctx, fs, stderr, &o, det)
+		last, stats, err = eventsFromStore(ctx, fs, stderr, &o, cfg, det, out)
 	}
 	if err != nil {
 		return err
@@ -85,6 +91,9 @@ func runEvents(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		return fmt.Errorf("write: %w", err)
 	}
 	st := eng.Stats()
+	if stats != nil {
+		st = *stats
+	}
 	fmt.Fprintf(stderr, "events: %d positions of %d vessels, %d late, %d ignored; events opened:", st.Positions, st.Vessels, st.Late, st.Ignored)
 	for _, t := range event.Types() {
 		if n := st.Events[t]; n > 0 {
@@ -102,6 +111,8 @@ type eventsOptions struct {
 	versions       bool
 	data, from, to string
 	files          []string
+	workers        int
+	learnFirst     bool
 }
 
 // parseEventsFlags reads the flags; mistakes are usage errors.
@@ -117,6 +128,8 @@ func parseEventsFlags(fs *flag.FlagSet, args []string, stderr io.Writer) (events
 	data := dataFlag(fs)
 	fromF := fs.String("from", "", "with --data: start of the time window (default: the start of the stored data)")
 	toF := fs.String("to", "", "with --data: end of the time window (default: the end of the stored data)")
+	workersF := fs.Int("workers", runtime.NumCPU(), "with --data: engines reprocessing the history in parallel (not with --versions)")
+	learnF := fs.Bool("learn-first", false, "with --data: learn anchorages from the whole window before detecting (not with --versions)")
 	files, err := parseArgs(fs, args)
 	if err != nil {
 		return o, helpOK(err)
@@ -133,7 +146,8 @@ func parseEventsFlags(fs *flag.FlagSet, args []string, stderr io.Writer) (events
 		ports = "none"
 	}
 	o = eventsOptions{spec: server.EventSpec{Preset: *presetF, Ports: ports, Zones: *zonesF, Reorder: reorder},
-		config: *configF, land: *landF, versions: *versionsF, data: *data, from: *fromF, to: *toF, files: files}
+		config: *configF, land: *landF, versions: *versionsF, data: *data, from: *fromF, to: *toF, files: files,
+		workers: *workersF, learnFirst: *learnF}
 	if o.land == "" {
 		o.land = "none"
 	}
@@ -216,41 +230,62 @@ func eventsFromFiles(ctx context.Context, files []string, stdin io.Reader, det *
 
 // eventsFromStore detects events in the store's history of a window, a
 // time-ordered merge of the vessels' tracks as a live feed would have
-// delivered them; it returns the end of the window.
-func eventsFromStore(ctx context.Context, fs *flag.FlagSet, stderr io.Writer, o *eventsOptions, det *server.Detector) (vessel.Time, error) {
+// delivered them; it returns the end of the window. Unless every version
+// is asked for, the window is reprocessed by o.workers engines in parallel
+// (event.Reprocess) and their statistics are returned.
+func eventsFromStore(ctx context.Context, fs *flag.FlagSet, stderr io.Writer, o *eventsOptions, cfg event.Config, det *server.Detector, out *eventOutput) (vessel.Time, *event.Stats, error) {
 	db, err := openReadOnly(o.data)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	defer db.Close()
 	dataFrom, dataTo, ok := db.Bounds()
 	if !ok {
-		return 0, fmt.Errorf("%s: the store is empty", o.data)
+		return 0, nil, fmt.Errorf("%s: the store is empty", o.data)
 	}
 	from, to, err := timeRange(o.from, o.to, time.Now(), dataTo, true, time.Duration(dataTo-dataFrom)*time.Millisecond)
 	if err != nil {
-		return 0, usageError(fs, stderr, "%v", err)
+		return 0, nil, usageError(fs, stderr, "%v", err)
 	}
 	vs, err := db.At(to, to-from, false)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	var ps []vessel.Position
 	for _, v := range vs {
 		if err := ctx.Err(); err != nil {
-			return 0, err
+			return 0, nil, err
 		}
 		tr, err := db.Track(v.MMSI, from, to, true)
 		if err != nil {
-			return 0, err
+			return 0, nil, err
 		}
 		ps = append(ps, tr...)
 	}
 	slices.SortStableFunc(ps, func(a, b vessel.Position) int { return cmp.Compare(a.Time, b.Time) })
-	for _, p := range ps {
-		det.Position(p)
+	if o.versions {
+		for _, p := range ps {
+			det.Position(p)
+		}
+		return max(det.Newest, to), nil, nil
 	}
-	return max(det.Newest, to), nil
+	end := to
+	if len(ps) > 0 {
+		end = max(end, ps[len(ps)-1].Time)
+	}
+	evs, st, err := event.Reprocess(ctx, cfg, ps, nil, end, event.ReprocessOptions{Workers: o.workers, LearnFirst: o.learnFirst,
+		Run: func(n int, work func(int)) {
+			var wg sync.WaitGroup
+			for i := range n {
+				wg.Go(func() { work(i) })
+			}
+			wg.Wait()
+		}})
+	if err != nil {
+		return 0, nil, err
+	}
+	out.publish(evs)
+	return max(end, to), &st, nil
 }
 
 func writeEvent(w *bufio.Writer, ev event.Event) error {

@@ -223,7 +223,10 @@
 // counts its vessel in a cell of Anchorages.Cell (0.01°); when the cell
 // and the eight around it hold Anchorages.MinVessels (3) distinct vessels,
 // those of them with stops become anchorages (Anchorage, at the mean
-// position of their stops). They keep encounters, loitering and gaps
+// position of their stops). Vessels with invalid MMSIs (fusion's
+// FlagInvalidMMSI), which make no event, are followed for their stops
+// too (by their SOG; at most 4,096, Stats.Stoppers): a boat with a
+// placeholder MMSI still moors in its marina. They keep encounters, loitering and gaps
 // away as the bundled anchorages do (same distances), from the time they
 // were learned (Anchorage.Since: live, batch and replayed runs agree).
 // Engine.Anchorages returns them for saving (MarshalAnchorages: a
@@ -271,7 +274,40 @@
 // ports only, a look into the encounter grid. Nothing allocates on the
 // common path. With histories kept, each report is also appended to its
 // vessel's history. BenchmarkDetect measures it against decode-only
-// throughput.
+// throughput, BenchmarkLive the live configuration on a real day.
+//
+// Config.Reorder holds positions in an in-order queue (a position no
+// older than the newest held goes to its end, with no comparison but
+// that) beside a heap for the out-of-order ones, releasing the smaller
+// head: the order of a heap by (time, arrival), at a fraction of its
+// cost for a feed mostly in order (BenchmarkReorder; Stats.OutOfOrder
+// counts those that went to the heap). The nearest port is found in a
+// grid of 0.25° cells, most of whose ports a lower bound of their distance
+// (without trigonometry) rules out before it is measured (see
+// portIndex.nearest; TestNearestPortBound, BenchmarkNearestPort).
+//
+// # Reprocessing
+//
+// Reprocess runs history through several engines at once (the caller
+// starts their goroutines: this package starts none) and returns the
+// events one engine gives, same IDs, versions and content
+// (TestReprocessEquivalence: the real days with zones, anchorages and
+// loose encounter thresholds that make thousands of pairs, and the
+// messy scenario, with 2 and 3 workers). Each engine reads every
+// position and keeps all the state that crosses vessels — coverage and
+// receiver grids, learned anchorages, the slow-vessel grid of encounter
+// candidates — and every vessel's teleport, identity and gap state
+// (a forgotten vessel with an open gap is remembered, which changes how
+// its next report is judged); it runs zones, port visits and loitering
+// only for the vessels whose MMSI hashes to it, follows only the pairs
+// whose two MMSIs hash to it, and publishes only its own. Pairs are
+// shared out by their MMSIs rather than by area: a pair near a cell
+// border would otherwise need its state on both sides, and a pair is
+// then decided by exactly one engine wherever it meets. The shared part
+// is done by every engine, so two workers are less than twice as fast
+// (see README, "Events"). ReprocessOptions.LearnFirst learns the
+// anchorages of the whole history first (LearnAnchorages, an engine that
+// only follows stops) and detects with them known from the start.
 //
 // # Data
 //

@@ -242,7 +242,7 @@ func (e *Engine) encounterOnReport(tr *track, p *vessel.Position, pt geo.Point, 
 				c += ncol
 			}
 			for _, o := range e.slow.cells[cellKey(r, c)] {
-				if o == tr || paired(tr, o) {
+				if o == tr || paired(tr, o) || !e.ownsPair(tr.mmsi, o.mmsi) {
 					continue
 				}
 				op, ok := e.estimate(o, p.Time)

@@ -21,10 +21,12 @@ type Stats struct {
 	Positions  int64            // positions given to Observe
 	Ignored    int64            // flagged invalid or without a position
 	Late       int64            // older than their vessel's last processed report
+	OutOfOrder int64            // held back (Config.Reorder) behind a newer report: sorted, not late
 	Replayed   int64            // late reports that replayed their vessel's history
 	Evicted    int64            // vessels forgotten after Config.Forget of silence
 	Dormant    int              // forgotten vessels kept to close their open gap
 	Anchorages int              // anchorages known (Config.Anchorages and learned)
+	Stoppers   int              // vessels with invalid MMSIs followed for their stops (at most 4,096)
 	Vessels    int              // vessels followed
 	Events     map[string]int64 // events opened, by type
 }
@@ -64,7 +66,7 @@ type Engine struct {
 	clock  vessel.Time
 
 	reorder int64
-	buf     posHeap
+	buf     reorderBuf
 	seq     uint64
 	maxSeen vessel.Time
 
@@ -80,6 +82,7 @@ type Engine struct {
 
 	excludeCat map[vessel.Category]bool // EncounterParams.ExcludeCategories
 	learnCells map[int64]*learnCell     // see learn.go
+	stoppers   map[vessel.MMSI]*track   // vessels with invalid MMSIs, followed for their stops only
 	learned    []Anchorage
 	learnGrid  map[int64][]int32
 	rxCells    map[int64]*uint64 // receivers that heard each cell, a bit per source number mod 64
@@ -99,6 +102,12 @@ type Engine struct {
 	sourceNum map[string]uint32 // and their numbers
 	cur       *track            // the vessel whose single-vessel detectors run
 	rep       *replay           // the replay in progress, nil if none
+
+	// one engine of several reprocessing history in parallel (see
+	// Reprocess): it keeps every vessel's state but detects only for its
+	// share; shards 0 or 1 is the whole
+	shard, shards int
+	learnOnly     bool // no vessel or pair is its share (LearnAnchorages)
 }
 
 // New returns an engine configured by cfg. It panics if cfg.Params is set
@@ -215,6 +224,8 @@ func (e *Engine) Stats() Stats {
 	s := e.stats
 	s.Vessels = len(e.tracks)
 	s.Dormant = len(e.gone)
+	s.OutOfOrder = e.buf.outOfOrder
+	s.Stoppers = len(e.stoppers)
 	s.Events = maps.Clone(e.stats.Events)
 	return s
 }
@@ -303,6 +314,7 @@ func (e *Engine) advance(now vessel.Time) {
 // (solo, which the history can checkpoint and replay) and the rest.
 type track struct {
 	mmsi vessel.MMSI
+	mine bool // its zones, port visits and loitering are this engine's share (Reprocess)
 	solo
 
 	// timer
@@ -396,7 +408,7 @@ func newSolo() solo { return solo{implied: -1} }
 func (e *Engine) trackOf(m vessel.MMSI) *track {
 	tr := e.tracks[m]
 	if tr == nil {
-		tr = &track{mmsi: m, heapIdx: -1, solo: newSolo()}
+		tr = &track{mmsi: m, heapIdx: -1, solo: newSolo(), mine: e.ownsVessel(m)}
 		e.tracks[m] = tr
 		if r := e.gone[m]; r != nil { // back after being forgotten
 			delete(e.gone, m)
@@ -412,6 +424,9 @@ func (e *Engine) process(p *vessel.Position) {
 	e.advance(p.Time)
 	if !p.HasPosition() || p.Flags&(vessel.FlagInvalidMMSI|vessel.FlagNoPosition) != 0 {
 		e.stats.Ignored++
+		if p.Flags&vessel.FlagInvalidMMSI != 0 && p.HasPosition() && p.Flags&vessel.Bad == 0 {
+			e.learnInvalid(p)
+		}
 		return
 	}
 	tr := e.trackOf(p.MMSI)
@@ -462,9 +477,12 @@ func (e *Engine) single(tr *track, p *vessel.Position) (geo.Point, float64, bool
 		e.gapOnReport(tr, p)
 	}
 	pt := geo.Point{Lat: p.Lat, Lon: p.Lon}
-	e.zonesOnReport(tr, p, pt)
-	e.portOnReport(tr, p, pt, speed)
-	e.loiterOnReport(tr, p, pt, speed)
+	if tr.mine {
+		// nothing else reads their state: another shard's vessel skips them
+		e.zonesOnReport(tr, p, pt)
+		e.portOnReport(tr, p, pt, speed)
+		e.loiterOnReport(tr, p, pt, speed)
+	}
 	if tr.has {
 		tr.prev, tr.hasPrev = tr.last, true
 	}
@@ -588,7 +606,7 @@ func (e *Engine) newEvent(typ string, a, b vessel.MMSI, zone int, start vessel.T
 		}
 		vs = []vessel.MMSI{a, b}
 	}
-	if e.rep == nil {
+	if e.rep == nil && (b != 0 || e.ownsVessel(a)) {
 		e.stats.Events[typ]++
 	}
 	return &Event{
@@ -618,6 +636,9 @@ func (e *Engine) evidence(ev *Event, ps ...vessel.Position) {
 func (e *Engine) emit(ev *Event) {
 	ev.Version++
 	describe(ev)
+	if (e.shards > 1 || e.learnOnly) && len(ev.Vessels) == 1 && !e.ownsVessel(ev.Vessels[0]) {
+		return // another shard's (Reprocess)
+	}
 	if e.rep != nil {
 		e.rep.emitted(ev)
 		return

@@ -89,13 +89,73 @@ type queued struct {
 	seq uint64
 }
 
+func queuedLess(a, b *queued) bool {
+	return a.p.Time < b.p.Time || a.p.Time == b.p.Time && a.seq < b.seq
+}
+
+// reorderBuf holds positions back and releases them by time, then
+// arrival: the order a min-heap by (time, seq) gives. Feeds are nearly in
+// time order, so most positions are no older than the newest held one:
+// they go to the end of run, a queue already in order, in O(1) with no
+// swapping. The others (a receiver lagging behind, a late batch) go to
+// side, a heap. The minimum is the smaller of the two heads.
+type reorderBuf struct {
+	run  []queued // in (time, seq) order from head
+	head int
+	side posHeap
+	// outOfOrder counts positions that went to the side heap.
+	outOfOrder int64
+}
+
+func (r *reorderBuf) len() int { return len(r.run) - r.head + r.side.len() }
+
+func (r *reorderBuf) push(x queued) {
+	if n := len(r.run); n == r.head || x.p.Time >= r.run[n-1].p.Time {
+		// seq only grows, so x sorts after the tail
+		r.run = append(r.run, x)
+		return
+	}
+	r.outOfOrder++
+	r.side.push(x)
+}
+
+// min returns the next position to release; the buffer must not be empty.
+func (r *reorderBuf) min() *queued {
+	if r.head == len(r.run) {
+		return r.side.min()
+	}
+	if r.side.len() > 0 && queuedLess(r.side.min(), &r.run[r.head]) {
+		return r.side.min()
+	}
+	return &r.run[r.head]
+}
+
+func (r *reorderBuf) pop() queued {
+	if r.head == len(r.run) || r.side.len() > 0 && queuedLess(r.side.min(), &r.run[r.head]) {
+		return r.side.pop()
+	}
+	x := r.run[r.head]
+	r.run[r.head] = queued{} // drop its Source for the collector
+	r.head++
+	switch {
+	case r.head == len(r.run):
+		r.run, r.head = r.run[:0], 0
+	case r.head >= 1024 && r.head*2 >= len(r.run):
+		// reuse the front: the copy is amortised over head pops
+		n := copy(r.run, r.run[r.head:])
+		clear(r.run[n:])
+		r.run, r.head = r.run[:n], 0
+	}
+	return x
+}
+
 // posHeap is a min-heap of held-back positions by time, then arrival.
 type posHeap struct{ h []queued }
 
 func (q *posHeap) len() int     { return len(q.h) }
 func (q *posHeap) min() *queued { return &q.h[0] }
 func (q *posHeap) less(i, j int) bool {
-	return q.h[i].p.Time < q.h[j].p.Time || q.h[i].p.Time == q.h[j].p.Time && q.h[i].seq < q.h[j].seq
+	return queuedLess(&q.h[i], &q.h[j])
 }
 
 func (q *posHeap) push(x queued) {
@@ -114,6 +174,7 @@ func (q *posHeap) pop() queued {
 	top := q.h[0]
 	n := len(q.h) - 1
 	q.h[0] = q.h[n]
+	q.h[n] = queued{}
 	q.h = q.h[:n]
 	for i := 0; ; {
 		l, r, m := 2*i+1, 2*i+2, i

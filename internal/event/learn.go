@@ -69,6 +69,40 @@ func (e *Engine) learnOnReport(tr *track, p *vessel.Position, pt geo.Point, spee
 	}
 }
 
+// maxStoppers bounds the vessels with invalid MMSIs followed for stops.
+const maxStoppers = 4096
+
+// learnInvalid follows the stops of a vessel with an invalid MMSI (fusion
+// flags them; they make no event): a boat with a placeholder or
+// mistyped MMSI still stops at its berth or anchorage, and a harbour it
+// shares with two others is an anchorage. Its speed is its SOG (without
+// one, it is not judged stopped); reports older than its last are
+// skipped. At most maxStoppers vessels are followed (Stats.Stoppers).
+func (e *Engine) learnInvalid(p *vessel.Position) {
+	if !e.p.Anchorages.Enabled {
+		return
+	}
+	tr := e.stoppers[p.MMSI]
+	if tr == nil {
+		if len(e.stoppers) >= maxStoppers {
+			return
+		}
+		if e.stoppers == nil {
+			e.stoppers = make(map[vessel.MMSI]*track)
+		}
+		tr = &track{mmsi: p.MMSI, heapIdx: -1}
+		e.stoppers[p.MMSI] = tr
+	} else if p.Time < tr.seen {
+		return
+	}
+	tr.seen = p.Time
+	speed := -1.0
+	if v, ok := p.SOG.Knots(); ok {
+		speed = v
+	}
+	e.learnOnReport(tr, p, posPoint(p), speed)
+}
+
 // learnStop counts a vessel's stop at pt, learning the anchorages it
 // completes.
 func (e *Engine) learnStop(m vessel.MMSI, pt geo.Point, t vessel.Time) {

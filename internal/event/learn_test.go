@@ -203,3 +203,38 @@ func TestEncounterGrows(t *testing.T) {
 		t.Errorf("last open version measures %.1f h; want nearly 6", d/3600)
 	}
 }
+
+// TestLearnedAnchorageInvalidMMSI: a vessel with an invalid MMSI (fusion
+// flags it; it makes no event) still counts among the vessels stopping at
+// a place, so two vessels and a boat with a placeholder MMSI make an
+// anchorage; without the boat, two vessels make none.
+func TestLearnedAnchorageInvalidMMSI(t *testing.T) {
+	for _, boat := range []bool{true, false} {
+		var tl timeline
+		for i := range 2 {
+			tl.stay(vessel.MMSI(10+i), time.Duration(i)*h, time.Duration(i)*h+2*h, 3*time.Minute, geo.Destination(ocean, float64(i)*120, 200), 0)
+		}
+		if boat {
+			tl.stay(111111111, 0, 2*h, 3*time.Minute, geo.Destination(ocean, 240, 200), 0)
+		}
+		ps := tl.sorted()
+		for i := range ps {
+			if ps[i].MMSI == 111111111 {
+				ps[i].Flags |= vessel.FlagInvalidMMSI
+			}
+		}
+		e := event.New(event.Config{Ports: testPort, Land: testLand(t)})
+		m, _ := final(t, e, ps, at(6*h))
+		if got := len(e.Anchorages()) > 0; got != boat {
+			t.Errorf("with the boat %v: anchorages %v", boat, e.Anchorages())
+		}
+		for _, ev := range m {
+			if ev.Vessels[0] == 111111111 {
+				t.Errorf("an event of the invalid MMSI: %+v", ev)
+			}
+		}
+		if st := e.Stats(); boat && st.Stoppers != 1 {
+			t.Errorf("%d stoppers followed; want 1", st.Stoppers)
+		}
+	}
+}

@@ -120,22 +120,39 @@ const portCell = 0.25
 // portIndex finds the nearest port to a point.
 type portIndex struct {
 	ports []Port
-	cells map[int64][]int32
+	cells map[int64][]portPt
+}
+
+// portPt is a port in its cell: its position and index in ports, kept
+// together for the scan.
+type portPt struct {
+	lat, lon float64
+	i        int32
 }
 
 func cellKey(row, col int) int64 { return int64(row)<<32 | int64(uint32(col)) }
 
 func newPortIndex(ports []Port) *portIndex {
-	x := &portIndex{ports: ports, cells: make(map[int64][]int32)}
+	x := &portIndex{ports: ports, cells: make(map[int64][]portPt)}
 	for i, p := range ports {
 		k := cellKey(int(math.Floor(p.Lat/portCell)), int(math.Floor(geo.NormalizeLon(p.Lon)/portCell)))
-		x.cells[k] = append(x.cells[k], int32(i))
+		x.cells[k] = append(x.cells[k], portPt{p.Lat, p.Lon, int32(i)})
 	}
 	return x
 }
 
 // nearest returns the nearest port within radius metres of p and its
 // distance, or -1 and radius when there is none.
+//
+// Most ports of the cells scanned are farther than the best so far: a
+// lower bound of their distance, from the differences of latitude and
+// longitude without trigonometry, rules them out before geo.Distance is
+// computed. With h the haversine of the distance d,
+// d = 2R·asin(√h) ≥ 2R·√h, and h ≥ sin²(Δφ/2) + c²·sin²(Δλ/2) where c is
+// the cosine of the highest latitude scanned, and sin x ≥ x(1 - x²/6):
+// so d² ≥ R²·(Δφ²k(Δφ)² + c²Δλ²k(Δλ)²) with k(x) = 1 - x²/24. A port is
+// skipped only when that bound, less a margin for rounding, is beyond
+// the best distance: the answer is the one every distance would give.
 func (x *portIndex) nearest(p geo.Point, radius float64) (int, float64) {
 	best, bestD := -1, radius
 	if x == nil || len(x.ports) == 0 {
@@ -151,16 +168,26 @@ func (x *portIndex) nearest(p geo.Point, radius float64) (int, float64) {
 	if c1-c0 >= ncol {
 		c0, c1 = -ncol/2, ncol/2-1
 	}
+	const toRad = math.Pi / 180
+	top := min(90, max(math.Abs(float64(r0)*portCell), math.Abs(float64(r1+1)*portCell), math.Abs(p.Lat)))
+	cc := math.Cos(top * toRad)
+	cc *= cc
+	rr := geo.EarthRadius * geo.EarthRadius * 0.999 // the margin for rounding
 	for row := r0; row <= r1; row++ {
 		for c := c0; c <= c1; c++ {
 			col := c
 			if col >= ncol/2 {
 				col -= ncol
 			}
-			for _, i := range x.cells[cellKey(row, col)] {
-				q := x.ports[i]
-				if d := geo.Distance(p, geo.Point{Lat: q.Lat, Lon: q.Lon}); d <= bestD {
-					best, bestD = int(i), d
+			for _, q := range x.cells[cellKey(row, col)] {
+				dφ := (q.lat - p.Lat) * toRad
+				dλ := geo.NormalizeLon(q.lon-p.Lon) * toRad
+				kφ, kλ := 1-dφ*dφ/24, 1-dλ*dλ/24
+				if rr*(dφ*dφ*kφ*kφ+cc*dλ*dλ*kλ*kλ) > bestD*bestD {
+					continue
+				}
+				if d := geo.Distance(p, geo.Point{Lat: q.lat, Lon: q.lon}); d <= bestD {
+					best, bestD = int(q.i), d
 				}
 			}
 		}

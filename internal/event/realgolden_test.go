@@ -10,7 +10,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tidewatch/tidewatch/internal/aistest"
 	"github.com/tidewatch/tidewatch/internal/event"
+	"github.com/tidewatch/tidewatch/internal/fusion"
+	"github.com/tidewatch/tidewatch/internal/vessel"
 )
 
 var updateGolden = flag.Bool("update", false, "rewrite testdata/realdata_golden.tsv from this run (judgements kept by id)")
@@ -80,8 +83,8 @@ func summary(ev event.Event) string {
 }
 
 // TestRealGolden lists every encounter, teleport and gap the real days
-// produce with the gfw preset, anchorages learned from each file in a
-// first pass (as GFW derives anchorages from the data before events), in
+// produce with the gfw preset, through fusion as the node runs them
+// (fusedPositions), anchorages learned from each file in a first pass (as GFW derives anchorages from the data before events), in
 // testdata/realdata_golden.tsv with a one-line judgement each, and
 // fails when the list changes (-update rewrites it, keeping judgements).
 // Files missing from the workspace are left as they are in the golden
@@ -114,10 +117,16 @@ func TestRealGolden(t *testing.T) {
 			}
 			continue
 		}
-		ps := realPositions(t, name)
+		ps, statics := fusedPositions(t, name)
 		learn := event.New(event.Config{Ports: ports(), Land: testLand(t)})
+		for _, st := range statics {
+			learn.ObserveStatic(st)
+		}
 		final(t, learn, ps, ps[len(ps)-1].Time)
 		e := event.New(event.Config{Ports: ports(), Land: testLand(t), Anchorages: learn.Anchorages()})
+		for _, st := range statics {
+			e.ObserveStatic(st)
+		}
 		m, _ := final(t, e, ps, ps[len(ps)-1].Time)
 		counts[name] = map[string]int{}
 		var rows []string
@@ -155,6 +164,42 @@ func TestRealGolden(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// fusedPositions runs a real file through fusion as a node does (the
+// bundled land mask, default settings, the reports in time order) and
+// returns the positions it stores, flagged and numbered by track, and the
+// ship types of the rows as statics. The Suez file's anonymised vessel
+// ids 1-256 are not MMSIs (fusion would flag them invalid and the engine
+// ignore them): they become 235100000 + id, distinct valid MMSIs.
+func fusedPositions(t *testing.T, name string) ([]vessel.Position, []vessel.Static) {
+	t.Helper()
+	pic := fusion.NewPicture(fusion.Config{Land: testLand(t)})
+	var ps []vessel.Position
+	var statics []vessel.Static
+	var shift vessel.MMSI
+	if strings.HasPrefix(name, "suez_") {
+		shift = 235100000
+	}
+	types := map[vessel.MMSI]uint8{}
+	for _, r := range aistest.ReadTracks(t, aistest.TrackPath(t, name)) {
+		if r.ShipType > 0 && r.ShipType < 256 {
+			types[vessel.MMSI(r.MMSI)+shift] = uint8(r.ShipType)
+		}
+	}
+	for _, p := range realPositions(t, name) { // the same rows, in time order
+		p.MMSI += shift
+		p.Source = "file"
+		r := pic.Apply(&vessel.Observation{Kind: vessel.KindPosition, Position: p, TimeSource: vessel.TimeRow})
+		if r.Outcome == fusion.Stored {
+			ps = append(ps, r.Position)
+		}
+	}
+	for m, ty := range types {
+		statics = append(statics, vessel.Static{MMSI: m, Has: vessel.HasShipType, ShipType: ty})
+	}
+	slices.SortFunc(statics, func(a, b vessel.Static) int { return int(a.MMSI) - int(b.MMSI) })
+	return ps, statics
 }
 
 func present(name string) bool {

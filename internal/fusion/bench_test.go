@@ -34,6 +34,7 @@ func BenchmarkApply(b *testing.B) {
 		}
 		p := fusion.NewPicture(fusion.Config{Land: land})
 		i := 0
+		c0 := cpuNow()
 		for b.Loop() {
 			o := rows[i%len(rows)]
 			o.Position.Time += vessel.Time(i/len(rows)) * day
@@ -41,6 +42,9 @@ func BenchmarkApply(b *testing.B) {
 			i++
 		}
 		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "positions/s")
+		if cpu := cpuNow() - c0; cpu > 0 {
+			b.ReportMetric(float64(b.N)/cpu.Seconds(), "positions/cpu-s")
+		}
 	})
 	b.Run("parallel", func(b *testing.B) {
 		p := fusion.NewPicture(fusion.Config{})

@@ -7,7 +7,9 @@ import (
 	"github.com/tidewatch/tidewatch/internal/vessel"
 )
 
-// Land says whether a point is on land. *geo.LandMask satisfies it.
+// Land says whether a point is on land. *geo.LandMask satisfies it; a
+// Picture looks a *geo.LandMask up through a geo.CellCache of 2^18 cells
+// of 0.01° (Picture.LandCache counts its work).
 type Land interface {
 	OnLand(p geo.Point) bool
 }
@@ -109,7 +111,8 @@ type config struct {
 	maxAirSpeed    float64     // metres per millisecond
 	slack          float64     // metres
 	land           Land
-	margin         float64 // metres, 0 for none
+	landCache      *geo.CellCache // over land when it is a *geo.LandMask
+	margin         float64        // metres, 0 for none
 	conflictWindow vessel.Time
 	weight         func(source string) float64 // nil: all 1
 	confirmN       uint16
@@ -191,6 +194,12 @@ func (c Config) resolve() config {
 	}
 	if c.ConflictWindow > 0 {
 		r.conflictWindow = vessel.Time(c.ConflictWindow.Milliseconds())
+	}
+	if m, ok := c.Land.(*geo.LandMask); ok && m != nil {
+		// ships report from the same places again and again: remember
+		// which 0.01° cells are wholly at sea or on land (exact, bounded)
+		r.landCache = geo.NewCellCache(m.Index(), 0, 0)
+		r.land = r.landCache
 	}
 	return r
 }

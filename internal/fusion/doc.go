@@ -48,7 +48,8 @@
 // other (placeholders such as 123456789 are used by real ships). On land
 // beyond Config.LandMargin it is FlagOnLand; the margin is probed only for
 // positions whose centre is on land, so a position at sea costs one land
-// lookup.
+// lookup. A *geo.LandMask is looked up through a geo.CellCache (exact,
+// 2^18 cells of 0.01°, counters in Picture.LandCache).
 //
 // Track hypotheses: each MMSI keeps up to Config.MaxTracks tracks, one
 // per physical transmitter as far as the picture can tell, each with its

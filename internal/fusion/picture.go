@@ -271,6 +271,15 @@ func (p *Picture) Apply(o *vessel.Observation) Result {
 	return r
 }
 
+// LandCache returns the counters of the cache of land lookups (zero
+// when Config.Land is not a *geo.LandMask).
+func (p *Picture) LandCache() geo.CellCacheStats {
+	if p.cfg.landCache == nil {
+		return geo.CellCacheStats{}
+	}
+	return p.cfg.landCache.Stats()
+}
+
 // onLand reports whether pt is on land and further than the margin from
 // the sea. Only positions on land pay for the probes round them.
 func (p *Picture) onLand(pt geo.Point) bool {

@@ -51,6 +51,16 @@
 // for the resolutions, and TestRealPositionsOnLand for how many real AIS
 // positions fall on land (most of the US traffic on rivers and in ports).
 //
+// CellCache answers Index.Any (or LandMask.OnLand) from a bounded table of
+// fine cells (0.01°) known to be crossed by no edge, where every point has
+// the answer of the cell's centre: ships report from the same places over
+// and over, so most lookups near a coast cost a hash and an atomic load
+// (TestCellCacheExact checks it against the index on real positions;
+// BenchmarkLandLookup compares the two). Cells an edge crosses are looked
+// up in the index each time. The table's slots are atomic words: the
+// cache is safe for concurrent use and counts its misses, replacements
+// and lookups in crossed cells.
+//
 // # Untrusted input
 //
 // ReadGeoJSON bounds its input (GeoJSONLimits), reports problems as
@@ -61,7 +71,8 @@
 // # Allocation and concurrency
 //
 // Point, Rect, Ring, Polygon and MultiPolygon are plain values. Index and
-// LandMask are immutable once built and safe for concurrent use; Any and
+// LandMask are immutable once built and safe for concurrent use, and so is
+// CellCache (whose slots change, atomically); Any and
 // OnLand never allocate, and AppendContaining allocates only to grow its
 // destination. Nothing in the package starts goroutines, logs, or keeps
 // state between calls.

@@ -1,0 +1,4 @@
+package event
+
+// CPUTime is cpuTime for the external benchmarks.
+var CPUTime = cpuTime

@@ -1,0 +1,104 @@
+package event
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/tidewatch/tidewatch/internal/geo"
+)
+
+// nearestEvery is nearest without the lower bound: every port of the
+// cells scanned is measured.
+func (x *portIndex) nearestEvery(p geo.Point, radius float64) (int, float64) {
+	best, bestD := -1, radius
+	r := geo.RectAround(p, radius)
+	r0, r1 := int(math.Floor(r.MinLat/portCell)), int(math.Floor(r.MaxLat/portCell))
+	c0, c1 := int(math.Floor(r.MinLon/portCell)), int(math.Floor(r.MaxLon/portCell))
+	ncol := int(360 / portCell)
+	if c1 < c0 {
+		c1 += ncol
+	}
+	if c1-c0 >= ncol {
+		c0, c1 = -ncol/2, ncol/2-1
+	}
+	for row := r0; row <= r1; row++ {
+		for c := c0; c <= c1; c++ {
+			col := c
+			if col >= ncol/2 {
+				col -= ncol
+			}
+			for _, q := range x.cells[cellKey(row, col)] {
+				if d := geo.Distance(p, geo.Point{Lat: q.lat, Lon: q.lon}); d <= bestD {
+					best, bestD = int(q.i), d
+				}
+			}
+		}
+	}
+	return best, bestD
+}
+
+// TestNearestPortBound: the nearest port found with the distance bound is
+// the one measuring every port gives, near the bundled ports and
+// anchorages (at all the radii the detectors use), anywhere at random,
+// near the poles and across the antimeridian.
+func TestNearestPortBound(t *testing.T) {
+	ports := DefaultPorts()
+	extra := []Port{{Name: "pole", Lat: 89.99, Lon: 10}, {Name: "date line W", Lat: -16.8, Lon: -179.999}, {Name: "date line E", Lat: -16.8, Lon: 179.999}}
+	x := newPortIndex(append(ports, extra...))
+	rng := rand.New(rand.NewPCG(6, 6))
+	var pts []geo.Point
+	for range 15000 {
+		q := ports[rng.IntN(len(ports))]
+		pts = append(pts, geo.Destination(geo.Point{Lat: q.Lat, Lon: q.Lon}, rng.Float64()*360, rng.Float64()*20e3))
+	}
+	for range 10000 {
+		pts = append(pts, geo.Point{Lat: rng.Float64()*180 - 90, Lon: rng.Float64()*360 - 180})
+	}
+	for range 1000 {
+		pts = append(pts, geo.Point{Lat: 89.9 + rng.Float64()*0.1, Lon: rng.Float64()*360 - 180},
+			geo.Point{Lat: -16.8 + rng.Float64()*0.2 - 0.1, Lon: 179.9 + rng.Float64()*0.2})
+	}
+	found := 0
+	for _, p := range pts {
+		for _, r := range []float64{3e3, 4e3, 10e3, 15e3, 100e3} {
+			i, d := x.nearest(p, r)
+			wi, wd := x.nearestEvery(p, r)
+			if i != wi || d != wd {
+				t.Fatalf("nearest(%v, %v) = %d, %v; measuring every port: %d, %v", p, r, i, d, wi, wd)
+			}
+			if i >= 0 {
+				found++
+			}
+		}
+	}
+	if found < 15000 { // every point near a port finds one within 100 km
+		t.Errorf("only %d of %d lookups found a port", found, 5*len(pts))
+	}
+}
+
+// BenchmarkNearestPort compares, in one run, the nearest-port lookup with
+// and without the distance bound, at the radius the engine's per-vessel
+// cache asks (15 km), around the bundled ports:
+//
+//	go test -run '^$' -bench BenchmarkNearestPort -cpu 1 ./internal/event
+func BenchmarkNearestPort(b *testing.B) {
+	ports := DefaultPorts()
+	x := newPortIndex(ports)
+	rng := rand.New(rand.NewPCG(7, 7))
+	pts := make([]geo.Point, 10000)
+	for i := range pts {
+		q := ports[rng.IntN(len(ports))]
+		pts[i] = geo.Destination(geo.Point{Lat: q.Lat, Lon: q.Lon}, rng.Float64()*360, rng.Float64()*20e3)
+	}
+	b.Run("every", func(b *testing.B) {
+		for i := 0; b.Loop(); i++ {
+			x.nearestEvery(pts[i%len(pts)], 15e3)
+		}
+	})
+	b.Run("bound", func(b *testing.B) {
+		for i := 0; b.Loop(); i++ {
+			x.nearest(pts[i%len(pts)], 15e3)
+		}
+	})
+}

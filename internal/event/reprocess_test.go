@@ -1,0 +1,279 @@
+package event_test
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"reflect"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tidewatch/tidewatch/internal/event"
+	"github.com/tidewatch/tidewatch/internal/geo"
+	"github.com/tidewatch/tidewatch/internal/vessel"
+)
+
+// parallel runs the workers on goroutines, as the command does.
+func parallel(n int, work func(i int)) {
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { work(i) })
+	}
+	wg.Wait()
+}
+
+// sequential is one engine fed the positions in time order (statics
+// first) and flushed at end: the reference Reprocess must match.
+func sequential(t testing.TB, cfg event.Config, ps []vessel.Position, statics []vessel.Static, end vessel.Time) map[string]event.Event {
+	t.Helper()
+	e, err := event.NewChecked(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range statics {
+		e.ObserveStatic(s)
+	}
+	m := map[string]event.Event{}
+	for _, p := range ps {
+		for _, ev := range e.Observe(p) {
+			m[ev.ID] = ev
+		}
+	}
+	for _, ev := range e.Flush(end) {
+		m[ev.ID] = ev
+	}
+	return m
+}
+
+// sameEvents reports the differences between two sets of final events.
+func sameEvents(t *testing.T, what string, want map[string]event.Event, got []event.Event) {
+	t.Helper()
+	bad := 0
+	seen := map[string]bool{}
+	for _, ev := range got {
+		if seen[ev.ID] {
+			t.Errorf("%s: event %s twice", what, ev.ID)
+		}
+		seen[ev.ID] = true
+		if w, ok := want[ev.ID]; !ok {
+			bad++
+			if bad <= 5 {
+				t.Errorf("%s: extra event %s %s version %d", what, ev.ID, ev.Type, ev.Version)
+			}
+		} else if !reflect.DeepEqual(w, ev) {
+			bad++
+			if bad <= 5 {
+				t.Errorf("%s: event %s differs:\n got %+v\nwant %+v", what, ev.ID, ev, w)
+			}
+		}
+	}
+	for id, ev := range want {
+		if !seen[id] {
+			bad++
+			if bad <= 5 {
+				t.Errorf("%s: missing event %s %s", what, id, ev.Type)
+			}
+		}
+	}
+	if bad > 5 {
+		t.Errorf("%s: %d differences in all", what, bad)
+	}
+}
+
+// TestReprocessEquivalence: reprocessing with 2 and 3 workers gives the
+// events of one engine — same IDs, versions and content — on the real
+// days of the golden file (with the bundled ports, the land mask,
+// anchorages learned in a first pass and 200 zones over the traffic) and
+// on the messy-feed scenario with its ship types, under two presets.
+func TestReprocessEquivalence(t *testing.T) {
+	type input struct {
+		name    string
+		cfg     event.Config
+		ps      []vessel.Position
+		statics []vessel.Static
+		end     vessel.Time
+	}
+	var ins []input
+	for _, name := range []string{"noaa_us_coast_20220103.csv.gz", "auckland_hauraki_20170907_09.csv.gz", "suez_evergiven_20210320_24.csv.gz",
+		"dma_stream_20100611_from_nmea.csv.gz", "global_sat_20211101_from_nmea.csv.gz", "boston_201401.csv.gz"} {
+		if !present(name) {
+			t.Logf("%s: not in the workspace", name)
+			continue
+		}
+		ps := realPositions(t, name)
+		end := ps[len(ps)-1].Time
+		learn := event.New(event.Config{Ports: ports(), Land: testLand(t)})
+		final(t, learn, ps, end)
+		rng := rand.New(rand.NewPCG(uint64(len(ps)), 1))
+		var zones []event.Zone
+		for i := range 200 {
+			p := ps[rng.IntN(len(ps))]
+			zones = append(zones, square(fmt.Sprintf("z%d", i), geo.Point{Lat: p.Lat, Lon: p.Lon}, 500+rng.Float64()*5e3))
+		}
+		for _, preset := range []string{event.PresetGFW, event.PresetSkylight} {
+			ins = append(ins, input{name + "/" + preset, event.Config{Preset: preset, Ports: ports(), Land: testLand(t),
+				Anchorages: learn.Anchorages(), Zones: zones, Reorder: 10 * time.Minute}, ps, nil, end})
+		}
+		// encounters everywhere, harbours included, and short ones:
+		// hundreds of pairs, many of vessels of different shards
+		loose, _ := event.Preset(event.PresetGFW)
+		loose.Encounter.MinPortDistance, loose.Encounter.MinDuration = 0, event.Duration(10*time.Minute)
+		loose.Loitering.MinPortDistance, loose.Loitering.MinDuration = 0, event.Duration(30*time.Minute)
+		ins = append(ins, input{name + "/loose", event.Config{Params: &loose, Ports: ports(), Land: testLand(t)}, ps, nil, end})
+	}
+	s := messyScenario()
+	var mps []vessel.Position
+	var statics []vessel.Static
+	for _, o := range s.Observations {
+		switch o.Kind {
+		case vessel.KindPosition:
+			mps = append(mps, o.Position)
+		case vessel.KindStatic:
+			statics = append(statics, o.Static)
+		}
+	}
+	for _, preset := range []string{event.PresetGFW, event.PresetTransshipment} {
+		ins = append(ins, input{"messy/" + preset, event.Config{Preset: preset, Ports: ports(), Land: testLand(t)}, mps, statics, s.To})
+	}
+	for _, in := range ins {
+		sorted, _, err := event.Reprocess(context.Background(), in.cfg, in.ps, in.statics, in.end, event.ReprocessOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// the reference: one engine over the positions in time order
+		ps := sortedByTime(in.ps)
+		want := sequential(t, in.cfg, ps, in.statics, in.end)
+		sameEvents(t, in.name+", 1 worker", want, sorted)
+		types := map[string]int{}
+		for _, ev := range want {
+			types[ev.Type]++
+		}
+		for _, n := range []int{2, 3} {
+			got, st, err := event.Reprocess(context.Background(), in.cfg, in.ps, in.statics, in.end, event.ReprocessOptions{Workers: n, Run: parallel})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sameEvents(t, fmt.Sprintf("%s, %d workers", in.name, n), want, got)
+			if st.Positions != int64(len(in.ps)) {
+				t.Errorf("%s, %d workers: %d positions counted, want %d", in.name, n, st.Positions, len(in.ps))
+			}
+		}
+		t.Logf("%s: %d positions, %d events %v", in.name, len(in.ps), len(want), types)
+	}
+}
+
+func sortedByTime(ps []vessel.Position) []vessel.Position {
+	out := slices.Clone(ps)
+	slices.SortStableFunc(out, func(a, b vessel.Position) int { return cmp.Compare(a.Time, b.Time) })
+	return out
+}
+
+// BenchmarkReprocess reprocesses history with 1 and 2 workers (the
+// bundled ports and the land mask): the real NOAA day with 200 zones, and
+// the simulated day of BenchmarkDetect (2,000 vessels, 856,449 positions,
+// 1,000 zones). It reports positions per second of wall-clock time, and
+// per CPU-second (the sum over workers):
+//
+//	go test -run '^$' -bench BenchmarkReprocess -benchtime 3x ./internal/event
+func BenchmarkReprocess(b *testing.B) {
+	land := testLand(b)
+	noaa := sortedByTime(arrivals(b, false))
+	rng := rand.New(rand.NewPCG(1, 1))
+	var zones []event.Zone
+	for i := range 200 {
+		p := noaa[rng.IntN(len(noaa))]
+		zones = append(zones, square(fmt.Sprintf("z%d", i), geo.Point{Lat: p.Lat, Lon: p.Lon}, 500+rng.Float64()*5e3))
+	}
+	d, err := benchSet()
+	if err != nil {
+		b.Fatal(err)
+	}
+	sets := []struct {
+		name string
+		ps   []vessel.Position
+		cfg  event.Config
+	}{
+		{"noaa", noaa, event.Config{Ports: ports(), Land: land, Zones: zones}},
+		{"simulated", sortedByTime(d.positions), event.Config{Ports: ports(), Land: land, Zones: d.zones}},
+	}
+	for _, set := range sets {
+		for _, workers := range []int{1, 2} {
+			b.Run(fmt.Sprintf("%s/workers=%d", set.name, workers), func(b *testing.B) {
+				end := set.ps[len(set.ps)-1].Time
+				var cpu time.Duration
+				for b.Loop() {
+					c0 := event.CPUTime()
+					if _, _, err := event.Reprocess(context.Background(), set.cfg, set.ps, nil, end, event.ReprocessOptions{Workers: workers, Run: parallel}); err != nil {
+						b.Fatal(err)
+					}
+					cpu += event.CPUTime() - c0
+				}
+				n := float64(len(set.ps) * b.N)
+				b.ReportMetric(n/b.Elapsed().Seconds(), "pos/s")
+				if cpu > 0 {
+					b.ReportMetric(n/cpu.Seconds(), "pos/cpu-s")
+				}
+			})
+		}
+	}
+}
+
+// TestLearnAnchorages: the learning-only pass learns the anchorages a full
+// engine learns over the same history, and Reprocess with LearnFirst (2
+// workers) gives the events of one engine that knows them from the
+// start, the way TestRealGolden runs: on the real Auckland days (marinas
+// and anchorages in no port list) and the messy scenario's harbour.
+func TestLearnAnchorages(t *testing.T) {
+	type input struct {
+		name    string
+		ps      []vessel.Position
+		statics []vessel.Static
+	}
+	var ins []input
+	if present("auckland_hauraki_20170907_09.csv.gz") {
+		ins = append(ins, input{"auckland", realPositions(t, "auckland_hauraki_20170907_09.csv.gz"), nil})
+	}
+	var mps []vessel.Position
+	var statics []vessel.Static
+	for _, o := range messyScenario().Observations {
+		switch o.Kind {
+		case vessel.KindPosition:
+			mps = append(mps, o.Position)
+		case vessel.KindStatic:
+			statics = append(statics, o.Static)
+		}
+	}
+	ins = append(ins, input{"messy", mps, statics})
+	for _, in := range ins {
+		cfg := event.Config{Ports: ports(), Land: testLand(t)}
+		ps := sortedByTime(in.ps)
+		end := ps[len(ps)-1].Time
+		full := event.New(cfg)
+		for _, s := range in.statics {
+			full.ObserveStatic(s)
+		}
+		final(t, full, ps, end)
+		want := full.Anchorages()
+		got, err := event.LearnAnchorages(context.Background(), cfg, in.ps, in.statics)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: learned %d anchorages, a full engine %d:\n%v\n%v", in.name, len(got), len(want), got, want)
+		}
+		if len(want) == 0 {
+			t.Errorf("%s: no anchorage learned", in.name)
+		}
+		evs, _, err := event.Reprocess(context.Background(), cfg, in.ps, in.statics, end, event.ReprocessOptions{Workers: 2, Run: parallel, LearnFirst: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		known := cfg
+		known.Anchorages = want
+		sameEvents(t, in.name+", learning first", sequential(t, known, ps, in.statics, end), evs)
+		t.Logf("%s: %d anchorages, %d events", in.name, len(want), len(evs))
+	}
+}
