@@ -337,7 +337,7 @@ func (db *DB) saveSnapshot() {
 		}
 	}
 	db.mu.RUnlock()
-	err := record.WriteFileAtomic(recordFS{db.fsys}, filepath.Join(db.dir, snapshotName), encodeSnapshot(entries), 0o640)
+	err := record.WriteFileAtomic(recordFS{FS: fullFS(db.fsys), fsys: db.fsys}, filepath.Join(db.dir, snapshotName), encodeSnapshot(entries), 0o640)
 	if err != nil {
 		db.dmu.Lock()
 		db.snap.WriteFailures++
@@ -346,8 +346,12 @@ func (db *DB) saveSnapshot() {
 }
 
 // recordFS lets record.WriteFileAtomic create files through the store's
-// FS.
-type recordFS struct{ fsys FS }
+// FS (which fails writes in tests) and do the rest (rename, sync) through
+// the full file system behind it.
+type recordFS struct {
+	record.FS
+	fsys FS
+}
 
 func (r recordFS) OpenFile(name string, flag int, perm fs.FileMode) (record.File, error) {
 	f, err := r.fsys.OpenFile(name, flag, perm)
