@@ -196,13 +196,16 @@ func (d Demo) ZoneGeoJSON() []byte {
 	return b
 }
 
-// Radar prepares the demo's radar story, for when the node takes radar
-// inputs (it does not yet): the scenario of NewRadarScenario in the Gulf
-// of Aden (a patrol ship's radar and a fixed site among anchored ships,
-// transits, vessels without AIS, a ship whose AIS falls silent, a
-// spoofer) from ten minutes before Start for two hours, so that the
-// radars report dark contacts, ships no AIS accounts for, within the
-// first minute (TestDemoRadar). Its AIS is separate from Config's fleet.
+// Radar prepares the demo's radar and satellite story, for when the node
+// takes those inputs (it does not yet): the scenario of NewRadarScenario
+// in the Gulf of Aden (a patrol ship's radar and a fixed site among
+// anchored ships, transits, vessels without AIS, a ship whose AIS falls
+// silent, a spoofer) from ten minutes before Start for two hours, with
+// SAR passes 30 seconds and 90 minutes after Start, so that the radars
+// and the first pass report dark contacts, ships no AIS accounts for,
+// within the first minute (TestDemoRadar). Its AIS is separate from
+// Config's fleet.
 func (d Demo) Radar(rng *rand.Rand) *RadarScenario {
-	return NewRadarScenario(RadarConfig{Start: d.Start - 10*60_000, Duration: 2 * time.Hour}, rng)
+	return NewRadarScenario(RadarConfig{Start: d.Start - 10*60_000, Duration: 2 * time.Hour,
+		SARPasses: []time.Duration{10*time.Minute + 30*time.Second, 100 * time.Minute}}, rng)
 }

@@ -303,8 +303,9 @@ func BenchmarkDemoHistory(b *testing.B) {
 	}
 }
 
-// TestDemoRadar checks the prepared radar story: in the first minute
-// after start the radars report at least one ship without AIS.
+// TestDemoRadar checks the prepared radar and satellite story: in the
+// first minute after start the radars and the satellite each report at
+// least one ship without AIS.
 func TestDemoRadar(t *testing.T) {
 	d := simulate.NewDemo(1, demoStart)
 	sc := d.Radar(rand.New(rand.NewPCG(1, 9)))
@@ -319,6 +320,15 @@ func TestDemoRadar(t *testing.T) {
 	}
 	if len(dark) == 0 {
 		t.Errorf("no radar contact without AIS in the first minute (%d radar reports in all)", len(sc.Radar))
+	}
+	darkSAR := 0
+	for _, r := range sc.SAR {
+		if r.Det.Time >= demoStart && r.Det.Time <= demoStart+60_000 && r.Ship != simulate.FalseAlarm && sc.Ships[r.Ship].MMSI == 0 {
+			darkSAR++
+		}
+	}
+	if darkSAR == 0 {
+		t.Errorf("no satellite detection without AIS in the first minute (%d detections in all)", len(sc.SAR))
 	}
 	for _, s := range sc.Ships {
 		for _, m := range []vessel.MMSI{d.Fisher, d.Reefer, d.Dark, d.Tanker} {

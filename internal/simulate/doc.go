@@ -75,9 +75,10 @@
 // 500 m), a fishing vessel 40 km from them silent for six hours (a gap),
 // and a tanker entering the demo's watch zone in the Strait of Hormuz
 // (Demo.ZoneGeoJSON). TestDemoStory runs the story through the event
-// engine. Demo.Radar prepares a radar story (NewRadarScenario from just
-// before the start: contacts without AIS in the first minute) for when
-// the node takes radar inputs. Config.HistoryRate makes a long history
+// engine. Demo.Radar prepares a radar and satellite story
+// (NewRadarScenario from just before the start, a SAR pass 30 s after
+// it: contacts without AIS in the first minute) for when the node takes
+// those inputs. Config.HistoryRate makes a long history
 // cheap: the fleet reports at a lower rate before Config.HistoryUntil
 // (at most 30 minutes apart), the scripted vessels at Config.Rate.
 //

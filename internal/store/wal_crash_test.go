@@ -12,20 +12,25 @@ import (
 	"github.com/tidewatch/tidewatch/internal/record"
 )
 
-// walCrashPayload is record i of the WAL crash workload: sizes from a few
-// bytes to more than a WAL chunk, so that some commits write in pieces.
-func walCrashPayload(i int) []byte {
-	n := 1 + i*97%700
-	if i == 5 {
-		n = walChunk + 3000
+// walCrashPayloads are the records of the WAL crash workload: sizes from
+// a few bytes to more than a WAL chunk, so that one commit writes in
+// pieces.
+func walCrashPayloads() [][]byte {
+	var out [][]byte
+	for i := range 40 {
+		n := 1 + i*97%700
+		if i == 5 {
+			n = walChunk + 3000
+		}
+		out = append(out, bytes.Repeat([]byte{byte(i)}, n))
 	}
-	return bytes.Repeat([]byte{byte(i)}, n)
+	return out
 }
 
 // walCrashWorkload writes batches of records to a segment in fsys,
 // committing (with fsync) after each, and returns how many records were
 // acknowledged (their commit returned nil) before the file system failed.
-func walCrashWorkload(fsys *record.MemFS) (acked int) {
+func walCrashWorkload(fsys *record.MemFS, payloads [][]byte) (acked int) {
 	if err := fsys.MkdirAll("/data/wal", 0o700); err != nil {
 		return 0
 	}
@@ -36,7 +41,7 @@ func walCrashWorkload(fsys *record.MemFS) (acked int) {
 	i := 0
 	for batch := range 12 {
 		for range 1 + batch%4 {
-			w.append(recPositions, walCrashPayload(i))
+			w.append(recPositions, payloads[i])
 			i++
 		}
 		if err := w.commit(true); err != nil {
@@ -54,8 +59,9 @@ func walCrashWorkload(fsys *record.MemFS) (acked int) {
 // is there, in order, the records read are a prefix of those written, and
 // a bad ending is a torn tail, never corruption.
 func TestWALCrashEveryPoint(t *testing.T) {
+	payloads := walCrashPayloads()
 	dry := record.NewMemFS()
-	total := walCrashWorkload(dry)
+	total := walCrashWorkload(dry, payloads)
 	ops := dry.Ops()
 	if total == 0 || ops < 20 {
 		t.Fatalf("workload: %d records acknowledged in %d operations", total, ops)
@@ -70,14 +76,14 @@ func TestWALCrashEveryPoint(t *testing.T) {
 				rng = rand.New(rand.NewPCG(uint64(n), uint64(seed)))
 			}
 			m.CrashAfter(n, rng)
-			acked := walCrashWorkload(m)
+			acked := walCrashWorkload(m, payloads)
 			after := m.Crashed()
 			if after == nil {
 				after = m.CrashClone(rng) // the workload finished: crash now
 			}
 			got := 0
 			end, err := readSegmentFS(after, path, func(typ byte, p []byte) error {
-				if typ != recPositions || !bytes.Equal(p, walCrashPayload(got)) {
+				if typ != recPositions || got >= len(payloads) || !bytes.Equal(p, payloads[got]) {
 					return fmt.Errorf("record %d differs from the one written", got)
 				}
 				got++
