@@ -296,3 +296,42 @@ func TestClusterPastRetention(t *testing.T) {
 	}
 	converged(t, ms, &ack)
 }
+
+// TestStartWithPeerDown: a member starts (and restarts) while one of its
+// peers is unreachable: the route to it is retried, not an error, and
+// once the peer is back the three apply the same log again.
+func TestStartWithPeerDown(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a NATS cluster")
+	}
+	ms := testCluster(t, 3, nil)
+	startAll(t, ms)
+	if err := ms[2].halt(); err != nil {
+		t.Fatal(err)
+	}
+	if err := ms[1].halt(); err != nil {
+		t.Fatal(err)
+	}
+	// n1 comes back while n2 is still down: n0 and n1 are a quorum.
+	if err := ms[1].startNode(); err != nil {
+		t.Fatalf("start with a peer down: %v", err)
+	}
+	if err := ms[1].follow(); err != nil {
+		t.Fatal(err)
+	}
+	bs := batches(aisLines(t, "aishub-3min.nmea")[:2000], aishubPerBatch, "tcp-1", t0)
+	var ack acked
+	if err := feed(ms[1].node.IngestLog(LogConfig{}), bs, &ack, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if ack.len() != len(bs) {
+		t.Fatalf("%d of %d publishes acknowledged with one member down", ack.len(), len(bs))
+	}
+	if err := ms[2].startNode(); err != nil {
+		t.Fatal(err)
+	}
+	if err := ms[2].follow(); err != nil {
+		t.Fatal(err)
+	}
+	converged(t, ms, &ack)
+}

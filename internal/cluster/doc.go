@@ -27,6 +27,11 @@
 // snapshot ([Node.RestoreSnapshot], served by [SnapshotServer] through
 // the object store) and follows again from the snapshot's sequence.
 //
+// [Node.Status] asks the cluster for its members, leaders and replica
+// health; [Collector] exposes that and the followers' and publishers'
+// counters to Prometheus. A follower's Status (CaughtUp, NeedSnapshot) is
+// what the node's /readyz reads.
+//
 // # Usage
 //
 //	n, err := cluster.Start(ctx, cluster.Config{Name: "a", Dir: data,

@@ -3,9 +3,11 @@ package cluster
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -271,4 +273,102 @@ func TestPublishOverflow(t *testing.T) {
 	if seq, err := w.Publish(context.Background(), b); err != nil || seq != 1 {
 		t.Errorf("Publish with a free slot: %d, %v", seq, err)
 	}
+}
+
+// TestExternalNATS: a node with NATSURL uses an existing NATS server
+// (here another node's embedded one, alone with R1 streams) instead of
+// starting its own; both see the same log.
+func TestExternalNATS(t *testing.T) {
+	host := startAlone(t, t.TempDir())
+	ext, err := Start(context.Background(), Config{Name: "ext", Dir: t.TempDir(), NATSURL: host.ClientURL(), Replicas: 1}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ext.Close()
+	if ext.srv != nil || ext.ClusterAddr() != "" || ext.ClientURL() != host.ClientURL() {
+		t.Errorf("node on an external NATS started a server or reports %q, %q", ext.ClusterAddr(), ext.ClientURL())
+	}
+	bs := batches(aisLines(t, "dma-stream-example.nmea"), 40, "ext-tcp", t0)
+	var ack acked
+	if err := feed(ext.IngestLog(LogConfig{}), bs[:10], &ack, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := feed(host.IngestLog(LogConfig{}), bs[10:20], &ack, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	states := []*fakeState{{}, {}}
+	var fols []*Follower
+	for i, n := range []*Node{host, ext} {
+		f, err := n.IngestFollower(FollowerConfig{IdleWait: 100 * time.Millisecond}, states[i].apply)
+		if err != nil {
+			t.Fatal(err)
+		}
+		runFollower(t, f)
+		fols = append(fols, f)
+	}
+	poll(t, time.Minute, "both follow", func() error {
+		for _, f := range fols {
+			if s := f.Status(); s.Applied != 20 || !s.CaughtUp {
+				return errors.New("not yet")
+			}
+		}
+		return nil
+	})
+	a, _ := states[0].snapshot()
+	b, _ := states[1].snapshot()
+	if len(a) != 20 || !slices.Equal(a, b) {
+		t.Errorf("the two nodes applied %d and %d entries, or different ones", len(a), len(b))
+	}
+	for _, e := range a {
+		if ack.seqs[e.Seq] != e.Digest {
+			t.Errorf("entry %d applied as %s, acknowledged as %s", e.Seq, e.Digest, ack.seqs[e.Seq])
+		}
+	}
+}
+
+// TestFollowerStatusWhileBehind: a follower that has not caught up says
+// so in its status and its metrics (what /readyz reads), with its lag.
+func TestFollowerStatusWhileBehind(t *testing.T) {
+	n := startAlone(t, t.TempDir())
+	bs := batches(aisLines(t, "dma-stream-example.nmea"), 40, "in", t0)
+	var ack acked
+	if err := feed(n.IngestLog(LogConfig{}), bs[:30], &ack, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	release := make(chan struct{})
+	f, err := n.IngestFollower(FollowerConfig{IdleWait: 100 * time.Millisecond}, func(seq uint64, b Batch) error {
+		if seq == 11 {
+			<-release // the state machine is slow at entry 11
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runFollower(t, f)
+	var once sync.Once
+	open := func() { once.Do(func() { close(release) }) }
+	t.Cleanup(open) // runs before the follower is stopped, should the test fail early
+	c := &Collector{Node: n, Followers: []*Follower{f}}
+	poll(t, time.Minute, "follower stuck at 10 of 30", func() error {
+		if s := f.Status(); s.Applied != 10 || s.Last != 30 {
+			return fmt.Errorf("status %+v", s)
+		}
+		return wantSamples(scrape(t, c), map[string]float64{
+			"tidewatch_cluster_caught_up{stream=TIDEWATCH_INGEST}":     0,
+			"tidewatch_cluster_lag_entries{stream=TIDEWATCH_INGEST}":   20,
+			"tidewatch_cluster_need_snapshot{stream=TIDEWATCH_INGEST}": 0,
+		})
+	})
+	if s := f.Status(); s.CaughtUp || s.Lag != 20 {
+		t.Errorf("status while behind %+v; want not caught up, lag 20", s)
+	}
+	open()
+	poll(t, time.Minute, "follower caught up", func() error {
+		return wantSamples(scrape(t, c), map[string]float64{
+			"tidewatch_cluster_caught_up{stream=TIDEWATCH_INGEST}":        1,
+			"tidewatch_cluster_lag_entries{stream=TIDEWATCH_INGEST}":      0,
+			"tidewatch_cluster_applied_sequence{stream=TIDEWATCH_INGEST}": 30,
+		})
+	})
 }
