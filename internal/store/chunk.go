@@ -19,9 +19,9 @@ type point struct {
 	cog    uint16 // tenths of a degree, 3600 n/a
 	hdg    uint16 // degrees, 511 n/a
 	status uint8
+	track  uint8 // fusion's track hypothesis (vessel.Position.Track); 0 = none (in status's padding: a point stays 32 bytes)
 	flags  uint16
 	src    uint32 // source id in the block's (or head's) source table; 0 = none
-	track  uint8  // fusion's track hypothesis (vessel.Position.Track); 0 = none
 }
 
 // coordScale is the number of stored units per degree.
@@ -302,12 +302,10 @@ type trackColumn struct {
 	track uint8
 }
 
-func (c *trackColumn) next() uint8 {
-	if c.left == 0 {
-		c.left, c.track = c.r.uvarint(), c.r.byte()
-	}
-	c.left--
-	return c.track
+// refill moves to the next run (called when left is 0; the hot path in
+// the decoder checks left inline).
+func (c *trackColumn) refill() {
+	c.left, c.track = c.r.uvarint(), c.r.byte()
 }
 
 // decodeChunkUntil decodes chunk b in the given version (1 or 2) like
@@ -360,7 +358,11 @@ func decodeChunkUntil(dst []point, b []byte, version uint16, until int64) ([]poi
 	p.status = r.byte()
 	p.flags = uint16(r.uvarint())
 	p.src = uint32(r.uvarint())
-	p.track = tc.next()
+	if tc.left == 0 {
+		tc.refill()
+	}
+	tc.left--
+	p.track = tc.track
 	start := len(dst)
 	dst = append(dst, p)
 	var step, prevStep int64
@@ -403,7 +405,11 @@ func decodeChunkUntil(dst []point, b []byte, version uint16, until int64) ([]poi
 		if ctrl&ctrlSrc != 0 {
 			b.src = uint32(r.uvarint())
 		}
-		b.track = tc.next()
+		if tc.left == 0 {
+			tc.refill()
+		}
+		tc.left--
+		b.track = tc.track
 		prevStep = step
 		dst = append(dst, b)
 		if b.t > until {
