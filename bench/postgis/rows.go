@@ -1,8 +1,11 @@
 package main
 
 import (
+	"cmp"
 	"errors"
+	"math"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/tidewatch/tidewatch/internal/simulate"
@@ -99,6 +102,77 @@ func trackQueries(rng *rand.Rand, rows []row, n int) []trackQuery {
 		r := rows[rng.IntN(len(rows))]
 		from := r.T - r.T%day
 		qs[i] = trackQuery{MMSI: r.MMSI, From: from, To: from + day}
+	}
+	return qs
+}
+
+// busyQueries draws n queries over the busiest places of the data: the
+// cells of 0.1° and one hour with the most distinct vessels (ports,
+// straits, anchorages), 10 km round the mean position of the cell's
+// reports, over the hour round its middle. They find many vessels each,
+// where nearQueries find about one.
+func busyQueries(rng *rand.Rand, rows []row, n int) []nearQuery {
+	type key struct {
+		lat, lon int32
+		hour     int64
+	}
+	type cell struct {
+		vessels        int
+		reports        int
+		sumLat, sumLon float64
+		key            key
+	}
+	type seen struct {
+		k key
+		m vessel.MMSI
+	}
+	cells := map[key]*cell{}
+	heard := map[seen]bool{}
+	for i := range rows {
+		r := &rows[i]
+		k := key{int32(math.Floor(r.Lat * 10)), int32(math.Floor(r.Lon * 10)), int64(r.T) / 3600_000}
+		c := cells[k]
+		if c == nil {
+			c = &cell{key: k}
+			cells[k] = c
+		}
+		if s := (seen{k, r.MMSI}); !heard[s] {
+			heard[s] = true
+			c.vessels++
+		}
+		c.reports++
+		c.sumLat += r.Lat
+		c.sumLon += r.Lon
+	}
+	all := make([]*cell, 0, len(cells))
+	for _, c := range cells {
+		all = append(all, c)
+	}
+	slices.SortFunc(all, func(a, b *cell) int {
+		if c := cmp.Compare(b.vessels, a.vessels); c != 0 {
+			return c
+		}
+		return cmp.Or(cmp.Compare(a.key.hour, b.key.hour), cmp.Compare(a.key.lat, b.key.lat), cmp.Compare(a.key.lon, b.key.lon))
+	})
+	top := all[:min(len(all), 2*n)]
+	qs := make([]nearQuery, n)
+	for i := range qs {
+		c := top[rng.IntN(len(top))]
+		mid := vessel.Time(c.key.hour*3600_000 + 1800_000)
+		qs[i] = nearQuery{Lat: c.sumLat / float64(c.reports), Lon: c.sumLon / float64(c.reports), Radius: 10_000, From: mid - 1800_000, To: mid + 1800_000}
+	}
+	return qs
+}
+
+// emptyQueries draws n queries at random points of the open ocean (the
+// South Pacific, far from any port of the simulation) at random hours of
+// the data: they find nothing, and measure what an empty answer costs.
+func emptyQueries(rng *rand.Rand, rows []row, n int) []nearQuery {
+	first, last := rows[0].T, rows[len(rows)-1].T
+	qs := make([]nearQuery, n)
+	for i := range qs {
+		t := first + vessel.Time(rng.Int64N(int64(last-first)+1))
+		qs[i] = nearQuery{Lat: -50 + rng.Float64()*10, Lon: -140 + rng.Float64()*20, Radius: 10_000, From: t - 1800_000, To: t + 1800_000}
 	}
 	return qs
 }

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -129,6 +130,13 @@ type api struct {
 	metrics    *metrics
 	tickets    tickets
 	heavySlots chan struct{} // a slot per heavy query running
+	comp       *compressor
+	pictures   pictureCache // the serialized live picture per version
+	epoch      uint32       // in ETags: differs between runs
+	// grid indexes the picture for bbox queries when Config.Hub is set
+	// (it is fed by Hub.Publish); nil: bbox queries scan the picture.
+	grid     *grid
+	gridSeed sync.Once // adds the vessels in the picture before the first query
 }
 
 // route is one endpoint: its method and ServeMux pattern, the role it
@@ -191,8 +199,11 @@ func newAPI(cfg Config) (*api, http.Handler) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	var index *grid
 	if cfg.Hub == nil {
 		cfg.Hub = NewHub(1)
+	} else {
+		index = cfg.Hub.grid
 	}
 	if cfg.Registry == nil {
 		cfg.Registry = prometheus.NewRegistry()
@@ -222,7 +233,7 @@ func newAPI(cfg Config) (*api, http.Handler) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	a := &api{cfg: cfg, log: log.With("component", "httpapi"), heavySlots: make(chan struct{}, cfg.MaxHeavy)}
+	a := &api{cfg: cfg, log: log.With("component", "httpapi"), heavySlots: make(chan struct{}, cfg.MaxHeavy), comp: newCompressor(), epoch: newEpoch(), grid: index}
 	a.metrics = newMetrics(cfg.Registry, cfg.Hub)
 
 	mux := http.NewServeMux()
@@ -272,6 +283,11 @@ func (a *api) wrap(pattern string, rt route, h func(*api, http.ResponseWriter, *
 	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		w := &statusWriter{ResponseWriter: rw}
+		if !rt.stream {
+			// The stream is never compressed: each event must reach
+			// the client when it is written.
+			w.comp, w.enc = a.comp, negotiate(r.Header.Values("Accept-Encoding"))
+		}
 		cred, err := a.authorize(r, rt)
 		if err == nil {
 			if cred != nil {
@@ -365,19 +381,18 @@ func writeJSONType(w http.ResponseWriter, status int, ctype string, v any) error
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", ctype)
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(status)
-	_, err = w.Write(append(data, '\n'))
-	return err
+	return writeBody(w, status, ctype, append(data, '\n'))
 }
 
-// statusWriter records the status a handler wrote.
+// statusWriter records the status a handler wrote. It also carries the
+// coding the client accepts (enc, negotiated from Accept-Encoding) and
+// the compressor, which writeBody uses; comp is nil for the stream.
 type statusWriter struct {
 	http.ResponseWriter
 	code  int
 	wrote bool
+	enc   encoding
+	comp  *compressor
 }
 
 func (w *statusWriter) WriteHeader(code int) {

@@ -80,6 +80,42 @@
 // (MaxAuditEntries, default DefaultAuditEntries). Unknown query parameters
 // are ignored.
 //
+// # Fast reads: compression, ETag, spatial grid
+//
+// JSON and GeoJSON answers of MinCompressBytes (1,400) or more are
+// compressed when the client accepts it: zstd when Accept-Encoding
+// accepts it at least as much as gzip (browsers, curl), else gzip (level
+// 5, klauspost/compress), with Vary: Accept-Encoding (compress.go). The
+// live stream is never compressed (each event must reach the client when
+// written), nor are the export downloads, which stream.
+//
+// The live picture (GET /api/v1/vessels without at) is the picture as of
+// the current second of Config.Now: "time" is that second and ages count
+// from it. Its answer is serialized once per picture state — the
+// picture's version (fusion.Picture.Version, moved by every applied
+// observation), the second, and the query — and kept with its compressed
+// forms for the other clients of that state (cache.go: at most 8 queries
+// per state, all dropped when the state moves on). It carries a weak ETag
+// of that state and Cache-Control: private, no-cache; If-None-Match with
+// it answers 304 Not Modified. The JSON of the picture is written by a
+// hand-written encoder (jsonenc.go) held byte for byte to encoding/json by
+// tests and a fuzz test.
+//
+// A bbox on the live picture reads a spatial grid (grid.go: cells of
+// 0.5°, the antimeridian handled) instead of every vessel: its cost
+// follows the vessels in the cells the box covers. The grid belongs to the
+// Hub and follows the updates published to it, so it is used only when
+// Config.Hub is set, and the pipeline must publish every change of a
+// vessel's latest position (it does, for the stream); the vessels already
+// in the picture (restored from the store) are added from Picture.Range
+// on the first bbox query. The candidates are looked up in the picture and
+// filtered on their current position, so a grid a moment behind the
+// picture never adds a vessel outside the box. Without a Hub, bbox
+// queries scan the picture.
+//
+// near, area and track read the store (store.DB), not the live picture:
+// their cost is the store's.
+//
 // # OGC API - Features
 //
 // ogc.go serves OGC API - Features Part 1 Core (conformance classes core,

@@ -26,6 +26,7 @@ type Hub struct {
 	ring []Update
 	next uint64        // sequence number of the next update
 	wake chan struct{} // closed by Publish when clients wait; nil if none
+	grid *grid         // the vessels by place, for bbox queries
 
 	published atomic.Uint64
 	clients   atomic.Int64
@@ -39,14 +40,23 @@ func NewHub(size int) *Hub {
 	if size <= 0 {
 		size = DefaultHubSize
 	}
-	return &Hub{ring: make([]Update, size), next: 1}
+	return &Hub{ring: make([]Update, size), next: 1, grid: newGrid()}
 }
 
 // Publish adds u to the stream with the next sequence number. It never
 // blocks on clients: it holds the Hub's lock only to copy u into the ring.
 // The server's pipeline calls it for every stored good position and every
 // static data change (with UpdateOf of the vessel's new state).
+//
+// Publish also keeps the spatial index of the live picture's bbox
+// queries: the API that has this Hub in its Config finds a vessel by the
+// place of its last published update, so every change of a vessel's
+// latest position must be published, whether or not a client streams.
+// One Hub serves one picture.
 func (h *Hub) Publish(u Update) {
+	if u.Event == nil {
+		h.grid.move(u.MMSI, u.Located, u.Position.Lat, u.Position.Lon)
+	}
 	h.mu.Lock()
 	u.Seq = h.next
 	h.ring[(h.next-1)%uint64(len(h.ring))] = u

@@ -307,11 +307,6 @@ func clip(s string) string {
 // writeAttachment writes an export: data of the media type, to be saved as
 // name.
 func writeAttachment(w http.ResponseWriter, ctype, name string, data []byte) error {
-	w.Header().Set("Content-Type", ctype)
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(http.StatusOK)
-	_, err := w.Write(data)
-	return err
+	return writeBody(w, http.StatusOK, ctype, data)
 }

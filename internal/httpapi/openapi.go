@@ -15,8 +15,6 @@ var openapiJSON []byte
 func OpenAPI() []byte { return append([]byte(nil), openapiJSON...) }
 
 func (a *api) openapi(w http.ResponseWriter, r *http.Request) error {
-	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-cache")
-	_, err := w.Write(openapiJSON)
-	return err
+	return writeBody(w, http.StatusOK, "application/json", openapiJSON)
 }

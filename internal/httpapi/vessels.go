@@ -118,47 +118,96 @@ func (a *api) vessels(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ref := vessel.TimeOf(p.now)
 	age := vessel.Time(maxAge.Milliseconds())
+	if !hasAt {
+		return a.liveVessels(w, r, f, age, limit)
+	}
 	var list []Update
-	if hasAt {
-		ref = at
-		_, release, err := a.heavy(w, r)
-		if err != nil {
-			return err
+	_, release, err := a.heavy(w, r)
+	if err != nil {
+		return err
+	}
+	vs, err := a.cfg.DB.At(at, age, false)
+	release()
+	if err != nil {
+		return err
+	}
+	for i := range vs {
+		u := updateOfAt(&vs[i])
+		if !isStation(u.MMSI) && f.match(&u) {
+			list = append(list, u)
 		}
-		vs, err := a.cfg.DB.At(at, age, false)
-		release()
-		if err != nil {
-			return err
+	}
+	return writeBody(w, http.StatusOK, "application/json", append(appendVessels(nil, list, at, limit), '\n'))
+}
+
+// liveVessels serves the live picture as of the current second of
+// Config.Now. The answer is cached per picture version, second and query
+// (pictureCache) and carries an ETag; a request whose If-None-Match names
+// it gets 304 Not Modified.
+func (a *api) liveVessels(w http.ResponseWriter, r *http.Request, f *vesselFilter, age vessel.Time, limit int) error {
+	now := vessel.TimeOf(a.cfg.Now())
+	ref := now - now%1000
+	if now%1000 < 0 {
+		ref -= 1000
+	}
+	key := pictureKey{version: a.cfg.Picture.Version(), ref: ref}
+	query := r.URL.Query().Encode() // sorted by parameter
+	etag := pictureETag(a.epoch, key, query)
+	h := w.Header()
+	h.Set("ETag", etag)
+	h.Set("Cache-Control", "private, no-cache")
+	h.Add("Vary", "Accept-Encoding")
+	if etagMatches(r.Header.Get("If-None-Match"), etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return nil
+	}
+	h.Del("Vary") // writeShared adds it
+	build := func() *body {
+		list := a.livePicture(f, ref, age)
+		data := appendVessels(make([]byte, 0, 256*min(len(list), limit)+64), list, ref, limit)
+		return &body{raw: append(data, '\n')}
+	}
+	e := a.pictures.entry(key, query)
+	if e == nil {
+		return writeShared(w, http.StatusOK, "application/json", build())
+	}
+	e.once.Do(func() { e.body = build() })
+	return writeShared(w, http.StatusOK, "application/json", e.body)
+}
+
+// livePicture lists the vessels of the live picture that pass f, whose
+// last good position is newer than ref-age, sorted by MMSI. With a bbox
+// and the grid it reads only the vessels of the cells the box covers.
+func (a *api) livePicture(f *vesselFilter, ref, age vessel.Time) []Update {
+	var list []Update
+	keep := func(s *fusion.State) bool {
+		if !s.Located || s.Position.Time <= ref-age {
+			return true
 		}
-		for i := range vs {
-			u := updateOfAt(&vs[i])
-			if !isStation(u.MMSI) && f.match(&u) {
-				list = append(list, u)
+		u := UpdateOf(s)
+		if f.match(&u) {
+			list = append(list, u)
+		}
+		return true
+	}
+	if f.box != nil && a.grid != nil {
+		a.gridSeed.Do(func() {
+			a.cfg.Picture.Range(func(s *fusion.State) bool {
+				a.grid.add(s.MMSI, s.Located, s.Position.Lat, s.Position.Lon)
+				return true
+			})
+		})
+		for _, m := range a.grid.query(*f.box, nil) {
+			if s, ok := a.cfg.Picture.Vessel(m); ok {
+				keep(&s)
 			}
 		}
 	} else {
-		a.cfg.Picture.Range(func(s *fusion.State) bool {
-			if !s.Located || s.Position.Time <= ref-age {
-				return true
-			}
-			u := UpdateOf(s)
-			if f.match(&u) {
-				list = append(list, u)
-			}
-			return true
-		})
-		slices.SortFunc(list, func(a, b Update) int { return int(a.MMSI) - int(b.MMSI) })
+		a.cfg.Picture.Range(keep)
 	}
-	resp := vesselsResponse{Time: ref.String(), Count: len(list), Vessels: make([]Summary, 0, min(len(list), limit))}
-	if len(list) > limit {
-		list, resp.Truncated = list[:limit], true
-	}
-	for i := range list {
-		resp.Vessels = append(resp.Vessels, summaryOf(&list[i], ref))
-	}
-	return writeJSON(w, http.StatusOK, resp)
+	slices.SortFunc(list, func(a, b Update) int { return int(a.MMSI) - int(b.MMSI) })
+	return list
 }
 
 // Detail is the JSON form of one vessel: the summary and everything else
