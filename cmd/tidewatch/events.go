@@ -192,7 +192,7 @@ func runEvents(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		if err != nil {
 			return err
 		}
-		var ps []vessel.Position
+		tracks := make([][]vessel.Position, 0, len(vs))
 		for _, v := range vs {
 			if err := ctx.Err(); err != nil {
 				return err
@@ -201,11 +201,11 @@ func runEvents(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 			if err != nil {
 				return err
 			}
-			ps = append(ps, tr...)
+			tracks = append(tracks, tr)
 		}
 		// a time-ordered merge of the vessels' tracks, as a live feed
 		// would have delivered them
-		slices.SortStableFunc(ps, func(a, b vessel.Position) int { return cmp.Compare(a.Time, b.Time) })
+		ps := event.MergeTracks(tracks)
 		if *versionsF {
 			for _, p := range ps {
 				observe(p)
