@@ -192,7 +192,7 @@ func runEvents(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		if err != nil {
 			return err
 		}
-		tracks := make([][]vessel.Position, 0, len(vs))
+		var ps []vessel.Position
 		for _, v := range vs {
 			if err := ctx.Err(); err != nil {
 				return err
@@ -201,11 +201,11 @@ func runEvents(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 			if err != nil {
 				return err
 			}
-			tracks = append(tracks, tr)
+			ps = append(ps, tr...)
 		}
 		// a time-ordered merge of the vessels' tracks, as a live feed
 		// would have delivered them
-		ps := event.MergeTracks(tracks)
+		slices.SortStableFunc(ps, func(a, b vessel.Position) int { return cmp.Compare(a.Time, b.Time) })
 		if *versionsF {
 			for _, p := range ps {
 				observe(p)
