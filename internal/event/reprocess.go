@@ -128,7 +128,7 @@ func Reprocess(ctx context.Context, cfg Config, ps []vessel.Position, statics []
 		keep(e.Flush(end))
 		finals[i] = final
 	}
-	if opt.Run == nil || n == 1 {
+	if opt.Run == nil {
 		for i := range n {
 			work(i)
 		}
@@ -191,4 +191,66 @@ func (e *Engine) ownsPair(a, b vessel.MMSI) bool {
 func shardOf(k uint64, n int) int {
 	k *= 0x9E3779B97F4A7C15
 	return int((k >> 32) % uint64(n))
+}
+
+// MergeTracks merges vessels' tracks into one stream in time order, as a
+// live feed would have delivered them: the order of a stable sort by time
+// of the tracks one after the other (equal times keep the order of the
+// tracks, then of each track's reports), at the cost of a k-way merge
+// instead of a sort, into one allocation. A track not in time order is
+// sorted first (its element of tracks is replaced by a sorted copy).
+func MergeTracks(tracks [][]vessel.Position) []vessel.Position {
+	n := 0
+	for _, t := range tracks {
+		n += len(t)
+	}
+	out := make([]vessel.Position, 0, n)
+	// a min-heap of the tracks' heads by (time, track)
+	type head struct {
+		t    vessel.Time
+		tr   int
+		next int
+	}
+	h := make([]head, 0, len(tracks))
+	less := func(a, b *head) bool { return a.t < b.t || a.t == b.t && a.tr < b.tr }
+	down := func(i int) {
+		for {
+			l, r, m := 2*i+1, 2*i+2, i
+			if l < len(h) && less(&h[l], &h[m]) {
+				m = l
+			}
+			if r < len(h) && less(&h[r], &h[m]) {
+				m = r
+			}
+			if m == i {
+				return
+			}
+			h[i], h[m] = h[m], h[i]
+			i = m
+		}
+	}
+	for i, t := range tracks {
+		if len(t) > 0 {
+			t = inTimeOrder(t) // a copy, if it was not
+			tracks[i] = t
+			h = append(h, head{t: t[0].Time, tr: i})
+		}
+	}
+	for i := len(h)/2 - 1; i >= 0; i-- {
+		down(i)
+	}
+	for len(h) > 0 {
+		top := &h[0]
+		t := tracks[top.tr]
+		out = append(out, t[top.next])
+		top.next++
+		if top.next < len(t) {
+			top.t = t[top.next].Time
+		} else {
+			h[0] = h[len(h)-1]
+			h = h[:len(h)-1]
+		}
+		down(0)
+	}
+	return out
 }
