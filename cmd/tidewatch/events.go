@@ -251,7 +251,7 @@ func eventsFromStore(ctx context.Context, fs *flag.FlagSet, stderr io.Writer, o 
 	if err != nil {
 		return 0, nil, err
 	}
-	var ps []vessel.Position
+	tracks := make([][]vessel.Position, 0, len(vs))
 	for _, v := range vs {
 		if err := ctx.Err(); err != nil {
 			return 0, nil, err
@@ -260,9 +260,9 @@ func eventsFromStore(ctx context.Context, fs *flag.FlagSet, stderr io.Writer, o 
 		if err != nil {
 			return 0, nil, err
 		}
-		ps = append(ps, tr...)
+		tracks = append(tracks, tr)
 	}
-	slices.SortStableFunc(ps, func(a, b vessel.Position) int { return cmp.Compare(a.Time, b.Time) })
+	ps := event.MergeTracks(tracks)
 	if o.versions {
 		for _, p := range ps {
 			det.Position(p)
