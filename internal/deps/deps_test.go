@@ -36,6 +36,7 @@ var allowed = map[string][]string{
 	"internal/export":   {"internal/vessel", "internal/geo", "internal/store"},
 	"internal/event":    {"internal/vessel", "internal/geo", "internal/record"},
 	"internal/contact":  {"internal/vessel", "internal/geo"},
+	"internal/cot":      {"internal/vessel"},
 	"internal/httpapi": {"internal/vessel", "internal/geo", "internal/fusion", "internal/store", "internal/event", "internal/incident", "internal/audit",
 		"internal/export"},
 	"internal/webui":    {},
@@ -58,12 +59,12 @@ var allowed = map[string][]string{
 
 // mayUseNetwork lists the packages allowed to import net or net/http.
 var mayUseNetwork = []string{"internal/ingest", "cmd/tidewatch", "internal/httpapi", "internal/webui", "internal/server",
-	"internal/link", "internal/share", "internal/cluster"}
+	"internal/link", "internal/share", "internal/cluster", "internal/cot", "internal/relay"}
 
 // mayStartGoroutines lists the packages whose non-test code may contain go
 // statements (components with Run/Close). Core logic is synchronous.
 var mayStartGoroutines = []string{"internal/ingest", "internal/store", "internal/httpapi", "internal/server",
-	"internal/link", "internal/share", "internal/cluster"}
+	"internal/link", "internal/share", "internal/cluster", "internal/cot", "internal/relay"}
 
 type pkg struct {
 	ImportPath string
