@@ -41,6 +41,11 @@ Sharing with partner nodes: once the data directory holds a node identity
   --share-policy FILE    the policy file, if not DATA/policy.json
   --no-share             run without sharing
 
+Cursor on Target out (to TAK; each may be repeated; "cot" in --config sets
+the box, categories, rate and a partner whose policy applies):
+  --cot-udp ADDR         send CoT events as datagrams, e.g. 239.2.3.1:6969
+  --cot-tcp HOST:PORT    send CoT events to a TAK server's TCP input
+
 Every API request needs a token (Authorization: Bearer ...) except
 /healthz and /readyz; create one with "tidewatch token create --data DIR
 --role read". A configuration file (JSON) can hold all of it:
