@@ -41,6 +41,11 @@ Sharing with partner nodes: once the data directory holds a node identity
   --share-policy FILE    the policy file, if not DATA/policy.json
   --no-share             run without sharing
 
+Cursor on Target out (to TAK; each may be repeated; "cot" in --config sets
+the box, categories, rate and a partner whose policy applies):
+  --cot-udp ADDR         send CoT events as datagrams, e.g. 239.2.3.1:6969
+  --cot-tcp HOST:PORT    send CoT events to a TAK server's TCP input
+
 Every API request needs a token (Authorization: Bearer ...) except
 /healthz and /readyz; create one with "tidewatch token create --data DIR
 --role read". A configuration file (JSON) can hold all of it:
@@ -61,6 +66,7 @@ type nodeFlags struct {
 	tlsSelf                                      *bool
 	tcpListen, tcpConnect, udpListen, replay     listFlag
 	tileOrigins                                  listFlag
+	cotUDP, cotTCP                               listFlag
 	speed                                        *float64
 	loop, replayNow                              *bool
 	eventsPreset, zones                          *string
@@ -93,6 +99,8 @@ func addNodeFlags(fs *flag.FlagSet, defaultData string) *nodeFlags {
 	n.noEvents = fs.Bool("no-events", false, "do not detect events")
 	n.shareListen = fs.String("share-listen", "", "address partner nodes' links connect to, e.g. :7443 (needs tidewatch node init)")
 	n.sharePolicy = fs.String("share-policy", "", "sharing policy file (default DATA/policy.json)")
+	fs.Var(&n.cotUDP, "cot-udp", "send the picture as Cursor on Target events to this UDP address, e.g. 239.2.3.1:6969 (repeatable)")
+	fs.Var(&n.cotTCP, "cot-tcp", "send the picture as Cursor on Target events to a TAK server's TCP input at HOST:PORT (repeatable)")
 	n.noShare = fs.Bool("no-share", false, "do not share with partner nodes even with a node identity")
 	return n
 }
@@ -142,6 +150,12 @@ func (n *nodeFlags) build() (server.Config, error) {
 		c.Events.Off = true
 	}
 	c.TileOrigins = append(c.TileOrigins, n.tileOrigins...)
+	for _, a := range n.cotUDP {
+		c.CoT = append(c.CoT, server.CoTOutput{Network: "udp", Address: a})
+	}
+	for _, a := range n.cotTCP {
+		c.CoT = append(c.CoT, server.CoTOutput{Network: "tcp", Address: a})
+	}
 	for _, a := range n.tcpListen {
 		c.Inputs = append(c.Inputs, server.Input{Type: "tcp-server", Listen: a})
 	}

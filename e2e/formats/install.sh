@@ -3,8 +3,11 @@
 # GDAL's ogrinfo (Debian gdal-bin: GeoJSON, CSV and the OGC API -
 # Features client OAPIF; bookworm's GDAL 3.6 has no Parquet driver) and
 # DuckDB for Node (@duckdb/node-api, pinned in package-lock.json), which
-# reads GeoParquet without extensions. .ci/run calls it and then sets
-# TIDEWATCH_REQUIRE_OGRINFO=1 and TIDEWATCH_REQUIRE_DUCKDB=1.
+# reads GeoParquet without extensions, and @tak-ps/node-cot, the TAK
+# community's Cursor on Target library, which parses tidewatch's CoT
+# events (cot.mjs). .ci/run calls it and then sets
+# TIDEWATCH_REQUIRE_OGRINFO=1, TIDEWATCH_REQUIRE_DUCKDB=1 and
+# TIDEWATCH_REQUIRE_NODE_COT=1.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -15,7 +18,7 @@ if ! command -v ogrinfo >/dev/null 2>&1; then
 fi
 
 want=$(sha256sum package-lock.json | cut -d' ' -f1)
-if [ ! -d node_modules/@duckdb/node-api ] || [ "$(cat node_modules/.lock-sha256 2>/dev/null)" != "$want" ]; then
+if [ ! -d node_modules/@duckdb/node-api ] || [ ! -d node_modules/@tak-ps/node-cot ] || [ "$(cat node_modules/.lock-sha256 2>/dev/null)" != "$want" ]; then
   npm ci --no-audit --no-fund --loglevel=error
   echo "$want" > node_modules/.lock-sha256
 fi

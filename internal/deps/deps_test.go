@@ -36,6 +36,8 @@ var allowed = map[string][]string{
 	"internal/export":   {"internal/vessel", "internal/geo", "internal/store"},
 	"internal/event":    {"internal/vessel", "internal/geo", "internal/record"},
 	"internal/contact":  {"internal/vessel", "internal/geo"},
+	"internal/cot":      {"internal/vessel"},
+	"internal/relay":    {"internal/vessel"},
 	"internal/httpapi": {"internal/vessel", "internal/geo", "internal/fusion", "internal/store", "internal/event", "internal/incident", "internal/audit",
 		"internal/export"},
 	"internal/webui":    {},
@@ -50,7 +52,7 @@ var allowed = map[string][]string{
 		"internal/outbox", "internal/audit", "internal/link"},
 	"internal/server": {"internal/nmea", "internal/ingest", "internal/vessel", "internal/geo", "internal/fusion",
 		"internal/store", "internal/recorder", "internal/event", "internal/httpapi", "internal/webui", "internal/simulate",
-		"internal/incident", "internal/policy", "internal/identity", "internal/share"},
+		"internal/incident", "internal/policy", "internal/identity", "internal/share", "internal/cot"},
 	"cmd/tidewatch": {"internal/ingest", "internal/ais", "internal/asterix", "internal/sensor", "internal/vessel", "internal/fusion",
 		"internal/store", "internal/geo", "internal/simulate", "internal/recorder", "internal/event", "internal/server",
 		"internal/identity", "internal/policy", "internal/incident", "internal/audit", "internal/export", "internal/contact"},
@@ -58,12 +60,12 @@ var allowed = map[string][]string{
 
 // mayUseNetwork lists the packages allowed to import net or net/http.
 var mayUseNetwork = []string{"internal/ingest", "cmd/tidewatch", "internal/httpapi", "internal/webui", "internal/server",
-	"internal/link", "internal/share", "internal/cluster"}
+	"internal/link", "internal/share", "internal/cluster", "internal/cot", "internal/relay"}
 
 // mayStartGoroutines lists the packages whose non-test code may contain go
 // statements (components with Run/Close). Core logic is synchronous.
 var mayStartGoroutines = []string{"internal/ingest", "internal/store", "internal/httpapi", "internal/server",
-	"internal/link", "internal/share", "internal/cluster"}
+	"internal/link", "internal/share", "internal/cluster", "internal/cot", "internal/relay"}
 
 type pkg struct {
 	ImportPath string

@@ -37,6 +37,9 @@ type Config struct {
 	Share Share `json:"share"`
 	// API bounds the HTTP API's heavy queries.
 	API API `json:"api"`
+	// CoT lists Cursor on Target outputs of the live picture (see
+	// cot.go).
+	CoT []CoTOutput `json:"cot"`
 	// AllowAnonymousRead lets GET requests through without a token. Only
 	// the demo sets it, and only on a loopback address.
 	AllowAnonymousRead bool `json:"-"`

@@ -16,7 +16,10 @@
 //     one goroutine, committing at least every second;
 //   - the Fanout's subscribers: event detection (its events go to the
 //     event log, package event, and on to the others), the live stream
-//     (httpapi.Hub) and sharing (package share); inline on the pipeline
+//     (httpapi.Hub), sharing (package share) and the Cursor on Target
+//     outputs (Config.CoT, package cot: each vessel the picture moved,
+//     through a named partner's policy; the senders run as components
+//     between sharing and the inputs); inline on the pipeline
 //     goroutine, or queued with a bound and an overflow policy, with a
 //     dropped counter each (tidewatch_fanout_dropped_total);
 //   - the maintenance ticker (compaction and retention, hourly);

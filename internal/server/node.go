@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/tidewatch/tidewatch/internal/cot"
 	"github.com/tidewatch/tidewatch/internal/geo"
 	"github.com/tidewatch/tidewatch/internal/httpapi"
 	"github.com/tidewatch/tidewatch/internal/incident"
@@ -110,6 +111,7 @@ type Node struct {
 	srv       *http.Server
 	ready     atomic.Bool
 
+	cot       []*cot.Sender  // Config.CoT
 	extra     []Member       // Options.Components
 	closers   []func() error // in the order opened
 	ran       atomic.Bool
@@ -178,6 +180,9 @@ func (n *Node) Run(ctx context.Context) error {
 	g.Add("maintenance", ComponentFunc(n.maintain))
 	if n.sharer != nil {
 		g.Add("sharing", ComponentFunc(n.runSharing))
+	}
+	for i, s := range n.cot {
+		g.Add(fmt.Sprintf("cot %d", i), ComponentFunc(s.Run))
 	}
 	for _, m := range n.extra {
 		g.Add(m.Name, m.Component)
@@ -287,7 +292,7 @@ func (n *Node) subscribe() error {
 	if n.sharer != nil {
 		fan.Subscribe("sharing", &shareSub{s: n.sharer, log: n.log}, SubscribeOptions{})
 	}
-	return nil
+	return n.openCoT()
 }
 
 // openInputs makes the configured inputs and the extra ones.

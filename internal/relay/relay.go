@@ -1,0 +1,356 @@
+package relay
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/tidewatch/tidewatch/internal/vessel"
+)
+
+// ErrConfig reports an invalid relay configuration.
+var ErrConfig = errors.New("relay: invalid configuration")
+
+// Config configures a Relay. The zero value of each optional field is
+// documented beside it.
+type Config struct {
+	// Listen is the TCP address clients connect to, e.g. ":10110";
+	// empty: no TCP server.
+	Listen string
+	// UDP is a host:port to send every relayed line to as a datagram;
+	// empty: none.
+	UDP string
+	// MaxConns bounds the connected clients (default 16); more are
+	// refused and counted.
+	MaxConns int
+	// Queue bounds the lines waiting for one client (default 4096); a
+	// client whose queue is full is too slow and is disconnected, and
+	// counted.
+	Queue int
+	// StripTags removes NMEA 4.10 tag blocks (\s:…,c:…*hh\) from the
+	// lines relayed.
+	StripTags bool
+	// Sources, when not empty, relays only lines from these inputs (their
+	// names as the node gives them).
+	Sources []string
+	// Allow, when not nil, is the release policy: a line carrying a
+	// vessel it refuses is withheld, and so is every fragment of its
+	// message. Lines whose MMSI cannot be read are withheld too.
+	Allow func(vessel.MMSI) bool
+	// Logger gets refused connections and dropped clients; nil discards.
+	Logger *slog.Logger
+}
+
+// Stats are a Relay's counters.
+type Stats struct {
+	Lines       uint64 // lines offered
+	Relayed     uint64 // lines passed on (to any number of clients)
+	NotAIS      uint64 // offered lines that hold no !xxVDM/!xxVDO sentence
+	Filtered    uint64 // from a source not in Sources
+	Withheld    uint64 // refused by the release policy
+	Clients     int64  // clients connected now
+	Accepted    uint64 // clients accepted
+	Refused     uint64 // clients refused at MaxConns
+	SlowDropped uint64 // clients disconnected with a full queue
+	UDPErrors   uint64 // failed datagram sends
+}
+
+// Relay passes received AIS sentences on to TCP clients (OpenCPN,
+// aggregators, gpsd-style tools) and optionally a UDP destination.
+// Publish is synchronous and never blocks on a client; Run owns the
+// listener and one writer goroutine per client. Publish and Stats are safe
+// for concurrent use.
+type Relay struct {
+	cfg Config
+	log *slog.Logger
+	ln  net.Listener
+	udp net.Conn
+
+	mu      sync.Mutex
+	clients map[*client]struct{}
+	frag    map[fragKey]bool // a multi-part message's release decision, by source, channel and sequence id
+
+	lines, relayed, notAIS, filtered, withheld, accepted, refused, slow, udpErr atomic.Uint64
+	nclients                                                                    atomic.Int64
+}
+
+type fragKey struct {
+	source string
+	chan_  byte
+	seq    byte
+}
+
+type client struct {
+	conn net.Conn
+	q    chan []byte
+	once sync.Once
+}
+
+func (c *client) close() { c.once.Do(func() { close(c.q) }) }
+
+// New checks cfg and binds the TCP listener and the UDP socket, so that
+// Addr is known before Run.
+func New(cfg Config) (*Relay, error) {
+	if cfg.Listen == "" && cfg.UDP == "" {
+		return nil, fmt.Errorf("%w: neither a listen address nor a UDP destination", ErrConfig)
+	}
+	if cfg.MaxConns <= 0 {
+		cfg.MaxConns = 16
+	}
+	if cfg.Queue <= 0 {
+		cfg.Queue = 4096
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	r := &Relay{cfg: cfg, log: log.With("component", "relay"), clients: map[*client]struct{}{}, frag: map[fragKey]bool{}}
+	if cfg.Listen != "" {
+		ln, err := net.Listen("tcp", cfg.Listen)
+		if err != nil {
+			return nil, fmt.Errorf("relay: listen: %w", err)
+		}
+		r.ln = ln
+	}
+	if cfg.UDP != "" {
+		c, err := net.Dial("udp", cfg.UDP)
+		if err != nil {
+			if r.ln != nil {
+				r.ln.Close()
+			}
+			return nil, fmt.Errorf("relay: udp: %w", err)
+		}
+		r.udp = c
+	}
+	return r, nil
+}
+
+// Addr is the TCP listener's address, nil without one.
+func (r *Relay) Addr() net.Addr {
+	if r.ln == nil {
+		return nil
+	}
+	return r.ln.Addr()
+}
+
+// Stats returns the counters.
+func (r *Relay) Stats() Stats {
+	return Stats{Lines: r.lines.Load(), Relayed: r.relayed.Load(), NotAIS: r.notAIS.Load(), Filtered: r.filtered.Load(),
+		Withheld: r.withheld.Load(), Clients: r.nclients.Load(), Accepted: r.accepted.Load(), Refused: r.refused.Load(),
+		SlowDropped: r.slow.Load(), UDPErrors: r.udpErr.Load()}
+}
+
+// Publish offers one received line (with or without its line ending) from
+// the named input. Lines are relayed in the order they are published; the
+// line is copied, so the caller may reuse it.
+func (r *Relay) Publish(source string, line []byte) {
+	r.lines.Add(1)
+	if len(r.cfg.Sources) > 0 && !slices.Contains(r.cfg.Sources, source) {
+		r.filtered.Add(1)
+		return
+	}
+	tag, sentence, ok := split(line)
+	if !ok {
+		r.notAIS.Add(1)
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.cfg.Allow != nil && !r.allow(source, sentence) {
+		r.withheld.Add(1)
+		return
+	}
+	n := len(sentence) + 2
+	if !r.cfg.StripTags {
+		n += len(tag)
+	}
+	out := make([]byte, 0, n)
+	if !r.cfg.StripTags {
+		out = append(out, tag...)
+	}
+	out = append(append(out, sentence...), '\r', '\n')
+	r.relayed.Add(1)
+	for c := range r.clients {
+		select {
+		case c.q <- out:
+		default:
+			delete(r.clients, c)
+			c.close()
+			c.conn.Close() // unblocks a write stuck on a client that reads nothing
+			r.slow.Add(1)
+			r.log.Warn("relay client too slow; disconnected", "remote", c.conn.RemoteAddr().String())
+		}
+	}
+	if r.udp != nil {
+		if _, err := r.udp.Write(out); err != nil {
+			r.udpErr.Add(1)
+		}
+	}
+}
+
+// allow applies the release policy to one sentence; r.mu is held.
+func (r *Relay) allow(source string, sentence []byte) bool {
+	f := fields(sentence)
+	if len(f) < 7 || len(f[1]) != 1 || len(f[2]) != 1 {
+		return false
+	}
+	count, num := f[1][0], f[2][0]
+	key := fragKey{source: source}
+	if len(f[3]) == 1 {
+		key.seq = f[3][0]
+	}
+	if len(f[4]) == 1 {
+		key.chan_ = f[4][0]
+	}
+	if num != '1' {
+		ok := r.frag[key]
+		if num == count {
+			delete(r.frag, key)
+		}
+		return ok
+	}
+	m, ok := mmsi(f[5])
+	ok = ok && r.cfg.Allow(m)
+	if count != '1' {
+		if len(r.frag) > 4096 { // abandoned fragments: start over rather than grow
+			clear(r.frag)
+		}
+		r.frag[key] = ok
+	}
+	return ok
+}
+
+// fields splits a sentence (without checksum) at commas.
+func fields(s []byte) [][]byte {
+	if i := bytes.LastIndexByte(s, '*'); i >= 0 {
+		s = s[:i]
+	}
+	return bytes.Split(s, []byte{','})
+}
+
+// mmsi reads the MMSI (bits 8-37) from an armoured AIS payload.
+func mmsi(payload []byte) (vessel.MMSI, bool) {
+	if len(payload) < 7 {
+		return 0, false
+	}
+	var v uint64
+	for _, ch := range payload[:7] {
+		b := ch - 48
+		if b > 40 {
+			b -= 8
+		}
+		if ch < 48 || b > 63 {
+			return 0, false
+		}
+		v = v<<6 | uint64(b)
+	}
+	// 42 bits read; the MMSI is bits 8..37.
+	return vessel.MMSI(v >> 4 & (1<<30 - 1)), true
+}
+
+// split finds the tag block (if any) and the !xxVDM or !xxVDO sentence,
+// through its checksum, in a received line; receivers' prefixes and
+// suffixes (archive timestamps) are left out.
+func split(line []byte) (tag, sentence []byte, ok bool) {
+	i := bytes.IndexByte(line, '!')
+	if i < 0 || len(line)-i < 7 {
+		return nil, nil, false
+	}
+	if t := line[i+3 : i+6]; !bytes.Equal(t, []byte("VDM")) && !bytes.Equal(t, []byte("VDO")) {
+		return nil, nil, false
+	}
+	end := bytes.IndexByte(line[i:], '*')
+	if end < 0 || len(line)-(i+end) < 3 {
+		return nil, nil, false
+	}
+	sentence = line[i : i+end+3]
+	if t := bytes.LastIndexByte(line[:i], '\\'); t > 0 {
+		if s := bytes.IndexByte(line[:t], '\\'); s >= 0 {
+			tag = line[s : t+1]
+		}
+	}
+	return tag, sentence, true
+}
+
+// Run accepts clients and serves them until ctx is done, then closes
+// every connection. It returns nil when ctx is done, or the listener's
+// error.
+func (r *Relay) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	if r.udp != nil {
+		defer r.udp.Close()
+	}
+	if r.ln == nil {
+		<-ctx.Done()
+		return nil
+	}
+	stop := context.AfterFunc(ctx, func() { r.ln.Close() })
+	defer stop()
+	defer func() {
+		r.mu.Lock()
+		for c := range r.clients {
+			delete(r.clients, c)
+			c.close()
+		}
+		r.mu.Unlock()
+	}()
+	for {
+		conn, err := r.ln.Accept()
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				continue
+			}
+			return fmt.Errorf("relay: accept: %w", err)
+		}
+		r.mu.Lock()
+		if len(r.clients) >= r.cfg.MaxConns {
+			r.mu.Unlock()
+			r.refused.Add(1)
+			r.log.Warn("relay client refused: too many connections", "remote", conn.RemoteAddr().String())
+			conn.Close()
+			continue
+		}
+		c := &client{conn: conn, q: make(chan []byte, r.cfg.Queue)}
+		r.clients[c] = struct{}{}
+		r.mu.Unlock()
+		r.accepted.Add(1)
+		r.nclients.Add(1)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer r.nclients.Add(-1)
+			r.serve(ctx, c)
+		}()
+	}
+}
+
+// serve writes a client's queue to its connection until the queue is
+// closed (the relay stops or dropped the client) or a write fails.
+func (r *Relay) serve(ctx context.Context, c *client) {
+	defer c.conn.Close()
+	stop := context.AfterFunc(ctx, func() { c.conn.SetWriteDeadline(time.Unix(1, 0)) })
+	defer stop()
+	for b := range c.q {
+		if _, err := c.conn.Write(b); err != nil {
+			r.mu.Lock()
+			delete(r.clients, c)
+			c.close()
+			r.mu.Unlock()
+			for range c.q { // drain what was queued before the close
+			}
+			return
+		}
+	}
+}
