@@ -91,6 +91,7 @@ type subscription struct {
 	free      chan []fanItem // delivered batches for reuse
 	delivered atomic.Int64
 	dropped   atomic.Int64
+	blocked   atomic.Int64 // hand-offs that waited for room (Block)
 	queued    atomic.Int64 // items in the queue
 }
 
@@ -113,6 +114,7 @@ type SubscriberStats struct {
 	Name      string
 	Delivered int64 // items handed to it
 	Dropped   int64 // items its full queue dropped (DropNewest), or sent after Run stopped
+	Blocked   int64 // hand-offs that waited for room in its full queue (Block)
 	Queue     int   // items waiting (gathered ones not counted)
 	QueueCap  int   // in batches
 }
@@ -265,7 +267,12 @@ func (f *Fanout) enqueue(sub *subscription, b []fanItem) {
 	}
 	if sub.opt.Overflow == Block {
 		sub.queued.Add(int64(len(b)))
-		sub.queue <- b // Run drains until it has taken the write lock
+		select {
+		case sub.queue <- b:
+		default:
+			sub.blocked.Add(1)
+			sub.queue <- b // Run drains until it has taken the write lock
+		}
 		return
 	}
 	select {
@@ -332,7 +339,7 @@ func (f *Fanout) Stats() []SubscriberStats {
 	out := make([]SubscriberStats, len(f.subs))
 	for i, sub := range f.subs {
 		out[i] = SubscriberStats{Name: sub.name, Delivered: sub.delivered.Load(), Dropped: sub.dropped.Load(),
-			Queue: int(sub.queued.Load()), QueueCap: cap(sub.queue)}
+			Blocked: sub.blocked.Load(), Queue: int(sub.queued.Load()), QueueCap: cap(sub.queue)}
 	}
 	return out
 }
