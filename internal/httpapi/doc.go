@@ -263,6 +263,8 @@
 // client resumes after since=SEQ or the Last-Event-ID header from the
 // updates the Hub keeps (DefaultHubSize). One that falls more than
 // Config.StreamLag updates behind, resumes from an update no longer kept,
+// from before a sequence number the publisher skipped (Hub.Skip: the
+// server builds no snapshots while the stream has no client),
 // or from a sequence number of an earlier server run, gets a "lagged"
 // event ({"missed":N,"reset":bool,"seq":S}) and continues live from S: it
 // should reload /api/v1/vessels. A client whose connection does not take

@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"sync/atomic"
+
+	"github.com/tidewatch/tidewatch/internal/vessel"
 )
 
 // DefaultHubSize is the number of recent updates a Hub keeps for clients
@@ -27,8 +29,10 @@ type Hub struct {
 	next uint64        // sequence number of the next update
 	wake chan struct{} // closed by Publish when clients wait; nil if none
 	grid *grid         // the vessels by place, for bbox queries
+	hole uint64        // the newest sequence number Skip took (0: none)
 
 	published atomic.Uint64
+	skipped   atomic.Uint64
 	clients   atomic.Int64
 	lagged    atomic.Uint64
 	dropped   atomic.Uint64
@@ -69,6 +73,32 @@ func (h *Hub) Publish(u Update) {
 	h.published.Add(1)
 }
 
+// Clients returns the number of subscriptions open now: a publisher
+// with none may Skip instead of building an update.
+func (h *Hub) Clients() int { return int(h.clients.Load()) }
+
+// Skip takes the next sequence number without keeping an update, for a
+// publisher that had no client to build one for (the live picture's
+// snapshots are built only while someone listens). The number is not
+// silently lost: a subscription whose cursor is before a skipped number
+// (a client resuming from before it, or one that subscribed while it was
+// taken) skips ahead with a Gap, as a lagging one does, and reloads the
+// picture.
+func (h *Hub) Skip() {
+	h.mu.Lock()
+	h.hole = h.next
+	h.next++
+	h.mu.Unlock()
+	h.skipped.Add(1)
+}
+
+// Place keeps the spatial index of bbox queries for a vessel whose new
+// latest position was not published (Skip, no client listening): the
+// bbox answers must follow the picture whether or not anyone streams.
+func (h *Hub) Place(m vessel.MMSI, lat, lon float64) {
+	h.grid.move(m, true, lat, lon)
+}
+
 // Seq returns the sequence number of the last update published, 0 before
 // the first.
 func (h *Hub) Seq() uint64 {
@@ -80,6 +110,7 @@ func (h *Hub) Seq() uint64 {
 // HubStats are a Hub's counters.
 type HubStats struct {
 	Published uint64 // updates published
+	Skipped   uint64 // sequence numbers taken by Skip, with no client to build an update for
 	Clients   int    // subscriptions open now
 	// Lagged counts the times a client fell too far behind (or resumed
 	// from an update no longer kept) and skipped ahead.
@@ -93,6 +124,7 @@ type HubStats struct {
 func (h *Hub) Stats() HubStats {
 	return HubStats{
 		Published: h.published.Load(),
+		Skipped:   h.skipped.Load(),
 		Clients:   int(h.clients.Load()),
 		Lagged:    h.lagged.Load(),
 		Dropped:   h.dropped.Load(),
@@ -168,7 +200,7 @@ func (s *Subscription) Next(ctx context.Context, buf []Update, max int) ([]Updat
 		switch {
 		case s.cursor > last:
 			gap.Reset = true
-		case s.cursor+1 < oldest || last-s.cursor > s.maxLag:
+		case s.cursor+1 < oldest || last-s.cursor > s.maxLag || s.cursor < h.hole:
 			gap.Missed = last - s.cursor
 		}
 		if gap.Reset || gap.Missed > 0 {

@@ -454,4 +454,20 @@ func TestBBoxFollowsReports(t *testing.T) {
 	if got := in("-94.5,29,-94,30"); !reflect.DeepEqual(got, []uint32{366000001}) {
 		t.Errorf("after moving east: the new place finds %v; want [366000001]", got)
 	}
+	// With no stream client the server skips the update (Hub.Skip) and
+	// only places the vessel (Hub.Place): the box still follows it.
+	tp.report(366000002, clock.Add(-100*time.Minute), 29.5, -95.3)
+	if got := in("-95.5,29,-95,30"); !reflect.DeepEqual(got, []uint32{366000002}) {
+		t.Errorf("second vessel: %v; want [366000002]", got)
+	}
+	r := tp.pic.Apply(&vessel.Observation{Kind: vessel.KindPosition, Position: vessel.Position{MMSI: 366000002, Time: vessel.TimeOf(clock.Add(-10 * time.Minute)),
+		Lat: 29.5, Lon: -94.8, SOG: vessel.NoSpeed, COG: vessel.NoCourse, Heading: vessel.NoHeading, Status: vessel.NoStatus}})
+	if r.Outcome != fusion.Stored || r.Position.Flags&vessel.Bad != 0 {
+		t.Fatalf("move of the second vessel: %+v", r)
+	}
+	tp.hub.Place(r.MMSI, r.Position.Lat, r.Position.Lon)
+	tp.hub.Skip()
+	if got := in("-94.9,29,-94.6,30"); !reflect.DeepEqual(got, []uint32{366000002}) {
+		t.Errorf("moved while unpublished (Skip and Place): the new place finds %v; want [366000002]", got)
+	}
 }

@@ -21,7 +21,17 @@
 //     through a named partner's policy; the senders run as components
 //     between sharing and the inputs); inline on the pipeline
 //     goroutine, or queued with a bound and an overflow policy, with a
-//     dropped counter each (tidewatch_fanout_dropped_total);
+//     dropped counter each (tidewatch_fanout_dropped_total). Event
+//     detection is queued, on its own goroutine: the pipeline hands it
+//     the stored positions and static reports in batches of 256 (copied;
+//     a queue of 1,024 batches) and blocks when the queue is full, so no
+//     event is lost (the pipeline's own queue then drops input, counted).
+//     Its events come back into the Fanout from its goroutine (inline
+//     subscribers are delivered to under a lock); zone edits take its
+//     lock. The live stream builds a vessel's snapshot only while the
+//     stream has a client, and otherwise skips a sequence number
+//     (httpapi.Hub.Skip), so that a client resuming from before is told
+//     it lagged and reloads the picture;
 //   - the maintenance ticker (compaction and retention, hourly);
 //   - sharing's links, the inputs (NMEA over TCP and UDP, file replay,
 //     the demo's simulated traffic) and the HTTP server (the API, the

@@ -1,12 +1,12 @@
 package server
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/tidewatch/tidewatch/internal/event"
@@ -22,21 +22,35 @@ const (
 	anchoragesFile = "anchorages.bin" // event.SaveAnchorages
 )
 
-// liveEvents is a node's event detection, a subscriber of the fan-out
-// on the pipeline goroutine: the engine sees every position the picture
+// Event detection's queue in the fan-out: batches of eventBatch results,
+// eventQueue of them (about half a second of input at 600k messages/s).
+const (
+	eventBatch = 256
+	eventQueue = 1024
+)
+
+// detectorWants picks the results event detection looks at (see
+// Detector.Result): the others are not queued for it.
+func detectorWants(o *vessel.Observation, r *fusion.Result) bool {
+	return r.Outcome == fusion.Stored || (r.Outcome == fusion.Static && o.Kind == vessel.KindStatic)
+}
+
+// liveEvents is a node's event detection, a queued subscriber of the
+// fan-out with its own goroutine: the engine sees every position the picture
 // stores and keeps its clock from the reports' times; on a live feed
 // (reports within the hour of the wall clock) it also follows the wall
 // clock at each commit, so that held-back reports are released and
 // silences are noticed while no report comes. Its events go to the event
 // log and on to the fan-out (the stream, sharing); the learned
-// anchorages are saved when they change.
+// anchorages are saved when they change. mu guards the engine and the
+// log against a change of zones, which comes from the API.
 type liveEvents struct {
+	mu       sync.Mutex
 	det      Detector
 	log      *event.Log
 	zones    *event.ZoneBook
 	initial  []event.Zone // the zones at start, for the API
 	fan      *Fanout
-	pipe     *Pipeline
 	now      func() time.Time
 	logger   *slog.Logger
 	anchPath string
@@ -58,7 +72,7 @@ func (n *Node) openEvents() error {
 		}
 		reorder = d
 	}
-	e := &liveEvents{fan: n.core.Fanout, pipe: n.pipe, now: n.now, logger: n.log, anchPath: filepath.Join(cfg.Data, anchoragesFile)}
+	e := &liveEvents{fan: n.core.Fanout, now: n.now, logger: n.log, anchPath: filepath.Join(cfg.Data, anchoragesFile)}
 	anch, err := event.LoadAnchorages(e.anchPath)
 	if err != nil {
 		return err
@@ -104,7 +118,11 @@ func (e *liveEvents) publish(evs []event.Event) {
 }
 
 // Result observes what the picture decided.
-func (e *liveEvents) Result(o *vessel.Observation, r *fusion.Result) { e.det.Result(o, r) }
+func (e *liveEvents) Result(o *vessel.Observation, r *fusion.Result) {
+	e.mu.Lock()
+	e.det.Result(o, r)
+	e.mu.Unlock()
+}
 
 // Events does nothing: the others' events are not detection's input.
 func (e *liveEvents) Events([]event.Event) {}
@@ -112,6 +130,8 @@ func (e *liveEvents) Events([]event.Event) {}
 // Commit lets wall-clock time pass on a live feed, syncs the event log
 // and saves the learned anchorages when they changed.
 func (e *liveEvents) Commit() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	newest := e.det.Newest
 	if t := vessel.TimeOf(e.now()); newest != 0 && t-newest < 3600_000 && t > newest {
 		e.publish(e.det.Engine.Advance(t))
@@ -128,24 +148,19 @@ func (e *liveEvents) Commit() {
 	}
 }
 
-// applyZones puts an edited set of zones into the engine, on the
-// pipeline goroutine (between batches); what the change closes or opens
-// is published.
+// applyZones puts an edited set of zones into the engine, between two
+// of the positions it observes; what the change closes or opens is
+// published.
 func (e *liveEvents) applyZones(zs []event.Zone) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	var err error
-	if perr := e.pipe.Do(ctx, func() {
-		t := e.det.Newest
-		if t == 0 {
-			t = vessel.TimeOf(e.now())
-		}
-		var evs []event.Event
-		if evs, err = e.det.Engine.SetZones(zs, t); err == nil {
-			e.publish(evs)
-		}
-	}); perr != nil {
-		return fmt.Errorf("server: zones: %w", perr)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	t := e.det.Newest
+	if t == 0 {
+		t = vessel.TimeOf(e.now())
+	}
+	evs, err := e.det.Engine.SetZones(zs, t)
+	if err == nil {
+		e.publish(evs)
 	}
 	return err
 }

@@ -43,16 +43,38 @@ type SubscribeOptions struct {
 	Queue int
 	// Overflow applies when the queue is full.
 	Overflow Overflow
+	// Batch, above 1, gathers up to this many items before they are
+	// queued together (the queue then holds Queue batches): a queued
+	// subscriber costs the publisher a copy per item and a hand-off per
+	// batch. What is gathered goes out when the batch is full, with each
+	// Events and Commit, and at Flush (the pipeline flushes after each of
+	// its batches).
+	Batch int
+	// Want, when set, picks the results a queued subscriber is handed
+	// (the others are neither copied nor counted): event detection wants
+	// only stored positions and static reports.
+	Want func(o *vessel.Observation, r *fusion.Result) bool
+	// SkipEvents: the subscriber is not handed events. For event detection
+	// itself, whose events are published through the same Fanout from its
+	// own goroutine: handing them back to its own queue could block it on
+	// itself.
+	SkipEvents bool
 }
 
 // Fanout hands what the pipeline did to its subscribers: event
 // detection, the live stream and sharing in a node. It is the
-// component after the store. Subscribe before publishing; Result,
-// Events and Commit are called from one goroutine at a time (the
-// pipeline's); Run delivers to the queued subscribers and is needed
-// only when there are some. Stats is safe from any goroutine.
+// component after the store. Subscribe before publishing. Result,
+// Events, Commit and Flush may be called from several goroutines (the
+// pipeline's, and a queued event detection's, which publishes its
+// events): inline subscribers are delivered to under a lock, so that
+// each sees one call at a time, and a queued subscriber's items keep the
+// order they were published in. Run delivers to the queued subscribers
+// and is needed only when there are some. Stats is safe from any
+// goroutine.
 type Fanout struct {
 	subs []*subscription
+
+	inline sync.Mutex // serialises the inline deliveries and guards the batches being gathered
 
 	mu      sync.RWMutex // guards the queues' close against publishers
 	stopped bool
@@ -63,9 +85,14 @@ type subscription struct {
 	name      string
 	s         Subscriber
 	opt       SubscribeOptions
-	queue     chan fanItem // nil: inline
+	queue     chan []fanItem // nil: inline
+	pending   []fanItem      // being gathered, under Fanout.inline
+	send      sync.Mutex     // keeps the batches in order between publishers
+	free      chan []fanItem // delivered batches for reuse
 	delivered atomic.Int64
 	dropped   atomic.Int64
+	blocked   atomic.Int64 // hand-offs that waited for room (Block)
+	queued    atomic.Int64 // items in the queue
 }
 
 // fanItem is one queued delivery.
@@ -87,76 +114,172 @@ type SubscriberStats struct {
 	Name      string
 	Delivered int64 // items handed to it
 	Dropped   int64 // items its full queue dropped (DropNewest), or sent after Run stopped
-	Queue     int   // items waiting
-	QueueCap  int
+	Blocked   int64 // hand-offs that waited for room in its full queue (Block)
+	Queue     int   // items waiting (gathered ones not counted)
+	QueueCap  int   // in batches
 }
 
 // Subscribe adds a subscriber under a name (for its counters).
 func (f *Fanout) Subscribe(name string, s Subscriber, opt SubscribeOptions) {
 	sub := &subscription{name: name, s: s, opt: opt}
 	if opt.Queue > 0 {
-		sub.queue = make(chan fanItem, opt.Queue)
+		sub.queue = make(chan []fanItem, opt.Queue)
+		sub.free = make(chan []fanItem, opt.Queue+2)
 	}
 	f.subs = append(f.subs, sub)
+}
+
+// batchOf is the most items gathered before a hand-off.
+func (s *subscription) batchOf() int { return max(s.opt.Batch, 1) }
+
+// add appends an item to sub's batch, under f.inline, and returns the
+// batch if it must go out now.
+func (sub *subscription) add(it fanItem, flush bool) []fanItem {
+	if sub.pending == nil {
+		select {
+		case b := <-sub.free:
+			sub.pending = b[:0]
+		default:
+			sub.pending = make([]fanItem, 0, sub.batchOf())
+		}
+	}
+	sub.pending = append(sub.pending, it)
+	if !flush && len(sub.pending) < sub.batchOf() {
+		return nil
+	}
+	b := sub.pending
+	sub.pending = nil
+	return b
+}
+
+// outgoing is a batch to queue once f.inline is released.
+type outgoing struct {
+	sub   *subscription
+	batch []fanItem
+}
+
+// publish delivers to the inline subscribers with deliver and gathers
+// item (made by mk) for the queued ones, all under f.inline; the batches
+// that are full (or all of them, with flush) are then queued outside the
+// lock, each subscription's in order.
+func (f *Fanout) publish(deliver func(Subscriber), mk func(sub *subscription) (fanItem, bool), flush bool) {
+	var out [4]outgoing
+	outs := out[:0]
+	f.inline.Lock()
+	for _, sub := range f.subs {
+		if sub.queue == nil {
+			sub.delivered.Add(1)
+			deliver(sub.s)
+			continue
+		}
+		it, ok := mk(sub)
+		if !ok {
+			if flush && len(sub.pending) > 0 {
+				outs = append(outs, outgoing{sub, sub.pending})
+				sub.pending = nil
+				sub.send.Lock()
+			}
+			continue
+		}
+		if b := sub.add(it, flush); b != nil {
+			outs = append(outs, outgoing{sub, b})
+			sub.send.Lock() // before f.inline is released: batches leave in the order they were made
+		}
+	}
+	f.inline.Unlock()
+	for _, o := range outs {
+		f.enqueue(o.sub, o.batch)
+		o.sub.send.Unlock()
+	}
 }
 
 // Result hands an observation and what the picture decided to every
 // subscriber.
 func (f *Fanout) Result(o *vessel.Observation, r *fusion.Result) {
-	for _, sub := range f.subs {
-		if sub.queue == nil {
-			sub.delivered.Add(1)
-			sub.s.Result(o, r)
-			continue
+	f.publish(func(s Subscriber) { s.Result(o, r) }, func(sub *subscription) (fanItem, bool) {
+		if sub.opt.Want != nil && !sub.opt.Want(o, r) {
+			return fanItem{}, false
 		}
-		f.enqueue(sub, fanItem{kind: itemResult, o: *o, r: *r})
-	}
+		return fanItem{kind: itemResult, o: *o, r: *r}, true
+	}, false)
 }
 
-// Events hands events (new, or new versions) to every subscriber. The
-// slice must not be changed afterwards.
+// Events hands events (new, or new versions) to every subscriber but
+// those that skip them. The slice must not be changed afterwards.
 func (f *Fanout) Events(evs []event.Event) {
 	if len(evs) == 0 {
 		return
 	}
+	var out [4]outgoing
+	outs := out[:0]
+	f.inline.Lock()
 	for _, sub := range f.subs {
-		if sub.queue == nil {
+		switch {
+		case sub.opt.SkipEvents:
+		case sub.queue == nil:
 			sub.delivered.Add(1)
 			sub.s.Events(evs)
-			continue
+		default:
+			outs = append(outs, outgoing{sub, sub.add(fanItem{kind: itemEvents, evs: evs}, true)})
+			sub.send.Lock()
 		}
-		f.enqueue(sub, fanItem{kind: itemEvents, evs: evs})
+	}
+	f.inline.Unlock()
+	for _, o := range outs {
+		f.enqueue(o.sub, o.batch)
+		o.sub.send.Unlock()
 	}
 }
 
 // Commit tells every subscriber that the store committed (or that a
 // commit interval passed).
 func (f *Fanout) Commit() {
+	f.publish(func(s Subscriber) { s.Commit() }, func(*subscription) (fanItem, bool) {
+		return fanItem{kind: itemCommit}, true
+	}, true)
+}
+
+// Flush queues what the queued subscribers' batches have gathered.
+func (f *Fanout) Flush() {
+	var out [4]outgoing
+	outs := out[:0]
+	f.inline.Lock()
 	for _, sub := range f.subs {
-		if sub.queue == nil {
-			sub.delivered.Add(1)
-			sub.s.Commit()
-			continue
+		if sub.queue != nil && len(sub.pending) > 0 {
+			outs = append(outs, outgoing{sub, sub.pending})
+			sub.pending = nil
+			sub.send.Lock()
 		}
-		f.enqueue(sub, fanItem{kind: itemCommit})
+	}
+	f.inline.Unlock()
+	for _, o := range outs {
+		f.enqueue(o.sub, o.batch)
+		o.sub.send.Unlock()
 	}
 }
 
-func (f *Fanout) enqueue(sub *subscription, it fanItem) {
+func (f *Fanout) enqueue(sub *subscription, b []fanItem) {
 	f.mu.RLock()
 	defer f.mu.RUnlock()
 	if f.stopped {
-		sub.dropped.Add(1)
+		sub.dropped.Add(int64(len(b)))
 		return
 	}
 	if sub.opt.Overflow == Block {
-		sub.queue <- it // Run drains until it has taken the write lock
+		sub.queued.Add(int64(len(b)))
+		select {
+		case sub.queue <- b:
+		default:
+			sub.blocked.Add(1)
+			sub.queue <- b // Run drains until it has taken the write lock
+		}
 		return
 	}
 	select {
-	case sub.queue <- it:
+	case sub.queue <- b:
+		sub.queued.Add(int64(len(b)))
 	default:
-		sub.dropped.Add(1)
+		sub.dropped.Add(int64(len(b)))
 	}
 }
 
@@ -173,20 +296,30 @@ func (f *Fanout) Run(ctx context.Context) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for it := range sub.queue {
-				sub.delivered.Add(1)
-				switch it.kind {
-				case itemResult:
-					sub.s.Result(&it.o, &it.r)
-				case itemEvents:
-					sub.s.Events(it.evs)
-				case itemCommit:
-					sub.s.Commit()
+			for b := range sub.queue {
+				for i := range b {
+					it := &b[i]
+					sub.delivered.Add(1)
+					sub.queued.Add(-1)
+					switch it.kind {
+					case itemResult:
+						sub.s.Result(&it.o, &it.r)
+					case itemEvents:
+						sub.s.Events(it.evs)
+					case itemCommit:
+						sub.s.Commit()
+					}
+					*it = fanItem{}
+				}
+				select {
+				case sub.free <- b:
+				default:
 				}
 			}
 		}()
 	}
 	<-ctx.Done()
+	f.Flush()
 	f.mu.Lock()
 	if !f.stopped {
 		f.stopped = true
@@ -206,7 +339,7 @@ func (f *Fanout) Stats() []SubscriberStats {
 	out := make([]SubscriberStats, len(f.subs))
 	for i, sub := range f.subs {
 		out[i] = SubscriberStats{Name: sub.name, Delivered: sub.delivered.Load(), Dropped: sub.dropped.Load(),
-			Queue: len(sub.queue), QueueCap: cap(sub.queue)}
+			Blocked: sub.blocked.Load(), Queue: int(sub.queued.Load()), QueueCap: cap(sub.queue)}
 	}
 	return out
 }

@@ -145,3 +145,39 @@ func BenchmarkCoreObserve(b *testing.B) {
 		i++
 	}
 }
+
+// TestFanoutBlockCounted: a Block subscriber whose queue is full makes
+// the publisher wait (nothing lost) and counts the wait; batches keep
+// their order and go out at Flush.
+func TestFanoutBlockCounted(t *testing.T) {
+	var f Fanout
+	s := &sink{gate: make(chan struct{})}
+	f.Subscribe("events", s, SubscribeOptions{Queue: 1, Batch: 2, Overflow: Block})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- f.Run(ctx) }()
+	published := make(chan struct{})
+	go func() {
+		// 2 batches of 2, then 1 flushed: the first is held at the gate,
+		// the second fills the queue (or waits while the first is still
+		// in it), the third waits.
+		publishN(&f, 5)
+		f.Flush()
+		close(published)
+	}()
+	waitFor(t, 10*time.Second, "the publisher to wait for room", func() bool { return f.Stats()[0].Blocked >= 1 })
+	close(s.gate)
+	<-published
+	f.Commit()
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	got := s.items()
+	if len(got) != 6 || got[5] != "c" {
+		t.Errorf("got %v; want 5 results and the commit", got)
+	}
+	if st := f.Stats()[0]; st.Dropped != 0 || st.Blocked < 1 || st.Blocked > 2 || st.Delivered != 6 {
+		t.Errorf("stats %+v; want 6 delivered, 0 dropped, 1 or 2 blocked", st)
+	}
+}

@@ -22,7 +22,9 @@ import (
 // streamSub is the live stream's subscription to the fan-out: the new
 // state of each vessel the picture moved (a good, in-order position, or
 // changed static data) and every event go to the hub, whose ring the
-// stream's clients read.
+// stream's clients read. The vessel's state is built only while the
+// stream has a client; without one, the hub skips a sequence number
+// instead.
 type streamSub struct {
 	hub *httpapi.Hub
 	pic *fusion.Picture
@@ -36,6 +38,16 @@ func (s *streamSub) Result(o *vessel.Observation, r *fusion.Result) {
 		}
 	case fusion.Static:
 	default:
+		return
+	}
+	if s.hub.Clients() == 0 {
+		// Nobody listens: no snapshot is built, but the sequence moves on,
+		// so that a client resuming from before gets told (Hub.Skip); the
+		// bbox index still follows the vessel (Hub.Place).
+		if r.Outcome == fusion.Stored {
+			s.hub.Place(r.MMSI, r.Position.Lat, r.Position.Lon)
+		}
+		s.hub.Skip()
 		return
 	}
 	if st, ok := s.pic.Vessel(r.MMSI); ok {

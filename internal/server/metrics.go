@@ -43,6 +43,7 @@ var (
 	mBlocks       = prometheus.NewDesc("tidewatch_store_blocks", "Blocks in the store.", nil, nil)
 	mWriteFailing = prometheus.NewDesc("tidewatch_store_write_failing", "1 while writes to the store fail (a full disk, an I/O error); /readyz says why.", nil, nil)
 	mFanDropped   = prometheus.NewDesc("tidewatch_fanout_dropped_total", "Items a fan-out subscriber (events, stream, sharing) did not get: its queue was full.", []string{"subscriber"}, nil)
+	mFanBlocked   = prometheus.NewDesc("tidewatch_fanout_blocked_total", "Times the pipeline waited for room in a fan-out subscriber's full queue (back-pressure of a subscriber that loses nothing, such as event detection).", []string{"subscriber"}, nil)
 	mFanQueue     = prometheus.NewDesc("tidewatch_fanout_queue_items", "Items waiting in a fan-out subscriber's queue (0 for subscribers served on the pipeline goroutine).", []string{"subscriber"}, nil)
 	mWriteFails   = prometheus.NewDesc("tidewatch_store_write_failures_total", "Failed store commits and block writes (each is retried).", nil, nil)
 
@@ -59,7 +60,7 @@ var (
 
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{mInMessages, mInObs, mInBytes, mInRejected, mInDropped, mInQueue, mInConnected, mInConns, mInConnsRef, mInConnsEnd,
-		mPipeApplied, mPipeDropped, mPipeQueue, mPipeQueueCap, mPipeErrors, mVessels, mStations, mOutcomes, mPositions, mDisk, mBlocks, mWriteFailing, mWriteFails, mFanDropped, mFanQueue,
+		mPipeApplied, mPipeDropped, mPipeQueue, mPipeQueueCap, mPipeErrors, mVessels, mStations, mOutcomes, mPositions, mDisk, mBlocks, mWriteFailing, mWriteFails, mFanDropped, mFanBlocked, mFanQueue,
 		mShQueued, mShDenied, mShReceived, mShRefused, mShPending, mShDropped, mShConnected, mShAcked, mShReconnect} {
 		ch <- d
 	}
@@ -128,6 +129,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	}
 	for _, st := range c.fan.Stats() {
 		counter(mFanDropped, float64(st.Dropped), st.Name)
+		counter(mFanBlocked, float64(st.Blocked), st.Name)
 		gauge(mFanQueue, float64(st.Queue), st.Name)
 	}
 	ps := c.pipe.Stats()

@@ -286,7 +286,11 @@ func (n *Node) openStore() error {
 func (n *Node) subscribe() error {
 	fan := n.core.Fanout
 	if n.events != nil {
-		fan.Subscribe("events", n.events, SubscribeOptions{})
+		// Event detection runs on its own goroutine, after the pipeline's:
+		// its queue blocks when full (nothing is lost; the pipeline slows,
+		// and its own queue then drops input, counted).
+		fan.Subscribe("events", n.events, SubscribeOptions{Queue: eventQueue, Batch: eventBatch, Overflow: Block,
+			Want: detectorWants, SkipEvents: true})
 	}
 	fan.Subscribe("stream", &streamSub{hub: n.hub, pic: n.core.Picture}, SubscribeOptions{})
 	if n.sharer != nil {

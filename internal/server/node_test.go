@@ -87,6 +87,7 @@ func TestNodeEndToEnd(t *testing.T) {
 	if len(list.Vessels) < 1000 {
 		t.Fatalf("%d vessels in the picture after pushing the DMA capture (1,390 vessels)", len(list.Vessels))
 	}
+	checkBBoxFollowsPicture(t, base)
 	// The input's per-address limit (1) refuses a second connection from
 	// this host, and the metrics count it.
 	metrics := func() string {
@@ -217,6 +218,53 @@ func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool) {
 		case <-deadline.C:
 			t.Fatalf("timed out after %v waiting for %s", limit, what)
 		case <-tick.C:
+		}
+	}
+}
+
+// checkBBoxFollowsPicture asks for a box of the live picture while no
+// stream client listens (the hub then skips building updates): the box's
+// answer must still be the full picture's vessels inside it, as the
+// spatial index follows every stored position, not only published ones.
+func checkBBoxFollowsPicture(t *testing.T, base string) {
+	t.Helper()
+	type entry struct {
+		MMSI uint32   `json:"mmsi"`
+		Lat  *float64 `json:"lat"`
+		Lon  *float64 `json:"lon"`
+	}
+	get := func(query string) map[uint32]bool {
+		resp, err := http.Get(base + "/api/v1/vessels?max_age=1h&limit=100000" + query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var l struct {
+			Vessels []entry `json:"vessels"`
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&l); err != nil || resp.StatusCode != 200 {
+			t.Fatalf("vessels%s: %s, %v", query, resp.Status, err)
+		}
+		in := map[uint32]bool{}
+		for _, v := range l.Vessels {
+			if query != "" || (v.Lat != nil && v.Lon != nil && *v.Lon >= 10 && *v.Lon <= 13 && *v.Lat >= 54 && *v.Lat <= 58) {
+				in[v.MMSI] = true
+			}
+		}
+		return in
+	}
+	want := get("")
+	got := get("&bbox=10,54,13,58")
+	if len(want) < 100 {
+		t.Fatalf("only %d vessels of the DMA capture between 10–13°E, 54–58°N", len(want))
+	}
+	if len(got) != len(want) {
+		t.Errorf("bbox with no stream client: %d vessels, the full picture has %d in the box", len(got), len(want))
+	}
+	for m := range want {
+		if !got[m] {
+			t.Errorf("bbox answer lacks %d", m)
+			break
 		}
 	}
 }

@@ -263,6 +263,7 @@ func (p *Pipeline) Run(ctx context.Context) error {
 					failed = err
 				}
 			}
+			p.core.Fanout.Flush() // the queued subscribers get the batch's results
 			p.applied.Add(int64(len(it.batch)))
 			p.batches.Add(1)
 			dirty = true

@@ -13,7 +13,7 @@ import (
 	"github.com/tidewatch/tidewatch/internal/vessel"
 )
 
-func readObservations(t *testing.T, path string) []vessel.Observation {
+func readObservations(t testing.TB, path string) []vessel.Observation {
 	t.Helper()
 	var obs []vessel.Observation
 	_, err := ingest.Observations(context.Background(), path, nil, ingest.ObserveOptions{}, func(o *vessel.Observation) error {

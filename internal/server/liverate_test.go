@@ -1,0 +1,100 @@
+package server
+
+import (
+	"context"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/tidewatch/tidewatch/internal/vessel"
+)
+
+// BenchmarkLiveRate feeds a real capture (../shared/testdata/ais/bench.nmea.gz,
+// decoded beforehand) through a node's pipeline as fast as it takes it,
+// in batches of 256 as the inputs hand them, waiting for room in the
+// queue rather than dropping, and stops the node (which drains the
+// pipeline into the store and the fan-out into event detection). It
+// reports the sustained rate (msg/s), the CPU time per message
+// (cpu-ns/msg, user and system of the whole process) and the batches the
+// pipeline dropped (drops, 0 when the feeder keeps to the queue). Each
+// iteration opens a fresh node with the default land mask; "events"
+// runs the gfw event engine, "no-events" switches it off.
+func BenchmarkLiveRate(b *testing.B) {
+	obs := readObservations(b, filepath.Join("..", "..", "..", "shared", "testdata", "ais", "bench.nmea.gz"))
+	for _, mode := range []struct {
+		name string
+		off  bool
+	}{{"events", false}, {"no-events", true}} {
+		b.Run(mode.name, func(b *testing.B) {
+			var wall time.Duration
+			var cpu, msgs, drops int64
+			for b.Loop() {
+				b.StopTimer()
+				w, c, d := liveRun(b, obs, mode.off)
+				b.StartTimer()
+				wall += w
+				cpu += c
+				drops += d
+				msgs += int64(len(obs))
+			}
+			b.ReportMetric(float64(msgs)/wall.Seconds(), "msg/s")
+			b.ReportMetric(float64(cpu)/float64(msgs), "cpu-ns/msg")
+			b.ReportMetric(float64(drops), "drops")
+		})
+	}
+}
+
+// liveRun runs one node over obs and returns the wall time from the
+// first batch to the drained node, the process CPU time over the same
+// span, and the observations dropped.
+func liveRun(b *testing.B, obs []vessel.Observation, eventsOff bool) (time.Duration, int64, int64) {
+	dir := b.TempDir()
+	cfg := Config{Data: filepath.Join(dir, "data"), Listen: "127.0.0.1:0", Land: "default", Events: Events{Off: eventsOff},
+		AllowAnonymousRead: true}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	n, err := Open(ctx, Options{Config: cfg, Now: func() time.Time { return time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC) }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer n.Close()
+	done := make(chan error, 1)
+	go func() { done <- n.Run(ctx) }()
+	pipe := n.Pipeline()
+	poll := time.NewTicker(50 * time.Microsecond)
+	defer poll.Stop()
+	cpu0 := cpuNanos()
+	start := time.Now()
+	for i := 0; i < len(obs); i += 256 {
+		batch := append([]vessel.Observation(nil), obs[i:min(i+256, len(obs))]...)
+		for {
+			st := pipe.Stats()
+			if st.QueueDepth < st.QueueCap {
+				break
+			}
+			<-poll.C
+		}
+		pipe.Submit(batch)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		b.Fatal(err)
+	}
+	wall := time.Since(start)
+	cpu := cpuNanos() - cpu0
+	st := pipe.Stats()
+	if st.Applied+st.Dropped != int64(len(obs)) {
+		b.Fatalf("applied %d + dropped %d; want %d", st.Applied, st.Dropped, len(obs))
+	}
+	return wall, cpu, st.Dropped
+}
+
+// cpuNanos is the process's user and system CPU time so far.
+func cpuNanos() int64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return ru.Utime.Nano() + ru.Stime.Nano()
+}
