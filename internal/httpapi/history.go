@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/tidewatch/tidewatch/internal/fusion"
 	"github.com/tidewatch/tidewatch/internal/geo"
 	"github.com/tidewatch/tidewatch/internal/store"
 	"github.com/tidewatch/tidewatch/internal/vessel"
@@ -83,14 +84,12 @@ func parseTrackSel(s string) (id int, main bool, err error) {
 }
 
 // trackInfos sums up the hypotheses of pts (in time order), the main one
-// first, then by id, and returns the main one's id: the hypothesis with
-// the most good positions (those the picture followed: fusion flags the
-// reports of any other one identity_conflict), the later one on a tie.
+// first, then by id, and returns the main one's id (fusion.MainTrack: the
+// hypothesis with the most good positions, those the picture followed).
 // Track id 0 (not assigned) is main only when no position has an id, as
 // in data stored before hypotheses were kept, where it is the whole track.
 func trackInfos(pts []vessel.Position) ([]TrackInfo, int) {
 	byID := map[int]*TrackInfo{}
-	last := map[int]vessel.Time{}
 	var ids []int
 	for i := range pts {
 		p := &pts[i]
@@ -106,18 +105,8 @@ func trackInfos(pts []vessel.Position) ([]TrackInfo, int) {
 			ti.Good++
 		}
 		ti.Last = p.Time.String()
-		last[id] = p.Time
 	}
-	main, found := 0, false
-	for _, id := range ids {
-		if id == 0 {
-			continue
-		}
-		ti, m := byID[id], byID[main]
-		if !found || ti.Good > m.Good || ti.Good == m.Good && last[id] > last[main] {
-			main, found = id, true
-		}
-	}
+	main := int(fusion.MainTrack(pts))
 	slices.Sort(ids)
 	out := make([]TrackInfo, 0, len(ids))
 	if ti := byID[main]; ti != nil {

@@ -11,6 +11,8 @@ import (
 
 	"github.com/tidewatch/tidewatch/internal/fusion"
 	"github.com/tidewatch/tidewatch/internal/geo"
+	"github.com/tidewatch/tidewatch/internal/httpapi"
+	"github.com/tidewatch/tidewatch/internal/store"
 	"github.com/tidewatch/tidewatch/internal/vessel"
 )
 
@@ -259,5 +261,51 @@ func TestTrackSelectErrors(t *testing.T) {
 	for _, q := range []string{"first", "256", "-1", "1.5", "mainly"} {
 		code, _, body := do(t, "GET", fmt.Sprintf("%s/api/v1/vessels/366999999/track?track=%s", srv.URL, url.QueryEscape(q)), fx.read, nil)
 		wantError(t, "track="+q, code, body, 400, "bad_parameter", "track")
+	}
+}
+
+// TestNearTrack: near answers the hypothesis of the report it found
+// closest, as the store does, in a body that matches openapi.json.
+func TestNearTrack(t *testing.T) {
+	srv := newServer(t, nil)
+	doc := loadAPIDoc(t, srv.URL)
+	from, to := vessel.TimeOf(clock)-30*60000, vessel.TimeOf(clock)-6*60000
+	tracked := 0
+	for _, s := range someVessels(5) {
+		c := geo.Point{Lat: s.Position.Lat, Lon: s.Position.Lon}
+		u := fmt.Sprintf("%s/api/v1/near?lat=%v&lon=%v&radius=20km&from=%s&to=%s&flagged=true", srv.URL, c.Lat, c.Lon,
+			url.QueryEscape(from.String()), url.QueryEscape(to.String()))
+		code, _, body := do(t, "GET", u, fx.read, nil)
+		if code != 200 {
+			t.Fatalf("near: %d %s", code, body)
+		}
+		doc.checkResponse(t, "GET", "/api/v1/near", "application/json", body)
+		var got struct {
+			Results []struct {
+				MMSI  uint32 `json:"mmsi"`
+				Track int    `json:"track"`
+			} `json:"results"`
+		}
+		if err := json.Unmarshal(body, &got); err != nil {
+			t.Fatal(err)
+		}
+		want, err := fx.db.Near(c, 20e3, from, to, store.NearOptions{Flagged: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got.Results) != min(len(want), httpapi.MaxResults) {
+			t.Fatalf("near %v: %d results; want %d", c, len(got.Results), len(want))
+		}
+		for i, r := range got.Results {
+			if r.MMSI != uint32(want[i].MMSI) || r.Track != int(want[i].Track) {
+				t.Errorf("near %v result %d: %d track %d; want %d track %d", c, i, r.MMSI, r.Track, want[i].MMSI, want[i].Track)
+			}
+			if r.Track != 0 {
+				tracked++
+			}
+		}
+	}
+	if tracked == 0 {
+		t.Error("no near result has a hypothesis: the test checks nothing")
 	}
 }
