@@ -8,10 +8,12 @@ import (
 	"io"
 	"math"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/tidewatch/tidewatch/internal/fusion"
 	"github.com/tidewatch/tidewatch/internal/geo"
 	"github.com/tidewatch/tidewatch/internal/store"
 	"github.com/tidewatch/tidewatch/internal/vessel"
@@ -114,13 +116,24 @@ Print the stored track of one vessel in time order: one object per
 position with "mmsi", "time", "lat", "lon", "sog", "cog", "heading",
 "status", "source", "flags" and "heard_by" (every receiver that reported
 the position: duplicates are stored once, the other receivers as
-provenance). Positions with data-quality flags are left
-out unless --flagged. The default window is the whole history.
+provenance), and "track", the track hypothesis fusion gave the report
+(0: none). Positions with data-quality flags are left out unless
+--flagged. The default window is the whole history.
+
+Transmitters that share an MMSI, and runs of bad fixes, get their own
+track hypothesis; the main one is the hypothesis with the most unflagged
+positions in the window (the reports the picture followed; the others are
+flagged identity_conflict, so they show with --flagged). --track main
+keeps the main one, --track N hypothesis N, --track all (the default)
+every one. A geojson or kml line never joins two hypotheses: when the
+points are of several, no line is drawn (a note says so on stderr) and
+--track main draws the main one.
 ` + timeHelp + "\n"
 
 func runTrack(ctx context.Context, args []string, stdout, stderr io.Writer, now time.Time) error {
 	fs := newFlagSet("track", trackUsage, stderr)
 	q := addQueryFlags(fs, true)
+	trackSel := fs.String("track", "all", "track hypotheses: all, main (the one with the most unflagged positions) or an id 0-255")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return helpOK(err)
@@ -130,6 +143,16 @@ func runTrack(ctx context.Context, args []string, stdout, stderr io.Writer, now 
 	}
 	if len(pos) != 1 {
 		return usageError(fs, stderr, "want exactly one MMSI, got %d arguments", len(pos))
+	}
+	selID := -1 // all
+	switch *trackSel {
+	case "all":
+	case "main":
+		selID = -2
+	default:
+		if selID, err = strconv.Atoi(*trackSel); err != nil || selID < 0 || selID > 255 {
+			return usageError(fs, stderr, "--track %q: want all, main or a track id 0 to 255", *trackSel)
+		}
 	}
 	m, err := parseMMSI(pos[0])
 	if err != nil {
@@ -163,12 +186,27 @@ func runTrack(ctx context.Context, args []string, stdout, stderr io.Writer, now 
 			return err
 		}
 	}
+	main := fusion.MainTrack(track)
+	if selID == -2 {
+		selID = int(main)
+	}
+	if selID >= 0 {
+		track = slices.DeleteFunc(track, func(p vessel.Position) bool { return int(p.Track) != selID })
+	}
 	heard, err := db.HeardBy(m, from, to)
 	if err != nil {
 		return err
 	}
 	w := newWriter(stdout, *q.format)
 	w.line = true
+	ids := map[uint8]bool{}
+	for i := range track {
+		ids[track[i].Track] = true
+	}
+	if len(ids) > 1 && (*q.format == "geojson" || *q.format == "kml") {
+		w.line = false
+		fmt.Fprintf(stderr, "tidewatch track: the positions are of %d track hypotheses (main %d): no line drawn; --track main draws the main one\n", len(ids), main)
+	}
 	for i := range track {
 		r := positionRecord(&track[i], "")
 		// heard_by: every receiver that reported this position, the
@@ -178,12 +216,12 @@ func runTrack(ctx context.Context, args []string, stdout, stderr io.Writer, now 
 			by = append(by, track[i].Source)
 		}
 		by = append(by, heard[track[i].Time]...)
-		r = append(r, strs("heard_by", by))
+		r = append(r, strs("heard_by", by), num("track", int64(track[i].Track)))
 		if err := w.write(r); err != nil {
 			return fmt.Errorf("write: %w", err)
 		}
 	}
-	props := record{num("mmsi", int64(m)), num("positions", int64(len(track)))}
+	props := record{num("mmsi", int64(m)), num("positions", int64(len(track))), num("main_track", int64(main))}
 	if st, _, ok := db.Static(m, to); ok && st.Name != "" {
 		props = append(props, str("name", st.Name))
 	}

@@ -74,6 +74,9 @@
 // so the latest state is never a report stored flagged. Reports of a
 // track that is not the main one are FlagIdentityConflict; a swap is
 // reported in Result.Swapped.
+// MainTrack picks the main hypothesis of stored positions (the one with
+// the most unflagged reports), for readers of the store: the API and CLI
+// track queries.
 //
 // Identity episodes: two or more confirmed tracks active at once are
 // transmitters really sharing the identity. The picture opens an Episode

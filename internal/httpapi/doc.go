@@ -37,7 +37,7 @@
 //
 //	GET    /api/v1/vessels               the picture: live, or at=T from the store (time slider); filters bbox, type, flag, min_speed, max_age
 //	GET    /api/v1/vessels/{mmsi}        one vessel: static data, quality flags, counters; at=T from the store
-//	GET    /api/v1/vessels/{mmsi}/track  its stored track, format=json|geojson, from, to, flagged
+//	GET    /api/v1/vessels/{mmsi}/track  its stored track, format=json|geojson, from, to, flagged, track=all|main|N
 //	GET    /api/v1/search?q=             name or call sign contains q, or MMSI or IMO equals it
 //	GET    /api/v1/near                  vessels within a radius of a point in a window (store.DB.Near)
 //	POST   /api/v1/area                  vessels inside a GeoJSON polygon in a window (store.DB.Area)
@@ -115,6 +115,19 @@
 //
 // near, area and track read the store (store.DB), not the live picture:
 // their cost is the store's.
+//
+// Track hypotheses (history.go): fusion gives the transmitters that share
+// an MMSI, and runs of bad fixes, their own track hypothesis
+// (vessel.Position.Track), which the store keeps. A track answers each
+// point's hypothesis (track), a summary of every hypothesis in the window
+// (tracks) and the main one (main_track: the hypothesis with the most
+// unflagged positions, the reports the picture followed; the later one on
+// a tie; 0 only when no position has one, as in data stored before
+// hypotheses were kept). track=main or track=N keeps one hypothesis; the
+// default, all, keeps the points as before. GeoJSON draws one LineString
+// feature per hypothesis, the main one first, and never a line between
+// two hypotheses, so a shared MMSI no longer zig-zags. near answers the
+// hypothesis of the report it found closest.
 //
 // # OGC API - Features
 //

@@ -6,8 +6,11 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"slices"
+	"strconv"
 	"time"
 
+	"github.com/tidewatch/tidewatch/internal/fusion"
 	"github.com/tidewatch/tidewatch/internal/geo"
 	"github.com/tidewatch/tidewatch/internal/store"
 	"github.com/tidewatch/tidewatch/internal/vessel"
@@ -26,21 +29,100 @@ type TrackPoint struct {
 	// HeardBy is every receiver that reported the position, the one it
 	// was stored from first.
 	HeardBy []string `json:"heard_by"`
+	// Track is fusion's track hypothesis of the report
+	// (vessel.Position.Track): transmitters sharing the MMSI, or a run of
+	// bad fixes, get their own; 0 when none was assigned (a report
+	// flagged future or clock, or stored before hypotheses were kept).
+	Track int `json:"track"`
+}
+
+// TrackInfo sums up one track hypothesis of a vessel in a window.
+type TrackInfo struct {
+	Track int  `json:"track"`
+	Main  bool `json:"main"`
+	// Count is the positions of the hypothesis in the window (with the
+	// flagged ones when asked for), Good those without a bad flag.
+	Count int    `json:"count"`
+	Good  int    `json:"good"`
+	First string `json:"first"`
+	Last  string `json:"last"`
 }
 
 // trackResponse is the JSON body of a track.
 type trackResponse struct {
-	MMSI      uint32       `json:"mmsi"`
-	Name      *string      `json:"name"`
-	From      string       `json:"from"`
-	To        string       `json:"to"`
-	Count     int          `json:"count"`
-	Truncated bool         `json:"truncated"`
+	MMSI      uint32  `json:"mmsi"`
+	Name      *string `json:"name"`
+	From      string  `json:"from"`
+	To        string  `json:"to"`
+	Count     int     `json:"count"`
+	Truncated bool    `json:"truncated"`
+	// MainTrack is the main hypothesis in the window (see mainTrack),
+	// Selected the hypotheses the points are of: "all", "main" or an id.
+	MainTrack int          `json:"main_track"`
+	Selected  string       `json:"selected"`
+	Tracks    []TrackInfo  `json:"tracks"`
 	Points    []TrackPoint `json:"points"`
 }
 
+// trackAll selects every hypothesis in parseTrackSel's answer.
+const trackAll = -1
+
+// parseTrackSel parses the track parameter: "" or "all" (every
+// hypothesis, trackAll), "main" (main true) or a track id 0-255.
+func parseTrackSel(s string) (id int, main bool, err error) {
+	switch s {
+	case "", "all":
+		return trackAll, false, nil
+	case "main":
+		return 0, true, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 || n > 255 {
+		return 0, false, badParam("track", "%q: want all, main or a track id 0 to 255", s)
+	}
+	return n, false, nil
+}
+
+// trackInfos sums up the hypotheses of pts (in time order), the main one
+// first, then by id, and returns the main one's id (fusion.MainTrack: the
+// hypothesis with the most good positions, those the picture followed).
+// Track id 0 (not assigned) is main only when no position has an id, as
+// in data stored before hypotheses were kept, where it is the whole track.
+func trackInfos(pts []vessel.Position) ([]TrackInfo, int) {
+	byID := map[int]*TrackInfo{}
+	var ids []int
+	for i := range pts {
+		p := &pts[i]
+		id := int(p.Track)
+		ti := byID[id]
+		if ti == nil {
+			ti = &TrackInfo{Track: id, First: p.Time.String()}
+			byID[id] = ti
+			ids = append(ids, id)
+		}
+		ti.Count++
+		if p.Flags&vessel.Bad == 0 {
+			ti.Good++
+		}
+		ti.Last = p.Time.String()
+	}
+	main := int(fusion.MainTrack(pts))
+	slices.Sort(ids)
+	out := make([]TrackInfo, 0, len(ids))
+	if ti := byID[main]; ti != nil {
+		ti.Main = true
+		out = append(out, *ti)
+	}
+	for _, id := range ids {
+		if id != main {
+			out = append(out, *byID[id])
+		}
+	}
+	return out, main
+}
+
 func trackPoint(p *vessel.Position, heard []string) TrackPoint {
-	tp := TrackPoint{Time: p.Time.String(), Lat: round(p.Lat, 6), Lon: round(p.Lon, 6), Flags: p.Flags.Names(), HeardBy: []string{}}
+	tp := TrackPoint{Time: p.Time.String(), Lat: round(p.Lat, 6), Lon: round(p.Lon, 6), Flags: p.Flags.Names(), HeardBy: []string{}, Track: int(p.Track)}
 	if v, ok := p.SOG.Knots(); ok {
 		tp.SOG = ptr(v)
 	}
@@ -65,7 +147,9 @@ func trackPoint(p *vessel.Position, heard []string) TrackPoint {
 
 // track serves the stored track of one vessel, as JSON or GeoJSON. The
 // default window is the whole history; beyond MaxTrackPoints the latest
-// points are kept.
+// points are kept. The track parameter selects the hypotheses (see
+// parseTrackSel and trackInfos); the summary of every hypothesis in the
+// window is in the answer whichever are selected.
 func (a *api) track(w http.ResponseWriter, r *http.Request) error {
 	m, err := parseMMSI(r.PathValue("mmsi"))
 	if err != nil {
@@ -81,6 +165,14 @@ func (a *api) track(w http.ResponseWriter, r *http.Request) error {
 	flagged, err := p.boolean("flagged")
 	if err != nil {
 		return err
+	}
+	sel := p.get("track")
+	selID, selMain, err := parseTrackSel(sel)
+	if err != nil {
+		return err
+	}
+	if sel == "" {
+		sel = "all"
 	}
 	from, to := minTime, maxTime
 	if t, ok, err := p.time("from"); err != nil {
@@ -105,7 +197,15 @@ func (a *api) track(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	resp := trackResponse{MMSI: uint32(m), From: from.String(), To: to.String(), Count: len(pts), Points: []TrackPoint{}}
+	tracks, main := trackInfos(pts)
+	if selMain {
+		selID = main
+	}
+	if selID != trackAll {
+		pts = slices.DeleteFunc(pts, func(p vessel.Position) bool { return int(p.Track) != selID })
+	}
+	resp := trackResponse{MMSI: uint32(m), From: from.String(), To: to.String(), Count: len(pts),
+		MainTrack: main, Selected: sel, Tracks: tracks, Points: []TrackPoint{}}
 	if len(pts) > MaxTrackPoints {
 		pts, resp.Truncated = pts[len(pts)-MaxTrackPoints:], true
 	}
@@ -143,24 +243,43 @@ type geoCollection struct {
 	Features []geoFeature `json:"features"`
 }
 
-// trackGeoJSON is the track as a FeatureCollection: one LineString of the
-// whole track (with mmsi, name, from, to, count), then one Point feature
-// per position with its properties.
+// trackGeoJSON is the track as a FeatureCollection: one LineString
+// feature per hypothesis of its points (properties mmsi, name, track,
+// main, from, to, count, truncated), the main one first (always there,
+// empty when there are no points), then the others by id, each only with
+// two points or more; then one Point feature per position with its
+// properties, track among them. No line joins the positions of two
+// hypotheses; track id 0 (not assigned) has a line only when it is the
+// main one (data stored before hypotheses were kept).
 func trackGeoJSON(t *trackResponse) geoCollection {
-	line := make([][2]float64, len(t.Points))
-	fc := geoCollection{Type: "FeatureCollection", Features: make([]geoFeature, 0, len(t.Points)+1)}
-	for i, p := range t.Points {
-		line[i] = [2]float64{p.Lon, p.Lat}
+	lines := map[int][][2]float64{}
+	for _, p := range t.Points {
+		lines[p.Track] = append(lines[p.Track], [2]float64{p.Lon, p.Lat})
 	}
-	fc.Features = append(fc.Features, geoFeature{Type: "Feature",
-		Geometry: geoGeometry{Type: "LineString", Coordinates: line},
-		Properties: map[string]any{"mmsi": t.MMSI, "name": t.Name, "from": t.From, "to": t.To,
-			"count": t.Count, "truncated": t.Truncated}})
+	ids := make([]int, 0, len(lines))
+	for id, l := range lines {
+		if id != t.MainTrack && id != 0 && len(l) >= 2 {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	ids = append([]int{t.MainTrack}, ids...)
+	fc := geoCollection{Type: "FeatureCollection", Features: make([]geoFeature, 0, len(t.Points)+len(ids))}
+	for _, id := range ids {
+		line := lines[id]
+		if line == nil {
+			line = [][2]float64{}
+		}
+		props := map[string]any{"mmsi": t.MMSI, "name": t.Name, "track": id, "main": id == t.MainTrack,
+			"from": t.From, "to": t.To, "count": len(line), "truncated": t.Truncated}
+		fc.Features = append(fc.Features, geoFeature{Type: "Feature",
+			Geometry: geoGeometry{Type: "LineString", Coordinates: line}, Properties: props})
+	}
 	for _, p := range t.Points {
 		fc.Features = append(fc.Features, geoFeature{Type: "Feature",
 			Geometry: geoGeometry{Type: "Point", Coordinates: [2]float64{p.Lon, p.Lat}},
 			Properties: map[string]any{"mmsi": t.MMSI, "time": p.Time, "sog": p.SOG, "cog": p.COG, "heading": p.Heading,
-				"status": p.Status, "flags": p.Flags, "heard_by": p.HeardBy}})
+				"status": p.Status, "flags": p.Flags, "heard_by": p.HeardBy, "track": p.Track}})
 	}
 	return fc
 }
@@ -184,6 +303,9 @@ type NearResult struct {
 	Lon          float64 `json:"lon"`
 	Interpolated bool    `json:"interpolated"`
 	Reports      int     `json:"reports"`
+	// Track is the track hypothesis of the report found closest
+	// (store.Approach.Track), 0 when none was assigned.
+	Track int `json:"track"`
 }
 
 type resultsResponse[T any] struct {
@@ -249,7 +371,7 @@ func (a *api) near(w http.ResponseWriter, r *http.Request) error {
 	}
 	for _, x := range res {
 		resp.Results = append(resp.Results, NearResult{MMSI: uint32(x.MMSI), Name: a.name(x.MMSI, to), Time: x.Time.String(),
-			DistanceM: round(x.Distance, 1), Lat: round(x.Lat, 6), Lon: round(x.Lon, 6), Interpolated: x.Interpolated, Reports: x.Reports})
+			DistanceM: round(x.Distance, 1), Lat: round(x.Lat, 6), Lon: round(x.Lon, 6), Interpolated: x.Interpolated, Reports: x.Reports, Track: int(x.Track)})
 	}
 	return writeJSON(w, http.StatusOK, resp)
 }
