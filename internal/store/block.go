@@ -316,7 +316,7 @@ func readBlock(f *os.File, path string) (*block, error) {
 
 func decodeBlock(f blockFile, size int64, path string) (*block, error) {
 	bad := func(off int64, format string, args ...any) error {
-		return &FileError{File: path, Offset: off, Err: fmt.Errorf("%w: "+format, append([]any{ErrCorrupt}, args...)...)}
+		return &FileError{Path: path, Offset: off, Err: fmt.Errorf("%w: "+format, append([]any{ErrCorrupt}, args...)...)}
 	}
 	if size < 8+footerLen {
 		return nil, bad(0, "block of %d bytes is too short", size)
@@ -330,7 +330,7 @@ func decodeBlock(f blockFile, size int64, path string) (*block, error) {
 	}
 	version := binary.LittleEndian.Uint16(hdr[6:])
 	if version < 1 || version > blockVersion {
-		return nil, &FileError{File: path, Offset: 6, Err: fmt.Errorf("%w: block version %d", ErrVersion, version)}
+		return nil, &FileError{Path: path, Offset: 6, Err: fmt.Errorf("%w: block version %d", ErrVersion, version)}
 	}
 	footer := make([]byte, footerLen)
 	if _, err := f.ReadAt(footer, size-footerLen); err != nil {
@@ -496,17 +496,17 @@ func (b *block) readChunkUntil(dst []point, e *chunkEntry, buf *[]byte, until in
 	}
 	data := (*buf)[:e.length]
 	if _, err := b.f.ReadAt(data, e.off); err != nil {
-		return dst, &FileError{File: b.path, Offset: e.off, Err: err}
+		return dst, &FileError{Path: b.path, Offset: e.off, Err: err}
 	}
 	if crc32.Checksum(data, castagnoli) != e.crc {
-		return dst, &FileError{File: b.path, Offset: e.off, Err: fmt.Errorf("%w: chunk checksum mismatch", ErrCorrupt)}
+		return dst, &FileError{Path: b.path, Offset: e.off, Err: fmt.Errorf("%w: chunk checksum mismatch", ErrCorrupt)}
 	}
 	out, err := decodeChunkUntil(dst, data, b.version, until)
 	if err != nil {
-		return dst, &FileError{File: b.path, Offset: e.off, Err: err}
+		return dst, &FileError{Path: b.path, Offset: e.off, Err: err}
 	}
 	if until >= e.maxT && uint32(len(out)-len(dst)) != e.count {
-		return dst, &FileError{File: b.path, Offset: e.off, Err: fmt.Errorf("%w: chunk holds %d points, index says %d", ErrCorrupt, len(out)-len(dst), e.count)}
+		return dst, &FileError{Path: b.path, Offset: e.off, Err: fmt.Errorf("%w: chunk holds %d points, index says %d", ErrCorrupt, len(out)-len(dst), e.count)}
 	}
 	return out, nil
 }

@@ -124,13 +124,13 @@ func encodeManifest(m *manifest) []byte {
 // in a FileError.
 func decodeManifest(b []byte, path string) (*manifest, error) {
 	bad := func(off int64, what string) error {
-		return &FileError{File: path, Offset: off, Err: fmt.Errorf("%w: %s", ErrCorrupt, what)}
+		return &FileError{Path: path, Offset: off, Err: fmt.Errorf("%w: %s", ErrCorrupt, what)}
 	}
 	if len(b) < 16 || string(b[:6]) != manifestMagic {
 		return nil, bad(0, "not a manifest")
 	}
 	if v := binary.LittleEndian.Uint16(b[6:]); v != manifestVersion {
-		return nil, &FileError{File: path, Offset: 6, Err: fmt.Errorf("%w: manifest version %d", ErrVersion, v)}
+		return nil, &FileError{Path: path, Offset: 6, Err: fmt.Errorf("%w: manifest version %d", ErrVersion, v)}
 	}
 	n := binary.LittleEndian.Uint32(b[8:])
 	if uint64(n) != uint64(len(b)-16) {

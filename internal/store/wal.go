@@ -252,14 +252,14 @@ func readSegmentFS(fsys record.FS, path string, fn func(typ byte, payload []byte
 	var h [walHdrLen]byte
 	if _, err := io.ReadFull(f, h[:]); err != nil {
 		// A crash right after creating the segment leaves it short.
-		return 0, &FileError{File: path, Offset: 0, Err: errTorn}
+		return 0, &FileError{Path: path, Offset: 0, Err: errTorn}
 	}
 	v, err := record.ParseFileHeader(h[:], walMagic)
 	if err != nil {
-		return 0, &FileError{File: path, Offset: 0, Err: fmt.Errorf("%w: not a WAL segment", ErrCorrupt)}
+		return 0, &FileError{Path: path, Offset: 0, Err: fmt.Errorf("%w: not a WAL segment", ErrCorrupt)}
 	}
 	if v != walVersion {
-		return 0, &FileError{File: path, Offset: 6, Err: fmt.Errorf("%w: WAL version %d", ErrVersion, v)}
+		return 0, &FileError{Path: path, Offset: 6, Err: fmt.Errorf("%w: WAL version %d", ErrVersion, v)}
 	}
 	r := record.NewReader(f, path, record.ReaderOptions{Offset: walHdrLen, MaxPayload: maxRecord, BufferSize: 1 << 20, AdjacentOnly: true})
 	for {
@@ -279,10 +279,10 @@ func readSegmentFS(fsys record.FS, path string, fn func(typ byte, payload []byte
 			default:
 				err = fe.Err
 			}
-			return off, &FileError{File: path, Offset: fe.Offset, Err: err}
+			return off, &FileError{Path: path, Offset: fe.Offset, Err: err}
 		}
 		if err := fn(typ, payload); err != nil {
-			return off, &FileError{File: path, Offset: off, Err: err}
+			return off, &FileError{Path: path, Offset: off, Err: err}
 		}
 	}
 }
