@@ -2,8 +2,10 @@ package store
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/tidewatch/tidewatch/internal/record"
@@ -69,4 +71,39 @@ func readBlockFile(path string) error {
 	defer f.Close()
 	_, err = readBlock(f, path)
 	return err
+}
+
+// TestWALNewerVersion: a segment of a newer WAL version is refused with
+// ErrVersion naming the version (what a version 1 binary does with
+// today's version 2 segments), not read as corruption; versions 1 and 2
+// are read.
+func TestWALNewerVersion(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(currentFixtureDir, "wal", "00000002.wal"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for v := uint16(0); v <= walVersion+1; v++ {
+		c := append(record.AppendFileHeader(nil, walMagic, v), b[walHdrLen:]...)
+		p := filepath.Join(t.TempDir(), "00000002.wal")
+		if err := os.WriteFile(p, c, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		_, err := readSegment(p, func(typ byte, _ []byte) error {
+			if typ == recTracked {
+				n++
+			}
+			return nil
+		})
+		if ok := v >= 1 && v <= walVersion; ok {
+			if err != nil || n == 0 {
+				t.Errorf("version %d: %d tracked records, %v", v, n, err)
+			}
+			continue
+		}
+		want := fmt.Sprintf("WAL version %d", v)
+		if !errors.Is(err, ErrVersion) || errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), want) {
+			t.Errorf("version %d: error %v, want ErrVersion %q", v, err, want)
+		}
+	}
 }
