@@ -37,11 +37,11 @@ var allowed = map[string][]string{
 	"internal/event":    {"internal/vessel", "internal/geo", "internal/record"},
 	"internal/contact":  {"internal/vessel", "internal/geo"},
 	"internal/httpapi": {"internal/vessel", "internal/geo", "internal/fusion", "internal/store", "internal/event", "internal/incident", "internal/audit",
-		"internal/export"},
+		"internal/export", "internal/record"},
 	"internal/webui":    {},
 	"internal/incident": {"internal/vessel", "internal/geo", "internal/record"},
 	"internal/policy":   {"internal/vessel", "internal/geo", "internal/event", "internal/incident"},
-	"internal/identity": {},
+	"internal/identity": {"internal/record"},
 	"internal/outbox":   {"internal/record"},
 	"internal/audit":    {"internal/record"},
 	"internal/link":     {"internal/record"},
@@ -53,7 +53,7 @@ var allowed = map[string][]string{
 		"internal/incident", "internal/policy", "internal/identity", "internal/share"},
 	"cmd/tidewatch": {"internal/ingest", "internal/ais", "internal/asterix", "internal/sensor", "internal/vessel", "internal/fusion",
 		"internal/store", "internal/geo", "internal/simulate", "internal/recorder", "internal/event", "internal/server",
-		"internal/identity", "internal/policy", "internal/incident", "internal/audit", "internal/export", "internal/contact"},
+		"internal/identity", "internal/policy", "internal/incident", "internal/audit", "internal/export", "internal/contact", "internal/record"},
 }
 
 // mayUseNetwork lists the packages allowed to import net or net/http.

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
@@ -12,6 +13,7 @@ import (
 	"sort"
 
 	"github.com/tidewatch/tidewatch/internal/geo"
+	"github.com/tidewatch/tidewatch/internal/record"
 	"github.com/tidewatch/tidewatch/internal/vessel"
 )
 
@@ -149,37 +151,24 @@ func entryFor(pts []point, before, after *point) chunkEntry {
 	return e
 }
 
-// writeBlock writes d to dir as block d.meta.seq and returns it opened.
+// writeBlock writes d to dir as block d.meta.seq (record.WriteFileAtomic:
+// encoded in memory, written to a temporary file, synced, renamed, the
+// directory synced) and returns it opened.
 func writeBlock(fsys FS, dir string, d *blockData) (*block, error) {
 	final := filepath.Join(dir, fmt.Sprintf("%08d%s", d.meta.seq, blockSuffix))
-	tmp := final + ".tmp"
-	f, err := fsys.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("store: create block: %w", err)
-	}
-	h := crc32.New(castagnoli)
-	err = encodeBlock(io.MultiWriter(f, h), d)
-	if err == nil {
-		err = f.Sync()
-	}
-	if err2 := f.Close(); err == nil {
-		err = err2
-	}
-	if err == nil {
-		err = os.Rename(tmp, final)
-	}
-	if err == nil {
-		err = syncDir(dir)
-	}
-	if err != nil {
-		os.Remove(tmp)
+	var buf bytes.Buffer
+	if err := encodeBlock(&buf, d); err != nil {
 		return nil, fmt.Errorf("store: write block %s: %w", final, err)
 	}
+	if err := record.WriteFileAtomic(asRecordFS(fsys), final, buf.Bytes(), 0o600); err != nil {
+		return nil, fmt.Errorf("store: write block %s: %w", final, err)
+	}
+	crc := crc32.Checksum(buf.Bytes(), castagnoli)
 	b, err := openBlock(final)
 	if err != nil {
 		return nil, err
 	}
-	b.fileCRC = h.Sum32()
+	b.fileCRC = crc
 	b.sum = sumOfSeries(d.series)
 	return b, nil
 }
