@@ -59,16 +59,51 @@ type contactsFlags struct {
 	sf                         sensorFlags
 }
 
+// contactsOptions are the parsed options of contacts.
+type contactsOptions struct {
+	data         string
+	files        []string
+	so           sensorOptions
+	want         vessel.Sensor // 0: every sensor
+	from, to     vessel.Time
+	unassociated bool
+	dark         bool
+	headings     map[string]float64 // SAR heading per scene; "" for every scene
+	sarLeft      bool
+}
+
 func runContacts(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, now time.Time) error {
+	o, err := parseContacts(args, stderr, now)
+	if err != nil {
+		return helpOK(err)
+	}
+	db, err := openReadOnly(o.data)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	dets, skipped, err := readDetections(ctx, &o, stdin, stderr)
+	if err != nil {
+		return err
+	}
+	r := newContactsRun(&o, dets, stdout)
+	if err := r.associate(ctx, db); err != nil {
+		return err
+	}
+	return r.finish(stderr, skipped)
+}
+
+// parseContacts parses the command line of contacts.
+func parseContacts(args []string, stderr io.Writer, now time.Time) (contactsOptions, error) {
 	fs := newFlagSet("contacts", contactsUsage, stderr)
-	var o contactsFlags
-	o.data = dataFlag(fs)
-	o.from = fs.String("from", "", "first detection time to read (RFC 3339, or relative like -2h; default: no limit)")
-	o.to = fs.String("to", "", "last detection time to read (default: no limit)")
-	o.sensorName = fs.String("sensor", "", "read only radar or satellite detections")
-	o.unassociated = fs.Bool("unassociated", false, "print only the detections no AIS vessel explains")
-	o.dark = fs.Bool("dark", false, "print the dark-target and AIS-position-mismatch episodes instead of the contacts")
-	headings := map[string]float64{} // scene → heading; "" for every scene
+	var f contactsFlags
+	f.data = dataFlag(fs)
+	f.from = fs.String("from", "", "first detection time to read (RFC 3339, or relative like -2h; default: no limit)")
+	f.to = fs.String("to", "", "last detection time to read (default: no limit)")
+	f.sensorName = fs.String("sensor", "", "read only radar or satellite detections")
+	f.unassociated = fs.Bool("unassociated", false, "print only the detections no AIS vessel explains")
+	f.dark = fs.Bool("dark", false, "print the dark-target and AIS-position-mismatch episodes instead of the contacts")
+	o := contactsOptions{headings: map[string]float64{}}
 	fs.Func("sar-heading", "ground-track heading of the SAR passes, `[SCENE=]DEGREES` true (about 190 descending, 350 ascending; repeatable, per scene id; default: an ascending sun-synchronous pass)", func(v string) error {
 		scene, deg, ok := strings.Cut(v, "=")
 		if !ok {
@@ -78,60 +113,57 @@ func runContacts(ctx context.Context, args []string, stdin io.Reader, stdout, st
 		if err != nil || !(h >= 0 && h < 360) {
 			return fmt.Errorf("want [SCENE=]DEGREES from 0 to 360, got %q", v)
 		}
-		headings[scene] = h
+		o.headings[scene] = h
 		return nil
 	})
 	sarLeft := fs.Bool("sar-look-left", false, "the SAR looks left of its track (Sentinel-1 and most SARs look right)")
-	o.sf.add(fs, true)
+	f.sf.add(fs, true)
 	files, err := parseArgs(fs, args)
 	if err != nil {
-		return helpOK(err)
+		return o, err // flag.ErrHelp after -h
 	}
 	if len(files) == 0 {
-		return usageError(fs, stderr, "no detection files (use - for standard input)")
+		return o, usageError(fs, stderr, "no detection files (use - for standard input)")
 	}
-	so, err := o.sf.options()
-	if err != nil {
-		return usageError(fs, stderr, "%v", err)
+	if o.so, err = f.sf.options(); err != nil {
+		return o, usageError(fs, stderr, "%v", err)
 	}
-	var want vessel.Sensor
-	switch *o.sensorName {
+	switch *f.sensorName {
 	case "":
 	case "radar":
-		want = vessel.SensorRadar
+		o.want = vessel.SensorRadar
 	case "satellite":
-		want = vessel.SensorSatellite
+		o.want = vessel.SensorSatellite
 	default:
-		return usageError(fs, stderr, "--sensor %q: want radar or satellite", *o.sensorName)
+		return o, usageError(fs, stderr, "--sensor %q: want radar or satellite", *f.sensorName)
 	}
-	from, to := vessel.Time(math.MinInt64), vessel.Time(math.MaxInt64)
-	if *o.from != "" {
-		if from, err = vessel.ParseTime(*o.from, now); err != nil {
-			return usageError(fs, stderr, "--from: %v", err)
+	o.from, o.to = vessel.Time(math.MinInt64), vessel.Time(math.MaxInt64)
+	if *f.from != "" {
+		if o.from, err = vessel.ParseTime(*f.from, now); err != nil {
+			return o, usageError(fs, stderr, "--from: %v", err)
 		}
 	}
-	if *o.to != "" {
-		if to, err = vessel.ParseTime(*o.to, now); err != nil {
-			return usageError(fs, stderr, "--to: %v", err)
+	if *f.to != "" {
+		if o.to, err = vessel.ParseTime(*f.to, now); err != nil {
+			return o, usageError(fs, stderr, "--to: %v", err)
 		}
 	}
-	if from > to {
-		return usageError(fs, stderr, "--from %v is after --to %v", from, to)
+	if o.from > o.to {
+		return o, usageError(fs, stderr, "--from %v is after --to %v", o.from, o.to)
 	}
-	db, err := openReadOnly(*o.data)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
+	o.data, o.files, o.unassociated, o.dark, o.sarLeft = *f.data, files, *f.unassociated, *f.dark, *sarLeft
+	return o, nil
+}
 
-	var dets []vessel.Detection
-	var skipped int
-	for _, name := range files {
+// readDetections reads the detection files of o, keeping those in
+// [from, to] of the wanted sensor; skipped counts the others.
+func readDetections(ctx context.Context, o *contactsOptions, stdin io.Reader, stderr io.Writer) (dets []vessel.Detection, skipped int, err error) {
+	for _, name := range o.files {
 		if err := ctx.Err(); err != nil {
-			return err
+			return nil, 0, err
 		}
-		f, st, err := readSensorFile(name, stdin, so, func(d *vessel.Detection) error {
-			if d.Time < from || d.Time > to || (want != 0 && d.Sensor != want) {
+		f, st, err := readSensorFile(name, stdin, o.so, func(d *vessel.Detection) error {
+			if d.Time < o.from || d.Time > o.to || (o.want != 0 && d.Sensor != o.want) {
 				skipped++
 				return nil
 			}
@@ -139,123 +171,159 @@ func runContacts(ctx context.Context, args []string, stdin io.Reader, stdout, st
 			return nil
 		})
 		if errors.Is(err, errNotSensor) {
-			return fmt.Errorf("%s: not a radar or satellite detection file (see tidewatch detections -h)", name)
+			return nil, 0, fmt.Errorf("%s: not a radar or satellite detection file (see tidewatch detections -h)", name)
 		}
 		if err != nil {
-			return fmt.Errorf("%s: %w", name, err)
+			return nil, 0, fmt.Errorf("%s: %w", name, err)
 		}
 		reportSensorStats(stderr, "contacts", name, f, st)
 	}
-	cfg := contact.Config{}
-	groups := groupDetections(dets)
-	vs := &storeVessels{}
-	a := contact.New(cfg, vs)
-	loadedTo := vessel.Time(math.MinInt64) // groups starting before this have their AIS loaded
-	nVessels := map[vessel.MMSI]bool{}
+	return dets, skipped, nil
+}
 
-	w := bufio.NewWriterSize(stdout, 64<<10)
-	var buf []byte
-	var cs []contact.Contact
-	var nRadar, nSat, nAssoc, nHeld, nRejected int
-	episodes := map[string]contact.Episode{}
-	var order []string
-	drain := func() {
-		for _, ep := range a.Episodes(nil) {
-			if _, ok := episodes[ep.ID]; !ok {
-				order = append(order, ep.ID)
-			}
-			if ep.Version >= episodes[ep.ID].Version {
-				episodes[ep.ID] = ep
-			}
+// contactsRun associates the detections scan by scan and writes the
+// contacts (or, with --dark, collects the episodes).
+type contactsRun struct {
+	o        *contactsOptions
+	dets     []vessel.Detection
+	groups   []detGroup
+	cfg      contact.Config
+	vs       *storeVessels
+	a        *contact.Associator
+	nVessels map[vessel.MMSI]bool
+	w        *bufio.Writer
+	buf      []byte
+	cs       []contact.Contact
+	episodes map[string]contact.Episode
+	order    []string // episode ids in the order first seen
+	last     vessel.Time
+
+	nRadar, nSat, nAssoc, nHeld, nRejected int
+}
+
+func newContactsRun(o *contactsOptions, dets []vessel.Detection, stdout io.Writer) *contactsRun {
+	r := &contactsRun{o: o, dets: dets, groups: groupDetections(dets), vs: &storeVessels{},
+		nVessels: map[vessel.MMSI]bool{}, w: bufio.NewWriterSize(stdout, 64<<10), episodes: map[string]contact.Episode{}}
+	r.a = contact.New(r.cfg, r.vs)
+	return r
+}
+
+// drain takes the latest version of each episode the associator reports.
+func (r *contactsRun) drain() {
+	for _, ep := range r.a.Episodes(nil) {
+		if _, ok := r.episodes[ep.ID]; !ok {
+			r.order = append(r.order, ep.ID)
+		}
+		if ep.Version >= r.episodes[ep.ID].Version {
+			r.episodes[ep.ID] = ep
 		}
 	}
-	var flushed, last vessel.Time
-	for gi, g := range groups {
+}
+
+// associate runs every group of detections through the associator,
+// loading the AIS of the stored vessels an hour of groups at a time.
+func (r *contactsRun) associate(ctx context.Context, db *store.DB) error {
+	loadedTo := vessel.Time(math.MinInt64) // groups starting before this have their AIS loaded
+	var flushed vessel.Time
+	for gi, g := range r.groups {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		scan := dets[g.lo:g.hi]
 		if g.t >= loadedTo {
 			// The AIS of the next hour of scans and scenes, with what
 			// association looks back to before it.
 			loadedTo = g.t + vessel.Time(contactsChunk.Milliseconds())
 			j := gi
-			for j < len(groups) && groups[j].t < loadedTo {
+			for j < len(r.groups) && r.groups[j].t < loadedTo {
 				j++
 			}
-			next, err := loadVessels(ctx, db, dets[g.lo:groups[j-1].hi], cfg)
+			next, err := loadVessels(ctx, db, r.dets[g.lo:r.groups[j-1].hi], r.cfg)
 			if err != nil {
 				return err
 			}
-			vs.replace(next.tracks)
+			r.vs.replace(next.tracks)
 			for i := range next.tracks {
-				nVessels[next.tracks[i].mmsi] = true
+				r.nVessels[next.tracks[i].mmsi] = true
 			}
 		}
-		vs.now = g.t
+		r.vs.now = g.t
 		if g.t-flushed >= 60_000 {
 			// As a live node's ticker would: ended tracks and quiet
 			// episodes close in data time, and memory stays bounded.
-			a.Flush(g.t)
+			r.a.Flush(g.t)
 			flushed = g.t
 		}
-		for i := range scan {
-			last = max(last, scan[i].Time)
-		}
-		if scan[0].Sensor == vessel.SensorRadar {
-			cs = a.Radar(scan, cs[:0])
-			nRadar += len(scan)
-		} else {
-			p := contact.Pass{SAR: isSAR(scan[0].Source), LookLeft: *sarLeft}
-			if h, ok := headings[scan[0].Scene]; ok {
-				p.HeadingDeg, p.HasHeading = h, true
-			} else if h, ok := headings[""]; ok {
-				p.HeadingDeg, p.HasHeading = h, true
-			}
-			cs = a.Satellite(scan, p, cs[:0])
-			nSat += len(scan)
-		}
-		drain()
-		for i := range cs {
-			c := &cs[i]
-			switch {
-			case c.Err != nil:
-				nRejected++
-			case c.MMSI != 0:
-				nAssoc++
-				if c.Held {
-					nHeld++
-				}
-			}
-			if *o.dark || (*o.unassociated && (c.MMSI != 0 || c.Err != nil)) {
-				continue
-			}
-			buf = appendContactJSON(buf[:0], c)
-			if _, err := w.Write(buf); err != nil {
-				return fmt.Errorf("write: %w", err)
-			}
+		if err := r.scan(r.dets[g.lo:g.hi]); err != nil {
+			return err
 		}
 	}
-	if len(dets) > 0 {
+	return nil
+}
+
+// scan associates one radar scan or satellite scene and writes its
+// contacts.
+func (r *contactsRun) scan(scan []vessel.Detection) error {
+	for i := range scan {
+		r.last = max(r.last, scan[i].Time)
+	}
+	if scan[0].Sensor == vessel.SensorRadar {
+		r.cs = r.a.Radar(scan, r.cs[:0])
+		r.nRadar += len(scan)
+	} else {
+		p := contact.Pass{SAR: isSAR(scan[0].Source), LookLeft: r.o.sarLeft}
+		if h, ok := r.o.headings[scan[0].Scene]; ok {
+			p.HeadingDeg, p.HasHeading = h, true
+		} else if h, ok := r.o.headings[""]; ok {
+			p.HeadingDeg, p.HasHeading = h, true
+		}
+		r.cs = r.a.Satellite(scan, p, r.cs[:0])
+		r.nSat += len(scan)
+	}
+	r.drain()
+	for i := range r.cs {
+		c := &r.cs[i]
+		switch {
+		case c.Err != nil:
+			r.nRejected++
+		case c.MMSI != 0:
+			r.nAssoc++
+			if c.Held {
+				r.nHeld++
+			}
+		}
+		if r.o.dark || (r.o.unassociated && (c.MMSI != 0 || c.Err != nil)) {
+			continue
+		}
+		r.buf = appendContactJSON(r.buf[:0], c)
+		if _, err := r.w.Write(r.buf); err != nil {
+			return fmt.Errorf("write: %w", err)
+		}
+	}
+	return nil
+}
+
+// finish closes every episode, writes them with --dark, and the summary.
+func (r *contactsRun) finish(stderr io.Writer, skipped int) error {
+	if len(r.dets) > 0 {
 		// A day after the last detection: beyond every window an episode
 		// stays open in, so each one closes.
-		a.Flush(last + 86400_000)
+		r.a.Flush(r.last + 86400_000)
 	}
-	drain()
-	if *o.dark {
-		for _, id := range order {
-			buf = appendEpisodeJSON(buf[:0], episodes[id])
-			if _, err := w.Write(buf); err != nil {
+	r.drain()
+	if r.o.dark {
+		for _, id := range r.order {
+			r.buf = appendEpisodeJSON(r.buf[:0], r.episodes[id])
+			if _, err := r.w.Write(r.buf); err != nil {
 				return fmt.Errorf("write: %w", err)
 			}
 		}
 	}
-	if err := w.Flush(); err != nil {
+	if err := r.w.Flush(); err != nil {
 		return fmt.Errorf("write: %w", err)
 	}
-	st := a.Stats()
+	st := r.a.Stats()
 	fmt.Fprintf(stderr, "tidewatch contacts: %d radar reports in %d scans/scenes and %d satellite detections against %d AIS vessels: %d associated (%d held by radar), %d unassociated, %d rejected; %d dark-target/mismatch episodes; %d detections outside --from/--to/--sensor",
-		nRadar, len(groups), nSat, len(nVessels), nAssoc, nHeld, nRadar+nSat-nAssoc-nRejected, nRejected, len(episodes), skipped)
+		r.nRadar, len(r.groups), r.nSat, len(r.nVessels), r.nAssoc, r.nHeld, r.nRadar+r.nSat-r.nAssoc-r.nRejected, r.nRejected, len(r.episodes), skipped)
 	if st.QueueDropped > 0 {
 		fmt.Fprintf(stderr, "; %d episode updates dropped (queue full)", st.QueueDropped)
 	}

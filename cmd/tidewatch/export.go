@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tidewatch/tidewatch/internal/export"
+	recordlog "github.com/tidewatch/tidewatch/internal/record"
 	"github.com/tidewatch/tidewatch/internal/vessel"
 )
 
@@ -106,21 +108,14 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer, now
 	if *out == "-" {
 		return writeExport(stdout, *format, rows)
 	}
-	// Write next to the target and rename, so that an interrupted export
-	// leaves no truncated file under the name.
-	tmp, err := os.CreateTemp(filepath.Dir(*out), "."+filepath.Base(*out)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := writeExport(tmp, *format, rows); err != nil {
-		tmp.Close()
+	// Atomically (record.WriteFileAtomic), so that an interrupted export
+	// leaves no truncated file under the name. The rows are in memory
+	// already; their encoding is too.
+	var buf bytes.Buffer
+	if err := writeExport(&buf, *format, rows); err != nil {
 		return fmt.Errorf("write %s: %w", *out, err)
 	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), *out); err != nil {
+	if err := recordlog.WriteFileAtomic(recordlog.OSFS{}, *out, buf.Bytes(), 0o600); err != nil {
 		return err
 	}
 	st, err := os.Stat(*out)

@@ -429,62 +429,11 @@ With --all, vessels known only from static data are listed too; with
 ` + timeHelp + "\n"
 
 func runVessels(ctx context.Context, args []string, stdout, stderr io.Writer, now time.Time) error {
-	fs := newFlagSet("vessels", vesselsUsage, stderr)
-	q := addQueryFlags(fs, false)
-	atS := fs.String("at", "", "the moment (default: the end of the stored data)")
-	ageS := fs.String("max-age", "1h", "how old the last position may be")
-	bboxS := fs.String("bbox", "", "minLon,minLat,maxLon,maxLat")
-	search := fs.String("search", "", "name, call sign, MMSI or IMO")
-	name := fs.String("name", "", "name contains (any case)")
-	callsign := fs.String("callsign", "", "call sign (exact, any case)")
-	imo := fs.Uint("imo", 0, "IMO number")
-	mmsiS := fs.String("mmsi", "", "MMSI")
-	typ := fs.String("type", "", "ship category or AIS ship type code")
-	flagS := fs.String("flag", "", "flag state, ISO 3166 alpha-2")
-	all := fs.Bool("all", false, "include vessels with static data but no position in the window")
-	stations := fs.Bool("stations", false, "include base stations and aids to navigation")
-	pos, err := parseArgs(fs, args)
+	vq, err := parseVessels(args, stderr)
 	if err != nil {
 		return helpOK(err)
 	}
-	if err := q.check(fs, stderr); err != nil {
-		return err
-	}
-	if len(pos) > 0 {
-		return usageError(fs, stderr, "unexpected argument %q", pos[0])
-	}
-	age, err := vessel.ParseDuration(*ageS)
-	if err != nil || age <= 0 {
-		return usageError(fs, stderr, "--max-age %q: want a positive duration (1h, 6h, 2d)", *ageS)
-	}
-	var box *geo.Rect
-	if *bboxS != "" {
-		r, err := parseBBox(*bboxS)
-		if err != nil {
-			return usageError(fs, stderr, "--bbox: %v", err)
-		}
-		box = &r
-	}
-	var wantMMSI vessel.MMSI
-	if *mmsiS != "" {
-		if wantMMSI, err = parseMMSI(*mmsiS); err != nil {
-			return usageError(fs, stderr, "--mmsi: %v", err)
-		}
-	}
-	typeMatch := func(uint8) bool { return true }
-	if *typ != "" {
-		if code, err := strconv.Atoi(*typ); err == nil {
-			typeMatch = func(t uint8) bool { return int(t) == code }
-		} else if c, ok := vessel.ParseCategory(strings.ToLower(*typ)); ok {
-			typeMatch = func(t uint8) bool { return vessel.ShipCategory(t) == c }
-		} else {
-			return usageError(fs, stderr, "--type %q: not a ship category or a type code", *typ)
-		}
-	}
-	if *flagS != "" && !knownFlag(*flagS) {
-		return usageError(fs, stderr, "--flag %q: not a flag state with allocated MMSI digits (want an ISO 3166 alpha-2 code such as IN, JP, PA)", *flagS)
-	}
-	db, err := openReadOnly(*q.data)
+	db, err := openReadOnly(*vq.q.data)
 	if err != nil {
 		return err
 	}
@@ -494,46 +443,133 @@ func runVessels(ctx context.Context, args []string, stdout, stderr io.Writer, no
 	if !have {
 		at = vessel.TimeOf(now)
 	}
-	if *atS != "" {
-		if at, err = vessel.ParseTime(*atS, now); err != nil {
-			return usageError(fs, stderr, "--at: %v", err)
+	if vq.at != "" {
+		if at, err = vessel.ParseTime(vq.at, now); err != nil {
+			return usageError(vq.fs, stderr, "--at: %v", err)
 		}
 	}
-	maxAge := vessel.Time(age.Milliseconds())
 	switch {
 	case !have:
-		fmt.Fprintf(stderr, "tidewatch vessels: the store in %s is empty\n", *q.data)
-	case at-maxAge > end:
-		return fmt.Errorf("no positions within --max-age %s before %v: the stored data ends at %v (use --at %v, or no --at)", *ageS, at, end, end)
+		fmt.Fprintf(stderr, "tidewatch vessels: the store in %s is empty\n", *vq.q.data)
+	case at-vq.maxAge > end:
+		return fmt.Errorf("no positions within --max-age %s before %v: the stored data ends at %v (use --at %v, or no --at)", vq.ageS, at, end, end)
 	case at < start:
 		return fmt.Errorf("no positions at %v: the stored data starts at %v", at, start)
 	}
-	list, err := db.At(at, maxAge, *all)
+	list, err := db.At(at, vq.maxAge, vq.all)
 	if err != nil {
 		return err
 	}
-	w := newWriter(stdout, *q.format)
+	w := newWriter(stdout, *vq.q.format)
 	for i := range list {
-		v := &list[i]
-		s := &v.Static
-		cls := v.MMSI.Class()
-		switch {
-		case !*stations && (cls == vessel.ClassCoast || cls == vessel.ClassAidToNav),
-			wantMMSI != 0 && v.MMSI != wantMMSI,
-			*imo != 0 && uint(s.IMO) != *imo,
-			*callsign != "" && !strings.EqualFold(s.CallSign, *callsign),
-			*name != "" && !containsFold(s.Name, *name),
-			*typ != "" && !typeMatch(s.ShipType),
-			*flagS != "" && !flagIs(v.MMSI, *flagS),
-			box != nil && (!v.HasPosition || !box.Contains(geo.Point{Lat: v.Position.Lat, Lon: v.Position.Lon})),
-			*search != "" && !matchesSearch(v, *search):
+		if !vq.filter.match(&list[i]) {
 			continue
 		}
-		if err := w.write(vesselRecord(v, at)); err != nil {
+		if err := w.write(vesselRecord(&list[i], at)); err != nil {
 			return fmt.Errorf("write: %w", err)
 		}
 	}
 	return w.close(nil)
+}
+
+// vesselsQuery is the parsed command line of vessels.
+type vesselsQuery struct {
+	fs     *flag.FlagSet // for usage errors found after parsing
+	q      *queryFlags
+	at     string // --at, parsed against the store's bounds
+	ageS   string
+	maxAge vessel.Time
+	all    bool
+	filter vesselFilter
+}
+
+// vesselFilter selects the vessels vessels prints.
+type vesselFilter struct {
+	stations                          bool
+	mmsi                              vessel.MMSI // 0: any
+	imo                               uint        // 0: any
+	callsign, name, typ, flag, search string      // "": any
+	typeMatch                         func(uint8) bool
+	box                               *geo.Rect // nil: anywhere
+}
+
+// parseVessels parses the command line of vessels.
+func parseVessels(args []string, stderr io.Writer) (*vesselsQuery, error) {
+	fs := newFlagSet("vessels", vesselsUsage, stderr)
+	vq := &vesselsQuery{fs: fs, q: addQueryFlags(fs, false)}
+	f := &vq.filter
+	fs.StringVar(&vq.at, "at", "", "the moment (default: the end of the stored data)")
+	fs.StringVar(&vq.ageS, "max-age", "1h", "how old the last position may be")
+	bboxS := fs.String("bbox", "", "minLon,minLat,maxLon,maxLat")
+	fs.StringVar(&f.search, "search", "", "name, call sign, MMSI or IMO")
+	fs.StringVar(&f.name, "name", "", "name contains (any case)")
+	fs.StringVar(&f.callsign, "callsign", "", "call sign (exact, any case)")
+	fs.UintVar(&f.imo, "imo", 0, "IMO number")
+	mmsiS := fs.String("mmsi", "", "MMSI")
+	fs.StringVar(&f.typ, "type", "", "ship category or AIS ship type code")
+	fs.StringVar(&f.flag, "flag", "", "flag state, ISO 3166 alpha-2")
+	fs.BoolVar(&vq.all, "all", false, "include vessels with static data but no position in the window")
+	fs.BoolVar(&f.stations, "stations", false, "include base stations and aids to navigation")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return nil, err // flag.ErrHelp after -h
+	}
+	if err := vq.q.check(fs, stderr); err != nil {
+		return nil, err
+	}
+	if len(pos) > 0 {
+		return nil, usageError(fs, stderr, "unexpected argument %q", pos[0])
+	}
+	age, err := vessel.ParseDuration(vq.ageS)
+	if err != nil || age <= 0 {
+		return nil, usageError(fs, stderr, "--max-age %q: want a positive duration (1h, 6h, 2d)", vq.ageS)
+	}
+	vq.maxAge = vessel.Time(age.Milliseconds())
+	if *bboxS != "" {
+		r, err := parseBBox(*bboxS)
+		if err != nil {
+			return nil, usageError(fs, stderr, "--bbox: %v", err)
+		}
+		f.box = &r
+	}
+	if *mmsiS != "" {
+		if f.mmsi, err = parseMMSI(*mmsiS); err != nil {
+			return nil, usageError(fs, stderr, "--mmsi: %v", err)
+		}
+	}
+	f.typeMatch = func(uint8) bool { return true }
+	if f.typ != "" {
+		if code, err := strconv.Atoi(f.typ); err == nil {
+			f.typeMatch = func(t uint8) bool { return int(t) == code }
+		} else if c, ok := vessel.ParseCategory(strings.ToLower(f.typ)); ok {
+			f.typeMatch = func(t uint8) bool { return vessel.ShipCategory(t) == c }
+		} else {
+			return nil, usageError(fs, stderr, "--type %q: not a ship category or a type code", f.typ)
+		}
+	}
+	if f.flag != "" && !knownFlag(f.flag) {
+		return nil, usageError(fs, stderr, "--flag %q: not a flag state with allocated MMSI digits (want an ISO 3166 alpha-2 code such as IN, JP, PA)", f.flag)
+	}
+	return vq, nil
+}
+
+// match reports whether v passes the filter.
+func (f *vesselFilter) match(v *store.VesselAt) bool {
+	s := &v.Static
+	cls := v.MMSI.Class()
+	switch {
+	case !f.stations && (cls == vessel.ClassCoast || cls == vessel.ClassAidToNav),
+		f.mmsi != 0 && v.MMSI != f.mmsi,
+		f.imo != 0 && uint(s.IMO) != f.imo,
+		f.callsign != "" && !strings.EqualFold(s.CallSign, f.callsign),
+		f.name != "" && !containsFold(s.Name, f.name),
+		f.typ != "" && !f.typeMatch(s.ShipType),
+		f.flag != "" && !flagIs(v.MMSI, f.flag),
+		f.box != nil && (!v.HasPosition || !f.box.Contains(geo.Point{Lat: v.Position.Lat, Lon: v.Position.Lon})),
+		f.search != "" && !matchesSearch(v, f.search):
+		return false
+	}
+	return true
 }
 
 func containsFold(s, sub string) bool {

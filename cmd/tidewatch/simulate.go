@@ -172,47 +172,61 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) (
 		return simulateSensor(o, w, stderr, start)
 	}
 
+	fleet, run, err := simRun(o)
+	if err != nil {
+		return err
+	}
+	return writeSimulation(ctx, o, w, fleet, run, stderr, start)
+}
+
+// simRunFunc runs a simulation, handing each observation to emit.
+type simRunFunc func(emit func(*vessel.Observation) error) error
+
+// simRun builds the AIS simulation of o: its fleet and how to run it.
+// The messy scenario writes its truth file (--truth) here.
+func simRun(o simOptions) ([]simulate.Vessel, simRunFunc, error) {
 	rng := rand.New(rand.NewPCG(o.seed, 0x7469646577617463))
 	from := vessel.TimeOf(o.from)
-	var (
-		fleet []simulate.Vessel
-		run   func(emit func(*vessel.Observation) error) error
-	)
-	if o.scenario == "messy" {
-		mc := simulate.MessyConfig{Hours: o.duration.Hours(), From: from}
-		if o.vessels {
-			mc.Vessels = o.cfg.Vessels
-		}
-		sc := simulate.Messy(mc, rng)
-		for _, v := range sc.Fleet {
-			fleet = append(fleet, simulate.Vessel{MMSI: v.MMSI, ShipType: v.ShipType, Name: strings.ToUpper(v.Role)})
-		}
-		run = func(emit func(*vessel.Observation) error) error {
-			for i := range sc.Observations {
-				if err := emit(&sc.Observations[i]); err != nil {
-					return err
-				}
-			}
-			return nil
-		}
-		if o.truth != "" {
-			if err := writeTruth(o.truth, sc); err != nil {
-				return fmt.Errorf("simulate: %w", err)
-			}
-		}
-	} else {
+	if o.scenario != "messy" {
 		sim := simulate.New(o.cfg, rng)
-		fleet = sim.Vessels()
-		run = func(emit func(*vessel.Observation) error) error {
+		return sim.Vessels(), func(emit func(*vessel.Observation) error) error {
 			return sim.Run(from, from+vessel.Time(o.duration.Milliseconds()), emit)
+		}, nil
+	}
+	mc := simulate.MessyConfig{Hours: o.duration.Hours(), From: from}
+	if o.vessels {
+		mc.Vessels = o.cfg.Vessels
+	}
+	sc := simulate.Messy(mc, rng)
+	var fleet []simulate.Vessel
+	for _, v := range sc.Fleet {
+		fleet = append(fleet, simulate.Vessel{MMSI: v.MMSI, ShipType: v.ShipType, Name: strings.ToUpper(v.Role)})
+	}
+	run := func(emit func(*vessel.Observation) error) error {
+		for i := range sc.Observations {
+			if err := emit(&sc.Observations[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if o.truth != "" {
+		if err := writeTruth(o.truth, sc); err != nil {
+			return nil, nil, fmt.Errorf("simulate: %w", err)
 		}
 	}
+	return fleet, run, nil
+}
+
+// writeSimulation runs the simulation and writes its observations to w
+// in o.format, then the summary to stderr.
+func writeSimulation(ctx context.Context, o simOptions, w *bufio.Writer, fleet []simulate.Vessel, run simRunFunc, stderr io.Writer, start time.Time) error {
 	enc := newSimEncoder(fleet, o.format)
 	if o.format == "csv" {
 		w.WriteString("mmsi,timestamp,lat,lon,sog_knots,cog_deg,heading,nav_status,name,ship_type\n")
 	}
 	var npos, nstatic int64
-	err = run(func(obs *vessel.Observation) error {
+	err := run(func(obs *vessel.Observation) error {
 		if obs.Kind == vessel.KindPosition {
 			npos++
 		} else {

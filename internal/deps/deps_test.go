@@ -39,11 +39,11 @@ var allowed = map[string][]string{
 	"internal/cot":      {"internal/vessel"},
 	"internal/relay":    {"internal/vessel"},
 	"internal/httpapi": {"internal/vessel", "internal/geo", "internal/fusion", "internal/store", "internal/event", "internal/incident", "internal/audit",
-		"internal/export"},
+		"internal/export", "internal/record"},
 	"internal/webui":    {},
 	"internal/incident": {"internal/vessel", "internal/geo", "internal/record"},
 	"internal/policy":   {"internal/vessel", "internal/geo", "internal/event", "internal/incident"},
-	"internal/identity": {},
+	"internal/identity": {"internal/record"},
 	"internal/outbox":   {"internal/record"},
 	"internal/audit":    {"internal/record"},
 	"internal/link":     {"internal/record"},
@@ -55,7 +55,7 @@ var allowed = map[string][]string{
 		"internal/incident", "internal/policy", "internal/identity", "internal/share", "internal/cot"},
 	"cmd/tidewatch": {"internal/ingest", "internal/ais", "internal/asterix", "internal/sensor", "internal/vessel", "internal/fusion",
 		"internal/store", "internal/geo", "internal/simulate", "internal/recorder", "internal/event", "internal/server",
-		"internal/identity", "internal/policy", "internal/incident", "internal/audit", "internal/export", "internal/contact"},
+		"internal/identity", "internal/policy", "internal/incident", "internal/audit", "internal/export", "internal/contact", "internal/record"},
 }
 
 // mayUseNetwork lists the packages allowed to import net or net/http.

@@ -15,6 +15,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/tidewatch/tidewatch/internal/record"
 )
 
 // Roles a token may have. An admin token may do everything a read token
@@ -48,6 +50,13 @@ type tokenRecord struct {
 	TokenInfo
 	SHA256 string `json:"sha256"`
 }
+
+// tokensVersion is the format version of the tokens file, in its
+// "version" field. Version 1: {"version": 1, "tokens": [{"name",
+// "role", "created", "expires" (optional), "sha256" (hex of the SHA-256
+// of the token)}]}. A file of another version is refused, not guessed at
+// (testdata/tokens-v1.json is a frozen version 1 file).
+const tokensVersion = 1
 
 // tokensFile is the JSON layout of the tokens file.
 type tokensFile struct {
@@ -113,8 +122,8 @@ func (t *Tokens) reloadLocked(force bool) error {
 	if err := json.Unmarshal(data, &f); err != nil {
 		return fmt.Errorf("httpapi: tokens file %s: %w", t.path, err)
 	}
-	if f.Version != 1 {
-		return fmt.Errorf("httpapi: tokens file %s: unknown version %d", t.path, f.Version)
+	if f.Version != tokensVersion {
+		return fmt.Errorf("httpapi: tokens file %s: unknown version %d (this binary reads version %d)", t.path, f.Version, tokensVersion)
 	}
 	hashes := make([][sha256.Size]byte, len(f.Tokens))
 	for i, r := range f.Tokens {
@@ -131,39 +140,20 @@ func (t *Tokens) reloadLocked(force bool) error {
 	return nil
 }
 
-// writeLocked replaces the file atomically: a temporary file of mode 0600
-// in the same directory, synced, renamed over the old one.
+// writeLocked replaces the file atomically (record.WriteFileAtomic: a
+// crash leaves the old file or the new one), mode 0600.
 func (t *Tokens) writeLocked() error {
-	data, err := json.MarshalIndent(tokensFile{Version: 1, Tokens: t.recs}, "", "  ")
+	data, err := json.MarshalIndent(tokensFile{Version: tokensVersion, Tokens: t.recs}, "", "  ")
 	if err != nil {
 		return fmt.Errorf("httpapi: tokens: %w", err)
 	}
-	dir := filepath.Dir(t.path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := os.MkdirAll(filepath.Dir(t.path), 0o700); err != nil {
 		return fmt.Errorf("httpapi: tokens: %w", err)
 	}
-	f, err := os.CreateTemp(dir, ".tokens-*")
-	if err != nil {
-		return fmt.Errorf("httpapi: tokens: %w", err)
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // fails harmlessly after the rename
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
-		return fmt.Errorf("httpapi: tokens: %w", err)
-	}
-	if _, err := f.Write(append(data, '\n')); err != nil {
-		f.Close()
-		return fmt.Errorf("httpapi: tokens: %w", err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("httpapi: tokens: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("httpapi: tokens: %w", err)
-	}
-	if err := os.Rename(tmp, t.path); err != nil {
+	// A temporary file left by a crash keeps its mode when reused:
+	// remove it so that the new file is created 0600.
+	os.Remove(t.path + ".tmp")
+	if err := record.WriteFileAtomic(record.OSFS{}, t.path, append(data, '\n'), 0o600); err != nil {
 		return fmt.Errorf("httpapi: tokens: %w", err)
 	}
 	if fi, err := os.Stat(t.path); err == nil {

@@ -9,11 +9,12 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tidewatch/tidewatch/internal/record"
 )
 
 // registryVersion is the version of the registry file format this package
@@ -162,9 +163,8 @@ func recordEntry(rec partnerRecord) (entry, error) {
 	return entry{rec: rec, cert: cert, sum: sha256.Sum256(cert.Raw)}, nil
 }
 
-// write replaces the file with entries atomically (a temporary file of mode
-// 0600 in the same directory, synced, renamed over the old one) and makes
-// them the registry.
+// write replaces the file with entries atomically (record.WriteFileAtomic,
+// mode 0600) and makes them the registry.
 func (r *registry) write(entries []entry) error {
 	f := registryFile{Version: registryVersion, Partners: make([]partnerRecord, len(entries))}
 	for i, e := range entries {
@@ -175,30 +175,12 @@ func (r *registry) write(entries []entry) error {
 		return fmt.Errorf("identity: registry: %w", err)
 	}
 	data = append(data, '\n')
-	dir := filepath.Dir(r.path)
-	tf, err := os.CreateTemp(dir, ".partners-*")
-	if err != nil {
-		return fmt.Errorf("identity: registry: %w", err)
-	}
-	tmp := tf.Name()
-	defer os.Remove(tmp) // fails harmlessly after the rename
-	err = tf.Chmod(0o600)
-	if err == nil {
-		_, err = tf.Write(data)
-	}
-	if err == nil {
-		err = tf.Sync()
-	}
-	if cerr := tf.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, r.path)
-	}
-	if err != nil {
+	// A temporary file left by a crash keeps its mode when reused:
+	// remove it so that the new file is created 0600.
+	os.Remove(r.path + ".tmp")
+	if err := record.WriteFileAtomic(record.OSFS{}, r.path, data, 0o600); err != nil {
 		return fmt.Errorf("identity: write partner registry %s: %w", r.path, err)
 	}
-	syncDir(dir)
 	r.raw, r.entries = data, entries
 	return nil
 }

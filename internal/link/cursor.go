@@ -107,45 +107,32 @@ func (d cursorDir) savePending(partner string, seq uint64) error {
 	return nil
 }
 
-// save makes seq the partner's durable cursor.
+// save makes seq the partner's durable cursor (record.WriteFileAtomic).
 func (d cursorDir) save(partner string, seq uint64) error {
-	final := d.path(partner, cursorSuffix)
-	tmp := final + ".tmp"
-	if err := writeFile(tmp, encodeCursor(cursorMagic, seq), !d.noSync); err != nil {
-		return fmt.Errorf("link: write cursor of %s: %w", partner, err)
-	}
-	if err := os.Rename(tmp, final); err != nil {
-		return fmt.Errorf("link: write cursor of %s: %w", partner, err)
-	}
+	var fsys record.FS = record.OSFS{}
 	if d.noSync {
-		return nil
+		fsys = noSyncFS{record.OSFS{}}
 	}
-	if err := syncDir(d.dir); err != nil {
+	if err := record.WriteFileAtomic(fsys, d.path(partner, cursorSuffix), encodeCursor(cursorMagic, seq), 0o644); err != nil {
 		return fmt.Errorf("link: write cursor of %s: %w", partner, err)
 	}
 	return nil
 }
 
-func writeFile(name string, b []byte, sync bool) error {
-	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+// noSyncFS is the operating system's file system without fsync of files
+// and directories, for tests (fuzzing) that write many cursors.
+type noSyncFS struct{ record.OSFS }
+
+func (n noSyncFS) OpenFile(name string, flag int, perm fs.FileMode) (record.File, error) {
+	f, err := n.OSFS.OpenFile(name, flag, perm)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	_, err = f.Write(b)
-	if err == nil && sync {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
+	return noSyncFile{f}, nil
 }
 
-// syncDir fsyncs dir (nothing on Windows, where directories cannot be
-// flushed: see record.SyncDir).
-func syncDir(dir string) error {
-	if err := record.SyncDir(dir); err != nil {
-		return fmt.Errorf("link: %w", err)
-	}
-	return nil
-}
+func (noSyncFS) SyncDir(string) error { return nil }
+
+type noSyncFile struct{ record.File }
+
+func (noSyncFile) Sync() error { return nil }

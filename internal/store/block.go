@@ -2,6 +2,7 @@ package store
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
@@ -12,6 +13,7 @@ import (
 	"sort"
 
 	"github.com/tidewatch/tidewatch/internal/geo"
+	"github.com/tidewatch/tidewatch/internal/record"
 	"github.com/tidewatch/tidewatch/internal/vessel"
 )
 
@@ -149,37 +151,24 @@ func entryFor(pts []point, before, after *point) chunkEntry {
 	return e
 }
 
-// writeBlock writes d to dir as block d.meta.seq and returns it opened.
+// writeBlock writes d to dir as block d.meta.seq (record.WriteFileAtomic:
+// encoded in memory, written to a temporary file, synced, renamed, the
+// directory synced) and returns it opened.
 func writeBlock(fsys FS, dir string, d *blockData) (*block, error) {
 	final := filepath.Join(dir, fmt.Sprintf("%08d%s", d.meta.seq, blockSuffix))
-	tmp := final + ".tmp"
-	f, err := fsys.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("store: create block: %w", err)
-	}
-	h := crc32.New(castagnoli)
-	err = encodeBlock(io.MultiWriter(f, h), d)
-	if err == nil {
-		err = f.Sync()
-	}
-	if err2 := f.Close(); err == nil {
-		err = err2
-	}
-	if err == nil {
-		err = os.Rename(tmp, final)
-	}
-	if err == nil {
-		err = syncDir(dir)
-	}
-	if err != nil {
-		os.Remove(tmp)
+	var buf bytes.Buffer
+	if err := encodeBlock(&buf, d); err != nil {
 		return nil, fmt.Errorf("store: write block %s: %w", final, err)
 	}
+	if err := record.WriteFileAtomic(asRecordFS(fsys), final, buf.Bytes(), 0o600); err != nil {
+		return nil, fmt.Errorf("store: write block %s: %w", final, err)
+	}
+	crc := crc32.Checksum(buf.Bytes(), castagnoli)
 	b, err := openBlock(final)
 	if err != nil {
 		return nil, err
 	}
-	b.fileCRC = h.Sum32()
+	b.fileCRC = crc
 	b.sum = sumOfSeries(d.series)
 	return b, nil
 }
@@ -316,7 +305,7 @@ func readBlock(f *os.File, path string) (*block, error) {
 
 func decodeBlock(f blockFile, size int64, path string) (*block, error) {
 	bad := func(off int64, format string, args ...any) error {
-		return &FileError{File: path, Offset: off, Err: fmt.Errorf("%w: "+format, append([]any{ErrCorrupt}, args...)...)}
+		return &FileError{Path: path, Offset: off, Err: fmt.Errorf("%w: "+format, append([]any{ErrCorrupt}, args...)...)}
 	}
 	if size < 8+footerLen {
 		return nil, bad(0, "block of %d bytes is too short", size)
@@ -330,7 +319,7 @@ func decodeBlock(f blockFile, size int64, path string) (*block, error) {
 	}
 	version := binary.LittleEndian.Uint16(hdr[6:])
 	if version < 1 || version > blockVersion {
-		return nil, &FileError{File: path, Offset: 6, Err: fmt.Errorf("%w: block version %d", ErrVersion, version)}
+		return nil, &FileError{Path: path, Offset: 6, Err: fmt.Errorf("%w: block version %d", ErrVersion, version)}
 	}
 	footer := make([]byte, footerLen)
 	if _, err := f.ReadAt(footer, size-footerLen); err != nil {
@@ -496,17 +485,17 @@ func (b *block) readChunkUntil(dst []point, e *chunkEntry, buf *[]byte, until in
 	}
 	data := (*buf)[:e.length]
 	if _, err := b.f.ReadAt(data, e.off); err != nil {
-		return dst, &FileError{File: b.path, Offset: e.off, Err: err}
+		return dst, &FileError{Path: b.path, Offset: e.off, Err: err}
 	}
 	if crc32.Checksum(data, castagnoli) != e.crc {
-		return dst, &FileError{File: b.path, Offset: e.off, Err: fmt.Errorf("%w: chunk checksum mismatch", ErrCorrupt)}
+		return dst, &FileError{Path: b.path, Offset: e.off, Err: fmt.Errorf("%w: chunk checksum mismatch", ErrCorrupt)}
 	}
 	out, err := decodeChunkUntil(dst, data, b.version, until)
 	if err != nil {
-		return dst, &FileError{File: b.path, Offset: e.off, Err: err}
+		return dst, &FileError{Path: b.path, Offset: e.off, Err: err}
 	}
 	if until >= e.maxT && uint32(len(out)-len(dst)) != e.count {
-		return dst, &FileError{File: b.path, Offset: e.off, Err: fmt.Errorf("%w: chunk holds %d points, index says %d", ErrCorrupt, len(out)-len(dst), e.count)}
+		return dst, &FileError{Path: b.path, Offset: e.off, Err: fmt.Errorf("%w: chunk holds %d points, index says %d", ErrCorrupt, len(out)-len(dst), e.count)}
 	}
 	return out, nil
 }

@@ -26,18 +26,22 @@
 // Every file starts with a magic and a format version; every WAL record,
 // block section, chunk and the manifest carry a CRC-32C. The encodings are
 // specified in the comments of wal.go, records.go, block.go, chunk.go and
-// manifest.go. testdata/format-v2 holds a data directory in the current
-// format (block version 2, WAL positions with track ids) that tests open
-// and re-create byte for byte; testdata/format-v1 (block version 1, from
-// before the manifest) and testdata/manifest-v1 (the same with its
-// manifest) are frozen and must keep opening. The manifest is an addition
+// manifest.go. testdata/format-v3 holds a data directory in the current
+// format (block version 2, WAL version 2 with positions with track ids)
+// that tests open and re-create byte for byte; testdata/format-v2 (the
+// same with a WAL segment of version 1), testdata/format-v1 (block
+// version 1, from before the manifest) and testdata/manifest-v1 (the same
+// with its manifest) are frozen and must keep opening. The manifest is an addition
 // that format-1 readers ignore (the marker still says format 1): a store
 // written before it existed gets one on its first open by a writer.
 //
 // Each stored position keeps fusion's track hypothesis
 // (vessel.Position.Track): block version 2 adds a run-length coded track
 // column to every chunk, and the WAL writes positions as tracked records
-// (type 5). Version 1 blocks and type 1 records are still read, with
+// (type 5) in WAL segments of version 2, which a binary that knows only
+// WAL version 1 refuses with ErrVersion instead of reading the new record
+// type as damage. Version 1 blocks, version 1 segments and type 1 records
+// are still read, with
 // track 0 (unassigned); a store may mix both block versions, and
 // compaction rewrites old blocks in the current version.
 //

@@ -2,7 +2,8 @@ package store
 
 import (
 	"errors"
-	"fmt"
+
+	"github.com/tidewatch/tidewatch/internal/record"
 )
 
 var (
@@ -22,18 +23,7 @@ var (
 	ErrNotStore = errors.New("store: not a tidewatch data directory")
 )
 
-// FileError is an error at a position in one of the store's files.
-type FileError struct {
-	File   string // path of the file
-	Offset int64  // byte offset of the bad record, -1 if not known
-	Err    error
-}
-
-func (e *FileError) Error() string {
-	if e.Offset >= 0 {
-		return fmt.Sprintf("%s at offset %d: %v", e.File, e.Offset, e.Err)
-	}
-	return fmt.Sprintf("%s: %v", e.File, e.Err)
-}
-
-func (e *FileError) Unwrap() error { return e.Err }
+// FileError is an error at a position in one of the store's files: the
+// record package's, so that errors.As with a *record.FileError finds the
+// store's errors too (Path, Offset, Err).
+type FileError = record.FileError

@@ -10,19 +10,22 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tidewatch/tidewatch/internal/record"
 	"github.com/tidewatch/tidewatch/internal/vessel"
 )
 
 var update = flag.Bool("update", false, "rewrite the format fixtures in testdata/")
 
-// The fixture testdata/format-v2 is a data directory written by the
+// The fixture testdata/format-v3 is a data directory written by the
 // current format (block version 2, WAL positions with track ids): one
 // block and one WAL segment (as a crash would leave it: no Close) and the
 // manifest. Two tests guard the format: the fixture must still open and
 // read back the same positions, statics and provenance, and writing the
 // same data now must produce the very same bytes (a change to the format
 // must be deliberate: bump the version, keep a reader for the old one, and
-// add a new fixture). testdata/format-v1 (before the manifest) and
+// add a new fixture). testdata/format-v3 is the current format (WAL
+// version 2); testdata/format-v2 is the same data with a version 1 WAL
+// segment that already holds tracked records, frozen. testdata/format-v1 (before the manifest) and
 // testdata/manifest-v1 are the same data in block version 1 (no track
 // ids), frozen: they are never rewritten, and must keep opening.
 
@@ -95,9 +98,13 @@ const fixtureDir = "testdata/format-v1"
 // (manifest format 1), block version 1.
 const manifestFixtureDir = "testdata/manifest-v1"
 
-// currentFixtureDir is the current format: block version 2, tracked WAL
-// records, manifest 1.
-const currentFixtureDir = "testdata/format-v2"
+// trackedFixtureDir is block version 2 with tracked (type 5) WAL records
+// in a WAL segment of version 1, frozen.
+const trackedFixtureDir = "testdata/format-v2"
+
+// currentFixtureDir is the current format: block version 2, WAL version 2
+// (tracked records), manifest 1.
+const currentFixtureDir = "testdata/format-v3"
 
 func TestFormatFixture(t *testing.T) {
 	if *update {
@@ -166,8 +173,27 @@ func TestManifestFixture(t *testing.T) {
 // the WAL; Check finds it whole. A mixed store (a version 1 block beside
 // version 2 ones) reads both.
 func TestCurrentFixture(t *testing.T) {
+	for _, tt := range []struct {
+		dir        string
+		walVersion uint16
+	}{{trackedFixtureDir, 1}, {currentFixtureDir, walVersion}} {
+		t.Run(tt.dir, func(t *testing.T) {
+			b, err := os.ReadFile(filepath.Join(tt.dir, "wal", "00000002.wal"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v, err := record.ParseFileHeader(b[:walHdrLen], walMagic); err != nil || v != tt.walVersion {
+				t.Fatalf("WAL version %d, %v; want %d", v, err, tt.walVersion)
+			}
+			testTrackedFixture(t, tt.dir)
+		})
+	}
+	testMixedVersions(t)
+}
+
+func testTrackedFixture(t *testing.T, fixture string) {
 	dir := t.TempDir()
-	copyDir(t, currentFixtureDir, dir)
+	copyDir(t, fixture, dir)
 	db, err := Open(dir, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -197,11 +223,15 @@ func TestCurrentFixture(t *testing.T) {
 		t.Errorf("Check = %+v, %v", rep, err)
 	}
 
-	// A version 1 store written to by today's code: old blocks keep
-	// answering (track 0), new ones carry track ids.
-	dir = t.TempDir()
+}
+
+// testMixedVersions: a version 1 store written to by today's code: old
+// blocks keep answering (track 0), new ones carry track ids.
+func testMixedVersions(t *testing.T) {
+	dir := t.TempDir()
 	copyDir(t, manifestFixtureDir, dir)
-	if db, err = Open(dir, Options{}); err != nil {
+	db, err := Open(dir, Options{})
+	if err != nil {
 		t.Fatal(err)
 	}
 	old, _ := fixtureData(t, false)

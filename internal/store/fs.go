@@ -32,3 +32,7 @@ func fullFS(fsys FS) record.FS {
 	}
 	return record.OSFS{}
 }
+
+// asRecordFS returns fsys as a record.FS that creates files through fsys
+// (see recordFS in snapshot.go).
+func asRecordFS(fsys FS) record.FS { return recordFS{FS: fullFS(fsys), fsys: fsys} }

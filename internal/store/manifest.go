@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 
+	"github.com/tidewatch/tidewatch/internal/record"
 	"github.com/tidewatch/tidewatch/internal/vessel"
 )
 
@@ -124,13 +125,13 @@ func encodeManifest(m *manifest) []byte {
 // in a FileError.
 func decodeManifest(b []byte, path string) (*manifest, error) {
 	bad := func(off int64, what string) error {
-		return &FileError{File: path, Offset: off, Err: fmt.Errorf("%w: %s", ErrCorrupt, what)}
+		return &FileError{Path: path, Offset: off, Err: fmt.Errorf("%w: %s", ErrCorrupt, what)}
 	}
 	if len(b) < 16 || string(b[:6]) != manifestMagic {
 		return nil, bad(0, "not a manifest")
 	}
 	if v := binary.LittleEndian.Uint16(b[6:]); v != manifestVersion {
-		return nil, &FileError{File: path, Offset: 6, Err: fmt.Errorf("%w: manifest version %d", ErrVersion, v)}
+		return nil, &FileError{Path: path, Offset: 6, Err: fmt.Errorf("%w: manifest version %d", ErrVersion, v)}
 	}
 	n := binary.LittleEndian.Uint32(b[8:])
 	if uint64(n) != uint64(len(b)-16) {
@@ -195,31 +196,20 @@ func readManifest(dir string) (*manifest, error) {
 // the change only add (a new block, taken in when unlisted) or remove
 // what a block already holds (WAL segments up to its checkpoint).
 func writeManifest(fsys FS, dir string, m *manifest, durable bool) error {
-	final := filepath.Join(dir, manifestName)
-	tmp := final + ".tmp"
-	f, err := fsys.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
-	if err != nil {
-		return fmt.Errorf("store: write manifest: %w", err)
+	rfs := asRecordFS(fsys)
+	if !durable {
+		rfs = noDirSync{rfs}
 	}
-	_, err = f.Write(encodeManifest(m))
-	if err == nil {
-		err = f.Sync()
-	}
-	if err2 := f.Close(); err == nil {
-		err = err2
-	}
-	if err == nil {
-		err = os.Rename(tmp, final)
-	}
-	if err == nil && durable {
-		err = syncDir(dir)
-	}
-	if err != nil {
-		os.Remove(tmp)
+	if err := record.WriteFileAtomic(rfs, filepath.Join(dir, manifestName), encodeManifest(m), 0o600); err != nil {
 		return fmt.Errorf("store: write manifest: %w", err)
 	}
 	return nil
 }
+
+// noDirSync is a file system that does not sync directories.
+type noDirSync struct{ record.FS }
+
+func (noDirSync) SyncDir(string) error { return nil }
 
 // manEntry describes an open block for the manifest.
 func (b *block) manEntry() manBlock {

@@ -160,13 +160,13 @@ func encodeSnapshot(blocks []snapBlock) []byte {
 // in a FileError.
 func decodeSnapshot(b []byte, path string) ([]snapBlock, error) {
 	bad := func(off int64, what string) error {
-		return &FileError{File: path, Offset: off, Err: fmt.Errorf("%w: %s", ErrCorrupt, what)}
+		return &FileError{Path: path, Offset: off, Err: fmt.Errorf("%w: %s", ErrCorrupt, what)}
 	}
 	if len(b) < snapshotHdrLen || string(b[:6]) != snapshotMagic {
 		return nil, bad(0, "not a snapshot")
 	}
 	if v := binary.LittleEndian.Uint16(b[6:]); v != snapshotVersion {
-		return nil, &FileError{File: path, Offset: 6, Err: fmt.Errorf("%w: snapshot version %d", ErrVersion, v)}
+		return nil, &FileError{Path: path, Offset: 6, Err: fmt.Errorf("%w: snapshot version %d", ErrVersion, v)}
 	}
 	n := binary.LittleEndian.Uint32(b[8:])
 	body := b[snapshotHdrLen:]

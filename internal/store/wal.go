@@ -14,7 +14,7 @@ import (
 	"github.com/tidewatch/tidewatch/internal/record"
 )
 
-// The write-ahead log (format version 1). A segment file wal/NNNNNNNN.wal
+// The write-ahead log (format version 2). A segment file wal/NNNNNNNN.wal
 // starts with the common file header of package record ("TWWAL" 0x00 and
 // the version as a little-endian uint16, 8 bytes), followed by records in
 // the record framing, which is byte for byte this format's:
@@ -23,6 +23,21 @@ import (
 //	uint32 CRC-32C (Castagnoli) of the type byte and the payload
 //	byte   type
 //	payload
+//
+// The record types (payloads in records.go):
+//
+//	1 positions   positions without track ids (version 1 writers)
+//	2 statics     static and voyage reports
+//	3 provenance  further sources of a position already stored
+//	4 sources     the names of new source ids
+//	5 tracked     positions with their track ids (written instead of 1)
+//
+// Versions: version 2 segments may hold type 5 records; version 1 ones
+// were written with types 1–4 only (and, by binaries between the two, with
+// type 5 already: today's reader accepts it in both). A binary that knows
+// only version 1 refuses a version 2 segment with ErrVersion rather than
+// reading type 5 as corruption. Open starts a new segment of the current
+// version, so an old segment is never appended to.
 //
 // A record is valid only if it is complete and its checksum matches. A
 // crash can leave the last record of the newest segment incomplete (a torn
@@ -36,7 +51,7 @@ import (
 // one.
 const (
 	walMagic    = "TWWAL\x00"
-	walVersion  = 1
+	walVersion  = 2 // written; versions 1 and 2 are read
 	walHdrLen   = record.FileHeaderLen
 	recHdrLen   = record.HeaderLen
 	maxRecord   = 64 << 20 // no record is longer: a longer length is damage
@@ -44,7 +59,7 @@ const (
 	blockSuffix = ".blk"
 )
 
-// Record types.
+// Record types (recTracked, 5, is in records.go).
 const (
 	recPositions  = 1
 	recStatics    = 2
@@ -252,14 +267,14 @@ func readSegmentFS(fsys record.FS, path string, fn func(typ byte, payload []byte
 	var h [walHdrLen]byte
 	if _, err := io.ReadFull(f, h[:]); err != nil {
 		// A crash right after creating the segment leaves it short.
-		return 0, &FileError{File: path, Offset: 0, Err: errTorn}
+		return 0, &FileError{Path: path, Offset: 0, Err: errTorn}
 	}
 	v, err := record.ParseFileHeader(h[:], walMagic)
 	if err != nil {
-		return 0, &FileError{File: path, Offset: 0, Err: fmt.Errorf("%w: not a WAL segment", ErrCorrupt)}
+		return 0, &FileError{Path: path, Offset: 0, Err: fmt.Errorf("%w: not a WAL segment", ErrCorrupt)}
 	}
-	if v != walVersion {
-		return 0, &FileError{File: path, Offset: 6, Err: fmt.Errorf("%w: WAL version %d", ErrVersion, v)}
+	if v < 1 || v > walVersion {
+		return 0, &FileError{Path: path, Offset: 6, Err: fmt.Errorf("%w: WAL version %d", ErrVersion, v)}
 	}
 	r := record.NewReader(f, path, record.ReaderOptions{Offset: walHdrLen, MaxPayload: maxRecord, BufferSize: 1 << 20, AdjacentOnly: true})
 	for {
@@ -279,10 +294,10 @@ func readSegmentFS(fsys record.FS, path string, fn func(typ byte, payload []byte
 			default:
 				err = fe.Err
 			}
-			return off, &FileError{File: path, Offset: fe.Offset, Err: err}
+			return off, &FileError{Path: path, Offset: fe.Offset, Err: err}
 		}
 		if err := fn(typ, payload); err != nil {
-			return off, &FileError{File: path, Offset: off, Err: err}
+			return off, &FileError{Path: path, Offset: off, Err: err}
 		}
 	}
 }

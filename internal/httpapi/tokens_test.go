@@ -1,0 +1,98 @@
+package httpapi_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tidewatch/tidewatch/internal/httpapi"
+)
+
+// TestTokensFileV1Fixture: testdata/tokens-v1.json is a frozen version 1
+// tokens file (written by the code before the file went through
+// record.WriteFileAtomic). It keeps opening with the same tokens, roles
+// and expiry, and rewriting it (a Create) keeps it readable, version 1 and
+// mode 0600, with no temporary file left behind.
+func TestTokensFileV1Fixture(t *testing.T) {
+	data, err := os.ReadFile("testdata/tokens-v1.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "tokens.json")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tok, err := httpapi.OpenTokens(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	check := func(tok *httpapi.Tokens) {
+		t.Helper()
+		for _, c := range []struct {
+			plain, role string
+			ok          bool
+		}{
+			{"tw_fixtureAdminTokenVersion1", httpapi.RoleAdmin, true},
+			{"tw_fixtureReadTokenVersion1", httpapi.RoleRead, true},
+			{"tw_fixtureExpiredTokenVersion1", "", false}, // expired 2026-12-01
+			{"tw_fixtureReadTokenVersion2", "", false},
+		} {
+			if role, ok := tok.CheckAt(c.plain, now); role != c.role || ok != c.ok {
+				t.Errorf("CheckAt(%s) = %q, %v; want %q, %v", c.plain, role, ok, c.role, c.ok)
+			}
+		}
+	}
+	check(tok)
+	if got := len(tok.List()); got != 3 {
+		t.Errorf("%d tokens listed, want 3", got)
+	}
+	plain, err := tok.CreateAt("new", httpapi.RoleRead, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("rewritten tokens file has mode %04o", fi.Mode().Perm())
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+		t.Errorf("directory holds %d entries after a write, want only the tokens file", len(ents))
+	}
+	b, _ := os.ReadFile(path)
+	if !strings.Contains(string(b), `"version": 1`) {
+		t.Errorf("rewritten file is not version 1:\n%s", b)
+	}
+	reopened, err := httpapi.OpenTokens(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(reopened)
+	if role, ok := reopened.CheckAt(plain, now); !ok || role != httpapi.RoleRead {
+		t.Errorf("new token: %q, %v", role, ok)
+	}
+}
+
+// TestTokensFileVersion: a tokens file of another version is refused with
+// an error naming the file and the version, not read.
+func TestTokensFileVersion(t *testing.T) {
+	data, err := os.ReadFile("testdata/tokens-v1.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []string{`"version": 2`, `"version": 0`} {
+		path := filepath.Join(t.TempDir(), "tokens.json")
+		if err := os.WriteFile(path, []byte(strings.Replace(string(data), `"version": 1`, v, 1)), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		_, err := httpapi.OpenTokens(path)
+		if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "unknown version") {
+			t.Errorf("%s: error %v", v, err)
+		}
+	}
+}
