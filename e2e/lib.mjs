@@ -109,7 +109,12 @@ export async function run(name, fn, opts = {}) {
     };
     const tw = (f, arg) => page.evaluate(f, arg);
     const mapReady = () =>
-      waitFor(() => window.__tidewatch && window.__tidewatch.idle() && window.__tidewatch.vesselCount() > 0 && window.__tidewatch.shipCount() > 0, null, 'the map with ships');
+      page
+        .waitForFunction(() => window.__tidewatch && window.__tidewatch.idle() && window.__tidewatch.vesselCount() > 0 && window.__tidewatch.shipCount() > 0, null, {
+          timeout: 4 * TIMEOUT, // the first load compiles shaders in software: slow on a loaded machine
+          polling: 200,
+        })
+        .then(() => true, () => (console.log('(timed out waiting for the map with ships)'), false));
     const res = await page.goto(BASE_URL + (opts.hash ?? ''), { waitUntil: 'load', timeout: TIMEOUT });
     check('index served', res && res.ok(), res ? `${res.status()}` : 'no response');
     await fn({ page, check, shot, waitFor, tw, mapReady, artifacts });

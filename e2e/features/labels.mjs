@@ -17,9 +17,9 @@ await run('labels', async ({ page, check, shot, waitFor, tw, mapReady }) => {
     null,
     'labels at zoom 12',
   );
-  await page.waitForTimeout(500);
-  const labels = await tw(() => window.__tidewatch.labels());
-  const ships = await tw(() => window.__tidewatch.renderedShips());
+  await waitFor(() => window.__tidewatch.settled(), null, 'the ships drawn');
+  // Labels and icons of one moment (the stream moves the ships).
+  const { labels, ships } = await tw(() => ({ labels: window.__tidewatch.labels(), ships: window.__tidewatch.renderedShips() }));
   const names = await tw(async () => {
     const r = await fetch('/api/v1/vessels');
     const b = await r.json();

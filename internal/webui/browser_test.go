@@ -76,6 +76,7 @@ func TestBrowser(t *testing.T) {
 				"EXPECT_AUDIT_LIMIT=1",
 				"ARTIFACTS="+artifacts,
 				"CHROMIUM="+chromium,
+				"TIMEOUT_MS="+browserWait,
 			)
 			out, err := cmd.CombinedOutput()
 			t.Logf("e2e/map.mjs:\n%s", out)
@@ -201,7 +202,7 @@ func TestBrowserFeatures(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 			defer cancel()
 			cmd := exec.CommandContext(ctx, node, script)
-			cmd.Env = append(os.Environ(), "BASE_URL="+srv.URL, "ARTIFACTS="+artifacts, "CHROMIUM="+chromium)
+			cmd.Env = append(os.Environ(), "BASE_URL="+srv.URL, "ARTIFACTS="+artifacts, "CHROMIUM="+chromium, "TIMEOUT_MS="+browserWait)
 			out, err := cmd.CombinedOutput()
 			t.Logf("%s:\n%s", filepath.Base(script), out)
 			if err != nil {
@@ -210,6 +211,11 @@ func TestBrowserFeatures(t *testing.T) {
 		})
 	}
 }
+
+// browserWait is the browser tests' wait for one thing (TIMEOUT_MS, in
+// ms): the first draw compiles shaders in software (SwiftShader), which
+// takes tens of seconds on a loaded machine.
+const browserWait = "90000"
 
 // browserTools returns Chromium, node and the e2e directory, or skips
 // (see skipBrowser) when one is missing.

@@ -353,7 +353,7 @@ func (m *mockAPI) serveVessel(w http.ResponseWriter, r *http.Request) {
 
 // mockHistory is how far back the mock's history goes: the time slider
 // must reach back this far and no further.
-const mockHistory = 6 * time.Hour
+const mockHistory = 24 * time.Hour
 
 // mockETA is the ETA of every mock vessel, as AIS sends it: no year.
 const mockETA = "12-06T10:30"

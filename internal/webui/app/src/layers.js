@@ -49,11 +49,16 @@ export class LayerControl {
     return this.state[id] ?? e.on !== false;
   }
 
+  // setVisible switches an entry. The list is not rebuilt (the checkbox
+  // clicked stays the same element): only the boxes are brought in line.
   setVisible(id, on) {
     this.state[id] = on;
     saveState(this.state);
     this.apply(id);
-    this.render();
+    for (const box of document.querySelectorAll('#layer-list input[data-layer]')) {
+      const want = this.visible(box.dataset.layer);
+      if (box.checked !== want) box.checked = want;
+    }
   }
 
   // apply makes the map follow an entry; call it again after layers are
@@ -106,7 +111,6 @@ export class LayerControl {
   setOpen(open) {
     $('layers').hidden = !open;
     $('layers-btn').setAttribute('aria-expanded', String(open));
-    if (open) this.render();
   }
 }
 

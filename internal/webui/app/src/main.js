@@ -59,6 +59,7 @@ const state = {
   hiddenGroups: new Set(), // vessel groups switched off in the layer control
   trails: 0, // trail features drawn
   drawn: null, // Set of the feature ids in the ships source; null: redraw all
+  drawnAt: new Map(), // MMSI → [lon, lat] as last given to the ships source (the labels follow it)
   dirty: new Set(), // MMSIs the stream changed since the last render
   fullRender: true, // the next render replaces all ships (after a load, to refade)
   fullRenders: 0,
@@ -162,8 +163,12 @@ function* shipsShown() {
 const labels = new Labels(map, {
   ships: function* () {
     for (const v of shipsShown()) {
+      // Where the ships layer draws it (a streamed update reaches the
+      // layer at the next render), so that a label never leaves its icon.
+      const at = state.drawnAt.get(v.mmsi);
+      if (!at) continue;
       const moving = typeof v.sog === 'number' && v.sog >= 0.5;
-      yield { mmsi: v.mmsi, lat: v.lat, lon: v.lon, name: fmt.missing(v.name) ? null : String(v.name).trim() || null, moving };
+      yield { mmsi: v.mmsi, lat: at[1], lon: at[0], name: fmt.missing(v.name) ? null : String(v.name).trim() || null, moving };
     }
   },
   selected: () => state.selected,
@@ -497,6 +502,7 @@ function render() {
     for (const v of state.vessels.values()) if (drawable(v)) features.push(featureOf(v));
     src.setData({ type: 'FeatureCollection', features });
     state.drawn = new Set(features.map((f) => f.id));
+    state.drawnAt = new Map(features.map((f) => [f.properties.mmsi, f.geometry.coordinates]));
     state.fullRender = false;
     state.fullRenders++;
   } else if (state.dirty.size > 0) {
@@ -509,8 +515,14 @@ function render() {
       if (drawable(v)) add.push(featureOf(v));
     }
     src.updateData({ remove, add });
-    for (const id of remove) state.drawn.delete(id);
-    for (const f of add) state.drawn.add(f.id);
+    for (const id of remove) {
+      state.drawn.delete(id);
+      state.drawnAt.delete(String(id));
+    }
+    for (const f of add) {
+      state.drawn.add(f.id);
+      state.drawnAt.set(f.properties.mmsi, f.geometry.coordinates);
+    }
     state.diffRenders++;
   }
   state.dirty.clear();
@@ -1214,7 +1226,9 @@ setInterval(() => {
   if (!events.window) events.load();
 }, 30000);
 
-// Test hook for the browser test (e2e/map.mjs). It reads state only.
+// Test hook for the browser test (e2e/map.mjs). It reads state only:
+// the ships drawn where the map can be clicked (not under a panel, the
+// legend or a notification), in page coordinates.
 function renderedShips() {
   const rect = map.getCanvas().getBoundingClientRect();
   const seen = new Map();
@@ -1222,9 +1236,11 @@ function renderedShips() {
     const mmsi = f.properties.mmsi;
     if (seen.has(mmsi)) continue;
     const p = map.project(f.geometry.coordinates);
-    seen.set(mmsi, { mmsi, x: rect.left + p.x, y: rect.top + p.y });
+    const x = rect.left + p.x;
+    const y = rect.top + p.y;
+    seen.set(mmsi, document.elementFromPoint(x, y)?.classList.contains('maplibregl-canvas') ? { mmsi, x, y } : null);
   }
-  return [...seen.values()];
+  return [...seen.values()].filter(Boolean);
 }
 
 // renderedPoints lists the point features of a layer drawn in view, once
@@ -1254,6 +1270,8 @@ window.__tidewatch = Object.freeze({
   // idle: the map stands still, so that drawn positions can be clicked.
   // (map.loaded() is rarely true: live updates keep reloading the ships.)
   idle: () => !!map.getLayer('ships') && !map.isMoving(),
+  // settled: idle, and the ships source has drawn what it was given.
+  settled: () => !!map.getLayer('ships') && !map.isMoving() && !state.renderPending && map.isSourceLoaded('ships'),
   mode: () => state.mode,
   landFeatureCount: () => state.landFeatures,
   updateCount: () => state.updates,
