@@ -83,6 +83,7 @@ export async function run(name, fn, opts = {}) {
       document.addEventListener('securitypolicyviolation', (e) => window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));
     });
     page = await context.newPage();
+    page.setDefaultTimeout(TIMEOUT); // clicks wait as long as the checks
     const origin = new URL(BASE_URL).origin;
     page.on('pageerror', (err) => pageErrors.push(err.message));
     // Errors the page logs (a style layer MapLibre refused, say); failed
