@@ -51,7 +51,7 @@ func TestBrowser(t *testing.T) {
 			}
 			// The checks take about a minute; a loaded machine (CI, other
 			// tests running) can make it several.
-			ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 			defer cancel()
 			cmd := exec.CommandContext(ctx, node, filepath.Join(e2e, "map.mjs"))
 			cmd.Env = append(os.Environ(),
@@ -199,7 +199,7 @@ func TestBrowserFeatures(t *testing.T) {
 			m.newEvents = name == "notifications"
 			srv := httptest.NewServer(m.handler(t))
 			defer srv.Close()
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+			ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 			defer cancel()
 			cmd := exec.CommandContext(ctx, node, script)
 			cmd.Env = append(os.Environ(), "BASE_URL="+srv.URL, "ARTIFACTS="+artifacts, "CHROMIUM="+chromium, "TIMEOUT_MS="+browserWait)
