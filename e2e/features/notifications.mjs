@@ -35,8 +35,9 @@ await run('notifications', async ({ page, check, shot, waitFor, tw, mapReady }) 
   const moved = await waitFor((c) => { const v = window.__tidewatch.view(); return !v.moving && (v.center[0] !== c[0] || v.center[1] !== c[1]); }, c0, 'the pan');
   check('the map pans while a notification shows', moved);
 
-  // A click on the toast shows the event.
-  const id = await tw(() => document.querySelector('#toasts .toast').dataset.id);
+  // A click on the toast shows the event. The newest: older ones give way
+  // to new ones (one every 10 s here) beyond four.
+  const id = await tw(() => document.querySelector('#toasts .toast:last-child').dataset.id);
   await page.click(`#toasts .toast[data-id="${id}"] .toast-body`);
   const shown = await waitFor((i) => window.__tidewatch.selectedEvent() === i && !document.getElementById('events').hidden, id, 'the event');
   check('a click on the notification opens the event in the events panel', shown, id);
