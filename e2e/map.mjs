@@ -1288,6 +1288,9 @@ try {
     );
   });
   page = await context.newPage();
+  // Clicks and fills wait as long as the checks do (a loaded machine
+  // draws in software slowly).
+  page.setDefaultTimeout(TIMEOUT);
   page.on('dialog', async (d) => {
     dialogs.push(`${d.type()}: ${d.message()}`);
     await d.dismiss().catch(() => {});

@@ -27,24 +27,7 @@ func TestBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test in -short mode")
 	}
-	chromium := os.Getenv("CHROMIUM")
-	if chromium == "" {
-		chromium = "/usr/bin/chromium"
-	}
-	if _, err := os.Stat(chromium); err != nil {
-		skipBrowser(t, "no Chromium at %s (bash e2e/run.sh installs it)", chromium)
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		skipBrowser(t, "no node")
-	}
-	e2e, err := filepath.Abs("../../e2e")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(e2e, "node_modules", "playwright-core")); err != nil {
-		skipBrowser(t, "no e2e/node_modules (bash e2e/run.sh installs them)")
-	}
+	chromium, node, e2e := browserTools(t)
 	// Anonymous readers see no zone editor and no incident editing; the
 	// admin draws, saves, renames and deletes a zone, and creates, edits
 	// (meeting a stale edit) and deletes an incident. Both move the time
@@ -68,7 +51,7 @@ func TestBrowser(t *testing.T) {
 			}
 			// The checks take about a minute; a loaded machine (CI, other
 			// tests running) can make it several.
-			ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 			defer cancel()
 			cmd := exec.CommandContext(ctx, node, filepath.Join(e2e, "map.mjs"))
 			cmd.Env = append(os.Environ(),
@@ -93,6 +76,7 @@ func TestBrowser(t *testing.T) {
 				"EXPECT_AUDIT_LIMIT=1",
 				"ARTIFACTS="+artifacts,
 				"CHROMIUM="+chromium,
+				"TIMEOUT_MS="+browserWait,
 			)
 			out, err := cmd.CombinedOutput()
 			t.Logf("e2e/map.mjs:\n%s", out)
@@ -188,6 +172,74 @@ func checkSharingRequests(t *testing.T, m *mockAPI, admin bool) {
 	if !m.auditQueried("partner", "direction", "kind", "key", "from", "limit=500") {
 		t.Errorf("no audit query with partner, direction, kind, key, from and limit=500 among %d", audits)
 	}
+}
+
+// TestBrowserFeatures runs each per-feature browser test,
+// e2e/features/NAME.mjs, against the embedded map and a fresh mock API
+// (anonymous, read role), as a subtest NAME. Screenshots go to
+// $ARTIFACTS/features, else to e2e/artifacts (ignored by git), where the
+// issue asks for them. It skips as TestBrowser does.
+func TestBrowserFeatures(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test in -short mode")
+	}
+	chromium, node, e2e := browserTools(t)
+	scripts, err := filepath.Glob(filepath.Join(e2e, "features", "*.mjs"))
+	if err != nil || len(scripts) == 0 {
+		t.Fatalf("no e2e/features/*.mjs (%v)", err)
+	}
+	artifacts := filepath.Join(e2e, "artifacts")
+	if a := os.Getenv("ARTIFACTS"); a != "" {
+		artifacts = filepath.Join(a, "features")
+	}
+	for _, script := range scripts {
+		name := strings.TrimSuffix(filepath.Base(script), ".mjs")
+		t.Run(name, func(t *testing.T) {
+			m := newMockAPI(400, "", "read")
+			m.newEvents = name == "notifications"
+			srv := httptest.NewServer(m.handler(t))
+			defer srv.Close()
+			ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, node, script)
+			cmd.Env = append(os.Environ(), "BASE_URL="+srv.URL, "ARTIFACTS="+artifacts, "CHROMIUM="+chromium, "TIMEOUT_MS="+browserWait)
+			out, err := cmd.CombinedOutput()
+			t.Logf("%s:\n%s", filepath.Base(script), out)
+			if err != nil {
+				t.Fatalf("%s: %v", filepath.Base(script), err)
+			}
+		})
+	}
+}
+
+// browserWait is the browser tests' wait for one thing (TIMEOUT_MS, in
+// ms): the first draw compiles shaders in software (SwiftShader), which
+// takes tens of seconds on a loaded machine.
+const browserWait = "90000"
+
+// browserTools returns Chromium, node and the e2e directory, or skips
+// (see skipBrowser) when one is missing.
+func browserTools(t *testing.T) (chromium, node, e2e string) {
+	t.Helper()
+	chromium = os.Getenv("CHROMIUM")
+	if chromium == "" {
+		chromium = "/usr/bin/chromium"
+	}
+	if _, err := os.Stat(chromium); err != nil {
+		skipBrowser(t, "no Chromium at %s (bash e2e/run.sh installs it)", chromium)
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		skipBrowser(t, "no node")
+	}
+	e2e, err = filepath.Abs("../../e2e")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(e2e, "node_modules", "playwright-core")); err != nil {
+		skipBrowser(t, "no e2e/node_modules (bash e2e/run.sh installs them)")
+	}
+	return chromium, node, e2e
 }
 
 // TestServeMock serves the map and the mock API for development when

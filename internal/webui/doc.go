@@ -25,7 +25,8 @@
 //   - GET /basemap/land.geojson: the land polygons of its basemap;
 //   - GET /api/v1/vessels?bbox=W,S,E,N[&at=TIME]: the picture in view, now
 //     or at a past moment (the time slider);
-//   - GET /api/v1/vessels/{mmsi}: the side panel;
+//   - GET /api/v1/vessels/{mmsi}[?at=TIME]: the side panel (in a past
+//     view, the vessel as it was then);
 //   - GET /api/v1/vessels/{mmsi}/track?from=&to=&format=geojson: the track;
 //   - GET /api/v1/search?q=TEXT: the search box;
 //   - GET /api/v1/stream?bbox=&since=SEQ: live updates (Server-Sent Events,
@@ -50,16 +51,85 @@
 //     /api/v1/incidents/{id} with the version edited (409 when another edit
 //     came first, 403 for a partner's record) and DELETE
 //     /api/v1/incidents/{id}, for admins.
+//   - GET /ogc/collections/positions: the temporal extent of the stored
+//     history, which the time slider spans (24 h without it);
+//   - GET /ogc/collections/tracks/items?bbox=&datetime=FROM/TO&limit=:
+//     the trails of the ships in view (one LineString each);
 //   - GET /api/v1/partners and GET
 //     /api/v1/audit?partner=&direction=&kind=&key=&from=&limit=500, for
 //     admins: the Sharing panel (see Sharing).
+//
+// # The watch officer's tools
+//
+// Ship names label the ships from zoom 9 in (labels.js), drawn on a
+// canvas over the map (the offline basemap has no glyphs): each at the
+// first of four spots around its ship free of other labels and ship
+// icons, the selected ship first, then moving ships, else left out, so
+// labels never overlap. The legend (legend.js, bottom left) lists the
+// vessel groups in their colours with counts, the symbols for moving,
+// stopped and stale ships, tracks, trails and events. The colours are
+// the Okabe–Ito palette plus white and grey, one per group of categories
+// (categories.js); a unit test keeps every pair at least ΔE 12 apart
+// under simulated protanopia, deuteranopia and tritanopia.
+//
+// The Layers button (or L; layers.js) switches the vessel groups, ship
+// names, the selected track and its time marks, trails, events, zones and
+// incidents, remembered in local storage. Learned anchorages, radar
+// contacts and satellite detections are listed disabled ("not served by
+// this node") until a module registers them with layers (the hook for the
+// sensor layers: LayerControl.register with the same id).
+//
+// The Measure button (or M; measure.js) measures range and bearing: a
+// click sets the origin, the line follows the pointer, a second click
+// fixes the end; it shows the great-circle range in nautical miles and
+// the initial bearing in degrees true (geo.js), and both ends in degrees
+// and minutes. Escape ends it. The time bar shows the pointer's position
+// in degrees and decimal minutes and in decimal degrees.
+//
+// The Table button (or T; table.js) lists the vessels in view that the
+// filters and layers show: sortable by any column (aria-sort says how),
+// filtered by name, MMSI, call sign, IMO, destination or flag, at most
+// 500 rows drawn, keyed by MMSI; CSV saves every row that passes the
+// filter (csv.js: RFC 4180, cells a spreadsheet would run as formulas get
+// a leading '). A row opens its vessel.
+//
+// Notifications (notify.js): an event first seen on the live stream
+// shows a toast above the time bar with its severity (the event's
+// severity score when it has one: high from 0.7, medium from 0.4; else by
+// type: gaps, identity conflicts and teleports high). The stack lets the
+// pointer through around its toasts and takes no focus; high ones stay
+// until dismissed, others go after 10 s; at most four show. A click shows
+// the event.
+//
+// Trails (off by default) draw the last 10, 30 or 60 minutes of every
+// ship in view, reloaded each minute and after each move; the selected
+// ship's track is a line with time marks (the first position at or after
+// each multiple of a step chosen for at most 12 marks, labelled
+// hh:mm, with the date where it changes).
+//
+// The time slider spans the stored history (GET /ogc/collections/positions:
+// by the minute up to 2 h, by 5 min up to 2 days, else 15 min; at most 90
+// days). In a past view the panel counts the last report's age from the
+// time shown ("20 min before the time shown") and reads the vessel as it
+// was then. An AIS ETA, sent without a year, is shown with the year that
+// puts it between 90 days before and 275 days after the time shown. Flags
+// are named by country (the browser's Intl.DisplayNames). An open panel
+// moves the map's controls beside it rather than covering them.
+//
+// Keyboard: T, L, E (events) and M open the tools outside text fields;
+// Escape closes popovers, the table and the measuring; arrow keys move
+// between rows of the events, incidents and vessel lists, Enter opens
+// one; the table takes the focus when it opens and gives it back to its
+// button when it closes.
 //
 // The events panel (the Events button) lists the events with a type filter;
 // a click flies to the event, highlights it and opens the panel of its first
 // vessel. The list is keyed by event id: a refresh or a streamed event
 // rewrites only the rows whose content changed and moves only rows out of
-// place, so a row is never replaced under the pointer. A server without /api/v1/events, /api/v1/zones or
-// /api/v1/incidents (404, or 501 for incidents) just shows none.
+// place, so that a row is never replaced under the pointer; the incidents
+// list is keyed the same way (keyed.js). A server without
+// /api/v1/events, /api/v1/zones or /api/v1/incidents (404, or 501 for
+// incidents) just shows none.
 //
 // # Incidents
 //
@@ -168,6 +238,17 @@
 // map for development:
 //
 //	TIDEWATCH_WEBUI_MOCK=127.0.0.1:8090 go test ./internal/webui -run TestServeMock -timeout 0
+//
+// The per-feature browser tests, e2e/features/*.mjs (fixes, labels,
+// layers, measure, table, notifications, tracks, keyboard; harness
+// e2e/lib.mjs), run each against a fresh mock (TestBrowserFeatures),
+// check the page's state (DOM, the label canvas's pixels, the map's
+// rendered features, the CSV downloaded) and leave screenshots in
+// e2e/artifacts. The pure modules (format.js, geo.js, timerange.js,
+// csv.js, categories.js) have unit tests in app/test, run by
+// TestNodeUnit with node --test. e2e/perf.mjs measures first render,
+// pan, zoom and live frame times and the heap with 5k, 20k and 50k
+// synthetic vessels.
 //
 // # Concurrency
 //

@@ -69,6 +69,8 @@ type mockAPI struct {
 	partnerRequests int              // guarded by mu: GET /api/v1/partners answered
 	auditQueries    []string         // guarded by mu: the queries of GET /api/v1/audit answered
 
+	newEvents bool // the stream announces a new event every 10 s
+
 	tickets   sync.Map     // stream tickets minted and not yet used
 	ticketSeq atomic.Int64 // numbers the tickets
 }
@@ -160,7 +162,7 @@ func (v *mockVessel) detail(m *mockAPI, t time.Time) map[string]any {
 	s["flag_name"] = v.flagName
 	s["class"] = "A"
 	s["destination"] = v.destination
-	s["eta"] = "11-24 06:00"
+	s["eta"] = mockETA
 	s["length_m"] = 180
 	s["beam_m"] = 28
 	s["draught_m"] = 9.6
@@ -191,6 +193,8 @@ func (m *mockAPI) handler(t testing.TB) http.Handler {
 	mux.HandleFunc("GET /api/v1/vessels/{mmsi}", m.auth(m.serveVessel))
 	mux.HandleFunc("GET /api/v1/vessels/{mmsi}/track", m.auth(m.serveTrack))
 	mux.HandleFunc("GET /api/v1/search", m.auth(m.serveSearch))
+	mux.HandleFunc("GET /ogc/collections/{id}", m.auth(m.serveCollection))
+	mux.HandleFunc("GET /ogc/collections/{id}/items", m.auth(m.serveTracks))
 	mux.HandleFunc("GET /api/v1/stream", m.auth(m.serveStream))
 	mux.HandleFunc("POST /api/v1/stream/ticket", m.auth(m.mintTicket))
 	mux.HandleFunc("GET /api/v1/events", m.auth(m.serveEvents))
@@ -340,7 +344,90 @@ func (m *mockAPI) serveVessel(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusNotFound, "not_found", "no such vessel")
 		return
 	}
-	writeJSON(w, v.detail(m, time.Now().UTC()))
+	t, ok := m.queryTime(w, r)
+	if !ok {
+		return
+	}
+	writeJSON(w, v.detail(m, t))
+}
+
+// mockHistory is how far back the mock's history goes: the time slider
+// must reach back this far and no further.
+const mockHistory = 24 * time.Hour
+
+// mockETA is the ETA of every mock vessel, as AIS sends it: no year.
+const mockETA = "12-06T10:30"
+
+// serveTracks answers the OGC tracks collection's items as the real API
+// does (one LineString per vessel with two positions or more in the
+// window, over its positions inside bbox): here a position a minute by
+// dead reckoning, over datetime=FROM/TO.
+func (m *mockAPI) serveTracks(w http.ResponseWriter, r *http.Request) {
+	if r.PathValue("id") != "tracks" {
+		apiError(w, http.StatusNotFound, "not_found", "no such collection")
+		return
+	}
+	q := r.URL.Query()
+	box, hasBox, err := parseBBox(q.Get("bbox"))
+	if err != nil {
+		apiError(w, http.StatusBadRequest, "bad_parameter", err.Error())
+		return
+	}
+	from, to, ok := strings.Cut(q.Get("datetime"), "/")
+	t0, err0 := time.Parse(time.RFC3339, from)
+	t1, err1 := time.Parse(time.RFC3339, to)
+	if !ok || err0 != nil || err1 != nil || t1.Before(t0) {
+		apiError(w, http.StatusBadRequest, "bad_parameter", "datetime: want FROM/TO")
+		return
+	}
+	features := []any{}
+	for _, v := range m.vessels {
+		var coords [][2]float64
+		var first, last time.Time
+		for t := t0.Truncate(time.Minute); !t.After(t1); t = t.Add(time.Minute) {
+			if t.Before(t0) {
+				continue
+			}
+			lat, lon, when := v.at(m, t)
+			if hasBox && !box.contains(lat, lon) {
+				continue
+			}
+			if len(coords) > 0 && when.Equal(last) {
+				continue
+			}
+			if len(coords) == 0 {
+				first = when
+			}
+			last = when
+			coords = append(coords, [2]float64{round(lon, 6), round(lat, 6)})
+		}
+		if len(coords) < 2 {
+			continue
+		}
+		features = append(features, map[string]any{"type": "Feature", "id": v.mmsi,
+			"geometry": map[string]any{"type": "LineString", "coordinates": coords},
+			"properties": map[string]any{"mmsi": json.Number(v.mmsi), "name": v.name, "start": first.Format(time.RFC3339),
+				"end": last.Format(time.RFC3339), "positions": len(coords)}})
+	}
+	w.Header().Set("Content-Type", "application/geo+json")
+	json.NewEncoder(w).Encode(map[string]any{"type": "FeatureCollection", "features": features,
+		"numberMatched": len(features), "numberReturned": len(features)})
+}
+
+// serveCollection answers the OGC collection description the map reads
+// the stored history's extent from: positions since mockHistory before
+// t0, to now.
+func (m *mockAPI) serveCollection(w http.ResponseWriter, r *http.Request) {
+	if r.PathValue("id") != "positions" {
+		apiError(w, http.StatusNotFound, "not_found", "no such collection")
+		return
+	}
+	from := m.t0.Add(-mockHistory).Format(time.RFC3339)
+	to := time.Now().UTC().Format(time.RFC3339)
+	writeJSON(w, map[string]any{"id": "positions", "extent": map[string]any{
+		"spatial":  map[string]any{"bbox": [][4]float64{{-180, -90, 180, 90}}},
+		"temporal": map[string]any{"interval": [][2]string{{from, to}}},
+	}})
 }
 
 func (m *mockAPI) serveTrack(w http.ResponseWriter, r *http.Request) {
@@ -429,6 +516,11 @@ func (m *mockAPI) serveStream(w http.ResponseWriter, r *http.Request) {
 			if data := m.streamEvent(); data != nil {
 				fmt.Fprintf(w, "event: event\ndata: %s\n\n", data)
 			}
+		}
+		// With newEvents, a new event every 10 s (the first after 5 s),
+		// for the notifications.
+		if m.newEvents && i%200 == 100 {
+			fmt.Fprintf(w, "event: event\ndata: %s\n\n", m.newStreamEvent(i/200))
 		}
 		for k := 0; k < 10; k++ {
 			v := m.vessels[i%len(m.vessels)]

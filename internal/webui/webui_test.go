@@ -339,3 +339,24 @@ func TestIndexHasNoInlineCode(t *testing.T) {
 		}
 	}
 }
+
+// TestNodeUnit runs the unit tests of the map's pure modules (formatting,
+// geometry, the time slider's range) with Node's test runner, when node
+// is installed (app/test/*.test.mjs; they need no npm packages).
+func TestNodeUnit(t *testing.T) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("no node")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, "--test", "test/")
+	cmd.Dir = "app"
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("node --test: %v\n%s", err, out)
+	}
+	if !bytes.Contains(out, []byte("# fail 0")) {
+		t.Fatalf("node --test: no \"# fail 0\" in\n%s", out)
+	}
+}

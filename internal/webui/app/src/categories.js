@@ -1,22 +1,45 @@
 // Vessel categories as the API names them, with a label and a colour.
-export const CATEGORIES = [
-  ['cargo', 'Cargo', '#4caf50'],
-  ['tanker', 'Tanker', '#e53935'],
-  ['passenger', 'Passenger', '#1e88e5'],
-  ['fishing', 'Fishing', '#fb8c00'],
-  ['tug', 'Tug', '#a1887f'],
-  ['pilot', 'Pilot', '#ab47bc'],
-  ['sar', 'Search and rescue', '#ffee58'],
-  ['military', 'Military', '#827717'],
-  ['law_enforcement', 'Law enforcement', '#5c6bc0'],
-  ['pleasure', 'Pleasure craft', '#f06292'],
-  ['sailing', 'Sailing', '#eceff1'],
-  ['high_speed', 'High speed craft', '#26c6da'],
-  ['wing_in_ground', 'Wing in ground', '#b39ddb'],
-  ['special', 'Special craft', '#78909c'],
-  ['other', 'Other', '#c8b68e'],
-  ['unknown', 'Unknown', '#9e9e9e'],
+//
+// The colours are the Okabe–Ito palette (Okabe and Ito, "Color Universal
+// Design", 2002), which stays distinguishable with the common forms of
+// colour blindness, plus white and grey; categories that share a colour
+// form a group, which the legend lists once. Moving ships are also told
+// from stopped ones by shape (a hull pointing along the course, or a dot),
+// and stale ones by fading, never by colour alone.
+
+/** @type {[string, string, string][]} group id, label, colour */
+export const GROUPS = [
+  ['cargo', 'Cargo', '#009E73'], // bluish green
+  ['tanker', 'Tanker', '#D55E00'], // vermillion
+  ['passenger', 'Passenger, high speed', '#56B4E9'], // sky blue
+  ['fishing', 'Fishing', '#E69F00'], // orange
+  ['service', 'Tug, pilot, SAR, special', '#CC79A7'], // reddish purple
+  ['government', 'Military, law enforcement', '#FFFFFF'], // white
+  ['leisure', 'Pleasure, sailing', '#F0E442'], // yellow
+  ['other', 'Other, unknown', '#B8B8B8'], // light grey
 ];
+
+const groupColor = new Map(GROUPS.map((g) => [g[0], g[2]]));
+
+/** @type {[string, string, string, string][]} category, label, colour, group */
+export const CATEGORIES = [
+  ['cargo', 'Cargo', 'cargo'],
+  ['tanker', 'Tanker', 'tanker'],
+  ['passenger', 'Passenger', 'passenger'],
+  ['fishing', 'Fishing', 'fishing'],
+  ['tug', 'Tug', 'service'],
+  ['pilot', 'Pilot', 'service'],
+  ['sar', 'Search and rescue', 'service'],
+  ['military', 'Military', 'government'],
+  ['law_enforcement', 'Law enforcement', 'government'],
+  ['pleasure', 'Pleasure craft', 'leisure'],
+  ['sailing', 'Sailing', 'leisure'],
+  ['high_speed', 'High speed craft', 'passenger'],
+  ['wing_in_ground', 'Wing in ground', 'passenger'],
+  ['special', 'Special craft', 'service'],
+  ['other', 'Other', 'other'],
+  ['unknown', 'Unknown', 'other'],
+].map(([c, label, group]) => [c, label, groupColor.get(group), group]);
 
 const known = new Set(CATEGORIES.map((c) => c[0]));
 
@@ -29,4 +52,10 @@ export function category(v) {
 export function categoryLabel(v) {
   const c = CATEGORIES.find((c) => c[0] === v);
   return c ? c[1] : 'Unknown';
+}
+
+// groupOf returns the group of a category.
+export function groupOf(v) {
+  const c = CATEGORIES.find((c) => c[0] === v);
+  return c ? c[3] : 'other';
 }

@@ -88,10 +88,12 @@ function hasPosition(e) {
 // Events holds the events and zones of the node and draws them. It needs
 // from the page: vesselName(mmsi) (the name in the picture, or null),
 // onPick(event) (open the vessel panel of its first vessel), onError(err),
-// and optionally onZones() (the zones were reloaded).
+// and optionally onZones() (the zones were reloaded) and onNew(event) (an
+// event first seen on the live stream: the notifications).
 export class Events {
-  constructor(map, { vesselName, onPick, onError, onZones }) {
+  constructor(map, { vesselName, onPick, onError, onZones, onNew }) {
     this.map = map;
+    this.onNew = onNew;
     this.vesselName = vesselName;
     this.onPick = onPick;
     this.onError = onError;
@@ -301,6 +303,8 @@ export class Events {
     const old = this.byId.get(id);
     if (old && !newer(e, old)) return;
     this.byId.set(id, e);
+    // An id not seen before, once the list is loaded: a new alert.
+    if (!old && this.loaded && !e.retracted) this.onNew?.(e);
     if (id === this.selected) this.highlight();
     this.scheduleRender();
   }

@@ -42,3 +42,48 @@ export function position(lat, lon) {
   const ew = lon >= 0 ? 'E' : 'W';
   return `${Math.abs(lat).toFixed(5)}\u00b0 ${ns}, ${Math.abs(lon).toFixed(5)}\u00b0 ${ew}`;
 }
+
+const DAY_MS = 86400e3;
+
+// eta formats an AIS ETA, which is sent without a year ("MM-DDThh:mm", or
+// "MM-DD hh:mm"), with the year that puts it between 90 days before and
+// 275 days after ref (ms, the time of the report or of the view): "2026-12-06
+// 10:30 UTC". Anything else is shown as sent.
+export function eta(v, ref) {
+  if (missing(v)) return DASH;
+  const m = /^(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::00)?Z?$/.exec(String(v).trim());
+  if (!m || !Number.isFinite(ref)) return String(v);
+  const [mo, d, hh, mm] = m.slice(1).map(Number);
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || hh > 23 || mm > 59) return String(v);
+  let y = new Date(ref).getUTCFullYear();
+  let t = Date.UTC(y, mo - 1, d, hh, mm);
+  if (t < ref - 90 * DAY_MS) t = Date.UTC(++y, mo - 1, d, hh, mm);
+  else if (t > ref + 275 * DAY_MS) t = Date.UTC(--y, mo - 1, d, hh, mm);
+  const out = new Date(t);
+  if (out.getUTCDate() !== d) return String(v); // 02-30 and the like
+  return out.toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
+}
+
+// REGIONS names ISO 3166 codes in English, as the browser knows them.
+const REGIONS = typeof Intl !== 'undefined' && Intl.DisplayNames ? new Intl.DisplayNames(['en'], { type: 'region', fallback: 'code' }) : null;
+
+// countryName returns the English name of an ISO 3166 alpha-2 code
+// ("NL" → "Netherlands"), or the code itself when it is not one.
+export function countryName(code) {
+  if (missing(code)) return DASH;
+  const c = String(code);
+  if (!/^[A-Z]{2}$/.test(c) || !REGIONS) return c;
+  try {
+    return REGIONS.of(c) || c;
+  } catch {
+    return c;
+  }
+}
+
+// relAge says how long before ref (ms) a report at t (ms) was: "4 min
+// ago" live, "4 min before" in a past view; null for a report after ref
+// (a past view cannot know a later report's age).
+export function relAge(t, ref, live) {
+  if (!Number.isFinite(t) || !Number.isFinite(ref) || t > ref + 1000) return null;
+  return `${age((ref - t) / 1000)} ${live ? 'ago' : 'before the time shown'}`;
+}

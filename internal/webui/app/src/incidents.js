@@ -17,6 +17,7 @@ import { h, $ } from './dom.js';
 import * as api from './api.js';
 import * as fmt from './format.js';
 import { closeRing, cornerClick, outline } from './draw.js';
+import { syncList } from './keyed.js';
 
 // CATEGORIES lists the incident categories the API names, with a short
 // label (the list) and a long one (the form), as package incident has
@@ -184,6 +185,9 @@ export class Incidents {
     this.armed = false; // Delete was clicked once
     this.loadAbort = null;
     this.rows = 0;
+    this.rowEls = new Map(); // id → {li, el, sig}: the rows of the list
+    this.rowRenders = 0; // rows whose content was (re)written, for the tests
+    this.noteEl = h('li', { class: 'empty' }); // "No incidents"
     this.listed = null; // the query of the list shown
     this.lastExport = null; // test hook: {format, type, bytes, filename}
     this.saved = 0;
@@ -504,29 +508,47 @@ export class Incidents {
     const n = records.length;
     $('incidents-count').textContent = this.loaded || n ? `${n} record${n === 1 ? '' : 's'} \u00b7 ${this.periodText()}` : 'Loading\u2026';
     $('incidents-count').dataset.mode = this.at ? 'past' : 'live';
-    if (n === 0) {
-      this.rows = 0;
-      list.replaceChildren(h('li', { class: 'empty', text: this.loaded ? 'No incidents' : '' }));
-      return;
+    // Keyed by id: a reload every minute rewrites only the rows whose
+    // content changed, so a row is never replaced under the pointer.
+    const note = this.noteEl;
+    if (n === 0) note.textContent = this.loaded ? 'No incidents' : '';
+    const synced = syncList(list, records, this.rowEls, {
+      key: (r) => r.id,
+      sig: (r) => this.rowSig(r),
+      create: (id) => {
+        const btn = h('button', { type: 'button', class: 'incident-row', 'data-id': id });
+        btn.addEventListener('click', () => this.pick(id, { fly: true }));
+        return btn;
+      },
+      fill: (btn, r) => this.fillRow(btn, r),
+      tail: n === 0 ? note : null,
+    });
+    this.rowEls = synced.rows;
+    this.rowRenders += synced.written;
+    for (const [id, row] of this.rowEls) {
+      const on = id === this.selected;
+      if (row.el.classList.contains('active') !== on) row.el.classList.toggle('active', on);
     }
-    list.replaceChildren(...records.map((r) => h('li', null, this.row(r))));
     this.rows = n;
   }
 
-  row(r) {
+  // rowSig is a signature of what the row of a record shows.
+  rowSig(r) {
+    return JSON.stringify([r.tlp, r.category, r.kind, r.title, timeText(r), this.partner(r) ? r.origin : null]);
+  }
+
+  // fillRow writes what the row of a record shows, as text nodes only.
+  fillRow(btn, r) {
     const cat = h('span', { class: 'badge incident-category', text: categoryLabel(r.category) });
     const head = h('div', { class: 'event-head' }, tlpBadge(r.tlp), cat);
     if (r.kind === 'assessment') head.append(h('span', { class: 'kind-tag', text: 'assessment' }));
-    const btn = h(
-      'button',
-      { type: 'button', class: r.id === this.selected ? 'incident-row active' : 'incident-row', 'data-id': r.id, 'data-tlp': String(r.tlp ?? '') },
+    btn.dataset.tlp = String(r.tlp ?? '');
+    btn.replaceChildren(
       head,
       h('div', { class: 'incident-title', text: fmt.missing(r.title) ? 'Untitled' : String(r.title) }),
       h('div', { class: 'incident-time', text: timeText(r) }),
     );
     if (this.partner(r)) btn.append(h('div', { class: 'incident-origin', text: `from ${r.origin}` }));
-    btn.addEventListener('click', () => this.pick(r.id, { fly: true }));
-    return btn;
   }
 
   highlight(id) {

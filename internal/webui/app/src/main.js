@@ -4,16 +4,23 @@
 import { Map as MapLibreMap, AttributionControl, NavigationControl, ScaleControl, setWorkerUrl } from 'maplibre-gl';
 import './style.css';
 import * as api from './api.js';
-import { CATEGORIES, category } from './categories.js';
+import { CATEGORIES, GROUPS, category, groupOf } from './categories.js';
 import { h, $, debounce } from './dom.js';
 import * as fmt from './format.js';
 import { fetchLand, unwrapLand } from './basemap.js';
 import { addShipIcons, iconName } from './icons.js';
 import { renderPanel } from './panel.js';
+import { sliderRange } from './timerange.js';
 import { Events } from './events.js';
 import { ZoneEditor } from './zoneeditor.js';
 import { Incidents } from './incidents.js';
 import { Sharing } from './sharing.js';
+import { Labels } from './labels.js';
+import { Legend } from './legend.js';
+import { LayerControl } from './layers.js';
+import { Measure } from './measure.js';
+import { VesselTable } from './table.js';
+import { Notifier } from './notify.js';
 
 const STALE_S = 600; // a report older than this is drawn faded
 const RENDER_MS = 250; // at most one redraw of the ships this often
@@ -48,6 +55,17 @@ const state = {
   loadAbort: null,
   searchAbort: null,
   session: null, // GET /api/v1/session: {role, name, zone_editing}; null until known
+  history: null, // {from} (ms): where the stored history starts, when known
+  hiddenGroups: new Set(), // vessel groups switched off in the layer control
+  trails: 0, // trail features drawn
+  drawn: null, // Set of the feature ids in the ships source; null: redraw all
+  drawnAt: new Map(), // MMSI → [lon, lat] as last given to the ships source (the labels follow it)
+  dirty: new Set(), // MMSIs the stream changed since the last render
+  fullRender: true, // the next render replaces all ships (after a load, to refade)
+  fullRenders: 0,
+  diffRenders: 0,
+  trackMarks: 0, // time marks on the selected track
+  trailsAbort: null,
 };
 
 // iso formats a time as RFC 3339 in whole seconds, as the API takes it.
@@ -126,6 +144,43 @@ map.touchZoomRotate.disableRotation();
 map.addControl(new AttributionControl({ compact: true }), 'bottom-right');
 map.addControl(new NavigationControl({ showCompass: false }), 'bottom-right');
 map.addControl(new ScaleControl({ unit: 'nautical' }), 'bottom-left');
+const legend = new Legend();
+map.addControl(legend, 'bottom-left');
+
+// shipsShown yields the vessels the ships layer draws (the filters and
+// the layer control allow), for the labels and the table.
+function* shipsShown() {
+  if (!layerControl.visible('vessels')) return;
+  for (const v of state.vessels.values()) {
+    if (typeof v.lat !== 'number' || typeof v.lon !== 'number') continue;
+    const cat = category(v.category);
+    if (!state.categories.has(cat) || state.hiddenGroups.has(groupOf(cat))) continue;
+    if (state.flag && v.flag !== state.flag) continue;
+    yield v;
+  }
+}
+
+const labels = new Labels(map, {
+  ships: function* () {
+    for (const v of shipsShown()) {
+      // Where the ships layer draws it (a streamed update reaches the
+      // layer at the next render), so that a label never leaves its icon.
+      const at = state.drawnAt.get(v.mmsi);
+      if (!at) continue;
+      const moving = typeof v.sog === 'number' && v.sog >= 0.5;
+      yield { mmsi: v.mmsi, lat: at[1], lon: at[0], name: fmt.missing(v.name) ? null : String(v.name).trim() || null, moving };
+    }
+  },
+  selected: () => state.selected,
+});
+const layerControl = new LayerControl(map);
+const measure = new Measure(map, {
+  closeOthers: () => {
+    openPopover('filters', false);
+    openPopover('settings', false);
+    layerControl.setOpen(false);
+  },
+});
 
 const events = new Events(map, {
   vesselName: (mmsi) => {
@@ -139,6 +194,33 @@ const events = new Events(map, {
   },
   onError: reportError,
   onZones: () => zoneEditor.renderList(),
+  onNew: (e) => notifier.onNew(e),
+});
+
+const notifier = new Notifier({
+  onPick: (id) => {
+    if (!events.open) events.setOpen(true);
+    events.pick(id, { fly: true });
+  },
+  describe: (e) => {
+    const d = events.describe(e.id);
+    return d ? d.split('\n').slice(1).join('\n') : '';
+  },
+  now: serverNow,
+});
+
+const table = new VesselTable({
+  vessels: () => [...shipsShown()],
+  onPick: (mmsi) => select(mmsi, { fly: true }),
+  closeOthers: () => {
+    openPopover('filters', false);
+    openPopover('settings', false);
+    events.setOpen(false);
+    zoneEditor.setOpen(false);
+    incidents.setOpen(false);
+    sharing.setOpen(false);
+  },
+  now: serverNow,
 });
 
 const zoneEditor = new ZoneEditor(map, {
@@ -150,6 +232,7 @@ const zoneEditor = new ZoneEditor(map, {
     events.setOpen(false);
     incidents.setOpen(false);
     sharing.setOpen(false);
+    table.setOpen(false);
   },
 });
 
@@ -167,6 +250,7 @@ const incidents = new Incidents(map, {
     events.setOpen(false);
     zoneEditor.setOpen(false);
     sharing.setOpen(false);
+    table.setOpen(false);
   },
   onError: reportError,
 });
@@ -180,6 +264,7 @@ const sharing = new Sharing({
     events.setOpen(false);
     zoneEditor.setOpen(false);
     incidents.setOpen(false);
+    table.setOpen(false);
   },
   onError: reportError,
 });
@@ -216,7 +301,15 @@ function addLayers() {
   addShipIcons(map);
   map.addSource('ships', { type: 'geojson', data: EMPTY });
   map.addSource('track', { type: 'geojson', data: EMPTY });
+  map.addSource('trails', { type: 'geojson', data: EMPTY });
   events.addZoneLayers();
+  map.addLayer({
+    id: 'trails-line',
+    type: 'line',
+    source: 'trails',
+    layout: { 'line-join': 'round', 'line-cap': 'round' },
+    paint: { 'line-color': '#8fb8d0', 'line-width': 1.2, 'line-opacity': 0.7 },
+  });
   map.addLayer({
     id: 'track-line',
     type: 'line',
@@ -231,9 +324,11 @@ function addLayers() {
     source: 'track',
     filter: ['==', ['geometry-type'], 'Point'],
     paint: {
-      'circle-radius': ['interpolate', ['linear'], ['zoom'], 4, 1, 12, 3],
+      'circle-radius': ['interpolate', ['linear'], ['zoom'], 4, ['case', ['==', ['get', 'mark'], 1], 3, 1], 12, ['case', ['==', ['get', 'mark'], 1], 5, 3]],
       'circle-color': '#ffd54f',
       'circle-opacity': 0.8,
+      'circle-stroke-color': '#06121c',
+      'circle-stroke-width': ['case', ['==', ['get', 'mark'], 1], 1.5, 0],
     },
   });
   incidents.addLayers();
@@ -266,7 +361,90 @@ function addLayers() {
     paint: { 'icon-opacity': ['case', ['==', ['get', 'stale'], 1], 0.35, 1] },
   });
   zoneEditor.addLayers();
+  measure.addLayers();
+  registerLayers();
   applyFilter();
+}
+
+// registerLayers gives the layer control its entries. The radar and
+// satellite contacts and the learned anchorages are placeholders until
+// this node serves them: registering the same id with layers makes them
+// switches.
+function registerLayers() {
+  const reg = (e) => layerControl.register(e);
+  reg({ id: 'vessels', label: 'All vessels', group: 'Vessels', layers: ['ships', 'selected'], onToggle: () => map.triggerRepaint() });
+  for (const [g, label, color] of GROUPS) {
+    reg({
+      id: `group-${g}`,
+      label,
+      group: 'Vessels',
+      swatch: color,
+      onToggle: (on) => {
+        if (on) state.hiddenGroups.delete(g);
+        else state.hiddenGroups.add(g);
+        applyFilter();
+      },
+    });
+  }
+  reg({ id: 'labels', label: 'Ship names (from zoom 9)', group: 'Vessels', onToggle: (on) => labels.setEnabled(on) });
+  reg({ id: 'track', label: 'Track of the selected ship, time marks', group: 'Tracks', layers: ['track-line', 'track-points'], onToggle: (on) => labels.setMarksEnabled(on) });
+  reg({
+    id: 'trails',
+    label: 'Trails of all ships',
+    group: 'Tracks',
+    layers: ['trails-line'],
+    on: false,
+    onToggle: (on) => (on ? loadTrails() : clearTrails()),
+  });
+  reg({ id: 'events', label: 'Events', group: 'Events and areas', layers: ['event-open', 'event-circles', 'event-evidence', 'event-highlight'] });
+  reg({ id: 'zones', label: 'Zones', group: 'Events and areas', layers: ['zones-fill', 'zones-line', 'zone-selected'] });
+  reg({
+    id: 'incidents',
+    label: 'Incidents and assessments',
+    group: 'Events and areas',
+    layers: ['incident-areas-fill', 'incident-areas-line', 'incident-highlight', 'incident-area-highlight', 'incident-points'],
+  });
+  reg({ id: 'anchorages', label: 'Learned anchorages', group: 'Events and areas', available: false, note: 'not served by this node' });
+  reg({ id: 'radar', label: 'Radar contacts', group: 'Sensors', available: false, note: 'not served by this node' });
+  reg({ id: 'satellite', label: 'Satellite detections', group: 'Sensors', available: false, note: 'not served by this node' });
+}
+
+// ---- trails ----
+
+// loadTrails draws the trails of the last N minutes of the ships in view
+// (the OGC tracks collection: one line per vessel), ending at the time
+// shown.
+async function loadTrails() {
+  if (!layerControl.visible('trails')) return;
+  state.trailsAbort?.abort();
+  const ctl = new AbortController();
+  state.trailsAbort = ctl;
+  const minutes = Number($('trail-minutes').value) || 30;
+  const end = state.mode === 'at' ? state.at.getTime() : serverNow();
+  try {
+    const body = await api.get(
+      '/ogc/collections/tracks/items',
+      { bbox: bboxParam(), datetime: `${iso(end - minutes * 60e3)}/${iso(end)}`, limit: 10000 },
+      ctl.signal,
+    );
+    const features = Array.isArray(body?.features) ? body.features.filter((f) => f?.geometry?.type === 'LineString') : [];
+    if (!layerControl.visible('trails')) return;
+    map.getSource('trails')?.setData({ type: 'FeatureCollection', features });
+    state.trails = features.length;
+    $('trail-status').textContent = `${features.length} trail${features.length === 1 ? '' : 's'} of the last ${minutes} min`;
+  } catch (err) {
+    if (err.name === 'AbortError') return;
+    const none = err instanceof api.ApiError && (err.status === 404 || err.status === 501);
+    $('trail-status').textContent = none ? 'This node serves no tracks' : `Trails unavailable: ${err.message}`;
+    if (!none) reportError(err);
+  }
+}
+
+function clearTrails() {
+  state.trailsAbort?.abort();
+  state.trails = 0;
+  map.getSource('trails')?.setData(EMPTY);
+  $('trail-status').textContent = '';
 }
 
 // ---- vessels ----
@@ -292,6 +470,7 @@ function featureOf(v) {
   const cat = category(v.category);
   return {
     type: 'Feature',
+    id: Number(v.mmsi),
     geometry: { type: 'Point', coordinates: [v.lon, v.lat] },
     properties: {
       mmsi: v.mmsi,
@@ -310,15 +489,50 @@ function scheduleRender() {
   setTimeout(render, RENDER_MS);
 }
 
+// render draws the ships: all of them after a load (setData), else only
+// those the stream changed since the last render (updateData, by feature
+// id: with 50,000 ships a full setData per update would stall the page).
 function render() {
   state.renderPending = false;
   const src = map.getSource('ships');
   if (!src) return;
-  const features = [];
-  for (const v of state.vessels.values()) {
-    if (typeof v.lat === 'number' && typeof v.lon === 'number') features.push(featureOf(v));
+  const drawable = (v) => v && typeof v.lat === 'number' && typeof v.lon === 'number';
+  if (state.fullRender || !state.drawn) {
+    const features = [];
+    for (const v of state.vessels.values()) if (drawable(v)) features.push(featureOf(v));
+    src.setData({ type: 'FeatureCollection', features });
+    state.drawn = new Set(features.map((f) => f.id));
+    state.drawnAt = new Map(features.map((f) => [f.properties.mmsi, f.geometry.coordinates]));
+    state.fullRender = false;
+    state.fullRenders++;
+  } else if (state.dirty.size > 0) {
+    const remove = [];
+    const add = [];
+    for (const mmsi of state.dirty) {
+      const v = state.vessels.get(mmsi);
+      const id = Number(mmsi);
+      if (state.drawn.has(id)) remove.push(id);
+      if (drawable(v)) add.push(featureOf(v));
+    }
+    src.updateData({ remove, add });
+    for (const id of remove) {
+      state.drawn.delete(id);
+      state.drawnAt.delete(String(id));
+    }
+    for (const f of add) {
+      state.drawn.add(f.id);
+      state.drawnAt.set(f.properties.mmsi, f.geometry.coordinates);
+    }
+    state.diffRenders++;
   }
-  src.setData({ type: 'FeatureCollection', features });
+  state.dirty.clear();
+  const counts = new Map();
+  for (const v of state.vessels.values()) {
+    const g = groupOf(category(v.category));
+    counts.set(g, (counts.get(g) ?? 0) + 1);
+  }
+  legend.setCounts(counts);
+  if (table.open) table.render();
   updateFlagOptions();
   const when = state.mode === 'live' ? 'live' : fmt.time(state.at);
   setStatus(`${state.vessels.size} vessels \u00b7 ${when}`);
@@ -364,6 +578,7 @@ async function loadVessels() {
     const sel = state.selected && state.vessels.get(state.selected);
     if (state.mode === 'live' && sel && !next.has(state.selected)) next.set(state.selected, sel);
     state.vessels = next;
+    state.fullRender = true;
     state.loaded = true;
     state.lastLoad = { at: params.at ?? null, count: next.size, error: null };
     render();
@@ -443,9 +658,10 @@ function onUpdate(v, lastEventId) {
   const old = state.vessels.get(v.mmsi);
   const merged = old ? Object.assign(old, v) : v;
   state.vessels.set(v.mmsi, merged);
+  state.dirty.add(v.mmsi);
   if (state.selected === v.mmsi && state.detail) {
     Object.assign(state.detail, v);
-    renderPanel(state.detail, ageOf(merged));
+    renderPanel(state.detail, panelView());
   }
   scheduleRender();
 }
@@ -454,9 +670,12 @@ function onUpdate(v, lastEventId) {
 
 function applyFilter() {
   if (!map.getLayer('ships')) return;
-  const f = ['all', ['in', ['get', 'cat'], ['literal', [...state.categories]]]];
+  const cats = [...state.categories].filter((c) => !state.hiddenGroups.has(groupOf(c)));
+  const f = ['all', ['in', ['get', 'cat'], ['literal', cats]]];
   if (state.flag) f.push(['==', ['get', 'flag'], state.flag]);
   map.setFilter('ships', f);
+  map.triggerRepaint(); // the labels follow
+  if (table.open) table.render();
 }
 
 function buildCategoryList() {
@@ -494,12 +713,16 @@ function updateFlagOptions() {
   const codes = new Set();
   for (const v of state.vessels.values()) if (typeof v.flag === 'string' && v.flag) codes.add(v.flag);
   if (state.flag) codes.add(state.flag);
-  const sorted = [...codes].sort();
-  const key = sorted.join(',');
+  const key = [...codes].sort().join(',');
   if (key === state.flags) return;
   state.flags = key;
+  // By country name, the code after it: "Netherlands (NL)".
+  const named = [...codes].map((c) => [c, fmt.countryName(c)]).sort((a, b) => a[1].localeCompare(b[1], 'en'));
   const sel = $('flag-filter');
-  sel.replaceChildren(h('option', { value: '', text: 'All flags' }), ...sorted.map((c) => h('option', { value: c, text: c })));
+  sel.replaceChildren(
+    h('option', { value: '', text: 'All flags' }),
+    ...named.map(([c, name]) => h('option', { value: c, text: name === c ? c : `${name} (${c})` })),
+  );
   sel.value = state.flag;
 }
 
@@ -513,14 +736,17 @@ async function select(mmsi, { fly = false, hint = null } = {}) {
   if (map.getLayer('selected')) map.setFilter('selected', ['==', ['get', 'mmsi'], mmsi]);
   const summary = state.vessels.get(mmsi) ?? hint;
   state.detail = summary ? { ...summary } : { mmsi };
-  renderPanel(state.detail, ageOf(summary));
+  renderPanel(state.detail, panelView());
   try {
-    const detail = await api.get(`/api/v1/vessels/${encodeURIComponent(mmsi)}`);
+    // In the past, the details of that moment (the API's at=).
+    const params = state.mode === 'at' ? { at: iso(state.at) } : undefined;
+    const detail = await api.get(`/api/v1/vessels/${encodeURIComponent(mmsi)}`, params);
     if (state.selected !== mmsi) return;
     const now = state.vessels.get(mmsi);
-    // In the past, the position of that moment wins over the latest one.
-    state.detail = state.mode === 'at' && now ? { ...detail, ...now } : { ...now, ...detail };
-    renderPanel(state.detail, ageOf(now) ?? ageFromTime(state.detail));
+    // In the past, the details of that moment (asked with at=) are all:
+    // the summary held may still be the live one while the past loads.
+    state.detail = state.mode === 'at' ? { ...detail } : { ...now, ...detail };
+    renderPanel(state.detail, panelView());
   } catch (err) {
     reportError(err);
   }
@@ -531,11 +757,11 @@ async function select(mmsi, { fly = false, hint = null } = {}) {
   await loadTrack();
 }
 
-function ageFromTime(v) {
-  const t = Date.parse(v.time ?? v.last_heard ?? '');
-  if (Number.isNaN(t)) return null;
-  const ref = state.mode === 'at' ? state.at.getTime() : serverNow();
-  return (ref - t) / 1000;
+// panelView is the moment the panel counts ages from: now live, the
+// slider's time in the past.
+function panelView() {
+  const live = state.mode !== 'at';
+  return { ref: live ? serverNow() : state.at.getTime(), live };
 }
 
 function deselect() {
@@ -545,6 +771,42 @@ function deselect() {
   $('panel').hidden = true;
   if (map.getLayer('selected')) map.setFilter('selected', ['==', ['get', 'mmsi'], '']);
   map.getSource('track')?.setData(EMPTY);
+  labels.setMarks([]);
+  state.trackMarks = 0;
+}
+
+const MARK_STEPS_MIN = [5, 10, 15, 30, 60, 120, 180, 360, 720, 1440];
+
+// timeMarks picks the positions of a track (Point features with a time)
+// to mark with their time: the first at or after each multiple of a step
+// chosen to make at most 12 marks. It flags them (properties.mark = 1)
+// for the track layer and returns [{lon, lat, text}] ("14:20", with the
+// date "12-06 14:20" where the day changes) for the labels.
+function timeMarks(features) {
+  const pts = [];
+  for (const f of features) {
+    if (f?.geometry?.type !== 'Point') continue;
+    const t = Date.parse(f.properties?.time ?? '');
+    if (!Number.isNaN(t)) pts.push([t, f]);
+  }
+  if (pts.length < 2) return [];
+  pts.sort((a, b) => a[0] - b[0]);
+  const span = (pts[pts.length - 1][0] - pts[0][0]) / 60e3;
+  const step = (MARK_STEPS_MIN.find((m) => span / m <= 12) ?? 1440) * 60e3;
+  const marks = [];
+  let next = Math.ceil(pts[0][0] / step) * step;
+  let day = '';
+  for (const [t, f] of pts) {
+    if (t < next) continue;
+    f.properties.mark = 1;
+    const iso8601 = new Date(t).toISOString();
+    const d = iso8601.slice(5, 10);
+    const text = d !== day ? `${d} ${iso8601.slice(11, 16)}` : iso8601.slice(11, 16);
+    day = d;
+    marks.push({ lon: f.geometry.coordinates[0], lat: f.geometry.coordinates[1], text });
+    next = Math.floor(t / step) * step + step;
+  }
+  return marks;
 }
 
 async function loadTrack() {
@@ -561,7 +823,10 @@ async function loadTrack() {
     });
     if (state.selected !== mmsi) return;
     const features = body && Array.isArray(body.features) ? body.features : [];
+    const marks = timeMarks(features);
     map.getSource('track')?.setData({ type: 'FeatureCollection', features });
+    labels.setMarks(marks);
+    state.trackMarks = marks.length;
     state.trackFeatures = features.length;
     let points = features.filter((f) => f?.geometry?.type === 'Point').length;
     if (points === 0) {
@@ -605,7 +870,7 @@ function nearest(point, layers) {
 // clickMap opens the ship clicked, else the event clicked; not while a
 // zone is drawn.
 function clickMap(e) {
-  if (e.zoneEditor || zoneEditor.drawing || e.incidentEditor || incidents.placing) return;
+  if (e.zoneEditor || zoneEditor.drawing || e.incidentEditor || incidents.placing || e.measuring || measure.active) return;
   const ship = nearest(e.point, ['ships']);
   if (ship) {
     select(ship.properties.mmsi);
@@ -709,6 +974,29 @@ async function search() {
 
 // ---- time ----
 
+// loadHistory asks how far back the store goes (the temporal extent of
+// the OGC positions collection) and fits the time slider to it, so that
+// it never offers moments with no data. Without an answer the slider
+// keeps its 24 h.
+async function loadHistory() {
+  try {
+    const c = await api.get('/ogc/collections/positions');
+    const from = Date.parse(c?.extent?.temporal?.interval?.[0]?.[0] ?? '');
+    if (Number.isNaN(from)) return;
+    state.history = { from };
+    const slider = $('time-slider');
+    const { min, step } = sliderRange(from, serverNow());
+    if (state.mode === 'live') {
+      slider.min = String(min);
+      slider.step = String(step);
+      slider.value = '0';
+    } else if (Number(slider.min) > min) slider.min = String(min);
+    slider.title = `History since ${fmt.time(new Date(from))}`;
+  } catch (err) {
+    if (!(err instanceof api.ApiError && (err.status === 404 || err.status === 501))) reportError(err);
+  }
+}
+
 function sliderTime() {
   const minutes = Number($('time-slider').value);
   return minutes === 0 ? null : new Date((state.ref ?? serverNow()) + minutes * 60e3);
@@ -734,6 +1022,7 @@ function applyTime() {
   live.classList.remove('live');
   live.setAttribute('aria-pressed', 'false');
   loadVessels();
+  loadTrails();
   if (state.selected) select(state.selected);
 }
 
@@ -749,6 +1038,7 @@ function goLive() {
   events.setTime(null);
   incidents.setTime(null);
   loadVessels();
+  loadTrails();
   if (state.selected) select(state.selected);
 }
 
@@ -763,11 +1053,24 @@ function openPopover(id, open) {
       if (other !== id) openPopover(other, false);
     }
     zoneEditor.setOpen(false);
+    layerControl.setOpen(false);
   }
 }
 
 function wireUI() {
   buildCategoryList();
+  layerControl.wire();
+  measure.wire();
+  table.wire();
+  $('trail-minutes').addEventListener('change', loadTrails);
+  // Arrow keys move between the rows of the events list.
+  $('events-list').addEventListener('keydown', (e) => {
+    const li = e.target.closest('li');
+    if (e.key === 'ArrowDown') li?.nextElementSibling?.querySelector('button')?.focus();
+    else if (e.key === 'ArrowUp') li?.previousElementSibling?.querySelector('button')?.focus();
+    else return;
+    e.preventDefault();
+  });
   events.wire();
   zoneEditor.wire();
   incidents.wire();
@@ -829,10 +1132,26 @@ function wireUI() {
   $('live-btn').addEventListener('click', goLive);
 
   document.addEventListener('keydown', (e) => {
-    if (e.key !== 'Escape') return;
-    hideResults();
-    openPopover('filters', false);
-    openPopover('settings', false);
+    if (e.key === 'Escape') {
+      hideResults();
+      openPopover('filters', false);
+      openPopover('settings', false);
+      if (!$('layers').hidden) {
+        layerControl.setOpen(false);
+        $('layers-btn').focus();
+      }
+      if (table.open && !e.target.closest?.('#table input')) table.setOpen(false);
+      return;
+    }
+    // Shortcuts, outside text fields: T the table, L the layers, E the
+    // events (M, measuring, is measure.js's).
+    if (e.ctrlKey || e.metaKey || e.altKey || e.target.closest?.('input, select, textarea')) return;
+    const k = e.key.toLowerCase();
+    if (k === 't') table.setOpen(!table.open);
+    else if (k === 'l') {
+      layerControl.setOpen($('layers').hidden);
+      if (!$('layers').hidden) $('layer-list').querySelector('input:not([disabled])')?.focus();
+    } else if (k === 'e') $('events-btn').click();
   });
   document.addEventListener('click', (e) => {
     if (!e.target.closest('.search')) hideResults();
@@ -851,7 +1170,7 @@ map.on('load', () => {
   addLayers();
   map.on('click', clickMap);
   map.on('mousemove', (e) => {
-    if (zoneEditor.drawing || incidents.placing) {
+    if (zoneEditor.drawing || incidents.placing || measure.active) {
       hover.hidden = true;
       return;
     }
@@ -871,32 +1190,45 @@ map.on('load', () => {
     hover.hidden = true;
   });
   map.on('moveend', debounce(loadVessels, 250));
+  map.on('moveend', debounce(loadTrails, 500));
   loadLand();
   loadVessels();
   events.load();
   events.loadZones();
   incidents.load();
   loadSession();
+  loadHistory();
 });
 
 // Ages move on: refade stale ships and refresh the panel's report age.
 setInterval(() => {
   if (state.mode === 'live') {
     updateTimeLabel();
-    if (state.selected && state.detail) renderPanel(state.detail, ageOf(state.vessels.get(state.selected)));
+    if (state.selected && state.detail) renderPanel(state.detail, panelView());
   }
 }, 5000);
 setInterval(() => {
-  if (state.mode === 'live' && state.loaded) scheduleRender();
+  if (state.mode === 'live' && state.loaded) {
+    state.fullRender = true; // stale ships fade
+    scheduleRender();
+  }
 }, 30000);
 setInterval(() => {
   if (state.mode === 'live' && state.selected) loadTrack();
 }, 60000);
 setInterval(() => {
+  if (state.mode === 'live') loadHistory();
+}, 300000);
+setInterval(() => {
+  if (state.mode === 'live') loadTrails();
+}, 60000);
+setInterval(() => {
   if (!events.window) events.load();
 }, 30000);
 
-// Test hook for the browser test (e2e/map.mjs). It reads state only.
+// Test hook for the browser test (e2e/map.mjs). It reads state only:
+// the ships drawn where the map can be clicked (not under a panel, the
+// legend or a notification), in page coordinates.
 function renderedShips() {
   const rect = map.getCanvas().getBoundingClientRect();
   const seen = new Map();
@@ -904,9 +1236,11 @@ function renderedShips() {
     const mmsi = f.properties.mmsi;
     if (seen.has(mmsi)) continue;
     const p = map.project(f.geometry.coordinates);
-    seen.set(mmsi, { mmsi, x: rect.left + p.x, y: rect.top + p.y });
+    const x = rect.left + p.x;
+    const y = rect.top + p.y;
+    seen.set(mmsi, document.elementFromPoint(x, y)?.classList.contains('maplibregl-canvas') ? { mmsi, x, y } : null);
   }
-  return [...seen.values()];
+  return [...seen.values()].filter(Boolean);
 }
 
 // renderedPoints lists the point features of a layer drawn in view, once
@@ -936,9 +1270,12 @@ window.__tidewatch = Object.freeze({
   // idle: the map stands still, so that drawn positions can be clicked.
   // (map.loaded() is rarely true: live updates keep reloading the ships.)
   idle: () => !!map.getLayer('ships') && !map.isMoving(),
+  // settled: idle, and the ships source has drawn what it was given.
+  settled: () => !!map.getLayer('ships') && !map.isMoving() && !state.renderPending && map.isSourceLoaded('ships'),
   mode: () => state.mode,
   landFeatureCount: () => state.landFeatures,
   updateCount: () => state.updates,
+  renders: () => ({ full: state.fullRenders, diff: state.diffRenders }),
   lastLoad: () => state.lastLoad && { ...state.lastLoad },
   eventCount: () => events.byId.size,
   eventRows: () => events.rows,
@@ -971,6 +1308,33 @@ window.__tidewatch = Object.freeze({
   hoverText: () => (hover.hidden ? null : hover.textContent),
   incidentCount: () => incidents.byId.size,
   incidentRows: () => incidents.rows,
+  // incidentRowRenders counts incident rows whose content was written;
+  // with reloadIncidents (an action: load the list again, as the minute's
+  // refresh does) it shows that rows already listed are kept.
+  incidentRowRenders: () => incidents.rowRenders,
+  reloadIncidents: () => incidents.load(),
+  history: () => state.history && { ...state.history },
+  // labels: the ship names placed in the last frame, page coordinates.
+  labels: () => {
+    const r = map.getCanvas().getBoundingClientRect();
+    return labels.placed.map((l) => ({ ...l, x: l.x + r.left, y: l.y + r.top }));
+  },
+  trackMarks: () => ({ set: state.trackMarks, drawn: labels.placedMarks }),
+  layerVisible: (id) => layerControl.visible(id),
+  layerEntries: () => [...layerControl.entries.values()].map((e) => ({ id: e.id, available: e.available !== false, visible: layerControl.visible(e.id) })),
+  mapLayerVisibility: (id) => (map.getLayer(id) ? map.getLayoutProperty(id, 'visibility') ?? 'visible' : null),
+  trailCount: () => state.trails,
+  renderedTrailCount: () => (map.getLayer('trails-line') ? map.queryRenderedFeatures({ layers: ['trails-line'] }).length : 0),
+  measure: () => measure.result(),
+  project: (lng, lat) => {
+    const r = map.getCanvas().getBoundingClientRect();
+    const p = map.project([lng, lat]);
+    return [p.x + r.left, p.y + r.top];
+  },
+  table: () => ({ open: table.open, rows: table.rows, total: table.total, rowRenders: table.rowRenders, sortKey: table.sortKey, sortDir: table.sortDir, lastExport: table.lastExport }),
+  tableCSV: () => table.csv().text,
+  shownVessels: () => [...shipsShown()].map((v) => v.mmsi),
+  notifications: () => ({ shown: notifier.shown, dropped: notifier.dropped }),
   incidentsLoaded: () => incidents.loaded,
   incidentMode: () => incidents.mode,
   selectedIncident: () => incidents.selected,

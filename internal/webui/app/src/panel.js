@@ -7,8 +7,10 @@ const BAD_FLAGS = new Set(['invalid_mmsi', 'no_position', 'teleport', 'identity_
 
 // renderPanel fills the side panel with a vessel's details. v is the detail
 // object of GET /api/v1/vessels/{mmsi}, merged with the latest summary;
-// ageS is the age of its last report in seconds.
-export function renderPanel(v, ageS) {
+// view says when the map shows: ref, the moment (ms, server clock: now
+// live, the slider's time in the past) that the report's age and the
+// ETA's year are counted from, and live.
+export function renderPanel(v, view) {
   $('panel-name').textContent = fmt.missing(v.name) ? `MMSI ${v.mmsi}` : String(v.name);
 
   const type = [];
@@ -17,16 +19,17 @@ export function renderPanel(v, ageS) {
   if (!fmt.missing(v.ship_type)) type.push(`(${v.ship_type})`);
 
   let flag = fmt.text(v.flag);
-  if (!fmt.missing(v.flag_name)) flag = fmt.missing(v.flag) ? String(v.flag_name) : `${v.flag} \u00b7 ${v.flag_name}`;
+  const flagName = fmt.missing(v.flag_name) ? (fmt.missing(v.flag) ? null : fmt.countryName(v.flag)) : String(v.flag_name);
+  if (flagName && flagName !== String(v.flag)) flag = fmt.missing(v.flag) ? flagName : `${v.flag} \u00b7 ${flagName}`;
 
   let size = fmt.DASH;
   if (typeof v.length_m === 'number' || typeof v.beam_m === 'number') {
     size = `${fmt.num(v.length_m, 0)} \u00d7 ${fmt.num(v.beam_m, 0)} m`;
   }
 
-  const lastReport = fmt.missing(ageS)
-    ? fmt.time(v.last_heard ?? v.time)
-    : `${fmt.age(ageS)} ago \u00b7 ${fmt.time(v.time ?? v.last_heard)}`;
+  const when = v.time ?? v.last_heard;
+  const rel = fmt.relAge(Date.parse(when ?? ''), view.ref, view.live);
+  const lastReport = rel ? `${rel} \u00b7 ${fmt.time(when)}` : fmt.time(when);
 
   const rows = [
     ['mmsi', 'MMSI', fmt.text(v.mmsi)],
@@ -37,7 +40,7 @@ export function renderPanel(v, ageS) {
     ['class', 'Class', fmt.text(v.class)],
     ['status', 'Status', fmt.text(v.status_text ?? v.status)],
     ['destination', 'Destination', fmt.text(v.destination)],
-    ['eta', 'ETA', fmt.text(v.eta)],
+    ['eta', 'ETA', fmt.eta(v.eta, view.ref)],
     ['sog', 'Speed', fmt.num(v.sog, 1, ' kn')],
     ['cog', 'Course', fmt.num(v.cog, 1, '\u00b0')],
     ['heading', 'Heading', fmt.num(v.heading, 0, '\u00b0')],

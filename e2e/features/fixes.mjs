@@ -1,0 +1,123 @@
+// Browser test of the fixes of issue 16: the details panel leaves the
+// map's controls visible; the ETA has a year; the flag filter names
+// countries; a past view counts a report's age from the time shown; the
+// time slider spans the stored history (from the API); the incidents list
+// keeps its rows across reloads (clicks land).
+//
+//   STALE_NAME  a vessel whose last report is STALE_MIN minutes old
+//               (default OLD TIMER, 20: the mock's)
+import { run, overlaps } from '../lib.mjs';
+
+const STALE_NAME = process.env.STALE_NAME || 'OLD TIMER';
+const STALE_MIN = Number(process.env.STALE_MIN || 20);
+
+await run('fixes', async ({ page, check, shot, waitFor, tw, mapReady }) => {
+  check('the map loads with ships', await mapReady());
+
+  // The slider spans the history the API reports, not a fixed 24 h.
+  const hist = await waitFor(() => window.__tidewatch.history() != null, null, 'the history extent');
+  const api = await tw(async () => {
+    const r = await fetch('/ogc/collections/positions', { headers: { Accept: 'application/json' } });
+    const c = await r.json();
+    return Date.parse(c.extent.temporal.interval[0][0]);
+  });
+  const slider = await tw(() => {
+    const s = document.getElementById('time-slider');
+    return { min: Number(s.min), step: Number(s.step), max: Number(s.max), now: Date.now() };
+  });
+  const span = slider.now - api;
+  check(
+    'the time slider reaches back to the start of the stored history, and no further',
+    hist && -slider.min * 60e3 <= span && -slider.min * 60e3 > span - slider.step * 60e3 && slider.max === 0,
+    `min ${slider.min} min, step ${slider.step}, history ${(span / 60e3).toFixed(1)} min`,
+  );
+
+  // The flag filter names countries.
+  const flags = await tw(() => [...document.querySelectorAll('#flag-filter option')].map((o) => [o.value, o.textContent]));
+  const named = flags.filter(([v]) => v !== '');
+  check(
+    'the flag filter lists country names with their codes',
+    named.length > 0 && named.every(([v, t]) => t.endsWith(`(${v})`) && t.length > v.length + 3) && named.some(([, t]) => t === 'Netherlands (NL)'),
+    named.map(([, t]) => t).join('; '),
+  );
+
+  // A vessel's panel: the ETA with its year, the panel beside the controls.
+  await page.fill('#search', STALE_NAME);
+  await waitFor(() => document.querySelector('#search-results button') != null, null, 'search results');
+  await page.click('#search-results button');
+  await waitFor(() => !document.getElementById('panel').hidden && document.querySelector('#panel-fields dd[data-field="eta"]'), null, 'the panel');
+  const opened = await waitFor(() => /\d{4}-\d\d-\d\d/.test(document.querySelector('#panel-fields dd[data-field="eta"]')?.textContent ?? ''), null, 'the ETA');
+  const eta = await tw(() => document.querySelector('#panel-fields dd[data-field="eta"]').textContent);
+  const m = /^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d) UTC$/.exec(eta);
+  const etaMs = m ? Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5]) : NaN;
+  check(
+    'the ETA shows a year, the one that puts it within 90 days before and 275 after now',
+    opened && m && etaMs > Date.now() - 90 * 86400e3 && etaMs < Date.now() + 275 * 86400e3,
+    eta,
+  );
+  const flag = await tw(() => document.querySelector('#panel-fields dd[data-field="flag"]').textContent);
+  check('the panel names the flag state', / · [A-Z][a-z]/.test(flag), flag);
+  await waitFor(() => !window.__tidewatch.view().moving, null, 'the map to stop');
+  const rects = await tw(() => {
+    const r = (sel) => document.querySelector(sel)?.getBoundingClientRect().toJSON() ?? null;
+    return { panel: r('#panel'), zoom: r('.maplibregl-ctrl-zoom-in'), zoomOut: r('.maplibregl-ctrl-zoom-out'), attrib: r('.maplibregl-ctrl-attrib'), scale: r('.maplibregl-ctrl-scale') };
+  });
+  check(
+    'the open panel covers neither the zoom buttons nor the attribution',
+    rects.panel && rects.zoom && rects.attrib && !overlaps(rects.panel, rects.zoom) && !overlaps(rects.panel, rects.zoomOut) && !overlaps(rects.panel, rects.attrib),
+    JSON.stringify(rects),
+  );
+  // The zoom button is usable with the panel open: a click zooms in.
+  const z0 = await tw(() => window.__tidewatch.view().zoom);
+  await page.click('.maplibregl-ctrl-zoom-in');
+  const zoomed = await waitFor((z) => window.__tidewatch.view().zoom > z + 0.5 && !window.__tidewatch.view().moving, z0, 'zoom in');
+  check('the zoom-in button works with the panel open', zoomed);
+  await shot('fixes-panel.png');
+
+  const liveAge = await tw(() => document.querySelector('#panel-fields dd[data-field="age"]').textContent);
+  check(`live, the report of ${STALE_NAME} is ${STALE_MIN} min old`, liveAge.startsWith(`${STALE_MIN} min ago`), liveAge);
+
+  // A past view: the age is counted from the time shown.
+  await tw(() => {
+    const s = document.getElementById('time-slider');
+    s.value = String(Number(s.min) + 60);
+    s.dispatchEvent(new Event('input', { bubbles: true }));
+  });
+  const past = await waitFor(() => window.__tidewatch.mode() === 'at' && window.__tidewatch.lastLoad()?.at, null, 'the past picture');
+  const at = Date.parse(await tw(() => window.__tidewatch.lastLoad().at));
+  const said = await waitFor(() => (document.querySelector('#panel-fields dd[data-field="age"]')?.textContent ?? '').includes('before the time shown'), null, 'the past age');
+  const pastAge = await tw(() => document.querySelector('#panel-fields dd[data-field="age"]').textContent);
+  const t = /(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) UTC$/.exec(pastAge);
+  const reportAt = t ? Date.parse(t[1].replace(' ', 'T') + 'Z') : NaN;
+  check(
+    `in the past, the age is counted from the time shown (${STALE_MIN} min before it), with the report's time of then`,
+    past && said && pastAge.startsWith(`${STALE_MIN} min before the time shown`) && Math.abs(at - STALE_MIN * 60e3 - reportAt) < 2000 && !pastAge.includes('ago'),
+    `${pastAge} (time shown ${new Date(at).toISOString()})`,
+  );
+  await shot('fixes-past-panel.png');
+  await page.click('#live-btn');
+  await waitFor(() => window.__tidewatch.mode() === 'live', null, 'live');
+  await page.click('#panel-close');
+
+  // The incidents list keeps its rows across reloads.
+  await page.click('#incidents-btn');
+  const listed = await waitFor(() => window.__tidewatch.incidentRows() > 0, null, 'incident rows');
+  if (listed) {
+    const before = await tw(() => {
+      const b = document.querySelector('#incidents-list button.incident-row');
+      b.__mark = 'kept';
+      return { id: b.dataset.id, renders: window.__tidewatch.incidentRowRenders() };
+    });
+    const reloads0 = await tw(() => performance.getEntriesByType('resource').filter((e) => e.name.includes('/api/v1/incidents?')).length);
+    for (let i = 0; i < 3; i++) await tw(() => window.__tidewatch.reloadIncidents());
+    await waitFor((n) => performance.getEntriesByType('resource').filter((e) => e.name.includes('/api/v1/incidents?')).length >= n + 3, reloads0, 'the reloads');
+    const after = await tw((id) => {
+      const b = document.querySelector(`#incidents-list button.incident-row[data-id="${CSS.escape(id)}"]`);
+      return { kept: b?.__mark === 'kept', renders: window.__tidewatch.incidentRowRenders() };
+    }, before.id);
+    check('reloading the incidents keeps the rows (same elements, none rewritten)', after.kept && after.renders === before.renders, JSON.stringify({ before, after }));
+    await page.click(`#incidents-list button.incident-row[data-id="${before.id}"]`);
+    const detail = await waitFor(() => window.__tidewatch.incidentMode() === 'detail', null, 'the incident details');
+    check('a click on an incident row opens it', detail);
+  } else check('the incidents panel lists records', false);
+});

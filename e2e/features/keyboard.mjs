@@ -1,0 +1,60 @@
+// Browser test of keyboard access: T opens the vessel table with the
+// focus in its filter, arrow keys move between rows and Enter opens one;
+// Escape closes it and gives the focus back; E opens the events and arrow
+// keys move in the list, Enter picks; L opens the layers with the focus
+// on a switch that Space toggles; M measures.
+import { run } from '../lib.mjs';
+
+await run('keyboard', async ({ page, check, waitFor, tw, mapReady }) => {
+  check('the map loads with ships', await mapReady());
+  await page.click('.brand'); // nothing focused that takes keys
+  await tw(() => document.activeElement?.blur());
+
+  await page.keyboard.press('t');
+  const open = await waitFor(() => window.__tidewatch.table().rows > 1 && document.activeElement?.id === 'table-filter', null, 'the table with focus');
+  check('T opens the vessel table, focus in its filter', open);
+  await page.focus('#table-rows tr');
+  await page.keyboard.press('ArrowDown');
+  const second = await tw(() => ({ focused: document.activeElement?.dataset?.mmsi, second: document.querySelectorAll('#table-rows tr')[1]?.dataset.mmsi }));
+  check('ArrowDown moves to the next row', second.focused && second.focused === second.second, JSON.stringify(second));
+  await page.keyboard.press('Enter');
+  const picked = await waitFor((m) => window.__tidewatch.selected() === m, second.second, 'the vessel');
+  check('Enter opens the vessel of the row', picked);
+  await page.focus('#table-rows tr');
+  await page.keyboard.press('Escape');
+  const closed = await waitFor(() => document.getElementById('table').hidden && document.activeElement?.id === 'table-btn', null, 'the table closed');
+  check('Escape closes the table and gives the focus back to its button', closed);
+  await tw(() => document.activeElement?.blur());
+
+  await page.keyboard.press('e');
+  const ev = await waitFor(() => window.__tidewatch.eventRows() > 1, null, 'the events');
+  check('E opens the events', ev);
+  await page.focus('#events-list button.event-row');
+  await page.keyboard.press('ArrowDown');
+  const evFocus = await tw(() => ({ focused: document.activeElement?.dataset?.id, second: document.querySelectorAll('#events-list button.event-row')[1]?.dataset.id }));
+  check('ArrowDown moves in the events list', evFocus.focused && evFocus.focused === evFocus.second, JSON.stringify(evFocus));
+  await page.keyboard.press('Enter');
+  const pickedEv = await waitFor((id) => window.__tidewatch.selectedEvent() === id, evFocus.second, 'the event');
+  check('Enter picks the event', pickedEv);
+  await page.click('#events-close');
+  await tw(() => document.activeElement?.blur());
+
+  await page.keyboard.press('l');
+  const layers = await waitFor(() => !document.getElementById('layers').hidden && document.activeElement?.matches('#layer-list input'), null, 'the layers');
+  check('L opens the layers, focus on a switch', layers);
+  const id = await tw(() => document.activeElement.dataset.layer);
+  await page.keyboard.press('Space');
+  const toggled = await waitFor((i) => window.__tidewatch.layerVisible(i) === false, id, 'the switch');
+  check('Space toggles it', toggled, id);
+  await page.keyboard.press('Space');
+  await page.keyboard.press('Escape');
+  const lclosed = await waitFor(() => document.getElementById('layers').hidden, null, 'layers closed');
+  check('Escape closes the layers', lclosed);
+  await tw(() => document.activeElement?.blur());
+
+  await page.keyboard.press('m');
+  const m = await waitFor(() => !document.getElementById('measure').hidden, null, 'measuring');
+  check('M starts measuring', m);
+  await page.keyboard.press('Escape');
+  check('Escape ends it', await waitFor(() => document.getElementById('measure').hidden, null, 'measure ended'));
+});

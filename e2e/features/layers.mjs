@@ -1,0 +1,78 @@
+// Browser test of the legend and the layer control: the legend lists the
+// vessel groups in their colours with counts that add up to the picture;
+// it covers no control; the layer control hides and shows vessel groups,
+// events and zones, keeps the layers this node does not serve disabled.
+import { run, overlaps } from '../lib.mjs';
+
+await run('layers', async ({ page, check, shot, waitFor, tw, mapReady }) => {
+  check('the map loads with ships', await mapReady());
+  await waitFor(() => window.__tidewatch.eventsLoaded() && window.__tidewatch.zoneFeatureCount() > 0, null, 'events and zones');
+
+  // The legend.
+  const legend = await tw(() => {
+    const rows = [...document.querySelectorAll('#legend li[data-group]')].map((li) => ({
+      group: li.dataset.group,
+      colour: getComputedStyle(li.querySelector('.swatch')).backgroundColor,
+      label: li.querySelector('.lg-label').textContent,
+      count: Number(li.querySelector('.lg-count').textContent),
+    }));
+    return { open: document.getElementById('legend').open, rows, vessels: window.__tidewatch.vesselCount() };
+  });
+  const total = legend.rows.reduce((a, r) => a + r.count, 0);
+  check('the legend is shown, open, with the 8 vessel groups', legend.open && legend.rows.length === 8, legend.rows.map((r) => `${r.label} ${r.colour}`).join('; '));
+  check('its counts add up to the vessels in the picture', Math.abs(total - legend.vessels) <= 2 && total > 0, `${total} vs ${legend.vessels}`);
+  const rects = await tw(() => {
+    const r = (sel) => document.querySelector(sel)?.getBoundingClientRect().toJSON() ?? null;
+    return { legend: r('#legend'), scale: r('.maplibregl-ctrl-scale'), zoom: r('.maplibregl-ctrl-zoom-in'), attrib: r('.maplibregl-ctrl-attrib'), timebar: r('#timebar') };
+  });
+  check(
+    'the legend covers neither the scale, the zoom buttons, the attribution nor the time bar',
+    rects.legend && !overlaps(rects.legend, rects.scale) && !overlaps(rects.legend, rects.zoom) && !overlaps(rects.legend, rects.attrib) && !overlaps(rects.legend, rects.timebar),
+    JSON.stringify(rects),
+  );
+  await shot('legend.png');
+
+  // The layer control.
+  await page.click('#layers-btn');
+  const entries = await tw(() => window.__tidewatch.layerEntries());
+  const ids = entries.map((e) => e.id);
+  check(
+    'the layer control lists vessels by group, names, track, trails, events, zones, incidents, anchorages, radar and satellite',
+    ['vessels', 'group-tanker', 'labels', 'track', 'trails', 'events', 'zones', 'incidents', 'anchorages', 'radar', 'satellite'].every((id) => ids.includes(id)),
+    ids.join(' '),
+  );
+  const disabled = await tw(() => [...document.querySelectorAll('#layer-list input:disabled')].map((i) => i.dataset.layer));
+  check('layers this node does not serve are disabled', ['anchorages', 'radar', 'satellite'].every((id) => disabled.includes(id)), disabled.join(' '));
+
+  const cats = await tw(async () => {
+    const b = await (await fetch('/api/v1/vessels')).json();
+    return Object.fromEntries(b.vessels.map((v) => [String(v.mmsi), v.category]));
+  });
+  const tankersBefore = (await tw(() => window.__tidewatch.renderedShips().map((s) => s.mmsi))).filter((m) => cats[m] === 'tanker').length;
+  await page.uncheck('#layer-list input[data-layer="group-tanker"]');
+  await waitFor(() => window.__tidewatch.idle(), null, 'idle');
+  await page.waitForTimeout(600);
+  const shown = await tw(() => window.__tidewatch.renderedShips().map((s) => s.mmsi));
+  const tankersAfter = shown.filter((m) => cats[m] === 'tanker').length;
+  check('switching off tankers hides them, and only them', tankersBefore > 0 && tankersAfter === 0 && shown.length > 0, `${tankersBefore} → ${tankersAfter} tankers, ${shown.length} ships`);
+  await shot('layers.png');
+  await page.check('#layer-list input[data-layer="group-tanker"]');
+
+  const evBefore = await tw(() => window.__tidewatch.renderedEventCount());
+  await page.uncheck('#layer-list input[data-layer="events"]');
+  const evOff = await waitFor(() => window.__tidewatch.mapLayerVisibility('event-circles') === 'none' && window.__tidewatch.renderedEventCount() === 0, null, 'events hidden');
+  check('switching off events hides their circles', evBefore > 0 && evOff, `${evBefore} before`);
+  await page.check('#layer-list input[data-layer="events"]');
+  const evOn = await waitFor(() => window.__tidewatch.renderedEventCount() > 0, null, 'events shown');
+  check('and on again shows them', evOn);
+
+  const zBefore = await tw(() => window.__tidewatch.renderedZoneCount());
+  await page.uncheck('#layer-list input[data-layer="zones"]');
+  const zOff = await waitFor(() => window.__tidewatch.renderedZoneCount() === 0, null, 'zones hidden');
+  check('switching off zones hides them', zBefore > 0 && zOff, `${zBefore} before`);
+  // The choice is kept across a reload.
+  await page.reload({ waitUntil: 'load' });
+  await mapReady();
+  const kept = await tw(() => window.__tidewatch.layerVisible('zones') === false && window.__tidewatch.layerVisible('events') === true);
+  check('the layer choices survive a reload', kept);
+});

@@ -1,0 +1,62 @@
+// Browser test of the vessel table: the vessels shown, sortable by any
+// column, filtered by text, a click opens the vessel, and the CSV export
+// holds every row that passes the filter, with AIS text as text.
+import fs from 'node:fs';
+import { run } from '../lib.mjs';
+
+await run('table', async ({ page, check, shot, waitFor, tw, mapReady }) => {
+  check('the map loads with ships', await mapReady());
+  await page.click('#table-btn');
+  const open = await waitFor(() => window.__tidewatch.table().rows > 0, null, 'table rows');
+  const t = await tw(() => ({ ...window.__tidewatch.table(), shown: window.__tidewatch.shownVessels().length }));
+  check('the table lists the vessels shown on the map', open && t.total === t.shown && t.rows === Math.min(500, t.shown), JSON.stringify(t));
+  const col = (key) => tw((k) => [...document.querySelectorAll(`#table-rows td[data-field="${k}"]`)].map((td) => td.textContent), key);
+  const names = await col('name');
+  const sortedNames = [...names].sort((a, b) => (a === '—') - (b === '—') || a.localeCompare(b, 'en', { numeric: true }));
+  check('sorted by name by default', JSON.stringify(names) === JSON.stringify(sortedNames), names.slice(0, 5).join('; '));
+
+  await page.click('#table-head button[data-key="sog"]');
+  await waitFor(() => window.__tidewatch.table().sortKey === 'sog', null, 'sort by speed');
+  const sog = (await col('sog')).filter((s) => s !== '—').map(Number);
+  check('a click on Speed sorts by speed, fastest first', sog.length > 10 && sog.every((v, i) => i === 0 || sog[i - 1] >= v), sog.slice(0, 6).join(' '));
+  const sortState = await tw(() => document.querySelector('#table-head th[data-key="sog"]').getAttribute('aria-sort'));
+  check('the header says how it sorts (aria-sort)', sortState === 'descending', sortState);
+  await page.click('#table-head button[data-key="sog"]');
+  const sogUp = (await col('sog')).filter((s) => s !== '—').map(Number);
+  check('a second click reverses it', sogUp.every((v, i) => i === 0 || sogUp[i - 1] <= v), sogUp.slice(0, 6).join(' '));
+  await shot('table.png');
+
+  await page.fill('#table-filter', 'nordic');
+  await waitFor(() => window.__tidewatch.table().total === 1, null, 'the filter');
+  const filtered = await col('name');
+  check('the filter narrows it (name, case-insensitive)', filtered.length === 1 && filtered[0] === 'NORDIC STAR', filtered.join('; '));
+  await page.fill('#table-filter', '');
+  await waitFor((n) => window.__tidewatch.table().total === n, t.total, 'the filter cleared');
+
+  // The CSV has every row the filter passes, and AIS text as text.
+  await page.fill('#table-filter', 'MOCK VESSEL 1');
+  await waitFor(() => window.__tidewatch.table().total < 200, null, 'the filter');
+  const want = await tw(() => window.__tidewatch.table().total);
+  const dl = page.waitForEvent('download');
+  await page.click('#table-export');
+  const download = await dl;
+  const file = await download.path();
+  const csv = fs.readFileSync(file, 'utf8');
+  const lines = csv.trimEnd().split('\r\n');
+  check('the CSV export has a header and every row that passes the filter', lines[0] === 'name,mmsi,type,flag,sog,cog,lat,lon,time' && lines.length === want + 1, `${lines.length - 1} rows, want ${want}; ${download.suggestedFilename()}`);
+  check('its rows are the vessels named so', lines.slice(1).every((l) => l.startsWith('MOCK VESSEL 1')), lines.slice(1, 4).join(' | '));
+  await page.fill('#table-filter', '');
+
+  // Hostile AIS text stays text in the table.
+  await page.fill('#table-filter', '<IMG');
+  await waitFor(() => window.__tidewatch.table().total === 1, null, 'the hostile vessel');
+  const hostile = await tw(() => ({ text: document.querySelector('#table-rows td[data-field="name"]')?.textContent, kids: document.querySelectorAll('#table-rows td *').length, imgs: document.querySelectorAll('img').length }));
+  check('a hostile name is shown as text', hostile.text === '<IMG SRC=X ONERROR=ALERT(1)>' && hostile.kids === 0 && hostile.imgs === 0, JSON.stringify(hostile));
+
+  // A click on a row opens the vessel (and flies to it: last).
+  await page.fill('#table-filter', 'nordic');
+  await waitFor(() => window.__tidewatch.table().total === 1, null, 'the filter');
+  await page.click('#table-rows tr');
+  const picked = await waitFor(() => window.__tidewatch.selected() === '244123456' && !document.getElementById('panel').hidden, null, 'the vessel panel');
+  check('a click on a row opens the vessel', picked);
+});

@@ -1,0 +1,35 @@
+// Browser test of tracks and trails: the selected ship's track is a line
+// with time marks (marked positions and their times drawn); the trails
+// layer draws the last minutes of every ship in view.
+import { run } from '../lib.mjs';
+
+await run('tracks', async ({ page, check, shot, waitFor, tw, mapReady }) => {
+  check('the map loads with ships', await mapReady());
+  await page.fill('#search', 'NORDIC STAR');
+  await waitFor(() => document.querySelector('#search-results button') != null, null, 'search results');
+  await page.click('#search-results button');
+  const track = await waitFor(() => window.__tidewatch.trackFeatureCount() > 0 && window.__tidewatch.trackMarks().set > 0, null, 'the track');
+  await waitFor(() => !window.__tidewatch.view().moving, null, 'the flight');
+  await tw(() => (location.hash = '#8/51.4/1.6'));
+  await waitFor(() => Math.abs(window.__tidewatch.view().zoom - 8) < 0.01 && window.__tidewatch.idle(), null, 'zoom 8');
+  const marks = await waitFor(() => window.__tidewatch.trackMarks().drawn > 1 && window.__tidewatch.renderedTrackCount() > 0, null, 'the time marks');
+  const m = await tw(() => window.__tidewatch.trackMarks());
+  check('the selected track is drawn as a line with time marks', track && marks && m.set >= 2 && m.set <= 13, JSON.stringify(m));
+  await shot('track-time-marks.png');
+
+  await page.click('#layers-btn');
+  await page.check('#layer-list input[data-layer="trails"]');
+  const trails = await waitFor(() => window.__tidewatch.trailCount() > 10 && window.__tidewatch.renderedTrailCount() > 10, null, 'trails');
+  const n = await tw(() => ({ trails: window.__tidewatch.trailCount(), drawn: window.__tidewatch.renderedTrailCount(), status: document.getElementById('trail-status').textContent }));
+  check('the trails layer draws the last 30 min of the ships in view', trails && /of the last 30 min$/.test(n.status), JSON.stringify(n));
+  const asked = await tw(() => performance.getEntriesByType('resource').map((e) => e.name).filter((u) => u.includes('/ogc/collections/tracks/items')).pop());
+  const q = new URL(asked).searchParams.get('datetime').split('/').map(Date.parse);
+  check('for a window of 30 min ending now', q[1] - q[0] === 30 * 60e3 && Math.abs(q[1] - Date.now()) < 120e3, asked);
+  await page.selectOption('#trail-minutes', '10');
+  const ten = await waitFor(() => /of the last 10 min$/.test(document.getElementById('trail-status').textContent), null, '10 min trails');
+  check('the trail length can be chosen', ten);
+  await shot('trails.png');
+  await page.uncheck('#layer-list input[data-layer="trails"]');
+  const off = await waitFor(() => window.__tidewatch.trailCount() === 0 && window.__tidewatch.renderedTrailCount() === 0, null, 'trails off');
+  check('switching trails off removes them', off);
+});
