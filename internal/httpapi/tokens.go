@@ -150,6 +150,14 @@ func (t *Tokens) writeLocked() error {
 	if err := os.MkdirAll(filepath.Dir(t.path), 0o700); err != nil {
 		return fmt.Errorf("httpapi: tokens: %w", err)
 	}
+	// One writer at a time across processes (a running node and the
+	// token command): the temporary file has one name, so two writers
+	// at once could rename the other's half-written file into place.
+	lock, err := record.Lock(filepath.Dir(t.path), filepath.Base(t.path)+".lock")
+	if err != nil {
+		return fmt.Errorf("httpapi: tokens: another process is writing %s, try again: %w", t.path, err)
+	}
+	defer lock.Close()
 	// A temporary file left by a crash keeps its mode when reused:
 	// remove it so that the new file is created 0600.
 	os.Remove(t.path + ".tmp")

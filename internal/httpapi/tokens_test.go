@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tidewatch/tidewatch/internal/httpapi"
+	"github.com/tidewatch/tidewatch/internal/record"
 )
 
 // TestTokensFileV1Fixture: testdata/tokens-v1.json is a frozen version 1
@@ -61,8 +63,11 @@ func TestTokensFileV1Fixture(t *testing.T) {
 	if fi.Mode().Perm() != 0o600 {
 		t.Errorf("rewritten tokens file has mode %04o", fi.Mode().Perm())
 	}
-	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
-		t.Errorf("directory holds %d entries after a write, want only the tokens file", len(ents))
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		if e.Name() != "tokens.json" && e.Name() != "tokens.json.lock" {
+			t.Errorf("directory holds %s after a write, want only the tokens file and its lock", e.Name())
+		}
 	}
 	b, _ := os.ReadFile(path)
 	if !strings.Contains(string(b), `"version": 1`) {
@@ -94,5 +99,40 @@ func TestTokensFileVersion(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "unknown version") {
 			t.Errorf("%s: error %v", v, err)
 		}
+	}
+}
+
+// TestTokensFileOneWriter checks that a write while another process holds
+// the tokens file's lock (the token command while a node writes) fails
+// with a clear error and leaves the file as it was, instead of two
+// writers renaming each other's half-written temporary file into place.
+func TestTokensFileOneWriter(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "tokens.json")
+	tokens, err := httpapi.OpenTokens(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tokens.Create("ops-1", httpapi.RoleRead); err != nil {
+		t.Fatal(err)
+	}
+	before, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := record.Lock(dir, "tokens.json.lock")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = tokens.Create("ops-2", httpapi.RoleRead)
+	if !errors.Is(err, record.ErrLocked) || !strings.Contains(err.Error(), "another process is writing") {
+		t.Errorf("create while another writer holds the lock: %v; want a clear error wrapping record.ErrLocked", err)
+	}
+	if after, _ := os.ReadFile(path); string(after) != string(before) {
+		t.Errorf("the tokens file changed under another writer's lock")
+	}
+	other.Close()
+	if _, err := tokens.Create("ops-2", httpapi.RoleRead); err != nil {
+		t.Errorf("create after the other writer is done: %v", err)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -175,6 +176,14 @@ func (r *registry) write(entries []entry) error {
 		return fmt.Errorf("identity: registry: %w", err)
 	}
 	data = append(data, '\n')
+	// One writer at a time across processes (a running node and the
+	// partner command): the temporary file has one name, so two writers
+	// at once could rename the other's half-written file into place.
+	lock, err := record.Lock(filepath.Dir(r.path), filepath.Base(r.path)+".lock")
+	if err != nil {
+		return fmt.Errorf("identity: another process is writing the partner registry %s, try again: %w", r.path, err)
+	}
+	defer lock.Close()
 	// A temporary file left by a crash keeps its mode when reused:
 	// remove it so that the new file is created 0600.
 	os.Remove(r.path + ".tmp")
