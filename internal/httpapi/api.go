@@ -65,6 +65,9 @@ type Config struct {
 	Partners func() []PartnerInfo
 	// NodeName names this node: the producer in STIX exports.
 	NodeName string
+	// Contacts, when set, serves GET /api/v1/contacts (radar and
+	// satellite contacts); nil answers 501.
+	Contacts ContactSource
 
 	// StreamLag is how many updates a stream client may fall behind
 	// before it skips ahead with a "lagged" event (default 4096).
@@ -228,7 +231,7 @@ func newAPI(cfg Config) (*api, http.Handler) {
 	mux := http.NewServeMux()
 	byPattern := map[string][]route{}
 	var order []string
-	for _, rt := range append(routes(), ogcRoutes()...) {
+	for _, rt := range append(append(routes(), ogcRoutes()...), contactRoutes()...) {
 		if byPattern[rt.pattern] == nil {
 			order = append(order, rt.pattern)
 		}
