@@ -72,6 +72,8 @@ type ContactTracker struct {
 	assoc   *contact.Associator
 	idx     *aisIndex
 	pending []vessel.Detection
+	look    contact.VesselState // an AIS state taken from the queue but not yet applied
+	hasLook bool
 	newest  vessel.Time
 	buf     []contact.Contact
 
@@ -202,9 +204,13 @@ func (t *ContactTracker) Run(ctx context.Context) error {
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	for {
+		if t.hasLook {
+			t.hasLook = false
+			t.takeAIS(t.look)
+		}
 		select {
 		case vs := <-t.ais:
-			t.idx.put(vs)
+			t.takeAIS(vs)
 		case b := <-t.dets:
 			t.detections(ctx, b)
 		case <-tick.C:
@@ -213,7 +219,7 @@ func (t *ContactTracker) Run(ctx context.Context) error {
 			for {
 				select {
 				case vs := <-t.ais:
-					t.idx.put(vs)
+					t.takeAIS(vs)
 					continue
 				case b := <-t.dets:
 					t.detections(ctx, b)
@@ -229,12 +235,46 @@ func (t *ContactTracker) Run(ctx context.Context) error {
 	}
 }
 
+// aisSlack is how far (data time) an AIS report may be newer than the
+// pending radar scan and still be applied before the scan is associated;
+// a newer one first ends the scan.
+const aisSlack = 5000
+
+// takeAIS applies an AIS state, associating the pending scan first when
+// the state is more than aisSlack newer than it (the scan is complete).
+func (t *ContactTracker) takeAIS(vs contact.VesselState) {
+	if len(t.pending) > 0 && vs.Time > t.pending[0].Time+aisSlack {
+		t.flushScan()
+	}
+	t.idx.put(vs)
+}
+
+// drainAISUpTo applies the queued AIS states up to ts+aisSlack (the
+// queue is in time order), keeping the first newer one for later.
+func (t *ContactTracker) drainAISUpTo(ts vessel.Time) {
+	for {
+		if !t.hasLook {
+			select {
+			case t.look = <-t.ais:
+				t.hasLook = true
+			default:
+				return
+			}
+		}
+		if t.look.Time > ts+aisSlack {
+			return
+		}
+		t.hasLook = false
+		t.idx.put(t.look)
+	}
+}
+
 // tick associates a scan still pending, ends what time has ended
 // (in data time) and raises the episodes' events.
 func (t *ContactTracker) tick(ctx context.Context) {
 	// Take in the AIS that came meanwhile before the pending scan.
-	for n := len(t.ais); n > 0; n-- {
-		t.idx.put(<-t.ais)
+	if len(t.pending) > 0 {
+		t.drainAISUpTo(t.pending[0].Time)
 	}
 	t.flushScan()
 	if t.newest != 0 {
@@ -250,9 +290,7 @@ func (t *ContactTracker) detections(ctx context.Context, b []vessel.Detection) {
 	for i := range b {
 		d := b[i]
 		if len(t.pending) > 0 && (d.Scene != t.pending[0].Scene || d.Sensor != t.pending[0].Sensor) {
-			for n := len(t.ais); n > 0; n-- {
-				t.idx.put(<-t.ais)
-			}
+			t.drainAISUpTo(t.pending[0].Time)
 			t.flushScan()
 		}
 		t.pending = append(t.pending, d)
@@ -495,8 +533,8 @@ type aisIndex struct {
 	cells map[int64]map[vessel.MMSI]struct{}
 }
 
-// aisCell is the grid's cell size in degrees (about 5.5 km of latitude).
-const aisCell = 0.05
+// aisCell is the grid's cell size in degrees (about 1.1 km of latitude).
+const aisCell = 0.01
 
 // aisHistory is how many older reports of each vessel the index keeps.
 const aisHistory = 4
