@@ -113,15 +113,7 @@ func (s *SensorInput) runUDP(ctx context.Context) error {
 	defer s.conn.Close()
 	buf := make([]byte, maxDatagram)
 	var dets []vessel.Detection
-	var ax *sensor.Asterix
-	var rd *sensor.Radar
-	var last sensor.Stats
-	switch s.cfg.Type {
-	case "asterix":
-		ax = sensor.NewAsterix(s.asterixOptions())
-	default:
-		rd = sensor.NewRadar(s.radarOptions())
-	}
+	dec := s.newDatagramDecoder()
 	for n := 1; ; n++ {
 		k, _, err := s.conn.ReadFrom(buf)
 		if err != nil {
@@ -132,22 +124,46 @@ func (s *SensorInput) runUDP(ctx context.Context) error {
 		}
 		s.datagrams.Add(1)
 		s.bytes.Add(int64(k))
-		dets = dets[:0]
-		var st sensor.Stats
-		if ax != nil {
-			dets = ax.Decode(dets, buf[:k], n, s.now())
-			st = ax.Stats()
-		} else {
-			for line := range bytes.Lines(buf[:k]) {
-				dets, _ = rd.Parse(dets, bytes.TrimRight(line, "\r\n")) // counted in Stats
-			}
-			st = rd.Stats()
-		}
-		s.records.Add(st.Lines - last.Lines)
-		s.errs.Add(st.Errors - last.Errors)
-		last = st
+		var records, errs int64
+		dets, records, errs = dec.decode(dets[:0], buf[:k], n, s.now())
+		s.records.Add(records)
+		s.errs.Add(errs)
 		s.emit(dets)
 	}
+}
+
+// datagramDecoder decodes a UDP sensor input's datagrams: ASTERIX data
+// blocks, or NMEA radar lines (a sentence never spans datagrams).
+type datagramDecoder struct {
+	ax   *sensor.Asterix
+	rd   *sensor.Radar
+	last sensor.Stats
+}
+
+func (s *SensorInput) newDatagramDecoder() *datagramDecoder {
+	if s.cfg.Type == "asterix" {
+		return &datagramDecoder{ax: sensor.NewAsterix(s.asterixOptions())}
+	}
+	return &datagramDecoder{rd: sensor.NewRadar(s.radarOptions())}
+}
+
+// decode appends the detections of datagram number n, received at now,
+// to dst, and says how many records (lines) it held and how many were
+// bad.
+func (d *datagramDecoder) decode(dst []vessel.Detection, payload []byte, n int, now time.Time) (_ []vessel.Detection, records, errs int64) {
+	var st sensor.Stats
+	if d.ax != nil {
+		dst = d.ax.Decode(dst, payload, n, now)
+		st = d.ax.Stats()
+	} else {
+		for line := range bytes.Lines(payload) {
+			dst, _ = d.rd.Parse(dst, bytes.TrimRight(line, "\r\n")) // counted in Stats
+		}
+		st = d.rd.Stats()
+	}
+	records, errs = st.Lines-d.last.Lines, st.Errors-d.last.Errors
+	d.last = st
+	return dst, records, errs
 }
 
 // emit hands detections to the tracker (copied: the buffer is reused).
