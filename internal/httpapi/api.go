@@ -159,6 +159,7 @@ func routes() []route {
 		{method: "POST", pattern: "/api/v1/stream/ticket", role: RoleRead, h: (*api).mintTicket},
 		{method: "GET", pattern: "/api/v1/export", role: RoleRead, h: (*api).exportDownload},
 		{method: "GET", pattern: "/api/v1/events", role: RoleRead, h: (*api).events},
+		{method: "GET", pattern: "/api/v1/contacts", role: RoleRead, h: (*api).contacts},
 		{method: "GET", pattern: "/api/v1/zones", role: RoleRead, h: (*api).zones},
 		{method: "POST", pattern: "/api/v1/zones", role: RoleAdmin, h: (*api).createZone},
 		{method: "PUT", pattern: "/api/v1/zones/{name}", role: RoleAdmin, h: (*api).putZone},
@@ -231,7 +232,7 @@ func newAPI(cfg Config) (*api, http.Handler) {
 	mux := http.NewServeMux()
 	byPattern := map[string][]route{}
 	var order []string
-	for _, rt := range append(append(routes(), ogcRoutes()...), contactRoutes()...) {
+	for _, rt := range append(routes(), ogcRoutes()...) {
 		if byPattern[rt.pattern] == nil {
 			order = append(order, rt.pattern)
 		}

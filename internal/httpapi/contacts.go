@@ -97,12 +97,6 @@ type ContactSource interface {
 // MaxContacts bounds the contacts of one answer.
 const MaxContacts = 20_000
 
-func contactRoutes() []route {
-	return []route{
-		{method: "GET", pattern: "/api/v1/contacts", role: RoleRead, h: (*api).contacts},
-	}
-}
-
 type contactsResponse struct {
 	Count    int       `json:"count"`
 	Contacts []Contact `json:"contacts"`
