@@ -35,6 +35,14 @@ func (s *SimulatedRadar) Run(ctx context.Context) error {
 	}
 	sc := s.Scenario
 	pipe, tr := s.Node.Pipeline(), s.Node.Contacts()
+	// The story yields to the AIS history delivered at start (the
+	// pipeline's queue drained, for at most 30 s): the demo's own story
+	// events come first.
+	for i := 0; i < 300 && pipe.Stats().QueueDepth > 0; i++ {
+		if err := sleep(ctx, 100*time.Millisecond); err != nil {
+			return nil
+		}
+	}
 	ai, ri, si := 0, 0, 0
 	for t0 := sc.Start; t0 < sc.End; t0 += 20_000 {
 		t1 := t0 + 20_000
