@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"os"
 	"path/filepath"
@@ -167,6 +168,12 @@ func runDemoEnv(ctx context.Context, args []string, stdout, stderr io.Writer, en
 		Extra: func(submit func([]vessel.Observation) bool) []server.Runner {
 			traffic.Submit = submit
 			return runners
+		},
+		// The radar and satellite story: a patrol ship's radar, a fixed
+		// site and SAR passes in the Gulf of Aden, with dark vessels.
+		Components: func(n *server.Node) []server.Member {
+			sc := demo.Radar(rand.New(rand.NewPCG(*seed, 18)))
+			return []server.Member{{Name: "radar-sim", Component: &server.SimulatedRadar{Scenario: sc, Node: n, Now: env.now, Sleep: env.sleep}}}
 		},
 		Started: func(a net.Addr) {
 			upstream <- a.String()

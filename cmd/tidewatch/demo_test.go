@@ -181,6 +181,27 @@ func TestDemo(t *testing.T) {
 	}
 	t.Logf("after %v (demo clock +%v): %d vessels in the Indian Ocean box, the story's events", time.Since(begin).Round(100*time.Millisecond),
 		clock().Sub(start).Round(time.Second), inBox.Count)
+	// The radar and satellite story: dark contacts and a dark_target
+	// event within the first minute.
+	for {
+		var cs struct {
+			Count int `json:"count"`
+		}
+		if err := get("/api/v1/contacts?dark=true", &cs); err != nil {
+			t.Fatal(err)
+		}
+		if err := get("/api/v1/events?from=-2d&type=dark_target", &evs); err != nil {
+			t.Fatal(err)
+		}
+		if cs.Count > 0 && evs.Count > 0 {
+			t.Logf("after %v: %d dark contacts, %d dark_target events", time.Since(begin).Round(100*time.Millisecond), cs.Count, evs.Count)
+			break
+		}
+		if time.Since(begin) > time.Minute {
+			t.Fatalf("a minute after start: %d dark contacts, %d dark_target events; want some of both", cs.Count, evs.Count)
+		}
+		time.Sleep(time.Second) // polling a running node's state, not synchronising
+	}
 	if err := get("/api/v1/events?limit=10000&from=-2d", &evs); err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -33,6 +34,15 @@ Inputs (each may be repeated; they add to those of --config):
   --tcp-connect HOST:PORT connect to a feed (reconnects with backoff)
   --udp-listen ADDR      receive NMEA datagrams
   --replay FILE          replay a recording (NMEA or decoded CSV, .gz too) at --speed
+
+Radar and satellite inputs (associated with the AIS picture: GET
+/api/v1/contacts, dark_target events):
+  --asterix-listen ADDR  receive ASTERIX CAT 048/062 (and 034) datagrams over UDP
+  --asterix-file FILE    read an ASTERIX recording (pcap or raw) once at start
+  --radar-listen ADDR    receive radar NMEA (TTM, TLL, own ship RMC/GGA/HDT/OSD...) over UDP
+  --radar-file FILE      read a radar NMEA file once at start
+  --sar FILE             read satellite detections (GFW SAR, xView3, VIIRS, GeoJSON) once at start
+  --radar-site LAT,LON   a fixed radar's position, for the radar inputs of these flags
 
 Sharing with partner nodes: once the data directory holds a node identity
 ("tidewatch node init"), the node shares with the partners added by
@@ -65,6 +75,9 @@ type nodeFlags struct {
 	tlsCert, tlsKey                              *string
 	tlsSelf                                      *bool
 	tcpListen, tcpConnect, udpListen, replay     listFlag
+	asterixListen, asterixFile, radarListen      listFlag
+	radarFile, sarFile                           listFlag
+	radarSite                                    *string
 	tileOrigins                                  listFlag
 	cotUDP, cotTCP                               listFlag
 	speed                                        *float64
@@ -90,6 +103,12 @@ func addNodeFlags(fs *flag.FlagSet, defaultData string) *nodeFlags {
 	fs.Var(&n.tcpConnect, "tcp-connect", "read NMEA from a TCP feed at HOST:PORT (repeatable)")
 	fs.Var(&n.udpListen, "udp-listen", "receive NMEA over UDP on ADDR (repeatable)")
 	fs.Var(&n.replay, "replay", "replay a recorded FILE (repeatable)")
+	fs.Var(&n.asterixListen, "asterix-listen", "receive ASTERIX over UDP on ADDR (repeatable)")
+	fs.Var(&n.asterixFile, "asterix-file", "read an ASTERIX recording FILE, pcap or raw (repeatable)")
+	fs.Var(&n.radarListen, "radar-listen", "receive radar NMEA (TTM/TLL with own ship) over UDP on ADDR (repeatable)")
+	fs.Var(&n.radarFile, "radar-file", "read a radar NMEA FILE (repeatable)")
+	fs.Var(&n.sarFile, "sar", "read a satellite detection FILE: GFW SAR, xView3, VIIRS or GeoJSON (repeatable)")
+	n.radarSite = fs.String("radar-site", "", "`LAT,LON` of a fixed radar, for the radar inputs given by flags")
 	fs.Var(&n.tileOrigins, "tile-origin", "allow the web map to load raster tiles from this origin, e.g. https://tiles.example.org (repeatable; the map's ?tiles=URL setting)")
 	n.speed = fs.Float64("speed", 1, "replay speed: 1 real time, 60 sixty times faster, 0 as fast as possible")
 	n.loop = fs.Bool("loop", false, "replay the files again and again")
@@ -167,6 +186,31 @@ func (n *nodeFlags) build() (server.Config, error) {
 	}
 	for _, f := range n.replay {
 		c.Inputs = append(c.Inputs, server.Input{Type: "replay", File: f, Speed: *n.speed, Loop: *n.loop, Now: *n.replayNow})
+	}
+	var site *server.SensorSite
+	if *n.radarSite != "" {
+		la, lo, ok := strings.Cut(*n.radarSite, ",")
+		lat, err1 := strconv.ParseFloat(strings.TrimSpace(la), 64)
+		lon, err2 := strconv.ParseFloat(strings.TrimSpace(lo), 64)
+		if !ok || err1 != nil || err2 != nil || !(lat >= -90 && lat <= 90 && lon >= -180 && lon <= 180) {
+			return c, fmt.Errorf("--radar-site %q: want LAT,LON in degrees", *n.radarSite)
+		}
+		site = &server.SensorSite{Lat: lat, Lon: lon}
+	}
+	for _, in := range []struct {
+		typ, field string
+		vals       listFlag
+	}{{"asterix", "listen", n.asterixListen}, {"asterix", "file", n.asterixFile}, {"nmea-radar", "listen", n.radarListen},
+		{"nmea-radar", "file", n.radarFile}, {"sar", "file", n.sarFile}} {
+		for _, v := range in.vals {
+			i := server.Input{Type: in.typ, Site: site}
+			if in.field == "listen" {
+				i.Listen = v
+			} else {
+				i.File = v
+			}
+			c.Inputs = append(c.Inputs, i)
+		}
 	}
 	return c, nil
 }

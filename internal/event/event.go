@@ -21,11 +21,15 @@ const (
 	Teleport         = "teleport"          // an impossible jump between consecutive reports
 	IdentityConflict = "identity_conflict" // one MMSI reporting from two places at once
 	PortVisit        = "port_visit"        // a stop at a port or anchorage
+	// Raised by the node's contact tracker (package contact), not by an
+	// Engine:
+	DarkTarget  = "dark_target"           // a radar track or satellite detections no AIS vessel explains
+	AISMismatch = "ais_position_mismatch" // AIS claims a position inside radar cover where the radar sees nothing
 )
 
 // Types returns every event type.
 func Types() []string {
-	return []string{Gap, Encounter, Loitering, ZoneEntry, ZoneExit, Teleport, IdentityConflict, PortVisit}
+	return []string{Gap, Encounter, Loitering, ZoneEntry, ZoneExit, Teleport, IdentityConflict, PortVisit, DarkTarget, AISMismatch}
 }
 
 // Event is one detected event. An event is emitted when it opens (End 0

@@ -66,6 +66,9 @@ type Config struct {
 	Partners func() []PartnerInfo
 	// NodeName names this node: the producer in STIX exports.
 	NodeName string
+	// Contacts, when set, serves GET /api/v1/contacts (radar and
+	// satellite contacts); nil answers 501.
+	Contacts ContactSource
 
 	// StreamLag is how many updates a stream client may fall behind
 	// before it skips ahead with a "lagged" event (default 4096).
@@ -164,6 +167,7 @@ func routes() []route {
 		{method: "POST", pattern: "/api/v1/stream/ticket", role: RoleRead, h: (*api).mintTicket},
 		{method: "GET", pattern: "/api/v1/export", role: RoleRead, h: (*api).exportDownload},
 		{method: "GET", pattern: "/api/v1/events", role: RoleRead, h: (*api).events},
+		{method: "GET", pattern: "/api/v1/contacts", role: RoleRead, h: (*api).contacts},
 		{method: "GET", pattern: "/api/v1/zones", role: RoleRead, h: (*api).zones},
 		{method: "POST", pattern: "/api/v1/zones", role: RoleAdmin, h: (*api).createZone},
 		{method: "PUT", pattern: "/api/v1/zones/{name}", role: RoleAdmin, h: (*api).putZone},

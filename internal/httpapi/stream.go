@@ -159,6 +159,21 @@ func appendUpdates(buf *bytes.Buffer, us []Update, box *geo.Rect, ref vessel.Tim
 			buf.WriteString("\n\n")
 			continue
 		}
+		if u.Contact != nil {
+			if box != nil && !box.Contains(geo.Point{Lat: u.Contact.Lat, Lon: u.Contact.Lon}) {
+				continue
+			}
+			data, err := json.Marshal(u.Contact)
+			if err != nil {
+				return err
+			}
+			buf.WriteString("id: ")
+			buf.WriteString(strconv.FormatUint(u.Seq, 10))
+			buf.WriteString("\nevent: contact\ndata: ")
+			buf.Write(data)
+			buf.WriteString("\n\n")
+			continue
+		}
 		if box != nil && (!u.Located || !box.Contains(geo.Point{Lat: u.Position.Lat, Lon: u.Position.Lon})) {
 			continue
 		}

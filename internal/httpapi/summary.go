@@ -30,6 +30,9 @@ type Update struct {
 	// Event, when set, makes this update a detected event (new or a new
 	// version) rather than a vessel's state; the other fields are unused.
 	Event *event.Event
+	// Contact, when set, makes this update a radar or satellite contact
+	// (stream event "contact"); the other fields are unused.
+	Contact *Contact
 }
 
 // UpdateOf returns the Update for the state of a vessel, as Picture.Vessel

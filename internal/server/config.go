@@ -94,8 +94,19 @@ func (t TLS) Enabled() bool { return t.Cert != "" || t.SelfSigned }
 type Input struct {
 	// Type is "tcp-server" (receivers push NMEA to Listen), "tcp-client"
 	// (connect to a feed at Address), "udp" (datagrams to Listen) or
-	// "replay" (a file at Speed times real time).
+	// "replay" (a file at Speed times real time); or a radar or
+	// satellite sensor (see Sensor): "asterix" (ASTERIX CAT 048/062/034
+	// datagrams to the UDP Listen address, or a pcap or raw recording in
+	// File), "nmea-radar" (NMEA 0183 TTM/TLL with own-ship
+	// RMC/GGA/VTG/HDT/THS/OSD/RSD, lines in datagrams to Listen or a File)
+	// or "sar" (a File of satellite detections: GFW SAR, xView3, VIIRS or
+	// GeoJSON). Sensor inputs feed the contact tracker, not the picture.
 	Type string `json:"type"`
+	// Site is a fixed radar's position: for "nmea-radar", the position
+	// of TTM reports of a source without own-ship data (the source is the
+	// tag-block s: field, else Name); for "asterix", of the SAC/SIC radar's
+	// CAT 048 polar plots when its CAT 034 does not say.
+	Site *SensorSite `json:"site,omitempty"`
 	// Name names the input in metrics and provenance (default: type and
 	// address).
 	Name    string  `json:"name"`
@@ -120,6 +131,16 @@ type Input struct {
 	MaxConnsPerAddr int    `json:"max_conns_per_addr,omitempty"`
 	IdleTimeout     string `json:"idle_timeout,omitempty"`
 	EvictIdle       string `json:"evict_idle,omitempty"`
+}
+
+// SensorSite is a fixed radar's position (and, for ASTERIX, its
+// SAC/SIC).
+type SensorSite struct {
+	Lat     float64 `json:"lat"`
+	Lon     float64 `json:"lon"`
+	HeightM float64 `json:"height_m,omitempty"`
+	SAC     uint8   `json:"sac,omitempty"`
+	SIC     uint8   `json:"sic,omitempty"`
 }
 
 // API bounds the HTTP API's heavy queries (near, area, track, the picture
@@ -217,6 +238,24 @@ func (c *Config) Validate() error {
 			if in.Name == "" {
 				in.Name = "tcp:" + in.Address
 			}
+		case "asterix", "nmea-radar", "sar":
+			if in.File == "" && in.Listen == "" || in.File != "" && in.Listen != "" {
+				return fmt.Errorf("%w: input %d (%s): want a listen address or a file", ErrConfig, i+1, in.Type)
+			}
+			if in.Type == "sar" && in.File == "" {
+				return fmt.Errorf("%w: input %d (sar): no file", ErrConfig, i+1)
+			}
+			if in.Listen != "" {
+				if _, _, err := net.SplitHostPort(in.Listen); err != nil {
+					return fmt.Errorf("%w: input %d (%s): listen %q: %v", ErrConfig, i+1, in.Type, in.Listen, err)
+				}
+			}
+			if s := in.Site; s != nil && !(s.Lat >= -90 && s.Lat <= 90 && s.Lon >= -180 && s.Lon <= 180) {
+				return fmt.Errorf("%w: input %d (%s): site %v,%v is off the Earth", ErrConfig, i+1, in.Type, s.Lat, s.Lon)
+			}
+			if in.Name == "" {
+				in.Name = in.Type + ":" + in.Listen + in.File
+			}
 		case "replay":
 			if in.File == "" {
 				return fmt.Errorf("%w: input %d (replay): no file", ErrConfig, i+1)
@@ -228,7 +267,7 @@ func (c *Config) Validate() error {
 				in.Name = "replay:" + in.File
 			}
 		default:
-			return fmt.Errorf("%w: input %d: unknown type %q (want tcp-server, tcp-client, udp or replay)", ErrConfig, i+1, in.Type)
+			return fmt.Errorf("%w: input %d: unknown type %q (want tcp-server, tcp-client, udp, replay, asterix, nmea-radar or sar)", ErrConfig, i+1, in.Type)
 		}
 		if names[in.Name] {
 			return fmt.Errorf("%w: two inputs named %q", ErrConfig, in.Name)

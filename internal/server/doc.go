@@ -33,6 +33,13 @@
 //     (httpapi.Hub.Skip), so that a client resuming from before is told
 //     it lagged and reloads the picture;
 //   - the maintenance ticker (compaction and retention, hourly);
+//   - the ContactTracker (contacts.go): radar and satellite detections
+//     from the SensorInputs (sensorinput.go: ASTERIX and radar NMEA over
+//     UDP or from files, satellite detection files) and the demo's
+//     SimulatedRadar, associated with the AIS positions it takes from the
+//     fan-out by package contact on its own goroutine; the current and
+//     recent contacts (in memory, bounded) for the API and the stream,
+//     and dark_target / ais_position_mismatch events on the events path;
 //   - sharing's links, the inputs (NMEA over TCP and UDP, file replay,
 //     the demo's simulated traffic) and the HTTP server (the API, the
 //     web map, /metrics).

@@ -101,10 +101,11 @@ func (n *Node) handler() (http.Handler, error) {
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(&collector{pipe: n.pipe, pic: n.core.Picture, db: n.db, inputs: n.stats, share: n.sharer, fan: n.core.Fanout})
+	reg.MustRegister(&sensorCollector{inputs: n.sensors, tracker: n.contacts})
 	heavyTimeout, _ := durationOf("api.heavy_timeout", cfg.API.HeavyTimeout) // checked by Validate
 	apiCfg := httpapi.Config{DB: n.db, Picture: n.core.Picture, Tokens: tokens, AllowAnonymousRead: cfg.AllowAnonymousRead,
 		Hub: n.hub, Registry: reg, Logger: n.log, Now: n.now, Incidents: n.book, NodeName: n.name,
-		HeavyTimeout: heavyTimeout, MaxHeavy: cfg.API.MaxHeavy}
+		HeavyTimeout: heavyTimeout, MaxHeavy: cfg.API.MaxHeavy, Contacts: n.contacts}
 	if n.events != nil {
 		apiCfg.Events, apiCfg.Zones, apiCfg.ZoneEditor = n.events.log, n.events.initial, zoneEditor{n.events.zones}
 	}

@@ -106,6 +106,8 @@ type Node struct {
 	weights   partnerWeights
 	name      string
 	inputs    []Runner
+	contacts  *ContactTracker // radar and satellite association (contacts.go)
+	sensors   []*SensorInput
 	stats     []inputStats
 	ln        net.Listener
 	srv       *http.Server
@@ -187,6 +189,7 @@ func (n *Node) Run(ctx context.Context) error {
 	for _, m := range n.extra {
 		g.Add(m.Name, m.Component)
 	}
+	g.Add("contacts", ComponentFunc(n.contacts.Run))
 	g.Add("inputs", ComponentFunc(n.runInputs))
 	g.Add("http", ComponentFunc(n.serveHTTP))
 	err := g.Run(ctx)
@@ -293,6 +296,7 @@ func (n *Node) subscribe() error {
 			Want: detectorWants, SkipEvents: true})
 	}
 	fan.Subscribe("stream", &streamSub{hub: n.hub, pic: n.core.Picture}, SubscribeOptions{})
+	n.openContacts()
 	if n.sharer != nil {
 		fan.Subscribe("sharing", &shareSub{s: n.sharer, log: n.log}, SubscribeOptions{})
 	}
@@ -309,7 +313,7 @@ func (n *Node) openInputs() error {
 		inputs = append(inputs, n.opt.Extra(n.pipe.Submit)...)
 	}
 	n.inputs, n.stats = inputs, stats
-	return nil
+	return n.openSensors()
 }
 
 // runPipeline runs the pipeline; cancelling ctx stops it, and it returns

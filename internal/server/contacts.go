@@ -1,0 +1,704 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/tidewatch/tidewatch/internal/contact"
+	"github.com/tidewatch/tidewatch/internal/event"
+	"github.com/tidewatch/tidewatch/internal/fusion"
+	"github.com/tidewatch/tidewatch/internal/geo"
+	"github.com/tidewatch/tidewatch/internal/httpapi"
+	"github.com/tidewatch/tidewatch/internal/vessel"
+)
+
+// Bounds of the contact tracker's hand-offs and memory.
+const (
+	// contactAISQueue bounds the AIS states waiting for the tracker
+	// (overflow: dropped and counted in ContactStats.AISDropped).
+	contactAISQueue = 1 << 16
+	// contactDetQueue bounds the batches of detections waiting for it
+	// (overflow: dropped and counted in ContactStats.DetectionsDropped).
+	contactDetQueue = 4096
+	// MaxRecentContacts is how many contacts the tracker keeps as its
+	// recent history (in memory; the oldest go first).
+	MaxRecentContacts = 20_000
+	// contactCurrentFor is how long, in data time, a radar track or a
+	// satellite detection stays among the current contacts after its
+	// last report.
+	contactCurrentFor = 10 * time.Minute
+)
+
+// ContactStats are the contact tracker's counters.
+type ContactStats struct {
+	AIS               int64 // AIS states taken in
+	AISDropped        int64 // AIS states dropped: the queue was full
+	Detections        int64 // detections offered by the sensor inputs
+	DetectionsDropped int64 // detections dropped: the queue was full
+	Contacts          int64 // contacts produced (associated or not)
+	Associated        int64 // of which with an MMSI
+	Rejected          int64 // refused as invalid by the associator
+	Episodes          int64 // dark-target and mismatch episode updates raised as events
+}
+
+// ContactTracker is the node's radar and satellite association: a
+// fan-out subscriber that keeps the AIS vessels' last positions, and a
+// component whose one goroutine (Run) takes the sensor inputs'
+// detections and the AIS states from bounded queues, runs the
+// synchronous contact.Associator over them in arrival order (scan by
+// scan: detections of one Scene together), keeps the current contacts
+// and a bounded recent history for the API and the stream, and turns
+// dark-target and AIS-position-mismatch episodes into events on the
+// node's events path.
+//
+// Submit and Result are safe for concurrent use; Contacts and Stats too.
+type ContactTracker struct {
+	ais  chan contact.VesselState
+	dets chan []vessel.Detection
+	pic  *fusion.Picture
+	hub  *httpapi.Hub
+	log  *slog.Logger
+	// publish hands events to the node's event path (nil: none).
+	publish func(ctx context.Context, evs []event.Event) error
+
+	// Owned by Run.
+	assoc   *contact.Associator
+	idx     *aisIndex
+	pending []vessel.Detection
+	look    contact.VesselState // an AIS state taken from the queue but not yet applied
+	hasLook bool
+	newest  vessel.Time
+	buf     []contact.Contact
+
+	mu      sync.RWMutex
+	current map[string]httpapi.Contact
+	recent  []httpapi.Contact // ring of MaxRecentContacts
+	next    int               // next slot of recent once full
+
+	aisN, aisDropped, detN, detDropped  atomic.Int64
+	contacts, associated, rejected, eps atomic.Int64
+}
+
+// ContactTrackerOptions configures a ContactTracker.
+type ContactTrackerOptions struct {
+	Config  contact.Config
+	Picture *fusion.Picture // for static data (lengths); may be nil
+	Hub     *httpapi.Hub    // the live stream; nil: contacts are not streamed
+	Logger  *slog.Logger
+	// Publish hands dark-target events to the node's events path; nil:
+	// episodes are kept only as the contacts' episode ids.
+	Publish func(ctx context.Context, evs []event.Event) error
+}
+
+// NewContactTracker returns a tracker; run it with Run.
+func NewContactTracker(opt ContactTrackerOptions) *ContactTracker {
+	log := opt.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	t := &ContactTracker{
+		ais:     make(chan contact.VesselState, contactAISQueue),
+		dets:    make(chan []vessel.Detection, contactDetQueue),
+		pic:     opt.Picture,
+		hub:     opt.Hub,
+		log:     log.With("component", "contacts"),
+		publish: opt.Publish,
+		idx:     newAISIndex(),
+		current: map[string]httpapi.Contact{},
+	}
+	t.assoc = contact.New(opt.Config, t.idx)
+	return t
+}
+
+// Submit offers a batch of detections (a scan, a scene or part of one,
+// in time order); the batch is dropped and counted when the queue is
+// full. It never blocks.
+func (t *ContactTracker) Submit(b []vessel.Detection) bool {
+	if len(b) == 0 {
+		return true
+	}
+	t.detN.Add(int64(len(b)))
+	select {
+	case t.dets <- b:
+		return true
+	default:
+		t.detDropped.Add(int64(len(b)))
+		return false
+	}
+}
+
+// SubmitWait offers a batch and waits for room (file replays must not
+// lose their own data); it returns ctx's error when ctx ends first.
+func (t *ContactTracker) SubmitWait(ctx context.Context, b []vessel.Detection) error {
+	if len(b) == 0 {
+		return nil
+	}
+	t.detN.Add(int64(len(b)))
+	select {
+	case t.dets <- b:
+		return nil
+	case <-ctx.Done():
+		t.detDropped.Add(int64(len(b)))
+		return ctx.Err()
+	}
+}
+
+// Result takes the AIS picture's good, in-order positions (and lengths
+// from changed static data); it is the fan-out subscriber's side and
+// never blocks.
+func (t *ContactTracker) Result(o *vessel.Observation, r *fusion.Result) {
+	var vs contact.VesselState
+	switch r.Outcome {
+	case fusion.Stored:
+		p := &r.Position
+		if p.Flags&vessel.Bad != 0 || p.Flags&vessel.FlagLate != 0 || !p.HasPosition() {
+			return
+		}
+		vs = contact.VesselState{MMSI: r.MMSI, Time: p.Time, Lat: p.Lat, Lon: p.Lon}
+		sog, ok1 := p.SOG.Knots()
+		cog, ok2 := p.COG.Degrees()
+		if ok1 && ok2 {
+			vs.HasMotion, vs.SOGKn, vs.COGDeg = true, sog, cog
+		}
+		vs.LengthM = -1 // keep the length known
+	case fusion.Static:
+		if t.pic == nil {
+			return
+		}
+		st, ok := t.pic.Vessel(r.MMSI)
+		if !ok {
+			return
+		}
+		l, ok := st.Static.Length()
+		if !ok {
+			return
+		}
+		vs = contact.VesselState{MMSI: r.MMSI, LengthM: float64(l)} // Time 0: a length only
+	default:
+		return
+	}
+	t.aisN.Add(1)
+	select {
+	case t.ais <- vs:
+	default:
+		t.aisDropped.Add(1)
+	}
+}
+
+// Events does nothing: events are not association's input.
+func (t *ContactTracker) Events([]event.Event) {}
+
+// Commit does nothing.
+func (t *ContactTracker) Commit() {}
+
+// Run associates until ctx ends; then it associates what is queued and
+// returns nil.
+func (t *ContactTracker) Run(ctx context.Context) error {
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		if t.hasLook {
+			t.hasLook = false
+			t.takeAIS(t.look)
+		}
+		select {
+		case vs := <-t.ais:
+			t.takeAIS(vs)
+		case b := <-t.dets:
+			t.detections(ctx, b)
+		case <-tick.C:
+			t.tick(ctx)
+		case <-ctx.Done():
+			for {
+				select {
+				case vs := <-t.ais:
+					t.takeAIS(vs)
+					continue
+				case b := <-t.dets:
+					t.detections(ctx, b)
+					continue
+				default:
+				}
+				break
+			}
+			t.flushScan()
+			t.drainEpisodes(context.Background())
+			return nil
+		}
+	}
+}
+
+// aisSlack is how far (data time) an AIS report may be newer than the
+// pending radar scan and still be applied before the scan is associated;
+// a newer one first ends the scan.
+const aisSlack = 5000
+
+// takeAIS applies an AIS state, associating the pending scan first when
+// the state is more than aisSlack newer than it (the scan is complete).
+func (t *ContactTracker) takeAIS(vs contact.VesselState) {
+	if len(t.pending) > 0 && vs.Time > t.pending[0].Time+aisSlack {
+		t.flushScan()
+	}
+	t.idx.put(vs)
+}
+
+// drainAISUpTo applies the queued AIS states up to ts+aisSlack (the
+// queue is in time order), keeping the first newer one for later.
+func (t *ContactTracker) drainAISUpTo(ts vessel.Time) {
+	for {
+		if !t.hasLook {
+			select {
+			case t.look = <-t.ais:
+				t.hasLook = true
+			default:
+				return
+			}
+		}
+		if t.look.Time > ts+aisSlack {
+			return
+		}
+		t.hasLook = false
+		t.idx.put(t.look)
+	}
+}
+
+// tick associates a scan still pending, ends what time has ended
+// (in data time) and raises the episodes' events.
+func (t *ContactTracker) tick(ctx context.Context) {
+	// Take in the AIS that came meanwhile before the pending scan.
+	if len(t.pending) > 0 {
+		t.drainAISUpTo(t.pending[0].Time)
+	}
+	t.flushScan()
+	if t.newest != 0 {
+		t.assoc.Flush(t.newest)
+		t.prune(t.newest)
+	}
+	t.drainEpisodes(ctx)
+}
+
+// detections adds a batch to the pending scan, associating the pending
+// one first when the batch starts another scene.
+func (t *ContactTracker) detections(ctx context.Context, b []vessel.Detection) {
+	for i := range b {
+		d := b[i]
+		if len(t.pending) > 0 && (d.Scene != t.pending[0].Scene || d.Sensor != t.pending[0].Sensor) {
+			t.drainAISUpTo(t.pending[0].Time)
+			t.flushScan()
+		}
+		t.pending = append(t.pending, d)
+	}
+	if len(t.pending) > 4096 {
+		t.flushScan()
+	}
+	_ = ctx
+}
+
+// flushScan associates the pending scan or scene.
+func (t *ContactTracker) flushScan() {
+	if len(t.pending) == 0 {
+		return
+	}
+	scan := t.pending
+	if scan[0].Sensor == vessel.SensorSatellite {
+		t.buf = t.assoc.Satellite(scan, contact.Pass{SAR: isSARSource(scan[0].Source)}, t.buf[:0])
+	} else {
+		t.buf = t.assoc.Radar(scan, t.buf[:0])
+	}
+	t.pending = t.pending[:0]
+	t.record(t.buf)
+}
+
+// isSARSource says whether a satellite source is a SAR (not VIIRS).
+func isSARSource(source string) bool { return source != "viirs" }
+
+// record keeps the contacts and streams them.
+func (t *ContactTracker) record(cs []contact.Contact) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for i := range cs {
+		c := &cs[i]
+		if c.Err != nil {
+			t.rejected.Add(1)
+			continue
+		}
+		t.contacts.Add(1)
+		if c.MMSI != 0 {
+			t.associated.Add(1)
+		}
+		if c.Time > t.newest {
+			t.newest = c.Time
+		}
+		v := contactView(c)
+		t.current[contactKey(c, i)] = v
+		if len(t.recent) < MaxRecentContacts {
+			t.recent = append(t.recent, v)
+		} else {
+			t.recent[t.next] = v
+			t.next = (t.next + 1) % MaxRecentContacts
+		}
+		if t.hub != nil {
+			t.hub.Publish(httpapi.Update{Contact: &v})
+		}
+	}
+}
+
+// contactKey identifies what a contact is the latest of: its radar track,
+// or the satellite detection itself.
+func contactKey(c *contact.Contact, i int) string {
+	if c.Sensor == vessel.SensorRadar && c.Track != 0 {
+		return "r" + strconv.FormatUint(c.Track, 10)
+	}
+	return c.Source + "/" + c.Scene + "/" + strconv.Itoa(i) + "/" + strconv.FormatInt(int64(c.Time), 10)
+}
+
+// prune drops current contacts not seen for contactCurrentFor.
+func (t *ContactTracker) prune(now vessel.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	cut := now - vessel.Time(contactCurrentFor.Milliseconds())
+	for k, c := range t.current {
+		if c.Time < cut {
+			delete(t.current, k)
+		}
+	}
+}
+
+// drainEpisodes raises the episodes' updates as events.
+func (t *ContactTracker) drainEpisodes(ctx context.Context) {
+	eps := t.assoc.Episodes(nil)
+	if len(eps) == 0 {
+		return
+	}
+	evs := make([]event.Event, 0, len(eps))
+	for _, ep := range eps {
+		evs = append(evs, EpisodeEvent(ep))
+	}
+	t.eps.Add(int64(len(evs)))
+	if t.publish == nil {
+		return
+	}
+	if err := t.publish(ctx, evs); err != nil {
+		t.log.Warn("dark-target events not recorded", "events", len(evs), "err", err)
+	}
+}
+
+// Contacts returns the current contacts (the latest report of each radar
+// track and each satellite detection of the last contactCurrentFor), or
+// with history the recent history, newest first, filtered by q.
+func (t *ContactTracker) Contacts(q httpapi.ContactQuery) []httpapi.Contact {
+	t.mu.RLock()
+	var out []httpapi.Contact
+	keep := func(c httpapi.Contact) {
+		if q.Match(&c) {
+			out = append(out, c)
+		}
+	}
+	if q.History {
+		for _, c := range t.recent {
+			keep(c)
+		}
+	} else {
+		for _, c := range t.current {
+			keep(c)
+		}
+	}
+	t.mu.RUnlock()
+	slices.SortFunc(out, func(a, b httpapi.Contact) int {
+		if a.Time != b.Time {
+			return cmpTimeDesc(a.Time, b.Time)
+		}
+		return 0
+	})
+	if q.Limit > 0 && len(out) > q.Limit {
+		out = out[:q.Limit]
+	}
+	return out
+}
+
+func cmpTimeDesc(a, b vessel.Time) int {
+	if a > b {
+		return -1
+	}
+	if a < b {
+		return 1
+	}
+	return 0
+}
+
+// Stats returns the counters.
+func (t *ContactTracker) Stats() ContactStats {
+	return ContactStats{
+		AIS: t.aisN.Load(), AISDropped: t.aisDropped.Load(),
+		Detections: t.detN.Load(), DetectionsDropped: t.detDropped.Load(),
+		Contacts: t.contacts.Load(), Associated: t.associated.Load(), Rejected: t.rejected.Load(),
+		Episodes: t.eps.Load(),
+	}
+}
+
+// contactView is the API's form of a contact.
+func contactView(c *contact.Contact) httpapi.Contact {
+	v := httpapi.Contact{
+		Time: c.Time, Lat: c.Lat, Lon: c.Lon, Sensor: c.Sensor.String(), Source: c.Source, Target: c.Target,
+		Scene: c.Scene, MMSI: c.MMSI, Score: c.Score, Held: c.Held, Track: c.Track, Confirmed: c.Confirmed,
+		Doubtful: c.Doubtful, Episode: c.Episode,
+	}
+	if c.Has&vessel.HasMotion != 0 {
+		v.HasMotion, v.SpeedKn, v.CourseDeg = true, c.SpeedKn, c.CourseDeg
+	}
+	if c.Has&vessel.HasLength != 0 {
+		v.LengthM = c.LengthM
+	}
+	for _, cd := range c.Candidates {
+		v.Candidates = append(v.Candidates, httpapi.ContactCandidate{MMSI: cd.MMSI, Score: cd.Score, DistM: cd.DistM, D2: cd.D2, AgeS: cd.AgeS})
+	}
+	return v
+}
+
+// EpisodeEvent turns a dark-target or AIS-position-mismatch episode into
+// an event of the same type (dark_target, ais_position_mismatch): the
+// same ID across the episode's versions, End set when it closed, with
+// severity and reasons from its evidence.
+func EpisodeEvent(ep contact.Episode) event.Event {
+	ev := event.Event{
+		ID: ep.ID, Type: ep.Kind, Start: ep.Start, Lat: ep.Lat, Lon: ep.Lon, Version: ep.Version,
+		Zone: ep.Source,
+		Measures: map[string]float64{
+			"reports": float64(ep.Evidence.Reports), "tracks": float64(ep.Evidence.Tracks),
+			"duration_s": float64(ep.End-ep.Start) / 1000,
+		},
+	}
+	if ep.Closed {
+		ev.End = ep.End
+	}
+	e := &ep.Evidence
+	if e.SpeedKn > 0 {
+		ev.Measures["speed_kn"] = e.SpeedKn
+	}
+	if e.LengthM > 0 {
+		ev.Measures["length_m"] = e.LengthM
+	}
+	sensor := ep.Sensor.String()
+	dur := time.Duration(ep.End-ep.Start) * time.Millisecond
+	switch ep.Kind {
+	case contact.KindAISMismatch:
+		ev.Vessels = []vessel.MMSI{ep.MMSI}
+		ev.Measures["offset_m"] = e.OffsetM
+		ev.Severity = 0.8
+		ev.Reasons = append(ev.Reasons, fmt.Sprintf("AIS claims a position %.0f m at %.0f° from an unexplained %s track that follows its path", e.OffsetM, e.OffsetBearing, sensor))
+	default:
+		// Severity: a dark radar track is surer than a lone satellite
+		// detection, and grows with how long and how often it was seen.
+		sev := 0.5
+		if ep.Sensor == vessel.SensorRadar {
+			sev = 0.6
+		}
+		sev += 0.2 * math.Min(1, dur.Minutes()/30)
+		sev += 0.1 * math.Min(1, float64(e.Reports)/50)
+		if e.Doubtful > 0 && e.Doubtful == e.Reports {
+			sev -= 0.2
+		}
+		ev.Severity = math.Round(math.Min(sev, 1)*100) / 100
+		ev.Reasons = append(ev.Reasons, fmt.Sprintf("%s target no AIS vessel explains: %d reports over %s", sensor, e.Reports, dur.Round(time.Second)))
+		if e.Nearest != 0 {
+			ev.Reasons = append(ev.Reasons, fmt.Sprintf("nearest AIS vessel %d ruled out (d² %.1f)", e.Nearest, e.NearestD2))
+		} else {
+			ev.Reasons = append(ev.Reasons, "no AIS vessel in range")
+		}
+		if e.SpeedKn > 0 {
+			ev.Reasons = append(ev.Reasons, fmt.Sprintf("moving at %.1f kn", e.SpeedKn))
+		}
+	}
+	return ev
+}
+
+// aisIndex is the AIS picture as association sees it: each vessel's last
+// good position in a grid of aisCell degrees. It is owned by the
+// tracker's goroutine.
+//
+// It keeps each vessel's last aisHistory reports, so that a radar scan
+// that reaches the tracker after newer AIS reports of its vessels (the
+// two feeds are not in step) still sees the vessel as it was at the
+// scan's time.
+type aisIndex struct {
+	vs    map[vessel.MMSI]contact.VesselState
+	hist  map[vessel.MMSI]*[aisHistory]contact.VesselState // older reports, newest first
+	cells map[int64]map[vessel.MMSI]struct{}
+}
+
+// aisCell is the grid's cell size in degrees (about 1.1 km of latitude).
+const aisCell = 0.01
+
+// aisHistory is how many older reports of each vessel the index keeps.
+const aisHistory = 4
+
+func newAISIndex() *aisIndex {
+	return &aisIndex{vs: map[vessel.MMSI]contact.VesselState{}, hist: map[vessel.MMSI]*[aisHistory]contact.VesselState{}, cells: map[int64]map[vessel.MMSI]struct{}{}}
+}
+
+func cellOf(lat, lon float64) (int64, int64) {
+	return int64(math.Floor(lat / aisCell)), int64(math.Floor(lon / aisCell))
+}
+
+func cellKey(y, x int64) int64 { return y<<32 | (x & 0xffffffff) }
+
+// put takes a position (Time set) or a length (Time 0).
+func (ix *aisIndex) put(s contact.VesselState) {
+	old, had := ix.vs[s.MMSI]
+	if s.Time == 0 {
+		if had {
+			old.LengthM = s.LengthM
+			ix.vs[s.MMSI] = old
+		} else {
+			ix.vs[s.MMSI] = s // a length, no position yet
+		}
+		return
+	}
+	if had && old.Time > s.Time {
+		return
+	}
+	if s.LengthM < 0 {
+		s.LengthM = 0
+		if had {
+			s.LengthM = old.LengthM
+		}
+	}
+	if had && old.Time != 0 {
+		h := ix.hist[s.MMSI]
+		if h == nil {
+			h = new([aisHistory]contact.VesselState)
+			ix.hist[s.MMSI] = h
+		}
+		copy(h[1:], h[:aisHistory-1])
+		h[0] = old
+		oy, ox := cellOf(old.Lat, old.Lon)
+		ny, nx := cellOf(s.Lat, s.Lon)
+		if oy == ny && ox == nx {
+			ix.vs[s.MMSI] = s
+			return
+		}
+		if c := ix.cells[cellKey(oy, ox)]; c != nil {
+			delete(c, s.MMSI)
+			if len(c) == 0 {
+				delete(ix.cells, cellKey(oy, ox))
+			}
+		}
+	}
+	ix.vs[s.MMSI] = s
+	y, x := cellOf(s.Lat, s.Lon)
+	k := cellKey(y, x)
+	c := ix.cells[k]
+	if c == nil {
+		c = map[vessel.MMSI]struct{}{}
+		ix.cells[k] = c
+	}
+	c[s.MMSI] = struct{}{}
+}
+
+// Near implements contact.Vessels.
+func (ix *aisIndex) Near(lat, lon, radiusM float64, t vessel.Time, fn func(contact.VesselState) bool) {
+	dLat := radiusM / 111_320
+	cos := math.Cos(lat * math.Pi / 180)
+	dLon := 180.0
+	if cos > 1e-6 {
+		dLon = math.Min(180, dLat/cos)
+	}
+	y0, x0 := cellOf(lat-dLat, lon-dLon)
+	y1, x1 := cellOf(lat+dLat, lon+dLon)
+	p := geo.Point{Lat: lat, Lon: lon}
+	for y := y0; y <= y1; y++ {
+		for x := x0; x <= x1; x++ {
+			for m := range ix.cells[cellKey(y, x)] {
+				s := ix.vs[m]
+				if s.Time > t {
+					s = ix.before(m, t)
+				}
+				if s.Time == 0 || geo.Distance(p, geo.Point{Lat: s.Lat, Lon: s.Lon}) > radiusM {
+					continue
+				}
+				if !fn(s) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// before returns the newest older report of m at or before t (Time 0:
+// none kept).
+func (ix *aisIndex) before(m vessel.MMSI, t vessel.Time) contact.VesselState {
+	if h := ix.hist[m]; h != nil {
+		for _, s := range h {
+			if s.Time != 0 && s.Time <= t {
+				return s
+			}
+		}
+	}
+	return contact.VesselState{}
+}
+
+// Vessel implements contact.Vessels.
+func (ix *aisIndex) Vessel(m vessel.MMSI) (contact.VesselState, bool) {
+	s, ok := ix.vs[m]
+	return s, ok && s.Time != 0
+}
+
+// openContacts makes the node's contact tracker and subscribes it to the
+// fan-out (inline: it only copies the position into its bounded queue).
+// Its dark-target events take the node's events path on the pipeline
+// goroutine: the event log, then the fan-out (stream, sharing).
+func (n *Node) openContacts() {
+	n.contacts = NewContactTracker(ContactTrackerOptions{Picture: n.core.Picture, Hub: n.hub, Logger: n.log,
+		Publish: func(ctx context.Context, evs []event.Event) error {
+			return n.pipe.Do(ctx, func() {
+				if n.events != nil {
+					n.events.publish(evs)
+				} else {
+					n.core.Fanout.Events(evs)
+				}
+			})
+		}})
+	n.core.Fanout.Subscribe("contacts", n.contacts, SubscribeOptions{})
+}
+
+// openSensors makes the configured radar and satellite inputs (UDP ones
+// bind now) and adds them to the node's inputs.
+func (n *Node) openSensors() error {
+	for _, c := range n.cfg.Inputs {
+		switch c.Type {
+		case "asterix", "nmea-radar", "sar":
+		default:
+			continue
+		}
+		s, err := NewSensorInput(c, n.contacts, n.log, n.now)
+		if err != nil {
+			for _, o := range n.sensors {
+				if o.conn != nil {
+					o.conn.Close()
+				}
+			}
+			return err
+		}
+		if s.conn != nil {
+			conn := s.conn
+			n.onClose(func() error { conn.Close(); return nil }) // Run closes it too; an Open that fails later does not run it
+		}
+		n.sensors = append(n.sensors, s)
+		n.inputs = append(n.inputs, s)
+	}
+	return nil
+}
+
+// Contacts returns the node's contact tracker.
+func (n *Node) Contacts() *ContactTracker { return n.contacts }
+
+// Sensors returns the node's radar and satellite inputs, in configured
+// order.
+func (n *Node) Sensors() []*SensorInput { return n.sensors }

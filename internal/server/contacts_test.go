@@ -1,0 +1,281 @@
+package server
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/tidewatch/tidewatch/internal/asterix"
+	"github.com/tidewatch/tidewatch/internal/simulate"
+	"github.com/tidewatch/tidewatch/internal/vessel"
+)
+
+// openSensorNode opens and runs a node with the given inputs; it returns
+// the node, the API's base URL and a stop function.
+func openSensorNode(t *testing.T, inputs []Input, now time.Time) (*Node, string, func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	cfg := Config{Data: filepath.Join(t.TempDir(), "data"), Listen: "127.0.0.1:0", Land: "none", AllowAnonymousRead: true, Inputs: inputs}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	n, err := Open(ctx, Options{Config: cfg, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- n.Run(ctx) }()
+	stop := func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+		n.Close()
+	}
+	return n, "http://" + n.Addr().String(), stop
+}
+
+type apiContacts struct {
+	Count    int `json:"count"`
+	Contacts []struct {
+		Time   time.Time    `json:"time"`
+		Lat    float64      `json:"lat"`
+		Lon    float64      `json:"lon"`
+		Sensor string       `json:"sensor"`
+		Source string       `json:"source"`
+		MMSI   *vessel.MMSI `json:"mmsi"`
+		Dark   bool         `json:"dark"`
+	} `json:"contacts"`
+}
+
+func getJSONInto(t *testing.T, url string, v any) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		b, _ := io.ReadAll(resp.Body)
+		t.Fatalf("GET %s: %s %s", url, resp.Status, b)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+}
+
+// TestNodeContactsRadarUDP runs a node with a radar NMEA input over UDP
+// and feeds it the simulator's radar scenario: AIS through the pipeline
+// (as an AIS input would), the patrol ship's and the fixed site's radar
+// as datagrams, twenty seconds of both at a time. The contacts the API
+// serves must carry the MMSI of the ship the radar saw, the radar-only
+// ships must be dark contacts, and a dark_target event must be raised.
+func TestNodeContactsRadarUDP(t *testing.T) {
+	sc := simulate.NewRadarScenario(simulate.RadarConfig{Duration: 30 * time.Minute}, rand.New(rand.NewPCG(1, 2)))
+	var nmea bytes.Buffer
+	if err := sc.WriteRadarNMEA(&nmea); err != nil {
+		t.Fatal(err)
+	}
+	site := sc.Radars[1]
+	n, base, stop := openSensorNode(t, []Input{{Type: "nmea-radar", Name: "radar", Listen: "127.0.0.1:0",
+		Site: &SensorSite{Lat: site.Pos.Lat, Lon: site.Pos.Lon}}}, sc.End.Std())
+	defer stop()
+	in := n.Sensors()[0]
+	conn, err := net.Dial("udp", in.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+
+	// The radar lines with their tag-block times.
+	type line struct {
+		t vessel.Time
+		b []byte
+	}
+	var lines []line
+	sc2 := bufio.NewScanner(&nmea)
+	for sc2.Scan() {
+		b := append([]byte(nil), sc2.Bytes()...)
+		i := bytes.Index(b, []byte("c:"))
+		j := bytes.IndexAny(b[i+2:], ",*\\")
+		sec, err := strconv.ParseInt(string(b[i+2:i+2+j]), 10, 64)
+		if err != nil {
+			t.Fatalf("line %q: %v", b, err)
+		}
+		lines = append(lines, line{vessel.Time(sec * 1000), b})
+	}
+	truth := map[[3]int64]vessel.MMSI{} // time, lat, lon (1e-4°) → the ship's MMSI when it has AIS
+	for _, r := range sc.Radar {
+		if r.Ship >= 0 && sc.Ships[r.Ship].HasAIS(r.Det.Time) {
+			truth[[3]int64{int64(r.Det.Time) / 1000, int64(r.Det.Lat * 1e4), int64(r.Det.Lon * 1e4)}] = sc.Ships[r.Ship].MMSI
+		}
+	}
+	ais, li := 0, 0
+	var sentLines int64
+	for t0 := sc.Start; t0 < sc.End; t0 += 20_000 {
+		var batch []vessel.Observation
+		for ais < len(sc.AIS) && sc.AIS[ais].Time() < t0+20_000 {
+			batch = append(batch, sc.AIS[ais])
+			ais++
+		}
+		applied := n.Pipeline().Stats().Applied
+		if len(batch) > 0 {
+			n.Pipeline().Submit(batch)
+			waitFor(t, 20*time.Second, "AIS applied", func() bool { return n.Pipeline().Stats().Applied >= applied+int64(len(batch)) })
+		}
+		var dg []byte
+		for li < len(lines) && lines[li].t < t0+20_000 {
+			if len(dg)+len(lines[li].b) > 8000 {
+				conn.Write(dg)
+				dg = dg[:0]
+			}
+			dg = append(append(dg, lines[li].b...), '\n')
+			li++
+			sentLines++
+		}
+		if len(dg) > 0 {
+			conn.Write(dg)
+		}
+		waitFor(t, 20*time.Second, "radar lines read", func() bool { return in.Stats().Records >= sentLines })
+	}
+	// Garbage datagrams are counted, never fatal.
+	errs := in.Stats().Errors
+	conn.Write([]byte("$RATTM,not,a,target*00\n"))
+	conn.Write([]byte{0xff, 0x00, 0x13})
+	waitFor(t, 10*time.Second, "bad datagrams counted", func() bool { return in.Stats().Errors > errs })
+	waitFor(t, 20*time.Second, "contacts tracked", func() bool {
+		st := n.Contacts().Stats()
+		return st.Contacts+st.Rejected >= in.Stats().Detections && st.Contacts > 0
+	})
+	var got apiContacts
+	getJSONInto(t, base+"/api/v1/contacts?history=true&limit=20000", &got)
+	right, wrong, dark, darkOnRealShip := 0, 0, 0, 0
+	for _, c := range got.Contacts {
+		want, ok := truth[[3]int64{c.Time.Unix(), int64(c.Lat * 1e4), int64(c.Lon * 1e4)}]
+		switch {
+		case c.MMSI != nil && ok && *c.MMSI == want:
+			right++
+		case c.MMSI != nil:
+			wrong++
+		case c.Dark:
+			dark++
+			if ok {
+				darkOnRealShip++
+			}
+		}
+	}
+	t.Logf("%d contacts served (%d detections): %d with the right MMSI, %d wrong, %d dark (%d of ships with AIS, mostly before their tracks confirm)",
+		got.Count, in.Stats().Detections, right, wrong, dark, darkOnRealShip)
+	if right == 0 || float64(right)/float64(right+wrong) < 0.95 {
+		t.Errorf("association: %d right, %d wrong; want ≥ 95%% right", right, wrong)
+	}
+	if dark == 0 {
+		t.Error("no dark contact")
+	}
+	var dk apiContacts
+	getJSONInto(t, base+"/api/v1/contacts?dark=true", &dk)
+	for _, c := range dk.Contacts {
+		if !c.Dark || c.MMSI != nil {
+			t.Errorf("dark=true served %+v", c)
+		}
+	}
+	var evs struct {
+		Events []struct {
+			Type     string   `json:"type"`
+			Severity float64  `json:"severity"`
+			Reasons  []string `json:"reasons"`
+		} `json:"events"`
+	}
+	waitFor(t, 10*time.Second, "a dark_target event", func() bool {
+		getJSONInto(t, base+"/api/v1/events?from="+sc.Start.Std().Format(time.RFC3339)+"&to="+sc.End.Std().Add(time.Hour).Format(time.RFC3339)+"&limit=10000", &evs)
+		for _, e := range evs.Events {
+			if e.Type == "dark_target" && e.Severity > 0 && len(e.Reasons) > 0 {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+// TestNodeContactsAsterixUDP sends the real CAT 034/048 capture of
+// ../shared/testdata/radar/asterix (its UDP payloads, one datagram each)
+// to an ASTERIX input, with bad datagrams between them: every record is
+// read, the plots become contacts served by the API, and the bad
+// datagrams are counted.
+func TestNodeContactsAsterixUDP(t *testing.T) {
+	f, err := os.Open("../../../shared/testdata/radar/asterix/cat_034_048.pcap")
+	if errors.Is(err, os.ErrNotExist) {
+		t.Skip("the ASTERIX captures are not here (../shared/testdata/radar/asterix)")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	pr, err := asterix.NewPcapReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var payloads [][]byte
+	var first time.Time
+	for {
+		d, err := pr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if first.IsZero() {
+			first = d.Time
+		}
+		payloads = append(payloads, append([]byte(nil), d.Payload...))
+	}
+	n, base, stop := openSensorNode(t, []Input{{Type: "asterix", Name: "radar-site", Listen: "127.0.0.1:0"}}, first)
+	defer stop()
+	in := n.Sensors()[0]
+	conn, err := net.Dial("udp", in.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	bad := [][]byte{{48}, {48, 0, 200, 1, 2, 3}, {0xff, 0xff}}
+	for i, p := range payloads {
+		conn.Write(p)
+		if i < len(bad) {
+			conn.Write(bad[i])
+		}
+		// Let the listener keep up (UDP drops what its buffer cannot hold).
+		want := int64(i + 1 + min(i+1, len(bad)))
+		waitFor(t, 10*time.Second, "datagram read", func() bool { return in.Stats().Datagrams >= want })
+	}
+	st := in.Stats()
+	t.Logf("ASTERIX over UDP: %+v", st)
+	if st.Errors < int64(len(bad)) {
+		t.Errorf("%d errors counted; want at least %d (the bad datagrams)", st.Errors, len(bad))
+	}
+	if st.Records == 0 || st.Detections == 0 {
+		t.Fatalf("no records or detections: %+v", st)
+	}
+	waitFor(t, 10*time.Second, "contacts", func() bool { return n.Contacts().Stats().Contacts+n.Contacts().Stats().Rejected >= st.Detections })
+	var got apiContacts
+	getJSONInto(t, base+"/api/v1/contacts?history=true&limit=20000", &got)
+	if got.Count == 0 {
+		t.Fatal("the API serves no contact")
+	}
+	for _, c := range got.Contacts {
+		if c.Sensor != "radar" || c.Source == "" {
+			t.Errorf("contact %+v: want a radar contact with its SAC/SIC", c)
+		}
+	}
+}
