@@ -140,9 +140,14 @@ func TestDemo(t *testing.T) {
 			return fmt.Errorf("GET %s: %s %s", path, resp.Status, b)
 		}
 	}
-	// Poll until everything is there, for at most a minute from start,
-	// cheaply (the counts, the story's event types), so as not to slow
-	// the node down.
+	// Poll until everything is there, cheaply (the counts, the story's
+	// event types), so as not to slow the node down. The story happens in
+	// the demo's first minute and on a quiet machine all of it is listed
+	// within about 20–45 s of start (the wall times are logged); the test
+	// itself allows settle, so that a loaded machine, which delays the
+	// history backlog ahead of the story, does not fail it: how soon is
+	// a measurement, not an assertion.
+	const settle = 5 * time.Minute
 	want := map[string]bool{"encounter": false, "gap": false, "zone_entry": false}
 	var inBox apiVessels
 	var evs apiEvents
@@ -174,8 +179,8 @@ func TestDemo(t *testing.T) {
 		if ok {
 			break
 		}
-		if time.Since(begin) > time.Minute {
-			t.Fatalf("a minute after start: %d vessels in the Indian Ocean box (want 300), story events found %v", inBox.Count, want)
+		if time.Since(begin) > settle {
+			t.Fatalf("%v after start: %d vessels in the Indian Ocean box (want 300), story events found %v", settle, inBox.Count, want)
 		}
 		time.Sleep(time.Second) // polling a running node's state, not synchronising
 	}
@@ -197,8 +202,8 @@ func TestDemo(t *testing.T) {
 			t.Logf("after %v: %d dark contacts, %d dark_target events", time.Since(begin).Round(100*time.Millisecond), cs.Count, evs.Count)
 			break
 		}
-		if time.Since(begin) > time.Minute {
-			t.Fatalf("a minute after start: %d dark contacts, %d dark_target events; want some of both", cs.Count, evs.Count)
+		if time.Since(begin) > settle {
+			t.Fatalf("%v after start: %d dark contacts, %d dark_target events; want some of both", settle, cs.Count, evs.Count)
 		}
 		time.Sleep(time.Second) // polling a running node's state, not synchronising
 	}
