@@ -52,16 +52,22 @@ func appendString(b []byte, s string) []byte {
 // appendPosRec appends r as an item of a tracked record.
 func appendPosRec(b []byte, r *posRec) []byte {
 	b = binary.AppendUvarint(b, uint64(r.mmsi))
-	b = binary.AppendVarint(b, r.t)
-	b = binary.AppendVarint(b, int64(r.lat))
-	b = binary.AppendVarint(b, int64(r.lon))
-	b = binary.AppendUvarint(b, uint64(r.sog))
-	b = binary.AppendUvarint(b, uint64(r.cog))
-	b = binary.AppendUvarint(b, uint64(r.hdg))
-	b = append(b, r.status)
-	b = binary.AppendUvarint(b, uint64(r.flags))
-	b = binary.AppendUvarint(b, uint64(r.src))
-	return append(b, r.track)
+	return appendPoint(b, &r.point)
+}
+
+// appendPoint appends every field of p, the time absolute (a tracked
+// record's item after its MMSI, and the snapshot's last good position).
+func appendPoint(b []byte, p *point) []byte {
+	b = binary.AppendVarint(b, p.t)
+	b = binary.AppendVarint(b, int64(p.lat))
+	b = binary.AppendVarint(b, int64(p.lon))
+	b = binary.AppendUvarint(b, uint64(p.sog))
+	b = binary.AppendUvarint(b, uint64(p.cog))
+	b = binary.AppendUvarint(b, uint64(p.hdg))
+	b = append(b, p.status)
+	b = binary.AppendUvarint(b, uint64(p.flags))
+	b = binary.AppendUvarint(b, uint64(p.src))
+	return append(b, p.track)
 }
 
 func appendStatic(b []byte, r *staticRec) []byte {

@@ -134,18 +134,8 @@ func encodeSnapshot(blocks []snapBlock) []byte {
 				body = append(body, 0)
 				continue
 			}
-			p := &v.last
 			body = append(body, 1)
-			body = binary.AppendVarint(body, p.t)
-			body = binary.AppendVarint(body, int64(p.lat))
-			body = binary.AppendVarint(body, int64(p.lon))
-			body = binary.AppendUvarint(body, uint64(p.sog))
-			body = binary.AppendUvarint(body, uint64(p.cog))
-			body = binary.AppendUvarint(body, uint64(p.hdg))
-			body = append(body, p.status)
-			body = binary.AppendUvarint(body, uint64(p.flags))
-			body = binary.AppendUvarint(body, uint64(p.src))
-			body = append(body, p.track)
+			body = appendPoint(body, &v.last)
 		}
 	}
 	out := make([]byte, 0, snapshotHdrLen+len(body))
