@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -115,7 +116,7 @@ func tail(b []byte, n int) []byte {
 }
 
 // captureLines are the NMEA lines of a real capture (comments dropped).
-func captureLines(t *testing.T, name string, limit int) [][]byte {
+func captureLines(t testing.TB, name string, limit int) [][]byte {
 	t.Helper()
 	b, err := os.ReadFile(aistest.Path(name))
 	if err != nil {
@@ -446,4 +447,65 @@ func clusterKill(t *testing.T, lines [][]byte, killLeader bool) {
 			t.Logf("%s log:\n%s", p.name, tail(log, 2000))
 		}
 	}
+}
+
+func TestClusterValidate(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cfg  Config
+		ok   bool
+	}{
+		{"single node", Config{Data: "d"}, true},
+		{"embedded", Config{Data: "d", Cluster: Cluster{Listen: "127.0.0.1:6222", Peers: []string{"127.0.0.1:6223"}},
+			Inputs: []Input{{Type: "tcp-server", Listen: ":10110"}}}, true},
+		{"external", Config{Data: "d", Cluster: Cluster{NATSURL: "nats://127.0.0.1:4222"}}, true},
+		{"both", Config{Data: "d", Cluster: Cluster{Listen: "127.0.0.1:6222", NATSURL: "nats://x"}}, false},
+		{"peers alone", Config{Data: "d", Cluster: Cluster{Peers: []string{"127.0.0.1:6223"}}}, false},
+		{"bad max_age", Config{Data: "d", Cluster: Cluster{Listen: "127.0.0.1:6222", MaxAge: "soon"}}, false},
+		{"udp input", Config{Data: "d", Cluster: Cluster{Listen: "127.0.0.1:6222"},
+			Inputs: []Input{{Type: "udp", Listen: ":10110"}}}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.cfg.Validate()
+			if (err == nil) != tc.ok {
+				t.Fatalf("Validate: %v, want ok=%v", err, tc.ok)
+			}
+			if err != nil && !errors.Is(err, ErrConfig) {
+				t.Errorf("%v is not ErrConfig", err)
+			}
+		})
+	}
+}
+
+// TestDecodeBatchDeterministic: a batch of a real capture decodes to the
+// same observations every time, with the batch's receive time as arrival
+// and the input's name as the source of reports without one.
+func TestDecodeBatchDeterministic(t *testing.T) {
+	lines := captureLines(t, "raw/dma-stream-example.nmea", 2000)
+	b := cluster.Batch{Input: "feed", Received: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Lines: lines}
+	first := decodeBatch(b)
+	if len(first) < 500 {
+		t.Fatalf("%d observations from %d lines", len(first), len(lines))
+	}
+	again := decodeBatch(b)
+	if fmt.Sprint(first) != fmt.Sprint(again) {
+		t.Fatal("the same batch decodes differently")
+	}
+	for _, o := range first {
+		if o.Kind == vessel.KindPosition && o.Position.Source != "feed" {
+			t.Fatalf("source %q, want the input's name", o.Position.Source)
+		}
+	}
+}
+
+// FuzzDecodeBatchLines: whatever the lines of a batch hold (they come
+// from any sender), decoding them does not panic.
+func FuzzDecodeBatchLines(f *testing.F) {
+	for _, l := range captureLines(f, "raw/pyais-mixed.nmea", 40) {
+		f.Add(l)
+	}
+	f.Add([]byte("!AIVDM,2,1,3,B,55P5TL01VIaAL@7WKO@mBplU@<PDhh000000001S;AJ::4A80?4i@E53,0*3E"))
+	f.Fuzz(func(t *testing.T, line []byte) {
+		decodeBatch(cluster.Batch{Input: "f", Received: time.Unix(1, 0), Lines: [][]byte{line, line}})
+	})
 }
