@@ -356,6 +356,7 @@ func (in *clusterInput) serve(ctx context.Context, c net.Conn) {
 	var b cluster.Batch
 	size := 0
 	var partial []byte
+	skipping := false // the rest of an overlong line
 	var started time.Time
 	flush := func() bool {
 		if len(b.Lines) == 0 {
@@ -397,6 +398,9 @@ func (in *clusterInput) serve(ctx context.Context, c net.Conn) {
 		if err == nil || (errors.Is(err, io.EOF) && len(partial) > 0) {
 			line := bytes.TrimRight(partial, "\r\n")
 			partial = partial[:0]
+			if skipping {
+				skipping, line = false, nil
+			}
 			if len(line) > 0 && len(line) <= maxLine {
 				if len(b.Lines) == 0 {
 					started = time.Now()
@@ -415,7 +419,7 @@ func (in *clusterInput) serve(ctx context.Context, c net.Conn) {
 		case err == nil:
 		case errors.Is(err, bufio.ErrBufferFull):
 			if len(partial) > maxLine {
-				partial = partial[:0] // an overlong line: skipped
+				partial, skipping = partial[:0], true // an overlong line: skipped
 			}
 		case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
 			if !flush() {
