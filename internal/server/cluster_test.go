@@ -259,6 +259,13 @@ func clusterKill(t *testing.T, lines [][]byte, killLeader bool) {
 				part = part[n:]
 				time.Sleep(20 * time.Millisecond) // pacing the sender, not synchronisation
 			}
+			// The node closes the connection once it published the last
+			// batch and the cluster acknowledged it.
+			c.(*net.TCPConn).CloseWrite()
+			c.SetReadDeadline(time.Now().Add(60 * time.Second))
+			if _, err := io.Copy(io.Discard, c); err != nil {
+				t.Errorf("%s did not finish publishing: %v", p.name, err)
+			}
 		})
 	}
 	// The survivors answer the API throughout.
@@ -299,7 +306,7 @@ func clusterKill(t *testing.T, lines [][]byte, killLeader bool) {
 		last, _ = metricOK(t, p.base, fmt.Sprintf(`tidewatch_cluster_stream_last_sequence{stream=%q}`, cluster.IngestStream))
 		return a, last
 	}
-	prev := -1.0
+	prev, since := -1.0, time.Now()
 	waitFor(t, 120*time.Second, "every node to apply the whole log", func() bool {
 		var seqs []float64
 		for _, p := range procs {
@@ -309,9 +316,12 @@ func clusterKill(t *testing.T, lines [][]byte, killLeader bool) {
 			}
 			seqs = append(seqs, a)
 		}
-		same := seqs[0] == seqs[1] && seqs[1] == seqs[2] && seqs[0] == prev
-		prev = seqs[0]
-		return same
+		if seqs[0] != prev {
+			prev, since = seqs[0], time.Now()
+		}
+		// The same on all three, and unchanged for longer than a
+		// follower's idle refresh of the stream's last sequence (1s).
+		return seqs[0] == seqs[1] && seqs[1] == seqs[2] && time.Since(since) > 3*time.Second
 	})
 	for _, p := range procs {
 		if st := getJSON(p.base, "/readyz", nil); st != 200 {
