@@ -56,6 +56,13 @@ the box, categories, rate and a partner whose policy applies):
   --cot-udp ADDR         send CoT events as datagrams, e.g. 239.2.3.1:6969
   --cot-tcp HOST:PORT    send CoT events to a TAK server's TCP input
 
+Cluster mode (docs/cluster.md): every node its own --data; inputs publish
+to a replicated log on NATS JetStream that every node applies in order:
+  --cluster-listen HOST:PORT  this node's embedded NATS route address
+  --cluster-peer HOST:PORT    a peer's --cluster-listen (repeat)
+  --cluster-name NAME         this node's unique name in the cluster
+  --nats-url URL              an existing NATS cluster instead of the embedded one
+
 Every API request needs a token (Authorization: Bearer ...) except
 /healthz and /readyz; create one with "tidewatch token create --data DIR
 --role read". A configuration file (JSON) can hold all of it:
@@ -226,6 +233,11 @@ func logger(w io.Writer, level string) (*slog.Logger, error) {
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("serve", serveUsage, stderr)
 	nf := addNodeFlags(fs, os.Getenv("TIDEWATCH_DATA"))
+	var peers listFlag
+	clListen := fs.String("cluster-listen", "", "cluster mode: where this node's embedded NATS accepts its peers' routes, HOST:PORT")
+	fs.Var(&peers, "cluster-peer", "cluster mode: a peer's --cluster-listen address (repeat for each)")
+	clName := fs.String("cluster-name", "", "cluster mode: this node's name in the cluster, unique (default: its identity or listen address)")
+	natsURL := fs.String("nats-url", "", "cluster mode on an existing NATS cluster with JetStream instead of the embedded server")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return helpOK(err)
@@ -236,6 +248,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	cfg, err := nf.build()
 	if err != nil {
 		return err
+	}
+	if *clListen != "" || *natsURL != "" || len(peers) > 0 || *clName != "" {
+		cfg.Cluster.Listen, cfg.Cluster.NATSURL, cfg.Cluster.Name = *clListen, *natsURL, *clName
+		cfg.Cluster.Peers = append(cfg.Cluster.Peers, peers...)
 	}
 	if cfg.Data == "" {
 		cfg.Data = defaultDataDir

@@ -43,6 +43,9 @@ type Config struct {
 	// AllowAnonymousRead lets GET requests through without a token. Only
 	// the demo sets it, and only on a loopback address.
 	AllowAnonymousRead bool `json:"-"`
+	// Cluster, when set, makes the node a member of a cluster on NATS
+	// JetStream (see cluster.go and docs/cluster.md).
+	Cluster Cluster `json:"cluster"`
 }
 
 // Events configures live event detection (package event).
@@ -219,6 +222,9 @@ func (c *Config) Validate() error {
 	}
 	if c.AllowAnonymousRead && !IsLoopback(c.Listen) {
 		return fmt.Errorf("%w: anonymous reads are allowed only on a loopback address, not %q", ErrConfig, c.Listen)
+	}
+	if err := c.Cluster.validate(c); err != nil {
+		return err
 	}
 	names := map[string]bool{}
 	for i := range c.Inputs {

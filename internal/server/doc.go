@@ -59,6 +59,20 @@
 // when they resume; /readyz answers 503 with the store's reason and the
 // metric tidewatch_store_write_failing is 1.
 //
+// # Cluster mode
+//
+// With Config.Cluster set (serve --cluster-listen/--cluster-peer, or
+// --nats-url) the node is a member of a cluster on NATS JetStream
+// (package cluster; cluster.go): its tcp-server inputs publish their raw
+// lines, in batches of about 100 ms, to the replicated ingest log and
+// count them accepted once the cluster acknowledged them; they never
+// hand anything to the pipeline directly. A follower applies the log, in
+// order, through Pipeline.Apply (decode with the batch's receive time,
+// fusion, store, events), so every member builds the same picture,
+// store and events. /readyz is 503 while the follower is behind
+// (Cluster.ReadyLag) or needs a snapshot; the cluster's Collector is on
+// /metrics. Without Cluster there is no NATS at all.
+//
 // ARCHITECTURE.md at the repository root draws the components and the
 // data flow.
 package server

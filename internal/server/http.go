@@ -102,6 +102,9 @@ func (n *Node) handler() (http.Handler, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(&collector{pipe: n.pipe, pic: n.core.Picture, db: n.db, inputs: n.stats, share: n.sharer, fan: n.core.Fanout})
 	reg.MustRegister(&sensorCollector{inputs: n.sensors, tracker: n.contacts})
+	if n.cl != nil {
+		reg.MustRegister(n.cl.collector())
+	}
 	heavyTimeout, _ := durationOf("api.heavy_timeout", cfg.API.HeavyTimeout) // checked by Validate
 	apiCfg := httpapi.Config{DB: n.db, Picture: n.core.Picture, Tokens: tokens, AllowAnonymousRead: cfg.AllowAnonymousRead,
 		Hub: n.hub, Registry: reg, Logger: n.log, Now: n.now, Incidents: n.book, NodeName: n.name,
@@ -116,6 +119,9 @@ func (n *Node) handler() (http.Handler, error) {
 	apiCfg.Ready = func() error {
 		if !n.ready.Load() {
 			return errors.New("starting")
+		}
+		if err := n.cl.ready(); err != nil {
+			return err
 		}
 		return storeReady(n.db.Health())
 	}

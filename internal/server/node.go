@@ -112,6 +112,7 @@ type Node struct {
 	ln        net.Listener
 	srv       *http.Server
 	ready     atomic.Bool
+	cl        *clusterMember // nil without cluster mode (cluster.go)
 
 	cot       []*cot.Sender  // Config.CoT
 	extra     []Member       // Options.Components
@@ -158,7 +159,7 @@ func Open(ctx context.Context, opt Options) (*Node, error) {
 		}
 	}
 	if opt.Components != nil {
-		n.extra = opt.Components(n)
+		n.extra = append(n.extra, opt.Components(n)...)
 	}
 	return n, nil
 }
@@ -305,6 +306,9 @@ func (n *Node) subscribe() error {
 
 // openInputs makes the configured inputs and the extra ones.
 func (n *Node) openInputs() error {
+	if n.cfg.Cluster.Enabled() {
+		return n.openCluster()
+	}
 	inputs, stats, err := buildInputs(n.cfg.Inputs, n.pipe, n.log, n.now)
 	if err != nil {
 		return err
