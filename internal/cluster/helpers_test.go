@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"math/rand/v2"
 	"net"
 	"os"
 	"slices"
@@ -124,10 +125,18 @@ func freeAddrs(t testing.TB, n int) []string {
 	t.Helper()
 	var addrs []string
 	var ls []net.Listener
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
+	// Ports below the ephemeral range (Linux: 32768–60999), which every
+	// outgoing connection and other test processes' 127.0.0.1:0 draw
+	// from: between this check and the embedded server's bind (or a
+	// member's restart later) one of those could take an ephemeral port
+	// ("address already in use").
+	for try := 0; len(ls) < n; try++ {
+		if try == 1000 {
+			t.Fatal("no free port between 20000 and 32000")
+		}
+		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", 20000+rand.IntN(12000)))
 		if err != nil {
-			t.Fatal(err)
+			continue // taken: draw another
 		}
 		ls = append(ls, l)
 		addrs = append(addrs, l.Addr().String())

@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"path/filepath"
-	"syscall"
 	"testing"
 	"time"
 
@@ -88,13 +87,4 @@ func liveRun(b *testing.B, obs []vessel.Observation, eventsOff bool) (time.Durat
 		b.Fatalf("applied %d + dropped %d; want %d", st.Applied, st.Dropped, len(obs))
 	}
 	return wall, cpu, st.Dropped
-}
-
-// cpuNanos is the process's user and system CPU time so far.
-func cpuNanos() int64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return ru.Utime.Nano() + ru.Stime.Nano()
 }

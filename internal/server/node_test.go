@@ -6,7 +6,9 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/json"
+	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -22,6 +24,19 @@ import (
 
 func freePort(t *testing.T) string {
 	t.Helper()
+	// A port the kernel hands out for 127.0.0.1:0 is in the ephemeral
+	// range, which every outgoing connection and every other test
+	// process draws from too: between this check and the node's own
+	// bind (or a killed node's restart minutes later) another one may
+	// take it ("address already in use"). Ports below that range
+	// (Linux: 32768–60999) are only taken by those who ask for them.
+	for range 200 {
+		addr := fmt.Sprintf("127.0.0.1:%d", 20000+rand.IntN(12000))
+		if ln, err := net.Listen("tcp", addr); err == nil {
+			ln.Close()
+			return addr
+		}
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
