@@ -986,10 +986,12 @@ async function loadHistory() {
     state.history = { from };
     const slider = $('time-slider');
     const { min, step } = sliderRange(from, serverNow());
-    if (state.mode === 'live') {
+    // A slider the user is moving (not at 0) keeps its value: an answer
+    // arriving between the input and the debounced apply must not send
+    // the view back to live.
+    if (state.mode === 'live' && slider.value === '0') {
       slider.min = String(min);
       slider.step = String(step);
-      slider.value = '0';
     } else if (Number(slider.min) > min) slider.min = String(min);
     slider.title = `History since ${fmt.time(new Date(from))}`;
   } catch (err) {
