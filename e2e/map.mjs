@@ -1451,8 +1451,10 @@ try {
 
   // 5. The time slider shows a past moment (?at=) and Live returns.
   await page.evaluate(() => {
+    // Five steps back (a step is 1, 5 or 15 minutes by how much history
+    // the store holds; a value off the step would snap back to live).
     const s = document.getElementById('time-slider');
-    s.value = '-5';
+    s.value = String(Math.max(Number(s.min), -5 * (Number(s.step) || 1)));
     s.dispatchEvent(new Event('input', { bubbles: true }));
   });
   const past = await waitFor(() => window.__tidewatch.mode() === 'at' && window.__tidewatch.lastLoad()?.at, null, 'the past picture');
