@@ -116,8 +116,11 @@ func BenchmarkCatchUp(b *testing.B) {
 					done := make(chan error, 1)
 					start := time.Now()
 					go func() { done <- f.Run(ctx) }()
-					for f.Applied() < uint64(len(bs)) {
-						time.Sleep(time.Millisecond) // polling the follower's position
+					for deadline := time.Now().Add(5 * time.Minute); f.Applied() < uint64(len(bs)); {
+						if time.Now().After(deadline) {
+							b.Fatalf("follower applied %d of %d entries in 5 minutes: %+v", f.Applied(), len(bs), f.Status())
+						}
+						time.Sleep(time.Millisecond) // polling interval of the deadline wait
 					}
 					elapsed += time.Since(start)
 					entries += len(bs)
