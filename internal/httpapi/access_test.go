@@ -297,7 +297,7 @@ func TestHeavyQueries(t *testing.T) {
 	// answer; a freed slot serves again.
 	h, hold := httpapi.NewHoldingHeavy(httpapi.Config{DB: fx.db, Picture: fx.pic, Tokens: fx.tokens,
 		Registry: prometheus.NewRegistry(), Now: func() time.Time { return fx.now }, MaxHeavy: 2})
-	busy := httptest.NewServer(h)
+	busy := httptest.NewServer(validating(t, newContract(t), h))
 	defer busy.Close()
 	release1, release2 := hold(), hold()
 	for _, path := range []string{"/api/v1/near?lat=29.4&lon=-94.9", "/api/v1/vessels/367587420/track", "/api/v1/vessels?at=2022-01-03T00:20:00Z"} {

@@ -423,8 +423,19 @@ func (w *statusWriter) status() int {
 	return w.code
 }
 
+// healthResponse is the answer of /healthz and /readyz (openapi.json
+// Health).
+type healthResponse struct {
+	Status string `json:"status"`
+}
+
+// tokensResponse is the answer of GET /api/v1/tokens.
+type tokensResponse struct {
+	Tokens []TokenInfo `json:"tokens"`
+}
+
 func (a *api) healthz(w http.ResponseWriter, r *http.Request) error {
-	return writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	return writeJSON(w, http.StatusOK, healthResponse{Status: "ok"})
 }
 
 // Unready is an error Config.Ready may return whose Reason (no paths, no
@@ -449,7 +460,7 @@ func (a *api) readyz(w http.ResponseWriter, r *http.Request) error {
 			return errorf(http.StatusServiceUnavailable, CodeUnavailable, "not ready")
 		}
 	}
-	return writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	return writeJSON(w, http.StatusOK, healthResponse{Status: "ready"})
 }
 
 func (a *api) serveMetrics(w http.ResponseWriter, r *http.Request) error {
@@ -462,7 +473,7 @@ func (a *api) listTokens(w http.ResponseWriter, r *http.Request) error {
 	if list == nil {
 		list = []TokenInfo{}
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{"tokens": list})
+	return writeJSON(w, http.StatusOK, tokensResponse{Tokens: list})
 }
 
 func (a *api) revokeToken(w http.ResponseWriter, r *http.Request) error {

@@ -80,6 +80,52 @@
 // (MaxAuditEntries, default DefaultAuditEntries). Unknown query parameters
 // are ignored.
 //
+// # The contract: openapi.json
+//
+// openapi.json (served at /openapi.json) is the API's contract: the
+// handlers, the web map's types and every client follow it, and three
+// tests keep the Go side and the document the same:
+//
+//   - Every response of every test in this package is checked against
+//     the document (contract_test.go): the test server wraps the handler,
+//     finds the route of each request among the document's paths, and
+//     fails the test on a status the route does not document, a
+//     Content-Type it does not list, a body where it documents none, or
+//     a JSON body that does not match the schema (decompressed first).
+//     A path the document does not have must answer the JSON 404, a
+//     method it does not list the JSON 405. The live stream is checked
+//     event by event against the x-events of its 200 response (the first
+//     500 of each event name of a stream). /ogc is left out: it has its
+//     own OpenAPI 3.0 document (/ogc/api), checked by the OGC tests.
+//   - The Go types of the JSON (ContractTypes in export_test.go: the
+//     response and request structs of each route) are compared with
+//     their schemas by reflection (contract_types_test.go): a json member
+//     in one and not the other, a different JSON type, a member always
+//     written that the schema does not require (or an omitempty one it
+//     requires), or a pointer that writes null against a schema without
+//     null fails with the field named. Types whose JSON another package
+//     writes with a MarshalJSON of its own (event.Event, incident.Incident,
+//     the zones' GeoJSON, Contact) are checked by value: a value with every
+//     field set must write exactly the schema's properties, validly.
+//     TestContractCovers fails when a JSON body of the document has
+//     neither.
+//   - The web map's TypeScript declarations
+//     (internal/webui/app/src/api-types.d.ts) are generated from the
+//     document (tsgen_test.go; go generate, or go test -run
+//     TestAPITypesGenerated -update) and a test fails when the checked-in
+//     file is stale.
+//
+// The objects the API writes are closed: their schemas say
+// "additionalProperties": false (Summary and Detail, which extends it,
+// "unevaluatedProperties": false), so a member added to a handler and
+// not to the document fails the response check too. Open by design: the
+// properties of a zone (any member the user gave, and name), a partner's
+// link and inbound counters, the parameters and measures of an event
+// (numbers by name), GeoJSON polygons in requests and the documents of
+// other standards (STIX bundles, the exports). The validator implements
+// the JSON Schema keywords the document uses, and TestSchemaKeywordsKnown
+// fails when the document uses another.
+//
 // # Fast reads: compression, ETag, spatial grid
 //
 // JSON and GeoJSON answers of MinCompressBytes (1,400) or more are

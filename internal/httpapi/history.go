@@ -228,9 +228,38 @@ func (a *api) track(w http.ResponseWriter, r *http.Request) error {
 }
 
 type geoFeature struct {
-	Type       string         `json:"type"`
-	Geometry   geoGeometry    `json:"geometry"`
-	Properties map[string]any `json:"properties"`
+	Type     string      `json:"type"`
+	Geometry geoGeometry `json:"geometry"`
+	// Properties is a *trackLineProperties or a *trackPointProperties.
+	Properties any `json:"properties"`
+}
+
+// trackLineProperties are the properties of a track's LineString
+// feature (openapi.json TrackLineProperties). The members are in
+// alphabetical order, as when they were a map.
+type trackLineProperties struct {
+	Count     int     `json:"count"`
+	From      string  `json:"from"`
+	Main      bool    `json:"main"`
+	MMSI      uint32  `json:"mmsi"`
+	Name      *string `json:"name"`
+	To        string  `json:"to"`
+	Track     int     `json:"track"`
+	Truncated bool    `json:"truncated"`
+}
+
+// trackPointProperties are the properties of a track's Point feature
+// (openapi.json TrackPointProperties), in alphabetical order.
+type trackPointProperties struct {
+	COG     *float64 `json:"cog"`
+	Flags   []string `json:"flags"`
+	Heading *int     `json:"heading"`
+	HeardBy []string `json:"heard_by"`
+	MMSI    uint32   `json:"mmsi"`
+	SOG     *float64 `json:"sog"`
+	Status  *int     `json:"status"`
+	Time    string   `json:"time"`
+	Track   int      `json:"track"`
 }
 
 type geoGeometry struct {
@@ -270,16 +299,16 @@ func trackGeoJSON(t *trackResponse) geoCollection {
 		if line == nil {
 			line = [][2]float64{}
 		}
-		props := map[string]any{"mmsi": t.MMSI, "name": t.Name, "track": id, "main": id == t.MainTrack,
-			"from": t.From, "to": t.To, "count": len(line), "truncated": t.Truncated}
+		props := &trackLineProperties{MMSI: t.MMSI, Name: t.Name, Track: id, Main: id == t.MainTrack,
+			From: t.From, To: t.To, Count: len(line), Truncated: t.Truncated}
 		fc.Features = append(fc.Features, geoFeature{Type: "Feature",
 			Geometry: geoGeometry{Type: "LineString", Coordinates: line}, Properties: props})
 	}
 	for _, p := range t.Points {
 		fc.Features = append(fc.Features, geoFeature{Type: "Feature",
 			Geometry: geoGeometry{Type: "Point", Coordinates: [2]float64{p.Lon, p.Lat}},
-			Properties: map[string]any{"mmsi": t.MMSI, "time": p.Time, "sog": p.SOG, "cog": p.COG, "heading": p.Heading,
-				"status": p.Status, "flags": p.Flags, "heard_by": p.HeardBy, "track": p.Track}})
+			Properties: &trackPointProperties{MMSI: t.MMSI, Time: p.Time, SOG: p.SOG, COG: p.COG, Heading: p.Heading,
+				Status: p.Status, Flags: p.Flags, HeardBy: p.HeardBy, Track: p.Track}})
 	}
 	return fc
 }

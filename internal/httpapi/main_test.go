@@ -103,7 +103,7 @@ func newServer(t *testing.T, mod func(*httpapi.Config)) *httptest.Server {
 	if mod != nil {
 		mod(&cfg)
 	}
-	srv := httptest.NewServer(httpapi.New(cfg))
+	srv := httptest.NewServer(validating(t, newContract(t), httpapi.New(cfg)))
 	t.Cleanup(srv.Close)
 	return srv
 }

@@ -39,6 +39,14 @@ type ZoneCreator interface {
 	CreateZone(z event.Zone) error
 }
 
+// zoneRequest is the body of POST /api/v1/zones and PUT
+// /api/v1/zones/{name} (openapi.json ZoneFeature).
+type zoneRequest struct {
+	Type       string          `json:"type"`
+	Geometry   json.RawMessage `json:"geometry"`
+	Properties json.RawMessage `json:"properties"`
+}
+
 // Sentinel errors of a ZoneEditor.
 var (
 	// ErrZoneNotFound is wrapped by ZoneEditor.DeleteZone for a name no
@@ -239,11 +247,7 @@ func readZone(w http.ResponseWriter, r *http.Request, def string) (event.Zone, e
 		return event.Zone{}, badParam("body", "unreadable")
 	}
 	const want = `want a GeoJSON Feature {"type":"Feature","geometry":{"type":"Polygon","coordinates":[...]},"properties":{"name":"..."}}`
-	var top struct {
-		Type       string          `json:"type"`
-		Geometry   json.RawMessage `json:"geometry"`
-		Properties json.RawMessage `json:"properties"`
-	}
+	var top zoneRequest
 	if err := json.Unmarshal(body, &top); err != nil {
 		return event.Zone{}, badParam("body", "%s: %v", want, err)
 	}
