@@ -295,7 +295,7 @@ func TestHeavyQueries(t *testing.T) {
 
 	// Every slot taken: 429 with Retry-After at once; light routes still
 	// answer; a freed slot serves again.
-	h, hold := httpapi.NewHoldingHeavy(httpapi.Config{DB: fx.db, Picture: fx.pic, Tokens: fx.tokens,
+	h, hold := httpapi.NewHoldingHeavy(httpapi.Config{DB: fx.db, Picture: fx.pic, Export: exportFrom(fx.db), Tokens: fx.tokens,
 		Registry: prometheus.NewRegistry(), Now: func() time.Time { return fx.now }, MaxHeavy: 2})
 	busy := httptest.NewServer(validating(t, newContract(t), h))
 	defer busy.Close()

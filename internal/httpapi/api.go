@@ -12,18 +12,21 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/tidewatch/tidewatch/internal/event"
-	"github.com/tidewatch/tidewatch/internal/fusion"
-	"github.com/tidewatch/tidewatch/internal/store"
 )
 
 // Config configures the API handler. DB and Picture are required; every
 // other field has a documented zero value.
 type Config struct {
-	// DB is the store the history queries (track, near, area, the
-	// picture at a past moment) read.
-	DB *store.DB
-	// Picture is the live picture (vessels, one vessel, search).
-	Picture *fusion.Picture
+	// DB is the stored history the history queries (track, near, area,
+	// the picture at a past moment) read: the server's *store.DB.
+	DB History
+	// Picture is the live picture (vessels, one vessel, search): the
+	// server's *fusion.Picture.
+	Picture Picture
+	// Export selects the positions of an export (GET /api/v1/export, the
+	// OGC positions and tracks): export.Select on the store. Nil: those
+	// answer 501.
+	Export ExportFunc
 	// Tokens checks bearer tokens. Nil means no token is valid: only
 	// anonymous reads (AllowAnonymousRead) and the health endpoints
 	// answer.

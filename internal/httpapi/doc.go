@@ -2,9 +2,13 @@
 // /api/v1: the picture (vessels, one vessel, search), history (track, near,
 // area), the live stream, the OpenAPI document, metrics, health, and the
 // token authentication in front of them. It answers the same questions as
-// the command line with the same library calls: fusion.Picture for the
-// live picture, store.DB (At, Track, HeardBy, Static, Near, Area, Bounds)
-// for history. It also serves the node's events and zones, its incidents
+// the command line with the same library calls, through small interfaces
+// it defines (interfaces.go) and the server fills with the concrete
+// types: Picture (a *fusion.Picture) for the live picture, History (a
+// *store.DB: TrackReader, SpaceReader, PastPicture) for history, ExportFunc
+// (export.Select on the store) for the export downloads, and EventSource,
+// ZoneEditor, IncidentStore, AuditLog (a *audit.Log), ContactSource and a
+// partners function for the rest. It also serves the node's events and zones, its incidents
 // and risk assessments (package incident), and, to administrators, the
 // audit log of sharing with partner nodes (package audit) and the state of
 // the partners' links.
@@ -16,7 +20,10 @@
 //
 //	hub := httpapi.NewHub(0)
 //	tokens, err := httpapi.OpenTokens(filepath.Join(dataDir, "tokens.json"))
-//	api := httpapi.New(httpapi.Config{DB: db, Picture: pic, Tokens: tokens,
+//	exportFn := func(ctx context.Context, q export.Query) ([]export.Row, error) {
+//		return export.Select(ctx, db, q)
+//	}
+//	api := httpapi.New(httpapi.Config{DB: db, Picture: pic, Export: exportFn, Tokens: tokens,
 //		Hub: hub, Registry: reg, Logger: logger, Now: clock, Ready: ready,
 //		Events: events, ZoneEditor: zones, Incidents: book, Audit: auditLog,
 //		Partners: partnerInfo, NodeName: "IN-IFC-IOR"})
@@ -43,7 +50,7 @@
 //	POST   /api/v1/area                  vessels inside a GeoJSON polygon in a window (store.DB.Area)
 //	GET    /api/v1/stream                Server-Sent Events of picture updates
 //	POST   /api/v1/stream/ticket         a single-use ticket to open the stream without a token in its URL
-//	GET    /api/v1/export                the positions of a window as a download: format=geoparquet|geojson|csv, from, to, bbox, mmsi, flagged (package export)
+//	GET    /api/v1/export                the positions of a window as a download: format=geoparquet|geojson|csv, from, to, bbox, mmsi, flagged (package export; 501 without Config.Export)
 //	GET    /api/v1/events                detected events, newest first: type, mmsi, from, to, bbox, open (501 without Config.Events)
 //	GET    /api/v1/zones                 the zones of zone events, a GeoJSON FeatureCollection
 //	POST   /api/v1/zones                 create a zone: a GeoJSON Feature with properties.name (admin; 409 if the name is taken)

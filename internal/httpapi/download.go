@@ -62,7 +62,7 @@ func (a *api) exportDownload(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	rows, err := export.Select(ctx, a.cfg.DB, q)
+	rows, err := a.selectRows(ctx, q)
 	release()
 	if errors.Is(err, export.ErrTooMany) {
 		return errorf(http.StatusRequestEntityTooLarge, CodeTooLarge,

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/tidewatch/tidewatch/internal/httpapi"
 )
 
 // TestExportDownload downloads the real day's positions: GeoJSON for one
@@ -96,4 +98,12 @@ func TestExportDownload(t *testing.T) {
 func jsonNum(v uint32) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// TestExportWithoutExporter: a node that gives no Config.Export answers
+// the export 501, not a crash.
+func TestExportWithoutExporter(t *testing.T) {
+	srv := newServer(t, func(c *httpapi.Config) { c.Export = nil })
+	code, _, body := do(t, "GET", srv.URL+"/api/v1/export?format=csv", fx.read, nil)
+	wantError(t, "export without Config.Export", code, body, http.StatusNotImplemented, "not_implemented", "exports no positions")
 }

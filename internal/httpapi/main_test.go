@@ -15,6 +15,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/tidewatch/tidewatch/internal/export"
 	"github.com/tidewatch/tidewatch/internal/fusion"
 	"github.com/tidewatch/tidewatch/internal/httpapi"
 	"github.com/tidewatch/tidewatch/internal/ingest"
@@ -97,7 +98,7 @@ func setup(dir string) error {
 func newServer(t *testing.T, mod func(*httpapi.Config)) *httptest.Server {
 	t.Helper()
 	cfg := httpapi.Config{
-		DB: fx.db, Picture: fx.pic, Tokens: fx.tokens, Hub: httpapi.NewHub(0),
+		DB: fx.db, Picture: fx.pic, Export: exportFrom(fx.db), Tokens: fx.tokens, Hub: httpapi.NewHub(0),
 		Registry: prometheus.NewRegistry(), Now: func() time.Time { return fx.now },
 	}
 	if mod != nil {
@@ -106,6 +107,12 @@ func newServer(t *testing.T, mod func(*httpapi.Config)) *httptest.Server {
 	srv := httptest.NewServer(validating(t, newContract(t), httpapi.New(cfg)))
 	t.Cleanup(srv.Close)
 	return srv
+}
+
+// exportFrom is Config.Export as the server sets it: export.Select on
+// the store.
+func exportFrom(db *store.DB) httpapi.ExportFunc {
+	return func(ctx context.Context, q export.Query) ([]export.Row, error) { return export.Select(ctx, db, q) }
 }
 
 // do sends a request with the token (none if "") and returns the status

@@ -438,7 +438,7 @@ func (a *api) historyRows(w http.ResponseWriter, r *http.Request, q ogcQuery, mm
 	if err != nil {
 		return nil, err
 	}
-	rows, err := export.Select(ctx, a.cfg.DB, export.Query{From: from, To: to, BBox: q.bbox, MMSIs: mmsis, Limit: MaxExportRows})
+	rows, err := a.selectRows(ctx, export.Query{From: from, To: to, BBox: q.bbox, MMSIs: mmsis, Limit: MaxExportRows})
 	release()
 	if errors.Is(err, export.ErrTooMany) {
 		return nil, errorf(http.StatusRequestEntityTooLarge, CodeTooLarge,

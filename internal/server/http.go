@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/tidewatch/tidewatch/internal/event"
+	"github.com/tidewatch/tidewatch/internal/export"
 	"github.com/tidewatch/tidewatch/internal/fusion"
 	"github.com/tidewatch/tidewatch/internal/httpapi"
 	"github.com/tidewatch/tidewatch/internal/vessel"
@@ -106,7 +108,9 @@ func (n *Node) handler() (http.Handler, error) {
 		reg.MustRegister(n.cl.collector())
 	}
 	heavyTimeout, _ := durationOf("api.heavy_timeout", cfg.API.HeavyTimeout) // checked by Validate
-	apiCfg := httpapi.Config{DB: n.db, Picture: n.core.Picture, Tokens: tokens, AllowAnonymousRead: cfg.AllowAnonymousRead,
+	db := n.db
+	apiCfg := httpapi.Config{DB: db, Picture: n.core.Picture, Tokens: tokens,
+		Export: func(ctx context.Context, q export.Query) ([]export.Row, error) { return export.Select(ctx, db, q) }, AllowAnonymousRead: cfg.AllowAnonymousRead,
 		Hub: n.hub, Registry: reg, Logger: n.log, Now: n.now, Incidents: n.book, NodeName: n.name,
 		HeavyTimeout: heavyTimeout, MaxHeavy: cfg.API.MaxHeavy, Contacts: n.contacts}
 	if n.events != nil {
