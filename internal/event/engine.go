@@ -108,6 +108,8 @@ type Engine struct {
 	// share; shards 0 or 1 is the whole
 	shard, shards int
 	learnOnly     bool // no vessel or pair is its share (LearnAnchorages)
+
+	inferEp bool // Config.InferEpisodes
 }
 
 // New returns an engine configured by cfg. It panics if cfg.Params is set
@@ -124,11 +126,12 @@ func New(cfg Config) *Engine {
 // NewChecked is New returning configuration errors.
 func NewChecked(cfg Config) (*Engine, error) {
 	e := &Engine{
-		preset: cfg.Preset,
-		maxEv:  cfg.MaxEvidence,
-		zones:  slices.Clone(cfg.Zones),
-		tracks: make(map[vessel.MMSI]*track),
-		stats:  Stats{Events: make(map[string]int64)},
+		preset:  cfg.Preset,
+		inferEp: cfg.InferEpisodes,
+		maxEv:   cfg.MaxEvidence,
+		zones:   slices.Clone(cfg.Zones),
+		tracks:  make(map[vessel.MMSI]*track),
+		stats:   Stats{Events: make(map[string]int64)},
 	}
 	if cfg.Params != nil {
 		e.p = *cfg.Params
@@ -387,6 +390,10 @@ type solo struct {
 	ids    []idTrack
 	jumps  []pendingJump
 	idMode bool
+	// fusion's episodes (not InferEpisodes): the latest episode number
+	// seen, and whether its event has closed
+	epSeq  vessel.Episode
+	epDone bool
 
 	// zones
 	zones  []int32
