@@ -218,9 +218,15 @@
 // the engine's own single-alt-track model above.
 //   - port_visit: within PortVisit.EntryRadius of a port or anchorage,
 //     stopped (slower than PortVisit.MaxStopSpeed) and there for
-//     PortVisit.MinDuration; it ends beyond PortVisit.ExitRadius. (Only
-//     bundled or configured ports: learned anchorages do not make port
-//     visits yet.)
+//     PortVisit.MinDuration; it ends beyond PortVisit.ExitRadius. The
+//     ports are the bundled or configured ones and the anchorages known
+//     from the start (Config.Anchorages: saved by an earlier run, or
+//     learned from the whole history first), which make visits with
+//     measures "learned" and "anchorage" and no zone name
+//     (TestPortVisitsLearnedHarbour, TestPortVisitsLearnedReal).
+//     Anchorages learned during the run do not: when one is learned
+//     depends on the order the data came in, and port visits are
+//     replayed for late data, which must give the events of time order.
 //
 // # Learned anchorages
 //

@@ -59,7 +59,9 @@ type Engine struct {
 	zidx    *geo.Index
 	ports   *portIndex
 	portCap float64
-	shore   *shore
+	// anchorages of Config.Anchorages (known from the start: port visits)
+	startAnch int
+	shore     *shore
 
 	tracks map[vessel.MMSI]*track
 	timers timerHeap
@@ -209,6 +211,7 @@ func NewChecked(cfg Config) (*Engine, error) {
 	for _, a := range cfg.Anchorages {
 		a.Since = 0
 		i := e.addLearned(a)
+		e.startAnch++
 		if e.p.Anchorages.Enabled {
 			row, col := e.learnKey(geo.Point{Lat: a.Lat, Lon: a.Lon})
 			if e.learnCells[cellKey(row, col)] == nil {
@@ -334,6 +337,11 @@ type track struct {
 	pcOK bool
 	pc   geo.Point
 	pd   float64
+	// anchorages known from the start (port visits): cached nearest
+	// distance
+	acOK bool
+	ac   geo.Point
+	ad   float64
 
 	// receivers: the source of the last report and its coverage cell
 	src    string
