@@ -20,7 +20,8 @@ import (
 // from 8 h two more ships anchor within 150 m of it, which makes the spot
 // an anchorage (three distinct vessels stopped). Read once, the first
 // ship loiters (the anchorage is learned only after); with --learn-first
-// the spot is known from the start and nothing is raised. The final
+// the spot is known from the start: no loitering, and each of the three
+// ships makes a port visit at the learned anchorage. The final
 // events equal those of --data --learn-first on the same file ingested,
 // and standard input, which cannot be read twice, is refused.
 func TestEventsLearnFirstFiles(t *testing.T) {
@@ -62,8 +63,10 @@ func TestEventsLearnFirstFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	a, l := count(plain.Bytes(), "loitering"), count(learned.Bytes(), "loitering")
-	if a != 1 || l != 0 || len(parseEvents(t, learned.Bytes())) != 0 {
-		t.Errorf("loitering: %d read once, %d with --learn-first (events %s); want 1, then nothing", a, l, learned.Bytes())
+	pa, pl := count(plain.Bytes(), "port_visit"), count(learned.Bytes(), "port_visit")
+	if a != 1 || l != 0 || pa != 0 || pl != 3 || len(parseEvents(t, learned.Bytes())) != 3 {
+		t.Errorf("read once: %d loitering, %d port visits; with --learn-first: %d, %d (events %s); want 1 and 0, then 0 and 3 (every ship visits the learned anchorage)",
+			a, pa, l, pl, learned.Bytes())
 	}
 
 	data := filepath.Join(dir, "data")
