@@ -17,13 +17,14 @@ import (
 	"time"
 
 	"github.com/tidewatch/tidewatch/internal/event"
+	"github.com/tidewatch/tidewatch/internal/fusion"
 	"github.com/tidewatch/tidewatch/internal/ingest"
 	"github.com/tidewatch/tidewatch/internal/server"
 	"github.com/tidewatch/tidewatch/internal/vessel"
 )
 
 const eventsUsage = `Usage: tidewatch events [--zones FILE.geojson] [--preset gfw|skylight|transshipment] [--config FILE]
-                        (FILE... | --data DIR [--from T] [--to T] [--workers N] [--learn-first])
+                        ([--learn-first] FILE... | --data DIR [--from T] [--to T] [--workers N] [--learn-first])
 
 Detect events — gap, encounter, loitering, zone_entry, zone_exit, teleport,
 identity_conflict, port_visit — in AIS files (NMEA or CSV, through fusion
@@ -45,6 +46,9 @@ loitering's distance from shore: the bundled Natural Earth 1:50m, or
 With --data the history is reprocessed by --workers engines in parallel
 (default: one per core), giving the events one engine gives;
 --learn-first learns anchorages from the whole window before detecting.
+With FILE arguments --learn-first reads the files twice: a first pass
+learns the anchorages from all of them, the second detects with them
+known from the start (not with standard input).
 ` + timeHelp + "\n"
 
 func runEvents(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -65,6 +69,17 @@ func runEvents(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		return usageError(fs, stderr, "unknown --preset %q (want gfw, skylight or transshipment)", o.spec.Preset)
 	case err != nil:
 		return err
+	}
+	// The store keeps each position's track hypothesis but not fusion's
+	// identity episodes: from it the engine infers them.
+	cfg.InferEpisodes = len(o.files) == 0
+	if len(o.files) > 0 && o.learnFirst {
+		if slices.Contains(o.files, "-") {
+			return usageError(fs, stderr, "--learn-first reads the files twice: not with standard input (-)")
+		}
+		if cfg.Anchorages, err = learnFromFiles(ctx, o.files, cfg); err != nil {
+			return err
+		}
 	}
 	eng, err := event.NewChecked(cfg)
 	if err != nil {
@@ -129,7 +144,7 @@ func parseEventsFlags(fs *flag.FlagSet, args []string, stderr io.Writer) (events
 	fromF := fs.String("from", "", "with --data: start of the time window (default: the start of the stored data)")
 	toF := fs.String("to", "", "with --data: end of the time window (default: the end of the stored data)")
 	workersF := fs.Int("workers", runtime.NumCPU(), "with --data: engines reprocessing the history in parallel (not with --versions)")
-	learnF := fs.Bool("learn-first", false, "with --data: learn anchorages from the whole window before detecting (not with --versions)")
+	learnF := fs.Bool("learn-first", false, "learn anchorages from all the input (the files, read twice, or the --data window; not --data with --versions) before detecting")
 	files, err := parseArgs(fs, args)
 	if err != nil {
 		return o, helpOK(err)
@@ -201,6 +216,42 @@ func (o *eventOutput) finish() error {
 		return o.err
 	}
 	return o.w.Flush()
+}
+
+// collector keeps what the picture stored, for a first pass over files.
+type collector struct {
+	ps      []vessel.Position
+	statics []vessel.Static
+}
+
+func (c *collector) Result(o *vessel.Observation, r *fusion.Result) {
+	switch {
+	case r.Outcome == fusion.Stored:
+		c.ps = append(c.ps, r.Position)
+	case r.Outcome == fusion.Static && o.Kind == vessel.KindStatic:
+		c.statics = append(c.statics, o.Static)
+	}
+}
+func (c *collector) Events([]event.Event) {}
+func (c *collector) Commit()              {}
+
+// learnFromFiles is the first pass of --learn-first over files: their
+// reports through the same core (fusion) as the detecting pass, then
+// event.LearnAnchorages over what it stored. It returns the anchorages
+// of cfg and those learned.
+func learnFromFiles(ctx context.Context, files []string, cfg event.Config) ([]event.Anchorage, error) {
+	core, _, err := server.NewCore(server.CoreConfig{})
+	if err != nil {
+		return nil, err
+	}
+	c := &collector{}
+	core.Fanout.Subscribe("learn", c, server.SubscribeOptions{})
+	for _, name := range files {
+		if _, err := ingest.Observations(ctx, name, nil, ingest.ObserveOptions{}, core.Observe); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+	}
+	return event.LearnAnchorages(ctx, cfg, c.ps, c.statics)
 }
 
 // eventsFromFiles detects events in AIS files, through the same core

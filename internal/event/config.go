@@ -474,6 +474,13 @@ type Config struct {
 	// HistoryReports/2 in History keeps its latest HistoryReports/2 to
 	// HistoryReports reports (about 80 bytes each).
 	HistoryReports int
+	// InferEpisodes makes the engine judge identity episodes itself from
+	// the tracks of the reports (Position.Track), with fusion's default
+	// rules, instead of taking them from Position.Episode: for positions
+	// read back from a store, which keeps Track but not Episode. By
+	// default (false) a report fusion numbered belongs to the episode its
+	// Episode names, and the identity event follows fusion's episodes.
+	InferEpisodes bool
 }
 
 // ReplayMode says when an Engine keeps vessel histories for late reports

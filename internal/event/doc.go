@@ -192,25 +192,41 @@
 // measure (a new version) instead of making new teleports. A track is a
 // transmitter of its own once it has made max(Identity.MinReports, 3)
 // reports over 3 minutes (fusion's default confirmation) and heard within
-// the last hour (fusion's default ConflictWindow); when two such tracks were heard over overlapping spans,
-// one identity_conflict opens for the MMSI (the episode), starting at the
-// later of their first reports. Each track that becomes established
-// later joins it (a new version); its measures are "tracks", the reports
-// of each track so far ("track_<id>_reports"), and "distance_m", the
-// greatest distance between the tracks' latest reports; a new version is
-// also published when a track's report count reaches a power of two. The
-// teleport bursts that started a track of the episode (the first reports
-// of the other transmitters) are retracted. The episode closes when all
-// but one of its tracks have been silent for an hour, ending at the
-// last report of the second-latest track; a later return opens a new
-// one. Histories keep Track, so late data replays these as in time
-// order (TestFusedEquivalence). Reports without Track (not fused) use
+// the last hour (fusion's default ConflictWindow). The episodes are
+// fusion's (vessel.Position.Episode): the identity_conflict of an
+// episode opens once two of its tracks have reported in it, starting at
+// the later of their first reports, lists its tracks, and closes when a
+// report of one of its tracks no longer carries it (fusion closed it)
+// or a later episode begins, ending at the last report of the second
+// latest track (also when all its tracks fall silent for an hour);
+// measure "episode" is fusion's number. With Config.InferEpisodes (for
+// positions read back from a store, which keeps Track but not Episode)
+// the engine judges them itself with fusion's default rules: when two
+// established tracks were heard over overlapping spans, one
+// identity_conflict opens for the MMSI, starting at the later of their
+// first reports, and closes when all but one of its tracks have been
+// silent for an hour. Each track that joins it later makes a new
+// version; its measures are "tracks", the reports of each track so far
+// ("track_<id>_reports"), and "distance_m", the greatest distance
+// between the tracks' latest reports; a new version is also published
+// when a track's report count reaches a power of two. The teleport
+// bursts that started a track of the episode (the first reports of the
+// other transmitters) are retracted. A later return opens a new one.
+// Histories keep Track and Episode, so late data replays these as in time
+// order (TestFusedEquivalence; live as batch on fusion's output:
+// TestMessyTrust). Reports without Track (not fused) use
 // the engine's own single-alt-track model above.
 //   - port_visit: within PortVisit.EntryRadius of a port or anchorage,
 //     stopped (slower than PortVisit.MaxStopSpeed) and there for
-//     PortVisit.MinDuration; it ends beyond PortVisit.ExitRadius. (Only
-//     bundled or configured ports: learned anchorages do not make port
-//     visits yet.)
+//     PortVisit.MinDuration; it ends beyond PortVisit.ExitRadius. The
+//     ports are the bundled or configured ones and the anchorages known
+//     from the start (Config.Anchorages: saved by an earlier run, or
+//     learned from the whole history first), which make visits with
+//     measures "learned" and "anchorage" and no zone name
+//     (TestPortVisitsLearnedHarbour, TestPortVisitsLearnedReal).
+//     Anchorages learned during the run do not: when one is learned
+//     depends on the order the data came in, and port visits are
+//     replayed for late data, which must give the events of time order.
 //
 // # Learned anchorages
 //

@@ -59,7 +59,9 @@ type Engine struct {
 	zidx    *geo.Index
 	ports   *portIndex
 	portCap float64
-	shore   *shore
+	// anchorages of Config.Anchorages (known from the start: port visits)
+	startAnch int
+	shore     *shore
 
 	tracks map[vessel.MMSI]*track
 	timers timerHeap
@@ -108,6 +110,8 @@ type Engine struct {
 	// share; shards 0 or 1 is the whole
 	shard, shards int
 	learnOnly     bool // no vessel or pair is its share (LearnAnchorages)
+
+	inferEp bool // Config.InferEpisodes
 }
 
 // New returns an engine configured by cfg. It panics if cfg.Params is set
@@ -124,11 +128,12 @@ func New(cfg Config) *Engine {
 // NewChecked is New returning configuration errors.
 func NewChecked(cfg Config) (*Engine, error) {
 	e := &Engine{
-		preset: cfg.Preset,
-		maxEv:  cfg.MaxEvidence,
-		zones:  slices.Clone(cfg.Zones),
-		tracks: make(map[vessel.MMSI]*track),
-		stats:  Stats{Events: make(map[string]int64)},
+		preset:  cfg.Preset,
+		inferEp: cfg.InferEpisodes,
+		maxEv:   cfg.MaxEvidence,
+		zones:   slices.Clone(cfg.Zones),
+		tracks:  make(map[vessel.MMSI]*track),
+		stats:   Stats{Events: make(map[string]int64)},
 	}
 	if cfg.Params != nil {
 		e.p = *cfg.Params
@@ -206,6 +211,7 @@ func NewChecked(cfg Config) (*Engine, error) {
 	for _, a := range cfg.Anchorages {
 		a.Since = 0
 		i := e.addLearned(a)
+		e.startAnch++
 		if e.p.Anchorages.Enabled {
 			row, col := e.learnKey(geo.Point{Lat: a.Lat, Lon: a.Lon})
 			if e.learnCells[cellKey(row, col)] == nil {
@@ -331,6 +337,11 @@ type track struct {
 	pcOK bool
 	pc   geo.Point
 	pd   float64
+	// anchorages known from the start (port visits): cached nearest
+	// distance
+	acOK bool
+	ac   geo.Point
+	ad   float64
 
 	// receivers: the source of the last report and its coverage cell
 	src    string
@@ -387,6 +398,10 @@ type solo struct {
 	ids    []idTrack
 	jumps  []pendingJump
 	idMode bool
+	// fusion's episodes (not InferEpisodes): the latest episode number
+	// seen, and whether its event has closed
+	epSeq  vessel.Episode
+	epDone bool
 
 	// zones
 	zones  []int32

@@ -50,7 +50,8 @@ type report struct {
 	status  vessel.NavStatus
 	flags   vessel.Flags
 	track   uint8
-	source  uint32
+	source  uint16 // a number below maxSources
+	episode vessel.Episode
 }
 
 // report returns the history's form of p.
@@ -60,13 +61,13 @@ func (e *Engine) report(tr *track, p *vessel.Position) report {
 		h.srcName, h.srcNum = p.Source, e.intern(p.Source)
 	}
 	return report{time: p.Time, lat: p.Lat, lon: p.Lon, sog: p.SOG, cog: p.COG, heading: p.Heading,
-		status: p.Status, flags: p.Flags, track: p.Track, source: h.srcNum}
+		status: p.Status, flags: p.Flags, track: p.Track, source: uint16(h.srcNum), episode: p.Episode}
 }
 
 // position returns the position a history report holds.
 func (e *Engine) position(tr *track, r *report) vessel.Position {
 	return vessel.Position{MMSI: tr.mmsi, Time: r.time, Lat: r.lat, Lon: r.lon, SOG: r.sog, COG: r.cog,
-		Heading: r.heading, Status: r.status, Flags: r.flags, Track: r.track, Source: e.sources[r.source]}
+		Heading: r.heading, Status: r.status, Flags: r.flags, Track: r.track, Episode: r.episode, Source: e.sources[r.source]}
 }
 
 // maxSources bounds the source names interned for histories; reports of

@@ -45,7 +45,8 @@ type idTrack struct {
 	first, last vessel.Time
 	at          vessel.Position // its latest report
 	n           int
-	member      bool // in the open identity conflict
+	member      bool           // in the open identity conflict
+	ep          vessel.Episode // fusion's episode its latest report in one carried
 }
 
 // pendingJump is a teleport that a track's confirmation may retract.
@@ -97,9 +98,71 @@ func (e *Engine) fused(tr *track, p *vessel.Position) bool {
 		e.teleportBurstOn(tr, p)
 	}
 	if e.p.Identity.Enabled {
-		e.identityOnReport(tr, it, p.Time)
+		if e.inferEp {
+			e.identityOnReport(tr, it, p.Time)
+		} else {
+			e.episodeOnReport(tr, it, p)
+		}
 	}
 	return flagged == 0
+}
+
+// episodeOnReport follows fusion's identity episodes (Position.Episode)
+// after a report of track it: one identity_conflict per episode, opened
+// once two of its tracks have reported in it (so that it lists both),
+// joined by each further track, closed when a report of one of its
+// tracks no longer carries it (fusion closed it) or a later episode
+// begins. Fusion, not the engine, decides which tracks are transmitters.
+func (e *Engine) episodeOnReport(tr *track, it *idTrack, p *vessel.Position) {
+	s := p.Episode
+	if ev := tr.conflict; ev != nil && tr.idMode && (s != tr.epSeq && (s != 0 || it.member)) {
+		e.identityClose(tr)
+	}
+	if s == 0 || s == tr.epSeq && tr.epDone {
+		return
+	}
+	if s != tr.epSeq {
+		tr.epSeq, tr.epDone = s, false
+	}
+	it.ep = s
+	if ev := tr.conflict; ev != nil && tr.idMode {
+		if !it.member {
+			it.member = true
+			e.retractJump(tr, it.id)
+			e.identityMeasures(tr, ev)
+			e.evidence(ev, it.at)
+			e.emit(ev) // a new version: one more track
+			return
+		}
+		if n := it.n; n&(n-1) == 0 {
+			e.identityMeasures(tr, ev)
+			e.emit(ev)
+		}
+		return
+	}
+	var members []*idTrack
+	for i := range tr.ids {
+		if g := &tr.ids[i]; g.ep == s {
+			members = append(members, g)
+		}
+	}
+	if len(members) < 2 {
+		return
+	}
+	var start vessel.Time
+	for _, g := range members {
+		g.member = true
+		start = max(start, g.first)
+		e.retractJump(tr, g.id)
+	}
+	ev := e.newEvent(IdentityConflict, tr.mmsi, 0, -1, start, it.at)
+	ev.Measures["episode"] = float64(s)
+	tr.conflict, tr.idMode = ev, true
+	e.identityMeasures(tr, ev)
+	for _, g := range members {
+		e.evidence(ev, g.at)
+	}
+	e.emit(ev)
 }
 
 // teleportBurstOn records a FlagTeleport report: a new teleport, or one
@@ -233,7 +296,18 @@ func (e *Engine) identityDeadline(tr *track) vessel.Time {
 	if tr.conflict == nil || !tr.idMode {
 		return 0
 	}
-	var a, b vessel.Time // the latest and second latest member reports
+	a, b := memberLasts(tr)
+	if !e.inferEp {
+		// fusion closes its episode when a report shows the tracks
+		// apart; if none comes, all its tracks silent for the window
+		return a + identityWindow
+	}
+	return b + identityWindow
+}
+
+// memberLasts returns the latest and second latest reports of the open
+// conflict's tracks.
+func memberLasts(tr *track) (a, b vessel.Time) {
 	for i := range tr.ids {
 		if g := &tr.ids[i]; g.member {
 			if g.last > a {
@@ -243,7 +317,20 @@ func (e *Engine) identityDeadline(tr *track) vessel.Time {
 			}
 		}
 	}
-	return b + identityWindow
+	return a, b
+}
+
+// identityClose closes the open conflict, ending at the last report of
+// its second latest track (the tracks were last heard together then).
+func (e *Engine) identityClose(tr *track) {
+	_, end := memberLasts(tr)
+	e.identityMeasures(tr, tr.conflict)
+	tr.conflict.End = end
+	e.emit(tr.conflict)
+	tr.conflict, tr.idMode, tr.epDone = nil, false, true
+	for i := range tr.ids {
+		tr.ids[i].member = false
+	}
 }
 
 // identityExpire closes the conflict when all but one of its tracks
@@ -252,15 +339,7 @@ func (e *Engine) identityDeadline(tr *track) vessel.Time {
 func (e *Engine) identityExpire(tr *track, now vessel.Time) {
 	gap := vessel.Time(e.p.MaxReportGap.ms())
 	if tr.conflict != nil && tr.idMode && now >= e.identityDeadline(tr) {
-		// the end is the last report of the second latest track
-		end := e.identityDeadline(tr) - identityWindow
-		e.identityMeasures(tr, tr.conflict)
-		tr.conflict.End = end
-		e.emit(tr.conflict)
-		tr.conflict, tr.idMode = nil, false
-		for i := range tr.ids {
-			tr.ids[i].member = false
-		}
+		e.identityClose(tr)
 	}
 	// forget silent tracks, and teleports no track can still retract
 	tr.ids = slices.DeleteFunc(tr.ids, func(g idTrack) bool { return !g.member && g.last+gap <= now })

@@ -121,13 +121,25 @@ func (tl *timeline) sortedByArrival() []vessel.Position {
 	return out
 }
 
+// inferEngine returns a gfw engine that infers identity episodes from
+// the tracks (fusedFeed numbers tracks as fusion would but, like a
+// store, gives no Position.Episode).
+func inferEngine(t testing.TB) *event.Engine {
+	t.Helper()
+	e, err := event.NewChecked(event.Config{Preset: "gfw", Ports: testPort, Land: testLand(t), InferEpisodes: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
 // TestFusedIdentity: on fusion-numbered reports, one identity event per
 // episode, listing its tracks, closed when the episode ends; the
 // teleports of the later transmitters' first reports retracted; one
 // teleport per burst of bad fixes; nothing from clock or future reports.
 func TestFusedIdentity(t *testing.T) {
 	ps, skipped := fusedFeed()
-	e := newEngine(t, "gfw")
+	e := inferEngine(t)
 	m, _ := final(t, e, ps, at(12*time.Hour))
 	type key struct {
 		typ string
@@ -200,8 +212,8 @@ func TestFusedIdentity(t *testing.T) {
 func TestFusedEquivalence(t *testing.T) {
 	ps, _ := fusedFeed()
 	end := at(12 * time.Hour)
-	batch, _ := final(t, newEngine(t, "gfw"), ps, end)
-	live := newEngine(t, "gfw")
+	batch, _ := final(t, inferEngine(t), ps, end)
+	live := inferEngine(t)
 	var all []event.Event
 	next := ps[0].Time
 	for _, p := range ps {
@@ -214,7 +226,8 @@ func TestFusedEquivalence(t *testing.T) {
 	all = append(all, live.Flush(end)...)
 	compareFinal(t, batch, latest(t, all))
 
-	e, err := event.NewChecked(event.Config{Preset: "gfw", Ports: testPort, Land: testLand(t), HistoryReports: 4096, Replay: event.ReplayAlways})
+	e, err := event.NewChecked(event.Config{Preset: "gfw", Ports: testPort, Land: testLand(t), HistoryReports: 4096, Replay: event.ReplayAlways,
+		InferEpisodes: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -177,8 +177,17 @@ func (e *Engine) addLearned(a Anchorage) int {
 // learnedNear reports whether an anchorage learned by time t is within
 // r metres of pt.
 func (e *Engine) learnedNear(pt geo.Point, r float64, t vessel.Time) bool {
+	i, _ := e.learnedNearest(pt, r, func(a *Anchorage) bool { return a.Since <= t })
+	return i >= 0
+}
+
+// learnedNearest returns the nearest anchorage within r metres of pt
+// that ok accepts: its index in e.learned (-1 when none) and distance (r
+// when none).
+func (e *Engine) learnedNearest(pt geo.Point, r float64, ok func(*Anchorage) bool) (int, float64) {
+	best, bd := -1, r
 	if len(e.learned) == 0 || r <= 0 {
-		return false
+		return best, bd
 	}
 	rc := geo.RectAround(pt, r)
 	r0, r1 := int(math.Floor(rc.MinLat/learnGridCell)), int(math.Floor(rc.MaxLat/learnGridCell))
@@ -195,13 +204,16 @@ func (e *Engine) learnedNear(pt geo.Point, r float64, t vessel.Time) bool {
 			}
 			for _, i := range e.learnGrid[cellKey(row, col)] {
 				a := &e.learned[i]
-				if a.Since <= t && geo.Distance(pt, geo.Point{Lat: a.Lat, Lon: a.Lon}) <= r {
-					return true
+				if !ok(a) {
+					continue
+				}
+				if d := geo.Distance(pt, geo.Point{Lat: a.Lat, Lon: a.Lon}); d <= bd {
+					best, bd = int(i), d
 				}
 			}
 		}
 	}
-	return false
+	return best, bd
 }
 
 // Anchorages returns the anchorages the engine knows from

@@ -58,11 +58,14 @@ func describe(ev *Event) {
 		ev.Reasons = []string{fmt.Sprintf("left a user zone after %.1f h", hours(m["dwell_s"]))}
 	case PortVisit:
 		ev.Severity = 0.1
-		what := "port"
-		if m["anchorage"] == 1 {
-			what = "anchorage"
+		what := "a port"
+		switch {
+		case m["learned"] == 1:
+			what = "an anchorage learned from the data"
+		case m["anchorage"] == 1:
+			what = "an anchorage"
 		}
-		ev.Reasons = []string{"stopped at a " + what}
+		ev.Reasons = []string{"stopped at " + what}
 		if d, ok := m["duration_s"]; ok {
 			ev.Reasons[0] += fmt.Sprintf(" for %.1f h", hours(d))
 		}

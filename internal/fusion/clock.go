@@ -30,8 +30,13 @@ type sourceClock struct {
 	lastEvidence vessel.Time // time stamp of its last report that was evidence
 	lastVessel   vessel.MMSI // the vessel of that report
 	offset       vessel.Time // its stamps minus the picture's, at the last evidence
-	faults       uint64      // its reports flagged FlagClock
-	episodes     uint64      // times it went into a fault
+	// maxLate is the most any evidence of the current fault was late by:
+	// a report is late against its vessel's latest report, which may be
+	// up to a reporting interval older than the arrival, so evidence
+	// underestimates the offset by different amounts
+	maxLate  vessel.Time
+	faults   uint64 // its reports flagged FlagClock
+	episodes uint64 // times it went into a fault
 }
 
 // ReceiverClock is what the picture found about one receiver's clock.
@@ -92,7 +97,7 @@ func (p *Picture) clockFault(t *track, e *entry, speed float64, src string, m ve
 			}
 		}
 	}
-	if !evidence && p.clocks.faulty.Load() == 0 {
+	if !evidence && p.clocks.faulty.Load() == 0 && (lateBy <= tol || h == nil) {
 		return false
 	}
 	c := &p.clocks
@@ -117,22 +122,46 @@ func (p *Picture) clockFault(t *track, e *entry, speed float64, src string, m ve
 			sc.faulty = true
 			sc.episodes++
 			c.faulty.Add(1)
+			sc.maxLate = -sc.offset
+		}
+		if sc.faulty {
+			sc.maxLate = max(sc.maxLate, -offset)
 		}
 		sc.lastEvidence, sc.lastVessel, sc.offset = e.t, m, offset
 		sc.faults++
 		return true
 	}
 	if !sc.faulty {
+		// Not yet in a fault, but one piece of evidence just now: a
+		// report late by as much that no track of its vessel can reach
+		// (the first report of a transmitter, stamped early) is the
+		// same fault, not a jump.
+		if lateBy > tol && absT(-lateBy-sc.offset) <= offsetAgree+faultSlack && absT(e.t-sc.lastEvidence) <= 10*tol &&
+			!p.reachable(t, e, speed) {
+			sc.faults++
+			return true
+		}
 		return false
 	}
-	if h != nil && lateBy > tol && lateBy <= -sc.offset+offsetAgree {
+	if h != nil && lateBy > tol && lateBy <= max(-sc.offset, sc.maxLate)+offsetAgree+faultSlack {
 		// Late by up to the fault's offset: as the fault stamps.
 		sc.faults++
 		return true
 	}
-	if h != nil { // a report that fits the picture's time: the clock is back
+	if h != nil && lateBy <= tol { // a report that fits the picture's time: the clock is back
 		sc.faulty = false
 		c.faulty.Add(-1)
+	}
+	return false
+}
+
+// reachable reports whether a track of t can reach e.
+func (p *Picture) reachable(t *track, e *entry, speed float64) bool {
+	for i := range t.hyps {
+		prev, next := t.hyps[i].neighbours(e)
+		if _, ok := p.fit(prev, e, next, speed); ok {
+			return true
+		}
 	}
 	return false
 }
@@ -174,6 +203,14 @@ const misfitDistance = 500
 // offsetAgree is how far apart two measures of one receiver's clock offset
 // may be and still be the same fault.
 const offsetAgree = 30 * 1000
+
+// faultSlack widens the offset within which a receiver in a clock fault
+// has its late reports flagged: lateness is measured against the
+// vessel's latest report, which may be up to a reporting interval older
+// than the arrival, so the evidence underestimates the offset by up to
+// that. A report later still is merely late (a satellite pass) and is
+// judged as one; only a report on time ends the fault.
+const faultSlack = 60 * 1000
 
 // misfit reports whether e is out of place in h at its own time: not
 // reachable from its neighbours; or, between neighbours less than two

@@ -81,7 +81,9 @@
 // Identity episodes: two or more confirmed tracks active at once are
 // transmitters really sharing the identity. The picture opens an Episode
 // (Result.Episode, Result.EpisodeChange, State.Episode), each track keeps
-// its id, and the event layer can raise one identity event per episode
+// its id, and every report of the episode's tracks while it is open
+// carries its number in Position.Episode (vessel.Episode; 0 otherwise),
+// from which the event layer raises one identity event per episode
 // instead of a teleport per report.
 //
 // Time integrity: each receiver's (Position.Source) clock is judged
@@ -91,8 +93,13 @@
 // report of a moving vessel already kept with a later time, is evidence
 // of a clock fault and flagged FlagClock; two such reports of different
 // vessels within ten minutes put the receiver into a fault, in which its
-// reports late by more than the tolerance are flagged too, until one of
-// them fits the picture's time. Counted per receiver (Receivers). A late
+// reports late by more than the tolerance (and by no more than the
+// largest lateness of the fault's evidence, plus a minute of slack for
+// the vessel's reporting interval) are flagged too, until one of them is
+// on time. Before the fault is declared, one piece of evidence is
+// enough to flag a report late by as much that no track of its vessel
+// can reach (a new transmitter's first report, stamped early): not a
+// teleport. Counted per receiver (Receivers). A late
 // report that fits its own time (a satellite pass) is FlagLate, inserted
 // into the track; the latest stays.
 

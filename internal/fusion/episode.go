@@ -45,8 +45,10 @@ func (c EpisodeChange) String() string {
 // report of each transmitter, before its track existed).
 type Episode struct {
 	MMSI vessel.MMSI
-	// Seq numbers the MMSI's episodes from 1, while the picture runs.
-	Seq uint16
+	// Seq numbers the MMSI's episodes from 1, while the picture runs;
+	// every report of the episode's tracks while it is open carries it in
+	// Position.Episode.
+	Seq vessel.Episode
 	// Tracks are the ids (vessel.Position.Track) of the confirmed tracks
 	// in the episode, in the order they joined. Read only: the slice is
 	// shared.

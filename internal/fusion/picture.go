@@ -333,7 +333,7 @@ func nullIsland(pos *vessel.Position) bool {
 
 func (p *Picture) applyPosition(pos *vessel.Position) Result {
 	r := Result{Outcome: Stored, MMSI: pos.MMSI, Time: pos.Time, Source: pos.Source, Position: *pos}
-	r.Position.Track = 0
+	r.Position.Track, r.Position.Episode = 0, 0
 	var flags vessel.Flags
 	if !pos.MMSI.Valid() {
 		flags |= vessel.FlagInvalidMMSI
@@ -487,6 +487,7 @@ func (p *Picture) assign(t *track, e *entry, speed float64, r *Result, src strin
 	}
 	if t.ep != nil && t.ep.Open && t.ep.has(h.id) {
 		r.Episode = t.ep.export()
+		r.Position.Episode = t.ep.Seq
 	}
 	return flags
 }

@@ -119,7 +119,7 @@ type track struct {
 	nbad    uint8 // counts modulo 256; the next slot is nbad%ringBad
 	primary int8  // index in hyps of the track the latest state follows, -1 for none
 	nextID  uint8 // the last track id given
-	eps     uint16
+	eps     vessel.Episode
 }
 
 // staticData is a vessel's merged static data with per-field times.

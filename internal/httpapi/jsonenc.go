@@ -108,6 +108,10 @@ func appendSummary(b []byte, u *Update, ref vessel.Time) []byte {
 		b = append(b, `,"age_s":`...)
 		b = strconv.AppendInt(b, int64(ref-p.Time)/1000, 10)
 	}
+	if u.Track != 0 {
+		b = append(b, `,"track":`...)
+		b = strconv.AppendUint(b, uint64(u.Track), 10)
+	}
 	b = append(b, `,"flags":[`...)
 	for i, name := range flagNames(u) {
 		if i > 0 {

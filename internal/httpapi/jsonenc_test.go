@@ -25,6 +25,12 @@ func TestAppendVesselsMatchesEncodingJSON(t *testing.T) {
 		t.Fatalf("%d vessels in the fixture", len(list))
 	}
 	ref := vessel.TimeOf(fx.now)
+	// the picture at a past moment shows the hypothesis (Track)
+	for i := range list {
+		if i%3 == 0 && list[i].Located {
+			list[i].Track = uint8(1 + i%255)
+		}
+	}
 	for _, limit := range []int{len(list), 100, 0} {
 		fast, std, err := httpapi.VesselsJSON(list, ref, limit)
 		if err != nil {

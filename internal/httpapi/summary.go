@@ -27,6 +27,10 @@ type Update struct {
 	Static vessel.Static
 	// Conflict says an identity conflict is active for the vessel.
 	Conflict bool
+	// Track, when not 0, is shown as the summary's "track": the track
+	// hypothesis of Position, for the picture at a past moment (the
+	// live picture follows the main track and does not show it).
+	Track uint8
 	// Event, when set, makes this update a detected event (new or a new
 	// version) rather than a vessel's state; the other fields are unused.
 	Event *event.Event
@@ -42,7 +46,11 @@ func UpdateOf(s *fusion.State) Update {
 }
 
 func updateOfAt(v *store.VesselAt) Update {
-	return Update{MMSI: v.MMSI, Located: v.HasPosition, Position: v.Position, Static: v.Static}
+	u := Update{MMSI: v.MMSI, Located: v.HasPosition, Position: v.Position, Static: v.Static}
+	if v.HasPosition {
+		u.Track = v.Position.Track
+	}
+	return u
 }
 
 // Summary is the JSON form of a vessel in lists and in the stream. Fields
@@ -64,6 +72,7 @@ type Summary struct {
 	Status   *int     `json:"status"`
 	Time     *string  `json:"time"`
 	AgeS     *int64   `json:"age_s"`
+	Track    uint8    `json:"track,omitempty"` // vessels?at= only: the position's track hypothesis
 	Flags    []string `json:"flags"`
 }
 
@@ -119,6 +128,7 @@ func summaryOf(u *Update, ref vessel.Time) Summary {
 		out.Time = ptr(p.Time.String())
 		out.AgeS = ptr(int64(ref-p.Time) / 1000)
 	}
+	out.Track = u.Track
 	out.Flags = flagNames(u)
 	return out
 }

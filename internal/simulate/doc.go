@@ -86,7 +86,7 @@
 //
 // Messy builds a scripted scenario set with ground truth for testing
 // detectors on the feeds watch officers actually get (issue 13): 100
-// vessels over two days in the open Atlantic around 30°N 40°W, heard by
+// vessels (and four transmitters sharing one MMSI) over two days in the open Atlantic around 30°N 40°W, heard by
 // two terrestrial receivers ("rx-harbour", 40 km range; "rx-east", 120 km,
 // down from 25 to 28 h) and a satellite ("sat", a pass every 90-120
 // minutes, each vessel detected in a pass with its own probability,
@@ -107,10 +107,23 @@
 //     after a day of passes;
 //   - ongoing: a meeting still going on when the data ends;
 //   - transit: the rest cross rx-east's range at 10-16 kn, entering and
-//     leaving it.
+//     leaving it;
+//   - shared: a placeholder MMSI (SharedMMSI, 412000000) used by four
+//     transmitters 100-300 km apart, on top of the 100 vessels: one near
+//     the harbour throughout, three in rx-east's range from 2 to 20 h, one
+//     of them back from 30 to 40 h (two identity episodes);
+//   - clock: rx-east's reports from 30 h to 30 h 02 stamped five minutes
+//     early, delivered when made;
+//   - badfix: every fourth transit vessel sends a burst of 1-5 bad fixes
+//     every four hours (200-2000 km off; one burst at 0,0), 5 s apart after
+//     a genuine report.
 //
-// Scenario.Truth lists the true events (type, vessels, start, end),
-// Scenario.Quiet what must not alert (by types, vessels, time and place).
+// The shared family is built, and the faults injected, after everything
+// else, so the other families' reports are what they were before these
+// existed. Scenario.Truth lists the true events (type, vessels, start,
+// end), Scenario.Quiet what must not alert (by types, vessels, time and
+// place), Scenario.Faults the reports that are not what their vessel did
+// (the others are genuine).
 //
 // # Radar and satellite scenarios
 //

@@ -43,9 +43,36 @@ type Scenario struct {
 	// HarbourRadius its extent in metres.
 	Harbour       geo.Point
 	HarbourRadius float64
-	// Fleet lists the vessels, with their family.
+	// Fleet lists the vessels, with their family (the four transmitters
+	// sharing SharedMMSI are four entries).
 	Fleet []MessyVessel
+	// Faults lists the reports that do not say what their vessel did, by
+	// index in Observations: bad fixes (a false position) and the reports
+	// of a receiver whose clock was off (a false time). Every other
+	// position report is genuine.
+	Faults []Fault
 }
+
+// Fault is a report of a messy scenario that is not what its vessel did.
+type Fault struct {
+	// Obs is the report's index in Scenario.Observations.
+	Obs int
+	// Kind is FaultBadFix or FaultClock.
+	Kind string
+	// TrueTime is when the report was really made (its time stamp for a
+	// bad fix; five minutes after it for a clock fault).
+	TrueTime vessel.Time
+}
+
+// The kinds of Fault.
+const (
+	FaultBadFix = "bad_fix" // a burst of 1-5 bad fixes: hundreds of km off, or 0,0
+	FaultClock  = "clock"   // stamped by a receiver whose clock was off
+)
+
+// SharedMMSI is the placeholder identity the four transmitters of the
+// shared-identity family use in a messy scenario.
+const SharedMMSI vessel.MMSI = 412000000
 
 // MessyVessel is one vessel of a messy scenario.
 type MessyVessel struct {
@@ -147,11 +174,16 @@ func Messy(cfg MessyConfig, rng *rand.Rand) *Scenario {
 	b.dark(s, geo.Destination(east, 270, 40e3))
 	b.satellite(s, sat)
 	b.transits(s, cfg.Vessels-len(b.actors), east)
+	// Added after the others so that their reports are the same as
+	// before these families existed: they draw from rng last.
+	b.shared(s, harbour, east)
 	s.Quiet = append(s.Quiet,
 		Quiet{Family: "outage", Types: []string{"gap"}, Start: b.at(25), End: b.at(28), Center: east, Radius: 120e3, Note: "rx-east down 25-28 h: no gap in its range"},
 		Quiet{Family: "harbour", Types: []string{"encounter", "loitering", "gap"}, Center: harbour, Radius: s.HarbourRadius, Note: "nothing alerts in the harbour"},
 	)
 	s.Observations = b.generate(s)
+	b.clockFault(s, "rx-east", b.at(30), 2*minuteMs, -5*minuteMs)
+	b.badFixes(s)
 	for _, a := range b.actors {
 		s.Fleet = append(s.Fleet, a.MessyVessel)
 	}
@@ -492,4 +524,139 @@ func (b *messyBuilder) generate(s *Scenario) []vessel.Observation {
 	}
 	slices.SortStableFunc(out, func(x, y vessel.Observation) int { return cmp.Compare(x.Time(), y.Time()) })
 	return out
+}
+
+// shared: a placeholder MMSI (SharedMMSI) used by four transmitters
+// hundreds of km apart: one near the harbour for the whole scenario, and
+// three in rx-east's range from 2 to 20 h, one of which comes back from 30
+// to 40 h. Two identity episodes, 2-20 h and 30-40 h: one identity event
+// each, and no teleport.
+func (b *messyBuilder) shared(s *Scenario, harbour, east geo.Point) {
+	spots := []geo.Point{geo.Destination(harbour, 0, 25e3), geo.Destination(east, 0, 80e3),
+		geo.Destination(east, 180, 80e3), geo.Destination(east, 90, 90e3)}
+	var ms []vessel.MMSI
+	for i, c := range spots {
+		a := &actor{MessyVessel: MessyVessel{MMSI: SharedMMSI, ShipType: 30, Family: "shared", Role: fmt.Sprintf("transmitter %d", i)}, noise: 10}
+		b.actors = append(b.actors, a)
+		ms = append(ms, a.MMSI)
+		spans := [][2]float64{{0, 48}}
+		if i > 0 {
+			spans = [][2]float64{{2, 20}}
+		}
+		if i == 1 {
+			spans = append(spans, [2]float64{30, 40})
+		}
+		last := 0.0
+		for _, sp := range spans {
+			if sp[0] > last {
+				a.dark(b.at(last), b.at(sp[0]))
+			}
+			// to and fro along 15 km at 8 kn
+			p := geo.Destination(c, 270, 7.4e3)
+			brg := 90.0
+			for t := sp[0]; t < sp[1]; t++ {
+				p = a.sail(b.at(t), b.at(t+1), p, brg, 8)
+				brg = 270 - brg + 90
+			}
+			last = sp[1]
+		}
+	}
+	s.Truth = append(s.Truth,
+		Truth{Family: "shared", Type: "identity_conflict", Vessels: ms[:1], Start: b.at(2), End: b.at(20), Note: "412000000 used by four transmitters 100-300 km apart"},
+		Truth{Family: "shared", Type: "identity_conflict", Vessels: ms[:1], Start: b.at(30), End: b.at(40), Note: "412000000: a second transmitter back for 10 h"})
+	s.Quiet = append(s.Quiet, Quiet{Family: "shared", Types: []string{"teleport"}, Vessels: ms[:1], Note: "a shared identity is no teleport"})
+}
+
+// clockFault stamps the reports src heard in [t, t+span) off by offset
+// (a receiver clock fault); they stay in the order they arrived in.
+func (b *messyBuilder) clockFault(s *Scenario, src string, t, span, offset vessel.Time) {
+	var ms []vessel.MMSI
+	for i := range s.Observations {
+		p := &s.Observations[i].Position
+		if s.Observations[i].Kind != vessel.KindPosition || p.Source != src || p.Time < t || p.Time >= t+span {
+			continue
+		}
+		s.Faults = append(s.Faults, Fault{Obs: i, Kind: FaultClock, TrueTime: p.Time})
+		p.Time += offset
+		if !slices.Contains(ms, p.MMSI) {
+			ms = append(ms, p.MMSI)
+		}
+	}
+	slices.Sort(ms)
+	s.Quiet = append(s.Quiet, Quiet{Family: "clock", Types: []string{"teleport", "identity_conflict"}, Vessels: ms,
+		Start: t + min(offset, 0), End: t + span + max(offset, 0),
+		Note: fmt.Sprintf("%s's reports %v-%v stamped %v min off", src, t.Std().Format("15:04"), (t + span).Std().Format("15:04"), offset/minuteMs)})
+}
+
+// badFixes gives every fourth transit vessel a burst of 1-5 bad fixes
+// every 4 hours while it is heard: random positions 200-2000 km off, one
+// burst of each vessel's at 0,0 (what a receiver without a fix sends),
+// 5 seconds apart after a genuine report, from the same receiver.
+func (b *messyBuilder) badFixes(s *Scenario) {
+	victims := map[vessel.MMSI]bool{}
+	n := 0
+	for _, a := range b.actors {
+		if a.Family == "transit" {
+			if n%4 == 0 {
+				victims[a.MMSI] = true
+			}
+			n++
+		}
+	}
+	trueTime := func(i int) vessel.Time { return s.Observations[i].Time() }
+	clock := map[int]Fault{}
+	for _, f := range s.Faults {
+		clock[f.Obs] = f
+	}
+	next := map[vessel.MMSI]vessel.Time{}
+	bursts := map[vessel.MMSI]int{}
+	var bad []vessel.Observation // in time order: each burst within seconds of a genuine report
+	for i, o := range s.Observations {
+		p := o.Position
+		if _, ok := clock[i]; ok || o.Kind != vessel.KindPosition || !victims[p.MMSI] || p.Time < next[p.MMSI] {
+			continue
+		}
+		if next[p.MMSI] == 0 {
+			next[p.MMSI] = p.Time + 30*minuteMs // a track first
+			continue
+		}
+		next[p.MMSI] = p.Time + 4*60*minuteMs
+		for j := range 1 + bursts[p.MMSI]%5 {
+			q := p
+			q.Time += vessel.Time(j+1) * 5000
+			if bursts[p.MMSI] == 1 {
+				q.Lat, q.Lon = 0, 0
+			} else {
+				pt := geo.Destination(geo.Point{Lat: p.Lat, Lon: p.Lon}, b.rng.Float64()*360, 200e3+b.rng.Float64()*1800e3)
+				q.Lat, q.Lon = pt.Lat, pt.Lon
+			}
+			bad = append(bad, vessel.Observation{Kind: vessel.KindPosition, TimeSource: o.TimeSource, Position: q})
+		}
+		bursts[p.MMSI]++
+	}
+	slices.SortStableFunc(bad, func(x, y vessel.Observation) int { return cmp.Compare(x.Time(), y.Time()) })
+	// merge by the time each report was made
+	out := make([]vessel.Observation, 0, len(s.Observations)+len(bad))
+	var faults []Fault
+	k := 0
+	for i, o := range s.Observations {
+		t := trueTime(i)
+		if f, ok := clock[i]; ok {
+			t = f.TrueTime
+		}
+		for ; k < len(bad) && bad[k].Time() < t; k++ {
+			faults = append(faults, Fault{Obs: len(out), Kind: FaultBadFix, TrueTime: bad[k].Time()})
+			out = append(out, bad[k])
+		}
+		if f, ok := clock[i]; ok {
+			f.Obs = len(out)
+			faults = append(faults, f)
+		}
+		out = append(out, o)
+	}
+	for ; k < len(bad); k++ {
+		faults = append(faults, Fault{Obs: len(out), Kind: FaultBadFix, TrueTime: bad[k].Time()})
+		out = append(out, bad[k])
+	}
+	s.Observations, s.Faults = out, faults
 }

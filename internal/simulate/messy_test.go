@@ -14,15 +14,18 @@ import (
 // seed gives the same feed; reports come in time order; no vessel is
 // heard while its ground truth says it is dark, no receiver while it is
 // down, nobody beyond a receiver's range; satellite vessels are heard
-// only by the satellite, in passes; the truth names vessels of the fleet.
+// only by the satellite, in passes; the truth names vessels of the fleet;
+// the faults are where the script puts them (a two-minute batch of
+// rx-east stamped five minutes early, bursts of 1-5 bad fixes with one at
+// 0,0), and four transmitters share SharedMMSI.
 func TestMessy(t *testing.T) {
 	s := simulate.Messy(simulate.MessyConfig{}, rand.New(rand.NewPCG(1, 2)))
 	s2 := simulate.Messy(simulate.MessyConfig{}, rand.New(rand.NewPCG(1, 2)))
 	if !slices.Equal(s.Observations, s2.Observations) {
 		t.Fatal("same seed, different observations")
 	}
-	if len(s.Fleet) != 100 {
-		t.Errorf("fleet %d; want 100", len(s.Fleet))
+	if len(s.Fleet) != 104 {
+		t.Errorf("fleet %d; want 100 vessels and the 4 transmitters of the shared MMSI", len(s.Fleet))
 	}
 	if s.To-s.From != 48*3600_000 {
 		t.Errorf("span %v; want 48 h", s.To-s.From)
@@ -49,15 +52,57 @@ func TestMessy(t *testing.T) {
 	for _, r := range s.Receivers {
 		rx[r.Name] = r
 	}
+	fault := map[int]simulate.Fault{}
+	kinds := map[string]int{}
+	for _, f := range s.Faults {
+		fault[f.Obs] = f
+		kinds[f.Kind]++
+		p := s.Observations[f.Obs].Position
+		switch f.Kind {
+		case simulate.FaultClock:
+			if p.Source != "rx-east" || f.TrueTime-p.Time != 5*60_000 || f.TrueTime < s.From+30*3600_000 || f.TrueTime >= s.From+30*3600_000+2*60_000 {
+				t.Errorf("clock fault %+v: %+v", f, p)
+			}
+		case simulate.FaultBadFix:
+			if fam[p.MMSI] != "transit" || f.TrueTime != p.Time {
+				t.Errorf("bad fix %+v: %+v", f, p)
+			}
+		default:
+			t.Errorf("fault of kind %q", f.Kind)
+		}
+	}
+	if kinds[simulate.FaultClock] < 10 || kinds[simulate.FaultBadFix] < 50 {
+		t.Errorf("faults %v; want at least 10 clock and 50 bad fixes", kinds)
+	}
+	shared := 0
+	for _, v := range s.Fleet {
+		if v.MMSI == simulate.SharedMMSI {
+			shared++
+		}
+	}
+	if shared != 4 {
+		t.Errorf("%d transmitters with %v; want 4", shared, simulate.SharedMMSI)
+	}
 	var last vessel.Time
 	perSource := map[string]int{}
 	var satTimes []vessel.Time
-	for _, o := range s.Observations {
-		if o.Time() < last {
-			t.Fatalf("observation at %v after %v", o.Time(), last)
+	nullIsland := 0
+	for i, o := range s.Observations {
+		tm := o.Time()
+		if f, ok := fault[i]; ok {
+			tm = f.TrueTime // delivered when made
 		}
-		last = o.Time()
+		if tm < last {
+			t.Fatalf("observation at %v after %v", tm, last)
+		}
+		last = tm
 		if o.Kind != vessel.KindPosition {
+			continue
+		}
+		if f, ok := fault[i]; ok && f.Kind == simulate.FaultBadFix {
+			if o.Position.Lat == 0 && o.Position.Lon == 0 {
+				nullIsland++
+			}
 			continue
 		}
 		p := o.Position
@@ -86,6 +131,9 @@ func TestMessy(t *testing.T) {
 				t.Errorf("%s heard %v at %v during its outage", r.Name, p.MMSI, p.Time)
 			}
 		}
+	}
+	if nullIsland == 0 {
+		t.Error("no bad fix at 0,0")
 	}
 	for _, name := range []string{"rx-harbour", "rx-east", simulate.SatelliteSource} {
 		if perSource[name] < 1000 {

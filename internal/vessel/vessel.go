@@ -222,11 +222,26 @@ type Position struct {
 	// unique within the MMSI while the picture runs; 0 when not assigned
 	// (no position, a report flagged future or clock, or not fused).
 	Track uint8
+	// Episode is fusion's identity episode the report's track is in (see
+	// the Episode type), 0 when none or not known (a position read back
+	// from a store, which keeps Track but not Episode).
+	Episode Episode
 	// Source names the receiver (or partner feed) the report came from,
 	// "" when unknown. The store keeps one source per stored position and
 	// the other receivers that heard the same report as provenance.
 	Source string
 }
+
+// Episode numbers an MMSI's identity episodes, from 1 (0: none): the
+// periods in which fusion judged that two or more transmitters really
+// share the MMSI (two or more confirmed tracks heard at once, such as a
+// placeholder identity like 412000000 used by several ships). Fusion
+// gives every report of a track in an open episode the episode's number
+// (Position.Episode), so that the event layer raises one identity event
+// per episode, listing its tracks, and closes it when reports of its
+// tracks no longer carry it, instead of judging transmitters again.
+// Numbers are unique per MMSI while one picture runs.
+type Episode uint16
 
 // HasPosition reports whether Lat and Lon are a usable position (in range,
 // not the AIS "not available" 91/181).
