@@ -364,6 +364,8 @@ export interface SummaryFields {
   time: string | null;
   /** seconds from the position's time to the answer's time */
   age_s: number | null;
+  /** with at only: the track hypothesis of the position shown, as in the track API (absent when the store holds none for it) */
+  track?: number;
   /** invalid_mmsi, no_position, teleport, on_land, identity_conflict, late */
   flags: string[];
   [key: string]: unknown;
