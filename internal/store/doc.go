@@ -74,8 +74,11 @@
 // since when, how often, why) and WriteStats counts it; past
 // Options.MaxBacklog (or twice HeadPoints in memory) Write refuses new
 // data with ErrBacklog rather than take what it cannot keep. Close after a
-// failed commit cuts the segment back to what was acknowledged. Files are
-// created through Options.FS, so tests inject a full disk.
+// failed commit cuts the segment back to what was acknowledged. Every
+// file operation (create, read, rename, remove, list, truncate, directory
+// sync, the writer lock) goes through Options.FS (a record.FS; the
+// operating system's by default), so tests inject a full disk and crash
+// the whole store in memory (record.MemFS).
 //
 // # Damage
 //

@@ -222,7 +222,7 @@ func TestSnapshotSameAnswers(t *testing.T) {
 		{"block rewritten", func(dir string) {
 			// A summary of another block under the same number and
 			// size: the CRC from the manifest tells them apart.
-			ents, err := readSnapshot(dir)
+			ents, err := readSnapshot(OSFS{}, dir)
 			if err != nil {
 				t.Fatal(err)
 			}
