@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -190,10 +191,14 @@ func (db *DB) prepareDir() error {
 			if err != nil {
 				return fmt.Errorf("store: %w", err)
 			}
-			if len(ents) > 0 {
+			// A temporary file is the marker's own write, cut by a crash.
+			if slices.ContainsFunc(ents, func(e fs.DirEntry) bool { return !strings.HasSuffix(e.Name(), ".tmp") }) {
 				return fmt.Errorf("%w: %s is not empty and has no %s file", ErrNotStore, db.dir, markerName)
 			}
-			if err := writeFile(db.fsys, marker, []byte(markerText), 0o640); err != nil {
+			// The marker is durable before anything else is created, so
+			// that a crash never leaves a directory with files and no
+			// marker (which Open would refuse as not a store).
+			if err := record.WriteFileAtomic(db.fsys, marker, []byte(markerText), 0o640); err != nil {
 				return fmt.Errorf("store: %w", err)
 			}
 		}

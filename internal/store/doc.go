@@ -57,6 +57,12 @@
 // crash at any point leaves either the WAL or the block, and Open skips
 // WAL segments that a block already holds.
 //
+// A new store's marker is written durably (record.WriteFileAtomic) before
+// anything else, so a crash while creating one never leaves files without
+// it. TestStoreCrashEveryPoint crashes a real workload (commits, flushes,
+// a compaction, Close) in memory after every file operation and checks
+// that the reopened store answers exactly what was acknowledged.
+//
 // On Open, an incomplete or damaged record at the end of the newest WAL
 // segment is a torn tail: an unacknowledged write cut by a crash. It is
 // truncated and Recovery says so.

@@ -2,7 +2,6 @@ package store
 
 import (
 	"io/fs"
-	"os"
 
 	"github.com/tidewatch/tidewatch/internal/record"
 )
@@ -49,18 +48,4 @@ func (r recordFS) OpenFile(name string, flag int, perm fs.FileMode) (record.File
 		return nil, err
 	}
 	return f, nil
-}
-
-// writeFile writes a new file through fsys, like os.WriteFile (not
-// synced).
-func writeFile(fsys record.FS, name string, data []byte, perm fs.FileMode) error {
-	f, err := fsys.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, perm)
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	if err2 := f.Close(); err == nil {
-		err = err2
-	}
-	return err
 }

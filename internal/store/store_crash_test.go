@@ -1,0 +1,351 @@
+package store
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/tidewatch/tidewatch/internal/geo"
+	"github.com/tidewatch/tidewatch/internal/record"
+	"github.com/tidewatch/tidewatch/internal/vessel"
+)
+
+// The whole-store crash test runs a real workload through the store's
+// API on a record.MemFS (appends, commits, flushes to blocks, a
+// compaction, the manifest and snapshot rewrites they make, Close) and
+// crashes it after every mutating file operation, keeping only what was
+// synced (and again with a random torn part of what was not). The store
+// reopened on what is left must open without repair and without damage,
+// answer Track, Near and At exactly as the uncrashed store did after the
+// last acknowledged commit (or after the one in flight, whole), and pass
+// Check.
+
+const (
+	storeCrashDir   = "/data"
+	storeCrashBatch = 60  // positions per Write and Commit
+	storeCrashHead  = 500 // HeadPoints: a block every ~8 commits
+)
+
+// storeCrashRun is one run of the workload.
+type storeCrashRun struct {
+	batches [][]vessel.Position
+	// compactAfter is the batch after which Compact merges the blocks.
+	compactAfter int
+	// answers, if not nil, receives the fingerprint of the store's
+	// answers after each acknowledged batch (index: batches acknowledged).
+	answers func(k int, db *DB)
+}
+
+func storeCrashOptions(fsys *record.MemFS, clock *time.Time) Options {
+	return Options{FS: fsys, HeadPoints: storeCrashHead, ManifestEvery: 3 * time.Second,
+		Now: func() time.Time { return *clock }}
+}
+
+// run runs the workload on fsys until it ends or the file system fails,
+// and returns how many batches were acknowledged.
+func (r *storeCrashRun) run(fsys *record.MemFS) (acked int, err error) {
+	clock := time.Date(2021, 3, 24, 0, 0, 0, 0, time.UTC)
+	db, err := Open(storeCrashDir, storeCrashOptions(fsys, &clock))
+	if err != nil {
+		return 0, err
+	}
+	if r.answers != nil {
+		r.answers(0, db)
+	}
+	var b Batch
+	for i, batch := range r.batches {
+		clock = clock.Add(time.Second)
+		b.Reset()
+		for j := range batch {
+			b.AddPosition(&batch[j])
+		}
+		if err := db.Write(&b); err != nil {
+			db.Close()
+			return acked, err
+		}
+		if err := db.Commit(); err != nil {
+			db.Close()
+			return acked, err
+		}
+		acked = i + 1
+		if r.answers != nil {
+			r.answers(acked, db)
+		}
+		if i+1 == r.compactAfter {
+			if _, err := db.Compact(CompactOptions{}); err != nil {
+				db.Close()
+				return acked, err
+			}
+		}
+	}
+	return acked, db.Close()
+}
+
+// storeCrashWorkload reads the positions of the workload: real AIS of the
+// Suez Canal blockage (testdata/tracks), a few vessels, in time order.
+func storeCrashWorkload(t *testing.T) *storeCrashRun {
+	rows := readTrackRows(t, trackFile(t, "suez_evergiven_20210320_24.csv.gz"))
+	if len(rows) < 2400 {
+		t.Fatalf("%d rows; want at least 2400", len(rows))
+	}
+	rows = rows[:2400]
+	r := &storeCrashRun{compactAfter: 30}
+	for i := 0; i < len(rows); i += storeCrashBatch {
+		batch := slices.Clone(rows[i:min(i+storeCrashBatch, len(rows))])
+		for j := range batch {
+			batch[j].Source = fmt.Sprintf("rx-%d", (i+j)%3)
+		}
+		r.batches = append(r.batches, batch)
+	}
+	return r
+}
+
+// storeAnswers fingerprints what the store answers about the workload's
+// vessels: every track (flagged positions included), the picture at three
+// moments, and the vessels near a point of the canal.
+type storeAnswers struct {
+	mmsis    []vessel.MMSI
+	from, to vessel.Time
+	near     geo.Point
+}
+
+func newStoreAnswers(r *storeCrashRun) *storeAnswers {
+	a := &storeAnswers{from: math.MaxInt64, to: math.MinInt64}
+	seen := map[vessel.MMSI]bool{}
+	var lat, lon float64
+	n := 0
+	for _, batch := range r.batches {
+		for _, p := range batch {
+			if !seen[p.MMSI] {
+				seen[p.MMSI] = true
+				a.mmsis = append(a.mmsis, p.MMSI)
+			}
+			a.from, a.to = min(a.from, p.Time), max(a.to, p.Time)
+			lat, lon = lat+p.Lat, lon+p.Lon
+			n++
+		}
+	}
+	slices.Sort(a.mmsis)
+	a.near = geo.Point{Lat: lat / float64(n), Lon: lon / float64(n)}
+	return a
+}
+
+// of returns the fingerprint of db's answers: a CRC of their encoding.
+func (a *storeAnswers) of(db *DB) (uint32, error) {
+	h := crc32.NewIEEE()
+	var buf []byte
+	pos := func(p *vessel.Position) {
+		buf = binary.AppendVarint(buf, int64(p.MMSI))
+		buf = binary.AppendVarint(buf, int64(p.Time))
+		buf = binary.LittleEndian.AppendUint64(buf, math.Float64bits(p.Lat))
+		buf = binary.LittleEndian.AppendUint64(buf, math.Float64bits(p.Lon))
+		buf = binary.AppendVarint(buf, int64(p.SOG))
+		buf = binary.AppendVarint(buf, int64(p.COG))
+		buf = binary.AppendVarint(buf, int64(p.Heading))
+		buf = binary.AppendVarint(buf, int64(p.Status))
+		buf = binary.AppendVarint(buf, int64(p.Flags))
+		buf = append(buf, p.Track)
+		buf = append(buf, p.Source...)
+		buf = append(buf, 0)
+	}
+	flush := func() { h.Write(buf); buf = buf[:0] }
+	for _, m := range a.mmsis {
+		tr, err := db.Track(m, a.from, a.to, true)
+		if err != nil {
+			return 0, err
+		}
+		buf = binary.AppendUvarint(buf, uint64(len(tr)))
+		for i := range tr {
+			pos(&tr[i])
+		}
+		flush()
+	}
+	for _, t := range []vessel.Time{a.from + (a.to-a.from)/3, a.from + (a.to-a.from)*2/3, a.to} {
+		at, err := db.At(t, vessel.Time(time.Hour/time.Millisecond), true)
+		if err != nil {
+			return 0, err
+		}
+		buf = binary.AppendUvarint(buf, uint64(len(at)))
+		for i := range at {
+			pos(&at[i].Position)
+			buf = binary.AppendVarint(buf, int64(at[i].Reports))
+			buf = fmt.Appendf(buf, "%t%v", at[i].HasPosition, at[i].Static)
+		}
+		flush()
+	}
+	near, err := db.Near(a.near, 20_000, a.from, a.to, NearOptions{Flagged: true})
+	if err != nil {
+		return 0, err
+	}
+	buf = fmt.Appendf(buf, "%v", near)
+	flush()
+	return h.Sum32(), nil
+}
+
+// TestStoreCrashEveryPoint crashes the whole store in memory at every
+// write, sync, create, rename, removal and directory sync of a real
+// workload, reopens it and checks what it holds against the answers of
+// the store that did not crash.
+func TestStoreCrashEveryPoint(t *testing.T) {
+	r := storeCrashWorkload(t)
+	ans := newStoreAnswers(r)
+	var want []uint32 // answers after k acknowledged batches
+	r.answers = func(k int, db *DB) {
+		h, err := ans.of(db)
+		if err != nil {
+			t.Fatalf("answers after %d batches: %v", k, err)
+		}
+		want = append(want, h)
+	}
+	dry := record.NewMemFS()
+	if acked, err := r.run(dry); err != nil || acked != len(r.batches) {
+		t.Fatalf("workload without a crash: %d of %d batches, %v", acked, len(r.batches), err)
+	}
+	r.answers = nil
+	ops := dry.Ops()
+	// The store closed cleanly holds the last answers too.
+	clock := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	db, err := Open(storeCrashDir, storeCrashOptions(dry, &clock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h, err := ans.of(db); err != nil || h != want[len(r.batches)] {
+		t.Fatalf("reopened after a clean close: answers differ (%v)", err)
+	}
+	st := db.Stats()
+	near, _ := db.Near(ans.near, 20_000, ans.from, ans.to, NearOptions{Flagged: true})
+	at, _ := db.At(ans.to, vessel.Time(time.Hour/time.Millisecond), true)
+	db.Close()
+	if st.Positions != 2400 || len(near) == 0 || len(at) == 0 {
+		t.Fatalf("the workload's store holds %d positions, %d vessels near, %d at the end; want 2400 and some", st.Positions, len(near), len(at))
+	}
+	if st.Blocks < 2 || ops < 200 {
+		t.Fatalf("workload made %d blocks in %d operations; want a compaction's worth", st.Blocks, ops)
+	}
+
+	seeds := 2 // without tearing, and with a random torn part of the unsynced writes
+	torn, inFlight := 0, 0
+	for n := 0; n <= ops; n++ {
+		for seed := range seeds {
+			m := record.NewMemFS()
+			var rng *rand.Rand
+			if seed > 0 {
+				rng = rand.New(rand.NewPCG(uint64(n), uint64(seed)))
+			}
+			m.CrashAfter(n, rng)
+			acked, werr := r.run(m)
+			after := m.Crashed()
+			if after == nil {
+				if werr != nil {
+					t.Fatalf("crash after %d: the workload failed without a crash: %v", n, werr)
+				}
+				after = m.CrashClone(rng)
+			} else if werr != nil && !errors.Is(werr, record.ErrCrashed) {
+				t.Fatalf("crash after %d (seed %d): workload error %v; want one wrapping ErrCrashed", n, seed, werr)
+			}
+			where := fmt.Sprintf("crash after operation %d of %d (seed %d, %d batches acknowledged)", n, ops, seed, acked)
+			got, recovered := storeCrashCheck(t, where, after, ans)
+			switch {
+			case got == want[acked]:
+			case acked < len(r.batches) && got == want[acked+1]:
+				inFlight++ // the batch in flight made it, whole
+			default:
+				t.Fatalf("%s: the reopened store's answers are neither those after %d batches nor after %d", where, acked, acked+1)
+			}
+			if recovered {
+				torn++
+			}
+		}
+	}
+	t.Logf("%d crash points × %d: %d recoveries with repairs, %d in-flight batches kept whole", ops+1, seeds, torn, inFlight)
+}
+
+// storeCrashCheck opens the crashed file system's store, checks that it
+// opens with no damage, returns the fingerprint of its answers and
+// whether Open repaired anything, then closes it and runs Check.
+func storeCrashCheck(t *testing.T, where string, fsys *record.MemFS, ans *storeAnswers) (uint32, bool) {
+	t.Helper()
+	if _, err := fsys.Stat(storeCrashDir); err != nil {
+		// Nothing was created durably: an empty store, as a fresh one.
+		return storeCrashEmpty(t, where, ans), false
+	}
+	clock := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	db, err := Open(storeCrashDir, storeCrashOptions(fsys, &clock))
+	if err != nil {
+		t.Fatalf("%s: open: %v", where, err)
+	}
+	if d := db.Damage(); len(d) > 0 {
+		t.Fatalf("%s: open found damage: %v", where, d)
+	}
+	h, err := ans.of(db)
+	if err != nil {
+		t.Fatalf("%s: queries: %v", where, err)
+	}
+	recovered := len(db.Recovery()) > 0
+	if err := db.Close(); err != nil {
+		t.Fatalf("%s: close: %v", where, err)
+	}
+	rep, err := CheckFS(storeCrashDir, fsys)
+	if err != nil {
+		t.Fatalf("%s: check: %v", where, err)
+	}
+	if !rep.OK() {
+		t.Fatalf("%s: check after reopening: %v", where, rep.Damage)
+	}
+	return h, recovered
+}
+
+func storeCrashEmpty(t *testing.T, where string, ans *storeAnswers) uint32 {
+	t.Helper()
+	clock := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	db, err := Open(storeCrashDir, storeCrashOptions(record.NewMemFS(), &clock))
+	if err != nil {
+		t.Fatalf("%s: open an empty store: %v", where, err)
+	}
+	defer db.Close()
+	h, err := ans.of(db)
+	if err != nil {
+		t.Fatalf("%s: %v", where, err)
+	}
+	return h
+}
+
+// TestOpenCrashCreatingStore: a crash at any point while Open creates a
+// new store leaves a directory that opens (regression: the marker was
+// written without sync after which the subdirectories existed durably, so
+// a crash left "wal" and "blocks" without TIDEWATCH, refused as "not
+// empty and has no TIDEWATCH file").
+func TestOpenCrashCreatingStore(t *testing.T) {
+	dry := record.NewMemFS()
+	clock := time.Date(2021, 3, 24, 0, 0, 0, 0, time.UTC)
+	db, err := Open(storeCrashDir, storeCrashOptions(dry, &clock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	for n := 0; n <= dry.Ops(); n++ {
+		m := record.NewMemFS()
+		m.CrashAfter(n, nil)
+		if db, err := Open(storeCrashDir, storeCrashOptions(m, &clock)); err == nil {
+			db.Close()
+		}
+		after := m.Crashed()
+		if after == nil {
+			after = m.CrashClone(nil)
+		}
+		db, err := Open(storeCrashDir, storeCrashOptions(after, &clock))
+		if err != nil {
+			t.Fatalf("crash after operation %d of creating a store: reopen: %v", n, err)
+		}
+		if d := db.Damage(); len(d) > 0 {
+			t.Errorf("crash after operation %d of creating a store: damage %v", n, d)
+		}
+		db.Close()
+	}
+}
