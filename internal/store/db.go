@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
@@ -192,7 +191,7 @@ func (db *DB) prepareDir() error {
 				return fmt.Errorf("store: %w", err)
 			}
 			// A temporary file is the marker's own write, cut by a crash.
-			if slices.ContainsFunc(ents, func(e fs.DirEntry) bool { return !strings.HasSuffix(e.Name(), ".tmp") }) {
+			if slices.ContainsFunc(ents, func(e fs.DirEntry) bool { return !record.IsTemp(e.Name(), markerName) }) {
 				return fmt.Errorf("%w: %s is not empty and has no %s file", ErrNotStore, db.dir, markerName)
 			}
 			// The marker is durable before anything else is created, so
@@ -248,7 +247,11 @@ func (db *DB) closeBlocks() {
 // reported (Damage) and left out; the rest of the store opens.
 func (db *DB) load() error {
 	if !db.opt.ReadOnly {
-		db.fsys.Remove(filepath.Join(db.dir, manifestName+".tmp")) // a write cut by a crash
+		// Writes cut by a crash (record.WriteFileAtomic's temporary
+		// files; those of blocks go with the listing of blocks/).
+		for _, name := range []string{manifestName, snapshotName, markerName} {
+			record.RemoveTemps(db.fsys, filepath.Join(db.dir, name))
+		}
 	}
 	man, err := readManifest(db.fsys, db.dir)
 	if err != nil {

@@ -349,3 +349,49 @@ func TestOpenCrashCreatingStore(t *testing.T) {
 		db.Close()
 	}
 }
+
+// TestOpenRemovesStaleTemps: temporary files of atomic writes that a
+// crash left (the manifest's, the snapshot's, a block's; unique names and
+// the fixed name of older versions) are removed by a writer's Open and
+// reported as no damage; a reader leaves them alone.
+func TestOpenRemovesStaleTemps(t *testing.T) {
+	m := record.NewMemFS()
+	r := storeCrashWorkload(t)
+	r.batches = r.batches[:10]
+	if _, err := r.run(m); err != nil {
+		t.Fatal(err)
+	}
+	stale := []string{"MANIFEST.k3j9a.tmp", "MANIFEST.tmp", "SNAPSHOT.0x1.tmp", "TIDEWATCH.zz.tmp", "blocks/00000009.blk.q1.tmp"}
+	for _, name := range stale {
+		if err := record.WriteFileAtomic(m, storeCrashDir+"/"+name, []byte("half a write"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clock := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	ro, err := Open(storeCrashDir, Options{FS: m, ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ro.Close()
+	for _, name := range stale {
+		if _, err := m.Stat(storeCrashDir + "/" + name); err != nil {
+			t.Errorf("a read-only open removed %s: %v", name, err)
+		}
+	}
+	db, err := Open(storeCrashDir, storeCrashOptions(m, &clock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := db.Damage(); len(d) > 0 {
+		t.Errorf("stale temporary files reported as damage: %v", d)
+	}
+	db.Close()
+	for _, name := range stale {
+		if _, err := m.Stat(storeCrashDir + "/" + name); err == nil {
+			t.Errorf("%s is still there after a writer's open", name)
+		}
+	}
+	if rep, err := CheckFS(storeCrashDir, m); err != nil || !rep.OK() {
+		t.Errorf("check: %v, %v", rep, err)
+	}
+}
