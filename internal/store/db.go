@@ -95,6 +95,7 @@ type DB struct {
 	statics   map[vessel.MMSI][]staticRec
 	tails     map[vessel.MMSI]point // last flushed position per vessel
 	recovery  []string
+	cutShort  []string // WAL segments cut inside their header, removed after the manifest (load)
 	stats     counters
 
 	segments   []manSegment // WAL segments in the manifest, oldest first
@@ -365,6 +366,12 @@ func (db *DB) load() error {
 	if err := db.saveManifest(true); err != nil {
 		return err
 	}
+	for _, path := range db.cutShort {
+		if err := db.fsys.Remove(path); err != nil {
+			return fmt.Errorf("store: repair %s: %w", path, err)
+		}
+	}
+	db.cutShort = nil
 	if migrate && len(db.blocks)+len(db.segments) > 1 {
 		db.note("built the manifest of %d blocks and %d WAL segments (a store written before the manifest existed)", len(db.blocks), len(db.segments)-1)
 	}
@@ -456,21 +463,27 @@ func (db *DB) loadWAL(man *manifest, checkpoint uint64, wseqs []uint64, strays [
 				seg.damaged = true
 			}
 			seg.committed = max(seg.committed, uint64(end))
-		case errors.As(err, &fe) && errors.Is(fe.Err, errTorn) && i == len(wseqs)-1 && uint64(end) >= seg.committed:
-			// A torn tail: a write cut by a crash, not acknowledged.
+		case errors.As(err, &fe) && errors.Is(fe.Err, errTorn) && (i == len(wseqs)-1 || end == 0) && uint64(end) >= seg.committed:
+			// A torn tail: a write cut by a crash, not acknowledged. A
+			// segment cut inside its header (end 0) never had a commit
+			// synced, wherever it is: a crash while recovery replaced it
+			// may leave it before the new segment.
 			dropped := size - end
 			if db.opt.ReadOnly {
 				db.note("WAL segment %s ends with an incomplete record at offset %d (%d bytes); a writer will remove it", filepath.Base(path), end, dropped)
 				break
 			}
 			if end == 0 {
-				if err := db.fsys.Remove(path); err != nil {
-					return fmt.Errorf("store: repair %s: %w", path, err)
-				}
+				// Removed once the manifest no longer lists it (load): a
+				// crash in between must not leave it listed and missing.
+				db.cutShort = append(db.cutShort, path)
 				db.note("repaired torn WAL tail: %s was cut short while being created (%d bytes); removed", filepath.Base(path), dropped)
 				continue
 			}
-			if err := db.fsys.Truncate(path, end); err != nil {
+			// Synced before a new segment follows it: a torn tail left
+			// by a crash during this recovery would then be in a segment
+			// that is not the last, which reads as damage.
+			if err := truncateSynced(db.fsys, path, end); err != nil {
 				return fmt.Errorf("store: repair %s: %w", path, err)
 			}
 			db.note("repaired torn WAL tail: %s truncated at offset %d, %d bytes of an unacknowledged write dropped", filepath.Base(path), end, dropped)

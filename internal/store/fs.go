@@ -2,6 +2,7 @@ package store
 
 import (
 	"io/fs"
+	"os"
 
 	"github.com/tidewatch/tidewatch/internal/record"
 )
@@ -48,4 +49,20 @@ func (r recordFS) OpenFile(name string, flag int, perm fs.FileMode) (record.File
 		return nil, err
 	}
 	return f, nil
+}
+
+// truncateSynced cuts the file at size and fsyncs it.
+func truncateSynced(fsys record.FS, name string, size int64) error {
+	f, err := fsys.OpenFile(name, os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	err = f.Truncate(size)
+	if err == nil {
+		err = f.Sync()
+	}
+	if err2 := f.Close(); err == nil {
+		err = err2
+	}
+	return err
 }

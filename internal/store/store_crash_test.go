@@ -7,7 +7,9 @@ import (
 	"hash/crc32"
 	"math"
 	"math/rand/v2"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -250,7 +252,7 @@ func TestStoreCrashEveryPoint(t *testing.T) {
 				t.Fatalf("crash after %d (seed %d): workload error %v; want one wrapping ErrCrashed", n, seed, werr)
 			}
 			where := fmt.Sprintf("crash after operation %d of %d (seed %d, %d batches acknowledged)", n, ops, seed, acked)
-			got, recovered := storeCrashCheck(t, where, after, ans)
+			got, recovered := storeCrashCheck(t, where, after, ans, rng)
 			switch {
 			case got == want[acked]:
 			case acked < len(r.batches) && got == want[acked+1]:
@@ -266,16 +268,50 @@ func TestStoreCrashEveryPoint(t *testing.T) {
 	t.Logf("%d crash points × %d: %d recoveries with repairs, %d in-flight batches kept whole", ops+1, seeds, torn, inFlight)
 }
 
-// storeCrashCheck opens the crashed file system's store, checks that it
-// opens with no damage, returns the fingerprint of its answers and
-// whether Open repaired anything, then closes it and runs Check.
-func storeCrashCheck(t *testing.T, where string, fsys *record.MemFS, ans *storeAnswers) (uint32, bool) {
+// storeCrashCheck checks the store a crash left on fsys: a read-only open
+// (which repairs nothing) and a writer's open both succeed without
+// damage and give the same answers; the writer's open crashed itself at
+// an operation chosen by rng (a crash during recovery) and opened again
+// gives them too; after Close, Check finds nothing. It returns the
+// fingerprint of the answers and whether Open repaired anything.
+func storeCrashCheck(t *testing.T, where string, fsys *record.MemFS, ans *storeAnswers, rng *rand.Rand) (uint32, bool) {
 	t.Helper()
 	if _, err := fsys.Stat(storeCrashDir); err != nil {
 		// Nothing was created durably: an empty store, as a fresh one.
 		return storeCrashEmpty(t, where, ans), false
 	}
 	clock := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	hro, roOK := uint32(0), false
+	if _, err := fsys.Stat(storeCrashDir + "/" + markerName); err == nil {
+		// (Without the marker, a crash cut the creation of the store:
+		// a reader rightly says it is not one; a writer creates it.)
+		ro, err := Open(storeCrashDir, Options{FS: fsys, ReadOnly: true})
+		if err != nil {
+			t.Fatalf("%s: read-only open: %v", where, err)
+		}
+		if d := ro.Damage(); len(d) > 0 {
+			t.Fatalf("%s: read-only open found damage: %v", where, d)
+		}
+		if hro, err = ans.of(ro); err != nil {
+			t.Fatalf("%s: read-only queries: %v", where, err)
+		}
+		ro.Close()
+		roOK = true
+	}
+	if rng != nil {
+		// A second crash, during recovery: the whole synced state is
+		// kept by CrashClone(nil), and crashed again after k operations.
+		again := fsys.CrashClone(nil)
+		k := rng.IntN(40)
+		again.CrashAfter(k, rng)
+		if db, err := Open(storeCrashDir, storeCrashOptions(again, &clock)); err == nil {
+			db.Close()
+		}
+		if c := again.Crashed(); c != nil {
+			fsys = c
+			where += fmt.Sprintf(", then during recovery after operation %d", k)
+		}
+	}
 	db, err := Open(storeCrashDir, storeCrashOptions(fsys, &clock))
 	if err != nil {
 		t.Fatalf("%s: open: %v", where, err)
@@ -286,6 +322,9 @@ func storeCrashCheck(t *testing.T, where string, fsys *record.MemFS, ans *storeA
 	h, err := ans.of(db)
 	if err != nil {
 		t.Fatalf("%s: queries: %v", where, err)
+	}
+	if roOK && h != hro {
+		t.Fatalf("%s: a read-only open and a writer's open answer differently", where)
 	}
 	recovered := len(db.Recovery()) > 0
 	if err := db.Close(); err != nil {
@@ -394,4 +433,94 @@ func TestOpenRemovesStaleTemps(t *testing.T) {
 	if rep, err := CheckFS(storeCrashDir, m); err != nil || !rep.OK() {
 		t.Errorf("check: %v, %v", rep, err)
 	}
+}
+
+// TestCrashDuringRecovery crashes the recovery itself, at every one of
+// its operations, after crashes that left WAL segments to repair: one cut
+// inside its header and one with a torn record. The store opened again
+// must hold no damage. Regressions: recovery removed a segment cut inside
+// its header before the manifest stopped listing it (a second crash then
+// reported it missing), and cut a torn tail without syncing the cut
+// before creating the next segment (a second crash then left the torn
+// record in a segment that is not the last: damage).
+func TestCrashDuringRecovery(t *testing.T) {
+	r := storeCrashWorkload(t)
+	r.batches = r.batches[:12]
+	r.compactAfter = 0
+	dry := record.NewMemFS()
+	if _, err := r.run(dry); err != nil {
+		t.Fatal(err)
+	}
+	clock := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	found := map[string]int{}
+	for n := 0; n <= dry.Ops() && (found["cut short"] == 0 || found["truncated"] == 0); n++ {
+		m := record.NewMemFS()
+		rng := rand.New(rand.NewPCG(uint64(n), 7))
+		m.CrashAfter(n, rng)
+		r.run(m)
+		first := m.Crashed()
+		if first == nil {
+			continue
+		}
+		// What the first recovery repairs, and how many operations it
+		// takes (Open and Close).
+		probe := first.CrashClone(nil)
+		db, err := Open(storeCrashDir, storeCrashOptions(probe, &clock))
+		if err != nil {
+			continue // the marker was not durable yet
+		}
+		// Only segments the manifest lists: their removal must wait
+		// for the manifest that no longer does.
+		man, _ := readManifest(first, storeCrashDir)
+		listed := func(note string) bool {
+			for _, sg := range man.segmentsOrNil() {
+				if strings.Contains(note, filepath.Base(segmentName("", sg.seq))) {
+					return true
+				}
+			}
+			return false
+		}
+		kind := ""
+		for _, note := range db.Recovery() {
+			for _, k := range []string{"cut short", "truncated"} {
+				if strings.Contains(note, k) && found[k] == 0 && listed(note) {
+					kind = k
+				}
+			}
+		}
+		db.Close()
+		if kind == "" {
+			continue
+		}
+		found[kind] = n
+		for k := 0; k <= probe.Ops(); k++ {
+			again := first.CrashClone(nil)
+			again.CrashAfter(k, nil)
+			if db, err := Open(storeCrashDir, storeCrashOptions(again, &clock)); err == nil {
+				db.Close()
+			}
+			after := again.Crashed()
+			if after == nil {
+				after = again.CrashClone(nil)
+			}
+			db, err := Open(storeCrashDir, storeCrashOptions(after, &clock))
+			if err != nil {
+				t.Fatalf("segment %s by the crash after %d, recovery crashed after %d: %v", kind, n, k, err)
+			}
+			if d := db.Damage(); len(d) > 0 {
+				t.Fatalf("segment %s by the crash after %d, recovery crashed after %d: damage %v", kind, n, k, d)
+			}
+			db.Close()
+		}
+	}
+	if found["cut short"] == 0 || found["truncated"] == 0 {
+		t.Fatalf("crash points leaving a segment cut short and one truncated: %v; want both", found)
+	}
+}
+
+func (m *manifest) segmentsOrNil() []manSegment {
+	if m == nil {
+		return nil
+	}
+	return m.segments
 }
