@@ -65,7 +65,12 @@
 //
 // On Open, an incomplete or damaged record at the end of the newest WAL
 // segment is a torn tail: an unacknowledged write cut by a crash. It is
-// truncated and Recovery says so.
+// truncated, and the cut synced before a new segment follows it, and
+// Recovery says so; a segment cut inside its header (created, nothing
+// synced) is removed once the manifest no longer lists it, so that a
+// crash during recovery leaves nothing to report as damage
+// (TestCrashDuringRecovery). Temporary files of atomic writes a crash
+// left are removed by a writer's Open.
 //
 // # Write failures
 //
@@ -156,4 +161,9 @@
 // apart, so a vessel passing between two reports is found. Flagged
 // positions (vessel.Bad) are kept and readable but left out of tracks and
 // queries unless asked for.
+//
+// TrackContext, AtContext, NearContext and AreaContext stop with
+// ctx.Err() once their context is done, checked before each block and
+// chunk they read (cheap next to decoding a chunk), so that
+// the API can give a history read a time budget.
 package store
