@@ -51,7 +51,8 @@ type Options struct {
 	// noSnapshot (benchmarks) opens as before the snapshot existed: it is
 	// neither read nor written on open, and no block gets a summary.
 	noSnapshot bool
-	// FS creates the store's files (nil: the operating system's).
+	// FS is the file system every file operation of the store goes
+	// through (nil: the operating system's; see FS).
 	FS FS
 	// Now is the clock that dates write failures and spaces out retries
 	// (nil: time.Now).
