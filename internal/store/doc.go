@@ -57,6 +57,14 @@
 // crash at any point leaves either the WAL or the block, and Open skips
 // WAL segments that a block already holds.
 //
+// What a crash keeps of a commit in flight (written, not acknowledged) is
+// a prefix of its WAL records: Write puts a batch in several records
+// (source names, positions in records of up to 4,096, static reports,
+// provenance), so a batch in flight may come back in part, for example
+// its positions without its static reports, never part of a record.
+// Making a commit all-or-nothing needs a commit record in the WAL (a new
+// WAL version); TestStoreCrashEveryPoint checks the prefixes it allows.
+//
 // A new store's marker is written durably (record.WriteFileAtomic) before
 // anything else, so a crash while creating one never leaves files without
 // it. TestStoreCrashEveryPoint crashes a real workload (commits, flushes,
