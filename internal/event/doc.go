@@ -344,8 +344,10 @@
 // events file (events.jsonl: a version line, then each event version as
 // JSON, read back on open with a torn last line cut off; LogVersion),
 // which answers the API's queries (Filter); ZoneBook, the user zones
-// edited at run time (zones.geojson, replaced atomically, versioned by a
-// foreign member; ZonesVersion); and the learned anchorages
+// edited at run time (zones.geojson, replaced with
+// record.WriteFileAtomic through a record.FS, OpenZoneBookFS, so that its
+// crash test runs in memory; versioned by a foreign member;
+// ZonesVersion); and the learned anchorages
 // (LoadAnchorages, SaveAnchorages). Files written before versions are
 // read as version 0; frozen fixtures of them are in testdata.
 package event

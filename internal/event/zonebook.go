@@ -5,8 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
+	"io/fs"
 	"slices"
 	"sync"
 
@@ -44,6 +43,7 @@ var (
 // ZoneBook is safe for concurrent use; edits are serialised.
 type ZoneBook struct {
 	mu    sync.Mutex
+	fsys  record.FS
 	path  string
 	zones []Zone
 	apply func([]Zone) error
@@ -54,9 +54,17 @@ type ZoneBook struct {
 // set on every edit before it is kept, puts zones into effect (nil:
 // nothing to do) and may refuse them.
 func OpenZoneBook(path string, initial []Zone, apply func([]Zone) error) (b *ZoneBook, loaded bool, err error) {
-	b = &ZoneBook{path: path, zones: initial, apply: apply}
-	data, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
+	return OpenZoneBookFS(record.OSFS{}, path, initial, apply)
+}
+
+// OpenZoneBookFS is OpenZoneBook with the file read and written through
+// fsys (tests use a record.MemFS). Temporary files of writes cut by a
+// crash are removed.
+func OpenZoneBookFS(fsys record.FS, path string, initial []Zone, apply func([]Zone) error) (b *ZoneBook, loaded bool, err error) {
+	b = &ZoneBook{fsys: fsys, path: path, zones: initial, apply: apply}
+	record.RemoveTemps(fsys, path)
+	data, err := record.ReadFile(fsys, path)
+	if errors.Is(err, fs.ErrNotExist) {
 		return b, false, nil
 	}
 	if err != nil {
@@ -119,46 +127,30 @@ func (b *ZoneBook) DeleteZone(name string) error {
 	return b.commitLocked(slices.Delete(slices.Clone(b.zones), i, i+1))
 }
 
-// commitLocked writes next to a temporary file, puts it into effect, and
-// then renames the file into place: a refused set leaves both the engine
-// and the file as they were.
+// commitLocked puts next into effect and then replaces the file with it
+// (record.WriteFileAtomic: a temporary file of a unique name, synced,
+// renamed, the directory synced): a refused set leaves both the engine
+// and the file as they were, and a failed write puts the kept zones back
+// into effect. The mutex serialises the read-modify-write of an edit
+// (with unique temporary names it is no longer needed for the file).
 func (b *ZoneBook) commitLocked(next []Zone) error {
 	data, err := MarshalZonesFile(next)
 	if err != nil {
 		return err
 	}
-	tmp := b.path + ".tmp"
-	if err := writeSynced(tmp, data); err != nil {
-		return fmt.Errorf("event: zones: %w", err)
-	}
 	if b.apply != nil {
 		if err := b.apply(next); err != nil {
-			os.Remove(tmp)
 			return fmt.Errorf("%w: %w", ErrZoneRefused, err)
 		}
 	}
-	if err := os.Rename(tmp, b.path); err != nil {
+	if err := record.WriteFileAtomic(b.fsys, b.path, data, 0o640); err != nil {
+		if b.apply != nil {
+			b.apply(b.zones) // accepted before: put back what the file holds
+		}
 		return fmt.Errorf("event: zones: %w", err)
 	}
-	record.SyncDir(filepath.Dir(b.path))
 	b.zones = next
 	return nil
-}
-
-func writeSynced(path string, data []byte) error {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o640)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
 }
 
 // MarshalZonesFile returns zones as the zones file of ZonesVersion: a

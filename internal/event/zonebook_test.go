@@ -2,6 +2,7 @@ package event_test
 
 import (
 	"errors"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/tidewatch/tidewatch/internal/event"
 	"github.com/tidewatch/tidewatch/internal/geo"
+	"github.com/tidewatch/tidewatch/internal/record"
 )
 
 // TestZoneBookV0Fixture opens a frozen zones file of version 0 (written
@@ -96,8 +98,8 @@ func TestZoneBookEdits(t *testing.T) {
 	if string(before) != string(after) || len(b.Zones()) != 1 {
 		t.Error("a refused set changed the file or the zones")
 	}
-	if _, err := os.Stat(path + ".tmp"); !errors.Is(err, os.ErrNotExist) {
-		t.Error("a refused set left its temporary file")
+	if ents, _ := os.ReadDir(filepath.Dir(path)); len(ents) != 1 {
+		t.Errorf("a refused set left %d files; want the zones file alone", len(ents))
 	}
 	b2, _, err := event.OpenZoneBook(path, nil, nil)
 	if err != nil || len(b2.Zones()) != 1 || !b2.Zones()[0].Area.Contains(geo.Point{Lat: 5.5, Lon: 0.5}) {
@@ -111,5 +113,90 @@ func TestZoneBookNewerVersion(t *testing.T) {
 	os.WriteFile(path, []byte(`{"type":"FeatureCollection","features":[],"tidewatch_zones":7}`), 0o640)
 	if _, _, err := event.OpenZoneBook(path, nil, nil); !errors.Is(err, event.ErrZonesVersion) {
 		t.Fatalf("err %v; want ErrZonesVersion", err)
+	}
+}
+
+func zoneSquare(name string, lat float64) event.Zone {
+	return event.Zone{Name: name, Area: geo.MultiPolygon{{Outer: geo.Ring{{Lat: lat, Lon: 0}, {Lat: lat, Lon: 1}, {Lat: lat + 1, Lon: 1}, {Lat: lat + 1, Lon: 0}, {Lat: lat, Lon: 0}}}}}
+}
+
+// TestZoneBookWriteFailure: when the file cannot be written (a full
+// disk), the edit fails, the engine gets the kept zones back, and the
+// file and the book are as they were.
+func TestZoneBookWriteFailure(t *testing.T) {
+	m := record.NewMemFS()
+	m.MkdirAll("/data", 0o700)
+	var applied [][]event.Zone
+	b, _, err := event.OpenZoneBookFS(m, "/data/zones.geojson", nil, func(zs []event.Zone) error {
+		applied = append(applied, zs)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.PutZone(zoneSquare("a", 0)); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := record.ReadFile(m, "/data/zones.geojson")
+	full := errors.New("no space left on device")
+	m.SetInjector(func(op record.Op, path string) error {
+		if op == record.OpWrite {
+			return full
+		}
+		return nil
+	})
+	if err := b.PutZone(zoneSquare("b", 5)); !errors.Is(err, full) {
+		t.Fatalf("put on a full disk: %v; want it to wrap the disk's error", err)
+	}
+	m.SetInjector(nil)
+	after, _ := record.ReadFile(m, "/data/zones.geojson")
+	if string(before) != string(after) || len(b.Zones()) != 1 {
+		t.Error("a failed write changed the file or the zones")
+	}
+	if len(applied) != 3 || len(applied[1]) != 2 || len(applied[2]) != 1 || applied[2][0].Name != "a" {
+		t.Errorf("apply saw %d sets; want a, then a and b, then a again", len(applied))
+	}
+	if ents, _ := m.ReadDir("/data"); len(ents) != 1 {
+		t.Errorf("%d files after a failed write; want the zones file alone", len(ents))
+	}
+}
+
+// TestZoneBookCrash crashes an edit in memory after every write, sync,
+// rename and directory sync: the reopened book holds the zones before or
+// after the edit, never neither.
+func TestZoneBookCrash(t *testing.T) {
+	const path = "/data/zones.geojson"
+	edit := func(m *record.MemFS) {
+		m.MkdirAll("/data", 0o700)
+		b, _, err := event.OpenZoneBookFS(m, path, nil, nil)
+		if err != nil {
+			return
+		}
+		if b.PutZone(zoneSquare("a", 0)) != nil {
+			return
+		}
+		b.PutZone(zoneSquare("b", 5))
+	}
+	dry := record.NewMemFS()
+	edit(dry)
+	for n := 0; n <= dry.Ops(); n++ {
+		m := record.NewMemFS()
+		m.CrashAfter(n, rand.New(rand.NewPCG(uint64(n), 1)))
+		edit(m)
+		after := m.Crashed()
+		if after == nil {
+			after = m.CrashClone(nil)
+		}
+		b, _, err := event.OpenZoneBookFS(after, path, nil, nil)
+		if err != nil {
+			t.Fatalf("crash after %d: reopen: %v", n, err)
+		}
+		var names []string
+		for _, z := range b.Zones() {
+			names = append(names, z.Name)
+		}
+		if got := strings.Join(names, ","); got != "" && got != "a" && got != "a,b" {
+			t.Fatalf("crash after %d: zones %q; want none, a, or a and b", n, got)
+		}
 	}
 }

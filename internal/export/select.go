@@ -63,7 +63,7 @@ func Select(ctx context.Context, db *store.DB, q Query) ([]Row, error) {
 		if q.Limit > 0 && len(rows)+h.Reports > q.Limit {
 			return nil, fmt.Errorf("%w: more than %d in the window", ErrTooMany, q.Limit)
 		}
-		track, err := db.Track(h.MMSI, q.From, q.To, q.Flagged)
+		track, err := db.TrackContext(ctx, h.MMSI, q.From, q.To, q.Flagged)
 		if err != nil {
 			return nil, err
 		}

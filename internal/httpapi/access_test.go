@@ -287,10 +287,24 @@ func TestHeavyQueries(t *testing.T) {
 	if hdr.Get("Retry-After") == "" {
 		t.Error("503 without Retry-After")
 	}
-	code, hdr, body = do(t, "GET", tight.URL+"/api/v1/near?lat=29.4&lon=-94.9&radius=50km&from=2022-01-03T00:00:00Z&to=2022-01-03T01:00:00Z", fx.read, nil)
-	wantError(t, "near past its budget", code, body, 503, "unavailable", "time budget")
-	if hdr.Get("Retry-After") == "" {
-		t.Error("503 without Retry-After")
+	for _, q := range []struct{ name, path string }{
+		{"near", "/api/v1/near?lat=29.4&lon=-94.9&radius=50km&from=2022-01-03T00:00:00Z&to=2022-01-03T01:00:00Z"},
+		{"track", "/api/v1/vessels/367587420/track"},
+		{"the picture at a past moment", "/api/v1/vessels?at=2022-01-03T00:20:00Z"},
+	} {
+		// The same query with the default budget is answered.
+		if code, _, body := do(t, "GET", srv.URL+q.path, fx.read, nil); code != 200 {
+			t.Errorf("%s with the default budget: %d %s", q.name, code, body)
+		}
+		code, hdr, body = do(t, "GET", tight.URL+q.path, fx.read, nil)
+		wantError(t, q.name+" past its budget", code, body, 503, "unavailable", "time budget")
+		if hdr.Get("Retry-After") == "" {
+			t.Errorf("%s: 503 without Retry-After", q.name)
+		}
+	}
+	_, _, metrics := do(t, "GET", tight.URL+"/metrics", fx.read, nil)
+	if !strings.Contains(string(metrics), `tidewatch_api_heavy_refused_total{reason="timeout"} 4`) {
+		t.Errorf("metrics lack 4 timeouts (area, near, track, at=)")
 	}
 
 	// Every slot taken: 429 with Retry-After at once; light routes still
@@ -317,7 +331,7 @@ func TestHeavyQueries(t *testing.T) {
 		t.Errorf("near with a slot free: %d %s", code, body)
 	}
 	release2()
-	_, _, metrics := do(t, "GET", busy.URL+"/metrics", fx.read, nil)
+	_, _, metrics = do(t, "GET", busy.URL+"/metrics", fx.read, nil)
 	if !strings.Contains(string(metrics), `tidewatch_api_heavy_refused_total{reason="busy"} 4`) {
 		t.Errorf("metrics lack 4 busy refusals")
 	}

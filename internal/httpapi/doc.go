@@ -290,7 +290,8 @@
 // read the history. At most Config.MaxHeavy (4) run at once; another is
 // answered 429 too_many_requests with Retry-After at once. Each runs with
 // a time budget, Config.HeavyTimeout (10 s), that reaches the store's
-// query as a context deadline (store.DB.AreaContext, NearContext): when it
+// query as a context deadline (store.DB.AreaContext, NearContext,
+// TrackContext, AtContext; checked between chunks): when it
 // runs out the query stops and the answer is 503 unavailable with
 // Retry-After. Both are counted in tidewatch_api_heavy_refused_total by
 // reason. An area polygon has at most MaxAreaVertices (1,000) vertices:

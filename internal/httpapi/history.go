@@ -188,14 +188,14 @@ func (a *api) track(w http.ResponseWriter, r *http.Request) error {
 	if from > to {
 		return badParam("from", "%v is after to %v", from, to)
 	}
-	_, release, err := a.heavy(w, r)
+	ctx, release, err := a.heavy(w, r)
 	if err != nil {
 		return err
 	}
-	pts, err := a.cfg.DB.Track(m, from, to, flagged)
+	pts, err := a.cfg.DB.TrackContext(ctx, m, from, to, flagged)
 	release()
 	if err != nil {
-		return err
+		return a.heavyErr(w, r, err)
 	}
 	tracks, main := trackInfos(pts)
 	if selMain {

@@ -151,16 +151,18 @@ func (t *Tokens) writeLocked() error {
 		return fmt.Errorf("httpapi: tokens: %w", err)
 	}
 	// One writer at a time across processes (a running node and the
-	// token command): the temporary file has one name, so two writers
-	// at once could rename the other's half-written file into place.
+	// token command): each applies its edit to what it read, so two at
+	// once would lose one's edit. (The lock was added when the temporary
+	// file had one fixed name; record.WriteFileAtomic now gives each write
+	// its own, so it only serialises this read-modify-write.)
 	lock, err := record.Lock(filepath.Dir(t.path), filepath.Base(t.path)+".lock")
 	if err != nil {
 		return fmt.Errorf("httpapi: tokens: another process is writing %s, try again: %w", t.path, err)
 	}
 	defer lock.Close()
-	// A temporary file left by a crash keeps its mode when reused:
-	// remove it so that the new file is created 0600.
-	os.Remove(t.path + ".tmp")
+	// Temporary files of writes cut by a crash: stale (every writer
+	// holds the lock), never read.
+	record.RemoveTemps(record.OSFS{}, t.path)
 	if err := record.WriteFileAtomic(record.OSFS{}, t.path, append(data, '\n'), 0o600); err != nil {
 		return fmt.Errorf("httpapi: tokens: %w", err)
 	}

@@ -123,14 +123,14 @@ func (a *api) vessels(w http.ResponseWriter, r *http.Request) error {
 		return a.liveVessels(w, r, f, age, limit)
 	}
 	var list []Update
-	_, release, err := a.heavy(w, r)
+	ctx, release, err := a.heavy(w, r)
 	if err != nil {
 		return err
 	}
-	vs, err := a.cfg.DB.At(at, age, false)
+	vs, err := a.cfg.DB.AtContext(ctx, at, age, false)
 	release()
 	if err != nil {
-		return err
+		return a.heavyErr(w, r, err)
 	}
 	for i := range vs {
 		u := updateOfAt(&vs[i])

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -177,16 +176,18 @@ func (r *registry) write(entries []entry) error {
 	}
 	data = append(data, '\n')
 	// One writer at a time across processes (a running node and the
-	// partner command): the temporary file has one name, so two writers
-	// at once could rename the other's half-written file into place.
+	// partner command): each applies its edit to what it read, so two at
+	// once would lose one's edit. (The lock was added when the temporary
+	// file had one fixed name; record.WriteFileAtomic now gives each write
+	// its own, so it only serialises this read-modify-write.)
 	lock, err := record.Lock(filepath.Dir(r.path), filepath.Base(r.path)+".lock")
 	if err != nil {
 		return fmt.Errorf("identity: another process is writing the partner registry %s, try again: %w", r.path, err)
 	}
 	defer lock.Close()
-	// A temporary file left by a crash keeps its mode when reused:
-	// remove it so that the new file is created 0600.
-	os.Remove(r.path + ".tmp")
+	// Temporary files of writes cut by a crash: stale (every writer
+	// holds the lock), never read.
+	record.RemoveTemps(record.OSFS{}, r.path)
 	if err := record.WriteFileAtomic(record.OSFS{}, r.path, data, 0o600); err != nil {
 		return fmt.Errorf("identity: write partner registry %s: %w", r.path, err)
 	}

@@ -61,10 +61,15 @@
 // (fsynced) before the next is created, so only the newest can end with an
 // incomplete record.
 //
-// The cursor is 20 bytes: "TWOBC" 0x00 | uint16 version (1) | uint64
-// acked | uint32 CRC-32C of the preceding 16 bytes. Ack writes it to
-// cursor.tmp, fsyncs it, renames it over cursor and fsyncs the directory,
-// and only then deletes segments that are fully acknowledged.
+// The cursor (version 2) is a record file: the file header "TWOBC" 0x00 |
+// uint16 version (2), then one record (record framing) of type 1 whose
+// payload is the uint64 acked, 25 bytes in all. Version 1 (20 bytes:
+// header | uint64 acked | uint32 CRC-32C of the preceding 16 bytes) is
+// still read; testdata/cursor-v1 and testdata/cursor-v2 are frozen. Ack
+// writes it with record.WriteFileAtomic (a temporary file of a unique
+// name, fsync, rename over cursor, directory fsync), and only then deletes
+// segments that are fully acknowledged. Open removes temporary files a
+// crash left.
 //
 // # Recovery
 //

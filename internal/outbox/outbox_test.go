@@ -339,7 +339,8 @@ func TestDamageRefused(t *testing.T) {
 		{"magic", segs[1], 0, 'x', outbox.ErrCorrupt, 0},
 		{"header seq", segs[1], 8, 0xee, outbox.ErrCorrupt, 8},
 		{"cursor version", filepath.Join(src, "cursor"), 6, 2, outbox.ErrVersion, 6},
-		{"cursor value", filepath.Join(src, "cursor"), 8, 99, outbox.ErrCorrupt, 16},
+		{"cursor value", filepath.Join(src, "cursor"), 17, 99, outbox.ErrCorrupt, 8},
+		{"cursor record length", filepath.Join(src, "cursor"), 8, 1, outbox.ErrCorrupt, 8},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -24,8 +24,10 @@ const (
 	segSuffix     = ".seg"
 	cursorFile    = "cursor"
 	cursorMagic   = "TWOBC\x00"
-	cursorVersion = 1
-	cursorLen     = 20
+	cursorVersion = 2
+	cursorLen     = record.FileHeaderLen + record.HeaderLen + 8 // version 2
+	cursorLenV1   = 20
+	recCursor     = 1        // the record type of the cursor (version 2)
 	indexEvery    = 64 << 10 // bytes between entries of a segment's sparse index
 
 	// MaxData is the longest record Data that Append accepts.
@@ -202,7 +204,7 @@ func listSegments(fsys record.FS, dir string) ([]uint64, error) {
 	var firsts []uint64
 	for _, e := range ents {
 		name := e.Name()
-		if strings.HasSuffix(name, ".tmp") {
+		if strings.HasSuffix(name, record.TempSuffix) { // cursor.tmp, cursor.RANDOM.tmp
 			fsys.Remove(filepath.Join(dir, name)) // an unfinished cursor write from before a crash
 			continue
 		}
@@ -241,25 +243,35 @@ func readCursor(fsys record.FS, dir string) (uint64, error) {
 }
 
 func decodeCursor(path string, b []byte) (uint64, error) {
-	if len(b) != cursorLen || string(b[:6]) != cursorMagic {
+	v, err := record.ParseFileHeader(b, cursorMagic)
+	if err != nil {
 		return 0, &FileError{Path: path, Offset: 0, Err: fmt.Errorf("%w: not an outbox cursor", ErrCorrupt)}
 	}
-	if v := binary.LittleEndian.Uint16(b[6:]); v != cursorVersion {
-		return 0, &FileError{Path: path, Offset: 6, Err: fmt.Errorf("%w: cursor version %d", ErrVersion, v)}
+	switch v {
+	case 1:
+		// The 20-byte cursor of version 1: header, uint64, CRC-32C.
+		if len(b) != cursorLenV1 {
+			return 0, &FileError{Path: path, Offset: 0, Err: fmt.Errorf("%w: not an outbox cursor", ErrCorrupt)}
+		}
+		if crc32.Checksum(b[:16], castagnoli) != binary.LittleEndian.Uint32(b[16:]) {
+			return 0, &FileError{Path: path, Offset: 16, Err: fmt.Errorf("%w: cursor checksum mismatch", ErrCorrupt)}
+		}
+		return binary.LittleEndian.Uint64(b[8:]), nil
+	case cursorVersion:
+		typ, payload, n, ok := record.Current.Check(b[record.FileHeaderLen:], 64)
+		if !ok || typ != recCursor || len(payload) != 8 || record.FileHeaderLen+n != len(b) {
+			return 0, &FileError{Path: path, Offset: record.FileHeaderLen, Err: fmt.Errorf("%w: cursor record damaged", ErrCorrupt)}
+		}
+		return binary.LittleEndian.Uint64(payload), nil
 	}
-	if crc32.Checksum(b[:16], castagnoli) != binary.LittleEndian.Uint32(b[16:]) {
-		return 0, &FileError{Path: path, Offset: 16, Err: fmt.Errorf("%w: cursor checksum mismatch", ErrCorrupt)}
-	}
-	return binary.LittleEndian.Uint64(b[8:]), nil
+	return 0, &FileError{Path: path, Offset: 6, Err: fmt.Errorf("%w: cursor version %d", ErrVersion, v)}
 }
 
+// encodeCursor returns the cursor file of cursorVersion: the file header
+// and one record (record framing) of type recCursor holding acked.
 func encodeCursor(acked uint64) []byte {
-	b := make([]byte, cursorLen)
-	copy(b, cursorMagic)
-	binary.LittleEndian.PutUint16(b[6:], cursorVersion)
-	binary.LittleEndian.PutUint64(b[8:], acked)
-	binary.LittleEndian.PutUint32(b[16:], crc32.Checksum(b[:16], castagnoli))
-	return b
+	b := record.AppendFileHeader(make([]byte, 0, cursorLen), cursorMagic, cursorVersion)
+	return record.Append(b, recCursor, binary.LittleEndian.AppendUint64(nil, acked))
 }
 
 // writeCursor replaces the cursor atomically: temporary file, fsync,

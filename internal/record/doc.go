@@ -59,7 +59,11 @@
 //
 // [WriteFileAtomic] replaces a small file (a cursor, a manifest) so that a
 // crash leaves the old or the new contents: temporary file in the same
-// directory, fsync, rename, directory fsync. [SyncDir] is that last step,
+// directory, fsync, rename, directory fsync. The temporary file has a
+// unique name (NAME.RANDOM.tmp, created with O_EXCL as os.CreateTemp
+// does), so writers of the same file at once never write into each
+// other's; [IsTemp] recognises the names and [RemoveTemps] removes those
+// a crash left, which owners call at open. [SyncDir] is that last step,
 // portable: it does nothing on Windows, where directories cannot be
 // flushed.
 //

@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 )
 
 // FS is the file system a log lives in. [OSFS] is the operating system's;
@@ -114,15 +117,83 @@ func ReadFile(fsys FS, name string) ([]byte, error) {
 	}
 }
 
+// TempSuffix ends the name of every temporary file [WriteFileAtomic]
+// creates: NAME.RANDOM.tmp beside NAME (and NAME.tmp, the fixed name of
+// versions before unique names).
+const TempSuffix = ".tmp"
+
+// IsTemp reports whether the file name (a base name) is a temporary file
+// of [WriteFileAtomic] for the file target (a base name): target.tmp or
+// target.RANDOM.tmp.
+func IsTemp(name, target string) bool {
+	if name == target+TempSuffix {
+		return true
+	}
+	rest, ok := strings.CutPrefix(name, target+".")
+	if !ok {
+		return false
+	}
+	rest, ok = strings.CutSuffix(rest, TempSuffix)
+	return ok && rest != "" && !strings.ContainsAny(rest, `./\`)
+}
+
+// RemoveTemps removes the temporary files that writes of path by
+// [WriteFileAtomic] cut by a crash left beside it, and returns how many
+// it removed. Call it only where no other writer of path can be at work
+// (at open, under the owner's lock): a temporary file being written
+// looks the same.
+func RemoveTemps(fsys FS, path string) (int, error) {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	ents, err := fsys.ReadDir(dir)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return 0, nil
+		}
+		return 0, fmt.Errorf("record: remove temporary files of %s: %w", path, err)
+	}
+	n := 0
+	for _, e := range ents {
+		if e.IsDir() || !IsTemp(e.Name(), base) {
+			continue
+		}
+		if err := fsys.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return n, fmt.Errorf("record: remove temporary files of %s: %w", path, err)
+		}
+		n++
+	}
+	return n, nil
+}
+
+// createTemp creates a new temporary file for path in its directory, with
+// a name no other file has (O_EXCL), as os.CreateTemp does: two writers of
+// the same path never share a temporary file.
+func createTemp(fsys FS, path string, perm fs.FileMode) (File, string, error) {
+	for range 100 {
+		tmp := path + "." + strconv.FormatUint(rand.Uint64()>>1, 36) + TempSuffix
+		f, err := fsys.OpenFile(tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, perm)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		return f, tmp, err
+	}
+	return nil, "", fmt.Errorf("record: no unused temporary name for %s: %w", path, fs.ErrExist)
+}
+
 // WriteFileAtomic replaces the file at path with data so that a crash
-// leaves either the old or the new contents, never a mix: it writes
-// path+".tmp" in the same directory, fsyncs it, renames it over path
+// leaves either the old or the new contents, never a mix: it writes a new
+// temporary file in the same directory with a unique name (NAME.RANDOM.tmp,
+// created with O_EXCL as os.CreateTemp does, so that concurrent writers of
+// path never write each other's file), fsyncs it, renames it over path
 // (os.Rename replaces an existing file on Windows too) and fsyncs the
 // directory. On failure the temporary file is removed and the old file is
-// untouched; the error names path.
+// untouched; the error names path. A crash may leave a temporary file:
+// owners ignore names for which [IsTemp] holds and remove them at open
+// ([RemoveTemps]).
 func WriteFileAtomic(fsys FS, path string, data []byte, perm fs.FileMode) error {
-	tmp := path + ".tmp"
-	f, err := fsys.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, perm)
+	f, tmp, err := createTemp(fsys, path, perm)
 	if err != nil {
 		return fmt.Errorf("record: write %s: %w", path, err)
 	}

@@ -154,17 +154,17 @@ func entryFor(pts []point, before, after *point) chunkEntry {
 // writeBlock writes d to dir as block d.meta.seq (record.WriteFileAtomic:
 // encoded in memory, written to a temporary file, synced, renamed, the
 // directory synced) and returns it opened.
-func writeBlock(fsys FS, dir string, d *blockData) (*block, error) {
+func writeBlock(fsys record.FS, dir string, d *blockData) (*block, error) {
 	final := filepath.Join(dir, fmt.Sprintf("%08d%s", d.meta.seq, blockSuffix))
 	var buf bytes.Buffer
 	if err := encodeBlock(&buf, d); err != nil {
 		return nil, fmt.Errorf("store: write block %s: %w", final, err)
 	}
-	if err := record.WriteFileAtomic(asRecordFS(fsys), final, buf.Bytes(), 0o600); err != nil {
+	if err := record.WriteFileAtomic(fsys, final, buf.Bytes(), 0o600); err != nil {
 		return nil, fmt.Errorf("store: write block %s: %w", final, err)
 	}
 	crc := crc32.Checksum(buf.Bytes(), castagnoli)
-	b, err := openBlock(final)
+	b, err := openBlock(fsys, final)
 	if err != nil {
 		return nil, err
 	}
@@ -276,8 +276,8 @@ func encodeBlock(f io.Writer, d *blockData) error {
 	return w.Flush()
 }
 
-func openBlock(path string) (*block, error) {
-	f, err := os.Open(path)
+func openBlock(fsys record.FS, path string) (*block, error) {
+	f, err := fsys.OpenFile(path, os.O_RDONLY, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -289,13 +289,13 @@ func openBlock(path string) (*block, error) {
 	return b, nil
 }
 
-// blockFile is what a block reads from: an *os.File, or memory in tests.
+// blockFile is what a block reads from: a record.File, or memory in tests.
 type blockFile interface {
 	io.ReaderAt
 	io.Closer
 }
 
-func readBlock(f *os.File, path string) (*block, error) {
+func readBlock(f record.File, path string) (*block, error) {
 	st, err := f.Stat()
 	if err != nil {
 		return nil, err

@@ -3,7 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
-	"os"
+	"io"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -30,21 +30,25 @@ func (r *CheckReport) OK() bool { return len(r.Damage) == 0 }
 // manifest and every section and chunk, and every WAL record. It holds
 // the writer lock meanwhile, so that the files stay put (ErrLocked while
 // serve or ingest runs).
-func Check(dir string) (*CheckReport, error) {
-	if _, err := os.Stat(filepath.Join(dir, markerName)); err != nil {
+func Check(dir string) (*CheckReport, error) { return CheckFS(dir, OSFS{}) }
+
+// CheckFS is Check through the file system fsys.
+func CheckFS(dir string, fsys FS) (*CheckReport, error) {
+	rfs := asRecordFS(fsys)
+	if _, err := rfs.Stat(filepath.Join(dir, markerName)); err != nil {
 		return nil, fmt.Errorf("%w: %s has no %s file", ErrNotStore, dir, markerName)
 	}
-	lock, err := lockDir(dir)
+	lock, err := lockDir(rfs, dir)
 	if err != nil {
 		return nil, err
 	}
 	defer lock.Close()
-	db, err := Open(dir, Options{ReadOnly: true, exclusive: true})
+	db, err := Open(dir, Options{ReadOnly: true, exclusive: true, FS: fsys})
 	if err != nil {
 		return nil, err
 	}
 	defer db.Close()
-	man, merr := readManifest(dir)
+	man, merr := readManifest(rfs, dir)
 	rep := &CheckReport{Manifest: man != nil && merr == nil}
 	v, done, err := db.view()
 	if err != nil {
@@ -70,7 +74,7 @@ func Check(dir string) (*CheckReport, error) {
 		// whole-file checksum catches a block that is not the one the
 		// manifest lists.
 		if man != nil && !db.damaged(b.path) {
-			crc, size, err := fileCRC(b.path)
+			crc, size, err := fileCRC(rfs, b.path)
 			if err != nil {
 				done()
 				return nil, fmt.Errorf("store: %w", err)
@@ -108,8 +112,12 @@ type RepairReport struct {
 // is moved aside too and rebuilt, so that files it listed that are gone
 // are no longer reported. Afterwards the store opens without damage. It
 // needs the directory to itself (ErrLocked otherwise).
-func Repair(dir string, now time.Time) (*RepairReport, error) {
-	chk, err := Check(dir)
+func Repair(dir string, now time.Time) (*RepairReport, error) { return RepairFS(dir, now, OSFS{}) }
+
+// RepairFS is Repair through the file system fsys.
+func RepairFS(dir string, now time.Time, fsys FS) (*RepairReport, error) {
+	rfs := asRecordFS(fsys)
+	chk, err := CheckFS(dir, fsys)
 	if err != nil {
 		return nil, err
 	}
@@ -119,7 +127,7 @@ func Repair(dir string, now time.Time) (*RepairReport, error) {
 	}
 	// Save what can be read: replay the WAL into a block, and rewrite the
 	// readable chunks of blocks with damaged chunks.
-	db, err := Open(dir, Options{Now: func() time.Time { return now }})
+	db, err := Open(dir, Options{Now: func() time.Time { return now }, FS: fsys})
 	if err != nil {
 		return nil, err
 	}
@@ -152,7 +160,7 @@ func Repair(dir string, now time.Time) (*RepairReport, error) {
 		return nil, err
 	}
 
-	lock, err := lockDir(dir)
+	lock, err := lockDir(rfs, dir)
 	if err != nil {
 		return nil, err
 	}
@@ -165,27 +173,27 @@ func Repair(dir string, now time.Time) (*RepairReport, error) {
 	sort.Strings(files)
 	for _, f := range files {
 		from := filepath.Join(dir, filepath.FromSlash(f))
-		if _, err := os.Lstat(from); err != nil {
+		if _, err := rfs.Stat(from); err != nil {
 			continue // already gone
 		}
 		to := filepath.Join(rep.Aside, filepath.FromSlash(f))
-		if err := os.MkdirAll(filepath.Dir(to), 0o750); err != nil {
+		if err := rfs.MkdirAll(filepath.Dir(to), 0o750); err != nil {
 			lock.Close()
 			return rep, fmt.Errorf("store: repair: %w", err)
 		}
-		if err := os.Rename(from, to); err != nil {
+		if err := rfs.Rename(from, to); err != nil {
 			lock.Close()
 			return rep, fmt.Errorf("store: repair: move %s aside: %w", f, err)
 		}
 		rep.Moved = append(rep.Moved, f)
 	}
 	for _, sub := range []string{".", "blocks", "wal"} {
-		syncDir(filepath.Join(dir, sub))
+		syncDir(rfs, filepath.Join(dir, sub))
 	}
 	lock.Close()
 
 	// Open again: the manifest is rebuilt from the files that are left.
-	db, err = Open(dir, Options{})
+	db, err = Open(dir, Options{FS: fsys})
 	if err != nil {
 		return rep, err
 	}
@@ -238,8 +246,8 @@ func (db *DB) salvage(b *block) error {
 }
 
 // lockDir takes the data directory's writer lock.
-func lockDir(dir string) (*record.DirLock, error) {
-	l, err := record.Lock(dir, "LOCK")
+func lockDir(fsys record.FS, dir string) (io.Closer, error) {
+	l, err := fsys.Lock(dir, "LOCK")
 	if errors.Is(err, record.ErrLocked) {
 		return nil, fmt.Errorf("%w: %s", ErrLocked, dir)
 	}

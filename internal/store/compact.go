@@ -2,7 +2,6 @@ package store
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -152,9 +151,9 @@ func (db *DB) swap(old []*block, nb *block) {
 	defer db.mu.Unlock()
 	for _, b := range old {
 		b.f.Close()
-		os.Remove(b.path)
+		db.fsys.Remove(b.path)
 	}
-	syncDir(filepath.Join(db.dir, "blocks"))
+	syncDir(db.fsys, filepath.Join(db.dir, "blocks"))
 }
 
 // merge writes one block holding the contents of g, minus what is older

@@ -3,10 +3,10 @@ package store
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"math"
-	"os"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -51,7 +51,8 @@ type Options struct {
 	// noSnapshot (benchmarks) opens as before the snapshot existed: it is
 	// neither read nor written on open, and no block gets a summary.
 	noSnapshot bool
-	// FS creates the store's files (nil: the operating system's).
+	// FS is the file system every file operation of the store goes
+	// through (nil: the operating system's; see FS).
 	FS FS
 	// Now is the clock that dates write failures and spaces out retries
 	// (nil: time.Now).
@@ -73,9 +74,9 @@ type DB struct {
 	dir  string
 	opt  Options
 	log  *slog.Logger
-	lock *record.DirLock
+	lock io.Closer
 
-	fsys      FS
+	fsys      record.FS // every file operation goes through it (Options.FS)
 	now       func() time.Time
 	hmu       sync.Mutex // guards health
 	health    [2]opHealth
@@ -95,6 +96,7 @@ type DB struct {
 	statics   map[vessel.MMSI][]staticRec
 	tails     map[vessel.MMSI]point // last flushed position per vessel
 	recovery  []string
+	cutShort  []string // WAL segments cut inside their header, removed after the manifest (load)
 	stats     counters
 
 	segments   []manSegment // WAL segments in the manifest, oldest first
@@ -158,7 +160,7 @@ func Open(dir string, opt Options) (*DB, error) {
 var errChanged = errors.New("store: a file changed while being read")
 
 func open(dir string, opt Options, log *slog.Logger) (*DB, error) {
-	db := &DB{dir: dir, opt: opt, log: log, fsys: opt.FS, now: opt.Now, head: newHead(), sources: []string{""},
+	db := &DB{dir: dir, opt: opt, log: log, fsys: asRecordFS(opt.FS), now: opt.Now, head: newHead(), sources: []string{""},
 		sourceIDs: map[string]uint32{"": 0}, statics: make(map[vessel.MMSI][]staticRec), tails: make(map[vessel.MMSI]point)}
 	if err := db.prepareDir(); err != nil {
 		return nil, err
@@ -178,35 +180,39 @@ func (db *DB) lockFree() bool { return db.opt.ReadOnly && !db.opt.exclusive }
 func (db *DB) prepareDir() error {
 	marker := filepath.Join(db.dir, markerName)
 	if db.opt.ReadOnly {
-		if _, err := os.Stat(marker); err != nil {
+		if _, err := db.fsys.Stat(marker); err != nil {
 			return fmt.Errorf("%w: %s has no %s file", ErrNotStore, db.dir, markerName)
 		}
 	} else {
-		if err := os.MkdirAll(db.dir, 0o750); err != nil {
+		if err := db.fsys.MkdirAll(db.dir, 0o750); err != nil {
 			return fmt.Errorf("store: %w", err)
 		}
-		if _, err := os.Stat(marker); errors.Is(err, fs.ErrNotExist) {
-			ents, err := os.ReadDir(db.dir)
+		if _, err := db.fsys.Stat(marker); errors.Is(err, fs.ErrNotExist) {
+			ents, err := db.fsys.ReadDir(db.dir)
 			if err != nil {
 				return fmt.Errorf("store: %w", err)
 			}
-			if len(ents) > 0 {
+			// A temporary file is the marker's own write, cut by a crash.
+			if slices.ContainsFunc(ents, func(e fs.DirEntry) bool { return !record.IsTemp(e.Name(), markerName) }) {
 				return fmt.Errorf("%w: %s is not empty and has no %s file", ErrNotStore, db.dir, markerName)
 			}
-			if err := os.WriteFile(marker, []byte(markerText), 0o640); err != nil {
+			// The marker is durable before anything else is created, so
+			// that a crash never leaves a directory with files and no
+			// marker (which Open would refuse as not a store).
+			if err := record.WriteFileAtomic(db.fsys, marker, []byte(markerText), 0o640); err != nil {
 				return fmt.Errorf("store: %w", err)
 			}
 		}
 		for _, sub := range []string{"wal", "blocks"} {
-			if err := os.MkdirAll(filepath.Join(db.dir, sub), 0o750); err != nil {
+			if err := db.fsys.MkdirAll(filepath.Join(db.dir, sub), 0o750); err != nil {
 				return fmt.Errorf("store: %w", err)
 			}
 		}
-		if err := syncDir(db.dir); err != nil {
+		if err := syncDir(db.fsys, db.dir); err != nil {
 			return err
 		}
 	}
-	text, err := os.ReadFile(marker)
+	text, err := record.ReadFile(db.fsys, marker)
 	if err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
@@ -216,7 +222,7 @@ func (db *DB) prepareDir() error {
 	if db.opt.ReadOnly {
 		return nil // readers take no lock: they never stop a writer
 	}
-	l, err := lockDir(db.dir)
+	l, err := lockDir(db.fsys, db.dir)
 	if err != nil {
 		return err
 	}
@@ -243,9 +249,13 @@ func (db *DB) closeBlocks() {
 // reported (Damage) and left out; the rest of the store opens.
 func (db *DB) load() error {
 	if !db.opt.ReadOnly {
-		os.Remove(filepath.Join(db.dir, manifestName+".tmp")) // a write cut by a crash
+		// Writes cut by a crash (record.WriteFileAtomic's temporary
+		// files; those of blocks go with the listing of blocks/).
+		for _, name := range []string{manifestName, snapshotName, markerName} {
+			record.RemoveTemps(db.fsys, filepath.Join(db.dir, name))
+		}
 	}
-	man, err := readManifest(db.dir)
+	man, err := readManifest(db.fsys, db.dir)
 	if err != nil {
 		if errors.Is(err, ErrVersion) || !errors.Is(err, ErrCorrupt) {
 			return err
@@ -261,12 +271,12 @@ func (db *DB) load() error {
 	// beside a lock-free reader) then shows as a block that holds a listed
 	// segment, or as a listed segment gone (errChanged), never as data in
 	// neither.
-	wseqs, wstrays, err := listSeq(filepath.Join(db.dir, "wal"), walSuffix, !db.opt.ReadOnly)
+	wseqs, wstrays, err := listSeq(db.fsys, filepath.Join(db.dir, "wal"), walSuffix, !db.opt.ReadOnly)
 	if err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
 	bdir := filepath.Join(db.dir, "blocks")
-	seqs, strays, err := listSeq(bdir, blockSuffix, !db.opt.ReadOnly)
+	seqs, strays, err := listSeq(db.fsys, bdir, blockSuffix, !db.opt.ReadOnly)
 	if err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
@@ -280,7 +290,7 @@ func (db *DB) load() error {
 		onDisk[seq] = true
 		db.nextBlk = max(db.nextBlk, seq)
 		path := filepath.Join(bdir, fmt.Sprintf("%08d%s", seq, blockSuffix))
-		b, err := openBlock(path)
+		b, err := openBlock(db.fsys, path)
 		if err != nil && db.lockFree() && errors.Is(err, fs.ErrNotExist) {
 			return errChanged
 		}
@@ -289,7 +299,7 @@ func (db *DB) load() error {
 			e := man.block(seq)
 			d.heldBy(e)
 			if e == nil {
-				st, _ := os.Stat(path)
+				st, _ := db.fsys.Stat(path)
 				e = &manBlock{seq: seq}
 				if st != nil {
 					e.size = uint64(st.Size())
@@ -301,7 +311,7 @@ func (db *DB) load() error {
 		}
 		if e := man.block(seq); e != nil && e.size == uint64(b.size) {
 			b.fileCRC = e.crc
-		} else if b.fileCRC, _, err = fileCRC(path); err != nil {
+		} else if b.fileCRC, _, err = fileCRC(db.fsys, path); err != nil {
 			b.f.Close()
 			if db.lockFree() && errors.Is(err, fs.ErrNotExist) {
 				return errChanged
@@ -320,7 +330,7 @@ func (db *DB) load() error {
 		if replaced[b.meta.seq] {
 			b.f.Close()
 			if !db.opt.ReadOnly {
-				os.Remove(b.path)
+				db.fsys.Remove(b.path)
 				db.note("removed block %s, already merged into a compacted block", filepath.Base(b.path))
 			}
 			continue
@@ -357,6 +367,12 @@ func (db *DB) load() error {
 	if err := db.saveManifest(true); err != nil {
 		return err
 	}
+	for _, path := range db.cutShort {
+		if err := db.fsys.Remove(path); err != nil {
+			return fmt.Errorf("store: repair %s: %w", path, err)
+		}
+	}
+	db.cutShort = nil
 	if migrate && len(db.blocks)+len(db.segments) > 1 {
 		db.note("built the manifest of %d blocks and %d WAL segments (a store written before the manifest existed)", len(db.blocks), len(db.segments)-1)
 	}
@@ -407,7 +423,7 @@ func (db *DB) loadWAL(man *manifest, checkpoint uint64, wseqs []uint64, strays [
 		seg := manSegment{seq: seq}
 		if e != nil {
 			seg = *e
-		} else if st, err := os.Stat(path); err == nil {
+		} else if st, err := db.fsys.Stat(path); err == nil {
 			seg.created = st.ModTime().UnixMilli()
 		}
 		if seq <= checkpoint {
@@ -417,12 +433,12 @@ func (db *DB) loadWAL(man *manifest, checkpoint uint64, wseqs []uint64, strays [
 				db.addDamage(Damage{File: rel, Kind: Damaged, Err: fmt.Errorf("found damaged earlier; its readable records are stored")})
 				db.segments = append(db.segments, seg)
 			} else if !db.opt.ReadOnly {
-				os.Remove(path) // already in a block; a crash came before its removal
+				db.fsys.Remove(path) // already in a block; a crash came before its removal
 			}
 			continue
 		}
 		lastT = 0
-		end, err := readSegment(path, func(typ byte, payload []byte) error {
+		end, err := readSegment(db.fsys, path, func(typ byte, payload []byte) error {
 			return decodeRecords(typ, payload, &sink)
 		})
 		if err != nil && db.lockFree() && errors.Is(err, fs.ErrNotExist) {
@@ -431,7 +447,7 @@ func (db *DB) loadWAL(man *manifest, checkpoint uint64, wseqs []uint64, strays [
 		if lastT == 0 {
 			lastT = seg.created // nothing readable: lost since it was started
 		}
-		st, serr := os.Stat(path)
+		st, serr := db.fsys.Stat(path)
 		if serr != nil && db.lockFree() {
 			return errChanged
 		}
@@ -448,21 +464,27 @@ func (db *DB) loadWAL(man *manifest, checkpoint uint64, wseqs []uint64, strays [
 				seg.damaged = true
 			}
 			seg.committed = max(seg.committed, uint64(end))
-		case errors.As(err, &fe) && errors.Is(fe.Err, errTorn) && i == len(wseqs)-1 && uint64(end) >= seg.committed:
-			// A torn tail: a write cut by a crash, not acknowledged.
+		case errors.As(err, &fe) && errors.Is(fe.Err, errTorn) && (i == len(wseqs)-1 || end == 0) && uint64(end) >= seg.committed:
+			// A torn tail: a write cut by a crash, not acknowledged. A
+			// segment cut inside its header (end 0) never had a commit
+			// synced, wherever it is: a crash while recovery replaced it
+			// may leave it before the new segment.
 			dropped := size - end
 			if db.opt.ReadOnly {
 				db.note("WAL segment %s ends with an incomplete record at offset %d (%d bytes); a writer will remove it", filepath.Base(path), end, dropped)
 				break
 			}
 			if end == 0 {
-				if err := os.Remove(path); err != nil {
-					return fmt.Errorf("store: repair %s: %w", path, err)
-				}
+				// Removed once the manifest no longer lists it (load): a
+				// crash in between must not leave it listed and missing.
+				db.cutShort = append(db.cutShort, path)
 				db.note("repaired torn WAL tail: %s was cut short while being created (%d bytes); removed", filepath.Base(path), dropped)
 				continue
 			}
-			if err := os.Truncate(path, end); err != nil {
+			// Synced before a new segment follows it: a torn tail left
+			// by a crash during this recovery would then be in a segment
+			// that is not the last, which reads as damage.
+			if err := truncateSynced(db.fsys, path, end); err != nil {
 				return fmt.Errorf("store: repair %s: %w", path, err)
 			}
 			db.note("repaired torn WAL tail: %s truncated at offset %d, %d bytes of an unacknowledged write dropped", filepath.Base(path), end, dropped)
@@ -834,10 +856,10 @@ func (db *DB) flushLocked(final bool) error {
 		return nil
 	}
 	wdir := filepath.Join(db.dir, "wal")
-	seqs, _, _ := listSeq(wdir, walSuffix, false)
+	seqs, _, _ := listSeq(db.fsys, wdir, walSuffix, false)
 	for _, seq := range seqs {
 		if seq <= old.seq && !keep[seq] {
-			os.Remove(segmentName(wdir, seq))
+			db.fsys.Remove(segmentName(wdir, seq))
 		}
 	}
 	return nil
@@ -862,10 +884,10 @@ func (db *DB) Close() error {
 			}
 			// An empty segment (nothing written since the last flush)
 			// is harmless; remove it, from the manifest first.
-			if st, e := os.Stat(db.wal.path); e == nil && st.Size() <= walHdrLen && err == nil {
+			if st, e := db.fsys.Stat(db.wal.path); e == nil && st.Size() <= walHdrLen && err == nil {
 				db.dropSegment(db.wal.seq)
 				if db.saveManifest(true) == nil {
-					os.Remove(db.wal.path)
+					db.fsys.Remove(db.wal.path)
 				}
 			}
 		}

@@ -57,9 +57,28 @@
 // crash at any point leaves either the WAL or the block, and Open skips
 // WAL segments that a block already holds.
 //
+// What a crash keeps of a commit in flight (written, not acknowledged) is
+// a prefix of its WAL records: Write puts a batch in several records
+// (source names, positions in records of up to 4,096, static reports,
+// provenance), so a batch in flight may come back in part, for example
+// its positions without its static reports, never part of a record.
+// Making a commit all-or-nothing needs a commit record in the WAL (a new
+// WAL version); TestStoreCrashEveryPoint checks the prefixes it allows.
+//
+// A new store's marker is written durably (record.WriteFileAtomic) before
+// anything else, so a crash while creating one never leaves files without
+// it. TestStoreCrashEveryPoint crashes a real workload (commits, flushes,
+// a compaction, Close) in memory after every file operation and checks
+// that the reopened store answers exactly what was acknowledged.
+//
 // On Open, an incomplete or damaged record at the end of the newest WAL
 // segment is a torn tail: an unacknowledged write cut by a crash. It is
-// truncated and Recovery says so.
+// truncated, and the cut synced before a new segment follows it, and
+// Recovery says so; a segment cut inside its header (created, nothing
+// synced) is removed once the manifest no longer lists it, so that a
+// crash during recovery leaves nothing to report as damage
+// (TestCrashDuringRecovery). Temporary files of atomic writes a crash
+// left are removed by a writer's Open.
 //
 // # Write failures
 //
@@ -74,8 +93,11 @@
 // since when, how often, why) and WriteStats counts it; past
 // Options.MaxBacklog (or twice HeadPoints in memory) Write refuses new
 // data with ErrBacklog rather than take what it cannot keep. Close after a
-// failed commit cuts the segment back to what was acknowledged. Files are
-// created through Options.FS, so tests inject a full disk.
+// failed commit cuts the segment back to what was acknowledged. Every
+// file operation (create, read, rename, remove, list, truncate, directory
+// sync, the writer lock) goes through Options.FS (a record.FS; the
+// operating system's by default), so tests inject a full disk and crash
+// the whole store in memory (record.MemFS).
 //
 // # Damage
 //
@@ -147,4 +169,9 @@
 // apart, so a vessel passing between two reports is found. Flagged
 // positions (vessel.Bad) are kept and readable but left out of tracks and
 // queries unless asked for.
+//
+// TrackContext, AtContext, NearContext and AreaContext stop with
+// ctx.Err() once their context is done, checked before each block and
+// chunk they read (cheap next to decoding a chunk), so that
+// the API can give a history read a time budget.
 package store

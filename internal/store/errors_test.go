@@ -24,9 +24,9 @@ func TestFileErrorIsRecords(t *testing.T) {
 		read func(path string) error
 		want error
 	}{
-		{"WAL version", seg, 6, func(p string) error { _, err := readSegment(p, nopRecord); return err }, ErrVersion},
-		{"WAL magic", seg, 0, func(p string) error { _, err := readSegment(p, nopRecord); return err }, ErrCorrupt},
-		{"WAL record", seg, walHdrLen + recHdrLen + 3, func(p string) error { _, err := readSegment(p, nopRecord); return err }, ErrCorrupt},
+		{"WAL version", seg, 6, func(p string) error { _, err := readSegment(OSFS{}, p, nopRecord); return err }, ErrVersion},
+		{"WAL magic", seg, 0, func(p string) error { _, err := readSegment(OSFS{}, p, nopRecord); return err }, ErrCorrupt},
+		{"WAL record", seg, walHdrLen + recHdrLen + 3, func(p string) error { _, err := readSegment(OSFS{}, p, nopRecord); return err }, ErrCorrupt},
 		{"block version", blk, 6, readBlockFile, ErrVersion},
 		{"block footer", blk, -20, readBlockFile, ErrCorrupt},
 	}
@@ -89,7 +89,7 @@ func TestWALNewerVersion(t *testing.T) {
 			t.Fatal(err)
 		}
 		n := 0
-		_, err := readSegment(p, func(typ byte, _ []byte) error {
+		_, err := readSegment(OSFS{}, p, func(typ byte, _ []byte) error {
 			if typ == recTracked {
 				n++
 			}

@@ -122,7 +122,7 @@ func TestFormatFixture(t *testing.T) {
 	if rec := db.Recovery(); len(rec) != 1 || !strings.Contains(rec[0], "built the manifest of 1 blocks and 1 WAL segments") {
 		t.Errorf("recovery %q", rec)
 	}
-	if m, err := readManifest(dir); err != nil || len(m.blocks) != 1 || m.blocks[0].positions != 250 || len(m.segments) != 2 {
+	if m, err := readManifest(OSFS{}, dir); err != nil || len(m.blocks) != 1 || m.blocks[0].positions != 250 || len(m.segments) != 2 {
 		t.Errorf("manifest built on open: %+v, %v", m, err)
 	}
 	rows, statics := fixtureData(t, false)

@@ -178,9 +178,9 @@ func decodeManifest(b []byte, path string) (*manifest, error) {
 }
 
 // readManifest reads DIR/MANIFEST; it returns nil, nil when there is none.
-func readManifest(dir string) (*manifest, error) {
+func readManifest(fsys record.FS, dir string) (*manifest, error) {
 	path := filepath.Join(dir, manifestName)
-	b, err := os.ReadFile(path)
+	b, err := record.ReadFile(fsys, path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
@@ -195,8 +195,8 @@ func readManifest(dir string) (*manifest, error) {
 // the previous manifest, which is harmless where the files that follow
 // the change only add (a new block, taken in when unlisted) or remove
 // what a block already holds (WAL segments up to its checkpoint).
-func writeManifest(fsys FS, dir string, m *manifest, durable bool) error {
-	rfs := asRecordFS(fsys)
+func writeManifest(fsys record.FS, dir string, m *manifest, durable bool) error {
+	rfs := fsys
 	if !durable {
 		rfs = noDirSync{rfs}
 	}
@@ -223,8 +223,8 @@ func (b *block) manEntry() manBlock {
 }
 
 // fileCRC computes the CRC-32C of a whole file.
-func fileCRC(path string) (uint32, int64, error) {
-	f, err := os.Open(path)
+func fileCRC(fsys record.FS, path string) (uint32, int64, error) {
+	f, err := fsys.OpenFile(path, os.O_RDONLY, 0)
 	if err != nil {
 		return 0, 0, err
 	}

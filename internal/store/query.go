@@ -38,12 +38,13 @@ func overlaps(aMin, aMax, bMin, bMax int64) bool { return aMin <= bMax && bMin <
 
 // points returns the positions of one vessel with times in [from, to],
 // sorted by time (stable: equal times keep storage order).
-func (v *view) points(m vessel.MMSI, from, to int64) ([]point, error) {
-	return v.pointsInto(nil, m, from, to)
+func (v *view) points(ctx context.Context, m vessel.MMSI, from, to int64) ([]point, error) {
+	return v.pointsInto(ctx, nil, m, from, to)
 }
 
-// pointsInto is points appending to out.
-func (v *view) pointsInto(out []point, m vessel.MMSI, from, to int64) ([]point, error) {
+// pointsInto is points appending to out. It stops with ctx.Err() when ctx
+// is done, checked before each chunk it reads.
+func (v *view) pointsInto(ctx context.Context, out []point, m vessel.MMSI, from, to int64) ([]point, error) {
 	var err error
 	need := 0
 	for _, b := range v.blocks {
@@ -63,6 +64,9 @@ func (v *view) pointsInto(out []point, m vessel.MMSI, from, to int64) ([]point, 
 		for _, e := range b.vesselChunks(m) {
 			if !overlaps(e.minT, e.maxT, from, to) {
 				continue
+			}
+			if err := ctx.Err(); err != nil {
+				return nil, err
 			}
 			n := len(out)
 			if out, err = b.readChunkUntil(out, &e, &v.buf, to); err != nil {
@@ -111,12 +115,21 @@ func (db *DB) sourceName(id uint32) string {
 // time order. Flagged positions (vessel.Bad) are left out unless flagged
 // is true.
 func (db *DB) Track(m vessel.MMSI, from, to vessel.Time, flagged bool) ([]vessel.Position, error) {
+	return db.TrackContext(context.Background(), m, from, to, flagged)
+}
+
+// TrackContext is Track that stops when ctx is done (checked before each
+// chunk it reads), returning ctx.Err(): a time budget for the API.
+func (db *DB) TrackContext(ctx context.Context, m vessel.MMSI, from, to vessel.Time, flagged bool) ([]vessel.Position, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	v, done, err := db.view()
 	if err != nil {
 		return nil, err
 	}
 	defer done()
-	pts, err := v.points(m, int64(from), int64(to))
+	pts, err := v.points(ctx, m, int64(from), int64(to))
 	if err != nil {
 		return nil, err
 	}
@@ -202,7 +215,7 @@ func (db *DB) NearContext(ctx context.Context, c geo.Point, radius float64, from
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		pts, err := v.pointsInto(v.scratch[:0], m, lo, hi)
+		pts, err := v.pointsInto(ctx, v.scratch[:0], m, lo, hi)
 		if err != nil {
 			return nil, err
 		}
@@ -423,7 +436,7 @@ func (db *DB) AreaContext(ctx context.Context, area geo.MultiPolygon, from, to v
 	}
 	var out []AreaHit
 	for m := range cand {
-		pts, err := v.points(m, lo, hi)
+		pts, err := v.points(ctx, m, lo, hi)
 		if err != nil {
 			return nil, err
 		}
@@ -476,6 +489,16 @@ type VesselAt struct {
 // static data but no position in the window are included only if
 // withStaticOnly.
 func (db *DB) At(t vessel.Time, maxAge vessel.Time, withStaticOnly bool) ([]VesselAt, error) {
+	return db.AtContext(context.Background(), t, maxAge, withStaticOnly)
+}
+
+// AtContext is At that stops when ctx is done (checked before each block
+// and each chunk it reads, and before the head), returning ctx.Err(): a
+// time budget for the API.
+func (db *DB) AtContext(ctx context.Context, t vessel.Time, maxAge vessel.Time, withStaticOnly bool) ([]VesselAt, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	v, done, err := db.view()
 	if err != nil {
 		return nil, err
@@ -507,6 +530,9 @@ func (db *DB) At(t vessel.Time, maxAge vessel.Time, withStaticOnly bool) ([]Vess
 		if !overlaps(b.meta.minT, b.meta.maxT, lo, hi) {
 			continue
 		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		if b.sum != nil && lo < b.meta.minT && b.meta.maxT <= hi && !db.damaged(b.path) {
 			// The whole block is in the window: its summary says what
 			// reading every position would (snapshot.go).
@@ -529,6 +555,9 @@ func (db *DB) At(t vessel.Time, maxAge vessel.Time, withStaticOnly bool) ([]Vess
 			if !overlaps(e.minT, e.maxT, lo, hi) {
 				continue
 			}
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
 			if pts, err = b.readChunk(pts[:0], e, &v.buf); err != nil {
 				if v.db.badChunk(b, e, err) {
 					continue
@@ -539,6 +568,9 @@ func (db *DB) At(t vessel.Time, maxAge vessel.Time, withStaticOnly bool) ([]Vess
 				take(e.mmsi, &pts[j])
 			}
 		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
 	for _, h := range v.heads {
 		for m, s := range h.series {
@@ -591,7 +623,7 @@ func (db *DB) Provenance(m vessel.MMSI, t vessel.Time) ([]string, error) {
 		return nil, err
 	}
 	defer done()
-	pts, err := v.points(m, int64(t), int64(t))
+	pts, err := v.points(context.Background(), m, int64(t), int64(t))
 	if err != nil {
 		return nil, err
 	}

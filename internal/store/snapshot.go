@@ -7,7 +7,6 @@ import (
 	"hash/crc32"
 	"io/fs"
 	"math"
-	"os"
 	"path/filepath"
 
 	"github.com/tidewatch/tidewatch/internal/record"
@@ -226,9 +225,9 @@ var ErrNoSnapshot = errors.New("store: no snapshot")
 var errStaleSnapshot = errors.New("store: the snapshot is stale")
 
 // readSnapshot reads DIR/SNAPSHOT.
-func readSnapshot(dir string) ([]snapBlock, error) {
+func readSnapshot(fsys record.FS, dir string) ([]snapBlock, error) {
 	path := filepath.Join(dir, snapshotName)
-	b, err := os.ReadFile(path)
+	b, err := record.ReadFile(fsys, path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, ErrNoSnapshot
 	}
@@ -273,10 +272,10 @@ func (db *DB) loadSnapshot() {
 	if db.opt.noSnapshot {
 		return
 	}
-	entries, err := readSnapshot(db.dir)
+	entries, err := readSnapshot(db.fsys, db.dir)
 	if err != nil && db.lockFree() && !errors.Is(err, ErrNoSnapshot) {
 		// A writer may be replacing it right now: read it once more.
-		entries, err = readSnapshot(db.dir)
+		entries, err = readSnapshot(db.fsys, db.dir)
 	}
 	byseq := make(map[uint64]*snapBlock, len(entries))
 	for i := range entries {
@@ -327,26 +326,10 @@ func (db *DB) saveSnapshot() {
 		}
 	}
 	db.mu.RUnlock()
-	err := record.WriteFileAtomic(recordFS{FS: fullFS(db.fsys), fsys: db.fsys}, filepath.Join(db.dir, snapshotName), encodeSnapshot(entries), 0o640)
+	err := record.WriteFileAtomic(db.fsys, filepath.Join(db.dir, snapshotName), encodeSnapshot(entries), 0o640)
 	if err != nil {
 		db.dmu.Lock()
 		db.snap.WriteFailures++
 		db.dmu.Unlock()
 	}
-}
-
-// recordFS lets record.WriteFileAtomic create files through the store's
-// FS (which fails writes in tests) and do the rest (rename, sync) through
-// the full file system behind it.
-type recordFS struct {
-	record.FS
-	fsys FS
-}
-
-func (r recordFS) OpenFile(name string, flag int, perm fs.FileMode) (record.File, error) {
-	f, err := r.fsys.OpenFile(name, flag, perm)
-	if err != nil {
-		return nil, err
-	}
-	return f, nil
 }

@@ -7,10 +7,10 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"strings"
 	"testing"
 
 	"github.com/tidewatch/tidewatch/internal/geo"
+	"github.com/tidewatch/tidewatch/internal/record"
 	"github.com/tidewatch/tidewatch/internal/vessel"
 )
 
@@ -222,7 +222,7 @@ func TestSnapshotSameAnswers(t *testing.T) {
 		{"block rewritten", func(dir string) {
 			// A summary of another block under the same number and
 			// size: the CRC from the manifest tells them apart.
-			ents, err := readSnapshot(dir)
+			ents, err := readSnapshot(OSFS{}, dir)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -309,7 +309,7 @@ func TestSnapshotSameAnswers(t *testing.T) {
 type snapFailFS struct{ fail bool }
 
 func (f *snapFailFS) OpenFile(name string, flag int, perm fs.FileMode) (File, error) {
-	if f.fail && strings.HasSuffix(name, snapshotName+".tmp") {
+	if f.fail && record.IsTemp(filepath.Base(name), snapshotName) {
 		return nil, errors.New("injected: no snapshot")
 	}
 	return OSFS{}.OpenFile(name, flag, perm)

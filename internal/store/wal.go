@@ -100,7 +100,7 @@ func segmentName(dir string, seq uint64) string {
 
 // createSegment creates a segment and writes its header (if that fails,
 // the first commit tries again and says why).
-func createSegment(fsys FS, dir string, seq uint64) (*walWriter, error) {
+func createSegment(fsys record.FS, dir string, seq uint64) (*walWriter, error) {
 	path := segmentName(dir, seq)
 	f, err := fsys.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 	if err != nil {
@@ -110,10 +110,9 @@ func createSegment(fsys FS, dir string, seq uint64) (*walWriter, error) {
 	w.put(record.AppendFileHeader(nil, walMagic, walVersion))
 	w.size = walHdrLen
 	w.write()
-	ops := fullFS(fsys)
-	if err := ops.SyncDir(dir); err != nil {
+	if err := fsys.SyncDir(dir); err != nil {
 		f.Close()
-		ops.Remove(path)
+		fsys.Remove(path)
 		return nil, fmt.Errorf("store: %w", err)
 	}
 	return w, nil
@@ -221,8 +220,8 @@ func (w *walWriter) close() error {
 // listSeq returns the sequence numbers of the files in dir with the
 // suffix, ascending, and the names of other files (strays). Temporary
 // files (an unfinished write from before a crash) are removed if clean.
-func listSeq(dir, suffix string, clean bool) ([]uint64, []string, error) {
-	ents, err := os.ReadDir(dir)
+func listSeq(fsys record.FS, dir, suffix string, clean bool) ([]uint64, []string, error) {
+	ents, err := fsys.ReadDir(dir)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -232,7 +231,7 @@ func listSeq(dir, suffix string, clean bool) ([]uint64, []string, error) {
 		name := e.Name()
 		if strings.HasSuffix(name, ".tmp") {
 			if clean {
-				os.Remove(filepath.Join(dir, name))
+				fsys.Remove(filepath.Join(dir, name))
 			}
 			continue
 		}
@@ -253,12 +252,7 @@ var errTorn = record.ErrTorn
 // readSegment calls fn for each valid record of the segment. It returns
 // the offset after the last valid record and errTorn (wrapped in a
 // FileError) if the segment ends with an invalid one.
-func readSegment(path string, fn func(typ byte, payload []byte) error) (int64, error) {
-	return readSegmentFS(record.OSFS{}, path, fn)
-}
-
-// readSegmentFS is readSegment through fsys.
-func readSegmentFS(fsys record.FS, path string, fn func(typ byte, payload []byte) error) (int64, error) {
+func readSegment(fsys record.FS, path string, fn func(typ byte, payload []byte) error) (int64, error) {
 	f, err := fsys.OpenFile(path, os.O_RDONLY, 0)
 	if err != nil {
 		return 0, err
@@ -303,8 +297,8 @@ func readSegmentFS(fsys record.FS, path string, fn func(typ byte, payload []byte
 }
 
 // syncDir fsyncs dir (nothing on Windows: see record.SyncDir).
-func syncDir(dir string) error {
-	if err := record.SyncDir(dir); err != nil {
+func syncDir(fsys record.FS, dir string) error {
+	if err := fsys.SyncDir(dir); err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
 	return nil

@@ -84,7 +84,7 @@ func BenchmarkWALRead(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		count := 0
-		if _, err := readSegment(path, func(typ byte, payload []byte) error { count++; return nil }); err != nil {
+		if _, err := readSegment(OSFS{}, path, func(typ byte, payload []byte) error { count++; return nil }); err != nil {
 			b.Fatal(err)
 		}
 		if count != 16*len(payloads) {

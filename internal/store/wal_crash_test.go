@@ -82,7 +82,7 @@ func TestWALCrashEveryPoint(t *testing.T) {
 				after = m.CrashClone(rng) // the workload finished: crash now
 			}
 			got := 0
-			end, err := readSegmentFS(after, path, func(typ byte, p []byte) error {
+			end, err := readSegment(after, path, func(typ byte, p []byte) error {
 				if typ != recPositions || got >= len(payloads) || !bytes.Equal(p, payloads[got]) {
 					return fmt.Errorf("record %d differs from the one written", got)
 				}
