@@ -21,9 +21,11 @@ import (
 // /api/v1/vessels/{mmsi}/track, the OGC positions and tracks), the
 // receivers that heard each position, the static data as of a moment,
 // and the time span of the stored data (the default end of history
-// windows). *store.DB satisfies it.
+// windows). TrackContext stops when ctx is done (the track route's time
+// budget). *store.DB satisfies it.
 type TrackReader interface {
 	Track(m vessel.MMSI, from, to vessel.Time, flagged bool) ([]vessel.Position, error)
+	TrackContext(ctx context.Context, m vessel.MMSI, from, to vessel.Time, flagged bool) ([]vessel.Position, error)
 	HeardBy(m vessel.MMSI, from, to vessel.Time) (map[vessel.Time][]string, error)
 	Static(m vessel.MMSI, t vessel.Time) (s vessel.Static, times vessel.FieldTimes, ok bool)
 	Bounds() (from, to vessel.Time, ok bool)
@@ -37,9 +39,10 @@ type SpaceReader interface {
 }
 
 // PastPicture is the picture at a past moment (GET /api/v1/vessels?at=,
-// the time slider). *store.DB satisfies it.
+// the time slider), stopping when ctx is done (the route's time budget).
+// *store.DB satisfies it.
 type PastPicture interface {
-	At(t vessel.Time, maxAge vessel.Time, withStaticOnly bool) ([]store.VesselAt, error)
+	AtContext(ctx context.Context, t vessel.Time, maxAge vessel.Time, withStaticOnly bool) ([]store.VesselAt, error)
 }
 
 // History is everything the API reads from the store (Config.DB).
