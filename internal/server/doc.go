@@ -37,7 +37,9 @@
 //     from the SensorInputs (sensorinput.go: ASTERIX and radar NMEA over
 //     UDP or from files, satellite detection files) and the demo's
 //     SimulatedRadar, associated with the AIS positions it takes from the
-//     fan-out by package contact on its own goroutine; the current and
+//     fan-out (kept in aisindex.go's grid of 1/32° cells, antimeridian
+//     wrapped, with each vessel's last reports) by package contact on its
+//     own goroutine; the current and
 //     recent contacts (in memory, bounded) for the API and the stream,
 //     and dark_target / ais_position_mismatch events on the events path;
 //   - sharing's links, the inputs (NMEA over TCP and UDP, file replay,
