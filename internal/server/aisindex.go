@@ -78,7 +78,7 @@ func (ix *aisIndex) put(s contact.VesselState) {
 	i, had := ix.byMMSI[s.MMSI]
 	if !had {
 		i = int32(len(ix.slots))
-		ix.slots = append(ix.slots, aisSlot{cells: [aisHistory + 1]int64{-1, -1, -1, -1, -1}})
+		ix.slots = append(ix.slots, aisSlot{cells: noCells})
 		ix.byMMSI[s.MMSI] = i
 	}
 	sl := &ix.slots[i]
@@ -251,3 +251,10 @@ func (ix *aisIndex) Vessel(m vessel.MMSI) (contact.VesselState, bool) {
 	s := ix.slots[i].cur
 	return s, s.Time != 0
 }
+
+var noCells = func() (c [aisHistory + 1]int64) {
+	for i := range c {
+		c[i] = -1
+	}
+	return c
+}()

@@ -100,7 +100,9 @@ func (s *SensorInput) asterixOptions() sensor.AsterixOptions {
 func (s *SensorInput) radarOptions() sensor.RadarOptions {
 	opt := sensor.RadarOptions{Source: s.cfg.Name, Date: s.now()}
 	if st := s.cfg.Site; st != nil {
-		opt.Sites = []sensor.Site{{Name: s.cfg.Name, Lat: st.Lat, Lon: st.Lon}}
+		// The input's site: every source on it without own-ship data (the
+		// tag-block s: field names the radar, not the input).
+		opt.Sites = []sensor.Site{{Lat: st.Lat, Lon: st.Lon}}
 	}
 	return opt
 }
