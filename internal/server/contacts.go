@@ -29,6 +29,16 @@ const (
 	// MaxRecentContacts is how many contacts the tracker keeps as its
 	// recent history (in memory; the oldest go first).
 	MaxRecentContacts = 20_000
+	// PortHarbourM, AnchorageHarbourM and LearnedHarbourM are the radii
+	// round a port's reference point, a bundled anchorage point and an
+	// anchorage the event engine learned within which an unexplained
+	// contact raises no dark_target (contact.Config.Harbours).
+	PortHarbourM      = 2000
+	AnchorageHarbourM = 1000
+	LearnedHarbourM   = 1000
+	// harbourRefresh is how many ticks (seconds) apart the tracker takes
+	// the learned anchorages again.
+	harbourRefresh = 60
 	// contactCurrentFor is how long, in data time, a radar track or a
 	// satellite detection stays among the current contacts after its
 	// last report.
@@ -45,6 +55,7 @@ type ContactStats struct {
 	Associated        int64 // of which with an MMSI
 	Rejected          int64 // refused as invalid by the associator
 	Episodes          int64 // dark-target and mismatch episode updates raised as events
+	InHarbour         int64 // unexplained contacts at a berth or anchorage: no dark_target
 }
 
 // ContactTracker is the node's radar and satellite association: a
@@ -75,6 +86,8 @@ type ContactTracker struct {
 	hasLook bool
 	newest  vessel.Time
 	buf     []contact.Contact
+	harb    *trackerHarbours // nil: none
+	ticks   int
 
 	mu      sync.RWMutex
 	current map[string]httpapi.Contact
@@ -83,6 +96,7 @@ type ContactTracker struct {
 
 	aisN, aisDropped, detN, detDropped  atomic.Int64
 	contacts, associated, rejected, eps atomic.Int64
+	inHarbour                           atomic.Int64
 }
 
 // ContactTrackerOptions configures a ContactTracker.
@@ -94,6 +108,12 @@ type ContactTrackerOptions struct {
 	// Publish hands dark-target events to the node's events path; nil:
 	// episodes are kept only as the contacts' episode ids.
 	Publish func(ctx context.Context, evs []event.Event) error
+	// Ports are the bundled (or configured) ports and anchorages; with
+	// Anchorages (learned by the event engine, taken again every minute)
+	// they are the harbours where no dark_target is raised. Both nil:
+	// none (Config.Harbours, if set, is used as given).
+	Ports      []event.Port
+	Anchorages func() []event.Anchorage
 }
 
 // NewContactTracker returns a tracker; run it with Run.
@@ -112,8 +132,58 @@ func NewContactTracker(opt ContactTrackerOptions) *ContactTracker {
 		idx:     newAISIndex(),
 		current: map[string]httpapi.Contact{},
 	}
-	t.assoc = contact.New(opt.Config, t.idx)
+	cfg := opt.Config
+	if cfg.Harbours == nil && (opt.Ports != nil || opt.Anchorages != nil) {
+		t.harb = newTrackerHarbours(opt.Ports, opt.Anchorages)
+		cfg.Harbours = t.harb
+	}
+	t.assoc = contact.New(cfg, t.idx)
 	return t
+}
+
+// trackerHarbours are the node's harbours: the ports, fixed, and the
+// anchorages the event engine learned, taken again every harbourRefresh
+// ticks. Owned by the tracker's goroutine.
+type trackerHarbours struct {
+	ports   *contact.HarbourIndex
+	learned *contact.HarbourIndex
+	take    func() []event.Anchorage
+	n       int // anchorages taken last time
+}
+
+func newTrackerHarbours(ports []event.Port, take func() []event.Anchorage) *trackerHarbours {
+	pts := make([]contact.HarbourPoint, 0, len(ports))
+	for _, p := range ports {
+		r := float64(PortHarbourM)
+		if p.Anchor {
+			r = AnchorageHarbourM
+		}
+		pts = append(pts, contact.HarbourPoint{Lat: p.Lat, Lon: p.Lon, RadiusM: r})
+	}
+	h := &trackerHarbours{ports: contact.NewHarbourIndex(pts), take: take}
+	h.refresh()
+	return h
+}
+
+// refresh takes the learned anchorages again when their number changed.
+func (h *trackerHarbours) refresh() {
+	if h.take == nil {
+		return
+	}
+	as := h.take()
+	if len(as) == h.n && h.learned != nil {
+		return
+	}
+	pts := make([]contact.HarbourPoint, len(as))
+	for i, a := range as {
+		pts[i] = contact.HarbourPoint{Lat: a.Lat, Lon: a.Lon, RadiusM: LearnedHarbourM, Since: a.Since}
+	}
+	h.learned, h.n = contact.NewHarbourIndex(pts), len(as)
+}
+
+// InHarbour implements contact.Harbours.
+func (h *trackerHarbours) InHarbour(lat, lon float64, t vessel.Time) bool {
+	return h.ports.InHarbour(lat, lon, t) || h.learned.InHarbour(lat, lon, t)
 }
 
 // Submit offers a batch of detections (a scan, a scene or part of one,
@@ -271,6 +341,9 @@ func (t *ContactTracker) drainAISUpTo(ts vessel.Time) {
 // tick associates a scan still pending, ends what time has ended
 // (in data time) and raises the episodes' events.
 func (t *ContactTracker) tick(ctx context.Context) {
+	if t.ticks++; t.harb != nil && t.ticks%harbourRefresh == 0 {
+		t.harb.refresh()
+	}
 	// Take in the AIS that came meanwhile before the pending scan.
 	if len(t.pending) > 0 {
 		t.drainAISUpTo(t.pending[0].Time)
@@ -312,6 +385,7 @@ func (t *ContactTracker) flushScan() {
 		t.buf = t.assoc.Radar(scan, t.buf[:0])
 	}
 	t.pending = t.pending[:0]
+	t.inHarbour.Store(int64(t.assoc.Stats().InHarbour))
 	t.record(t.buf)
 }
 
@@ -438,7 +512,7 @@ func (t *ContactTracker) Stats() ContactStats {
 		AIS: t.aisN.Load(), AISDropped: t.aisDropped.Load(),
 		Detections: t.detN.Load(), DetectionsDropped: t.detDropped.Load(),
 		Contacts: t.contacts.Load(), Associated: t.associated.Load(), Rejected: t.rejected.Load(),
-		Episodes: t.eps.Load(),
+		Episodes: t.eps.Load(), InHarbour: t.inHarbour.Load(),
 	}
 }
 
@@ -523,7 +597,13 @@ func EpisodeEvent(ep contact.Episode) event.Event {
 // Its dark-target events take the node's events path on the pipeline
 // goroutine: the event log, then the fan-out (stream, sharing).
 func (n *Node) openContacts() {
+	var ports []event.Port
+	var anch func() []event.Anchorage
+	if n.events != nil {
+		ports, anch = n.events.ports, n.events.learnedAnchorages
+	}
 	n.contacts = NewContactTracker(ContactTrackerOptions{Picture: n.core.Picture, Hub: n.hub, Logger: n.log,
+		Ports: ports, Anchorages: anch,
 		Publish: func(ctx context.Context, evs []event.Event) error {
 			return n.pipe.Do(ctx, func() {
 				if n.events != nil {

@@ -6,17 +6,22 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/tidewatch/tidewatch/internal/asterix"
+	"github.com/tidewatch/tidewatch/internal/event"
+	"github.com/tidewatch/tidewatch/internal/geo"
 	"github.com/tidewatch/tidewatch/internal/simulate"
 	"github.com/tidewatch/tidewatch/internal/vessel"
 )
@@ -305,5 +310,102 @@ func TestNodeContactsAsterixUDP(t *testing.T) {
 		if c.Sensor != "radar" || c.Source == "" {
 			t.Errorf("contact %+v: want a radar contact with its SAC/SIC", c)
 		}
+	}
+}
+
+// tllLine is a radar TLL sentence of source src with its tag block.
+func tllLine(src, target string, t vessel.Time, lat, lon float64) string {
+	angle := func(v float64, digits int, pos, neg string) string {
+		h := pos
+		if v < 0 {
+			h, v = neg, -v
+		}
+		m := int64(math.Round(v * 60e5))
+		return fmt.Sprintf("%0*d%02d.%05d,%s", digits, m/6_000_000, (m%6_000_000)/100_000, m%100_000, h)
+	}
+	s := t.Std()
+	body := fmt.Sprintf("RATLL,%s,%s,%s,,%02d%02d%02d.00,T,", target, angle(lat, 2, "N", "S"), angle(lon, 3, "E", "W"), s.Hour(), s.Minute(), s.Second())
+	tag := "s:" + src + ",c:" + strconv.FormatInt(int64(t)/1000, 10)
+	sum := func(x string) string {
+		var c byte
+		for i := range len(x) {
+			c ^= x[i]
+		}
+		return fmt.Sprintf("*%02X", c)
+	}
+	return "\\" + tag + sum(tag) + "\\$" + body + sum(body) + "\n"
+}
+
+// TestNodeNoDarkTargetInPort replays a fixed radar's TLL file to a node
+// with the bundled ports: a dark craft (no AIS) moving about a port's
+// berths for 40 minutes raises no dark_target, and one doing the same
+// 60 km out at sea does; both stay unassociated contacts.
+func TestNodeNoDarkTargetInPort(t *testing.T) {
+	var port event.Port
+	for _, p := range event.DefaultPorts() {
+		if !p.Anchor && p.Name == "MUMBAI (BOMBAY)" {
+			port = p
+		}
+	}
+	if port.Name == "" {
+		t.Fatal("MUMBAI (BOMBAY) is not among the bundled ports")
+	}
+	start := vessel.TimeOf(time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC))
+	sea := geo.Destination(geo.Point{Lat: port.Lat, Lon: port.Lon}, 300, 60000)
+	var b strings.Builder
+	for s := 0; s < 2400; s += 10 {
+		at := start + vessel.Time(s*1000)
+		// Both circle 300 m round their spot every 10 minutes.
+		off := geo.Destination(geo.Point{Lat: port.Lat, Lon: port.Lon}, float64(s%600)*0.6, 300)
+		b.WriteString(tllLine("vts", "01", at, off.Lat, off.Lon))
+		off = geo.Destination(sea, float64(s%600)*0.6, 300)
+		b.WriteString(tllLine("vts", "02", at, off.Lat, off.Lon))
+	}
+	file := filepath.Join(t.TempDir(), "vts.nmea")
+	if err := os.WriteFile(file, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	site := geo.Destination(geo.Point{Lat: port.Lat, Lon: port.Lon}, 300, 30000)
+	n, base, stop := openSensorNode(t, []Input{{Type: "nmea-radar", Name: "vts", File: file, Site: &SensorSite{Lat: site.Lat, Lon: site.Lon}}},
+		start.Std().Add(41*time.Minute))
+	defer stop()
+	waitFor(t, 30*time.Second, "contacts tracked", func() bool { return n.Contacts().Stats().Contacts >= 480 })
+	var evs struct {
+		Events []struct {
+			Type string  `json:"type"`
+			Lat  float64 `json:"lat"`
+			Lon  float64 `json:"lon"`
+		} `json:"events"`
+	}
+	url := base + "/api/v1/events?type=dark_target&from=" + start.Std().Format(time.RFC3339) + "&to=" + start.Std().Add(2*time.Hour).Format(time.RFC3339)
+	waitFor(t, 20*time.Second, "the dark_target at sea", func() bool {
+		getJSONInto(t, url, &evs)
+		return len(evs.Events) > 0
+	})
+	for _, e := range evs.Events {
+		if e.Type != "dark_target" {
+			continue
+		}
+		if d := geo.Distance(geo.Point{Lat: e.Lat, Lon: e.Lon}, sea); d > 2000 {
+			t.Errorf("dark_target at %.4f,%.4f, %.0f m from the craft at sea (the craft in port must raise none)", e.Lat, e.Lon, d)
+		}
+	}
+	st := n.Contacts().Stats()
+	if st.InHarbour == 0 || st.Associated != 0 {
+		t.Errorf("tracker stats %+v: want contacts in harbour counted, none associated", st)
+	}
+	var got apiContacts
+	getJSONInto(t, base+"/api/v1/contacts?history=true&limit=1000", &got)
+	inPort := 0
+	for _, c := range got.Contacts {
+		if geo.Distance(geo.Point{Lat: c.Lat, Lon: c.Lon}, geo.Point{Lat: port.Lat, Lon: port.Lon}) < 1000 {
+			inPort++
+			if c.MMSI != nil || !c.Dark {
+				t.Errorf("in-port contact %+v: want dark (unassociated)", c)
+			}
+		}
+	}
+	if inPort != 240 {
+		t.Errorf("%d in-port contacts served; want 240", inPort)
 	}
 }
