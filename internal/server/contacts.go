@@ -628,15 +628,12 @@ func (n *Node) openSensors() error {
 		s, err := NewSensorInput(c, n.contacts, n.log, n.now)
 		if err != nil {
 			for _, o := range n.sensors {
-				if o.conn != nil {
-					o.conn.Close()
-				}
+				o.close()
 			}
 			return err
 		}
-		if s.conn != nil {
-			conn := s.conn
-			n.onClose(func() error { conn.Close(); return nil }) // Run closes it too; an Open that fails later does not run it
+		if s.conn != nil || s.ln != nil {
+			n.onClose(func() error { s.close(); return nil }) // Run closes it too; an Open that fails later does not run it
 		}
 		n.sensors = append(n.sensors, s)
 		n.inputs = append(n.inputs, s)

@@ -34,8 +34,10 @@
 //     it lagged and reloads the picture;
 //   - the maintenance ticker (compaction and retention, hourly);
 //   - the ContactTracker (contacts.go): radar and satellite detections
-//     from the SensorInputs (sensorinput.go: ASTERIX and radar NMEA over
-//     UDP or from files, satellite detection files) and the demo's
+//     from the SensorInputs (sensorinput.go, sensortcp.go: ASTERIX and
+//     radar NMEA over UDP, over TCP as a server or a client, or from
+//     files read at once or paced by their times; satellite detection
+//     files) and the demo's
 //     SimulatedRadar, associated with the AIS positions it takes from the
 //     fan-out (kept in aisindex.go's grid of 1/32° cells, antimeridian
 //     wrapped, with each vessel's last reports) by package contact on its
