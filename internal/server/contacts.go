@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"sync"
@@ -15,10 +16,14 @@ import (
 	"github.com/tidewatch/tidewatch/internal/event"
 	"github.com/tidewatch/tidewatch/internal/fusion"
 	"github.com/tidewatch/tidewatch/internal/httpapi"
+	"github.com/tidewatch/tidewatch/internal/record"
 	"github.com/tidewatch/tidewatch/internal/vessel"
 )
 
 // Bounds of the contact tracker's hand-offs and memory.
+// contactsDir is the contact log's directory in the data directory.
+const contactsDir = "contacts"
+
 const (
 	// contactAISQueue bounds the AIS states waiting for the tracker
 	// (overflow: dropped and counted in ContactStats.AISDropped).
@@ -56,6 +61,7 @@ type ContactStats struct {
 	Rejected          int64 // refused as invalid by the associator
 	Episodes          int64 // dark-target and mismatch episode updates raised as events
 	InHarbour         int64 // unexplained contacts at a berth or anchorage: no dark_target
+	LogErrors         int64 // failed writes of the contact log
 }
 
 // ContactTracker is the node's radar and satellite association: a
@@ -88,6 +94,8 @@ type ContactTracker struct {
 	buf     []contact.Contact
 	harb    *trackerHarbours // nil: none
 	ticks   int
+	clog    *contactLog // nil: in memory only
+	logErrs atomic.Int64
 
 	mu      sync.RWMutex
 	current map[string]httpapi.Contact
@@ -114,9 +122,53 @@ type ContactTrackerOptions struct {
 	// none (Config.Harbours, if set, is used as given).
 	Ports      []event.Port
 	Anchorages func() []event.Anchorage
+	// LogDir keeps the contacts in a log there (contactlog.go), written
+	// every second, so that they survive a restart and the history
+	// answers from it; "" keeps them in memory only. LogFS is its file
+	// system (default the operating system's); logSegment and
+	// logSegments bound it (tests: small segments).
+	LogDir      string
+	LogFS       record.FS
+	logSegment  int64
+	logSegments int
 }
 
-// NewContactTracker returns a tracker; run it with Run.
+// OpenContactTracker returns a tracker whose contacts are kept in the log
+// in opt.LogDir (if set), with the last MaxRecentContacts of the log
+// restored as its recent history (and those of the last
+// contactCurrentFor as current contacts); run it with Run, which closes
+// the log when it returns.
+func OpenContactTracker(opt ContactTrackerOptions) (*ContactTracker, error) {
+	t := NewContactTracker(opt)
+	if opt.LogDir == "" {
+		return t, nil
+	}
+	l, restored, err := openContactLog(opt.LogDir, contactLogOptions{FS: opt.LogFS, SegmentSize: opt.logSegment, Segments: opt.logSegments}, MaxRecentContacts)
+	if err != nil {
+		return nil, err
+	}
+	if l.damaged > 0 {
+		t.log.Warn("contact log: damaged segments read up to the damage", "segments", l.damaged, "dir", opt.LogDir)
+	}
+	t.clog = l
+	for _, c := range restored {
+		t.newest = max(t.newest, c.Time)
+	}
+	for i, c := range restored {
+		t.recent = append(t.recent, c)
+		if c.Time >= t.newest-vessel.Time(contactCurrentFor.Milliseconds()) {
+			key := "restored/" + strconv.Itoa(i)
+			if c.Sensor == vessel.SensorRadar.String() && c.Track != 0 {
+				key = "restored/" + c.Source + "/" + strconv.FormatUint(c.Track, 10)
+			}
+			t.current[key] = c
+		}
+	}
+	return t, nil
+}
+
+// NewContactTracker returns a tracker that keeps its contacts in memory
+// only (opt.LogDir is not used); run it with Run.
 func NewContactTracker(opt ContactTrackerOptions) *ContactTracker {
 	log := opt.Logger
 	if log == nil {
@@ -299,6 +351,12 @@ func (t *ContactTracker) Run(ctx context.Context) error {
 			}
 			t.flushScan()
 			t.drainEpisodes(context.Background())
+			if t.clog != nil {
+				if err := t.clog.close(); err != nil {
+					t.logErrs.Add(1)
+					t.log.Error("contact log not closed", "err", err)
+				}
+			}
 			return nil
 		}
 	}
@@ -344,6 +402,7 @@ func (t *ContactTracker) tick(ctx context.Context) {
 	if t.ticks++; t.harb != nil && t.ticks%harbourRefresh == 0 {
 		t.harb.refresh()
 	}
+	defer t.flushLog()
 	// Take in the AIS that came meanwhile before the pending scan.
 	if len(t.pending) > 0 {
 		t.drainAISUpTo(t.pending[0].Time)
@@ -389,6 +448,20 @@ func (t *ContactTracker) flushScan() {
 	t.record(t.buf)
 }
 
+// flushLog writes and syncs the contacts made since the last call; an
+// error is logged and counted (ContactStats.LogErrors) and the contacts
+// stay in memory.
+func (t *ContactTracker) flushLog() {
+	if t.clog == nil {
+		return
+	}
+	if err := t.clog.flush(); err != nil {
+		if t.logErrs.Add(1) == 1 || t.ticks%60 == 0 {
+			t.log.Error("contacts not written", "err", err)
+		}
+	}
+}
+
 // isSARSource says whether a satellite source is a SAR (not VIIRS).
 func isSARSource(source string) bool { return source != "viirs" }
 
@@ -410,6 +483,9 @@ func (t *ContactTracker) record(cs []contact.Contact) {
 			t.newest = c.Time
 		}
 		v := contactView(c)
+		if t.clog != nil {
+			t.clog.append(&v)
+		}
 		t.current[contactKey(c, i)] = v
 		if len(t.recent) < MaxRecentContacts {
 			t.recent = append(t.recent, v)
@@ -467,6 +543,9 @@ func (t *ContactTracker) drainEpisodes(ctx context.Context) {
 // track and each satellite detection of the last contactCurrentFor), or
 // with history the recent history, newest first, filtered by q.
 func (t *ContactTracker) Contacts(q httpapi.ContactQuery) []httpapi.Contact {
+	if q.History && t.clog != nil {
+		return t.clog.history(q)
+	}
 	t.mu.RLock()
 	var out []httpapi.Contact
 	keep := func(c httpapi.Contact) {
@@ -512,7 +591,7 @@ func (t *ContactTracker) Stats() ContactStats {
 		AIS: t.aisN.Load(), AISDropped: t.aisDropped.Load(),
 		Detections: t.detN.Load(), DetectionsDropped: t.detDropped.Load(),
 		Contacts: t.contacts.Load(), Associated: t.associated.Load(), Rejected: t.rejected.Load(),
-		Episodes: t.eps.Load(), InHarbour: t.inHarbour.Load(),
+		Episodes: t.eps.Load(), InHarbour: t.inHarbour.Load(), LogErrors: t.logErrs.Load(),
 	}
 }
 
@@ -596,14 +675,19 @@ func EpisodeEvent(ep contact.Episode) event.Event {
 // fan-out (inline: it only copies the position into its bounded queue).
 // Its dark-target events take the node's events path on the pipeline
 // goroutine: the event log, then the fan-out (stream, sharing).
-func (n *Node) openContacts() {
+func (n *Node) openContacts() error {
 	var ports []event.Port
 	var anch func() []event.Anchorage
 	if n.events != nil {
 		ports, anch = n.events.ports, n.events.learnedAnchorages
 	}
-	n.contacts = NewContactTracker(ContactTrackerOptions{Picture: n.core.Picture, Hub: n.hub, Logger: n.log,
-		Ports: ports, Anchorages: anch,
+	var logDir string
+	if n.cfg.Data != "" {
+		logDir = filepath.Join(n.cfg.Data, contactsDir)
+	}
+	var err error
+	n.contacts, err = OpenContactTracker(ContactTrackerOptions{Picture: n.core.Picture, Hub: n.hub, Logger: n.log,
+		Ports: ports, Anchorages: anch, LogDir: logDir,
 		Publish: func(ctx context.Context, evs []event.Event) error {
 			return n.pipe.Do(ctx, func() {
 				if n.events != nil {
@@ -613,7 +697,11 @@ func (n *Node) openContacts() {
 				}
 			})
 		}})
+	if err != nil {
+		return err
+	}
 	n.core.Fanout.Subscribe("contacts", n.contacts, SubscribeOptions{})
+	return nil
 }
 
 // openSensors makes the configured radar and satellite inputs (UDP ones

@@ -42,7 +42,8 @@
 //     fan-out (kept in aisindex.go's grid of 1/32° cells, antimeridian
 //     wrapped, with each vessel's last reports) by package contact on its
 //     own goroutine; the current and
-//     recent contacts (in memory, bounded) for the API and the stream,
+//     recent contacts (in memory, bounded, and in DATA/contacts/, a
+//     bounded log of segments: contactlog.go) for the API and the stream,
 //     and dark_target / ais_position_mismatch events on the events path;
 //   - sharing's links, the inputs (NMEA over TCP and UDP, file replay,
 //     the demo's simulated traffic) and the HTTP server (the API, the
