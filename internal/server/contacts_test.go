@@ -409,3 +409,49 @@ func TestNodeNoDarkTargetInPort(t *testing.T) {
 		t.Errorf("%d in-port contacts served; want 240", inPort)
 	}
 }
+
+// TestTrackerHarbours checks the node's harbours: ports by kind and the
+// event engine's learned anchorages, taken again when their number
+// changes, each from the time it was learned.
+func TestTrackerHarbours(t *testing.T) {
+	learned := []event.Anchorage{{Lat: 10, Lon: 50, Since: 1000}}
+	takes := 0
+	h := newTrackerHarbours([]event.Port{{Name: "P", Lat: 20, Lon: 60}, {Name: "A", Anchor: true, Lat: 30, Lon: 70}},
+		func() []event.Anchorage { takes++; return learned })
+	off := func(lat, lon, m float64) (float64, float64) {
+		p := geo.Destination(geo.Point{Lat: lat, Lon: lon}, 90, m)
+		return p.Lat, p.Lon
+	}
+	for _, tc := range []struct {
+		lat, lon float64
+		t        vessel.Time
+		want     bool
+	}{
+		{20, 60, 1, true},
+		{0, 0, 1, false},
+	} {
+		if got := h.InHarbour(tc.lat, tc.lon, tc.t); got != tc.want {
+			t.Errorf("InHarbour(%v, %v) = %v", tc.lat, tc.lon, got)
+		}
+	}
+	lat, lon := off(20, 60, PortHarbourM-50)
+	lat2, lon2 := off(20, 60, PortHarbourM+50)
+	lat3, lon3 := off(30, 70, AnchorageHarbourM-50)
+	lat4, lon4 := off(30, 70, AnchorageHarbourM+50)
+	lat5, lon5 := off(10, 50, LearnedHarbourM-50)
+	if !h.InHarbour(lat, lon, 1) || h.InHarbour(lat2, lon2, 1) || !h.InHarbour(lat3, lon3, 1) || h.InHarbour(lat4, lon4, 1) {
+		t.Error("port or anchorage radius not kept")
+	}
+	if h.InHarbour(lat5, lon5, 999) || !h.InHarbour(lat5, lon5, 1000) {
+		t.Error("a learned anchorage is not a harbour from when it was learned")
+	}
+	learned = append(learned, event.Anchorage{Lat: -10, Lon: -50, Since: 5})
+	h.refresh()
+	if !h.InHarbour(-10, -50, 10) || takes != 2 {
+		t.Errorf("the new learned anchorage is not taken (%d takes)", takes)
+	}
+	h.refresh() // the same number: kept as it is
+	if !h.InHarbour(-10, -50, 10) {
+		t.Error("refresh lost the learned anchorages")
+	}
+}
