@@ -39,8 +39,8 @@ import (
 // crash loses at most that second. A segment is closed at
 // contactSegmentBytes and a new one started; beyond contactSegments
 // segments the oldest is deleted (bounded retention: at most
-// contactSegments × contactSegmentBytes on disk, about 2.5 million
-// radar contacts with their candidates).
+// contactSegments × contactSegmentBytes on disk, about 1.7 million
+// radar contacts of some 160 bytes with one candidate).
 //
 // At open, the segments are read in order: a torn tail of the last one
 // (a write cut by a crash) is cut off; damage (a bad record followed by
