@@ -41,6 +41,12 @@ Radar and satellite inputs (associated with the AIS picture: GET
   --asterix-file FILE    read an ASTERIX recording (pcap or raw) once at start
   --radar-listen ADDR    receive radar NMEA (TTM, TLL, own ship RMC/GGA/HDT/OSD...) over UDP
   --radar-file FILE      read a radar NMEA file once at start
+  --radar-tcp-listen ADDR   accept radar NMEA streams over TCP
+  --radar-tcp-connect HOST:PORT  read a radar server's NMEA stream (reconnects with backoff)
+  --asterix-tcp-listen ADDR     accept ASTERIX streams (data blocks) over TCP
+  --asterix-tcp-connect HOST:PORT  read a radar server's ASTERIX stream
+  --replay-speed X       replay --radar-file and --asterix-file by their own times,
+                         X times real time (default 0: as fast as possible)
   --sar FILE             read satellite detections (GFW SAR, xView3, VIIRS, GeoJSON) once at start
   --radar-site LAT,LON   a fixed radar's position, for the radar inputs of these flags
 
@@ -83,6 +89,9 @@ type nodeFlags struct {
 	tlsSelf                                      *bool
 	tcpListen, tcpConnect, udpListen, replay     listFlag
 	asterixListen, asterixFile, radarListen      listFlag
+	asterixTCPListen, asterixTCPConnect          listFlag
+	radarTCPListen, radarTCPConnect              listFlag
+	replaySpeed                                  *float64
 	radarFile, sarFile                           listFlag
 	radarSite                                    *string
 	tileOrigins                                  listFlag
@@ -114,6 +123,11 @@ func addNodeFlags(fs *flag.FlagSet, defaultData string) *nodeFlags {
 	fs.Var(&n.asterixFile, "asterix-file", "read an ASTERIX recording FILE, pcap or raw (repeatable)")
 	fs.Var(&n.radarListen, "radar-listen", "receive radar NMEA (TTM/TLL with own ship) over UDP on ADDR (repeatable)")
 	fs.Var(&n.radarFile, "radar-file", "read a radar NMEA FILE (repeatable)")
+	fs.Var(&n.radarTCPListen, "radar-tcp-listen", "accept radar NMEA streams over TCP on ADDR (repeatable)")
+	fs.Var(&n.radarTCPConnect, "radar-tcp-connect", "read radar NMEA from a TCP server at HOST:PORT (repeatable)")
+	fs.Var(&n.asterixTCPListen, "asterix-tcp-listen", "accept ASTERIX streams over TCP on ADDR (repeatable)")
+	fs.Var(&n.asterixTCPConnect, "asterix-tcp-connect", "read ASTERIX from a TCP server at HOST:PORT (repeatable)")
+	n.replaySpeed = fs.Float64("replay-speed", 0, "replay --radar-file and --asterix-file by their times, X times real time (0: as fast as possible)")
 	fs.Var(&n.sarFile, "sar", "read a satellite detection FILE: GFW SAR, xView3, VIIRS or GeoJSON (repeatable)")
 	n.radarSite = fs.String("radar-site", "", "`LAT,LON` of a fixed radar, for the radar inputs given by flags")
 	fs.Var(&n.tileOrigins, "tile-origin", "allow the web map to load raster tiles from this origin, e.g. https://tiles.example.org (repeatable; the map's ?tiles=URL setting)")
@@ -208,16 +222,29 @@ func (n *nodeFlags) build() (server.Config, error) {
 		typ, field string
 		vals       listFlag
 	}{{"asterix", "listen", n.asterixListen}, {"asterix", "file", n.asterixFile}, {"nmea-radar", "listen", n.radarListen},
-		{"nmea-radar", "file", n.radarFile}, {"sar", "file", n.sarFile}} {
+		{"nmea-radar", "file", n.radarFile}, {"sar", "file", n.sarFile},
+		{"asterix", "tcp-server", n.asterixTCPListen}, {"asterix", "tcp-client", n.asterixTCPConnect},
+		{"nmea-radar", "tcp-server", n.radarTCPListen}, {"nmea-radar", "tcp-client", n.radarTCPConnect}} {
 		for _, v := range in.vals {
 			i := server.Input{Type: in.typ, Site: site}
-			if in.field == "listen" {
+			switch in.field {
+			case "listen":
 				i.Listen = v
-			} else {
+			case "tcp-server":
+				i.Listen, i.Transport, i.Name = v, in.field, in.typ+":tcp:"+v
+			case "tcp-client":
+				i.Address, i.Transport = v, in.field
+			default:
 				i.File = v
+				if in.typ != "sar" {
+					i.Speed = *n.replaySpeed
+				}
 			}
 			c.Inputs = append(c.Inputs, i)
 		}
+	}
+	if *n.replaySpeed < 0 {
+		return c, fmt.Errorf("--replay-speed %v: want 0 or more", *n.replaySpeed)
 	}
 	return c, nil
 }

@@ -213,6 +213,10 @@ type Config struct {
 	ClusterWindow  time.Duration // ... when this close in time [24h]
 	CorroborateM   float64       // a doubtful detection joins an episode, or corroborates another, only this close [500]
 
+	// Harbours are the berths and anchorages where an unexplained track
+	// or detection opens no dark-target episode [nil: none].
+	Harbours Harbours
+
 	MaxCandidates int // candidates kept per contact [5]
 	MaxQueued     int // episode updates queued before Episodes drains them; more are dropped and counted [4096]
 	MaxDoubtful   int // unexplained doubtful satellite detections remembered for corroboration [4096]
@@ -307,6 +311,7 @@ type Stats struct {
 	Mismatches      int // AIS position mismatch episodes opened
 	Linked          int // dark radar tracks that continued an ended episode
 	Doubtful        int // doubtful satellite detections
+	InHarbour       int // dark contacts that opened no episode because they were in a harbour
 	QueueDropped    int // episode updates dropped because the queue was full
 	DoubtfulDropped int // doubtful detections forgotten because their memory was full
 }

@@ -79,6 +79,12 @@ func (a *Associator) dark(tr *track, c *Contact) {
 			c.Time-tr.darkSince < vessel.Time(a.cfg.DarkMinAge.Milliseconds()) {
 			return
 		}
+		if a.cfg.Harbours != nil && a.cfg.Harbours.InHarbour(tr.lat, tr.lon, c.Time) {
+			// At a berth or an anchorage: no alert while it stays there
+			// (it opens one as soon as it is dark outside).
+			a.stats.InHarbour++
+			return
+		}
 		tr.ep = a.link(tr, c.Time)
 		if tr.ep == nil {
 			a.stats.Episodes++

@@ -106,6 +106,13 @@
 // per report. The queue of updates is bounded (MaxQueued; overflow is
 // dropped and counted).
 //
+// Config.Harbours (a HarbourIndex of ports, berths and anchorages, each
+// a point with a radius) keeps alerts away from harbours: a dark radar
+// track there opens no episode (counted in Stats.InHarbour) until it is
+// dark outside, and a satellite detection there neither opens nor joins
+// one; the contacts stay unassociated and are served as such. An episode
+// already open continues into a harbour.
+//
 // # AIS position mismatch
 //
 // Once a minute a dark radar track looks for an AIS vessel under way whose

@@ -145,6 +145,10 @@ func (a *Associator) satDark(c *Contact, nearest vessel.MMSI, nd2 float64) {
 		c.Doubtful = true
 		a.stats.Doubtful++
 	}
+	if a.cfg.Harbours != nil && a.cfg.Harbours.InHarbour(d.Lat, d.Lon, d.Time) {
+		a.stats.InHarbour++
+		return // at a berth or an anchorage: no alert
+	}
 	radius := a.cfg.ClusterRadiusM
 	if doubtful {
 		radius = a.cfg.CorroborateM

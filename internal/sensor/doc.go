@@ -16,7 +16,8 @@
 //     position from the own ship's position interpolated at the TTM's time
 //     between fixes at most RadarOptions.MaxGap apart (a report after the
 //     last fix waits, in a bounded queue, for the next one), or from the
-//     source's fixed Site (coastal, VTS, platform radars) when the source
+//     source's fixed Site (coastal, VTS, platform radars; a Site without
+//     a name serves every source without one of its own) when the source
 //     sends no own-ship position. Relative bearings are turned true with
 //     the latest HDT/THS/OSD heading; relative target motion is turned
 //     true with the own ship's motion. PosErrM comes from the range and

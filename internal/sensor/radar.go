@@ -14,7 +14,11 @@ import (
 
 // Site is a fixed radar (coastal, VTS, platform): the sentences whose
 // source is Name are measured from Lat, Lon when the source sends no
-// own-ship position.
+// own-ship position. A Site with an empty Name is the input's site: it
+// serves every source that has no Site of its own name (a node input
+// configured with one site position, whose radar names itself in the
+// tag block). A moving radar on such an input must send an own-ship fix
+// before its first TTM, else that TTM is placed from the site.
 type Site struct {
 	Name     string
 	Lat, Lon float64
@@ -175,8 +179,13 @@ func (r *Radar) source(name []byte) *radarSource {
 	if s == nil {
 		s = &radarSource{name: n}
 		for i := range r.opt.Sites {
-			if r.opt.Sites[i].Name == n {
+			switch r.opt.Sites[i].Name {
+			case n:
 				s.site = &r.opt.Sites[i]
+			case "":
+				if s.site == nil || s.site.Name != n {
+					s.site = &r.opt.Sites[i]
+				}
 			}
 		}
 		r.src[n] = s

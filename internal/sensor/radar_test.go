@@ -146,7 +146,11 @@ func TestRadarSystem(t *testing.T) {
 }
 
 // TestRadarSimulated parses the simulator's radar output and finds every
-// report the simulator says it wrote, at the same place.
+// report the simulator says it wrote, at the same place and with the
+// same error: with the fixed site named after its tag-block source, and
+// as the input's unnamed site (as a node input configures it), which
+// must serve the site's source and leave the patrol ship's own-ship data
+// alone, also beside a named site of another radar.
 func TestRadarSimulated(t *testing.T) {
 	for _, relative := range []bool{false, true} {
 		sc := simulate.NewRadarScenario(simulate.RadarConfig{Duration: time.Hour, RelativeBearings: relative}, rand.New(rand.NewPCG(5, 0)))
@@ -155,28 +159,42 @@ func TestRadarSimulated(t *testing.T) {
 			t.Fatal(err)
 		}
 		site := sc.Radars[1]
-		var got []vessel.Detection
-		st, err := sensor.ReadRadar(&buf, sensor.RadarOptions{Sites: []sensor.Site{{Name: site.Name, Lat: site.Pos.Lat, Lon: site.Pos.Lon}}},
-			func(d *vessel.Detection) error { got = append(got, *d); return nil })
-		if err != nil {
-			t.Fatal(err)
-		}
-		if st.Errors != 0 || len(got) != len(sc.Radar) {
-			t.Fatalf("relative %v: %d detections, %d errors %v; want %d", relative, len(got), st.Errors, st.Samples, len(sc.Radar))
-		}
-		worst := 0.0
-		for i, d := range got {
-			w := sc.Radar[i].Det
-			if d.Time != w.Time || d.Source != w.Source || d.Target != w.Target || d.Status != w.Status || d.Scene != w.Scene {
-				t.Fatalf("report %d = %v %s/%s %c; want %v %s/%s %c", i, d.Time, d.Source, d.Target, d.Status, w.Time, w.Source, w.Target, w.Status)
+		for _, tc := range []struct {
+			name  string
+			sites []sensor.Site
+		}{
+			{"named", []sensor.Site{{Name: site.Name, Lat: site.Pos.Lat, Lon: site.Pos.Lon}}},
+			{"unnamed", []sensor.Site{{Lat: site.Pos.Lat, Lon: site.Pos.Lon}}},
+			{"unnamed beside another", []sensor.Site{{Name: "elsewhere", Lat: 1, Lon: 1}, {Lat: site.Pos.Lat, Lon: site.Pos.Lon}}},
+			{"named before unnamed", []sensor.Site{{Name: site.Name, Lat: site.Pos.Lat, Lon: site.Pos.Lon}, {Lat: 1, Lon: 1}}},
+			{"named after unnamed", []sensor.Site{{Lat: 1, Lon: 1}, {Name: site.Name, Lat: site.Pos.Lat, Lon: site.Pos.Lon}}},
+		} {
+			var got []vessel.Detection
+			st, err := sensor.ReadRadar(bytes.NewReader(buf.Bytes()), sensor.RadarOptions{Sites: tc.sites},
+				func(d *vessel.Detection) error { got = append(got, *d); return nil })
+			if err != nil {
+				t.Fatal(err)
 			}
-			worst = max(worst, geo.Distance(geo.Point{Lat: d.Lat, Lon: d.Lon}, geo.Point{Lat: w.Lat, Lon: w.Lon}))
-			if math.Abs(d.PosErrM-w.PosErrM) > 0.05*w.PosErrM {
-				t.Fatalf("report %d PosErrM %.1f; want %.1f", i, d.PosErrM, w.PosErrM)
+			if st.Errors != 0 || len(got) != len(sc.Radar) {
+				t.Fatalf("relative %v, %s: %d detections, %d errors %v; want %d", relative, tc.name, len(got), st.Errors, st.Samples, len(sc.Radar))
 			}
-		}
-		if worst > 1 {
-			t.Errorf("relative %v: a detection %.2f m from the simulator's", relative, worst)
+			worst := 0.0
+			for i, d := range got {
+				w := sc.Radar[i].Det
+				if d.Time != w.Time || d.Source != w.Source || d.Target != w.Target || d.Status != w.Status || d.Scene != w.Scene {
+					t.Fatalf("%s: report %d = %v %s/%s %c; want %v %s/%s %c", tc.name, i, d.Time, d.Source, d.Target, d.Status, w.Time, w.Source, w.Target, w.Status)
+				}
+				worst = max(worst, geo.Distance(geo.Point{Lat: d.Lat, Lon: d.Lon}, geo.Point{Lat: w.Lat, Lon: w.Lon}))
+				if math.Abs(d.PosErrM-w.PosErrM) > 0.05*w.PosErrM {
+					t.Fatalf("%s: report %d (%s) PosErrM %.1f; want %.1f", tc.name, i, d.Source, d.PosErrM, w.PosErrM)
+				}
+				if math.Abs(d.SensorLat-w.SensorLat) > 1e-6 || math.Abs(d.SensorLon-w.SensorLon) > 1e-6 {
+					t.Fatalf("%s: report %d (%s) measured from %.5f,%.5f; want %.5f,%.5f", tc.name, i, d.Source, d.SensorLat, d.SensorLon, w.SensorLat, w.SensorLon)
+				}
+			}
+			if worst > 1 {
+				t.Errorf("relative %v, %s: a detection %.2f m from the simulator's", relative, tc.name, worst)
+			}
 		}
 	}
 }

@@ -105,6 +105,16 @@ type Input struct {
 	// or "sar" (a File of satellite detections: GFW SAR, xView3, VIIRS or
 	// GeoJSON). Sensor inputs feed the contact tracker, not the picture.
 	Type string `json:"type"`
+	// Transport is how a live "asterix" or "nmea-radar" input receives:
+	// "udp" (the default: datagrams to Listen), "tcp-server" (radars
+	// connect to Listen and push a stream) or "tcp-client" (connect to
+	// the radar's server at Address, reconnecting with backoff). Over TCP
+	// NMEA is lines and ASTERIX a sequence of data blocks (each starts
+	// with its category and length). A sensor File is replayed at Speed
+	// times real time by the detections' own times (ASTERIX by its
+	// records' times of day, NMEA by its tag-block or sentence times); 0
+	// reads it as fast as the tracker takes it.
+	Transport string `json:"transport,omitempty"`
 	// Site is a fixed radar's position: for "nmea-radar", the position
 	// of TTM reports of a source without own-ship data (the source is the
 	// tag-block s: field, else Name); for "asterix", of the SAC/SIC radar's
@@ -245,22 +255,42 @@ func (c *Config) Validate() error {
 				in.Name = "tcp:" + in.Address
 			}
 		case "asterix", "nmea-radar", "sar":
-			if in.File == "" && in.Listen == "" || in.File != "" && in.Listen != "" {
-				return fmt.Errorf("%w: input %d (%s): want a listen address or a file", ErrConfig, i+1, in.Type)
+			addr := in.Listen
+			switch in.Transport {
+			case "", "udp", "tcp-server":
+				if in.Address != "" {
+					return fmt.Errorf("%w: input %d (%s): an address is for transport tcp-client", ErrConfig, i+1, in.Type)
+				}
+			case "tcp-client":
+				addr = in.Address
+				if in.Listen != "" {
+					return fmt.Errorf("%w: input %d (%s): a listen address is not for transport tcp-client", ErrConfig, i+1, in.Type)
+				}
+			default:
+				return fmt.Errorf("%w: input %d (%s): unknown transport %q (want udp, tcp-server or tcp-client)", ErrConfig, i+1, in.Type, in.Transport)
+			}
+			if in.File == "" && addr == "" || in.File != "" && addr != "" {
+				return fmt.Errorf("%w: input %d (%s): want a listen address, an address or a file", ErrConfig, i+1, in.Type)
+			}
+			if in.File != "" && in.Transport != "" {
+				return fmt.Errorf("%w: input %d (%s): transport %q is not for a file", ErrConfig, i+1, in.Type, in.Transport)
 			}
 			if in.Type == "sar" && in.File == "" {
 				return fmt.Errorf("%w: input %d (sar): no file", ErrConfig, i+1)
 			}
-			if in.Listen != "" {
-				if _, _, err := net.SplitHostPort(in.Listen); err != nil {
-					return fmt.Errorf("%w: input %d (%s): listen %q: %v", ErrConfig, i+1, in.Type, in.Listen, err)
+			if in.Speed < 0 {
+				return fmt.Errorf("%w: input %d (%s): negative speed", ErrConfig, i+1, in.Type)
+			}
+			if addr != "" {
+				if _, _, err := net.SplitHostPort(addr); err != nil {
+					return fmt.Errorf("%w: input %d (%s): address %q: %v", ErrConfig, i+1, in.Type, addr, err)
 				}
 			}
 			if s := in.Site; s != nil && !(s.Lat >= -90 && s.Lat <= 90 && s.Lon >= -180 && s.Lon <= 180) {
 				return fmt.Errorf("%w: input %d (%s): site %v,%v is off the Earth", ErrConfig, i+1, in.Type, s.Lat, s.Lon)
 			}
 			if in.Name == "" {
-				in.Name = in.Type + ":" + in.Listen + in.File
+				in.Name = in.Type + ":" + addr + in.File
 			}
 		case "replay":
 			if in.File == "" {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"sync"
@@ -14,12 +15,15 @@ import (
 	"github.com/tidewatch/tidewatch/internal/contact"
 	"github.com/tidewatch/tidewatch/internal/event"
 	"github.com/tidewatch/tidewatch/internal/fusion"
-	"github.com/tidewatch/tidewatch/internal/geo"
 	"github.com/tidewatch/tidewatch/internal/httpapi"
+	"github.com/tidewatch/tidewatch/internal/record"
 	"github.com/tidewatch/tidewatch/internal/vessel"
 )
 
 // Bounds of the contact tracker's hand-offs and memory.
+// contactsDir is the contact log's directory in the data directory.
+const contactsDir = "contacts"
+
 const (
 	// contactAISQueue bounds the AIS states waiting for the tracker
 	// (overflow: dropped and counted in ContactStats.AISDropped).
@@ -30,6 +34,16 @@ const (
 	// MaxRecentContacts is how many contacts the tracker keeps as its
 	// recent history (in memory; the oldest go first).
 	MaxRecentContacts = 20_000
+	// PortHarbourM, AnchorageHarbourM and LearnedHarbourM are the radii
+	// round a port's reference point, a bundled anchorage point and an
+	// anchorage the event engine learned within which an unexplained
+	// contact raises no dark_target (contact.Config.Harbours).
+	PortHarbourM      = 2000
+	AnchorageHarbourM = 1000
+	LearnedHarbourM   = 1000
+	// harbourRefresh is how many ticks (seconds) apart the tracker takes
+	// the learned anchorages again.
+	harbourRefresh = 60
 	// contactCurrentFor is how long, in data time, a radar track or a
 	// satellite detection stays among the current contacts after its
 	// last report.
@@ -46,6 +60,8 @@ type ContactStats struct {
 	Associated        int64 // of which with an MMSI
 	Rejected          int64 // refused as invalid by the associator
 	Episodes          int64 // dark-target and mismatch episode updates raised as events
+	InHarbour         int64 // unexplained contacts at a berth or anchorage: no dark_target
+	LogErrors         int64 // failed writes of the contact log
 }
 
 // ContactTracker is the node's radar and satellite association: a
@@ -76,6 +92,10 @@ type ContactTracker struct {
 	hasLook bool
 	newest  vessel.Time
 	buf     []contact.Contact
+	harb    *trackerHarbours // nil: none
+	ticks   int
+	clog    *contactLog // nil: in memory only
+	logErrs atomic.Int64
 
 	mu      sync.RWMutex
 	current map[string]httpapi.Contact
@@ -84,6 +104,7 @@ type ContactTracker struct {
 
 	aisN, aisDropped, detN, detDropped  atomic.Int64
 	contacts, associated, rejected, eps atomic.Int64
+	inHarbour                           atomic.Int64
 }
 
 // ContactTrackerOptions configures a ContactTracker.
@@ -95,9 +116,59 @@ type ContactTrackerOptions struct {
 	// Publish hands dark-target events to the node's events path; nil:
 	// episodes are kept only as the contacts' episode ids.
 	Publish func(ctx context.Context, evs []event.Event) error
+	// Ports are the bundled (or configured) ports and anchorages; with
+	// Anchorages (learned by the event engine, taken again every minute)
+	// they are the harbours where no dark_target is raised. Both nil:
+	// none (Config.Harbours, if set, is used as given).
+	Ports      []event.Port
+	Anchorages func() []event.Anchorage
+	// LogDir keeps the contacts in a log there (contactlog.go), written
+	// every second, so that they survive a restart and the history
+	// answers from it; "" keeps them in memory only. LogFS is its file
+	// system (default the operating system's); logSegment and
+	// logSegments bound it (tests: small segments).
+	LogDir      string
+	LogFS       record.FS
+	logSegment  int64
+	logSegments int
 }
 
-// NewContactTracker returns a tracker; run it with Run.
+// OpenContactTracker returns a tracker whose contacts are kept in the log
+// in opt.LogDir (if set), with the last MaxRecentContacts of the log
+// restored as its recent history (and those of the last
+// contactCurrentFor as current contacts); run it with Run, which closes
+// the log when it returns.
+func OpenContactTracker(opt ContactTrackerOptions) (*ContactTracker, error) {
+	t := NewContactTracker(opt)
+	if opt.LogDir == "" {
+		return t, nil
+	}
+	l, restored, err := openContactLog(opt.LogDir, contactLogOptions{FS: opt.LogFS, SegmentSize: opt.logSegment, Segments: opt.logSegments}, MaxRecentContacts)
+	if err != nil {
+		return nil, err
+	}
+	if l.damaged > 0 {
+		t.log.Warn("contact log: damaged segments read up to the damage", "segments", l.damaged, "dir", opt.LogDir)
+	}
+	t.clog = l
+	for _, c := range restored {
+		t.newest = max(t.newest, c.Time)
+	}
+	for i, c := range restored {
+		t.recent = append(t.recent, c)
+		if c.Time >= t.newest-vessel.Time(contactCurrentFor.Milliseconds()) {
+			key := "restored/" + strconv.Itoa(i)
+			if c.Sensor == vessel.SensorRadar.String() && c.Track != 0 {
+				key = "restored/" + c.Source + "/" + strconv.FormatUint(c.Track, 10)
+			}
+			t.current[key] = c
+		}
+	}
+	return t, nil
+}
+
+// NewContactTracker returns a tracker that keeps its contacts in memory
+// only (opt.LogDir is not used); run it with Run.
 func NewContactTracker(opt ContactTrackerOptions) *ContactTracker {
 	log := opt.Logger
 	if log == nil {
@@ -113,8 +184,58 @@ func NewContactTracker(opt ContactTrackerOptions) *ContactTracker {
 		idx:     newAISIndex(),
 		current: map[string]httpapi.Contact{},
 	}
-	t.assoc = contact.New(opt.Config, t.idx)
+	cfg := opt.Config
+	if cfg.Harbours == nil && (opt.Ports != nil || opt.Anchorages != nil) {
+		t.harb = newTrackerHarbours(opt.Ports, opt.Anchorages)
+		cfg.Harbours = t.harb
+	}
+	t.assoc = contact.New(cfg, t.idx)
 	return t
+}
+
+// trackerHarbours are the node's harbours: the ports, fixed, and the
+// anchorages the event engine learned, taken again every harbourRefresh
+// ticks. Owned by the tracker's goroutine.
+type trackerHarbours struct {
+	ports   *contact.HarbourIndex
+	learned *contact.HarbourIndex
+	take    func() []event.Anchorage
+	n       int // anchorages taken last time
+}
+
+func newTrackerHarbours(ports []event.Port, take func() []event.Anchorage) *trackerHarbours {
+	pts := make([]contact.HarbourPoint, 0, len(ports))
+	for _, p := range ports {
+		r := float64(PortHarbourM)
+		if p.Anchor {
+			r = AnchorageHarbourM
+		}
+		pts = append(pts, contact.HarbourPoint{Lat: p.Lat, Lon: p.Lon, RadiusM: r})
+	}
+	h := &trackerHarbours{ports: contact.NewHarbourIndex(pts), take: take}
+	h.refresh()
+	return h
+}
+
+// refresh takes the learned anchorages again when their number changed.
+func (h *trackerHarbours) refresh() {
+	if h.take == nil {
+		return
+	}
+	as := h.take()
+	if len(as) == h.n && h.learned != nil {
+		return
+	}
+	pts := make([]contact.HarbourPoint, len(as))
+	for i, a := range as {
+		pts[i] = contact.HarbourPoint{Lat: a.Lat, Lon: a.Lon, RadiusM: LearnedHarbourM, Since: a.Since}
+	}
+	h.learned, h.n = contact.NewHarbourIndex(pts), len(as)
+}
+
+// InHarbour implements contact.Harbours.
+func (h *trackerHarbours) InHarbour(lat, lon float64, t vessel.Time) bool {
+	return h.ports.InHarbour(lat, lon, t) || h.learned.InHarbour(lat, lon, t)
 }
 
 // Submit offers a batch of detections (a scan, a scene or part of one,
@@ -230,6 +351,12 @@ func (t *ContactTracker) Run(ctx context.Context) error {
 			}
 			t.flushScan()
 			t.drainEpisodes(context.Background())
+			if t.clog != nil {
+				if err := t.clog.close(); err != nil {
+					t.logErrs.Add(1)
+					t.log.Error("contact log not closed", "err", err)
+				}
+			}
 			return nil
 		}
 	}
@@ -272,6 +399,10 @@ func (t *ContactTracker) drainAISUpTo(ts vessel.Time) {
 // tick associates a scan still pending, ends what time has ended
 // (in data time) and raises the episodes' events.
 func (t *ContactTracker) tick(ctx context.Context) {
+	if t.ticks++; t.harb != nil && t.ticks%harbourRefresh == 0 {
+		t.harb.refresh()
+	}
+	defer t.flushLog()
 	// Take in the AIS that came meanwhile before the pending scan.
 	if len(t.pending) > 0 {
 		t.drainAISUpTo(t.pending[0].Time)
@@ -313,7 +444,22 @@ func (t *ContactTracker) flushScan() {
 		t.buf = t.assoc.Radar(scan, t.buf[:0])
 	}
 	t.pending = t.pending[:0]
+	t.inHarbour.Store(int64(t.assoc.Stats().InHarbour))
 	t.record(t.buf)
+}
+
+// flushLog writes and syncs the contacts made since the last call; an
+// error is logged and counted (ContactStats.LogErrors) and the contacts
+// stay in memory.
+func (t *ContactTracker) flushLog() {
+	if t.clog == nil {
+		return
+	}
+	if err := t.clog.flush(); err != nil {
+		if t.logErrs.Add(1) == 1 || t.ticks%60 == 0 {
+			t.log.Error("contacts not written", "err", err)
+		}
+	}
 }
 
 // isSARSource says whether a satellite source is a SAR (not VIIRS).
@@ -337,6 +483,9 @@ func (t *ContactTracker) record(cs []contact.Contact) {
 			t.newest = c.Time
 		}
 		v := contactView(c)
+		if t.clog != nil {
+			t.clog.append(&v)
+		}
 		t.current[contactKey(c, i)] = v
 		if len(t.recent) < MaxRecentContacts {
 			t.recent = append(t.recent, v)
@@ -394,6 +543,9 @@ func (t *ContactTracker) drainEpisodes(ctx context.Context) {
 // track and each satellite detection of the last contactCurrentFor), or
 // with history the recent history, newest first, filtered by q.
 func (t *ContactTracker) Contacts(q httpapi.ContactQuery) []httpapi.Contact {
+	if q.History && t.clog != nil {
+		return t.clog.history(q)
+	}
 	t.mu.RLock()
 	var out []httpapi.Contact
 	keep := func(c httpapi.Contact) {
@@ -439,7 +591,7 @@ func (t *ContactTracker) Stats() ContactStats {
 		AIS: t.aisN.Load(), AISDropped: t.aisDropped.Load(),
 		Detections: t.detN.Load(), DetectionsDropped: t.detDropped.Load(),
 		Contacts: t.contacts.Load(), Associated: t.associated.Load(), Rejected: t.rejected.Load(),
-		Episodes: t.eps.Load(),
+		Episodes: t.eps.Load(), InHarbour: t.inHarbour.Load(), LogErrors: t.logErrs.Load(),
 	}
 }
 
@@ -519,143 +671,23 @@ func EpisodeEvent(ep contact.Episode) event.Event {
 	return ev
 }
 
-// aisIndex is the AIS picture as association sees it: each vessel's last
-// good position in a grid of aisCell degrees. It is owned by the
-// tracker's goroutine.
-//
-// It keeps each vessel's last aisHistory reports, so that a radar scan
-// that reaches the tracker after newer AIS reports of its vessels (the
-// two feeds are not in step) still sees the vessel as it was at the
-// scan's time.
-type aisIndex struct {
-	vs    map[vessel.MMSI]contact.VesselState
-	hist  map[vessel.MMSI]*[aisHistory]contact.VesselState // older reports, newest first
-	cells map[int64]map[vessel.MMSI]struct{}
-}
-
-// aisCell is the grid's cell size in degrees (about 1.1 km of latitude).
-const aisCell = 0.01
-
-// aisHistory is how many older reports of each vessel the index keeps.
-const aisHistory = 4
-
-func newAISIndex() *aisIndex {
-	return &aisIndex{vs: map[vessel.MMSI]contact.VesselState{}, hist: map[vessel.MMSI]*[aisHistory]contact.VesselState{}, cells: map[int64]map[vessel.MMSI]struct{}{}}
-}
-
-func cellOf(lat, lon float64) (int64, int64) {
-	return int64(math.Floor(lat / aisCell)), int64(math.Floor(lon / aisCell))
-}
-
-func cellKey(y, x int64) int64 { return y<<32 | (x & 0xffffffff) }
-
-// put takes a position (Time set) or a length (Time 0).
-func (ix *aisIndex) put(s contact.VesselState) {
-	old, had := ix.vs[s.MMSI]
-	if s.Time == 0 {
-		if had {
-			old.LengthM = s.LengthM
-			ix.vs[s.MMSI] = old
-		} else {
-			ix.vs[s.MMSI] = s // a length, no position yet
-		}
-		return
-	}
-	if had && old.Time > s.Time {
-		return
-	}
-	if s.LengthM < 0 {
-		s.LengthM = 0
-		if had {
-			s.LengthM = old.LengthM
-		}
-	}
-	if had && old.Time != 0 {
-		h := ix.hist[s.MMSI]
-		if h == nil {
-			h = new([aisHistory]contact.VesselState)
-			ix.hist[s.MMSI] = h
-		}
-		copy(h[1:], h[:aisHistory-1])
-		h[0] = old
-		oy, ox := cellOf(old.Lat, old.Lon)
-		ny, nx := cellOf(s.Lat, s.Lon)
-		if oy == ny && ox == nx {
-			ix.vs[s.MMSI] = s
-			return
-		}
-		if c := ix.cells[cellKey(oy, ox)]; c != nil {
-			delete(c, s.MMSI)
-			if len(c) == 0 {
-				delete(ix.cells, cellKey(oy, ox))
-			}
-		}
-	}
-	ix.vs[s.MMSI] = s
-	y, x := cellOf(s.Lat, s.Lon)
-	k := cellKey(y, x)
-	c := ix.cells[k]
-	if c == nil {
-		c = map[vessel.MMSI]struct{}{}
-		ix.cells[k] = c
-	}
-	c[s.MMSI] = struct{}{}
-}
-
-// Near implements contact.Vessels.
-func (ix *aisIndex) Near(lat, lon, radiusM float64, t vessel.Time, fn func(contact.VesselState) bool) {
-	dLat := radiusM / 111_320
-	cos := math.Cos(lat * math.Pi / 180)
-	dLon := 180.0
-	if cos > 1e-6 {
-		dLon = math.Min(180, dLat/cos)
-	}
-	y0, x0 := cellOf(lat-dLat, lon-dLon)
-	y1, x1 := cellOf(lat+dLat, lon+dLon)
-	p := geo.Point{Lat: lat, Lon: lon}
-	for y := y0; y <= y1; y++ {
-		for x := x0; x <= x1; x++ {
-			for m := range ix.cells[cellKey(y, x)] {
-				s := ix.vs[m]
-				if s.Time > t {
-					s = ix.before(m, t)
-				}
-				if s.Time == 0 || geo.Distance(p, geo.Point{Lat: s.Lat, Lon: s.Lon}) > radiusM {
-					continue
-				}
-				if !fn(s) {
-					return
-				}
-			}
-		}
-	}
-}
-
-// before returns the newest older report of m at or before t (Time 0:
-// none kept).
-func (ix *aisIndex) before(m vessel.MMSI, t vessel.Time) contact.VesselState {
-	if h := ix.hist[m]; h != nil {
-		for _, s := range h {
-			if s.Time != 0 && s.Time <= t {
-				return s
-			}
-		}
-	}
-	return contact.VesselState{}
-}
-
-// Vessel implements contact.Vessels.
-func (ix *aisIndex) Vessel(m vessel.MMSI) (contact.VesselState, bool) {
-	s, ok := ix.vs[m]
-	return s, ok && s.Time != 0
-}
-
 // openContacts makes the node's contact tracker and subscribes it to the
 // fan-out (inline: it only copies the position into its bounded queue).
 // Its dark-target events take the node's events path on the pipeline
 // goroutine: the event log, then the fan-out (stream, sharing).
-func (n *Node) openContacts() {
-	n.contacts = NewContactTracker(ContactTrackerOptions{Picture: n.core.Picture, Hub: n.hub, Logger: n.log,
+func (n *Node) openContacts() error {
+	var ports []event.Port
+	var anch func() []event.Anchorage
+	if n.events != nil {
+		ports, anch = n.events.ports, n.events.learnedAnchorages
+	}
+	var logDir string
+	if n.cfg.Data != "" {
+		logDir = filepath.Join(n.cfg.Data, contactsDir)
+	}
+	var err error
+	n.contacts, err = OpenContactTracker(ContactTrackerOptions{Picture: n.core.Picture, Hub: n.hub, Logger: n.log,
+		Ports: ports, Anchorages: anch, LogDir: logDir,
 		Publish: func(ctx context.Context, evs []event.Event) error {
 			return n.pipe.Do(ctx, func() {
 				if n.events != nil {
@@ -665,7 +697,11 @@ func (n *Node) openContacts() {
 				}
 			})
 		}})
+	if err != nil {
+		return err
+	}
 	n.core.Fanout.Subscribe("contacts", n.contacts, SubscribeOptions{})
+	return nil
 }
 
 // openSensors makes the configured radar and satellite inputs (UDP ones
@@ -680,15 +716,12 @@ func (n *Node) openSensors() error {
 		s, err := NewSensorInput(c, n.contacts, n.log, n.now)
 		if err != nil {
 			for _, o := range n.sensors {
-				if o.conn != nil {
-					o.conn.Close()
-				}
+				o.close()
 			}
 			return err
 		}
-		if s.conn != nil {
-			conn := s.conn
-			n.onClose(func() error { conn.Close(); return nil }) // Run closes it too; an Open that fails later does not run it
+		if s.conn != nil || s.ln != nil {
+			n.onClose(func() error { s.close(); return nil }) // Run closes it too; an Open that fails later does not run it
 		}
 		n.sensors = append(n.sensors, s)
 		n.inputs = append(n.inputs, s)

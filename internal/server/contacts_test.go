@@ -6,17 +6,22 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/tidewatch/tidewatch/internal/asterix"
+	"github.com/tidewatch/tidewatch/internal/event"
+	"github.com/tidewatch/tidewatch/internal/geo"
 	"github.com/tidewatch/tidewatch/internal/simulate"
 	"github.com/tidewatch/tidewatch/internal/vessel"
 )
@@ -115,11 +120,22 @@ func TestNodeContactsRadarUDP(t *testing.T) {
 		}
 		lines = append(lines, line{vessel.Time(sec * 1000), b})
 	}
-	truth := map[[3]int64]vessel.MMSI{} // time, lat, lon (1e-4°) → the ship's MMSI when it has AIS
+	// The truth per report (time, lat, lon in 1e-4°): the MMSI the contact
+	// must carry, 0 for a dark one. As in package contact's scenario test,
+	// clutter, ships without AIS and the spoofer (its AIS is 8 km off:
+	// none of its reports explains the radar track) are dark; a ship
+	// whose AIS fell silent keeps its identity (held by radar).
+	truth := map[[3]int64]vessel.MMSI{}
+	wantDark := 0
 	for _, r := range sc.Radar {
-		if r.Ship >= 0 && sc.Ships[r.Ship].HasAIS(r.Det.Time) {
-			truth[[3]int64{int64(r.Det.Time) / 1000, int64(r.Det.Lat * 1e4), int64(r.Det.Lon * 1e4)}] = sc.Ships[r.Ship].MMSI
+		var want vessel.MMSI
+		if r.Ship != simulate.FalseAlarm && sc.Ships[r.Ship].Role != simulate.RoleSpoofer {
+			want = sc.Ships[r.Ship].MMSI
 		}
+		if want == 0 {
+			wantDark++
+		}
+		truth[[3]int64{int64(r.Det.Time) / 1000, int64(r.Det.Lat * 1e4), int64(r.Det.Lon * 1e4)}] = want
 	}
 	ais, li := 0, 0
 	var sentLines int64
@@ -160,28 +176,45 @@ func TestNodeContactsRadarUDP(t *testing.T) {
 	})
 	var got apiContacts
 	getJSONInto(t, base+"/api/v1/contacts?history=true&limit=20000", &got)
-	right, wrong, dark, darkOnRealShip := 0, 0, 0, 0
+	right, wrong, dark, darkOnAISShip, unknown := 0, 0, 0, 0, 0
 	for _, c := range got.Contacts {
 		want, ok := truth[[3]int64{c.Time.Unix(), int64(c.Lat * 1e4), int64(c.Lon * 1e4)}]
+		var m vessel.MMSI
+		if c.MMSI != nil {
+			m = *c.MMSI
+		}
 		switch {
-		case c.MMSI != nil && ok && *c.MMSI == want:
+		case !ok:
+			unknown++ // a position rounded across a 1e-4° line
+		case m == want:
 			right++
-		case c.MMSI != nil:
+		default:
 			wrong++
-		case c.Dark:
+		}
+		if c.Dark {
 			dark++
-			if ok {
-				darkOnRealShip++
+			if ok && want != 0 {
+				darkOnAISShip++
 			}
 		}
 	}
-	t.Logf("%d contacts served (%d detections): %d with the right MMSI, %d wrong, %d dark (%d of ships with AIS, mostly before their tracks confirm)",
-		got.Count, in.Stats().Detections, right, wrong, dark, darkOnRealShip)
-	if right == 0 || float64(right)/float64(right+wrong) < 0.95 {
-		t.Errorf("association: %d right, %d wrong; want ≥ 95%% right", right, wrong)
+	t.Logf("%d contacts served (%d detections): %d right (MMSI or dark), %d wrong, %d unmatched; %d dark (truth %d), %d of them of ships with AIS",
+		got.Count, in.Stats().Detections, right, wrong, unknown, dark, wantDark, darkOnAISShip)
+	// Offline (package contact's TestSimulatedScenario) the radar
+	// accuracy is ≥ 0.98; the node must match it, and its dark contacts
+	// must be the dark ships' (before the site's position applied to the
+	// site's tag-block source, 1,574 AIS ships' contacts stayed dark).
+	if got.Count != len(sc.Radar) || unknown > len(sc.Radar)/100 {
+		t.Errorf("%d contacts, %d not matched to the truth; want %d", got.Count, unknown, len(sc.Radar))
 	}
-	if dark == 0 {
-		t.Error("no dark contact")
+	if acc := float64(right) / float64(right+wrong); acc < 0.98 {
+		t.Errorf("association: %d right, %d wrong (%.4f); want ≥ 0.98", right, wrong, acc)
+	}
+	if darkOnAISShip > len(sc.Radar)/100 {
+		t.Errorf("%d dark contacts of ships whose AIS explains them; want at most 1%% of %d", darkOnAISShip, len(sc.Radar))
+	}
+	if dark < wantDark*95/100 || dark > wantDark*105/100 {
+		t.Errorf("%d dark contacts; want within 5%% of the truth's %d", dark, wantDark)
 	}
 	var dk apiContacts
 	getJSONInto(t, base+"/api/v1/contacts?dark=true", &dk)
@@ -277,5 +310,148 @@ func TestNodeContactsAsterixUDP(t *testing.T) {
 		if c.Sensor != "radar" || c.Source == "" {
 			t.Errorf("contact %+v: want a radar contact with its SAC/SIC", c)
 		}
+	}
+}
+
+// tllLine is a radar TLL sentence of source src with its tag block.
+func tllLine(src, target string, t vessel.Time, lat, lon float64) string {
+	angle := func(v float64, digits int, pos, neg string) string {
+		h := pos
+		if v < 0 {
+			h, v = neg, -v
+		}
+		m := int64(math.Round(v * 60e5))
+		return fmt.Sprintf("%0*d%02d.%05d,%s", digits, m/6_000_000, (m%6_000_000)/100_000, m%100_000, h)
+	}
+	s := t.Std()
+	body := fmt.Sprintf("RATLL,%s,%s,%s,,%02d%02d%02d.00,T,", target, angle(lat, 2, "N", "S"), angle(lon, 3, "E", "W"), s.Hour(), s.Minute(), s.Second())
+	tag := "s:" + src + ",c:" + strconv.FormatInt(int64(t)/1000, 10)
+	sum := func(x string) string {
+		var c byte
+		for i := range len(x) {
+			c ^= x[i]
+		}
+		return fmt.Sprintf("*%02X", c)
+	}
+	return "\\" + tag + sum(tag) + "\\$" + body + sum(body) + "\n"
+}
+
+// TestNodeNoDarkTargetInPort replays a fixed radar's TLL file to a node
+// with the bundled ports: a dark craft (no AIS) moving about a port's
+// berths for 40 minutes raises no dark_target, and one doing the same
+// 60 km out at sea does; both stay unassociated contacts.
+func TestNodeNoDarkTargetInPort(t *testing.T) {
+	var port event.Port
+	for _, p := range event.DefaultPorts() {
+		if !p.Anchor && p.Name == "MUMBAI (BOMBAY)" {
+			port = p
+		}
+	}
+	if port.Name == "" {
+		t.Fatal("MUMBAI (BOMBAY) is not among the bundled ports")
+	}
+	start := vessel.TimeOf(time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC))
+	sea := geo.Destination(geo.Point{Lat: port.Lat, Lon: port.Lon}, 300, 60000)
+	var b strings.Builder
+	for s := 0; s < 2400; s += 10 {
+		at := start + vessel.Time(s*1000)
+		// Both circle 300 m round their spot every 10 minutes.
+		off := geo.Destination(geo.Point{Lat: port.Lat, Lon: port.Lon}, float64(s%600)*0.6, 300)
+		b.WriteString(tllLine("vts", "01", at, off.Lat, off.Lon))
+		off = geo.Destination(sea, float64(s%600)*0.6, 300)
+		b.WriteString(tllLine("vts", "02", at, off.Lat, off.Lon))
+	}
+	file := filepath.Join(t.TempDir(), "vts.nmea")
+	if err := os.WriteFile(file, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	site := geo.Destination(geo.Point{Lat: port.Lat, Lon: port.Lon}, 300, 30000)
+	n, base, stop := openSensorNode(t, []Input{{Type: "nmea-radar", Name: "vts", File: file, Site: &SensorSite{Lat: site.Lat, Lon: site.Lon}}},
+		start.Std().Add(41*time.Minute))
+	defer stop()
+	waitFor(t, 30*time.Second, "contacts tracked", func() bool { return n.Contacts().Stats().Contacts >= 480 })
+	var evs struct {
+		Events []struct {
+			Type string  `json:"type"`
+			Lat  float64 `json:"lat"`
+			Lon  float64 `json:"lon"`
+		} `json:"events"`
+	}
+	url := base + "/api/v1/events?type=dark_target&from=" + start.Std().Format(time.RFC3339) + "&to=" + start.Std().Add(2*time.Hour).Format(time.RFC3339)
+	waitFor(t, 20*time.Second, "the dark_target at sea", func() bool {
+		getJSONInto(t, url, &evs)
+		return len(evs.Events) > 0
+	})
+	for _, e := range evs.Events {
+		if e.Type != "dark_target" {
+			continue
+		}
+		if d := geo.Distance(geo.Point{Lat: e.Lat, Lon: e.Lon}, sea); d > 2000 {
+			t.Errorf("dark_target at %.4f,%.4f, %.0f m from the craft at sea (the craft in port must raise none)", e.Lat, e.Lon, d)
+		}
+	}
+	st := n.Contacts().Stats()
+	if st.InHarbour == 0 || st.Associated != 0 {
+		t.Errorf("tracker stats %+v: want contacts in harbour counted, none associated", st)
+	}
+	var got apiContacts
+	getJSONInto(t, base+"/api/v1/contacts?history=true&limit=1000", &got)
+	inPort := 0
+	for _, c := range got.Contacts {
+		if geo.Distance(geo.Point{Lat: c.Lat, Lon: c.Lon}, geo.Point{Lat: port.Lat, Lon: port.Lon}) < 1000 {
+			inPort++
+			if c.MMSI != nil || !c.Dark {
+				t.Errorf("in-port contact %+v: want dark (unassociated)", c)
+			}
+		}
+	}
+	if inPort != 240 {
+		t.Errorf("%d in-port contacts served; want 240", inPort)
+	}
+}
+
+// TestTrackerHarbours checks the node's harbours: ports by kind and the
+// event engine's learned anchorages, taken again when their number
+// changes, each from the time it was learned.
+func TestTrackerHarbours(t *testing.T) {
+	learned := []event.Anchorage{{Lat: 10, Lon: 50, Since: 1000}}
+	takes := 0
+	h := newTrackerHarbours([]event.Port{{Name: "P", Lat: 20, Lon: 60}, {Name: "A", Anchor: true, Lat: 30, Lon: 70}},
+		func() []event.Anchorage { takes++; return learned })
+	off := func(lat, lon, m float64) (float64, float64) {
+		p := geo.Destination(geo.Point{Lat: lat, Lon: lon}, 90, m)
+		return p.Lat, p.Lon
+	}
+	for _, tc := range []struct {
+		lat, lon float64
+		t        vessel.Time
+		want     bool
+	}{
+		{20, 60, 1, true},
+		{0, 0, 1, false},
+	} {
+		if got := h.InHarbour(tc.lat, tc.lon, tc.t); got != tc.want {
+			t.Errorf("InHarbour(%v, %v) = %v", tc.lat, tc.lon, got)
+		}
+	}
+	lat, lon := off(20, 60, PortHarbourM-50)
+	lat2, lon2 := off(20, 60, PortHarbourM+50)
+	lat3, lon3 := off(30, 70, AnchorageHarbourM-50)
+	lat4, lon4 := off(30, 70, AnchorageHarbourM+50)
+	lat5, lon5 := off(10, 50, LearnedHarbourM-50)
+	if !h.InHarbour(lat, lon, 1) || h.InHarbour(lat2, lon2, 1) || !h.InHarbour(lat3, lon3, 1) || h.InHarbour(lat4, lon4, 1) {
+		t.Error("port or anchorage radius not kept")
+	}
+	if h.InHarbour(lat5, lon5, 999) || !h.InHarbour(lat5, lon5, 1000) {
+		t.Error("a learned anchorage is not a harbour from when it was learned")
+	}
+	learned = append(learned, event.Anchorage{Lat: -10, Lon: -50, Since: 5})
+	h.refresh()
+	if !h.InHarbour(-10, -50, 10) || takes != 2 {
+		t.Errorf("the new learned anchorage is not taken (%d takes)", takes)
+	}
+	h.refresh() // the same number: kept as it is
+	if !h.InHarbour(-10, -50, 10) {
+		t.Error("refresh lost the learned anchorages")
 	}
 }

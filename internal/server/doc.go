@@ -34,11 +34,16 @@
 //     it lagged and reloads the picture;
 //   - the maintenance ticker (compaction and retention, hourly);
 //   - the ContactTracker (contacts.go): radar and satellite detections
-//     from the SensorInputs (sensorinput.go: ASTERIX and radar NMEA over
-//     UDP or from files, satellite detection files) and the demo's
+//     from the SensorInputs (sensorinput.go, sensortcp.go: ASTERIX and
+//     radar NMEA over UDP, over TCP as a server or a client, or from
+//     files read at once or paced by their times; satellite detection
+//     files) and the demo's
 //     SimulatedRadar, associated with the AIS positions it takes from the
-//     fan-out by package contact on its own goroutine; the current and
-//     recent contacts (in memory, bounded) for the API and the stream,
+//     fan-out (kept in aisindex.go's grid of 1/32° cells, antimeridian
+//     wrapped, with each vessel's last reports) by package contact on its
+//     own goroutine; the current and
+//     recent contacts (in memory, bounded, and in DATA/contacts/, a
+//     bounded log of segments: contactlog.go) for the API and the stream,
 //     and dark_target / ais_position_mismatch events on the events path;
 //   - sharing's links, the inputs (NMEA over TCP and UDP, file replay,
 //     the demo's simulated traffic) and the HTTP server (the API, the

@@ -54,7 +54,8 @@ type liveEvents struct {
 	now      func() time.Time
 	logger   *slog.Logger
 	anchPath string
-	saved    int // learned anchorages last saved
+	saved    int          // learned anchorages last saved
+	ports    []event.Port // the engine's ports and anchorages (the contact tracker's harbours too)
 }
 
 // openEvents starts live event detection and its log, unless switched
@@ -87,6 +88,7 @@ func (n *Node) openEvents() error {
 		return fmt.Errorf("%w: events: %v", ErrConfig, err)
 	}
 	ec.Anchorages = anch
+	e.ports = ec.Ports
 	if e.zones, _, err = event.OpenZoneBook(edited, ec.Zones, e.applyZones); err != nil {
 		return err
 	}
@@ -104,6 +106,14 @@ func (n *Node) openEvents() error {
 	n.onClose(e.log.Close)
 	n.events = e
 	return nil
+}
+
+// learnedAnchorages returns the anchorages the engine knows (given and
+// learned), taken under its lock.
+func (e *liveEvents) learnedAnchorages() []event.Anchorage {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.det.Engine.Anchorages()
 }
 
 // publish records events and hands them on.

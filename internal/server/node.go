@@ -297,7 +297,9 @@ func (n *Node) subscribe() error {
 			Want: detectorWants, SkipEvents: true})
 	}
 	fan.Subscribe("stream", &streamSub{hub: n.hub, pic: n.core.Picture}, SubscribeOptions{})
-	n.openContacts()
+	if err := n.openContacts(); err != nil {
+		return err
+	}
 	if n.sharer != nil {
 		fan.Subscribe("sharing", &shareSub{s: n.sharer, log: n.log}, SubscribeOptions{})
 	}

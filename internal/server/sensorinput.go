@@ -31,56 +31,111 @@ type SensorInputStats struct {
 	Detections int64 // detections made
 	Errors     int64 // bad lines, rows or data blocks (each counted once)
 	Dropped    int64 // detections the contact tracker's full queue dropped
+	Conns      int64 // TCP connections accepted or made
+	Refused    int64 // TCP connections refused (MaxConns reached) or dials that failed
 }
 
+// Bounds of the sensor inputs' TCP transports.
+const (
+	// sensorMaxConns is a tcp-server sensor input's default bound on open
+	// connections (Input.MaxConns); more are closed at once and counted.
+	sensorMaxConns = 16
+	// sensorIdle is the default idle timeout of a TCP sensor connection
+	// (Input.IdleTimeout).
+	sensorIdle = 10 * time.Minute
+	// sensorRetryMax bounds the wait before a tcp-client sensor input
+	// dials again (the waits start at a tenth of a second and double).
+	sensorRetryMax = 30 * time.Second
+	// maxSensorLine is the longest NMEA line read from a stream; a longer
+	// one is counted as an error and skipped.
+	maxSensorLine = 4096
+	// streamBatch bounds the detections handed on together from a stream.
+	streamBatch = 1024
+)
+
 // SensorInput is a radar or satellite input ("asterix", "nmea-radar",
-// "sar"): datagrams to a UDP address, or a file read once at start, turned
-// into detections for the ContactTracker. Bad input is counted, never
-// fatal. Its Stats are safe for concurrent use.
+// "sar"): datagrams to a UDP address, a TCP stream (a server radars
+// connect to, or a client of a radar's server), or a file read once at
+// start (paced by its times at Input.Speed times real time, or as fast as
+// the tracker takes it), turned into detections for the ContactTracker.
+// Bad input is counted, never fatal. Its Stats are safe for concurrent
+// use.
 type SensorInput struct {
 	cfg  Input
 	log  *slog.Logger
 	now  func() time.Time
 	sink *ContactTracker
-	conn net.PacketConn // UDP; nil for a file
+	conn net.PacketConn // UDP; nil otherwise
+	ln   net.Listener   // tcp-server; nil otherwise
+
+	// clock and sleep pace a file replay (real time unless a test sets
+	// them).
+	clock func() time.Time
+	sleep func(ctx context.Context, d time.Duration) error
 
 	datagrams, bytes, records, detections, errs, dropped atomic.Int64
+	conns, refused                                       atomic.Int64
 }
 
-// NewSensorInput makes a sensor input; a UDP one binds its address now.
+// NewSensorInput makes a sensor input; a UDP or tcp-server one binds its
+// address now.
 func NewSensorInput(c Input, sink *ContactTracker, log *slog.Logger, now func() time.Time) (*SensorInput, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &SensorInput{cfg: c, log: log.With("component", "sensor", "source", c.Name), now: now, sink: sink}
+	s := &SensorInput{cfg: c, log: log.With("component", "sensor", "source", c.Name), now: now, sink: sink,
+		clock: time.Now, sleep: sleepCtx}
 	if c.Listen != "" {
-		conn, err := net.ListenPacket("udp", c.Listen)
+		var err error
+		if c.Transport == "tcp-server" {
+			s.ln, err = net.Listen("tcp", c.Listen)
+		} else {
+			s.conn, err = net.ListenPacket("udp", c.Listen)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("sensor input %s: %w", c.Name, err)
 		}
-		s.conn = conn
 	}
 	return s, nil
 }
 
-// Addr is the UDP address it listens on (nil for a file).
+// Addr is the UDP or TCP address it listens on (nil otherwise).
 func (s *SensorInput) Addr() net.Addr {
-	if s.conn == nil {
-		return nil
+	switch {
+	case s.conn != nil:
+		return s.conn.LocalAddr()
+	case s.ln != nil:
+		return s.ln.Addr()
 	}
-	return s.conn.LocalAddr()
+	return nil
+}
+
+// close closes what NewSensorInput bound.
+func (s *SensorInput) close() {
+	if s.conn != nil {
+		s.conn.Close()
+	}
+	if s.ln != nil {
+		s.ln.Close()
+	}
 }
 
 // Stats returns the counters.
 func (s *SensorInput) Stats() SensorInputStats {
 	return SensorInputStats{Datagrams: s.datagrams.Load(), Bytes: s.bytes.Load(), Records: s.records.Load(),
-		Detections: s.detections.Load(), Errors: s.errs.Load(), Dropped: s.dropped.Load()}
+		Detections: s.detections.Load(), Errors: s.errs.Load(), Dropped: s.dropped.Load(),
+		Conns: s.conns.Load(), Refused: s.refused.Load()}
 }
 
-// Run reads until ctx ends (UDP) or the file is read.
+// Run reads until ctx ends (UDP, TCP) or the file is read.
 func (s *SensorInput) Run(ctx context.Context) error {
-	if s.conn != nil {
+	switch {
+	case s.conn != nil:
 		return s.runUDP(ctx)
+	case s.ln != nil:
+		return s.runTCPServer(ctx)
+	case s.cfg.Transport == "tcp-client":
+		return s.runTCPClient(ctx)
 	}
 	err := s.readFile(ctx)
 	if err != nil && !errors.Is(err, context.Canceled) {
@@ -100,7 +155,9 @@ func (s *SensorInput) asterixOptions() sensor.AsterixOptions {
 func (s *SensorInput) radarOptions() sensor.RadarOptions {
 	opt := sensor.RadarOptions{Source: s.cfg.Name, Date: s.now()}
 	if st := s.cfg.Site; st != nil {
-		opt.Sites = []sensor.Site{{Name: s.cfg.Name, Lat: st.Lat, Lon: st.Lon}}
+		// The input's site: every source on it without own-ship data (the
+		// tag-block s: field names the radar, not the input).
+		opt.Sites = []sensor.Site{{Lat: st.Lat, Lon: st.Lon}}
 	}
 	return opt
 }
@@ -179,7 +236,7 @@ func (s *SensorInput) emit(dets []vessel.Detection) {
 
 // readFile reads a recording or detection file once, handing its
 // detections to the tracker in batches, waiting for room (a file must
-// not lose its own data).
+// not lose its own data), paced by their times when Speed is set.
 func (s *SensorInput) readFile(ctx context.Context) error {
 	f, err := os.Open(s.cfg.File)
 	if err != nil {
@@ -188,9 +245,15 @@ func (s *SensorInput) readFile(ctx context.Context) error {
 	defer f.Close()
 	br := bufio.NewReaderSize(&countReader{r: f, n: &s.bytes}, 64<<10)
 	var batch []vessel.Detection
+	var pace replayPace
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
+		}
+		if s.cfg.Speed > 0 {
+			if err := pace.wait(ctx, s, batch[0].Time); err != nil {
+				return err
+			}
 		}
 		s.detections.Add(int64(len(batch)))
 		err := s.sink.SubmitWait(ctx, batch)
@@ -230,6 +293,28 @@ func (s *SensorInput) readFile(ctx context.Context) error {
 		return err
 	}
 	s.log.Info("sensor file read", "records", st.Lines, "detections", st.Detections, "errors", st.Errors)
+	return nil
+}
+
+// replayPace paces a file replay by the detections' times: the batch
+// dated t is handed on Speed times faster than the file's time since its
+// first batch, by the input's clock; a batch dated before the latest one
+// goes at once.
+type replayPace struct {
+	started bool
+	wall0   time.Time
+	t0      vessel.Time
+}
+
+func (p *replayPace) wait(ctx context.Context, s *SensorInput, t vessel.Time) error {
+	if !p.started {
+		p.started, p.wall0, p.t0 = true, s.clock(), t
+		return nil
+	}
+	due := p.wall0.Add(time.Duration(float64(t-p.t0) * float64(time.Millisecond) / s.cfg.Speed))
+	if d := due.Sub(s.clock()); d > 0 {
+		return s.sleep(ctx, d)
+	}
 	return nil
 }
 
