@@ -101,6 +101,7 @@ type Engine struct {
 	sources   []string          // source names of history reports, by number
 	sourceNum map[string]uint32 // and their numbers
 	cur       *track            // the vessel whose single-vessel detectors run
+	fresh     *solo             // a new vessel's state, the first checkpoint of every history (read only)
 	rep       *replay           // the replay in progress, nil if none
 
 	// one engine of several reprocessing history in parallel (see
@@ -288,7 +289,7 @@ func (e *Engine) Flush(now vessel.Time) []Event {
 }
 
 func (e *Engine) release(upto vessel.Time) {
-	for e.buf.len() > 0 && e.buf.min().p.Time <= upto {
+	for e.buf.len() > 0 && e.buf.minTime() <= upto {
 		q := e.buf.pop()
 		e.process(&q.p)
 	}
