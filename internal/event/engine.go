@@ -22,6 +22,7 @@ type Stats struct {
 	Ignored    int64            // flagged invalid or without a position
 	Late       int64            // older than their vessel's last processed report
 	OutOfOrder int64            // held back (Config.Reorder) behind a newer report: sorted, not late
+	Held       int              // positions held back (Config.Reorder) now, not yet processed
 	Replayed   int64            // late reports that replayed their vessel's history
 	Evicted    int64            // vessels forgotten after Config.Forget of silence
 	Dormant    int              // forgotten vessels kept to close their open gap
@@ -226,6 +227,7 @@ func (e *Engine) Stats() Stats {
 	s.Vessels = len(e.tracks)
 	s.Dormant = len(e.gone)
 	s.OutOfOrder = e.buf.outOfOrder
+	s.Held = e.buf.len()
 	s.Stoppers = len(e.stoppers)
 	s.Events = maps.Clone(e.stats.Events)
 	return s
