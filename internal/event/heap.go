@@ -98,13 +98,13 @@ type queued struct {
 // time order, so most positions are no older than the newest held one:
 // they go to the end of run, a queue already in order, in O(1) with no
 // swapping. The others (a receiver lagging behind, a late batch, a feed
-// whose times jitter by the AIS second field) go to side, a heap. The
-// minimum is the smaller of the two heads.
+// whose times jitter by the AIS second field) go to side, a bucket
+// queue. The minimum is the smaller of the two heads.
 type reorderBuf struct {
 	run  []queued // in (time, seq) order from head
 	head int
-	side keyHeap
-	// outOfOrder counts positions that went to the side heap.
+	side sideQueue
+	// outOfOrder counts positions that went to the side queue.
 	outOfOrder int64
 }
 
@@ -121,7 +121,7 @@ func (r *reorderBuf) push(x queued) {
 }
 
 // sideFirst reports whether the next position to release is the side
-// heap's.
+// queue's.
 func (r *reorderBuf) sideFirst() bool {
 	if r.head == len(r.run) {
 		return true
@@ -169,19 +169,20 @@ func (r *reorderBuf) pop() queued {
 	return x
 }
 
-// keyHeap holds the side's positions and releases them by time, then
-// arrival. Nothing it holds is released before a later push of an older
-// position (the engine processes a position older than its clock at
-// once), so it is a monotone queue: positions are kept in buckets of
-// bucketMs of time, a bucket is sorted once, when it becomes the first
-// (then positions are taken from its head; one that arrives in it after
-// that is inserted in order), and a small heap orders the buckets. A
+// sideQueue holds the side's positions and releases them by time, then
+// arrival. Positions are kept in buckets of bucketMs of time; a bucket
+// is sorted once, when it becomes the first (then positions are taken
+// from its head, and one that arrives in it after that is inserted in
+// order), and a small heap orders the buckets. The engine never pushes a
+// position older than one it released (one older than its clock is
+// processed at once), so the first bucket rarely takes an insertion; the
+// order stays exact if it does (TestReorderBufOrder). A
 // feed whose times jitter within a minute (the AIS second field) fills
 // tens of buckets of a few thousand positions each: sorting one costs a
 // fraction of sifting every position through a heap of them all. The
 // positions stay in slots of a slab (reused through a free list), so
 // that sorting moves 24-byte keys, not positions.
-type keyHeap struct {
+type sideQueue struct {
 	n       int
 	buckets map[vessel.Time]*keyBucket // by number (time / bucketMs)
 	order   []vessel.Time              // a min-heap of the buckets' numbers
@@ -226,9 +227,9 @@ func bucketOf(t vessel.Time) vessel.Time {
 	return t / bucketMs
 }
 
-func (q *keyHeap) len() int { return q.n }
+func (q *sideQueue) len() int { return q.n }
 
-func (q *keyHeap) push(x queued) {
+func (q *sideQueue) push(x queued) {
 	var slot int32
 	if n := len(q.free); n > 0 {
 		slot = q.free[n-1]
@@ -272,7 +273,7 @@ func (q *keyHeap) push(x queued) {
 }
 
 // first returns the first bucket, sorted; the queue must not be empty.
-func (q *keyHeap) first() *keyBucket {
+func (q *sideQueue) first() *keyBucket {
 	if q.cur != nil {
 		return q.cur
 	}
@@ -286,12 +287,12 @@ func (q *keyHeap) first() *keyBucket {
 }
 
 // minKey returns the key of the next position to release.
-func (q *keyHeap) minKey() heapKey {
+func (q *sideQueue) minKey() heapKey {
 	b := q.first()
 	return b.keys[b.head]
 }
 
-func (q *keyHeap) pop() queued {
+func (q *sideQueue) pop() queued {
 	b := q.first()
 	top := b.keys[b.head]
 	b.head++
@@ -312,7 +313,7 @@ func (q *keyHeap) pop() queued {
 	return out
 }
 
-func (q *keyHeap) pushOrder(id vessel.Time) {
+func (q *sideQueue) pushOrder(id vessel.Time) {
 	i := len(q.order)
 	q.order = append(q.order, id)
 	for i > 0 {
@@ -326,7 +327,7 @@ func (q *keyHeap) pushOrder(id vessel.Time) {
 	q.order[i] = id
 }
 
-func (q *keyHeap) popOrder() vessel.Time {
+func (q *sideQueue) popOrder() vessel.Time {
 	top := q.order[0]
 	n := len(q.order) - 1
 	last := q.order[n]
