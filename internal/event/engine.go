@@ -22,6 +22,7 @@ type Stats struct {
 	Ignored    int64            // flagged invalid or without a position
 	Late       int64            // older than their vessel's last processed report
 	OutOfOrder int64            // held back (Config.Reorder) behind a newer report: sorted, not late
+	Held       int              // positions held back (Config.Reorder) now, not yet processed
 	Replayed   int64            // late reports that replayed their vessel's history
 	Evicted    int64            // vessels forgotten after Config.Forget of silence
 	Dormant    int              // forgotten vessels kept to close their open gap
@@ -103,6 +104,7 @@ type Engine struct {
 	sources   []string          // source names of history reports, by number
 	sourceNum map[string]uint32 // and their numbers
 	cur       *track            // the vessel whose single-vessel detectors run
+	fresh     *solo             // a new vessel's state, the first checkpoint of every history (read only)
 	rep       *replay           // the replay in progress, nil if none
 
 	// one engine of several reprocessing history in parallel (see
@@ -231,6 +233,7 @@ func (e *Engine) Stats() Stats {
 	s.Vessels = len(e.tracks)
 	s.Dormant = len(e.gone)
 	s.OutOfOrder = e.buf.outOfOrder
+	s.Held = e.buf.len()
 	s.Stoppers = len(e.stoppers)
 	s.Events = maps.Clone(e.stats.Events)
 	return s
@@ -294,7 +297,7 @@ func (e *Engine) Flush(now vessel.Time) []Event {
 }
 
 func (e *Engine) release(upto vessel.Time) {
-	for e.buf.len() > 0 && e.buf.min().p.Time <= upto {
+	for e.buf.len() > 0 && e.buf.minTime() <= upto {
 		q := e.buf.pop()
 		e.process(&q.p)
 	}

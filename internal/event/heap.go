@@ -1,6 +1,10 @@
 package event
 
-import "github.com/tidewatch/tidewatch/internal/vessel"
+import (
+	"slices"
+
+	"github.com/tidewatch/tidewatch/internal/vessel"
+)
 
 // timerHeap is a min-heap of vessels by deadline (then MMSI, so that
 // timers due together fire in the same order however time advances).
@@ -89,21 +93,18 @@ type queued struct {
 	seq uint64
 }
 
-func queuedLess(a, b *queued) bool {
-	return a.p.Time < b.p.Time || a.p.Time == b.p.Time && a.seq < b.seq
-}
-
 // reorderBuf holds positions back and releases them by time, then
 // arrival: the order a min-heap by (time, seq) gives. Feeds are nearly in
 // time order, so most positions are no older than the newest held one:
 // they go to the end of run, a queue already in order, in O(1) with no
-// swapping. The others (a receiver lagging behind, a late batch) go to
-// side, a heap. The minimum is the smaller of the two heads.
+// swapping. The others (a receiver lagging behind, a late batch, a feed
+// whose times jitter by the AIS second field) go to side, a bucket
+// queue. The minimum is the smaller of the two heads.
 type reorderBuf struct {
 	run  []queued // in (time, seq) order from head
 	head int
-	side posHeap
-	// outOfOrder counts positions that went to the side heap.
+	side sideQueue
+	// outOfOrder counts positions that went to the side queue.
 	outOfOrder int64
 }
 
@@ -119,19 +120,38 @@ func (r *reorderBuf) push(x queued) {
 	r.side.push(x)
 }
 
-// min returns the next position to release; the buffer must not be empty.
-func (r *reorderBuf) min() *queued {
+// sideFirst reports whether the next position to release is the side
+// queue's.
+func (r *reorderBuf) sideFirst() bool {
 	if r.head == len(r.run) {
-		return r.side.min()
+		return true
 	}
-	if r.side.len() > 0 && queuedLess(r.side.min(), &r.run[r.head]) {
-		return r.side.min()
+	if r.side.len() == 0 {
+		return false
 	}
-	return &r.run[r.head]
+	k, q := r.side.minKey(), &r.run[r.head]
+	return k.t < q.p.Time || k.t == q.p.Time && k.seq < q.seq
+}
+
+// minTime returns the time of the next position to release; the buffer
+// must not be empty.
+func (r *reorderBuf) minTime() vessel.Time {
+	if r.sideFirst() {
+		return r.side.minKey().t
+	}
+	return r.run[r.head].p.Time
+}
+
+// minSeq returns the arrival number of the next position to release.
+func (r *reorderBuf) minSeq() uint64 {
+	if r.sideFirst() {
+		return r.side.minKey().seq
+	}
+	return r.run[r.head].seq
 }
 
 func (r *reorderBuf) pop() queued {
-	if r.head == len(r.run) || r.side.len() > 0 && queuedLess(r.side.min(), &r.run[r.head]) {
+	if r.sideFirst() {
 		return r.side.pop()
 	}
 	x := r.run[r.head]
@@ -149,46 +169,187 @@ func (r *reorderBuf) pop() queued {
 	return x
 }
 
-// posHeap is a min-heap of held-back positions by time, then arrival.
-type posHeap struct{ h []queued }
-
-func (q *posHeap) len() int     { return len(q.h) }
-func (q *posHeap) min() *queued { return &q.h[0] }
-func (q *posHeap) less(i, j int) bool {
-	return queuedLess(&q.h[i], &q.h[j])
+// sideQueue holds the side's positions and releases them by time, then
+// arrival. Positions are kept in buckets of bucketMs of time; a bucket
+// is sorted once, when it becomes the first (then positions are taken
+// from its head, and one that arrives in it after that is inserted in
+// order), and a small heap orders the buckets. The engine never pushes a
+// position older than one it released (one older than its clock is
+// processed at once), so the first bucket rarely takes an insertion; the
+// order stays exact if it does (TestReorderBufOrder). A
+// feed whose times jitter within a minute (the AIS second field) fills
+// tens of buckets of a few thousand positions each: sorting one costs a
+// fraction of sifting every position through a heap of them all. The
+// positions stay in slots of a slab (reused through a free list), so
+// that sorting moves 24-byte keys, not positions.
+type sideQueue struct {
+	n       int
+	buckets map[vessel.Time]*keyBucket // by number (time / bucketMs)
+	order   []vessel.Time              // a min-heap of the buckets' numbers
+	spare   []*keyBucket               // emptied buckets for reuse
+	cur     *keyBucket                 // the first bucket, sorted; nil: not known
+	slab    []vessel.Position
+	free    []int32
 }
 
-func (q *posHeap) push(x queued) {
-	q.h = append(q.h, x)
-	for i := len(q.h) - 1; i > 0; {
+// bucketMs is the span of time of a bucket of the side queue.
+const bucketMs = 1000
+
+// keyBucket is one bucket: keys from head on, sorted when sorted.
+type keyBucket struct {
+	keys   []heapKey
+	head   int
+	sorted bool
+}
+
+type heapKey struct {
+	t    vessel.Time
+	seq  uint64
+	slot int32
+}
+
+func keyLess(a, b *heapKey) bool { return a.t < b.t || a.t == b.t && a.seq < b.seq }
+
+func keyCmp(a, b heapKey) int {
+	switch {
+	case keyLess(&a, &b):
+		return -1
+	case keyLess(&b, &a):
+		return 1
+	}
+	return 0
+}
+
+func bucketOf(t vessel.Time) vessel.Time {
+	if t < 0 {
+		return (t - bucketMs + 1) / bucketMs
+	}
+	return t / bucketMs
+}
+
+func (q *sideQueue) len() int { return q.n }
+
+func (q *sideQueue) push(x queued) {
+	var slot int32
+	if n := len(q.free); n > 0 {
+		slot = q.free[n-1]
+		q.free = q.free[:n-1]
+		q.slab[slot] = x.p
+	} else {
+		slot = int32(len(q.slab))
+		q.slab = append(q.slab, x.p)
+	}
+	k := heapKey{t: x.p.Time, seq: x.seq, slot: slot}
+	q.n++
+	id := bucketOf(k.t)
+	b := q.buckets[id]
+	if b == nil {
+		if q.buckets == nil {
+			q.buckets = make(map[vessel.Time]*keyBucket)
+		}
+		if n := len(q.spare); n > 0 {
+			b = q.spare[n-1]
+			q.spare = q.spare[:n-1]
+		} else {
+			b = &keyBucket{}
+		}
+		q.buckets[id] = b
+		q.pushOrder(id)
+		if q.order[0] == id {
+			q.cur = nil // a new first bucket
+		}
+	}
+	if !b.sorted {
+		b.keys = append(b.keys, k)
+		return
+	}
+	// the first bucket, being taken from: in order (k has the highest
+	// seq, so it goes after the keys of its time)
+	i := len(b.keys)
+	for i > b.head && b.keys[i-1].t > k.t {
+		i--
+	}
+	b.keys = slices.Insert(b.keys, i, k)
+}
+
+// first returns the first bucket, sorted; the queue must not be empty.
+func (q *sideQueue) first() *keyBucket {
+	if q.cur != nil {
+		return q.cur
+	}
+	b := q.buckets[q.order[0]]
+	if !b.sorted {
+		slices.SortFunc(b.keys, keyCmp)
+		b.sorted = true
+	}
+	q.cur = b
+	return b
+}
+
+// minKey returns the key of the next position to release.
+func (q *sideQueue) minKey() heapKey {
+	b := q.first()
+	return b.keys[b.head]
+}
+
+func (q *sideQueue) pop() queued {
+	b := q.first()
+	top := b.keys[b.head]
+	b.head++
+	q.n--
+	if b.head == len(b.keys) {
+		delete(q.buckets, q.popOrder())
+		b.keys, b.head, b.sorted = b.keys[:0], 0, false
+		q.cur = nil
+		q.spare = append(q.spare, b)
+	}
+	out := queued{p: q.slab[top.slot], seq: top.seq}
+	q.slab[top.slot] = vessel.Position{} // drop its Source for the collector
+	if q.n == 0 {
+		q.slab, q.free = q.slab[:0], q.free[:0]
+	} else {
+		q.free = append(q.free, top.slot)
+	}
+	return out
+}
+
+func (q *sideQueue) pushOrder(id vessel.Time) {
+	i := len(q.order)
+	q.order = append(q.order, id)
+	for i > 0 {
 		parent := (i - 1) / 2
-		if !q.less(i, parent) {
+		if q.order[parent] <= id {
 			break
 		}
-		q.h[i], q.h[parent] = q.h[parent], q.h[i]
+		q.order[i] = q.order[parent]
 		i = parent
 	}
+	q.order[i] = id
 }
 
-func (q *posHeap) pop() queued {
-	top := q.h[0]
-	n := len(q.h) - 1
-	q.h[0] = q.h[n]
-	q.h[n] = queued{}
-	q.h = q.h[:n]
-	for i := 0; ; {
-		l, r, m := 2*i+1, 2*i+2, i
-		if l < n && q.less(l, m) {
-			m = l
+func (q *sideQueue) popOrder() vessel.Time {
+	top := q.order[0]
+	n := len(q.order) - 1
+	last := q.order[n]
+	q.order = q.order[:n]
+	if n > 0 {
+		i := 0
+		for {
+			l := 2*i + 1
+			if l >= n {
+				break
+			}
+			m := l
+			if r := l + 1; r < n && q.order[r] < q.order[l] {
+				m = r
+			}
+			if q.order[m] >= last {
+				break
+			}
+			q.order[i] = q.order[m]
+			i = m
 		}
-		if r < n && q.less(r, m) {
-			m = r
-		}
-		if m == i {
-			break
-		}
-		q.h[i], q.h[m] = q.h[m], q.h[i]
-		i = m
+		q.order[i] = last
 	}
 	return top
 }

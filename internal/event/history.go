@@ -143,8 +143,13 @@ func (e *Engine) record(tr *track, p *vessel.Position) {
 		if tr.has || h.ck[0] != nil {
 			return // after a reset: history restarts after this report
 		}
-		s := newSolo()
-		h.ck[1], h.at[1] = &s, p.Time-e.histAge
+		// checkpoints are never changed (a replay restores a copy): every
+		// vessel's history starts from the engine's one fresh state
+		if e.fresh == nil {
+			s := newSolo()
+			e.fresh = &s
+		}
+		h.ck[1], h.at[1] = e.fresh, p.Time-e.histAge
 	}
 	s := h.pos[1]
 	if p.Time >= tr.seen { // in order (always, but after a report newer than a late one)
