@@ -78,7 +78,9 @@ type StateError struct {
 	Err    error
 }
 
-func (e *StateError) Error() string { return fmt.Sprintf("fusion: state at offset %d: %v", e.Offset, e.Err) }
+func (e *StateError) Error() string {
+	return fmt.Sprintf("fusion: state at offset %d: %v", e.Offset, e.Err)
+}
 func (e *StateError) Unwrap() error { return e.Err }
 
 var stateCRC = crc32.MakeTable(crc32.Castagnoli)
