@@ -38,6 +38,16 @@ type FollowerConfig struct {
 	// applied again, and before the stream is asked again after an
 	// error; 0 means 500 ms.
 	RetryWait time.Duration
+	// StateCursor says that the state machine keeps the applied sequence
+	// itself, in its own commits (the node's store, see
+	// store.Batch.SetApplied): the follower resumes after Resume, writes
+	// no cursor file and ignores CursorEvery. Apply then need not make
+	// an entry durable before it returns: after a crash the state machine
+	// says where it is, and the follower resumes from there. Without it
+	// the follower keeps the cursor file.
+	StateCursor bool
+	// Resume is the last applied sequence when StateCursor is set.
+	Resume uint64
 	// FS writes the cursor file; nil means the operating system.
 	FS record.FS
 	// Logger gets the follower's rare events (a stall, a gap); nil
@@ -142,13 +152,23 @@ func (n *Node) newFollower(cfg FollowerConfig, stream string, apply func(uint64,
 	f := &Follower{n: n, cfg: cfg, stream: stream, apply: apply,
 		path:   filepath.Join(n.cfg.dir(), stream+".applied"),
 		logger: cfg.Logger.With("stream", stream)}
-	seq, err := readCursor(f.path, stream)
-	if err != nil {
-		return nil, err
+	seq := cfg.Resume
+	if !cfg.StateCursor {
+		var err error
+		if seq, err = readCursor(f.path, stream); err != nil {
+			return nil, err
+		}
 	}
 	f.applied.Store(seq)
 	f.persisted = seq
 	return f, nil
+}
+
+// Cursor returns the last applied sequence in stream's cursor file (0
+// when there is none): for a state machine that moves from the cursor
+// file to keeping the sequence itself (FollowerConfig.StateCursor).
+func (n *Node) Cursor(stream string) (uint64, error) {
+	return readCursor(filepath.Join(n.cfg.dir(), stream+".applied"), stream)
 }
 
 // Cursor file: three lines of text,
@@ -183,6 +203,10 @@ func readCursor(path, stream string) (uint64, error) {
 }
 
 func (f *Follower) writeCursor(seq uint64) error {
+	if f.cfg.StateCursor {
+		f.persisted = seq
+		return nil
+	}
 	data := fmt.Appendf(nil, "%s\nstream %s\napplied %d\n", cursorMagic, f.stream, seq)
 	if err := record.WriteFileAtomic(f.cfg.FS, f.path, data, 0o600); err != nil {
 		return fmt.Errorf("cluster: cursor: %w", err)
