@@ -6,7 +6,9 @@
 // command and the server. Only what the store acknowledged counts as
 // committed (Stats.Committed); a failed commit keeps the written items for
 // the next one, and a batch the store refuses (store.ErrBacklog, while its
-// writes fail) is counted in Stats.Refused.
+// writes fail) is counted in Stats.Refused. A recorder that applies a
+// replicated log (a cluster node) marks each entry (Mark): the store keeps
+// the entry's sequence in the same commit as its items.
 package recorder
 
 import (
