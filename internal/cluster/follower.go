@@ -60,6 +60,7 @@ type FollowerStatus struct {
 	Stream       string
 	Applied      uint64 // last applied sequence (0: none)
 	Last         uint64 // the stream's last sequence, as last seen
+	First        uint64 // the stream's first sequence, as last seen
 	Lag          uint64 // Last - Applied
 	CaughtUp     bool   // applied everything the stream held when last asked
 	NeedSnapshot bool   // stopped with ErrNeedSnapshot
@@ -96,6 +97,7 @@ type Follower struct {
 
 	applied  atomic.Uint64
 	last     atomic.Uint64
+	first    atomic.Uint64
 	caughtUp atomic.Bool
 	needSnap atomic.Bool
 	failing  atomic.Bool
@@ -218,7 +220,7 @@ func (f *Follower) writeCursor(seq uint64) error {
 // Status returns the follower's position.
 func (f *Follower) Status() FollowerStatus {
 	st := FollowerStatus{
-		Stream: f.stream, Applied: f.applied.Load(), Last: f.last.Load(),
+		Stream: f.stream, Applied: f.applied.Load(), Last: f.last.Load(), First: f.first.Load(),
 		CaughtUp: f.caughtUp.Load(), NeedSnapshot: f.needSnap.Load(), Failing: f.failing.Load(),
 		Entries: f.entries.Load(), Undecodable: f.undec.Load(), ApplyErrors: f.applyErr.Load(),
 	}
@@ -286,6 +288,15 @@ func (f *Follower) run(ctx context.Context) error {
 	return nil
 }
 
+// Check asks the stream whether the follower can go on from its last
+// applied sequence: nil, a *GapError (ErrNeedSnapshot) when the entry
+// after it is gone, ErrCursorAhead, or the error asking. A node checks
+// before it opens its state, to restore a snapshot first if it must.
+func (f *Follower) Check(ctx context.Context) error {
+	_, err := f.check(ctx)
+	return err
+}
+
 // check compares the last applied sequence with the stream's state.
 func (f *Follower) check(ctx context.Context) (jetstream.Stream, error) {
 	ictx, cancel := context.WithTimeout(ctx, 5*time.Second)
@@ -296,6 +307,7 @@ func (f *Follower) check(ctx context.Context) (jetstream.Stream, error) {
 	}
 	st := s.CachedInfo().State
 	f.last.Store(st.LastSeq)
+	f.first.Store(st.FirstSeq)
 	applied := f.applied.Load()
 	if applied > st.LastSeq {
 		return nil, fmt.Errorf("cluster: stream %s: applied %d, stream ends at %d: %w", f.stream, applied, st.LastSeq, ErrCursorAhead)

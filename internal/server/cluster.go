@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -84,23 +86,26 @@ func (c Cluster) validate(cfg *Config) error {
 // ingest log its inputs publish to, and the follower that applies that
 // log into the pipeline.
 type clusterMember struct {
-	node     *cluster.Node
-	log      *cluster.Log
-	follower *cluster.Follower
-	pipe     *Pipeline
-	db       *store.DB
-	pic      *fusion.Picture
-	rec      *recorder.Recorder
-	dir      string
-	now      func() time.Time
-	resumed  uint64 // where the follower resumed when the node started
-	legacy   bool   // resumed from an old cursor file (see resume)
-	logger   *slog.Logger
-	readyLag uint64
+	node      *cluster.Node
+	log       *cluster.Log
+	follower  *cluster.Follower
+	snapshots *cluster.SnapshotServer
+	pipe      *Pipeline
+	db        *store.DB
+	core      *Core
+	pic       *fusion.Picture
+	rec       *recorder.Recorder
+	dir       string
+	now       func() time.Time
+	resumed   uint64 // where the follower resumed when the node started
+	legacy    bool   // resumed from an old cursor file (see resume)
+	logger    *slog.Logger
+	readyLag  uint64
 
 	// Owned by the pipeline's goroutine once the node runs (before, by
 	// Open): see cluster_state.go.
 	replayTo uint64    // entries up to this one are in the store: to the picture only
+	picSeq   uint64    // the last entry replayed into the picture alone (or where it resumed)
 	exact    bool      // the picture was restored exactly (or the node is new)
 	stateSeq uint64    // the entry of the last state written
 	stateAt  time.Time // when it was written
@@ -114,13 +119,19 @@ type clusterMember struct {
 	dropped atomic.Uint64 // observations of batches that had none to apply
 }
 
-// openCluster starts the cluster member, the follower and the inputs
-// that publish to the log, in place of the ordinary inputs.
-func (n *Node) openCluster() error {
+// openClusterEarly starts the cluster member before the store opens, and
+// installs a peer's snapshot first when the node was away longer than
+// the ingest log's retention (cluster_snapshot.go).
+func (n *Node) openClusterEarly() error {
+	if !n.cfg.Cluster.Enabled() {
+		return nil
+	}
 	c := n.cfg.Cluster
 	name := c.Name
 	if name == "" {
-		name = n.name
+		if _, id, err := openIdentity(n.cfg.Data, n.now); err == nil {
+			name = id
+		}
 	}
 	if name == "" {
 		name = "tidewatch-" + strings.NewReplacer(":", "-", ".", "-", "[", "", "]", "").Replace(c.Listen)
@@ -129,14 +140,35 @@ func (n *Node) openCluster() error {
 	if c.MaxAge != "" {
 		maxAge, _ = vessel.ParseDuration(c.MaxAge) // checked by Validate
 	}
+	// A new data directory is made a store's first: the store takes only
+	// an empty directory or its own, and the cluster's files come next.
+	if ents, err := os.ReadDir(n.cfg.Data); err == nil && len(ents) == 0 || errors.Is(err, fs.ErrNotExist) {
+		db, err := store.Open(n.cfg.Data, store.Options{Logger: n.log, FS: n.opt.StoreFS})
+		if err != nil {
+			return err
+		}
+		if err := db.Close(); err != nil {
+			return err
+		}
+	}
 	node, err := cluster.Start(context.Background(), cluster.Config{Name: name, Dir: n.cfg.Data,
 		ClusterListen: c.Listen, Peers: c.Peers, NATSURL: c.NATSURL, Replicas: c.Replicas, MaxAge: maxAge}, n.log)
 	if err != nil {
 		return fmt.Errorf("server: cluster: %w", err)
 	}
 	n.onClose(node.Close)
+	n.clNode = node
+	return n.installSnapshotIfBehind(context.Background(), node)
+}
+
+// openCluster makes the follower and the inputs that publish to the log,
+// in place of the ordinary inputs.
+func (n *Node) openCluster() error {
+	c := n.cfg.Cluster
+	node := n.clNode
+	var err error
 	m := &clusterMember{node: node, log: node.IngestLog(cluster.LogConfig{Overflow: cluster.OverflowWait}),
-		pipe: n.pipe, db: n.db, pic: n.core.Picture, rec: n.core.rec, dir: n.cfg.Data, now: n.now,
+		pipe: n.pipe, db: n.db, core: n.core, pic: n.core.Picture, rec: n.core.rec, dir: n.cfg.Data, now: n.now,
 		logger: n.log, readyLag: c.ReadyLag}
 	if m.readyLag == 0 {
 		m.readyLag = 100
@@ -175,8 +207,10 @@ func (n *Node) openCluster() error {
 		n.onClose(func() error { ln.Close(); return nil })
 		n.inputs = append(n.inputs, &clusterInput{name: in.Name, ln: ln, log: m.log, now: n.now, logger: n.log})
 	}
+	m.snapshots = node.SnapshotServer(cluster.IngestStream, m)
 	n.extra = append(n.extra, Member{Name: "cluster", Component: ComponentFunc(node.Run)},
-		Member{Name: "cluster-follower", Component: ComponentFunc(m.runFollower)})
+		Member{Name: "cluster-follower", Component: ComponentFunc(m.runFollower)},
+		Member{Name: "cluster-snapshots", Component: ComponentFunc(m.snapshots.Run)})
 	return nil
 }
 
@@ -223,6 +257,7 @@ func (m *clusterMember) apply(seq uint64, b cluster.Batch) error {
 			for i := range obs {
 				m.pic.Apply(&obs[i])
 			}
+			m.picSeq = seq
 		})
 	}
 	if m.legacy && seq == m.resumed+1 && m.resumed > 0 && m.committedAlready(obs) {
@@ -322,7 +357,7 @@ var errCatchingUp = errors.New("server: cluster: catching up")
 // collector is the cluster's metrics collector for /metrics: the
 // cluster package's, and the node's own state (cluster_state.go).
 func (m *clusterMember) collector() prometheus.Collector {
-	return &memberCollector{m: m, Collector: &cluster.Collector{Node: m.node, Followers: []*cluster.Follower{m.follower}, Ingest: m.log}}
+	return &memberCollector{m: m, Collector: &cluster.Collector{Node: m.node, Followers: []*cluster.Follower{m.follower}, Ingest: m.log, Snapshots: m.snapshots}}
 }
 
 type memberCollector struct {

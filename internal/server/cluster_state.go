@@ -142,6 +142,7 @@ func (m *clusterMember) closeState() error {
 func (m *clusterMember) resume(node *cluster.Node) (seq uint64, legacy bool, err error) {
 	mark := m.db.Applied()
 	m.replayTo = mark
+	defer func() { m.picSeq = seq }()
 	b, rerr := os.ReadFile(m.statePath())
 	if rerr == nil {
 		s, state, derr := decodeClusterState(b)

@@ -82,8 +82,13 @@ func (p *clusterProc) start(t *testing.T) {
 func (p *clusterProc) wait(t *testing.T) {
 	t.Helper()
 	var addr []byte
-	waitFor(t, 90*time.Second, p.name+" to serve", func() bool {
+	deadline := time.Now().Add(90 * time.Second)
+	waitFor(t, 100*time.Second, p.name+" to serve", func() bool {
 		addr, _ = os.ReadFile(p.cfgPath + ".addr")
+		if len(addr) == 0 && time.Now().After(deadline) {
+			log, _ := os.ReadFile(p.cfgPath + ".log")
+			t.Fatalf("%s does not serve after 90s; its log:\n%s", p.name, tail(log, 3000))
+		}
 		return len(addr) > 0
 	})
 	p.base = "http://" + string(addr)
@@ -530,4 +535,154 @@ func FuzzDecodeBatchLines(f *testing.F) {
 	f.Fuzz(func(t *testing.T, line []byte) {
 		decodeBatch(cluster.Batch{Input: "f", Received: time.Unix(1, 0), Lines: [][]byte{line, line}})
 	})
+}
+
+// feedLines sends lines to a node's tcp-server input, paced, and waits
+// until the node has published them all (it closes the connection then).
+func feedLines(t *testing.T, p *clusterProc, lines [][]byte) {
+	t.Helper()
+	c, err := net.Dial("tcp", p.input)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for len(lines) > 0 {
+		n := min(200, len(lines))
+		var buf bytes.Buffer
+		for _, l := range lines[:n] {
+			buf.Write(l)
+			buf.WriteString("\r\n")
+		}
+		if _, err := c.Write(buf.Bytes()); err != nil {
+			t.Fatal(err)
+		}
+		lines = lines[n:]
+		time.Sleep(20 * time.Millisecond) // pacing the sender, not synchronisation
+	}
+	c.(*net.TCPConn).CloseWrite()
+	c.SetReadDeadline(time.Now().Add(60 * time.Second))
+	if _, err := io.Copy(io.Discard, c); err != nil {
+		t.Fatalf("%s did not finish publishing: %v", p.name, err)
+	}
+}
+
+// TestClusterPastRetention: three node processes with an ingest log that
+// keeps 8 seconds; one is killed, the others take more of the capture,
+// the entries after the killed node's state leave the log, and the node
+// is started again: it installs a peer's snapshot (store, picture state,
+// entry) before its store opens, follows on, and ends with the same
+// vessels and tracks as the others, to the byte.
+func TestClusterPastRetention(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts node processes")
+	}
+	lines := captureLines(t, "raw/aishub-3min.nmea", 16000)
+	dir := t.TempDir()
+	routes := []string{freePort(t), freePort(t), freePort(t)}
+	procs := make([]*clusterProc, 3)
+	for i := range procs {
+		var peers []string
+		for j, r := range routes {
+			if j != i {
+				peers = append(peers, r)
+			}
+		}
+		p := &clusterProc{name: fmt.Sprintf("n%d", i), cfgPath: filepath.Join(dir, fmt.Sprintf("n%d.json", i)), input: freePort(t)}
+		cfg := Config{Data: filepath.Join(dir, p.name), Listen: "127.0.0.1:0", Land: "none",
+			Inputs:  []Input{{Type: "tcp-server", Name: "feed-" + p.name, Listen: p.input}},
+			Cluster: Cluster{Name: p.name, Listen: routes[i], Peers: peers, MaxAge: "8s"}}
+		b, _ := json.Marshal(cfg)
+		if err := os.WriteFile(p.cfgPath, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		procs[i] = p
+	}
+	t.Cleanup(func() {
+		for _, p := range procs {
+			p.kill()
+		}
+	})
+	t.Cleanup(func() {
+		if t.Failed() {
+			for _, p := range procs {
+				log, _ := os.ReadFile(p.cfgPath + ".log")
+				t.Logf("%s log:\n%s", p.name, tail(log, 4000))
+			}
+		}
+	})
+	for _, p := range procs {
+		p.start(t)
+	}
+	for _, p := range procs {
+		p.wait(t)
+	}
+	seq := func(p *clusterProc, name string) float64 {
+		v, _ := metricOK(t, p.base, fmt.Sprintf(`%s{stream=%q}`, name, cluster.IngestStream))
+		return v
+	}
+	allApplied := func(ps []*clusterProc) func() bool {
+		return func() bool {
+			for _, p := range ps {
+				if a, last := seq(p, "tidewatch_cluster_applied_sequence"), seq(p, "tidewatch_cluster_stream_last_sequence"); a == 0 || a != last {
+					return false
+				}
+			}
+			return true
+		}
+	}
+	third := len(lines) / 3
+	feedLines(t, procs[0], lines[:third])
+	waitFor(t, 60*time.Second, "every node to apply the first third", allApplied(procs))
+	victim := procs[2]
+	var gone float64
+	waitFor(t, 60*time.Second, victim.name+" to commit what it applied", func() bool {
+		gone = seq(victim, "tidewatch_cluster_committed_sequence")
+		return gone == seq(victim, "tidewatch_cluster_applied_sequence")
+	})
+	victim.kill()
+	feedLines(t, procs[0], lines[third:2*third])
+	feedLines(t, procs[1], lines[2*third:])
+	waitFor(t, 60*time.Second, "the others to apply the rest", allApplied(procs[:2]))
+	waitFor(t, 60*time.Second, "the log to drop the entries after the killed node's", func() bool {
+		return seq(procs[0], "tidewatch_cluster_stream_first_sequence") > gone+1
+	})
+	victim.start(t)
+	victim.wait(t)
+	waitFor(t, 120*time.Second, "every node to apply the whole log", allApplied(procs))
+	log, _ := os.ReadFile(victim.cfgPath + ".log")
+	if i := bytes.Index(log, []byte("cluster: installed a snapshot")); i < 0 {
+		t.Errorf("%s did not install a snapshot", victim.name)
+	} else {
+		line, _, _ := bytes.Cut(log[i:], []byte{'\n'})
+		t.Logf("%s: %s", victim.name, line)
+	}
+	type list struct {
+		Vessels []httpapi.Summary `json:"vessels"`
+	}
+	var first []byte
+	union := map[uint32]bool{}
+	for i, p := range procs {
+		var l list
+		if st := getJSON(p.base, "/api/v1/vessels?max_age=36500d&limit=100000", &l); st != 200 {
+			t.Fatalf("%s: vessels: %d", p.name, st)
+		}
+		for j := range l.Vessels {
+			l.Vessels[j].AgeS = nil
+			union[l.Vessels[j].MMSI] = true
+		}
+		b, _ := json.Marshal(l.Vessels)
+		if i == 0 {
+			first = b
+			if len(l.Vessels) < 1000 {
+				t.Errorf("%s holds %d vessels", p.name, len(l.Vessels))
+			}
+		} else if !bytes.Equal(b, first) {
+			t.Errorf("%s's vessels differ from %s's", p.name, procs[0].name)
+		}
+	}
+	problems := compareTracks(t, procs, union)
+	t.Logf("%d vessels; %d tracks identical on all three nodes, %d differ", len(union), len(union)-problems, problems)
+	for _, p := range procs {
+		p.interrupt(t)
+	}
 }
