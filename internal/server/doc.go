@@ -74,7 +74,9 @@
 // state is kept beside it (cluster_state.go, <data>/cluster/
 // TIDEWATCH_INGEST.state), so a restarted node loads its picture, replays
 // into the picture alone the entries its store holds beyond the state,
-// and goes on exactly as the members that never stopped. /readyz is 503 while the follower is behind
+// and goes on exactly as the members that never stopped. A node whose
+// state is older than the log's first entry installs a peer's snapshot
+// at start, before its store opens (cluster_snapshot.go). /readyz is 503 while the follower is behind
 // (Cluster.ReadyLag) or needs a snapshot; the cluster's Collector is on
 // /metrics. Without Cluster there is no NATS at all.
 //
