@@ -91,14 +91,23 @@ func (m *clusterMember) statePath() string {
 // pipeline's goroutine (or after the pipeline stopped), when the picture
 // is exactly as after seq.
 func (m *clusterMember) writeState(seq uint64) error {
-	data := encodeClusterState(seq, m.pic.AppendState(nil))
-	if err := record.WriteFileAtomic(record.OSFS{}, m.statePath(), data, 0o600); err != nil {
+	if err := writeStateFile(record.OSFS{}, m.statePath(), seq, m.pic.AppendState(nil)); err != nil {
 		m.stateErrors.Add(1)
-		return fmt.Errorf("server: cluster state: %w", err)
+		return err
 	}
 	m.stateSeq, m.stateAt = seq, m.now()
 	m.stateSeqPub.Store(seq)
 	m.statesWritten.Add(1)
+	return nil
+}
+
+// writeStateFile replaces the state file at path atomically (temporary
+// file, fsync, rename, directory fsync): a crash leaves the old state or
+// the new one, whole.
+func writeStateFile(fsys record.FS, path string, seq uint64, state []byte) error {
+	if err := record.WriteFileAtomic(fsys, path, encodeClusterState(seq, state), 0o600); err != nil {
+		return fmt.Errorf("server: cluster state: %w", err)
+	}
 	return nil
 }
 
