@@ -86,7 +86,9 @@ func BenchmarkPublish(b *testing.B) {
 // BenchmarkCatchUp is how fast a follower that was away applies the log
 // (entries per second, against the 10 a second one input produces): a
 // node restarted after a long stop. cursor=1 writes the cursor after
-// every entry (the default), cursor=100 every 100 entries.
+// every entry (the default), cursor=100 every 100 entries, cursor=state
+// none (StateCursor: the state machine keeps the sequence in its own
+// commits, as a node does in its store).
 func BenchmarkCatchUp(b *testing.B) {
 	bs := batches(aisLines(b, "aishub-3min.nmea"), aishubPerBatch, "in", t0)
 	for _, size := range []int{1, 3} {
@@ -98,14 +100,18 @@ func BenchmarkCatchUp(b *testing.B) {
 			}
 		}
 		n := nodes[len(nodes)-1]
-		for _, every := range []int{1, 100} {
-			b.Run(fmt.Sprintf("R%d/cursor=%d", size, every), func(b *testing.B) {
+		for _, every := range []int{1, 100, 0} {
+			name := fmt.Sprintf("R%d/cursor=%d", size, every)
+			if every == 0 {
+				name = fmt.Sprintf("R%d/cursor=state", size)
+			}
+			b.Run(name, func(b *testing.B) {
 				var entries int
 				var elapsed time.Duration
 				for b.Loop() {
 					os.Remove(filepath.Join(n.cfg.dir(), IngestStream+".applied"))
 					var got int
-					f, err := n.IngestFollower(FollowerConfig{CursorEvery: every, IdleWait: 50 * time.Millisecond}, func(seq uint64, b Batch) error {
+					f, err := n.IngestFollower(FollowerConfig{CursorEvery: every, StateCursor: every == 0, IdleWait: 50 * time.Millisecond}, func(seq uint64, b Batch) error {
 						got += len(b.Lines)
 						return nil
 					})

@@ -45,7 +45,10 @@
 //
 // Entries are versioned and checksummed; see [AppendBatch] for the
 // layout. A follower's cursor is a small text file,
-// Dir/cluster/<stream>.applied, replaced atomically. JetStream keeps its
+// Dir/cluster/<stream>.applied, replaced atomically; a follower whose
+// state machine keeps the applied sequence in its own commits
+// (FollowerConfig.StateCursor, as a node's store does) writes none and
+// resumes where the state machine says. JetStream keeps its
 // own files under Dir/cluster/jetstream.
 //
 // # Concurrency

@@ -38,6 +38,16 @@ type FollowerConfig struct {
 	// applied again, and before the stream is asked again after an
 	// error; 0 means 500 ms.
 	RetryWait time.Duration
+	// StateCursor says that the state machine keeps the applied sequence
+	// itself, in its own commits (the node's store, see
+	// store.Batch.SetApplied): the follower resumes after Resume, writes
+	// no cursor file and ignores CursorEvery. Apply then need not make
+	// an entry durable before it returns: after a crash the state machine
+	// says where it is, and the follower resumes from there. Without it
+	// the follower keeps the cursor file.
+	StateCursor bool
+	// Resume is the last applied sequence when StateCursor is set.
+	Resume uint64
 	// FS writes the cursor file; nil means the operating system.
 	FS record.FS
 	// Logger gets the follower's rare events (a stall, a gap); nil
@@ -50,6 +60,7 @@ type FollowerStatus struct {
 	Stream       string
 	Applied      uint64 // last applied sequence (0: none)
 	Last         uint64 // the stream's last sequence, as last seen
+	First        uint64 // the stream's first sequence, as last seen
 	Lag          uint64 // Last - Applied
 	CaughtUp     bool   // applied everything the stream held when last asked
 	NeedSnapshot bool   // stopped with ErrNeedSnapshot
@@ -86,6 +97,7 @@ type Follower struct {
 
 	applied  atomic.Uint64
 	last     atomic.Uint64
+	first    atomic.Uint64
 	caughtUp atomic.Bool
 	needSnap atomic.Bool
 	failing  atomic.Bool
@@ -142,13 +154,23 @@ func (n *Node) newFollower(cfg FollowerConfig, stream string, apply func(uint64,
 	f := &Follower{n: n, cfg: cfg, stream: stream, apply: apply,
 		path:   filepath.Join(n.cfg.dir(), stream+".applied"),
 		logger: cfg.Logger.With("stream", stream)}
-	seq, err := readCursor(f.path, stream)
-	if err != nil {
-		return nil, err
+	seq := cfg.Resume
+	if !cfg.StateCursor {
+		var err error
+		if seq, err = readCursor(f.path, stream); err != nil {
+			return nil, err
+		}
 	}
 	f.applied.Store(seq)
 	f.persisted = seq
 	return f, nil
+}
+
+// Cursor returns the last applied sequence in stream's cursor file (0
+// when there is none): for a state machine that moves from the cursor
+// file to keeping the sequence itself (FollowerConfig.StateCursor).
+func (n *Node) Cursor(stream string) (uint64, error) {
+	return readCursor(filepath.Join(n.cfg.dir(), stream+".applied"), stream)
 }
 
 // Cursor file: three lines of text,
@@ -183,6 +205,10 @@ func readCursor(path, stream string) (uint64, error) {
 }
 
 func (f *Follower) writeCursor(seq uint64) error {
+	if f.cfg.StateCursor {
+		f.persisted = seq
+		return nil
+	}
 	data := fmt.Appendf(nil, "%s\nstream %s\napplied %d\n", cursorMagic, f.stream, seq)
 	if err := record.WriteFileAtomic(f.cfg.FS, f.path, data, 0o600); err != nil {
 		return fmt.Errorf("cluster: cursor: %w", err)
@@ -194,7 +220,7 @@ func (f *Follower) writeCursor(seq uint64) error {
 // Status returns the follower's position.
 func (f *Follower) Status() FollowerStatus {
 	st := FollowerStatus{
-		Stream: f.stream, Applied: f.applied.Load(), Last: f.last.Load(),
+		Stream: f.stream, Applied: f.applied.Load(), Last: f.last.Load(), First: f.first.Load(),
 		CaughtUp: f.caughtUp.Load(), NeedSnapshot: f.needSnap.Load(), Failing: f.failing.Load(),
 		Entries: f.entries.Load(), Undecodable: f.undec.Load(), ApplyErrors: f.applyErr.Load(),
 	}
@@ -262,6 +288,15 @@ func (f *Follower) run(ctx context.Context) error {
 	return nil
 }
 
+// Check asks the stream whether the follower can go on from its last
+// applied sequence: nil, a *GapError (ErrNeedSnapshot) when the entry
+// after it is gone, ErrCursorAhead, or the error asking. A node checks
+// before it opens its state, to restore a snapshot first if it must.
+func (f *Follower) Check(ctx context.Context) error {
+	_, err := f.check(ctx)
+	return err
+}
+
 // check compares the last applied sequence with the stream's state.
 func (f *Follower) check(ctx context.Context) (jetstream.Stream, error) {
 	ictx, cancel := context.WithTimeout(ctx, 5*time.Second)
@@ -272,6 +307,7 @@ func (f *Follower) check(ctx context.Context) (jetstream.Stream, error) {
 	}
 	st := s.CachedInfo().State
 	f.last.Store(st.LastSeq)
+	f.first.Store(st.FirstSeq)
 	applied := f.applied.Load()
 	if applied > st.LastSeq {
 		return nil, fmt.Errorf("cluster: stream %s: applied %d, stream ends at %d: %w", f.stream, applied, st.LastSeq, ErrCursorAhead)

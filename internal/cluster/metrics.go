@@ -24,6 +24,7 @@ type Collector struct {
 var (
 	mApplied     = prometheus.NewDesc("tidewatch_cluster_applied_sequence", "Last stream sequence this node applied.", []string{"stream"}, nil)
 	mLast        = prometheus.NewDesc("tidewatch_cluster_stream_last_sequence", "The stream's last sequence, as this node's follower last saw it.", []string{"stream"}, nil)
+	mFirst       = prometheus.NewDesc("tidewatch_cluster_stream_first_sequence", "The stream's first sequence (older entries are gone), as this node's follower last saw it.", []string{"stream"}, nil)
 	mLag         = prometheus.NewDesc("tidewatch_cluster_lag_entries", "Entries of the stream this node has not applied yet.", []string{"stream"}, nil)
 	mCaughtUp    = prometheus.NewDesc("tidewatch_cluster_caught_up", "1 when this node applied everything the stream held when last asked.", []string{"stream"}, nil)
 	mNeedSnap    = prometheus.NewDesc("tidewatch_cluster_need_snapshot", "1 when the follower stopped because its next entry is gone (restore a snapshot).", []string{"stream"}, nil)
@@ -46,7 +47,7 @@ var (
 
 // Describe implements prometheus.Collector.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{mApplied, mLast, mLag, mCaughtUp, mNeedSnap, mApplyFail, mApplyErrs, mUndecodable,
+	for _, d := range []*prometheus.Desc{mApplied, mLast, mFirst, mLag, mCaughtUp, mNeedSnap, mApplyFail, mApplyErrs, mUndecodable,
 		mPublished, mPubRejected, mPubFailed, mPubRetries, mPubInFlight, mSnapServed, mRoutes, mMember, mMetaLeader, mLeader, mReplicas, mScrapeErr} {
 		ch <- d
 	}
@@ -70,6 +71,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		st := f.Status()
 		gauge(mApplied, float64(st.Applied), st.Stream)
 		gauge(mLast, float64(st.Last), st.Stream)
+		gauge(mFirst, float64(st.First), st.Stream)
 		gauge(mLag, float64(st.Lag), st.Stream)
 		gauge(mCaughtUp, b(st.CaughtUp), st.Stream)
 		gauge(mNeedSnap, b(st.NeedSnapshot), st.Stream)

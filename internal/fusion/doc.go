@@ -15,7 +15,10 @@
 //	case fusion.Static:                // store obs.Static
 //	}
 //
-// A restarted server rebuilds the picture from the store with Seed.
+// A restarted server rebuilds the picture from the store with Seed. A
+// cluster node keeps the whole state instead (AppendState, LoadState:
+// versioned and checksummed, see state.go), so that after a restart its
+// picture decides every report as the one that never stopped.
 //
 // # Concurrency
 //

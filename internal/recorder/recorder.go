@@ -6,7 +6,9 @@
 // command and the server. Only what the store acknowledged counts as
 // committed (Stats.Committed); a failed commit keeps the written items for
 // the next one, and a batch the store refuses (store.ErrBacklog, while its
-// writes fail) is counted in Stats.Refused.
+// writes fail) is counted in Stats.Refused. A recorder that applies a
+// replicated log (a cluster node) marks each entry (Mark): the store keeps
+// the entry's sequence in the same commit as its items.
 package recorder
 
 import (
@@ -58,6 +60,10 @@ type Recorder struct {
 	batch   store.Batch
 	stats   Stats
 	written int64 // items written to the store, not yet committed
+
+	// The applied mark (Mark): the latest, the one written with the
+	// batch to the store, and the one committed.
+	mark, markWritten, markCommitted uint64
 }
 
 // New returns a Recorder writing to db.
@@ -108,16 +114,34 @@ func (r *Recorder) Record(o *vessel.Observation) error {
 		r.stats.Ignored++
 		return nil
 	}
-	if r.batch.Len() >= r.opt.CommitEvery {
+	if r.batch.Len() >= r.opt.CommitEvery && r.mark == 0 {
 		return r.Commit()
 	}
 	return nil
 }
 
+// Mark says that everything recorded so far takes the store up to entry
+// seq of a replicated log (a cluster node's ingest log): the next commit
+// writes the mark with the items, in the same commit
+// (store.Batch.SetApplied), so that after a crash the store says exactly
+// which entries it holds. A recorder that marks commits only when told
+// (Commit), never in the middle of an entry. Marks must grow.
+func (r *Recorder) Mark(seq uint64) {
+	r.mark = seq
+	r.batch.SetApplied(seq)
+}
+
+// Marked returns the last mark the store acknowledged as committed, and
+// whether everything marked is committed (no later mark waits for a
+// commit).
+func (r *Recorder) Marked() (seq uint64, settled bool) {
+	return r.markCommitted, r.mark == r.markCommitted
+}
+
 // Commit writes the queued items and makes them durable. When it returns
 // nil, everything recorded so far survives a crash.
 func (r *Recorder) Commit() error {
-	if n := int64(r.batch.Len()); n > 0 {
+	if n := int64(r.batch.Len()); n > 0 || r.mark != r.markWritten {
 		if err := r.db.Write(&r.batch); err != nil {
 			if errors.Is(err, store.ErrBacklog) {
 				// The store keeps no more while its writes fail:
@@ -129,6 +153,7 @@ func (r *Recorder) Commit() error {
 		}
 		r.written += n
 		r.batch.Reset()
+		r.markWritten = r.mark
 	}
 	// A failed commit keeps what was written; a later one that works
 	// makes it durable, and only then is it counted.
@@ -137,6 +162,7 @@ func (r *Recorder) Commit() error {
 	}
 	r.stats.Committed += r.written
 	r.written = 0
+	r.markCommitted = r.markWritten
 	return nil
 }
 

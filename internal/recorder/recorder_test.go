@@ -302,3 +302,72 @@ func TestPictureFromNMEA(t *testing.T) {
 		})
 	}
 }
+
+// TestRecorderMark: a recorder that marks its entries (a cluster node's
+// log) writes each mark with the entry's items, never commits in the
+// middle of an entry however small CommitEvery is, and the store says
+// after a reopen exactly which entries it holds.
+func TestRecorderMark(t *testing.T) {
+	dir := t.TempDir()
+	db, err := store.Open(dir, store.Options{HeadPoints: 3000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pic := fusion.NewPicture(fusion.Config{})
+	rec := New(pic, db, Options{CommitEvery: 10})
+	var obs []vessel.Observation
+	if _, err := ingest.Observations(context.Background(), aistest.Path("raw/dma-stream-example.nmea"), nil, ingest.ObserveOptions{},
+		func(o *vessel.Observation) error { obs = append(obs, *o); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	const per = 50
+	var seq uint64
+	for len(obs) > 0 {
+		n := min(per, len(obs))
+		seq++
+		if seq%9 == 0 {
+			n = 0 // an entry with nothing in it moves the mark too
+		}
+		for i := range obs[:n] {
+			if err := rec.Record(&obs[i]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		obs = obs[n:]
+		if got := db.Applied(); got != (seq-1)/4*4 {
+			t.Fatalf("entry %d recorded: the store's mark is %d; want %d (committed only when told)", seq, got, (seq-1)/4*4)
+		}
+		rec.Mark(seq)
+		if m, settled := rec.Marked(); settled || m != (seq-1)/4*4 {
+			t.Fatalf("entry %d marked, not committed: Marked = %d, %v", seq, m, settled)
+		}
+		if seq%4 == 0 {
+			if err := rec.Commit(); err != nil {
+				t.Fatal(err)
+			}
+			if m, settled := rec.Marked(); !settled || m != seq || db.Applied() != seq {
+				t.Fatalf("entry %d committed: Marked = %d, %v; store %d", seq, m, settled, db.Applied())
+			}
+		}
+	}
+	if seq < 20 {
+		t.Fatalf("only %d entries", seq)
+	}
+	committed := seq / 4 * 4
+	stored := db.Stats().Positions
+	if err := db.Close(); err != nil { // what was not committed may be there or not; the mark says
+		t.Fatal(err)
+	}
+	db, err = store.Open(dir, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if got := db.Applied(); got != committed && got != seq {
+		t.Errorf("reopened: mark %d; want %d", got, committed)
+	}
+	if got := db.Stats().Positions; got != stored {
+		t.Errorf("reopened: %d positions; %d were written", got, stored)
+	}
+	t.Logf("%d entries, %d positions, mark %d", seq, stored, db.Applied())
+}

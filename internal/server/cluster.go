@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -17,8 +19,10 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/tidewatch/tidewatch/internal/cluster"
+	"github.com/tidewatch/tidewatch/internal/fusion"
 	"github.com/tidewatch/tidewatch/internal/httpapi"
 	"github.com/tidewatch/tidewatch/internal/ingest"
+	"github.com/tidewatch/tidewatch/internal/recorder"
 	"github.com/tidewatch/tidewatch/internal/store"
 	"github.com/tidewatch/tidewatch/internal/vessel"
 )
@@ -82,14 +86,32 @@ func (c Cluster) validate(cfg *Config) error {
 // ingest log its inputs publish to, and the follower that applies that
 // log into the pipeline.
 type clusterMember struct {
-	node     *cluster.Node
-	log      *cluster.Log
-	follower *cluster.Follower
-	pipe     *Pipeline
-	db       *store.DB
-	resumed  uint64 // the cursor when the node started
-	logger   *slog.Logger
-	readyLag uint64
+	node      *cluster.Node
+	log       *cluster.Log
+	follower  *cluster.Follower
+	snapshots *cluster.SnapshotServer
+	pipe      *Pipeline
+	db        *store.DB
+	core      *Core
+	pic       *fusion.Picture
+	rec       *recorder.Recorder
+	dir       string
+	now       func() time.Time
+	resumed   uint64 // where the follower resumed when the node started
+	legacy    bool   // resumed from an old cursor file (see resume)
+	logger    *slog.Logger
+	readyLag  uint64
+
+	// Owned by the pipeline's goroutine once the node runs (before, by
+	// Open): see cluster_state.go.
+	replayTo uint64    // entries up to this one are in the store: to the picture only
+	picSeq   uint64    // the last entry replayed into the picture alone (or where it resumed)
+	exact    bool      // the picture was restored exactly (or the node is new)
+	stateSeq uint64    // the entry of the last state written
+	stateAt  time.Time // when it was written
+
+	statesWritten, stateErrors atomic.Uint64
+	committed, stateSeqPub     atomic.Uint64 // for the metrics
 
 	runCtx atomic.Pointer[context.Context] // the follower's Run ctx, for Apply
 	synced atomic.Bool                     // caught up once since start
@@ -97,17 +119,19 @@ type clusterMember struct {
 	dropped atomic.Uint64 // observations of batches that had none to apply
 }
 
-// cursorEvery is how many applied entries pass between two writes of
-// the follower's cursor (see openCluster).
-const cursorEvery = 1
-
-// openCluster starts the cluster member, the follower and the inputs
-// that publish to the log, in place of the ordinary inputs.
-func (n *Node) openCluster() error {
+// openClusterEarly starts the cluster member before the store opens, and
+// installs a peer's snapshot first when the node was away longer than
+// the ingest log's retention (cluster_snapshot.go).
+func (n *Node) openClusterEarly() error {
+	if !n.cfg.Cluster.Enabled() {
+		return nil
+	}
 	c := n.cfg.Cluster
 	name := c.Name
 	if name == "" {
-		name = n.name
+		if _, id, err := openIdentity(n.cfg.Data, n.now); err == nil {
+			name = id
+		}
 	}
 	if name == "" {
 		name = "tidewatch-" + strings.NewReplacer(":", "-", ".", "-", "[", "", "]", "").Replace(c.Listen)
@@ -116,30 +140,64 @@ func (n *Node) openCluster() error {
 	if c.MaxAge != "" {
 		maxAge, _ = vessel.ParseDuration(c.MaxAge) // checked by Validate
 	}
+	// A new data directory is made a store's first: the store takes only
+	// an empty directory or its own, and the cluster's files come next.
+	if ents, err := os.ReadDir(n.cfg.Data); err == nil && len(ents) == 0 || errors.Is(err, fs.ErrNotExist) {
+		db, err := store.Open(n.cfg.Data, store.Options{Logger: n.log, FS: n.opt.StoreFS})
+		if err != nil {
+			return err
+		}
+		if err := db.Close(); err != nil {
+			return err
+		}
+	}
 	node, err := cluster.Start(context.Background(), cluster.Config{Name: name, Dir: n.cfg.Data,
 		ClusterListen: c.Listen, Peers: c.Peers, NATSURL: c.NATSURL, Replicas: c.Replicas, MaxAge: maxAge}, n.log)
 	if err != nil {
 		return fmt.Errorf("server: cluster: %w", err)
 	}
 	n.onClose(node.Close)
+	n.clNode = node
+	return n.installSnapshotIfBehind(context.Background(), node)
+}
+
+// openCluster makes the follower and the inputs that publish to the log,
+// in place of the ordinary inputs.
+func (n *Node) openCluster() error {
+	c := n.cfg.Cluster
+	node := n.clNode
+	var err error
 	m := &clusterMember{node: node, log: node.IngestLog(cluster.LogConfig{Overflow: cluster.OverflowWait}),
-		pipe: n.pipe, db: n.db, logger: n.log, readyLag: c.ReadyLag}
+		pipe: n.pipe, db: n.db, core: n.core, pic: n.core.Picture, rec: n.core.rec, dir: n.cfg.Data, now: n.now,
+		logger: n.log, readyLag: c.ReadyLag}
 	if m.readyLag == 0 {
 		m.readyLag = 100
 	}
-	// The cursor is written after every entry, once Apply returned, and
-	// Apply returns once the pipeline recorded and committed the batch
-	// to the store: an entry is in the store before the cursor passes
-	// it, so nothing acknowledged is lost across a crash. A crash between
-	// the commit and the cursor write leaves one entry, the one after
-	// the cursor, possibly committed already; apply checks that one
-	// entry against the store (committedAlready) and skips it if it is
-	// there, so it is not recorded twice.
-	m.follower, err = node.IngestFollower(cluster.FollowerConfig{CursorEvery: cursorEvery, Logger: n.log}, m.apply)
+	// The store keeps the applied sequence in the same commit as the
+	// entry's data (the applied mark), and the picture's state is kept
+	// beside it (cluster_state.go): the follower writes no cursor file,
+	// an entry is applied without waiting for its commit, and a restart
+	// resumes exactly where the store and the state say.
+	seq, legacy, err := m.resume(node)
 	if err != nil {
 		return fmt.Errorf("server: cluster: %w", err)
 	}
-	m.resumed = m.follower.Applied()
+	fc := cluster.FollowerConfig{StateCursor: !legacy, Resume: seq, Logger: n.log}
+	m.follower, err = node.IngestFollower(fc, m.apply)
+	if err != nil {
+		return fmt.Errorf("server: cluster: %w", err)
+	}
+	m.resumed, m.legacy = m.follower.Applied(), legacy
+	commit := n.pipe.onCommit
+	n.pipe.onCommit = func() {
+		if commit != nil {
+			commit()
+		}
+		m.afterCommit()
+	}
+	// Closed after the pipeline drained, before the store: the last
+	// state, so that a clean restart replays nothing.
+	n.onClose(m.closeState)
 	n.cl = m
 	for _, in := range n.cfg.Inputs {
 		ln, err := net.Listen("tcp", in.Listen)
@@ -149,8 +207,10 @@ func (n *Node) openCluster() error {
 		n.onClose(func() error { ln.Close(); return nil })
 		n.inputs = append(n.inputs, &clusterInput{name: in.Name, ln: ln, log: m.log, now: n.now, logger: n.log})
 	}
+	m.snapshots = node.SnapshotServer(cluster.IngestStream, m)
 	n.extra = append(n.extra, Member{Name: "cluster", Component: ComponentFunc(node.Run)},
-		Member{Name: "cluster-follower", Component: ComponentFunc(m.runFollower)})
+		Member{Name: "cluster-follower", Component: ComponentFunc(m.runFollower)},
+		Member{Name: "cluster-snapshots", Component: ComponentFunc(m.snapshots.Run)})
 	return nil
 }
 
@@ -178,29 +238,39 @@ func (m *clusterMember) runFollower(ctx context.Context) error {
 	}
 }
 
-// apply decodes a batch of the log and records it through the pipeline,
-// returning once it is committed to the store. The decoding is the same
-// on every node: the reports' arrival time is the batch's receive time,
-// and their source, without a tag-block source, the input's name.
+// apply decodes a batch of the log and applies it through the pipeline:
+// an entry the store holds already (up to its mark, when the node
+// resumed from an older state) to the picture only, any other to the
+// picture and the store, marked with its sequence; it returns once the
+// pipeline applied it (the commit follows within the commit interval).
+// The decoding is the same on every node: the reports' arrival time is
+// the batch's receive time, and their source, without a tag-block
+// source, the input's name.
 func (m *clusterMember) apply(seq uint64, b cluster.Batch) error {
 	obs := decodeBatch(b)
-	if len(obs) == 0 {
-		return nil
-	}
-	if seq == m.resumed+1 && m.resumed > 0 && m.committedAlready(obs) {
-		m.logger.Info("cluster: entry after the cursor found in the store; not applied again", "seq", seq)
-		return nil
-	}
 	ctx := context.Background()
 	if p := m.runCtx.Load(); p != nil {
 		ctx = *p
 	}
-	return m.pipe.Apply(ctx, obs)
+	if seq <= m.replayTo {
+		return m.pipe.Do(ctx, func() {
+			for i := range obs {
+				m.pic.Apply(&obs[i])
+			}
+			m.picSeq = seq
+		})
+	}
+	if m.legacy && seq == m.resumed+1 && m.resumed > 0 && m.committedAlready(obs) {
+		m.logger.Info("cluster: entry after the cursor found in the store; not applied again", "seq", seq)
+		obs = nil
+	}
+	return m.pipe.ApplyEntry(ctx, obs, seq)
 }
 
 // committedAlready reports whether the positions of obs are in the
 // store already, with their sources: the entry was committed before a
-// crash that came before its cursor write. A store commit is one batch,
+// crash that came before its cursor write (a store from before the
+// applied mark, with a cursor file written after each commit). A store commit is one batch,
 // so an entry is there whole or not at all; more than half of its
 // positions found (some a fusion may have ignored) says it is there.
 func (m *clusterMember) committedAlready(obs []vessel.Observation) bool {
@@ -284,9 +354,44 @@ func (m *clusterMember) ready() error {
 
 var errCatchingUp = errors.New("server: cluster: catching up")
 
-// collector is the cluster's metrics collector for /metrics.
+// collector is the cluster's metrics collector for /metrics: the
+// cluster package's, and the node's own state (cluster_state.go).
 func (m *clusterMember) collector() prometheus.Collector {
-	return &cluster.Collector{Node: m.node, Followers: []*cluster.Follower{m.follower}, Ingest: m.log}
+	return &memberCollector{m: m, Collector: &cluster.Collector{Node: m.node, Followers: []*cluster.Follower{m.follower}, Ingest: m.log, Snapshots: m.snapshots}}
+}
+
+type memberCollector struct {
+	*cluster.Collector
+	m *clusterMember
+}
+
+var (
+	mCommitted   = prometheus.NewDesc("tidewatch_cluster_committed_sequence", "Last entry of the stream this node's store committed (its applied mark).", []string{"stream"}, nil)
+	mStateSeq    = prometheus.NewDesc("tidewatch_cluster_state_sequence", "Entry of the stream the last picture state written is at.", []string{"stream"}, nil)
+	mStates      = prometheus.NewDesc("tidewatch_cluster_states_written_total", "Picture states written.", []string{"stream"}, nil)
+	mStateErrors = prometheus.NewDesc("tidewatch_cluster_state_errors_total", "Picture states that could not be written (the previous one stays).", []string{"stream"}, nil)
+	mStateExact  = prometheus.NewDesc("tidewatch_cluster_state_exact", "1 when the picture was restored exactly at start (from its state, or new); 0 when seeded from the store.", []string{"stream"}, nil)
+)
+
+func (c *memberCollector) Describe(ch chan<- *prometheus.Desc) {
+	c.Collector.Describe(ch)
+	for _, d := range []*prometheus.Desc{mCommitted, mStateSeq, mStates, mStateErrors, mStateExact} {
+		ch <- d
+	}
+}
+
+func (c *memberCollector) Collect(ch chan<- prometheus.Metric) {
+	c.Collector.Collect(ch)
+	m, s := c.m, cluster.IngestStream
+	exact := 0.0
+	if m.exact {
+		exact = 1
+	}
+	ch <- prometheus.MustNewConstMetric(mCommitted, prometheus.GaugeValue, float64(m.committed.Load()), s)
+	ch <- prometheus.MustNewConstMetric(mStateSeq, prometheus.GaugeValue, float64(m.stateSeqPub.Load()), s)
+	ch <- prometheus.MustNewConstMetric(mStates, prometheus.CounterValue, float64(m.statesWritten.Load()), s)
+	ch <- prometheus.MustNewConstMetric(mStateErrors, prometheus.CounterValue, float64(m.stateErrors.Load()), s)
+	ch <- prometheus.MustNewConstMetric(mStateExact, prometheus.GaugeValue, exact, s)
 }
 
 // Limits of a cluster input's batches: about 100 ms of lines.

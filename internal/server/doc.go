@@ -72,9 +72,16 @@
 // lines, in batches of about 100 ms, to the replicated ingest log and
 // count them accepted once the cluster acknowledged them; they never
 // hand anything to the pipeline directly. A follower applies the log, in
-// order, through Pipeline.Apply (decode with the batch's receive time,
-// fusion, store, events), so every member builds the same picture,
-// store and events. /readyz is 503 while the follower is behind
+// order, through Pipeline.ApplyEntry (decode with the batch's receive
+// time, fusion, store, events), so every member builds the same picture,
+// store and events. The store keeps the applied sequence in the same
+// commit as the entry's data (its applied mark), and the picture's whole
+// state is kept beside it (cluster_state.go, <data>/cluster/
+// TIDEWATCH_INGEST.state), so a restarted node loads its picture, replays
+// into the picture alone the entries its store holds beyond the state,
+// and goes on exactly as the members that never stopped. A node whose
+// state is older than the log's first entry installs a peer's snapshot
+// at start, before its store opens (cluster_snapshot.go). /readyz is 503 while the follower is behind
 // (Cluster.ReadyLag) or needs a snapshot; the cluster's Collector is on
 // /metrics. Without Cluster there is no NATS at all.
 //

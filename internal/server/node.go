@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/tidewatch/tidewatch/internal/cluster"
 	"github.com/tidewatch/tidewatch/internal/cot"
 	"github.com/tidewatch/tidewatch/internal/geo"
 	"github.com/tidewatch/tidewatch/internal/httpapi"
@@ -113,6 +114,7 @@ type Node struct {
 	srv       *http.Server
 	ready     atomic.Bool
 	cl        *clusterMember // nil without cluster mode (cluster.go)
+	clNode    *cluster.Node  // started before the store opens (openClusterEarly)
 
 	cot       []*cot.Sender  // Config.CoT
 	extra     []Member       // Options.Components
@@ -148,7 +150,7 @@ func Open(ctx context.Context, opt Options) (*Node, error) {
 	if n.now == nil {
 		n.now = time.Now
 	}
-	for _, step := range []func() error{n.openStore, n.openEvents, n.openSharing, n.subscribe, n.openInputs, n.openHTTP} {
+	for _, step := range []func() error{n.openClusterEarly, n.openStore, n.openEvents, n.openSharing, n.subscribe, n.openInputs, n.openHTTP} {
 		if err := ctx.Err(); err != nil {
 			n.Close()
 			return nil, err

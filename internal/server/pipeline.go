@@ -49,6 +49,7 @@ type pipeItem struct {
 	batch []vessel.Observation
 	fn    func()
 	done  chan error
+	mark  uint64 // ApplyEntry: the log entry the batch is
 }
 
 // PipelineOptions configure a Pipeline.
@@ -172,6 +173,15 @@ func (p *Pipeline) Apply(ctx context.Context, batch []vessel.Observation) error 
 	return p.wait(ctx, pipeItem{batch: batch})
 }
 
+// ApplyEntry queues the batch of entry seq of a replicated log (cluster
+// mode) and waits until it is applied, not until it is committed: the
+// recorder marks the store with seq (recorder.Mark), and the next commit
+// (at most CommitInterval later) makes the batch and the mark durable
+// together, so the store says after a crash which entries it holds.
+func (p *Pipeline) ApplyEntry(ctx context.Context, batch []vessel.Observation, seq uint64) error {
+	return p.wait(ctx, pipeItem{batch: batch, mark: seq})
+}
+
 // Do runs fn on the pipeline goroutine, between batches, and waits for
 // it: for what must not run concurrently with recording (changing the
 // event engine's zones).
@@ -267,6 +277,11 @@ func (p *Pipeline) Run(ctx context.Context) error {
 			p.applied.Add(int64(len(it.batch)))
 			p.batches.Add(1)
 			dirty = true
+			if it.mark > 0 && p.core.rec != nil {
+				p.core.rec.Mark(it.mark)
+				it.done <- failed
+				continue
+			}
 			if it.done != nil {
 				if err := commit(false); err != nil && failed == nil {
 					failed = err

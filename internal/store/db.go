@@ -105,6 +105,8 @@ type DB struct {
 	dmu        sync.Mutex   // guards damage and snap
 	damage     []Damage
 	snap       SnapshotState
+
+	applied, appliedSaved uint64 // the applied mark, and the one in APPLIED (applied.go)
 }
 
 type counters struct {
@@ -358,6 +360,9 @@ func (db *DB) load() error {
 			db.addStatic(&b.statics[i])
 		}
 	}
+	if err := db.loadApplied(); err != nil {
+		return err
+	}
 	if err := db.loadWAL(man, checkpoint, wseqs, wstrays); err != nil {
 		return err
 	}
@@ -411,9 +416,10 @@ func (db *DB) loadWAL(man *manifest, checkpoint uint64, wseqs []uint64, strays [
 			db.head.add(p.mmsi, p.point)
 			lastT = max(lastT, p.t)
 		},
-		static: func(s *staticRec) { db.head.statics = append(db.head.statics, *s); db.addStatic(s) },
-		prov:   func(p *provRec) { db.head.prov = append(db.head.prov, *p) },
-		source: func(id uint32, name string) { db.defineSource(id, name) },
+		static:  func(s *staticRec) { db.head.statics = append(db.head.statics, *s); db.addStatic(s) },
+		prov:    func(p *provRec) { db.head.prov = append(db.head.prov, *p) },
+		source:  func(id uint32, name string) { db.defineSource(id, name) },
+		applied: func(seq uint64) { db.applied = max(db.applied, seq) },
 	}
 	for i, seq := range wseqs {
 		last = max(last, seq)
@@ -560,6 +566,7 @@ type Batch struct {
 	statics []vessel.Static
 	prov    []provItem
 	buf     []byte
+	applied uint64 // SetApplied (applied.go)
 }
 
 type provItem struct {
@@ -668,6 +675,7 @@ func (db *DB) Write(b *Batch) error {
 		db.wal.append(recProvenance, buf)
 		b.buf = buf
 	}
+	db.appendApplied(b)
 	db.mu.Lock()
 	for i := range recs {
 		db.head.add(recs[i].mmsi, recs[i].point)
@@ -780,6 +788,11 @@ func (db *DB) flushLocked(final bool) error {
 		db.mu.Unlock()
 		return nil
 	}
+	db.mu.Unlock()
+	if err := db.saveApplied(); err != nil { // the WAL that holds it goes
+		return err
+	}
+	db.mu.Lock()
 	old := db.wal
 	if !final {
 		next, err := createSegment(db.fsys, filepath.Join(db.dir, "wal"), old.seq+1)

@@ -19,6 +19,7 @@
 //	DIR/LOCK               record.Lock: one writer (readers take no lock)
 //	DIR/MANIFEST           the blocks and WAL segments, what they hold (manifest.go)
 //	DIR/SNAPSHOT           per block and vessel: positions and the last good one (snapshot.go)
+//	DIR/APPLIED            the applied mark of a replicated log, as of the last flush (applied.go)
 //	DIR/wal/NNNNNNNN.wal   write-ahead log segments (wal.go)
 //	DIR/blocks/NNNNNNNN.blk immutable blocks (block.go), chunks (chunk.go)
 //	DIR/damaged-TIME/      files Repair moved aside (never read again)
@@ -34,6 +35,12 @@
 // with its manifest) are frozen and must keep opening. The manifest is an addition
 // that format-1 readers ignore (the marker still says format 1): a store
 // written before it existed gets one on its first open by a writer.
+//
+// A writer that applies a replicated log (a cluster node) keeps the
+// sequence of the last entry it applied in the store, in the same commit
+// as the entry's data (Batch.SetApplied, DB.Applied): a WAL record of
+// type 6, and DIR/APPLIED for what a flush took out of the WAL (applied.go).
+// A WAL with such a record is not read by builds from before it.
 //
 // Each stored position keeps fusion's track hypothesis
 // (vessel.Position.Track): block version 2 adds a run-length coded track

@@ -172,6 +172,8 @@ type recordSink struct {
 	static func(*staticRec)
 	prov   func(*provRec)
 	source func(id uint32, name string)
+	// applied takes a WAL's applied marks (applied.go); nil elsewhere.
+	applied func(seq uint64)
 }
 
 func decodeRecords(typ byte, b []byte, sink *recordSink) error {
@@ -199,6 +201,11 @@ func decodeRecords(typ byte, b []byte, sink *recordSink) error {
 			name := r.string()
 			if r.err == nil {
 				sink.source(id, name)
+			}
+		case recApplied:
+			seq := r.uvarint()
+			if r.err == nil && sink.applied != nil {
+				sink.applied(seq)
 			}
 		default:
 			return fmt.Errorf("%w: unknown record type %d", ErrCorrupt, typ)
