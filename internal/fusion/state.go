@@ -44,8 +44,8 @@ import (
 //	           varint heard, static, uvarint reports
 //	         uvarint n receivers, then per receiver (ascending source):
 //	           string source, byte faulty, varint last evidence,
-//	           uvarint last vessel, varint offset, uvarint faults,
-//	           uvarint episodes
+//	           uvarint last vessel, varint offset, varint max late,
+//	           uvarint faults, uvarint episodes
 //	entry    varint t, varint lat, varint lon (1e-7 degree), uvarint
 //	         sog, cog, hdg, byte status, byte flags
 //	position (the MMSI is the station's) varint t, uint64 lat, uint64 lon (IEEE 754 bits, LE),
@@ -194,6 +194,7 @@ func (p *Picture) AppendState(dst []byte) []byte {
 		b = binary.AppendVarint(b, int64(sc.lastEvidence))
 		b = binary.AppendUvarint(b, uint64(sc.lastVessel))
 		b = binary.AppendVarint(b, int64(sc.offset))
+		b = binary.AppendVarint(b, int64(sc.maxLate))
 		b = binary.AppendUvarint(b, sc.faults)
 		b = binary.AppendUvarint(b, sc.episodes)
 	}
@@ -542,7 +543,8 @@ func (p *Picture) LoadState(b []byte) error {
 		prev = src
 		sc := &sourceClock{faulty: r.bool(), lastEvidence: vessel.Time(r.varint()),
 			lastVessel: vessel.MMSI(r.uvarint(math.MaxUint32)), offset: vessel.Time(r.varint()),
-			faults: r.uvarint(math.MaxUint64), episodes: r.uvarint(math.MaxUint64)}
+			maxLate: vessel.Time(r.varint()),
+			faults:  r.uvarint(math.MaxUint64), episodes: r.uvarint(math.MaxUint64)}
 		if fresh.clocks.m == nil {
 			fresh.clocks.m = make(map[string]*sourceClock)
 		}
