@@ -105,7 +105,9 @@ func TestNodeCoTContacts(t *testing.T) {
 	})
 	dark := map[[2]int64]bool{}
 	assoc := map[[2]int64]bool{}
-	key := func(lat, lon float64) [2]int64 { return [2]int64{int64(math.Round(lat * 1e6)), int64(math.Round(lon * 1e6))} }
+	key := func(lat, lon float64) [2]int64 {
+		return [2]int64{int64(math.Round(lat * 1e6)), int64(math.Round(lon * 1e6))}
+	}
 	for _, c := range n.Contacts().Contacts(httpapi.ContactQuery{History: true}) {
 		if c.MMSI == 0 {
 			dark[key(c.Lat, c.Lon)] = true
