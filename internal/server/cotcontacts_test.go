@@ -36,7 +36,7 @@ func TestNodeCoTContacts(t *testing.T) {
 	}
 	defer pc.Close()
 	pc.(*net.UDPConn).SetReadBuffer(8 << 20)
-	cfg := Config{Data: t.TempDir(), Listen: "127.0.0.1:0", Land: "none",
+	cfg := Config{Data: t.TempDir(), Listen: "127.0.0.1:0", Land: "none", AllowAnonymousRead: true,
 		CoT: []CoTOutput{{Network: "udp", Address: pc.LocalAddr().String(), Queue: 100000, TTL: "1h", MinInterval: "1ms"}}}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -120,6 +120,17 @@ func TestNodeCoTContacts(t *testing.T) {
 		st := s.Stats()
 		return st.Sent > 0 && received.Load() >= st.Sent
 	})
+	base := "http://" + n.Addr().String()
+	name := "udp:" + pc.LocalAddr().String()
+	if got := metric(t, base, `tidewatch_cot_sent_total{output="`+name+`"}`); got < float64(received.Load()) {
+		t.Errorf("/metrics tidewatch_cot_sent_total = %v; %d events received", got, received.Load())
+	}
+	if got := metric(t, base, `tidewatch_cot_skipped_total{output="`+name+`",reason="rate_limited"}`); got != float64(s.Stats().RateLimited) || got == 0 {
+		t.Errorf("/metrics rate_limited = %v; stats %+v", got, s.Stats())
+	}
+	if got := metric(t, base, `tidewatch_cot_connected{output="`+name+`"}`); got != 1 {
+		t.Errorf("/metrics tidewatch_cot_connected = %v; want 1", got)
+	}
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)

@@ -102,6 +102,7 @@ func (n *Node) handler() (http.Handler, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(&collector{pipe: n.pipe, pic: n.core.Picture, db: n.db, inputs: n.stats, share: n.sharer, fan: n.core.Fanout})
 	reg.MustRegister(&sensorCollector{inputs: n.sensors, tracker: n.contacts})
+	reg.MustRegister(n.outputs())
 	if n.cl != nil {
 		reg.MustRegister(n.cl.collector())
 	}

@@ -51,6 +51,7 @@ func relayNode(t *testing.T, cfg Config, capture []byte, warm bool) ([]byte, *No
 	cfg.Data, cfg.Listen, cfg.Land = t.TempDir(), "127.0.0.1:0", "none"
 	cfg.Inputs = []Input{{Type: "tcp-server", Name: "receivers", Listen: tcp}}
 	cfg.Relay.Listen = "127.0.0.1:0"
+	cfg.AllowAnonymousRead = true // for /metrics
 	clock := func() time.Time { return time.Date(2010, 6, 11, 11, 50, 0, 0, time.UTC) }
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -105,6 +106,21 @@ func relayNode(t *testing.T, cfg Config, capture []byte, warm bool) ([]byte, *No
 		defer mu.Unlock()
 		return uint64(lines) >= n.relay.r.Stats().Relayed-relayed0
 	})
+	// The counters on /metrics.
+	base := "http://" + n.Addr().String()
+	st := n.relay.r.Stats()
+	for name, want := range map[string]float64{
+		`tidewatch_relay_lines_total{outcome="relayed"}`:  float64(st.Relayed),
+		`tidewatch_relay_lines_total{outcome="withheld"}`: float64(st.Withheld),
+		`tidewatch_relay_lines_total{outcome="not_ais"}`:  float64(st.NotAIS),
+		`tidewatch_relay_clients`:                         1,
+		`tidewatch_relay_clients_accepted_total`:          1,
+		`tidewatch_relay_dropped_total`:                   0,
+	} {
+		if got := metric(t, base, name); got != want {
+			t.Errorf("/metrics %s = %v; want %v", name, got, want)
+		}
+	}
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)
