@@ -1,7 +1,7 @@
 package main
 
 import (
-	"bytes"
+	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/tidewatch/tidewatch/internal/export"
-	recordlog "github.com/tidewatch/tidewatch/internal/record"
+	"github.com/tidewatch/tidewatch/internal/store"
 	"github.com/tidewatch/tidewatch/internal/vessel"
 )
 
@@ -101,45 +101,56 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer, now
 		return err
 	}
 	defer db.Close()
-	rows, err := export.Select(ctx, db, q)
-	if err != nil {
+	// The rows are streamed from the store to the file (export.Scan):
+	// one vessel's track and, for GeoParquet, one run of row groups are
+	// in memory at a time, whatever the window.
+	var n int
+	write := func(w io.Writer) error {
+		var err error
+		n, err = streamExport(ctx, db, q, w, *format)
 		return err
 	}
 	if *out == "-" {
-		return writeExport(stdout, *format, rows)
+		bw := bufio.NewWriterSize(stdout, 256<<10)
+		if err := write(bw); err != nil {
+			return err
+		}
+		return bw.Flush()
 	}
-	// Atomically (record.WriteFileAtomic), so that an interrupted export
-	// leaves no truncated file under the name. The rows are in memory
-	// already; their encoding is too.
-	var buf bytes.Buffer
-	if err := writeExport(&buf, *format, rows); err != nil {
+	// Atomically: an interrupted export leaves no truncated file under
+	// the name.
+	if err := export.WriteFile(*out, 0o600, write); err != nil {
 		return fmt.Errorf("write %s: %w", *out, err)
-	}
-	if err := recordlog.WriteFileAtomic(recordlog.OSFS{}, *out, buf.Bytes(), 0o600); err != nil {
-		return err
 	}
 	st, err := os.Stat(*out)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "%d positions written to %s (%s, %d bytes)\n", len(rows), *out, *format, st.Size())
+	fmt.Fprintf(stderr, "%d positions written to %s (%s, %d bytes)\n", n, *out, *format, st.Size())
 	return nil
 }
 
-// writeExport writes rows in format to w.
-func writeExport(w io.Writer, format string, rows []export.Row) error {
+// streamExport writes the positions of q in format to w as Scan reads
+// them, and returns how many it wrote.
+func streamExport(ctx context.Context, db *store.DB, q export.Query, w io.Writer, format string) (int, error) {
+	n := 0
 	switch format {
 	case "geoparquet":
-		return export.WriteGeoParquet(w, rows, export.GeoParquetOptions{})
+		gw := export.NewGeoParquetWriter(w, export.GeoParquetOptions{})
+		if err := export.Scan(ctx, db, q, gw.Write); err != nil {
+			return 0, err
+		}
+		return gw.Rows(), gw.Close()
 	case "kml":
 		kw := newWriter(w, "kml")
-		for i := range rows {
-			r := positionRecord(&rows[i].Position, rows[i].Name)
-			if err := kw.write(r); err != nil {
-				return err
-			}
+		err := export.Scan(ctx, db, q, func(r *export.Row) error {
+			n++
+			return kw.write(positionRecord(&r.Position, r.Name))
+		})
+		if err != nil {
+			return 0, err
 		}
-		return kw.close(nil)
+		return n, kw.close(nil)
 	}
 	var tw interface {
 		Write(*export.Row) error
@@ -150,10 +161,12 @@ func writeExport(w io.Writer, format string, rows []export.Row) error {
 	} else {
 		tw = export.NewGeoJSONWriter(w)
 	}
-	for i := range rows {
-		if err := tw.Write(&rows[i]); err != nil {
-			return err
-		}
+	err := export.Scan(ctx, db, q, func(r *export.Row) error {
+		n++
+		return tw.Write(r)
+	})
+	if err != nil {
+		return 0, err
 	}
-	return tw.Close()
+	return n, tw.Close()
 }
