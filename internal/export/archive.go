@@ -37,11 +37,11 @@ type ArchiveOptions struct {
 
 // ArchiveStats counts what an Archive run did.
 type ArchiveStats struct {
-	Written  int // hour files written (complete or partial)
-	Partial  int // of which partial: rewritten by the next run
-	Skipped  int // complete hours already in the archive
-	Rows     int // positions written
-	Hours    int // hours considered
+	Written int // hour files written (complete or partial)
+	Partial int // of which partial: rewritten by the next run
+	Skipped int // complete hours already in the archive
+	Rows    int // positions written
+	Hours   int // hours considered
 }
 
 // partialSuffix names the marker beside a partial hour's file.
