@@ -156,13 +156,17 @@ func signed(u uint64, n int) int64 {
 
 // appendTag appends the line's tag block completed with s: (the input's
 // name) and c: (at, Unix seconds) when either is missing, with its
-// checksum; a tag block that has both is appended as it is.
+// checksum; a tag block that has both is appended as it is, and what
+// holds a backslash inside is no tag block and is replaced by a new one.
 func appendTag(out, tag []byte, source string, at int64) []byte {
 	var body []byte
 	if len(tag) >= 2 {
 		body = tag[1 : len(tag)-1]
 		if i := bytes.LastIndexByte(body, '*'); i >= 0 {
 			body = body[:i]
+		}
+		if bytes.IndexByte(body, '\\') >= 0 { // not a tag block: replaced
+			body, tag = nil, nil
 		}
 	}
 	hasS, hasC := false, false
