@@ -51,6 +51,9 @@ func relayNode(t *testing.T, cfg Config, capture []byte, warm bool) ([]byte, *No
 	cfg.Data, cfg.Listen, cfg.Land = t.TempDir(), "127.0.0.1:0", "none"
 	cfg.Inputs = []Input{{Type: "tcp-server", Name: "receivers", Listen: tcp}}
 	cfg.Relay.Listen = "127.0.0.1:0"
+	// The capture is pushed at once, far faster than a live feed: the
+	// client's queue holds it all (a client that falls behind is dropped).
+	cfg.Relay.Queue = 1 << 16
 	cfg.AllowAnonymousRead = true // for /metrics
 	clock := func() time.Time { return time.Date(2010, 6, 11, 11, 50, 0, 0, time.UTC) }
 	ctx, cancel := context.WithCancel(context.Background())
@@ -104,8 +107,12 @@ func relayNode(t *testing.T, cfg Config, capture []byte, warm bool) ([]byte, *No
 	poll(t, "the client to receive what was relayed", func() bool {
 		mu.Lock()
 		defer mu.Unlock()
-		return uint64(lines) >= n.relay.r.Stats().Relayed-relayed0
+		st := n.relay.r.Stats()
+		return uint64(lines) >= st.Relayed-relayed0 || st.SlowDropped > 0
 	})
+	if st := n.relay.r.Stats(); st.SlowDropped > 0 {
+		t.Fatalf("the client was dropped as slow: %+v", st)
+	}
 	// The counters on /metrics.
 	base := "http://" + n.Addr().String()
 	st := n.relay.r.Stats()
