@@ -1,7 +1,7 @@
 package main
 
 import (
-	"bytes"
+	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -12,12 +12,13 @@ import (
 	"time"
 
 	"github.com/tidewatch/tidewatch/internal/export"
-	recordlog "github.com/tidewatch/tidewatch/internal/record"
+	"github.com/tidewatch/tidewatch/internal/store"
 	"github.com/tidewatch/tidewatch/internal/vessel"
 )
 
 const exportUsage = `Usage: tidewatch export [--data DIR] [--format geoparquet|geojson|csv|kml] [--from T] [--to T]
                         [--bbox W,S,E,N] [--mmsi M[,M...]] [--flagged] -o FILE
+       tidewatch export [--data DIR] --archive DIR [--from T] [--to T] [--flagged]
 
 Write the stored positions of a window to FILE, one row per position with
 mmsi, time, lat, lon, sog, cog, heading, nav_status, flags, source, and the
@@ -27,7 +28,17 @@ then by time) for DuckDB, QGIS, GDAL and GeoPandas. --format defaults to
 the extension of FILE (.parquet, .geojson, .csv, .kml). -o - writes to
 standard output. The window defaults to all the stored data; --from and
 --to are inclusive. Positions with data-quality flags are left out unless
---flagged.
+--flagged. The rows are streamed from the store: memory stays bounded
+whatever the window.
+
+--archive DIR writes one GeoParquet file per hour instead,
+DIR/YYYY/MM/DD/HH.parquet (UTC), for the hours of the window within the
+stored data; DuckDB reads the whole archive with a glob
+('DIR/**/*.parquet'). It is idempotent: complete hours already archived
+are skipped, and an hour still going on (the last of the stored data, or
+the current one) is written as partial, marked by HH.parquet.partial
+beside it, and written again by the next run. Every file is written
+atomically. Run it from cron to keep an archive of years of history.
 ` + timeHelp + "\n"
 
 // exportFormats maps file extensions to --format.
@@ -44,6 +55,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer, now
 	mmsiS := fs.String("mmsi", "", "only these vessels: MMSIs separated by commas")
 	flagged := fs.Bool("flagged", false, "include positions with data-quality flags")
 	out := fs.String("o", "", "the file to write (- for standard output)")
+	archive := fs.String("archive", "", "write one GeoParquet file per hour into this directory (DIR/YYYY/MM/DD/HH.parquet)")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return helpOK(err)
@@ -51,7 +63,17 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer, now
 	if len(pos) > 0 {
 		return usageError(fs, stderr, "unexpected argument %q", pos[0])
 	}
-	if *out == "" {
+	if *archive != "" {
+		switch {
+		case *out != "":
+			return usageError(fs, stderr, "--archive and -o exclude each other")
+		case *format != "" && *format != "geoparquet":
+			return usageError(fs, stderr, "--archive writes GeoParquet only, not %q", *format)
+		case *bboxS != "" || *mmsiS != "":
+			return usageError(fs, stderr, "--archive keeps every position: no --bbox or --mmsi")
+		}
+		*format = "geoparquet"
+	} else if *out == "" {
 		return usageError(fs, stderr, "-o FILE is required")
 	}
 	if *format == "" {
@@ -101,45 +123,65 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer, now
 		return err
 	}
 	defer db.Close()
-	rows, err := export.Select(ctx, db, q)
-	if err != nil {
+	if *archive != "" {
+		st, err := export.Archive(ctx, db, export.ArchiveOptions{Dir: *archive, From: q.From, To: q.To, Flagged: q.Flagged, Now: now})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "%d hours archived in %s: %d written (%d partial), %d complete already; %d positions written\n",
+			st.Hours, *archive, st.Written, st.Partial, st.Skipped, st.Rows)
+		return nil
+	}
+	// The rows are streamed from the store to the file (export.Scan):
+	// one vessel's track and, for GeoParquet, one run of row groups are
+	// in memory at a time, whatever the window.
+	var n int
+	write := func(w io.Writer) error {
+		var err error
+		n, err = streamExport(ctx, db, q, w, *format)
 		return err
 	}
 	if *out == "-" {
-		return writeExport(stdout, *format, rows)
+		bw := bufio.NewWriterSize(stdout, 256<<10)
+		if err := write(bw); err != nil {
+			return err
+		}
+		return bw.Flush()
 	}
-	// Atomically (record.WriteFileAtomic), so that an interrupted export
-	// leaves no truncated file under the name. The rows are in memory
-	// already; their encoding is too.
-	var buf bytes.Buffer
-	if err := writeExport(&buf, *format, rows); err != nil {
+	// Atomically: an interrupted export leaves no truncated file under
+	// the name.
+	if err := export.WriteFile(*out, 0o600, write); err != nil {
 		return fmt.Errorf("write %s: %w", *out, err)
-	}
-	if err := recordlog.WriteFileAtomic(recordlog.OSFS{}, *out, buf.Bytes(), 0o600); err != nil {
-		return err
 	}
 	st, err := os.Stat(*out)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "%d positions written to %s (%s, %d bytes)\n", len(rows), *out, *format, st.Size())
+	fmt.Fprintf(stderr, "%d positions written to %s (%s, %d bytes)\n", n, *out, *format, st.Size())
 	return nil
 }
 
-// writeExport writes rows in format to w.
-func writeExport(w io.Writer, format string, rows []export.Row) error {
+// streamExport writes the positions of q in format to w as Scan reads
+// them, and returns how many it wrote.
+func streamExport(ctx context.Context, db *store.DB, q export.Query, w io.Writer, format string) (int, error) {
+	n := 0
 	switch format {
 	case "geoparquet":
-		return export.WriteGeoParquet(w, rows, export.GeoParquetOptions{})
+		gw := export.NewGeoParquetWriter(w, export.GeoParquetOptions{})
+		if err := export.Scan(ctx, db, q, gw.Write); err != nil {
+			return 0, err
+		}
+		return gw.Rows(), gw.Close()
 	case "kml":
 		kw := newWriter(w, "kml")
-		for i := range rows {
-			r := positionRecord(&rows[i].Position, rows[i].Name)
-			if err := kw.write(r); err != nil {
-				return err
-			}
+		err := export.Scan(ctx, db, q, func(r *export.Row) error {
+			n++
+			return kw.write(positionRecord(&r.Position, r.Name))
+		})
+		if err != nil {
+			return 0, err
 		}
-		return kw.close(nil)
+		return n, kw.close(nil)
 	}
 	var tw interface {
 		Write(*export.Row) error
@@ -150,10 +192,12 @@ func writeExport(w io.Writer, format string, rows []export.Row) error {
 	} else {
 		tw = export.NewGeoJSONWriter(w)
 	}
-	for i := range rows {
-		if err := tw.Write(&rows[i]); err != nil {
-			return err
-		}
+	err := export.Scan(ctx, db, q, func(r *export.Row) error {
+		n++
+		return tw.Write(r)
+	})
+	if err != nil {
+		return 0, err
 	}
-	return tw.Close()
+	return n, tw.Close()
 }

@@ -143,3 +143,34 @@ func TestExport(t *testing.T) {
 }
 
 func ratio(a, b int64) float64 { return float64(a) / float64(b) }
+
+// TestExportArchive runs export --archive twice on the real day: the
+// first run writes every hour (the last partial), the second only the
+// partial one; --archive refuses -o, other formats and filters.
+func TestExportArchive(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	if code, _, stderr := runCmd(t, "", "ingest", "--data", dir, "--progress", "never", noaaFile); code != 0 {
+		t.Fatalf("ingest: exit %d: %s", code, stderr)
+	}
+	arch := filepath.Join(t.TempDir(), "archive")
+	code, _, stderr := runCmd(t, "", "export", "--data", dir, "--archive", arch)
+	if code != 0 || !strings.Contains(stderr, "24 hours archived in "+arch+": 24 written (1 partial), 0 complete already; 99904 positions written") {
+		t.Fatalf("first archive: exit %d: %s", code, stderr)
+	}
+	code, _, stderr = runCmd(t, "", "export", "--data", dir, "--archive", arch)
+	if code != 0 || !strings.Contains(stderr, ": 1 written (1 partial), 23 complete already;") {
+		t.Fatalf("second archive: exit %d: %s", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(arch, "2022", "01", "03", "00.parquet")); err != nil {
+		t.Error(err)
+	}
+	for _, args := range [][]string{
+		{"--archive", arch, "-o", "x.parquet"},
+		{"--archive", arch, "--format", "csv"},
+		{"--archive", arch, "--bbox", "1,2,3,4"},
+	} {
+		if code, _, stderr := runCmd(t, "", append([]string{"export", "--data", dir}, args...)...); code != 2 {
+			t.Errorf("export %q: exit %d (%s); want the usage error 2", args, code, stderr)
+		}
+	}
+}

@@ -62,6 +62,14 @@ the box, categories, rate and a partner whose policy applies):
   --cot-udp ADDR         send CoT events as datagrams, e.g. 239.2.3.1:6969
   --cot-tcp HOST:PORT    send CoT events to a TAK server's TCP input
 
+NMEA relay out (the AIS inputs' raw lines, for OpenCPN, aggregators, gpsd
+tools; "relay" in --config also names a partner whose policy applies):
+  --relay-tcp HOST:PORT  serve the raw AIS lines to TCP clients, e.g. :10112
+  --relay-udp ADDR       send them as datagrams too
+  --relay-bbox W,S,E,N   only vessels whose last position is in the box
+  --relay-source NAME    only lines of this input (repeatable)
+  --relay-tags MODE      NMEA 4.10 tag blocks: keep (default), add (s: input, c: time) or strip
+
 Cluster mode (docs/cluster.md): every node its own --data; inputs publish
 to a replicated log on NATS JetStream that every node applies in order:
   --cluster-listen HOST:PORT  this node's embedded NATS route address
@@ -96,6 +104,8 @@ type nodeFlags struct {
 	radarSite                                    *string
 	tileOrigins                                  listFlag
 	cotUDP, cotTCP                               listFlag
+	relayTCP, relayUDP, relayBBox, relayTags     *string
+	relaySources                                 listFlag
 	speed                                        *float64
 	loop, replayNow                              *bool
 	eventsPreset, zones                          *string
@@ -141,6 +151,11 @@ func addNodeFlags(fs *flag.FlagSet, defaultData string) *nodeFlags {
 	n.sharePolicy = fs.String("share-policy", "", "sharing policy file (default DATA/policy.json)")
 	fs.Var(&n.cotUDP, "cot-udp", "send the picture as Cursor on Target events to this UDP address, e.g. 239.2.3.1:6969 (repeatable)")
 	fs.Var(&n.cotTCP, "cot-tcp", "send the picture as Cursor on Target events to a TAK server's TCP input at HOST:PORT (repeatable)")
+	n.relayTCP = fs.String("relay-tcp", "", "serve the AIS inputs' raw NMEA lines to TCP clients at `HOST:PORT`")
+	n.relayUDP = fs.String("relay-udp", "", "send the AIS inputs' raw NMEA lines as datagrams to `ADDR`")
+	n.relayBBox = fs.String("relay-bbox", "", "relay only vessels whose last position is in `W,S,E,N`")
+	n.relayTags = fs.String("relay-tags", "", "tag blocks of relayed lines: keep (default), add or strip")
+	fs.Var(&n.relaySources, "relay-source", "relay only lines of this input, by name (repeatable)")
 	n.noShare = fs.Bool("no-share", false, "do not share with partner nodes even with a node identity")
 	return n
 }
@@ -196,6 +211,23 @@ func (n *nodeFlags) build() (server.Config, error) {
 	for _, a := range n.cotTCP {
 		c.CoT = append(c.CoT, server.CoTOutput{Network: "tcp", Address: a})
 	}
+	if *n.relayTCP != "" {
+		c.Relay.Listen = *n.relayTCP
+	}
+	if *n.relayUDP != "" {
+		c.Relay.UDP = *n.relayUDP
+	}
+	if *n.relayTags != "" {
+		c.Relay.Tags = *n.relayTags
+	}
+	if *n.relayBBox != "" {
+		r, err := parseBBox(*n.relayBBox)
+		if err != nil {
+			return c, fmt.Errorf("--relay-bbox %w", err)
+		}
+		c.Relay.BBox = []float64{r.MinLon, r.MinLat, r.MaxLon, r.MaxLat}
+	}
+	c.Relay.Sources = append(c.Relay.Sources, n.relaySources...)
 	for _, a := range n.tcpListen {
 		c.Inputs = append(c.Inputs, server.Input{Type: "tcp-server", Listen: a})
 	}

@@ -83,6 +83,8 @@ type Stats struct {
 	Withheld    uint64 // refused by the release policy
 	Invalid     uint64 // not encodable (position out of range)
 	WriteErrors uint64 // failed writes and dials
+	Reconnects  uint64 // connections made after the first (a TCP server lost and found again)
+	Connected   bool   // a connection is open now
 }
 
 // Sender sends the picture as CoT events to one UDP or TCP destination.
@@ -101,7 +103,8 @@ type Sender struct {
 	wake  chan struct{}
 	prune time.Time
 
-	sent, dropped, rate, filtered, withheld, invalid, werr atomic.Uint64
+	sent, dropped, rate, filtered, withheld, invalid, werr, connects atomic.Uint64
+	connected                                                        atomic.Bool
 }
 
 // New checks cfg and returns a Sender.
@@ -138,7 +141,8 @@ func New(cfg Config) (*Sender, error) {
 // Stats returns the counters.
 func (s *Sender) Stats() Stats {
 	return Stats{Sent: s.sent.Load(), Dropped: s.dropped.Load(), RateLimited: s.rate.Load(),
-		Filtered: s.filtered.Load(), Withheld: s.withheld.Load(), Invalid: s.invalid.Load(), WriteErrors: s.werr.Load()}
+		Filtered: s.filtered.Load(), Withheld: s.withheld.Load(), Invalid: s.invalid.Load(), WriteErrors: s.werr.Load(),
+		Reconnects: max(s.connects.Load(), 1) - 1, Connected: s.connected.Load()}
 }
 
 // OfferVessel offers a vessel's latest position and static data.
@@ -230,7 +234,10 @@ func (s *Sender) Run(ctx context.Context) error {
 		conn, err := d.DialContext(ctx, s.cfg.Network, s.cfg.Address)
 		if err == nil {
 			wait = 100 * time.Millisecond
+			s.connects.Add(1)
+			s.connected.Store(true)
 			err = s.write(ctx, conn)
+			s.connected.Store(false)
 			conn.Close()
 		}
 		if ctx.Err() != nil {

@@ -163,11 +163,14 @@ func TestSenderTCPReconnect(t *testing.T) {
 	if sc.Err() != nil {
 		t.Fatal(sc.Err())
 	}
-	if st := s.Stats(); st.WriteErrors == 0 {
-		t.Errorf("write errors %d; want the broken connection counted", st.WriteErrors)
+	if st := s.Stats(); st.WriteErrors == 0 || st.Reconnects != 1 || !st.Connected {
+		t.Errorf("stats %+v; want the broken connection counted, one reconnection, connected", st)
 	}
 	cancel()
 	<-done
+	if st := s.Stats(); st.Connected {
+		t.Errorf("stats %+v after Run; want not connected", st)
+	}
 }
 
 // splitEvents splits a TCP stream of CoT events at each </event>.

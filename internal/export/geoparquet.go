@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 	"slices"
 
 	"github.com/parquet-go/parquet-go"
@@ -28,6 +27,10 @@ type GeoParquetOptions struct {
 	// RowGroupRows is the most rows of one row group (default
 	// DefaultRowGroupRows).
 	RowGroupRows int
+	// SortRows is how many rows a GeoParquetWriter gathers and orders
+	// spatially before writing them: its memory bound (default
+	// DefaultSortRuns row groups).
+	SortRows int
 }
 
 // parquetRow is one row of the file: the column names, types and order
@@ -83,20 +86,12 @@ type geoCovering struct {
 	} `json:"bbox"`
 }
 
-// geoMetadataOf returns the "geo" metadata of rows (the bbox is left out
-// when there are none).
-func geoMetadataOf(rows []Row) ([]byte, error) {
-	col := geoColumnMeta{Encoding: "WKB", GeometryTypes: []string{"Point"}, Covering: &geoCovering{}}
+// geoMetadataBox returns the "geo" metadata of a file whose points span
+// b (west, south, east, north; nil for an empty file).
+func geoMetadataBox(b []float64) ([]byte, error) {
+	col := geoColumnMeta{Encoding: "WKB", GeometryTypes: []string{"Point"}, Covering: &geoCovering{}, BBox: b}
 	c := &col.Covering.BBox
 	c.XMin, c.YMin, c.XMax, c.YMax = [2]string{"bbox", "xmin"}, [2]string{"bbox", "ymin"}, [2]string{"bbox", "xmax"}, [2]string{"bbox", "ymax"}
-	if len(rows) > 0 {
-		b := []float64{math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)}
-		for i := range rows {
-			b[0], b[1] = min(b[0], rows[i].Lon), min(b[1], rows[i].Lat)
-			b[2], b[3] = max(b[2], rows[i].Lon), max(b[3], rows[i].Lat)
-		}
-		col.BBox = b
-	}
 	return json.Marshal(geoMetadata{Version: GeoParquetVersion, PrimaryColumn: "geometry",
 		Columns: map[string]geoColumnMeta{"geometry": col}})
 }
@@ -171,43 +166,129 @@ func hilbert(u, v float64) uint32 {
 // WriteGeoParquet writes rows to w as a GeoParquet 1.1 file: the columns
 // of the package documentation, the point as WKB in "geometry", its
 // bounding box in the "bbox" covering column, zstd-compressed, and the
-// "geo" file metadata. Rows are sorted in place (SortSpatially) first.
+// "geo" file metadata. Rows are sorted in place (SortSpatially) first,
+// as a whole however many they are (GeoParquetWriter streams).
 func WriteGeoParquet(w io.Writer, rows []Row, opt GeoParquetOptions) error {
+	opt.SortRows = max(opt.SortRows, len(rows))
+	gw := NewGeoParquetWriter(w, opt)
+	for i := range rows {
+		if err := gw.Write(&rows[i]); err != nil {
+			return err
+		}
+	}
+	return gw.Close()
+}
+
+// DefaultSortRuns is how many row groups of rows a GeoParquetWriter
+// gathers and orders spatially before writing them, unless
+// GeoParquetOptions.SortRows says otherwise.
+const DefaultSortRuns = 4
+
+// GeoParquetWriter writes a GeoParquet file row by row with bounded
+// memory: it gathers up to SortRows rows (4 row groups by default),
+// orders them along a Hilbert curve over their extent then by time
+// (SortSpatially), and writes them as row groups; the "geo" metadata,
+// with the bbox of every row, is set at Close. A window of at most
+// SortRows rows is thus ordered as a whole, a larger one run by run (each
+// row group still covers a compact area of its run). It is not safe for
+// concurrent use.
+type GeoParquetWriter struct {
+	pw    *parquet.GenericWriter[parquetRow]
+	run   []Row
+	max   int
+	buf   []parquetRow
+	pt    *geom.Point
+	box   []float64
+	n     int
+	err   error
+	close bool
+}
+
+// NewGeoParquetWriter returns a writer of a GeoParquet file to w.
+func NewGeoParquetWriter(w io.Writer, opt GeoParquetOptions) *GeoParquetWriter {
 	if opt.RowGroupRows <= 0 {
 		opt.RowGroupRows = DefaultRowGroupRows
 	}
-	SortSpatially(rows)
-	meta, err := geoMetadataOf(rows)
-	if err != nil {
-		return err
+	if opt.SortRows <= 0 {
+		opt.SortRows = DefaultSortRuns * opt.RowGroupRows
 	}
 	pw := parquet.NewGenericWriter[parquetRow](w,
 		parquet.MaxRowsPerRowGroup(int64(opt.RowGroupRows)),
 		parquet.Compression(&parquet.Zstd),
-		parquet.KeyValueMetadata("geo", string(meta)),
 		parquet.CreatedBy("tidewatch", "", ""))
-	buf := make([]parquetRow, 0, min(len(rows), 4096))
-	pt := geom.NewPointFlat(geom.XY, []float64{0, 0})
-	for i := range rows {
-		r := &rows[i]
-		pr, err := toParquet(r, pt)
+	return &GeoParquetWriter{pw: pw, max: opt.SortRows, pt: geom.NewPointFlat(geom.XY, []float64{0, 0}),
+		buf: make([]parquetRow, 0, 4096)}
+}
+
+// Write adds one row (copied: the caller may reuse r).
+func (g *GeoParquetWriter) Write(r *Row) error {
+	if g.err != nil {
+		return g.err
+	}
+	if g.box == nil {
+		g.box = []float64{r.Lon, r.Lat, r.Lon, r.Lat}
+	}
+	g.box[0], g.box[1] = min(g.box[0], r.Lon), min(g.box[1], r.Lat)
+	g.box[2], g.box[3] = max(g.box[2], r.Lon), max(g.box[3], r.Lat)
+	g.run = append(g.run, *r)
+	if len(g.run) >= g.max {
+		g.err = g.flush()
+	}
+	return g.err
+}
+
+// flush orders the gathered rows and writes them.
+func (g *GeoParquetWriter) flush() error {
+	SortSpatially(g.run)
+	for i := range g.run {
+		r := &g.run[i]
+		pr, err := toParquet(r, g.pt)
 		if err != nil {
-			return fmt.Errorf("export: row %d (MMSI %d): %w", i, r.MMSI, err)
+			return fmt.Errorf("export: row %d (MMSI %d): %w", g.n+i, r.MMSI, err)
 		}
-		buf = append(buf, pr)
-		if len(buf) == cap(buf) {
-			if _, err := pw.Write(buf); err != nil {
+		g.buf = append(g.buf, pr)
+		if len(g.buf) == cap(g.buf) {
+			if _, err := g.pw.Write(g.buf); err != nil {
 				return err
 			}
-			buf = buf[:0]
+			g.buf = g.buf[:0]
 		}
 	}
-	if len(buf) > 0 {
-		if _, err := pw.Write(buf); err != nil {
+	if len(g.buf) > 0 {
+		if _, err := g.pw.Write(g.buf); err != nil {
 			return err
 		}
+		g.buf = g.buf[:0]
 	}
-	return pw.Close()
+	g.n += len(g.run)
+	clear(g.run) // drop the strings
+	g.run = g.run[:0]
+	return nil
+}
+
+// Rows is the number of rows written so far (gathered rows included).
+func (g *GeoParquetWriter) Rows() int { return g.n + len(g.run) }
+
+// Close writes the gathered rows, the "geo" metadata and the footer. It
+// does not close the underlying writer.
+func (g *GeoParquetWriter) Close() error {
+	if g.close {
+		return g.err
+	}
+	g.close = true
+	if g.err == nil && len(g.run) > 0 {
+		g.err = g.flush()
+	}
+	if g.err != nil {
+		return g.err
+	}
+	meta, err := geoMetadataBox(g.box)
+	if err != nil {
+		return err
+	}
+	g.pw.SetKeyValueMetadata("geo", string(meta))
+	g.err = g.pw.Close()
+	return g.err
 }
 
 func toParquet(r *Row, pt *geom.Point) (parquetRow, error) {

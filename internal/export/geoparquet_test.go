@@ -84,18 +84,43 @@ func TestGeoParquetDuckDB(t *testing.T) {
 	if st := db.Stats(); int64(len(rows)) != st.Positions {
 		t.Fatalf("Select with flagged = %d rows; the store holds %d positions", len(rows), st.Positions)
 	}
-	want := slices.Clone(rows)
-	file := filepath.Join(t.TempDir(), "day.parquet")
-	f, err := os.Create(file)
-	if err != nil {
-		t.Fatal(err)
+	for _, tc := range []struct {
+		name  string
+		write func(f *os.File) error
+	}{
+		// The rows in memory, ordered as a whole.
+		{"whole", func(f *os.File) error {
+			return export.WriteGeoParquet(f, slices.Clone(rows), export.GeoParquetOptions{})
+		}},
+		// Streamed from the store in runs of 32,768 rows (4 row groups
+		// of 8,192 each), as tidewatch export writes a large window.
+		{"streamed", func(f *os.File) error {
+			w := export.NewGeoParquetWriter(f, export.GeoParquetOptions{RowGroupRows: 8192, SortRows: 32768})
+			if err := export.Scan(context.Background(), db, export.Query{From: from, To: to, Flagged: true}, w.Write); err != nil {
+				return err
+			}
+			return w.Close()
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			file := filepath.Join(t.TempDir(), "day.parquet")
+			f, err := os.Create(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := tc.write(f); err != nil {
+				t.Fatal(err)
+			}
+			if err := f.Close(); err != nil {
+				t.Fatal(err)
+			}
+			checkDuckDB(t, file, slices.Clone(rows))
+		})
 	}
-	if err := export.WriteGeoParquet(f, rows, export.GeoParquetOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
+}
+
+// checkDuckDB reads file with DuckDB and checks it holds want.
+func checkDuckDB(t *testing.T, file string, want []export.Row) {
 	d := readWithDuckDB(t, file)
 	if d.Count != len(want) || len(d.Rows) != len(want) || len(d.WKB) != len(want) {
 		t.Fatalf("DuckDB counts %d rows (read %d, %d WKB); want %d", d.Count, len(d.Rows), len(d.WKB), len(want))

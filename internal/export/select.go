@@ -42,49 +42,106 @@ type Query struct {
 
 // Select reads the positions of q from db, ordered by MMSI then time.
 // The name and ship type of each vessel are its static data as of q.To.
-// It stops with ctx's error when ctx is done.
+// It stops with ctx's error when ctx is done. It holds the whole window
+// in memory: Scan streams it.
 func Select(ctx context.Context, db *store.DB, q Query) ([]Row, error) {
-	if q.To < q.From {
-		return nil, nil
-	}
-	area := rectArea(q.BBox)
-	hits, err := db.AreaContext(ctx, area, q.From, q.To, q.Flagged)
+	var rows []Row
+	err := Scan(ctx, db, q, func(r *Row) error {
+		rows = append(rows, *r)
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	var rows []Row
+	return rows, nil
+}
+
+// Scan calls f with each position of q, ordered by MMSI then time, as
+// Select returns them, holding one vessel's track of the window at a
+// time; f must not keep r. With q.Limit, a window holding more than
+// q.Limit positions (counted from the store's index before any row) is
+// ErrTooMany, and f is not called. Scan stops with ctx's error when ctx is
+// done, or with f's error. It is Prepare then Plan.Scan.
+func Scan(ctx context.Context, db *store.DB, q Query, f func(r *Row) error) error {
+	p, err := Prepare(ctx, db, q)
+	if err != nil {
+		return err
+	}
+	return p.Scan(ctx, f)
+}
+
+// Plan is a prepared export: the vessels of the window and their
+// counts, read from the store's index.
+type Plan struct {
+	db        *store.DB
+	q         Query
+	hits      []store.AreaHit
+	positions int
+}
+
+// Prepare finds the vessels of q and counts their positions: the query
+// of the store's index, the heavy part of an export (the HTTP API runs
+// it within its budget). With q.Limit, a window holding more positions is
+// ErrTooMany.
+func Prepare(ctx context.Context, db *store.DB, q Query) (*Plan, error) {
+	p := &Plan{db: db, q: q}
+	if q.To < q.From {
+		return p, nil
+	}
+	hits, err := db.AreaContext(ctx, rectArea(q.BBox), q.From, q.To, q.Flagged)
+	if err != nil {
+		return nil, err
+	}
+	if len(q.MMSIs) > 0 {
+		hits = slices.DeleteFunc(hits, func(h store.AreaHit) bool { return !slices.Contains(q.MMSIs, h.MMSI) })
+	}
 	for _, h := range hits {
-		if len(q.MMSIs) > 0 && !slices.Contains(q.MMSIs, h.MMSI) {
-			continue
-		}
+		p.positions += h.Reports
+	}
+	if q.Limit > 0 && p.positions > q.Limit {
+		return nil, fmt.Errorf("%w: more than %d in the window", ErrTooMany, q.Limit)
+	}
+	p.hits = hits
+	return p, nil
+}
+
+// Positions is the number of positions the plan will write, as the
+// store's index counts them.
+func (p *Plan) Positions() int { return p.positions }
+
+// Scan reads the plan's positions vessel by vessel and calls f with each
+// (see Scan).
+func (p *Plan) Scan(ctx context.Context, f func(r *Row) error) error {
+	q := p.q
+	var row Row
+	for _, h := range p.hits {
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return err
 		}
-		if q.Limit > 0 && len(rows)+h.Reports > q.Limit {
-			return nil, fmt.Errorf("%w: more than %d in the window", ErrTooMany, q.Limit)
-		}
-		track, err := db.TrackContext(ctx, h.MMSI, q.From, q.To, q.Flagged)
+		track, err := p.db.TrackContext(ctx, h.MMSI, q.From, q.To, q.Flagged)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		st, _, _ := db.Static(h.MMSI, q.To)
-		var name string
-		var typ uint8
+		st, _, _ := p.db.Static(h.MMSI, q.To)
+		row.Name, row.ShipType = "", 0
 		if st.Has&vessel.HasName != 0 {
-			name = st.Name
+			row.Name = st.Name
 		}
 		if st.Has&vessel.HasShipType != 0 {
-			typ = st.ShipType
+			row.ShipType = st.ShipType
 		}
 		for i := range track {
-			p := &track[i]
-			if !p.HasPosition() || (q.BBox != nil && !q.BBox.Contains(geo.Point{Lat: p.Lat, Lon: p.Lon})) {
+			pos := &track[i]
+			if !pos.HasPosition() || (q.BBox != nil && !q.BBox.Contains(geo.Point{Lat: pos.Lat, Lon: pos.Lon})) {
 				continue
 			}
-			rows = append(rows, Row{Position: *p, Name: name, ShipType: typ})
+			row.Position = *pos
+			if err := f(&row); err != nil {
+				return err
+			}
 		}
 	}
-	return rows, nil
+	return nil
 }
 
 // rectArea is the polygon set of a box (the whole world when nil), with

@@ -58,11 +58,15 @@ func (a *api) exportDownload(w http.ResponseWriter, r *http.Request) error {
 			q.MMSIs = append(q.MMSIs, m)
 		}
 	}
+	// Finding the vessels and counting their positions is the heavy
+	// query (within its budget and slot); the rows are then streamed from
+	// the store as they are written, one vessel's track at a time, for as
+	// long as the client reads (until the request ends).
 	ctx, release, err := a.heavy(w, r)
 	if err != nil {
 		return err
 	}
-	rows, err := a.selectRows(ctx, q)
+	plan, err := a.prepareExport(ctx, q)
 	release()
 	if errors.Is(err, export.ErrTooMany) {
 		return errorf(http.StatusRequestEntityTooLarge, CodeTooLarge,
@@ -76,23 +80,20 @@ func (a *api) exportDownload(w http.ResponseWriter, r *http.Request) error {
 		from.Std().Format("20060102T150405Z"), to.Std().Format("20060102T150405Z"), ext))
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
+	var tw interface {
+		Write(*export.Row) error
+		Close() error
+	}
 	switch format {
 	case "geoparquet":
-		return export.WriteGeoParquet(w, rows, export.GeoParquetOptions{})
+		tw = export.NewGeoParquetWriter(w, export.GeoParquetOptions{})
 	case "csv":
-		cw := export.NewCSVWriter(w)
-		for i := range rows {
-			if err := cw.Write(&rows[i]); err != nil {
-				return err
-			}
-		}
-		return cw.Close()
+		tw = export.NewCSVWriter(w)
+	default:
+		tw = export.NewGeoJSONWriter(w)
 	}
-	gw := export.NewGeoJSONWriter(w)
-	for i := range rows {
-		if err := gw.Write(&rows[i]); err != nil {
-			return err
-		}
+	if err := plan.Scan(r.Context(), tw.Write); err != nil {
+		return err
 	}
-	return gw.Close()
+	return tw.Close()
 }

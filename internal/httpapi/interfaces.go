@@ -63,16 +63,32 @@ type Picture interface {
 	Version() uint64
 }
 
-// ExportFunc selects the stored positions of an export query, ordered
-// by MMSI then time (GET /api/v1/export, the OGC positions and tracks):
-// export.Select on the store. It stops with ctx's error when ctx is done
-// and returns export.ErrTooMany beyond q.Limit.
-type ExportFunc func(ctx context.Context, q export.Query) ([]export.Row, error)
+// ExportFunc plans an export query (GET /api/v1/export, the OGC
+// positions and tracks): export.Prepare on the store, which finds the
+// vessels and counts their positions, stopping with ctx's error when ctx
+// is done and with export.ErrTooMany beyond q.Limit; the plan's Scan then
+// streams the rows ordered by MMSI then time.
+type ExportFunc func(ctx context.Context, q export.Query) (*export.Plan, error)
 
-// selectRows runs q through Config.Export (501 without it).
-func (a *api) selectRows(ctx context.Context, q export.Query) ([]export.Row, error) {
+// prepareExport plans q through Config.Export (501 without it).
+func (a *api) prepareExport(ctx context.Context, q export.Query) (*export.Plan, error) {
 	if a.cfg.Export == nil {
 		return nil, errorf(http.StatusNotImplemented, CodeNotImplemented, "this node exports no positions")
 	}
 	return a.cfg.Export(ctx, q)
+}
+
+// selectRows plans q and reads all its rows (the OGC pages, bounded by
+// q.Limit).
+func (a *api) selectRows(ctx context.Context, q export.Query) ([]export.Row, error) {
+	plan, err := a.prepareExport(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	var rows []export.Row
+	err = plan.Scan(ctx, func(r *export.Row) error {
+		rows = append(rows, *r)
+		return nil
+	})
+	return rows, err
 }

@@ -109,10 +109,10 @@ func newServer(t *testing.T, mod func(*httpapi.Config)) *httptest.Server {
 	return srv
 }
 
-// exportFrom is Config.Export as the server sets it: export.Select on
+// exportFrom is Config.Export as the server sets it: export.Prepare on
 // the store.
 func exportFrom(db *store.DB) httpapi.ExportFunc {
-	return func(ctx context.Context, q export.Query) ([]export.Row, error) { return export.Select(ctx, db, q) }
+	return func(ctx context.Context, q export.Query) (*export.Plan, error) { return export.Prepare(ctx, db, q) }
 }
 
 // do sends a request with the token (none if "") and returns the status

@@ -1,8 +1,11 @@
 package httpapi
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"hash/fnv"
+	"math"
 	"net/http"
 	"net/url"
 	"slices"
@@ -125,6 +128,8 @@ func ogcCollections() []ogcCollection {
 			available: always, items: (*api).ogcZones, item: (*api).ogcZone},
 		{id: "incidents", title: "Incidents and risk assessments", description: "Incidents and risk assessments (deleted records left out).",
 			temporal: true, available: func(a *api) bool { return a.cfg.Incidents != nil }, items: (*api).ogcIncidents, item: (*api).ogcIncident},
+		{id: "contacts", title: "Contacts", description: "Radar and satellite contacts of the node's recent history (at most " + strconv.Itoa(MaxContacts) + "), newest first: mmsi is the AIS vessel that explains a contact, null for a dark one.",
+			temporal: true, available: func(a *api) bool { return a.cfg.Contacts != nil }, items: (*api).ogcContacts, item: (*api).ogcContact},
 	}
 }
 
@@ -688,4 +693,91 @@ func (a *api) ogcIncident(w http.ResponseWriter, r *http.Request, id string) (og
 		return ogcFeature{}, err
 	}
 	return fs[0], nil
+}
+
+// ---- contacts ----
+
+// contactList is the contacts of the recent history in q's box and
+// window, newest first, ties by id (so that pages do not overlap).
+func (a *api) contactList(q ogcQuery) ([]Contact, []string) {
+	cq := ContactQuery{BBox: q.bbox, History: true}
+	if q.hasTime {
+		cq.Since = q.from
+	}
+	cs := a.cfg.Contacts.Contacts(cq)
+	if q.hasTime {
+		cs = slices.DeleteFunc(cs, func(c Contact) bool { return c.Time > q.to })
+	}
+	ids := make([]string, len(cs))
+	order := make([]int, len(cs))
+	for i := range cs {
+		ids[i], order[i] = contactID(&cs[i]), i
+	}
+	slices.SortFunc(order, func(x, y int) int {
+		if cs[x].Time != cs[y].Time {
+			return cmpTime(cs[y].Time, cs[x].Time)
+		}
+		return strings.Compare(ids[x], ids[y])
+	})
+	outC, outID := make([]Contact, len(cs)), make([]string, len(cs))
+	for i, j := range order {
+		outC[i], outID[i] = cs[j], ids[j]
+	}
+	return outC, outID
+}
+
+func cmpTime(a, b vessel.Time) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// contactID names a contact: its source, radar target (or satellite
+// scene), time in Unix milliseconds and a hash of its position.
+func contactID(c *Contact) string {
+	h := fnv.New32a()
+	var b [16]byte
+	binary.LittleEndian.PutUint64(b[:8], math.Float64bits(c.Lat))
+	binary.LittleEndian.PutUint64(b[8:], math.Float64bits(c.Lon))
+	h.Write(b[:])
+	what := c.Target
+	if what == "" {
+		what = c.Scene
+	}
+	return c.Source + "-" + what + "-" + strconv.FormatInt(int64(c.Time), 10) + "-" + strconv.FormatUint(uint64(h.Sum32()), 16)
+}
+
+func contactFeature(c *Contact, id string) (ogcFeature, error) {
+	props, err := json.Marshal(c)
+	if err != nil {
+		return ogcFeature{}, err
+	}
+	return ogcFeature{Type: "Feature", ID: id, Geometry: pointOf(c.Lon, c.Lat), Properties: json.RawMessage(props)}, nil
+}
+
+func (a *api) ogcContacts(w http.ResponseWriter, r *http.Request, q ogcQuery) (ogcItems, error) {
+	cs, ids := a.contactList(q)
+	return ogcItems{n: len(cs), page: func(lo, hi int) []ogcFeature {
+		fs := make([]ogcFeature, 0, hi-lo)
+		for i := lo; i < hi; i++ {
+			if f, err := contactFeature(&cs[i], ids[i]); err == nil {
+				fs = append(fs, f)
+			}
+		}
+		return fs
+	}}, nil
+}
+
+func (a *api) ogcContact(w http.ResponseWriter, r *http.Request, id string) (ogcFeature, error) {
+	cs, ids := a.contactList(ogcQuery{})
+	for i := range cs {
+		if ids[i] == id {
+			return contactFeature(&cs[i], id)
+		}
+	}
+	return ogcFeature{}, notFound("no contact %q", clip(id))
 }

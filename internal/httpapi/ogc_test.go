@@ -88,6 +88,7 @@ func ogcServer(t *testing.T) *httptest.Server {
 		c.Zones = []event.Zone{{Name: "Houston Ship Channel", Area: square(-95.3, 29.3)}}
 		c.Incidents = st
 		c.NodeName = node
+		c.Contacts = newSimContacts(t)
 	})
 	code, _, body := do(t, "POST", srv.URL+"/api/v1/incidents", fx.admin, strings.NewReader(draft(map[string]any{"lat": 29.7, "lon": -95.0})))
 	if code != http.StatusCreated {
@@ -158,7 +159,7 @@ func TestOGCWalk(t *testing.T) {
 	for _, c := range cols.Collections {
 		ids = append(ids, c.ID)
 	}
-	if want := []string{"vessels", "positions", "tracks", "events", "zones", "incidents"}; !slices.Equal(ids, want) {
+	if want := []string{"vessels", "positions", "tracks", "events", "zones", "incidents", "contacts"}; !slices.Equal(ids, want) {
 		t.Fatalf("collections %q; want %q", ids, want)
 	}
 
@@ -287,13 +288,13 @@ func TestOGCWithGDAL(t *testing.T) {
 	srv := ogcServer(t)
 	ds := "OAPIF:" + srv.URL + "/ogc"
 	out := ogrinfo(t, "-ro", "-so", ds)
-	for _, c := range []string{"vessels", "positions", "tracks", "events", "zones", "incidents"} {
+	for _, c := range []string{"vessels", "positions", "tracks", "events", "zones", "incidents", "contacts"} {
 		if !regexp.MustCompile(`(?m)^\d+: ` + c + `\b`).MatchString(out) {
 			t.Errorf("ogrinfo lists no layer %s:\n%s", c, out)
 		}
 	}
 	count := func(s string) int { return strings.Count(s, "\nOGRFeature(") }
-	for _, c := range []string{"vessels", "events", "zones", "incidents", "tracks"} {
+	for _, c := range []string{"vessels", "events", "zones", "incidents", "tracks", "contacts"} {
 		var p ogcPage
 		getJSON(t, srv.URL+"/ogc/collections/"+c+"/items?limit=10000", &p)
 		got := ogrinfo(t, "-ro", "-oo", "PAGE_SIZE=10000", ds, c)
@@ -310,6 +311,16 @@ func TestOGCWithGDAL(t *testing.T) {
 	}
 	if !strings.Contains(got, "mmsi (Integer") && !strings.Contains(got, "mmsi (Integer64") {
 		t.Errorf("ogrinfo positions: no integer mmsi field:\n%.2000s", got)
+	}
+	// Contacts in a box: GDAL's spatial filter and paging.
+	var cp, first ogcPage
+	getJSON(t, srv.URL+"/ogc/collections/contacts/items?limit=1", &first)
+	lon, lat := first.Features[0].Properties["lon"].(float64), first.Features[0].Properties["lat"].(float64)
+	cbox := []string{strconv.FormatFloat(lon-0.05, 'f', 4, 64), strconv.FormatFloat(lat-0.05, 'f', 4, 64), strconv.FormatFloat(lon+0.05, 'f', 4, 64), strconv.FormatFloat(lat+0.05, 'f', 4, 64)}
+	getJSON(t, srv.URL+"/ogc/collections/contacts/items?limit=1&bbox="+strings.Join(cbox, ","), &cp)
+	got = ogrinfo(t, append(append([]string{"-ro", "-oo", "PAGE_SIZE=50", "-spat"}, cbox...), ds, "contacts")...)
+	if n := count(got); n != cp.NumberMatched || n <= 50 {
+		t.Errorf("ogrinfo reads %d contacts in the box; the API matches %d (want more than a page of 50)", n, cp.NumberMatched)
 	}
 	path, _ := exec.LookPath("ogrinfo")
 	cmd := exec.Command(path, "-ro", "-so", ds)

@@ -8,6 +8,8 @@
 // TCPClient, UDPListener, Replay; see net.go) are components: each owns
 // its goroutines inside Run(ctx), hands observations to a Sink through a
 // bounded queue with an Overflow policy, and reports counters in Stats.
+// InputOptions.Lines, when set, also gets every raw line an NMEA input
+// reads (the node's NMEA relay takes them), on the reading goroutine.
 //
 // A TCPServer bounds its connections so that idle or hostile peers cannot
 // lock receivers out: at most MaxConns (64) open, at most MaxConnsPerAddr

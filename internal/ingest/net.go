@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -127,7 +128,17 @@ type InputOptions struct {
 	// Logger receives connection events and fatal errors (never one line
 	// per bad message: those are counted). Nil discards.
 	Logger *slog.Logger
+	// Lines, when set, receives every line of NMEA the input reads
+	// (without its line ending; lines over MaxTeeLine are skipped), with
+	// the source its observations get, on the reading goroutine as the
+	// line is read (a replay reads up to 64 KiB ahead of its pacing).
+	// It must not block and must not keep line (the node's NMEA relay
+	// copies it into a bounded queue).
+	Lines func(source string, line []byte)
 }
+
+// MaxTeeLine is the longest line handed to InputOptions.Lines.
+const MaxTeeLine = 4096
 
 // withDefaults returns o with its zero values replaced.
 func (o InputOptions) withDefaults(defaultName string) (InputOptions, error) {
@@ -403,13 +414,68 @@ type decoder struct {
 	payload map[string]int64 // payload errors by class; written under mu
 }
 
-func newDecoder(r io.Reader, opt Options, now func() time.Time, source string) *decoder {
-	return &decoder{
-		rd:      nmea.NewReader(r, readerOptions(opt)),
+func newDecoder(r io.Reader, opt Options, now func() time.Time, source string, lines func(string, []byte)) *decoder {
+	d := &decoder{
 		out:     make([]vessel.Observation, 0, 2),
 		now:     now,
 		source:  source,
 		payload: make(map[string]int64),
+	}
+	if lines != nil {
+		r = &lineTee{r: r, d: d, sink: lines}
+	}
+	d.rd = nmea.NewReader(r, readerOptions(opt))
+	return d
+}
+
+// lineTee hands the lines read through it to a sink (InputOptions.Lines)
+// with the decoder's current source.
+type lineTee struct {
+	r    io.Reader
+	d    *decoder
+	sink func(string, []byte)
+	part []byte // a line begun in an earlier read
+	long bool   // the current line is over MaxTeeLine: skipped
+}
+
+func (t *lineTee) Read(p []byte) (int, error) {
+	n, err := t.r.Read(p)
+	b := p[:n]
+	for len(b) > 0 {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			if !t.long && len(t.part)+len(b) > MaxTeeLine {
+				t.long, t.part = true, t.part[:0]
+			}
+			if !t.long {
+				t.part = append(t.part, b...)
+			}
+			break
+		}
+		line := b[:i]
+		if len(t.part) > 0 {
+			t.part = append(t.part, line...)
+			line = t.part
+		}
+		if !t.long && len(line) <= MaxTeeLine {
+			t.emit(line)
+		}
+		t.part, t.long = t.part[:0], false
+		b = b[i+1:]
+	}
+	if err != nil && len(t.part) > 0 { // the last line had no line ending
+		if !t.long {
+			t.emit(t.part)
+		}
+		t.part, t.long = t.part[:0], false
+	}
+	return n, err
+}
+
+func (t *lineTee) emit(line []byte) {
+	line = bytes.TrimRight(line, "\r")
+	if len(line) > 0 {
+		t.sink(t.d.source, line)
 	}
 }
 

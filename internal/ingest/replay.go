@@ -202,7 +202,7 @@ func (r *Replay) pass(ctx context.Context, b *batcher, p *pacer) (int64, error) 
 	}
 
 	rr := &replayReader{r: in}
-	d = newDecoder(rr, r.opt.NMEA, r.opt.Now, r.opt.Name)
+	d = newDecoder(rr, r.opt.NMEA, r.opt.Now, r.opt.Name, r.opt.Lines)
 	rr.d = d
 	r.mu.Lock()
 	r.cur = d
@@ -246,7 +246,7 @@ func (r *Replay) span(ctx context.Context) (first, newest vessel.Time, err error
 	if format == FormatCSV {
 		_, err = ReadCSV(ctx, in, r.opt.CSV, see)
 	} else {
-		err = newDecoder(in, r.opt.NMEA, r.opt.Now, r.opt.Name).run(see)
+		err = newDecoder(in, r.opt.NMEA, r.opt.Now, r.opt.Name, nil).run(see)
 	}
 	return first, newest, err
 }

@@ -68,7 +68,7 @@ func (r *connReader) Read(p []byte) (int, error) {
 // newConnDecoder returns the decoder and batcher for one connection.
 func newConnDecoder(ctx context.Context, c net.Conn, opt *InputOptions, q *queue, idle time.Duration, source string, last *atomic.Int64) (*decoder, *batcher) {
 	cr := &connReader{conn: c, idle: idle, last: last, now: opt.Now}
-	d := newDecoder(cr, opt.NMEA, opt.Now, source)
+	d := newDecoder(cr, opt.NMEA, opt.Now, source, opt.Lines)
 	cr.d, cr.b = d, newBatcher(ctx, q, opt.BatchSize)
 	return d, cr.b
 }

@@ -156,7 +156,7 @@ func (u *UDPListener) Run(ctx context.Context) error {
 	if u.opt.Source == SourceRemote {
 		r.sources = make(map[netip.Addr]string)
 	}
-	r.d = newDecoder(r, u.opt.NMEA, u.opt.Now, u.opt.Name)
+	r.d = newDecoder(r, u.opt.NMEA, u.opt.Now, u.opt.Name, u.opt.Lines)
 	r.b = newBatcher(ctx, u.q, u.opt.BatchSize)
 	u.mu.Lock()
 	u.d = r.d

@@ -7,7 +7,12 @@
 //
 // Each relayed line is the sentence from its '!' through its checksum,
 // ended by CR LF, preceded by the line's NMEA 4.10 tag block
-// (\s:…,c:…*hh\) unless Config.StripTags is set. Anything else on a
+// (\s:…,c:…*hh\) as Config.Tags says: kept as received (TagsKeep),
+// removed (TagsStrip), or completed (TagsAdd) with s: (the input's name,
+// with anything but letters, digits, '.', '-' and '_' made '-') and c:
+// (the Unix second the line was published, the same for every fragment
+// of a message) when either is missing, the other fields kept and the
+// checksum recomputed. Anything else on a
 // received line (a receiver's archive timestamp before or after the
 // sentence) and lines that hold no VDM/VDO sentence ($PGHP, $GPRMC, …)
 // are not relayed. Lines are relayed in the order they were published.
@@ -18,7 +23,13 @@
 // queue is full is too slow and is disconnected, so that it never holds
 // up the node or the other clients. Config.MaxConns bounds the clients;
 // more are refused. Config.Sources keeps only lines from the named
-// inputs. Config.Allow is the release policy: the MMSI is read from the
+// inputs. Config.BBox keeps only vessels whose last position relayed is
+// inside the box: the relay reads the position from the payload of the
+// position reports (types 1-4, 9, 11, 18, 19, 21 and 27), remembers for
+// each MMSI whether it was inside (bounded memory), and lets a message
+// without a position (static data, safety messages, every fragment of a
+// multi-part one) follow its vessel; a vessel not yet placed is held
+// back. Config.Allow is the release policy: the MMSI is read from the
 // first fragment's payload and a refused vessel's sentence, with every
 // further fragment of the same message (same input, channel and sequence
 // id), is withheld; a line whose MMSI cannot be read is withheld too.

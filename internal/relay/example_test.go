@@ -11,7 +11,7 @@ import (
 )
 
 func Example() {
-	r, err := relay.New(relay.Config{Listen: "127.0.0.1:0", StripTags: true})
+	r, err := relay.New(relay.Config{Listen: "127.0.0.1:0", Tags: relay.TagsStrip})
 	if err != nil {
 		fmt.Println(err)
 		return

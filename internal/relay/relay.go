@@ -34,9 +34,18 @@ type Config struct {
 	// client whose queue is full is too slow and is disconnected, and
 	// counted.
 	Queue int
-	// StripTags removes NMEA 4.10 tag blocks (\s:…,c:…*hh\) from the
-	// lines relayed.
-	StripTags bool
+	// Tags says what happens to NMEA 4.10 tag blocks (\s:…,c:…*hh\):
+	// kept as received (TagsKeep, the default), completed with the
+	// receiver (s:) and time (c:) when missing (TagsAdd) or removed
+	// (TagsStrip).
+	Tags TagMode
+	// BBox, when Has is true, relays only vessels whose last position
+	// relayed (read from the position reports' payloads) is inside it;
+	// messages without a position (static data) follow their vessel's
+	// last position, and a vessel not yet placed is withheld.
+	BBox BBox
+	// Now is the clock of added c: times (default time.Now).
+	Now func() time.Time
 	// Sources, when not empty, relays only lines from these inputs (their
 	// names as the node gives them).
 	Sources []string
@@ -48,12 +57,68 @@ type Config struct {
 	Logger *slog.Logger
 }
 
+// TagMode says what a Relay does with NMEA 4.10 tag blocks.
+type TagMode uint8
+
+// The tag modes.
+const (
+	TagsKeep  TagMode = iota // relay tag blocks as received
+	TagsAdd                  // add s: (the input's name) and c: (arrival time) when missing
+	TagsStrip                // remove tag blocks
+)
+
+// ParseTagMode reads "keep", "add" or "strip".
+func ParseTagMode(s string) (TagMode, error) {
+	switch s {
+	case "", "keep":
+		return TagsKeep, nil
+	case "add":
+		return TagsAdd, nil
+	case "strip":
+		return TagsStrip, nil
+	}
+	return 0, fmt.Errorf("%w: tags %q (keep, add or strip)", ErrConfig, s)
+}
+
+// String returns the mode's name.
+func (m TagMode) String() string {
+	switch m {
+	case TagsAdd:
+		return "add"
+	case TagsStrip:
+		return "strip"
+	}
+	return "keep"
+}
+
+// BBox is a longitude/latitude box; Has tells whether it is set. West >
+// East crosses the antimeridian.
+type BBox struct {
+	Has                      bool
+	West, South, East, North float64
+}
+
+// Contains reports whether the point is inside b.
+func (b BBox) Contains(lat, lon float64) bool {
+	if !b.Has {
+		return true
+	}
+	if lat < b.South || lat > b.North {
+		return false
+	}
+	if b.West <= b.East {
+		return lon >= b.West && lon <= b.East
+	}
+	return lon >= b.West || lon <= b.East
+}
+
 // Stats are a Relay's counters.
 type Stats struct {
 	Lines       uint64 // lines offered
 	Relayed     uint64 // lines passed on (to any number of clients)
 	NotAIS      uint64 // offered lines that hold no !xxVDM/!xxVDO sentence
 	Filtered    uint64 // from a source not in Sources
+	OutsideBBox uint64 // of a vessel outside BBox, or not yet placed
 	Withheld    uint64 // refused by the release policy
 	Clients     int64  // clients connected now
 	Accepted    uint64 // clients accepted
@@ -75,10 +140,11 @@ type Relay struct {
 
 	mu      sync.Mutex
 	clients map[*client]struct{}
-	frag    map[fragKey]bool // a multi-part message's release decision, by source, channel and sequence id
+	frag    map[fragKey]fragState // a multi-part message's release decision and time, by source, channel and sequence id
+	inBox   map[vessel.MMSI]bool  // with BBox: whether each vessel's last position is inside
 
-	lines, relayed, notAIS, filtered, withheld, accepted, refused, slow, udpErr atomic.Uint64
-	nclients                                                                    atomic.Int64
+	lines, relayed, notAIS, filtered, outside, withheld, accepted, refused, slow, udpErr atomic.Uint64
+	nclients                                                                             atomic.Int64
 }
 
 type fragKey struct {
@@ -107,11 +173,20 @@ func New(cfg Config) (*Relay, error) {
 	if cfg.Queue <= 0 {
 		cfg.Queue = 4096
 	}
+	if cfg.Tags > TagsStrip {
+		return nil, fmt.Errorf("%w: unknown tag mode %d", ErrConfig, cfg.Tags)
+	}
+	if b := cfg.BBox; b.Has && !(b.South <= b.North && b.South >= -90 && b.North <= 90 && b.West >= -180 && b.West <= 180 && b.East >= -180 && b.East <= 180) {
+		return nil, fmt.Errorf("%w: bbox %v,%v,%v,%v", ErrConfig, b.West, b.South, b.East, b.North)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	r := &Relay{cfg: cfg, log: log.With("component", "relay"), clients: map[*client]struct{}{}, frag: map[fragKey]bool{}}
+	r := &Relay{cfg: cfg, log: log.With("component", "relay"), clients: map[*client]struct{}{}, frag: map[fragKey]fragState{}, inBox: map[vessel.MMSI]bool{}}
 	if cfg.Listen != "" {
 		ln, err := net.Listen("tcp", cfg.Listen)
 		if err != nil {
@@ -143,7 +218,7 @@ func (r *Relay) Addr() net.Addr {
 // Stats returns the counters.
 func (r *Relay) Stats() Stats {
 	return Stats{Lines: r.lines.Load(), Relayed: r.relayed.Load(), NotAIS: r.notAIS.Load(), Filtered: r.filtered.Load(),
-		Withheld: r.withheld.Load(), Clients: r.nclients.Load(), Accepted: r.accepted.Load(), Refused: r.refused.Load(),
+		OutsideBBox: r.outside.Load(), Withheld: r.withheld.Load(), Clients: r.nclients.Load(), Accepted: r.accepted.Load(), Refused: r.refused.Load(),
 		SlowDropped: r.slow.Load(), UDPErrors: r.udpErr.Load()}
 }
 
@@ -163,17 +238,27 @@ func (r *Relay) Publish(source string, line []byte) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.cfg.Allow != nil && !r.allow(source, sentence) {
-		r.withheld.Add(1)
-		return
+	at := r.cfg.Now().Unix()
+	if r.cfg.BBox.Has || r.cfg.Allow != nil || r.cfg.Tags == TagsAdd {
+		var v verdict
+		v, at = r.decide(source, sentence, at)
+		switch v {
+		case outside:
+			r.outside.Add(1)
+			return
+		case withheld:
+			r.withheld.Add(1)
+			return
+		}
 	}
-	n := len(sentence) + 2
-	if !r.cfg.StripTags {
-		n += len(tag)
-	}
-	out := make([]byte, 0, n)
-	if !r.cfg.StripTags {
-		out = append(out, tag...)
+	var out []byte
+	switch r.cfg.Tags {
+	case TagsStrip:
+		out = make([]byte, 0, len(sentence)+2)
+	case TagsAdd:
+		out = appendTag(make([]byte, 0, len(tag)+len(sentence)+48), tag, source, at)
+	default:
+		out = append(make([]byte, 0, len(tag)+len(sentence)+2), tag...)
 	}
 	out = append(append(out, sentence...), '\r', '\n')
 	r.relayed.Add(1)
@@ -193,38 +278,6 @@ func (r *Relay) Publish(source string, line []byte) {
 			r.udpErr.Add(1)
 		}
 	}
-}
-
-// allow applies the release policy to one sentence; r.mu is held.
-func (r *Relay) allow(source string, sentence []byte) bool {
-	f := fields(sentence)
-	if len(f) < 7 || len(f[1]) != 1 || len(f[2]) != 1 {
-		return false
-	}
-	count, num := f[1][0], f[2][0]
-	key := fragKey{source: source}
-	if len(f[3]) == 1 {
-		key.seq = f[3][0]
-	}
-	if len(f[4]) == 1 {
-		key.chan_ = f[4][0]
-	}
-	if num != '1' {
-		ok := r.frag[key]
-		if num == count {
-			delete(r.frag, key)
-		}
-		return ok
-	}
-	m, ok := mmsi(f[5])
-	ok = ok && r.cfg.Allow(m)
-	if count != '1' {
-		if len(r.frag) > 4096 { // abandoned fragments: start over rather than grow
-			clear(r.frag)
-		}
-		r.frag[key] = ok
-	}
-	return ok
 }
 
 // fields splits a sentence (without checksum) at commas.

@@ -96,6 +96,12 @@ func poll(t testing.TB, what string, cond func() bool) {
 // relay has stopped.
 func relayed(t *testing.T, cfg relay.Config, lines [][]byte) []byte {
 	t.Helper()
+	return relayedFrom(t, cfg, "rx1", lines)
+}
+
+// relayedFrom is relayed with the lines published as from source.
+func relayedFrom(t *testing.T, cfg relay.Config, source string, lines [][]byte) []byte {
+	t.Helper()
 	cfg.Queue = len(lines) // the capture is published at once, far faster than a live feed
 	r, stop := start(t, cfg)
 	c := connect(t, r)
@@ -111,7 +117,7 @@ func relayed(t *testing.T, cfg relay.Config, lines [][]byte) []byte {
 		got <- b
 	}()
 	for _, l := range lines {
-		r.Publish("rx1", l)
+		r.Publish(source, l)
 	}
 	poll(t, "the client to receive every line", func() bool { return n.Load() >= r.Stats().Relayed || r.Stats().SlowDropped > 0 })
 	stop()
@@ -140,9 +146,9 @@ func TestGpsdecode(t *testing.T) {
 		t.Run(tc.file, func(t *testing.T) {
 			lines := readLines(t, tc.file)
 			want := gpsdecode(t, append(bytes.Join(lines, []byte("\n")), '\n'))
-			out := relayed(t, relay.Config{StripTags: tc.strip}, lines)
+			out := relayed(t, relay.Config{Tags: map[bool]relay.TagMode{true: relay.TagsStrip}[tc.strip]}, lines)
 			if tc.strip && bytes.Contains(out, []byte(`\`)) {
-				t.Error("a tag block was relayed with StripTags")
+				t.Error("a tag block was relayed with TagsStrip")
 			}
 			if !tc.strip && strings.Contains(tc.file, "tagblock") && !bytes.HasPrefix(out, []byte(`\c:`)) {
 				t.Errorf("tag blocks not relayed: %.80q", out)
@@ -320,4 +326,119 @@ func BenchmarkFanout(b *testing.B) {
 		b.Fatalf("clients dropped as slow: %+v", st)
 	}
 	b.ReportMetric(float64(want/10)/b.Elapsed().Seconds(), "lines/s")
+}
+
+// TestAddTags relays real captures with TagsAdd: every line leaves with a
+// tag block holding s: (the input's name, made safe) and c: (the relay's
+// clock, or the capture's own c: where it had one), with a correct
+// checksum, and gpsdecode decodes the same messages as from the capture.
+func TestAddTags(t *testing.T) {
+	at := time.Date(2026, 12, 6, 18, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		file, source, wantS string
+		ownTime             bool
+	}{
+		{"dma-stream-example.nmea", "tcp:10.0.0.1:4001", "tcp-10.0.0.1-4001", false},
+		{"amsa-timestamped-tagblock.nmea", "amsa", "amsa", true},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			lines := readLines(t, tc.file)
+			want := gpsdecode(t, append(bytes.Join(lines, []byte("\n")), '\n'))
+			out := relayedFrom(t, relay.Config{Tags: relay.TagsAdd, Now: func() time.Time { return at }}, tc.source, lines)
+			got := strings.Split(strings.TrimSpace(string(out)), "\n")
+			if len(got) < 90 {
+				t.Fatalf("%d lines received", len(got))
+			}
+			for i, l := range got {
+				tag, rest, ok := strings.Cut(strings.TrimPrefix(l, `\`), `\`)
+				if !ok || !strings.HasPrefix(rest, "!") {
+					t.Fatalf("line %d %q: no tag block", i, l)
+				}
+				body, sum, _ := strings.Cut(tag, "*")
+				var x byte
+				for _, ch := range []byte(body) {
+					x ^= ch
+				}
+				if got := strings.ToUpper(sum); got != hex2(x) {
+					t.Fatalf("line %d %q: checksum %s; want %s", i, l, sum, hex2(x))
+				}
+				fs := map[string]string{}
+				for _, f := range strings.Split(body, ",") {
+					k, v, _ := strings.Cut(f, ":")
+					fs[k] = v
+				}
+				if fs["s"] != tc.wantS {
+					t.Fatalf("line %d %q: s:%q; want %q", i, l, fs["s"], tc.wantS)
+				}
+				if !tc.ownTime && fs["c"] != "1796580000" {
+					t.Fatalf("line %d %q: c:%q; want the relay's clock 1796580000", i, l, fs["c"])
+				}
+				if tc.ownTime && !strings.HasPrefix(fs["c"], "14200") {
+					t.Fatalf("line %d %q: c:%q; want the capture's own time kept", i, l, fs["c"])
+				}
+			}
+			dec := gpsdecode(t, out)
+			if len(dec) != len(want) {
+				t.Fatalf("gpsdecode: %d decodes relayed; %d of the capture", len(dec), len(want))
+			}
+			for i := range want {
+				if dec[i] != want[i] {
+					t.Fatalf("decode %d: relayed %s; capture %s", i, dec[i], want[i])
+				}
+			}
+		})
+	}
+}
+
+func hex2(b byte) string {
+	const h = "0123456789ABCDEF"
+	return string([]byte{h[b>>4], h[b&15]})
+}
+
+// TestBBox relays a real capture through a box over the Danish straits:
+// what gpsdecode finds in the relayed stream is exactly the capture's
+// decodes of vessels whose last position report (types 1-4, 9, 11, 18,
+// 19, 21, 27, as gpsdecode decodes them) was inside the box, static data
+// included, and nothing of vessels not yet placed.
+func TestBBox(t *testing.T) {
+	lines := readLines(t, "dma-stream-example.nmea")
+	box := relay.BBox{Has: true, West: 9, South: 54.5, East: 13, North: 57.8}
+	var want []string
+	in := map[uint32]bool{}
+	statics := 0
+	for _, d := range gpsdecode(t, append(bytes.Join(lines, []byte("\n")), '\n')) {
+		var v struct {
+			MMSI     uint32
+			Type     int
+			Lat, Lon *float64
+		}
+		if err := json.Unmarshal([]byte(d), &v); err != nil {
+			t.Fatal(err)
+		}
+		switch v.Type {
+		case 1, 2, 3, 4, 9, 11, 18, 19, 21, 27:
+			if v.Lat != nil && v.Lon != nil && *v.Lon <= 180 && *v.Lat <= 90 {
+				in[v.MMSI] = box.Contains(*v.Lat, *v.Lon)
+			}
+		}
+		if in[v.MMSI] {
+			want = append(want, d)
+			if v.Type == 5 {
+				statics++
+			}
+		}
+	}
+	if statics == 0 || len(want) < 100 {
+		t.Fatalf("the box holds %d decodes, %d of type 5: choose another", len(want), statics)
+	}
+	got := gpsdecode(t, relayed(t, relay.Config{BBox: box}, lines))
+	if len(got) != len(want) {
+		t.Fatalf("%d decodes relayed; want %d", len(got), len(want))
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("decode %d: relayed %s; want %s", i, got[i], want[i])
+		}
+	}
+	t.Logf("%d decodes in the box (%d type 5)", len(want), statics)
 }

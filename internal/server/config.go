@@ -40,6 +40,8 @@ type Config struct {
 	// CoT lists Cursor on Target outputs of the live picture (see
 	// cot.go).
 	CoT []CoTOutput `json:"cot"`
+	// Relay is the NMEA relay of the AIS inputs' raw lines (relay.go).
+	Relay RelayOutput `json:"relay"`
 	// AllowAnonymousRead lets GET requests through without a token. Only
 	// the demo sets it, and only on a loopback address.
 	AllowAnonymousRead bool `json:"-"`

@@ -83,6 +83,8 @@ type ContactTracker struct {
 	log  *slog.Logger
 	// publish hands events to the node's event path (nil: none).
 	publish func(ctx context.Context, evs []event.Event) error
+	// sinks get every contact produced (AddSink; the CoT outputs).
+	sinks []func(*contact.Contact)
 
 	// Owned by Run.
 	assoc   *contact.Associator
@@ -496,8 +498,15 @@ func (t *ContactTracker) record(cs []contact.Contact) {
 		if t.hub != nil {
 			t.hub.Publish(httpapi.Update{Contact: &v})
 		}
+		for _, f := range t.sinks {
+			f(c)
+		}
 	}
 }
+
+// AddSink adds f to what gets every valid contact produced, on Run's
+// goroutine; f must not block. Call it before Run.
+func (t *ContactTracker) AddSink(f func(*contact.Contact)) { t.sinks = append(t.sinks, f) }
 
 // contactKey identifies what a contact is the latest of: its radar track,
 // or the satellite detection itself.

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/tidewatch/tidewatch/internal/contact"
 	"github.com/tidewatch/tidewatch/internal/cot"
 	"github.com/tidewatch/tidewatch/internal/event"
 	"github.com/tidewatch/tidewatch/internal/fusion"
@@ -15,7 +16,10 @@ import (
 
 // CoTOutput is one Cursor on Target output of the live picture (package
 // cot): every vessel whose position or static data changes is sent, at
-// most once per MinInterval.
+// most once per MinInterval, and so are the contact tracker's dark
+// contacts (radar tracks and satellite detections no AIS vessel
+// explains, as "a-u-S"; see offerContact), except to a partner: the
+// sharing policy has no rule for contacts, so none leaves under one.
 type CoTOutput struct {
 	// Network is "udp" (unicast or multicast, e.g. 239.2.3.1:6969) or
 	// "tcp" (a TAK server's CoT input, e.g. takserver:8087).
@@ -96,9 +100,24 @@ func (n *Node) openCoT() error {
 			}
 		}
 		n.core.Fanout.Subscribe("cot "+o.Address, sub, SubscribeOptions{})
+		if sub.pt == nil {
+			n.contacts.AddSink(func(c *contact.Contact) { offerContact(s, c) })
+		}
 		n.cot = append(n.cot, s)
 	}
 	return nil
+}
+
+// offerContact sends a dark contact as CoT ("a-u-S", package cot): one
+// that no AIS vessel explains (an associated one is the vessel, sent
+// from the picture), that is not a doubtful satellite detection, and,
+// for radar, whose track is confirmed (an unconfirmed one may be
+// clutter).
+func offerContact(s *cot.Sender, c *contact.Contact) {
+	if c.MMSI != 0 || c.Doubtful || (c.Sensor == vessel.SensorRadar && !c.Confirmed) {
+		return
+	}
+	s.OfferContact(c.Detection)
 }
 
 // cotSub offers the vessels the picture moved to a CoT sender, through a

@@ -32,6 +32,15 @@
 //     stream has a client, and otherwise skips a sequence number
 //     (httpapi.Hub.Skip), so that a client resuming from before is told
 //     it lagged and reloads the picture;
+//   - the NMEA relay (Config.Relay, relay.go, package relay): the AIS
+//     inputs hand every raw line they read (ingest.InputOptions.Lines) to
+//     a bounded queue of 16,384 lines (full: dropped and counted, the
+//     inputs never wait), from which one goroutine publishes them to the
+//     relay's TCP clients and UDP destination, with tag blocks kept,
+//     added or stripped, filtered by box and input, and through a named
+//     partner's policy (only vessels the partner would get unchanged and
+//     at once); in cluster mode the inputs are the cluster's and the
+//     relay gets no lines;
 //   - the maintenance ticker (compaction and retention, hourly);
 //   - the ContactTracker (contacts.go): radar and satellite detections
 //     from the SensorInputs (sensorinput.go, sensortcp.go: ASTERIX and

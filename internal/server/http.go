@@ -104,13 +104,14 @@ func (n *Node) handler() (http.Handler, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(&collector{pipe: n.pipe, pic: n.core.Picture, db: n.db, inputs: n.stats, share: n.sharer, fan: n.core.Fanout})
 	reg.MustRegister(&sensorCollector{inputs: n.sensors, tracker: n.contacts})
+	reg.MustRegister(n.outputs())
 	if n.cl != nil {
 		reg.MustRegister(n.cl.collector())
 	}
 	heavyTimeout, _ := durationOf("api.heavy_timeout", cfg.API.HeavyTimeout) // checked by Validate
 	db := n.db
 	apiCfg := httpapi.Config{DB: db, Picture: n.core.Picture, Tokens: tokens,
-		Export: func(ctx context.Context, q export.Query) ([]export.Row, error) { return export.Select(ctx, db, q) }, AllowAnonymousRead: cfg.AllowAnonymousRead,
+		Export: func(ctx context.Context, q export.Query) (*export.Plan, error) { return export.Prepare(ctx, db, q) }, AllowAnonymousRead: cfg.AllowAnonymousRead,
 		Hub: n.hub, Registry: reg, Logger: n.log, Now: n.now, Incidents: n.book, NodeName: n.name,
 		HeavyTimeout: heavyTimeout, MaxHeavy: cfg.API.MaxHeavy, Contacts: n.contacts}
 	if n.events != nil {

@@ -91,7 +91,7 @@ func crawl(t *testing.T, base string, mmsis []vessel.MMSI, incidents []string, p
 	for _, c := range []string{"positions", "tracks"} {
 		mustGet("/ogc/collections/" + c + "/items?limit=10000")
 	}
-	for _, c := range []string{"vessels", "events", "zones", "incidents"} {
+	for _, c := range []string{"vessels", "events", "zones", "incidents", "contacts"} {
 		mustGet("/ogc/collections/" + c + "/items?limit=10000&datetime=../..")
 	}
 	for _, m := range mmsis {

@@ -117,6 +117,7 @@ type Node struct {
 	clNode    *cluster.Node  // started before the store opens (openClusterEarly)
 
 	cot       []*cot.Sender  // Config.CoT
+	relay     *relayFeed     // Config.Relay; nil without (relay.go)
 	extra     []Member       // Options.Components
 	closers   []func() error // in the order opened
 	ran       atomic.Bool
@@ -193,6 +194,9 @@ func (n *Node) Run(ctx context.Context) error {
 		g.Add(m.Name, m.Component)
 	}
 	g.Add("contacts", ComponentFunc(n.contacts.Run))
+	if n.relay != nil {
+		g.Add("relay", ComponentFunc(n.relay.Run))
+	}
 	g.Add("inputs", ComponentFunc(n.runInputs))
 	g.Add("http", ComponentFunc(n.serveHTTP))
 	err := g.Run(ctx)
@@ -310,10 +314,13 @@ func (n *Node) subscribe() error {
 
 // openInputs makes the configured inputs and the extra ones.
 func (n *Node) openInputs() error {
+	if err := n.openRelay(); err != nil {
+		return err
+	}
 	if n.cfg.Cluster.Enabled() {
 		return n.openCluster()
 	}
-	inputs, stats, err := buildInputs(n.cfg.Inputs, n.pipe, n.log, n.now)
+	inputs, stats, err := buildInputs(n.cfg.Inputs, n.pipe, n.log, n.now, n.relayLines())
 	if err != nil {
 		return err
 	}
@@ -423,11 +430,11 @@ type connStats struct {
 	full, perAddr, evicted, idle int64
 }
 
-func buildInputs(cfgs []Input, pipe *Pipeline, log *slog.Logger, now func() time.Time) ([]Runner, []inputStats, error) {
+func buildInputs(cfgs []Input, pipe *Pipeline, log *slog.Logger, now func() time.Time, lines func(string, []byte)) ([]Runner, []inputStats, error) {
 	var runners []Runner
 	var stats []inputStats
 	for _, c := range cfgs {
-		opt := ingest.InputOptions{Name: c.Name, Sink: func(b []vessel.Observation) { pipe.Submit(b) }, Logger: log, Now: now}
+		opt := ingest.InputOptions{Name: c.Name, Sink: func(b []vessel.Observation) { pipe.Submit(b) }, Logger: log, Now: now, Lines: lines}
 		switch c.Type {
 		case "tcp-server":
 			idle, _ := durationOf("idle_timeout", c.IdleTimeout) // checked by Validate
