@@ -12,13 +12,18 @@
 //	...
 //	err = export.WriteGeoParquet(f, rows, export.GeoParquetOptions{})
 //
-// or, streaming text, one row at a time:
+// or, streaming from the store with bounded memory, one row at a time
+// (what tidewatch export, the API download and the archive do):
 //
-//	w := export.NewGeoJSONWriter(f) // or export.NewCSVWriter
-//	for i := range rows {
-//		if err := w.Write(&rows[i]); err != nil { ... }
-//	}
+//	w := export.NewGeoParquetWriter(f, export.GeoParquetOptions{}) // or NewGeoJSONWriter, NewCSVWriter
+//	err := export.Scan(ctx, db, q, w.Write)
+//	...
 //	err = w.Close()
+//
+// Scan reads one vessel's track of the window at a time (Prepare finds
+// the vessels and counts their positions first, so a window over
+// Query.Limit fails before any row); WriteFile writes a file atomically
+// while streaming (a temporary file renamed when complete).
 //
 // # Format
 //
@@ -47,11 +52,15 @@
 //	   "xmax":["bbox","xmax"],"ymax":["bbox","ymax"]}}}}}
 //
 // with "crs" omitted (OGC:CRS84, longitude then latitude) and "bbox" left
-// out of an empty file. Rows are ordered along a Hilbert curve over the
-// file's extent, then by time (SortSpatially), in row groups of
+// out of an empty file. Rows are ordered along a Hilbert curve over their
+// extent, then by time (SortSpatially), in row groups of
 // DefaultRowGroupRows, zstd-compressed: each row group covers a compact
 // area, so a reader with a bbox filter skips most of them by their
-// statistics of the bbox column. The file is written with
+// statistics of the bbox column. WriteGeoParquet orders all its rows as
+// one; a GeoParquetWriter orders each run of SortRows rows (4 row groups,
+// 131,072 rows, by default) and writes it as it fills, so its memory is
+// bounded by a run whatever the window: a window of at most one run is
+// ordered as a whole. The file is written with
 // github.com/parquet-go/parquet-go.
 //
 // GeoJSON is a FeatureCollection of Points whose properties are the
