@@ -32,6 +32,9 @@
 //   - GET /api/v1/stream?bbox=&since=SEQ: live updates (Server-Sent Events,
 //     event "update" for a vessel, event "event" for a detected event that
 //     opened or changed);
+//   - GET /api/v1/contacts?bbox=&limit=5000 and
+//     ?bbox=&history=true&since=&limit=20000: radar and satellite
+//     contacts (the stream's event "contact" adds live ones);
 //   - GET /api/v1/events?limit=N: the events of the last 24 h, newest first
 //     (the events panel and the events layer, refreshed every 30 s; an event
 //     replaces the one with its id when its version is higher);
@@ -74,10 +77,31 @@
 //
 // The Layers button (or L; layers.js) switches the vessel groups, ship
 // names, the selected track and its time marks, trails, events, zones and
-// incidents, remembered in local storage. Learned anchorages, radar
-// contacts and satellite detections are listed disabled ("not served by
-// this node") until a module registers them with layers (the hook for the
-// sensor layers: LayerControl.register with the same id).
+// incidents, and the radar and satellite contacts, remembered in local
+// storage. Learned anchorages are listed disabled ("not served by this
+// node": the API has no anchorage endpoint yet; LayerControl.register with
+// the same id and layers makes a placeholder a switch, as the contacts
+// do once GET /api/v1/contacts answers).
+//
+// # Radar and satellite contacts
+//
+// contacts.js draws GET /api/v1/contacts (contactmodel.js is its pure,
+// unit-tested part): radar contacts as diamonds, satellite detections as
+// triangles (shape, not only colour, tells the sensor); hollow when an
+// AIS vessel explains them, with a dashed line to that vessel; dark ones
+// (no AIS vessel explains them) filled yellow and ringed, above the
+// others; doubtful satellite detections grey and dashed. A click opens
+// the contact's panel: sensor, source, target and radar track (or scene),
+// time and age, position, speed and course when known, length (or
+// "unknown"), the associated vessel with the score (and "held by radar"),
+// the dark-target episode, and the candidates with distance and score;
+// its vessel button opens the vessel. Range and bearing from the radar
+// are not shown: the API does not serve them. Live, the current contacts
+// in view (reloaded after each move) and the stream's "contact" events,
+// each radar track and detection by its newest report, dropped 10 minutes
+// (data time) after it; at a past moment t, the history
+// (history=true&since=t-10min), each as it was at t. A node that answers
+// 501 or 404 keeps the Radar and Satellite entries disabled.
 //
 // The Measure button (or M; measure.js) measures range and bearing: a
 // click sets the origin, the line follows the pointer, a second click
@@ -245,7 +269,7 @@
 // check the page's state (DOM, the label canvas's pixels, the map's
 // rendered features, the CSV downloaded) and leave screenshots in
 // e2e/artifacts. The pure modules (format.js, geo.js, timerange.js,
-// csv.js, categories.js) have unit tests in app/test, run by
+// csv.js, categories.js, contactmodel.js) have unit tests in app/test, run by
 // TestNodeUnit with node --test. e2e/perf.mjs measures first render,
 // pan, zoom and live frame times and the heap with 5k, 20k and 50k
 // synthetic vessels.

@@ -49,6 +49,9 @@ export class Legend {
       h('li', { class: 'lg-sym' }, h('span', { class: 'sym line track' }), h('span', { text: 'track of the selected ship, time marks' })),
       h('li', { class: 'lg-sym' }, h('span', { class: 'sym line trail' }), h('span', { text: 'trails of the last minutes' })),
       h('li', { class: 'lg-sym' }, h('span', { class: 'sym ring' }), h('span', { text: 'event (colour by type)' })),
+      h('li', { class: 'lg-sym', 'data-sym': 'radar' }, h('span', { class: 'sym radar' }), h('span', { text: 'radar contact (hollow: AIS vessel, linked)' })),
+      h('li', { class: 'lg-sym', 'data-sym': 'satellite' }, h('span', { class: 'sym sat' }), h('span', { text: 'satellite detection' })),
+      h('li', { class: 'lg-sym', 'data-sym': 'dark' }, h('span', { class: 'sym dark' }), h('span', { text: 'dark: filled, ringed (no AIS)' })),
     );
     this.list.replaceChildren(...items);
   }
