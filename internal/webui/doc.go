@@ -142,9 +142,21 @@
 //
 // Keyboard: T, L, E (events) and M open the tools outside text fields;
 // Escape closes popovers, the table and the measuring; arrow keys move
-// between rows of the events, incidents and vessel lists, Enter opens
-// one; the table takes the focus when it opens and gives it back to its
-// button when it closes.
+// between rows of the events (also Home and End), incidents and vessel
+// lists, Enter opens one; the table takes the focus when it opens and
+// gives it back to its button when it closes. The events, vessel and
+// contact panels do the same (focus.js): opening one moves the focus into
+// it (the first event row, the vessel's or contact's name), Escape inside
+// it closes that panel only and gives the focus back to where it came
+// from (a table or event row, else the panel's button or the map).
+//
+// The legend (legend.js) starts folded on a small screen (at most 700
+// px wide or 560 px high) and open otherwise; a fold or unfold is
+// remembered in local storage. It is compact (smaller type on a small
+// screen), its height bounded below the toolbar (it scrolls), and it
+// stays in the bottom-left corner clear of the zoom buttons, the
+// attribution and the time bar (e2e/features/legend.mjs checks this at
+// 390×700).
 //
 // The events panel (the Events button) lists the events with a type filter;
 // a click flies to the event, highlights it and opens the panel of its first

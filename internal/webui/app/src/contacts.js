@@ -11,6 +11,7 @@
 import { h, $ } from './dom.js';
 import * as api from './api.js';
 import * as cm from './contactmodel.js';
+import { PanelFocus } from './focus.js';
 
 const EMPTY = { type: 'FeatureCollection', features: [] };
 const SIZE = 22; // CSS pixels
@@ -74,6 +75,7 @@ export class Contacts {
     this.loads = 0;
     this.abort = null;
     this.pending = false;
+    this.focus = new PanelFocus('contact-panel');
   }
 
   addLayers() {
@@ -244,6 +246,7 @@ export class Contacts {
     if (this.map.getLayer('contact-selected')) this.map.setFilter('contact-selected', ['==', ['get', 'key'], key]);
     this.opts.onOpen();
     this.renderPanel();
+    this.focus.opened($('contact-name'));
   }
 
   renderPanel() {
@@ -263,6 +266,7 @@ export class Contacts {
 
   close() {
     this.selected = null;
+    if (!$('contact-panel').hidden) this.focus.closed(this.map.getCanvas());
     $('contact-panel').hidden = true;
     if (this.map.getLayer('contact-selected')) this.map.setFilter('contact-selected', ['==', ['get', 'key'], '']);
   }

@@ -14,6 +14,7 @@
 import { h, $ } from './dom.js';
 import * as api from './api.js';
 import * as fmt from './format.js';
+import { PanelFocus, listKeys } from './focus.js';
 
 // EVENT_TYPES lists the event types the API names, with a label and a
 // colour (the badge in the list and the circle on the map).
@@ -93,6 +94,7 @@ function hasPosition(e) {
 export class Events {
   constructor(map, { vesselName, onPick, onError, onZones, onNew }) {
     this.map = map;
+    this.focus = new PanelFocus('events');
     this.onNew = onNew;
     this.vesselName = vesselName;
     this.onPick = onPick;
@@ -140,22 +142,27 @@ export class Events {
         return b;
       }),
     );
-    $('events-list').addEventListener('keydown', (e) => {
-      const li = e.target.closest('li');
-      if (e.key === 'ArrowDown') li?.nextElementSibling?.querySelector('button')?.focus();
-      else if (e.key === 'ArrowUp') li?.previousElementSibling?.querySelector('button')?.focus();
-      else return;
-      e.preventDefault();
+    // Arrow keys, Home and End move between the rows; Escape closes the
+    // panel and gives the focus back to where it was.
+    listKeys($('events-list'), 'button.event-row');
+    $('events').addEventListener('keydown', (e) => {
+      if (e.key !== 'Escape') return;
+      e.stopPropagation();
+      this.setOpen(false);
     });
   }
 
+  // setOpen opens or closes the panel. Opening takes the focus into it
+  // (the first row, else its close button); closing gives it back.
   setOpen(open) {
+    if (!open && this.open) this.focus.closed($('events-btn'));
     $('events').hidden = !open;
     $('events-btn').setAttribute('aria-expanded', String(open));
     if (open) {
       this.render();
       this.load();
       this.loadZones();
+      this.focus.opened($('events-list').querySelector('button.event-row') ?? $('events-close'));
     }
   }
 

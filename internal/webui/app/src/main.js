@@ -23,6 +23,7 @@ import { VesselTable } from './table.js';
 import { Notifier } from './notify.js';
 import { Contacts } from './contacts.js';
 import { SENSORS } from './contactmodel.js';
+import { PanelFocus } from './focus.js';
 
 const STALE_S = 600; // a report older than this is drawn faded
 const RENDER_MS = 250; // at most one redraw of the ships this often
@@ -753,6 +754,10 @@ function updateFlagOptions() {
 
 // ---- selection, panel, track ----
 
+// panelFocus moves the focus into the vessel panel when it opens and back
+// when Escape (or its close button) closes it.
+const panelFocus = new PanelFocus('panel');
+
 // select opens the panel of a vessel and draws its track. hint is a summary
 // to show until the details arrive (a search result).
 async function select(mmsi, { fly = false, hint = null } = {}) {
@@ -762,7 +767,9 @@ async function select(mmsi, { fly = false, hint = null } = {}) {
   if (map.getLayer('selected')) map.setFilter('selected', ['==', ['get', 'mmsi'], mmsi]);
   const summary = state.vessels.get(mmsi) ?? hint;
   state.detail = summary ? { ...summary } : { mmsi };
+  const opening = $('panel').hidden;
   renderPanel(state.detail, panelView());
+  if (opening) panelFocus.opened($('panel-name'));
   try {
     // In the past, the details of that moment (the API's at=).
     const params = state.mode === 'at' ? { at: iso(state.at) } : undefined;
@@ -791,6 +798,7 @@ function panelView() {
 }
 
 function deselect() {
+  if (!$('panel').hidden) panelFocus.closed(map.getCanvas());
   state.selected = null;
   state.detail = null;
   state.trackFeatures = 0;
@@ -1112,14 +1120,6 @@ function wireUI() {
   measure.wire();
   table.wire();
   $('trail-minutes').addEventListener('change', loadTrails);
-  // Arrow keys move between the rows of the events list.
-  $('events-list').addEventListener('keydown', (e) => {
-    const li = e.target.closest('li');
-    if (e.key === 'ArrowDown') li?.nextElementSibling?.querySelector('button')?.focus();
-    else if (e.key === 'ArrowUp') li?.previousElementSibling?.querySelector('button')?.focus();
-    else return;
-    e.preventDefault();
-  });
   events.wire();
   zoneEditor.wire();
   incidents.wire();
@@ -1183,6 +1183,16 @@ function wireUI() {
 
   document.addEventListener('keydown', (e) => {
     if (e.key === 'Escape') {
+      // In a details panel, Escape closes that panel only, and the focus
+      // goes back to where it came from.
+      if (panelFocus.contains(e.target)) {
+        deselect();
+        return;
+      }
+      if (contacts.focus.contains(e.target)) {
+        contacts.close();
+        return;
+      }
       hideResults();
       openPopover('filters', false);
       openPopover('settings', false);
