@@ -162,7 +162,9 @@
 // a click flies to the event, highlights it and opens the panel of its first
 // vessel. The list is keyed by event id: a refresh or a streamed event
 // rewrites only the rows whose content changed and moves only rows out of
-// place, so that a row is never replaced under the pointer; the incidents
+// place, so that a row is never replaced under the pointer (an event the
+// stream brought in the last 2 minutes stays across a refresh that does
+// not list it yet, so that its notification still opens it); the incidents
 // list is keyed the same way (keyed.js). A server without
 // /api/v1/events, /api/v1/zones or /api/v1/incidents (404, or 501 for
 // incidents) just shows none.
@@ -275,14 +277,20 @@
 //
 //	TIDEWATCH_WEBUI_MOCK=127.0.0.1:8090 go test ./internal/webui -run TestServeMock -timeout 0
 //
-// The per-feature browser tests, e2e/features/*.mjs (fixes, labels,
-// layers, measure, table, notifications, tracks, keyboard; harness
-// e2e/lib.mjs), run each against a fresh mock (TestBrowserFeatures),
-// check the page's state (DOM, the label canvas's pixels, the map's
-// rendered features, the CSV downloaded) and leave screenshots in
-// e2e/artifacts. The pure modules (format.js, geo.js, timerange.js,
-// csv.js, categories.js, contactmodel.js) have unit tests in app/test, run by
-// TestNodeUnit with node --test. e2e/perf.mjs measures first render,
+// The per-feature browser tests, e2e/features/*.mjs (contacts, fixes,
+// keyboard, labels, layers, legend, measure, notifications, table,
+// tracks; harness e2e/lib.mjs), run against a real node, not the mock:
+// TestBrowserFeatures in internal/server (webui cannot import server)
+// starts one on the demo's simulated traffic and radar and satellite
+// story, with fixture vessels sent as AIS over TCP, and runs each script
+// as a subtest. They check the page's state (DOM, the label canvas's
+// and the map's pixels, the map's rendered features, the CSV downloaded)
+// and leave screenshots in e2e/artifacts. The mock API stays for
+// TestBrowser (e2e/map.mjs) and TestServeMock: its incidents' stale
+// edit, the sharing panel's partners and audit log and the hostile texts
+// it serves need a federated node. The pure modules (format.js, geo.js,
+// timerange.js, csv.js, categories.js, contactmodel.js, focus.js) have
+// unit tests in app/test, run by TestNodeUnit with node --test. e2e/perf.mjs measures first render,
 // pan, zoom and live frame times and the heap with 5k, 20k and 50k
 // synthetic vessels.
 //

@@ -35,6 +35,7 @@ const MAX_ROWS = 500;
 const LIMIT = 1000;
 const EMPTY = { type: 'FeatureCollection', features: [] };
 const WINDOW_MS = 24 * 3600e3;
+const STREAM_KEEP_MS = 120e3; // a streamed event outlives reloads that miss it this long
 
 // iso formats a time as RFC 3339 in whole seconds, as the API takes it.
 function iso(t) {
@@ -109,6 +110,7 @@ export class Events {
     this.zones = EMPTY;
     this.loaded = false;
     this.streamed = 0; // events received on the stream
+    this.streamedAt = new Map(); // id → when the stream last brought it (client ms)
     this.rows = 0;
     this.rowEls = new Map(); // id → {li, btn, sig}: the rows of the list
     this.noteEl = h('li', { class: 'empty' }); // "No events", "n more not listed"
@@ -288,6 +290,14 @@ export class Events {
         const old = this.byId.get(id);
         next.set(id, old && newer(old, e) ? old : e);
       }
+      // An event the stream brought in the last STREAM_KEEP_MS that the
+      // answer does not hold yet (it was asked before the event was
+      // stored) stays: its notification and row must still open it.
+      const now = Date.now();
+      for (const [id, t] of this.streamedAt) {
+        if (now - t > STREAM_KEEP_MS) this.streamedAt.delete(id);
+        else if (!win && !next.has(id) && this.byId.has(id)) next.set(id, this.byId.get(id));
+      }
       this.byId = next;
       this.loaded = true;
       this.setStatus('');
@@ -310,6 +320,7 @@ export class Events {
     const old = this.byId.get(id);
     if (old && !newer(e, old)) return;
     this.byId.set(id, e);
+    this.streamedAt.set(id, Date.now());
     // An id not seen before, once the list is loaded: a new alert.
     if (!old && this.loaded && !e.retracted) this.onNew?.(e);
     if (id === this.selected) this.highlight();
