@@ -135,8 +135,14 @@ await run('contacts', async ({ page, check, shot, waitFor, tw, mapReady }) => {
     s.value = String(-5);
     s.dispatchEvent(new Event('input', { bubbles: true }));
   });
-  const past = await waitFor(() => window.__tidewatch.mode() === 'at' && window.__tidewatch.contacts().shown > 0 && window.__tidewatch.contacts().radar > 0, null, 'past contacts');
-  const q = await tw(() => performance.getEntriesByType('resource').map((e) => e.name).filter((n) => n.includes('/api/v1/contacts?') && n.includes('history=true')).pop() ?? '');
+  // (The query the layer last had answered: the page's resource timing
+  // buffer fills up with the stream's reconnections and the reloads.)
+  const past = await waitFor(
+    () => window.__tidewatch.mode() === 'at' && window.__tidewatch.contacts().query.includes('history=true') && window.__tidewatch.contacts().shown > 0 && window.__tidewatch.contacts().radar > 0,
+    null,
+    'past contacts',
+  );
+  const q = await tw(() => window.__tidewatch.contacts().query);
   const then = await tw(() => ({ mode: window.__tidewatch.mode(), contacts: window.__tidewatch.contacts(), slider: document.getElementById('time-slider').value }));
   check('a past view shows the contacts of then, from the history', past && /since=/.test(q), `${q} ${JSON.stringify(then)}`);
   await page.click('#live-btn');

@@ -73,6 +73,7 @@ export class Contacts {
     this.selected = null; // key
     this.streamed = 0;
     this.loads = 0;
+    this.query = ''; // the parameters of the last answer, for the tests
     this.abort = null;
     this.pending = false;
     this.focus = new PanelFocus('contact-panel');
@@ -167,6 +168,7 @@ export class Contacts {
     try {
       const body = await api.get('/api/v1/contacts', params, ctl.signal);
       this.loads++;
+      this.query = new URLSearchParams(params).toString();
       const list = (Array.isArray(body?.contacts) ? body.contacts : []).map(cm.normalize).filter(Boolean);
       const at = this.at?.getTime();
       // In the past the history may reach beyond the moment: each track as
@@ -282,6 +284,6 @@ export class Contacts {
   // state is what the browser tests read.
   state() {
     const n = cm.counts(this.shown);
-    return { available: this.available, loads: this.loads, streamed: this.streamed, shown: this.shown.length, ...n, selected: this.selected };
+    return { available: this.available, loads: this.loads, query: this.query, streamed: this.streamed, shown: this.shown.length, ...n, selected: this.selected };
   }
 }
