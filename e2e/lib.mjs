@@ -7,6 +7,10 @@
 //   ARTIFACTS  screenshots directory, default e2e/artifacts
 //   CHROMIUM   browser binary, default /usr/bin/chromium
 //   TIMEOUT_MS per wait, default 30000
+//   FEATURE_VIEW where the scripts look closely, #zoom/lat/lon: a harbour
+//              zoom with named ships (default the demo's radar area in
+//              the Gulf of Aden, #12/12.4/46.0, as TestBrowserFeatures in
+//              internal/server runs the node)
 //
 // A feature script calls run(name, fn): fn gets a context t with page,
 // check(name, ok, detail), shot(file), waitFor(fn, arg, what) (polls in
@@ -24,6 +28,13 @@ export const BASE_URL = process.env.BASE_URL;
 export const TOKEN = process.env.TOKEN || '';
 export const TIMEOUT = Number(process.env.TIMEOUT_MS) || 30000;
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+export const FEATURE_VIEW = process.env.FEATURE_VIEW || '#12/12.4/46.0';
+
+// viewAt is FEATURE_VIEW's place at another zoom.
+export function viewAt(zoom) {
+  const [, lat, lon] = FEATURE_VIEW.slice(1).split('/');
+  return `#${zoom}/${lat}/${lon}`;
+}
 
 // CHROMIUM_ARGS run WebGL without a GPU (SwiftShader).
 export const CHROMIUM_ARGS = [

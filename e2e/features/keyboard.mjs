@@ -1,8 +1,11 @@
 // Browser test of keyboard access: T opens the vessel table with the
-// focus in its filter, arrow keys move between rows and Enter opens one;
-// Escape closes it and gives the focus back; E opens the events and arrow
-// keys move in the list, Enter picks; L opens the layers with the focus
-// on a switch that Space toggles; M measures.
+// focus in its filter, arrow keys move between rows and Enter opens one,
+// the focus moving into the vessel panel, whose Escape gives it back to
+// the row; Escape closes the table and gives the focus back; E opens the
+// events with the focus in the list, arrow keys, Home and End move in it,
+// Enter picks; Escape closes the panels in turn, the focus going back to
+// where it came from; L opens the layers with the focus on a switch that
+// Space toggles; M measures.
 import { run } from '../lib.mjs';
 
 await run('keyboard', async ({ page, check, waitFor, tw, mapReady }) => {
@@ -20,6 +23,11 @@ await run('keyboard', async ({ page, check, waitFor, tw, mapReady }) => {
   await page.keyboard.press('Enter');
   const picked = await waitFor((m) => window.__tidewatch.selected() === m, second.second, 'the vessel');
   check('Enter opens the vessel of the row', picked);
+  const inPanel = await waitFor(() => !document.getElementById('panel').hidden && document.activeElement?.id === 'panel-name', null, 'the focus in the vessel panel');
+  check('the focus moves into the vessel panel (its name)', inPanel, await tw(() => document.activeElement?.id || document.activeElement?.tagName));
+  await page.keyboard.press('Escape');
+  const back = await waitFor((m) => document.getElementById('panel').hidden && document.activeElement?.dataset?.mmsi === m && !document.getElementById('table').hidden, second.second, 'the focus back on the row');
+  check('Escape closes the vessel panel only, the focus back on the row it came from', back, await tw(() => document.activeElement?.dataset?.mmsi || document.activeElement?.id));
   await page.focus('#table-rows tr');
   await page.keyboard.press('Escape');
   const closed = await waitFor(() => document.getElementById('table').hidden && document.activeElement?.id === 'table-btn', null, 'the table closed');
@@ -29,14 +37,36 @@ await run('keyboard', async ({ page, check, waitFor, tw, mapReady }) => {
   await page.keyboard.press('e');
   const ev = await waitFor(() => window.__tidewatch.eventRows() > 1, null, 'the events');
   check('E opens the events', ev);
+  const evIn = await waitFor(() => document.getElementById('events').contains(document.activeElement), null, 'the focus in the events panel');
+  check('the focus moves into the events panel', evIn, await tw(() => document.activeElement?.id || document.activeElement?.className));
   await page.focus('#events-list button.event-row');
+  await page.keyboard.press('End');
+  const end = await tw(() => {
+    const rows = document.querySelectorAll('#events-list button.event-row');
+    return document.activeElement === rows[rows.length - 1];
+  });
+  await page.keyboard.press('Home');
+  const home = await tw(() => document.activeElement === document.querySelector('#events-list button.event-row'));
+  check('End and Home move to the last and first event', end && home);
   await page.keyboard.press('ArrowDown');
   const evFocus = await tw(() => ({ focused: document.activeElement?.dataset?.id, second: document.querySelectorAll('#events-list button.event-row')[1]?.dataset.id }));
   check('ArrowDown moves in the events list', evFocus.focused && evFocus.focused === evFocus.second, JSON.stringify(evFocus));
   await page.keyboard.press('Enter');
   const pickedEv = await waitFor((id) => window.__tidewatch.selectedEvent() === id, evFocus.second, 'the event');
   check('Enter picks the event', pickedEv);
-  await page.click('#events-close');
+  // Picking the event opened its vessel: Escape closes that panel (the
+  // focus back on the event's row), then the events (the focus back on
+  // their button: E was pressed with nothing focused).
+  if (await waitFor(() => !document.getElementById('panel').hidden, null, 'the event\'s vessel')) {
+    await waitFor(() => document.activeElement?.id === 'panel-name', null, 'the focus in the vessel panel');
+    await page.keyboard.press('Escape');
+    const onRow = await waitFor((id) => document.getElementById('panel').hidden && document.activeElement?.dataset?.id === id, evFocus.second, 'the focus back on the event');
+    check('Escape closes the event\'s vessel, the focus back on the event row', onRow, await tw(() => document.activeElement?.dataset?.id || document.activeElement?.id));
+  }
+  await page.focus(`#events-list button.event-row[data-id="${evFocus.second}"]`);
+  await page.keyboard.press('Escape');
+  const evClosed = await waitFor(() => document.getElementById('events').hidden && document.activeElement?.id === 'events-btn', null, 'the events closed');
+  check('Escape closes the events panel, the focus back on its button', evClosed, await tw(() => document.activeElement?.id || document.activeElement?.tagName));
   await tw(() => document.activeElement?.blur());
 
   await page.keyboard.press('l');

@@ -1,17 +1,17 @@
 // Browser test of the ship name labels: none at ocean zoom; at harbour
 // zoom, names drawn beside their ships (pixels on the label canvas), no
 // two overlapping; the layer control switches them off.
-import { run, overlaps } from '../lib.mjs';
+import { run, overlaps, FEATURE_VIEW, viewAt } from '../lib.mjs';
 
 await run('labels', async ({ page, check, shot, waitFor, tw, mapReady }) => {
   check('the map loads with ships', await mapReady());
-  await tw(() => (location.hash = '#6/51.6/2.2'));
+  await tw((v) => (location.hash = v), viewAt(6));
   await waitFor(() => window.__tidewatch.view().zoom < 6.5 && window.__tidewatch.idle(), null, 'zoom 6');
   await page.waitForTimeout(300);
   const far = await tw(() => window.__tidewatch.labels().length);
   check('no labels at ocean zoom (6)', far === 0, `${far} labels`);
 
-  await tw(() => (location.hash = '#12/51.62/2.25'));
+  await tw((v) => (location.hash = v), FEATURE_VIEW);
   const near = await waitFor(
     () => window.__tidewatch.view().zoom > 11.5 && window.__tidewatch.idle() && window.__tidewatch.labels().length > 0,
     null,

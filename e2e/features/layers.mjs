@@ -1,7 +1,8 @@
 // Browser test of the legend and the layer control: the legend lists the
 // vessel groups in their colours with counts that add up to the picture;
 // it covers no control; the layer control hides and shows vessel groups,
-// events and zones, keeps the layers this node does not serve disabled.
+// events and zones, keeps the layers this node does not serve disabled
+// (the learned anchorages; radar and satellite when it has no contacts).
 import { run, overlaps } from '../lib.mjs';
 
 await run('layers', async ({ page, check, shot, waitFor, tw, mapReady }) => {
@@ -41,8 +42,17 @@ await run('layers', async ({ page, check, shot, waitFor, tw, mapReady }) => {
     ['vessels', 'group-tanker', 'labels', 'track', 'trails', 'events', 'zones', 'incidents', 'anchorages', 'radar', 'satellite'].every((id) => ids.includes(id)),
     ids.join(' '),
   );
+  // Radar and satellite are switches when the node serves contacts; the
+  // learned anchorages are not served by any node yet.
+  await waitFor(() => window.__tidewatch.contacts().available != null, null, 'the contacts answer');
+  const served = await tw(async () => (await fetch('/api/v1/contacts?limit=1')).ok);
   const disabled = await tw(() => [...document.querySelectorAll('#layer-list input:disabled')].map((i) => i.dataset.layer));
-  check('layers this node does not serve are disabled', ['anchorages', 'radar', 'satellite'].every((id) => disabled.includes(id)), disabled.join(' '));
+  const want = served ? ['anchorages'] : ['anchorages', 'radar', 'satellite'];
+  check(
+    `layers this node does not serve are disabled (${want.join(', ')}), the others not`,
+    disabled.length === want.length && want.every((id) => disabled.includes(id)),
+    `${disabled.join(' ')}; contacts served: ${served}`,
+  );
 
   const cats = await tw(async () => {
     const b = await (await fetch('/api/v1/vessels')).json();

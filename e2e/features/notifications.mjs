@@ -1,21 +1,30 @@
 // Browser test of the alert notifications: a new event on the live
-// stream (the mock announces a ship going dark every 10 s) shows a toast
-// with its severity, which does not block the map (it can be panned and
-// clicked beside the toast); a click on the toast shows the event.
+// stream (TestBrowserFeatures sends a vessel into a watch zone every
+// 10 s) shows a toast with its severity, which does not block the map (it
+// can be panned and clicked beside the toast); a click on the toast shows
+// the event.
+//
+//   NOTIFY_TYPE, NOTIFY_SEVERITY  the label and severity of the new
+//               events (default Zone entry, medium)
 import { run } from '../lib.mjs';
+
+const TYPE = process.env.NOTIFY_TYPE || 'Zone entry';
+const SEVERITY = process.env.NOTIFY_SEVERITY || 'medium';
 
 await run('notifications', async ({ page, check, shot, waitFor, tw, mapReady }) => {
   check('the map loads with ships', await mapReady());
-  const came = await waitFor(() => document.querySelector('#toasts .toast') != null, null, 'a notification');
+  const listed = await tw(() => window.__tidewatch.eventCount());
+  const came = await waitFor((type) => [...document.querySelectorAll('#toasts .toast .toast-type')].some((e) => e.textContent === type), TYPE, 'a notification');
   check('a new event from the stream shows a notification', came);
   if (!came) return;
-  const toast = await tw(() => {
-    const t = document.querySelector('#toasts .toast');
+  const toast = await tw((type) => {
+    const t = [...document.querySelectorAll('#toasts .toast')].find((e) => e.querySelector('.toast-type').textContent === type);
     return { id: t.dataset.id, severity: t.dataset.severity, role: t.getAttribute('role'), type: t.querySelector('.toast-type').textContent, text: t.querySelector('.toast-text').textContent, sev: t.querySelector('.sev').textContent };
-  });
-  check('it says what happened, with its severity (a gap is high)', toast.type === 'AIS gap' && toast.severity === 'high' && toast.sev === 'high' && toast.role === 'alert' && /\d{9}/.test(toast.text), JSON.stringify(toast));
+  }, TYPE);
+  const role = SEVERITY === 'high' ? 'alert' : 'status';
+  check(`it says what happened, with its severity (${TYPE}: ${SEVERITY})`, toast.type === TYPE && toast.severity === SEVERITY && toast.sev === SEVERITY && toast.role === role && /\d{9}/.test(toast.text), JSON.stringify(toast));
   const known = await tw(() => window.__tidewatch.notifications());
-  check('only new events notify (not the events listed at start)', known.shown >= 1 && known.shown <= 3, JSON.stringify(known));
+  check('only new events notify (not the events listed at start)', known.shown >= 1 && known.shown < listed, JSON.stringify({ ...known, listed }));
   await shot('notification.png');
 
   // It does not block the map: the stack lets the pointer through beside
@@ -37,8 +46,13 @@ await run('notifications', async ({ page, check, shot, waitFor, tw, mapReady }) 
 
   // A click on the toast shows the event. The newest: older ones give way
   // to new ones (one every 10 s here) beyond four.
-  const id = await tw(() => document.querySelector('#toasts .toast:last-child').dataset.id);
-  await page.click(`#toasts .toast[data-id="${id}"] .toast-body`);
+  // (Clicked in the page at once: a medium toast goes after 10 s, and a
+  // loaded machine can take longer than that between two steps here.)
+  const id = await tw(() => {
+    const t = document.querySelector('#toasts .toast:last-child');
+    t.querySelector('.toast-body').click();
+    return t.dataset.id;
+  });
   const shown = await waitFor((i) => window.__tidewatch.selectedEvent() === i && !document.getElementById('events').hidden, id, 'the event');
   check('a click on the notification opens the event in the events panel', shown, id);
   const gone = await tw((i) => document.querySelector(`#toasts .toast[data-id="${i}"]`) == null, id);

@@ -1,16 +1,25 @@
 // Browser test of tracks and trails: the selected ship's track is a line
 // with time marks (marked positions and their times drawn); the trails
 // layer draws the last minutes of every ship in view.
+//
+//   TRACK_NAME  a moving ship with a track of half an hour or more
+//               (default TRANSIT 1, of the demo's radar story)
 import { run } from '../lib.mjs';
+
+const TRACK_NAME = process.env.TRACK_NAME || 'TRANSIT 1';
 
 await run('tracks', async ({ page, check, shot, waitFor, tw, mapReady }) => {
   check('the map loads with ships', await mapReady());
-  await page.fill('#search', 'NORDIC STAR');
+  await page.fill('#search', TRACK_NAME);
   await waitFor(() => document.querySelector('#search-results button') != null, null, 'search results');
   await page.click('#search-results button');
   const track = await waitFor(() => window.__tidewatch.trackFeatureCount() > 0 && window.__tidewatch.trackMarks().set > 0, null, 'the track');
   await waitFor(() => !window.__tidewatch.view().moving, null, 'the flight');
-  await tw(() => (location.hash = '#8/51.4/1.6'));
+  // Zoom 8 round the ship: the whole track and the ships near it.
+  await tw(() => {
+    const [lon, lat] = window.__tidewatch.view().center;
+    location.hash = `#8/${lat.toFixed(4)}/${lon.toFixed(4)}`;
+  });
   await waitFor(() => Math.abs(window.__tidewatch.view().zoom - 8) < 0.01 && window.__tidewatch.idle(), null, 'zoom 8');
   const marks = await waitFor(() => window.__tidewatch.trackMarks().drawn > 1 && window.__tidewatch.renderedTrackCount() > 0, null, 'the time marks');
   const m = await tw(() => window.__tidewatch.trackMarks());

@@ -174,44 +174,6 @@ func checkSharingRequests(t *testing.T, m *mockAPI, admin bool) {
 	}
 }
 
-// TestBrowserFeatures runs each per-feature browser test,
-// e2e/features/NAME.mjs, against the embedded map and a fresh mock API
-// (anonymous, read role), as a subtest NAME. Screenshots go to
-// $ARTIFACTS/features, else to e2e/artifacts (ignored by git), where the
-// issue asks for them. It skips as TestBrowser does.
-func TestBrowserFeatures(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test in -short mode")
-	}
-	chromium, node, e2e := browserTools(t)
-	scripts, err := filepath.Glob(filepath.Join(e2e, "features", "*.mjs"))
-	if err != nil || len(scripts) == 0 {
-		t.Fatalf("no e2e/features/*.mjs (%v)", err)
-	}
-	artifacts := filepath.Join(e2e, "artifacts")
-	if a := os.Getenv("ARTIFACTS"); a != "" {
-		artifacts = filepath.Join(a, "features")
-	}
-	for _, script := range scripts {
-		name := strings.TrimSuffix(filepath.Base(script), ".mjs")
-		t.Run(name, func(t *testing.T) {
-			m := newMockAPI(400, "", "read")
-			m.newEvents = name == "notifications"
-			srv := httptest.NewServer(m.handler(t))
-			defer srv.Close()
-			ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
-			defer cancel()
-			cmd := exec.CommandContext(ctx, node, script)
-			cmd.Env = append(os.Environ(), "BASE_URL="+srv.URL, "ARTIFACTS="+artifacts, "CHROMIUM="+chromium, "TIMEOUT_MS="+browserWait)
-			out, err := cmd.CombinedOutput()
-			t.Logf("%s:\n%s", filepath.Base(script), out)
-			if err != nil {
-				t.Fatalf("%s: %v", filepath.Base(script), err)
-			}
-		})
-	}
-}
-
 // browserWait is the browser tests' wait for one thing (TIMEOUT_MS, in
 // ms): the first draw compiles shaders in software (SwiftShader), which
 // takes tens of seconds on a loaded machine.

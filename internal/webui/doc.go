@@ -32,6 +32,9 @@
 //   - GET /api/v1/stream?bbox=&since=SEQ: live updates (Server-Sent Events,
 //     event "update" for a vessel, event "event" for a detected event that
 //     opened or changed);
+//   - GET /api/v1/contacts?bbox=&limit=5000 and
+//     ?bbox=&history=true&since=&limit=20000: radar and satellite
+//     contacts (the stream's event "contact" adds live ones);
 //   - GET /api/v1/events?limit=N: the events of the last 24 h, newest first
 //     (the events panel and the events layer, refreshed every 30 s; an event
 //     replaces the one with its id when its version is higher);
@@ -74,10 +77,31 @@
 //
 // The Layers button (or L; layers.js) switches the vessel groups, ship
 // names, the selected track and its time marks, trails, events, zones and
-// incidents, remembered in local storage. Learned anchorages, radar
-// contacts and satellite detections are listed disabled ("not served by
-// this node") until a module registers them with layers (the hook for the
-// sensor layers: LayerControl.register with the same id).
+// incidents, and the radar and satellite contacts, remembered in local
+// storage. Learned anchorages are listed disabled ("not served by this
+// node": the API has no anchorage endpoint yet; LayerControl.register with
+// the same id and layers makes a placeholder a switch, as the contacts
+// do once GET /api/v1/contacts answers).
+//
+// # Radar and satellite contacts
+//
+// contacts.js draws GET /api/v1/contacts (contactmodel.js is its pure,
+// unit-tested part): radar contacts as diamonds, satellite detections as
+// triangles (shape, not only colour, tells the sensor); hollow when an
+// AIS vessel explains them, with a dashed line to that vessel; dark ones
+// (no AIS vessel explains them) filled yellow and ringed, above the
+// others; doubtful satellite detections grey and dashed. A click opens
+// the contact's panel: sensor, source, target and radar track (or scene),
+// time and age, position, speed and course when known, length (or
+// "unknown"), the associated vessel with the score (and "held by radar"),
+// the dark-target episode, and the candidates with distance and score;
+// its vessel button opens the vessel. Range and bearing from the radar
+// are not shown: the API does not serve them. Live, the current contacts
+// in view (reloaded after each move) and the stream's "contact" events,
+// each radar track and detection by its newest report, dropped 10 minutes
+// (data time) after it; at a past moment t, the history
+// (history=true&since=t-10min), each as it was at t. A node that answers
+// 501 or 404 keeps the Radar and Satellite entries disabled.
 //
 // The Measure button (or M; measure.js) measures range and bearing: a
 // click sets the origin, the line follows the pointer, a second click
@@ -118,15 +142,29 @@
 //
 // Keyboard: T, L, E (events) and M open the tools outside text fields;
 // Escape closes popovers, the table and the measuring; arrow keys move
-// between rows of the events, incidents and vessel lists, Enter opens
-// one; the table takes the focus when it opens and gives it back to its
-// button when it closes.
+// between rows of the events (also Home and End), incidents and vessel
+// lists, Enter opens one; the table takes the focus when it opens and
+// gives it back to its button when it closes. The events, vessel and
+// contact panels do the same (focus.js): opening one moves the focus into
+// it (the first event row, the vessel's or contact's name), Escape inside
+// it closes that panel only and gives the focus back to where it came
+// from (a table or event row, else the panel's button or the map).
+//
+// The legend (legend.js) starts folded on a small screen (at most 700
+// px wide or 560 px high) and open otherwise; a fold or unfold is
+// remembered in local storage. It is compact (smaller type on a small
+// screen), its height bounded below the toolbar (it scrolls), and it
+// stays in the bottom-left corner clear of the zoom buttons, the
+// attribution and the time bar (e2e/features/legend.mjs checks this at
+// 390×700).
 //
 // The events panel (the Events button) lists the events with a type filter;
 // a click flies to the event, highlights it and opens the panel of its first
 // vessel. The list is keyed by event id: a refresh or a streamed event
 // rewrites only the rows whose content changed and moves only rows out of
-// place, so that a row is never replaced under the pointer; the incidents
+// place, so that a row is never replaced under the pointer (an event the
+// stream brought in the last 2 minutes stays across a refresh that does
+// not list it yet, so that its notification still opens it); the incidents
 // list is keyed the same way (keyed.js). A server without
 // /api/v1/events, /api/v1/zones or /api/v1/incidents (404, or 501 for
 // incidents) just shows none.
@@ -239,14 +277,20 @@
 //
 //	TIDEWATCH_WEBUI_MOCK=127.0.0.1:8090 go test ./internal/webui -run TestServeMock -timeout 0
 //
-// The per-feature browser tests, e2e/features/*.mjs (fixes, labels,
-// layers, measure, table, notifications, tracks, keyboard; harness
-// e2e/lib.mjs), run each against a fresh mock (TestBrowserFeatures),
-// check the page's state (DOM, the label canvas's pixels, the map's
-// rendered features, the CSV downloaded) and leave screenshots in
-// e2e/artifacts. The pure modules (format.js, geo.js, timerange.js,
-// csv.js, categories.js) have unit tests in app/test, run by
-// TestNodeUnit with node --test. e2e/perf.mjs measures first render,
+// The per-feature browser tests, e2e/features/*.mjs (contacts, fixes,
+// keyboard, labels, layers, legend, measure, notifications, table,
+// tracks; harness e2e/lib.mjs), run against a real node, not the mock:
+// TestBrowserFeatures in internal/server (webui cannot import server)
+// starts one on the demo's simulated traffic and radar and satellite
+// story, with fixture vessels sent as AIS over TCP, and runs each script
+// as a subtest. They check the page's state (DOM, the label canvas's
+// and the map's pixels, the map's rendered features, the CSV downloaded)
+// and leave screenshots in e2e/artifacts. The mock API stays for
+// TestBrowser (e2e/map.mjs) and TestServeMock: its incidents' stale
+// edit, the sharing panel's partners and audit log and the hostile texts
+// it serves need a federated node. The pure modules (format.js, geo.js,
+// timerange.js, csv.js, categories.js, contactmodel.js, focus.js) have
+// unit tests in app/test, run by TestNodeUnit with node --test. e2e/perf.mjs measures first render,
 // pan, zoom and live frame times and the heap with 5k, 20k and 50k
 // synthetic vessels.
 //

@@ -69,8 +69,6 @@ type mockAPI struct {
 	partnerRequests int              // guarded by mu: GET /api/v1/partners answered
 	auditQueries    []string         // guarded by mu: the queries of GET /api/v1/audit answered
 
-	newEvents bool // the stream announces a new event every 10 s
-
 	tickets   sync.Map     // stream tickets minted and not yet used
 	ticketSeq atomic.Int64 // numbers the tickets
 }
@@ -516,11 +514,6 @@ func (m *mockAPI) serveStream(w http.ResponseWriter, r *http.Request) {
 			if data := m.streamEvent(); data != nil {
 				fmt.Fprintf(w, "event: event\ndata: %s\n\n", data)
 			}
-		}
-		// With newEvents, a new event every 10 s (the first after 5 s),
-		// for the notifications.
-		if m.newEvents && i%200 == 100 {
-			fmt.Fprintf(w, "event: event\ndata: %s\n\n", m.newStreamEvent(i/200))
 		}
 		for k := 0; k < 10; k++ {
 			v := m.vessels[i%len(m.vessels)]

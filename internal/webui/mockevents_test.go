@@ -159,23 +159,6 @@ func (m *mockAPI) serveEvents(w http.ResponseWriter, r *http.Request) {
 }
 
 // streamEvent returns the open encounter with its next version.
-// newStreamEvent is a new event the stream announces, numbered n: an AIS
-// gap of a fleet vessel that starts now (high severity: a ship going
-// dark). The API lists it from then on, as the real one does.
-func (m *mockAPI) newStreamEvent(n int) []byte {
-	v := m.vessels[3+n%(len(m.vessels)-3)]
-	now := time.Now().UTC()
-	lat, lon, _ := v.at(m, now)
-	e := &mockEvent{id: fmt.Sprintf("ev-live-%d", n), typ: "gap", vessels: []string{v.mmsi}, start: now,
-		lat: round(lat, 5), lon: round(lon, 5), version: 1,
-		params: map[string]any{"gap_s": 600}, measures: map[string]any{"silent_s": 0}}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.events = append(m.events, e)
-	data, _ := json.Marshal(e.json())
-	return data
-}
-
 func (m *mockAPI) streamEvent() []byte {
 	m.mu.Lock()
 	defer m.mu.Unlock()

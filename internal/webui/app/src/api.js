@@ -119,7 +119,7 @@ async function errorOf(res) {
 
 // stream opens the live event stream: "update" events carry a vessel
 // summary, "event" a detected event (gap, encounter, ...) that opened or
-// changed, "ready" the newest sequence number, "lagged" the news that
+// changed, "contact" a radar or satellite contact, "ready" the newest sequence number, "lagged" the news that
 // updates were skipped (reload the picture). With a token, each
 // connection opens with a fresh single-use ticket (POST
 // /api/v1/stream/ticket), so a dropped connection is reopened here (after
@@ -171,6 +171,10 @@ export function stream(params, on) {
     es.addEventListener('event', (ev) => {
       const v = parse(ev);
       if (v) on.event?.(v);
+    });
+    es.addEventListener('contact', (ev) => {
+      const v = parse(ev);
+      if (v) on.contact?.(v);
     });
     es.addEventListener('ready', (ev) => {
       const v = parse(ev);

@@ -14,6 +14,7 @@
 import { h, $ } from './dom.js';
 import * as api from './api.js';
 import * as fmt from './format.js';
+import { PanelFocus, listKeys } from './focus.js';
 
 // EVENT_TYPES lists the event types the API names, with a label and a
 // colour (the badge in the list and the circle on the map).
@@ -34,6 +35,7 @@ const MAX_ROWS = 500;
 const LIMIT = 1000;
 const EMPTY = { type: 'FeatureCollection', features: [] };
 const WINDOW_MS = 24 * 3600e3;
+const STREAM_KEEP_MS = 120e3; // a streamed event outlives reloads that miss it this long
 
 // iso formats a time as RFC 3339 in whole seconds, as the API takes it.
 function iso(t) {
@@ -93,6 +95,7 @@ function hasPosition(e) {
 export class Events {
   constructor(map, { vesselName, onPick, onError, onZones, onNew }) {
     this.map = map;
+    this.focus = new PanelFocus('events');
     this.onNew = onNew;
     this.vesselName = vesselName;
     this.onPick = onPick;
@@ -107,6 +110,7 @@ export class Events {
     this.zones = EMPTY;
     this.loaded = false;
     this.streamed = 0; // events received on the stream
+    this.streamedAt = new Map(); // id → when the stream last brought it (client ms)
     this.rows = 0;
     this.rowEls = new Map(); // id → {li, btn, sig}: the rows of the list
     this.noteEl = h('li', { class: 'empty' }); // "No events", "n more not listed"
@@ -140,22 +144,27 @@ export class Events {
         return b;
       }),
     );
-    $('events-list').addEventListener('keydown', (e) => {
-      const li = e.target.closest('li');
-      if (e.key === 'ArrowDown') li?.nextElementSibling?.querySelector('button')?.focus();
-      else if (e.key === 'ArrowUp') li?.previousElementSibling?.querySelector('button')?.focus();
-      else return;
-      e.preventDefault();
+    // Arrow keys, Home and End move between the rows; Escape closes the
+    // panel and gives the focus back to where it was.
+    listKeys($('events-list'), 'button.event-row');
+    $('events').addEventListener('keydown', (e) => {
+      if (e.key !== 'Escape') return;
+      e.stopPropagation();
+      this.setOpen(false);
     });
   }
 
+  // setOpen opens or closes the panel. Opening takes the focus into it
+  // (the first row, else its close button); closing gives it back.
   setOpen(open) {
+    if (!open && this.open) this.focus.closed($('events-btn'));
     $('events').hidden = !open;
     $('events-btn').setAttribute('aria-expanded', String(open));
     if (open) {
       this.render();
       this.load();
       this.loadZones();
+      this.focus.opened($('events-list').querySelector('button.event-row') ?? $('events-close'));
     }
   }
 
@@ -281,6 +290,14 @@ export class Events {
         const old = this.byId.get(id);
         next.set(id, old && newer(old, e) ? old : e);
       }
+      // An event the stream brought in the last STREAM_KEEP_MS that the
+      // answer does not hold yet (it was asked before the event was
+      // stored) stays: its notification and row must still open it.
+      const now = Date.now();
+      for (const [id, t] of this.streamedAt) {
+        if (now - t > STREAM_KEEP_MS) this.streamedAt.delete(id);
+        else if (!win && !next.has(id) && this.byId.has(id)) next.set(id, this.byId.get(id));
+      }
       this.byId = next;
       this.loaded = true;
       this.setStatus('');
@@ -303,6 +320,7 @@ export class Events {
     const old = this.byId.get(id);
     if (old && !newer(e, old)) return;
     this.byId.set(id, e);
+    this.streamedAt.set(id, Date.now());
     // An id not seen before, once the list is loaded: a new alert.
     if (!old && this.loaded && !e.retracted) this.onNew?.(e);
     if (id === this.selected) this.highlight();

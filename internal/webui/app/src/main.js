@@ -21,6 +21,9 @@ import { LayerControl } from './layers.js';
 import { Measure } from './measure.js';
 import { VesselTable } from './table.js';
 import { Notifier } from './notify.js';
+import { Contacts } from './contacts.js';
+import { SENSORS } from './contactmodel.js';
+import { PanelFocus } from './focus.js';
 
 const STALE_S = 600; // a report older than this is drawn faded
 const RENDER_MS = 250; // at most one redraw of the ships this often
@@ -174,6 +177,19 @@ const labels = new Labels(map, {
   selected: () => state.selected,
 });
 const layerControl = new LayerControl(map);
+const contacts = new Contacts(map, {
+  bbox: () => bboxParam(),
+  vesselAt: (mmsi) => state.drawnAt.get(mmsi) ?? null,
+  vesselName: (mmsi) => {
+    const v = state.vessels.get(mmsi);
+    return v && !fmt.missing(v.name) ? String(v.name).trim() || null : null;
+  },
+  onVessel: (mmsi) => select(mmsi, { fly: true }),
+  onOpen: () => deselect(),
+  onAvailable: (ok) => registerSensorLayers(ok),
+  panelView: () => panelView(),
+  onError: reportError,
+});
 const measure = new Measure(map, {
   closeOthers: () => {
     openPopover('filters', false);
@@ -360,6 +376,7 @@ function addLayers() {
     },
     paint: { 'icon-opacity': ['case', ['==', ['get', 'stale'], 1], 0.35, 1] },
   });
+  contacts.addLayers();
   zoneEditor.addLayers();
   measure.addLayers();
   registerLayers();
@@ -405,8 +422,16 @@ function registerLayers() {
     layers: ['incident-areas-fill', 'incident-areas-line', 'incident-highlight', 'incident-area-highlight', 'incident-points'],
   });
   reg({ id: 'anchorages', label: 'Learned anchorages', group: 'Events and areas', available: false, note: 'not served by this node' });
-  reg({ id: 'radar', label: 'Radar contacts', group: 'Sensors', available: false, note: 'not served by this node' });
-  reg({ id: 'satellite', label: 'Satellite detections', group: 'Sensors', available: false, note: 'not served by this node' });
+  registerSensorLayers(contacts.available);
+}
+
+// registerSensorLayers makes the radar and satellite entries switches
+// once the node answers GET /api/v1/contacts (ok), else placeholders.
+function registerSensorLayers(ok) {
+  for (const [sensor, label] of SENSORS) {
+    if (ok) layerControl.register({ id: sensor, label, group: 'Sensors', layers: Contacts.layerIds(sensor) });
+    else layerControl.register({ id: sensor, label, group: 'Sensors', available: false, note: ok === false ? 'not served by this node' : 'loading' });
+  }
 }
 
 // ---- trails ----
@@ -623,6 +648,7 @@ function connectStream() {
     {
       update: onUpdate,
       event: (e) => events.onStream(e),
+      contact: (c) => contacts.onStream(c),
       ready: (v) => {
         if (v.seq != null && state.seq == null) state.seq = v.seq;
       },
@@ -728,15 +754,22 @@ function updateFlagOptions() {
 
 // ---- selection, panel, track ----
 
+// panelFocus moves the focus into the vessel panel when it opens and back
+// when Escape (or its close button) closes it.
+const panelFocus = new PanelFocus('panel');
+
 // select opens the panel of a vessel and draws its track. hint is a summary
 // to show until the details arrive (a search result).
 async function select(mmsi, { fly = false, hint = null } = {}) {
   mmsi = String(mmsi);
+  contacts.close();
   state.selected = mmsi;
   if (map.getLayer('selected')) map.setFilter('selected', ['==', ['get', 'mmsi'], mmsi]);
   const summary = state.vessels.get(mmsi) ?? hint;
   state.detail = summary ? { ...summary } : { mmsi };
+  const opening = $('panel').hidden;
   renderPanel(state.detail, panelView());
+  if (opening) panelFocus.opened($('panel-name'));
   try {
     // In the past, the details of that moment (the API's at=).
     const params = state.mode === 'at' ? { at: iso(state.at) } : undefined;
@@ -765,6 +798,7 @@ function panelView() {
 }
 
 function deselect() {
+  if (!$('panel').hidden) panelFocus.closed(map.getCanvas());
   state.selected = null;
   state.detail = null;
   state.trackFeatures = 0;
@@ -867,11 +901,27 @@ function nearest(point, layers) {
   return best;
 }
 
+const CONTACT_LAYERS = SENSORS.map(([s]) => `${s}-contacts`);
+
+// distance is how far a point feature is drawn from a point of the map, in
+// pixels.
+function distance(point, f) {
+  const p = map.project(f.geometry.coordinates);
+  return Math.hypot(p.x - point.x, p.y - point.y);
+}
+
 // clickMap opens the ship clicked, else the event clicked; not while a
 // zone is drawn.
 function clickMap(e) {
   if (e.zoneEditor || zoneEditor.drawing || e.incidentEditor || incidents.placing || e.measuring || measure.active) return;
   const ship = nearest(e.point, ['ships']);
+  const contact = nearest(e.point, CONTACT_LAYERS);
+  // The nearer of a ship and a contact (an associated contact lies on
+  // its ship: a click on the contact's symbol, off the ship's, opens it).
+  if (contact && (!ship || distance(e.point, contact) < distance(e.point, ship))) {
+    contacts.pick(contact.properties.key);
+    return;
+  }
   if (ship) {
     select(ship.properties.mmsi);
     return;
@@ -901,6 +951,9 @@ function hoverText(point) {
   const ship = nearest(point, ['ships']);
   const v = ship && state.vessels.get(ship.properties.mmsi);
   if (v) lines.push(fmt.missing(v.name) ? `MMSI ${v.mmsi}` : String(v.name));
+  const contact = nearest(point, CONTACT_LAYERS);
+  const cd = contact && contacts.describe(contact.properties.key);
+  if (cd) lines.push(cd);
   const ev = nearest(point, ['event-circles']);
   const d = ev && events.describe(ev.properties.id);
   if (d) lines.push(...d.split('\n'));
@@ -1020,6 +1073,7 @@ function applyTime() {
   disconnectStream();
   events.setTime(t);
   incidents.setTime(t);
+  contacts.setTime(t);
   const live = $('live-btn');
   live.classList.remove('live');
   live.setAttribute('aria-pressed', 'false');
@@ -1039,6 +1093,7 @@ function goLive() {
   updateTimeLabel();
   events.setTime(null);
   incidents.setTime(null);
+  contacts.setTime(null);
   loadVessels();
   loadTrails();
   if (state.selected) select(state.selected);
@@ -1065,18 +1120,11 @@ function wireUI() {
   measure.wire();
   table.wire();
   $('trail-minutes').addEventListener('change', loadTrails);
-  // Arrow keys move between the rows of the events list.
-  $('events-list').addEventListener('keydown', (e) => {
-    const li = e.target.closest('li');
-    if (e.key === 'ArrowDown') li?.nextElementSibling?.querySelector('button')?.focus();
-    else if (e.key === 'ArrowUp') li?.previousElementSibling?.querySelector('button')?.focus();
-    else return;
-    e.preventDefault();
-  });
   events.wire();
   zoneEditor.wire();
   incidents.wire();
   sharing.wire();
+  contacts.wire();
   $('events-btn').addEventListener('click', () => {
     if (events.open) {
       zoneEditor.setOpen(false);
@@ -1135,6 +1183,16 @@ function wireUI() {
 
   document.addEventListener('keydown', (e) => {
     if (e.key === 'Escape') {
+      // In a details panel, Escape closes that panel only, and the focus
+      // goes back to where it came from.
+      if (panelFocus.contains(e.target)) {
+        deselect();
+        return;
+      }
+      if (contacts.focus.contains(e.target)) {
+        contacts.close();
+        return;
+      }
       hideResults();
       openPopover('filters', false);
       openPopover('settings', false);
@@ -1193,6 +1251,7 @@ map.on('load', () => {
   });
   map.on('moveend', debounce(loadVessels, 250));
   map.on('moveend', debounce(loadTrails, 500));
+  map.on('moveend', debounce(() => contacts.load(), 500));
   loadLand();
   loadVessels();
   events.load();
@@ -1200,6 +1259,7 @@ map.on('load', () => {
   incidents.load();
   loadSession();
   loadHistory();
+  contacts.load();
 });
 
 // Ages move on: refade stale ships and refresh the panel's report age.
@@ -1227,6 +1287,10 @@ setInterval(() => {
 setInterval(() => {
   if (!events.window) events.load();
 }, 30000);
+// Contacts older than 10 min (data time) leave the map; links follow ships.
+setInterval(() => {
+  if (state.mode === 'live' && contacts.available) contacts.render();
+}, 15000);
 
 // Test hook for the browser test (e2e/map.mjs). It reads state only:
 // the ships drawn where the map can be clicked (not under a panel, the
@@ -1353,6 +1417,15 @@ window.__tidewatch = Object.freeze({
   view: () => ({ center: map.getCenter().toArray(), zoom: map.getZoom(), moving: map.isMoving() }),
   hoverElements: () => hover.children.length,
   // sharing: the state of the sharing panel.
+  // contacts: the radar and satellite layers' state; renderedContacts the
+  // contacts drawn in view (page coordinates) with their sensor and status.
+  contacts: () => contacts.state(),
+  renderedContacts: () =>
+    CONTACT_LAYERS.flatMap((l) => renderedPoints(l, 'key')).map((p) => {
+      const c = contacts.byKey.get(p.key);
+      return c ? { ...p, sensor: c.sensor, dark: c.dark, mmsi: c.mmsi } : p;
+    }),
+  pickContact: (key) => contacts.pick(key),
   sharing: () => ({
     enabled: sharing.enabled,
     open: sharing.open,
