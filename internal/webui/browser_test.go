@@ -197,7 +197,11 @@ func TestBrowserFeatures(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			m := newMockAPI(400, "", "read")
 			m.newEvents = name == "notifications"
-			srv := httptest.NewServer(m.handler(t))
+			h := m.handler(t)
+			if name == "basemap" {
+				h = m.withBasemap(t, h)
+			}
+			srv := httptest.NewServer(h)
 			defer srv.Close()
 			ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 			defer cancel()

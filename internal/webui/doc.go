@@ -23,6 +23,10 @@
 // The page needs from its server, on the same origin:
 //
 //   - GET /basemap/land.geojson: the land polygons of its basemap;
+//   - GET /basemap/info: {"pmtiles":"/basemap/tiles.pmtiles", "layers":
+//     [...], "minzoom", "maxzoom", ...} when the node serves a detailed
+//     PMTiles basemap ({"pmtiles":null} or 404 when not), and that
+//     archive with HTTP Range requests (see The basemap);
 //   - GET /api/v1/vessels?bbox=W,S,E,N[&at=TIME]: the picture in view, now
 //     or at a past moment (the time slider);
 //   - GET /api/v1/vessels/{mmsi}[?at=TIME]: the side panel (in a past
@@ -58,6 +62,19 @@
 //   - GET /api/v1/partners and GET
 //     /api/v1/audit?partner=&direction=&kind=&key=&from=&limit=500, for
 //     admins: the Sharing panel (see Sharing).
+//
+// # The basemap
+//
+// The embedded Natural Earth land (basemap.js) is the fallback. When
+// /basemap/info names a PMTiles archive, pmtiles.js reads it through the
+// pmtiles package's MapLibre protocol (Range requests to the same origin,
+// so the CSP is unchanged: the protocol runs in the page, and MapLibre's
+// worker stays a same-origin file, no blob: worker) and draws the layers
+// the archive has: land (fill and coast), countries, maritime (dashed
+// territorial seas), ports and anchorages (circles) of tidewatch basemap
+// build, or earth, water and boundaries of a Protomaps extract. The
+// embedded land is then drawn below zoom 5 only. Port names are drawn
+// from zoom 8 on a canvas (PortLabels), leaving out overlapping ones.
 //
 // # The watch officer's tools
 //
@@ -240,7 +257,7 @@
 //	TIDEWATCH_WEBUI_MOCK=127.0.0.1:8090 go test ./internal/webui -run TestServeMock -timeout 0
 //
 // The per-feature browser tests, e2e/features/*.mjs (fixes, labels,
-// layers, measure, table, notifications, tracks, keyboard; harness
+// layers, measure, table, notifications, tracks, keyboard, basemap; harness
 // e2e/lib.mjs), run each against a fresh mock (TestBrowserFeatures),
 // check the page's state (DOM, the label canvas's pixels, the map's
 // rendered features, the CSV downloaded) and leave screenshots in
