@@ -3,7 +3,7 @@
 // harbour zoom over Singapore, names the ports, and the ships in the
 // Singapore Strait are on water: no land feature is rendered under them
 // and the screenshot's pixels beside each symbol are the sea's colour,
-// while an inland point of the island is the land's.
+// while a point of the island (103.85 E, 1.30 N) is the land's.
 import { run } from '../lib.mjs';
 
 const SEA = [14, 42, 61]; // #0e2a3d, the background
@@ -12,24 +12,28 @@ const near = (px, want) => px && Math.abs(px[0] - want[0]) + Math.abs(px[1] - wa
 
 await run('basemap', async ({ page, check, shot, waitFor, tw, mapReady }) => {
   check('the map loads with ships', await mapReady());
-  const info = await waitFor(() => window.__tidewatch.basemap(), null, 'the PMTiles basemap');
+  await waitFor(() => window.__tidewatch.basemap(), null, 'the PMTiles basemap');
+  const info = await tw(() => window.__tidewatch.basemap());
   check('the server offers a PMTiles basemap and the map added its layers',
     info && info.pmtiles === '/basemap/tiles.pmtiles' && info.mapLayers.includes('bm-land') && info.mapLayers.includes('bm-ports'),
     JSON.stringify(info && { layers: info.layers, mapLayers: info.mapLayers }));
 
   await tw(() => (location.hash = '#12/1.25/103.84'));
   await waitFor(() => Math.abs(window.__tidewatch.view().zoom - 12) < 0.01 && window.__tidewatch.settled(), null, 'zoom 12 over Singapore');
-  const land = await waitFor(() => window.__tidewatch.basemapFeatureCount('bm-land') > 0 && window.__tidewatch.basemapFeatureCount('bm-land'), null, 'detailed land');
+  await waitFor(() => window.__tidewatch.basemapFeatureCount('bm-land') > 0, null, 'detailed land');
+  const land = await tw(() => window.__tidewatch.basemapFeatureCount('bm-land'));
   check('detailed land is drawn at the harbour', land > 0, `${land} land features`);
-  const ports = await waitFor(() => window.__tidewatch.basemapFeatureCount('bm-ports'), null, 'port points');
+  await waitFor(() => window.__tidewatch.basemapFeatureCount('bm-ports') > 0, null, 'port points');
+  const ports = await tw(() => window.__tidewatch.basemapFeatureCount('bm-ports'));
   check('port points are drawn', ports > 0, `${ports} port features`);
-  const labels = await waitFor(() => window.__tidewatch.portLabels().length > 0 && window.__tidewatch.portLabels(), null, 'port names');
+  await waitFor(() => window.__tidewatch.portLabels().length > 0, null, 'port names');
+  const labels = await tw(() => window.__tidewatch.portLabels());
   check('ports are named on the map', labels && labels.some((l) => /SINGAPORE|KEPPEL/.test(l.name)), JSON.stringify((labels || []).map((l) => l.name)));
 
-  const ships = await waitFor(() => {
-    const s = window.__tidewatch.renderedShips().filter((x) => String(x.mmsi).startsWith('5630'));
-    return s.length >= 3 && s;
-  }, null, 'the ships in the strait');
+  const strait = () => window.__tidewatch.renderedShips().filter((x) => String(x.mmsi).startsWith('5630'));
+  await waitFor(`(${strait})().length >= 3`, null, 'the ships in the strait');
+  await waitFor(() => window.__tidewatch.settled(), null, 'the map settled');
+  const ships = await tw(strait);
   check('the ships in the Singapore Strait are drawn', ships && ships.length >= 3, JSON.stringify(ships));
 
   // Pixels of the screenshot, read back in the page (a data: image).
@@ -54,7 +58,7 @@ await run('basemap', async ({ page, check, shot, waitFor, tw, mapReady }) => {
     check(`ship ${s.mmsi} is on water: no land under it, sea beside it`, !under.includes('bm-land') && sea >= 3,
       `layers under it ${JSON.stringify(under)}, pixels beside it ${JSON.stringify(around)}`);
   }
-  const inland = await tw(() => window.__tidewatch.project(103.82, 1.35));
+  const inland = await tw(() => window.__tidewatch.project(103.85, 1.3));
   const [px] = await pixel([inland]);
   const underInland = await tw(([x, y]) => window.__tidewatch.basemapAt(x, y), inland);
   check('an inland point of the island is land', underInland.includes('bm-land') && near(px, LAND), `${JSON.stringify(underInland)} ${JSON.stringify(px)}`);

@@ -261,7 +261,12 @@
 // e2e/lib.mjs), run each against a fresh mock (TestBrowserFeatures),
 // check the page's state (DOM, the label canvas's pixels, the map's
 // rendered features, the CSV downloaded) and leave screenshots in
-// e2e/artifacts. The pure modules (format.js, geo.js, timerange.js,
+// e2e/artifacts. The basemap feature's mock (mockbasemap_test.go) serves a
+// PMTiles archive built from the shared 1:10m land and World Port Index
+// (detailed to zoom 12 over Singapore) with three ships in the Singapore
+// Strait; the script checks the land, ports and port names drawn at zoom
+// 12, that no land is rendered under the ships and the screenshot is sea-
+// coloured beside them and land-coloured on the island. The pure modules (format.js, geo.js, timerange.js,
 // csv.js, categories.js) have unit tests in app/test, run by
 // TestNodeUnit with node --test. e2e/perf.mjs measures first render,
 // pan, zoom and live frame times and the heap with 5k, 20k and 50k
