@@ -63,6 +63,7 @@ Commands:
   vessels   the picture at a moment; search by name, call sign, IMO or MMSI
   store     check the data directory's files (store check) or move damaged ones aside (store repair)
   export    write the positions history as GeoParquet, GeoJSON, CSV or KML
+  basemap   build an offline detailed basemap (PMTiles vector tiles) for the web map
   events    detect gaps, encounters, loitering, zone entry/exit, teleports, identity conflicts, port visits
   simulate  generate realistic AIS traffic (NMEA or CSV), radar and SAR scenarios, messy feeds with ground truth
   version   print the version
@@ -131,6 +132,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = runStore(ctx, rest, stdout, stderr, now)
 	case "export":
 		err = runExport(ctx, rest, stdout, stderr, now)
+	case "basemap":
+		err = runBasemap(ctx, rest, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintf(stdout, "tidewatch %s\n", version)
 	case "help", "-h", "--help", "-help":

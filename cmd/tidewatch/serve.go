@@ -101,7 +101,7 @@ type nodeFlags struct {
 	radarTCPListen, radarTCPConnect              listFlag
 	replaySpeed                                  *float64
 	radarFile, sarFile                           listFlag
-	radarSite                                    *string
+	radarSite, basemap                           *string
 	tileOrigins                                  listFlag
 	cotUDP, cotTCP                               listFlag
 	relayTCP, relayUDP, relayBBox, relayTags     *string
@@ -140,6 +140,7 @@ func addNodeFlags(fs *flag.FlagSet, defaultData string) *nodeFlags {
 	n.replaySpeed = fs.Float64("replay-speed", 0, "replay --radar-file and --asterix-file by their times, X times real time (0: as fast as possible)")
 	fs.Var(&n.sarFile, "sar", "read a satellite detection FILE: GFW SAR, xView3, VIIRS or GeoJSON (repeatable)")
 	n.radarSite = fs.String("radar-site", "", "`LAT,LON` of a fixed radar, for the radar inputs given by flags")
+	n.basemap = fs.String("basemap", "", "a PMTiles archive of vector tiles the web map draws (tidewatch basemap build, or an OpenStreetMap extract)")
 	fs.Var(&n.tileOrigins, "tile-origin", "allow the web map to load raster tiles from this origin, e.g. https://tiles.example.org (repeatable; the map's ?tiles=URL setting)")
 	n.speed = fs.Float64("speed", 1, "replay speed: 1 real time, 60 sixty times faster, 0 as fast as possible")
 	n.loop = fs.Bool("loop", false, "replay the files again and again")
@@ -179,6 +180,9 @@ func (n *nodeFlags) build() (server.Config, error) {
 	}
 	if *n.land != "" {
 		c.Land = *n.land
+	}
+	if *n.basemap != "" {
+		c.Basemap = *n.basemap
 	}
 	if *n.tlsCert != "" || *n.tlsKey != "" {
 		c.TLS.Cert, c.TLS.Key = *n.tlsCert, *n.tlsKey

@@ -41,6 +41,7 @@ var allowed = map[string][]string{
 	"internal/httpapi": {"internal/vessel", "internal/geo", "internal/fusion", "internal/store", "internal/event", "internal/incident", "internal/audit",
 		"internal/export", "internal/record"},
 	"internal/webui":    {},
+	"internal/basemap":  {},
 	"internal/incident": {"internal/vessel", "internal/geo", "internal/record"},
 	"internal/policy":   {"internal/vessel", "internal/geo", "internal/event", "internal/incident"},
 	"internal/identity": {"internal/record"},
@@ -53,10 +54,10 @@ var allowed = map[string][]string{
 	"internal/server": {"internal/nmea", "internal/ingest", "internal/vessel", "internal/geo", "internal/fusion",
 		"internal/store", "internal/recorder", "internal/event", "internal/httpapi", "internal/webui", "internal/simulate",
 		"internal/incident", "internal/policy", "internal/identity", "internal/share", "internal/cot", "internal/contact", "internal/sensor", "internal/asterix", "internal/cluster",
-		"internal/export", "internal/record", "internal/relay"},
+		"internal/export", "internal/record", "internal/relay", "internal/basemap"},
 	"cmd/tidewatch": {"internal/ingest", "internal/ais", "internal/asterix", "internal/sensor", "internal/vessel", "internal/fusion",
 		"internal/store", "internal/geo", "internal/simulate", "internal/recorder", "internal/event", "internal/server",
-		"internal/identity", "internal/policy", "internal/incident", "internal/audit", "internal/export", "internal/contact", "internal/record"},
+		"internal/identity", "internal/policy", "internal/incident", "internal/audit", "internal/export", "internal/contact", "internal/record", "internal/basemap"},
 }
 
 // mayUseNetwork lists the packages allowed to import net or net/http.

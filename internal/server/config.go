@@ -33,6 +33,10 @@ type Config struct {
 	// from (its ?tiles= setting); none by default, so the map makes no
 	// request off its own origin.
 	TileOrigins []string `json:"tile_origins"`
+	// Basemap is a PMTiles v3 archive of vector tiles (tidewatch basemap
+	// build, or an OpenStreetMap or Protomaps extract) the web map draws
+	// instead of the embedded land; empty: none. It is checked at start.
+	Basemap string `json:"basemap"`
 	// Share configures sharing with partner nodes (package share).
 	Share Share `json:"share"`
 	// API bounds the HTTP API's heavy queries.

@@ -141,6 +141,12 @@ func (n *Node) handler() (http.Handler, error) {
 		return nil, err
 	}
 	mux.Handle("/basemap/land.geojson", land50)
+	tiles, info, err := pmtilesHandlers(cfg.Basemap)
+	if err != nil {
+		return nil, err
+	}
+	mux.Handle("/basemap/tiles.pmtiles", tiles)
+	mux.Handle("/basemap/info", info)
 	web := n.opt.Web
 	if web == nil {
 		if web, err = webui.NewHandler(webui.Config{TileOrigins: cfg.TileOrigins}); err != nil {

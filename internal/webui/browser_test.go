@@ -174,6 +174,43 @@ func checkSharingRequests(t *testing.T, m *mockAPI, admin bool) {
 	}
 }
 
+// TestBrowserBasemap runs the basemap's browser test,
+// e2e/features/basemap.mjs, against the embedded map and a mock API
+// serving a PMTiles archive detailed over Singapore with three ships in
+// its strait (the other feature scripts run against a real node:
+// TestBrowserFeatures in internal/server). Screenshots go to
+// $ARTIFACTS/features, else to e2e/artifacts (ignored by git). It skips
+// as TestBrowser does.
+func TestBrowserBasemap(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test in -short mode")
+	}
+	chromium, node, e2e := browserTools(t)
+	scripts := []string{filepath.Join(e2e, "features", "basemap.mjs")}
+	artifacts := filepath.Join(e2e, "artifacts")
+	if a := os.Getenv("ARTIFACTS"); a != "" {
+		artifacts = filepath.Join(a, "features")
+	}
+	for _, script := range scripts {
+		name := strings.TrimSuffix(filepath.Base(script), ".mjs")
+		t.Run(name, func(t *testing.T) {
+			m := newMockAPI(400, "", "read")
+			h := m.withBasemap(t, m.handler(t))
+			srv := httptest.NewServer(h)
+			defer srv.Close()
+			ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, node, script)
+			cmd.Env = append(os.Environ(), "BASE_URL="+srv.URL, "ARTIFACTS="+artifacts, "CHROMIUM="+chromium, "TIMEOUT_MS="+browserWait)
+			out, err := cmd.CombinedOutput()
+			t.Logf("%s:\n%s", filepath.Base(script), out)
+			if err != nil {
+				t.Fatalf("%s: %v", filepath.Base(script), err)
+			}
+		})
+	}
+}
+
 // browserWait is the browser tests' wait for one thing (TIMEOUT_MS, in
 // ms): the first draw compiles shaders in software (SwiftShader), which
 // takes tens of seconds on a loaded machine.

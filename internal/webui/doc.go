@@ -23,6 +23,10 @@
 // The page needs from its server, on the same origin:
 //
 //   - GET /basemap/land.geojson: the land polygons of its basemap;
+//   - GET /basemap/info: {"pmtiles":"/basemap/tiles.pmtiles", "layers":
+//     [...], "minzoom", "maxzoom", ...} when the node serves a detailed
+//     PMTiles basemap ({"pmtiles":null} or 404 when not), and that
+//     archive with HTTP Range requests (see The basemap);
 //   - GET /api/v1/vessels?bbox=W,S,E,N[&at=TIME]: the picture in view, now
 //     or at a past moment (the time slider);
 //   - GET /api/v1/vessels/{mmsi}[?at=TIME]: the side panel (in a past
@@ -61,6 +65,19 @@
 //   - GET /api/v1/partners and GET
 //     /api/v1/audit?partner=&direction=&kind=&key=&from=&limit=500, for
 //     admins: the Sharing panel (see Sharing).
+//
+// # The basemap
+//
+// The embedded Natural Earth land (basemap.js) is the fallback. When
+// /basemap/info names a PMTiles archive, pmtiles.js reads it through the
+// pmtiles package's MapLibre protocol (Range requests to the same origin,
+// so the CSP is unchanged: the protocol runs in the page, and MapLibre's
+// worker stays a same-origin file, no blob: worker) and draws the layers
+// the archive has: land (fill and coast), countries, maritime (dashed
+// territorial seas), ports and anchorages (circles) of tidewatch basemap
+// build, or earth, water and boundaries of a Protomaps extract. The
+// embedded land is then drawn below zoom 5 only. Port names are drawn
+// from zoom 8 on a canvas (PortLabels), leaving out overlapping ones.
 //
 // # The watch officer's tools
 //
@@ -290,7 +307,14 @@
 // edit, the sharing panel's partners and audit log and the hostile texts
 // it serves need a federated node. The pure modules (format.js, geo.js,
 // timerange.js, csv.js, categories.js, contactmodel.js, focus.js) have
-// unit tests in app/test, run by TestNodeUnit with node --test. e2e/perf.mjs measures first render,
+// unit tests in app/test, run by TestNodeUnit with node --test.
+// e2e/features/basemap.mjs runs against the mock (TestBrowserBasemap):
+// its mockbasemap_test.go serves a PMTiles archive built from the shared
+// 1:10m land and World Port Index (detailed to zoom 12 over Singapore)
+// with three ships in the Singapore Strait; the script checks the land,
+// ports and port names drawn at zoom 12, that no land is rendered under
+// the ships and the screenshot is sea-coloured beside them and
+// land-coloured on the island. e2e/perf.mjs measures first render,
 // pan, zoom and live frame times and the heap with 5k, 20k and 50k
 // synthetic vessels.
 //

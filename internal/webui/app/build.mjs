@@ -84,6 +84,11 @@ try {
   const licences = path.join(tmp, 'licenses');
   fs.mkdirSync(licences);
   fs.copyFileSync(path.join(here, 'node_modules/maplibre-gl/LICENSE.txt'), path.join(licences, 'maplibre-gl.txt'));
+  fs.copyFileSync(path.join(here, 'node_modules/fflate/LICENSE'), path.join(licences, 'fflate.txt'));
+  // The pmtiles package ships no licence file: record its declared licence.
+  const pm = JSON.parse(fs.readFileSync(path.join(here, 'node_modules/pmtiles/package.json'), 'utf8'));
+  fs.writeFileSync(path.join(licences, 'pmtiles.txt'),
+    `pmtiles ${pm.version}: licence ${pm.license} (SPDX), ${pm.repository?.url || pm.homepage || 'https://github.com/protomaps/PMTiles'}\n`);
 
   const manifest = {
     sourceHash: sourceHash(),

@@ -8,6 +8,7 @@ import { CATEGORIES, GROUPS, category, groupOf } from './categories.js';
 import { h, $, debounce } from './dom.js';
 import * as fmt from './format.js';
 import { fetchLand, unwrapLand } from './basemap.js';
+import { addPMTilesBasemap, fetchBasemapInfo, PortLabels } from './pmtiles.js';
 import { addShipIcons, iconName } from './icons.js';
 import { renderPanel } from './panel.js';
 import { sliderRange } from './timerange.js';
@@ -47,6 +48,8 @@ const state = {
   detail: null,
   trackFeatures: 0,
   landFeatures: 0,
+  basemap: null,
+  portLabels: null,
   updates: 0, // live updates received
   categories: new Set(CATEGORIES.map((c) => c[0])),
   flag: '',
@@ -304,6 +307,18 @@ async function loadSession() {
 
 async function loadLand() {
   if (!map.getLayer('land')) return;
+  // A detailed PMTiles basemap, when the node serves one, goes right above
+  // the embedded land (which it hides from zoom 5 in).
+  const info = await fetchBasemapInfo();
+  if (info) {
+    try {
+      const ids = map.getStyle().layers.map((l) => l.id);
+      state.basemap = { ...info, mapLayers: addPMTilesBasemap(map, info, ids[ids.indexOf('land') + 1]) };
+      state.portLabels = new PortLabels(map);
+    } catch (err) {
+      reportError(err);
+    }
+  }
   try {
     const land = await fetchLand();
     state.landFeatures = Array.isArray(land.features) ? land.features.length : 0;
@@ -1340,6 +1355,15 @@ window.__tidewatch = Object.freeze({
   settled: () => !!map.getLayer('ships') && !map.isMoving() && !state.renderPending && map.isSourceLoaded('ships'),
   mode: () => state.mode,
   landFeatureCount: () => state.landFeatures,
+  basemap: () => state.basemap || null,
+  // basemapAt lists the basemap layers (bm-*) rendered at a page point.
+  basemapAt: (x, y) => {
+    const rect = map.getCanvas().getBoundingClientRect();
+    const ids = (state.basemap?.mapLayers || []).filter((id) => map.getLayer(id));
+    return ids.length ? [...new Set(map.queryRenderedFeatures([x - rect.left, y - rect.top], { layers: ids }).map((f) => f.layer.id))] : [];
+  },
+  basemapFeatureCount: (id) => (map.getLayer(id) ? map.queryRenderedFeatures({ layers: [id] }).length : 0),
+  portLabels: () => (state.portLabels ? state.portLabels.drawn.map((d) => ({ ...d })) : []),
   updateCount: () => state.updates,
   renders: () => ({ full: state.fullRenders, diff: state.diffRenders }),
   lastLoad: () => state.lastLoad && { ...state.lastLoad },

@@ -1,0 +1,207 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+
+	"github.com/tidewatch/tidewatch/internal/basemap"
+	"github.com/tidewatch/tidewatch/internal/event"
+	"github.com/tidewatch/tidewatch/internal/geo"
+)
+
+const basemapUsage = `usage: tidewatch basemap build --out FILE.pmtiles [--maxzoom 14] [--world-maxzoom 6] [--bbox W,S,E,N]...
+                              [--land default|FILE] [--countries FILE] [--maritime FILE] [--ports default|none|FILE.csv]
+                              [--geojson EXTRA.geojson]...
+
+Builds an offline basemap, a PMTiles v3 archive of vector tiles, for the web
+map (tidewatch serve --basemap FILE.pmtiles). Layers: land (polygons),
+countries (polygons with name), maritime (territorial seas, with iso), ports
+(points with name, from zoom 5), anchorages (points with name, from zoom 9),
+and one layer per --geojson file, named after it.
+
+The whole world is made to --world-maxzoom; deeper tiles, to --maxzoom, only
+over the --bbox areas (harbours). By default the land is the 1:50m Natural
+Earth land and the ports and anchorages those the binary embeds; a detailed
+land (Natural Earth 1:10m, 2.8 MB compressed, not in the repository) comes
+with --land, for example ../shared/testdata/geo/land/ne_land_10m.geojson.gz.
+GeoJSON may be gzip-compressed.
+`
+
+func runBasemap(_ context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "build" {
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+			fmt.Fprint(stdout, basemapUsage)
+			return nil
+		}
+		fmt.Fprint(stderr, basemapUsage)
+		return errUsage
+	}
+	fs := newFlagSet("basemap build", basemapUsage, stderr)
+	out := fs.String("out", "", "the archive to write")
+	maxZoom := fs.Int("maxzoom", basemap.MaxZoom, "deepest zoom, over the --bbox areas (0 to 14)")
+	worldZoom := fs.Int("world-maxzoom", basemap.DefaultWorldMaxZoom, "deepest zoom for the whole world")
+	var bboxes, extra listFlag
+	fs.Var(&bboxes, "bbox", "W,S,E,N in degrees: an area made down to --maxzoom (repeatable)")
+	landF := fs.String("land", "default", "land polygons: default (the embedded 1:50m) or a GeoJSON file")
+	countriesF := fs.String("countries", "", "country polygons (GeoJSON with a name property), e.g. ne_countries_50m.geojson.gz")
+	maritimeF := fs.String("maritime", "", "territorial sea polygons (GeoJSON), e.g. osm_maritime_borders_10km.geojson")
+	portsF := fs.String("ports", "default", "ports and anchorages: default (embedded), none, or a CSV with latitude, longitude, label")
+	fs.Var(&extra, "geojson", "an extra GeoJSON layer, named after the file (repeatable)")
+	pos, err := parseArgs(fs, args[1:])
+	if err != nil {
+		return helpOK(err)
+	}
+	if len(pos) > 0 {
+		return usageError(fs, stderr, "unexpected argument %q", pos[0])
+	}
+	if *out == "" {
+		return usageError(fs, stderr, "--out FILE.pmtiles is required")
+	}
+	if *maxZoom < 0 || *maxZoom > basemap.MaxZoom || *worldZoom < 0 || *worldZoom > *maxZoom {
+		return usageError(fs, stderr, "--maxzoom %d / --world-maxzoom %d: want 0 <= world <= max <= %d", *maxZoom, *worldZoom, basemap.MaxZoom)
+	}
+	opt := basemap.Options{MaxZoom: *maxZoom, WorldMaxZoom: *worldZoom, Name: "tidewatch basemap",
+		Attribution: "Natural Earth; World Port Index; Global Fishing Watch"}
+	if *maxZoom == 0 {
+		opt.MaxZoom, opt.WorldMaxZoom = 0, 0
+	}
+	for _, b := range bboxes {
+		bb, err := parseBound(b)
+		if err != nil {
+			return usageError(fs, stderr, "--bbox %q: %v", b, err)
+		}
+		opt.Detail = append(opt.Detail, bb)
+	}
+	if *maxZoom > *worldZoom && len(opt.Detail) == 0 {
+		fmt.Fprintf(stderr, "tidewatch basemap build: no --bbox: tiles end at zoom %d (--world-maxzoom)\n", *worldZoom)
+		opt.MaxZoom = *worldZoom
+	}
+
+	var layers []basemap.Layer
+	var land []*geojson.Feature
+	if *landF == "default" {
+		land, err = basemap.ReadGeoJSON(bytes.NewReader(geo.DefaultLandGeoJSONGzip()), map[string]string{})
+	} else {
+		land, err = readGeoJSONFile(*landF, map[string]string{})
+	}
+	if err != nil {
+		return err
+	}
+	layers = append(layers, basemap.Layer{Name: "land", Features: land})
+	if *countriesF != "" {
+		fs, err := readGeoJSONFile(*countriesF, map[string]string{"name": "name", "NAME": "name"})
+		if err != nil {
+			return err
+		}
+		layers = append(layers, basemap.Layer{Name: "countries", Features: fs})
+	}
+	if *maritimeF != "" {
+		fs, err := readGeoJSONFile(*maritimeF, map[string]string{"isoA3": "iso", "iso_ter1": "iso"})
+		if err != nil {
+			return err
+		}
+		layers = append(layers, basemap.Layer{Name: "maritime", Features: fs})
+	}
+	switch *portsF {
+	case "none":
+	case "default":
+		var ports, anch []*geojson.Feature
+		for _, p := range event.DefaultPorts() {
+			f := geojson.NewFeature(orb.Point{p.Lon, p.Lat})
+			f.Properties = geojson.Properties{"name": p.Name}
+			if p.Anchor {
+				anch = append(anch, f)
+			} else {
+				ports = append(ports, f)
+			}
+		}
+		layers = append(layers, basemap.Layer{Name: "ports", MinZoom: 5, Features: ports},
+			basemap.Layer{Name: "anchorages", MinZoom: 9, Features: anch})
+	default:
+		f, err := os.Open(*portsF)
+		if err != nil {
+			return err
+		}
+		ports, bad, err := basemap.ReadPointsCSV(f, "label")
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("%s: %w", *portsF, err)
+		}
+		if bad > 0 {
+			fmt.Fprintf(stderr, "tidewatch basemap build: %s: %d rows without a valid position left out\n", *portsF, bad)
+		}
+		layers = append(layers, basemap.Layer{Name: "ports", MinZoom: 5, Features: ports})
+	}
+	for _, e := range extra {
+		fs, err := readGeoJSONFile(e, nil)
+		if err != nil {
+			return err
+		}
+		name := strings.TrimSuffix(strings.TrimSuffix(filepath.Base(e), ".gz"), filepath.Ext(strings.TrimSuffix(e, ".gz")))
+		layers = append(layers, basemap.Layer{Name: name, Features: fs})
+	}
+
+	start := time.Now()
+	var buf bytes.Buffer
+	st, err := basemap.Build(&buf, layers, opt)
+	if err != nil {
+		return err
+	}
+	tmp := *out + ".tmp"
+	if err := os.WriteFile(tmp, buf.Bytes(), 0o644); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, *out); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	fmt.Fprintf(stdout, "%s: %d tiles (%d distinct), zoom 0-%d, %d bytes, in %s\n", *out, st.Tiles, st.Contents,
+		opt.MaxZoom, st.Bytes, time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+func readGeoJSONFile(name string, keep map[string]string) ([]*geojson.Feature, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fs, err := basemap.ReadGeoJSON(f, keep)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if len(fs) == 0 {
+		return nil, fmt.Errorf("%s: %w: no features", name, basemap.ErrInput)
+	}
+	return fs, nil
+}
+
+func parseBound(s string) (orb.Bound, error) {
+	parts := strings.Split(s, ",")
+	if len(parts) != 4 {
+		return orb.Bound{}, errors.New("want W,S,E,N")
+	}
+	var v [4]float64
+	for i, p := range parts {
+		f, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
+		if err != nil {
+			return orb.Bound{}, errors.New("want W,S,E,N in degrees")
+		}
+		v[i] = f
+	}
+	if !(v[0] >= -180 && v[2] <= 180 && v[1] >= -90 && v[3] <= 90 && v[0] < v[2] && v[1] < v[3]) {
+		return orb.Bound{}, errors.New("want -180 <= W < E <= 180 and -90 <= S < N <= 90")
+	}
+	return orb.Bound{Min: orb.Point{v[0], v[1]}, Max: orb.Point{v[2], v[3]}}, nil
+}
