@@ -180,7 +180,17 @@ func TestDemo(t *testing.T) {
 			break
 		}
 		if time.Since(begin) > settle {
-			t.Fatalf("%v after start: %d vessels in the Indian Ocean box (want 300), story events found %v", settle, inBox.Count, want)
+			// What the node has of the story's vessels, to tell a
+			// detector's miss from a feed that never got there.
+			for _, m := range []vessel.MMSI{story.Dark, story.Reefer, story.Tanker} {
+				for _, path := range []string{fmt.Sprintf("/api/v1/events?from=-2d&mmsi=%d", m), fmt.Sprintf("/api/v1/vessels/%d", m)} {
+					var raw json.RawMessage
+					err := get(path, &raw)
+					t.Logf("GET %s: %v %.3000s", path, err, raw)
+				}
+			}
+			t.Fatalf("%v after start (demo clock +%v): %d vessels in the Indian Ocean box (want 300), story events found %v", settle,
+				clock().Sub(start).Round(time.Second), inBox.Count, want)
 		}
 		time.Sleep(time.Second) // polling a running node's state, not synchronising
 	}

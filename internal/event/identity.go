@@ -149,20 +149,7 @@ func (e *Engine) episodeOnReport(tr *track, it *idTrack, p *vessel.Position) {
 	if len(members) < 2 {
 		return
 	}
-	var start vessel.Time
-	for _, g := range members {
-		g.member = true
-		start = max(start, g.first)
-		e.retractJump(tr, g.id)
-	}
-	ev := e.newEvent(IdentityConflict, tr.mmsi, 0, -1, start, it.at)
-	ev.Measures["episode"] = float64(s)
-	tr.conflict, tr.idMode = ev, true
-	e.identityMeasures(tr, ev)
-	for _, g := range members {
-		e.evidence(ev, g.at)
-	}
-	e.emit(ev)
+	e.openConflict(tr, members, it.at, int(s))
 }
 
 // teleportBurstOn records a FlagTeleport report: a new teleport, or one
@@ -239,13 +226,25 @@ func (e *Engine) identityOnReport(tr *track, it *idTrack, now vessel.Time) {
 	if len(members) < 2 {
 		return
 	}
+	e.openConflict(tr, members, it.at, -1)
+}
+
+// openConflict opens the vessel's identity event over members (two or
+// more tracks heard at once), from the latest of their first reports to
+// at, the report that opens it; episode is fusion's episode, -1 when
+// inferred. The members' teleports are retracted: they were the tracks'
+// jumps.
+func (e *Engine) openConflict(tr *track, members []*idTrack, at vessel.Position, episode int) {
 	var start vessel.Time
 	for _, g := range members {
 		g.member = true
 		start = max(start, g.first)
 		e.retractJump(tr, g.id)
 	}
-	ev := e.newEvent(IdentityConflict, tr.mmsi, 0, -1, start, it.at)
+	ev := e.newEvent(IdentityConflict, tr.mmsi, 0, -1, start, at)
+	if episode >= 0 {
+		ev.Measures["episode"] = float64(episode)
+	}
 	tr.conflict, tr.idMode = ev, true
 	e.identityMeasures(tr, ev)
 	for _, g := range members {
