@@ -137,13 +137,20 @@ func (e *liveEvents) Result(o *vessel.Observation, r *fusion.Result) {
 // Events does nothing: the others' events are not detection's input.
 func (e *liveEvents) Events([]event.Event) {}
 
-// Commit lets wall-clock time pass on a live feed, syncs the event log
-// and saves the learned anchorages when they changed.
+// Commit lets wall-clock time pass on a live feed that has caught up,
+// syncs the event log and saves the learned anchorages when they
+// changed. A feed still working through a backlog (the newest report
+// more than catchUp behind the clock: history at start, a queue after an
+// outage) moves detection's time by its reports only, as a file would:
+// jumping to the clock would judge silences before the others' reports
+// of the same hours are in (a gap's coverage found missing, so the gap
+// never raised; TestDemo's story gap under load).
 func (e *liveEvents) Commit() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	const catchUp = 5 * 60_000
 	newest := e.det.Newest
-	if t := vessel.TimeOf(e.now()); newest != 0 && t-newest < 3600_000 && t > newest {
+	if t := vessel.TimeOf(e.now()); newest != 0 && t-newest < catchUp && t > newest {
 		e.publish(e.det.Engine.Advance(t))
 	}
 	if err := e.log.Sync(); err != nil {
