@@ -1,9 +1,12 @@
 package store
 
 import (
+	"cmp"
 	"errors"
+	"math"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"testing"
 	"time"
 
@@ -158,18 +161,83 @@ func simulatedDB(b *testing.B) (*DB, []vessel.Position) {
 	return db, rows
 }
 
+// BenchmarkNearSimulated: the three near query sets of bench/postgis on
+// its shape of data: round reported positions (about one vessel each),
+// over the busiest 0.1° cells and hours (several vessels each) and over
+// the empty South Pacific (none).
 func BenchmarkNearSimulated(b *testing.B) {
 	db, rows := simulatedDB(b)
+	type query struct {
+		c        geo.Point
+		from, to vessel.Time
+	}
 	rng := rand.New(rand.NewPCG(1, 1))
-	b.ResetTimer()
-	var cpu cpuMeter
-	cpu.begin()
-	defer func() { cpu.end(); cpu.report(b, b.N) }()
-	for i := 0; i < b.N; i++ {
+	sets := []struct {
+		name string
+		qs   []query
+	}{{name: "reported"}, {name: "busy"}, {name: "empty"}}
+	for range 300 {
 		r := rows[rng.IntN(len(rows))]
-		if _, err := db.Near(geo.Point{Lat: r.Lat, Lon: r.Lon}, 10e3, r.Time-1800_000, r.Time+1800_000, NearOptions{}); err != nil {
-			b.Fatal(err)
+		sets[0].qs = append(sets[0].qs, query{geo.Point{Lat: r.Lat, Lon: r.Lon}, r.Time - 1800_000, r.Time + 1800_000})
+		t := rows[0].Time + vessel.Time(rng.Int64N(int64(rows[len(rows)-1].Time-rows[0].Time)+1))
+		sets[2].qs = append(sets[2].qs, query{geo.Point{Lat: -50 + rng.Float64()*10, Lon: -140 + rng.Float64()*20}, t - 1800_000, t + 1800_000})
+	}
+	// The busiest cells of 0.1° and an hour, by distinct vessels.
+	type cellKey struct {
+		lat, lon int32
+		hour     int64
+	}
+	type cell struct {
+		vessels        map[vessel.MMSI]bool
+		sumLat, sumLon float64
+		n              int
+		key            cellKey
+	}
+	cells := map[cellKey]*cell{}
+	for i := range rows {
+		r := &rows[i]
+		k := cellKey{int32(math.Floor(r.Lat * 10)), int32(math.Floor(r.Lon * 10)), int64(r.Time) / 3600_000}
+		c := cells[k]
+		if c == nil {
+			c = &cell{vessels: map[vessel.MMSI]bool{}, key: k}
+			cells[k] = c
 		}
+		c.vessels[r.MMSI] = true
+		c.sumLat += r.Lat
+		c.sumLon += r.Lon
+		c.n++
+	}
+	all := make([]*cell, 0, len(cells))
+	for _, c := range cells {
+		all = append(all, c)
+	}
+	slices.SortFunc(all, func(a, b *cell) int {
+		if d := len(b.vessels) - len(a.vessels); d != 0 {
+			return d
+		}
+		return cmp.Or(cmp.Compare(a.key.hour, b.key.hour), cmp.Compare(a.key.lat, b.key.lat), cmp.Compare(a.key.lon, b.key.lon))
+	})
+	for i := range 300 {
+		c := all[i%min(len(all), 100)]
+		mid := vessel.Time(c.key.hour*3600_000 + 1800_000)
+		sets[1].qs = append(sets[1].qs, query{geo.Point{Lat: c.sumLat / float64(c.n), Lon: c.sumLon / float64(c.n)}, mid - 1800_000, mid + 1800_000})
+	}
+	for _, set := range sets {
+		b.Run(set.name, func(b *testing.B) {
+			var cpu cpuMeter
+			cpu.begin()
+			defer func() { cpu.end(); cpu.report(b, b.N) }()
+			found := 0
+			for i := 0; i < b.N; i++ {
+				q := set.qs[i%len(set.qs)]
+				res, err := db.Near(q.c, 10e3, q.from, q.to, NearOptions{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				found += len(res)
+			}
+			b.ReportMetric(float64(found)/float64(b.N), "vessels/query")
+		})
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"sync"
 
 	"github.com/tidewatch/tidewatch/internal/geo"
 	"github.com/tidewatch/tidewatch/internal/record"
@@ -85,9 +86,12 @@ type block struct {
 	meta    blockMeta
 	index   []chunkEntry
 	times   timeIndex // built on open, not stored
-	statics []staticRec
-	prov    []provRec
-	sources []sourceDef
+	// gridOnce guards times.grid, built by the first spatial query
+	// (grid.go) so that opening does not pay for it.
+	gridOnce sync.Once
+	statics  []staticRec
+	prov     []provRec
+	sources  []sourceDef
 	// sum summarises the block per vessel (snapshot.go); nil when not
 	// known (a read-only Open of a block the snapshot lacks). Set before
 	// the block is shared, never changed after.
@@ -426,6 +430,7 @@ type timeIndex struct {
 	t0, width int64
 	buckets   [][]uint32
 	long      []uint32
+	grid      []cellIndex // per slice, its chunks by cell (grid.go)
 }
 
 const (

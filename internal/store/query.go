@@ -188,11 +188,14 @@ func (db *DB) NearContext(ctx context.Context, c geo.Point, radius float64, from
 	lo, hi := int64(from)-maxInterpGap, int64(to)+maxInterpGap
 	cand := map[vessel.MMSI]bool{}
 	boxes := nearBoxes{c: c, radius: radius}
+	// The cells of every chunk that may pass the exact test below: those
+	// in cells widen the query box by at most gridMaxWiden.
+	cells := unitBoxOf(geo.RectAround(c, radius+gridMaxWiden))
 	for _, b := range v.blocks {
 		if !overlaps(b.meta.minT, b.meta.maxT, lo, hi) {
 			continue
 		}
-		b.times.each(lo, hi, func(i uint32) {
+		b.eachIn(lo, hi, &cells, func(i uint32) {
 			e := &b.index[i]
 			if overlaps(e.minT, e.maxT, lo, hi) && !cand[e.mmsi] && boxes.around(e.ext).meets(e) {
 				cand[e.mmsi] = true
@@ -416,11 +419,12 @@ func (db *DB) AreaContext(ctx context.Context, area geo.MultiPolygon, from, to v
 	bounds := area.Bounds()
 	lo, hi := int64(from), int64(to)
 	cand := map[vessel.MMSI]bool{}
+	cells := unitBoxOf(bounds)
 	for _, b := range v.blocks {
 		if !overlaps(b.meta.minT, b.meta.maxT, lo, hi) {
 			continue
 		}
-		b.times.each(lo, hi, func(i uint32) {
+		b.eachIn(lo, hi, &cells, func(i uint32) {
 			e := &b.index[i]
 			if !cand[e.mmsi] && overlaps(e.minT, e.maxT, lo, hi) && bounds.Intersects(rectOfEntry(e.minLat, e.maxLat, e.minLon, e.maxLon)) {
 				cand[e.mmsi] = true
