@@ -171,7 +171,12 @@
 // Blocks keep their chunk index in memory: per chunk the vessel, time
 // range, bounding box and the longest segment between consecutive reports
 // that touches it. A near query reads only chunks whose box, widened by
-// the radius and that segment, meets the point; positions are then
+// the radius and that segment, meets the point, and finds them without
+// looking at the others: the in-memory index lists each block's chunks by
+// slice of time and, built on the first spatial query, by the 1° cells
+// their boxes cover (chunks with a segment over 32 km or a box over 16
+// cells are listed apart and always examined), so a query over empty sea
+// costs a few lookups; positions are then
 // interpolated along great circles between reports at most 30 minutes
 // apart, so a vessel passing between two reports is found. Flagged
 // positions (vessel.Bad) are kept and readable but left out of tracks and
