@@ -119,8 +119,8 @@ type ContactTrackerOptions struct {
 	// episodes are kept only as the contacts' episode ids.
 	Publish func(ctx context.Context, evs []event.Event) error
 	// Ports are the bundled (or configured) ports and anchorages; with
-	// Anchorages (learned by the event engine, taken again every minute)
-	// they are the harbours where no dark_target is raised. Both nil:
+	// Anchorages (learned by the event engine, taken again every minute
+	// of wall time and of data time) they are the harbours where no dark_target is raised. Both nil:
 	// none (Config.Harbours, if set, is used as given).
 	Ports      []event.Port
 	Anchorages func() []event.Anchorage
@@ -202,8 +202,14 @@ type trackerHarbours struct {
 	ports   *contact.HarbourIndex
 	learned *contact.HarbourIndex
 	take    func() []event.Anchorage
-	n       int // anchorages taken last time
+	n       int         // anchorages taken last time
+	takenAt vessel.Time // data time of the last take by InHarbour
 }
+
+// harbourRefreshData is how much data time apart InHarbour takes the
+// learned anchorages again: a replay runs hours of data in a wall-clock
+// minute, and the anchorages learned from it must count in its time.
+const harbourRefreshData = 60_000 // ms
 
 func newTrackerHarbours(ports []event.Port, take func() []event.Anchorage) *trackerHarbours {
 	pts := make([]contact.HarbourPoint, 0, len(ports))
@@ -235,8 +241,16 @@ func (h *trackerHarbours) refresh() {
 	h.learned, h.n = contact.NewHarbourIndex(pts), len(as)
 }
 
-// InHarbour implements contact.Harbours.
+// InHarbour implements contact.Harbours. It takes the learned
+// anchorages again first when the data time has moved on by
+// harbourRefreshData since it last did, so an anchorage learned while
+// running keeps alerts away from its berths from then on, however fast
+// the data comes.
 func (h *trackerHarbours) InHarbour(lat, lon float64, t vessel.Time) bool {
+	if h.take != nil && (t-h.takenAt >= harbourRefreshData || t < h.takenAt) {
+		h.takenAt = t
+		h.refresh()
+	}
 	return h.ports.InHarbour(lat, lon, t) || h.learned.InHarbour(lat, lon, t)
 }
 

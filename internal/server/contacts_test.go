@@ -14,8 +14,10 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -453,5 +455,89 @@ func TestTrackerHarbours(t *testing.T) {
 	h.refresh() // the same number: kept as it is
 	if !h.InHarbour(-10, -50, 10) {
 		t.Error("refresh lost the learned anchorages")
+	}
+}
+
+// TestTrackerLearnedHarbourWhileRunning feeds a tracker two dark craft
+// (no AIS) each circling 300 m round its spot: one at sea for 80
+// minutes, one at a berth that the event engine learns as an anchorage
+// 40 minutes in, while the tracker runs, from when the craft there
+// appears. The craft at sea raises a dark_target; the one at the
+// learned berth none, and its contacts are counted in harbour. The whole
+// feed takes well under a wall-clock minute, so the learned anchorage
+// must be taken in data time.
+func TestTrackerLearnedHarbourWhileRunning(t *testing.T) {
+	start := vessel.TimeOf(time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC))
+	berth := geo.Point{Lat: -36.84, Lon: 174.77}
+	sea := geo.Destination(berth, 30, 40000)
+	var mu sync.Mutex
+	var learned []event.Anchorage
+	takes := 0
+	var evs []event.Event
+	tr := NewContactTracker(ContactTrackerOptions{
+		Anchorages: func() []event.Anchorage {
+			mu.Lock()
+			defer mu.Unlock()
+			takes++
+			return slices.Clone(learned)
+		},
+		Publish: func(_ context.Context, e []event.Event) error {
+			mu.Lock()
+			defer mu.Unlock()
+			evs = append(evs, e...)
+			return nil
+		},
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- tr.Run(ctx) }()
+	for s := 0; s < 4800; s += 10 {
+		at := start + vessel.Time(s*1000)
+		if s == 2400 {
+			mu.Lock()
+			learned = append(learned, event.Anchorage{Lat: berth.Lat, Lon: berth.Lon, Vessels: 5})
+			mu.Unlock()
+		}
+		scan := []vessel.Detection{}
+		for _, c := range []struct {
+			target string
+			p      geo.Point
+		}{{"01", sea}, {"02", berth}} {
+			if c.target == "02" && s < 2400 {
+				continue
+			}
+			p := geo.Destination(c.p, float64(s%600)*0.6, 300)
+			scan = append(scan, vessel.Detection{Time: at, Sensor: vessel.SensorRadar, Source: "vts", Scene: "vts " + strconv.Itoa(s),
+				Target: c.target, Lat: p.Lat, Lon: p.Lon, PosErrM: 30})
+		}
+		if err := tr.SubmitWait(ctx, scan); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	atSea := 0
+	for _, e := range evs {
+		if e.Type != "dark_target" {
+			continue
+		}
+		if d := geo.Distance(geo.Point{Lat: e.Lat, Lon: e.Lon}, sea); d > 2000 {
+			t.Errorf("dark_target at %.4f,%.4f, %.0f m from the craft at sea: the craft at the learned berth must raise none", e.Lat, e.Lon, d)
+		} else {
+			atSea++
+		}
+	}
+	if atSea == 0 {
+		t.Errorf("no dark_target for the craft at sea (events %d)", len(evs))
+	}
+	if st := tr.Stats(); st.InHarbour == 0 {
+		t.Errorf("tracker stats %+v: want the contacts at the learned berth counted in harbour", st)
+	}
+	if takes < 2 {
+		t.Errorf("learned anchorages taken %d times; want again while running", takes)
 	}
 }
