@@ -136,6 +136,15 @@
 // radar, a broken track) join it while their offset agrees within 1 km,
 // and it closes LinkWindow after the last track let it go.
 //
+// # State
+//
+// AppendState writes everything the associator decides from (tracks,
+// ledgers, episodes, held identities, doubtful detections, queued
+// updates, counters; versioned and CRC-checked, layout in state.go) and
+// LoadState restores it: an associator loaded from a state continues as
+// the one it was taken from, with the same track ids and episodes, so a
+// restarted node raises no alert twice.
+//
 // # Concurrency
 //
 // An Associator is synchronous and not safe for concurrent use; it never

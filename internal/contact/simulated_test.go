@@ -1,9 +1,13 @@
 package contact_test
 
 import (
+	"encoding/binary"
+	"errors"
 	"fmt"
+	"hash/crc32"
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"testing"
 
@@ -51,32 +55,7 @@ func TestSimulatedScenario(t *testing.T) {
 
 func simulatedSeed(t *testing.T, seed uint64, skiffSwap bool) {
 	{
-		sc := simulate.NewRadarScenario(simulate.RadarConfig{}, rand.New(rand.NewPCG(seed, 2)))
-		pic := &picture{reports: map[vessel.MMSI][]contact.VesselState{}}
-		length := map[vessel.MMSI]float64{}
-		for _, o := range sc.AIS {
-			switch o.Kind {
-			case vessel.KindStatic:
-				if l := float64(o.Static.ToBow) + float64(o.Static.ToStern); l > 0 {
-					length[o.Static.MMSI] = l
-				}
-			case vessel.KindPosition:
-				p := o.Position
-				v := contact.VesselState{MMSI: p.MMSI, Time: p.Time, Lat: p.Lat, Lon: p.Lon, LengthM: length[p.MMSI]}
-				sog, ok1 := p.SOG.Knots()
-				cog, ok2 := p.COG.Degrees()
-				if ok1 && ok2 {
-					v.HasMotion, v.SOGKn, v.COGDeg = true, sog, cog
-				}
-				if _, ok := pic.reports[p.MMSI]; !ok {
-					pic.order = append(pic.order, p.MMSI)
-				}
-				pic.reports[p.MMSI] = append(pic.reports[p.MMSI], v)
-			}
-		}
-		for _, r := range pic.reports {
-			slices.SortStableFunc(r, func(a, b contact.VesselState) int { return int(a.Time - b.Time) })
-		}
+		sc, pic := simulatedWorld(seed)
 		expect := func(ship int, t vessel.Time) vessel.MMSI {
 			if ship == simulate.FalseAlarm || sc.Ships[ship].Role == simulate.RoleSpoofer {
 				return 0
@@ -262,4 +241,219 @@ func simulatedSeed(t *testing.T, seed uint64, skiffSwap bool) {
 			}
 		}
 	}
+}
+
+// simulatedWorld returns package simulate's radar scenario for seed and
+// the AIS picture of its reports.
+func simulatedWorld(seed uint64) (*simulate.RadarScenario, *picture) {
+	sc := simulate.NewRadarScenario(simulate.RadarConfig{}, rand.New(rand.NewPCG(seed, 2)))
+	pic := &picture{reports: map[vessel.MMSI][]contact.VesselState{}}
+	length := map[vessel.MMSI]float64{}
+	for _, o := range sc.AIS {
+		switch o.Kind {
+		case vessel.KindStatic:
+			if l := float64(o.Static.ToBow) + float64(o.Static.ToStern); l > 0 {
+				length[o.Static.MMSI] = l
+			}
+		case vessel.KindPosition:
+			p := o.Position
+			v := contact.VesselState{MMSI: p.MMSI, Time: p.Time, Lat: p.Lat, Lon: p.Lon, LengthM: length[p.MMSI]}
+			sog, ok1 := p.SOG.Knots()
+			cog, ok2 := p.COG.Degrees()
+			if ok1 && ok2 {
+				v.HasMotion, v.SOGKn, v.COGDeg = true, sog, cog
+			}
+			if _, ok := pic.reports[p.MMSI]; !ok {
+				pic.order = append(pic.order, p.MMSI)
+			}
+			pic.reports[p.MMSI] = append(pic.reports[p.MMSI], v)
+		}
+	}
+	for _, r := range pic.reports {
+		slices.SortStableFunc(r, func(a, b contact.VesselState) int { return int(a.Time - b.Time) })
+	}
+	return sc, pic
+}
+
+// TestStateResumes plays the simulated scenario (radar scans, SAR
+// passes, a Flush every minute as the node's ticker does) through an
+// associator, and again through one that is saved (AppendState) and
+// replaced by a new associator loaded from the state (LoadState) at
+// several points, the second time from a state that went through a
+// second save and load; every contact (track id, identity, held, score,
+// episode) and every episode update must be the same as in the
+// uninterrupted run: a restarted node continues its tracks with the
+// same ids and raises no alert twice. The state encodes to the same
+// bytes after a load.
+func TestStateResumes(t *testing.T) {
+	sc, pic := simulatedWorld(3)
+	type step struct {
+		t     vessel.Time
+		dets  []vessel.Detection
+		pass  contact.Pass
+		radar bool
+	}
+	var steps []step
+	sat := sc.SAR
+	for i := 0; i < len(sc.Radar); {
+		j := i
+		for j < len(sc.Radar) && sc.Radar[j].Det.Scene == sc.Radar[i].Det.Scene {
+			j++
+		}
+		now := sc.Radar[i].Det.Time
+		for len(sat) > 0 && sat[0].Det.Time <= now {
+			k := 0
+			for k < len(sat) && sat[k].Det.Scene == sat[0].Det.Scene {
+				k++
+			}
+			st := step{t: sat[0].Det.Time}
+			for _, s := range sc.Scenes {
+				if s.ID == sat[0].Det.Scene {
+					st.pass = contact.Pass{SAR: true, HeadingDeg: s.HeadingDeg, HasHeading: true}
+				}
+			}
+			for _, d := range sat[:k] {
+				st.dets = append(st.dets, d.Det)
+			}
+			steps = append(steps, st)
+			sat = sat[k:]
+		}
+		st := step{t: now, radar: true}
+		for _, d := range sc.Radar[i:j] {
+			st.dets = append(st.dets, d.Det)
+		}
+		steps = append(steps, st)
+		i = j
+	}
+	type outcome struct {
+		contacts []string
+		episodes []contact.Episode
+	}
+	run := func(restartAt map[int]bool) outcome {
+		var out outcome
+		a := contact.New(contact.Config{}, pic)
+		var cs []contact.Contact
+		var flushed vessel.Time
+		for k, st := range steps {
+			if restartAt[k] {
+				state := a.AppendState(nil)
+				b := contact.New(contact.Config{}, pic)
+				if err := b.LoadState(state); err != nil {
+					t.Fatalf("step %d: LoadState: %v", k, err)
+				}
+				if again := b.AppendState(nil); !slices.Equal(again, state) {
+					t.Fatalf("step %d: the loaded state encodes to %d other bytes (of %d)", k, len(again), len(state))
+				}
+				a = b
+			}
+			pic.now = st.t
+			if st.t-flushed >= 60_000 {
+				a.Flush(st.t)
+				flushed = st.t
+			}
+			if st.radar {
+				cs = a.Radar(st.dets, cs[:0])
+			} else {
+				cs = a.Satellite(st.dets, st.pass, cs[:0])
+			}
+			for _, c := range cs {
+				out.contacts = append(out.contacts, fmt.Sprintf("%d %d %v %v %.12g %s", c.Track, c.MMSI, c.Held, c.Confirmed, c.Score, c.Episode))
+			}
+			out.episodes = a.Episodes(out.episodes)
+		}
+		a.Flush(sc.End + 86400_000)
+		out.episodes = a.Episodes(out.episodes)
+		return out
+	}
+	whole := run(nil)
+	n := len(steps)
+	resumed := run(map[int]bool{n / 5: true, n / 2: true, n/2 + 1: true, 4 * n / 5: true})
+	if len(whole.episodes) == 0 {
+		t.Fatal("no episodes in the scenario")
+	}
+	if !slices.Equal(resumed.contacts, whole.contacts) {
+		for i := range min(len(whole.contacts), len(resumed.contacts)) {
+			if whole.contacts[i] != resumed.contacts[i] {
+				t.Fatalf("contact %d of %d: %q after restarts; want %q", i, len(whole.contacts), resumed.contacts[i], whole.contacts[i])
+			}
+		}
+		t.Fatalf("%d contacts after restarts; want %d", len(resumed.contacts), len(whole.contacts))
+	}
+	if !reflect.DeepEqual(resumed.episodes, whole.episodes) {
+		t.Errorf("%d episode updates after restarts; want the %d of the uninterrupted run, the same", len(resumed.episodes), len(whole.episodes))
+	}
+	t.Logf("%d steps, %d contacts, %d episode updates, the same across 4 restarts", n, len(whole.contacts), len(whole.episodes))
+}
+
+// TestStateCorrupt checks that LoadState refuses a state that is not one
+// and leaves the associator as it was.
+func TestStateCorrupt(t *testing.T) {
+	sc, pic := simulatedWorld(1)
+	a := contact.New(contact.Config{}, pic)
+	var dets []vessel.Detection
+	for _, r := range sc.Radar[:400] {
+		dets = append(dets, r.Det)
+	}
+	a.Radar(dets, nil)
+	good := a.AppendState(nil)
+	flip := slices.Clone(good)
+	flip[len(flip)/2] ^= 0x10
+	version := slices.Clone(good)
+	version[6] = 9
+	for name, b := range map[string][]byte{
+		"empty": nil, "magic": append([]byte("TWFUSE"), good[6:]...), "version": version,
+		"cut": good[:len(good)-3], "flipped": flip, "trailing": append(slices.Clone(good), 0),
+	} {
+		err := a.LoadState(b)
+		var se *contact.StateError
+		if !errors.Is(err, contact.ErrState) || !errors.As(err, &se) {
+			t.Errorf("%s: LoadState = %v; want a *StateError wrapping ErrState", name, err)
+		}
+		if again := a.AppendState(nil); !slices.Equal(again, good) {
+			t.Errorf("%s: a refused state changed the associator", name)
+		}
+	}
+}
+
+// FuzzLoadState checks that any bytes either load or are refused with
+// ErrState, never a crash, and that what loads encodes again to a state
+// that loads.
+func FuzzLoadState(f *testing.F) {
+	sc, pic := simulatedWorld(1)
+	a := contact.New(contact.Config{}, pic)
+	var dets []vessel.Detection
+	for _, r := range sc.Radar[:300] {
+		dets = append(dets, r.Det)
+	}
+	a.Radar(dets, nil)
+	f.Add(a.AppendState(nil))
+	f.Add(contact.New(contact.Config{}, pic).AppendState(nil))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		// A body with a right checksum reaches the decoder: fix it up.
+		if len(b) >= 16 {
+			b = fixState(b)
+		}
+		x := contact.New(contact.Config{}, pic)
+		if err := x.LoadState(b); err != nil {
+			if !errors.Is(err, contact.ErrState) {
+				t.Fatalf("LoadState = %v; want ErrState", err)
+			}
+			return
+		}
+		y := contact.New(contact.Config{}, pic)
+		if err := y.LoadState(x.AppendState(nil)); err != nil {
+			t.Fatalf("a loaded state does not load again: %v", err)
+		}
+	})
+}
+
+// fixState sets the header's length and checksum to match the body.
+func fixState(b []byte) []byte {
+	b = slices.Clone(b)
+	copy(b, "TWCNTC")
+	b[6], b[7] = 1, 0
+	body := b[16:]
+	binary.LittleEndian.PutUint32(b[8:], uint32(len(body)))
+	binary.LittleEndian.PutUint32(b[12:], crc32.Checksum(body, crc32.MakeTable(crc32.Castagnoli)))
+	return b
 }
