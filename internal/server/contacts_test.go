@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"net"
@@ -24,6 +25,8 @@ import (
 	"github.com/tidewatch/tidewatch/internal/asterix"
 	"github.com/tidewatch/tidewatch/internal/event"
 	"github.com/tidewatch/tidewatch/internal/geo"
+	"github.com/tidewatch/tidewatch/internal/httpapi"
+	"github.com/tidewatch/tidewatch/internal/record"
 	"github.com/tidewatch/tidewatch/internal/simulate"
 	"github.com/tidewatch/tidewatch/internal/vessel"
 )
@@ -540,4 +543,149 @@ func TestTrackerLearnedHarbourWhileRunning(t *testing.T) {
 	if takes < 2 {
 		t.Errorf("learned anchorages taken %d times; want again while running", takes)
 	}
+}
+
+// radarScenes returns the radar reports of package simulate's scenario
+// (seed 2) of the first span, one batch per scene, without AIS: every
+// track is dark, so association depends on the detections alone.
+func radarScenes(span time.Duration) [][]vessel.Detection {
+	sc := simulate.NewRadarScenario(simulate.RadarConfig{}, rand.New(rand.NewPCG(2, 2)))
+	var out [][]vessel.Detection
+	for _, r := range sc.Radar {
+		if r.Det.Time-sc.Start > vessel.Time(span.Milliseconds()) {
+			break
+		}
+		if n := len(out); n == 0 || out[n-1][0].Scene != r.Det.Scene {
+			out = append(out, nil)
+		}
+		out[len(out)-1] = append(out[len(out)-1], r.Det)
+	}
+	return out
+}
+
+// runTracker runs a tracker with its log (and state) on fsys over the
+// scenes and returns the dark-target event ids it published, in order.
+func runTracker(t *testing.T, fsys record.FS, scenes [][]vessel.Detection) (*ContactTracker, []string) {
+	t.Helper()
+	var mu sync.Mutex
+	var ids []string
+	tr, err := OpenContactTracker(ContactTrackerOptions{LogDir: "/data/contacts", LogFS: fsys,
+		Publish: func(_ context.Context, evs []event.Event) error {
+			mu.Lock()
+			defer mu.Unlock()
+			for _, e := range evs {
+				if e.Type == "dark_target" && !slices.Contains(ids, e.ID) {
+					ids = append(ids, e.ID)
+				}
+			}
+			return nil
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- tr.Run(ctx) }()
+	for _, s := range scenes {
+		if err := tr.SubmitWait(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	return tr, ids
+}
+
+// TestTrackerRestartSameAlerts runs two hours of the simulated radar
+// scenario through a tracker with a log, and again through one stopped
+// half-way and opened again on the same directory (which loads the
+// associator's state): the same dark_target alerts are raised, none
+// twice, and the contacts' history (track ids and episodes) is the same.
+// Without the state, the tracks after the restart start afresh with new
+// ids and the dark craft raise their alerts again.
+func TestTrackerRestartSameAlerts(t *testing.T) {
+	scenes := radarScenes(2 * time.Hour)
+	whole, wantIDs := runTracker(t, record.NewMemFS(), scenes)
+	fsys := record.NewMemFS()
+	_, first := runTracker(t, fsys, scenes[:len(scenes)/2])
+	second, rest := runTracker(t, fsys, scenes[len(scenes)/2:])
+	gotIDs := append(first, rest...)
+	if len(wantIDs) == 0 {
+		t.Fatal("no dark_target in the scenario")
+	}
+	// An episode that goes on across the restart publishes updates in
+	// both halves under its one id; an alert raised again would be a new
+	// id the uninterrupted run does not have.
+	seen := map[string]bool{}
+	for _, id := range gotIDs {
+		seen[id] = true
+	}
+	slices.Sort(wantIDs)
+	if ids := slices.Sorted(maps.Keys(seen)); !slices.Equal(ids, wantIDs) {
+		t.Errorf("alerts with a restart: %v; want those of the uninterrupted run %v", ids, wantIDs)
+	}
+	key := func(cs []httpapi.Contact) []string {
+		var out []string
+		for _, c := range cs {
+			out = append(out, fmt.Sprintf("%d %s %d %s %v", c.Time, c.Source, c.Track, c.Episode, c.Confirmed))
+		}
+		return out
+	}
+	q := httpapi.ContactQuery{History: true}
+	if got, want := key(second.Contacts(q)), key(whole.Contacts(q)); !slices.Equal(got, want) {
+		t.Errorf("the contacts' history after a restart differs from the uninterrupted run's (%d and %d contacts)", len(got), len(want))
+	}
+	if st := second.Stats(); st.StateErrors != 0 {
+		t.Errorf("state errors: %d", st.StateErrors)
+	}
+	t.Logf("%d scenes, %d alerts, the same with a restart", len(scenes), len(wantIDs))
+}
+
+// TestTrackerStateCrash writes the tracker's state again over an older
+// one and crashes the file system after each of its operations (unsynced
+// writes partly kept): a tracker opened on what is left loads the old
+// state or the new one, whole, without error.
+func TestTrackerStateCrash(t *testing.T) {
+	scenes := radarScenes(30 * time.Minute)
+	fsys := record.NewMemFS()
+	tr, _ := runTracker(t, fsys, scenes[:len(scenes)/2])
+	old := tr.assoc.AppendState(nil)
+	for _, s := range scenes[len(scenes)/2:] {
+		tr.assoc.Radar(s, nil)
+	}
+	niu := tr.assoc.AppendState(nil)
+	base := fsys.Ops()
+	tr.saveState()
+	ops := fsys.Ops() - base
+	if ops < 3 {
+		t.Fatalf("a state save took %d operations", ops)
+	}
+	for k := 0; k <= ops; k++ {
+		for _, seed := range []uint64{1, 2, 3} {
+			fsys2 := record.NewMemFS()
+			tr2, _ := runTracker(t, fsys2, scenes[:len(scenes)/2])
+			for _, s := range scenes[len(scenes)/2:] {
+				tr2.assoc.Radar(s, nil)
+			}
+			fsys2.CrashAfter(fsys2.Ops()+k, rand.New(rand.NewPCG(seed, uint64(k))))
+			tr2.saveState()
+			after := fsys2.Crashed()
+			if after == nil {
+				after = fsys2.CrashClone(rand.New(rand.NewPCG(seed, uint64(k))))
+			}
+			tr3, err := OpenContactTracker(ContactTrackerOptions{LogDir: "/data/contacts", LogFS: after})
+			if err != nil {
+				t.Fatalf("crash after %d of %d operations: open: %v", k, ops, err)
+			}
+			got := tr3.assoc.AppendState(nil)
+			if st := tr3.Stats(); st.StateErrors != 0 || !slices.Equal(got, old) && !slices.Equal(got, niu) {
+				t.Fatalf("crash after %d of %d operations (seed %d): state errors %d, a state that is neither the old nor the new", k, ops, seed, st.StateErrors)
+			}
+		}
+	}
+	t.Logf("%d crash points × 3", ops+1)
 }
