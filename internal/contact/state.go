@@ -4,9 +4,9 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash/crc32"
 	"math"
 
+	"github.com/tidewatch/tidewatch/internal/record"
 	"github.com/tidewatch/tidewatch/internal/vessel"
 )
 
@@ -21,11 +21,10 @@ import (
 // a node that restarts continues its tracks and raises no alert twice.
 // The configuration and the AIS picture are not part of it. Numbers are
 // kept exactly (floats as their IEEE 754 bits), so the same state encodes
-// to the same bytes. Layout:
+// to the same bytes. It is a file of package record: the common file
+// header ("TWCNTC", uint16 version) and one record of type 1 (uint32
+// length, CRC-32C, type) whose payload is the body:
 //
-//	header   "TWCNTC", uint16 version (little endian)
-//	uint32   length of the body, little endian
-//	uint32   CRC-32C of the body
 //	body     uvarint next track id, 14 × uvarint counters (Stats, in order)
 //	         uvarint n episodes, n × episode (the table the rest refers to
 //	           by index + 1, 0 for none)
@@ -64,12 +63,15 @@ import (
 //	         bytes
 //
 // LoadState refuses, with a *StateError wrapping ErrState, a wrong magic,
-// an unknown version, a bad checksum, counts beyond the bytes, an episode
-// index out of the table, and trailing bytes.
+// an unknown version, a record that is not whole or fails its checksum,
+// counts beyond the bytes, an episode index out of the table, and
+// trailing bytes.
 const (
 	stateMagic   = "TWCNTC"
 	stateVersion = 1
-	stateHdrLen  = 16
+	stateRecord  = 1 // record type of the body
+	// maxState bounds the body a state may declare.
+	maxState = 1 << 30
 )
 
 // ErrState marks an associator state that is not one: a wrong magic, an
@@ -88,8 +90,6 @@ func (e *StateError) Error() string {
 
 // Unwrap returns the cause, which wraps ErrState.
 func (e *StateError) Unwrap() error { return e.Err }
-
-var stateCRC = crc32.MakeTable(crc32.Castagnoli)
 
 type stateWriter struct {
 	b   []byte
@@ -300,11 +300,8 @@ func (a *Associator) AppendState(dst []byte) []byte {
 			w.track(tr)
 		}
 	}
-	dst = append(dst, stateMagic...)
-	dst = binary.LittleEndian.AppendUint16(dst, stateVersion)
-	dst = binary.LittleEndian.AppendUint32(dst, uint32(len(w.b)))
-	dst = binary.LittleEndian.AppendUint32(dst, crc32.Checksum(w.b, stateCRC))
-	return append(dst, w.b...)
+	dst = record.AppendFileHeader(dst, stateMagic, stateVersion)
+	return record.Append(dst, stateRecord, w.b)
 }
 
 // stateReader reads a state body with a sticky error.
@@ -513,20 +510,23 @@ func (r *stateReader) track(src *radarSource) *track {
 // On an error a is left as it was.
 func (a *Associator) LoadState(b []byte) error {
 	bad := func(off int, err error) error { return &StateError{Offset: off, Err: err} }
-	if len(b) < stateHdrLen || string(b[:6]) != stateMagic {
-		return bad(0, fmt.Errorf("%w: not an associator state", ErrState))
+	v, err := record.ParseFileHeader(b, stateMagic)
+	if err != nil {
+		return bad(0, fmt.Errorf("%w: not an associator state: %w", ErrState, err))
 	}
-	if v := binary.LittleEndian.Uint16(b[6:]); v != stateVersion {
-		return bad(6, fmt.Errorf("%w: version %d (this build reads %d)", ErrState, v, stateVersion))
+	if v != stateVersion {
+		return bad(record.MagicLen, fmt.Errorf("%w: version %d (this build reads %d): %w", ErrState, v, stateVersion, record.ErrVersion))
 	}
-	body := b[stateHdrLen:]
-	if n := binary.LittleEndian.Uint32(b[8:]); uint64(n) != uint64(len(body)) {
-		return bad(8, fmt.Errorf("%w: body of %d bytes, header says %d", ErrState, len(body), n))
+	typ, body, n, ok := record.Current.Check(b[record.FileHeaderLen:], maxState)
+	switch {
+	case !ok:
+		return bad(record.FileHeaderLen, fmt.Errorf("%w: record cut or failing its checksum", ErrState))
+	case typ != stateRecord:
+		return bad(record.FileHeaderLen, fmt.Errorf("%w: record type %d", ErrState, typ))
+	case record.FileHeaderLen+n != len(b):
+		return bad(record.FileHeaderLen+n, fmt.Errorf("%w: bytes after the record", ErrState))
 	}
-	if crc32.Checksum(body, stateCRC) != binary.LittleEndian.Uint32(b[12:]) {
-		return bad(12, fmt.Errorf("%w: checksum mismatch", ErrState))
-	}
-	r := &stateReader{b: body, off: stateHdrLen}
+	r := &stateReader{b: body, off: record.FileHeaderLen + record.HeaderLen}
 	fresh := New(a.cfg, a.vessels)
 	fresh.cfg = a.cfg // already with defaults
 	fresh.nextID = r.u(math.MaxUint64)
@@ -535,7 +535,7 @@ func (a *Associator) LoadState(b []byte) error {
 		&st.Episodes, &st.Mismatches, &st.Linked, &st.Doubtful, &st.InHarbour, &st.QueueDropped, &st.DoubtfulDropped} {
 		*p = int(r.u(math.MaxInt64))
 	}
-	n := r.count(40)
+	n = r.count(40)
 	for range n {
 		ep := &episode{}
 		r.episodeValue(&ep.Episode)
