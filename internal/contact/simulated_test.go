@@ -79,54 +79,28 @@ func simulatedSeed(t *testing.T, seed uint64, skiffSwap bool) {
 				alerts[ship] = append(alerts[ship], c.Episode)
 			}
 		}
-		sat := sc.SAR
 		var cs []contact.Contact
-		for i := 0; i < len(sc.Radar); {
-			j := i
-			for j < len(sc.Radar) && sc.Radar[j].Det.Scene == sc.Radar[i].Det.Scene {
-				j++
-			}
-			now := sc.Radar[i].Det.Time
-			for len(sat) > 0 && sat[0].Det.Time <= now {
-				k := 0
-				for k < len(sat) && sat[k].Det.Scene == sat[0].Det.Scene {
-					k++
-				}
-				scene := sat[:k]
-				sat = sat[k:]
-				var pass contact.Pass
-				for _, s := range sc.Scenes {
-					if s.ID == scene[0].Det.Scene {
-						pass = contact.Pass{SAR: true, HeadingDeg: s.HeadingDeg, HasHeading: true}
-					}
-				}
-				dets := make([]vessel.Detection, len(scene))
-				for k := range scene {
-					dets[k] = scene[k].Det
-				}
-				pic.now = scene[0].Det.Time
-				cs = a.Satellite(dets, pass, cs[:0])
+		for _, st := range simulatedSteps(sc) {
+			pic.now = st.t
+			if !st.radar {
+				cs = a.Satellite(st.dets, st.pass, cs[:0])
 				for k := range cs {
 					satN++
-					if cs[k].MMSI == expect(scene[k].Ship, now) {
+					if cs[k].MMSI == expect(st.ships[k], st.t) {
 						satOK++
 					}
-					note(&cs[k], scene[k].Ship)
+					note(&cs[k], st.ships[k])
 				}
+				continue
 			}
-			dets := make([]vessel.Detection, 0, j-i)
-			for k := i; k < j; k++ {
-				dets = append(dets, sc.Radar[k].Det)
-			}
-			pic.now = now
-			cs = a.Radar(dets, cs[:0])
+			cs = a.Radar(st.dets, cs[:0])
 			for k := range cs {
-				ship := sc.Radar[i+k].Ship
+				ship := st.ships[k]
 				n++
-				if cs[k].MMSI == expect(ship, now) {
+				if cs[k].MMSI == expect(ship, st.t) {
 					ok++
 				}
-				if ship >= 0 && sc.Ships[ship].Role == simulate.RoleSilent && now > sc.Ships[ship].SilentFrom {
+				if ship >= 0 && sc.Ships[ship].Role == simulate.RoleSilent && st.t > sc.Ships[ship].SilentFrom {
 					silentN++
 					if cs[k].MMSI == sc.Ships[ship].MMSI {
 						silentOK++
@@ -134,7 +108,6 @@ func simulatedSeed(t *testing.T, seed uint64, skiffSwap bool) {
 				}
 				note(&cs[k], ship)
 			}
-			i = j
 		}
 		a.Flush(sc.End + 86400_000)
 		// AIS position mismatch: the spoofer, and nobody else.
@@ -242,6 +215,54 @@ func simulatedSeed(t *testing.T, seed uint64, skiffSwap bool) {
 	}
 }
 
+// simStep is one call of the associator in the simulated scenario: a
+// radar scan or a SAR scene, with the truth's ship of each detection.
+type simStep struct {
+	t     vessel.Time
+	dets  []vessel.Detection
+	ships []int
+	pass  contact.Pass
+	radar bool
+}
+
+// simulatedSteps returns the scenario's radar scans and SAR scenes in
+// time order (a scene before the scan at or after its time).
+func simulatedSteps(sc *simulate.RadarScenario) []simStep {
+	var steps []simStep
+	sat := sc.SAR
+	for i := 0; i < len(sc.Radar); {
+		j := i
+		for j < len(sc.Radar) && sc.Radar[j].Det.Scene == sc.Radar[i].Det.Scene {
+			j++
+		}
+		now := sc.Radar[i].Det.Time
+		for len(sat) > 0 && sat[0].Det.Time <= now {
+			k := 0
+			for k < len(sat) && sat[k].Det.Scene == sat[0].Det.Scene {
+				k++
+			}
+			st := simStep{t: sat[0].Det.Time}
+			for _, s := range sc.Scenes {
+				if s.ID == sat[0].Det.Scene {
+					st.pass = contact.Pass{SAR: true, HeadingDeg: s.HeadingDeg, HasHeading: true}
+				}
+			}
+			for _, d := range sat[:k] {
+				st.dets, st.ships = append(st.dets, d.Det), append(st.ships, d.Ship)
+			}
+			steps = append(steps, st)
+			sat = sat[k:]
+		}
+		st := simStep{t: now, radar: true}
+		for _, d := range sc.Radar[i:j] {
+			st.dets, st.ships = append(st.dets, d.Det), append(st.ships, d.Ship)
+		}
+		steps = append(steps, st)
+		i = j
+	}
+	return steps
+}
+
 // simulatedWorld returns package simulate's radar scenario for seed and
 // the AIS picture of its reports.
 func simulatedWorld(seed uint64) (*simulate.RadarScenario, *picture) {
@@ -286,44 +307,7 @@ func simulatedWorld(seed uint64) (*simulate.RadarScenario, *picture) {
 // bytes after a load.
 func TestStateResumes(t *testing.T) {
 	sc, pic := simulatedWorld(3)
-	type step struct {
-		t     vessel.Time
-		dets  []vessel.Detection
-		pass  contact.Pass
-		radar bool
-	}
-	var steps []step
-	sat := sc.SAR
-	for i := 0; i < len(sc.Radar); {
-		j := i
-		for j < len(sc.Radar) && sc.Radar[j].Det.Scene == sc.Radar[i].Det.Scene {
-			j++
-		}
-		now := sc.Radar[i].Det.Time
-		for len(sat) > 0 && sat[0].Det.Time <= now {
-			k := 0
-			for k < len(sat) && sat[k].Det.Scene == sat[0].Det.Scene {
-				k++
-			}
-			st := step{t: sat[0].Det.Time}
-			for _, s := range sc.Scenes {
-				if s.ID == sat[0].Det.Scene {
-					st.pass = contact.Pass{SAR: true, HeadingDeg: s.HeadingDeg, HasHeading: true}
-				}
-			}
-			for _, d := range sat[:k] {
-				st.dets = append(st.dets, d.Det)
-			}
-			steps = append(steps, st)
-			sat = sat[k:]
-		}
-		st := step{t: now, radar: true}
-		for _, d := range sc.Radar[i:j] {
-			st.dets = append(st.dets, d.Det)
-		}
-		steps = append(steps, st)
-		i = j
-	}
+	steps := simulatedSteps(sc)
 	type outcome struct {
 		contacts []string
 		episodes []contact.Episode
