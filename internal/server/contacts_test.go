@@ -476,51 +476,35 @@ func TestTrackerLearnedHarbourWhileRunning(t *testing.T) {
 	var mu sync.Mutex
 	var learned []event.Anchorage
 	takes := 0
-	var evs []event.Event
-	tr := NewContactTracker(ContactTrackerOptions{
-		Anchorages: func() []event.Anchorage {
-			mu.Lock()
-			defer mu.Unlock()
-			takes++
-			return slices.Clone(learned)
-		},
-		Publish: func(_ context.Context, e []event.Event) error {
-			mu.Lock()
-			defer mu.Unlock()
-			evs = append(evs, e...)
-			return nil
-		},
-	})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- tr.Run(ctx) }()
-	for s := 0; s < 4800; s += 10 {
-		at := start + vessel.Time(s*1000)
-		if s == 2400 {
-			mu.Lock()
-			learned = append(learned, event.Anchorage{Lat: berth.Lat, Lon: berth.Lon, Vessels: 5})
-			mu.Unlock()
-		}
-		scan := []vessel.Detection{}
+	var scenes [][]vessel.Detection
+	for sec := 0; sec < 4800; sec += 10 {
+		at := start + vessel.Time(sec*1000)
+		var scan []vessel.Detection
 		for _, c := range []struct {
 			target string
 			p      geo.Point
 		}{{"01", sea}, {"02", berth}} {
-			if c.target == "02" && s < 2400 {
+			if c.target == "02" && sec < 2400 {
 				continue
 			}
-			p := geo.Destination(c.p, float64(s%600)*0.6, 300)
-			scan = append(scan, vessel.Detection{Time: at, Sensor: vessel.SensorRadar, Source: "vts", Scene: "vts " + strconv.Itoa(s),
+			p := geo.Destination(c.p, float64(sec%600)*0.6, 300)
+			scan = append(scan, vessel.Detection{Time: at, Sensor: vessel.SensorRadar, Source: "vts", Scene: "vts " + strconv.Itoa(sec),
 				Target: c.target, Lat: p.Lat, Lon: p.Lon, PosErrM: 30})
 		}
-		if err := tr.SubmitWait(ctx, scan); err != nil {
-			t.Fatal(err)
+		scenes = append(scenes, scan)
+	}
+	tr, evs := runTracker(t, ContactTrackerOptions{Anchorages: func() []event.Anchorage {
+		mu.Lock()
+		defer mu.Unlock()
+		takes++
+		return slices.Clone(learned)
+	}}, scenes, func(i int) {
+		if i == 240 { // 40 minutes in
+			mu.Lock()
+			learned = append(learned, event.Anchorage{Lat: berth.Lat, Lon: berth.Lon, Vessels: 5})
+			mu.Unlock()
 		}
-	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
+	})
 	mu.Lock()
 	defer mu.Unlock()
 	atSea := 0
@@ -563,30 +547,31 @@ func radarScenes(span time.Duration) [][]vessel.Detection {
 	return out
 }
 
-// runTracker runs a tracker with its log (and state) on fsys over the
-// scenes and returns the dark-target event ids it published, in order.
-func runTracker(t *testing.T, fsys record.FS, scenes [][]vessel.Detection) (*ContactTracker, []string) {
+// runTracker opens a tracker with opt (its Publish collects the events),
+// runs it over the scenes, calling before(i) ahead of scene i when
+// before is not nil, stops it and returns it with the events it
+// published.
+func runTracker(t *testing.T, opt ContactTrackerOptions, scenes [][]vessel.Detection, before func(i int)) (*ContactTracker, []event.Event) {
 	t.Helper()
 	var mu sync.Mutex
-	var ids []string
-	tr, err := OpenContactTracker(ContactTrackerOptions{LogDir: "/data/contacts", LogFS: fsys,
-		Publish: func(_ context.Context, evs []event.Event) error {
-			mu.Lock()
-			defer mu.Unlock()
-			for _, e := range evs {
-				if e.Type == "dark_target" && !slices.Contains(ids, e.ID) {
-					ids = append(ids, e.ID)
-				}
-			}
-			return nil
-		}})
+	var evs []event.Event
+	opt.Publish = func(_ context.Context, e []event.Event) error {
+		mu.Lock()
+		defer mu.Unlock()
+		evs = append(evs, e...)
+		return nil
+	}
+	tr, err := OpenContactTracker(opt)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- tr.Run(ctx) }()
-	for _, s := range scenes {
+	for i, s := range scenes {
+		if before != nil {
+			before(i)
+		}
 		if err := tr.SubmitWait(ctx, s); err != nil {
 			t.Fatal(err)
 		}
@@ -597,7 +582,23 @@ func runTracker(t *testing.T, fsys record.FS, scenes [][]vessel.Detection) (*Con
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	return tr, ids
+	return tr, evs
+}
+
+// darkIDs returns the ids of the dark_target events, each once.
+func darkIDs(evs []event.Event) []string {
+	var ids []string
+	for _, e := range evs {
+		if e.Type == "dark_target" && !slices.Contains(ids, e.ID) {
+			ids = append(ids, e.ID)
+		}
+	}
+	return ids
+}
+
+// logOn returns the options of a tracker whose log is on fsys.
+func logOn(fsys record.FS) ContactTrackerOptions {
+	return ContactTrackerOptions{LogDir: "/data/contacts", LogFS: fsys}
 }
 
 // TestTrackerRestartSameAlerts runs two hours of the simulated radar
@@ -609,11 +610,12 @@ func runTracker(t *testing.T, fsys record.FS, scenes [][]vessel.Detection) (*Con
 // ids and the dark craft raise their alerts again.
 func TestTrackerRestartSameAlerts(t *testing.T) {
 	scenes := radarScenes(2 * time.Hour)
-	whole, wantIDs := runTracker(t, record.NewMemFS(), scenes)
+	whole, evs := runTracker(t, logOn(record.NewMemFS()), scenes, nil)
+	wantIDs := darkIDs(evs)
 	fsys := record.NewMemFS()
-	_, first := runTracker(t, fsys, scenes[:len(scenes)/2])
-	second, rest := runTracker(t, fsys, scenes[len(scenes)/2:])
-	gotIDs := append(first, rest...)
+	_, first := runTracker(t, logOn(fsys), scenes[:len(scenes)/2], nil)
+	second, rest := runTracker(t, logOn(fsys), scenes[len(scenes)/2:], nil)
+	gotIDs := darkIDs(append(first, rest...))
 	if len(wantIDs) == 0 {
 		t.Fatal("no dark_target in the scenario")
 	}
@@ -652,7 +654,7 @@ func TestTrackerRestartSameAlerts(t *testing.T) {
 func TestTrackerStateCrash(t *testing.T) {
 	scenes := radarScenes(30 * time.Minute)
 	fsys := record.NewMemFS()
-	tr, _ := runTracker(t, fsys, scenes[:len(scenes)/2])
+	tr, _ := runTracker(t, logOn(fsys), scenes[:len(scenes)/2], nil)
 	old := tr.assoc.AppendState(nil)
 	for _, s := range scenes[len(scenes)/2:] {
 		tr.assoc.Radar(s, nil)
@@ -667,7 +669,7 @@ func TestTrackerStateCrash(t *testing.T) {
 	for k := 0; k <= ops; k++ {
 		for _, seed := range []uint64{1, 2, 3} {
 			fsys2 := record.NewMemFS()
-			tr2, _ := runTracker(t, fsys2, scenes[:len(scenes)/2])
+			tr2, _ := runTracker(t, logOn(fsys2), scenes[:len(scenes)/2], nil)
 			for _, s := range scenes[len(scenes)/2:] {
 				tr2.assoc.Radar(s, nil)
 			}
