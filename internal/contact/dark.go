@@ -16,6 +16,7 @@ type episode struct {
 	// State of the radar track when it ended, for linking a continuation.
 	endT             vessel.Time
 	lat, lon, vx, vy float64
+	pc, vc           cov // covariance of that position and velocity
 	// AIS position mismatch: the vessel's offset from the tracks
 	// carrying it, metres east and north.
 	ox, oy float64
@@ -23,6 +24,14 @@ type episode struct {
 	// deviations (Welford) in metres east and north of the first report.
 	n, mx, my, m2 float64
 	lat0, lon0    float64
+}
+
+// ended records the state of tr, a track carrying the episode, as it
+// ends or gains an identity: where a continuation is looked for.
+func (ep *episode) ended(tr *track) {
+	ep.endT, ep.lat, ep.lon, ep.vx, ep.vy = tr.t, tr.lat, tr.lon, tr.vx, tr.vy
+	ep.pc = cov{tr.p[0][0], (tr.p[0][1] + tr.p[1][0]) / 2, tr.p[1][1]}
+	ep.vc = cov{tr.p[2][2], (tr.p[2][3] + tr.p[3][2]) / 2, tr.p[3][3]}
 }
 
 // place adds a position of the episode's target to its area.
@@ -62,7 +71,7 @@ func (a *Associator) dark(tr *track, c *Contact) {
 			// takes it up within LinkWindow (a dark craft that passed
 			// close to an AIS vessel for a while, and came out of it).
 			ep := tr.ep
-			ep.endT, ep.lat, ep.lon, ep.vx, ep.vy = tr.t, tr.lat, tr.lon, tr.vx, tr.vy
+			ep.ended(tr)
 			if ep.live--; ep.live == 0 {
 				a.ended = append(a.ended, ep)
 			}
@@ -310,8 +319,16 @@ func (a *Associator) evidence(ev *Evidence, d *vessel.Detection, nearest vessel.
 // dark track of another radar seeing the same target now (within the
 // gate), else that of a dark track that ended within LinkWindow where tr
 // could have got to since (at one and a half times its speed plus 2 m/s,
-// plus 300 m: a dark craft turns and changes speed while unseen); the
-// nearest relative to that reach wins.
+// plus 300 m: a dark craft turns and changes speed while unseen).
+//
+// Which ended episode a track continues is decided by motion and
+// globally: every track of the source that may turn out dark (confirmed,
+// unassociated, without an episode) is a row, every ended episode in
+// reach a column, the cost is linkCost, and the assignment maximises the
+// links first and then minimises the cost; tr takes what that
+// assignment gives it. So two dark craft seen again at about the same
+// time each continue the episode their motion explains best, whichever
+// turned dark first.
 func (a *Associator) link(tr *track, t vessel.Time) *episode {
 	for _, src := range a.srcList {
 		if src == tr.src {
@@ -331,7 +348,31 @@ func (a *Associator) link(tr *track, t vessel.Time) *episode {
 			}
 		}
 	}
-	best := a.reachable(tr.lat, tr.lon, t)
+	if len(a.ended) == 0 {
+		return nil
+	}
+	rows := []*track{tr}
+	for _, o := range tr.src.tracks {
+		if o != tr && o.ep == nil && o.mmsi == 0 && o.confirmed && o.unassoc > 0 && t-o.t <= 60000 {
+			rows = append(rows, o)
+		}
+	}
+	n, m := len(rows), len(a.ended)
+	costs := make([]float64, n*m)
+	miss := make([]float64, n)
+	reach := false
+	for i, o := range rows {
+		miss[i] = linkMiss
+		for j, ep := range a.ended {
+			costs[i*m+j] = a.linkCost(ep, o, t)
+			reach = reach || i == 0 && costs[j] < forbidden
+		}
+	}
+	if !reach {
+		return nil
+	}
+	got := a.solver.solve(n, m, func(i, j int) float64 { return costs[i*m+j] }, miss, nil)
+	best := got[0]
 	if best < 0 {
 		return nil
 	}
@@ -339,6 +380,88 @@ func (a *Associator) link(tr *track, t vessel.Time) *episode {
 	a.ended = append(a.ended[:best], a.ended[best+1:]...)
 	a.stats.Linked++
 	return ep
+}
+
+// Linking by motion: the cost of leaving a track unlinked (above any
+// link in reach, so that the most links are made), how long a dark
+// craft keeps its course on average (the weight of "went straight on"
+// decays with the time unseen), how much its speed and course may have
+// changed meanwhile, and the fastest it might go.
+const (
+	linkMiss      = 1e6
+	linkLegS      = 600.0
+	linkSpeedErr  = 1.0  // m/s
+	linkCourseErr = 10.0 // degrees
+	linkMaxSpeed  = 15.0 // m/s
+)
+
+// linkCost returns how well track o continues the ended episode ep at
+// t: forbidden when o could not have got there in time, else -2 ln of
+// the likelihood of o's first report (or its state now, when it was
+// seen before the episode ended) given the episode's last track. Two
+// hypotheses share it: the craft went straight on (its position dead
+// reckoned, with an error that grows with the time unseen, and its
+// velocity the same), with a weight that decays over linkLegS; or it
+// turned and went anywhere it could reach, likelier where it has been
+// working (the area of the episode), at any speed.
+func (a *Associator) linkCost(ep *episode, o *track, t vessel.Time) float64 {
+	if t < ep.endT {
+		return forbidden
+	}
+	dtNow := float64(t-ep.endT) / 1000
+	if dtNow > a.cfg.LinkWindow.Seconds() {
+		return forbidden
+	}
+	sp := math.Hypot(ep.vx, ep.vy)
+	xn, yn := enu(ep.lat, ep.lon, o.lat, o.lon)
+	if math.Hypot(xn, yn) > 300+(1.5*sp+2)*dtNow {
+		return forbidden
+	}
+	// The reference report: o's first, when it came after the episode
+	// ended; else o as it is now.
+	tref, lat, lon, r := o.t0, o.lat0, o.lon0, o.r0
+	if o.t0 < ep.endT {
+		tref, lat, lon = o.t, o.lat, o.lon
+		r = cov{o.p[0][0], (o.p[0][1] + o.p[1][0]) / 2, o.p[1][1]}
+	}
+	dt := max(float64(tref-ep.endT)/1000, 0)
+	x, y := enu(ep.lat, ep.lon, lat, lon)
+	ovc := cov{o.p[2][2], (o.p[2][3] + o.p[3][2]) / 2, o.p[3][3]}
+
+	// Straight on.
+	ps := math.Exp(-dt / linkLegS)
+	course := math.Atan2(ep.vx, ep.vy) / toRad
+	c := ep.pc.add(r).add(cov{ep.vc.xx * dt * dt, ep.vc.xy * dt * dt, ep.vc.yy * dt * dt})
+	c = c.add(axes(course, linkSpeedErr*dt, sp*dt*math.Sin(linkCourseErr*toRad)))
+	vcv := ep.vc.add(ovc).add(iso(linkSpeedErr))
+	ls := ps * gauss(c, x-ep.vx*dt, y-ep.vy*dt) * gauss(vcv, o.vx-ep.vx, o.vy-ep.vy)
+
+	// Turned: anywhere in reach, likelier where it has been working.
+	reach := 300 + (1.5*sp+2)*dt
+	cx, cy, sigma := 0.0, 0.0, reach/2
+	if ep.n > 0 {
+		if sa := math.Sqrt(ep.m2/(2*ep.n) + 250*250); sa < sigma {
+			ax, ay := enu(ep.lat0, ep.lon0, ep.lat, ep.lon)
+			cx, cy, sigma = ep.mx-ax, ep.my-ay, sa
+		}
+	}
+	vmax := max(linkMaxSpeed, 1.5*sp+2)
+	lw := (1 - ps) * gauss(iso(sigma).add(r), x-cx, y-cy) / (math.Pi * vmax * vmax)
+
+	l := ls + lw
+	if !(l > 1e-300) {
+		return 1400 // in reach, but as unlikely as can be told
+	}
+	return -2 * math.Log(l)
+}
+
+// gauss returns the density of the 2-D normal with covariance c at (x, y).
+func gauss(c cov, x, y float64) float64 {
+	det := c.xx*c.yy - c.xy*c.xy
+	if !(det > 0) {
+		return 0
+	}
+	return math.Exp(-c.d2(x, y)/2) / (2 * math.Pi * math.Sqrt(det))
 }
 
 // reachable returns the index in a.ended of the episode whose craft could

@@ -86,14 +86,19 @@
 // same object now, or when a dark track ended within LinkWindow close
 // enough that the craft could have got here (300 m plus one and a half
 // times its speed plus 2 m/s, times the time unseen; dark craft turning
-// in and out of short-range cover are thus one alert, and two such craft
-// in one area may share theirs). Of several such episodes the nearest
-// relative to its reach wins; once the reach exceeds the area the
-// episode's tracks have covered (twice their spread plus 500 m), the
-// distance from the middle of that area counts instead, so two craft
-// each working about its own spot mostly keep their own alerts when a
-// patrol comes round again (LinkWindow, 2 h, is longer than a patrol's
-// round). A credible satellite detection no AIS vessel or radar track
+// in and out of short-range cover are thus one alert). Which ended
+// episode a new dark track continues is decided by motion and globally:
+// the source's tracks that may turn dark are rows, the ended episodes in
+// reach are columns, and the cost is -2 ln of the likelihood of the
+// track's first report under two hypotheses: the craft went straight on
+// (the ended track dead-reckoned, its error growing with the time
+// unseen, the velocities alike), weighted by exp(-unseen/10 min); or it
+// turned, and is anywhere in reach, likelier about where the episode's
+// tracks have worked (their mean and spread). The assignment makes the
+// most links, then the likeliest (LinkWindow, 2 h, is longer than a
+// patrol's round). Two craft of one size and speed whose working areas
+// overlap cannot be told apart after a long unseen spell: their
+// episodes may swap. A credible satellite detection no AIS vessel or radar track
 // explains, where such a craft could be, is evidence for its episode
 // rather than a new alert. When the last track carrying an episode
 // gains an identity, the episode ends as if the track had ended: a dark
@@ -130,6 +135,15 @@
 // together. There is one such episode per vessel: other tracks (another
 // radar, a broken track) join it while their offset agrees within 1 km,
 // and it closes LinkWindow after the last track let it go.
+//
+// # State
+//
+// AppendState writes everything the associator decides from (tracks,
+// ledgers, episodes, held identities, doubtful detections, queued
+// updates, counters; versioned and CRC-checked, layout in state.go) and
+// LoadState restores it: an associator loaded from a state continues as
+// the one it was taken from, with the same track ids and episodes, so a
+// restarted node raises no alert twice.
 //
 // # Concurrency
 //

@@ -17,10 +17,15 @@ type track struct {
 	src    *radarSource
 	target string
 
-	lat, lon float64       // position estimate
-	vx, vy   float64       // velocity estimate, m/s east and north
-	p        [4][4]float64 // covariance of (x, y, vx, vy) on the local plane
-	t        vessel.Time
+	lat, lon float64 // position estimate
+	vx, vy   float64 // velocity estimate, m/s east and north
+	// Its first report: where and when it was first seen, with the
+	// report's noise, for linking it to an ended dark track by motion.
+	t0         vessel.Time
+	lat0, lon0 float64
+	r0         cov
+	p          [4][4]float64 // covariance of (x, y, vx, vy) on the local plane
+	t          vessel.Time
 
 	hist      uint32 // one bit per scan of its source, newest lowest: seen
 	hit       bool   // seen in the current scan
@@ -260,8 +265,9 @@ func (a *Associator) touch(tr *track) {
 func (a *Associator) newTrack(src *radarSource, d *vessel.Detection) *track {
 	a.nextID++
 	a.stats.Tracks++
-	tr := &track{id: a.nextID, src: src, target: d.Target, lat: d.Lat, lon: d.Lon, t: d.Time}
 	r := a.noise(d)
+	tr := &track{id: a.nextID, src: src, target: d.Target, lat: d.Lat, lon: d.Lon, t: d.Time,
+		t0: d.Time, lat0: d.Lat, lon0: d.Lon, r0: r}
 	tr.p[0][0], tr.p[0][1], tr.p[1][0], tr.p[1][1] = r.xx, r.xy, r.xy, r.yy
 	sv := 8.0 // m/s: unknown velocity, enough for a fast craft
 	if d.Has&vessel.HasMotion != 0 {
@@ -588,7 +594,7 @@ func (a *Associator) endTrack(tr *track) {
 	src.tracks = slices.DeleteFunc(src.tracks, func(x *track) bool { return x == tr })
 	if tr.ep != nil {
 		ep := tr.ep
-		ep.endT, ep.lat, ep.lon, ep.vx, ep.vy = tr.t, tr.lat, tr.lon, tr.vx, tr.vy
+		ep.ended(tr)
 		if ep.live--; ep.live == 0 {
 			a.ended = append(a.ended, ep)
 		}

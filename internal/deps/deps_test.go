@@ -35,7 +35,7 @@ var allowed = map[string][]string{
 	"internal/recorder": {"internal/vessel", "internal/fusion", "internal/store"},
 	"internal/export":   {"internal/vessel", "internal/geo", "internal/store"},
 	"internal/event":    {"internal/vessel", "internal/geo", "internal/record"},
-	"internal/contact":  {"internal/vessel", "internal/geo"},
+	"internal/contact":  {"internal/vessel", "internal/geo", "internal/record"},
 	"internal/cot":      {"internal/vessel"},
 	"internal/relay":    {"internal/vessel"},
 	"internal/httpapi": {"internal/vessel", "internal/geo", "internal/fusion", "internal/store", "internal/event", "internal/incident", "internal/audit",

@@ -13,7 +13,9 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
+	"github.com/tidewatch/tidewatch/internal/geo"
 	"github.com/tidewatch/tidewatch/internal/httpapi"
 	"github.com/tidewatch/tidewatch/internal/record"
 	"github.com/tidewatch/tidewatch/internal/vessel"
@@ -42,6 +44,14 @@ import (
 // contactSegments × contactSegmentBytes on disk, about 1.7 million
 // radar contacts of some 160 bytes with one candidate).
 //
+// The log keeps in memory an index of each segment in blocks of about
+// contactBlockBytes of whole records: each block's byte range, time
+// range, bounding box and whether it holds a dark contact. A history
+// query reads only the blocks that can hold what it asks for (newer than
+// Since, meeting the bbox, dark when it wants dark), newest first, and
+// with a limit stops reading blocks once nothing older can make the cut:
+// a narrow query reads a few blocks, not the whole log.
+//
 // At open, the segments are read in order: a torn tail of the last one
 // (a write cut by a crash) is cut off; damage (a bad record followed by
 // good ones) ends that segment's reading, is counted and logged, and the
@@ -55,6 +65,8 @@ const (
 	contactSegments     = 16
 	// maxContactRecord bounds a contact record's payload.
 	maxContactRecord = 64 << 10
+	// contactBlockBytes is the size of the blocks of the log's index.
+	contactBlockBytes = 64 << 10
 )
 
 // ErrContactLog marks a contact log that cannot be read or written.
@@ -65,6 +77,40 @@ type contactSegment struct {
 	seq        uint64
 	size       int64       // bytes written and synced
 	minT, maxT vessel.Time // of its contacts (0, 0: none)
+	blocks     []contactBlock
+}
+
+// contactBlock is a run of whole records of a segment, [off, end), and
+// what a query needs to know to skip it.
+type contactBlock struct {
+	off, end   int64
+	minT, maxT vessel.Time
+	box        geo.Rect // of its contacts' positions
+	dark       bool     // it holds a dark contact
+}
+
+// note adds the contact c, whose record ends at end, to the segment's
+// time range and index; a block is closed once it spans blockBytes.
+func (s *contactSegment) note(c *httpapi.Contact, end, blockBytes int64) {
+	if s.minT == 0 || c.Time < s.minT {
+		s.minT = c.Time
+	}
+	s.maxT = max(s.maxT, c.Time)
+	pt := geo.Rect{MinLat: c.Lat, MinLon: c.Lon, MaxLat: c.Lat, MaxLon: c.Lon}
+	n := len(s.blocks)
+	if n == 0 || s.blocks[n-1].end-s.blocks[n-1].off >= blockBytes {
+		off := int64(record.FileHeaderLen)
+		if n > 0 {
+			off = s.blocks[n-1].end
+		}
+		s.blocks = append(s.blocks, contactBlock{off: off, minT: c.Time, maxT: c.Time, box: pt})
+		n++
+	}
+	b := &s.blocks[n-1]
+	b.end = end
+	b.minT, b.maxT = min(b.minT, c.Time), max(b.maxT, c.Time)
+	b.box = b.box.Union(pt)
+	b.dark = b.dark || c.Dark()
 }
 
 func (s *contactSegment) name(dir string) string {
@@ -79,8 +125,12 @@ type contactLog struct {
 	segBytes    int64
 	maxSegments int
 
-	f   record.File // the last segment, open for appending
-	buf []byte      // encoded contacts not yet written
+	f    record.File // the last segment, open for appending
+	buf  []byte      // encoded contacts not yet written
+	ends []int64     // where each of them ends in buf
+
+	blockBytes int64
+	read       atomic.Int64 // bytes of segments history has read
 
 	mu      sync.Mutex
 	segs    []contactSegment  // oldest first; the last is f's
@@ -94,6 +144,7 @@ type contactLogOptions struct {
 	FS          record.FS // default record.OSFS
 	SegmentSize int64     // default contactSegmentBytes
 	Segments    int       // default contactSegments
+	BlockSize   int64     // default contactBlockBytes
 }
 
 // openContactLog opens (creating) the log in dir and returns it with the
@@ -108,7 +159,10 @@ func openContactLog(dir string, opt contactLogOptions, keep int) (*contactLog, [
 	if opt.Segments <= 0 {
 		opt.Segments = contactSegments
 	}
-	l := &contactLog{fs: opt.FS, dir: dir, segBytes: opt.SegmentSize, maxSegments: opt.Segments}
+	if opt.BlockSize <= 0 {
+		opt.BlockSize = contactBlockBytes
+	}
+	l := &contactLog{fs: opt.FS, dir: dir, segBytes: opt.SegmentSize, maxSegments: opt.Segments, blockBytes: opt.BlockSize}
 	ents, err := l.fs.ReadDir(dir)
 	if errors.Is(err, os.ErrNotExist) {
 		return l, nil, nil // made at the first flush
@@ -202,11 +256,8 @@ func (l *contactLog) scan(s *contactSegment, fn func(httpapi.Contact), last bool
 		l.damaged++
 		return 0, false, nil
 	}
-	size, clean = readContacts(data, name, func(c httpapi.Contact) {
-		if s.minT == 0 || c.Time < s.minT {
-			s.minT = c.Time
-		}
-		s.maxT = max(s.maxT, c.Time)
+	size, clean = readContacts(data[record.FileHeaderLen:], record.FileHeaderLen, name, func(c httpapi.Contact, end int64) {
+		s.note(&c, end, l.blockBytes)
 		fn(c)
 	})
 	if !clean {
@@ -215,12 +266,13 @@ func (l *contactLog) scan(s *contactSegment, fn func(httpapi.Contact), last bool
 	return size, clean, nil
 }
 
-// readContacts calls fn for each contact of a segment's data (header
-// included) and returns the length of its good part, and false when a
-// damaged or undecodable record (not a torn tail) ended it.
-func readContacts(data []byte, name string, fn func(httpapi.Contact)) (int64, bool) {
-	r := record.NewReader(bytes.NewReader(data[record.FileHeaderLen:]), name,
-		record.ReaderOptions{Offset: record.FileHeaderLen, MaxPayload: maxContactRecord})
+// readContacts calls fn for each contact of data, records of a segment
+// from offset off, with the offset where its record ends, and returns
+// the offset where the good part ends, and false when a damaged or
+// undecodable record (not a torn tail) ended it.
+func readContacts(data []byte, off int64, name string, fn func(c httpapi.Contact, end int64)) (int64, bool) {
+	r := record.NewReader(bytes.NewReader(data), name,
+		record.ReaderOptions{Offset: off, MaxPayload: maxContactRecord})
 	for {
 		off := r.Offset()
 		typ, p, err := r.Next()
@@ -239,7 +291,7 @@ func readContacts(data []byte, name string, fn func(httpapi.Contact)) (int64, bo
 		if err != nil {
 			return off, false
 		}
-		fn(c)
+		fn(c, r.Offset())
 	}
 }
 
@@ -249,6 +301,7 @@ func (l *contactLog) append(c *httpapi.Contact) {
 	l.buf = append(l.buf, make([]byte, record.HeaderLen)...)
 	l.buf = appendContact(l.buf, c)
 	record.Frame(l.buf[start:], contactRecord)
+	l.ends = append(l.ends, int64(len(l.buf)))
 	l.mu.Lock()
 	l.pending = append(l.pending, *c)
 	l.mu.Unlock()
@@ -282,18 +335,15 @@ func (l *contactLog) flush() error {
 	}
 	l.mu.Lock()
 	s := &l.segs[len(l.segs)-1]
-	s.size += int64(len(l.buf))
 	for i := range l.pending {
-		t := l.pending[i].Time
-		if s.minT == 0 || t < s.minT {
-			s.minT = t
-		}
-		s.maxT = max(s.maxT, t)
+		s.note(&l.pending[i], s.size+l.ends[i], l.blockBytes)
 	}
+	s.size += int64(len(l.buf))
 	l.pending = l.pending[:0]
 	full := s.size >= l.segBytes
 	l.mu.Unlock()
 	l.buf = l.buf[:0]
+	l.ends = l.ends[:0]
 	if full {
 		return l.rotate()
 	}
@@ -370,12 +420,16 @@ func (l *contactLog) close() error {
 }
 
 // history returns the contacts q selects, newest first, at most q.Limit
-// (0: all), from the segments (newest first, stopping once the older ones
-// cannot hold anything newer than what was found) and what is not yet
-// written. A segment deleted meanwhile is skipped.
+// (0: all), from what is not yet written and the segments' blocks that
+// can hold such contacts, newest first; with a limit, a block that holds
+// nothing newer than the oldest of the limit found so far is not read.
+// A segment deleted meanwhile is skipped.
 func (l *contactLog) history(q httpapi.ContactQuery) []httpapi.Contact {
 	l.mu.Lock()
 	segs := slices.Clone(l.segs)
+	for i := range segs {
+		segs[i].blocks = slices.Clone(segs[i].blocks) // the last one grows
+	}
 	out := make([]httpapi.Contact, 0, len(l.pending))
 	for i := range l.pending {
 		if q.Match(&l.pending[i]) {
@@ -383,38 +437,104 @@ func (l *contactLog) history(q httpapi.ContactQuery) []httpapi.Contact {
 		}
 	}
 	l.mu.Unlock()
-	sortNewestFirst := func() {
-		slices.SortStableFunc(out, func(a, b httpapi.Contact) int { return cmpTimeDesc(a.Time, b.Time) })
-		if q.Limit > 0 && len(out) > q.Limit {
-			out = out[:q.Limit]
+	// The times of the Limit newest found so far, the oldest of them on
+	// top: a block with nothing newer than it cannot make the cut.
+	var newest timeHeap
+	found := func(c *httpapi.Contact) {
+		out = append(out, *c)
+		if q.Limit > 0 {
+			newest.keep(c.Time, q.Limit)
 		}
 	}
+	for i := range out {
+		if q.Limit > 0 {
+			newest.keep(out[i].Time, q.Limit)
+		}
+	}
+	var buf []byte
 	for i := len(segs) - 1; i >= 0; i-- {
-		s := segs[i]
+		s := &segs[i]
 		if s.size <= record.FileHeaderLen || s.maxT < q.Since {
 			continue
 		}
-		if q.Limit > 0 && len(out) >= q.Limit {
-			sortNewestFirst()
-			if s.maxT < out[len(out)-1].Time {
-				break // nothing older can make the cut
+		var f record.File
+		for j := len(s.blocks) - 1; j >= 0; j-- {
+			b := &s.blocks[j]
+			if b.maxT < q.Since || q.DarkOnly && !b.dark || q.BBox != nil && !q.BBox.Intersects(b.box) || b.end > s.size {
+				continue
 			}
-		}
-		data, err := record.ReadFile(l.fs, s.name(l.dir))
-		if err != nil {
-			continue
-		}
-		if int64(len(data)) > s.size {
-			data = data[:s.size] // what is written and synced, not a write under way
-		}
-		readContacts(data, "", func(c httpapi.Contact) {
-			if q.Match(&c) {
-				out = append(out, c)
+			if q.Limit > 0 && len(newest) >= q.Limit && b.maxT < newest[0] {
+				continue // nothing in it can make the cut
 			}
-		})
+			if f == nil {
+				var err error
+				if f, err = l.fs.OpenFile(s.name(l.dir), os.O_RDONLY, 0); err != nil {
+					break
+				}
+			}
+			n := int(b.end - b.off)
+			if cap(buf) < n {
+				buf = make([]byte, n)
+			}
+			buf = buf[:n]
+			if _, err := f.ReadAt(buf, b.off); err != nil {
+				break
+			}
+			l.read.Add(int64(n))
+			readContacts(buf, b.off, "", func(c httpapi.Contact, _ int64) {
+				if q.Match(&c) {
+					found(&c)
+				}
+			})
+		}
+		if f != nil {
+			f.Close()
+		}
 	}
-	sortNewestFirst()
+	slices.SortStableFunc(out, func(a, b httpapi.Contact) int { return cmpTimeDesc(a.Time, b.Time) })
+	if q.Limit > 0 && len(out) > q.Limit {
+		out = out[:q.Limit]
+	}
 	return out
+}
+
+// timeHeap is a min-heap of times.
+type timeHeap []vessel.Time
+
+// keep adds t, keeping the n largest times.
+func (h *timeHeap) keep(t vessel.Time, n int) {
+	x := *h
+	if len(x) < n {
+		x = append(x, t)
+		for i := len(x) - 1; i > 0; { // up
+			p := (i - 1) / 2
+			if x[p] <= x[i] {
+				break
+			}
+			x[p], x[i] = x[i], x[p]
+			i = p
+		}
+		*h = x
+		return
+	}
+	if t <= x[0] {
+		return
+	}
+	x[0] = t
+	for i := 0; ; { // down
+		l, m := 2*i+1, i
+		if l < len(x) && x[l] < x[m] {
+			m = l
+		}
+		if l+1 < len(x) && x[l+1] < x[m] {
+			m = l + 1
+		}
+		if m == i {
+			break
+		}
+		x[m], x[i] = x[i], x[m]
+		i = m
+	}
 }
 
 // Encoding of a contact record's payload (see the log's format above).

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tidewatch/tidewatch/internal/geo"
 	"github.com/tidewatch/tidewatch/internal/httpapi"
 	"github.com/tidewatch/tidewatch/internal/record"
 	"github.com/tidewatch/tidewatch/internal/vessel"
@@ -303,5 +304,149 @@ func TestNodeContactsRestart(t *testing.T) {
 	getJSONInto(t, base+"/api/v1/contacts?history=true&limit=10&since="+start.Std().Add(5*time.Minute).Format(time.RFC3339), &after)
 	if after.Count != 10 || after.Contacts[9].Time.Before(start.Std().Add(5*time.Minute)) {
 		t.Errorf("history with since and limit: %d contacts", after.Count)
+	}
+}
+
+// clusteredContacts returns n contacts over 6 hours in time order: a
+// patrol radar's round 12.4 N 45.9 E all the time, and a second radar's
+// off Sydney in the first half hour only.
+func clusteredContacts(rng *rand.Rand, n int) []httpapi.Contact {
+	cs := testContacts(rng, n)
+	t0 := cs[0].Time
+	for i := range cs {
+		c := &cs[i]
+		c.Time = t0 + vessel.Time(int64(i)*6*3600_000/int64(n))
+		c.Lat, c.Lon = 12.4+0.3*rng.Float64(), 45.9+0.3*rng.Float64()
+		if c.Time-t0 < 1800_000 && i%3 == 0 {
+			c.Lat, c.Lon, c.Source = -33.9+0.2*rng.Float64(), 151.2+0.2*rng.Float64(), "sydney"
+		}
+	}
+	return cs
+}
+
+// TestContactLogHistoryBounded checks that a narrow history query reads
+// only the blocks that can hold its answer, not the log: the newest few,
+// the last minutes, a box with nothing in it, a box whose contacts are
+// all in the first half hour. Each answer equals a scan of everything
+// appended; the log is read again at open (the index rebuilt) and asked
+// again.
+func TestContactLogHistoryBounded(t *testing.T) {
+	cs := clusteredContacts(rand.New(rand.NewPCG(9, 18)), 60_000)
+	fsys := record.NewMemFS()
+	opt := contactLogOptions{FS: fsys, SegmentSize: 1 << 20, Segments: 100, BlockSize: 16 << 10}
+	l, _, err := openContactLog("/c", opt, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range cs {
+		l.append(&cs[i])
+		if i%500 == 499 {
+			if err := l.flush(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := l.flush(); err != nil {
+		t.Fatal(err)
+	}
+	var total int64
+	for _, s := range l.segs {
+		total += s.size
+	}
+	if len(l.segs) < 5 {
+		t.Fatalf("%d segments of %d bytes in all; want several", len(l.segs), total)
+	}
+	want := func(q httpapi.ContactQuery) []httpapi.Contact {
+		var out []httpapi.Contact
+		for i := len(cs) - 1; i >= 0; i-- {
+			if q.Match(&cs[i]) {
+				out = append(out, cs[i])
+			}
+		}
+		slices.SortStableFunc(out, func(a, b httpapi.Contact) int { return cmpTimeDesc(a.Time, b.Time) })
+		if q.Limit > 0 && len(out) > q.Limit {
+			out = out[:q.Limit]
+		}
+		return out
+	}
+	end := cs[len(cs)-1].Time
+	for _, tc := range []struct {
+		name    string
+		q       httpapi.ContactQuery
+		maxRead int64 // bytes
+	}{
+		{"newest 10", httpapi.ContactQuery{History: true, Limit: 10}, 2 * opt.BlockSize},
+		{"newest 1000", httpapi.ContactQuery{History: true, Limit: 1000}, 200<<10 + 2*opt.BlockSize},
+		{"last 5 minutes", httpapi.ContactQuery{History: true, Since: end - 300_000}, 200<<10 + 2*opt.BlockSize},
+		{"empty box", httpapi.ContactQuery{History: true, BBox: &geo.Rect{MinLat: 50, MinLon: 0, MaxLat: 51, MaxLon: 1}}, 0},
+		{"box across the antimeridian, empty", httpapi.ContactQuery{History: true, BBox: &geo.Rect{MinLat: -40, MinLon: 170, MaxLat: -30, MaxLon: -170}}, 0},
+		{"Sydney, first half hour", httpapi.ContactQuery{History: true, BBox: &geo.Rect{MinLat: -34, MinLon: 151, MaxLat: -33.5, MaxLon: 151.5}}, total / 10},
+		{"dark, newest 50", httpapi.ContactQuery{History: true, DarkOnly: true, Limit: 50}, 2 * opt.BlockSize},
+	} {
+		for _, reopen := range []bool{false, true} {
+			lq := l
+			if reopen {
+				if lq, _, err = openContactLog("/c", opt, 0); err != nil {
+					t.Fatal(err)
+				}
+			}
+			before := lq.read.Load()
+			got := lq.history(tc.q)
+			read := lq.read.Load() - before
+			w := want(tc.q)
+			if !reflect.DeepEqual(got, w) && !(len(got) == 0 && len(w) == 0) {
+				t.Errorf("%s (reopened %v): %d contacts; want %d, the same", tc.name, reopen, len(got), len(w))
+			}
+			if read > tc.maxRead {
+				t.Errorf("%s (reopened %v): read %d bytes of the log's %d; want at most %d", tc.name, reopen, read, total, tc.maxRead)
+			}
+			t.Logf("%s (reopened %v): %d contacts, read %d of %d bytes", tc.name, reopen, len(got), read, total)
+		}
+	}
+}
+
+// BenchmarkContactHistory measures history queries on a log of 200,000
+// contacts (6 hours, 16 MiB segments, the default blocks): the bytes of
+// the log each reads (read-B/op) beside the log's size (log-B).
+func BenchmarkContactHistory(b *testing.B) {
+	cs := clusteredContacts(rand.New(rand.NewPCG(10, 18)), 200_000)
+	l, _, err := openContactLog("/c", contactLogOptions{FS: record.NewMemFS()}, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := range cs {
+		l.append(&cs[i])
+		if i%1000 == 999 {
+			if err := l.flush(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	if err := l.flush(); err != nil {
+		b.Fatal(err)
+	}
+	var total int64
+	for _, s := range l.segs {
+		total += s.size
+	}
+	end := cs[len(cs)-1].Time
+	for _, bc := range []struct {
+		name string
+		q    httpapi.ContactQuery
+	}{
+		{"newest100", httpapi.ContactQuery{History: true, Limit: 100}},
+		{"last5min", httpapi.ContactQuery{History: true, Since: end - 300_000}},
+		{"emptybox", httpapi.ContactQuery{History: true, BBox: &geo.Rect{MinLat: 50, MinLon: 0, MaxLat: 51, MaxLon: 1}}},
+		{"all20000", httpapi.ContactQuery{History: true, Limit: httpapi.MaxContacts}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			before := l.read.Load()
+			n := 0
+			for b.Loop() {
+				n += len(l.history(bc.q))
+			}
+			b.ReportMetric(float64(l.read.Load()-before)/float64(b.N), "read-B/op")
+			b.ReportMetric(float64(total), "log-B")
+		})
 	}
 }

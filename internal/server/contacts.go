@@ -2,9 +2,11 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -23,6 +25,17 @@ import (
 // Bounds of the contact tracker's hand-offs and memory.
 // contactsDir is the contact log's directory in the data directory.
 const contactsDir = "contacts"
+
+// contactStateFile is the associator's state (contact.AppendState) in
+// the contact log's directory, written atomically every
+// contactStateEvery ticks and when Run returns, and loaded at open: a
+// restarted node continues its radar tracks with the same ids and
+// episodes and raises no dark_target twice. A crash loses at most the
+// association of those ticks (the contacts themselves are in the log).
+const (
+	contactStateFile  = "STATE"
+	contactStateEvery = 10
+)
 
 const (
 	// contactAISQueue bounds the AIS states waiting for the tracker
@@ -62,6 +75,7 @@ type ContactStats struct {
 	Episodes          int64 // dark-target and mismatch episode updates raised as events
 	InHarbour         int64 // unexplained contacts at a berth or anchorage: no dark_target
 	LogErrors         int64 // failed writes of the contact log
+	StateErrors       int64 // associator states not written, or not loaded at open
 }
 
 // ContactTracker is the node's radar and satellite association: a
@@ -98,6 +112,12 @@ type ContactTracker struct {
 	ticks   int
 	clog    *contactLog // nil: in memory only
 	logErrs atomic.Int64
+	// The associator's state file (contactStateFile; "" with no log),
+	// its file system and the buffer it is encoded in.
+	statePath string
+	stateFS   record.FS
+	stateBuf  []byte
+	stateErrs atomic.Int64 // states not written or not loaded
 
 	mu      sync.RWMutex
 	current map[string]httpapi.Contact
@@ -119,8 +139,8 @@ type ContactTrackerOptions struct {
 	// episodes are kept only as the contacts' episode ids.
 	Publish func(ctx context.Context, evs []event.Event) error
 	// Ports are the bundled (or configured) ports and anchorages; with
-	// Anchorages (learned by the event engine, taken again every minute)
-	// they are the harbours where no dark_target is raised. Both nil:
+	// Anchorages (learned by the event engine, taken again every minute
+	// of wall time and of data time) they are the harbours where no dark_target is raised. Both nil:
 	// none (Config.Harbours, if set, is used as given).
 	Ports      []event.Port
 	Anchorages func() []event.Anchorage
@@ -153,6 +173,25 @@ func OpenContactTracker(opt ContactTrackerOptions) (*ContactTracker, error) {
 		t.log.Warn("contact log: damaged segments read up to the damage", "segments", l.damaged, "dir", opt.LogDir)
 	}
 	t.clog = l
+	t.stateFS, t.statePath = opt.LogFS, filepath.Join(opt.LogDir, contactStateFile)
+	if t.stateFS == nil {
+		t.stateFS = record.OSFS{}
+	}
+	if _, err := record.RemoveTemps(t.stateFS, t.statePath); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrContactLog, err)
+	}
+	switch data, err := record.ReadFile(t.stateFS, t.statePath); {
+	case errors.Is(err, os.ErrNotExist):
+	case err != nil:
+		return nil, fmt.Errorf("%w: %w", ErrContactLog, err)
+	default:
+		if err := t.assoc.LoadState(data); err != nil {
+			// Not fatal: the tracks start afresh (the contacts are in
+			// the log), as they did before the state was kept.
+			t.stateErrs.Add(1)
+			t.log.Warn("contact tracker state not loaded: tracks start afresh", "path", t.statePath, "err", err)
+		}
+	}
 	for _, c := range restored {
 		t.newest = max(t.newest, c.Time)
 	}
@@ -202,8 +241,14 @@ type trackerHarbours struct {
 	ports   *contact.HarbourIndex
 	learned *contact.HarbourIndex
 	take    func() []event.Anchorage
-	n       int // anchorages taken last time
+	n       int         // anchorages taken last time
+	takenAt vessel.Time // data time of the last take by InHarbour
 }
+
+// harbourRefreshData is how much data time apart InHarbour takes the
+// learned anchorages again: a replay runs hours of data in a wall-clock
+// minute, and the anchorages learned from it must count in its time.
+const harbourRefreshData = 60_000 // ms
 
 func newTrackerHarbours(ports []event.Port, take func() []event.Anchorage) *trackerHarbours {
 	pts := make([]contact.HarbourPoint, 0, len(ports))
@@ -235,8 +280,16 @@ func (h *trackerHarbours) refresh() {
 	h.learned, h.n = contact.NewHarbourIndex(pts), len(as)
 }
 
-// InHarbour implements contact.Harbours.
+// InHarbour implements contact.Harbours. It takes the learned
+// anchorages again first when the data time has moved on by
+// harbourRefreshData since it last did, so an anchorage learned while
+// running keeps alerts away from its berths from then on, however fast
+// the data comes.
 func (h *trackerHarbours) InHarbour(lat, lon float64, t vessel.Time) bool {
+	if h.take != nil && (t-h.takenAt >= harbourRefreshData || t < h.takenAt) {
+		h.takenAt = t
+		h.refresh()
+	}
 	return h.ports.InHarbour(lat, lon, t) || h.learned.InHarbour(lat, lon, t)
 }
 
@@ -353,6 +406,7 @@ func (t *ContactTracker) Run(ctx context.Context) error {
 			}
 			t.flushScan()
 			t.drainEpisodes(context.Background())
+			t.saveState()
 			if t.clog != nil {
 				if err := t.clog.close(); err != nil {
 					t.logErrs.Add(1)
@@ -404,7 +458,12 @@ func (t *ContactTracker) tick(ctx context.Context) {
 	if t.ticks++; t.harb != nil && t.ticks%harbourRefresh == 0 {
 		t.harb.refresh()
 	}
-	defer t.flushLog()
+	defer func() {
+		t.flushLog()
+		if t.ticks%contactStateEvery == 0 {
+			t.saveState()
+		}
+	}()
 	// Take in the AIS that came meanwhile before the pending scan.
 	if len(t.pending) > 0 {
 		t.drainAISUpTo(t.pending[0].Time)
@@ -461,6 +520,22 @@ func (t *ContactTracker) flushLog() {
 		if t.logErrs.Add(1) == 1 || t.ticks%60 == 0 {
 			t.log.Error("contacts not written", "err", err)
 		}
+	}
+}
+
+// saveState writes the associator's state atomically (nothing without a
+// log); a failure is counted and logged, and the next save tries again.
+func (t *ContactTracker) saveState() {
+	if t.statePath == "" {
+		return
+	}
+	t.stateBuf = t.assoc.AppendState(t.stateBuf[:0])
+	err := t.stateFS.MkdirAll(filepath.Dir(t.statePath), 0o755)
+	if err == nil {
+		err = record.WriteFileAtomic(t.stateFS, t.statePath, t.stateBuf, 0o644)
+	}
+	if err != nil && (t.stateErrs.Add(1) == 1 || t.ticks%60 == 0) {
+		t.log.Error("contact tracker state not written", "err", err)
 	}
 }
 
@@ -601,6 +676,7 @@ func (t *ContactTracker) Stats() ContactStats {
 		Detections: t.detN.Load(), DetectionsDropped: t.detDropped.Load(),
 		Contacts: t.contacts.Load(), Associated: t.associated.Load(), Rejected: t.rejected.Load(),
 		Episodes: t.eps.Load(), InHarbour: t.inHarbour.Load(), LogErrors: t.logErrs.Load(),
+		StateErrors: t.stateErrs.Load(),
 	}
 }
 

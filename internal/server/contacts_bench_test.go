@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
+	"os"
 	"runtime"
 	"strconv"
 	"testing"
@@ -22,7 +23,16 @@ import (
 // and the share given the right MMSI; reports/CPU-s counts the whole
 // process's CPU time (the feeding goroutine and the garbage collector too),
 // which on a shared machine says more than the wall-clock rate.
+//
+// "memory" keeps the contacts in memory only; "log" also writes them to
+// the contact log in a temporary directory on disk (written and synced
+// every second, as a node with a data directory does).
 func BenchmarkContactTracker(b *testing.B) {
+	b.Run("memory", func(b *testing.B) { benchContactTracker(b, false) })
+	b.Run("log", func(b *testing.B) { benchContactTracker(b, true) })
+}
+
+func benchContactTracker(b *testing.B, withLog bool) {
 	rng := rand.New(rand.NewPCG(7, 18))
 	const n = 1000
 	const lat0, lon0 = 12.0, 45.0
@@ -40,7 +50,14 @@ func BenchmarkContactTracker(b *testing.B) {
 		vx, vy := -r*w*sn, r*w*cs
 		return lat0 + y/111320, lon0 + x/(111320*math.Cos(lat0*math.Pi/180)), math.Hypot(vx, vy) / 0.514444, math.Mod(math.Atan2(vx, vy)*180/math.Pi+360, 360)
 	}
-	tr := NewContactTracker(ContactTrackerOptions{})
+	opt := ContactTrackerOptions{}
+	if withLog {
+		opt.LogDir = b.TempDir()
+	}
+	tr, err := OpenContactTracker(opt)
+	if err != nil {
+		b.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- tr.Run(ctx) }()
@@ -90,4 +107,20 @@ func BenchmarkContactTracker(b *testing.B) {
 		b.ReportMetric(float64(reports)/(float64(cpu)/1e9), "reports/CPU-s")
 	}
 	b.ReportMetric(float64(st.Associated)/float64(st.Contacts), "associated")
+	if withLog {
+		if st.LogErrors != 0 {
+			b.Fatalf("%d contact log errors", st.LogErrors)
+		}
+		var size int64
+		ents, err := os.ReadDir(opt.LogDir)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, e := range ents {
+			if fi, err := e.Info(); err == nil {
+				size += fi.Size()
+			}
+		}
+		b.ReportMetric(float64(size)/float64(reports), "log-B/report")
+	}
 }

@@ -8,20 +8,25 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/tidewatch/tidewatch/internal/asterix"
 	"github.com/tidewatch/tidewatch/internal/event"
 	"github.com/tidewatch/tidewatch/internal/geo"
+	"github.com/tidewatch/tidewatch/internal/httpapi"
+	"github.com/tidewatch/tidewatch/internal/record"
 	"github.com/tidewatch/tidewatch/internal/simulate"
 	"github.com/tidewatch/tidewatch/internal/vessel"
 )
@@ -454,4 +459,235 @@ func TestTrackerHarbours(t *testing.T) {
 	if !h.InHarbour(-10, -50, 10) {
 		t.Error("refresh lost the learned anchorages")
 	}
+}
+
+// TestTrackerLearnedHarbourWhileRunning feeds a tracker two dark craft
+// (no AIS) each circling 300 m round its spot: one at sea for 80
+// minutes, one at a berth that the event engine learns as an anchorage
+// 40 minutes in, while the tracker runs, from when the craft there
+// appears. The craft at sea raises a dark_target; the one at the
+// learned berth none, and its contacts are counted in harbour. The whole
+// feed takes well under a wall-clock minute, so the learned anchorage
+// must be taken in data time.
+func TestTrackerLearnedHarbourWhileRunning(t *testing.T) {
+	start := vessel.TimeOf(time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC))
+	berth := geo.Point{Lat: -36.84, Lon: 174.77}
+	sea := geo.Destination(berth, 30, 40000)
+	var mu sync.Mutex
+	var learned []event.Anchorage
+	takes := 0
+	var scenes [][]vessel.Detection
+	for sec := 0; sec < 4800; sec += 10 {
+		at := start + vessel.Time(sec*1000)
+		var scan []vessel.Detection
+		for _, c := range []struct {
+			target string
+			p      geo.Point
+		}{{"01", sea}, {"02", berth}} {
+			if c.target == "02" && sec < 2400 {
+				continue
+			}
+			p := geo.Destination(c.p, float64(sec%600)*0.6, 300)
+			scan = append(scan, vessel.Detection{Time: at, Sensor: vessel.SensorRadar, Source: "vts", Scene: "vts " + strconv.Itoa(sec),
+				Target: c.target, Lat: p.Lat, Lon: p.Lon, PosErrM: 30})
+		}
+		scenes = append(scenes, scan)
+	}
+	tr, evs := runTracker(t, ContactTrackerOptions{Anchorages: func() []event.Anchorage {
+		mu.Lock()
+		defer mu.Unlock()
+		takes++
+		return slices.Clone(learned)
+	}}, scenes, func(i int) {
+		if i == 240 { // 40 minutes in
+			mu.Lock()
+			learned = append(learned, event.Anchorage{Lat: berth.Lat, Lon: berth.Lon, Vessels: 5})
+			mu.Unlock()
+		}
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	atSea := 0
+	for _, e := range evs {
+		if e.Type != "dark_target" {
+			continue
+		}
+		if d := geo.Distance(geo.Point{Lat: e.Lat, Lon: e.Lon}, sea); d > 2000 {
+			t.Errorf("dark_target at %.4f,%.4f, %.0f m from the craft at sea: the craft at the learned berth must raise none", e.Lat, e.Lon, d)
+		} else {
+			atSea++
+		}
+	}
+	if atSea == 0 {
+		t.Errorf("no dark_target for the craft at sea (events %d)", len(evs))
+	}
+	if st := tr.Stats(); st.InHarbour == 0 {
+		t.Errorf("tracker stats %+v: want the contacts at the learned berth counted in harbour", st)
+	}
+	if takes < 2 {
+		t.Errorf("learned anchorages taken %d times; want again while running", takes)
+	}
+}
+
+// radarScenes returns the radar reports of package simulate's scenario
+// (seed 2) of the first span, one batch per scene, without AIS: every
+// track is dark, so association depends on the detections alone.
+func radarScenes(span time.Duration) [][]vessel.Detection {
+	sc := simulate.NewRadarScenario(simulate.RadarConfig{}, rand.New(rand.NewPCG(2, 2)))
+	var out [][]vessel.Detection
+	for _, r := range sc.Radar {
+		if r.Det.Time-sc.Start > vessel.Time(span.Milliseconds()) {
+			break
+		}
+		if n := len(out); n == 0 || out[n-1][0].Scene != r.Det.Scene {
+			out = append(out, nil)
+		}
+		out[len(out)-1] = append(out[len(out)-1], r.Det)
+	}
+	return out
+}
+
+// runTracker opens a tracker with opt (its Publish collects the events),
+// runs it over the scenes, calling before(i) ahead of scene i when
+// before is not nil, stops it and returns it with the events it
+// published.
+func runTracker(t *testing.T, opt ContactTrackerOptions, scenes [][]vessel.Detection, before func(i int)) (*ContactTracker, []event.Event) {
+	t.Helper()
+	var mu sync.Mutex
+	var evs []event.Event
+	opt.Publish = func(_ context.Context, e []event.Event) error {
+		mu.Lock()
+		defer mu.Unlock()
+		evs = append(evs, e...)
+		return nil
+	}
+	tr, err := OpenContactTracker(opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- tr.Run(ctx) }()
+	for i, s := range scenes {
+		if before != nil {
+			before(i)
+		}
+		if err := tr.SubmitWait(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	return tr, evs
+}
+
+// darkIDs returns the ids of the dark_target events, each once.
+func darkIDs(evs []event.Event) []string {
+	var ids []string
+	for _, e := range evs {
+		if e.Type == "dark_target" && !slices.Contains(ids, e.ID) {
+			ids = append(ids, e.ID)
+		}
+	}
+	return ids
+}
+
+// logOn returns the options of a tracker whose log is on fsys.
+func logOn(fsys record.FS) ContactTrackerOptions {
+	return ContactTrackerOptions{LogDir: "/data/contacts", LogFS: fsys}
+}
+
+// TestTrackerRestartSameAlerts runs two hours of the simulated radar
+// scenario through a tracker with a log, and again through one stopped
+// half-way and opened again on the same directory (which loads the
+// associator's state): the same dark_target alerts are raised, none
+// twice, and the contacts' history (track ids and episodes) is the same.
+// Without the state, the tracks after the restart start afresh with new
+// ids and the dark craft raise their alerts again.
+func TestTrackerRestartSameAlerts(t *testing.T) {
+	scenes := radarScenes(2 * time.Hour)
+	whole, evs := runTracker(t, logOn(record.NewMemFS()), scenes, nil)
+	wantIDs := darkIDs(evs)
+	fsys := record.NewMemFS()
+	_, first := runTracker(t, logOn(fsys), scenes[:len(scenes)/2], nil)
+	second, rest := runTracker(t, logOn(fsys), scenes[len(scenes)/2:], nil)
+	gotIDs := darkIDs(append(first, rest...))
+	if len(wantIDs) == 0 {
+		t.Fatal("no dark_target in the scenario")
+	}
+	// An episode that goes on across the restart publishes updates in
+	// both halves under its one id; an alert raised again would be a new
+	// id the uninterrupted run does not have.
+	seen := map[string]bool{}
+	for _, id := range gotIDs {
+		seen[id] = true
+	}
+	slices.Sort(wantIDs)
+	if ids := slices.Sorted(maps.Keys(seen)); !slices.Equal(ids, wantIDs) {
+		t.Errorf("alerts with a restart: %v; want those of the uninterrupted run %v", ids, wantIDs)
+	}
+	key := func(cs []httpapi.Contact) []string {
+		var out []string
+		for _, c := range cs {
+			out = append(out, fmt.Sprintf("%d %s %d %s %v", c.Time, c.Source, c.Track, c.Episode, c.Confirmed))
+		}
+		return out
+	}
+	q := httpapi.ContactQuery{History: true}
+	if got, want := key(second.Contacts(q)), key(whole.Contacts(q)); !slices.Equal(got, want) {
+		t.Errorf("the contacts' history after a restart differs from the uninterrupted run's (%d and %d contacts)", len(got), len(want))
+	}
+	if st := second.Stats(); st.StateErrors != 0 {
+		t.Errorf("state errors: %d", st.StateErrors)
+	}
+	t.Logf("%d scenes, %d alerts, the same with a restart", len(scenes), len(wantIDs))
+}
+
+// TestTrackerStateCrash writes the tracker's state again over an older
+// one and crashes the file system after each of its operations (unsynced
+// writes partly kept): a tracker opened on what is left loads the old
+// state or the new one, whole, without error.
+func TestTrackerStateCrash(t *testing.T) {
+	scenes := radarScenes(30 * time.Minute)
+	fsys := record.NewMemFS()
+	tr, _ := runTracker(t, logOn(fsys), scenes[:len(scenes)/2], nil)
+	old := tr.assoc.AppendState(nil)
+	for _, s := range scenes[len(scenes)/2:] {
+		tr.assoc.Radar(s, nil)
+	}
+	niu := tr.assoc.AppendState(nil)
+	base := fsys.Ops()
+	tr.saveState()
+	ops := fsys.Ops() - base
+	if ops < 3 {
+		t.Fatalf("a state save took %d operations", ops)
+	}
+	for k := 0; k <= ops; k++ {
+		for _, seed := range []uint64{1, 2, 3} {
+			fsys2 := record.NewMemFS()
+			tr2, _ := runTracker(t, logOn(fsys2), scenes[:len(scenes)/2], nil)
+			for _, s := range scenes[len(scenes)/2:] {
+				tr2.assoc.Radar(s, nil)
+			}
+			fsys2.CrashAfter(fsys2.Ops()+k, rand.New(rand.NewPCG(seed, uint64(k))))
+			tr2.saveState()
+			after := fsys2.Crashed()
+			if after == nil {
+				after = fsys2.CrashClone(rand.New(rand.NewPCG(seed, uint64(k))))
+			}
+			tr3, err := OpenContactTracker(ContactTrackerOptions{LogDir: "/data/contacts", LogFS: after})
+			if err != nil {
+				t.Fatalf("crash after %d of %d operations: open: %v", k, ops, err)
+			}
+			got := tr3.assoc.AppendState(nil)
+			if st := tr3.Stats(); st.StateErrors != 0 || !slices.Equal(got, old) && !slices.Equal(got, niu) {
+				t.Fatalf("crash after %d of %d operations (seed %d): state errors %d, a state that is neither the old nor the new", k, ops, seed, st.StateErrors)
+			}
+		}
+	}
+	t.Logf("%d crash points × 3", ops+1)
 }
