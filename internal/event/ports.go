@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
+	"sort"
 	"strconv"
 
 	"github.com/tidewatch/tidewatch/internal/geo"
@@ -121,6 +123,27 @@ const portCell = 0.25
 type portIndex struct {
 	ports []Port
 	cells map[int64][]portPt
+	// occ has a bit for each cell of the grid that holds a port (see
+	// occBit): most cells scanned are open sea, ruled out without a map
+	// lookup.
+	occ []uint64
+}
+
+// Rows and columns of the port grid: latitudes -90 to 90 (the row of 90
+// included), longitudes -180 to 180.
+const (
+	portRows = int(180/portCell) + 1
+	portCols = int(360 / portCell)
+)
+
+// occBit returns the bit of cell (row, col) in portIndex.occ, or -1 for
+// a row outside the grid; col is in [-portCols/2, portCols/2).
+func occBit(row, col int) int {
+	row += portRows / 2
+	if row < 0 || row >= portRows {
+		return -1
+	}
+	return row*portCols + col + portCols/2
 }
 
 // portPt is a port in its cell: its position and index in ports, kept
@@ -133,10 +156,32 @@ type portPt struct {
 func cellKey(row, col int) int64 { return int64(row)<<32 | int64(uint32(col)) }
 
 func newPortIndex(ports []Port) *portIndex {
-	x := &portIndex{ports: ports, cells: make(map[int64][]portPt)}
+	x := &portIndex{ports: ports, cells: make(map[int64][]portPt), occ: make([]uint64, (portRows*portCols+63)/64)}
 	for i, p := range ports {
-		k := cellKey(int(math.Floor(p.Lat/portCell)), int(math.Floor(geo.NormalizeLon(p.Lon)/portCell)))
+		row, col := int(math.Floor(p.Lat/portCell)), int(math.Floor(geo.NormalizeLon(p.Lon)/portCell))
+		if col >= portCols/2 { // NormalizeLon may give 180
+			col -= portCols
+		}
+		k := cellKey(row, col)
 		x.cells[k] = append(x.cells[k], portPt{p.Lat, p.Lon, int32(i)})
+		if b := occBit(row, col); b >= 0 {
+			x.occ[b/64] |= 1 << (b % 64)
+		} else {
+			x.occ = nil // a port off the grid (not a valid position): no shortcut
+		}
+	}
+	for _, c := range x.cells {
+		// by latitude (then index, the order they came in): nearest
+		// scans a cell from the query's latitude outwards
+		slices.SortFunc(c, func(a, b portPt) int {
+			switch {
+			case a.lat < b.lat:
+				return -1
+			case a.lat > b.lat:
+				return 1
+			}
+			return int(a.i - b.i)
+		})
 	}
 	return x
 }
@@ -173,21 +218,54 @@ func (x *portIndex) nearest(p geo.Point, radius float64) (int, float64) {
 	cc := math.Cos(top * toRad)
 	cc *= cc
 	rr := geo.EarthRadius * geo.EarthRadius * 0.999 // the margin for rounding
+	// Ties: the port found last in the order of a plain scan (cells by
+	// row, then column; ports of a cell by index) wins, as with "d <=
+	// bestD" over every port in that order: rank is a port's place in
+	// it.
+	bestRank := [2]int{-1, -1}
+	take := func(q *portPt, cell int) {
+		d := geo.Distance(p, geo.Point{Lat: q.lat, Lon: q.lon})
+		if d < bestD || d == bestD && (best < 0 || cell > bestRank[0] || cell == bestRank[0] && int(q.i) > bestRank[1]) {
+			best, bestD, bestRank = int(q.i), d, [2]int{cell, int(q.i)}
+		}
+	}
+	cell := 0
 	for row := r0; row <= r1; row++ {
 		for c := c0; c <= c1; c++ {
+			cell++
 			col := c
 			if col >= ncol/2 {
 				col -= ncol
 			}
-			for _, q := range x.cells[cellKey(row, col)] {
-				dφ := (q.lat - p.Lat) * toRad
-				dλ := geo.NormalizeLon(q.lon-p.Lon) * toRad
-				kφ, kλ := 1-dφ*dφ/24, 1-dλ*dλ/24
-				if rr*(dφ*dφ*kφ*kφ+cc*dλ*dλ*kλ*kλ) > bestD*bestD {
+			if x.occ != nil {
+				if b := occBit(row, col); b < 0 || x.occ[b/64]&(1<<(b%64)) == 0 {
 					continue
 				}
-				if d := geo.Distance(p, geo.Point{Lat: q.lat, Lon: q.lon}); d <= bestD {
-					best, bestD = int(q.i), d
+			}
+			// A cell's ports are sorted by latitude: scan north and south
+			// from the query's latitude, each way until the difference of
+			// latitude alone (the bound with Δλ = 0, which grows with
+			// |Δφ|) puts the ports beyond the best distance.
+			pts := x.cells[cellKey(row, col)]
+			j := sort.Search(len(pts), func(k int) bool { return pts[k].lat >= p.Lat })
+			for _, dir := range [2]int{1, -1} {
+				k := j
+				if dir < 0 {
+					k = j - 1
+				}
+				for ; k >= 0 && k < len(pts); k += dir {
+					q := &pts[k]
+					dφ := (q.lat - p.Lat) * toRad
+					kφ := 1 - dφ*dφ/24
+					if rr*dφ*dφ*kφ*kφ > bestD*bestD {
+						break
+					}
+					dλ := geo.NormalizeLon(q.lon-p.Lon) * toRad
+					kλ := 1 - dλ*dλ/24
+					if rr*(dφ*dφ*kφ*kφ+cc*dλ*dλ*kλ*kλ) > bestD*bestD {
+						continue
+					}
+					take(q, cell)
 				}
 			}
 		}

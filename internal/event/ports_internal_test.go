@@ -3,13 +3,15 @@ package event
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/tidewatch/tidewatch/internal/geo"
 )
 
-// nearestEvery is nearest without the lower bound: every port of the
-// cells scanned is measured.
+// nearestEvery is nearest without the lower bound, the occupied cells
+// and the order by latitude: every port of the cells scanned is
+// measured, by index within a cell, the last of equal distances kept.
 func (x *portIndex) nearestEvery(p geo.Point, radius float64) (int, float64) {
 	best, bestD := -1, radius
 	r := geo.RectAround(p, radius)
@@ -28,7 +30,9 @@ func (x *portIndex) nearestEvery(p geo.Point, radius float64) (int, float64) {
 			if col >= ncol/2 {
 				col -= ncol
 			}
-			for _, q := range x.cells[cellKey(row, col)] {
+			pts := slices.Clone(x.cells[cellKey(row, col)])
+			slices.SortFunc(pts, func(a, b portPt) int { return int(a.i - b.i) })
+			for _, q := range pts {
 				if d := geo.Distance(p, geo.Point{Lat: q.lat, Lon: q.lon}); d <= bestD {
 					best, bestD = int(q.i), d
 				}
@@ -38,13 +42,14 @@ func (x *portIndex) nearestEvery(p geo.Point, radius float64) (int, float64) {
 	return best, bestD
 }
 
-// TestNearestPortBound: the nearest port found with the distance bound is
-// the one measuring every port gives, near the bundled ports and
+// TestNearestPortBound: the nearest port found with the distance bound
+// (and the grid of occupied cells) is the one measuring every port gives, near the bundled ports and
 // anchorages (at all the radii the detectors use), anywhere at random,
 // near the poles and across the antimeridian.
 func TestNearestPortBound(t *testing.T) {
 	ports := DefaultPorts()
-	extra := []Port{{Name: "pole", Lat: 89.99, Lon: 10}, {Name: "date line W", Lat: -16.8, Lon: -179.999}, {Name: "date line E", Lat: -16.8, Lon: 179.999}}
+	extra := []Port{{Name: "pole", Lat: 89.99, Lon: 10}, {Name: "date line W", Lat: -16.8, Lon: -179.999}, {Name: "date line E", Lat: -16.8, Lon: 179.999},
+		{Name: "twin A", Lat: 12.5, Lon: 60.5}, {Name: "twin B", Lat: 12.5, Lon: 60.5}} // equally near everywhere: the later wins
 	x := newPortIndex(append(ports, extra...))
 	rng := rand.New(rand.NewPCG(6, 6))
 	var pts []geo.Point
@@ -54,6 +59,9 @@ func TestNearestPortBound(t *testing.T) {
 	}
 	for range 10000 {
 		pts = append(pts, geo.Point{Lat: rng.Float64()*180 - 90, Lon: rng.Float64()*360 - 180})
+	}
+	for range 500 {
+		pts = append(pts, geo.Destination(geo.Point{Lat: 12.5, Lon: 60.5}, rng.Float64()*360, rng.Float64()*20e3))
 	}
 	for range 1000 {
 		pts = append(pts, geo.Point{Lat: 89.9 + rng.Float64()*0.1, Lon: rng.Float64()*360 - 180},
@@ -72,6 +80,9 @@ func TestNearestPortBound(t *testing.T) {
 			}
 		}
 	}
+	if i, _ := x.nearest(geo.Point{Lat: 12.51, Lon: 60.5}, 4e3); i < 0 || x.ports[i].Name != "twin B" {
+		t.Errorf("nearest of the twins = %d; want twin B, the later", i)
+	}
 	if found < 15000 { // every point near a port finds one within 100 km
 		t.Errorf("only %d of %d lookups found a port", found, 5*len(pts))
 	}
@@ -79,7 +90,9 @@ func TestNearestPortBound(t *testing.T) {
 
 // BenchmarkNearestPort compares, in one run, the nearest-port lookup with
 // and without the distance bound, at the radius the engine's per-vessel
-// cache asks (15 km), around the bundled ports:
+// cache asks (15 km), around the bundled ports; and at random points
+// (mostly open sea, as most reports of a feed) with and without the grid
+// of occupied cells (map: every cell scanned looked up in the map):
 //
 //	go test -run '^$' -bench BenchmarkNearestPort -cpu 1 ./internal/event
 func BenchmarkNearestPort(b *testing.B) {
@@ -101,4 +114,20 @@ func BenchmarkNearestPort(b *testing.B) {
 			x.nearest(pts[i%len(pts)], 15e3)
 		}
 	})
+	sea := make([]geo.Point, 10000)
+	for i := range sea {
+		sea[i] = geo.Point{Lat: rng.Float64()*140 - 70, Lon: rng.Float64()*360 - 180}
+	}
+	noOcc := *x
+	noOcc.occ = nil
+	for _, c := range []struct {
+		name string
+		x    *portIndex
+	}{{"sea-map", &noOcc}, {"sea-occupied", x}} {
+		b.Run(c.name, func(b *testing.B) {
+			for i := 0; b.Loop(); i++ {
+				c.x.nearest(sea[i%len(sea)], 15e3)
+			}
+		})
+	}
 }

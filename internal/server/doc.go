@@ -62,8 +62,10 @@
 // step fails. Run starts them in one Group (modelled on oklog/run): the
 // first to return, or the context's end, stops the others in reverse
 // order, one at a time: HTTP, inputs, sharing, maintenance, the pipeline
-// (which drains what the inputs queued into the store), the fan-out.
-// Options.Components adds a caller's components (started after
+// (which drains what the inputs queued into the store), the fan-out
+// (which delivers what it holds; event detection then flushes the
+// reports its reorder window still holds and logs their events,
+// liveEvents.Stop). Options.Components adds a caller's components (started after
 // sharing, stopped before the pipeline drains). Close then closes
 // sharing, incidents, the event log and the store.
 // Run (the function) is Open, Run and Close.

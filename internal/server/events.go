@@ -56,6 +56,10 @@ type liveEvents struct {
 	anchPath string
 	saved    int          // learned anchorages last saved
 	ports    []event.Port // the engine's ports and anchorages (the contact tracker's harbours too)
+	// flushed is how many positions the engine still held back (the
+	// reorder window) when the node stopped, all run through detection
+	// by Stop; -1 before.
+	flushed int
 }
 
 // openEvents starts live event detection and its log, unless switched
@@ -73,7 +77,7 @@ func (n *Node) openEvents() error {
 		}
 		reorder = d
 	}
-	e := &liveEvents{fan: n.core.Fanout, now: n.now, logger: n.log, anchPath: filepath.Join(cfg.Data, anchoragesFile)}
+	e := &liveEvents{fan: n.core.Fanout, now: n.now, logger: n.log, anchPath: filepath.Join(cfg.Data, anchoragesFile), flushed: -1}
 	anch, err := event.LoadAnchorages(e.anchPath)
 	if err != nil {
 		return err
@@ -153,6 +157,12 @@ func (e *liveEvents) Commit() {
 	if t := vessel.TimeOf(e.now()); newest != 0 && t-newest < catchUp && t > newest {
 		e.publish(e.det.Engine.Advance(t))
 	}
+	e.sync()
+}
+
+// sync syncs the event log and saves the learned anchorages when they
+// changed; under e.mu.
+func (e *liveEvents) sync() {
 	if err := e.log.Sync(); err != nil {
 		e.logger.Error("event log", "err", err)
 	}
@@ -163,6 +173,21 @@ func (e *liveEvents) Commit() {
 			e.saved = n
 		}
 	}
+}
+
+// Stop runs when the node stops, after the last result was observed: the
+// positions still held back in the reorder window go through detection
+// (in time order, the detectors' time moving to the newest report
+// processed, as an offline run ends; not to Newest, which a report dated
+// in the future may have set), their events are published and the log synced
+// before the node closes it and the store. Silences after the newest
+// report are not judged: a restarted node's engine starts afresh.
+func (e *liveEvents) Stop() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.flushed = e.det.Engine.Stats().Held
+	e.publish(e.det.Engine.Flush(0))
+	e.sync()
 }
 
 // applyZones puts an edited set of zones into the engine, between two

@@ -21,6 +21,16 @@ type Subscriber interface {
 	Commit()
 }
 
+// Stopper is a Subscriber told when nothing more comes: Fanout.Run calls
+// Stop once, after the subscriber's last delivery (a queued one on its
+// own goroutine, once its queue is drained; an inline one after the
+// queued ones have stopped). Event detection flushes what it holds back
+// then (liveEvents.Stop). Events it publishes from Stop reach the inline
+// subscribers; the queued ones have stopped and count them as dropped.
+type Stopper interface {
+	Stop()
+}
+
 // Overflow says what a queued subscription does when its queue is full.
 type Overflow int
 
@@ -69,8 +79,8 @@ type SubscribeOptions struct {
 // events): inline subscribers are delivered to under a lock, so that
 // each sees one call at a time, and a queued subscriber's items keep the
 // order they were published in. Run delivers to the queued subscribers
-// and is needed only when there are some. Stats is safe from any
-// goroutine.
+// and stops the Stoppers; it is needed only when there are some. Stats
+// is safe from any goroutine.
 type Fanout struct {
 	subs []*subscription
 
@@ -285,8 +295,9 @@ func (f *Fanout) enqueue(sub *subscription, b []fanItem) {
 
 // Run delivers the queued subscriptions' items, each on its own
 // goroutine, until ctx is cancelled; it then delivers what is queued and
-// returns. Items published after that are dropped and counted. Stop the
-// Fanout after its publishers (the pipeline).
+// returns, telling each Stopper subscriber that nothing more comes.
+// Items published after that are dropped and counted. Stop the Fanout
+// after its publishers (the pipeline).
 func (f *Fanout) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	for _, sub := range f.subs {
@@ -316,6 +327,9 @@ func (f *Fanout) Run(ctx context.Context) error {
 				default:
 				}
 			}
+			if st, ok := sub.s.(Stopper); ok {
+				st.Stop()
+			}
 		}()
 	}
 	<-ctx.Done()
@@ -331,6 +345,11 @@ func (f *Fanout) Run(ctx context.Context) error {
 	}
 	f.mu.Unlock()
 	wg.Wait()
+	for _, sub := range f.subs {
+		if st, ok := sub.s.(Stopper); ok && sub.queue == nil {
+			st.Stop() // the publishers have stopped: nothing else delivers now
+		}
+	}
 	return nil
 }
 

@@ -32,50 +32,8 @@ import (
 func TestLiveEventsMatchBatch(t *testing.T) {
 	dir := t.TempDir()
 	// Eight hours of 120 simulated vessels with GNSS jumps (teleports),
-	// written as a track CSV.
-	sim := simulate.New(simulate.Config{Vessels: 120, Rate: 0.2, Noise: simulate.Noise{Jump: 0.002}}, rand.New(rand.NewPCG(5, 5)))
-	file := filepath.Join(dir, "traffic.csv.gz")
-	f, err := os.Create(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	zw := gzip.NewWriter(f)
-	w := bufio.NewWriter(zw)
-	fmt.Fprintln(w, "mmsi,timestamp,lat,lon,sog_knots,cog_deg,heading,nav_status,name,ship_type")
-	start := vessel.TimeOf(time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC))
-	var first []geo.Point
-	rows := 0
-	sim.Run(start, start+8*3600_000, func(o *vessel.Observation) error {
-		if o.Kind != vessel.KindPosition || !o.Position.HasPosition() {
-			return nil
-		}
-		p := &o.Position
-		sog, cog := "", ""
-		if v, ok := p.SOG.Knots(); ok {
-			sog = fmt.Sprint(v)
-		}
-		if v, ok := p.COG.Degrees(); ok {
-			cog = fmt.Sprint(v)
-		}
-		fmt.Fprintf(w, "%d,%s,%.6f,%.6f,%s,%s,,,,\n", p.MMSI, time.UnixMilli(int64(p.Time)).UTC().Format(time.RFC3339), p.Lat, p.Lon, sog, cog)
-		if len(first) < 30 && rows%50 == 0 {
-			first = append(first, geo.Point{Lat: p.Lat, Lon: p.Lon})
-		}
-		rows++
-		return nil
-	})
-	w.Flush()
-	zw.Close()
-	f.Close()
-	// Zones round some early positions: ships leave and enter them.
-	zonesFile := filepath.Join(dir, "zones.geojson")
-	var feats []string
-	for i, c := range first {
-		d := 0.05
-		feats = append(feats, fmt.Sprintf(`{"type":"Feature","properties":{"name":"z%d"},"geometry":{"type":"Polygon","coordinates":[[[%f,%f],[%f,%f],[%f,%f],[%f,%f],[%f,%f]]]}}`,
-			i, c.Lon-d, c.Lat-d, c.Lon+d, c.Lat-d, c.Lon+d, c.Lat+d, c.Lon-d, c.Lat+d, c.Lon-d, c.Lat-d))
-	}
-	os.WriteFile(zonesFile, []byte(`{"type":"FeatureCollection","features":[`+joinComma(feats)+`]}`), 0o600)
+	// written as a track CSV, and zones round some early positions.
+	file, zonesFile, rows := simulatedTraffic(t, dir, 120, 8)
 
 	// Live: a node replaying the file as fast as the pipeline takes it.
 	// Its clock is far after the data, so only the reports move the
@@ -135,6 +93,7 @@ func TestLiveEventsMatchBatch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	keep(eng.Flush(0)) // as the node does when it stops
 	for id, ev := range batch {
 		if ev.Retracted {
 			delete(batch, id)
@@ -168,6 +127,57 @@ func TestLiveEventsMatchBatch(t *testing.T) {
 			t.Errorf("live event %s (%s) not found in batch", id, l.Type)
 		}
 	}
+}
+
+// simulatedTraffic writes hours of simulated traffic of n vessels with
+// GNSS jumps (teleports) as a track CSV in dir, and a zones file with
+// boxes round some early positions (ships leave and enter them); it
+// returns both files and the CSV's rows.
+func simulatedTraffic(t *testing.T, dir string, n, hours int) (string, string, int) {
+	t.Helper()
+	sim := simulate.New(simulate.Config{Vessels: n, Rate: 0.2, Noise: simulate.Noise{Jump: 0.002}}, rand.New(rand.NewPCG(5, 5)))
+	file := filepath.Join(dir, "traffic.csv.gz")
+	f, err := os.Create(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw := gzip.NewWriter(f)
+	w := bufio.NewWriter(zw)
+	fmt.Fprintln(w, "mmsi,timestamp,lat,lon,sog_knots,cog_deg,heading,nav_status,name,ship_type")
+	start := vessel.TimeOf(time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC))
+	var first []geo.Point
+	rows := 0
+	sim.Run(start, start+vessel.Time(hours)*3600_000, func(o *vessel.Observation) error {
+		if o.Kind != vessel.KindPosition || !o.Position.HasPosition() {
+			return nil
+		}
+		p := &o.Position
+		sog, cog := "", ""
+		if v, ok := p.SOG.Knots(); ok {
+			sog = fmt.Sprint(v)
+		}
+		if v, ok := p.COG.Degrees(); ok {
+			cog = fmt.Sprint(v)
+		}
+		fmt.Fprintf(w, "%d,%s,%.6f,%.6f,%s,%s,,,,\n", p.MMSI, time.UnixMilli(int64(p.Time)).UTC().Format(time.RFC3339), p.Lat, p.Lon, sog, cog)
+		if len(first) < 30 && rows%50 == 0 {
+			first = append(first, geo.Point{Lat: p.Lat, Lon: p.Lon})
+		}
+		rows++
+		return nil
+	})
+	w.Flush()
+	zw.Close()
+	f.Close()
+	zonesFile := filepath.Join(dir, "zones.geojson")
+	var feats []string
+	for i, c := range first {
+		d := 0.05
+		feats = append(feats, fmt.Sprintf(`{"type":"Feature","properties":{"name":"z%d"},"geometry":{"type":"Polygon","coordinates":[[[%f,%f],[%f,%f],[%f,%f],[%f,%f],[%f,%f]]]}}`,
+			i, c.Lon-d, c.Lat-d, c.Lon+d, c.Lat-d, c.Lon+d, c.Lat+d, c.Lon-d, c.Lat+d, c.Lon-d, c.Lat-d))
+	}
+	os.WriteFile(zonesFile, []byte(`{"type":"FeatureCollection","features":[`+joinComma(feats)+`]}`), 0o600)
+	return file, zonesFile, rows
 }
 
 func joinComma(s []string) string {

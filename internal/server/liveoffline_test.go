@@ -21,7 +21,8 @@ import (
 // snapshots skipped with no client — gives the same events and the same
 // store contents (every vessel's track with its flags, the counts) as the
 // same file through one core with the engine inline, as ingest and
-// events do offline.
+// events do offline (both ending with what the reorder window holds: the
+// node flushes it when it stops).
 func TestLiveMatchesOffline(t *testing.T) {
 	file := filepath.Join("..", "..", "..", "shared", "testdata", "tracks", "noaa_us_coast_20220103.csv.gz")
 	now := func() time.Time { return time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC) }
@@ -70,7 +71,8 @@ func TestLiveMatchesOffline(t *testing.T) {
 			}
 		}
 	}
-	core.Fanout.Subscribe("events", &Detector{Engine: event.New(ec), Publish: keep}, SubscribeOptions{})
+	eng := event.New(ec)
+	core.Fanout.Subscribe("events", &Detector{Engine: eng, Publish: keep}, SubscribeOptions{})
 	mmsis := map[vessel.MMSI]bool{}
 	n, err := ingest.Observations(context.Background(), file, nil, ingest.ObserveOptions{Now: now}, func(o *vessel.Observation) error {
 		mmsis[o.MMSI()] = true
@@ -84,6 +86,7 @@ func TestLiveMatchesOffline(t *testing.T) {
 	if err := core.Commit(); err != nil {
 		t.Fatal(err)
 	}
+	keep(eng.Flush(0)) // what is held back at the end, as a stopping node does
 	t.Logf("%d observations of %d MMSIs", n.Observations, len(mmsis))
 
 	waitFor(t, 120*time.Second, "the pipeline to apply the whole file", func() bool {

@@ -14,54 +14,67 @@ import (
 // decoded beforehand) through a node's pipeline as fast as it takes it,
 // in batches of 256 as the inputs hand them, waiting for room in the
 // queue rather than dropping, and stops the node (which drains the
-// pipeline into the store and the fan-out into event detection). It
-// reports the sustained rate (msg/s), the CPU time per message
-// (cpu-ns/msg, user and system of the whole process) and the batches the
-// pipeline dropped (drops, 0 when the feeder keeps to the queue), and
-// with events the positions event detection still held back when the
-// node stopped (held: the capture decodes within a second, so its
-// positions' times, the arrival time refined by the AIS second field,
-// span under a minute, the reorder window, and most are held: detection
-// proper is measured by BenchmarkEventStage). Each
-// iteration opens a fresh node with the default land mask; "events"
-// runs the gfw event engine, "no-events" switches it off, and
-// "events-paced" runs it over the capture decoded with an arrival clock
-// that advances 2 ms a message (the aggregated feed's own rate, 85,187
-// lines in 3 minutes), so that the reorder window moves during the run
-// and detection works beside the pipeline as on a live feed, holding
-// only the last minute at the stop.
+// pipeline into the store and the fan-out into event detection, which
+// then runs what its reorder window still holds). It reports the
+// sustained rate (msg/s), the CPU time per message (cpu-ns/msg, user and
+// system of the whole process) and the batches the pipeline dropped
+// (drops, 0 when the feeder keeps to the queue), and with events the
+// events detection opened (events), the positions it examined while the
+// feed ran (examined) and those its reorder window still held at the
+// stop, examined then (held). Each iteration opens a fresh node with the
+// default land mask and the gfw event engine.
+//
+// The capture is decoded with an arrival clock that advances 2 ms a
+// message (the aggregated feed's own rate, 85,187 lines in 3 minutes), so
+// that its positions' times (the arrival time refined by the AIS second
+// field) span 4 minutes and the one-minute reorder window moves through
+// them as on a live feed: "events" runs detection, "no-events" switches
+// it off. "events-burst" decodes the capture with one arrival time, as
+// this benchmark did before: its positions span under a minute, so
+// detection holds nearly all of them until the stop and examines them
+// there, after the pipeline is done.
 func BenchmarkLiveRate(b *testing.B) {
 	file := filepath.Join("..", "..", "..", "shared", "testdata", "ais", "bench.nmea.gz")
-	obs := readObservations(b, file)
+	burst := readObservations(b, file)
 	paced := pacedObservations(b, file, 2*time.Millisecond)
 	for _, mode := range []struct {
 		name string
 		off  bool
 		obs  []vessel.Observation
-	}{{"events", false, obs}, {"no-events", true, obs}, {"events-paced", false, paced}} {
+	}{{"events", false, paced}, {"no-events", true, paced}, {"events-burst", false, burst}} {
 		obs := mode.obs
 		b.Run(mode.name, func(b *testing.B) {
 			var wall time.Duration
-			var cpu, msgs, drops, held int64
+			var cpu, msgs, drops int64
+			var det liveDetection
 			for b.Loop() {
 				b.StopTimer()
-				w, c, d, h := liveRun(b, obs, mode.off)
+				w, c, d, ld := liveRun(b, obs, mode.off)
 				b.StartTimer()
 				wall += w
 				cpu += c
 				drops += d
-				held += h
+				det.events += ld.events
+				det.examined += ld.examined
+				det.held += ld.held
 				msgs += int64(len(obs))
 			}
 			b.ReportMetric(float64(msgs)/wall.Seconds(), "msg/s")
 			b.ReportMetric(float64(cpu)/float64(msgs), "cpu-ns/msg")
 			b.ReportMetric(float64(drops), "drops")
 			if !mode.off {
-				b.ReportMetric(float64(held)/float64(b.N), "held")
+				b.ReportMetric(float64(det.events)/float64(b.N), "events")
+				b.ReportMetric(float64(det.examined)/float64(b.N), "examined")
+				b.ReportMetric(float64(det.held)/float64(b.N), "held")
 			}
 		})
 	}
 }
+
+// liveDetection is what a node's event detection did in a run: events
+// opened, positions examined while the feed ran, and positions held back
+// at the stop (examined then).
+type liveDetection struct{ events, examined, held int64 }
 
 // pacedObservations decodes a capture with an arrival clock that starts
 // at a fixed time and advances step at each reading.
@@ -83,10 +96,10 @@ func pacedObservations(tb testing.TB, path string, step time.Duration) []vessel.
 }
 
 // liveRun runs one node over obs and returns the wall time from the
-// first batch to the drained node, the process CPU time over the same
-// span, the observations dropped, and the positions event detection
-// held back at the end.
-func liveRun(b *testing.B, obs []vessel.Observation, eventsOff bool) (time.Duration, int64, int64, int64) {
+// first batch to the stopped node (drained, detection flushed), the
+// process CPU time over the same span, the observations dropped, and
+// what event detection did.
+func liveRun(b *testing.B, obs []vessel.Observation, eventsOff bool) (time.Duration, int64, int64, liveDetection) {
 	dir := b.TempDir()
 	cfg := Config{Data: filepath.Join(dir, "data"), Listen: "127.0.0.1:0", Land: "default", Events: Events{Off: eventsOff},
 		AllowAnonymousRead: true}
@@ -125,9 +138,17 @@ func liveRun(b *testing.B, obs []vessel.Observation, eventsOff bool) (time.Durat
 	if st.Applied+st.Dropped != int64(len(obs)) {
 		b.Fatalf("applied %d + dropped %d; want %d", st.Applied, st.Dropped, len(obs))
 	}
-	var held int64
-	if n.events != nil {
-		held = int64(n.events.det.Engine.Stats().Held)
+	var det liveDetection
+	if e := n.events; e != nil {
+		es := e.det.Engine.Stats()
+		if es.Held != 0 || e.flushed < 0 {
+			b.Fatalf("detection holds %d positions after the stop (flushed %d)", es.Held, e.flushed)
+		}
+		for _, c := range es.Events {
+			det.events += c
+		}
+		det.held = int64(e.flushed)
+		det.examined = es.Positions - det.held
 	}
-	return wall, cpu, st.Dropped, held
+	return wall, cpu, st.Dropped, det
 }
