@@ -8,8 +8,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"maps"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"sync"
@@ -23,6 +26,7 @@ import (
 	"github.com/tidewatch/tidewatch/internal/httpapi"
 	"github.com/tidewatch/tidewatch/internal/identity"
 	"github.com/tidewatch/tidewatch/internal/incident"
+	"github.com/tidewatch/tidewatch/internal/record"
 )
 
 // The control log in cluster mode (issue 14): every change to the zones,
@@ -45,10 +49,15 @@ import (
 // conflict.
 //
 // Tokens and partners are also edited by the token and partner
-// commands, which write the files while the node runs: the control
-// member compares the files with what it last applied every
-// controlWatchEvery and publishes the difference (puts of new or changed
-// records, deletes of records gone).
+// commands, which write the files whether the node runs or not: the
+// control member compares the files with the records it last applied
+// every controlWatchEvery (once its follower caught up) and publishes
+// the difference (puts of new or changed records, deletes of records
+// gone). The records last applied are kept in
+// <data>/cluster/control-files.json (controlFilesName), written after
+// each token or partner apply, so that edits made while the node was
+// stopped, and the tokens of a node that joins a cluster, are published
+// too.
 
 // controlTimeout bounds how long a change through the API waits for the
 // cluster's acknowledgement and then for this node's apply.
@@ -57,6 +66,23 @@ const controlTimeout = 30 * time.Second
 // controlWatchEvery is how often the token and partner files are
 // compared with the applied records.
 const controlWatchEvery = time.Second
+
+// controlFilesName is the file, under <data>/cluster, of the token and
+// partner records last applied: version 1, {"version": 1, "records":
+// {"token": {name: record}, "partner": {name: record}}}, each record
+// the JSON its own file keeps.
+const controlFilesName = "control-files.json"
+
+const controlFilesVersion = 1
+
+type controlFiles struct {
+	Version int                                   `json:"version"`
+	Records map[string]map[string]json.RawMessage `json:"records"`
+}
+
+// errControlFiles: the file of applied records is not one this build
+// reads.
+var errControlFiles = errors.New("server: cluster control: bad " + controlFilesName)
 
 // errControlBody: a control record whose body is not what this build
 // writes (skipped on every member alike).
@@ -119,6 +145,7 @@ type controlMember struct {
 	// the comparison sees the file and applied of the same moment.
 	mu      sync.Mutex
 	applied map[cluster.ControlKind]map[string][]byte
+	path    string // of controlFilesName
 
 	waitMu  sync.Mutex
 	waiters map[string]chan controlResult
@@ -144,19 +171,16 @@ func (n *Node) openControl(tokens *httpapi.Tokens) error {
 		sets:    map[cluster.ControlKind]recordSet{cluster.KindToken: tokens},
 		applied: map[cluster.ControlKind]map[string][]byte{},
 		waiters: map[string]chan controlResult{},
-		reqStem: n.clNode.Name() + ":" + hex.EncodeToString(boot[:]) + ":"}
+		reqStem: n.clNode.Name() + ":" + hex.EncodeToString(boot[:]) + ":",
+		path:    filepath.Join(n.cfg.Data, "cluster", controlFilesName)}
 	if n.events != nil {
 		m.zones = n.events.zones
 	}
 	if n.ident != nil {
 		m.sets[cluster.KindPartner] = partnerSet{n.ident}
 	}
-	for k, s := range m.sets {
-		recs, err := s.Records()
-		if err != nil {
-			return fmt.Errorf("server: cluster control: %w", err)
-		}
-		m.applied[k] = recs
+	if err := m.loadApplied(); err != nil {
+		return err
 	}
 	f, err := n.clNode.ControlFollower(cluster.FollowerConfig{Logger: n.log}, m.apply)
 	if err != nil {
@@ -320,15 +344,71 @@ func (m *controlMember) applyLocked(r cluster.ControlRecord, b controlBody) cont
 			err = s.PutRecord(b.Record)
 		}
 		if err == nil || refusal(err) {
-			// What the file holds now is applied (a refusal changed
-			// nothing; a delete of what is gone is done).
-			if recs, rerr := s.Records(); rerr == nil {
-				m.applied[r.Kind] = recs
+			// The record is applied (a refusal changed nothing; a
+			// delete of what is gone is done), kept before the follower
+			// writes its cursor.
+			if r.Op == cluster.OpDelete {
+				delete(m.applied[r.Kind], r.ID)
+			} else if err == nil {
+				if recs, rerr := s.Records(); rerr == nil && recs[r.ID] != nil {
+					m.applied[r.Kind][r.ID] = recs[r.ID]
+				}
+			}
+			if werr := m.saveApplied(); werr != nil {
+				return controlResult{err: werr} // not a refusal: retried
 			}
 		}
 		return controlResult{err: err}
 	}
 	return controlResult{err: fmt.Errorf("%w: kind %s", errControlBody, r.Kind)}
+}
+
+// loadApplied reads the records last applied; without the file (a node
+// new to the cluster, or from before it) none were.
+func (m *controlMember) loadApplied() error {
+	for k := range m.sets {
+		m.applied[k] = map[string][]byte{}
+	}
+	data, err := os.ReadFile(m.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("server: cluster control: %w", err)
+	}
+	var f controlFiles
+	if err := json.Unmarshal(data, &f); err != nil {
+		return fmt.Errorf("%w: %s: %w", errControlFiles, m.path, err)
+	}
+	if f.Version != controlFilesVersion {
+		return fmt.Errorf("%w: %s: version %d, this build reads %d", errControlFiles, m.path, f.Version, controlFilesVersion)
+	}
+	for k := range m.sets {
+		for name, rec := range f.Records[k.String()] {
+			m.applied[k][name] = rec
+		}
+	}
+	return nil
+}
+
+// saveApplied replaces the file of the records last applied.
+func (m *controlMember) saveApplied() error {
+	f := controlFiles{Version: controlFilesVersion, Records: map[string]map[string]json.RawMessage{}}
+	for k, recs := range m.applied {
+		out := map[string]json.RawMessage{}
+		for name, rec := range recs {
+			out[name] = rec
+		}
+		f.Records[k.String()] = out
+	}
+	data, err := json.Marshal(f)
+	if err != nil {
+		return fmt.Errorf("server: cluster control: %w", err)
+	}
+	if err := record.WriteFileAtomic(record.OSFS{}, m.path, data, 0o600); err != nil {
+		return fmt.Errorf("server: cluster control: %w", err)
+	}
+	return nil
 }
 
 // refusal reports whether err is the items' refusal of a change (the
@@ -371,8 +451,11 @@ func (m *controlMember) watch(ctx context.Context) error {
 			return nil
 		case <-t.C:
 		}
-		if !m.synced.Load() && !m.follower.Status().CaughtUp {
-			continue // the files may be behind the log: not a command's edit
+		if !m.synced.Load() {
+			if !m.follower.Status().CaughtUp {
+				continue // the files may be behind the log: not a command's edit
+			}
+			m.synced.Store(true)
 		}
 		for _, k := range []cluster.ControlKind{cluster.KindToken, cluster.KindPartner} {
 			if ctx.Err() != nil {

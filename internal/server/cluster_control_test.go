@@ -120,6 +120,16 @@ func TestClusterControl(t *testing.T) {
 			Cluster: Cluster{Name: string(rune('a' + i)), Listen: routes[i], Peers: peers}}
 	}
 	cfgs[0].Inputs = []Input{{Type: "tcp-server", Name: "receivers", Listen: feed}}
+	// An admin token made with the token command's code before a's
+	// first start (how an operator begins) is published once a runs.
+	tokensA, err := OpenTokens(cfgs[0].Data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, err := tokensA.Create("ops", httpapi.RoleAdmin)
+	if err != nil {
+		t.Fatal(err)
+	}
 	nodes := make([]*controlNode, 3)
 	var wg sync.WaitGroup
 	for i := range nodes {
@@ -138,15 +148,7 @@ func TestClusterControl(t *testing.T) {
 	const wait = 60 * time.Second
 
 	// A token made by the token command in a's data directory while a
-	// runs works on c.
-	tokensA, err := OpenTokens(cfgs[0].Data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	admin, err := tokensA.Create("ops", httpapi.RoleAdmin)
-	if err != nil {
-		t.Fatal(err)
-	}
+	// runs works on b and c.
 	reader, err := tokensA.Create("watch", httpapi.RoleRead)
 	if err != nil {
 		t.Fatal(err)
@@ -313,8 +315,18 @@ func TestClusterControl(t *testing.T) {
 		})
 	}
 
-	// c stopped; changes through a and b; c restarted applies them.
+	// c stopped; changes through a and b, and a token made with the
+	// command in c's data directory; c restarted applies the changes,
+	// and its token works on a.
 	c.stop(t)
+	tokensC, err := OpenTokens(cfgs[2].Data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	late, err := tokensC.Create("late", httpapi.RoleRead)
+	if err != nil {
+		t.Fatal(err)
+	}
 	zone["properties"] = map[string]any{"name": "Gulf of Aden IRTC"}
 	if st, body := a.call(t, "PUT", "/api/v1/zones/"+url.PathEscape("Gulf of Aden IRTC"), admin, zone); st != http.StatusOK {
 		t.Fatalf("put zone on a with c down: %d %s", st, body)
@@ -341,6 +353,10 @@ func TestClusterControl(t *testing.T) {
 	if !bytes.Contains(zonesA, []byte("Gulf of Aden IRTC")) || bytes.Contains(zonesA, []byte(name)) {
 		t.Errorf("zones after the changes: %s", zonesA)
 	}
+	waitFor(t, wait, "the token made on c while it was down to work on a", func() bool {
+		st, _ := a.call(t, "GET", "/api/v1/zones", late, nil)
+		return st == http.StatusOK
+	})
 	waitFor(t, wait, "c ready", func() bool {
 		st, _ := c.call(t, "GET", "/readyz", "", nil)
 		return st == http.StatusOK
