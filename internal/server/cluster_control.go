@@ -479,7 +479,7 @@ func (m *controlMember) syncFile(k cluster.ControlKind) error {
 	}
 	m.mu.Lock()
 	recs, err := s.Records()
-	applied := m.applied[k]
+	applied := maps.Clone(m.applied[k]) // apply changes the map
 	m.mu.Unlock()
 	if err != nil {
 		return err
