@@ -76,6 +76,9 @@ to a replicated log on NATS JetStream that every node applies in order:
   --cluster-peer HOST:PORT    a peer's --cluster-listen (repeat)
   --cluster-name NAME         this node's unique name in the cluster
   --nats-url URL              an existing NATS cluster instead of the embedded one
+  --cluster-tls-cert FILE     TLS on routes and NATS clients: this node's certificate,
+  --cluster-tls-key FILE      its key, and the CA of every member's certificate
+  --cluster-tls-ca FILE       (a peer without a certificate of that CA is refused)
 
 Every API request needs a token (Authorization: Bearer ...) except
 /healthz and /readyz; create one with "tidewatch token create --data DIR
@@ -301,6 +304,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.Var(&peers, "cluster-peer", "cluster mode: a peer's --cluster-listen address (repeat for each)")
 	clName := fs.String("cluster-name", "", "cluster mode: this node's name in the cluster, unique (default: its identity or listen address)")
 	natsURL := fs.String("nats-url", "", "cluster mode on an existing NATS cluster with JetStream instead of the embedded server")
+	clCert := fs.String("cluster-tls-cert", "", "cluster mode: TLS on routes and NATS clients: this node's certificate, PEM (with --cluster-tls-key and --cluster-tls-ca)")
+	clKey := fs.String("cluster-tls-key", "", "cluster mode: the key of --cluster-tls-cert, PEM")
+	clCA := fs.String("cluster-tls-ca", "", "cluster mode: the CA that signed every member's certificate, PEM; a peer without a certificate of it is refused")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return helpOK(err)
@@ -315,6 +321,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *clListen != "" || *natsURL != "" || len(peers) > 0 || *clName != "" {
 		cfg.Cluster.Listen, cfg.Cluster.NATSURL, cfg.Cluster.Name = *clListen, *natsURL, *clName
 		cfg.Cluster.Peers = append(cfg.Cluster.Peers, peers...)
+	}
+	if *clCert != "" || *clKey != "" || *clCA != "" {
+		cfg.Cluster.TLSCert, cfg.Cluster.TLSKey, cfg.Cluster.TLSCA = *clCert, *clKey, *clCA
 	}
 	if cfg.Data == "" {
 		cfg.Data = defaultDataDir

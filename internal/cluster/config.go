@@ -1,8 +1,11 @@
 package cluster
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"net"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -59,6 +62,19 @@ type Config struct {
 	// 0 means 2 minutes.
 	Duplicates time.Duration
 
+	// TLSCert, TLSKey and TLSCA are PEM files (--cluster-tls-cert,
+	// --cluster-tls-key, --cluster-tls-ca): this member's certificate
+	// and key, and the certificate authority that signed every
+	// member's. Set all three or none. With them the embedded server
+	// speaks TLS on its routes and its client port and requires the
+	// peer's certificate, signed by TLSCA, from both sides of a route and
+	// from every client (a peer without one is refused); a member's
+	// certificate must name the host of its --cluster-listen (an IP
+	// address SAN for an address), as its peers verify it. With NATSURL
+	// they are the client certificate and the server's CA (the node's
+	// own in-process connection uses them too).
+	TLSCert, TLSKey, TLSCA string
+
 	// StartTimeout bounds how long Start waits for the embedded server to
 	// listen and for the streams to be available (which needs a quorum
 	// of the members); 0 means 60 seconds.
@@ -109,6 +125,9 @@ func (cfg Config) withDefaults() (Config, error) {
 	if cfg.NATSURL != "" && len(cfg.Peers) > 0 {
 		return bad("Peers", "set together with NATSURL")
 	}
+	if n := btoi(cfg.TLSCert != "") + btoi(cfg.TLSKey != "") + btoi(cfg.TLSCA != ""); n != 0 && n != 3 {
+		return bad("TLSCert", "set the certificate, its key and the CA together")
+	}
 	if cfg.ClientListen == "" {
 		cfg.ClientListen = "127.0.0.1:0"
 	}
@@ -150,3 +169,39 @@ func (cfg Config) withDefaults() (Config, error) {
 
 // dir is where the package keeps its files in the data directory.
 func (cfg Config) dir() string { return filepath.Join(cfg.Dir, "cluster") }
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// tlsConfig returns the TLS configuration of routes and clients made
+// from TLSCert, TLSKey and TLSCA (nil without them): TLS 1.2 or later,
+// this member's certificate, and the peer's certificate required and
+// verified against the CA, in both directions.
+func (cfg Config) tlsConfig() (*tls.Config, error) {
+	if cfg.TLSCert == "" {
+		return nil, nil
+	}
+	cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+	if err != nil {
+		return nil, &ConfigError{Field: "TLSCert", Err: err}
+	}
+	caPEM, err := os.ReadFile(cfg.TLSCA)
+	if err != nil {
+		return nil, &ConfigError{Field: "TLSCA", Err: err}
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(caPEM) {
+		return nil, &ConfigError{Field: "TLSCA", Err: fmt.Errorf("%s holds no PEM certificate", cfg.TLSCA)}
+	}
+	return &tls.Config{
+		MinVersion:   tls.VersionTLS12,
+		Certificates: []tls.Certificate{cert},
+		RootCAs:      pool,
+		ClientCAs:    pool,
+		ClientAuth:   tls.RequireAndVerifyClientCert,
+	}, nil
+}

@@ -19,7 +19,12 @@
 // deterministic, every node builds the same picture, store and events.
 // Changes made through the API (zones, incidents, tokens, partners) go
 // through a second stream, the control log (TIDEWATCH_CONTROL,
-// [ControlRecord]), followed the same way; it keeps everything.
+// [ControlRecord]), followed the same way; it keeps everything. The
+// body of a record is the node's (package server, cluster_control.go).
+//
+// With Config.TLSCert, TLSKey and TLSCA the embedded server's routes and
+// client port speak TLS and require a certificate of that CA from the
+// other side, both ways: a would-be member without one gets no route.
 //
 // The ingest log keeps Config.MaxAge (and MaxBytes) of entries. A node
 // away longer than that finds the entry after its last applied one gone:

@@ -85,6 +85,10 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger) (*Node, error) 
 	return n, nil
 }
 
+// tlsTimeout bounds a TLS handshake on a route or client connection, in
+// seconds.
+const tlsTimeout = 5
+
 func hostPort(addr string) (string, int, error) {
 	host, p, err := net.SplitHostPort(addr)
 	if err != nil {
@@ -116,12 +120,22 @@ func (n *Node) startServer() error {
 		// Leave the limits to the disk: JetStream's default takes 75% of
 		// the free space, which is what a dedicated node wants.
 	}
+	tc, err := cfg.tlsConfig()
+	if err != nil {
+		return err
+	}
+	if tc != nil {
+		opts.TLS, opts.TLSVerify, opts.TLSConfig, opts.TLSTimeout = true, true, tc.Clone(), tlsTimeout
+	}
 	if cfg.ClusterListen != "" {
 		chost, cport, err := hostPort(cfg.ClusterListen)
 		if err != nil {
 			return &ConfigError{Field: "ClusterListen", Err: err}
 		}
 		opts.Cluster = server.ClusterOpts{Name: cfg.ClusterName, Host: chost, Port: cport}
+		if tc != nil {
+			opts.Cluster.TLSConfig, opts.Cluster.TLSTimeout = tc.Clone(), tlsTimeout
+		}
 		for _, p := range cfg.Peers {
 			opts.Routes = append(opts.Routes, &url.URL{Scheme: "nats-route", Host: p})
 		}
@@ -155,6 +169,11 @@ func (n *Node) startServer() error {
 func (n *Node) connect(ctx context.Context) error {
 	opts := []nats.Option{nats.Name("tidewatch " + n.cfg.Name), nats.MaxReconnects(-1), nats.ReconnectWait(250 * time.Millisecond)}
 	url := n.cfg.NATSURL
+	if n.cfg.TLSCert != "" {
+		// The embedded server's client URL is tls:// then; an in-process
+		// connection could do without, but the client insists.
+		opts = append(opts, nats.ClientCert(n.cfg.TLSCert, n.cfg.TLSKey), nats.RootCAs(n.cfg.TLSCA))
+	}
 	if n.srv != nil {
 		opts = append(opts, nats.InProcessServer(n.srv))
 		url = n.srv.ClientURL()

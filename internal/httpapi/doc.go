@@ -33,6 +33,12 @@
 //	mux.Handle("/healthz", api)
 //	mux.Handle("/readyz", api)
 //
+// In a cluster the server sets a TokenControl on the tokens
+// (Tokens.SetControl): DELETE /api/v1/tokens/{name} then goes through
+// the cluster's control log, and each member applies it with
+// DeleteRecord; Records and PutRecord carry tokens (their hashes) to
+// the other members.
+//
 //	// in the pipeline, after each stored good position or static change
 //	// of a vessel (fusion outcome Stored without a bad flag, or Static):
 //	if s, ok := pic.Vessel(result.MMSI); ok {

@@ -12,6 +12,9 @@ var (
 	ErrTokenExists = errors.New("httpapi: token name already exists")
 	// ErrNoToken is returned by Tokens.Revoke for a name not in use.
 	ErrNoToken = errors.New("httpapi: no such token")
+	// ErrTokenRecord is returned by Tokens.PutRecord for a record that
+	// does not decode or has no valid hash.
+	ErrTokenRecord = errors.New("httpapi: bad token record")
 	// ErrRole is returned for a role other than RoleRead or RoleAdmin.
 	ErrRole = errors.New("httpapi: unknown role")
 	// ErrTokenName is returned for a token name that is empty, too long or

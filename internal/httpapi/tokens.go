@@ -82,6 +82,23 @@ type Tokens struct {
 	hashes  [][sha256.Size]byte // parallel to recs
 	modTime time.Time           // of the file when last read
 	size    int64
+	control TokenControl // SetControl; nil: revocations are this node's
+}
+
+// TokenControl takes the API's token revocations in place of Tokens
+// when set (SetControl): in cluster mode the node publishes the
+// revocation to the cluster's control log, and every member, this one
+// included, applies it with DeleteRecord. RevokeToken returns once this
+// node applied it; an unknown name wraps ErrNoToken.
+type TokenControl interface {
+	RevokeToken(name string) error
+}
+
+// SetControl makes Revoke go through c (nil: back to the file alone).
+func (t *Tokens) SetControl(c TokenControl) {
+	t.mu.Lock()
+	t.control = c
+	t.mu.Unlock()
 }
 
 // OpenTokens opens the tokens file at path, which need not exist yet (it
@@ -304,8 +321,83 @@ func (t *Tokens) List() []TokenInfo {
 	return out
 }
 
-// Revoke deletes the token with the given name (ErrNoToken if none).
+// Revoke deletes the token with the given name (ErrNoToken if none),
+// through the TokenControl when one is set.
 func (t *Tokens) Revoke(name string) error {
+	t.mu.Lock()
+	c := t.control
+	t.mu.Unlock()
+	if c != nil {
+		return c.RevokeToken(name)
+	}
+	return t.DeleteRecord(name)
+}
+
+// Records returns the tokens as the file holds them now, by name: each
+// the JSON of its record in the file (name, role, times and the hash,
+// never the token). A cluster member compares them with what its
+// control log applied, to publish the edits of the token command.
+func (t *Tokens) Records() (map[string][]byte, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if err := t.reloadLocked(false); err != nil {
+		return nil, err
+	}
+	out := make(map[string][]byte, len(t.recs))
+	for _, r := range t.recs {
+		b, err := json.Marshal(r)
+		if err != nil {
+			return nil, fmt.Errorf("httpapi: tokens: %w", err)
+		}
+		out[r.Name] = b
+	}
+	return out, nil
+}
+
+// PutRecord adds the token record rec (as Records gives it), or
+// replaces the token of its name, and writes the file: how a cluster
+// member applies a token created on another. A record that is not one
+// wraps ErrTokenName, ErrRole or ErrTokenRecord.
+func (t *Tokens) PutRecord(rec []byte) error {
+	var r tokenRecord
+	if err := json.Unmarshal(rec, &r); err != nil {
+		return fmt.Errorf("%w: %w", ErrTokenRecord, err)
+	}
+	if !validTokenName(r.Name) {
+		return fmt.Errorf("%w: %q", ErrTokenName, r.Name)
+	}
+	if r.Role != RoleRead && r.Role != RoleAdmin {
+		return fmt.Errorf("%w: %q", ErrRole, r.Role)
+	}
+	sum, err := hex.DecodeString(r.SHA256)
+	if err != nil || len(sum) != sha256.Size {
+		return fmt.Errorf("%w: token %q: bad sha256", ErrTokenRecord, r.Name)
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if err := t.reloadLocked(false); err != nil {
+		return err
+	}
+	oldR, oldH := t.recs, t.hashes
+	recs, hashes := slices.Clone(t.recs), slices.Clone(t.hashes)
+	if i := slices.IndexFunc(recs, func(o tokenRecord) bool { return o.Name == r.Name }); i >= 0 {
+		recs[i] = r
+		copy(hashes[i][:], sum)
+	} else {
+		recs = append(recs, r)
+		hashes = append(hashes, [sha256.Size]byte(sum))
+	}
+	t.recs, t.hashes = recs, hashes
+	if err := t.writeLocked(); err != nil {
+		t.recs, t.hashes = oldR, oldH
+		return err
+	}
+	return nil
+}
+
+// DeleteRecord deletes the token with the given name from the file
+// (ErrNoToken if none): Revoke without the TokenControl.
+func (t *Tokens) DeleteRecord(name string) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if err := t.reloadLocked(false); err != nil {

@@ -136,3 +136,83 @@ func TestTokensFileOneWriter(t *testing.T) {
 		t.Errorf("create after the other writer is done: %v", err)
 	}
 }
+
+// revokeVia is a TokenControl that records the names it is asked to
+// revoke and revokes them in other with DeleteRecord.
+type revokeVia struct {
+	names []string
+	other *httpapi.Tokens
+}
+
+func (r *revokeVia) RevokeToken(name string) error {
+	r.names = append(r.names, name)
+	return r.other.DeleteRecord(name)
+}
+
+// TestTokenRecords: the records of one tokens file, put into another (a
+// cluster member applying its control log), make tokens that work
+// there; Revoke goes through the TokenControl when one is set; bad
+// records are refused.
+func TestTokenRecords(t *testing.T) {
+	dir := t.TempDir()
+	a, err := httpapi.OpenTokens(filepath.Join(dir, "a", "tokens.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := httpapi.OpenTokens(filepath.Join(dir, "b", "tokens.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	admin, err := a.CreateAt("ops", httpapi.RoleAdmin, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	read, err := a.CreateExpiring("watch", httpapi.RoleRead, now, now.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := a.Records()
+	if err != nil || len(recs) != 2 {
+		t.Fatalf("Records = %d, %v", len(recs), err)
+	}
+	if strings.Contains(string(recs["ops"]), admin) {
+		t.Fatal("a record holds the token itself")
+	}
+	for _, name := range []string{"watch", "ops", "ops"} {
+		if err := b.PutRecord(recs[name]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if role, ok := b.CheckAt(admin, now); !ok || role != httpapi.RoleAdmin {
+		t.Errorf("a's admin token on b: %q %v", role, ok)
+	}
+	if _, ok := b.CheckAt(read, now.Add(2*time.Hour)); ok {
+		t.Error("the expiry did not carry over")
+	}
+	got, _ := b.Records()
+	for name, r := range recs {
+		if string(got[name]) != string(r) {
+			t.Errorf("record %s: %s, want %s", name, got[name], r)
+		}
+	}
+	via := &revokeVia{other: b}
+	a.SetControl(via)
+	if err := a.Revoke("watch"); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := b.CheckAt(read, now); ok || len(via.names) != 1 {
+		t.Errorf("revoked through the control: still valid on b, or not asked (%v)", via.names)
+	}
+	if _, ok := a.CheckAt(read, now); !ok {
+		t.Error("with a control, Revoke changed the file itself")
+	}
+	if err := a.Revoke("nobody"); !errors.Is(err, httpapi.ErrNoToken) {
+		t.Errorf("revoke unknown: %v; want ErrNoToken", err)
+	}
+	for _, bad := range []string{"{", `{"name":"x y","role":"read","sha256":"00"}`, `{"name":"x","role":"root"}`, `{"name":"x","role":"read","sha256":"zz"}`} {
+		if err := b.PutRecord([]byte(bad)); err == nil {
+			t.Errorf("PutRecord(%s) accepted", bad)
+		}
+	}
+}

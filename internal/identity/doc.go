@@ -5,6 +5,11 @@
 // configurations of partner links, which refuse unknown, revoked, expired
 // and unexpected peers during the handshake.
 //
+// A cluster's members keep the same registry: PartnerRecords gives the
+// registry's records as its file holds them, and PutPartnerRecord and
+// DeletePartnerRecord apply another member's (package server publishes
+// and applies them through the cluster's control log).
+//
 // There is no certificate authority. Partners (for example India's IN-IFC
 // and Japan's JP-JCG) exchange their certificate files, confirm each
 // other's fingerprint by another channel, and pin them:

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"math/big"
 	"net/url"
 	"os"
@@ -508,4 +509,61 @@ func FuzzParseCertificate(f *testing.F) {
 			t.Errorf("error %v is not ErrCertificate", err)
 		}
 	})
+}
+
+// TestPartnerRecords: the records of one registry, put into another
+// (a cluster member applying its control log), make the same registry;
+// a revocation and a removal carry over; bad records are refused.
+func TestPartnerRecords(t *testing.T) {
+	clk := newClock(t0)
+	a := initNode(t, "IN-IFC", year, clk)
+	b := initNode(t, "IN-IFC", year, clk) // another member of the same party
+	jp := initNode(t, "JP-JCG", year, clk)
+	au := initNode(t, "AU-MBC", year, clk)
+	if _, err := a.AddPartner("JP-JCG", jp.CertificatePEM(), "link.jcg.example:7443", t0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.AddPartner("AU-MBC", au.CertificatePEM(), "", t0); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.RevokePartner("AU-MBC", t0.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := a.PartnerRecords()
+	if err != nil || len(recs) != 2 {
+		t.Fatalf("PartnerRecords = %d records, %v", len(recs), err)
+	}
+	for _, name := range []string{"AU-MBC", "JP-JCG", "JP-JCG"} { // twice: idempotent
+		if err := b.PutPartnerRecord(recs[name]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if pa, pb := fmt.Sprint(a.Partners()), fmt.Sprint(b.Partners()); pa != pb {
+		t.Errorf("registries differ:\n%s\n%s", pa, pb)
+	}
+	got, _ := b.PartnerRecords()
+	for name, r := range recs {
+		if string(got[name]) != string(r) {
+			t.Errorf("record %s: %s, want %s", name, got[name], r)
+		}
+	}
+	if err := b.DeletePartnerRecord("AU-MBC"); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.DeletePartnerRecord("AU-MBC"); !errors.Is(err, identity.ErrNoPartner) {
+		t.Errorf("delete again: %v; want ErrNoPartner", err)
+	}
+	// Another name with JP-JCG's certificate, a forged fingerprint, junk.
+	var r map[string]any
+	json.Unmarshal(recs["JP-JCG"], &r)
+	r["fingerprint"] = au.Fingerprint()
+	forged, _ := json.Marshal(r)
+	for _, bad := range [][]byte{forged, []byte("{"), []byte(`{"name":"X"}`)} {
+		if err := b.PutPartnerRecord(bad); !errors.Is(err, identity.ErrCorrupt) {
+			t.Errorf("PutPartnerRecord(%.40s): %v; want ErrCorrupt", bad, err)
+		}
+	}
+	if ps := b.Partners(); len(ps) != 1 || ps[0].Name != "JP-JCG" {
+		t.Errorf("partners after the refusals: %+v", ps)
+	}
 }

@@ -399,3 +399,64 @@ func (n *Node) Partner(name string) (Partner, bool) {
 	}
 	return Partner{}, false
 }
+
+// PartnerRecords returns the partners as the registry file holds them
+// now, by name: each the JSON of its record in the file (certificate,
+// address, times). A cluster member compares them with what its control
+// log applied, to publish the edits of the partner command.
+func (n *Node) PartnerRecords() (map[string][]byte, error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if err := n.registry.reload(); err != nil {
+		return nil, err
+	}
+	out := make(map[string][]byte, len(n.registry.entries))
+	for _, e := range n.registry.entries {
+		b, err := json.Marshal(e.rec)
+		if err != nil {
+			return nil, fmt.Errorf("identity: registry: %w", err)
+		}
+		out[e.rec.Name] = b
+	}
+	return out, nil
+}
+
+// PutPartnerRecord adds the partner record rec (as PartnerRecords gives
+// it), or replaces the partner of its name, and writes the registry: how
+// a cluster member applies a partner added, revoked or changed on
+// another. The record is checked as one read from the file (ErrCorrupt);
+// a certificate registered under another name is refused
+// (ErrPartnerExists).
+func (n *Node) PutPartnerRecord(rec []byte) error {
+	var r partnerRecord
+	if err := json.Unmarshal(rec, &r); err != nil {
+		return fmt.Errorf("%w: partner record: %w", ErrCorrupt, err)
+	}
+	e, err := recordEntry(r)
+	if err != nil {
+		return fmt.Errorf("%w: partner record: %w", ErrCorrupt, err)
+	}
+	if e.rec.Name == n.name || e.sum == n.fpSum {
+		return fmt.Errorf("%w: partner %s: this node's own name or certificate", ErrName, e.rec.Name)
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if err := n.registry.reload(); err != nil {
+		return err
+	}
+	if o := n.registry.bySum(e.sum); o != nil && o.rec.Name != e.rec.Name {
+		return fmt.Errorf("%w: the certificate with fingerprint %s is registered as %s", ErrPartnerExists, e.rec.Fingerprint, o.rec.Name)
+	}
+	entries := slices.Clone(n.registry.entries)
+	if i := slices.IndexFunc(entries, func(o entry) bool { return o.rec.Name == e.rec.Name }); i >= 0 {
+		entries[i] = e
+	} else {
+		entries = append(entries, e)
+	}
+	return n.registry.write(entries)
+}
+
+// DeletePartnerRecord removes the partner name from the registry
+// (ErrNoPartner if it has none): RemovePartner, for a cluster member
+// applying a removal made on another.
+func (n *Node) DeletePartnerRecord(name string) error { return n.RemovePartner(name) }

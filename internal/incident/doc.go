@@ -41,10 +41,14 @@
 //	in, err = s.Put(edited, now)          // edit: edited.Version must be the latest, else ErrConflict
 //	stored, err := s.Receive(partnerRec)  // a partner's version: kept as is if newer; idempotent
 //	_, err = s.Delete(in.ID, now)         // a version with Deleted set
+//	in, err = s.PutReplicated(rec, now, create) // a cluster's control log: the same on every member
 //	recs := s.List(incident.Filter{Category: incident.Piracy, Limit: 50})
 //
 // Only the origin node edits or deletes a record; others receive its
-// versions (ErrForeign otherwise). Get returns the latest version, a
+// versions (ErrForeign otherwise). The members of a cluster are one
+// origin: each applies the changes of the cluster's control log with
+// PutReplicated, a create with the ID the member that took it chose, an
+// edit under Put's version rule, so that they hold the same records. Get returns the latest version, a
 // deleted one included; History every version held; List the latest
 // versions that match a Filter (kind, category, origin, time overlap,
 // bounding box, vessel, TLP ceiling, updated after), newest first, deleted

@@ -243,6 +243,28 @@ func (s *Store) Close() error {
 // Deleted is cleared (see Delete). The version is on disk when Put
 // returns nil.
 func (s *Store) Put(in Incident, now time.Time) (Incident, error) {
+	return s.put(in, now, false)
+}
+
+// PutReplicated is Put for a change that a cluster's control log
+// ordered (package server): every member applies the same changes in
+// the same order, whichever member took the request, and ends with the
+// same records. With create, in.ID is the new record's ID, chosen by the
+// member that took the request (NewID); it must be a valid ID (else
+// ErrInvalid) and not held (else ErrConflict: a create applied twice
+// stores it once). Without create it is Put's edit of in.ID, under the
+// same version rule, so that of two concurrent edits of one version the
+// one first in the log wins on every member and the other gets
+// ErrConflict everywhere. now is the change's time from the log, not
+// the member's clock.
+func (s *Store) PutReplicated(in Incident, now time.Time, create bool) (Incident, error) {
+	if create && in.ID == "" {
+		return Incident{}, fieldErr("id", "missing in a replicated create")
+	}
+	return s.put(in, now, create)
+}
+
+func (s *Store) put(in Incident, now time.Time, create bool) (Incident, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.err != nil {
@@ -250,7 +272,15 @@ func (s *Store) Put(in Incident, now time.Time) (Incident, error) {
 	}
 	in = clone(in)
 	t := vessel.TimeOf(now)
-	if in.ID == "" {
+	if create {
+		if !validID(in.ID) {
+			return Incident{}, fieldErr("id", "not incident--<uuid>: %s", quote(in.ID, 60))
+		}
+		if s.recs[in.ID] != nil {
+			return Incident{}, fmt.Errorf("%w: %s exists already", ErrConflict, in.ID)
+		}
+		in.Version, in.Origin, in.Created = 1, s.opts.Node, t
+	} else if in.ID == "" {
 		id, err := newID(s.opts.Rand)
 		if err != nil {
 			return Incident{}, fmt.Errorf("incident: new ID: %w", err)

@@ -49,6 +49,11 @@ type Cluster struct {
 	Replicas int `json:"replicas"`
 	// MaxAge bounds the ingest log's retention (e.g. "24h", the default).
 	MaxAge string `json:"max_age"`
+	// TLSCert, TLSKey and TLSCA: TLS on routes and client connections,
+	// peers' certificates required (--cluster-tls-*; cluster.Config).
+	TLSCert string `json:"tls_cert"`
+	TLSKey  string `json:"tls_key"`
+	TLSCA   string `json:"tls_ca"`
 	// ReadyLag is how many entries a node may be behind the log and
 	// still answer /readyz with ready (default 100: ten seconds of one
 	// input).
@@ -61,10 +66,13 @@ func (c Cluster) Enabled() bool { return c.Listen != "" || c.NATSURL != "" }
 // validate checks the cluster section against the rest of cfg.
 func (c Cluster) validate(cfg *Config) error {
 	if !c.Enabled() {
-		if len(c.Peers) > 0 || c.Name != "" {
-			return fmt.Errorf("%w: cluster: peers or a name without --cluster-listen or --nats-url", ErrConfig)
+		if len(c.Peers) > 0 || c.Name != "" || c.TLSCert != "" || c.TLSKey != "" || c.TLSCA != "" {
+			return fmt.Errorf("%w: cluster: peers, a name or TLS files without --cluster-listen or --nats-url", ErrConfig)
 		}
 		return nil
+	}
+	if (c.TLSCert != "") != (c.TLSKey != "") || (c.TLSCert != "") != (c.TLSCA != "") {
+		return fmt.Errorf("%w: cluster: --cluster-tls-cert, --cluster-tls-key and --cluster-tls-ca go together", ErrConfig)
 	}
 	if c.Listen != "" && c.NATSURL != "" {
 		return fmt.Errorf("%w: cluster: --cluster-listen and --nats-url exclude each other", ErrConfig)
@@ -152,7 +160,8 @@ func (n *Node) openClusterEarly() error {
 		}
 	}
 	node, err := cluster.Start(context.Background(), cluster.Config{Name: name, Dir: n.cfg.Data,
-		ClusterListen: c.Listen, Peers: c.Peers, NATSURL: c.NATSURL, Replicas: c.Replicas, MaxAge: maxAge}, n.log)
+		ClusterListen: c.Listen, Peers: c.Peers, NATSURL: c.NATSURL, Replicas: c.Replicas, MaxAge: maxAge,
+		TLSCert: c.TLSCert, TLSKey: c.TLSKey, TLSCA: c.TLSCA}, n.log)
 	if err != nil {
 		return fmt.Errorf("server: cluster: %w", err)
 	}

@@ -96,6 +96,18 @@
 // (Cluster.ReadyLag) or needs a snapshot; the cluster's Collector is on
 // /metrics. Without Cluster there is no NATS at all.
 //
+// Zones, incidents, API tokens and the partner registry go through the
+// cluster's control log in cluster mode (cluster_control.go): the API's
+// zone editor and incident store, and Tokens.Revoke, publish each change
+// and answer once this node applied it; the token and partner commands'
+// edits of a running member's files are found by comparing the files
+// with what was applied (once a second) and published. A control
+// follower applies the log on every member in order into the zone book,
+// the incident book (incident.Store.PutReplicated), the tokens and the
+// registry; its cursor file is written after each apply. The routes and
+// client port of the embedded NATS take TLS with Cluster.TLSCert, TLSKey
+// and TLSCA.
+//
 // ARCHITECTURE.md at the repository root draws the components and the
 // data flow.
 package server

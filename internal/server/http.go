@@ -105,8 +105,16 @@ func (n *Node) handler() (http.Handler, error) {
 	reg.MustRegister(&collector{pipe: n.pipe, pic: n.core.Picture, db: n.db, inputs: n.stats, share: n.sharer, fan: n.core.Fanout})
 	reg.MustRegister(&sensorCollector{inputs: n.sensors, tracker: n.contacts})
 	reg.MustRegister(n.outputs())
+	if err := n.openControl(tokens); err != nil { // cluster_control.go
+		return nil, err
+	}
 	if n.cl != nil {
-		reg.MustRegister(n.cl.collector())
+		c := n.cl.collector()
+		if mc, ok := c.(*memberCollector); ok && n.ctl != nil {
+			n.ctl.addTo(mc.Collector)
+			reg.MustRegister(n.ctl.collector())
+		}
+		reg.MustRegister(c)
 	}
 	heavyTimeout, _ := durationOf("api.heavy_timeout", cfg.API.HeavyTimeout) // checked by Validate
 	db := n.db
@@ -117,6 +125,12 @@ func (n *Node) handler() (http.Handler, error) {
 	if n.events != nil {
 		apiCfg.Events, apiCfg.Zones, apiCfg.ZoneEditor = n.events.log, n.events.initial, zoneEditor{n.events.zones}
 	}
+	if n.ctl != nil { // changes through the cluster's control log
+		apiCfg.Incidents = controlIncidents{IncidentBook: n.book, m: n.ctl}
+		if n.events != nil {
+			apiCfg.ZoneEditor = controlZones{n.ctl}
+		}
+	}
 	if n.sharer != nil {
 		apiCfg.Audit = n.sharer.Audit()
 		apiCfg.Partners = func() []httpapi.PartnerInfo { return partnerInfo(n.sharer, n.now) }
@@ -126,6 +140,9 @@ func (n *Node) handler() (http.Handler, error) {
 			return errors.New("starting")
 		}
 		if err := n.cl.ready(); err != nil {
+			return err
+		}
+		if err := n.ctl.ready(); err != nil {
 			return err
 		}
 		return storeReady(n.db.Health())

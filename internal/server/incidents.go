@@ -64,3 +64,15 @@ func (b *IncidentBook) History(id string) []incident.Incident { return b.store.H
 
 // List returns the records f selects, newest first.
 func (b *IncidentBook) List(f incident.Filter) []incident.Incident { return b.store.List(f) }
+
+// PutReplicated stores a change the cluster's control log ordered (see
+// incident.Store.PutReplicated) and offers the new version to this
+// node's partners.
+func (b *IncidentBook) PutReplicated(in incident.Incident, now time.Time, create bool) (incident.Incident, error) {
+	out, err := b.store.PutReplicated(in, now, create)
+	if err != nil {
+		return out, err
+	}
+	b.offer(out)
+	return out, nil
+}

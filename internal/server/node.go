@@ -21,6 +21,7 @@ import (
 	"github.com/tidewatch/tidewatch/internal/cot"
 	"github.com/tidewatch/tidewatch/internal/geo"
 	"github.com/tidewatch/tidewatch/internal/httpapi"
+	"github.com/tidewatch/tidewatch/internal/identity"
 	"github.com/tidewatch/tidewatch/internal/incident"
 	"github.com/tidewatch/tidewatch/internal/ingest"
 	"github.com/tidewatch/tidewatch/internal/share"
@@ -115,6 +116,8 @@ type Node struct {
 	ready     atomic.Bool
 	cl        *clusterMember // nil without cluster mode (cluster.go)
 	clNode    *cluster.Node  // started before the store opens (openClusterEarly)
+	ctl       *controlMember // the control log; nil without cluster mode (cluster_control.go)
+	ident     *identity.Node // nil without a node identity
 
 	cot       []*cot.Sender  // Config.CoT
 	relay     *relayFeed     // Config.Relay; nil without (relay.go)

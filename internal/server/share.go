@@ -275,7 +275,7 @@ func (n *Node) openSharing() error {
 	if err != nil {
 		return err
 	}
-	n.name = name
+	n.name, n.ident = name, node
 	if n.incidents, err = incident.Open(filepath.Join(n.cfg.Data, "incidents.log"), incident.Options{Node: name, Logger: n.log}); err != nil {
 		return err
 	}
