@@ -43,6 +43,10 @@
 // as the entry's data (Batch.SetApplied, DB.Applied): a WAL record of
 // type 6, and DIR/APPLIED for what a flush took out of the WAL (applied.go).
 // A WAL with such a record is not read by builds from before it.
+// Checkpoint (a copy of the store for a peer) and ReplaceFS (installing
+// one in place of the store) go through the store's file system too, and
+// TestCheckpointCrashEveryPoint crashes them, and the APPLIED writes of
+// the flushes before, at each of their operations.
 //
 // Each stored position keeps fusion's track hypothesis
 // (vessel.Position.Track): block version 2 adds a run-length coded track
