@@ -160,6 +160,11 @@ func (n *Node) newFollower(cfg FollowerConfig, stream string, apply func(uint64,
 		if seq, err = readCursor(f.path, stream); err != nil {
 			return nil, err
 		}
+		// No cursor write of this stream is at work before Run:
+		// temporary files of one are what a crash left.
+		if n, err := record.RemoveTemps(cfg.FS, f.path); n > 0 || err != nil {
+			f.logger.Info("cluster: removed stale temporary cursor files", "path", f.path, "removed", n, "err", err)
+		}
 	}
 	f.applied.Store(seq)
 	f.persisted = seq

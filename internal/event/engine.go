@@ -389,6 +389,11 @@ type solo struct {
 	passT      [passRing]vessel.Time // starts of its latest reception runs (passes), a ring
 	passN      int                   // runs recorded
 
+	// gap: a silence judged uncovered (gap.go, gapUncovered), by the
+	// time of the report it follows: judged once (re-judgeable), and for
+	// good
+	gapUncov, gapFinal vessel.Time
+
 	// teleport and identity conflict
 	hasAlt    bool
 	alt       vessel.Position

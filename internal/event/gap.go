@@ -470,6 +470,7 @@ func (e *Engine) gapOpen(tr *track, now vessel.Time) {
 			fmt.Sprintf("chance of that by bad reception %.1g", prob),
 		}
 	default:
+		e.gapUncovered(tr, now)
 		return
 	}
 	if kn, ok := tr.last.SOG.Knots(); ok && kn >= 2 {
@@ -482,8 +483,59 @@ func (e *Engine) gapOpen(tr *track, now vessel.Time) {
 	e.emit(ev)
 }
 
-// gapOnReport closes the vessel's open gap with report p.
+// gapUncovered runs when a silence that is not sparse was judged at now
+// without enough coverage. The coverage is what others were heard doing
+// where the vessel would have been, and their reports may come late (a
+// receiver's backlog, a feed catching up after an outage): they count in
+// the grid when they arrive, whatever their time. So the first such
+// judgment is not final: the silence is judged again once the late
+// window (Config.History, 6 hours by default, at most 4 × MinDuration,
+// which the coverage grid still remembers) has passed, if the vessel is
+// still silent, or when it reports again before that (gapRejudge). The
+// second judgment is final. Both happen at times set by the data (the
+// timer's deadline, the return report), so live and batch runs agree.
+func (e *Engine) gapUncovered(tr *track, now vessel.Time) {
+	switch {
+	case tr.gapFinal == tr.last.Time:
+	case tr.gapUncov == tr.last.Time:
+		tr.gapFinal = tr.last.Time // the re-judgment: final
+	default:
+		tr.gapUncov = tr.last.Time
+		tr.gapChecked, tr.gapNext = false, now+e.lateWindow()
+	}
+}
+
+// lateWindow is how long after a silence is judged uncovered late
+// reports can still make it a gap.
+func (e *Engine) lateWindow() vessel.Time {
+	w := e.histAge
+	if w <= 0 {
+		w = 6 * 3600 * 1000
+	}
+	return min(w, 4*vessel.Time(e.p.Gap.MinDuration.ms()))
+}
+
+// gapRejudge judges again, when the vessel reports again at p, a silence
+// judged uncovered once whose late window has not passed (its timer would
+// have judged it for good): with the late reports that came since, it may
+// be a gap, which opens now (judged as at its first deadline) and closes
+// with p.
+func (e *Engine) gapRejudge(tr *track, p *vessel.Position) {
+	if tr.openGap != nil || tr.gapUncov != tr.last.Time || tr.gapFinal == tr.last.Time {
+		return
+	}
+	at := tr.last.Time + vessel.Time(e.p.Gap.MinDuration.ms())
+	if p.Time < at {
+		return
+	}
+	tr.gapFinal = tr.last.Time
+	e.gapOpen(tr, at)
+}
+
+// gapOnReport closes the vessel's open gap with report p (first judging
+// again a silence judged uncovered, gapRejudge).
 func (e *Engine) gapOnReport(tr *track, p *vessel.Position) {
+	e.gapRejudge(tr, p)
 	ev := tr.openGap
 	if ev == nil {
 		return

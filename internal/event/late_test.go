@@ -329,3 +329,91 @@ func TestReplayAuto(t *testing.T) {
 		t.Errorf("loitering %+v; want two, split at 04:31 (the first late report at 01:31 came before any history)", lo)
 	}
 }
+
+// lateCoverage builds the timeline of the late-coverage tests: vessel 1
+// reports for 2 hours, falls silent and, unless silentToEnd, is back at
+// 10 h; vessel 2, 5 km away, reports all along (its reports from 2 h to
+// 9 h are the coverage of vessel 1's silence); vessel 3, far away, keeps
+// the clock moving. It returns the reports in time order, and as they
+// arrive when vessel 2's receiver feed is held up: its reports of 2 h to
+// 9 h come after everyone's up to 9 h (gap judged at 8 h), or never
+// (lost).
+func lateCoverage(silentToEnd, lost bool) (inOrder, arrival []vessel.Position) {
+	var tl timeline
+	end := 11 * h
+	if silentToEnd {
+		end = 20 * h
+	}
+	tl.stay(1, 0, 2*h, 5*time.Minute, ocean, 5)
+	if !silentToEnd {
+		tl.stay(1, 10*h, end, 5*time.Minute, geo.Destination(ocean, 90, 40e3), 5)
+	}
+	tl.stay(2, 0, end, 5*time.Minute, geo.Destination(ocean, 0, 5e3), 5)
+	tl.stay(3, 0, end, 5*time.Minute, farOcean, 5)
+	inOrder = tl.sorted()
+	held := func(p vessel.Position) bool { return p.MMSI == 2 && p.Time > at(2*h) && p.Time <= at(9*h) }
+	for _, p := range inOrder {
+		if p.Time <= at(9*h) && !held(p) {
+			arrival = append(arrival, p)
+		}
+	}
+	if !lost {
+		for _, p := range inOrder {
+			if held(p) {
+				arrival = append(arrival, p)
+			}
+		}
+	}
+	for _, p := range inOrder {
+		if p.Time > at(9*h) {
+			arrival = append(arrival, p)
+		}
+	}
+	return inOrder, arrival
+}
+
+// TestLateCoverageRejudgesGap: a silence judged uncovered because the
+// reports of the vessels around it had not come yet is judged again
+// when they come late, within the late window: the gap is raised as the
+// same event the data in time order gives, whether the vessel comes back
+// before the window ends (judged at its return) or stays silent (judged
+// when the window ends). When the covering reports never come, no gap.
+func TestLateCoverageRejudgesGap(t *testing.T) {
+	for _, tc := range []struct {
+		name              string
+		silentToEnd, lost bool
+		want              int // gaps
+	}{
+		{"late, vessel back", false, false, 1},
+		{"late, vessel silent", true, false, 1},
+		{"never, vessel back", false, true, 0},
+		{"never, vessel silent", true, true, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			inOrder, arrival := lateCoverage(tc.silentToEnd, tc.lost)
+			end := inOrder[len(inOrder)-1].Time
+			ref, _ := final(t, newEngine(t, "gfw"), inOrder, end)
+			got, _ := final(t, newEngine(t, "gfw"), arrival, end)
+			gaps := ofType(got, event.Gap)
+			if len(gaps) != tc.want {
+				t.Fatalf("gaps %+v; want %d", gaps, tc.want)
+			}
+			if tc.want == 0 {
+				return
+			}
+			g := gaps[0]
+			wantEnd := at(10 * h)
+			if tc.silentToEnd {
+				wantEnd = 0 // still silent: open
+			}
+			if g.Vessels[0] != 1 || g.Start != at(2*h) || g.End != wantEnd {
+				t.Errorf("gap of %v %v-%v; want vessel 1 from 02:00 to %v", g.Vessels, g.Start, g.End, wantEnd)
+			}
+			// The same event as the data in time order gives.
+			r := ofType(ref, event.Gap)
+			if len(r) != 1 || r[0].ID != g.ID || r[0].End != g.End || r[0].Measures["coverage_fraction"] != g.Measures["coverage_fraction"] || r[0].Severity != g.Severity {
+				t.Errorf("gap %+v; the data in time order gives %+v", g, r)
+			}
+		})
+	}
+}

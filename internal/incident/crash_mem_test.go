@@ -1,10 +1,13 @@
 package incident_test
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -147,4 +150,56 @@ func TestCrashInMemory(t *testing.T) {
 			t.Logf("%d crash points × 3, %d reopens repaired a torn tail or header", ops+1, repaired)
 		})
 	}
+}
+
+// TestOpenRemovesStaleTemps: a crash during an upgrade of a version 1
+// log (record.WriteFileAtomic) can leave a temporary file beside it on a
+// real disk (the file's creation reached the disk, its rename did not);
+// such files (unique names and the fixed name of older versions) are
+// planted here. The next Open removes them (only temporary files of the
+// log, not those of other files), says so once in Recovery, and keeps
+// every incident.
+func TestOpenRemovesStaleTemps(t *testing.T) {
+	m := newMemFS(t, mustRead(t, filepath.Join("testdata", "v1.log")))
+	base := filepath.Base(memLog)
+	stale := []string{base + ".k3j9a.tmp", base + ".tmp", base + ".0.tmp"}
+	keep := []string{"zones.json.k3j9.tmp", base + ".lock.q1.tmp", "other" + base + ".z.tmp"}
+	for _, name := range append(slices.Clone(stale), keep...) {
+		if err := record.WriteFileAtomic(m, "/data/"+name, []byte("half an upgrade"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s, err := incident.Open(memLog, incident.Options{Node: node, FS: m})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := s.Recovery()
+	n := len(s.List(incident.Filter{}))
+	s.Close()
+	for _, name := range stale {
+		if _, err := m.Stat("/data/" + name); err == nil {
+			t.Errorf("%s still there after Open", name)
+		}
+	}
+	for _, name := range keep {
+		if _, err := m.Stat("/data/" + name); err != nil {
+			t.Errorf("Open removed %s, not a temporary file of the log: %v", name, err)
+		}
+	}
+	want := fmt.Sprintf("removed %d temporary files", len(stale))
+	if len(rec) != 1 || !strings.Contains(rec[0], want) {
+		t.Errorf("recovery %q; want one note %q", rec, want)
+	}
+	if n != len(samples()) {
+		t.Errorf("%d incidents after the reopen; want %d", n, len(samples()))
+	}
+	// Once: the next Open has nothing to say.
+	s, err = incident.Open(memLog, incident.Options{Node: node, FS: m})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec := s.Recovery(); len(rec) != 0 {
+		t.Errorf("second open: recovery %q", rec)
+	}
+	s.Close()
 }

@@ -92,6 +92,18 @@ func TestCrashKill9(t *testing.T) {
 				t.Fatalf("round %d: child: %s", round, l)
 			}
 		}
+		// The random moment counts from the child's first
+		// acknowledgement, not from its start: on a loaded machine a
+		// child may take longer than the whole window to start (every
+		// round then acknowledged nothing).
+		select {
+		case l, ok := <-lines:
+			if ok {
+				record(l)
+			}
+		case <-time.After(2 * time.Minute):
+			t.Fatalf("round %d: the child acknowledged nothing in 2 minutes", round)
+		}
 		deadline := time.After(time.Duration(20+rng.IntN(200)) * time.Millisecond)
 	wait:
 		for {

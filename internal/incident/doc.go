@@ -66,7 +66,10 @@
 // record followed by good ones is damage, and Open refuses the file with
 // a *FileError (record.FileError) naming its offset (ErrCorrupt). A
 // version 1 log (big endian, its own header) is read and rewritten as
-// version 2 atomically by Open. testdata/v1.log and testdata/v2.log are
+// version 2 atomically by Open (record.WriteFileAtomic); temporary files
+// of that rewrite that a crash left beside the log (NAME.RANDOM.tmp,
+// NAME.tmp) are removed by the next Open, under the log's lock, and noted
+// once in Recovery. testdata/v1.log and testdata/v2.log are
 // frozen logs of both versions. The log goes through Options.FS, so the
 // crash tests run in memory (record.MemFS) at every write and sync.
 //

@@ -99,12 +99,23 @@ func open(path string, f record.File, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("lock %s: %w", path, err)
 	}
+	// Under the lock no other writer is at work: temporary files of an
+	// upgrade (record.WriteFileAtomic) are what a crash left.
+	stale, rerr := record.RemoveTemps(opts.FS, path)
 	s, err := load(path, f, opts)
 	if err != nil {
 		lock.Close()
 		return nil, err
 	}
 	s.lock = lock
+	if stale > 0 || rerr != nil {
+		note := fmt.Sprintf("removed %d temporary files a crash left beside %s", stale, filepath.Base(path))
+		if rerr != nil {
+			note += fmt.Sprintf(" (could not remove the rest: %v)", rerr)
+		}
+		s.recovery = append(s.recovery, note)
+		opts.Logger.Info("incident log: stale temporary files", "path", path, "removed", stale, "err", rerr)
+	}
 	return s, nil
 }
 
@@ -207,7 +218,8 @@ func (s *Store) create() error {
 }
 
 // Recovery returns notes on what Open repaired: a torn tail cut, a torn
-// header rewritten. Empty when the log was intact.
+// header rewritten, stale temporary files removed. Empty when the log
+// was intact.
 func (s *Store) Recovery() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()

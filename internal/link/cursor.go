@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/tidewatch/tidewatch/internal/record"
 )
@@ -117,6 +118,31 @@ func (d cursorDir) save(partner string, seq uint64) error {
 		return fmt.Errorf("link: write cursor of %s: %w", partner, err)
 	}
 	return nil
+}
+
+// removeTemps removes the temporary files of cursor writes
+// (record.WriteFileAtomic: <partner>.cursor.RANDOM.tmp, and
+// <partner>.cursor.tmp of older versions) that a crash left, and returns
+// how many. Other files stay. Called by Serve before any session, when no
+// cursor is being written.
+func (d cursorDir) removeTemps() (int, error) {
+	ents, err := os.ReadDir(d.dir)
+	if err != nil {
+		return 0, fmt.Errorf("link: cursors directory: %w", err)
+	}
+	n := 0
+	for _, e := range ents {
+		name := e.Name()
+		i := strings.Index(name, cursorSuffix+".")
+		if e.IsDir() || i <= 0 || checkName(name[:i]) != nil || !record.IsTemp(name, name[:i]+cursorSuffix) {
+			continue
+		}
+		if err := os.Remove(filepath.Join(d.dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return n, fmt.Errorf("link: remove %s: %w", name, err)
+		}
+		n++
+	}
+	return n, nil
 }
 
 // noSyncFS is the operating system's file system without fsync of files

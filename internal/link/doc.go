@@ -112,5 +112,7 @@
 // The receiver keeps, in its Cursors directory, the files
 // <partner>.cursor and <partner>.pending (see cursor.go for their
 // 16-byte checksummed layout). A corrupt cursor file refuses the partner
-// rather than start again from zero.
+// rather than start again from zero. Temporary files of cursor writes
+// that a crash left (<partner>.cursor.RANDOM.tmp) are removed when Serve
+// starts, logged once and counted (ReceiverStats.StaleTemps).
 package link

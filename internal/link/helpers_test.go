@@ -40,6 +40,24 @@ func waitFor(t testing.TB, what string, cond func() bool) {
 	}
 }
 
+// waitProgress polls cond until it holds, failing the test only when
+// progress (a counter that grows while the work goes on) has not moved
+// for 30 seconds: a long transfer on a loaded machine is slow, not stuck.
+func waitProgress(t testing.TB, what string, cond func() bool, progress func() uint64) {
+	t.Helper()
+	last, since := progress(), time.Now()
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		if p := progress(); p != last {
+			last, since = p, time.Now()
+		} else if time.Since(since) > 30*time.Second {
+			t.Fatalf("timed out waiting for %s: no progress for 30 s (at %d)", what, p)
+		}
+		<-tick.C
+	}
+}
+
 // checkLeaks fails the test if goroutines started during it are still
 // running (after a grace deadline) when it ends. Call it first, so that its
 // cleanup runs last.

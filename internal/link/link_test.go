@@ -64,7 +64,7 @@ func TestCutsExactlyOnce(t *testing.T) {
 			s := fastSender(&link.Sender{Name: "IN-IFC", Peer: "JP-JCG", Dial: dial, Source: src,
 				BatchItems: 64})
 			stop := run(t, s)
-			waitFor(t, "all items acknowledged", func() bool { return src.Acked() == n })
+			waitProgress(t, "all items acknowledged", func() bool { return src.Acked() == n }, src.Acked)
 			stop()
 
 			sink.check(t)

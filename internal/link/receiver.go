@@ -128,6 +128,9 @@ type ReceiverStats struct {
 	Unauthorized    int64
 	LastRefusal     string
 	LastRefusalTime time.Time
+	// StaleTemps counts temporary cursor files (<partner>.cursor.RANDOM.tmp)
+	// a crash left, removed by Serve at start.
+	StaleTemps int64
 	// Partners are the counters of each partner seen since the Receiver
 	// was made.
 	Partners map[string]PartnerStats
@@ -218,6 +221,14 @@ func (r *Receiver) Serve(ctx context.Context, l net.Listener) error {
 	if err := os.MkdirAll(r.Cursors, 0o755); err != nil {
 		return fmt.Errorf("link: cursors directory: %w", err)
 	}
+	// No session runs yet: temporary cursor files are what a crash left.
+	stale, err := c.dir.removeTemps()
+	if stale > 0 || err != nil {
+		c.log.Info("removed stale temporary cursor files", "dir", r.Cursors, "removed", stale, "err", err)
+	}
+	r.mu.Lock()
+	r.totals.StaleTemps += int64(stale)
+	r.mu.Unlock()
 	r.mu.Lock()
 	if r.partners == nil {
 		r.partners = make(map[string]*partner)

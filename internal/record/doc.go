@@ -44,7 +44,7 @@
 // [FS] is the file system a log goes through: [OSFS] is the operating
 // system's; [MemFS] holds files in memory and knows what is durable (file
 // data up to its last Sync, directory entries up to the directory's last
-// SyncDir), so a crash ([MemFS.CrashClone], or [MemFS.CrashAfter] at an
+// SyncDir; directories themselves, and their renames, at once), so a crash ([MemFS.CrashClone], or [MemFS.CrashAfter] at an
 // exact write or sync) keeps only that, optionally with a random in-order
 // part of the unsynced writes torn at a random byte. Crash tests loop over
 // every operation of a workload in memory in milliseconds.

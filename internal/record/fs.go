@@ -216,3 +216,7 @@ func WriteFileAtomic(fsys FS, path string, data []byte, perm fs.FileMode) error 
 	}
 	return nil
 }
+
+// Link calls os.Link: a hard link where the file system has them (an
+// owner that copies files may link them instead; MemFS has no links).
+func (OSFS) Link(oldname, newname string) error { return os.Link(oldname, newname) }

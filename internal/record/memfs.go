@@ -281,10 +281,17 @@ func (m *MemFS) OpenFile(name string, flag int, perm fs.FileMode) (File, error) 
 		append: flag&os.O_APPEND != 0}, nil
 }
 
-// Rename renames a file (not a directory), replacing newpath.
+// Rename renames a file, replacing newpath, or a directory, onto a
+// newpath that does not exist (os.Rename refuses an existing directory). A file's new
+// name is durable once both directories are synced (until then a crash
+// may keep the old name, the new one, or both); a directory's rename is
+// durable at once, as MkdirAll is.
 func (m *MemFS) Rename(oldpath, newpath string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if oc := filepath.Clean(oldpath); m.dirs[oc] != nil {
+		return m.renameDir(oc, filepath.Clean(newpath))
+	}
 	od, obase, n, err := m.lookup(oldpath)
 	if err == nil && n == nil {
 		err = &fs.PathError{Op: "rename", Path: oldpath, Err: fs.ErrNotExist}
@@ -301,6 +308,36 @@ func (m *MemFS) Rename(oldpath, newpath string) error {
 	}
 	delete(od.entries, obase)
 	nd.entries[nbase] = n
+	return nil
+}
+
+// renameDir renames the directory oc and everything under it to nc.
+func (m *MemFS) renameDir(oc, nc string) error {
+	if err := m.check(nc); err != nil {
+		return err
+	}
+	if _, ok := m.dirs[filepath.Dir(nc)]; !ok {
+		return &fs.PathError{Op: "rename", Path: nc, Err: fs.ErrNotExist}
+	}
+	if _, _, n, err := m.lookup(nc); err == nil && n != nil {
+		return &fs.PathError{Op: "rename", Path: nc, Err: errors.New("not a directory")}
+	}
+	if _, ok := m.dirs[nc]; ok {
+		return &fs.PathError{Op: "rename", Path: nc, Err: fs.ErrExist} // as os.Rename
+	}
+	if nc == oc || strings.HasPrefix(nc, oc+string(filepath.Separator)) {
+		return &fs.PathError{Op: "rename", Path: nc, Err: fs.ErrInvalid}
+	}
+	if err := m.op(OpRename, oc); err != nil {
+		return err
+	}
+	for _, p := range slices.Collect(maps.Keys(m.dirs)) {
+		if p == oc || strings.HasPrefix(p, oc+string(filepath.Separator)) {
+			d := m.dirs[p]
+			delete(m.dirs, p)
+			m.dirs[nc+strings.TrimPrefix(p, oc)] = d
+		}
+	}
 	return nil
 }
 

@@ -257,6 +257,30 @@ func TestFSContract(t *testing.T) {
 			if _, err := fsys.Stat(filepath.Join(dir, "g")); !errors.Is(err, fs.ErrNotExist) {
 				t.Errorf("Stat of a removed file: %v", err)
 			}
+			// A directory renamed with what it holds, twice; not onto an
+			// existing directory, even an empty one (os.Rename).
+			sub := filepath.Join(dir, "sub")
+			fsys.MkdirAll(filepath.Join(sub, "deeper"), 0o700)
+			writeFile(t, fsys, filepath.Join(sub, "deeper", "x"), "x", true).Close()
+			fsys.MkdirAll(filepath.Join(dir, "empty"), 0o700)
+			fsys.MkdirAll(filepath.Join(dir, "full", "y"), 0o700)
+			for _, onto := range []string{"full", "empty"} {
+				if err := fsys.Rename(sub, filepath.Join(dir, onto)); err == nil {
+					t.Errorf("a directory renamed onto the directory %s", onto)
+				}
+			}
+			for _, to := range []string{"moved", "again"} {
+				if err := fsys.Rename(sub, filepath.Join(dir, to)); err != nil {
+					t.Fatalf("rename a directory to %s: %v", to, err)
+				}
+				if got, _ := content(t, fsys, filepath.Join(dir, to, "deeper", "x")); got != "x" {
+					t.Errorf("after renaming the directory to %s: %q", to, got)
+				}
+				if _, err := fsys.Stat(sub); !errors.Is(err, fs.ErrNotExist) {
+					t.Errorf("the old name of a renamed directory: %v", err)
+				}
+				sub = filepath.Join(dir, to)
+			}
 			l, err := fsys.Lock(dir, "LOCK")
 			if err != nil {
 				t.Fatal(err)

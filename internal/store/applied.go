@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -74,7 +73,7 @@ func (db *DB) saveApplied() error {
 		return nil
 	}
 	data := fmt.Appendf(nil, "%s\n%d\n", appliedMagic, seq)
-	if err := record.WriteFileAtomic(asRecordFS(db.fsys), filepath.Join(db.dir, appliedName), data, 0o600); err != nil {
+	if err := record.WriteFileAtomic(db.fsys, filepath.Join(db.dir, appliedName), data, 0o600); err != nil {
 		return fmt.Errorf("store: applied mark: %w", err)
 	}
 	db.mu.Lock()
@@ -87,7 +86,7 @@ func (db *DB) saveApplied() error {
 // WAL is replayed.
 func (db *DB) loadApplied() error {
 	path := filepath.Join(db.dir, appliedName)
-	b, err := os.ReadFile(path)
+	b, err := record.ReadFile(db.fsys, path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}

@@ -16,11 +16,14 @@ import (
 // not exist: for a snapshot that a cluster node gives to a peer that was
 // away past the log's retention. Under the write lock it commits and
 // flushes the head to a block, so that every item written is in a block,
-// then links (or, across file systems, copies) every block into
-// dir/blocks and writes the marker, a manifest listing those blocks and
-// no WAL, and the applied mark. A store opened on dir holds the same
-// data and mark; it summarises its blocks on its first open by a
-// writer (no SNAPSHOT is copied).
+// then links (or, across file systems and on file systems without links,
+// copies and syncs) every block into dir/blocks, syncs that directory,
+// and writes the marker, a manifest listing those blocks and no WAL, and
+// the applied mark (record.WriteFileAtomic). A store opened on dir holds
+// the same data and mark; it summarises its blocks on its first open by a
+// writer (no SNAPSHOT is copied). Every file operation goes through the
+// store's file system (Options.FS), so the crash test crashes it at each
+// of them.
 func (db *DB) Checkpoint(dir string) error {
 	if db.opt.ReadOnly {
 		return errors.New("store: opened read-only")
@@ -36,10 +39,12 @@ func (db *DB) Checkpoint(dir string) error {
 	if err := db.flushLocked(false); err != nil {
 		return err
 	}
-	if _, err := os.Stat(dir); err == nil {
+	fsys := db.fsys
+	if _, err := fsys.Stat(dir); err == nil {
 		return fmt.Errorf("store: checkpoint: %s exists", dir)
 	}
-	if err := os.MkdirAll(filepath.Join(dir, "blocks"), 0o700); err != nil {
+	bdir := filepath.Join(dir, "blocks")
+	if err := fsys.MkdirAll(bdir, 0o700); err != nil {
 		return fmt.Errorf("store: checkpoint: %w", err)
 	}
 	man := db.currentManifest()
@@ -52,37 +57,49 @@ func (db *DB) Checkpoint(dir string) error {
 	applied := db.applied
 	db.mu.RUnlock()
 	for _, p := range paths {
-		if err := linkOrCopy(p, filepath.Join(dir, "blocks", filepath.Base(p))); err != nil {
+		if err := linkOrCopy(fsys, p, filepath.Join(bdir, filepath.Base(p))); err != nil {
 			return fmt.Errorf("store: checkpoint: %w", err)
 		}
 	}
-	marker, err := os.ReadFile(filepath.Join(db.dir, markerName))
+	if err := fsys.SyncDir(bdir); err != nil {
+		return fmt.Errorf("store: checkpoint: %w", err)
+	}
+	marker, err := record.ReadFile(fsys, filepath.Join(db.dir, markerName))
 	if err != nil {
 		return fmt.Errorf("store: checkpoint: %w", err)
 	}
-	osfs := record.OSFS{}
-	for name, data := range map[string][]byte{
-		markerName:   marker,
-		manifestName: encodeManifest(man),
-		appliedName:  fmt.Appendf(nil, "%s\n%d\n", appliedMagic, applied),
+	// The marker last: a directory without it is not a store.
+	for _, f := range []struct {
+		name string
+		data []byte
+	}{
+		{manifestName, encodeManifest(man)},
+		{appliedName, fmt.Appendf(nil, "%s\n%d\n", appliedMagic, applied)},
+		{markerName, marker},
 	} {
-		if err := record.WriteFileAtomic(osfs, filepath.Join(dir, name), data, 0o600); err != nil {
+		if err := record.WriteFileAtomic(fsys, filepath.Join(dir, f.name), f.data, 0o600); err != nil {
 			return fmt.Errorf("store: checkpoint: %w", err)
 		}
 	}
 	return nil
 }
 
-func linkOrCopy(src, dst string) error {
-	if err := os.Link(src, dst); err == nil {
+// linker is a file system that makes hard links (record.OSFS).
+type linker interface {
+	Link(oldname, newname string) error
+}
+
+// linkOrCopy links src to dst, or copies it (synced) where links fail.
+func linkOrCopy(fsys record.FS, src, dst string) error {
+	if l, ok := fsys.(linker); ok && l.Link(src, dst) == nil {
 		return nil
 	}
-	in, err := os.Open(src)
+	in, err := fsys.OpenFile(src, os.O_RDONLY, 0)
 	if err != nil {
 		return err
 	}
 	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	out, err := fsys.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 	if err != nil {
 		return err
 	}
@@ -102,35 +119,63 @@ var storeEntries = []string{markerName, manifestName, snapshotName, appliedName,
 
 // Replace moves the store in dir (closed) aside into aside, and the
 // store in from (a Checkpoint, or a copy of one) into dir: a node
-// installs a peer's snapshot so. Other files of dir (a node's other data)
-// stay. Each step is a rename; Replace run again after a crash between
-// two continues (what is already moved is not there to move again).
+// installs a peer's snapshot so. It is ReplaceFS on the operating
+// system's file system.
 func Replace(dir, from, aside string) error {
-	if err := os.MkdirAll(aside, 0o700); err != nil {
+	return ReplaceFS(record.OSFS{}, dir, from, aside)
+}
+
+// ReplaceFS is Replace on fsys. Other files of dir (a node's other data)
+// stay. Each step is a rename, made durable (directory sync) before the
+// next step depends on it; ReplaceFS run again after a crash anywhere in
+// it continues (what is already moved is not there to move again) and
+// leaves the same result.
+func ReplaceFS(fsys record.FS, dir, from, aside string) error {
+	if err := fsys.MkdirAll(aside, 0o700); err != nil {
 		return fmt.Errorf("store: replace: %w", err)
 	}
 	// Once dir's store is aside (the note says so), a second run moves
 	// nothing more aside: what dir holds then is the new store's.
 	note := filepath.Join(aside, "REPLACED")
-	if _, err := os.Stat(note); errors.Is(err, fs.ErrNotExist) {
+	if _, err := fsys.Stat(note); errors.Is(err, fs.ErrNotExist) {
 		for _, name := range storeEntries {
-			if err := os.Rename(filepath.Join(dir, name), filepath.Join(aside, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			if err := fsys.Rename(filepath.Join(dir, name), filepath.Join(aside, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 				return fmt.Errorf("store: replace: %w", err)
 			}
 		}
-		if err := record.WriteFileAtomic(record.OSFS{}, note, []byte("the store that was in "+dir+"\n"), 0o600); err != nil {
+		// The moves durable before the note says they are done: the
+		// destination first, so that a crash in between leaves a file
+		// in both places, never in neither.
+		if err := syncDirs(fsys, aside, dir); err != nil {
+			return err
+		}
+		if err := record.WriteFileAtomic(fsys, note, []byte("the store that was in "+dir+"\n"), 0o600); err != nil {
 			return fmt.Errorf("store: replace: %w", err)
 		}
 	}
 	// The marker last: a crash before it leaves dir without one, and
 	// Replace, run again, finishes.
 	for _, name := range slices.Concat(storeEntries[1:], storeEntries[:1]) {
-		if err := os.Rename(filepath.Join(from, name), filepath.Join(dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		if name == markerName {
+			// What came before the marker durable first.
+			if err := syncDirs(fsys, dir, from); err != nil {
+				return err
+			}
+		}
+		if err := fsys.Rename(filepath.Join(from, name), filepath.Join(dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("store: replace: %w", err)
 		}
 	}
-	if err := syncDir(record.OSFS{}, dir); err != nil {
-		return fmt.Errorf("store: replace: %w", err)
+	return syncDirs(fsys, dir, from)
+}
+
+// syncDirs syncs the directories that exist of dirs, in order (from is
+// gone when Replace runs again after its caller removed it).
+func syncDirs(fsys record.FS, dirs ...string) error {
+	for _, d := range dirs {
+		if err := fsys.SyncDir(d); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("store: replace: %w", err)
+		}
 	}
 	return nil
 }

@@ -676,6 +676,7 @@ func (db *DB) Write(b *Batch) error {
 		b.buf = buf
 	}
 	db.appendApplied(b)
+	db.wal.endBatch() // the batch counts only with its commit record
 	db.mu.Lock()
 	for i := range recs {
 		db.head.add(recs[i].mmsi, recs[i].point)

@@ -27,10 +27,12 @@
 // Every file starts with a magic and a format version; every WAL record,
 // block section, chunk and the manifest carry a CRC-32C. The encodings are
 // specified in the comments of wal.go, records.go, block.go, chunk.go and
-// manifest.go. testdata/format-v3 holds a data directory in the current
-// format (block version 2, WAL version 2 with positions with track ids)
-// that tests open and re-create byte for byte; testdata/format-v2 (the
-// same with a WAL segment of version 1), testdata/format-v1 (block
+// manifest.go. testdata/format-v4 holds a data directory in the current
+// format (block version 2, WAL version 3: positions with track ids,
+// batches ended by commit records) that tests open and re-create byte for
+// byte; testdata/format-v3 (the same with a WAL segment of version 2, no
+// commit records), testdata/format-v2 (the same with a WAL segment of
+// version 1), testdata/format-v1 (block
 // version 1, from before the manifest) and testdata/manifest-v1 (the same
 // with its manifest) are frozen and must keep opening. The manifest is an addition
 // that format-1 readers ignore (the marker still says format 1): a store
@@ -41,6 +43,10 @@
 // as the entry's data (Batch.SetApplied, DB.Applied): a WAL record of
 // type 6, and DIR/APPLIED for what a flush took out of the WAL (applied.go).
 // A WAL with such a record is not read by builds from before it.
+// Checkpoint (a copy of the store for a peer) and ReplaceFS (installing
+// one in place of the store) go through the store's file system too, and
+// TestCheckpointCrashEveryPoint crashes them, and the APPLIED writes of
+// the flushes before, at each of their operations.
 //
 // Each stored position keeps fusion's track hypothesis
 // (vessel.Position.Track): block version 2 adds a run-length coded track
@@ -64,13 +70,19 @@
 // crash at any point leaves either the WAL or the block, and Open skips
 // WAL segments that a block already holds.
 //
-// What a crash keeps of a commit in flight (written, not acknowledged) is
-// a prefix of its WAL records: Write puts a batch in several records
+// A batch is all or nothing. Write puts a batch in several WAL records
 // (source names, positions in records of up to 4,096, static reports,
-// provenance), so a batch in flight may come back in part, for example
-// its positions without its static reports, never part of a record.
-// Making a commit all-or-nothing needs a commit record in the WAL (a new
-// WAL version); TestStoreCrashEveryPoint checks the prefixes it allows.
+// provenance, the applied mark) and ends it with a commit record (WAL
+// version 3, wal.go) that counts them; Open replays a batch's records
+// only once its commit record is read whole and checksummed. A crash
+// keeps a prefix of the records of a commit in flight (written, not
+// acknowledged), so the batch in flight comes back whole or not at all,
+// never its positions without its static reports; what Commit
+// acknowledged is always whole. Segments of WAL version 2 and 1 (written
+// before the commit record) are read record by record as before; nothing
+// is needed to upgrade (see wal.go). TestStoreCrashEveryPoint checks
+// that every reopen holds whole batches only, TestWALTornCommitRecord a
+// commit record torn at every byte.
 //
 // A new store's marker is written durably (record.WriteFileAtomic) before
 // anything else, so a crash while creating one never leaves files without

@@ -16,15 +16,18 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the format fixtures in testdata/")
 
-// The fixture testdata/format-v3 is a data directory written by the
-// current format (block version 2, WAL positions with track ids): one
+// The fixture testdata/format-v4 is a data directory written by the
+// current format (block version 2, WAL version 3: positions with track
+// ids, each batch ended by a commit record): one
 // block and one WAL segment (as a crash would leave it: no Close) and the
 // manifest. Two tests guard the format: the fixture must still open and
 // read back the same positions, statics and provenance, and writing the
 // same data now must produce the very same bytes (a change to the format
 // must be deliberate: bump the version, keep a reader for the old one, and
-// add a new fixture). testdata/format-v3 is the current format (WAL
-// version 2); testdata/format-v2 is the same data with a version 1 WAL
+// add a new fixture). testdata/format-v4 is the current format (WAL
+// version 3); testdata/format-v3 is the same data with a version 2 WAL
+// segment (no commit records), frozen; testdata/format-v2 is the same
+// data with a version 1 WAL
 // segment that already holds tracked records, frozen. testdata/format-v1 (before the manifest) and
 // testdata/manifest-v1 are the same data in block version 1 (no track
 // ids), frozen: they are never rewritten, and must keep opening.
@@ -102,9 +105,13 @@ const manifestFixtureDir = "testdata/manifest-v1"
 // in a WAL segment of version 1, frozen.
 const trackedFixtureDir = "testdata/format-v2"
 
-// currentFixtureDir is the current format: block version 2, WAL version 2
-// (tracked records), manifest 1.
-const currentFixtureDir = "testdata/format-v3"
+// walV2FixtureDir is block version 2 with a WAL segment of version 2
+// (tracked records, no commit records), frozen.
+const walV2FixtureDir = "testdata/format-v3"
+
+// currentFixtureDir is the current format: block version 2, WAL version 3
+// (tracked records, commit records), manifest 1.
+const currentFixtureDir = "testdata/format-v4"
 
 func TestFormatFixture(t *testing.T) {
 	if *update {
@@ -176,7 +183,7 @@ func TestCurrentFixture(t *testing.T) {
 	for _, tt := range []struct {
 		dir        string
 		walVersion uint16
-	}{{trackedFixtureDir, 1}, {currentFixtureDir, walVersion}} {
+	}{{trackedFixtureDir, 1}, {walV2FixtureDir, 2}, {currentFixtureDir, walVersion}} {
 		t.Run(tt.dir, func(t *testing.T) {
 			b, err := os.ReadFile(filepath.Join(tt.dir, "wal", "00000002.wal"))
 			if err != nil {

@@ -25,8 +25,9 @@ import (
 // synced (and again with a random torn part of what was not). The store
 // reopened on what is left must open without repair and without damage,
 // answer Track, Near and At exactly as the uncrashed store did after the
-// last acknowledged commit (or after the one in flight, whole), and pass
-// Check.
+// last acknowledged commit (or after the one in flight, whole: never a
+// prefix of its records, which WAL version 3's commit record rules out),
+// and pass Check.
 
 const (
 	storeCrashDir   = "/data"
@@ -47,7 +48,8 @@ type storeCrashRun struct {
 	// split (reference runs only) writes each batch in three Write and
 	// Commit calls, in the order of its WAL records (positions, static
 	// reports, provenance), and calls parts after the first two: the
-	// states a crash can leave of a batch in flight (see the test).
+	// states a crash would leave of a batch in flight if its records
+	// counted without its commit record (see the test).
 	split bool
 	parts func(k, stage int, db *DB)
 }
@@ -303,13 +305,13 @@ func TestStoreCrashEveryPoint(t *testing.T) {
 	}
 	r.answers = nil
 	ops := dry.Ops()
-	// A batch in flight (written, its commit not acknowledged) may be
-	// found in part: Write puts it in the WAL as several records
-	// (positions, static reports, provenance), and a crash keeps a prefix
-	// of the records of the commit in flight, never part of a record.
-	// partial[k] holds the answers with batch k+1 cut after its positions
-	// and after its static reports. (A Write is not atomic in the WAL:
-	// see the package doc, Durability.)
+	// A batch in flight (written, its commit not acknowledged) is found
+	// whole or not at all: Write puts it in the WAL as several records
+	// (positions, static reports, provenance) and a crash may keep a
+	// prefix of them, but they count only with the batch's commit record
+	// (WAL version 3). partial[k] holds the answers with batch k+1 cut
+	// after its positions and after its static reports, the states a
+	// version 2 WAL could come back in: finding one is a failure.
 	partial := make([][2]uint32, len(r.batches))
 	split := *r
 	split.split = true
@@ -344,7 +346,7 @@ func TestStoreCrashEveryPoint(t *testing.T) {
 	}
 
 	seeds := 2 // without tearing, and with a random torn part of the unsynced writes
-	torn, inFlight, inPart := 0, 0, 0
+	torn, inFlight, inPart, checked := 0, 0, 0, 0
 	for n := 0; n <= ops; n++ {
 		for seed := range seeds {
 			m := record.NewMemFS()
@@ -370,7 +372,8 @@ func TestStoreCrashEveryPoint(t *testing.T) {
 			case acked < len(r.batches) && got == want[acked+1]:
 				inFlight++ // the batch in flight made it, whole
 			case acked < len(r.batches) && (got == partial[acked][0] || got == partial[acked][1]):
-				inPart++ // the batch in flight made it in part, whole records
+				inPart++
+				t.Errorf("%s: the reopened store holds a prefix of batch %d (its positions without the rest): a batch counts only with its commit record", where, acked+1)
 			default:
 				// Crash the same way again and say which answers differ.
 				m := record.NewMemFS()
@@ -397,9 +400,13 @@ func TestStoreCrashEveryPoint(t *testing.T) {
 			if recovered {
 				torn++
 			}
+			checked++
 		}
 	}
 	t.Logf("%d crash points × %d: %d recoveries with repairs, %d in-flight batches kept whole, %d in part", ops+1, seeds, torn, inFlight, inPart)
+	if checked != (ops+1)*seeds || inPart != 0 {
+		t.Errorf("%d reopens checked of %d, %d with part of a batch; want all and none", checked, (ops+1)*seeds, inPart)
+	}
 }
 
 // storeCrashCheck checks the store a crash left on fsys: a read-only open

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash/crc32"
@@ -14,7 +15,7 @@ import (
 	"github.com/tidewatch/tidewatch/internal/record"
 )
 
-// The write-ahead log (format version 2). A segment file wal/NNNNNNNN.wal
+// The write-ahead log (format version 3). A segment file wal/NNNNNNNN.wal
 // starts with the common file header of package record ("TWWAL" 0x00 and
 // the version as a little-endian uint16, 8 bytes), followed by records in
 // the record framing, which is byte for byte this format's:
@@ -31,13 +32,37 @@ import (
 //	3 provenance  further sources of a position already stored
 //	4 sources     the names of new source ids
 //	5 tracked     positions with their track ids (written instead of 1)
+//	6 applied     the applied mark of a replicated log (applied.go)
+//	7 commit      the end of one Write: uvarint n, the number of records
+//	              of the batch before it (version 3)
 //
-// Versions: version 2 segments may hold type 5 records; version 1 ones
-// were written with types 1–4 only (and, by binaries between the two, with
-// type 5 already: today's reader accepts it in both). A binary that knows
-// only version 1 refuses a version 2 segment with ErrVersion rather than
-// reading type 5 as corruption. Open starts a new segment of the current
-// version, so an old segment is never appended to.
+// Batches (version 3): one Write puts its batch in several records
+// (sources, positions in records of up to 4,096, static reports,
+// provenance, the applied mark) and ends it with a commit record that
+// counts them. A batch's records count only when its commit record is
+// present and checksummed: the reader holds them back until it and
+// replays them then, so a crash that cut a batch in flight (a prefix of
+// its records reached the disk, or all of them but not the commit record,
+// or a torn commit record) leaves nothing of it, never its positions
+// without its static reports. Records after the last commit record are a
+// torn tail (truncated at the end of that commit record by a writer's
+// Open, like an incomplete record); a commit record whose count is not
+// that of the records before it is corruption. Commit syncs whole
+// batches only, so what was acknowledged always ends with a commit
+// record.
+//
+// Versions: version 3 adds the commit record; version 2 segments may hold
+// type 5 records; version 1 ones were written with types 1–4 only (and,
+// by binaries between the two, with type 5 already: today's reader
+// accepts it in both). Segments of versions 1 and 2 have no commit
+// records and are read record by record as before (a batch in flight may
+// come back in part there). Upgrading needs nothing: Open reads the old
+// segments and starts a new segment of the current version, so an old
+// segment is never appended to, and a flush turns the old ones into a
+// block. A binary that knows only version 2 refuses a version 3 segment
+// with ErrVersion rather than reading the commit record as corruption (to
+// go back to such a binary, Close the store with this one first: a clean
+// Close leaves no WAL to read).
 //
 // A record is valid only if it is complete and its checksum matches. A
 // crash can leave the last record of the newest segment incomplete (a torn
@@ -51,7 +76,7 @@ import (
 // one.
 const (
 	walMagic    = "TWWAL\x00"
-	walVersion  = 2 // written; versions 1 and 2 are read
+	walVersion  = 3 // written; versions 1 to 3 are read
 	walHdrLen   = record.FileHeaderLen
 	recHdrLen   = record.HeaderLen
 	maxRecord   = 64 << 20 // no record is longer: a longer length is damage
@@ -65,7 +90,11 @@ const (
 	recStatics    = 2
 	recProvenance = 3
 	recSources    = 4
+	recCommit     = 7 // the end of a batch (version 3)
 )
+
+// walCommitVersion is the first WAL version with commit records.
+const walCommitVersion = 3
 
 // castagnoli is the CRC-32C table of the blocks and the manifest.
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -86,7 +115,9 @@ type walWriter struct {
 	pend    int      // bytes in chunks
 	written int      // bytes of chunks already in the file (not yet synced)
 	free    [][]byte // chunks to reuse
+	batch   int      // records appended since the last commit record
 	hdr     [recHdrLen]byte
+	cbuf    [binary.MaxVarintLen64]byte
 }
 
 // walChunk is the size of the pieces the WAL buffer is kept in; at each
@@ -147,9 +178,22 @@ func (w *walWriter) append(typ byte, payload []byte) {
 	w.put(w.hdr[:])
 	w.put(payload)
 	w.size += int64(recHdrLen + len(payload))
+	w.batch++
 	if w.pend-w.written >= walChunk {
 		w.write() // an error comes back from commit
 	}
+}
+
+// endBatch appends the commit record of the records appended since the
+// last one (none if there are none): until it is in the file, a reader
+// ignores them.
+func (w *walWriter) endBatch() {
+	if w.batch == 0 {
+		return
+	}
+	n := binary.PutUvarint(w.cbuf[:], uint64(w.batch))
+	w.append(recCommit, w.cbuf[:n])
+	w.batch = 0
 }
 
 // pending returns the bytes not yet committed.
@@ -249,9 +293,13 @@ func listSeq(fsys record.FS, dir, suffix string, clean bool) ([]uint64, []string
 // errTorn marks an incomplete or damaged record at the end of a segment.
 var errTorn = record.ErrTorn
 
-// readSegment calls fn for each valid record of the segment. It returns
-// the offset after the last valid record and errTorn (wrapped in a
-// FileError) if the segment ends with an invalid one.
+// readSegment calls fn for each valid record of the segment (in a
+// version 3 segment, for each record of a batch whose commit record is
+// valid, once that is read; the commit records themselves are not
+// passed). It returns the offset after the last valid record (version 3:
+// after the last commit record) and errTorn (wrapped in a FileError at
+// that offset) if the segment ends with an invalid record or, in version
+// 3, with records no commit record ends.
 func readSegment(fsys record.FS, path string, fn func(typ byte, payload []byte) error) (int64, error) {
 	f, err := fsys.OpenFile(path, os.O_RDONLY, 0)
 	if err != nil {
@@ -271,29 +319,101 @@ func readSegment(fsys record.FS, path string, fn func(typ byte, payload []byte) 
 		return 0, &FileError{Path: path, Offset: 6, Err: fmt.Errorf("%w: WAL version %d", ErrVersion, v)}
 	}
 	r := record.NewReader(f, path, record.ReaderOptions{Offset: walHdrLen, MaxPayload: maxRecord, BufferSize: 1 << 20, AdjacentOnly: true})
+	b := walBatch{end: walHdrLen}
+	if v < walCommitVersion {
+		b.direct = fn
+	}
 	for {
 		off := r.Offset()
 		typ, payload, err := r.Next()
 		if err == io.EOF {
+			if len(b.recs) > 0 {
+				// A batch whose commit record never reached the disk.
+				return b.end, &FileError{Path: path, Offset: b.end, Err: errTorn}
+			}
 			return off, nil
 		}
 		if err != nil {
 			var fe *record.FileError
 			errors.As(err, &fe)
+			at := fe.Offset
 			switch {
 			case errors.Is(err, record.ErrTorn):
 				err = errTorn
+				if b.direct == nil {
+					at = b.end // the uncommitted batch goes with the tear
+				}
 			case errors.Is(err, record.ErrCorrupt):
 				err = fmt.Errorf("%w: %w", ErrCorrupt, fe.Err)
 			default:
 				err = fe.Err
 			}
-			return off, &FileError{Path: path, Offset: fe.Offset, Err: err}
+			if b.direct == nil {
+				off = b.end
+			}
+			return off, &FileError{Path: path, Offset: at, Err: err}
 		}
-		if err := fn(typ, payload); err != nil {
-			return off, &FileError{Path: path, Offset: off, Err: err}
+		if err := b.add(typ, payload, r.Offset(), fn); err != nil {
+			if b.direct == nil {
+				off = b.end
+			}
+			return off, &FileError{Path: path, Offset: b.at(off), Err: err}
 		}
 	}
+}
+
+// walBatch holds back the records of a version 3 batch until its commit
+// record.
+type walBatch struct {
+	direct func(typ byte, payload []byte) error // versions 1 and 2: no batches
+	recs   []walRec
+	data   []byte
+	end    int64 // offset after the last commit record
+	failAt int64 // the record that failed, for the error
+}
+
+type walRec struct {
+	typ        byte
+	start, end int // in data
+	off        int64
+}
+
+// add takes the record read at off (ending at next).
+func (b *walBatch) add(typ byte, payload []byte, next int64, fn func(byte, []byte) error) error {
+	off := next - int64(recHdrLen+len(payload))
+	b.failAt = off
+	if b.direct != nil {
+		if typ == recCommit {
+			return fmt.Errorf("%w: commit record in a WAL segment of a version without them", ErrCorrupt)
+		}
+		return b.direct(typ, payload)
+	}
+	if typ != recCommit {
+		b.recs = append(b.recs, walRec{typ: typ, start: len(b.data), end: len(b.data) + len(payload), off: off})
+		b.data = append(b.data, payload...)
+		return nil
+	}
+	n, k := binary.Uvarint(payload)
+	if k <= 0 || k != len(payload) || n != uint64(len(b.recs)) {
+		return fmt.Errorf("%w: commit record of %d records after %d", ErrCorrupt, n, len(b.recs))
+	}
+	for _, rec := range b.recs {
+		if err := fn(rec.typ, b.data[rec.start:rec.end]); err != nil {
+			b.failAt = rec.off
+			return err
+		}
+	}
+	b.recs, b.data = b.recs[:0], b.data[:0]
+	b.end = next
+	return nil
+}
+
+// at returns the offset of the record that failed.
+func (b *walBatch) at(off int64) int64 {
+	if b.direct != nil {
+		return off
+	}
+	return b.failAt
 }
 
 // syncDir fsyncs dir (nothing on Windows: see record.SyncDir).

@@ -22,8 +22,8 @@ func walBenchPayloads() [][]byte {
 }
 
 // BenchmarkWALAppend measures framing and buffering records in the WAL:
-// 4096 records per batch and a commit without fsync (the fsync is the
-// disk's, not the code's).
+// 4096 records per batch, its commit record, and a commit without fsync
+// (the fsync is the disk's, not the code's).
 func BenchmarkWALAppend(b *testing.B) {
 	payloads := walBenchPayloads()
 	dir := b.TempDir()
@@ -52,6 +52,7 @@ func BenchmarkWALAppend(b *testing.B) {
 		for _, p := range payloads {
 			w.append(recPositions, p)
 		}
+		w.endBatch()
 		if err := w.commit(false); err != nil {
 			b.Fatal(err)
 		}
@@ -61,7 +62,7 @@ func BenchmarkWALAppend(b *testing.B) {
 }
 
 // BenchmarkWALRead measures reading and checking a segment of 16 batches
-// (65,536 records) back.
+// (65,536 records, each batch ended by its commit record) back.
 func BenchmarkWALRead(b *testing.B) {
 	payloads := walBenchPayloads()
 	dir := b.TempDir()
@@ -73,6 +74,7 @@ func BenchmarkWALRead(b *testing.B) {
 		for _, p := range payloads {
 			w.append(recPositions, p)
 		}
+		w.endBatch()
 	}
 	if err := w.commit(true); err != nil {
 		b.Fatal(err)

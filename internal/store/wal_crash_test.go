@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"math/rand/v2"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/tidewatch/tidewatch/internal/record"
@@ -27,47 +28,55 @@ func walCrashPayloads() [][]byte {
 	return out
 }
 
-// walCrashWorkload writes batches of records to a segment in fsys,
-// committing (with fsync) after each, and returns how many records were
-// acknowledged (their commit returned nil) before the file system failed.
-func walCrashWorkload(fsys *record.MemFS, payloads [][]byte) (acked int) {
+// walCrashWorkload writes batches of records to a segment in fsys, each
+// ended by its commit record and committed (with fsync), and returns how
+// many records were acknowledged (their commit returned nil) before the
+// file system failed, and the number of records after each batch.
+func walCrashWorkload(fsys *record.MemFS, payloads [][]byte) (acked int, ends []int) {
+	i := 0
+	for batch := range 12 {
+		i += 1 + batch%4
+		ends = append(ends, i)
+	}
 	if err := fsys.MkdirAll("/data/wal", 0o700); err != nil {
-		return 0
+		return 0, ends
 	}
 	w, err := createSegment(fsys, "/data/wal", 1)
 	if err != nil {
-		return 0
+		return 0, ends
 	}
-	i := 0
+	i = 0
 	for batch := range 12 {
 		for range 1 + batch%4 {
 			w.append(recPositions, payloads[i])
 			i++
 		}
+		w.endBatch()
 		if err := w.commit(true); err != nil {
-			return acked
+			return acked, ends
 		}
 		acked = i
 	}
 	w.close()
-	return acked
+	return acked, ends
 }
 
 // TestWALCrashEveryPoint crashes the WAL workload in memory after every
 // write and sync (dropping what was not synced, and again keeping a random
 // torn part of it) and reads the segment back: every acknowledged record
-// is there, in order, the records read are a prefix of those written, and
-// a bad ending is a torn tail, never corruption.
+// is there, in order, the records read are a prefix of those written
+// made of whole batches (never part of a batch: WAL version 3's commit
+// records), and a bad ending is a torn tail, never corruption.
 func TestWALCrashEveryPoint(t *testing.T) {
 	payloads := walCrashPayloads()
 	dry := record.NewMemFS()
-	total := walCrashWorkload(dry, payloads)
+	total, ends := walCrashWorkload(dry, payloads)
 	ops := dry.Ops()
 	if total == 0 || ops < 20 {
 		t.Fatalf("workload: %d records acknowledged in %d operations", total, ops)
 	}
 	path := filepath.Join("/data/wal", fmt.Sprintf("%08d%s", 1, walSuffix))
-	torn := 0
+	torn, inFlight := 0, 0
 	for n := 0; n <= ops; n++ {
 		for seed := range 4 {
 			m := record.NewMemFS()
@@ -76,7 +85,7 @@ func TestWALCrashEveryPoint(t *testing.T) {
 				rng = rand.New(rand.NewPCG(uint64(n), uint64(seed)))
 			}
 			m.CrashAfter(n, rng)
-			acked := walCrashWorkload(m, payloads)
+			acked, _ := walCrashWorkload(m, payloads)
 			after := m.Crashed()
 			if after == nil {
 				after = m.CrashClone(rng) // the workload finished: crash now
@@ -106,10 +115,16 @@ func TestWALCrashEveryPoint(t *testing.T) {
 			if got < acked {
 				t.Fatalf("crash after %d (seed %d): %d records read, %d were acknowledged", n, seed, got, acked)
 			}
+			if got > 0 && !slices.Contains(ends, got) {
+				t.Fatalf("crash after %d (seed %d): %d records read, not a whole number of batches (batches end after %v)", n, seed, got, ends)
+			}
+			if got > acked {
+				inFlight++
+			}
 		}
 	}
 	if torn == 0 {
 		t.Error("no crash point left a torn tail: the tearing is not exercised")
 	}
-	t.Logf("%d crash points × 4, %d torn tails recovered", ops+1, torn)
+	t.Logf("%d crash points × 4, %d torn tails recovered, %d batches in flight read whole", ops+1, torn, inFlight)
 }
