@@ -70,8 +70,10 @@ tools; "relay" in --config also names a partner whose policy applies):
   --relay-source NAME    only lines of this input (repeatable)
   --relay-tags MODE      NMEA 4.10 tag blocks: keep (default), add (s: input, c: time) or strip
 
-Cluster mode (docs/cluster.md): every node its own --data; inputs publish
-to a replicated log on NATS JetStream that every node applies in order:
+Cluster mode (docs/cluster.md): every node its own --data; inputs (every
+kind; a --replay file once, as fast as acknowledged) publish their raw
+lines to a replicated log on NATS JetStream that every node applies in
+order (the NMEA relay forwards what the node applies):
   --cluster-listen HOST:PORT  this node's embedded NATS route address
   --cluster-peer HOST:PORT    a peer's --cluster-listen (repeat)
   --cluster-name NAME         this node's unique name in the cluster
@@ -315,6 +317,15 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *clListen != "" || *natsURL != "" || len(peers) > 0 || *clName != "" {
 		cfg.Cluster.Listen, cfg.Cluster.NATSURL, cfg.Cluster.Name = *clListen, *natsURL, *clName
 		cfg.Cluster.Peers = append(cfg.Cluster.Peers, peers...)
+		// A file in cluster mode is published once, as fast as the
+		// cluster acknowledges it: --speed's default does not apply.
+		speedSet := false
+		fs.Visit(func(f *flag.Flag) { speedSet = speedSet || f.Name == "speed" })
+		for i := range cfg.Inputs {
+			if in := &cfg.Inputs[i]; in.Type == "replay" && !speedSet {
+				in.Speed = 0
+			}
+		}
 	}
 	if cfg.Data == "" {
 		cfg.Data = defaultDataDir

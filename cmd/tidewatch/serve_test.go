@@ -46,7 +46,7 @@ func TestServeUsage(t *testing.T) {
 		{[]string{"serve", "--data", t.TempDir(), "--log-level", "chatty"}, "--log-level"},
 		{[]string{"serve", "--data", t.TempDir(), "--cluster-peer", "127.0.0.1:6222"}, "without --cluster-listen"},
 		{[]string{"serve", "--data", t.TempDir(), "--cluster-listen", "127.0.0.1:6221", "--nats-url", "nats://127.0.0.1:4222"}, "exclude each other"},
-		{[]string{"serve", "--data", t.TempDir(), "--cluster-listen", "127.0.0.1:6221", "--udp-listen", ":10111"}, "tcp-server inputs only"},
+		{[]string{"serve", "--data", t.TempDir(), "--cluster-listen", "127.0.0.1:6221", "--replay", "day.nmea", "--loop"}, "no speed, loop or now"},
 	} {
 		code, _, stderr := runCmd(t, "", tc.args...)
 		if code != 2 || !strings.Contains(stderr, tc.msg) {

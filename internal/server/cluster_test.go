@@ -489,8 +489,13 @@ func TestClusterValidate(t *testing.T) {
 		{"both", Config{Data: "d", Cluster: Cluster{Listen: "127.0.0.1:6222", NATSURL: "nats://x"}}, false},
 		{"peers alone", Config{Data: "d", Cluster: Cluster{Peers: []string{"127.0.0.1:6223"}}}, false},
 		{"bad max_age", Config{Data: "d", Cluster: Cluster{Listen: "127.0.0.1:6222", MaxAge: "soon"}}, false},
-		{"udp input", Config{Data: "d", Cluster: Cluster{Listen: "127.0.0.1:6222"},
-			Inputs: []Input{{Type: "udp", Listen: ":10110"}}}, false},
+		{"every input kind", Config{Data: "d", Cluster: Cluster{Listen: "127.0.0.1:6222"},
+			Inputs: []Input{{Type: "udp", Listen: ":10110"}, {Type: "tcp-client", Address: "127.0.0.1:10111"},
+				{Type: "replay", File: "day.nmea"}}}, true},
+		{"paced replay", Config{Data: "d", Cluster: Cluster{Listen: "127.0.0.1:6222"},
+			Inputs: []Input{{Type: "replay", File: "day.nmea", Speed: 1}}}, false},
+		{"looped replay", Config{Data: "d", Cluster: Cluster{Listen: "127.0.0.1:6222"},
+			Inputs: []Input{{Type: "replay", File: "day.nmea", Loop: true}}}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := tc.cfg.Validate()

@@ -320,7 +320,7 @@ func (n *Node) openInputs() error {
 	if n.cfg.Cluster.Enabled() {
 		return n.openCluster()
 	}
-	inputs, stats, err := buildInputs(n.cfg.Inputs, n.pipe, n.log, n.now, n.relayLines())
+	inputs, stats, err := buildInputs(n.cfg.Inputs, n.pipe, n.log, n.now, n.relayLines(), nil)
 	if err != nil {
 		return err
 	}
@@ -430,11 +430,14 @@ type connStats struct {
 	full, perAddr, evicted, idle int64
 }
 
-func buildInputs(cfgs []Input, pipe *Pipeline, log *slog.Logger, now func() time.Time, lines func(string, []byte)) ([]Runner, []inputStats, error) {
+// buildInputs makes the configured inputs; with publish (cluster mode)
+// they publish their raw lines instead of feeding pipe (ingest's line
+// mode).
+func buildInputs(cfgs []Input, pipe *Pipeline, log *slog.Logger, now func() time.Time, lines func(string, []byte), publish ingest.Publish) ([]Runner, []inputStats, error) {
 	var runners []Runner
 	var stats []inputStats
 	for _, c := range cfgs {
-		opt := ingest.InputOptions{Name: c.Name, Sink: func(b []vessel.Observation) { pipe.Submit(b) }, Logger: log, Now: now, Lines: lines}
+		opt := ingest.InputOptions{Name: c.Name, Sink: func(b []vessel.Observation) { pipe.Submit(b) }, Logger: log, Now: now, Lines: lines, Publish: publish}
 		switch c.Type {
 		case "tcp-server":
 			idle, _ := durationOf("idle_timeout", c.IdleTimeout) // checked by Validate
