@@ -78,6 +78,8 @@ order (the NMEA relay forwards what the node applies):
   --cluster-peer HOST:PORT    a peer's --cluster-listen (repeat)
   --cluster-name NAME         this node's unique name in the cluster
   --nats-url URL              an existing NATS cluster instead of the embedded one
+  --cluster-snapshot-every D  put a snapshot of the state in the cluster's object
+                              store every D (default 1h; off: on request only)
 
 Every API request needs a token (Authorization: Bearer ...) except
 /healthz and /readyz; create one with "tidewatch token create --data DIR
@@ -303,6 +305,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.Var(&peers, "cluster-peer", "cluster mode: a peer's --cluster-listen address (repeat for each)")
 	clName := fs.String("cluster-name", "", "cluster mode: this node's name in the cluster, unique (default: its identity or listen address)")
 	natsURL := fs.String("nats-url", "", "cluster mode on an existing NATS cluster with JetStream instead of the embedded server")
+	snapEvery := fs.String("cluster-snapshot-every", "", "cluster mode: put a snapshot of this node's state in the cluster's object store this often (default 1h; off: on request only)")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return helpOK(err)
@@ -317,6 +320,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *clListen != "" || *natsURL != "" || len(peers) > 0 || *clName != "" {
 		cfg.Cluster.Listen, cfg.Cluster.NATSURL, cfg.Cluster.Name = *clListen, *natsURL, *clName
 		cfg.Cluster.Peers = append(cfg.Cluster.Peers, peers...)
+		if *snapEvery != "" {
+			cfg.Cluster.SnapshotEvery = *snapEvery
+		}
 		// A file in cluster mode is published once, as fast as the
 		// cluster acknowledges it: --speed's default does not apply.
 		speedSet := false

@@ -49,6 +49,30 @@ type Cluster struct {
 	// still answer /readyz with ready (default 100: ten seconds of one
 	// input).
 	ReadyLag uint64 `json:"ready_lag"`
+	// SnapshotEvery is how often the node puts a snapshot of its state
+	// into the cluster's object store without being asked
+	// (--cluster-snapshot-every; default "1h", "off" for on request
+	// only): a node past the retention that no peer answers restores the
+	// newest one.
+	SnapshotEvery string `json:"snapshot_every"`
+}
+
+// DefaultSnapshotEvery is the default Cluster.SnapshotEvery.
+const DefaultSnapshotEvery = time.Hour
+
+// snapshotEvery is the schedule of Cluster.SnapshotEvery, 0 for off.
+func (c Cluster) snapshotEvery() (time.Duration, error) {
+	switch c.SnapshotEvery {
+	case "":
+		return DefaultSnapshotEvery, nil
+	case "off":
+		return 0, nil
+	}
+	d, err := vessel.ParseDuration(c.SnapshotEvery)
+	if err != nil || d < time.Second {
+		return 0, fmt.Errorf("%w: cluster: snapshot_every %q: want a duration of a second or more such as 1h, or off", ErrConfig, c.SnapshotEvery)
+	}
+	return d, nil
 }
 
 // Enabled reports whether the node runs in cluster mode.
@@ -69,6 +93,9 @@ func (c Cluster) validate(cfg *Config) error {
 		if d, err := vessel.ParseDuration(c.MaxAge); err != nil || d <= 0 {
 			return fmt.Errorf("%w: cluster: max_age %q: want a positive duration such as 24h", ErrConfig, c.MaxAge)
 		}
+	}
+	if _, err := c.snapshotEvery(); err != nil {
+		return err
 	}
 	for i, in := range cfg.Inputs {
 		switch in.Type {
@@ -239,14 +266,22 @@ func (n *Node) openCluster() error {
 	}
 	n.inputs, n.stats = inputs, stats
 	m.snapshots = node.SnapshotServer(cluster.IngestStream, m)
+	m.snapshots.Every, _ = c.snapshotEvery() // checked by Validate
 	n.extra = append(n.extra, Member{Name: "cluster", Component: ComponentFunc(node.Run)},
 		Member{Name: "cluster-follower", Component: ComponentFunc(m.runFollower)},
 		Member{Name: "cluster-snapshots", Component: ComponentFunc(m.snapshots.Run)})
 	return nil
 }
 
-// runFollower applies the ingest log until ctx ends. A follower that
-// stops for a snapshot it cannot get keeps the node running, unready.
+// errReopen stops a node whose follower fell behind the ingest log's
+// retention while it ran: Run reopens it, and opening installs a peer's
+// snapshot (a running store is not swapped under the API).
+var errReopen = errors.New("server: cluster: this node fell behind the log's retention; reopening it to install a peer's snapshot")
+
+// runFollower applies the ingest log until ctx ends. A follower whose
+// next entry is gone from the log stops the node with errReopen (Run
+// reopens it with a peer's snapshot); one whose cursor is ahead of the
+// log keeps the node running, unready, for an operator.
 func (m *clusterMember) runFollower(ctx context.Context) error {
 	m.runCtx.Store(&ctx)
 	for {
@@ -255,9 +290,12 @@ func (m *clusterMember) runFollower(ctx context.Context) error {
 			return nil
 		}
 		if err != nil {
+			if errors.Is(err, cluster.ErrNeedSnapshot) {
+				return fmt.Errorf("%w: %w", errReopen, err)
+			}
 			m.logger.Error("cluster follower stopped", "err", err)
-			if errors.Is(err, cluster.ErrNeedSnapshot) || errors.Is(err, cluster.ErrCursorAhead) {
-				<-ctx.Done() // /readyz says why; an operator restores
+			if errors.Is(err, cluster.ErrCursorAhead) {
+				<-ctx.Done() // /readyz says why; an operator acts
 				return nil
 			}
 		}

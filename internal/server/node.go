@@ -242,14 +242,23 @@ func (n *Node) Addr() net.Addr { return n.ln.Addr() }
 // Run runs a node until ctx is cancelled (Open, Run, Close), then shuts
 // down in order: the HTTP server stops taking requests, the inputs stop,
 // the pipeline drains what they queued into the store, and the store
-// closes. Nothing the pipeline accepted is lost.
+// closes. Nothing the pipeline accepted is lost. A cluster node that
+// falls behind the ingest log's retention while it runs is closed and
+// opened again, which installs a peer's snapshot.
 func Run(ctx context.Context, opt Options) error {
-	n, err := Open(ctx, opt)
-	if err != nil {
-		return err
+	for {
+		n, err := Open(ctx, opt)
+		if err != nil {
+			return err
+		}
+		err = errors.Join(n.Run(ctx), n.Close())
+		if ctx.Err() != nil || !errors.Is(err, errReopen) {
+			return err
+		}
+		// A cluster node that fell behind the log's retention while it
+		// ran: opened again, it installs a peer's snapshot first.
+		n.log.Warn("cluster: reopening the node to install a peer's snapshot", "err", err)
 	}
-	err = n.Run(ctx)
-	return errors.Join(err, n.Close())
 }
 
 // openStore opens the store, restores the picture from it and makes the
