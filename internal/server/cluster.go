@@ -264,6 +264,9 @@ func (n *Node) openCluster() error {
 	if err != nil {
 		return err
 	}
+	for i := range stats {
+		stats[i].lineMode = true
+	}
 	n.inputs, n.stats = inputs, stats
 	m.snapshots = node.SnapshotServer(cluster.IngestStream, m)
 	m.snapshots.Every, _ = c.snapshotEvery() // checked by Validate

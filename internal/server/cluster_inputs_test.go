@@ -104,6 +104,7 @@ func TestClusterInputs(t *testing.T) {
 		{Type: "tcp-client", Name: "client", Address: feed.Addr().String()},
 		{Type: "replay", Name: "file", File: replayFile}}
 	cfgs[1].Inputs = []Input{{Type: "udp", Name: "udp", Listen: udpIn}}
+	cfgs[0].AllowAnonymousRead = true // for /metrics
 	cfgs[2].Relay = RelayOutput{Listen: "127.0.0.1:0"}
 
 	nodes := make([]*Node, 3)
@@ -230,6 +231,13 @@ func TestClusterInputs(t *testing.T) {
 	}
 	if st := lineStats(nodes[0], 0); st.Held < int64(straddled) {
 		t.Errorf("tcp-server held %d fragments; want at least %d", st.Held, straddled)
+	}
+	base := "http://" + nodes[0].Addr().String()
+	if v, ok := metricOK(t, base, `tidewatch_input_line_mode_total{input="server",type="tcp-server",what="held_fragments"}`); !ok || v < float64(straddled) {
+		t.Errorf("held_fragments metric %v (%v); want at least %d", v, ok, straddled)
+	}
+	if v, ok := metricOK(t, base, `tidewatch_input_line_mode_total{input="client",type="tcp-client",what="published_lines"}`); !ok || v != float64(len(clientPart)) {
+		t.Errorf("published_lines metric of the client %v (%v); want %d", v, ok, len(clientPart))
 	}
 	total := len(serverPart) + len(clientPart) + len(udpPart) // every line of the capture is AIS
 	waitFor(t, time.Minute, "the relay to forward the applied lines", func() bool {

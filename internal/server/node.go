@@ -431,6 +431,9 @@ type inputStats struct {
 	connected func() bool
 	// conns, for TCP servers: the connection counters.
 	conns func() connStats
+	// lineMode: the input publishes to the cluster's log (its
+	// LineMode counters are exported).
+	lineMode bool
 }
 
 // connStats are a TCP server input's connection counters.
