@@ -117,6 +117,9 @@ func (s *SnapshotServer) Run(ctx context.Context) error {
 			return ErrClosed
 		case <-tick:
 			if _, err := s.serve(ctx); err != nil {
+				if ctx.Err() != nil {
+					return nil // stopped in the middle of it
+				}
 				s.failed.Add(1)
 				s.n.logger.Warn("cluster: scheduled snapshot", "stream", s.stream, "err", err)
 				continue
