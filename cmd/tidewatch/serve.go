@@ -70,8 +70,10 @@ tools; "relay" in --config also names a partner whose policy applies):
   --relay-source NAME    only lines of this input (repeatable)
   --relay-tags MODE      NMEA 4.10 tag blocks: keep (default), add (s: input, c: time) or strip
 
-Cluster mode (docs/cluster.md): every node its own --data; inputs publish
-to a replicated log on NATS JetStream that every node applies in order:
+Cluster mode (docs/cluster.md): every node its own --data; inputs (every
+kind; a --replay file once, as fast as acknowledged) publish their raw
+lines to a replicated log on NATS JetStream that every node applies in
+order (the NMEA relay forwards what the node applies):
   --cluster-listen HOST:PORT  this node's embedded NATS route address
   --cluster-peer HOST:PORT    a peer's --cluster-listen (repeat)
   --cluster-name NAME         this node's unique name in the cluster
@@ -79,6 +81,8 @@ to a replicated log on NATS JetStream that every node applies in order:
   --cluster-tls-cert FILE     TLS on routes and NATS clients: this node's certificate,
   --cluster-tls-key FILE      its key, and the CA of every member's certificate
   --cluster-tls-ca FILE       (a peer without a certificate of that CA is refused)
+  --cluster-snapshot-every D  put a snapshot of the state in the cluster's object
+                              store every D (default 1h; off: on request only)
 
 Every API request needs a token (Authorization: Bearer ...) except
 /healthz and /readyz; create one with "tidewatch token create --data DIR
@@ -307,6 +311,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	clCert := fs.String("cluster-tls-cert", "", "cluster mode: TLS on routes and NATS clients: this node's certificate, PEM (with --cluster-tls-key and --cluster-tls-ca)")
 	clKey := fs.String("cluster-tls-key", "", "cluster mode: the key of --cluster-tls-cert, PEM")
 	clCA := fs.String("cluster-tls-ca", "", "cluster mode: the CA that signed every member's certificate, PEM; a peer without a certificate of it is refused")
+	snapEvery := fs.String("cluster-snapshot-every", "", "cluster mode: put a snapshot of this node's state in the cluster's object store this often (default 1h; off: on request only)")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return helpOK(err)
@@ -321,6 +326,18 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *clListen != "" || *natsURL != "" || len(peers) > 0 || *clName != "" {
 		cfg.Cluster.Listen, cfg.Cluster.NATSURL, cfg.Cluster.Name = *clListen, *natsURL, *clName
 		cfg.Cluster.Peers = append(cfg.Cluster.Peers, peers...)
+		if *snapEvery != "" {
+			cfg.Cluster.SnapshotEvery = *snapEvery
+		}
+		// A file in cluster mode is published once, as fast as the
+		// cluster acknowledges it: --speed's default does not apply.
+		speedSet := false
+		fs.Visit(func(f *flag.Flag) { speedSet = speedSet || f.Name == "speed" })
+		for i := range cfg.Inputs {
+			if in := &cfg.Inputs[i]; in.Type == "replay" && !speedSet {
+				in.Speed = 0
+			}
+		}
 	}
 	if *clCert != "" || *clKey != "" || *clCA != "" {
 		cfg.Cluster.TLSCert, cfg.Cluster.TLSKey, cfg.Cluster.TLSCA = *clCert, *clKey, *clCA

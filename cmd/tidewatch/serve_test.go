@@ -46,10 +46,11 @@ func TestServeUsage(t *testing.T) {
 		{[]string{"serve", "--data", t.TempDir(), "--log-level", "chatty"}, "--log-level"},
 		{[]string{"serve", "--data", t.TempDir(), "--cluster-peer", "127.0.0.1:6222"}, "without --cluster-listen"},
 		{[]string{"serve", "--data", t.TempDir(), "--cluster-listen", "127.0.0.1:6221", "--nats-url", "nats://127.0.0.1:4222"}, "exclude each other"},
-		{[]string{"serve", "--data", t.TempDir(), "--cluster-listen", "127.0.0.1:6221", "--udp-listen", ":10111"}, "tcp-server inputs only"},
 		{[]string{"serve", "--data", t.TempDir(), "--cluster-listen", "127.0.0.1:6221", "--cluster-peer", "127.0.0.1:6222",
 			"--cluster-tls-cert", "n.pem", "--cluster-tls-key", "n-key.pem"}, "go together"},
 		{[]string{"serve", "--data", t.TempDir(), "--cluster-tls-cert", "n.pem", "--cluster-tls-key", "k.pem", "--cluster-tls-ca", "ca.pem"}, "without --cluster-listen"},
+		{[]string{"serve", "--data", t.TempDir(), "--cluster-listen", "127.0.0.1:6221", "--replay", "day.nmea", "--loop"}, "no speed, loop or now"},
+		{[]string{"serve", "--data", t.TempDir(), "--cluster-listen", "127.0.0.1:6221", "--cluster-snapshot-every", "soon"}, "snapshot_every"},
 	} {
 		code, _, stderr := runCmd(t, "", tc.args...)
 		if code != 2 || !strings.Contains(stderr, tc.msg) {

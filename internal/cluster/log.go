@@ -87,35 +87,29 @@ func newPublisher(n *Node, cfg LogConfig, stream string) *publisher {
 // publish sends data on subject and waits for the stream's
 // acknowledgement, retrying with the same message id.
 func (p *publisher) publish(ctx context.Context, subject, what string, data []byte) (uint64, error) {
+	return p.publishID(ctx, subject, what, p.idStem+what+":"+strconv.FormatUint(p.seq.Add(1), 10), data)
+}
+
+// publishID is publish with the caller's message id.
+func (p *publisher) publishID(ctx context.Context, subject, what, id string, data []byte) (uint64, error) {
 	if len(data) > maxEntry {
 		p.failed.Add(1)
 		return 0, fmt.Errorf("cluster: publish %s: %d bytes: %w", what, len(data), ErrTooLarge)
 	}
-	switch p.cfg.Overflow {
-	case OverflowWait:
-		select {
-		case p.slots <- struct{}{}:
-		case <-ctx.Done():
-			p.failed.Add(1)
-			return 0, fmt.Errorf("cluster: publish %s: %w", what, ctx.Err())
-		case <-p.n.closed:
-			p.failed.Add(1)
-			return 0, ErrClosed
-		}
-	default:
-		select {
-		case p.slots <- struct{}{}:
-		default:
-			p.rej.Add(1)
-			return 0, ErrBusy
-		}
+	if err := p.acquire(ctx, what); err != nil {
+		return 0, err
 	}
 	p.flying.Add(1)
 	defer func() {
 		p.flying.Add(-1)
 		<-p.slots
 	}()
-	id := p.idStem + what + ":" + strconv.FormatUint(p.seq.Add(1), 10)
+	return p.send(ctx, subject, what, id, data)
+}
+
+// send publishes one message with id, retrying until acknowledged, ctx
+// ends or the stream refuses it.
+func (p *publisher) send(ctx context.Context, subject, what, id string, data []byte) (uint64, error) {
 	for {
 		msg := &nats.Msg{Subject: subject, Data: data}
 		actx, cancel := context.WithTimeout(ctx, p.cfg.AttemptTimeout)
@@ -146,6 +140,30 @@ func (p *publisher) publish(ctx context.Context, subject, what string, data []by
 	}
 }
 
+// acquire takes an in-flight slot, or fails by the overflow policy.
+func (p *publisher) acquire(ctx context.Context, what string) error {
+	switch p.cfg.Overflow {
+	case OverflowWait:
+		select {
+		case p.slots <- struct{}{}:
+		case <-ctx.Done():
+			p.failed.Add(1)
+			return fmt.Errorf("cluster: publish %s: %w", what, ctx.Err())
+		case <-p.n.closed:
+			p.failed.Add(1)
+			return ErrClosed
+		}
+	default:
+		select {
+		case p.slots <- struct{}{}:
+		default:
+			p.rej.Add(1)
+			return ErrBusy
+		}
+	}
+	return nil
+}
+
 func (p *publisher) stats() PublishStats {
 	return PublishStats{Published: p.pub.Load(), Duplicates: p.dup.Load(), Rejected: p.rej.Load(),
 		Failed: p.failed.Load(), Retries: p.retries.Load(), InFlight: p.flying.Load()}
@@ -174,6 +192,25 @@ func (l *Log) Publish(ctx context.Context, b Batch) (uint64, error) {
 	}
 	tok := subjectToken(b.Input)
 	return l.p.publish(ctx, IngestSubject+"."+tok, tok, AppendBatch(nil, b))
+}
+
+// PublishID is Publish with the caller's message id in place of the
+// per-process one: a replayed file's batch carries an id made of its
+// content's place in the file, so that publishing the file again after
+// a restart lands each batch once, within the stream's duplicate window
+// (Config.Duplicates). A batch the stream already holds is acknowledged
+// as a duplicate (PublishStats.Duplicates) with the first copy's
+// sequence.
+func (l *Log) PublishID(ctx context.Context, b Batch, id string) (uint64, error) {
+	if len(b.Input) > maxInput {
+		l.p.failed.Add(1)
+		return 0, fmt.Errorf("cluster: publish: input name of %d bytes: %w", len(b.Input), errTooLong)
+	}
+	if id == "" {
+		return l.Publish(ctx, b)
+	}
+	tok := subjectToken(b.Input)
+	return l.p.publishID(ctx, IngestSubject+"."+tok, tok, id, AppendBatch(nil, b))
 }
 
 // Stats returns the publisher's counters.

@@ -36,7 +36,7 @@ var (
 	mPubFailed   = prometheus.NewDesc("tidewatch_cluster_publish_failed_total", "Publishes given up (deadline, refusal): not acknowledged, not counted as accepted.", []string{"stream"}, nil)
 	mPubRetries  = prometheus.NewDesc("tidewatch_cluster_publish_retries_total", "Publish attempts that failed and were tried again.", []string{"stream"}, nil)
 	mPubInFlight = prometheus.NewDesc("tidewatch_cluster_publish_in_flight", "Publishes waiting for the cluster's acknowledgement.", []string{"stream"}, nil)
-	mSnapServed  = prometheus.NewDesc("tidewatch_cluster_snapshots_served_total", "Snapshots this node gave to peers, by result (ok, failed, dropped).", []string{"result"}, nil)
+	mSnapServed  = prometheus.NewDesc("tidewatch_cluster_snapshots_served_total", "Snapshots this node wrote for peers, by result (ok: on request, scheduled, failed, dropped).", []string{"result"}, nil)
 	mRoutes      = prometheus.NewDesc("tidewatch_cluster_routes", "Peers the embedded NATS server has a route to.", nil, nil)
 	mMember      = prometheus.NewDesc("tidewatch_cluster_member_up", "1 for a cluster member seen recently, 0 for one offline.", []string{"member"}, nil)
 	mMetaLeader  = prometheus.NewDesc("tidewatch_cluster_meta_leader", "1 for the member that leads the cluster's JetStream meta group.", []string{"member"}, nil)
@@ -98,6 +98,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		counter(mSnapServed, float64(s.Served), "ok")
 		counter(mSnapServed, float64(s.Failed), "failed")
 		counter(mSnapServed, float64(s.Dropped), "dropped")
+		counter(mSnapServed, float64(s.Scheduled), "scheduled")
 	}
 	if c.Node == nil {
 		return

@@ -37,15 +37,19 @@ const SnapshotBucket = "tidewatch-snapshots"
 
 const (
 	snapshotSubject = "tidewatch.snapshot" // .<stream>
-	snapshotTTL     = time.Hour
+	snapshotTTL     = 25 * time.Hour       // above the default retention and the longest sane schedule
 	seqKey          = "seq"
+	// askTimeout bounds the wait for a peer to make a snapshot before a
+	// restorer takes the newest one stored (a scheduled one).
+	askTimeout = 30 * time.Second
 )
 
 // SnapshotStats counts a snapshot server's work.
 type SnapshotStats struct {
-	Served  uint64 // snapshots written to the bucket
-	Failed  uint64 // requests answered with an error
-	Dropped uint64 // requests dropped because the queue was full
+	Served    uint64 // snapshots written to the bucket on request
+	Failed    uint64 // requests answered with an error, and scheduled snapshots that failed
+	Dropped   uint64 // requests dropped because the queue was full
+	Scheduled uint64 // snapshots written to the bucket on the schedule (SnapshotServer.Every)
 }
 
 // SnapshotServer answers peers' snapshot requests for one stream: it
@@ -54,12 +58,21 @@ type SnapshotStats struct {
 // <stream>/<node>, the sequence in its metadata) and replies with the
 // object's name. Requests queue (at most 4; more are dropped and
 // counted: the peer asks again) and are served one at a time.
+//
+// With Every set it also writes a snapshot on that schedule (the first
+// one Every after Run starts), so that the bucket always holds a recent
+// one: a node past the retention whose request no peer answers within
+// 30 seconds (every peer busy, or catching up itself) restores the
+// newest stored one instead (RestoreSnapshot).
 type SnapshotServer struct {
 	n      *Node
 	stream string
 	src    SnapshotSource
+	// Every is the schedule of snapshots made without a request; 0 makes
+	// them on request only. Set it before Run.
+	Every time.Duration
 
-	served, failed, dropped atomic.Uint64
+	served, failed, dropped, scheduled atomic.Uint64
 }
 
 // SnapshotServer returns a server of src's snapshots of stream
@@ -70,7 +83,7 @@ func (n *Node) SnapshotServer(stream string, src SnapshotSource) *SnapshotServer
 
 // Stats returns the server's counters.
 func (s *SnapshotServer) Stats() SnapshotStats {
-	return SnapshotStats{Served: s.served.Load(), Failed: s.failed.Load(), Dropped: s.dropped.Load()}
+	return SnapshotStats{Served: s.served.Load(), Failed: s.failed.Load(), Dropped: s.dropped.Load(), Scheduled: s.scheduled.Load()}
 }
 
 func (n *Node) snapshotBucket(ctx context.Context) (jetstream.ObjectStore, error) {
@@ -88,6 +101,12 @@ func (s *SnapshotServer) Run(ctx context.Context) error {
 		return fmt.Errorf("cluster: snapshot server: %w", err)
 	}
 	defer sub.Unsubscribe()
+	var tick <-chan time.Time
+	if s.Every > 0 {
+		t := time.NewTicker(s.Every)
+		defer t.Stop()
+		tick = t.C
+	}
 	// A full channel makes the client library drop the request (a slow
 	// consumer); count what it dropped.
 	for {
@@ -96,6 +115,16 @@ func (s *SnapshotServer) Run(ctx context.Context) error {
 			return nil
 		case <-s.n.closed:
 			return ErrClosed
+		case <-tick:
+			if _, err := s.serve(ctx); err != nil {
+				if ctx.Err() != nil {
+					return nil // stopped in the middle of it
+				}
+				s.failed.Add(1)
+				s.n.logger.Warn("cluster: scheduled snapshot", "stream", s.stream, "err", err)
+				continue
+			}
+			s.scheduled.Add(1)
 		case m := <-reqs:
 			if d, err := sub.Dropped(); err == nil && uint64(d) > s.dropped.Load() {
 				s.dropped.Store(uint64(d))
@@ -150,17 +179,32 @@ func (n *Node) RestoreSnapshot(ctx context.Context, f *Follower, r Restorer) err
 		return errors.New("cluster: restore a snapshot while the follower runs")
 	}
 	defer f.running.Unlock()
-	reply, err := n.nc.RequestWithContext(ctx, snapshotSubject+"."+f.stream, nil)
-	if err != nil {
-		return fmt.Errorf("cluster: snapshot of %s: %w: %w", f.stream, ErrNoSnapshot, err)
+	actx, cancel := context.WithTimeout(ctx, askTimeout)
+	reply, err := n.nc.RequestWithContext(actx, snapshotSubject+"."+f.stream, nil)
+	cancel()
+	var name string
+	if err == nil {
+		name = string(reply.Data)
+		if msg, ok := strings.CutPrefix(name, "error: "); ok {
+			err = fmt.Errorf("peer: %s", msg)
+		}
 	}
-	name := string(reply.Data)
-	if msg, ok := strings.CutPrefix(name, "error: "); ok {
-		return fmt.Errorf("cluster: snapshot of %s: peer: %s", f.stream, msg)
+	// The bucket is asked within a bound: JetStream may not answer yet
+	// (no meta leader), and the caller asks again.
+	bctx, cancel := context.WithTimeout(ctx, askTimeout)
+	defer cancel()
+	obs, berr := n.snapshotBucket(bctx)
+	if berr != nil {
+		return fmt.Errorf("cluster: snapshot of %s: %w", f.stream, errors.Join(err, berr))
 	}
-	obs, err := n.snapshotBucket(ctx)
 	if err != nil {
-		return fmt.Errorf("cluster: snapshot of %s: %w", f.stream, err)
+		// No peer made one: the newest stored (a scheduled one), if any.
+		stored, serr := newestSnapshot(bctx, obs, f.stream)
+		if serr != nil {
+			return fmt.Errorf("cluster: snapshot of %s: %w: %w", f.stream, ErrNoSnapshot, err)
+		}
+		n.logger.Info("cluster: no peer made a snapshot; restoring the newest stored", "stream", f.stream, "object", stored, "err", err)
+		name = stored
 	}
 	info, err := obs.GetInfo(ctx, name)
 	if err != nil {
@@ -202,4 +246,28 @@ func (n *Node) RestoreSnapshot(ctx context.Context, f *Follower, r Restorer) err
 	f.applied.Store(seq)
 	f.needSnap.Store(false)
 	return nil
+}
+
+// newestSnapshot is the name of the stored snapshot of stream with the
+// highest sequence.
+func newestSnapshot(ctx context.Context, obs jetstream.ObjectStore, stream string) (string, error) {
+	list, err := obs.List(ctx)
+	if err != nil {
+		return "", err
+	}
+	var best string
+	var bestSeq uint64
+	for _, info := range list {
+		if !strings.HasPrefix(info.Name, stream+"/") || info.Deleted {
+			continue
+		}
+		seq, err := strconv.ParseUint(info.Metadata[seqKey], 10, 64)
+		if err == nil && seq > bestSeq {
+			best, bestSeq = info.Name, seq
+		}
+	}
+	if best == "" {
+		return "", ErrNoSnapshot
+	}
+	return best, nil
 }

@@ -135,6 +135,20 @@ type InputOptions struct {
 	// It must not block and must not keep line (the node's NMEA relay
 	// copies it into a bounded queue).
 	Lines func(source string, line []byte)
+	// Publish, when set, puts the input in line mode (a node in cluster
+	// mode): it decodes nothing and delivers nothing to Sink (which may
+	// be nil); it hands the raw lines it reads, in batches of about
+	// LineBatch.Window, to Publish, on the reading goroutine, and reads
+	// on once Publish accepted the batch (see linemode.go). The fragments
+	// of a multi-sentence message are never split across two batches.
+	// Lines is not called in line mode. A replay in line mode must be of
+	// an NMEA file, and is read as fast as Publish accepts (no pacing,
+	// Speed, Loop and ShiftToNow are refused).
+	Publish Publish
+	// LineBatch bounds line mode's batches.
+	LineBatch LineBatchOptions
+
+	lineCount *lineCounters // line mode's counters, shared by the input's readers
 }
 
 // MaxTeeLine is the longest line handed to InputOptions.Lines.
@@ -142,8 +156,15 @@ const MaxTeeLine = 4096
 
 // withDefaults returns o with its zero values replaced.
 func (o InputOptions) withDefaults(defaultName string) (InputOptions, error) {
-	if o.Sink == nil {
+	if o.Sink == nil && o.Publish == nil {
 		return o, errors.New("ingest: input needs a sink")
+	}
+	if o.Sink == nil {
+		o.Sink = func([]vessel.Observation) {}
+	}
+	if o.Publish != nil {
+		o.lineCount = &lineCounters{}
+		o.Lines = nil
 	}
 	if o.Name == "" {
 		o.Name = defaultName
@@ -241,6 +262,9 @@ type InputStats struct {
 	Name string
 	Counters
 	Queue QueueStats
+	// LineMode counts what the input published in line mode (zero
+	// otherwise).
+	LineMode LineModeStats
 }
 
 // queue is the bounded hand-off from an input's readers to its sink. Any
@@ -407,6 +431,11 @@ type decoder struct {
 	// Owned by the loop's goroutine, copied to pub by publish.
 	msgs, obs, bytes int64
 	last             vessel.Time
+	lines            int64 // line mode: lines read
+
+	// Line mode (InputOptions.Publish): no nmea.Reader; raw is read.
+	lb  *lineBatcher
+	raw io.Reader
 
 	mu      sync.Mutex
 	pub     Counters // without Rejected
@@ -428,19 +457,34 @@ func newDecoder(r io.Reader, opt Options, now func() time.Time, source string, l
 	return d
 }
 
-// lineTee hands the lines read through it to a sink (InputOptions.Lines)
-// with the decoder's current source.
+// newLineDecoder returns the decoder of an input in line mode: it reads
+// r through a lineTee into lb and decodes nothing.
+func newLineDecoder(r io.Reader, now func() time.Time, source string, lb *lineBatcher) *decoder {
+	d := &decoder{now: now, source: source, payload: make(map[string]int64), lb: lb}
+	d.raw = &lineTee{r: r, d: d, lb: lb}
+	return d
+}
+
+// lineTee splits what is read through it into lines, and hands each to
+// a sink (InputOptions.Lines) or, in line mode, to a lineBatcher, with
+// the decoder's current source. It is the one line reader of every
+// input, in either mode.
 type lineTee struct {
 	r    io.Reader
 	d    *decoder
 	sink func(string, []byte)
+	lb   *lineBatcher
 	part []byte // a line begun in an earlier read
 	long bool   // the current line is over MaxTeeLine: skipped
+	off  int64  // bytes before the current read
+	err  error  // the line batcher's error
 }
 
 func (t *lineTee) Read(p []byte) (int, error) {
 	n, err := t.r.Read(p)
 	b := p[:n]
+	base := t.off
+	t.off += int64(n)
 	for len(b) > 0 {
 		i := bytes.IndexByte(b, '\n')
 		if i < 0 {
@@ -457,26 +501,39 @@ func (t *lineTee) Read(p []byte) (int, error) {
 			t.part = append(t.part, line...)
 			line = t.part
 		}
+		end := base + int64(n-len(b)+i+1)
 		if !t.long && len(line) <= MaxTeeLine {
-			t.emit(line)
+			t.emit(line, end)
 		}
 		t.part, t.long = t.part[:0], false
 		b = b[i+1:]
 	}
 	if err != nil && len(t.part) > 0 { // the last line had no line ending
 		if !t.long {
-			t.emit(t.part)
+			t.emit(t.part, t.off+1)
 		}
 		t.part, t.long = t.part[:0], false
+	}
+	if t.err != nil {
+		return n, t.err
 	}
 	return n, err
 }
 
-func (t *lineTee) emit(line []byte) {
+// emit hands on a line that ends at offset end (after its line ending).
+func (t *lineTee) emit(line []byte, end int64) {
 	line = bytes.TrimRight(line, "\r")
-	if len(line) > 0 {
-		t.sink(t.d.source, line)
+	if len(line) == 0 {
+		return
 	}
+	if t.lb != nil {
+		t.d.lines++
+		if err := t.lb.add(t.d.source, line, end); err != nil && t.err == nil {
+			t.err = err
+		}
+		return
+	}
+	t.sink(t.d.source, line)
 }
 
 // run decodes until the input ends (nil) or fails (the read error), and
@@ -484,6 +541,9 @@ func (t *lineTee) emit(line []byte) {
 // returned.
 func (d *decoder) run(emit func(*vessel.Observation) error) error {
 	defer d.publish()
+	if d.lb != nil {
+		return d.runLines()
+	}
 	for {
 		m, err := d.rd.Next()
 		if err != nil {
@@ -516,10 +576,29 @@ func (d *decoder) run(emit func(*vessel.Observation) error) error {
 	}
 }
 
+// runLines reads the input through its lineTee into its lineBatcher
+// (line mode) until it ends (nil), fails, or Publish fails (that error).
+func (d *decoder) runLines() error {
+	buf := make([]byte, 32<<10)
+	for {
+		_, err := d.raw.Read(buf)
+		if err != nil {
+			if err == io.EOF {
+				return nil
+			}
+			return err
+		}
+	}
+}
+
 // publish makes the counters so far visible to counters.
 func (d *decoder) publish() {
 	d.mu.Lock()
-	d.ns = d.rd.Stats()
+	if d.rd != nil {
+		d.ns = d.rd.Stats()
+	} else {
+		d.ns.Lines = d.lines
+	}
 	d.pub.Messages, d.pub.Observations, d.pub.Bytes = d.msgs, d.obs, d.bytes
 	if d.last != 0 {
 		d.pub.LastMessage = d.last.Std()

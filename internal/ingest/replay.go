@@ -3,6 +3,8 @@ package ingest
 import (
 	"bufio"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -82,6 +84,9 @@ func NewReplay(cfg ReplayConfig) (*Replay, error) {
 	}
 	if cfg.CSV.Source == "" {
 		cfg.CSV.Source = cfg.Name
+	}
+	if cfg.Publish != nil && (cfg.Speed != 0 || cfg.Loop || cfg.ShiftToNow) {
+		return nil, fmt.Errorf("ingest: replay %s: line mode (cluster) replays once, as fast as it is accepted: no speed, loop or shift to now", cfg.File)
 	}
 	return &Replay{opt: cfg, q: newQueue(cfg.QueueBatches, cfg.Overflow)}, nil
 }
@@ -167,6 +172,12 @@ func (r *Replay) pass(ctx context.Context, b *batcher, p *pacer) (int64, error) 
 	r.mu.Lock()
 	r.format = format
 	r.mu.Unlock()
+	if r.opt.Publish != nil {
+		if format == FormatCSV {
+			return 0, ErrLineModeCSV
+		}
+		return r.passLines(ctx, in)
+	}
 
 	var n int64
 	var d *decoder // of an NMEA pass
@@ -337,7 +348,7 @@ func (r *Replay) Stats() ReplayStats {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	st := ReplayStats{
-		InputStats: InputStats{Name: r.opt.Name, Counters: r.done.clone(), Queue: r.q.stats()},
+		InputStats: InputStats{Name: r.opt.Name, Counters: r.done.clone(), Queue: r.q.stats(), LineMode: r.opt.lineCount.stats()},
 		Format:     r.format,
 		Passes:     r.passes.Load(),
 	}
@@ -352,4 +363,35 @@ func (r *Replay) Stats() ReplayStats {
 func (r *Replay) Close() error {
 	r.life.close()
 	return nil
+}
+
+// passLines publishes the file's lines (line mode): in order, in batches
+// cut by size only, each accepted before the next is read, each with an
+// id made of the input's name, a digest of the file's first 64 KiB and
+// the byte range it covers, so that the same file gives the same batches
+// and ids on every pass (a publisher deduplicating by id lands a batch
+// once across a restart). It returns the lines published.
+func (r *Replay) passLines(ctx context.Context, in *bufio.Reader) (int64, error) {
+	head, _ := in.Peek(64 << 10)
+	sum := sha256.Sum256(head)
+	lb := newLineBatcher(ctx, &r.opt.InputOptions, r.opt.lineCount, r.opt.Name)
+	lb.sized = true
+	lb.idStem = r.opt.Name + ":" + hex.EncodeToString(sum[:8])
+	before := r.opt.lineCount.lines.Load()
+	rr := &replayReader{r: in}
+	d := newLineDecoder(rr, r.opt.Now, r.opt.Name, lb)
+	rr.d = d
+	r.mu.Lock()
+	r.cur = d
+	r.mu.Unlock()
+	err := d.run(nil)
+	if err == nil {
+		err = lb.flushAll()
+	}
+	c := d.counters()
+	r.mu.Lock()
+	r.cur = nil
+	r.done.add(c)
+	r.mu.Unlock()
+	return r.opt.lineCount.lines.Load() - before, err
 }

@@ -46,18 +46,43 @@ type connReader struct {
 	// latest read that brought data.
 	last *atomic.Int64
 	now  func() time.Time
+	// lb, in line mode, is the connection's line batcher: a read waits
+	// no longer than the end of its open batch's window, and then
+	// publishes the batch and reads on.
+	lb *lineBatcher
 }
 
 func (r *connReader) Read(p []byte) (int, error) {
 	r.b.flush()
 	r.d.publish()
-	if r.idle > 0 {
+	var n int
+	var err error
+	for {
 		// Network deadlines are wall-clock times by nature.
-		if err := r.conn.SetReadDeadline(time.Now().Add(r.idle)); err != nil {
-			return 0, err
+		var deadline time.Time
+		if r.idle > 0 {
+			deadline = time.Now().Add(r.idle)
 		}
+		batch := false
+		if r.lb != nil {
+			if due, ok := r.lb.due(); ok && (deadline.IsZero() || due.Before(deadline)) {
+				deadline, batch = due, true
+			}
+		}
+		if r.idle > 0 || r.lb != nil {
+			if err := r.conn.SetReadDeadline(deadline); err != nil {
+				return 0, err
+			}
+		}
+		n, err = r.conn.Read(p)
+		if n == 0 && batch && errors.Is(err, os.ErrDeadlineExceeded) {
+			if err := r.lb.flush(false); err != nil {
+				return 0, err
+			}
+			continue
+		}
+		break
 	}
-	n, err := r.conn.Read(p)
 	r.d.bytes += int64(n)
 	if n > 0 && r.last != nil {
 		r.last.Store(r.now().UnixNano())
@@ -68,7 +93,13 @@ func (r *connReader) Read(p []byte) (int, error) {
 // newConnDecoder returns the decoder and batcher for one connection.
 func newConnDecoder(ctx context.Context, c net.Conn, opt *InputOptions, q *queue, idle time.Duration, source string, last *atomic.Int64) (*decoder, *batcher) {
 	cr := &connReader{conn: c, idle: idle, last: last, now: opt.Now}
-	d := newDecoder(cr, opt.NMEA, opt.Now, source, opt.Lines)
+	var d *decoder
+	if opt.Publish != nil {
+		cr.lb = newLineBatcher(ctx, opt, opt.lineCount, source)
+		d = newLineDecoder(cr, opt.Now, source, cr.lb)
+	} else {
+		d = newDecoder(cr, opt.NMEA, opt.Now, source, opt.Lines)
+	}
 	cr.d, cr.b = d, newBatcher(ctx, q, opt.BatchSize)
 	return d, cr.b
 }
@@ -82,6 +113,9 @@ func readConn(ctx context.Context, c net.Conn, d *decoder, b *batcher) error {
 	stop()
 	c.Close()
 	b.flush()
+	if d.lb != nil {
+		d.lb.flushAll()
+	}
 	if ctx.Err() != nil {
 		return nil
 	}
@@ -417,7 +451,7 @@ func (s *TCPServer) Stats() TCPServerStats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st := TCPServerStats{
-		InputStats:     InputStats{Name: s.opt.Name, Counters: s.closedConns.clone(), Queue: s.q.stats()},
+		InputStats:     InputStats{Name: s.opt.Name, Counters: s.closedConns.clone(), Queue: s.q.stats(), LineMode: s.opt.lineCount.stats()},
 		Active:         len(s.conns),
 		Accepted:       s.accepted,
 		Refused:        s.refused,
@@ -702,7 +736,7 @@ func (c *TCPClient) Stats() TCPClientStats {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	st := TCPClientStats{
-		InputStats: InputStats{Name: c.opt.Name, Counters: c.ended.clone(), Queue: c.q.stats()},
+		InputStats: InputStats{Name: c.opt.Name, Counters: c.ended.clone(), Queue: c.q.stats(), LineMode: c.opt.lineCount.stats()},
 		Health:     h,
 	}
 	if c.cur != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -87,6 +88,7 @@ type datagramReader struct {
 	cur     []byte // unread rest of the current datagram
 	d       *decoder
 	b       *batcher
+	lb      *lineBatcher          // line mode
 	sources map[netip.Addr]string // SourceRemote names, bounded
 }
 
@@ -94,10 +96,26 @@ func (r *datagramReader) Read(p []byte) (int, error) {
 	for len(r.cur) == 0 {
 		r.b.flush()
 		r.d.publish()
+		batch := false
+		if r.lb != nil {
+			// Line mode: wait no longer than the open batch's window
+			// (a wall-clock deadline, as network deadlines are).
+			due, ok := r.lb.due()
+			if err := r.u.conn.SetReadDeadline(due); err != nil {
+				return 0, err
+			}
+			batch = ok
+		}
 		n, from, err := r.u.conn.ReadFromUDPAddrPort(r.buf[:len(r.buf)-1])
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) || r.ctx.Err() != nil {
 				return 0, err
+			}
+			if batch && errors.Is(err, os.ErrDeadlineExceeded) {
+				if err := r.lb.flush(false); err != nil {
+					return 0, err
+				}
+				continue
 			}
 			// A transient error (an ICMP report, a full buffer): count it and
 			// read on, so that one bad moment does not end the input.
@@ -156,13 +174,21 @@ func (u *UDPListener) Run(ctx context.Context) error {
 	if u.opt.Source == SourceRemote {
 		r.sources = make(map[netip.Addr]string)
 	}
-	r.d = newDecoder(r, u.opt.NMEA, u.opt.Now, u.opt.Name, u.opt.Lines)
+	if u.opt.Publish != nil {
+		r.lb = newLineBatcher(ctx, &u.opt.InputOptions, u.opt.lineCount, u.opt.Name)
+		r.d = newLineDecoder(r, u.opt.Now, u.opt.Name, r.lb)
+	} else {
+		r.d = newDecoder(r, u.opt.NMEA, u.opt.Now, u.opt.Name, u.opt.Lines)
+	}
 	r.b = newBatcher(ctx, u.q, u.opt.BatchSize)
 	u.mu.Lock()
 	u.d = r.d
 	u.mu.Unlock()
 
 	err = r.d.run(r.b.add)
+	if r.lb != nil {
+		r.lb.flushAll() // when ctx is done, counted as lost
+	}
 	u.conn.Close()
 	r.b.flush()
 	if ctx.Err() != nil || err == nil {
@@ -181,7 +207,7 @@ type UDPStats struct {
 // Stats returns the counters so far, as of the last datagram read.
 func (u *UDPListener) Stats() UDPStats {
 	st := UDPStats{
-		InputStats: InputStats{Name: u.opt.Name, Queue: u.q.stats()},
+		InputStats: InputStats{Name: u.opt.Name, Queue: u.q.stats(), LineMode: u.opt.lineCount.stats()},
 		Datagrams:  u.datagrams.Load(),
 		ReadErrors: u.readErrors.Load(),
 	}

@@ -1,19 +1,15 @@
 package server
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"log/slog"
-	"net"
 	"os"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -58,6 +54,30 @@ type Cluster struct {
 	// still answer /readyz with ready (default 100: ten seconds of one
 	// input).
 	ReadyLag uint64 `json:"ready_lag"`
+	// SnapshotEvery is how often the node puts a snapshot of its state
+	// into the cluster's object store without being asked
+	// (--cluster-snapshot-every; default "1h", "off" for on request
+	// only): a node past the retention that no peer answers restores the
+	// newest one.
+	SnapshotEvery string `json:"snapshot_every"`
+}
+
+// DefaultSnapshotEvery is the default Cluster.SnapshotEvery.
+const DefaultSnapshotEvery = time.Hour
+
+// snapshotEvery is the schedule of Cluster.SnapshotEvery, 0 for off.
+func (c Cluster) snapshotEvery() (time.Duration, error) {
+	switch c.SnapshotEvery {
+	case "":
+		return DefaultSnapshotEvery, nil
+	case "off":
+		return 0, nil
+	}
+	d, err := vessel.ParseDuration(c.SnapshotEvery)
+	if err != nil || d < time.Second {
+		return 0, fmt.Errorf("%w: cluster: snapshot_every %q: want a duration of a second or more such as 1h, or off", ErrConfig, c.SnapshotEvery)
+	}
+	return d, nil
 }
 
 // Enabled reports whether the node runs in cluster mode.
@@ -82,9 +102,17 @@ func (c Cluster) validate(cfg *Config) error {
 			return fmt.Errorf("%w: cluster: max_age %q: want a positive duration such as 24h", ErrConfig, c.MaxAge)
 		}
 	}
+	if _, err := c.snapshotEvery(); err != nil {
+		return err
+	}
 	for i, in := range cfg.Inputs {
-		if in.Type != "tcp-server" {
-			return fmt.Errorf("%w: input %d (%s): cluster mode takes tcp-server inputs only so far", ErrConfig, i+1, in.Type)
+		switch in.Type {
+		case "tcp-server", "tcp-client", "udp", "replay":
+		default:
+			return fmt.Errorf("%w: input %d (%s): cluster mode takes AIS inputs (tcp-server, tcp-client, udp, replay) only so far", ErrConfig, i+1, in.Type)
+		}
+		if in.Type == "replay" && (in.Speed != 0 || in.Loop || in.Now) {
+			return fmt.Errorf("%w: input %d (replay %s): in cluster mode a file is published once, as fast as the cluster acknowledges it: no speed, loop or now", ErrConfig, i+1, in.File)
 		}
 	}
 	return nil
@@ -125,6 +153,36 @@ type clusterMember struct {
 	synced atomic.Bool                     // caught up once since start
 
 	dropped atomic.Uint64 // observations of batches that had none to apply
+
+	// relay, when the node has an NMEA relay, gets the lines of every
+	// entry the node applies from the log (not those replayed into the
+	// picture alone after a restart: they were relayed before).
+	relay func(source string, line []byte)
+}
+
+// publishLines is the inputs' ingest.Publish in cluster mode: it
+// publishes a batch of lines to the ingest log and returns once the
+// cluster acknowledged it, retrying (with the same message id) while
+// there is no quorum, so that the input is not read further meanwhile
+// (TCP pushes back on the sender; nothing is dropped). A replayed file's
+// batch carries its own stable id (ingest.LineBatch.ID).
+func (m *clusterMember) publishLines(ctx context.Context, lb ingest.LineBatch) error {
+	b := cluster.Batch{Input: lb.Source, Received: lb.Received, Lines: lb.Lines}
+	for {
+		_, err := m.log.PublishID(ctx, b, lb.ID)
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil || errors.Is(err, cluster.ErrClosed) || errors.Is(err, cluster.ErrTooLarge) {
+			return err
+		}
+		m.logger.Warn("publishing to the cluster", "input", lb.Source, "err", err)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
 }
 
 // openClusterEarly starts the cluster member before the store opens, and
@@ -208,23 +266,34 @@ func (n *Node) openCluster() error {
 	// state, so that a clean restart replays nothing.
 	n.onClose(m.closeState)
 	n.cl = m
-	for _, in := range n.cfg.Inputs {
-		ln, err := net.Listen("tcp", in.Listen)
-		if err != nil {
-			return fmt.Errorf("server: input %s: %w", in.Name, err)
-		}
-		n.onClose(func() error { ln.Close(); return nil })
-		n.inputs = append(n.inputs, &clusterInput{name: in.Name, ln: ln, log: m.log, now: n.now, logger: n.log})
+	// Every input kind reads as on a single node (the same ingest code),
+	// in line mode: its raw lines go to the log, not to the pipeline.
+	m.relay = n.relayLines()
+	inputs, stats, err := buildInputs(n.cfg.Inputs, n.pipe, n.log, n.now, nil, m.publishLines)
+	if err != nil {
+		return err
 	}
+	for i := range stats {
+		stats[i].lineMode = true
+	}
+	n.inputs, n.stats = inputs, stats
 	m.snapshots = node.SnapshotServer(cluster.IngestStream, m)
+	m.snapshots.Every, _ = c.snapshotEvery() // checked by Validate
 	n.extra = append(n.extra, Member{Name: "cluster", Component: ComponentFunc(node.Run)},
 		Member{Name: "cluster-follower", Component: ComponentFunc(m.runFollower)},
 		Member{Name: "cluster-snapshots", Component: ComponentFunc(m.snapshots.Run)})
 	return nil
 }
 
-// runFollower applies the ingest log until ctx ends. A follower that
-// stops for a snapshot it cannot get keeps the node running, unready.
+// errReopen stops a node whose follower fell behind the ingest log's
+// retention while it ran: Run reopens it, and opening installs a peer's
+// snapshot (a running store is not swapped under the API).
+var errReopen = errors.New("server: cluster: this node fell behind the log's retention; reopening it to install a peer's snapshot")
+
+// runFollower applies the ingest log until ctx ends. A follower whose
+// next entry is gone from the log stops the node with errReopen (Run
+// reopens it with a peer's snapshot); one whose cursor is ahead of the
+// log keeps the node running, unready, for an operator.
 func (m *clusterMember) runFollower(ctx context.Context) error {
 	m.runCtx.Store(&ctx)
 	for {
@@ -233,9 +302,12 @@ func (m *clusterMember) runFollower(ctx context.Context) error {
 			return nil
 		}
 		if err != nil {
+			if errors.Is(err, cluster.ErrNeedSnapshot) {
+				return fmt.Errorf("%w: %w", errReopen, err)
+			}
 			m.logger.Error("cluster follower stopped", "err", err)
-			if errors.Is(err, cluster.ErrNeedSnapshot) || errors.Is(err, cluster.ErrCursorAhead) {
-				<-ctx.Done() // /readyz says why; an operator restores
+			if errors.Is(err, cluster.ErrCursorAhead) {
+				<-ctx.Done() // /readyz says why; an operator acts
 				return nil
 			}
 		}
@@ -273,7 +345,15 @@ func (m *clusterMember) apply(seq uint64, b cluster.Batch) error {
 		m.logger.Info("cluster: entry after the cursor found in the store; not applied again", "seq", seq)
 		obs = nil
 	}
-	return m.pipe.ApplyEntry(ctx, obs, seq)
+	if err := m.pipe.ApplyEntry(ctx, obs, seq); err != nil {
+		return err
+	}
+	if m.relay != nil {
+		for _, line := range b.Lines {
+			m.relay(b.Input, line)
+		}
+	}
+	return nil
 }
 
 // committedAlready reports whether the positions of obs are in the
@@ -299,8 +379,9 @@ func (m *clusterMember) committedAlready(obs []vessel.Observation) bool {
 }
 
 // decodeBatch turns a batch's raw lines into observations. Each batch is
-// decoded on its own, so a multi-sentence message split across two
-// batches is lost, on every node alike.
+// decoded on its own; the inputs never split the fragments of a
+// multi-sentence message across two batches (ingest's line mode holds
+// them back for the next one).
 func decodeBatch(b cluster.Batch) []vessel.Observation {
 	arrival := vessel.TimeOf(b.Received)
 	s := ingest.NewStream(bytes.NewReader(bytes.Join(b.Lines, []byte{'\n'})), ingest.Options{})
@@ -401,152 +482,4 @@ func (c *memberCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(mStates, prometheus.CounterValue, float64(m.statesWritten.Load()), s)
 	ch <- prometheus.MustNewConstMetric(mStateErrors, prometheus.CounterValue, float64(m.stateErrors.Load()), s)
 	ch <- prometheus.MustNewConstMetric(mStateExact, prometheus.GaugeValue, exact, s)
-}
-
-// Limits of a cluster input's batches: about 100 ms of lines.
-const (
-	batchWindow = 100 * time.Millisecond
-	batchLines  = 2000
-	batchBytes  = 512 << 10
-	maxLine     = 4096
-)
-
-// clusterInput is a tcp-server input in cluster mode: it reads NMEA
-// lines from each connection and publishes them, in batches of about
-// 100 ms, to the ingest log. A batch counts as accepted only once the
-// cluster acknowledged it; until then the connection is not read further
-// (TCP pushes back on the sender), so nothing is dropped while the
-// cluster has no quorum.
-type clusterInput struct {
-	name   string
-	ln     net.Listener
-	log    *cluster.Log
-	now    func() time.Time
-	logger *slog.Logger
-
-	accepted atomic.Uint64 // lines acknowledged by the cluster
-	lost     atomic.Uint64 // lines not acknowledged when the node stopped
-}
-
-// Run accepts connections until ctx ends.
-func (in *clusterInput) Run(ctx context.Context) error {
-	var wg sync.WaitGroup
-	stop := context.AfterFunc(ctx, func() { in.ln.Close() })
-	defer stop()
-	var mu sync.Mutex
-	conns := map[net.Conn]bool{}
-	defer func() {
-		mu.Lock()
-		for c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
-	}()
-	for {
-		c, err := in.ln.Accept()
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			return fmt.Errorf("server: input %s: %w", in.name, err)
-		}
-		mu.Lock()
-		conns[c] = true
-		mu.Unlock()
-		wg.Go(func() {
-			in.serve(ctx, c)
-			mu.Lock()
-			delete(conns, c)
-			mu.Unlock()
-			c.Close()
-		})
-	}
-}
-
-// serve reads one connection's lines and publishes them.
-func (in *clusterInput) serve(ctx context.Context, c net.Conn) {
-	r := bufio.NewReaderSize(c, 64<<10)
-	var b cluster.Batch
-	size := 0
-	var partial []byte
-	skipping := false // the rest of an overlong line
-	var started time.Time
-	flush := func() bool {
-		if len(b.Lines) == 0 {
-			return true
-		}
-		b.Input = in.name
-		for {
-			_, err := in.log.Publish(ctx, b)
-			if err == nil {
-				in.accepted.Add(uint64(len(b.Lines)))
-				break
-			}
-			if ctx.Err() != nil || errors.Is(err, cluster.ErrClosed) {
-				in.lost.Add(uint64(len(b.Lines)))
-				return false
-			}
-			in.logger.Warn("publishing to the cluster", "input", in.name, "err", err)
-			select {
-			case <-ctx.Done():
-				in.lost.Add(uint64(len(b.Lines)))
-				return false
-			case <-time.After(200 * time.Millisecond):
-			}
-		}
-		b = cluster.Batch{}
-		size = 0
-		return true
-	}
-	for {
-		if len(b.Lines) > 0 {
-			c.SetReadDeadline(started.Add(batchWindow))
-		} else {
-			c.SetReadDeadline(time.Time{})
-		}
-		chunk, err := r.ReadSlice('\n')
-		if len(chunk) > 0 || err == nil {
-			partial = append(partial, chunk...)
-		}
-		if err == nil || (errors.Is(err, io.EOF) && len(partial) > 0) {
-			line := bytes.TrimRight(partial, "\r\n")
-			partial = partial[:0]
-			if skipping {
-				skipping, line = false, nil
-			}
-			if len(line) > 0 && len(line) <= maxLine {
-				if len(b.Lines) == 0 {
-					started = time.Now()
-					b.Received = in.now()
-				}
-				b.Lines = append(b.Lines, bytes.Clone(line))
-				size += len(line)
-			}
-			if len(b.Lines) >= batchLines || size >= batchBytes {
-				if !flush() {
-					return
-				}
-			}
-		}
-		switch {
-		case err == nil:
-		case errors.Is(err, bufio.ErrBufferFull):
-			if len(partial) > maxLine {
-				partial, skipping = partial[:0], true // an overlong line: skipped
-			}
-		case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
-			if !flush() {
-				return
-			}
-		default: // EOF, a reset, or the node stopping
-			flush()
-			return
-		}
-	}
-}
-
-func isTimeout(err error) bool {
-	var ne net.Error
-	return errors.As(err, &ne) && ne.Timeout()
 }

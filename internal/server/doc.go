@@ -79,10 +79,13 @@
 //
 // With Config.Cluster set (serve --cluster-listen/--cluster-peer, or
 // --nats-url) the node is a member of a cluster on NATS JetStream
-// (package cluster; cluster.go): its tcp-server inputs publish their raw
-// lines, in batches of about 100 ms, to the replicated ingest log and
-// count them accepted once the cluster acknowledged them; they never
-// hand anything to the pipeline directly. A follower applies the log, in
+// (package cluster; cluster.go): its inputs (every AIS kind, built by
+// buildInputs as on a single node, in ingest's line mode) publish their
+// raw lines, in batches of about 100 ms that never split a
+// multi-sentence message, to the replicated ingest log and count them
+// accepted once the cluster acknowledged them; they never hand anything
+// to the pipeline directly. The NMEA relay forwards the lines of the
+// entries the node applies. A follower applies the log, in
 // order, through Pipeline.ApplyEntry (decode with the batch's receive
 // time, fusion, store, events), so every member builds the same picture,
 // store and events. The store keeps the applied sequence in the same

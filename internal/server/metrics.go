@@ -26,6 +26,7 @@ var (
 	mInRejected   = prometheus.NewDesc("tidewatch_input_rejected_total", "Rejected input by error class, per input.", []string{"input", "type", "class"}, nil)
 	mInDropped    = prometheus.NewDesc("tidewatch_input_dropped_total", "Observations dropped by an input's full queue.", []string{"input", "type"}, nil)
 	mInQueue      = prometheus.NewDesc("tidewatch_input_queue_batches", "Batches in an input's queue.", []string{"input", "type"}, nil)
+	mInLineMode   = prometheus.NewDesc("tidewatch_input_line_mode_total", "Cluster mode: what an input published to the ingest log: published_lines, batches, lost_lines (not acknowledged when it stopped), held_fragments (held back for the next batch so as not to split a message), dropped_fragments (given up on: published without the rest of their message).", []string{"input", "type", "what"}, nil)
 	mInConnected  = prometheus.NewDesc("tidewatch_input_connected", "1 when a TCP client input is connected to its feed.", []string{"input"}, nil)
 	mInConns      = prometheus.NewDesc("tidewatch_input_conns", "Open connections of a TCP server input.", []string{"input"}, nil)
 	mInConnsRef   = prometheus.NewDesc("tidewatch_input_conns_refused_total", "Connections a TCP server input closed at once: full (every slot taken, none quiet long enough to give way) or per_address (the source address had its most).", []string{"input", "reason"}, nil)
@@ -59,7 +60,7 @@ var (
 )
 
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{mInMessages, mInObs, mInBytes, mInRejected, mInDropped, mInQueue, mInConnected, mInConns, mInConnsRef, mInConnsEnd,
+	for _, d := range []*prometheus.Desc{mInLineMode, mInMessages, mInObs, mInBytes, mInRejected, mInDropped, mInQueue, mInConnected, mInConns, mInConnsRef, mInConnsEnd,
 		mPipeApplied, mPipeDropped, mPipeQueue, mPipeQueueCap, mPipeErrors, mVessels, mStations, mOutcomes, mPositions, mDisk, mBlocks, mWriteFailing, mWriteFails, mFanDropped, mFanBlocked, mFanQueue,
 		mShQueued, mShDenied, mShReceived, mShRefused, mShPending, mShDropped, mShConnected, mShAcked, mShReconnect} {
 		ch <- d
@@ -82,6 +83,16 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		gauge(mInQueue, float64(st.Queue.Len), in.name, in.kind)
 		for class, n := range st.Rejected {
 			counter(mInRejected, float64(n), in.name, in.kind, class)
+		}
+		if in.lineMode {
+			lm := st.LineMode
+			for _, v := range []struct {
+				what string
+				n    int64
+			}{{"published_lines", lm.Lines}, {"batches", lm.Batches}, {"lost_lines", lm.Lost},
+				{"held_fragments", lm.Held}, {"dropped_fragments", lm.FragmentsDropped}} {
+				counter(mInLineMode, float64(v.n), in.name, in.kind, v.what)
+			}
 		}
 		if in.conns != nil {
 			cs := in.conns()

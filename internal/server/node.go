@@ -245,14 +245,23 @@ func (n *Node) Addr() net.Addr { return n.ln.Addr() }
 // Run runs a node until ctx is cancelled (Open, Run, Close), then shuts
 // down in order: the HTTP server stops taking requests, the inputs stop,
 // the pipeline drains what they queued into the store, and the store
-// closes. Nothing the pipeline accepted is lost.
+// closes. Nothing the pipeline accepted is lost. A cluster node that
+// falls behind the ingest log's retention while it runs is closed and
+// opened again, which installs a peer's snapshot.
 func Run(ctx context.Context, opt Options) error {
-	n, err := Open(ctx, opt)
-	if err != nil {
-		return err
+	for {
+		n, err := Open(ctx, opt)
+		if err != nil {
+			return err
+		}
+		err = errors.Join(n.Run(ctx), n.Close())
+		if ctx.Err() != nil || !errors.Is(err, errReopen) {
+			return err
+		}
+		// A cluster node that fell behind the log's retention while it
+		// ran: opened again, it installs a peer's snapshot first.
+		n.log.Warn("cluster: reopening the node to install a peer's snapshot", "err", err)
 	}
-	err = n.Run(ctx)
-	return errors.Join(err, n.Close())
 }
 
 // openStore opens the store, restores the picture from it and makes the
@@ -323,7 +332,7 @@ func (n *Node) openInputs() error {
 	if n.cfg.Cluster.Enabled() {
 		return n.openCluster()
 	}
-	inputs, stats, err := buildInputs(n.cfg.Inputs, n.pipe, n.log, n.now, n.relayLines())
+	inputs, stats, err := buildInputs(n.cfg.Inputs, n.pipe, n.log, n.now, n.relayLines(), nil)
 	if err != nil {
 		return err
 	}
@@ -425,6 +434,9 @@ type inputStats struct {
 	connected func() bool
 	// conns, for TCP servers: the connection counters.
 	conns func() connStats
+	// lineMode: the input publishes to the cluster's log (its
+	// LineMode counters are exported).
+	lineMode bool
 }
 
 // connStats are a TCP server input's connection counters.
@@ -433,11 +445,14 @@ type connStats struct {
 	full, perAddr, evicted, idle int64
 }
 
-func buildInputs(cfgs []Input, pipe *Pipeline, log *slog.Logger, now func() time.Time, lines func(string, []byte)) ([]Runner, []inputStats, error) {
+// buildInputs makes the configured inputs; with publish (cluster mode)
+// they publish their raw lines instead of feeding pipe (ingest's line
+// mode).
+func buildInputs(cfgs []Input, pipe *Pipeline, log *slog.Logger, now func() time.Time, lines func(string, []byte), publish ingest.Publish) ([]Runner, []inputStats, error) {
 	var runners []Runner
 	var stats []inputStats
 	for _, c := range cfgs {
-		opt := ingest.InputOptions{Name: c.Name, Sink: func(b []vessel.Observation) { pipe.Submit(b) }, Logger: log, Now: now, Lines: lines}
+		opt := ingest.InputOptions{Name: c.Name, Sink: func(b []vessel.Observation) { pipe.Submit(b) }, Logger: log, Now: now, Lines: lines, Publish: publish}
 		switch c.Type {
 		case "tcp-server":
 			idle, _ := durationOf("idle_timeout", c.IdleTimeout) // checked by Validate
