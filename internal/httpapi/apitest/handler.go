@@ -24,11 +24,14 @@ const MaxCheckedEvents = 500
 // OGC tests and by GDAL.
 const OwnDocument = "/ogc"
 
-// Load parses the document httpapi serves (httpapi.OpenAPI), failing t
-// when it cannot.
+// served is the document httpapi serves, parsed once: a Doc is read-only.
+var served = sync.OnceValues(func() (*Doc, error) { return Parse(httpapi.OpenAPI()) })
+
+// Load is the document httpapi serves (httpapi.OpenAPI), failing t when
+// it cannot be parsed.
 func Load(t testing.TB) *Doc {
 	t.Helper()
-	d, err := Parse(httpapi.OpenAPI())
+	d, err := served()
 	if err != nil {
 		t.Fatal(err)
 	}
