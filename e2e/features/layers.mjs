@@ -60,8 +60,13 @@ await run('layers', async ({ page, check, shot, waitFor, tw, mapReady }) => {
   });
   const tankersBefore = (await tw(() => window.__tidewatch.renderedShips().map((s) => s.mmsi))).filter((m) => cats[m] === 'tanker').length;
   await page.uncheck('#layer-list input[data-layer="group-tanker"]');
-  await waitFor(() => window.__tidewatch.idle(), null, 'idle');
-  await page.waitForTimeout(600);
+  // Poll for the redraw, not a fixed pause (600 ms was the guess): on a
+  // loaded machine the redraw can take longer.
+  await waitFor(
+    (cats) => window.__tidewatch.idle() && window.__tidewatch.renderedShips().every((s) => cats[s.mmsi] !== 'tanker'),
+    cats,
+    'the tankers hidden',
+  );
   const shown = await tw(() => window.__tidewatch.renderedShips().map((s) => s.mmsi));
   const tankersAfter = shown.filter((m) => cats[m] === 'tanker').length;
   check('switching off tankers hides them, and only them', tankersBefore > 0 && tankersAfter === 0 && shown.length > 0, `${tankersBefore} → ${tankersAfter} tankers, ${shown.length} ships`);

@@ -19,25 +19,26 @@ const module = "github.com/tidewatch/tidewatch"
 // may import directly. Dependencies flow one way: geo/nmea/ais at the bottom,
 // cmd/tidewatch at the top. Siblings do not import each other.
 var allowed = map[string][]string{
-	"internal/ais":      {},
-	"internal/asterix":  {},
-	"internal/geo":      {},
-	"internal/nmea":     {},
-	"internal/deps":     {},
-	"internal/aistest":  {}, // test helpers: imported only by _test.go files
-	"internal/vessel":   {},
-	"internal/record":   {},
-	"internal/ingest":   {"internal/nmea", "internal/ais", "internal/vessel"},
-	"internal/fusion":   {"internal/vessel", "internal/geo"},
-	"internal/store":    {"internal/vessel", "internal/geo", "internal/record"},
-	"internal/simulate": {"internal/vessel", "internal/geo", "internal/ais"},
-	"internal/sensor":   {"internal/vessel", "internal/geo", "internal/nmea", "internal/asterix"},
-	"internal/recorder": {"internal/vessel", "internal/fusion", "internal/store"},
-	"internal/export":   {"internal/vessel", "internal/geo", "internal/store"},
-	"internal/event":    {"internal/vessel", "internal/geo", "internal/record"},
-	"internal/contact":  {"internal/vessel", "internal/geo", "internal/record"},
-	"internal/cot":      {"internal/vessel"},
-	"internal/relay":    {"internal/vessel"},
+	"internal/ais":             {},
+	"internal/asterix":         {},
+	"internal/geo":             {},
+	"internal/nmea":            {},
+	"internal/deps":            {},
+	"internal/aistest":         {},                   // test helpers: imported only by _test.go files
+	"internal/httpapi/apitest": {"internal/httpapi"}, // test helpers (the API contract's checks): imported only by _test.go files
+	"internal/vessel":          {},
+	"internal/record":          {},
+	"internal/ingest":          {"internal/nmea", "internal/ais", "internal/vessel"},
+	"internal/fusion":          {"internal/vessel", "internal/geo"},
+	"internal/store":           {"internal/vessel", "internal/geo", "internal/record"},
+	"internal/simulate":        {"internal/vessel", "internal/geo", "internal/ais"},
+	"internal/sensor":          {"internal/vessel", "internal/geo", "internal/nmea", "internal/asterix"},
+	"internal/recorder":        {"internal/vessel", "internal/fusion", "internal/store"},
+	"internal/export":          {"internal/vessel", "internal/geo", "internal/store"},
+	"internal/event":           {"internal/vessel", "internal/geo", "internal/record"},
+	"internal/contact":         {"internal/vessel", "internal/geo", "internal/record"},
+	"internal/cot":             {"internal/vessel"},
+	"internal/relay":           {"internal/vessel"},
 	"internal/httpapi": {"internal/vessel", "internal/geo", "internal/fusion", "internal/store", "internal/event", "internal/incident", "internal/audit",
 		"internal/export", "internal/record"},
 	"internal/webui":    {},
@@ -60,8 +61,12 @@ var allowed = map[string][]string{
 		"internal/identity", "internal/policy", "internal/incident", "internal/audit", "internal/export", "internal/contact", "internal/record", "internal/basemap"},
 }
 
+// testHelpers are the packages of test helpers: they may import testing,
+// and only _test.go files may import them.
+var testHelpers = []string{"internal/aistest", "internal/httpapi/apitest"}
+
 // mayUseNetwork lists the packages allowed to import net or net/http.
-var mayUseNetwork = []string{"internal/ingest", "cmd/tidewatch", "internal/httpapi", "internal/webui", "internal/server",
+var mayUseNetwork = []string{"internal/ingest", "cmd/tidewatch", "internal/httpapi", "internal/httpapi/apitest", "internal/webui", "internal/server",
 	"internal/link", "internal/share", "internal/cluster", "internal/cot", "internal/relay"}
 
 // mayStartGoroutines lists the packages whose non-test code may contain go
@@ -114,8 +119,8 @@ func TestImportRules(t *testing.T) {
 			switch {
 			case strings.HasPrefix(imp, module+"/"):
 				dep := strings.TrimPrefix(imp, module+"/")
-				if dep == "internal/aistest" {
-					t.Errorf("%s imports the test helpers of internal/aistest in non-test code", rel)
+				if slices.Contains(testHelpers, dep) {
+					t.Errorf("%s imports the test helpers of %s in non-test code", rel, dep)
 				} else if !slices.Contains(ok, dep) {
 					t.Errorf("%s imports %s, which the rules do not allow", rel, dep)
 				}
@@ -127,7 +132,7 @@ func TestImportRules(t *testing.T) {
 				if rel != "cmd/tidewatch" {
 					t.Errorf("%s imports flag; only cmd/tidewatch reads the command line", rel)
 				}
-			case imp == "testing" && rel != "internal/aistest":
+			case imp == "testing" && !slices.Contains(testHelpers, rel):
 				t.Errorf("%s imports testing in non-test code", rel)
 			}
 		}

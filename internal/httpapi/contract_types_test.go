@@ -13,6 +13,7 @@ import (
 	"github.com/tidewatch/tidewatch/internal/event"
 	"github.com/tidewatch/tidewatch/internal/geo"
 	"github.com/tidewatch/tidewatch/internal/httpapi"
+	"github.com/tidewatch/tidewatch/internal/httpapi/apitest"
 	"github.com/tidewatch/tidewatch/internal/incident"
 	"github.com/tidewatch/tidewatch/internal/vessel"
 )
@@ -20,7 +21,7 @@ import (
 // schemaAt returns the schema a ContractType.Where names.
 func (c *contract) schemaAt(where string) (map[string]any, error) {
 	if strings.HasPrefix(where, "#/") {
-		s, ok := c.doc.resolve(where)
+		s, ok := c.doc.Resolve(where)
 		if !ok {
 			return nil, fmt.Errorf("openapi.json has no %s", where)
 		}
@@ -30,17 +31,17 @@ func (c *contract) schemaAt(where string) (map[string]any, error) {
 	if len(f) != 4 {
 		return nil, fmt.Errorf("%q: want METHOD PATH STATUS|request CONTENT-TYPE", where)
 	}
-	op := dig(c.doc.root, "paths", f[1], strings.ToLower(f[0]))
+	op := apitest.Dig(c.doc.Root, "paths", f[1], strings.ToLower(f[0]))
 	var body any
 	if f[2] == "request" {
-		body = dig(op, "requestBody")
+		body = apitest.Dig(op, "requestBody")
 	} else {
-		body = dig(op, "responses", f[2])
-		if ref, ok := dig(body, "$ref").(string); ok {
-			body, _ = c.doc.resolve(ref)
+		body = apitest.Dig(op, "responses", f[2])
+		if ref, ok := apitest.Dig(body, "$ref").(string); ok {
+			body, _ = c.doc.Resolve(ref)
 		}
 	}
-	s, ok := dig(body, "content", f[3], "schema").(map[string]any)
+	s, ok := apitest.Dig(body, "content", f[3], "schema").(map[string]any)
 	if !ok {
 		return nil, fmt.Errorf("openapi.json has no schema for %s", where)
 	}
@@ -62,7 +63,7 @@ func (c *contract) flatten(s map[string]any) flat {
 	var add func(s map[string]any)
 	add = func(s map[string]any) {
 		if ref, ok := s["$ref"].(string); ok {
-			if rs, ok := c.doc.resolve(ref); ok {
+			if rs, ok := c.doc.Resolve(ref); ok {
 				add(rs)
 			}
 			return
@@ -356,7 +357,7 @@ func TestContractGoValues(t *testing.T) {
 			t.Fatal(err)
 		}
 		var errs []string
-		c.doc.validate(s, v, "$", &errs)
+		c.doc.Validate(s, v, "$", &errs)
 		for _, e := range errs {
 			t.Errorf("%s (%T): %s", cv.where, cv.value, e)
 		}
@@ -394,35 +395,35 @@ func TestContractCovers(t *testing.T) {
 		"GET /api/v1/contacts 200 application/geo+json":               "a FeatureCollection of the contacts (Contact's schema is checked)",
 		"GET /openapi.json 200 application/json":                      "this document",
 	}
-	for path, ops := range dig(c.doc.root, "paths").(map[string]any) {
+	for path, ops := range apitest.Dig(c.doc.Root, "paths").(map[string]any) {
 		for method, op := range ops.(map[string]any) {
 			m := strings.ToUpper(method)
 			check := func(where string, schema any) {
 				if covered[where] || external[where] != "" {
 					return
 				}
-				if ref, ok := dig(schema, "$ref").(string); ok && covered[ref] {
+				if ref, ok := apitest.Dig(schema, "$ref").(string); ok && covered[ref] {
 					return
 				}
 				t.Errorf("%s: no Go type in ContractTypes (export_test.go) or contractValues checks this body", where)
 			}
-			for status, r := range dig(op, "responses").(map[string]any) {
-				if ref, ok := dig(r, "$ref").(string); ok {
+			for status, r := range apitest.Dig(op, "responses").(map[string]any) {
+				if ref, ok := apitest.Dig(r, "$ref").(string); ok {
 					if ref == "#/components/responses/Error" && covered["#/components/schemas/Error"] {
 						continue
 					}
-					r, _ = c.doc.resolve(ref)
+					r, _ = c.doc.Resolve(ref)
 				}
-				content, _ := dig(r, "content").(map[string]any)
+				content, _ := apitest.Dig(r, "content").(map[string]any)
 				for ct, media := range content {
-					if mt := mediaType(ct); mt == "application/json" || strings.HasSuffix(mt, "+json") {
-						check(fmt.Sprintf("%s %s %s %s", m, path, status, ct), dig(media, "schema"))
+					if mt := apitest.MediaType(ct); mt == "application/json" || strings.HasSuffix(mt, "+json") {
+						check(fmt.Sprintf("%s %s %s %s", m, path, status, ct), apitest.Dig(media, "schema"))
 					}
 				}
 			}
-			content, _ := dig(op, "requestBody", "content").(map[string]any)
+			content, _ := apitest.Dig(op, "requestBody", "content").(map[string]any)
 			for ct, media := range content {
-				check(fmt.Sprintf("%s %s request %s", m, path, ct), dig(media, "schema"))
+				check(fmt.Sprintf("%s %s request %s", m, path, ct), apitest.Dig(media, "schema"))
 			}
 		}
 	}

@@ -99,17 +99,21 @@
 // handlers, the web map's types and every client follow it, and three
 // tests keep the Go side and the document the same:
 //
-//   - Every response of every test in this package is checked against
-//     the document (contract_test.go): the test server wraps the handler,
-//     finds the route of each request among the document's paths, and
-//     fails the test on a status the route does not document, a
-//     Content-Type it does not list, a body where it documents none, or
-//     a JSON body that does not match the schema (decompressed first).
-//     A path the document does not have must answer the JSON 404, a
-//     method it does not list the JSON 405. The live stream is checked
-//     event by event against the x-events of its 200 response (the first
-//     500 of each event name of a stream). /ogc is left out: it has its
-//     own OpenAPI 3.0 document (/ogc/api), checked by the OGC tests.
+//   - Every response of every test in this package, and every answer
+//     internal/server's tests get from a running node, is checked against
+//     the document by the checks of internal/httpapi/apitest (test
+//     helpers): here the test server wraps the handler (apitest.Handler),
+//     there the tests' HTTP client checks what it receives
+//     (apitest.Client). The check finds the route of each request among
+//     the document's paths, and fails the test on a status the route does
+//     not document, a Content-Type it does not list, a body where it
+//     documents none, or a JSON body that does not match the schema
+//     (decompressed first). A path under /api/ the document does not have
+//     must answer the JSON 404, a method it does not list the JSON 405.
+//     The live stream is checked event by event against the x-events of
+//     its 200 response (the first 500 of each event name of a stream; a
+//     compressed stream fails). /ogc is left out: it has its own OpenAPI
+//     3.0 document (/ogc/api), checked by the OGC tests.
 //   - The Go types of the JSON (ContractTypes in export_test.go: the
 //     response and request structs of each route) are compared with
 //     their schemas by reflection (contract_types_test.go): a json member

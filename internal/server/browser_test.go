@@ -3,12 +3,17 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -28,6 +33,14 @@ import (
 const hostileName = "<SVG/ONLOAD=ALERT()>"
 
 const hostileMMSI = 419999001
+
+// browserWait is the browser scripts' wait for one thing (TIMEOUT_MS, in
+// milliseconds). A loaded machine (CI, the other tests of the package,
+// eight engineers on two cores) starves Chromium's software renderer:
+// TestFederation's Sharing check, at the scripts' default of 30 s, saw no
+// ship drawn and a screenshot time out at load 34, so every script run
+// here gets the budget the feature scripts and internal/webui's run with.
+const browserWait = "90000"
 
 // hostileSentences are a type 1 position off Mumbai and a type 5 static
 // report naming the vessel hostileName, tag-blocked with time t.
@@ -102,20 +115,11 @@ func TestBrowserMap(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	started := make(chan net.Addr, 1)
-	done := make(chan error, 1)
-	go func() {
-		done <- Run(ctx, Options{Config: cfg, Started: func(a net.Addr) { started <- a },
-			Extra: func(submit func([]vessel.Observation) bool) []Runner {
-				return []Runner{&SimulatedTraffic{Vessels: 300, Seed: 1, Submit: submit}}
-			}})
-	}()
-	var addr net.Addr
-	select {
-	case addr = <-started:
-	case err := <-done:
-		t.Fatalf("node did not start: %v", err)
-	}
+	node := startNode(t, Options{Config: cfg,
+		Extra: func(submit func([]vessel.Observation) bool) []Runner {
+			return []Runner{&SimulatedTraffic{Vessels: 300, Seed: 1, Submit: submit}}
+		}})
+	addr := node.addr
 	c, err := net.Dial("tcp", tcp)
 	if err != nil {
 		t.Fatal(err)
@@ -125,7 +129,7 @@ func TestBrowserMap(t *testing.T) {
 	// The zone entry is listed by the API once the reorder hold (2 s)
 	// has passed and the pipeline has committed.
 	waitFor(t, 20*time.Second, "the zone_entry event of the injected vessel", func() bool {
-		resp, err := http.Get("http://" + addr.String() + "/api/v1/events?type=zone_entry")
+		resp, err := apiClient(t).Get("http://" + addr.String() + "/api/v1/events?type=zone_entry")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -144,6 +148,16 @@ func TestBrowserMap(t *testing.T) {
 		}
 		return false
 	})
+	// Incidents for the map's list, details, map and exports: one with a
+	// hostile title, narrative and source, one linked to the hostile
+	// vessel, through the API as any client would write them.
+	base := node.base
+	postIncidentJSON(t, base, admin, fmt.Sprintf(`{"kind":"incident","category":"maritime_incident","title":%q,
+		"narrative":"<script>alert(2)</script>","start":%q,"lat":18.9,"lon":72.7,"source":"<b>bold</b>","tlp":"TLP:CLEAR"}`,
+		hostileIncident, time.Now().Add(-6*time.Hour).UTC().Format(time.RFC3339)))
+	postIncidentJSON(t, base, admin, fmt.Sprintf(`{"kind":"incident","category":"piracy_armed_robbery","title":"Armed approach off Mumbai",
+		"start":%q,"lat":18.8,"lon":72.62,"vessels":[%d],"source":"MRCC Mumbai","tlp":"TLP:GREEN","releasable_to":["JP-JCG"]}`,
+		time.Now().Add(-3*time.Hour).UTC().Format(time.RFC3339), hostileMMSI))
 
 	artifacts := os.Getenv("TIDEWATCH_ARTIFACTS")
 	if artifacts == "" {
@@ -152,14 +166,114 @@ func TestBrowserMap(t *testing.T) {
 	cmd := exec.CommandContext(ctx, "node", filepath.Join(e2e, "map.mjs"))
 	cmd.Env = append(os.Environ(), "BASE_URL=http://"+addr.String(), "HOSTILE_NAME="+hostileName,
 		"HOSTILE_MMSI=419999001", "ARTIFACTS="+artifacts, "EXPECT_EVENTS=1", "EXPECT_ZONES=1", "HOSTILE_ZONE=<B>Mumbai approach</B>",
-		"TOKEN="+admin, "ZONE_EDITING=1", "EXPECT_PAST_EVENTS=1")
+		"TOKEN="+admin, "ZONE_EDITING=1", "EXPECT_PAST_EVENTS=1", "TIMEOUT_MS="+browserWait,
+		"EXPECT_INCIDENTS=1", "INCIDENT_EDITING=1", "HOSTILE_INCIDENT="+hostileIncident)
 	out, err := cmd.CombinedOutput()
 	t.Logf("e2e/map.mjs:\n%s", out)
 	if err != nil {
 		t.Fatalf("browser test failed: %v", err)
 	}
-	cancel()
-	if err := <-done; err != nil {
+	checkBrowserIncidents(t, base, admin)
+	node.stop(t)
+}
+
+// hostileIncident is the title of an incident written through the API:
+// the map must show it as text.
+const hostileIncident = "<img src=x onerror=alert(1)>"
+
+// postIncidentJSON creates an incident through the API as token, failing
+// t unless it is created.
+func postIncidentJSON(t *testing.T, base, token, body string) {
+	t.Helper()
+	req, err := http.NewRequest("POST", base+"/api/v1/incidents", strings.NewReader(body))
+	if err != nil {
 		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := apiClient(t).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		msg, _ := io.ReadAll(resp.Body)
+		t.Fatalf("POST /api/v1/incidents: %s %s", resp.Status, msg)
+	}
+}
+
+// checkBrowserIncidents checks what the map's incident editing left in
+// the node: the incident the browser created is deleted, and its history
+// holds its creation, the edit, the edit made elsewhere, the save after
+// Reload (from the latest version; the stale edit was refused) and the
+// deletion; the assessment it
+// drew is deleted; the two records written before are untouched.
+func checkBrowserIncidents(t *testing.T, base, token string) {
+	t.Helper()
+	get := func(path string, v any) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", base+path, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := apiClient(t).Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if err := json.NewDecoder(resp.Body).Decode(v); err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s: %s %v", path, resp.Status, err)
+		}
+	}
+	type record struct {
+		ID      string `json:"id"`
+		Kind    string `json:"kind"`
+		Title   string `json:"title"`
+		Version int    `json:"version"`
+		Deleted bool   `json:"deleted"`
+	}
+	var list struct {
+		Incidents []record `json:"incidents"`
+	}
+	get("/api/v1/incidents?include_deleted=true&limit=500", &list)
+	var made, drawn []record
+	kept := 0
+	for _, r := range list.Incidents {
+		switch {
+		case strings.HasPrefix(r.Title, "E2E <b>incident</b> "):
+			made = append(made, r)
+		case strings.HasPrefix(r.Title, "E2E assessment "):
+			drawn = append(drawn, r)
+		case !r.Deleted && (r.Title == hostileIncident || r.Title == "Armed approach off Mumbai") && r.Version == 1:
+			kept++
+		}
+	}
+	if len(made) != 1 || !made[0].Deleted || !strings.HasSuffix(made[0].Title, " edited elsewhere") {
+		t.Fatalf("incidents the browser made: %+v; want one, deleted, last titled \"... edited elsewhere\"", made)
+	}
+	if len(drawn) != 1 || !drawn[0].Deleted || drawn[0].Kind != "assessment" {
+		t.Errorf("assessments the browser drew: %+v; want one, deleted", drawn)
+	}
+	if kept != 2 {
+		t.Errorf("%d of the 2 records written before are untouched (version 1, not deleted): %+v", kept, list.Incidents)
+	}
+	type version struct {
+		Title     string `json:"title"`
+		Narrative string `json:"narrative"`
+		Deleted   bool   `json:"deleted"`
+	}
+	var hist struct {
+		Versions []version `json:"versions"`
+	}
+	get("/api/v1/incidents/"+url.PathEscape(made[0].ID)+"/history", &hist)
+	var steps []string
+	for _, v := range hist.Versions {
+		steps = append(steps, fmt.Sprintf("%s|%s|%v", strings.TrimPrefix(v.Title, "E2E <b>incident</b> "), v.Narrative, v.Deleted))
+	}
+	t.Logf("history of the browser's incident: %q", steps)
+	stale := slices.ContainsFunc(hist.Versions, func(v version) bool { return v.Narrative == "Stale edit" })
+	if n := len(hist.Versions); n != 5 || stale ||
+		strings.HasSuffix(hist.Versions[0].Title, "edited") || !strings.HasSuffix(hist.Versions[1].Title, " edited") ||
+		!strings.HasSuffix(hist.Versions[2].Title, " edited elsewhere") || !strings.HasSuffix(hist.Versions[3].Title, " edited elsewhere") ||
+		hist.Versions[3].Deleted || !hist.Versions[4].Deleted {
+		t.Errorf("history %q; want created, edited, edited elsewhere, saved again after Reload (the stale edit refused), deleted", steps)
 	}
 }

@@ -144,24 +144,15 @@ func TestBrowserFeatures(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	started := make(chan net.Addr, 1)
-	done := make(chan error, 1)
-	go func() {
-		done <- Run(ctx, Options{Config: cfg, Started: func(a net.Addr) { started <- a },
-			Extra: func(submit func([]vessel.Observation) bool) []Runner {
-				return []Runner{&SimulatedTraffic{Seed: 1, Config: &demo.Config, Start: start, History: 2 * time.Hour, Submit: submit}}
-			},
-			Components: func(n *Node) []Member {
-				return []Member{{Name: "radar-sim", Component: &SimulatedRadar{Scenario: sc, Node: n}}}
-			}})
-	}()
-	var addr net.Addr
-	select {
-	case addr = <-started:
-	case err := <-done:
-		t.Fatalf("node did not start: %v", err)
-	}
-	base := "http://" + addr.String()
+	node := startNode(t, Options{Config: cfg,
+		Extra: func(submit func([]vessel.Observation) bool) []Runner {
+			return []Runner{&SimulatedTraffic{Seed: 1, Config: &demo.Config, Start: start, History: 2 * time.Hour, Submit: submit}}
+		},
+		Components: func(n *Node) []Member {
+			return []Member{{Name: "radar-sim", Component: &SimulatedRadar{Scenario: sc, Node: n}}}
+		}})
+	base := node.base
+	api := apiClient(t)
 
 	conn, err := net.Dial("tcp", tcp)
 	if err != nil {
@@ -200,7 +191,7 @@ func TestBrowserFeatures(t *testing.T) {
 		var list struct {
 			Vessels []named `json:"vessels"`
 		}
-		if fetchJSON(base+"/api/v1/vessels?bbox=72,18,73,19", &list) != nil ||
+		if fetchJSON(api, base+"/api/v1/vessels?bbox=72,18,73,19", &list) != nil ||
 			!slices.Contains(list.Vessels, named{hostileMMSI, hostileName}) {
 			return false
 		}
@@ -212,10 +203,10 @@ func TestBrowserFeatures(t *testing.T) {
 		var evs struct {
 			Events []struct{} `json:"events"`
 		}
-		if fetchJSON(base+fmt.Sprintf("/api/v1/vessels/%d", staleMMSI), &v) != nil || v.Name != staleName {
+		if fetchJSON(api, base+fmt.Sprintf("/api/v1/vessels/%d", staleMMSI), &v) != nil || v.Name != staleName {
 			return false
 		}
-		if fetchJSON(base+"/api/v1/contacts", &cs) != nil {
+		if fetchJSON(api, base+"/api/v1/contacts", &cs) != nil {
 			return false
 		}
 		sensors := map[string]bool{}
@@ -223,7 +214,7 @@ func TestBrowserFeatures(t *testing.T) {
 			sensors[c.Sensor] = true
 		}
 		return sensors["radar"] && sensors["satellite"] &&
-			fetchJSON(base+"/api/v1/events?type=zone_entry", &evs) == nil && len(evs.Events) > 0
+			fetchJSON(api, base+"/api/v1/events?type=zone_entry", &evs) == nil && len(evs.Events) > 0
 	})
 
 	artifacts := filepath.Join(e2e, "artifacts")
@@ -236,7 +227,7 @@ func TestBrowserFeatures(t *testing.T) {
 			sctx, scancel := context.WithTimeout(ctx, 15*time.Minute)
 			defer scancel()
 			cmd := exec.CommandContext(sctx, "node", script)
-			cmd.Env = append(os.Environ(), "BASE_URL="+base, "ARTIFACTS="+artifacts, "TIMEOUT_MS=90000",
+			cmd.Env = append(os.Environ(), "BASE_URL="+base, "ARTIFACTS="+artifacts, "TIMEOUT_MS="+browserWait,
 				"FEATURE_VIEW=#"+featureView, "STALE_NAME="+staleName, fmt.Sprintf("STALE_MIN=%d", staleMinutes),
 				"NOTIFY_TYPE=Zone entry", "NOTIFY_SEVERITY=medium", "TRACK_NAME=TRANSIT 1", "TABLE_NAME="+staleName,
 				fmt.Sprintf("TABLE_MMSI=%d", staleMMSI), "TABLE_GROUP=CONVOY", "HOSTILE_NAME="+hostileName)
@@ -248,9 +239,7 @@ func TestBrowserFeatures(t *testing.T) {
 		})
 	}
 	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
+	node.stop(t)
 	<-entries
 }
 
@@ -287,7 +276,7 @@ func postIncident(t *testing.T, base, token string) {
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := apiClient(t).Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -300,8 +289,8 @@ func postIncident(t *testing.T, base, token string) {
 }
 
 // fetchJSON decodes the JSON of a GET into v.
-func fetchJSON(url string, v any) error {
-	resp, err := http.Get(url)
+func fetchJSON(c *http.Client, url string, v any) error {
+	resp, err := c.Get(url)
 	if err != nil {
 		return err
 	}

@@ -5,14 +5,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"maps"
 	"math"
 	"math/rand/v2"
-	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -22,7 +19,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tidewatch/tidewatch/internal/asterix"
 	"github.com/tidewatch/tidewatch/internal/event"
 	"github.com/tidewatch/tidewatch/internal/geo"
 	"github.com/tidewatch/tidewatch/internal/httpapi"
@@ -71,7 +67,7 @@ type apiContacts struct {
 
 func getJSONInto(t *testing.T, url string, v any) {
 	t.Helper()
-	resp, err := http.Get(url)
+	resp, err := apiClient(t).Get(url)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,12 +97,7 @@ func TestNodeContactsRadarUDP(t *testing.T) {
 	n, base, stop := openSensorNode(t, []Input{{Type: "nmea-radar", Name: "radar", Listen: "127.0.0.1:0",
 		Site: &SensorSite{Lat: site.Pos.Lat, Lon: site.Pos.Lon}}}, sc.End.Std())
 	defer stop()
-	in := n.Sensors()[0]
-	conn, err := net.Dial("udp", in.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	in, conn := dialSensorUDP(t, n)
 
 	// The radar lines with their tag-block times.
 	type line struct {
@@ -145,16 +136,7 @@ func TestNodeContactsRadarUDP(t *testing.T) {
 	ais, li := 0, 0
 	var sentLines int64
 	for t0 := sc.Start; t0 < sc.End; t0 += 20_000 {
-		var batch []vessel.Observation
-		for ais < len(sc.AIS) && sc.AIS[ais].Time() < t0+20_000 {
-			batch = append(batch, sc.AIS[ais])
-			ais++
-		}
-		applied := n.Pipeline().Stats().Applied
-		if len(batch) > 0 {
-			n.Pipeline().Submit(batch)
-			waitFor(t, 20*time.Second, "AIS applied", func() bool { return n.Pipeline().Stats().Applied >= applied+int64(len(batch)) })
-		}
+		applyAISBefore(t, n, sc.AIS, &ais, t0+20_000)
 		var dg []byte
 		for li < len(lines) && lines[li].t < t0+20_000 {
 			if len(dg)+len(lines[li].b) > 8000 {
@@ -252,41 +234,10 @@ func TestNodeContactsRadarUDP(t *testing.T) {
 // read, the plots become contacts served by the API, and the bad
 // datagrams are counted.
 func TestNodeContactsAsterixUDP(t *testing.T) {
-	f, err := os.Open("../../../shared/testdata/radar/asterix/cat_034_048.pcap")
-	if errors.Is(err, os.ErrNotExist) {
-		t.Skip("the ASTERIX captures are not here (../shared/testdata/radar/asterix)")
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	pr, err := asterix.NewPcapReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var payloads [][]byte
-	var first time.Time
-	for {
-		d, err := pr.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if first.IsZero() {
-			first = d.Time
-		}
-		payloads = append(payloads, append([]byte(nil), d.Payload...))
-	}
+	payloads, first := asterixCapture(t)
 	n, base, stop := openSensorNode(t, []Input{{Type: "asterix", Name: "radar-site", Listen: "127.0.0.1:0"}}, first)
 	defer stop()
-	in := n.Sensors()[0]
-	conn, err := net.Dial("udp", in.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	in, conn := dialSensorUDP(t, n)
 	bad := [][]byte{{48}, {48, 0, 200, 1, 2, 3}, {0xff, 0xff}}
 	for i, p := range payloads {
 		conn.Write(p)

@@ -11,8 +11,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/tidewatch/tidewatch/internal/aistest"
 )
 
 // cotEvent is a received CoT event, as encoding/xml reads it.
@@ -40,29 +38,8 @@ func runCoTNode(t *testing.T, cfg Config, want int) map[string]cotEvent {
 	tcp := freePort(t)
 	cfg.Data, cfg.Listen, cfg.Land = t.TempDir(), "127.0.0.1:0", "none"
 	cfg.Inputs = []Input{{Type: "tcp-server", Name: "receivers", Listen: tcp}}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	started := make(chan net.Addr, 1)
-	done := make(chan error, 1)
-	go func() {
-		clock := func() time.Time { return time.Date(2010, 6, 11, 11, 50, 0, 0, time.UTC) }
-		done <- Run(ctx, Options{Config: cfg, Now: clock, Started: func(a net.Addr) { started <- a }})
-	}()
-	select {
-	case <-started:
-	case err := <-done:
-		t.Fatalf("node did not start: %v", err)
-	}
-	capture, err := os.ReadFile(aistest.Path("raw/dma-stream-example.nmea"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := net.Dial("tcp", tcp)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.Write(capture)
-	c.Close()
+	node := startNode(t, Options{Config: cfg, Now: dmaClock})
+	sendCapture(t, tcp, "raw/dma-stream-example.nmea")
 
 	evs := map[string]cotEvent{}
 	buf := make([]byte, 65536)
@@ -82,10 +59,7 @@ func runCoTNode(t *testing.T, cfg Config, want int) map[string]cotEvent {
 		}
 		evs[ev.UID] = ev
 	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
+	node.stop(t)
 	return evs
 }
 

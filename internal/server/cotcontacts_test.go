@@ -80,16 +80,7 @@ func TestNodeCoTContacts(t *testing.T) {
 	}
 	ais, di := 0, 0
 	for t0 := sc.Start; t0 < sc.End; t0 += 20_000 {
-		var batch []vessel.Observation
-		for ais < len(sc.AIS) && sc.AIS[ais].Time() < t0+20_000 {
-			batch = append(batch, sc.AIS[ais])
-			ais++
-		}
-		applied := n.Pipeline().Stats().Applied
-		if len(batch) > 0 {
-			n.Pipeline().Submit(batch)
-			waitFor(t, 20*time.Second, "AIS applied", func() bool { return n.Pipeline().Stats().Applied >= applied+int64(len(batch)) })
-		}
+		applyAISBefore(t, n, sc.AIS, &ais, t0+20_000)
 		var b []vessel.Detection
 		for di < len(dets) && dets[di].Time < t0+20_000 {
 			b = append(b, dets[di])

@@ -35,8 +35,9 @@ type leakRule struct {
 func crawl(t *testing.T, base string, mmsis []vessel.MMSI, incidents []string, places [][2]float64) map[string][]byte {
 	t.Helper()
 	out := map[string][]byte{}
+	api := apiClient(t)
 	get := func(path string) {
-		resp, err := http.Get(base + path)
+		resp, err := api.Get(base + path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -60,7 +61,7 @@ func crawl(t *testing.T, base string, mmsis []vessel.MMSI, incidents []string, p
 		body, _ := json.Marshal(map[string]any{"polygon": map[string]any{"type": "Polygon", "coordinates": [][][]float64{{
 			{p[1] - 2, p[0] - 2}, {p[1] + 2, p[0] - 2}, {p[1] + 2, p[0] + 2}, {p[1] - 2, p[0] + 2}, {p[1] - 2, p[0] - 2}}}},
 			"from": "2000-01-01", "to": "2100-01-01", "flagged": true})
-		resp, err := http.Post(base+"/api/v1/area", "application/json", bytes.NewReader(body))
+		resp, err := api.Post(base+"/api/v1/area", "application/json", bytes.NewReader(body))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -103,7 +104,7 @@ func crawl(t *testing.T, base string, mmsis []vessel.MMSI, incidents []string, p
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, "GET", base+"/api/v1/stream?since=0", nil)
-	if resp, err := http.DefaultClient.Do(req); err == nil {
+	if resp, err := api.Do(req); err == nil {
 		b, _ := io.ReadAll(resp.Body) // ends with the context
 		resp.Body.Close()
 		out["GET /api/v1/stream?since=0"] = b

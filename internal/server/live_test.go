@@ -7,8 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -41,30 +39,15 @@ func TestLiveEventsMatchBatch(t *testing.T) {
 	data := filepath.Join(dir, "data")
 	cfg := Config{Data: data, Listen: "127.0.0.1:0", Land: "none", Events: Events{Zones: zonesFile, Reorder: "1m"}, AllowAnonymousRead: true,
 		Inputs: []Input{{Type: "replay", File: file, Speed: 0}}}
-	ctx, cancel := context.WithCancel(context.Background())
-	started := make(chan net.Addr, 1)
-	done := make(chan error, 1)
-	go func() {
-		done <- Run(ctx, Options{Config: cfg, Now: func() time.Time { return time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC) },
-			Started: func(a net.Addr) { started <- a }})
-	}()
-	var base string
-	select {
-	case a := <-started:
-		base = "http://" + a.String()
-	case err := <-done:
-		t.Fatal(err)
-	}
+	node := startNode(t, Options{Config: cfg, Now: func() time.Time { return time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC) }})
+	base := node.base
 	// The replay ends on its own; wait until the pipeline has applied
 	// every row (one observation each), then stop the node: the pipeline
 	// drains and the event log is synced first.
 	waitFor(t, 60*time.Second, "the pipeline to apply the whole file", func() bool {
 		return metric(t, base, "tidewatch_pipeline_applied_total") >= float64(rows)
 	})
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
+	node.stop(t)
 	live := finalEvents(t, filepath.Join(data, "events.jsonl"))
 
 	// Batch: the same file through ingest, fusion and an engine.
@@ -231,7 +214,7 @@ func metric(t *testing.T, base, name string) float64 {
 // with labels appears with its first count).
 func metricOK(t *testing.T, base, name string) (float64, bool) {
 	t.Helper()
-	resp, err := http.Get(base + "/metrics")
+	resp, err := apiClient(t).Get(base + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}

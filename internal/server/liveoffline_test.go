@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"net"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -32,21 +31,8 @@ func TestLiveMatchesOffline(t *testing.T) {
 	liveData := filepath.Join(dir, "live")
 	cfg := Config{Data: liveData, Listen: "127.0.0.1:0", Land: "none", Events: Events{Reorder: "1m"}, AllowAnonymousRead: true,
 		Inputs: []Input{{Type: "replay", File: file, Speed: 0}}}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	started := make(chan net.Addr, 1)
-	done := make(chan error, 1)
-	go func() {
-		done <- Run(ctx, Options{Config: cfg, Now: now,
-			Started: func(a net.Addr) { started <- a }})
-	}()
-	var base string
-	select {
-	case a := <-started:
-		base = "http://" + a.String()
-	case err := <-done:
-		t.Fatal(err)
-	}
+	node := startNode(t, Options{Config: cfg, Now: now})
+	base := node.base
 
 	// Offline: one core, the engine inline on the same goroutine.
 	offData := filepath.Join(dir, "offline")
@@ -92,10 +78,7 @@ func TestLiveMatchesOffline(t *testing.T) {
 	waitFor(t, 120*time.Second, "the pipeline to apply the whole file", func() bool {
 		return metric(t, base, "tidewatch_pipeline_applied_total") >= float64(n.Observations)
 	})
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
+	node.stop(t)
 	live := finalEvents(t, filepath.Join(liveData, "events.jsonl"))
 	for _, m := range []map[string]event.Event{live, offline} {
 		for id, ev := range m {

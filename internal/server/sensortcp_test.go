@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"errors"
 	"io"
 	"math/rand/v2"
 	"net"
@@ -14,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tidewatch/tidewatch/internal/asterix"
 	"github.com/tidewatch/tidewatch/internal/sensor"
 	"github.com/tidewatch/tidewatch/internal/simulate"
 	"github.com/tidewatch/tidewatch/internal/vessel"
@@ -52,35 +50,6 @@ func runSensor(t *testing.T, cfg Input, setup func(*SensorInput)) (*SensorInput,
 	}
 }
 
-// asterixCapture returns the UDP payloads of the real CAT 034/048
-// capture, or skips.
-func asterixCapture(t *testing.T) [][]byte {
-	t.Helper()
-	f, err := os.Open("../../../shared/testdata/radar/asterix/cat_034_048.pcap")
-	if errors.Is(err, os.ErrNotExist) {
-		t.Skip("the ASTERIX captures are not here (../shared/testdata/radar/asterix)")
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	pr, err := asterix.NewPcapReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out [][]byte
-	for {
-		d, err := pr.Next()
-		if err == io.EOF {
-			return out
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, append([]byte(nil), d.Payload...))
-	}
-}
-
 // TestSensorTCPServerAsterix streams the real CAT 034/048 capture's data
 // blocks to a tcp-server ASTERIX input in odd-sized pieces over two
 // connections at once: every record is read (162, as over UDP), the
@@ -88,7 +57,7 @@ func asterixCapture(t *testing.T) [][]byte {
 // and counted; a stream with a block length below its header is closed
 // and counted, and the input goes on.
 func TestSensorTCPServerAsterix(t *testing.T) {
-	payloads := asterixCapture(t)
+	payloads, _ := asterixCapture(t)
 	var stream []byte
 	for _, p := range payloads {
 		stream = append(stream, p...)

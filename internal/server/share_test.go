@@ -8,7 +8,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -438,7 +437,7 @@ func TestFederation(t *testing.T) {
 		t.Logf("Sharing panel not checked in a browser: %s missing", missing)
 	} else {
 		cmd := exec.Command("node", filepath.Join(e2e, "map.mjs"))
-		cmd.Env = append(os.Environ(), "BASE_URL="+in.base, "TOKEN="+in.admin, "EXPECT_SHARING=1", "LIVE_UPDATES=0", "SEARCH=0",
+		cmd.Env = append(os.Environ(), "BASE_URL="+in.base, "TOKEN="+in.admin, "EXPECT_SHARING=1", "LIVE_UPDATES=0", "SEARCH=0", "TIMEOUT_MS="+browserWait,
 			"ARTIFACTS="+filepath.Join(t.TempDir(), "artifacts"))
 		out, err := cmd.CombinedOutput()
 		if err != nil {
@@ -690,7 +689,7 @@ func busiest(t *testing.T, path string, n int) []vessel.MMSI {
 
 // lastPlace returns where a node last saw a vessel.
 func lastPlace(t *testing.T, base string, m vessel.MMSI) ([2]float64, bool) {
-	resp, err := http.Get(fmt.Sprintf("%s/api/v1/vessels/%d?max_age=36500d", base, m))
+	resp, err := apiClient(t).Get(fmt.Sprintf("%s/api/v1/vessels/%d?max_age=36500d", base, m))
 	if err != nil {
 		t.Fatal(err)
 	}

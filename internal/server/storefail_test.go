@@ -6,7 +6,6 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -154,23 +153,11 @@ func TestNodeReadyzDiskFull(t *testing.T) {
 	cfg := Config{Data: data, Listen: "127.0.0.1:0", Land: "none", AllowAnonymousRead: true,
 		Inputs: []Input{{Type: "tcp-server", Name: "receivers", Listen: tcp}}}
 	ffs := &fullFS{}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	started := make(chan net.Addr, 1)
-	done := make(chan error, 1)
-	go func() {
-		clock := func() time.Time { return time.Date(2010, 6, 11, 11, 50, 0, 0, time.UTC) }
-		done <- Run(ctx, Options{Config: cfg, Now: clock, StoreFS: ffs, Started: func(a net.Addr) { started <- a }})
-	}()
-	var addr net.Addr
-	select {
-	case addr = <-started:
-	case err := <-done:
-		t.Fatalf("node did not start: %v", err)
-	}
-	base := "http://" + addr.String()
+	node := startNode(t, Options{Config: cfg, Now: dmaClock, StoreFS: ffs})
+	base := node.base
+	api := apiClient(t)
 	get := func(path string) (int, string) {
-		resp, err := http.Get(base + path)
+		resp, err := api.Get(base + path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -182,16 +169,7 @@ func TestNodeReadyzDiskFull(t *testing.T) {
 		t.Fatalf("/readyz before the disk fills: %d %s", code, body)
 	}
 	ffs.full.Store(true)
-	capture, err := os.ReadFile(aistest.Path("raw/dma-stream-example.nmea"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := net.Dial("tcp", tcp)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.Write(capture)
-	c.Close()
+	sendCapture(t, tcp, "raw/dma-stream-example.nmea")
 	var body string
 	waitFor(t, 20*time.Second, "/readyz to fail", func() bool {
 		var code int
@@ -212,10 +190,7 @@ func TestNodeReadyzDiskFull(t *testing.T) {
 	if _, m := get("/metrics"); !strings.Contains(m, "tidewatch_store_write_failing 0") {
 		t.Errorf("metrics after recovery lack tidewatch_store_write_failing 0")
 	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
+	node.stop(t)
 	db, err := store.Open(data, store.Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)

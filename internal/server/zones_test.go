@@ -2,7 +2,6 @@ package server
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"net"
 	"net/http"
@@ -34,22 +33,8 @@ func TestZoneEditingLive(t *testing.T) {
 	}
 	reader, _ := tokens.Create("watch", httpapi.RoleRead)
 	start := func() (string, func()) {
-		ctx, cancel := context.WithCancel(context.Background())
-		started := make(chan net.Addr, 1)
-		done := make(chan error, 1)
-		go func() { done <- Run(ctx, Options{Config: cfg, Started: func(a net.Addr) { started <- a }}) }()
-		select {
-		case a := <-started:
-			return "http://" + a.String(), func() {
-				cancel()
-				if err := <-done; err != nil {
-					t.Fatal(err)
-				}
-			}
-		case err := <-done:
-			t.Fatal(err)
-		}
-		return "", nil
+		node := startNode(t, Options{Config: cfg})
+		return node.base, func() { node.stop(t) }
 	}
 	call := func(base, method, path, token string, body any) *http.Response {
 		t.Helper()
@@ -59,7 +44,7 @@ func TestZoneEditingLive(t *testing.T) {
 		}
 		req, _ := http.NewRequest(method, base+path, &b)
 		req.Header.Set("Authorization", "Bearer "+token)
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := apiClient(t).Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
