@@ -80,6 +80,12 @@ func relayNode(t *testing.T, cfg Config, capture []byte, warm bool) ([]byte, *No
 			obs := n.stats[0].stats().Observations
 			return obs > 3000 && n.pipe.Stats().Applied >= int64(obs)
 		})
+		// and the relay has taken the push's every line: one it took
+		// after the counters below are read would be counted as relayed
+		// to a client that was not there yet.
+		poll(t, "the relay to take the first push", func() bool {
+			return n.relay.r.Stats().Lines+n.relay.dropped.Load() >= uint64(bytes.Count(capture, []byte("\n")))
+		})
 	}
 	lines0, relayed0 := n.relay.r.Stats().Lines, n.relay.r.Stats().Relayed
 	rc, err := net.Dial("tcp", n.RelayAddr())
