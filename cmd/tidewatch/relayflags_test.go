@@ -12,7 +12,7 @@ func TestRelayFlags(t *testing.T) {
 	fs := newFlagSet("serve", "", io.Discard)
 	nf := addNodeFlags(fs, "")
 	err := fs.Parse([]string{"--data", t.TempDir(), "--relay-tcp", "127.0.0.1:10112", "--relay-udp", "127.0.0.1:10113",
-		"--relay-bbox", "9,54.5,13,57.8", "--relay-source", "receivers", "--relay-source", "feed", "--relay-tags", "add"})
+		"--relay-bbox", "9,54.5,13,57.8", "--relay-source", "receivers", "--relay-source", "feed", "--relay-tags", "add", "--relay-gpsd", "127.0.0.1:2947"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -21,7 +21,7 @@ func TestRelayFlags(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := c.Relay
-	if r.Listen != "127.0.0.1:10112" || r.UDP != "127.0.0.1:10113" || r.Tags != "add" ||
+	if r.Listen != "127.0.0.1:10112" || r.UDP != "127.0.0.1:10113" || r.GPSD != "127.0.0.1:2947" || r.Tags != "add" ||
 		!slices.Equal(r.BBox, []float64{9, 54.5, 13, 57.8}) || !slices.Equal(r.Sources, []string{"receivers", "feed"}) {
 		t.Errorf("relay config %+v", r)
 	}

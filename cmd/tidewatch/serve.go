@@ -66,6 +66,8 @@ NMEA relay out (the AIS inputs' raw lines, for OpenCPN, aggregators, gpsd
 tools; "relay" in --config also names a partner whose policy applies):
   --relay-tcp HOST:PORT  serve the raw AIS lines to TCP clients, e.g. :10112
   --relay-udp ADDR       send them as datagrams too
+  --relay-gpsd HOST:PORT each AIS message as gpsd's JSON ("class":"AIS") to gpsd
+                         clients (gpspipe -w, libgps) that send ?WATCH, e.g. :2947
   --relay-bbox W,S,E,N   only vessels whose last position is in the box
   --relay-source NAME    only lines of this input (repeatable)
   --relay-tags MODE      NMEA 4.10 tag blocks: keep (default), add (s: input, c: time) or strip
@@ -112,6 +114,7 @@ type nodeFlags struct {
 	tileOrigins                                  listFlag
 	cotUDP, cotTCP                               listFlag
 	relayTCP, relayUDP, relayBBox, relayTags     *string
+	relayGPSD                                    *string
 	relaySources                                 listFlag
 	speed                                        *float64
 	loop, replayNow                              *bool
@@ -161,6 +164,7 @@ func addNodeFlags(fs *flag.FlagSet, defaultData string) *nodeFlags {
 	fs.Var(&n.cotTCP, "cot-tcp", "send the picture as Cursor on Target events to a TAK server's TCP input at HOST:PORT (repeatable)")
 	n.relayTCP = fs.String("relay-tcp", "", "serve the AIS inputs' raw NMEA lines to TCP clients at `HOST:PORT`")
 	n.relayUDP = fs.String("relay-udp", "", "send the AIS inputs' raw NMEA lines as datagrams to `ADDR`")
+	n.relayGPSD = fs.String("relay-gpsd", "", "serve each AIS message as gpsd's JSON to gpsd clients at `HOST:PORT`")
 	n.relayBBox = fs.String("relay-bbox", "", "relay only vessels whose last position is in `W,S,E,N`")
 	n.relayTags = fs.String("relay-tags", "", "tag blocks of relayed lines: keep (default), add or strip")
 	fs.Var(&n.relaySources, "relay-source", "relay only lines of this input, by name (repeatable)")
@@ -227,6 +231,9 @@ func (n *nodeFlags) build() (server.Config, error) {
 	}
 	if *n.relayUDP != "" {
 		c.Relay.UDP = *n.relayUDP
+	}
+	if *n.relayGPSD != "" {
+		c.Relay.GPSD = *n.relayGPSD
 	}
 	if *n.relayTags != "" {
 		c.Relay.Tags = *n.relayTags

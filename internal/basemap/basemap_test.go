@@ -243,6 +243,8 @@ func TestBuildErrors(t *testing.T) {
 		{"zoom 15", nil, basemap.Options{MaxZoom: 15}, basemap.ErrOptions},
 		{"bad detail", nil, basemap.Options{Detail: []orb.Bound{{Min: orb.Point{10, 0}, Max: orb.Point{0, 1}}}}, basemap.ErrOptions},
 		{"repeated layer", []basemap.Layer{{Name: "a"}, {Name: "a"}}, basemap.Options{}, basemap.ErrOptions},
+		{"repeated layer at meeting zooms", []basemap.Layer{{Name: "a", MaxZoom: 6}, {Name: "a", MinZoom: 6}}, basemap.Options{}, basemap.ErrOptions},
+		{"max zoom under min zoom", []basemap.Layer{{Name: "a", MinZoom: 6, MaxZoom: 5}}, basemap.Options{}, basemap.ErrOptions},
 		{"empty", []basemap.Layer{{Name: "a"}}, basemap.Options{}, basemap.ErrEmpty},
 	} {
 		if _, err := basemap.Build(&bytes.Buffer{}, c.layers, c.opt); !errors.Is(err, c.want) {

@@ -36,8 +36,12 @@ const (
 // at which its features appear, and its features (WGS-84 longitude and
 // latitude). Properties are kept as they are (strings, numbers, booleans).
 type Layer struct {
-	Name     string
-	MinZoom  int
+	Name    string
+	MinZoom int
+	// MaxZoom, when not zero, is the deepest zoom the layer is drawn at:
+	// a coarse land to the world's zooms and a detailed one, of the same
+	// name, below them.
+	MaxZoom  int
 	Features []*geojson.Feature
 }
 
@@ -123,13 +127,23 @@ func Build(w io.Writer, layers []Layer, opt Options) (Stats, error) {
 			return Stats{}, fmt.Errorf("%w: detail area %v", ErrOptions, d)
 		}
 	}
-	names := map[string]bool{}
+	names := map[string][][2]int{} // a name's zoom ranges: layers of one name must not meet
 	for _, l := range layers {
-		if l.Name == "" || names[l.Name] {
-			return Stats{}, fmt.Errorf("%w: layer name %q empty or repeated", ErrOptions, l.Name)
+		hi := l.MaxZoom
+		if hi == 0 {
+			hi = MaxZoom
 		}
-		names[l.Name] = true
+		if l.Name == "" || l.MaxZoom != 0 && l.MaxZoom < l.MinZoom {
+			return Stats{}, fmt.Errorf("%w: layer name %q empty, or its zooms %d to %d", ErrOptions, l.Name, l.MinZoom, l.MaxZoom)
+		}
+		for _, r := range names[l.Name] {
+			if l.MinZoom <= r[1] && r[0] <= hi {
+				return Stats{}, fmt.Errorf("%w: layer name %q repeated at the same zooms", ErrOptions, l.Name)
+			}
+		}
+		names[l.Name] = append(names[l.Name], [2]int{l.MinZoom, hi})
 	}
+
 	b := &builder{opt: opt, layers: layers, buffer: float64(opt.Buffer) / extent}
 	root := make([][]feat, len(layers))
 	for i, l := range layers {
@@ -215,7 +229,7 @@ func (b *builder) encode(t maptile.Tile, clipped [][]feat) ([]byte, error) {
 	simp := simplify.DouglasPeucker(extent / 256 / 10.0)
 	for i, fs := range clipped {
 		l := b.layers[i]
-		if int(t.Z) < l.MinZoom || len(fs) == 0 {
+		if int(t.Z) < l.MinZoom || l.MaxZoom > 0 && int(t.Z) > l.MaxZoom || len(fs) == 0 {
 			continue
 		}
 		fc := geojson.NewFeatureCollection()
@@ -369,7 +383,12 @@ func (b *builder) write(w io.Writer) (Stats, error) {
 
 func (b *builder) metadata() map[string]any {
 	var vl []any
+	seen := map[string]map[string]any{} // a name's entry: layers of one name share it
 	for _, l := range b.layers {
+		if v, ok := seen[l.Name]; ok {
+			v["minzoom"] = min(v["minzoom"].(int), l.MinZoom)
+			continue
+		}
 		fields := map[string]any{}
 		for _, f := range l.Features {
 			for k, v := range f.Properties {
@@ -383,7 +402,9 @@ func (b *builder) metadata() map[string]any {
 				}
 			}
 		}
-		vl = append(vl, map[string]any{"id": l.Name, "minzoom": l.MinZoom, "maxzoom": b.opt.MaxZoom, "fields": fields})
+		v := map[string]any{"id": l.Name, "minzoom": l.MinZoom, "maxzoom": b.opt.MaxZoom, "fields": fields}
+		seen[l.Name] = v
+		vl = append(vl, v)
 	}
 	m := map[string]any{"vector_layers": vl, "type": "baselayer", "generator": "tidewatch basemap"}
 	if b.opt.Name != "" {

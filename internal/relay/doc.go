@@ -35,6 +35,24 @@
 // id), is withheld; a line whose MMSI cannot be read is withheld too.
 // Each refusal and drop is counted in Stats.
 //
+// # gpsd JSON
+//
+// With Config.Format FormatGPSD the relay speaks gpsd's client protocol
+// instead (gpspipe -w, libgps and gpsd's Python client read it): a
+// client gets {"class":"VERSION",…} on connecting and nothing more until
+// it sends ?WATCH={"enable":true,"json":true}; (answered by DEVICES, the
+// inputs heard, and WATCH). From then on each complete AIS message of the
+// lines that pass the filters above is one line of gpsd's JSON:
+// "class":"AIS", "device" (the input's name), then gpsdecode's fields,
+// names and scaling (package ais), unscaled unless the client's WATCH
+// says "scaled":true, as gpsd does. Multi-sentence messages are
+// reassembled per input (package nmea); type 24 parts A and B are sent
+// one by one (gpsd's split24 false). ?VERSION, ?DEVICES and ?POLL are
+// answered; anything else gets gpsd's {"class":"ERROR",…} and is counted
+// (Stats.BadCommands), and a request longer than 1 KiB ends the client.
+// Sentences that cannot be reassembled or decoded are counted
+// (Stats.Undecodable). Queues, MaxConns and slow clients are as above.
+//
 // # Concurrency
 //
 // Publish and Stats are safe for concurrent use and never block on a

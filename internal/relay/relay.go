@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/tidewatch/tidewatch/internal/nmea"
 	"github.com/tidewatch/tidewatch/internal/vessel"
 )
 
@@ -53,6 +54,10 @@ type Config struct {
 	// vessel it refuses is withheld, and so is every fragment of its
 	// message. Lines whose MMSI cannot be read are withheld too.
 	Allow func(vessel.MMSI) bool
+	// Format is what TCP clients get: the sentences (FormatNMEA, the
+	// default) or gpsd's JSON and client protocol (FormatGPSD; Tags and
+	// UDP do not apply to it).
+	Format Format
 	// Logger gets refused connections and dropped clients; nil discards.
 	Logger *slog.Logger
 }
@@ -125,6 +130,10 @@ type Stats struct {
 	Refused     uint64 // clients refused at MaxConns
 	SlowDropped uint64 // clients disconnected with a full queue
 	UDPErrors   uint64 // failed datagram sends
+	// FormatGPSD only:
+	Messages    uint64 // complete AIS messages sent as JSON (to any number of clients)
+	Undecodable uint64 // sentences or messages that could not be reassembled or decoded
+	BadCommands uint64 // client requests gpsd would not understand
 }
 
 // Relay passes received AIS sentences on to TCP clients (OpenCPN,
@@ -142,8 +151,10 @@ type Relay struct {
 	clients map[*client]struct{}
 	frag    map[fragKey]fragState // a multi-part message's release decision and time, by source, channel and sequence id
 	inBox   map[vessel.MMSI]bool  // with BBox: whether each vessel's last position is inside
+	gpsd    gpsdState             // FormatGPSD: reassembly and decoding
 
 	lines, relayed, notAIS, filtered, outside, withheld, accepted, refused, slow, udpErr atomic.Uint64
+	messages, undecodable, badCommands                                                   atomic.Uint64
 	nclients                                                                             atomic.Int64
 }
 
@@ -157,6 +168,9 @@ type client struct {
 	conn net.Conn
 	q    chan []byte
 	once sync.Once
+	// FormatGPSD: whether the client asked for data (?WATCH) and for
+	// scaled values.
+	watch, scaled atomic.Bool
 }
 
 func (c *client) close() { c.once.Do(func() { close(c.q) }) }
@@ -166,6 +180,14 @@ func (c *client) close() { c.once.Do(func() { close(c.q) }) }
 func New(cfg Config) (*Relay, error) {
 	if cfg.Listen == "" && cfg.UDP == "" {
 		return nil, fmt.Errorf("%w: neither a listen address nor a UDP destination", ErrConfig)
+	}
+	switch {
+	case cfg.Format > FormatGPSD:
+		return nil, fmt.Errorf("%w: unknown format %d", ErrConfig, cfg.Format)
+	case cfg.Format == FormatGPSD && cfg.UDP != "":
+		return nil, fmt.Errorf("%w: gpsd JSON is served over TCP only", ErrConfig)
+	case cfg.Format == FormatGPSD && cfg.Listen == "":
+		return nil, fmt.Errorf("%w: gpsd JSON needs a listen address", ErrConfig)
 	}
 	if cfg.MaxConns <= 0 {
 		cfg.MaxConns = 16
@@ -186,7 +208,10 @@ func New(cfg Config) (*Relay, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	r := &Relay{cfg: cfg, log: log.With("component", "relay"), clients: map[*client]struct{}{}, frag: map[fragKey]fragState{}, inBox: map[vessel.MMSI]bool{}}
+	r := &Relay{cfg: cfg, log: log.With("component", "relay", "format", cfg.Format.String()), clients: map[*client]struct{}{}, frag: map[fragKey]fragState{}, inBox: map[vessel.MMSI]bool{}}
+	if cfg.Format == FormatGPSD {
+		r.gpsd = gpsdState{asm: map[string]*nmea.Assembler{}, since: cfg.Now()}
+	}
 	if cfg.Listen != "" {
 		ln, err := net.Listen("tcp", cfg.Listen)
 		if err != nil {
@@ -207,6 +232,19 @@ func New(cfg Config) (*Relay, error) {
 	return r, nil
 }
 
+// Close releases the listener and the UDP socket of a relay whose Run is
+// never to be called (Run closes them when it returns).
+func (r *Relay) Close() error {
+	var err error
+	if r.ln != nil {
+		err = r.ln.Close()
+	}
+	if r.udp != nil {
+		err = errors.Join(err, r.udp.Close())
+	}
+	return err
+}
+
 // Addr is the TCP listener's address, nil without one.
 func (r *Relay) Addr() net.Addr {
 	if r.ln == nil {
@@ -219,7 +257,7 @@ func (r *Relay) Addr() net.Addr {
 func (r *Relay) Stats() Stats {
 	return Stats{Lines: r.lines.Load(), Relayed: r.relayed.Load(), NotAIS: r.notAIS.Load(), Filtered: r.filtered.Load(),
 		OutsideBBox: r.outside.Load(), Withheld: r.withheld.Load(), Clients: r.nclients.Load(), Accepted: r.accepted.Load(), Refused: r.refused.Load(),
-		SlowDropped: r.slow.Load(), UDPErrors: r.udpErr.Load()}
+		SlowDropped: r.slow.Load(), UDPErrors: r.udpErr.Load(), Messages: r.messages.Load(), Undecodable: r.undecodable.Load(), BadCommands: r.badCommands.Load()}
 }
 
 // Publish offers one received line (with or without its line ending) from
@@ -239,7 +277,7 @@ func (r *Relay) Publish(source string, line []byte) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	at := r.cfg.Now().Unix()
-	if r.cfg.BBox.Has || r.cfg.Allow != nil || r.cfg.Tags == TagsAdd {
+	if r.cfg.BBox.Has || r.cfg.Allow != nil || (r.cfg.Tags == TagsAdd && r.cfg.Format == FormatNMEA) {
 		var v verdict
 		v, at = r.decide(source, sentence, at)
 		switch v {
@@ -250,6 +288,11 @@ func (r *Relay) Publish(source string, line []byte) {
 			r.withheld.Add(1)
 			return
 		}
+	}
+	if r.cfg.Format == FormatGPSD {
+		r.relayed.Add(1)
+		r.publishGPSD(source, sentence)
+		return
 	}
 	var out []byte
 	switch r.cfg.Tags {
@@ -263,15 +306,7 @@ func (r *Relay) Publish(source string, line []byte) {
 	out = append(append(out, sentence...), '\r', '\n')
 	r.relayed.Add(1)
 	for c := range r.clients {
-		select {
-		case c.q <- out:
-		default:
-			delete(r.clients, c)
-			c.close()
-			c.conn.Close() // unblocks a write stuck on a client that reads nothing
-			r.slow.Add(1)
-			r.log.Warn("relay client too slow; disconnected", "remote", c.conn.RemoteAddr().String())
-		}
+		r.send(c, out)
 	}
 	if r.udp != nil {
 		if _, err := r.udp.Write(out); err != nil {
@@ -377,9 +412,15 @@ func (r *Relay) Run(ctx context.Context) error {
 		}
 		c := &client{conn: conn, q: make(chan []byte, r.cfg.Queue)}
 		r.clients[c] = struct{}{}
+		if r.cfg.Format == FormatGPSD {
+			c.q <- gpsdVersion // the queue is empty: never blocks
+		}
 		r.mu.Unlock()
 		r.accepted.Add(1)
 		r.nclients.Add(1)
+		if r.cfg.Format == FormatGPSD {
+			wg.Go(func() { r.commands(c) })
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

@@ -30,11 +30,19 @@ var (
 	mRelayRefused  = prometheus.NewDesc("tidewatch_relay_clients_refused_total", "TCP clients the NMEA relay refused (too many connections).", nil, nil)
 	mRelaySlow     = prometheus.NewDesc("tidewatch_relay_clients_dropped_total", "TCP clients the NMEA relay disconnected because their queue was full (too slow).", nil, nil)
 	mRelayUDPErr   = prometheus.NewDesc("tidewatch_relay_udp_errors_total", "Failed datagram sends of the NMEA relay.", nil, nil)
+
+	mGPSDMessages    = prometheus.NewDesc("tidewatch_relay_gpsd_messages_total", "AIS messages the gpsd JSON port sent (to any number of watching clients).", nil, nil)
+	mGPSDUndecodable = prometheus.NewDesc("tidewatch_relay_gpsd_undecodable_total", "Relayed sentences the gpsd JSON port could not reassemble or decode.", nil, nil)
+	mGPSDClients     = prometheus.NewDesc("tidewatch_relay_gpsd_clients", "TCP clients connected to the gpsd JSON port.", nil, nil)
+	mGPSDSlow        = prometheus.NewDesc("tidewatch_relay_gpsd_clients_dropped_total", "gpsd JSON clients disconnected because their queue was full (too slow).", nil, nil)
+	mGPSDRefused     = prometheus.NewDesc("tidewatch_relay_gpsd_clients_refused_total", "gpsd JSON clients refused (too many connections).", nil, nil)
+	mGPSDBadCommands = prometheus.NewDesc("tidewatch_relay_gpsd_bad_requests_total", "Client requests the gpsd JSON port did not understand.", nil, nil)
 )
 
 func (c *outputCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{mCoTSent, mCoTDropped, mCoTSkipped, mCoTErrors, mCoTReconnects, mCoTConnected,
-		mRelayLines, mRelayDropped, mRelayClients, mRelayAccepted, mRelayRefused, mRelaySlow, mRelayUDPErr} {
+		mRelayLines, mRelayDropped, mRelayClients, mRelayAccepted, mRelayRefused, mRelaySlow, mRelayUDPErr,
+		mGPSDMessages, mGPSDUndecodable, mGPSDClients, mGPSDSlow, mGPSDRefused, mGPSDBadCommands} {
 		ch <- d
 	}
 }
@@ -65,13 +73,25 @@ func (c *outputCollector) Collect(ch chan<- prometheus.Metric) {
 	if c.relay == nil {
 		return
 	}
+	counter(mRelayDropped, float64(c.relay.dropped.Load()))
+	if g := c.relay.g; g != nil {
+		st := g.Stats()
+		counter(mGPSDMessages, float64(st.Messages))
+		counter(mGPSDUndecodable, float64(st.Undecodable))
+		gauge(mGPSDClients, float64(st.Clients))
+		counter(mGPSDSlow, float64(st.SlowDropped))
+		counter(mGPSDRefused, float64(st.Refused))
+		counter(mGPSDBadCommands, float64(st.BadCommands))
+	}
+	if c.relay.r == nil {
+		return
+	}
 	st := c.relay.r.Stats()
 	counter(mRelayLines, float64(st.Relayed), "relayed")
 	counter(mRelayLines, float64(st.NotAIS), "not_ais")
 	counter(mRelayLines, float64(st.Filtered), "filtered_source")
 	counter(mRelayLines, float64(st.OutsideBBox), "outside_bbox")
 	counter(mRelayLines, float64(st.Withheld), "withheld")
-	counter(mRelayDropped, float64(c.relay.dropped.Load()))
 	gauge(mRelayClients, float64(st.Clients))
 	counter(mRelayAccepted, float64(st.Accepted))
 	counter(mRelayRefused, float64(st.Refused))

@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -23,6 +24,11 @@ type RelayOutput struct {
 	// Neither: no relay.
 	Listen string `json:"listen,omitempty"`
 	UDP    string `json:"udp,omitempty"`
+	// GPSD is the TCP address of the gpsd-style JSON port (gpsd's client
+	// protocol: each AIS message as "class":"AIS" to clients that send
+	// ?WATCH), e.g. ":2947"; empty: none. The filters below apply to it
+	// as to the NMEA relay.
+	GPSD string `json:"gpsd,omitempty"`
 	// BBox keeps only vessels whose last position is in [west, south,
 	// east, north].
 	BBox []float64 `json:"bbox,omitempty"`
@@ -46,7 +52,7 @@ type RelayOutput struct {
 }
 
 // Enabled reports whether a relay is configured.
-func (o RelayOutput) Enabled() bool { return o.Listen != "" || o.UDP != "" }
+func (o RelayOutput) Enabled() bool { return o.Listen != "" || o.UDP != "" || o.GPSD != "" }
 
 // relayQueue bounds the lines waiting between the inputs and the relay
 // (overflow: dropped and counted in relayFeed.dropped).
@@ -54,9 +60,10 @@ const relayQueue = 1 << 14
 
 // relayFeed takes the inputs' raw lines (InputOptions.Lines) into a
 // bounded queue without ever blocking them, and publishes them to the
-// relay on its own goroutine.
+// relays on its own goroutine.
 type relayFeed struct {
-	r       *relay.Relay
+	r       *relay.Relay // the NMEA relay; nil with only a gpsd port
+	g       *relay.Relay // the gpsd JSON port; nil without
 	q       chan relayLine
 	dropped atomic.Uint64
 }
@@ -80,15 +87,25 @@ func (f *relayFeed) offer(source string, line []byte) {
 // ctx ends.
 func (f *relayFeed) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
-	var err error
-	wg.Go(func() { err = f.r.Run(ctx) })
+	var err, gerr error
+	if f.r != nil {
+		wg.Go(func() { err = f.r.Run(ctx) })
+	}
+	if f.g != nil {
+		wg.Go(func() { gerr = f.g.Run(ctx) })
+	}
 	for {
 		select {
 		case l := <-f.q:
-			f.r.Publish(l.source, l.line)
+			if f.r != nil {
+				f.r.Publish(l.source, l.line)
+			}
+			if f.g != nil {
+				f.g.Publish(l.source, l.line)
+			}
 		case <-ctx.Done():
 			wg.Wait()
-			return err
+			return errors.Join(err, gerr)
 		}
 	}
 }
@@ -129,12 +146,29 @@ func (n *Node) openRelay() error {
 		}
 		cfg.Allow = relayAllow(pt, n.core.Picture, n.name)
 	}
-	r, err := relay.New(cfg)
-	if err != nil {
-		return fmt.Errorf("%w: %v", ErrConfig, err)
+	feed := &relayFeed{q: make(chan relayLine, relayQueue)}
+	if o.Listen != "" || o.UDP != "" {
+		r, err := relay.New(cfg)
+		if err != nil {
+			return fmt.Errorf("%w: %v", ErrConfig, err)
+		}
+		feed.r = r
+		n.log.Info("NMEA relay", "tcp", addrString(r), "udp", o.UDP, "tags", cfg.Tags.String())
 	}
-	n.relay = &relayFeed{r: r, q: make(chan relayLine, relayQueue)}
-	n.log.Info("NMEA relay", "tcp", addrString(r), "udp", o.UDP, "tags", cfg.Tags.String())
+	if o.GPSD != "" {
+		gcfg := cfg
+		gcfg.Listen, gcfg.UDP, gcfg.Tags, gcfg.Format = o.GPSD, "", relay.TagsKeep, relay.FormatGPSD
+		g, err := relay.New(gcfg)
+		if err != nil {
+			if feed.r != nil {
+				feed.r.Close()
+			}
+			return fmt.Errorf("%w: %v", ErrConfig, err)
+		}
+		feed.g = g
+		n.log.Info("gpsd JSON relay", "tcp", addrString(g))
+	}
+	n.relay = feed
 	return nil
 }
 
@@ -153,12 +187,20 @@ func (n *Node) relayLines() func(string, []byte) {
 	return n.relay.offer
 }
 
-// RelayAddr is the NMEA relay's TCP address, nil without one.
+// RelayAddr is the NMEA relay's TCP address, "" without one.
 func (n *Node) RelayAddr() string {
-	if n.relay == nil {
+	if n.relay == nil || n.relay.r == nil {
 		return ""
 	}
 	return addrString(n.relay.r)
+}
+
+// GPSDAddr is the gpsd JSON port's TCP address, "" without one.
+func (n *Node) GPSDAddr() string {
+	if n.relay == nil || n.relay.g == nil {
+		return ""
+	}
+	return addrString(n.relay.g)
 }
 
 // relayAllow is the relay's release policy for a partner: a vessel is
