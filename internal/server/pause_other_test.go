@@ -1,0 +1,13 @@
+//go:build !unix
+
+package server
+
+import (
+	"errors"
+	"os"
+)
+
+// pauseProcess and resumeProcess are unsupported where there is no
+// SIGSTOP: the tests that pause a node skip that phase.
+func pauseProcess(p *os.Process) error  { return errors.ErrUnsupported }
+func resumeProcess(p *os.Process) error { return errors.ErrUnsupported }

@@ -1,0 +1,13 @@
+//go:build unix
+
+package server
+
+import (
+	"os"
+	"syscall"
+)
+
+// pauseProcess stops p as if it were cut off (SIGSTOP); resumeProcess
+// lets it go on (SIGCONT).
+func pauseProcess(p *os.Process) error  { return p.Signal(syscall.SIGSTOP) }
+func resumeProcess(p *os.Process) error { return p.Signal(syscall.SIGCONT) }
