@@ -270,6 +270,17 @@
 // is stale; with app/node_modules present another test rebuilds into a
 // temporary directory and compares byte for byte.
 //
+// The sources are TypeScript in strict mode (app/tsconfig.json), bundled by
+// esbuild, which strips the types; TestTypeCheck runs tsc --noEmit (the
+// typescript package pinned in app/package.json). api.ts returns the types
+// of app/src/api-types.d.ts, which go generate ./internal/httpapi writes
+// from openapi.json, so a change of the API's shape that the map does not
+// follow fails the type check; TestTypeCheckCatchesDrift proves it on a
+// copy of the sources with a field of api-types.d.ts renamed. The Go
+// tests that need npm packages skip only where node is missing; where it
+// exists they fail until bash internal/webui/app/install.sh (npm ci, run
+// by CI) has installed them.
+//
 // # Testing
 //
 // The tests run the browser test against the embedded map and a mock of the
@@ -305,9 +316,10 @@
 // and leave screenshots in e2e/artifacts. The mock API stays for
 // TestBrowser (e2e/map.mjs) and TestServeMock: its incidents' stale
 // edit, the sharing panel's partners and audit log and the hostile texts
-// it serves need a federated node. The pure modules (format.js, geo.js,
-// timerange.js, csv.js, categories.js, contactmodel.js, focus.js) have
-// unit tests in app/test, run by TestNodeUnit with node --test.
+// it serves need a federated node. The pure modules (format.ts, geo.ts,
+// timerange.ts, csv.ts, categories.ts, contactmodel.ts, focus.ts) have
+// unit tests in app/test, run by TestNodeUnit with node --test
+// (app/tshooks.mjs compiles the TypeScript they import with esbuild).
 // e2e/features/basemap.mjs runs against the mock (TestBrowserBasemap):
 // its mockbasemap_test.go serves a PMTiles archive built from the shared
 // 1:10m land and World Port Index (detailed to zoom 12 over Singapore)

@@ -7,7 +7,8 @@ const EARTH_M = 6371008.8; // mean radius (IUGG)
 const NM_M = 1852;
 const RAD = Math.PI / 180;
 
-/** @typedef {[number, number]} LngLat */
+// LngLat is a position, longitude first.
+export type LngLat = [number, number];
 
 /**
  * distanceNm is the great-circle (haversine) distance from a to b.
@@ -15,7 +16,7 @@ const RAD = Math.PI / 180;
  * @param {LngLat} b
  * @returns {number} nautical miles
  */
-export function distanceNm(a, b) {
+export function distanceNm(a: LngLat, b: LngLat): number {
   const p1 = a[1] * RAD;
   const p2 = b[1] * RAD;
   const dp = p2 - p1;
@@ -30,7 +31,7 @@ export function distanceNm(a, b) {
  * @param {LngLat} b
  * @returns {number} degrees true, in [0, 360)
  */
-export function bearingTrue(a, b) {
+export function bearingTrue(a: LngLat, b: LngLat): number {
   const p1 = a[1] * RAD;
   const p2 = b[1] * RAD;
   const dl = (b[0] - a[0]) * RAD;
@@ -43,7 +44,7 @@ export function bearingTrue(a, b) {
 
 // dmPart formats one coordinate as degrees and decimal minutes, with the
 // minutes rounded to three places and carried into the degrees.
-function dmPart(v, width, pos, neg) {
+function dmPart(v: number, width: number, pos: string, neg: string) {
   const hemi = v >= 0 ? pos : neg;
   let thousandths = Math.round(Math.abs(v) * 60000);
   const deg = Math.floor(thousandths / 60000);
@@ -58,7 +59,7 @@ function dmPart(v, width, pos, neg) {
  * @param {number} lat
  * @param {number} lon
  */
-export function dm(lat, lon) {
+export function dm(lat: number, lon: number) {
   return `${dmPart(lat, 2, 'N', 'S')} ${dmPart(lon, 3, 'E', 'W')}`;
 }
 
@@ -68,7 +69,7 @@ export function dm(lat, lon) {
  * @param {number} lat
  * @param {number} lon
  */
-export function decimal(lat, lon) {
+export function decimal(lat: number, lon: number) {
   return `${lat.toFixed(5)}, ${lon.toFixed(5)}`;
 }
 
@@ -76,6 +77,6 @@ export function decimal(lat, lon) {
  * wrapLon brings a longitude into [-180, 180).
  * @param {number} lon
  */
-export function wrapLon(lon) {
+export function wrapLon(lon: number) {
   return ((((lon + 180) % 360) + 360) % 360) - 180;
 }

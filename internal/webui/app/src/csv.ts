@@ -7,7 +7,7 @@
  * cell formats one value.
  * @param {unknown} v
  */
-export function cell(v) {
+export function cell(v: unknown) {
   if (v == null || (typeof v === 'number' && !Number.isFinite(v))) return '';
   let s = String(v);
   if (typeof v !== 'number' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
@@ -19,6 +19,6 @@ export function cell(v) {
  * @param {string[]} header
  * @param {unknown[][]} rows
  */
-export function toCSV(header, rows) {
+export function toCSV(header: string[], rows: unknown[][]) {
   return [header, ...rows].map((r) => r.map(cell).join(',')).join('\r\n') + '\r\n';
 }

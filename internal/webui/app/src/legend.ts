@@ -18,7 +18,7 @@ export const SMALL_SCREEN = '(max-width: 700px), (max-height: 560px)';
 
 // legendOpen says whether the legend starts open: as the user left it
 // ('open' or 'closed' stored), else open unless the screen is small.
-export function legendOpen(stored, small) {
+export function legendOpen(stored: string|null, small: boolean) {
   if (stored === 'open') return true;
   if (stored === 'closed') return false;
   return !small;
@@ -33,6 +33,10 @@ function loadState() {
 }
 
 export class Legend {
+  key = '';
+  list: HTMLUListElement | null = null;
+  el: HTMLDetailsElement | null;
+  counts: Map<string, number>;
   constructor() {
     this.counts = new Map();
     this.el = null;
@@ -61,7 +65,7 @@ export class Legend {
   }
 
   // setCounts takes the vessels in the picture per group.
-  setCounts(counts) {
+  setCounts(counts: Map<string, number>) {
     const key = JSON.stringify([...counts]);
     if (key === this.key) return;
     this.key = key;

@@ -5,32 +5,40 @@
 // map features, and the rows of the details panel. No DOM, no map: unit
 // tested with node --test (test/contacts.test.mjs).
 import * as fmt from './format.js';
+import type { Contact } from './api.js';
+
+// Known is a checked contact: the API's, with its time in ms (t), its key,
+// and the MMSI as a string (null when no vessel explains it).
+export type Known = Omit<Contact, 'mmsi'> & { mmsi: string | null; t: number; key: string; dark: boolean; doubtful: boolean; held: boolean };
+
+// Sensor is a contact's sensor.
+export type Sensor = Contact['sensor'];
 
 // CURRENT_MS is how long a contact stays on the map after its last report
 // (data time), as the API's current contacts (10 minutes).
 export const CURRENT_MS = 10 * 60e3;
 
 // SENSORS are the sensors the API names, with the layer entry's label.
-export const SENSORS = [
+export const SENSORS: [Sensor, string][] = [
   ['radar', 'Radar contacts'],
   ['satellite', 'Satellite detections'],
 ];
 
-const finite = (v) => typeof v === 'number' && Number.isFinite(v);
+const finite = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
 
 /**
  * normalize checks a contact as the API sends it and returns a copy with
  * t (its time in ms) and key, or null when it is not one: no valid time,
  * position or sensor.
- * @param {any} c
  */
-export function normalize(c) {
-  if (!c || typeof c !== 'object') return null;
+export function normalize(v: unknown): Known | null {
+  if (!v || typeof v !== 'object') return null;
+  const c = v as Contact;
   const t = Date.parse(c.time ?? '');
   if (Number.isNaN(t) || !finite(c.lat) || !finite(c.lon) || Math.abs(c.lat) > 90 || Math.abs(c.lon) > 180) return null;
   if (c.sensor !== 'radar' && c.sensor !== 'satellite') return null;
   const mmsi = c.mmsi == null || c.mmsi === 0 ? null : String(c.mmsi);
-  const out = { ...c, mmsi, t, dark: c.dark === true, doubtful: c.doubtful === true, held: c.held === true };
+  const out: Known = { ...c, mmsi, t, dark: c.dark === true, doubtful: c.doubtful === true, held: c.held === true, key: '' };
   out.key = key(out);
   return out;
 }
@@ -38,7 +46,7 @@ export function normalize(c) {
 // key names what a contact is a report of: a radar track (the associator's
 // track number, unique and never recycled; else the radar's target number
 // at its source), or a satellite detection (one per scene and place).
-export function key(c) {
+export function key(c: Pick<Contact, 'sensor' | 'track' | 'source' | 'target' | 'lat' | 'lon' | 'time' | 'scene'>): string {
   if (c.sensor === 'radar') {
     if (c.track) return `radar:${c.source ?? ''}:#${c.track}`;
     return `radar:${c.source ?? ''}:${c.target ?? `${c.lat},${c.lon},${c.time}`}`;
@@ -49,10 +57,8 @@ export function key(c) {
 /**
  * merge adds contacts (already normalized) to byKey, keeping the newest
  * report of each key, and returns how many changed it.
- * @param {Map<string, any>} byKey
- * @param {any[]} list
  */
-export function merge(byKey, list) {
+export function merge(byKey: Map<string, Known>, list: (Known | null)[]): number {
   let n = 0;
   for (const c of list) {
     if (!c) continue;
@@ -68,34 +74,31 @@ export function merge(byKey, list) {
  * current returns the contacts of byKey seen in the CURRENT_MS up to ref
  * (ms): the newest report of each at or before ref, none older. With ref
  * null, ref is the newest contact's time (data time, as the API counts).
- * @param {Iterable<any>} contacts
- * @param {number|null} ref
  */
-export function current(contacts, ref) {
+export function current(contacts: Iterable<Known>, ref: number | null): Known[] {
   const list = [...contacts];
-  if (ref == null) ref = list.reduce((m, c) => Math.max(m, c.t), -Infinity);
-  return list.filter((c) => c.t <= ref && c.t > ref - CURRENT_MS);
+  const at = ref ?? list.reduce((m, c) => Math.max(m, c.t), -Infinity);
+  return list.filter((c) => c.t <= at && c.t > at - CURRENT_MS);
 }
 
 // status says how a contact stands with the AIS picture: 'assoc' (an AIS
 // vessel explains it), 'dark' (none does), or 'doubtful' (a satellite
 // detection with a low presence score and no vessel).
-export function status(c) {
+export function status(c: Pick<Known, 'mmsi' | 'dark'>): 'assoc' | 'dark' | 'doubtful' {
   if (c.mmsi) return 'assoc';
   return c.dark ? 'dark' : 'doubtful';
 }
 
 // iconName is the map image of a contact: the sensor's shape (radar a
 // diamond, satellite a triangle), by status.
-export function iconName(c) {
+export function iconName(c: Pick<Known, 'sensor' | 'mmsi' | 'dark'>): string {
   return `contact-${c.sensor}-${status(c)}`;
 }
 
 /**
  * feature is the map feature of a contact.
- * @param {any} c
  */
-export function feature(c) {
+export function feature(c: Known) {
   return {
     type: 'Feature',
     geometry: { type: 'Point', coordinates: [c.lon, c.lat] },
@@ -106,10 +109,8 @@ export function feature(c) {
 /**
  * link is the line from an associated contact to its vessel's position
  * ([lon, lat]), or null.
- * @param {any} c
- * @param {[number, number]|null|undefined} at
  */
-export function link(c, at) {
+export function link(c: Known, at: [number, number] | null | undefined) {
   if (!c.mmsi || !at) return null;
   return {
     type: 'Feature',
@@ -119,7 +120,7 @@ export function link(c, at) {
 }
 
 // sensorLabel names the sensor of a contact.
-export function sensorLabel(c) {
+export function sensorLabel(c: { sensor: string; }) {
   return c.sensor === 'radar' ? 'Radar' : 'Satellite';
 }
 
@@ -127,13 +128,10 @@ export function sensorLabel(c) {
  * rows are the details panel's fields of a contact: [field, label, value]
  * with values as text. view is {ref, live} as for the vessel panel;
  * vesselName names an MMSI when the picture knows it.
- * @param {any} c
- * @param {{ref: number, live: boolean}} view
- * @param {(mmsi: string) => string|null} [vesselName]
  */
-export function rows(c, view, vesselName) {
+export function rows(c: Known, view: { ref: number; live: boolean }, vesselName?: (mmsi: string) => string | null): [string, string, string][] {
   const rel = fmt.relAge(c.t, view.ref, view.live);
-  const out = [
+  const out: [string, string, string][] = [
     ['sensor', 'Sensor', sensorLabel(c)],
     ['source', 'Source', fmt.text(c.source)],
   ];
@@ -149,7 +147,7 @@ export function rows(c, view, vesselName) {
     ['position', 'Position', fmt.position(c.lat, c.lon)],
   );
   if (finite(c.speed_kn)) out.push(['motion', 'Speed, course', `${fmt.num(c.speed_kn, 1, ' kn')}, ${fmt.num(c.course_deg, 0, '\u00b0')}`]);
-  out.push(['length', 'Length', finite(c.length_m) && c.length_m > 0 ? `${Math.round(c.length_m)} m` : 'unknown']);
+  out.push(['length', 'Length', c.length_m != null && finite(c.length_m) && c.length_m > 0 ? `${Math.round(c.length_m)} m` : 'unknown']);
   let assoc;
   if (c.mmsi) {
     const name = vesselName?.(c.mmsi);
@@ -175,9 +173,8 @@ export function rows(c, view, vesselName) {
 /**
  * counts tells how many contacts there are per sensor and status, for the
  * legend and the layer control.
- * @param {Iterable<any>} contacts
  */
-export function counts(contacts) {
+export function counts(contacts: Iterable<Known>): { radar: number; satellite: number; dark: number; assoc: number } {
   const n = { radar: 0, satellite: 0, dark: 0, assoc: 0 };
   for (const c of contacts) {
     n[c.sensor]++;

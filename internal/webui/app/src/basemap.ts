@@ -1,12 +1,13 @@
 // The basemap: Natural Earth land served by this server, drawn as a fill
 // over a sea-coloured background.
 import { ApiError, authHeaders } from './api.js';
+import type { FeatureCollection, Position } from 'geojson';
 
 // fetchLand loads /basemap/land.geojson. A body that is still gzip after
 // the browser removed any Content-Encoding (a server that stores the file
 // compressed and sends it as is) is unzipped here.
-export async function fetchLand() {
-  let res;
+export async function fetchLand(): Promise<FeatureCollection> {
+  let res: Response;
   try {
     res = await fetch(new URL('/basemap/land.geojson', location.origin), { headers: authHeaders() });
   } catch {
@@ -26,7 +27,7 @@ export async function fetchLand() {
 // that it is not drawn as a band across the whole world. Rings around a pole
 // (Antarctica) are left alone: their long edges run along the pole, off the
 // Mercator map.
-export function unwrapRing(ring) {
+export function unwrapRing(ring: Position[]): Position[] {
   let crosses = false;
   let south = 90;
   for (let i = 0; i < ring.length; i++) {
@@ -46,7 +47,7 @@ export function unwrapRing(ring) {
 }
 
 // unwrapLand applies unwrapRing to every polygon of a FeatureCollection.
-export function unwrapLand(fc) {
+export function unwrapLand(fc: FeatureCollection): FeatureCollection {
   for (const f of fc.features || []) {
     const g = f && f.geometry;
     if (!g) continue;

@@ -10,11 +10,14 @@ import { h, $ } from './dom.js';
 import * as fmt from './format.js';
 import { categoryLabel, category } from './categories.js';
 import { toCSV } from './csv.js';
+import type { Summary } from './api.js';
 
 const MAX_ROWS = 500;
 
-/** @type {[string, string, (v: any) => (string | number | null)][]} key, header, value */
-export const COLUMNS = [
+// Column is a column of the table: key, header, value of a vessel.
+export type Column = [string, string, (v: Summary) => string | number | null];
+
+export const COLUMNS: Column[] = [
   ['name', 'Name', (v) => (fmt.missing(v.name) ? null : String(v.name))],
   ['mmsi', 'MMSI', (v) => String(v.mmsi)],
   ['type', 'Type', (v) => categoryLabel(category(v.category))],
@@ -28,26 +31,40 @@ export const COLUMNS = [
 const byKey = new Map(COLUMNS.map((c) => [c[0], c]));
 
 // compare sorts values, missing ones last whatever the direction.
-function compare(a, b, dir) {
+function compare(a: string|number|null, b: string|number|null, dir: number) {
   if (a == null || a === '') return b == null || b === '' ? 0 : 1;
   if (b == null || b === '') return -1;
   const c = typeof a === 'number' && typeof b === 'number' ? a - b : String(a).localeCompare(String(b), 'en', { numeric: true });
   return dir * c;
 }
 
-function shown(key, v) {
+function shown(key: string, v: string | number | null): string {
   if (v == null) return fmt.DASH;
-  if (key === 'sog' || key === 'cog') return v.toFixed(1);
-  if (key === 'lat' || key === 'lon') return v.toFixed(4);
+  if (typeof v === 'number' && (key === 'sog' || key === 'cog')) return v.toFixed(1);
+  if (typeof v === 'number' && (key === 'lat' || key === 'lon')) return v.toFixed(4);
   if (key === 'time') return fmt.time(v).replace(' UTC', '');
   return String(v);
 }
 
+// TableSource is what the table reads of the page.
+export interface TableSource {
+  vessels: () => Summary[];
+  onPick: (mmsi: string) => void;
+  closeOthers: () => void;
+  now: () => number;
+}
+
 export class VesselTable {
-  /**
-   * @param {{vessels: () => any[], onPick: (mmsi: string) => void, closeOthers: () => void, now: () => number}} src
-   */
-  constructor(src) {
+  lastExport: { rows: number; bytes: number; filename: string } | null;
+  sortDir: number;
+  sortKey: string;
+  rowRenders: number;
+  total: number;
+  rows: number;
+  rowEls: Map<string, { tr: HTMLTableRowElement; sig: string | null }>;
+  query: string;
+  src: TableSource;
+  constructor(src: TableSource) {
     this.src = src;
     this.sortKey = 'name';
     this.sortDir = 1;
@@ -67,7 +84,7 @@ export class VesselTable {
     $('table-btn').addEventListener('click', () => this.setOpen(!this.open));
     $('table-close').addEventListener('click', () => this.setOpen(false));
     $('table-filter').addEventListener('input', () => {
-      this.query = $('table-filter').value.trim().toUpperCase();
+      this.query = $<HTMLInputElement>('table-filter').value.trim().toUpperCase();
       this.render();
     });
     $('table-export').addEventListener('click', () => this.exportCSV());
@@ -83,17 +100,18 @@ export class VesselTable {
       ),
     );
     $('table-rows').addEventListener('keydown', (e) => {
-      const tr = e.target.closest('tr');
+      const tr = e.target instanceof Element ? e.target.closest('tr') : null;
       if (!tr) return;
-      if (e.key === 'ArrowDown') tr.nextElementSibling?.focus();
-      else if (e.key === 'ArrowUp') tr.previousElementSibling?.focus();
-      else if (e.key === 'Enter' || e.key === ' ') this.src.onPick(tr.dataset.mmsi);
+      const sibling = (el: Element | null) => (el instanceof HTMLElement ? el : null);
+      if (e.key === 'ArrowDown') sibling(tr.nextElementSibling)?.focus();
+      else if (e.key === 'ArrowUp') sibling(tr.previousElementSibling)?.focus();
+      else if (e.key === 'Enter' || e.key === ' ') this.src.onPick(tr.dataset.mmsi ?? '');
       else return;
       e.preventDefault();
     });
   }
 
-  setOpen(open) {
+  setOpen(open: boolean) {
     const was = this.open;
     if (open) this.src.closeOthers();
     $('table').hidden = !open;
@@ -104,7 +122,7 @@ export class VesselTable {
     } else if (was) $('table-btn').focus();
   }
 
-  sortBy(key) {
+  sortBy(key: string) {
     if (this.sortKey === key) this.sortDir = -this.sortDir;
     else {
       this.sortKey = key;
@@ -123,10 +141,10 @@ export class VesselTable {
       }
       return false;
     });
-    const get = byKey.get(this.sortKey)[2];
+    const get = (byKey.get(this.sortKey) ?? COLUMNS[0])[2];
     const dir = this.sortDir;
     return list
-      .map((v) => [get(v), v])
+      .map((v): [string | number | null, Summary] => [get(v), v])
       .sort((a, b) => compare(a[0], b[0], dir) || String(a[1].mmsi).localeCompare(String(b[1].mmsi)))
       .map((x) => x[1]);
   }
@@ -141,8 +159,8 @@ export class VesselTable {
     this.total = list.length;
     const rows = list.slice(0, MAX_ROWS);
     const body = $('table-rows');
-    const next = new Map();
-    const want = [];
+    const next: typeof this.rowEls = new Map();
+    const want: HTMLTableRowElement[] = [];
     for (const v of rows) {
       const mmsi = String(v.mmsi);
       const cells = COLUMNS.map(([key, , get]) => shown(key, get(v)));
@@ -163,7 +181,7 @@ export class VesselTable {
     }
     this.rowEls = next;
     const keep = new Set(want);
-    for (const tr of [...body.children]) if (!keep.has(tr)) tr.remove();
+    for (const tr of [...body.children]) if (!keep.has(tr as HTMLTableRowElement)) tr.remove();
     want.forEach((tr, i) => {
       const at = body.children[i] ?? null;
       if (at !== tr) body.insertBefore(tr, at);

@@ -10,15 +10,19 @@
 // is counted.
 import { h, $ } from './dom.js';
 import { typeLabel } from './events.js';
+import type { Event } from './api.js';
 
 const MAX_TOASTS = 4;
 const LINGER_MS = 10000;
 const NEW_MS = 15 * 60e3;
 
+// Severity is a notification's grade.
+export type Severity = 'high' | 'medium' | 'low';
+
 // SEVERITY of the event types, for events without a score: going dark,
 // identity conflicts and teleports (spoofing) are high; encounters,
 // loitering and zone entries medium; the rest low.
-const SEVERITY = new Map([
+const SEVERITY = new Map<string, Severity>([
   ['gap', 'high'],
   ['identity_conflict', 'high'],
   ['teleport', 'high'],
@@ -35,14 +39,25 @@ const SEVERITY = new Map([
  * @param {{type?: string, severity?: number}} e
  * @returns {'high' | 'medium' | 'low'}
  */
-export function severity(e) {
+export function severity(e: { type?: string; severity?: number; }): 'high'|'medium'|'low' {
   if (typeof e.severity === 'number' && Number.isFinite(e.severity)) return e.severity >= 0.7 ? 'high' : e.severity >= 0.4 ? 'medium' : 'low';
-  return SEVERITY.get(e.type) ?? 'low';
+  return SEVERITY.get(e.type ?? '') ?? 'low';
+}
+
+// NotifyPage is what a Notifier needs of the page.
+export interface NotifyPage {
+  onPick: (id: string) => void;
+  describe: (e: Event) => string;
+  now: () => number;
 }
 
 export class Notifier {
-  /** @param {{onPick: (id: string) => void, describe: (e: any) => string, now: () => number}} page */
-  constructor(page) {
+  dropped: number;
+  shown: number;
+  seen: Set<string>;
+  minSeverity: Severity;
+  page: NotifyPage;
+  constructor(page: NotifyPage) {
     this.page = page;
     this.shown = 0; // toasts shown
     this.dropped = 0; // toasts pushed out by newer ones
@@ -51,7 +66,7 @@ export class Notifier {
   }
 
   // onNew takes an event first seen on the stream.
-  onNew(e) {
+  onNew(e: Event) {
     const start = Date.parse(e.start ?? '');
     if (!Number.isNaN(start) && this.page.now() - start > NEW_MS) return;
     const id = String(e.id);
@@ -62,7 +77,7 @@ export class Notifier {
     if (sev === 'low' && this.minSeverity !== 'low') return;
     const stack = $('toasts');
     while (stack.children.length >= MAX_TOASTS) {
-      stack.firstElementChild.remove();
+      stack.firstElementChild?.remove();
       this.dropped++;
     }
     const open = h('button', { type: 'button', class: 'toast-body', 'data-id': id },

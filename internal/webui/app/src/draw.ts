@@ -2,12 +2,15 @@
 // editor and the incident form: what a click does, the closed ring, and
 // the features that show the outline while it is drawn.
 
+import type { Feature, GeoJsonProperties } from 'geojson';
+import type { LngLat } from './geo.js';
+
 const CLOSE_PX = 10; // a click this near the first corner closes the ring
 const SAME_PX = 4; // a click this near the last corner adds none (double-click)
 
 // ringArea is twice the signed area of a closed ring in degrees:
 // positive when it runs counterclockwise.
-function ringArea(ring) {
+function ringArea(ring: LngLat[]): number {
   let a = 0;
   for (let i = 0; i + 1 < ring.length; i++) a += ring[i][0] * ring[i + 1][1] - ring[i + 1][0] * ring[i][1];
   return a;
@@ -17,7 +20,7 @@ function ringArea(ring) {
 // ([lng, lat]) clicked so far: 'same' (the second click of a double-click:
 // nothing), 'close' (on the first corner of three or more: close the
 // ring) or 'add'.
-export function cornerClick(map, corners, p) {
+export function cornerClick(map: { project: (p: LngLat) => { x: number; y: number } }, corners: LngLat[], p: { x: number; y: number }): 'same' | 'close' | 'add' {
   const n = corners.length;
   if (n > 0) {
     const last = map.project(corners[n - 1]);
@@ -32,7 +35,7 @@ export function cornerClick(map, corners, p) {
 
 // closeRing returns the corners as a closed ring, counterclockwise as
 // RFC 7946 asks, or null when fewer than three of them are distinct.
-export function closeRing(corners) {
+export function closeRing(corners: LngLat[]): LngLat[] | null {
   if (new Set(corners.map((c) => c.join(','))).size < 3) return null;
   const ring = [...corners, corners[0]];
   return ringArea(ring) < 0 ? [ring[0], ...ring.slice(1, -1).reverse(), ring[0]] : ring;
@@ -41,8 +44,8 @@ export function closeRing(corners) {
 // outline returns the features of a ring being drawn: the polygon and the
 // line so far (to the pointer, when there is one) and the corners, each
 // with the properties cornerProps(i) gives.
-export function outline(corners, pointer, cornerProps) {
-  const features = [];
+export function outline(corners: LngLat[], pointer: LngLat | null, cornerProps: (i: number) => GeoJsonProperties): Feature[] {
+  const features: Feature[] = [];
   if (corners.length === 0) return features;
   const line = pointer ? [...corners, pointer] : [...corners];
   if (line.length >= 3) features.push({ type: 'Feature', geometry: { type: 'Polygon', coordinates: [[...line, line[0]]] }, properties: {} });

@@ -14,21 +14,31 @@ import { h, $ } from './dom.js';
 
 const STORE_KEY = 'tidewatch.layers';
 
-/**
- * @typedef {object} LayerEntry
- * @property {string} id
- * @property {string} label
- * @property {string} [group] heading it is listed under
- * @property {string[]} [layers] MapLibre layer ids
- * @property {(on: boolean) => void} [onToggle]
- * @property {boolean} [on] default visibility (true)
- * @property {boolean} [available] false: listed, disabled (false for placeholders)
- * @property {string} [note] shown when unavailable
- */
+// LayerEntry is a switch of the layer control.
+export interface LayerEntry {
+  id: string;
+  label: string;
+  /** heading it is listed under */
+  group?: string;
+  /** MapLibre layer ids */
+  layers?: string[];
+  onToggle?: (on: boolean) => void;
+  /** default visibility (true) */
+  on?: boolean;
+  /** false: listed, disabled (false for placeholders) */
+  available?: boolean;
+  /** shown when unavailable */
+  note?: string;
+  /** a colour shown beside the label */
+  swatch?: string;
+}
 
 export class LayerControl {
+  state: Record<string, boolean>;
+  entries: Map<string, LayerEntry>;
+  map: import('maplibre-gl').Map;
   /** @param {import('maplibre-gl').Map} map */
-  constructor(map) {
+  constructor(map: import('maplibre-gl').Map) {
     this.map = map;
     /** @type {Map<string, LayerEntry>} */
     this.entries = new Map();
@@ -36,14 +46,14 @@ export class LayerControl {
   }
 
   /** @param {LayerEntry} entry */
-  register(entry) {
+  register(entry: LayerEntry) {
     this.entries.set(entry.id, { group: 'Map', on: true, available: true, ...entry });
     this.apply(entry.id);
     this.render();
   }
 
   // visible reports whether an entry is shown (false for unknown ones).
-  visible(id) {
+  visible(id: string) {
     const e = this.entries.get(id);
     if (!e || e.available === false) return false;
     return this.state[id] ?? e.on !== false;
@@ -51,19 +61,19 @@ export class LayerControl {
 
   // setVisible switches an entry. The list is not rebuilt (the checkbox
   // clicked stays the same element): only the boxes are brought in line.
-  setVisible(id, on) {
+  setVisible(id: string, on: boolean) {
     this.state[id] = on;
     saveState(this.state);
     this.apply(id);
-    for (const box of document.querySelectorAll('#layer-list input[data-layer]')) {
-      const want = this.visible(box.dataset.layer);
+    for (const box of document.querySelectorAll<HTMLInputElement>('#layer-list input[data-layer]')) {
+      const want = this.visible(box.dataset.layer ?? '');
       if (box.checked !== want) box.checked = want;
     }
   }
 
   // apply makes the map follow an entry; call it again after layers are
   // added (applyAll).
-  apply(id) {
+  apply(id: string) {
     const e = this.entries.get(id);
     if (!e) return;
     const on = this.visible(id);
@@ -80,12 +90,12 @@ export class LayerControl {
   render() {
     const box = document.getElementById('layer-list');
     if (!box) return;
-    const groups = new Map();
+    const groups = new Map<string, LayerEntry[]>();
     for (const e of this.entries.values()) {
-      if (!groups.has(e.group)) groups.set(e.group, []);
-      groups.get(e.group).push(e);
+      if (!groups.has(e.group ?? 'Map')) groups.set(e.group ?? 'Map', []);
+      groups.get(e.group ?? 'Map')?.push(e);
     }
-    const parts = [];
+    const parts: HTMLElement[] = [];
     for (const [g, list] of groups) {
       parts.push(h('h3', { text: g }));
       for (const e of list) {
@@ -105,16 +115,16 @@ export class LayerControl {
   }
 
   wire() {
-    $('layers-btn').addEventListener('click', () => this.setOpen($('layers').hidden));
+    $('layers-btn').addEventListener('click', () => this.setOpen(!!$('layers').hidden));
   }
 
-  setOpen(open) {
+  setOpen(open: boolean) {
     $('layers').hidden = !open;
     $('layers-btn').setAttribute('aria-expanded', String(open));
   }
 }
 
-function loadState() {
+function loadState(): Record<string, boolean> {
   try {
     const s = JSON.parse(localStorage.getItem(STORE_KEY) || '{}');
     return s && typeof s === 'object' ? s : {};
@@ -123,7 +133,7 @@ function loadState() {
   }
 }
 
-function saveState(s) {
+function saveState(s: Record<string, boolean>) {
   try {
     localStorage.setItem(STORE_KEY, JSON.stringify(s));
   } catch {

@@ -8,7 +8,7 @@
 // and stale ones by fading, never by colour alone.
 
 /** @type {[string, string, string][]} group id, label, colour */
-export const GROUPS = [
+export const GROUPS: [string,string,string][] = [
   ['cargo', 'Cargo', '#009E73'], // bluish green
   ['tanker', 'Tanker', '#D55E00'], // vermillion
   ['passenger', 'Passenger, high speed', '#56B4E9'], // sky blue
@@ -22,7 +22,7 @@ export const GROUPS = [
 const groupColor = new Map(GROUPS.map((g) => [g[0], g[2]]));
 
 /** @type {[string, string, string, string][]} category, label, colour, group */
-export const CATEGORIES = [
+export const CATEGORIES: [string, string, string, string][] = [
   ['cargo', 'Cargo', 'cargo'],
   ['tanker', 'Tanker', 'tanker'],
   ['passenger', 'Passenger', 'passenger'],
@@ -39,23 +39,23 @@ export const CATEGORIES = [
   ['special', 'Special craft', 'service'],
   ['other', 'Other', 'other'],
   ['unknown', 'Unknown', 'other'],
-].map(([c, label, group]) => [c, label, groupColor.get(group), group]);
+].map(([c, label, group]): [string, string, string, string] => [c, label, groupColor.get(group) ?? '#888', group]);
 
 const known = new Set(CATEGORIES.map((c) => c[0]));
 
 // category maps an API value to a known category name.
-export function category(v) {
+export function category(v: string) {
   return known.has(v) ? v : 'unknown';
 }
 
 // categoryLabel returns the label of a category.
-export function categoryLabel(v) {
+export function categoryLabel(v: string) {
   const c = CATEGORIES.find((c) => c[0] === v);
   return c ? c[1] : 'Unknown';
 }
 
 // groupOf returns the group of a category.
-export function groupOf(v) {
+export function groupOf(v: string) {
   const c = CATEGORIES.find((c) => c[0] === v);
   return c ? c[3] : 'other';
 }

@@ -5,17 +5,20 @@
 // fixes the end; a third starts again. Escape or the button ends it.
 // The readout in the time bar shows the pointer's position in degrees
 // and decimal minutes and in decimal degrees.
+import type { Map as MapLibre, MapMouseEvent, GeoJSONSource } from 'maplibre-gl';
+import type { Feature, FeatureCollection } from 'geojson';
+import type { LngLat } from './geo.js';
 import { $ } from './dom.js';
 import * as geo from './geo.js';
 
-const EMPTY = { type: 'FeatureCollection', features: [] };
+const EMPTY: FeatureCollection = { type: 'FeatureCollection', features: [] };
 
 /**
  * rangeText is what the tool shows for a measurement from a to b.
  * @param {[number, number]} a
  * @param {[number, number]} b
  */
-export function rangeText(a, b) {
+export function rangeText(a: [number,number], b: [number,number]) {
   const d = geo.distanceNm(a, b);
   const brg = geo.bearingTrue(a, b);
   const dist = d < 10 ? d.toFixed(2) : d < 100 ? d.toFixed(1) : d.toFixed(0);
@@ -23,14 +26,19 @@ export function rangeText(a, b) {
 }
 
 export class Measure {
-  /** @param {import('maplibre-gl').Map} map */
-  constructor(map, { closeOthers }) {
+  active: boolean;
+  /** [lng, lat] of the pointer */
+  cursor: LngLat | null;
+  fixed: boolean;
+  to: LngLat | null;
+  from: LngLat | null;
+  closeOthers?: () => void;
+  map: MapLibre;
+  constructor(map: MapLibre, { closeOthers }: { closeOthers?: () => void }) {
     this.map = map;
     this.closeOthers = closeOthers;
     this.active = false;
-    /** @type {[number, number] | null} */
     this.from = null;
-    /** @type {[number, number] | null} */
     this.to = null;
     this.fixed = false;
     this.cursor = null; // [lng, lat] of the pointer
@@ -59,22 +67,23 @@ export class Measure {
     $('measure-clear').addEventListener('click', () => this.setActive(false));
     this.map.on('click', (e) => this.onClick(e));
     this.map.on('mousemove', (e) => {
-      this.cursor = [geo.wrapLon(e.lngLat.lng), e.lngLat.lat];
-      $('cursor-dm').textContent = geo.dm(this.cursor[1], this.cursor[0]);
-      $('cursor-dec').textContent = geo.decimal(this.cursor[1], this.cursor[0]);
+      const cursor: LngLat = [geo.wrapLon(e.lngLat.lng), e.lngLat.lat];
+      this.cursor = cursor;
+      $('cursor-dm').textContent = geo.dm(cursor[1], cursor[0]);
+      $('cursor-dec').textContent = geo.decimal(cursor[1], cursor[0]);
       if (this.active && this.from && !this.fixed) {
         this.to = [e.lngLat.lng, e.lngLat.lat];
         this.draw();
       }
     });
     document.addEventListener('keydown', (e) => {
-      if (e.target.closest?.('input, select, textarea')) return;
+      if (e.target instanceof Element && e.target.closest('input, select, textarea')) return;
       if (e.key === 'Escape' && this.active) this.setActive(false);
       else if ((e.key === 'm' || e.key === 'M') && !e.ctrlKey && !e.metaKey && !e.altKey) this.setActive(!this.active);
     });
   }
 
-  setActive(on) {
+  setActive(on: boolean) {
     this.active = on;
     if (on) this.closeOthers?.();
     this.from = null;
@@ -86,10 +95,10 @@ export class Measure {
     this.draw();
   }
 
-  onClick(e) {
+  onClick(e: MapMouseEvent & { measuring?: boolean }) {
     if (!this.active) return;
     e.measuring = true;
-    const p = [e.lngLat.lng, e.lngLat.lat];
+    const p: LngLat = [e.lngLat.lng, e.lngLat.lat];
     if (!this.from || this.fixed) {
       this.from = p;
       this.to = null;
@@ -105,19 +114,19 @@ export class Measure {
   // bearing; null before an end.
   result() {
     if (!this.from || !this.to) return null;
-    const a = [geo.wrapLon(this.from[0]), this.from[1]];
-    const b = [geo.wrapLon(this.to[0]), this.to[1]];
+    const a: LngLat = [geo.wrapLon(this.from[0]), this.from[1]];
+    const b: LngLat = [geo.wrapLon(this.to[0]), this.to[1]];
     return { from: a, to: b, nm: geo.distanceNm(a, b), bearing: geo.bearingTrue(a, b), fixed: this.fixed, text: rangeText(a, b) };
   }
 
   draw() {
-    const features = [];
+    const features: Feature[] = [];
     if (this.from) features.push({ type: 'Feature', geometry: { type: 'Point', coordinates: this.from }, properties: {} });
     if (this.from && this.to) {
       features.push({ type: 'Feature', geometry: { type: 'Point', coordinates: this.to }, properties: {} });
       features.push({ type: 'Feature', geometry: { type: 'LineString', coordinates: greatCircle(this.from, this.to) }, properties: {} });
     }
-    this.map.getSource('measure')?.setData({ type: 'FeatureCollection', features });
+    this.map.getSource<GeoJSONSource>('measure')?.setData({ type: 'FeatureCollection', features });
     const r = this.result();
     $('measure-range').textContent = r ? r.text : this.from ? 'Move to the target, click to fix' : 'Click the origin';
     $('measure-ends').textContent = r ? `from ${geo.dm(r.from[1], r.from[0])} to ${geo.dm(r.to[1], r.to[0])}` : '';
@@ -126,14 +135,14 @@ export class Measure {
 
 // greatCircle returns points along the great circle from a to b (the
 // line a ship on that bearing would start along), for drawing.
-function greatCircle(a, b) {
+function greatCircle(a: LngLat, b: LngLat): LngLat[] {
   const r = Math.PI / 180;
   const [l1, p1] = [a[0] * r, a[1] * r];
   const [l2, p2] = [b[0] * r, b[1] * r];
   const d = (geo.distanceNm(a, b) * 1852) / 6371008.8; // nm to radians (mean radius, as geo.js)
   if (d < 1e-6) return [a, b];
   const n = Math.min(64, Math.max(2, Math.ceil(d / 0.005)));
-  const pts = [];
+  const pts: LngLat[] = [];
   for (let i = 0; i <= n; i++) {
     const f = i / n;
     const A = Math.sin((1 - f) * d) / Math.sin(d);

@@ -2,10 +2,22 @@
 // renders, so that a row under the pointer is never replaced while it is
 // clicked (a refresh every few seconds would otherwise swallow clicks).
 
-/**
- * @template T
- * @typedef {{li: HTMLLIElement, el: HTMLElement, sig: string | null}} Row
- */
+// Row is a shown row: its <li>, the element create made, and the
+// signature it was last filled with.
+export interface Row {
+  li: HTMLLIElement;
+  el: HTMLElement;
+  sig: string | null;
+}
+
+// SyncHow says how syncList keys, signs, creates and fills rows.
+export interface SyncHow<T> {
+  key: (t: T) => string;
+  sig: (t: T) => string;
+  create: (key: string) => HTMLElement;
+  fill: (el: HTMLElement, t: T) => void;
+  tail?: HTMLElement | null;
+}
 
 /**
  * syncList shows items in list, keyed by key(item): a row already shown
@@ -22,9 +34,9 @@
  * @param {{key: (t: T) => string, sig: (t: T) => string, create: (key: string) => HTMLElement, fill: (el: HTMLElement, t: T) => void, tail?: HTMLElement | null}} how
  * @returns {{rows: Map<string, Row<T>>, written: number}}
  */
-export function syncList(list, items, rows, how) {
-  const next = new Map();
-  const want = [];
+export function syncList<T>(list: HTMLElement, items: T[], rows: Map<string, Row>, how: SyncHow<T>): { rows: Map<string, Row>; written: number } {
+  const next = new Map<string, Row>();
+  const want: HTMLElement[] = [];
   let written = 0;
   for (const it of items) {
     const k = how.key(it);
@@ -47,7 +59,7 @@ export function syncList(list, items, rows, how) {
   }
   if (how.tail) want.push(how.tail);
   const keep = new Set(want);
-  for (const li of [...list.children]) if (!keep.has(li)) li.remove();
+  for (const li of [...list.children]) if (!keep.has(li as HTMLElement)) li.remove();
   want.forEach((li, i) => {
     const at = list.children[i] ?? null;
     if (at !== li) list.insertBefore(li, at);
