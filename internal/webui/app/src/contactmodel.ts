@@ -6,6 +6,7 @@
 // tested with node --test (test/contacts.test.mjs).
 import * as fmt from './format.js';
 import type { Contact } from './api.js';
+import type { Feature, LineString, Point } from 'geojson';
 
 // Known is a checked contact: the API's, with its time in ms (t), its key,
 // and the MMSI as a string (null when no vessel explains it).
@@ -98,7 +99,7 @@ export function iconName(c: Pick<Known, 'sensor' | 'mmsi' | 'dark'>): string {
 /**
  * feature is the map feature of a contact.
  */
-export function feature(c: Known) {
+export function feature(c: Known): Feature<Point> {
   return {
     type: 'Feature',
     geometry: { type: 'Point', coordinates: [c.lon, c.lat] },
@@ -110,7 +111,7 @@ export function feature(c: Known) {
  * link is the line from an associated contact to its vessel's position
  * ([lon, lat]), or null.
  */
-export function link(c: Known, at: [number, number] | null | undefined) {
+export function link(c: Known, at: [number, number] | null | undefined): Feature<LineString> | null {
   if (!c.mmsi || !at) return null;
   return {
     type: 'Feature',

@@ -4,19 +4,27 @@
 // map keeps the embedded Natural Earth land (basemap.js).
 import { addProtocol } from 'maplibre-gl';
 import { FetchSource, PMTiles, Protocol } from 'pmtiles';
+import type { Map as MapLibre, LayerSpecification } from 'maplibre-gl';
 import { authHeaders } from './api.js';
+
+// BasemapInfo is the answer of /basemap/info: the archive's path and its
+// layers.
+export interface BasemapInfo {
+  pmtiles: string;
+  layers?: string[];
+}
 
 // fetchBasemapInfo asks /basemap/info whether the node serves an archive;
 // null when it does not (or is an older node without the route).
-export async function fetchBasemapInfo() {
-  let res;
+export async function fetchBasemapInfo(): Promise<BasemapInfo | null> {
+  let res: Response;
   try {
     res = await fetch(new URL('/basemap/info', location.origin), { headers: authHeaders() });
   } catch {
     return null;
   }
   if (!res.ok) return null;
-  const info = await res.json().catch(() => null);
+  const info: BasemapInfo | null = await res.json().catch(() => null);
   if (!info || typeof info.pmtiles !== 'string' || !info.pmtiles.startsWith('/')) return null;
   return info;
 }
@@ -29,9 +37,9 @@ const COAST = '#4f6250';
 // layers of tidewatch basemap build (land, countries, maritime, ports,
 // anchorages) and those of a Protomaps basemap extract (earth, water,
 // boundaries). Layers the archive does not have are left out.
-export function basemapLayers(layerIds, source = 'pmtiles') {
+export function basemapLayers(layerIds: string[] | null | undefined, source = 'pmtiles'): LayerSpecification[] {
   const has = new Set(layerIds || []);
-  const out = [];
+  const out: LayerSpecification[] = [];
   if (has.has('land')) {
     out.push({ id: 'bm-land', type: 'fill', source, 'source-layer': 'land', paint: { 'fill-color': LAND } });
     out.push({ id: 'bm-coast', type: 'line', source, 'source-layer': 'land', minzoom: 6,
@@ -63,13 +71,13 @@ export function basemapLayers(layerIds, source = 'pmtiles') {
   return out;
 }
 
-let protocol = null;
+let protocol: Protocol | null = null;
 
 // addPMTilesBasemap adds the archive as source "pmtiles" with its layers
 // below beforeId, and returns the ids of the layers added. The embedded
 // land stays for the zooms below 5 (and outside a regional extract there),
 // hidden from zoom 5 in, where it would cover the detailed coast.
-export function addPMTilesBasemap(map, info, beforeId) {
+export function addPMTilesBasemap(map: MapLibre, info: BasemapInfo, beforeId?: string): string[] {
   const url = new URL(info.pmtiles, location.origin).href;
   if (!protocol) {
     protocol = new Protocol();
@@ -91,7 +99,12 @@ export function addPMTilesBasemap(map, info, beforeId) {
 // over the map (the offline basemap has no glyphs for MapLibre's text),
 // leaving out any name that would overlap one already drawn.
 export class PortLabels {
-  constructor(map, minZoom = 8) {
+  frame: number;
+  drawn: { name: string; x: number; y: number }[];
+  canvas: HTMLCanvasElement;
+  minZoom: number;
+  map: MapLibre;
+  constructor(map: MapLibre, minZoom = 8) {
     this.map = map;
     this.minZoom = minZoom;
     this.canvas = document.createElement('canvas');
@@ -124,19 +137,20 @@ export class PortLabels {
       c.style.height = hgt + 'px';
     }
     const ctx = c.getContext('2d');
+    if (!ctx) return;
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, w, hgt);
     this.drawn = [];
     if (map.getZoom() < this.minZoom || !map.getLayer('bm-ports')) return;
     ctx.font = '11px system-ui, sans-serif';
     ctx.textBaseline = 'middle';
-    const boxes = [];
-    const seen = new Set();
+    const boxes: { x: number; y: number; w: number; h: number }[] = [];
+    const seen = new Set<string>();
     for (const f of map.queryRenderedFeatures({ layers: ['bm-ports'] })) {
       const name = f.properties && f.properties.name;
       if (typeof name !== 'string' || !name || seen.has(name) || f.geometry.type !== 'Point') continue;
       seen.add(name);
-      const p = map.project(f.geometry.coordinates);
+      const p = map.project(f.geometry.coordinates as [number, number]);
       const tw = ctx.measureText(name).width;
       const box = { x: p.x + 6, y: p.y - 7, w: tw, h: 14 };
       if (box.x + box.w > w || box.y < 0 || box.y + box.h > hgt) continue;

@@ -1,6 +1,18 @@
 import { h, $ } from './dom.js';
 import { category, categoryLabel } from './categories.js';
 import * as fmt from './format.js';
+import type { Detail, Summary } from './api.js';
+
+// PanelVessel is what the panel shows: a vessel's summary, with its details
+// once they have come.
+export type PanelVessel = Summary & Partial<Detail>;
+
+// View is the moment the map shows: ref (ms, server clock), and whether
+// it is live.
+export interface View {
+  ref: number;
+  live: boolean;
+}
 
 // Flags that keep a position out of tracks; the others are advisory.
 const BAD_FLAGS = new Set(['invalid_mmsi', 'no_position', 'teleport', 'identity_conflict']);
@@ -10,10 +22,10 @@ const BAD_FLAGS = new Set(['invalid_mmsi', 'no_position', 'teleport', 'identity_
 // view says when the map shows: ref, the moment (ms, server clock: now
 // live, the slider's time in the past) that the report's age and the
 // ETA's year are counted from, and live.
-export function renderPanel(v, view) {
+export function renderPanel(v: PanelVessel, view: View): void {
   $('panel-name').textContent = fmt.missing(v.name) ? `MMSI ${v.mmsi}` : String(v.name);
 
-  const type = [];
+  const type: string[] = [];
   if (!fmt.missing(v.ship_type_text)) type.push(String(v.ship_type_text));
   else if (!fmt.missing(v.category)) type.push(categoryLabel(category(v.category)));
   if (!fmt.missing(v.ship_type)) type.push(`(${v.ship_type})`);
@@ -31,7 +43,7 @@ export function renderPanel(v, view) {
   const rel = fmt.relAge(Date.parse(when ?? ''), view.ref, view.live);
   const lastReport = rel ? `${rel} \u00b7 ${fmt.time(when)}` : fmt.time(when);
 
-  const rows = [
+  const rows: [string, string, string][] = [
     ['mmsi', 'MMSI', fmt.text(v.mmsi)],
     ['imo', 'IMO', fmt.text(v.imo)],
     ['callsign', 'Call sign', fmt.text(v.callsign)],
@@ -54,7 +66,7 @@ export function renderPanel(v, view) {
     ...rows.flatMap(([key, label, value]) => [h('dt', { text: label }), h('dd', { 'data-field': key, text: value })]),
   );
 
-  const flags = Array.isArray(v.flags) ? v.flags.map(String) : [];
+  const flags: string[] = Array.isArray(v.flags) ? v.flags.map(String) : [];
   if (v.conflict && !flags.includes('identity_conflict')) flags.push('identity_conflict');
   const chips = flags.map((f) => h('span', { class: BAD_FLAGS.has(f) ? 'flag bad' : 'flag', text: f.replaceAll('_', ' ') }));
   if (chips.length === 0) chips.push(h('span', { class: 'flag ok', text: 'no data-quality flags' }));
@@ -64,7 +76,7 @@ export function renderPanel(v, view) {
 
 // reportedBy names who contributed the latest report: a partner node
 // ("partner:JP-JCG" in the API) or one of this node's receivers.
-function reportedBy(source) {
+function reportedBy(source: unknown): string {
   if (fmt.missing(source)) return fmt.DASH;
   const s = String(source);
   return s.startsWith('partner:') ? `partner ${s.slice('partner:'.length)}` : s;

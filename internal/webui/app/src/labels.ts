@@ -15,20 +15,59 @@ const CELL = 64; // collision grid cell, CSS px
 const MAX_LABELS = 600; // ships considered per frame at most
 const MAX_WIDTHS = 5000; // text widths cached at most
 
-/**
- * @typedef {{mmsi: string, text: string, x: number, y: number, w: number, h: number}} Placed
- * @typedef {{lon: number, lat: number, text: string}} Mark
- */
+import type { Map as MapLibre } from 'maplibre-gl';
+
+// Placed is a label drawn.
+export interface Placed {
+  mmsi: string;
+  text: string;
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+// Mark is a time mark of a track.
+export interface Mark {
+  lon: number;
+  lat: number;
+  text: string;
+}
+
+// LabelShip is a ship as the labels see it.
+export interface LabelShip {
+  mmsi: string;
+  lat: number;
+  lon: number;
+  name: string | null;
+  moving: boolean;
+}
+
+// LabelSource is what the labels read of the page.
+export interface LabelSource {
+  ships: () => Iterable<LabelShip>;
+  selected: () => string | null;
+}
+
+// Box is a box of the collision grid, owned by a ship (its MMSI) or a mark.
+interface Box {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  owner: string;
+}
 
 // Grid is a uniform grid of boxes for collision tests.
 class Grid {
+  cells: Map<number, Box[]>;
   constructor() {
     this.cells = new Map();
   }
-  key(cx, cy) {
+  key(cx: number, cy: number): number {
     return cx * 100003 + cy;
   }
-  hits(b) {
+  hits(b: Box): boolean {
     for (let cx = Math.floor(b.x / CELL); cx <= Math.floor((b.x + b.w) / CELL); cx++) {
       for (let cy = Math.floor(b.y / CELL); cy <= Math.floor((b.y + b.h) / CELL); cy++) {
         for (const o of this.cells.get(this.key(cx, cy)) ?? []) {
@@ -38,7 +77,7 @@ class Grid {
     }
     return false;
   }
-  add(b) {
+  add(b: Box): void {
     for (let cx = Math.floor(b.x / CELL); cx <= Math.floor((b.x + b.w) / CELL); cx++) {
       for (let cy = Math.floor(b.y / CELL); cy <= Math.floor((b.y + b.h) / CELL); cy++) {
         const k = this.key(cx, cy);
@@ -51,18 +90,21 @@ class Grid {
 }
 
 export class Labels {
-  /**
-   * @param {import('maplibre-gl').Map} map
-   * @param {{ships: () => Iterable<{mmsi: string, lat: number, lon: number, name: string | null, moving: boolean}>, selected: () => string | null}} src
-   */
-  constructor(map, src) {
+  canvas: HTMLCanvasElement;
+  widths: Map<string, number>;
+  placedMarks: number;
+  placed: Placed[];
+  marks: Mark[];
+  marksEnabled: boolean;
+  enabled: boolean;
+  src: LabelSource;
+  map: MapLibre;
+  constructor(map: MapLibre, src: LabelSource) {
     this.map = map;
     this.src = src;
     this.enabled = true;
     this.marksEnabled = true;
-    /** @type {Mark[]} */
     this.marks = [];
-    /** @type {Placed[]} */
     this.placed = [];
     this.placedMarks = 0;
     this.widths = new Map();
@@ -74,23 +116,23 @@ export class Labels {
     map.on('resize', () => this.draw());
   }
 
-  setEnabled(on) {
+  setEnabled(on: boolean): void {
     this.enabled = on;
     this.map.triggerRepaint();
   }
 
-  setMarksEnabled(on) {
+  setMarksEnabled(on: boolean): void {
     this.marksEnabled = on;
     this.map.triggerRepaint();
   }
 
   // setMarks sets the time marks of the selected track.
-  setMarks(marks) {
+  setMarks(marks: Mark[]): void {
     this.marks = marks;
     this.map.triggerRepaint();
   }
 
-  width(ctx, text) {
+  width(ctx: CanvasRenderingContext2D, text: string): number {
     let w = this.widths.get(text);
     if (w === undefined) {
       if (this.widths.size >= MAX_WIDTHS) this.widths.clear();
@@ -114,6 +156,7 @@ export class Labels {
       c.style.height = `${cssH}px`;
     }
     const ctx = c.getContext('2d');
+    if (!ctx) return;
     ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
     ctx.clearRect(0, 0, cssW, cssH);
     this.placed = [];
@@ -128,12 +171,12 @@ export class Labels {
     const e = b.getEast();
     const s = b.getSouth();
     const n = b.getNorth();
-    const inView = (lat, lon) => lat >= s && lat <= n && lon >= w && lon <= e;
+    const inView = (lat: number, lon: number) => lat >= s && lat <= n && lon >= w && lon <= e;
     ctx.lineJoin = 'round';
     ctx.textBaseline = 'middle';
 
     // Ships in view, as boxes the labels avoid.
-    const ships = [];
+    const ships: { v: LabelShip; p: { x: number; y: number }; box: Box }[] = [];
     if (showLabels) {
       for (const v of this.src.ships()) {
         if (!inView(v.lat, v.lon)) continue;
@@ -167,7 +210,7 @@ export class Labels {
       if (!v.name) continue;
       const tw = this.width(ctx, v.name) + 4;
       // Right, left, above, below the icon.
-      const spots = [
+      const spots: [number, number][] = [
         [p.x + ICON_R + 2, p.y - LINE_H / 2],
         [p.x - ICON_R - 2 - tw, p.y - LINE_H / 2],
         [p.x - tw / 2, p.y - ICON_R - 1 - LINE_H],
@@ -185,7 +228,7 @@ export class Labels {
   }
 
   // text draws text with a dark halo, readable over land, sea and tracks.
-  text(ctx, t, x, y, color) {
+  text(ctx: CanvasRenderingContext2D, t: string, x: number, y: number, color: string): void {
     ctx.lineWidth = 3;
     ctx.strokeStyle = 'rgba(6, 18, 28, 0.9)';
     ctx.strokeText(t, x, y);
@@ -194,6 +237,6 @@ export class Labels {
   }
 }
 
-function rank(v, sel) {
+function rank(v: LabelShip, sel: string | null): number {
   return (v.mmsi === sel ? 2 : 0) + (v.moving ? 1 : 0);
 }

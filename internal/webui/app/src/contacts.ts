@@ -12,8 +12,26 @@ import { h, $ } from './dom.js';
 import * as api from './api.js';
 import * as cm from './contactmodel.js';
 import { PanelFocus } from './focus.js';
+import type { Map as MapLibre, GeoJSONSource, FilterSpecification } from 'maplibre-gl';
+import type { Feature, FeatureCollection } from 'geojson';
+import type { View } from './panel.js';
 
-const EMPTY = { type: 'FeatureCollection', features: [] };
+// Status is a contact's standing with the AIS picture.
+type Status = ReturnType<typeof cm.status>;
+
+// ContactsOptions is what the contact layers need of the page.
+export interface ContactsOptions {
+  bbox: () => string;
+  vesselAt: (mmsi: string) => [number, number] | null;
+  vesselName: (mmsi: string) => string | null;
+  onVessel: (mmsi: string) => void;
+  onOpen: () => void;
+  onAvailable: (ok: boolean) => void;
+  panelView: () => View;
+  onError: (err: unknown) => void;
+}
+
+const EMPTY: FeatureCollection = { type: 'FeatureCollection', features: [] };
 const SIZE = 22; // CSS pixels
 const RATIO = 2;
 const LIVE_LIMIT = 5000;
@@ -21,17 +39,18 @@ const HISTORY_LIMIT = 20000;
 
 // Colours: the shape tells the sensor, the fill the status (hollow: an AIS
 // vessel explains it; filled yellow with a ring: dark; grey: doubtful).
-const STROKE = { assoc: '#e8f4fa', dark: '#06121c', doubtful: '#94a8b8' };
-const FILL = { assoc: null, dark: '#f0e442', doubtful: null };
+const STROKE: Record<Status, string> = { assoc: '#e8f4fa', dark: '#06121c', doubtful: '#94a8b8' };
+const FILL: Record<Status, string | null> = { assoc: null, dark: '#f0e442', doubtful: null };
 const DARK_RING = '#ff6b6b';
 
-function contactImage(sensor, st) {
+function contactImage(sensor: cm.Sensor, st: Status): ImageData {
   const px = SIZE * RATIO;
   const canvas = document.createElement('canvas');
   canvas.width = px;
   canvas.height = px;
   const ctx = canvas.getContext('2d');
-  const p = (x, y) => [x * px, y * px];
+  if (!ctx) throw new Error('contacts: no 2d canvas');
+  const p = (x: number, y: number): [number, number] => [x * px, y * px];
   ctx.beginPath();
   if (sensor === 'radar') {
     ctx.moveTo(...p(0.5, 0.12));
@@ -45,8 +64,9 @@ function contactImage(sensor, st) {
   }
   ctx.closePath();
   if (st === 'doubtful') ctx.setLineDash([3 * RATIO, 2 * RATIO]);
-  if (FILL[st]) {
-    ctx.fillStyle = FILL[st];
+  const fill = FILL[st];
+  if (fill) {
+    ctx.fillStyle = fill;
     ctx.fill();
   }
   ctx.lineWidth = (st === 'dark' ? 1.5 : 2.2) * RATIO;
@@ -56,16 +76,28 @@ function contactImage(sensor, st) {
 }
 
 export class Contacts {
-  /**
-   * @param {import('maplibre-gl').Map} map
-   * @param {{bbox: () => string, vesselAt: (mmsi: string) => [number, number]|null, vesselName: (mmsi: string) => string|null,
-   *   onVessel: (mmsi: string) => void, onOpen: () => void, onAvailable: (ok: boolean) => void, panelView: () => {ref: number, live: boolean},
-   *   onError: (err: Error) => void}} opts
-   */
-  constructor(map, opts) {
+  focus: PanelFocus;
+  pending: boolean;
+  abort: AbortController | null;
+  /** the parameters of the last answer, for the tests */
+  query: string;
+  loads: number;
+  streamed: number;
+  /** the key of the contact whose panel is open */
+  selected: string | null;
+  /** the contacts drawn */
+  shown: cm.Known[];
+  /** null until the first answer */
+  available: boolean | null;
+  /** a past view's moment, null live */
+  at: Date | null;
+  /** newest report per radar track or detection */
+  byKey: Map<string, cm.Known>;
+  opts: ContactsOptions;
+  map: MapLibre;
+  constructor(map: MapLibre, opts: ContactsOptions) {
     this.map = map;
     this.opts = opts;
-    /** @type {Map<string, any>} newest report per radar track or detection */
     this.byKey = new Map();
     this.at = null; // Date of a past view, null live
     this.available = null; // null until the first answer
@@ -82,7 +114,7 @@ export class Contacts {
   addLayers() {
     const map = this.map;
     for (const [sensor] of cm.SENSORS) {
-      for (const st of ['assoc', 'dark', 'doubtful']) {
+      for (const st of ['assoc', 'dark', 'doubtful'] as const) {
         const name = `contact-${sensor}-${st}`;
         if (!map.hasImage(name)) map.addImage(name, contactImage(sensor, st), { pixelRatio: RATIO });
       }
@@ -90,7 +122,7 @@ export class Contacts {
     map.addSource('contacts', { type: 'geojson', data: EMPTY });
     map.addSource('contact-links', { type: 'geojson', data: EMPTY });
     for (const [sensor] of cm.SENSORS) {
-      const bySensor = ['==', ['get', 'sensor'], sensor];
+      const bySensor: FilterSpecification = ['==', ['get', 'sensor'], sensor];
       map.addLayer({
         id: `${sensor}-contact-links`,
         type: 'line',
@@ -136,20 +168,20 @@ export class Contacts {
 
   // layerIds are the MapLibre layers of a sensor's entry in the layer
   // control.
-  static layerIds(sensor) {
+  static layerIds(sensor: cm.Sensor): string[] {
     return [`${sensor}-contact-links`, `${sensor}-contact-dark`, `${sensor}-contacts`];
   }
 
   wire() {
     $('contact-close').addEventListener('click', () => this.close());
     $('contact-vessel').addEventListener('click', () => {
-      const c = this.byKey.get(this.selected);
+      const c = this.selected ? this.byKey.get(this.selected) : undefined;
       if (c?.mmsi) this.opts.onVessel(c.mmsi);
     });
   }
 
   // setTime shows the contacts of a past moment (a Date), or live (null).
-  setTime(t) {
+  setTime(t: Date | null): void {
     this.at = t;
     this.byKey.clear();
     this.load();
@@ -159,24 +191,24 @@ export class Contacts {
     this.abort?.abort();
     const ctl = new AbortController();
     this.abort = ctl;
-    const params = { bbox: this.opts.bbox(), format: 'json', limit: LIVE_LIMIT };
+    const params: Record<string, string> = { bbox: this.opts.bbox(), format: 'json', limit: String(LIVE_LIMIT) };
     if (this.at) {
       params.history = 'true';
       params.since = new Date(this.at.getTime() - cm.CURRENT_MS).toISOString().replace(/\.\d+Z$/, 'Z');
-      params.limit = HISTORY_LIMIT;
+      params.limit = String(HISTORY_LIMIT);
     }
     try {
       const body = await api.get('/api/v1/contacts', params, ctl.signal);
       this.loads++;
       this.query = new URLSearchParams(params).toString();
-      const list = (Array.isArray(body?.contacts) ? body.contacts : []).map(cm.normalize).filter(Boolean);
+      const list = (Array.isArray(body?.contacts) ? body.contacts : []).map(cm.normalize).filter((c): c is cm.Known => c != null);
       const at = this.at?.getTime();
       // In the past the history may reach beyond the moment: each track as
       // it was then.
       const keep = at == null ? list : list.filter((c) => c.t <= at);
       if (at == null) {
         // Live: what the view holds now, plus what the stream added since.
-        const next = new Map();
+        const next = new Map<string, cm.Known>();
         cm.merge(next, keep);
         this.byKey = next;
       } else {
@@ -186,7 +218,7 @@ export class Contacts {
       this.setAvailable(true);
       this.render();
     } catch (err) {
-      if (err.name === 'AbortError') return;
+      if (err instanceof Error && err.name === 'AbortError') return;
       if (err instanceof api.ApiError && (err.status === 404 || err.status === 501)) {
         this.setAvailable(false);
         return;
@@ -195,14 +227,14 @@ export class Contacts {
     }
   }
 
-  setAvailable(ok) {
+  setAvailable(ok: boolean): void {
     if (this.available === ok) return;
     this.available = ok;
     this.opts.onAvailable(ok);
   }
 
   // onStream takes a "contact" event of the live stream.
-  onStream(raw) {
+  onStream(raw: api.Contact): void {
     if (this.at) return;
     const c = cm.normalize(raw);
     if (!c) return;
@@ -222,7 +254,7 @@ export class Contacts {
   // render draws the contacts current at the time shown (live: in the
   // last 10 minutes of data time) and the links of the associated ones.
   render() {
-    const src = this.map.getSource('contacts');
+    const src = this.map.getSource<GeoJSONSource>('contacts');
     if (!src) return;
     // Forget what has left the window, so that the map holds what it shows.
     this.shown = cm.current(this.byKey.values(), this.at ? this.at.getTime() : null);
@@ -231,17 +263,17 @@ export class Contacts {
       for (const k of this.byKey.keys()) if (!keep.has(k) && k !== this.selected) this.byKey.delete(k);
     }
     src.setData({ type: 'FeatureCollection', features: this.shown.map(cm.feature) });
-    const links = [];
+    const links: Feature[] = [];
     for (const c of this.shown) {
       const l = cm.link(c, c.mmsi ? this.opts.vesselAt(c.mmsi) : null);
       if (l) links.push(l);
     }
-    this.map.getSource('contact-links')?.setData({ type: 'FeatureCollection', features: links });
+    this.map.getSource<GeoJSONSource>('contact-links')?.setData({ type: 'FeatureCollection', features: links });
     if (this.selected && !$('contact-panel').hidden) this.renderPanel();
   }
 
   // pick opens the details of a contact by key.
-  pick(key) {
+  pick(key: string): void {
     const c = this.byKey.get(key);
     if (!c) return;
     this.selected = key;
@@ -251,8 +283,8 @@ export class Contacts {
     this.focus.opened($('contact-name'));
   }
 
-  renderPanel() {
-    const c = this.byKey.get(this.selected);
+  renderPanel(): void {
+    const c = this.selected ? this.byKey.get(this.selected) : undefined;
     if (!c) return;
     const title = `${cm.sensorLabel(c)} ${c.sensor === 'radar' ? 'contact' : 'detection'}${c.dark ? ': dark' : ''}`;
     $('contact-name').textContent = title;
@@ -274,7 +306,7 @@ export class Contacts {
   }
 
   // describe is the hover text of a contact.
-  describe(key) {
+  describe(key: string): string | null {
     const c = this.byKey.get(key);
     if (!c) return null;
     const who = c.mmsi ? `MMSI ${c.mmsi}` : c.dark ? 'dark' : 'doubtful';

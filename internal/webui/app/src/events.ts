@@ -15,10 +15,42 @@ import { h, $ } from './dom.js';
 import * as api from './api.js';
 import * as fmt from './format.js';
 import { PanelFocus, listKeys } from './focus.js';
+import type { Map as MapLibre, GeoJSONSource, ExpressionSpecification } from 'maplibre-gl';
+import type { FeatureCollection } from 'geojson';
+import type { Event, ZoneFeature } from './api.js';
+
+// EventsPage is what the events need of the page.
+export interface EventsPage {
+  vesselName: (mmsi: string) => string | null;
+  onPick: (e: Event) => void;
+  onError: (err: unknown) => void;
+  onZones?: () => void;
+  onNew?: (e: Event) => void;
+}
+
+// RowView is what an event's row shows.
+interface RowView {
+  label: string;
+  color: string;
+  time: string;
+  open: boolean;
+  vessels: string;
+  mmsi: string;
+  zone: string | null;
+  origin: string | null;
+  sig?: string;
+}
+
+// EventRow is the elements of an event's row.
+interface EventRow {
+  li: HTMLLIElement;
+  btn: HTMLButtonElement;
+  sig: string | null;
+}
 
 // EVENT_TYPES lists the event types the API names, with a label and a
 // colour (the badge in the list and the circle on the map).
-export const EVENT_TYPES = [
+export const EVENT_TYPES: [string, string, string][] = [
   ['gap', 'AIS gap', '#ff6b6b'],
   ['encounter', 'Encounter', '#ffb347'],
   ['loitering', 'Loitering', '#ffe066'],
@@ -33,57 +65,59 @@ const known = new Map(EVENT_TYPES.map((t) => [t[0], t]));
 
 const MAX_ROWS = 500;
 const LIMIT = 1000;
-const EMPTY = { type: 'FeatureCollection', features: [] };
+const EMPTY: FeatureCollection = { type: 'FeatureCollection', features: [] };
 const WINDOW_MS = 24 * 3600e3;
 const STREAM_KEEP_MS = 120e3; // a streamed event outlives reloads that miss it this long
 
 // iso formats a time as RFC 3339 in whole seconds, as the API takes it.
-function iso(t) {
+function iso(t: number): string {
   return new Date(t).toISOString().replace(/\.\d+Z$/, 'Z');
 }
 
 // typeLabel returns the label of an event type; an unknown type shows as
 // its own name.
-export function typeLabel(type) {
+export function typeLabel(type: string | null | undefined): string {
+  if (type == null) return 'event';
   const t = known.get(type);
   return t ? t[1] : String(type ?? 'event').replaceAll('_', ' ');
 }
 
-function typeColor(type) {
+function typeColor(type: string): string {
   return known.get(type)?.[2] ?? OTHER_COLOR;
 }
 
-function colorExpr() {
-  return ['match', ['get', 'type'], ...EVENT_TYPES.flatMap((t) => [t[0], t[2]]), OTHER_COLOR];
+function colorExpr(): ExpressionSpecification {
+  // MapLibre's type of match lists a fixed number of arms; the list is built.
+  return ['match', ['get', 'type'], ...EVENT_TYPES.flatMap((t) => [t[0], t[2]]), OTHER_COLOR] as unknown as ExpressionSpecification;
 }
 
-const hhmm = (d) => d.toISOString().slice(11, 16);
-const mmdd = (d) => d.toISOString().slice(5, 10);
+const hhmm = (d: Date) => d.toISOString().slice(11, 16);
+const mmdd = (d: Date) => d.toISOString().slice(5, 10);
 
 // eventTime describes when an event happened: "11-23 14:05–16:40 UTC
 // (2 h 35 min)", "11-23 14:05 UTC" for an instant, and for an open event
 // "since 11-23 14:05 UTC" with open set.
-export function eventTime(e) {
+export function eventTime(e: Pick<Event, 'start' | 'end'>): { text: string; open: boolean } {
   const s = new Date(e.start);
   if (Number.isNaN(s.getTime())) return { text: fmt.DASH, open: e.end == null };
   const start = `${mmdd(s)} ${hhmm(s)}`;
   if (e.end == null) return { text: `since ${start} UTC`, open: true };
   const en = new Date(e.end);
-  if (Number.isNaN(en.getTime()) || en - s < 60e3) return { text: `${start} UTC`, open: false };
+  if (Number.isNaN(en.getTime()) || en.getTime() - s.getTime() < 60e3) return { text: `${start} UTC`, open: false };
   const end = mmdd(en) === mmdd(s) ? hhmm(en) : `${mmdd(en)} ${hhmm(en)}`;
-  return { text: `${start}\u2013${end} UTC (${fmt.age((en - s) / 1000)})`, open: false };
+  return { text: `${start}\u2013${end} UTC (${fmt.age((en.getTime() - s.getTime()) / 1000)})`, open: false };
 }
 
-function mmsis(e) {
+function mmsis(e: Pick<Event, 'vessels'>): string[] {
   return Array.isArray(e.vessels) ? e.vessels.map(String) : [];
 }
 
-function startMs(e) {
+function startMs(e: Pick<Event, 'start'>): number {
   const t = Date.parse(e.start);
   return Number.isNaN(t) ? 0 : t;
 }
 
-function hasPosition(e) {
+function hasPosition(e: { lat?: unknown; lon?: unknown }): e is { lat: number; lon: number } {
   return typeof e.lat === 'number' && typeof e.lon === 'number' && Number.isFinite(e.lat) && Number.isFinite(e.lon);
 }
 
@@ -93,7 +127,41 @@ function hasPosition(e) {
 // and optionally onZones() (the zones were reloaded) and onNew(event) (an
 // event first seen on the live stream: the notifications).
 export class Events {
-  constructor(map, { vesselName, onPick, onError, onZones, onNew }) {
+  pulse: boolean;
+  loadAbort: AbortController | null;
+  renderPending: boolean;
+  /** rows whose content was (re)written, for the tests */
+  rowRenders: number;
+  /** "No events", "n more not listed" */
+  noteEl: HTMLLIElement;
+  /** the rows of the list by id */
+  rowEls: Map<string, EventRow>;
+  rows: number;
+  /** id → when the stream last brought it (client ms) */
+  streamedAt: Map<string, number>;
+  /** events received on the stream */
+  streamed: number;
+  loaded: boolean;
+  zones: FeatureCollection;
+  selected: string | null;
+  /** types the map does not know */
+  showOther: boolean;
+  /** shown types */
+  types: Set<string>;
+  /** MMSI → the last name the picture gave it */
+  names: Map<string, string>;
+  /** id → event */
+  byId: Map<string, Event>;
+  /** {from, to} (ms) when the slider is in the past; null: live */
+  window: { from: number; to: number } | null;
+  onZones?: () => void;
+  onError: (err: unknown) => void;
+  onPick: (e: Event) => void;
+  vesselName: (mmsi: string) => string | null;
+  onNew?: (e: Event) => void;
+  focus: PanelFocus;
+  map: MapLibre;
+  constructor(map: MapLibre, { vesselName, onPick, onError, onZones, onNew }: EventsPage) {
     this.map = map;
     this.focus = new PanelFocus('events');
     this.onNew = onNew;
@@ -156,7 +224,7 @@ export class Events {
 
   // setOpen opens or closes the panel. Opening takes the focus into it
   // (the first row, else its close button); closing gives it back.
-  setOpen(open) {
+  setOpen(open: boolean): void {
     if (!open && this.open) this.focus.closed($('events-btn'));
     $('events').hidden = !open;
     $('events-btn').setAttribute('aria-expanded', String(open));
@@ -164,7 +232,7 @@ export class Events {
       this.render();
       this.load();
       this.loadZones();
-      this.focus.opened($('events-list').querySelector('button.event-row') ?? $('events-close'));
+      this.focus.opened($('events-list').querySelector<HTMLElement>('button.event-row') ?? $('events-close'));
     }
   }
 
@@ -256,7 +324,7 @@ export class Events {
   // setTime makes the events follow the time slider: null is live, a Date
   // the past moment whose last 24 h are shown. The events of the other
   // mode are dropped at once, and those of the new one loaded.
-  setTime(at) {
+  setTime(at: Date | null): void {
     const to = at ? at.getTime() : null;
     if (to === (this.window ? this.window.to : null)) return;
     this.window = to == null ? null : { from: to - WINDOW_MS, to };
@@ -275,7 +343,7 @@ export class Events {
     const ctl = new AbortController();
     this.loadAbort = ctl;
     const win = this.window;
-    const params = { limit: LIMIT };
+    const params: { limit: number; from?: string; to?: string } = { limit: LIMIT };
     if (win) {
       params.from = iso(win.from);
       params.to = iso(win.to);
@@ -283,7 +351,7 @@ export class Events {
     try {
       const body = await api.get('/api/v1/events', params, ctl.signal);
       if (win !== this.window) return; // the slider moved meanwhile
-      const next = new Map();
+      const next = new Map<string, Event>();
       for (const e of Array.isArray(body.events) ? body.events : []) {
         if (!e || typeof e !== 'object' || e.id == null) continue;
         const id = String(e.id);
@@ -296,24 +364,27 @@ export class Events {
       const now = Date.now();
       for (const [id, t] of this.streamedAt) {
         if (now - t > STREAM_KEEP_MS) this.streamedAt.delete(id);
-        else if (!win && !next.has(id) && this.byId.has(id)) next.set(id, this.byId.get(id));
+        else if (!win && !next.has(id)) {
+          const old = this.byId.get(id);
+          if (old) next.set(id, old);
+        }
       }
       this.byId = next;
       this.loaded = true;
       this.setStatus('');
       this.render();
     } catch (err) {
-      if (err.name === 'AbortError') return;
+      if (err instanceof Error && err.name === 'AbortError') return;
       // 404 or 501: a server that does not detect events.
       const none = err instanceof api.ApiError && (err.status === 404 || err.status === 501);
-      this.setStatus(none ? 'This server does not detect events' : `Events unavailable: ${err.message}`);
+      this.setStatus(none ? 'This server does not detect events' : `Events unavailable: ${err instanceof Error ? err.message : String(err)}`);
       if (!none) this.onError(err);
     }
   }
 
   // onStream takes an event from the live stream; in the past it is left
   // out.
-  onStream(e) {
+  onStream(e: Event): void {
     if (!e || e.id == null || this.window) return;
     this.streamed++;
     const id = String(e.id);
@@ -331,10 +402,12 @@ export class Events {
     try {
       const body = await api.get('/api/v1/zones');
       const features = (body && Array.isArray(body.features) ? body.features : []).filter(
-        (f) => f && f.geometry && (f.geometry.type === 'Polygon' || f.geometry.type === 'MultiPolygon'),
+        (f: ZoneFeature) => f && f.geometry && (f.geometry.type === 'Polygon' || f.geometry.type === 'MultiPolygon'),
       );
-      this.zones = { type: 'FeatureCollection', features };
-      this.map.getSource('zones')?.setData(this.zones);
+      // A zone's coordinates are checked by the server (closed rings of
+      // [lon, lat]); the API document leaves them unknown[].
+      this.zones = { type: 'FeatureCollection', features } as FeatureCollection;
+      this.map.getSource<GeoJSONSource>('zones')?.setData(this.zones);
       this.onZones?.();
     } catch (err) {
       if (err instanceof api.ApiError && err.status === 404) return; // no zones on this server
@@ -342,23 +415,23 @@ export class Events {
     }
   }
 
-  setStatus(msg) {
+  setStatus(msg: string): void {
     const s = $('events-status');
     s.textContent = msg;
     s.hidden = !msg;
   }
 
-  get(id) {
+  get(id: string): Event | null {
     return this.byId.get(String(id)) ?? null;
   }
 
-  shown(e) {
+  shown(e: Event): boolean {
     if (e.retracted) return false;
     return known.has(e.type) ? this.types.has(e.type) : this.showOther;
   }
 
   // list returns the events shown, newest first.
-  list() {
+  list(): Event[] {
     return [...this.byId.values()].filter((e) => this.shown(e)).sort((a, b) => startMs(b) - startMs(a) || String(b.id).localeCompare(String(a.id)));
   }
 
@@ -371,13 +444,13 @@ export class Events {
   render() {
     this.renderPending = false;
     const events = this.list();
-    const src = this.map.getSource('events');
+    const src = this.map.getSource<GeoJSONSource>('events');
     if (src) {
       src.setData({
         type: 'FeatureCollection',
         features: events.filter(hasPosition).map((e) => ({
-          type: 'Feature',
-          geometry: { type: 'Point', coordinates: [e.lon, e.lat] },
+          type: 'Feature' as const,
+          geometry: { type: 'Point' as const, coordinates: [e.lon, e.lat] },
           properties: { id: String(e.id), type: String(e.type), open: e.end == null ? 1 : 0 },
         })),
       });
@@ -387,7 +460,7 @@ export class Events {
 
   // vesselsText names an event's vessels: "NAME (MMSI)" when the picture
   // knows the name, else "MMSI n".
-  vesselsText(e) {
+  vesselsText(e: Pick<Event, 'vessels'>): string {
     const ids = mmsis(e);
     if (ids.length === 0) return fmt.DASH;
     const names = ids.slice(0, 3).map((m) => {
@@ -400,9 +473,9 @@ export class Events {
 
   // nameOf returns the name of a vessel: from the picture, else the last
   // one seen (the picture holds the vessels in view only).
-  nameOf(mmsi) {
+  nameOf(mmsi: string): string | null {
     const n = this.vesselName(mmsi);
-    if (fmt.missing(n)) return this.names.get(mmsi) ?? null;
+    if (n == null || fmt.missing(n)) return this.names.get(mmsi) ?? null;
     if (this.names.size >= 10000) this.names.clear();
     this.names.set(mmsi, n);
     return n;
@@ -413,15 +486,15 @@ export class Events {
   // shows changed), rows are moved only when out of place, and only the
   // rows of events no longer listed are removed. A row under the pointer
   // is never replaced while it is clicked.
-  renderList(events) {
+  renderList(events: Event[]): void {
     const list = $('events-list');
     const total = events.length;
     const span = this.window ? `24 h to ${fmt.time(new Date(this.window.to))}` : 'last 24 h';
     const count = this.loaded || total ? `${total} event${total === 1 ? '' : 's'} \u00b7 ${span}` : 'Loading\u2026';
     if ($('events-count').textContent !== count) $('events-count').textContent = count;
     $('events-count').dataset.mode = this.window ? 'past' : 'live';
-    const want = [];
-    const next = new Map();
+    const want: HTMLLIElement[] = [];
+    const next = new Map<string, EventRow>();
     for (const e of events.slice(0, MAX_ROWS)) {
       const id = String(e.id);
       const view = this.rowView(e);
@@ -429,7 +502,7 @@ export class Events {
       if (!row) row = this.newRow(id);
       if (row.sig !== view.sig) {
         fillRow(row.btn, view);
-        row.sig = view.sig;
+        row.sig = view.sig ?? null;
         this.rowRenders++;
       }
       const on = id === this.selected;
@@ -449,7 +522,7 @@ export class Events {
     }
     this.rows = Math.min(total, MAX_ROWS);
     const keep = new Set(want);
-    for (const li of [...list.children]) if (!keep.has(li)) li.remove();
+    for (const li of [...list.children]) if (!keep.has(li as HTMLLIElement)) li.remove();
     want.forEach((li, i) => {
       const at = list.children[i] ?? null;
       if (at !== li) list.insertBefore(li, at);
@@ -458,16 +531,16 @@ export class Events {
 
   // newRow makes the elements of one event's row: an item and its button,
   // whose click picks the event.
-  newRow(id) {
+  newRow(id: string): EventRow {
     const btn = h('button', { type: 'button', class: 'event-row', 'data-id': id });
     btn.addEventListener('click', () => this.pick(id, { fly: true }));
     return { li: h('li', null, btn), btn, sig: null };
   }
 
   // rowView is what the row of an event shows, and a signature of it.
-  rowView(e) {
+  rowView(e: Event): RowView {
     const when = eventTime(e);
-    const v = {
+    const v: RowView = {
       label: typeLabel(e.type),
       color: typeColor(e.type),
       time: when.text,
@@ -483,12 +556,12 @@ export class Events {
 
   // pick highlights an event, flies to it if fly is set, and hands it to
   // onPick.
-  pick(id, { fly = false } = {}) {
+  pick(id: string, { fly = false }: { fly?: boolean } = {}): void {
     const e = this.get(id);
     if (!e) return;
     this.selected = String(e.id);
     this.highlight();
-    for (const b of $('events-list').querySelectorAll('button.event-row')) {
+    for (const b of $('events-list').querySelectorAll<HTMLElement>('button.event-row')) {
       const on = b.dataset.id === this.selected;
       b.classList.toggle('active', on);
       if (on) {
@@ -506,17 +579,17 @@ export class Events {
   // that raised it).
   highlight() {
     if (this.map.getLayer('event-highlight')) this.map.setFilter('event-highlight', ['==', ['get', 'id'], this.selected ?? '']);
-    const e = this.selected && this.get(this.selected);
+    const e = this.selected ? this.get(this.selected) : null;
     const evidence = e && Array.isArray(e.evidence) ? e.evidence.filter((p) => p && hasPosition(p)) : [];
-    this.map.getSource('event-evidence')?.setData({
+    this.map.getSource<GeoJSONSource>('event-evidence')?.setData({
       type: 'FeatureCollection',
-      features: evidence.map((p) => ({ type: 'Feature', geometry: { type: 'Point', coordinates: [p.lon, p.lat] }, properties: {} })),
+      features: evidence.map((p) => ({ type: 'Feature' as const, geometry: { type: 'Point' as const, coordinates: [p.lon, p.lat] }, properties: {} })),
     });
   }
 
   // describe is the hover text of an event: its type and vessels, and its
   // zone if any.
-  describe(id) {
+  describe(id: string): string | null {
     const e = this.get(id);
     if (!e) return null;
     const lines = [`${typeLabel(e.type)} \u00b7 ${eventTime(e).text}`, this.vesselsText(e)];
@@ -528,7 +601,7 @@ export class Events {
   // Test hooks (read only).
   renderedCount() {
     if (!this.map.getLayer('event-circles')) return 0;
-    return new Set(this.map.queryRenderedFeatures({ layers: ['event-circles'] }).map((f) => f.properties.id)).size;
+    return new Set(this.map.queryRenderedFeatures({ layers: ['event-circles'] }).map((f) => f.properties?.id)).size;
   }
 
   renderedZoneCount() {
@@ -538,7 +611,7 @@ export class Events {
 }
 
 // fillRow writes what a row shows into its button, as text nodes only.
-function fillRow(btn, v) {
+function fillRow(btn: HTMLElement, v: RowView): void {
   const badge = h('span', { class: 'badge', text: v.label });
   badge.style.background = v.color;
   const head = h('div', { class: 'event-head' }, badge, h('span', { class: 'event-time', text: v.time }));
@@ -556,7 +629,7 @@ function fillRow(btn, v) {
 }
 
 // newer reports whether event a is a later version than b.
-function newer(a, b) {
+function newer(a: Pick<Event, 'version'>, b: Pick<Event, 'version'>): boolean {
   const va = typeof a.version === 'number' ? a.version : 0;
   const vb = typeof b.version === 'number' ? b.version : 0;
   return va > vb;
