@@ -19,6 +19,19 @@ import type { Map as MapLibre, GeoJSONSource, ExpressionSpecification } from 'ma
 import type { FeatureCollection } from 'geojson';
 import type { Event, ZoneFeature } from './api.js';
 
+// ZoneCollection is the zones layer's data: the zones of GET /api/v1/zones.
+export interface ZoneCollection {
+  type: 'FeatureCollection';
+  features: ZoneFeature[];
+}
+
+// zoneData is the zones as MapLibre takes them. The server checks a zone's
+// coordinates (closed rings of [lon, lat]); the API document leaves them
+// unknown[], so this is where they are taken as GeoJSON positions.
+export function zoneData(z: ZoneCollection): FeatureCollection {
+  return z as unknown as FeatureCollection;
+}
+
 // EventsPage is what the events need of the page.
 export interface EventsPage {
   vesselName: (mmsi: string) => string | null;
@@ -142,7 +155,7 @@ export class Events {
   /** events received on the stream */
   streamed: number;
   loaded: boolean;
-  zones: FeatureCollection;
+  zones: ZoneCollection;
   selected: string | null;
   /** types the map does not know */
   showOther: boolean;
@@ -175,7 +188,7 @@ export class Events {
     this.types = new Set(EVENT_TYPES.map((t) => t[0])); // shown types
     this.showOther = true; // types the map does not know
     this.selected = null;
-    this.zones = EMPTY;
+    this.zones = { type: 'FeatureCollection', features: [] };
     this.loaded = false;
     this.streamed = 0; // events received on the stream
     this.streamedAt = new Map(); // id → when the stream last brought it (client ms)
@@ -240,7 +253,7 @@ export class Events {
   // layers that should draw above them.
   addZoneLayers() {
     const map = this.map;
-    map.addSource('zones', { type: 'geojson', data: this.zones });
+    map.addSource('zones', { type: 'geojson', data: zoneData(this.zones) });
     map.addLayer({
       id: 'zones-fill',
       type: 'fill',
@@ -404,10 +417,8 @@ export class Events {
       const features = (body && Array.isArray(body.features) ? body.features : []).filter(
         (f: ZoneFeature) => f && f.geometry && (f.geometry.type === 'Polygon' || f.geometry.type === 'MultiPolygon'),
       );
-      // A zone's coordinates are checked by the server (closed rings of
-      // [lon, lat]); the API document leaves them unknown[].
-      this.zones = { type: 'FeatureCollection', features } as FeatureCollection;
-      this.map.getSource<GeoJSONSource>('zones')?.setData(this.zones);
+      this.zones = { type: 'FeatureCollection', features };
+      this.map.getSource<GeoJSONSource>('zones')?.setData(zoneData(this.zones));
       this.onZones?.();
     } catch (err) {
       if (err instanceof api.ApiError && err.status === 404) return; // no zones on this server

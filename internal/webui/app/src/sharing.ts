@@ -9,22 +9,34 @@
 import { h, $ } from './dom.js';
 import * as api from './api.js';
 import * as fmt from './format.js';
+import type { AuditEntry, Partner, Session } from './api.js';
+
+// SharingPage is what the panel needs of the page.
+export interface SharingPage {
+  serverNow: () => number;
+  onVessel: (mmsi: string) => void;
+  closeOthers: () => void;
+  onError: (err: unknown) => void;
+}
+
+// PartnersState is how the partners list stands.
+type PartnersState = '' | 'ok' | 'unshared' | 'forbidden' | 'error';
 
 const REFRESH_MS = 10e3;
 const AUDIT_LIMIT = 500;
-const SPANS = [
+const SPANS: [number, string][] = [
   [1, 'last 1 h'],
   [24, 'last 24 h'],
   [168, 'last 7 days'],
 ];
 const DEFAULT_SPAN = 24;
-const DIRECTIONS = [
+const DIRECTIONS: [string, string][] = [
   ['', 'All directions'],
   ['sent', 'Sent'],
   ['received', 'Received'],
   ['refused', 'Refused'],
 ];
-const KINDS = [
+const KINDS: [string, string][] = [
   ['', 'All kinds'],
   ['position', 'Positions'],
   ['static', 'Static data'],
@@ -38,22 +50,22 @@ const WARN_STATUS = new Set(['revoked', 'expired', 'not yet valid']);
 // The key of a position or static report: MMSI@time.
 const MMSI_KEY = /^(\d{9})(?:@|$)/;
 
-function iso(t) {
+function iso(t: number): string {
   return new Date(t).toISOString().replace(/\.\d+Z$/, 'Z');
 }
 
 // count formats a counter: a number, or a dash when absent.
-function count(v) {
+function count(v: unknown): string {
   return typeof v === 'number' && Number.isFinite(v) ? String(v) : fmt.DASH;
 }
 
-function obj(v) {
-  return v && typeof v === 'object' && !Array.isArray(v) ? v : {};
+function obj(v: unknown): Record<string, unknown> {
+  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 }
 
 // mmsiOf returns the MMSI an audit entry's key names (positions and
 // static reports), or null.
-export function mmsiOf(e) {
+export function mmsiOf(e: Pick<AuditEntry, 'kind' | 'key'>): string | null {
   if (e.kind !== 'position' && e.kind !== 'static') return null;
   const m = MMSI_KEY.exec(String(e.key ?? ''));
   return m ? m[1] : null;
@@ -63,7 +75,27 @@ export function mmsiOf(e) {
 // onVessel(mmsi) (open a vessel's panel), closeOthers() (close the panels
 // that share its place) and onError(err).
 export class Sharing {
-  constructor({ serverNow, onVessel, closeOthers, onError }) {
+  timer: ReturnType<typeof setInterval> | undefined;
+  auditAbort: AbortController | null;
+  partnersAbort: AbortController | null;
+  auditLoaded: boolean;
+  /** the query of the table shown */
+  auditQuery: string | null;
+  auditRows: number;
+  auditLoads: number;
+  partnersState: PartnersState;
+  /** answers shown */
+  partnerLoads: number;
+  /** the last answer's partners */
+  partners: Partner[];
+  view: 'partners' | 'audit';
+  /** an admin session */
+  enabled: boolean;
+  onError: (err: unknown) => void;
+  closeOthers: () => void;
+  onVessel: (mmsi: string) => void;
+  serverNow: () => number;
+  constructor({ serverNow, onVessel, closeOthers, onError }: SharingPage) {
     this.serverNow = serverNow;
     this.onVessel = onVessel;
     this.closeOthers = closeOthers;
@@ -79,7 +111,7 @@ export class Sharing {
     this.auditLoaded = false;
     this.partnersAbort = null;
     this.auditAbort = null;
-    this.timer = null;
+    this.timer = undefined;
   }
 
   get open() {
@@ -100,7 +132,7 @@ export class Sharing {
     }
     // The key applies on Enter (or when cleared), not on blur: a reload
     // then would move the table under a click on one of its keys.
-    const key = $('audit-key');
+    const key = $<HTMLInputElement>('audit-key');
     key.addEventListener('keydown', (e) => {
       if (e.key === 'Enter') {
         e.preventDefault();
@@ -114,18 +146,18 @@ export class Sharing {
   }
 
   // setSession shows the Sharing button to admins only.
-  setSession(s) {
+  setSession(s: Session | null): void {
     this.enabled = s?.role === 'admin';
     $('sharing-btn').hidden = !this.enabled;
     if (!this.enabled) this.setOpen(false);
   }
 
-  setOpen(open) {
+  setOpen(open: boolean): void {
     open = open && this.enabled;
     $('sharing').hidden = !open;
     $('sharing-btn').setAttribute('aria-expanded', String(open));
     clearInterval(this.timer);
-    this.timer = null;
+    this.timer = undefined;
     if (!open) {
       this.partnersAbort?.abort();
       this.auditAbort?.abort();
@@ -139,7 +171,7 @@ export class Sharing {
     }, REFRESH_MS);
   }
 
-  setView(view) {
+  setView(view: 'partners' | 'audit'): void {
     this.view = view;
     $('sharing-partners').hidden = view !== 'partners';
     $('sharing-audit').hidden = view !== 'audit';
@@ -160,7 +192,7 @@ export class Sharing {
       this.partnersState = 'ok';
       this.setNote('sharing-status', '');
     } catch (err) {
-      if (err.name === 'AbortError') return;
+      if (err instanceof Error && err.name === 'AbortError') return;
       this.partners = [];
       this.partnersState = this.explain('sharing-status', err);
     }
@@ -171,7 +203,7 @@ export class Sharing {
 
   // explain shows what a failed request means in the note with the given
   // id and returns the state it puts the panel in.
-  explain(id, err) {
+  explain(id: string, err: unknown): PartnersState {
     if (err instanceof api.ApiError && err.status === 501) {
       this.setNote(id, 'This node does not share');
       return 'unshared';
@@ -185,7 +217,7 @@ export class Sharing {
     return 'error';
   }
 
-  setNote(id, msg, isError) {
+  setNote(id: string, msg: string, isError?: boolean): void {
     const el = $(id);
     el.textContent = msg;
     el.hidden = !msg;
@@ -201,7 +233,7 @@ export class Sharing {
     list.replaceChildren(...this.partners.map((p) => this.card(p)));
   }
 
-  card(p) {
+  card(p: Partner): HTMLElement {
     const link = obj(p.link);
     const inbound = obj(p.inbound);
     const status = fmt.text(p.status);
@@ -211,7 +243,7 @@ export class Sharing {
     const fp = h('code', { class: 'fingerprint', 'data-field': 'fingerprint', text: fmt.text(p.fingerprint), title: 'Fingerprint of the pinned certificate' });
     const copy = h('button', { type: 'button', class: 'copy', 'aria-label': 'Copy the fingerprint', text: 'Copy' });
     copy.addEventListener('click', () => this.copy(fp, copy));
-    const field = (key, label, value, cls) => [h('dt', { text: label }), h('dd', { 'data-field': key, class: cls, text: value })];
+    const field = (key: string, label: string, value: string, cls?: string) => [h('dt', { text: label }), h('dd', { 'data-field': key, class: cls, text: value })];
     const lastError = fmt.missing(link.last_error) ? fmt.DASH : String(link.last_error);
     const inError = fmt.missing(inbound.last_error) ? fmt.DASH : String(inbound.last_error);
     return h(
@@ -231,7 +263,7 @@ export class Sharing {
         h('dt', { text: 'Fingerprint' }),
         h('dd', { class: 'fp-row' }, fp, navigator.clipboard ? copy : null),
         ...field('not_after', 'Certificate expires', fmt.missing(p.not_after) ? 'unknown' : fmt.time(p.not_after), warn ? 'warn' : ''),
-        ...field('last_connect', 'Last connect', fmt.missing(link.last_connect) ? fmt.DASH : fmt.time(link.last_connect)),
+        ...field('last_connect', 'Last connect', fmt.missing(link.last_connect) ? fmt.DASH : fmt.time(String(link.last_connect))),
       ),
       h('h4', { text: 'Sent to it' }),
       h(
@@ -241,7 +273,7 @@ export class Sharing {
         ...field('pending', 'Pending', count(link.pending)),
         ...field('sent', 'Sent', count(link.sent)),
         ...field('acked', 'Acknowledged', count(link.acked)),
-        ...field('dropped', 'Dropped', count(link.dropped), link.dropped > 0 ? 'warn' : ''),
+        ...field('dropped', 'Dropped', count(link.dropped), typeof link.dropped === 'number' && link.dropped > 0 ? 'warn' : ''),
         ...field('lag', 'Lag (items)', count(link.lag)),
         ...field('reconnects', 'Reconnects', count(link.reconnects)),
         ...field('refusals', 'Refusals', count(link.refusals)),
@@ -258,7 +290,7 @@ export class Sharing {
         ...field('in_received', 'Received', count(inbound.received)),
         ...field('in_duplicates', 'Duplicates', count(inbound.duplicates)),
         ...field('in_redelivered', 'Redelivered', count(inbound.redelivered)),
-        ...field('in_refused', 'Refused', count(inbound.refused), inbound.refused > 0 ? 'warn' : ''),
+        ...field('in_refused', 'Refused', count(inbound.refused), typeof inbound.refused === 'number' && inbound.refused > 0 ? 'warn' : ''),
         ...field('in_active', 'Connected', typeof inbound.active === 'boolean' ? (inbound.active ? 'yes' : 'no') : fmt.DASH),
       ),
       inError === fmt.DASH ? null : h('dl', null, ...field('in_last_error', 'Last error', inError, 'error-text')),
@@ -266,16 +298,16 @@ export class Sharing {
   }
 
   // copy puts a fingerprint on the clipboard, or else selects it.
-  async copy(el, btn) {
+  async copy(el: HTMLElement, btn: HTMLElement): Promise<void> {
     try {
-      await navigator.clipboard.writeText(el.textContent);
+      await navigator.clipboard.writeText(el.textContent ?? '');
       btn.textContent = 'Copied';
     } catch {
       const range = document.createRange();
       range.selectNodeContents(el);
       const sel = window.getSelection();
-      sel.removeAllRanges();
-      sel.addRange(range);
+      sel?.removeAllRanges();
+      sel?.addRange(range);
       btn.textContent = 'Selected';
     }
     setTimeout(() => {
@@ -286,7 +318,7 @@ export class Sharing {
   // renderPartnerOptions fills the audit's partner filter from the
   // partners list, keeping the choice.
   renderPartnerOptions() {
-    const sel = $('audit-partner');
+    const sel = $<HTMLSelectElement>('audit-partner');
     const was = sel.value;
     const names = [...new Set(this.partners.map((p) => (fmt.missing(p.name) ? '' : String(p.name))).filter((n) => n))].sort();
     if (was && !names.includes(was)) names.push(was);
@@ -300,13 +332,13 @@ export class Sharing {
   // ---- audit ----
 
   // auditParams returns the audit query of the filters.
-  auditParams() {
-    const hours = Number($('audit-span').value) || DEFAULT_SPAN;
-    const p = { from: iso(this.serverNow() - hours * 3600e3), limit: AUDIT_LIMIT };
-    const partner = $('audit-partner').value;
-    const direction = $('audit-direction').value;
-    const kind = $('audit-kind').value;
-    const key = $('audit-key').value.trim();
+  auditParams(): api.Params {
+    const hours = Number($<HTMLSelectElement>('audit-span').value) || DEFAULT_SPAN;
+    const p: api.Params = { from: iso(this.serverNow() - hours * 3600e3), limit: AUDIT_LIMIT };
+    const partner = $<HTMLSelectElement>('audit-partner').value;
+    const direction = $<HTMLSelectElement>('audit-direction').value;
+    const kind = $<HTMLSelectElement>('audit-kind').value;
+    const key = $<HTMLInputElement>('audit-key').value.trim();
     if (partner) p.partner = partner;
     if (direction) p.direction = direction;
     if (kind) p.kind = kind;
@@ -331,13 +363,13 @@ export class Sharing {
     const params = this.auditParams();
     this.auditLoaded = false;
     $('audit-table').classList.add('loading');
-    let entries = [];
+    let entries: AuditEntry[] = [];
     try {
       const body = await api.get('/api/v1/audit', params, ctl.signal);
       entries = (Array.isArray(body?.entries) ? body.entries : []).filter((e) => e && typeof e === 'object');
       this.setNote('audit-status', '');
     } catch (err) {
-      if (err.name === 'AbortError') return;
+      if (err instanceof Error && err.name === 'AbortError') return;
       this.explain('audit-status', err);
     }
     this.auditQuery = api.url('/api/v1/audit', params).searchParams.toString();
@@ -347,7 +379,7 @@ export class Sharing {
     this.auditLoaded = true;
   }
 
-  renderAudit(entries) {
+  renderAudit(entries: AuditEntry[]): void {
     const body = $('audit-rows');
     body.replaceChildren(
       ...entries.map((e) => {

@@ -11,19 +11,31 @@
 import { h, $ } from './dom.js';
 import * as api from './api.js';
 import { closeRing, cornerClick, outline } from './draw.js';
+import type { LngLat } from './geo.js';
+import type { ZoneCollection } from './events.js';
+import type { Map as MapLibre, MapMouseEvent, GeoJSONSource, LngLatBoundsLike } from 'maplibre-gl';
+import type { Feature, FeatureCollection, Polygon } from 'geojson';
+import type { ZoneFeature } from './api.js';
 
-const EMPTY = { type: 'FeatureCollection', features: [] };
+// ZoneEditorPage is what the editor needs of the page.
+export interface ZoneEditorPage {
+  zones: () => ZoneCollection;
+  reloadZones: () => Promise<void>;
+  closeOthers: () => void;
+}
+
+const EMPTY: FeatureCollection = { type: 'FeatureCollection', features: [] };
 const MAX_CORNERS = 1000;
 const MAX_NAME = 128;
 
 // zoneName returns the name of a zone feature ('' if it has none).
-export function zoneName(f) {
+export function zoneName(f: { properties?: { name?: unknown } } | null | undefined): string {
   const n = f?.properties?.name;
   return typeof n === 'string' ? n : n == null ? '' : String(n);
 }
 
 // nameError returns why a zone name is refused, as the API would, or ''.
-function nameError(name) {
+function nameError(name: string): string {
   if (name === '') return 'Give the zone a name.';
   if ([...name].length > MAX_NAME) return `The name is longer than ${MAX_NAME} characters.`;
   // eslint-disable-next-line no-control-regex
@@ -35,7 +47,21 @@ function nameError(name) {
 // of the zones layer), reloadZones() (reload it; a promise), and the
 // panels it should close when it opens (closeOthers()).
 export class ZoneEditor {
-  constructor(map, { zones, reloadZones, closeOthers }) {
+  deleted: number;
+  saved: number;
+  armed: boolean;
+  busy: boolean;
+  drawn: Polygon | null;
+  target: ZoneFeature | null;
+  pointer: LngLat | null;
+  corners: LngLat[];
+  mode: 'idle' | 'drawing' | 'form';
+  enabled: boolean;
+  closeOthers: () => void;
+  reloadZones: () => Promise<void>;
+  zones: () => ZoneCollection;
+  map: MapLibre;
+  constructor(map: MapLibre, { zones, reloadZones, closeOthers }: ZoneEditorPage) {
     this.map = map;
     this.zones = zones;
     this.reloadZones = reloadZones;
@@ -79,7 +105,7 @@ export class ZoneEditor {
       if (e.key === 'Enter') this.save();
     });
     $('zone-list').addEventListener('keydown', (e) => {
-      const li = e.target.closest('li');
+      const li = e.target instanceof Element ? e.target.closest('li') : null;
       if (e.key === 'ArrowDown') li?.nextElementSibling?.querySelector('button')?.focus();
       else if (e.key === 'ArrowUp') li?.previousElementSibling?.querySelector('button')?.focus();
       else return;
@@ -97,7 +123,7 @@ export class ZoneEditor {
       this.draw();
     });
     document.addEventListener('keydown', (e) => {
-      if (!this.drawing || e.target.closest?.('input, select, textarea')) return;
+      if (!this.drawing || (e.target instanceof Element && e.target.closest('input, select, textarea'))) return;
       if (e.key === 'Escape') this.cancelDrawing();
       else if (e.key === 'Enter') this.finish();
       else if (e.key === 'Backspace') this.undo();
@@ -148,13 +174,13 @@ export class ZoneEditor {
 
   // setEnabled shows the editor's button when the session may edit zones,
   // and takes the editor away when it may not (any more).
-  setEnabled(on) {
+  setEnabled(on: boolean): void {
     this.enabled = !!on;
     $('zones-btn').hidden = !this.enabled;
     if (!this.enabled) this.setOpen(false);
   }
 
-  setOpen(open) {
+  setOpen(open: boolean): void {
     open = open && this.enabled;
     $('zone-editor').hidden = !open;
     $('zones-btn').setAttribute('aria-expanded', String(open));
@@ -167,7 +193,7 @@ export class ZoneEditor {
     }
   }
 
-  setStatus(msg, isError) {
+  setStatus(msg: string, isError?: boolean): void {
     const s = $('zone-status');
     s.textContent = msg;
     s.hidden = !msg;
@@ -202,7 +228,7 @@ export class ZoneEditor {
 
   // select picks an existing zone to rename, redraw or delete, and frames
   // it.
-  select(name) {
+  select(name: string): void {
     const f = this.zones().features.find((z) => zoneName(z) === name);
     if (!f) return;
     this.target = f;
@@ -216,22 +242,22 @@ export class ZoneEditor {
     if (b) this.map.fitBounds(b, { padding: 80, maxZoom: 12, duration: 600 });
   }
 
-  highlight(name) {
+  highlight(name: string | null): void {
     if (this.map.getLayer('zone-selected')) {
       this.map.setFilter('zone-selected', ['==', ['get', 'name'], ['literal', name ?? '\u0000none']]);
     }
   }
 
-  showForm(name) {
+  showForm(name: string): void {
     this.mode = 'form';
     this.disarm();
     $('zone-drawing').hidden = true;
-    $('zone-new').disabled = false;
+    $<HTMLButtonElement>('zone-new').disabled = false;
     $('zone-form').hidden = false;
     $('zone-form-title').textContent = this.target ? (this.drawn ? 'Redrawn zone' : 'Zone') : 'New zone';
     $('zone-delete').hidden = !this.target;
     $('zone-redraw').hidden = false;
-    const input = $('zone-name');
+    const input = $<HTMLInputElement>('zone-name');
     input.value = name;
     input.focus();
   }
@@ -244,7 +270,7 @@ export class ZoneEditor {
     this.drawn = null;
     $('zone-form').hidden = true;
     $('zone-drawing').hidden = false;
-    $('zone-new').disabled = true;
+    $<HTMLButtonElement>('zone-new').disabled = true;
     this.setStatus('Click the corners on the map. Double-click, click the first corner or Finish to close; Escape cancels.');
     this.map.doubleClickZoom.disable();
     this.map.getCanvas().style.cursor = 'crosshair';
@@ -256,12 +282,12 @@ export class ZoneEditor {
     this.map.getCanvas().style.cursor = '';
     this.pointer = null;
     $('zone-drawing').hidden = true;
-    $('zone-new').disabled = false;
+    $<HTMLButtonElement>('zone-new').disabled = false;
   }
 
   // onClick adds a corner, or closes the ring; it marks the event as the
   // editor's, so that the page does not also pick a ship.
-  onClick(e) {
+  onClick(e: MapMouseEvent & { zoneEditor?: boolean }): void {
     if (!this.drawing) return;
     e.zoneEditor = true;
     const what = cornerClick(this.map, this.corners, e.point);
@@ -321,7 +347,7 @@ export class ZoneEditor {
     if (document.getElementById('zone-form')) {
       $('zone-form').hidden = true;
       $('zone-drawing').hidden = true;
-      $('zone-new').disabled = false;
+      $<HTMLButtonElement>('zone-new').disabled = false;
     }
     this.highlight(null);
     this.draw();
@@ -340,9 +366,9 @@ export class ZoneEditor {
   // draw shows the corners, the outline so far (to the pointer) and, once
   // closed, the polygon.
   draw() {
-    const src = this.map.getSource('zone-draw');
+    const src = this.map.getSource<GeoJSONSource>('zone-draw');
     if (!src) return;
-    const features = [];
+    const features: Feature[] = [];
     if (this.drawn) {
       features.push({ type: 'Feature', geometry: this.drawn, properties: {} });
       features.push({ type: 'Feature', geometry: { type: 'LineString', coordinates: this.drawn.coordinates[0] }, properties: {} });
@@ -355,21 +381,21 @@ export class ZoneEditor {
   // save creates the new zone (POST) or stores the changed one (PUT).
   async save() {
     if (this.mode !== 'form' || this.busy) return;
-    const name = $('zone-name').value.trim();
+    const name = $<HTMLInputElement>('zone-name').value.trim();
     const bad = nameError(name);
     if (bad) {
       this.setStatus(bad, true);
       return;
     }
     const target = this.target;
-    let req;
+    let req: Promise<ZoneFeature>;
     if (target) {
       const geometry = this.drawn ?? target.geometry;
       const properties = { ...(target.properties || {}), name };
-      req = api.send('PUT', `/api/v1/zones/${encodeURIComponent(zoneName(target))}`, { type: 'Feature', geometry, properties });
+      req = api.putZone(zoneName(target), { type: 'Feature', geometry, properties });
     } else {
       if (!this.drawn) return;
-      req = api.send('POST', '/api/v1/zones', { type: 'Feature', geometry: this.drawn, properties: { name } });
+      req = api.createZone({ type: 'Feature', geometry: this.drawn, properties: { name } });
     }
     this.busy = true;
     this.setStatus('Saving\u2026');
@@ -381,7 +407,7 @@ export class ZoneEditor {
       await this.reloadZones();
       this.renderList();
     } catch (err) {
-      this.setStatus(`Not saved: ${err.message}`, true);
+      this.setStatus(`Not saved: ${err instanceof Error ? err.message : String(err)}`, true);
     } finally {
       this.busy = false;
     }
@@ -401,7 +427,7 @@ export class ZoneEditor {
     this.busy = true;
     this.setStatus('Deleting\u2026');
     try {
-      await api.send('DELETE', `/api/v1/zones/${encodeURIComponent(name)}`);
+      await api.deleteZone(name);
       this.deleted++;
       this.reset();
       this.setStatus(`Deleted zone \u201c${name}\u201d.`);
@@ -409,7 +435,7 @@ export class ZoneEditor {
       this.renderList();
     } catch (err) {
       this.disarm();
-      this.setStatus(`Not deleted: ${err.message}`, true);
+      this.setStatus(`Not deleted: ${err instanceof Error ? err.message : String(err)}`, true);
     } finally {
       this.busy = false;
     }
@@ -417,15 +443,17 @@ export class ZoneEditor {
 }
 
 // bounds returns [[w, s], [e, n]] of a Polygon or MultiPolygon, or null.
-function bounds(g) {
+function bounds(g: ZoneFeature['geometry'] | null | undefined): LngLatBoundsLike | null {
   if (!g || !Array.isArray(g.coordinates)) return null;
-  const polys = g.type === 'Polygon' ? [g.coordinates] : g.type === 'MultiPolygon' ? g.coordinates : [];
+  // The API document leaves coordinates unknown[]: every level is checked.
+  const polys = (g.type === 'Polygon' ? [g.coordinates] : g.type === 'MultiPolygon' ? g.coordinates : []) as unknown[][];
   let w = Infinity;
   let s = Infinity;
   let e = -Infinity;
   let n = -Infinity;
   for (const poly of polys) {
-    for (const [x, y] of Array.isArray(poly?.[0]) ? poly[0] : []) {
+    for (const pt of Array.isArray(poly?.[0]) ? (poly[0] as unknown[]) : []) {
+      const [x, y] = Array.isArray(pt) ? pt : [];
       if (typeof x !== 'number' || typeof y !== 'number') continue;
       w = Math.min(w, x);
       e = Math.max(e, x);
