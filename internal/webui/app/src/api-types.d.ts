@@ -498,6 +498,7 @@ export type SessionResponse = Session;
 
 /** GET /api/v1/incidents: 200 */
 export interface ListIncidentsResponse {
+node: any;
   incidents: Incident[];
 }
 

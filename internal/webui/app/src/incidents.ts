@@ -18,11 +18,46 @@ import * as api from './api.js';
 import * as fmt from './format.js';
 import { closeRing, cornerClick, outline } from './draw.js';
 import { syncList } from './keyed.js';
+import type { Row } from './keyed.js';
+import type { LngLat } from './geo.js';
+import type { Map as MapLibre, MapMouseEvent, GeoJSONSource, ExpressionSpecification, FilterSpecification, LngLatBoundsLike } from 'maplibre-gl';
+import type { Feature, FeatureCollection } from 'geojson';
+import type { Incident, Session } from './api.js';
+
+// Area is an incident's area: the API document leaves it an object, the
+// server checks it (closed rings of [lon, lat]); hasArea checks its shape.
+export type Area = { type: 'Polygon'; coordinates: LngLat[][] } | { type: 'MultiPolygon'; coordinates: LngLat[][][] };
+
+// IncidentForm is the state of the form: the version edited (null for a
+// new record), the point and area placed, what map clicks place, and the
+// time inputs as first filled.
+interface IncidentForm {
+  record: Incident | null;
+  point: LngLat | null;
+  area: Area | null;
+  place: '' | 'point' | 'area';
+  startInput: string;
+  endInput: string;
+}
+
+// IncidentsPage is what the incidents need of the page.
+export interface IncidentsPage {
+  serverNow: () => number;
+  onVessel: (mmsi: string) => void;
+  onEvent: (id: string) => boolean;
+  closeOthers: () => void;
+  onError: (err: unknown) => void;
+}
+
+// errText is the message of a failed request.
+function errText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
 
 // CATEGORIES lists the incident categories the API names, with a short
 // label (the list) and a long one (the form), as package incident has
 // them.
-export const INCIDENT_CATEGORIES = [
+export const INCIDENT_CATEGORIES: [Incident['category'], string, string][] = [
   ['piracy_armed_robbery', 'Piracy / armed robbery', 'Piracy and armed robbery'],
   ['contraband_smuggling', 'Smuggling', 'Contraband smuggling'],
   ['iuu_fishing', 'IUU fishing', 'Illegal, unreported and unregulated (IUU) fishing'],
@@ -33,11 +68,11 @@ export const INCIDENT_CATEGORIES = [
   ['natural_disaster_hadr', 'Disaster / HADR', 'Natural disaster and HADR'],
   ['other', 'Other', 'Other'],
 ];
-const categoryLabels = new Map(INCIDENT_CATEGORIES.map((c) => [c[0], c[1]]));
+const categoryLabels = new Map<string, string>(INCIDENT_CATEGORIES.map((c) => [c[0], c[1]]));
 
 // TLPS lists the TLP 2.0 markings with their colour (TLP 2.0: coloured
 // text on black); AMBER+STRICT is amber with a mark.
-export const TLPS = [
+export const TLPS: [string, string][] = [
   ['TLP:CLEAR', '#ffffff'],
   ['TLP:GREEN', '#33ff00'],
   ['TLP:AMBER', '#ffc000'],
@@ -47,7 +82,7 @@ export const TLPS = [
 const tlpColors = new Map(TLPS);
 const UNKNOWN_TLP = '#b0bec5';
 
-const SPANS = [
+const SPANS: [number, string][] = [
   [1, 'last 24 h'],
   [7, 'last 7 days'],
   [30, 'last 30 days'],
@@ -55,67 +90,68 @@ const SPANS = [
 const DEFAULT_SPAN = 30;
 const LIMIT = 500;
 const REFRESH_MS = 60e3;
-const EMPTY = { type: 'FeatureCollection', features: [] };
+const EMPTY: FeatureCollection = { type: 'FeatureCollection', features: [] };
 const MAX_CORNERS = 1000;
 
-function iso(t) {
+function iso(t: number): string {
   return new Date(t).toISOString().replace(/\.\d+Z$/, 'Z');
 }
 
-export function categoryLabel(c) {
-  return categoryLabels.get(c) ?? String(c ?? 'other').replaceAll('_', ' ');
+export function categoryLabel(c: string | null | undefined): string {
+  return categoryLabels.get(c ?? '') ?? String(c ?? 'other').replaceAll('_', ' ');
 }
 
-export function tlpColor(tlp) {
+export function tlpColor(tlp: string): string {
   return tlpColors.get(tlp) ?? UNKNOWN_TLP;
 }
 
-function tlpColorExpr() {
-  return ['match', ['get', 'tlp'], ...TLPS.flatMap((t) => [t[0], t[1]]), UNKNOWN_TLP];
+function tlpColorExpr(): ExpressionSpecification {
+  // MapLibre's type of match lists a fixed number of arms; the list is built.
+  return ['match', ['get', 'tlp'], ...TLPS.flatMap((t) => [t[0], t[1]]), UNKNOWN_TLP] as unknown as ExpressionSpecification;
 }
 
 // tlpBadge is the marking as TLP 2.0 shows it: its name in its colour on
 // black; AMBER+STRICT has an amber frame besides.
-export function tlpBadge(tlp) {
+export function tlpBadge(tlp: unknown): HTMLSpanElement {
   const name = typeof tlp === 'string' && tlpColors.has(tlp) ? tlp : 'TLP:?';
   const b = h('span', { class: name === 'TLP:AMBER+STRICT' ? 'tlp strict' : 'tlp', 'data-tlp': name, text: name });
   b.style.color = tlpColor(name);
   return b;
 }
 
-function hasPoint(r) {
+function hasPoint(r: Pick<Incident, 'lat' | 'lon'>): r is { lat: number; lon: number } {
   return typeof r.lat === 'number' && typeof r.lon === 'number' && Number.isFinite(r.lat) && Number.isFinite(r.lon);
 }
 
-function hasArea(r) {
+function hasArea<R extends Pick<Incident, 'area'>>(r: R): r is R & { area: Area } {
   const g = r.area;
   return !!g && typeof g === 'object' && (g.type === 'Polygon' || g.type === 'MultiPolygon') && Array.isArray(g.coordinates);
 }
 
-function startMs(r) {
+function startMs(r: Pick<Incident, 'start'>): number {
   const t = Date.parse(r.start);
   return Number.isNaN(t) ? 0 : t;
 }
 
 // timeText says when a record is: "2025-09-03 04:10 UTC", or a period
 // "2025-09-01 00:00 – 2025-09-30 23:59 UTC".
-export function timeText(r) {
+export function timeText(r: Pick<Incident, 'start' | 'end'>): string {
   const s = new Date(r.start);
   if (Number.isNaN(s.getTime())) return fmt.DASH;
-  const f = (d) => d.toISOString().slice(0, 16).replace('T', ' ');
+  const f = (d: Date) => d.toISOString().slice(0, 16).replace('T', ' ');
   if (r.end == null || r.end === '') return `${f(s)} UTC`;
   const e = new Date(r.end);
-  if (Number.isNaN(e.getTime()) || e - s < 60e3) return `${f(s)} UTC`;
+  if (Number.isNaN(e.getTime()) || e.getTime() - s.getTime() < 60e3) return `${f(s)} UTC`;
   return `${f(s)} \u2013 ${f(e)} UTC`;
 }
 
 // bounds returns [[w, s], [e, n]] of a record's point and area, or null.
-function bounds(r) {
+function bounds(r: Incident): [LngLat, LngLat] | null {
   let w = Infinity;
   let s = Infinity;
   let e = -Infinity;
   let n = -Infinity;
-  const add = (x, y) => {
+  const add = (x: unknown, y: unknown) => {
     if (typeof x !== 'number' || typeof y !== 'number' || !Number.isFinite(x) || !Number.isFinite(y)) return;
     w = Math.min(w, x);
     e = Math.max(e, x);
@@ -124,28 +160,28 @@ function bounds(r) {
   };
   if (hasPoint(r)) add(r.lon, r.lat);
   if (hasArea(r)) {
-    const polys = r.area.type === 'Polygon' ? [r.area.coordinates] : r.area.coordinates;
+    const polys: LngLat[][][] = r.area.type === 'Polygon' ? [r.area.coordinates] : r.area.coordinates;
     for (const pg of polys) for (const p of Array.isArray(pg?.[0]) ? pg[0] : []) add(p?.[0], p?.[1]);
   }
   return w <= e && s <= n ? [[w, s], [e, n]] : null;
 }
 
 // toInput formats an RFC 3339 time for a datetime-local input, in UTC.
-function toInput(t) {
+function toInput(t: string | Date): string {
   const d = t instanceof Date ? t : new Date(t);
   return Number.isNaN(d.getTime()) ? '' : d.toISOString().slice(0, 16);
 }
 
 // fromInput reads a datetime-local input's value as UTC; '' for none,
 // null for a value that is not a time.
-function fromInput(v) {
+function fromInput(v: string): string | null {
   if (!v) return '';
   const t = Date.parse(`${v.length === 16 ? v + ':00' : v}Z`);
   return Number.isNaN(t) ? null : iso(t);
 }
 
 // splitList splits a comma-separated list, trimmed, empty items dropped.
-function splitList(s) {
+function splitList(s: string): string[] {
   return s
     .split(/[,\s]+/)
     .map((x) => x.trim())
@@ -154,13 +190,65 @@ function splitList(s) {
 
 const NODE = /^[A-Z0-9][A-Z0-9._-]{0,63}$/;
 
+// input returns a form control of the page by id (an <input>, <select>
+// or <textarea>: each has a string value).
+function input(id: string): HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement {
+  return $<HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement>(id);
+}
+
 // Incidents holds the records of the node and draws them. It needs from
 // the page: serverNow() (ms), onVessel(mmsi) (open a vessel's panel),
 // onEvent(id) (show a detected event; false if it is not known),
 // closeOthers() (close the panels that share the incidents' place) and
 // onError(err).
 export class Incidents {
-  constructor(map, { serverNow, onVessel, onEvent, closeOthers, onError }) {
+  deleted: number;
+  saved: number;
+  /** test hook: the last export */
+  lastExport: { format: string; type: string; bytes: number; filename: string } | null;
+  /** the query of the list shown */
+  listed: api.Params | null;
+  /** "No incidents" */
+  noteEl: HTMLLIElement;
+  /** rows whose content was (re)written, for the tests */
+  rowRenders: number;
+  /** the rows of the list by id */
+  rowEls: Map<string, Row>;
+  rows: number;
+  loadAbort: AbortController | null;
+  /** Delete was clicked once */
+  armed: boolean;
+  busy: boolean;
+  pointer: LngLat | null;
+  corners: LngLat[];
+  form: IncidentForm | null;
+  mode: 'list' | 'detail' | 'form';
+  /** this node's name, when the session names it */
+  node: string;
+  /** session role; 'admin' may edit */
+  role: string;
+  /** versions of the record in the detail view */
+  versions: number | null;
+  /** the record in the detail view */
+  detail: Incident | null;
+  /** id of the record in the detail view */
+  selected: string | null;
+  /** false when the server has no incidents (404) */
+  available: boolean;
+  loaded: boolean;
+  /** ids, newest first, as the API listed them */
+  order: string[];
+  /** id → the latest version listed */
+  byId: Map<string, Incident>;
+  /** the slider's moment in the past; null: live */
+  at: Date | null;
+  onError: (err: unknown) => void;
+  closeOthers: () => void;
+  onEvent: (id: string) => boolean;
+  onVessel: (mmsi: string) => void;
+  serverNow: () => number;
+  map: MapLibre;
+  constructor(map: MapLibre, { serverNow, onVessel, onEvent, closeOthers, onError }: IncidentsPage) {
     this.map = map;
     this.serverNow = serverNow;
     this.onVessel = onVessel;
@@ -211,8 +299,8 @@ export class Incidents {
   // partner reports whether a record is a partner node's (read-only
   // here). Without this node's name, a record is taken as this node's:
   // the API refuses what it may not change, and the page says so.
-  partner(r) {
-    return !!this.node && !fmt.missing(r?.origin) && String(r.origin) !== this.node;
+  partner(r: Incident | null | undefined): boolean {
+    return !!this.node && !!r && !fmt.missing(r.origin) && String(r.origin) !== this.node;
   }
 
   wire() {
@@ -241,7 +329,7 @@ export class Incidents {
     $('incident-f-category').replaceChildren(...INCIDENT_CATEGORIES.map(([v, , long]) => h('option', { value: v, text: long })));
     $('incident-f-tlp').replaceChildren(...TLPS.map(([t]) => h('option', { value: t, text: t, selected: t === 'TLP:AMBER' })));
     $('incidents-list').addEventListener('keydown', (e) => {
-      const li = e.target.closest('li');
+      const li = e.target instanceof Element ? e.target.closest('li') : null;
       if (e.key === 'ArrowDown') li?.nextElementSibling?.querySelector('button')?.focus();
       else if (e.key === 'ArrowUp') li?.previousElementSibling?.querySelector('button')?.focus();
       else return;
@@ -259,10 +347,10 @@ export class Incidents {
       this.drawDraft();
     });
     document.addEventListener('keydown', (e) => {
-      if (!this.placing || e.target.closest?.('input, select, textarea')) return;
+      if (!this.placing || (e.target instanceof Element && e.target.closest('input, select, textarea'))) return;
       if (e.key === 'Escape') this.stopPlacing();
-      else if (e.key === 'Enter' && this.form.place === 'area') this.finishArea();
-      else if (e.key === 'Backspace' && this.form.place === 'area') this.undoCorner();
+      else if (e.key === 'Enter' && this.form?.place === 'area') this.finishArea();
+      else if (e.key === 'Backspace' && this.form?.place === 'area') this.undoCorner();
       else return;
       e.preventDefault();
     });
@@ -346,7 +434,7 @@ export class Incidents {
   // setSession takes the session: admins get the editing controls; a
   // "node" in it names this node, so that partners' records are told
   // apart.
-  setSession(s) {
+  setSession(s: Session | null): void {
     this.role = s?.role === 'admin' ? 'admin' : String(s?.role ?? '');
     this.node = typeof s?.node === 'string' && NODE.test(s.node) ? s.node : '';
     if (!this.editor && this.mode === 'form') this.cancelForm();
@@ -354,7 +442,7 @@ export class Incidents {
     if (this.open) this.render();
   }
 
-  setOpen(open) {
+  setOpen(open: boolean): void {
     $('incidents').hidden = !open;
     $('incidents-btn').setAttribute('aria-expanded', String(open));
     if (open) {
@@ -369,10 +457,10 @@ export class Incidents {
 
   // setTime makes the list follow the time slider: null is live, a Date
   // a past moment.
-  setTime(at) {
+  setTime(at: Date | null): void {
     const t = at ? at.getTime() : null;
     if (t === (this.at ? this.at.getTime() : null)) return;
-    this.at = at ? new Date(t) : null;
+    this.at = t == null ? null : new Date(t);
     this.reload();
   }
 
@@ -388,20 +476,20 @@ export class Incidents {
 
   // params returns the selection of the list: kind, category and the
   // period (from, and in the past to).
-  params() {
-    const days = Number($('incident-span').value) || DEFAULT_SPAN;
+  params(): api.Params {
+    const days = Number($<HTMLSelectElement>('incident-span').value) || DEFAULT_SPAN;
     const to = this.at ? this.at.getTime() : this.serverNow();
-    const p = { from: iso(to - days * 86400e3), limit: LIMIT };
+    const p: api.Params = { from: iso(to - days * 86400e3), limit: LIMIT };
     if (this.at) p.to = iso(to);
-    const kind = $('incident-kind-filter').value;
-    const cat = $('incident-category-filter').value;
+    const kind = $<HTMLSelectElement>('incident-kind-filter').value;
+    const cat = $<HTMLSelectElement>('incident-category-filter').value;
     if (kind) p.kind = kind;
     if (cat) p.category = cat;
     return p;
   }
 
-  periodText() {
-    const days = Number($('incident-span').value) || DEFAULT_SPAN;
+  periodText(): string {
+    const days = Number($<HTMLSelectElement>('incident-span').value) || DEFAULT_SPAN;
     const span = SPANS.find((s) => s[0] === days)?.[1] ?? `last ${days} days`;
     return this.at ? `${span} to ${fmt.time(this.at)}` : span;
   }
@@ -416,14 +504,13 @@ export class Incidents {
       const body = await api.get('/api/v1/incidents', params, ctl.signal);
       if (at !== this.at) return;
       this.listed = params;
-      const next = new Map();
-      const order = [];
+      const next = new Map<string, Incident>();
+      const order: string[] = [];
       for (const r of Array.isArray(body?.incidents) ? body.incidents : []) {
         if (!r || typeof r !== 'object' || typeof r.id !== 'string' || r.deleted === true || next.has(r.id)) continue;
         next.set(r.id, r);
         order.push(r.id);
       }
-      if (typeof body?.node === 'string' && !this.node && NODE.test(body.node)) this.node = body.node;
       this.byId = next;
       this.order = order;
       this.loaded = true;
@@ -432,50 +519,50 @@ export class Incidents {
       this.render();
       this.renderMap();
     } catch (err) {
-      if (err.name === 'AbortError') return;
+      if (err instanceof Error && err.name === 'AbortError') return;
       const none = err instanceof api.ApiError && (err.status === 404 || err.status === 501);
       this.available = !none;
       this.loaded = true;
-      this.setStatus(none ? 'This server keeps no incidents' : `Incidents unavailable: ${err.message}`, !none);
+      this.setStatus(none ? 'This server keeps no incidents' : `Incidents unavailable: ${errText(err)}`, !none);
       this.render();
       if (!none && !(err instanceof api.ApiError && err.unauthorized)) this.onError(err);
     }
   }
 
-  setStatus(msg, isError) {
+  setStatus(msg: string, isError?: boolean): void {
     const s = $('incidents-status');
     s.textContent = msg;
     s.hidden = !msg;
     s.classList.toggle('error', !!isError);
   }
 
-  get(id) {
+  get(id: string): Incident | null {
     return this.byId.get(String(id)) ?? null;
   }
 
   // list returns the records listed, newest first (by start).
-  list() {
+  list(): Incident[] {
     return this.order
       .map((id) => this.byId.get(id))
-      .filter(Boolean)
+      .filter((r): r is Incident => r != null)
       .sort((a, b) => startMs(b) - startMs(a));
   }
 
   // describe names a record for the hover: its title, as text.
-  describe(id) {
+  describe(id: string): string | null {
     const r = this.get(id);
     if (!r) return null;
     return fmt.missing(r.title) ? 'Untitled incident' : String(r.title);
   }
 
   renderMap() {
-    const src = this.map.getSource('incidents');
+    const src = this.map.getSource<GeoJSONSource>('incidents');
     if (!src) return;
-    const features = [];
+    const features: Feature[] = [];
     for (const r of this.list()) {
       const props = { id: r.id, tlp: String(r.tlp ?? ''), kind: String(r.kind ?? ''), strict: r.tlp === 'TLP:AMBER+STRICT' ? 1 : 0 };
       if (hasArea(r)) {
-        const polys = r.area.type === 'Polygon' ? [r.area.coordinates] : r.area.coordinates;
+        const polys: LngLat[][][] = r.area.type === 'Polygon' ? [r.area.coordinates] : r.area.coordinates;
         for (const pg of polys) features.push({ type: 'Feature', geometry: { type: 'Polygon', coordinates: pg }, properties: props });
       }
       if (hasPoint(r)) features.push({ type: 'Feature', geometry: { type: 'Point', coordinates: [r.lon, r.lat] }, properties: props });
@@ -486,7 +573,7 @@ export class Incidents {
   renderedCount() {
     const layers = ['incident-points', 'incident-areas-fill'].filter((l) => this.map.getLayer(l));
     if (layers.length === 0) return 0;
-    return new Set(this.map.queryRenderedFeatures({ layers }).map((f) => f.properties.id)).size;
+    return new Set(this.map.queryRenderedFeatures({ layers }).map((f) => f.properties?.id)).size;
   }
 
   renderControls() {
@@ -513,7 +600,7 @@ export class Incidents {
     const note = this.noteEl;
     if (n === 0) note.textContent = this.loaded ? 'No incidents' : '';
     const synced = syncList(list, records, this.rowEls, {
-      key: (r) => r.id,
+      key: (r) => r.id ?? '',
       sig: (r) => this.rowSig(r),
       create: (id) => {
         const btn = h('button', { type: 'button', class: 'incident-row', 'data-id': id });
@@ -533,12 +620,12 @@ export class Incidents {
   }
 
   // rowSig is a signature of what the row of a record shows.
-  rowSig(r) {
+  rowSig(r: Incident): string {
     return JSON.stringify([r.tlp, r.category, r.kind, r.title, timeText(r), this.partner(r) ? r.origin : null]);
   }
 
   // fillRow writes what the row of a record shows, as text nodes only.
-  fillRow(btn, r) {
+  fillRow(btn: HTMLElement, r: Incident): void {
     const cat = h('span', { class: 'badge incident-category', text: categoryLabel(r.category) });
     const head = h('div', { class: 'event-head' }, tlpBadge(r.tlp), cat);
     if (r.kind === 'assessment') head.append(h('span', { class: 'kind-tag', text: 'assessment' }));
@@ -551,16 +638,16 @@ export class Incidents {
     if (this.partner(r)) btn.append(h('div', { class: 'incident-origin', text: `from ${r.origin}` }));
   }
 
-  highlight(id) {
-    const f = ['==', ['get', 'id'], id ?? ''];
+  highlight(id: string | null | undefined): void {
+    const f: FilterSpecification = ['==', ['get', 'id'], id ?? ''];
     if (this.map.getLayer('incident-highlight')) this.map.setFilter('incident-highlight', ['all', ['==', ['geometry-type'], 'Point'], f]);
     if (this.map.getLayer('incident-area-highlight')) this.map.setFilter('incident-area-highlight', ['all', ['==', ['geometry-type'], 'Polygon'], f]);
   }
 
   // pick opens the detail view of a record, and with fly frames it.
-  async pick(id, { fly = false } = {}) {
+  async pick(id: string, { fly = false }: { fly?: boolean } = {}): Promise<void> {
     const r = this.get(id);
-    if (!r) return;
+    if (!r || r.id == null) return;
     if (!this.open) this.setOpen(true);
     if (this.mode === 'form') this.cancelForm();
     this.selected = r.id;
@@ -575,17 +662,16 @@ export class Incidents {
       if (b && b[0][0] === b[1][0] && b[0][1] === b[1][1]) {
         this.map.flyTo({ center: b[0], zoom: Math.max(this.map.getZoom(), 9), duration: 800 });
       } else if (b) {
-        this.map.fitBounds(b, { padding: { top: 80, bottom: 80, left: 420, right: 80 }, maxZoom: 11, duration: 800 });
+        this.map.fitBounds(b as LngLatBoundsLike, { padding: { top: 80, bottom: 80, left: 420, right: 80 }, maxZoom: 11, duration: 800 });
       }
     }
     await this.loadDetail(r.id);
   }
 
   // loadDetail fetches the latest version of a record and its history.
-  async loadDetail(id) {
-    const enc = encodeURIComponent(id);
+  async loadDetail(id: string): Promise<void> {
     try {
-      const [rec, hist] = await Promise.all([api.get(`/api/v1/incidents/${enc}`), api.get(`/api/v1/incidents/${enc}/history`).catch(() => null)]);
+      const [rec, hist] = await Promise.all([api.incident(id), api.incidentHistory(id).catch(() => null)]);
       if (this.selected !== id) return;
       if (rec && typeof rec === 'object' && rec.id === id) this.detail = rec;
       this.versions = Array.isArray(hist?.versions) ? hist.versions.length : null;
@@ -615,14 +701,14 @@ export class Incidents {
     const events = Array.isArray(r.events) ? r.events.map(String) : [];
     const rel = Array.isArray(r.releasable_to) ? r.releasable_to.map(String) : [];
     const where = hasPoint(r) ? fmt.position(r.lat, r.lon) : hasArea(r) ? 'an area' : fmt.DASH;
-    const rows = [
+    const rows: [string, string, string][] = [
       ['time', 'Time', timeText(r)],
       ['where', 'Where', hasPoint(r) && hasArea(r) ? `${where} and an area` : where],
       ['source', 'Source', fmt.text(r.source)],
       ['origin', 'Origin', fmt.missing(r.origin) ? fmt.DASH : this.partner(r) ? `${r.origin} (partner)` : String(r.origin)],
       ['releasable', 'Releasable to', rel.length ? rel.join(', ') : fmt.DASH],
       ['versions', 'Versions', this.versions == null ? `version ${fmt.text(r.version)}` : `${this.versions} (this is version ${fmt.text(r.version)})`],
-      ['updated', 'Updated', fmt.time(r.updated)],
+      ['updated', 'Updated', fmt.time(r.updated ?? null)],
     ];
     const dl = rows.flatMap(([key, label, value]) => [h('dt', { text: label }), h('dd', { 'data-field': key, text: value })]);
     dl.push(h('dt', { text: 'Vessels' }));
@@ -683,7 +769,7 @@ export class Incidents {
 
   // startForm opens the form: for a new record (null) or to edit the
   // version read (r).
-  startForm(r) {
+  startForm(r: Incident | null): void {
     if (!this.editor) return;
     if (r && this.partner(r)) return;
     if (!this.open) this.setOpen(true);
@@ -697,18 +783,18 @@ export class Incidents {
       endInput: '',
     };
     $('incident-form-title').textContent = r ? `Edit version ${r.version}` : 'New incident';
-    $('incident-f-kind').value = r?.kind === 'assessment' ? 'assessment' : 'incident';
-    $('incident-f-category').value = r?.category ?? 'maritime_incident';
-    $('incident-f-title').value = r?.title ?? '';
-    $('incident-f-narrative').value = r?.narrative ?? '';
+    input('incident-f-kind').value = r?.kind === 'assessment' ? 'assessment' : 'incident';
+    input('incident-f-category').value = r?.category ?? 'maritime_incident';
+    input('incident-f-title').value = r?.title ?? '';
+    input('incident-f-narrative').value = r?.narrative ?? '';
     this.form.startInput = toInput(r ? r.start : new Date(this.serverNow()));
     this.form.endInput = r?.end ? toInput(r.end) : '';
-    $('incident-f-start').value = this.form.startInput;
-    $('incident-f-end').value = this.form.endInput;
-    $('incident-f-source').value = r?.source ?? '';
-    $('incident-f-tlp').value = tlpColors.has(r?.tlp) ? r.tlp : 'TLP:AMBER';
-    $('incident-f-releasable').value = Array.isArray(r?.releasable_to) ? r.releasable_to.join(', ') : '';
-    $('incident-f-vessels').value = Array.isArray(r?.vessels) ? r.vessels.join(', ') : '';
+    input('incident-f-start').value = this.form.startInput;
+    input('incident-f-end').value = this.form.endInput;
+    input('incident-f-source').value = r?.source ?? '';
+    input('incident-f-tlp').value = r && tlpColors.has(r.tlp) ? r.tlp : 'TLP:AMBER';
+    input('incident-f-releasable').value = Array.isArray(r?.releasable_to) ? r.releasable_to.join(', ') : '';
+    input('incident-f-vessels').value = Array.isArray(r?.vessels) ? r.vessels.join(', ') : '';
     $('incident-reload').hidden = true;
     this.setFormStatus('');
     this.renderPlace();
@@ -722,7 +808,7 @@ export class Incidents {
     this.stopPlacing();
     this.form = null;
     this.drawDraft();
-    if (r && this.get(r.id)) {
+    if (r?.id && this.get(r.id)) {
       this.mode = 'detail';
       this.renderDetail();
       this.render();
@@ -731,14 +817,14 @@ export class Incidents {
     }
   }
 
-  setFormStatus(msg, isError) {
+  setFormStatus(msg: string, isError?: boolean): void {
     const s = $('incident-form-status');
     s.textContent = msg;
     s.hidden = !msg;
     s.classList.toggle('error', !!isError);
   }
 
-  setPlace(place) {
+  setPlace(place: 'point' | 'area'): void {
     if (!this.form) return;
     this.stopPlacing();
     this.form.place = place;
@@ -778,7 +864,7 @@ export class Incidents {
   renderPlace() {
     const f = this.form;
     if (!f) return;
-    const parts = [];
+    const parts: string[] = [];
     if (f.point) parts.push(`point ${fmt.position(f.point[1], f.point[0])}`);
     if (f.area) parts.push(`an area of ${f.area.type === 'Polygon' ? f.area.coordinates[0].length - 1 : 'several'} corners`);
     $('incident-place').textContent = parts.length ? parts.join(' and ') : 'Not placed yet';
@@ -789,8 +875,8 @@ export class Incidents {
 
   // onClick places the point or adds a corner; it marks the event as the
   // form's, so that the page does not also pick what is there.
-  onClick(e) {
-    if (!this.placing) return;
+  onClick(e: MapMouseEvent & { incidentEditor?: boolean }): void {
+    if (!this.placing || !this.form) return;
     e.incidentEditor = true;
     const ll = e.lngLat.wrap();
     if (this.form.place === 'point') {
@@ -829,12 +915,12 @@ export class Incidents {
   }
 
   drawDraft() {
-    const src = this.map.getSource('incident-draft');
+    const src = this.map.getSource<GeoJSONSource>('incident-draft');
     if (!src) return;
-    const features = [];
+    const features: Feature[] = [];
     const f = this.form;
     if (f?.area && f.place !== 'area') {
-      const polys = f.area.type === 'Polygon' ? [f.area.coordinates] : f.area.coordinates;
+      const polys: LngLat[][][] = f.area.type === 'Polygon' ? [f.area.coordinates] : f.area.coordinates;
       for (const pg of polys) {
         features.push({ type: 'Feature', geometry: { type: 'Polygon', coordinates: pg }, properties: {} });
         features.push({ type: 'Feature', geometry: { type: 'LineString', coordinates: pg[0] }, properties: {} });
@@ -847,14 +933,15 @@ export class Incidents {
 
   // formRecord reads the form into the JSON the API takes, or returns a
   // string saying what is wrong.
-  formRecord() {
+  formRecord(): Incident | string {
     const f = this.form;
-    const kind = $('incident-f-kind').value;
-    const title = $('incident-f-title').value.trim();
+    if (!f) return 'No form open.';
+    const kind = input('incident-f-kind').value === 'assessment' ? 'assessment' : 'incident';
+    const title = input('incident-f-title').value.trim();
     if (!title) return 'Give it a title.';
     if ([...title].length > 200) return 'The title is longer than 200 characters.';
-    const startIn = $('incident-f-start').value;
-    const endIn = $('incident-f-end').value;
+    const startIn = input('incident-f-start').value;
+    const endIn = input('incident-f-end').value;
     // An unchanged time keeps the record's own (with its milliseconds).
     const start = f.record && startIn === f.startInput ? f.record.start : fromInput(startIn);
     const end = f.record && endIn === f.endInput ? (f.record.end ?? '') : fromInput(endIn);
@@ -863,25 +950,26 @@ export class Incidents {
     if (end && Date.parse(end) < Date.parse(start)) return 'The end is before the start.';
     if (kind === 'assessment' && !f.area) return 'An assessment needs an area: draw it on the map.';
     if (!f.point && !f.area) return 'Place it: click the map for a point, or draw an area.';
-    const releasable = splitList($('incident-f-releasable').value.toUpperCase());
+    const releasable = splitList(input('incident-f-releasable').value.toUpperCase());
     const badNode = releasable.find((n) => !NODE.test(n));
     if (badNode) return `Not a node name: ${badNode}`;
-    const vessels = splitList($('incident-f-vessels').value);
+    const vessels = splitList(input('incident-f-vessels').value);
     const badMMSI = vessels.find((m) => !/^\d{9}$/.test(m));
     if (badMMSI) return `Not an MMSI: ${badMMSI}`;
-    const base = f.record ? { ...f.record } : {};
-    for (const k of ['lat', 'lon', 'area', 'end', 'deleted', 'narrative', 'source', 'vessels', 'releasable_to']) delete base[k];
-    const r = {
+    const base: Partial<Incident> = f.record ? { ...f.record } : {};
+    for (const k of ['lat', 'lon', 'area', 'end', 'deleted', 'narrative', 'source', 'vessels', 'releasable_to'] as const) delete base[k];
+    const r: Incident = {
       ...base,
       kind,
-      category: $('incident-f-category').value,
+      // The select's options are INCIDENT_CATEGORIES.
+      category: input('incident-f-category').value as Incident['category'],
       title,
       start,
-      tlp: $('incident-f-tlp').value,
+      tlp: input('incident-f-tlp').value,
     };
-    const narrative = $('incident-f-narrative').value;
+    const narrative = input('incident-f-narrative').value;
     if (narrative.trim()) r.narrative = narrative;
-    const source = $('incident-f-source').value.trim();
+    const source = input('incident-f-source').value.trim();
     if (source) r.source = source;
     if (end) r.end = end;
     if (f.point) {
@@ -904,13 +992,11 @@ export class Incidents {
       this.setFormStatus(r, true);
       return;
     }
-    const editing = this.form.record;
+    const editing = this.form?.record ?? null;
     this.busy = true;
     this.setFormStatus('Saving\u2026');
     try {
-      const saved = editing
-        ? await api.send('PUT', `/api/v1/incidents/${encodeURIComponent(editing.id)}`, r)
-        : await api.send('POST', '/api/v1/incidents', r);
+      const saved = editing?.id ? await api.putIncident(editing.id, r) : await api.createIncident(r);
       this.saved++;
       this.form = null;
       this.drawDraft();
@@ -935,7 +1021,7 @@ export class Incidents {
       } else if (err instanceof api.ApiError && err.status === 403 && editing) {
         this.setFormStatus(`Not saved: ${err.message} (a partner's record is read-only here)`, true);
       } else {
-        this.setFormStatus(`Not saved: ${err.message}`, true);
+        this.setFormStatus(`Not saved: ${errText(err)}`, true);
       }
     } finally {
       this.busy = false;
@@ -948,7 +1034,7 @@ export class Incidents {
     const id = this.form?.record?.id;
     if (!id) return;
     try {
-      const r = await api.get(`/api/v1/incidents/${encodeURIComponent(id)}`);
+      const r = await api.incident(id);
       if (r && r.id === id) {
         if (this.byId.has(id)) this.byId.set(id, r);
         this.detail = r;
@@ -956,11 +1042,11 @@ export class Incidents {
         this.setFormStatus(`Reloaded version ${r.version}.`);
       }
     } catch (err) {
-      this.setFormStatus(`Not reloaded: ${err.message}`, true);
+      this.setFormStatus(`Not reloaded: ${errText(err)}`, true);
     }
   }
 
-  setDetailStatus(msg, isError) {
+  setDetailStatus(msg: string, isError?: boolean): void {
     const s = $('incident-d-status');
     s.textContent = msg;
     s.hidden = !msg;
@@ -970,7 +1056,8 @@ export class Incidents {
   // remove deletes the record shown on the second click of Delete.
   async remove() {
     const r = this.detail;
-    if (!r || this.busy || !this.editor) return;
+    if (!r?.id || this.busy || !this.editor) return;
+    const id = r.id;
     const b = $('incident-delete');
     if (!this.armed) {
       this.armed = true;
@@ -981,17 +1068,17 @@ export class Incidents {
     this.busy = true;
     this.setDetailStatus('Deleting\u2026');
     try {
-      await api.send('DELETE', `/api/v1/incidents/${encodeURIComponent(r.id)}`);
+      await api.deleteIncident(id);
       this.deleted++;
-      this.byId.delete(r.id);
-      this.order = this.order.filter((id) => id !== r.id);
+      this.byId.delete(id);
+      this.order = this.order.filter((x) => x !== id);
       this.showList();
       this.renderMap();
       this.setStatus(`Deleted \u201c${fmt.missing(r.title) ? r.id : r.title}\u201d.`);
       await this.load();
     } catch (err) {
       this.disarm();
-      this.setDetailStatus(`Not deleted: ${err.message}`, true);
+      this.setDetailStatus(`Not deleted: ${errText(err)}`, true);
     } finally {
       this.busy = false;
     }
@@ -1002,7 +1089,7 @@ export class Incidents {
   // exportAs fetches the list's selection as STIX 2.1 or GeoJSON, with the
   // token, and saves it through a Blob URL (a plain link would not carry
   // the token).
-  async exportAs(format) {
+  async exportAs(format: 'stix' | 'geojson'): Promise<void> {
     const params = { ...(this.listed ?? this.params()), format };
     const status = $('incidents-export-status');
     status.hidden = false;
@@ -1021,7 +1108,7 @@ export class Incidents {
       status.textContent = `Saved ${filename} (${res.blob.size} bytes)`;
     } catch (err) {
       status.classList.add('error');
-      status.textContent = `Export failed: ${err.message}`;
+      status.textContent = `Export failed: ${errText(err)}`;
     }
   }
 }
