@@ -78,6 +78,9 @@ func TestTypeCheckCatchesDrift(t *testing.T) {
 		{"contact field renamed", "  sensor: \"radar\" | \"satellite\";", "  sensor_kind: \"radar\" | \"satellite\";", "Contact", "contactmodel.ts"},
 		{"event field renamed", "  start: string;", "  started: string;", "Event", "notify.ts"},
 		{"ticket renamed", "  ticket: string;", "  token: string;", "StreamTicket", "api.ts"},
+		{"vessel field renamed", "  time: string | null;", "  reported: string | null;", "SummaryFields", "vessel.ts"},
+		{"session field renamed", "  zone_editing: boolean;", "  zones_editable: boolean;", "Session", "main.ts"},
+		{"incident field retyped", "  title: string;", "  title: string[];", "Incident", "incidents.ts"},
 	}
 	copyApp := func(t *testing.T, apiTypes string) string {
 		dir := t.TempDir()

@@ -314,3 +314,33 @@ export function stream(params: Params, on: StreamHandlers): Stream {
 export function send(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<unknown> {
   return request<unknown>(method, path, null, body, signal);
 }
+
+// The OGC API (/ogc) is a standard of its own, not described by
+// openapi.json: the map reads two of its answers, typed here by what it
+// uses of them.
+
+// OGCCollection is an OGC API collection's description.
+export interface OGCCollection {
+  extent?: { temporal?: { interval?: (string | null)[][] } };
+}
+
+// OGCTracks is the tracks collection's items: one LineString per vessel.
+export interface OGCTracks {
+  type: 'FeatureCollection';
+  features: import('geojson').Feature[];
+}
+
+// ogcCollection fetches the description of an OGC API collection.
+export function ogcCollection(name: string, signal?: AbortSignal): Promise<OGCCollection> {
+  return request('GET', `/ogc/collections/${encodeURIComponent(name)}`, null, undefined, signal);
+}
+
+// ogcTracks fetches the items of the OGC tracks collection.
+export function ogcTracks(params: Params, signal?: AbortSignal): Promise<OGCTracks> {
+  return request('GET', '/ogc/collections/tracks/items', params, undefined, signal);
+}
+
+// trackGeoJSON fetches one vessel's track as GeoJSON (format=geojson).
+export function trackGeoJSON(mmsi: number, params?: Params | null, signal?: AbortSignal): Promise<T.GetTrackGeoJSONResponse> {
+  return request('GET', `/api/v1/vessels/${encodeURIComponent(mmsi)}/track`, { ...params, format: 'geojson' }, undefined, signal);
+}

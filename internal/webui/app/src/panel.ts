@@ -1,11 +1,7 @@
 import { h, $ } from './dom.js';
 import { category, categoryLabel } from './categories.js';
 import * as fmt from './format.js';
-import type { Detail, Summary } from './api.js';
-
-// PanelVessel is what the panel shows: a vessel's summary, with its details
-// once they have come.
-export type PanelVessel = Summary & Partial<Detail>;
+import type { VesselDetail } from './vessel.js';
 
 // View is the moment the map shows: ref (ms, server clock), and whether
 // it is live.
@@ -22,7 +18,7 @@ const BAD_FLAGS = new Set(['invalid_mmsi', 'no_position', 'teleport', 'identity_
 // view says when the map shows: ref, the moment (ms, server clock: now
 // live, the slider's time in the past) that the report's age and the
 // ETA's year are counted from, and live.
-export function renderPanel(v: PanelVessel, view: View): void {
+export function renderPanel(v: VesselDetail, view: View): void {
   $('panel-name').textContent = fmt.missing(v.name) ? `MMSI ${v.mmsi}` : String(v.name);
 
   const type: string[] = [];

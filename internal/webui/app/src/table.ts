@@ -10,12 +10,12 @@ import { h, $ } from './dom.js';
 import * as fmt from './format.js';
 import { categoryLabel, category } from './categories.js';
 import { toCSV } from './csv.js';
-import type { Summary } from './api.js';
+import type { Vessel } from './vessel.js';
 
 const MAX_ROWS = 500;
 
 // Column is a column of the table: key, header, value of a vessel.
-export type Column = [string, string, (v: Summary) => string | number | null];
+export type Column = [string, string, (v: Vessel) => string | number | null];
 
 export const COLUMNS: Column[] = [
   ['name', 'Name', (v) => (fmt.missing(v.name) ? null : String(v.name))],
@@ -48,7 +48,7 @@ function shown(key: string, v: string | number | null): string {
 
 // TableSource is what the table reads of the page.
 export interface TableSource {
-  vessels: () => Summary[];
+  vessels: () => Vessel[];
   onPick: (mmsi: string) => void;
   closeOthers: () => void;
   now: () => number;
@@ -144,7 +144,7 @@ export class VesselTable {
     const get = (byKey.get(this.sortKey) ?? COLUMNS[0])[2];
     const dir = this.sortDir;
     return list
-      .map((v): [string | number | null, Summary] => [get(v), v])
+      .map((v): [string | number | null, Vessel] => [get(v), v])
       .sort((a, b) => compare(a[0], b[0], dir) || String(a[1].mmsi).localeCompare(String(b[1].mmsi)))
       .map((x) => x[1]);
   }

@@ -25,18 +25,88 @@ import { Notifier } from './notify.js';
 import { Contacts } from './contacts.js';
 import { SENSORS } from './contactmodel.js';
 import { PanelFocus } from './focus.js';
+import { prepare as prepareVessel, detailOf, unknownVessel } from './vessel.js';
+import type { Vessel, VesselDetail } from './vessel.js';
+import type { BasemapInfo } from './pmtiles.js';
+import type { PortLabels as PortLabelsT } from './pmtiles.js';
+import type { LayerEntry } from './layers.js';
+import type { View } from './panel.js';
+import type { Mark } from './labels.js';
+import type {
+  GeoJSONSource,
+  MapGeoJSONFeature,
+  MapMouseEvent,
+  PointLike,
+  StyleSpecification,
+  SourceSpecification,
+  LayerSpecification,
+  FilterSpecification,
+} from 'maplibre-gl';
+import type { Feature, FeatureCollection, Point } from 'geojson';
 
 const STALE_S = 600; // a report older than this is drawn faded
 const RENDER_MS = 250; // at most one redraw of the ships this often
-const EMPTY = { type: 'FeatureCollection', features: [] };
+const EMPTY: FeatureCollection = { type: 'FeatureCollection', features: [] };
 
 // A view named in the URL (#zoom/lat/lon) wins over framing the vessels.
 const viewInURL = location.hash.length > 1;
 
-const workerMeta = document.querySelector('meta[name="tidewatch-worker"]');
+const workerMeta = document.querySelector<HTMLMetaElement>('meta[name="tidewatch-worker"]');
 if (workerMeta) setWorkerUrl(new URL(workerMeta.content, document.baseURI).href);
 
-const state = {
+// SessionState is the session as the page keeps it (error: why it is
+// unknown).
+interface SessionState {
+  role: string;
+  name: string;
+  zone_editing: boolean;
+  node?: string;
+  error?: string;
+}
+
+// ShipFeature is a feature of the ships source.
+type ShipFeature = Feature<Point, { mmsi: string; icon: string; rot: number; cat: string; flag: string; stale: number }> & { id: number };
+
+// State is the page's state; the test hook reads it.
+interface State {
+  vessels: Map<string, Vessel>;
+  offset: number;
+  mode: 'live' | 'at';
+  at: Date | null;
+  ref: number | null;
+  seq: string | number | undefined;
+  es: api.Stream | null;
+  selected: string | null;
+  detail: VesselDetail | null;
+  trackFeatures: number;
+  landFeatures: number;
+  basemap: (BasemapInfo & { mapLayers: string[] }) | null;
+  portLabels: PortLabelsT | null;
+  updates: number;
+  categories: Set<string>;
+  flag: string;
+  flags: string;
+  loaded: boolean;
+  lastLoad: { at: string | null; count: number; error: string | null } | null;
+  fitted: boolean;
+  renderPending: boolean;
+  loadAbort: AbortController | null;
+  searchAbort: AbortController | null;
+  session: SessionState | null;
+  history: { from: number } | null;
+  hiddenGroups: Set<string>;
+  trails: number;
+  drawn: Set<number> | null;
+  drawnAt: Map<string, [number, number]>;
+  dirty: Set<string>;
+  fullRender: boolean;
+  fullRenders: number;
+  diffRenders: number;
+  trackMarks: number;
+  trailsAbort: AbortController | null;
+}
+
+const state: State = {
   vessels: new Map(), // MMSI (string) → summary, with _t0 (client ms) and _age0 (s) at receipt
   offset: 0, // server clock minus client clock, ms
   mode: 'live', // 'live' or 'at'
@@ -75,22 +145,22 @@ const state = {
 };
 
 // iso formats a time as RFC 3339 in whole seconds, as the API takes it.
-function iso(t) {
+function iso(t: number | Date): string {
   return new Date(t).toISOString().replace(/\.\d+Z$/, 'Z');
 }
 
-function serverNow() {
+function serverNow(): number {
   return Date.now() + state.offset;
 }
 
-function setStatus(msg, isError) {
+function setStatus(msg: string, isError?: boolean): void {
   const s = $('status');
   s.textContent = msg;
   s.classList.toggle('error', !!isError);
 }
 
-function reportError(err) {
-  if (err && err.name === 'AbortError') return;
+function reportError(err: unknown): void {
+  if (err instanceof Error && err.name === 'AbortError') return;
   if (err instanceof api.ApiError && err.unauthorized) {
     setStatus('Not authorised: set an API token in Settings', true);
     openPopover('settings', true);
@@ -101,11 +171,11 @@ function reportError(err) {
 
 // ---- map ----
 
-function basemapStyle() {
-  const sources = {
+function basemapStyle(): StyleSpecification {
+  const sources: Record<string, SourceSpecification> = {
     land: { type: 'geojson', data: EMPTY, attribution: 'Natural Earth' },
   };
-  const layers = [{ id: 'sea', type: 'background', paint: { 'background-color': '#0e2a3d' } }];
+  const layers: LayerSpecification[] = [{ id: 'sea', type: 'background', paint: { 'background-color': '#0e2a3d' } }];
   const tiles = tileURL();
   if (tiles) {
     sources.tiles = { type: 'raster', tiles: [tiles], tileSize: 256 };
@@ -122,7 +192,7 @@ function basemapStyle() {
 }
 
 // tileURL returns the ?tiles= template if it is an http(s) URL.
-function tileURL() {
+function tileURL(): string {
   const t = new URLSearchParams(location.search).get('tiles');
   if (!t) return '';
   try {
@@ -155,7 +225,7 @@ map.addControl(legend, 'bottom-left');
 
 // shipsShown yields the vessels the ships layer draws (the filters and
 // the layer control allow), for the labels and the table.
-function* shipsShown() {
+function* shipsShown(): Generator<Vessel> {
   if (!layerControl.visible('vessels')) return;
   for (const v of state.vessels.values()) {
     if (typeof v.lat !== 'number' || typeof v.lon !== 'number') continue;
@@ -182,14 +252,14 @@ const labels = new Labels(map, {
 const layerControl = new LayerControl(map);
 const contacts = new Contacts(map, {
   bbox: () => bboxParam(),
-  vesselAt: (mmsi) => state.drawnAt.get(mmsi) ?? null,
-  vesselName: (mmsi) => {
+  vesselAt: (mmsi: string) => state.drawnAt.get(mmsi) ?? null,
+  vesselName: (mmsi: string) => {
     const v = state.vessels.get(mmsi);
     return v && !fmt.missing(v.name) ? String(v.name).trim() || null : null;
   },
-  onVessel: (mmsi) => select(mmsi, { fly: true }),
+  onVessel: (mmsi: string) => select(mmsi, { fly: true }),
   onOpen: () => deselect(),
-  onAvailable: (ok) => registerSensorLayers(ok),
+  onAvailable: (ok: boolean) => registerSensorLayers(ok),
   panelView: () => panelView(),
   onError: reportError,
 });
@@ -202,7 +272,7 @@ const measure = new Measure(map, {
 });
 
 const events = new Events(map, {
-  vesselName: (mmsi) => {
+  vesselName: (mmsi: string) => {
     const v = state.vessels.get(mmsi) ?? (state.detail?.mmsi === mmsi ? state.detail : null);
     return v && !fmt.missing(v.name) ? String(v.name) : null;
   },
@@ -213,15 +283,15 @@ const events = new Events(map, {
   },
   onError: reportError,
   onZones: () => zoneEditor.renderList(),
-  onNew: (e) => notifier.onNew(e),
+  onNew: (e: api.Event) => notifier.onNew(e),
 });
 
 const notifier = new Notifier({
-  onPick: (id) => {
+  onPick: (id: string) => {
     if (!events.open) events.setOpen(true);
     events.pick(id, { fly: true });
   },
-  describe: (e) => {
+  describe: (e: api.Event) => {
     const d = events.describe(e.id);
     return d ? d.split('\n').slice(1).join('\n') : '';
   },
@@ -230,7 +300,7 @@ const notifier = new Notifier({
 
 const table = new VesselTable({
   vessels: () => [...shipsShown()],
-  onPick: (mmsi) => select(mmsi, { fly: true }),
+  onPick: (mmsi: string) => select(mmsi, { fly: true }),
   closeOthers: () => {
     openPopover('filters', false);
     openPopover('settings', false);
@@ -257,8 +327,8 @@ const zoneEditor = new ZoneEditor(map, {
 
 const incidents = new Incidents(map, {
   serverNow,
-  onVessel: (mmsi) => select(mmsi, { fly: true }),
-  onEvent: (id) => {
+  onVessel: (mmsi: string) => select(mmsi, { fly: true }),
+  onEvent: (id: string) => {
     if (!events.get(id)) return false;
     events.pick(id, { fly: true });
     return true;
@@ -276,7 +346,7 @@ const incidents = new Incidents(map, {
 
 const sharing = new Sharing({
   serverNow,
-  onVessel: (mmsi) => select(mmsi, { fly: true }),
+  onVessel: (mmsi: string) => select(mmsi, { fly: true }),
   closeOthers: () => {
     openPopover('filters', false);
     openPopover('settings', false);
@@ -298,11 +368,15 @@ async function loadSession() {
         ? { role: String(s.role), name: String(s.name), zone_editing: s.zone_editing === true, node: typeof s.node === 'string' ? s.node : '' }
         : null;
   } catch (err) {
-    state.session = { role: '', name: '', zone_editing: false, error: err.message };
+    state.session = { role: '', name: '', zone_editing: false, error: err instanceof Error ? err.message : String(err) };
   }
+  const session: api.Session | null =
+    state.session && (state.session.role === 'admin' || state.session.role === 'read')
+      ? { role: state.session.role, name: state.session.name, zone_editing: state.session.zone_editing, node: state.session.node }
+      : null;
   zoneEditor.setEnabled(state.session?.zone_editing === true);
-  incidents.setSession(state.session);
-  sharing.setSession(state.session);
+  incidents.setSession(session);
+  sharing.setSession(session);
 }
 
 async function loadLand() {
@@ -322,7 +396,7 @@ async function loadLand() {
   try {
     const land = await fetchLand();
     state.landFeatures = Array.isArray(land.features) ? land.features.length : 0;
-    map.getSource('land').setData(unwrapLand(land));
+    map.getSource<GeoJSONSource>('land')?.setData(unwrapLand(land));
   } catch (err) {
     reportError(err);
   }
@@ -403,7 +477,7 @@ function addLayers() {
 // this node serves them: registering the same id with layers makes them
 // switches.
 function registerLayers() {
-  const reg = (e) => layerControl.register(e);
+  const reg = (e: LayerEntry) => layerControl.register(e);
   reg({ id: 'vessels', label: 'All vessels', group: 'Vessels', layers: ['ships', 'selected'], onToggle: () => map.triggerRepaint() });
   for (const [g, label, color] of GROUPS) {
     reg({
@@ -442,7 +516,7 @@ function registerLayers() {
 
 // registerSensorLayers makes the radar and satellite entries switches
 // once the node answers GET /api/v1/contacts (ok), else placeholders.
-function registerSensorLayers(ok) {
+function registerSensorLayers(ok: boolean | null): void {
   for (const [sensor, label] of SENSORS) {
     if (ok) layerControl.register({ id: sensor, label, group: 'Sensors', layers: Contacts.layerIds(sensor) });
     else layerControl.register({ id: sensor, label, group: 'Sensors', available: false, note: ok === false ? 'not served by this node' : 'loading' });
@@ -459,23 +533,19 @@ async function loadTrails() {
   state.trailsAbort?.abort();
   const ctl = new AbortController();
   state.trailsAbort = ctl;
-  const minutes = Number($('trail-minutes').value) || 30;
-  const end = state.mode === 'at' ? state.at.getTime() : serverNow();
+  const minutes = Number($<HTMLInputElement>('trail-minutes').value) || 30;
+  const end = state.mode === 'at' && state.at ? state.at.getTime() : serverNow();
   try {
-    const body = await api.get(
-      '/ogc/collections/tracks/items',
-      { bbox: bboxParam(), datetime: `${iso(end - minutes * 60e3)}/${iso(end)}`, limit: 10000 },
-      ctl.signal,
-    );
+    const body = await api.ogcTracks({ bbox: bboxParam(), datetime: `${iso(end - minutes * 60e3)}/${iso(end)}`, limit: 10000 }, ctl.signal);
     const features = Array.isArray(body?.features) ? body.features.filter((f) => f?.geometry?.type === 'LineString') : [];
     if (!layerControl.visible('trails')) return;
-    map.getSource('trails')?.setData({ type: 'FeatureCollection', features });
+    map.getSource<GeoJSONSource>('trails')?.setData({ type: 'FeatureCollection', features });
     state.trails = features.length;
     $('trail-status').textContent = `${features.length} trail${features.length === 1 ? '' : 's'} of the last ${minutes} min`;
   } catch (err) {
-    if (err.name === 'AbortError') return;
+    if (err instanceof Error && err.name === 'AbortError') return;
     const none = err instanceof api.ApiError && (err.status === 404 || err.status === 501);
-    $('trail-status').textContent = none ? 'This node serves no tracks' : `Trails unavailable: ${err.message}`;
+    $('trail-status').textContent = none ? 'This node serves no tracks' : `Trails unavailable: ${err instanceof Error ? err.message : String(err)}`;
     if (!none) reportError(err);
   }
 }
@@ -483,28 +553,22 @@ async function loadTrails() {
 function clearTrails() {
   state.trailsAbort?.abort();
   state.trails = 0;
-  map.getSource('trails')?.setData(EMPTY);
+  map.getSource<GeoJSONSource>('trails')?.setData(EMPTY);
   $('trail-status').textContent = '';
 }
 
 // ---- vessels ----
 
-function prepare(v, receivedAt) {
-  v.mmsi = String(v.mmsi);
-  v._t0 = receivedAt;
-  if (typeof v.age_s === 'number') v._age0 = v.age_s;
-  else if (v.time) v._age0 = (serverNow() - Date.parse(v.time)) / 1000;
-  else v._age0 = Infinity;
-  return v;
+function prepare(v: api.Summary, receivedAt: number): Vessel {
+  return prepareVessel(v, receivedAt, serverNow());
 }
 
-function ageOf(v) {
-  if (!v || v._age0 == null) return null;
+function ageOf(v: Vessel): number {
   if (state.mode !== 'live') return v._age0;
   return v._age0 + (Date.now() - v._t0) / 1000;
 }
 
-function featureOf(v) {
+function featureOf(v: Vessel & { lat: number; lon: number }): ShipFeature {
   const course = typeof v.cog === 'number' ? v.cog : typeof v.heading === 'number' ? v.heading : null;
   const moving = course != null && typeof v.sog === 'number' && v.sog >= 0.5;
   const cat = category(v.category);
@@ -534,20 +598,20 @@ function scheduleRender() {
 // id: with 50,000 ships a full setData per update would stall the page).
 function render() {
   state.renderPending = false;
-  const src = map.getSource('ships');
+  const src = map.getSource<GeoJSONSource>('ships');
   if (!src) return;
-  const drawable = (v) => v && typeof v.lat === 'number' && typeof v.lon === 'number';
+  const drawable = (v: Vessel | undefined): v is Vessel & { lat: number; lon: number } => !!v && typeof v.lat === 'number' && typeof v.lon === 'number';
   if (state.fullRender || !state.drawn) {
-    const features = [];
+    const features: ShipFeature[] = [];
     for (const v of state.vessels.values()) if (drawable(v)) features.push(featureOf(v));
     src.setData({ type: 'FeatureCollection', features });
     state.drawn = new Set(features.map((f) => f.id));
-    state.drawnAt = new Map(features.map((f) => [f.properties.mmsi, f.geometry.coordinates]));
+    state.drawnAt = new Map(features.map((f) => [f.properties.mmsi, f.geometry.coordinates as [number, number]]));
     state.fullRender = false;
     state.fullRenders++;
   } else if (state.dirty.size > 0) {
-    const remove = [];
-    const add = [];
+    const remove: number[] = [];
+    const add: ShipFeature[] = [];
     for (const mmsi of state.dirty) {
       const v = state.vessels.get(mmsi);
       const id = Number(mmsi);
@@ -561,12 +625,12 @@ function render() {
     }
     for (const f of add) {
       state.drawn.add(f.id);
-      state.drawnAt.set(f.properties.mmsi, f.geometry.coordinates);
+      state.drawnAt.set(f.properties.mmsi, f.geometry.coordinates as [number, number]);
     }
     state.diffRenders++;
   }
   state.dirty.clear();
-  const counts = new Map();
+  const counts = new Map<string, number>();
   for (const v of state.vessels.values()) {
     const g = groupOf(category(v.category));
     counts.set(g, (counts.get(g) ?? 0) + 1);
@@ -601,8 +665,8 @@ async function loadVessels() {
   state.loadAbort?.abort();
   const ctl = new AbortController();
   state.loadAbort = ctl;
-  const params = { bbox: bboxParam() };
-  if (state.mode === 'at') params.at = iso(state.at);
+  const params: { bbox: string; at?: string } = { bbox: bboxParam() };
+  if (state.mode === 'at' && state.at) params.at = iso(state.at);
   try {
     const body = await api.get('/api/v1/vessels', params, ctl.signal);
     const now = Date.now();
@@ -610,13 +674,13 @@ async function loadVessels() {
       const t = Date.parse(body.time);
       if (!Number.isNaN(t)) state.offset = t - now;
     }
-    const next = new Map();
+    const next = new Map<string, Vessel>();
     for (const v of Array.isArray(body.vessels) ? body.vessels : []) {
       if (v && v.mmsi != null) next.set(String(v.mmsi), prepare(v, now));
     }
     // The selected vessel stays on the map when the view moves away from it.
     const sel = state.selected && state.vessels.get(state.selected);
-    if (state.mode === 'live' && sel && !next.has(state.selected)) next.set(state.selected, sel);
+    if (state.mode === 'live' && sel && !next.has(sel.mmsi)) next.set(sel.mmsi, sel);
     state.vessels = next;
     state.fullRender = true;
     state.loaded = true;
@@ -626,7 +690,7 @@ async function loadVessels() {
     if (!state.fitted) fitOnce();
     if (state.mode === 'live') connectStream();
   } catch (err) {
-    if (err.name !== 'AbortError') state.lastLoad = { at: params.at ?? null, count: 0, error: err.message };
+    if (!(err instanceof Error && err.name === 'AbortError')) state.lastLoad = { at: params.at ?? null, count: 0, error: err instanceof Error ? err.message : String(err) };
     reportError(err);
   }
 }
@@ -664,15 +728,15 @@ function connectStream() {
       update: onUpdate,
       event: (e) => events.onStream(e),
       contact: (c) => contacts.onStream(c),
-      ready: (v) => {
+      ready: (v: api.StreamReady) => {
         if (v.seq != null && state.seq == null) state.seq = v.seq;
       },
       // Updates were skipped: the picture is reloaded, then streamed anew.
-      lagged: (v) => {
+      lagged: (v: Partial<api.StreamLagged>) => {
         if (v.seq != null) state.seq = v.seq;
         reloadSoon();
       },
-      state: (st) => {
+      state: (st: api.StreamState) => {
         if (st === 'open' && state.loaded) render();
         if (st === 'closed') setStatus('Live stream closed (token?)', true);
         if (st === 'error') setStatus('Live stream interrupted, reconnecting', true);
@@ -690,12 +754,12 @@ function disconnectStream() {
   state.es = null;
 }
 
-function onUpdate(v, lastEventId) {
-  if (state.mode !== 'live' || v.mmsi == null) return;
+function onUpdate(u: api.Summary, lastEventId: string): void {
+  if (state.mode !== 'live' || u.mmsi == null) return;
   state.updates++;
-  if (v.seq != null) state.seq = v.seq;
+  if (u.seq != null) state.seq = u.seq;
   else if (lastEventId) state.seq = lastEventId;
-  prepare(v, Date.now());
+  const v = prepare(u, Date.now());
   const old = state.vessels.get(v.mmsi);
   const merged = old ? Object.assign(old, v) : v;
   state.vessels.set(v.mmsi, merged);
@@ -712,8 +776,9 @@ function onUpdate(v, lastEventId) {
 function applyFilter() {
   if (!map.getLayer('ships')) return;
   const cats = [...state.categories].filter((c) => !state.hiddenGroups.has(groupOf(c)));
-  const f = ['all', ['in', ['get', 'cat'], ['literal', cats]]];
-  if (state.flag) f.push(['==', ['get', 'flag'], state.flag]);
+  const f: FilterSpecification = state.flag
+    ? ['all', ['in', ['get', 'cat'], ['literal', cats]], ['==', ['get', 'flag'], state.flag]]
+    : ['all', ['in', ['get', 'cat'], ['literal', cats]]];
   map.setFilter('ships', f);
   map.triggerRepaint(); // the labels follow
   if (table.open) table.render();
@@ -734,7 +799,7 @@ function buildCategoryList() {
       return h('label', null, box, swatch, label);
     }),
   );
-  const setAll = (on) => {
+  const setAll = (on: boolean) => {
     for (const box of list.querySelectorAll('input')) {
       box.checked = on;
       if (on) state.categories.add(box.value);
@@ -744,14 +809,14 @@ function buildCategoryList() {
   };
   $('categories-all').addEventListener('click', () => setAll(true));
   $('categories-none').addEventListener('click', () => setAll(false));
-  $('flag-filter').addEventListener('change', (e) => {
-    state.flag = e.target.value;
+  $<HTMLSelectElement>('flag-filter').addEventListener('change', (e) => {
+    state.flag = e.target instanceof HTMLSelectElement ? e.target.value : '';
     applyFilter();
   });
 }
 
 function updateFlagOptions() {
-  const codes = new Set();
+  const codes = new Set<string>();
   for (const v of state.vessels.values()) if (typeof v.flag === 'string' && v.flag) codes.add(v.flag);
   if (state.flag) codes.add(state.flag);
   const key = [...codes].sort().join(',');
@@ -759,7 +824,7 @@ function updateFlagOptions() {
   state.flags = key;
   // By country name, the code after it: "Netherlands (NL)".
   const named = [...codes].map((c) => [c, fmt.countryName(c)]).sort((a, b) => a[1].localeCompare(b[1], 'en'));
-  const sel = $('flag-filter');
+  const sel = $<HTMLSelectElement>('flag-filter');
   sel.replaceChildren(
     h('option', { value: '', text: 'All flags' }),
     ...named.map(([c, name]) => h('option', { value: c, text: name === c ? c : `${name} (${c})` })),
@@ -775,31 +840,32 @@ const panelFocus = new PanelFocus('panel');
 
 // select opens the panel of a vessel and draws its track. hint is a summary
 // to show until the details arrive (a search result).
-async function select(mmsi, { fly = false, hint = null } = {}) {
-  mmsi = String(mmsi);
+async function select(id: string | number, { fly = false, hint = null }: { fly?: boolean; hint?: Vessel | null } = {}): Promise<void> {
+  const mmsi = String(id);
   contacts.close();
   state.selected = mmsi;
   if (map.getLayer('selected')) map.setFilter('selected', ['==', ['get', 'mmsi'], mmsi]);
   const summary = state.vessels.get(mmsi) ?? hint;
-  state.detail = summary ? { ...summary } : { mmsi };
+  const shown: VesselDetail = summary ? { ...summary } : unknownVessel(mmsi);
+  state.detail = shown;
   const opening = $('panel').hidden;
-  renderPanel(state.detail, panelView());
+  renderPanel(shown, panelView());
   if (opening) panelFocus.opened($('panel-name'));
   try {
     // In the past, the details of that moment (the API's at=).
-    const params = state.mode === 'at' ? { at: iso(state.at) } : undefined;
-    const detail = await api.get(`/api/v1/vessels/${encodeURIComponent(mmsi)}`, params);
+    const params = state.mode === 'at' && state.at ? { at: iso(state.at) } : undefined;
+    const detail = await api.vessel(Number(mmsi), params);
     if (state.selected !== mmsi) return;
     const now = state.vessels.get(mmsi);
     // In the past, the details of that moment (asked with at=) are all:
     // the summary held may still be the live one while the past loads.
-    state.detail = state.mode === 'at' ? { ...detail } : { ...now, ...detail };
+    state.detail = state.mode === 'at' ? detailOf(detail) : detailOf(detail, now);
     renderPanel(state.detail, panelView());
   } catch (err) {
     reportError(err);
   }
   const d = state.detail;
-  if (fly && typeof d.lat === 'number' && typeof d.lon === 'number') {
+  if (fly && d && typeof d.lat === 'number' && typeof d.lon === 'number') {
     map.flyTo({ center: [d.lon, d.lat], zoom: Math.max(map.getZoom(), 10), duration: 800 });
   }
   await loadTrack();
@@ -807,9 +873,9 @@ async function select(mmsi, { fly = false, hint = null } = {}) {
 
 // panelView is the moment the panel counts ages from: now live, the
 // slider's time in the past.
-function panelView() {
-  const live = state.mode !== 'at';
-  return { ref: live ? serverNow() : state.at.getTime(), live };
+function panelView(): View {
+  const live = state.mode !== 'at' || !state.at;
+  return { ref: live || !state.at ? serverNow() : state.at.getTime(), live };
 }
 
 function deselect() {
@@ -819,7 +885,7 @@ function deselect() {
   state.trackFeatures = 0;
   $('panel').hidden = true;
   if (map.getLayer('selected')) map.setFilter('selected', ['==', ['get', 'mmsi'], '']);
-  map.getSource('track')?.setData(EMPTY);
+  map.getSource<GeoJSONSource>('track')?.setData(EMPTY);
   labels.setMarks([]);
   state.trackMarks = 0;
 }
@@ -831,23 +897,23 @@ const MARK_STEPS_MIN = [5, 10, 15, 30, 60, 120, 180, 360, 720, 1440];
 // chosen to make at most 12 marks. It flags them (properties.mark = 1)
 // for the track layer and returns [{lon, lat, text}] ("14:20", with the
 // date "12-06 14:20" where the day changes) for the labels.
-function timeMarks(features) {
-  const pts = [];
+function timeMarks(features: Feature[]): Mark[] {
+  const pts: [number, Feature<Point>][] = [];
   for (const f of features) {
     if (f?.geometry?.type !== 'Point') continue;
-    const t = Date.parse(f.properties?.time ?? '');
-    if (!Number.isNaN(t)) pts.push([t, f]);
+    const t = Date.parse(String(f.properties?.time ?? ''));
+    if (!Number.isNaN(t)) pts.push([t, f as Feature<Point>]);
   }
   if (pts.length < 2) return [];
   pts.sort((a, b) => a[0] - b[0]);
   const span = (pts[pts.length - 1][0] - pts[0][0]) / 60e3;
   const step = (MARK_STEPS_MIN.find((m) => span / m <= 12) ?? 1440) * 60e3;
-  const marks = [];
+  const marks: Mark[] = [];
   let next = Math.ceil(pts[0][0] / step) * step;
   let day = '';
   for (const [t, f] of pts) {
     if (t < next) continue;
-    f.properties.mark = 1;
+    f.properties = { ...f.properties, mark: 1 };
     const iso8601 = new Date(t).toISOString();
     const d = iso8601.slice(5, 10);
     const text = d !== day ? `${d} ${iso8601.slice(11, 16)}` : iso8601.slice(11, 16);
@@ -861,26 +927,26 @@ function timeMarks(features) {
 async function loadTrack() {
   const mmsi = state.selected;
   if (!mmsi) return;
-  const hours = Number($('track-window').value) || 6;
-  const end = state.mode === 'at' ? state.at.getTime() : serverNow();
+  const hours = Number($<HTMLSelectElement>('track-window').value) || 6;
+  const end = state.mode === 'at' && state.at ? state.at.getTime() : serverNow();
   const info = $('track-info');
   try {
-    const body = await api.get(`/api/v1/vessels/${encodeURIComponent(mmsi)}/track`, {
+    const body = await api.trackGeoJSON(Number(mmsi), {
       from: iso(end - hours * 3600e3),
       to: iso(end),
       format: 'geojson',
     });
     if (state.selected !== mmsi) return;
-    const features = body && Array.isArray(body.features) ? body.features : [];
+    const features: Feature[] = body && Array.isArray(body.features) ? (body.features as Feature[]) : [];
     const marks = timeMarks(features);
-    map.getSource('track')?.setData({ type: 'FeatureCollection', features });
+    map.getSource<GeoJSONSource>('track')?.setData({ type: 'FeatureCollection', features });
     labels.setMarks(marks);
     state.trackMarks = marks.length;
     state.trackFeatures = features.length;
     let points = features.filter((f) => f?.geometry?.type === 'Point').length;
     if (points === 0) {
       const line = features.find((f) => f?.geometry?.type === 'LineString');
-      points = line ? line.geometry.coordinates.length : 0;
+      points = line?.geometry.type === 'LineString' ? line.geometry.coordinates.length : 0;
     }
     info.textContent = points ? `${points} positions in the last ${hours} h` : `No positions in the last ${hours} h`;
   } catch (err) {
@@ -891,9 +957,9 @@ async function loadTrack() {
 
 // nearest returns the feature of layers nearest to the point, within
 // 10 pixels, or null.
-function nearest(point, layers) {
+function nearest(point: { x: number; y: number }, all: string[]): MapGeoJSONFeature | null {
   const { x, y } = point;
-  layers = layers.filter((l) => map.getLayer(l));
+  const layers = all.filter((l) => map.getLayer(l));
   if (layers.length === 0) return null;
   const hits = map.queryRenderedFeatures(
     [
@@ -906,7 +972,7 @@ function nearest(point, layers) {
   let best = hits[0];
   let bestD = Infinity;
   for (const f of hits) {
-    const p = map.project(f.geometry.coordinates);
+    const p = map.project(pointOf(f));
     const d = (p.x - x) ** 2 + (p.y - y) ** 2;
     if (d < bestD) {
       bestD = d;
@@ -918,41 +984,56 @@ function nearest(point, layers) {
 
 const CONTACT_LAYERS = SENSORS.map(([s]) => `${s}-contacts`);
 
+// pointOf is where a feature of the point layers is ([lon, lat]); the
+// first vertex of any other.
+function pointOf(f: MapGeoJSONFeature): [number, number] {
+  const g = f.geometry;
+  if (g.type === 'Point') return g.coordinates as [number, number];
+  if (g.type === 'LineString' || g.type === 'MultiPoint') return g.coordinates[0] as [number, number];
+  return [0, 0];
+}
+
+// prop is a string property of a rendered feature ('' when absent).
+function prop(f: MapGeoJSONFeature, key: string): string {
+  const v = f.properties?.[key];
+  return v == null ? '' : String(v);
+}
+
 // distance is how far a point feature is drawn from a point of the map, in
 // pixels.
-function distance(point, f) {
-  const p = map.project(f.geometry.coordinates);
+function distance(point: { x: number; y: number }, f: MapGeoJSONFeature): number {
+  const p = map.project(pointOf(f));
   return Math.hypot(p.x - point.x, p.y - point.y);
 }
 
 // clickMap opens the ship clicked, else the event clicked; not while a
 // zone is drawn.
-function clickMap(e) {
+function clickMap(e: MapMouseEvent & { zoneEditor?: boolean; incidentEditor?: boolean; measuring?: boolean }): void {
   if (e.zoneEditor || zoneEditor.drawing || e.incidentEditor || incidents.placing || e.measuring || measure.active) return;
   const ship = nearest(e.point, ['ships']);
   const contact = nearest(e.point, CONTACT_LAYERS);
   // The nearer of a ship and a contact (an associated contact lies on
   // its ship: a click on the contact's symbol, off the ship's, opens it).
   if (contact && (!ship || distance(e.point, contact) < distance(e.point, ship))) {
-    contacts.pick(contact.properties.key);
+    contacts.pick(prop(contact, 'key'));
     return;
   }
   if (ship) {
-    select(ship.properties.mmsi);
+    select(prop(ship, 'mmsi'));
     return;
   }
   const ev = nearest(e.point, ['event-circles']);
   if (ev) {
-    events.pick(ev.properties.id);
+    events.pick(prop(ev, 'id'));
     return;
   }
   const inc = nearest(e.point, ['incident-points']) ?? incidentAreaAt(e.point);
-  if (inc) incidents.pick(inc.properties.id);
+  if (inc) incidents.pick(prop(inc, 'id'));
 }
 
 // incidentAreaAt returns the feature of the assessment area under the
 // point (the smallest drawn there), or null.
-function incidentAreaAt(point) {
+function incidentAreaAt(point: PointLike): MapGeoJSONFeature | null {
   if (!map.getLayer('incident-areas-fill')) return null;
   const hits = map.queryRenderedFeatures(point, { layers: ['incident-areas-fill'] });
   return hits.length ? hits[hits.length - 1] : null;
@@ -961,29 +1042,29 @@ function incidentAreaAt(point) {
 // hoverText names what is under the pointer: the nearest ship, the nearest
 // event, the incidents (points near it, areas under it, by title) and the
 // zones there, one per line. It returns null over nothing.
-function hoverText(point) {
-  const lines = [];
+function hoverText(point: { x: number; y: number }): { text: string; pointer: boolean } | null {
+  const lines: string[] = [];
   const ship = nearest(point, ['ships']);
-  const v = ship && state.vessels.get(ship.properties.mmsi);
+  const v = ship && state.vessels.get(prop(ship, 'mmsi'));
   if (v) lines.push(fmt.missing(v.name) ? `MMSI ${v.mmsi}` : String(v.name));
   const contact = nearest(point, CONTACT_LAYERS);
-  const cd = contact && contacts.describe(contact.properties.key);
+  const cd = contact && contacts.describe(prop(contact, 'key'));
   if (cd) lines.push(cd);
   const ev = nearest(point, ['event-circles']);
-  const d = ev && events.describe(ev.properties.id);
+  const d = ev && events.describe(prop(ev, 'id'));
   if (d) lines.push(...d.split('\n'));
   const incPoint = nearest(point, ['incident-points']);
-  const titles = new Set();
-  if (incPoint) titles.add(incidents.describe(incPoint.properties.id));
+  const titles = new Set<string | null>();
+  if (incPoint) titles.add(incidents.describe(prop(incPoint, 'id')));
   if (map.getLayer('incident-areas-fill')) {
-    for (const f of map.queryRenderedFeatures(point, { layers: ['incident-areas-fill'] })) titles.add(incidents.describe(f.properties.id));
+    for (const f of map.queryRenderedFeatures([point.x, point.y], { layers: ['incident-areas-fill'] })) titles.add(incidents.describe(prop(f, 'id')));
   }
   titles.delete(null);
-  lines.push(...[...titles].slice(0, 5));
+  lines.push(...[...titles].filter((t): t is string => t != null).slice(0, 5));
   const pointer = lines.length > 0;
   if (map.getLayer('zones-fill')) {
-    const names = new Set();
-    for (const f of map.queryRenderedFeatures(point, { layers: ['zones-fill'] })) {
+    const names = new Set<string>();
+    for (const f of map.queryRenderedFeatures([point.x, point.y], { layers: ['zones-fill'] })) {
       const n = f.properties?.name;
       names.add(fmt.missing(n) ? 'Unnamed zone' : String(n));
     }
@@ -998,7 +1079,7 @@ function hideResults() {
   $('search-results').hidden = true;
 }
 
-function showResults(vessels) {
+function showResults(vessels: api.Summary[]): void {
   const list = $('search-results');
   if (vessels.length === 0) {
     list.replaceChildren(h('li', { class: 'empty', text: 'No vessels found' }));
@@ -1013,7 +1094,7 @@ function showResults(vessels) {
         const btn = h('button', { type: 'button', role: 'option', 'data-mmsi': String(v.mmsi) }, h('span', { class: 'name', text: name }), h('span', { class: 'sub', text: sub.join(' \u00b7 ') }));
         btn.addEventListener('click', () => {
           hideResults();
-          $('search').value = name;
+          $<HTMLInputElement>('search').value = name;
           select(v.mmsi, { fly: true, hint: prepare({ ...v }, Date.now()) });
         });
         return h('li', null, btn);
@@ -1024,7 +1105,7 @@ function showResults(vessels) {
 }
 
 async function search() {
-  const q = $('search').value.trim();
+  const q = $<HTMLInputElement>('search').value.trim();
   state.searchAbort?.abort();
   if (q.length < 2) {
     hideResults();
@@ -1048,11 +1129,11 @@ async function search() {
 // keeps its 24 h.
 async function loadHistory() {
   try {
-    const c = await api.get('/ogc/collections/positions');
+    const c = await api.ogcCollection('positions');
     const from = Date.parse(c?.extent?.temporal?.interval?.[0]?.[0] ?? '');
     if (Number.isNaN(from)) return;
     state.history = { from };
-    const slider = $('time-slider');
+    const slider = $<HTMLInputElement>('time-slider');
     const { min, step } = sliderRange(from, serverNow());
     // A slider the user is moving (not at 0) keeps its value: an answer
     // arriving between the input and the debounced apply must not send
@@ -1067,8 +1148,8 @@ async function loadHistory() {
   }
 }
 
-function sliderTime() {
-  const minutes = Number($('time-slider').value);
+function sliderTime(): Date | null {
+  const minutes = Number($<HTMLInputElement>('time-slider').value);
   return minutes === 0 ? null : new Date((state.ref ?? serverNow()) + minutes * 60e3);
 }
 
@@ -1098,7 +1179,7 @@ function applyTime() {
 }
 
 function goLive() {
-  $('time-slider').value = '0';
+  $<HTMLInputElement>('time-slider').value = '0';
   state.mode = 'live';
   state.at = null;
   state.ref = null;
@@ -1116,7 +1197,7 @@ function goLive() {
 
 // ---- popovers, settings ----
 
-function openPopover(id, open) {
+function openPopover(id: string, open: boolean): void {
   const el = $(id);
   el.hidden = !open;
   $(`${id}-btn`).setAttribute('aria-expanded', String(open));
@@ -1148,17 +1229,17 @@ function wireUI() {
     }
   });
   for (const id of ['filters', 'settings']) {
-    $(`${id}-btn`).addEventListener('click', () => openPopover(id, $(id).hidden));
+    $(`${id}-btn`).addEventListener('click', () => openPopover(id, !!$(id).hidden));
   }
-  $('token').value = api.getToken();
+  $<HTMLInputElement>('token').value = api.getToken();
   $('token-save').addEventListener('click', () => {
-    api.setToken($('token').value.trim());
+    api.setToken($<HTMLInputElement>('token').value.trim());
     openPopover('settings', false);
     loadVessels();
     loadSession();
   });
   $('token-clear').addEventListener('click', () => {
-    $('token').value = '';
+    $<HTMLInputElement>('token').value = '';
     api.setToken('');
     loadVessels();
     loadSession();
@@ -1177,7 +1258,7 @@ function wireUI() {
     }
   });
   $('search-results').addEventListener('keydown', (e) => {
-    const li = e.target.closest('li');
+    const li = e.target instanceof Element ? e.target.closest('li') : null;
     if (e.key === 'ArrowDown') li?.nextElementSibling?.querySelector('button')?.focus();
     else if (e.key === 'ArrowUp') (li?.previousElementSibling?.querySelector('button') ?? input).focus();
     else return;
@@ -1187,7 +1268,7 @@ function wireUI() {
   $('panel-close').addEventListener('click', deselect);
   $('track-window').addEventListener('change', loadTrack);
 
-  const slider = $('time-slider');
+  const slider = $<HTMLInputElement>('time-slider');
   const apply = debounce(applyTime, 300);
   slider.addEventListener('input', () => {
     if (state.mode === 'live' && state.ref == null) state.ref = serverNow();
@@ -1215,21 +1296,21 @@ function wireUI() {
         layerControl.setOpen(false);
         $('layers-btn').focus();
       }
-      if (table.open && !e.target.closest?.('#table input')) table.setOpen(false);
+      if (table.open && !(e.target instanceof Element && e.target.closest('#table input'))) table.setOpen(false);
       return;
     }
     // Shortcuts, outside text fields: T the table, L the layers, E the
     // events (M, measuring, is measure.js's).
-    if (e.ctrlKey || e.metaKey || e.altKey || e.target.closest?.('input, select, textarea')) return;
+    if (e.ctrlKey || e.metaKey || e.altKey || (e.target instanceof Element && e.target.closest('input, select, textarea'))) return;
     const k = e.key.toLowerCase();
     if (k === 't') table.setOpen(!table.open);
     else if (k === 'l') {
-      layerControl.setOpen($('layers').hidden);
-      if (!$('layers').hidden) $('layer-list').querySelector('input:not([disabled])')?.focus();
+      layerControl.setOpen(!!$('layers').hidden);
+      if (!$('layers').hidden) $('layer-list').querySelector<HTMLElement>('input:not([disabled])')?.focus();
     } else if (k === 'e') $('events-btn').click();
   });
   document.addEventListener('click', (e) => {
-    if (!e.target.closest('.search')) hideResults();
+    if (!(e.target instanceof Element && e.target.closest('.search'))) hideResults();
   });
 }
 
@@ -1310,30 +1391,30 @@ setInterval(() => {
 // Test hook for the browser test (e2e/map.mjs). It reads state only:
 // the ships drawn where the map can be clicked (not under a panel, the
 // legend or a notification), in page coordinates.
-function renderedShips() {
+function renderedShips(): { mmsi: string; x: number; y: number }[] {
   const rect = map.getCanvas().getBoundingClientRect();
-  const seen = new Map();
+  const seen = new Map<string, { mmsi: string; x: number; y: number } | null>();
   for (const f of map.queryRenderedFeatures({ layers: ['ships'] })) {
-    const mmsi = f.properties.mmsi;
+    const mmsi = prop(f, 'mmsi');
     if (seen.has(mmsi)) continue;
-    const p = map.project(f.geometry.coordinates);
+    const p = map.project(pointOf(f));
     const x = rect.left + p.x;
     const y = rect.top + p.y;
     seen.set(mmsi, document.elementFromPoint(x, y)?.classList.contains('maplibregl-canvas') ? { mmsi, x, y } : null);
   }
-  return [...seen.values()].filter(Boolean);
+  return [...seen.values()].filter((s): s is { mmsi: string; x: number; y: number } => s != null);
 }
 
 // renderedPoints lists the point features of a layer drawn in view, once
 // per key, in page coordinates.
-function renderedPoints(layer, key) {
+function renderedPoints(layer: string, key: string): ({ x: number; y: number } & Record<string, string | number>)[] {
   if (!map.getLayer(layer)) return [];
   const rect = map.getCanvas().getBoundingClientRect();
-  const seen = new Map();
+  const seen = new Map<string, { x: number; y: number } & Record<string, string | number>>();
   for (const f of map.queryRenderedFeatures({ layers: [layer] })) {
-    const k = f.properties[key];
+    const k = prop(f, key);
     if (seen.has(k)) continue;
-    const p = map.project(f.geometry.coordinates);
+    const p = map.project(pointOf(f));
     seen.set(k, { [key]: k, x: rect.left + p.x, y: rect.top + p.y });
   }
   return [...seen.values()];
@@ -1357,12 +1438,12 @@ window.__tidewatch = Object.freeze({
   landFeatureCount: () => state.landFeatures,
   basemap: () => state.basemap || null,
   // basemapAt lists the basemap layers (bm-*) rendered at a page point.
-  basemapAt: (x, y) => {
+  basemapAt: (x: number, y: number) => {
     const rect = map.getCanvas().getBoundingClientRect();
     const ids = (state.basemap?.mapLayers || []).filter((id) => map.getLayer(id));
     return ids.length ? [...new Set(map.queryRenderedFeatures([x - rect.left, y - rect.top], { layers: ids }).map((f) => f.layer.id))] : [];
   },
-  basemapFeatureCount: (id) => (map.getLayer(id) ? map.queryRenderedFeatures({ layers: [id] }).length : 0),
+  basemapFeatureCount: (id: string) => (map.getLayer(id) ? map.queryRenderedFeatures({ layers: [id] }).length : 0),
   portLabels: () => (state.portLabels ? state.portLabels.drawn.map((d) => ({ ...d })) : []),
   updateCount: () => state.updates,
   renders: () => ({ full: state.fullRenders, diff: state.diffRenders }),
@@ -1390,7 +1471,7 @@ window.__tidewatch = Object.freeze({
   renderedZoneNames: () =>
     map.getLayer('zones-fill') ? [...new Set(map.queryRenderedFeatures({ layers: ['zones-fill'] }).map((f) => f.properties.name))] : [],
   // unproject turns a point of the page into [lng, lat].
-  unproject: (x, y) => {
+  unproject: (x: number, y: number) => {
     const rect = map.getCanvas().getBoundingClientRect();
     const ll = map.unproject([x - rect.left, y - rect.top]).wrap();
     return [ll.lng, ll.lat];
@@ -1410,13 +1491,13 @@ window.__tidewatch = Object.freeze({
     return labels.placed.map((l) => ({ ...l, x: l.x + r.left, y: l.y + r.top }));
   },
   trackMarks: () => ({ set: state.trackMarks, drawn: labels.placedMarks }),
-  layerVisible: (id) => layerControl.visible(id),
+  layerVisible: (id: string) => layerControl.visible(id),
   layerEntries: () => [...layerControl.entries.values()].map((e) => ({ id: e.id, available: e.available !== false, visible: layerControl.visible(e.id) })),
-  mapLayerVisibility: (id) => (map.getLayer(id) ? map.getLayoutProperty(id, 'visibility') ?? 'visible' : null),
+  mapLayerVisibility: (id: string) => (map.getLayer(id) ? map.getLayoutProperty(id, 'visibility') ?? 'visible' : null),
   trailCount: () => state.trails,
   renderedTrailCount: () => (map.getLayer('trails-line') ? map.queryRenderedFeatures({ layers: ['trails-line'] }).length : 0),
   measure: () => measure.result(),
-  project: (lng, lat) => {
+  project: (lng: number, lat: number) => {
     const r = map.getCanvas().getBoundingClientRect();
     const p = map.project([lng, lat]);
     return [p.x + r.left, p.y + r.top];
@@ -1446,10 +1527,10 @@ window.__tidewatch = Object.freeze({
   contacts: () => contacts.state(),
   renderedContacts: () =>
     CONTACT_LAYERS.flatMap((l) => renderedPoints(l, 'key')).map((p) => {
-      const c = contacts.byKey.get(p.key);
+      const c = contacts.byKey.get(String(p.key));
       return c ? { ...p, sensor: c.sensor, dark: c.dark, mmsi: c.mmsi } : p;
     }),
-  pickContact: (key) => contacts.pick(key),
+  pickContact: (key: string) => contacts.pick(key),
   sharing: () => ({
     enabled: sharing.enabled,
     open: sharing.open,
