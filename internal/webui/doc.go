@@ -92,13 +92,17 @@
 // (categories.js); a unit test keeps every pair at least ΔE 12 apart
 // under simulated protanopia, deuteranopia and tritanopia.
 //
-// The Layers button (or L; layers.js) switches the vessel groups, ship
+// The Layers button (or L; layers.ts) switches the vessel groups, ship
 // names, the selected track and its time marks, trails, events, zones and
-// incidents, and the radar and satellite contacts, remembered in local
-// storage. Learned anchorages are listed disabled ("not served by this
-// node": the API has no anchorage endpoint yet; LayerControl.register with
-// the same id and layers makes a placeholder a switch, as the contacts
-// do once GET /api/v1/contacts answers).
+// incidents, the learned anchorages and the radar and satellite contacts,
+// remembered in local storage. The learned anchorages (anchorages.ts) are
+// GET /api/v1/anchorages, the anchorages the node's event detection knows
+// (given, and learned from where vessels stop), drawn as rings from zoom 5
+// in and named on hover with the vessels seen stopped there; on a node
+// that does not detect events (501) the entry stays a disabled
+// placeholder ("not served by this node"): LayerControl.register with the
+// same id and layers makes a placeholder a switch, as the contacts do once
+// GET /api/v1/contacts answers.
 //
 // # Radar and satellite contacts
 //

@@ -58,6 +58,7 @@ export interface GetRoutes {
   '/api/v1/audit': T.AuditResponse;
   '/api/v1/partners': T.PartnersResponse;
   '/api/v1/contacts': T.ContactsResponse;
+  '/api/v1/anchorages': T.AnchoragesResponse;
 }
 
 // url builds an absolute URL for an API path and query parameters, leaving

@@ -23,6 +23,7 @@ import { Measure } from './measure.js';
 import { VesselTable } from './table.js';
 import { Notifier } from './notify.js';
 import { Contacts } from './contacts.js';
+import { Anchorages, ANCHORAGE_LAYERS, describe as describeAnchorage } from './anchorages.js';
 import { SENSORS } from './contactmodel.js';
 import { PanelFocus } from './focus.js';
 import { prepare as prepareVessel, detailOf, unknownVessel } from './vessel.js';
@@ -263,6 +264,10 @@ const contacts = new Contacts(map, {
   panelView: () => panelView(),
   onError: reportError,
 });
+const anchorages = new Anchorages(map, {
+  onAvailable: (ok: boolean) => registerAnchorages(ok),
+  onError: reportError,
+});
 const measure = new Measure(map, {
   closeOthers: () => {
     openPopover('filters', false);
@@ -408,6 +413,7 @@ function addLayers() {
   map.addSource('track', { type: 'geojson', data: EMPTY });
   map.addSource('trails', { type: 'geojson', data: EMPTY });
   events.addZoneLayers();
+  anchorages.addLayers();
   map.addLayer({
     id: 'trails-line',
     type: 'line',
@@ -510,8 +516,16 @@ function registerLayers() {
     group: 'Events and areas',
     layers: ['incident-areas-fill', 'incident-areas-line', 'incident-highlight', 'incident-area-highlight', 'incident-points'],
   });
-  reg({ id: 'anchorages', label: 'Learned anchorages', group: 'Events and areas', available: false, note: 'not served by this node' });
+  registerAnchorages(anchorages.available);
   registerSensorLayers(contacts.available);
+}
+
+// registerAnchorages makes the learned anchorages a switch once the node
+// answers GET /api/v1/anchorages (ok), else a placeholder.
+function registerAnchorages(ok: boolean | null): void {
+  const entry = { id: 'anchorages', label: 'Learned anchorages', group: 'Events and areas' };
+  if (ok) layerControl.register({ ...entry, layers: ANCHORAGE_LAYERS, swatch: '#56B4E9' });
+  else layerControl.register({ ...entry, available: false, note: ok === false ? 'not served by this node' : 'loading' });
 }
 
 // registerSensorLayers makes the radar and satellite entries switches
@@ -1062,6 +1076,9 @@ function hoverText(point: { x: number; y: number }): { text: string; pointer: bo
   titles.delete(null);
   lines.push(...[...titles].filter((t): t is string => t != null).slice(0, 5));
   const pointer = lines.length > 0;
+  // Anchorages and zones are named, but a click on them opens nothing.
+  const anch = nearest(point, ANCHORAGE_LAYERS);
+  if (anch) lines.push(describeAnchorage(anch.properties?.vessels));
   if (map.getLayer('zones-fill')) {
     const names = new Set<string>();
     for (const f of map.queryRenderedFeatures([point.x, point.y], { layers: ['zones-fill'] })) {
@@ -1356,6 +1373,7 @@ map.on('load', () => {
   loadSession();
   loadHistory();
   contacts.load();
+  anchorages.load();
 });
 
 // Ages move on: refade stale ships and refresh the panel's report age.
@@ -1376,6 +1394,7 @@ setInterval(() => {
 }, 60000);
 setInterval(() => {
   if (state.mode === 'live') loadHistory();
+  if (anchorages.available !== false) anchorages.load();
 }, 300000);
 setInterval(() => {
   if (state.mode === 'live') loadTrails();
@@ -1531,6 +1550,8 @@ window.__tidewatch = Object.freeze({
       return c ? { ...p, sensor: c.sensor, dark: c.dark, mmsi: c.mmsi } : p;
     }),
   pickContact: (key: string) => contacts.pick(key),
+  // anchorages: the learned anchorages layer's state.
+  anchorages: () => ({ available: anchorages.available, count: anchorages.count, loads: anchorages.loads, rendered: anchorages.renderedCount() }),
   sharing: () => ({
     enabled: sharing.enabled,
     open: sharing.open,
