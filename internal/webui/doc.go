@@ -171,6 +171,14 @@
 // it closes that panel only and gives the focus back to where it came
 // from (a table or event row, else the panel's button or the map).
 //
+// On a screen at most 700 px wide the toolbar's tools fold into its Menu
+// button (toolbar.ts, style.css), so that the toolbar keeps to one row
+// inside a phone's screen; e2e/features/phone.mjs checks it at 390×844. A
+// click near a contact opens the contact unless a ship is more than
+// CONTACT_SLACK_PX nearer: an associated contact is drawn on its ship's
+// icon, and its panel's vessel button opens the ship (contacts.mjs clicks
+// one).
+//
 // The legend (legend.js) starts folded on a small screen (at most 700
 // px wide or 560 px high) and open otherwise; a fold or unfold is
 // remembered in local storage. It is compact (smaller type on a small

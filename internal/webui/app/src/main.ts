@@ -26,6 +26,7 @@ import { Contacts } from './contacts.js';
 import { Anchorages, ANCHORAGE_LAYERS, describe as describeAnchorage } from './anchorages.js';
 import { SENSORS } from './contactmodel.js';
 import { PanelFocus } from './focus.js';
+import { wireToolbar } from './toolbar.js';
 import { prepare as prepareVessel, detailOf, unknownVessel } from './vessel.js';
 import type { Vessel, VesselDetail } from './vessel.js';
 import type { BasemapInfo } from './pmtiles.js';
@@ -998,6 +999,10 @@ function nearest(point: { x: number; y: number }, all: string[]): MapGeoJSONFeat
 
 const CONTACT_LAYERS = SENSORS.map(([s]) => `${s}-contacts`);
 
+// CONTACT_SLACK_PX is how much nearer (pixels) a ship must be than a
+// contact to take a click from it.
+const CONTACT_SLACK_PX = 6;
+
 // pointOf is where a feature of the point layers is ([lon, lat]); the
 // first vertex of any other.
 function pointOf(f: MapGeoJSONFeature): [number, number] {
@@ -1026,9 +1031,10 @@ function clickMap(e: MapMouseEvent & { zoneEditor?: boolean; incidentEditor?: bo
   if (e.zoneEditor || zoneEditor.drawing || e.incidentEditor || incidents.placing || e.measuring || measure.active) return;
   const ship = nearest(e.point, ['ships']);
   const contact = nearest(e.point, CONTACT_LAYERS);
-  // The nearer of a ship and a contact (an associated contact lies on
-  // its ship: a click on the contact's symbol, off the ship's, opens it).
-  if (contact && (!ship || distance(e.point, contact) < distance(e.point, ship))) {
+  // A contact wins unless a ship is clearly nearer: an associated contact
+  // is drawn on its ship's icon, on top of it, and a click there means the
+  // contact (its panel's vessel button opens the ship).
+  if (contact && (!ship || distance(e.point, contact) <= distance(e.point, ship) + CONTACT_SLACK_PX)) {
     contacts.pick(prop(contact, 'key'));
     return;
   }
@@ -1228,6 +1234,7 @@ function openPopover(id: string, open: boolean): void {
 }
 
 function wireUI() {
+  wireToolbar();
   buildCategoryList();
   layerControl.wire();
   measure.wire();
