@@ -88,15 +88,19 @@ await run('contacts', async ({ page, check, shot, waitFor, tw, mapReady }) => {
   check('radar and satellite contacts have different shapes (rows of lit pixels through each differ)', widths.radar && widths.satellite && widths.radar.join() !== widths.satellite.join(), JSON.stringify(widths));
   await shot('contacts.png');
 
-  // A click on a contact opens its details.
-  const target = drawn.find((c) => c.mmsi) ?? drawn[0];
+  // A click on a contact opens its details, also an associated contact
+  // drawn on its own ship's icon (the contact, drawn on top, wins a tie;
+  // its panel leads to the vessel).
+  const ships = await tw(() => window.__tidewatch.renderedShips());
+  const onShip = (c) => ships.some((s) => s.mmsi === String(c.mmsi) && Math.hypot(s.x - c.x, s.y - c.y) < 8);
+  const target = drawn.find((c) => c.mmsi && onShip(c)) ?? drawn.find((c) => c.mmsi) ?? drawn[0];
   await page.mouse.click(target.x, target.y);
-  let opened = await waitFor(() => !document.getElementById('contact-panel').hidden, null, 'the contact panel');
-  if (!opened) {
-    // A ship may lie on an associated contact: the test hook opens it.
-    await tw((k) => window.__tidewatch.pickContact(k), target.key);
-    opened = await waitFor(() => !document.getElementById('contact-panel').hidden, null, 'the contact panel');
-  }
+  const opened = await waitFor(() => !document.getElementById('contact-panel').hidden, null, 'the contact panel');
+  check(
+    `a click on ${onShip(target) ? 'an associated contact drawn on its ship' : 'a contact'} opens the contact, not the ship`,
+    opened && (await tw(() => window.__tidewatch.selected())) == null,
+    JSON.stringify({ target, onShip: onShip(target) }),
+  );
   const fields = await tw(() => Object.fromEntries([...document.querySelectorAll('#contact-fields dd')].map((d) => [d.dataset.field, d.textContent])));
   check(
     'the contact panel gives the sensor, source, time, position and association',

@@ -2,7 +2,9 @@
 // vessel groups in their colours with counts that add up to the picture;
 // it covers no control; the layer control hides and shows vessel groups,
 // events and zones, keeps the layers this node does not serve disabled
-// (the learned anchorages; radar and satellite when it has no contacts).
+// (radar and satellite when it has no contacts, the learned anchorages
+// when it detects no events); the learned anchorages are drawn where the
+// node's detection knows them, and switch off.
 import { run, overlaps } from '../lib.mjs';
 
 await run('layers', async ({ page, check, shot, waitFor, tw, mapReady }) => {
@@ -42,16 +44,21 @@ await run('layers', async ({ page, check, shot, waitFor, tw, mapReady }) => {
     ['vessels', 'group-tanker', 'labels', 'track', 'trails', 'events', 'zones', 'incidents', 'anchorages', 'radar', 'satellite'].every((id) => ids.includes(id)),
     ids.join(' '),
   );
-  // Radar and satellite are switches when the node serves contacts; the
-  // learned anchorages are not served by any node yet.
+  // Radar and satellite are switches when the node serves contacts, the
+  // learned anchorages when it serves them (a node that detects events).
   await waitFor(() => window.__tidewatch.contacts().available != null, null, 'the contacts answer');
+  await waitFor(() => window.__tidewatch.anchorages().available != null, null, 'the anchorages answer');
   const served = await tw(async () => (await fetch('/api/v1/contacts?limit=1')).ok);
+  const anchorages = await tw(async () => {
+    const r = await fetch('/api/v1/anchorages');
+    return r.ok ? (await r.json()).features.map((f) => f.geometry.coordinates) : null;
+  });
   const disabled = await tw(() => [...document.querySelectorAll('#layer-list input:disabled')].map((i) => i.dataset.layer));
-  const want = served ? ['anchorages'] : ['anchorages', 'radar', 'satellite'];
+  const want = [...(anchorages ? [] : ['anchorages']), ...(served ? [] : ['radar', 'satellite'])];
   check(
-    `layers this node does not serve are disabled (${want.join(', ')}), the others not`,
+    `layers this node does not serve are disabled (${want.join(', ') || 'none'}), the others not`,
     disabled.length === want.length && want.every((id) => disabled.includes(id)),
-    `${disabled.join(' ')}; contacts served: ${served}`,
+    `${disabled.join(' ')}; contacts served: ${served}; anchorages served: ${anchorages != null}`,
   );
 
   const cats = await tw(async () => {
@@ -85,6 +92,23 @@ await run('layers', async ({ page, check, shot, waitFor, tw, mapReady }) => {
   await page.uncheck('#layer-list input[data-layer="zones"]');
   const zOff = await waitFor(() => window.__tidewatch.renderedZoneCount() === 0, null, 'zones hidden');
   check('switching off zones hides them', zBefore > 0 && zOff, `${zBefore} before`);
+  // The learned anchorages: drawn where the API has them, from zoom 5 in.
+  if (anchorages && anchorages.length > 0) {
+    const [lon, lat] = anchorages[0];
+    await page.evaluate(([lon, lat]) => {
+      location.hash = `#9/${lat}/${lon}`;
+    }, [lon, lat]);
+    const drawn = await waitFor(() => window.__tidewatch.anchorages().rendered > 0, null, 'anchorages drawn');
+    const st = await tw(() => window.__tidewatch.anchorages());
+    check(`the learned anchorages are drawn (${st.count} served, ${st.rendered} in view at ${lat.toFixed(3)}, ${lon.toFixed(3)})`, drawn && st.count === anchorages.length, JSON.stringify(st));
+    await shot('anchorages.png');
+    await page.uncheck('#layer-list input[data-layer="anchorages"]');
+    const off = await waitFor(() => window.__tidewatch.anchorages().rendered === 0, null, 'anchorages hidden');
+    check('switching off the learned anchorages hides them', off);
+    await page.check('#layer-list input[data-layer="anchorages"]');
+  } else {
+    check('the node serves learned anchorages to draw', false, JSON.stringify(anchorages));
+  }
   // The choice is kept across a reload.
   await page.reload({ waitUntil: 'load' });
   await mapReady();

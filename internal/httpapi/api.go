@@ -72,6 +72,10 @@ type Config struct {
 	// Contacts, when set, serves GET /api/v1/contacts (radar and
 	// satellite contacts); nil answers 501.
 	Contacts ContactSource
+	// Anchorages, when set, serves GET /api/v1/anchorages: the anchorages
+	// event detection knows (given and learned). It must be safe for
+	// concurrent use; nil answers 501.
+	Anchorages func() []Anchorage
 
 	// StreamLag is how many updates a stream client may fall behind
 	// before it skips ahead with a "lagged" event (default 4096).
@@ -171,6 +175,7 @@ func routes() []route {
 		{method: "GET", pattern: "/api/v1/export", role: RoleRead, h: (*api).exportDownload},
 		{method: "GET", pattern: "/api/v1/events", role: RoleRead, h: (*api).events},
 		{method: "GET", pattern: "/api/v1/contacts", role: RoleRead, h: (*api).contacts},
+		{method: "GET", pattern: "/api/v1/anchorages", role: RoleRead, h: (*api).anchorages},
 		{method: "GET", pattern: "/api/v1/zones", role: RoleRead, h: (*api).zones},
 		{method: "POST", pattern: "/api/v1/zones", role: RoleAdmin, h: (*api).createZone},
 		{method: "PUT", pattern: "/api/v1/zones/{name}", role: RoleAdmin, h: (*api).putZone},

@@ -82,6 +82,7 @@ func ContractTypes() []ContractType {
 		{"POST /api/v1/stream/ticket 201 application/json", reflect.TypeFor[ticketResponse]()},
 		{"GET /api/v1/events 200 application/json", reflect.TypeFor[eventsResponse]()},
 		{"GET /api/v1/contacts 200 application/json", reflect.TypeFor[contactsResponse]()},
+		{"GET /api/v1/anchorages 200 application/geo+json", reflect.TypeFor[anchorageCollection]()},
 		{"GET /api/v1/tokens 200 application/json", reflect.TypeFor[tokensResponse]()},
 		{"GET /healthz 200 application/json", reflect.TypeFor[healthResponse]()},
 		{"GET /readyz 200 application/json", reflect.TypeFor[healthResponse]()},

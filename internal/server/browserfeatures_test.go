@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/tidewatch/tidewatch/internal/ais"
+	"github.com/tidewatch/tidewatch/internal/event"
 	"github.com/tidewatch/tidewatch/internal/httpapi"
 	"github.com/tidewatch/tidewatch/internal/simulate"
 	"github.com/tidewatch/tidewatch/internal/vessel"
@@ -128,6 +129,12 @@ func TestBrowserFeatures(t *testing.T) {
 		Inputs: []Input{{Type: "tcp-server", Name: "receivers", Listen: tcp}}}
 	tokens, err := OpenTokens(cfg.Data)
 	if err != nil {
+		t.Fatal(err)
+	}
+	// Anchorages a previous run learned (Fujairah, Singapore): the layers
+	// script draws them (GET /api/v1/anchorages).
+	learned := []event.Anchorage{{Lat: 25.1523, Lon: 56.4180, Vessels: 12}, {Lat: 1.2690, Lon: 103.9420, Vessels: 31}}
+	if err := event.SaveAnchorages(filepath.Join(cfg.Data, anchoragesFile), learned); err != nil {
 		t.Fatal(err)
 	}
 	admin, err := tokens.Create("ops", httpapi.RoleAdmin)

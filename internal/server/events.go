@@ -120,6 +120,16 @@ func (e *liveEvents) learnedAnchorages() []event.Anchorage {
 	return e.det.Engine.Anchorages()
 }
 
+// apiAnchorages is learnedAnchorages for the API (GET /api/v1/anchorages).
+func (e *liveEvents) apiAnchorages() []httpapi.Anchorage {
+	as := e.learnedAnchorages()
+	out := make([]httpapi.Anchorage, len(as))
+	for i, a := range as {
+		out[i] = httpapi.Anchorage{Lat: a.Lat, Lon: a.Lon, Vessels: a.Vessels}
+	}
+	return out
+}
+
 // publish records events and hands them on.
 func (e *liveEvents) publish(evs []event.Event) {
 	if len(evs) == 0 {

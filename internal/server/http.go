@@ -124,6 +124,7 @@ func (n *Node) handler() (http.Handler, error) {
 		HeavyTimeout: heavyTimeout, MaxHeavy: cfg.API.MaxHeavy, Contacts: n.contacts}
 	if n.events != nil {
 		apiCfg.Events, apiCfg.Zones, apiCfg.ZoneEditor = n.events.log, n.events.initial, zoneEditor{n.events.zones}
+		apiCfg.Anchorages = n.events.apiAnchorages
 	}
 	if n.ctl != nil { // changes through the cluster's control log
 		apiCfg.Incidents = controlIncidents{IncidentBook: n.book, m: n.ctl}

@@ -92,13 +92,17 @@
 // (categories.js); a unit test keeps every pair at least ΔE 12 apart
 // under simulated protanopia, deuteranopia and tritanopia.
 //
-// The Layers button (or L; layers.js) switches the vessel groups, ship
+// The Layers button (or L; layers.ts) switches the vessel groups, ship
 // names, the selected track and its time marks, trails, events, zones and
-// incidents, and the radar and satellite contacts, remembered in local
-// storage. Learned anchorages are listed disabled ("not served by this
-// node": the API has no anchorage endpoint yet; LayerControl.register with
-// the same id and layers makes a placeholder a switch, as the contacts
-// do once GET /api/v1/contacts answers).
+// incidents, the learned anchorages and the radar and satellite contacts,
+// remembered in local storage. The learned anchorages (anchorages.ts) are
+// GET /api/v1/anchorages, the anchorages the node's event detection knows
+// (given, and learned from where vessels stop), drawn as rings from zoom 5
+// in and named on hover with the vessels seen stopped there; on a node
+// that does not detect events (501) the entry stays a disabled
+// placeholder ("not served by this node"): LayerControl.register with the
+// same id and layers makes a placeholder a switch, as the contacts do once
+// GET /api/v1/contacts answers.
 //
 // # Radar and satellite contacts
 //
@@ -166,6 +170,14 @@
 // it (the first event row, the vessel's or contact's name), Escape inside
 // it closes that panel only and gives the focus back to where it came
 // from (a table or event row, else the panel's button or the map).
+//
+// On a screen at most 700 px wide the toolbar's tools fold into its Menu
+// button (toolbar.ts, style.css), so that the toolbar keeps to one row
+// inside a phone's screen; e2e/features/phone.mjs checks it at 390×844. A
+// click near a contact opens the contact unless a ship is more than
+// CONTACT_SLACK_PX nearer: an associated contact is drawn on its ship's
+// icon, and its panel's vessel button opens the ship (contacts.mjs clicks
+// one).
 //
 // The legend (legend.js) starts folded on a small screen (at most 700
 // px wide or 560 px high) and open otherwise; a fold or unfold is
@@ -270,6 +282,17 @@
 // is stale; with app/node_modules present another test rebuilds into a
 // temporary directory and compares byte for byte.
 //
+// The sources are TypeScript in strict mode (app/tsconfig.json), bundled by
+// esbuild, which strips the types; TestTypeCheck runs tsc --noEmit (the
+// typescript package pinned in app/package.json). api.ts returns the types
+// of app/src/api-types.d.ts, which go generate ./internal/httpapi writes
+// from openapi.json, so a change of the API's shape that the map does not
+// follow fails the type check; TestTypeCheckCatchesDrift proves it on a
+// copy of the sources with a field of api-types.d.ts renamed. The Go
+// tests that need npm packages skip only where node is missing; where it
+// exists they fail until bash internal/webui/app/install.sh (npm ci, run
+// by CI) has installed them.
+//
 // # Testing
 //
 // The tests run the browser test against the embedded map and a mock of the
@@ -305,9 +328,10 @@
 // and leave screenshots in e2e/artifacts. The mock API stays for
 // TestBrowser (e2e/map.mjs) and TestServeMock: its incidents' stale
 // edit, the sharing panel's partners and audit log and the hostile texts
-// it serves need a federated node. The pure modules (format.js, geo.js,
-// timerange.js, csv.js, categories.js, contactmodel.js, focus.js) have
-// unit tests in app/test, run by TestNodeUnit with node --test.
+// it serves need a federated node. The pure modules (format.ts, geo.ts,
+// timerange.ts, csv.ts, categories.ts, contactmodel.ts, focus.ts) have
+// unit tests in app/test, run by TestNodeUnit with node --test
+// (app/tshooks.mjs compiles the TypeScript they import with esbuild).
 // e2e/features/basemap.mjs runs against the mock (TestBrowserBasemap):
 // its mockbasemap_test.go serves a PMTiles archive built from the shared
 // 1:10m land and World Port Index (detailed to zoom 12 over Singapore)

@@ -342,15 +342,13 @@ func TestIndexHasNoInlineCode(t *testing.T) {
 
 // TestNodeUnit runs the unit tests of the map's pure modules (formatting,
 // geometry, the time slider's range) with Node's test runner, when node
-// is installed (app/test/*.test.mjs; they need no npm packages).
+// is installed (app/test/*.test.mjs; the TypeScript modules they import
+// are compiled by esbuild through app/tshooks.mjs).
 func TestNodeUnit(t *testing.T) {
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Skip("no node")
-	}
+	node := nodeTool(t, "esbuild")
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, node, "--test", "test/")
+	cmd := exec.CommandContext(ctx, node, "--import", "./tshooks.mjs", "--test", "test/")
 	cmd.Dir = "app"
 	out, err := cmd.CombinedOutput()
 	if err != nil {

@@ -1,4 +1,5 @@
-// build.mjs bundles the web map into ../dist (or the directory given as the
+// build.mjs bundles the web map (TypeScript, types stripped by esbuild;
+// tsc --noEmit checks them) into ../dist (or the directory given as the
 // first argument): index.html, a content-hashed JS and CSS bundle, MapLibre's
 // worker under a content-hashed name, licences, and build.json, which records
 // a hash of the sources so that a Go test can tell when dist is stale.
@@ -50,7 +51,7 @@ try {
 
   const result = await build({
     absWorkingDir: here,
-    entryPoints: { app: 'src/main.js' },
+    entryPoints: { app: 'src/main.ts' },
     bundle: true,
     minify: true,
     format: 'esm',

@@ -548,3 +548,20 @@ export interface ContactsResponse {
 
 /** GET /api/v1/contacts: 200 */
 export type ContactsGeoJSONResponse = { [key: string]: unknown };
+
+/** GET /api/v1/anchorages: 200 */
+export interface AnchoragesResponse {
+  type: "FeatureCollection";
+  features: {
+    type: "Feature";
+    geometry: {
+      type: "Point";
+      /** [lon, lat] */
+      coordinates: number[];
+    };
+    properties: {
+      /** distinct vessels seen stopped there when it was learned or last saved */
+      vessels: number;
+    };
+  }[];
+}

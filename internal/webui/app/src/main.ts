@@ -1,0 +1,1573 @@
+// The tidewatch web map: vessels from /api/v1 drawn with MapLibre GL JS
+// over the Natural Earth land served by the same server. No request leaves
+// the origin unless the user passes ?tiles=URL.
+import { Map as MapLibreMap, AttributionControl, NavigationControl, ScaleControl, setWorkerUrl } from 'maplibre-gl';
+import './style.css';
+import * as api from './api.js';
+import { CATEGORIES, GROUPS, category, groupOf } from './categories.js';
+import { h, $, debounce } from './dom.js';
+import * as fmt from './format.js';
+import { fetchLand, unwrapLand } from './basemap.js';
+import { addPMTilesBasemap, fetchBasemapInfo, PortLabels } from './pmtiles.js';
+import { addShipIcons, iconName } from './icons.js';
+import { renderPanel } from './panel.js';
+import { sliderRange } from './timerange.js';
+import { Events } from './events.js';
+import { ZoneEditor } from './zoneeditor.js';
+import { Incidents } from './incidents.js';
+import { Sharing } from './sharing.js';
+import { Labels } from './labels.js';
+import { Legend } from './legend.js';
+import { LayerControl } from './layers.js';
+import { Measure } from './measure.js';
+import { VesselTable } from './table.js';
+import { Notifier } from './notify.js';
+import { Contacts } from './contacts.js';
+import { Anchorages, ANCHORAGE_LAYERS, describe as describeAnchorage } from './anchorages.js';
+import { SENSORS } from './contactmodel.js';
+import { PanelFocus } from './focus.js';
+import { wireToolbar } from './toolbar.js';
+import { prepare as prepareVessel, detailOf, unknownVessel } from './vessel.js';
+import type { Vessel, VesselDetail } from './vessel.js';
+import type { BasemapInfo } from './pmtiles.js';
+import type { PortLabels as PortLabelsT } from './pmtiles.js';
+import type { LayerEntry } from './layers.js';
+import type { View } from './panel.js';
+import type { Mark } from './labels.js';
+import type {
+  GeoJSONSource,
+  MapGeoJSONFeature,
+  MapMouseEvent,
+  PointLike,
+  StyleSpecification,
+  SourceSpecification,
+  LayerSpecification,
+  FilterSpecification,
+} from 'maplibre-gl';
+import type { Feature, FeatureCollection, Point } from 'geojson';
+
+const STALE_S = 600; // a report older than this is drawn faded
+const RENDER_MS = 250; // at most one redraw of the ships this often
+const EMPTY: FeatureCollection = { type: 'FeatureCollection', features: [] };
+
+// A view named in the URL (#zoom/lat/lon) wins over framing the vessels.
+const viewInURL = location.hash.length > 1;
+
+const workerMeta = document.querySelector<HTMLMetaElement>('meta[name="tidewatch-worker"]');
+if (workerMeta) setWorkerUrl(new URL(workerMeta.content, document.baseURI).href);
+
+// SessionState is the session as the page keeps it (error: why it is
+// unknown).
+interface SessionState {
+  role: string;
+  name: string;
+  zone_editing: boolean;
+  node?: string;
+  error?: string;
+}
+
+// ShipFeature is a feature of the ships source.
+type ShipFeature = Feature<Point, { mmsi: string; icon: string; rot: number; cat: string; flag: string; stale: number }> & { id: number };
+
+// State is the page's state; the test hook reads it.
+interface State {
+  vessels: Map<string, Vessel>;
+  offset: number;
+  mode: 'live' | 'at';
+  at: Date | null;
+  ref: number | null;
+  seq: string | number | undefined;
+  es: api.Stream | null;
+  selected: string | null;
+  detail: VesselDetail | null;
+  trackFeatures: number;
+  landFeatures: number;
+  basemap: (BasemapInfo & { mapLayers: string[] }) | null;
+  portLabels: PortLabelsT | null;
+  updates: number;
+  categories: Set<string>;
+  flag: string;
+  flags: string;
+  loaded: boolean;
+  lastLoad: { at: string | null; count: number; error: string | null } | null;
+  fitted: boolean;
+  renderPending: boolean;
+  loadAbort: AbortController | null;
+  searchAbort: AbortController | null;
+  session: SessionState | null;
+  history: { from: number } | null;
+  hiddenGroups: Set<string>;
+  trails: number;
+  drawn: Set<number> | null;
+  drawnAt: Map<string, [number, number]>;
+  dirty: Set<string>;
+  fullRender: boolean;
+  fullRenders: number;
+  diffRenders: number;
+  trackMarks: number;
+  trailsAbort: AbortController | null;
+}
+
+const state: State = {
+  vessels: new Map(), // MMSI (string) → summary, with _t0 (client ms) and _age0 (s) at receipt
+  offset: 0, // server clock minus client clock, ms
+  mode: 'live', // 'live' or 'at'
+  at: null, // Date shown in 'at' mode
+  ref: null, // slider origin (ms, server clock) while in 'at' mode
+  seq: undefined, // resume point of the event stream
+  es: null,
+  selected: null,
+  detail: null,
+  trackFeatures: 0,
+  landFeatures: 0,
+  basemap: null,
+  portLabels: null,
+  updates: 0, // live updates received
+  categories: new Set(CATEGORIES.map((c) => c[0])),
+  flag: '',
+  flags: '',
+  loaded: false,
+  lastLoad: null, // {at, count, error} of the last vessels request
+  fitted: false,
+  renderPending: false,
+  loadAbort: null,
+  searchAbort: null,
+  session: null, // GET /api/v1/session: {role, name, zone_editing}; null until known
+  history: null, // {from} (ms): where the stored history starts, when known
+  hiddenGroups: new Set(), // vessel groups switched off in the layer control
+  trails: 0, // trail features drawn
+  drawn: null, // Set of the feature ids in the ships source; null: redraw all
+  drawnAt: new Map(), // MMSI → [lon, lat] as last given to the ships source (the labels follow it)
+  dirty: new Set(), // MMSIs the stream changed since the last render
+  fullRender: true, // the next render replaces all ships (after a load, to refade)
+  fullRenders: 0,
+  diffRenders: 0,
+  trackMarks: 0, // time marks on the selected track
+  trailsAbort: null,
+};
+
+// iso formats a time as RFC 3339 in whole seconds, as the API takes it.
+function iso(t: number | Date): string {
+  return new Date(t).toISOString().replace(/\.\d+Z$/, 'Z');
+}
+
+function serverNow(): number {
+  return Date.now() + state.offset;
+}
+
+function setStatus(msg: string, isError?: boolean): void {
+  const s = $('status');
+  s.textContent = msg;
+  s.classList.toggle('error', !!isError);
+}
+
+function reportError(err: unknown): void {
+  if (err instanceof Error && err.name === 'AbortError') return;
+  if (err instanceof api.ApiError && err.unauthorized) {
+    setStatus('Not authorised: set an API token in Settings', true);
+    openPopover('settings', true);
+    return;
+  }
+  setStatus(err instanceof Error ? err.message : String(err), true);
+}
+
+// ---- map ----
+
+function basemapStyle(): StyleSpecification {
+  const sources: Record<string, SourceSpecification> = {
+    land: { type: 'geojson', data: EMPTY, attribution: 'Natural Earth' },
+  };
+  const layers: LayerSpecification[] = [{ id: 'sea', type: 'background', paint: { 'background-color': '#0e2a3d' } }];
+  const tiles = tileURL();
+  if (tiles) {
+    sources.tiles = { type: 'raster', tiles: [tiles], tileSize: 256 };
+    layers.push({ id: 'tiles', type: 'raster', source: 'tiles' });
+  } else {
+    layers.push({
+      id: 'land',
+      type: 'fill',
+      source: 'land',
+      paint: { 'fill-color': '#2f3d30', 'fill-outline-color': '#4f6250' },
+    });
+  }
+  return { version: 8, sources, layers };
+}
+
+// tileURL returns the ?tiles= template if it is an http(s) URL.
+function tileURL(): string {
+  const t = new URLSearchParams(location.search).get('tiles');
+  if (!t) return '';
+  try {
+    const u = new URL(t.replaceAll('{', '%7B').replaceAll('}', '%7D'));
+    if (u.protocol === 'http:' || u.protocol === 'https:') return t;
+  } catch {
+    // Not a URL: ignored.
+  }
+  return '';
+}
+
+const map = new MapLibreMap({
+  container: 'map',
+  style: basemapStyle(),
+  center: [0, 30],
+  zoom: 1.5,
+  hash: true,
+  attributionControl: false,
+  dragRotate: false,
+  pitchWithRotate: false,
+  touchPitch: false,
+  transformRequest: (url) => (url.startsWith(location.origin + '/') ? { url, headers: api.authHeaders() } : { url }),
+});
+map.touchZoomRotate.disableRotation();
+map.addControl(new AttributionControl({ compact: true }), 'bottom-right');
+map.addControl(new NavigationControl({ showCompass: false }), 'bottom-right');
+map.addControl(new ScaleControl({ unit: 'nautical' }), 'bottom-left');
+const legend = new Legend();
+map.addControl(legend, 'bottom-left');
+
+// shipsShown yields the vessels the ships layer draws (the filters and
+// the layer control allow), for the labels and the table.
+function* shipsShown(): Generator<Vessel> {
+  if (!layerControl.visible('vessels')) return;
+  for (const v of state.vessels.values()) {
+    if (typeof v.lat !== 'number' || typeof v.lon !== 'number') continue;
+    const cat = category(v.category);
+    if (!state.categories.has(cat) || state.hiddenGroups.has(groupOf(cat))) continue;
+    if (state.flag && v.flag !== state.flag) continue;
+    yield v;
+  }
+}
+
+const labels = new Labels(map, {
+  ships: function* () {
+    for (const v of shipsShown()) {
+      // Where the ships layer draws it (a streamed update reaches the
+      // layer at the next render), so that a label never leaves its icon.
+      const at = state.drawnAt.get(v.mmsi);
+      if (!at) continue;
+      const moving = typeof v.sog === 'number' && v.sog >= 0.5;
+      yield { mmsi: v.mmsi, lat: at[1], lon: at[0], name: fmt.missing(v.name) ? null : String(v.name).trim() || null, moving };
+    }
+  },
+  selected: () => state.selected,
+});
+const layerControl = new LayerControl(map);
+const contacts = new Contacts(map, {
+  bbox: () => bboxParam(),
+  vesselAt: (mmsi: string) => state.drawnAt.get(mmsi) ?? null,
+  vesselName: (mmsi: string) => {
+    const v = state.vessels.get(mmsi);
+    return v && !fmt.missing(v.name) ? String(v.name).trim() || null : null;
+  },
+  onVessel: (mmsi: string) => select(mmsi, { fly: true }),
+  onOpen: () => deselect(),
+  onAvailable: (ok: boolean) => registerSensorLayers(ok),
+  panelView: () => panelView(),
+  onError: reportError,
+});
+const anchorages = new Anchorages(map, {
+  onAvailable: (ok: boolean) => registerAnchorages(ok),
+  onError: reportError,
+});
+const measure = new Measure(map, {
+  closeOthers: () => {
+    openPopover('filters', false);
+    openPopover('settings', false);
+    layerControl.setOpen(false);
+  },
+});
+
+const events = new Events(map, {
+  vesselName: (mmsi: string) => {
+    const v = state.vessels.get(mmsi) ?? (state.detail?.mmsi === mmsi ? state.detail : null);
+    return v && !fmt.missing(v.name) ? String(v.name) : null;
+  },
+  onPick: (e) => {
+    const first = Array.isArray(e.vessels) && e.vessels.length ? String(e.vessels[0]) : null;
+    // Once its details are in, the list can name the vessel.
+    if (first) select(first).then(() => events.scheduleRender());
+  },
+  onError: reportError,
+  onZones: () => zoneEditor.renderList(),
+  onNew: (e: api.Event) => notifier.onNew(e),
+});
+
+const notifier = new Notifier({
+  onPick: (id: string) => {
+    if (!events.open) events.setOpen(true);
+    events.pick(id, { fly: true });
+  },
+  describe: (e: api.Event) => {
+    const d = events.describe(e.id);
+    return d ? d.split('\n').slice(1).join('\n') : '';
+  },
+  now: serverNow,
+});
+
+const table = new VesselTable({
+  vessels: () => [...shipsShown()],
+  onPick: (mmsi: string) => select(mmsi, { fly: true }),
+  closeOthers: () => {
+    openPopover('filters', false);
+    openPopover('settings', false);
+    events.setOpen(false);
+    zoneEditor.setOpen(false);
+    incidents.setOpen(false);
+    sharing.setOpen(false);
+  },
+  now: serverNow,
+});
+
+const zoneEditor = new ZoneEditor(map, {
+  zones: () => events.zones,
+  reloadZones: () => events.loadZones(),
+  closeOthers: () => {
+    openPopover('filters', false);
+    openPopover('settings', false);
+    events.setOpen(false);
+    incidents.setOpen(false);
+    sharing.setOpen(false);
+    table.setOpen(false);
+  },
+});
+
+const incidents = new Incidents(map, {
+  serverNow,
+  onVessel: (mmsi: string) => select(mmsi, { fly: true }),
+  onEvent: (id: string) => {
+    if (!events.get(id)) return false;
+    events.pick(id, { fly: true });
+    return true;
+  },
+  closeOthers: () => {
+    openPopover('filters', false);
+    openPopover('settings', false);
+    events.setOpen(false);
+    zoneEditor.setOpen(false);
+    sharing.setOpen(false);
+    table.setOpen(false);
+  },
+  onError: reportError,
+});
+
+const sharing = new Sharing({
+  serverNow,
+  onVessel: (mmsi: string) => select(mmsi, { fly: true }),
+  closeOthers: () => {
+    openPopover('filters', false);
+    openPopover('settings', false);
+    events.setOpen(false);
+    zoneEditor.setOpen(false);
+    incidents.setOpen(false);
+    table.setOpen(false);
+  },
+  onError: reportError,
+});
+
+// loadSession asks who the token is, to show the zone editor to those who
+// may edit zones only. A server without the endpoint shows none.
+async function loadSession() {
+  try {
+    const s = await api.get('/api/v1/session');
+    state.session =
+      s && typeof s === 'object'
+        ? { role: String(s.role), name: String(s.name), zone_editing: s.zone_editing === true, node: typeof s.node === 'string' ? s.node : '' }
+        : null;
+  } catch (err) {
+    state.session = { role: '', name: '', zone_editing: false, error: err instanceof Error ? err.message : String(err) };
+  }
+  const session: api.Session | null =
+    state.session && (state.session.role === 'admin' || state.session.role === 'read')
+      ? { role: state.session.role, name: state.session.name, zone_editing: state.session.zone_editing, node: state.session.node }
+      : null;
+  zoneEditor.setEnabled(state.session?.zone_editing === true);
+  incidents.setSession(session);
+  sharing.setSession(session);
+}
+
+async function loadLand() {
+  if (!map.getLayer('land')) return;
+  // A detailed PMTiles basemap, when the node serves one, goes right above
+  // the embedded land (which it hides from zoom 5 in).
+  const info = await fetchBasemapInfo();
+  if (info) {
+    try {
+      const ids = map.getStyle().layers.map((l) => l.id);
+      state.basemap = { ...info, mapLayers: addPMTilesBasemap(map, info, ids[ids.indexOf('land') + 1]) };
+      state.portLabels = new PortLabels(map);
+    } catch (err) {
+      reportError(err);
+    }
+  }
+  try {
+    const land = await fetchLand();
+    state.landFeatures = Array.isArray(land.features) ? land.features.length : 0;
+    map.getSource<GeoJSONSource>('land')?.setData(unwrapLand(land));
+  } catch (err) {
+    reportError(err);
+  }
+}
+
+function addLayers() {
+  addShipIcons(map);
+  map.addSource('ships', { type: 'geojson', data: EMPTY });
+  map.addSource('track', { type: 'geojson', data: EMPTY });
+  map.addSource('trails', { type: 'geojson', data: EMPTY });
+  events.addZoneLayers();
+  anchorages.addLayers();
+  map.addLayer({
+    id: 'trails-line',
+    type: 'line',
+    source: 'trails',
+    layout: { 'line-join': 'round', 'line-cap': 'round' },
+    paint: { 'line-color': '#8fb8d0', 'line-width': 1.2, 'line-opacity': 0.7 },
+  });
+  map.addLayer({
+    id: 'track-line',
+    type: 'line',
+    source: 'track',
+    filter: ['==', ['geometry-type'], 'LineString'],
+    layout: { 'line-join': 'round', 'line-cap': 'round' },
+    paint: { 'line-color': '#ffd54f', 'line-width': 2, 'line-opacity': 0.9 },
+  });
+  map.addLayer({
+    id: 'track-points',
+    type: 'circle',
+    source: 'track',
+    filter: ['==', ['geometry-type'], 'Point'],
+    paint: {
+      'circle-radius': ['interpolate', ['linear'], ['zoom'], 4, ['case', ['==', ['get', 'mark'], 1], 3, 1], 12, ['case', ['==', ['get', 'mark'], 1], 5, 3]],
+      'circle-color': '#ffd54f',
+      'circle-opacity': 0.8,
+      'circle-stroke-color': '#06121c',
+      'circle-stroke-width': ['case', ['==', ['get', 'mark'], 1], 1.5, 0],
+    },
+  });
+  incidents.addLayers();
+  events.addEventLayers();
+  map.addLayer({
+    id: 'selected',
+    type: 'circle',
+    source: 'ships',
+    filter: ['==', ['get', 'mmsi'], ''],
+    paint: {
+      'circle-radius': 15,
+      'circle-color': 'rgba(0,0,0,0)',
+      'circle-stroke-color': '#ffffff',
+      'circle-stroke-width': 2,
+    },
+  });
+  map.addLayer({
+    id: 'ships',
+    type: 'symbol',
+    source: 'ships',
+    layout: {
+      'icon-image': ['get', 'icon'],
+      'icon-rotate': ['get', 'rot'],
+      'icon-rotation-alignment': 'map',
+      'icon-allow-overlap': true,
+      'icon-ignore-placement': true,
+      'icon-size': ['interpolate', ['linear'], ['zoom'], 2, 0.55, 8, 0.8, 12, 1],
+      'symbol-sort-key': ['get', 'stale'],
+    },
+    paint: { 'icon-opacity': ['case', ['==', ['get', 'stale'], 1], 0.35, 1] },
+  });
+  contacts.addLayers();
+  zoneEditor.addLayers();
+  measure.addLayers();
+  registerLayers();
+  applyFilter();
+}
+
+// registerLayers gives the layer control its entries. The radar and
+// satellite contacts and the learned anchorages are placeholders until
+// this node serves them: registering the same id with layers makes them
+// switches.
+function registerLayers() {
+  const reg = (e: LayerEntry) => layerControl.register(e);
+  reg({ id: 'vessels', label: 'All vessels', group: 'Vessels', layers: ['ships', 'selected'], onToggle: () => map.triggerRepaint() });
+  for (const [g, label, color] of GROUPS) {
+    reg({
+      id: `group-${g}`,
+      label,
+      group: 'Vessels',
+      swatch: color,
+      onToggle: (on) => {
+        if (on) state.hiddenGroups.delete(g);
+        else state.hiddenGroups.add(g);
+        applyFilter();
+      },
+    });
+  }
+  reg({ id: 'labels', label: 'Ship names (from zoom 9)', group: 'Vessels', onToggle: (on) => labels.setEnabled(on) });
+  reg({ id: 'track', label: 'Track of the selected ship, time marks', group: 'Tracks', layers: ['track-line', 'track-points'], onToggle: (on) => labels.setMarksEnabled(on) });
+  reg({
+    id: 'trails',
+    label: 'Trails of all ships',
+    group: 'Tracks',
+    layers: ['trails-line'],
+    on: false,
+    onToggle: (on) => (on ? loadTrails() : clearTrails()),
+  });
+  reg({ id: 'events', label: 'Events', group: 'Events and areas', layers: ['event-open', 'event-circles', 'event-evidence', 'event-highlight'] });
+  reg({ id: 'zones', label: 'Zones', group: 'Events and areas', layers: ['zones-fill', 'zones-line', 'zone-selected'] });
+  reg({
+    id: 'incidents',
+    label: 'Incidents and assessments',
+    group: 'Events and areas',
+    layers: ['incident-areas-fill', 'incident-areas-line', 'incident-highlight', 'incident-area-highlight', 'incident-points'],
+  });
+  registerAnchorages(anchorages.available);
+  registerSensorLayers(contacts.available);
+}
+
+// registerAnchorages makes the learned anchorages a switch once the node
+// answers GET /api/v1/anchorages (ok), else a placeholder.
+function registerAnchorages(ok: boolean | null): void {
+  const entry = { id: 'anchorages', label: 'Learned anchorages', group: 'Events and areas' };
+  if (ok) layerControl.register({ ...entry, layers: ANCHORAGE_LAYERS, swatch: '#56B4E9' });
+  else layerControl.register({ ...entry, available: false, note: ok === false ? 'not served by this node' : 'loading' });
+}
+
+// registerSensorLayers makes the radar and satellite entries switches
+// once the node answers GET /api/v1/contacts (ok), else placeholders.
+function registerSensorLayers(ok: boolean | null): void {
+  for (const [sensor, label] of SENSORS) {
+    if (ok) layerControl.register({ id: sensor, label, group: 'Sensors', layers: Contacts.layerIds(sensor) });
+    else layerControl.register({ id: sensor, label, group: 'Sensors', available: false, note: ok === false ? 'not served by this node' : 'loading' });
+  }
+}
+
+// ---- trails ----
+
+// loadTrails draws the trails of the last N minutes of the ships in view
+// (the OGC tracks collection: one line per vessel), ending at the time
+// shown.
+async function loadTrails() {
+  if (!layerControl.visible('trails')) return;
+  state.trailsAbort?.abort();
+  const ctl = new AbortController();
+  state.trailsAbort = ctl;
+  const minutes = Number($<HTMLInputElement>('trail-minutes').value) || 30;
+  const end = state.mode === 'at' && state.at ? state.at.getTime() : serverNow();
+  try {
+    const body = await api.ogcTracks({ bbox: bboxParam(), datetime: `${iso(end - minutes * 60e3)}/${iso(end)}`, limit: 10000 }, ctl.signal);
+    const features = Array.isArray(body?.features) ? body.features.filter((f) => f?.geometry?.type === 'LineString') : [];
+    if (!layerControl.visible('trails')) return;
+    map.getSource<GeoJSONSource>('trails')?.setData({ type: 'FeatureCollection', features });
+    state.trails = features.length;
+    $('trail-status').textContent = `${features.length} trail${features.length === 1 ? '' : 's'} of the last ${minutes} min`;
+  } catch (err) {
+    if (err instanceof Error && err.name === 'AbortError') return;
+    const none = err instanceof api.ApiError && (err.status === 404 || err.status === 501);
+    $('trail-status').textContent = none ? 'This node serves no tracks' : `Trails unavailable: ${err instanceof Error ? err.message : String(err)}`;
+    if (!none) reportError(err);
+  }
+}
+
+function clearTrails() {
+  state.trailsAbort?.abort();
+  state.trails = 0;
+  map.getSource<GeoJSONSource>('trails')?.setData(EMPTY);
+  $('trail-status').textContent = '';
+}
+
+// ---- vessels ----
+
+function prepare(v: api.Summary, receivedAt: number): Vessel {
+  return prepareVessel(v, receivedAt, serverNow());
+}
+
+function ageOf(v: Vessel): number {
+  if (state.mode !== 'live') return v._age0;
+  return v._age0 + (Date.now() - v._t0) / 1000;
+}
+
+function featureOf(v: Vessel & { lat: number; lon: number }): ShipFeature {
+  const course = typeof v.cog === 'number' ? v.cog : typeof v.heading === 'number' ? v.heading : null;
+  const moving = course != null && typeof v.sog === 'number' && v.sog >= 0.5;
+  const cat = category(v.category);
+  return {
+    type: 'Feature',
+    id: Number(v.mmsi),
+    geometry: { type: 'Point', coordinates: [v.lon, v.lat] },
+    properties: {
+      mmsi: v.mmsi,
+      icon: iconName(cat, moving),
+      rot: course ?? 0,
+      cat,
+      flag: typeof v.flag === 'string' ? v.flag : '',
+      stale: ageOf(v) > STALE_S ? 1 : 0,
+    },
+  };
+}
+
+function scheduleRender() {
+  if (state.renderPending) return;
+  state.renderPending = true;
+  setTimeout(render, RENDER_MS);
+}
+
+// render draws the ships: all of them after a load (setData), else only
+// those the stream changed since the last render (updateData, by feature
+// id: with 50,000 ships a full setData per update would stall the page).
+function render() {
+  state.renderPending = false;
+  const src = map.getSource<GeoJSONSource>('ships');
+  if (!src) return;
+  const drawable = (v: Vessel | undefined): v is Vessel & { lat: number; lon: number } => !!v && typeof v.lat === 'number' && typeof v.lon === 'number';
+  if (state.fullRender || !state.drawn) {
+    const features: ShipFeature[] = [];
+    for (const v of state.vessels.values()) if (drawable(v)) features.push(featureOf(v));
+    src.setData({ type: 'FeatureCollection', features });
+    state.drawn = new Set(features.map((f) => f.id));
+    state.drawnAt = new Map(features.map((f) => [f.properties.mmsi, f.geometry.coordinates as [number, number]]));
+    state.fullRender = false;
+    state.fullRenders++;
+  } else if (state.dirty.size > 0) {
+    const remove: number[] = [];
+    const add: ShipFeature[] = [];
+    for (const mmsi of state.dirty) {
+      const v = state.vessels.get(mmsi);
+      const id = Number(mmsi);
+      if (state.drawn.has(id)) remove.push(id);
+      if (drawable(v)) add.push(featureOf(v));
+    }
+    src.updateData({ remove, add });
+    for (const id of remove) {
+      state.drawn.delete(id);
+      state.drawnAt.delete(String(id));
+    }
+    for (const f of add) {
+      state.drawn.add(f.id);
+      state.drawnAt.set(f.properties.mmsi, f.geometry.coordinates as [number, number]);
+    }
+    state.diffRenders++;
+  }
+  state.dirty.clear();
+  const counts = new Map<string, number>();
+  for (const v of state.vessels.values()) {
+    const g = groupOf(category(v.category));
+    counts.set(g, (counts.get(g) ?? 0) + 1);
+  }
+  legend.setCounts(counts);
+  if (table.open) table.render();
+  updateFlagOptions();
+  const when = state.mode === 'live' ? 'live' : fmt.time(state.at);
+  setStatus(`${state.vessels.size} vessels \u00b7 ${when}`);
+}
+
+function bboxParam() {
+  const b = map.getBounds();
+  let w = b.getWest();
+  let e = b.getEast();
+  let s = b.getSouth();
+  let n = b.getNorth();
+  const dx = (e - w) * 0.1;
+  const dy = (n - s) * 0.1;
+  w -= dx;
+  e += dx;
+  s = Math.max(-90, s - dy);
+  n = Math.min(90, n + dy);
+  if (w < -180 || e > 180) {
+    w = -180;
+    e = 180;
+  }
+  return [w, s, e, n].map((x) => x.toFixed(4)).join(',');
+}
+
+async function loadVessels() {
+  state.loadAbort?.abort();
+  const ctl = new AbortController();
+  state.loadAbort = ctl;
+  const params: { bbox: string; at?: string } = { bbox: bboxParam() };
+  if (state.mode === 'at' && state.at) params.at = iso(state.at);
+  try {
+    const body = await api.get('/api/v1/vessels', params, ctl.signal);
+    const now = Date.now();
+    if (state.mode === 'live' && body.time) {
+      const t = Date.parse(body.time);
+      if (!Number.isNaN(t)) state.offset = t - now;
+    }
+    const next = new Map<string, Vessel>();
+    for (const v of Array.isArray(body.vessels) ? body.vessels : []) {
+      if (v && v.mmsi != null) next.set(String(v.mmsi), prepare(v, now));
+    }
+    // The selected vessel stays on the map when the view moves away from it.
+    const sel = state.selected && state.vessels.get(state.selected);
+    if (state.mode === 'live' && sel && !next.has(sel.mmsi)) next.set(sel.mmsi, sel);
+    state.vessels = next;
+    state.fullRender = true;
+    state.loaded = true;
+    state.lastLoad = { at: params.at ?? null, count: next.size, error: null };
+    render();
+    if (events.open) events.scheduleRender(); // vessel names in the list
+    if (!state.fitted) fitOnce();
+    if (state.mode === 'live') connectStream();
+  } catch (err) {
+    if (!(err instanceof Error && err.name === 'AbortError')) state.lastLoad = { at: params.at ?? null, count: 0, error: err instanceof Error ? err.message : String(err) };
+    reportError(err);
+  }
+}
+
+// fitOnce frames the vessels the first time, unless the URL names a view.
+function fitOnce() {
+  state.fitted = true;
+  if (viewInURL || state.vessels.size === 0) return;
+  let w = 180;
+  let s = 90;
+  let e = -180;
+  let n = -90;
+  for (const v of state.vessels.values()) {
+    if (typeof v.lat !== 'number' || typeof v.lon !== 'number') continue;
+    w = Math.min(w, v.lon);
+    e = Math.max(e, v.lon);
+    s = Math.min(s, v.lat);
+    n = Math.max(n, v.lat);
+  }
+  if (w > e) return;
+  map.fitBounds(
+    [
+      [w, s],
+      [e, n],
+    ],
+    { padding: 60, maxZoom: 11, duration: 0 },
+  );
+}
+
+function connectStream() {
+  state.es?.close();
+  state.es = api.stream(
+    { bbox: bboxParam(), since: state.seq },
+    {
+      update: onUpdate,
+      event: (e) => events.onStream(e),
+      contact: (c) => contacts.onStream(c),
+      ready: (v: api.StreamReady) => {
+        if (v.seq != null && state.seq == null) state.seq = v.seq;
+      },
+      // Updates were skipped: the picture is reloaded, then streamed anew.
+      lagged: (v: Partial<api.StreamLagged>) => {
+        if (v.seq != null) state.seq = v.seq;
+        reloadSoon();
+      },
+      state: (st: api.StreamState) => {
+        if (st === 'open' && state.loaded) render();
+        if (st === 'closed') setStatus('Live stream closed (token?)', true);
+        if (st === 'error') setStatus('Live stream interrupted, reconnecting', true);
+      },
+    },
+  );
+}
+
+const reloadSoon = debounce(() => {
+  if (state.mode === 'live') loadVessels();
+}, 500);
+
+function disconnectStream() {
+  state.es?.close();
+  state.es = null;
+}
+
+function onUpdate(u: api.Summary, lastEventId: string): void {
+  if (state.mode !== 'live' || u.mmsi == null) return;
+  state.updates++;
+  if (u.seq != null) state.seq = u.seq;
+  else if (lastEventId) state.seq = lastEventId;
+  const v = prepare(u, Date.now());
+  const old = state.vessels.get(v.mmsi);
+  const merged = old ? Object.assign(old, v) : v;
+  state.vessels.set(v.mmsi, merged);
+  state.dirty.add(v.mmsi);
+  if (state.selected === v.mmsi && state.detail) {
+    Object.assign(state.detail, v);
+    renderPanel(state.detail, panelView());
+  }
+  scheduleRender();
+}
+
+// ---- filters ----
+
+function applyFilter() {
+  if (!map.getLayer('ships')) return;
+  const cats = [...state.categories].filter((c) => !state.hiddenGroups.has(groupOf(c)));
+  const f: FilterSpecification = state.flag
+    ? ['all', ['in', ['get', 'cat'], ['literal', cats]], ['==', ['get', 'flag'], state.flag]]
+    : ['all', ['in', ['get', 'cat'], ['literal', cats]]];
+  map.setFilter('ships', f);
+  map.triggerRepaint(); // the labels follow
+  if (table.open) table.render();
+}
+
+function buildCategoryList() {
+  const list = $('category-list');
+  list.replaceChildren(
+    ...CATEGORIES.map(([cat, label, color]) => {
+      const box = h('input', { type: 'checkbox', value: cat, checked: true });
+      box.addEventListener('change', () => {
+        if (box.checked) state.categories.add(cat);
+        else state.categories.delete(cat);
+        applyFilter();
+      });
+      const swatch = h('span', { class: 'swatch' });
+      swatch.style.background = color;
+      return h('label', null, box, swatch, label);
+    }),
+  );
+  const setAll = (on: boolean) => {
+    for (const box of list.querySelectorAll('input')) {
+      box.checked = on;
+      if (on) state.categories.add(box.value);
+      else state.categories.delete(box.value);
+    }
+    applyFilter();
+  };
+  $('categories-all').addEventListener('click', () => setAll(true));
+  $('categories-none').addEventListener('click', () => setAll(false));
+  $<HTMLSelectElement>('flag-filter').addEventListener('change', (e) => {
+    state.flag = e.target instanceof HTMLSelectElement ? e.target.value : '';
+    applyFilter();
+  });
+}
+
+function updateFlagOptions() {
+  const codes = new Set<string>();
+  for (const v of state.vessels.values()) if (typeof v.flag === 'string' && v.flag) codes.add(v.flag);
+  if (state.flag) codes.add(state.flag);
+  const key = [...codes].sort().join(',');
+  if (key === state.flags) return;
+  state.flags = key;
+  // By country name, the code after it: "Netherlands (NL)".
+  const named = [...codes].map((c) => [c, fmt.countryName(c)]).sort((a, b) => a[1].localeCompare(b[1], 'en'));
+  const sel = $<HTMLSelectElement>('flag-filter');
+  sel.replaceChildren(
+    h('option', { value: '', text: 'All flags' }),
+    ...named.map(([c, name]) => h('option', { value: c, text: name === c ? c : `${name} (${c})` })),
+  );
+  sel.value = state.flag;
+}
+
+// ---- selection, panel, track ----
+
+// panelFocus moves the focus into the vessel panel when it opens and back
+// when Escape (or its close button) closes it.
+const panelFocus = new PanelFocus('panel');
+
+// select opens the panel of a vessel and draws its track. hint is a summary
+// to show until the details arrive (a search result).
+async function select(id: string | number, { fly = false, hint = null }: { fly?: boolean; hint?: Vessel | null } = {}): Promise<void> {
+  const mmsi = String(id);
+  contacts.close();
+  state.selected = mmsi;
+  if (map.getLayer('selected')) map.setFilter('selected', ['==', ['get', 'mmsi'], mmsi]);
+  const summary = state.vessels.get(mmsi) ?? hint;
+  const shown: VesselDetail = summary ? { ...summary } : unknownVessel(mmsi);
+  state.detail = shown;
+  const opening = $('panel').hidden;
+  renderPanel(shown, panelView());
+  if (opening) panelFocus.opened($('panel-name'));
+  try {
+    // In the past, the details of that moment (the API's at=).
+    const params = state.mode === 'at' && state.at ? { at: iso(state.at) } : undefined;
+    const detail = await api.vessel(Number(mmsi), params);
+    if (state.selected !== mmsi) return;
+    const now = state.vessels.get(mmsi);
+    // In the past, the details of that moment (asked with at=) are all:
+    // the summary held may still be the live one while the past loads.
+    state.detail = state.mode === 'at' ? detailOf(detail) : detailOf(detail, now);
+    renderPanel(state.detail, panelView());
+  } catch (err) {
+    reportError(err);
+  }
+  const d = state.detail;
+  if (fly && d && typeof d.lat === 'number' && typeof d.lon === 'number') {
+    map.flyTo({ center: [d.lon, d.lat], zoom: Math.max(map.getZoom(), 10), duration: 800 });
+  }
+  await loadTrack();
+}
+
+// panelView is the moment the panel counts ages from: now live, the
+// slider's time in the past.
+function panelView(): View {
+  const live = state.mode !== 'at' || !state.at;
+  return { ref: live || !state.at ? serverNow() : state.at.getTime(), live };
+}
+
+function deselect() {
+  if (!$('panel').hidden) panelFocus.closed(map.getCanvas());
+  state.selected = null;
+  state.detail = null;
+  state.trackFeatures = 0;
+  $('panel').hidden = true;
+  if (map.getLayer('selected')) map.setFilter('selected', ['==', ['get', 'mmsi'], '']);
+  map.getSource<GeoJSONSource>('track')?.setData(EMPTY);
+  labels.setMarks([]);
+  state.trackMarks = 0;
+}
+
+const MARK_STEPS_MIN = [5, 10, 15, 30, 60, 120, 180, 360, 720, 1440];
+
+// timeMarks picks the positions of a track (Point features with a time)
+// to mark with their time: the first at or after each multiple of a step
+// chosen to make at most 12 marks. It flags them (properties.mark = 1)
+// for the track layer and returns [{lon, lat, text}] ("14:20", with the
+// date "12-06 14:20" where the day changes) for the labels.
+function timeMarks(features: Feature[]): Mark[] {
+  const pts: [number, Feature<Point>][] = [];
+  for (const f of features) {
+    if (f?.geometry?.type !== 'Point') continue;
+    const t = Date.parse(String(f.properties?.time ?? ''));
+    if (!Number.isNaN(t)) pts.push([t, f as Feature<Point>]);
+  }
+  if (pts.length < 2) return [];
+  pts.sort((a, b) => a[0] - b[0]);
+  const span = (pts[pts.length - 1][0] - pts[0][0]) / 60e3;
+  const step = (MARK_STEPS_MIN.find((m) => span / m <= 12) ?? 1440) * 60e3;
+  const marks: Mark[] = [];
+  let next = Math.ceil(pts[0][0] / step) * step;
+  let day = '';
+  for (const [t, f] of pts) {
+    if (t < next) continue;
+    f.properties = { ...f.properties, mark: 1 };
+    const iso8601 = new Date(t).toISOString();
+    const d = iso8601.slice(5, 10);
+    const text = d !== day ? `${d} ${iso8601.slice(11, 16)}` : iso8601.slice(11, 16);
+    day = d;
+    marks.push({ lon: f.geometry.coordinates[0], lat: f.geometry.coordinates[1], text });
+    next = Math.floor(t / step) * step + step;
+  }
+  return marks;
+}
+
+async function loadTrack() {
+  const mmsi = state.selected;
+  if (!mmsi) return;
+  const hours = Number($<HTMLSelectElement>('track-window').value) || 6;
+  const end = state.mode === 'at' && state.at ? state.at.getTime() : serverNow();
+  const info = $('track-info');
+  try {
+    const body = await api.trackGeoJSON(Number(mmsi), {
+      from: iso(end - hours * 3600e3),
+      to: iso(end),
+      format: 'geojson',
+    });
+    if (state.selected !== mmsi) return;
+    const features: Feature[] = body && Array.isArray(body.features) ? (body.features as Feature[]) : [];
+    const marks = timeMarks(features);
+    map.getSource<GeoJSONSource>('track')?.setData({ type: 'FeatureCollection', features });
+    labels.setMarks(marks);
+    state.trackMarks = marks.length;
+    state.trackFeatures = features.length;
+    let points = features.filter((f) => f?.geometry?.type === 'Point').length;
+    if (points === 0) {
+      const line = features.find((f) => f?.geometry?.type === 'LineString');
+      points = line?.geometry.type === 'LineString' ? line.geometry.coordinates.length : 0;
+    }
+    info.textContent = points ? `${points} positions in the last ${hours} h` : `No positions in the last ${hours} h`;
+  } catch (err) {
+    info.textContent = 'Track unavailable';
+    reportError(err);
+  }
+}
+
+// nearest returns the feature of layers nearest to the point, within
+// 10 pixels, or null.
+function nearest(point: { x: number; y: number }, all: string[]): MapGeoJSONFeature | null {
+  const { x, y } = point;
+  const layers = all.filter((l) => map.getLayer(l));
+  if (layers.length === 0) return null;
+  const hits = map.queryRenderedFeatures(
+    [
+      [x - 10, y - 10],
+      [x + 10, y + 10],
+    ],
+    { layers },
+  );
+  if (hits.length === 0) return null;
+  let best = hits[0];
+  let bestD = Infinity;
+  for (const f of hits) {
+    const p = map.project(pointOf(f));
+    const d = (p.x - x) ** 2 + (p.y - y) ** 2;
+    if (d < bestD) {
+      bestD = d;
+      best = f;
+    }
+  }
+  return best;
+}
+
+const CONTACT_LAYERS = SENSORS.map(([s]) => `${s}-contacts`);
+
+// CONTACT_SLACK_PX is how much nearer (pixels) a ship must be than a
+// contact to take a click from it.
+const CONTACT_SLACK_PX = 6;
+
+// pointOf is where a feature of the point layers is ([lon, lat]); the
+// first vertex of any other.
+function pointOf(f: MapGeoJSONFeature): [number, number] {
+  const g = f.geometry;
+  if (g.type === 'Point') return g.coordinates as [number, number];
+  if (g.type === 'LineString' || g.type === 'MultiPoint') return g.coordinates[0] as [number, number];
+  return [0, 0];
+}
+
+// prop is a string property of a rendered feature ('' when absent).
+function prop(f: MapGeoJSONFeature, key: string): string {
+  const v = f.properties?.[key];
+  return v == null ? '' : String(v);
+}
+
+// distance is how far a point feature is drawn from a point of the map, in
+// pixels.
+function distance(point: { x: number; y: number }, f: MapGeoJSONFeature): number {
+  const p = map.project(pointOf(f));
+  return Math.hypot(p.x - point.x, p.y - point.y);
+}
+
+// clickMap opens the ship clicked, else the event clicked; not while a
+// zone is drawn.
+function clickMap(e: MapMouseEvent & { zoneEditor?: boolean; incidentEditor?: boolean; measuring?: boolean }): void {
+  if (e.zoneEditor || zoneEditor.drawing || e.incidentEditor || incidents.placing || e.measuring || measure.active) return;
+  const ship = nearest(e.point, ['ships']);
+  const contact = nearest(e.point, CONTACT_LAYERS);
+  // A contact wins unless a ship is clearly nearer: an associated contact
+  // is drawn on its ship's icon, on top of it, and a click there means the
+  // contact (its panel's vessel button opens the ship).
+  if (contact && (!ship || distance(e.point, contact) <= distance(e.point, ship) + CONTACT_SLACK_PX)) {
+    contacts.pick(prop(contact, 'key'));
+    return;
+  }
+  if (ship) {
+    select(prop(ship, 'mmsi'));
+    return;
+  }
+  const ev = nearest(e.point, ['event-circles']);
+  if (ev) {
+    events.pick(prop(ev, 'id'));
+    return;
+  }
+  const inc = nearest(e.point, ['incident-points']) ?? incidentAreaAt(e.point);
+  if (inc) incidents.pick(prop(inc, 'id'));
+}
+
+// incidentAreaAt returns the feature of the assessment area under the
+// point (the smallest drawn there), or null.
+function incidentAreaAt(point: PointLike): MapGeoJSONFeature | null {
+  if (!map.getLayer('incident-areas-fill')) return null;
+  const hits = map.queryRenderedFeatures(point, { layers: ['incident-areas-fill'] });
+  return hits.length ? hits[hits.length - 1] : null;
+}
+
+// hoverText names what is under the pointer: the nearest ship, the nearest
+// event, the incidents (points near it, areas under it, by title) and the
+// zones there, one per line. It returns null over nothing.
+function hoverText(point: { x: number; y: number }): { text: string; pointer: boolean } | null {
+  const lines: string[] = [];
+  const ship = nearest(point, ['ships']);
+  const v = ship && state.vessels.get(prop(ship, 'mmsi'));
+  if (v) lines.push(fmt.missing(v.name) ? `MMSI ${v.mmsi}` : String(v.name));
+  const contact = nearest(point, CONTACT_LAYERS);
+  const cd = contact && contacts.describe(prop(contact, 'key'));
+  if (cd) lines.push(cd);
+  const ev = nearest(point, ['event-circles']);
+  const d = ev && events.describe(prop(ev, 'id'));
+  if (d) lines.push(...d.split('\n'));
+  const incPoint = nearest(point, ['incident-points']);
+  const titles = new Set<string | null>();
+  if (incPoint) titles.add(incidents.describe(prop(incPoint, 'id')));
+  if (map.getLayer('incident-areas-fill')) {
+    for (const f of map.queryRenderedFeatures([point.x, point.y], { layers: ['incident-areas-fill'] })) titles.add(incidents.describe(prop(f, 'id')));
+  }
+  titles.delete(null);
+  lines.push(...[...titles].filter((t): t is string => t != null).slice(0, 5));
+  const pointer = lines.length > 0;
+  // Anchorages and zones are named, but a click on them opens nothing.
+  const anch = nearest(point, ANCHORAGE_LAYERS);
+  if (anch) lines.push(describeAnchorage(anch.properties?.vessels));
+  if (map.getLayer('zones-fill')) {
+    const names = new Set<string>();
+    for (const f of map.queryRenderedFeatures([point.x, point.y], { layers: ['zones-fill'] })) {
+      const n = f.properties?.name;
+      names.add(fmt.missing(n) ? 'Unnamed zone' : String(n));
+    }
+    for (const n of [...names].slice(0, 5)) if (!lines.includes(`Zone ${n}`)) lines.push(`Zone ${n}`);
+  }
+  return lines.length ? { text: lines.join('\n'), pointer } : null;
+}
+
+// ---- search ----
+
+function hideResults() {
+  $('search-results').hidden = true;
+}
+
+function showResults(vessels: api.Summary[]): void {
+  const list = $('search-results');
+  if (vessels.length === 0) {
+    list.replaceChildren(h('li', { class: 'empty', text: 'No vessels found' }));
+  } else {
+    list.replaceChildren(
+      ...vessels.slice(0, 50).map((v) => {
+        const name = fmt.missing(v.name) ? `MMSI ${v.mmsi}` : String(v.name);
+        const sub = [`MMSI ${v.mmsi}`];
+        if (!fmt.missing(v.imo)) sub.push(`IMO ${v.imo}`);
+        if (!fmt.missing(v.callsign)) sub.push(String(v.callsign));
+        if (!fmt.missing(v.flag)) sub.push(String(v.flag));
+        const btn = h('button', { type: 'button', role: 'option', 'data-mmsi': String(v.mmsi) }, h('span', { class: 'name', text: name }), h('span', { class: 'sub', text: sub.join(' \u00b7 ') }));
+        btn.addEventListener('click', () => {
+          hideResults();
+          $<HTMLInputElement>('search').value = name;
+          select(v.mmsi, { fly: true, hint: prepare({ ...v }, Date.now()) });
+        });
+        return h('li', null, btn);
+      }),
+    );
+  }
+  list.hidden = false;
+}
+
+async function search() {
+  const q = $<HTMLInputElement>('search').value.trim();
+  state.searchAbort?.abort();
+  if (q.length < 2) {
+    hideResults();
+    return;
+  }
+  const ctl = new AbortController();
+  state.searchAbort = ctl;
+  try {
+    const body = await api.get('/api/v1/search', { q }, ctl.signal);
+    showResults(Array.isArray(body.vessels) ? body.vessels : []);
+  } catch (err) {
+    reportError(err);
+  }
+}
+
+// ---- time ----
+
+// loadHistory asks how far back the store goes (the temporal extent of
+// the OGC positions collection) and fits the time slider to it, so that
+// it never offers moments with no data. Without an answer the slider
+// keeps its 24 h.
+async function loadHistory() {
+  try {
+    const c = await api.ogcCollection('positions');
+    const from = Date.parse(c?.extent?.temporal?.interval?.[0]?.[0] ?? '');
+    if (Number.isNaN(from)) return;
+    state.history = { from };
+    const slider = $<HTMLInputElement>('time-slider');
+    const { min, step } = sliderRange(from, serverNow());
+    // A slider the user is moving (not at 0) keeps its value: an answer
+    // arriving between the input and the debounced apply must not send
+    // the view back to live.
+    if (state.mode === 'live' && slider.value === '0') {
+      slider.min = String(min);
+      slider.step = String(step);
+    } else if (Number(slider.min) > min) slider.min = String(min);
+    slider.title = `History since ${fmt.time(new Date(from))}`;
+  } catch (err) {
+    if (!(err instanceof api.ApiError && (err.status === 404 || err.status === 501))) reportError(err);
+  }
+}
+
+function sliderTime(): Date | null {
+  const minutes = Number($<HTMLInputElement>('time-slider').value);
+  return minutes === 0 ? null : new Date((state.ref ?? serverNow()) + minutes * 60e3);
+}
+
+function updateTimeLabel() {
+  const t = sliderTime();
+  $('time-label').textContent = t ? fmt.time(t) : `Live \u00b7 ${fmt.time(new Date(serverNow()))}`;
+}
+
+function applyTime() {
+  const t = sliderTime();
+  if (!t) {
+    goLive();
+    return;
+  }
+  state.mode = 'at';
+  state.at = t;
+  disconnectStream();
+  events.setTime(t);
+  incidents.setTime(t);
+  contacts.setTime(t);
+  const live = $('live-btn');
+  live.classList.remove('live');
+  live.setAttribute('aria-pressed', 'false');
+  loadVessels();
+  loadTrails();
+  if (state.selected) select(state.selected);
+}
+
+function goLive() {
+  $<HTMLInputElement>('time-slider').value = '0';
+  state.mode = 'live';
+  state.at = null;
+  state.ref = null;
+  const live = $('live-btn');
+  live.classList.add('live');
+  live.setAttribute('aria-pressed', 'true');
+  updateTimeLabel();
+  events.setTime(null);
+  incidents.setTime(null);
+  contacts.setTime(null);
+  loadVessels();
+  loadTrails();
+  if (state.selected) select(state.selected);
+}
+
+// ---- popovers, settings ----
+
+function openPopover(id: string, open: boolean): void {
+  const el = $(id);
+  el.hidden = !open;
+  $(`${id}-btn`).setAttribute('aria-expanded', String(open));
+  if (open) {
+    for (const other of ['filters', 'settings']) {
+      if (other !== id) openPopover(other, false);
+    }
+    zoneEditor.setOpen(false);
+    layerControl.setOpen(false);
+  }
+}
+
+function wireUI() {
+  wireToolbar();
+  buildCategoryList();
+  layerControl.wire();
+  measure.wire();
+  table.wire();
+  $('trail-minutes').addEventListener('change', loadTrails);
+  events.wire();
+  zoneEditor.wire();
+  incidents.wire();
+  sharing.wire();
+  contacts.wire();
+  $('events-btn').addEventListener('click', () => {
+    if (events.open) {
+      zoneEditor.setOpen(false);
+      incidents.setOpen(false);
+      sharing.setOpen(false);
+    }
+  });
+  for (const id of ['filters', 'settings']) {
+    $(`${id}-btn`).addEventListener('click', () => openPopover(id, !!$(id).hidden));
+  }
+  $<HTMLInputElement>('token').value = api.getToken();
+  $('token-save').addEventListener('click', () => {
+    api.setToken($<HTMLInputElement>('token').value.trim());
+    openPopover('settings', false);
+    loadVessels();
+    loadSession();
+  });
+  $('token-clear').addEventListener('click', () => {
+    $<HTMLInputElement>('token').value = '';
+    api.setToken('');
+    loadVessels();
+    loadSession();
+  });
+
+  const input = $('search');
+  input.addEventListener('input', debounce(search, 200));
+  input.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter') {
+      const first = $('search-results').querySelector('button');
+      if (first && !$('search-results').hidden) first.click();
+      else search();
+    } else if (e.key === 'ArrowDown') {
+      $('search-results').querySelector('button')?.focus();
+      e.preventDefault();
+    }
+  });
+  $('search-results').addEventListener('keydown', (e) => {
+    const li = e.target instanceof Element ? e.target.closest('li') : null;
+    if (e.key === 'ArrowDown') li?.nextElementSibling?.querySelector('button')?.focus();
+    else if (e.key === 'ArrowUp') (li?.previousElementSibling?.querySelector('button') ?? input).focus();
+    else return;
+    e.preventDefault();
+  });
+
+  $('panel-close').addEventListener('click', deselect);
+  $('track-window').addEventListener('change', loadTrack);
+
+  const slider = $<HTMLInputElement>('time-slider');
+  const apply = debounce(applyTime, 300);
+  slider.addEventListener('input', () => {
+    if (state.mode === 'live' && state.ref == null) state.ref = serverNow();
+    updateTimeLabel();
+    apply();
+  });
+  $('live-btn').addEventListener('click', goLive);
+
+  document.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape') {
+      // In a details panel, Escape closes that panel only, and the focus
+      // goes back to where it came from.
+      if (panelFocus.contains(e.target)) {
+        deselect();
+        return;
+      }
+      if (contacts.focus.contains(e.target)) {
+        contacts.close();
+        return;
+      }
+      hideResults();
+      openPopover('filters', false);
+      openPopover('settings', false);
+      if (!$('layers').hidden) {
+        layerControl.setOpen(false);
+        $('layers-btn').focus();
+      }
+      if (table.open && !(e.target instanceof Element && e.target.closest('#table input'))) table.setOpen(false);
+      return;
+    }
+    // Shortcuts, outside text fields: T the table, L the layers, E the
+    // events (M, measuring, is measure.js's).
+    if (e.ctrlKey || e.metaKey || e.altKey || (e.target instanceof Element && e.target.closest('input, select, textarea'))) return;
+    const k = e.key.toLowerCase();
+    if (k === 't') table.setOpen(!table.open);
+    else if (k === 'l') {
+      layerControl.setOpen(!!$('layers').hidden);
+      if (!$('layers').hidden) $('layer-list').querySelector<HTMLElement>('input:not([disabled])')?.focus();
+    } else if (k === 'e') $('events-btn').click();
+  });
+  document.addEventListener('click', (e) => {
+    if (!(e.target instanceof Element && e.target.closest('.search'))) hideResults();
+  });
+}
+
+// ---- start ----
+
+wireUI();
+updateTimeLabel();
+
+const hover = h('div', { class: 'hover', hidden: true });
+document.body.append(hover);
+
+map.on('load', () => {
+  addLayers();
+  map.on('click', clickMap);
+  map.on('mousemove', (e) => {
+    if (zoneEditor.drawing || incidents.placing || measure.active) {
+      hover.hidden = true;
+      return;
+    }
+    const t = hoverText(e.point);
+    map.getCanvas().style.cursor = t?.pointer ? 'pointer' : '';
+    if (!t) {
+      hover.hidden = true;
+      return;
+    }
+    hover.textContent = t.text;
+    hover.style.left = `${e.point.x + 14}px`;
+    hover.style.top = `${e.point.y + 14}px`;
+    hover.hidden = false;
+  });
+  map.getCanvas().addEventListener('mouseleave', () => {
+    map.getCanvas().style.cursor = '';
+    hover.hidden = true;
+  });
+  map.on('moveend', debounce(loadVessels, 250));
+  map.on('moveend', debounce(loadTrails, 500));
+  map.on('moveend', debounce(() => contacts.load(), 500));
+  loadLand();
+  loadVessels();
+  events.load();
+  events.loadZones();
+  incidents.load();
+  loadSession();
+  loadHistory();
+  contacts.load();
+  anchorages.load();
+});
+
+// Ages move on: refade stale ships and refresh the panel's report age.
+setInterval(() => {
+  if (state.mode === 'live') {
+    updateTimeLabel();
+    if (state.selected && state.detail) renderPanel(state.detail, panelView());
+  }
+}, 5000);
+setInterval(() => {
+  if (state.mode === 'live' && state.loaded) {
+    state.fullRender = true; // stale ships fade
+    scheduleRender();
+  }
+}, 30000);
+setInterval(() => {
+  if (state.mode === 'live' && state.selected) loadTrack();
+}, 60000);
+setInterval(() => {
+  if (state.mode === 'live') loadHistory();
+  if (anchorages.available !== false) anchorages.load();
+}, 300000);
+setInterval(() => {
+  if (state.mode === 'live') loadTrails();
+}, 60000);
+setInterval(() => {
+  if (!events.window) events.load();
+}, 30000);
+// Contacts older than 10 min (data time) leave the map; links follow ships.
+setInterval(() => {
+  if (state.mode === 'live' && contacts.available) contacts.render();
+}, 15000);
+
+// Test hook for the browser test (e2e/map.mjs). It reads state only:
+// the ships drawn where the map can be clicked (not under a panel, the
+// legend or a notification), in page coordinates.
+function renderedShips(): { mmsi: string; x: number; y: number }[] {
+  const rect = map.getCanvas().getBoundingClientRect();
+  const seen = new Map<string, { mmsi: string; x: number; y: number } | null>();
+  for (const f of map.queryRenderedFeatures({ layers: ['ships'] })) {
+    const mmsi = prop(f, 'mmsi');
+    if (seen.has(mmsi)) continue;
+    const p = map.project(pointOf(f));
+    const x = rect.left + p.x;
+    const y = rect.top + p.y;
+    seen.set(mmsi, document.elementFromPoint(x, y)?.classList.contains('maplibregl-canvas') ? { mmsi, x, y } : null);
+  }
+  return [...seen.values()].filter((s): s is { mmsi: string; x: number; y: number } => s != null);
+}
+
+// renderedPoints lists the point features of a layer drawn in view, once
+// per key, in page coordinates.
+function renderedPoints(layer: string, key: string): ({ x: number; y: number } & Record<string, string | number>)[] {
+  if (!map.getLayer(layer)) return [];
+  const rect = map.getCanvas().getBoundingClientRect();
+  const seen = new Map<string, { x: number; y: number } & Record<string, string | number>>();
+  for (const f of map.queryRenderedFeatures({ layers: [layer] })) {
+    const k = prop(f, key);
+    if (seen.has(k)) continue;
+    const p = map.project(pointOf(f));
+    seen.set(k, { [key]: k, x: rect.left + p.x, y: rect.top + p.y });
+  }
+  return [...seen.values()];
+}
+
+window.__tidewatch = Object.freeze({
+  loaded: () => state.loaded && map.loaded(),
+  shipCount: () => (map.getLayer('ships') ? renderedShips().length : 0),
+  vesselCount: () => state.vessels.size,
+  renderedShips: () => (map.getLayer('ships') ? renderedShips() : []),
+  selected: () => state.selected,
+  trackFeatureCount: () => state.trackFeatures,
+  renderedTrackCount: () =>
+    map.getLayer('track-line') ? map.queryRenderedFeatures({ layers: ['track-line', 'track-points'] }).length : 0,
+  // idle: the map stands still, so that drawn positions can be clicked.
+  // (map.loaded() is rarely true: live updates keep reloading the ships.)
+  idle: () => !!map.getLayer('ships') && !map.isMoving(),
+  // settled: idle, and the ships source has drawn what it was given.
+  settled: () => !!map.getLayer('ships') && !map.isMoving() && !state.renderPending && map.isSourceLoaded('ships'),
+  mode: () => state.mode,
+  landFeatureCount: () => state.landFeatures,
+  basemap: () => state.basemap || null,
+  // basemapAt lists the basemap layers (bm-*) rendered at a page point.
+  basemapAt: (x: number, y: number) => {
+    const rect = map.getCanvas().getBoundingClientRect();
+    const ids = (state.basemap?.mapLayers || []).filter((id) => map.getLayer(id));
+    return ids.length ? [...new Set(map.queryRenderedFeatures([x - rect.left, y - rect.top], { layers: ids }).map((f) => f.layer.id))] : [];
+  },
+  basemapFeatureCount: (id: string) => (map.getLayer(id) ? map.queryRenderedFeatures({ layers: [id] }).length : 0),
+  portLabels: () => (state.portLabels ? state.portLabels.drawn.map((d) => ({ ...d })) : []),
+  updateCount: () => state.updates,
+  renders: () => ({ full: state.fullRenders, diff: state.diffRenders }),
+  lastLoad: () => state.lastLoad && { ...state.lastLoad },
+  eventCount: () => events.byId.size,
+  eventRows: () => events.rows,
+  // eventRowRenders counts event rows whose content was written; with
+  // renderEvents (an action: render the list again, as a refresh does) it
+  // shows that rows already listed are kept, not rebuilt.
+  eventRowRenders: () => events.rowRenders,
+  renderEvents: () => events.render(),
+  renderedEventCount: () => events.renderedCount(),
+  renderedEvents: () => renderedPoints('event-circles', 'id'),
+  streamedEventCount: () => events.streamed,
+  selectedEvent: () => events.selected,
+  zoneFeatureCount: () => events.zones.features.length,
+  renderedZoneCount: () => events.renderedZoneCount(),
+  eventsWindow: () => events.window && { from: iso(events.window.from), to: iso(events.window.to) },
+  eventsLoaded: () => events.loaded,
+  session: () => state.session && { ...state.session },
+  zoneEditing: () => zoneEditor.enabled,
+  zoneEditorMode: () => zoneEditor.mode,
+  zoneCorners: () => zoneEditor.corners.map((c) => [...c]),
+  zoneNames: () => events.zones.features.map((f) => f?.properties?.name ?? null),
+  renderedZoneNames: () =>
+    map.getLayer('zones-fill') ? [...new Set(map.queryRenderedFeatures({ layers: ['zones-fill'] }).map((f) => f.properties.name))] : [],
+  // unproject turns a point of the page into [lng, lat].
+  unproject: (x: number, y: number) => {
+    const rect = map.getCanvas().getBoundingClientRect();
+    const ll = map.unproject([x - rect.left, y - rect.top]).wrap();
+    return [ll.lng, ll.lat];
+  },
+  hoverText: () => (hover.hidden ? null : hover.textContent),
+  incidentCount: () => incidents.byId.size,
+  incidentRows: () => incidents.rows,
+  // incidentRowRenders counts incident rows whose content was written;
+  // with reloadIncidents (an action: load the list again, as the minute's
+  // refresh does) it shows that rows already listed are kept.
+  incidentRowRenders: () => incidents.rowRenders,
+  reloadIncidents: () => incidents.load(),
+  history: () => state.history && { ...state.history },
+  // labels: the ship names placed in the last frame, page coordinates.
+  labels: () => {
+    const r = map.getCanvas().getBoundingClientRect();
+    return labels.placed.map((l) => ({ ...l, x: l.x + r.left, y: l.y + r.top }));
+  },
+  trackMarks: () => ({ set: state.trackMarks, drawn: labels.placedMarks }),
+  layerVisible: (id: string) => layerControl.visible(id),
+  layerEntries: () => [...layerControl.entries.values()].map((e) => ({ id: e.id, available: e.available !== false, visible: layerControl.visible(e.id) })),
+  mapLayerVisibility: (id: string) => (map.getLayer(id) ? map.getLayoutProperty(id, 'visibility') ?? 'visible' : null),
+  trailCount: () => state.trails,
+  renderedTrailCount: () => (map.getLayer('trails-line') ? map.queryRenderedFeatures({ layers: ['trails-line'] }).length : 0),
+  measure: () => measure.result(),
+  project: (lng: number, lat: number) => {
+    const r = map.getCanvas().getBoundingClientRect();
+    const p = map.project([lng, lat]);
+    return [p.x + r.left, p.y + r.top];
+  },
+  table: () => ({ open: table.open, rows: table.rows, total: table.total, rowRenders: table.rowRenders, sortKey: table.sortKey, sortDir: table.sortDir, lastExport: table.lastExport }),
+  tableCSV: () => table.csv().text,
+  shownVessels: () => [...shipsShown()].map((v) => v.mmsi),
+  notifications: () => ({ shown: notifier.shown, dropped: notifier.dropped }),
+  incidentsLoaded: () => incidents.loaded,
+  incidentMode: () => incidents.mode,
+  selectedIncident: () => incidents.selected,
+  incidentPlacing: () => incidents.form?.place ?? '',
+  incidentDraftPoint: () => (incidents.form?.point ? [...incidents.form.point] : null),
+  renderedIncidentCount: () => incidents.renderedCount(),
+  renderedIncidents: () => renderedPoints('incident-points', 'id'),
+  renderedIncidentIds: () =>
+    map.getLayer('incident-points')
+      ? [...new Set(map.queryRenderedFeatures({ layers: ['incident-points', 'incident-areas-fill'] }).map((f) => f.properties.id))]
+      : [],
+  incidentExport: () => incidents.lastExport && { ...incidents.lastExport },
+  // center: the map's centre, [lng, lat], and its zoom.
+  view: () => ({ center: map.getCenter().toArray(), zoom: map.getZoom(), moving: map.isMoving() }),
+  hoverElements: () => hover.children.length,
+  // sharing: the state of the sharing panel.
+  // contacts: the radar and satellite layers' state; renderedContacts the
+  // contacts drawn in view (page coordinates) with their sensor and status.
+  contacts: () => contacts.state(),
+  renderedContacts: () =>
+    CONTACT_LAYERS.flatMap((l) => renderedPoints(l, 'key')).map((p) => {
+      const c = contacts.byKey.get(String(p.key));
+      return c ? { ...p, sensor: c.sensor, dark: c.dark, mmsi: c.mmsi } : p;
+    }),
+  pickContact: (key: string) => contacts.pick(key),
+  // anchorages: the learned anchorages layer's state.
+  anchorages: () => ({ available: anchorages.available, count: anchorages.count, loads: anchorages.loads, rendered: anchorages.renderedCount() }),
+  sharing: () => ({
+    enabled: sharing.enabled,
+    open: sharing.open,
+    view: sharing.view,
+    partnerLoads: sharing.partnerLoads,
+    partnersState: sharing.partnersState,
+    auditLoads: sharing.auditLoads,
+    auditLoaded: sharing.auditLoaded,
+    auditRows: sharing.auditRows,
+    auditQuery: sharing.auditQuery,
+  }),
+});
