@@ -208,20 +208,9 @@ func (m *controlMember) runFollower(ctx context.Context) error {
 				return nil
 			}
 		}
-		if waitCtx(ctx, time.Second) != nil {
+		if sleepCtx(ctx, time.Second) != nil {
 			return nil
 		}
-	}
-}
-
-func waitCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
 	}
 }
 
