@@ -233,10 +233,22 @@ func TestStreamSlowClient(t *testing.T) {
 		}
 		<-tick.C
 	}
-	// A fast client alongside keeps reading everything.
+	// A fast client alongside keeps reading everything. The publisher
+	// is paced by it: each burst ends with a marker (MMSI 366000000+n)
+	// and the next burst waits until the fast client has read it; a
+	// burst (about 15 KB) fits in the fast connection's socket buffers,
+	// so a reader starved of CPU for a while never makes its writer time
+	// out (with bursts of 1000 it was dropped as slow at load 14). An
+	// unpaced publisher flooded the hub on a loaded machine: the stuck
+	// client's writer, starved of CPU, fell behind the ring and wrote
+	// small gap notices instead of updates, so its buffers took longer
+	// than the test's 20 s to fill, and the fast client had millions of
+	// updates to read (failed 2 runs in 3 under load).
 	fast := openStream(t, srv.URL+"/api/v1/stream", "Authorization", "Bearer "+fx.read)
 	sawLast := make(chan struct{})
+	marks := make(chan int, 1024)
 	go func() {
+		defer close(marks)
 		for {
 			line, err := fast.br.ReadString('\n')
 			if err != nil {
@@ -245,31 +257,55 @@ func TestStreamSlowClient(t *testing.T) {
 			if strings.Contains(line, `"mmsi":366999999`) {
 				close(sawLast)
 			}
+			if i := strings.Index(line, `"mmsi":3660`); i >= 0 {
+				if n, err := strconv.Atoi(line[i+len(`"mmsi":3660`) : i+len(`"mmsi":366000000`)]); err == nil {
+					marks <- n
+				}
+			}
 		}
 	}()
 
 	long := strings.Repeat("X", 20)
 	var slowest time.Duration
-	published := 0
-	for hub.Stats().Dropped == 0 {
+	published, burst := 0, 0
+	// Until the stuck client's stream has ended (the fast one's goes on).
+	// Mostly its write times out (StreamWriteTimeout) and it is counted
+	// as dropped; on a loaded machine net/http was seen to record the
+	// connection's write error and cancel the request's context while
+	// the handler waited for updates, so that the stream ended without
+	// the handler seeing a timeout of its own (not counted).
+	for hub.Stats().Clients > 1 {
 		if time.Now().After(deadline) {
 			t.Fatalf("the slow client was not dropped after %d updates (%+v)", published, hub.Stats())
 		}
 		start := time.Now()
-		for i := range 1000 {
+		for i := range 100 {
 			hub.Publish(update(vessel.MMSI(300000000+i), 1, 1, long))
 		}
 		slowest = max(slowest, time.Since(start))
-		published += 1000
-		<-tick.C // a burst per tick, until the stuck client is dropped
+		published += 100
+		burst++
+		hub.Publish(update(vessel.MMSI(366000000+burst), 1, 1, "MARK"))
+		// The fast client has the burst before the next goes out.
+		for got := 0; got < burst; {
+			select {
+			case n, ok := <-marks:
+				if !ok {
+					t.Fatalf("the fast client's stream ended (%+v)", hub.Stats())
+				}
+				got = n
+			case <-time.After(time.Until(deadline)):
+				t.Fatalf("the fast client did not get burst %d (%+v)", burst, hub.Stats())
+			}
+		}
 	}
-	// 1000 publishes take about a millisecond; a publisher that waited
-	// for the stuck client would take the write timeout (2 s).
+	// 100 publishes take well under a millisecond; a publisher that
+	// waited for the stuck client would take the write timeout (2 s).
 	if slowest > time.Second {
-		t.Errorf("publishing 1000 updates took %v with a stuck client", slowest)
+		t.Errorf("publishing 100 updates took %v with a stuck client", slowest)
 	}
-	if st := hub.Stats(); st.Dropped != 1 {
-		t.Errorf("dropped %d; want 1", st.Dropped)
+	if st := hub.Stats(); st.Dropped > 1 || st.Clients != 1 {
+		t.Errorf("%+v; want the stuck client gone (at most 1 dropped) and the fast one served", st)
 	}
 	// The fast client is still served.
 	hub.Publish(update(366999999, 1, 1, "AFTER"))
@@ -279,8 +315,8 @@ func TestStreamSlowClient(t *testing.T) {
 		t.Errorf("the fast client did not get the last update (%+v)", hub.Stats())
 	}
 	_, _, body := do(t, "GET", srv.URL+"/metrics", fx.read, nil)
-	if !strings.Contains(string(body), "tidewatch_api_stream_dropped_total 1") {
-		t.Errorf("metrics: no dropped client counted")
+	if want := fmt.Sprintf("tidewatch_api_stream_dropped_total %d", hub.Stats().Dropped); !strings.Contains(string(body), want) {
+		t.Errorf("metrics: no %q", want)
 	}
 }
 
