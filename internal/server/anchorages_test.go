@@ -49,7 +49,7 @@ func TestNodeAnchoragesAPI(t *testing.T) {
 			t.Error(err)
 		}
 	}()
-	resp, err := http.Get("http://" + addr.String() + "/api/v1/anchorages?bbox=-95.1,29.2,-94.6,29.8")
+	resp, err := apiClient(t).Get("http://" + addr.String() + "/api/v1/anchorages?bbox=-95.1,29.2,-94.6,29.8")
 	if err != nil {
 		t.Fatal(err)
 	}
