@@ -353,7 +353,7 @@ func (a *Associator) link(tr *track, t vessel.Time) *episode {
 	}
 	rows := []*track{tr}
 	for _, o := range tr.src.tracks {
-		if o != tr && o.ep == nil && o.mmsi == 0 && o.confirmed && o.unassoc > 0 && t-o.t <= 60000 {
+		if o != tr && o.ep == nil && o.darkSoon(t, &a.cfg) {
 			rows = append(rows, o)
 		}
 	}
@@ -380,6 +380,20 @@ func (a *Associator) link(tr *track, t vessel.Time) *episode {
 	a.ended = append(a.ended[:best], a.ended[best+1:]...)
 	a.stats.Linked++
 	return ep
+}
+
+// darkSoon says whether o, a track without an episode, competes with a
+// track that turned dark for the ended episodes: confirmed, seen within
+// the last minute, without identity, and half-way to being dark itself
+// (DarkAfter/2 updates without identity over DarkMinAge/2). A track in
+// its first updates is as likely an AIS vessel whose identity is not
+// settled yet, or clutter, as a dark craft; were it a row, the
+// assignment would give it the episode that the dark track needs, and
+// the dark track would raise a new alert while the other never takes
+// the episode up.
+func (o *track) darkSoon(t vessel.Time, cfg *Config) bool {
+	return o.mmsi == 0 && o.confirmed && t-o.t <= 60000 &&
+		2*o.unassoc >= cfg.DarkAfter && 2*(t-o.darkSince) >= vessel.Time(cfg.DarkMinAge.Milliseconds())
 }
 
 // Linking by motion: the cost of leaving a track unlinked (above any

@@ -73,7 +73,9 @@
 // using the pass heading or the sun-synchronous default, with the shift's
 // uncertainty added along track. A detection no AIS vessel explains may be
 // explained by a radar track (it then carries the track's identity, held
-// or not, or joins the track's dark episode). Detections with a presence
+// or not, or joins the track's dark episode; a track with neither yet
+// takes it as its own, Contact.Track, and raises the alert itself if it
+// turns out dark). Detections with a presence
 // score below DoubtfulScore are doubtful: they join an existing dark
 // episode within CorroborateM as evidence but never open one alone; two
 // doubtful detections of different scenes within CorroborateM do.
@@ -96,9 +98,14 @@
 // turned, and is anywhere in reach, likelier about where the episode's
 // tracks have worked (their mean and spread). The assignment makes the
 // most links, then the likeliest (LinkWindow, 2 h, is longer than a
-// patrol's round). Two craft of one size and speed whose working areas
-// overlap cannot be told apart after a long unseen spell: their
-// episodes may swap. A credible satellite detection no AIS vessel or radar track
+// patrol's round). Only tracks half-way to being dark themselves
+// (DarkAfter/2 updates without identity over DarkMinAge/2) compete: a
+// track in its first updates, an AIS vessel whose identity is not yet
+// settled or clutter, would otherwise take the episode the dark track
+// needs and never use it, and the dark track would raise a second alert.
+// Two craft of one size and speed whose working areas overlap cannot be
+// told apart after a long unseen spell: their episodes may swap, each
+// craft then being in two alerts. A credible satellite detection no AIS vessel or radar track
 // explains, where such a craft could be, is evidence for its episode
 // rather than a new alert. When the last track carrying an episode
 // gains an identity, the episode ends as if the track had ended: a dark

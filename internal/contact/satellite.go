@@ -91,6 +91,12 @@ func (a *Associator) Satellite(scene []vessel.Detection, pass Pass, dst []Contac
 			a.evidence(&ep.Evidence, &c.Detection, 0, 0)
 			c.Episode = ep.ID
 			continue
+		} else if tr != nil {
+			// A radar track without identity or episode yet sees it:
+			// the one object, whose alert (if it turns out dark) is the
+			// track's to raise, not a satellite alert of its own.
+			c.Track = tr.id
+			continue
 		}
 		var nearest vessel.MMSI
 		var nd2 float64
