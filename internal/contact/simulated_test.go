@@ -446,6 +446,53 @@ func TestStateCorrupt(t *testing.T) {
 	}
 }
 
+// TestVesselStates checks that the AIS reports appended to a state
+// (AppendVesselStates) come back exactly, that the state still loads,
+// that a state without them has none, and that damage to their record
+// is refused by both LoadState and VesselStates.
+func TestVesselStates(t *testing.T) {
+	sc, pic := simulatedWorld(1)
+	a := contact.New(contact.Config{}, pic)
+	var dets []vessel.Detection
+	for _, r := range sc.Radar[:400] {
+		dets = append(dets, r.Det)
+	}
+	a.Radar(dets, nil)
+	var vs []contact.VesselState
+	for _, m := range pic.order {
+		vs = append(vs, pic.reports[m][:min(5, len(pic.reports[m]))]...)
+	}
+	vs = append(vs, contact.VesselState{MMSI: 123456789, LengthM: 42.5}) // a length, no position yet
+	state := a.AppendState(nil)
+	full := contact.AppendVesselStates(slices.Clone(state), vs)
+	got, err := contact.VesselStates(full)
+	if err != nil || !slices.Equal(got, vs) {
+		t.Fatalf("VesselStates = %d states, %v; want the %d appended", len(got), err, len(vs))
+	}
+	b := contact.New(contact.Config{}, pic)
+	if err := b.LoadState(full); err != nil {
+		t.Fatalf("LoadState of a state with AIS reports: %v", err)
+	}
+	if again := b.AppendState(nil); !slices.Equal(again, state) {
+		t.Error("a state with AIS reports loads to another associator")
+	}
+	if got, err := contact.VesselStates(state); got != nil || err != nil {
+		t.Errorf("VesselStates of a state without reports = %d, %v; want none", len(got), err)
+	}
+	flip := slices.Clone(full)
+	flip[len(state)+20] ^= 1
+	twice := contact.AppendVesselStates(slices.Clone(full), vs)
+	for name, bad := range map[string][]byte{"flipped": flip, "cut": full[:len(full)-1], "twice": twice, "trailing": append(slices.Clone(full), 7)} {
+		var se *contact.StateError
+		if err := b.LoadState(bad); !errors.As(err, &se) || !errors.Is(err, contact.ErrState) {
+			t.Errorf("%s: LoadState = %v; want a *StateError wrapping ErrState", name, err)
+		}
+		if _, err := contact.VesselStates(bad); !errors.Is(err, contact.ErrState) {
+			t.Errorf("%s: VesselStates = %v; want ErrState", name, err)
+		}
+	}
+}
+
 // FuzzLoadState checks that any bytes either load or are refused with
 // ErrState, never a crash, and that what loads encodes again to a state
 // that loads.
@@ -463,6 +510,9 @@ func FuzzLoadState(f *testing.F) {
 		// A body with a right checksum reaches the decoder: fix it up.
 		if len(b) >= 16 {
 			b = fixState(b)
+		}
+		if _, err := contact.VesselStates(b); err != nil && !errors.Is(err, contact.ErrState) {
+			t.Fatalf("VesselStates = %v; want ErrState", err)
 		}
 		x := contact.New(contact.Config{}, pic)
 		if err := x.LoadState(b); err != nil {

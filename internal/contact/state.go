@@ -62,6 +62,14 @@ import (
 //	float    uint64 IEEE 754 bits, little endian; string: uvarint length,
 //	         bytes
 //
+// A second record, of type 2 (AppendVesselStates), may follow the body:
+// the AIS reports the associator saw, for a node whose index of them
+// would otherwise start empty. LoadState checks it and leaves it to
+// VesselStates:
+//
+//	vessels  uvarint n, n × (uvarint MMSI, varint time, float lat, float
+//	         lon, byte has motion, float SOG, float COG, float length)
+//
 // LoadState refuses, with a *StateError wrapping ErrState, a wrong magic,
 // an unknown version, a record that is not whole or fails its checksum,
 // counts beyond the bytes, an episode index out of the table, and
@@ -70,6 +78,9 @@ const (
 	stateMagic   = "TWCNTC"
 	stateVersion = 1
 	stateRecord  = 1 // record type of the body
+	// stateVessels is the record type of the AIS reports that may follow
+	// the body (AppendVesselStates).
+	stateVessels = 2
 	// maxState bounds the body a state may declare.
 	maxState = 1 << 30
 )
@@ -389,6 +400,10 @@ func (r *stateReader) cov() cov {
 
 func (r *stateReader) s() string {
 	n := r.u(uint64(len(r.b)))
+	if r.err == nil && n > uint64(len(r.b)) {
+		// The limit counted the length's own bytes.
+		r.fail("string beyond the bytes")
+	}
 	if r.err != nil {
 		return ""
 	}
@@ -523,8 +538,12 @@ func (a *Associator) LoadState(b []byte) error {
 		return bad(record.FileHeaderLen, fmt.Errorf("%w: record cut or failing its checksum", ErrState))
 	case typ != stateRecord:
 		return bad(record.FileHeaderLen, fmt.Errorf("%w: record type %d", ErrState, typ))
-	case record.FileHeaderLen+n != len(b):
-		return bad(record.FileHeaderLen+n, fmt.Errorf("%w: bytes after the record", ErrState))
+	}
+	if end := record.FileHeaderLen + n; end != len(b) {
+		// Only the AIS reports' record may follow (AppendVesselStates).
+		if _, err := vesselRecord(b, end); err != nil {
+			return err
+		}
 	}
 	r := &stateReader{b: body, off: record.FileHeaderLen + record.HeaderLen}
 	fresh := New(a.cfg, a.vessels)
@@ -615,4 +634,77 @@ func (a *Associator) LoadState(b []byte) error {
 	*a = *fresh
 	a.visitFn = a.visitRadar
 	return nil
+}
+
+// AppendVesselStates appends to state, written by AppendState, a record
+// of the AIS reports vs (each vessel's reports oldest first, as an index
+// of them takes them again), and returns it. A node keeps them with the
+// associator's state so that, restarted, it associates its first scans
+// with the AIS it had, as if it had never stopped. Append it once, after
+// AppendState.
+func AppendVesselStates(state []byte, vs []VesselState) []byte {
+	w := &stateWriter{}
+	w.u(uint64(len(vs)))
+	for i := range vs {
+		v := &vs[i]
+		w.u(uint64(v.MMSI))
+		w.t(v.Time)
+		w.f(v.Lat, v.Lon)
+		w.bool(v.HasMotion)
+		w.f(v.SOGKn, v.COGDeg, v.LengthM)
+	}
+	return record.Append(state, stateVessels, w.b)
+}
+
+// VesselStates returns the AIS reports that AppendVesselStates kept in
+// state, in their order; nil when the state has none. A state that is
+// not one, or whose reports do not decode, is refused with a *StateError
+// wrapping ErrState.
+func VesselStates(state []byte) ([]VesselState, error) {
+	if _, err := record.ParseFileHeader(state, stateMagic); err != nil {
+		return nil, &StateError{Err: fmt.Errorf("%w: not an associator state: %w", ErrState, err)}
+	}
+	_, _, n, ok := record.Current.Check(state[record.FileHeaderLen:], maxState)
+	if !ok {
+		return nil, &StateError{Offset: record.FileHeaderLen, Err: fmt.Errorf("%w: record cut or failing its checksum", ErrState)}
+	}
+	if end := record.FileHeaderLen + n; end != len(state) {
+		return vesselRecord(state, end)
+	}
+	return nil, nil
+}
+
+// vesselRecord decodes the AIS reports' record at off in b, which must
+// end b.
+func vesselRecord(b []byte, off int) ([]VesselState, error) {
+	bad := func(off int, err error) error { return &StateError{Offset: off, Err: err} }
+	typ, body, n, ok := record.Current.Check(b[off:], maxState)
+	switch {
+	case !ok:
+		return nil, bad(off, fmt.Errorf("%w: record cut or failing its checksum", ErrState))
+	case typ != stateVessels:
+		return nil, bad(off, fmt.Errorf("%w: record type %d", ErrState, typ))
+	case off+n != len(b):
+		return nil, bad(off+n, fmt.Errorf("%w: bytes after the records", ErrState))
+	}
+	r := &stateReader{b: body, off: off + record.HeaderLen}
+	cnt := r.count(1 + 1 + 8 + 8 + 1 + 24)
+	vs := make([]VesselState, 0, cnt)
+	for range cnt {
+		v := VesselState{MMSI: r.mmsi(), Time: r.t()}
+		r.f(&v.Lat, &v.Lon)
+		v.HasMotion = r.bool()
+		r.f(&v.SOGKn, &v.COGDeg, &v.LengthM)
+		if r.err != nil {
+			break
+		}
+		vs = append(vs, v)
+	}
+	if r.err == nil && len(r.b) != 0 {
+		r.fail("trailing bytes")
+	}
+	if r.err != nil {
+		return nil, r.err
+	}
+	return vs, nil
 }

@@ -258,3 +258,43 @@ var noCells = func() (c [aisHistory + 1]int64) {
 	}
 	return c
 }()
+
+// stateAISHorizon is how far before its newest report a vessel's last
+// report may be and still be kept with the tracker's state (appendStates):
+// older reports are no candidates (the associator's age limits are
+// minutes), and the one thing they still serve, an identity that a radar
+// track holds through its vessel's AIS silence, is not held across a
+// restart after that long a silence.
+const stateAISHorizon = 6 * 3600_000 // ms
+
+// appendStates appends the index's reports to dst, slot by slot in the
+// index's order, each vessel's oldest first and its length-only entry as
+// it is, leaving out the vessels whose last report is more than
+// stateAISHorizon older than the newest: putting them back in that order
+// (restore) makes an index that answers as this one does.
+func (ix *aisIndex) appendStates(dst []contact.VesselState) []contact.VesselState {
+	var newest vessel.Time
+	for i := range ix.slots {
+		newest = max(newest, ix.slots[i].cur.Time)
+	}
+	for i := range ix.slots {
+		sl := &ix.slots[i]
+		if sl.cur.Time != 0 && newest-sl.cur.Time > stateAISHorizon {
+			continue
+		}
+		for j := aisHistory - 1; j >= 0; j-- {
+			if sl.hist[j].Time != 0 {
+				dst = append(dst, sl.hist[j])
+			}
+		}
+		dst = append(dst, sl.cur)
+	}
+	return dst
+}
+
+// restore puts the reports of appendStates into the index (empty).
+func (ix *aisIndex) restore(vs []contact.VesselState) {
+	for _, v := range vs {
+		ix.put(v)
+	}
+}

@@ -26,7 +26,8 @@ import (
 // contactsDir is the contact log's directory in the data directory.
 const contactsDir = "contacts"
 
-// contactStateFile is the associator's state (contact.AppendState) in
+// contactStateFile is the associator's state (contact.AppendState, with
+// the AIS index's reports: contact.AppendVesselStates) in
 // the contact log's directory, written atomically every
 // contactStateEvery ticks and when Run returns, and loaded at open: a
 // restarted node continues its radar tracks with the same ids and
@@ -117,7 +118,8 @@ type ContactTracker struct {
 	statePath string
 	stateFS   record.FS
 	stateBuf  []byte
-	stateErrs atomic.Int64 // states not written or not loaded
+	stateAIS  []contact.VesselState // the AIS index's reports, saved with the state
+	stateErrs atomic.Int64          // states not written or not loaded
 
 	mu      sync.RWMutex
 	current map[string]httpapi.Contact
@@ -190,6 +192,10 @@ func OpenContactTracker(opt ContactTrackerOptions) (*ContactTracker, error) {
 			// the log), as they did before the state was kept.
 			t.stateErrs.Add(1)
 			t.log.Warn("contact tracker state not loaded: tracks start afresh", "path", t.statePath, "err", err)
+		} else if vs, err := contact.VesselStates(data); err == nil {
+			// The AIS the tracker had: its first scans associate as
+			// they would have had it never stopped.
+			t.idx.restore(vs)
 		}
 	}
 	for _, c := range restored {
@@ -530,6 +536,8 @@ func (t *ContactTracker) saveState() {
 		return
 	}
 	t.stateBuf = t.assoc.AppendState(t.stateBuf[:0])
+	t.stateAIS = t.idx.appendStates(t.stateAIS[:0])
+	t.stateBuf = contact.AppendVesselStates(t.stateBuf, t.stateAIS)
 	err := t.stateFS.MkdirAll(filepath.Dir(t.statePath), 0o755)
 	if err == nil {
 		err = record.WriteFileAtomic(t.stateFS, t.statePath, t.stateBuf, 0o644)
