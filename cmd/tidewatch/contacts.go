@@ -7,13 +7,16 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/tidewatch/tidewatch/internal/contact"
+	"github.com/tidewatch/tidewatch/internal/event"
 	"github.com/tidewatch/tidewatch/internal/geo"
+	"github.com/tidewatch/tidewatch/internal/server"
 	"github.com/tidewatch/tidewatch/internal/store"
 	"github.com/tidewatch/tidewatch/internal/vessel"
 )
@@ -50,6 +53,16 @@ are taken as ascending unless --sar-heading says otherwise (per scene id
 or for all). Only detections in
 [--from, --to] are read (default: all of them). A summary is written on
 stderr.
+
+No dark target is raised at a berth or an anchorage, as in a running
+node: an unexplained radar track within 2 km of a port's reference point
+or 1 km of an anchorage point (--ports: the bundled World Port Index and
+GFW anchorages by default, a CSV of lat, lon, label, or none) or of an
+anchorage the node learned (--anchorages: the data directory's
+anchorages.bin by default, a file of that format, or none) opens no
+episode until it is dark outside; a satellite detection there opens or
+joins none. Those contacts are printed unassociated as usual and counted
+in the summary.
 `
 
 // contactsFlags are the options of contacts.
@@ -70,6 +83,8 @@ type contactsOptions struct {
 	dark         bool
 	headings     map[string]float64 // SAR heading per scene; "" for every scene
 	sarLeft      bool
+	ports        string // "default", "none" or a CSV file
+	anchorages   string // "" (the data directory's), "none" or a file
 }
 
 func runContacts(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, now time.Time) error {
@@ -86,7 +101,11 @@ func runContacts(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	if err != nil {
 		return err
 	}
-	r := newContactsRun(&o, dets, stdout)
+	harbours, err := contactHarbours(&o)
+	if err != nil {
+		return err
+	}
+	r := newContactsRun(&o, dets, harbours, stdout)
 	if err := r.associate(ctx, db); err != nil {
 		return err
 	}
@@ -116,6 +135,8 @@ func parseContacts(args []string, stderr io.Writer, now time.Time) (contactsOpti
 		o.headings[scene] = h
 		return nil
 	})
+	fs.StringVar(&o.ports, "ports", "default", "ports and anchorage points where no dark target is raised: `default` (bundled), none, or a CSV of lat, lon, label")
+	fs.StringVar(&o.anchorages, "anchorages", "", "learned anchorages where no dark target is raised: a `FILE` as a node saves them, or none (default: the data directory's anchorages.bin, when there)")
 	sarLeft := fs.Bool("sar-look-left", false, "the SAR looks left of its track (Sentinel-1 and most SARs look right)")
 	f.sf.add(fs, true)
 	files, err := parseArgs(fs, args)
@@ -201,9 +222,51 @@ type contactsRun struct {
 	nRadar, nSat, nAssoc, nHeld, nRejected int
 }
 
-func newContactsRun(o *contactsOptions, dets []vessel.Detection, stdout io.Writer) *contactsRun {
+// contactHarbours returns the harbours of o (--ports, --anchorages), as
+// a node's contact tracker has them; nil when there are none.
+func contactHarbours(o *contactsOptions) (contact.Harbours, error) {
+	var ports []event.Port
+	switch o.ports {
+	case "default", "":
+		ports = event.DefaultPorts()
+	case "none":
+	default:
+		f, err := os.Open(o.ports)
+		if err != nil {
+			return nil, fmt.Errorf("--ports: %w", err)
+		}
+		ports, err = event.ReadPorts(f)
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("--ports %s: %w", o.ports, err)
+		}
+	}
+	var learned []event.Anchorage
+	var err error
+	switch o.anchorages {
+	case "":
+		if o.data != "" {
+			learned, err = server.LearnedAnchorages(o.data)
+		}
+	case "none":
+	default:
+		if _, err = os.Stat(o.anchorages); err == nil {
+			learned, err = event.LoadAnchorages(o.anchorages)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("--anchorages: %w", err)
+	}
+	if len(ports) == 0 && len(learned) == 0 {
+		return nil, nil
+	}
+	return server.ContactHarbours(ports, learned), nil
+}
+
+func newContactsRun(o *contactsOptions, dets []vessel.Detection, harbours contact.Harbours, stdout io.Writer) *contactsRun {
 	r := &contactsRun{o: o, dets: dets, groups: groupDetections(dets), vs: &storeVessels{},
 		nVessels: map[vessel.MMSI]bool{}, w: bufio.NewWriterSize(stdout, 64<<10), episodes: map[string]contact.Episode{}}
+	r.cfg.Harbours = harbours
 	r.a = contact.New(r.cfg, r.vs)
 	return r
 }
@@ -324,6 +387,9 @@ func (r *contactsRun) finish(stderr io.Writer, skipped int) error {
 	st := r.a.Stats()
 	fmt.Fprintf(stderr, "tidewatch contacts: %d radar reports in %d scans/scenes and %d satellite detections against %d AIS vessels: %d associated (%d held by radar), %d unassociated, %d rejected; %d dark-target/mismatch episodes; %d detections outside --from/--to/--sensor",
 		r.nRadar, len(r.groups), r.nSat, len(r.nVessels), r.nAssoc, r.nHeld, r.nRadar+r.nSat-r.nAssoc-r.nRejected, r.nRejected, len(r.episodes), skipped)
+	if st.InHarbour > 0 {
+		fmt.Fprintf(stderr, "; %d unexplained contacts at a berth or anchorage raised no dark target", st.InHarbour)
+	}
 	if st.QueueDropped > 0 {
 		fmt.Fprintf(stderr, "; %d episode updates dropped (queue full)", st.QueueDropped)
 	}

@@ -270,6 +270,23 @@ func newTrackerHarbours(ports []event.Port, take func() []event.Anchorage) *trac
 	return h
 }
 
+// ContactHarbours returns the harbours a node's contact tracker keeps
+// dark_target alerts away from, for association outside a node
+// (tidewatch contacts): ports and bundled anchorage points as the
+// event engine has them (PortHarbourM round a port, AnchorageHarbourM
+// round an anchorage point) and learned anchorages (LearnedHarbourM),
+// with the same index the tracker uses.
+func ContactHarbours(ports []event.Port, learned []event.Anchorage) contact.Harbours {
+	return newTrackerHarbours(ports, func() []event.Anchorage { return learned })
+}
+
+// LearnedAnchorages reads the anchorages that a node whose data
+// directory is data learned (saved by its event engine); none when it
+// has learned none.
+func LearnedAnchorages(data string) ([]event.Anchorage, error) {
+	return event.LoadAnchorages(filepath.Join(data, anchoragesFile))
+}
+
 // refresh takes the learned anchorages again when their number changed.
 func (h *trackerHarbours) refresh() {
 	if h.take == nil {
