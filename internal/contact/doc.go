@@ -150,7 +150,11 @@
 // updates, counters; versioned and CRC-checked, layout in state.go) and
 // LoadState restores it: an associator loaded from a state continues as
 // the one it was taken from, with the same track ids and episodes, so a
-// restarted node raises no alert twice.
+// restarted node raises no alert twice. AppendVesselStates adds to a
+// state the AIS reports a node's index of them held (the AIS picture is
+// not the associator's, but a restarted node that starts with none
+// associates its first scans differently), and VesselStates gives them
+// back to be put in the new index.
 //
 // # Concurrency
 //
