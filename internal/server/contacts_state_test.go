@@ -121,6 +121,12 @@ func TestTrackerRestartSameAssociations(t *testing.T) {
 		first := mustOpenTracker(t, fsys)
 		got := feedTracker(ctx, first, steps[:half], nil)
 		first.saveState()
+		if keepAIS {
+			n := len(first.stateAIS)
+			aisBytes := len(first.stateBuf) - len(first.assoc.AppendState(nil))
+			t.Logf("state %d bytes, of which %d for %d AIS reports of %d vessels (%.1f bytes a report)",
+				len(first.stateBuf), aisBytes, n, len(first.idx.byMMSI), float64(aisBytes)/float64(max(n, 1)))
+		}
 		if !keepAIS {
 			// The state as it was kept before the index went with it.
 			if err := record.WriteFileAtomic(fsys, first.statePath, first.assoc.AppendState(nil), 0o644); err != nil {
