@@ -410,7 +410,8 @@ func (n *Node) RestoreSnapshot(ctx context.Context, f *Follower, r Restorer) err
 
 // objectInfo looks name up until it is found or ctx ends: a peer names
 // an object once it is stored, but this node's replica of the bucket,
-// which may answer the lookup, can be behind.
+// which may answer the lookup, can be behind (not found), or not answer
+// yet (no responders, a timeout) after the node started.
 func objectInfo(ctx context.Context, obs jetstream.ObjectStore, name string) (*jetstream.ObjectInfo, error) {
 	for {
 		info, err := obs.GetInfo(ctx, name)
@@ -420,11 +421,8 @@ func objectInfo(ctx context.Context, obs jetstream.ObjectStore, name string) (*j
 		if err == nil {
 			err = jetstream.ErrObjectNotFound
 		}
-		if !errors.Is(err, jetstream.ErrObjectNotFound) {
-			return nil, err
-		}
 		if werr := waitOrDone(ctx, 250*time.Millisecond); werr != nil {
-			return nil, fmt.Errorf("%w (waited for it: %w)", err, werr)
+			return nil, fmt.Errorf("%w (asked until: %w)", err, werr)
 		}
 	}
 }
