@@ -29,8 +29,14 @@
 // The ingest log keeps Config.MaxAge (and MaxBytes) of entries. A node
 // away longer than that finds the entry after its last applied one gone:
 // its follower stops with [ErrNeedSnapshot], the node restores a peer's
-// snapshot ([Node.RestoreSnapshot], served by [SnapshotServer] through
-// the object store) and follows again from the snapshot's sequence.
+// snapshot ([Node.RestoreSnapshot], or [Node.RestoreSnapshotRetry] with
+// backoff until one is restored, each failure counted in
+// [Node.RestoreStatus]; served by [SnapshotServer] through the object
+// store, one object per node, stream and entry, never replaced while it
+// may be read) and follows again from the snapshot's sequence. A
+// follower whose consumer delivers nothing while the stream holds its
+// next entry (the consumer lost with the member that held it) makes a
+// new one (FollowerStatus.Stalls).
 //
 // [Node.Status] asks the cluster for its members, leaders and replica
 // health; [Collector] exposes that and the followers' and publishers'

@@ -68,6 +68,7 @@ type FollowerStatus struct {
 	Entries      uint64 // entries applied since the follower was made
 	Undecodable  uint64 // entries skipped because they do not decode
 	ApplyErrors  uint64 // failed Apply calls (each retried)
+	Stalls       uint64 // consumers given up because they delivered nothing while the stream held more
 }
 
 // Follower applies the entries of a stream in order, each exactly once
@@ -104,6 +105,7 @@ type Follower struct {
 	entries  atomic.Uint64
 	undec    atomic.Uint64
 	applyErr atomic.Uint64
+	stalls   atomic.Uint64
 
 	persisted uint64 // owned by Run
 }
@@ -227,7 +229,7 @@ func (f *Follower) Status() FollowerStatus {
 	st := FollowerStatus{
 		Stream: f.stream, Applied: f.applied.Load(), Last: f.last.Load(), First: f.first.Load(),
 		CaughtUp: f.caughtUp.Load(), NeedSnapshot: f.needSnap.Load(), Failing: f.failing.Load(),
-		Entries: f.entries.Load(), Undecodable: f.undec.Load(), ApplyErrors: f.applyErr.Load(),
+		Entries: f.entries.Load(), Undecodable: f.undec.Load(), ApplyErrors: f.applyErr.Load(), Stalls: f.stalls.Load(),
 	}
 	if st.Last > st.Applied {
 		st.Lag = st.Last - st.Applied
@@ -285,7 +287,11 @@ func (f *Follower) run(ctx context.Context) error {
 			return err
 		}
 		f.caughtUp.Store(false)
-		f.logger.Debug("following the stream failed; retrying", "err", err)
+		if errors.Is(err, errConsumerStalled) {
+			f.logger.Warn("following the stream: consumer stalled; making a new one", "err", err)
+		} else {
+			f.logger.Debug("following the stream failed; retrying", "err", err)
+		}
 		if waitOrDone(ctx, f.cfg.RetryWait) != nil {
 			return nil
 		}
@@ -358,6 +364,7 @@ func (f *Follower) follow(ctx context.Context) error {
 		defer cancel()
 		f.n.js.DeleteConsumer(dctx, f.stream, cons.CachedInfo().Name)
 	}()
+	stalled := 0 // idle fetches in a row while the stream holds more
 	for ctx.Err() == nil {
 		batch, err := cons.Fetch(f.cfg.FetchBatch, jetstream.FetchMaxWait(f.cfg.IdleWait))
 		if err != nil {
@@ -412,10 +419,35 @@ func (f *Follower) follow(ctx context.Context) error {
 			if _, err := f.check(ctx); err != nil {
 				return err
 			}
+			// The stream holds entries the consumer does not deliver:
+			// it is gone (with the server that held it: an R1
+			// consumer is placed on any replica) or stuck on a
+			// replica that is behind. Make a new one; without this
+			// the follower would wait until the retention took the
+			// entries away.
+			if applied := f.applied.Load(); f.last.Load() > applied {
+				if stalled++; stalled >= stallFetches {
+					f.stalls.Add(1)
+					return fmt.Errorf("cluster: stream %s: %w: %d idle fetches while entry %d is in the stream; making a new consumer",
+						f.stream, errConsumerStalled, stalled, applied+1)
+				}
+			} else {
+				stalled = 0
+			}
+		} else {
+			stalled = 0
 		}
 	}
 	return nil
 }
+
+// stallFetches is how many idle fetches in a row, while the stream holds
+// the next entry, make a follower give its consumer up for a new one.
+const stallFetches = 3
+
+// errConsumerStalled: the follower's consumer delivers nothing although
+// the stream holds the next entry.
+var errConsumerStalled = errors.New("consumer delivers nothing")
 
 // applyOne applies one entry, retrying a failing Apply until it succeeds
 // or ctx ends. An entry that does not decode is skipped and counted.

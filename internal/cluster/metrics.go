@@ -31,12 +31,16 @@ var (
 	mApplyFail   = prometheus.NewDesc("tidewatch_cluster_apply_failing", "1 while applying an entry fails (it is retried).", []string{"stream"}, nil)
 	mApplyErrs   = prometheus.NewDesc("tidewatch_cluster_apply_errors_total", "Failed applies of an entry (each retried).", []string{"stream"}, nil)
 	mUndecodable = prometheus.NewDesc("tidewatch_cluster_undecodable_total", "Stream entries skipped because they do not decode.", []string{"stream"}, nil)
+	mStalls      = prometheus.NewDesc("tidewatch_cluster_consumer_stalls_total", "Follower consumers given up for new ones because they delivered nothing while the stream held the next entry (a consumer lost with its server).", []string{"stream"}, nil)
 	mPublished   = prometheus.NewDesc("tidewatch_cluster_published_total", "Entries the cluster acknowledged, by result (new, duplicate).", []string{"stream", "result"}, nil)
 	mPubRejected = prometheus.NewDesc("tidewatch_cluster_publish_rejected_total", "Publishes refused because too many were in flight.", []string{"stream"}, nil)
 	mPubFailed   = prometheus.NewDesc("tidewatch_cluster_publish_failed_total", "Publishes given up (deadline, refusal): not acknowledged, not counted as accepted.", []string{"stream"}, nil)
 	mPubRetries  = prometheus.NewDesc("tidewatch_cluster_publish_retries_total", "Publish attempts that failed and were tried again.", []string{"stream"}, nil)
 	mPubInFlight = prometheus.NewDesc("tidewatch_cluster_publish_in_flight", "Publishes waiting for the cluster's acknowledgement.", []string{"stream"}, nil)
 	mSnapServed  = prometheus.NewDesc("tidewatch_cluster_snapshots_served_total", "Snapshots this node wrote for peers, by result (ok: on request, scheduled, failed, dropped).", []string{"result"}, nil)
+	mSnapPruned  = prometheus.NewDesc("tidewatch_cluster_snapshots_pruned_total", "This node's older snapshots deleted from the object store (the newest two stay).", nil, nil)
+	mRestores    = prometheus.NewDesc("tidewatch_cluster_snapshot_restores_total", "Attempts to restore a peer's snapshot, by result (ok, failed: each failure is retried).", []string{"result"}, nil)
+	mRestoring   = prometheus.NewDesc("tidewatch_cluster_snapshot_restoring", "1 while this node restores a peer's snapshot.", nil, nil)
 	mRoutes      = prometheus.NewDesc("tidewatch_cluster_routes", "Peers the embedded NATS server has a route to.", nil, nil)
 	mMember      = prometheus.NewDesc("tidewatch_cluster_member_up", "1 for a cluster member seen recently, 0 for one offline.", []string{"member"}, nil)
 	mMetaLeader  = prometheus.NewDesc("tidewatch_cluster_meta_leader", "1 for the member that leads the cluster's JetStream meta group.", []string{"member"}, nil)
@@ -47,8 +51,8 @@ var (
 
 // Describe implements prometheus.Collector.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{mApplied, mLast, mFirst, mLag, mCaughtUp, mNeedSnap, mApplyFail, mApplyErrs, mUndecodable,
-		mPublished, mPubRejected, mPubFailed, mPubRetries, mPubInFlight, mSnapServed, mRoutes, mMember, mMetaLeader, mLeader, mReplicas, mScrapeErr} {
+	for _, d := range []*prometheus.Desc{mApplied, mLast, mFirst, mLag, mCaughtUp, mNeedSnap, mApplyFail, mApplyErrs, mUndecodable, mStalls,
+		mPublished, mPubRejected, mPubFailed, mPubRetries, mPubInFlight, mSnapServed, mSnapPruned, mRestores, mRestoring, mRoutes, mMember, mMetaLeader, mLeader, mReplicas, mScrapeErr} {
 		ch <- d
 	}
 }
@@ -78,6 +82,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		gauge(mApplyFail, b(st.Failing), st.Stream)
 		counter(mApplyErrs, float64(st.ApplyErrors), st.Stream)
 		counter(mUndecodable, float64(st.Undecodable), st.Stream)
+		counter(mStalls, float64(st.Stalls), st.Stream)
 	}
 	pubs := func(stream string, s PublishStats) {
 		counter(mPublished, float64(s.Published), stream, "new")
@@ -99,10 +104,15 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		counter(mSnapServed, float64(s.Failed), "failed")
 		counter(mSnapServed, float64(s.Dropped), "dropped")
 		counter(mSnapServed, float64(s.Scheduled), "scheduled")
+		counter(mSnapPruned, float64(s.Pruned))
 	}
 	if c.Node == nil {
 		return
 	}
+	rs := c.Node.RestoreStatus()
+	counter(mRestores, float64(rs.Restored), "ok")
+	counter(mRestores, float64(rs.Failures), "failed")
+	gauge(mRestoring, b(rs.Restoring))
 	timeout := c.Timeout
 	if timeout <= 0 {
 		timeout = 2 * time.Second

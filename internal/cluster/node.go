@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -44,6 +45,11 @@ type Node struct {
 
 	closeOnce sync.Once
 	closed    chan struct{}
+
+	// Snapshot restores (RestoreSnapshotRetry), for RestoreStatus.
+	restoring                                  atomic.Bool
+	restoreAttempts, restoreFailures, restored atomic.Uint64
+	restoreErr                                 atomic.Pointer[string]
 }
 
 // Start starts the embedded NATS server with JetStream on file storage

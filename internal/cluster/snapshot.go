@@ -50,14 +50,24 @@ type SnapshotStats struct {
 	Failed    uint64 // requests answered with an error, and scheduled snapshots that failed
 	Dropped   uint64 // requests dropped because the queue was full
 	Scheduled uint64 // snapshots written to the bucket on the schedule (SnapshotServer.Every)
+	Pruned    uint64 // this node's older snapshots deleted from the bucket
 }
 
 // SnapshotServer answers peers' snapshot requests for one stream: it
 // writes src's snapshot to a file under Dir/cluster, puts it into the
-// replicated object store (bucket SnapshotBucket, object
-// <stream>/<node>, the sequence in its metadata) and replies with the
+// replicated object store (bucket SnapshotBucket) and replies with the
 // object's name. Requests queue (at most 4; more are dropped and
 // counted: the peer asks again) and are served one at a time.
+//
+// Each snapshot is an object of its own, named for the entry it is at,
+// <stream>/<node>/<seq> (the sequence also in its metadata): a snapshot
+// is never replaced while a peer may read it. The object store writes an
+// object's chunks first and its name (its metadata) last, so a name
+// that can be read names a whole object. A snapshot at the entry of the
+// last one is not written again (the name is answered); after a new one
+// is stored, this node's older ones are deleted, but for the previous
+// one and any younger than 5 minutes, which a peer may still be reading
+// (and the bucket's TTL, 25 hours, removes what a failed delete left).
 //
 // With Every set it also writes a snapshot on that schedule (the first
 // one Every after Run starts), so that the bucket always holds a recent
@@ -72,7 +82,13 @@ type SnapshotServer struct {
 	// them on request only. Set it before Run.
 	Every time.Duration
 
-	served, failed, dropped, scheduled atomic.Uint64
+	served, failed, dropped, scheduled, pruned atomic.Uint64
+
+	// pruneAfter is how old a snapshot other than the newest two must be
+	// before it is deleted: a peer may be reading it. 0 means 5 minutes.
+	pruneAfter time.Duration
+
+	last string // the name of the last snapshot stored; owned by Run
 }
 
 // SnapshotServer returns a server of src's snapshots of stream
@@ -83,7 +99,8 @@ func (n *Node) SnapshotServer(stream string, src SnapshotSource) *SnapshotServer
 
 // Stats returns the server's counters.
 func (s *SnapshotServer) Stats() SnapshotStats {
-	return SnapshotStats{Served: s.served.Load(), Failed: s.failed.Load(), Dropped: s.dropped.Load(), Scheduled: s.scheduled.Load()}
+	return SnapshotStats{Served: s.served.Load(), Failed: s.failed.Load(), Dropped: s.dropped.Load(),
+		Scheduled: s.scheduled.Load(), Pruned: s.pruned.Load()}
 }
 
 func (n *Node) snapshotBucket(ctx context.Context) (jetstream.ObjectStore, error) {
@@ -91,6 +108,12 @@ func (n *Node) snapshotBucket(ctx context.Context) (jetstream.ObjectStore, error
 		Bucket: SnapshotBucket, Description: "tidewatch state snapshots for nodes past the retention",
 		TTL: snapshotTTL, Storage: jetstream.FileStorage, Replicas: n.cfg.Replicas,
 	})
+}
+
+// SnapshotName is the object name of a node's snapshot of stream at
+// entry seq.
+func SnapshotName(stream, node string, seq uint64) string {
+	return fmt.Sprintf("%s/%s/%d", stream, node, seq)
 }
 
 // Run serves requests until ctx ends.
@@ -159,21 +182,155 @@ func (s *SnapshotServer) serve(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	name := s.stream + "/" + s.n.cfg.Name
+	name := SnapshotName(s.stream, s.n.cfg.Name, seq)
+	if name == s.last {
+		// The same entry as the last one: that object is this snapshot.
+		if info, err := obs.GetInfo(ctx, name); err == nil && !info.Deleted {
+			return name, nil
+		}
+	}
 	_, err = obs.Put(ctx, jetstream.ObjectMeta{Name: name, Metadata: map[string]string{seqKey: strconv.FormatUint(seq, 10)}}, f)
 	if err != nil {
 		return "", err
 	}
+	prev := s.last
+	s.last = name
+	s.prune(ctx, obs, name, prev)
 	return name, nil
+}
+
+// prune deletes this node's snapshots of the stream but keep and prev
+// and those younger than pruneAfter (and snapshots named the old way,
+// <stream>/<node>, replaced in place). A failure is logged: the bucket's
+// TTL removes what stays.
+func (s *SnapshotServer) prune(ctx context.Context, obs jetstream.ObjectStore, keep, prev string) {
+	list, err := obs.List(ctx)
+	if err != nil {
+		if !errors.Is(err, jetstream.ErrNoObjectsFound) {
+			s.n.logger.Warn("cluster: listing snapshots to prune", "stream", s.stream, "err", err)
+		}
+		return
+	}
+	after := s.pruneAfter
+	if after == 0 {
+		after = 5 * time.Minute
+	}
+	mine := s.stream + "/" + s.n.cfg.Name
+	for _, info := range list {
+		if info.Deleted || info.Name == keep || info.Name == prev || !strings.HasPrefix(info.Name, mine+"/") && info.Name != mine ||
+			time.Since(info.ModTime) < after {
+			continue
+		}
+		if err := obs.Delete(ctx, info.Name); err != nil {
+			s.n.logger.Warn("cluster: pruning a snapshot", "object", info.Name, "err", err)
+			continue
+		}
+		s.pruned.Add(1)
+	}
+}
+
+// RestoreStatus is how a node's snapshot restores went, for /readyz and
+// the metrics.
+type RestoreStatus struct {
+	Restoring bool   // a restore is under way (RestoreSnapshotRetry)
+	Attempts  uint64 // restore attempts since the node started
+	Failures  uint64 // attempts that failed (each retried)
+	Restored  uint64 // snapshots restored
+	LastErr   string // the last failure's message, "" after a success
+}
+
+// RestoreStatus returns how the node's snapshot restores went.
+func (n *Node) RestoreStatus() RestoreStatus {
+	st := RestoreStatus{Restoring: n.restoring.Load(), Attempts: n.restoreAttempts.Load(),
+		Failures: n.restoreFailures.Load(), Restored: n.restored.Load()}
+	if p := n.restoreErr.Load(); p != nil {
+		st.LastErr = *p
+	}
+	return st
+}
+
+// RestoreRetry configures RestoreSnapshotRetry. The zero value is usable.
+type RestoreRetry struct {
+	// Attempt bounds one attempt (asking, fetching, restoring); 0 means 5
+	// minutes. A fetch that makes no progress for 30 seconds ends its
+	// attempt sooner.
+	Attempt time.Duration
+	// MinWait and MaxWait bound the wait between attempts, which doubles
+	// after each failure; 0 means 1s and 30s.
+	MinWait, MaxWait time.Duration
+	// LogEvery is the least time between two logged failures (the others
+	// are counted, and the next logged one says how many); 0 means 30s.
+	LogEvery time.Duration
+}
+
+// RestoreSnapshotRetry restores a snapshot as RestoreSnapshot does,
+// retrying with backoff until an attempt succeeds or ctx ends. Every
+// failure is counted (RestoreStatus) and logged, at most once per
+// LogEvery. A snapshot already older than the stream's first entry (a
+// *GapError) is asked for again like any other failure.
+func (n *Node) RestoreSnapshotRetry(ctx context.Context, f *Follower, r Restorer, cfg RestoreRetry) error {
+	if cfg.Attempt <= 0 {
+		cfg.Attempt = 5 * time.Minute
+	}
+	if cfg.MinWait <= 0 {
+		cfg.MinWait = time.Second
+	}
+	if cfg.MaxWait <= 0 {
+		cfg.MaxWait = 30 * time.Second
+	}
+	if cfg.LogEvery <= 0 {
+		cfg.LogEvery = 30 * time.Second
+	}
+	n.restoring.Store(true)
+	defer n.restoring.Store(false)
+	wait := cfg.MinWait
+	var logged time.Time
+	var quiet uint64
+	for {
+		n.restoreAttempts.Add(1)
+		actx, cancel := context.WithTimeout(ctx, cfg.Attempt)
+		err := n.RestoreSnapshot(actx, f, r)
+		cancel()
+		if err == nil {
+			n.restored.Add(1)
+			n.restoreErr.Store(nil)
+			n.logger.Info("cluster: snapshot restored", "stream", f.stream, "seq", f.Applied(), "attempts_failed", n.restoreFailures.Load())
+			return nil
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("cluster: no snapshot of %s restored: %w", f.stream, errors.Join(ctx.Err(), err))
+		}
+		n.restoreFailures.Add(1)
+		msg := err.Error()
+		n.restoreErr.Store(&msg)
+		if time.Since(logged) >= cfg.LogEvery {
+			n.logger.Warn("cluster: restoring a snapshot failed; retrying", "stream", f.stream, "err", err,
+				"retry_in", wait, "failures", n.restoreFailures.Load(), "not_logged", quiet)
+			logged, quiet = time.Now(), 0
+		} else {
+			quiet++
+		}
+		if werr := waitOrDone(ctx, wait); werr != nil {
+			return fmt.Errorf("cluster: no snapshot of %s restored: %w", f.stream, errors.Join(werr, err))
+		}
+		wait = min(2*wait, cfg.MaxWait)
+	}
 }
 
 // RestoreSnapshot asks a peer for a snapshot of f's stream (any node
 // running a SnapshotServer for it answers), restores it with r and sets
 // f's last applied sequence to the snapshot's, so that f's next Run
 // catches up from there. f must not be running. It fails with
-// ErrNoSnapshot when no peer answers before ctx ends, and with a
-// *GapError when the snapshot is already older than the stream's first
-// entry (ask again).
+// ErrNoSnapshot when no peer answers before ctx ends and none is stored,
+// with a *GapError when the snapshot is already older than the stream's
+// first entry, and with the object store's error when the object cannot
+// be read whole (its digest checked): ask again (RestoreSnapshotRetry
+// does).
+//
+// This node's own replica of the bucket may be behind (it was away): the
+// object a peer names is looked up until it appears, and a fetch that
+// ends short (a consumer on a replica not yet current) or stalls fails
+// the attempt rather than restoring a partial snapshot.
 func (n *Node) RestoreSnapshot(ctx context.Context, f *Follower, r Restorer) error {
 	if !f.running.TryLock() {
 		return errors.New("cluster: restore a snapshot while the follower runs")
@@ -206,7 +363,7 @@ func (n *Node) RestoreSnapshot(ctx context.Context, f *Follower, r Restorer) err
 		n.logger.Info("cluster: no peer made a snapshot; restoring the newest stored", "stream", f.stream, "object", stored, "err", err)
 		name = stored
 	}
-	info, err := obs.GetInfo(ctx, name)
+	info, err := objectInfo(bctx, obs, name)
 	if err != nil {
 		return fmt.Errorf("cluster: snapshot %s: %w", name, err)
 	}
@@ -214,7 +371,7 @@ func (n *Node) RestoreSnapshot(ctx context.Context, f *Follower, r Restorer) err
 	if err != nil {
 		return fmt.Errorf("cluster: snapshot %s: %w: sequence %q", name, ErrCorrupt, info.Metadata[seqKey])
 	}
-	st, err := n.js.Stream(ctx, f.stream)
+	st, err := n.js.Stream(bctx, f.stream)
 	if err != nil {
 		return fmt.Errorf("cluster: snapshot of %s: %w", f.stream, err)
 	}
@@ -227,9 +384,12 @@ func (n *Node) RestoreSnapshot(ctx context.Context, f *Follower, r Restorer) err
 	if err != nil {
 		return fmt.Errorf("cluster: snapshot %s: %w", name, err)
 	}
-	tmp.Close()
 	defer os.Remove(tmp.Name())
-	if err := obs.GetFile(ctx, name, tmp.Name()); err != nil {
+	err = fetchObject(ctx, obs, info, tmp)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
 		return fmt.Errorf("cluster: snapshot %s: %w", name, err)
 	}
 	file, err := os.Open(tmp.Name())
@@ -247,6 +407,58 @@ func (n *Node) RestoreSnapshot(ctx context.Context, f *Follower, r Restorer) err
 	f.needSnap.Store(false)
 	return nil
 }
+
+// objectInfo looks name up until it is found or ctx ends: a peer names
+// an object once it is stored, but this node's replica of the bucket,
+// which may answer the lookup, can be behind (not found), or not answer
+// yet (no responders, a timeout) after the node started.
+func objectInfo(ctx context.Context, obs jetstream.ObjectStore, name string) (*jetstream.ObjectInfo, error) {
+	for {
+		info, err := obs.GetInfo(ctx, name)
+		if err == nil && !info.Deleted {
+			return info, nil
+		}
+		if err == nil {
+			err = jetstream.ErrObjectNotFound
+		}
+		if werr := waitOrDone(ctx, 250*time.Millisecond); werr != nil {
+			return nil, fmt.Errorf("%w (asked until: %w)", err, werr)
+		}
+	}
+}
+
+// fetchObject reads the object of info whole into w. The object store
+// checks the digest at the end; the size is checked here too. The read
+// is bounded (15 s, and a second per MiB): the cluster may place the
+// read's consumer on a replica that does not hold the chunks yet (this
+// node's own, behind after it was away), and the read would wait for
+// them; the caller asks again.
+func fetchObject(ctx context.Context, obs jetstream.ObjectStore, info *jetstream.ObjectInfo, w io.Writer) error {
+	// The object store ends a read at its context's deadline (5 s
+	// without one), each Read waiting for data until then.
+	fctx, cancel := context.WithTimeout(ctx, 15*time.Second+time.Duration(info.Size>>20)*time.Second)
+	defer cancel()
+	res, err := obs.Get(fctx, info.Name)
+	if err != nil {
+		return err
+	}
+	defer res.Close()
+	got, err := io.Copy(w, res)
+	if err != nil && got == 0 && fctx.Err() != nil {
+		return fmt.Errorf("%w: %w", errNoChunks, err)
+	}
+	if err != nil {
+		return fmt.Errorf("after %d of %d bytes: %w", got, info.Size, err)
+	}
+	if uint64(got) != info.Size {
+		return fmt.Errorf("%w: %d of %d bytes", jetstream.ErrDigestMismatch, got, info.Size)
+	}
+	return nil
+}
+
+// errNoChunks: a snapshot's read got none of its chunks in time (its
+// consumer on a replica that does not hold them yet).
+var errNoChunks = errors.New("cluster: no chunk of the snapshot arrived")
 
 // newestSnapshot is the name of the stored snapshot of stream with the
 // highest sequence.

@@ -217,7 +217,7 @@ func (n *Node) openClusterEarly() error {
 			return err
 		}
 	}
-	node, err := cluster.Start(context.Background(), cluster.Config{Name: name, Dir: n.cfg.Data,
+	node, err := cluster.Start(n.openCtx, cluster.Config{Name: name, Dir: n.cfg.Data,
 		ClusterListen: c.Listen, Peers: c.Peers, NATSURL: c.NATSURL, Replicas: c.Replicas, MaxAge: maxAge,
 		TLSCert: c.TLSCert, TLSKey: c.TLSKey, TLSCA: c.TLSCA}, n.log)
 	if err != nil {
@@ -225,7 +225,7 @@ func (n *Node) openClusterEarly() error {
 	}
 	n.onClose(node.Close)
 	n.clNode = node
-	return n.installSnapshotIfBehind(context.Background(), node)
+	return n.installSnapshotIfBehind(n.openCtx, node)
 }
 
 // openCluster makes the follower and the inputs that publish to the log,
@@ -303,6 +303,13 @@ func (m *clusterMember) runFollower(ctx context.Context) error {
 		}
 		if err != nil {
 			if errors.Is(err, cluster.ErrNeedSnapshot) {
+				m.logger.Warn("cluster: the log no longer holds the entry after this node's; fetching a peer's snapshot", "err", err)
+				if serr := m.stageSnapshot(ctx); serr != nil {
+					if ctx.Err() != nil {
+						return nil
+					}
+					return serr
+				}
 				return fmt.Errorf("%w: %w", errReopen, err)
 			}
 			m.logger.Error("cluster follower stopped", "err", err)
@@ -430,7 +437,15 @@ func (m *clusterMember) ready() error {
 	st := m.follower.Status()
 	switch {
 	case st.NeedSnapshot:
-		return &httpapi.Unready{Reason: "cluster: this node was away past the log's retention and needs a snapshot", Err: cluster.ErrNeedSnapshot}
+		reason := "cluster: this node was away past the log's retention and needs a snapshot"
+		if rs := m.node.RestoreStatus(); rs.Restoring {
+			reason = fmt.Sprintf("cluster: this node was away past the log's retention; fetching a peer's snapshot (attempt %d", rs.Attempts)
+			if rs.LastErr != "" {
+				reason += fmt.Sprintf(", %d failed, the last: %s", rs.Failures, rs.LastErr)
+			}
+			reason += ")"
+		}
+		return &httpapi.Unready{Reason: reason, Err: cluster.ErrNeedSnapshot}
 	case st.CaughtUp:
 		m.synced.Store(true)
 	case !m.synced.Load():

@@ -122,20 +122,46 @@ func (m *clusterMember) Snapshot(w io.Writer) (uint64, error) {
 }
 
 // snapshotInstaller installs a peer's snapshot into a node's data
-// directory before its store opens: a cluster.Restorer.
+// directory before its store opens: a cluster.Restorer. With stageOnly
+// (a running node, whose store is open) it unpacks and checks the
+// snapshot into <data>/cluster/restore and stops there; the node then
+// reopens itself and installs the staged snapshot (installStaged) before
+// its store opens, without fetching it again.
 type snapshotInstaller struct {
-	data string
-	log  interface{ Info(string, ...any) }
+	data      string
+	log       interface{ Info(string, ...any) }
+	stageOnly bool
 }
 
-// Restore unpacks the snapshot of entry seq and installs it.
+// stagedName marks a snapshot unpacked and checked whole in the staging
+// directory: it holds the snapshot's entry, and is written last.
+const stagedName = "STAGED"
+
+func (s *snapshotInstaller) staging() string { return filepath.Join(s.data, "cluster", "restore") }
+
+// Restore unpacks the snapshot of entry seq and installs it (or only
+// stages it, with stageOnly).
 func (s *snapshotInstaller) Restore(r io.Reader, seq uint64) error {
-	staging := filepath.Join(s.data, "cluster", "restore")
-	if err := os.RemoveAll(staging); err != nil {
+	files, err := s.stage(r, seq)
+	if err != nil {
 		return err
 	}
+	if s.stageOnly {
+		s.log.Info("cluster: staged a snapshot", "seq", seq, "files", files)
+		return nil
+	}
+	return s.install(seq, files)
+}
+
+// stage unpacks the snapshot of entry seq into the staging directory,
+// checks its state, and marks it staged.
+func (s *snapshotInstaller) stage(r io.Reader, seq uint64) (int, error) {
+	staging := s.staging()
+	if err := os.RemoveAll(staging); err != nil {
+		return 0, err
+	}
 	if err := os.MkdirAll(staging, 0o700); err != nil {
-		return err
+		return 0, err
 	}
 	tr := tar.NewReader(r)
 	files := 0
@@ -145,20 +171,20 @@ func (s *snapshotInstaller) Restore(r io.Reader, seq uint64) error {
 			break
 		}
 		if err != nil {
-			return fmt.Errorf("server: snapshot: %w", err)
+			return 0, fmt.Errorf("server: snapshot: %w", err)
 		}
 		name := filepath.FromSlash(h.Name)
 		if h.Typeflag != tar.TypeReg || !filepath.IsLocal(name) || h.Size < 0 || h.Size > maxSnapshotFile ||
 			name != snapshotStateName && !strings.HasPrefix(name, snapshotStoreDir+string(filepath.Separator)) {
-			return fmt.Errorf("server: snapshot: %w: unexpected entry %q", ErrClusterState, h.Name)
+			return 0, fmt.Errorf("server: snapshot: %w: unexpected entry %q", ErrClusterState, h.Name)
 		}
 		path := filepath.Join(staging, name)
 		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-			return err
+			return 0, err
 		}
 		f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		_, err = io.CopyN(f, tr, h.Size)
 		if err == nil {
@@ -168,39 +194,79 @@ func (s *snapshotInstaller) Restore(r io.Reader, seq uint64) error {
 			err = cerr
 		}
 		if err != nil {
-			return fmt.Errorf("server: snapshot: %w", err)
+			return 0, fmt.Errorf("server: snapshot: %w", err)
 		}
 		files++
 	}
-	state, err := os.ReadFile(filepath.Join(staging, snapshotStateName))
+	if _, err := s.checkStaged(seq); err != nil {
+		return 0, err
+	}
+	mark := fmt.Appendf(nil, "%d %d\n", seq, files)
+	if err := record.WriteFileAtomic(record.OSFS{}, filepath.Join(staging, stagedName), mark, 0o600); err != nil {
+		return 0, err
+	}
+	return files, nil
+}
+
+// checkStaged checks the staged state: it decodes, it is at entry seq,
+// and the picture loads. It returns the state file's bytes.
+func (s *snapshotInstaller) checkStaged(seq uint64) ([]byte, error) {
+	state, err := os.ReadFile(filepath.Join(s.staging(), snapshotStateName))
 	if err != nil {
-		return fmt.Errorf("server: snapshot: %w: no state", ErrClusterState)
+		return nil, fmt.Errorf("server: snapshot: %w: no state", ErrClusterState)
 	}
 	sseq, pic, err := decodeClusterState(state)
 	if err != nil {
-		return fmt.Errorf("server: snapshot: %w", err)
+		return nil, fmt.Errorf("server: snapshot: %w", err)
 	}
 	if sseq != seq {
-		return fmt.Errorf("server: snapshot: %w: state at entry %d, the snapshot says %d", ErrClusterState, sseq, seq)
+		return nil, fmt.Errorf("server: snapshot: %w: state at entry %d, the snapshot says %d", ErrClusterState, sseq, seq)
 	}
 	if err := fusion.NewPicture(fusion.Config{}).LoadState(pic); err != nil {
-		return fmt.Errorf("server: snapshot: %w: %w", ErrClusterState, err)
+		return nil, fmt.Errorf("server: snapshot: %w: %w", ErrClusterState, err)
+	}
+	return state, nil
+}
+
+// stagedSeq returns the entry of the snapshot staged whole, if any.
+func (s *snapshotInstaller) stagedSeq() (seq uint64, files int, ok bool) {
+	b, err := os.ReadFile(filepath.Join(s.staging(), stagedName))
+	if err != nil {
+		return 0, 0, false
+	}
+	if _, err := fmt.Sscanf(string(b), "%d %d", &seq, &files); err != nil {
+		return 0, 0, false
+	}
+	return seq, files, true
+}
+
+// install moves the node's store aside and the staged one in, then
+// writes the staged state file last. Run again after a crash anywhere,
+// it continues (store.Replace is resumable, the staging directory stays
+// until the state is written).
+func (s *snapshotInstaller) install(seq uint64, files int) error {
+	state, err := s.checkStaged(seq)
+	if err != nil {
+		return err
 	}
 	aside := filepath.Join(s.data, "cluster", fmt.Sprintf("replaced-%d", seq))
-	if err := store.Replace(s.data, filepath.Join(staging, snapshotStoreDir), aside); err != nil {
+	if err := store.Replace(s.data, filepath.Join(s.staging(), snapshotStoreDir), aside); err != nil {
 		return err
 	}
 	if err := record.WriteFileAtomic(record.OSFS{}, filepath.Join(s.data, "cluster", cluster.IngestStream+".state"), state, 0o600); err != nil {
 		return err
 	}
 	s.log.Info("cluster: installed a snapshot", "seq", seq, "files", files, "old_store", aside)
-	return os.RemoveAll(staging)
+	return os.RemoveAll(s.staging())
 }
 
 // installSnapshotIfBehind is the start of a node in cluster mode, before
 // its store opens: when the ingest log no longer holds the entry after
-// the node's state, it restores a peer's snapshot (retrying until a
-// peer answers, or ctx ends).
+// the node's state, it restores a peer's snapshot, retrying with backoff
+// until one is restored or ctx ends (cluster.Node.RestoreSnapshotRetry:
+// each failure counted and logged, rate-limited). The question whether
+// the log holds that entry is asked again until the cluster answers it
+// (a node just started may have no JetStream meta leader yet).
 func (n *Node) installSnapshotIfBehind(ctx context.Context, node *cluster.Node) error {
 	var local uint64
 	if b, err := os.ReadFile(filepath.Join(n.cfg.Data, "cluster", cluster.IngestStream+".state")); err == nil {
@@ -212,23 +278,53 @@ func (n *Node) installSnapshotIfBehind(ctx context.Context, node *cluster.Node) 
 	if err != nil {
 		return err
 	}
+	wait := 250 * time.Millisecond
 	for {
 		err := f.Check(ctx)
-		if err == nil || !errors.Is(err, cluster.ErrNeedSnapshot) {
-			return nil // the follower reports anything else when it runs
+		if err == nil || errors.Is(err, cluster.ErrCursorAhead) {
+			return nil // the follower reports a cursor ahead when it runs
 		}
-		n.log.Info("cluster: the log no longer holds the entry after this node's state; asking a peer for a snapshot", "err", err)
-		rctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-		err = node.RestoreSnapshot(rctx, f, &snapshotInstaller{data: n.cfg.Data, log: n.log})
-		cancel()
-		if err == nil {
-			return nil
+		if errors.Is(err, cluster.ErrNeedSnapshot) {
+			break
 		}
-		n.log.Warn("cluster: restoring a snapshot", "err", err)
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("server: cluster: no snapshot restored: %w", err)
-		case <-time.After(2 * time.Second):
+		if ctx.Err() != nil {
+			return fmt.Errorf("server: cluster: %w", err)
+		}
+		n.log.Debug("cluster: asking the ingest log where it starts", "err", err)
+		if err := sleepCtx(ctx, wait); err != nil {
+			return fmt.Errorf("server: cluster: %w", err)
+		}
+		wait = min(2*wait, 5*time.Second)
+	}
+	inst := &snapshotInstaller{data: n.cfg.Data, log: n.log}
+	if seq, files, ok := inst.stagedSeq(); ok && seq > local {
+		// Staged by this node while it ran (stageSnapshot), or before a
+		// crash in the middle of installing it: usable while the log
+		// still holds the entry after it.
+		g, err := node.IngestFollower(cluster.FollowerConfig{StateCursor: true, Resume: seq}, func(uint64, cluster.Batch) error { return nil })
+		if err != nil {
+			return err
+		}
+		if err := g.Check(ctx); err == nil {
+			return inst.install(seq, files)
+		} else {
+			n.log.Info("cluster: the staged snapshot is of no use", "seq", seq, "err", err)
 		}
 	}
+	n.log.Info("cluster: the log no longer holds the entry after this node's state; asking a peer for a snapshot", "state_seq", local)
+	if err := node.RestoreSnapshotRetry(ctx, f, inst, cluster.RestoreRetry{}); err != nil {
+		return fmt.Errorf("server: cluster: %w", err)
+	}
+	return nil
+}
+
+// stageSnapshot is the recovery of a running node whose follower found
+// the entry after its last one gone from the log: it fetches a peer's
+// snapshot and stages it (retrying with backoff until one is staged or
+// ctx ends; /readyz says why meanwhile), while the node goes on serving
+// what it has. The node then reopens itself (errReopen) and installs the
+// staged snapshot before its store opens.
+func (m *clusterMember) stageSnapshot(ctx context.Context) error {
+	inst := &snapshotInstaller{data: m.dir, log: m.logger, stageOnly: true}
+	return m.node.RestoreSnapshotRetry(ctx, m.follower, inst, cluster.RestoreRetry{})
 }

@@ -8,12 +8,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -69,7 +71,7 @@ func (p *clusterProc) start(t *testing.T) {
 	t.Helper()
 	os.Remove(p.cfgPath + ".addr")
 	p.cmd = exec.Command(os.Args[0], "-test.run=^TestClusterChild$", "-test.v")
-	p.cmd.Env = append(os.Environ(), "TIDEWATCH_CLUSTER_CHILD="+p.cfgPath)
+	p.cmd.Env = append(os.Environ(), "TIDEWATCH_CLUSTER_CHILD="+p.cfgPath, "GOTRACEBACK=all")
 	log, err := os.OpenFile(p.cfgPath+".log", os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		t.Fatal(err)
@@ -88,6 +90,7 @@ func (p *clusterProc) wait(t *testing.T) {
 	waitFor(t, 100*time.Second, p.name+" to serve", func() bool {
 		addr, _ = os.ReadFile(p.cfgPath + ".addr")
 		if len(addr) == 0 && time.Now().After(deadline) {
+			p.dump()
 			log, _ := os.ReadFile(p.cfgPath + ".log")
 			t.Fatalf("%s does not serve after 90s; its log:\n%s", p.name, tail(log, 3000))
 		}
@@ -126,6 +129,21 @@ func metricIfUp(base, name string) (float64, bool) {
 	return 0, false
 }
 
+// dump makes a node that hangs print its goroutines' stacks to its log
+// and exit, and waits for it (up to 10 s).
+func (p *clusterProc) dump() {
+	if p.cmd == nil || p.cmd.Process == nil || dumpProcess(p.cmd.Process) != nil {
+		return
+	}
+	done := make(chan struct{})
+	go func() { p.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+		p.cmd = nil
+	case <-time.After(10 * time.Second):
+	}
+}
+
 func (p *clusterProc) kill() {
 	if p.cmd != nil && p.cmd.Process != nil {
 		p.cmd.Process.Signal(syscall.SIGKILL)
@@ -145,6 +163,23 @@ func (p *clusterProc) interrupt(t *testing.T) {
 		t.Errorf("%s did not stop cleanly: %v\n%s", p.name, err, tail(log, 3000))
 	}
 	p.cmd = nil
+}
+
+// keepLogs copies the nodes' whole logs into $TIDEWATCH_TEST_LOG_DIR,
+// when set, for a failure whose cause is not in the tails logged.
+func keepLogs(t *testing.T, procs []*clusterProc) {
+	dir := os.Getenv("TIDEWATCH_TEST_LOG_DIR")
+	if dir == "" {
+		return
+	}
+	stamp := time.Now().UTC().Format("150405.000")
+	for _, p := range procs {
+		b, _ := os.ReadFile(p.cfgPath + ".log")
+		path := filepath.Join(dir, fmt.Sprintf("%s-%s-%s.log", strings.ReplaceAll(t.Name(), "/", "_"), stamp, p.name))
+		if err := os.WriteFile(path, b, 0o600); err == nil {
+			t.Logf("%s's whole log: %s", p.name, path)
+		}
+	}
 }
 
 func tail(b []byte, n int) []byte {
@@ -603,6 +638,90 @@ func FuzzDecodeBatchLines(f *testing.F) {
 	})
 }
 
+// getStatusJSON is getJSON that decodes the body of any status into v.
+func getStatusJSON(base, path string, v any) (int, error) {
+	c := http.Client{Timeout: 10 * time.Second}
+	resp, err := c.Get(base + path)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	return resp.StatusCode, json.NewDecoder(resp.Body).Decode(v)
+}
+
+// samePicture waits (up to limit) until every node lists the same
+// number of vessels and the same last position (time, latitude,
+// longitude) for a sample of them, the first node's first, middle and
+// last vessels, and fails with the difference otherwise.
+func samePicture(t *testing.T, procs []*clusterProc, limit time.Duration) {
+	t.Helper()
+	type last struct {
+		MMSI     uint32
+		Time     string
+		Lat, Lon float64
+	}
+	picture := func(p *clusterProc) (int, map[uint32]last, error) {
+		var l struct {
+			Vessels []httpapi.Summary `json:"vessels"`
+		}
+		if st := getJSON(p.base, "/api/v1/vessels?max_age=36500d&limit=100000", &l); st != 200 {
+			return 0, nil, fmt.Errorf("%s: vessels: %d", p.name, st)
+		}
+		out := map[uint32]last{}
+		for _, v := range l.Vessels {
+			if v.Time != nil && v.Lat != nil && v.Lon != nil {
+				out[v.MMSI] = last{v.MMSI, *v.Time, *v.Lat, *v.Lon}
+			}
+		}
+		return len(l.Vessels), out, nil
+	}
+	var problem error
+	deadline := time.Now().Add(limit)
+	tick := time.NewTicker(200 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		problem = nil
+		count, ref, err := picture(procs[0])
+		var sample []uint32
+		if err == nil {
+			keys := slices.Sorted(maps.Keys(ref))
+			if len(keys) < 3 {
+				err = fmt.Errorf("%s: %d vessels with a position", procs[0].name, len(keys))
+			} else {
+				sample = []uint32{keys[0], keys[len(keys)/2], keys[len(keys)-1]}
+			}
+		}
+		problem = err
+		for _, p := range procs[1:] {
+			if problem != nil {
+				break
+			}
+			n, got, err := picture(p)
+			switch {
+			case err != nil:
+				problem = err
+			case n != count:
+				problem = fmt.Errorf("%s lists %d vessels, %s %d", p.name, n, procs[0].name, count)
+			default:
+				for _, m := range sample {
+					if got[m] != ref[m] {
+						problem = fmt.Errorf("vessel %d: last position %+v on %s, %+v on %s", m, got[m], p.name, ref[m], procs[0].name)
+						break
+					}
+				}
+			}
+		}
+		if problem == nil {
+			t.Logf("the same picture on all %d nodes: %d vessels", len(procs), count)
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not the same picture on every node after %v: %v", limit, problem)
+		}
+		<-tick.C
+	}
+}
+
 // feedLines sends lines to a node's tcp-server input, paced, and waits
 // until the node has published them all (it closes the connection then).
 func feedLines(t *testing.T, p *clusterProc, lines [][]byte) {
@@ -637,7 +756,10 @@ func feedLines(t *testing.T, p *clusterProc, lines [][]byte) {
 // the entries after the killed node's state leave the log, and the node
 // is started again: it installs a peer's snapshot (store, picture state,
 // entry) before its store opens, follows on, and ends with the same
-// vessels and tracks as the others, to the byte.
+// vessels and tracks as the others, to the byte. Then the same node is
+// paused (SIGSTOP) past the retention and resumed: while running it
+// fetches and stages a peer's snapshot (its /readyz says so), reopens
+// itself in the same process, and serves the same picture again.
 func TestClusterPastRetention(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts node processes")
@@ -675,6 +797,7 @@ func TestClusterPastRetention(t *testing.T) {
 				log, _ := os.ReadFile(p.cfgPath + ".log")
 				t.Logf("%s log:\n%s", p.name, tail(log, 4000))
 			}
+			keepLogs(t, procs)
 		}
 	})
 	for _, p := range procs {
@@ -760,20 +883,11 @@ func TestClusterPastRetention(t *testing.T) {
 	}
 	same("after a restart past the retention", nil)
 
-	// Recovery while running is off by default: in CI the resumed node
-	// once did not serve again within 4 minutes (its route stayed closed,
-	// the others kept dialling it), and earlier once within 90 s; the
-	// cause, in the in-process reopen, is not found yet (issue 14).
-	// TIDEWATCH_TEST_RECOVERY_WHILE_RUNNING=1 runs it.
-	if os.Getenv("TIDEWATCH_TEST_RECOVERY_WHILE_RUNNING") == "" {
-		t.Log("recovery while running not tested (TIDEWATCH_TEST_RECOVERY_WHILE_RUNNING unset): a known hang of the in-process reopen")
-		return
-	}
 	// Recovery while running: the same node is paused (SIGSTOP, as if cut
 	// off from the others) while the two others are fed more of the
-	// capture past the
-	// retention, then resumed: it finds the entry after its own gone from
-	// the log, and installs a peer's snapshot without being restarted.
+	// capture past the retention, then resumed: it finds the entry after
+	// its own gone from the log, and installs a peer's snapshot without
+	// being restarted.
 	applied := seq(victim, "tidewatch_cluster_applied_sequence")
 	if applied == 0 {
 		t.Fatalf("%s does not answer", victim.name)
@@ -793,12 +907,37 @@ func TestClusterPastRetention(t *testing.T) {
 	if err := resumeProcess(victim.cmd.Process); err != nil {
 		t.Fatal(err)
 	}
-	// It serves again, on a new address, once reopened with a snapshot.
+	// Until it has a snapshot it answers /readyz 503 with the reason
+	// (or not at all while it reopens); once reopened with the snapshot
+	// it serves again, on a new address, the same picture as the others:
+	// the same vessel count and the same last positions.
+	var reasons []string
+	deadline := time.Now().Add(3 * time.Minute)
 	waitFor(t, 4*time.Minute, victim.name+" to serve again", func() bool {
-		addr, _ := os.ReadFile(victim.cfgPath + ".addr")
-		return len(addr) > 0
+		if addr, _ := os.ReadFile(victim.cfgPath + ".addr"); len(addr) > 0 {
+			return true
+		}
+		var body struct {
+			Error struct {
+				Message string `json:"message"`
+			} `json:"error"`
+		}
+		if st, _ := getStatusJSON(victim.base, "/readyz", &body); st == http.StatusServiceUnavailable && body.Error.Message != "" &&
+			(len(reasons) == 0 || reasons[len(reasons)-1] != body.Error.Message) {
+			reasons = append(reasons, body.Error.Message)
+		}
+		if time.Now().After(deadline) {
+			victim.dump() // its goroutines' stacks, in its log
+			t.Fatalf("%s does not serve again 3 min after it was resumed; /readyz said %q", victim.name, reasons)
+		}
+		return false
 	})
+	t.Logf("%s: /readyz while recovering: %q", victim.name, reasons)
+	if !slices.ContainsFunc(reasons, func(r string) bool { return strings.Contains(r, "snapshot") }) {
+		t.Errorf("%s: /readyz never said it needs or restores a snapshot while recovering: %q", victim.name, reasons)
+	}
 	victim.refresh()
+	samePicture(t, procs, 2*time.Minute)
 	waitFor(t, 120*time.Second, "every node to apply the whole log", allApplied(procs))
 	log, _ = os.ReadFile(victim.cfgPath + ".log")
 	if n := bytes.Count(log, []byte("cluster: installed a snapshot")); n != 2 || !bytes.Contains(log, []byte("reopening the node to install a peer's snapshot")) {

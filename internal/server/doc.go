@@ -95,8 +95,12 @@
 // into the picture alone the entries its store holds beyond the state,
 // and goes on exactly as the members that never stopped. A node whose
 // state is older than the log's first entry installs a peer's snapshot
-// at start, before its store opens (cluster_snapshot.go). /readyz is 503 while the follower is behind
-// (Cluster.ReadyLag) or needs a snapshot; the cluster's Collector is on
+// at start, before its store opens (cluster_snapshot.go); one that falls
+// that far behind while running fetches and stages a peer's snapshot
+// while it serves, then reopens itself in Run to install it. Restores
+// are retried with backoff until one succeeds. /readyz is 503 while the
+// follower is behind (Cluster.ReadyLag) or needs or fetches a snapshot
+// (with the last failure); the cluster's Collector is on
 // /metrics. Without Cluster there is no NATS at all.
 //
 // Zones, incidents, API tokens and the partner registry go through the

@@ -114,10 +114,11 @@ type Node struct {
 	ln        net.Listener
 	srv       *http.Server
 	ready     atomic.Bool
-	cl        *clusterMember // nil without cluster mode (cluster.go)
-	clNode    *cluster.Node  // started before the store opens (openClusterEarly)
-	ctl       *controlMember // the control log; nil without cluster mode (cluster_control.go)
-	ident     *identity.Node // nil without a node identity
+	cl        *clusterMember  // nil without cluster mode (cluster.go)
+	clNode    *cluster.Node   // started before the store opens (openClusterEarly)
+	openCtx   context.Context // Open's: the steps that wait for the cluster end with it
+	ctl       *controlMember  // the control log; nil without cluster mode (cluster_control.go)
+	ident     *identity.Node  // nil without a node identity
 
 	cot       []*cot.Sender  // Config.CoT
 	relay     *relayFeed     // Config.Relay; nil without (relay.go)
@@ -147,7 +148,7 @@ func Open(ctx context.Context, opt Options) (*Node, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	n := &Node{cfg: cfg, opt: opt, log: opt.Logger, now: opt.Now}
+	n := &Node{cfg: cfg, opt: opt, log: opt.Logger, now: opt.Now, openCtx: ctx}
 	if n.log == nil {
 		n.log = slog.New(slog.DiscardHandler)
 	}

@@ -11,3 +11,6 @@ import (
 // SIGSTOP: the tests that pause a node skip that phase.
 func pauseProcess(p *os.Process) error  { return errors.ErrUnsupported }
 func resumeProcess(p *os.Process) error { return errors.ErrUnsupported }
+
+// dumpProcess is unsupported without SIGQUIT.
+func dumpProcess(p *os.Process) error { return errors.ErrUnsupported }
