@@ -288,8 +288,9 @@
 //
 // # Cost
 //
-// Per position: one map lookup for the vessel, one coverage-cell update
-// (cached while the vessel stays in its cell), one distance for the
+// Per position: one lookup for the vessel (an open-addressed table of
+// MMSIs, vessels.go), one coverage-cell update (cached while the vessel
+// stays in its cell), one distance for the
 // reachability test, one zone-index lookup, a bound check against the
 // vessel's cached distance to the nearest port, a receiver-grid update
 // (cached while the vessel stays in its cell), a few operations for its
