@@ -1,6 +1,10 @@
 package event
 
-import "github.com/tidewatch/tidewatch/internal/vessel"
+import (
+	"math/bits"
+
+	"github.com/tidewatch/tidewatch/internal/vessel"
+)
 
 // vesselTable maps MMSIs to the engine's vessels: open addressing with
 // linear probing over two arrays, the MMSIs (4 bytes a slot, so a probe
@@ -11,13 +15,16 @@ import "github.com/tidewatch/tidewatch/internal/vessel"
 // NOAA day's 10,631 MMSIs in the order of its positions) finds the table
 // several times faster than a map.
 type vesselTable struct {
-	keys []vessel.MMSI
-	vals []*track // nil: an empty slot
-	n    int
-	mask uint32
+	keys  []vessel.MMSI
+	vals  []*track // nil: an empty slot
+	n     int
+	mask  uint32
+	shift uint32 // 32 - log2(len(vals)): a slot is the hash's top bits
 }
 
-func vesselHash(m vessel.MMSI) uint32 { return uint32(m) * 0x9E3779B1 }
+// home returns m's first slot: the top bits of a multiplicative hash
+// (the low bits of the product depend only on the low bits of m).
+func (t *vesselTable) home(m vessel.MMSI) uint32 { return uint32(m) * 0x9E3779B1 >> t.shift }
 
 func (t *vesselTable) len() int { return t.n }
 
@@ -26,7 +33,7 @@ func (t *vesselTable) get(m vessel.MMSI) *track {
 	if t.n == 0 {
 		return nil
 	}
-	for i := vesselHash(m) & t.mask; ; i = (i + 1) & t.mask {
+	for i := t.home(m); ; i = (i + 1) & t.mask {
 		v := t.vals[i]
 		if v == nil {
 			return nil
@@ -42,7 +49,7 @@ func (t *vesselTable) put(m vessel.MMSI, tr *track) {
 	if 2*(t.n+1) > len(t.vals) {
 		t.grow()
 	}
-	i := vesselHash(m) & t.mask
+	i := t.home(m)
 	for t.vals[i] != nil {
 		i = (i + 1) & t.mask
 	}
@@ -54,6 +61,7 @@ func (t *vesselTable) grow() {
 	keys, vals := t.keys, t.vals
 	size := max(2*len(vals), 1024)
 	t.keys, t.vals, t.mask, t.n = make([]vessel.MMSI, size), make([]*track, size), uint32(size-1), 0
+	t.shift = 32 - uint32(bits.TrailingZeros(uint(size)))
 	for i, v := range vals {
 		if v != nil {
 			t.put(keys[i], v)
@@ -67,7 +75,7 @@ func (t *vesselTable) del(m vessel.MMSI) {
 	if t.n == 0 {
 		return
 	}
-	i := vesselHash(m) & t.mask
+	i := t.home(m)
 	for t.keys[i] != m || t.vals[i] == nil {
 		if t.vals[i] == nil {
 			return
@@ -77,7 +85,7 @@ func (t *vesselTable) del(m vessel.MMSI) {
 	t.vals[i] = nil
 	t.n--
 	for j := (i + 1) & t.mask; t.vals[j] != nil; j = (j + 1) & t.mask {
-		home := vesselHash(t.keys[j]) & t.mask
+		home := t.home(t.keys[j])
 		// the key at j stays if its home is cyclically in (i, j]
 		if i <= j && i < home && home <= j || i > j && (i < home || home <= j) {
 			continue
