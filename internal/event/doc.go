@@ -288,8 +288,9 @@
 //
 // # Cost
 //
-// Per position: one map lookup for the vessel, one coverage-cell update
-// (cached while the vessel stays in its cell), one distance for the
+// Per position: one lookup for the vessel (an open-addressed table of
+// MMSIs, vessels.go), one coverage-cell update (cached while the vessel
+// stays in its cell), one distance for the
 // reachability test, one zone-index lookup, a bound check against the
 // vessel's cached distance to the nearest port, a receiver-grid update
 // (cached while the vessel stays in its cell), a few operations for its
@@ -306,7 +307,9 @@
 // its cost for a feed mostly in order (BenchmarkReorder; Stats.OutOfOrder
 // counts those that went to the side). The side queue keeps positions in
 // one-second buckets, each sorted once when it comes first, under a small
-// heap of bucket numbers, the positions themselves in a slab: a live feed
+// heap of bucket numbers, each bucket with its own positions (taking a
+// bucket in order reads only its memory; one slab for all scattered a
+// bucket's positions over megabytes, a cache miss a position): a live feed
 // whose times are its arrival time refined by the AIS second field puts
 // nearly every position there (81,531 of 86,595 for bench.nmea.gz), and
 // sorting a bucket moves small keys where sifting a heap of every held

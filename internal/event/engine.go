@@ -64,7 +64,7 @@ type Engine struct {
 	startAnch int
 	shore     *shore
 
-	tracks map[vessel.MMSI]*track
+	tracks vesselTable
 	timers timerHeap
 	clock  vessel.Time
 
@@ -134,7 +134,6 @@ func NewChecked(cfg Config) (*Engine, error) {
 		inferEp: cfg.InferEpisodes,
 		maxEv:   cfg.MaxEvidence,
 		zones:   slices.Clone(cfg.Zones),
-		tracks:  make(map[vessel.MMSI]*track),
 		stats:   Stats{Events: make(map[string]int64)},
 	}
 	if cfg.Params != nil {
@@ -230,7 +229,7 @@ func (e *Engine) Params() Params { return e.p }
 // Stats returns counts of what the engine has seen.
 func (e *Engine) Stats() Stats {
 	s := e.stats
-	s.Vessels = len(e.tracks)
+	s.Vessels = e.tracks.len()
 	s.Dormant = len(e.gone)
 	s.OutOfOrder = e.buf.outOfOrder
 	s.Held = e.buf.len()
@@ -429,10 +428,10 @@ type solo struct {
 func newSolo() solo { return solo{implied: -1} }
 
 func (e *Engine) trackOf(m vessel.MMSI) *track {
-	tr := e.tracks[m]
+	tr := e.tracks.get(m)
 	if tr == nil {
 		tr = &track{mmsi: m, heapIdx: -1, solo: newSolo(), mine: e.ownsVessel(m)}
-		e.tracks[m] = tr
+		e.tracks.put(m, tr)
 		if r := e.gone[m]; r != nil { // back after being forgotten
 			delete(e.gone, m)
 			tr.has, tr.last, tr.seen = true, r.last, r.last.Time
@@ -793,7 +792,7 @@ func (e *Engine) evict(tr *track) {
 	if tr.heapIdx >= 0 {
 		e.timers.remove(tr.heapIdx)
 	}
-	delete(e.tracks, tr.mmsi)
+	e.tracks.del(tr.mmsi)
 	e.stats.Evicted++
 	if tr.openGap != nil {
 		if e.gone == nil {

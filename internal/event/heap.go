@@ -179,25 +179,30 @@ func (r *reorderBuf) pop() queued {
 // order stays exact if it does (TestReorderBufOrder). A
 // feed whose times jitter within a minute (the AIS second field) fills
 // tens of buckets of a few thousand positions each: sorting one costs a
-// fraction of sifting every position through a heap of them all. The
-// positions stay in slots of a slab (reused through a free list), so
-// that sorting moves 24-byte keys, not positions.
+// fraction of sifting every position through a heap of them all. Each
+// bucket keeps its own positions, in arrival order, beside its keys (a
+// key's slot is the position's index there), so that sorting moves
+// 24-byte keys, not positions, and taking a bucket's positions in order
+// reads one bucket's memory: a bucket of one second of a live feed
+// arrives over a minute of others', and positions kept together in one
+// slab were scattered over megabytes of it (a cache miss for nearly
+// every position taken).
 type sideQueue struct {
 	n       int
 	buckets map[vessel.Time]*keyBucket // by number (time / bucketMs)
 	order   []vessel.Time              // a min-heap of the buckets' numbers
 	spare   []*keyBucket               // emptied buckets for reuse
 	cur     *keyBucket                 // the first bucket, sorted; nil: not known
-	slab    []vessel.Position
-	free    []int32
 }
 
 // bucketMs is the span of time of a bucket of the side queue.
 const bucketMs = 1000
 
-// keyBucket is one bucket: keys from head on, sorted when sorted.
+// keyBucket is one bucket: keys from head on, sorted when sorted, and
+// the positions they index, in arrival order.
 type keyBucket struct {
 	keys   []heapKey
+	pos    []vessel.Position
 	head   int
 	sorted bool
 }
@@ -230,16 +235,7 @@ func bucketOf(t vessel.Time) vessel.Time {
 func (q *sideQueue) len() int { return q.n }
 
 func (q *sideQueue) push(x queued) {
-	var slot int32
-	if n := len(q.free); n > 0 {
-		slot = q.free[n-1]
-		q.free = q.free[:n-1]
-		q.slab[slot] = x.p
-	} else {
-		slot = int32(len(q.slab))
-		q.slab = append(q.slab, x.p)
-	}
-	k := heapKey{t: x.p.Time, seq: x.seq, slot: slot}
+	k := heapKey{t: x.p.Time, seq: x.seq}
 	q.n++
 	id := bucketOf(k.t)
 	b := q.buckets[id]
@@ -259,6 +255,8 @@ func (q *sideQueue) push(x queued) {
 			q.cur = nil // a new first bucket
 		}
 	}
+	k.slot = int32(len(b.pos))
+	b.pos = append(b.pos, x.p)
 	if !b.sorted {
 		b.keys = append(b.keys, k)
 		return
@@ -297,18 +295,13 @@ func (q *sideQueue) pop() queued {
 	top := b.keys[b.head]
 	b.head++
 	q.n--
+	out := queued{p: b.pos[top.slot], seq: top.seq}
 	if b.head == len(b.keys) {
 		delete(q.buckets, q.popOrder())
-		b.keys, b.head, b.sorted = b.keys[:0], 0, false
+		clear(b.pos) // drop the Sources for the collector
+		b.keys, b.pos, b.head, b.sorted = b.keys[:0], b.pos[:0], 0, false
 		q.cur = nil
 		q.spare = append(q.spare, b)
-	}
-	out := queued{p: q.slab[top.slot], seq: top.seq}
-	q.slab[top.slot] = vessel.Position{} // drop its Source for the collector
-	if q.n == 0 {
-		q.slab, q.free = q.slab[:0], q.free[:0]
-	} else {
-		q.free = append(q.free, top.slot)
 	}
 	return out
 }

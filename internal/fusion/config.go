@@ -112,6 +112,7 @@ type config struct {
 	slack          float64     // metres
 	land           Land
 	landCache      *geo.CellCache // over land when it is a *geo.LandMask
+	inland         *inlandCache   // cells inland past the margin, when land is a *geo.LandMask
 	margin         float64        // metres, 0 for none
 	conflictWindow vessel.Time
 	weight         func(source string) float64 // nil: all 1
@@ -200,6 +201,9 @@ func (c Config) resolve() config {
 		// which 0.01° cells are wholly at sea or on land (exact, bounded)
 		r.landCache = geo.NewCellCache(m.Index(), 0, 0)
 		r.land = r.landCache
+		if r.margin > 0 {
+			r.inland = newInlandCache(m.Index(), r.margin)
+		}
 	}
 	return r
 }

@@ -52,7 +52,13 @@
 // beyond Config.LandMargin it is FlagOnLand; the margin is probed only for
 // positions whose centre is on land, so a position at sea costs one land
 // lookup. A *geo.LandMask is looked up through a geo.CellCache (exact,
-// 2^18 cells of 0.01°, counters in Picture.LandCache).
+// 2^18 cells of 0.01°, counters in Picture.LandCache), and the margin
+// through a cache of inland cells (inland.go: 2^16 cells of 0.01° whose
+// points all have land all round within the margin, found with
+// geo.Index.BoxInside; exact, TestInlandExact), so that a position in
+// such a cell (a river, a lake, a canal of the coarse land) is not
+// probed. The land check runs after the duplicate check: a report heard
+// again by another receiver pays none.
 //
 // Track hypotheses: each MMSI keeps up to Config.MaxTracks tracks, one
 // per physical transmitter as far as the picture can tell, each with its

@@ -287,7 +287,7 @@ func (p *Picture) onLand(pt geo.Point) bool {
 	if land == nil || !land.OnLand(pt) {
 		return false
 	}
-	if p.cfg.margin <= 0 {
+	if p.cfg.margin <= 0 || p.cfg.inland != nil && p.cfg.inland.inland(pt) {
 		return true
 	}
 	for b := 0.0; b < 360; b += 45 {
@@ -340,8 +340,6 @@ func (p *Picture) applyPosition(pos *vessel.Position) Result {
 	}
 	if !pos.HasPosition() || nullIsland(pos) {
 		flags |= vessel.FlagNoPosition
-	} else if p.onLand(geo.Point{Lat: pos.Lat, Lon: pos.Lon}) {
-		flags |= vessel.FlagOnLand
 	}
 	speed := p.maxSpeed(pos.MMSI)
 
@@ -375,6 +373,10 @@ func (p *Picture) applyPosition(pos *vessel.Position) Result {
 		r = Result{Outcome: Duplicate, MMSI: pos.MMSI, Time: k.t, Source: pos.Source}
 		sh.stats.count(&r)
 		return r
+	}
+	// after the duplicates: a report heard again pays no land lookup
+	if p.onLand(geo.Point{Lat: pos.Lat, Lon: pos.Lon}) {
+		flags |= vessel.FlagOnLand
 	}
 	if flags&vessel.FlagFuture == 0 && pos.Source != "" && p.clockFault(t, &e, speed, pos.Source, pos.MMSI) {
 		flags |= vessel.FlagClock

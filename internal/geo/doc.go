@@ -59,7 +59,10 @@
 // BenchmarkLandLookup compares the two). Cells an edge crosses are looked
 // up in the index each time. The table's slots are atomic words: the
 // cache is safe for concurrent use and counts its misses, replacements
-// and lookups in crossed cells.
+// and lookups in crossed cells. Index.BoxInside answers a whole box the
+// same way (no edge meets it and its centre is inside: every point is),
+// for callers that look many nearby points up at once (fusion's land
+// margin; TestBoxInside).
 //
 // # Untrusted input
 //
