@@ -348,8 +348,17 @@
 // ports and port names drawn at zoom 12, that no land is rendered under
 // the ships and the screenshot is sea-coloured beside them and
 // land-coloured on the island. e2e/perf.mjs measures first render,
-// pan, zoom and live frame times and the heap with 5k, 20k and 50k
-// synthetic vessels.
+// pan, zoom and live frame times, the cost of a picture reload and of
+// the live stream, and the heap, against real demo nodes of 5k, 20k and
+// 50k simulated vessels that it starts (--tidewatch BIN) or a running
+// node (BASE_URL); no mock (README, The web map).
+//
+// The ships are redrawn from the stream's changes at most every 250 ms
+// up to 5,000 vessels, 500 ms up to 20,000 and 1 s beyond (renderDelay
+// in main.ts), and the map fades no symbols (fadeDuration 0): the
+// profile of a 5,000-ship picture under the live stream showed the main
+// thread busy all the time, almost all of it in WebGL (SwiftShader)
+// redrawing, not in handling updates.
 //
 // # Concurrency
 //

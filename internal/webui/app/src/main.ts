@@ -48,7 +48,13 @@ import type {
 import type { Feature, FeatureCollection, Point } from 'geojson';
 
 const STALE_S = 600; // a report older than this is drawn faded
-const RENDER_MS = 250; // at most one redraw of the ships this often
+// renderDelay is how long the stream's changes wait to be drawn: at most
+// one redraw of the ships this often, longer as the picture grows (each
+// redraw re-tiles the ships source and repaints every ship: at 50,000
+// ships that, not the updates, is the cost; e2e/perf.mjs), at most 1 s.
+function renderDelay(n: number): number {
+  return n <= 5000 ? 250 : n <= 20000 ? 500 : 1000;
+}
 const EMPTY: FeatureCollection = { type: 'FeatureCollection', features: [] };
 
 // A view named in the URL (#zoom/lat/lon) wins over framing the vessels.
@@ -214,6 +220,9 @@ const map = new MapLibreMap({
   zoom: 1.5,
   hash: true,
   attributionControl: false,
+  // No symbol fade: every ship redraw would animate opacities for 300 ms
+  // (repainting the map each frame); ships overlap freely anyway.
+  fadeDuration: 0,
   dragRotate: false,
   pitchWithRotate: false,
   touchPitch: false,
@@ -616,7 +625,7 @@ function featureOf(v: Vessel & { lat: number; lon: number }): ShipFeature {
 function scheduleRender() {
   if (state.renderPending) return;
   state.renderPending = true;
-  setTimeout(render, RENDER_MS);
+  setTimeout(render, renderDelay(state.vessels.size));
 }
 
 // render draws the ships: all of them after a load (setData), else only
