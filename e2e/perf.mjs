@@ -164,6 +164,7 @@ async function measure(base) {
     await page.waitForFunction((k) => window.__tidewatch.shipCount() >= 0.9 * k, inView, { timeout: WAIT, polling: 1000 });
     const firstRender = Date.now() - t0;
     const drawn = await page.evaluate(() => window.__tidewatch.shipCount());
+    console.error(`${n} vessels: first render ${firstRender} ms, ${drawn} ships drawn in view (${inView} there)`);
 
     // Frame times: a requestAnimationFrame loop records the gaps between
     // frames while the mouse drags (pan) or wheels (zoom).
@@ -194,6 +195,7 @@ async function measure(base) {
         await page.mouse.up();
       }
     });
+    console.error(`${n} vessels: pan frames median ${stats(pan).median} ms`);
     const zoom = await frames(async () => {
       await page.mouse.move(700, 450);
       for (let i = 0; i < 4; i++) {
