@@ -65,15 +65,20 @@
 //     not replayed: encounters (pairs are followed as reports come; a late
 //     report of one vessel of a pair is not inserted, see the encounter
 //     detector), and the coverage of other vessels' gaps: a late report
-//     counts in the coverage grid from when it arrives. A silence that
+//     counts in the coverage grids from when it arrives. A silence that
 //     is not sparse judged uncovered is judged once more, so that the
 //     reports of the vessels around it that come late (a receiver's
 //     backlog) can still make it a gap: when the vessel reports again,
 //     or, if it stays silent, when the late window has passed
 //     (Config.History, at most 4 × Gap.MinDuration); the second
 //     judgment is final (TestLateCoverageRejudgesGap). Reports older
-//     than their own vessel's last one fill the activity grid but not
-//     the receiver grid.
+//     than their own vessel's last one fill both grids as they would in
+//     time order: the activity grid and the receiver grid (which
+//     receiver heard which cell, and when each receiver heard anyone),
+//     as far back as the grids' 64 buckets go (TestLateFillsBothGrids);
+//     only the runs of buckets a receiver heard (a satellite's passes)
+//     are followed forward, so a late report does not start an earlier
+//     pass.
 //   - Older than that, or when histories are not kept, a late report only
 //     re-evaluates gaps: one it falls into is cut (a new version, plus a
 //     new event for a second part still long enough) or retracted, as

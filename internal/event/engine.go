@@ -40,7 +40,7 @@ type Stats struct {
 // Positions should come in roughly time order. With Config.Reorder they
 // are held back that long and released in time order. A report older than
 // its vessel's last processed one is late: it is counted in the coverage
-// grid and, within the vessel's history (Config.History, Config.Replay),
+// grids (activity and receivers, unless flagged vessel.Bad) and, within the vessel's history (Config.History, Config.Replay),
 // replays the vessel's single-vessel detectors with the report in its
 // place, publishing new versions of the events that changed, retracting
 // those that no longer hold and adding new ones; older, it re-evaluates
@@ -454,7 +454,11 @@ func (e *Engine) process(p *vessel.Position) {
 	tr := e.trackOf(p.MMSI)
 	if tr.has && (p.Time < tr.last.Time || e.histOn && p.Time < tr.seen) {
 		e.stats.Late++
-		e.cov.add(p, nil)
+		if p.Flags&vessel.Bad == 0 {
+			// both grids, as a report in time order fills them
+			e.cov.add(p, nil)
+			e.rxAdd(nil, p)
+		}
 		if !e.histOn && e.histAuto {
 			e.histOn = true // Config.Replay: from now on
 		}

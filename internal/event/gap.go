@@ -183,32 +183,44 @@ func (c *coverage) around(p geo.Point, radius float64, fn func(*covCell) bool) {
 	}
 }
 
-// rxAdd records which receiver heard report p, and where.
+// rxAdd records which receiver heard report p, and where. The track,
+// when given, caches the report's source number and receiver cell while
+// they stay the same; a late report (older than its vessel's last) is
+// recorded with no track, so that it changes neither cache (the track's
+// source is that of its newest report, see significance).
 func (e *Engine) rxAdd(tr *track, p *vessel.Position) {
 	if !e.p.Gap.Enabled {
 		return
 	}
-	if p.Source != tr.src || !tr.srcOK {
-		tr.src, tr.srcN, tr.srcOK = p.Source, e.intern(p.Source), true
+	var n uint32
+	if tr == nil {
+		n = e.intern(p.Source)
+	} else {
+		if p.Source != tr.src || !tr.srcOK {
+			tr.src, tr.srcN, tr.srcOK = p.Source, e.intern(p.Source), true
+		}
+		n = tr.srcN
 	}
-	bit := uint64(1) << (tr.srcN % 64)
+	bit := uint64(1) << (n % 64)
 	b := int64(p.Time) / e.cov.bucket
-	e.rxAlive[tr.srcN%64].mark(b)
-	e.rxRuns[tr.srcN%64].add(b)
+	e.rxAlive[n%64].mark(b)
+	e.rxRuns[n%64].add(b)
 	rc := e.p.Gap.ReceiverCell
 	if rc <= 0 {
 		return
 	}
 	k := cellKey(int(math.Floor(p.Lat/rc)), int(math.Floor(geo.NormalizeLon(p.Lon)/rc)))
-	if tr.rxMask == nil || k != tr.rxKey {
-		m := e.rxCells[k]
-		if m == nil {
-			m = new(uint64)
-			e.rxCells[k] = m
-		}
+	var m *uint64
+	if tr != nil && tr.rxMask != nil && k == tr.rxKey {
+		m = tr.rxMask
+	} else if m = e.rxCells[k]; m == nil {
+		m = new(uint64)
+		e.rxCells[k] = m
+	}
+	if tr != nil {
 		tr.rxMask, tr.rxKey = m, k
 	}
-	*tr.rxMask |= bit
+	*m |= bit
 }
 
 // rxCovered reports whether p was in the coverage of a receiver heard

@@ -417,3 +417,94 @@ func TestLateCoverageRejudgesGap(t *testing.T) {
 		})
 	}
 }
+
+// TestLateFillsBothGrids: on real traffic with 5% of the reports
+// delivered 5 to 90 minutes late, the engine ends with the same activity
+// grid and the same receiver grid (which receiver heard which cell, and
+// in which buckets each receiver heard anyone) as with the reports in
+// time order. The sources are the vessels' MMSIs modulo 3 (the files
+// name no receiver), so that a late report's receiver matters.
+func TestLateFillsBothGrids(t *testing.T) {
+	for _, name := range []string{"boston_201401.csv.gz", "auckland_hauraki_20170907_09.csv.gz"} {
+		t.Run(name, func(t *testing.T) {
+			ps := realPositions(t, name)
+			for i := range ps {
+				ps[i].Source = fmt.Sprintf("rx-%d", ps[i].MMSI%3)
+			}
+			arrival := delayed(ps, 0.05, 5*time.Minute, 90*time.Minute, 11)
+			for _, preset := range []string{"gfw", "skylight"} {
+				run := func(ps []vessel.Position) (*event.Engine, event.Stats) {
+					e, err := event.NewChecked(event.Config{Preset: preset, Ports: ports()})
+					if err != nil {
+						t.Fatal(err)
+					}
+					for _, p := range ps {
+						e.Observe(p)
+					}
+					return e, e.Stats()
+				}
+				inOrder, _ := run(ps)
+				late, st := run(arrival)
+				if st.Late == 0 {
+					t.Fatalf("%s: no late report", preset)
+				}
+				wantAct, gotAct := inOrder.ActivityGrid(), late.ActivityGrid()
+				wantCells, wantHeard := inOrder.ReceiverGrid()
+				gotCells, gotHeard := late.ReceiverGrid()
+				if len(wantCells) == 0 || len(wantAct) == 0 {
+					t.Fatalf("%s: empty grids (%d receiver cells, %d activity cells)", preset, len(wantCells), len(wantAct))
+				}
+				diff := func(what string, want, got map[int64][]string) {
+					n := 0
+					for k, w := range want {
+						if g := got[k]; !slices.Equal(w, g) {
+							if n++; n <= 3 {
+								t.Errorf("%s: %s cell %d: %v with late reports; %v in time order", preset, what, k, g, w)
+							}
+						}
+					}
+					for k, g := range got {
+						if _, ok := want[k]; !ok {
+							if n++; n <= 3 {
+								t.Errorf("%s: %s cell %d: %v with late reports, none in time order", preset, what, k, g)
+							}
+						}
+					}
+					if n > 0 {
+						t.Errorf("%s: %s: %d of %d cells differ", preset, what, n, len(want))
+					}
+				}
+				diff("receiver grid", wantCells, gotCells)
+				diff("activity grid", strs(wantAct), strs(gotAct))
+				diff("receivers heard", byIndex(wantHeard), byIndex(gotHeard))
+				t.Logf("%s: %d positions, %d late; %d receiver cells, %d activity cells", preset, len(ps), st.Late, len(wantCells), len(wantAct))
+			}
+		})
+	}
+}
+
+// strs turns bucket lists into strings, to compare them as diff does.
+func strs(m map[int64][]int64) map[int64][]string {
+	out := make(map[int64][]string, len(m))
+	for k, bs := range m {
+		for _, b := range bs {
+			out[k] = append(out[k], fmt.Sprint(b))
+		}
+	}
+	return out
+}
+
+// byIndex keys the buckets each source heard by the source's place in
+// the sorted names.
+func byIndex(m map[string][]int64) map[int64][]string {
+	names := make([]string, 0, len(m))
+	for s := range m {
+		names = append(names, s)
+	}
+	slices.Sort(names)
+	out := make(map[int64][]string, len(m))
+	for i, s := range names {
+		out[int64(i)] = append([]string{s}, strs(map[int64][]int64{0: m[s]})[0]...)
+	}
+	return out
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"math"
+	"slices"
 
 	"github.com/tidewatch/tidewatch/internal/geo"
 	"github.com/tidewatch/tidewatch/internal/vessel"
@@ -226,6 +227,15 @@ func (e *Engine) Anchorages() []Anchorage {
 		out[i].Since = 0
 	}
 	return out
+}
+
+// KnownAnchorages is Anchorages with Since kept: when each was learned,
+// in data time (0 for those given in Config.Anchorages, which a restart
+// gives back the anchorages saved before). The order is that of
+// Anchorages: those given first, then those learned, in the order they
+// were learned.
+func (e *Engine) KnownAnchorages() []Anchorage {
+	return slices.Clone(e.learned)
 }
 
 // ErrAnchorages: a learned-anchorages file is corrupt or of an unknown

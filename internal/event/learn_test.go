@@ -40,6 +40,17 @@ func TestLearnedAnchorage(t *testing.T) {
 			t.Errorf("anchorage of %d vessels; want 3", a.Vessels)
 		}
 	}
+	// KnownAnchorages keeps when each was learned: after the third vessel
+	// had stopped 30 min (from 02:00), before the end of the day's data.
+	known := e.KnownAnchorages()
+	if len(known) != len(as) {
+		t.Fatalf("%d known anchorages; %d saved", len(known), len(as))
+	}
+	for i, a := range known {
+		if a.Lat != as[i].Lat || a.Lon != as[i].Lon || a.Since < at(2*h+30*time.Minute) || a.Since > at(5*h) {
+			t.Errorf("known anchorage %+v; want %+v learned between 02:30 and 05:00", a, as[i])
+		}
+	}
 
 	// day 2, a new engine with what the first learned: a pair rafted
 	// 50 m apart for 4 hours (no status), a vessel slow there for 3 h, a
@@ -56,7 +67,11 @@ func TestLearnedAnchorage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, _ := final(t, event.New(event.Config{Ports: testPort, Land: testLand(t), Anchorages: loaded}), day2.sorted(), at(12*h))
+	e2 := event.New(event.Config{Ports: testPort, Land: testLand(t), Anchorages: loaded})
+	if k := e2.KnownAnchorages(); len(k) != len(as) || k[0].Since != 0 {
+		t.Errorf("given anchorages known as %+v; want the %d saved, known from the start (Since 0)", k, len(as))
+	}
+	m, _ := final(t, e2, day2.sorted(), at(12*h))
 	for _, typ := range []string{event.Encounter, event.Loitering, event.Gap} {
 		if evs := ofType(m, typ); len(evs) > 0 {
 			t.Errorf("%d %s events at the learned anchorage: %+v", len(evs), typ, evs[0])

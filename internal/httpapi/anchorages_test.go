@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/tidewatch/tidewatch/internal/httpapi"
 )
@@ -15,10 +16,11 @@ import (
 func TestAnchorages(t *testing.T) {
 	// Anchorages of the Houston Ship Channel and Galveston (learned from
 	// the NOAA day of testdata/tracks) and one across the antimeridian.
+	learned := time.Date(2022, 1, 3, 14, 5, 0, 0, time.UTC)
 	list := []httpapi.Anchorage{
-		{Lat: 29.3405, Lon: -94.7242, Vessels: 14},
-		{Lat: 29.7331, Lon: -95.0180, Vessels: 6},
-		{Lat: -17.7656, Lon: 179.9, Vessels: 3},
+		{ID: 1, Lat: 29.3405, Lon: -94.7242, Vessels: 14, RadiusM: 3000, NearestPort: &httpapi.NearbyPort{Name: "GALVESTON", Country: "USA", DistanceM: 2411.6}},
+		{ID: 2, Lat: 29.7331, Lon: -95.0180, Vessels: 6, RadiusM: 3000, Since: learned},
+		{ID: 3, Lat: -17.7656, Lon: 179.9, Vessels: 3, RadiusM: 3000},
 	}
 	srv := newServer(t, func(c *httpapi.Config) {
 		c.Anchorages = func() []httpapi.Anchorage { return list }
@@ -30,7 +32,15 @@ func TestAnchorages(t *testing.T) {
 			Coordinates [2]float64 `json:"coordinates"`
 		} `json:"geometry"`
 		Properties struct {
-			Vessels int `json:"vessels"`
+			ID          int      `json:"id"`
+			Vessels     int      `json:"vessels"`
+			Since       *string  `json:"since"`
+			RadiusM     *float64 `json:"radius_m"`
+			NearestPort *struct {
+				Name      string  `json:"name"`
+				Country   string  `json:"country"`
+				DistanceM float64 `json:"distance_m"`
+			} `json:"nearest_port"`
 		} `json:"properties"`
 	}
 	type collection struct {
@@ -69,8 +79,26 @@ func TestAnchorages(t *testing.T) {
 			}
 			for i, f := range got.Features {
 				w := tt.want[i]
-				if f.Type != "Feature" || f.Geometry.Type != "Point" || f.Geometry.Coordinates != [2]float64{w.Lon, w.Lat} || f.Properties.Vessels != w.Vessels {
-					t.Errorf("feature %d = %+v; want a Point at %v,%v with %d vessels", i, f, w.Lon, w.Lat, w.Vessels)
+				pr := f.Properties
+				if f.Type != "Feature" || f.Geometry.Type != "Point" || f.Geometry.Coordinates != [2]float64{w.Lon, w.Lat} || pr.Vessels != w.Vessels || pr.ID != w.ID {
+					t.Errorf("feature %d = %+v; want a Point at %v,%v with id %d, %d vessels", i, f, w.Lon, w.Lat, w.ID, w.Vessels)
+				}
+				if pr.RadiusM == nil || *pr.RadiusM != w.RadiusM {
+					t.Errorf("feature %d: radius_m %v; want %v", i, pr.RadiusM, w.RadiusM)
+				}
+				// since: RFC 3339 when learned by this run, null when known at start
+				switch {
+				case w.Since.IsZero() && pr.Since != nil:
+					t.Errorf("feature %d: since %q; want null", i, *pr.Since)
+				case !w.Since.IsZero() && (pr.Since == nil || *pr.Since != "2022-01-03T14:05:00Z"):
+					t.Errorf("feature %d: since %v; want 2022-01-03T14:05:00Z", i, pr.Since)
+				}
+				// the nearest port, its distance rounded to the metre; null when none
+				switch np := pr.NearestPort; {
+				case w.NearestPort == nil && np != nil:
+					t.Errorf("feature %d: nearest_port %+v; want null", i, *np)
+				case w.NearestPort != nil && (np == nil || np.Name != "GALVESTON" || np.Country != "USA" || np.DistanceM != 2412):
+					t.Errorf("feature %d: nearest_port %+v; want GALVESTON, USA, 2412 m", i, np)
 				}
 			}
 		})

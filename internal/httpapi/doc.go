@@ -71,7 +71,7 @@
 //	GET    /api/v1/incidents/{id}/history every version of a record, oldest first
 //	GET    /api/v1/audit                 the sharing audit log, newest first: partner, direction, kind, key, origin, from, to, limit (admin)
 //	GET    /api/v1/partners              the partner nodes and the counters of their links (admin)
-//	GET    /api/v1/anchorages            the anchorages event detection knows (given and learned), GeoJSON Points with vessels; bbox (501 without Config.Anchorages)
+//	GET    /api/v1/anchorages            the anchorages event detection knows (given and learned), GeoJSON Points with id, vessels, since, radius_m, nearest_port; bbox (501 without Config.Anchorages)
 //	GET    /api/v1/tokens                the tokens' names and roles (admin)
 //	DELETE /api/v1/tokens/{name}         revoke a token (admin)
 //	GET    /openapi.json, /metrics, /healthz, /readyz

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"math"
 	"net"
 	"net/http"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tidewatch/tidewatch/internal/event"
+	"github.com/tidewatch/tidewatch/internal/geo"
 	"github.com/tidewatch/tidewatch/internal/store"
 )
 
@@ -61,7 +63,15 @@ func TestNodeAnchoragesAPI(t *testing.T) {
 				Coordinates [2]float64 `json:"coordinates"`
 			} `json:"geometry"`
 			Properties struct {
-				Vessels int `json:"vessels"`
+				ID          int     `json:"id"`
+				Vessels     int     `json:"vessels"`
+				Since       *string `json:"since"`
+				RadiusM     float64 `json:"radius_m"`
+				NearestPort *struct {
+					Name      string  `json:"name"`
+					Country   string  `json:"country"`
+					DistanceM float64 `json:"distance_m"`
+				} `json:"nearest_port"`
 			} `json:"properties"`
 		} `json:"features"`
 	}
@@ -74,9 +84,24 @@ func TestNodeAnchoragesAPI(t *testing.T) {
 	if fc.Type != "FeatureCollection" || len(fc.Features) != len(saved) {
 		t.Fatalf("got %+v; want the %d saved anchorages", fc, len(saved))
 	}
+	// The nearest ports of the bundled World Port Index: Galveston
+	// (29.31667, -94.78333) and Baytown (29.73333, -95.01667), with the
+	// distances geo.Distance gives.
+	near := []struct {
+		name string
+		port geo.Point
+	}{{"GALVESTON", geo.Point{Lat: 29.31667, Lon: -94.78333}}, {"BAYTOWN", geo.Point{Lat: 29.73333, Lon: -95.01667}}}
 	for i, f := range fc.Features {
 		if f.Geometry.Coordinates != [2]float64{saved[i].Lon, saved[i].Lat} || f.Properties.Vessels != saved[i].Vessels {
 			t.Errorf("feature %d = %+v; want %+v", i, f, saved[i])
+		}
+		pr := f.Properties
+		if pr.ID != i+1 || pr.Since != nil || pr.RadiusM != 3000 {
+			t.Errorf("feature %d: id %d, since %v, radius %v m; want id %d, since null (saved by a previous run), the default port-visit radius 3000 m", i, pr.ID, pr.Since, pr.RadiusM, i+1)
+		}
+		wantD := math.Round(geo.Distance(geo.Point{Lat: saved[i].Lat, Lon: saved[i].Lon}, near[i].port))
+		if np := pr.NearestPort; np == nil || np.Name != near[i].name || np.Country != "USA" || np.DistanceM != wantD {
+			t.Errorf("feature %d: nearest port %+v; want %s, USA, %v m", i, np, near[i].name, wantD)
 		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/tidewatch/tidewatch/internal/event"
 	"github.com/tidewatch/tidewatch/internal/fusion"
+	"github.com/tidewatch/tidewatch/internal/geo"
 	"github.com/tidewatch/tidewatch/internal/httpapi"
 	"github.com/tidewatch/tidewatch/internal/vessel"
 )
@@ -56,6 +57,10 @@ type liveEvents struct {
 	anchPath string
 	saved    int          // learned anchorages last saved
 	ports    []event.Port // the engine's ports and anchorages (the contact tracker's harbours too)
+	// nearMu guards near: the nearest port of each anchorage the API
+	// served, by index (an anchorage's place never changes once known).
+	nearMu sync.Mutex
+	near   []*httpapi.NearbyPort
 	// flushed is how many positions the engine still held back (the
 	// reorder window) when the node stopped, all run through detection
 	// by Stop; -1 before.
@@ -120,14 +125,50 @@ func (e *liveEvents) learnedAnchorages() []event.Anchorage {
 	return e.det.Engine.Anchorages()
 }
 
-// apiAnchorages is learnedAnchorages for the API (GET /api/v1/anchorages).
+// apiAnchorages is learnedAnchorages for the API (GET /api/v1/anchorages),
+// with when each was learned, the port-visit radius and the nearest port.
 func (e *liveEvents) apiAnchorages() []httpapi.Anchorage {
-	as := e.learnedAnchorages()
+	e.mu.Lock()
+	as := e.det.Engine.KnownAnchorages()
+	radius := e.det.Engine.Params().PortVisit.EntryRadius
+	e.mu.Unlock()
+	e.nearMu.Lock()
+	defer e.nearMu.Unlock()
+	for i := len(e.near); i < len(as); i++ {
+		e.near = append(e.near, nearestPort(e.ports, geo.Point{Lat: as[i].Lat, Lon: as[i].Lon}, nearPortRadius))
+	}
 	out := make([]httpapi.Anchorage, len(as))
 	for i, a := range as {
-		out[i] = httpapi.Anchorage{Lat: a.Lat, Lon: a.Lon, Vessels: a.Vessels}
+		out[i] = httpapi.Anchorage{ID: i + 1, Lat: a.Lat, Lon: a.Lon, Vessels: a.Vessels, RadiusM: radius, NearestPort: e.near[i]}
+		if a.Since != 0 {
+			out[i].Since = a.Since.Std()
+		}
 	}
 	return out
+}
+
+// nearPortRadius is how far the API looks for an anchorage's nearest port.
+const nearPortRadius = 200e3
+
+// nearestPort returns the nearest port (not an anchorage point) of ports
+// within r metres of pt, or nil.
+func nearestPort(ports []event.Port, pt geo.Point, r float64) *httpapi.NearbyPort {
+	box := geo.RectAround(pt, r)
+	best, bd := -1, r
+	for i := range ports {
+		p := &ports[i]
+		q := geo.Point{Lat: p.Lat, Lon: p.Lon}
+		if p.Anchor || !box.Contains(q) {
+			continue
+		}
+		if d := geo.Distance(pt, q); d <= bd {
+			best, bd = i, d
+		}
+	}
+	if best < 0 {
+		return nil
+	}
+	return &httpapi.NearbyPort{Name: ports[best].Name, Country: ports[best].Country, DistanceM: bd}
 }
 
 // publish records events and hands them on.

@@ -98,7 +98,15 @@
 // remembered in local storage. The learned anchorages (anchorages.ts) are
 // GET /api/v1/anchorages, the anchorages the node's event detection knows
 // (given, and learned from where vessels stop), drawn as rings from zoom 5
-// in and named on hover with the vessels seen stopped there; on a node
+// in and named on hover with the vessels seen stopped there. A click on
+// one (or A, for the one nearest the map's centre) opens its panel
+// (anchoragepanel.ts, ringed white on the map): its number, centre,
+// port-visit radius, vessels counted, since when the node knows it
+// (learned at a time, or known at start) and the nearest port of the
+// node's port list with its distance, as the API gives them; Previous
+// and Next go through the anchorages by number and move the map there,
+// Escape closes it (e2e/features/anchorages.mjs checks each line against
+// the API's answer, the focus and the keys). On a node
 // that does not detect events (501) the entry stays a disabled
 // placeholder ("not served by this node"): LayerControl.register with the
 // same id and layers makes a placeholder a switch, as the contacts do once
@@ -317,7 +325,7 @@
 //
 //	TIDEWATCH_WEBUI_MOCK=127.0.0.1:8090 go test ./internal/webui -run TestServeMock -timeout 0
 //
-// The per-feature browser tests, e2e/features/*.mjs (contacts, fixes,
+// The per-feature browser tests, e2e/features/*.mjs (anchorages, contacts, fixes,
 // keyboard, labels, layers, legend, measure, notifications, table,
 // tracks; harness e2e/lib.mjs), run against a real node, not the mock:
 // TestBrowserFeatures in internal/server (webui cannot import server)
@@ -329,7 +337,8 @@
 // TestBrowser (e2e/map.mjs) and TestServeMock: its incidents' stale
 // edit, the sharing panel's partners and audit log and the hostile texts
 // it serves need a federated node. The pure modules (format.ts, geo.ts,
-// timerange.ts, csv.ts, categories.ts, contactmodel.ts, focus.ts) have
+// timerange.ts, csv.ts, categories.ts, contactmodel.ts, focus.ts, the
+// rows of anchoragepanel.ts) have
 // unit tests in app/test, run by TestNodeUnit with node --test
 // (app/tshooks.mjs compiles the TypeScript they import with esbuild).
 // e2e/features/basemap.mjs runs against the mock (TestBrowserBasemap):
@@ -339,8 +348,17 @@
 // ports and port names drawn at zoom 12, that no land is rendered under
 // the ships and the screenshot is sea-coloured beside them and
 // land-coloured on the island. e2e/perf.mjs measures first render,
-// pan, zoom and live frame times and the heap with 5k, 20k and 50k
-// synthetic vessels.
+// pan, zoom and live frame times, the cost of a picture reload and of
+// the live stream, and the heap, against real demo nodes of 5k, 20k and
+// 50k simulated vessels that it starts (--tidewatch BIN) or a running
+// node (BASE_URL); no mock (README, The web map).
+//
+// The ships are redrawn from the stream's changes at most every 250 ms
+// up to 5,000 vessels, 500 ms up to 20,000 and 1 s beyond (renderDelay
+// in main.ts), and the map fades no symbols (fadeDuration 0): the
+// profile of a 5,000-ship picture under the live stream showed the main
+// thread busy all the time, almost all of it in WebGL (SwiftShader)
+// redrawing, not in handling updates.
 //
 // # Concurrency
 //

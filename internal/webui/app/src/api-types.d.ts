@@ -560,8 +560,21 @@ export interface AnchoragesResponse {
       coordinates: number[];
     };
     properties: {
+      /** the anchorage's number on this node, from 1: those given first, then those learned, in the order they were learned (kept across restarts) */
+      id: number;
       /** distinct vessels seen stopped there when it was learned or last saved */
       vessels: number;
+      /** when it was learned (data time); null when it was known at start (given, or learned by an earlier run) */
+      since: string | null;
+      /** metres: a vessel stopped this near it is on a port visit there (the port-visit entry radius) */
+      radius_m: number;
+      /** the nearest port of the node's port list within 200 km, or null */
+      nearest_port: {
+        name: string;
+        /** ISO 3166-1 alpha-3, empty when unknown */
+        country: string;
+        distance_m: number;
+      } | null;
     };
   }[];
 }

@@ -24,6 +24,7 @@ import { VesselTable } from './table.js';
 import { Notifier } from './notify.js';
 import { Contacts } from './contacts.js';
 import { Anchorages, ANCHORAGE_LAYERS, describe as describeAnchorage } from './anchorages.js';
+import { AnchoragePanel } from './anchoragepanel.js';
 import { SENSORS } from './contactmodel.js';
 import { PanelFocus } from './focus.js';
 import { wireToolbar } from './toolbar.js';
@@ -47,7 +48,13 @@ import type {
 import type { Feature, FeatureCollection, Point } from 'geojson';
 
 const STALE_S = 600; // a report older than this is drawn faded
-const RENDER_MS = 250; // at most one redraw of the ships this often
+// renderDelay is how long the stream's changes wait to be drawn: at most
+// one redraw of the ships this often, longer as the picture grows (each
+// redraw re-tiles the ships source and repaints every ship: at 50,000
+// ships that, not the updates, is the cost; e2e/perf.mjs), at most 1 s.
+function renderDelay(n: number): number {
+  return n <= 5000 ? 250 : n <= 20000 ? 500 : 1000;
+}
 const EMPTY: FeatureCollection = { type: 'FeatureCollection', features: [] };
 
 // A view named in the URL (#zoom/lat/lon) wins over framing the vessels.
@@ -213,6 +220,9 @@ const map = new MapLibreMap({
   zoom: 1.5,
   hash: true,
   attributionControl: false,
+  // No symbol fade: every ship redraw would animate opacities for 300 ms
+  // (repainting the map each frame); ships overlap freely anyway.
+  fadeDuration: 0,
   dragRotate: false,
   pitchWithRotate: false,
   touchPitch: false,
@@ -260,7 +270,7 @@ const contacts = new Contacts(map, {
     return v && !fmt.missing(v.name) ? String(v.name).trim() || null : null;
   },
   onVessel: (mmsi: string) => select(mmsi, { fly: true }),
-  onOpen: () => deselect(),
+  onOpen: () => (deselect(), anchoragePanel.close()),
   onAvailable: (ok: boolean) => registerSensorLayers(ok),
   panelView: () => panelView(),
   onError: reportError,
@@ -268,6 +278,16 @@ const contacts = new Contacts(map, {
 const anchorages = new Anchorages(map, {
   onAvailable: (ok: boolean) => registerAnchorages(ok),
   onError: reportError,
+  onLoad: () => anchoragePanel.refresh(),
+});
+const anchoragePanel = new AnchoragePanel({
+  features: () => anchorages.features,
+  center: () => map.getCenter().wrap().toArray() as [number, number],
+  show: (f, move) => {
+    anchorages.mark(f ? f.properties.id : null);
+    if (f && move) map.easeTo({ center: f.geometry.coordinates as [number, number], zoom: Math.max(map.getZoom(), 9) });
+  },
+  onOpen: () => (deselect(), contacts.close()),
 });
 const measure = new Measure(map, {
   closeOthers: () => {
@@ -605,7 +625,7 @@ function featureOf(v: Vessel & { lat: number; lon: number }): ShipFeature {
 function scheduleRender() {
   if (state.renderPending) return;
   state.renderPending = true;
-  setTimeout(render, RENDER_MS);
+  setTimeout(render, renderDelay(state.vessels.size));
 }
 
 // render draws the ships: all of them after a load (setData), else only
@@ -858,6 +878,7 @@ const panelFocus = new PanelFocus('panel');
 async function select(id: string | number, { fly = false, hint = null }: { fly?: boolean; hint?: Vessel | null } = {}): Promise<void> {
   const mmsi = String(id);
   contacts.close();
+  anchoragePanel.close();
   state.selected = mmsi;
   if (map.getLayer('selected')) map.setFilter('selected', ['==', ['get', 'mmsi'], mmsi]);
   const summary = state.vessels.get(mmsi) ?? hint;
@@ -1048,7 +1069,12 @@ function clickMap(e: MapMouseEvent & { zoneEditor?: boolean; incidentEditor?: bo
     return;
   }
   const inc = nearest(e.point, ['incident-points']) ?? incidentAreaAt(e.point);
-  if (inc) incidents.pick(prop(inc, 'id'));
+  if (inc) {
+    incidents.pick(prop(inc, 'id'));
+    return;
+  }
+  const anch = nearest(e.point, ANCHORAGE_LAYERS);
+  if (anch) anchoragePanel.pick(Number(prop(anch, 'id')));
 }
 
 // incidentAreaAt returns the feature of the assessment area under the
@@ -1081,10 +1107,11 @@ function hoverText(point: { x: number; y: number }): { text: string; pointer: bo
   }
   titles.delete(null);
   lines.push(...[...titles].filter((t): t is string => t != null).slice(0, 5));
-  const pointer = lines.length > 0;
-  // Anchorages and zones are named, but a click on them opens nothing.
+  // An anchorage opens its panel; zones are named, but a click on them
+  // opens nothing.
   const anch = nearest(point, ANCHORAGE_LAYERS);
   if (anch) lines.push(describeAnchorage(anch.properties?.vessels));
+  const pointer = lines.length > 0;
   if (map.getLayer('zones-fill')) {
     const names = new Set<string>();
     for (const f of map.queryRenderedFeatures([point.x, point.y], { layers: ['zones-fill'] })) {
@@ -1324,7 +1351,8 @@ function wireUI() {
       return;
     }
     // Shortcuts, outside text fields: T the table, L the layers, E the
-    // events (M, measuring, is measure.js's).
+    // events (M, measuring, is measure.js's; A, the anchorage nearest the
+    // centre, anchoragepanel.ts's).
     if (e.ctrlKey || e.metaKey || e.altKey || (e.target instanceof Element && e.target.closest('input, select, textarea'))) return;
     const k = e.key.toLowerCase();
     if (k === 't') table.setOpen(!table.open);
@@ -1558,7 +1586,7 @@ window.__tidewatch = Object.freeze({
     }),
   pickContact: (key: string) => contacts.pick(key),
   // anchorages: the learned anchorages layer's state.
-  anchorages: () => ({ available: anchorages.available, count: anchorages.count, loads: anchorages.loads, rendered: anchorages.renderedCount() }),
+  anchorages: () => ({ available: anchorages.available, count: anchorages.count, loads: anchorages.loads, rendered: anchorages.renderedCount(), selected: anchoragePanel.selected, opens: anchoragePanel.opens }),
   sharing: () => ({
     enabled: sharing.enabled,
     open: sharing.open,
