@@ -435,8 +435,8 @@ func (pt *Partner) Weight() float64 {
 // apply), first produced at node origin and carried over hops links, may
 // be sent to the partner. When it may, out is the copy to send: rounded
 // to precision_m, with what would locate or name our sensor removed
-// (Source, Scene, the sensor's own position, range and bearing, the
-// sensor's label) and the position error at least the rounding's
+// (Source, Target, which names a satellite scene, Scene, the sensor's own
+// position, range and bearing, the sensor's label) and the position error at least the rounding's
 // (precision_m·√2/2). notBefore is d.Time + delay (0 without a delay).
 //
 // The rules, in order: the partner is known; share.contacts lists the
@@ -459,7 +459,7 @@ func (pt *Partner) Contact(d vessel.Detection, origin string, hops int) (out ves
 	}
 	out = d
 	out.Lat, out.Lon = lat, lon
-	out.Source, out.Scene, out.Name = "", "", ""
+	out.Source, out.Target, out.Scene, out.Name = "", "", "", ""
 	out.RangeM, out.BearingDeg, out.SensorLat, out.SensorLon = 0, 0, 0, 0
 	out.Has &^= vessel.HasPolar
 	if pt.grid.step > 0 {

@@ -235,9 +235,10 @@
 //     in share.contacts ("P.share.contacts"); the relay and loop rules
 //     and the area rules apply, and the position is rounded. A contact
 //     has no identity, so the vessel rules do not apply. The copy keeps
-//     time, sensor kind, target number, motion, length and score; it
-//     loses what names or locates our sensor (Source, Scene, the
-//     sensor's label, its own position, range and bearing), and its
+//     time, sensor kind, motion, length and score; it loses what names
+//     or locates our sensor (Source, Target, Scene, the sensor's label,
+//     its own position, range and bearing; the sender names the track
+//     by a pseudonym of its own), and its
 //     position error is at least the rounding's. Contacts are delayed
 //     like positions.
 //   - Sources. Position.Source, Static.Source and evidence sources (our
