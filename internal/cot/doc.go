@@ -42,6 +42,10 @@
 // Config.Allow decides which vessels may leave the node. The node sets it
 // from the partner policy the configuration names (only what that partner
 // would receive leaves); with none, everything in the picture is sent.
+// For contacts the node applies the partner's policy before offering
+// (policy.Partner.Contact) and counts a refusal with Withhold; the copy
+// it offers names the track by sensor kind and a pseudonym
+// ("tidewatch-contact-radar-0123456789abcdef"), not by our sensor.
 //
 // # Concurrency
 //

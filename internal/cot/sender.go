@@ -160,6 +160,10 @@ func (s *Sender) OfferVessel(p vessel.Position, st vessel.Static) {
 	s.offer(ev, err, now)
 }
 
+// Withhold counts an item the caller's release policy kept back (a
+// contact the partner's policy refuses) in Stats.Withheld.
+func (s *Sender) Withhold() { s.withheld.Add(1) }
+
 // OfferContact offers a radar or satellite contact with no AIS identity.
 func (s *Sender) OfferContact(d vessel.Detection) {
 	if len(s.cfg.Categories) > 0 && !slices.Contains(s.cfg.Categories, vessel.CategoryUnknown) {

@@ -9,7 +9,8 @@ import (
 
 // Land says whether a point is on land. *geo.LandMask satisfies it; a
 // Picture looks a *geo.LandMask up through a geo.CellCache of 2^18 cells
-// of 0.01° (Picture.LandCache counts its work).
+// of 0.01° (Picture.LandCache counts its work), except a mask with
+// detailed land (geo.LandMask.WithDetail), which it asks directly.
 type Land interface {
 	OnLand(p geo.Point) bool
 }
@@ -196,7 +197,7 @@ func (c Config) resolve() config {
 	if c.ConflictWindow > 0 {
 		r.conflictWindow = vessel.Time(c.ConflictWindow.Milliseconds())
 	}
-	if m, ok := c.Land.(*geo.LandMask); ok && m != nil {
+	if m, ok := c.Land.(*geo.LandMask); ok && m != nil && !m.Detailed() {
 		// ships report from the same places again and again: remember
 		// which 0.01° cells are wholly at sea or on land (exact, bounded)
 		r.landCache = geo.NewCellCache(m.Index(), 0, 0)

@@ -50,6 +50,10 @@
 // lakes and rivers are land and harbours are not resolved: see DefaultLand
 // for the resolutions, and TestRealPositionsOnLand for how many real AIS
 // positions fall on land (most of the US traffic on rivers and in ports).
+// LandMask.WithDetail adds a detailed land (OpenStreetMap's) for some
+// boxes, with a margin of its own, which answers there instead: harbour
+// basins become water. Index and CellCache do not see the detail: a mask
+// with detail (Detailed) is asked with OnLand.
 //
 // CellCache answers Index.Any (or LandMask.OnLand) from a bounded table of
 // fine cells (0.01°) known to be crossed by no edge, where every point has

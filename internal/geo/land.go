@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strings"
 )
@@ -12,7 +13,31 @@ import (
 // OnLand costs one byte read for most points and never allocates. A
 // LandMask is immutable and safe for concurrent use.
 type LandMask struct {
-	idx *Index
+	idx    *Index
+	detail []detailLand // WithDetail: answered before idx, first box first
+}
+
+// detailLand is a box whose points a detailed land answers for.
+type detailLand struct {
+	box    Rect
+	idx    *Index
+	margin float64 // metres
+}
+
+// onLand reports whether p is on the detailed land and the points margin
+// away from it in eight directions are too.
+func (d *detailLand) onLand(p Point) bool {
+	if !d.idx.Any(p) {
+		return false
+	}
+	if d.margin > 0 {
+		for b := 0.0; b < 360; b += 45 {
+			if !d.idx.Any(Destination(p, b, d.margin)) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // NewLandMask builds a land mask from land polygons (see NewIndex).
@@ -21,7 +46,7 @@ func NewLandMask(land []MultiPolygon, opts IndexOptions) (*LandMask, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &LandMask{idx}, nil
+	return &LandMask{idx: idx}, nil
 }
 
 // ReadLandMask builds a land mask from a GeoJSON document of land polygons
@@ -39,12 +64,54 @@ func ReadLandMask(r io.Reader) (*LandMask, error) {
 	return NewLandMask(land, IndexOptions{})
 }
 
-// OnLand reports whether p is on land.
-func (m *LandMask) OnLand(p Point) bool { return m.idx.Any(p) }
+// OnLand reports whether p is on land: by the detailed land of the
+// first WithDetail box that holds p, else by the mask's own land.
+func (m *LandMask) OnLand(p Point) bool {
+	for i := range m.detail {
+		if m.detail[i].box.Contains(p) {
+			return m.detail[i].onLand(p)
+		}
+	}
+	return m.idx.Any(p)
+}
 
 // Index returns the index behind the mask, whose items are the land
-// features in input order.
+// features in input order. It does not hold the detailed land of
+// WithDetail: a mask with detail (Detailed) must be asked with OnLand.
 func (m *LandMask) Index() *Index { return m.idx }
+
+// Detailed reports whether the mask has detailed land (WithDetail) for
+// some areas, so that its Index alone does not answer for them.
+func (m *LandMask) Detailed() bool { return len(m.detail) > 0 }
+
+// WithDetail returns a mask that answers for the points inside box from
+// the land polygons given (a detailed coastline, such as OpenStreetMap's,
+// clipped to box or not) and elsewhere as m does. A point in box that
+// none of land holds is at sea, whatever m says: the detailed land
+// replaces m's inside box, so a harbour basin the coarse land fills is
+// water. A point in box is on land only when the points margin metres
+// away in eight directions are on the detailed land too (0: the point
+// alone decides): a ship alongside a quay reports a position metres
+// inside the quay's line (its antenna, GNSS error, the map's own error),
+// and a narrow channel leaves a margin of kilometres, which a coarse mask
+// needs, no water to find. Points near the edge of box whose probes fall
+// outside it are judged by the detailed land alone (outside box it has
+// none: at sea). m is not changed. Boxes of successive calls are tried in
+// the order they were added.
+func (m *LandMask) WithDetail(box Rect, land []MultiPolygon, margin float64, opts IndexOptions) (*LandMask, error) {
+	if !(box.MinLat <= box.MaxLat) || box.MinLat < -90 || box.MaxLat > 90 || math.IsNaN(box.MinLon) || math.IsNaN(box.MaxLon) {
+		return nil, fmt.Errorf("geo: detailed land box %+v is not a box", box)
+	}
+	if !(margin >= 0) || math.IsInf(margin, 0) {
+		return nil, fmt.Errorf("geo: detailed land margin %v m", margin)
+	}
+	idx, err := NewIndex(land, opts)
+	if err != nil {
+		return nil, err
+	}
+	out := &LandMask{idx: m.idx, detail: append(slices.Clip(m.detail), detailLand{box: box, idx: idx, margin: margin})}
+	return out, nil
+}
 
 // land50m is Natural Earth 1:50m land (version 4.1.0, public domain, via
 // the world-atlas 2.0.2 package, ISC), 1,419 polygons and 60,629 vertices,

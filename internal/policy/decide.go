@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -427,4 +428,44 @@ func (pt *Partner) Weight() float64 {
 		return 0
 	}
 	return pt.weight
+}
+
+// Contact decides whether a radar or satellite contact that no AIS vessel
+// explains (a dark contact; it has no identity, so the vessel rules do not
+// apply), first produced at node origin and carried over hops links, may
+// be sent to the partner. When it may, out is the copy to send: rounded
+// to precision_m, with what would locate or name our sensor removed
+// (Source, Target, which names a satellite scene, Scene, the sensor's own
+// position, range and bearing, the sensor's label) and the position error at least the rounding's
+// (precision_m·√2/2). notBefore is d.Time + delay (0 without a delay).
+//
+// The rules, in order: the partner is known; share.contacts lists the
+// contact's sensor ("P.share.contacts"); relay, loop and max_hops; the
+// area rules, for the position as it is and as it is sent.
+func (pt *Partner) Contact(d vessel.Detection, origin string, hops int) (out vessel.Detection, notBefore vessel.Time, dec Decision) {
+	if !pt.Known() {
+		return vessel.Detection{}, 0, Decision{Rule: RuleDefaultDeny}
+	}
+	if int(d.Sensor) >= len(pt.contacts) || !pt.contacts[d.Sensor] {
+		return vessel.Detection{}, 0, pt.deny(ruleShareContacts)
+	}
+	dec, ok := pt.route(kindContact, origin, hops)
+	if !ok {
+		return vessel.Detection{}, 0, dec
+	}
+	lat, lon, rule, ok := pt.placeRule(d.Lat, d.Lon)
+	if !ok {
+		return vessel.Detection{}, 0, pt.deny(rule)
+	}
+	out = d
+	out.Lat, out.Lon = lat, lon
+	out.Source, out.Target, out.Scene, out.Name = "", "", "", ""
+	out.RangeM, out.BearingDeg, out.SensorLat, out.SensorLon = 0, 0, 0, 0
+	out.Has &^= vessel.HasPolar
+	if pt.grid.step > 0 {
+		if e := pt.grid.step * metresPerDegree * math.Sqrt2 / 2; !(out.PosErrM >= e) {
+			out.PosErrM = e
+		}
+	}
+	return out, pt.notBefore(d.Time), dec
 }

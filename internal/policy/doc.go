@@ -90,7 +90,11 @@
 //
 //   - share: which kinds of data are sent. "positions", "static",
 //     "incidents", "assessments" are booleans (false); "events" lists event
-//     types (event.Types()) or is ["all"] (none).
+//     types (event.Types()) or is ["all"] (none); "contacts" lists the
+//     sensors whose dark contacts (radar and satellite contacts no AIS
+//     vessel explains) are sent, "radar", "satellite" or ["all"] (none).
+//     Contacts leave by Cursor on Target outputs named for the partner,
+//     not by the partner links.
 //   - include_areas, exclude_areas: names of areas (none: everywhere, and
 //     nowhere excluded). An explicit empty include list is an error.
 //   - include_vessels, exclude_vessels: blocks of criteria "mmsi" (nine
@@ -227,6 +231,16 @@
 //     passes is simply not sent again, and withdrawing it from partners
 //     is the sender's business (send a Deleted version with the old
 //     marking).
+//   - Contacts (Partner.Contact). The contact's sensor must be listed
+//     in share.contacts ("P.share.contacts"); the relay and loop rules
+//     and the area rules apply, and the position is rounded. A contact
+//     has no identity, so the vessel rules do not apply. The copy keeps
+//     time, sensor kind, motion, length and score; it loses what names
+//     or locates our sensor (Source, Target, Scene, the sensor's label,
+//     its own position, range and bearing; the sender names the track
+//     by a pseudonym of its own), and its
+//     position error is at least the rounding's. Contacts are delayed
+//     like positions.
 //   - Sources. Position.Source, Static.Source and evidence sources (our
 //     receivers and sensors) are cleared in what leaves.
 //

@@ -24,6 +24,7 @@ func FuzzParse(f *testing.F) {
 	f.Add(example)
 	f.Add([]byte(`{"version":1,"node":"A","partners":{}}`))
 	f.Add([]byte(`{"version":1,"node":"A","areas":{"x":{"bbox":[170,-10,-170,10]}},"partners":{"B":{"share":{"positions":true,"events":["all"]},"include_areas":["x"],"precision_m":5000,"delay":"1d2h","relay":true,"max_hops":3}}}`))
+	f.Add([]byte(contactPolicy))
 	f.Add([]byte(`{"version":1,"node":"A","partners":{"B":{"include_vessels":{"ship_types":["80-89",30,"military"],"flags":["IN"],"classes":["ship"],"mmsi":[419000001]},"tlp_ceiling":"TLP:amber+strict","accept":["position"],"weight":0.25}}}`))
 	f.Add([]byte(`{"version":1,"node":"A","partners":{"B":{},"B":{}}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -66,6 +67,14 @@ func FuzzParse(f *testing.F) {
 						if o1 != o2 || n1 != n2 || d1 != d2 {
 							t.Fatalf("%s: decisions differ after re-parse: %+v %+v", name, d1, d2)
 						}
+					}
+				}
+				for _, sn := range []vessel.Sensor{vessel.SensorRadar, vessel.SensorSatellite} {
+					dt := vessel.Detection{Time: 1e12, Sensor: sn, Source: "s", Lat: at.Lat, Lon: at.Lon}
+					o1, n1, d1 := a.Contact(dt, "", 0)
+					o2, n2, d2 := c.Contact(dt, "", 0)
+					if o1 != o2 || n1 != n2 || d1 != d2 {
+						t.Fatalf("%s: contact decisions differ after re-parse: %+v %+v", name, d1, d2)
 					}
 				}
 				r := incident.Incident{Kind: incident.KindIncident, HasPoint: true, Lat: at.Lat, Lon: at.Lon, TLP: incident.TLPAmber, ReleasableTo: []string{name}}

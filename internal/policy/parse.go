@@ -75,6 +75,7 @@ type shareJSON struct {
 	Events      []string `json:"events,omitempty"`
 	Incidents   bool     `json:"incidents,omitempty"`
 	Assessments bool     `json:"assessments,omitempty"`
+	Contacts    []string `json:"contacts,omitempty"`
 }
 
 type vesselsJSON struct {
@@ -476,6 +477,33 @@ func compilePartner(name, node string, pj *partnerJSON, areas map[string]*area, 
 		}
 	}
 	pt.share[kindEvent] = len(pt.events) > 0
+	if len(s.Contacts) > MaxListLen {
+		return nil, fail("share.contacts", "list too long", ErrTooLarge)
+	}
+	for i, c := range s.Contacts {
+		f := fmt.Sprintf("share.contacts[%d]", i)
+		var sensors []vessel.Sensor
+		switch c {
+		case "all":
+			if len(s.Contacts) != 1 {
+				return nil, fail(f, `"all" must be the only entry`, ErrInvalid)
+			}
+			sensors = []vessel.Sensor{vessel.SensorRadar, vessel.SensorSatellite}
+		case "radar":
+			sensors = []vessel.Sensor{vessel.SensorRadar}
+		case "satellite":
+			sensors = []vessel.Sensor{vessel.SensorSatellite}
+		default:
+			return nil, fail(f, fmt.Sprintf("unknown sensor %q (known: radar, satellite, or \"all\")", c), ErrInvalid)
+		}
+		for _, sn := range sensors {
+			if pt.contacts[sn] {
+				return nil, fail(f, fmt.Sprintf("sensor %q twice", c), ErrInvalid)
+			}
+			pt.contacts[sn] = true
+		}
+	}
+	pt.share[kindContact] = len(s.Contacts) > 0
 
 	// Areas.
 	for _, l := range []struct {

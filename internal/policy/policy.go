@@ -81,6 +81,7 @@ const (
 	kindEvent
 	kindIncident
 	kindAssessment
+	kindContact // share.contacts: not a Kind of the links (contacts leave by CoT only)
 	numKinds
 )
 
@@ -130,12 +131,15 @@ type Partner struct {
 	known      bool
 	rules      [numRules]string
 
-	share   [numKinds]bool
-	events  []string // event types shared
-	include []*area  // none: everywhere
-	exclude []*area
-	inV     *vesselRule // nil: every vessel
-	exV     *vesselRule // nil: none excluded
+	share  [numKinds]bool
+	events []string // event types shared
+	// contacts: the sensors whose dark contacts are shared, by
+	// vessel.Sensor (share.contacts).
+	contacts [3]bool
+	include  []*area // none: everywhere
+	exclude  []*area
+	inV      *vesselRule // nil: every vessel
+	exV      *vesselRule // nil: none excluded
 	// withholdUnknown: exV excludes ship types, and a vessel whose type
 	// is not known yet is withheld until it is (unknown_type).
 	withholdUnknown bool
@@ -159,6 +163,7 @@ const (
 	ruleShareEvents
 	ruleShareIncidents
 	ruleShareAssessments
+	ruleShareContacts
 	ruleRelay
 	ruleMaxHops
 	ruleIncludeAreas
@@ -186,6 +191,7 @@ var ruleFields = [numRules]string{
 	ruleShareEvents:      "share.events",
 	ruleShareIncidents:   "share.incidents",
 	ruleShareAssessments: "share.assessments",
+	ruleShareContacts:    "share.contacts",
 	ruleRelay:            "relay",
 	ruleMaxHops:          "max_hops",
 	ruleIncludeAreas:     "include_areas",
@@ -225,7 +231,7 @@ const (
 	RuleRed         = "tlp red"
 )
 
-var shareRule = [numKinds]int{ruleSharePositions, ruleShareStatic, ruleShareEvents, ruleShareIncidents, ruleShareAssessments}
+var shareRule = [numKinds]int{ruleSharePositions, ruleShareStatic, ruleShareEvents, ruleShareIncidents, ruleShareAssessments, ruleShareContacts}
 
 // Name returns the partner's name.
 func (pt *Partner) Name() string {

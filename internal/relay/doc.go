@@ -53,6 +53,16 @@
 // Sentences that cannot be reassembled or decoded are counted
 // (Stats.Undecodable). Queues, MaxConns and slow clients are as above.
 //
+// A client whose WATCH asks "raw":1 (or 2) or "nmea":true gets the AIS
+// sentences as received (tag block removed, CR LF), each before the JSON
+// of the message it completes, decodable or not, as gpsd passes an AIVDM
+// device's stream (gpspipe -r, gps2udp --nmea); with "json" left out it
+// gets no JSON, as gpsd does, and a WATCH without any of json, nmea and
+// raw asks for JSON. The WATCH reply reports the client's json, nmea and
+// raw. gpsd has no UDP output of its own: gps2udp is the gpsd client
+// that forwards a gpsd port to UDP, and the relay's Config.UDP sends the
+// same sentences without it.
+//
 // # Concurrency
 //
 // Publish and Stats are safe for concurrent use and never block on a

@@ -75,6 +75,18 @@ type gpsdState struct {
 // clients. r.mu is held.
 func (r *Relay) publishGPSD(source string, sentence []byte) {
 	g := &r.gpsd
+	// The sentence as received, to clients that asked for NMEA ("raw"
+	// or "nmea"): before its message's JSON, as gpsd writes them, whether
+	// or not it decodes.
+	var line []byte
+	for c := range r.clients {
+		if c.watch.Load() && c.nmea.Load() {
+			if line == nil {
+				line = append(append(make([]byte, 0, len(sentence)+2), sentence...), '\r', '\n')
+			}
+			r.send(c, line)
+		}
+	}
 	s, err := nmea.Parse(sentence)
 	if err != nil {
 		r.undecodable.Add(1)
@@ -106,7 +118,7 @@ func (r *Relay) publishGPSD(source string, sentence []byte) {
 	var scaled, raw []byte
 	sent := false
 	for c := range r.clients {
-		if !c.watch.Load() {
+		if !c.watch.Load() || !c.json.Load() {
 			continue
 		}
 		var out []byte
@@ -214,6 +226,9 @@ func (r *Relay) commands(c *client) {
 // watchRequest is the part of gpsd's ?WATCH object the relay uses.
 type watchRequest struct {
 	Enable *bool `json:"enable"`
+	JSON   *bool `json:"json"`
+	NMEA   *bool `json:"nmea"`
+	Raw    *int  `json:"raw"`
 	Scaled *bool `json:"scaled"`
 }
 
@@ -229,8 +244,26 @@ func (r *Relay) command(c *client, cmd []byte) {
 				r.reply(c, gpsdError("Invalid WATCH: "+err.Error()))
 				return
 			}
+			if w.Raw != nil && (*w.Raw < 0 || *w.Raw > 2) {
+				r.badCommands.Add(1)
+				r.reply(c, gpsdError("Invalid WATCH: raw "+strconv.Itoa(*w.Raw)))
+				return
+			}
 			// gpsd's default: a WATCH object enables unless it says not to.
 			c.watch.Store(w.Enable == nil || *w.Enable)
+			if w.Raw != nil {
+				c.raw.Store(int32(*w.Raw))
+			}
+			if w.NMEA != nil {
+				c.nmeaAsked.Store(*w.NMEA)
+			}
+			c.nmea.Store(c.nmeaAsked.Load() || c.raw.Load() > 0)
+			switch {
+			case w.JSON != nil:
+				c.json.Store(*w.JSON)
+			case w.NMEA == nil && w.Raw == nil:
+				c.json.Store(true) // a plain WATCH asks for JSON
+			}
 			if w.Scaled != nil {
 				c.scaled.Store(*w.Scaled)
 			}
@@ -238,7 +271,7 @@ func (r *Relay) command(c *client, cmd []byte) {
 		if c.watch.Load() {
 			r.reply(c, r.devicesJSON())
 		}
-		r.reply(c, watchJSON(c.watch.Load(), c.scaled.Load()))
+		r.reply(c, watchJSON(c))
 	case "?VERSION":
 		r.reply(c, gpsdVersion)
 	case "?DEVICES":
@@ -272,9 +305,11 @@ func (r *Relay) devicesJSON() []byte {
 }
 
 // watchJSON is gpsd's reply to ?WATCH: the client's policy.
-func watchJSON(enable, scaled bool) []byte {
-	return []byte(`{"class":"WATCH","enable":` + strconv.FormatBool(enable) + `,"json":` + strconv.FormatBool(enable) +
-		`,"nmea":false,"raw":0,"scaled":` + strconv.FormatBool(scaled) + `,"timing":false,"split24":false,"pps":false}` + "\r\n")
+func watchJSON(c *client) []byte {
+	enable := c.watch.Load()
+	return []byte(`{"class":"WATCH","enable":` + strconv.FormatBool(enable) + `,"json":` + strconv.FormatBool(enable && c.json.Load()) +
+		`,"nmea":` + strconv.FormatBool(c.nmeaAsked.Load()) + `,"raw":` + strconv.Itoa(int(c.raw.Load())) +
+		`,"scaled":` + strconv.FormatBool(c.scaled.Load()) + `,"timing":false,"split24":false,"pps":false}` + "\r\n")
 }
 
 // gpsdError is gpsd's ERROR reply.

@@ -168,9 +168,12 @@ type client struct {
 	conn net.Conn
 	q    chan []byte
 	once sync.Once
-	// FormatGPSD: whether the client asked for data (?WATCH) and for
+	// FormatGPSD: whether the client asked for data (?WATCH), for JSON,
+	// for the sentences as received ("raw" 1 or 2, "nmea" true), and for
 	// scaled values.
-	watch, scaled atomic.Bool
+	watch, json, scaled, nmea atomic.Bool
+	nmeaAsked                 atomic.Bool  // its "nmea", echoed in WATCH
+	raw                       atomic.Int32 // its "raw", echoed in WATCH
 }
 
 func (c *client) close() { c.once.Do(func() { close(c.q) }) }

@@ -27,6 +27,10 @@ type Config struct {
 	Retain string `json:"retain"`
 	// Land is "default", "none" or a GeoJSON file (see tidewatch ingest).
 	Land string `json:"land"`
+	// DetailLand, when set, is a detailed land that replaces Land inside
+	// its boxes for the on_land flag and distance from shore (read at
+	// start; see DetailLand).
+	DetailLand *DetailLand `json:"detail_land,omitempty"`
 	// Events configures live event detection.
 	Events Events `json:"events"`
 	// TileOrigins are origins of raster tile servers the web map may load

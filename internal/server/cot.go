@@ -1,6 +1,10 @@
 package server
 
 import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"time"
@@ -18,8 +22,8 @@ import (
 // cot): every vessel whose position or static data changes is sent, at
 // most once per MinInterval, and so are the contact tracker's dark
 // contacts (radar tracks and satellite detections no AIS vessel
-// explains, as "a-u-S"; see offerContact), except to a partner: the
-// sharing policy has no rule for contacts, so none leaves under one.
+// explains, as "a-u-S"; see offerContact); to a partner, only the
+// contacts its policy's share.contacts allows (policy.Partner.Contact).
 type CoTOutput struct {
 	// Network is "udp" (unicast or multicast, e.g. 239.2.3.1:6969) or
 	// "tcp" (a TAK server's CoT input, e.g. takserver:8087).
@@ -38,7 +42,9 @@ type CoTOutput struct {
 	// Partner, when set, names a partner of the sharing policy: only what
 	// that partner would receive leaves (positions it would delay are not
 	// sent, static data it would withhold is left out, partners' data is
-	// never sent on). Empty: everything in the picture is sent.
+	// never sent on; contacts by its share.contacts rule, rounded, with
+	// the sensor's name replaced by a pseudonym). Empty: everything in
+	// the picture is sent.
 	Partner string `json:"partner,omitempty"`
 	// Queue bounds the events waiting to be written (default 1024; the
 	// oldest is dropped when full).
@@ -95,29 +101,63 @@ func (n *Node) openCoT() error {
 					return fmt.Errorf("%w: cot output to %s names partner %q but there is no sharing policy", ErrConfig, o.Address, o.Partner)
 				}
 			}
-			if sub.pt = pol.Partner(o.Partner); sub.pt == nil {
+			if sub.pt = pol.Partner(o.Partner); !sub.pt.Known() {
 				return fmt.Errorf("%w: cot output to %s: partner %q is not in the sharing policy", ErrConfig, o.Address, o.Partner)
 			}
 		}
 		n.core.Fanout.Subscribe("cot "+o.Address, sub, SubscribeOptions{})
-		if sub.pt == nil {
-			n.contacts.AddSink(func(c *contact.Contact) { offerContact(s, c) })
+		cs := &cotContacts{s: s, pt: sub.pt, node: n.name, now: n.now}
+		if sub.pt != nil {
+			cs.key = make([]byte, 32)
+			rand.Read(cs.key) // never fails (crypto/rand)
 		}
+		n.contacts.AddSink(cs.offer)
 		n.cot = append(n.cot, s)
 	}
 	return nil
 }
 
-// offerContact sends a dark contact as CoT ("a-u-S", package cot): one
-// that no AIS vessel explains (an associated one is the vessel, sent
-// from the picture), that is not a doubtful satellite detection, and,
-// for radar, whose track is confirmed (an unconfirmed one may be
-// clutter).
-func offerContact(s *cot.Sender, c *contact.Contact) {
-	if c.MMSI != 0 || c.Doubtful || (c.Sensor == vessel.SensorRadar && !c.Confirmed) {
+// cotContacts offers the contact tracker's dark contacts to a CoT
+// sender, through a partner's policy when one is named.
+type cotContacts struct {
+	s    *cot.Sender
+	pt   *policy.Partner // nil: every dark contact may leave
+	key  []byte          // with pt: the key of the sensors' pseudonyms
+	node string
+	now  func() time.Time
+}
+
+// offer sends a dark contact as CoT ("a-u-S", package cot): one that no
+// AIS vessel explains (an associated one is the vessel, sent from the
+// picture), that is not a doubtful satellite detection, and, for radar,
+// whose track is confirmed (an unconfirmed one may be clutter). To a
+// partner it sends the policy's copy (Partner.Contact: its sensor and
+// area rules, rounded, nothing that names or locates our sensor), once
+// any delay has passed (contacts are not held: a delayed one is not
+// sent), named by the sensor kind and a pseudonym of its sensor and
+// target made by this output (an HMAC with a key made at start), so that
+// the tracks of two radars keep apart on the TAK side without naming the
+// radars or the satellite scenes: uid
+// "tidewatch-contact-radar-0123456789abcdef".
+func (c *cotContacts) offer(ct *contact.Contact) {
+	if ct.MMSI != 0 || ct.Doubtful || (ct.Sensor == vessel.SensorRadar && !ct.Confirmed) {
 		return
 	}
-	s.OfferContact(c.Detection)
+	d := ct.Detection
+	if c.pt != nil {
+		out, notBefore, dec := c.pt.Contact(d, "", 0)
+		if !dec.Allow || notBefore > vessel.TimeOf(c.now()) {
+			c.s.Withhold()
+			return
+		}
+		m := hmac.New(sha256.New, c.key)
+		m.Write([]byte(d.Source))
+		m.Write([]byte{0})
+		m.Write([]byte(d.Target))
+		out.Source, out.Target = d.Sensor.String(), hex.EncodeToString(m.Sum(nil)[:8])
+		d = out
+	}
+	c.s.OfferContact(d)
 }
 
 // cotSub offers the vessels the picture moved to a CoT sender, through a

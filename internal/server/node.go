@@ -279,6 +279,11 @@ func (n *Node) openStore() error {
 	if err != nil {
 		return err
 	}
+	if cfg.DetailLand != nil {
+		if land, err = LoadDetailLand(land, *cfg.DetailLand); err != nil {
+			return err
+		}
+	}
 	db, err := store.Open(cfg.Data, store.Options{Logger: n.log, FS: n.opt.StoreFS})
 	if err != nil {
 		return err

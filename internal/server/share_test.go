@@ -286,7 +286,21 @@ func expected(t *testing.T, pol *policy.Policy, partner string, own []vessel.Pos
 // of both sides agree item for item; incidents reach exactly the
 // partners their marking and releasable-to list allow.
 func TestFederation(t *testing.T) {
-	in := newFedNode(t, "IN-IFC", []Input{{Type: "replay", File: aistest.Path("raw/aishub-3min.nmea"), Speed: 0, Now: true}})
+	// IN-IFC also holds satellite detections (in the Singapore Strait,
+	// which both partners' areas hold, and in the naval area): contacts
+	// never cross a link, so the partners' contacts (the OGC API's
+	// contacts collection among them) must show none of them.
+	sar := filepath.Join(t.TempDir(), "sar.geojson")
+	var feats []string
+	for i, p := range [][2]float64{{1.2, 103.7}, {1.21, 103.75}, {1.35, 104.0}, {1.32, 104.05}} {
+		feats = append(feats, fmt.Sprintf(`{"type":"Feature","id":"det-%d","geometry":{"type":"Point","coordinates":[%v,%v]},
+		 "properties":{"time":%q,"scene":"S1A_LEAKTEST_SCENE","length_m":40,"score":0.9}}`, i, p[1], p[0], time.Now().Add(-2*time.Minute).UTC().Format(time.RFC3339)))
+	}
+	if err := os.WriteFile(sar, []byte(`{"type":"FeatureCollection","features":[`+strings.Join(feats, ",")+`]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	in := newFedNode(t, "IN-IFC", []Input{{Type: "replay", File: aistest.Path("raw/aishub-3min.nmea"), Speed: 0, Now: true},
+		{Type: "sar", Name: "leaktest-sar", File: sar}})
 	jp := newFedNode(t, "JP-JCG", []Input{{Type: "replay", File: aistest.Path("raw/dma-stream-example.nmea"), Speed: 0}})
 	my := newFedNode(t, "MY-MMEA", nil)
 	partners(t, in, jp)
@@ -423,13 +437,38 @@ func TestFederation(t *testing.T) {
 		}
 	}
 	jpOwnPlace := func(lat, lon float64) bool { return jpOwn[[2]float64{math.Round(lat * 1e5), math.Round(lon * 1e5)}] }
+	// IN-IFC's own contacts exist (so the check below can fail); the
+	// partners' contacts collections hold none of them.
+	ogcContacts := func(base string) int {
+		var fc struct {
+			Features []json.RawMessage `json:"features"`
+		}
+		resp, err := apiClient(t).Get(base + "/ogc/collections/contacts/items?limit=10000&datetime=../..")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err := json.Unmarshal(b, &fc); err != nil {
+			t.Fatalf("%s: contacts: %v: %s", base, err, b)
+		}
+		return len(fc.Features)
+	}
+	if k := ogcContacts(in.base); k == 0 {
+		t.Error("IN-IFC's OGC contacts collection is empty: its satellite detections were not taken in, and the leak check of contacts checks nothing")
+	}
+	for _, n := range []*fedNode{jp, my} {
+		if k := ogcContacts(n.base); k != 0 {
+			t.Errorf("%s's OGC contacts collection has %d features; contacts never cross a link", n.name, k)
+		}
+	}
 	checkLeaks(t, crawl(t, jp.base, append(excluded, 563000000), ids4, places), leakRule{node: "JP-JCG",
 		placeOK:   func(lat, lon float64) bool { return inAsia(lat, lon) || jpOwnPlace(lat, lon) },
-		forbidden: []*regexp.Regexp{word(fmt.Sprint(excluded[0])), word(fmt.Sprint(excluded[1])), word(red), word(amberMY), word("source-sensitive report"), word("suspicious approach"), word("Singapore Strait TSS")},
+		forbidden: []*regexp.Regexp{word(fmt.Sprint(excluded[0])), word(fmt.Sprint(excluded[1])), word(red), word(amberMY), word("source-sensitive report"), word("suspicious approach"), word("Singapore Strait TSS"), word("LEAKTEST"), word("leaktest-sar")},
 		sources:   inSources})
 	checkLeaks(t, crawl(t, my.base, excluded, ids4, places), leakRule{node: "MY-MMEA",
 		placeOK:   func(lat, lon float64) bool { return lon >= 103 && lon <= 105 && lat >= 1 && lat <= 2 },
-		forbidden: []*regexp.Regexp{word(red), word(amberMY), word(amberJP), word("source-sensitive report"), word("suspicious approach"), word("boarding, Singapore Strait"), word("Singapore Strait TSS"), regexp.MustCompile(`"name":"`)},
+		forbidden: []*regexp.Regexp{word(red), word(amberMY), word(amberJP), word("source-sensitive report"), word("suspicious approach"), word("boarding, Singapore Strait"), word("Singapore Strait TSS"), regexp.MustCompile(`"name":"`), word("LEAKTEST"), word("leaktest-sar")},
 		sources:   inSources})
 
 	// The map's Sharing panel on a real federated node, as an admin.
