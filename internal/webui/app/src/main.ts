@@ -106,6 +106,17 @@ interface State {
   diffRenders: number;
   trackMarks: number;
   trailsAbort: AbortController | null;
+  shipsIdle: boolean;
+  idles: number;
+  shipsRead: ShipOnScreen[];
+}
+
+// ShipOnScreen is a ship drawn where the map can be clicked, in page
+// coordinates (the test hook renderedShips).
+interface ShipOnScreen {
+  mmsi: string;
+  x: number;
+  y: number;
 }
 
 const state: State = {
@@ -144,6 +155,9 @@ const state: State = {
   diffRenders: 0,
   trackMarks: 0, // time marks on the selected track
   trailsAbort: null,
+  shipsIdle: false, // the map went idle and the ships source has not changed since
+  idles: 0, // the map's idle events
+  shipsRead: [], // renderedShips' last reading of a settled map
 };
 
 // iso formats a time as RFC 3339 in whole seconds, as the API takes it.
@@ -411,6 +425,23 @@ async function loadLand() {
 function addLayers() {
   addShipIcons(map);
   map.addSource('ships', { type: 'geojson', data: EMPTY });
+  // The ships as drawn can be read (renderedShips) only between the map's
+  // idle event (sources loaded, symbols placed, the frame drawn) and the
+  // next change of the ships source or frame: while a new version of the
+  // source is parsed or placed, the rendered features' index and the
+  // placement disagree (MapLibre throws "feature index out of bounds").
+  map.on('idle', () => {
+    state.shipsIdle = true;
+    state.idles++;
+  });
+  map.on('render', () => {
+    state.shipsIdle = false;
+  });
+  const changed = (e: { sourceId?: string }) => {
+    if (e.sourceId === 'ships') state.shipsIdle = false;
+  };
+  map.on('sourcedataloading', changed);
+  map.on('sourcedata', changed);
   map.addSource('track', { type: 'geojson', data: EMPTY });
   map.addSource('trails', { type: 'geojson', data: EMPTY });
   events.addZoneLayers();
@@ -615,6 +646,7 @@ function render() {
   state.renderPending = false;
   const src = map.getSource<GeoJSONSource>('ships');
   if (!src) return;
+  state.shipsIdle = false;
   const drawable = (v: Vessel | undefined): v is Vessel & { lat: number; lon: number } => !!v && typeof v.lat === 'number' && typeof v.lon === 'number';
   if (state.fullRender || !state.drawn) {
     const features: ShipFeature[] = [];
@@ -795,6 +827,7 @@ function applyFilter() {
     ? ['all', ['in', ['get', 'cat'], ['literal', cats]], ['==', ['get', 'flag'], state.flag]]
     : ['all', ['in', ['get', 'cat'], ['literal', cats]]];
   map.setFilter('ships', f);
+  state.shipsIdle = false;
   map.triggerRepaint(); // the labels follow
   if (table.open) table.render();
 }
@@ -1414,13 +1447,22 @@ setInterval(() => {
   if (state.mode === 'live' && contacts.available) contacts.render();
 }, 15000);
 
-// Test hook for the browser test (e2e/map.mjs). It reads state only:
-// the ships drawn where the map can be clicked (not under a panel, the
-// legend or a notification), in page coordinates.
-function renderedShips(): { mmsi: string; x: number; y: number }[] {
+// Test hook for the browser tests. It reads state only: the ships drawn
+// where the map can be clicked (not under a panel, the legend or a
+// notification), in page coordinates. It reads the map only when it is
+// settled (shipsSettled); otherwise, or if MapLibre still refuses the
+// query, it returns its last reading of a settled map.
+function renderedShips(): ShipOnScreen[] {
+  if (!shipsSettled()) return state.shipsRead;
   const rect = map.getCanvas().getBoundingClientRect();
-  const seen = new Map<string, { mmsi: string; x: number; y: number } | null>();
-  for (const f of map.queryRenderedFeatures({ layers: ['ships'] })) {
+  const seen = new Map<string, ShipOnScreen | null>();
+  let features: MapGeoJSONFeature[];
+  try {
+    features = map.queryRenderedFeatures({ layers: ['ships'] });
+  } catch {
+    return state.shipsRead;
+  }
+  for (const f of features) {
     const mmsi = prop(f, 'mmsi');
     if (seen.has(mmsi)) continue;
     const p = map.project(pointOf(f));
@@ -1428,7 +1470,15 @@ function renderedShips(): { mmsi: string; x: number; y: number }[] {
     const y = rect.top + p.y;
     seen.set(mmsi, document.elementFromPoint(x, y)?.classList.contains('maplibregl-canvas') ? { mmsi, x, y } : null);
   }
-  return [...seen.values()].filter((s): s is { mmsi: string; x: number; y: number } => s != null);
+  state.shipsRead = [...seen.values()].filter((s): s is ShipOnScreen => s != null);
+  return state.shipsRead;
+}
+
+// shipsSettled: the map is idle (the ships source loaded and placed, the
+// frame drawn), no redraw of the ships is waiting, and the view stands
+// still.
+function shipsSettled(): boolean {
+  return !!map.getLayer('ships') && state.shipsIdle && !state.renderPending && !map.isMoving() && map.isSourceLoaded('ships');
 }
 
 // renderedPoints lists the point features of a layer drawn in view, once
@@ -1460,6 +1510,12 @@ window.__tidewatch = Object.freeze({
   idle: () => !!map.getLayer('ships') && !map.isMoving(),
   // settled: idle, and the ships source has drawn what it was given.
   settled: () => !!map.getLayer('ships') && !map.isMoving() && !state.renderPending && map.isSourceLoaded('ships'),
+  // shipsSettled: settled, idle since the ships source last changed, so
+  // that renderedShips reads the map as drawn; idles counts the map's idle
+  // events (a wait for "idles() > n && shipsSettled()" sees a frame drawn
+  // after a change made when idles() was n).
+  shipsSettled: () => shipsSettled(),
+  idles: () => state.idles,
   mode: () => state.mode,
   landFeatureCount: () => state.landFeatures,
   basemap: () => state.basemap || null,
