@@ -67,20 +67,20 @@ await run('layers', async ({ page, check, shot, waitFor, tw, mapReady }) => {
   });
   await waitFor(() => window.__tidewatch.shipsSettled() && window.__tidewatch.renderedShips().length > 0, null, 'the ships drawn');
   const tankersBefore = (await tw(() => window.__tidewatch.renderedShips().map((s) => s.mmsi))).filter((m) => cats[m] === 'tanker').length;
-  // The switch takes effect at the next idle frame: MapLibre lays the
-  // ships out again with the new filter. Wait for an idle event after the
-  // switch (renderedShips reads only a settled map; before that it gives
-  // its last reading, with the tankers).
-  const idles = await tw(() => window.__tidewatch.idles());
+  // The switch takes effect once MapLibre has laid the ships out again
+  // with the new filter and drawn them: wait for a frame drawn with the
+  // ships settled after the switch (renderedShips reads only a settled
+  // map; before that it gives its last reading, with the tankers).
+  const frames = await tw(() => window.__tidewatch.shipFrames());
   await page.uncheck('#layer-list input[data-layer="group-tanker"]');
   await waitFor(
-    ({ cats, idles }) => {
+    ({ cats, frames }) => {
       const t = window.__tidewatch;
-      if (t.idles() <= idles || !t.shipsSettled()) return false;
+      if (t.shipFrames() <= frames || !t.shipsSettled()) return false;
       const ships = t.renderedShips();
       return ships.length > 0 && ships.every((s) => cats[s.mmsi] !== 'tanker');
     },
-    { cats, idles },
+    { cats, frames },
     'the tankers hidden',
   );
   const shown = await tw(() => window.__tidewatch.renderedShips().map((s) => s.mmsi));

@@ -106,8 +106,8 @@ interface State {
   diffRenders: number;
   trackMarks: number;
   trailsAbort: AbortController | null;
-  shipsIdle: boolean;
-  idles: number;
+  shipsDrawn: boolean;
+  shipFrames: number;
   shipsRead: ShipOnScreen[];
 }
 
@@ -155,8 +155,8 @@ const state: State = {
   diffRenders: 0,
   trackMarks: 0, // time marks on the selected track
   trailsAbort: null,
-  shipsIdle: false, // the map went idle and the ships source has not changed since
-  idles: 0, // the map's idle events
+  shipsDrawn: false, // a frame placed and drew the ships' tiles since their data last changed
+  shipFrames: 0, // how many times the ships' tiles were placed and drawn after new data
   shipsRead: [], // renderedShips' last reading of a settled map
 };
 
@@ -425,23 +425,23 @@ async function loadLand() {
 function addLayers() {
   addShipIcons(map);
   map.addSource('ships', { type: 'geojson', data: EMPTY });
-  // The ships as drawn can be read (renderedShips) only between the map's
-  // idle event (sources loaded, symbols placed, the frame drawn) and the
-  // next change of the ships source or frame: while a new version of the
-  // source is parsed or placed, the rendered features' index and the
-  // placement disagree (MapLibre throws "feature index out of bounds").
-  map.on('idle', () => {
-    state.shipsIdle = true;
-    state.idles++;
-  });
+  // The ships as drawn can be read (renderedShips) once a frame has placed
+  // and drawn the ships source's tiles, until their data changes again:
+  // between new tile data and its placement, the rendered features' index
+  // and the placement disagree (MapLibre throws "feature index out of
+  // bounds"). While new data is parsed the tiles keep the old, which reads
+  // fine. Not the map's idle event, nor a loaded source: the stream keeps
+  // the ships and contacts changing, and on a loaded machine neither is
+  // ever quiet (a wait for them timed out at load 30).
   map.on('render', () => {
-    state.shipsIdle = false;
+    if (map.style?.pauseablePlacement?.isDone() !== false) {
+      if (!state.shipsDrawn) state.shipFrames++;
+      state.shipsDrawn = true;
+    }
   });
-  const changed = (e: { sourceId?: string }) => {
-    if (e.sourceId === 'ships') state.shipsIdle = false;
-  };
-  map.on('sourcedataloading', changed);
-  map.on('sourcedata', changed);
+  map.on('sourcedata', (e: { sourceId?: string; tile?: unknown }) => {
+    if (e.sourceId === 'ships' && e.tile) state.shipsDrawn = false;
+  });
   map.addSource('track', { type: 'geojson', data: EMPTY });
   map.addSource('trails', { type: 'geojson', data: EMPTY });
   events.addZoneLayers();
@@ -646,7 +646,6 @@ function render() {
   state.renderPending = false;
   const src = map.getSource<GeoJSONSource>('ships');
   if (!src) return;
-  state.shipsIdle = false;
   const drawable = (v: Vessel | undefined): v is Vessel & { lat: number; lon: number } => !!v && typeof v.lat === 'number' && typeof v.lon === 'number';
   if (state.fullRender || !state.drawn) {
     const features: ShipFeature[] = [];
@@ -827,7 +826,6 @@ function applyFilter() {
     ? ['all', ['in', ['get', 'cat'], ['literal', cats]], ['==', ['get', 'flag'], state.flag]]
     : ['all', ['in', ['get', 'cat'], ['literal', cats]]];
   map.setFilter('ships', f);
-  state.shipsIdle = false;
   map.triggerRepaint(); // the labels follow
   if (table.open) table.render();
 }
@@ -1474,11 +1472,10 @@ function renderedShips(): ShipOnScreen[] {
   return state.shipsRead;
 }
 
-// shipsSettled: the map is idle (the ships source loaded and placed, the
-// frame drawn), no redraw of the ships is waiting, and the view stands
-// still.
+// shipsSettled: a frame has placed and drawn the ships source's tiles
+// since their data last changed, and the view stands still.
 function shipsSettled(): boolean {
-  return !!map.getLayer('ships') && state.shipsIdle && !state.renderPending && !map.isMoving() && map.isSourceLoaded('ships');
+  return !!map.getLayer('ships') && state.shipsDrawn && !map.isMoving();
 }
 
 // renderedPoints lists the point features of a layer drawn in view, once
@@ -1487,7 +1484,13 @@ function renderedPoints(layer: string, key: string): ({ x: number; y: number } &
   if (!map.getLayer(layer)) return [];
   const rect = map.getCanvas().getBoundingClientRect();
   const seen = new Map<string, { x: number; y: number } & Record<string, string | number>>();
-  for (const f of map.queryRenderedFeatures({ layers: [layer] })) {
+  let features: MapGeoJSONFeature[];
+  try {
+    features = map.queryRenderedFeatures({ layers: [layer] });
+  } catch {
+    return []; // the source is being replaced (see renderedShips); a poll asks again
+  }
+  for (const f of features) {
     const k = prop(f, key);
     if (seen.has(k)) continue;
     const p = map.project(pointOf(f));
@@ -1510,12 +1513,13 @@ window.__tidewatch = Object.freeze({
   idle: () => !!map.getLayer('ships') && !map.isMoving(),
   // settled: idle, and the ships source has drawn what it was given.
   settled: () => !!map.getLayer('ships') && !map.isMoving() && !state.renderPending && map.isSourceLoaded('ships'),
-  // shipsSettled: settled, idle since the ships source last changed, so
-  // that renderedShips reads the map as drawn; idles counts the map's idle
-  // events (a wait for "idles() > n && shipsSettled()" sees a frame drawn
-  // after a change made when idles() was n).
+  // shipsSettled: a frame has placed and drawn the ships' tiles since
+  // their data last changed, so that renderedShips reads the map as
+  // drawn; shipFrames counts the first such frame after each change of
+  // the tiles (a wait for "shipFrames() > n && shipsSettled()" sees the
+  // ships drawn from data newer than when shipFrames() was n).
   shipsSettled: () => shipsSettled(),
-  idles: () => state.idles,
+  shipFrames: () => state.shipFrames,
   mode: () => state.mode,
   landFeatureCount: () => state.landFeatures,
   basemap: () => state.basemap || null,
