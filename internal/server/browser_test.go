@@ -61,14 +61,6 @@ func hostileSentences(t *testing.T, at time.Time) []byte {
 	return b
 }
 
-// TestBrowserMap is the browser test of issue 4: a node on simulated
-// traffic (as "tidewatch demo" runs it) with a hostile name injected over
-// TCP as real AIS, and e2e/map.mjs (Playwright driving Debian's Chromium)
-// loading the map, seeing ships, clicking one, its panel and track,
-// searching by name, and checking the hostile name shows as text and runs
-// nothing. It needs node, /usr/bin/chromium and e2e/node_modules (e2e/run.sh
-// installs them; .ci/run calls it and sets TIDEWATCH_REQUIRE_BROWSER=1 so
-// that the test cannot skip there). Screenshots go to e2e/artifacts.
 // browser returns the e2e directory, and what is missing to run the
 // browser checks ("" when nothing is); with TIDEWATCH_REQUIRE_BROWSER set,
 // anything missing fails the test.
