@@ -1374,7 +1374,7 @@ try {
   // 2. Click a ship; its panel and track show.
   let clicked = null;
   if (shipCount > 0) {
-    await waitFor(() => window.__tidewatch.idle(), null, 'map idle');
+    await waitFor(() => window.__tidewatch.shipsSettled(), null, 'the ships drawn, the map idle');
     clicked = await page.evaluate(() => {
       const w = window.innerWidth;
       const h = window.innerHeight;

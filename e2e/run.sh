@@ -7,7 +7,8 @@
 #   [HOSTILE_MMSI=...] [ARTIFACTS=dir] bash e2e/run.sh
 #
 # With --install-only it installs and exits (used before go test, whose
-# TestBrowser in internal/webui runs map.mjs against a mock API).
+# browser tests in internal/server run map.mjs and features/*.mjs against
+# real nodes).
 set -euo pipefail
 cd "$(dirname "$0")"
 

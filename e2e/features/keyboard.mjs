@@ -10,7 +10,11 @@ import { run } from '../lib.mjs';
 
 await run('keyboard', async ({ page, check, waitFor, tw, mapReady }) => {
   check('the map loads with ships', await mapReady());
-  await page.click('.brand'); // nothing focused that takes keys
+  // Nothing focused that takes keys. A click without Playwright's
+  // actionability waits (stable across animation frames, receiving the
+  // pointer): at load 45 the map's software-rendered frames starved them
+  // and the plain click timed out; the title needs none of them.
+  await page.click('.brand', { force: true });
   await tw(() => document.activeElement?.blur());
 
   await page.keyboard.press('t');

@@ -17,7 +17,9 @@ await run('labels', async ({ page, check, shot, waitFor, tw, mapReady }) => {
     null,
     'labels at zoom 12',
   );
-  await waitFor(() => window.__tidewatch.settled(), null, 'the ships drawn');
+  // (shipsSettled: idle since the ships last changed, so that the ships
+  // renderedShips reads are the ones drawn with the labels.)
+  await waitFor(() => window.__tidewatch.shipsSettled(), null, 'the ships drawn');
   // Labels and icons of one moment (the stream moves the ships).
   const { labels, ships } = await tw(() => ({ labels: window.__tidewatch.labels(), ships: window.__tidewatch.renderedShips() }));
   const names = await tw(async () => {

@@ -65,13 +65,22 @@ await run('layers', async ({ page, check, shot, waitFor, tw, mapReady }) => {
     const b = await (await fetch('/api/v1/vessels')).json();
     return Object.fromEntries(b.vessels.map((v) => [String(v.mmsi), v.category]));
   });
+  await waitFor(() => window.__tidewatch.shipsSettled() && window.__tidewatch.renderedShips().length > 0, null, 'the ships drawn');
   const tankersBefore = (await tw(() => window.__tidewatch.renderedShips().map((s) => s.mmsi))).filter((m) => cats[m] === 'tanker').length;
+  // The switch takes effect once MapLibre has laid the ships out again
+  // with the new filter and drawn them: wait for a frame drawn with the
+  // ships settled after the switch (renderedShips reads only a settled
+  // map; before that it gives its last reading, with the tankers).
+  const frames = await tw(() => window.__tidewatch.shipFrames());
   await page.uncheck('#layer-list input[data-layer="group-tanker"]');
-  // Poll for the redraw, not a fixed pause (600 ms was the guess): on a
-  // loaded machine the redraw can take longer.
   await waitFor(
-    (cats) => window.__tidewatch.idle() && window.__tidewatch.renderedShips().every((s) => cats[s.mmsi] !== 'tanker'),
-    cats,
+    ({ cats, frames }) => {
+      const t = window.__tidewatch;
+      if (t.shipFrames() <= frames || !t.shipsSettled()) return false;
+      const ships = t.renderedShips();
+      return ships.length > 0 && ships.every((s) => cats[s.mmsi] !== 'tanker');
+    },
+    { cats, frames },
     'the tankers hidden',
   );
   const shown = await tw(() => window.__tidewatch.renderedShips().map((s) => s.mmsi));
@@ -110,8 +119,10 @@ await run('layers', async ({ page, check, shot, waitFor, tw, mapReady }) => {
     check('the node serves learned anchorages to draw', false, JSON.stringify(anchorages));
   }
   // The choice is kept across a reload.
+  // (The view is the anchorage's, where there may be no ship: wait for
+  // the map and its layer control, not for ships.)
   await page.reload({ waitUntil: 'load' });
-  await mapReady();
-  const kept = await tw(() => window.__tidewatch.layerVisible('zones') === false && window.__tidewatch.layerVisible('events') === true);
+  const reloaded = await waitFor(() => window.__tidewatch && window.__tidewatch.layerEntries().length > 0, null, 'the map reloaded');
+  const kept = reloaded && (await tw(() => window.__tidewatch.layerVisible('zones') === false && window.__tidewatch.layerVisible('events') === true));
   check('the layer choices survive a reload', kept);
 });

@@ -18,7 +18,7 @@ import (
 	"time"
 
 	"github.com/tidewatch/tidewatch/internal/ais"
-	"github.com/tidewatch/tidewatch/internal/httpapi"
+	"github.com/tidewatch/tidewatch/internal/share"
 	"github.com/tidewatch/tidewatch/internal/vessel"
 )
 
@@ -61,14 +61,6 @@ func hostileSentences(t *testing.T, at time.Time) []byte {
 	return b
 }
 
-// TestBrowserMap is the browser test of issue 4: a node on simulated
-// traffic (as "tidewatch demo" runs it) with a hostile name injected over
-// TCP as real AIS, and e2e/map.mjs (Playwright driving Debian's Chromium)
-// loading the map, seeing ships, clicking one, its panel and track,
-// searching by name, and checking the hostile name shows as text and runs
-// nothing. It needs node, /usr/bin/chromium and e2e/node_modules (e2e/run.sh
-// installs them; .ci/run calls it and sets TIDEWATCH_REQUIRE_BROWSER=1 so
-// that the test cannot skip there). Screenshots go to e2e/artifacts.
 // browser returns the e2e directory, and what is missing to run the
 // browser checks ("" when nothing is); with TIDEWATCH_REQUIRE_BROWSER set,
 // anything missing fails the test.
@@ -88,59 +80,178 @@ func browser(t *testing.T) (e2e, missing string) {
 	return e2e, missing
 }
 
+// TestBrowserMap is the browser test of the map, e2e/map.mjs (Playwright
+// driving Debian's Chromium), against a real node with partners, as an
+// admin and as an anonymous reader. The node (IN-IFC) runs simulated
+// traffic (as "tidewatch demo" does), a hostile vessel name injected over
+// TCP as real AIS, a zone with a hostile name that the vessel enters, a
+// watch zone a new vessel enters every 10 s (events on the live stream),
+// and two incidents written through the API (one with a hostile title).
+// Its partner JP-JCG is a second real node, linked over TLS, that shares
+// its own simulated vessels, the events of its zone near Tokyo and an
+// incident: the events and incidents lists mark them "from JP-JCG", and
+// the audit log fills past the view's limit of 500. Its partner AU-MBC is
+// registered at the address of a hostile TLS server whose certificate is
+// for "<img src=x onerror=alert(1)>" (the link's last error quotes it),
+// and every 10 s a stranger presents a certificate for
+// "<script>alert(4)</script>" to its link listener (the audit entry of
+// the refusal quotes it): the Sharing panel must show both as text. The
+// browser reaches the node through a proxy that checks every answer under
+// /api/ (the live stream event by event) against openapi.json. The
+// admin draws, renames and deletes a zone and creates, edits (meeting a
+// stale edit) and deletes an incident through the real API; the reader
+// sees no editing controls and no Sharing panel. It needs node,
+// /usr/bin/chromium and e2e/node_modules (e2e/run.sh installs them; .ci/run
+// calls it and sets TIDEWATCH_REQUIRE_BROWSER=1 so that the test cannot
+// skip there). Screenshots go to e2e/artifacts (TIDEWATCH_ARTIFACTS).
 func TestBrowserMap(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test in -short mode")
+	}
 	e2e, missing := browser(t)
 	if missing != "" {
 		t.Skipf("%s missing", missing)
 	}
 
-	tcp := freePort(t)
 	// A zone round the hostile vessel's position: its report makes a
-	// zone_entry event for the events list; the zone's name is hostile too.
+	// zone_entry event for the events list; the zone's name is hostile
+	// too. The watch zone (in the Gulf of Aden) gets a new vessel every
+	// 10 s.
 	zones := filepath.Join(t.TempDir(), "zones.geojson")
-	os.WriteFile(zones, []byte(`{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"<B>Mumbai approach</B>"},
-		"geometry":{"type":"Polygon","coordinates":[[[72.4,18.6],[72.8,18.6],[72.8,19.0],[72.4,19.0],[72.4,18.6]]]}}]}`), 0o600)
-	cfg := Config{Data: filepath.Join(t.TempDir(), "data"), Listen: "127.0.0.1:0", AllowAnonymousRead: true,
-		Events: Events{Zones: zones, Reorder: "2s"},
-		Inputs: []Input{{Type: "tcp-server", Name: "receivers", Listen: tcp}}}
-	// The map runs as an admin: it draws, renames and deletes a zone
-	// through the real API and engine.
-	tokens, err := OpenTokens(cfg.Data)
-	if err != nil {
+	if err := os.WriteFile(zones, []byte(`{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"<B>Mumbai approach</B>"},
+		"geometry":{"type":"Polygon","coordinates":[[[72.4,18.6],[72.8,18.6],[72.8,19.0],[72.4,19.0],[72.4,18.6]]]}},
+		{"type":"Feature","properties":{"name":"`+watchZone+`"},
+		"geometry":{"type":"Polygon","coordinates":[[[46.25,12.2],[46.4,12.2],[46.4,12.3],[46.25,12.3],[46.25,12.2]]]}}]}`), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	admin, err := tokens.Create("ops", httpapi.RoleAdmin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	node := startNode(t, Options{Config: cfg,
+	fed := newBrowserFederation(t, zones)
+	in := fed.in
+	linkAddr := make(chan string, 1)
+	node := startNode(t, Options{Config: in.cfg,
 		Extra: func(submit func([]vessel.Observation) bool) []Runner {
 			return []Runner{&SimulatedTraffic{Vessels: 300, Seed: 1, Submit: submit}}
+		},
+		Sharing: func(s *share.Sharer) {
+			in.proxy.target.Store(s.Addr().String())
+			linkAddr <- s.Addr().String()
 		}})
-	addr := node.addr
-	c, err := net.Dial("tcp", tcp)
+	base, admin := node.base, in.admin
+	listener := <-linkAddr
+
+	inConn, err := net.Dial("tcp", fed.inTCP)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.Write(hostileSentences(t, time.Now().Add(-5*time.Second)))
-	c.Close()
-	// The zone entry is listed by the API once the reorder hold (2 s)
-	// has passed and the pipeline has committed.
-	waitFor(t, 20*time.Second, "the zone_entry event of the injected vessel", func() bool {
-		resp, err := apiClient(t).Get("http://" + addr.String() + "/api/v1/events?type=zone_entry")
-		if err != nil {
-			t.Fatal(err)
+	defer inConn.Close()
+	if _, err := inConn.Write(hostileSentences(t, time.Now().Add(-5*time.Second))); err != nil {
+		t.Fatal(err)
+	}
+	jpConn, err := net.Dial("tcp", fed.jpTCP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer jpConn.Close()
+	// Every 10 s while the scripts run: a new vessel enters IN-IFC's watch
+	// zone and one JP-JCG's (events, streamed and shared), and a stranger
+	// is refused at IN-IFC's link listener (the hostile audit rule stays
+	// among the newest entries).
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stranger := strangerCert(t, hostileClientName)
+	ticks := make(chan struct{})
+	go func() {
+		defer close(ticks)
+		tick := time.NewTicker(10 * time.Second)
+		defer tick.Stop()
+		for n := 0; ; n++ {
+			now := time.Now()
+			if _, err := inConn.Write(zoneEntrySentence(t, n, now)); err != nil {
+				return
+			}
+			if _, err := jpConn.Write(zoneEntryAt(t, uint32(431000000+n%1000), 35.25, 139.7+0.002*float64(n%20), now)); err != nil {
+				return
+			}
+			strangerHandshake(listener, stranger)
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
 		}
-		defer resp.Body.Close()
+	}()
+	// Incidents for the map's list, details, map and exports: one with a
+	// hostile title, narrative and source, one linked to the hostile
+	// vessel, through the API as any client would write them; and one
+	// JP-JCG writes and shares.
+	postIncidentJSON(t, base, admin, fmt.Sprintf(`{"kind":"incident","category":"maritime_incident","title":%q,
+		"narrative":"<script>alert(2)</script>","start":%q,"lat":18.9,"lon":72.7,"source":"<b>bold</b>","tlp":"TLP:CLEAR"}`,
+		hostileIncident, time.Now().Add(-6*time.Hour).UTC().Format(time.RFC3339)))
+	postIncidentJSON(t, base, admin, fmt.Sprintf(`{"kind":"incident","category":"piracy_armed_robbery","title":"Armed approach off Mumbai",
+		"start":%q,"lat":18.8,"lon":72.62,"vessels":[%d],"source":"MRCC Mumbai","tlp":"TLP:GREEN","releasable_to":["JP-JCG"]}`,
+		time.Now().Add(-3*time.Hour).UTC().Format(time.RFC3339), hostileMMSI))
+	postIncidentJSON(t, fed.jp.base, fed.jp.admin, fmt.Sprintf(`{"kind":"incident","category":"maritime_security_threat","title":%q,
+		"start":%q,"lat":35.2,"lon":139.75,"source":"JCG 3rd Region","tlp":"TLP:GREEN"}`,
+		partnerIncident, time.Now().Add(-2*time.Hour).UTC().Format(time.RFC3339)))
+
+	linkError, auditRule := waitForBrowserNode(t, base, admin)
+	proxied := checkedProxy(t, base)
+	artifacts := os.Getenv("TIDEWATCH_ARTIFACTS")
+	if artifacts == "" {
+		artifacts = filepath.Join(e2e, "artifacts")
+	}
+	for _, tc := range []struct {
+		name, token, editing string
+	}{
+		{"admin", admin, "1"},
+		{"reader", "", "0"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sctx, scancel := context.WithTimeout(ctx, 45*time.Minute)
+			defer scancel()
+			cmd := exec.CommandContext(sctx, "node", filepath.Join(e2e, "map.mjs"))
+			cmd.Env = append(os.Environ(), "BASE_URL="+proxied, "TOKEN="+tc.token, "TIMEOUT_MS="+browserWait,
+				"ARTIFACTS="+filepath.Join(artifacts, "map-"+tc.name),
+				"HOSTILE_NAME="+hostileName, fmt.Sprintf("HOSTILE_MMSI=%d", hostileMMSI),
+				"EXPECT_EVENTS=1", "EXPECT_EVENT_ORIGIN="+browserPartner, "EXPECT_LIVE_EVENTS=1",
+				"EXPECT_ZONES=1", "HOSTILE_ZONE=<B>Mumbai approach</B>", "ZONE_EDITING="+tc.editing, "EXPECT_PAST_EVENTS=1",
+				"EXPECT_INCIDENTS=1", "INCIDENT_EDITING="+tc.editing, "HOSTILE_INCIDENT="+hostileIncident, "PARTNER_ORIGIN="+browserPartner,
+				"EXPECT_SHARING="+tc.editing, "HOSTILE_PARTNER_ERROR="+linkError, "HOSTILE_AUDIT_RULE="+auditRule,
+				"EXPECT_AUDIT_LIMIT=1")
+			out, err := cmd.CombinedOutput()
+			t.Logf("e2e/map.mjs:\n%s", out)
+			if err != nil {
+				t.Fatalf("e2e/map.mjs: %v", err)
+			}
+			if tc.token != "" {
+				checkBrowserIncidents(t, base, admin) // what the admin's editing left
+			}
+		})
+	}
+	cancel()
+	<-ticks
+	node.stop(t)
+	fed.jpRunner.stop(t)
+}
+
+// waitForBrowserNode waits until TestBrowserMap's node holds what the
+// scripts check: the hostile vessel's zone entry, an event and an
+// incident from JP-JCG, JP-JCG's link up, AU-MBC's link failed on the
+// hostile certificate (it returns that error, as the API answers it),
+// and an audit log past 500 entries with the stranger's refusal among
+// them (it returns that entry's rule).
+func waitForBrowserNode(t *testing.T, base, admin string) (linkError, auditRule string) {
+	t.Helper()
+	api := apiClient(t)
+	waitFor(t, 60*time.Second, "the zone_entry event of the injected vessel", func() bool {
 		var evs struct {
 			Events []struct {
 				Zone    string   `json:"zone"`
 				Vessels []uint32 `json:"vessels"`
 			} `json:"events"`
 		}
-		json.NewDecoder(resp.Body).Decode(&evs)
+		if getAs(api, base, "/api/v1/events?type=zone_entry", "", &evs) != nil {
+			return false
+		}
 		for _, e := range evs.Events {
 			if e.Zone == "<B>Mumbai approach</B>" && len(e.Vessels) == 1 && e.Vessels[0] == hostileMMSI {
 				return true
@@ -148,33 +259,76 @@ func TestBrowserMap(t *testing.T) {
 		}
 		return false
 	})
-	// Incidents for the map's list, details, map and exports: one with a
-	// hostile title, narrative and source, one linked to the hostile
-	// vessel, through the API as any client would write them.
-	base := node.base
-	postIncidentJSON(t, base, admin, fmt.Sprintf(`{"kind":"incident","category":"maritime_incident","title":%q,
-		"narrative":"<script>alert(2)</script>","start":%q,"lat":18.9,"lon":72.7,"source":"<b>bold</b>","tlp":"TLP:CLEAR"}`,
-		hostileIncident, time.Now().Add(-6*time.Hour).UTC().Format(time.RFC3339)))
-	postIncidentJSON(t, base, admin, fmt.Sprintf(`{"kind":"incident","category":"piracy_armed_robbery","title":"Armed approach off Mumbai",
-		"start":%q,"lat":18.8,"lon":72.62,"vessels":[%d],"source":"MRCC Mumbai","tlp":"TLP:GREEN","releasable_to":["JP-JCG"]}`,
-		time.Now().Add(-3*time.Hour).UTC().Format(time.RFC3339), hostileMMSI))
-
-	artifacts := os.Getenv("TIDEWATCH_ARTIFACTS")
-	if artifacts == "" {
-		artifacts = filepath.Join(e2e, "artifacts")
-	}
-	cmd := exec.CommandContext(ctx, "node", filepath.Join(e2e, "map.mjs"))
-	cmd.Env = append(os.Environ(), "BASE_URL=http://"+addr.String(), "HOSTILE_NAME="+hostileName,
-		"HOSTILE_MMSI=419999001", "ARTIFACTS="+artifacts, "EXPECT_EVENTS=1", "EXPECT_ZONES=1", "HOSTILE_ZONE=<B>Mumbai approach</B>",
-		"TOKEN="+admin, "ZONE_EDITING=1", "EXPECT_PAST_EVENTS=1", "TIMEOUT_MS="+browserWait,
-		"EXPECT_INCIDENTS=1", "INCIDENT_EDITING=1", "HOSTILE_INCIDENT="+hostileIncident)
-	out, err := cmd.CombinedOutput()
-	t.Logf("e2e/map.mjs:\n%s", out)
-	if err != nil {
-		t.Fatalf("browser test failed: %v", err)
-	}
-	checkBrowserIncidents(t, base, admin)
-	node.stop(t)
+	waitFor(t, 120*time.Second, "an event and an incident from "+browserPartner, func() bool {
+		var evs struct {
+			Events []struct {
+				Origin string `json:"origin"`
+			} `json:"events"`
+		}
+		var incs struct {
+			Incidents []struct {
+				Origin string `json:"origin"`
+				Title  string `json:"title"`
+			} `json:"incidents"`
+		}
+		if getAs(api, base, "/api/v1/events", "", &evs) != nil || getAs(api, base, "/api/v1/incidents", "", &incs) != nil {
+			return false
+		}
+		ev, inc := false, false
+		for _, e := range evs.Events {
+			ev = ev || e.Origin == browserPartner
+		}
+		for _, r := range incs.Incidents {
+			inc = inc || (r.Origin == browserPartner && r.Title == partnerIncident)
+		}
+		return ev && inc
+	})
+	waitFor(t, 120*time.Second, "the links: "+browserPartner+" up, "+hostilePartner+" refused for its certificate", func() bool {
+		var ps struct {
+			Partners []struct {
+				Name string `json:"name"`
+				Link struct {
+					Connected bool   `json:"connected"`
+					LastError string `json:"last_error"`
+				} `json:"link"`
+			} `json:"partners"`
+		}
+		if getAs(api, base, "/api/v1/partners", admin, &ps) != nil {
+			return false
+		}
+		up := false
+		linkError = ""
+		for _, p := range ps.Partners {
+			switch p.Name {
+			case browserPartner:
+				up = p.Link.Connected
+			case hostilePartner:
+				if strings.Contains(p.Link.LastError, `"`+hostilePeerName+`"`) {
+					linkError = p.Link.LastError
+				}
+			}
+		}
+		return up && linkError != ""
+	})
+	from := url.QueryEscape(time.Now().Add(-7 * 24 * time.Hour).UTC().Format(time.RFC3339))
+	waitFor(t, 180*time.Second, "500 audit entries of the last 7 days, the stranger's refusal among the newest", func() bool {
+		var au struct {
+			Entries []struct {
+				Rule string `json:"rule"`
+			} `json:"entries"`
+		}
+		if getAs(api, base, "/api/v1/audit?limit=500&from="+from, admin, &au) != nil || len(au.Entries) < 500 {
+			return false
+		}
+		for _, e := range au.Entries {
+			if strings.Contains(e.Rule, `"`+hostileClientName+`"`) {
+				auditRule = e.Rule
+				return true
+			}
+		}
+		return false
+	})
+	return linkError, auditRule
 }
 
 // hostileIncident is the title of an incident written through the API:

@@ -85,9 +85,10 @@ func zoneEntrySentence(t *testing.T, n int, at time.Time) []byte {
 // watch zone there that a new vessel enters every 10 s (new events for
 // the notifications), a stale Dutch vessel with an ETA (OLD TIMER), a
 // vessel with a hostile name (TestBrowserMap's) and an incident created
-// through the API. The scripts read the node as an
-// anonymous reader. contacts.mjs runs first (the story's contacts are
-// fresh). Screenshots go to $TIDEWATCH_ARTIFACTS/features, else to
+// through the API. The scripts read the node as an anonymous reader,
+// through a proxy that checks every answer under /api/ against
+// openapi.json (checkedProxy). contacts.mjs runs first (the story's
+// contacts are fresh). Screenshots go to $TIDEWATCH_ARTIFACTS/features, else to
 // e2e/artifacts. It needs what TestBrowserMap needs.
 func TestBrowserFeatures(t *testing.T) {
 	if testing.Short() {
@@ -228,13 +229,15 @@ func TestBrowserFeatures(t *testing.T) {
 	if a := os.Getenv("TIDEWATCH_ARTIFACTS"); a != "" {
 		artifacts = filepath.Join(a, "features")
 	}
+	// The browser's answers under /api/ are checked against openapi.json.
+	proxied := checkedProxy(t, base)
 	for _, script := range scripts {
 		name := strings.TrimSuffix(filepath.Base(script), ".mjs")
 		t.Run(name, func(t *testing.T) {
 			sctx, scancel := context.WithTimeout(ctx, 15*time.Minute)
 			defer scancel()
 			cmd := exec.CommandContext(sctx, "node", script)
-			cmd.Env = append(os.Environ(), "BASE_URL="+base, "ARTIFACTS="+artifacts, "TIMEOUT_MS="+browserWait,
+			cmd.Env = append(os.Environ(), "BASE_URL="+proxied, "ARTIFACTS="+artifacts, "TIMEOUT_MS="+browserWait,
 				"FEATURE_VIEW=#"+featureView, "STALE_NAME="+staleName, fmt.Sprintf("STALE_MIN=%d", staleMinutes),
 				"NOTIFY_TYPE=Zone entry", "NOTIFY_SEVERITY=medium", "TRACK_NAME=TRANSIT 1", "TABLE_NAME="+staleName,
 				fmt.Sprintf("TABLE_MMSI=%d", staleMMSI), "TABLE_GROUP=CONVOY", "HOSTILE_NAME="+hostileName)

@@ -275,8 +275,10 @@
 // so are incident titles, narratives, sources and node names (the test
 // has an incident titled <img src=x onerror=alert(1)>), and partner names,
 // addresses, fingerprints, error texts and every field of the audit log
-// (the mock has a revoked partner whose link failed with
-// <img src=x onerror=alert(1)> and audit rules with a script tag).
+// (the test node has a partner at an address whose TLS server presents a
+// certificate for <img src=x onerror=alert(1)>, which the link's last
+// error quotes, and refuses a stranger's certificate for
+// <script>alert(4)</script>, which the audit rule quotes).
 //
 // # Building
 //
@@ -303,51 +305,57 @@
 //
 // # Testing
 //
-// The tests run the browser test against the embedded map and a mock of the
-// API (mockapi_test.go) when Chromium, node and e2e/node_modules are there
-// (bash e2e/run.sh --install-only installs them); TIDEWATCH_REQUIRE_BROWSER=1
-// makes it fail rather than skip without them. The mock's incidents are a
-// real incident store in a temporary directory (mockincidents_test.go),
-// with a partner's record and a hostile title. Its sharing
-// (mocksharing_test.go) has two partners, one active and connected with
-// counters that grow with every request, one revoked with hostile error
-// texts, and 720 audit entries over the last 7 days across directions and
-// kinds, filtered as the API does; both answer 403 to a read session.
-// The admin's run checks the Sharing panel (EXPECT_SHARING=1), the
-// reader's that there is none (EXPECT_SHARING=0). Against a real node:
+// The browser tests run against real nodes, never a fake API: webui
+// cannot import server, so they live in internal/server and run when
+// Chromium, node and e2e/node_modules are there (bash e2e/run.sh
+// --install-only installs them); TIDEWATCH_REQUIRE_BROWSER=1 makes them
+// fail rather than skip without them. The browser reaches each node
+// through a proxy that checks every answer under /api/ (the live stream
+// event by event) against openapi.json, so the answers the page itself
+// receives keep to the contract.
+//
+// TestBrowserMap runs e2e/map.mjs as an admin and as an anonymous reader
+// against a node on simulated traffic with a hostile vessel name sent as
+// AIS, a hostile zone name, incidents written through the API (one with a
+// hostile title), and partners over real TLS links: JP-JCG, a second node
+// that shares its vessels, events and an incident (the lists mark them
+// "from JP-JCG", a partner's record is read-only, the audit log fills
+// past the view's limit of 500), and AU-MBC, whose address answers with a
+// hostile certificate (see Security). The admin draws, renames and
+// deletes a zone and creates, edits (meeting a stale edit made elsewhere)
+// and deletes an incident, and checks the Sharing panel (EXPECT_SHARING=1:
+// cards, refresh, a simulated 501, the audit view's filters); the reader
+// sees no editing controls and no Sharing panel (EXPECT_SHARING=0).
+// Against any running node:
 //
 //	BASE_URL=http://127.0.0.1:8080 TOKEN=ADMIN-TOKEN EXPECT_SHARING=1 node e2e/map.mjs
 //
-// (EXPECT_SHARING=0 with a read token; HOSTILE_PARTNER_ERROR,
-// HOSTILE_AUDIT_RULE and EXPECT_AUDIT_LIMIT=1 add the checks the mock's
-// data allows; see the head of e2e/map.mjs). The same mock serves the
-// map for development:
+// (see the head of e2e/map.mjs for the other checks). For development,
+// tidewatch demo serves the map on simulated traffic.
 //
-//	TIDEWATCH_WEBUI_MOCK=127.0.0.1:8090 go test ./internal/webui -run TestServeMock -timeout 0
-//
-// The per-feature browser tests, e2e/features/*.mjs (anchorages, contacts, fixes,
-// keyboard, labels, layers, legend, measure, notifications, table,
-// tracks; harness e2e/lib.mjs), run against a real node, not the mock:
-// TestBrowserFeatures in internal/server (webui cannot import server)
-// starts one on the demo's simulated traffic and radar and satellite
-// story, with fixture vessels sent as AIS over TCP, and runs each script
-// as a subtest. They check the page's state (DOM, the label canvas's
-// and the map's pixels, the map's rendered features, the CSV downloaded)
-// and leave screenshots in e2e/artifacts. The mock API stays for
-// TestBrowser (e2e/map.mjs) and TestServeMock: its incidents' stale
-// edit, the sharing panel's partners and audit log and the hostile texts
-// it serves need a federated node. The pure modules (format.ts, geo.ts,
-// timerange.ts, csv.ts, categories.ts, contactmodel.ts, focus.ts, the
-// rows of anchoragepanel.ts) have
-// unit tests in app/test, run by TestNodeUnit with node --test
-// (app/tshooks.mjs compiles the TypeScript they import with esbuild).
-// e2e/features/basemap.mjs runs against the mock (TestBrowserBasemap):
-// its mockbasemap_test.go serves a PMTiles archive built from the shared
-// 1:10m land and World Port Index (detailed to zoom 12 over Singapore)
-// with three ships in the Singapore Strait; the script checks the land,
-// ports and port names drawn at zoom 12, that no land is rendered under
-// the ships and the screenshot is sea-coloured beside them and
-// land-coloured on the island. e2e/perf.mjs measures first render,
+// The per-feature browser tests, e2e/features/*.mjs (anchorages, contacts,
+// fixes, keyboard, labels, layers, legend, measure, notifications, phone,
+// table, tracks; harness e2e/lib.mjs), run as subtests of
+// TestBrowserFeatures, against a node on the demo's simulated traffic
+// and radar and satellite story, with fixture vessels sent as AIS over
+// TCP. They check the page's state (DOM, the label canvas's and the map's
+// pixels, the map's rendered features, the CSV downloaded) and leave
+// screenshots in e2e/artifacts. They read the map as drawn through test
+// hooks that read only a settled map (renderedShips: once a frame has
+// drawn the ships source loaded and placed since it last changed, else
+// the last reading; shipFrames counts such frames, so a script waits for
+// a frame drawn after what it changed).
+// TestBrowserBasemap runs e2e/features/basemap.mjs against a node serving
+// a PMTiles archive built from the shared 1:10m land and World Port Index
+// (detailed to zoom 12 over Singapore) with three ships in the Singapore
+// Strait; the script checks the land, ports and port names drawn at zoom
+// 12, that no land is rendered under the ships and the screenshot is
+// sea-coloured beside them and land-coloured on the island. The pure
+// modules (format.ts, geo.ts, timerange.ts, csv.ts, categories.ts,
+// contactmodel.ts, focus.ts, the rows of anchoragepanel.ts) have unit tests in app/test, run by
+// TestNodeUnit with node --test (app/tshooks.mjs compiles the TypeScript
+// they import with esbuild).
+// e2e/perf.mjs measures first render,
 // pan, zoom and live frame times, the cost of a picture reload and of
 // the live stream, and the heap, against real demo nodes of 5k, 20k and
 // 50k simulated vessels that it starts (--tidewatch BIN) or a running

@@ -113,6 +113,17 @@ interface State {
   diffRenders: number;
   trackMarks: number;
   trailsAbort: AbortController | null;
+  shipsDrawn: boolean;
+  shipFrames: number;
+  shipsRead: ShipOnScreen[];
+}
+
+// ShipOnScreen is a ship drawn where the map can be clicked, in page
+// coordinates (the test hook renderedShips).
+interface ShipOnScreen {
+  mmsi: string;
+  x: number;
+  y: number;
 }
 
 const state: State = {
@@ -151,6 +162,9 @@ const state: State = {
   diffRenders: 0,
   trackMarks: 0, // time marks on the selected track
   trailsAbort: null,
+  shipsDrawn: false, // a frame placed and drew the ships' tiles since their data last changed
+  shipFrames: 0, // how many times the ships' tiles were placed and drawn after new data
+  shipsRead: [], // renderedShips' last reading of a settled map
 };
 
 // iso formats a time as RFC 3339 in whole seconds, as the API takes it.
@@ -431,6 +445,23 @@ async function loadLand() {
 function addLayers() {
   addShipIcons(map);
   map.addSource('ships', { type: 'geojson', data: EMPTY });
+  // The ships as drawn can be read (renderedShips) once a frame has placed
+  // and drawn the ships source's tiles, until their data changes again:
+  // between new tile data and its placement, the rendered features' index
+  // and the placement disagree (MapLibre throws "feature index out of
+  // bounds"). While new data is parsed the tiles keep the old, which reads
+  // fine. Not the map's idle event, nor a loaded source: the stream keeps
+  // the ships and contacts changing, and on a loaded machine neither is
+  // ever quiet (a wait for them timed out at load 30).
+  map.on('render', () => {
+    if (map.style?.pauseablePlacement?.isDone() !== false) {
+      if (!state.shipsDrawn) state.shipFrames++;
+      state.shipsDrawn = true;
+    }
+  });
+  map.on('sourcedata', (e: { sourceId?: string; tile?: unknown }) => {
+    if (e.sourceId === 'ships' && e.tile) state.shipsDrawn = false;
+  });
   map.addSource('track', { type: 'geojson', data: EMPTY });
   map.addSource('trails', { type: 'geojson', data: EMPTY });
   events.addZoneLayers();
@@ -1442,13 +1473,22 @@ setInterval(() => {
   if (state.mode === 'live' && contacts.available) contacts.render();
 }, 15000);
 
-// Test hook for the browser test (e2e/map.mjs). It reads state only:
-// the ships drawn where the map can be clicked (not under a panel, the
-// legend or a notification), in page coordinates.
-function renderedShips(): { mmsi: string; x: number; y: number }[] {
+// Test hook for the browser tests. It reads state only: the ships drawn
+// where the map can be clicked (not under a panel, the legend or a
+// notification), in page coordinates. It reads the map only when it is
+// settled (shipsSettled); otherwise, or if MapLibre still refuses the
+// query, it returns its last reading of a settled map.
+function renderedShips(): ShipOnScreen[] {
+  if (!shipsSettled()) return state.shipsRead;
   const rect = map.getCanvas().getBoundingClientRect();
-  const seen = new Map<string, { mmsi: string; x: number; y: number } | null>();
-  for (const f of map.queryRenderedFeatures({ layers: ['ships'] })) {
+  const seen = new Map<string, ShipOnScreen | null>();
+  let features: MapGeoJSONFeature[];
+  try {
+    features = map.queryRenderedFeatures({ layers: ['ships'] });
+  } catch {
+    return state.shipsRead;
+  }
+  for (const f of features) {
     const mmsi = prop(f, 'mmsi');
     if (seen.has(mmsi)) continue;
     const p = map.project(pointOf(f));
@@ -1456,7 +1496,14 @@ function renderedShips(): { mmsi: string; x: number; y: number }[] {
     const y = rect.top + p.y;
     seen.set(mmsi, document.elementFromPoint(x, y)?.classList.contains('maplibregl-canvas') ? { mmsi, x, y } : null);
   }
-  return [...seen.values()].filter((s): s is { mmsi: string; x: number; y: number } => s != null);
+  state.shipsRead = [...seen.values()].filter((s): s is ShipOnScreen => s != null);
+  return state.shipsRead;
+}
+
+// shipsSettled: a frame has placed and drawn the ships source's tiles
+// since their data last changed, and the view stands still.
+function shipsSettled(): boolean {
+  return !!map.getLayer('ships') && state.shipsDrawn && !map.isMoving();
 }
 
 // renderedPoints lists the point features of a layer drawn in view, once
@@ -1465,7 +1512,13 @@ function renderedPoints(layer: string, key: string): ({ x: number; y: number } &
   if (!map.getLayer(layer)) return [];
   const rect = map.getCanvas().getBoundingClientRect();
   const seen = new Map<string, { x: number; y: number } & Record<string, string | number>>();
-  for (const f of map.queryRenderedFeatures({ layers: [layer] })) {
+  let features: MapGeoJSONFeature[];
+  try {
+    features = map.queryRenderedFeatures({ layers: [layer] });
+  } catch {
+    return []; // the source is being replaced (see renderedShips); a poll asks again
+  }
+  for (const f of features) {
     const k = prop(f, key);
     if (seen.has(k)) continue;
     const p = map.project(pointOf(f));
@@ -1488,6 +1541,13 @@ window.__tidewatch = Object.freeze({
   idle: () => !!map.getLayer('ships') && !map.isMoving(),
   // settled: idle, and the ships source has drawn what it was given.
   settled: () => !!map.getLayer('ships') && !map.isMoving() && !state.renderPending && map.isSourceLoaded('ships'),
+  // shipsSettled: a frame has placed and drawn the ships' tiles since
+  // their data last changed, so that renderedShips reads the map as
+  // drawn; shipFrames counts the first such frame after each change of
+  // the tiles (a wait for "shipFrames() > n && shipsSettled()" sees the
+  // ships drawn from data newer than when shipFrames() was n).
+  shipsSettled: () => shipsSettled(),
+  shipFrames: () => state.shipFrames,
   mode: () => state.mode,
   landFeatureCount: () => state.landFeatures,
   basemap: () => state.basemap || null,
