@@ -47,7 +47,8 @@ Ports and anchorages: the bundled World Port Index and GFW anchorages, or
 loitering's distance from shore: the bundled Natural Earth 1:50m, or
 --land FILE.geojson, or none.
 With --data the history is reprocessed by --workers engines in parallel
-(default: one per core), giving the events one engine gives;
+(default: one per core), giving the events one engine gives, byte for
+byte; --cpuprofile FILE writes a CPU profile of the run (go tool pprof);
 --learn-first learns anchorages from the whole window before detecting.
 With FILE arguments --learn-first reads the files twice: a first pass
 learns the anchorages from all of them, the second detects with them
