@@ -12,14 +12,17 @@ import (
 	"math"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tidewatch/tidewatch/internal/event"
 	"github.com/tidewatch/tidewatch/internal/fusion"
 	"github.com/tidewatch/tidewatch/internal/ingest"
 	"github.com/tidewatch/tidewatch/internal/server"
+	"github.com/tidewatch/tidewatch/internal/store"
 	"github.com/tidewatch/tidewatch/internal/vessel"
 )
 
@@ -44,7 +47,8 @@ Ports and anchorages: the bundled World Port Index and GFW anchorages, or
 loitering's distance from shore: the bundled Natural Earth 1:50m, or
 --land FILE.geojson, or none.
 With --data the history is reprocessed by --workers engines in parallel
-(default: one per core), giving the events one engine gives;
+(default: one per core), giving the events one engine gives, byte for
+byte; --cpuprofile FILE writes a CPU profile of the run (go tool pprof);
 --learn-first learns anchorages from the whole window before detecting.
 With FILE arguments --learn-first reads the files twice: a first pass
 learns the anchorages from all of them, the second detects with them
@@ -56,6 +60,13 @@ func runEvents(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	o, err := parseEventsFlags(fs, args, stderr)
 	if err != nil {
 		return err
+	}
+	if o.cpuProfile != "" {
+		stop, err := startCPUProfile(o.cpuProfile)
+		if err != nil {
+			return fmt.Errorf("--cpuprofile: %w", err)
+		}
+		defer stop()
 	}
 	land, err := server.LoadLand(o.land)
 	if err != nil {
@@ -128,6 +139,7 @@ type eventsOptions struct {
 	files          []string
 	workers        int
 	learnFirst     bool
+	cpuProfile     string
 }
 
 // parseEventsFlags reads the flags; mistakes are usage errors.
@@ -144,6 +156,7 @@ func parseEventsFlags(fs *flag.FlagSet, args []string, stderr io.Writer) (events
 	fromF := fs.String("from", "", "with --data: start of the time window (default: the start of the stored data)")
 	toF := fs.String("to", "", "with --data: end of the time window (default: the end of the stored data)")
 	workersF := fs.Int("workers", runtime.NumCPU(), "with --data: engines reprocessing the history in parallel (not with --versions)")
+	cpuF := fs.String("cpuprofile", "", "write a CPU profile of the run to this file (go tool pprof)")
 	learnF := fs.Bool("learn-first", false, "learn anchorages from all the input (the files, read twice, or the --data window; not --data with --versions) before detecting")
 	files, err := parseArgs(fs, args)
 	if err != nil {
@@ -162,7 +175,7 @@ func parseEventsFlags(fs *flag.FlagSet, args []string, stderr io.Writer) (events
 	}
 	o = eventsOptions{spec: server.EventSpec{Preset: *presetF, Ports: ports, Zones: *zonesF, Reorder: reorder},
 		config: *configF, land: *landF, versions: *versionsF, data: *data, from: *fromF, to: *toF, files: files,
-		workers: *workersF, learnFirst: *learnF}
+		workers: *workersF, learnFirst: *learnF, cpuProfile: *cpuF}
 	if o.land == "" {
 		o.land = "none"
 	}
@@ -298,45 +311,120 @@ func eventsFromStore(ctx context.Context, fs *flag.FlagSet, stderr io.Writer, o 
 	if err != nil {
 		return 0, nil, usageError(fs, stderr, "%v", err)
 	}
-	vs, err := db.At(to, to-from, false)
+	workers := max(o.workers, 1)
+	run := func(n int, work func(int)) {
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() { work(i) })
+		}
+		wg.Wait()
+	}
+	ps, runs, err := readTracks(ctx, db, from, to, workers, run)
 	if err != nil {
 		return 0, nil, err
 	}
-	tracks := make([][]vessel.Position, 0, len(vs))
-	for _, v := range vs {
-		if err := ctx.Err(); err != nil {
-			return 0, nil, err
-		}
-		tr, err := db.Track(v.MMSI, from, to, true)
-		if err != nil {
-			return 0, nil, err
-		}
-		tracks = append(tracks, tr)
-	}
-	ps := event.MergeTracks(tracks)
+	order := event.MergeOrder(ps, runs, workers, run)
 	if o.versions {
-		for _, p := range ps {
-			det.Position(p)
+		for _, i := range order {
+			det.Position(ps[i])
 		}
 		return max(det.Newest, to), nil, nil
 	}
 	end := to
-	if len(ps) > 0 {
-		end = max(end, ps[len(ps)-1].Time)
+	if len(order) > 0 {
+		end = max(end, ps[order[len(order)-1]].Time)
 	}
-	evs, st, err := event.Reprocess(ctx, cfg, ps, nil, end, event.ReprocessOptions{Workers: o.workers, LearnFirst: o.learnFirst,
-		Run: func(n int, work func(int)) {
-			var wg sync.WaitGroup
-			for i := range n {
-				wg.Go(func() { work(i) })
-			}
-			wg.Wait()
-		}})
+	evs, st, err := event.Reprocess(ctx, cfg, ps, nil, end, event.ReprocessOptions{Workers: workers, LearnFirst: o.learnFirst, Run: run, Order: order})
 	if err != nil {
 		return 0, nil, err
 	}
 	out.publish(evs)
 	return max(end, to), &st, nil
+}
+
+// startCPUProfile starts writing a CPU profile to path; stop ends it and
+// closes the file.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
+}
+
+// readTracks reads the tracks (flagged positions included) of the
+// vessels with a good position in (from, to], each with its positions in
+// [from, to], into one buffer: the vessels the store lists for the
+// window (store.DB.Vessels, from its index, with a bound of their
+// positions that gives each its room) shared out among workers
+// goroutines in runs of 64, each with its own store.TrackReader. It
+// returns the buffer and the tracks' runs in it, in order of MMSI.
+func readTracks(ctx context.Context, db *store.DB, from, to vessel.Time, workers int, run func(int, func(int))) ([]vessel.Position, [][2]int, error) {
+	vs, err := db.Vessels(from, to)
+	if err != nil {
+		return nil, nil, err
+	}
+	runs := make([][2]int, len(vs))
+	total := 0
+	for i, v := range vs {
+		runs[i] = [2]int{total, total}
+		total += v.Max
+	}
+	ps := make([]vessel.Position, total)
+	adviseHugePages(ps)
+	over := make(map[int][]vessel.Position) // by vessel, tracks that outgrew their room
+	var overMu sync.Mutex
+	errs := make([]error, workers)
+	var next atomic.Int64
+	const per = 64
+	run(workers, func(w int) {
+		r := db.NewTrackReader()
+		for {
+			lo := int(next.Add(per)) - per
+			if lo >= len(vs) {
+				return
+			}
+			if err := ctx.Err(); err != nil {
+				errs[w] = err
+				return
+			}
+			for i := lo; i < min(lo+per, len(vs)); i++ {
+				room := ps[runs[i][0] : runs[i][0] : runs[i][0]+vs[i].Max]
+				tr, err := r.Append(ctx, room, vs[i].MMSI, from, to, true)
+				if err != nil {
+					errs[w] = err
+					return
+				}
+				if !slices.ContainsFunc(tr, func(p vessel.Position) bool { return p.Time > from && p.Flags&vessel.Bad == 0 }) {
+					continue
+				}
+				if len(tr) > vs[i].Max {
+					// a writer added to the window since the listing:
+					// the track outgrew its room (appended below)
+					overMu.Lock()
+					over[i] = tr
+					overMu.Unlock()
+					continue
+				}
+				runs[i][1] = runs[i][0] + len(tr)
+			}
+		}
+	})
+	if err := errors.Join(errs...); err != nil {
+		return nil, nil, err
+	}
+	for i, tr := range over {
+		runs[i] = [2]int{len(ps), len(ps) + len(tr)}
+		ps = append(ps, tr...)
+	}
+	return ps, slices.DeleteFunc(runs, func(r [2]int) bool { return r[1] == r[0] }), nil
 }
 
 func writeEvent(w *bufio.Writer, ev event.Event) error {

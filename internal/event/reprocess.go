@@ -4,7 +4,9 @@ import (
 	"cmp"
 	"context"
 	"maps"
+	"math"
 	"slices"
+	"sort"
 
 	"github.com/tidewatch/tidewatch/internal/vessel"
 )
@@ -19,6 +21,11 @@ type ReprocessOptions struct {
 	// its caller does (cmd/tidewatch with a sync.WaitGroup). Nil runs
 	// them one after the other (same result, no speed-up).
 	Run func(n int, work func(i int))
+	// Order, if not nil, gives the history as ps[Order[0]],
+	// ps[Order[1]], …, which must be in time order (MergeOrder gives
+	// it); ps itself need not be, and positions of ps not in Order are
+	// not part of it.
+	Order []uint32
 	// LearnFirst learns anchorages from all of the history first
 	// (LearnAnchorages) and detects with them known from the start, as
 	// Global Fishing Watch derives its anchorages before its events: a
@@ -35,7 +42,12 @@ type ReprocessOptions struct {
 // positions (TestLearnAnchorages). ps is sorted by time (stably) if it
 // is not already; it is not modified.
 func LearnAnchorages(ctx context.Context, cfg Config, ps []vessel.Position, statics []vessel.Static) ([]Anchorage, error) {
-	ps = inTimeOrder(ps)
+	return learnAnchorages(ctx, cfg, inTimeOrder(ps), nil, statics)
+}
+
+// learnAnchorages is LearnAnchorages over the positions in time order:
+// ps, or ps in the order of order if it is not nil.
+func learnAnchorages(ctx context.Context, cfg Config, ps []vessel.Position, order []uint32, statics []vessel.Static) ([]Anchorage, error) {
 	e, err := NewChecked(cfg)
 	if err != nil {
 		return nil, err
@@ -44,26 +56,47 @@ func LearnAnchorages(ctx context.Context, cfg Config, ps []vessel.Position, stat
 	for _, s := range statics {
 		e.ObserveStatic(s)
 	}
-	for k := range ps {
+	last, err := feed(ctx, ps, order, func(p *vessel.Position) { e.Observe(*p) })
+	if err != nil {
+		return nil, err
+	}
+	if last != nil {
+		e.Flush(last.Time)
+	}
+	return e.Anchorages(), nil
+}
+
+// feed calls fn with each position in time order — ps, or ps in the
+// order of order if it is not nil — checking ctx every 65,536, and
+// returns the last.
+func feed(ctx context.Context, ps []vessel.Position, order []uint32, fn func(p *vessel.Position)) (*vessel.Position, error) {
+	n := len(ps)
+	if order != nil {
+		n = len(order)
+	}
+	var p *vessel.Position
+	for k := range n {
 		if k&0xffff == 0 {
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
 		}
-		e.Observe(ps[k])
+		if order != nil {
+			p = &ps[order[k]]
+		} else {
+			p = &ps[k]
+		}
+		fn(p)
 	}
-	if len(ps) > 0 {
-		e.Flush(ps[len(ps)-1].Time)
-	}
-	return e.Anchorages(), nil
+	return p, nil
 }
 
 // Reprocess runs the detectors over history — positions and the ship
 // types of statics — as one engine fed ps in time order and flushed at
 // end would, and returns the final version of every event (retracted ones
 // included, Retracted set) in order of Start, then ID, and the engine's
-// counts. ps is sorted by time (stably) if it is not already; it is not
-// modified.
+// counts. ps is sorted by time (stably) if it is not already (unless
+// ReprocessOptions.Order gives the order); it is not modified.
 //
 // With several workers, each engine reads every position and keeps every
 // vessel's state that detection in one place can depend on (the
@@ -83,9 +116,12 @@ func LearnAnchorages(ctx context.Context, cfg Config, ps []vessel.Position, stat
 // ctx is checked every 65,536 positions; on cancellation Reprocess returns
 // ctx.Err() and no events.
 func Reprocess(ctx context.Context, cfg Config, ps []vessel.Position, statics []vessel.Static, end vessel.Time, opt ReprocessOptions) ([]Event, Stats, error) {
-	ps = inTimeOrder(ps)
+	order := opt.Order
+	if order == nil {
+		ps = inTimeOrder(ps)
+	}
 	if opt.LearnFirst && len(ps) > 0 {
-		anch, err := LearnAnchorages(ctx, cfg, ps, statics)
+		anch, err := learnAnchorages(ctx, cfg, ps, order, statics)
 		if err != nil {
 			return nil, Stats{}, err
 		}
@@ -116,14 +152,9 @@ func Reprocess(ctx context.Context, cfg Config, ps []vessel.Position, statics []
 		for _, s := range statics {
 			e.ObserveStatic(s)
 		}
-		for k := range ps {
-			if k&0xffff == 0 {
-				if err := ctx.Err(); err != nil {
-					errs[i] = err
-					return
-				}
-			}
-			keep(e.Observe(ps[k]))
+		if _, err := feed(ctx, ps, order, func(p *vessel.Position) { keep(e.Observe(*p)) }); err != nil {
+			errs[i] = err
+			return
 		}
 		keep(e.Flush(end))
 		finals[i] = final
@@ -196,61 +227,207 @@ func shardOf(k uint64, n int) int {
 // MergeTracks merges vessels' tracks into one stream in time order, as a
 // live feed would have delivered them: the order of a stable sort by time
 // of the tracks one after the other (equal times keep the order of the
-// tracks, then of each track's reports), at the cost of a k-way merge
-// instead of a sort, into one allocation. A track not in time order is
-// sorted first (its element of tracks is replaced by a sorted copy).
+// tracks, then of each track's reports). A track not in time order is
+// sorted first. It copies the tracks into one slice and puts it in the
+// order MergeOrder gives.
 func MergeTracks(tracks [][]vessel.Position) []vessel.Position {
-	n := 0
+	var flat []vessel.Position
+	runs := make([][2]int, 0, len(tracks))
 	for _, t := range tracks {
-		n += len(t)
+		runs = append(runs, [2]int{len(flat), len(flat) + len(t)})
+		flat = append(flat, t...)
 	}
-	out := make([]vessel.Position, 0, n)
-	// a min-heap of the tracks' heads by (time, track)
-	type head struct {
-		t    vessel.Time
-		tr   int
-		next int
-	}
-	h := make([]head, 0, len(tracks))
-	less := func(a, b *head) bool { return a.t < b.t || a.t == b.t && a.tr < b.tr }
-	down := func(i int) {
-		for {
-			l, r, m := 2*i+1, 2*i+2, i
-			if l < len(h) && less(&h[l], &h[m]) {
-				m = l
-			}
-			if r < len(h) && less(&h[r], &h[m]) {
-				m = r
-			}
-			if m == i {
-				return
-			}
-			h[i], h[m] = h[m], h[i]
-			i = m
-		}
-	}
-	for i, t := range tracks {
-		if len(t) > 0 {
-			t = inTimeOrder(t) // a copy, if it was not
-			tracks[i] = t
-			h = append(h, head{t: t[0].Time, tr: i})
-		}
-	}
-	for i := len(h)/2 - 1; i >= 0; i-- {
-		down(i)
-	}
-	for len(h) > 0 {
-		top := &h[0]
-		t := tracks[top.tr]
-		out = append(out, t[top.next])
-		top.next++
-		if top.next < len(t) {
-			top.t = t[top.next].Time
-		} else {
-			h[0] = h[len(h)-1]
-			h = h[:len(h)-1]
-		}
-		down(0)
+	order := MergeOrder(flat, runs, 1, nil)
+	out := make([]vessel.Position, len(order))
+	for k, i := range order {
+		out[k] = flat[i]
 	}
 	return out
+}
+
+// MergeOrder returns the order in which the positions of tracks come in
+// time order, as indices into ps: the tracks are runs of ps, ps[r[0]:r[1]]
+// for each r of runs, and the order is that of a stable sort by time of
+// the runs one after the other (equal times keep the order of the runs,
+// then of each run's positions). Positions of ps in no run are left out,
+// so a caller may read tracks into one buffer with room to spare. A run
+// not in time order is sorted in place (stably). Reprocess takes the
+// order (ReprocessOptions.Order) and reads the positions where they are:
+// 4 bytes a position instead of a copy of every position.
+//
+// It is done in parts parts that run(parts, work) runs at the same time
+// (nil runs them one after the other; this package starts no
+// goroutines). It is a two-level bucket sort, not a k-way merge: the time
+// span is cut into slabs of about 16,384 positions, each part counts the
+// positions of its share of the runs per slab, the counts give every part
+// its place in every slab (so a slab holds its positions in the order of
+// the runs), and each part writes the time and index of its positions
+// there, one stream per slab. Then each slab is sorted within the cache:
+// spread into buckets of about four positions by time (keeping their
+// order), and those sorted by insertion. Every pass reads or writes
+// memory in order, where a heap of thousands of track heads missed the
+// cache at every position. ps must hold fewer than 2³² positions.
+func MergeOrder(ps []vessel.Position, runs [][2]int, parts int, run func(n int, work func(i int))) []uint32 {
+	if run == nil {
+		run = func(n int, work func(i int)) {
+			for i := range n {
+				work(i)
+			}
+		}
+	}
+	parts = max(parts, 1)
+	// the parts' shares of the runs: contiguous, about as many
+	// positions each
+	total := 0
+	for _, r := range runs {
+		total += r[1] - r[0]
+	}
+	bounds := make([]int, parts+1)
+	bounds[parts] = len(runs)
+	acc, k := 0, 1
+	for i, r := range runs {
+		for k < parts && acc >= total*k/parts {
+			bounds[k] = i
+			k++
+		}
+		acc += r[1] - r[0]
+	}
+	for ; k < parts; k++ {
+		bounds[k] = len(runs)
+	}
+	byTime := func(a, b vessel.Position) int { return cmp.Compare(a.Time, b.Time) }
+	run(parts, func(w int) {
+		for _, r := range runs[bounds[w]:bounds[w+1]] {
+			if t := ps[r[0]:r[1]]; !slices.IsSortedFunc(t, byTime) {
+				slices.SortStableFunc(t, byTime)
+			}
+		}
+	})
+	if total == 0 {
+		return []uint32{}
+	}
+	tmin, tmax := vessel.Time(math.MaxInt64), vessel.Time(math.MinInt64)
+	for _, r := range runs {
+		if r[1] > r[0] {
+			tmin, tmax = min(tmin, ps[r[0]].Time), max(tmax, ps[r[1]-1].Time)
+		}
+	}
+	ns := uint64(max(total/slabSize, 1))
+	width := (uint64(tmax)-uint64(tmin))/ns + 1
+	slab := func(t vessel.Time) uint64 { return (uint64(t) - uint64(tmin)) / width }
+	ns = slab(tmax) + 1
+	// count per part and slab, then turn the counts into each part's
+	// next place in each slab
+	next := make([][]int, parts)
+	run(parts, func(w int) {
+		c := make([]int, ns)
+		for _, r := range runs[bounds[w]:bounds[w+1]] {
+			for i := r[0]; i < r[1]; i++ {
+				c[slab(ps[i].Time)]++
+			}
+		}
+		next[w] = c
+	})
+	starts := make([]int, ns+1) // where each slab begins
+	at := 0
+	for b := range ns {
+		starts[b] = at
+		for w := range parts {
+			c := next[w][b]
+			next[w][b] = at
+			at += c
+		}
+	}
+	starts[ns] = at
+	keys := make([]timeKey, total)
+	run(parts, func(w int) {
+		c := next[w]
+		for _, r := range runs[bounds[w]:bounds[w+1]] {
+			for i := r[0]; i < r[1]; i++ {
+				b := slab(ps[i].Time)
+				keys[c[b]] = timeKey{ps[i].Time, uint32(i)}
+				c[b]++
+			}
+		}
+	})
+	// sort the slabs, the parts taking runs of slabs of about as many
+	// positions
+	order := make([]uint32, total)
+	run(parts, func(w int) {
+		lo := sort.Search(int(ns), func(b int) bool { return starts[b] >= total*w/parts })
+		hi := sort.Search(int(ns), func(b int) bool { return starts[b] >= total*(w+1)/parts })
+		if w == parts-1 {
+			hi = int(ns)
+		}
+		var tmp []timeKey
+		var cnt []int
+		for b := lo; b < hi; b++ {
+			s := keys[starts[b]:starts[b+1]]
+			tmp, cnt = sortSlab(s, tmp, cnt)
+			for j := range s {
+				order[starts[b]+j] = s[j].i
+			}
+		}
+	})
+	return order
+}
+
+// timeKey is a position's time and index, sorted by MergeOrder.
+type timeKey struct {
+	t vessel.Time
+	i uint32
+}
+
+// slabSize is about how many positions MergeOrder sorts at once.
+const slabSize = 1 << 14
+
+// sortSlab sorts a slab's keys stably by time: spread into buckets of
+// about four keys by time in tmp (in their order), then sorted by
+// insertion, which costs little when every key is at most a bucket from
+// its place, and copied back. It returns tmp and cnt for reuse.
+func sortSlab(ks, tmp []timeKey, cnt []int) ([]timeKey, []int) {
+	if len(ks) <= 32 {
+		insertionSort(ks)
+		return tmp, cnt
+	}
+	lo, hi := ks[0].t, ks[0].t
+	for i := range ks {
+		lo, hi = min(lo, ks[i].t), max(hi, ks[i].t)
+	}
+	nb := uint64(len(ks)/4 + 1)
+	width := (uint64(hi)-uint64(lo))/nb + 1
+	nb = (uint64(hi)-uint64(lo))/width + 1
+	cnt = slices.Grow(cnt[:0], int(nb)+1)[:nb+1]
+	clear(cnt)
+	for i := range ks {
+		cnt[(uint64(ks[i].t)-uint64(lo))/width+1]++
+	}
+	for b := 1; b < len(cnt); b++ {
+		cnt[b] += cnt[b-1]
+	}
+	tmp = slices.Grow(tmp[:0], len(ks))[:len(ks)]
+	for i := range ks {
+		b := (uint64(ks[i].t) - uint64(lo)) / width
+		tmp[cnt[b]] = ks[i]
+		cnt[b]++
+	}
+	insertionSort(tmp)
+	copy(ks, tmp)
+	return tmp, cnt
+}
+
+// insertionSort sorts keys stably by time.
+func insertionSort(ks []timeKey) {
+	for i := 1; i < len(ks); i++ {
+		if ks[i].t >= ks[i-1].t {
+			continue
+		}
+		k := ks[i]
+		j := i
+		for j > 0 && ks[j-1].t > k.t {
+			ks[j] = ks[j-1]
+			j--
+		}
+		ks[j] = k
+	}
 }

@@ -169,8 +169,44 @@ func TestReprocessEquivalence(t *testing.T) {
 				t.Errorf("%s, %d workers: %d positions counted, want %d", in.name, n, st.Positions, len(in.ps))
 			}
 		}
+		// as tidewatch events --data gives them: vessels' tracks in one
+		// buffer with room between them, in MergeOrder's order
+		flat, runs := withRoom(byMMSI(in.ps))
+		order := event.MergeOrder(flat, runs, 2, parallel)
+		got, _, err := event.Reprocess(context.Background(), in.cfg, flat, in.statics, in.end, event.ReprocessOptions{Workers: 2, Run: parallel, Order: order})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameEvents(t, in.name+", 2 workers, tracks in MergeOrder", want, got)
 		t.Logf("%s: %d positions, %d events %v", in.name, len(in.ps), len(want), types)
 	}
+}
+
+// withRoom puts tracks in one buffer, each followed by a position that is
+// in no track (the room a reader leaves), and returns the buffer and the
+// tracks' runs in it.
+func withRoom(tracks [][]vessel.Position) ([]vessel.Position, [][2]int) {
+	var ps []vessel.Position
+	var runs [][2]int
+	for _, t := range tracks {
+		runs = append(runs, [2]int{len(ps), len(ps) + len(t)})
+		ps = append(ps, t...)
+		ps = append(ps, vessel.Position{MMSI: 999999999, Time: -1 << 40})
+	}
+	return ps, runs
+}
+
+// byMMSI splits positions into their vessels' tracks, in order of MMSI.
+func byMMSI(ps []vessel.Position) [][]vessel.Position {
+	by := map[vessel.MMSI][]vessel.Position{}
+	for _, p := range ps {
+		by[p.MMSI] = append(by[p.MMSI], p)
+	}
+	var tracks [][]vessel.Position
+	for _, m := range slices.Sorted(maps.Keys(by)) {
+		tracks = append(tracks, by[m])
+	}
+	return tracks
 }
 
 func sortedByTime(ps []vessel.Position) []vessel.Position {
@@ -306,37 +342,87 @@ func TestLearnAnchorages(t *testing.T) {
 	}
 }
 
-// TestMergeTracks: the merge gives the order of a stable sort of the
-// tracks one after the other, with ties within and across tracks, empty
-// tracks and a track out of time order.
+// TestMergeTracks: the merge (MergeOrder in 1 to 7 parts on goroutines,
+// over tracks in one buffer with room between them, and MergeTracks)
+// gives the order of a stable sort of the tracks one after the other, with ties
+// within and across tracks, empty tracks, a track out of time order,
+// negative times, an outlier far in the future that puts nearly
+// everything in one slab, 40,000 positions at three times (a slab
+// beginning at the last); and so on the real NOAA day split by vessel.
 func TestMergeTracks(t *testing.T) {
-	rng := rand.New(rand.NewPCG(2, 2))
-	var tracks [][]vessel.Position
-	var all []vessel.Position
-	for i := range 300 {
-		var tr []vessel.Position
-		var tm vessel.Time
-		for k := range rng.IntN(50) {
-			tm += vessel.Time(rng.IntN(3)) // ties
-			tr = append(tr, vessel.Position{MMSI: vessel.MMSI(i), Time: tm, Lat: float64(k)})
-		}
-		if i == 7 {
-			slices.Reverse(tr)
-		}
-		tracks = append(tracks, tr)
-		all = append(all, tr...)
+	type set struct {
+		name   string
+		tracks func() [][]vessel.Position
 	}
-	want := sortedByTime(all)
-	got := event.MergeTracks(tracks)
-	if !slices.Equal(got, want) {
-		t.Fatalf("merge of %d positions differs from a stable sort", len(want))
+	synthetic := func(spread vessel.Time, outlier bool) func() [][]vessel.Position {
+		return func() [][]vessel.Position {
+			rng := rand.New(rand.NewPCG(2, uint64(spread)))
+			var tracks [][]vessel.Position
+			for i := range 300 {
+				var tr []vessel.Position
+				tm := vessel.Time(-500)
+				for k := range rng.IntN(50) {
+					tm += vessel.Time(rng.IntN(3)) * spread // ties
+					tr = append(tr, vessel.Position{MMSI: vessel.MMSI(i), Time: tm, Lat: float64(k)})
+				}
+				if i == 7 {
+					slices.Reverse(tr)
+				}
+				if outlier && i == 100 {
+					tr = append(tr, vessel.Position{MMSI: vessel.MMSI(i), Time: 1 << 50})
+				}
+				tracks = append(tracks, tr)
+			}
+			return tracks
+		}
+	}
+	// 40,000 positions at times 0, 1 and 2: two slabs, the second
+	// starting at the last time
+	dense := func() [][]vessel.Position {
+		tracks := make([][]vessel.Position, 400)
+		for i := range tracks {
+			for k := range 100 {
+				tracks[i] = append(tracks[i], vessel.Position{MMSI: vessel.MMSI(i), Time: vessel.Time(k * 3 / 100), Lat: float64(k)})
+			}
+		}
+		return tracks
+	}
+	sets := []set{{"ties", synthetic(1, false)}, {"spread", synthetic(1000, false)}, {"outlier", synthetic(1000, true)}, {"dense", dense},
+		{"empty", func() [][]vessel.Position { return [][]vessel.Position{nil, {}, nil} }}}
+	if present("noaa_us_coast_20220103.csv.gz") {
+		sets = append(sets, set{"noaa", func() [][]vessel.Position {
+			return byMMSI(realPositions(t, "noaa_us_coast_20220103.csv.gz"))
+		}})
+	}
+	for _, s := range sets {
+		tracks := s.tracks()
+		var all []vessel.Position
+		for _, tr := range tracks {
+			all = append(all, tr...)
+		}
+		want := sortedByTime(all)
+		for _, parts := range []int{1, 2, 3, 7} {
+			ps, runs := withRoom(tracks)
+			order := event.MergeOrder(ps, runs, parts, parallel)
+			got := make([]vessel.Position, len(order))
+			for k, i := range order {
+				got[k] = ps[i]
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("%s, %d parts: merge of %d positions differs from a stable sort", s.name, parts, len(want))
+			}
+		}
+		if got := event.MergeTracks(slices.Clone(tracks)); !slices.Equal(got, want) {
+			t.Errorf("%s: MergeTracks differs from a stable sort", s.name)
+		}
 	}
 }
 
-// BenchmarkMergeTracks compares, in one run, the two ways to put the
-// simulated day's 2,000 vessel tracks (856,449 positions) in time order
-// for reprocessing: appending them and sorting stably (what
-// tidewatch events did), and MergeTracks:
+// BenchmarkMergeTracks compares, in one run, ways to put the simulated
+// day's 2,000 vessel tracks (856,449 positions) in time order for
+// reprocessing: appending them and sorting stably (what tidewatch events
+// did first), MergeTracks (a copy in MergeOrder's order) and MergeOrder,
+// the order alone, in 1 and 2 parts:
 //
 //	go test -run '^$' -bench BenchmarkMergeTracks -cpu 1 ./internal/event
 func BenchmarkMergeTracks(b *testing.B) {
@@ -368,4 +454,13 @@ func BenchmarkMergeTracks(b *testing.B) {
 		}
 		b.ReportMetric(float64(len(d.positions)*b.N)/b.Elapsed().Seconds(), "pos/s")
 	})
+	ps, runs := withRoom(tracks)
+	for _, parts := range []int{1, 2} {
+		b.Run(fmt.Sprintf("order/parts=%d", parts), func(b *testing.B) {
+			for b.Loop() {
+				event.MergeOrder(ps, runs, parts, parallel)
+			}
+			b.ReportMetric(float64(len(d.positions)*b.N)/b.Elapsed().Seconds(), "pos/s")
+		})
+	}
 }

@@ -198,4 +198,11 @@
 // ctx.Err() once their context is done, checked before each block and
 // chunk they read (cheap next to decoding a chunk), so that
 // the API can give a history read a time budget.
+//
+// Reading a whole window, as a reprocessing of history does (tidewatch
+// events --data), goes by vessel: Vessels lists from the chunk index,
+// decoding nothing, the vessels that may have positions in the window,
+// each with a bound of how many (so a reader can give each its room in
+// one buffer), and a TrackReader per goroutine appends each vessel's
+// track to the caller's buffer, reusing its own scratch space.
 package store
