@@ -71,7 +71,15 @@
 //     backlog) can still make it a gap: when the vessel reports again,
 //     or, if it stays silent, when the late window has passed
 //     (Config.History, at most 4 × Gap.MinDuration); the second
-//     judgment is final (TestLateCoverageRejudgesGap). Reports older
+//     judgment is final (TestLateCoverageRejudgesGap). A silence found
+//     uncovered while the receiver that heard the vessel last has not
+//     yet been heard past it (its whole feed behind, working through a
+//     backlog, while the wall clock or another input has moved the
+//     engine's time on) is not judged at all until that receiver's
+//     reports of those hours are in (looked at every minute), the vessel
+//     reports again, or the late window has passed: a feed catching up
+//     raises the gap as soon as it has, not hours later
+//     (TestBacklogGapWaitsForItsReceiver). Reports older
 //     than their own vessel's last one fill both grids as they would in
 //     time order: the activity grid and the receiver grid (which
 //     receiver heard which cell, and when each receiver heard anyone),

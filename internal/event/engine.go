@@ -392,6 +392,9 @@ type solo struct {
 	// time of the report it follows: judged once (re-judgeable), and for
 	// good
 	gapUncov, gapFinal vessel.Time
+	// gap: a silence whose judgment waits for its receiver's reports
+	// (gap.go, gapPending), by the time of the report it follows
+	gapWait vessel.Time
 
 	// teleport and identity conflict
 	hasAlt    bool

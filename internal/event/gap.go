@@ -450,6 +450,12 @@ func (e *Engine) gapOpen(tr *track, now vessel.Time) {
 	if e.atBerth(tr, now) {
 		return
 	}
+	if tr.gapWait == tr.last.Time && tr.gapUncov != tr.last.Time && e.gapPending(tr, now) {
+		// still waiting for its receiver's reports (gapPending): found
+		// uncovered on what came, so no need to measure again
+		tr.gapChecked, tr.gapNext = false, max(now, e.clock)+minute
+		return
+	}
 	var ev *Event
 	f := e.coverageAlong(tr, tr.last.Time, tr.last.Time+min)
 	sparse := e.sparse(tr)
@@ -481,6 +487,11 @@ func (e *Engine) gapOpen(tr *track, now vessel.Time) {
 			fmt.Sprintf("missed %d passes in a row after being heard in %.0f%% of passes", missed, 100*p),
 			fmt.Sprintf("chance of that by bad reception %.1g", prob),
 		}
+	case e.gapPending(tr, now):
+		// its receiver's reports of the silence are still to come: wait
+		// for them, looking again a minute later
+		tr.gapWait, tr.gapChecked, tr.gapNext = tr.last.Time, false, max(now, e.clock)+minute
+		return
 	default:
 		e.gapUncovered(tr, now)
 		return
@@ -504,8 +515,10 @@ func (e *Engine) gapOpen(tr *track, now vessel.Time) {
 // window (Config.History, 6 hours by default, at most 4 × MinDuration,
 // which the coverage grid still remembers) has passed, if the vessel is
 // still silent, or when it reports again before that (gapRejudge). The
-// second judgment is final. Both happen at times set by the data (the
-// timer's deadline, the return report), so live and batch runs agree.
+// second judgment is final. (A silence whose receiver's own reports of
+// it are still to come is not judged yet: gapPending.) Both happen at
+// times set by the data (the timer's deadline, the return report), so
+// live and batch runs agree.
 func (e *Engine) gapUncovered(tr *track, now vessel.Time) {
 	switch {
 	case tr.gapFinal == tr.last.Time:
@@ -515,6 +528,25 @@ func (e *Engine) gapUncovered(tr *track, now vessel.Time) {
 		tr.gapUncov = tr.last.Time
 		tr.gapChecked, tr.gapNext = false, now+e.lateWindow()
 	}
+}
+
+// gapPending reports whether a silence without enough coverage cannot
+// be judged yet at now because the evidence is not in: the receiver that
+// heard the vessel last has not been heard since the silence's last
+// bucket began (its reports of those hours are still to come: a backlog
+// at start, a feed catching up after an outage, while another input or
+// the wall clock has moved the engine's time on). Such a silence is
+// judged when that receiver has caught up (looked at again every
+// minute), when the vessel reports again (gapRejudge), or, if the
+// receiver stays silent, once the late window has passed: then as any
+// silence judged uncovered (gapUncovered). In time order the receiver
+// that keeps hearing others is never behind, so nothing waits.
+func (e *Engine) gapPending(tr *track, now vessel.Time) bool {
+	end := tr.last.Time + vessel.Time(e.p.Gap.MinDuration.ms())
+	if !tr.srcOK || now >= end+e.lateWindow() {
+		return false
+	}
+	return e.rxAlive[tr.srcN%64].last < int64(end)/e.cov.bucket-1
 }
 
 // lateWindow is how long after a silence is judged uncovered late
@@ -531,17 +563,24 @@ func (e *Engine) lateWindow() vessel.Time {
 // judged uncovered once whose late window has not passed (its timer would
 // have judged it for good): with the late reports that came since, it may
 // be a gap, which opens now (judged as at its first deadline) and closes
-// with p.
+// with p. A silence still waiting for its receiver's reports
+// (gapPending) is judged then for the first time.
 func (e *Engine) gapRejudge(tr *track, p *vessel.Position) {
-	if tr.openGap != nil || tr.gapUncov != tr.last.Time || tr.gapFinal == tr.last.Time {
+	if tr.openGap != nil || tr.gapFinal == tr.last.Time {
+		return
+	}
+	waiting := tr.gapWait == tr.last.Time && tr.gapUncov != tr.last.Time
+	if tr.gapUncov != tr.last.Time && !waiting {
 		return
 	}
 	at := tr.last.Time + vessel.Time(e.p.Gap.MinDuration.ms())
 	if p.Time < at {
 		return
 	}
-	tr.gapFinal = tr.last.Time
-	e.gapOpen(tr, at)
+	if !waiting {
+		tr.gapFinal = tr.last.Time
+	}
+	e.gapOpen(tr, at) // p's receiver is heard after the silence: not pending
 }
 
 // gapOnReport closes the vessel's open gap with report p (first judging

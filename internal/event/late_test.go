@@ -508,3 +508,69 @@ func byIndex(m map[string][]int64) map[int64][]string {
 	}
 	return out
 }
+
+// TestBacklogGapWaitsForItsReceiver: the engine's time is moved on (a
+// node's wall clock, another input that is current) while one
+// receiver's feed is still working through a backlog, past the deadline
+// of a silence in it: the silence is not judged uncovered on the part of
+// the backlog that is in, but when the receiver's reports of those hours
+// have come, and the gap opens then, before the vessel is back, as the
+// same event the data in time order gives. (TestDemo's story gap under
+// load: the history backlog behind the radar story's live AIS.) A
+// receiver whose reports never come leaves the silence judged uncovered
+// once the late window has passed: no gap.
+func TestBacklogGapWaitsForItsReceiver(t *testing.T) {
+	inOrder, _ := lateCoverage(false, false)
+	end := inOrder[len(inOrder)-1].Time
+	ref, _ := final(t, newEngine(t, "gfw"), inOrder, end)
+	want := ofType(ref, event.Gap)
+	if len(want) != 1 {
+		t.Fatalf("in time order: gaps %+v; want 1", want)
+	}
+	for _, tc := range []struct {
+		name string
+		lost bool // the backlog from 2 h 30 never comes
+	}{{"backlog comes", false}, {"backlog lost", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEngine(t, "gfw")
+			var all []event.Event
+			i := 0
+			feed := func(upto time.Duration) {
+				for ; i < len(inOrder) && inOrder[i].Time <= at(upto); i++ {
+					if !tc.lost || inOrder[i].Time <= at(2*h+30*time.Minute) || inOrder[i].Time > at(10*h) {
+						all = append(all, e.Observe(inOrder[i])...)
+					}
+				}
+			}
+			feed(2*h + 30*time.Minute) // vessel 1 silent from 2 h
+			// the clock: 9 h, past the silence's deadline (8 h)
+			all = append(all, e.Advance(at(9*h))...)
+			all = append(all, e.Advance(at(9*h+time.Minute))...)
+			if gaps := ofType(latest(t, all), event.Gap); len(gaps) != 0 {
+				t.Fatalf("gap %+v raised before the receiver's reports of the silence came", gaps)
+			}
+			feed(9*h + 5*time.Minute) // the backlog: everyone's reports up to now
+			all = append(all, e.Advance(at(9*h+5*time.Minute))...)
+			gaps := ofType(latest(t, all), event.Gap)
+			if tc.lost {
+				all = append(all, e.Advance(at(8*h+6*h))...) // the late window passed
+				feed(11 * h)
+				all = append(all, e.Flush(end)...)
+				if gaps := ofType(latest(t, all), event.Gap); len(gaps) != 0 {
+					t.Errorf("gaps %+v with the coverage never heard; want none", gaps)
+				}
+				return
+			}
+			if len(gaps) != 1 {
+				t.Fatalf("after the backlog, before vessel 1 is back at 10 h: gaps %+v; want 1", gaps)
+			}
+			feed(11 * h)
+			all = append(all, e.Flush(end)...)
+			gaps = ofType(latest(t, all), event.Gap)
+			if len(gaps) != 1 || gaps[0].ID != want[0].ID || gaps[0].Start != want[0].Start || gaps[0].End != want[0].End ||
+				gaps[0].Measures["coverage_fraction"] != want[0].Measures["coverage_fraction"] {
+				t.Errorf("gaps %+v; the data in time order gives %+v", gaps, want)
+			}
+		})
+	}
+}
