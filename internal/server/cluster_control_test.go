@@ -80,7 +80,7 @@ func (c *controlNode) call(t *testing.T, method, path, token string, body any) (
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := apiClient(t).Do(req)
 	if err != nil {
 		t.Fatalf("%s %s on %s: %v", method, path, c.cfg.Cluster.Name, err)
 	}

@@ -109,8 +109,8 @@ func (p *clusterProc) refresh() {
 
 // metricIfUp is metricOK for a node that may be down for a moment: 0,
 // false when it does not answer.
-func metricIfUp(base, name string) (float64, bool) {
-	c := http.Client{Timeout: 10 * time.Second}
+func metricIfUp(t testing.TB, base, name string) (float64, bool) {
+	c := clusterClient(t)
 	resp, err := c.Get(base + "/metrics")
 	if err != nil {
 		return 0, false
@@ -210,10 +210,18 @@ func captureLines(t testing.TB, name string, limit int) [][]byte {
 	return out
 }
 
+// clusterClient is apiClient (answers checked against openapi.json) with
+// a timeout: a cluster node may stop answering in the middle of a test.
+func clusterClient(t testing.TB) *http.Client {
+	c := apiClient(t)
+	c.Timeout = 10 * time.Second
+	return c
+}
+
 // getJSON fetches base+path into v and returns the status (0 when the
-// node does not answer).
-func getJSON(base, path string, v any) int {
-	c := http.Client{Timeout: 10 * time.Second}
+// node does not answer), the answer checked against openapi.json.
+func getJSON(t testing.TB, base, path string, v any) int {
+	c := clusterClient(t)
 	resp, err := c.Get(base + path)
 	if err != nil {
 		return 0
@@ -355,7 +363,7 @@ func clusterKill(t *testing.T, lines [][]byte, killLeader bool) {
 					return
 				case <-time.After(100 * time.Millisecond):
 				}
-				if st := getJSON(p.base, "/api/v1/vessels?max_age=36500d&limit=10", nil); st != 200 {
+				if st := getJSON(t, p.base, "/api/v1/vessels?max_age=36500d&limit=10", nil); st != 200 {
 					probeFail.Add(1)
 					t.Errorf("%s answered %d during the run", p.name, st)
 				} else {
@@ -422,7 +430,7 @@ func clusterKill(t *testing.T, lines [][]byte, killLeader bool) {
 		return seqs[0] == seqs[1] && seqs[1] == seqs[2] && time.Since(since) > 3*time.Second
 	})
 	for _, p := range procs {
-		if st := getJSON(p.base, "/readyz", nil); st != 200 {
+		if st := getJSON(t, p.base, "/readyz", nil); st != 200 {
 			t.Errorf("%s: /readyz %d after catching up", p.name, st)
 		}
 	}
@@ -432,7 +440,7 @@ func clusterKill(t *testing.T, lines [][]byte, killLeader bool) {
 	}
 	lists := make([]list, 3)
 	for i, p := range procs {
-		if st := getJSON(p.base, "/api/v1/vessels?max_age=36500d&limit=100000", &lists[i]); st != 200 {
+		if st := getJSON(t, p.base, "/api/v1/vessels?max_age=36500d&limit=100000", &lists[i]); st != 200 {
 			t.Fatalf("%s: vessels: %d", p.name, st)
 		}
 		for j := range lists[i].Vessels {
@@ -546,7 +554,7 @@ func compareTracksNorm(t *testing.T, procs []*clusterProc, union map[uint32]bool
 		var first json.RawMessage
 		for i, p := range procs {
 			var raw json.RawMessage
-			if st := getJSON(p.base, fmt.Sprintf("/api/v1/vessels/%d/track?from=2000-01-01&to=2100-01-01&flagged=true", m), &raw); st != 200 {
+			if st := getJSON(t, p.base, fmt.Sprintf("/api/v1/vessels/%d/track?from=2000-01-01&to=2100-01-01&flagged=true", m), &raw); st != 200 {
 				t.Fatalf("%s: track of %d: %d", p.name, m, st)
 			}
 			if norm != nil {
@@ -639,8 +647,8 @@ func FuzzDecodeBatchLines(f *testing.F) {
 }
 
 // getStatusJSON is getJSON that decodes the body of any status into v.
-func getStatusJSON(base, path string, v any) (int, error) {
-	c := http.Client{Timeout: 10 * time.Second}
+func getStatusJSON(t testing.TB, base, path string, v any) (int, error) {
+	c := clusterClient(t)
 	resp, err := c.Get(base + path)
 	if err != nil {
 		return 0, err
@@ -664,7 +672,7 @@ func samePicture(t *testing.T, procs []*clusterProc, limit time.Duration) {
 		var l struct {
 			Vessels []httpapi.Summary `json:"vessels"`
 		}
-		if st := getJSON(p.base, "/api/v1/vessels?max_age=36500d&limit=100000", &l); st != 200 {
+		if st := getJSON(t, p.base, "/api/v1/vessels?max_age=36500d&limit=100000", &l); st != 200 {
 			return 0, nil, fmt.Errorf("%s: vessels: %d", p.name, st)
 		}
 		out := map[uint32]last{}
@@ -812,7 +820,7 @@ func TestClusterPastRetention(t *testing.T) {
 	// again each time, and a node that does not answer reads as 0.
 	seq := func(p *clusterProc, name string) float64 {
 		p.refresh()
-		v, _ := metricIfUp(p.base, fmt.Sprintf(`%s{stream=%q}`, name, cluster.IngestStream))
+		v, _ := metricIfUp(t, p.base, fmt.Sprintf(`%s{stream=%q}`, name, cluster.IngestStream))
 		return v
 	}
 	allApplied := func(ps []*clusterProc) func() bool {
@@ -861,7 +869,7 @@ func TestClusterPastRetention(t *testing.T) {
 		for i, p := range procs {
 			p.refresh()
 			var l list
-			if st := getJSON(p.base, "/api/v1/vessels?max_age=36500d&limit=100000", &l); st != 200 {
+			if st := getJSON(t, p.base, "/api/v1/vessels?max_age=36500d&limit=100000", &l); st != 200 {
 				t.Fatalf("%s: %s: vessels: %d", when, p.name, st)
 			}
 			for j := range l.Vessels {
@@ -922,7 +930,7 @@ func TestClusterPastRetention(t *testing.T) {
 				Message string `json:"message"`
 			} `json:"error"`
 		}
-		if st, _ := getStatusJSON(victim.base, "/readyz", &body); st == http.StatusServiceUnavailable && body.Error.Message != "" &&
+		if st, _ := getStatusJSON(t, victim.base, "/readyz", &body); st == http.StatusServiceUnavailable && body.Error.Message != "" &&
 			(len(reasons) == 0 || reasons[len(reasons)-1] != body.Error.Message) {
 			reasons = append(reasons, body.Error.Message)
 		}
