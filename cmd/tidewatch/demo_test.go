@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tidewatch/tidewatch/internal/httpapi/apitest"
 	"github.com/tidewatch/tidewatch/internal/server"
 	"github.com/tidewatch/tidewatch/internal/simulate"
 	"github.com/tidewatch/tidewatch/internal/vessel"
@@ -121,9 +122,10 @@ func TestDemo(t *testing.T) {
 		t.Errorf("stdout does not announce the admin session:\n%s", out)
 	}
 
+	api := apitest.Client(t) // every answer checked against openapi.json
 	get := func(path string, into any) error {
 		for try := 1; ; try++ {
-			resp, err := http.Get(base + path)
+			resp, err := api.Get(base + path)
 			if err != nil {
 				return err
 			}
@@ -293,7 +295,7 @@ func TestDemo(t *testing.T) {
 		if h.site != "" {
 			req.Header.Set("Sec-Fetch-Site", h.site)
 		}
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := api.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -315,7 +317,7 @@ func TestDemo(t *testing.T) {
 		req, _ := http.NewRequest("POST", base+"/api/v1/zones", strings.NewReader(zone))
 		req.Header.Set("Content-Type", "application/geo+json")
 		req.Header.Set("Origin", tc.origin)
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := api.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
