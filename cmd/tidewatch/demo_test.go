@@ -153,7 +153,7 @@ func TestDemo(t *testing.T) {
 	want := map[string]bool{"encounter": false, "gap": false, "zone_entry": false}
 	var inBox apiVessels
 	var evs apiEvents
-	for {
+	err := poll(settle-time.Since(begin), time.Second, func() error {
 		ok := true
 		if err := get("/api/v1/vessels?bbox=30,-45,110,30&limit=1", &inBox); err != nil {
 			t.Fatal(err)
@@ -179,28 +179,27 @@ func TestDemo(t *testing.T) {
 			ok = ok && v
 		}
 		if ok {
-			break
+			return nil
 		}
-		if time.Since(begin) > settle {
-			// What the node has of the story's vessels, to tell a
-			// detector's miss from a feed that never got there.
-			for _, m := range []vessel.MMSI{story.Dark, story.Reefer, story.Tanker} {
-				for _, path := range []string{fmt.Sprintf("/api/v1/events?from=-2d&mmsi=%d", m), fmt.Sprintf("/api/v1/vessels/%d", m)} {
-					var raw json.RawMessage
-					err := get(path, &raw)
-					t.Logf("GET %s: %v %.3000s", path, err, raw)
-				}
+		return fmt.Errorf("%d vessels in the Indian Ocean box (want 300), story events found %v", inBox.Count, want)
+	})
+	if err != nil {
+		// What the node has of the story's vessels, to tell a
+		// detector's miss from a feed that never got there.
+		for _, m := range []vessel.MMSI{story.Dark, story.Reefer, story.Tanker} {
+			for _, path := range []string{fmt.Sprintf("/api/v1/events?from=-2d&mmsi=%d", m), fmt.Sprintf("/api/v1/vessels/%d", m)} {
+				var raw json.RawMessage
+				err := get(path, &raw)
+				t.Logf("GET %s: %v %.3000s", path, err, raw)
 			}
-			t.Fatalf("%v after start (demo clock +%v): %d vessels in the Indian Ocean box (want 300), story events found %v", settle,
-				clock().Sub(start).Round(time.Second), inBox.Count, want)
 		}
-		time.Sleep(time.Second) // polling a running node's state, not synchronising
+		t.Fatalf("%v after start (demo clock +%v): %v", settle, clock().Sub(start).Round(time.Second), err)
 	}
 	t.Logf("after %v (demo clock +%v): %d vessels in the Indian Ocean box, the story's events", time.Since(begin).Round(100*time.Millisecond),
 		clock().Sub(start).Round(time.Second), inBox.Count)
 	// The radar and satellite story: dark contacts and a dark_target
 	// event within the first minute.
-	for {
+	err = poll(settle-time.Since(begin), time.Second, func() error {
 		var cs struct {
 			Count int `json:"count"`
 		}
@@ -212,12 +211,12 @@ func TestDemo(t *testing.T) {
 		}
 		if cs.Count > 0 && evs.Count > 0 {
 			t.Logf("after %v: %d dark contacts, %d dark_target events", time.Since(begin).Round(100*time.Millisecond), cs.Count, evs.Count)
-			break
+			return nil
 		}
-		if time.Since(begin) > settle {
-			t.Fatalf("%v after start: %d dark contacts, %d dark_target events; want some of both", settle, cs.Count, evs.Count)
-		}
-		time.Sleep(time.Second) // polling a running node's state, not synchronising
+		return fmt.Errorf("%d dark contacts, %d dark_target events; want some of both", cs.Count, evs.Count)
+	})
+	if err != nil {
+		t.Fatalf("%v after start: %v", settle, err)
 	}
 	if err := get("/api/v1/events?limit=10000&from=-2d", &evs); err != nil {
 		t.Fatal(err)

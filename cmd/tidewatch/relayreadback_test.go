@@ -20,18 +20,6 @@ import (
 	"github.com/tidewatch/tidewatch/internal/server"
 )
 
-// waitFor polls cond until a deadline.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(2 * time.Minute)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 // lineReader collects a connection's lines on its own goroutine.
 type lineReader struct {
 	mu    sync.Mutex

@@ -7,7 +7,6 @@ import (
 	"os"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/tidewatch/tidewatch/internal/ingest"
 	"github.com/tidewatch/tidewatch/internal/vessel"
@@ -96,16 +95,11 @@ func TestLines(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
 		go func() { done <- c.Run(ctx) }()
-		deadline := time.Now().Add(30 * time.Second)
-		for {
+		eventually(t, "every line of the feed", func() bool {
 			g.mu.Lock()
-			n := len(g.lines)
-			g.mu.Unlock()
-			if n >= len(want) || time.Now().After(deadline) {
-				break
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
+			defer g.mu.Unlock()
+			return len(g.lines) >= len(want)
+		})
 		cancel()
 		<-done
 		check(t, &g, "feed")

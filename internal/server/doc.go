@@ -28,7 +28,11 @@
 //     event is lost (the pipeline's own queue then drops input, counted).
 //     Its events come back into the Fanout from its goroutine (inline
 //     subscribers are delivered to under a lock); zone edits take its
-//     lock. The live stream builds a vessel's snapshot only while the
+//     lock. Between reports its time follows the wall clock only while
+//     every input heard within ten minutes (by the reports' source) was
+//     less than five minutes behind the clock when its reports last
+//     arrived, so a backlog beside a live feed is examined in its own
+//     time order (events.go, liveEvents.Commit). The live stream builds a vessel's snapshot only while the
 //     stream has a client, and otherwise skips a sequence number
 //     (httpapi.Hub.Skip), so that a client resuming from before is told
 //     it lagged and reloads the picture;

@@ -65,7 +65,38 @@ type liveEvents struct {
 	// reorder window) when the node stopped, all run through detection
 	// by Stop; -1 before.
 	flushed int
+	// inputs follows each input's time (by the reports' source: the
+	// receiver, or the input's name when the line named none), for
+	// Commit; cur is the last one a report went to.
+	inputs map[string]*inputClock
+	cur    *inputClock
+	curSrc string
 }
+
+// inputClock is what live detection knows of one input's time: its newest
+// report (a report flagged future or clock not counted) and, from the
+// commits that saw its reports arrive, how far behind the wall clock it
+// was when they did (its lag) and when that was.
+type inputClock struct {
+	newest  vessel.Time
+	reports int64     // reports observed
+	seen    int64     // reports at the last commit
+	heard   time.Time // wall time of the last commit that saw new reports
+	lag     time.Duration
+}
+
+// Catch-up of live detection (liveEvents.Commit): an input is caught up
+// when its newest report was less than catchUp behind the wall clock at
+// the last commit that saw reports of it arrive; one heard from within
+// silentAfter counts, one silent longer is ignored (a backlog that
+// stopped, a receiver gone quiet).
+// An input silent for forgetInput is forgotten (newest, lag) until it
+// reports again.
+const (
+	catchUp     = 5 * time.Minute
+	silentAfter = 10 * time.Minute
+	forgetInput = 6 * time.Hour
+)
 
 // openEvents starts live event detection and its log, unless switched
 // off.
@@ -182,33 +213,86 @@ func (e *liveEvents) publish(evs []event.Event) {
 	e.fan.Events(evs)
 }
 
-// Result observes what the picture decided.
+// Result observes what the picture decided, and follows the time of the
+// input the position came from.
 func (e *liveEvents) Result(o *vessel.Observation, r *fusion.Result) {
 	e.mu.Lock()
+	defer e.mu.Unlock()
+	if r.Outcome == fusion.Stored && r.Position.Flags&(vessel.FlagFuture|vessel.FlagClock) == 0 {
+		in := e.cur
+		if in == nil || r.Position.Source != e.curSrc {
+			in = e.inputs[r.Position.Source]
+			if in == nil {
+				if e.inputs == nil {
+					e.inputs = map[string]*inputClock{}
+				}
+				in = &inputClock{}
+				e.inputs[r.Position.Source] = in
+			}
+			e.cur, e.curSrc = in, r.Position.Source
+		}
+		in.newest = max(in.newest, r.Position.Time)
+		in.reports++
+	}
 	e.det.Result(o, r)
-	e.mu.Unlock()
 }
 
 // Events does nothing: the others' events are not detection's input.
 func (e *liveEvents) Events([]event.Event) {}
 
-// Commit lets wall-clock time pass on a live feed that has caught up,
-// syncs the event log and saves the learned anchorages when they
-// changed. A feed still working through a backlog (the newest report
-// more than catchUp behind the clock: history at start, a queue after an
-// outage) moves detection's time by its reports only, as a file would:
-// jumping to the clock would judge silences before the others' reports
-// of the same hours are in (a gap's coverage found missing, so the gap
-// never raised; TestDemo's story gap under load).
+// Commit lets wall-clock time pass while every input is caught up, syncs
+// the event log and saves the learned anchorages when they changed.
+//
+// Detection's time follows the reports; between them, on a live feed, it
+// follows the wall clock, so that held-back reports are released and
+// silences are noticed while no report comes. That is only right while
+// every input is live: an input still working through a backlog (history
+// at start, a receiver's queue after an outage, a replayed file) is
+// hours behind, and jumping to the clock would judge its vessels'
+// silences, loitering and encounters before its reports of those hours
+// are in (and make every later one of them late). So catch-up is per
+// input: the engine advances to the clock only when each input heard from
+// within silentAfter was, when its reports last arrived, less than
+// catchUp behind the clock; an input silent longer is ignored. The newest
+// report of one fast input (live AIS beside a backlog) no longer decides
+// for all (TestLiveEventsPerInputCatchUp). A report dated in the future
+// counts for no input.
 func (e *liveEvents) Commit() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	const catchUp = 5 * 60_000
-	newest := e.det.Newest
-	if t := vessel.TimeOf(e.now()); newest != 0 && t-newest < catchUp && t > newest {
+	now := e.now()
+	if t, ok := e.caughtUp(now); ok {
 		e.publish(e.det.Engine.Advance(t))
 	}
 	e.sync()
+}
+
+// caughtUp notes which inputs reported since the last commit and
+// reports whether detection may follow the wall clock now (see Commit),
+// with the time to advance to; under e.mu.
+func (e *liveEvents) caughtUp(now time.Time) (vessel.Time, bool) {
+	t := vessel.TimeOf(now)
+	active, ok := 0, true
+	var newest vessel.Time
+	for src, in := range e.inputs {
+		if in.reports != in.seen {
+			in.seen, in.heard = in.reports, now
+			in.lag = now.Sub(in.newest.Std())
+		}
+		newest = max(newest, in.newest)
+		if quiet := now.Sub(in.heard); quiet >= forgetInput {
+			delete(e.inputs, src) // the map stays as small as the inputs heard lately
+			if in == e.cur {
+				e.cur, e.curSrc = nil, ""
+			}
+			continue
+		} else if quiet >= silentAfter {
+			continue
+		}
+		active++
+		ok = ok && in.lag < catchUp
+	}
+	return t, ok && active > 0 && t > newest
 }
 
 // sync syncs the event log and saves the learned anchorages when they
