@@ -69,6 +69,11 @@
 //                 no Sharing button and ask for neither. Unset: not checked.
 //   HOSTILE_PARTNER_ERROR a partner's link error with markup that a card
 //                 must show as text (with EXPECT_SHARING=1)
+//   REVOKED_PARTNER a revoked partner whose card must say "revoked" in the
+//                 warning colour (with EXPECT_SHARING=1)
+//   PARTNER_VESSEL the MMSI of a vessel only a partner reports, whose panel
+//                 must say "Reported by partner PARTNER_VESSEL_ORIGIN"
+//   PARTNER_VESSEL_ORIGIN the partner node that reports PARTNER_VESSEL
 //   HOSTILE_AUDIT_RULE an audit rule with markup, in the last 24 h, that
 //                 the table must show as text (with EXPECT_SHARING=1)
 //   EXPECT_AUDIT_LIMIT 1: the audit of the last 7 days holds more than 500
@@ -226,7 +231,7 @@ async function pastEvents() {
   const label = await page.evaluate(() => document.getElementById('events-count').dataset.mode);
   check('the events list says it shows the past', label === 'past', label);
   const pastId = process.env.PAST_EVENT_ID;
-  if (pastId) check(`the past list has ${pastId}`, rows.includes(pastId), rows.join(' '));
+  if (pastId) check(`the past list has ${pastId}`, rows.includes(pastId), `${rows.length} rows`);
   await shot('05b-past-events.png');
 
   const before = eventAnswers.length;
@@ -238,7 +243,7 @@ async function pastEvents() {
   const liveRows = await listedEventIds();
   const liveLabel = await page.evaluate(() => document.getElementById('events-count').dataset.mode);
   check('back at Live the list shows the live events', live && liveLabel === 'live', `${liveRows.length} rows, ${liveLabel}`);
-  if (pastId) check(`the live list lacks ${pastId}`, !liveRows.includes(pastId), liveRows.join(' '));
+  if (pastId) check(`the live list lacks ${pastId}`, !liveRows.includes(pastId), `${liveRows.length} rows`);
 }
 
 // clickCorners clicks the corners of a zone on the map, the last one with
@@ -1007,6 +1012,15 @@ async function checkSharing() {
     const cards = await cardsShown();
     check('a hostile last error is shown as text', cards.some((c) => c.fields.last_error === hostile), JSON.stringify(cards.map((c) => c.fields.last_error)));
   }
+  const revoked = process.env.REVOKED_PARTNER;
+  if (revoked) {
+    const card = (await cardsShown()).find((c) => c.name === revoked);
+    check(
+      `the revoked partner ${revoked}'s card says "revoked" in the warning colour`,
+      !!card && card.fields.status === 'revoked' && card.warn && card.statusColor === WARN_RGB,
+      JSON.stringify(card ?? null),
+    );
+  }
   const mono = await page.evaluate(() => getComputedStyle(document.querySelector('#partner-cards code.fingerprint') ?? document.body).fontFamily);
   check('fingerprints are monospace', partners.length === 0 || /mono|consol|menlo/i.test(mono), mono);
   await shot('18-sharing.png');
@@ -1447,6 +1461,18 @@ try {
       await page.waitForTimeout(1500); // time for any injected handler to fire
       await shot('04-hostile.png');
     }
+  }
+
+  // 4b. A vessel only a partner reports says so in its panel.
+  const partnerVessel = process.env.PARTNER_VESSEL;
+  if (partnerVessel) {
+    const opened = await openBySearch(partnerVessel, { mmsi: partnerVessel });
+    const want = `partner ${process.env.PARTNER_VESSEL_ORIGIN}`;
+    if (opened) await waitFor((w) => document.querySelector('#panel-fields dd[data-field="source"]')?.textContent === w, want, 'Reported by');
+    const got = opened ? await panelField('source') : null;
+    check(`the panel of ${partnerVessel} says "Reported by ${want}"`, got === want, JSON.stringify(got));
+    await shot('04b-partner-vessel.png');
+    await page.keyboard.press('Escape');
   }
 
   // 5. The time slider shows a past moment (?at=) and Live returns.

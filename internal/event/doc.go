@@ -377,8 +377,10 @@
 //
 // The package owns the files of a node's event detection: Log, the
 // events file (events.jsonl: a version line, then each event version as
-// JSON, read back on open with a torn last line cut off; LogVersion),
-// which answers the API's queries (Filter); ZoneBook, the user zones
+// JSON, read back on open with a torn last line cut off; LogVersion;
+// OpenLogFS opens it on a record.FS, so that its crash test runs in
+// memory at every write and sync), which answers the API's queries
+// (Filter); ZoneBook, the user zones
 // edited at run time (zones.geojson, replaced with
 // record.WriteFileAtomic through a record.FS, OpenZoneBookFS, so that its
 // crash test runs in memory; versioned by a foreign member;

@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"slices"
 	"sync"
 
@@ -78,7 +80,7 @@ var ErrLogVersion = errors.New("event: unsupported event log version")
 // Log is safe for concurrent use.
 type Log struct {
 	mu      sync.RWMutex
-	f       *os.File
+	f       record.File
 	w       *bufio.Writer
 	byID    map[string]int // index into list
 	list    []Event
@@ -91,21 +93,35 @@ type Log struct {
 // OpenLog opens (creating) the log at path, keeping at most max events in
 // memory (default 100,000). A new file gets the header of LogVersion.
 func OpenLog(path string, max int) (*Log, error) {
+	return OpenLogFS(record.OSFS{}, path, max)
+}
+
+// OpenLogFS is OpenLog on the file system fsys (record.MemFS in the crash
+// tests). A new file's directory entry is synced before the log is used,
+// so that the events a Sync made durable survive a crash with the file.
+func OpenLogFS(fsys record.FS, path string, max int) (*Log, error) {
 	if max <= 0 {
 		max = 100_000
 	}
 	l := &Log{byID: map[string]int{}, max: max, version: LogVersion}
-	data, err := os.ReadFile(path)
-	if err != nil && !os.IsNotExist(err) {
+	data, err := record.ReadFile(fsys, path)
+	exists := err == nil
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("event: open log: %w", err)
 	}
 	good, err := l.load(path, data)
 	if err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY, 0o640)
+	f, err := fsys.OpenFile(path, os.O_CREATE|os.O_WRONLY, 0o640)
 	if err != nil {
 		return nil, fmt.Errorf("event: open log: %w", err)
+	}
+	if !exists {
+		if err := fsys.SyncDir(filepath.Dir(path)); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("event: open log: %w", err)
+		}
 	}
 	if err := f.Truncate(int64(good)); err != nil {
 		f.Close()

@@ -289,7 +289,9 @@
 // (mode 0600, refused if others may access it) keeps only their SHA-256,
 // name, role, creation time and optional expiry (Tokens.CreateExpiring).
 // Tokens reloads the file when it changes, so "tidewatch token create"
-// and revoke take effect in a running server. Every request checks the
+// and revoke take effect in a running server. The file is replaced
+// atomically through a record.FS (OpenTokensFS), so its crash test runs
+// in memory at every write, sync, rename and directory sync. Every request checks the
 // token (and its expiry, on Config.Clock); an open stream checks its
 // token again every Config.StreamAuthCheck (500 ms), so revoking a token,
 // or its expiry, ends its streams within a second with a final

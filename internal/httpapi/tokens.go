@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -76,6 +75,7 @@ type tokensFile struct {
 // Tokens is safe for concurrent use.
 type Tokens struct {
 	path string
+	fs   record.FS
 
 	mu      sync.Mutex
 	recs    []tokenRecord
@@ -105,7 +105,13 @@ func (t *Tokens) SetControl(c TokenControl) {
 // is created, mode 0600, by the first Create). It refuses a file that
 // anyone but its owner may read or write (ErrTokensFileMode).
 func OpenTokens(path string) (*Tokens, error) {
-	t := &Tokens{path: path}
+	return OpenTokensFS(record.OSFS{}, path)
+}
+
+// OpenTokensFS is OpenTokens on the file system fsys (record.MemFS in the
+// crash tests).
+func OpenTokensFS(fsys record.FS, path string) (*Tokens, error) {
+	t := &Tokens{path: path, fs: fsys}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if err := t.reloadLocked(true); err != nil {
@@ -117,7 +123,7 @@ func OpenTokens(path string) (*Tokens, error) {
 // reloadLocked reads the file if it changed since it was last read (or
 // always, if force).
 func (t *Tokens) reloadLocked(force bool) error {
-	fi, err := os.Stat(t.path)
+	fi, err := t.fs.Stat(t.path)
 	if errors.Is(err, fs.ErrNotExist) {
 		t.recs, t.hashes, t.modTime, t.size = nil, nil, time.Time{}, 0
 		return nil
@@ -131,7 +137,7 @@ func (t *Tokens) reloadLocked(force bool) error {
 	if fi.Mode().Perm()&0o077 != 0 {
 		return fmt.Errorf("%w: %s has mode %04o (chmod 600 it)", ErrTokensFileMode, t.path, fi.Mode().Perm())
 	}
-	data, err := os.ReadFile(t.path)
+	data, err := record.ReadFile(t.fs, t.path)
 	if err != nil {
 		return fmt.Errorf("httpapi: tokens: %w", err)
 	}
@@ -164,7 +170,7 @@ func (t *Tokens) writeLocked() error {
 	if err != nil {
 		return fmt.Errorf("httpapi: tokens: %w", err)
 	}
-	if err := os.MkdirAll(filepath.Dir(t.path), 0o700); err != nil {
+	if err := t.fs.MkdirAll(filepath.Dir(t.path), 0o700); err != nil {
 		return fmt.Errorf("httpapi: tokens: %w", err)
 	}
 	// One writer at a time across processes (a running node and the
@@ -172,18 +178,18 @@ func (t *Tokens) writeLocked() error {
 	// once would lose one's edit. (The lock was added when the temporary
 	// file had one fixed name; record.WriteFileAtomic now gives each write
 	// its own, so it only serialises this read-modify-write.)
-	lock, err := record.Lock(filepath.Dir(t.path), filepath.Base(t.path)+".lock")
+	lock, err := t.fs.Lock(filepath.Dir(t.path), filepath.Base(t.path)+".lock")
 	if err != nil {
 		return fmt.Errorf("httpapi: tokens: another process is writing %s, try again: %w", t.path, err)
 	}
 	defer lock.Close()
 	// Temporary files of writes cut by a crash: stale (every writer
 	// holds the lock), never read.
-	record.RemoveTemps(record.OSFS{}, t.path)
-	if err := record.WriteFileAtomic(record.OSFS{}, t.path, append(data, '\n'), 0o600); err != nil {
+	record.RemoveTemps(t.fs, t.path)
+	if err := record.WriteFileAtomic(t.fs, t.path, append(data, '\n'), 0o600); err != nil {
 		return fmt.Errorf("httpapi: tokens: %w", err)
 	}
-	if fi, err := os.Stat(t.path); err == nil {
+	if fi, err := t.fs.Stat(t.path); err == nil {
 		t.modTime, t.size = fi.ModTime(), fi.Size()
 	}
 	return nil

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -126,10 +127,16 @@ func TestBrowserMap(t *testing.T) {
 	}
 	fed := newBrowserFederation(t, zones)
 	in := fed.in
+	// 26 hours of simulated history, so that the time slider reaches back
+	// past the live events' 24 h, and an event of 25 h 30 min ago in the
+	// node's event log: the past view at the slider's leftmost (the 24 h
+	// before the first position) lists it, the live list does not.
+	start := time.Now()
+	pastEvent := seedPastEvent(t, in.cfg.Data, start.Add(-25*time.Hour-30*time.Minute))
 	linkAddr := make(chan string, 1)
 	node := startNode(t, Options{Config: in.cfg,
 		Extra: func(submit func([]vessel.Observation) bool) []Runner {
-			return []Runner{&SimulatedTraffic{Vessels: 300, Seed: 1, Submit: submit}}
+			return []Runner{&SimulatedTraffic{Vessels: 300, Seed: 1, Start: start, History: 26 * time.Hour, Submit: submit}}
 		},
 		Sharing: func(s *share.Sharer) {
 			in.proxy.target.Store(s.Addr().String())
@@ -193,6 +200,7 @@ func TestBrowserMap(t *testing.T) {
 		"start":%q,"lat":35.2,"lon":139.75,"source":"JCG 3rd Region","tlp":"TLP:GREEN"}`,
 		partnerIncident, time.Now().Add(-2*time.Hour).UTC().Format(time.RFC3339)))
 
+	revokePartner(t, in.cfg.Data, revokedPartner)
 	linkError, auditRule := waitForBrowserNode(t, base, admin)
 	proxied := checkedProxy(t, base)
 	artifacts := os.Getenv("TIDEWATCH_ARTIFACTS")
@@ -216,7 +224,8 @@ func TestBrowserMap(t *testing.T) {
 				"EXPECT_ZONES=1", "HOSTILE_ZONE=<B>Mumbai approach</B>", "ZONE_EDITING="+tc.editing, "EXPECT_PAST_EVENTS=1",
 				"EXPECT_INCIDENTS=1", "INCIDENT_EDITING="+tc.editing, "HOSTILE_INCIDENT="+hostileIncident, "PARTNER_ORIGIN="+browserPartner,
 				"EXPECT_SHARING="+tc.editing, "HOSTILE_PARTNER_ERROR="+linkError, "HOSTILE_AUDIT_RULE="+auditRule,
-				"EXPECT_AUDIT_LIMIT=1")
+				"EXPECT_AUDIT_LIMIT=1", "PAST_EVENT_ID="+pastEvent, "REVOKED_PARTNER="+revokedPartner,
+				fmt.Sprintf("PARTNER_VESSEL=%d", partnerVessel), "PARTNER_VESSEL_ORIGIN="+browserPartner)
 			out, err := cmd.CombinedOutput()
 			t.Logf("e2e/map.mjs:\n%s", out)
 			if err != nil {
@@ -309,6 +318,25 @@ func waitForBrowserNode(t *testing.T, base, admin string) (linkError, auditRule 
 			}
 		}
 		return up && linkError != ""
+	})
+	waitFor(t, 60*time.Second, revokedPartner+" revoked and "+browserPartner+" reporting vessel "+strconv.Itoa(partnerVessel), func() bool {
+		var ps struct {
+			Partners []struct {
+				Name   string `json:"name"`
+				Status string `json:"status"`
+			} `json:"partners"`
+		}
+		var v struct {
+			Source string `json:"source"`
+		}
+		if getAs(api, base, "/api/v1/partners", admin, &ps) != nil || getAs(api, base, "/api/v1/vessels/"+strconv.Itoa(partnerVessel), "", &v) != nil {
+			return false
+		}
+		revoked := false
+		for _, p := range ps.Partners {
+			revoked = revoked || p.Name == revokedPartner && p.Status == "revoked"
+		}
+		return revoked && v.Source == "partner:"+browserPartner
 	})
 	from := url.QueryEscape(time.Now().Add(-7 * 24 * time.Hour).UTC().Format(time.RFC3339))
 	waitFor(t, 180*time.Second, "500 audit entries of the last 7 days, the stranger's refusal among the newest", func() bool {

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/tidewatch/tidewatch/internal/ais"
+	"github.com/tidewatch/tidewatch/internal/event"
 	"github.com/tidewatch/tidewatch/internal/httpapi/apitest"
 	"github.com/tidewatch/tidewatch/internal/identity"
 	"github.com/tidewatch/tidewatch/internal/share"
@@ -35,6 +36,14 @@ const (
 	browserNode    = "IN-IFC"
 	browserPartner = "JP-JCG"
 	hostilePartner = "AU-MBC"
+	// revokedPartner is registered with a real certificate and revoked
+	// while IN-IFC runs (as "tidewatch partner revoke" does): its card
+	// must say "revoked" in the warning colour.
+	revokedPartner = "NZ-RCC"
+	// partnerVessel is the first vessel JP-JCG alone hears (it enters
+	// JP-JCG's zone): IN-IFC has it only from JP-JCG, so its panel says
+	// "Reported by partner JP-JCG".
+	partnerVessel = 431000000
 	// hostilePeerName is the common name of the certificate the hostile
 	// server at AU-MBC's address presents: the link's last error quotes
 	// it ("presented a certificate for ...").
@@ -124,6 +133,43 @@ func registerPartner(t *testing.T, data, name string, certPEM []byte, addr strin
 	if _, err := n.AddPartner(name, certPEM, addr, time.Now()); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// revokePartner revokes the partner name in the registry of the running
+// node whose data directory is data, as "tidewatch partner revoke NAME"
+// does (identity.Node.RevokePartner): the node reads the change from the
+// registry file.
+func revokePartner(t *testing.T, data, name string) {
+	t.Helper()
+	n, err := identity.Open(filepath.Join(data, "node"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n.RevokePartner(name, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// seedPastEvent writes to the event log of the node whose data directory
+// is data, before the node opens it, a loitering event that ended at
+// end: an event the node detected in the past, as it keeps it on disk.
+// It returns the event's ID.
+func seedPastEvent(t *testing.T, data string, end time.Time) string {
+	t.Helper()
+	l, err := event.OpenLog(filepath.Join(data, eventsFile), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := event.Event{ID: "loitering-419000999-past", Type: event.Loitering,
+		Start: vessel.TimeOf(end.Add(-2 * time.Hour)), End: vessel.TimeOf(end),
+		Lat: 15.1, Lon: 64.2, Vessels: []vessel.MMSI{419000999}, Preset: "gfw", Severity: 0.3}
+	if err := l.Add([]event.Event{ev}); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return ev.ID
 }
 
 // zoneEntryAt is a position report of vessel mmsi at lat, lon at time at
@@ -229,6 +275,13 @@ func newBrowserFederation(t *testing.T, inZones string) *browserFederation {
 		t.Fatal(err)
 	}
 	registerPartner(t, f.in.cfg.Data, hostilePartner, auNode.CertificatePEM(), hostileTLSServer(t))
+	// NZ-RCC: a real identity that only dials in; revoked once IN-IFC runs
+	// (revokePartner).
+	nzNode, err := identity.Init(filepath.Join(t.TempDir(), revokedPartner, "node"), revokedPartner, time.Now(), 24*time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	registerPartner(t, f.in.cfg.Data, revokedPartner, nzNode.CertificatePEM(), "")
 	// IN-IFC takes JP-JCG's vessels, events and incidents and sends it its
 	// events; JP-JCG shares everything but assessments.
 	f.in.policy(t, `{"version": 1, "node": "IN-IFC", "partners": {
