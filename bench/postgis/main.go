@@ -23,7 +23,10 @@
 //
 // Usage:
 //
-//	postgis [--positions N] [--vessels N] [--rate R] [--queries N] [--seed S] [--dsn DSN]
+//	postgis [--positions N] [--vessels N] [--rate R] [--queries N] [--seed S] [--dsn DSN] [--fused=false]
+//
+// --dsn - measures tidewatch only; --fused=false leaves out its load
+// through fusion (the queries are the same).
 package main
 
 import (
@@ -64,6 +67,7 @@ type options struct {
 	rate      float64
 	seed      uint64
 	dsn       string
+	fused     bool
 }
 
 func main() {
@@ -85,6 +89,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&o.queries, "queries", 300, "queries of each kind to time")
 	fs.Float64Var(&o.rate, "rate", 0.25, "AIS reporting rate factor of the simulation (lower: the positions span more days)")
 	fs.Uint64Var(&o.seed, "seed", 1, "random seed of the traffic and the queries")
+	fs.BoolVar(&o.fused, "fused", true, "also measure tidewatch through fusion (tidewatch_fused_*)")
 	fs.StringVar(&o.dsn, "dsn", "", `PostgreSQL connection string (default: the PG* environment variables; "-": measure tidewatch only)`)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -108,6 +113,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	// rows and queries, in one run.
 	results := map[string]map[string]float64{}
 	for _, fuse := range []bool{false, true} {
+		if fuse && !o.fused {
+			continue
+		}
 		tw, err := openTidewatch(fuse)
 		if err != nil {
 			return err
@@ -138,7 +146,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		n := b.Name()
 		ratio("load_tidewatch_vs_"+n, tw["load_rows_per_s"]/pg["load_rows_per_s"])
-		ratio("load_fused_tidewatch_vs_"+n, fused["load_rows_per_s"]/pg["load_rows_per_s"])
+		if o.fused {
+			ratio("load_fused_tidewatch_vs_"+n, fused["load_rows_per_s"]/pg["load_rows_per_s"])
+		}
 		ratio("near_"+n+"_vs_tidewatch", pg["near_mean_ms"]/tw["near_mean_ms"])
 		ratio("near_busy_"+n+"_vs_tidewatch", pg["near_busy_mean_ms"]/tw["near_busy_mean_ms"])
 		ratio("near_empty_"+n+"_vs_tidewatch", pg["near_empty_mean_ms"]/tw["near_empty_mean_ms"])
@@ -155,8 +165,12 @@ func measure(ctx context.Context, b backend, rows []row, o options, w, log io.Wr
 	metric := func(name string, v float64, unit string) {
 		res[name] = v
 		prec := 3
-		if v >= 1000 || v == math.Trunc(v) {
+		switch {
+		case v >= 1000 || v == math.Trunc(v):
 			prec = 0
+		case v < 0.1:
+			// four significant digits: a microsecond query in ms
+			prec = 3 - int(math.Floor(math.Log10(v)))
 		}
 		fmt.Fprintf(w, "%s_%s %.*f %s\n", b.Name(), name, prec, v, unit)
 	}

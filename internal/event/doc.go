@@ -357,7 +357,10 @@
 // their times and indices, in parts on the caller's goroutines, stable:
 // the order of a stable sort of the tracks one after the other), and
 // Reprocess reads them in that order (ReprocessOptions.Order);
-// MergeTracks gives a copy in that order. ReprocessOptions.LearnFirst learns the
+// MergeTracks gives a copy in that order. History in time order is not
+// held back to be sorted (Config.Reorder is not used by Reprocess: the
+// same positions are processed in the same order, the same timers fired
+// before each). ReprocessOptions.LearnFirst learns the
 // anchorages of the whole history first (LearnAnchorages, an engine that
 // only follows stops) and detects with them known from the start.
 //

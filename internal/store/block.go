@@ -431,6 +431,7 @@ type timeIndex struct {
 	buckets   [][]uint32
 	long      []uint32
 	grid      []cellIndex // per slice, its chunks by cell (grid.go)
+	longGrid  *cellIndex  // the long list by cell (grid.go)
 }
 
 const (

@@ -187,8 +187,10 @@
 // looking at the others: the in-memory index lists each block's chunks by
 // slice of time and, built on the first spatial query, by the 1° cells
 // their boxes cover (chunks with a segment over 32 km or a box over 16
-// cells are listed apart and always examined), so a query over empty sea
-// costs a few lookups; positions are then
+// cells are listed apart and always examined); the chunks that span most
+// of a block (a vessel moored all day) are by cell too, so a query over
+// empty sea costs a few lookups and examines no chunk listed in a cell
+// (TestNearEmptySea); positions are then
 // interpolated along great circles between reports at most 30 minutes
 // apart, so a vessel passing between two reports is found. Flagged
 // positions (vessel.Bad) are kept and readable but left out of tracks and

@@ -68,45 +68,55 @@ func chunkCells(e *chunkEntry) (r0, r1, c0, c1 uint32, ok bool) {
 }
 
 // buildCellIndexes fills ti.grid, one cellIndex per time slice, from the
-// chunks ti lists in its slices.
+// chunks ti lists in its slices, and ti.longGrid from its long list.
 func (ti *timeIndex) buildCellIndexes(index []chunkEntry) {
 	ti.grid = make([]cellIndex, len(ti.buckets))
-	type pair struct{ cell, i uint32 }
-	var pairs []pair
+	var pairs []cellPair
 	for k, list := range ti.buckets {
-		g := &ti.grid[k]
-		pairs = pairs[:0]
-		for _, i := range list {
-			r0, r1, c0, c1, ok := chunkCells(&index[i])
-			if !ok {
-				g.wide = append(g.wide, i)
-				continue
-			}
-			for r := r0; r <= r1; r++ {
-				for c := c0; c <= c1; c++ {
-					pairs = append(pairs, pair{r*cellsPerRow + c, i})
-				}
-			}
-		}
-		if len(pairs) == 0 {
+		pairs = ti.grid[k].fill(index, list, pairs)
+	}
+	ti.longGrid = new(cellIndex)
+	ti.longGrid.fill(index, ti.long, pairs)
+}
+
+// cellPair is a chunk listed in a cell, while a cellIndex is built.
+type cellPair struct{ cell, i uint32 }
+
+// fill lists the chunks list (indices into index) by cell in g, those
+// that fit no cells in g.wide. It returns pairs, its scratch, for reuse.
+func (g *cellIndex) fill(index []chunkEntry, list []uint32, pairs []cellPair) []cellPair {
+	pairs = pairs[:0]
+	for _, i := range list {
+		r0, r1, c0, c1, ok := chunkCells(&index[i])
+		if !ok {
+			g.wide = append(g.wide, i)
 			continue
 		}
-		slices.SortFunc(pairs, func(a, b pair) int {
-			if a.cell != b.cell {
-				return int(a.cell) - int(b.cell)
+		for r := r0; r <= r1; r++ {
+			for c := c0; c <= c1; c++ {
+				pairs = append(pairs, cellPair{r*cellsPerRow + c, i})
 			}
-			return int(a.i) - int(b.i)
-		})
-		g.idx = make([]uint32, len(pairs))
-		for j, p := range pairs {
-			if j == 0 || p.cell != pairs[j-1].cell {
-				g.cells = append(g.cells, p.cell)
-				g.starts = append(g.starts, uint32(j))
-			}
-			g.idx[j] = p.i
 		}
-		g.starts = append(g.starts, uint32(len(pairs)))
 	}
+	if len(pairs) == 0 {
+		return pairs
+	}
+	slices.SortFunc(pairs, func(a, b cellPair) int {
+		if a.cell != b.cell {
+			return int(a.cell) - int(b.cell)
+		}
+		return int(a.i) - int(b.i)
+	})
+	g.idx = make([]uint32, len(pairs))
+	for j, p := range pairs {
+		if j == 0 || p.cell != pairs[j-1].cell {
+			g.cells = append(g.cells, p.cell)
+			g.starts = append(g.starts, uint32(j))
+		}
+		g.idx[j] = p.i
+	}
+	g.starts = append(g.starts, uint32(len(pairs)))
+	return pairs
 }
 
 // scan calls fn for every chunk listed in the cells [from, to].
@@ -119,6 +129,31 @@ func (g *cellIndex) scan(from, to uint32, fn func(i uint32)) {
 	}
 }
 
+// eachIn calls fn for every chunk of g that may meet box: its wide list
+// and the chunks of the cells box covers.
+func (g *cellIndex) eachIn(box *unitBox, fn func(i uint32)) {
+	for _, i := range g.wide {
+		fn(i)
+	}
+	if len(g.cells) == 0 {
+		return
+	}
+	r0, r1 := cellRow(box.minLat), cellRow(box.maxLat)
+	w, e := cellCol(box.west), cellCol(box.east)
+	// Rows wholly outside the listed cells cost nothing.
+	r0 = max(r0, g.cells[0]/cellsPerRow)
+	r1 = min(r1, g.cells[len(g.cells)-1]/cellsPerRow)
+	for r := r0; r <= r1; r++ {
+		row := r * cellsPerRow
+		if box.west <= box.east {
+			g.scan(row+w, row+e, fn)
+		} else { // across the antimeridian
+			g.scan(row+w, row+cellsPerRow-1, fn)
+			g.scan(row, row+e, fn)
+		}
+	}
+}
+
 // eachIn is times.eachIn, the cells built on first use.
 func (b *block) eachIn(lo, hi int64, box *unitBox, fn func(i uint32)) {
 	b.gridOnce.Do(func() { b.times.buildCellIndexes(b.index) })
@@ -126,33 +161,17 @@ func (b *block) eachIn(lo, hi int64, box *unitBox, fn func(i uint32)) {
 }
 
 // eachIn calls fn for the index of every chunk that may overlap [lo, hi]
-// and whose box may meet box: the long and wide lists and the chunks of
-// the cells box covers (a chunk may come more than once).
+// and whose box may meet box: those of the long list and of the slices
+// [lo, hi] covers that are wide or in the cells box covers (a chunk may
+// come more than once). The long list is by cell too: a block of a day
+// holds thousands of chunks of moored vessels that span most of it, and
+// a query over empty sea would otherwise examine every one of them.
 func (ti *timeIndex) eachIn(lo, hi int64, box *unitBox, fn func(i uint32)) {
-	for _, i := range ti.long {
-		fn(i)
-	}
+	ti.longGrid.eachIn(box, fn)
 	if len(ti.buckets) == 0 {
 		return
 	}
-	r0, r1 := cellRow(box.minLat), cellRow(box.maxLat)
-	w, e := cellCol(box.west), cellCol(box.east)
 	for k := ti.bucket(lo); k <= ti.bucket(hi); k++ {
-		g := &ti.grid[k]
-		for _, i := range g.wide {
-			fn(i)
-		}
-		if len(g.cells) == 0 {
-			continue
-		}
-		for r := r0; r <= r1; r++ {
-			row := r * cellsPerRow
-			if box.west <= box.east {
-				g.scan(row+w, row+e, fn)
-			} else { // across the antimeridian
-				g.scan(row+w, row+cellsPerRow-1, fn)
-				g.scan(row, row+e, fn)
-			}
-		}
+		ti.grid[k].eachIn(box, fn)
 	}
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -13,8 +14,10 @@ import (
 // gridRows makes tracks where the spatial grid of the block index has its
 // edges: across the antimeridian near Fiji, round the North Pole, along
 // whole degrees of latitude and longitude, fast craft reporting every 25
-// minutes (segments longer than gridMaxWiden: the wide list) and long
-// fast transits whose boxes cover many cells.
+// minutes (segments longer than gridMaxWiden: the wide list), long
+// fast transits whose boxes cover many cells, and vessels reporting for
+// 40 hours, moored (their chunks span most of a block: its long list, in
+// cells) or on a long straight transit (the long list's wide part).
 func gridRows() []vessel.Position {
 	rng := rand.New(rand.NewPCG(7, 8))
 	type kind struct {
@@ -24,6 +27,7 @@ func gridRows() []vessel.Position {
 		knots          float64
 		every          vessel.Time
 		straightCourse bool
+		hours          vessel.Time // 12 when 0
 	}
 	kinds := []kind{
 		{n: 40, lat: -17, lon: 179.8, spread: 0.5, knots: 12, every: 120_000},
@@ -33,6 +37,9 @@ func gridRows() []vessel.Position {
 		{n: 30, lat: 10, lon: 60, spread: 0.3, knots: 14, every: 60_000},
 		{n: 10, lat: 10.2, lon: 60.2, spread: 1, knots: 60, every: 25 * 60_000, straightCourse: true},
 		{n: 5, lat: 0, lon: -30, spread: 1, knots: 30, every: 300_000, straightCourse: true},
+		{n: 30, lat: -17, lon: 179.95, spread: 0.2, knots: 0.05, every: 600_000, hours: 40},
+		{n: 30, lat: 10, lon: 60, spread: 0.5, knots: 0.05, every: 600_000, hours: 40},
+		{n: 5, lat: 0, lon: -30, spread: 1, knots: 9, every: 900_000, straightCourse: true, hours: 40},
 	}
 	start := vessel.Time(1704067200000)
 	var rows []vessel.Position
@@ -43,7 +50,8 @@ func gridRows() []vessel.Position {
 			p := geo.Point{Lat: k.lat + (rng.Float64()-0.5)*k.spread, Lon: geo.NormalizeLon(k.lon + (rng.Float64()-0.5)*k.spread)}
 			course := rng.Float64() * 360
 			t := start + vessel.Time(rng.Int64N(int64(k.every)))
-			for t < start+12*3600_000 {
+			hours := cmp.Or(k.hours, 12)
+			for t < start+hours*3600_000 {
 				rows = append(rows, vessel.Position{MMSI: m, Time: t, Lat: p.Lat, Lon: p.Lon, SOG: vessel.NoSpeed, COG: vessel.NoCourse, Heading: vessel.NoHeading})
 				if !k.straightCourse {
 					course += (rng.Float64() - 0.5) * 40
@@ -66,7 +74,8 @@ func TestGridEdges(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		head int
-	}{{"blocks and head", len(rows)/5 + 1}, {"small blocks", len(rows)/40 + 1}} {
+		long bool // blocks span more than 16 hours: long lists
+	}{{"blocks and head", len(rows)/5 + 1, true}, {"small blocks", len(rows)/40 + 1, false}} {
 		t.Run(tc.name, func(t *testing.T) {
 			db := openWith(t, rows, tc.head)
 			if err := db.Flush(); err != nil {
@@ -156,18 +165,74 @@ func TestGridEdges(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var inCells, wide int
+			var inCells, wide, longCells, longWide int
 			for _, b := range v.blocks {
 				for _, g := range b.times.grid {
 					inCells += len(g.idx)
 					wide += len(g.wide)
 				}
+				longCells += len(b.times.longGrid.idx)
+				longWide += len(b.times.longGrid.wide)
 			}
 			done()
-			if inCells == 0 || wide == 0 {
-				t.Fatalf("%d chunk listings in cells, %d wide: the test does not cover both", inCells, wide)
+			if inCells == 0 || wide == 0 || tc.long && (longCells == 0 || longWide == 0) {
+				t.Fatalf("%d chunk listings in cells, %d wide, long %d in cells, %d wide: the test does not cover them all", inCells, wide, longCells, longWide)
 			}
-			t.Logf("%d near hits, %d area hits; %d chunk listings in cells, %d wide", hits, areaHits, inCells, wide)
+			t.Logf("%d near hits, %d area hits; %d chunk listings in cells, %d wide; long: %d in cells, %d wide", hits, areaHits, inCells, wide, longCells, longWide)
 		})
 	}
+}
+
+// TestNearEmptySea: a near query over empty sea, on a real day stored in
+// one block (its long list holds the chunks of the vessels moored all
+// day), finds nothing and examines no block index entry listed in cells,
+// hour by hour: only the few wide ones (chunks with implausibly long
+// segments or boxes over many cells), which every query examines. One
+// round a reported position examines more and finds its vessel.
+func TestNearEmptySea(t *testing.T) {
+	rows := readTrackRows(t, trackFile(t, "noaa_us_coast_20220103.csv.gz"))
+	db := openWith(t, rows, len(rows)+1)
+	if err := db.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	v, done, err := db.view()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer done()
+	long := 0
+	for _, b := range v.blocks {
+		b.eachIn(0, 0, &unitBox{}, func(uint32) {}) // builds the cells
+		long += len(b.times.long)
+	}
+	if long == 0 {
+		t.Fatal("no chunk in a long list: the test does not cover them")
+	}
+	first, last, _ := db.Bounds()
+	for _, c := range []geo.Point{{Lat: -45, Lon: -130}, {Lat: -10, Lon: 170}, {Lat: 35, Lon: -40}} {
+		for t0 := first; t0 < last; t0 += 3600_000 {
+			cand := map[vessel.MMSI]bool{}
+			lo, hi := int64(t0)-maxInterpGap, int64(t0+3600_000)+maxInterpGap
+			wide := 0
+			for _, b := range v.blocks {
+				wide += len(b.times.longGrid.wide)
+				for k := b.times.bucket(lo); k <= b.times.bucket(hi); k++ {
+					wide += len(b.times.grid[k].wide)
+				}
+			}
+			if n := v.nearCandidates(c, 10e3, lo, hi, cand); n > wide {
+				t.Fatalf("near %v at %v: %d index entries examined, only %d are wide", c, t0, n, wide)
+			}
+			if res, err := db.Near(c, 10e3, t0, t0+3600_000, NearOptions{}); err != nil || len(res) != 0 {
+				t.Fatalf("Near(%v, %v) = %d vessels, %v; want none", c, t0, len(res), err)
+			}
+		}
+	}
+	r := rows[len(rows)/2]
+	cand := map[vessel.MMSI]bool{}
+	n := v.nearCandidates(geo.Point{Lat: r.Lat, Lon: r.Lon}, 1e3, int64(r.Time)-maxInterpGap, int64(r.Time)+maxInterpGap, cand)
+	if n == 0 || !cand[r.MMSI] {
+		t.Fatalf("near a report of %v: %d entries examined, candidates %v", r.MMSI, n, cand)
+	}
+	t.Logf("%d chunks in long lists; near a report: %d entries examined, %d candidates", long, n, len(cand))
 }

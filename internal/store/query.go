@@ -187,32 +187,7 @@ func (db *DB) NearContext(ctx context.Context, c geo.Point, radius float64, from
 	defer done()
 	lo, hi := int64(from)-maxInterpGap, int64(to)+maxInterpGap
 	cand := map[vessel.MMSI]bool{}
-	boxes := nearBoxes{c: c, radius: radius}
-	// The cells of every chunk that may pass the exact test below: those
-	// in cells widen the query box by at most gridMaxWiden.
-	cells := unitBoxOf(geo.RectAround(c, radius+gridMaxWiden))
-	for _, b := range v.blocks {
-		if !overlaps(b.meta.minT, b.meta.maxT, lo, hi) {
-			continue
-		}
-		b.eachIn(lo, hi, &cells, func(i uint32) {
-			e := &b.index[i]
-			if overlaps(e.minT, e.maxT, lo, hi) && !cand[e.mmsi] && boxes.around(e.ext).meets(e) {
-				cand[e.mmsi] = true
-			}
-		})
-	}
-	// The head is small and in memory: its series are checked against a
-	// box that allows for the longest segment a fast vessel makes in the
-	// interpolation gap.
-	headBox := geo.RectAround(c, radius+maxHeadExt)
-	for _, h := range v.heads {
-		for m, s := range h.series {
-			if !cand[m] && headBox.Intersects(rectOfEntry(s.minLat, s.maxLat, s.minLon, s.maxLon)) {
-				cand[m] = true
-			}
-		}
-	}
+	v.nearCandidates(c, radius, lo, hi, cand)
 	var out []Approach
 	for m := range cand {
 		if err := ctx.Err(); err != nil {
@@ -237,6 +212,41 @@ func (db *DB) NearContext(ctx context.Context, c geo.Point, radius float64, from
 		return int(a.MMSI) - int(b.MMSI)
 	})
 	return out, nil
+}
+
+// nearCandidates adds to cand every vessel with a chunk or head series
+// in [lo, hi] that may come within radius of c, and returns how many
+// block index entries it examined (the grid's cost: none over an empty
+// sea).
+func (v *view) nearCandidates(c geo.Point, radius float64, lo, hi int64, cand map[vessel.MMSI]bool) (examined int) {
+	boxes := nearBoxes{c: c, radius: radius}
+	// The cells of every chunk that may pass the exact test below: those
+	// in cells widen the query box by at most gridMaxWiden.
+	cells := unitBoxOf(geo.RectAround(c, radius+gridMaxWiden))
+	for _, b := range v.blocks {
+		if !overlaps(b.meta.minT, b.meta.maxT, lo, hi) {
+			continue
+		}
+		b.eachIn(lo, hi, &cells, func(i uint32) {
+			examined++
+			e := &b.index[i]
+			if overlaps(e.minT, e.maxT, lo, hi) && boxes.around(e.ext).meets(e) && !cand[e.mmsi] {
+				cand[e.mmsi] = true
+			}
+		})
+	}
+	// The head is small and in memory: its series are checked against a
+	// box that allows for the longest segment a fast vessel makes in the
+	// interpolation gap.
+	headBox := geo.RectAround(c, radius+maxHeadExt)
+	for _, h := range v.heads {
+		for m, s := range h.series {
+			if !cand[m] && headBox.Intersects(rectOfEntry(s.minLat, s.maxLat, s.minLon, s.maxLon)) {
+				cand[m] = true
+			}
+		}
+	}
+	return examined
 }
 
 // nearBoxes caches the query boxes widened by a chunk's ext, rounded up
