@@ -4,14 +4,22 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
+	"net"
 	"os"
+	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/tidewatch/tidewatch/internal/aistest"
 	"github.com/tidewatch/tidewatch/internal/asterix"
 	"github.com/tidewatch/tidewatch/internal/cluster"
 	"github.com/tidewatch/tidewatch/internal/contact"
@@ -352,4 +360,326 @@ func FuzzSensorBatchDecode(f *testing.F) {
 			t.Fatalf("%d detections, %d errors of %d records", len(dets), errs, len(b.Lines))
 		}
 	})
+}
+
+// aisPositionLine encodes a position report as a type 1 message with a
+// tag block carrying its time (the time the cluster decodes it with).
+func aisPositionLine(p *vessel.Position) []byte {
+	var bits []byte
+	put := func(v int64, n int) {
+		for i := n - 1; i >= 0; i-- {
+			bits = append(bits, byte(v>>i)&1)
+		}
+	}
+	sog, cog := int64(1023), int64(3600)
+	if kn, ok := p.SOG.Knots(); ok {
+		sog = int64(math.Round(kn * 10))
+	}
+	if d, ok := p.COG.Degrees(); ok {
+		cog = int64(math.Round(d * 10))
+	}
+	put(1, 6)
+	put(0, 2)
+	put(int64(p.MMSI), 30)
+	put(0, 4)
+	put(-128, 8)
+	put(sog, 10)
+	put(0, 1)
+	put(int64(math.Round(p.Lon*600000)), 28)
+	put(int64(math.Round(p.Lat*600000)), 27)
+	put(cog, 12)
+	put(511, 9)
+	put(int64(p.Time/1000%60), 6)
+	put(0, 2+3+1+19)
+	payload, fill := aistest.Armour(bits)
+	tag := "c:" + strconv.FormatInt(int64(p.Time)/1000, 10)
+	line := aistest.WithChecksum("!AIVDM,1,1,,A," + payload + "," + strconv.Itoa(fill))
+	var sum byte
+	for i := range len(tag) {
+		sum ^= tag[i]
+	}
+	return fmt.Appendf(nil, "\\%s*%02X\\%s", tag, sum, line)
+}
+
+// TestClusterSensors: three nodes in their own processes on loopback.
+// The first takes the real CAT 034/048 capture over UDP (an "asterix"
+// input) and a SAR detection file (a "sar" input, the scenario's Global
+// Fishing Watch CSV); the second a simulated patrol ship's radar (TTM
+// with own-ship RMC/HDT) and a fixed site (TLL) over TCP (an
+// "nmea-radar" input) with the ships' AIS over TCP, some of the ships
+// dark; the third is fed nothing and is killed with SIGKILL in the
+// middle of the feed, then restarted. All three end with the same
+// contacts (history: times, positions, radar track ids, MMSI
+// associations, candidates, episodes) and the same dark_target and
+// ais_position_mismatch events, to the byte; every record the inputs
+// counted as accepted made a contact (nothing acknowledged was lost).
+func TestClusterSensors(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts node processes")
+	}
+	payloads, _, haveAX := readAsterixCapture(t)
+	if !haveAX {
+		t.Log("the ASTERIX capture is not here (../shared/testdata/radar/asterix): radar and SAR only")
+	}
+	dir := t.TempDir()
+	start := time.Now().UTC().Add(-2 * time.Hour).Truncate(time.Minute)
+	sc := sensorScenario(start, 30*time.Minute)
+	var sarCSV bytes.Buffer
+	if err := sc.WriteSARCSV(&sarCSV); err != nil {
+		t.Fatal(err)
+	}
+	sarFile := filepath.Join(dir, "sar.csv")
+	if err := os.WriteFile(sarFile, sarCSV.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	scans, times := radarScans(t, sc)
+
+	routes := []string{freePort(t), freePort(t), freePort(t)}
+	axAddr, radarAddr, aisAddr := freePort(t), freePort(t), freePort(t)
+	inputs := [][]Input{
+		{{Type: "asterix", Name: "asterix-site", Listen: axAddr}, {Type: "sar", Name: "sar", File: sarFile}},
+		{{Type: "nmea-radar", Name: "patrol-radar", Transport: "tcp-server", Listen: radarAddr}, {Type: "tcp-server", Name: "ais", Listen: aisAddr}},
+		nil,
+	}
+	procs := make([]*clusterProc, 3)
+	for i := range procs {
+		var peers []string
+		for j, r := range routes {
+			if j != i {
+				peers = append(peers, r)
+			}
+		}
+		p := &clusterProc{name: fmt.Sprintf("n%d", i), cfgPath: filepath.Join(dir, fmt.Sprintf("n%d.json", i))}
+		cfg := Config{Data: filepath.Join(dir, p.name), Listen: "127.0.0.1:0", Land: "none", Inputs: inputs[i],
+			Cluster: Cluster{Name: p.name, Listen: routes[i], Peers: peers}}
+		b, _ := json.Marshal(cfg)
+		if err := os.WriteFile(p.cfgPath, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		procs[i] = p
+	}
+	t.Cleanup(func() {
+		for _, p := range procs {
+			p.kill()
+		}
+	})
+	for _, p := range procs {
+		p.start(t)
+	}
+	for _, p := range procs {
+		p.wait(t)
+	}
+	victim := procs[2]
+
+	// The radar and AIS feeds of the second node, 20 s of data at a
+	// time, the AIS first; the capture to the first node's UDP input.
+	dial := func(addr string) net.Conn {
+		var c net.Conn
+		waitFor(t, 30*time.Second, "the input at "+addr, func() bool {
+			var err error
+			c, err = net.Dial("tcp", addr)
+			return err == nil
+		})
+		return c
+	}
+	aisConn, radarConn := dial(aisAddr), dial(radarAddr)
+	var sentWindows, radarLines, axSent atomic.Int64
+	windows := int((sc.End - sc.Start) / 20_000)
+	var feeders sync.WaitGroup
+	feeders.Go(func() {
+		ai, si := 0, 0
+		for w := sc.Start; w < sc.End; w += 20_000 {
+			var ab, rb bytes.Buffer
+			for ; ai < len(sc.AIS) && sc.AIS[ai].Time() < w+20_000; ai++ {
+				if o := &sc.AIS[ai]; o.Kind == vessel.KindPosition {
+					ab.Write(aisPositionLine(&o.Position))
+					ab.WriteString("\r\n")
+				}
+			}
+			for ; si < len(scans) && times[si] < w+20_000; si++ {
+				for _, l := range scans[si] {
+					rb.Write(l)
+					rb.WriteString("\r\n")
+					radarLines.Add(1)
+				}
+			}
+			if _, err := aisConn.Write(ab.Bytes()); err != nil {
+				t.Error(err)
+				return
+			}
+			time.Sleep(30 * time.Millisecond) // pacing the sender (the AIS ahead of the radar), not synchronisation
+			if _, err := radarConn.Write(rb.Bytes()); err != nil {
+				t.Error(err)
+				return
+			}
+			sentWindows.Add(1)
+			time.Sleep(40 * time.Millisecond) // pacing
+		}
+		radarConn.(*net.TCPConn).CloseWrite()
+		radarConn.SetReadDeadline(time.Now().Add(60 * time.Second))
+		io.Copy(io.Discard, radarConn) // the node closes once it published the rest
+		radarConn.Close()
+		// A last AIS report, received more than a second after the last
+		// radar batch, moves the log's time on: the last radar scan is
+		// associated on every node.
+		done := time.Now()
+		waitFor(t, 10*time.Second, "a second of the log's time", func() bool { return time.Since(done) > 1500*time.Millisecond })
+		last := sc.AIS[len(sc.AIS)-1].Position
+		last.Time = sc.End + 60_000
+		aisConn.Write(append(aisPositionLine(&last), '\r', '\n'))
+		for _, c := range []net.Conn{aisConn} {
+			c.(*net.TCPConn).CloseWrite()
+			c.SetReadDeadline(time.Now().Add(60 * time.Second))
+			io.Copy(io.Discard, c) // the node closes once it published the rest
+			c.Close()
+		}
+	})
+	feeders.Go(func() {
+		c, err := net.Dial("udp", axAddr)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer c.Close()
+		for _, p := range payloads {
+			c.Write(p)
+			axSent.Add(1)
+			time.Sleep(20 * time.Millisecond) // pacing: UDP drops what the socket cannot hold
+		}
+	})
+	waitFor(t, 60*time.Second, "a third of the feed to be sent", func() bool {
+		if sentWindows.Load() < int64(windows/3) {
+			return false
+		}
+		v, _ := metricOK(t, victim.base, fmt.Sprintf(`tidewatch_cluster_committed_sequence{stream=%q}`, cluster.IngestStream))
+		return v >= 2
+	})
+	victim.kill()
+	t.Logf("%s killed after %d of %d windows sent", victim.name, sentWindows.Load(), windows)
+	feeders.Wait()
+	victim.start(t)
+	victim.wait(t)
+
+	// Every record the inputs accepted (acknowledged by the cluster).
+	accepted := func(p *clusterProc, input string) float64 {
+		v, _ := metricOK(t, p.base, fmt.Sprintf(`tidewatch_sensor_records_total{input=%q,type=%q}`, input, map[string]string{"asterix-site": "asterix", "sar": "sar", "patrol-radar": "nmea-radar"}[input]))
+		return v
+	}
+	waitFor(t, 60*time.Second, "the sensor inputs to publish what was sent", func() bool {
+		return accepted(procs[1], "patrol-radar") >= float64(radarLines.Load()) && accepted(procs[0], "asterix-site") >= float64(axSent.Load()) &&
+			accepted(procs[0], "sar") >= float64(len(sc.SAR))
+	})
+	prev, since := -1.0, time.Now()
+	waitFor(t, 180*time.Second, "every node to apply the whole log", func() bool {
+		var seqs []float64
+		for _, p := range procs {
+			a, _ := metricOK(t, p.base, fmt.Sprintf(`tidewatch_cluster_applied_sequence{stream=%q}`, cluster.IngestStream))
+			last, _ := metricOK(t, p.base, fmt.Sprintf(`tidewatch_cluster_stream_last_sequence{stream=%q}`, cluster.IngestStream))
+			if a != last || a == 0 {
+				return false
+			}
+			seqs = append(seqs, a)
+		}
+		if seqs[0] != prev {
+			prev, since = seqs[0], time.Now()
+		}
+		return seqs[0] == seqs[1] && seqs[1] == seqs[2] && time.Since(since) > 3*time.Second
+	})
+
+	// The detections every record makes, decoded here as a node does.
+	wantAX := 0
+	lg := &logDriven{}
+	for _, p := range payloads {
+		b := cluster.Batch{Input: "asterix-site", Received: time.Now(), Sensor: cluster.SensorASTERIX, Lines: [][]byte{append(make([]byte, 8), p...)}}
+		dets, _ := decodeSensorBatch(&b, lg)
+		wantAX += len(dets)
+	}
+	want := len(sc.Radar) + len(sc.SAR) + wantAX
+
+	type contactList struct {
+		Count    int               `json:"count"`
+		Contacts []json.RawMessage `json:"contacts"`
+	}
+	type eventList struct {
+		Events []json.RawMessage `json:"events"`
+	}
+	from, to := start.Add(-24*time.Hour).Format(time.RFC3339), time.Now().Add(24*time.Hour).Format(time.RFC3339)
+	cls := make([]contactList, 3)
+	evs := make([][]byte, 3)
+	for i, p := range procs {
+		if st := getJSON(p.base, "/api/v1/contacts?history=true&limit=20000", &cls[i]); st != 200 {
+			t.Fatalf("%s: contacts: %d", p.name, st)
+		}
+		var all []json.RawMessage
+		for _, typ := range []string{"dark_target", "ais_position_mismatch"} {
+			var el eventList
+			if st := getJSON(p.base, "/api/v1/events?type="+typ+"&from="+from+"&to="+to+"&limit=10000", &el); st != 200 {
+				t.Fatalf("%s: events: %d", p.name, st)
+			}
+			all = append(all, el.Events...)
+		}
+		evs[i], _ = json.Marshal(all)
+	}
+	var assoc, tracked, dark int
+	for _, c := range cls[0].Contacts {
+		var v struct {
+			MMSI  uint32 `json:"mmsi"`
+			Track uint64 `json:"track"`
+		}
+		json.Unmarshal(c, &v)
+		if v.MMSI != 0 {
+			assoc++
+		}
+		if v.Track != 0 {
+			tracked++
+		}
+	}
+	dark = bytes.Count(evs[0], []byte(`"dark_target"`))
+	t.Logf("%d contacts (%d with a radar track, %d associated with an MMSI; %d expected from what was sent), %d episode event versions (%d dark_target)",
+		cls[0].Count, tracked, assoc, want, bytes.Count(evs[0], []byte(`"id"`)), dark)
+	if cls[0].Count != want {
+		t.Errorf("%s holds %d contacts; want %d, one for every record sent (radar %d, SAR %d, ASTERIX %d)", procs[0].name, cls[0].Count, want, len(sc.Radar), len(sc.SAR), wantAX)
+	}
+	if assoc == 0 || tracked == 0 || dark == 0 {
+		t.Errorf("want associated contacts, radar tracks and dark_target events")
+	}
+	// The history is newest first; contacts of the same time come in
+	// the order of the contact log's blocks, which depend on when each
+	// node wrote it: compared in a canonical order.
+	for i := range cls {
+		slices.SortFunc(cls[i].Contacts, func(a, b json.RawMessage) int { return bytes.Compare(a, b) })
+	}
+	a, _ := json.Marshal(cls[0].Contacts)
+	for i, p := range procs[1:] {
+		if b, _ := json.Marshal(cls[i+1].Contacts); !bytes.Equal(a, b) {
+			t.Errorf("%s's contacts (%d) differ from %s's (%d)", p.name, cls[i+1].Count, procs[0].name, cls[0].Count)
+			for j := range min(len(cls[0].Contacts), len(cls[i+1].Contacts)) {
+				if !bytes.Equal(cls[0].Contacts[j], cls[i+1].Contacts[j]) {
+					t.Errorf("first difference, at %d in canonical order:\n%s: %s\n%s: %s", j, procs[0].name, cls[0].Contacts[j], p.name, cls[i+1].Contacts[j])
+					break
+				}
+			}
+		}
+		if !bytes.Equal(evs[0], evs[i+1]) {
+			t.Errorf("%s's dark_target and ais_position_mismatch events differ from %s's:\n%s\n%s", p.name, procs[0].name, tail(evs[i+1], 600), tail(evs[0], 600))
+		}
+	}
+	if log, _ := os.ReadFile(victim.cfgPath + ".log"); !bytes.Contains(log, []byte("cluster: picture restored from the state")) {
+		t.Errorf("the restarted %s did not restore its picture from the state file", victim.name)
+	} else if i := bytes.Index(log, []byte("cluster: contact tracker restored from its state")); i < 0 {
+		t.Errorf("the restarted %s did not restore its contact tracker from its state file", victim.name)
+	} else {
+		line, _, _ := bytes.Cut(log[i:], []byte{'\n'})
+		t.Logf("%s: %s", victim.name, line)
+	}
+	for _, p := range procs {
+		p.interrupt(t)
+	}
+	if t.Failed() {
+		keepLogs(t, procs)
+		for _, p := range procs {
+			log, _ := os.ReadFile(p.cfgPath + ".log")
+			t.Logf("%s log:\n%s", p.name, tail(log, 2000))
+		}
+	}
 }

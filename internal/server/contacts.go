@@ -878,6 +878,9 @@ func (n *Node) openContacts() error {
 	if err != nil {
 		return err
 	}
+	if cs := opt.clusterState; cs != nil {
+		n.log.Info("cluster: contact tracker restored from its state", "seq", cs.seq, "pending", len(cs.pending))
+	}
 	if opt.logDriven {
 		n.contacts.lg.publish = func(evs []event.Event) {
 			if n.events != nil {
