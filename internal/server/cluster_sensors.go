@@ -1,6 +1,7 @@
 package server
 
 import (
+	"archive/tar"
 	"bytes"
 	"context"
 	"encoding/binary"
@@ -640,4 +641,126 @@ func truncateContactLog(fsys record.FS, dir string, seg uint64, size int64) erro
 		}
 	}
 	return nil
+}
+
+// The contact tracker in a snapshot for a node past the retention
+// (cluster_snapshot.go): the tracker's state at the snapshot's entry as
+// contactsSnapshotState, and its contact log up to where that state says
+// as contactsDir/contacts-N.log. Installing it replaces the node's
+// contact log and contacts.state before the picture's state is written
+// (the last step of an install).
+const contactsSnapshotState = "contacts.state"
+
+// snapshotFile is a file of a snapshot beyond the store: its bytes, or
+// the first size bytes of the file at path.
+type snapshotFile struct {
+	name string
+	data []byte
+	path string
+	size int64
+}
+
+// snapshotContacts takes the tracker's part of a snapshot at entry seq,
+// on the pipeline's goroutine between entries; none when the node has no
+// log-driven tracker, or it is not at seq (then the installing node's
+// tracker starts afresh).
+func (m *clusterMember) snapshotContacts(seq uint64) ([]snapshotFile, error) {
+	t := m.tracker
+	if t == nil || t.lg == nil || t.lg.applied.Load() != seq {
+		return nil, nil
+	}
+	st, err := t.appendClusterState(nil)
+	if err != nil {
+		return nil, err
+	}
+	files := []snapshotFile{{name: contactsSnapshotState, data: st}}
+	if t.clog != nil {
+		t.clog.mu.Lock()
+		for _, s := range t.clog.segs {
+			files = append(files, snapshotFile{name: filepath.ToSlash(filepath.Join(contactsDir, filepath.Base(s.name("")))),
+				path: s.name(t.clog.dir), size: s.size})
+		}
+		t.clog.mu.Unlock()
+	}
+	return files, nil
+}
+
+// writeSnapshotFiles adds files to a snapshot's tar stream.
+func writeSnapshotFiles(tw *tar.Writer, files []snapshotFile) error {
+	for _, f := range files {
+		size := int64(len(f.data))
+		if f.data == nil {
+			size = f.size
+		}
+		if err := tw.WriteHeader(&tar.Header{Name: f.name, Mode: 0o600, Size: size, Typeflag: tar.TypeReg}); err != nil {
+			return err
+		}
+		if f.data != nil {
+			if _, err := tw.Write(f.data); err != nil {
+				return err
+			}
+			continue
+		}
+		r, err := os.Open(f.path)
+		if err != nil {
+			return err
+		}
+		_, err = io.CopyN(tw, r, size)
+		r.Close()
+		if err != nil {
+			return fmt.Errorf("contact log %s: %w", f.path, err)
+		}
+	}
+	return nil
+}
+
+// isContactsSnapshotFile says whether name (a staged snapshot's entry) is
+// the tracker's.
+func isContactsSnapshotFile(name string) bool {
+	return name == contactsSnapshotState || strings.HasPrefix(name, contactsDir+string(filepath.Separator)) && !strings.Contains(name[len(contactsDir)+1:], string(filepath.Separator))
+}
+
+// installContacts moves a staged snapshot's contact log and tracker state
+// (at entry seq) into the data directory; without them (a peer that has
+// no log-driven tracker) the node's own tracker state is removed, so that
+// its tracker starts afresh rather than from an entry long gone. Run
+// again after a crash, it continues: the log is moved first, then the
+// state written, then the staged state removed; a node's contact log is
+// cut back to its state's place when it opens anyway.
+func installContacts(data, staging string, seq uint64) error {
+	statePath := contactsStatePath(data)
+	st, err := os.ReadFile(filepath.Join(staging, contactsSnapshotState))
+	if errors.Is(err, os.ErrNotExist) {
+		if cs, err := readContactsState(statePath); err == nil && cs.seq == seq {
+			return nil // installed already
+		}
+		if err := os.Remove(statePath); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if _, err := decodeContactsState(st); err != nil {
+		return fmt.Errorf("server: snapshot: %w", err)
+	}
+	if src := filepath.Join(staging, contactsDir); dirExists(src) {
+		dst := filepath.Join(data, contactsDir)
+		if err := os.RemoveAll(dst); err != nil {
+			return err
+		}
+		if err := os.Rename(src, dst); err != nil {
+			return err
+		}
+	}
+	if err := record.WriteFileAtomic(record.OSFS{}, statePath, st, 0o600); err != nil {
+		return err
+	}
+	return os.Remove(filepath.Join(staging, contactsSnapshotState))
+}
+
+func dirExists(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.IsDir()
 }
