@@ -60,7 +60,7 @@ func TestDecodeCorrupt(t *testing.T) {
 	flip := bytes.Clone(good)
 	flip[10] ^= 1
 	version := bytes.Clone(good)
-	version[0] = 2
+	version[0] = 3 // 1 and 2 (sensor batches) are known
 	// A valid checksum over a body that claims more lines than it holds.
 	lying := appendSum(append([]byte{entryVersion, 0}, make([]byte, 8)...), 0)
 	lying = append(lying[:len(lying)-4], 0xff, 0x01)
@@ -76,7 +76,7 @@ func TestDecodeCorrupt(t *testing.T) {
 		{"empty", nil, false, errShort},
 		{"truncated", good[:len(good)-1], false, errChecksum},
 		{"bit flip", flip, false, errChecksum},
-		{"version 2", version, false, errVersion},
+		{"version 3", version, false, errVersion},
 		{"count beyond the bytes", lying, false, errShort},
 		{"trailing byte", trailing, false, errTrailing},
 		{"unknown kind", badKind, true, errBadRecord},

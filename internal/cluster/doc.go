@@ -11,7 +11,9 @@
 // Every node is a replicated state machine. Inputs on any node publish
 // what they receive to one replicated ingest log (stream
 // TIDEWATCH_INGEST, subjects tidewatch.ingest.<input>): a [Batch] of the
-// raw lines of about 100 ms, with the input's name and receive time. A
+// raw lines of about 100 ms, with the input's name and receive time (a
+// sensor input's batch, entry version 2, carries its raw records, its
+// kind and site instead: [SensorKind]). A
 // publish returns once a quorum of the replicas stored it; only then
 // does the input count the lines as accepted. Every node runs a
 // [Follower] that applies the log's entries in stream order, exactly

@@ -108,8 +108,13 @@ func (c Cluster) validate(cfg *Config) error {
 	for i, in := range cfg.Inputs {
 		switch in.Type {
 		case "tcp-server", "tcp-client", "udp", "replay":
+		case "asterix", "nmea-radar", "sar":
+			// Sensor inputs publish their raw records (cluster_sensors.go).
+			if in.File != "" && (in.Speed != 0 || in.Loop) {
+				return fmt.Errorf("%w: input %d (%s %s): in cluster mode a file is published once, as fast as the cluster acknowledges it: no speed or loop", ErrConfig, i+1, in.Type, in.File)
+			}
 		default:
-			return fmt.Errorf("%w: input %d (%s): cluster mode takes AIS inputs (tcp-server, tcp-client, udp, replay) only so far", ErrConfig, i+1, in.Type)
+			return fmt.Errorf("%w: input %d (%s): cluster mode takes the AIS inputs (tcp-server, tcp-client, udp, replay) and the sensor inputs (asterix, nmea-radar, sar)", ErrConfig, i+1, in.Type)
 		}
 		if in.Type == "replay" && (in.Speed != 0 || in.Loop || in.Now) {
 			return fmt.Errorf("%w: input %d (replay %s): in cluster mode a file is published once, as fast as the cluster acknowledges it: no speed, loop or now", ErrConfig, i+1, in.File)
@@ -131,6 +136,7 @@ type clusterMember struct {
 	core      *Core
 	pic       *fusion.Picture
 	rec       *recorder.Recorder
+	tracker   *ContactTracker // driven by the log (cluster_sensors.go); nil: none
 	dir       string
 	now       func() time.Time
 	resumed   uint64 // where the follower resumed when the node started
@@ -167,16 +173,22 @@ type clusterMember struct {
 // (TCP pushes back on the sender; nothing is dropped). A replayed file's
 // batch carries its own stable id (ingest.LineBatch.ID).
 func (m *clusterMember) publishLines(ctx context.Context, lb ingest.LineBatch) error {
-	b := cluster.Batch{Input: lb.Source, Received: lb.Received, Lines: lb.Lines}
+	return m.publishBatch(ctx, cluster.Batch{Input: lb.Source, Received: lb.Received, Lines: lb.Lines}, lb.ID)
+}
+
+// publishBatch publishes b with message id (the per-process one when
+// empty) and returns once the cluster acknowledged it, retrying as
+// publishLines says.
+func (m *clusterMember) publishBatch(ctx context.Context, b cluster.Batch, id string) error {
 	for {
-		_, err := m.log.PublishID(ctx, b, lb.ID)
+		_, err := m.log.PublishID(ctx, b, id)
 		if err == nil {
 			return nil
 		}
 		if ctx.Err() != nil || errors.Is(err, cluster.ErrClosed) || errors.Is(err, cluster.ErrTooLarge) {
 			return err
 		}
-		m.logger.Warn("publishing to the cluster", "input", lb.Source, "err", err)
+		m.logger.Warn("publishing to the cluster", "input", b.Input, "err", err)
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
@@ -237,6 +249,9 @@ func (n *Node) openCluster() error {
 	m := &clusterMember{node: node, log: node.IngestLog(cluster.LogConfig{Overflow: cluster.OverflowWait}),
 		pipe: n.pipe, db: n.db, core: n.core, pic: n.core.Picture, rec: n.core.rec, dir: n.cfg.Data, now: n.now,
 		logger: n.log, readyLag: c.ReadyLag}
+	if n.contacts != nil && n.contacts.lg != nil {
+		m.tracker = n.contacts
+	}
 	if m.readyLag == 0 {
 		m.readyLag = 100
 	}
@@ -262,6 +277,16 @@ func (n *Node) openCluster() error {
 		}
 		m.afterCommit()
 	}
+	// The contact tracker's log is closed after the last state (closers
+	// run in reverse order).
+	if m.tracker != nil {
+		n.onClose(func() error {
+			if t := m.tracker; t.clog != nil {
+				return t.clog.close()
+			}
+			return nil
+		})
+	}
 	// Closed after the pipeline drained, before the store: the last
 	// state, so that a clean restart replays nothing.
 	n.onClose(m.closeState)
@@ -277,6 +302,13 @@ func (n *Node) openCluster() error {
 		stats[i].lineMode = true
 	}
 	n.inputs, n.stats = inputs, stats
+	// The sensor inputs publish their raw records too.
+	if err := n.openSensors(); err != nil {
+		return err
+	}
+	for _, s := range n.sensors {
+		s.publish = m.publishBatch
+	}
 	m.snapshots = node.SnapshotServer(cluster.IngestStream, m)
 	m.snapshots.Every, _ = c.snapshotEvery() // checked by Validate
 	n.extra = append(n.extra, Member{Name: "cluster", Component: ComponentFunc(node.Run)},
@@ -335,27 +367,43 @@ func (m *clusterMember) runFollower(ctx context.Context) error {
 // the batch's receive time, and their source, without a tag-block
 // source, the input's name.
 func (m *clusterMember) apply(seq uint64, b cluster.Batch) error {
-	obs := decodeBatch(b)
+	var obs []vessel.Observation
+	if b.Sensor == cluster.SensorNone {
+		obs = decodeBatch(b)
+	}
 	ctx := context.Background()
 	if p := m.runCtx.Load(); p != nil {
 		ctx = *p
 	}
+	// The contact tracker's part, in the same pipeline turn as the
+	// entry's AIS (cluster_sensors.go).
+	var then func()
+	if tr := m.tracker; tr != nil {
+		tr.startEntry(seq)
+		then = func() { tr.applyEntry(seq, &b) }
+	}
 	if seq <= m.replayTo {
 		return m.pipe.Do(ctx, func() {
 			for i := range obs {
-				m.pic.Apply(&obs[i])
+				r := m.pic.Apply(&obs[i])
+				if m.tracker != nil {
+					m.tracker.Result(&obs[i], &r)
+				}
 			}
 			m.picSeq = seq
+			if then != nil {
+				then()
+			}
 		})
 	}
 	if m.legacy && seq == m.resumed+1 && m.resumed > 0 && m.committedAlready(obs) {
 		m.logger.Info("cluster: entry after the cursor found in the store; not applied again", "seq", seq)
 		obs = nil
 	}
-	if err := m.pipe.ApplyEntry(ctx, obs, seq); err != nil {
+	if err := m.pipe.ApplyEntryThen(ctx, obs, seq, then); err != nil {
 		return err
 	}
-	if m.relay != nil {
+	if m.relay != nil && b.Sensor == cluster.SensorNone {
 		for _, line := range b.Lines {
 			m.relay(b.Input, line)
 		}

@@ -57,6 +57,7 @@ func (m *clusterMember) Snapshot(w io.Writer) (uint64, error) {
 	var seq uint64
 	var state []byte
 	var ferr error
+	var extra []snapshotFile // the contact tracker's (cluster_sensors.go)
 	err = m.pipe.Do(ctx, func() {
 		if ferr = m.core.Commit(); ferr != nil {
 			return
@@ -74,6 +75,7 @@ func (m *clusterMember) Snapshot(w io.Writer) (uint64, error) {
 			return
 		}
 		seq, state = pos, m.pic.AppendState(nil)
+		extra, ferr = m.snapshotContacts(seq)
 	})
 	if err == nil {
 		err = ferr
@@ -112,6 +114,9 @@ func (m *clusterMember) Snapshot(w io.Writer) (uint64, error) {
 		_, err = io.Copy(tw, f)
 		return err
 	})
+	if err == nil {
+		err = writeSnapshotFiles(tw, extra)
+	}
 	if err != nil {
 		return 0, fmt.Errorf("server: snapshot: %w", err)
 	}
@@ -175,7 +180,7 @@ func (s *snapshotInstaller) stage(r io.Reader, seq uint64) (int, error) {
 		}
 		name := filepath.FromSlash(h.Name)
 		if h.Typeflag != tar.TypeReg || !filepath.IsLocal(name) || h.Size < 0 || h.Size > maxSnapshotFile ||
-			name != snapshotStateName && !strings.HasPrefix(name, snapshotStoreDir+string(filepath.Separator)) {
+			name != snapshotStateName && !strings.HasPrefix(name, snapshotStoreDir+string(filepath.Separator)) && !isContactsSnapshotFile(name) {
 			return 0, fmt.Errorf("server: snapshot: %w: unexpected entry %q", ErrClusterState, h.Name)
 		}
 		path := filepath.Join(staging, name)
@@ -251,6 +256,9 @@ func (s *snapshotInstaller) install(seq uint64, files int) error {
 	}
 	aside := filepath.Join(s.data, "cluster", fmt.Sprintf("replaced-%d", seq))
 	if err := store.Replace(s.data, filepath.Join(s.staging(), snapshotStoreDir), aside); err != nil {
+		return err
+	}
+	if err := installContacts(s.data, s.staging(), seq); err != nil {
 		return err
 	}
 	if err := record.WriteFileAtomic(record.OSFS{}, filepath.Join(s.data, "cluster", cluster.IngestStream+".state"), state, 0o600); err != nil {

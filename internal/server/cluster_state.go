@@ -91,6 +91,12 @@ func (m *clusterMember) statePath() string {
 // pipeline's goroutine (or after the pipeline stopped), when the picture
 // is exactly as after seq.
 func (m *clusterMember) writeState(seq uint64) error {
+	// The contact tracker's state first, so that it is never behind the
+	// picture's (cluster_sensors.go).
+	if err := m.tracker.writeClusterState(m.dir); err != nil {
+		m.stateErrors.Add(1)
+		return err
+	}
 	if err := writeStateFile(record.OSFS{}, m.statePath(), seq, m.pic.AppendState(nil)); err != nil {
 		m.stateErrors.Add(1)
 		return err

@@ -350,6 +350,17 @@ func (l *contactLog) flush() error {
 	return nil
 }
 
+// position is where the log ends on disk after a flush: the last
+// segment's number and size (0, 0 before the first segment).
+func (l *contactLog) position() (seg uint64, size int64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if n := len(l.segs); n > 0 {
+		return l.segs[n-1].seq, l.segs[n-1].size
+	}
+	return 0, 0
+}
+
 // rotate closes the current segment, starts the next and deletes the
 // oldest beyond maxSegments.
 func (l *contactLog) rotate() error {

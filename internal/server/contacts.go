@@ -77,6 +77,9 @@ type ContactStats struct {
 	InHarbour         int64 // unexplained contacts at a berth or anchorage: no dark_target
 	LogErrors         int64 // failed writes of the contact log
 	StateErrors       int64 // associator states not written, or not loaded at open
+	// DecodeErrors counts, in cluster mode, the bad records (lines, rows,
+	// data blocks) of the sensor batches this node decoded from the log.
+	DecodeErrors int64
 }
 
 // ContactTracker is the node's radar and satellite association: a
@@ -121,6 +124,11 @@ type ContactTracker struct {
 	stateAIS  []contact.VesselState // the AIS index's reports, saved with the state
 	stateErrs atomic.Int64          // states not written or not loaded
 
+	// In cluster mode the tracker is driven by the ingest log
+	// (cluster_sensors.go): everything it does happens on the pipeline's
+	// goroutine, in log order, and its time is the log's.
+	lg *logDriven
+
 	mu      sync.RWMutex
 	current map[string]httpapi.Contact
 	recent  []httpapi.Contact // ring of MaxRecentContacts
@@ -129,6 +137,7 @@ type ContactTracker struct {
 	aisN, aisDropped, detN, detDropped  atomic.Int64
 	contacts, associated, rejected, eps atomic.Int64
 	inHarbour                           atomic.Int64
+	decodeErrs                          atomic.Int64
 }
 
 // ContactTrackerOptions configures a ContactTracker.
@@ -155,6 +164,12 @@ type ContactTrackerOptions struct {
 	LogFS       record.FS
 	logSegment  int64
 	logSegments int
+	// logDriven makes the tracker one the cluster's ingest log drives
+	// (cluster_sensors.go), restored from clusterState when not nil (its
+	// contact log cut back to where that state was written) instead of
+	// the STATE file.
+	logDriven    bool
+	clusterState *contactsState
 }
 
 // OpenContactTracker returns a tracker whose contacts are kept in the log
@@ -164,8 +179,16 @@ type ContactTrackerOptions struct {
 // the log when it returns.
 func OpenContactTracker(opt ContactTrackerOptions) (*ContactTracker, error) {
 	t := NewContactTracker(opt)
+	if opt.logDriven {
+		t.lg = &logDriven{}
+	}
 	if opt.LogDir == "" {
 		return t, nil
+	}
+	if cs := opt.clusterState; cs != nil {
+		if err := truncateContactLog(opt.LogFS, opt.LogDir, cs.logSeg, cs.logSize); err != nil {
+			return nil, err
+		}
 	}
 	l, restored, err := openContactLog(opt.LogDir, contactLogOptions{FS: opt.LogFS, SegmentSize: opt.logSegment, Segments: opt.logSegments}, MaxRecentContacts)
 	if err != nil {
@@ -182,7 +205,20 @@ func OpenContactTracker(opt ContactTrackerOptions) (*ContactTracker, error) {
 	if _, err := record.RemoveTemps(t.stateFS, t.statePath); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrContactLog, err)
 	}
-	switch data, err := record.ReadFile(t.stateFS, t.statePath); {
+	var data []byte
+	if t.lg == nil {
+		data, err = record.ReadFile(t.stateFS, t.statePath)
+	} else {
+		// In cluster mode the state is the cluster's (cluster_sensors.go).
+		t.statePath, err = "", os.ErrNotExist
+		if cs := opt.clusterState; cs != nil {
+			if lerr := t.loadClusterState(cs); lerr != nil {
+				t.stateErrs.Add(1)
+				t.log.Warn("contact tracker's cluster state not loaded: tracks start afresh", "err", lerr)
+			}
+		}
+	}
+	switch {
 	case errors.Is(err, os.ErrNotExist):
 	case err != nil:
 		return nil, fmt.Errorf("%w: %w", ErrContactLog, err)
@@ -384,6 +420,13 @@ func (t *ContactTracker) Result(o *vessel.Observation, r *fusion.Result) {
 		return
 	}
 	t.aisN.Add(1)
+	if t.lg != nil {
+		// On the pipeline's goroutine, in log order (cluster mode).
+		if !t.lg.mute.Load() {
+			t.takeAIS(vs)
+		}
+		return
+	}
 	select {
 	case t.ais <- vs:
 	default:
@@ -400,6 +443,12 @@ func (t *ContactTracker) Commit() {}
 // Run associates until ctx ends; then it associates what is queued and
 // returns nil.
 func (t *ContactTracker) Run(ctx context.Context) error {
+	if t.lg != nil {
+		// The log drives it on the pipeline's goroutine; its state and
+		// log are written with the cluster state (cluster_sensors.go).
+		<-ctx.Done()
+		return nil
+	}
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	for {
@@ -640,6 +689,10 @@ func (t *ContactTracker) drainEpisodes(ctx context.Context) {
 		evs = append(evs, EpisodeEvent(ep))
 	}
 	t.eps.Add(int64(len(evs)))
+	if t.lg != nil && t.lg.publish != nil {
+		t.lg.publish(evs) // already on the pipeline's goroutine
+		return
+	}
 	if t.publish == nil {
 		return
 	}
@@ -701,7 +754,7 @@ func (t *ContactTracker) Stats() ContactStats {
 		Detections: t.detN.Load(), DetectionsDropped: t.detDropped.Load(),
 		Contacts: t.contacts.Load(), Associated: t.associated.Load(), Rejected: t.rejected.Load(),
 		Episodes: t.eps.Load(), InHarbour: t.inHarbour.Load(), LogErrors: t.logErrs.Load(),
-		StateErrors: t.stateErrs.Load(),
+		StateErrors: t.stateErrs.Load(), DecodeErrors: t.decodeErrs.Load(),
 	}
 }
 
@@ -796,7 +849,7 @@ func (n *Node) openContacts() error {
 		logDir = filepath.Join(n.cfg.Data, contactsDir)
 	}
 	var err error
-	n.contacts, err = OpenContactTracker(ContactTrackerOptions{Picture: n.core.Picture, Hub: n.hub, Logger: n.log,
+	opt := ContactTrackerOptions{Picture: n.core.Picture, Hub: n.hub, Logger: n.log,
 		Ports: ports, Anchorages: anch, LogDir: logDir,
 		Publish: func(ctx context.Context, evs []event.Event) error {
 			return n.pipe.Do(ctx, func() {
@@ -806,9 +859,36 @@ func (n *Node) openContacts() error {
 					n.core.Fanout.Events(evs)
 				}
 			})
-		}})
+		}}
+	if n.cfg.Cluster.Enabled() {
+		// Driven by the ingest log (cluster_sensors.go), restored from
+		// its own state at an entry of the log.
+		opt.logDriven = true
+		// The anchorages the event engine learns are learned on its own
+		// goroutine, not in log order: the harbours are the ports only.
+		opt.Anchorages = nil
+		if n.cfg.Data != "" {
+			opt.clusterState, err = readContactsState(contactsStatePath(n.cfg.Data))
+			if err != nil && !errors.Is(err, os.ErrNotExist) {
+				n.log.Warn("cluster: the contact tracker's state is not usable; it starts afresh", "err", err)
+			}
+		}
+	}
+	n.contacts, err = OpenContactTracker(opt)
 	if err != nil {
 		return err
+	}
+	if cs := opt.clusterState; cs != nil {
+		n.log.Info("cluster: contact tracker restored from its state", "seq", cs.seq, "pending", len(cs.pending))
+	}
+	if opt.logDriven {
+		n.contacts.lg.publish = func(evs []event.Event) {
+			if n.events != nil {
+				publishNewEvents(n.events, evs)
+			} else {
+				n.core.Fanout.Events(evs)
+			}
+		}
 	}
 	n.core.Fanout.Subscribe("contacts", n.contacts, SubscribeOptions{})
 	return nil

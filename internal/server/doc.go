@@ -107,6 +107,16 @@
 // (with the last failure); the cluster's Collector is on
 // /metrics. Without Cluster there is no NATS at all.
 //
+// The radar, ASTERIX and SAR inputs publish their raw records to the same
+// log as sensor batches (cluster_sensors_input.go); every member decodes
+// them (cluster_sensors.go) and drives its ContactTracker from the log on
+// the pipeline's goroutine, in the same turn as the entry's AIS and
+// applied mark (Pipeline.ApplyEntryThen), on the log's time (the batches'
+// receive times), never the wall clock; the tracker's state
+// (<data>/cluster/contacts.state) is written before the picture's and
+// travels in snapshots with its contact log, so every member, restarted
+// or restored, has the same contacts and dark_target events.
+//
 // Zones, incidents, API tokens and the partner registry go through the
 // cluster's control log in cluster mode (cluster_control.go): the API's
 // zone editor and incident store, and Tokens.Revoke, publish each change

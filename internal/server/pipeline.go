@@ -50,6 +50,7 @@ type pipeItem struct {
 	fn    func()
 	done  chan error
 	mark  uint64 // ApplyEntry: the log entry the batch is
+	then  func() // ApplyEntryThen: run after the batch, before the mark
 }
 
 // PipelineOptions configure a Pipeline.
@@ -182,6 +183,14 @@ func (p *Pipeline) ApplyEntry(ctx context.Context, batch []vessel.Observation, s
 	return p.wait(ctx, pipeItem{batch: batch, mark: seq})
 }
 
+// ApplyEntryThen is ApplyEntry that runs then on the pipeline goroutine
+// after the batch (its results delivered to the inline subscribers) and
+// before the entry's mark, in the same turn: nothing (no commit) comes
+// between them (the contact tracker's part of an entry in cluster mode).
+func (p *Pipeline) ApplyEntryThen(ctx context.Context, batch []vessel.Observation, seq uint64, then func()) error {
+	return p.wait(ctx, pipeItem{batch: batch, mark: seq, then: then})
+}
+
 // Do runs fn on the pipeline goroutine, between batches, and waits for
 // it: for what must not run concurrently with recording (changing the
 // event engine's zones).
@@ -274,6 +283,9 @@ func (p *Pipeline) Run(ctx context.Context) error {
 				}
 			}
 			p.core.Fanout.Flush() // the queued subscribers get the batch's results
+			if it.then != nil {
+				it.then()
+			}
 			p.applied.Add(int64(len(it.batch)))
 			p.batches.Add(1)
 			dirty = true

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/tidewatch/tidewatch/internal/asterix"
+	"github.com/tidewatch/tidewatch/internal/cluster"
 	"github.com/tidewatch/tidewatch/internal/sensor"
 	"github.com/tidewatch/tidewatch/internal/vessel"
 )
@@ -72,6 +73,11 @@ type SensorInput struct {
 	// them).
 	clock func() time.Time
 	sleep func(ctx context.Context, d time.Duration) error
+
+	// publish, in cluster mode, takes the input's raw records to the
+	// ingest log instead of decoding them (cluster_sensors_input.go);
+	// set before Run.
+	publish func(ctx context.Context, b cluster.Batch, id string) error
 
 	datagrams, bytes, records, detections, errs, dropped atomic.Int64
 	conns, refused                                       atomic.Int64
@@ -130,6 +136,8 @@ func (s *SensorInput) Stats() SensorInputStats {
 // Run reads until ctx ends (UDP, TCP) or the file is read.
 func (s *SensorInput) Run(ctx context.Context) error {
 	switch {
+	case s.conn != nil && s.publish != nil:
+		return s.runUDPPublish(ctx)
 	case s.conn != nil:
 		return s.runUDP(ctx)
 	case s.ln != nil:
@@ -137,7 +145,11 @@ func (s *SensorInput) Run(ctx context.Context) error {
 	case s.cfg.Transport == "tcp-client":
 		return s.runTCPClient(ctx)
 	}
-	err := s.readFile(ctx)
+	read := s.readFile
+	if s.publish != nil {
+		read = s.publishFile
+	}
+	err := read(ctx)
 	if err != nil && !errors.Is(err, context.Canceled) {
 		return fmt.Errorf("sensor input %s: %w", s.cfg.Name, err)
 	}

@@ -137,6 +137,9 @@ func (s *SensorInput) runTCPClient(ctx context.Context) error {
 // fixes) is its own; reports still waiting for an own-ship fix at the
 // end are placed by extrapolation.
 func (s *SensorInput) readStream(ctx context.Context, c net.Conn) error {
+	if s.publish != nil {
+		return s.publishStream(ctx, c)
+	}
 	idle := s.idleTimeout()
 	br := bufio.NewReaderSize(&countReader{r: &deadlineReader{c: c, idle: idle}, n: &s.bytes}, 64<<10)
 	dec := s.newDatagramDecoder()
