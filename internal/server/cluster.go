@@ -10,6 +10,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -154,6 +155,14 @@ type clusterMember struct {
 
 	dropped atomic.Uint64 // observations of batches that had none to apply
 
+	// events is the node's event detection (nil when off): its time and
+	// zones follow the log (cluster_events.go).
+	events                     *liveEvents
+	markersApplied, markersBad atomic.Uint64
+	markerMu                   sync.Mutex
+	markerDone                 uint64        // control entry of the last zones marker the pipeline applied
+	markerCh                   chan struct{} // closed when markerDone moves (waitMarker)
+
 	// relay, when the node has an NMEA relay, gets the lines of every
 	// entry the node applies from the log (not those replayed into the
 	// picture alone after a restart: they were relayed before).
@@ -236,7 +245,10 @@ func (n *Node) openCluster() error {
 	var err error
 	m := &clusterMember{node: node, log: node.IngestLog(cluster.LogConfig{Overflow: cluster.OverflowWait}),
 		pipe: n.pipe, db: n.db, core: n.core, pic: n.core.Picture, rec: n.core.rec, dir: n.cfg.Data, now: n.now,
-		logger: n.log, readyLag: c.ReadyLag}
+		logger: n.log, readyLag: c.ReadyLag, events: n.events}
+	if n.events != nil {
+		n.events.logTime = true // cluster_events.go
+	}
 	if m.readyLag == 0 {
 		m.readyLag = 100
 	}
@@ -335,11 +347,14 @@ func (m *clusterMember) runFollower(ctx context.Context) error {
 // the batch's receive time, and their source, without a tag-block
 // source, the input's name.
 func (m *clusterMember) apply(seq uint64, b cluster.Batch) error {
-	obs := decodeBatch(b)
 	ctx := context.Background()
 	if p := m.runCtx.Load(); p != nil {
 		ctx = *p
 	}
+	if b.Input == zonesMarkerInput {
+		return m.applyMarker(ctx, seq, b)
+	}
+	obs := decodeBatch(b)
 	if seq <= m.replayTo {
 		return m.pipe.Do(ctx, func() {
 			for i := range obs {
@@ -354,6 +369,12 @@ func (m *clusterMember) apply(seq uint64, b cluster.Batch) error {
 	}
 	if err := m.pipe.ApplyEntry(ctx, obs, seq); err != nil {
 		return err
+	}
+	if m.events != nil {
+		// Detection's time moves to the entry's, after its results.
+		if err := m.pipe.Do(ctx, func() { m.afterEntry(b.Received) }); err != nil {
+			return err
+		}
 	}
 	if m.relay != nil {
 		for _, line := range b.Lines {
@@ -476,11 +497,12 @@ var (
 	mStates      = prometheus.NewDesc("tidewatch_cluster_states_written_total", "Picture states written.", []string{"stream"}, nil)
 	mStateErrors = prometheus.NewDesc("tidewatch_cluster_state_errors_total", "Picture states that could not be written (the previous one stays).", []string{"stream"}, nil)
 	mStateExact  = prometheus.NewDesc("tidewatch_cluster_state_exact", "1 when the picture was restored exactly at start (from its state, or new); 0 when seeded from the store.", []string{"stream"}, nil)
+	mMarkers     = prometheus.NewDesc("tidewatch_cluster_zone_markers_total", "Zones markers of the ingest log this node applied (result: applied, damaged: skipped on every member alike).", []string{"result"}, nil)
 )
 
 func (c *memberCollector) Describe(ch chan<- *prometheus.Desc) {
 	c.Collector.Describe(ch)
-	for _, d := range []*prometheus.Desc{mCommitted, mStateSeq, mStates, mStateErrors, mStateExact} {
+	for _, d := range []*prometheus.Desc{mCommitted, mStateSeq, mStates, mStateErrors, mStateExact, mMarkers} {
 		ch <- d
 	}
 }
@@ -497,4 +519,6 @@ func (c *memberCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(mStates, prometheus.CounterValue, float64(m.statesWritten.Load()), s)
 	ch <- prometheus.MustNewConstMetric(mStateErrors, prometheus.CounterValue, float64(m.stateErrors.Load()), s)
 	ch <- prometheus.MustNewConstMetric(mStateExact, prometheus.GaugeValue, exact, s)
+	ch <- prometheus.MustNewConstMetric(mMarkers, prometheus.CounterValue, float64(m.markersApplied.Load()), "applied")
+	ch <- prometheus.MustNewConstMetric(mMarkers, prometheus.CounterValue, float64(m.markersBad.Load()), "damaged")
 }

@@ -65,6 +65,12 @@ type liveEvents struct {
 	// reorder window) when the node stopped, all run through detection
 	// by Stop; -1 before.
 	flushed int
+	// logTime: a cluster node's detection, whose time and zones follow
+	// the ingest log (cluster_events.go) instead of the wall clock and
+	// the zone book's edits; markerSeq is the control log entry of the
+	// last zones marker it applied.
+	logTime   bool
+	markerSeq uint64
 }
 
 // openEvents starts live event detection and its log, unless switched
@@ -203,13 +209,17 @@ func (e *liveEvents) Events([]event.Event) {}
 func (e *liveEvents) Commit() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	const catchUp = 5 * 60_000
 	newest := e.det.Newest
-	if t := vessel.TimeOf(e.now()); newest != 0 && t-newest < catchUp && t > newest {
+	if t := vessel.TimeOf(e.now()); !e.logTime && newest != 0 && t-newest < catchUp && t > newest {
 		e.publish(e.det.Engine.Advance(t))
 	}
 	e.sync()
 }
+
+// catchUp is how far behind the clock (the wall clock, or a cluster
+// entry's receive time) the newest report may be for detection's time
+// to follow the clock (see Commit).
+const catchUp = 5 * 60_000
 
 // sync syncs the event log and saves the learned anchorages when they
 // changed; under e.mu.
@@ -243,8 +253,13 @@ func (e *liveEvents) Stop() {
 
 // applyZones puts an edited set of zones into the engine, between two
 // of the positions it observes; what the change closes or opens is
-// published.
+// published. A cluster node's engine takes them later, where the ingest
+// log's zones marker falls (cluster_events.go): here they are only
+// checked.
 func (e *liveEvents) applyZones(zs []event.Zone) error {
+	if e.logTime {
+		return checkZones(zs) // the engine takes them at the marker (cluster_events.go)
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	t := e.det.Newest
