@@ -215,6 +215,14 @@ func (n *Node) openClusterEarly() error {
 	if c.MaxAge != "" {
 		maxAge, _ = vessel.ParseDuration(c.MaxAge) // checked by Validate
 	}
+	// /readyz and /metrics answer from here on, on the node's HTTP
+	// address, until openHTTP takes the socket over (cluster_early.go).
+	early, err := n.startEarlyHTTP()
+	if err != nil {
+		return err
+	}
+	n.early = early
+	n.onClose(early.close)
 	// A new data directory is made a store's first: the store takes only
 	// an empty directory or its own, and the cluster's files come next.
 	if ents, err := os.ReadDir(n.cfg.Data); err == nil && len(ents) == 0 || errors.Is(err, fs.ErrNotExist) {
@@ -234,7 +242,13 @@ func (n *Node) openClusterEarly() error {
 	}
 	n.onClose(node.Close)
 	n.clNode = node
-	return n.installSnapshotIfBehind(n.openCtx, node)
+	node.CarryRestoreStatus(n.opt.restores)
+	early.node.Store(node)
+	if err := n.installSnapshotIfBehind(n.openCtx, node); err != nil {
+		return err
+	}
+	early.setReason(func() string { return reasonOpening })
+	return nil
 }
 
 // openCluster makes the follower and the inputs that publish to the log,

@@ -17,6 +17,7 @@ import (
 
 	"github.com/tidewatch/tidewatch/internal/ais"
 	"github.com/tidewatch/tidewatch/internal/aistest"
+	"github.com/tidewatch/tidewatch/internal/cluster"
 	"github.com/tidewatch/tidewatch/internal/httpapi"
 	"github.com/tidewatch/tidewatch/internal/store"
 )
@@ -32,6 +33,13 @@ type sameCluster struct {
 }
 
 func startSameCluster(t *testing.T) *sameCluster {
+	t.Helper()
+	return startSameClusterWith(t, nil)
+}
+
+// startSameClusterWith is startSameCluster with the configurations
+// changed by edit first.
+func startSameClusterWith(t *testing.T, edit func(cfgs []Config)) *sameCluster {
 	t.Helper()
 	dir := t.TempDir()
 	routes := []string{freePort(t), freePort(t), freePort(t)}
@@ -53,6 +61,9 @@ func startSameCluster(t *testing.T) *sameCluster {
 			Cluster: Cluster{Name: string(rune('a' + i)), Listen: routes[i], Peers: peers}}
 	}
 	sc.cfgs[0].Inputs = []Input{{Type: "tcp-server", Name: "receivers", Listen: sc.feed}}
+	if edit != nil {
+		edit(sc.cfgs)
+	}
 	tokens, err := OpenTokens(sc.cfgs[0].Data)
 	if err != nil {
 		t.Fatal(err)
@@ -92,14 +103,20 @@ func (sc *sameCluster) call(t *testing.T, c *controlNode, method, path string, b
 		data, _ := json.Marshal(body)
 		rd = bytes.NewReader(data)
 	}
-	req, _ := http.NewRequest(method, c.base+path, rd)
+	return sc.callAt(t, c.base, method, path, rd, body != nil)
+}
+
+// callAt is call at a base URL.
+func (sc *sameCluster) callAt(t *testing.T, base, method, path string, rd io.Reader, isJSON bool) (int, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest(method, base+path, rd)
 	req.Header.Set("Authorization", "Bearer "+sc.admin)
-	if body != nil {
+	if isJSON {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	resp, err := sc.api.Do(req)
 	if err != nil {
-		t.Fatalf("%s %s on %s: %v", method, path, c.cfg.Cluster.Name, err)
+		t.Fatalf("%s %s%s: %v", method, base, path, err)
 	}
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(resp.Body)
@@ -282,4 +299,126 @@ func pollUntil(limit time.Duration, cond func() bool) bool {
 		}
 	}
 	return true
+}
+
+// feedTo writes lines to a tcp-server input.
+func feedTo(t *testing.T, addr string, lines [][]byte) {
+	t.Helper()
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var buf bytes.Buffer
+	for _, l := range lines {
+		buf.Write(l)
+		buf.WriteString("\r\n")
+	}
+	if _, err := conn.Write(buf.Bytes()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// ingestStatus is a member's follower of the ingest log.
+func ingestStatus(c *controlNode) cluster.FollowerStatus { return c.n.cl.follower.Status() }
+
+// TestClusterRestoreServesReadyz: a member restarted after being away
+// longer than the ingest log's retention answers /readyz (503, "installing
+// a peer's snapshot (attempt 1)") and /metrics (restoring 1, the members)
+// on its HTTP address while it fetches and installs a peer's snapshot,
+// then serves on the same address, ready, with the restore counted. It
+// used to open its HTTP port only after the install: /readyz refused.
+func TestClusterRestoreServesReadyz(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs three cluster nodes")
+	}
+	listenC := freePort(t)
+	sc := startSameClusterWith(t, func(cfgs []Config) {
+		for i := range cfgs {
+			cfgs[i].Cluster.MaxAge = "4s"
+			cfgs[i].Cluster.SnapshotEvery = "off"
+		}
+		cfgs[2].Listen = listenC
+	})
+	a, b, c := sc.nodes[0], sc.nodes[1], sc.nodes[2]
+	lines := captureLines(t, "raw/aishub-3min.nmea", 6000)
+	const wait = 60 * time.Second
+	applied := func(ns ...*controlNode) func() bool {
+		return func() bool {
+			for _, n := range ns {
+				if st := ingestStatus(n); st.Applied == 0 || st.Applied != st.Last {
+					return false
+				}
+			}
+			return true
+		}
+	}
+	feedTo(t, sc.feed, lines[:3000])
+	waitFor(t, wait, "every member to apply the first half", applied(a, b, c))
+	gone := ingestStatus(c).Applied
+	waitFor(t, wait, "c to commit it", func() bool { return c.n.cl.committed.Load() == gone })
+	c.stop(t)
+	feedTo(t, sc.feed, lines[3000:])
+	waitFor(t, wait, "a and b to apply the rest", applied(a, b))
+	waitFor(t, wait, "the log to drop the entries after c's", func() bool { return ingestStatus(a).First > gone+1 })
+
+	holding, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	opened := make(chan *Node, 1)
+	openErr := make(chan error, 1)
+	go func() {
+		n, err := Open(context.Background(), Options{Config: sc.cfgs[2],
+			holdInstall: func() { once.Do(func() { close(holding) }); <-release }})
+		openErr <- err
+		opened <- n
+	}()
+	released := false
+	defer func() {
+		if !released {
+			close(release)
+		}
+	}()
+	select {
+	case <-holding:
+	case err := <-openErr:
+		t.Fatalf("c opened without a snapshot: %v", err)
+	case <-time.After(2 * wait):
+		t.Fatal("c did not get a peer's snapshot")
+	}
+	base := "http://" + listenC
+	st, body := sc.callAt(t, base, "GET", "/readyz", nil, false)
+	if st != http.StatusServiceUnavailable || !strings.Contains(string(body), "installing a peer's snapshot (attempt 1") {
+		t.Errorf("/readyz while c installs: %d %s; want 503 saying it installs a peer's snapshot", st, body)
+	}
+	st, body = sc.callAt(t, base, "GET", "/metrics", nil, false)
+	if st != http.StatusOK || !bytes.Contains(body, []byte("tidewatch_cluster_snapshot_restoring 1")) ||
+		!bytes.Contains(body, []byte(`tidewatch_cluster_member_up{member="a"}`)) {
+		t.Errorf("/metrics while c installs: %d, restoring 1: %v, members: %v", st,
+			bytes.Contains(body, []byte("tidewatch_cluster_snapshot_restoring 1")), bytes.Contains(body, []byte("tidewatch_cluster_member_up")))
+	}
+	if st, _ := sc.callAt(t, base, "GET", "/api/v1/vessels", nil, false); st != http.StatusServiceUnavailable {
+		t.Errorf("the API while c installs: %d; want 503", st)
+	}
+	close(release)
+	released = true
+	if err := <-openErr; err != nil {
+		t.Fatalf("open c: %v", err)
+	}
+	n := <-opened
+	ctx, cancel := context.WithCancel(context.Background())
+	c2 := &controlNode{cfg: sc.cfgs[2], n: n, base: "http://" + n.ln.Addr().String(), cancel: cancel, done: make(chan error, 1)}
+	sc.nodes[2] = c2
+	go func() { c2.done <- n.Run(ctx) }()
+	if got := n.ln.Addr().String(); got != listenC {
+		t.Errorf("c serves on %s after the install; want %s, where it answered while installing", got, listenC)
+	}
+	waitFor(t, wait, "c to be ready on the same address", func() bool {
+		st, _ := sc.callAt(t, base, "GET", "/readyz", nil, false)
+		return st == http.StatusOK
+	})
+	waitFor(t, wait, "c to apply the whole log", applied(c2))
+	_, body = sc.callAt(t, base, "GET", "/metrics", nil, false)
+	if !bytes.Contains(body, []byte(`tidewatch_cluster_snapshot_restores_total{result="ok"} 1`)) {
+		t.Errorf("c's /metrics after the install does not count one restore")
+	}
 }
