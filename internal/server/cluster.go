@@ -112,6 +112,9 @@ func (c Cluster) validate(cfg *Config) error {
 		default:
 			return fmt.Errorf("%w: input %d (%s): cluster mode takes AIS inputs (tcp-server, tcp-client, udp, replay) only so far", ErrConfig, i+1, in.Type)
 		}
+		if strings.HasPrefix(in.Name, "\x00") {
+			return fmt.Errorf("%w: input %d: a name beginning with NUL is the cluster's own (zones markers)", ErrConfig, i+1)
+		}
 		if in.Type == "replay" && (in.Speed != 0 || in.Loop || in.Now) {
 			return fmt.Errorf("%w: input %d (replay %s): in cluster mode a file is published once, as fast as the cluster acknowledges it: no speed, loop or now", ErrConfig, i+1, in.File)
 		}

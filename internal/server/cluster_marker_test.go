@@ -97,3 +97,17 @@ func FuzzDecodeMarker(f *testing.F) {
 		}
 	})
 }
+
+// TestClusterRefusesMarkerInputName: an input may not take the zones
+// markers' name in cluster mode (its lines would be read as markers).
+func TestClusterRefusesMarkerInputName(t *testing.T) {
+	cfg := Config{Data: "d", Cluster: Cluster{Listen: "127.0.0.1:6222"},
+		Inputs: []Input{{Type: "tcp-server", Name: zonesMarkerInput, Listen: ":10110"}}}
+	if err := cfg.Validate(); !errors.Is(err, ErrConfig) {
+		t.Errorf("an input named %q: %v; want ErrConfig", zonesMarkerInput, err)
+	}
+	cfg.Inputs[0].Name = "zones"
+	if err := cfg.Validate(); err != nil {
+		t.Errorf("an input named zones: %v", err)
+	}
+}
