@@ -249,6 +249,19 @@ func (n *Node) RestoreStatus() RestoreStatus {
 	return st
 }
 
+// CarryRestoreStatus adds the restore counters of an earlier Node of
+// this process to n's: a node reopened in-process to install a snapshot
+// keeps counting where the one it replaces stopped.
+func (n *Node) CarryRestoreStatus(prev RestoreStatus) {
+	n.restoreAttempts.Add(prev.Attempts)
+	n.restoreFailures.Add(prev.Failures)
+	n.restored.Add(prev.Restored)
+	if prev.LastErr != "" && n.restoreErr.Load() == nil {
+		msg := prev.LastErr
+		n.restoreErr.Store(&msg)
+	}
+}
+
 // RestoreRetry configures RestoreSnapshotRetry. The zero value is usable.
 type RestoreRetry struct {
 	// Attempt bounds one attempt (asking, fetching, restoring); 0 means 5

@@ -10,6 +10,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -116,6 +117,9 @@ func (c Cluster) validate(cfg *Config) error {
 		default:
 			return fmt.Errorf("%w: input %d (%s): cluster mode takes the AIS inputs (tcp-server, tcp-client, udp, replay) and the sensor inputs (asterix, nmea-radar, sar)", ErrConfig, i+1, in.Type)
 		}
+		if strings.HasPrefix(in.Name, "\x00") {
+			return fmt.Errorf("%w: input %d: a name beginning with NUL is the cluster's own (zones markers)", ErrConfig, i+1)
+		}
 		if in.Type == "replay" && (in.Speed != 0 || in.Loop || in.Now) {
 			return fmt.Errorf("%w: input %d (replay %s): in cluster mode a file is published once, as fast as the cluster acknowledges it: no speed, loop or now", ErrConfig, i+1, in.File)
 		}
@@ -159,6 +163,14 @@ type clusterMember struct {
 	synced atomic.Bool                     // caught up once since start
 
 	dropped atomic.Uint64 // observations of batches that had none to apply
+
+	// events is the node's event detection (nil when off): its time and
+	// zones follow the log (cluster_events.go).
+	events                     *liveEvents
+	markersApplied, markersBad atomic.Uint64
+	markerMu                   sync.Mutex
+	markerDone                 uint64        // control entry of the last zones marker the pipeline applied
+	markerCh                   chan struct{} // closed when markerDone moves (waitMarker)
 
 	// relay, when the node has an NMEA relay, gets the lines of every
 	// entry the node applies from the log (not those replayed into the
@@ -218,6 +230,14 @@ func (n *Node) openClusterEarly() error {
 	if c.MaxAge != "" {
 		maxAge, _ = vessel.ParseDuration(c.MaxAge) // checked by Validate
 	}
+	// /readyz and /metrics answer from here on, on the node's HTTP
+	// address, until openHTTP takes the socket over (cluster_early.go).
+	early, err := n.startEarlyHTTP()
+	if err != nil {
+		return err
+	}
+	n.early = early
+	n.onClose(early.close)
 	// A new data directory is made a store's first: the store takes only
 	// an empty directory or its own, and the cluster's files come next.
 	if ents, err := os.ReadDir(n.cfg.Data); err == nil && len(ents) == 0 || errors.Is(err, fs.ErrNotExist) {
@@ -237,7 +257,13 @@ func (n *Node) openClusterEarly() error {
 	}
 	n.onClose(node.Close)
 	n.clNode = node
-	return n.installSnapshotIfBehind(n.openCtx, node)
+	node.CarryRestoreStatus(n.opt.restores)
+	early.node.Store(node)
+	if err := n.installSnapshotIfBehind(n.openCtx, node); err != nil {
+		return err
+	}
+	early.setReason(func() string { return reasonOpening })
+	return nil
 }
 
 // openCluster makes the follower and the inputs that publish to the log,
@@ -248,9 +274,12 @@ func (n *Node) openCluster() error {
 	var err error
 	m := &clusterMember{node: node, log: node.IngestLog(cluster.LogConfig{Overflow: cluster.OverflowWait}),
 		pipe: n.pipe, db: n.db, core: n.core, pic: n.core.Picture, rec: n.core.rec, dir: n.cfg.Data, now: n.now,
-		logger: n.log, readyLag: c.ReadyLag}
+		logger: n.log, readyLag: c.ReadyLag, events: n.events}
 	if n.contacts != nil && n.contacts.lg != nil {
 		m.tracker = n.contacts
+	}
+	if n.events != nil {
+		n.events.logTime = true // cluster_events.go
 	}
 	if m.readyLag == 0 {
 		m.readyLag = 100
@@ -367,13 +396,16 @@ func (m *clusterMember) runFollower(ctx context.Context) error {
 // the batch's receive time, and their source, without a tag-block
 // source, the input's name.
 func (m *clusterMember) apply(seq uint64, b cluster.Batch) error {
-	var obs []vessel.Observation
-	if b.Sensor == cluster.SensorNone {
-		obs = decodeBatch(b)
-	}
 	ctx := context.Background()
 	if p := m.runCtx.Load(); p != nil {
 		ctx = *p
+	}
+	if b.Input == zonesMarkerInput {
+		return m.applyMarker(ctx, seq, b)
+	}
+	var obs []vessel.Observation
+	if b.Sensor == cluster.SensorNone {
+		obs = decodeBatch(b)
 	}
 	// The contact tracker's part, in the same pipeline turn as the
 	// entry's AIS (cluster_sensors.go).
@@ -402,6 +434,12 @@ func (m *clusterMember) apply(seq uint64, b cluster.Batch) error {
 	}
 	if err := m.pipe.ApplyEntryThen(ctx, obs, seq, then); err != nil {
 		return err
+	}
+	if m.events != nil {
+		// Detection's time moves to the entry's, after its results.
+		if err := m.pipe.Do(ctx, func() { m.afterEntry(b.Received) }); err != nil {
+			return err
+		}
 	}
 	if m.relay != nil && b.Sensor == cluster.SensorNone {
 		for _, line := range b.Lines {
@@ -524,11 +562,12 @@ var (
 	mStates      = prometheus.NewDesc("tidewatch_cluster_states_written_total", "Picture states written.", []string{"stream"}, nil)
 	mStateErrors = prometheus.NewDesc("tidewatch_cluster_state_errors_total", "Picture states that could not be written (the previous one stays).", []string{"stream"}, nil)
 	mStateExact  = prometheus.NewDesc("tidewatch_cluster_state_exact", "1 when the picture was restored exactly at start (from its state, or new); 0 when seeded from the store.", []string{"stream"}, nil)
+	mMarkers     = prometheus.NewDesc("tidewatch_cluster_zone_markers_total", "Zones markers of the ingest log this node applied (result: applied, damaged: skipped on every member alike).", []string{"result"}, nil)
 )
 
 func (c *memberCollector) Describe(ch chan<- *prometheus.Desc) {
 	c.Collector.Describe(ch)
-	for _, d := range []*prometheus.Desc{mCommitted, mStateSeq, mStates, mStateErrors, mStateExact} {
+	for _, d := range []*prometheus.Desc{mCommitted, mStateSeq, mStates, mStateErrors, mStateExact, mMarkers} {
 		ch <- d
 	}
 }
@@ -545,4 +584,6 @@ func (c *memberCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(mStates, prometheus.CounterValue, float64(m.statesWritten.Load()), s)
 	ch <- prometheus.MustNewConstMetric(mStateErrors, prometheus.CounterValue, float64(m.stateErrors.Load()), s)
 	ch <- prometheus.MustNewConstMetric(mStateExact, prometheus.GaugeValue, exact, s)
+	ch <- prometheus.MustNewConstMetric(mMarkers, prometheus.CounterValue, float64(m.markersApplied.Load()), "applied")
+	ch <- prometheus.MustNewConstMetric(mMarkers, prometheus.CounterValue, float64(m.markersBad.Load()), "damaged")
 }

@@ -138,8 +138,12 @@ type controlMember struct {
 	every    time.Duration // of the file comparison
 
 	zones *event.ZoneBook // nil with detection off
-	book  *IncidentBook
-	sets  map[cluster.ControlKind]recordSet // tokens, partners (without an identity: none)
+	// markers publishes a zones marker to the ingest log after each zone
+	// change (cluster_events.go); nil with detection off.
+	markers *markerPublisher
+	cl      *clusterMember // the ingest side, for waitMarker
+	book    *IncidentBook
+	sets    map[cluster.ControlKind]recordSet // tokens, partners (without an identity: none)
 
 	// mu serialises an apply with the comparison of the files, so that
 	// the comparison sees the file and applied of the same moment.
@@ -175,6 +179,7 @@ func (n *Node) openControl(tokens *httpapi.Tokens) error {
 		path:    filepath.Join(n.cfg.Data, "cluster", controlFilesName)}
 	if n.events != nil {
 		m.zones = n.events.zones
+		m.markers, m.cl = newMarkerPublisher(n.cl.log, n.log), n.cl
 	}
 	if n.ident != nil {
 		m.sets[cluster.KindPartner] = partnerSet{n.ident}
@@ -187,10 +192,18 @@ func (n *Node) openControl(tokens *httpapi.Tokens) error {
 		return fmt.Errorf("server: cluster control: %w", err)
 	}
 	m.follower = f
+	if n.events != nil {
+		// The engine starts with the zone book's zones, which are the
+		// control log's up to here: older markers change nothing.
+		n.events.markerSeq = f.Applied()
+	}
 	tokens.SetControl(m)
 	n.ctl = m
 	n.extra = append(n.extra, Member{Name: "cluster-control", Component: ComponentFunc(m.runFollower)},
 		Member{Name: "cluster-control-files", Component: ComponentFunc(m.watch)})
+	if m.markers != nil {
+		n.extra = append(n.extra, Member{Name: "cluster-zone-markers", Component: ComponentFunc(m.markers.Run)})
+	}
 	return nil
 }
 
@@ -255,6 +268,13 @@ func (m *controlMember) publish(kind cluster.ControlKind, op cluster.ControlOp, 
 	}
 	select {
 	case r := <-ch:
+		if kind == cluster.KindZone && r.err == nil && m.markers != nil {
+			// Answered once the change is where the engines take it
+			// (cluster_events.go); applied already, whatever the wait.
+			if err := m.cl.waitMarker(ctx, seq); err != nil {
+				m.logger.Warn("cluster: a zone change's marker not applied here in time", "control_seq", seq, "err", err)
+			}
+		}
 		return r, nil
 	case <-ctx.Done():
 		return controlResult{}, fmt.Errorf("server: cluster control: %s %s published as entry %d, not applied here within %v: %w",
@@ -279,6 +299,10 @@ func (m *controlMember) apply(seq uint64, r cluster.ControlRecord) error {
 			return res.err
 		}
 		m.refused.Add(1)
+	} else if r.Kind == cluster.KindZone && m.markers != nil {
+		// The engines take the change where its marker falls in the
+		// ingest log (cluster_events.go).
+		m.markers.put(zonesMarker{seq: seq, zones: m.zones.Zones(), at: r.Time})
 	}
 	if b.Req != "" {
 		m.waitMu.Lock()
@@ -589,10 +613,11 @@ var (
 	mCtlRefused   = prometheus.NewDesc("tidewatch_cluster_control_refused_total", "Control log changes the items refused when applied (the same on every member: a zone that exists, an incident edited since).", nil, nil)
 	mCtlFromFiles = prometheus.NewDesc("tidewatch_cluster_control_file_edits_total", "Changes published for edits of the token or partner command.", nil, nil)
 	mCtlWatchErr  = prometheus.NewDesc("tidewatch_cluster_control_file_errors_total", "Comparisons of the token or partner file that failed to publish.", nil, nil)
+	mCtlMarkers   = prometheus.NewDesc("tidewatch_cluster_zone_markers_published_total", "Zones markers this member published to the ingest log after a zone change (result: published, or replaced by a newer one before it was).", []string{"result"}, nil)
 )
 
 func (c controlCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{mCtlRefused, mCtlFromFiles, mCtlWatchErr} {
+	for _, d := range []*prometheus.Desc{mCtlRefused, mCtlFromFiles, mCtlWatchErr, mCtlMarkers} {
 		ch <- d
 	}
 }
@@ -601,4 +626,8 @@ func (c controlCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(mCtlRefused, prometheus.CounterValue, float64(c.m.refused.Load()))
 	ch <- prometheus.MustNewConstMetric(mCtlFromFiles, prometheus.CounterValue, float64(c.m.fromFiles.Load()))
 	ch <- prometheus.MustNewConstMetric(mCtlWatchErr, prometheus.CounterValue, float64(c.m.watchErrors.Load()))
+	if p := c.m.markers; p != nil {
+		ch <- prometheus.MustNewConstMetric(mCtlMarkers, prometheus.CounterValue, float64(p.published.Load()), "published")
+		ch <- prometheus.MustNewConstMetric(mCtlMarkers, prometheus.CounterValue, float64(p.replaced.Load()), "replaced")
+	}
 }

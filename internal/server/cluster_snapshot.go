@@ -136,6 +136,7 @@ type snapshotInstaller struct {
 	data      string
 	log       interface{ Info(string, ...any) }
 	stageOnly bool
+	hold      func() // tests: runs when a snapshot arrives, before it is unpacked
 }
 
 // stagedName marks a snapshot unpacked and checked whole in the staging
@@ -147,6 +148,9 @@ func (s *snapshotInstaller) staging() string { return filepath.Join(s.data, "clu
 // Restore unpacks the snapshot of entry seq and installs it (or only
 // stages it, with stageOnly).
 func (s *snapshotInstaller) Restore(r io.Reader, seq uint64) error {
+	if s.hold != nil {
+		s.hold()
+	}
 	files, err := s.stage(r, seq)
 	if err != nil {
 		return err
@@ -286,6 +290,7 @@ func (n *Node) installSnapshotIfBehind(ctx context.Context, node *cluster.Node) 
 	if err != nil {
 		return err
 	}
+	n.early.setReason(func() string { return reasonAsking })
 	wait := 250 * time.Millisecond
 	for {
 		err := f.Check(ctx)
@@ -304,7 +309,8 @@ func (n *Node) installSnapshotIfBehind(ctx context.Context, node *cluster.Node) 
 		}
 		wait = min(2*wait, 5*time.Second)
 	}
-	inst := &snapshotInstaller{data: n.cfg.Data, log: n.log}
+	n.early.setReason(installingReason(node))
+	inst := &snapshotInstaller{data: n.cfg.Data, log: n.log, hold: n.opt.holdInstall}
 	if seq, files, ok := inst.stagedSeq(); ok && seq > local {
 		// Staged by this node while it ran (stageSnapshot), or before a
 		// crash in the middle of installing it: usable while the log

@@ -105,7 +105,15 @@
 // are retried with backoff until one succeeds. /readyz is 503 while the
 // follower is behind (Cluster.ReadyLag) or needs or fetches a snapshot
 // (with the last failure); the cluster's Collector is on
-// /metrics. Without Cluster there is no NATS at all.
+// /metrics. While a cluster node starts (joining, asking the log where it
+// starts, installing a peer's snapshot, opening) it already answers
+// /readyz (503, the phase) and /metrics on its HTTP address, and its
+// server then takes that socket over (cluster_early.go). Event
+// detection follows the log (cluster_events.go): its time moves to each
+// entry's receive time after the entry's results (Fanout.Call), and a
+// zone change reaches the engine where its zones marker falls in the
+// ingest log, so every member opens the same events. Without Cluster
+// there is no NATS at all.
 //
 // The radar, ASTERIX and SAR inputs publish their raw records to the same
 // log as sensor batches (cluster_sensors_input.go); every member decodes

@@ -71,6 +71,12 @@ type liveEvents struct {
 	inputs map[string]*inputClock
 	cur    *inputClock
 	curSrc string
+	// logTime: a cluster node's detection, whose time and zones follow
+	// the ingest log (cluster_events.go) instead of the wall clock and
+	// the zone book's edits; markerSeq is the control log entry of the
+	// last zones marker it applied.
+	logTime   bool
+	markerSeq uint64
 }
 
 // inputClock is what live detection knows of one input's time: its newest
@@ -261,7 +267,7 @@ func (e *liveEvents) Commit() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	now := e.now()
-	if t, ok := e.caughtUp(now); ok {
+	if t, ok := e.caughtUp(now); ok && !e.logTime {
 		e.publish(e.det.Engine.Advance(t))
 	}
 	e.sync()
@@ -295,6 +301,11 @@ func (e *liveEvents) caughtUp(now time.Time) (vessel.Time, bool) {
 	return t, ok && active > 0 && t > newest
 }
 
+// logCatchUp is catchUp in the log's time: how far behind a cluster
+// entry's receive time the newest report may be for detection's time to
+// follow the entries (cluster_events.go).
+const logCatchUp = vessel.Time(catchUp / time.Millisecond)
+
 // sync syncs the event log and saves the learned anchorages when they
 // changed; under e.mu.
 func (e *liveEvents) sync() {
@@ -327,8 +338,13 @@ func (e *liveEvents) Stop() {
 
 // applyZones puts an edited set of zones into the engine, between two
 // of the positions it observes; what the change closes or opens is
-// published.
+// published. A cluster node's engine takes them later, where the ingest
+// log's zones marker falls (cluster_events.go): here they are only
+// checked.
 func (e *liveEvents) applyZones(zs []event.Zone) error {
+	if e.logTime {
+		return checkZones(zs) // the engine takes them at the marker (cluster_events.go)
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	t := e.det.Newest

@@ -107,16 +107,18 @@ type subscription struct {
 
 // fanItem is one queued delivery.
 type fanItem struct {
-	kind int // itemResult, itemEvents, itemCommit
+	kind int // itemResult, itemEvents, itemCommit, itemCall
 	o    vessel.Observation
 	r    fusion.Result
 	evs  []event.Event
+	fn   func(Subscriber) // itemCall
 }
 
 const (
 	itemResult = iota
 	itemEvents
 	itemCommit
+	itemCall
 )
 
 // SubscriberStats are one subscriber's counters.
@@ -249,6 +251,32 @@ func (f *Fanout) Commit() {
 	}, true)
 }
 
+// Call runs fn with every subscriber, in order with what was published
+// before it: at once for an inline subscriber, on its own goroutine after
+// the items queued before for a queued one (a queue that drops when full,
+// DropNewest, may drop the call too, counted). A cluster node moves event
+// detection's time and zones this way at defined places of the ingest
+// log (cluster.go). fn tells the subscribers apart by their type.
+func (f *Fanout) Call(fn func(Subscriber)) {
+	var out [4]outgoing
+	outs := out[:0]
+	f.inline.Lock()
+	for _, sub := range f.subs {
+		if sub.queue == nil {
+			sub.delivered.Add(1)
+			fn(sub.s)
+			continue
+		}
+		outs = append(outs, outgoing{sub, sub.add(fanItem{kind: itemCall, fn: fn}, true)})
+		sub.send.Lock()
+	}
+	f.inline.Unlock()
+	for _, o := range outs {
+		f.enqueue(o.sub, o.batch)
+		o.sub.send.Unlock()
+	}
+}
+
 // Flush queues what the queued subscribers' batches have gathered.
 func (f *Fanout) Flush() {
 	var out [4]outgoing
@@ -319,6 +347,8 @@ func (f *Fanout) Run(ctx context.Context) error {
 						sub.s.Events(it.evs)
 					case itemCommit:
 						sub.s.Commit()
+					case itemCall:
+						it.fn(sub.s)
 					}
 					*it = fanItem{}
 				}

@@ -72,7 +72,14 @@ func (n *Node) openHTTP() error {
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", n.cfg.Listen)
+	var ln net.Listener
+	if n.early != nil {
+		// A cluster node's early answers (cluster_early.go) hand their
+		// socket over: the same address, nothing refused in between.
+		ln, err = n.early.handOver()
+	} else {
+		ln, err = net.Listen("tcp", n.cfg.Listen)
+	}
 	if err != nil {
 		return fmt.Errorf("server: listen: %w", err)
 	}

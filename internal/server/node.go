@@ -82,6 +82,13 @@ type Options struct {
 	// StoreFS is the file system the store writes through (nil: the
 	// operating system's); tests inject a full disk with it.
 	StoreFS store.FS
+
+	// restores are the snapshot restore counters of the node this one
+	// reopens (Run, past the log's retention): kept across the reopen.
+	restores cluster.RestoreStatus
+	// holdInstall, when set (tests), runs when a peer's snapshot fetched
+	// at start arrives, before it is unpacked and installed.
+	holdInstall func()
 }
 
 // Node is a running node's components: the store and the core (picture,
@@ -118,6 +125,7 @@ type Node struct {
 	clNode    *cluster.Node   // started before the store opens (openClusterEarly)
 	openCtx   context.Context // Open's: the steps that wait for the cluster end with it
 	ctl       *controlMember  // the control log; nil without cluster mode (cluster_control.go)
+	early     *earlyHTTP      // /readyz and /metrics while a cluster node starts (cluster_early.go)
 	ident     *identity.Node  // nil without a node identity
 
 	cot       []*cot.Sender  // Config.CoT
@@ -258,6 +266,9 @@ func Run(ctx context.Context, opt Options) error {
 		err = errors.Join(n.Run(ctx), n.Close())
 		if ctx.Err() != nil || !errors.Is(err, errReopen) {
 			return err
+		}
+		if n.clNode != nil {
+			opt.restores = n.clNode.RestoreStatus() // the counters go on across the reopen
 		}
 		// A cluster node that fell behind the log's retention while it
 		// ran: opened again, it installs a peer's snapshot first.

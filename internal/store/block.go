@@ -91,7 +91,12 @@ type block struct {
 	gridOnce sync.Once
 	statics  []staticRec
 	prov     []provRec
-	sources  []sourceDef
+	// provMinT and provMaxT span the times of prov (built on open, not
+	// stored): a copy heard by another receiver may be recorded in a
+	// later block than its position, outside meta's span, so queries of
+	// provenance check this span, not meta's (store.HeardBy).
+	provMinT, provMaxT int64
+	sources            []sourceDef
 	// sum summarises the block per vessel (snapshot.go); nil when not
 	// known (a read-only Open of a block the snapshot lacks). Set before
 	// the block is shared, never changed after.
@@ -413,6 +418,10 @@ func decodeBlock(f blockFile, size int64, path string) (*block, error) {
 		if err := decodeRecords(typ, sections[1+i], &sink); err != nil {
 			return nil, bad(0, "block section %d: %v", 1+i, err)
 		}
+	}
+	blk.provMinT, blk.provMaxT = math.MaxInt64, math.MinInt64
+	for i := range blk.prov {
+		blk.provMinT, blk.provMaxT = min(blk.provMinT, blk.prov[i].t), max(blk.provMaxT, blk.prov[i].t)
 	}
 	if !sort.SliceIsSorted(blk.index, func(i, j int) bool { return blk.index[i].mmsi < blk.index[j].mmsi }) {
 		return nil, bad(0, "block index is not sorted")

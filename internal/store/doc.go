@@ -196,6 +196,13 @@
 // positions (vessel.Bad) are kept and readable but left out of tracks and
 // queries unless asked for.
 //
+// Provenance and HeardBy (the other receivers of a position) look in the
+// blocks whose provenance records' time span, built when a block is
+// opened, covers the position: a copy heard after the head was flushed
+// is recorded in a later block than its position, so the answer does not
+// depend on when flushes happened (a cluster's nodes flush at different
+// entries).
+//
 // TrackContext, AtContext, NearContext and AreaContext stop with
 // ctx.Err() once their context is done, checked before each block and
 // chunk they read (cheap next to decoding a chunk), so that

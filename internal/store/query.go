@@ -653,7 +653,7 @@ func (db *DB) Provenance(m vessel.MMSI, t vessel.Time) ([]string, error) {
 		}
 	}
 	for _, b := range v.blocks {
-		if overlaps(b.meta.minT, b.meta.maxT, int64(t), int64(t)) {
+		if overlaps(b.provMinT, b.provMaxT, int64(t), int64(t)) {
 			scan(b.prov)
 		}
 	}
@@ -729,7 +729,7 @@ func (db *DB) HeardBy(m vessel.MMSI, from, to vessel.Time) (map[vessel.Time][]st
 		}
 	}
 	for _, b := range v.blocks {
-		if overlaps(b.meta.minT, b.meta.maxT, int64(from), int64(to)) {
+		if overlaps(b.provMinT, b.provMaxT, int64(from), int64(to)) {
 			scan(b.prov)
 		}
 	}
