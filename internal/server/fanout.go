@@ -64,12 +64,12 @@ type SubscribeOptions struct {
 	// (the others are neither copied nor counted): event detection wants
 	// only stored positions and static reports.
 	Want func(o *vessel.Observation, r *fusion.Result) bool
-	// Slim: the subscriber reads of a result only r.Outcome and
-	// r.Position (with r.MMSI and r.Time, which are the position's), and
-	// o.Kind and, when r.Outcome is fusion.Static, o.Static (event
-	// detection), so its queue keeps only those: a queued position is
-	// then 112 bytes instead of 408 (the observation and the whole
-	// result), which the publisher copies and the queue holds.
+	// Slim: the subscriber reads of a result only r.Outcome, r.MMSI,
+	// r.Time and r.Position, and o.Kind and, when r.Outcome is
+	// fusion.Static, o.Static (event detection), so its queue keeps only
+	// those: a queued position is then 128 bytes instead of 408 (the
+	// observation and the whole result), which the publisher copies and
+	// the queue holds.
 	Slim bool
 	// SkipEvents: the subscriber is not handed events. For event detection
 	// itself, whose events are published through the same Fanout from its
@@ -118,6 +118,8 @@ type fanItem struct {
 	kind    uint8 // itemResult, itemEvents, itemCommit
 	outcome fusion.Outcome
 	okind   vessel.Kind
+	mmsi    vessel.MMSI     // slim: r.MMSI
+	time    vessel.Time     // slim: r.Time
 	pos     vessel.Position // slim: r.Position
 	static  *vessel.Static  // slim: o.Static of a fusion.Static outcome
 	full    *fullResult
@@ -135,7 +137,7 @@ func (sub *subscription) resultItem(o *vessel.Observation, r *fusion.Result) fan
 	if !sub.opt.Slim {
 		return fanItem{kind: itemResult, full: &fullResult{o: *o, r: *r}}
 	}
-	it := fanItem{kind: itemResult, outcome: r.Outcome, okind: o.Kind, pos: r.Position}
+	it := fanItem{kind: itemResult, outcome: r.Outcome, okind: o.Kind, mmsi: r.MMSI, time: r.Time, pos: r.Position}
 	if r.Outcome == fusion.Static {
 		st := o.Static
 		it.static = &st
@@ -151,7 +153,7 @@ func (sub *subscription) deliverResult(it *fanItem) {
 	}
 	var o vessel.Observation
 	var r fusion.Result
-	r.Outcome, r.Position, r.MMSI, r.Time = it.outcome, it.pos, it.pos.MMSI, it.pos.Time
+	r.Outcome, r.MMSI, r.Time, r.Position = it.outcome, it.mmsi, it.time, it.pos
 	o.Kind = it.okind
 	if it.static != nil {
 		o.Static = *it.static
