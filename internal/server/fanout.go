@@ -110,6 +110,11 @@ type subscription struct {
 	dropped   atomic.Int64
 	blocked   atomic.Int64 // hand-offs that waited for room (Block)
 	queued    atomic.Int64 // items in the queue
+	// the observation and result a slim item is delivered as, on the
+	// subscription's goroutine (a variable of deliverResult would be
+	// allocated for every item: the subscriber is an interface)
+	slimO vessel.Observation
+	slimR fusion.Result
 }
 
 // fanItem is one queued delivery: a result is slim for a Slim
@@ -151,14 +156,12 @@ func (sub *subscription) deliverResult(it *fanItem) {
 		sub.s.Result(&it.full.o, &it.full.r)
 		return
 	}
-	var o vessel.Observation
-	var r fusion.Result
-	r.Outcome, r.MMSI, r.Time, r.Position = it.outcome, it.mmsi, it.time, it.pos
-	o.Kind = it.okind
+	o, r := &sub.slimO, &sub.slimR
+	*o, *r = vessel.Observation{Kind: it.okind}, fusion.Result{Outcome: it.outcome, MMSI: it.mmsi, Time: it.time, Position: it.pos}
 	if it.static != nil {
 		o.Static = *it.static
 	}
-	sub.s.Result(&o, &r)
+	sub.s.Result(o, r)
 }
 
 const (

@@ -21,7 +21,10 @@ import (
 // sustained rate (msg/s), the CPU time per message (cpu-ns/msg, user and
 // system of the whole process), the garbage collector's share of the
 // process's CPU over the runs (gc-%, from runtime/metrics: an estimate
-// brought up to date at the end of each collection) and the batches the
+// brought up to date at the end of each collection), the bytes allocated
+// on the heap per message (alloc-B/msg, the feeder's copies of the
+// batches, 208 bytes a message, included; unlike CPU times it does not
+// depend on the machine's load) and the batches the
 // pipeline dropped (drops, 0 when the feeder keeps to the queue), and
 // with events the events detection opened (events), the positions it
 // examined while the feed ran (examined) and those its reorder window
@@ -75,7 +78,7 @@ func BenchmarkLiveRate(b *testing.B) {
 			obs := mode.obs()
 			liveRun(b, obs, mode.off, mode.rate) // not counted: the process warms up
 			var wall time.Duration
-			var cpu, gc, user, msgs, drops int64
+			var cpu, gc, user, alloc, msgs, drops int64
 			var det liveDetection
 			for b.Loop() {
 				b.StopTimer()
@@ -85,6 +88,7 @@ func BenchmarkLiveRate(b *testing.B) {
 				cpu += r.cpu
 				gc += r.gc
 				user += r.user
+				alloc += r.alloc
 				drops += r.dropped
 				det.events += r.det.events
 				det.examined += r.det.examined
@@ -93,6 +97,7 @@ func BenchmarkLiveRate(b *testing.B) {
 			}
 			b.ReportMetric(float64(msgs)/wall.Seconds(), "msg/s")
 			b.ReportMetric(float64(cpu)/float64(msgs), "cpu-ns/msg")
+			b.ReportMetric(float64(alloc)/float64(msgs), "alloc-B/msg")
 			if gc+user > 0 {
 				b.ReportMetric(100*float64(gc)/float64(gc+user), "gc-%")
 			}
@@ -154,19 +159,22 @@ type liveResult struct {
 	wall     time.Duration // from the first batch to the stopped node
 	cpu      int64         // process CPU-ns (user and system) over the same span
 	gc, user int64         // runtime/metrics' GC and user-code CPU-ns estimates over it
+	alloc    int64         // bytes allocated on the heap over it (the feeder's batch copies too)
 	dropped  int64         // observations dropped
 	det      liveDetection
 }
 
 // gcUserNanos reads runtime/metrics' estimates of the CPU time spent in
-// garbage collection and in user code so far, in ns.
-func gcUserNanos() (gc, user int64) {
-	s := []metrics.Sample{{Name: "/cpu/classes/gc/total:cpu-seconds"}, {Name: "/cpu/classes/user:cpu-seconds"}}
+// garbage collection and in user code so far, in ns, and the bytes
+// allocated on the heap so far.
+func gcUserNanos() (gc, user, alloc int64) {
+	s := []metrics.Sample{{Name: "/cpu/classes/gc/total:cpu-seconds"}, {Name: "/cpu/classes/user:cpu-seconds"},
+		{Name: "/gc/heap/allocs:bytes"}}
 	metrics.Read(s)
-	if s[0].Value.Kind() != metrics.KindFloat64 || s[1].Value.Kind() != metrics.KindFloat64 {
-		return 0, 0
+	if s[0].Value.Kind() != metrics.KindFloat64 || s[1].Value.Kind() != metrics.KindFloat64 || s[2].Value.Kind() != metrics.KindUint64 {
+		return 0, 0, 0
 	}
-	return int64(s[0].Value.Float64() * 1e9), int64(s[1].Value.Float64() * 1e9)
+	return int64(s[0].Value.Float64() * 1e9), int64(s[1].Value.Float64() * 1e9), int64(s[2].Value.Uint64())
 }
 
 // liveRun runs one node over obs and returns the wall time from the
@@ -192,7 +200,7 @@ func liveRun(b *testing.B, obs []vessel.Observation, eventsOff bool, rate float6
 	poll := time.NewTicker(50 * time.Microsecond)
 	defer poll.Stop()
 	runtime.GC()
-	gc0, user0 := gcUserNanos()
+	gc0, user0, alloc0 := gcUserNanos()
 	cpu0 := cpuNanos()
 	start := time.Now()
 	for i := 0; i < len(obs); i += 256 {
@@ -218,7 +226,7 @@ func liveRun(b *testing.B, obs []vessel.Observation, eventsOff bool, rate float6
 	}
 	wall := time.Since(start)
 	cpu := cpuNanos() - cpu0
-	gc1, user1 := gcUserNanos()
+	gc1, user1, alloc1 := gcUserNanos()
 	st := pipe.Stats()
 	if st.Applied+st.Dropped != int64(len(obs)) {
 		b.Fatalf("applied %d + dropped %d; want %d", st.Applied, st.Dropped, len(obs))
@@ -235,5 +243,5 @@ func liveRun(b *testing.B, obs []vessel.Observation, eventsOff bool, rate float6
 		det.held = int64(e.flushed)
 		det.examined = es.Positions - det.held
 	}
-	return liveResult{wall: wall, cpu: cpu, gc: gc1 - gc0, user: user1 - user0, dropped: st.Dropped, det: det}
+	return liveResult{wall: wall, cpu: cpu, gc: gc1 - gc0, user: user1 - user0, alloc: alloc1 - alloc0, dropped: st.Dropped, det: det}
 }
