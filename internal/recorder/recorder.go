@@ -14,6 +14,7 @@ package recorder
 import (
 	"errors"
 	"fmt"
+	"math/bits"
 
 	"github.com/tidewatch/tidewatch/internal/fusion"
 	"github.com/tidewatch/tidewatch/internal/store"
@@ -60,6 +61,11 @@ type Recorder struct {
 	batch   store.Batch
 	stats   Stats
 	written int64 // items written to the store, not yet committed
+	// flagged counts stored positions by flag bit (Stats.Flagged by
+	// name), res is the result of the observation being recorded: kept
+	// here so that recording allocates nothing per observation.
+	flagged [16]int64
+	res     fusion.Result
 
 	// The applied mark (Mark): the latest, the one written with the
 	// batch to the store, and the one committed.
@@ -71,23 +77,22 @@ func New(pic *fusion.Picture, db *store.DB, opt Options) *Recorder {
 	if opt.CommitEvery <= 0 {
 		opt.CommitEvery = 1 << 16
 	}
-	return &Recorder{pic: pic, db: db, opt: opt, stats: Stats{Flagged: map[string]int64{}}}
+	return &Recorder{pic: pic, db: db, opt: opt}
 }
 
 // Record applies one observation and queues what must be stored.
 func (r *Recorder) Record(o *vessel.Observation) error {
 	r.stats.Observations++
-	res := r.pic.Apply(o)
+	r.res = r.pic.Apply(o)
+	res := &r.res
 	if r.opt.OnResult != nil {
-		r.opt.OnResult(o, &res)
+		r.opt.OnResult(o, res)
 	}
 	switch res.Outcome {
 	case fusion.Stored:
 		r.stats.Stored++
-		if f := res.Position.Flags; f != 0 {
-			for _, n := range f.Names() {
-				r.stats.Flagged[n]++
-			}
+		for f := res.Position.Flags; f != 0; f &= f - 1 {
+			r.flagged[bits.TrailingZeros16(uint16(f))]++
 		}
 		r.batch.AddPosition(&res.Position)
 	case fusion.Duplicate:
@@ -173,9 +178,14 @@ func (r *Recorder) Uncommitted() int64 { return r.written + int64(r.batch.Len())
 // Stats returns the counts so far.
 func (r *Recorder) Stats() Stats {
 	s := r.stats
-	s.Flagged = make(map[string]int64, len(r.stats.Flagged))
-	for k, v := range r.stats.Flagged {
-		s.Flagged[k] = v
+	s.Flagged = make(map[string]int64)
+	for i, n := range r.flagged {
+		if n == 0 {
+			continue
+		}
+		for _, name := range vessel.Flags(1 << i).Names() {
+			s.Flagged[name] += n
+		}
 	}
 	return s
 }

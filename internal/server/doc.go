@@ -23,8 +23,9 @@
 //     goroutine, or queued with a bound and an overflow policy, with a
 //     dropped counter each (tidewatch_fanout_dropped_total). Event
 //     detection is queued, on its own goroutine: the pipeline hands it
-//     the stored positions and static reports in batches of 256 (copied;
-//     a queue of 1,024 batches) and blocks when the queue is full, so no
+//     the stored positions and static reports in batches of 256 (copied
+//     slim, SubscribeOptions.Slim: the position, or the changed static,
+//     128 bytes an item; a queue of 1,024 batches) and blocks when the queue is full, so no
 //     event is lost (the pipeline's own queue then drops input, counted).
 //     Its events come back into the Fanout from its goroutine (inline
 //     subscribers are delivered to under a lock); zone edits take its

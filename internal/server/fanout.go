@@ -64,6 +64,13 @@ type SubscribeOptions struct {
 	// (the others are neither copied nor counted): event detection wants
 	// only stored positions and static reports.
 	Want func(o *vessel.Observation, r *fusion.Result) bool
+	// Slim: the subscriber reads of a result only r.Outcome, r.MMSI,
+	// r.Time and r.Position, and o.Kind and, when r.Outcome is
+	// fusion.Static, o.Static (event detection), so its queue keeps only
+	// those: a queued position is then 128 bytes instead of 408 (the
+	// observation and the whole result), which the publisher copies and
+	// the queue holds.
+	Slim bool
 	// SkipEvents: the subscriber is not handed events. For event detection
 	// itself, whose events are published through the same Fanout from its
 	// own goroutine: handing them back to its own queue could block it on
@@ -103,15 +110,59 @@ type subscription struct {
 	dropped   atomic.Int64
 	blocked   atomic.Int64 // hand-offs that waited for room (Block)
 	queued    atomic.Int64 // items in the queue
+	// the observation and result a slim item is delivered as, on the
+	// subscription's goroutine (a variable of deliverResult would be
+	// allocated for every item: the subscriber is an interface)
+	slimO vessel.Observation
+	slimR fusion.Result
 }
 
-// fanItem is one queued delivery.
+// fanItem is one queued delivery: a result is slim for a Slim
+// subscriber, full (allocated per item) for the others.
 type fanItem struct {
-	kind int // itemResult, itemEvents, itemCommit, itemCall
-	o    vessel.Observation
-	r    fusion.Result
-	evs  []event.Event
-	fn   func(Subscriber) // itemCall
+	kind    uint8 // itemResult, itemEvents, itemCommit, itemCall
+	outcome fusion.Outcome
+	okind   vessel.Kind
+	mmsi    vessel.MMSI     // slim: r.MMSI
+	time    vessel.Time     // slim: r.Time
+	pos     vessel.Position // slim: r.Position
+	static  *vessel.Static  // slim: o.Static of a fusion.Static outcome
+	full    *fullResult
+	evs     []event.Event
+	fn      func(Subscriber) // itemCall
+}
+
+// fullResult is a queued result for a subscriber that is not Slim.
+type fullResult struct {
+	o vessel.Observation
+	r fusion.Result
+}
+
+// resultItem makes sub's queued item of a result.
+func (sub *subscription) resultItem(o *vessel.Observation, r *fusion.Result) fanItem {
+	if !sub.opt.Slim {
+		return fanItem{kind: itemResult, full: &fullResult{o: *o, r: *r}}
+	}
+	it := fanItem{kind: itemResult, outcome: r.Outcome, okind: o.Kind, mmsi: r.MMSI, time: r.Time, pos: r.Position}
+	if r.Outcome == fusion.Static {
+		st := o.Static
+		it.static = &st
+	}
+	return it
+}
+
+// deliverResult hands a queued result to sub's subscriber.
+func (sub *subscription) deliverResult(it *fanItem) {
+	if it.full != nil {
+		sub.s.Result(&it.full.o, &it.full.r)
+		return
+	}
+	o, r := &sub.slimO, &sub.slimR
+	*o, *r = vessel.Observation{Kind: it.okind}, fusion.Result{Outcome: it.outcome, MMSI: it.mmsi, Time: it.time, Position: it.pos}
+	if it.static != nil {
+		o.Static = *it.static
+	}
+	sub.s.Result(o, r)
 }
 
 const (
@@ -212,7 +263,7 @@ func (f *Fanout) Result(o *vessel.Observation, r *fusion.Result) {
 		if sub.opt.Want != nil && !sub.opt.Want(o, r) {
 			return fanItem{}, false
 		}
-		return fanItem{kind: itemResult, o: *o, r: *r}, true
+		return sub.resultItem(o, r), true
 	}, false)
 }
 
@@ -342,7 +393,7 @@ func (f *Fanout) Run(ctx context.Context) error {
 					sub.queued.Add(-1)
 					switch it.kind {
 					case itemResult:
-						sub.s.Result(&it.o, &it.r)
+						sub.deliverResult(it)
 					case itemEvents:
 						sub.s.Events(it.evs)
 					case itemCommit:

@@ -329,7 +329,7 @@ func (n *Node) subscribe() error {
 		// its queue blocks when full (nothing is lost; the pipeline slows,
 		// and its own queue then drops input, counted).
 		fan.Subscribe("events", n.events, SubscribeOptions{Queue: eventQueue, Batch: eventBatch, Overflow: Block,
-			Want: detectorWants, SkipEvents: true})
+			Want: detectorWants, Slim: true, SkipEvents: true})
 	}
 	fan.Subscribe("stream", &streamSub{hub: n.hub, pic: n.core.Picture}, SubscribeOptions{})
 	if err := n.openContacts(); err != nil {

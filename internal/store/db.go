@@ -566,7 +566,8 @@ type Batch struct {
 	statics []vessel.Static
 	prov    []provItem
 	buf     []byte
-	applied uint64 // SetApplied (applied.go)
+	recs    []posRec // Write's scratch: the positions as the WAL and the head take them
+	applied uint64   // SetApplied (applied.go)
 }
 
 type provItem struct {
@@ -622,10 +623,11 @@ func (db *DB) Write(b *Batch) error {
 		db.sourceIDs[name] = id
 		return id
 	}
-	recs := make([]posRec, len(b.pos))
+	recs := b.recs[:0]
 	for i := range b.pos {
-		recs[i] = posRec{mmsi: b.pos[i].MMSI, point: pointOf(&b.pos[i], srcOf(b.pos[i].Source))}
+		recs = append(recs, posRec{mmsi: b.pos[i].MMSI, point: pointOf(&b.pos[i], srcOf(b.pos[i].Source))})
 	}
+	b.recs = recs
 	srecs := make([]staticRec, len(b.statics))
 	for i := range b.statics {
 		srecs[i] = staticRec{s: b.statics[i], src: srcOf(b.statics[i].Source)}
