@@ -696,6 +696,13 @@ function render() {
   state.renderPending = false;
   const src = map.getSource<GeoJSONSource>('ships');
   if (!src) return;
+  // The stream's changes wait while the map moves (each would re-tile the
+  // ships in the worker and upload them again in the middle of a drag);
+  // they are drawn when it stops, within renderDelay.
+  if (!state.fullRender && state.drawn && map.isMoving()) {
+    scheduleRender();
+    return;
+  }
   const drawable = (v: Vessel | undefined): v is Vessel & { lat: number; lon: number } => !!v && typeof v.lat === 'number' && typeof v.lon === 'number';
   if (state.fullRender || !state.drawn) {
     const features: ShipFeature[] = [];
