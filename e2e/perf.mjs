@@ -2,16 +2,22 @@
 // headless Chromium (SwiftShader WebGL, no GPU). For each vessel count it
 // measures:
 //
-//   - first render: from opening the page (world view) to every ship of
-//     the picture drawn;
+//   - first render: from opening the page (world view) to 90% of the
+//     ships of its first answer in view drawn (the node is ready first:
+//     its picture counts every simulated vessel); the size of that
+//     answer (firstAnswer) beside the node's count;
 //   - frame times while panning (mouse drags) and zooming (wheel), from a
-//     requestAnimationFrame loop;
-//   - picture update cost: a full reload of the picture after a move
-//     (GET /api/v1/vessels, parsed and given to MapLibre: from the end of
-//     the move, less the map's 250 ms debounce), and the live
+//     requestAnimationFrame loop, and the CPU time of the pan per browser
+//     thread (renderer/chromium is the page's main thread,
+//     renderer/DedicatedWorker MapLibre's workers, gpu-process/* the
+//     software WebGL) and per frame, which a loaded machine stretches
+//     much less than wall-clock frame times; PERF_PROFILE=1 also writes
+//     a CPU profile of the main thread during the pan;
+//   - picture update cost: a full reload of the picture (GET
+//     /api/v1/vessels, parsed and given to MapLibre), and the live
 //     stream at rest: the node's real updates applied per second, the
-//     main thread's busy time per second (CDP TaskDuration) and the frame
-//     times meanwhile;
+//     main thread's busy time per second (CDP TaskDuration), the CPU per
+//     thread and the frame times meanwhile;
 //   - memory: the page's JavaScript heap, and the node's resident memory
 //     when this script started it.
 //
