@@ -65,8 +65,13 @@ function renderDelay(n: number): number {
 // the icons return (e2e/perf.mjs measures both; README, The web map).
 const DOTS_ABOVE = 5000;
 const SHIP_DOTS = 'ships-dots';
-// SHIP_LAYERS are the layers that draw the ships, icons or dots.
+// SHIP_LAYERS are the layers that draw the ships, icons or dots;
+// shipLayers the one drawing them now (the other is filtered empty, and
+// is not queried).
 const SHIP_LAYERS = ['ships', SHIP_DOTS];
+function shipLayers(): string[] {
+  return [state.dots ? SHIP_DOTS : 'ships'];
+}
 // MAX_VESSELS is the most vessels one GET /api/v1/vessels answers
 // (httpapi.MaxVessels).
 const MAX_VESSELS = 100000;
@@ -1149,7 +1154,7 @@ function distance(point: { x: number; y: number }, f: MapGeoJSONFeature): number
 // zone is drawn.
 function clickMap(e: MapMouseEvent & { zoneEditor?: boolean; incidentEditor?: boolean; measuring?: boolean }): void {
   if (e.zoneEditor || zoneEditor.drawing || e.incidentEditor || incidents.placing || e.measuring || measure.active) return;
-  const ship = nearest(e.point, SHIP_LAYERS);
+  const ship = nearest(e.point, shipLayers());
   const contact = nearest(e.point, CONTACT_LAYERS);
   // A contact wins unless a ship is clearly nearer: an associated contact
   // is drawn on its ship's icon, on top of it, and a click there means the
@@ -1189,7 +1194,7 @@ function incidentAreaAt(point: PointLike): MapGeoJSONFeature | null {
 // zones there, one per line. It returns null over nothing.
 function hoverText(point: { x: number; y: number }): { text: string; pointer: boolean } | null {
   const lines: string[] = [];
-  const ship = nearest(point, SHIP_LAYERS);
+  const ship = nearest(point, shipLayers());
   const v = ship && state.vessels.get(prop(ship, 'mmsi'));
   if (v) lines.push(fmt.missing(v.name) ? `MMSI ${v.mmsi}` : String(v.name));
   const contact = nearest(point, CONTACT_LAYERS);
@@ -1559,7 +1564,7 @@ function renderedShips(): ShipOnScreen[] {
   const seen = new Map<string, ShipOnScreen | null>();
   let features: MapGeoJSONFeature[];
   try {
-    features = map.queryRenderedFeatures({ layers: SHIP_LAYERS });
+    features = map.queryRenderedFeatures({ layers: shipLayers() });
   } catch {
     return state.shipsRead;
   }
