@@ -377,8 +377,9 @@
 // as rotated icons (the ships symbol layer, sorted so that fresh ones are
 // on top), since a symbol layer places every icon on the main thread in
 // every frame; zoomed in to fewer ships the icons return. Both layers
-// read the ships source; the other one is filtered empty, and clicks,
-// hover, the layer control and renderedShips use both. A move reloads the
+// read the ships source; the other one is filtered empty (the layer
+// control switches both; clicks, hover and renderedShips query only the
+// one drawing, since a query of the empty one fails). A move reloads the
 // picture only when the view leaves the area last loaded (the view and a
 // 10% margin, at about the same zoom): the stream keeps that area up to
 // date, and at 50,000 ships a reload after each pan cost more than the
