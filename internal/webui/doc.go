@@ -356,17 +356,34 @@
 // TestNodeUnit with node --test (app/tshooks.mjs compiles the TypeScript
 // they import with esbuild).
 // e2e/perf.mjs measures first render,
-// pan, zoom and live frame times, the cost of a picture reload and of
-// the live stream, and the heap, against real demo nodes of 5k, 20k and
-// 50k simulated vessels that it starts (--tidewatch BIN) or a running
-// node (BASE_URL); no mock (README, The web map).
+// pan, zoom and live frame times, the CPU time per browser thread of a
+// pan (the page's main thread, MapLibre's workers, the GPU process's
+// SwiftShader threads) and per pan frame, the cost of a picture reload
+// and of the live stream, and the heap, against real demo nodes of 5k,
+// 20k and 50k simulated vessels that it starts (--tidewatch BIN; the
+// page opens once the node's picture counts every simulated vessel) or
+// a running node (BASE_URL); no mock (README, The web map).
+// PERF_PROFILE=1 adds a CPU profile of the main thread during the pan.
 //
 // The ships are redrawn from the stream's changes at most every 250 ms
 // up to 5,000 vessels, 500 ms up to 20,000 and 1 s beyond (renderDelay
-// in main.ts), and the map fades no symbols (fadeDuration 0): the
-// profile of a 5,000-ship picture under the live stream showed the main
-// thread busy all the time, almost all of it in WebGL (SwiftShader)
-// redrawing, not in handling updates.
+// in main.ts), not while the map moves (they are drawn when it stops),
+// and the map fades no symbols (fadeDuration 0). The page asks for the
+// whole picture in view (limit=100000, the API's most; its default of
+// 20,000 left most of a 50,000-ship world view to the stream) and says
+// "N of M in view" when the answer is still truncated. With more than
+// DOTS_ABOVE (5,000) ships loaded they are drawn as dots in their
+// category's colour (the ships-dots circle layer; stale ones faded), not
+// as rotated icons (the ships symbol layer, sorted so that fresh ones are
+// on top), since a symbol layer places every icon on the main thread in
+// every frame; zoomed in to fewer ships the icons return. Both layers
+// read the ships source; the other one is filtered empty (the layer
+// control switches both; clicks, hover and renderedShips query only the
+// one drawing, since a query of the empty one fails). A move reloads the
+// picture only when the view leaves the area last loaded (the view and a
+// 10% margin, at about the same zoom): the stream keeps that area up to
+// date, and at 50,000 ships a reload after each pan cost more than the
+// pan. The hover box is not looked up while the map moves.
 //
 // # Concurrency
 //

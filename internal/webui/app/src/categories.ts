@@ -42,6 +42,7 @@ export const CATEGORIES: [string, string, string, string][] = [
 ].map(([c, label, group]): [string, string, string, string] => [c, label, groupColor.get(group) ?? '#888', group]);
 
 const known = new Set(CATEGORIES.map((c) => c[0]));
+const groups = new Map(CATEGORIES.map((c) => [c[0], c[3]]));
 
 // category maps an API value to a known category name.
 export function category(v: string) {
@@ -56,6 +57,5 @@ export function categoryLabel(v: string) {
 
 // groupOf returns the group of a category.
 export function groupOf(v: string) {
-  const c = CATEGORIES.find((c) => c[0] === v);
-  return c ? c[3] : 'other';
+  return groups.get(v) ?? 'other';
 }

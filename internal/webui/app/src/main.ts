@@ -55,6 +55,26 @@ const STALE_S = 600; // a report older than this is drawn faded
 function renderDelay(n: number): number {
   return n <= 5000 ? 250 : n <= 20000 ? 500 : 1000;
 }
+// DOTS_ABOVE: with more ships than this in the picture loaded (the view
+// and a margin), they are drawn as dots coloured by category (the
+// ships-dots circle layer), not as rotated icons (the ships symbol
+// layer). A symbol layer places every icon in every frame (sorted by
+// staleness, each rotated and faded by its own expression) on the main
+// thread; circles are not placed at all. At such a density the icons'
+// shape and course cannot be told apart anyway; zoomed in to fewer ships,
+// the icons return (e2e/perf.mjs measures both; README, The web map).
+const DOTS_ABOVE = 5000;
+const SHIP_DOTS = 'ships-dots';
+// SHIP_LAYERS are the layers that draw the ships, icons or dots;
+// shipLayers the one drawing them now (the other is filtered empty, and
+// is not queried).
+const SHIP_LAYERS = ['ships', SHIP_DOTS];
+function shipLayers(): string[] {
+  return [state.dots ? SHIP_DOTS : 'ships'];
+}
+// MAX_VESSELS is the most vessels one GET /api/v1/vessels answers
+// (httpapi.MaxVessels).
+const MAX_VESSELS = 100000;
 const EMPTY: FeatureCollection = { type: 'FeatureCollection', features: [] };
 
 // A view named in the URL (#zoom/lat/lon) wins over framing the vessels.
@@ -96,7 +116,7 @@ interface State {
   flag: string;
   flags: string;
   loaded: boolean;
-  lastLoad: { at: string | null; count: number; error: string | null } | null;
+  lastLoad: { at: string | null; count: number; total: number; error: string | null } | null;
   fitted: boolean;
   renderPending: boolean;
   loadAbort: AbortController | null;
@@ -116,6 +136,8 @@ interface State {
   shipsDrawn: boolean;
   shipFrames: number;
   shipsRead: ShipOnScreen[];
+  dots: boolean;
+  loadedArea: { w: number; s: number; e: number; n: number; zoom: number } | null;
 }
 
 // ShipOnScreen is a ship drawn where the map can be clicked, in page
@@ -165,6 +187,8 @@ const state: State = {
   shipsDrawn: false, // a frame placed and drew the ships' tiles since their data last changed
   shipFrames: 0, // how many times the ships' tiles were placed and drawn after new data
   shipsRead: [], // renderedShips' last reading of a settled map
+  dots: false, // the ships drawn as dots (DOTS_ABOVE)
+  loadedArea: null, // the area and zoom of the live picture loaded last
 };
 
 // iso formats a time as RFC 3339 in whole seconds, as the API takes it.
@@ -523,6 +547,17 @@ function addLayers() {
     },
     paint: { 'icon-opacity': ['case', ['==', ['get', 'stale'], 1], 0.35, 1] },
   });
+  map.addLayer({
+    id: SHIP_DOTS,
+    type: 'circle',
+    source: 'ships',
+    filter: false,
+    paint: {
+      'circle-radius': ['interpolate', ['linear'], ['zoom'], 1, 1.6, 4, 2.2, 8, 3.2],
+      'circle-color': ['match', ['get', 'cat'], ...CATEGORIES.flatMap(([cat, , color]) => [cat, color]), '#B8B8B8'] as unknown as string,
+      'circle-opacity': ['case', ['==', ['get', 'stale'], 1], 0.35, 1],
+    },
+  });
   contacts.addLayers();
   zoneEditor.addLayers();
   measure.addLayers();
@@ -536,7 +571,7 @@ function addLayers() {
 // switches.
 function registerLayers() {
   const reg = (e: LayerEntry) => layerControl.register(e);
-  reg({ id: 'vessels', label: 'All vessels', group: 'Vessels', layers: ['ships', 'selected'], onToggle: () => map.triggerRepaint() });
+  reg({ id: 'vessels', label: 'All vessels', group: 'Vessels', layers: [...SHIP_LAYERS, 'selected'], onToggle: () => map.triggerRepaint() });
   for (const [g, label, color] of GROUPS) {
     reg({
       id: `group-${g}`,
@@ -666,10 +701,22 @@ function render() {
   state.renderPending = false;
   const src = map.getSource<GeoJSONSource>('ships');
   if (!src) return;
+  // The stream's changes wait while the map moves (each would re-tile the
+  // ships in the worker and upload them again in the middle of a drag);
+  // they are drawn when it stops, within renderDelay.
+  if (!state.fullRender && state.drawn && map.isMoving()) {
+    scheduleRender();
+    return;
+  }
   const drawable = (v: Vessel | undefined): v is Vessel & { lat: number; lon: number } => !!v && typeof v.lat === 'number' && typeof v.lon === 'number';
   if (state.fullRender || !state.drawn) {
     const features: ShipFeature[] = [];
     for (const v of state.vessels.values()) if (drawable(v)) features.push(featureOf(v));
+    const dots = features.length > DOTS_ABOVE;
+    if (dots !== state.dots) {
+      state.dots = dots;
+      applyFilter();
+    }
     src.setData({ type: 'FeatureCollection', features });
     state.drawn = new Set(features.map((f) => f.id));
     state.drawnAt = new Map(features.map((f) => [f.properties.mmsi, f.geometry.coordinates as [number, number]]));
@@ -705,7 +752,9 @@ function render() {
   if (table.open) table.render();
   updateFlagOptions();
   const when = state.mode === 'live' ? 'live' : fmt.time(state.at);
-  setStatus(`${state.vessels.size} vessels \u00b7 ${when}`);
+  // (more in view than one answer holds: say so, zooming in shows them)
+  const more = state.lastLoad && state.lastLoad.total > state.lastLoad.count ? ` of ${state.lastLoad.total} in view (zoom in for all)` : '';
+  setStatus(`${state.vessels.size} vessels${more} \u00b7 ${when}`);
 }
 
 function bboxParam() {
@@ -727,11 +776,30 @@ function bboxParam() {
   return [w, s, e, n].map((x) => x.toFixed(4)).join(',');
 }
 
+// loadedCoversView tells whether the live picture loaded last holds the
+// whole view: a pan inside the area it was loaded for (the view and a
+// margin; a world view loads every longitude), at about the zoom it was
+// loaded at, needs no reload, since the stream keeps that area up to
+// date. At 50,000 ships a reload (the answer parsed, every ship re-tiled)
+// after each pan cost more than the pan.
+function loadedCoversView(): boolean {
+  const l = state.loadedArea;
+  if (!l || state.mode !== 'live' || !state.lastLoad || state.lastLoad.total > state.lastLoad.count) return false;
+  if (Math.abs(map.getZoom() - l.zoom) > 0.5) return false;
+  const b = map.getBounds();
+  const lonInside = l.w <= -180 && l.e >= 180 ? true : b.getWest() >= l.w && b.getEast() <= l.e;
+  return lonInside && b.getSouth() >= l.s && b.getNorth() <= l.n;
+}
+
 async function loadVessels() {
   state.loadAbort?.abort();
   const ctl = new AbortController();
   state.loadAbort = ctl;
-  const params: { bbox: string; at?: string } = { bbox: bboxParam() };
+  // The whole picture in view, up to the API's most (MaxVessels): its
+  // default (20,000) would leave most of a 50,000-ship world view to the
+  // stream, filled in over minutes.
+  const params: { bbox: string; at?: string; limit: number } = { bbox: bboxParam(), limit: MAX_VESSELS };
+  const zoom = map.getZoom();
   if (state.mode === 'at' && state.at) params.at = iso(state.at);
   try {
     const body = await api.get('/api/v1/vessels', params, ctl.signal);
@@ -750,13 +818,15 @@ async function loadVessels() {
     state.vessels = next;
     state.fullRender = true;
     state.loaded = true;
-    state.lastLoad = { at: params.at ?? null, count: next.size, error: null };
+    const [w, so, e, n] = params.bbox.split(',').map(Number);
+    state.loadedArea = params.at ? null : { w, s: so, e, n, zoom };
+    state.lastLoad = { at: params.at ?? null, count: next.size, total: typeof body.count === 'number' ? body.count : next.size, error: null };
     render();
     if (events.open) events.scheduleRender(); // vessel names in the list
     if (!state.fitted) fitOnce();
     if (state.mode === 'live') connectStream();
   } catch (err) {
-    if (!(err instanceof Error && err.name === 'AbortError')) state.lastLoad = { at: params.at ?? null, count: 0, error: err instanceof Error ? err.message : String(err) };
+    if (!(err instanceof Error && err.name === 'AbortError')) state.lastLoad = { at: params.at ?? null, count: 0, total: 0, error: err instanceof Error ? err.message : String(err) };
     reportError(err);
   }
 }
@@ -845,7 +915,10 @@ function applyFilter() {
   const f: FilterSpecification = state.flag
     ? ['all', ['in', ['get', 'cat'], ['literal', cats]], ['==', ['get', 'flag'], state.flag]]
     : ['all', ['in', ['get', 'cat'], ['literal', cats]]];
-  map.setFilter('ships', f);
+  // One of the two ship layers draws, the other is filtered empty (a
+  // hidden layer's visibility belongs to the layer control).
+  map.setFilter('ships', state.dots ? false : f);
+  map.setFilter(SHIP_DOTS, state.dots ? f : false);
   map.triggerRepaint(); // the labels follow
   if (table.open) table.render();
 }
@@ -1081,7 +1154,7 @@ function distance(point: { x: number; y: number }, f: MapGeoJSONFeature): number
 // zone is drawn.
 function clickMap(e: MapMouseEvent & { zoneEditor?: boolean; incidentEditor?: boolean; measuring?: boolean }): void {
   if (e.zoneEditor || zoneEditor.drawing || e.incidentEditor || incidents.placing || e.measuring || measure.active) return;
-  const ship = nearest(e.point, ['ships']);
+  const ship = nearest(e.point, shipLayers());
   const contact = nearest(e.point, CONTACT_LAYERS);
   // A contact wins unless a ship is clearly nearer: an associated contact
   // is drawn on its ship's icon, on top of it, and a click there means the
@@ -1121,7 +1194,7 @@ function incidentAreaAt(point: PointLike): MapGeoJSONFeature | null {
 // zones there, one per line. It returns null over nothing.
 function hoverText(point: { x: number; y: number }): { text: string; pointer: boolean } | null {
   const lines: string[] = [];
-  const ship = nearest(point, ['ships']);
+  const ship = nearest(point, shipLayers());
   const v = ship && state.vessels.get(prop(ship, 'mmsi'));
   if (v) lines.push(fmt.missing(v.name) ? `MMSI ${v.mmsi}` : String(v.name));
   const contact = nearest(point, CONTACT_LAYERS);
@@ -1409,7 +1482,9 @@ map.on('load', () => {
   addLayers();
   map.on('click', clickMap);
   map.on('mousemove', (e) => {
-    if (zoneEditor.drawing || incidents.placing || measure.active) {
+    // (not while the map moves: a drag would query every layer under the
+    // pointer at each step, for a box that hides at once)
+    if (zoneEditor.drawing || incidents.placing || measure.active || map.isMoving()) {
       hover.hidden = true;
       return;
     }
@@ -1428,7 +1503,12 @@ map.on('load', () => {
     map.getCanvas().style.cursor = '';
     hover.hidden = true;
   });
-  map.on('moveend', debounce(loadVessels, 250));
+  map.on(
+    'moveend',
+    debounce(() => {
+      if (!loadedCoversView()) loadVessels();
+    }, 250),
+  );
   map.on('moveend', debounce(loadTrails, 500));
   map.on('moveend', debounce(() => contacts.load(), 500));
   loadLand();
@@ -1484,7 +1564,7 @@ function renderedShips(): ShipOnScreen[] {
   const seen = new Map<string, ShipOnScreen | null>();
   let features: MapGeoJSONFeature[];
   try {
-    features = map.queryRenderedFeatures({ layers: ['ships'] });
+    features = map.queryRenderedFeatures({ layers: shipLayers() });
   } catch {
     return state.shipsRead;
   }
@@ -1561,6 +1641,10 @@ window.__tidewatch = Object.freeze({
   portLabels: () => (state.portLabels ? state.portLabels.drawn.map((d) => ({ ...d })) : []),
   updateCount: () => state.updates,
   renders: () => ({ full: state.fullRenders, diff: state.diffRenders }),
+  // reloadVessels (an action) loads the picture in view again, as a move
+  // out of the area loaded does (e2e/perf.mjs times it).
+  reloadVessels: () => loadVessels(),
+  dots: () => state.dots,
   lastLoad: () => state.lastLoad && { ...state.lastLoad },
   eventCount: () => events.byId.size,
   eventRows: () => events.rows,
