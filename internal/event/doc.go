@@ -390,4 +390,18 @@
 // ZonesVersion); and the learned anchorages
 // (LoadAnchorages, SaveAnchorages). Files written before versions are
 // read as version 0; frozen fixtures of them are in testdata.
+//
+// # Saved state
+//
+// Engine.AppendState saves everything an engine holds between two calls
+// (every vessel's detector state and open events, the histories, the
+// timer heap, the reorder window's held positions, the coverage and
+// receiver grids, the learning cells and learned anchorages, the zones,
+// the clock and counters) and Engine.LoadState puts it into a new engine
+// of the same configuration, which then emits exactly what the saved one
+// would have (a cluster node's snapshot carries it). The format
+// (versioned, record framing with CRC-32C, a schema of the saved fields)
+// is described in state.go; a damaged state is a *StateError wrapping
+// ErrState, ErrStateVersion or ErrStateSchema, one of another
+// configuration ErrStateConfig. A frozen fixture is in testdata.
 package event

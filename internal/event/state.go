@@ -1,0 +1,770 @@
+package event
+
+import (
+	"cmp"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"reflect"
+	"slices"
+	"unsafe"
+
+	"github.com/tidewatch/tidewatch/internal/record"
+)
+
+// Engine state: AppendState saves everything an Engine holds between two
+// calls, LoadState puts it into a new engine of the same configuration,
+// which then emits exactly what the saved one would have: the same
+// events, ids, versions, starts and ends (TestStateResumesRealData).
+// A cluster node keeps it in its snapshot so that a node restored from a
+// peer raises the same events as the peer (docs/cluster.md).
+//
+// # What is saved
+//
+// The engine's whole state, walked field by field: every vessel's
+// detector state (the single-vessel detectors, open gaps, encounters,
+// loitering runs, zone memberships and port visits, teleport and
+// identity tracks, the late-report histories and their checkpoints), the
+// timer heap, the reorder window's held positions, the coverage and
+// receiver grids, the anchorage-learning cells and the learned
+// anchorages, the forgotten vessels, the ship categories, the zones with
+// their stable numbers, the clock and the counters. Not saved: what the
+// configuration gives (the parameters, ports, land mask, preset, reorder
+// window, forget and history settings, sharding), which the loading
+// engine takes from its own Config; a fingerprint of it is saved, and a
+// state is loaded only into an engine whose fingerprint matches
+// (ErrStateConfig). Pointers are numbered, so a value shared (an open
+// event held by a vessel and its history, a vessel in the timer heap and
+// in an encounter pair) is shared again after loading.
+//
+// # Format (version 1)
+//
+//	file header:  "TWEVST" | uint16 version (LE)          (record.AppendFileHeader)
+//	record 1:     config fingerprint (JSON)               (record framing: n, CRC-32C, type, payload)
+//	record 2:     schema: uvarint count, each struct type:
+//	                name (string), uvarint fields, each: name (string), Go type (string)
+//	record 3:     body: the engine's saved fields, in the order of its schema
+//
+// A string is a uvarint length and the bytes. In the body, by Go kind:
+// bool one byte (0 or 1); signed integers zig-zag varints; unsigned
+// uvarints; float32 and float64 their IEEE 754 bits, 4 or 8 bytes LE;
+// strings as above; arrays their elements; slices and maps a uvarint 0
+// for nil, else count+1, then the elements (maps sorted by key, key then
+// value); a struct its fields in the order its schema record lists them;
+// a pointer a uvarint 0 for nil, else its number: the next number
+// (count+1) introduces a new object, whose value follows, a smaller one
+// refers to an object already read; an interface (the zones' GeoJSON
+// properties) a tag byte (0 nil, 1 string, 2 float64, 3 bool, 4 []any,
+// 5 map[string]any, 6 int) and the value.
+//
+// Decoding follows the file's schema: a field the file lists that the
+// engine no longer has, or has with another Go type, refuses the state
+// (ErrStateSchema); a field the engine has and the file does not list
+// keeps its zero value. A change of the engine's fields that is more
+// than an addition must bump stateVersion. Every count is bounded by the
+// bytes left; the decoder never panics (FuzzLoadState).
+
+// Errors of LoadState.
+var (
+	// ErrState: the bytes are not an engine state (damaged, cut short,
+	// another file), wrapped in a *StateError.
+	ErrState = errors.New("event: engine state damaged")
+	// ErrStateVersion: a state of a version this engine does not read.
+	ErrStateVersion = errors.New("event: unsupported engine state version")
+	// ErrStateSchema: a state of an engine whose fields differ.
+	ErrStateSchema = errors.New("event: engine state of another engine layout")
+	// ErrStateConfig: a state saved by an engine of another
+	// configuration (parameters, preset, reorder window, ...).
+	ErrStateConfig = errors.New("event: engine state of another configuration")
+	// ErrStateUsed: LoadState into an engine that has already seen data.
+	ErrStateUsed = errors.New("event: engine state loaded into a used engine")
+)
+
+// StateError is an engine state that does not decode: where (the byte
+// offset in the state) and why.
+type StateError struct {
+	Offset int
+	Err    error
+}
+
+func (e *StateError) Error() string {
+	return fmt.Sprintf("event: engine state at byte %d: %v", e.Offset, e.Err)
+}
+
+func (e *StateError) Unwrap() error { return e.Err }
+
+const (
+	stateMagic   = "TWEVST"
+	stateVersion = 1
+
+	stateRecConfig = 1
+	stateRecSchema = 2
+	stateRecBody   = 3
+
+	stateMaxPayload = 1 << 30
+	stateMaxDepth   = 10000
+)
+
+// stateSkipped are the Engine's fields that are not saved: its
+// configuration (taken from the loading engine's Config) and what only
+// exists during a call.
+var stateSkipped = map[string]bool{
+	"p": true, "preset": true, "maxEv": true, "zidx": true, "ports": true, "portCap": true,
+	"startAnch": true, "shore": true, "reorder": true, "params": true, "scratch": true, "out": true,
+	"excludeCat": true, "forget": true, "histAuto": true, "histAge": true, "histLen": true,
+	"cur": true, "rep": true, "shard": true, "shards": true, "learnOnly": true, "inferEp": true,
+}
+
+var engineType = reflect.TypeFor[Engine]()
+
+// stateConfig is the fingerprint of what a state depends on in the
+// configuration.
+type stateConfig struct {
+	Params    Params `json:"params"`
+	Preset    string `json:"preset"`
+	MaxEv     int    `json:"max_evidence"`
+	Reorder   int64  `json:"reorder_ms"`
+	Forget    int64  `json:"forget_ms"`
+	HistAuto  bool   `json:"history_auto"`
+	HistAge   int64  `json:"history_ms"`
+	HistLen   int    `json:"history_reports"`
+	Ports     int    `json:"ports"`
+	StartAnch int    `json:"anchorages_given"`
+	Shore     bool   `json:"shore"`
+	Shard     int    `json:"shard"`
+	Shards    int    `json:"shards"`
+	LearnOnly bool   `json:"learn_only"`
+	InferEp   bool   `json:"infer_episodes"`
+}
+
+func (e *Engine) stateConfig() ([]byte, error) {
+	c := stateConfig{Params: e.p, Preset: e.preset, MaxEv: e.maxEv, Reorder: e.reorder, Forget: int64(e.forget),
+		HistAuto: e.histAuto, HistAge: int64(e.histAge), HistLen: e.histLen, StartAnch: e.startAnch,
+		Shore: e.shore != nil, Shard: e.shard, Shards: e.shards, LearnOnly: e.learnOnly, InferEp: e.inferEp}
+	if e.ports != nil {
+		c.Ports = len(e.ports.ports)
+	}
+	return json.Marshal(c)
+}
+
+// AppendState appends the engine's state (see "Engine state" in
+// state.go) to dst. Call it between two calls of Observe, Advance, Flush
+// or SetZones; it does not change the engine.
+func (e *Engine) AppendState(dst []byte) ([]byte, error) {
+	conf, err := e.stateConfig()
+	if err != nil {
+		return dst, fmt.Errorf("event: engine state: %w", err)
+	}
+	enc := stateEnc{ptrs: make(map[stateRef]uint64), types: make(map[reflect.Type]bool)}
+	enc.structFields(reflect.ValueOf(e).Elem())
+	if enc.err != nil {
+		return dst, fmt.Errorf("event: engine state: %w", enc.err)
+	}
+	var schema []byte
+	schema = binary.AppendUvarint(schema, uint64(len(enc.order)))
+	for _, t := range enc.order {
+		schema = appendStateString(schema, t.String())
+		fs := stateFields(t)
+		schema = binary.AppendUvarint(schema, uint64(len(fs)))
+		for _, i := range fs {
+			f := t.Field(i)
+			schema = appendStateString(schema, f.Name)
+			schema = appendStateString(schema, f.Type.String())
+		}
+	}
+	dst = record.AppendFileHeader(dst, stateMagic, stateVersion)
+	dst = record.Append(dst, stateRecConfig, conf)
+	dst = record.Append(dst, stateRecSchema, schema)
+	return record.Append(dst, stateRecBody, enc.b), nil
+}
+
+// LoadState puts a state saved by AppendState into e, which must be new
+// (no report observed) and configured as the engine that saved it. A
+// state that does not decode is a *StateError wrapping ErrState,
+// ErrStateVersion or ErrStateSchema; one of another configuration
+// ErrStateConfig. On error e is unchanged.
+func (e *Engine) LoadState(b []byte) error {
+	if e.stats.Positions != 0 || e.tracks.len() != 0 || e.clock != 0 {
+		return ErrStateUsed
+	}
+	v, err := record.ParseFileHeader(b, stateMagic)
+	if err != nil {
+		return &StateError{0, fmt.Errorf("%w: %w", ErrState, err)}
+	}
+	if v != stateVersion {
+		return &StateError{record.MagicLen, fmt.Errorf("%w: version %d", ErrStateVersion, v)}
+	}
+	off := record.FileHeaderLen
+	var recs [3][]byte
+	for i, want := range []byte{stateRecConfig, stateRecSchema, stateRecBody} {
+		typ, payload, n, ok := record.Current.Check(b[off:], stateMaxPayload)
+		if !ok {
+			return &StateError{off, fmt.Errorf("%w: record %d cut short or checksum mismatch", ErrState, want)}
+		}
+		if typ != want {
+			return &StateError{off, fmt.Errorf("%w: record type %d, want %d", ErrState, typ, want)}
+		}
+		recs[i] = payload
+		off += n
+	}
+	if off != len(b) {
+		return &StateError{off, fmt.Errorf("%w: %d bytes after the state", ErrState, len(b)-off)}
+	}
+	conf, err := e.stateConfig()
+	if err != nil {
+		return fmt.Errorf("event: engine state: %w", err)
+	}
+	if string(conf) != string(recs[0]) {
+		return fmt.Errorf("%w: saved %s, this engine %s", ErrStateConfig, recs[0], conf)
+	}
+	bodyOff := len(b) - len(recs[2])
+	return e.loadBody(recs[1], recs[2], bodyOff)
+}
+
+// loadBody decodes a schema and body into e (the decoder behind
+// LoadState, without the framing); base is the body's offset in errors.
+func (e *Engine) loadBody(schema, body []byte, base int) (err error) {
+	dec := stateDec{b: schema}
+	files, err := dec.schema()
+	if err != nil {
+		return &StateError{dec.off, err}
+	}
+	tmp := *e
+	dec = stateDec{b: body, files: files, maps: make(map[reflect.Type][]int)}
+	defer func() {
+		// reflect panics on a value the checks above missed: a damaged
+		// state is an error, never a crash
+		if r := recover(); r != nil {
+			err = &StateError{base + dec.off, fmt.Errorf("%w: %v", ErrState, r)}
+		}
+	}()
+	dec.structFields(reflect.ValueOf(&tmp).Elem())
+	if dec.err == nil && dec.off != len(dec.b) {
+		dec.fail(ErrState, "%d bytes after the engine", len(dec.b)-dec.off)
+	}
+	if dec.err != nil {
+		return &StateError{base + dec.off, dec.err}
+	}
+	if err := tmp.checkState(); err != nil {
+		return &StateError{base, fmt.Errorf("%w: %w", ErrState, err)}
+	}
+	idx, err := tmp.zoneIndex(tmp.zones)
+	if err != nil {
+		return &StateError{base, fmt.Errorf("%w: zones: %w", ErrState, err)}
+	}
+	tmp.zidx = idx
+	if tmp.stats.Events == nil {
+		tmp.stats.Events = make(map[string]int64)
+	}
+	*e = tmp
+	return nil
+}
+
+// checkState checks the invariants the engine's code relies on without
+// checking them (so that a loaded state cannot make it crash later).
+func (e *Engine) checkState() error {
+	t := &e.tracks
+	if len(t.keys) != len(t.vals) {
+		return errors.New("vessel table keys and slots differ")
+	}
+	if len(t.vals) > 0 {
+		if len(t.vals)&(len(t.vals)-1) != 0 || t.mask != uint32(len(t.vals)-1) || t.shift > 32 ||
+			uint64(1)<<(32-t.shift) != uint64(len(t.vals)) {
+			return errors.New("vessel table size")
+		}
+	} else if t.n != 0 {
+		return errors.New("vessel table count")
+	}
+	n := 0
+	for i, tr := range t.vals {
+		if tr == nil {
+			continue
+		}
+		n++
+		if tr.mmsi != t.keys[i] {
+			return fmt.Errorf("vessel table slot %d holds %d under %d", i, tr.mmsi, t.keys[i])
+		}
+	}
+	if n != t.n || 2*n > len(t.vals) {
+		return errors.New("vessel table count")
+	}
+	for i, tr := range e.timers.h {
+		if tr == nil || tr.heapIdx != i {
+			return fmt.Errorf("timer %d", i)
+		}
+		if i > 0 && e.timers.less(i, (i-1)/2) {
+			return fmt.Errorf("timer heap order at %d", i)
+		}
+	}
+	for _, tr := range t.vals {
+		if tr != nil && (tr.heapIdx >= len(e.timers.h) || tr.heapIdx >= 0 && e.timers.h[tr.heapIdx] != tr || tr.heapIdx < -1) {
+			return fmt.Errorf("vessel %d's timer", tr.mmsi)
+		}
+	}
+	if e.buf.head < 0 || e.buf.head > len(e.buf.run) {
+		return errors.New("reorder window")
+	}
+	if len(e.zoneNum) != len(e.zones) {
+		return errors.New("zone numbers")
+	}
+	if len(e.sources) == 0 || e.sources[0] != "" {
+		return errors.New("source names")
+	}
+	return nil
+}
+
+// stateFields lists the fields of struct type t that a state holds.
+func stateFields(t reflect.Type) []int {
+	out := make([]int, 0, t.NumField())
+	for i := range t.NumField() {
+		if t == engineType && stateSkipped[t.Field(i).Name] {
+			continue
+		}
+		out = append(out, i)
+	}
+	return out
+}
+
+func appendStateString(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+// stateRef identifies a pointer: its address and type.
+type stateRef struct {
+	p uintptr
+	t reflect.Type
+}
+
+// stateEnc encodes values (see the format above). Values are read
+// without Interface, so unexported fields need no unsafe access.
+type stateEnc struct {
+	b     []byte
+	ptrs  map[stateRef]uint64
+	types map[reflect.Type]bool
+	order []reflect.Type // struct types, in the order first met
+	err   error
+}
+
+func (s *stateEnc) structFields(v reflect.Value) {
+	t := v.Type()
+	if !s.types[t] {
+		s.types[t] = true
+		s.order = append(s.order, t)
+	}
+	for _, i := range stateFields(t) {
+		s.value(v.Field(i))
+	}
+}
+
+func (s *stateEnc) value(v reflect.Value) {
+	if s.err != nil {
+		return
+	}
+	switch v.Kind() {
+	case reflect.Bool:
+		if v.Bool() {
+			s.b = append(s.b, 1)
+		} else {
+			s.b = append(s.b, 0)
+		}
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		s.b = binary.AppendVarint(s.b, v.Int())
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		s.b = binary.AppendUvarint(s.b, v.Uint())
+	case reflect.Float32:
+		s.b = binary.LittleEndian.AppendUint32(s.b, math.Float32bits(float32(v.Float())))
+	case reflect.Float64:
+		s.b = binary.LittleEndian.AppendUint64(s.b, math.Float64bits(v.Float()))
+	case reflect.String:
+		s.b = appendStateString(s.b, v.String())
+	case reflect.Array:
+		for i := range v.Len() {
+			s.value(v.Index(i))
+		}
+	case reflect.Slice:
+		if v.IsNil() {
+			s.b = append(s.b, 0)
+			return
+		}
+		s.b = binary.AppendUvarint(s.b, uint64(v.Len())+1)
+		for i := range v.Len() {
+			s.value(v.Index(i))
+		}
+	case reflect.Map:
+		if v.IsNil() {
+			s.b = append(s.b, 0)
+			return
+		}
+		keys := v.MapKeys()
+		if err := sortStateKeys(keys); err != nil {
+			s.err = err
+			return
+		}
+		s.b = binary.AppendUvarint(s.b, uint64(len(keys))+1)
+		for _, k := range keys {
+			s.value(k)
+			s.value(v.MapIndex(k))
+		}
+	case reflect.Struct:
+		s.structFields(v)
+	case reflect.Pointer:
+		if v.IsNil() {
+			s.b = append(s.b, 0)
+			return
+		}
+		ref := stateRef{v.Pointer(), v.Type()}
+		if id, ok := s.ptrs[ref]; ok {
+			s.b = binary.AppendUvarint(s.b, id)
+			return
+		}
+		id := uint64(len(s.ptrs)) + 1
+		s.ptrs[ref] = id
+		s.b = binary.AppendUvarint(s.b, id)
+		s.value(v.Elem())
+	case reflect.Interface:
+		s.any(v)
+	default:
+		s.err = fmt.Errorf("a %v cannot be saved", v.Type())
+	}
+}
+
+// Tags of interface values (GeoJSON properties).
+const (
+	anyNil = iota
+	anyString
+	anyFloat
+	anyBool
+	anySlice
+	anyMap
+	anyInt
+)
+
+func (s *stateEnc) any(v reflect.Value) {
+	if v.IsNil() {
+		s.b = append(s.b, anyNil)
+		return
+	}
+	x := v.Elem()
+	switch {
+	case x.Type() == reflect.TypeFor[string]():
+		s.b = append(s.b, anyString)
+	case x.Type() == reflect.TypeFor[float64]():
+		s.b = append(s.b, anyFloat)
+	case x.Type() == reflect.TypeFor[bool]():
+		s.b = append(s.b, anyBool)
+	case x.Type() == reflect.TypeFor[[]any]():
+		s.b = append(s.b, anySlice)
+	case x.Type() == reflect.TypeFor[map[string]any]():
+		s.b = append(s.b, anyMap)
+	case x.Type() == reflect.TypeFor[int]():
+		s.b = append(s.b, anyInt)
+	default:
+		s.err = fmt.Errorf("a %v in an interface cannot be saved", x.Type())
+		return
+	}
+	s.value(x)
+}
+
+// sortStateKeys sorts map keys, so that a state's bytes do not depend on
+// map order.
+func sortStateKeys(keys []reflect.Value) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	switch keys[0].Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		slices.SortFunc(keys, func(a, b reflect.Value) int { return cmp.Compare(a.Int(), b.Int()) })
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		slices.SortFunc(keys, func(a, b reflect.Value) int { return cmp.Compare(a.Uint(), b.Uint()) })
+	case reflect.String:
+		slices.SortFunc(keys, func(a, b reflect.Value) int { return cmp.Compare(a.String(), b.String()) })
+	default:
+		return fmt.Errorf("a map keyed by %v cannot be saved", keys[0].Type())
+	}
+	return nil
+}
+
+// stateDec decodes values with a sticky error.
+type stateDec struct {
+	b     []byte
+	off   int
+	err   error
+	files map[string][]stateField // the file's schema, by type name
+	maps  map[reflect.Type][]int  // file field k of a type → its field index
+	ptrs  []reflect.Value
+	depth int
+}
+
+type stateField struct{ name, typ string }
+
+func (d *stateDec) fail(sentinel error, format string, args ...any) {
+	if d.err == nil {
+		d.err = fmt.Errorf("%w: %s", sentinel, fmt.Sprintf(format, args...))
+	}
+}
+
+func (d *stateDec) uvarint() uint64 {
+	if d.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(d.b[d.off:])
+	if n <= 0 {
+		d.fail(ErrState, "bad number")
+		return 0
+	}
+	d.off += n
+	return v
+}
+
+func (d *stateDec) varint() int64 {
+	if d.err != nil {
+		return 0
+	}
+	v, n := binary.Varint(d.b[d.off:])
+	if n <= 0 {
+		d.fail(ErrState, "bad number")
+		return 0
+	}
+	d.off += n
+	return v
+}
+
+func (d *stateDec) bytes(n int) []byte {
+	if d.err != nil {
+		return nil
+	}
+	if n < 0 || n > len(d.b)-d.off {
+		d.fail(ErrState, "cut short")
+		return nil
+	}
+	b := d.b[d.off : d.off+n]
+	d.off += n
+	return b
+}
+
+// count reads a count of items, each at least one byte: beyond the bytes
+// left it is damage.
+func (d *stateDec) count() int {
+	n := d.uvarint()
+	if n > uint64(len(d.b)-d.off) {
+		d.fail(ErrState, "count %d beyond the %d bytes left", n, len(d.b)-d.off)
+		return 0
+	}
+	return int(n)
+}
+
+func (d *stateDec) string() string { return string(d.bytes(d.count())) }
+
+// schema reads the schema record.
+func (d *stateDec) schema() (map[string][]stateField, error) {
+	n := d.count()
+	files := make(map[string][]stateField, n)
+	for range n {
+		name := d.string()
+		nf := d.count()
+		fs := make([]stateField, 0, nf)
+		for range nf {
+			fs = append(fs, stateField{d.string(), d.string()})
+		}
+		if d.err != nil {
+			break
+		}
+		if _, ok := files[name]; ok {
+			d.fail(ErrState, "type %s twice in the schema", name)
+			break
+		}
+		files[name] = fs
+	}
+	if d.err == nil && d.off != len(d.b) {
+		d.fail(ErrState, "bytes after the schema")
+	}
+	return files, d.err
+}
+
+// fieldMap maps the file's fields of struct type t to t's.
+func (d *stateDec) fieldMap(t reflect.Type) []int {
+	if m, ok := d.maps[t]; ok {
+		return m
+	}
+	fs, ok := d.files[t.String()]
+	if !ok {
+		d.fail(ErrStateSchema, "no schema for %s", t)
+		return nil
+	}
+	m := make([]int, len(fs))
+	for k, f := range fs {
+		sf, ok := t.FieldByName(f.name)
+		if !ok || len(sf.Index) != 1 || (t == engineType && stateSkipped[f.name]) {
+			d.fail(ErrStateSchema, "%s has no field %s", t, f.name)
+			return nil
+		}
+		if sf.Type.String() != f.typ {
+			d.fail(ErrStateSchema, "%s.%s is a %s, the state's a %s", t, f.name, sf.Type, f.typ)
+			return nil
+		}
+		m[k] = sf.Index[0]
+	}
+	d.maps[t] = m
+	return m
+}
+
+// settable returns v's field i, settable even if unexported (v is
+// addressable: every value decoded is made by reflect.New).
+func settable(v reflect.Value, i int) reflect.Value {
+	f := v.Field(i)
+	return reflect.NewAt(f.Type(), unsafe.Pointer(f.UnsafeAddr())).Elem()
+}
+
+func (d *stateDec) structFields(v reflect.Value) {
+	m := d.fieldMap(v.Type())
+	for _, i := range m {
+		if d.err != nil {
+			return
+		}
+		d.value(settable(v, i))
+	}
+}
+
+// value decodes into v, which is settable.
+func (d *stateDec) value(v reflect.Value) {
+	if d.err != nil {
+		return
+	}
+	d.depth++
+	defer func() { d.depth-- }()
+	if d.depth > stateMaxDepth {
+		d.fail(ErrState, "nested too deep")
+		return
+	}
+	switch v.Kind() {
+	case reflect.Bool:
+		b := d.bytes(1)
+		if d.err == nil {
+			if b[0] > 1 {
+				d.fail(ErrState, "bool %d", b[0])
+				return
+			}
+			v.SetBool(b[0] == 1)
+		}
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		x := d.varint()
+		if v.OverflowInt(x) {
+			d.fail(ErrState, "%d overflows %v", x, v.Type())
+			return
+		}
+		v.SetInt(x)
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		x := d.uvarint()
+		if v.OverflowUint(x) {
+			d.fail(ErrState, "%d overflows %v", x, v.Type())
+			return
+		}
+		v.SetUint(x)
+	case reflect.Float32:
+		if b := d.bytes(4); d.err == nil {
+			v.SetFloat(float64(math.Float32frombits(binary.LittleEndian.Uint32(b))))
+		}
+	case reflect.Float64:
+		if b := d.bytes(8); d.err == nil {
+			v.SetFloat(math.Float64frombits(binary.LittleEndian.Uint64(b)))
+		}
+	case reflect.String:
+		v.SetString(d.string())
+	case reflect.Array:
+		for i := range v.Len() {
+			d.value(v.Index(i))
+		}
+	case reflect.Slice:
+		n := d.count()
+		if n == 0 || d.err != nil {
+			return
+		}
+		s := reflect.MakeSlice(v.Type(), n-1, n-1)
+		for i := range n - 1 {
+			d.value(s.Index(i))
+		}
+		v.Set(s)
+	case reflect.Map:
+		n := d.count()
+		if n == 0 || d.err != nil {
+			return
+		}
+		t := v.Type()
+		m := reflect.MakeMapWithSize(t, n-1)
+		for range n - 1 {
+			k := reflect.New(t.Key()).Elem()
+			d.value(k)
+			x := reflect.New(t.Elem()).Elem()
+			d.value(x)
+			if d.err != nil {
+				return
+			}
+			m.SetMapIndex(k, x)
+		}
+		if m.Len() != n-1 {
+			d.fail(ErrState, "a key twice in a map")
+			return
+		}
+		v.Set(m)
+	case reflect.Struct:
+		d.structFields(v)
+	case reflect.Pointer:
+		id := d.uvarint()
+		switch {
+		case d.err != nil || id == 0:
+		case id <= uint64(len(d.ptrs)):
+			p := d.ptrs[id-1]
+			if p.Type() != v.Type() {
+				d.fail(ErrState, "object %d is a %v, not a %v", id, p.Type(), v.Type())
+				return
+			}
+			v.Set(p)
+		case id == uint64(len(d.ptrs))+1:
+			p := reflect.New(v.Type().Elem())
+			d.ptrs = append(d.ptrs, p)
+			d.value(p.Elem())
+			v.Set(p)
+		default:
+			d.fail(ErrState, "object %d before %d", id, len(d.ptrs)+1)
+		}
+	case reflect.Interface:
+		d.any(v)
+	default:
+		d.fail(ErrStateSchema, "a %v cannot be loaded", v.Type())
+	}
+}
+
+func (d *stateDec) any(v reflect.Value) {
+	tag := d.bytes(1)
+	if d.err != nil {
+		return
+	}
+	var t reflect.Type
+	switch tag[0] {
+	case anyNil:
+		return
+	case anyString:
+		t = reflect.TypeFor[string]()
+	case anyFloat:
+		t = reflect.TypeFor[float64]()
+	case anyBool:
+		t = reflect.TypeFor[bool]()
+	case anySlice:
+		t = reflect.TypeFor[[]any]()
+	case anyMap:
+		t = reflect.TypeFor[map[string]any]()
+	case anyInt:
+		t = reflect.TypeFor[int]()
+	default:
+		d.fail(ErrState, "interface tag %d", tag[0])
+		return
+	}
+	x := reflect.New(t).Elem()
+	d.value(x)
+	if d.err == nil {
+		v.Set(x)
+	}
+}
