@@ -432,14 +432,20 @@ func (m *clusterMember) apply(seq uint64, b cluster.Batch) error {
 		m.logger.Info("cluster: entry after the cursor found in the store; not applied again", "seq", seq)
 		obs = nil
 	}
+	if m.events != nil {
+		// Detection's time moves to the entry's, after its results, in
+		// the same pipeline turn: a snapshot (pipe.Do) never falls
+		// between the two (cluster_snapshot.go).
+		tracked := then
+		then = func() {
+			if tracked != nil {
+				tracked()
+			}
+			m.afterEntry(b.Received)
+		}
+	}
 	if err := m.pipe.ApplyEntryThen(ctx, obs, seq, then); err != nil {
 		return err
-	}
-	if m.events != nil {
-		// Detection's time moves to the entry's, after its results.
-		if err := m.pipe.Do(ctx, func() { m.afterEntry(b.Received) }); err != nil {
-			return err
-		}
 	}
 	if m.relay != nil && b.Sensor == cluster.SensorNone {
 		for _, line := range b.Lines {

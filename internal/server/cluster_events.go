@@ -3,8 +3,10 @@ package server
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"os"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -13,6 +15,7 @@ import (
 	"github.com/tidewatch/tidewatch/internal/cluster"
 	"github.com/tidewatch/tidewatch/internal/event"
 	"github.com/tidewatch/tidewatch/internal/geo"
+	"github.com/tidewatch/tidewatch/internal/record"
 	"github.com/tidewatch/tidewatch/internal/vessel"
 )
 
@@ -298,4 +301,101 @@ func (p *markerPublisher) Run(ctx context.Context) error {
 			}
 		}
 	}
+}
+
+// Event detection's state in a snapshot (cluster_snapshot.go): the
+// engine's whole state (event.Engine.AppendState), the last zones marker
+// applied and the newest report's time, taken on detection's goroutine
+// (Fanout.Call) where the snapshot's entry ends, so that a node restored
+// from the snapshot raises from there on exactly the events its peers do.
+//
+// Layout of the snapshot's "events.state" and of
+// <data>/cluster/TIDEWATCH_INGEST.events, where a node installing a
+// snapshot puts it (version 1):
+//
+//	file header "TWCLEV", uint16 version (LE)   (record.AppendFileHeader)
+//	one record of type 1 (record framing: length, CRC-32C, type):
+//	  uint64 entry, uint64 zones marker's control entry, int64 newest report (ms), all LE,
+//	  then the engine's state (its own format, event/state.go)
+const (
+	eventsStateMagic   = "TWCLEV"
+	eventsStateVersion = 1
+	eventsStateRecord  = 1
+	eventsStateHdr     = 24
+)
+
+// ErrEventsState: a snapshot's event detection state is damaged or of an
+// unknown version.
+var ErrEventsState = errors.New("server: cluster: event detection state damaged")
+
+// eventsState is event detection's state at an entry.
+type eventsState struct {
+	seq       uint64
+	markerSeq uint64
+	newest    vessel.Time
+	engine    []byte
+}
+
+func encodeEventsState(s eventsState) []byte {
+	payload := make([]byte, 0, eventsStateHdr+len(s.engine))
+	payload = binary.LittleEndian.AppendUint64(payload, s.seq)
+	payload = binary.LittleEndian.AppendUint64(payload, s.markerSeq)
+	payload = binary.LittleEndian.AppendUint64(payload, uint64(s.newest))
+	payload = append(payload, s.engine...)
+	out := record.AppendFileHeader(nil, eventsStateMagic, eventsStateVersion)
+	return record.Append(out, eventsStateRecord, payload)
+}
+
+func decodeEventsState(b []byte) (eventsState, error) {
+	v, err := record.ParseFileHeader(b, eventsStateMagic)
+	if err != nil {
+		return eventsState{}, fmt.Errorf("%w: %w", ErrEventsState, err)
+	}
+	if v != eventsStateVersion {
+		return eventsState{}, fmt.Errorf("%w: version %d", ErrEventsState, v)
+	}
+	typ, payload, n, ok := record.Current.Check(b[record.FileHeaderLen:], len(b))
+	if !ok || typ != eventsStateRecord || record.FileHeaderLen+n != len(b) || len(payload) < eventsStateHdr {
+		return eventsState{}, fmt.Errorf("%w: cut short, checksum mismatch or trailing bytes", ErrEventsState)
+	}
+	return eventsState{
+		seq:       binary.LittleEndian.Uint64(payload),
+		markerSeq: binary.LittleEndian.Uint64(payload[8:]),
+		newest:    vessel.Time(binary.LittleEndian.Uint64(payload[16:])),
+		engine:    payload[eventsStateHdr:],
+	}, nil
+}
+
+// saveState returns detection's state as of the entry seq and the event
+// log's bytes; on detection's goroutine (Fanout.Call) right after that
+// entry's results. The log then holds every event of the entries up to
+// seq (and perhaps contact tracker events of later entries, which a node
+// restored from the snapshot does not raise twice: publishNewEvents).
+func (e *liveEvents) saveState(seq uint64, logPath string) (eventsState, []byte, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	st, err := e.det.Engine.AppendState(nil)
+	if err != nil {
+		return eventsState{}, nil, err
+	}
+	if err := e.log.Sync(); err != nil {
+		return eventsState{}, nil, err
+	}
+	lg, err := os.ReadFile(logPath)
+	if err != nil {
+		return eventsState{}, nil, err
+	}
+	return eventsState{seq: seq, markerSeq: e.markerSeq, newest: e.det.Newest, engine: st}, lg, nil
+}
+
+// loadState puts a snapshot's detection state into the node's new
+// engine, before the node follows the log.
+func (e *liveEvents) loadState(s eventsState) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if err := e.det.Engine.LoadState(s.engine); err != nil {
+		return err
+	}
+	e.markerSeq, e.det.Newest = s.markerSeq, s.newest
+	return nil
 }

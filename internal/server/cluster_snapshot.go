@@ -27,6 +27,16 @@ import (
 //
 //	state              the cluster state file (cluster_state.go) at the entry
 //	store/TIDEWATCH, store/MANIFEST, store/APPLIED, store/blocks/*.blk
+//	events.state       event detection's state at the entry (cluster_events.go)
+//	events.jsonl       the event log with every event up to the entry
+//	contacts…          the contact tracker's (cluster_sensors.go)
+//
+// Event detection runs on its own goroutine behind the pipeline: its
+// state is taken there with a Fanout.Call queued right after the entry's
+// results (and its time tick, in the same pipeline turn as the entry),
+// so it is the engine exactly after the entry; the snapshot waits for
+// it. A snapshot of a peer without it (an earlier version) still
+// installs: the node's detectors then start empty (logged).
 //
 // A node installs one at start, before its store opens (a running store
 // cannot be swapped under the API): openClusterEarly finds that the
@@ -38,8 +48,10 @@ import (
 // file last. The node then opens the store and the state as after any
 // restart, and follows the log from the snapshot's entry.
 const (
-	snapshotStateName = "state"
-	snapshotStoreDir  = "store"
+	snapshotStateName  = "state"
+	snapshotEventsName   = "events.state" // event detection's (cluster_events.go)
+	snapshotEventLogName = eventsFile     // the event log at the entry
+	snapshotStoreDir   = "store"
 	// maxSnapshotFile bounds one file of a snapshot being unpacked.
 	maxSnapshotFile = 64 << 30
 )
@@ -57,7 +69,8 @@ func (m *clusterMember) Snapshot(w io.Writer) (uint64, error) {
 	var seq uint64
 	var state []byte
 	var ferr error
-	var extra []snapshotFile // the contact tracker's (cluster_sensors.go)
+	var extra []snapshotFile // the contact tracker's (cluster_sensors.go) and event detection's
+	var evCh <-chan eventsSnap
 	err = m.pipe.Do(ctx, func() {
 		if ferr = m.core.Commit(); ferr != nil {
 			return
@@ -75,13 +88,30 @@ func (m *clusterMember) Snapshot(w io.Writer) (uint64, error) {
 			return
 		}
 		seq, state = pos, m.pic.AppendState(nil)
-		extra, ferr = m.snapshotContacts(seq)
+		if extra, ferr = m.snapshotContacts(seq); ferr != nil {
+			return
+		}
+		evCh = m.snapshotEvents(seq)
 	})
 	if err == nil {
 		err = ferr
 	}
 	if err != nil {
 		return 0, fmt.Errorf("server: snapshot: %w", err)
+	}
+	if evCh != nil {
+		// detection takes its state once it has worked through the
+		// entries up to seq (its queue), while the pipeline goes on
+		select {
+		case r := <-evCh:
+			if r.err != nil {
+				return 0, fmt.Errorf("server: snapshot: event detection: %w", r.err)
+			}
+			extra = append(extra, snapshotFile{name: snapshotEventsName, data: encodeEventsState(r.st)},
+				snapshotFile{name: snapshotEventLogName, data: r.log})
+		case <-ctx.Done():
+			return 0, fmt.Errorf("server: snapshot: event detection did not answer: %w", ctx.Err())
+		}
 	}
 	tw := tar.NewWriter(w)
 	data := encodeClusterState(seq, state)
@@ -184,7 +214,7 @@ func (s *snapshotInstaller) stage(r io.Reader, seq uint64) (int, error) {
 		}
 		name := filepath.FromSlash(h.Name)
 		if h.Typeflag != tar.TypeReg || !filepath.IsLocal(name) || h.Size < 0 || h.Size > maxSnapshotFile ||
-			name != snapshotStateName && !strings.HasPrefix(name, snapshotStoreDir+string(filepath.Separator)) && !isContactsSnapshotFile(name) {
+			name != snapshotStateName && name != snapshotEventsName && name != snapshotEventLogName && !strings.HasPrefix(name, snapshotStoreDir+string(filepath.Separator)) && !isContactsSnapshotFile(name) {
 			return 0, fmt.Errorf("server: snapshot: %w: unexpected entry %q", ErrClusterState, h.Name)
 		}
 		path := filepath.Join(staging, name)
@@ -234,6 +264,15 @@ func (s *snapshotInstaller) checkStaged(seq uint64) ([]byte, error) {
 	if err := fusion.NewPicture(fusion.Config{}).LoadState(pic); err != nil {
 		return nil, fmt.Errorf("server: snapshot: %w: %w", ErrClusterState, err)
 	}
+	if ev, err := os.ReadFile(filepath.Join(s.staging(), snapshotEventsName)); err == nil {
+		es, err := decodeEventsState(ev)
+		if err != nil {
+			return nil, fmt.Errorf("server: snapshot: %w", err)
+		}
+		if es.seq != seq {
+			return nil, fmt.Errorf("server: snapshot: %w: event detection at entry %d, the snapshot says %d", ErrEventsState, es.seq, seq)
+		}
+	}
 	return state, nil
 }
 
@@ -263,6 +302,9 @@ func (s *snapshotInstaller) install(seq uint64, files int) error {
 		return err
 	}
 	if err := installContacts(s.data, s.staging(), seq); err != nil {
+		return err
+	}
+	if err := s.installEvents(seq); err != nil {
 		return err
 	}
 	if err := record.WriteFileAtomic(record.OSFS{}, filepath.Join(s.data, "cluster", cluster.IngestStream+".state"), state, 0o600); err != nil {
@@ -341,4 +383,78 @@ func (n *Node) installSnapshotIfBehind(ctx context.Context, node *cluster.Node) 
 func (m *clusterMember) stageSnapshot(ctx context.Context) error {
 	inst := &snapshotInstaller{data: m.dir, log: m.logger, stageOnly: true}
 	return m.node.RestoreSnapshotRetry(ctx, m.follower, inst, cluster.RestoreRetry{})
+}
+
+// eventsSnap is detection's answer to a snapshot.
+type eventsSnap struct {
+	st  eventsState
+	log []byte // the event log (events.jsonl)
+	err error
+}
+
+// snapshotEvents asks event detection for its state after entry seq: on
+// the pipeline's goroutine, after the entry's results; the answer comes
+// from detection's goroutine. Nil when the node detects no events.
+func (m *clusterMember) snapshotEvents(seq uint64) <-chan eventsSnap {
+	if m.events == nil {
+		return nil
+	}
+	ch := make(chan eventsSnap, 1)
+	m.core.Fanout.Call(func(s Subscriber) {
+		if e, ok := s.(*liveEvents); ok {
+			st, lg, err := e.saveState(seq, filepath.Join(m.dir, eventsFile))
+			ch <- eventsSnap{st, lg, err}
+		}
+	})
+	return ch
+}
+
+func eventsStatePath(data string) string {
+	return filepath.Join(data, "cluster", cluster.IngestStream+".events")
+}
+
+// installEvents puts the staged snapshot's event detection state where
+// the node loads it when it resumes at the snapshot's entry
+// (clusterMember.resume), and its event log in place of the node's (the
+// node's own, older, is kept beside the replaced store); without them (a
+// peer of an earlier version) the node keeps its event log, its
+// detectors start empty, and an older state file is removed. Run again
+// after a crash, it continues: the log is moved (renamed) before the
+// state is written.
+func (s *snapshotInstaller) installEvents(seq uint64) error {
+	if src := filepath.Join(s.staging(), snapshotEventLogName); fileExists(src) {
+		dst := filepath.Join(s.data, eventsFile)
+		if fileExists(dst) {
+			aside := filepath.Join(s.data, "cluster", fmt.Sprintf("replaced-%d", seq), eventsFile)
+			if err := os.MkdirAll(filepath.Dir(aside), 0o700); err != nil {
+				return err
+			}
+			if err := os.Rename(dst, aside); err != nil {
+				return err
+			}
+		}
+		if err := os.Rename(src, dst); err != nil {
+			return err
+		}
+		if err := record.SyncDir(s.data); err != nil {
+			return err
+		}
+	}
+	b, err := os.ReadFile(filepath.Join(s.staging(), snapshotEventsName))
+	if errors.Is(err, fs.ErrNotExist) {
+		s.log.Info("cluster: the snapshot holds no event detection state; the detectors start empty", "seq", seq)
+		if err := os.Remove(eventsStatePath(s.data)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return record.WriteFileAtomic(record.OSFS{}, eventsStatePath(s.data), b, 0o600)
+}
+
+func fileExists(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.Mode().IsRegular()
 }

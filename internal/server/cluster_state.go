@@ -175,6 +175,9 @@ func (m *clusterMember) resume(node *cluster.Node) (seq uint64, legacy bool, err
 			m.stateSeqPub.Store(s)
 			m.committed.Store(mark)
 			m.logger.Info("cluster: picture restored from the state", "seq", s, "store_mark", mark, "replay", mark-s)
+			if s == mark {
+				m.loadEvents(s)
+			}
 			return s, false, nil
 		}
 	}
@@ -205,4 +208,35 @@ func (m *clusterMember) resume(node *cluster.Node) (seq uint64, legacy bool, err
 		return 0, false, err
 	}
 	return seq, legacy, nil
+}
+
+// loadEvents loads the event detection state a snapshot of entry seq
+// brought (cluster_snapshot.go, installEvents) into the node's new
+// engine, when the node resumes at that entry with nothing to replay (a
+// state of another entry is of an earlier snapshot: detection then
+// starts empty, as after any restart). A state that does not load is
+// logged and detection starts empty.
+func (m *clusterMember) loadEvents(seq uint64) {
+	if m.events == nil {
+		return
+	}
+	b, err := os.ReadFile(eventsStatePath(m.dir))
+	if errors.Is(err, fs.ErrNotExist) {
+		return
+	}
+	var es eventsState
+	if err == nil {
+		es, err = decodeEventsState(b)
+	}
+	if err == nil && es.seq != seq {
+		return
+	}
+	if err == nil {
+		err = m.events.loadState(es)
+	}
+	if err != nil {
+		m.logger.Warn("cluster: the snapshot's event detection state is not usable; the detectors start empty", "seq", seq, "err", err)
+		return
+	}
+	m.logger.Info("cluster: event detection restored from the snapshot", "seq", seq)
 }
