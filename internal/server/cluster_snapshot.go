@@ -48,10 +48,10 @@ import (
 // file last. The node then opens the store and the state as after any
 // restart, and follows the log from the snapshot's entry.
 const (
-	snapshotStateName  = "state"
+	snapshotStateName    = "state"
 	snapshotEventsName   = "events.state" // event detection's (cluster_events.go)
 	snapshotEventLogName = eventsFile     // the event log at the entry
-	snapshotStoreDir   = "store"
+	snapshotStoreDir     = "store"
 	// maxSnapshotFile bounds one file of a snapshot being unpacked.
 	maxSnapshotFile = 64 << 30
 )
