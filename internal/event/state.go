@@ -62,9 +62,14 @@ import (
 // Decoding follows the file's schema: a field the file lists that the
 // engine no longer has, or has with another Go type, refuses the state
 // (ErrStateSchema); a field the engine has and the file does not list
-// keeps its zero value. A change of the engine's fields that is more
-// than an addition must bump stateVersion. Every count is bounded by the
-// bytes left; the decoder never panics (FuzzLoadState).
+// keeps the value a new engine gives it (zero inside vessels). A change
+// of the engine's fields that is more than an addition must bump
+// stateVersion. Every count is bounded by the bytes left, and a reflect
+// panic the checks missed is recovered into ErrState: a damaged state is
+// an error, never a crash (FuzzLoadState; run it with
+// -fuzzminimizetime 100x: minimizing the many inputs the reflective
+// decoder finds interesting, at the default 60 s each, leaves no time to
+// fuzz).
 
 // Errors of LoadState.
 var (
