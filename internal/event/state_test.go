@@ -177,17 +177,21 @@ func TestStateResumesRealData(t *testing.T) {
 					var got []string
 					a := newEngine()
 					stateRun(t, a, c, zones, ps, 0, k, &got)
+					t0 := time.Now()
 					st, err := a.AppendState(nil)
 					if err != nil {
 						t.Fatal(err)
 					}
+					saved := time.Since(t0)
 					b, err := event.NewChecked(cfg)
 					if err != nil {
 						t.Fatal(err)
 					}
+					t0 = time.Now()
 					if err := b.LoadState(st); err != nil {
 						t.Fatal(err)
 					}
+					loaded := time.Since(t0)
 					again, err := b.AppendState(nil)
 					if err != nil {
 						t.Fatal(err)
@@ -198,7 +202,7 @@ func TestStateResumesRealData(t *testing.T) {
 					if sa, sb := a.Stats(), b.Stats(); fmt.Sprint(sa) != fmt.Sprint(sb) {
 						t.Errorf("stats after loading\n%+v\nwant\n%+v", sb, sa)
 					}
-					t.Logf("state of %d bytes at report %d of %d (%d held, %d vessels)", len(st), k, len(ps), a.Stats().Held, a.Stats().Vessels)
+					t.Logf("state of %d bytes at report %d of %d (%d held, %d vessels): saved in %v, loaded in %v", len(st), k, len(ps), a.Stats().Held, a.Stats().Vessels, saved, loaded)
 					// the saved engine goes on as if not saved
 					cont := slices.Clone(got)
 					stateRun(t, a, c, zones, ps, k, len(ps), &cont)
