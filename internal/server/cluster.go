@@ -330,6 +330,10 @@ func (n *Node) openCluster() error {
 	for i := range stats {
 		stats[i].lineMode = true
 	}
+	if n.opt.Extra != nil {
+		// The demo's simulated traffic publishes to the log too (simulated.go).
+		inputs = append(inputs, m.simulatedInputs(n.opt.Extra)...)
+	}
 	n.inputs, n.stats = inputs, stats
 	// The sensor inputs publish their raw records too.
 	if err := n.openSensors(); err != nil {
