@@ -199,3 +199,22 @@ func TestClusterLearnedHarbours(t *testing.T) {
 }
 
 type geoPoint struct{ lat, lon float64 }
+
+// FuzzAnchoragesMarker: any marker line decodes without a panic, and
+// one that decodes encodes back to a line that decodes to the same.
+func FuzzAnchoragesMarker(f *testing.F) {
+	for _, s := range []string{"11.82,45.03,1772345678901", "-90,180,0", "0,0,-1", "1e-300,-179.999,9", "NaN,0,0", ",,", "91,0,0"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, line []byte) {
+		a, err := decodeAnchorageLine(line)
+		if err != nil {
+			return
+		}
+		b := anchoragesBatch([]event.Anchorage{a}, time.Unix(0, 0))
+		again, err := decodeAnchorageLine(b.Lines[0])
+		if err != nil || again != a {
+			t.Fatalf("%q: %+v; again %q: %+v, %v", line, a, b.Lines[0], again, err)
+		}
+	})
+}
