@@ -55,7 +55,7 @@ var allowed = map[string][]string{
 	"internal/server": {"internal/nmea", "internal/ingest", "internal/vessel", "internal/geo", "internal/fusion",
 		"internal/store", "internal/recorder", "internal/event", "internal/httpapi", "internal/webui", "internal/simulate",
 		"internal/incident", "internal/policy", "internal/identity", "internal/share", "internal/cot", "internal/contact", "internal/sensor", "internal/asterix", "internal/cluster",
-		"internal/export", "internal/record", "internal/relay", "internal/basemap"},
+		"internal/export", "internal/record", "internal/relay", "internal/basemap", "internal/ais"},
 	"cmd/tidewatch": {"internal/ingest", "internal/ais", "internal/asterix", "internal/sensor", "internal/vessel", "internal/fusion",
 		"internal/store", "internal/geo", "internal/simulate", "internal/recorder", "internal/event", "internal/server",
 		"internal/identity", "internal/policy", "internal/incident", "internal/audit", "internal/export", "internal/contact", "internal/record", "internal/basemap"},

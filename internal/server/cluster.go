@@ -172,6 +172,10 @@ type clusterMember struct {
 	markerDone                 uint64        // control entry of the last zones marker the pipeline applied
 	markerCh                   chan struct{} // closed when markerDone moves (waitMarker)
 
+	// anchorages publishes the anchorages the engine learns (nil without
+	// a log-driven tracker or detection; cluster_sensors.go).
+	anchorages *anchoragePublisher
+
 	// relay, when the node has an NMEA relay, gets the lines of every
 	// entry the node applies from the log (not those replayed into the
 	// picture alone after a restart: they were relayed before).
@@ -330,6 +334,10 @@ func (n *Node) openCluster() error {
 	for i := range stats {
 		stats[i].lineMode = true
 	}
+	if n.opt.Extra != nil {
+		// The demo's simulated traffic publishes to the log too (simulated.go).
+		inputs = append(inputs, m.simulatedInputs(n.opt.Extra)...)
+	}
 	n.inputs, n.stats = inputs, stats
 	// The sensor inputs publish their raw records too.
 	if err := n.openSensors(); err != nil {
@@ -337,6 +345,12 @@ func (n *Node) openCluster() error {
 	}
 	for _, s := range n.sensors {
 		s.publish = m.publishBatch
+	}
+	if m.tracker != nil && n.events != nil {
+		// What the engine learns reaches the trackers through the log
+		// (cluster_sensors.go).
+		m.anchorages = &anchoragePublisher{m: m, take: n.events.apiAnchorages}
+		n.extra = append(n.extra, Member{Name: "cluster-anchorages", Component: m.anchorages})
 	}
 	m.snapshots = node.SnapshotServer(cluster.IngestStream, m)
 	m.snapshots.Every, _ = c.snapshotEvery() // checked by Validate
@@ -404,7 +418,8 @@ func (m *clusterMember) apply(seq uint64, b cluster.Batch) error {
 		return m.applyMarker(ctx, seq, b)
 	}
 	var obs []vessel.Observation
-	if b.Sensor == cluster.SensorNone {
+	marker := b.Input == anchoragesMarkerInput // the tracker's (cluster_sensors.go)
+	if b.Sensor == cluster.SensorNone && !marker {
 		obs = decodeBatch(b)
 	}
 	// The contact tracker's part, in the same pipeline turn as the
@@ -447,7 +462,7 @@ func (m *clusterMember) apply(seq uint64, b cluster.Batch) error {
 	if err := m.pipe.ApplyEntryThen(ctx, obs, seq, then); err != nil {
 		return err
 	}
-	if m.relay != nil && b.Sensor == cluster.SensorNone {
+	if m.relay != nil && b.Sensor == cluster.SensorNone && !marker {
 		for _, line := range b.Lines {
 			m.relay(b.Input, line)
 		}

@@ -3,10 +3,8 @@ package server
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"fmt"
 	"net"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -47,67 +45,17 @@ func BenchmarkNodeIngest(b *testing.B) {
 }
 
 func benchNodeIngest(b *testing.B, clustered bool, k int, lines [][]byte, msgs int) {
-	dir := b.TempDir()
-	members := 1
+	names := []string{"a"}
 	if clustered {
-		members = 3
+		names = []string{"a", "b", "c"}
 	}
-	var routes []string
-	for range members {
-		routes = append(routes, freePortB(b))
-	}
+	cfgs := clusterConfigs(b, b.TempDir(), clustered, names...)
 	ins := make([]string, k)
-	cfgs := make([]Config, members)
-	for i := range cfgs {
-		cfgs[i] = Config{Data: filepath.Join(dir, string(rune('a'+i))), Listen: "127.0.0.1:0", Land: "none"}
-		if clustered {
-			var peers []string
-			for j, r := range routes {
-				if j != i {
-					peers = append(peers, r)
-				}
-			}
-			cfgs[i].Cluster = Cluster{Name: string(rune('a' + i)), Listen: routes[i], Peers: peers}
-		}
-	}
 	for j := range ins {
 		ins[j] = freePortB(b)
 		cfgs[0].Inputs = append(cfgs[0].Inputs, Input{Type: "tcp-server", Name: fmt.Sprintf("in%d", j), Listen: ins[j]})
 	}
-	nodes := make([]*Node, members)
-	var wg sync.WaitGroup
-	for i := range nodes {
-		wg.Go(func() {
-			n, err := Open(context.Background(), Options{Config: cfgs[i]})
-			if err != nil {
-				b.Error(err)
-				return
-			}
-			nodes[i] = n
-		})
-	}
-	wg.Wait()
-	if b.Failed() {
-		b.FailNow()
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, members)
-	for _, n := range nodes {
-		go func() { done <- n.Run(ctx) }()
-	}
-	defer func() {
-		cancel()
-		for range nodes {
-			<-done
-		}
-		for _, n := range nodes {
-			n.Close()
-		}
-	}()
-	if clustered {
-		// Wait for the cluster to accept: the first publish needs a quorum.
-		waitForB(b, 2*time.Minute, "the stream", func() bool { return nodes[0].cl.follower.Status().CaughtUp })
-	}
+	nodes := runNodes(b, cfgs, clustered)
 	parts := make([][]byte, k)
 	per := (len(lines) + k - 1) / k
 	for j := range parts {
@@ -169,28 +117,5 @@ func benchNodeIngest(b *testing.B, clustered bool, k int, lines [][]byte, msgs i
 	if !clustered {
 		ps := nodes[0].pipe.Stats()
 		b.ReportMetric(float64(ps.Dropped), "dropped")
-	}
-}
-
-// freePortB and waitForB are freePort and waitFor for benchmarks.
-func freePortB(b *testing.B) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
-func waitForB(b *testing.B, limit time.Duration, what string, cond func() bool) {
-	b.Helper()
-	deadline := time.Now().Add(limit)
-	tick := time.NewTicker(5 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		if time.Now().After(deadline) {
-			b.Fatalf("timed out after %v waiting for %s", limit, what)
-		}
-		<-tick.C
 	}
 }

@@ -31,18 +31,7 @@ func TestClusterCatchUpRate(t *testing.T) {
 	}
 	lines := captureLines(t, "raw/aishub-3min.nmea", 1<<20)
 	dir := t.TempDir()
-	routes := []string{freePort(t), freePort(t), freePort(t)}
-	cfgs := make([]Config, 3)
-	for i := range cfgs {
-		var peers []string
-		for j, r := range routes {
-			if j != i {
-				peers = append(peers, r)
-			}
-		}
-		cfgs[i] = Config{Data: filepath.Join(dir, string(rune('a'+i))), Listen: "127.0.0.1:0", Land: "none",
-			Cluster: Cluster{Name: string(rune('a' + i)), Listen: routes[i], Peers: peers}}
-	}
+	cfgs := clusterConfigs(t, dir, true, "a", "b", "c")
 	type running struct {
 		n      *Node
 		cancel func()

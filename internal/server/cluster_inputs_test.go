@@ -5,8 +5,6 @@ import (
 	"bytes"
 	"context"
 	"net"
-	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -86,20 +84,8 @@ func TestClusterInputs(t *testing.T) {
 		bufio.NewReader(c).ReadByte()
 	}()
 
-	dir := t.TempDir()
-	routes := []string{freePort(t), freePort(t), freePort(t)}
 	tcpIn, udpIn := freePort(t), freePort(t)
-	cfgs := make([]Config, 3)
-	for i := range cfgs {
-		var peers []string
-		for j, r := range routes {
-			if j != i {
-				peers = append(peers, r)
-			}
-		}
-		cfgs[i] = Config{Data: filepath.Join(dir, string(rune('a'+i))), Listen: "127.0.0.1:0", Land: "none",
-			Cluster: Cluster{Name: string(rune('a' + i)), Listen: routes[i], Peers: peers}}
-	}
+	cfgs := clusterConfigs(t, t.TempDir(), true, "a", "b", "c")
 	cfgs[0].Inputs = []Input{{Type: "tcp-server", Name: "server", Listen: tcpIn},
 		{Type: "tcp-client", Name: "client", Address: feed.Addr().String()},
 		{Type: "replay", Name: "file", File: replayFile}}
@@ -107,38 +93,7 @@ func TestClusterInputs(t *testing.T) {
 	cfgs[0].AllowAnonymousRead = true // for /metrics
 	cfgs[2].Relay = RelayOutput{Listen: "127.0.0.1:0"}
 
-	nodes := make([]*Node, 3)
-	var wg sync.WaitGroup
-	for i := range nodes {
-		wg.Go(func() {
-			n, err := Open(context.Background(), Options{Config: cfgs[i]})
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			nodes[i] = n
-		})
-	}
-	wg.Wait()
-	if t.Failed() {
-		t.FailNow()
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 3)
-	for _, n := range nodes {
-		go func() { done <- n.Run(ctx) }()
-	}
-	defer func() {
-		cancel()
-		for range nodes {
-			if err := <-done; err != nil {
-				t.Error(err)
-			}
-		}
-		for _, n := range nodes {
-			n.Close()
-		}
-	}()
+	nodes := runNodes(t, cfgs, false)
 	relayConn, err := net.Dial("tcp", nodes[2].RelayAddr())
 	if err != nil {
 		t.Fatal(err)

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -22,6 +23,7 @@ import (
 	"github.com/tidewatch/tidewatch/internal/cluster"
 	"github.com/tidewatch/tidewatch/internal/contact"
 	"github.com/tidewatch/tidewatch/internal/event"
+	"github.com/tidewatch/tidewatch/internal/httpapi"
 	"github.com/tidewatch/tidewatch/internal/record"
 	"github.com/tidewatch/tidewatch/internal/sensor"
 	"github.com/tidewatch/tidewatch/internal/vessel"
@@ -90,7 +92,14 @@ type logDriven struct {
 	clock vessel.Time
 	// sites are the radar sites learned from CAT 034, per input.
 	sites map[string]map[asterix.SourceID]asterix.Site
-	buf   []byte
+	// anchorages are the learned anchorages of the anchorages markers
+	// applied (the tracker's learned harbours), in log order, each once
+	// (anchorageSet: by exact position); anchorageN is their number, for
+	// other goroutines.
+	anchorages   []event.Anchorage
+	anchorageSet map[[2]uint64]bool
+	anchorageN   atomic.Int64
+	buf          []byte
 }
 
 // publishNewEvents raises evs on the node's events path, leaving out the
@@ -165,7 +174,10 @@ func (t *ContactTracker) applyEntry(seq uint64, b *cluster.Batch) {
 	if !b.Received.IsZero() {
 		t.sensorTick(vessel.TimeOf(b.Received))
 	}
-	if b.Sensor != cluster.SensorNone {
+	switch {
+	case b.Input == anchoragesMarkerInput:
+		t.applyAnchorages(b)
+	case b.Sensor != cluster.SensorNone:
 		t.applySensor(b)
 	}
 }
@@ -297,8 +309,10 @@ func learnSites(lg *logDriven, input string, payload []byte, known map[asterix.S
 // Strings and bytes are a uvarint length and the bytes; f64 are IEEE 754
 // bits, little endian.
 const (
-	contactsStateMagic   = "TWCCST"
-	contactsStateVersion = 1
+	contactsStateMagic = "TWCCST"
+	// contactsStateVersion is the version written: 2 adds the learned
+	// anchorages (read: 1 and 2).
+	contactsStateVersion = 2
 	contactsStateHdr     = 20
 	maxContactsState     = 1 << 30
 )
@@ -316,6 +330,7 @@ type contactsState struct {
 	sites         map[string]map[asterix.SourceID]asterix.Site
 	pending       []vessel.Detection
 	assoc         []byte
+	anchorages    []event.Anchorage // version 2
 }
 
 type stateBuf struct{ b []byte }
@@ -378,6 +393,11 @@ func (t *ContactTracker) appendClusterState(dst []byte) ([]byte, error) {
 	t.stateAIS = t.idx.appendStates(t.stateAIS[:0])
 	st = contact.AppendVesselStates(st, t.stateAIS)
 	w.by(st)
+	w.u(uint64(len(t.lg.anchorages)))
+	for _, a := range t.lg.anchorages {
+		w.f(a.Lat, a.Lon)
+		w.i(int64(a.Since))
+	}
 	t.lg.buf = w.b
 	dst = append(dst, contactsStateMagic...)
 	dst = binary.LittleEndian.AppendUint16(dst, contactsStateVersion)
@@ -504,8 +524,9 @@ func decodeContactsState(b []byte) (*contactsState, error) {
 	if len(b) < contactsStateHdr || string(b[:6]) != contactsStateMagic {
 		return nil, fmt.Errorf("%w: not a contact tracker state", ErrContactsState)
 	}
-	if v := binary.LittleEndian.Uint16(b[6:]); v != contactsStateVersion {
-		return nil, fmt.Errorf("%w: version %d", ErrContactsState, v)
+	version := binary.LittleEndian.Uint16(b[6:])
+	if version != 1 && version != contactsStateVersion {
+		return nil, fmt.Errorf("%w: version %d", ErrContactsState, version)
 	}
 	body := b[contactsStateHdr:]
 	if crc := crc32.Update(crc32.Checksum(b[8:16], castagnoli), castagnoli, body); crc != binary.LittleEndian.Uint32(b[16:]) {
@@ -544,6 +565,13 @@ func decodeContactsState(b []byte) (*contactsState, error) {
 		cs.pending = append(cs.pending, d)
 	}
 	cs.assoc = r.by()
+	if version >= 2 {
+		n := r.count(17)
+		cs.anchorages = make([]event.Anchorage, 0, n)
+		for range n {
+			cs.anchorages = append(cs.anchorages, event.Anchorage{Lat: r.f(), Lon: r.f(), Since: vessel.Time(r.i())})
+		}
+	}
 	if r.err == nil && len(r.p) != 0 {
 		r.err = fmt.Errorf("%w: trailing bytes", ErrContactsState)
 	}
@@ -579,6 +607,8 @@ func (t *ContactTracker) loadClusterState(cs *contactsState) error {
 	t.lg.clock, t.lg.sites = cs.clock, cs.sites
 	t.pending = append(t.pending[:0], cs.pending...)
 	t.newest = max(t.newest, cs.newest)
+	t.lg.anchorages, t.lg.anchorageSet = nil, nil
+	t.addAnchorages(cs.anchorages)
 	return nil
 }
 
@@ -763,4 +793,166 @@ func installContacts(data, staging string, seq uint64) error {
 func dirExists(p string) bool {
 	st, err := os.Stat(p)
 	return err == nil && st.IsDir()
+}
+
+// Learned anchorages in cluster mode. The event engine learns anchorages
+// from the reports it judges (on detection's goroutine, each member's
+// engine at its own pace), so the tracker does not take them from the
+// engine as a single node's does: a member's tracker would see an
+// anchorage at another place of the log than another's. Instead each
+// member publishes what its engine learned to the ingest log, as an
+// anchorages marker (an entry of the reserved input
+// anchoragesMarkerInput, a line "lat,lon,since" an anchorage, since the
+// data time it was learned at, 0 for one known at start), and every
+// member's tracker adds the anchorages of each marker to its harbours
+// where the marker falls in the log (applyAnchorages), on the pipeline's
+// goroutine, in log order: every member judges a contact in harbour or
+// not alike. The members' copies of an anchorage (each member's engine
+// learns the same ones) are kept once, the first in the log (by its
+// exact position). The tracker's harbours are kept in its state
+// (contacts.state, version 2), so a restarted or restored member has
+// those of the entries it skips.
+const (
+	anchoragesMarkerInput = "\x00anchorages"
+	// anchoragesPerMarker bounds the anchorages of one marker.
+	anchoragesPerMarker = 4096
+	// anchoragesEvery is how often a member looks for anchorages its
+	// engine learned and publishes them.
+	anchoragesEvery = time.Second
+)
+
+// anchoragesBatch encodes anchorages as an anchorages marker received at
+// at.
+func anchoragesBatch(as []event.Anchorage, at time.Time) cluster.Batch {
+	b := cluster.Batch{Input: anchoragesMarkerInput, Received: at}
+	for _, a := range as {
+		line := strconv.AppendFloat(nil, a.Lat, 'g', -1, 64)
+		line = append(line, ',')
+		line = strconv.AppendFloat(line, a.Lon, 'g', -1, 64)
+		line = append(line, ',')
+		line = strconv.AppendInt(line, int64(a.Since), 10)
+		b.Lines = append(b.Lines, line)
+	}
+	return b
+}
+
+// errAnchorageLine: a line of an anchorages marker that does not decode;
+// skipped (and counted) on every member alike.
+var errAnchorageLine = errors.New("server: cluster: anchorages marker line damaged")
+
+// decodeAnchorageLine decodes a line of an anchorages marker.
+func decodeAnchorageLine(line []byte) (event.Anchorage, error) {
+	f := strings.Split(string(line), ",")
+	if len(f) != 3 {
+		return event.Anchorage{}, fmt.Errorf("%w: %q", errAnchorageLine, line)
+	}
+	lat, err1 := strconv.ParseFloat(f[0], 64)
+	lon, err2 := strconv.ParseFloat(f[1], 64)
+	since, err3 := strconv.ParseInt(f[2], 10, 64)
+	if err := errors.Join(err1, err2, err3); err != nil || !(lat >= -90 && lat <= 90 && lon >= -180 && lon <= 180) {
+		return event.Anchorage{}, fmt.Errorf("%w: %q", errAnchorageLine, line)
+	}
+	return event.Anchorage{Lat: lat, Lon: lon, Since: vessel.Time(since)}, nil
+}
+
+// applyAnchorages adds the anchorages of a marker to the tracker's
+// harbours (those it holds already, by position, are left as they are);
+// on the pipeline's goroutine, in log order.
+func (t *ContactTracker) applyAnchorages(b *cluster.Batch) {
+	var add []event.Anchorage
+	for _, line := range b.Lines {
+		a, err := decodeAnchorageLine(line)
+		if err != nil {
+			t.decodeErrs.Add(1)
+			continue
+		}
+		add = append(add, a)
+	}
+	t.addAnchorages(add)
+}
+
+// addAnchorages adds anchorages not held yet to the log-learned
+// harbours and rebuilds their index.
+func (t *ContactTracker) addAnchorages(as []event.Anchorage) {
+	lg := t.lg
+	n := len(lg.anchorages)
+	for _, a := range as {
+		k := [2]uint64{math.Float64bits(a.Lat), math.Float64bits(a.Lon)}
+		if lg.anchorageSet[k] {
+			continue
+		}
+		if lg.anchorageSet == nil {
+			lg.anchorageSet = map[[2]uint64]bool{}
+		}
+		lg.anchorageSet[k] = true
+		lg.anchorages = append(lg.anchorages, a)
+	}
+	lg.anchorageN.Store(int64(len(lg.anchorages)))
+	if len(lg.anchorages) == n || t.harb == nil {
+		return
+	}
+	pts := make([]contact.HarbourPoint, len(lg.anchorages))
+	for i, a := range lg.anchorages {
+		pts[i] = contact.HarbourPoint{Lat: a.Lat, Lon: a.Lon, RadiusM: LearnedHarbourM, Since: a.Since}
+	}
+	t.harb.learned, t.harb.n = contact.NewHarbourIndex(pts), len(pts)
+}
+
+// LearnedHarbours returns how many learned anchorages the tracker holds
+// as harbours: in cluster mode those of the anchorages markers it
+// applied.
+func (t *ContactTracker) LearnedHarbours() int {
+	if t.lg != nil {
+		return int(t.lg.anchorageN.Load())
+	}
+	if t.harb == nil {
+		return 0
+	}
+	return t.harb.n
+}
+
+// anchoragePublisher publishes the anchorages a member's event engine
+// learned to the ingest log, as anchorages markers, once a second: those
+// learned since the last it published (all of them after a restart: the
+// copies are kept once).
+type anchoragePublisher struct {
+	m    *clusterMember
+	take func() []httpapi.Anchorage // the engine's, in the order learned
+	done int                        // taken and published
+	// published counts the anchorages published.
+	published atomic.Uint64
+}
+
+// Run publishes until ctx ends; a publish is retried (every second)
+// until the cluster acknowledged it.
+func (p *anchoragePublisher) Run(ctx context.Context) error {
+	tick := time.NewTicker(anchoragesEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		}
+		as := p.take()
+		for p.done < len(as) {
+			part := as[p.done:min(len(as), p.done+anchoragesPerMarker)]
+			learned := make([]event.Anchorage, len(part))
+			for i, a := range part {
+				learned[i] = event.Anchorage{Lat: a.Lat, Lon: a.Lon}
+				if !a.Since.IsZero() {
+					learned[i].Since = vessel.TimeOf(a.Since)
+				}
+			}
+			if _, err := p.m.log.PublishID(ctx, anchoragesBatch(learned, p.m.now()), ""); err != nil {
+				if ctx.Err() != nil || errors.Is(err, cluster.ErrClosed) {
+					return nil
+				}
+				p.m.logger.Warn("cluster: publishing learned anchorages", "err", err)
+				break // again at the next tick
+			}
+			p.done += len(part)
+			p.published.Add(uint64(len(part)))
+		}
+	}
 }

@@ -2,10 +2,7 @@ package server
 
 import (
 	"bytes"
-	"context"
 	"net"
-	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 )
@@ -46,63 +43,14 @@ func BenchmarkNodeSensors(b *testing.B) {
 }
 
 func benchNodeSensors(b *testing.B, clustered bool, writes [][]byte, reports, lastScan int64) {
-	dir := b.TempDir()
-	members := 1
+	names := []string{"a"}
 	if clustered {
-		members = 3
+		names = []string{"a", "b", "c"}
 	}
-	var routes []string
-	for range members {
-		routes = append(routes, freePortB(b))
-	}
+	cfgs := clusterConfigs(b, b.TempDir(), clustered, names...)
 	in := freePortB(b)
-	cfgs := make([]Config, members)
-	for i := range cfgs {
-		cfgs[i] = Config{Data: filepath.Join(dir, string(rune('a'+i))), Listen: "127.0.0.1:0", Land: "none"}
-		if clustered {
-			var peers []string
-			for j, r := range routes {
-				if j != i {
-					peers = append(peers, r)
-				}
-			}
-			cfgs[i].Cluster = Cluster{Name: string(rune('a' + i)), Listen: routes[i], Peers: peers}
-		}
-	}
 	cfgs[0].Inputs = []Input{{Type: "nmea-radar", Name: "patrol-radar", Transport: "tcp-server", Listen: in}}
-	nodes := make([]*Node, members)
-	var wg sync.WaitGroup
-	for i := range nodes {
-		wg.Go(func() {
-			n, err := Open(context.Background(), Options{Config: cfgs[i]})
-			if err != nil {
-				b.Error(err)
-				return
-			}
-			nodes[i] = n
-		})
-	}
-	wg.Wait()
-	if b.Failed() {
-		b.FailNow()
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, members)
-	for _, n := range nodes {
-		go func() { done <- n.Run(ctx) }()
-	}
-	defer func() {
-		cancel()
-		for range nodes {
-			<-done
-		}
-		for _, n := range nodes {
-			n.Close()
-		}
-	}()
-	if clustered {
-		waitForB(b, 2*time.Minute, "the stream", func() bool { return nodes[0].cl.follower.Status().CaughtUp })
-	}
+	nodes := runNodes(b, cfgs, clustered)
 	var fed int64
 	var elapsed time.Duration
 	var cpu int64

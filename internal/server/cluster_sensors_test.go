@@ -445,44 +445,18 @@ func clusterSensors(t *testing.T, pastRetention bool) {
 	}
 	scans, times := radarScans(t, sc)
 
-	routes := []string{freePort(t), freePort(t), freePort(t)}
 	axAddr, radarAddr, aisAddr := freePort(t), freePort(t), freePort(t)
 	inputs := [][]Input{
 		{{Type: "asterix", Name: "asterix-site", Listen: axAddr}, {Type: "sar", Name: "sar", File: sarFile}},
 		{{Type: "nmea-radar", Name: "patrol-radar", Transport: "tcp-server", Listen: radarAddr}, {Type: "tcp-server", Name: "ais", Listen: aisAddr}},
 		nil,
 	}
-	procs := make([]*clusterProc, 3)
-	for i := range procs {
-		var peers []string
-		for j, r := range routes {
-			if j != i {
-				peers = append(peers, r)
-			}
-		}
-		p := &clusterProc{name: fmt.Sprintf("n%d", i), cfgPath: filepath.Join(dir, fmt.Sprintf("n%d.json", i))}
-		cfg := Config{Data: filepath.Join(dir, p.name), Listen: "127.0.0.1:0", Land: "none", Inputs: inputs[i],
-			Cluster: Cluster{Name: p.name, Listen: routes[i], Peers: peers}}
+	procs := startClusterProcs(t, dir, func(i int, p *clusterProc, cfg *Config) {
+		cfg.Inputs = inputs[i]
 		if pastRetention {
 			cfg.Cluster.MaxAge = "8s"
 		}
-		b, _ := json.Marshal(cfg)
-		if err := os.WriteFile(p.cfgPath, b, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		procs[i] = p
-	}
-	t.Cleanup(func() {
-		for _, p := range procs {
-			p.kill()
-		}
 	})
-	for _, p := range procs {
-		p.start(t)
-	}
-	for _, p := range procs {
-		p.wait(t)
-	}
 	victim := procs[2]
 
 	// The radar and AIS feeds of the second node, 20 s of data at a
@@ -509,6 +483,7 @@ func clusterSensors(t *testing.T, pastRetention bool) {
 	}
 	feeders.Go(func() {
 		ai, si := 0, 0
+		var aisLines int64
 		for w := sc.Start; w < sc.End; w += 20_000 {
 			if w == third {
 				<-resume
@@ -531,13 +506,19 @@ func clusterSensors(t *testing.T, pastRetention bool) {
 				t.Error(err)
 				return
 			}
-			time.Sleep(30 * time.Millisecond) // pacing the sender (the AIS ahead of the radar), not synchronisation
+			// The AIS ahead of the radar in the log: the radar goes once
+			// the AIS input published the window's AIS.
+			aisLines += int64(bytes.Count(ab.Bytes(), []byte{'\n'}))
+			if !pollMetric(t, procs[1], `tidewatch_input_line_mode_total{input="ais",type="tcp-server",what="published_lines"}`, aisLines, time.Minute) {
+				t.Errorf("%s did not publish the AIS sent (%d lines) within a minute", procs[1].name, aisLines)
+				return
+			}
 			if _, err := radarConn.Write(rb.Bytes()); err != nil {
 				t.Error(err)
 				return
 			}
 			sentWindows.Add(1)
-			time.Sleep(90 * time.Millisecond) // pacing
+			time.Sleep(90 * time.Millisecond) // the feed rate: 20 s of the scenario every 0.1 s or so, not synchronisation
 		}
 		radarConn.(*net.TCPConn).CloseWrite()
 		radarConn.SetReadDeadline(time.Now().Add(60 * time.Second))
@@ -552,34 +533,25 @@ func clusterSensors(t *testing.T, pastRetention bool) {
 			return
 		}
 		defer c.Close()
+		// One datagram at a time, each once the input received the one
+		// before (UDP drops what the socket cannot hold).
 		for _, p := range payloads {
 			c.Write(p)
-			axSent.Add(1)
-			time.Sleep(20 * time.Millisecond) // pacing: UDP drops what the socket cannot hold
+			n := axSent.Add(1)
+			if !pollMetric(t, procs[0], `tidewatch_sensor_datagrams_total{input="asterix-site",type="asterix"}`, n, 10*time.Second) {
+				t.Errorf("%s did not receive datagram %d of the capture within 10 s", procs[0].name, n)
+				return
+			}
 		}
 	})
 	// A node that falls behind the retention while it runs reopens
-	// itself on a new HTTP port: the address is read again each time,
-	// and a node that does not answer reads as 0.
-	seq := func(p *clusterProc, name string) float64 {
-		p.refresh()
-		v, _ := sensorsMetric(t, p.base, fmt.Sprintf(`%s{stream=%q}`, name, cluster.IngestStream))
-		return v
-	}
-	allApplied := func(ps []*clusterProc) func() bool {
-		return func() bool {
-			for _, p := range ps {
-				if a, last := seq(p, "tidewatch_cluster_applied_sequence"), seq(p, "tidewatch_cluster_stream_last_sequence"); a == 0 || a != last {
-					return false
-				}
-			}
-			return true
-		}
-	}
+	// itself on a new HTTP port: streamSeq reads the address again each
+	// time, and a node that does not answer reads as 0.
+	seq := func(p *clusterProc, name string) float64 { return streamSeq(t, p, name) }
 	var gone float64
 	if pastRetention {
 		waitFor(t, 60*time.Second, "a third of the feed to be sent", func() bool { return sentWindows.Load() >= int64(windows/3) })
-		waitFor(t, 60*time.Second, "every node to apply the first third", allApplied(procs))
+		waitFor(t, 60*time.Second, "every node to apply the first third", allApplied(t, procs))
 		waitFor(t, 60*time.Second, victim.name+" to commit what it applied", func() bool {
 			gone = seq(victim, "tidewatch_cluster_committed_sequence")
 			return gone > 0 && gone == seq(victim, "tidewatch_cluster_applied_sequence")
@@ -604,7 +576,7 @@ func clusterSensors(t *testing.T, pastRetention bool) {
 	t.Logf("%s killed after %d of %d windows sent", victim.name, sentWindows.Load(), windows)
 	feeders.Wait()
 	if pastRetention {
-		waitFor(t, 120*time.Second, "the others to apply the rest", allApplied(procs[:2]))
+		waitFor(t, 120*time.Second, "the others to apply the rest", allApplied(t, procs[:2]))
 		waitFor(t, 60*time.Second, "the log to drop the entries after the killed node's", func() bool {
 			return seq(procs[0], "tidewatch_cluster_stream_first_sequence") > gone+1
 		})
@@ -634,21 +606,7 @@ func clusterSensors(t *testing.T, pastRetention bool) {
 	aisConn.SetReadDeadline(time.Now().Add(60 * time.Second))
 	io.Copy(io.Discard, aisConn) // the node closes once it published the rest
 	aisConn.Close()
-	prev, since := -1.0, time.Now()
-	waitFor(t, 180*time.Second, "every node to apply the whole log", func() bool {
-		var seqs []float64
-		for _, p := range procs {
-			a, last := seq(p, "tidewatch_cluster_applied_sequence"), seq(p, "tidewatch_cluster_stream_last_sequence")
-			if a != last || a == 0 {
-				return false
-			}
-			seqs = append(seqs, a)
-		}
-		if seqs[0] != prev {
-			prev, since = seqs[0], time.Now()
-		}
-		return seqs[0] == seqs[1] && seqs[1] == seqs[2] && time.Since(since) > 3*time.Second
-	})
+	waitFor(t, 180*time.Second, "every node to apply the whole log", sameLogEnd(t, procs, false))
 
 	// The detections every record makes, decoded here as a node does.
 	wantAX := 0
@@ -761,49 +719,6 @@ func clusterSensors(t *testing.T, pastRetention bool) {
 			t.Logf("%s log:\n%s", p.name, tail(log, 2000))
 		}
 	}
-}
-
-// sensorsGet fetches base+path into v through the checked API client and
-// returns the status (0 when the node does not answer).
-func sensorsGet(t testing.TB, base, path string, v any) int {
-	c := apiClient(t)
-	c.Timeout = 10 * time.Second
-	resp, err := c.Get(base + path)
-	if err != nil {
-		return 0
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode == 200 && v != nil {
-		if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
-			return -1
-		}
-	} else {
-		io.Copy(io.Discard, resp.Body)
-	}
-	return resp.StatusCode
-}
-
-// sensorsMetric reads a metric of a node's /metrics; 0, false when the
-// node does not answer or has no such metric.
-func sensorsMetric(t testing.TB, base, name string) (float64, bool) {
-	c := apiClient(t)
-	c.Timeout = 10 * time.Second
-	resp, err := c.Get(base + "/metrics")
-	if err != nil {
-		return 0, false
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return 0, false
-	}
-	for line := range strings.Lines(string(b)) {
-		if rest, ok := strings.CutPrefix(strings.TrimRight(line, "\n"), name+" "); ok {
-			v, err := strconv.ParseFloat(strings.TrimSpace(rest), 64)
-			return v, err == nil
-		}
-	}
-	return 0, false
 }
 
 // TestClusterValidateSensors: cluster mode takes the radar, ASTERIX and

@@ -258,37 +258,10 @@ func TestClusterKill9(t *testing.T) {
 }
 
 func clusterKill(t *testing.T, lines [][]byte, killLeader bool) {
-	dir := t.TempDir()
-	routes := []string{freePort(t), freePort(t), freePort(t)}
-	procs := make([]*clusterProc, 3)
-	for i := range procs {
-		var peers []string
-		for j, r := range routes {
-			if j != i {
-				peers = append(peers, r)
-			}
-		}
-		p := &clusterProc{name: fmt.Sprintf("n%d", i), cfgPath: filepath.Join(dir, fmt.Sprintf("n%d.json", i)), input: freePort(t)}
-		cfg := Config{Data: filepath.Join(dir, p.name), Listen: "127.0.0.1:0", Land: "none",
-			Inputs:  []Input{{Type: "tcp-server", Name: "feed-" + p.name, Listen: p.input}},
-			Cluster: Cluster{Name: p.name, Listen: routes[i], Peers: peers}}
-		b, _ := json.Marshal(cfg)
-		if err := os.WriteFile(p.cfgPath, b, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		procs[i] = p
-	}
-	t.Cleanup(func() {
-		for _, p := range procs {
-			p.kill()
-		}
+	procs := startClusterProcs(t, t.TempDir(), func(i int, p *clusterProc, cfg *Config) {
+		p.input = freePort(t)
+		cfg.Inputs = []Input{{Type: "tcp-server", Name: "feed-" + p.name, Listen: p.input}}
 	})
-	for _, p := range procs {
-		p.start(t)
-	}
-	for _, p := range procs {
-		p.wait(t)
-	}
 
 	// The victim: the ingest stream's leader, or a node that is not it.
 	leader := -1
@@ -320,33 +293,8 @@ func clusterKill(t *testing.T, lines [][]byte, killLeader bool) {
 	for i, p := range fed {
 		part := lines[i*half : (i+1)*half]
 		feeders.Go(func() {
-			c, err := net.Dial("tcp", p.input)
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			defer c.Close()
-			for len(part) > 0 {
-				n := min(200, len(part))
-				var buf bytes.Buffer
-				for _, l := range part[:n] {
-					buf.Write(l)
-					buf.WriteString("\r\n")
-				}
-				if _, err := c.Write(buf.Bytes()); err != nil {
-					t.Error(err)
-					return
-				}
-				sent.Add(int64(n))
-				part = part[n:]
-				time.Sleep(40 * time.Millisecond) // pacing the sender, not synchronisation
-			}
-			// The node closes the connection once it published the last
-			// batch and the cluster acknowledged it.
-			c.(*net.TCPConn).CloseWrite()
-			c.SetReadDeadline(time.Now().Add(60 * time.Second))
-			if _, err := io.Copy(io.Discard, c); err != nil {
-				t.Errorf("%s did not finish publishing: %v", p.name, err)
+			if err := sendLines(p.input, part, 40*time.Millisecond, &sent); err != nil {
+				t.Errorf("%s: %v", p.name, err)
 			}
 		})
 	}
@@ -407,35 +355,11 @@ func clusterKill(t *testing.T, lines [][]byte, killLeader bool) {
 	t.Logf("API answered %d times during the run, failed %d times", probeOK.Load(), probeFail.Load())
 
 	// All three apply everything, and agree.
-	applied := func(p *clusterProc) (a, last float64) {
-		a, _ = metricOK(t, p.base, fmt.Sprintf(`tidewatch_cluster_applied_sequence{stream=%q}`, cluster.IngestStream))
-		last, _ = metricOK(t, p.base, fmt.Sprintf(`tidewatch_cluster_stream_last_sequence{stream=%q}`, cluster.IngestStream))
-		return a, last
-	}
-	prev, since := -1.0, time.Now()
-	waitFor(t, 120*time.Second, "every node to apply the whole log", func() bool {
-		var seqs []float64
-		for _, p := range procs {
-			a, last := applied(p)
-			if a != last || a == 0 {
-				return false
-			}
-			// Applied is not yet committed: the store (which the track
-			// query reads) holds an entry from the next commit on, and a
-			// loaded machine delays that commit past the 3 s below (a
-			// survivor once lacked its last entries' points).
-			if c, _ := metricOK(t, p.base, fmt.Sprintf(`tidewatch_cluster_committed_sequence{stream=%q}`, cluster.IngestStream)); c != a {
-				return false
-			}
-			seqs = append(seqs, a)
-		}
-		if seqs[0] != prev {
-			prev, since = seqs[0], time.Now()
-		}
-		// The same on all three, and unchanged for longer than a
-		// follower's idle refresh of the stream's last sequence (1s).
-		return seqs[0] == seqs[1] && seqs[1] == seqs[2] && time.Since(since) > 3*time.Second
-	})
+	// Applied is not yet committed: the store (which the track query
+	// reads) holds an entry from the next commit on, and a loaded machine
+	// delays that commit past the 3 s of sameLogEnd (a survivor once
+	// lacked its last entries' points).
+	waitFor(t, 120*time.Second, "every node to apply the whole log", sameLogEnd(t, procs, true))
 	for _, p := range procs {
 		if st := getJSON(t, p.base, "/readyz", nil); st != 200 {
 			t.Errorf("%s: /readyz %d after catching up", p.name, st)
@@ -721,35 +645,6 @@ func samePicture(t *testing.T, procs []*clusterProc, limit time.Duration) {
 	}
 }
 
-// feedLines sends lines to a node's tcp-server input, paced, and waits
-// until the node has published them all (it closes the connection then).
-func feedLines(t *testing.T, p *clusterProc, lines [][]byte) {
-	t.Helper()
-	c, err := net.Dial("tcp", p.input)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	for len(lines) > 0 {
-		n := min(200, len(lines))
-		var buf bytes.Buffer
-		for _, l := range lines[:n] {
-			buf.Write(l)
-			buf.WriteString("\r\n")
-		}
-		if _, err := c.Write(buf.Bytes()); err != nil {
-			t.Fatal(err)
-		}
-		lines = lines[n:]
-		time.Sleep(20 * time.Millisecond) // pacing the sender, not synchronisation
-	}
-	c.(*net.TCPConn).CloseWrite()
-	c.SetReadDeadline(time.Now().Add(60 * time.Second))
-	if _, err := io.Copy(io.Discard, c); err != nil {
-		t.Fatalf("%s did not finish publishing: %v", p.name, err)
-	}
-}
-
 // TestClusterPastRetention: three node processes with an ingest log that
 // keeps 8 seconds; one is killed, the others take more of the capture,
 // the entries after the killed node's state leave the log, and the node
@@ -765,30 +660,10 @@ func TestClusterPastRetention(t *testing.T) {
 	}
 	all := captureLines(t, "raw/aishub-3min.nmea", 24000)
 	lines, more := all[:16000], all[16000:] // more: for the pause below
-	dir := t.TempDir()
-	routes := []string{freePort(t), freePort(t), freePort(t)}
-	procs := make([]*clusterProc, 3)
-	for i := range procs {
-		var peers []string
-		for j, r := range routes {
-			if j != i {
-				peers = append(peers, r)
-			}
-		}
-		p := &clusterProc{name: fmt.Sprintf("n%d", i), cfgPath: filepath.Join(dir, fmt.Sprintf("n%d.json", i)), input: freePort(t)}
-		cfg := Config{Data: filepath.Join(dir, p.name), Listen: "127.0.0.1:0", Land: "none",
-			Inputs:  []Input{{Type: "tcp-server", Name: "feed-" + p.name, Listen: p.input}},
-			Cluster: Cluster{Name: p.name, Listen: routes[i], Peers: peers, MaxAge: "8s"}}
-		b, _ := json.Marshal(cfg)
-		if err := os.WriteFile(p.cfgPath, b, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		procs[i] = p
-	}
-	t.Cleanup(func() {
-		for _, p := range procs {
-			p.kill()
-		}
+	procs := startClusterProcs(t, t.TempDir(), func(i int, p *clusterProc, cfg *Config) {
+		p.input = freePort(t)
+		cfg.Inputs = []Input{{Type: "tcp-server", Name: "feed-" + p.name, Listen: p.input}}
+		cfg.Cluster.MaxAge = "8s"
 	})
 	t.Cleanup(func() {
 		if t.Failed() {
@@ -799,34 +674,14 @@ func TestClusterPastRetention(t *testing.T) {
 			keepLogs(t, procs)
 		}
 	})
-	for _, p := range procs {
-		p.start(t)
-	}
-	for _, p := range procs {
-		p.wait(t)
-	}
 	// A node that falls behind the retention while it runs (the victim
 	// below, or a survivor this loaded machine slowed down by more than
-	// max_age) reopens itself on a new HTTP port: the address is read
-	// again each time, and a node that does not answer reads as 0.
-	seq := func(p *clusterProc, name string) float64 {
-		p.refresh()
-		v, _ := metricIfUp(t, p.base, fmt.Sprintf(`%s{stream=%q}`, name, cluster.IngestStream))
-		return v
-	}
-	allApplied := func(ps []*clusterProc) func() bool {
-		return func() bool {
-			for _, p := range ps {
-				if a, last := seq(p, "tidewatch_cluster_applied_sequence"), seq(p, "tidewatch_cluster_stream_last_sequence"); a == 0 || a != last {
-					return false
-				}
-			}
-			return true
-		}
-	}
+	// max_age) reopens itself on a new HTTP port: streamSeq reads the
+	// address again each time, and a node that does not answer reads as 0.
+	seq := func(p *clusterProc, name string) float64 { return streamSeq(t, p, name) }
 	third := len(lines) / 3
 	feedLines(t, procs[0], lines[:third])
-	waitFor(t, 60*time.Second, "every node to apply the first third", allApplied(procs))
+	waitFor(t, 60*time.Second, "every node to apply the first third", allApplied(t, procs))
 	victim := procs[2]
 	var gone float64
 	waitFor(t, 60*time.Second, victim.name+" to commit what it applied", func() bool {
@@ -836,13 +691,13 @@ func TestClusterPastRetention(t *testing.T) {
 	victim.kill()
 	feedLines(t, procs[0], lines[third:2*third])
 	feedLines(t, procs[1], lines[2*third:])
-	waitFor(t, 60*time.Second, "the others to apply the rest", allApplied(procs[:2]))
+	waitFor(t, 60*time.Second, "the others to apply the rest", allApplied(t, procs[:2]))
 	waitFor(t, 60*time.Second, "the log to drop the entries after the killed node's", func() bool {
 		return seq(procs[0], "tidewatch_cluster_stream_first_sequence") > gone+1
 	})
 	victim.start(t)
 	victim.wait(t)
-	waitFor(t, 120*time.Second, "every node to apply the whole log", allApplied(procs))
+	waitFor(t, 120*time.Second, "every node to apply the whole log", allApplied(t, procs))
 	log, _ := os.ReadFile(victim.cfgPath + ".log")
 	if i := bytes.Index(log, []byte("cluster: installed a snapshot")); i < 0 {
 		t.Errorf("%s did not install a snapshot", victim.name)
@@ -898,7 +753,7 @@ func TestClusterPastRetention(t *testing.T) {
 		t.Fatal(err)
 	}
 	feedLines(t, procs[0], more) // lines not fed before
-	waitFor(t, 60*time.Second, "the others to apply the new entries", allApplied(procs[:2]))
+	waitFor(t, 60*time.Second, "the others to apply the new entries", allApplied(t, procs[:2]))
 	waitFor(t, 60*time.Second, "the log to drop the entries after the paused node's", func() bool {
 		return seq(procs[0], "tidewatch_cluster_stream_first_sequence") > applied+1
 	})
@@ -937,7 +792,7 @@ func TestClusterPastRetention(t *testing.T) {
 	}
 	victim.refresh()
 	samePicture(t, procs, 2*time.Minute)
-	waitFor(t, 120*time.Second, "every node to apply the whole log", allApplied(procs))
+	waitFor(t, 120*time.Second, "every node to apply the whole log", allApplied(t, procs))
 	log, _ = os.ReadFile(victim.cfgPath + ".log")
 	if n := bytes.Count(log, []byte("cluster: installed a snapshot")); n != 2 || !bytes.Contains(log, []byte("reopening the node to install a peer's snapshot")) {
 		t.Errorf("%s installed %d snapshots, reopening: %v; want a second one while it ran", victim.name, n,

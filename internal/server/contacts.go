@@ -268,7 +268,9 @@ func NewContactTracker(opt ContactTrackerOptions) *ContactTracker {
 		current: map[string]httpapi.Contact{},
 	}
 	cfg := opt.Config
-	if cfg.Harbours == nil && (opt.Ports != nil || opt.Anchorages != nil) {
+	// A log-driven tracker (cluster mode) always has its harbours: the
+	// learned anchorages come from the log (cluster_sensors.go).
+	if cfg.Harbours == nil && (opt.Ports != nil || opt.Anchorages != nil || opt.logDriven) {
 		t.harb = newTrackerHarbours(opt.Ports, opt.Anchorages)
 		cfg.Harbours = t.harb
 	}
@@ -865,7 +867,8 @@ func (n *Node) openContacts() error {
 		// its own state at an entry of the log.
 		opt.logDriven = true
 		// The anchorages the event engine learns are learned on its own
-		// goroutine, not in log order: the harbours are the ports only.
+		// goroutine, not in log order: the tracker takes them from the
+		// anchorages markers in the log instead (cluster_sensors.go).
 		opt.Anchorages = nil
 		if n.cfg.Data != "" {
 			opt.clusterState, err = readContactsState(contactsStatePath(n.cfg.Data))

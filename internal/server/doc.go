@@ -124,7 +124,11 @@
 // receive times), never the wall clock; the tracker's state
 // (<data>/cluster/contacts.state) is written before the picture's and
 // travels in snapshots with its contact log, so every member, restarted
-// or restored, has the same contacts and dark_target events.
+// or restored, has the same contacts and dark_target events. The demo's
+// simulated inputs publish to the log too (simulated.go, simradar.go):
+// the simulated AIS as NMEA lines, the simulated radar and SAR as
+// sensor batches, so every member shows the same simulated ships and
+// contacts.
 //
 // Zones, incidents, API tokens and the partner registry go through the
 // cluster's control log in cluster mode (cluster_control.go): the API's

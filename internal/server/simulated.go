@@ -1,18 +1,24 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/tidewatch/tidewatch/internal/ais"
+	"github.com/tidewatch/tidewatch/internal/cluster"
 	"github.com/tidewatch/tidewatch/internal/simulate"
 	"github.com/tidewatch/tidewatch/internal/vessel"
 )
@@ -146,6 +152,145 @@ func (s *SimulatedTraffic) Run(ctx context.Context) error {
 		return nil
 	}
 	return err
+}
+
+// Simulated traffic in cluster mode (issue 14). A cluster node applies
+// only what is in the ingest log, so the simulated inputs (the demo's
+// SimulatedTraffic and SimulatedRadar) publish there as every other
+// input does, and every member shows the same simulated ships and
+// contacts: the AIS as NMEA lines (appendObservationNMEA: a position as a
+// type 1 report, static data as a type 5 message, each behind a tag block
+// with its time, c:, and source, s:), in entries of at most
+// simEntryLines lines, each acknowledged before the next goes; the radar
+// and SAR as sensor batches (entry version 2, SimulatedRadar). The
+// entries' receive time is the node's clock when it publishes them.
+const (
+	// simTrafficInput names the simulated traffic's entries in the log
+	// (its reports carry their own source, "demo-sim").
+	simTrafficInput = "simulated"
+	// simEntryLines and simEntryBytes bound one entry of simulated AIS.
+	simEntryLines = 1000
+	simEntryBytes = 256 << 10
+)
+
+// appendObservationNMEA appends o as AIS NMEA sentences, each behind a
+// tag block with the report's time (c:, whole seconds) and source (s:):
+// a position as a type 1 report (its Class B senders too: the picture
+// keeps no transponder class), static data as a type 5 message (a Class
+// B vessel's too: the fields it lacks are "not available"), seq its
+// sequential message id (0 to 9) when it takes two sentences. An
+// observation of another kind appends nothing.
+func appendObservationNMEA(dst []byte, o *vessel.Observation, seq int) ([]byte, error) {
+	switch o.Kind {
+	case vessel.KindPosition:
+		p := &o.Position
+		opt := ais.NMEAOptions{Channel: "AB"[seq&1], Time: p.Time.Std(), Source: p.Source}
+		lon, lat := ais.LonNA, ais.LatNA
+		if p.HasPosition() {
+			lon, lat = ais.Lon(math.Round(p.Lon*600000)), ais.Lat(math.Round(p.Lat*600000))
+		}
+		m := ais.PositionReport{Header: ais.Header{Type: 1, MMSI: uint32(p.MMSI)}, Status: ais.NavStatus(p.Status),
+			Turn: ais.TurnNA, Speed: ais.Speed(p.SOG), Lon: lon, Lat: lat, Course: ais.Course(p.COG),
+			Heading: ais.Heading(p.Heading), Second: ais.Second(p.Time.Std().Second())}
+		return ais.AppendNMEA(dst, &m, opt)
+	case vessel.KindStatic:
+		st := &o.Static
+		opt := ais.NMEAOptions{Channel: "AB"[seq&1], Time: st.Time.Std(), Source: st.Source, SeqID: seq % 10}
+		m := ais.StaticVoyage{Header: ais.Header{Type: 5, MMSI: uint32(st.MMSI)}, IMO: st.IMO,
+			CallSign: ais.NewText(st.CallSign), ShipName: ais.NewText(st.Name), ShipType: ais.ShipType(st.ShipType),
+			Dim:  ais.Dimensions{ToBow: st.ToBow, ToStern: st.ToStern, ToPort: st.ToPort, ToStarboard: st.ToStarboard},
+			EPFD: 1, ETA: etaOf(st.ETA), Draught: uint8(min(st.Draught, 255)), Destination: ais.NewText(st.Destination)}
+		return ais.AppendNMEA(dst, &m, opt)
+	}
+	return dst, nil
+}
+
+// etaOf reads an ETA as vessel.Static holds it, "MM-DDTHH:MM"; anything
+// else is "not available".
+func etaOf(s string) ais.ETA {
+	var mo, d, h, mi uint8
+	if len(s) != 11 || s[2] != '-' || s[5] != 'T' || s[8] != ':' {
+		return ais.ETA{Hour: 24, Minute: 60}
+	}
+	for i, f := range []*uint8{&mo, &d, &h, &mi} {
+		a, b := s[3*i], s[3*i+1]
+		if a < '0' || a > '9' || b < '0' || b > '9' {
+			return ais.ETA{Hour: 24, Minute: 60}
+		}
+		*f = (a-'0')*10 + b - '0'
+	}
+	return ais.ETA{Month: mo, Day: d, Hour: h, Minute: mi}
+}
+
+// publishObservations publishes obs to the ingest log as NMEA lines
+// (appendObservationNMEA) from input, received at the node's clock, in
+// entries of at most simEntryLines lines and simEntryBytes bytes, each
+// acknowledged before the next goes (publishBatch); it returns the
+// first error (ctx's when it ends first). seq numbers the messages (it
+// alternates the radio channel and gives type 5 its sequential id).
+func (m *clusterMember) publishObservations(ctx context.Context, input string, obs []vessel.Observation, seq *int) error {
+	var buf []byte
+	var lines [][]byte
+	flush := func() error {
+		if len(lines) == 0 {
+			return nil
+		}
+		b := cluster.Batch{Input: input, Received: m.now(), Lines: lines}
+		lines, buf = nil, nil
+		return m.publishBatch(ctx, b, "")
+	}
+	for i := range obs {
+		start := len(buf)
+		*seq++
+		var err error
+		if buf, err = appendObservationNMEA(buf, &obs[i], *seq); err != nil {
+			return fmt.Errorf("server: simulated observation of kind %d: %w", obs[i].Kind, err)
+		}
+		// One line a sentence, without its line end (the log's lines).
+		for rest := buf[start:]; len(rest) > 0; {
+			line, after, _ := bytes.Cut(rest, []byte("\r\n"))
+			lines = append(lines, line)
+			rest = after
+		}
+		if len(lines) >= simEntryLines || len(buf) >= simEntryBytes {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	return flush()
+}
+
+// simulatedInputs wraps the runners of Options.Extra for cluster mode:
+// their submit publishes to the ingest log (publishObservations) with
+// the context the runner runs with, and reports false (the runner
+// offers the batch again after a pause) when that context ended or the
+// log is closed.
+func (m *clusterMember) simulatedInputs(extra func(submit func([]vessel.Observation) bool) []Runner) []Runner {
+	var runCtx atomic.Pointer[context.Context]
+	var mu sync.Mutex // one submit at a time: the entries of a batch in order
+	seq := 0
+	submit := func(obs []vessel.Observation) bool {
+		ctx := context.Background()
+		if p := runCtx.Load(); p != nil {
+			ctx = *p
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		err := m.publishObservations(ctx, simTrafficInput, obs, &seq)
+		if err != nil && ctx.Err() == nil && !errors.Is(err, cluster.ErrClosed) {
+			m.logger.Warn("cluster: publishing simulated traffic", "err", err)
+		}
+		return err == nil
+	}
+	var out []Runner
+	for _, r := range extra(submit) {
+		out = append(out, ComponentFunc(func(ctx context.Context) error {
+			runCtx.CompareAndSwap(nil, &ctx)
+			return r.Run(ctx)
+		}))
+	}
+	return out
 }
 
 // ErrNotLoopback is returned by LoopbackAdmin.Run for a listener that is
