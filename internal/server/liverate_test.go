@@ -60,6 +60,18 @@ import (
 // eight times (932,048 messages): drop-% is the share dropped, 0 when
 // the node keeps up, as it must on a machine busy with other work (run
 // it beside a load).
+//
+// Where the time goes (issue 17, third round): pipe-% is the share of
+// the wall time until the pipeline had applied the last batch (the rest
+// is detection working through its queue, then the stop: near 100% when
+// the fusion goroutine is the slower one, lower when detection is);
+// feed-waits counts the feeder's 50 µs waits for room in the
+// pipeline's queue (the modes fed as fast as the queue takes them);
+// det-blocked counts the pipeline's hand-offs that waited for room in
+// detection's queue (the fusion goroutine waiting on detection).
+// "offline" runs the events feed through `tidewatch ingest`'s path and
+// through a live node with events, in turns, and reports the live rate
+// as a share of the offline one (live-%; see benchOffline).
 func BenchmarkLiveRate(b *testing.B) {
 	file := filepath.Join("..", "..", "..", "shared", "testdata", "ais", "bench.nmea.gz")
 	paced := func(n int) func() []vessel.Observation {
