@@ -25,7 +25,9 @@
 // A Picture is safe for concurrent use. Its state is split into 64 shards
 // by a hash of the MMSI, each under its own lock; Apply holds one shard's
 // lock for the time of one report (a few hundred nanoseconds) and reads
-// copy the state out. Nothing blocks on I/O under a lock.
+// copy the state out. Nothing blocks on I/O under a lock. A shard finds
+// its vessels in an open-addressed table of MMSIs (table.go), about half
+// the cost of a map's lookup, the first thing Apply does for a report.
 //
 // # Design
 //

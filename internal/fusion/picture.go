@@ -209,7 +209,7 @@ const nShards = 64
 // lock. The padding keeps neighbouring shards' locks off one cache line.
 type shard struct {
 	mu       sync.Mutex
-	vessels  map[vessel.MMSI]*track
+	vessels  trackTable
 	stations map[vessel.MMSI]*station
 	stats    Stats
 	now      vessel.Time // the latest reading of Config.Now
@@ -239,7 +239,6 @@ type Picture struct {
 func NewPicture(cfg Config) *Picture {
 	p := &Picture{cfg: cfg.resolve()}
 	for i := range p.shards {
-		p.shards[i].vessels = make(map[vessel.MMSI]*track)
 		p.shards[i].stations = make(map[vessel.MMSI]*station)
 	}
 	return p
@@ -314,12 +313,12 @@ type trackAlloc struct {
 }
 
 func (sh *shard) track(m vessel.MMSI) *track {
-	t := sh.vessels[m]
+	t := sh.vessels.get(m)
 	if t == nil {
 		a := &trackAlloc{t: track{primary: -1}}
 		t = &a.t
 		t.hyps = a.h[:0:1]
-		sh.vessels[m] = t
+		sh.vessels.put(m, t)
 	}
 	return t
 }

@@ -165,7 +165,7 @@ func (p *Picture) Vessel(m vessel.MMSI) (State, bool) {
 	sh := p.shard(m)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	t := sh.vessels[m]
+	t := sh.vessels.get(m)
 	if t == nil {
 		return State{}, false
 	}
@@ -229,9 +229,7 @@ func (p *Picture) Range(f func(*State) bool) {
 		sh := &p.shards[i]
 		buf = buf[:0]
 		sh.mu.Lock()
-		for m, t := range sh.vessels {
-			buf = append(buf, p.state(m, t))
-		}
+		sh.vessels.all(func(m vessel.MMSI, t *track) { buf = append(buf, p.state(m, t)) })
 		sh.mu.Unlock()
 		for j := range buf {
 			if !f(&buf[j]) {
@@ -247,7 +245,7 @@ func (p *Picture) Len() int {
 	for i := range p.shards {
 		sh := &p.shards[i]
 		sh.mu.Lock()
-		n += len(sh.vessels)
+		n += sh.vessels.len()
 		sh.mu.Unlock()
 	}
 	return n
@@ -283,7 +281,7 @@ func (p *Picture) Stats() Stats {
 		sh := &p.shards[i]
 		sh.mu.Lock()
 		s.add(&sh.stats)
-		s.Vessels += len(sh.vessels)
+		s.Vessels += sh.vessels.len()
 		s.Stations += len(sh.stations)
 		sh.mu.Unlock()
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tidewatch/tidewatch/internal/ingest"
+	"github.com/tidewatch/tidewatch/internal/store"
 	"github.com/tidewatch/tidewatch/internal/vessel"
 )
 
@@ -59,6 +60,18 @@ import (
 // eight times (932,048 messages): drop-% is the share dropped, 0 when
 // the node keeps up, as it must on a machine busy with other work (run
 // it beside a load).
+//
+// Where the time goes (issue 17, third round): pipe-% is the share of
+// the wall time until the pipeline had applied the last batch (the rest
+// is detection working through its queue, then the stop: near 100% when
+// the fusion goroutine is the slower one, lower when detection is);
+// feed-waits counts the feeder's 50 µs waits for room in the
+// pipeline's queue (the modes fed as fast as the queue takes them);
+// det-blocked counts the pipeline's hand-offs that waited for room in
+// detection's queue (the fusion goroutine waiting on detection).
+// "offline" runs the events feed through `tidewatch ingest`'s path and
+// through a live node with events, in turns, and reports the live rate
+// as a share of the offline one (live-%; see benchOffline).
 func BenchmarkLiveRate(b *testing.B) {
 	file := filepath.Join("..", "..", "..", "shared", "testdata", "ais", "bench.nmea.gz")
 	paced := func(n int) func() []vessel.Observation {
@@ -73,23 +86,30 @@ func BenchmarkLiveRate(b *testing.B) {
 		rate float64 // messages a second offered; 0: as fast as the queue takes them
 	}{{"events", false, paced(4), 0}, {"no-events", true, paced(4), 0},
 		{"events-burst", false, func() []vessel.Observation { return readObservations(b, file) }, 0},
-		{"events-300k", false, paced(8), 300000}} {
+		{"events-300k", false, paced(8), 300000}, {"offline", false, paced(4), 0}} {
 		b.Run(mode.name, func(b *testing.B) {
+			if mode.name == "offline" {
+				benchOffline(b, mode.obs())
+				return
+			}
 			obs := mode.obs()
 			liveRun(b, obs, mode.off, mode.rate) // not counted: the process warms up
-			var wall time.Duration
-			var cpu, gc, user, alloc, msgs, drops int64
+			var wall, applied time.Duration
+			var cpu, gc, user, alloc, msgs, drops, waits, blocked int64
 			var det liveDetection
 			for b.Loop() {
 				b.StopTimer()
 				r := liveRun(b, obs, mode.off, mode.rate)
 				b.StartTimer()
 				wall += r.wall
+				applied += r.applied
 				cpu += r.cpu
 				gc += r.gc
 				user += r.user
 				alloc += r.alloc
 				drops += r.dropped
+				waits += r.waits
+				blocked += r.blocked
 				det.events += r.det.events
 				det.examined += r.det.examined
 				det.held += r.det.held
@@ -97,12 +117,19 @@ func BenchmarkLiveRate(b *testing.B) {
 			}
 			b.ReportMetric(float64(msgs)/wall.Seconds(), "msg/s")
 			b.ReportMetric(float64(cpu)/float64(msgs), "cpu-ns/msg")
+			b.ReportMetric(100*applied.Seconds()/wall.Seconds(), "pipe-%")
 			b.ReportMetric(float64(alloc)/float64(msgs), "alloc-B/msg")
 			if gc+user > 0 {
 				b.ReportMetric(100*float64(gc)/float64(gc+user), "gc-%")
 			}
 			b.ReportMetric(float64(drops), "drops")
 			b.ReportMetric(100*float64(drops)/float64(msgs), "drop-%")
+			if mode.rate == 0 {
+				b.ReportMetric(float64(waits)/float64(b.N), "feed-waits")
+			}
+			if !mode.off {
+				b.ReportMetric(float64(blocked)/float64(b.N), "det-blocked")
+			}
 			if !mode.off {
 				b.ReportMetric(float64(det.events)/float64(b.N), "events")
 				b.ReportMetric(float64(det.examined)/float64(b.N), "examined")
@@ -161,6 +188,9 @@ type liveResult struct {
 	gc, user int64         // runtime/metrics' GC and user-code CPU-ns estimates over it
 	alloc    int64         // bytes allocated on the heap over it (the feeder's batch copies too)
 	dropped  int64         // observations dropped
+	applied  time.Duration // from the first batch to the pipeline's having applied the last
+	waits    int64         // polls in which the feeder waited for room in the pipeline's queue
+	blocked  int64         // hand-offs in which the pipeline waited for room in detection's queue
 	det      liveDetection
 }
 
@@ -203,6 +233,7 @@ func liveRun(b *testing.B, obs []vessel.Observation, eventsOff bool, rate float6
 	gc0, user0, alloc0 := gcUserNanos()
 	cpu0 := cpuNanos()
 	start := time.Now()
+	var waits int64
 	for i := 0; i < len(obs); i += 256 {
 		batch := append([]vessel.Observation(nil), obs[i:min(i+256, len(obs))]...)
 		if rate > 0 {
@@ -216,10 +247,15 @@ func liveRun(b *testing.B, obs []vessel.Observation, eventsOff bool, rate float6
 			if st.QueueDepth < st.QueueCap {
 				break
 			}
+			waits++
 			<-poll.C
 		}
 		pipe.Submit(batch)
 	}
+	for st := pipe.Stats(); st.Applied+st.Dropped < int64(len(obs)); st = pipe.Stats() {
+		<-poll.C
+	}
+	applied := time.Since(start) // the pipeline is done; detection may still be working through its queue
 	cancel()
 	if err := <-done; err != nil {
 		b.Fatal(err)
@@ -232,6 +268,10 @@ func liveRun(b *testing.B, obs []vessel.Observation, eventsOff bool, rate float6
 		b.Fatalf("applied %d + dropped %d; want %d", st.Applied, st.Dropped, len(obs))
 	}
 	var det liveDetection
+	var blocked int64
+	for _, s := range n.core.Fanout.Stats() {
+		blocked += s.Blocked
+	}
 	if e := n.events; e != nil {
 		es := e.det.Engine.Stats()
 		if es.Held != 0 || e.flushed < 0 {
@@ -243,5 +283,98 @@ func liveRun(b *testing.B, obs []vessel.Observation, eventsOff bool, rate float6
 		det.held = int64(e.flushed)
 		det.examined = es.Positions - det.held
 	}
-	return liveResult{wall: wall, cpu: cpu, gc: gc1 - gc0, user: user1 - user0, alloc: alloc1 - alloc0, dropped: st.Dropped, det: det}
+	return liveResult{wall: wall, cpu: cpu, gc: gc1 - gc0, user: user1 - user0, alloc: alloc1 - alloc0, dropped: st.Dropped,
+		applied: applied, waits: waits, blocked: blocked, det: det}
+}
+
+// benchOffline is BenchmarkLiveRate's "offline" mode: the events feed
+// (the paced capture four times over) through the path `tidewatch
+// ingest` takes (cmd/tidewatch/ingest.go: a Core over a fresh store and
+// the default land mask, Core.Observe for each observation on the
+// caller's goroutine, one commit at the end; no event detection, no
+// fan-out goroutine), and, in the same iteration, through a live node
+// with events as the "events" mode does, the two in turns (the first
+// of them alternating between iterations) so that both see the same
+// load. It reports the offline run's msg/s and cpu-ns/msg, the live
+// node's (live-msg/s, live-cpu-ns/msg), and live-% = the live node's
+// rate with events as a share of the offline rate: issue 17's "≥ 90% of
+// the offline rate" in one run. Neither run's time includes closing the
+// store (ingest's flush and compaction, the node's Close).
+func benchOffline(b *testing.B, obs []vessel.Observation) {
+	offlineRun(b, obs) // not counted: the process warms up
+	liveRun(b, obs, false, 0)
+	var off, live liveResult
+	var msgs int64
+	i := 0
+	for b.Loop() {
+		b.StopTimer()
+		var o, l liveResult
+		if i%2 == 0 {
+			o = offlineRun(b, obs)
+			l = liveRun(b, obs, false, 0)
+		} else {
+			l = liveRun(b, obs, false, 0)
+			o = offlineRun(b, obs)
+		}
+		i++
+		b.StartTimer()
+		off.wall += o.wall
+		off.cpu += o.cpu
+		off.alloc += o.alloc
+		live.wall += l.wall
+		live.cpu += l.cpu
+		live.dropped += l.dropped
+		msgs += int64(len(obs))
+	}
+	offRate, liveRate := float64(msgs)/off.wall.Seconds(), float64(msgs)/live.wall.Seconds()
+	b.ReportMetric(offRate, "msg/s")
+	b.ReportMetric(float64(off.cpu)/float64(msgs), "cpu-ns/msg")
+	b.ReportMetric(float64(off.alloc)/float64(msgs), "alloc-B/msg")
+	b.ReportMetric(liveRate, "live-msg/s")
+	b.ReportMetric(float64(live.cpu)/float64(msgs), "live-cpu-ns/msg")
+	b.ReportMetric(float64(live.dropped), "live-drops")
+	b.ReportMetric(100*liveRate/offRate, "live-%")
+}
+
+// offlineRun runs obs through a Core over a fresh store, as `tidewatch
+// ingest` does (the same land mask and clock as liveRun's node), and
+// returns the wall and process CPU time from the first observation to
+// the last commit.
+func offlineRun(b *testing.B, obs []vessel.Observation) liveResult {
+	dir := b.TempDir()
+	now := func() time.Time { return time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC) }
+	land, err := LoadLand("default")
+	if err != nil {
+		b.Fatal(err)
+	}
+	db, err := store.Open(filepath.Join(dir, "data"), store.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	core, _, err := NewCore(CoreConfig{Land: land, LandMargin: 2000, Now: now, Store: db}) // ingest's --land-margin default
+	if err != nil {
+		b.Fatal(err)
+	}
+	runtime.GC()
+	_, _, alloc0 := gcUserNanos()
+	cpu0 := cpuNanos()
+	start := time.Now()
+	var o vessel.Observation // ingest.Observations hands one reused observation
+	for i := range obs {
+		o = obs[i]
+		if err := core.Observe(&o); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := core.Commit(); err != nil {
+		b.Fatal(err)
+	}
+	wall := time.Since(start)
+	cpu := cpuNanos() - cpu0
+	_, _, alloc1 := gcUserNanos()
+	if st := core.Recorder().Stats(); st.Committed == 0 {
+		b.Fatalf("offline run committed nothing: %+v", st)
+	}
+	return liveResult{wall: wall, cpu: cpu, alloc: alloc1 - alloc0}
 }
