@@ -108,10 +108,10 @@ type Engine struct {
 	rep       *replay           // the replay in progress, nil if none
 
 	// one engine of several reprocessing history in parallel (see
-	// Reprocess): it keeps every vessel's state but detects only for its
-	// share; shards 0 or 1 is the whole
-	shard, shards int
-	learnOnly     bool // no vessel or pair is its share (LearnAnchorages)
+	// Reprocess and shard.go): the detectors it runs and publishes, for
+	// which vessels; nil is all of them
+	split     *split
+	learnOnly bool // no vessel or pair is its share (LearnAnchorages)
 
 	inferEp bool // Config.InferEpisodes
 }
@@ -571,7 +571,7 @@ func (e *Engine) nextDeadline(tr *track) vessel.Time {
 	if e.forget > 0 && e.rep == nil {
 		d = tr.seen + e.forget
 	}
-	if e.p.Gap.Enabled && !tr.gapChecked {
+	if e.p.Gap.Enabled && !tr.gapChecked && e.judgesGaps(tr.mmsi) {
 		if g := e.gapDeadline(tr); d == 0 || g < d {
 			d = g
 		}
@@ -621,7 +621,7 @@ func (e *Engine) fireSingle(tr *track, now vessel.Time) {
 	if tr.idMode && now >= e.identityDeadline(tr) {
 		e.identityExpire(tr, now)
 	}
-	if e.p.Gap.Enabled && !tr.gapChecked && now >= e.gapDeadline(tr) {
+	if e.p.Gap.Enabled && !tr.gapChecked && e.judgesGaps(tr.mmsi) && now >= e.gapDeadline(tr) {
 		tr.gapChecked = true
 		e.gapOpen(tr, now)
 	}
@@ -635,7 +635,7 @@ func (e *Engine) newEvent(typ string, a, b vessel.MMSI, zone int, start vessel.T
 		}
 		vs = []vessel.MMSI{a, b}
 	}
-	if e.rep == nil && (b != 0 || e.ownsVessel(a)) {
+	if e.rep == nil && e.publishes(typ, a, b) {
 		e.stats.Events[typ]++
 	}
 	return &Event{
@@ -665,8 +665,8 @@ func (e *Engine) evidence(ev *Event, ps ...vessel.Position) {
 func (e *Engine) emit(ev *Event) {
 	ev.Version++
 	describe(ev)
-	if (e.shards > 1 || e.learnOnly) && len(ev.Vessels) == 1 && !e.ownsVessel(ev.Vessels[0]) {
-		return // another shard's (Reprocess)
+	if (e.split != nil || e.learnOnly) && !e.publishesEvent(ev) {
+		return // another worker's (Reprocess)
 	}
 	if e.rep != nil {
 		e.rep.emitted(ev)
