@@ -571,7 +571,7 @@ func (e *Engine) nextDeadline(tr *track) vessel.Time {
 	if e.forget > 0 && e.rep == nil {
 		d = tr.seen + e.forget
 	}
-	if e.p.Gap.Enabled && !tr.gapChecked && e.judgesGaps(tr.mmsi) {
+	if e.p.Gap.Enabled && !tr.gapChecked {
 		if g := e.gapDeadline(tr); d == 0 || g < d {
 			d = g
 		}
@@ -621,7 +621,7 @@ func (e *Engine) fireSingle(tr *track, now vessel.Time) {
 	if tr.idMode && now >= e.identityDeadline(tr) {
 		e.identityExpire(tr, now)
 	}
-	if e.p.Gap.Enabled && !tr.gapChecked && e.judgesGaps(tr.mmsi) && now >= e.gapDeadline(tr) {
+	if e.p.Gap.Enabled && !tr.gapChecked && now >= e.gapDeadline(tr) {
 		tr.gapChecked = true
 		e.gapOpen(tr, now)
 	}

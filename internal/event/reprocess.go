@@ -101,23 +101,20 @@ func feed(ctx context.Context, ps []vessel.Position, order []uint32, fn func(p *
 // With several workers, each engine reads every position and keeps what
 // every detector reads of every vessel (which of its reports are
 // plausible, its speed, its stops and the anchorages they teach, its
-// silence long enough to forget it), and runs the rest once, spread over
-// the workers (see split and plan in shard.go): the first follows every
-// pair (encounters, with the slow-vessel grid that finds them, so a pair
-// is decided once wherever it meets and no pair straddles a border); the
-// silences, the costly part of gaps, are judged and gaps, teleports and
-// identity conflicts published by the engine whose share holds the
-// vessel's MMSI, each engine judging gaps keeping the coverage and
-// receiver grids; zones, port visits and loitering run in the engine
-// whose other share holds it, the first taking less of them. An engine
-// without a share of the gaps keeps no coverage or receiver grid unless
-// a vessel could be forgotten and come back (the history spans
-// Config.Forget or more): a vessel forgotten with an open gap is
-// remembered, which changes how its next report is judged, so then
-// every engine judges every silence. Each event comes from exactly one
-// engine, with the versions and content one engine gives
-// (TestReprocessEquivalence on real data and simulate.Messy with 1 to 4
-// workers, TestReprocessPairAcrossBorders). The part every engine
+// silence long enough to forget it), and the rest runs once, spread over
+// the workers (see split and plan in shard.go): with two, the first
+// judges silences and follows pairs (gaps, teleports, identity conflicts
+// and encounters, with the coverage, receiver and slow-vessel grids) and
+// the second runs zones, port visits and loitering; with more, gaps and
+// encounters get a worker each and the others share the vessels' local
+// detectors by MMSI. A pair is decided by the one engine that follows
+// pairs, wherever it meets: no pair straddles a border. When the history
+// spans Config.Forget or more, a vessel could be forgotten with an open
+// gap and come back, judged against what was remembered: then every
+// engine judges every silence (and one publishes them). Each event comes
+// from exactly one engine, with the versions and content one engine
+// gives (TestReprocessEquivalence on real data and simulate.Messy with 1
+// to 4 workers, TestReprocessPairAcrossBorders). The part every engine
 // repeats bounds the speed-up (see the package documentation,
 // "Reprocessing").
 //
@@ -195,12 +192,11 @@ func Reprocess(ctx context.Context, cfg Config, ps []vessel.Position, statics []
 	// its count of forgotten vessels remembered for their open gap is
 	// right too); events are counted by the engine that published them
 	st := engines[0].Stats()
-	if n > 1 && !engines[0].split.allGaps {
-		// a vessel forgotten with an open gap is remembered by the
-		// engine that judged its gaps
-		st.Dormant = 0
-		for _, e := range engines {
-			st.Dormant += len(e.gone)
+	for _, e := range engines {
+		if e.split != nil && e.split.gaps {
+			// a vessel forgotten with an open gap is remembered by
+			// the engine that judges gaps
+			st.Dormant = len(e.gone)
 		}
 	}
 	st.Events = make(map[string]int64)

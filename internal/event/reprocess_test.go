@@ -118,15 +118,15 @@ func sameEvents(t *testing.T, what string, want map[string]event.Event, got []ev
 	}
 }
 
-// TestReprocessEquivalence: reprocessing with 1, 2 and 4 workers on
-// the NOAA day and the Auckland track (2 on the other days, 2, 3 and 4
-// on the messy scenario) gives the events of one engine — same IDs, versions and content, the
-// same JSON bytes in the same order, the same counts — on the real days
-// of the golden file (with the
-// bundled ports, the land mask, anchorages learned in a first pass and
-// 200 zones over the traffic, gfw or skylight; and with loose encounter
-// thresholds that make thousands of pairs) and on the messy-feed
-// scenario with its ship types, under two presets.
+// TestReprocessEquivalence: reprocessing with 1, 2 and 4 workers on the
+// NOAA day and the Auckland track (2 on the other days and with loose
+// thresholds, 2 and 4 on the messy scenario) gives the events of one
+// engine — same IDs, versions and content, the same JSON bytes in the
+// same order, the same counts — on the real days of the golden file
+// (with the bundled ports, the land mask, anchorages learned in a first
+// pass and 200 zones over the traffic, gfw or skylight; and with loose
+// encounter thresholds that make thousands of pairs) and on the
+// messy-feed scenario with its ship types, under two presets.
 func TestReprocessEquivalence(t *testing.T) {
 	type input struct {
 		name    string
@@ -188,19 +188,19 @@ func TestReprocessEquivalence(t *testing.T) {
 			types[ev.Type]++
 		}
 		// the test is long on a loaded machine: 1 worker (the
-		// sequential path through Reprocess), 2 and 4 (the first
-		// following the pairs and fewer vessels' local detectors) on
-		// the NOAA day and the Auckland track, 3 and 4 on the messy
+		// sequential path through Reprocess), 2 (gaps and encounters
+		// apart from the local detectors) and 4 (gaps, encounters and
+		// two shares of the local detectors) on the NOAA day and the
+		// Auckland track with their preset, 2 and 4 on the messy
 		// scenario, 2 on the rest (and 2 with tracks in MergeOrder
 		// below, on every input)
 		workers := []int{2}
 		switch {
-		case strings.HasSuffix(in.name, "/loose") && (strings.HasPrefix(in.name, "noaa") || strings.HasPrefix(in.name, "auckland")):
-			workers = []int{2, 4}
+		case strings.HasSuffix(in.name, "/loose"):
 		case strings.HasPrefix(in.name, "noaa"), strings.HasPrefix(in.name, "auckland"):
 			workers = []int{1, 2, 4}
 		case strings.HasPrefix(in.name, "messy"):
-			workers = []int{3, 4}
+			workers = []int{2, 4}
 		}
 		for _, n := range workers {
 			got, st, err := event.Reprocess(context.Background(), in.cfg, in.ps, in.statics, in.end, event.ReprocessOptions{Workers: n, Run: parallel})
@@ -521,20 +521,18 @@ func BenchmarkMergeTracks(b *testing.B) {
 // TestReprocessPairAcrossBorders: pairs of vessels meeting across
 // borders — of the encounter detector's grid of slow vessels (a column
 // and a row of cells of 500 m, gfw), and across the antimeridian — each
-// of two vessels whose gaps and local detectors are different workers'
-// with 2 and 4 workers, are each found exactly once by Reprocess with
-// 1, 2 and 4 workers, as by one engine, byte for byte.
+// of two vessels whose local detectors are different workers' with 4
+// workers, are each found exactly once by Reprocess with 1, 2 and 4
+// workers, as by one engine, byte for byte.
 func TestReprocessPairAcrossBorders(t *testing.T) {
-	// vessels of different workers' shares with 2 and with 4 workers
+	// pairs of vessels whose local detectors are different workers'
+	// with 4 workers
 	var ms []vessel.MMSI
 	for m := vessel.MMSI(366000001); len(ms) < 6; m++ {
 		if len(ms)%2 == 1 {
-			o := ms[len(ms)-1]
-			g2, l2 := event.ReprocessShares(m, 2)
-			og2, ol2 := event.ReprocessShares(o, 2)
-			g4, l4 := event.ReprocessShares(m, 4)
-			og4, ol4 := event.ReprocessShares(o, 4)
-			if g2 == og2 || l2 == ol2 || g4 == og4 || l4 == ol4 {
+			_, l := event.ReprocessShares(m, 4)
+			_, ol := event.ReprocessShares(ms[len(ms)-1], 4)
+			if l == ol {
 				continue
 			}
 		}
