@@ -335,24 +335,32 @@
 //
 // Reprocess runs history through several engines at once (the caller
 // starts their goroutines: this package starts none) and returns the
-// events one engine gives, same IDs, versions and content
+// events one engine gives, same IDs, versions, content and JSON bytes
 // (TestReprocessEquivalence: the real days with zones, anchorages and
 // loose encounter thresholds that make thousands of pairs, and the
-// messy scenario, with 2 and 3 workers). Each engine reads every
-// position and keeps all the state that crosses vessels — coverage and
-// receiver grids, learned anchorages, the slow-vessel grid of encounter
-// candidates — and every vessel's teleport, identity and gap state
-// (a forgotten vessel with an open gap is remembered, which changes how
-// its next report is judged); it runs zones, port visits and loitering
-// only for the vessels whose MMSI hashes to it, follows only the pairs
-// whose two MMSIs hash to it, and publishes only its own. Pairs are
-// shared out by their MMSIs rather than by area: a pair near a cell
-// border would otherwise need its state on both sides, and a pair is
-// then decided by exactly one engine wherever it meets. The shared part
-// is done by every engine and is most of the work: two workers are about
-// 1.1-1.4 times as fast as one (BenchmarkReprocess times each worker's
-// thread), and on history without zones, where the shared part is
-// nearly all, no faster. MergeOrder puts per-vessel tracks read into one
+// messy scenario, with 1 to 4 workers; TestReprocessPairAcrossBorders:
+// pairs meeting across cell borders and the antimeridian, each of two
+// vessels in different workers' shares, found once). Each engine reads
+// every position and keeps what every detector reads of every vessel:
+// which reports are its track (teleport and identity state), its speed,
+// its stops (the anchorages learned from them) and its silence long
+// enough to forget it. The detectors themselves are split between the
+// engines rather than repeated (shard.go): with two, the first judges
+// silences and follows pairs (gaps, teleports, identity conflicts and
+// encounters, with the coverage, receiver and slow-vessel grids) and the
+// second runs zones, port visits and loitering; with more, gaps and
+// encounters get an engine each and the others share the vessels' local
+// detectors by MMSI. A pair is decided by the one engine that follows
+// pairs wherever it meets, so no pair straddles a cell or shard border.
+// When the history spans Config.Forget or more, a vessel could be
+// forgotten with an open gap and come back, judged against what was
+// remembered: then every engine judges every silence (and one publishes
+// them). What every engine repeats, and the larger of the two halves,
+// bound the speed-up: on the simulated day of BenchmarkReprocess (which
+// times each worker's thread) each of two workers has about two thirds
+// of one engine's work; on the NOAA day, whose cost is in judging the
+// silences of 10,631 vessels, the first has nearly all of it.
+// MergeOrder puts per-vessel tracks read into one
 // buffer in time order without copying them (a two-level bucket sort of
 // their times and indices, in parts on the caller's goroutines, stable:
 // the order of a stable sort of the tracks one after the other), and

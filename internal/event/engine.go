@@ -108,10 +108,10 @@ type Engine struct {
 	rep       *replay           // the replay in progress, nil if none
 
 	// one engine of several reprocessing history in parallel (see
-	// Reprocess): it keeps every vessel's state but detects only for its
-	// share; shards 0 or 1 is the whole
-	shard, shards int
-	learnOnly     bool // no vessel or pair is its share (LearnAnchorages)
+	// Reprocess and shard.go): the detectors it runs and publishes, for
+	// which vessels; nil is all of them
+	split     *split
+	learnOnly bool // no vessel or pair is its share (LearnAnchorages)
 
 	inferEp bool // Config.InferEpisodes
 }
@@ -635,7 +635,7 @@ func (e *Engine) newEvent(typ string, a, b vessel.MMSI, zone int, start vessel.T
 		}
 		vs = []vessel.MMSI{a, b}
 	}
-	if e.rep == nil && (b != 0 || e.ownsVessel(a)) {
+	if e.rep == nil && e.publishes(typ, a, b) {
 		e.stats.Events[typ]++
 	}
 	return &Event{
@@ -665,8 +665,8 @@ func (e *Engine) evidence(ev *Event, ps ...vessel.Position) {
 func (e *Engine) emit(ev *Event) {
 	ev.Version++
 	describe(ev)
-	if (e.shards > 1 || e.learnOnly) && len(ev.Vessels) == 1 && !e.ownsVessel(ev.Vessels[0]) {
-		return // another shard's (Reprocess)
+	if (e.split != nil || e.learnOnly) && !e.publishesEvent(ev) {
+		return // another worker's (Reprocess)
 	}
 	if e.rep != nil {
 		e.rep.emitted(ev)

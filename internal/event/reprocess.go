@@ -98,20 +98,25 @@ func feed(ctx context.Context, ps []vessel.Position, order []uint32, fn func(p *
 // counts. ps is sorted by time (stably) if it is not already (unless
 // ReprocessOptions.Order gives the order); it is not modified.
 //
-// With several workers, each engine reads every position and keeps every
-// vessel's state that detection in one place can depend on (the
-// teleport, identity, gap, coverage and receiver state, the learned
-// anchorages, the slow-vessel grid that finds encounter candidates), but
-// runs the costly detectors only for its share: zones, port visits and
-// loitering for the vessels whose MMSI hashes to it, encounters for the
-// pairs whose two MMSIs hash to it, and it publishes only its vessels'
-// gaps, teleports and identity conflicts. A pair is decided once, by the
-// engine it hashes to, wherever the two vessels are: a split by area
-// would need the pair's state on both sides of a cell border. Each event
-// comes from exactly one engine, with the versions and content one
-// engine gives (TestReprocessEquivalence on real data and simulate.Messy).
-// The shared part is repeated by every worker, which bounds the speed-up
-// (see the package documentation, "Reprocessing").
+// With several workers, each engine reads every position and keeps what
+// every detector reads of every vessel (which of its reports are
+// plausible, its speed, its stops and the anchorages they teach, its
+// silence long enough to forget it), and the rest runs once, spread over
+// the workers (see split and plan in shard.go): with two, the first
+// judges silences and follows pairs (gaps, teleports, identity conflicts
+// and encounters, with the coverage, receiver and slow-vessel grids) and
+// the second runs zones, port visits and loitering; with more, gaps and
+// encounters get a worker each and the others share the vessels' local
+// detectors by MMSI. A pair is decided by the one engine that follows
+// pairs, wherever it meets: no pair straddles a border. When the history
+// spans Config.Forget or more, a vessel could be forgotten with an open
+// gap and come back, judged against what was remembered: then every
+// engine judges every silence (and one publishes them). Each event comes
+// from exactly one engine, with the versions and content one engine
+// gives (TestReprocessEquivalence on real data and simulate.Messy with 1
+// to 4 workers, TestReprocessPairAcrossBorders). The part every engine
+// repeats bounds the speed-up (see the package documentation,
+// "Reprocessing").
 //
 // ctx is checked every 65,536 positions; on cancellation Reprocess returns
 // ctx.Err() and no events.
@@ -136,13 +141,17 @@ func Reprocess(ctx context.Context, cfg Config, ps []vessel.Position, statics []
 	}
 	n := max(opt.Workers, 1)
 	engines := make([]*Engine, n)
+	var splits []split
+	if n > 1 {
+		splits = plan(n)
+	}
 	for i := range engines {
 		e, err := NewChecked(cfg)
 		if err != nil {
 			return nil, Stats{}, err
 		}
 		if n > 1 {
-			e.shard, e.shards = i, n
+			e.restrict(splits[i], returns(ps, order, e.forget))
 		}
 		engines[i] = e
 	}
@@ -179,9 +188,17 @@ func Reprocess(ctx context.Context, cfg Config, ps []vessel.Position, statics []
 		}
 	}
 	// every worker saw every position: the counts of positions, vessels
-	// and anchorages are the same in each; events are counted by the
-	// engine that detected them
+	// and anchorages are the same in each (the first keeps the gaps, so
+	// its count of forgotten vessels remembered for their open gap is
+	// right too); events are counted by the engine that published them
 	st := engines[0].Stats()
+	for _, e := range engines {
+		if e.split != nil && e.split.gaps {
+			// a vessel forgotten with an open gap is remembered by
+			// the engine that judges gaps
+			st.Dormant = len(e.gone)
+		}
+	}
 	st.Events = make(map[string]int64)
 	size := 0
 	for i, e := range engines {
@@ -208,27 +225,6 @@ func inTimeOrder(ps []vessel.Position) []vessel.Position {
 	ps = slices.Clone(ps)
 	slices.SortStableFunc(ps, byTime)
 	return ps
-}
-
-// ownsVessel reports whether the vessel's single-vessel events are this
-// engine's share.
-func (e *Engine) ownsVessel(m vessel.MMSI) bool {
-	return !e.learnOnly && (e.shards <= 1 || shardOf(uint64(m), e.shards) == e.shard)
-}
-
-// ownsPair reports whether the encounter of two vessels is this engine's
-// share: the same answer whichever of the two reports.
-func (e *Engine) ownsPair(a, b vessel.MMSI) bool {
-	if e.learnOnly || e.shards <= 1 {
-		return !e.learnOnly
-	}
-	lo, hi := min(a, b), max(a, b)
-	return shardOf(uint64(lo)<<32|uint64(hi), e.shards) == e.shard
-}
-
-func shardOf(k uint64, n int) int {
-	k *= 0x9E3779B97F4A7C15
-	return int((k >> 32) % uint64(n))
 }
 
 // MergeTracks merges vessels' tracks into one stream in time order, as a
@@ -437,4 +433,25 @@ func insertionSort(ks []timeKey) {
 		}
 		ks[j] = k
 	}
+}
+
+// returns reports whether a vessel of the history, in time order (ps,
+// or ps in the order of order), might be forgotten after forget of
+// silence (Config.Forget; 0 never) and then report again: only then do
+// its gaps change how its later reports are judged, and every engine
+// must judge them (Engine.restrict). It cannot when the history spans
+// less than forget.
+func returns(ps []vessel.Position, order []uint32, forget vessel.Time) bool {
+	n := len(ps)
+	if order != nil {
+		n = len(order)
+	}
+	if n == 0 || forget <= 0 {
+		return false
+	}
+	first, last := &ps[0], &ps[n-1]
+	if order != nil {
+		first, last = &ps[order[0]], &ps[order[n-1]]
+	}
+	return last.Time-first.Time >= forget
 }

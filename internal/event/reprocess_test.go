@@ -1,10 +1,13 @@
 package event_test
 
 import (
+	"bytes"
 	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
 	"maps"
+	"math"
 	"math/rand/v2"
 	"reflect"
 	"runtime"
@@ -32,6 +35,13 @@ func parallel(n int, work func(i int)) {
 // first) and flushed at end: the reference Reprocess must match.
 func sequential(t testing.TB, cfg event.Config, ps []vessel.Position, statics []vessel.Static, end vessel.Time) map[string]event.Event {
 	t.Helper()
+	m, _ := sequentialStats(t, cfg, ps, statics, end)
+	return m
+}
+
+// sequentialStats is sequential, with the engine's counts at the end.
+func sequentialStats(t testing.TB, cfg event.Config, ps []vessel.Position, statics []vessel.Static, end vessel.Time) (map[string]event.Event, event.Stats) {
+	t.Helper()
 	e, err := event.NewChecked(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -48,7 +58,29 @@ func sequential(t testing.TB, cfg event.Config, ps []vessel.Position, statics []
 	for _, ev := range e.Flush(end) {
 		m[ev.ID] = ev
 	}
-	return m
+	return m, e.Stats()
+}
+
+// sameBytes reports whether got, Reprocess's output, is byte for byte
+// the JSON of want's events in order of Start, then ID (what tidewatch
+// events prints).
+func sameBytes(t *testing.T, what string, want map[string]event.Event, got []event.Event) {
+	t.Helper()
+	ws := slices.AppendSeq(make([]event.Event, 0, len(want)), maps.Values(want))
+	slices.SortFunc(ws, func(a, b event.Event) int {
+		return cmp.Or(cmp.Compare(a.Start, b.Start), cmp.Compare(a.ID, b.ID))
+	})
+	wb, err := json.Marshal(ws)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gb, err := json.Marshal(got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(wb, gb) {
+		t.Errorf("%s: the events' JSON differs from one engine's (%d bytes, want %d)", what, len(gb), len(wb))
+	}
 }
 
 // sameEvents reports the differences between two sets of final events.
@@ -86,13 +118,15 @@ func sameEvents(t *testing.T, what string, want map[string]event.Event, got []ev
 	}
 }
 
-// TestReprocessEquivalence: reprocessing with 2 workers (and 1 and 3 on a
-// third of the inputs) gives the events of one engine — same IDs,
-// versions and content — on the real days of the golden file (with the
-// bundled ports, the land mask, anchorages learned in a first pass and
-// 200 zones over the traffic, gfw or skylight; and with loose encounter
-// thresholds that make thousands of pairs) and on the messy-feed
-// scenario with its ship types, under two presets.
+// TestReprocessEquivalence: reprocessing with 1, 2 and 4 workers on the
+// NOAA day and the Auckland track (2 on the other days and with loose
+// thresholds, 2 and 4 on the messy scenario) gives the events of one
+// engine — same IDs, versions and content, the same JSON bytes in the
+// same order, the same counts — on the real days of the golden file
+// (with the bundled ports, the land mask, anchorages learned in a first
+// pass and 200 zones over the traffic, gfw or skylight; and with loose
+// encounter thresholds that make thousands of pairs) and on the
+// messy-feed scenario with its ship types, under two presets.
 func TestReprocessEquivalence(t *testing.T) {
 	type input struct {
 		name    string
@@ -145,28 +179,45 @@ func TestReprocessEquivalence(t *testing.T) {
 	for _, preset := range []string{event.PresetGFW, event.PresetTransshipment} {
 		ins = append(ins, input{"messy/" + preset, event.Config{Preset: preset, Ports: ports(), Land: testLand(t)}, mps, statics, s.To})
 	}
-	for k, in := range ins {
+	for _, in := range ins {
 		// the reference: one engine over the positions in time order
 		ps := sortedByTime(in.ps)
-		want := sequential(t, in.cfg, ps, in.statics, in.end)
+		want, wst := sequentialStats(t, in.cfg, ps, in.statics, in.end)
 		types := map[string]int{}
 		for _, ev := range want {
 			types[ev.Type]++
 		}
+		// the test is long on a loaded machine: 1 worker (the
+		// sequential path through Reprocess), 2 (gaps and encounters
+		// apart from the local detectors) and 4 (gaps, encounters and
+		// two shares of the local detectors) on the NOAA day and the
+		// Auckland track with their preset, 2 and 4 on the messy
+		// scenario, 2 on the rest (and 2 with tracks in MergeOrder
+		// below, on every input)
 		workers := []int{2}
-		if k%3 == 0 || strings.HasPrefix(in.name, "messy") {
-			// the test is long on a loaded machine: 1 worker (the
-			// sequential path through Reprocess) and 3 on some inputs
-			workers = []int{1, 2, 3}
+		switch {
+		case strings.HasSuffix(in.name, "/loose"):
+		case strings.HasPrefix(in.name, "noaa"), strings.HasPrefix(in.name, "auckland"):
+			workers = []int{1, 2, 4}
+		case strings.HasPrefix(in.name, "messy"):
+			workers = []int{2, 4}
 		}
 		for _, n := range workers {
 			got, st, err := event.Reprocess(context.Background(), in.cfg, in.ps, in.statics, in.end, event.ReprocessOptions{Workers: n, Run: parallel})
 			if err != nil {
 				t.Fatal(err)
 			}
-			sameEvents(t, fmt.Sprintf("%s, %d workers", in.name, n), want, got)
+			what := fmt.Sprintf("%s, %d workers", in.name, n)
+			sameEvents(t, what, want, got)
+			sameBytes(t, what, want, got)
 			if st.Positions != int64(len(in.ps)) {
-				t.Errorf("%s, %d workers: %d positions counted, want %d", in.name, n, st.Positions, len(in.ps))
+				t.Errorf("%s: %d positions counted, want %d", what, st.Positions, len(in.ps))
+			}
+			// the counts of one engine (that one holds reports back
+			// for Config.Reorder, which Reprocess need not)
+			wst.OutOfOrder, wst.Held = st.OutOfOrder, st.Held
+			if !reflect.DeepEqual(st, wst) {
+				t.Errorf("%s: counts\n%+v\nwant\n%+v", what, st, wst)
 			}
 		}
 		// as tidewatch events --data gives them: vessels' tracks in one
@@ -219,10 +270,11 @@ func sortedByTime(ps []vessel.Position) []vessel.Position {
 // bundled ports and the land mask): the real NOAA day with 200 zones, and
 // the simulated day of BenchmarkDetect (2,000 vessels, 856,449 positions,
 // 1,000 zones). It reports positions per second of wall-clock time, per
-// CPU-second (the sum over workers, with the garbage collector), and per
-// CPU-second of the slowest worker's thread (the rate on an idle machine
-// with a core per worker, less the collector's share; on a shared machine
-// wall-clock time says little):
+// CPU-second (the sum over workers, with the garbage collector; and its
+// inverse, CPU-nanoseconds per position), and per CPU-second of the
+// slowest worker's thread (the rate on an idle machine with a core per
+// worker, less the collector's share; on a shared machine wall-clock time
+// says little):
 //
 //	go test -run '^$' -bench BenchmarkReprocess -benchtime 3x ./internal/event
 func BenchmarkReprocess(b *testing.B) {
@@ -276,6 +328,7 @@ func BenchmarkReprocess(b *testing.B) {
 				b.ReportMetric(n/b.Elapsed().Seconds(), "pos/s")
 				if cpu > 0 {
 					b.ReportMetric(n/cpu.Seconds(), "pos/cpu-s")
+					b.ReportMetric(float64(cpu.Nanoseconds())/n, "cpu-ns/pos")
 				}
 				if critical > 0 {
 					b.ReportMetric(n/critical.Seconds(), "pos/slowest-worker-cpu-s")
@@ -462,5 +515,72 @@ func BenchmarkMergeTracks(b *testing.B) {
 			}
 			b.ReportMetric(float64(len(d.positions)*b.N)/b.Elapsed().Seconds(), "pos/s")
 		})
+	}
+}
+
+// TestReprocessPairAcrossBorders: pairs of vessels meeting across
+// borders — of the encounter detector's grid of slow vessels (a column
+// and a row of cells of 500 m, gfw), and across the antimeridian — each
+// of two vessels whose local detectors are different workers' with 4
+// workers, are each found exactly once by Reprocess with 1, 2 and 4
+// workers, as by one engine, byte for byte.
+func TestReprocessPairAcrossBorders(t *testing.T) {
+	// pairs of vessels whose local detectors are different workers'
+	// with 4 workers
+	var ms []vessel.MMSI
+	for m := vessel.MMSI(366000001); len(ms) < 6; m++ {
+		if len(ms)%2 == 1 {
+			_, l := event.ReprocessShares(m, 4)
+			_, ol := event.ReprocessShares(ms[len(ms)-1], 4)
+			if l == ol {
+				continue
+			}
+		}
+		ms = append(ms, m)
+	}
+	cell := 500 / (math.Pi / 180 * geo.EarthRadius) // the slow-vessel grid's cell, degrees
+	col := geo.Point{Lat: ocean.Lat, Lon: math.Floor(ocean.Lon/cell) * cell}
+	row := geo.Point{Lat: math.Floor(farOcean.Lat/cell) * cell, Lon: farOcean.Lon}
+	anti := geo.Point{Lat: -30, Lon: 180}
+	var tl timeline
+	// side by side across a column border, drifting north along it
+	tl.sail(ms[0], 0, 3*h, time.Minute, geo.Destination(col, 270, 120), 0, 0.3)
+	tl.sail(ms[1], 20*time.Second, 3*h, 2*time.Minute, geo.Destination(col, 90, 120), 0, 0.3)
+	// one above the other across a row border, drifting east along it
+	tl.sail(ms[2], 0, 3*h, 3*time.Minute, geo.Destination(row, 180, 100), 90, 0.2)
+	tl.sail(ms[3], 40*time.Second, 3*h, time.Minute, geo.Destination(row, 0, 100), 90, 0.2)
+	// either side of the antimeridian
+	tl.sail(ms[4], 0, 3*h, 2*time.Minute, geo.Destination(anti, 270, 150), 0, 0.4)
+	tl.sail(ms[5], 10*time.Second, 3*h, 2*time.Minute, geo.Destination(anti, 90, 150), 0, 0.4)
+	for k := 0; k < 6; k += 2 {
+		a, b := tl.ps[slices.IndexFunc(tl.ps, func(p vessel.Position) bool { return p.MMSI == ms[k] })],
+			tl.ps[slices.IndexFunc(tl.ps, func(p vessel.Position) bool { return p.MMSI == ms[k+1] })]
+		if math.Floor(a.Lat/cell) == math.Floor(b.Lat/cell) && math.Floor(geo.NormalizeLon(a.Lon)/cell) == math.Floor(geo.NormalizeLon(b.Lon)/cell) {
+			t.Fatalf("vessels %d and %d start in the same cell", ms[k], ms[k+1])
+		}
+	}
+	ps := tl.sorted()
+	end := at(8 * h)
+	cfg := event.Config{Preset: event.PresetGFW, Ports: testPort, Land: testLand(t)}
+	want, _ := sequentialStats(t, cfg, ps, nil, end)
+	for _, n := range []int{1, 2, 4} {
+		got, _, err := event.Reprocess(context.Background(), cfg, ps, nil, end, event.ReprocessOptions{Workers: n, Run: parallel})
+		if err != nil {
+			t.Fatal(err)
+		}
+		what := fmt.Sprintf("%d workers", n)
+		sameEvents(t, what, want, got)
+		sameBytes(t, what, want, got)
+		for k := 0; k < 6; k += 2 {
+			found := 0
+			for _, ev := range got {
+				if ev.Type == event.Encounter && slices.Equal(ev.Vessels, []vessel.MMSI{ms[k], ms[k+1]}) {
+					found++
+				}
+			}
+			if found != 1 {
+				t.Errorf("%s: the encounter of %d and %d found %d times; want once", what, ms[k], ms[k+1], found)
+			}
+		}
 	}
 }
