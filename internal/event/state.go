@@ -119,7 +119,7 @@ var stateSkipped = map[string]bool{
 	"p": true, "preset": true, "maxEv": true, "zidx": true, "ports": true, "portCap": true,
 	"startAnch": true, "shore": true, "reorder": true, "params": true, "scratch": true, "out": true,
 	"excludeCat": true, "forget": true, "histAuto": true, "histAge": true, "histLen": true,
-	"cur": true, "rep": true, "shard": true, "shards": true, "learnOnly": true, "inferEp": true,
+	"cur": true, "rep": true, "split": true, "learnOnly": true, "inferEp": true,
 }
 
 var engineType = reflect.TypeFor[Engine]()
@@ -138,8 +138,9 @@ type stateConfig struct {
 	Ports     int    `json:"ports"`
 	StartAnch int    `json:"anchorages_given"`
 	Shore     bool   `json:"shore"`
-	Shard     int    `json:"shard"`
-	Shards    int    `json:"shards"`
+	// Split: the share of the work of one engine of several
+	// reprocessing history (shard.go); empty for a whole engine.
+	Split     string `json:"split,omitempty"`
 	LearnOnly bool   `json:"learn_only"`
 	InferEp   bool   `json:"infer_episodes"`
 }
@@ -147,9 +148,12 @@ type stateConfig struct {
 func (e *Engine) stateConfig() ([]byte, error) {
 	c := stateConfig{Params: e.p, Preset: e.preset, MaxEv: e.maxEv, Reorder: e.reorder, Forget: int64(e.forget),
 		HistAuto: e.histAuto, HistAge: int64(e.histAge), HistLen: e.histLen, StartAnch: e.startAnch,
-		Shore: e.shore != nil, Shard: e.shard, Shards: e.shards, LearnOnly: e.learnOnly, InferEp: e.inferEp}
+		Shore: e.shore != nil, LearnOnly: e.learnOnly, InferEp: e.inferEp}
 	if e.ports != nil {
 		c.Ports = len(e.ports.ports)
+	}
+	if e.split != nil {
+		c.Split = fmt.Sprintf("%+v", *e.split)
 	}
 	return json.Marshal(c)
 }
