@@ -19,26 +19,27 @@ const module = "github.com/tidewatch/tidewatch"
 // may import directly. Dependencies flow one way: geo/nmea/ais at the bottom,
 // cmd/tidewatch at the top. Siblings do not import each other.
 var allowed = map[string][]string{
-	"internal/ais":             {},
-	"internal/asterix":         {},
-	"internal/geo":             {},
-	"internal/nmea":            {},
-	"internal/deps":            {},
-	"internal/aistest":         {},                   // test helpers: imported only by _test.go files
-	"internal/httpapi/apitest": {"internal/httpapi"}, // test helpers (the API contract's checks): imported only by _test.go files
-	"internal/vessel":          {},
-	"internal/record":          {},
-	"internal/ingest":          {"internal/nmea", "internal/ais", "internal/vessel"},
-	"internal/fusion":          {"internal/vessel", "internal/geo"},
-	"internal/store":           {"internal/vessel", "internal/geo", "internal/record"},
-	"internal/simulate":        {"internal/vessel", "internal/geo", "internal/ais"},
-	"internal/sensor":          {"internal/vessel", "internal/geo", "internal/nmea", "internal/asterix"},
-	"internal/recorder":        {"internal/vessel", "internal/fusion", "internal/store"},
-	"internal/export":          {"internal/vessel", "internal/geo", "internal/store"},
-	"internal/event":           {"internal/vessel", "internal/geo", "internal/record"},
-	"internal/contact":         {"internal/vessel", "internal/geo", "internal/record"},
-	"internal/cot":             {"internal/vessel"},
-	"internal/relay":           {"internal/vessel", "internal/nmea", "internal/ais"},
+	"internal/ais":              {},
+	"internal/asterix":          {},
+	"internal/geo":              {},
+	"internal/nmea":             {},
+	"internal/deps":             {},
+	"internal/aistest":          {},                   // test helpers: imported only by _test.go files
+	"internal/httpapi/apitest":  {"internal/httpapi"}, // test helpers (the API contract's checks): imported only by _test.go files
+	"internal/vessel":           {},
+	"internal/record":           {},
+	"internal/record/crashtest": {"internal/record"}, // test helpers (the crash-point loop): imported only by _test.go files
+	"internal/ingest":           {"internal/nmea", "internal/ais", "internal/vessel"},
+	"internal/fusion":           {"internal/vessel", "internal/geo"},
+	"internal/store":            {"internal/vessel", "internal/geo", "internal/record"},
+	"internal/simulate":         {"internal/vessel", "internal/geo", "internal/ais"},
+	"internal/sensor":           {"internal/vessel", "internal/geo", "internal/nmea", "internal/asterix"},
+	"internal/recorder":         {"internal/vessel", "internal/fusion", "internal/store"},
+	"internal/export":           {"internal/vessel", "internal/geo", "internal/store"},
+	"internal/event":            {"internal/vessel", "internal/geo", "internal/record"},
+	"internal/contact":          {"internal/vessel", "internal/geo", "internal/record"},
+	"internal/cot":              {"internal/vessel"},
+	"internal/relay":            {"internal/vessel", "internal/nmea", "internal/ais"},
 	// httpapi depends on small interfaces it owns (interfaces.go) and
 	// plain values, never on the components that hold the data (store,
 	// fusion, export, audit: package bind adapts those). What it may
@@ -102,7 +103,7 @@ func TestMustNotImport(t *testing.T) {
 
 // testHelpers are the packages of test helpers: they may import testing,
 // and only _test.go files may import them.
-var testHelpers = []string{"internal/aistest", "internal/httpapi/apitest"}
+var testHelpers = []string{"internal/aistest", "internal/httpapi/apitest", "internal/record/crashtest"}
 
 // mayUseNetwork lists the packages allowed to import net or net/http.
 var mayUseNetwork = []string{"internal/ingest", "cmd/tidewatch", "internal/httpapi", "internal/httpapi/apitest", "internal/webui", "internal/server",
