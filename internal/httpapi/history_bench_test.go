@@ -32,7 +32,7 @@ func BenchmarkHistoryAPI(b *testing.B) {
 	})
 	from, to, _ := fx.db.Bounds()
 	pts, err := fx.db.Track(busiest.MMSI, from, to, false)
-	if err != nil || len(pts) < 100 {
+	if err != nil || len(pts) < 10 {
 		b.Fatalf("busiest vessel %d: %d positions, %v", busiest.MMSI, len(pts), err)
 	}
 	mid := pts[len(pts)/2]
