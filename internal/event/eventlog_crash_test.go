@@ -2,12 +2,12 @@ package event_test
 
 import (
 	"fmt"
-	"math/rand/v2"
 	"testing"
 	"time"
 
 	"github.com/tidewatch/tidewatch/internal/event"
 	"github.com/tidewatch/tidewatch/internal/record"
+	"github.com/tidewatch/tidewatch/internal/record/crashtest"
 	"github.com/tidewatch/tidewatch/internal/vessel"
 )
 
@@ -73,80 +73,65 @@ func logWorkload(fsys *record.MemFS) map[string]int {
 // later one), that no line is counted broken (a torn last line is cut),
 // and that the log takes and keeps events again.
 func TestEventLogCrashInMemory(t *testing.T) {
-	dry := record.NewMemFS()
 	all := crashEvents()
-	if acked := logWorkload(dry); len(acked) != 60 {
+	if acked := logWorkload(record.NewMemFS()); len(acked) != 60 {
 		t.Fatalf("workload acknowledged %d of 60 events", len(acked))
 	}
-	ops := dry.Ops()
 	cut := 0
-	for n := 0; n <= ops; n++ {
-		for seed := range 3 {
-			var rng *rand.Rand
-			if seed > 0 {
-				rng = rand.New(rand.NewPCG(uint64(n), uint64(seed)))
-			}
-			m := record.NewMemFS()
-			m.CrashAfter(n, rng)
-			acked := logWorkload(m)
-			after := m.Crashed()
-			if after == nil {
-				after = m.CrashClone(rng)
-			}
-			if _, err := after.Stat("/data"); err != nil {
-				after.MkdirAll("/data", 0o755) // crashed before the directory was made durable
-			}
-			if fi, err := after.Stat(crashLogPath); err == nil && fi.Size() > 0 {
-				if b, _ := record.ReadFile(after, crashLogPath); b[len(b)-1] != '\n' {
-					cut++
-				}
-			}
-			l, err := event.OpenLogFS(after, crashLogPath, 0)
-			if err != nil {
-				t.Fatalf("crash after %d (seed %d): reopen: %v", n, seed, err)
-			}
-			if l.Broken != 0 {
-				t.Fatalf("crash after %d (seed %d): %d lines broken; want 0 (a torn tail is cut)", n, seed, l.Broken)
-			}
-			got := map[string]event.Event{}
-			for _, ev := range l.Events(event.Filter{From: 0, To: 1 << 62}) {
-				got[ev.ID] = ev
-			}
-			for id, v := range acked {
-				if ev, ok := got[id]; !ok || ev.Version < v {
-					t.Fatalf("crash after %d (seed %d): acknowledged %s version %d: got %+v", n, seed, id, v, ev)
-				}
-			}
-			for id, ev := range got {
-				want := all[0]
-				for _, w := range all {
-					if w.ID == id && w.Version == ev.Version {
-						want = w
-					}
-				}
-				if want.ID != id || ev.Start != want.Start || ev.End != want.End || ev.Lat != want.Lat || len(ev.Vessels) != 1 || ev.Vessels[0] != want.Vessels[0] {
-					t.Fatalf("crash after %d (seed %d): %s read back as %+v; want %+v", n, seed, id, ev, want)
-				}
-			}
-			again := event.Event{ID: "after", Type: event.Gap, Start: all[len(all)-1].Start, Vessels: []vessel.MMSI{419000999}, Version: 1}
-			if err := l.Add([]event.Event{again}); err != nil {
-				t.Fatalf("crash after %d (seed %d): Add after reopen: %v", n, seed, err)
-			}
-			if err := l.Close(); err != nil {
-				t.Fatalf("crash after %d (seed %d): Close after reopen: %v", n, seed, err)
-			}
-			l, err = event.OpenLogFS(after, crashLogPath, 0)
-			if err != nil {
-				t.Fatalf("crash after %d (seed %d): second reopen: %v", n, seed, err)
-			}
-			if _, ok := l.Version("after"); !ok || l.Broken != 0 || l.FileVersion() != event.LogVersion {
-				t.Fatalf("crash after %d (seed %d): after the second reopen: event added %v, %d broken, file version %d", n, seed, ok, l.Broken, l.FileVersion())
-			}
-			l.Close()
+	n := crashtest.Run(t, 3, logWorkload, func(p crashtest.Point, after *record.MemFS, acked map[string]int) {
+		if _, err := after.Stat("/data"); err != nil {
+			after.MkdirAll("/data", 0o755) // crashed before the directory was made durable
 		}
-	}
+		if fi, err := after.Stat(crashLogPath); err == nil && fi.Size() > 0 {
+			if b, _ := record.ReadFile(after, crashLogPath); b[len(b)-1] != '\n' {
+				cut++
+			}
+		}
+		l, err := event.OpenLogFS(after, crashLogPath, 0)
+		if err != nil {
+			t.Fatalf("%v: reopen: %v", p, err)
+		}
+		if l.Broken != 0 {
+			t.Fatalf("%v: %d lines broken; want 0 (a torn tail is cut)", p, l.Broken)
+		}
+		got := map[string]event.Event{}
+		for _, ev := range l.Events(event.Filter{From: 0, To: 1 << 62}) {
+			got[ev.ID] = ev
+		}
+		for id, v := range acked {
+			if ev, ok := got[id]; !ok || ev.Version < v {
+				t.Fatalf("%v: acknowledged %s version %d: got %+v", p, id, v, ev)
+			}
+		}
+		for id, ev := range got {
+			want := all[0]
+			for _, w := range all {
+				if w.ID == id && w.Version == ev.Version {
+					want = w
+				}
+			}
+			if want.ID != id || ev.Start != want.Start || ev.End != want.End || ev.Lat != want.Lat || len(ev.Vessels) != 1 || ev.Vessels[0] != want.Vessels[0] {
+				t.Fatalf("%v: %s read back as %+v; want %+v", p, id, ev, want)
+			}
+		}
+		again := event.Event{ID: "after", Type: event.Gap, Start: all[len(all)-1].Start, Vessels: []vessel.MMSI{419000999}, Version: 1}
+		if err := l.Add([]event.Event{again}); err != nil {
+			t.Fatalf("%v: Add after reopen: %v", p, err)
+		}
+		if err := l.Close(); err != nil {
+			t.Fatalf("%v: Close after reopen: %v", p, err)
+		}
+		l, err = event.OpenLogFS(after, crashLogPath, 0)
+		if err != nil {
+			t.Fatalf("%v: second reopen: %v", p, err)
+		}
+		if _, ok := l.Version("after"); !ok || l.Broken != 0 || l.FileVersion() != event.LogVersion {
+			t.Fatalf("%v: after the second reopen: event added %v, %d broken, file version %d", p, ok, l.Broken, l.FileVersion())
+		}
+		l.Close()
+	})
 	if cut == 0 {
 		t.Error("no crash point left a torn last line: tearing is not exercised")
 	}
-	t.Logf("%d crash points × 3, %d reopens cut a torn last line", ops+1, cut)
+	t.Logf("%d crash points × 3, %d reopens cut a torn last line", n, cut)
 }

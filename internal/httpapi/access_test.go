@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/tidewatch/tidewatch/internal/httpapi"
+	"github.com/tidewatch/tidewatch/internal/httpapi/bind"
 	"github.com/tidewatch/tidewatch/internal/vessel"
 )
 
@@ -309,7 +310,7 @@ func TestHeavyQueries(t *testing.T) {
 
 	// Every slot taken: 429 with Retry-After at once; light routes still
 	// answer; a freed slot serves again.
-	h, hold := httpapi.NewHoldingHeavy(httpapi.Config{DB: fx.db, Picture: fx.pic, Export: exportFrom(fx.db), Tokens: fx.tokens,
+	h, hold := httpapi.NewHoldingHeavy(httpapi.Config{DB: bind.History(fx.db), Picture: bind.Picture(fx.pic), Export: bind.Exporter(fx.db), Tokens: fx.tokens,
 		Registry: prometheus.NewRegistry(), Now: func() time.Time { return fx.now }, MaxHeavy: 2})
 	busy := httptest.NewServer(validating(t, newContract(t), h))
 	defer busy.Close()

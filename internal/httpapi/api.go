@@ -18,15 +18,16 @@ import (
 // other field has a documented zero value.
 type Config struct {
 	// DB is the stored history the history queries (track, near, area,
-	// the picture at a past moment) read: the server's *store.DB.
+	// the picture at a past moment) read: bind.History of the server's
+	// *store.DB.
 	DB History
-	// Picture is the live picture (vessels, one vessel, search): the
-	// server's *fusion.Picture.
+	// Picture is the live picture (vessels, one vessel, search):
+	// bind.Picture of the server's *fusion.Picture.
 	Picture Picture
-	// Export selects the positions of an export (GET /api/v1/export, the
-	// OGC positions and tracks): export.Select on the store. Nil: those
-	// answer 501.
-	Export ExportFunc
+	// Export plans the positions of an export and writes its files (GET
+	// /api/v1/export, the OGC positions and tracks): bind.Exporter of the
+	// server's store (package export). Nil: those answer 501.
+	Export Exporter
 	// Tokens checks bearer tokens. Nil means no token is valid: only
 	// anonymous reads (AllowAnonymousRead) and the health endpoints
 	// answer.

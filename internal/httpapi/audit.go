@@ -5,15 +5,47 @@ import (
 	"fmt"
 	"net/http"
 	"time"
-
-	"github.com/tidewatch/tidewatch/internal/audit"
 )
 
-// AuditLog is where the API reads the audit log of partner sharing:
-// *audit.Log satisfies it. Query must be safe for concurrent use and
-// return entries newest first.
+// AuditLog is where the API reads the audit log of partner sharing (the
+// server passes bind.Audit of its *audit.Log). Query must be safe for
+// concurrent use, return entries newest first, and wrap ErrClosed when
+// the log is closed.
 type AuditLog interface {
-	Query(f audit.Filter) ([]audit.Entry, error)
+	Query(f AuditFilter) ([]AuditEntry, error)
+}
+
+// AuditDirection says whether an audited item was sent, received or
+// refused.
+type AuditDirection string
+
+// The directions.
+const (
+	AuditSent     AuditDirection = "sent"
+	AuditReceived AuditDirection = "received"
+	AuditRefused  AuditDirection = "refused" // an item our policy denied, or a peer refused
+)
+
+// AuditEntry is one audited item of partner sharing.
+type AuditEntry struct {
+	Time      time.Time
+	Direction AuditDirection
+	Partner   string
+	Kind      string // "position", "static", "event", "incident", "assessment", "link"
+	Key       string // the item: an MMSI, event ID, incident ID…
+	Seq       uint64 // outbox/link sequence number, 0 when none
+	Rule      string // the policy rule that allowed or denied it, or the reason
+	Origin    string // the node that produced the item
+}
+
+// AuditFilter selects audit entries. Empty strings and zero times match
+// everything; From is inclusive, To exclusive; Limit is the most entries
+// returned.
+type AuditFilter struct {
+	Partner, Kind, Key, Origin string
+	Direction                  AuditDirection
+	From, To                   time.Time
+	Limit                      int
 }
 
 // Limits of GET /api/v1/audit.
@@ -24,16 +56,16 @@ const (
 	DefaultAuditEntries = 1000
 )
 
-// auditEntry is the JSON form of an audit.Entry.
+// auditEntry is the JSON form of an AuditEntry.
 type auditEntry struct {
-	Time      time.Time       `json:"time"`
-	Direction audit.Direction `json:"direction"`
-	Partner   string          `json:"partner"`
-	Kind      string          `json:"kind"`
-	Key       string          `json:"key"`
-	Seq       uint64          `json:"seq"`
-	Rule      string          `json:"rule"`
-	Origin    string          `json:"origin"`
+	Time      time.Time      `json:"time"`
+	Direction AuditDirection `json:"direction"`
+	Partner   string         `json:"partner"`
+	Kind      string         `json:"kind"`
+	Key       string         `json:"key"`
+	Seq       uint64         `json:"seq"`
+	Rule      string         `json:"rule"`
+	Origin    string         `json:"origin"`
 }
 
 type auditResponse struct {
@@ -47,11 +79,11 @@ func (a *api) auditQuery(w http.ResponseWriter, r *http.Request) error {
 		return errorf(http.StatusNotImplemented, CodeNotImplemented, "this node keeps no sharing audit log")
 	}
 	p := a.params(r)
-	f := audit.Filter{
+	f := AuditFilter{
 		Partner: p.get("partner"), Kind: p.get("kind"), Key: p.get("key"), Origin: p.get("origin"),
 	}
-	switch d := audit.Direction(p.get("direction")); d {
-	case "", audit.Sent, audit.Received, audit.Refused:
+	switch d := AuditDirection(p.get("direction")); d {
+	case "", AuditSent, AuditReceived, AuditRefused:
 		f.Direction = d
 	default:
 		return badParam("direction", "%s: want sent, received or refused", clip(string(d)))
@@ -74,7 +106,7 @@ func (a *api) auditQuery(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	entries, err := a.cfg.Audit.Query(f)
-	if errors.Is(err, audit.ErrClosed) {
+	if errors.Is(err, ErrClosed) {
 		return errorf(http.StatusServiceUnavailable, CodeUnavailable, "the audit log is closed")
 	} else if err != nil {
 		return fmt.Errorf("query audit log: %w", err)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/tidewatch/tidewatch/internal/audit"
 	"github.com/tidewatch/tidewatch/internal/httpapi"
+	"github.com/tidewatch/tidewatch/internal/httpapi/bind"
 )
 
 // openAudit opens a real audit log in a temporary directory with entries
@@ -75,7 +76,7 @@ func getAdmin(t *testing.T, url string, v any) []byte {
 
 func TestAudit(t *testing.T) {
 	l := openAudit(t)
-	srv := newServer(t, func(c *httpapi.Config) { c.Audit = l })
+	srv := newServer(t, func(c *httpapi.Config) { c.Audit = bind.Audit(l) })
 	base := srv.URL + "/api/v1/audit"
 
 	code, _, body := do(t, "GET", base, fx.read, nil)
@@ -172,7 +173,7 @@ func TestAuditLimit(t *testing.T) {
 	if err := l.Append(entries...); err != nil {
 		t.Fatal(err)
 	}
-	srv := newServer(t, func(c *httpapi.Config) { c.Audit = l })
+	srv := newServer(t, func(c *httpapi.Config) { c.Audit = bind.Audit(l) })
 	var a auditAnswer
 	getAdmin(t, srv.URL+"/api/v1/audit", &a)
 	if len(a.Entries) != httpapi.DefaultAuditEntries || a.Entries[0].Seq != uint64(len(entries)) {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/tidewatch/tidewatch/internal/fusion"
 	"github.com/tidewatch/tidewatch/internal/httpapi"
+	"github.com/tidewatch/tidewatch/internal/httpapi/bind"
 	"github.com/tidewatch/tidewatch/internal/vessel"
 )
 
@@ -189,7 +190,7 @@ func TestHostileText(t *testing.T) {
 	pic.Apply(&vessel.Observation{Kind: vessel.KindStatic, Static: vessel.Static{MMSI: m, Time: tm,
 		Has: vessel.HasName | vessel.HasCallSign | vessel.HasDestination, Name: hostile, CallSign: "<b>", Destination: "</script>"}})
 	hub := httpapi.NewHub(16)
-	srv := newServer(t, func(c *httpapi.Config) { c.Picture = pic; c.Hub = hub })
+	srv := newServer(t, func(c *httpapi.Config) { c.Picture = bind.Picture(pic); c.Hub = hub })
 	for _, path := range []string{"/api/v1/vessels", "/api/v1/vessels/366123456", "/api/v1/search?q=img"} {
 		code, _, body := do(t, "GET", srv.URL+path, fx.read, nil)
 		if code != 200 {

@@ -3,12 +3,17 @@
 // area), the live stream, the OpenAPI document, metrics, health, and the
 // token authentication in front of them. It answers the same questions as
 // the command line with the same library calls, through small interfaces
-// it defines (interfaces.go) and the server fills with the concrete
-// types: Picture (a *fusion.Picture) for the live picture, History (a
-// *store.DB: TrackReader, SpaceReader, PastPicture) for history, ExportFunc
-// (export.Select on the store) for the export downloads, and EventSource,
-// ZoneEditor, IncidentStore, AuditLog (a *audit.Log), ContactSource and a
-// partners function for the rest. It also serves the node's events and zones, its incidents
+// and plain values it defines (interfaces.go) and imports none of the
+// components behind them: Picture (the live picture) with LiveVessel and
+// Station, History (TrackReader, SpaceReader, PastPicture) with Approach,
+// AreaHit and VesselAt, Exporter (the export downloads) with ExportQuery
+// and ExportRow, AuditLog with AuditEntry, and EventSource, ZoneEditor,
+// IncidentStore, ContactSource and a partners function for the rest. The
+// server fills them with its components through package httpapi/bind
+// (bind.Picture of a *fusion.Picture, bind.History of a *store.DB,
+// bind.Exporter of the store, bind.Audit of an *audit.Log); the import
+// rules (internal/deps) forbid httpapi to import store, fusion, export or
+// audit. It also serves the node's events and zones, its incidents
 // and risk assessments (package incident), and, to administrators, the
 // audit log of sharing with partner nodes (package audit) and the state of
 // the partners' links.
@@ -20,12 +25,10 @@
 //
 //	hub := httpapi.NewHub(0)
 //	tokens, err := httpapi.OpenTokens(filepath.Join(dataDir, "tokens.json"))
-//	exportFn := func(ctx context.Context, q export.Query) ([]export.Row, error) {
-//		return export.Select(ctx, db, q)
-//	}
-//	api := httpapi.New(httpapi.Config{DB: db, Picture: pic, Export: exportFn, Tokens: tokens,
+//	api := httpapi.New(httpapi.Config{DB: bind.History(db), Picture: bind.Picture(pic),
+//		Export: bind.Exporter(db), Tokens: tokens,
 //		Hub: hub, Registry: reg, Logger: logger, Now: clock, Ready: ready,
-//		Events: events, ZoneEditor: zones, Incidents: book, Audit: auditLog,
+//		Events: events, ZoneEditor: zones, Incidents: book, Audit: bind.Audit(auditLog),
 //		Partners: partnerInfo, NodeName: "IN-IFC-IOR"})
 //	mux.Handle("/api/", api)
 //	mux.Handle("/openapi.json", api)
@@ -42,7 +45,7 @@
 //	// in the pipeline, after each stored good position or static change
 //	// of a vessel (fusion outcome Stored without a bad flag, or Static):
 //	if s, ok := pic.Vessel(result.MMSI); ok {
-//		hub.Publish(httpapi.UpdateOf(&s))
+//		hub.Publish(bind.Update(&s)) // httpapi.UpdateOf of its LiveVessel
 //	}
 //
 // The routes (all JSON; see openapi.json, served at /openapi.json, for
@@ -246,7 +249,7 @@
 //
 // GET /api/v1/audit (admin) answers {"entries":[{"time","direction",
 // "partner","kind","key","seq","rule","origin"}]}, newest first, from
-// Config.Audit (audit.Log.Query); direction is sent, received or refused;
+// Config.Audit (bind.Audit: audit.Log.Query); direction is sent, received or refused;
 // from is inclusive and to exclusive. GET /api/v1/partners (admin) answers
 // {"partners":[{"name","addr","fingerprint","status","not_after","link",
 // "inbound"}]} by name, from Config.Partners: status is the certificate's

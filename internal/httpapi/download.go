@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tidewatch/tidewatch/internal/export"
 	"github.com/tidewatch/tidewatch/internal/vessel"
 )
 
@@ -42,7 +41,7 @@ func (a *api) exportDownload(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	q := export.Query{From: from, To: to, Limit: MaxExportRows}
+	q := ExportQuery{From: from, To: to, Limit: MaxExportRows}
 	if q.BBox, err = p.bbox("bbox"); err != nil {
 		return err
 	}
@@ -68,7 +67,7 @@ func (a *api) exportDownload(w http.ResponseWriter, r *http.Request) error {
 	}
 	plan, err := a.prepareExport(ctx, q)
 	release()
-	if errors.Is(err, export.ErrTooMany) {
+	if errors.Is(err, ErrTooMany) {
 		return errorf(http.StatusRequestEntityTooLarge, CodeTooLarge,
 			"the window holds more than %d positions, the most one download carries: narrow the window, the bbox or the vessels", MaxExportRows)
 	} else if err != nil {
@@ -80,18 +79,7 @@ func (a *api) exportDownload(w http.ResponseWriter, r *http.Request) error {
 		from.Std().Format("20060102T150405Z"), to.Std().Format("20060102T150405Z"), ext))
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
-	var tw interface {
-		Write(*export.Row) error
-		Close() error
-	}
-	switch format {
-	case "geoparquet":
-		tw = export.NewGeoParquetWriter(w, export.GeoParquetOptions{})
-	case "csv":
-		tw = export.NewCSVWriter(w)
-	default:
-		tw = export.NewGeoJSONWriter(w)
-	}
+	tw := a.cfg.Export.Writer(format, w)
 	if err := plan.Scan(r.Context(), tw.Write); err != nil {
 		return err
 	}

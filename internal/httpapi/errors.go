@@ -28,6 +28,17 @@ var (
 	ErrTokensFileMode = errors.New("httpapi: tokens file is accessible to others")
 )
 
+// Sentinel errors the API's data sources wrap (interfaces.go, audit.go)
+// for the conditions the handlers answer with their own status.
+var (
+	// ErrTooMany is wrapped by an Exporter's Prepare when the window
+	// holds more positions than the query's limit (413).
+	ErrTooMany = errors.New("httpapi: export window holds too many positions")
+	// ErrClosed is wrapped by an AuditLog's Query when the log is closed
+	// (503).
+	ErrClosed = errors.New("httpapi: source closed")
+)
+
 // Error codes of the JSON error body, stable across versions.
 const (
 	CodeBadParameter     = "bad_parameter"

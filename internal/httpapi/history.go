@@ -10,9 +10,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/tidewatch/tidewatch/internal/fusion"
 	"github.com/tidewatch/tidewatch/internal/geo"
-	"github.com/tidewatch/tidewatch/internal/store"
 	"github.com/tidewatch/tidewatch/internal/vessel"
 )
 
@@ -84,11 +82,12 @@ func parseTrackSel(s string) (id int, main bool, err error) {
 }
 
 // trackInfos sums up the hypotheses of pts (in time order), the main one
-// first, then by id, and returns the main one's id (fusion.MainTrack: the
-// hypothesis with the most good positions, those the picture followed).
+// first, then by id, and returns the main one's id (main, the live
+// picture's rule: the hypothesis with the most good positions, those the
+// picture followed).
 // Track id 0 (not assigned) is main only when no position has an id, as
 // in data stored before hypotheses were kept, where it is the whole track.
-func trackInfos(pts []vessel.Position) ([]TrackInfo, int) {
+func trackInfos(pts []vessel.Position, main func([]vessel.Position) uint8) ([]TrackInfo, int) {
 	byID := map[int]*TrackInfo{}
 	var ids []int
 	for i := range pts {
@@ -106,19 +105,19 @@ func trackInfos(pts []vessel.Position) ([]TrackInfo, int) {
 		}
 		ti.Last = p.Time.String()
 	}
-	main := int(fusion.MainTrack(pts))
+	mainID := int(main(pts))
 	slices.Sort(ids)
 	out := make([]TrackInfo, 0, len(ids))
-	if ti := byID[main]; ti != nil {
+	if ti := byID[mainID]; ti != nil {
 		ti.Main = true
 		out = append(out, *ti)
 	}
 	for _, id := range ids {
-		if id != main {
+		if id != mainID {
 			out = append(out, *byID[id])
 		}
 	}
-	return out, main
+	return out, mainID
 }
 
 func trackPoint(p *vessel.Position, heard []string) TrackPoint {
@@ -197,7 +196,7 @@ func (a *api) track(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return a.heavyErr(w, r, err)
 	}
-	tracks, main := trackInfos(pts)
+	tracks, main := trackInfos(pts, a.cfg.Picture.MainTrack)
 	if selMain {
 		selID = main
 	}
@@ -389,7 +388,7 @@ func (a *api) near(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	res, err := a.cfg.DB.NearContext(ctx, geo.Point{Lat: lat, Lon: lon}, radius, from, to, store.NearOptions{Flagged: flagged})
+	res, err := a.cfg.DB.NearContext(ctx, geo.Point{Lat: lat, Lon: lon}, radius, from, to, flagged)
 	release()
 	if err != nil {
 		return a.heavyErr(w, r, err)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/tidewatch/tidewatch/internal/fusion"
 	"github.com/tidewatch/tidewatch/internal/httpapi"
+	"github.com/tidewatch/tidewatch/internal/httpapi/bind"
 	"github.com/tidewatch/tidewatch/internal/vessel"
 )
 
@@ -18,7 +19,7 @@ import (
 func TestAppendVesselsMatchesEncodingJSON(t *testing.T) {
 	var list []httpapi.Update
 	fx.pic.Range(func(s *fusion.State) bool {
-		list = append(list, httpapi.UpdateOf(s))
+		list = append(list, bind.Update(s))
 		return true
 	})
 	if len(list) < 5000 {

@@ -15,9 +15,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/tidewatch/tidewatch/internal/export"
 	"github.com/tidewatch/tidewatch/internal/fusion"
 	"github.com/tidewatch/tidewatch/internal/httpapi"
+	"github.com/tidewatch/tidewatch/internal/httpapi/bind"
 	"github.com/tidewatch/tidewatch/internal/ingest"
 	"github.com/tidewatch/tidewatch/internal/recorder"
 	"github.com/tidewatch/tidewatch/internal/store"
@@ -98,7 +98,7 @@ func setup(dir string) error {
 func newServer(t *testing.T, mod func(*httpapi.Config)) *httptest.Server {
 	t.Helper()
 	cfg := httpapi.Config{
-		DB: fx.db, Picture: fx.pic, Export: exportFrom(fx.db), Tokens: fx.tokens, Hub: httpapi.NewHub(0),
+		DB: bind.History(fx.db), Picture: bind.Picture(fx.pic), Export: bind.Exporter(fx.db), Tokens: fx.tokens, Hub: httpapi.NewHub(0),
 		Registry: prometheus.NewRegistry(), Now: func() time.Time { return fx.now },
 	}
 	if mod != nil {
@@ -107,12 +107,6 @@ func newServer(t *testing.T, mod func(*httpapi.Config)) *httptest.Server {
 	srv := httptest.NewServer(validating(t, newContract(t), httpapi.New(cfg)))
 	t.Cleanup(srv.Close)
 	return srv
-}
-
-// exportFrom is Config.Export as the server sets it: export.Prepare on
-// the store.
-func exportFrom(db *store.DB) httpapi.ExportFunc {
-	return func(ctx context.Context, q export.Query) (*export.Plan, error) { return export.Prepare(ctx, db, q) }
 }
 
 // do sends a request with the token (none if "") and returns the status

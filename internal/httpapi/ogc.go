@@ -14,8 +14,6 @@ import (
 	"time"
 
 	"github.com/tidewatch/tidewatch/internal/event"
-	"github.com/tidewatch/tidewatch/internal/export"
-	"github.com/tidewatch/tidewatch/internal/fusion"
 	"github.com/tidewatch/tidewatch/internal/geo"
 	"github.com/tidewatch/tidewatch/internal/incident"
 	"github.com/tidewatch/tidewatch/internal/vessel"
@@ -386,7 +384,7 @@ func (a *api) ogcVessels(w http.ResponseWriter, r *http.Request, q ogcQuery) (og
 	ref := vessel.TimeOf(a.cfg.Now())
 	age := vessel.Time(maxAge.Milliseconds())
 	var list []Update
-	a.cfg.Picture.Range(func(s *fusion.State) bool {
+	a.cfg.Picture.Range(func(s *LiveVessel) bool {
 		p := &s.Position
 		if !s.Located || p.Time <= ref-age || isStation(s.MMSI) || !q.inBox(p.Lat, p.Lon) ||
 			(q.hasTime && (p.Time < q.from || p.Time > q.to)) {
@@ -423,7 +421,7 @@ func (a *api) ogcVessel(w http.ResponseWriter, r *http.Request, id string) (ogcF
 // historyRows selects the positions of q as a heavy query. The default
 // window is the last day of the stored data; a datetime interval is
 // clipped to the stored data, and what remains may be at most MaxWindow.
-func (a *api) historyRows(w http.ResponseWriter, r *http.Request, q ogcQuery, mmsis []vessel.MMSI) ([]export.Row, error) {
+func (a *api) historyRows(w http.ResponseWriter, r *http.Request, q ogcQuery, mmsis []vessel.MMSI) ([]ExportRow, error) {
 	first, end, ok := a.cfg.DB.Bounds()
 	if !ok {
 		return nil, nil
@@ -443,9 +441,9 @@ func (a *api) historyRows(w http.ResponseWriter, r *http.Request, q ogcQuery, mm
 	if err != nil {
 		return nil, err
 	}
-	rows, err := a.selectRows(ctx, export.Query{From: from, To: to, BBox: q.bbox, MMSIs: mmsis, Limit: MaxExportRows})
+	rows, err := a.selectRows(ctx, ExportQuery{From: from, To: to, BBox: q.bbox, MMSIs: mmsis, Limit: MaxExportRows})
 	release()
-	if errors.Is(err, export.ErrTooMany) {
+	if errors.Is(err, ErrTooMany) {
 		return nil, errorf(http.StatusRequestEntityTooLarge, CodeTooLarge,
 			"the window holds more than %d positions: narrow datetime or bbox", MaxExportRows)
 	} else if err != nil {
@@ -468,7 +466,7 @@ type positionProps struct {
 	ShipType  *int     `json:"ship_type"`
 }
 
-func positionFeature(row *export.Row) ogcFeature {
+func positionFeature(row *ExportRow) ogcFeature {
 	p := &row.Position
 	tp := trackPoint(p, nil)
 	props := positionProps{MMSI: uint32(p.MMSI), Time: p.Time.String(), SOG: tp.SOG, COG: tp.COG, Heading: tp.Heading,
@@ -509,7 +507,7 @@ func (a *api) ogcPosition(w http.ResponseWriter, r *http.Request, id string) (og
 	if len(pts) == 0 || !pts[0].HasPosition() {
 		return ogcFeature{}, notFound("no position %q", clip(id))
 	}
-	row := export.Row{Position: pts[0]}
+	row := ExportRow{Position: pts[0]}
 	if st, _, ok := a.cfg.DB.Static(m, vessel.Time(t)); ok {
 		if st.Has&vessel.HasName != 0 {
 			row.Name = st.Name
@@ -523,7 +521,7 @@ func (a *api) ogcPosition(w http.ResponseWriter, r *http.Request, id string) (og
 
 // tracksOf groups rows (ordered by MMSI then time) into one LineString
 // feature per vessel with two positions or more.
-func tracksOf(rows []export.Row) []ogcFeature {
+func tracksOf(rows []ExportRow) []ogcFeature {
 	var out []ogcFeature
 	for i := 0; i < len(rows); {
 		j := i

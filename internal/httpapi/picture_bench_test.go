@@ -15,6 +15,7 @@ import (
 
 	"github.com/tidewatch/tidewatch/internal/fusion"
 	"github.com/tidewatch/tidewatch/internal/httpapi"
+	"github.com/tidewatch/tidewatch/internal/httpapi/bind"
 	"github.com/tidewatch/tidewatch/internal/simulate"
 	"github.com/tidewatch/tidewatch/internal/vessel"
 )
@@ -41,7 +42,7 @@ func BenchmarkPicture(b *testing.B) {
 		r := pic.Apply(o)
 		if (r.Outcome == fusion.Stored && r.Position.Flags&(vessel.Bad|vessel.FlagLate) == 0) || r.Outcome == fusion.Static {
 			if s, ok := pic.Vessel(r.MMSI); ok {
-				hub.Publish(httpapi.UpdateOf(&s))
+				hub.Publish(bind.Update(&s))
 			}
 		}
 		return nil
@@ -94,7 +95,7 @@ func BenchmarkPicture(b *testing.B) {
 	var nowMs atomic.Int64
 	nowMs.Store(end.UnixMilli())
 	api := httpapi.New(httpapi.Config{
-		DB: fx.db, Picture: pic, Hub: hub, AllowAnonymousRead: true,
+		DB: bind.History(fx.db), Picture: bind.Picture(pic), Hub: hub, AllowAnonymousRead: true,
 		Registry: prometheus.NewRegistry(), Now: func() time.Time { return time.UnixMilli(nowMs.Load()).UTC() },
 	})
 	for _, c := range []struct {

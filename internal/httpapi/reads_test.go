@@ -21,6 +21,7 @@ import (
 
 	"github.com/tidewatch/tidewatch/internal/fusion"
 	"github.com/tidewatch/tidewatch/internal/httpapi"
+	"github.com/tidewatch/tidewatch/internal/httpapi/bind"
 	"github.com/tidewatch/tidewatch/internal/vessel"
 )
 
@@ -196,7 +197,7 @@ func (p *testPicture) report(m vessel.MMSI, tm time.Time, lat, lon float64) {
 		SOG: vessel.NoSpeed, COG: vessel.NoCourse, Heading: vessel.NoHeading, Status: vessel.NoStatus}})
 	if r.Outcome == fusion.Stored && r.Position.Flags&vessel.Bad == 0 {
 		if s, ok := p.pic.Vessel(m); ok {
-			p.hub.Publish(httpapi.UpdateOf(&s))
+			p.hub.Publish(bind.Update(&s))
 		}
 	}
 }
@@ -212,7 +213,7 @@ func TestPictureETag(t *testing.T) {
 	for i := range 40 {
 		tp.report(vessel.MMSI(366000001+i), clock.Add(-time.Duration(i)*time.Second), 29+float64(i)/100, -94.9)
 	}
-	srv := newServer(t, func(c *httpapi.Config) { c.Picture, c.Hub, c.Now = tp.pic, tp.hub, now })
+	srv := newServer(t, func(c *httpapi.Config) { c.Picture, c.Hub, c.Now = bind.Picture(tp.pic), tp.hub, now })
 	get := func(inm string) (int, http.Header, []byte) {
 		return do(t, "GET", srv.URL+"/api/v1/vessels", fx.read, nil, "If-None-Match", inm)
 	}
@@ -264,7 +265,7 @@ func TestPictureCacheConcurrent(t *testing.T) {
 	for i := range 200 {
 		tp.report(vessel.MMSI(366000001+i), clock.Add(-time.Minute), 29+float64(i)/1000, -94.9)
 	}
-	srv := newServer(t, func(c *httpapi.Config) { c.Picture, c.Hub = tp.pic, tp.hub })
+	srv := newServer(t, func(c *httpapi.Config) { c.Picture, c.Hub = bind.Picture(tp.pic), tp.hub })
 	var (
 		mu     sync.Mutex
 		byETag = map[string][]byte{}
@@ -393,8 +394,8 @@ func TestBBoxGridMatchesScan(t *testing.T) {
 		{"NOAA", fx.pic, httpapi.NewHub(0), noaa, 150},
 		{"antimeridian", tp.pic, tp.hub, edge, 300},
 	} {
-		grid := newServer(t, func(cfg *httpapi.Config) { cfg.Picture, cfg.Hub = c.pic, c.hub })
-		scan := newServer(t, func(cfg *httpapi.Config) { cfg.Picture, cfg.Hub = c.pic, nil })
+		grid := newServer(t, func(cfg *httpapi.Config) { cfg.Picture, cfg.Hub = bind.Picture(c.pic), c.hub })
+		scan := newServer(t, func(cfg *httpapi.Config) { cfg.Picture, cfg.Hub = bind.Picture(c.pic), nil })
 		nonEmpty := 0
 		for i := range c.boxes {
 			q := "bbox=" + randomBBox(r, c.near) + "&max_age=" + []string{"1h", "2d", "5m"}[i%3]
@@ -431,7 +432,7 @@ func TestBBoxFollowsReports(t *testing.T) {
 	// the store).
 	tp.pic.Apply(&vessel.Observation{Kind: vessel.KindPosition, Position: vessel.Position{MMSI: 366000009, Time: vessel.TimeOf(clock.Add(-time.Hour + time.Minute)),
 		Lat: 10, Lon: 10, SOG: vessel.NoSpeed, COG: vessel.NoCourse, Heading: vessel.NoHeading, Status: vessel.NoStatus}})
-	srv := newServer(t, func(c *httpapi.Config) { c.Picture, c.Hub = tp.pic, tp.hub })
+	srv := newServer(t, func(c *httpapi.Config) { c.Picture, c.Hub = bind.Picture(tp.pic), tp.hub })
 	in := func(bbox string) []uint32 {
 		var l vesselList
 		getJSON(t, srv.URL+"/api/v1/vessels?max_age=2h&bbox="+bbox, &l)

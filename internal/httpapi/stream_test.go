@@ -15,6 +15,7 @@ import (
 
 	"github.com/tidewatch/tidewatch/internal/fusion"
 	"github.com/tidewatch/tidewatch/internal/httpapi"
+	"github.com/tidewatch/tidewatch/internal/httpapi/bind"
 	"github.com/tidewatch/tidewatch/internal/vessel"
 )
 
@@ -114,7 +115,7 @@ func TestStream(t *testing.T) {
 	gulf := openStream(t, base+"&bbox=-98,18,-80,31", auth...)
 	// From a real state of the picture.
 	s := someVessels(1)[0]
-	hub.Publish(httpapi.UpdateOf(&s))
+	hub.Publish(bind.Update(&s))
 	hub.Publish(update(366000001, 29.5, -94.9, "IN THE GULF"))
 	hub.Publish(update(366000002, 47.6, -122.3, "SEATTLE"))
 	hub.Publish(httpapi.Update{MMSI: 366000003, Static: vessel.Static{Has: vessel.HasName, Name: "NO POSITION"}})

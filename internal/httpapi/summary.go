@@ -5,8 +5,6 @@ import (
 	"slices"
 
 	"github.com/tidewatch/tidewatch/internal/event"
-	"github.com/tidewatch/tidewatch/internal/fusion"
-	"github.com/tidewatch/tidewatch/internal/store"
 	"github.com/tidewatch/tidewatch/internal/vessel"
 )
 
@@ -39,13 +37,13 @@ type Update struct {
 	Contact *Contact
 }
 
-// UpdateOf returns the Update for the state of a vessel, as Picture.Vessel
-// returns it after a change.
-func UpdateOf(s *fusion.State) Update {
+// UpdateOf returns the Update for a vessel of the live picture, as
+// Picture.Vessel returns it after a change.
+func UpdateOf(s *LiveVessel) Update {
 	return Update{MMSI: s.MMSI, Located: s.Located, Position: s.Position, Static: s.Static, Conflict: s.Conflict}
 }
 
-func updateOfAt(v *store.VesselAt) Update {
+func updateOfAt(v *VesselAt) Update {
 	u := Update{MMSI: v.MMSI, Located: v.HasPosition, Position: v.Position, Static: v.Static}
 	if v.HasPosition {
 		u.Track = v.Position.Track

@@ -2,12 +2,12 @@ package httpapi_test
 
 import (
 	"fmt"
-	"math/rand/v2"
 	"testing"
 	"time"
 
 	"github.com/tidewatch/tidewatch/internal/httpapi"
 	"github.com/tidewatch/tidewatch/internal/record"
+	"github.com/tidewatch/tidewatch/internal/record/crashtest"
 )
 
 const crashTokensPath = "/data/tokens.json"
@@ -65,55 +65,40 @@ func tokensWorkload(fsys *record.MemFS) []*tokenOutcome {
 // its role unless its revocation was acknowledged, a revoked one does
 // not check, and the file takes a new token that a second reopen keeps.
 func TestTokensCrashInMemory(t *testing.T) {
-	dry := record.NewMemFS()
-	if out := tokensWorkload(dry); len(out) != 8 || !out[7].created {
+	if out := tokensWorkload(record.NewMemFS()); len(out) != 8 || !out[7].created {
 		t.Fatalf("the workload did not finish without a crash")
 	}
-	ops := dry.Ops()
-	for n := 0; n <= ops; n++ {
-		for seed := range 3 {
-			var rng *rand.Rand
-			if seed > 0 {
-				rng = rand.New(rand.NewPCG(uint64(n), uint64(seed)))
+	n := crashtest.Run(t, 3, tokensWorkload, func(p crashtest.Point, after *record.MemFS, out []*tokenOutcome) {
+		tk, err := httpapi.OpenTokensFS(after, crashTokensPath)
+		if err != nil {
+			t.Fatalf("%v: reopen: %v", p, err)
+		}
+		for i, o := range out {
+			if !o.created {
+				continue
 			}
-			m := record.NewMemFS()
-			m.CrashAfter(n, rng)
-			out := tokensWorkload(m)
-			after := m.Crashed()
-			if after == nil {
-				after = m.CrashClone(rng)
-			}
-			tk, err := httpapi.OpenTokensFS(after, crashTokensPath)
-			if err != nil {
-				t.Fatalf("crash after %d (seed %d): reopen: %v", n, seed, err)
-			}
-			for i, o := range out {
-				if !o.created {
-					continue
-				}
-				role, ok := tk.Check(o.plain)
-				switch {
-				case o.revoked && ok:
-					t.Fatalf("crash after %d (seed %d): t%d was revoked but checks", n, seed, i)
-				case !o.revokeAttempted && (!ok || role != o.role):
-					t.Fatalf("crash after %d (seed %d): acknowledged t%d checks %v as %q; want %q", n, seed, i, ok, role, o.role)
-				}
-			}
-			if _, err := tk.CreateAt("after", httpapi.RoleRead, time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)); err != nil {
-				t.Fatalf("crash after %d (seed %d): Create after reopen: %v", n, seed, err)
-			}
-			again, err := httpapi.OpenTokensFS(after, crashTokensPath)
-			if err != nil {
-				t.Fatalf("crash after %d (seed %d): second reopen: %v", n, seed, err)
-			}
-			found := false
-			for _, ti := range again.List() {
-				found = found || ti.Name == "after"
-			}
-			if !found {
-				t.Fatalf("crash after %d (seed %d): the token created after the reopen is not kept", n, seed)
+			role, ok := tk.Check(o.plain)
+			switch {
+			case o.revoked && ok:
+				t.Fatalf("%v: t%d was revoked but checks", p, i)
+			case !o.revokeAttempted && (!ok || role != o.role):
+				t.Fatalf("%v: acknowledged t%d checks %v as %q; want %q", p, i, ok, role, o.role)
 			}
 		}
-	}
-	t.Logf("%d crash points × 3", ops+1)
+		if _, err := tk.CreateAt("after", httpapi.RoleRead, time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)); err != nil {
+			t.Fatalf("%v: Create after reopen: %v", p, err)
+		}
+		again, err := httpapi.OpenTokensFS(after, crashTokensPath)
+		if err != nil {
+			t.Fatalf("%v: second reopen: %v", p, err)
+		}
+		found := false
+		for _, ti := range again.List() {
+			found = found || ti.Name == "after"
+		}
+		if !found {
+			t.Fatalf("%v: the token created after the reopen is not kept", p)
+		}
+	})
+	t.Logf("%d crash points × 3", n)
 }

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tidewatch/tidewatch/internal/fusion"
 	"github.com/tidewatch/tidewatch/internal/geo"
 	"github.com/tidewatch/tidewatch/internal/vessel"
 )
@@ -181,7 +180,7 @@ func (a *api) liveVessels(w http.ResponseWriter, r *http.Request, f *vesselFilte
 // and the grid it reads only the vessels of the cells the box covers.
 func (a *api) livePicture(f *vesselFilter, ref, age vessel.Time) []Update {
 	var list []Update
-	keep := func(s *fusion.State) bool {
+	keep := func(s *LiveVessel) bool {
 		if !s.Located || s.Position.Time <= ref-age {
 			return true
 		}
@@ -193,7 +192,7 @@ func (a *api) livePicture(f *vesselFilter, ref, age vessel.Time) []Update {
 	}
 	if f.box != nil && a.grid != nil {
 		a.gridSeed.Do(func() {
-			a.cfg.Picture.Range(func(s *fusion.State) bool {
+			a.cfg.Picture.Range(func(s *LiveVessel) bool {
 				a.grid.add(s.MMSI, s.Located, s.Position.Lat, s.Position.Lon)
 				return true
 			})
@@ -360,7 +359,7 @@ func (a *api) search(w http.ResponseWriter, r *http.Request) error {
 		rank int // 0: MMSI or IMO, 1: name or call sign starts with q, 2: contains
 	}
 	var hits []hit
-	a.cfg.Picture.Range(func(s *fusion.State) bool {
+	a.cfg.Picture.Range(func(s *LiveVessel) bool {
 		st := &s.Static
 		rank := -1
 		switch {

@@ -70,7 +70,8 @@
 //	                  may read or write it; absent until the first partner is added
 //
 // The registry is JSON, written atomically (temporary file of mode 0600,
-// synced, renamed):
+// synced, renamed, the directory synced; through a record.FS, so that its
+// crash test, TestRegistryCrashInMemory, runs in memory):
 //
 //	{
 //	  "version": 1,

@@ -17,6 +17,8 @@ import (
 	"path/filepath"
 	"sync"
 	"time"
+
+	"github.com/tidewatch/tidewatch/internal/record"
 )
 
 // Names of the files in an identity directory.
@@ -257,7 +259,12 @@ func checkDir(dir string) error {
 // readLimited reads at most max bytes of the file at path and returns them
 // with the file's permission bits.
 func readLimited(path string, max int64) ([]byte, fs.FileMode, error) {
-	f, err := os.Open(path)
+	return readLimitedFS(record.OSFS{}, path, max)
+}
+
+// readLimitedFS is readLimited in fsys.
+func readLimitedFS(fsys record.FS, path string, max int64) ([]byte, fs.FileMode, error) {
+	f, err := fsys.OpenFile(path, os.O_RDONLY, 0)
 	if err != nil {
 		return nil, 0, fmt.Errorf("identity: %w", err)
 	}

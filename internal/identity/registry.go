@@ -86,8 +86,10 @@ func (e *entry) partner() Partner {
 }
 
 // registry is the partner registry as last read from, or written to, its
-// file. It is not safe for concurrent use; Node guards it.
+// file in fs (nil: the operating system's). It is not safe for concurrent
+// use; Node guards it.
 type registry struct {
+	fs      record.FS
 	path    string
 	raw     []byte // the file's content when last read or written; nil if there was no file
 	entries []entry
@@ -96,7 +98,7 @@ type registry struct {
 // reload reads the file and, if its content changed, parses it. A missing
 // file is an empty registry. On error the registry is unchanged.
 func (r *registry) reload() error {
-	data, perm, err := readLimited(r.path, maxRegistrySize)
+	data, perm, err := readLimitedFS(r.fsys(), r.path, maxRegistrySize)
 	if errors.Is(err, fs.ErrNotExist) {
 		r.raw, r.entries = nil, nil
 		return nil
@@ -180,19 +182,27 @@ func (r *registry) write(entries []entry) error {
 	// once would lose one's edit. (The lock was added when the temporary
 	// file had one fixed name; record.WriteFileAtomic now gives each write
 	// its own, so it only serialises this read-modify-write.)
-	lock, err := record.Lock(filepath.Dir(r.path), filepath.Base(r.path)+".lock")
+	fsys := r.fsys()
+	lock, err := fsys.Lock(filepath.Dir(r.path), filepath.Base(r.path)+".lock")
 	if err != nil {
 		return fmt.Errorf("identity: another process is writing the partner registry %s, try again: %w", r.path, err)
 	}
 	defer lock.Close()
 	// Temporary files of writes cut by a crash: stale (every writer
 	// holds the lock), never read.
-	record.RemoveTemps(record.OSFS{}, r.path)
-	if err := record.WriteFileAtomic(record.OSFS{}, r.path, data, 0o600); err != nil {
+	record.RemoveTemps(fsys, r.path)
+	if err := record.WriteFileAtomic(fsys, r.path, data, 0o600); err != nil {
 		return fmt.Errorf("identity: write partner registry %s: %w", r.path, err)
 	}
 	r.raw, r.entries = data, entries
 	return nil
+}
+
+func (r *registry) fsys() record.FS {
+	if r.fs == nil {
+		return record.OSFS{}
+	}
+	return r.fs
 }
 
 func (r *registry) byName(name string) *entry {

@@ -54,12 +54,19 @@ func decodeCursor(magic string, b []byte) (uint64, bool) {
 	return binary.BigEndian.Uint64(b[4:12]), true
 }
 
-// cursorDir reads and writes the cursor files of one receiver. The
-// receiver serializes the sessions of each partner, so calls for one
-// partner never overlap.
+// cursorDir reads and writes the cursor files of one receiver in fs (nil:
+// the operating system's). The receiver serializes the sessions of each
+// partner, so calls for one partner never overlap.
 type cursorDir struct {
-	dir    string
-	noSync bool // tests (fuzzing) only: skip fsync
+	fs  record.FS
+	dir string
+}
+
+func (d cursorDir) fsys() record.FS {
+	if d.fs == nil {
+		return record.OSFS{}
+	}
+	return d.fs
 }
 
 func (d cursorDir) path(partner, suffix string) string {
@@ -70,7 +77,7 @@ func (d cursorDir) path(partner, suffix string) string {
 // a partner never seen. A missing or corrupt pending file reads as the
 // cursor (it is only a hint for counting).
 func (d cursorDir) load(partner string) (cursor, pending uint64, err error) {
-	b, err := os.ReadFile(d.path(partner, cursorSuffix))
+	b, err := record.ReadFile(d.fsys(), d.path(partner, cursorSuffix))
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 	case err != nil:
@@ -82,7 +89,7 @@ func (d cursorDir) load(partner string) (cursor, pending uint64, err error) {
 		}
 	}
 	pending = cursor
-	if b, err := os.ReadFile(d.path(partner, pendingSuffix)); err == nil {
+	if b, err := record.ReadFile(d.fsys(), d.path(partner, pendingSuffix)); err == nil {
 		if p, ok := decodeCursor(pendingMagic, b); ok && p > cursor {
 			pending = p
 		}
@@ -95,7 +102,7 @@ func (d cursorDir) load(partner string) (cursor, pending uint64, err error) {
 func (d cursorDir) savePending(partner string, seq uint64) error {
 	// In place, without truncating: the file always has cursorSize bytes,
 	// and a torn write fails its checksum (then it reads as the cursor).
-	f, err := os.OpenFile(d.path(partner, pendingSuffix), os.O_WRONLY|os.O_CREATE, 0o644)
+	f, err := d.fsys().OpenFile(d.path(partner, pendingSuffix), os.O_WRONLY|os.O_CREATE, 0o644)
 	if err == nil {
 		_, err = f.WriteAt(encodeCursor(pendingMagic, seq), 0)
 		if cerr := f.Close(); err == nil {
@@ -110,11 +117,7 @@ func (d cursorDir) savePending(partner string, seq uint64) error {
 
 // save makes seq the partner's durable cursor (record.WriteFileAtomic).
 func (d cursorDir) save(partner string, seq uint64) error {
-	var fsys record.FS = record.OSFS{}
-	if d.noSync {
-		fsys = noSyncFS{record.OSFS{}}
-	}
-	if err := record.WriteFileAtomic(fsys, d.path(partner, cursorSuffix), encodeCursor(cursorMagic, seq), 0o644); err != nil {
+	if err := record.WriteFileAtomic(d.fsys(), d.path(partner, cursorSuffix), encodeCursor(cursorMagic, seq), 0o644); err != nil {
 		return fmt.Errorf("link: write cursor of %s: %w", partner, err)
 	}
 	return nil
@@ -126,7 +129,7 @@ func (d cursorDir) save(partner string, seq uint64) error {
 // how many. Other files stay. Called by Serve before any session, when no
 // cursor is being written.
 func (d cursorDir) removeTemps() (int, error) {
-	ents, err := os.ReadDir(d.dir)
+	ents, err := d.fsys().ReadDir(d.dir)
 	if err != nil {
 		return 0, fmt.Errorf("link: cursors directory: %w", err)
 	}
@@ -137,7 +140,7 @@ func (d cursorDir) removeTemps() (int, error) {
 		if e.IsDir() || i <= 0 || checkName(name[:i]) != nil || !record.IsTemp(name, name[:i]+cursorSuffix) {
 			continue
 		}
-		if err := os.Remove(filepath.Join(d.dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		if err := d.fsys().Remove(filepath.Join(d.dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return n, fmt.Errorf("link: remove %s: %w", name, err)
 		}
 		n++

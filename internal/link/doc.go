@@ -114,5 +114,8 @@
 // 16-byte checksummed layout). A corrupt cursor file refuses the partner
 // rather than start again from zero. Temporary files of cursor writes
 // that a crash left (<partner>.cursor.RANDOM.tmp) are removed when Serve
-// starts, logged once and counted (ReceiverStats.StaleTemps).
+// starts, logged once and counted (ReceiverStats.StaleTemps). The cursor
+// files go through Receiver.FS (a record.FS; nil is the operating
+// system's), so that their crash test (TestCursorCrashInMemory) runs in
+// memory at every write, sync and rename.
 package link

@@ -8,9 +8,10 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"os"
 	"sync"
 	"time"
+
+	"github.com/tidewatch/tidewatch/internal/record"
 )
 
 // Sink takes the items of a partner on the receiving side.
@@ -92,6 +93,9 @@ type Receiver struct {
 	IdleTimeout time.Duration
 	// WriteTimeout bounds each write (zero: DefaultWriteTimeout).
 	WriteTimeout time.Duration
+	// FS is the file system of the Cursors directory (nil: the operating
+	// system's); crash tests pass a record.MemFS.
+	FS record.FS
 
 	running sync.Mutex // held by Serve
 	noSync  bool       // tests only: cursor files without fsync
@@ -188,8 +192,12 @@ func (r *Receiver) config() (recvConfig, error) {
 	if r.Authorize == nil || r.Sink == nil || r.Cursors == "" {
 		return recvConfig{}, fmt.Errorf("%w: receiver needs Authorize, Sink and Cursors", ErrConfig)
 	}
+	fsys := r.FS
+	if r.noSync {
+		fsys = noSyncFS{record.OSFS{}}
+	}
 	c := recvConfig{
-		now: r.Now, log: r.Logger, dir: cursorDir{dir: r.Cursors, noSync: r.noSync},
+		now: r.Now, log: r.Logger, dir: cursorDir{fs: fsys, dir: r.Cursors},
 		maxFrame: max(orInt(r.MaxFrame, DefaultMaxFrame), minMaxFrame), maxConns: orInt(r.MaxConns, DefaultMaxConns),
 		handshake: orDur(r.HandshakeTimeout, DefaultHandshakeTimeout), idle: orDur(r.IdleTimeout, DefaultIdleTimeout),
 		wt: orDur(r.WriteTimeout, DefaultWriteTimeout),
@@ -218,7 +226,7 @@ func (r *Receiver) Serve(ctx context.Context, l net.Listener) error {
 		return ErrRunning
 	}
 	defer r.running.Unlock()
-	if err := os.MkdirAll(r.Cursors, 0o755); err != nil {
+	if err := c.dir.fsys().MkdirAll(r.Cursors, 0o755); err != nil {
 		return fmt.Errorf("link: cursors directory: %w", err)
 	}
 	// No session runs yet: temporary cursor files are what a crash left.

@@ -136,7 +136,7 @@ func TestWriteFileAtomicConcurrent(t *testing.T) {
 				if err := record.WriteFileAtomic(record.OSFS{}, path, contents[w], 0o600); err != nil {
 					errs <- err
 				}
-				got, err := os.ReadFile(path)
+				got, err := record.ReadFile(record.OSFS{}, path) // on Windows, retried while a rename replaces it
 				if err != nil {
 					errs <- err
 					continue

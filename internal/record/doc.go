@@ -47,7 +47,10 @@
 // SyncDir; directories themselves, and their renames, at once), so a crash ([MemFS.CrashClone], or [MemFS.CrashAfter] at an
 // exact write or sync) keeps only that, optionally with a random in-order
 // part of the unsynced writes torn at a random byte. Crash tests loop over
-// every operation of a workload in memory in milliseconds.
+// every operation of a workload in memory in milliseconds; the test
+// helper package record/crashtest is that loop (crashtest.Run), shared by
+// the crash tests of the event log, the tokens, the partner registry and
+// the link cursors.
 // [MemFS.SetInjector] fails chosen operations (a full disk, an I/O error).
 //
 // [Lock] takes an exclusive, non-blocking, advisory lock on a named file

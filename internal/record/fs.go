@@ -57,17 +57,20 @@ type OSFS struct{}
 
 var _ FS = OSFS{}
 
-// OpenFile calls os.OpenFile.
+// OpenFile calls os.OpenFile (on Windows retried for a moment while a
+// replacement of the file by Rename refuses it: rename_windows.go).
 func (OSFS) OpenFile(name string, flag int, perm fs.FileMode) (File, error) {
-	f, err := os.OpenFile(name, flag, perm)
+	f, err := openFile(name, flag, perm)
 	if err != nil {
 		return nil, err
 	}
 	return f, nil
 }
 
-// Rename calls os.Rename (which replaces newpath on Windows too).
-func (OSFS) Rename(oldpath, newpath string) error { return os.Rename(oldpath, newpath) }
+// Rename calls os.Rename, which replaces newpath on Windows too (there
+// retried for a moment while a reader holds newpath open:
+// rename_windows.go).
+func (OSFS) Rename(oldpath, newpath string) error { return rename(oldpath, newpath) }
 
 // Remove calls os.Remove.
 func (OSFS) Remove(name string) error { return os.Remove(name) }

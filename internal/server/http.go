@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -14,9 +13,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/tidewatch/tidewatch/internal/event"
-	"github.com/tidewatch/tidewatch/internal/export"
 	"github.com/tidewatch/tidewatch/internal/fusion"
 	"github.com/tidewatch/tidewatch/internal/httpapi"
+	"github.com/tidewatch/tidewatch/internal/httpapi/bind"
 	"github.com/tidewatch/tidewatch/internal/vessel"
 	"github.com/tidewatch/tidewatch/internal/webui"
 )
@@ -53,7 +52,7 @@ func (s *streamSub) Result(o *vessel.Observation, r *fusion.Result) {
 		return
 	}
 	if st, ok := s.pic.Vessel(r.MMSI); ok {
-		s.hub.Publish(httpapi.UpdateOf(&st))
+		s.hub.Publish(bind.Update(&st))
 	}
 }
 
@@ -125,8 +124,8 @@ func (n *Node) handler() (http.Handler, error) {
 	}
 	heavyTimeout, _ := durationOf("api.heavy_timeout", cfg.API.HeavyTimeout) // checked by Validate
 	db := n.db
-	apiCfg := httpapi.Config{DB: db, Picture: n.core.Picture, Tokens: tokens,
-		Export: func(ctx context.Context, q export.Query) (*export.Plan, error) { return export.Prepare(ctx, db, q) }, AllowAnonymousRead: cfg.AllowAnonymousRead,
+	apiCfg := httpapi.Config{DB: bind.History(db), Picture: bind.Picture(n.core.Picture), Tokens: tokens,
+		Export: bind.Exporter(db), AllowAnonymousRead: cfg.AllowAnonymousRead,
 		Hub: n.hub, Registry: reg, Logger: n.log, Now: n.now, Incidents: n.book, NodeName: n.name,
 		HeavyTimeout: heavyTimeout, MaxHeavy: cfg.API.MaxHeavy, Contacts: n.contacts}
 	if n.events != nil {
@@ -140,7 +139,7 @@ func (n *Node) handler() (http.Handler, error) {
 		}
 	}
 	if n.sharer != nil {
-		apiCfg.Audit = n.sharer.Audit()
+		apiCfg.Audit = bind.Audit(n.sharer.Audit())
 		apiCfg.Partners = func() []httpapi.PartnerInfo { return partnerInfo(n.sharer, n.now) }
 	}
 	apiCfg.Ready = func() error {
