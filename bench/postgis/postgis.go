@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/tidewatch/tidewatch/internal/vessel"
 )
 
 // postGIS stores positions in PostGIS. Rows go in with binary COPY, the
@@ -175,14 +176,19 @@ func nullSmall(v int16, ok bool) any {
 // ($1, $2) in [$4, $5). The box test (&&, metres turned into degrees,
 // widened by 1/cos(latitude) in longitude) lets the GiST index find the
 // candidates; ST_DWithin on geography then keeps those truly within the
-// radius on the spheroid, and ST_Distance orders them.
+// radius, and ST_Distance orders them. Both measure on the sphere
+// (use_spheroid false: PostGIS's sphere is the WGS-84 mean radius, the
+// store's geo.EarthRadius), the distance the store's near is documented
+// to use; on the spheroid (PostGIS's default) a vessel 10 km away on the
+// sphere can be 9,993 m away, and the two would answer different
+// questions at the radius's edge.
 const nearSQL = `
-SELECT DISTINCT ON (mmsi) mmsi, t, ST_Distance(geom::geography, c.g) AS d
+SELECT DISTINCT ON (mmsi) mmsi, t, ST_Distance(geom::geography, c.g, false) AS d
 FROM positions, (SELECT ST_SetSRID(ST_MakePoint($1, $2), 4326) AS p,
                         ST_SetSRID(ST_MakePoint($1, $2), 4326)::geography AS g) AS c
 WHERE geom && ST_MakeEnvelope($1 - $6, $2 - $7, $1 + $6, $2 + $7, 4326)
   AND t >= $4 AND t < $5
-  AND ST_DWithin(geom::geography, c.g, $3)
+  AND ST_DWithin(geom::geography, c.g, $3, false)
 ORDER BY mmsi, d`
 
 func (p *postGIS) Near(ctx context.Context, q nearQuery) (int, error) {
@@ -204,6 +210,27 @@ func (p *postGIS) Near(ctx context.Context, q nearQuery) (int, error) {
 		n++
 	}
 	return n, rows.Err()
+}
+
+func (p *postGIS) NearAnswers(ctx context.Context, q nearQuery) ([]nearAnswer, error) {
+	dLat := q.Radius / 111_000 * 1.01
+	dLon := dLat / math.Max(math.Cos(q.Lat*math.Pi/180), 0.01)
+	rows, err := p.conn.Query(ctx, nearSQL, q.Lon, q.Lat, q.Radius, q.From.Std(), q.To.Std(), dLon, dLat)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []nearAnswer
+	var mmsi int32
+	var t time.Time
+	var d float64
+	for rows.Next() {
+		if err := rows.Scan(&mmsi, &t, &d); err != nil {
+			return out, err
+		}
+		out = append(out, nearAnswer{MMSI: vessel.MMSI(mmsi), Distance: d, Time: vessel.TimeOf(t)})
+	}
+	return out, rows.Err()
 }
 
 const trackSQL = `

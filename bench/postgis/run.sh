@@ -7,6 +7,7 @@
 #
 #   bash bench/postgis/run.sh                      # 5M positions
 #   POSITIONS=1000000 VESSELS=1000 bash bench/postgis/run.sh
+#   bash bench/postgis/run.sh --answers DIR          # also write the near answers (main.go)
 #
 # Output: one "name value unit" line per metric (see main.go).
 set -euo pipefail
@@ -51,4 +52,4 @@ as_pg "$PGBIN/pg_ctl" -D "$work/data" -l "$work/server.log" -w start -o \
 export PGHOST=$work PGPORT=$PORT PGUSER=postgres PGDATABASE=postgres
 echo "postgis_server $("$PGBIN/postgres" --version | awk '{print $3}') version" 
 psql -qAtc "SELECT 'postgis_extension ' || default_version || ' version' FROM pg_available_extensions WHERE name = 'postgis'"
-go run ./postgis --positions "$POSITIONS" --vessels "$VESSELS" --rate "$RATE" --queries "$QUERIES" --seed "$SEED"
+go run ./postgis --positions "$POSITIONS" --vessels "$VESSELS" --rate "$RATE" --queries "$QUERIES" --seed "$SEED" "$@"

