@@ -96,7 +96,10 @@
 //
 // The Layers button (or L; layers.ts) switches the vessel groups, ship
 // names, the selected track and its time marks, trails, events, zones and
-// incidents, the learned anchorages and the radar and satellite contacts,
+// incidents, the learned anchorages, the radar and satellite contacts
+// and, when the node serves a detailed basemap, its overlays (maritime
+// boundaries, borders, ports with their names, charted anchorages:
+// basemapOverlays in pmtiles.ts; a disabled placeholder without one),
 // remembered in local storage. The learned anchorages (anchorages.ts) are
 // GET /api/v1/anchorages, the anchorages the node's event detection knows
 // (given, and learned from where vessels stop), drawn as rings from zoom 5

@@ -8,7 +8,7 @@ import { CATEGORIES, GROUPS, category, groupOf } from './categories.js';
 import { h, $, debounce } from './dom.js';
 import * as fmt from './format.js';
 import { fetchLand, unwrapLand } from './basemap.js';
-import { addPMTilesBasemap, fetchBasemapInfo, PortLabels } from './pmtiles.js';
+import { addPMTilesBasemap, basemapOverlays, fetchBasemapInfo, PortLabels } from './pmtiles.js';
 import { addShipIcons, iconName } from './icons.js';
 import { renderPanel } from './panel.js';
 import { sliderRange } from './timerange.js';
@@ -109,6 +109,7 @@ interface State {
   trackFeatures: number;
   landFeatures: number;
   basemap: (BasemapInfo & { mapLayers: string[] }) | null;
+  basemapServed: boolean | null;
   portLabels: PortLabelsT | null;
   updates: number;
   categories: Set<string>;
@@ -177,6 +178,7 @@ const state: State = {
   trackFeatures: 0,
   landFeatures: 0,
   basemap: null,
+  basemapServed: null, // whether the node serves a detailed basemap; null until known
   portLabels: null,
   updates: 0, // live updates received
   categories: new Set(CATEGORIES.map((c) => c[0])),
@@ -467,15 +469,18 @@ async function loadLand() {
   // A detailed PMTiles basemap, when the node serves one, goes right above
   // the embedded land (which it hides from zoom 5 in).
   const info = await fetchBasemapInfo();
+  state.basemapServed = !!info;
   if (info) {
     try {
       const ids = map.getStyle().layers.map((l) => l.id);
       state.basemap = { ...info, mapLayers: addPMTilesBasemap(map, info, ids[ids.indexOf('land') + 1]) };
       state.portLabels = new PortLabels(map);
+      layerControl.unregister('bm-detail');
     } catch (err) {
       reportError(err);
     }
   }
+  registerBasemap();
   try {
     const land = await fetchLand();
     state.landFeatures = Array.isArray(land.features) ? land.features.length : 0;
@@ -624,6 +629,19 @@ function registerLayers() {
   });
   registerAnchorages(anchorages.available);
   registerSensorLayers(contacts.available);
+  registerBasemap();
+}
+
+// registerBasemap gives the layer control the detailed basemap's
+// overlays once the node serves one (state.basemap), else a placeholder
+// (state.basemapServed: null until /basemap/info has answered).
+function registerBasemap(): void {
+  const overlays = state.basemap ? basemapOverlays(state.basemap.mapLayers) : [];
+  for (const o of overlays) layerControl.register({ ...o, group: 'Basemap' });
+  if (overlays.length === 0) {
+    const note = state.basemapServed === false ? 'not served by this node' : 'loading';
+    layerControl.register({ id: 'bm-detail', label: 'Detailed basemap overlays', group: 'Basemap', available: false, note });
+  }
 }
 
 // registerAnchorages makes the learned anchorages a switch once the node
