@@ -1222,7 +1222,10 @@ async function checkEvents() {
   // The list is keyed: rendering it again (as the stream and the refresh
   // do) keeps every row element and rewrites none, so a row is never
   // replaced under the pointer while it is clicked.
+  // (rendered once first, in the same task: an event the stream brought
+  // in and not yet drawn would otherwise be the one row written)
   const kept = await page.evaluate(() => {
+    window.__tidewatch.renderEvents();
     const before = [...document.querySelectorAll('#events-list button.event-row')];
     for (const b of before) b.dataset.mark = '1';
     const writes = window.__tidewatch.eventRowRenders();

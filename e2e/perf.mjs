@@ -314,6 +314,7 @@ async function measure(base) {
     // from a short drag, less the map's 250 ms debounce after the move.
     const hook = await page.evaluate(() => typeof window.__tidewatch.reloadVessels === 'function');
     const reloads = [];
+    const reloadPhases = [];
     for (let k = 0; k < 3; k++) {
       const before = await page.evaluate(() => window.__tidewatch.renders().full);
       let t;
@@ -329,6 +330,13 @@ async function measure(base) {
       }
       await page.waitForFunction((b) => window.__tidewatch.renders().full > b, before, { timeout: WAIT, polling: 20 });
       reloads.push(Date.now() - t);
+      // Where it went (a page with the timing hook): the node's answer,
+      // its body read and parsed, the vessels prepared, the ships handed
+      // to the source (how many sent), and the worker's tiling.
+      if (hook && (await page.evaluate(() => window.__tidewatch.lastLoad()?.ms != null))) {
+        await page.waitForFunction(() => window.__tidewatch.lastLoad().ms.tiled != null, null, { timeout: WAIT, polling: 20 }).catch(() => {});
+        reloadPhases.push(await page.evaluate(() => window.__tidewatch.lastLoad().ms));
+      }
     }
 
     // Live load at rest: the node's own stream for 5 s.
@@ -336,7 +344,9 @@ async function measure(base) {
     const u0 = await page.evaluate(() => window.__tidewatch.updateCount());
     const w0 = Date.now();
     const l0 = threadCPU();
+    const r0 = await page.evaluate(() => window.__tidewatch.renders());
     const live = await frames(() => page.waitForTimeout(5000));
+    const r1 = await page.evaluate(() => window.__tidewatch.renders());
     const liveCPU = cpuSplit(l0, threadCPU());
     const wall = (Date.now() - w0) / 1000;
     const m1 = await metrics();
@@ -358,6 +368,15 @@ async function measure(base) {
       panFrameMs: stats(pan),
       zoomFrameMs: stats(zoom),
       reloadMs: stats(reloads),
+      // medians of each phase of the reloads (ms; sent: ships handed to
+      // the source)
+      reloadPhasesMs: reloadPhases.length
+        ? Object.fromEntries(['wait', 'body', 'prepare', 'draw', 'tiled', 'sent'].map((k) => [k, stats(reloadPhases.map((p) => p[k]).filter((x) => typeof x === 'number')).median]))
+        : null,
+      // ships the stream's changes sent to the source (re-tiled in the
+      // worker) and left as drawn, during the 5 s at rest
+      liveShipsSent: r1.sent != null ? r1.sent - r0.sent : null,
+      liveShipsSame: r1.same != null ? r1.same - r0.same : null,
       liveFrameMs: stats(live),
       liveUpdatesPerS: +(updates / wall).toFixed(0),
       liveBusyMsPerS: +(busyMs / wall).toFixed(0),
@@ -397,5 +416,8 @@ for (const r of results) {
     [String(r.vessels).padStart(7), String(r.firstAnswer).padStart(12), `${r.firstRenderMs} ms`.padStart(12), f(r.panFrameMs).padEnd(12), `${r.panCPUPerFrameMs}/${r.panMainCPUPerFrameMs}`.padEnd(16), f(r.zoomFrameMs).padEnd(13), String(r.reloadMs.median).padStart(9), f(r.liveFrameMs).padEnd(13),
       String(r.liveUpdatesPerS).padStart(9), String(r.liveBusyMsPerS).padStart(9), `${r.jsHeapMB} MB`.padStart(8), r.nodeRssMB != null ? `${r.nodeRssMB} MB` : '-'].join('  '),
   );
+}
+for (const r of results) {
+  if (r.reloadPhasesMs) console.log(`${r.vessels} vessels: reload phases (median ms) ${JSON.stringify(r.reloadPhasesMs)}; at rest, ships sent to the source ${r.liveShipsSent}, left as drawn ${r.liveShipsSame}`);
 }
 fs.writeFileSync(path.join(ARTIFACTS, 'perf.json'), JSON.stringify({ when: new Date().toISOString(), load: fs.existsSync('/proc/loadavg') ? fs.readFileSync('/proc/loadavg', 'utf8').trim() : null, results }, null, 2) + '\n');

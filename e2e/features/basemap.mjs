@@ -58,6 +58,22 @@ await run('basemap', async ({ page, check, shot, waitFor, tw, mapReady }) => {
     check(`ship ${s.mmsi} is on water: no land under it, sea beside it`, !under.includes('bm-land') && sea >= 3,
       `layers under it ${JSON.stringify(under)}, pixels beside it ${JSON.stringify(around)}`);
   }
+  // The layer control switches the basemap's overlays: the ports (and
+  // their names) off and on.
+  const entries = await tw(() => window.__tidewatch.layerEntries());
+  // (the test's archive has land and ports: a switch for the ports, none
+  // for borders or maritime boundaries it lacks, and no placeholder)
+  const bm = entries.filter((e) => e.id.startsWith('bm-'));
+  check('the layer control has a switch for each overlay of the archive (its ports), no other', bm.length === 1 && bm[0].id === 'bm-ports' && bm[0].available, JSON.stringify(bm));
+  await page.click('#layers-btn');
+  await page.uncheck('#layer-list input[data-layer="bm-ports"]');
+  const portsOff = await waitFor(() => window.__tidewatch.mapLayerVisibility('bm-ports') === 'none' && window.__tidewatch.portLabels().length === 0, null, 'the ports off');
+  check('switched off, the ports and their names go', portsOff);
+  await page.check('#layer-list input[data-layer="bm-ports"]');
+  const portsOn = await waitFor(() => window.__tidewatch.mapLayerVisibility('bm-ports') === 'visible' && window.__tidewatch.portLabels().length > 0, null, 'the ports on');
+  check('and come back on', portsOn);
+  await page.click('#layers-btn');
+
   const inland = await tw(() => window.__tidewatch.project(103.85, 1.3));
   const [px] = await pixel([inland]);
   const underInland = await tw(([x, y]) => window.__tidewatch.basemapAt(x, y), inland);

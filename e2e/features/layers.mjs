@@ -53,8 +53,14 @@ await run('layers', async ({ page, check, shot, waitFor, tw, mapReady }) => {
     const r = await fetch('/api/v1/anchorages');
     return r.ok ? (await r.json()).features.map((f) => f.geometry.coordinates) : null;
   });
+  // (and the detailed basemap's overlays: a placeholder without one)
+  const detail = await tw(async () => {
+    const r = await fetch('/basemap/info');
+    return r.ok && typeof (await r.json()).pmtiles === 'string';
+  });
+  await waitFor((d) => window.__tidewatch.layerEntries().some((e) => (d ? e.id.startsWith('bm-') && e.available : e.id === 'bm-detail' && !e.available)), detail, 'the basemap entries');
   const disabled = await tw(() => [...document.querySelectorAll('#layer-list input:disabled')].map((i) => i.dataset.layer));
-  const want = [...(anchorages ? [] : ['anchorages']), ...(served ? [] : ['radar', 'satellite'])];
+  const want = [...(anchorages ? [] : ['anchorages']), ...(served ? [] : ['radar', 'satellite']), ...(detail ? [] : ['bm-detail'])];
   check(
     `layers this node does not serve are disabled (${want.join(', ') || 'none'}), the others not`,
     disabled.length === want.length && want.every((id) => disabled.includes(id)),

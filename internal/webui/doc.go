@@ -87,14 +87,19 @@
 // icons, the selected ship first, then moving ships, else left out, so
 // labels never overlap. The legend (legend.js, bottom left) lists the
 // vessel groups in their colours with counts, the symbols for moving,
-// stopped and stale ships, tracks, trails and events. The colours are
+// stopped and stale ships, tracks, trails and events; in dots mode it
+// says that each dot is a ship coloured by its group (round swatches, the
+// dots layer's own colours) and that zooming in brings the icons back. The colours are
 // the Okabe–Ito palette plus white and grey, one per group of categories
 // (categories.js); a unit test keeps every pair at least ΔE 12 apart
 // under simulated protanopia, deuteranopia and tritanopia.
 //
 // The Layers button (or L; layers.ts) switches the vessel groups, ship
 // names, the selected track and its time marks, trails, events, zones and
-// incidents, the learned anchorages and the radar and satellite contacts,
+// incidents, the learned anchorages, the radar and satellite contacts
+// and, when the node serves a detailed basemap, its overlays (maritime
+// boundaries, borders, ports with their names, charted anchorages:
+// basemapOverlays in pmtiles.ts; a disabled placeholder without one),
 // remembered in local storage. The learned anchorages (anchorages.ts) are
 // GET /api/v1/anchorages, the anchorages the node's event detection knows
 // (given, and learned from where vessels stop), drawn as rings from zoom 5
@@ -345,6 +350,11 @@
 // drawn the ships source loaded and placed since it last changed, else
 // the last reading; shipFrames counts such frames, so a script waits for
 // a frame drawn after what it changed).
+// TestBrowserDots runs e2e/features/dots.mjs against a node with 6,000
+// simulated ships: at a world view the dots layer draws them (the icons
+// none), the legend says so in the dots' colours, isolated dots in the
+// screenshot (dots-world.png) have their category's colour, a click on a
+// dot opens its vessel, and at zoom 9 the icons are back (dots-icons.png).
 // TestBrowserBasemap runs e2e/features/basemap.mjs against a node serving
 // a PMTiles archive built from the shared 1:10m land and World Port Index
 // (detailed to zoom 12 over Singapore) with three ships in the Singapore
@@ -352,7 +362,9 @@
 // 12, that no land is rendered under the ships and the screenshot is
 // sea-coloured beside them and land-coloured on the island. The pure
 // modules (format.ts, geo.ts, timerange.ts, csv.ts, categories.ts,
-// contactmodel.ts, focus.ts, the rows of anchoragepanel.ts) have unit tests in app/test, run by
+// contactmodel.ts, focus.ts, the rows of anchoragepanel.ts, shipdiff.ts,
+// draw.ts, the API client api.ts and the vessel state vessel.ts) have
+// unit tests in app/test, run by
 // TestNodeUnit with node --test (app/tshooks.mjs compiles the TypeScript
 // they import with esbuild).
 // e2e/perf.mjs measures first render,
@@ -384,6 +396,23 @@
 // 10% margin, at about the same zoom): the stream keeps that area up to
 // date, and at 50,000 ships a reload after each pan cost more than the
 // pan. The hover box is not looked up while the map moves.
+//
+// A ship is handed to the ships source (and so re-tiled in MapLibre's
+// worker) only when its drawing changes (shipdiff.ts): it moved a
+// quarter of a pixel or more at the zoom drawn, or its category, flag,
+// staleness or, as an icon, its icon or course changed. The stream's
+// changes go as a diff (updateData) of those ships only; a reload or the
+// 30 s refade sends a diff too when at most half of the ships changed,
+// else the whole picture (setData). At a world view of 50,000 ships a
+// report moves a ship metres against kilometres a pixel, so almost
+// nothing reaches the worker. The page times each load (the answer's
+// wait, body, preparation, hand-over and the worker's tiling: the test
+// hook's lastLoad().ms), which e2e/perf.mjs reports for its reloads.
+//
+// The zone editor and the incident form draw their polygons with one
+// module, draw.ts: the clicks (cornerClick), the ring (closeRing), the
+// outline, its source and layers (addSketchLayers), the pointer,
+// double-click and keys while drawing (wireSketch) and the cursor.
 //
 // # Concurrency
 //

@@ -77,9 +77,16 @@ export function authHeaders(): Record<string, string> {
   return t ? { Authorization: `Bearer ${t}` } : {};
 }
 
-// get fetches the JSON of an API path.
-export function get<P extends keyof GetRoutes>(path: P, params?: Params | null, signal?: AbortSignal): Promise<GetRoutes[P]> {
-  return request<GetRoutes[P]>('GET', path, params, undefined, signal);
+// Timing receives when (performance.now()) an answer's headers came and
+// when its body was read and parsed.
+export interface Timing {
+  headers: number;
+  body: number;
+}
+
+// get fetches the JSON of an API path; timing, if given, is filled in.
+export function get<P extends keyof GetRoutes>(path: P, params?: Params | null, signal?: AbortSignal, timing?: Timing): Promise<GetRoutes[P]> {
+  return request<GetRoutes[P]>('GET', path, params, undefined, signal, timing);
 }
 
 // vessel fetches one vessel's details (at a past time with params.at).
@@ -137,7 +144,7 @@ export function streamTicket(): Promise<T.StreamTicketResponse> {
   return request('POST', '/api/v1/stream/ticket');
 }
 
-async function request<R>(method: string, path: string, params?: Params | null, body?: unknown, signal?: AbortSignal): Promise<R> {
+async function request<R>(method: string, path: string, params?: Params | null, body?: unknown, signal?: AbortSignal, timing?: Timing): Promise<R> {
   const headers: Record<string, string> = { Accept: 'application/json', ...authHeaders() };
   const init: RequestInit = { method, headers, signal };
   if (body !== undefined) {
@@ -151,9 +158,12 @@ async function request<R>(method: string, path: string, params?: Params | null, 
     if (err instanceof Error && err.name === 'AbortError') throw err;
     throw new ApiError(0, 'network', 'server unreachable');
   }
+  if (timing) timing.headers = performance.now();
   if (!res.ok) throw await errorOf(res);
   if (res.status === 204) return null as R;
-  return (await res.json()) as R;
+  const out = (await res.json()) as R;
+  if (timing) timing.body = performance.now();
+  return out;
 }
 
 // Download is a file fetched from the API.

@@ -36,6 +36,15 @@ export function $<E extends HTMLElement = HTMLElement>(id: string): E {
   return el as E;
 }
 
+// showStatus writes a panel's status line (the element with the given
+// id): hidden when msg is empty, in the error colour when isError.
+export function showStatus(id: string, msg: string, isError?: boolean): void {
+  const s = $(id);
+  s.textContent = msg;
+  s.hidden = !msg;
+  s.classList.toggle('error', !!isError);
+}
+
 // debounce delays fn until ms have passed without another call.
 export function debounce<A extends unknown[]>(fn: (...args: A) => void, ms: number): (...args: A) => void {
   let t: ReturnType<typeof setTimeout> | undefined;

@@ -13,10 +13,10 @@
 // Titles, narratives, sources, node names and every other string of a
 // record come from analysts and partner nodes: they reach the page as text
 // nodes only.
-import { h, $ } from './dom.js';
+import { h, $, showStatus } from './dom.js';
 import * as api from './api.js';
 import * as fmt from './format.js';
-import { closeRing, cornerClick, outline } from './draw.js';
+import { addSketchLayers, closeRing, cornerClick, outline, sketchCursor, wireSketch } from './draw.js';
 import { syncList } from './keyed.js';
 import type { Row } from './keyed.js';
 import type { LngLat } from './geo.js';
@@ -336,23 +336,16 @@ export class Incidents {
       e.preventDefault();
     });
     this.map.on('click', (e) => this.onClick(e));
-    this.map.on('dblclick', (e) => {
-      if (this.form?.place !== 'area') return;
-      e.preventDefault();
-      this.finishArea();
-    });
-    this.map.on('mousemove', (e) => {
-      if (this.form?.place !== 'area') return;
-      this.pointer = [e.lngLat.lng, e.lngLat.lat];
-      this.drawDraft();
-    });
-    document.addEventListener('keydown', (e) => {
-      if (!this.placing || (e.target instanceof Element && e.target.closest('input, select, textarea'))) return;
-      if (e.key === 'Escape') this.stopPlacing();
-      else if (e.key === 'Enter' && this.form?.place === 'area') this.finishArea();
-      else if (e.key === 'Backspace' && this.form?.place === 'area') this.undoCorner();
-      else return;
-      e.preventDefault();
+    wireSketch(this.map, document, {
+      drawing: () => this.form?.place === 'area',
+      keys: () => this.placing,
+      pointer: (p) => {
+        this.pointer = p;
+        this.drawDraft();
+      },
+      finish: () => this.finishArea(),
+      undo: () => this.undoCorner(),
+      cancel: () => this.stopPlacing(),
     });
     setInterval(() => {
       if (!this.at && this.available && !document.hidden) this.load();
@@ -406,28 +399,8 @@ export class Incidents {
         'circle-stroke-width': ['case', ['==', ['get', 'strict'], 1], 3, 2],
       },
     });
-    map.addSource('incident-draft', { type: 'geojson', data: EMPTY });
-    map.addLayer({
-      id: 'incident-draft-fill',
-      type: 'fill',
-      source: 'incident-draft',
-      filter: ['==', ['geometry-type'], 'Polygon'],
-      paint: { 'fill-color': '#ff9800', 'fill-opacity': 0.18 },
-    });
-    map.addLayer({
-      id: 'incident-draft-line',
-      type: 'line',
-      source: 'incident-draft',
-      filter: ['==', ['geometry-type'], 'LineString'],
-      paint: { 'line-color': '#ff9800', 'line-width': 2 },
-    });
-    map.addLayer({
-      id: 'incident-draft-points',
-      type: 'circle',
-      source: 'incident-draft',
-      filter: ['==', ['geometry-type'], 'Point'],
-      paint: { 'circle-radius': ['case', ['==', ['get', 'point'], 1], 7, 4], 'circle-color': '#ff9800', 'circle-stroke-color': '#10202d', 'circle-stroke-width': 1.5 },
-    });
+    // (the incident's point is the large corner)
+    addSketchLayers(map, { source: 'incident-draft', fill: 'incident-draft-fill', line: 'incident-draft-line', corners: 'incident-draft-points', colour: '#ff9800', fillOpacity: 0.18, bigCorner: 'point' });
     this.renderMap();
   }
 
@@ -530,10 +503,7 @@ export class Incidents {
   }
 
   setStatus(msg: string, isError?: boolean): void {
-    const s = $('incidents-status');
-    s.textContent = msg;
-    s.hidden = !msg;
-    s.classList.toggle('error', !!isError);
+    showStatus('incidents-status', msg, isError);
   }
 
   get(id: string): Incident | null {
@@ -818,10 +788,7 @@ export class Incidents {
   }
 
   setFormStatus(msg: string, isError?: boolean): void {
-    const s = $('incident-form-status');
-    s.textContent = msg;
-    s.hidden = !msg;
-    s.classList.toggle('error', !!isError);
+    showStatus('incident-form-status', msg, isError);
   }
 
   setPlace(place: 'point' | 'area'): void {
@@ -830,8 +797,7 @@ export class Incidents {
     this.form.place = place;
     this.corners = [];
     this.pointer = null;
-    this.map.getCanvas().style.cursor = 'crosshair';
-    if (place === 'area') this.map.doubleClickZoom.disable();
+    sketchCursor(this.map, true, place === 'area');
     this.setFormStatus(
       place === 'point'
         ? 'Click the map where it happened.'
@@ -846,8 +812,7 @@ export class Incidents {
     this.form.place = '';
     this.corners = [];
     this.pointer = null;
-    this.map.doubleClickZoom.enable();
-    this.map.getCanvas().style.cursor = '';
+    sketchCursor(this.map, false);
     this.renderPlace();
     this.drawDraft();
   }
@@ -1047,10 +1012,7 @@ export class Incidents {
   }
 
   setDetailStatus(msg: string, isError?: boolean): void {
-    const s = $('incident-d-status');
-    s.textContent = msg;
-    s.hidden = !msg;
-    s.classList.toggle('error', !!isError);
+    showStatus('incident-d-status', msg, isError);
   }
 
   // remove deletes the record shown on the second click of Delete.

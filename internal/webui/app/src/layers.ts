@@ -52,6 +52,11 @@ export class LayerControl {
     this.render();
   }
 
+  // unregister takes an entry (a placeholder replaced by others) away.
+  unregister(id: string) {
+    if (this.entries.delete(id)) this.render();
+  }
+
   // visible reports whether an entry is shown (false for unknown ones).
   visible(id: string) {
     const e = this.entries.get(id);

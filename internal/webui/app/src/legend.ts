@@ -2,13 +2,17 @@
 // that explains the symbols: the vessel groups by colour, with how many
 // of each are in the picture, moving and stopped shapes, faded stale
 // ships, the selected track and its time marks, trails, and the events'
-// circles, and the radar and satellite contacts. It folds to its title
+// circles, and the radar and satellite contacts. In dots mode (more than
+// DOTS_ABOVE ships loaded, drawn as dots of their group's colour) it says
+// so: the groups' swatches become dots, and the shapes by course give way
+// to what a dot is and that zooming in brings the icons back. It folds to its title
 // with a click (or Enter); it starts folded on a small screen (legendOpen),
 // and a fold or unfold is remembered in local storage. Its height is
 // bounded (it scrolls) so that it never reaches the toolbar, and it sits
 // in the bottom-left corner, away from the zoom buttons and attribution.
 import { h } from './dom.js';
 import { GROUPS } from './categories.js';
+import { DOTS_ABOVE } from './shipdiff.js';
 
 const STORE_KEY = 'tidewatch.legend';
 
@@ -37,6 +41,7 @@ export class Legend {
   list: HTMLUListElement | null = null;
   el: HTMLDetailsElement | null;
   counts: Map<string, number>;
+  dots = false;
   constructor() {
     this.counts = new Map();
     this.el = null;
@@ -73,17 +78,32 @@ export class Legend {
     this.render();
   }
 
+  // setDots says whether the ships are drawn as dots.
+  setDots(dots: boolean) {
+    if (dots === this.dots) return;
+    this.dots = dots;
+    this.render();
+  }
+
   render() {
     if (!this.list) return;
+    this.el?.classList.toggle('dots', this.dots);
     const items = GROUPS.map(([g, label, color]) => {
-      const sw = h('span', { class: 'swatch' });
+      const sw = h('span', { class: this.dots ? 'swatch round' : 'swatch' });
       sw.style.background = color;
       return h('li', { 'data-group': g }, sw, h('span', { class: 'lg-label', text: label }), h('span', { class: 'lg-count', text: String(this.counts.get(g) ?? 0) }));
     });
+    if (this.dots) {
+      items.unshift(h('li', { class: 'lg-mode', id: 'legend-dots', 'data-mode': 'dots', text: `Over ${DOTS_ABOVE.toLocaleString('en')} ships: each dot is a ship, coloured by its group; zoom in for shapes by course` }));
+      items.push(h('li', { class: 'lg-sym' }, h('span', { class: 'sym dot faded' }), h('span', { text: 'faded: no report for 10 min' })));
+    } else {
+      items.push(
+        h('li', { class: 'lg-sym' }, h('span', { class: 'sym hull' }), h('span', { text: 'moving (points along the course)' })),
+        h('li', { class: 'lg-sym' }, h('span', { class: 'sym dot' }), h('span', { text: 'stopped or no course' })),
+        h('li', { class: 'lg-sym' }, h('span', { class: 'sym dot faded' }), h('span', { text: 'no report for 10 min' })),
+      );
+    }
     items.push(
-      h('li', { class: 'lg-sym' }, h('span', { class: 'sym hull' }), h('span', { text: 'moving (points along the course)' })),
-      h('li', { class: 'lg-sym' }, h('span', { class: 'sym dot' }), h('span', { text: 'stopped or no course' })),
-      h('li', { class: 'lg-sym' }, h('span', { class: 'sym dot faded' }), h('span', { text: 'no report for 10 min' })),
       h('li', { class: 'lg-sym' }, h('span', { class: 'sym line track' }), h('span', { text: 'track of the selected ship, time marks' })),
       h('li', { class: 'lg-sym' }, h('span', { class: 'sym line trail' }), h('span', { text: 'trails of the last minutes' })),
       h('li', { class: 'lg-sym' }, h('span', { class: 'sym ring' }), h('span', { text: 'event (colour by type)' })),

@@ -8,7 +8,7 @@ import { CATEGORIES, GROUPS, category, groupOf } from './categories.js';
 import { h, $, debounce } from './dom.js';
 import * as fmt from './format.js';
 import { fetchLand, unwrapLand } from './basemap.js';
-import { addPMTilesBasemap, fetchBasemapInfo, PortLabels } from './pmtiles.js';
+import { addPMTilesBasemap, basemapOverlays, fetchBasemapInfo, PortLabels } from './pmtiles.js';
 import { addShipIcons, iconName } from './icons.js';
 import { renderPanel } from './panel.js';
 import { sliderRange } from './timerange.js';
@@ -29,6 +29,8 @@ import { SENSORS } from './contactmodel.js';
 import { PanelFocus } from './focus.js';
 import { wireToolbar } from './toolbar.js';
 import { prepare as prepareVessel, detailOf, unknownVessel } from './vessel.js';
+import { changedShips, diffShips, worthDiffing, DOTS_ABOVE } from './shipdiff.js';
+import type { ShipDiff, ShipFeature } from './shipdiff.js';
 import type { Vessel, VesselDetail } from './vessel.js';
 import type { BasemapInfo } from './pmtiles.js';
 import type { PortLabels as PortLabelsT } from './pmtiles.js';
@@ -63,7 +65,6 @@ function renderDelay(n: number): number {
 // thread; circles are not placed at all. At such a density the icons'
 // shape and course cannot be told apart anyway; zoomed in to fewer ships,
 // the icons return (e2e/perf.mjs measures both; README, The web map).
-const DOTS_ABOVE = 5000;
 const SHIP_DOTS = 'ships-dots';
 // SHIP_LAYERS are the layers that draw the ships, icons or dots;
 // shipLayers the one drawing them now (the other is filtered empty, and
@@ -93,8 +94,6 @@ interface SessionState {
   error?: string;
 }
 
-// ShipFeature is a feature of the ships source.
-type ShipFeature = Feature<Point, { mmsi: string; icon: string; rot: number; cat: string; flag: string; stale: number }> & { id: number };
 
 // State is the page's state; the test hook reads it.
 interface State {
@@ -110,13 +109,14 @@ interface State {
   trackFeatures: number;
   landFeatures: number;
   basemap: (BasemapInfo & { mapLayers: string[] }) | null;
+  basemapServed: boolean | null;
   portLabels: PortLabelsT | null;
   updates: number;
   categories: Set<string>;
   flag: string;
   flags: string;
   loaded: boolean;
-  lastLoad: { at: string | null; count: number; total: number; error: string | null } | null;
+  lastLoad: { at: string | null; count: number; total: number; error: string | null; ms?: LoadTiming } | null;
   fitted: boolean;
   renderPending: boolean;
   loadAbort: AbortController | null;
@@ -125,12 +125,15 @@ interface State {
   history: { from: number } | null;
   hiddenGroups: Set<string>;
   trails: number;
-  drawn: Set<number> | null;
+  drawn: Map<number, ShipFeature> | null;
   drawnAt: Map<string, [number, number]>;
   dirty: Set<string>;
   fullRender: boolean;
   fullRenders: number;
   diffRenders: number;
+  diffLoads: number;
+  sent: number;
+  same: number;
   trackMarks: number;
   trailsAbort: AbortController | null;
   shipsDrawn: boolean;
@@ -138,6 +141,20 @@ interface State {
   shipsRead: ShipOnScreen[];
   dots: boolean;
   loadedArea: { w: number; s: number; e: number; n: number; zoom: number } | null;
+}
+
+// LoadTiming is where a load of the picture spent its time (ms): waiting
+// for the answer's headers (the node's query and encoding), reading and
+// parsing its body, preparing the vessels, handing the ships to the
+// source (features built, diffed and sent), and the worker's tiling until
+// the source took them (tiled; set when it is done).
+interface LoadTiming {
+  wait: number;
+  body: number;
+  prepare: number;
+  draw: number;
+  tiled?: number;
+  sent: number;
 }
 
 // ShipOnScreen is a ship drawn where the map can be clicked, in page
@@ -161,6 +178,7 @@ const state: State = {
   trackFeatures: 0,
   landFeatures: 0,
   basemap: null,
+  basemapServed: null, // whether the node serves a detailed basemap; null until known
   portLabels: null,
   updates: 0, // live updates received
   categories: new Set(CATEGORIES.map((c) => c[0])),
@@ -176,12 +194,15 @@ const state: State = {
   history: null, // {from} (ms): where the stored history starts, when known
   hiddenGroups: new Set(), // vessel groups switched off in the layer control
   trails: 0, // trail features drawn
-  drawn: null, // Set of the feature ids in the ships source; null: redraw all
+  drawn: null, // the features in the ships source by id; null: redraw all
   drawnAt: new Map(), // MMSI → [lon, lat] as last given to the ships source (the labels follow it)
   dirty: new Set(), // MMSIs the stream changed since the last render
   fullRender: true, // the next render replaces all ships (after a load, to refade)
-  fullRenders: 0,
-  diffRenders: 0,
+  fullRenders: 0, // renders after a load (or a refade), of the whole picture
+  diffRenders: 0, // renders of the stream's changes that sent the source something
+  diffLoads: 0, // renders after a load that sent the source only what changed
+  sent: 0, // ships sent to the source (re-tiled in the worker)
+  same: 0, // ships not sent: drawn as they were (shipdiff.ts)
   trackMarks: 0, // time marks on the selected track
   trailsAbort: null,
   shipsDrawn: false, // a frame placed and drew the ships' tiles since their data last changed
@@ -448,15 +469,18 @@ async function loadLand() {
   // A detailed PMTiles basemap, when the node serves one, goes right above
   // the embedded land (which it hides from zoom 5 in).
   const info = await fetchBasemapInfo();
+  state.basemapServed = !!info;
   if (info) {
     try {
       const ids = map.getStyle().layers.map((l) => l.id);
       state.basemap = { ...info, mapLayers: addPMTilesBasemap(map, info, ids[ids.indexOf('land') + 1]) };
       state.portLabels = new PortLabels(map);
+      layerControl.unregister('bm-detail');
     } catch (err) {
       reportError(err);
     }
   }
+  registerBasemap();
   try {
     const land = await fetchLand();
     state.landFeatures = Array.isArray(land.features) ? land.features.length : 0;
@@ -605,6 +629,19 @@ function registerLayers() {
   });
   registerAnchorages(anchorages.available);
   registerSensorLayers(contacts.available);
+  registerBasemap();
+}
+
+// registerBasemap gives the layer control the detailed basemap's
+// overlays once the node serves one (state.basemap), else a placeholder
+// (state.basemapServed: null until /basemap/info has answered).
+function registerBasemap(): void {
+  const overlays = state.basemap ? basemapOverlays(state.basemap.mapLayers) : [];
+  for (const o of overlays) layerControl.register({ ...o, group: 'Basemap' });
+  if (overlays.length === 0) {
+    const note = state.basemapServed === false ? 'not served by this node' : 'loading';
+    layerControl.register({ id: 'bm-detail', label: 'Detailed basemap overlays', group: 'Basemap', available: false, note });
+  }
 }
 
 // registerAnchorages makes the learned anchorages a switch once the node
@@ -694,53 +731,60 @@ function scheduleRender() {
   setTimeout(render, renderDelay(state.vessels.size));
 }
 
-// render draws the ships: all of them after a load (setData), else only
-// those the stream changed since the last render (updateData, by feature
-// id: with 50,000 ships a full setData per update would stall the page).
-function render() {
+// render draws the ships: after a load, the whole picture (setData), or
+// only the ships whose drawing changed (updateData by feature id) when
+// that is at most half of it; for the stream's changes, only those ships
+// whose drawing changed (shipdiff.ts: a move of less than a quarter pixel
+// at this zoom is not sent, so at a world view of 50,000 ships the worker
+// re-tiles almost nothing per update). It returns when the source has
+// the ships (null when nothing was sent).
+function render(): Promise<void> | null {
   state.renderPending = false;
   const src = map.getSource<GeoJSONSource>('ships');
-  if (!src) return;
+  if (!src) return null;
   // The stream's changes wait while the map moves (each would re-tile the
   // ships in the worker and upload them again in the middle of a drag);
   // they are drawn when it stops, within renderDelay.
   if (!state.fullRender && state.drawn && map.isMoving()) {
     scheduleRender();
-    return;
+    return null;
   }
   const drawable = (v: Vessel | undefined): v is Vessel & { lat: number; lon: number } => !!v && typeof v.lat === 'number' && typeof v.lon === 'number';
+  const zoom = map.getZoom();
+  let done: Promise<void> | null = null;
   if (state.fullRender || !state.drawn) {
     const features: ShipFeature[] = [];
     for (const v of state.vessels.values()) if (drawable(v)) features.push(featureOf(v));
     const dots = features.length > DOTS_ABOVE;
-    if (dots !== state.dots) {
-      state.dots = dots;
-      applyFilter();
+    const diff = state.drawn && dots === state.dots ? diffShips(state.drawn, features, zoom, dots) : null;
+    if (diff && worthDiffing(diff, features.length)) {
+      done = sendDiff(src, diff);
+      state.diffLoads++;
+    } else {
+      if (dots !== state.dots) {
+        state.dots = dots;
+        applyFilter();
+      }
+      done = src.setData({ type: 'FeatureCollection', features });
+      state.drawn = new Map(features.map((f) => [f.id, f]));
+      state.drawnAt = new Map(features.map((f) => [f.properties.mmsi, f.geometry.coordinates as [number, number]]));
+      state.sent += features.length;
     }
-    src.setData({ type: 'FeatureCollection', features });
-    state.drawn = new Set(features.map((f) => f.id));
-    state.drawnAt = new Map(features.map((f) => [f.properties.mmsi, f.geometry.coordinates as [number, number]]));
     state.fullRender = false;
     state.fullRenders++;
   } else if (state.dirty.size > 0) {
-    const remove: number[] = [];
-    const add: ShipFeature[] = [];
+    const changed = new Map<number, ShipFeature | null>();
     for (const mmsi of state.dirty) {
       const v = state.vessels.get(mmsi);
-      const id = Number(mmsi);
-      if (state.drawn.has(id)) remove.push(id);
-      if (drawable(v)) add.push(featureOf(v));
+      changed.set(Number(mmsi), drawable(v) ? featureOf(v) : null);
     }
-    src.updateData({ remove, add });
-    for (const id of remove) {
-      state.drawn.delete(id);
-      state.drawnAt.delete(String(id));
+    const diff = changedShips(state.drawn, changed, zoom, state.dots);
+    if (diff.add.length > 0 || diff.remove.length > 0) {
+      done = sendDiff(src, diff);
+      state.diffRenders++;
+    } else {
+      state.same += diff.same;
     }
-    for (const f of add) {
-      state.drawn.add(f.id);
-      state.drawnAt.set(f.properties.mmsi, f.geometry.coordinates as [number, number]);
-    }
-    state.diffRenders++;
   }
   state.dirty.clear();
   const counts = new Map<string, number>();
@@ -749,12 +793,33 @@ function render() {
     counts.set(g, (counts.get(g) ?? 0) + 1);
   }
   legend.setCounts(counts);
+  legend.setDots(state.dots);
   if (table.open) table.render();
   updateFlagOptions();
   const when = state.mode === 'live' ? 'live' : fmt.time(state.at);
   // (more in view than one answer holds: say so, zooming in shows them)
   const more = state.lastLoad && state.lastLoad.total > state.lastLoad.count ? ` of ${state.lastLoad.total} in view (zoom in for all)` : '';
   setStatus(`${state.vessels.size} vessels${more} \u00b7 ${when}`);
+  return done;
+}
+
+// sendDiff hands a diff to the ships source and keeps state.drawn and
+// drawnAt as the source has them.
+function sendDiff(src: GeoJSONSource, diff: ShipDiff): Promise<void> {
+  const drawn = state.drawn ?? new Map<number, ShipFeature>();
+  state.drawn = drawn;
+  const done = src.updateData({ remove: diff.remove, add: diff.add });
+  for (const id of diff.remove) {
+    drawn.delete(id);
+    state.drawnAt.delete(String(id));
+  }
+  for (const f of diff.add) {
+    drawn.set(f.id, f);
+    state.drawnAt.set(f.properties.mmsi, f.geometry.coordinates as [number, number]);
+  }
+  state.sent += diff.add.length;
+  state.same += diff.same;
+  return done;
 }
 
 function bboxParam() {
@@ -801,8 +866,10 @@ async function loadVessels() {
   const params: { bbox: string; at?: string; limit: number } = { bbox: bboxParam(), limit: MAX_VESSELS };
   const zoom = map.getZoom();
   if (state.mode === 'at' && state.at) params.at = iso(state.at);
+  const t0 = performance.now();
+  const phase: api.Timing = { headers: 0, body: 0 };
   try {
-    const body = await api.get('/api/v1/vessels', params, ctl.signal);
+    const body = await api.get('/api/v1/vessels', params, ctl.signal, phase);
     const now = Date.now();
     if (state.mode === 'live' && body.time) {
       const t = Date.parse(body.time);
@@ -820,8 +887,17 @@ async function loadVessels() {
     state.loaded = true;
     const [w, so, e, n] = params.bbox.split(',').map(Number);
     state.loadedArea = params.at ? null : { w, s: so, e, n, zoom };
-    state.lastLoad = { at: params.at ?? null, count: next.size, total: typeof body.count === 'number' ? body.count : next.size, error: null };
-    render();
+    const t2 = performance.now();
+    const sent0 = state.sent;
+    const ms: LoadTiming = { wait: phase.headers - t0, body: phase.body - phase.headers, prepare: t2 - phase.body, draw: 0, sent: 0 };
+    state.lastLoad = { at: params.at ?? null, count: next.size, total: typeof body.count === 'number' ? body.count : next.size, error: null, ms };
+    const tiled = render();
+    ms.draw = performance.now() - t2;
+    ms.sent = state.sent - sent0;
+    tiled?.then(
+      () => (ms.tiled = performance.now() - t2),
+      () => {},
+    );
     if (events.open) events.scheduleRender(); // vessel names in the list
     if (!state.fitted) fitOnce();
     if (state.mode === 'live') connectStream();
@@ -1640,12 +1716,27 @@ window.__tidewatch = Object.freeze({
   basemapFeatureCount: (id: string) => (map.getLayer(id) ? map.queryRenderedFeatures({ layers: [id] }).length : 0),
   portLabels: () => (state.portLabels ? state.portLabels.drawn.map((d) => ({ ...d })) : []),
   updateCount: () => state.updates,
-  renders: () => ({ full: state.fullRenders, diff: state.diffRenders }),
+  // renders: renders of the whole picture (after a load; diffLoads of
+  // them sent only what changed), of the stream's changes, and the ships
+  // sent to the source and not sent (drawn as they were).
+  renders: () => ({ full: state.fullRenders, diff: state.diffRenders, diffLoads: state.diffLoads, sent: state.sent, same: state.same }),
   // reloadVessels (an action) loads the picture in view again, as a move
   // out of the area loaded does (e2e/perf.mjs times it).
   reloadVessels: () => loadVessels(),
   dots: () => state.dots,
-  lastLoad: () => state.lastLoad && { ...state.lastLoad },
+  // shipLayerCounts: the ships each ship layer draws in view (icons,
+  // dots); dotColours the dots layer's colour of each category.
+  shipLayerCounts: () => {
+    const n = (id: string) => (map.getLayer(id) ? new Set(map.queryRenderedFeatures({ layers: [id] }).map((f) => prop(f, 'mmsi'))).size : 0);
+    return { icons: n('ships'), dots: n(SHIP_DOTS) };
+  },
+  dotColours: () => {
+    const m = map.getLayer(SHIP_DOTS) ? (map.getPaintProperty(SHIP_DOTS, 'circle-color') as unknown[]) : [];
+    const out: Record<string, string> = {};
+    for (let i = 2; i + 1 < m.length; i += 2) out[String(m[i])] = String(m[i + 1]);
+    return out;
+  },
+  lastLoad: () => state.lastLoad && { ...state.lastLoad, ms: state.lastLoad.ms && { ...state.lastLoad.ms } },
   eventCount: () => events.byId.size,
   eventRows: () => events.rows,
   // eventRowRenders counts event rows whose content was written; with

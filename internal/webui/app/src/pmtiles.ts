@@ -71,6 +71,22 @@ export function basemapLayers(layerIds: string[] | null | undefined, source = 'p
   return out;
 }
 
+// basemapOverlays are the layer control's switches for a detailed
+// basemap's overlays, of its map layers (basemapLayers' ids) those it
+// has: the maritime boundaries, the countries' borders, the ports (with
+// their names, which PortLabels reads from the ports layer) and
+// anchorages. The land and water stay on.
+export function basemapOverlays(mapLayers: string[]): { id: string; label: string; layers: string[] }[] {
+  const has = new Set(mapLayers);
+  const out = [
+    { id: 'bm-maritime', label: 'Maritime boundaries (territorial seas)', layers: ['bm-maritime'] },
+    { id: 'bm-borders', label: 'Country borders', layers: ['bm-countries', 'bm-boundaries'] },
+    { id: 'bm-ports', label: 'Ports and their names', layers: ['bm-ports'] },
+    { id: 'bm-anchorages', label: 'Charted anchorages', layers: ['bm-anchorages'] },
+  ];
+  return out.map((e) => ({ ...e, layers: e.layers.filter((l) => has.has(l)) })).filter((e) => e.layers.length > 0);
+}
+
 let protocol: Protocol | null = null;
 
 // addPMTilesBasemap adds the archive as source "pmtiles" with its layers

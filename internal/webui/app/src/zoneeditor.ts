@@ -8,13 +8,13 @@
 // API's error messages are shown as text; after every change the zones
 // layer reloads. Zone names are attacker-controlled: they reach the page as
 // text nodes only.
-import { h, $ } from './dom.js';
+import { h, $, showStatus } from './dom.js';
 import * as api from './api.js';
-import { closeRing, cornerClick, outline } from './draw.js';
+import { addSketchLayers, closeRing, cornerClick, outline, sketchCursor, wireSketch } from './draw.js';
 import type { LngLat } from './geo.js';
 import type { ZoneCollection } from './events.js';
 import type { Map as MapLibre, MapMouseEvent, GeoJSONSource, LngLatBoundsLike } from 'maplibre-gl';
-import type { Feature, FeatureCollection, Polygon } from 'geojson';
+import type { Feature, Polygon } from 'geojson';
 import type { ZoneFeature } from './api.js';
 
 // ZoneEditorPage is what the editor needs of the page.
@@ -24,7 +24,6 @@ export interface ZoneEditorPage {
   closeOthers: () => void;
 }
 
-const EMPTY: FeatureCollection = { type: 'FeatureCollection', features: [] };
 const MAX_CORNERS = 1000;
 const MAX_NAME = 128;
 
@@ -112,23 +111,16 @@ export class ZoneEditor {
       e.preventDefault();
     });
     this.map.on('click', (e) => this.onClick(e));
-    this.map.on('dblclick', (e) => {
-      if (!this.drawing) return;
-      e.preventDefault();
-      this.finish();
-    });
-    this.map.on('mousemove', (e) => {
-      if (!this.drawing) return;
-      this.pointer = [e.lngLat.lng, e.lngLat.lat];
-      this.draw();
-    });
-    document.addEventListener('keydown', (e) => {
-      if (!this.drawing || (e.target instanceof Element && e.target.closest('input, select, textarea'))) return;
-      if (e.key === 'Escape') this.cancelDrawing();
-      else if (e.key === 'Enter') this.finish();
-      else if (e.key === 'Backspace') this.undo();
-      else return;
-      e.preventDefault();
+    wireSketch(this.map, document, {
+      drawing: () => this.drawing,
+      keys: () => this.drawing,
+      pointer: (p) => {
+        this.pointer = p;
+        this.draw();
+      },
+      finish: () => this.finish(),
+      undo: () => this.undo(),
+      cancel: () => this.cancelDrawing(),
     });
   }
 
@@ -143,33 +135,7 @@ export class ZoneEditor {
       filter: ['==', ['get', 'name'], ['literal', '\u0000none']],
       paint: { 'line-color': '#ffffff', 'line-width': 3 },
     });
-    map.addSource('zone-draw', { type: 'geojson', data: EMPTY });
-    map.addLayer({
-      id: 'zone-draw-fill',
-      type: 'fill',
-      source: 'zone-draw',
-      filter: ['==', ['geometry-type'], 'Polygon'],
-      paint: { 'fill-color': '#ffd54f', 'fill-opacity': 0.15 },
-    });
-    map.addLayer({
-      id: 'zone-draw-line',
-      type: 'line',
-      source: 'zone-draw',
-      filter: ['==', ['geometry-type'], 'LineString'],
-      paint: { 'line-color': '#ffd54f', 'line-width': 2 },
-    });
-    map.addLayer({
-      id: 'zone-draw-corners',
-      type: 'circle',
-      source: 'zone-draw',
-      filter: ['==', ['geometry-type'], 'Point'],
-      paint: {
-        'circle-radius': ['case', ['==', ['get', 'first'], 1], 6, 4],
-        'circle-color': '#ffd54f',
-        'circle-stroke-color': '#10202d',
-        'circle-stroke-width': 1.5,
-      },
-    });
+    addSketchLayers(map, { source: 'zone-draw', fill: 'zone-draw-fill', line: 'zone-draw-line', corners: 'zone-draw-corners', colour: '#ffd54f', fillOpacity: 0.15, bigCorner: 'first' });
   }
 
   // setEnabled shows the editor's button when the session may edit zones,
@@ -194,10 +160,7 @@ export class ZoneEditor {
   }
 
   setStatus(msg: string, isError?: boolean): void {
-    const s = $('zone-status');
-    s.textContent = msg;
-    s.hidden = !msg;
-    s.classList.toggle('error', !!isError);
+    showStatus('zone-status', msg, isError);
   }
 
   // renderList lists the zones, by name, as buttons that select them.
@@ -272,14 +235,12 @@ export class ZoneEditor {
     $('zone-drawing').hidden = false;
     $<HTMLButtonElement>('zone-new').disabled = true;
     this.setStatus('Click the corners on the map. Double-click, click the first corner or Finish to close; Escape cancels.');
-    this.map.doubleClickZoom.disable();
-    this.map.getCanvas().style.cursor = 'crosshair';
+    sketchCursor(this.map, true);
     this.draw();
   }
 
   stopDrawing() {
-    this.map.doubleClickZoom.enable();
-    this.map.getCanvas().style.cursor = '';
+    sketchCursor(this.map, false);
     this.pointer = null;
     $('zone-drawing').hidden = true;
     $<HTMLButtonElement>('zone-new').disabled = false;

@@ -82,3 +82,16 @@ test('the slider spans the stored history', () => {
   assert.deepEqual(sliderRange(now - 400 * 86400e3, now), { min: -90 * 1440, step: 15 }); // at most 90 days
   assert.deepEqual(sliderRange(now + 60e3, now), { min: -1, step: 1 }); // nothing stored yet
 });
+
+test('basemapOverlays: a switch per overlay the archive has; land and water stay on', async () => {
+  const { basemapOverlays, basemapLayers } = await import('../src/pmtiles.js');
+  const ids = (layers) => basemapLayers(layers).map((l) => l.id);
+  // tidewatch basemap build's layers
+  assert.deepEqual(
+    basemapOverlays(ids(['land', 'countries', 'maritime', 'ports', 'anchorages'])).map((o) => [o.id, o.layers.join()]),
+    [['bm-maritime', 'bm-maritime'], ['bm-borders', 'bm-countries'], ['bm-ports', 'bm-ports'], ['bm-anchorages', 'bm-anchorages']],
+  );
+  // a Protomaps extract: earth, water and boundaries
+  assert.deepEqual(basemapOverlays(ids(['earth', 'water', 'boundaries'])).map((o) => [o.id, o.layers.join()]), [['bm-borders', 'bm-boundaries']]);
+  assert.deepEqual(basemapOverlays(ids(['land'])), []);
+});
