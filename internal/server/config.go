@@ -248,89 +248,111 @@ func (c *Config) Validate() error {
 	}
 	names := map[string]bool{}
 	for i := range c.Inputs {
-		in := &c.Inputs[i]
-		switch in.Type {
-		case "tcp-server", "udp":
-			if _, _, err := net.SplitHostPort(in.Listen); err != nil {
-				return fmt.Errorf("%w: input %d (%s): listen %q: %v", ErrConfig, i+1, in.Type, in.Listen, err)
-			}
-			if in.Name == "" {
-				in.Name = in.Type + ":" + in.Listen
-			}
-		case "tcp-client":
-			if _, _, err := net.SplitHostPort(in.Address); err != nil {
-				return fmt.Errorf("%w: input %d (tcp-client): address %q: %v", ErrConfig, i+1, in.Address, err)
-			}
-			if in.Name == "" {
-				in.Name = "tcp:" + in.Address
-			}
-		case "asterix", "nmea-radar", "sar":
-			addr := in.Listen
-			switch in.Transport {
-			case "", "udp", "tcp-server":
-				if in.Address != "" {
-					return fmt.Errorf("%w: input %d (%s): an address is for transport tcp-client", ErrConfig, i+1, in.Type)
-				}
-			case "tcp-client":
-				addr = in.Address
-				if in.Listen != "" {
-					return fmt.Errorf("%w: input %d (%s): a listen address is not for transport tcp-client", ErrConfig, i+1, in.Type)
-				}
-			default:
-				return fmt.Errorf("%w: input %d (%s): unknown transport %q (want udp, tcp-server or tcp-client)", ErrConfig, i+1, in.Type, in.Transport)
-			}
-			if in.File == "" && addr == "" || in.File != "" && addr != "" {
-				return fmt.Errorf("%w: input %d (%s): want a listen address, an address or a file", ErrConfig, i+1, in.Type)
-			}
-			if in.File != "" && in.Transport != "" {
-				return fmt.Errorf("%w: input %d (%s): transport %q is not for a file", ErrConfig, i+1, in.Type, in.Transport)
-			}
-			if in.Type == "sar" && in.File == "" {
-				return fmt.Errorf("%w: input %d (sar): no file", ErrConfig, i+1)
-			}
-			if in.Speed < 0 {
-				return fmt.Errorf("%w: input %d (%s): negative speed", ErrConfig, i+1, in.Type)
-			}
-			if addr != "" {
-				if _, _, err := net.SplitHostPort(addr); err != nil {
-					return fmt.Errorf("%w: input %d (%s): address %q: %v", ErrConfig, i+1, in.Type, addr, err)
-				}
-			}
-			if s := in.Site; s != nil && !(s.Lat >= -90 && s.Lat <= 90 && s.Lon >= -180 && s.Lon <= 180) {
-				return fmt.Errorf("%w: input %d (%s): site %v,%v is off the Earth", ErrConfig, i+1, in.Type, s.Lat, s.Lon)
-			}
-			if in.Name == "" {
-				in.Name = in.Type + ":" + addr + in.File
-			}
-		case "replay":
-			if in.File == "" {
-				return fmt.Errorf("%w: input %d (replay): no file", ErrConfig, i+1)
-			}
-			if in.Speed < 0 {
-				return fmt.Errorf("%w: input %d (replay): negative speed", ErrConfig, i+1)
-			}
-			if in.Name == "" {
-				in.Name = "replay:" + in.File
-			}
-		default:
-			return fmt.Errorf("%w: input %d: unknown type %q (want tcp-server, tcp-client, udp, replay, asterix, nmea-radar or sar)", ErrConfig, i+1, in.Type)
+		if err := validateInput(&c.Inputs[i], i, names); err != nil {
+			return err
 		}
-		if names[in.Name] {
-			return fmt.Errorf("%w: two inputs named %q", ErrConfig, in.Name)
-		}
-		if in.MaxConns < 0 {
-			return fmt.Errorf("%w: input %d (%s): max_conns %d: want 1 or more (0: the default)", ErrConfig, i+1, in.Type, in.MaxConns)
-		}
-		if in.MaxConnsPerAddr < -1 {
-			return fmt.Errorf("%w: input %d (%s): max_conns_per_addr %d: want 1 or more, or -1 for no bound", ErrConfig, i+1, in.Type, in.MaxConnsPerAddr)
-		}
-		for _, d := range []struct{ f, v string }{{"idle_timeout", in.IdleTimeout}, {"evict_idle", in.EvictIdle}} {
-			if _, err := durationOf(fmt.Sprintf("input %d (%s): %s", i+1, in.Type, d.f), d.v); err != nil {
-				return err
-			}
-		}
-		names[in.Name] = true
 	}
+	return c.validateAPI()
+}
+
+// validateInput fills the defaults of the i-th input (0-based) and checks
+// it; names holds the names of the inputs before it and gains its name.
+func validateInput(in *Input, i int, names map[string]bool) error {
+	switch in.Type {
+	case "tcp-server", "udp":
+		if _, _, err := net.SplitHostPort(in.Listen); err != nil {
+			return fmt.Errorf("%w: input %d (%s): listen %q: %v", ErrConfig, i+1, in.Type, in.Listen, err)
+		}
+		if in.Name == "" {
+			in.Name = in.Type + ":" + in.Listen
+		}
+	case "tcp-client":
+		if _, _, err := net.SplitHostPort(in.Address); err != nil {
+			return fmt.Errorf("%w: input %d (tcp-client): address %q: %v", ErrConfig, i+1, in.Address, err)
+		}
+		if in.Name == "" {
+			in.Name = "tcp:" + in.Address
+		}
+	case "asterix", "nmea-radar", "sar":
+		if err := validateSensorInput(in, i); err != nil {
+			return err
+		}
+	case "replay":
+		if in.File == "" {
+			return fmt.Errorf("%w: input %d (replay): no file", ErrConfig, i+1)
+		}
+		if in.Speed < 0 {
+			return fmt.Errorf("%w: input %d (replay): negative speed", ErrConfig, i+1)
+		}
+		if in.Name == "" {
+			in.Name = "replay:" + in.File
+		}
+	default:
+		return fmt.Errorf("%w: input %d: unknown type %q (want tcp-server, tcp-client, udp, replay, asterix, nmea-radar or sar)", ErrConfig, i+1, in.Type)
+	}
+	if names[in.Name] {
+		return fmt.Errorf("%w: two inputs named %q", ErrConfig, in.Name)
+	}
+	if in.MaxConns < 0 {
+		return fmt.Errorf("%w: input %d (%s): max_conns %d: want 1 or more (0: the default)", ErrConfig, i+1, in.Type, in.MaxConns)
+	}
+	if in.MaxConnsPerAddr < -1 {
+		return fmt.Errorf("%w: input %d (%s): max_conns_per_addr %d: want 1 or more, or -1 for no bound", ErrConfig, i+1, in.Type, in.MaxConnsPerAddr)
+	}
+	for _, d := range []struct{ f, v string }{{"idle_timeout", in.IdleTimeout}, {"evict_idle", in.EvictIdle}} {
+		if _, err := durationOf(fmt.Sprintf("input %d (%s): %s", i+1, in.Type, d.f), d.v); err != nil {
+			return err
+		}
+	}
+	names[in.Name] = true
+	return nil
+}
+
+// validateSensorInput checks the transport, source and site of the i-th
+// input (0-based) of type asterix, nmea-radar or sar, and names it.
+func validateSensorInput(in *Input, i int) error {
+	addr := in.Listen
+	switch in.Transport {
+	case "", "udp", "tcp-server":
+		if in.Address != "" {
+			return fmt.Errorf("%w: input %d (%s): an address is for transport tcp-client", ErrConfig, i+1, in.Type)
+		}
+	case "tcp-client":
+		addr = in.Address
+		if in.Listen != "" {
+			return fmt.Errorf("%w: input %d (%s): a listen address is not for transport tcp-client", ErrConfig, i+1, in.Type)
+		}
+	default:
+		return fmt.Errorf("%w: input %d (%s): unknown transport %q (want udp, tcp-server or tcp-client)", ErrConfig, i+1, in.Type, in.Transport)
+	}
+	if in.File == "" && addr == "" || in.File != "" && addr != "" {
+		return fmt.Errorf("%w: input %d (%s): want a listen address, an address or a file", ErrConfig, i+1, in.Type)
+	}
+	if in.File != "" && in.Transport != "" {
+		return fmt.Errorf("%w: input %d (%s): transport %q is not for a file", ErrConfig, i+1, in.Type, in.Transport)
+	}
+	if in.Type == "sar" && in.File == "" {
+		return fmt.Errorf("%w: input %d (sar): no file", ErrConfig, i+1)
+	}
+	if in.Speed < 0 {
+		return fmt.Errorf("%w: input %d (%s): negative speed", ErrConfig, i+1, in.Type)
+	}
+	if addr != "" {
+		if _, _, err := net.SplitHostPort(addr); err != nil {
+			return fmt.Errorf("%w: input %d (%s): address %q: %v", ErrConfig, i+1, in.Type, addr, err)
+		}
+	}
+	if s := in.Site; s != nil && !(s.Lat >= -90 && s.Lat <= 90 && s.Lon >= -180 && s.Lon <= 180) {
+		return fmt.Errorf("%w: input %d (%s): site %v,%v is off the Earth", ErrConfig, i+1, in.Type, s.Lat, s.Lon)
+	}
+	if in.Name == "" {
+		in.Name = in.Type + ":" + addr + in.File
+	}
+	return nil
+}
+
+// validateAPI checks the api section.
+func (c *Config) validateAPI() error {
 	if d, err := durationOf("api.heavy_timeout", c.API.HeavyTimeout); err != nil {
 		return err
 	} else if d < 0 {
