@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -95,41 +96,9 @@ func runBasemap(_ context.Context, args []string, stdout, stderr io.Writer) erro
 		opt.MaxZoom = *worldZoom
 	}
 
-	var layers []basemap.Layer
-	var land []*geojson.Feature
-	if *landF == "default" {
-		land, err = basemap.ReadGeoJSON(bytes.NewReader(geo.DefaultLandGeoJSONGzip()), map[string]string{})
-	} else {
-		land, err = readGeoJSONFile(*landF, map[string]string{})
-	}
+	layers, err := basemapLand(fs, stderr, &opt, *landF, *detailF)
 	if err != nil {
 		return err
-	}
-	if *detailF == "" {
-		layers = append(layers, basemap.Layer{Name: "land", Features: land})
-	} else {
-		if len(opt.Detail) == 0 || opt.MaxZoom <= opt.WorldMaxZoom {
-			return usageError(fs, stderr, "--detail-land needs --bbox areas and --maxzoom deeper than --world-maxzoom")
-		}
-		// The deeper tiles are those of zoom world+1 that meet an area,
-		// and their children: the detailed land is read for them only.
-		var within []orb.Bound
-		for _, b := range opt.Detail {
-			z := maptile.Zoom(opt.WorldMaxZoom + 1)
-			within = append(within, maptile.At(b.Min, z).Bound().Union(maptile.At(b.Max, z).Bound()))
-		}
-		f, err := os.Open(*detailF)
-		if err != nil {
-			return err
-		}
-		detail, err := basemap.ReadGeoJSONWithin(f, map[string]string{}, within)
-		f.Close()
-		if err != nil {
-			return fmt.Errorf("%s: %w", *detailF, err)
-		}
-		layers = append(layers, basemap.Layer{Name: "land", MaxZoom: opt.WorldMaxZoom, Features: land},
-			basemap.Layer{Name: "land", MinZoom: opt.WorldMaxZoom + 1, Features: detail})
-		opt.Attribution += "; © OpenStreetMap contributors (ODbL)"
 	}
 	if *countriesF != "" {
 		fs, err := readGeoJSONFile(*countriesF, map[string]string{"name": "name", "NAME": "name"})
@@ -145,8 +114,69 @@ func runBasemap(_ context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		layers = append(layers, basemap.Layer{Name: "maritime", Features: fs})
 	}
-	switch *portsF {
+	ports, err := basemapPorts(*portsF, stderr)
+	if err != nil {
+		return err
+	}
+	layers = append(layers, ports...)
+	for _, e := range extra {
+		fs, err := readGeoJSONFile(e, nil)
+		if err != nil {
+			return err
+		}
+		name := strings.TrimSuffix(strings.TrimSuffix(filepath.Base(e), ".gz"), filepath.Ext(strings.TrimSuffix(e, ".gz")))
+		layers = append(layers, basemap.Layer{Name: name, Features: fs})
+	}
+	return writeBasemap(*out, layers, opt, stdout)
+}
+
+// basemapLand reads the land of --land and, with --detail-land, the
+// detailed land over the --bbox areas, as the first layers of the basemap;
+// the detailed land adds its credit to opt.
+func basemapLand(fs *flag.FlagSet, stderr io.Writer, opt *basemap.Options, landF, detailF string) ([]basemap.Layer, error) {
+	var land []*geojson.Feature
+	var err error
+	if landF == "default" {
+		land, err = basemap.ReadGeoJSON(bytes.NewReader(geo.DefaultLandGeoJSONGzip()), map[string]string{})
+	} else {
+		land, err = readGeoJSONFile(landF, map[string]string{})
+	}
+	if err != nil {
+		return nil, err
+	}
+	if detailF == "" {
+		return []basemap.Layer{{Name: "land", Features: land}}, nil
+	}
+	if len(opt.Detail) == 0 || opt.MaxZoom <= opt.WorldMaxZoom {
+		return nil, usageError(fs, stderr, "--detail-land needs --bbox areas and --maxzoom deeper than --world-maxzoom")
+	}
+	// The deeper tiles are those of zoom world+1 that meet an area,
+	// and their children: the detailed land is read for them only.
+	var within []orb.Bound
+	for _, b := range opt.Detail {
+		z := maptile.Zoom(opt.WorldMaxZoom + 1)
+		within = append(within, maptile.At(b.Min, z).Bound().Union(maptile.At(b.Max, z).Bound()))
+	}
+	f, err := os.Open(detailF)
+	if err != nil {
+		return nil, err
+	}
+	detail, err := basemap.ReadGeoJSONWithin(f, map[string]string{}, within)
+	f.Close()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", detailF, err)
+	}
+	opt.Attribution += "; © OpenStreetMap contributors (ODbL)"
+	return []basemap.Layer{{Name: "land", MaxZoom: opt.WorldMaxZoom, Features: land},
+		{Name: "land", MinZoom: opt.WorldMaxZoom + 1, Features: detail}}, nil
+}
+
+// basemapPorts makes the layers of --ports: none, the embedded ports and
+// anchorages, or the points of a CSV file.
+func basemapPorts(portsF string, stderr io.Writer) ([]basemap.Layer, error) {
+	switch portsF {
 	case "none":
+		return nil, nil
 	case "default":
 		var ports, anch []*geojson.Feature
 		for _, p := range event.DefaultPorts() {
@@ -158,47 +188,41 @@ func runBasemap(_ context.Context, args []string, stdout, stderr io.Writer) erro
 				ports = append(ports, f)
 			}
 		}
-		layers = append(layers, basemap.Layer{Name: "ports", MinZoom: 5, Features: ports},
-			basemap.Layer{Name: "anchorages", MinZoom: 9, Features: anch})
-	default:
-		f, err := os.Open(*portsF)
-		if err != nil {
-			return err
-		}
-		ports, bad, err := basemap.ReadPointsCSV(f, "label")
-		f.Close()
-		if err != nil {
-			return fmt.Errorf("%s: %w", *portsF, err)
-		}
-		if bad > 0 {
-			fmt.Fprintf(stderr, "tidewatch basemap build: %s: %d rows without a valid position left out\n", *portsF, bad)
-		}
-		layers = append(layers, basemap.Layer{Name: "ports", MinZoom: 5, Features: ports})
+		return []basemap.Layer{{Name: "ports", MinZoom: 5, Features: ports},
+			{Name: "anchorages", MinZoom: 9, Features: anch}}, nil
 	}
-	for _, e := range extra {
-		fs, err := readGeoJSONFile(e, nil)
-		if err != nil {
-			return err
-		}
-		name := strings.TrimSuffix(strings.TrimSuffix(filepath.Base(e), ".gz"), filepath.Ext(strings.TrimSuffix(e, ".gz")))
-		layers = append(layers, basemap.Layer{Name: name, Features: fs})
+	f, err := os.Open(portsF)
+	if err != nil {
+		return nil, err
 	}
+	ports, bad, err := basemap.ReadPointsCSV(f, "label")
+	f.Close()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", portsF, err)
+	}
+	if bad > 0 {
+		fmt.Fprintf(stderr, "tidewatch basemap build: %s: %d rows without a valid position left out\n", portsF, bad)
+	}
+	return []basemap.Layer{{Name: "ports", MinZoom: 5, Features: ports}}, nil
+}
 
+// writeBasemap builds the archive and replaces out with it.
+func writeBasemap(out string, layers []basemap.Layer, opt basemap.Options, stdout io.Writer) error {
 	start := time.Now()
 	var buf bytes.Buffer
 	st, err := basemap.Build(&buf, layers, opt)
 	if err != nil {
 		return err
 	}
-	tmp := *out + ".tmp"
+	tmp := out + ".tmp"
 	if err := os.WriteFile(tmp, buf.Bytes(), 0o644); err != nil {
 		return err
 	}
-	if err := os.Rename(tmp, *out); err != nil {
+	if err := os.Rename(tmp, out); err != nil {
 		os.Remove(tmp)
 		return err
 	}
-	fmt.Fprintf(stdout, "%s: %d tiles (%d distinct), zoom 0-%d, %d bytes, in %s\n", *out, st.Tiles, st.Contents,
+	fmt.Fprintf(stdout, "%s: %d tiles (%d distinct), zoom 0-%d, %d bytes, in %s\n", out, st.Tiles, st.Contents,
 		opt.MaxZoom, st.Bytes, time.Since(start).Round(time.Millisecond))
 	return nil
 }
