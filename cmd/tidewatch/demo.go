@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"math/rand/v2"
 	"net"
 	"os"
@@ -79,25 +81,10 @@ func runDemoEnv(ctx context.Context, args []string, stdout, stderr io.Writer, en
 	if err != nil || hist < 30*time.Minute || hist > 7*24*time.Hour {
 		return usageError(fs, stderr, "--history %q: want a duration from 30m to 7d", *history)
 	}
-	cfg, err := nf.build()
+	admin := !*noAdmin
+	cfg, err := demoConfig(fs, stderr, nf, admin)
 	if err != nil {
 		return err
-	}
-	if cfg.Listen == "" {
-		cfg.Listen = "127.0.0.1:8080"
-	}
-	if !server.IsLoopback(cfg.Listen) {
-		return usageError(fs, stderr, "--listen %s: the demo lets anyone read without a token and gives the browser an admin session, so it listens on loopback only (use \"tidewatch serve\" for other addresses)", cfg.Listen)
-	}
-	admin := !*noAdmin
-	if admin && cfg.TLS.Enabled() {
-		return usageError(fs, stderr, "the admin session serves plain HTTP on loopback: add --no-admin to serve the demo with TLS")
-	}
-	cfg.AllowAnonymousRead = true
-	if cfg.Events.Reorder == "" {
-		// The simulated feed comes in time order: hold reports back only
-		// a few seconds, so that events show within seconds.
-		cfg.Events.Reorder = "5s"
 	}
 	log, err := logger(stderr, *nf.logLevel)
 	if err != nil {
@@ -117,15 +104,9 @@ func runDemoEnv(ctx context.Context, args []string, stdout, stderr io.Writer, en
 	}
 	start := env.now()
 	demo := simulate.NewDemo(*vessels, vessel.TimeOf(start))
-	zoneNote := ""
-	if cfg.Events.Zones == "" && !cfg.Events.Off {
-		if _, err := os.Stat(filepath.Join(cfg.Data, "zones.geojson")); err == nil {
-			zoneNote = " (the data directory's edited zones replace the demo's watch zone)"
-		}
-		cfg.Events.Zones = filepath.Join(tmp, "demo-zones.geojson")
-		if err := os.WriteFile(cfg.Events.Zones, demo.ZoneGeoJSON(), 0o644); err != nil {
-			return err
-		}
+	zoneNote, err := demoZones(&cfg, tmp, demo)
+	if err != nil {
+		return err
 	}
 	traffic := &server.SimulatedTraffic{Seed: *seed, Config: &demo.Config, Start: start, History: hist,
 		Now: env.now, Sleep: env.sleep}
@@ -134,34 +115,14 @@ func runDemoEnv(ctx context.Context, args []string, stdout, stderr io.Writer, en
 	var ln net.Listener // the admin session's, where the browser connects
 	upstream := make(chan string, 1)
 	if admin {
-		tokens, err := server.OpenTokens(cfg.Data)
+		var session server.Runner
+		var closeAdmin func()
+		ln, session, closeAdmin, err = openDemoAdmin(&cfg, start, log, upstream)
 		if err != nil {
 			return err
 		}
-		_ = tokens.Revoke(demoAdminToken) // left by a demo killed on this data directory
-		token, err := tokens.CreateExpiring(demoAdminToken, "admin", start, start.Add(7*24*time.Hour))
-		if err != nil {
-			return err
-		}
-		defer func() {
-			if err := tokens.Revoke(demoAdminToken); err != nil {
-				log.Error("revoking the demo's admin token", "err", err)
-			}
-		}()
-		if ln, err = net.Listen("tcp", cfg.Listen); err != nil {
-			return listenError(fmt.Errorf("server: listen: %w", err))
-		}
-		defer ln.Close()
-		cfg.Listen = "127.0.0.1:0" // the node, behind the admin session
-		runners = append(runners, &server.LoopbackAdmin{Listener: ln, Token: token, Logger: log,
-			Upstream: func(ctx context.Context) (string, error) {
-				select {
-				case a := <-upstream:
-					return a, nil
-				case <-ctx.Done():
-					return "", ctx.Err()
-				}
-			}})
+		defer closeAdmin()
+		runners = append(runners, session)
 	}
 
 	return listenError(server.Run(ctx, server.Options{Config: cfg, Logger: log, Now: env.now,
@@ -192,4 +153,83 @@ func runDemoEnv(ctx context.Context, args []string, stdout, stderr io.Writer, en
 				env.started(a)
 			}
 		}}))
+}
+
+// demoConfig builds the demo node's configuration from the node flags:
+// loopback only, anonymous reads, and events held back a few seconds.
+func demoConfig(fs *flag.FlagSet, stderr io.Writer, nf *nodeFlags, admin bool) (server.Config, error) {
+	cfg, err := nf.build()
+	if err != nil {
+		return cfg, err
+	}
+	if cfg.Listen == "" {
+		cfg.Listen = "127.0.0.1:8080"
+	}
+	if !server.IsLoopback(cfg.Listen) {
+		return cfg, usageError(fs, stderr, "--listen %s: the demo lets anyone read without a token and gives the browser an admin session, so it listens on loopback only (use \"tidewatch serve\" for other addresses)", cfg.Listen)
+	}
+	if admin && cfg.TLS.Enabled() {
+		return cfg, usageError(fs, stderr, "the admin session serves plain HTTP on loopback: add --no-admin to serve the demo with TLS")
+	}
+	cfg.AllowAnonymousRead = true
+	if cfg.Events.Reorder == "" {
+		// The simulated feed comes in time order: hold reports back only
+		// a few seconds, so that events show within seconds.
+		cfg.Events.Reorder = "5s"
+	}
+	return cfg, nil
+}
+
+// demoZones writes the demo's watch zone into tmp and points the events
+// at it, unless zones are configured or events are off. It returns a note
+// for the start message when the data directory's zones replace it.
+func demoZones(cfg *server.Config, tmp string, demo simulate.Demo) (string, error) {
+	if cfg.Events.Zones != "" || cfg.Events.Off {
+		return "", nil
+	}
+	zoneNote := ""
+	if _, err := os.Stat(filepath.Join(cfg.Data, "zones.geojson")); err == nil {
+		zoneNote = " (the data directory's edited zones replace the demo's watch zone)"
+	}
+	cfg.Events.Zones = filepath.Join(tmp, "demo-zones.geojson")
+	if err := os.WriteFile(cfg.Events.Zones, demo.ZoneGeoJSON(), 0o644); err != nil {
+		return "", err
+	}
+	return zoneNote, nil
+}
+
+// openDemoAdmin creates the demo's admin token, listens on cfg.Listen for
+// the browser and moves the node behind it, on a loopback port that the
+// session reads from upstream. closeAdmin closes the listener and revokes
+// the token; on error, openDemoAdmin has done so itself.
+func openDemoAdmin(cfg *server.Config, start time.Time, log *slog.Logger, upstream <-chan string) (ln net.Listener, session server.Runner, closeAdmin func(), err error) {
+	tokens, err := server.OpenTokens(cfg.Data)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	_ = tokens.Revoke(demoAdminToken) // left by a demo killed on this data directory
+	token, err := tokens.CreateExpiring(demoAdminToken, "admin", start, start.Add(7*24*time.Hour))
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	revoke := func() {
+		if err := tokens.Revoke(demoAdminToken); err != nil {
+			log.Error("revoking the demo's admin token", "err", err)
+		}
+	}
+	if ln, err = net.Listen("tcp", cfg.Listen); err != nil {
+		revoke()
+		return nil, nil, nil, listenError(fmt.Errorf("server: listen: %w", err))
+	}
+	cfg.Listen = "127.0.0.1:0" // the node, behind the admin session
+	session = &server.LoopbackAdmin{Listener: ln, Token: token, Logger: log,
+		Upstream: func(ctx context.Context) (string, error) {
+			select {
+			case a := <-upstream:
+				return a, nil
+			case <-ctx.Done():
+				return "", ctx.Err()
+			}
+		}}
+	return ln, session, func() { ln.Close(); revoke() }, nil
 }
