@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -87,36 +88,9 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer, now
 	default:
 		return usageError(fs, stderr, "unknown --format %q (want geoparquet, geojson, csv or kml)", *format)
 	}
-	q := export.Query{Flagged: *flagged}
-	if *bboxS != "" {
-		r, err := parseBBox(*bboxS)
-		if err != nil {
-			return usageError(fs, stderr, "--bbox: %v", err)
-		}
-		q.BBox = &r
-	}
-	if *mmsiS != "" {
-		for s := range strings.SplitSeq(*mmsiS, ",") {
-			m, err := parseMMSI(strings.TrimSpace(s))
-			if err != nil {
-				return usageError(fs, stderr, "--mmsi: %v", err)
-			}
-			q.MMSIs = append(q.MMSIs, m)
-		}
-	}
-	q.From, q.To = vessel.Time(math.MinInt64/2), vessel.Time(math.MaxInt64/2)
-	if *fromS != "" {
-		if q.From, err = vessel.ParseTime(*fromS, now); err != nil {
-			return usageError(fs, stderr, "--from: %v", err)
-		}
-	}
-	if *toS != "" {
-		if q.To, err = vessel.ParseTime(*toS, now); err != nil {
-			return usageError(fs, stderr, "--to: %v", err)
-		}
-	}
-	if q.From > q.To {
-		return usageError(fs, stderr, "--from %v is after --to %v", q.From, q.To)
+	q, err := exportQuery(fs, stderr, *bboxS, *mmsiS, *fromS, *toS, *flagged, now)
+	if err != nil {
+		return err
 	}
 	db, err := openReadOnly(*data)
 	if err != nil {
@@ -132,16 +106,60 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer, now
 			st.Hours, *archive, st.Written, st.Partial, st.Skipped, st.Rows)
 		return nil
 	}
+	return writeExport(ctx, db, q, *out, *format, stdout, stderr)
+}
+
+// exportQuery makes the query of the --bbox, --mmsi, --from, --to and
+// --flagged flags; an empty window bound is the start or end of time.
+func exportQuery(fs *flag.FlagSet, stderr io.Writer, bboxS, mmsiS, fromS, toS string, flagged bool, now time.Time) (export.Query, error) {
+	q := export.Query{Flagged: flagged}
+	if bboxS != "" {
+		r, err := parseBBox(bboxS)
+		if err != nil {
+			return q, usageError(fs, stderr, "--bbox: %v", err)
+		}
+		q.BBox = &r
+	}
+	if mmsiS != "" {
+		for s := range strings.SplitSeq(mmsiS, ",") {
+			m, err := parseMMSI(strings.TrimSpace(s))
+			if err != nil {
+				return q, usageError(fs, stderr, "--mmsi: %v", err)
+			}
+			q.MMSIs = append(q.MMSIs, m)
+		}
+	}
+	var err error
+	q.From, q.To = vessel.Time(math.MinInt64/2), vessel.Time(math.MaxInt64/2)
+	if fromS != "" {
+		if q.From, err = vessel.ParseTime(fromS, now); err != nil {
+			return q, usageError(fs, stderr, "--from: %v", err)
+		}
+	}
+	if toS != "" {
+		if q.To, err = vessel.ParseTime(toS, now); err != nil {
+			return q, usageError(fs, stderr, "--to: %v", err)
+		}
+	}
+	if q.From > q.To {
+		return q, usageError(fs, stderr, "--from %v is after --to %v", q.From, q.To)
+	}
+	return q, nil
+}
+
+// writeExport writes the positions of q in format to out, or to stdout
+// for "-", and reports the count on stderr.
+func writeExport(ctx context.Context, db *store.DB, q export.Query, out, format string, stdout, stderr io.Writer) error {
 	// The rows are streamed from the store to the file (export.Scan):
 	// one vessel's track and, for GeoParquet, one run of row groups are
 	// in memory at a time, whatever the window.
 	var n int
 	write := func(w io.Writer) error {
 		var err error
-		n, err = streamExport(ctx, db, q, w, *format)
+		n, err = streamExport(ctx, db, q, w, format)
 		return err
 	}
-	if *out == "-" {
+	if out == "-" {
 		bw := bufio.NewWriterSize(stdout, 256<<10)
 		if err := write(bw); err != nil {
 			return err
@@ -150,14 +168,14 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer, now
 	}
 	// Atomically: an interrupted export leaves no truncated file under
 	// the name.
-	if err := export.WriteFile(*out, 0o600, write); err != nil {
-		return fmt.Errorf("write %s: %w", *out, err)
+	if err := export.WriteFile(out, 0o600, write); err != nil {
+		return fmt.Errorf("write %s: %w", out, err)
 	}
-	st, err := os.Stat(*out)
+	st, err := os.Stat(out)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "%d positions written to %s (%s, %d bytes)\n", n, *out, *format, st.Size())
+	fmt.Fprintf(stderr, "%d positions written to %s (%s, %d bytes)\n", n, out, format, st.Size())
 	return nil
 }
 
