@@ -199,19 +199,8 @@ func (n *nodeFlags) build() (server.Config, error) {
 	if *n.basemap != "" {
 		c.Basemap = *n.basemap
 	}
-	if *n.detailLand != "" || len(n.detailBBox) > 0 {
-		if *n.detailLand == "" || len(n.detailBBox) == 0 {
-			return c, fmt.Errorf("--detail-land and --detail-bbox go together")
-		}
-		d := &server.DetailLand{File: *n.detailLand}
-		for _, b := range n.detailBBox {
-			r, err := parseBBox(b)
-			if err != nil {
-				return c, fmt.Errorf("--detail-bbox %w", err)
-			}
-			d.BBox = append(d.BBox, []float64{r.MinLon, r.MinLat, r.MaxLon, r.MaxLat})
-		}
-		c.DetailLand = d
+	if err := n.applyDetailLand(&c); err != nil {
+		return c, err
 	}
 	if *n.tlsCert != "" || *n.tlsKey != "" {
 		c.TLS.Cert, c.TLS.Key = *n.tlsCert, *n.tlsKey
@@ -244,6 +233,36 @@ func (n *nodeFlags) build() (server.Config, error) {
 	for _, a := range n.cotTCP {
 		c.CoT = append(c.CoT, server.CoTOutput{Network: "tcp", Address: a})
 	}
+	if err := n.applyRelay(&c); err != nil {
+		return c, err
+	}
+	err := n.applyInputs(&c)
+	return c, err
+}
+
+// applyDetailLand sets the detailed land of --detail-land and
+// --detail-bbox, which go together.
+func (n *nodeFlags) applyDetailLand(c *server.Config) error {
+	if *n.detailLand == "" && len(n.detailBBox) == 0 {
+		return nil
+	}
+	if *n.detailLand == "" || len(n.detailBBox) == 0 {
+		return fmt.Errorf("--detail-land and --detail-bbox go together")
+	}
+	d := &server.DetailLand{File: *n.detailLand}
+	for _, b := range n.detailBBox {
+		r, err := parseBBox(b)
+		if err != nil {
+			return fmt.Errorf("--detail-bbox %w", err)
+		}
+		d.BBox = append(d.BBox, []float64{r.MinLon, r.MinLat, r.MaxLon, r.MaxLat})
+	}
+	c.DetailLand = d
+	return nil
+}
+
+// applyRelay sets the relay settings of the --relay-* flags.
+func (n *nodeFlags) applyRelay(c *server.Config) error {
 	if *n.relayTCP != "" {
 		c.Relay.Listen = *n.relayTCP
 	}
@@ -259,11 +278,17 @@ func (n *nodeFlags) build() (server.Config, error) {
 	if *n.relayBBox != "" {
 		r, err := parseBBox(*n.relayBBox)
 		if err != nil {
-			return c, fmt.Errorf("--relay-bbox %w", err)
+			return fmt.Errorf("--relay-bbox %w", err)
 		}
 		c.Relay.BBox = []float64{r.MinLon, r.MinLat, r.MaxLon, r.MaxLat}
 	}
 	c.Relay.Sources = append(c.Relay.Sources, n.relaySources...)
+	return nil
+}
+
+// applyInputs appends the inputs of the network, replay, radar and SAR
+// flags, in that order.
+func (n *nodeFlags) applyInputs(c *server.Config) error {
 	for _, a := range n.tcpListen {
 		c.Inputs = append(c.Inputs, server.Input{Type: "tcp-server", Listen: a})
 	}
@@ -282,7 +307,7 @@ func (n *nodeFlags) build() (server.Config, error) {
 		lat, err1 := strconv.ParseFloat(strings.TrimSpace(la), 64)
 		lon, err2 := strconv.ParseFloat(strings.TrimSpace(lo), 64)
 		if !ok || err1 != nil || err2 != nil || !(lat >= -90 && lat <= 90 && lon >= -180 && lon <= 180) {
-			return c, fmt.Errorf("--radar-site %q: want LAT,LON in degrees", *n.radarSite)
+			return fmt.Errorf("--radar-site %q: want LAT,LON in degrees", *n.radarSite)
 		}
 		site = &server.SensorSite{Lat: lat, Lon: lon}
 	}
@@ -312,9 +337,9 @@ func (n *nodeFlags) build() (server.Config, error) {
 		}
 	}
 	if *n.replaySpeed < 0 {
-		return c, fmt.Errorf("--replay-speed %v: want 0 or more", *n.replaySpeed)
+		return fmt.Errorf("--replay-speed %v: want 0 or more", *n.replaySpeed)
 	}
-	return c, nil
+	return nil
 }
 
 func logger(w io.Writer, level string) (*slog.Logger, error) {

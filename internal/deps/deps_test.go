@@ -143,6 +143,11 @@ func listPackages(t *testing.T) []pkg {
 	return pkgs
 }
 
+// relPath is an import path relative to the module.
+func relPath(importPath string) string {
+	return strings.TrimPrefix(strings.TrimPrefix(importPath, module), "/")
+}
+
 func TestImportRules(t *testing.T) {
 	pkgs := listPackages(t)
 	if len(pkgs) < len(allowed) {
