@@ -24,10 +24,11 @@ func TestClusterReplicates(t *testing.T) {
 	var ack acked
 	var wg sync.WaitGroup
 	errs := make([]error, 2)
+	logs := make([]*Log, 2)
 	for i := range 2 {
 		bs := batches(lines[i*5000:(i+1)*5000], aishubPerBatch, []string{"north", "south"}[i], t0)
-		l := ms[i].node.IngestLog(LogConfig{})
-		wg.Go(func() { errs[i] = feed(l, bs, &ack, nil, nil) })
+		logs[i] = ms[i].node.IngestLog(LogConfig{})
+		wg.Go(func() { errs[i] = feed(logs[i], bs, &ack, nil, nil) })
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
@@ -42,7 +43,13 @@ func TestClusterReplicates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &Collector{Node: ms[0].node, Followers: []*Follower{ms[0].fol}}
+	// Each publisher knows the last entry it put in the log: the log's
+	// last is one of theirs.
+	p0, p1 := logs[0].Stats(), logs[1].Stats()
+	if p0.Last == 0 || p1.Last == 0 || max(p0.Last, p1.Last) != last {
+		t.Errorf("publishers' last sequences %d and %d; the log ends at %d", p0.Last, p1.Last, last)
+	}
+	c := &Collector{Node: ms[0].node, Followers: []*Follower{ms[0].fol}, Ingest: logs[0]}
 	leader := streamLeader(t, ms[0].node)
 	poll(t, time.Minute, "metrics of a healthy cluster", func() error {
 		return wantSamples(scrape(t, c), map[string]float64{
@@ -58,6 +65,7 @@ func TestClusterReplicates(t *testing.T) {
 			"tidewatch_cluster_stream_replicas{state=current,stream=TIDEWATCH_INGEST}":       3,
 			"tidewatch_cluster_stream_replicas{state=offline,stream=TIDEWATCH_INGEST}":       0,
 			"tidewatch_cluster_status_error{}":                                               0,
+			"tidewatch_cluster_published_sequence{stream=TIDEWATCH_INGEST}":                  float64(p0.Last),
 		})
 	})
 }

@@ -49,6 +49,10 @@ type PublishStats struct {
 	Failed     uint64 // gave up when ctx ended, or refused by the stream
 	Retries    uint64 // attempts that failed and were tried again
 	InFlight   int64  // publishes waiting now
+	// Last is the highest stream sequence acknowledged (a duplicate's
+	// too): every entry up to it is in the log, so a reader that applied
+	// it has this publisher's entries.
+	Last uint64
 }
 
 // publisher is what Log and ControlLog share: the in-flight bound, the
@@ -66,6 +70,7 @@ type publisher struct {
 	failed  atomic.Uint64
 	retries atomic.Uint64
 	flying  atomic.Int64
+	last    atomic.Uint64 // highest sequence acknowledged
 }
 
 func newPublisher(n *Node, cfg LogConfig, stream string) *publisher {
@@ -122,6 +127,11 @@ func (p *publisher) send(ctx context.Context, subject, what, id string, data []b
 			} else {
 				p.pub.Add(1)
 			}
+			for l := p.last.Load(); ack.Sequence > l; l = p.last.Load() {
+				if p.last.CompareAndSwap(l, ack.Sequence) {
+					break
+				}
+			}
 			return ack.Sequence, nil
 		}
 		var apiErr *jetstream.APIError
@@ -166,7 +176,7 @@ func (p *publisher) acquire(ctx context.Context, what string) error {
 
 func (p *publisher) stats() PublishStats {
 	return PublishStats{Published: p.pub.Load(), Duplicates: p.dup.Load(), Rejected: p.rej.Load(),
-		Failed: p.failed.Load(), Retries: p.retries.Load(), InFlight: p.flying.Load()}
+		Failed: p.failed.Load(), Retries: p.retries.Load(), InFlight: p.flying.Load(), Last: p.last.Load()}
 }
 
 // Log publishes batches to the replicated ingest log. It is safe for

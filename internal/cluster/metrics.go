@@ -37,6 +37,7 @@ var (
 	mPubFailed   = prometheus.NewDesc("tidewatch_cluster_publish_failed_total", "Publishes given up (deadline, refusal): not acknowledged, not counted as accepted.", []string{"stream"}, nil)
 	mPubRetries  = prometheus.NewDesc("tidewatch_cluster_publish_retries_total", "Publish attempts that failed and were tried again.", []string{"stream"}, nil)
 	mPubInFlight = prometheus.NewDesc("tidewatch_cluster_publish_in_flight", "Publishes waiting for the cluster's acknowledgement.", []string{"stream"}, nil)
+	mPubLast     = prometheus.NewDesc("tidewatch_cluster_published_sequence", "Highest stream sequence this node's publishes were acknowledged at.", []string{"stream"}, nil)
 	mSnapServed  = prometheus.NewDesc("tidewatch_cluster_snapshots_served_total", "Snapshots this node wrote for peers, by result (ok: on request, scheduled, failed, dropped).", []string{"result"}, nil)
 	mSnapPruned  = prometheus.NewDesc("tidewatch_cluster_snapshots_pruned_total", "This node's older snapshots deleted from the object store (the newest two stay).", nil, nil)
 	mRestores    = prometheus.NewDesc("tidewatch_cluster_snapshot_restores_total", "Attempts to restore a peer's snapshot, by result (ok, failed: each failure is retried).", []string{"result"}, nil)
@@ -52,7 +53,7 @@ var (
 // Describe implements prometheus.Collector.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{mApplied, mLast, mFirst, mLag, mCaughtUp, mNeedSnap, mApplyFail, mApplyErrs, mUndecodable, mStalls,
-		mPublished, mPubRejected, mPubFailed, mPubRetries, mPubInFlight, mSnapServed, mSnapPruned, mRestores, mRestoring, mRoutes, mMember, mMetaLeader, mLeader, mReplicas, mScrapeErr} {
+		mPublished, mPubRejected, mPubFailed, mPubRetries, mPubInFlight, mPubLast, mSnapServed, mSnapPruned, mRestores, mRestoring, mRoutes, mMember, mMetaLeader, mLeader, mReplicas, mScrapeErr} {
 		ch <- d
 	}
 }
@@ -91,6 +92,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		counter(mPubFailed, float64(s.Failed), stream)
 		counter(mPubRetries, float64(s.Retries), stream)
 		gauge(mPubInFlight, float64(s.InFlight), stream)
+		gauge(mPubLast, float64(s.Last), stream)
 	}
 	if c.Ingest != nil {
 		pubs(IngestStream, c.Ingest.Stats())

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -128,11 +129,26 @@ func TestSnapshotReadWhileWriting(t *testing.T) {
 	sctx, stopSrv := context.WithCancel(context.Background())
 	srvDone := make(chan error, 1)
 	go func() { srvDone <- srv.Run(sctx) }()
+	// The log grows while the restores read, at the peer's pace: each
+	// batch once the peer applied the one before (its snapshots follow
+	// what it applied), and at most a sixth of the rest per restore done,
+	// so that the feed is not over before the last restore.
 	stopFeed := make(chan struct{})
 	feedDone := make(chan error, 1)
-	go func() {
-		feedDone <- feed(l, bs[10:], &ack, stopFeed, func(int) { time.Sleep(5 * time.Millisecond) }) // pacing, not synchronisation
-	}()
+	var restored atomic.Int64
+	per := (len(bs) - 10) / 6
+	pace := func(i int) {
+		for ms[0].fol.Applied() < l.Stats().Last || int64(i) >= (restored.Load()+1)*int64(per) {
+			select {
+			case <-stopFeed:
+				return
+			case <-t.Context().Done():
+				return
+			case <-time.After(time.Millisecond): // polling interval
+			}
+		}
+	}
+	go func() { feedDone <- feed(l, bs[10:], &ack, stopFeed, pace) }()
 	if err := away.startNode(); err != nil {
 		t.Fatal(err)
 	}
@@ -170,6 +186,7 @@ func TestSnapshotReadWhileWriting(t *testing.T) {
 			t.Logf("restore %d, try %d: %v", i+1, try, err)
 		}
 		seqs = append(seqs, f.Applied())
+		restored.Add(1)
 	}
 	close(stopFeed)
 	if err := <-feedDone; err != nil {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/tidewatch/tidewatch/internal/cluster"
+	"github.com/tidewatch/tidewatch/internal/nmea"
 )
 
 // The cluster tests' shared set-up: the members' configurations, the
@@ -174,20 +175,44 @@ func waitForB(tb testing.TB, limit time.Duration, what string, cond func() bool)
 	}
 }
 
-// sendLines writes lines to a node's tcp-server input at addr, 200 at a
-// time with a pause of pace after each write (a feed rate, not a
-// synchronisation), adding each write's lines to sent (when not nil);
-// then it closes its side and waits (up to 60 s) until the node closes
-// the connection, which it does once it published the last batch and
-// the cluster acknowledged it.
-func sendLines(addr string, lines [][]byte, pace time.Duration, sent *atomic.Int64) error {
-	c, err := net.Dial("tcp", addr)
+// feedPace is what a cluster test's feeder waits for after each write,
+// before the next: the node fed published it (its input counted the
+// lines), each node of peers that answers applied the node's last
+// published entry and, while commit says so, committed it too. The feed
+// goes at the speed of the nodes, not of a clock: a loaded machine
+// slows it down instead of leaving the nodes behind it. A store commits
+// once a second (CommitInterval), so a feed waiting for commits goes at
+// about a write a second: a test that kills a node once it committed
+// what it applied kills it in the middle of the feed, not after it.
+type feedPace struct {
+	peers  []*clusterProc
+	commit func() bool   // nil: never
+	sent   *atomic.Int64 // lines written, when not nil
+}
+
+// sendLines writes lines to node p's tcp-server input (named "feed-"
+// and p's name), about 200 at a time, never splitting a multi-sentence
+// message, paced by pace; then it closes its side and waits (up to
+// 60 s) until the node closes the connection, which it does once it
+// published the last batch and the cluster acknowledged it. It does not
+// end the test: feeders call it on their own goroutines.
+func sendLines(t testing.TB, p *clusterProc, lines [][]byte, pace feedPace) error {
+	published := fmt.Sprintf(`tidewatch_input_line_mode_total{input="feed-%s",type="tcp-server",what="published_lines"}`, p.name)
+	base, ok := metricAt(t, p, published)
+	if !ok {
+		return fmt.Errorf("%s does not answer", p.name)
+	}
+	c, err := net.Dial("tcp", p.input)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
+	written := 0
 	for len(lines) > 0 {
 		n := min(200, len(lines))
+		for n < len(lines) && fragmentOpen(lines[n-1]) {
+			n++
+		}
 		var buf bytes.Buffer
 		for _, l := range lines[:n] {
 			buf.Write(l)
@@ -196,11 +221,19 @@ func sendLines(addr string, lines [][]byte, pace time.Duration, sent *atomic.Int
 		if _, err := c.Write(buf.Bytes()); err != nil {
 			return err
 		}
-		if sent != nil {
-			sent.Add(int64(n))
+		written += n
+		if pace.sent != nil {
+			pace.sent.Add(int64(n))
 		}
 		lines = lines[n:]
-		time.Sleep(pace) // the feed rate, not synchronisation
+		// A fragment whose message never completes is held back for
+		// about a second before it is published: within the limit.
+		if !within(time.Minute, func() bool { v, ok := metricAt(t, p, published); return ok && v >= base+float64(written) }) {
+			return fmt.Errorf("%s did not publish the %d lines sent within a minute", p.name, written)
+		}
+		if err := caughtUp(t, p, pace.peers, pace.commit != nil && pace.commit(), time.Minute); err != nil {
+			return err
+		}
 	}
 	c.(*net.TCPConn).CloseWrite()
 	c.SetReadDeadline(time.Now().Add(60 * time.Second))
@@ -210,11 +243,40 @@ func sendLines(addr string, lines [][]byte, pace time.Duration, sent *atomic.Int
 	return nil
 }
 
-// feedLines sends lines to a node's tcp-server input, paced, and waits
-// until the node has published them all (it closes the connection then).
+// fragmentOpen reports whether line is a fragment of a multi-sentence
+// message other than its last.
+func fragmentOpen(line []byte) bool {
+	s, err := nmea.Parse(line)
+	return err == nil && s.Num < s.Total
+}
+
+// caughtUp waits (up to limit for each) until every node of peers that
+// answers applied the last entry node from published, and with
+// committed set committed it too. It does not end the test.
+func caughtUp(t testing.TB, from *clusterProc, peers []*clusterProc, committed bool, limit time.Duration) error {
+	last, ok := metricAt(t, from, fmt.Sprintf(`tidewatch_cluster_published_sequence{stream=%q}`, cluster.IngestStream))
+	if !ok {
+		return fmt.Errorf("%s does not answer", from.name)
+	}
+	name := "tidewatch_cluster_applied_sequence"
+	if committed {
+		name = "tidewatch_cluster_committed_sequence"
+	}
+	name = fmt.Sprintf(`%s{stream=%q}`, name, cluster.IngestStream)
+	for _, p := range peers {
+		if !within(limit, func() bool { v, ok := metricAt(t, p, name); return !ok || v >= last }) {
+			return fmt.Errorf("%s did not reach entry %.0f of %s (%s) within %v", p.name, last, from.name, name, limit)
+		}
+	}
+	return nil
+}
+
+// feedLines sends lines to a node's tcp-server input, each write once
+// the node published and applied the one before, and waits until it
+// has published them all (it closes the connection then).
 func feedLines(t *testing.T, p *clusterProc, lines [][]byte) {
 	t.Helper()
-	if err := sendLines(p.input, lines, 20*time.Millisecond, nil); err != nil {
+	if err := sendLines(t, p, lines, feedPace{peers: []*clusterProc{p}}); err != nil {
 		t.Fatalf("%s: %v", p.name, err)
 	}
 }
@@ -272,24 +334,37 @@ func sameLogEnd(t testing.TB, ps []*clusterProc, committed bool) func() bool {
 	}
 }
 
-// pollMetric polls a metric of node p (read at the address its process
-// wrote last: p itself is not touched, so feeders may call it) until it
-// reaches want, for up to limit; it reports whether it did.
+// metricAt reads a metric of node p at the address its process wrote
+// last (p itself is not touched, so feeders may call it); false while p
+// does not answer.
+func metricAt(t testing.TB, p *clusterProc, name string) (float64, bool) {
+	addr, err := os.ReadFile(p.cfgPath + ".addr")
+	if err != nil || len(addr) == 0 {
+		return 0, false
+	}
+	return metricIfUp(t, "http://"+string(addr), name)
+}
+
+// pollMetric polls a metric of node p (metricAt) until it reaches want,
+// for up to limit; it reports whether it did.
 func pollMetric(t testing.TB, p *clusterProc, name string, want int64, limit time.Duration) bool {
+	return within(limit, func() bool { v, ok := metricAt(t, p, name); return ok && v >= float64(want) })
+}
+
+// within checks cond every 2 ms until it holds (true) or limit passed
+// (false): waitFor for the feeders, which must not end the test from
+// their goroutines.
+func within(limit time.Duration, cond func() bool) bool {
 	deadline := time.Now().Add(limit)
 	tick := time.NewTicker(2 * time.Millisecond)
 	defer tick.Stop()
-	for {
-		if addr, err := os.ReadFile(p.cfgPath + ".addr"); err == nil && len(addr) > 0 {
-			if v, ok := metricIfUp(t, "http://"+string(addr), name); ok && v >= float64(want) {
-				return true
-			}
-		}
+	for !cond() {
 		if time.Now().After(deadline) {
-			return false
+			return cond()
 		}
 		<-tick.C
 	}
+	return true
 }
 
 // sensorsGet and sensorsMetric are getJSON and metricIfUp, by the names

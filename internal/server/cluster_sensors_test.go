@@ -472,6 +472,7 @@ func clusterSensors(t *testing.T, pastRetention bool) {
 	}
 	aisConn, radarConn := dial(aisAddr), dial(radarAddr)
 	var sentWindows, radarLines, axSent atomic.Int64
+	var killed atomic.Bool
 	windows := int((sc.End - sc.Start) / 20_000)
 	var feeders sync.WaitGroup
 	// In past_retention the feed stops after a third until the victim is
@@ -518,7 +519,17 @@ func clusterSensors(t *testing.T, pastRetention bool) {
 				return
 			}
 			sentWindows.Add(1)
-			time.Sleep(90 * time.Millisecond) // the feed rate: 20 s of the scenario every 0.1 s or so, not synchronisation
+			// The next window once the radar is published and every node
+			// up applied it; from a third on until the victim is killed,
+			// once they committed it too (feedPace).
+			if !pollMetric(t, procs[1], `tidewatch_sensor_records_total{input="patrol-radar",type="nmea-radar"}`, radarLines.Load(), time.Minute) {
+				t.Errorf("%s did not publish the radar sent (%d lines) within a minute", procs[1].name, radarLines.Load())
+				return
+			}
+			if err := caughtUp(t, procs[1], procs, !pastRetention && w >= third && !killed.Load(), time.Minute); err != nil {
+				t.Error(err)
+				return
+			}
 		}
 		radarConn.(*net.TCPConn).CloseWrite()
 		radarConn.SetReadDeadline(time.Now().Add(60 * time.Second))
@@ -572,6 +583,7 @@ func clusterSensors(t *testing.T, pastRetention bool) {
 			return st >= 2 && seq(victim, "tidewatch_cluster_committed_sequence") > st
 		})
 		victim.kill()
+		killed.Store(true)
 	}
 	t.Logf("%s killed after %d of %d windows sent", victim.name, sentWindows.Load(), windows)
 	feeders.Wait()

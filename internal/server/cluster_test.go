@@ -286,14 +286,18 @@ func clusterKill(t *testing.T, lines [][]byte, killLeader bool) {
 	}
 	t.Logf("leader %s, killing %s, feeding %s and %s", procs[leader].name, procs[victim].name, fed[0].name, fed[1].name)
 
-	// Feed the two survivors, each half of the capture, paced.
+	// Feed the two survivors, each half of the capture, at the nodes'
+	// pace, and from a third on at their stores' until the victim is
+	// killed (feedPace).
 	var sent atomic.Int64
+	var killed atomic.Bool
+	pace := feedPace{peers: procs, sent: &sent, commit: func() bool { return !killed.Load() && sent.Load() >= int64(len(lines)/3) }}
 	var feeders sync.WaitGroup
 	half := len(lines) / 2
 	for i, p := range fed {
 		part := lines[i*half : (i+1)*half]
 		feeders.Go(func() {
-			if err := sendLines(p.input, part, 40*time.Millisecond, &sent); err != nil {
+			if err := sendLines(t, p, part, pace); err != nil {
 				t.Errorf("%s: %v", p.name, err)
 			}
 		})
@@ -331,6 +335,7 @@ func clusterKill(t *testing.T, lines [][]byte, killLeader bool) {
 		return v >= 2
 	})
 	procs[victim].kill()
+	killed.Store(true)
 	t.Logf("%s killed after %d of %d lines sent", procs[victim].name, sent.Load(), 2*half)
 	feeders.Wait()
 	procs[victim].start(t)

@@ -65,7 +65,7 @@ func relayNode(t *testing.T, cfg Config, capture []byte, warm bool) ([]byte, *No
 	defer n.Close()
 	done := make(chan error, 1)
 	go func() { done <- n.Run(ctx) }()
-	poll(t, "the node to serve", n.ready.Load)
+	waitFor(t, time.Minute, "the node to serve", n.ready.Load)
 	push := func() {
 		c, err := net.Dial("tcp", tcp)
 		if err != nil {
@@ -76,7 +76,7 @@ func relayNode(t *testing.T, cfg Config, capture []byte, warm bool) ([]byte, *No
 	}
 	if warm {
 		push()
-		poll(t, "the picture to hold the capture", func() bool {
+		waitFor(t, time.Minute, "the picture to hold the capture", func() bool {
 			obs := n.stats[0].stats().Observations
 			return obs > 3000 && n.pipe.Stats().Applied >= int64(obs)
 		})
@@ -85,7 +85,7 @@ func relayNode(t *testing.T, cfg Config, capture []byte, warm bool) ([]byte, *No
 		// first push whole, else lines of that push relayed to no client
 		// would count as owed to the client (TestNodeRelayPartner timed
 		// out so, 1 run in 4 under load).
-		poll(t, "the relay to take the first push", func() bool {
+		waitFor(t, time.Minute, "the relay to take the first push", func() bool {
 			return n.relay.r.Stats().Lines+n.relay.dropped.Load() >= uint64(bytes.Count(capture, []byte("\n")))
 		})
 	}
@@ -95,7 +95,7 @@ func relayNode(t *testing.T, cfg Config, capture []byte, warm bool) ([]byte, *No
 		t.Fatal(err)
 	}
 	defer rc.Close()
-	poll(t, "the relay to accept its client", func() bool { return n.relay.r.Stats().Clients == 1 })
+	waitFor(t, time.Minute, "the relay to accept its client", func() bool { return n.relay.r.Stats().Clients == 1 })
 	var mu sync.Mutex
 	var got []byte
 	lines := 0
@@ -109,10 +109,10 @@ func relayNode(t *testing.T, cfg Config, capture []byte, warm bool) ([]byte, *No
 		}
 	}()
 	push()
-	poll(t, "the relay to take every line", func() bool {
+	waitFor(t, time.Minute, "the relay to take every line", func() bool {
 		return n.relay.r.Stats().Lines+n.relay.dropped.Load()-lines0 >= uint64(bytes.Count(capture, []byte("\n")))
 	})
-	poll(t, "the client to receive what was relayed", func() bool {
+	waitFor(t, time.Minute, "the client to receive what was relayed", func() bool {
 		mu.Lock()
 		defer mu.Unlock()
 		st := n.relay.r.Stats()
@@ -143,18 +143,6 @@ func relayNode(t *testing.T, cfg Config, capture []byte, warm bool) ([]byte, *No
 	mu.Lock()
 	defer mu.Unlock()
 	return bytes.Clone(got), n
-}
-
-// poll waits for cond, failing after a minute.
-func poll(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(time.Minute)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 }
 
 // TestNodeRelay runs a node with its NMEA relay (tags added) and pushes
