@@ -27,16 +27,17 @@ var allowed = map[string][]string{
 	"internal/aistest":          {},                   // test helpers: imported only by _test.go files
 	"internal/httpapi/apitest":  {"internal/httpapi"}, // test helpers (the API contract's checks): imported only by _test.go files
 	"internal/vessel":           {},
+	"internal/mmsitable":        {},
 	"internal/record":           {},
 	"internal/record/crashtest": {"internal/record"}, // test helpers (the crash-point loop): imported only by _test.go files
 	"internal/ingest":           {"internal/nmea", "internal/ais", "internal/vessel"},
-	"internal/fusion":           {"internal/vessel", "internal/geo"},
+	"internal/fusion":           {"internal/vessel", "internal/geo", "internal/mmsitable"},
 	"internal/store":            {"internal/vessel", "internal/geo", "internal/record"},
 	"internal/simulate":         {"internal/vessel", "internal/geo", "internal/ais"},
 	"internal/sensor":           {"internal/vessel", "internal/geo", "internal/nmea", "internal/asterix"},
 	"internal/recorder":         {"internal/vessel", "internal/fusion", "internal/store"},
 	"internal/export":           {"internal/vessel", "internal/geo", "internal/store"},
-	"internal/event":            {"internal/vessel", "internal/geo", "internal/record"},
+	"internal/event":            {"internal/vessel", "internal/geo", "internal/record", "internal/mmsitable"},
 	"internal/contact":          {"internal/vessel", "internal/geo", "internal/record"},
 	"internal/cot":              {"internal/vessel"},
 	"internal/relay":            {"internal/vessel", "internal/nmea", "internal/ais"},

@@ -229,7 +229,7 @@ func (e *Engine) Params() Params { return e.p }
 // Stats returns counts of what the engine has seen.
 func (e *Engine) Stats() Stats {
 	s := e.stats
-	s.Vessels = e.tracks.len()
+	s.Vessels = e.tracks.tab().Len()
 	s.Dormant = len(e.gone)
 	s.OutOfOrder = e.buf.outOfOrder
 	s.Held = e.buf.len()
@@ -431,10 +431,10 @@ type solo struct {
 func newSolo() solo { return solo{implied: -1} }
 
 func (e *Engine) trackOf(m vessel.MMSI) *track {
-	tr := e.tracks.get(m)
+	tr := e.tracks.tab().Get(m)
 	if tr == nil {
 		tr = &track{mmsi: m, heapIdx: -1, solo: newSolo(), mine: e.ownsVessel(m)}
-		e.tracks.put(m, tr)
+		e.tracks.tab().Put(m, tr)
 		if r := e.gone[m]; r != nil { // back after being forgotten
 			delete(e.gone, m)
 			tr.has, tr.last, tr.seen = true, r.last, r.last.Time
@@ -799,7 +799,7 @@ func (e *Engine) evict(tr *track) {
 	if tr.heapIdx >= 0 {
 		e.timers.remove(tr.heapIdx)
 	}
-	e.tracks.del(tr.mmsi)
+	e.tracks.tab().Delete(tr.mmsi)
 	e.stats.Evicted++
 	if tr.openGap != nil {
 		if e.gone == nil {

@@ -195,7 +195,7 @@ func (e *Engine) AppendState(dst []byte) ([]byte, error) {
 // ErrStateVersion or ErrStateSchema; one of another configuration
 // ErrStateConfig. On error e is unchanged.
 func (e *Engine) LoadState(b []byte) error {
-	if e.stats.Positions != 0 || e.tracks.len() != 0 || e.clock != 0 {
+	if e.stats.Positions != 0 || e.tracks.tab().Len() != 0 || e.clock != 0 {
 		return ErrStateUsed
 	}
 	v, err := record.ParseFileHeader(b, stateMagic)
@@ -272,32 +272,17 @@ func (e *Engine) loadBody(schema, body []byte, base int) (err error) {
 }
 
 // checkState checks the invariants the engine's code relies on without
-// checking them (so that a loaded state cannot make it crash later).
+// checking them (so that a loaded state cannot make it crash later); a
+// vessel table an earlier build placed by another hash is rebuilt.
 func (e *Engine) checkState() error {
-	t := &e.tracks
-	if len(t.keys) != len(t.vals) {
-		return errors.New("vessel table keys and slots differ")
+	t := e.tracks.tab()
+	if err := t.Restore(); err != nil {
+		return fmt.Errorf("vessel table: %w", err)
 	}
-	if len(t.vals) > 0 {
-		if len(t.vals)&(len(t.vals)-1) != 0 || t.mask != uint32(len(t.vals)-1) || t.shift > 32 ||
-			uint64(1)<<(32-t.shift) != uint64(len(t.vals)) {
-			return errors.New("vessel table size")
+	for m, tr := range t.All() {
+		if tr.mmsi != m {
+			return fmt.Errorf("vessel table holds %d under %d", tr.mmsi, m)
 		}
-	} else if t.n != 0 {
-		return errors.New("vessel table count")
-	}
-	n := 0
-	for i, tr := range t.vals {
-		if tr == nil {
-			continue
-		}
-		n++
-		if tr.mmsi != t.keys[i] {
-			return fmt.Errorf("vessel table slot %d holds %d under %d", i, tr.mmsi, t.keys[i])
-		}
-	}
-	if n != t.n || 2*n > len(t.vals) {
-		return errors.New("vessel table count")
 	}
 	for i, tr := range e.timers.h {
 		if tr == nil || tr.heapIdx != i {
@@ -307,8 +292,8 @@ func (e *Engine) checkState() error {
 			return fmt.Errorf("timer heap order at %d", i)
 		}
 	}
-	for _, tr := range t.vals {
-		if tr != nil && (tr.heapIdx >= len(e.timers.h) || tr.heapIdx >= 0 && e.timers.h[tr.heapIdx] != tr || tr.heapIdx < -1) {
+	for _, tr := range t.All() {
+		if tr.heapIdx >= len(e.timers.h) || tr.heapIdx >= 0 && e.timers.h[tr.heapIdx] != tr || tr.heapIdx < -1 {
 			return fmt.Errorf("vessel %d's timer", tr.mmsi)
 		}
 	}

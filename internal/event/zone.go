@@ -179,11 +179,11 @@ func (e *Engine) SetZones(zones []Zone, now vessel.Time) ([]Event, error) {
 	}
 
 	var inside []*track
-	e.tracks.all(func(tr *track) {
+	for _, tr := range e.tracks.tab().All() {
 		if len(tr.zones) > 0 {
 			inside = append(inside, tr)
 		}
-	})
+	}
 	slices.SortFunc(inside, func(a, b *track) int { return cmp.Compare(a.mmsi, b.mmsi) })
 	var now0 []int
 	for _, tr := range inside {
@@ -215,7 +215,9 @@ func (e *Engine) SetZones(zones []Zone, now vessel.Time) ([]Event, error) {
 		}
 	}
 	e.zones, e.zoneNum, e.zidx = slices.Clone(zones), num, idx
-	e.tracks.all(func(tr *track) { tr.h.reset() })
+	for _, tr := range e.tracks.tab().All() {
+		tr.h.reset()
+	}
 	out := e.out
 	e.out = nil
 	return out, nil

@@ -165,7 +165,7 @@ func (p *Picture) Vessel(m vessel.MMSI) (State, bool) {
 	sh := p.shard(m)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	t := sh.vessels.get(m)
+	t := sh.vessels.Get(m)
 	if t == nil {
 		return State{}, false
 	}
@@ -229,7 +229,9 @@ func (p *Picture) Range(f func(*State) bool) {
 		sh := &p.shards[i]
 		buf = buf[:0]
 		sh.mu.Lock()
-		sh.vessels.all(func(m vessel.MMSI, t *track) { buf = append(buf, p.state(m, t)) })
+		for m, t := range sh.vessels.All() {
+			buf = append(buf, p.state(m, t))
+		}
 		sh.mu.Unlock()
 		for j := range buf {
 			if !f(&buf[j]) {
@@ -245,7 +247,7 @@ func (p *Picture) Len() int {
 	for i := range p.shards {
 		sh := &p.shards[i]
 		sh.mu.Lock()
-		n += sh.vessels.len()
+		n += sh.vessels.Len()
 		sh.mu.Unlock()
 	}
 	return n
@@ -281,7 +283,7 @@ func (p *Picture) Stats() Stats {
 		sh := &p.shards[i]
 		sh.mu.Lock()
 		s.add(&sh.stats)
-		s.Vessels += sh.vessels.len()
+		s.Vessels += sh.vessels.Len()
 		s.Stations += len(sh.stations)
 		sh.mu.Unlock()
 	}

@@ -118,7 +118,9 @@ func (p *Picture) AppendState(dst []byte) []byte {
 	}
 	var vs, ss []vessel.MMSI
 	for i := range p.shards {
-		p.shards[i].vessels.all(func(m vessel.MMSI, _ *track) { vs = append(vs, m) })
+		for m := range p.shards[i].vessels.All() {
+			vs = append(vs, m)
+		}
 		for m := range p.shards[i].stations {
 			ss = append(ss, m)
 		}
@@ -128,7 +130,7 @@ func (p *Picture) AppendState(dst []byte) []byte {
 	b = binary.AppendUvarint(b, uint64(len(vs)))
 	var last vessel.MMSI
 	for _, m := range vs {
-		t := p.shard(m).vessels.get(m)
+		t := p.shard(m).vessels.Get(m)
 		b = binary.AppendUvarint(b, uint64(m-last))
 		last = m
 		b = binary.AppendVarint(b, int64(t.heard))
@@ -506,7 +508,7 @@ func (p *Picture) LoadState(b []byte) error {
 			r.fail("main track out of range")
 		}
 		if r.err == nil {
-			fresh.shard(mmsi).vessels.put(mmsi, t)
+			fresh.shard(mmsi).vessels.Put(mmsi, t)
 		}
 	}
 	ns := r.uvarint(uint64(len(r.b)) / 30)

@@ -19,7 +19,7 @@ func (p *Picture) Version() uint64 {
 		for _, n := range sh.stats.Outcomes {
 			v += n
 		}
-		v += uint64(sh.vessels.len()) + uint64(len(sh.stations))
+		v += uint64(sh.vessels.Len()) + uint64(len(sh.stations))
 		sh.mu.Unlock()
 	}
 	return v
