@@ -500,24 +500,16 @@ func (d *stateDec) fail(sentinel error, format string, args ...any) {
 	}
 }
 
-func (d *stateDec) uvarint() uint64 {
-	if d.err != nil {
-		return 0
-	}
-	v, n := binary.Uvarint(d.b[d.off:])
-	if n <= 0 {
-		d.fail(ErrState, "bad number")
-		return 0
-	}
-	d.off += n
-	return v
-}
+func (d *stateDec) uvarint() uint64 { return stateNumber(d, binary.Uvarint) }
 
-func (d *stateDec) varint() int64 {
+func (d *stateDec) varint() int64 { return stateNumber(d, binary.Varint) }
+
+// stateNumber reads a number with read (binary.Uvarint or binary.Varint).
+func stateNumber[T uint64 | int64](d *stateDec, read func([]byte) (T, int)) T {
 	if d.err != nil {
 		return 0
 	}
-	v, n := binary.Varint(d.b[d.off:])
+	v, n := read(d.b[d.off:])
 	if n <= 0 {
 		d.fail(ErrState, "bad number")
 		return 0
