@@ -184,6 +184,8 @@ func waitForB(tb testing.TB, limit time.Duration, what string, cond func() bool)
 // once a second (CommitInterval), so a feed waiting for commits goes at
 // about a write a second: a test that kills a node once it committed
 // what it applied kills it in the middle of the feed, not after it.
+// The feed's pace is the nodes': a wait for a point in the feed is a
+// failure only after minutes (a loaded machine, every node a process).
 type feedPace struct {
 	peers  []*clusterProc
 	commit func() bool   // nil: never
@@ -191,7 +193,7 @@ type feedPace struct {
 }
 
 // sendLines writes lines to node p's tcp-server input (named "feed-"
-// and p's name), about 200 at a time, never splitting a multi-sentence
+// and p's name), about 500 at a time, never splitting a multi-sentence
 // message, paced by pace; then it closes its side and waits (up to
 // 60 s) until the node closes the connection, which it does once it
 // published the last batch and the cluster acknowledged it. It does not
@@ -209,7 +211,7 @@ func sendLines(t testing.TB, p *clusterProc, lines [][]byte, pace feedPace) erro
 	defer c.Close()
 	written := 0
 	for len(lines) > 0 {
-		n := min(200, len(lines))
+		n := min(500, len(lines))
 		for n < len(lines) && fragmentOpen(lines[n-1]) {
 			n++
 		}
@@ -228,7 +230,7 @@ func sendLines(t testing.TB, p *clusterProc, lines [][]byte, pace feedPace) erro
 		lines = lines[n:]
 		// A fragment whose message never completes is held back for
 		// about a second before it is published: within the limit.
-		if !within(time.Minute, func() bool { v, ok := metricAt(t, p, published); return ok && v >= base+float64(written) }) {
+		if !within(t, time.Minute, func() bool { v, ok := metricAt(t, p, published); return ok && v >= base+float64(written) }) {
 			return fmt.Errorf("%s did not publish the %d lines sent within a minute", p.name, written)
 		}
 		if err := caughtUp(t, p, pace.peers, pace.commit != nil && pace.commit(), time.Minute); err != nil {
@@ -264,7 +266,7 @@ func caughtUp(t testing.TB, from *clusterProc, peers []*clusterProc, committed b
 	}
 	name = fmt.Sprintf(`%s{stream=%q}`, name, cluster.IngestStream)
 	for _, p := range peers {
-		if !within(limit, func() bool { v, ok := metricAt(t, p, name); return !ok || v >= last }) {
+		if !within(t, limit, func() bool { v, ok := metricAt(t, p, name); return !ok || v >= last }) {
 			return fmt.Errorf("%s did not reach entry %.0f of %s (%s) within %v", p.name, last, from.name, name, limit)
 		}
 	}
@@ -348,21 +350,25 @@ func metricAt(t testing.TB, p *clusterProc, name string) (float64, bool) {
 // pollMetric polls a metric of node p (metricAt) until it reaches want,
 // for up to limit; it reports whether it did.
 func pollMetric(t testing.TB, p *clusterProc, name string, want int64, limit time.Duration) bool {
-	return within(limit, func() bool { v, ok := metricAt(t, p, name); return ok && v >= float64(want) })
+	return within(t, limit, func() bool { v, ok := metricAt(t, p, name); return ok && v >= float64(want) })
 }
 
-// within checks cond every 2 ms until it holds (true) or limit passed
-// (false): waitFor for the feeders, which must not end the test from
-// their goroutines.
-func within(limit time.Duration, cond func() bool) bool {
-	deadline := time.Now().Add(limit)
+// within checks cond every 2 ms until it holds (true), or limit passed
+// or the test ended (false): waitFor for the feeders, which must not end
+// the test from their goroutines.
+func within(t testing.TB, limit time.Duration, cond func() bool) bool {
+	deadline := time.NewTimer(limit)
+	defer deadline.Stop()
 	tick := time.NewTicker(2 * time.Millisecond)
 	defer tick.Stop()
 	for !cond() {
-		if time.Now().After(deadline) {
+		select {
+		case <-deadline.C:
 			return cond()
+		case <-t.Context().Done():
+			return false
+		case <-tick.C:
 		}
-		<-tick.C
 	}
 	return true
 }

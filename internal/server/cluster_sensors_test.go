@@ -561,7 +561,7 @@ func clusterSensors(t *testing.T, pastRetention bool) {
 	seq := func(p *clusterProc, name string) float64 { return streamSeq(t, p, name) }
 	var gone float64
 	if pastRetention {
-		waitFor(t, 60*time.Second, "a third of the feed to be sent", func() bool { return sentWindows.Load() >= int64(windows/3) })
+		waitFor(t, 5*time.Minute, "a third of the feed to be sent", func() bool { return sentWindows.Load() >= int64(windows/3) })
 		waitFor(t, 60*time.Second, "every node to apply the first third", allApplied(t, procs))
 		waitFor(t, 60*time.Second, victim.name+" to commit what it applied", func() bool {
 			gone = seq(victim, "tidewatch_cluster_committed_sequence")
@@ -575,7 +575,7 @@ func clusterSensors(t *testing.T, pastRetention bool) {
 		// every 10 s), and committed entries beyond them: the restart
 		// loads both, replays into the picture alone what its store
 		// holds beyond them, while its tracker skips what it had done.
-		waitFor(t, 60*time.Second, "a third of the feed to be sent and a state written", func() bool {
+		waitFor(t, 5*time.Minute, "a third of the feed to be sent and a state written", func() bool {
 			if sentWindows.Load() < int64(windows/3) {
 				return false
 			}

@@ -293,18 +293,27 @@ func clusterKill(t *testing.T, lines [][]byte, killLeader bool) {
 	var killed atomic.Bool
 	pace := feedPace{peers: procs, sent: &sent, commit: func() bool { return !killed.Load() && sent.Load() >= int64(len(lines)/3) }}
 	var feeders sync.WaitGroup
+	feedErrs := make([]error, len(fed))
 	half := len(lines) / 2
 	for i, p := range fed {
 		part := lines[i*half : (i+1)*half]
 		feeders.Go(func() {
 			if err := sendLines(t, p, part, pace); err != nil {
-				t.Errorf("%s: %v", p.name, err)
+				feedErrs[i] = fmt.Errorf("%s: %w", p.name, err)
 			}
 		})
 	}
 	// The survivors answer the API throughout.
 	stopProbe := make(chan struct{})
+	stopProbes := sync.OnceFunc(func() { close(stopProbe) })
 	var probes sync.WaitGroup
+	// A test that fails on the way stops its feeders (their waits end
+	// with the test's context) and probes before it ends.
+	t.Cleanup(func() {
+		stopProbes()
+		probes.Wait()
+		feeders.Wait()
+	})
 	var probeFail atomic.Int64
 	var probeOK atomic.Int64
 	for _, p := range fed {
@@ -327,7 +336,7 @@ func clusterKill(t *testing.T, lines [][]byte, killLeader bool) {
 	// Killed once a third is sent and its store committed a few entries
 	// (so that the restart resumes from a state older than its store:
 	// the entries between go to its picture only).
-	waitFor(t, 60*time.Second, "a third of the capture to be sent", func() bool {
+	waitFor(t, 5*time.Minute, "a third of the capture to be sent", func() bool {
 		if sent.Load() < int64(len(lines)/3) {
 			return false
 		}
@@ -338,6 +347,9 @@ func clusterKill(t *testing.T, lines [][]byte, killLeader bool) {
 	killed.Store(true)
 	t.Logf("%s killed after %d of %d lines sent", procs[victim].name, sent.Load(), 2*half)
 	feeders.Wait()
+	if err := errors.Join(feedErrs...); err != nil {
+		t.Fatal(err)
+	}
 	procs[victim].start(t)
 	procs[victim].wait(t)
 	// How fast the restarted node catches up (logged, not asserted).
@@ -355,7 +367,7 @@ func clusterKill(t *testing.T, lines [][]byte, killLeader bool) {
 		el := time.Since(start)
 		t.Logf("%s caught up from entry %.0f to %.0f in %v (%.0f entries/s, polled every 20 ms)", procs[victim].name, from, last, el.Round(time.Millisecond), (last-from)/el.Seconds())
 	}
-	close(stopProbe)
+	stopProbes()
 	probes.Wait()
 	t.Logf("API answered %d times during the run, failed %d times", probeOK.Load(), probeFail.Load())
 
