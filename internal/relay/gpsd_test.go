@@ -550,9 +550,13 @@ func TestGPSDProtocol(t *testing.T) {
 		}
 		poll(t, "the watching client to read the round", func() bool { return received.Load() >= r.Stats().Messages })
 	}
+	// The client is dropped only once its own queue (256 lines) is full;
+	// how much the socket buffers took before that depends on when the
+	// writer ran (under load it may have written nothing), so the queue is
+	// the bound, not a number of rounds.
 	n := r.Stats().Messages
-	if n < 5*90 {
-		t.Fatalf("%d messages sent; want at least %d", n, 5*90)
+	if n <= 256 {
+		t.Fatalf("%d messages sent before the client that does not read was dropped; want more than its queue of 256", n)
 	}
 	fmt.Fprint(g.c, "?WATCH={\"enable\":false};")
 	poll(t, "the watching client's data", func() bool { return r.Stats().Clients == 2 })
