@@ -16,12 +16,12 @@ import (
 // The vessels live in pages of aisPage slots (a slot per vessel, found
 // by MMSI, numbered in order of arrival), so that a new vessel never
 // moves the others: one slice of every slot, grown by append, copied
-// every slot at each growth (a third of the tracker's CPU and its
-// largest allocation on a feed of new vessels, BenchmarkAISIndexPut).
-// Each occupied cell is a short slice of slot numbers, so that a query reads a
-// handful of contiguous slices and rules most vessels out by a latitude
-// and longitude box before the great-circle distance. Columns wrap at the
-// antimeridian: a query at 179.99°E reads the cells west of 180°W too.
+// every slot at each growth (a quarter of the tracker's CPU and its
+// largest allocation on BenchmarkLiveRate's feed of new vessels; see
+// BenchmarkAISIndexPut). Each occupied cell is a short slice of slot
+// numbers, so that a query reads a handful of contiguous slices and
+// rules most vessels out by a latitude and longitude box before the
+// great-circle distance. Columns wrap at the antimeridian: a query at 179.99°E reads the cells west of 180°W too.
 //
 // It keeps each vessel's last aisHistory reports, so that a radar scan
 // that reaches the tracker after newer AIS reports of its vessels (the
