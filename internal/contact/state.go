@@ -643,7 +643,9 @@ func (a *Associator) LoadState(b []byte) error {
 // with the AIS it had, as if it had never stopped. Append it once, after
 // AppendState.
 func AppendVesselStates(state []byte, vs []VesselState) []byte {
-	w := &stateWriter{}
+	// room for the longest encoding at once (MMSI and time varints of at
+	// most 10 bytes, five floats, a bool), not a copy at every doubling
+	w := &stateWriter{b: make([]byte, 0, binary.MaxVarintLen64+len(vs)*vesselStateMax)}
 	w.u(uint64(len(vs)))
 	for i := range vs {
 		v := &vs[i]
@@ -655,6 +657,10 @@ func AppendVesselStates(state []byte, vs []VesselState) []byte {
 	}
 	return record.Append(state, stateVessels, w.b)
 }
+
+// vesselStateMax is the longest encoding of one VesselState in
+// AppendVesselStates.
+const vesselStateMax = 2*binary.MaxVarintLen64 + 5*8 + 1
 
 // VesselStates returns the AIS reports that AppendVesselStates kept in
 // state, in their order; nil when the state has none. A state that is

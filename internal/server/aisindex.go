@@ -13,11 +13,15 @@ import (
 // good position in a grid of 1/aisCellsPerDeg degree cells. It is owned
 // by the tracker's goroutine.
 //
-// The vessels live in one slice (a slot per vessel, found by MMSI); each
-// occupied cell is a short slice of slots, so that a query reads a
-// handful of contiguous slices and rules most vessels out by a latitude
-// and longitude box before the great-circle distance. Columns wrap at the
-// antimeridian: a query at 179.99°E reads the cells west of 180°W too.
+// The vessels live in pages of aisPage slots (a slot per vessel, found
+// by MMSI, numbered in order of arrival), so that a new vessel never
+// moves the others: one slice of every slot, grown by append, copied
+// every slot at each growth (a quarter of the tracker's CPU and its
+// largest allocation on BenchmarkLiveRate's feed of new vessels; see
+// BenchmarkAISIndexPut). Each occupied cell is a short slice of slot
+// numbers, so that a query reads a handful of contiguous slices and
+// rules most vessels out by a latitude and longitude box before the
+// great-circle distance. Columns wrap at the antimeridian: a query at 179.99°E reads the cells west of 180°W too.
 //
 // It keeps each vessel's last aisHistory reports, so that a radar scan
 // that reaches the tracker after newer AIS reports of its vessels (the
@@ -26,7 +30,8 @@ import (
 // query reports it from the cell of the report it chose, so an older
 // report is found where it was, not where the vessel is now.
 type aisIndex struct {
-	slots  []aisSlot
+	pages  [][]aisSlot // full pages of aisPage slots, and the last one
+	n      int32       // slots in use
 	byMMSI map[vessel.MMSI]int32
 	cells  map[int64]int32 // cell key → index in grid
 	grid   [][]int32       // slots in each cell
@@ -54,6 +59,23 @@ const aisRows = 180 * aisCellsPerDeg
 // aisHistory is how many older reports of each vessel the index keeps.
 const aisHistory = 4
 
+// aisPage is how many slots a page of the index holds (about 360 kB).
+const aisPage = 1024
+
+// slot returns slot i (< ix.n).
+func (ix *aisIndex) slot(i int32) *aisSlot { return &ix.pages[i/aisPage][i%aisPage] }
+
+// newSlot adds an empty slot and returns its number.
+func (ix *aisIndex) newSlot() int32 {
+	i := ix.n
+	if int(i/aisPage) == len(ix.pages) {
+		ix.pages = append(ix.pages, make([]aisSlot, aisPage))
+	}
+	ix.slot(i).cells = noCells
+	ix.n++
+	return i
+}
+
 func newAISIndex() *aisIndex {
 	return &aisIndex{byMMSI: map[vessel.MMSI]int32{}, cells: map[int64]int32{}}
 }
@@ -77,11 +99,10 @@ func aisCellOf(lat, lon float64) int64 { return cellRow(lat)*aisCols + cellCol(l
 func (ix *aisIndex) put(s contact.VesselState) {
 	i, had := ix.byMMSI[s.MMSI]
 	if !had {
-		i = int32(len(ix.slots))
-		ix.slots = append(ix.slots, aisSlot{cells: noCells})
+		i = ix.newSlot()
 		ix.byMMSI[s.MMSI] = i
 	}
-	sl := &ix.slots[i]
+	sl := ix.slot(i)
 	old := sl.cur
 	if s.Time == 0 {
 		if had {
@@ -204,7 +225,7 @@ func (ix *aisIndex) Near(lat, lon, radiusM float64, t vessel.Time, fn func(conta
 				continue
 			}
 			for _, i := range ix.grid[g] {
-				sl := &ix.slots[i]
+				sl := ix.slot(i)
 				s := &sl.cur
 				if s.Time > t {
 					s = sl.before(t)
@@ -248,7 +269,7 @@ func (ix *aisIndex) Vessel(m vessel.MMSI) (contact.VesselState, bool) {
 	if !ok {
 		return contact.VesselState{}, false
 	}
-	s := ix.slots[i].cur
+	s := ix.slot(i).cur
 	return s, s.Time != 0
 }
 
@@ -274,12 +295,26 @@ const stateAISHorizon = 6 * 3600_000 // ms
 // (restore) makes an index that answers as this one does.
 func (ix *aisIndex) appendStates(dst []contact.VesselState) []contact.VesselState {
 	var newest vessel.Time
-	for i := range ix.slots {
-		newest = max(newest, ix.slots[i].cur.Time)
+	for i := range ix.n {
+		newest = max(newest, ix.slot(i).cur.Time)
 	}
-	for i := range ix.slots {
-		sl := &ix.slots[i]
-		if sl.cur.Time != 0 && newest-sl.cur.Time > stateAISHorizon {
+	kept := func(sl *aisSlot) bool { return sl.cur.Time == 0 || newest-sl.cur.Time <= stateAISHorizon }
+	// the room first: one allocation, not one per doubling
+	need := 0
+	for i := range ix.n {
+		if sl := ix.slot(i); kept(sl) {
+			need++
+			for j := range sl.hist {
+				if sl.hist[j].Time != 0 {
+					need++
+				}
+			}
+		}
+	}
+	dst = slices.Grow(dst, need)
+	for i := range ix.n {
+		sl := ix.slot(i)
+		if !kept(sl) {
 			continue
 		}
 		for j := aisHistory - 1; j >= 0; j-- {

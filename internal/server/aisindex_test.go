@@ -2,8 +2,10 @@ package server
 
 import (
 	"math/rand/v2"
+	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/tidewatch/tidewatch/internal/contact"
 	"github.com/tidewatch/tidewatch/internal/geo"
@@ -137,4 +139,123 @@ func TestAISIndexMatchesScan(t *testing.T) {
 			}
 		}
 	}
+}
+
+// aisStates returns the AIS states the contact tracker takes of the
+// benchmark capture (../shared/testdata/ais/bench.nmea.gz) repeated n
+// times as new traffic (BenchmarkLiveRate's feed): each good position
+// with a place, in the capture's order.
+func aisStates(tb testing.TB, n int) []contact.VesselState {
+	file := filepath.Join("..", "..", "..", "shared", "testdata", "ais", "bench.nmea.gz")
+	var out []contact.VesselState
+	for _, o := range repeated(pacedObservations(tb, file, 2*time.Millisecond), n, 4*time.Minute) {
+		p := &o.Position
+		if o.Kind != vessel.KindPosition || p.Flags&vessel.Bad != 0 || !p.HasPosition() {
+			continue
+		}
+		vs := contact.VesselState{MMSI: p.MMSI, Time: p.Time, Lat: p.Lat, Lon: p.Lon, LengthM: -1}
+		if sog, ok := p.SOG.Knots(); ok {
+			if cog, ok := p.COG.Degrees(); ok {
+				vs.HasMotion, vs.SOGKn, vs.COGDeg = true, sog, cog
+			}
+		}
+		out = append(out, vs)
+	}
+	if len(out) == 0 {
+		tb.Fatal("no AIS states in the capture")
+	}
+	return out
+}
+
+// BenchmarkAISIndexPut measures the contact tracker's AIS index on the
+// live benchmark's feed (the capture four times over, each time new
+// vessels): "put" fills a fresh index with every state (ns/op and B/op
+// per state), "state" writes the filled index as the tracker's state
+// file holds it (appendStates and contact.AppendVesselStates, per
+// state kept), as the tracker does every contactStateEvery ticks.
+func BenchmarkAISIndexPut(b *testing.B) {
+	states := aisStates(b, 4)
+	b.Run("put", func(b *testing.B) {
+		b.ReportAllocs()
+		var ix *aisIndex
+		for b.Loop() {
+			ix = newAISIndex()
+			for _, s := range states {
+				ix.put(s)
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(states)), "ns/state")
+		b.ReportMetric(float64(len(ix.byMMSI)), "vessels")
+	})
+	b.Run("state", func(b *testing.B) {
+		b.ReportAllocs()
+		ix := newAISIndex()
+		for _, s := range states {
+			ix.put(s)
+		}
+		var kept []contact.VesselState
+		var buf []byte
+		for b.Loop() {
+			kept = ix.appendStates(nil)
+			buf = contact.AppendVesselStates(buf[:0], kept)
+		}
+		b.ReportMetric(float64(len(kept)), "states")
+		b.ReportMetric(float64(len(buf))/float64(len(kept)), "B/state")
+	})
+}
+
+// TestAISIndexPagesKeepState: an index of several pages (the capture's
+// vessels, four times over) answers Vessel for each as its last put said
+// and writes a state that restores an index answering the same.
+func TestAISIndexPagesKeepState(t *testing.T) {
+	states := aisStates(t, 4)
+	ix := newAISIndex()
+	last := map[vessel.MMSI]contact.VesselState{}
+	for _, s := range states {
+		ix.put(s)
+		if l, ok := last[s.MMSI]; !ok || s.Time >= l.Time {
+			last[s.MMSI] = s
+		}
+	}
+	if len(ix.byMMSI) <= aisPage {
+		t.Fatalf("%d vessels: the test needs more than a page (%d)", len(ix.byMMSI), aisPage)
+	}
+	check := func(name string, ix *aisIndex, want map[vessel.MMSI]contact.VesselState) {
+		if len(ix.byMMSI) != len(want) {
+			t.Errorf("%s: %d vessels; want %d", name, len(ix.byMMSI), len(want))
+		}
+		for m, want := range want {
+			got, ok := ix.Vessel(m)
+			if !ok || got.Time != want.Time || got.Lat != want.Lat || got.Lon != want.Lon {
+				t.Fatalf("%s: vessel %d = %+v, %v; want %+v", name, m, got, ok, want)
+			}
+			if near := nearMMSIs(ix, want.Lat, want.Lon, 1, want.Time); !slices.Contains(near, m) {
+				t.Fatalf("%s: vessel %d not near its own last place %v", name, m, near)
+			}
+		}
+	}
+	check("filled", ix, last)
+	// the state keeps the vessels heard within stateAISHorizon of the
+	// newest report
+	var newest vessel.Time
+	for _, s := range last {
+		newest = max(newest, s.Time)
+	}
+	kept := map[vessel.MMSI]contact.VesselState{}
+	for m, s := range last {
+		if newest-s.Time <= stateAISHorizon {
+			kept[m] = s
+		}
+	}
+	if len(kept) <= aisPage {
+		t.Fatalf("%d vessels kept: the test needs more than a page (%d)", len(kept), aisPage)
+	}
+	state := contact.New(contact.Config{}, ix).AppendState(nil)
+	vs, err := contact.VesselStates(contact.AppendVesselStates(state, ix.appendStates(nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	back := newAISIndex()
+	back.restore(vs)
+	check("restored", back, kept)
 }

@@ -175,7 +175,7 @@ const (
 // SubscriberStats are one subscriber's counters.
 type SubscriberStats struct {
 	Name      string
-	Delivered int64 // items handed to it
+	Delivered int64 // items handed to it (a queued batch counted as it is taken)
 	Dropped   int64 // items its full queue dropped (DropNewest), or sent after Run stopped
 	Blocked   int64 // hand-offs that waited for room in its full queue (Block)
 	Queue     int   // items waiting (gathered ones not counted)
@@ -387,10 +387,12 @@ func (f *Fanout) Run(ctx context.Context) error {
 		go func() {
 			defer wg.Done()
 			for b := range sub.queue {
+				// counted once a batch as it is taken, not with two
+				// atomic additions an item
+				sub.delivered.Add(int64(len(b)))
+				sub.queued.Add(-int64(len(b)))
 				for i := range b {
 					it := &b[i]
-					sub.delivered.Add(1)
-					sub.queued.Add(-1)
 					switch it.kind {
 					case itemResult:
 						sub.deliverResult(it)
