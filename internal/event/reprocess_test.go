@@ -11,7 +11,9 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"runtime"
+	"runtime/pprof"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -303,6 +305,7 @@ func BenchmarkReprocess(b *testing.B) {
 			b.Run(fmt.Sprintf("%s/workers=%d", set.name, workers), func(b *testing.B) {
 				end := set.ps[len(set.ps)-1].Time
 				var cpu, critical time.Duration
+				perWorker := make([]time.Duration, workers)
 				for b.Loop() {
 					c0 := event.CPUTime()
 					worker := make([]time.Duration, workers)
@@ -314,7 +317,9 @@ func BenchmarkReprocess(b *testing.B) {
 							runtime.LockOSThread()
 							defer runtime.UnlockOSThread()
 							t0 := event.ThreadCPUTime()
-							work(i)
+							// labelled for a profile of one worker:
+							// go tool pprof -tagfocus worker=0
+							pprof.Do(context.Background(), pprof.Labels("worker", strconv.Itoa(i)), func(context.Context) { work(i) })
 							worker[i] = event.ThreadCPUTime() - t0
 						})
 					}
@@ -323,6 +328,9 @@ func BenchmarkReprocess(b *testing.B) {
 					}
 					cpu += event.CPUTime() - c0
 					critical += slices.Max(worker)
+					for i, w := range worker {
+						perWorker[i] += w
+					}
 				}
 				n := float64(len(set.ps) * b.N)
 				b.ReportMetric(n/b.Elapsed().Seconds(), "pos/s")
@@ -332,6 +340,10 @@ func BenchmarkReprocess(b *testing.B) {
 				}
 				if critical > 0 {
 					b.ReportMetric(n/critical.Seconds(), "pos/slowest-worker-cpu-s")
+				}
+				// each worker's thread CPU: how evenly the work is split
+				for i, w := range perWorker {
+					b.ReportMetric(float64(w.Nanoseconds())/n, fmt.Sprintf("w%d-cpu-ns/pos", i))
 				}
 			})
 		}
