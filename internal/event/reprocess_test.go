@@ -190,9 +190,9 @@ func TestReprocessEquivalence(t *testing.T) {
 			types[ev.Type]++
 		}
 		// the test is long on a loaded machine: 1 worker (the
-		// sequential path through Reprocess), 2 (gaps and encounters
-		// apart from the local detectors) and 4 (gaps, encounters and
-		// two shares of the local detectors) on the NOAA day and the
+		// sequential path through Reprocess), 2 (encounters and a share
+		// of the vessels, and the other share) and 4 (encounters and
+		// four shares of the vessels) on the NOAA day and the
 		// Auckland track with their preset, 2 and 4 on the messy
 		// scenario, 2 on the rest (and 2 with tracks in MergeOrder
 		// below, on every input)
@@ -527,6 +527,43 @@ func BenchmarkMergeTracks(b *testing.B) {
 			}
 			b.ReportMetric(float64(len(d.positions)*b.N)/b.Elapsed().Seconds(), "pos/s")
 		})
+	}
+}
+
+// TestReprocessShares: with 2 to 6 workers, on the vessels of the real
+// NOAA day (10,631 MMSIs), the first worker follows the pairs and every
+// vessel's own detectors (gaps, teleports, identity conflicts, zones,
+// port visits, loitering) are exactly one worker's, every worker having
+// a share: the first about 0.6 of another's (it follows the pairs too),
+// the others about equal, so that the silences of a day like this one,
+// nearly all of its work, are spread over every worker.
+func TestReprocessShares(t *testing.T) {
+	seen := map[vessel.MMSI]bool{}
+	for _, p := range realPositions(t, "noaa_us_coast_20220103.csv.gz") {
+		seen[p.MMSI] = true
+	}
+	for n := 2; n <= 6; n++ {
+		count := make([]int, n)
+		for m := range seen {
+			pairs, w := event.ReprocessShares(m, n)
+			if pairs != 0 {
+				t.Fatalf("%d workers: worker %d follows the pairs, want the first", n, pairs)
+			}
+			if w < 0 || w >= n {
+				t.Fatalf("%d workers: vessel %d is in no worker's share", n, m)
+			}
+			count[w]++
+		}
+		for i, c := range count {
+			want := 1 / (0.6 + float64(n-1))
+			if i == 0 {
+				want *= 0.6
+			}
+			if got := float64(c) / float64(len(seen)); math.Abs(got-want) > 0.02 {
+				t.Errorf("%d workers: worker %d has %.3f of the %d vessels, want about %.3f", n, i, got, len(seen), want)
+			}
+		}
+		t.Logf("%d workers: vessels per worker %v", n, count)
 	}
 }
 
