@@ -271,7 +271,8 @@ func sortedByTime(ps []vessel.Position) []vessel.Position {
 // BenchmarkReprocess reprocesses history with 1 and 2 workers (the
 // bundled ports and the land mask): the real NOAA day with 200 zones, and
 // the simulated day of BenchmarkDetect (2,000 vessels, 856,449 positions,
-// 1,000 zones). It reports positions per second of wall-clock time, per
+// 1,000 zones; and without zones, as tidewatch events --data runs by
+// default). It reports positions per second of wall-clock time, per
 // CPU-second (the sum over workers, with the garbage collector; and its
 // inverse, CPU-nanoseconds per position), and per CPU-second of the
 // slowest worker's thread (the rate on an idle machine with a core per
@@ -299,6 +300,8 @@ func BenchmarkReprocess(b *testing.B) {
 	}{
 		{"noaa", noaa, event.Config{Ports: ports(), Land: land, Zones: zones}},
 		{"simulated", sortedByTime(d.positions), event.Config{Ports: ports(), Land: land, Zones: d.zones}},
+		// without zones, as tidewatch events --data runs by default
+		{"simulated-nozones", sortedByTime(d.positions), event.Config{Ports: ports(), Land: land}},
 	}
 	for _, set := range sets {
 		for _, workers := range []int{1, 2} {
