@@ -343,23 +343,20 @@
 // vessels in different workers' shares, found once). Each engine reads
 // every position and keeps what every detector reads of every vessel:
 // which reports are its track (teleport and identity state), its speed,
-// its stops (the anchorages learned from them) and its silence long
-// enough to forget it. The detectors themselves are split between the
-// engines rather than repeated (shard.go): with two, the first judges
-// silences and follows pairs (gaps, teleports, identity conflicts and
-// encounters, with the coverage, receiver and slow-vessel grids) and the
-// second runs zones, port visits and loitering; with more, gaps and
-// encounters get an engine each and the others share the vessels' local
-// detectors by MMSI. A pair is decided by the one engine that follows
-// pairs wherever it meets, so no pair straddles a cell or shard border.
-// When the history spans Config.Forget or more, a vessel could be
-// forgotten with an open gap and come back, judged against what was
-// remembered: then every engine judges every silence (and one publishes
-// them). What every engine repeats, and the larger of the two halves,
-// bound the speed-up: on the simulated day of BenchmarkReprocess (which
-// times each worker's thread) each of two workers has about two thirds
-// of one engine's work; on the NOAA day, whose cost is in judging the
-// silences of 10,631 vessels, the first has nearly all of it.
+// its stops (the anchorages learned from them), its silence long enough
+// to forget it, and the coverage and receiver grids of every report. The
+// detectors themselves are split between the engines rather than
+// repeated (shard.go): the first follows pairs (encounters, with the
+// slow-vessel grid), and the vessels are shared between all the engines
+// by MMSI, each judging the silences (gaps), teleports, identity
+// conflicts, zones, port visits and loitering of its own; the first takes
+// a smaller share (pairWeight) for the pairs. A pair is decided by the
+// one engine that follows pairs wherever it meets, so no pair straddles
+// a cell or shard border. When the history spans Config.Forget or more,
+// a vessel could be forgotten with an open gap and come back, judged
+// against what was remembered: then every engine judges every silence
+// (and the vessel's engine publishes them). What every engine repeats
+// bounds the speed-up (BenchmarkReprocess times each worker's thread).
 // MergeOrder puts per-vessel tracks read into one
 // buffer in time order without copying them (a two-level bucket sort of
 // their times and indices, in parts on the caller's goroutines, stable:

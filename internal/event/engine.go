@@ -322,7 +322,10 @@ func (e *Engine) advance(now vessel.Time) {
 // (solo, which the history can checkpoint and replay) and the rest.
 type track struct {
 	mmsi vessel.MMSI
-	mine bool // its zones, port visits and loitering are this engine's share (Reprocess)
+	mine bool // its gaps, zones, port visits and loitering are this engine's share (Reprocess)
+	// its silences are judged here (Reprocess: its gaps are this
+	// engine's share, or every engine judges every silence)
+	judge bool
 	solo
 
 	// timer
@@ -433,7 +436,7 @@ func newSolo() solo { return solo{implied: -1} }
 func (e *Engine) trackOf(m vessel.MMSI) *track {
 	tr := e.tracks.tab().Get(m)
 	if tr == nil {
-		tr = &track{mmsi: m, heapIdx: -1, solo: newSolo(), mine: e.ownsVessel(m)}
+		tr = &track{mmsi: m, heapIdx: -1, solo: newSolo(), mine: e.ownsVessel(m), judge: e.judgesGaps(m)}
 		e.tracks.tab().Put(m, tr)
 		if r := e.gone[m]; r != nil { // back after being forgotten
 			delete(e.gone, m)
@@ -502,7 +505,7 @@ func (e *Engine) single(tr *track, p *vessel.Position) (geo.Point, float64, bool
 		return geo.Point{}, 0, false
 	}
 	speed := e.speedOf(tr, p)
-	if tr.has {
+	if tr.has && tr.judge {
 		e.gapOnReport(tr, p)
 	}
 	pt := geo.Point{Lat: p.Lat, Lon: p.Lon}
@@ -571,7 +574,7 @@ func (e *Engine) nextDeadline(tr *track) vessel.Time {
 	if e.forget > 0 && e.rep == nil {
 		d = tr.seen + e.forget
 	}
-	if e.p.Gap.Enabled && !tr.gapChecked {
+	if e.p.Gap.Enabled && tr.judge && !tr.gapChecked {
 		if g := e.gapDeadline(tr); d == 0 || g < d {
 			d = g
 		}
@@ -621,7 +624,7 @@ func (e *Engine) fireSingle(tr *track, now vessel.Time) {
 	if tr.idMode && now >= e.identityDeadline(tr) {
 		e.identityExpire(tr, now)
 	}
-	if e.p.Gap.Enabled && !tr.gapChecked && now >= e.gapDeadline(tr) {
+	if e.p.Gap.Enabled && tr.judge && !tr.gapChecked && now >= e.gapDeadline(tr) {
 		tr.gapChecked = true
 		e.gapOpen(tr, now)
 	}

@@ -101,14 +101,14 @@ func feed(ctx context.Context, ps []vessel.Position, order []uint32, fn func(p *
 // With several workers, each engine reads every position and keeps what
 // every detector reads of every vessel (which of its reports are
 // plausible, its speed, its stops and the anchorages they teach, its
-// silence long enough to forget it), and the rest runs once, spread over
-// the workers (see split and plan in shard.go): with two, the first
-// judges silences and follows pairs (gaps, teleports, identity conflicts
-// and encounters, with the coverage, receiver and slow-vessel grids) and
-// the second runs zones, port visits and loitering; with more, gaps and
-// encounters get a worker each and the others share the vessels' local
-// detectors by MMSI. A pair is decided by the one engine that follows
-// pairs, wherever it meets: no pair straddles a border. When the history
+// silence long enough to forget it, the coverage and receiver grids),
+// and the rest runs once, spread over the workers (see split and plan in
+// shard.go): the first follows pairs (encounters, with the slow-vessel
+// grid), and the vessels are shared between all of them by MMSI, the
+// first taking a smaller share: each runs the gaps, teleports, identity
+// conflicts, zones, port visits and loitering of its vessels. A pair is
+// decided by the one engine that follows pairs, wherever it meets: no
+// pair straddles a border. When the history
 // spans Config.Forget or more, a vessel could be forgotten with an open
 // gap and come back, judged against what was remembered: then every
 // engine judges every silence (and one publishes them). Each event comes
@@ -188,15 +188,16 @@ func Reprocess(ctx context.Context, cfg Config, ps []vessel.Position, statics []
 		}
 	}
 	// every worker saw every position: the counts of positions, vessels
-	// and anchorages are the same in each (the first keeps the gaps, so
-	// its count of forgotten vessels remembered for their open gap is
-	// right too); events are counted by the engine that published them
+	// and anchorages are the same in each; events are counted by the
+	// engine that published them
 	st := engines[0].Stats()
-	for _, e := range engines {
-		if e.split != nil && e.split.gaps {
-			// a vessel forgotten with an open gap is remembered by
-			// the engine that judges gaps
-			st.Dormant = len(e.gone)
+	if n > 1 && !engines[0].split.allGaps {
+		// a vessel forgotten with an open gap is remembered by the
+		// engine that judges its silences (when every engine judges
+		// every silence, each remembers them all)
+		st.Dormant = 0
+		for _, e := range engines {
+			st.Dormant += len(e.gone)
 		}
 	}
 	st.Events = make(map[string]int64)

@@ -11,7 +11,9 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"runtime"
+	"runtime/pprof"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -188,9 +190,9 @@ func TestReprocessEquivalence(t *testing.T) {
 			types[ev.Type]++
 		}
 		// the test is long on a loaded machine: 1 worker (the
-		// sequential path through Reprocess), 2 (gaps and encounters
-		// apart from the local detectors) and 4 (gaps, encounters and
-		// two shares of the local detectors) on the NOAA day and the
+		// sequential path through Reprocess), 2 (encounters and a share
+		// of the vessels, and the other share) and 4 (encounters and
+		// four shares of the vessels) on the NOAA day and the
 		// Auckland track with their preset, 2 and 4 on the messy
 		// scenario, 2 on the rest (and 2 with tracks in MergeOrder
 		// below, on every input)
@@ -269,7 +271,8 @@ func sortedByTime(ps []vessel.Position) []vessel.Position {
 // BenchmarkReprocess reprocesses history with 1 and 2 workers (the
 // bundled ports and the land mask): the real NOAA day with 200 zones, and
 // the simulated day of BenchmarkDetect (2,000 vessels, 856,449 positions,
-// 1,000 zones). It reports positions per second of wall-clock time, per
+// 1,000 zones; and without zones, as tidewatch events --data runs by
+// default). It reports positions per second of wall-clock time, per
 // CPU-second (the sum over workers, with the garbage collector; and its
 // inverse, CPU-nanoseconds per position), and per CPU-second of the
 // slowest worker's thread (the rate on an idle machine with a core per
@@ -297,12 +300,15 @@ func BenchmarkReprocess(b *testing.B) {
 	}{
 		{"noaa", noaa, event.Config{Ports: ports(), Land: land, Zones: zones}},
 		{"simulated", sortedByTime(d.positions), event.Config{Ports: ports(), Land: land, Zones: d.zones}},
+		// without zones, as tidewatch events --data runs by default
+		{"simulated-nozones", sortedByTime(d.positions), event.Config{Ports: ports(), Land: land}},
 	}
 	for _, set := range sets {
 		for _, workers := range []int{1, 2} {
 			b.Run(fmt.Sprintf("%s/workers=%d", set.name, workers), func(b *testing.B) {
 				end := set.ps[len(set.ps)-1].Time
 				var cpu, critical time.Duration
+				perWorker := make([]time.Duration, workers)
 				for b.Loop() {
 					c0 := event.CPUTime()
 					worker := make([]time.Duration, workers)
@@ -314,7 +320,9 @@ func BenchmarkReprocess(b *testing.B) {
 							runtime.LockOSThread()
 							defer runtime.UnlockOSThread()
 							t0 := event.ThreadCPUTime()
-							work(i)
+							// labelled for a profile of one worker:
+							// go tool pprof -tagfocus worker=0
+							pprof.Do(context.Background(), pprof.Labels("worker", strconv.Itoa(i)), func(context.Context) { work(i) })
 							worker[i] = event.ThreadCPUTime() - t0
 						})
 					}
@@ -323,6 +331,9 @@ func BenchmarkReprocess(b *testing.B) {
 					}
 					cpu += event.CPUTime() - c0
 					critical += slices.Max(worker)
+					for i, w := range worker {
+						perWorker[i] += w
+					}
 				}
 				n := float64(len(set.ps) * b.N)
 				b.ReportMetric(n/b.Elapsed().Seconds(), "pos/s")
@@ -332,6 +343,10 @@ func BenchmarkReprocess(b *testing.B) {
 				}
 				if critical > 0 {
 					b.ReportMetric(n/critical.Seconds(), "pos/slowest-worker-cpu-s")
+				}
+				// each worker's thread CPU: how evenly the work is split
+				for i, w := range perWorker {
+					b.ReportMetric(float64(w.Nanoseconds())/n, fmt.Sprintf("w%d-cpu-ns/pos", i))
 				}
 			})
 		}
@@ -515,6 +530,43 @@ func BenchmarkMergeTracks(b *testing.B) {
 			}
 			b.ReportMetric(float64(len(d.positions)*b.N)/b.Elapsed().Seconds(), "pos/s")
 		})
+	}
+}
+
+// TestReprocessShares: with 2 to 6 workers, on the vessels of the real
+// NOAA day (10,631 MMSIs), the first worker follows the pairs and every
+// vessel's own detectors (gaps, teleports, identity conflicts, zones,
+// port visits, loitering) are exactly one worker's, every worker having
+// a share: the first about 0.6 of another's (it follows the pairs too),
+// the others about equal, so that the silences of a day like this one,
+// nearly all of its work, are spread over every worker.
+func TestReprocessShares(t *testing.T) {
+	seen := map[vessel.MMSI]bool{}
+	for _, p := range realPositions(t, "noaa_us_coast_20220103.csv.gz") {
+		seen[p.MMSI] = true
+	}
+	for n := 2; n <= 6; n++ {
+		count := make([]int, n)
+		for m := range seen {
+			pairs, w := event.ReprocessShares(m, n)
+			if pairs != 0 {
+				t.Fatalf("%d workers: worker %d follows the pairs, want the first", n, pairs)
+			}
+			if w < 0 || w >= n {
+				t.Fatalf("%d workers: vessel %d is in no worker's share", n, m)
+			}
+			count[w]++
+		}
+		for i, c := range count {
+			want := 1 / (0.6 + float64(n-1))
+			if i == 0 {
+				want *= 0.6
+			}
+			if got := float64(c) / float64(len(seen)); math.Abs(got-want) > 0.02 {
+				t.Errorf("%d workers: worker %d has %.3f of the %d vessels, want about %.3f", n, i, got, len(seen), want)
+			}
+		}
+		t.Logf("%d workers: vessels per worker %v", n, count)
 	}
 }
 
