@@ -143,8 +143,9 @@ type clusterMember struct {
 	tracker   *ContactTracker // driven by the log (cluster_sensors.go); nil: none
 	dir       string
 	now       func() time.Time
-	resumed   uint64 // where the follower resumed when the node started
-	legacy    bool   // resumed from an old cursor file (see resume)
+	clock     *logClock // the picture's: set to each entry's receive time (cluster_clock.go)
+	resumed   uint64    // where the follower resumed when the node started
+	legacy    bool      // resumed from an old cursor file (see resume)
 	logger    *slog.Logger
 	readyLag  uint64
 
@@ -280,7 +281,7 @@ func (n *Node) openCluster() error {
 	var err error
 	m := &clusterMember{node: node, log: node.IngestLog(cluster.LogConfig{Overflow: cluster.OverflowWait}),
 		pipe: n.pipe, db: n.db, core: n.core, pic: n.core.Picture, rec: n.core.rec, dir: n.cfg.Data, now: n.now,
-		logger: n.log, readyLag: c.ReadyLag, events: n.events}
+		logger: n.log, readyLag: c.ReadyLag, events: n.events, clock: n.clClock}
 	if n.contacts != nil && n.contacts.lg != nil {
 		m.tracker = n.contacts
 	}
@@ -450,7 +451,7 @@ func (m *clusterMember) apply(seq uint64, b cluster.Batch) error {
 			m.afterEntry(b.Received)
 		}
 	}
-	if err := m.pipe.ApplyEntryThen(ctx, obs, seq, then); err != nil {
+	if err := m.pipe.ApplyEntryAround(ctx, obs, seq, func() { m.clock.set(b.Received) }, then); err != nil {
 		return err
 	}
 	if m.relay != nil && b.Sensor == cluster.SensorNone && !marker {

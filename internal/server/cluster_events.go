@@ -415,6 +415,7 @@ func (e *liveEvents) loadState(s eventsState) error {
 func (m *clusterMember) replay(obs []vessel.Observation, seq uint64, received time.Time, then func()) {
 	det := m.events != nil && m.eventsExact.Load()
 	var res []replayed
+	m.clock.set(received)
 	for i := range obs {
 		r := m.pic.Apply(&obs[i])
 		if m.tracker != nil {
