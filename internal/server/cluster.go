@@ -170,6 +170,7 @@ type clusterMember struct {
 	events                     *liveEvents
 	eventsExact                atomic.Bool   // detection restored exactly at start (or new)
 	eventsLoadErrors           atomic.Uint64 // detection states that did not load at start
+	eventsSaveNs               atomic.Int64  // how long taking detection's state took the last time
 	markersApplied, markersBad atomic.Uint64
 	markerMu                   sync.Mutex
 	markerDone                 uint64        // control entry of the last zones marker the pipeline applied

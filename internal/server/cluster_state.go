@@ -67,6 +67,13 @@ const (
 
 	stateEvery    = 10000
 	stateInterval = 10 * time.Second
+	// stateCostFactor spaces the writes to at least this many times what
+	// taking detection's state took the last time (about a second for
+	// ten thousand vessels, on detection's goroutine): detection spends
+	// at most a twentieth of its time on it. The entries after the state
+	// are replayed at a restart (faster than they arrive), and the log
+	// keeps them far longer.
+	stateCostFactor = 20
 )
 
 // ErrClusterState: the cluster state file is damaged or of an unknown
@@ -180,7 +187,9 @@ func (m *clusterMember) writeState(seq uint64, queued bool) error {
 func (m *clusterMember) finishState(seq uint64, pic []byte, e *liveEvents) error {
 	st := clusterState{seq: seq, picture: pic}
 	if e != nil {
+		start := m.now()
 		es, err := e.engineState(seq)
+		m.eventsSaveNs.Store(int64(m.now().Sub(start)))
 		if err != nil {
 			m.stateErrors.Add(1)
 			return fmt.Errorf("server: cluster state: event detection: %w", err)
@@ -219,8 +228,12 @@ func (m *clusterMember) afterCommit() {
 	if !settled || seq <= m.stateSeq || seq <= m.replayTo {
 		return
 	}
-	if seq-m.stateSeq < stateEvery && m.now().Sub(m.stateAt) < stateInterval {
+	since := m.now().Sub(m.stateAt)
+	if seq-m.stateSeq < stateEvery && since < stateInterval {
 		return
+	}
+	if since < stateCostFactor*time.Duration(m.eventsSaveNs.Load()) {
+		return // detection's state is costly here: written less often
 	}
 	if err := m.writeState(seq, true); err != nil {
 		m.logger.Warn("writing the cluster state", "err", err) // the previous state stays usable
