@@ -56,9 +56,12 @@ import (
 //	the layout of cluster_events.go's TWCLEV file; empty when the node
 //	detects no events)
 //
-// Version 1 (still read; no event detection state, the detectors then
-// start empty): "TWCLST", uint16 version, uint64 sequence, uint32 CRC-32C
-// of the sequence's 8 bytes and the picture state, the picture state.
+// Version 1, written when there is no event detection state (a node
+// without event detection, a snapshot's "state", which carries
+// detection's state in a file of its own, so that a peer of an earlier
+// version still installs it): "TWCLST", uint16 version, uint64
+// sequence, uint32 CRC-32C of the sequence's 8 bytes and the picture
+// state, the picture state. Both versions are read.
 const (
 	clusterStateMagic   = "TWCLST"
 	clusterStateVersion = 2
@@ -95,8 +98,18 @@ func encodeClusterState(seq uint64, state []byte) []byte {
 	return encodeClusterStateAll(clusterState{seq: seq, picture: state})
 }
 
-// encodeClusterStateAll encodes a state file (version 2).
+// encodeClusterStateAll encodes a state file: version 2 with event
+// detection's state, version 1 without (what a snapshot's "state" is,
+// so that a peer of an earlier version still installs it).
 func encodeClusterStateAll(s clusterState) []byte {
+	if s.events == nil {
+		out := make([]byte, 0, clusterStateHdr1+len(s.picture))
+		out = append(out, clusterStateMagic...)
+		out = binary.LittleEndian.AppendUint16(out, 1)
+		out = binary.LittleEndian.AppendUint64(out, s.seq)
+		out = binary.LittleEndian.AppendUint32(out, crc32.Update(crc32.Checksum(out[8:16], castagnoli), castagnoli, s.picture))
+		return append(out, s.picture...)
+	}
 	out := make([]byte, 0, clusterStateHdr+len(s.picture)+len(s.events))
 	out = append(out, clusterStateMagic...)
 	out = binary.LittleEndian.AppendUint16(out, clusterStateVersion)
