@@ -23,7 +23,10 @@ import (
 //
 // # What is saved
 //
-// The engine's whole state, walked field by field: every vessel's
+// The engine's whole state, walked field by field as the format's
+// explicit field list says (stateFormat, below: for each struct type the
+// fields saved, in order; stateNotSaved the fields deliberately left
+// out; TestStateFormatComplete fails for a field in neither): every vessel's
 // detector state (the single-vessel detectors, open gaps, encounters,
 // loitering runs, zone memberships and port visits, teleport and
 // identity tracks, the late-report histories and their checkpoints), the
@@ -62,9 +65,13 @@ import (
 // Decoding follows the file's schema: a field the file lists that the
 // engine no longer has, or has with another Go type, refuses the state
 // (ErrStateSchema); a field the engine has and the file does not list
-// keeps the value a new engine gives it (zero inside vessels). A change
-// of the engine's fields that is more than an addition must bump
-// stateVersion. Every count is bounded by the bytes left, and a reflect
+// keeps the value a new engine gives it (zero inside vessels). The names
+// are the format's (stateFormat), which are the Go names the engine had
+// when the version was made: a change of the engine's fields that is more
+// than an addition (a rename, another Go type, a field dropped) must bump
+// stateVersion, keep reading the old version (a migration of its names in
+// LoadState) and keep testdata/engine-state-v1.bin loading
+// (TestStateFixture). Every count is bounded by the bytes left, and a reflect
 // panic the checks missed is recovered into ErrState: a damaged state is
 // an error, never a crash (FuzzLoadState; run it with
 // -fuzzminimizetime 100x: minimizing the many inputs the reflective
@@ -112,15 +119,62 @@ const (
 	stateMaxDepth   = 10000
 )
 
-// stateSkipped are the Engine's fields that are not saved: its
-// configuration (taken from the loading engine's Config) and what only
-// exists during a call.
-var stateSkipped = map[string]bool{
-	"p": true, "preset": true, "maxEv": true, "zidx": true, "ports": true, "portCap": true,
-	"startAnch": true, "shore": true, "reorder": true, "params": true, "scratch": true, "out": true,
-	"excludeCat": true, "forget": true, "histAuto": true, "histAge": true, "histLen": true,
-	"cur": true, "rep": true, "split": true, "learnOnly": true, "inferEp": true,
+// stateFormat is the format's field list (version 1), explicit: for
+// each struct type a state holds (by its Go name, as the schema record
+// writes it), the fields saved, in the order saved. Nothing is saved
+// that is not listed here, and a struct type not listed is not saved at
+// all (AppendState fails), so a field added to the engine is saved only
+// once it is added here, and TestStateFormatComplete fails until it is
+// added here or to stateNotSaved. Renaming a field or a type means
+// renaming it here, which changes the format: that is a new
+// stateVersion, with a migration of the old names in LoadState (the
+// fixture testdata/engine-state-v1.bin must go on loading). Adding a
+// field keeps the version: a state that does not list it loads, the
+// field keeping a new engine's value (zero inside vessels).
+var stateFormat = map[string][]string{
+	"event.Engine":      {"zones", "zoneNum", "nextNum", "tracks", "timers", "clock", "buf", "seq", "maxSeen", "cov", "slow", "pairs", "stats", "cats", "learnCells", "stoppers", "learned", "learnGrid", "rxCells", "rxAlive", "rxRuns", "gone", "goneQ", "histOn", "sources", "sourceNum", "fresh"},
+	"event.Zone":        {"Name", "Area", "Properties"},
+	"geo.Polygon":       {"Outer", "Holes"},
+	"geo.Point":         {"Lat", "Lon"},
+	"event.vesselTable": {"keys", "vals", "n", "mask", "shift"},
+	"event.track":       {"mmsi", "mine", "solo", "deadline", "heapIdx", "covKey", "covCell", "gaps", "pcOK", "pc", "pd", "acOK", "ac", "ad", "src", "srcN", "srcOK", "rxKey", "rxMask", "stopOn", "stopDone", "stopRef", "slowIn", "slowKey", "slowIdx", "pairs", "h"},
+	"event.solo":        {"has", "last", "prev", "hasPrev", "seen", "ref", "implied", "gapChecked", "gapNext", "openGap", "heard", "first", "passT", "passN", "gapUncov", "gapFinal", "gapWait", "hasAlt", "alt", "altN", "mainSince", "jump", "conflict", "ids", "jumps", "idMode", "epSeq", "epDone", "zones", "zoneEv", "inPort", "visitPort", "entry", "stopped", "stop", "visit", "loit"},
+	"vessel.Position":   {"MMSI", "Time", "Lat", "Lon", "SOG", "COG", "Heading", "Status", "Flags", "Track", "Episode", "Source"},
+	"event.Event":       {"ID", "Type", "Start", "End", "Lat", "Lon", "Vessels", "Zone", "Preset", "Origin", "Params", "Measures", "Evidence", "Severity", "Reasons", "Version", "Retracted"},
+	"event.covCell":     {"last", "bits"},
+	"event.idTrack":     {"id", "first", "last", "at", "n", "member", "ep"},
+	"event.pendingJump": {"ev", "tracks", "last"},
+	"event.loiterRun":   {"active", "first", "last", "n", "sumSpeed", "sumLat", "sumDLon", "npos", "nextCheck", "ev", "checkedBad"},
+	"event.pair":        {"a", "b", "start", "last", "speeds", "n", "sumLat", "sumDLon", "lon0", "npos", "ev", "nextCheck", "first", "end", "out", "suspect", "dist", "nd", "sumDist", "minDist", "berthed", "emitted"},
+	"event.history":     {"ck", "at", "pos", "pub", "srcName", "srcNum"},
+	"event.report":      {"time", "lat", "lon", "sog", "cog", "heading", "status", "flags", "track", "source", "episode"},
+	"event.timerHeap":   {"h"},
+	"event.reorderBuf":  {"run", "head", "side", "outOfOrder"},
+	"event.queued":      {"p", "seq"},
+	"event.sideQueue":   {"n", "buckets", "order", "spare", "cur"},
+	"event.keyBucket":   {"keys", "pos", "head", "sorted"},
+	"event.heapKey":     {"t", "seq", "slot"},
+	"event.coverage":    {"cell", "bucket", "cells"},
+	"event.slowGrid":    {"cell", "cells"},
+	"event.Stats":       {"Positions", "Ignored", "Late", "OutOfOrder", "Held", "Replayed", "Evicted", "Dormant", "Anchorages", "Stoppers", "Vessels", "Events"},
+	"event.learnCell":   {"vessels", "at", "sumLat", "sumDLon", "lon0", "n", "idx"},
+	"event.Anchorage":   {"Lat", "Lon", "Vessels", "Since"},
+	"event.sourceRuns":  {"start", "n", "last"},
+	"event.remnant":     {"last", "gap", "at"},
+	"event.gone":        {"mmsi", "at"},
 }
+
+// stateNotSaved are the fields a state deliberately does not hold: the
+// Engine's configuration (taken from the loading engine's Config) and
+// what only exists during a call.
+var stateNotSaved = map[string][]string{
+	"event.Engine": {"p", "preset", "maxEv", "zidx", "ports", "portCap", "startAnch", "shore", "reorder", "params", "scratch", "out",
+		"excludeCat", "forget", "histAuto", "histAge", "histLen", "cur", "rep", "split", "learnOnly", "inferEp"},
+}
+
+// errStateFormat: a struct type or field the state format does not list
+// (a programming error, caught by TestStateFormatComplete).
+var errStateFormat = errors.New("not in the state format (stateFormat)")
 
 var engineType = reflect.TypeFor[Engine]()
 
@@ -166,7 +220,7 @@ func (e *Engine) AppendState(dst []byte) ([]byte, error) {
 	if err != nil {
 		return dst, fmt.Errorf("event: engine state: %w", err)
 	}
-	enc := stateEnc{ptrs: make(map[stateRef]uint64), types: make(map[reflect.Type]bool)}
+	enc := stateEnc{ptrs: make(map[stateRef]uint64), types: make(map[reflect.Type][]int)}
 	enc.structFields(reflect.ValueOf(e).Elem())
 	if enc.err != nil {
 		return dst, fmt.Errorf("event: engine state: %w", enc.err)
@@ -175,7 +229,7 @@ func (e *Engine) AppendState(dst []byte) ([]byte, error) {
 	schema = binary.AppendUvarint(schema, uint64(len(enc.order)))
 	for _, t := range enc.order {
 		schema = appendStateString(schema, t.String())
-		fs := stateFields(t)
+		fs := enc.types[t]
 		schema = binary.AppendUvarint(schema, uint64(len(fs)))
 		for _, i := range fs {
 			f := t.Field(i)
@@ -309,16 +363,27 @@ func (e *Engine) checkState() error {
 	return nil
 }
 
-// stateFields lists the fields of struct type t that a state holds.
-func stateFields(t reflect.Type) []int {
-	out := make([]int, 0, t.NumField())
-	for i := range t.NumField() {
-		if t == engineType && stateSkipped[t.Field(i).Name] {
-			continue
-		}
-		out = append(out, i)
+// stateFields lists the fields of struct type t that a state holds
+// (stateFormat), by index, in the format's order.
+func stateFields(t reflect.Type) ([]int, error) {
+	names, ok := stateFormat[t.String()]
+	if !ok {
+		return nil, fmt.Errorf("event: engine state: type %s: %w", t, errStateFormat)
 	}
-	return out
+	out := make([]int, len(names))
+	for k, name := range names {
+		f, ok := t.FieldByName(name)
+		if !ok || len(f.Index) != 1 {
+			return nil, fmt.Errorf("event: engine state: field %s.%s: %w", t, name, errStateFormat)
+		}
+		out[k] = f.Index[0]
+	}
+	return out, nil
+}
+
+// stateFieldSaved reports whether the format lists field name of t.
+func stateFieldSaved(t reflect.Type, name string) bool {
+	return slices.Contains(stateFormat[t.String()], name)
 }
 
 func appendStateString(b []byte, s string) []byte {
@@ -337,18 +402,25 @@ type stateRef struct {
 type stateEnc struct {
 	b     []byte
 	ptrs  map[stateRef]uint64
-	types map[reflect.Type]bool
-	order []reflect.Type // struct types, in the order first met
+	types map[reflect.Type][]int // struct types met, and their fields saved (stateFields)
+	order []reflect.Type         // struct types, in the order first met
 	err   error
 }
 
 func (s *stateEnc) structFields(v reflect.Value) {
+	if s.err != nil {
+		return
+	}
 	t := v.Type()
-	if !s.types[t] {
-		s.types[t] = true
+	fs, ok := s.types[t]
+	if !ok {
+		if fs, s.err = stateFields(t); s.err != nil {
+			return
+		}
+		s.types[t] = fs
 		s.order = append(s.order, t)
 	}
-	for _, i := range stateFields(t) {
+	for _, i := range fs {
 		s.value(v.Field(i))
 	}
 }
@@ -583,7 +655,7 @@ func (d *stateDec) fieldMap(t reflect.Type) []int {
 	m := make([]int, len(fs))
 	for k, f := range fs {
 		sf, ok := t.FieldByName(f.name)
-		if !ok || len(sf.Index) != 1 || (t == engineType && stateSkipped[f.name]) {
+		if !ok || len(sf.Index) != 1 || !stateFieldSaved(t, f.name) {
 			d.fail(ErrStateSchema, "%s has no field %s", t, f.name)
 			return nil
 		}

@@ -143,8 +143,9 @@ type clusterMember struct {
 	tracker   *ContactTracker // driven by the log (cluster_sensors.go); nil: none
 	dir       string
 	now       func() time.Time
-	resumed   uint64 // where the follower resumed when the node started
-	legacy    bool   // resumed from an old cursor file (see resume)
+	clock     *logClock // the picture's: set to each entry's receive time (cluster_clock.go)
+	resumed   uint64    // where the follower resumed when the node started
+	legacy    bool      // resumed from an old cursor file (see resume)
 	logger    *slog.Logger
 	readyLag  uint64
 
@@ -167,6 +168,9 @@ type clusterMember struct {
 	// events is the node's event detection (nil when off): its time and
 	// zones follow the log (cluster_events.go).
 	events                     *liveEvents
+	eventsExact                atomic.Bool   // detection restored exactly at start (or new)
+	eventsLoadErrors           atomic.Uint64 // detection states that did not load at start
+	eventsSaveNs               atomic.Int64  // how long taking detection's state took the last time
 	markersApplied, markersBad atomic.Uint64
 	markerMu                   sync.Mutex
 	markerDone                 uint64        // control entry of the last zones marker the pipeline applied
@@ -278,7 +282,7 @@ func (n *Node) openCluster() error {
 	var err error
 	m := &clusterMember{node: node, log: node.IngestLog(cluster.LogConfig{Overflow: cluster.OverflowWait}),
 		pipe: n.pipe, db: n.db, core: n.core, pic: n.core.Picture, rec: n.core.rec, dir: n.cfg.Data, now: n.now,
-		logger: n.log, readyLag: c.ReadyLag, events: n.events}
+		logger: n.log, readyLag: c.ReadyLag, events: n.events, clock: n.clClock}
 	if n.contacts != nil && n.contacts.lg != nil {
 		m.tracker = n.contacts
 	}
@@ -430,18 +434,7 @@ func (m *clusterMember) apply(seq uint64, b cluster.Batch) error {
 		then = func() { tr.applyEntry(seq, &b) }
 	}
 	if seq <= m.replayTo {
-		return m.pipe.Do(ctx, func() {
-			for i := range obs {
-				r := m.pic.Apply(&obs[i])
-				if m.tracker != nil {
-					m.tracker.Result(&obs[i], &r)
-				}
-			}
-			m.picSeq = seq
-			if then != nil {
-				then()
-			}
-		})
+		return m.pipe.Do(ctx, func() { m.replay(obs, seq, b.Received, then) })
 	}
 	if m.legacy && seq == m.resumed+1 && m.resumed > 0 && m.committedAlready(obs) {
 		m.logger.Info("cluster: entry after the cursor found in the store; not applied again", "seq", seq)
@@ -459,7 +452,7 @@ func (m *clusterMember) apply(seq uint64, b cluster.Batch) error {
 			m.afterEntry(b.Received)
 		}
 	}
-	if err := m.pipe.ApplyEntryThen(ctx, obs, seq, then); err != nil {
+	if err := m.pipe.ApplyEntryAround(ctx, obs, seq, func() { m.clock.set(b.Received) }, then); err != nil {
 		return err
 	}
 	if m.relay != nil && b.Sensor == cluster.SensorNone && !marker {
@@ -583,12 +576,14 @@ var (
 	mStates      = prometheus.NewDesc("tidewatch_cluster_states_written_total", "Picture states written.", []string{"stream"}, nil)
 	mStateErrors = prometheus.NewDesc("tidewatch_cluster_state_errors_total", "Picture states that could not be written (the previous one stays).", []string{"stream"}, nil)
 	mStateExact  = prometheus.NewDesc("tidewatch_cluster_state_exact", "1 when the picture was restored exactly at start (from its state, or new); 0 when seeded from the store.", []string{"stream"}, nil)
+	mEventsExact = prometheus.NewDesc("tidewatch_cluster_events_state_exact", "1 when event detection was restored exactly at start (from the state file or a snapshot, or new); 0 when its detectors started empty.", []string{"stream"}, nil)
+	mEventsErrs  = prometheus.NewDesc("tidewatch_cluster_events_state_errors_total", "Event detection states that did not load at start (the detectors then started empty).", []string{"stream"}, nil)
 	mMarkers     = prometheus.NewDesc("tidewatch_cluster_zone_markers_total", "Zones markers of the ingest log this node applied (result: applied, damaged: skipped on every member alike).", []string{"result"}, nil)
 )
 
 func (c *memberCollector) Describe(ch chan<- *prometheus.Desc) {
 	c.Collector.Describe(ch)
-	for _, d := range []*prometheus.Desc{mCommitted, mStateSeq, mStates, mStateErrors, mStateExact, mMarkers} {
+	for _, d := range []*prometheus.Desc{mCommitted, mStateSeq, mStates, mStateErrors, mStateExact, mEventsExact, mEventsErrs, mMarkers} {
 		ch <- d
 	}
 }
@@ -605,6 +600,12 @@ func (c *memberCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(mStates, prometheus.CounterValue, float64(m.statesWritten.Load()), s)
 	ch <- prometheus.MustNewConstMetric(mStateErrors, prometheus.CounterValue, float64(m.stateErrors.Load()), s)
 	ch <- prometheus.MustNewConstMetric(mStateExact, prometheus.GaugeValue, exact, s)
+	evExact := 0.0
+	if m.eventsExact.Load() {
+		evExact = 1
+	}
+	ch <- prometheus.MustNewConstMetric(mEventsExact, prometheus.GaugeValue, evExact, s)
+	ch <- prometheus.MustNewConstMetric(mEventsErrs, prometheus.CounterValue, float64(m.eventsLoadErrors.Load()), s)
 	ch <- prometheus.MustNewConstMetric(mMarkers, prometheus.CounterValue, float64(m.markersApplied.Load()), "applied")
 	ch <- prometheus.MustNewConstMetric(mMarkers, prometheus.CounterValue, float64(m.markersBad.Load()), "damaged")
 }

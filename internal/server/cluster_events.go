@@ -14,6 +14,7 @@ import (
 
 	"github.com/tidewatch/tidewatch/internal/cluster"
 	"github.com/tidewatch/tidewatch/internal/event"
+	"github.com/tidewatch/tidewatch/internal/fusion"
 	"github.com/tidewatch/tidewatch/internal/geo"
 	"github.com/tidewatch/tidewatch/internal/record"
 	"github.com/tidewatch/tidewatch/internal/vessel"
@@ -154,9 +155,11 @@ func (m *clusterMember) afterEntry(received time.Time) {
 }
 
 // applyMarker applies a zones marker entry: to the engine, in order with
-// the results before it. An entry replayed into the picture alone after a
-// restart (seq up to replayTo) is not: the engine starts from the zone
-// book, which holds the control log's zones already.
+// the results before it. An entry replayed after a restart (seq up to
+// replayTo) is applied too when detection was restored from the state at
+// an entry before it; when detection started empty it is not: the
+// engine starts from the zone book, which holds the control log's zones
+// already.
 func (m *clusterMember) applyMarker(ctx context.Context, seq uint64, b cluster.Batch) error {
 	mk, err := decodeMarker(b)
 	if err != nil {
@@ -167,7 +170,9 @@ func (m *clusterMember) applyMarker(ctx context.Context, seq uint64, b cluster.B
 	return m.pipe.Do(ctx, func() {
 		if seq <= m.replayTo {
 			m.picSeq = seq
-			return
+			if !m.eventsExact.Load() || err != nil {
+				return
+			}
 		}
 		if m.events != nil && err == nil {
 			m.core.Fanout.Call(func(s Subscriber) {
@@ -398,4 +403,72 @@ func (e *liveEvents) loadState(s eventsState) error {
 	}
 	e.markerSeq, e.det.Newest = s.markerSeq, s.newest
 	return nil
+}
+
+// replay applies an entry the store holds already (seq up to replayTo,
+// after a restart from an older state) to the picture alone, and, when
+// event detection was restored from the state, to detection too: its
+// results (those detection looks at, as the fan-out hands them to it)
+// and its time tick, queued in one Fanout.Call in order with the rest,
+// to detection only (the live stream and sharing had them before the
+// restart). On the pipeline's goroutine.
+func (m *clusterMember) replay(obs []vessel.Observation, seq uint64, received time.Time, then func()) {
+	det := m.events != nil && m.eventsExact.Load()
+	var res []replayed
+	m.clock.set(received)
+	for i := range obs {
+		r := m.pic.Apply(&obs[i])
+		if m.tracker != nil {
+			m.tracker.Result(&obs[i], &r)
+		}
+		if det && detectorWants(&obs[i], &r) {
+			res = append(res, replayedOf(&obs[i], &r))
+		}
+	}
+	m.picSeq = seq
+	if then != nil {
+		then()
+	}
+	if !det {
+		return
+	}
+	t := vessel.TimeOf(received)
+	m.core.Fanout.Call(func(s Subscriber) {
+		if e, ok := s.(*liveEvents); ok {
+			for i := range res {
+				e.Result(&res[i].o, &res[i].r)
+			}
+			if !received.IsZero() {
+				e.logTick(t)
+			}
+		}
+	})
+}
+
+// replayed is a result as the fan-out hands it to event detection (its
+// slim form: Fanout's resultItem and deliverResult).
+type replayed struct {
+	o vessel.Observation
+	r fusion.Result
+}
+
+func replayedOf(o *vessel.Observation, r *fusion.Result) replayed {
+	out := replayed{o: vessel.Observation{Kind: o.Kind},
+		r: fusion.Result{Outcome: r.Outcome, MMSI: r.MMSI, Time: r.Time, Position: r.Position}}
+	if r.Outcome == fusion.Static {
+		out.o.Static = o.Static
+	}
+	return out
+}
+
+// engineState is detection's state now, as of entry seq; on detection's
+// goroutine, or while it does not run.
+func (e *liveEvents) engineState(seq uint64) (eventsState, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	st, err := e.det.Engine.AppendState(nil)
+	if err != nil {
+		return eventsState{}, err
+	}
+	return eventsState{seq: seq, markerSeq: e.markerSeq, newest: e.det.Newest, engine: st}, nil
 }

@@ -106,14 +106,7 @@ type logDriven struct {
 // versions the event log holds already (an episode raised again while a
 // restarted node's tracker replays entries it had done before the crash).
 func publishNewEvents(e *liveEvents, evs []event.Event) {
-	out := evs[:0:0]
-	for _, ev := range evs {
-		if v, ok := e.log.Version(ev.ID); ok && v >= ev.Version {
-			continue
-		}
-		out = append(out, ev)
-	}
-	e.publish(out)
+	e.publish(newVersions(e.log, evs))
 }
 
 // contactsStatePath is where a cluster node keeps its tracker's state.

@@ -35,18 +35,48 @@ import (
 // the state is written at start and then every stateEvery entries or
 // stateInterval, whichever comes first, and the stream keeps a day.
 //
-// Layout of <data>/cluster/TIDEWATCH_INGEST.state (version 1):
+// Event detection's state is kept in the same file, at the same entry
+// (version 2), so that a restarted node's detectors resume exactly too:
+// the pipeline takes the picture's state after the commit and queues the
+// write on detection's goroutine (Fanout.Call), which adds the engine's
+// state there, where detection has worked through that entry's results
+// and time tick and nothing later, and replaces the file. One file, one
+// atomic replace: after a crash the picture and the detectors are at the
+// same entry, and the entries after it up to the store's mark are
+// replayed into both (the events they raise again are those the event
+// log holds already, and are not published twice: liveEvents.publish).
+//
+// Layout of <data>/cluster/TIDEWATCH_INGEST.state, version 2:
 //
 //	"TWCLST", uint16 version (LE), uint64 sequence (LE),
-//	uint32 CRC-32C of the sequence's 8 bytes and the picture state,
-//	the picture state (fusion.Picture.AppendState, checksummed itself)
+//	uint32 CRC-32C of everything after it and of the sequence's 8 bytes,
+//	uint64 length of the picture state (LE),
+//	the picture state (fusion.Picture.AppendState, checksummed itself),
+//	event detection's state at the same entry (the rest of the file, in
+//	the layout of cluster_events.go's TWCLEV file; empty when the node
+//	detects no events)
+//
+// Version 1, written when there is no event detection state (a node
+// without event detection, a snapshot's "state", which carries
+// detection's state in a file of its own, so that a peer of an earlier
+// version still installs it): "TWCLST", uint16 version, uint64
+// sequence, uint32 CRC-32C of the sequence's 8 bytes and the picture
+// state, the picture state. Both versions are read.
 const (
 	clusterStateMagic   = "TWCLST"
-	clusterStateVersion = 1
-	clusterStateHdr     = 20
+	clusterStateVersion = 2
+	clusterStateHdr1    = 20 // version 1
+	clusterStateHdr     = 28
 
 	stateEvery    = 10000
 	stateInterval = 10 * time.Second
+	// stateCostFactor spaces the writes to at least this many times what
+	// taking detection's state took the last time (about a second for
+	// ten thousand vessels, on detection's goroutine): detection spends
+	// at most a twentieth of its time on it. The entries after the state
+	// are replayed at a restart (faster than they arrive), and the log
+	// keeps them far longer.
+	stateCostFactor = 20
 )
 
 // ErrClusterState: the cluster state file is damaged or of an unknown
@@ -55,53 +85,134 @@ var ErrClusterState = errors.New("server: cluster state file damaged")
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
-// encodeClusterState wraps a picture state with its sequence.
+// clusterState is the content of a state file.
+type clusterState struct {
+	seq     uint64
+	picture []byte // fusion.Picture.AppendState
+	events  []byte // encodeEventsState at seq; nil: none
+}
+
+// encodeClusterState wraps a picture state with its sequence (no event
+// detection state).
 func encodeClusterState(seq uint64, state []byte) []byte {
-	out := make([]byte, 0, clusterStateHdr+len(state))
+	return encodeClusterStateAll(clusterState{seq: seq, picture: state})
+}
+
+// encodeClusterStateAll encodes a state file: version 2 with event
+// detection's state, version 1 without (what a snapshot's "state" is,
+// so that a peer of an earlier version still installs it).
+func encodeClusterStateAll(s clusterState) []byte {
+	if s.events == nil {
+		out := make([]byte, 0, clusterStateHdr1+len(s.picture))
+		out = append(out, clusterStateMagic...)
+		out = binary.LittleEndian.AppendUint16(out, 1)
+		out = binary.LittleEndian.AppendUint64(out, s.seq)
+		out = binary.LittleEndian.AppendUint32(out, crc32.Update(crc32.Checksum(out[8:16], castagnoli), castagnoli, s.picture))
+		return append(out, s.picture...)
+	}
+	out := make([]byte, 0, clusterStateHdr+len(s.picture)+len(s.events))
 	out = append(out, clusterStateMagic...)
 	out = binary.LittleEndian.AppendUint16(out, clusterStateVersion)
-	out = binary.LittleEndian.AppendUint64(out, seq)
-	crc := crc32.Update(crc32.Checksum(out[8:16], castagnoli), castagnoli, state)
-	out = binary.LittleEndian.AppendUint32(out, crc)
-	return append(out, state...)
+	out = binary.LittleEndian.AppendUint64(out, s.seq)
+	out = binary.LittleEndian.AppendUint32(out, 0)
+	out = binary.LittleEndian.AppendUint64(out, uint64(len(s.picture)))
+	out = append(out, s.picture...)
+	out = append(out, s.events...)
+	binary.LittleEndian.PutUint32(out[16:], crc32.Update(crc32.Checksum(out[8:16], castagnoli), castagnoli, out[20:]))
+	return out
 }
 
 // decodeClusterState returns the sequence and the picture state of a
 // state file (the picture state is checked by LoadState).
 func decodeClusterState(b []byte) (uint64, []byte, error) {
-	if len(b) < clusterStateHdr || string(b[:6]) != clusterStateMagic {
-		return 0, nil, fmt.Errorf("%w: not a cluster state", ErrClusterState)
+	s, err := decodeClusterStateAll(b)
+	return s.seq, s.picture, err
+}
+
+// decodeClusterStateAll decodes a state file of version 1 or 2.
+func decodeClusterStateAll(b []byte) (clusterState, error) {
+	if len(b) < clusterStateHdr1 || string(b[:6]) != clusterStateMagic {
+		return clusterState{}, fmt.Errorf("%w: not a cluster state", ErrClusterState)
 	}
-	if v := binary.LittleEndian.Uint16(b[6:]); v != clusterStateVersion {
-		return 0, nil, fmt.Errorf("%w: version %d", ErrClusterState, v)
+	v := binary.LittleEndian.Uint16(b[6:])
+	if v != 1 && v != clusterStateVersion {
+		return clusterState{}, fmt.Errorf("%w: version %d", ErrClusterState, v)
 	}
-	state := b[clusterStateHdr:]
-	crc := crc32.Update(crc32.Checksum(b[8:16], castagnoli), castagnoli, state)
+	crc := crc32.Update(crc32.Checksum(b[8:16], castagnoli), castagnoli, b[20:])
 	if crc != binary.LittleEndian.Uint32(b[16:]) {
-		return 0, nil, fmt.Errorf("%w: checksum mismatch", ErrClusterState)
+		return clusterState{}, fmt.Errorf("%w: checksum mismatch", ErrClusterState)
 	}
-	return binary.LittleEndian.Uint64(b[8:]), state, nil
+	s := clusterState{seq: binary.LittleEndian.Uint64(b[8:])}
+	if v == 1 {
+		s.picture = b[clusterStateHdr1:]
+		return s, nil
+	}
+	if len(b) < clusterStateHdr {
+		return clusterState{}, fmt.Errorf("%w: cut short", ErrClusterState)
+	}
+	n := binary.LittleEndian.Uint64(b[20:])
+	if n > uint64(len(b)-clusterStateHdr) {
+		return clusterState{}, fmt.Errorf("%w: picture state of %d bytes in %d", ErrClusterState, n, len(b)-clusterStateHdr)
+	}
+	s.picture = b[clusterStateHdr : clusterStateHdr+int(n)]
+	if rest := b[clusterStateHdr+int(n):]; len(rest) > 0 {
+		s.events = rest
+	}
+	return s, nil
 }
 
 func (m *clusterMember) statePath() string {
 	return filepath.Join(m.dir, "cluster", cluster.IngestStream+".state")
 }
 
-// writeState writes the picture's state as of entry seq. It runs on the
-// pipeline's goroutine (or after the pipeline stopped), when the picture
-// is exactly as after seq.
-func (m *clusterMember) writeState(seq uint64) error {
+// writeState writes the state as of entry seq: the contact tracker's,
+// then the picture's and event detection's in the state file. It runs on
+// the pipeline's goroutine (or before the pipeline runs, or after it and
+// the fan-out stopped), when the picture is exactly as after seq. With
+// queued set and event detection on, the state file is written on
+// detection's goroutine once detection is after seq too (finishState);
+// else at once, with detection's state as it is (detection is then not
+// running: it is as after seq, or new).
+func (m *clusterMember) writeState(seq uint64, queued bool) error {
 	// The contact tracker's state first, so that it is never behind the
 	// picture's (cluster_sensors.go).
 	if err := m.tracker.writeClusterState(m.dir); err != nil {
 		m.stateErrors.Add(1)
 		return err
 	}
-	if err := writeStateFile(record.OSFS{}, m.statePath(), seq, m.pic.AppendState(nil)); err != nil {
-		m.stateErrors.Add(1)
-		return err
-	}
+	pic := m.pic.AppendState(nil)
 	m.stateSeq, m.stateAt = seq, m.now()
+	if queued && m.events != nil {
+		m.core.Fanout.Call(func(s Subscriber) {
+			if e, ok := s.(*liveEvents); ok {
+				if err := m.finishState(seq, pic, e); err != nil {
+					m.logger.Warn("writing the cluster state", "err", err) // the previous state stays usable
+				}
+			}
+		})
+		return nil
+	}
+	return m.finishState(seq, pic, m.events)
+}
+
+// finishState adds event detection's state (e nil: none) to the
+// picture's of entry seq and replaces the state file.
+func (m *clusterMember) finishState(seq uint64, pic []byte, e *liveEvents) error {
+	st := clusterState{seq: seq, picture: pic}
+	if e != nil {
+		start := m.now()
+		es, err := e.engineState(seq)
+		m.eventsSaveNs.Store(int64(m.now().Sub(start)))
+		if err != nil {
+			m.stateErrors.Add(1)
+			return fmt.Errorf("server: cluster state: event detection: %w", err)
+		}
+		st.events = encodeEventsState(es)
+	}
+	if err := record.WriteFileAtomic(record.OSFS{}, m.statePath(), encodeClusterStateAll(st), 0o600); err != nil {
+		m.stateErrors.Add(1)
+		return fmt.Errorf("server: cluster state: %w", err)
+	}
 	m.stateSeqPub.Store(seq)
 	m.statesWritten.Add(1)
 	return nil
@@ -130,20 +241,27 @@ func (m *clusterMember) afterCommit() {
 	if !settled || seq <= m.stateSeq || seq <= m.replayTo {
 		return
 	}
-	if seq-m.stateSeq < stateEvery && m.now().Sub(m.stateAt) < stateInterval {
+	since := m.now().Sub(m.stateAt)
+	if seq-m.stateSeq < stateEvery && since < stateInterval {
 		return
 	}
-	if err := m.writeState(seq); err != nil {
+	if since < stateCostFactor*time.Duration(m.eventsSaveNs.Load()) {
+		return // detection's state is costly here: written less often
+	}
+	if err := m.writeState(seq, true); err != nil {
 		m.logger.Warn("writing the cluster state", "err", err) // the previous state stays usable
 	}
 }
 
-// closeState writes the last state once the pipeline has drained, so
-// that a clean restart replays nothing. Nothing is written when the last
-// commit failed: the picture is then ahead of the store's mark.
+// closeState writes the last state once the pipeline has drained and
+// the fan-out delivered everything to event detection (which, in
+// cluster mode, keeps the positions of its reorder window: liveEvents.Stop),
+// so that a clean restart replays nothing and its detectors go on as
+// before. Nothing is written when the last commit failed: the picture is
+// then ahead of the store's mark.
 func (m *clusterMember) closeState() error {
-	if seq, settled := m.rec.Marked(); settled && seq > m.stateSeq && seq > m.replayTo {
-		return m.writeState(seq)
+	if seq, settled := m.rec.Marked(); settled && seq >= m.stateSeq && seq > m.replayTo && (seq > m.stateSeq || m.events != nil) {
+		return m.writeState(seq, false)
 	}
 	return nil
 }
@@ -160,7 +278,8 @@ func (m *clusterMember) resume(node *cluster.Node) (seq uint64, legacy bool, err
 	defer func() { m.picSeq = seq }()
 	b, rerr := os.ReadFile(m.statePath())
 	if rerr == nil {
-		s, state, derr := decodeClusterState(b)
+		st, derr := decodeClusterStateAll(b)
+		s, state := st.seq, st.picture
 		switch {
 		case derr != nil:
 			rerr = derr
@@ -175,7 +294,9 @@ func (m *clusterMember) resume(node *cluster.Node) (seq uint64, legacy bool, err
 			m.stateSeqPub.Store(s)
 			m.committed.Store(mark)
 			m.logger.Info("cluster: picture restored from the state", "seq", s, "store_mark", mark, "replay", mark-s)
-			if s == mark {
+			if st.events != nil {
+				m.loadEventsState(st.events, s, "the state")
+			} else if s == mark {
 				m.loadEvents(s)
 			}
 			return s, false, nil
@@ -192,6 +313,7 @@ func (m *clusterMember) resume(node *cluster.Node) (seq uint64, legacy bool, err
 		seq = mark
 	case !stored:
 		m.exact = true // a new node: an empty picture is exact
+		m.eventsExact.Store(m.events != nil)
 	default:
 		// A store written before the mark existed: its cursor file
 		// says where it is.
@@ -204,7 +326,7 @@ func (m *clusterMember) resume(node *cluster.Node) (seq uint64, legacy bool, err
 	}
 	// The picture as it is now is where this node resumes from: keep it,
 	// so that a crash from here on resumes exactly.
-	if err := m.writeState(seq); err != nil {
+	if err := m.writeState(seq, false); err != nil {
 		return 0, false, err
 	}
 	return seq, legacy, nil
@@ -214,8 +336,7 @@ func (m *clusterMember) resume(node *cluster.Node) (seq uint64, legacy bool, err
 // brought (cluster_snapshot.go, installEvents) into the node's new
 // engine, when the node resumes at that entry with nothing to replay (a
 // state of another entry is of an earlier snapshot: detection then
-// starts empty, as after any restart). A state that does not load is
-// logged and detection starts empty.
+// starts empty).
 func (m *clusterMember) loadEvents(seq uint64) {
 	if m.events == nil {
 		return
@@ -224,19 +345,35 @@ func (m *clusterMember) loadEvents(seq uint64) {
 	if errors.Is(err, fs.ErrNotExist) {
 		return
 	}
-	var es eventsState
-	if err == nil {
-		es, err = decodeEventsState(b)
-	}
-	if err == nil && es.seq != seq {
+	if err != nil {
+		m.logger.Warn("cluster: the snapshot's event detection state is not usable; the detectors start empty", "seq", seq, "err", err)
 		return
+	}
+	m.loadEventsState(b, seq, "the snapshot")
+}
+
+// loadEventsState loads an event detection state (encodeEventsState)
+// that must be of entry seq into the node's new engine. From a state
+// file, the entries after seq up to the store's mark are then replayed
+// into detection as into the picture (apply). A state that does not
+// load (damaged, of another entry, of an engine of another
+// configuration) is logged and counted, and detection starts empty.
+func (m *clusterMember) loadEventsState(b []byte, seq uint64, from string) {
+	if m.events == nil {
+		return
+	}
+	es, err := decodeEventsState(b)
+	if err == nil && es.seq != seq {
+		err = fmt.Errorf("%w: of entry %d, the picture's is %d", ErrEventsState, es.seq, seq)
 	}
 	if err == nil {
 		err = m.events.loadState(es)
 	}
 	if err != nil {
-		m.logger.Warn("cluster: the snapshot's event detection state is not usable; the detectors start empty", "seq", seq, "err", err)
+		m.eventsLoadErrors.Add(1)
+		m.logger.Warn("cluster: the event detection state of "+from+" is not usable; the detectors start empty", "seq", seq, "err", err)
 		return
 	}
-	m.logger.Info("cluster: event detection restored from the snapshot", "seq", seq)
+	m.eventsExact.Store(true)
+	m.logger.Info("cluster: event detection restored from "+from, "seq", seq, "replay", m.replayTo-min(m.replayTo, seq))
 }

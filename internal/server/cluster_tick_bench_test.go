@@ -22,14 +22,17 @@ import (
 //     (Pipeline.Do): a second round trip through the pipeline's queue per
 //     entry;
 //   - then: the tick in the entry's own turn (ApplyEntryThen's then,
-//     after the entry's results), as clusterMember.apply does.
+//     after the entry's results);
+//   - clock: then, and the picture's clock set to the entry's receive
+//     time before its reports (ApplyEntryAround, logClock), as
+//     clusterMember.apply does.
 //
 // Each iteration applies one entry; with -benchtime 1813x each applies
 // the whole capture once (later passes apply copies fusion refuses as
-// duplicates, which costs less). Sub-benchmark interleaved runs the three
+// duplicates, which costs less). Sub-benchmark interleaved runs the four
 // modes on one node, taking turns entry by entry (so the machine's load
 // weighs on each alike), and reports each mode's wall time per entry and
-// the ratios do/none and then/none; the others run one mode each and
+// the ratios do/none, then/none and clock/then; the others run one mode each and
 // report the process's CPU time per entry (cpu-us/entry) besides ns/op.
 //
 //	go test ./internal/server -run XXX -bench ClusterEntryTick -benchtime 1813x
@@ -53,6 +56,8 @@ func BenchmarkClusterEntryTick(b *testing.B) {
 			return n.pipe.Do(ctx, func() { m.afterEntry(recv) })
 		case "then":
 			return n.pipe.ApplyEntryThen(ctx, obs, seq, func() { m.afterEntry(recv) })
+		case "clock":
+			return n.pipe.ApplyEntryAround(ctx, obs, seq, func() { m.clock.set(recv) }, func() { m.afterEntry(recv) })
 		}
 		return n.pipe.ApplyEntryThen(ctx, obs, seq, nil)
 	}
@@ -68,17 +73,17 @@ func BenchmarkClusterEntryTick(b *testing.B) {
 		for i := range entries {
 			obs[i] = decodeBatch(entries[i])
 		}
-		return n, &clusterMember{pipe: n.pipe, core: n.core, events: n.events}, obs
+		return n, &clusterMember{pipe: n.pipe, core: n.core, events: n.events, clock: newLogClock(time.Now)}, obs
 	}
-	modes := []string{"none", "do", "then"}
+	modes := []string{"none", "do", "then", "clock"}
 	// One node, the modes taking turns entry by entry, so that the
 	// machine's load weighs on each alike: wall time per entry of each.
 	b.Run("interleaved", func(b *testing.B) {
 		n, m, obs := open(b)
-		var spent [3]time.Duration
-		var count [3]int
+		var spent [4]time.Duration
+		var count [4]int
 		seq := uint64(0)
-		// Each three entries in a fresh order of the modes (seeded), so
+		// Each four entries in a fresh order of the modes (seeded), so
 		// that no mode always follows the same one.
 		rng := rand.New(rand.NewPCG(1, 2))
 		var turn []int
@@ -97,13 +102,14 @@ func BenchmarkClusterEntryTick(b *testing.B) {
 			spent[k] += time.Since(t0)
 			count[k]++
 		}
-		var us [3]float64
+		var us [4]float64
 		for k, mode := range modes {
 			us[k] = float64(spent[k].Microseconds()) / float64(max(count[k], 1))
 			b.ReportMetric(us[k], mode+"-us/entry")
 		}
 		b.ReportMetric(us[1]/us[0], "do/none")
 		b.ReportMetric(us[2]/us[0], "then/none")
+		b.ReportMetric(us[3]/us[2], "clock/then")
 	})
 	// The tick's round trip alone (after the capture was applied once):
 	// what "do" adds to each entry.

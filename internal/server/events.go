@@ -208,8 +208,14 @@ func nearestPort(ports []event.Port, pt geo.Point, r float64) *httpapi.NearbyPor
 	return &httpapi.NearbyPort{Name: ports[best].Name, Country: ports[best].Country, DistanceM: bd}
 }
 
-// publish records events and hands them on.
+// publish records events and hands them on. A cluster node's detection
+// leaves out the versions its event log holds already: after a crash it
+// resumes from its state at an entry before the last it applied, and
+// raises the events of the entries after again (cluster_state.go).
 func (e *liveEvents) publish(evs []event.Event) {
+	if e.logTime {
+		evs = newVersions(e.log, evs)
+	}
 	if len(evs) == 0 {
 		return
 	}
@@ -328,12 +334,35 @@ func (e *liveEvents) sync() {
 // in the future may have set), their events are published and the log synced
 // before the node closes it and the store. Silences after the newest
 // report are not judged: a restarted node's engine starts afresh.
+//
+// A cluster node's detection does not flush: its peers do not, so the
+// held positions stay in the engine, whose state the node keeps
+// (clusterMember.closeState) and resumes from.
 func (e *liveEvents) Stop() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.flushed = e.det.Engine.Stats().Held
-	e.publish(e.det.Engine.Flush(0))
+	if !e.logTime {
+		e.publish(e.det.Engine.Flush(0))
+	}
 	e.sync()
+}
+
+// newVersions returns the events of evs whose version lg does not hold
+// yet (evs itself when that is all of them).
+func newVersions(lg *event.Log, evs []event.Event) []event.Event {
+	for i, ev := range evs {
+		if v, ok := lg.Version(ev.ID); ok && v >= ev.Version {
+			out := append(make([]event.Event, 0, len(evs)-1), evs[:i]...)
+			for _, ev := range evs[i+1:] {
+				if v, ok := lg.Version(ev.ID); !ok || v < ev.Version {
+					out = append(out, ev)
+				}
+			}
+			return out
+		}
+	}
+	return evs
 }
 
 // applyZones puts an edited set of zones into the engine, between two

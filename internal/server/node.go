@@ -126,6 +126,7 @@ type Node struct {
 	ready     atomic.Bool
 	cl        *clusterMember  // nil without cluster mode (cluster.go)
 	clNode    *cluster.Node   // started before the store opens (openClusterEarly)
+	clClock   *logClock       // the picture's clock in cluster mode (cluster_clock.go)
 	openCtx   context.Context // Open's: the steps that wait for the cluster end with it
 	ctl       *controlMember  // the control log; nil without cluster mode (cluster_control.go)
 	early     *earlyHTTP      // /readyz and /metrics while a cluster node starts (cluster_early.go)
@@ -311,7 +312,12 @@ func (n *Node) openStore() error {
 	})
 	// Partners' reports weigh what the sharing policy says (see
 	// fusion.Config.SourceWeight); the sharer is set before any is applied.
-	core, restored, err := NewCore(CoreConfig{Land: land, SourceWeight: n.weights.weight, Now: n.now, Store: db})
+	now := n.now
+	if cfg.Cluster.Enabled() {
+		n.clClock = newLogClock(n.now) // the picture judges reports by the log's time
+		now = n.clClock.now
+	}
+	core, restored, err := NewCore(CoreConfig{Land: land, SourceWeight: n.weights.weight, Now: now, Store: db})
 	if err != nil {
 		return err
 	}

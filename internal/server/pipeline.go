@@ -51,6 +51,7 @@ type pipeItem struct {
 	done  chan error
 	mark  uint64 // ApplyEntry: the log entry the batch is
 	then  func() // ApplyEntryThen: run after the batch, before the mark
+	first func() // ApplyEntryAround: run before the batch
 }
 
 // PipelineOptions configure a Pipeline.
@@ -191,6 +192,13 @@ func (p *Pipeline) ApplyEntryThen(ctx context.Context, batch []vessel.Observatio
 	return p.wait(ctx, pipeItem{batch: batch, mark: seq, then: then})
 }
 
+// ApplyEntryAround is ApplyEntryThen that runs first on the pipeline
+// goroutine before the batch, in the same turn (a cluster node sets the
+// picture's clock to the entry's time there: logClock).
+func (p *Pipeline) ApplyEntryAround(ctx context.Context, batch []vessel.Observation, seq uint64, first, then func()) error {
+	return p.wait(ctx, pipeItem{batch: batch, mark: seq, first: first, then: then})
+}
+
 // Do runs fn on the pipeline goroutine, between batches, and waits for
 // it: for what must not run concurrently with recording (changing the
 // event engine's zones).
@@ -276,6 +284,9 @@ func (p *Pipeline) Run(ctx context.Context) error {
 				continue
 			}
 			var failed error
+			if it.first != nil {
+				it.first()
+			}
 			for i := range it.batch {
 				if err := p.core.Observe(&it.batch[i]); err != nil {
 					p.noteStore(err)
