@@ -3,10 +3,12 @@ package server
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -58,16 +60,21 @@ func TestClusterKill9SameEvents(t *testing.T) {
 	waitFor(t, 60*time.Second, "every node to apply the first part", allApplied(t, procs))
 	before := streamSeq(t, victim, "tidewatch_cluster_state_sequence")
 
-	// The next half to n0 and n1, each a quarter, slowly: 200 lines every
-	// 300 ms (the feed rate, not synchronisation), so that the feed lasts
-	// longer than the state interval (10 s).
+	// The next half to n0 and n1, each a quarter, at the nodes' pace and,
+	// until the victim is killed, at their stores' (about a write of 500
+	// lines a second: feedPace), so that the feed lasts longer than the
+	// state interval (10 s) whatever the machine's load.
+	var killed atomic.Bool
+	pace := feedPace{peers: procs, commit: func() bool { return !killed.Load() }}
 	var feeders sync.WaitGroup
 	done := make(chan struct{})
+	feedErrs := make([]error, 2)
+	t.Cleanup(feeders.Wait) // a test that fails on the way ends its feeders' waits (the test's context) before it ends
 	for i, p := range procs[:2] {
 		part := all[(1+i)*quarter : (2+i)*quarter]
 		feeders.Go(func() {
-			if err := sendLines(p.input, part, 300*time.Millisecond, nil); err != nil {
-				t.Errorf("%s: %v", p.name, err)
+			if err := sendLines(t, p, part, pace); err != nil {
+				feedErrs[i] = fmt.Errorf("%s: %w", p.name, err)
 			}
 		})
 	}
@@ -86,9 +93,15 @@ func TestClusterKill9SameEvents(t *testing.T) {
 		t.Fatal("the feed ended before the killed node wrote a state during it: the test shows nothing")
 	default:
 	}
+	killed.Store(true)
 	victim.kill()
 	t.Logf("%s killed: its last state at entry %.0f (%.0f before the feed), its store committed up to %.0f or later", victim.name, state, before, committed)
 	<-done
+	for _, err := range feedErrs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 	waitFor(t, 60*time.Second, "the others to apply the second part", allApplied(t, procs[:2]))
 	victim.start(t)
 	victim.wait(t)
