@@ -117,9 +117,13 @@ func (a *api) vessels(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	enc, err := parsePictureFormat(p)
+	if err != nil {
+		return err
+	}
 	age := vessel.Time(maxAge.Milliseconds())
 	if !hasAt {
-		return a.liveVessels(w, r, f, age, limit)
+		return a.liveVessels(w, r, f, enc, age, limit)
 	}
 	var list []Update
 	ctx, release, err := a.heavy(w, r)
@@ -137,14 +141,36 @@ func (a *api) vessels(w http.ResponseWriter, r *http.Request) error {
 			list = append(list, u)
 		}
 	}
-	return writeBody(w, http.StatusOK, "application/json", append(appendVessels(nil, list, at, limit), '\n'))
+	return writeBody(w, http.StatusOK, enc.ctype, append(enc.encode(nil, list, at, limit), '\n'))
+}
+
+// pictureFormat is a form of the answer of /api/v1/vessels: its encoder
+// and media type.
+type pictureFormat struct {
+	encode func(b []byte, list []Update, ref vessel.Time, limit int) []byte
+	ctype  string
+	// perVessel is about the bytes of one vessel, to size the buffer.
+	perVessel int
+}
+
+// parsePictureFormat reads format: json (the default), the summaries, or
+// compact, the columns the map draws from (appendCompact).
+func parsePictureFormat(p *params) (pictureFormat, error) {
+	switch s := p.get("format"); s {
+	case "", "json":
+		return pictureFormat{encode: appendVessels, ctype: "application/json", perVessel: 256}, nil
+	case "compact":
+		return pictureFormat{encode: appendCompact, ctype: CompactMediaType, perVessel: 80}, nil
+	default:
+		return pictureFormat{}, badParam("format", "%q: want json or compact", s)
+	}
 }
 
 // liveVessels serves the live picture as of the current second of
 // Config.Now. The answer is cached per picture version, second and query
 // (pictureCache) and carries an ETag; a request whose If-None-Match names
 // it gets 304 Not Modified.
-func (a *api) liveVessels(w http.ResponseWriter, r *http.Request, f *vesselFilter, age vessel.Time, limit int) error {
+func (a *api) liveVessels(w http.ResponseWriter, r *http.Request, f *vesselFilter, enc pictureFormat, age vessel.Time, limit int) error {
 	now := vessel.TimeOf(a.cfg.Now())
 	ref := now - now%1000
 	if now%1000 < 0 {
@@ -164,15 +190,15 @@ func (a *api) liveVessels(w http.ResponseWriter, r *http.Request, f *vesselFilte
 	h.Del("Vary") // writeShared adds it
 	build := func() *body {
 		list := a.livePicture(f, ref, age)
-		data := appendVessels(make([]byte, 0, 256*min(len(list), limit)+64), list, ref, limit)
+		data := enc.encode(make([]byte, 0, enc.perVessel*min(len(list), limit)+64), list, ref, limit)
 		return &body{raw: append(data, '\n')}
 	}
 	e := a.pictures.entry(key, query)
 	if e == nil {
-		return writeShared(w, http.StatusOK, "application/json", build())
+		return writeShared(w, http.StatusOK, enc.ctype, build())
 	}
 	e.once.Do(func() { e.body = build() })
-	return writeShared(w, http.StatusOK, "application/json", e.body)
+	return writeShared(w, http.StatusOK, enc.ctype, e.body)
 }
 
 // livePicture lists the vessels of the live picture that pass f, whose
