@@ -147,7 +147,7 @@ type api struct {
 	// being encoded, kept between requests (a picture of 50,000 vessels
 	// is 20 MB of Updates).
 	pictureBufs sync.Pool
-	epoch      uint32       // in ETags: differs between runs
+	epoch       uint32 // in ETags: differs between runs
 	// grid indexes the picture for bbox queries when Config.Hub is set
 	// (it is fed by Hub.Publish); nil: bbox queries scan the picture.
 	grid     *grid
