@@ -145,7 +145,7 @@ type api struct {
 	pictures   pictureCache // the serialized live picture per version
 	// pictureBufs holds *pictureBuf: the vessels of a live picture
 	// being encoded, kept between requests (a picture of 50,000 vessels
-	// is 20 MB of Updates).
+	// is 12 MB of Updates, twice: listed and sorted).
 	pictureBufs sync.Pool
 	epoch       uint32 // in ETags: differs between runs
 	// grid indexes the picture for bbox queries when Config.Hub is set
