@@ -143,7 +143,11 @@ type api struct {
 	heavySlots chan struct{} // a slot per heavy query running
 	comp       *compressor
 	pictures   pictureCache // the serialized live picture per version
-	epoch      uint32       // in ETags: differs between runs
+	// pictureBufs holds *pictureBuf: the vessels of a live picture
+	// being encoded, kept between requests (a picture of 50,000 vessels
+	// is 12 MB of Updates, twice: listed and sorted).
+	pictureBufs sync.Pool
+	epoch       uint32 // in ETags: differs between runs
 	// grid indexes the picture for bbox queries when Config.Hub is set
 	// (it is fed by Hub.Publish); nil: bbox queries scan the picture.
 	grid     *grid

@@ -61,6 +61,25 @@ type ContractType struct {
 	Type  reflect.Type
 }
 
+// compactResponse is the shape appendCompact writes (format=compact),
+// for the contract test; TestCompactMatchesFull decodes real answers
+// into its twin and compares them with the full answers.
+type compactResponse struct {
+	Time      string     `json:"time"`
+	Count     int        `json:"count"`
+	Truncated bool       `json:"truncated"`
+	MMSI      []uint32   `json:"mmsi"`
+	Lat       []*float64 `json:"lat"`
+	Lon       []*float64 `json:"lon"`
+	SOG       []*float64 `json:"sog"`
+	COG       []*float64 `json:"cog"`
+	Heading   []*int     `json:"heading"`
+	Category  []string   `json:"category"`
+	Flag      []*string  `json:"flag"`
+	AgeS      []*int64   `json:"age_s"`
+	Name      []*string  `json:"name"`
+}
+
 // ContractTypes lists the Go types of the API's JSON, for the contract
 // test (contract_types_test.go) that compares them with openapi.json.
 // Types with a MarshalJSON of their own (event.Event, incident.Incident,
@@ -69,6 +88,7 @@ func ContractTypes() []ContractType {
 	type_ := reflect.TypeFor[vesselsResponse]()
 	return []ContractType{
 		{"GET /api/v1/vessels 200 application/json", type_},
+		{"GET /api/v1/vessels 200 " + CompactMediaType, reflect.TypeFor[compactResponse]()},
 		{"GET /api/v1/search 200 application/json", type_},
 		{"GET /api/v1/vessels/{mmsi} 200 application/json", reflect.TypeFor[Detail]()},
 		{"GET /api/v1/vessels/{mmsi}/track 200 application/json", reflect.TypeFor[trackResponse]()},

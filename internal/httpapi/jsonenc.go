@@ -203,3 +203,90 @@ func appendJSONString(b []byte, s string) []byte {
 	b = append(b, s[start:]...)
 	return append(b, '"')
 }
+
+// CompactMediaType is the media type of the compact picture
+// (/api/v1/vessels?format=compact): the columns a map draws from.
+const CompactMediaType = "application/vnd.tidewatch.compact+json"
+
+// appendCompact appends the compact JSON of a vessels answer: the time,
+// count and truncated of the full answer (appendVessels), then one array
+// per field, each holding the vessels in the order of the full answer,
+// with the values the full answer gives them: mmsi, lat, lon, sog, cog,
+// heading, category, flag, age_s and name. It is a quarter of the full
+// answer's size, and a browser parses ten arrays much faster than 50,000
+// objects. TestCompactMatchesFull holds it to the full answer.
+func appendCompact(b []byte, list []Update, ref vessel.Time, limit int) []byte {
+	count := len(list)
+	truncated := count > limit
+	if truncated {
+		list = list[:limit]
+	}
+	b = append(b, `{"time":`...)
+	b = appendJSONString(b, ref.String())
+	b = append(b, `,"count":`...)
+	b = strconv.AppendInt(b, int64(count), 10)
+	b = append(b, `,"truncated":`...)
+	b = strconv.AppendBool(b, truncated)
+	column := func(name string, value func(b []byte, u *Update) []byte) {
+		b = append(b, `,"`...)
+		b = append(b, name...)
+		b = append(b, `":[`...)
+		for i := range list {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = value(b, &list[i])
+		}
+		b = append(b, ']')
+	}
+	column("mmsi", func(b []byte, u *Update) []byte { return strconv.AppendUint(b, uint64(u.MMSI), 10) })
+	column("lat", func(b []byte, u *Update) []byte {
+		if !u.Located {
+			return append(b, "null"...)
+		}
+		return appendJSONFloat(b, round(u.Position.Lat, 6))
+	})
+	column("lon", func(b []byte, u *Update) []byte {
+		if !u.Located {
+			return append(b, "null"...)
+		}
+		return appendJSONFloat(b, round(u.Position.Lon, 6))
+	})
+	column("sog", func(b []byte, u *Update) []byte {
+		if v, ok := u.Position.SOG.Knots(); ok && u.Located {
+			return appendJSONFloat(b, v)
+		}
+		return append(b, "null"...)
+	})
+	column("cog", func(b []byte, u *Update) []byte {
+		if v, ok := u.Position.COG.Degrees(); ok && u.Located {
+			return appendJSONFloat(b, v)
+		}
+		return append(b, "null"...)
+	})
+	column("heading", func(b []byte, u *Update) []byte {
+		if v, ok := u.Position.Heading.Degrees(); ok && u.Located {
+			return strconv.AppendInt(b, int64(v), 10)
+		}
+		return append(b, "null"...)
+	})
+	column("category", func(b []byte, u *Update) []byte {
+		return appendJSONString(b, vessel.ShipCategory(u.Static.ShipType).String())
+	})
+	column("flag", func(b []byte, u *Update) []byte {
+		if c, ok := u.MMSI.Flag(); ok && c.Code != "" {
+			return appendJSONString(b, c.Code)
+		}
+		return append(b, "null"...)
+	})
+	column("age_s", func(b []byte, u *Update) []byte {
+		if !u.Located {
+			return append(b, "null"...)
+		}
+		return strconv.AppendInt(b, int64(ref-u.Position.Time)/1000, 10)
+	})
+	column("name", func(b []byte, u *Update) []byte {
+		return appendOptString(b, u.Static.Has&vessel.HasName != 0, u.Static.Name)
+	})
+	return append(b, '}')
+}

@@ -79,6 +79,7 @@ func TestCompression(t *testing.T) {
 	paths := []struct{ path, ctype string }{
 		{"/api/v1/vessels", "application/json"},
 		{"/api/v1/vessels?bbox=-96,28,-88,31", "application/json"},
+		{"/api/v1/vessels?format=compact", httpapi.CompactMediaType},
 		{"/api/v1/vessels/316040626/track?format=geojson&from=2022-01-03T00:00:00Z&to=2022-01-04T00:00:00Z", "application/geo+json"},
 		{"/api/v1/search?q=a&limit=200", "application/json"},
 		{"/openapi.json", "application/json"},

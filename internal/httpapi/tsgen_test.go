@@ -273,10 +273,14 @@ func isJSONMedia(ct string) bool {
 }
 
 // mediaName names a media type in a type name: application/geo+json is
-// GeoJSON, application/stix+json STIX.
+// GeoJSON, application/stix+json STIX, the project's own
+// application/vnd.tidewatch.compact+json Compact.
 func mediaName(ct string) string {
 	mt, _, _ := strings.Cut(ct, ";")
 	sub := strings.TrimSuffix(mt[strings.Index(mt, "/")+1:], "+json")
+	if own, ok := strings.CutPrefix(sub, "vnd.tidewatch."); ok {
+		return pascal(own)
+	}
 	switch sub {
 	case "geo":
 		return "GeoJSON"

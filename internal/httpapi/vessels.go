@@ -117,9 +117,13 @@ func (a *api) vessels(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	enc, err := parsePictureFormat(p)
+	if err != nil {
+		return err
+	}
 	age := vessel.Time(maxAge.Milliseconds())
 	if !hasAt {
-		return a.liveVessels(w, r, f, age, limit)
+		return a.liveVessels(w, r, f, enc, age, limit)
 	}
 	var list []Update
 	ctx, release, err := a.heavy(w, r)
@@ -137,14 +141,36 @@ func (a *api) vessels(w http.ResponseWriter, r *http.Request) error {
 			list = append(list, u)
 		}
 	}
-	return writeBody(w, http.StatusOK, "application/json", append(appendVessels(nil, list, at, limit), '\n'))
+	return writeBody(w, http.StatusOK, enc.ctype, append(enc.encode(nil, list, at, limit), '\n'))
+}
+
+// pictureFormat is a form of the answer of /api/v1/vessels: its encoder
+// and media type.
+type pictureFormat struct {
+	encode func(b []byte, list []Update, ref vessel.Time, limit int) []byte
+	ctype  string
+	// perVessel is about the bytes of one vessel, to size the buffer.
+	perVessel int
+}
+
+// parsePictureFormat reads format: json (the default), the summaries, or
+// compact, the columns the map draws from (appendCompact).
+func parsePictureFormat(p *params) (pictureFormat, error) {
+	switch s := p.get("format"); s {
+	case "", "json":
+		return pictureFormat{encode: appendVessels, ctype: "application/json", perVessel: 256}, nil
+	case "compact":
+		return pictureFormat{encode: appendCompact, ctype: CompactMediaType, perVessel: 80}, nil
+	default:
+		return pictureFormat{}, badParam("format", "%q: want json or compact", s)
+	}
 }
 
 // liveVessels serves the live picture as of the current second of
 // Config.Now. The answer is cached per picture version, second and query
 // (pictureCache) and carries an ETag; a request whose If-None-Match names
 // it gets 304 Not Modified.
-func (a *api) liveVessels(w http.ResponseWriter, r *http.Request, f *vesselFilter, age vessel.Time, limit int) error {
+func (a *api) liveVessels(w http.ResponseWriter, r *http.Request, f *vesselFilter, enc pictureFormat, age vessel.Time, limit int) error {
 	now := vessel.TimeOf(a.cfg.Now())
 	ref := now - now%1000
 	if now%1000 < 0 {
@@ -163,30 +189,47 @@ func (a *api) liveVessels(w http.ResponseWriter, r *http.Request, f *vesselFilte
 	}
 	h.Del("Vary") // writeShared adds it
 	build := func() *body {
-		list := a.livePicture(f, ref, age)
-		data := appendVessels(make([]byte, 0, 256*min(len(list), limit)+64), list, ref, limit)
+		pb, _ := a.pictureBufs.Get().(*pictureBuf)
+		if pb == nil {
+			pb = &pictureBuf{}
+		}
+		list := a.livePicture(pb, f, ref, age)
+		data := enc.encode(make([]byte, 0, enc.perVessel*min(len(list), limit)+64), list, ref, limit)
+		clear(pb.sorted) // drop the strings and pointers the buffers hold
+		clear(pb.list)
+		a.pictureBufs.Put(pb)
 		return &body{raw: append(data, '\n')}
 	}
 	e := a.pictures.entry(key, query)
 	if e == nil {
-		return writeShared(w, http.StatusOK, "application/json", build())
+		return writeShared(w, http.StatusOK, enc.ctype, build())
 	}
 	e.once.Do(func() { e.body = build() })
-	return writeShared(w, http.StatusOK, "application/json", e.body)
+	return writeShared(w, http.StatusOK, enc.ctype, e.body)
+}
+
+// pictureBuf is the memory livePicture lists a picture in, reused
+// between requests (api.pictureBufs).
+type pictureBuf struct {
+	list, sorted []Update
+	keys         []uint64 // MMSI<<32 | index in list
 }
 
 // livePicture lists the vessels of the live picture that pass f, whose
-// last good position is newer than ref-age, sorted by MMSI. With a bbox
-// and the grid it reads only the vessels of the cells the box covers.
-func (a *api) livePicture(f *vesselFilter, ref, age vessel.Time) []Update {
-	var list []Update
+// last good position is newer than ref-age, sorted by MMSI, in pb's
+// memory. With a bbox and the grid it reads only the vessels of the cells
+// the box covers. It sorts MMSIs and indexes and then moves each vessel
+// once: sorting the Updates themselves moved each of them about log2(n)
+// times (BenchmarkPictureSizes).
+func (a *api) livePicture(pb *pictureBuf, f *vesselFilter, ref, age vessel.Time) []Update {
+	list := pb.list[:0]
 	keep := func(s *LiveVessel) bool {
 		if !s.Located || s.Position.Time <= ref-age {
 			return true
 		}
-		u := UpdateOf(s)
-		if f.match(&u) {
-			list = append(list, u)
+		list = append(list, UpdateOf(s))
+		if !f.match(&list[len(list)-1]) {
+			list = list[:len(list)-1]
 		}
 		return true
 	}
@@ -205,8 +248,17 @@ func (a *api) livePicture(f *vesselFilter, ref, age vessel.Time) []Update {
 	} else {
 		a.cfg.Picture.Range(keep)
 	}
-	slices.SortFunc(list, func(a, b Update) int { return int(a.MMSI) - int(b.MMSI) })
-	return list
+	keys := pb.keys[:0]
+	for i := range list {
+		keys = append(keys, uint64(list[i].MMSI)<<32|uint64(i))
+	}
+	slices.Sort(keys)
+	sorted := slices.Grow(pb.sorted[:0], len(list))[:len(list)]
+	for i, k := range keys {
+		sorted[i] = list[uint32(k)]
+	}
+	pb.list, pb.sorted, pb.keys = list, sorted, keys
+	return sorted
 }
 
 // Detail is the JSON form of one vessel: the summary and everything else

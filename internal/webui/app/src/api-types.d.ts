@@ -21,6 +21,28 @@ export interface VesselList {
   vessels: Summary[];
 }
 
+/** The picture as columns (format=compact): the i-th value of each array belongs to the i-th vessel, sorted by MMSI; each value is that of the vessel's Summary. */
+export interface VesselColumns {
+  time: string;
+  /** matches before the limit */
+  count: number;
+  truncated: boolean;
+  mmsi: number[];
+  lat: (number | null)[];
+  lon: (number | null)[];
+  /** knots */
+  sog: (number | null)[];
+  /** degrees */
+  cog: (number | null)[];
+  heading: (number | null)[];
+  category: string[];
+  /** ISO 3166 alpha-2 of the flag state from the MID */
+  flag: (string | null)[];
+  /** seconds from the position's time to the answer's time */
+  age_s: (number | null)[];
+  name: (string | null)[];
+}
+
 export type Detail = SummaryFields & {
   ship_type_text: string | null;
   flag_name: string | null;
@@ -423,6 +445,9 @@ export interface TrackPointProperties {
 
 /** GET /api/v1/vessels: 200 */
 export type ListVesselsResponse = VesselList;
+
+/** GET /api/v1/vessels: 200 */
+export type ListVesselsCompactResponse = VesselColumns;
 
 /** GET /api/v1/vessels/{mmsi}: 200 */
 export type GetVesselResponse = Detail;

@@ -89,6 +89,13 @@ export function get<P extends keyof GetRoutes>(path: P, params?: Params | null, 
   return request<GetRoutes[P]>('GET', path, params, undefined, signal, timing);
 }
 
+// vesselColumns fetches the picture in its compact form (format=compact):
+// one array per field, the fields the map draws; timing, if given, is
+// filled in.
+export function vesselColumns(params?: Params | null, signal?: AbortSignal, timing?: Timing): Promise<T.ListVesselsCompactResponse> {
+  return request('GET', '/api/v1/vessels', { ...params, format: 'compact' }, undefined, signal, timing);
+}
+
 // vessel fetches one vessel's details (at a past time with params.at).
 export function vessel(mmsi: number, params?: Params | null, signal?: AbortSignal): Promise<T.GetVesselResponse> {
   return request('GET', `/api/v1/vessels/${encodeURIComponent(mmsi)}`, params, undefined, signal);

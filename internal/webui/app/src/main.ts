@@ -28,7 +28,7 @@ import { AnchoragePanel } from './anchoragepanel.js';
 import { SENSORS } from './contactmodel.js';
 import { PanelFocus } from './focus.js';
 import { wireToolbar } from './toolbar.js';
-import { prepare as prepareVessel, detailOf, unknownVessel } from './vessel.js';
+import { prepare as prepareVessel, prepareColumns, detailOf, unknownVessel } from './vessel.js';
 import { changedShips, diffShips, worthDiffing, DOTS_ABOVE } from './shipdiff.js';
 import type { ShipDiff, ShipFeature } from './shipdiff.js';
 import type { Vessel, VesselDetail } from './vessel.js';
@@ -869,16 +869,16 @@ async function loadVessels() {
   const t0 = performance.now();
   const phase: api.Timing = { headers: 0, body: 0 };
   try {
-    const body = await api.get('/api/v1/vessels', params, ctl.signal, phase);
+    // The compact form: the fields the map draws, as columns (a quarter
+    // of the bytes, and much faster to parse); the panel fetches the rest.
+    const body = await api.vesselColumns(params, ctl.signal, phase);
     const now = Date.now();
     if (state.mode === 'live' && body.time) {
       const t = Date.parse(body.time);
       if (!Number.isNaN(t)) state.offset = t - now;
     }
     const next = new Map<string, Vessel>();
-    for (const v of Array.isArray(body.vessels) ? body.vessels : []) {
-      if (v && v.mmsi != null) next.set(String(v.mmsi), prepare(v, now));
-    }
+    for (const v of prepareColumns(body, now)) next.set(v.mmsi, v);
     // The selected vessel stays on the map when the view moves away from it.
     const sel = state.selected && state.vessels.get(state.selected);
     if (state.mode === 'live' && sel && !next.has(sel.mmsi)) next.set(sel.mmsi, sel);

@@ -2,7 +2,7 @@
 // (api-types.d.ts) with the MMSI as a string (the key of every map and
 // feature of the page) and when it was received, so that its age moves
 // on between answers. Pure: no DOM, no map.
-import type { Detail, Summary, SummaryFields } from './api.js';
+import type { Detail, Summary, SummaryFields, VesselColumns } from './api.js';
 
 // Named drops a type's index signature, keeping its named fields.
 type Named<T> = { [K in keyof T as string extends K ? never : number extends K ? never : K]: T[K] };
@@ -28,6 +28,57 @@ export function prepare(v: Summary, receivedAt: number, now: number): Vessel {
   if (typeof v.age_s === 'number') age0 = v.age_s;
   else if (v.time) age0 = (now - Date.parse(v.time)) / 1000;
   return { ...v, mmsi: String(v.mmsi), _t0: receivedAt, _age0: age0 };
+}
+
+// prepareColumns turns the compact picture of the API (format=compact:
+// one array per field) into Vessels received at receivedAt (client ms).
+// The fields the compact form leaves out (call sign, IMO, ship type,
+// status, quality flags) are null or empty until the stream or the
+// vessel's details bring them; a report's time is the answer's time less
+// its age (to the second). Columns shorter than mmsi (a malformed
+// answer) give missing values, never a crash.
+export function prepareColumns(c: VesselColumns, receivedAt: number): Vessel[] {
+  const ids = Array.isArray(c.mmsi) ? c.mmsi : [];
+  const col = <T>(a: T[] | undefined): T[] => (Array.isArray(a) ? a : []);
+  const lat = col(c.lat), lon = col(c.lon), sog = col(c.sog), cog = col(c.cog), heading = col(c.heading);
+  const cat = col(c.category), flag = col(c.flag), age = col(c.age_s), name = col(c.name);
+  const t = Date.parse(c.time);
+  const times = new Map<number, string | null>(); // ages repeat: one date each
+  const timeOf = (a: number | null | undefined): string | null => {
+    if (typeof a !== 'number' || Number.isNaN(t)) return null;
+    let s = times.get(a);
+    if (s === undefined) {
+      s = new Date(t - a * 1000).toISOString();
+      times.set(a, s);
+    }
+    return s;
+  };
+  const out: Vessel[] = [];
+  for (let i = 0; i < ids.length; i++) {
+    if (ids[i] == null) continue;
+    const a = age[i];
+    out.push({
+      mmsi: String(ids[i]),
+      name: name[i] ?? null,
+      callsign: null,
+      imo: null,
+      ship_type: null,
+      category: cat[i] ?? '',
+      flag: flag[i] ?? null,
+      lat: lat[i] ?? null,
+      lon: lon[i] ?? null,
+      sog: sog[i] ?? null,
+      cog: cog[i] ?? null,
+      heading: heading[i] ?? null,
+      status: null,
+      time: timeOf(a),
+      age_s: a ?? null,
+      flags: [],
+      _t0: receivedAt,
+      _age0: typeof a === 'number' ? a : Infinity,
+    });
+  }
+  return out;
 }
 
 // detailOf is a vessel's details as the panel shows them, with the

@@ -13,7 +13,7 @@ globalThis.localStorage = {
   removeItem: (k) => store.delete(k),
 };
 const api = await import('../src/api.js');
-const { prepare, detailOf, unknownVessel } = await import('../src/vessel.js');
+const { prepare, prepareColumns, detailOf, unknownVessel } = await import('../src/vessel.js');
 
 let calls;
 const answer = (status, body, statusText = '') => async (u, init) => {
@@ -79,6 +79,36 @@ test('prepare: the MMSI as a string, the age from age_s, else from time, else un
   assert.equal(prepare({ mmsi: 1 }, 0, now)._age0, Infinity);
   const summary = { mmsi: 1, name: 'SUMMARY', lat: 1 };
   assert.equal(prepare(summary, 0, now) === summary, false, 'the answer is not changed');
+});
+
+test('vesselColumns asks for format=compact with the other parameters, and fills the timing in', async () => {
+  globalThis.fetch = answer(200, { time: '2026-12-07T06:00:00Z', count: 0, truncated: false, mmsi: [] });
+  const timing = { headers: 0, body: 0 };
+  const body = await api.vesselColumns({ bbox: '0,0,1,1', limit: 100000 }, undefined, timing);
+  assert.deepEqual(body.mmsi, []);
+  const u = new URL(calls[0].url);
+  assert.deepEqual([u.pathname, u.searchParams.get('format'), u.searchParams.get('bbox'), u.searchParams.get('limit')], ['/api/v1/vessels', 'compact', '0,0,1,1', '100000']);
+  assert.ok(timing.body > 0);
+});
+
+test('prepareColumns: a vessel per MMSI with the values of its column, the time from the age, missing fields null', () => {
+  const c = {
+    time: '2026-12-07T06:00:00Z', count: 2, truncated: false,
+    mmsi: [211000001, 636000002], lat: [54.1, null], lon: [7.9, null], sog: [12.5, null], cog: [271.2, null], heading: [270, null],
+    category: ['cargo', 'unknown'], flag: ['DE', 'LR'], age_s: [30, null], name: ['ELBE', null],
+  };
+  const vs = prepareColumns(c, 1000);
+  assert.equal(vs.length, 2);
+  const [a, b] = vs;
+  assert.deepEqual(
+    [a.mmsi, a.lat, a.lon, a.sog, a.cog, a.heading, a.category, a.flag, a.age_s, a.name, a.time, a._t0, a._age0],
+    ['211000001', 54.1, 7.9, 12.5, 271.2, 270, 'cargo', 'DE', 30, 'ELBE', '2026-12-07T05:59:30.000Z', 1000, 30],
+  );
+  assert.deepEqual([b.mmsi, b.lat, b.time, b._age0, b.callsign, b.imo, b.flags], ['636000002', null, null, Infinity, null, null, []]);
+  // A malformed answer: short or missing columns give missing values.
+  const short = prepareColumns({ time: 'x', count: 1, truncated: false, mmsi: [1, 2], lat: [3] }, 0);
+  assert.deepEqual(short.map((v) => [v.mmsi, v.lat, v.lon, v.category, v.time]), [['1', 3, null, '', null], ['2', null, null, '', null]]);
+  assert.deepEqual(prepareColumns({ time: 'x' }, 0), []);
 });
 
 test('detailOf lays the details over the summary; unknownVessel has every field missing', () => {
