@@ -27,6 +27,7 @@ import { Anchorages, ANCHORAGE_LAYERS, describe as describeAnchorage } from './a
 import { AnchoragePanel } from './anchoragepanel.js';
 import { SENSORS } from './contactmodel.js';
 import { PanelFocus } from './focus.js';
+import { listKeys } from './listkeys.js';
 import { wireToolbar } from './toolbar.js';
 import { prepare as prepareVessel, detailOf, unknownVessel } from './vessel.js';
 import { changedShips, diffShips, worthDiffing, DOTS_ABOVE } from './shipdiff.js';
@@ -1488,13 +1489,7 @@ function wireUI() {
       e.preventDefault();
     }
   });
-  $('search-results').addEventListener('keydown', (e) => {
-    const li = e.target instanceof Element ? e.target.closest('li') : null;
-    if (e.key === 'ArrowDown') li?.nextElementSibling?.querySelector('button')?.focus();
-    else if (e.key === 'ArrowUp') (li?.previousElementSibling?.querySelector('button') ?? input).focus();
-    else return;
-    e.preventDefault();
-  });
+  listKeys($('search-results'), 'button[data-mmsi]', { before: () => input });
 
   $('panel-close').addEventListener('click', deselect);
   $('track-window').addEventListener('change', loadTrack);
