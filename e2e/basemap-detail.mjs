@@ -7,11 +7,9 @@
 // archive stops at zoom 5), Sentosa is land (Natural Earth has no
 // Sentosa), the ship is on water, and the screenshot is
 // basemap-detail-keppel-z14.png in the artifacts.
-import { run } from './lib.mjs';
+import { run, screenshotPixels, nearColour, SEA, LAND } from './lib.mjs';
 
-const SEA = [14, 42, 61]; // #0e2a3d, the background
-const LAND = [47, 61, 48]; // #2f3d30, bm-land
-const near = (px, want) => px && Math.abs(px[0] - want[0]) + Math.abs(px[1] - want[1]) + Math.abs(px[2] - want[2]) <= 12;
+const near = nearColour;
 
 await run('basemap-detail', async ({ page, check, shot, waitFor, tw, mapReady }) => {
   check('the map loads with the ship', await mapReady());
@@ -38,17 +36,7 @@ await run('basemap-detail', async ({ page, check, shot, waitFor, tw, mapReady })
   await waitFor(() => window.__tidewatch.settled(), null, 'the map settled');
   const png = await page.screenshot();
   await shot('basemap-detail-keppel-z14.png');
-  const pixel = async (points) => tw(async ([b64, pts]) => {
-    const img = new Image();
-    img.src = 'data:image/png;base64,' + b64;
-    await img.decode();
-    const c = document.createElement('canvas');
-    c.width = img.width;
-    c.height = img.height;
-    const ctx = c.getContext('2d');
-    ctx.drawImage(img, 0, 0);
-    return pts.map(([x, y]) => [...ctx.getImageData(Math.round(x), Math.round(y), 1, 1).data.slice(0, 3)]);
-  }, [png.toString('base64'), points]);
+  const pixel = async (points) => (await screenshotPixels(page, png, points)).map((px) => px[0]);
   if (ship) {
     const under = await tw(([x, y]) => window.__tidewatch.basemapAt(x, y), [ship.x, ship.y]);
     check('the ship is on water: no land under it', !under.includes('bm-land'), JSON.stringify(under));

@@ -150,3 +150,43 @@ export async function run(name, fn, opts = {}) {
 export function overlaps(a, b) {
   return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
 }
+
+// SEA and LAND are the map's colours of the sea (#0e2a3d, the
+// background) and of the detailed land (#2f3d30, bm-land); nearColour
+// tells whether a pixel [r, g, b] is within 12 (summed) of a colour.
+export const SEA = [14, 42, 61];
+export const LAND = [47, 61, 48];
+export const nearColour = (px, want) => !!px && Math.abs(px[0] - want[0]) + Math.abs(px[1] - want[1]) + Math.abs(px[2] - want[2]) <= 12;
+
+/**
+ * screenshotPixels reads the pixels of a screenshot (a PNG buffer) back in
+ * the page (as a data: image): for each point [x, y] (page pixels) the
+ * size×size pixels round it, row by row, each [r, g, b].
+ * @param {import('playwright-core').Page} page
+ * @param {Buffer} png
+ * @param {[number, number][]} points
+ * @param {number} [size] 1 (the pixel at the point) or an odd width
+ * @returns {Promise<number[][][]>}
+ */
+export function screenshotPixels(page, png, points, size = 1) {
+  return page.evaluate(
+    async ([b64, pts, n]) => {
+      const img = new Image();
+      img.src = 'data:image/png;base64,' + b64;
+      await img.decode();
+      const c = document.createElement('canvas');
+      c.width = img.width;
+      c.height = img.height;
+      const ctx = c.getContext('2d');
+      ctx.drawImage(img, 0, 0);
+      const r = (n - 1) / 2;
+      return pts.map(([x, y]) => {
+        const d = ctx.getImageData(Math.round(x) - r, Math.round(y) - r, n, n).data;
+        const px = [];
+        for (let i = 0; i < d.length; i += 4) px.push([d[i], d[i + 1], d[i + 2]]);
+        return px;
+      });
+    },
+    [png.toString('base64'), points, size],
+  );
+}

@@ -85,6 +85,7 @@ import { chromium } from 'playwright-core';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CHROMIUM_ARGS } from './lib.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const BASE_URL = process.env.BASE_URL;
@@ -115,22 +116,8 @@ const cspViolations = [];
 const consoleErrors = [];
 const offOrigin = [];
 
-const browser = await chromium.launch({
-  executablePath: CHROMIUM,
-  headless: true,
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    // WebGL without a GPU: SwiftShader.
-    '--use-angle=swiftshader',
-    '--enable-unsafe-swiftshader',
-  ],
-});
+// (WebGL without a GPU: SwiftShader.)
+const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
 
 let page;
 async function shot(name) {

@@ -43,12 +43,14 @@ func (s *syncBuffer) String() string {
 }
 
 // demoClock is the demo's clock in the test: from start it runs speed
-// times faster than the wall clock, so that the story's happenings,
-// due 5 to 20 seconds after start, come sooner. It never runs behind
-// the wall clock.
-func demoClock(speed int) func() time.Time {
+// times faster than the wall clock, so that the story's happenings, due
+// 5 to 20 seconds after start, come sooner, until it reads start plus
+// limit, where it stands still. It never runs behind the wall clock
+// before that. A node on it has, whenever the test looks, done what it
+// does within limit of its own time from start.
+func demoClock(speed int, limit time.Duration) func() time.Time {
 	real0 := time.Now()
-	return func() time.Time { return real0.Add(time.Since(real0) * time.Duration(speed)) }
+	return func() time.Time { return real0.Add(min(time.Since(real0)*time.Duration(speed), limit)) }
 }
 
 type apiVessels struct {
@@ -82,21 +84,34 @@ type apiTrack struct {
 }
 
 // TestDemo starts the demo on an ephemeral port and a temporary data
-// directory, its clock running three times as fast as the wall clock,
-// and checks through the API, within a minute of wall time from start:
-// at least 300 vessels in the Indian Ocean box (30°-110° E, 45° S-30° N)
-// and at least three events listed, among them the story's encounter,
-// gap and zone entry; the picture 18 hours before (the time slider) and
-// tracks reaching back more than 12 hours; no position dated after the
-// node's clock; and the admin session (a zone created without a token
-// from the page's origin, refused from another site's page), which the
-// demo announces on stdout and whose token it revokes when it stops.
+// directory and checks the promise through the API: within a
+// minute of start, at least 300 vessels in the Indian Ocean box (30°-110°
+// E, 45° S-30° N) and at least three events listed, among them the
+// story's encounter, gap and zone entry, and the radar and satellite
+// story's dark contacts; then the picture 18 hours before (the time
+// slider) and tracks reaching back more than 12 hours; no position dated
+// after the node's clock; and the admin session (a zone created without
+// a token from the page's origin, refused from another site's page),
+// which the demo announces on stdout and whose token it revokes when it
+// stops.
+//
+// "Within a minute" is the demo's own time, not the wall clock's: time
+// is an input, and the demo runs on demoClock, three times as fast as
+// the wall clock, standing still one minute after start. The traffic and
+// the radar deliver nothing dated after the clock, so whatever the API
+// lists, whenever the test asks, is what the demo did in its first
+// minute, and the answers' time says so. How soon that is in wall time
+// is logged, not asserted: on a loaded machine (the CI's load is 20 to
+// 60 on two cores) the node takes longer to store the day of history it
+// is given at start, and a wall-time limit would fail on the machine's
+// load, not on the demo.
 func TestDemo(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs a node with a day of traffic for up to a minute")
 	}
 	data := filepath.Join(t.TempDir(), "data")
-	clock := demoClock(3)
+	const minute = time.Minute
+	clock := demoClock(3, minute)
 	story := simulate.NewDemo(1, 0) // the story's vessels
 	var stdout, stderr syncBuffer
 	addrs := make(chan net.Addr, 1)
@@ -143,12 +158,10 @@ func TestDemo(t *testing.T) {
 		}
 	}
 	// Poll until everything is there, cheaply (the counts, the story's
-	// event types), so as not to slow the node down. The story happens in
-	// the demo's first minute and on a quiet machine all of it is listed
-	// within about 20–45 s of start (the wall times are logged); the test
-	// itself allows settle, so that a loaded machine, which delays the
-	// history backlog ahead of the story, does not fail it: how soon is
-	// a measurement, not an assertion.
+	// event types), so as not to slow the node down. On a quiet machine
+	// all of it is listed within about 20–45 s of wall time from start
+	// (logged); settle only bounds how long a loaded machine may take to
+	// do the demo's first minute.
 	const settle = 5 * time.Minute
 	want := map[string]bool{"encounter": false, "gap": false, "zone_entry": false}
 	var inBox apiVessels
@@ -197,6 +210,10 @@ func TestDemo(t *testing.T) {
 	}
 	t.Logf("after %v (demo clock +%v): %d vessels in the Indian Ocean box, the story's events", time.Since(begin).Round(100*time.Millisecond),
 		clock().Sub(start).Round(time.Second), inBox.Count)
+	// The node counted them by its clock, within the first minute.
+	if inBox.Time.Before(start) || inBox.Time.After(start.Add(minute)) {
+		t.Errorf("the vessels' answer is of %v, not within the minute after start %v", inBox.Time, start)
+	}
 	// The radar and satellite story: dark contacts and a dark_target
 	// event within the first minute.
 	err = poll(settle-time.Since(begin), time.Second, func() error {
@@ -224,6 +241,12 @@ func TestDemo(t *testing.T) {
 	if evs.Count < 3 {
 		t.Errorf("%d events listed; want at least 3", evs.Count)
 	}
+	for _, ev := range evs.Events {
+		if ev.Start.After(start.Add(minute)) {
+			t.Errorf("event %s (%s) starts at %v, after the demo's first minute (start %v)", ev.ID, ev.Type, ev.Start, start)
+		}
+	}
+	t.Logf("%d events listed in the demo's first minute", evs.Count)
 	if err := get("/api/v1/vessels?bbox=30,-45,110,30&limit=100000", &inBox); err != nil {
 		t.Fatal(err)
 	}

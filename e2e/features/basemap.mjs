@@ -4,11 +4,9 @@
 // Singapore Strait are on water: no land feature is rendered under them
 // and the screenshot's pixels beside each symbol are the sea's colour,
 // while a point of the island (103.85 E, 1.30 N) is the land's.
-import { run } from '../lib.mjs';
+import { run, screenshotPixels, nearColour, SEA, LAND } from '../lib.mjs';
 
-const SEA = [14, 42, 61]; // #0e2a3d, the background
-const LAND = [47, 61, 48]; // #2f3d30, bm-land
-const near = (px, want) => px && Math.abs(px[0] - want[0]) + Math.abs(px[1] - want[1]) + Math.abs(px[2] - want[2]) <= 12;
+const near = nearColour;
 
 await run('basemap', async ({ page, check, shot, waitFor, tw, mapReady }) => {
   check('the map loads with ships', await mapReady());
@@ -39,17 +37,7 @@ await run('basemap', async ({ page, check, shot, waitFor, tw, mapReady }) => {
   // Pixels of the screenshot, read back in the page (a data: image).
   const png = await page.screenshot();
   await shot('basemap-singapore-z12.png');
-  const pixel = async (points) => tw(async ([b64, pts]) => {
-    const img = new Image();
-    img.src = 'data:image/png;base64,' + b64;
-    await img.decode();
-    const c = document.createElement('canvas');
-    c.width = img.width;
-    c.height = img.height;
-    const ctx = c.getContext('2d');
-    ctx.drawImage(img, 0, 0);
-    return pts.map(([x, y]) => [...ctx.getImageData(Math.round(x), Math.round(y), 1, 1).data.slice(0, 3)]);
-  }, [png.toString('base64'), points]);
+  const pixel = async (points) => (await screenshotPixels(page, png, points)).map((px) => px[0]);
 
   for (const s of ships || []) {
     const under = await tw(([x, y]) => window.__tidewatch.basemapAt(x, y), [s.x, s.y]);

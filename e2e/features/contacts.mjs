@@ -10,7 +10,7 @@
 //
 //   CONTACTS_VIEW  the view to look at, #zoom/lat/lon (default the demo's
 //                  radar area, #10/12.4/46.0)
-import { run } from '../lib.mjs';
+import { run, screenshotPixels } from '../lib.mjs';
 
 const VIEW = process.env.CONTACTS_VIEW || '#10/12.4/46.0';
 
@@ -54,37 +54,16 @@ await run('contacts', async ({ page, check, shot, waitFor, tw, mapReady }) => {
   // Distinct symbols, not only colour: a radar diamond is widest on its
   // middle row, a satellite triangle on its bottom rows. Count the lit
   // pixels of the rows through each symbol in a screenshot.
-  const png = (await page.screenshot()).toString('base64');
-  const shapes = { img: `data:image/png;base64,${png}`, left: 0, top: 0, dpr: 1 };
+  const png = await page.screenshot();
   const pick = (sensor) => drawn.find((c) => c.sensor === sensor && !c.dark && c.mmsi == null) ?? drawn.find((c) => c.sensor === sensor);
-  const widths = await page.evaluate(
-    async ({ shapes, pts }) => {
-      const im = new Image();
-      im.src = shapes.img;
-      await im.decode();
-      const cv = document.createElement('canvas');
-      cv.width = im.width;
-      cv.height = im.height;
-      const ctx = cv.getContext('2d');
-      ctx.drawImage(im, 0, 0);
-      const out = {};
-      for (const p of pts) {
-        if (!p) continue;
-        const cx = Math.round((p.x - shapes.left) * shapes.dpr);
-        const cy = Math.round((p.y - shapes.top) * shapes.dpr);
-        const rows = [];
-        for (let dy = -8; dy <= 8; dy += 4) {
-          const d = ctx.getImageData(cx - 12, cy + dy, 25, 1).data;
-          let lit = 0;
-          for (let i = 0; i < d.length; i += 4) if (d[i] + d[i + 1] + d[i + 2] > 450) lit++;
-          rows.push(lit);
-        }
-        out[p.sensor] = rows;
-      }
-      return out;
-    },
-    { shapes, pts: [pick('radar'), pick('satellite')] },
-  );
+  const symbols = [pick('radar'), pick('satellite')].filter((c) => c);
+  // The 25×25 pixels round each; lit pixels of its rows 8 and 4 above,
+  // through and below its centre.
+  const blocks = await screenshotPixels(page, png, symbols.map((c) => [c.x, c.y]), 25);
+  const widths = {};
+  symbols.forEach((c, i) => {
+    widths[c.sensor] = [-8, -4, 0, 4, 8].map((dy) => blocks[i].slice((12 + dy) * 25, (13 + dy) * 25).filter(([r, g, b]) => r + g + b > 450).length);
+  });
   check('radar and satellite contacts have different shapes (rows of lit pixels through each differ)', widths.radar && widths.satellite && widths.radar.join() !== widths.satellite.join(), JSON.stringify(widths));
   await shot('contacts.png');
 

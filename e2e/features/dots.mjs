@@ -8,7 +8,7 @@
 // Screenshots: dots-world.png, dots-icons.png.
 //
 //   DOTS_MIN  the fewest ships the node has (default 5001)
-import { run } from '../lib.mjs';
+import { run, screenshotPixels } from '../lib.mjs';
 
 const MIN = Number(process.env.DOTS_MIN) || 5001;
 
@@ -67,26 +67,8 @@ await run(
     const isolated = ships.filter((s, i) => cats[s.mmsi] && cats[s.mmsi].age < 300 && ships.every((o, j) => j === i || Math.hypot(o.x - s.x, o.y - s.y) > 8)).slice(0, 150);
     const png = await page.screenshot();
     const file = await shot('dots-world.png');
-    const pixels = await tw(
-      async ([b64, pts]) => {
-        const img = new Image();
-        img.src = 'data:image/png;base64,' + b64;
-        await img.decode();
-        const c = document.createElement('canvas');
-        c.width = img.width;
-        c.height = img.height;
-        const ctx = c.getContext('2d');
-        ctx.drawImage(img, 0, 0);
-        // the 3×3 pixels round each centre (a dot is 2 to 3 px across here)
-        return pts.map(([x, y]) => {
-          const d = ctx.getImageData(Math.round(x) - 1, Math.round(y) - 1, 3, 3).data;
-          const px = [];
-          for (let i = 0; i < d.length; i += 4) px.push([d[i], d[i + 1], d[i + 2]]);
-          return px;
-        });
-      },
-      [png.toString('base64'), isolated.map((s) => [s.x, s.y])],
-    );
+    // the 3×3 pixels round each centre (a dot is 2 to 3 px across here)
+    const pixels = await screenshotPixels(page, png, isolated.map((s) => [s.x, s.y]), 3);
     const right = isolated.filter((s, i) => {
       const want = dotColours[cats[s.mmsi].cat] ?? dotColours.unknown;
       return want && pixels[i].some((p) => near(p, rgb(want)));

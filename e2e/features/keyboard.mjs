@@ -5,7 +5,8 @@
 // events with the focus in the list, arrow keys, Home and End move in it,
 // Enter picks; Escape closes the panels in turn, the focus going back to
 // where it came from; L opens the layers with the focus on a switch that
-// Space toggles; M measures.
+// Space toggles; M measures; the search results are reached with
+// ArrowDown from the field and left with ArrowUp.
 import { run } from '../lib.mjs';
 
 await run('keyboard', async ({ page, check, waitFor, tw, mapReady }) => {
@@ -24,6 +25,14 @@ await run('keyboard', async ({ page, check, waitFor, tw, mapReady }) => {
   await page.keyboard.press('ArrowDown');
   const second = await tw(() => ({ focused: document.activeElement?.dataset?.mmsi, second: document.querySelectorAll('#table-rows tr')[1]?.dataset.mmsi }));
   check('ArrowDown moves to the next row', second.focused && second.focused === second.second, JSON.stringify(second));
+  await page.keyboard.press('End');
+  const tEnd = await tw(() => [...document.querySelectorAll('#table-rows tr')].at(-1) === document.activeElement);
+  await page.keyboard.press('Home');
+  const tHome = await tw(() => document.querySelector('#table-rows tr') === document.activeElement);
+  check('End and Home move to the last and first row of the table', tEnd && tHome);
+  await page.keyboard.press('ArrowDown');
+  // (the row Enter opens: the one focused now)
+  second.second = await tw(() => document.activeElement?.dataset?.mmsi);
   await page.keyboard.press('Enter');
   const picked = await waitFor((m) => window.__tidewatch.selected() === m, second.second, 'the vessel');
   check('Enter opens the vessel of the row', picked);
@@ -91,4 +100,16 @@ await run('keyboard', async ({ page, check, waitFor, tw, mapReady }) => {
   check('M starts measuring', m);
   await page.keyboard.press('Escape');
   check('Escape ends it', await waitFor(() => document.getElementById('measure').hidden, null, 'measure ended'));
+
+  // The search results: ArrowDown from the field into them, ArrowUp from
+  // the first back to the field.
+  await page.fill('#search', 'OLD TIMER');
+  const found = await waitFor(() => !document.getElementById('search-results').hidden && !!document.querySelector('#search-results button[data-mmsi]'), null, 'the search results');
+  check('the search lists OLD TIMER', found);
+  await page.keyboard.press('ArrowDown');
+  const inResults = await tw(() => document.activeElement === document.querySelector('#search-results button[data-mmsi]'));
+  await page.keyboard.press('ArrowUp');
+  const inField = await tw(() => document.activeElement?.id === 'search');
+  check('ArrowDown goes into the results, ArrowUp from the first back to the field', inResults && inField);
+  await page.keyboard.press('Escape');
 });

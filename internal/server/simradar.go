@@ -63,7 +63,7 @@ func (s *SimulatedRadar) Run(ctx context.Context) error {
 	ai, ri, si := 0, 0, 0
 	for t0 := sc.Start; t0 < sc.End; t0 += 20_000 {
 		t1 := t0 + 20_000
-		if wait := t1.Std().Sub(now()); wait > 0 {
+		for wait := t1.Std().Sub(now()); wait > 0; wait = t1.Std().Sub(now()) { // until the clock reaches t1
 			if err := sleep(ctx, wait); err != nil {
 				return nil
 			}
@@ -132,7 +132,7 @@ func (s *SimulatedRadar) runCluster(ctx context.Context, m *clusterMember, now f
 	ai, ri, si := 0, 0, 0
 	for t0 := sc.Start; t0 < sc.End; t0 += 20_000 {
 		t1 := t0 + 20_000
-		if wait := t1.Std().Sub(now()); wait > 0 {
+		for wait := t1.Std().Sub(now()); wait > 0; wait = t1.Std().Sub(now()) { // until the clock reaches t1
 			if err := sleep(ctx, wait); err != nil {
 				return nil
 			}

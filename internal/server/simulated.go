@@ -129,7 +129,9 @@ func (s *SimulatedTraffic) Run(ctx context.Context) error {
 		return nil
 	}
 	err := sim.Run(from, from+vessel.Time(30*24*time.Hour/time.Millisecond), func(o *vessel.Observation) error {
-		if wait := o.Time().Std().Sub(now()); wait > 0 {
+		// Until the clock reaches the report (a clock that stands still
+		// holds the feed: nothing is delivered dated after it).
+		for wait := o.Time().Std().Sub(now()); wait > 0; wait = o.Time().Std().Sub(now()) {
 			if err := flush(); err != nil {
 				return err
 			}

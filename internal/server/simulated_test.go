@@ -41,3 +41,39 @@ func TestSimulatedTrafficPacing(t *testing.T) {
 		t.Errorf("waits %v", waits)
 	}
 }
+
+// TestSimulatedTrafficClockStill runs the input on a clock that stands
+// still (the demo's test holds its clock at one minute after start): the
+// reports up to the clock are delivered and none after it, however often
+// the pause returns.
+func TestSimulatedTrafficClockStill(t *testing.T) {
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	var got []vessel.Observation
+	sleeps := 0
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	s := &SimulatedTraffic{Vessels: 50, Seed: 1, Backfill: 20 * time.Minute,
+		Submit: func(b []vessel.Observation) bool { got = append(got, b...); return true },
+		Now:    func() time.Time { return now },
+		Sleep: func(ctx context.Context, d time.Duration) error {
+			if d <= 0 {
+				t.Errorf("pause of %v", d)
+			}
+			if sleeps++; sleeps == 20 {
+				cancel()
+				return ctx.Err()
+			}
+			return nil // the clock has not moved
+		}}
+	if err := s.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) < 100 {
+		t.Fatalf("%d observations delivered; want the 20 minutes before the clock", len(got))
+	}
+	for _, o := range got {
+		if o.Time() > vessel.TimeOf(now) {
+			t.Fatalf("observation at %v delivered, after the clock %v", o.Time(), vessel.TimeOf(now))
+		}
+	}
+}

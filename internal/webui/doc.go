@@ -297,6 +297,14 @@
 // is stale; with app/node_modules present another test rebuilds into a
 // temporary directory and compares byte for byte.
 //
+// The page is one module per panel (events.ts, table.ts, incidents.ts,
+// ...) and a state module, state.ts: the vessels of the picture, the time
+// view (live or a past moment), the selected vessel and its details, and
+// the filters and vessel groups, changed only through its update
+// functions, which tell their subscribers (picture, selection, filter,
+// time); main.ts wires those to the map and the panels. The lists'
+// keyboard (arrows, Home, End, Enter) is one handler, listkeys.ts.
+//
 // The sources are TypeScript in strict mode (app/tsconfig.json), bundled by
 // esbuild, which strips the types; TestTypeCheck runs tsc --noEmit (the
 // typescript package pinned in app/package.json). api.ts returns the types
@@ -362,9 +370,10 @@
 // 12, that no land is rendered under the ships and the screenshot is
 // sea-coloured beside them and land-coloured on the island. The pure
 // modules (format.ts, geo.ts, timerange.ts, csv.ts, categories.ts,
-// contactmodel.ts, focus.ts, the rows of anchoragepanel.ts, shipdiff.ts,
-// draw.ts, the API client api.ts and the vessel state vessel.ts) have
-// unit tests in app/test, run by
+// contactmodel.ts, listkeys.ts, the rows of anchoragepanel.ts,
+// shipdiff.ts, draw.ts, the API client api.ts, the vessel state
+// vessel.ts and the page's state state.ts) have unit tests in app/test,
+// run by
 // TestNodeUnit with node --test (app/tshooks.mjs compiles the TypeScript
 // they import with esbuild).
 // e2e/perf.mjs measures first render,

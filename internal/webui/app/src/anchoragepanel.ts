@@ -72,15 +72,10 @@ export class AnchoragePanel {
   constructor(page: AnchoragePanelPage) {
     this.page = page;
     this.focus = new PanelFocus('anchorage-panel');
-    const panel = $('anchorage-panel');
     $('anchorage-close').addEventListener('click', () => this.close());
     $('anchorage-prev').addEventListener('click', () => this.step(-1));
     $('anchorage-next').addEventListener('click', () => this.step(1));
-    panel.addEventListener('keydown', (e: KeyboardEvent) => {
-      if (e.key !== 'Escape') return;
-      e.stopPropagation();
-      this.close();
-    });
+    this.focus.closeOnEscape(() => this.close());
     // A opens the anchorage nearest the map's centre, outside text fields.
     document.addEventListener('keydown', (e: KeyboardEvent) => {
       if (e.key.toLowerCase() !== 'a' || e.ctrlKey || e.metaKey || e.altKey) return;

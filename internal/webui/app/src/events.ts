@@ -14,7 +14,8 @@
 import { h, $ } from './dom.js';
 import * as api from './api.js';
 import * as fmt from './format.js';
-import { PanelFocus, listKeys } from './focus.js';
+import { PanelFocus } from './focus.js';
+import { listKeys } from './listkeys.js';
 import type { Map as MapLibre, GeoJSONSource, ExpressionSpecification } from 'maplibre-gl';
 import type { FeatureCollection } from 'geojson';
 import type { Event, ZoneFeature } from './api.js';
@@ -228,11 +229,7 @@ export class Events {
     // Arrow keys, Home and End move between the rows; Escape closes the
     // panel and gives the focus back to where it was.
     listKeys($('events-list'), 'button.event-row');
-    $('events').addEventListener('keydown', (e) => {
-      if (e.key !== 'Escape') return;
-      e.stopPropagation();
-      this.setOpen(false);
-    });
+    this.focus.closeOnEscape(() => this.setOpen(false));
   }
 
   // setOpen opens or closes the panel. Opening takes the focus into it

@@ -1,41 +1,7 @@
 // Keyboard focus for the panels (events, vessel, contact): a panel that
 // opens takes the focus and remembers where it came from; Escape inside
-// it closes it and gives the focus back there; its lists move with the
-// arrow keys, Home and End.
-
-// nextIndex is the item a key moves to from item i of n: ArrowDown and
-// ArrowUp one step (stopping at the ends), Home the first, End the last;
-// -1 for any other key or an empty list.
-export function nextIndex(key: string, i: number, n: number): number {
-  if (n <= 0) return -1;
-  switch (key) {
-    case 'ArrowDown':
-      return Math.min(i + 1, n - 1);
-    case 'ArrowUp':
-      return Math.max(i - 1, 0);
-    case 'Home':
-      return 0;
-    case 'End':
-      return n - 1;
-    default:
-      return -1;
-  }
-}
-
-// listKeys makes the items (selector, within list) of a list move with
-// the arrow keys, Home and End.
-export function listKeys(list: HTMLElement, selector: string) {
-  list.addEventListener('keydown', (e: KeyboardEvent) => {
-    const items = [...list.querySelectorAll<HTMLElement>(selector)];
-    const target = e.target instanceof Element ? e.target.closest<HTMLElement>(selector) : null;
-    const i = target ? items.indexOf(target) : -1;
-    if (i < 0) return;
-    const j = nextIndex(e.key, i, items.length);
-    if (j < 0) return;
-    e.preventDefault();
-    items[j].focus();
-  });
-}
+// it closes it and gives the focus back there (its lists' keys are
+// listkeys.ts's).
 
 // PanelFocus moves the focus into a panel when it opens and back to where
 // it came from when it closes.
@@ -70,6 +36,16 @@ export class PanelFocus {
     if (active && active !== document.body && !panel?.contains(active)) return;
     if (back && back.isConnected && back.getClientRects().length > 0) back.focus({ preventScroll: true });
     else fallback?.focus({ preventScroll: true });
+  }
+
+  // closeOnEscape makes Escape inside the panel call close (and go no
+  // further: the page's own Escape closes other things).
+  closeOnEscape(close: () => void): void {
+    document.getElementById(this.id)?.addEventListener('keydown', (e: KeyboardEvent) => {
+      if (e.key !== 'Escape') return;
+      e.stopPropagation();
+      close();
+    });
   }
 
   // contains says whether the focus is in the panel.

@@ -18,6 +18,7 @@ import * as api from './api.js';
 import * as fmt from './format.js';
 import { addSketchLayers, closeRing, cornerClick, outline, sketchCursor, wireSketch } from './draw.js';
 import { syncList } from './keyed.js';
+import { listKeys } from './listkeys.js';
 import type { Row } from './keyed.js';
 import type { LngLat } from './geo.js';
 import type { Map as MapLibre, MapMouseEvent, GeoJSONSource, ExpressionSpecification, FilterSpecification, LngLatBoundsLike } from 'maplibre-gl';
@@ -328,13 +329,7 @@ export class Incidents {
     $('incident-area-undo').addEventListener('click', () => this.undoCorner());
     $('incident-f-category').replaceChildren(...INCIDENT_CATEGORIES.map(([v, , long]) => h('option', { value: v, text: long })));
     $('incident-f-tlp').replaceChildren(...TLPS.map(([t]) => h('option', { value: t, text: t, selected: t === 'TLP:AMBER' })));
-    $('incidents-list').addEventListener('keydown', (e) => {
-      const li = e.target instanceof Element ? e.target.closest('li') : null;
-      if (e.key === 'ArrowDown') li?.nextElementSibling?.querySelector('button')?.focus();
-      else if (e.key === 'ArrowUp') li?.previousElementSibling?.querySelector('button')?.focus();
-      else return;
-      e.preventDefault();
-    });
+    listKeys($('incidents-list'), 'button.incident-row');
     this.map.on('click', (e) => this.onClick(e));
     wireSketch(this.map, document, {
       drawing: () => this.form?.place === 'area',

@@ -4,7 +4,7 @@
 import { Map as MapLibreMap, AttributionControl, NavigationControl, ScaleControl, setWorkerUrl } from 'maplibre-gl';
 import './style.css';
 import * as api from './api.js';
-import { CATEGORIES, GROUPS, category, groupOf } from './categories.js';
+import { CATEGORIES, GROUPS, category } from './categories.js';
 import { h, $, debounce } from './dom.js';
 import * as fmt from './format.js';
 import { fetchLand, unwrapLand } from './basemap.js';
@@ -27,11 +27,13 @@ import { Anchorages, ANCHORAGE_LAYERS, describe as describeAnchorage } from './a
 import { AnchoragePanel } from './anchoragepanel.js';
 import { SENSORS } from './contactmodel.js';
 import { PanelFocus } from './focus.js';
+import { listKeys } from './listkeys.js';
 import { wireToolbar } from './toolbar.js';
-import { prepare as prepareVessel, prepareColumns, detailOf, unknownVessel } from './vessel.js';
+import { prepare as prepareVessel, prepareColumns } from './vessel.js';
+import { MapState } from './state.js';
 import { changedShips, diffShips, worthDiffing, DOTS_ABOVE } from './shipdiff.js';
 import type { ShipDiff, ShipFeature } from './shipdiff.js';
-import type { Vessel, VesselDetail } from './vessel.js';
+import type { Vessel } from './vessel.js';
 import type { BasemapInfo } from './pmtiles.js';
 import type { PortLabels as PortLabelsT } from './pmtiles.js';
 import type { LayerEntry } from './layers.js';
@@ -49,7 +51,6 @@ import type {
 } from 'maplibre-gl';
 import type { Feature, FeatureCollection, Point } from 'geojson';
 
-const STALE_S = 600; // a report older than this is drawn faded
 // renderDelay is how long the stream's changes wait to be drawn: at most
 // one redraw of the ships this often, longer as the picture grows (each
 // redraw re-tiles the ships source and repaints every ship: at 50,000
@@ -95,25 +96,17 @@ interface SessionState {
 }
 
 
-// State is the page's state; the test hook reads it.
+// State is what the page keeps of its loads and drawing (the page's own
+// state, the vessels, the selection, the filters and the time view, is
+// the store's: state.ts); the test hook reads both.
 interface State {
-  vessels: Map<string, Vessel>;
-  offset: number;
-  mode: 'live' | 'at';
-  at: Date | null;
-  ref: number | null;
   seq: string | number | undefined;
   es: api.Stream | null;
-  selected: string | null;
-  detail: VesselDetail | null;
   trackFeatures: number;
   landFeatures: number;
   basemap: (BasemapInfo & { mapLayers: string[] }) | null;
   basemapServed: boolean | null;
   portLabels: PortLabelsT | null;
-  updates: number;
-  categories: Set<string>;
-  flag: string;
   flags: string;
   loaded: boolean;
   lastLoad: { at: string | null; count: number; total: number; error: string | null; ms?: LoadTiming } | null;
@@ -123,7 +116,6 @@ interface State {
   searchAbort: AbortController | null;
   session: SessionState | null;
   history: { from: number } | null;
-  hiddenGroups: Set<string>;
   trails: number;
   drawn: Map<number, ShipFeature> | null;
   drawnAt: Map<string, [number, number]>;
@@ -166,23 +158,13 @@ interface ShipOnScreen {
 }
 
 const state: State = {
-  vessels: new Map(), // MMSI (string) → summary, with _t0 (client ms) and _age0 (s) at receipt
-  offset: 0, // server clock minus client clock, ms
-  mode: 'live', // 'live' or 'at'
-  at: null, // Date shown in 'at' mode
-  ref: null, // slider origin (ms, server clock) while in 'at' mode
   seq: undefined, // resume point of the event stream
   es: null,
-  selected: null,
-  detail: null,
   trackFeatures: 0,
   landFeatures: 0,
   basemap: null,
   basemapServed: null, // whether the node serves a detailed basemap; null until known
   portLabels: null,
-  updates: 0, // live updates received
-  categories: new Set(CATEGORIES.map((c) => c[0])),
-  flag: '',
   flags: '',
   loaded: false,
   lastLoad: null, // {at, count, error} of the last vessels request
@@ -192,7 +174,6 @@ const state: State = {
   searchAbort: null,
   session: null, // GET /api/v1/session: {role, name, zone_editing}; null until known
   history: null, // {from} (ms): where the stored history starts, when known
-  hiddenGroups: new Set(), // vessel groups switched off in the layer control
   trails: 0, // trail features drawn
   drawn: null, // the features in the ships source by id; null: redraw all
   drawnAt: new Map(), // MMSI → [lon, lat] as last given to the ships source (the labels follow it)
@@ -217,8 +198,12 @@ function iso(t: number | Date): string {
   return new Date(t).toISOString().replace(/\.\d+Z$/, 'Z');
 }
 
+// store is the page's state (state.ts): the panels read it and change
+// it through its update functions; main wires its changes to the map.
+const store = new MapState();
+
 function serverNow(): number {
-  return Date.now() + state.offset;
+  return store.serverNow(Date.now());
 }
 
 function setStatus(msg: string, isError?: boolean): void {
@@ -297,14 +282,7 @@ map.addControl(legend, 'bottom-left');
 // shipsShown yields the vessels the ships layer draws (the filters and
 // the layer control allow), for the labels and the table.
 function* shipsShown(): Generator<Vessel> {
-  if (!layerControl.visible('vessels')) return;
-  for (const v of state.vessels.values()) {
-    if (typeof v.lat !== 'number' || typeof v.lon !== 'number') continue;
-    const cat = category(v.category);
-    if (!state.categories.has(cat) || state.hiddenGroups.has(groupOf(cat))) continue;
-    if (state.flag && v.flag !== state.flag) continue;
-    yield v;
-  }
+  if (layerControl.visible('vessels')) yield* store.shown();
 }
 
 const labels = new Labels(map, {
@@ -318,14 +296,14 @@ const labels = new Labels(map, {
       yield { mmsi: v.mmsi, lat: at[1], lon: at[0], name: fmt.missing(v.name) ? null : String(v.name).trim() || null, moving };
     }
   },
-  selected: () => state.selected,
+  selected: () => store.selected,
 });
 const layerControl = new LayerControl(map);
 const contacts = new Contacts(map, {
   bbox: () => bboxParam(),
   vesselAt: (mmsi: string) => state.drawnAt.get(mmsi) ?? null,
   vesselName: (mmsi: string) => {
-    const v = state.vessels.get(mmsi);
+    const v = store.vessels.get(mmsi);
     return v && !fmt.missing(v.name) ? String(v.name).trim() || null : null;
   },
   onVessel: (mmsi: string) => select(mmsi, { fly: true }),
@@ -358,7 +336,7 @@ const measure = new Measure(map, {
 
 const events = new Events(map, {
   vesselName: (mmsi: string) => {
-    const v = state.vessels.get(mmsi) ?? (state.detail?.mmsi === mmsi ? state.detail : null);
+    const v = store.vessels.get(mmsi) ?? (store.detail?.mmsi === mmsi ? store.detail : null);
     return v && !fmt.missing(v.name) ? String(v.name) : null;
   },
   onPick: (e) => {
@@ -602,11 +580,7 @@ function registerLayers() {
       label,
       group: 'Vessels',
       swatch: color,
-      onToggle: (on) => {
-        if (on) state.hiddenGroups.delete(g);
-        else state.hiddenGroups.add(g);
-        applyFilter();
-      },
+      onToggle: (on) => store.setGroupShown(g, on),
     });
   }
   reg({ id: 'labels', label: 'Ship names (from zoom 9)', group: 'Vessels', onToggle: (on) => labels.setEnabled(on) });
@@ -672,7 +646,7 @@ async function loadTrails() {
   const ctl = new AbortController();
   state.trailsAbort = ctl;
   const minutes = Number($<HTMLInputElement>('trail-minutes').value) || 30;
-  const end = state.mode === 'at' && state.at ? state.at.getTime() : serverNow();
+  const end = store.viewEnd(Date.now());
   try {
     const body = await api.ogcTracks({ bbox: bboxParam(), datetime: `${iso(end - minutes * 60e3)}/${iso(end)}`, limit: 10000 }, ctl.signal);
     const features = Array.isArray(body?.features) ? body.features.filter((f) => f?.geometry?.type === 'LineString') : [];
@@ -701,11 +675,6 @@ function prepare(v: api.Summary, receivedAt: number): Vessel {
   return prepareVessel(v, receivedAt, serverNow());
 }
 
-function ageOf(v: Vessel): number {
-  if (state.mode !== 'live') return v._age0;
-  return v._age0 + (Date.now() - v._t0) / 1000;
-}
-
 function featureOf(v: Vessel & { lat: number; lon: number }): ShipFeature {
   const course = typeof v.cog === 'number' ? v.cog : typeof v.heading === 'number' ? v.heading : null;
   const moving = course != null && typeof v.sog === 'number' && v.sog >= 0.5;
@@ -720,7 +689,7 @@ function featureOf(v: Vessel & { lat: number; lon: number }): ShipFeature {
       rot: course ?? 0,
       cat,
       flag: typeof v.flag === 'string' ? v.flag : '',
-      stale: ageOf(v) > STALE_S ? 1 : 0,
+      stale: store.stale(v, Date.now()) ? 1 : 0,
     },
   };
 }
@@ -728,7 +697,7 @@ function featureOf(v: Vessel & { lat: number; lon: number }): ShipFeature {
 function scheduleRender() {
   if (state.renderPending) return;
   state.renderPending = true;
-  setTimeout(render, renderDelay(state.vessels.size));
+  setTimeout(render, renderDelay(store.vessels.size));
 }
 
 // render draws the ships: after a load, the whole picture (setData), or
@@ -754,7 +723,7 @@ function render(): Promise<void> | null {
   let done: Promise<void> | null = null;
   if (state.fullRender || !state.drawn) {
     const features: ShipFeature[] = [];
-    for (const v of state.vessels.values()) if (drawable(v)) features.push(featureOf(v));
+    for (const v of store.vessels.values()) if (drawable(v)) features.push(featureOf(v));
     const dots = features.length > DOTS_ABOVE;
     const diff = state.drawn && dots === state.dots ? diffShips(state.drawn, features, zoom, dots) : null;
     if (diff && worthDiffing(diff, features.length)) {
@@ -775,7 +744,7 @@ function render(): Promise<void> | null {
   } else if (state.dirty.size > 0) {
     const changed = new Map<number, ShipFeature | null>();
     for (const mmsi of state.dirty) {
-      const v = state.vessels.get(mmsi);
+      const v = store.vessels.get(mmsi);
       changed.set(Number(mmsi), drawable(v) ? featureOf(v) : null);
     }
     const diff = changedShips(state.drawn, changed, zoom, state.dots);
@@ -787,19 +756,14 @@ function render(): Promise<void> | null {
     }
   }
   state.dirty.clear();
-  const counts = new Map<string, number>();
-  for (const v of state.vessels.values()) {
-    const g = groupOf(category(v.category));
-    counts.set(g, (counts.get(g) ?? 0) + 1);
-  }
-  legend.setCounts(counts);
+  legend.setCounts(store.groupCounts());
   legend.setDots(state.dots);
   if (table.open) table.render();
   updateFlagOptions();
-  const when = state.mode === 'live' ? 'live' : fmt.time(state.at);
+  const when = store.live ? 'live' : fmt.time(store.at);
   // (more in view than one answer holds: say so, zooming in shows them)
   const more = state.lastLoad && state.lastLoad.total > state.lastLoad.count ? ` of ${state.lastLoad.total} in view (zoom in for all)` : '';
-  setStatus(`${state.vessels.size} vessels${more} \u00b7 ${when}`);
+  setStatus(`${store.vessels.size} vessels${more} \u00b7 ${when}`);
   return done;
 }
 
@@ -849,7 +813,7 @@ function bboxParam() {
 // after each pan cost more than the pan.
 function loadedCoversView(): boolean {
   const l = state.loadedArea;
-  if (!l || state.mode !== 'live' || !state.lastLoad || state.lastLoad.total > state.lastLoad.count) return false;
+  if (!l || !store.live || !state.lastLoad || state.lastLoad.total > state.lastLoad.count) return false;
   if (Math.abs(map.getZoom() - l.zoom) > 0.5) return false;
   const b = map.getBounds();
   const lonInside = l.w <= -180 && l.e >= 180 ? true : b.getWest() >= l.w && b.getEast() <= l.e;
@@ -865,7 +829,7 @@ async function loadVessels() {
   // stream, filled in over minutes.
   const params: { bbox: string; at?: string; limit: number } = { bbox: bboxParam(), limit: MAX_VESSELS };
   const zoom = map.getZoom();
-  if (state.mode === 'at' && state.at) params.at = iso(state.at);
+  if (!store.live && store.at) params.at = iso(store.at);
   const t0 = performance.now();
   const phase: api.Timing = { headers: 0, body: 0 };
   try {
@@ -873,16 +837,10 @@ async function loadVessels() {
     // of the bytes, and much faster to parse); the panel fetches the rest.
     const body = await api.vesselColumns(params, ctl.signal, phase);
     const now = Date.now();
-    if (state.mode === 'live' && body.time) {
-      const t = Date.parse(body.time);
-      if (!Number.isNaN(t)) state.offset = t - now;
-    }
+    if (body.time) store.setServerTime(Date.parse(body.time), now);
     const next = new Map<string, Vessel>();
     for (const v of prepareColumns(body, now)) next.set(v.mmsi, v);
-    // The selected vessel stays on the map when the view moves away from it.
-    const sel = state.selected && state.vessels.get(state.selected);
-    if (state.mode === 'live' && sel && !next.has(sel.mmsi)) next.set(sel.mmsi, sel);
-    state.vessels = next;
+    store.setPicture(next); // (live, the selected vessel stays)
     state.fullRender = true;
     state.loaded = true;
     const [w, so, e, n] = params.bbox.split(',').map(Number);
@@ -900,7 +858,7 @@ async function loadVessels() {
     );
     if (events.open) events.scheduleRender(); // vessel names in the list
     if (!state.fitted) fitOnce();
-    if (state.mode === 'live') connectStream();
+    if (store.live) connectStream();
   } catch (err) {
     if (!(err instanceof Error && err.name === 'AbortError')) state.lastLoad = { at: params.at ?? null, count: 0, total: 0, error: err instanceof Error ? err.message : String(err) };
     reportError(err);
@@ -910,12 +868,12 @@ async function loadVessels() {
 // fitOnce frames the vessels the first time, unless the URL names a view.
 function fitOnce() {
   state.fitted = true;
-  if (viewInURL || state.vessels.size === 0) return;
+  if (viewInURL || store.vessels.size === 0) return;
   let w = 180;
   let s = 90;
   let e = -180;
   let n = -90;
-  for (const v of state.vessels.values()) {
+  for (const v of store.vessels.values()) {
     if (typeof v.lat !== 'number' || typeof v.lon !== 'number') continue;
     w = Math.min(w, v.lon);
     e = Math.max(e, v.lon);
@@ -958,7 +916,7 @@ function connectStream() {
 }
 
 const reloadSoon = debounce(() => {
-  if (state.mode === 'live') loadVessels();
+  if (store.live) loadVessels();
 }, 500);
 
 function disconnectStream() {
@@ -967,19 +925,12 @@ function disconnectStream() {
 }
 
 function onUpdate(u: api.Summary, lastEventId: string): void {
-  if (state.mode !== 'live' || u.mmsi == null) return;
-  state.updates++;
+  if (!store.live || u.mmsi == null) return;
   if (u.seq != null) state.seq = u.seq;
   else if (lastEventId) state.seq = lastEventId;
   const v = prepare(u, Date.now());
-  const old = state.vessels.get(v.mmsi);
-  const merged = old ? Object.assign(old, v) : v;
-  state.vessels.set(v.mmsi, merged);
+  store.update(v); // (the selected vessel's panel follows: a selection change)
   state.dirty.add(v.mmsi);
-  if (state.selected === v.mmsi && state.detail) {
-    Object.assign(state.detail, v);
-    renderPanel(state.detail, panelView());
-  }
   scheduleRender();
 }
 
@@ -987,9 +938,9 @@ function onUpdate(u: api.Summary, lastEventId: string): void {
 
 function applyFilter() {
   if (!map.getLayer('ships')) return;
-  const cats = [...state.categories].filter((c) => !state.hiddenGroups.has(groupOf(c)));
-  const f: FilterSpecification = state.flag
-    ? ['all', ['in', ['get', 'cat'], ['literal', cats]], ['==', ['get', 'flag'], state.flag]]
+  const cats = store.shownCategories();
+  const f: FilterSpecification = store.flag
+    ? ['all', ['in', ['get', 'cat'], ['literal', cats]], ['==', ['get', 'flag'], store.flag]]
     : ['all', ['in', ['get', 'cat'], ['literal', cats]]];
   // One of the two ship layers draws, the other is filtered empty (a
   // hidden layer's visibility belongs to the layer control).
@@ -1004,47 +955,36 @@ function buildCategoryList() {
   list.replaceChildren(
     ...CATEGORIES.map(([cat, label, color]) => {
       const box = h('input', { type: 'checkbox', value: cat, checked: true });
-      box.addEventListener('change', () => {
-        if (box.checked) state.categories.add(cat);
-        else state.categories.delete(cat);
-        applyFilter();
-      });
+      box.addEventListener('change', () => store.setCategory(cat, box.checked));
       const swatch = h('span', { class: 'swatch' });
       swatch.style.background = color;
       return h('label', null, box, swatch, label);
     }),
   );
   const setAll = (on: boolean) => {
-    for (const box of list.querySelectorAll('input')) {
-      box.checked = on;
-      if (on) state.categories.add(box.value);
-      else state.categories.delete(box.value);
-    }
-    applyFilter();
+    for (const box of list.querySelectorAll('input')) box.checked = on;
+    store.setAllCategories(on);
   };
   $('categories-all').addEventListener('click', () => setAll(true));
   $('categories-none').addEventListener('click', () => setAll(false));
   $<HTMLSelectElement>('flag-filter').addEventListener('change', (e) => {
-    state.flag = e.target instanceof HTMLSelectElement ? e.target.value : '';
-    applyFilter();
+    store.setFlag(e.target instanceof HTMLSelectElement ? e.target.value : '');
   });
 }
 
 function updateFlagOptions() {
-  const codes = new Set<string>();
-  for (const v of state.vessels.values()) if (typeof v.flag === 'string' && v.flag) codes.add(v.flag);
-  if (state.flag) codes.add(state.flag);
-  const key = [...codes].sort().join(',');
+  const codes = store.flagCodes();
+  const key = codes.join(',');
   if (key === state.flags) return;
   state.flags = key;
   // By country name, the code after it: "Netherlands (NL)".
-  const named = [...codes].map((c) => [c, fmt.countryName(c)]).sort((a, b) => a[1].localeCompare(b[1], 'en'));
+  const named = codes.map((c) => [c, fmt.countryName(c)]).sort((a, b) => a[1].localeCompare(b[1], 'en'));
   const sel = $<HTMLSelectElement>('flag-filter');
   sel.replaceChildren(
     h('option', { value: '', text: 'All flags' }),
     ...named.map(([c, name]) => h('option', { value: c, text: name === c ? c : `${name} (${c})` })),
   );
-  sel.value = state.flag;
+  sel.value = store.flag;
 }
 
 // ---- selection, panel, track ----
@@ -1059,28 +999,18 @@ async function select(id: string | number, { fly = false, hint = null }: { fly?:
   const mmsi = String(id);
   contacts.close();
   anchoragePanel.close();
-  state.selected = mmsi;
-  if (map.getLayer('selected')) map.setFilter('selected', ['==', ['get', 'mmsi'], mmsi]);
-  const summary = state.vessels.get(mmsi) ?? hint;
-  const shown: VesselDetail = summary ? { ...summary } : unknownVessel(mmsi);
-  state.detail = shown;
   const opening = $('panel').hidden;
-  renderPanel(shown, panelView());
+  store.select(mmsi, hint); // the panel shows it (showSelection)
   if (opening) panelFocus.opened($('panel-name'));
   try {
     // In the past, the details of that moment (the API's at=).
-    const params = state.mode === 'at' && state.at ? { at: iso(state.at) } : undefined;
+    const params = !store.live && store.at ? { at: iso(store.at) } : undefined;
     const detail = await api.vessel(Number(mmsi), params);
-    if (state.selected !== mmsi) return;
-    const now = state.vessels.get(mmsi);
-    // In the past, the details of that moment (asked with at=) are all:
-    // the summary held may still be the live one while the past loads.
-    state.detail = state.mode === 'at' ? detailOf(detail) : detailOf(detail, now);
-    renderPanel(state.detail, panelView());
+    if (!store.setDetail(mmsi, detail)) return;
   } catch (err) {
     reportError(err);
   }
-  const d = state.detail;
+  const d = store.detail;
   if (fly && d && typeof d.lat === 'number' && typeof d.lon === 'number') {
     map.flyTo({ center: [d.lon, d.lat], zoom: Math.max(map.getZoom(), 10), duration: 800 });
   }
@@ -1090,17 +1020,21 @@ async function select(id: string | number, { fly = false, hint = null }: { fly?:
 // panelView is the moment the panel counts ages from: now live, the
 // slider's time in the past.
 function panelView(): View {
-  const live = state.mode !== 'at' || !state.at;
-  return { ref: live || !state.at ? serverNow() : state.at.getTime(), live };
+  return store.panelView(Date.now());
+}
+
+// showSelection shows the selection: the ring round the selected ship,
+// and its details in the panel (deselect closes it).
+function showSelection(): void {
+  if (map.getLayer('selected')) map.setFilter('selected', ['==', ['get', 'mmsi'], store.selected ?? '']);
+  if (store.detail) renderPanel(store.detail, panelView());
 }
 
 function deselect() {
   if (!$('panel').hidden) panelFocus.closed(map.getCanvas());
-  state.selected = null;
-  state.detail = null;
+  store.deselect();
   state.trackFeatures = 0;
   $('panel').hidden = true;
-  if (map.getLayer('selected')) map.setFilter('selected', ['==', ['get', 'mmsi'], '']);
   map.getSource<GeoJSONSource>('track')?.setData(EMPTY);
   labels.setMarks([]);
   state.trackMarks = 0;
@@ -1141,10 +1075,10 @@ function timeMarks(features: Feature[]): Mark[] {
 }
 
 async function loadTrack() {
-  const mmsi = state.selected;
+  const mmsi = store.selected;
   if (!mmsi) return;
   const hours = Number($<HTMLSelectElement>('track-window').value) || 6;
-  const end = state.mode === 'at' && state.at ? state.at.getTime() : serverNow();
+  const end = store.viewEnd(Date.now());
   const info = $('track-info');
   try {
     const body = await api.trackGeoJSON(Number(mmsi), {
@@ -1152,7 +1086,7 @@ async function loadTrack() {
       to: iso(end),
       format: 'geojson',
     });
-    if (state.selected !== mmsi) return;
+    if (store.selected !== mmsi) return;
     const features: Feature[] = body && Array.isArray(body.features) ? (body.features as Feature[]) : [];
     const marks = timeMarks(features);
     map.getSource<GeoJSONSource>('track')?.setData({ type: 'FeatureCollection', features });
@@ -1271,7 +1205,7 @@ function incidentAreaAt(point: PointLike): MapGeoJSONFeature | null {
 function hoverText(point: { x: number; y: number }): { text: string; pointer: boolean } | null {
   const lines: string[] = [];
   const ship = nearest(point, shipLayers());
-  const v = ship && state.vessels.get(prop(ship, 'mmsi'));
+  const v = ship && store.vessels.get(prop(ship, 'mmsi'));
   if (v) lines.push(fmt.missing(v.name) ? `MMSI ${v.mmsi}` : String(v.name));
   const contact = nearest(point, CONTACT_LAYERS);
   const cd = contact && contacts.describe(prop(contact, 'key'));
@@ -1368,7 +1302,7 @@ async function loadHistory() {
     // A slider the user is moving (not at 0) keeps its value: an answer
     // arriving between the input and the debounced apply must not send
     // the view back to live.
-    if (state.mode === 'live' && slider.value === '0') {
+    if (store.live && slider.value === '0') {
       slider.min = String(min);
       slider.step = String(step);
     } else if (Number(slider.min) > min) slider.min = String(min);
@@ -1379,8 +1313,7 @@ async function loadHistory() {
 }
 
 function sliderTime(): Date | null {
-  const minutes = Number($<HTMLInputElement>('time-slider').value);
-  return minutes === 0 ? null : new Date((state.ref ?? serverNow()) + minutes * 60e3);
+  return store.sliderTime(Number($<HTMLInputElement>('time-slider').value), Date.now());
 }
 
 function updateTimeLabel() {
@@ -1394,35 +1327,29 @@ function applyTime() {
     goLive();
     return;
   }
-  state.mode = 'at';
-  state.at = t;
-  disconnectStream();
-  events.setTime(t);
-  incidents.setTime(t);
-  contacts.setTime(t);
-  const live = $('live-btn');
-  live.classList.remove('live');
-  live.setAttribute('aria-pressed', 'false');
-  loadVessels();
-  loadTrails();
-  if (state.selected) select(state.selected);
+  store.goPast(t);
 }
 
 function goLive() {
   $<HTMLInputElement>('time-slider').value = '0';
-  state.mode = 'live';
-  state.at = null;
-  state.ref = null;
+  store.goLive();
+}
+
+// showTime follows the time view (the store's): a past view stops the
+// stream; the panels, the vessels, the trails and the selected vessel's
+// details are of the moment shown.
+function showTime(): void {
   const live = $('live-btn');
-  live.classList.add('live');
-  live.setAttribute('aria-pressed', 'true');
-  updateTimeLabel();
-  events.setTime(null);
-  incidents.setTime(null);
-  contacts.setTime(null);
+  live.classList.toggle('live', store.live);
+  live.setAttribute('aria-pressed', String(store.live));
+  if (store.live) updateTimeLabel();
+  else disconnectStream();
+  events.setTime(store.at);
+  incidents.setTime(store.at);
+  contacts.setTime(store.at);
   loadVessels();
   loadTrails();
-  if (state.selected) select(state.selected);
+  if (store.selected) select(store.selected);
 }
 
 // ---- popovers, settings ----
@@ -1488,13 +1415,7 @@ function wireUI() {
       e.preventDefault();
     }
   });
-  $('search-results').addEventListener('keydown', (e) => {
-    const li = e.target instanceof Element ? e.target.closest('li') : null;
-    if (e.key === 'ArrowDown') li?.nextElementSibling?.querySelector('button')?.focus();
-    else if (e.key === 'ArrowUp') (li?.previousElementSibling?.querySelector('button') ?? input).focus();
-    else return;
-    e.preventDefault();
-  });
+  listKeys($('search-results'), 'button[data-mmsi]', { before: () => input });
 
   $('panel-close').addEventListener('click', deselect);
   $('track-window').addEventListener('change', loadTrack);
@@ -1502,7 +1423,7 @@ function wireUI() {
   const slider = $<HTMLInputElement>('time-slider');
   const apply = debounce(applyTime, 300);
   slider.addEventListener('input', () => {
-    if (state.mode === 'live' && state.ref == null) state.ref = serverNow();
+    store.slide(Date.now());
     updateTimeLabel();
     apply();
   });
@@ -1548,6 +1469,9 @@ function wireUI() {
 
 // ---- start ----
 
+store.subscribe('selection', showSelection);
+store.subscribe('filter', applyFilter);
+store.subscribe('time', showTime);
 wireUI();
 updateTimeLabel();
 
@@ -1600,33 +1524,33 @@ map.on('load', () => {
 
 // Ages move on: refade stale ships and refresh the panel's report age.
 setInterval(() => {
-  if (state.mode === 'live') {
+  if (store.live) {
     updateTimeLabel();
-    if (state.selected && state.detail) renderPanel(state.detail, panelView());
+    if (store.selected && store.detail) renderPanel(store.detail, panelView());
   }
 }, 5000);
 setInterval(() => {
-  if (state.mode === 'live' && state.loaded) {
+  if (store.live && state.loaded) {
     state.fullRender = true; // stale ships fade
     scheduleRender();
   }
 }, 30000);
 setInterval(() => {
-  if (state.mode === 'live' && state.selected) loadTrack();
+  if (store.live && store.selected) loadTrack();
 }, 60000);
 setInterval(() => {
-  if (state.mode === 'live') loadHistory();
+  if (store.live) loadHistory();
   if (anchorages.available !== false) anchorages.load();
 }, 300000);
 setInterval(() => {
-  if (state.mode === 'live') loadTrails();
+  if (store.live) loadTrails();
 }, 60000);
 setInterval(() => {
   if (!events.window) events.load();
 }, 30000);
 // Contacts older than 10 min (data time) leave the map; links follow ships.
 setInterval(() => {
-  if (state.mode === 'live' && contacts.available) contacts.render();
+  if (store.live && contacts.available) contacts.render();
 }, 15000);
 
 // Test hook for the browser tests. It reads state only: the ships drawn
@@ -1686,9 +1610,9 @@ function renderedPoints(layer: string, key: string): ({ x: number; y: number } &
 window.__tidewatch = Object.freeze({
   loaded: () => state.loaded && map.loaded(),
   shipCount: () => (map.getLayer('ships') ? renderedShips().length : 0),
-  vesselCount: () => state.vessels.size,
+  vesselCount: () => store.vessels.size,
   renderedShips: () => (map.getLayer('ships') ? renderedShips() : []),
-  selected: () => state.selected,
+  selected: () => store.selected,
   trackFeatureCount: () => state.trackFeatures,
   renderedTrackCount: () =>
     map.getLayer('track-line') ? map.queryRenderedFeatures({ layers: ['track-line', 'track-points'] }).length : 0,
@@ -1704,7 +1628,7 @@ window.__tidewatch = Object.freeze({
   // ships drawn from data newer than when shipFrames() was n).
   shipsSettled: () => shipsSettled(),
   shipFrames: () => state.shipFrames,
-  mode: () => state.mode,
+  mode: () => store.mode,
   landFeatureCount: () => state.landFeatures,
   basemap: () => state.basemap || null,
   // basemapAt lists the basemap layers (bm-*) rendered at a page point.
@@ -1715,7 +1639,7 @@ window.__tidewatch = Object.freeze({
   },
   basemapFeatureCount: (id: string) => (map.getLayer(id) ? map.queryRenderedFeatures({ layers: [id] }).length : 0),
   portLabels: () => (state.portLabels ? state.portLabels.drawn.map((d) => ({ ...d })) : []),
-  updateCount: () => state.updates,
+  updateCount: () => store.updates,
   // renders: renders of the whole picture (after a load; diffLoads of
   // them sent only what changed), of the stream's changes, and the ships
   // sent to the source and not sent (drawn as they were).

@@ -10,6 +10,7 @@ import { h, $ } from './dom.js';
 import * as fmt from './format.js';
 import { categoryLabel, category } from './categories.js';
 import { toCSV } from './csv.js';
+import { listKeys } from './listkeys.js';
 import type { Vessel } from './vessel.js';
 
 const MAX_ROWS = 500;
@@ -99,16 +100,7 @@ export class VesselTable {
         }),
       ),
     );
-    $('table-rows').addEventListener('keydown', (e) => {
-      const tr = e.target instanceof Element ? e.target.closest('tr') : null;
-      if (!tr) return;
-      const sibling = (el: Element | null) => (el instanceof HTMLElement ? el : null);
-      if (e.key === 'ArrowDown') sibling(tr.nextElementSibling)?.focus();
-      else if (e.key === 'ArrowUp') sibling(tr.previousElementSibling)?.focus();
-      else if (e.key === 'Enter' || e.key === ' ') this.src.onPick(tr.dataset.mmsi ?? '');
-      else return;
-      e.preventDefault();
-    });
+    listKeys($('table-rows'), 'tr[data-mmsi]', { pick: (tr) => this.src.onPick(tr.dataset.mmsi ?? '') });
   }
 
   setOpen(open: boolean) {

@@ -11,6 +11,7 @@
 import { h, $, showStatus } from './dom.js';
 import * as api from './api.js';
 import { addSketchLayers, closeRing, cornerClick, outline, sketchCursor, wireSketch } from './draw.js';
+import { listKeys } from './listkeys.js';
 import type { LngLat } from './geo.js';
 import type { ZoneCollection } from './events.js';
 import type { Map as MapLibre, MapMouseEvent, GeoJSONSource, LngLatBoundsLike } from 'maplibre-gl';
@@ -103,13 +104,7 @@ export class ZoneEditor {
     $('zone-name').addEventListener('keydown', (e) => {
       if (e.key === 'Enter') this.save();
     });
-    $('zone-list').addEventListener('keydown', (e) => {
-      const li = e.target instanceof Element ? e.target.closest('li') : null;
-      if (e.key === 'ArrowDown') li?.nextElementSibling?.querySelector('button')?.focus();
-      else if (e.key === 'ArrowUp') li?.previousElementSibling?.querySelector('button')?.focus();
-      else return;
-      e.preventDefault();
-    });
+    listKeys($('zone-list'), 'button.zone-item');
     this.map.on('click', (e) => this.onClick(e));
     wireSketch(this.map, document, {
       drawing: () => this.drawing,

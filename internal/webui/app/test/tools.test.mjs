@@ -41,22 +41,6 @@ test('range and bearing text', () => {
   assert.equal(rangeText([0, 0], [0, -10]), '600 nm \u00b7 180.0\u00b0 T');
 });
 
-test('keyboard: arrows, Home and End move in a list, stopping at the ends', async () => {
-  const { nextIndex } = await import('../src/focus.js');
-  for (const [key, i, n, want] of [
-    ['ArrowDown', 0, 3, 1],
-    ['ArrowDown', 2, 3, 2],
-    ['ArrowUp', 2, 3, 1],
-    ['ArrowUp', 0, 3, 0],
-    ['Home', 2, 3, 0],
-    ['End', 0, 3, 2],
-    ['Enter', 1, 3, -1],
-    ['ArrowDown', 0, 0, -1],
-  ]) {
-    assert.equal(nextIndex(key, i, n), want, `${key} from ${i} of ${n}`);
-  }
-});
-
 test('legend: folded by default on a small screen, as the user left it otherwise', async () => {
   const { legendOpen } = await import('../src/legend.js');
   assert.equal(legendOpen(null, false), true);
