@@ -20,7 +20,6 @@ if [ -z "$tw" ]; then
 	if [ -x ./tidewatch ]; then tw=./tidewatch; else tw=tidewatch; fi
 fi
 command -v "$tw" >/dev/null || { echo "cluster-demo: no tidewatch binary (build one: go build -o tidewatch ./cmd/tidewatch, or set TIDEWATCH)" >&2; exit 2; }
-command -v curl >/dev/null || { echo "cluster-demo: curl is needed to check the nodes' /readyz" >&2; exit 2; }
 case $tw in */*) tw=$(cd "$(dirname "$tw")" && pwd)/$(basename "$tw") ;; esac
 
 root= made=
@@ -59,6 +58,28 @@ start() {
 	echo $! >"$root/${names[i]}.pid"
 }
 
+# ready PORT: whether the node on PORT answers GET /readyz with 200 (bash's
+# /dev/tcp, so that nothing but bash is needed; 5 s at most).
+ready() {
+	local status=
+	{ exec 3<>"/dev/tcp/127.0.0.1/$1"; } 2>/dev/null || return 1
+	printf 'GET /readyz HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >&3
+	IFS= read -r -t 5 status <&3 || true
+	exec 3<&-
+	case $status in "HTTP/1."?" 200"*) return 0 ;; esac
+	return 1
+}
+
+# alive PID: whether the process runs (an exited one not yet reaped, a
+# zombie, does not).
+alive() {
+	kill -0 "$1" 2>/dev/null || return 1
+	if [ -r "/proc/$1/stat" ]; then
+		case $(cat "/proc/$1/stat" 2>/dev/null) in *") Z "*) return 1 ;; esac
+	fi
+	return 0
+}
+
 stopping=
 stop() {
 	[ -z "$stopping" ] || return 0
@@ -69,9 +90,14 @@ stop() {
 		pid=$(cat "$root/$n.pid" 2>/dev/null) || continue
 		kill -TERM "$pid" 2>/dev/null || true
 	done
+	# Each node flushes its store and leaves the cluster: up to a minute,
+	# then it is killed.
+	local tries
 	for n in "${names[@]}"; do
 		pid=$(cat "$root/$n.pid" 2>/dev/null) || continue
-		while kill -0 "$pid" 2>/dev/null; do sleep 0.2; done
+		tries=300
+		while alive "$pid" && [ $((tries -= 1)) -gt 0 ]; do sleep 0.2; done
+		if alive "$pid"; then kill -KILL "$pid" 2>/dev/null || true; fi
 		rm -f "$root/$n.pid"
 	done
 	if [ -n "$made" ]; then
@@ -88,9 +114,9 @@ echo "cluster-demo: starting three nodes (data and logs in $root) ..."
 
 deadline=$((SECONDS + wait_s))
 for i in 0 1 2; do
-	until curl -fsS --max-time 5 -o /dev/null "http://127.0.0.1:$((http + i))/readyz" 2>/dev/null; do
+	until ready "$((http + i))"; do
 		pid=$(cat "$root/${names[i]}.pid")
-		if ! kill -0 "$pid" 2>/dev/null; then
+		if ! alive "$pid"; then
 			echo "cluster-demo: node ${names[i]} stopped; the end of $root/${names[i]}.log:" >&2
 			tail -n 20 "$root/${names[i]}.log" >&2
 			exit 1

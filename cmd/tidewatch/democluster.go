@@ -45,6 +45,9 @@ func (d *demoClusterFlags) setup(fs *flag.FlagSet, stderr io.Writer, cfg *server
 		cfg.Cluster.Peers = append(cfg.Cluster.Peers, d.peers...)
 	}
 	if !cfg.Cluster.Enabled() {
+		if len(cfg.Cluster.Peers) > 0 || cfg.Cluster.Name != "" {
+			return role, usageError(fs, stderr, "--cluster-peer and --cluster-name need --cluster-listen (this node's route address)")
+		}
 		return role, nil
 	}
 	role.cluster = true
