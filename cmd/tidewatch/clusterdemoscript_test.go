@@ -1,3 +1,5 @@
+//go:build unix
+
 package main
 
 import (
@@ -48,9 +50,6 @@ func portRun(t *testing.T, n int) int {
 func TestClusterDemoScript(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds tidewatch and runs three demo nodes")
-	}
-	if runtime.GOOS == "windows" {
-		t.Skip("a bash script")
 	}
 	bashPath, err := exec.LookPath("bash")
 	if err != nil {
@@ -220,4 +219,3 @@ func readTail(path string) string {
 	b, _ := os.ReadFile(path)
 	return tail(string(b), 2000)
 }
-

@@ -179,7 +179,7 @@ func TestDemoCluster(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Every event of the history and the story's first half minute.
-	evq := "/api/v1/events?limit=100000&from=-2d&to=" + start.Add(30*time.Second).UTC().Format(time.RFC3339)
+	evq := "/api/v1/events?limit=10000&from=-2d&to=" + start.Add(30*time.Second).UTC().Format(time.RFC3339)
 	if err := poll(time.Minute, time.Second, func() error { return sameEvents(api, nodes, names, evq) }); err != nil {
 		t.Fatal(err)
 	}
