@@ -19,6 +19,8 @@ import (
 
 const demoUsage = `Usage: tidewatch demo [--listen 127.0.0.1:8080] [--data DIR] [--vessels 2000] [--seed 1]
                       [--history 24h] [--no-admin] [serve's input and event options]
+       tidewatch demo --data DIR --listen 127.0.0.1:8081 --cluster-name a
+                      --cluster-listen 127.0.0.1:6221 --cluster-peer 127.0.0.1:6222 --cluster-peer 127.0.0.1:6223
 
 Start a node on simulated traffic and serve the web map at
 http://127.0.0.1:8080. The traffic is weighted to the Indian Ocean: about
@@ -40,6 +42,20 @@ at start. Never expose it: it refuses a --listen address that is not
 loopback. Its data directory is a fresh temporary one, deleted at exit,
 unless --data. Live inputs (--tcp-listen etc., see "tidewatch serve -h")
 can be added.
+
+A cluster of demo nodes on this machine (scripts/cluster-demo.sh starts
+three; docs/cluster.md): each its own --data (required), HTTP port and
+route port, on loopback.
+  --cluster-listen HOST:PORT  this node's embedded NATS route address
+  --cluster-peer HOST:PORT    a peer's --cluster-listen (repeat)
+  --cluster-name NAME         this node's unique name in the cluster
+One node generates the simulated traffic and the radar story, the one
+whose --cluster-listen comes first (as text) among its own and its
+peers'; it publishes them to the cluster's log and every node shows the
+same ships and events from there. Killed, the traffic pauses on the
+others, which keep serving; restarted on its --data, it continues the
+same demo from then on (the reports of the time it was down are
+skipped). Any other node catches up when it restarts.
 `
 
 // demoEnv holds what runDemo takes from its surroundings: the clock of
@@ -67,6 +83,7 @@ func runDemoEnv(ctx context.Context, args []string, stdout, stderr io.Writer, en
 	seed := fs.Uint64("seed", 1, "random seed of the simulated traffic")
 	history := fs.String("history", "24h", "traffic generated and stored at start, before now (30m to 7d)")
 	noAdmin := fs.Bool("no-admin", false, "no admin session: the browser may only read")
+	dc := addDemoClusterFlags(fs)
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return helpOK(err)
@@ -93,6 +110,10 @@ func runDemoEnv(ctx context.Context, args []string, stdout, stderr io.Writer, en
 	if err := checkReplays(ctx, cfg); err != nil {
 		return err
 	}
+	role, err := dc.setup(fs, stderr, &cfg, env.now(), server.DemoState{Seed: *seed, Vessels: *vessels, History: *history})
+	if err != nil {
+		return err
+	}
 
 	tmp, err := os.MkdirTemp("", "tidewatch-demo-")
 	if err != nil {
@@ -102,22 +123,25 @@ func runDemoEnv(ctx context.Context, args []string, stdout, stderr io.Writer, en
 	if cfg.Data == "" {
 		cfg.Data = filepath.Join(tmp, "data")
 	}
-	start := env.now()
+	start := role.start
 	demo := simulate.NewDemo(*vessels, vessel.TimeOf(start))
 	zoneNote, err := demoZones(&cfg, tmp, demo)
 	if err != nil {
 		return err
 	}
 	traffic := &server.SimulatedTraffic{Seed: *seed, Config: &demo.Config, Start: start, History: hist,
-		Now: env.now, Sleep: env.sleep}
-	runners := []server.Runner{traffic}
+		Now: env.now, Sleep: env.sleep, Resume: role.resume}
+	var runners []server.Runner
+	if role.generator {
+		runners = append(runners, traffic)
+	}
 
 	var ln net.Listener // the admin session's, where the browser connects
 	upstream := make(chan string, 1)
 	if admin {
 		var session server.Runner
 		var closeAdmin func()
-		ln, session, closeAdmin, err = openDemoAdmin(&cfg, start, log, upstream)
+		ln, session, closeAdmin, err = openDemoAdmin(&cfg, env.now(), log, upstream)
 		if err != nil {
 			return err
 		}
@@ -130,29 +154,43 @@ func runDemoEnv(ctx context.Context, args []string, stdout, stderr io.Writer, en
 			traffic.Submit = submit
 			return runners
 		},
-		// The radar and satellite story: a patrol ship's radar, a fixed
-		// site and SAR passes in the Gulf of Aden, with dark vessels.
-		Components: func(n *server.Node) []server.Member {
-			sc := demo.Radar(rand.New(rand.NewPCG(*seed, 18)))
-			return []server.Member{{Name: "radar-sim", Component: &server.SimulatedRadar{Scenario: sc, Node: n, Now: env.now, Sleep: env.sleep}}}
-		},
+		Components: demoRadar(role, demo, *seed, env),
 		Started: func(a net.Addr) {
 			upstream <- a.String()
 			if ln != nil {
 				a = ln.Addr()
 			}
 			fmt.Fprintf(stdout, "\ntidewatch demo: open http://%s in a browser (%d simulated vessels, %s of history; data in %s).\n", a, *vessels+len(demo.Config.Script), *history, cfg.Data)
-			fmt.Fprintf(stdout, "Events within the first minute: an encounter in the Arabian Sea, a ship gone dark, a zone entry in %q%s.\n", demo.Zone, zoneNote)
-			if admin {
-				fmt.Fprintln(stdout, "admin session for loopback; do not expose: this machine's browsers may edit zones and incidents without a token.")
-			} else {
-				fmt.Fprintln(stdout, "Anonymous read access for loopback; do not expose.")
+			if role.resume.IsZero() { // a restarted generator's story happened before
+				fmt.Fprintf(stdout, "Events within the first minute: an encounter in the Arabian Sea, a ship gone dark, a zone entry in %q%s.\n", demo.Zone, zoneNote)
 			}
-			fmt.Fprint(stdout, "Ctrl-C stops it.\n\n")
+			fmt.Fprint(stdout, role.note(cfg), demoAccess(admin), "Ctrl-C stops it.\n\n")
 			if env.started != nil {
 				env.started(a)
 			}
 		}}))
+}
+
+// demoRadar returns the demo's radar and satellite story: a patrol
+// ship's radar, a fixed site and SAR passes in the Gulf of Aden, with
+// dark vessels; none on a cluster member that does not generate.
+func demoRadar(role demoRole, demo simulate.Demo, seed uint64, env demoEnv) func(n *server.Node) []server.Member {
+	return func(n *server.Node) []server.Member {
+		if !role.generator {
+			return nil
+		}
+		sc := demo.Radar(rand.New(rand.NewPCG(seed, 18)))
+		return []server.Member{{Name: "radar-sim", Component: &server.SimulatedRadar{Scenario: sc, Node: n,
+			Now: env.now, Sleep: env.sleep, Resume: role.resume}}}
+	}
+}
+
+// demoAccess is the start message's line on who may do what.
+func demoAccess(admin bool) string {
+	if admin {
+		return "admin session for loopback; do not expose: this machine's browsers may edit zones and incidents without a token.\n"
+	}
+	return "Anonymous read access for loopback; do not expose.\n"
 }
 
 // demoConfig builds the demo node's configuration from the node flags:
@@ -207,13 +245,14 @@ func openDemoAdmin(cfg *server.Config, start time.Time, log *slog.Logger, upstre
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	_ = tokens.Revoke(demoAdminToken) // left by a demo killed on this data directory
-	token, err := tokens.CreateExpiring(demoAdminToken, "admin", start, start.Add(7*24*time.Hour))
+	name := server.DemoAdminTokenName(demoAdminToken, cfg.Cluster)
+	_ = tokens.Revoke(name) // left by a demo killed on this data directory
+	token, err := tokens.CreateExpiring(name, "admin", start, start.Add(7*24*time.Hour))
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	revoke := func() {
-		if err := tokens.Revoke(demoAdminToken); err != nil {
+		if err := tokens.Revoke(name); err != nil {
 			log.Error("revoking the demo's admin token", "err", err)
 		}
 	}

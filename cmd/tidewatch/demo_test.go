@@ -397,6 +397,10 @@ func TestDemoUsage(t *testing.T) {
 		{[]string{"demo", "--tls-self-signed"}, "--no-admin"},
 		{[]string{"demo", "--history", "2h30"}, "--history"},
 		{[]string{"demo", "--history", "10m"}, "30m to 7d"},
+		{[]string{"demo", "--listen", "127.0.0.1:0", "--cluster-listen", "127.0.0.1:6221", "--cluster-peer", "127.0.0.1:6222"}, "--data is required in cluster mode"},
+		{[]string{"demo", "--listen", "127.0.0.1:0", "--data", t.TempDir(), "--cluster-listen", "192.0.2.1:6221", "--cluster-peer", "127.0.0.1:6222"}, "loopback only"},
+		{[]string{"demo", "--listen", "127.0.0.1:0", "--data", t.TempDir(), "--cluster-listen", "127.0.0.1:6221", "--cluster-peer", "192.0.2.2:6222"}, "loopback only"},
+		{[]string{"demo", "--listen", "127.0.0.1:0", "--data", t.TempDir(), "--cluster-peer", "127.0.0.1:6222"}, "--cluster-listen"},
 	} {
 		code, _, stderr := runCmd(t, "", tc.args...)
 		if code != 2 || !strings.Contains(stderr, tc.msg) {

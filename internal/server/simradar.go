@@ -36,6 +36,10 @@ type SimulatedRadar struct {
 	Node     *Node
 	Now      func() time.Time
 	Sleep    func(ctx context.Context, d time.Duration) error
+	// Resume, in cluster mode, holds back everything dated before it (a
+	// cluster demo's generator restarted: the log holds what it
+	// published before; see DemoState).
+	Resume time.Time
 }
 
 // Run delivers the scenario until its end or until ctx ends.
@@ -130,6 +134,19 @@ func (s *SimulatedRadar) runCluster(ctx context.Context, m *clusterMember, now f
 	}
 	seq := 0
 	ai, ri, si := 0, 0, 0
+	if !s.Resume.IsZero() {
+		// Everything is in time order: skip what is dated before Resume.
+		r := vessel.TimeOf(s.Resume)
+		for ai < len(sc.AIS) && sc.AIS[ai].Time() < r {
+			ai++
+		}
+		for ri < len(scans) && scanTimes[ri] < r {
+			ri++
+		}
+		for si < len(rows) && rowTimes[si] < r {
+			si++
+		}
+	}
 	for t0 := sc.Start; t0 < sc.End; t0 += 20_000 {
 		t1 := t0 + 20_000
 		for wait := t1.Std().Sub(now()); wait > 0; wait = t1.Std().Sub(now()) { // until the clock reaches t1

@@ -53,8 +53,13 @@ type SimulatedTraffic struct {
 	// a Config with a HistoryRate of its own keeps it.
 	History     time.Duration
 	HistoryRate float64
-	Submit      func([]vessel.Observation) bool
-	Now         func() time.Time
+	// Resume, when set, holds back every report dated before it: the
+	// simulation runs from the same start, but delivers only from Resume
+	// on (a cluster demo's generator restarted: the log holds what it
+	// published before; see DemoState).
+	Resume time.Time
+	Submit func([]vessel.Observation) bool
+	Now    func() time.Time
 	// Sleep waits for d or until ctx ends (default: a timer).
 	Sleep func(ctx context.Context, d time.Duration) error
 }
@@ -128,7 +133,14 @@ func (s *SimulatedTraffic) Run(ctx context.Context) error {
 		batch = nil
 		return nil
 	}
+	resume := vessel.Time(math.MinInt64)
+	if !s.Resume.IsZero() {
+		resume = vessel.TimeOf(s.Resume)
+	}
 	err := sim.Run(from, from+vessel.Time(30*24*time.Hour/time.Millisecond), func(o *vessel.Observation) error {
+		if o.Time() < resume {
+			return ctx.Err()
+		}
 		// Until the clock reaches the report (a clock that stands still
 		// holds the feed: nothing is delivered dated after it).
 		for wait := o.Time().Std().Sub(now()); wait > 0; wait = o.Time().Std().Sub(now()) {
