@@ -15,17 +15,7 @@ import (
 // TestAppendVesselsMatchesEncodingJSON and FuzzAppendSummary hold it to
 // encoding/json byte for byte.
 func appendVessels(b []byte, list []Update, ref vessel.Time, limit int) []byte {
-	count := len(list)
-	truncated := count > limit
-	if truncated {
-		list = list[:limit]
-	}
-	b = append(b, `{"time":`...)
-	b = appendJSONString(b, ref.String())
-	b = append(b, `,"count":`...)
-	b = strconv.AppendInt(b, int64(count), 10)
-	b = append(b, `,"truncated":`...)
-	b = strconv.AppendBool(b, truncated)
+	b, list = appendAnswerHead(b, list, ref, limit)
 	b = append(b, `,"vessels":[`...)
 	for i := range list {
 		if i > 0 {
@@ -208,14 +198,9 @@ func appendJSONString(b []byte, s string) []byte {
 // (/api/v1/vessels?format=compact): the columns a map draws from.
 const CompactMediaType = "application/vnd.tidewatch.compact+json"
 
-// appendCompact appends the compact JSON of a vessels answer: the time,
-// count and truncated of the full answer (appendVessels), then one array
-// per field, each holding the vessels in the order of the full answer,
-// with the values the full answer gives them: mmsi, lat, lon, sog, cog,
-// heading, category, flag, age_s and name. It is a quarter of the full
-// answer's size, and a browser parses ten arrays much faster than 50,000
-// objects. TestCompactMatchesFull holds it to the full answer.
-func appendCompact(b []byte, list []Update, ref vessel.Time, limit int) []byte {
+// appendAnswerHead opens a vessels answer, full or compact, with its
+// time, count and truncated, and returns the list cut to limit.
+func appendAnswerHead(b []byte, list []Update, ref vessel.Time, limit int) ([]byte, []Update) {
 	count := len(list)
 	truncated := count > limit
 	if truncated {
@@ -227,6 +212,18 @@ func appendCompact(b []byte, list []Update, ref vessel.Time, limit int) []byte {
 	b = strconv.AppendInt(b, int64(count), 10)
 	b = append(b, `,"truncated":`...)
 	b = strconv.AppendBool(b, truncated)
+	return b, list
+}
+
+// appendCompact appends the compact JSON of a vessels answer: the time,
+// count and truncated of the full answer (appendVessels), then one array
+// per field, each holding the vessels in the order of the full answer,
+// with the values the full answer gives them: mmsi, lat, lon, sog, cog,
+// heading, category, flag, age_s and name. It is a quarter of the full
+// answer's size, and a browser parses ten arrays much faster than 50,000
+// objects. TestCompactMatchesFull holds it to the full answer.
+func appendCompact(b []byte, list []Update, ref vessel.Time, limit int) []byte {
+	b, list = appendAnswerHead(b, list, ref, limit)
 	column := func(name string, value func(b []byte, u *Update) []byte) {
 		b = append(b, `,"`...)
 		b = append(b, name...)
