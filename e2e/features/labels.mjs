@@ -19,9 +19,16 @@ await run('labels', async ({ page, check, shot, waitFor, tw, mapReady }) => {
   );
   // (shipsSettled: idle since the ships last changed, so that the ships
   // renderedShips reads are the ones drawn with the labels.)
-  await waitFor(() => window.__tidewatch.shipsSettled(), null, 'the ships drawn');
-  // Labels and icons of one moment (the stream moves the ships).
-  const { labels, ships } = await tw(() => ({ labels: window.__tidewatch.labels(), ships: window.__tidewatch.renderedShips() }));
+  // Labels and icons of one moment (the stream moves the ships), read in
+  // one turn while the ships are settled: renderedShips returns its last
+  // settled reading otherwise, which may be of an earlier view while the
+  // labels are current (a fast ship's label then seemed far from it).
+  let reading = null;
+  for (let i = 0; i < 20 && !reading; i++) {
+    await waitFor(() => window.__tidewatch.shipsSettled(), null, 'the ships drawn');
+    reading = await tw(() => (window.__tidewatch.shipsSettled() ? { labels: window.__tidewatch.labels(), ships: window.__tidewatch.renderedShips() } : null));
+  }
+  const { labels, ships } = reading ?? { labels: [], ships: [] };
   const names = await tw(async () => {
     const r = await fetch('/api/v1/vessels');
     const b = await r.json();
