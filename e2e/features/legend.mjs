@@ -32,6 +32,9 @@ await run(
     const again = await tw(() => document.getElementById('legend').open);
     check('after a reload it stays as the user left it (open)', again === true);
     await page.click('#legend summary');
+    // The choice is stored by the details' toggle event, a task queued
+    // after the click: a reload before it ran kept the open state.
+    await waitFor((k) => !document.getElementById('legend').open && localStorage.getItem(k) === 'closed', 'tidewatch.legend', 'the folded legend stored');
     await page.reload({ waitUntil: 'load' });
     await mapReady();
     check('and folded when folded', (await tw(() => document.getElementById('legend').open)) === false);
