@@ -170,6 +170,7 @@ var stateFormat = map[string][]string{
 var stateNotSaved = map[string][]string{
 	"event.Engine": {"p", "preset", "maxEv", "zidx", "ports", "portCap", "startAnch", "shore", "reorder", "params", "scratch", "out",
 		"excludeCat", "forget", "histAuto", "histAge", "histLen", "cur", "rep", "split", "learnOnly", "inferEp"},
+	"event.track": {"judge"}, // derived from the configuration at load (LoadState)
 }
 
 // errStateFormat: a struct type or field the state format does not list
@@ -283,7 +284,15 @@ func (e *Engine) LoadState(b []byte) error {
 		return fmt.Errorf("%w: saved %s, this engine %s", ErrStateConfig, recs[0], conf)
 	}
 	bodyOff := len(b) - len(recs[2])
-	return e.loadBody(recs[1], recs[2], bodyOff)
+	if err := e.loadBody(recs[1], recs[2], bodyOff); err != nil {
+		return err
+	}
+	// Whether a track's gaps are this engine's to judge follows from the
+	// configuration (the reprocessing split), not from the state.
+	for _, tr := range e.tracks.tab().All() {
+		tr.judge = e.judgesGaps(tr.mmsi)
+	}
+	return nil
 }
 
 // loadBody decodes a schema and body into e (the decoder behind
