@@ -75,21 +75,7 @@ func BenchmarkPictureSizes(b *testing.B) {
 					if c.accept != "" {
 						req.Header.Set("Accept-Encoding", c.accept)
 					}
-					var wire int
-					cpu := cpuTime()
-					for b.Loop() {
-						if !c.cached {
-							nowMs.Add(1000)
-						}
-						w := httptest.NewRecorder()
-						api.ServeHTTP(w, req)
-						if w.Code != http.StatusOK {
-							b.Fatalf("GET %s = %d %s", c.query, w.Code, w.Body.Bytes())
-						}
-						wire = w.Body.Len()
-					}
-					b.ReportMetric(float64(wire), "wire-B/op")
-					b.ReportMetric(float64(cpuTime()-cpu)/1e6/float64(b.N), "cpu-ms/op")
+					benchAnswers(b, api, req, c.cached, nowMs)
 				})
 			}
 		})
