@@ -435,7 +435,9 @@ type Config struct {
 	Ports []Port
 	// Anchorages are anchorages learned by an earlier engine
 	// (Engine.Anchorages, saved with MarshalAnchorages); the engine goes
-	// on learning from them.
+	// on learning from them. They are state, not configuration: an
+	// engine that loads a state (LoadState) knows the state's anchorages
+	// instead, whatever it was given here.
 	Anchorages []Anchorage
 	// Land is the land mask for loitering's distance from shore; nil
 	// switches the shore rule off.

@@ -60,7 +60,8 @@ type Engine struct {
 	zidx    *geo.Index
 	ports   *portIndex
 	portCap float64
-	// anchorages of Config.Anchorages (known from the start: port visits)
+	// anchorages of Config.Anchorages (known from the start: port
+	// visits); after LoadState, the saved engine's number
 	startAnch int
 	shore     *shore
 

@@ -46,3 +46,6 @@ func (e *Engine) ReceiverGrid() (cells map[int64][]string, heard map[string][]in
 	}
 	return cells, heard
 }
+
+// StateVersion is the engine state's format version AppendState writes.
+const StateVersion = stateVersion

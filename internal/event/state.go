@@ -1,6 +1,7 @@
 package event
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/binary"
 	"encoding/json"
@@ -31,18 +32,25 @@ import (
 // loitering runs, zone memberships and port visits, teleport and
 // identity tracks, the late-report histories and their checkpoints), the
 // timer heap, the reorder window's held positions, the coverage and
-// receiver grids, the anchorage-learning cells and the learned
-// anchorages, the forgotten vessels, the ship categories, the zones with
+// receiver grids, the anchorage-learning cells and the anchorages known
+// (those given in Config.Anchorages when the saving engine started, how
+// many they were, and those learned since, each with when it was
+// learned), the forgotten vessels, the ship categories, the zones with
 // their stable numbers, the clock and the counters. Not saved: what the
 // configuration gives (the parameters, ports, land mask, preset, reorder
 // window, forget and history settings, sharding), which the loading
 // engine takes from its own Config; a fingerprint of it is saved, and a
 // state is loaded only into an engine whose fingerprint matches
-// (ErrStateConfig). Pointers are numbered, so a value shared (an open
-// event held by a vessel and its history, a vessel in the timer heap and
-// in an encounter pair) is shared again after loading.
+// (ErrStateConfig). The anchorages are state, not configuration: the
+// loading engine's Config.Anchorages (a node gives back the anchorages
+// it saved, learned ones among them) are replaced by the state's and do
+// not count in the fingerprint, so an engine that learned an anchorage
+// resumes from its state (TestStateLearnedAnchorages). Pointers are
+// numbered, so a value shared (an open event held by a vessel and its
+// history, a vessel in the timer heap and in an encounter pair) is
+// shared again after loading.
 //
-// # Format (version 1)
+// # Format (version 2)
 //
 //	file header:  "TWEVST" | uint16 version (LE)          (record.AppendFileHeader)
 //	record 1:     config fingerprint (JSON)               (record framing: n, CRC-32C, type, payload)
@@ -68,10 +76,17 @@ import (
 // keeps the value a new engine gives it (zero inside vessels). The names
 // are the format's (stateFormat), which are the Go names the engine had
 // when the version was made: a change of the engine's fields that is more
-// than an addition (a rename, another Go type, a field dropped) must bump
-// stateVersion, keep reading the old version (a migration of its names in
-// LoadState) and keep testdata/engine-state-v1.bin loading
-// (TestStateFixture). Every count is bounded by the bytes left, and a reflect
+// than an addition (a rename, another Go type, a field dropped), or of
+// what the fingerprint holds, must bump stateVersion, keep reading the
+// old versions (a migration in LoadState) and keep their fixtures
+// loading (testdata/engine-state-v1.bin, -v2.bin: TestStateFixture).
+//
+// Version 1 differs in two things. Its fingerprint also held the number
+// of anchorages given in Config.Anchorages ("anchorages_given"), so an
+// engine given more (learned since) refused the state; and its body does
+// not hold that number (startAnch). LoadState reads a version 1 state by
+// taking the number out of the fingerprint, comparing the rest, and
+// putting the number into the engine as version 2 saves it. Every count is bounded by the bytes left, and a reflect
 // panic the checks missed is recovered into ErrState: a damaged state is
 // an error, never a crash (FuzzLoadState; run it with
 // -fuzzminimizetime 100x: minimizing the many inputs the reflective
@@ -109,7 +124,10 @@ func (e *StateError) Unwrap() error { return e.Err }
 
 const (
 	stateMagic   = "TWEVST"
-	stateVersion = 1
+	stateVersion = 2
+	// stateVersion1: the fingerprint holds anchorages_given, the body no
+	// startAnch (read by LoadState, never written).
+	stateVersion1 = 1
 
 	stateRecConfig = 1
 	stateRecSchema = 2
@@ -119,7 +137,7 @@ const (
 	stateMaxDepth   = 10000
 )
 
-// stateFormat is the format's field list (version 1), explicit: for
+// stateFormat is the format's field list (version 2), explicit: for
 // each struct type a state holds (by its Go name, as the schema record
 // writes it), the fields saved, in the order saved. Nothing is saved
 // that is not listed here, and a struct type not listed is not saved at
@@ -132,7 +150,7 @@ const (
 // field keeps the version: a state that does not list it loads, the
 // field keeping a new engine's value (zero inside vessels).
 var stateFormat = map[string][]string{
-	"event.Engine":      {"zones", "zoneNum", "nextNum", "tracks", "timers", "clock", "buf", "seq", "maxSeen", "cov", "slow", "pairs", "stats", "cats", "learnCells", "stoppers", "learned", "learnGrid", "rxCells", "rxAlive", "rxRuns", "gone", "goneQ", "histOn", "sources", "sourceNum", "fresh"},
+	"event.Engine":      {"zones", "zoneNum", "nextNum", "tracks", "timers", "clock", "buf", "seq", "maxSeen", "cov", "slow", "pairs", "stats", "cats", "learnCells", "stoppers", "learned", "learnGrid", "rxCells", "rxAlive", "rxRuns", "gone", "goneQ", "histOn", "sources", "sourceNum", "fresh", "startAnch"},
 	"event.Zone":        {"Name", "Area", "Properties"},
 	"geo.Polygon":       {"Outer", "Holes"},
 	"geo.Point":         {"Lat", "Lon"},
@@ -168,7 +186,7 @@ var stateFormat = map[string][]string{
 // Engine's configuration (taken from the loading engine's Config) and
 // what only exists during a call.
 var stateNotSaved = map[string][]string{
-	"event.Engine": {"p", "preset", "maxEv", "zidx", "ports", "portCap", "startAnch", "shore", "reorder", "params", "scratch", "out",
+	"event.Engine": {"p", "preset", "maxEv", "zidx", "ports", "portCap", "shore", "reorder", "params", "scratch", "out",
 		"excludeCat", "forget", "histAuto", "histAge", "histLen", "cur", "rep", "split", "learnOnly", "inferEp"},
 	"event.track": {"judge"}, // derived from the configuration at load (LoadState)
 }
@@ -180,19 +198,20 @@ var errStateFormat = errors.New("not in the state format (stateFormat)")
 var engineType = reflect.TypeFor[Engine]()
 
 // stateConfig is the fingerprint of what a state depends on in the
-// configuration.
+// configuration the user gave: not the anchorages, which are state.
 type stateConfig struct {
-	Params    Params `json:"params"`
-	Preset    string `json:"preset"`
-	MaxEv     int    `json:"max_evidence"`
-	Reorder   int64  `json:"reorder_ms"`
-	Forget    int64  `json:"forget_ms"`
-	HistAuto  bool   `json:"history_auto"`
-	HistAge   int64  `json:"history_ms"`
-	HistLen   int    `json:"history_reports"`
-	Ports     int    `json:"ports"`
-	StartAnch int    `json:"anchorages_given"`
-	Shore     bool   `json:"shore"`
+	Params   Params `json:"params"`
+	Preset   string `json:"preset"`
+	MaxEv    int    `json:"max_evidence"`
+	Reorder  int64  `json:"reorder_ms"`
+	Forget   int64  `json:"forget_ms"`
+	HistAuto bool   `json:"history_auto"`
+	HistAge  int64  `json:"history_ms"`
+	HistLen  int    `json:"history_reports"`
+	Ports    int    `json:"ports"`
+	// StartAnch: version 1 only (see LoadState), nil in version 2.
+	StartAnch *int `json:"anchorages_given,omitempty"`
+	Shore     bool `json:"shore"`
 	// Split: the share of the work of one engine of several
 	// reprocessing history (shard.go); empty for a whole engine.
 	Split     string `json:"split,omitempty"`
@@ -202,7 +221,7 @@ type stateConfig struct {
 
 func (e *Engine) stateConfig() ([]byte, error) {
 	c := stateConfig{Params: e.p, Preset: e.preset, MaxEv: e.maxEv, Reorder: e.reorder, Forget: int64(e.forget),
-		HistAuto: e.histAuto, HistAge: int64(e.histAge), HistLen: e.histLen, StartAnch: e.startAnch,
+		HistAuto: e.histAuto, HistAge: int64(e.histAge), HistLen: e.histLen,
 		Shore: e.shore != nil, LearnOnly: e.learnOnly, InferEp: e.inferEp}
 	if e.ports != nil {
 		c.Ports = len(e.ports.ports)
@@ -257,7 +276,7 @@ func (e *Engine) LoadState(b []byte) error {
 	if err != nil {
 		return &StateError{0, fmt.Errorf("%w: %w", ErrState, err)}
 	}
-	if v != stateVersion {
+	if v != stateVersion && v != stateVersion1 {
 		return &StateError{record.MagicLen, fmt.Errorf("%w: version %d", ErrStateVersion, v)}
 	}
 	off := record.FileHeaderLen
@@ -280,12 +299,22 @@ func (e *Engine) LoadState(b []byte) error {
 	if err != nil {
 		return fmt.Errorf("event: engine state: %w", err)
 	}
-	if string(conf) != string(recs[0]) {
-		return fmt.Errorf("%w: saved %s, this engine %s", ErrStateConfig, recs[0], conf)
+	saved, given := recs[0], -1
+	if v == stateVersion1 {
+		var ok bool
+		if saved, given, ok = stateConfigV1(saved); !ok {
+			return fmt.Errorf("%w: saved %s (version 1), this engine %s", ErrStateConfig, recs[0], conf)
+		}
+	}
+	if string(conf) != string(saved) {
+		return fmt.Errorf("%w: saved %s, this engine %s", ErrStateConfig, saved, conf)
 	}
 	bodyOff := len(b) - len(recs[2])
 	if err := e.loadBody(recs[1], recs[2], bodyOff); err != nil {
 		return err
+	}
+	if given >= 0 {
+		e.startAnch = given // not in a version 1 body
 	}
 	// Whether a track's gaps are this engine's to judge follows from the
 	// configuration (the reprocessing split), not from the state.
@@ -293,6 +322,27 @@ func (e *Engine) LoadState(b []byte) error {
 		tr.judge = e.judgesGaps(tr.mmsi)
 	}
 	return nil
+}
+
+// stateConfigV1 reads a version 1 fingerprint: the fingerprint without
+// the anchorages given (as version 2 writes it) and their number; false
+// for one that does not read back to the same bytes (a field this engine
+// does not know, a value it writes otherwise, no anchorages_given),
+// which no engine's configuration matches.
+func stateConfigV1(b []byte) ([]byte, int, bool) {
+	var c stateConfig
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil || dec.More() || c.StartAnch == nil || *c.StartAnch < 0 {
+		return nil, 0, false
+	}
+	if again, err := json.Marshal(c); err != nil || !bytes.Equal(again, b) {
+		return nil, 0, false
+	}
+	given := *c.StartAnch
+	c.StartAnch = nil
+	out, err := json.Marshal(c)
+	return out, given, err == nil
 }
 
 // loadBody decodes a schema and body into e (the decoder behind
@@ -304,6 +354,11 @@ func (e *Engine) loadBody(schema, body []byte, base int) (err error) {
 		return &StateError{dec.off, err}
 	}
 	tmp := *e
+	// The anchorages Config gave are replaced by the state's, even by
+	// none: the decoder leaves a field whose saved value is nil as the
+	// new engine made it.
+	tmp.learned, tmp.startAnch = nil, 0
+	tmp.learnCells, tmp.learnGrid = make(map[int64]*learnCell), make(map[int64][]int32)
 	dec = stateDec{b: body, files: files, maps: make(map[reflect.Type][]int)}
 	defer func() {
 		// reflect panics on a value the checks above missed: a damaged

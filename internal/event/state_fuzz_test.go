@@ -16,7 +16,7 @@ import (
 // are refused with a *StateError; never a panic. A state that loads can
 // be saved again.
 func FuzzLoadState(f *testing.F) {
-	frozen, err := os.ReadFile(stateFixture)
+	frozen, err := os.ReadFile(stateFixtureV1)
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -34,6 +34,10 @@ func FuzzLoadState(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
+	version, err := record.ParseFileHeader(small, "TWEVST")
+	if err != nil {
+		f.Fatal(err)
+	}
 	var recs [3][]byte
 	off := record.FileHeaderLen
 	for i := range recs {
@@ -45,6 +49,11 @@ func FuzzLoadState(f *testing.F) {
 	}
 	f.Add(append([]byte{0}, small...))
 	f.Add(append([]byte{0}, frozen[:200]...))
+	v2, err := os.ReadFile(stateFixture(2))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(append([]byte{0}, v2[:200]...))
 	f.Add(append([]byte{1}, recs[2]...))
 	f.Add(append([]byte{1}, recs[2][:len(recs[2])/2]...))
 	f.Add([]byte{1, 0, 0, 0})
@@ -54,7 +63,7 @@ func FuzzLoadState(f *testing.F) {
 		}
 		st := data[1:]
 		if data[0]&1 == 1 {
-			st = record.AppendFileHeader(nil, "TWEVST", 1)
+			st = record.AppendFileHeader(nil, "TWEVST", version)
 			st = record.Append(st, 1, recs[0])
 			st = record.Append(st, 2, recs[1])
 			st = record.Append(st, 3, data[1:])

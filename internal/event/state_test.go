@@ -17,7 +17,7 @@ import (
 	"github.com/tidewatch/tidewatch/internal/vessel"
 )
 
-var updateState = flag.Bool("update-state", false, "rewrite testdata/engine-state-v1.bin (after a format change: bump stateVersion first)")
+var updateState = flag.Bool("update-state", false, "write testdata/engine-state-vN.bin of the current version N (after a format change: bump stateVersion first; never rewrite an older version's)")
 
 // stateCase is an engine configuration and input the state tests run.
 type stateCase struct {
@@ -32,6 +32,11 @@ type stateCase struct {
 	reorder time.Duration // Config.Reorder
 
 	replayed bool // the run must replay late reports
+	// restarted: the loading engine is given the anchorages the saved
+	// one knew (Config.Anchorages), as a node restarting gives back
+	// those it saved, learned ones among them; each cut must come after
+	// an anchorage was learned
+	restarted bool
 }
 
 func galveston(t *testing.T) []event.Zone {
@@ -74,6 +79,17 @@ func stateCases() []stateCase {
 			},
 			cuts:   []float64{0.2, 0.5, 0.8},
 			wantEv: []string{event.Encounter},
+		},
+		{
+			// anchorages learned in the Hauraki Gulf's marinas before
+			// the cuts (TestStateLearnedAnchorages)
+			name: "auckland_learned", file: "auckland_hauraki_20170907_09.csv.gz", reorder: time.Minute, advance: 300,
+			cfg: func(t *testing.T) event.Config {
+				return event.Config{Ports: ports(), Land: testLand(t), Reorder: time.Minute}
+			},
+			cuts:      []float64{0.5, 0.9},
+			wantEv:    []string{event.PortVisit},
+			restarted: true,
 		},
 	}
 }
@@ -133,93 +149,128 @@ func statePositions(t *testing.T, c stateCase) ([]vessel.Position, []vessel.Stat
 // engine saves the same bytes it was loaded from.
 func TestStateResumesRealData(t *testing.T) {
 	for _, c := range stateCases() {
-		t.Run(c.name, func(t *testing.T) {
-			ps, statics := statePositions(t, c)
-			zones := galveston(t)
-			cfg := c.cfg(t)
-			newEngine := func() *event.Engine {
-				e, err := event.NewChecked(cfg)
-				if err != nil {
-					t.Fatal(err)
+		if !c.restarted {
+			t.Run(c.name, func(t *testing.T) { stateResumes(t, c) })
+		}
+	}
+}
+
+// TestStateLearnedAnchorages: an engine that learned anchorages from a
+// real feed (the Auckland days: marinas and anchorages in no port list)
+// is saved, and a new engine given those anchorages (Config.Anchorages,
+// as a restarted node gives back DATA/anchorages.bin) loads the state:
+// learned anchorages are state, not configuration. It then knows the
+// anchorages the saved one knew, each learned when it was (not from the
+// start, as the given ones would be), and emits exactly the events of
+// an engine that never stopped. Before, the number of anchorages given
+// was part of the configuration's fingerprint: the state was refused
+// (ErrStateConfig) and a restarted cluster node's detectors started
+// empty.
+func TestStateLearnedAnchorages(t *testing.T) {
+	for _, c := range stateCases() {
+		if c.restarted {
+			t.Run(c.name, func(t *testing.T) { stateResumes(t, c) })
+		}
+	}
+}
+
+// stateResumes runs case c: the uninterrupted run, then for each cut a
+// run saved there and loaded into a new engine.
+func stateResumes(t *testing.T, c stateCase) {
+	ps, statics := statePositions(t, c)
+	zones := galveston(t)
+	cfg := c.cfg(t)
+	newEngine := func() *event.Engine {
+		e, err := event.NewChecked(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range statics {
+			e.ObserveStatic(s)
+		}
+		return e
+	}
+	end := ps[len(ps)-1].Time + 24*3600*1000
+	var whole []string
+	ref := newEngine()
+	stateRun(t, ref, c, zones, ps, 0, len(ps), &whole)
+	for _, ev := range ref.Flush(end) {
+		whole = append(whole, fmt.Sprintf("%+v", ev))
+	}
+	counts := map[string]int{}
+	for _, l := range whole {
+		for _, typ := range event.Types() {
+			if strings.Contains(l, " Type:"+typ+" ") {
+				counts[typ]++
+			}
+		}
+	}
+	for _, typ := range c.wantEv {
+		if counts[typ] == 0 {
+			t.Fatalf("the uninterrupted run raised no %s (%v): the case tests nothing", typ, counts)
+		}
+	}
+	t.Logf("%d positions, %d event versions %v; late %d, replayed %d", len(ps), len(whole), counts, ref.Stats().Late, ref.Stats().Replayed)
+	if c.replayed && ref.Stats().Replayed == 0 {
+		t.Fatal("no late report replayed: the case tests nothing")
+	}
+	for _, cut := range c.cuts {
+		k := int(cut * float64(len(ps)))
+		t.Run(fmt.Sprintf("cut%d", k), func(t *testing.T) {
+			var got []string
+			a := newEngine()
+			stateRun(t, a, c, zones, ps, 0, k, &got)
+			t0 := time.Now()
+			st, err := a.AppendState(nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			saved := time.Since(t0)
+			bcfg := cfg
+			if c.restarted {
+				bcfg.Anchorages = a.Anchorages()
+				if len(bcfg.Anchorages) == 0 {
+					t.Fatal("no anchorage learned before the cut: the case shows nothing")
 				}
-				for _, s := range statics {
-					e.ObserveStatic(s)
-				}
-				return e
 			}
-			end := ps[len(ps)-1].Time + 24*3600*1000
-			var whole []string
-			ref := newEngine()
-			stateRun(t, ref, c, zones, ps, 0, len(ps), &whole)
-			for _, ev := range ref.Flush(end) {
-				whole = append(whole, fmt.Sprintf("%+v", ev))
+			b, err := event.NewChecked(bcfg)
+			if err != nil {
+				t.Fatal(err)
 			}
-			counts := map[string]int{}
-			for _, l := range whole {
-				for _, typ := range event.Types() {
-					if strings.Contains(l, " Type:"+typ+" ") {
-						counts[typ]++
-					}
-				}
+			t0 = time.Now()
+			if err := b.LoadState(st); err != nil {
+				t.Fatal(err)
 			}
-			for _, typ := range c.wantEv {
-				if counts[typ] == 0 {
-					t.Fatalf("the uninterrupted run raised no %s (%v): the case tests nothing", typ, counts)
-				}
+			if ka, kb := a.KnownAnchorages(), b.KnownAnchorages(); !slices.Equal(ka, kb) {
+				t.Errorf("the loaded engine knows the anchorages\n%+v\nthe saved one\n%+v", kb, ka)
 			}
-			t.Logf("%d positions, %d event versions %v; late %d, replayed %d", len(ps), len(whole), counts, ref.Stats().Late, ref.Stats().Replayed)
-			if c.replayed && ref.Stats().Replayed == 0 {
-				t.Fatal("no late report replayed: the case tests nothing")
+			loaded := time.Since(t0)
+			again, err := b.AppendState(nil)
+			if err != nil {
+				t.Fatal(err)
 			}
-			for _, cut := range c.cuts {
-				k := int(cut * float64(len(ps)))
-				t.Run(fmt.Sprintf("cut%d", k), func(t *testing.T) {
-					var got []string
-					a := newEngine()
-					stateRun(t, a, c, zones, ps, 0, k, &got)
-					t0 := time.Now()
-					st, err := a.AppendState(nil)
-					if err != nil {
-						t.Fatal(err)
-					}
-					saved := time.Since(t0)
-					b, err := event.NewChecked(cfg)
-					if err != nil {
-						t.Fatal(err)
-					}
-					t0 = time.Now()
-					if err := b.LoadState(st); err != nil {
-						t.Fatal(err)
-					}
-					loaded := time.Since(t0)
-					again, err := b.AppendState(nil)
-					if err != nil {
-						t.Fatal(err)
-					}
-					if !bytes.Equal(again, st) {
-						t.Errorf("a loaded engine saves %d bytes unlike the %d it was loaded from", len(again), len(st))
-					}
-					if sa, sb := a.Stats(), b.Stats(); fmt.Sprint(sa) != fmt.Sprint(sb) {
-						t.Errorf("stats after loading\n%+v\nwant\n%+v", sb, sa)
-					}
-					t.Logf("state of %d bytes at report %d of %d (%d held, %d vessels): saved in %v, loaded in %v", len(st), k, len(ps), a.Stats().Held, a.Stats().Vessels, saved, loaded)
-					// the saved engine goes on as if not saved
-					cont := slices.Clone(got)
-					stateRun(t, a, c, zones, ps, k, len(ps), &cont)
-					for _, ev := range a.Flush(end) {
-						cont = append(cont, fmt.Sprintf("%+v", ev))
-					}
-					stateRun(t, b, c, zones, ps, k, len(ps), &got)
-					for _, ev := range b.Flush(end) {
-						got = append(got, fmt.Sprintf("%+v", ev))
-					}
-					if d := firstDiff(got, whole); d != "" {
-						t.Errorf("loaded engine: %s", d)
-					}
-					if d := firstDiff(cont, whole); d != "" {
-						t.Errorf("saved engine going on: %s", d)
-					}
-				})
+			if !bytes.Equal(again, st) {
+				t.Errorf("a loaded engine saves %d bytes unlike the %d it was loaded from", len(again), len(st))
+			}
+			if sa, sb := a.Stats(), b.Stats(); fmt.Sprint(sa) != fmt.Sprint(sb) {
+				t.Errorf("stats after loading\n%+v\nwant\n%+v", sb, sa)
+			}
+			t.Logf("state of %d bytes at report %d of %d (%d held, %d vessels, %d anchorages learned): saved in %v, loaded in %v", len(st), k, len(ps), a.Stats().Held, a.Stats().Vessels, a.Stats().Anchorages, saved, loaded)
+			// the saved engine goes on as if not saved
+			cont := slices.Clone(got)
+			stateRun(t, a, c, zones, ps, k, len(ps), &cont)
+			for _, ev := range a.Flush(end) {
+				cont = append(cont, fmt.Sprintf("%+v", ev))
+			}
+			stateRun(t, b, c, zones, ps, k, len(ps), &got)
+			for _, ev := range b.Flush(end) {
+				got = append(got, fmt.Sprintf("%+v", ev))
+			}
+			if d := firstDiff(got, whole); d != "" {
+				t.Errorf("loaded engine: %s", d)
+			}
+			if d := firstDiff(cont, whole); d != "" {
+				t.Errorf("saved engine going on: %s", d)
 			}
 		})
 	}
@@ -237,19 +288,30 @@ func firstDiff(got, want []string) string {
 	return ""
 }
 
-const stateFixture = "testdata/engine-state-v1.bin"
+// stateFixture is the frozen state of format version v
+// (testdata/engine-state-v<v>.bin); stateFixtureV1 that of version 1.
+func stateFixture(v int) string { return fmt.Sprintf("testdata/engine-state-v%d.bin", v) }
+
+const stateFixtureV1 = "testdata/engine-state-v1.bin"
 
 // fixtureEngine is the engine and input of the frozen state fixture: a
 // small hand-made scenario with a held report, an open gap, an encounter,
 // a zone and a port visit.
 func fixtureEngine(t testing.TB) (*event.Engine, []vessel.Position) {
 	t.Helper()
+	return fixtureEngineWith(t, nil), fixturePositions()
+}
+
+// fixtureEngineWith is fixtureEngine's engine given the anchorages anch
+// (Config.Anchorages).
+func fixtureEngineWith(t testing.TB, anch []event.Anchorage) *event.Engine {
+	t.Helper()
 	e, err := event.NewChecked(event.Config{Preset: event.PresetSkylight, Zones: []event.Zone{fixtureZone()}, Reorder: time.Minute,
-		Ports: []event.Port{{Name: "HARBOUR", Lat: 10.9, Lon: 10.9}}})
+		Ports: []event.Port{{Name: "HARBOUR", Lat: 10.9, Lon: 10.9}}, Anchorages: anch})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return e, fixturePositions()
+	return e
 }
 
 // fixtureZone is the fixture's zone, with properties of every JSON kind.
@@ -275,10 +337,16 @@ func fixturePositions() []vessel.Position {
 	return ps
 }
 
-// TestStateFixture opens the frozen state of format version 1 and checks
-// that the engine it loads into goes on as the one that saved it did:
-// loading a state written by earlier code keeps working (run with
-// -update-state only after bumping the version).
+// TestStateFixture opens the frozen state of every format version (1
+// and 2) and checks that the engine it loads into goes on as the one
+// that saved it did: loading a state written by earlier code keeps
+// working (run with -update-state only after bumping the version: it
+// writes the new version's file, never an older one's). Loaded into an
+// engine given an anchorage (Config.Anchorages, as a restarted node gives
+// back those it learned), the state loads too, and the anchorage is not
+// known: the anchorages are the state's (the fixture's engine knew none),
+// and the engine goes on exactly as the saved one; kept, the anchorage by
+// the drifting pair would have changed its encounter.
 func TestStateFixture(t *testing.T) {
 	e, ps := fixtureEngine(t)
 	half := len(ps) / 2
@@ -294,42 +362,70 @@ func TestStateFixture(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(stateFixture, st, 0o644); err != nil {
+		if err := os.WriteFile(stateFixture(event.StateVersion), st, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-	frozen, err := os.ReadFile(stateFixture)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, _ := fixtureEngine(t)
-	if err := l.LoadState(frozen); err != nil {
-		t.Fatalf("LoadState(%s): %v", stateFixture, err)
-	}
-	if s := l.Stats(); s.Vessels != 3 || s.Held == 0 {
-		t.Fatalf("loaded fixture: %d vessels, %d held; want 3 and some held", s.Vessels, s.Held)
-	}
-	var got, want []string
+	var want []string
 	for _, p := range ps[half:] {
-		for _, ev := range l.Observe(p) {
-			got = append(got, fmt.Sprintf("%+v", ev))
-		}
 		for _, ev := range e.Observe(p) {
 			want = append(want, fmt.Sprintf("%+v", ev))
 		}
 	}
 	end := ps[len(ps)-1].Time + 3600_000
-	for _, ev := range l.Flush(end) {
-		got = append(got, fmt.Sprintf("%+v", ev))
-	}
 	for _, ev := range e.Flush(end) {
 		want = append(want, fmt.Sprintf("%+v", ev))
 	}
 	if len(want) == 0 {
 		t.Fatal("the fixture's second half raised no event")
 	}
-	if d := firstDiff(got, want); d != "" {
-		t.Error(d)
+	given := []event.Anchorage{{Lat: 10.2005, Lon: 10.201, Vessels: 3}}
+	for v := 1; v <= event.StateVersion; v++ {
+		frozen, err := os.ReadFile(stateFixture(v))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, anch := range [][]event.Anchorage{nil, given} {
+			t.Run(fmt.Sprintf("v%d/given%d", v, len(anch)), func(t *testing.T) {
+				l := fixtureEngineWith(t, anch)
+				if err := l.LoadState(frozen); err != nil {
+					t.Fatalf("LoadState(%s): %v", stateFixture(v), err)
+				}
+				if s := l.Stats(); s.Vessels != 3 || s.Held == 0 || s.Anchorages != 0 || len(l.KnownAnchorages()) != 0 {
+					t.Fatalf("loaded fixture: %d vessels, %d held, %d anchorages %v; want 3, some held, none", s.Vessels, s.Held, s.Anchorages, l.KnownAnchorages())
+				}
+				var got []string
+				for _, p := range ps[half:] {
+					for _, ev := range l.Observe(p) {
+						got = append(got, fmt.Sprintf("%+v", ev))
+					}
+				}
+				for _, ev := range l.Flush(end) {
+					got = append(got, fmt.Sprintf("%+v", ev))
+				}
+				if d := firstDiff(got, want); d != "" {
+					t.Error(d)
+				}
+			})
+		}
+	}
+	// the test shows something: the given anchorage changes the events
+	g := fixtureEngineWith(t, given)
+	var got []string
+	for _, p := range ps {
+		for _, ev := range g.Observe(p) {
+			got = append(got, fmt.Sprintf("%+v", ev))
+		}
+	}
+	for _, ev := range g.Flush(end) {
+		got = append(got, fmt.Sprintf("%+v", ev))
+	}
+	var whole []string
+	for _, ev := range before {
+		whole = append(whole, fmt.Sprintf("%+v", ev))
+	}
+	if firstDiff(got, append(whole, want...)) == "" {
+		t.Error("the fixture raises the same events with the anchorage given: the test shows nothing")
 	}
 }
 
@@ -383,6 +479,13 @@ func TestStateDamaged(t *testing.T) {
 	t.Run("other configuration", func(t *testing.T) {
 		l := event.New(event.Config{Preset: event.PresetGFW, Reorder: time.Minute})
 		if err := l.LoadState(st); !errors.Is(err, event.ErrStateConfig) {
+			t.Fatalf("LoadState = %v; want ErrStateConfig", err)
+		}
+	})
+	t.Run("version 1 without anchorages_given", func(t *testing.T) {
+		v1 := slices.Clone(st)
+		v1[6] = 1 // a version 2 fingerprint under a version 1 header
+		if err := fresh().LoadState(v1); !errors.Is(err, event.ErrStateConfig) {
 			t.Fatalf("LoadState = %v; want ErrStateConfig", err)
 		}
 	})
