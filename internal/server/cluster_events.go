@@ -394,7 +394,10 @@ func (e *liveEvents) saveState(seq uint64, logPath string) (eventsState, []byte,
 }
 
 // loadState puts a snapshot's detection state into the node's new
-// engine, before the node follows the log.
+// engine, before the node follows the log. The engine then knows the
+// state's anchorages, not those the node gave it from its anchorages
+// file (learned anchorages are the engine's state): the nearest ports
+// the API found for the anchorages are found again.
 func (e *liveEvents) loadState(s eventsState) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -402,6 +405,9 @@ func (e *liveEvents) loadState(s eventsState) error {
 		return err
 	}
 	e.markerSeq, e.det.Newest = s.markerSeq, s.newest
+	e.nearMu.Lock()
+	e.near = nil
+	e.nearMu.Unlock()
 	return nil
 }
 

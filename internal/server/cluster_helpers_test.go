@@ -90,6 +90,43 @@ func startClusterProcs(t *testing.T, dir string, edit func(i int, p *clusterProc
 	return procs
 }
 
+// northSeaWatch is the watch zone of the cluster event tests: the North Sea
+// and the Baltic approaches, where most of the AISHub capture's vessels
+// are.
+const northSeaWatch = `{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"North Sea watch"},
+"geometry":{"type":"Polygon","coordinates":[[[0,50],[15,50],[15,60],[0,60],[0,50]]]}}]}`
+
+// startEventProcs starts the three node processes of the cluster event
+// tests (startClusterProcs), n0 to n2, in a temporary directory: each fed
+// over TCP (a tcp-server input named "feed-" and the node's name, fed
+// with feedLines or sendLines), with the watch zone (northSeaWatch); maxAge,
+// when not empty, is the ingest log's retention. When the test fails,
+// the end of each node's log is logged and the logs kept (keepLogs).
+func startEventProcs(t *testing.T, maxAge string) []*clusterProc {
+	t.Helper()
+	dir := t.TempDir()
+	zones := filepath.Join(dir, "zones.geojson")
+	if err := os.WriteFile(zones, []byte(northSeaWatch), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	procs := startClusterProcs(t, dir, func(i int, p *clusterProc, cfg *Config) {
+		p.input = freePort(t)
+		cfg.Inputs = []Input{{Type: "tcp-server", Name: "feed-" + p.name, Listen: p.input}}
+		cfg.Events = Events{Zones: zones}
+		cfg.Cluster.MaxAge = maxAge
+	})
+	t.Cleanup(func() {
+		if t.Failed() {
+			for _, p := range procs {
+				log, _ := os.ReadFile(p.cfgPath + ".log")
+				t.Logf("%s log:\n%s", p.name, tail(log, 4000))
+			}
+			keepLogs(t, procs)
+		}
+	})
+	return procs
+}
+
 // runNodes opens the nodes of cfgs in this process (at once: a cluster
 // member's Open waits for its peers), runs them, and stops and closes
 // them when the test or benchmark ends. With waitLog set it waits until
