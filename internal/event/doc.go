@@ -268,7 +268,11 @@
 // Engine.Anchorages returns them for saving (MarshalAnchorages: a
 // versioned, CRC-32C-checked little-endian file; the server keeps it in
 // its data directory as anchorages.bin, replaced atomically) and
-// Config.Anchorages gives them to the next engine. Limits: a carrier
+// Config.Anchorages gives them to the next engine. They are part of an
+// engine's state too (AppendState, with when each was learned): an
+// engine that loads a state knows the state's anchorages instead of
+// those Config.Anchorages gave it, which therefore do not count as
+// configuration (TestStateLearnedAnchorages). Limits: a carrier
 // serving three fishing vessels while truly stopped dead would make its
 // spot an anchorage; MinVessels is low (GFW uses 20 over years) so that a
 // new node learns a harbour within an hour.
@@ -403,10 +407,13 @@
 // timer heap, the reorder window's held positions, the coverage and
 // receiver grids, the learning cells and learned anchorages, the zones,
 // the clock and counters) and Engine.LoadState puts it into a new engine
-// of the same configuration, which then emits exactly what the saved one
-// would have (a cluster node's snapshot carries it). The format
+// of the same configuration (the anchorages are state: a loading engine
+// knows the state's, not those Config.Anchorages gave it), which then
+// emits exactly what the saved one would have (a cluster node's snapshot
+// carries it). The format
 // (versioned, record framing with CRC-32C, a schema of the saved fields)
 // is described in state.go; a damaged state is a *StateError wrapping
 // ErrState, ErrStateVersion or ErrStateSchema, one of another
-// configuration ErrStateConfig. A frozen fixture is in testdata.
+// configuration ErrStateConfig. Frozen fixtures of each version are in
+// testdata.
 package event
