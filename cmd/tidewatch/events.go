@@ -12,11 +12,13 @@ import (
 	"math"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
 	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/tidewatch/tidewatch/internal/event"
 	"github.com/tidewatch/tidewatch/internal/fusion"
@@ -68,6 +70,17 @@ func runEvents(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		}
 		defer stop()
 	}
+	var window func() *storeWindow
+	if len(o.files) == 0 {
+		// the store's window is read while the land mask, the ports and
+		// the configuration load (about a third of a second of one core)
+		rctx, cancel := context.WithCancel(ctx)
+		window = readWindowAsync(rctx, &o)
+		defer func() {
+			cancel()
+			window().release() // the store is closed when window returns
+		}()
+	}
 	land, err := server.LoadLand(o.land)
 	if err != nil {
 		return fmt.Errorf("--land: %w", err)
@@ -104,7 +117,7 @@ func runEvents(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		err = eventsFromFiles(ctx, o.files, stdin, det, out)
 		last = det.Newest
 	} else {
-		last, stats, err = eventsFromStore(ctx, fs, stderr, &o, cfg, det, out)
+		last, stats, err = eventsFromStore(ctx, fs, stderr, &o, window(), cfg, det, out)
 	}
 	if err != nil {
 		return err
@@ -292,38 +305,105 @@ func eventsFromFiles(ctx context.Context, files []string, stdin io.Reader, det *
 	return nil
 }
 
-// eventsFromStore detects events in the store's history of a window, a
-// time-ordered merge of the vessels' tracks as a live feed would have
-// delivered them; it returns the end of the window. Unless every version
-// is asked for, the window is reprocessed by o.workers engines in parallel
-// (event.Reprocess) and their statistics are returned.
-func eventsFromStore(ctx context.Context, fs *flag.FlagSet, stderr io.Writer, o *eventsOptions, cfg event.Config, det *server.Detector, out *eventOutput) (vessel.Time, *event.Stats, error) {
+// storeWindow is the history of a window of the store, read for
+// eventsFromStore: the tracks of its vessels in one buffer and the order
+// in which their positions come in time (event.MergeOrder).
+type storeWindow struct {
+	from, to vessel.Time
+	ps       []vessel.Position
+	order    []uint32
+	err      error
+	usage    bool   // err is a mistake in --from or --to
+	resume   func() // the garbage collector, paused while ps is in use (pauseGC)
+}
+
+// readWindowAsync starts reading the window of the store that o asks for
+// (readWindow) on another goroutine; the function it returns waits for
+// the window and returns it (as often as it is called).
+func readWindowAsync(ctx context.Context, o *eventsOptions) func() *storeWindow {
+	done := make(chan *storeWindow, 1)
+	go func() { done <- readWindow(ctx, o) }()
+	return sync.OnceValue(func() *storeWindow { return <-done })
+}
+
+// readWindow reads the window of the store that o asks for: the tracks
+// of its vessels (readTracks) and their time order (event.MergeOrder),
+// each over max(o.workers, 1) goroutines.
+func readWindow(ctx context.Context, o *eventsOptions) *storeWindow {
 	db, err := openReadOnly(o.data)
 	if err != nil {
-		return 0, nil, err
+		return &storeWindow{err: err}
 	}
 	defer db.Close()
 	dataFrom, dataTo, ok := db.Bounds()
 	if !ok {
-		return 0, nil, fmt.Errorf("%s: the store is empty", o.data)
+		return &storeWindow{err: fmt.Errorf("%s: the store is empty", o.data)}
 	}
 	from, to, err := timeRange(o.from, o.to, time.Now(), dataTo, true, time.Duration(dataTo-dataFrom)*time.Millisecond)
 	if err != nil {
-		return 0, nil, usageError(fs, stderr, "%v", err)
+		return &storeWindow{err: err, usage: true}
 	}
 	workers := max(o.workers, 1)
-	run := func(n int, work func(int)) {
-		var wg sync.WaitGroup
-		for i := range n {
-			wg.Go(func() { work(i) })
-		}
-		wg.Wait()
-	}
-	ps, runs, err := readTracks(ctx, db, from, to, workers, run)
+	w := &storeWindow{from: from, to: to}
+	ps, runs, err := readTracks(ctx, db, from, to, workers, runAll, func(bytes int64) { w.resume = pauseGC(bytes) })
 	if err != nil {
-		return 0, nil, err
+		w.release()
+		return &storeWindow{err: err}
 	}
-	order := event.MergeOrder(ps, runs, workers, run)
+	w.ps, w.order = ps, event.MergeOrder(ps, runs, workers, runAll)
+	return w
+}
+
+// pauseGC stops the garbage collector from running while the history,
+// a buffer of the given size that stays live to the end, is reprocessed:
+// every collection would scan all of it (a few hundred CPU-milliseconds
+// for millions of positions, with write barriers on every copy of a
+// position for as long as it runs) and find it all still in use. The
+// engines' garbage is left to the end, unless the heap grows to twice
+// the buffer and a gigabyte more (a memory limit, which collects then,
+// or earlier if GOMEMLIMIT says so). resume restores the collector.
+func pauseGC(buffer int64) (resume func()) {
+	limit := debug.SetMemoryLimit(-1) // reads it
+	debug.SetMemoryLimit(min(limit, 2*buffer+1<<30))
+	percent := debug.SetGCPercent(-1)
+	return func() {
+		debug.SetGCPercent(percent)
+		debug.SetMemoryLimit(limit)
+	}
+}
+
+// release resumes the garbage collector if reading the window paused it.
+func (w *storeWindow) release() {
+	if w.resume != nil {
+		w.resume()
+		w.resume = nil
+	}
+}
+
+// runAll runs work(0), …, work(n-1) on n goroutines and returns when all
+// have returned.
+func runAll(n int, work func(int)) {
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { work(i) })
+	}
+	wg.Wait()
+}
+
+// eventsFromStore detects events in the store's history of a window (w),
+// a time-ordered merge of the vessels' tracks as a live feed would have
+// delivered them; it returns the end of the window. Unless every version
+// is asked for, the window is reprocessed by o.workers engines in parallel
+// (event.Reprocess) and their statistics are returned.
+func eventsFromStore(ctx context.Context, fs *flag.FlagSet, stderr io.Writer, o *eventsOptions, w *storeWindow, cfg event.Config, det *server.Detector, out *eventOutput) (vessel.Time, *event.Stats, error) {
+	switch {
+	case w.usage:
+		return 0, nil, usageError(fs, stderr, "%v", w.err)
+	case w.err != nil:
+		return 0, nil, w.err
+	}
+	defer w.release()
+	ps, order, to := w.ps, w.order, w.to
 	if o.versions {
 		for _, i := range order {
 			det.Position(ps[i])
@@ -334,7 +414,8 @@ func eventsFromStore(ctx context.Context, fs *flag.FlagSet, stderr io.Writer, o 
 	if len(order) > 0 {
 		end = max(end, ps[order[len(order)-1]].Time)
 	}
-	evs, st, err := event.Reprocess(ctx, cfg, ps, nil, end, event.ReprocessOptions{Workers: workers, LearnFirst: o.learnFirst, Run: run, Order: order})
+	opt := event.ReprocessOptions{Workers: max(o.workers, 1), LearnFirst: o.learnFirst, Run: runAll, Order: order}
+	evs, st, err := event.Reprocess(ctx, cfg, ps, nil, end, opt)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -366,7 +447,7 @@ func startCPUProfile(path string) (stop func(), err error) {
 // positions that gives each its room) shared out among workers
 // goroutines in runs of 64, each with its own store.TrackReader. It
 // returns the buffer and the tracks' runs in it, in order of MMSI.
-func readTracks(ctx context.Context, db *store.DB, from, to vessel.Time, workers int, run func(int, func(int))) ([]vessel.Position, [][2]int, error) {
+func readTracks(ctx context.Context, db *store.DB, from, to vessel.Time, workers int, run func(int, func(int)), pause func(bytes int64)) ([]vessel.Position, [][2]int, error) {
 	vs, err := db.Vessels(from, to)
 	if err != nil {
 		return nil, nil, err
@@ -379,6 +460,7 @@ func readTracks(ctx context.Context, db *store.DB, from, to vessel.Time, workers
 	}
 	ps := make([]vessel.Position, total)
 	adviseHugePages(ps)
+	pause(int64(total) * int64(unsafe.Sizeof(vessel.Position{})))
 	over := make(map[int][]vessel.Position) // by vessel, tracks that outgrew their room
 	var overMu sync.Mutex
 	errs := make([]error, workers)

@@ -3,10 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -151,5 +153,51 @@ func BenchmarkEventsStore(b *testing.B) {
 			}
 			b.ReportMetric(float64(positions), "positions")
 		})
+	}
+}
+
+// TestEventsStoreResumesCollector: events --data pauses the garbage
+// collector while it holds the window's positions, and restores it and the
+// memory limit as they were whether it succeeds or stops at a mistake
+// found while the window is read (a bad preset, a bad --from), with the
+// right error.
+func TestEventsStoreResumesCollector(t *testing.T) {
+	pairsCSV, npairs := borderPairs(t)
+	dir := t.TempDir()
+	if err := runIngest(context.Background(), []string{"--data", dir, "--progress", "never", pairsCSV}, nil, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	// borderPairs writes 241 reports of each ship (four hours, a minute
+	// apart)
+	summary := fmt.Sprintf("events: %d positions of %d vessels", 2*npairs*241, 2*npairs)
+	percent := debug.SetGCPercent(-1)
+	debug.SetGCPercent(percent)
+	limit := debug.SetMemoryLimit(-1)
+	for _, tc := range []struct {
+		name    string
+		args    []string
+		wantErr error
+		stderr  string
+	}{
+		{"reprocessed", []string{"--workers", "2"}, nil, summary},
+		{"every version", []string{"--versions"}, nil, ""},
+		{"bad preset", []string{"--preset", "nope"}, errUsage, "unknown --preset"},
+		{"bad window", []string{"--from", "yesterday-ish"}, errUsage, "tidewatch events: "},
+	} {
+		var out, errb bytes.Buffer
+		err := runEvents(context.Background(), append([]string{"--data", dir}, tc.args...), nil, &out, &errb)
+		if !errors.Is(err, tc.wantErr) || (err == nil) != (tc.wantErr == nil) {
+			t.Errorf("%s: error %v, want %v\n%s", tc.name, err, tc.wantErr, errb.String())
+		}
+		if !strings.Contains(errb.String(), tc.stderr) {
+			t.Errorf("%s: stderr %q, want it to contain %q", tc.name, errb.String(), tc.stderr)
+		}
+		if p := debug.SetGCPercent(percent); p != percent {
+			t.Errorf("%s: GC percent %d after, want %d", tc.name, p, percent)
+		}
+		if l := debug.SetMemoryLimit(-1); l != limit {
+			t.Errorf("%s: memory limit %d after, want %d", tc.name, l, limit)
+			debug.SetMemoryLimit(limit)
+		}
 	}
 }

@@ -365,7 +365,9 @@
 // buffer in time order without copying them (a two-level bucket sort of
 // their times and indices, in parts on the caller's goroutines, stable:
 // the order of a stable sort of the tracks one after the other), and
-// Reprocess reads them in that order (ReprocessOptions.Order);
+// Reprocess reads them in that order (ReprocessOptions.Order), each
+// engine gathering a thousand at a time into a buffer that stays in its
+// cache (feed);
 // MergeTracks gives a copy in that order. History in time order is not
 // held back to be sorted (Config.Reorder is not used by Reprocess: the
 // same positions are processed in the same order, the same timers fired

@@ -272,7 +272,8 @@ func sortedByTime(ps []vessel.Position) []vessel.Position {
 // bundled ports and the land mask): the real NOAA day with 200 zones, and
 // the simulated day of BenchmarkDetect (2,000 vessels, 856,449 positions,
 // 1,000 zones; and without zones, as tidewatch events --data runs by
-// default). It reports positions per second of wall-clock time, per
+// default, in time order and as --data reads it: the tracks one after
+// the other, in MergeOrder's order). It reports positions per second of wall-clock time, per
 // CPU-second (the sum over workers, with the garbage collector; and its
 // inverse, CPU-nanoseconds per position), and per CPU-second of the
 // slowest worker's thread (the rate on an idle machine with a core per
@@ -293,20 +294,29 @@ func BenchmarkReprocess(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	// as tidewatch events --data gives them: the vessels' tracks one
+	// after the other in one buffer, read in MergeOrder's order
+	tracks, runs := withRoom(byMMSI(d.positions))
+	order := event.MergeOrder(tracks, runs, 1, nil)
 	sets := []struct {
-		name string
-		ps   []vessel.Position
-		cfg  event.Config
+		name  string
+		ps    []vessel.Position
+		order []uint32
+		cfg   event.Config
 	}{
-		{"noaa", noaa, event.Config{Ports: ports(), Land: land, Zones: zones}},
-		{"simulated", sortedByTime(d.positions), event.Config{Ports: ports(), Land: land, Zones: d.zones}},
+		{"noaa", noaa, nil, event.Config{Ports: ports(), Land: land, Zones: zones}},
+		{"simulated", sortedByTime(d.positions), nil, event.Config{Ports: ports(), Land: land, Zones: d.zones}},
 		// without zones, as tidewatch events --data runs by default
-		{"simulated-nozones", sortedByTime(d.positions), event.Config{Ports: ports(), Land: land}},
+		{"simulated-nozones", sortedByTime(d.positions), nil, event.Config{Ports: ports(), Land: land}},
+		{"simulated-nozones-tracks", tracks, order, event.Config{Ports: ports(), Land: land}},
 	}
 	for _, set := range sets {
 		for _, workers := range []int{1, 2} {
 			b.Run(fmt.Sprintf("%s/workers=%d", set.name, workers), func(b *testing.B) {
 				end := set.ps[len(set.ps)-1].Time
+				if set.order != nil {
+					end = set.ps[set.order[len(set.order)-1]].Time
+				}
 				var cpu, critical time.Duration
 				perWorker := make([]time.Duration, workers)
 				for b.Loop() {
@@ -326,7 +336,7 @@ func BenchmarkReprocess(b *testing.B) {
 							worker[i] = event.ThreadCPUTime() - t0
 						})
 					}
-					if _, _, err := event.Reprocess(context.Background(), set.cfg, set.ps, nil, end, event.ReprocessOptions{Workers: workers, Run: run}); err != nil {
+					if _, _, err := event.Reprocess(context.Background(), set.cfg, set.ps, nil, end, event.ReprocessOptions{Workers: workers, Run: run, Order: set.order}); err != nil {
 						b.Fatal(err)
 					}
 					cpu += event.CPUTime() - c0
@@ -336,6 +346,9 @@ func BenchmarkReprocess(b *testing.B) {
 					}
 				}
 				n := float64(len(set.ps) * b.N)
+				if set.order != nil {
+					n = float64(len(set.order) * b.N)
+				}
 				b.ReportMetric(n/b.Elapsed().Seconds(), "pos/s")
 				if cpu > 0 {
 					b.ReportMetric(n/cpu.Seconds(), "pos/cpu-s")
