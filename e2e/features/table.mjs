@@ -93,8 +93,8 @@ await run('table', async ({ page, check, shot, waitFor, tw, mapReady }) => {
   // After a reload the page knows the vessel from the compact picture
   // only (its static report came once, before the page opened): the
   // filter still finds it by call sign and by IMO number.
-  await page.goto(page.url(), { waitUntil: 'load' });
-  check('the map reloads with ships', await mapReady());
+  await page.reload({ waitUntil: 'load' });
+  check('the map reloads with ships, the table closed', (await mapReady()) && (await tw(() => !window.__tidewatch.table().open)));
   await page.click('#table-btn');
   await waitFor(() => window.__tidewatch.table().rows > 0, null, 'table rows after the reload');
   for (const [what, q] of [['call sign', CALLSIGN], ['IMO number', IMO]]) {
