@@ -43,6 +43,7 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { launch, BASE_URL, TOKEN } from './lib.mjs';
+import { servePeer, shipsGeoJSON, fetchLand } from './peer.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ARTIFACTS = path.resolve(process.env.ARTIFACTS || path.join(here, 'artifacts'));
@@ -54,6 +55,13 @@ if (i >= 0) {
   BIN = args[i + 1];
   args.splice(i, 2);
 }
+let PEER = false;
+const pi = args.indexOf('--peer');
+if (pi >= 0) {
+  PEER = true;
+  args.splice(pi, 1);
+}
+const ROUNDS = Math.max(1, Number(process.env.PERF_ROUNDS) || 1);
 const COUNTS = args.map(Number).filter((n) => n > 0);
 if (BIN && COUNTS.length === 0) COUNTS.push(5000, 20000, 50000);
 if (!BIN && !BASE_URL) {
@@ -220,6 +228,123 @@ async function shipsInView(page, base) {
   return all.filter((v) => typeof v.lat === 'number' && v.lat >= s && v.lat <= n && inLon(v.lon)).length;
 }
 
+// frames records the gaps between frames (ms) from a
+// requestAnimationFrame loop while action runs, until idle (a function
+// evaluated in the page) holds.
+async function frames(page, idle, action) {
+  await page.evaluate(() => {
+    window.__frames = [];
+    let last = performance.now();
+    window.__rafOn = true;
+    const tick = (t) => {
+      window.__frames.push(t - last);
+      last = t;
+      if (window.__rafOn) requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  });
+  await action(page);
+  await page.waitForFunction(idle, null, { timeout: WAIT, polling: 50 });
+  return page.evaluate(() => {
+    window.__rafOn = false;
+    return window.__frames.slice(1);
+  });
+}
+
+// dragScript pans: three mouse drags of 10 steps each. wheelScript zooms:
+// four wheel steps in, four out. The map and its peer get the same.
+async function dragScript(page) {
+  for (const [x0, y0, x1, y1] of [[700, 450, 400, 300], [400, 300, 800, 500], [800, 500, 700, 450]]) {
+    await page.mouse.move(x0, y0);
+    await page.mouse.down();
+    await page.mouse.move(x1, y1, { steps: 10 });
+    await page.mouse.up();
+  }
+}
+async function wheelScript(page) {
+  await page.mouse.move(700, 450);
+  for (let i = 0; i < 4; i++) {
+    await page.mouse.wheel(0, -240);
+    await page.waitForTimeout(60);
+  }
+  for (let i = 0; i < 4; i++) {
+    await page.mouse.wheel(0, 240);
+    await page.waitForTimeout(60);
+  }
+}
+const tidewatchIdle = () => window.__tidewatch.idle();
+
+// byProcess sums a cpuSplit by browser process kind (gpu-process,
+// renderer, ...).
+function byProcess(split) {
+  const out = {};
+  for (const [k, v] of Object.entries(split)) {
+    if (k === 'totalMs') continue;
+    const kind = k.slice(0, k.indexOf('/'));
+    out[kind] = (out[kind] || 0) + v;
+  }
+  return out;
+}
+
+// perFrame is the CPU per frame (ms) of the pan and the zoom by browser
+// process: the GPU process (SwiftShader's software WebGL) and the
+// renderer (the page's main thread, MapLibre's workers, the
+// compositor).
+function perFrame(pan, panCPU, zoom, zoomCPU) {
+  const per = (fs, cpu, kind) => (fs.length ? +((kind ? byProcess(cpu)[kind] || 0 : cpu.totalMs) / fs.length).toFixed(1) : null);
+  return {
+    panGPUCPUPerFrameMs: per(pan, panCPU, 'gpu-process'),
+    panRendererCPUPerFrameMs: per(pan, panCPU, 'renderer'),
+    zoomCPUPerFrameMs: per(zoom, zoomCPU),
+    zoomGPUCPUPerFrameMs: per(zoom, zoomCPU, 'gpu-process'),
+    zoomRendererCPUPerFrameMs: per(zoom, zoomCPU, 'renderer'),
+  };
+}
+
+// measurePeer measures the bare MapLibre page (peer.mjs) on the node's
+// picture at base: the first render (opened at the map's world view, to
+// the land and ships drawn once), and the map's drag and wheel scripts
+// with the same frame timing and CPU per thread.
+async function measurePeer(base) {
+  const headers = TOKEN ? { Authorization: `Bearer ${TOKEN}` } : {};
+  const ships = await shipsGeoJSON(base, headers);
+  const peer = await servePeer(await fetchLand(base, headers), ships);
+  const browser = await launch(['--enable-precise-memory-info']);
+  try {
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    const page = await context.newPage();
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Performance.enable');
+    const t0 = Date.now();
+    await page.goto(peer.url + '#1.6/20/30', { waitUntil: 'load' });
+    await page.waitForFunction(() => window.__peer && window.__peer.drawn(), null, { timeout: WAIT, polling: 50 });
+    const firstRender = Date.now() - t0;
+    const peerIdle = () => window.__peer.idle();
+    const c0 = threadCPU();
+    const pan = await frames(page, peerIdle, dragScript);
+    const panCPU = cpuSplit(c0, threadCPU());
+    const z0 = threadCPU();
+    const zoom = await frames(page, peerIdle, wheelScript);
+    const zoomCPU = cpuSplit(z0, threadCPU());
+    const m = Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((x) => [x.name, x.value]));
+    console.error(`peer, ${ships.features.length} ships: pan frames median ${stats(pan).median} ms; CPU ms by thread ${JSON.stringify(panCPU)}`);
+    return {
+      ships: ships.features.length,
+      firstRenderMs: firstRender,
+      panCPUms: panCPU,
+      panCPUPerFrameMs: pan.length ? +(panCPU.totalMs / pan.length).toFixed(1) : null,
+      panMainCPUPerFrameMs: pan.length ? +((panCPU['renderer/chromium'] || 0) / pan.length).toFixed(1) : null,
+      ...perFrame(pan, panCPU, zoom, zoomCPU),
+      panFrameMs: stats(pan),
+      zoomFrameMs: stats(zoom),
+      jsHeapMB: +(m.JSHeapUsedSize / 1048576).toFixed(1),
+    };
+  } finally {
+    await browser.close();
+    await peer.close();
+  }
+}
+
 async function measure(base) {
   const n = await pictureCount(base);
   const browser = await launch(['--enable-precise-memory-info']);
@@ -250,27 +375,6 @@ async function measure(base) {
     const drawn = await page.evaluate(() => window.__tidewatch.shipCount());
     console.error(`${n} vessels: first render ${firstRender} ms, ${drawn} ships drawn in view (${inView} there and answered; the first answer held ${answered})`);
 
-    // Frame times: a requestAnimationFrame loop records the gaps between
-    // frames while the mouse drags (pan) or wheels (zoom).
-    const frames = async (action) => {
-      await page.evaluate(() => {
-        window.__frames = [];
-        let last = performance.now();
-        window.__rafOn = true;
-        const tick = (t) => {
-          window.__frames.push(t - last);
-          last = t;
-          if (window.__rafOn) requestAnimationFrame(tick);
-        };
-        requestAnimationFrame(tick);
-      });
-      await action();
-      await page.waitForFunction(() => window.__tidewatch.idle(), null, { timeout: WAIT, polling: 50 });
-      return page.evaluate(() => {
-        window.__rafOn = false;
-        return window.__frames.slice(1);
-      });
-    };
     // The pan's CPU time per browser thread, and with PERF_PROFILE=1 a
     // CPU profile of the page's main thread (written to ARTIFACTS, its
     // self time summed by function printed).
@@ -280,14 +384,7 @@ async function measure(base) {
       await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
       await cdp.send('Profiler.start');
     }
-    const pan = await frames(async () => {
-      for (const [x0, y0, x1, y1] of [[700, 450, 400, 300], [400, 300, 800, 500], [800, 500, 700, 450]]) {
-        await page.mouse.move(x0, y0);
-        await page.mouse.down();
-        await page.mouse.move(x1, y1, { steps: 10 });
-        await page.mouse.up();
-      }
-    });
+    const pan = await frames(page, tidewatchIdle, dragScript);
     const panCPU = cpuSplit(c0, threadCPU());
     if (PROFILE) {
       const { profile } = await cdp.send('Profiler.stop');
@@ -295,17 +392,9 @@ async function measure(base) {
       console.error(`${n} vessels: pan, main thread self time by function (ms):`, JSON.stringify(selfTimes(profile)));
     }
     console.error(`${n} vessels: pan frames median ${stats(pan).median} ms; CPU ms by thread ${JSON.stringify(panCPU)}`);
-    const zoom = await frames(async () => {
-      await page.mouse.move(700, 450);
-      for (let i = 0; i < 4; i++) {
-        await page.mouse.wheel(0, -240);
-        await page.waitForTimeout(60);
-      }
-      for (let i = 0; i < 4; i++) {
-        await page.mouse.wheel(0, 240);
-        await page.waitForTimeout(60);
-      }
-    });
+    const z0 = threadCPU();
+    const zoom = await frames(page, tidewatchIdle, wheelScript);
+    const zoomCPU = cpuSplit(z0, threadCPU());
 
     // A full reload of the picture: the time until the map has fetched,
     // parsed and handed the picture in view to MapLibre, three times.
@@ -345,7 +434,7 @@ async function measure(base) {
     const w0 = Date.now();
     const l0 = threadCPU();
     const r0 = await page.evaluate(() => window.__tidewatch.renders());
-    const live = await frames(() => page.waitForTimeout(5000));
+    const live = await frames(page, tidewatchIdle, () => page.waitForTimeout(5000));
     const r1 = await page.evaluate(() => window.__tidewatch.renders());
     const liveCPU = cpuSplit(l0, threadCPU());
     const wall = (Date.now() - w0) / 1000;
@@ -364,6 +453,7 @@ async function measure(base) {
       // times stretch, CPU times much less.
       panCPUPerFrameMs: pan.length ? +(panCPU.totalMs / pan.length).toFixed(1) : null,
       panMainCPUPerFrameMs: pan.length ? +((panCPU['renderer/chromium'] || 0) / pan.length).toFixed(1) : null,
+      ...perFrame(pan, panCPU, zoom, zoomCPU),
       liveCPUms: liveCPU,
       panFrameMs: stats(pan),
       zoomFrameMs: stats(zoom),
@@ -388,25 +478,40 @@ async function measure(base) {
   }
 }
 
+// With --peer, each node is measured PERF_ROUNDS times (default 1) in
+// the map and in the bare MapLibre page, alternately (map, peer, map,
+// peer, ...), so that both see the same machine.
 const results = [];
+const peers = [];
+const loads = [];
+const loadNow = () => (fs.existsSync('/proc/loadavg') ? fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ') : null);
+async function measureNode(base, extra) {
+  for (let r = 0; r < ROUNDS; r++) {
+    const l0 = loadNow();
+    const res = await measure(base);
+    Object.assign(res, extra(), { round: r + 1, load: l0 });
+    results.push(res);
+    console.log(JSON.stringify(res));
+    if (PEER) {
+      const l1 = loadNow();
+      const p = await measurePeer(base);
+      Object.assign(p, { vessels: res.vessels, round: r + 1, load: l1 });
+      peers.push(p);
+      console.log(JSON.stringify({ peer: p }));
+    }
+  }
+}
 if (BIN) {
   for (const n of COUNTS) {
     const node = await startNode(n);
     try {
-      const res = await measure(node.base);
-      res.asked = n;
-      res.nodeStartMs = node.startMs;
-      res.nodeRssMB = node.rssMB();
-      results.push(res);
-      console.log(JSON.stringify(res));
+      await measureNode(node.base, () => ({ asked: n, nodeStartMs: node.startMs, nodeRssMB: node.rssMB() }));
     } finally {
       await node.stop();
     }
   }
 } else {
-  const res = await measure(BASE_URL);
-  results.push(res);
-  console.log(JSON.stringify(res));
+  await measureNode(BASE_URL, () => ({}));
 }
 const f = (s) => `${s.median}/${s.p95}/${s.max}`;
 console.log('\nvessels  first answer  first render  pan frame ms  pan CPU ms/frame  zoom frame ms  reload ms  live frame ms  updates/s  busy ms/s  JS heap  node RSS');
@@ -420,4 +525,26 @@ for (const r of results) {
 for (const r of results) {
   if (r.reloadPhasesMs) console.log(`${r.vessels} vessels: reload phases (median ms) ${JSON.stringify(r.reloadPhasesMs)}; at rest, ships sent to the source ${r.liveShipsSent}, left as drawn ${r.liveShipsSame}`);
 }
-fs.writeFileSync(path.join(ARTIFACTS, 'perf.json'), JSON.stringify({ when: new Date().toISOString(), load: fs.existsSync('/proc/loadavg') ? fs.readFileSync('/proc/loadavg', 'utf8').trim() : null, results }, null, 2) + '\n');
+if (PEER) {
+  // The map beside the bare MapLibre page, round by round: frame times
+  // (median/p95), CPU per frame over all browser threads and in the GPU
+  // process (SwiftShader) and the renderer, and the map's ratio to the
+  // peer (medians of frame time; CPU per frame).
+  const ratio = (a, b) => (a != null && b ? (a / b).toFixed(2) : '-');
+  console.log('\nthe map beside a bare MapLibre page (same build, basemap and ships; one GeoJSON source, one circle layer)');
+  console.log('vessels  round  page       pan frame ms  pan CPU ms/frame      zoom frame ms  zoom CPU ms/frame     first render  load');
+  console.log('                           (median/p95)  (all/gpu/renderer)    (median/p95)   (all/gpu/renderer)');
+  for (const p of peers) {
+    const r = results.find((x) => x.vessels === p.vessels && x.round === p.round);
+    for (const [who, x] of [['tidewatch', r], ['peer', p]]) {
+      console.log([String(p.vessels).padStart(7), String(p.round).padStart(5), who.padEnd(9), `${x.panFrameMs.median}/${x.panFrameMs.p95}`.padEnd(12),
+        `${x.panCPUPerFrameMs}/${x.panGPUCPUPerFrameMs}/${x.panRendererCPUPerFrameMs}`.padEnd(20), `${x.zoomFrameMs.median}/${x.zoomFrameMs.p95}`.padEnd(13),
+        `${x.zoomCPUPerFrameMs}/${x.zoomGPUCPUPerFrameMs}/${x.zoomRendererCPUPerFrameMs}`.padEnd(20), `${x.firstRenderMs} ms`.padStart(12), x.load].join('  '));
+    }
+    console.log([String(p.vessels).padStart(7), String(p.round).padStart(5), 'ratio'.padEnd(9), ratio(r.panFrameMs.median, p.panFrameMs.median).padEnd(12),
+      `${ratio(r.panCPUPerFrameMs, p.panCPUPerFrameMs)}/${ratio(r.panGPUCPUPerFrameMs, p.panGPUCPUPerFrameMs)}/${ratio(r.panRendererCPUPerFrameMs, p.panRendererCPUPerFrameMs)}`.padEnd(20),
+      ratio(r.zoomFrameMs.median, p.zoomFrameMs.median).padEnd(13),
+      `${ratio(r.zoomCPUPerFrameMs, p.zoomCPUPerFrameMs)}/${ratio(r.zoomGPUCPUPerFrameMs, p.zoomGPUCPUPerFrameMs)}/${ratio(r.zoomRendererCPUPerFrameMs, p.zoomRendererCPUPerFrameMs)}`].join('  '));
+  }
+}
+fs.writeFileSync(path.join(ARTIFACTS, 'perf.json'), JSON.stringify({ when: new Date().toISOString(), load: loadNow(), results, peers }, null, 2) + '\n');

@@ -1,9 +1,14 @@
 // Browser test of the vessel table: the vessels shown, sortable by any
 // column, filtered by text, a click opens the vessel, and the CSV export
-// holds every row that passes the filter, with AIS text as text.
+// holds every row that passes the filter, with AIS text as text; after a
+// reload (the picture from the compact answer alone, no stream or details
+// yet) the filter finds a vessel by its call sign and IMO number.
 //
 //   TABLE_NAME, TABLE_MMSI  a vessel whose name no other has (default OLD
 //                TIMER, 244123456: TestBrowserFeatures' fixture)
+//   TABLE_CALLSIGN, TABLE_IMO  that vessel's call sign and IMO number
+//                (default PDOT, 9123456), heard once: not in the stream
+//                after a reload
 //   TABLE_GROUP  a name prefix of a few vessels (default CONVOY, the demo
 //                radar story's convoy)
 //   HOSTILE_NAME a vessel named with markup (default <SVG/ONLOAD=ALERT()>,
@@ -13,6 +18,8 @@ import { run } from '../lib.mjs';
 
 const NAME = process.env.TABLE_NAME || 'OLD TIMER';
 const MMSI = process.env.TABLE_MMSI || '244123456';
+const CALLSIGN = process.env.TABLE_CALLSIGN || 'PDOT';
+const IMO = process.env.TABLE_IMO || '9123456';
 const GROUP = process.env.TABLE_GROUP || 'CONVOY';
 const HOSTILE = process.env.HOSTILE_NAME || '<SVG/ONLOAD=ALERT()>';
 const words = (s) => s.toLowerCase().split(' ').slice(0, 2).join(' ');
@@ -82,4 +89,18 @@ await run('table', async ({ page, check, shot, waitFor, tw, mapReady }) => {
   await page.click('#table-rows tr');
   const picked = await waitFor((m) => window.__tidewatch.selected() === m && !document.getElementById('panel').hidden, MMSI, 'the vessel panel');
   check('a click on a row opens the vessel', picked);
+
+  // After a reload the page knows the vessel from the compact picture
+  // only (its static report came once, before the page opened): the
+  // filter still finds it by call sign and by IMO number.
+  await page.reload({ waitUntil: 'load' });
+  check('the map reloads with ships, the table closed', (await mapReady()) && (await tw(() => !window.__tidewatch.table().open)));
+  await page.click('#table-btn');
+  await waitFor(() => window.__tidewatch.table().rows > 0, null, 'table rows after the reload');
+  for (const [what, q] of [['call sign', CALLSIGN], ['IMO number', IMO]]) {
+    await page.fill('#table-filter', q.toLowerCase());
+    const one = await waitFor(() => window.__tidewatch.table().total === 1, null, `the filter by ${what}`);
+    const found = await col('name');
+    check(`after a reload the filter finds the vessel by ${what} (${q})`, one && found.length === 1 && found[0] === NAME, found.slice(0, 3).join('; '));
+  }
 });

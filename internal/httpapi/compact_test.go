@@ -31,6 +31,8 @@ type vesselColumns struct {
 	Flag      []*string  `json:"flag"`
 	AgeS      []*int64   `json:"age_s"`
 	Name      []*string  `json:"name"`
+	CallSign  []*string  `json:"callsign"`
+	IMO       []*uint32  `json:"imo"`
 }
 
 // compareCompact checks that the compact answer holds the vessels of the
@@ -42,7 +44,8 @@ func compareCompact(t *testing.T, what string, full vesselList, c vesselColumns)
 	}
 	n := len(full.Vessels)
 	for name, l := range map[string]int{"mmsi": len(c.MMSI), "lat": len(c.Lat), "lon": len(c.Lon), "sog": len(c.SOG), "cog": len(c.COG),
-		"heading": len(c.Heading), "category": len(c.Category), "flag": len(c.Flag), "age_s": len(c.AgeS), "name": len(c.Name)} {
+		"heading": len(c.Heading), "category": len(c.Category), "flag": len(c.Flag), "age_s": len(c.AgeS), "name": len(c.Name),
+		"callsign": len(c.CallSign), "imo": len(c.IMO)} {
 		if l != n {
 			t.Fatalf("%s: compact column %s holds %d values; the full answer %d vessels", what, name, l, n)
 		}
@@ -50,9 +53,9 @@ func compareCompact(t *testing.T, what string, full vesselList, c vesselColumns)
 	bad := 0
 	for i, v := range full.Vessels {
 		got := summary{MMSI: c.MMSI[i], Lat: c.Lat[i], Lon: c.Lon[i], SOG: c.SOG[i], COG: c.COG[i], Heading: c.Heading[i],
-			Category: c.Category[i], Flag: c.Flag[i], AgeS: c.AgeS[i], Name: c.Name[i]}
+			Category: c.Category[i], Flag: c.Flag[i], AgeS: c.AgeS[i], Name: c.Name[i], CallSign: c.CallSign[i], IMO: c.IMO[i]}
 		want := summary{MMSI: v.MMSI, Lat: v.Lat, Lon: v.Lon, SOG: v.SOG, COG: v.COG, Heading: v.Heading,
-			Category: v.Category, Flag: v.Flag, AgeS: v.AgeS, Name: v.Name}
+			Category: v.Category, Flag: v.Flag, AgeS: v.AgeS, Name: v.Name, CallSign: v.CallSign, IMO: v.IMO}
 		if !reflect.DeepEqual(got, want) {
 			if bad++; bad <= 3 {
 				gj, _ := json.Marshal(got)
@@ -137,7 +140,7 @@ func TestCompactMatchesFullSimulated(t *testing.T) {
 	if len(full.Vessels) < 1900 {
 		t.Fatalf("%d vessels of 2000 simulated", len(full.Vessels))
 	}
-	named, moving := 0, 0
+	named, moving, called, imo := 0, 0, 0, 0
 	for _, v := range full.Vessels {
 		if v.Name != nil {
 			named++
@@ -145,9 +148,16 @@ func TestCompactMatchesFullSimulated(t *testing.T) {
 		if v.COG != nil {
 			moving++
 		}
+		if v.CallSign != nil {
+			called++
+		}
+		if v.IMO != nil {
+			imo++
+		}
 	}
-	if named < len(full.Vessels)/2 || moving < len(full.Vessels)/2 {
-		t.Fatalf("%d named and %d with a course of %d: the fleet does not test the columns", named, moving, len(full.Vessels))
+	if named < len(full.Vessels)/2 || moving < len(full.Vessels)/2 || called < len(full.Vessels)/4 || imo == 0 || imo == len(full.Vessels) {
+		t.Fatalf("%d named, %d with a course, %d with a call sign and %d with an IMO number of %d: the fleet does not test the columns",
+			named, moving, called, imo, len(full.Vessels))
 	}
 	compareCompact(t, "simulated", full, getCompact(t, srv.URL+"/api/v1/vessels?limit=100000&format=compact"))
 }

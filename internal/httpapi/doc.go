@@ -173,10 +173,10 @@
 //
 // format=compact answers the same vessels with the same values as
 // columns (appendCompact, media type CompactMediaType): one array per
-// field the web map draws (mmsi, lat, lon, sog, cog, heading, category,
-// flag, age_s, name), about 30% of the full answer's bytes (1.2 MB with
-// gzip for 50,000 vessels instead of 3 MB) and a tenth of the objects for
-// a browser to parse; the map fetches a vessel's other fields from
+// field the web map draws or its vessel table filters on (mmsi, lat, lon,
+// sog, cog, heading, category, flag, age_s, name, callsign, imo), under
+// half of the full answer's bytes and a tenth of the objects for a
+// browser to parse; the map fetches a vessel's other fields from
 // /api/v1/vessels/{mmsi} when it is selected. It is cached and tagged like
 // the full answer, under a query of its own.
 //

@@ -78,6 +78,8 @@ type compactResponse struct {
 	Flag      []*string  `json:"flag"`
 	AgeS      []*int64   `json:"age_s"`
 	Name      []*string  `json:"name"`
+	CallSign  []*string  `json:"callsign"`
+	IMO       []*uint32  `json:"imo"`
 }
 
 // ContractTypes lists the Go types of the API's JSON, for the contract

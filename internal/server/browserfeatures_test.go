@@ -30,9 +30,11 @@ const (
 	// staleMMSI is a Dutch vessel (MID 244, for the flag filter's names)
 	// whose last report is staleMinutes old, with an ETA: the fixes
 	// script's past-panel and ETA checks.
-	staleMMSI    = 244123456
-	staleName    = "OLD TIMER"
-	staleMinutes = 20
+	staleMMSI     = 244123456
+	staleName     = "OLD TIMER"
+	staleCallSign = "PDOT"
+	staleIMO      = 9123456
+	staleMinutes  = 20
 	// featureView is where the scripts look: the radar area at harbour
 	// zoom (anchored ships, a convoy, names to label).
 	featureView = "12/12.4/46.0"
@@ -50,7 +52,7 @@ func featureSentences(t *testing.T, at time.Time) []byte {
 	pos := &ais.PositionReport{Header: ais.Header{Type: 1, MMSI: staleMMSI}, Status: 5, Speed: 0, Lon: ais.Lon(46.06 * 600000),
 		Lat: ais.Lat(12.37 * 600000), Course: 900, Heading: 90, Second: ais.Second(old.Second())}
 	eta := at.Add(48 * time.Hour)
-	static := &ais.StaticVoyage{Header: ais.Header{Type: 5, MMSI: staleMMSI}, IMO: 9123456, CallSign: ais.NewText("PDOT"),
+	static := &ais.StaticVoyage{Header: ais.Header{Type: 5, MMSI: staleMMSI}, IMO: staleIMO, CallSign: ais.NewText(staleCallSign),
 		ShipName: ais.NewText(staleName), ShipType: 70, Destination: ais.NewText("DJJIB"),
 		ETA: ais.ETA{Month: uint8(eta.Month()), Day: uint8(eta.Day()), Hour: uint8(eta.Hour()), Minute: uint8(eta.Minute())}}
 	opt := ais.NMEAOptions{Time: old, Source: "rx-archive"}
@@ -241,7 +243,7 @@ func TestBrowserFeatures(t *testing.T) {
 			cmd.Env = append(os.Environ(), "BASE_URL="+proxied, "ARTIFACTS="+artifacts, "TIMEOUT_MS="+browserWait,
 				"FEATURE_VIEW=#"+featureView, "STALE_NAME="+staleName, fmt.Sprintf("STALE_MIN=%d", staleMinutes),
 				"NOTIFY_TYPE=Zone entry", "NOTIFY_SEVERITY=medium", "TRACK_NAME=TRANSIT 1", "TABLE_NAME="+staleName,
-				fmt.Sprintf("TABLE_MMSI=%d", staleMMSI), "TABLE_GROUP=CONVOY", "HOSTILE_NAME="+hostileName)
+				fmt.Sprintf("TABLE_MMSI=%d", staleMMSI), "TABLE_CALLSIGN="+staleCallSign, fmt.Sprintf("TABLE_IMO=%d", staleIMO), "TABLE_GROUP=CONVOY", "HOSTILE_NAME="+hostileName)
 			out, err := cmd.CombinedOutput()
 			t.Logf("%s:\n%s", filepath.Base(script), out)
 			if err != nil {

@@ -41,6 +41,8 @@ export interface VesselColumns {
   /** seconds from the position's time to the answer's time */
   age_s: (number | null)[];
   name: (string | null)[];
+  callsign: (string | null)[];
+  imo: (number | null)[];
 }
 
 export type Detail = SummaryFields & {

@@ -47,6 +47,17 @@ function shown(key: string, v: string | number | null): string {
   return String(v);
 }
 
+// matches reports whether a vessel passes the table's text filter q (in
+// upper case; empty passes all): a part of its name, MMSI, call sign, IMO
+// number, destination, flag code or flag state's name.
+export function matches(v: Vessel, q: string): boolean {
+  if (!q) return true;
+  for (const f of [v.name, v.mmsi, v.callsign, v.imo, v.destination, v.flag, fmt.missing(v.flag) ? null : fmt.countryName(v.flag)]) {
+    if (!fmt.missing(f) && String(f).toUpperCase().includes(q)) return true;
+  }
+  return false;
+}
+
 // TableSource is what the table reads of the page.
 export interface TableSource {
   vessels: () => Vessel[];
@@ -126,13 +137,7 @@ export class VesselTable {
   // selection returns the vessels that pass the text filter, sorted.
   selection() {
     const q = this.query;
-    const list = this.src.vessels().filter((v) => {
-      if (!q) return true;
-      for (const f of [v.name, v.mmsi, v.callsign, v.imo, v.destination, v.flag, fmt.missing(v.flag) ? null : fmt.countryName(v.flag)]) {
-        if (!fmt.missing(f) && String(f).toUpperCase().includes(q)) return true;
-      }
-      return false;
-    });
+    const list = this.src.vessels().filter((v) => matches(v, q));
     const get = (byKey.get(this.sortKey) ?? COLUMNS[0])[2];
     const dir = this.sortDir;
     return list

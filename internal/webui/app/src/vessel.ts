@@ -32,9 +32,9 @@ export function prepare(v: Summary, receivedAt: number, now: number): Vessel {
 
 // prepareColumns turns the compact picture of the API (format=compact:
 // one array per field) into Vessels received at receivedAt (client ms).
-// The fields the compact form leaves out (call sign, IMO, ship type,
-// status, quality flags) are null or empty until the stream or the
-// vessel's details bring them; a report's time is the answer's time less
+// The fields the compact form leaves out (ship type, status, quality
+// flags) are null or empty until the stream or the vessel's details
+// bring them; a report's time is the answer's time less
 // its age (to the second). Columns shorter than mmsi (a malformed
 // answer) give missing values, never a crash.
 export function prepareColumns(c: VesselColumns, receivedAt: number): Vessel[] {
@@ -42,6 +42,7 @@ export function prepareColumns(c: VesselColumns, receivedAt: number): Vessel[] {
   const col = <T>(a: T[] | undefined): T[] => (Array.isArray(a) ? a : []);
   const lat = col(c.lat), lon = col(c.lon), sog = col(c.sog), cog = col(c.cog), heading = col(c.heading);
   const cat = col(c.category), flag = col(c.flag), age = col(c.age_s), name = col(c.name);
+  const callsign = col(c.callsign), imo = col(c.imo);
   const t = Date.parse(c.time);
   const times = new Map<number, string | null>(); // ages repeat: one date each
   const timeOf = (a: number | null | undefined): string | null => {
@@ -60,8 +61,8 @@ export function prepareColumns(c: VesselColumns, receivedAt: number): Vessel[] {
     out.push({
       mmsi: String(ids[i]),
       name: name[i] ?? null,
-      callsign: null,
-      imo: null,
+      callsign: callsign[i] ?? null,
+      imo: imo[i] ?? null,
       ship_type: null,
       category: cat[i] ?? '',
       flag: flag[i] ?? null,

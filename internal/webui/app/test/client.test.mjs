@@ -96,13 +96,14 @@ test('prepareColumns: a vessel per MMSI with the values of its column, the time 
     time: '2026-12-07T06:00:00Z', count: 2, truncated: false,
     mmsi: [211000001, 636000002], lat: [54.1, null], lon: [7.9, null], sog: [12.5, null], cog: [271.2, null], heading: [270, null],
     category: ['cargo', 'unknown'], flag: ['DE', 'LR'], age_s: [30, null], name: ['ELBE', null],
+    callsign: ['DAEL', null], imo: [9123456, null],
   };
   const vs = prepareColumns(c, 1000);
   assert.equal(vs.length, 2);
   const [a, b] = vs;
   assert.deepEqual(
-    [a.mmsi, a.lat, a.lon, a.sog, a.cog, a.heading, a.category, a.flag, a.age_s, a.name, a.time, a._t0, a._age0],
-    ['211000001', 54.1, 7.9, 12.5, 271.2, 270, 'cargo', 'DE', 30, 'ELBE', '2026-12-07T05:59:30.000Z', 1000, 30],
+    [a.mmsi, a.lat, a.lon, a.sog, a.cog, a.heading, a.category, a.flag, a.age_s, a.name, a.callsign, a.imo, a.time, a._t0, a._age0],
+    ['211000001', 54.1, 7.9, 12.5, 271.2, 270, 'cargo', 'DE', 30, 'ELBE', 'DAEL', 9123456, '2026-12-07T05:59:30.000Z', 1000, 30],
   );
   assert.deepEqual([b.mmsi, b.lat, b.time, b._age0, b.callsign, b.imo, b.flags], ['636000002', null, null, Infinity, null, null, []]);
   // A malformed answer: short or missing columns give missing values.

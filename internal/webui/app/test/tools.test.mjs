@@ -1,10 +1,13 @@
 // Unit tests of the tools' pure parts: the CSV of the vessel table, the
-// severity of notifications, the range-and-bearing text.
+// severity of notifications, the range-and-bearing text, the table's
+// text filter.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cell, toCSV } from '../src/csv.js';
 import { severity } from '../src/notify.js';
 import { rangeText } from '../src/measure.js';
+import { matches } from '../src/table.js';
+import { prepareColumns } from '../src/vessel.js';
 
 test('CSV cells: quoting and formula neutralising', () => {
   for (const [v, want] of [
@@ -48,4 +51,28 @@ test('legend: folded by default on a small screen, as the user left it otherwise
   assert.equal(legendOpen('open', true), true);
   assert.equal(legendOpen('closed', false), false);
   assert.equal(legendOpen('garbage', true), false);
+});
+
+test('table filter: a vessel of the compact picture (a reload) is found by call sign and IMO', () => {
+  // What the page holds after a reload: the compact picture, no stream
+  // or details yet.
+  const [a, b] = prepareColumns({
+    time: '2026-12-07T06:00:00Z', count: 2, truncated: false,
+    mmsi: [244123456, 636000002], lat: [12.37, 1], lon: [46.06, 2], sog: [0, 3], cog: [90, 4], heading: [90, null],
+    category: ['cargo', 'tanker'], flag: ['NL', 'LR'], age_s: [1200, 5], name: ['OLD TIMER', null],
+    callsign: ['PDOT', null], imo: [9123456, null],
+  }, 0);
+  for (const [q, want] of [
+    ['PDOT', [true, false]],
+    ['PDO', [true, false]],
+    ['9123456', [true, false]],
+    ['912345', [true, false]],
+    ['OLD TIMER', [true, false]],
+    ['636000002', [false, true]],
+    ['LIBERIA', [false, true]],
+    ['NOTHING', [false, false]],
+    ['', [true, true]],
+  ]) {
+    assert.deepEqual([matches(a, q), matches(b, q)], want, q);
+  }
 });
