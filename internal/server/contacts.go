@@ -39,9 +39,16 @@ const (
 )
 
 const (
-	// contactAISQueue bounds the AIS states waiting for the tracker
-	// (overflow: dropped and counted in ContactStats.AISDropped).
-	contactAISQueue = 1 << 16
+	// contactAISQueue bounds the batches of AIS states waiting for the
+	// tracker, each of at most contactAISBatch states (overflow: the
+	// batch is dropped and its states counted in
+	// ContactStats.AISDropped).
+	contactAISQueue = 1024
+	// contactAISBatch is how many AIS states the fan-out's side gathers
+	// before it queues them (it queues fewer at each Flush, after each of
+	// the pipeline's batches): one queue operation and one wake-up of the
+	// tracker a batch, not one a position.
+	contactAISBatch = 256
 	// contactDetQueue bounds the batches of detections waiting for it
 	// (overflow: dropped and counted in ContactStats.DetectionsDropped).
 	contactDetQueue = 4096
@@ -92,13 +99,18 @@ type ContactStats struct {
 // dark-target and AIS-position-mismatch episodes into events on the
 // node's events path.
 //
-// Submit and Result are safe for concurrent use; Contacts and Stats too.
+// Submit is safe for concurrent use; Contacts and Stats too. Result and
+// Flush are called one at a time (the fan-out's inline deliveries).
 type ContactTracker struct {
-	ais  chan contact.VesselState
+	ais  chan []contact.VesselState
 	dets chan []vessel.Detection
-	pic  *fusion.Picture
-	hub  *httpapi.Hub
-	log  *slog.Logger
+	// The AIS states being gathered (Result, Flush: the fan-out calls them
+	// one at a time) and the delivered batches for reuse.
+	aisOut  []contact.VesselState
+	aisFree chan []contact.VesselState
+	pic     *fusion.Picture
+	hub     *httpapi.Hub
+	log     *slog.Logger
 	// publish hands events to the node's event path (nil: none).
 	publish func(ctx context.Context, evs []event.Event) error
 	// sinks get every contact produced (AddSink; the CoT outputs).
@@ -108,8 +120,8 @@ type ContactTracker struct {
 	assoc   *contact.Associator
 	idx     *aisIndex
 	pending []vessel.Detection
-	look    contact.VesselState // an AIS state taken from the queue but not yet applied
-	hasLook bool
+	look    []contact.VesselState // a batch of AIS states taken from the queue, look[lookAt:] not yet applied
+	lookAt  int
 	newest  vessel.Time
 	buf     []contact.Contact
 	harb    *trackerHarbours // nil: none
@@ -258,7 +270,8 @@ func NewContactTracker(opt ContactTrackerOptions) *ContactTracker {
 		log = slog.New(slog.DiscardHandler)
 	}
 	t := &ContactTracker{
-		ais:     make(chan contact.VesselState, contactAISQueue),
+		ais:     make(chan []contact.VesselState, contactAISQueue),
+		aisFree: make(chan []contact.VesselState, contactAISQueue),
 		dets:    make(chan []vessel.Detection, contactDetQueue),
 		pic:     opt.Picture,
 		hub:     opt.Hub,
@@ -389,7 +402,8 @@ func (t *ContactTracker) SubmitWait(ctx context.Context, b []vessel.Detection) e
 
 // Result takes the AIS picture's good, in-order positions (and lengths
 // from changed static data); it is the fan-out subscriber's side and
-// never blocks.
+// never blocks. Outside cluster mode it gathers them, and queues them
+// when contactAISBatch are gathered and at Flush.
 func (t *ContactTracker) Result(o *vessel.Observation, r *fusion.Result) {
 	var vs contact.VesselState
 	switch r.Outcome {
@@ -421,18 +435,73 @@ func (t *ContactTracker) Result(o *vessel.Observation, r *fusion.Result) {
 	default:
 		return
 	}
-	t.aisN.Add(1)
 	if t.lg != nil {
 		// On the pipeline's goroutine, in log order (cluster mode).
+		t.aisN.Add(1)
 		if !t.lg.mute.Load() {
 			t.takeAIS(vs)
 		}
 		return
 	}
+	if t.aisOut == nil {
+		select {
+		case b := <-t.aisFree:
+			t.aisOut = b[:0]
+		default:
+			t.aisOut = make([]contact.VesselState, 0, contactAISBatch)
+		}
+	}
+	t.aisOut = append(t.aisOut, vs)
+	if len(t.aisOut) >= contactAISBatch {
+		t.Flush()
+	}
+}
+
+// Flush queues the AIS states gathered by Result (Flusher); a full queue
+// drops them, counted. The fan-out calls it after each of the pipeline's
+// batches.
+func (t *ContactTracker) Flush() {
+	b := t.aisOut
+	if len(b) == 0 {
+		return
+	}
+	t.aisOut = nil
+	t.aisN.Add(int64(len(b)))
 	select {
-	case t.ais <- vs:
+	case t.ais <- b:
 	default:
-		t.aisDropped.Add(1)
+		t.aisDropped.Add(int64(len(b)))
+		t.aisOut = b[:0]
+	}
+}
+
+// takeAISBatch applies a batch of AIS states in order and keeps the
+// slice for reuse.
+func (t *ContactTracker) takeAISBatch(b []contact.VesselState) {
+	for _, vs := range b {
+		t.takeAIS(vs)
+	}
+	t.recycleAIS(b)
+}
+
+// takeLook applies what is left of the batch drainAISUpTo took from the
+// queue, before anything queued after it.
+func (t *ContactTracker) takeLook() {
+	if t.look == nil {
+		return
+	}
+	for _, vs := range t.look[t.lookAt:] {
+		t.takeAIS(vs)
+	}
+	t.recycleAIS(t.look)
+	t.look, t.lookAt = nil, 0
+}
+
+// recycleAIS hands a delivered batch back to Result's side.
+func (t *ContactTracker) recycleAIS(b []contact.VesselState) {
+	select {
+	case t.aisFree <- b[:0]:
+	default:
 	}
 }
 
@@ -454,22 +523,20 @@ func (t *ContactTracker) Run(ctx context.Context) error {
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	for {
-		if t.hasLook {
-			t.hasLook = false
-			t.takeAIS(t.look)
-		}
+		t.takeLook()
 		select {
-		case vs := <-t.ais:
-			t.takeAIS(vs)
+		case b := <-t.ais:
+			t.takeAISBatch(b)
 		case b := <-t.dets:
 			t.detections(ctx, b)
 		case <-tick.C:
 			t.tick(ctx)
 		case <-ctx.Done():
 			for {
+				t.takeLook()
 				select {
-				case vs := <-t.ais:
-					t.takeAIS(vs)
+				case b := <-t.ais:
+					t.takeAISBatch(b)
 					continue
 				case b := <-t.dets:
 					t.detections(ctx, b)
@@ -510,19 +577,22 @@ func (t *ContactTracker) takeAIS(vs contact.VesselState) {
 // queue is in time order), keeping the first newer one for later.
 func (t *ContactTracker) drainAISUpTo(ts vessel.Time) {
 	for {
-		if !t.hasLook {
+		if t.look == nil {
 			select {
 			case t.look = <-t.ais:
-				t.hasLook = true
+				t.lookAt = 0
 			default:
 				return
 			}
 		}
-		if t.look.Time > ts+aisSlack {
-			return
+		for ; t.lookAt < len(t.look); t.lookAt++ {
+			if t.look[t.lookAt].Time > ts+aisSlack {
+				return
+			}
+			t.idx.put(t.look[t.lookAt])
 		}
-		t.hasLook = false
-		t.idx.put(t.look)
+		t.recycleAIS(t.look)
+		t.look, t.lookAt = nil, 0
 	}
 }
 
@@ -837,7 +907,8 @@ func EpisodeEvent(ep contact.Episode) event.Event {
 }
 
 // openContacts makes the node's contact tracker and subscribes it to the
-// fan-out (inline: it only copies the position into its bounded queue).
+// fan-out (inline: it only gathers the positions, and queues them by the
+// batch into its bounded queue).
 // Its dark-target events take the node's events path on the pipeline
 // goroutine: the event log, then the fan-out (stream, sharing).
 func (n *Node) openContacts() error {

@@ -73,10 +73,12 @@ func benchContactTracker(b *testing.B, withLog bool) {
 		}
 		s := float64(k) * 5
 		t := t0 + vessel.Time(k*5000)
+		states := make([]contact.VesselState, 0, n)
 		for i := range n {
 			lat, lon, sog, cog := at(i, s-2)
-			tr.ais <- contact.VesselState{MMSI: vessel.MMSI(200000000 + i), Time: t - 2000, Lat: lat, Lon: lon, HasMotion: true, SOGKn: sog, COGDeg: cog, LengthM: -1}
+			states = append(states, contact.VesselState{MMSI: vessel.MMSI(200000000 + i), Time: t - 2000, Lat: lat, Lon: lon, HasMotion: true, SOGKn: sog, COGDeg: cog, LengthM: -1})
 		}
+		tr.ais <- states
 		scan = make([]vessel.Detection, 0, n)
 		for i := range n {
 			if rng.Float64() >= 0.92 {

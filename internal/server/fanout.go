@@ -31,6 +31,16 @@ type Stopper interface {
 	Stop()
 }
 
+// Flusher is an inline Subscriber that gathers what it is handed and
+// passes it on in batches: Fanout.Flush calls Flush, under the lock of
+// the inline deliveries, after the results of each of the pipeline's
+// batches (and when the Fanout stops), so that nothing waits longer than
+// a batch (the contact tracker hands its AIS states on this way, one
+// queue operation a batch instead of one a position).
+type Flusher interface {
+	Flush()
+}
+
 // Overflow says what a queued subscription does when its queue is full.
 type Overflow int
 
@@ -328,13 +338,20 @@ func (f *Fanout) Call(fn func(Subscriber)) {
 	}
 }
 
-// Flush queues what the queued subscribers' batches have gathered.
+// Flush queues what the queued subscribers' batches have gathered, and
+// flushes the inline subscribers that are Flushers.
 func (f *Fanout) Flush() {
 	var out [4]outgoing
 	outs := out[:0]
 	f.inline.Lock()
 	for _, sub := range f.subs {
-		if sub.queue != nil && len(sub.pending) > 0 {
+		if sub.queue == nil {
+			if fl, ok := sub.s.(Flusher); ok {
+				fl.Flush()
+			}
+			continue
+		}
+		if len(sub.pending) > 0 {
 			outs = append(outs, outgoing{sub, sub.pending})
 			sub.pending = nil
 			sub.send.Lock()

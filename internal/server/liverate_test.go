@@ -26,7 +26,9 @@ import (
 // on the heap per message (alloc-B/msg, the feeder's copies of the
 // batches, 208 bytes a message, included; unlike CPU times it does not
 // depend on the machine's load) and the batches the
-// pipeline dropped (drops, 0 when the feeder keeps to the queue), and
+// pipeline dropped (drops, 0 when the feeder keeps to the queue), the
+// AIS states the contact tracker's queue dropped (ais-drops: the tracker
+// did not keep up; the work it then does not do is not in cpu-ns/msg), and
 // with events the events detection opened (events), the positions it
 // examined while the feed ran (examined) and those its reorder window
 // still held at the stop, examined then (held). Each iteration opens a
@@ -95,7 +97,7 @@ func BenchmarkLiveRate(b *testing.B) {
 			obs := mode.obs()
 			liveRun(b, obs, mode.off, mode.rate) // not counted: the process warms up
 			var wall, applied time.Duration
-			var cpu, gc, user, alloc, msgs, drops, waits, blocked int64
+			var cpu, gc, user, alloc, msgs, drops, waits, blocked, aisDrops int64
 			var det liveDetection
 			for b.Loop() {
 				b.StopTimer()
@@ -110,6 +112,7 @@ func BenchmarkLiveRate(b *testing.B) {
 				drops += r.dropped
 				waits += r.waits
 				blocked += r.blocked
+				aisDrops += r.aisDropped
 				det.events += r.det.events
 				det.examined += r.det.examined
 				det.held += r.det.held
@@ -123,6 +126,7 @@ func BenchmarkLiveRate(b *testing.B) {
 				b.ReportMetric(100*float64(gc)/float64(gc+user), "gc-%")
 			}
 			b.ReportMetric(float64(drops), "drops")
+			b.ReportMetric(float64(aisDrops), "ais-drops")
 			b.ReportMetric(100*float64(drops)/float64(msgs), "drop-%")
 			if mode.rate == 0 {
 				b.ReportMetric(float64(waits)/float64(b.N), "feed-waits")
@@ -191,7 +195,9 @@ type liveResult struct {
 	applied  time.Duration // from the first batch to the pipeline's having applied the last
 	waits    int64         // polls in which the feeder waited for room in the pipeline's queue
 	blocked  int64         // hand-offs in which the pipeline waited for room in detection's queue
-	det      liveDetection
+	// AIS states the contact tracker's full queue dropped
+	aisDropped int64
+	det        liveDetection
 }
 
 // gcUserNanos reads runtime/metrics' estimates of the CPU time spent in
@@ -284,7 +290,7 @@ func liveRun(b *testing.B, obs []vessel.Observation, eventsOff bool, rate float6
 		det.examined = es.Positions - det.held
 	}
 	return liveResult{wall: wall, cpu: cpu, gc: gc1 - gc0, user: user1 - user0, alloc: alloc1 - alloc0, dropped: st.Dropped,
-		applied: applied, waits: waits, blocked: blocked, det: det}
+		applied: applied, waits: waits, blocked: blocked, det: det, aisDropped: n.contacts.Stats().AISDropped}
 }
 
 // benchOffline is BenchmarkLiveRate's "offline" mode: the events feed
