@@ -130,7 +130,7 @@ func runDemoEnv(ctx context.Context, args []string, stdout, stderr io.Writer, en
 		return err
 	}
 	traffic := &server.SimulatedTraffic{Seed: *seed, Config: &demo.Config, Start: start, History: hist,
-		Now: env.now, Sleep: env.sleep, Resume: role.resume}
+		Now: env.now, Sleep: env.sleep, Resume: role.resume, Delivered: make(chan struct{})}
 	var runners []server.Runner
 	if role.generator {
 		runners = append(runners, traffic)
@@ -154,7 +154,7 @@ func runDemoEnv(ctx context.Context, args []string, stdout, stderr io.Writer, en
 			traffic.Submit = submit
 			return runners
 		},
-		Components: demoRadar(role, demo, *seed, env),
+		Components: demoRadar(role, demo, *seed, env, traffic.Delivered),
 		Started: func(a net.Addr) {
 			upstream <- a.String()
 			if ln != nil {
@@ -173,15 +173,16 @@ func runDemoEnv(ctx context.Context, args []string, stdout, stderr io.Writer, en
 
 // demoRadar returns the demo's radar and satellite story: a patrol
 // ship's radar, a fixed site and SAR passes in the Gulf of Aden, with
-// dark vessels; none on a cluster member that does not generate.
-func demoRadar(role demoRole, demo simulate.Demo, seed uint64, env demoEnv) func(n *server.Node) []server.Member {
+// dark vessels; none on a cluster member that does not generate. The
+// story starts once the traffic's history is handed over (after).
+func demoRadar(role demoRole, demo simulate.Demo, seed uint64, env demoEnv, after <-chan struct{}) func(n *server.Node) []server.Member {
 	return func(n *server.Node) []server.Member {
 		if !role.generator {
 			return nil
 		}
 		sc := demo.Radar(rand.New(rand.NewPCG(seed, 18)))
 		return []server.Member{{Name: "radar-sim", Component: &server.SimulatedRadar{Scenario: sc, Node: n,
-			Now: env.now, Sleep: env.sleep, Resume: role.resume}}}
+			Now: env.now, Sleep: env.sleep, Resume: role.resume, After: after}}}
 	}
 }
 

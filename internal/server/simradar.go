@@ -40,10 +40,23 @@ type SimulatedRadar struct {
 	// cluster demo's generator restarted: the log holds what it
 	// published before; see DemoState).
 	Resume time.Time
+	// After, when set, holds the story back until it is closed (the
+	// traffic's history handed over, SimulatedTraffic.Delivered): the
+	// story's own AIS, dated at the clock, would otherwise reach event
+	// detection before the history and let detection follow the clock
+	// past silences whose covering reports are still to come.
+	After <-chan struct{}
 }
 
 // Run delivers the scenario until its end or until ctx ends.
 func (s *SimulatedRadar) Run(ctx context.Context) error {
+	if s.After != nil {
+		select {
+		case <-s.After:
+		case <-ctx.Done():
+			return nil
+		}
+	}
 	now, sleep := s.Now, s.Sleep
 	if now == nil {
 		now = time.Now

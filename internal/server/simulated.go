@@ -62,6 +62,11 @@ type SimulatedTraffic struct {
 	Now    func() time.Time
 	// Sleep waits for d or until ctx ends (default: a timer).
 	Sleep func(ctx context.Context, d time.Duration) error
+	// Delivered, when set, is closed once every report dated up to the
+	// clock has been handed over (the history at start), or when Run
+	// returns: another input that must follow the history (the demo's
+	// radar story, SimulatedRadar.After) waits for it.
+	Delivered chan struct{}
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {
@@ -120,6 +125,12 @@ func (s *SimulatedTraffic) Run(ctx context.Context) error {
 		cfg.HistoryRate, cfg.HistoryUntil = hrate, vessel.TimeOf(start.Add(-back))
 	}
 	sim := simulate.New(cfg, rand.New(rand.NewPCG(s.Seed, 7)))
+	delivered := func() {}
+	if s.Delivered != nil {
+		var once sync.Once
+		delivered = func() { once.Do(func() { close(s.Delivered) }) }
+		defer delivered()
+	}
 
 	var batch []vessel.Observation
 	flush := func() error {
@@ -147,6 +158,7 @@ func (s *SimulatedTraffic) Run(ctx context.Context) error {
 			if err := flush(); err != nil {
 				return err
 			}
+			delivered() // everything dated up to the clock is handed over
 			if err := sleep(ctx, wait); err != nil {
 				return err
 			}

@@ -77,3 +77,46 @@ func TestSimulatedTrafficClockStill(t *testing.T) {
 		}
 	}
 }
+
+// TestSimulatedTrafficDelivered: the traffic says when its history (every
+// report dated up to the clock) has been handed over, not before, so the
+// demo's radar story, dated at the clock, follows it (a story report
+// first let event detection follow the clock past a silence whose
+// covering reports were still to come: TestDemo missed the story's gap).
+func TestSimulatedTrafficDelivered(t *testing.T) {
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	delivered := make(chan struct{})
+	closed := func() bool {
+		select {
+		case <-delivered:
+			return true
+		default:
+			return false
+		}
+	}
+	var n int
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	s := &SimulatedTraffic{Vessels: 50, Seed: 1, Backfill: 20 * time.Minute, Delivered: delivered,
+		Submit: func(b []vessel.Observation) bool {
+			if closed() {
+				t.Errorf("history said handed over before a batch of %d reports dated up to the clock", len(b))
+			}
+			n += len(b)
+			return true
+		},
+		Now: func() time.Time { return now },
+		Sleep: func(ctx context.Context, d time.Duration) error {
+			if !closed() {
+				t.Errorf("waiting for the clock with %d reports handed over, history not said handed over", n)
+			}
+			cancel()
+			return ctx.Err()
+		}}
+	if err := s.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n < 100 || !closed() {
+		t.Fatalf("%d reports handed over, delivered closed %v; want the 20 minutes before the clock, closed", n, closed())
+	}
+}
