@@ -12,7 +12,7 @@ import (
 type Peer struct {
 	Name    string
 	Current bool   // caught up with the leader (known only on the leader for members)
-	Offline bool   // not seen recently
+	Offline bool   // not seen recently, or (members) no route to it
 	Lag     uint64 // operations behind the leader
 }
 
@@ -39,8 +39,9 @@ type Status struct {
 func (n *Node) Status(ctx context.Context) Status {
 	var st Status
 	if n.srv != nil {
-		if rz, err := n.srv.Routez(&server.RoutezOptions{}); err == nil {
-			peers := map[string]bool{}
+		peers := map[string]bool{}
+		rz, rerr := n.srv.Routez(&server.RoutezOptions{})
+		if rerr == nil {
 			for _, r := range rz.Routes {
 				peers[r.RemoteName] = true
 			}
@@ -52,10 +53,16 @@ func (n *Node) Status(ctx context.Context) Status {
 			// sometimes this one too; name each once.
 			seen := map[string]bool{n.cfg.Name: true}
 			st.Members = append(st.Members, Peer{Name: n.cfg.Name, Current: true})
+			// A member without a route is down now: the server marks
+			// a peer offline only on its shutdown message, which a
+			// killed process never sends (and one shut down under load
+			// may not get out), or after missing its heartbeats for 150
+			// to 240 s.
 			for _, p := range jsz.Meta.Replicas {
 				if !seen[p.Name] {
 					seen[p.Name] = true
-					st.Members = append(st.Members, Peer{Name: p.Name, Current: p.Current, Offline: p.Offline, Lag: p.Lag})
+					off := p.Offline || (rerr == nil && !peers[p.Name])
+					st.Members = append(st.Members, Peer{Name: p.Name, Current: p.Current, Offline: off, Lag: p.Lag})
 				}
 			}
 			slices.SortFunc(st.Members, func(a, b Peer) int {
