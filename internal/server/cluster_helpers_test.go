@@ -115,15 +115,7 @@ func startEventProcs(t *testing.T, maxAge string) []*clusterProc {
 		cfg.Events = Events{Zones: zones}
 		cfg.Cluster.MaxAge = maxAge
 	})
-	t.Cleanup(func() {
-		if t.Failed() {
-			for _, p := range procs {
-				log, _ := os.ReadFile(p.cfgPath + ".log")
-				t.Logf("%s log:\n%s", p.name, tail(log, 4000))
-			}
-			keepLogs(t, procs)
-		}
-	})
+	t.Cleanup(func() { logsIfFailed(t, procs, 4000) })
 	return procs
 }
 
@@ -415,3 +407,16 @@ func within(t testing.TB, limit time.Duration, cond func() bool) bool {
 func sensorsGet(t testing.TB, base, path string, v any) int { return getJSON(t, base, path, v) }
 
 func sensorsMetric(t testing.TB, base, name string) (float64, bool) { return metricIfUp(t, base, name) }
+
+// logsIfFailed, when t failed, logs the last n bytes of each node's log
+// and keeps the whole logs (keepLogs).
+func logsIfFailed(t *testing.T, procs []*clusterProc, n int) {
+	if !t.Failed() {
+		return
+	}
+	for _, p := range procs {
+		log, _ := os.ReadFile(p.cfgPath + ".log")
+		t.Logf("%s log:\n%s", p.name, tail(log, n))
+	}
+	keepLogs(t, procs)
+}

@@ -724,13 +724,7 @@ func clusterSensors(t *testing.T, pastRetention bool) {
 	for _, p := range procs {
 		p.interrupt(t)
 	}
-	if t.Failed() {
-		keepLogs(t, procs)
-		for _, p := range procs {
-			log, _ := os.ReadFile(p.cfgPath + ".log")
-			t.Logf("%s log:\n%s", p.name, tail(log, 2000))
-		}
-	}
+	logsIfFailed(t, procs, 2000)
 }
 
 // TestClusterValidateSensors: cluster mode takes the radar, ASTERIX and

@@ -459,12 +459,7 @@ func clusterKill(t *testing.T, lines [][]byte, killLeader bool) {
 	for _, p := range procs {
 		p.interrupt(t)
 	}
-	if t.Failed() {
-		for _, p := range procs {
-			log, _ := os.ReadFile(p.cfgPath + ".log")
-			t.Logf("%s log:\n%s", p.name, tail(log, 2000))
-		}
-	}
+	logsIfFailed(t, procs, 2000)
 }
 
 // compareTracks fetches the track of every vessel of union from every
@@ -682,15 +677,7 @@ func TestClusterPastRetention(t *testing.T) {
 		cfg.Inputs = []Input{{Type: "tcp-server", Name: "feed-" + p.name, Listen: p.input}}
 		cfg.Cluster.MaxAge = "8s"
 	})
-	t.Cleanup(func() {
-		if t.Failed() {
-			for _, p := range procs {
-				log, _ := os.ReadFile(p.cfgPath + ".log")
-				t.Logf("%s log:\n%s", p.name, tail(log, 4000))
-			}
-			keepLogs(t, procs)
-		}
-	})
+	t.Cleanup(func() { logsIfFailed(t, procs, 4000) })
 	// A node that falls behind the retention while it runs (the victim
 	// below, or a survivor this loaded machine slowed down by more than
 	// max_age) reopens itself on a new HTTP port: streamSeq reads the
