@@ -177,12 +177,16 @@ export class VesselTable {
       want.push(row.tr);
     }
     this.rowEls = next;
+    // Moving a row takes it out of the document for a moment, which drops
+    // its focus: a live update that reorders the rows gives it back.
+    const active = document.activeElement;
     const keep = new Set(want);
     for (const tr of [...body.children]) if (!keep.has(tr as HTMLTableRowElement)) tr.remove();
     want.forEach((tr, i) => {
       const at = body.children[i] ?? null;
       if (at !== tr) body.insertBefore(tr, at);
     });
+    if (active instanceof HTMLElement && active !== document.activeElement && active.isConnected) active.focus({ preventScroll: true });
     this.rows = rows.length;
     const n = this.total;
     $('table-count').textContent = `${n} vessel${n === 1 ? '' : 's'} in view${n > MAX_ROWS ? ` \u00b7 first ${MAX_ROWS} listed, all exported` : ''}`;
