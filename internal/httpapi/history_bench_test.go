@@ -2,7 +2,6 @@ package httpapi_test
 
 import (
 	"fmt"
-	"net/http"
 	"net/http/httptest"
 	"testing"
 	"time"
@@ -48,19 +47,7 @@ func BenchmarkHistoryAPI(b *testing.B) {
 		{"vessel-at", fmt.Sprintf("/api/v1/vessels/%d?at=%s", busiest.MMSI, mid.Time)},
 	} {
 		b.Run(c.name, func(b *testing.B) {
-			req := httptest.NewRequest("GET", c.path, nil)
-			var size int
-			cpu := cpuTime()
-			for b.Loop() {
-				w := httptest.NewRecorder()
-				api.ServeHTTP(w, req)
-				if w.Code != http.StatusOK {
-					b.Fatalf("GET %s = %d %s", c.path, w.Code, w.Body.Bytes())
-				}
-				size = w.Body.Len()
-			}
-			b.ReportMetric(float64(size), "body-B/op")
-			b.ReportMetric(float64(cpuTime()-cpu)/1e6/float64(b.N), "cpu-ms/op")
+			benchAnswers(b, api, httptest.NewRequest("GET", c.path, nil), true, nil)
 		})
 	}
 }
