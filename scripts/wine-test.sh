@@ -30,7 +30,16 @@ if ! command -v wine >/dev/null 2>&1 || ! command -v x86_64-w64-mingw32-gcc >/de
 fi
 
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+# wineserver outlives the test binary and keeps writing into the prefix
+# for a moment; stop it and wait before removing the directory, and never
+# let the removal decide the exit status (a "Directory not empty" race
+# failed CI once with every test passed).
+cleanup() {
+  WINEPREFIX="$work/prefix" wineserver -k >/dev/null 2>&1 || true
+  WINEPREFIX="$work/prefix" wineserver -w >/dev/null 2>&1 || true
+  rm -rf "$work" 2>/dev/null || { sleep 1; rm -rf "$work" 2>/dev/null; } || echo "wine-test: could not remove $work" >&2
+}
+trap cleanup EXIT
 export WINEPREFIX="$work/prefix" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
 wineboot -i >/dev/null 2>&1 || true
 x86_64-w64-mingw32-gcc -shared -O2 -o "$work/bcryptprimitives.dll" \
