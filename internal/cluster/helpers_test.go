@@ -373,3 +373,18 @@ func converged(t testing.TB, ms []*member, ack *acked) {
 		t.Errorf("applied %d entries, fewer than the %d acknowledged", len(want), len(ack.seqs))
 	}
 }
+
+// jetStreamAnswers waits until m's restarted node answers for the
+// snapshot bucket: a node just started may have no meta leader yet
+// (under load for more than the 30 s one ask of RestoreSnapshot allows,
+// which RestoreSnapshotRetry would ask again), and the tests that
+// restore exactly once must not take that wait for a failed restore.
+func jetStreamAnswers(t testing.TB, m *member) {
+	t.Helper()
+	poll(t, 5*time.Minute, "the restarted node's JetStream to answer", func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_, err := m.node.snapshotBucket(ctx)
+		return err
+	})
+}

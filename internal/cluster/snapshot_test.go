@@ -73,6 +73,7 @@ func TestScheduledSnapshot(t *testing.T) {
 		t.Fatal(err)
 	}
 	away.fol = f
+	jetStreamAnswers(t, away)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	if err := away.node.RestoreSnapshot(ctx, f, away.state); err != nil {
@@ -157,6 +158,7 @@ func TestSnapshotReadWhileWriting(t *testing.T) {
 		t.Fatal(err)
 	}
 	away.fol = f
+	jetStreamAnswers(t, away)
 	var seqs []uint64
 	for i := range 5 {
 		if i > 0 {
