@@ -138,12 +138,12 @@ All three nodes are ready. The same picture on each map:
 
 Kill node b (SIGKILL) and restart it; it catches up from the log and its
 /readyz is 503 until it has:
-  kill -9 \$(cat $(printf %q "$root/b.pid"))
+  kill -9 \$(cat $(printf %q "$root/b.pid")); while kill -0 \$(cat $(printf %q "$root/b.pid")) 2>/dev/null; do sleep 0.2; done
   $(node_cmd 1) >>$(printf %q "$root/b.log") 2>&1 & echo \$! > $(printf %q "$root/b.pid")
 
 Kill node a and the simulated traffic pauses on b and c (they keep
 serving); restarted, it catches up and continues the same demo from then:
-  kill -9 \$(cat $(printf %q "$root/a.pid"))
+  kill -9 \$(cat $(printf %q "$root/a.pid")); while kill -0 \$(cat $(printf %q "$root/a.pid")) 2>/dev/null; do sleep 0.2; done
   $(node_cmd 0) >>$(printf %q "$root/a.log") 2>&1 & echo \$! > $(printf %q "$root/a.pid")
 
 Ctrl-C stops all three.

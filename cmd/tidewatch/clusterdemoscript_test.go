@@ -159,20 +159,30 @@ func TestClusterDemoScript(t *testing.T) {
 		}
 		return pid
 	}
+	// The restart follows once the killed process is gone: a process
+	// killed under load may hold its HTTP port for a while as it exits
+	// (the restart then fails: "the address is already in use").
 	oldB := pidOf("b")
-	for _, c := range []string{killB, restartB} {
+	run := func(c string) {
 		if out, err := exec.Command(bashPath, "-c", c).CombinedOutput(); err != nil {
 			t.Fatalf("%s: %v\n%s", c, err, out)
 		}
 	}
+	run(killB)
 	if err := poll(time.Minute, 100*time.Millisecond, func() error {
 		if alive(oldB) {
 			return fmt.Errorf("node b (%d) still runs after %s", oldB, killB)
 		}
-		return nil
+		// A zombie leader's other threads may still hold the port.
+		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", httpPort+1))
+		if err != nil {
+			return fmt.Errorf("node b's port after %s: %w", killB, err)
+		}
+		return l.Close()
 	}); err != nil {
 		t.Fatal(err)
 	}
+	run(restartB)
 	if err := poll(5*time.Minute, time.Second, func() error { return ready(httpPort + 1) }); err != nil {
 		t.Fatalf("node b restarted: %v\n%s", err, readTail(filepath.Join(root, "b.log")))
 	}
