@@ -2,8 +2,11 @@
 // row inside the screen (its tools fold into the Menu button, the search
 // takes the rest), nothing scrolls sideways, the menu lists every tool
 // inside the screen, and a tool chosen from it (Layers) opens its popover,
-// inside the screen, while the menu closes; Escape closes the menu.
-import { run } from '../lib.mjs';
+// inside the screen, while the menu closes; Escape closes the menu. The
+// notifications sit under the toolbar here: with alerts shown over the
+// open menu (TestBrowserFeatures sends a vessel into a watch zone every
+// 10 s, in view at viewAt(9)), every tool in it still takes the pointer.
+import { run, viewAt, TIMEOUT } from '../lib.mjs';
 
 const W = 390;
 const H = 844;
@@ -45,6 +48,33 @@ await run(
     );
     await shot('phone-menu.png');
 
+    // Alerts over the open menu: wait for one that overlaps a tool, and
+    // hit-test the tools it covers in the same task (a toast goes after
+    // 10 s). A stack of zone alerts once took the menu's clicks.
+    const covered = await page
+      .waitForFunction(
+        () => {
+          if (!document.getElementById('toolbar').classList.contains('menu-open')) return null;
+          const toasts = [...document.querySelectorAll('#toasts .toast')].map((t) => t.getBoundingClientRect());
+          const hits = [];
+          for (const b of document.querySelectorAll('#toolbar-menu button')) {
+            if (b.hidden) continue;
+            const r = b.getBoundingClientRect();
+            const x = r.left + r.width / 2;
+            const y = r.top + r.height / 2;
+            if (!toasts.some((t) => t.left <= x && x <= t.right && t.top <= y && y <= t.bottom)) continue;
+            const el = document.elementFromPoint(x, y);
+            hits.push({ id: b.id, hit: b.contains(el), at: el?.id || el?.className || el?.tagName || null });
+          }
+          return hits.length > 0 ? hits : null;
+        },
+        null,
+        { timeout: TIMEOUT, polling: 200 },
+      )
+      .then((h) => h.jsonValue(), () => null);
+    check('with notifications over the open menu, the tools they cover take the pointer', covered && covered.every((c) => c.hit), JSON.stringify(covered));
+    await shot('phone-menu-notifications.png');
+
     await page.click('#layers-btn');
     const opened = await waitFor(() => !document.getElementById('layers').hidden && !document.getElementById('toolbar').classList.contains('menu-open'), null, 'the layers, the menu closed');
     const pop = await tw(() => document.getElementById('layers').getBoundingClientRect().toJSON());
@@ -55,5 +85,5 @@ await run(
     const closed = await waitFor(() => !document.getElementById('toolbar').classList.contains('menu-open') && document.activeElement?.id === 'menu-btn', null, 'the menu closed by Escape');
     check('Escape closes the menu and gives the focus back to its button', closed);
   },
-  { viewport: { width: W, height: H } },
+  { viewport: { width: W, height: H }, hash: viewAt(9) },
 );
