@@ -247,7 +247,10 @@ export class Contacts {
     this.pending = true;
     setTimeout(() => {
       this.pending = false;
-      this.render();
+      // Not while the map moves: each render re-tiles the contacts in
+      // MapLibre's worker and repaints; drawn when it stops.
+      if (this.map.isMoving()) this.scheduleRender();
+      else this.render();
     }, 500);
   }
 

@@ -322,9 +322,13 @@ export class Events {
     });
     this.render();
     this.highlight();
-    // Open events breathe: the ring grows and fades once a second.
+    // Open events breathe: the ring grows and fades once a second. Each
+    // breath repaints the whole map (in software WebGL as much as a pan
+    // frame), so only while an open event is in view, and not while the
+    // map moves (it repaints then anyway, and a breath between two steps
+    // of a drag would be one more frame).
     setInterval(() => {
-      if (!map.getLayer('event-open') || document.hidden) return;
+      if (!map.getLayer('event-open') || document.hidden || map.isMoving() || !this.openInView()) return;
       this.pulse = !this.pulse;
       map.setPaintProperty('event-open', 'circle-radius', this.pulse ? 15 : 9);
       map.setPaintProperty('event-open', 'circle-stroke-opacity', this.pulse ? 0.25 : 0.9);
@@ -436,6 +440,22 @@ export class Events {
   shown(e: Event): boolean {
     if (e.retracted) return false;
     return known.has(e.type) ? this.types.has(e.type) : this.showOther;
+  }
+
+  // openInView tells whether an open event shown is in the map's view.
+  // (unwrapped bounds: an event is tried one world east and west too)
+  openInView(): boolean {
+    if (this.map.getLayoutProperty('event-open', 'visibility') === 'none') return false;
+    const b = this.map.getBounds();
+    const w = b.getWest();
+    const e = b.getEast();
+    const s = b.getSouth();
+    const n = b.getNorth();
+    for (const ev of this.byId.values()) {
+      if (ev.end != null || !hasPosition(ev) || ev.lat < s || ev.lat > n || !this.shown(ev)) continue;
+      for (const lon of [ev.lon, ev.lon - 360, ev.lon + 360]) if (lon >= w && lon <= e) return true;
+    }
+    return false;
   }
 
   // list returns the events shown, newest first.
