@@ -37,6 +37,19 @@
 //
 // It prints a table and writes $ARTIFACTS/perf.json (default
 // e2e/artifacts). PERF_TIMEOUT_MS bounds each wait (default 10 minutes).
+// Each page's pan also counts the frames MapLibre rendered (panMapFrames).
+//
+// --peer measures a bare MapLibre page beside the map (peer.mjs);
+// --trace DIR records a Chromium trace of each page's pan, browser-wide
+// (DIR/map-pan-N.json, DIR/peer-pan-N.json: open them in Chrome's
+// Performance panel or ui.perfetto.dev), and prints and keeps its
+// summary: per thread its busy CPU and CPU by event, frame events
+// counted, JavaScript self time per function from V8's samples (the
+// bundle is minified: a function is its line and column in the app's
+// JavaScript). Tracing costs CPU itself: take the CPU figures from a run
+// without it.
+//
+//   node e2e/perf.mjs --tidewatch /tmp/tidewatch --peer --trace /tmp/trace 20000
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -686,14 +699,15 @@ if (PEER) {
   // peer (medians of frame time; CPU per frame).
   const ratio = (a, b) => (a != null && b ? (a / b).toFixed(2) : '-');
   console.log('\nthe map beside a bare MapLibre page (same build, basemap and ships; one GeoJSON source, one circle layer)');
-  console.log('vessels  round  page       pan frame ms  pan CPU ms/frame      zoom frame ms  zoom CPU ms/frame     first render  load');
+  console.log('vessels  round  page       pan frame ms  pan CPU ms/frame      zoom frame ms  zoom CPU ms/frame     first render  pan: CPU s, map frames  load');
   console.log('                           (median/p95)  (all/gpu/renderer)    (median/p95)   (all/gpu/renderer)');
   for (const p of peers) {
     const r = results.find((x) => x.vessels === p.vessels && x.round === p.round);
     for (const [who, x] of [['tidewatch', r], ['peer', p]]) {
       console.log([String(p.vessels).padStart(7), String(p.round).padStart(5), who.padEnd(9), `${x.panFrameMs.median}/${x.panFrameMs.p95}`.padEnd(12),
         `${x.panCPUPerFrameMs}/${x.panGPUCPUPerFrameMs}/${x.panRendererCPUPerFrameMs}`.padEnd(20), `${x.zoomFrameMs.median}/${x.zoomFrameMs.p95}`.padEnd(13),
-        `${x.zoomCPUPerFrameMs}/${x.zoomGPUCPUPerFrameMs}/${x.zoomRendererCPUPerFrameMs}`.padEnd(20), `${x.firstRenderMs} ms`.padStart(12), x.load].join('  '));
+        `${x.zoomCPUPerFrameMs}/${x.zoomGPUCPUPerFrameMs}/${x.zoomRendererCPUPerFrameMs}`.padEnd(20), `${x.firstRenderMs} ms`.padStart(12),
+        `${(x.panCPUms.totalMs / 1000).toFixed(1)}, ${x.panMapFrames ?? '-'}`.padEnd(22), x.load].join('  '));
     }
     console.log([String(p.vessels).padStart(7), String(p.round).padStart(5), 'ratio'.padEnd(9), ratio(r.panFrameMs.median, p.panFrameMs.median).padEnd(12),
       `${ratio(r.panCPUPerFrameMs, p.panCPUPerFrameMs)}/${ratio(r.panGPUCPUPerFrameMs, p.panGPUCPUPerFrameMs)}/${ratio(r.panRendererCPUPerFrameMs, p.panRendererCPUPerFrameMs)}`.padEnd(20),

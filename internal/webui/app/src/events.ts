@@ -144,6 +144,7 @@ export class Events {
   pulse: boolean;
   loadAbort: AbortController | null;
   renderPending: boolean;
+  drawnKey: string;
   /** rows whose content was (re)written, for the tests */
   rowRenders: number;
   /** "No events", "n more not listed" */
@@ -198,6 +199,7 @@ export class Events {
     this.noteEl = h('li', { class: 'empty' }); // "No events", "n more not listed"
     this.rowRenders = 0; // rows whose content was (re)written, for the tests
     this.renderPending = false;
+    this.drawnKey = ''; // the events given to their source, as JSON
     this.loadAbort = null;
     this.pulse = false;
   }
@@ -474,14 +476,18 @@ export class Events {
     const events = this.list();
     const src = this.map.getSource<GeoJSONSource>('events');
     if (src) {
-      src.setData({
-        type: 'FeatureCollection',
-        features: events.filter(hasPosition).map((e) => ({
-          type: 'Feature' as const,
-          geometry: { type: 'Point' as const, coordinates: [e.lon, e.lat] },
-          properties: { id: String(e.id), type: String(e.type), open: e.end == null ? 1 : 0 },
-        })),
-      });
+      const features = events.filter(hasPosition).map((e) => ({
+        type: 'Feature' as const,
+        geometry: { type: 'Point' as const, coordinates: [e.lon, e.lat] },
+        properties: { id: String(e.id), type: String(e.type), open: e.end == null ? 1 : 0 },
+      }));
+      // (not given again what it has: a setData re-tiles the source and
+      // repaints the map, and a stream event often changes only the list)
+      const key = JSON.stringify(features);
+      if (key !== this.drawnKey) {
+        src.setData({ type: 'FeatureCollection', features });
+        this.drawnKey = key;
+      }
     }
     if (this.open) this.renderList(events);
   }
