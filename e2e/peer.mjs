@@ -66,6 +66,8 @@ const map = new MapLibreMap({
 });
 let drawn = false;
 let count = 0;
+let rendered = 0;
+map.on('render', () => rendered++);
 // unwrap makes a ring's longitudes continuous across the antimeridian
 // (rings round a pole left alone), as the map's basemap does.
 const unwrap = (ring) => {
@@ -101,6 +103,8 @@ window.__peer = {
   // drawn: the land and the ships handed over, tiled and drawn once.
   drawn: () => drawn,
   ships: () => count,
+  // frames: the frames MapLibre has rendered.
+  frames: () => rendered,
   idle: () => drawn && !map.isMoving(),
 };
 `;

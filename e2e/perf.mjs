@@ -37,6 +37,19 @@
 //
 // It prints a table and writes $ARTIFACTS/perf.json (default
 // e2e/artifacts). PERF_TIMEOUT_MS bounds each wait (default 10 minutes).
+// Each page's pan also counts the frames MapLibre rendered (panMapFrames).
+//
+// --peer measures a bare MapLibre page beside the map (peer.mjs);
+// --trace DIR records a Chromium trace of each page's pan, browser-wide
+// (DIR/map-pan-N.json, DIR/peer-pan-N.json: open them in Chrome's
+// Performance panel or ui.perfetto.dev), and prints and keeps its
+// summary: per thread its busy CPU and CPU by event, frame events
+// counted, JavaScript self time per function from V8's samples (the
+// bundle is minified: a function is its line and column in the app's
+// JavaScript). Tracing costs CPU itself: take the CPU figures from a run
+// without it.
+//
+//   node e2e/perf.mjs --tidewatch /tmp/tidewatch --peer --trace /tmp/trace 20000
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -60,6 +73,16 @@ const pi = args.indexOf('--peer');
 if (pi >= 0) {
   PEER = true;
   args.splice(pi, 1);
+}
+// --trace DIR: a Chromium trace of each page's pan (the whole browser:
+// renderer, workers, GPU process) written to DIR, and its summary printed
+// and kept in perf.json (traceSummary).
+let TRACE = null;
+const ti = args.indexOf('--trace');
+if (ti >= 0) {
+  TRACE = path.resolve(args[ti + 1]);
+  args.splice(ti, 2);
+  fs.mkdirSync(TRACE, { recursive: true });
 }
 const ROUNDS = Math.max(1, Number(process.env.PERF_ROUNDS) || 1);
 const COUNTS = args.map(Number).filter((n) => n > 0);
@@ -149,6 +172,133 @@ function cpuSplit(a, b) {
   const total = d.reduce((s, [, v]) => s + v, 0);
   const split = Object.fromEntries(d.sort((x, y) => y[1] - x[1]).filter(([, v]) => v >= total / 100));
   return { totalMs: total, ...split };
+}
+
+// TRACE_CATEGORIES are what a --trace records: the timeline (tasks,
+// JavaScript entry points, frames), V8's sampling profiler (JavaScript
+// self time per function, main thread and workers), and the compositor
+// and GPU process.
+const TRACE_CATEGORIES = [
+  'toplevel', 'devtools.timeline', 'disabled-by-default-devtools.timeline', 'disabled-by-default-devtools.timeline.frame',
+  'v8.execute', 'disabled-by-default-v8.cpu_profiler', 'blink', 'cc', 'viz', 'gpu',
+];
+
+// startTrace starts a browser-wide trace; the function it returns stops
+// it, writes the trace to TRACE/name.json and returns its summary.
+async function startTrace(browser, page, name) {
+  if (!TRACE) return null;
+  await browser.startTracing(page, { categories: TRACE_CATEGORIES });
+  return async () => {
+    const buf = await browser.stopTracing();
+    fs.writeFileSync(path.join(TRACE, `${name}.json`), buf);
+    const sum = traceSummary(JSON.parse(buf.toString('utf8')).traceEvents);
+    fs.writeFileSync(path.join(TRACE, `${name}.summary.json`), JSON.stringify(sum, null, 2) + '\n');
+    return sum;
+  };
+}
+
+// traceKey names a trace event for the summary: its name, with the kind
+// of a dispatched event, the timer or the function called.
+function traceKey(e) {
+  const d = e.args && e.args.data;
+  if (!d) return e.name;
+  if (e.name === 'EventDispatch' && d.type) return `EventDispatch:${d.type}`;
+  if (e.name === 'FunctionCall' && d.functionName) return `FunctionCall:${d.functionName}`;
+  return e.name;
+}
+
+// traceSummary attributes a trace: per thread (process/thread name), its
+// busy CPU time (outermost events' thread time, ms), its CPU by event
+// (self thread time, the 12 largest), the count of frame events, and
+// JavaScript self time per function from V8's samples (the 15 largest
+// per thread).
+function traceSummary(events) {
+  const proc = new Map();
+  const thr = new Map();
+  for (const e of events) {
+    if (e.ph !== 'M') continue;
+    if (e.name === 'process_name') proc.set(e.pid, e.args.name);
+    if (e.name === 'thread_name') thr.set(`${e.pid}/${e.tid}`, e.args.name);
+  }
+  const label = (pid, tid) => `${proc.get(pid) || pid}/${(thr.get(`${pid}/${tid}`) || String(tid)).replace(/[0-9]+$/, '')}`;
+  const byThread = new Map();
+  const counts = {};
+  const FRAME = /^(FireAnimationFrame|BeginFrame|DrawFrame|Graphics\.Pipeline|Display::DrawAndSwap|Paint|Layout|UpdateLayoutTree|PrePaint|Commit|RasterTask|EventDispatch:message|TimerFire|ParseAuthorStyleSheet|Scheduler::BeginFrame|ProxyMain::BeginMainFrame|WebGLRenderingContext|DrawingBuffer)/;
+  for (const e of events) {
+    if (e.ph !== 'X' || e.dur == null) continue;
+    const k = label(e.pid, e.tid);
+    let list = byThread.get(k);
+    if (!list) byThread.set(k, (list = []));
+    list.push(e);
+    const key = traceKey(e);
+    if (FRAME.test(key)) {
+      const ck = `${k} ${key}`;
+      counts[ck] = (counts[ck] || 0) + 1;
+    }
+  }
+  const threads = {};
+  for (const [k, list] of byThread) {
+    // (several threads may share a label: their events are kept apart by
+    // tid when nesting)
+    const perTid = new Map();
+    for (const e of list) {
+      let l = perTid.get(e.tid + '/' + e.pid);
+      if (!l) perTid.set(e.tid + '/' + e.pid, (l = []));
+      l.push(e);
+    }
+    let busy = 0;
+    const self = new Map();
+    for (const l of perTid.values()) {
+      l.sort((a, b) => a.ts - b.ts || b.dur - a.dur);
+      const stack = [];
+      for (const e of l) {
+        while (stack.length && stack[stack.length - 1].end <= e.ts) stack.pop();
+        const t = (e.tdur ?? e.dur) / 1000;
+        const key = traceKey(e);
+        self.set(key, (self.get(key) || 0) + t);
+        if (stack.length) self.set(stack[stack.length - 1].key, self.get(stack[stack.length - 1].key) - t);
+        else busy += t;
+        stack.push({ end: e.ts + e.dur, key });
+      }
+    }
+    threads[k] = {
+      busyMs: +busy.toFixed(0),
+      selfMs: Object.fromEntries([...self].filter(([, v]) => v >= 1).sort((a, b) => b[1] - a[1]).slice(0, 12).map(([n, v]) => [n, +v.toFixed(0)])),
+    };
+  }
+  // V8's samples: Profile (per thread) and ProfileChunk events.
+  const profiles = new Map();
+  for (const e of events) {
+    if (e.name !== 'Profile' && e.name !== 'ProfileChunk') continue;
+    const key = `${e.pid}/${e.id}`;
+    let p = profiles.get(key);
+    if (!p) profiles.set(key, (p = { pid: e.pid, tid: e.tid, nodes: new Map(), self: new Map() }));
+    if (e.name === 'Profile') p.tid = e.tid;
+    const d = e.args && e.args.data;
+    const cp = d && d.cpuProfile;
+    if (!cp) continue;
+    for (const n of cp.nodes || []) {
+      const cf = n.callFrame || {};
+      const url = cf.url ? path.basename(cf.url).replace(/-[A-Z0-9]{8}\./, '.') : '';
+      p.nodes.set(n.id, `${cf.functionName || '(anonymous)'}${url ? ' ' + url + ':' + cf.lineNumber + ':' + cf.columnNumber : ''}`);
+    }
+    const deltas = d.timeDeltas || [];
+    (cp.samples || []).forEach((id, i) => {
+      const name = p.nodes.get(id) || String(id);
+      p.self.set(name, (p.self.get(name) || 0) + (deltas[i] || 0) / 1000);
+    });
+  }
+  const js = {};
+  for (const p of profiles.values()) {
+    const k = label(p.pid, p.tid);
+    const total = [...p.self].filter(([n]) => n !== '(idle)' && n !== '(program)').reduce((s, [, v]) => s + v, 0);
+    js[k] = {
+      sampledMs: +total.toFixed(0),
+      selfMs: Object.fromEntries([...p.self].filter(([n]) => n !== '(idle)').sort((a, b) => b[1] - a[1]).slice(0, 15).map(([n, v]) => [n, +v.toFixed(0)])),
+    };
+  }
+  const sorted = Object.fromEntries(Object.entries(threads).sort((a, b) => b[1].busyMs - a[1].busyMs).filter(([, v]) => v.busyMs >= 20));
+  return { threads: sorted, frameEvents: counts, js };
 }
 
 // until polls fn (async, true when done) every ms until the deadline.
@@ -320,9 +470,14 @@ async function measurePeer(base) {
     await page.waitForFunction(() => window.__peer && window.__peer.drawn(), null, { timeout: WAIT, polling: 50 });
     const firstRender = Date.now() - t0;
     const peerIdle = () => window.__peer.idle();
+    const stopTrace = await startTrace(browser, page, `peer-pan-${ships.features.length}`);
+    const f0 = await page.evaluate(() => window.__peer.frames());
     const c0 = threadCPU();
     const pan = await frames(page, peerIdle, dragScript);
     const panCPU = cpuSplit(c0, threadCPU());
+    const panMapFrames = (await page.evaluate(() => window.__peer.frames())) - f0;
+    const trace = stopTrace ? await stopTrace() : null;
+    if (trace) console.error(`peer, ${ships.features.length} ships: pan trace`, JSON.stringify(trace));
     const z0 = threadCPU();
     const zoom = await frames(page, peerIdle, wheelScript);
     const zoomCPU = cpuSplit(z0, threadCPU());
@@ -332,11 +487,13 @@ async function measurePeer(base) {
       ships: ships.features.length,
       firstRenderMs: firstRender,
       panCPUms: panCPU,
+      panMapFrames,
       panCPUPerFrameMs: pan.length ? +(panCPU.totalMs / pan.length).toFixed(1) : null,
       panMainCPUPerFrameMs: pan.length ? +((panCPU['renderer/chromium'] || 0) / pan.length).toFixed(1) : null,
       ...perFrame(pan, panCPU, zoom, zoomCPU),
       panFrameMs: stats(pan),
       zoomFrameMs: stats(zoom),
+      traceSummary: trace,
       jsHeapMB: +(m.JSHeapUsedSize / 1048576).toFixed(1),
     };
   } finally {
@@ -378,6 +535,9 @@ async function measure(base) {
     // The pan's CPU time per browser thread, and with PERF_PROFILE=1 a
     // CPU profile of the page's main thread (written to ARTIFACTS, its
     // self time summed by function printed).
+    const stopTrace = await startTrace(browser, page, `map-pan-${n}`);
+    const hasFrames = await page.evaluate(() => typeof window.__tidewatch.mapFrames === 'function');
+    const f0 = hasFrames ? await page.evaluate(() => window.__tidewatch.mapFrames()) : null;
     const c0 = threadCPU();
     if (PROFILE) {
       await cdp.send('Profiler.enable');
@@ -386,6 +546,9 @@ async function measure(base) {
     }
     const pan = await frames(page, tidewatchIdle, dragScript);
     const panCPU = cpuSplit(c0, threadCPU());
+    const panMapFrames = hasFrames ? (await page.evaluate(() => window.__tidewatch.mapFrames())) - f0 : null;
+    const trace = stopTrace ? await stopTrace() : null;
+    if (trace) console.error(`${n} vessels: pan trace`, JSON.stringify(trace));
     if (PROFILE) {
       const { profile } = await cdp.send('Profiler.stop');
       fs.writeFileSync(path.join(ARTIFACTS, `perf-pan-${n}.cpuprofile`), JSON.stringify(profile));
@@ -448,6 +611,10 @@ async function measure(base) {
       firstRenderMs: firstRender,
       firstAnswer: answered,
       panCPUms: panCPU,
+      // frames MapLibre rendered during the pan (null: a page without the
+      // hook)
+      panMapFrames,
+      traceSummary: trace,
       // CPU per pan frame (ms) over every browser thread, and on the
       // page's main thread alone: under another load wall-clock frame
       // times stretch, CPU times much less.
@@ -532,14 +699,15 @@ if (PEER) {
   // peer (medians of frame time; CPU per frame).
   const ratio = (a, b) => (a != null && b ? (a / b).toFixed(2) : '-');
   console.log('\nthe map beside a bare MapLibre page (same build, basemap and ships; one GeoJSON source, one circle layer)');
-  console.log('vessels  round  page       pan frame ms  pan CPU ms/frame      zoom frame ms  zoom CPU ms/frame     first render  load');
+  console.log('vessels  round  page       pan frame ms  pan CPU ms/frame      zoom frame ms  zoom CPU ms/frame     first render  pan: CPU s, map frames  load');
   console.log('                           (median/p95)  (all/gpu/renderer)    (median/p95)   (all/gpu/renderer)');
   for (const p of peers) {
     const r = results.find((x) => x.vessels === p.vessels && x.round === p.round);
     for (const [who, x] of [['tidewatch', r], ['peer', p]]) {
       console.log([String(p.vessels).padStart(7), String(p.round).padStart(5), who.padEnd(9), `${x.panFrameMs.median}/${x.panFrameMs.p95}`.padEnd(12),
         `${x.panCPUPerFrameMs}/${x.panGPUCPUPerFrameMs}/${x.panRendererCPUPerFrameMs}`.padEnd(20), `${x.zoomFrameMs.median}/${x.zoomFrameMs.p95}`.padEnd(13),
-        `${x.zoomCPUPerFrameMs}/${x.zoomGPUCPUPerFrameMs}/${x.zoomRendererCPUPerFrameMs}`.padEnd(20), `${x.firstRenderMs} ms`.padStart(12), x.load].join('  '));
+        `${x.zoomCPUPerFrameMs}/${x.zoomGPUCPUPerFrameMs}/${x.zoomRendererCPUPerFrameMs}`.padEnd(20), `${x.firstRenderMs} ms`.padStart(12),
+        `${(x.panCPUms.totalMs / 1000).toFixed(1)}, ${x.panMapFrames ?? '-'}`.padEnd(22), x.load].join('  '));
     }
     console.log([String(p.vessels).padStart(7), String(p.round).padStart(5), 'ratio'.padEnd(9), ratio(r.panFrameMs.median, p.panFrameMs.median).padEnd(12),
       `${ratio(r.panCPUPerFrameMs, p.panCPUPerFrameMs)}/${ratio(r.panGPUCPUPerFrameMs, p.panGPUCPUPerFrameMs)}/${ratio(r.panRendererCPUPerFrameMs, p.panRendererCPUPerFrameMs)}`.padEnd(20),

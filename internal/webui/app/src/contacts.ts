@@ -87,6 +87,8 @@ export class Contacts {
   selected: string | null;
   /** the contacts drawn */
   shown: cm.Known[];
+  drawnKey: string;
+  linksKey: string;
   /** null until the first answer */
   available: boolean | null;
   /** a past view's moment, null live */
@@ -102,6 +104,8 @@ export class Contacts {
     this.at = null; // Date of a past view, null live
     this.available = null; // null until the first answer
     this.shown = []; // the contacts drawn
+    this.drawnKey = ''; // the contacts and links given to their sources, as JSON
+    this.linksKey = '';
     this.selected = null; // key
     this.streamed = 0;
     this.loads = 0;
@@ -247,7 +251,10 @@ export class Contacts {
     this.pending = true;
     setTimeout(() => {
       this.pending = false;
-      this.render();
+      // Not while the map moves: each render re-tiles the contacts in
+      // MapLibre's worker and repaints; drawn when it stops.
+      if (this.map.isMoving()) this.scheduleRender();
+      else this.render();
     }, 500);
   }
 
@@ -262,13 +269,25 @@ export class Contacts {
       const keep = new Set(this.shown.map((c) => c.key));
       for (const k of this.byKey.keys()) if (!keep.has(k) && k !== this.selected) this.byKey.delete(k);
     }
-    src.setData({ type: 'FeatureCollection', features: this.shown.map(cm.feature) });
+    // (a source given what it has is not given it again: each setData
+    // re-tiles it in MapLibre's worker and repaints the map)
+    const features = this.shown.map(cm.feature);
+    const key = JSON.stringify(features);
+    if (key !== this.drawnKey) {
+      src.setData({ type: 'FeatureCollection', features });
+      this.drawnKey = key;
+    }
     const links: Feature[] = [];
     for (const c of this.shown) {
       const l = cm.link(c, c.mmsi ? this.opts.vesselAt(c.mmsi) : null);
       if (l) links.push(l);
     }
-    this.map.getSource<GeoJSONSource>('contact-links')?.setData({ type: 'FeatureCollection', features: links });
+    const linksKey = JSON.stringify(links);
+    const linkSrc = this.map.getSource<GeoJSONSource>('contact-links');
+    if (linkSrc && linksKey !== this.linksKey) {
+      linkSrc.setData({ type: 'FeatureCollection', features: links });
+      this.linksKey = linksKey;
+    }
     if (this.selected && !$('contact-panel').hidden) this.renderPanel();
   }
 

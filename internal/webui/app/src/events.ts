@@ -144,6 +144,7 @@ export class Events {
   pulse: boolean;
   loadAbort: AbortController | null;
   renderPending: boolean;
+  drawnKey: string;
   /** rows whose content was (re)written, for the tests */
   rowRenders: number;
   /** "No events", "n more not listed" */
@@ -198,6 +199,7 @@ export class Events {
     this.noteEl = h('li', { class: 'empty' }); // "No events", "n more not listed"
     this.rowRenders = 0; // rows whose content was (re)written, for the tests
     this.renderPending = false;
+    this.drawnKey = ''; // the events given to their source, as JSON
     this.loadAbort = null;
     this.pulse = false;
   }
@@ -322,9 +324,13 @@ export class Events {
     });
     this.render();
     this.highlight();
-    // Open events breathe: the ring grows and fades once a second.
+    // Open events breathe: the ring grows and fades once a second. Each
+    // breath repaints the whole map (in software WebGL as much as a pan
+    // frame), so only while an open event is in view, and not while the
+    // map moves (it repaints then anyway, and a breath between two steps
+    // of a drag would be one more frame).
     setInterval(() => {
-      if (!map.getLayer('event-open') || document.hidden) return;
+      if (!map.getLayer('event-open') || document.hidden || map.isMoving() || !this.openInView()) return;
       this.pulse = !this.pulse;
       map.setPaintProperty('event-open', 'circle-radius', this.pulse ? 15 : 9);
       map.setPaintProperty('event-open', 'circle-stroke-opacity', this.pulse ? 0.25 : 0.9);
@@ -438,6 +444,22 @@ export class Events {
     return known.has(e.type) ? this.types.has(e.type) : this.showOther;
   }
 
+  // openInView tells whether an open event shown is in the map's view.
+  // (unwrapped bounds: an event is tried one world east and west too)
+  openInView(): boolean {
+    if (this.map.getLayoutProperty('event-open', 'visibility') === 'none') return false;
+    const b = this.map.getBounds();
+    const w = b.getWest();
+    const e = b.getEast();
+    const s = b.getSouth();
+    const n = b.getNorth();
+    for (const ev of this.byId.values()) {
+      if (ev.end != null || !hasPosition(ev) || ev.lat < s || ev.lat > n || !this.shown(ev)) continue;
+      for (const lon of [ev.lon, ev.lon - 360, ev.lon + 360]) if (lon >= w && lon <= e) return true;
+    }
+    return false;
+  }
+
   // list returns the events shown, newest first.
   list(): Event[] {
     return [...this.byId.values()].filter((e) => this.shown(e)).sort((a, b) => startMs(b) - startMs(a) || String(b.id).localeCompare(String(a.id)));
@@ -454,14 +476,18 @@ export class Events {
     const events = this.list();
     const src = this.map.getSource<GeoJSONSource>('events');
     if (src) {
-      src.setData({
-        type: 'FeatureCollection',
-        features: events.filter(hasPosition).map((e) => ({
-          type: 'Feature' as const,
-          geometry: { type: 'Point' as const, coordinates: [e.lon, e.lat] },
-          properties: { id: String(e.id), type: String(e.type), open: e.end == null ? 1 : 0 },
-        })),
-      });
+      const features = events.filter(hasPosition).map((e) => ({
+        type: 'Feature' as const,
+        geometry: { type: 'Point' as const, coordinates: [e.lon, e.lat] },
+        properties: { id: String(e.id), type: String(e.type), open: e.end == null ? 1 : 0 },
+      }));
+      // (not given again what it has: a setData re-tiles the source and
+      // repaints the map, and a stream event often changes only the list)
+      const key = JSON.stringify(features);
+      if (key !== this.drawnKey) {
+        src.setData({ type: 'FeatureCollection', features });
+        this.drawnKey = key;
+      }
     }
     if (this.open) this.renderList(events);
   }

@@ -4,7 +4,8 @@
 // spots around its ship where it collides with no label already placed
 // and no other ship's icon, else left out, so that labels never overlap.
 // The selected ship is placed first, then moving ships, then the rest.
-// It redraws on every frame the map renders, so labels follow pans.
+// It redraws on every frame the map renders, so labels follow pans
+// (and leaves the canvas alone while it is clear and stays so).
 
 export const LABEL_ZOOM = 9;
 const FONT = '600 11px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
@@ -94,6 +95,7 @@ export class Labels {
   widths: Map<string, number>;
   placedMarks: number;
   placed: Placed[];
+  clear: boolean;
   marks: Mark[];
   marksEnabled: boolean;
   enabled: boolean;
@@ -106,6 +108,7 @@ export class Labels {
     this.marksEnabled = true;
     this.marks = [];
     this.placed = [];
+    this.clear = true;
     this.placedMarks = 0;
     this.widths = new Map();
     this.canvas = document.createElement('canvas');
@@ -155,15 +158,21 @@ export class Labels {
       c.style.width = `${cssW}px`;
       c.style.height = `${cssH}px`;
     }
-    const ctx = c.getContext('2d');
-    if (!ctx) return;
-    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-    ctx.clearRect(0, 0, cssW, cssH);
     this.placed = [];
     this.placedMarks = 0;
     const showLabels = this.enabled && map.getZoom() >= LABEL_ZOOM;
     const showMarks = this.marksEnabled && this.marks.length > 0;
+    // Nothing to draw on a canvas already clear (below LABEL_ZOOM, with no
+    // track): left alone, since a canvas cleared in every frame is one
+    // the browser composites anew in every frame.
+    if (!showLabels && !showMarks && this.clear) return;
+    const ctx = c.getContext('2d');
+    if (!ctx) return;
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    ctx.clearRect(0, 0, cssW, cssH);
+    this.clear = true;
     if (!showLabels && !showMarks) return;
+    this.clear = false;
 
     const grid = new Grid();
     const b = map.getBounds();

@@ -31,6 +31,8 @@ import { listKeys } from './listkeys.js';
 import { wireToolbar } from './toolbar.js';
 import { prepare as prepareVessel, prepareColumns } from './vessel.js';
 import { MapState } from './state.js';
+import { pictureArea, bboxOf, covers } from './picturearea.js';
+import type { Area } from './picturearea.js';
 import { changedShips, diffShips, worthDiffing, DOTS_ABOVE } from './shipdiff.js';
 import type { ShipDiff, ShipFeature } from './shipdiff.js';
 import type { Vessel } from './vessel.js';
@@ -132,7 +134,8 @@ interface State {
   shipFrames: number;
   shipsRead: ShipOnScreen[];
   dots: boolean;
-  loadedArea: { w: number; s: number; e: number; n: number; zoom: number } | null;
+  loadedArea: Area | null;
+  mapFrames: number;
 }
 
 // LoadTiming is where a load of the picture spent its time (ms): waiting
@@ -191,6 +194,7 @@ const state: State = {
   shipsRead: [], // renderedShips' last reading of a settled map
   dots: false, // the ships drawn as dots (DOTS_ABOVE)
   loadedArea: null, // the area and zoom of the live picture loaded last
+  mapFrames: 0, // frames MapLibre has rendered (e2e/perf.mjs counts them)
 };
 
 // iso formats a time as RFC 3339 in whole seconds, as the API takes it.
@@ -480,6 +484,7 @@ function addLayers() {
   // the ships and contacts changing, and on a loaded machine neither is
   // ever quiet (a wait for them timed out at load 30).
   map.on('render', () => {
+    state.mapFrames++;
     if (map.style?.pauseablePlacement?.isDone() !== false) {
       if (!state.shipsDrawn) state.shipFrames++;
       state.shipsDrawn = true;
@@ -805,19 +810,22 @@ function bboxParam() {
   return [w, s, e, n].map((x) => x.toFixed(4)).join(',');
 }
 
+// viewBox is the map's view: its edges in degrees (unwrapped: west may
+// be below -180 or east above 180).
+function viewBox(): { w: number; s: number; e: number; n: number } {
+  const b = map.getBounds();
+  return { w: b.getWest(), s: b.getSouth(), e: b.getEast(), n: b.getNorth() };
+}
+
 // loadedCoversView tells whether the live picture loaded last holds the
-// whole view: a pan inside the area it was loaded for (the view and a
-// margin; a world view loads every longitude), at about the zoom it was
-// loaded at, needs no reload, since the stream keeps that area up to
-// date. At 50,000 ships a reload (the answer parsed, every ship re-tiled)
-// after each pan cost more than the pan.
+// whole view (picturearea.ts: the area it was loaded for, the view and a
+// margin or the world), since the stream keeps that area up to date. At
+// 50,000 ships a reload (the answer parsed, every ship re-tiled) after
+// each pan cost more than the pan.
 function loadedCoversView(): boolean {
   const l = state.loadedArea;
   if (!l || !store.live || !state.lastLoad || state.lastLoad.total > state.lastLoad.count) return false;
-  if (Math.abs(map.getZoom() - l.zoom) > 0.5) return false;
-  const b = map.getBounds();
-  const lonInside = l.w <= -180 && l.e >= 180 ? true : b.getWest() >= l.w && b.getEast() <= l.e;
-  return lonInside && b.getSouth() >= l.s && b.getNorth() <= l.n;
+  return covers(l, viewBox(), map.getZoom());
 }
 
 async function loadVessels() {
@@ -827,8 +835,8 @@ async function loadVessels() {
   // The whole picture in view, up to the API's most (MaxVessels): its
   // default (20,000) would leave most of a 50,000-ship world view to the
   // stream, filled in over minutes.
-  const params: { bbox: string; at?: string; limit: number } = { bbox: bboxParam(), limit: MAX_VESSELS };
-  const zoom = map.getZoom();
+  const area = pictureArea(viewBox(), map.getZoom());
+  const params: { bbox: string; at?: string; limit: number } = { bbox: bboxOf(area), limit: MAX_VESSELS };
   if (!store.live && store.at) params.at = iso(store.at);
   const t0 = performance.now();
   const phase: api.Timing = { headers: 0, body: 0 };
@@ -843,8 +851,7 @@ async function loadVessels() {
     store.setPicture(next); // (live, the selected vessel stays)
     state.fullRender = true;
     state.loaded = true;
-    const [w, so, e, n] = params.bbox.split(',').map(Number);
-    state.loadedArea = params.at ? null : { w, s: so, e, n, zoom };
+    state.loadedArea = params.at ? null : area;
     const t2 = performance.now();
     const sent0 = state.sent;
     const ms: LoadTiming = { wait: phase.headers - t0, body: phase.body - phase.headers, prepare: t2 - phase.body, draw: 0, sent: 0 };
@@ -893,7 +900,7 @@ function fitOnce() {
 function connectStream() {
   state.es?.close();
   state.es = api.stream(
-    { bbox: bboxParam(), since: state.seq },
+    { bbox: state.loadedArea ? bboxOf(state.loadedArea) : bboxParam(), since: state.seq },
     {
       update: onUpdate,
       event: (e) => events.onStream(e),
@@ -1628,6 +1635,8 @@ window.__tidewatch = Object.freeze({
   // ships drawn from data newer than when shipFrames() was n).
   shipsSettled: () => shipsSettled(),
   shipFrames: () => state.shipFrames,
+  // mapFrames: the frames MapLibre has rendered.
+  mapFrames: () => state.mapFrames,
   mode: () => store.mode,
   landFeatureCount: () => state.landFeatures,
   basemap: () => state.basemap || null,
