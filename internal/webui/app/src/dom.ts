@@ -53,3 +53,28 @@ export function debounce<A extends unknown[]>(fn: (...args: A) => void, ms: numb
     t = setTimeout(() => fn(...args), ms);
   };
 }
+
+// FocusHolder is where placeChildren reads the focused element: the page's
+// document.
+export interface FocusHolder {
+  readonly activeElement: Element | null;
+}
+
+// placeChildren makes want the children of parent, in order: children not
+// in want are removed, the others moved only where they are out of place
+// (keyed rows keep their elements). Moving an element takes it out of the
+// document for a moment, which drops its focus: a live update that
+// reorders a list must not move the keyboard's place, so the element that
+// had the focus gets it back if it is still in the page.
+export function placeChildren(parent: Element, want: readonly Element[], doc: FocusHolder = document): void {
+  const active = doc.activeElement;
+  const keep = new Set<Element>(want);
+  for (const c of [...parent.children]) if (!keep.has(c)) c.remove();
+  want.forEach((el, i) => {
+    const at = parent.children[i] ?? null;
+    if (at !== el) parent.insertBefore(el, at);
+  });
+  if (active && active !== doc.activeElement && active.isConnected && 'focus' in active) {
+    (active as HTMLElement).focus({ preventScroll: true });
+  }
+}

@@ -11,7 +11,7 @@
 // slider returns to live. Zones come from GET /api/v1/zones.
 // Zone names, vessel names and every other string in them are
 // attacker-controlled: they reach the page as text nodes only.
-import { h, $ } from './dom.js';
+import { h, $, placeChildren } from './dom.js';
 import * as api from './api.js';
 import * as fmt from './format.js';
 import { PanelFocus } from './focus.js';
@@ -555,12 +555,8 @@ export class Events {
       want.push(this.noteEl);
     }
     this.rows = Math.min(total, MAX_ROWS);
-    const keep = new Set(want);
-    for (const li of [...list.children]) if (!keep.has(li as HTMLLIElement)) li.remove();
-    want.forEach((li, i) => {
-      const at = list.children[i] ?? null;
-      if (at !== li) list.insertBefore(li, at);
-    });
+    // A new version of an event that moves its row keeps the row's focus.
+    placeChildren(list, want);
   }
 
   // newRow makes the elements of one event's row: an item and its button,

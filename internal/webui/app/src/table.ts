@@ -6,7 +6,7 @@
 // filter. Rows are keyed by MMSI and rewritten only when what they show
 // changed; at most MAX_ROWS are drawn (the export has them all). A click
 // or Enter on a row opens the vessel; arrow keys move between rows.
-import { h, $ } from './dom.js';
+import { h, $, placeChildren } from './dom.js';
 import * as fmt from './format.js';
 import { categoryLabel, category } from './categories.js';
 import { toCSV } from './csv.js';
@@ -177,16 +177,8 @@ export class VesselTable {
       want.push(row.tr);
     }
     this.rowEls = next;
-    // Moving a row takes it out of the document for a moment, which drops
-    // its focus: a live update that reorders the rows gives it back.
-    const active = document.activeElement;
-    const keep = new Set(want);
-    for (const tr of [...body.children]) if (!keep.has(tr as HTMLTableRowElement)) tr.remove();
-    want.forEach((tr, i) => {
-      const at = body.children[i] ?? null;
-      if (at !== tr) body.insertBefore(tr, at);
-    });
-    if (active instanceof HTMLElement && active !== document.activeElement && active.isConnected) active.focus({ preventScroll: true });
+    // A live update that reorders the rows keeps the focused row's focus.
+    placeChildren(body, want);
     this.rows = rows.length;
     const n = this.total;
     $('table-count').textContent = `${n} vessel${n === 1 ? '' : 's'} in view${n > MAX_ROWS ? ` \u00b7 first ${MAX_ROWS} listed, all exported` : ''}`;
