@@ -272,3 +272,43 @@ func (x *portIndex) nearest(p geo.Point, radius float64) (int, float64) {
 	}
 	return best, bestD
 }
+
+// nearCell is the side, in degrees, of the cells in which nearCache
+// keeps a distance: about 1.1 km of latitude, so that a point is at most
+// about 800 m from its cell's centre.
+const nearCell = 0.01
+
+// nearCells bounds the cells a nearCache holds (about 2.5 MB): when it
+// is full, it starts again empty.
+const nearCells = 1 << 16
+
+// nearCache keeps, per cell of nearCell degrees, a distance measured
+// from the cell's centre (the nearest port's, capped): a point's own
+// distance is within the point's distance from the centre of it, which
+// often decides a comparison without a search. The zero value is empty;
+// it is a cache of what the port list gives, not engine state (LoadState
+// starts it empty).
+type nearCache struct {
+	m      map[int64]float64
+	resets int // the times it was full and started again
+}
+
+// around returns the centre of pt's cell and its distance, measured by
+// measure the first time the cell is asked for.
+func (c *nearCache) around(pt geo.Point, measure func(geo.Point) float64) (geo.Point, float64) {
+	row, col := int(math.Floor(pt.Lat/nearCell)), int(math.Floor(geo.NormalizeLon(pt.Lon)/nearCell))
+	centre := geo.Point{Lat: math.Min(90, (float64(row)+0.5)*nearCell), Lon: (float64(col) + 0.5) * nearCell}
+	k := cellKey(row, col)
+	if d, ok := c.m[k]; ok {
+		return centre, d
+	}
+	if c.m == nil || len(c.m) >= nearCells {
+		if c.m != nil {
+			c.resets++
+		}
+		c.m = make(map[int64]float64, 1024)
+	}
+	d := measure(centre)
+	c.m[k] = d
+	return centre, d
+}
