@@ -741,22 +741,21 @@ func (e *Engine) portWithin(tr *track, pt geo.Point, r float64) bool {
 			return false
 		}
 	}
-	// the distance from the centre of pt's cell decides it as the
-	// vessel's own does: a vessel new here, or moved far, often needs
-	// no search
-	c, cd := e.portNear.around(pt, func(c geo.Point) float64 {
-		_, d := e.ports.nearest(c, e.portCap)
-		return d
-	})
-	d := fastDistance(c, pt)
-	if cd+d <= r {
-		return true
-	}
-	if cd-d > r {
-		return false
+	// the distance measured at the first point searched in pt's cell
+	// decides it as the vessel's own does: a vessel new here, or moved
+	// far, often needs no search
+	if c, cd, ok := e.portNear.get(pt); ok {
+		d := fastDistance(c, pt)
+		if cd+d <= r {
+			return true
+		}
+		if cd-d > r {
+			return false
+		}
 	}
 	_, tr.pd = e.ports.nearest(pt, e.portCap)
 	tr.pc, tr.pcOK = pt, true
+	e.portNear.put(pt, tr.pd)
 	return tr.pd <= r
 }
 
