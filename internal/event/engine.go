@@ -60,6 +60,9 @@ type Engine struct {
 	zidx    *geo.Index
 	ports   *portIndex
 	portCap float64
+	// nearest port's distance from the centres of the cells the
+	// vessels were in (portWithin): a cache, not state
+	portNear nearCache
 	// anchorages of Config.Anchorages (known from the start: port
 	// visits); after LoadState, the saved engine's number
 	startAnch int
@@ -738,8 +741,21 @@ func (e *Engine) portWithin(tr *track, pt geo.Point, r float64) bool {
 			return false
 		}
 	}
+	// the distance measured at the first point searched in pt's cell
+	// decides it as the vessel's own does: a vessel new here, or moved
+	// far, often needs no search
+	if c, cd, ok := e.portNear.get(pt); ok {
+		d := fastDistance(c, pt)
+		if cd+d <= r {
+			return true
+		}
+		if cd-d > r {
+			return false
+		}
+	}
 	_, tr.pd = e.ports.nearest(pt, e.portCap)
 	tr.pc, tr.pcOK = pt, true
+	e.portNear.put(pt, tr.pd)
 	return tr.pd <= r
 }
 

@@ -154,7 +154,9 @@ func (e *Engine) record(tr *track, p *vessel.Position) {
 	s := h.pos[1]
 	if p.Time >= tr.seen { // in order (always, but after a report newer than a late one)
 		if s == nil {
-			s = make([]report, 0, min(16, e.histLen/2+1))
+			// small at first: most vessels' segments hold a few reports
+			// (a new vessel's first holds one), and append grows it
+			s = make([]report, 0, min(4, e.histLen/2+1))
 		}
 		h.pos[1] = append(s, e.report(tr, p))
 		return

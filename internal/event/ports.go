@@ -272,3 +272,57 @@ func (x *portIndex) nearest(p geo.Point, radius float64) (int, float64) {
 	}
 	return best, bestD
 }
+
+// nearCell is the side, in degrees, of the cells in which nearCache
+// keeps a distance: about 1.1 km of latitude, so that two points of a
+// cell are at most about 1.6 km apart.
+const nearCell = 0.01
+
+// nearCells bounds the cells a nearCache holds (about 3 MB): when it is
+// full, it starts again empty.
+const nearCells = 1 << 16
+
+// nearCache keeps, per cell of nearCell degrees, the first point at
+// which a distance was measured there (the nearest port's, capped) and
+// that distance: another point's own distance is within the two points'
+// distance of it, which often decides a comparison without a search. A
+// miss costs no search of its own: the caller searches at its point, as
+// it would without the cache, and puts the answer. The zero value is
+// empty; it is a cache of what the port list gives, not engine state
+// (LoadState starts it empty).
+type nearCache struct {
+	m      map[int64]nearPoint
+	resets int // the times it was full and started again
+}
+
+// nearPoint is a point and the distance measured there.
+type nearPoint struct {
+	at geo.Point
+	d  float64
+}
+
+func nearKey(pt geo.Point) int64 {
+	return cellKey(int(math.Floor(pt.Lat/nearCell)), int(math.Floor(geo.NormalizeLon(pt.Lon)/nearCell)))
+}
+
+// get returns the point measured in pt's cell and its distance, ok false
+// if none.
+func (c *nearCache) get(pt geo.Point) (geo.Point, float64, bool) {
+	n, ok := c.m[nearKey(pt)]
+	return n.at, n.d, ok
+}
+
+// put keeps d, measured at pt, for pt's cell unless the cell has one.
+func (c *nearCache) put(pt geo.Point, d float64) {
+	k := nearKey(pt)
+	if _, ok := c.m[k]; ok {
+		return
+	}
+	if c.m == nil || len(c.m) >= nearCells {
+		if c.m != nil {
+			c.resets++
+		}
+		c.m = make(map[int64]nearPoint, 1024)
+	}
+	c.m[k] = nearPoint{at: pt, d: d}
+}

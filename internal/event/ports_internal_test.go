@@ -3,6 +3,7 @@ package event
 import (
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"testing"
 
@@ -127,6 +128,111 @@ func BenchmarkNearestPort(b *testing.B) {
 		b.Run(c.name, func(b *testing.B) {
 			for i := 0; b.Loop(); i++ {
 				c.x.nearest(sea[i%len(sea)], 15e3)
+			}
+		})
+	}
+}
+
+// TestPortWithinCellCache: portWithin, with the nearest port's distance
+// cached per cell (nearCache) and per vessel, answers as a search at
+// every call does, for vessels new at each point and for vessels moving
+// from point to point, near the bundled ports (at the radii the
+// detectors use and the boundary of each: points measured to lie within
+// a few hundred metres of it), at random, near the poles and across the
+// antimeridian; and the cache keeps to its bound.
+func TestPortWithinCellCache(t *testing.T) {
+	ports := DefaultPorts()
+	e := New(Config{Ports: append(ports, Port{Name: "date line E", Lat: -16.8, Lon: 179.999}, Port{Name: "pole", Lat: 89.99, Lon: 10})})
+	rng := rand.New(rand.NewPCG(17, 1))
+	var pts []geo.Point
+	for range 20000 {
+		q := ports[rng.IntN(len(ports))]
+		pts = append(pts, geo.Destination(geo.Point{Lat: q.Lat, Lon: q.Lon}, rng.Float64()*360, rng.Float64()*25e3))
+	}
+	for range 3000 {
+		pts = append(pts, geo.Point{Lat: rng.Float64()*180 - 90, Lon: rng.Float64()*360 - 180},
+			geo.Point{Lat: 89.9 + rng.Float64()*0.1, Lon: rng.Float64()*360 - 180},
+			geo.Point{Lat: -16.8 + rng.Float64()*0.2 - 0.1, Lon: 179.9 + rng.Float64()*0.2})
+	}
+	radii := []float64{e.p.PortVisit.EntryRadius, e.p.PortVisit.ExitRadius, e.p.Encounter.MinPortDistance, e.p.Loitering.MinPortDistance}
+	moving := &track{}
+	near, decided := 0, 0
+	for i, p := range pts {
+		_, want := e.ports.nearest(p, e.portCap)
+		for _, r := range radii {
+			if math.Abs(want-r) < 800 {
+				near++ // where the cell's bound cannot decide
+			}
+			if c, cd, ok := e.portNear.get(p); ok {
+				if d := fastDistance(c, p); cd+d <= r || cd-d > r {
+					decided++ // the cell's point decides it
+				}
+			}
+			if got := e.portWithin(&track{}, p, r); got != (want <= r) {
+				t.Fatalf("point %d %v radius %v: new vessel within = %v; nearest port %v m away", i, p, r, got, want)
+			}
+			if got := e.portWithin(moving, p, r); got != (want <= r) {
+				t.Fatalf("point %d %v radius %v: moving vessel within = %v; nearest port %v m away", i, p, r, got, want)
+			}
+		}
+	}
+	if near < 1000 || decided < len(pts) {
+		t.Errorf("%d answers near a radius, %d from cached cells: the points do not test the cache", near, decided)
+	}
+	var c nearCache
+	for i := range nearCells + 10 {
+		c.put(geo.Point{Lat: float64(i/3000)*nearCell + nearCell/2, Lon: float64(i%3000)*nearCell + nearCell/2}, 1)
+	}
+	if c.resets != 1 || len(c.m) != 10 {
+		t.Errorf("after %d cells: %d resets, %d cells held; want 1, 10", nearCells+10, c.resets, len(c.m))
+	}
+}
+
+// BenchmarkPortWithin times portWithin for a vessel new at each point
+// (as the live feed's new traffic asks it), around the bundled ports at
+// the encounters' radius: "search" measures from the port index every
+// time (the engine before the cell cache), "cells" with the cell cache
+// warm (the points repeat, as a feed's lanes and harbours do). It
+// reports the CPU time of the benchmark's thread per lookup (cpu-ns/op),
+// which the machine's other work does not inflate as much as ns/op:
+//
+//	go test -run '^$' -bench BenchmarkPortWithin -cpu 1 ./internal/event
+func BenchmarkPortWithin(b *testing.B) {
+	ports := DefaultPorts()
+	e := New(Config{Ports: ports})
+	rng := rand.New(rand.NewPCG(7, 7))
+	pts := make([]geo.Point, 10000)
+	for i := range pts {
+		q := ports[rng.IntN(len(ports))]
+		pts[i] = geo.Destination(geo.Point{Lat: q.Lat, Lon: q.Lon}, rng.Float64()*360, rng.Float64()*20e3)
+	}
+	r := e.p.Encounter.MinPortDistance
+	for _, p := range pts { // the cells measured
+		e.portWithin(&track{}, p, r)
+	}
+	for _, cells := range []bool{false, true} {
+		name := "search"
+		if cells {
+			name = "cells"
+		}
+		b.Run(name, func(b *testing.B) {
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			within := 0
+			c0 := threadCPUTime()
+			for i := 0; b.Loop(); i++ {
+				p := pts[i%len(pts)]
+				if cells {
+					if e.portWithin(&track{}, p, r) {
+						within++
+					}
+				} else if _, d := e.ports.nearest(p, e.portCap); d <= r {
+					within++
+				}
+			}
+			b.ReportMetric(float64(threadCPUTime()-c0)/float64(b.N), "cpu-ns/op")
+			if within == 0 {
+				b.Fatal("no point within the radius")
 			}
 		})
 	}

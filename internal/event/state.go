@@ -186,7 +186,7 @@ var stateFormat = map[string][]string{
 // Engine's configuration (taken from the loading engine's Config) and
 // what only exists during a call.
 var stateNotSaved = map[string][]string{
-	"event.Engine": {"p", "preset", "maxEv", "zidx", "ports", "portCap", "shore", "reorder", "params", "scratch", "out",
+	"event.Engine": {"p", "preset", "maxEv", "zidx", "ports", "portCap", "portNear", "shore", "reorder", "params", "scratch", "out",
 		"excludeCat", "forget", "histAuto", "histAge", "histLen", "cur", "rep", "split", "learnOnly", "inferEp"},
 	"event.track": {"judge"}, // derived from the configuration at load (LoadState)
 }
