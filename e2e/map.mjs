@@ -1378,24 +1378,35 @@ try {
   // 2. Click a ship; its panel and track show.
   let clicked = null;
   if (shipCount > 0) {
-    await waitFor(() => window.__tidewatch.shipsSettled(), null, 'the ships drawn, the map idle');
-    clicked = await page.evaluate(() => {
-      const w = window.innerWidth;
-      const h = window.innerHeight;
-      const all = window.__tidewatch.renderedShips();
-      // The ship clear of the panels that is furthest from its nearest
-      // neighbour, so that the click cannot hit another one.
-      const inView = all
-        .filter((s) => s.x > 40 && s.x < w - 400 && s.y > 80 && s.y < h - 80)
-        .map((s) => ({ ...s, fromCentre: Math.hypot(s.x - w / 2, s.y - h / 2) }))
-        .sort((a, b) => a.fromCentre - b.fromCentre)
-        .slice(0, 300);
-      for (const s of inView) {
-        s.clear = Math.min(...all.filter((o) => o !== s).map((o) => Math.hypot(o.x - s.x, o.y - s.y)), 1e9);
-      }
-      const ships = inView.sort((a, b) => Math.min(b.clear, 40) - Math.min(a.clear, 40) || a.fromCentre - b.fromCentre);
-      return ships[0] || null;
-    });
+    // Settled and read in one step: a reading taken while a live update is
+    // being drawn is the last settled one (renderedShips), and under load
+    // an update often lands between a wait and a separate read.
+    const found = await page
+      .waitForFunction(
+        () => {
+          if (!window.__tidewatch.shipsSettled()) return null;
+          const w = window.innerWidth;
+          const h = window.innerHeight;
+          const all = window.__tidewatch.renderedShips();
+          // The ship clear of the panels that is furthest from its nearest
+          // neighbour, so that the click cannot hit another one.
+          const inView = all
+            .filter((s) => s.x > 40 && s.x < w - 400 && s.y > 80 && s.y < h - 80)
+            .map((s) => ({ ...s, fromCentre: Math.hypot(s.x - w / 2, s.y - h / 2) }))
+            .sort((a, b) => a.fromCentre - b.fromCentre)
+            .slice(0, 300);
+          for (const s of inView) {
+            s.clear = Math.min(...all.filter((o) => o !== s).map((o) => Math.hypot(o.x - s.x, o.y - s.y)), 1e9);
+          }
+          const ships = inView.sort((a, b) => Math.min(b.clear, 40) - Math.min(a.clear, 40) || a.fromCentre - b.fromCentre);
+          return ships[0] || null;
+        },
+        null,
+        { timeout: TIMEOUT, polling: 200 },
+      )
+      .catch(() => null);
+    clicked = found ? await found.jsonValue() : null;
+    if (!clicked) console.log('(timed out waiting for the ships drawn, the map idle, a ship in view)');
   }
   if (check('a ship to click', !!clicked, clicked ? `MMSI ${clicked.mmsi} at ${Math.round(clicked.x)},${Math.round(clicked.y)}` : 'none in view')) {
     await page.mouse.click(clicked.x, clicked.y);

@@ -53,11 +53,7 @@ func TestNearestPortBound(t *testing.T) {
 		{Name: "twin A", Lat: 12.5, Lon: 60.5}, {Name: "twin B", Lat: 12.5, Lon: 60.5}} // equally near everywhere: the later wins
 	x := newPortIndex(append(ports, extra...))
 	rng := rand.New(rand.NewPCG(6, 6))
-	var pts []geo.Point
-	for range 15000 {
-		q := ports[rng.IntN(len(ports))]
-		pts = append(pts, geo.Destination(geo.Point{Lat: q.Lat, Lon: q.Lon}, rng.Float64()*360, rng.Float64()*20e3))
-	}
+	pts := nearPorts(rng, ports, 15000, 20e3)
 	for range 10000 {
 		pts = append(pts, geo.Point{Lat: rng.Float64()*180 - 90, Lon: rng.Float64()*360 - 180})
 	}
@@ -144,11 +140,7 @@ func TestPortWithinCellCache(t *testing.T) {
 	ports := DefaultPorts()
 	e := New(Config{Ports: append(ports, Port{Name: "date line E", Lat: -16.8, Lon: 179.999}, Port{Name: "pole", Lat: 89.99, Lon: 10})})
 	rng := rand.New(rand.NewPCG(17, 1))
-	var pts []geo.Point
-	for range 20000 {
-		q := ports[rng.IntN(len(ports))]
-		pts = append(pts, geo.Destination(geo.Point{Lat: q.Lat, Lon: q.Lon}, rng.Float64()*360, rng.Float64()*25e3))
-	}
+	pts := nearPorts(rng, ports, 20000, 25e3)
 	for range 3000 {
 		pts = append(pts, geo.Point{Lat: rng.Float64()*180 - 90, Lon: rng.Float64()*360 - 180},
 			geo.Point{Lat: 89.9 + rng.Float64()*0.1, Lon: rng.Float64()*360 - 180},
@@ -236,4 +228,15 @@ func BenchmarkPortWithin(b *testing.B) {
 			}
 		})
 	}
+}
+
+// nearPorts returns n points each within maxDist metres of a port drawn
+// at random, in a random direction.
+func nearPorts(rng *rand.Rand, ports []Port, n int, maxDist float64) []geo.Point {
+	pts := make([]geo.Point, 0, n)
+	for range n {
+		q := ports[rng.IntN(len(ports))]
+		pts = append(pts, geo.Destination(geo.Point{Lat: q.Lat, Lon: q.Lon}, rng.Float64()*360, rng.Float64()*maxDist))
+	}
+	return pts
 }
