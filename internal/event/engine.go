@@ -60,8 +60,8 @@ type Engine struct {
 	zidx    *geo.Index
 	ports   *portIndex
 	portCap float64
-	// nearest port's distance from the centres of the cells the
-	// vessels were in (portWithin): a cache, not state
+	// nearest port's distance at the first point searched in each cell
+	// the vessels were in (portWithin): a cache, not state
 	portNear nearCache
 	// anchorages of Config.Anchorages (known from the start: port
 	// visits); after LoadState, the saved engine's number
