@@ -1124,6 +1124,61 @@ async function checkNoSharing() {
   check('a read session asks for no partners or audit', sharingRequests === 0, `${sharingRequests}`);
 }
 
+// watchClick installs in the page window.__clickState(x, y), what a click
+// at a page point meets (the time, the view, the ship frames and live
+// updates so far, the element there and the ships drawn within 40 px, as
+// a click measures them), and records it at the next click, before the
+// map handles it (window.__clickSeen).
+function watchClick() {
+  const r = (v) => Math.round(v * 10) / 10;
+  window.__clickState = (x, y) => {
+    const t = window.__tidewatch;
+    const el = document.elementFromPoint(x, y);
+    const v = t.view();
+    return {
+      t: Math.round(performance.now()),
+      view: { center: v.center.map((c) => r(c * 1000) / 1000), zoom: r(v.zoom * 100) / 100, moving: v.moving },
+      frames: t.shipFrames(),
+      updates: t.updateCount(),
+      settled: t.shipsSettled(),
+      element: el ? el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + [...el.classList].map((c) => '.' + c).join('') : null,
+      ships: t.shipsNear(x, y, 40).map((s) => `${s.mmsi}@${r(s.x)},${r(s.y)}`),
+    };
+  };
+  window.addEventListener('click', (e) => (window.__clickSeen = window.__clickState(e.clientX, e.clientY)), { capture: true, once: true });
+}
+
+// reportClick says what the click on a ship met: at the reading, at the
+// click and after it, and the map's own record of the click; all of it
+// when the panel shows another ship than the one clicked.
+async function reportClick(clicked, shown, ok) {
+  const d = await page.evaluate(
+    ({ x, y }) => ({ seen: window.__clickSeen ?? null, map: window.__tidewatch.lastClick(), after: window.__clickState(x, y) }),
+    clicked,
+  );
+  const moved = (st) => {
+    const s = st?.ships.find((s) => s.startsWith(clicked.mmsi + '@'));
+    if (!s) return 'gone';
+    const [x, y] = s.split('@')[1].split(',').map(Number);
+    return `${Math.round(Math.hypot(x - clicked.x, y - clicked.y))} px`;
+  };
+  const r = clicked.reading;
+  console.log(
+    `(the click: ${d.seen ? d.seen.t - r.t : '?'} ms after the reading, ${d.seen ? d.seen.updates - r.updates : '?'} live updates and ` +
+      `${d.seen ? d.seen.frames - r.frames : '?'} ship frames between; the ship moved ${moved(d.seen)} by the click, ${moved(d.after)} after; ` +
+      `the map's click opened ${d.map ? JSON.stringify(d.map.opened) : 'nothing (no click seen)'})`,
+  );
+  if (!ok) console.log(`(clicked ${clicked.mmsi}, panel ${shown}: ${JSON.stringify({ reading: r, click: d.seen, map: d.map, after: d.after })})`);
+}
+
+// CLICK_CLEAR is how far (px) the ship the test clicks must be from every
+// other ship, so that no other can be nearer the click: the click lands
+// within a pixel of the ship (whole pixels), and a ship moves a few pixels
+// at most in the seconds between the reading and the click (at zoom 11,
+// the closest the map frames the ships at, a ship at 20 knots moves a
+// pixel in 4 s; at the world view of TestBrowserMap, nothing).
+const CLICK_CLEAR = 10;
+
 const panelField = (field) =>
   page.evaluate((f) => document.querySelector(`#panel-fields dd[data-field="${f}"]`)?.textContent ?? null, field);
 const panelName = () => page.evaluate(() => document.getElementById('panel-name')?.textContent ?? null);
@@ -1378,44 +1433,62 @@ try {
   // 2. Click a ship; its panel and track show.
   let clicked = null;
   if (shipCount > 0) {
+    await page.evaluate(watchClick);
     // Settled and read in one step: a reading taken while a live update is
     // being drawn is the last settled one (renderedShips), and under load
     // an update often lands between a wait and a separate read.
+    //
+    // The ship to click is the one clear of the panels that is furthest
+    // from every other ship the map draws (up to 40 px; of those, the one
+    // nearest the centre), measured by MMSI against the ships in view and
+    // then against every ship drawn near it, under a panel too (shipsNear).
+    // The browser clicks at whole pixels, so a ship less than a pixel from
+    // the one aimed at can be nearer the click, and the map rightly opens
+    // it: the check needs CLICK_CLEAR px round the ship (issue 11: every
+    // ship's own entry counted as its neighbour, so the ship nearest the
+    // centre was clicked, in a port of ships a pixel apart).
     const found = await page
       .waitForFunction(
-        () => {
+        (cap) => {
           if (!window.__tidewatch.shipsSettled()) return null;
           const w = window.innerWidth;
           const h = window.innerHeight;
           const all = window.__tidewatch.renderedShips();
-          // The ship clear of the panels that is furthest from its nearest
-          // neighbour, so that the click cannot hit another one.
+          const apart = (a, b) => Math.hypot(a.x - b.x, a.y - b.y);
+          const byClear = (a, b) => Math.min(b.clear, cap) - Math.min(a.clear, cap) || a.fromCentre - b.fromCentre;
           const inView = all
             .filter((s) => s.x > 40 && s.x < w - 400 && s.y > 80 && s.y < h - 80)
             .map((s) => ({ ...s, fromCentre: Math.hypot(s.x - w / 2, s.y - h / 2) }))
             .sort((a, b) => a.fromCentre - b.fromCentre)
             .slice(0, 300);
-          for (const s of inView) {
-            s.clear = Math.min(...all.filter((o) => o !== s).map((o) => Math.hypot(o.x - s.x, o.y - s.y)), 1e9);
+          for (const s of inView) s.clear = Math.min(...all.filter((o) => o.mmsi !== s.mmsi).map((o) => apart(o, s)), 1e9);
+          const best = inView.sort(byClear).slice(0, 20);
+          for (const s of best) {
+            const near = window.__tidewatch.shipsNear(s.x, s.y, cap).filter((o) => o.mmsi !== s.mmsi);
+            s.clear = Math.min(s.clear, ...near.map((o) => apart(o, s)));
           }
-          const ships = inView.sort((a, b) => Math.min(b.clear, 40) - Math.min(a.clear, 40) || a.fromCentre - b.fromCentre);
-          return ships[0] || null;
+          const ship = best.sort(byClear)[0];
+          return ship ? { ...ship, reading: window.__clickState(ship.x, ship.y) } : null;
         },
-        null,
+        40,
         { timeout: TIMEOUT, polling: 200 },
       )
       .catch(() => null);
     clicked = found ? await found.jsonValue() : null;
     if (!clicked) console.log('(timed out waiting for the ships drawn, the map idle, a ship in view)');
   }
-  if (check('a ship to click', !!clicked, clicked ? `MMSI ${clicked.mmsi} at ${Math.round(clicked.x)},${Math.round(clicked.y)}` : 'none in view')) {
+  const clickable = !!clicked && clicked.clear >= CLICK_CLEAR;
+  const aim = clicked ? `MMSI ${clicked.mmsi} at ${Math.round(clicked.x)},${Math.round(clicked.y)}, ${Math.round(Math.min(clicked.clear, 1e4))} px from the next ship` : 'none in view';
+  if (check(`a ship to click, ${CLICK_CLEAR} px clear of the others`, clickable, aim)) {
     await page.mouse.click(clicked.x, clicked.y);
     const opened = await waitFor(
       (m) => document.querySelector('#panel-fields dd[data-field="mmsi"]')?.textContent === m && !document.getElementById('panel').hidden,
       clicked.mmsi,
       'panel of the clicked ship',
     );
-    check('panel shows the clicked MMSI', opened, `${await panelField('mmsi')}`);
+    const shown = await panelField('mmsi');
+    check('panel shows the clicked MMSI', opened, `${shown}`);
+    await reportClick(clicked, shown, opened);
     const track = await waitFor(() => window.__tidewatch.trackFeatureCount() > 0, null, 'track');
     check('track layer has data', track, `${await page.evaluate(() => window.__tidewatch.trackFeatureCount())} features`);
     await waitFor(() => window.__tidewatch.renderedTrackCount() > 0, null, 'track drawn');

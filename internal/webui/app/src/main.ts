@@ -136,6 +136,7 @@ interface State {
   dots: boolean;
   loadedArea: Area | null;
   mapFrames: number;
+  lastClick: MapClick | null;
 }
 
 // LoadTiming is where a load of the picture spent its time (ms): waiting
@@ -158,6 +159,16 @@ interface ShipOnScreen {
   mmsi: string;
   x: number;
   y: number;
+}
+
+// MapClick is a click on the map as clickMap saw it (the test hook
+// lastClick): the point (canvas coordinates), the ships within reach of
+// it (as nearest measures them, nearest first) and what it opened.
+interface MapClick {
+  x: number;
+  y: number;
+  ships: ShipOnScreen[];
+  opened: string;
 }
 
 const state: State = {
@@ -195,6 +206,7 @@ const state: State = {
   dots: false, // the ships drawn as dots (DOTS_ABOVE)
   loadedArea: null, // the area and zoom of the live picture loaded last
   mapFrames: 0, // frames MapLibre has rendered (e2e/perf.mjs counts them)
+  lastClick: null, // the last click on the map and what it opened
 };
 
 // iso formats a time as RFC 3339 in whole seconds, as the API takes it.
@@ -1167,20 +1179,49 @@ function distance(point: { x: number; y: number }, f: MapGeoJSONFeature): number
   return Math.hypot(p.x - point.x, p.y - point.y);
 }
 
+// shipsWithin lists the ships whose drawing reaches within r pixels (a
+// box) of a point of the canvas, as nearest finds them, each where nearest
+// measures it (canvas coordinates), nearest first; none while MapLibre
+// refuses the query (see renderedShips).
+function shipsWithin(point: { x: number; y: number }, r: number): ShipOnScreen[] {
+  const layers = shipLayers().filter((l) => map.getLayer(l));
+  const box: [PointLike, PointLike] = [
+    [point.x - r, point.y - r],
+    [point.x + r, point.y + r],
+  ];
+  let hits: MapGeoJSONFeature[] = [];
+  try {
+    if (layers.length) hits = map.queryRenderedFeatures(box, { layers });
+  } catch {
+    return [];
+  }
+  const off = (s: ShipOnScreen) => Math.hypot(s.x - point.x, s.y - point.y);
+  return hits
+    .map((f) => {
+      const p = map.project(pointOf(f));
+      return { mmsi: prop(f, 'mmsi'), x: p.x, y: p.y };
+    })
+    .sort((a, b) => off(a) - off(b));
+}
+
 // clickMap opens the ship clicked, else the event clicked; not while a
 // zone is drawn.
 function clickMap(e: MapMouseEvent & { zoneEditor?: boolean; incidentEditor?: boolean; measuring?: boolean }): void {
   if (e.zoneEditor || zoneEditor.drawing || e.incidentEditor || incidents.placing || e.measuring || measure.active) return;
+  const click: MapClick = { x: e.point.x, y: e.point.y, ships: shipsWithin(e.point, 10), opened: '' };
+  state.lastClick = click;
   const ship = nearest(e.point, shipLayers());
   const contact = nearest(e.point, CONTACT_LAYERS);
   // A contact wins unless a ship is clearly nearer: an associated contact
   // is drawn on its ship's icon, on top of it, and a click there means the
   // contact (its panel's vessel button opens the ship).
   if (contact && (!ship || distance(e.point, contact) <= distance(e.point, ship) + CONTACT_SLACK_PX)) {
+    click.opened = `contact ${prop(contact, 'key')}`;
     contacts.pick(prop(contact, 'key'));
     return;
   }
   if (ship) {
+    click.opened = prop(ship, 'mmsi');
     select(prop(ship, 'mmsi'));
     return;
   }
@@ -1742,6 +1783,22 @@ window.__tidewatch = Object.freeze({
   incidentExport: () => incidents.lastExport && { ...incidents.lastExport },
   // center: the map's centre, [lng, lat], and its zoom.
   view: () => ({ center: map.getCenter().toArray(), zoom: map.getZoom(), moving: map.isMoving() }),
+  // shipsNear lists the ships whose drawing reaches within r pixels of a
+  // page point, where a click measures them (page coordinates), nearest
+  // first: with r = 10, the ships a click there chooses from. lastClick is the last click on
+  // the map (page coordinates), the ships within its reach and what it
+  // opened (an MMSI, "contact KEY", or "" for no ship or contact).
+  shipsNear: (x: number, y: number, r: number) => {
+    const rect = map.getCanvas().getBoundingClientRect();
+    return shipsWithin({ x: x - rect.left, y: y - rect.top }, r).map((s) => ({ ...s, x: s.x + rect.left, y: s.y + rect.top }));
+  },
+  lastClick: () => {
+    const c = state.lastClick;
+    if (!c) return null;
+    const rect = map.getCanvas().getBoundingClientRect();
+    const page = (s: { x: number; y: number }) => ({ x: s.x + rect.left, y: s.y + rect.top });
+    return { ...page(c), ships: c.ships.map((s) => ({ ...s, ...page(s) })), opened: c.opened };
+  },
   hoverElements: () => hover.children.length,
   // sharing: the state of the sharing panel.
   // contacts: the radar and satellite layers' state; renderedContacts the
