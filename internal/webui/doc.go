@@ -357,7 +357,12 @@
 // hooks that read only a settled map (renderedShips: once a frame has
 // drawn the ships source loaded and placed since it last changed, else
 // the last reading; shipFrames counts such frames, so a script waits for
-// a frame drawn after what it changed).
+// a frame drawn after what it changed). A click on a ship opens the one
+// drawn nearest the pointer, and the browser clicks at whole pixels, so
+// map.mjs clicks a ship at least 10 px from every other; shipsNear (the
+// ships a click at a point chooses from, where it measures them) and
+// lastClick (the map's last click and what it opened) say why a click
+// opened what it did.
 // TestBrowserDots runs e2e/features/dots.mjs against a node with 6,000
 // simulated ships: at a world view the dots layer draws them (the icons
 // none), the legend says so in the dots' colours, isolated dots in the
