@@ -1446,7 +1446,10 @@ try {
     // the one aimed at can be nearer the click, and the map rightly opens
     // it: the check needs CLICK_CLEAR px round the ship (issue 11: every
     // ship's own entry counted as its neighbour, so the ship nearest the
-    // centre was clicked, in a port of ships a pixel apart).
+    // centre was clicked, in a port of ships a pixel apart). Nor is it in
+    // the column where notifications stack (above the time bar, growing
+    // upwards): a new event's toast there took a click that landed 25 s
+    // after the reading at load 70 (the toast opened its event's vessel).
     const found = await page
       .waitForFunction(
         (cap) => {
@@ -1456,8 +1459,10 @@ try {
           const all = window.__tidewatch.renderedShips();
           const apart = (a, b) => Math.hypot(a.x - b.x, a.y - b.y);
           const byClear = (a, b) => Math.min(b.clear, cap) - Math.min(a.clear, cap) || a.fromCentre - b.fromCentre;
+          const toasts = document.getElementById('toasts').getBoundingClientRect();
           const inView = all
             .filter((s) => s.x > 40 && s.x < w - 400 && s.y > 80 && s.y < h - 80)
+            .filter((s) => s.x < toasts.left - cap || s.x > toasts.right + cap)
             .map((s) => ({ ...s, fromCentre: Math.hypot(s.x - w / 2, s.y - h / 2) }))
             .sort((a, b) => a.fromCentre - b.fromCentre)
             .slice(0, 300);
