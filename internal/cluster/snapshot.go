@@ -72,7 +72,9 @@ type SnapshotStats struct {
 // <stream>/<node>/<seq> (the sequence also in its metadata): a snapshot
 // is never replaced while a peer may read it. The object store writes an
 // object's chunks first and its name (its metadata) last, so a name
-// that can be read names a whole object. A snapshot at the entry of the
+// that can be read names a whole object; a put that fails (the client
+// may have stored the name with the chunks it then purges) has its name
+// deleted again. A put has a minute and 5 s per MiB. A snapshot at the entry of the
 // last one is not written again (the name is answered); after a new one
 // is stored, this node's older ones are deleted, but for the previous
 // one and any younger than 5 minutes, which a peer may still be reading
@@ -242,14 +244,38 @@ func (s *SnapshotServer) serve(ctx context.Context) (string, error) {
 			return name, nil
 		}
 	}
-	_, err = obs.Put(ctx, jetstream.ObjectMeta{Name: name, Metadata: map[string]string{seqKey: strconv.FormatUint(seq, 10)}}, f)
+	// The put has a deadline of its own: without one, the client gives
+	// each chunk's acknowledgement 5 s, which a loaded cluster misses,
+	// and the put fails after its name may already be stored.
+	st, err := f.Stat()
 	if err != nil {
+		return "", err
+	}
+	pctx, cancel := context.WithTimeout(ctx, putTimeout(st.Size()))
+	defer cancel()
+	_, err = obs.Put(pctx, jetstream.ObjectMeta{Name: name, Metadata: map[string]string{seqKey: strconv.FormatUint(seq, 10)}}, f)
+	if err != nil {
+		// The client publishes the name with the chunks and, on a
+		// failure, purges the chunks: a name stored meanwhile would name
+		// a partial object, which a restorer taking the newest stored
+		// would read again and again (digests do not match). Delete it.
+		dctx, cancel := context.WithTimeout(ctx, askTimeout)
+		defer cancel()
+		if derr := obs.Delete(dctx, name); derr != nil && !errors.Is(derr, jetstream.ErrObjectNotFound) {
+			s.n.logger.Warn("cluster: deleting a snapshot whose put failed", "object", name, "err", derr)
+		}
 		return "", err
 	}
 	prev := s.last
 	s.last = name
 	s.prune(ctx, obs, name, prev)
 	return name, nil
+}
+
+// putTimeout bounds the put of a snapshot of size bytes into the object
+// store: a minute, and 5 s per MiB.
+func putTimeout(size int64) time.Duration {
+	return time.Minute + time.Duration(size>>20)*5*time.Second
 }
 
 // prune deletes this node's snapshots of the stream but keep and prev
