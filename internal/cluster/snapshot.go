@@ -39,9 +39,18 @@ const (
 	snapshotSubject = "tidewatch.snapshot" // .<stream>
 	snapshotTTL     = 25 * time.Hour       // above the default retention and the longest sane schedule
 	seqKey          = "seq"
-	// askTimeout bounds the wait for a peer to make a snapshot before a
-	// restorer takes the newest one stored (a scheduled one).
+	// askTimeout bounds the wait for a peer to take a snapshot request,
+	// and then for each sign that it still works on it (workingHeader),
+	// before a restorer takes the newest one stored (a scheduled one).
 	askTimeout = 30 * time.Second
+	// workingHeader, set in a request, asks the peer that takes it to
+	// say so at once and then every workingEvery while it makes the
+	// snapshot (messages with the header set and no data, before the
+	// answer): the restorer then waits for a busy peer as long as it
+	// works, and no longer than askTimeout after it went silent. A peer
+	// of an earlier version ignores the header and answers once.
+	workingHeader = "Tidewatch-Snapshot-Working"
+	workingEvery  = 5 * time.Second
 )
 
 // SnapshotStats counts a snapshot server's work.
@@ -63,7 +72,9 @@ type SnapshotStats struct {
 // <stream>/<node>/<seq> (the sequence also in its metadata): a snapshot
 // is never replaced while a peer may read it. The object store writes an
 // object's chunks first and its name (its metadata) last, so a name
-// that can be read names a whole object. A snapshot at the entry of the
+// that can be read names a whole object; a put that fails (the client
+// may have stored the name with the chunks it then purges) has its name
+// deleted again. A put has a minute and 5 s per MiB. A snapshot at the entry of the
 // last one is not written again (the name is answered); after a new one
 // is stored, this node's older ones are deleted, but for the previous
 // one and any younger than 5 minutes, which a peer may still be reading
@@ -71,9 +82,14 @@ type SnapshotStats struct {
 //
 // With Every set it also writes a snapshot on that schedule (the first
 // one Every after Run starts), so that the bucket always holds a recent
-// one: a node past the retention whose request no peer answers within
-// 30 seconds (every peer busy, or catching up itself) restores the
-// newest stored one instead (RestoreSnapshot).
+// one: a node past the retention whose request no peer takes within 30
+// seconds (every peer busy with another, or catching up itself), or
+// whose peer goes silent for 30 seconds, restores the newest stored one
+// instead (RestoreSnapshot). A peer that takes a
+// request says so at once and every 5 seconds while it makes the
+// snapshot: the requester waits for it as long as it works, rather than
+// giving up after 30 seconds and asking again, which would set another
+// peer making one too.
 type SnapshotServer struct {
 	n      *Node
 	stream string
@@ -87,6 +103,9 @@ type SnapshotServer struct {
 	// pruneAfter is how old a snapshot other than the newest two must be
 	// before it is deleted: a peer may be reading it. 0 means 5 minutes.
 	pruneAfter time.Duration
+	// workingEvery is how often a requester hears that its snapshot is
+	// being made; 0 means workingEvery.
+	workingEvery time.Duration
 
 	last string // the name of the last snapshot stored; owned by Run
 }
@@ -152,7 +171,9 @@ func (s *SnapshotServer) Run(ctx context.Context) error {
 			if d, err := sub.Dropped(); err == nil && uint64(d) > s.dropped.Load() {
 				s.dropped.Store(uint64(d))
 			}
+			stop := s.working(m)
 			name, err := s.serve(ctx)
+			stop()
 			if err != nil {
 				s.failed.Add(1)
 				m.Respond([]byte("error: " + err.Error()))
@@ -162,6 +183,40 @@ func (s *SnapshotServer) Run(ctx context.Context) error {
 			m.Respond([]byte(name))
 		}
 	}
+}
+
+// working tells the requester of m, when it asked to know
+// (workingHeader), that its snapshot is being made: at once and then
+// every workingEvery until stop is called.
+func (s *SnapshotServer) working(m *nats.Msg) (stop func()) {
+	if m.Reply == "" || m.Header.Get(workingHeader) == "" {
+		return func() {}
+	}
+	say := func() {
+		w := nats.NewMsg(m.Reply)
+		w.Header.Set(workingHeader, s.n.cfg.Name)
+		s.n.nc.PublishMsg(w) // lost: the requester asks again
+	}
+	say()
+	done, exited := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(exited)
+		every := s.workingEvery
+		if every == 0 {
+			every = workingEvery
+		}
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				say()
+			}
+		}
+	}()
+	return func() { close(done); <-exited }
 }
 
 func (s *SnapshotServer) serve(ctx context.Context) (string, error) {
@@ -189,14 +244,38 @@ func (s *SnapshotServer) serve(ctx context.Context) (string, error) {
 			return name, nil
 		}
 	}
-	_, err = obs.Put(ctx, jetstream.ObjectMeta{Name: name, Metadata: map[string]string{seqKey: strconv.FormatUint(seq, 10)}}, f)
+	// The put has a deadline of its own: without one, the client gives
+	// each chunk's acknowledgement 5 s, which a loaded cluster misses,
+	// and the put fails after its name may already be stored.
+	st, err := f.Stat()
 	if err != nil {
+		return "", err
+	}
+	pctx, cancel := context.WithTimeout(ctx, putTimeout(st.Size()))
+	defer cancel()
+	_, err = obs.Put(pctx, jetstream.ObjectMeta{Name: name, Metadata: map[string]string{seqKey: strconv.FormatUint(seq, 10)}}, f)
+	if err != nil {
+		// The client publishes the name with the chunks and, on a
+		// failure, purges the chunks: a name stored meanwhile would name
+		// a partial object, which a restorer taking the newest stored
+		// would read again and again (digests do not match). Delete it.
+		dctx, cancel := context.WithTimeout(ctx, askTimeout)
+		defer cancel()
+		if derr := obs.Delete(dctx, name); derr != nil && !errors.Is(derr, jetstream.ErrObjectNotFound) {
+			s.n.logger.Warn("cluster: deleting a snapshot whose put failed", "object", name, "err", derr)
+		}
 		return "", err
 	}
 	prev := s.last
 	s.last = name
 	s.prune(ctx, obs, name, prev)
 	return name, nil
+}
+
+// putTimeout bounds the put of a snapshot of size bytes into the object
+// store: a minute, and 5 s per MiB.
+func putTimeout(size int64) time.Duration {
+	return time.Minute + time.Duration(size>>20)*5*time.Second
 }
 
 // prune deletes this node's snapshots of the stream but keep and prev
@@ -349,16 +428,7 @@ func (n *Node) RestoreSnapshot(ctx context.Context, f *Follower, r Restorer) err
 		return errors.New("cluster: restore a snapshot while the follower runs")
 	}
 	defer f.running.Unlock()
-	actx, cancel := context.WithTimeout(ctx, askTimeout)
-	reply, err := n.nc.RequestWithContext(actx, snapshotSubject+"."+f.stream, nil)
-	cancel()
-	var name string
-	if err == nil {
-		name = string(reply.Data)
-		if msg, ok := strings.CutPrefix(name, "error: "); ok {
-			err = fmt.Errorf("peer: %s", msg)
-		}
-	}
+	name, err := n.askSnapshot(ctx, f.stream, askTimeout)
 	// The bucket is asked within a bound: JetStream may not answer yet
 	// (no meta leader), and the caller asks again.
 	bctx, cancel := context.WithTimeout(ctx, askTimeout)
@@ -419,6 +489,49 @@ func (n *Node) RestoreSnapshot(ctx context.Context, f *Follower, r Restorer) err
 	f.applied.Store(seq)
 	f.needSnap.Store(false)
 	return nil
+}
+
+// askSnapshot asks a peer for a snapshot of stream and returns the name
+// of the object it stored. It waits up to patience for a peer to take
+// the request, then as long as that peer says it works on it
+// (workingHeader) and no longer than patience after its last word. It
+// fails at once when no peer serves snapshots (nats.ErrNoResponders),
+// and with the peer's error when it answers one.
+func (n *Node) askSnapshot(ctx context.Context, stream string, patience time.Duration) (string, error) {
+	inbox := n.nc.NewRespInbox()
+	sub, err := n.nc.SubscribeSync(inbox)
+	if err != nil {
+		return "", err
+	}
+	defer sub.Unsubscribe()
+	req := nats.NewMsg(snapshotSubject + "." + stream)
+	req.Reply = inbox
+	req.Header.Set(workingHeader, n.cfg.Name)
+	if err := n.nc.PublishMsg(req); err != nil {
+		return "", err
+	}
+	peer := ""
+	for {
+		wctx, cancel := context.WithTimeout(ctx, patience)
+		m, err := sub.NextMsgWithContext(wctx)
+		cancel()
+		switch {
+		case err != nil && peer != "" && ctx.Err() == nil:
+			return "", fmt.Errorf("peer %s went silent making the snapshot: %w", peer, err)
+		case err != nil:
+			return "", err
+		case m.Header.Get("Status") == "503" && len(m.Data) == 0:
+			return "", nats.ErrNoResponders
+		case m.Header.Get(workingHeader) != "":
+			peer = m.Header.Get(workingHeader)
+			continue
+		}
+		name := string(m.Data)
+		if msg, ok := strings.CutPrefix(name, "error: "); ok {
+			return "", fmt.Errorf("peer: %s", msg)
+		}
+		return name, nil
+	}
 }
 
 // objectInfo looks name up until it is found or ctx ends: a peer names

@@ -65,11 +65,18 @@ type clusterProc struct {
 	name, cfgPath, input string
 	cmd                  *exec.Cmd
 	base                 string
+	startedAt            time.Time // the last start
+	logFrom              int64     // the log's size at the last start
 }
 
 func (p *clusterProc) start(t *testing.T) {
 	t.Helper()
 	os.Remove(p.cfgPath + ".addr")
+	p.logFrom = 0
+	if st, err := os.Stat(p.cfgPath + ".log"); err == nil {
+		p.logFrom = st.Size()
+	}
+	p.startedAt = time.Now()
 	p.cmd = exec.Command(os.Args[0], "-test.run=^TestClusterChild$", "-test.v")
 	p.cmd.Env = append(os.Environ(), "TIDEWATCH_CLUSTER_CHILD="+p.cfgPath, "GOTRACEBACK=all")
 	log, err := os.OpenFile(p.cfgPath+".log", os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
@@ -83,6 +90,10 @@ func (p *clusterProc) start(t *testing.T) {
 	log.Close()
 }
 
+// wait waits until the node started last serves, and logs how long that
+// took and the phases of its start (cluster_start_test.go). A node that
+// does not serve within 90 s fails the test with its /readyz's reason,
+// its start's phases and the goroutine opening it.
 func (p *clusterProc) wait(t *testing.T) {
 	t.Helper()
 	var addr []byte
@@ -90,13 +101,12 @@ func (p *clusterProc) wait(t *testing.T) {
 	waitFor(t, 100*time.Second, p.name+" to serve", func() bool {
 		addr, _ = os.ReadFile(p.cfgPath + ".addr")
 		if len(addr) == 0 && time.Now().After(deadline) {
-			p.dump()
-			log, _ := os.ReadFile(p.cfgPath + ".log")
-			t.Fatalf("%s does not serve after 90s; its log:\n%s", p.name, tail(log, 3000))
+			t.Fatal(p.startFailure(t, time.Since(p.startedAt)))
 		}
 		return len(addr) > 0
 	})
 	p.base = "http://" + string(addr)
+	t.Logf("%s serves %.1fs after it started: %s", p.name, time.Since(p.startedAt).Seconds(), phases(startLines(p.startLog()), p.startedAt))
 }
 
 // refresh reads the node's HTTP address again: a node reopened in its
