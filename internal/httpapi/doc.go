@@ -364,6 +364,12 @@
 // event ({"missed":N,"reset":bool,"seq":S}) and continues live from S: it
 // should reload /api/v1/vessels. A client whose connection does not take
 // a batch within Config.StreamWriteTimeout is dropped. Both are counted.
+// With batch=WINDOW (MinStreamBatch to MaxStreamBatch, e.g. 500ms) the
+// update, event and contact events of each window come as one "batch"
+// event instead (id = the last update's sequence number, data
+// {"seq":S,"updates":[...],"events":[...],"contacts":[...]}, each list
+// in sequence order, at most MaxBatchItems items and MaxBatchBytes);
+// the lag and the write timeout apply as without it.
 //
 // Metrics: tidewatch_api_requests_total{route,method,code},
 // tidewatch_api_request_duration_seconds{route,method} (the stream left

@@ -23,12 +23,30 @@ import (
 //	event: lagged   id: SEQ, data {"missed": N, "reset": bool, "seq": SEQ}: updates were skipped; reload the picture
 //	event: revoked  data {"reason": "..."}: the token was revoked or expired; the stream ends
 //
-// and comment lines as heartbeats.
+// and comment lines as heartbeats. With batch=DURATION (MinStreamBatch to
+// MaxStreamBatch) the updates, events and contacts of each such window
+// come together in one event instead (see batcher):
+//
+//	event: batch    id: SEQ, data {"seq": SEQ, "updates": [...], "events": [...], "contacts": [...]}
+//
+// bounded by MaxBatchItems and MaxBatchBytes; ready, lagged and revoked
+// are as without it.
 func (a *api) stream(w http.ResponseWriter, r *http.Request) error {
 	p := a.params(r)
 	box, err := p.bbox("bbox")
 	if err != nil {
 		return err
+	}
+	var bt *batcher
+	if p.has("batch") {
+		w, err := p.duration("batch", 0)
+		if err == nil && (w < MinStreamBatch || w > MaxStreamBatch) {
+			err = badParam("batch", "%q: want a window from %v to %v", p.get("batch"), MinStreamBatch, MaxStreamBatch)
+		}
+		if err != nil {
+			return err
+		}
+		bt = newBatcher(w)
 	}
 	var since uint64
 	resume := false
@@ -98,6 +116,9 @@ func (a *api) stream(w http.ResponseWriter, r *http.Request) error {
 		if hasCred && !cred.anonymous {
 			wait = min(wait, a.cfg.StreamAuthCheck)
 		}
+		if d, ok := bt.wait(time.Now()); ok {
+			wait = min(wait, d)
+		}
 		ctx, cancel := context.WithTimeout(r.Context(), max(wait, time.Millisecond))
 		var gap Gap
 		batch, gap, err = sub.Next(ctx, batch[:0], maxStreamBatch)
@@ -113,19 +134,28 @@ func (a *api) stream(w http.ResponseWriter, r *http.Request) error {
 		case r.Context().Err() != nil:
 			return nil
 		case errors.Is(err, context.DeadlineExceeded):
-			if time.Since(lastWrite) < a.cfg.StreamHeartbeat {
+			if d, ok := bt.wait(time.Now()); ok && d <= 0 {
+				bt.flush(&buf)
+			} else if time.Since(lastWrite) < a.cfg.StreamHeartbeat {
 				continue
+			} else {
+				buf.WriteString(": ping\n\n")
 			}
-			buf.WriteString(": ping\n\n")
 		case err != nil:
 			return err
 		case gap.Missed > 0 || gap.Reset:
+			bt.flush(&buf) // what was taken before the gap goes first
 			seq := strconv.FormatUint(sub.Cursor(), 10)
 			buf.WriteString("id: " + seq + "\nevent: lagged\ndata: {\"missed\":" + strconv.FormatUint(gap.Missed, 10) +
 				",\"reset\":" + strconv.FormatBool(gap.Reset) + ",\"seq\":" + seq + "}\n\n")
 		default:
 			ref := vessel.TimeOf(a.cfg.Now())
-			if err := appendUpdates(&buf, batch, box, ref); err != nil {
+			if bt != nil {
+				err = bt.add(&buf, batch, box, ref, time.Now())
+			} else {
+				err = appendUpdates(&buf, batch, box, ref)
+			}
+			if err != nil {
 				return err
 			}
 		}

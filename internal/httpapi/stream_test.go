@@ -207,8 +207,15 @@ func TestStream(t *testing.T) {
 
 // TestStreamSlowClient connects a client that never reads: its
 // connection fills up, the server drops it after the write timeout and
-// counts it, and Publish never waits for it.
+// counts it, and Publish never waits for it; the same for a batched
+// stream's client (batch=).
 func TestStreamSlowClient(t *testing.T) {
+	for _, query := range []string{"", "?batch=100ms"} {
+		t.Run("stream"+query, func(t *testing.T) { testStreamSlowClient(t, query) })
+	}
+}
+
+func testStreamSlowClient(t *testing.T, query string) {
 	hub := httpapi.NewHub(1 << 16)
 	srv := newServer(t, func(c *httpapi.Config) {
 		c.Hub = hub
@@ -223,7 +230,7 @@ func TestStreamSlowClient(t *testing.T) {
 	if tc, ok := conn.(*net.TCPConn); ok {
 		tc.SetReadBuffer(4096)
 	}
-	fmt.Fprintf(conn, "GET /api/v1/stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n\r\n", fx.read)
+	fmt.Fprintf(conn, "GET /api/v1/stream%s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n\r\n", query, fx.read)
 	// Wait until subscribed.
 	deadline := time.Now().Add(20 * time.Second)
 	tick := time.NewTicker(time.Millisecond)

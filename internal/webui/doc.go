@@ -33,9 +33,11 @@
 //     view, the vessel as it was then);
 //   - GET /api/v1/vessels/{mmsi}/track?from=&to=&format=geojson: the track;
 //   - GET /api/v1/search?q=TEXT: the search box;
-//   - GET /api/v1/stream?bbox=&since=SEQ: live updates (Server-Sent Events,
-//     event "update" for a vessel, event "event" for a detected event that
-//     opened or changed);
+//   - GET /api/v1/stream?bbox=&since=SEQ&batch=WINDOW: live updates
+//     (Server-Sent Events), batched: one "batch" event per window (the
+//     redraw interval below, streambatch.ts) holding the window's vessel
+//     updates, applied in one state update, and its detected events that
+//     opened or changed and its contacts;
 //   - GET /api/v1/contacts?bbox=&limit=5000 and
 //     ?bbox=&history=true&since=&limit=20000: radar and satellite
 //     contacts (the stream's event "contact" adds live ones);
@@ -393,7 +395,8 @@
 //
 // The ships are redrawn from the stream's changes at most every 250 ms
 // up to 5,000 vessels, 500 ms up to 20,000 and 1 s beyond (renderDelay
-// in main.ts), not while the map moves (they are drawn when it stops),
+// in streambatch.ts: the stream's batch window, each batch drawn as it
+// comes), not while the map moves (they are drawn when it stops),
 // and the map fades no symbols (fadeDuration 0). The page asks for the
 // whole picture in view (limit=100000, the API's most; its default of
 // 20,000 left most of a 50,000-ship world view to the stream) and says

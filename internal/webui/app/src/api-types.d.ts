@@ -350,6 +350,18 @@ export interface StreamReady {
   seq: number;
 }
 
+/** The updates, events and contacts of one window of a batched stream (batch=), each list in sequence order */
+export interface StreamBatch {
+  /** the sequence number of the last update the batch holds (its id: the resume point) */
+  seq: number;
+  /** vessel summaries with seq, as update events carry them; a vessel may be in it more than once, its last entry the newest */
+  updates: Summary[];
+  /** detected events, as event events carry them */
+  events: Event[];
+  /** radar and satellite contacts, as contact events carry them */
+  contacts: Contact[];
+}
+
 export interface StreamLagged {
   /** updates skipped */
   missed: number;
@@ -475,6 +487,7 @@ export interface StreamEvents {
   update: Summary;
   event: Event;
   contact: Contact;
+  batch: StreamBatch;
   lagged: StreamLagged;
   revoked: StreamRevoked;
 }

@@ -224,7 +224,10 @@ export type StreamState = 'open' | 'error' | 'closed';
 
 // StreamHandlers receive the stream's events, typed by the API document.
 export interface StreamHandlers {
-  update(v: T.StreamEvents['update'], id: string): void;
+  update?(v: T.StreamEvents['update'], id: string): void;
+  // batch gets the batched stream's events (params.batch, a window such
+  // as '500ms'): the updates, events and contacts of a window together.
+  batch?(v: T.StreamEvents['batch'], id: string): void;
   event?(v: T.StreamEvents['event']): void;
   contact?(v: T.StreamEvents['contact']): void;
   ready?(v: T.StreamEvents['ready']): void;
@@ -238,7 +241,8 @@ export interface Stream {
 }
 
 // stream opens the live event stream: "update" events carry a vessel
-// summary, "event" a detected event (gap, encounter, ...) that opened or
+// summary (with params.batch, "batch" events carry a window's updates,
+// events and contacts together instead), "event" a detected event (gap, encounter, ...) that opened or
 // changed, "contact" a radar or satellite contact, "ready" the newest
 // sequence number, "lagged" the news that updates were skipped (reload the
 // picture). With a token, each connection opens with a fresh single-use
@@ -289,7 +293,11 @@ export function stream(params: Params, on: StreamHandlers): Stream {
     };
     src.addEventListener('update', (ev) => {
       const v = parse('update', ev);
-      if (v) on.update(v, ev.lastEventId);
+      if (v) on.update?.(v, ev.lastEventId);
+    });
+    src.addEventListener('batch', (ev) => {
+      const v = parse('batch', ev);
+      if (v) on.batch?.(v, ev.lastEventId);
     });
     src.addEventListener('event', (ev) => {
       const v = parse('event', ev);

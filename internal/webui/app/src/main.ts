@@ -32,6 +32,7 @@ import { wireToolbar } from './toolbar.js';
 import { prepare as prepareVessel, prepareColumns } from './vessel.js';
 import { MapState } from './state.js';
 import { pictureArea, bboxOf, covers } from './picturearea.js';
+import { applyBatch, batchWindow, renderDelay } from './streambatch.js';
 import type { Area } from './picturearea.js';
 import { changedShips, diffShips, worthDiffing, DOTS_ABOVE } from './shipdiff.js';
 import type { ShipDiff, ShipFeature } from './shipdiff.js';
@@ -53,13 +54,6 @@ import type {
 } from 'maplibre-gl';
 import type { Feature, FeatureCollection, Point } from 'geojson';
 
-// renderDelay is how long the stream's changes wait to be drawn: at most
-// one redraw of the ships this often, longer as the picture grows (each
-// redraw re-tiles the ships source and repaints every ship: at 50,000
-// ships that, not the updates, is the cost; e2e/perf.mjs), at most 1 s.
-function renderDelay(n: number): number {
-  return n <= 5000 ? 250 : n <= 20000 ? 500 : 1000;
-}
 // DOTS_ABOVE: with more ships than this in the picture loaded (the view
 // and a margin), they are drawn as dots coloured by category (the
 // ships-dots circle layer), not as rotated icons (the ships symbol
@@ -711,10 +705,13 @@ function featureOf(v: Vessel & { lat: number; lon: number }): ShipFeature {
   };
 }
 
-function scheduleRender() {
+// scheduleRender draws the ships after delay (by default renderDelay: at
+// most one redraw of the stream's changes that often; a batch of the
+// stream, already that far apart, is drawn at once).
+function scheduleRender(delay = renderDelay(store.vessels.size)) {
   if (state.renderPending) return;
   state.renderPending = true;
-  setTimeout(render, renderDelay(store.vessels.size));
+  setTimeout(render, delay);
 }
 
 // render draws the ships: after a load, the whole picture (setData), or
@@ -912,11 +909,11 @@ function fitOnce() {
 function connectStream() {
   state.es?.close();
   state.es = api.stream(
-    { bbox: state.loadedArea ? bboxOf(state.loadedArea) : bboxParam(), since: state.seq },
+    // Batched: the node sends a window's updates, events and contacts in
+    // one message, the window the page's redraw interval.
+    { bbox: state.loadedArea ? bboxOf(state.loadedArea) : bboxParam(), since: state.seq, batch: batchWindow(store.vessels.size) },
     {
-      update: onUpdate,
-      event: (e) => events.onStream(e),
-      contact: (c) => contacts.onStream(c),
+      batch: onBatch,
       ready: (v: api.StreamReady) => {
         if (v.seq != null && state.seq == null) state.seq = v.seq;
       },
@@ -943,14 +940,20 @@ function disconnectStream() {
   state.es = null;
 }
 
-function onUpdate(u: api.Summary, lastEventId: string): void {
-  if (!store.live || u.mmsi == null) return;
-  if (u.seq != null) state.seq = u.seq;
+// onBatch takes a batch of the stream: its vessel updates in one state
+// update (the selected vessel's panel follows: a selection change) drawn
+// in one source update, then its events and contacts.
+function onBatch(b: api.StreamBatch, lastEventId: string): void {
+  if (!store.live) return;
+  const now = Date.now();
+  const { changed, seq } = applyBatch(store, b, (u) => prepare(u, now));
+  if (seq != null) state.seq = seq;
   else if (lastEventId) state.seq = lastEventId;
-  const v = prepare(u, Date.now());
-  store.update(v); // (the selected vessel's panel follows: a selection change)
-  state.dirty.add(v.mmsi);
-  scheduleRender();
+  for (const e of b.events ?? []) events.onStream(e);
+  for (const c of b.contacts ?? []) contacts.onStream(c);
+  if (changed.length === 0) return;
+  for (const m of changed) state.dirty.add(m);
+  scheduleRender(0);
 }
 
 // ---- filters ----

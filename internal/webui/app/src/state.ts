@@ -100,6 +100,28 @@ export class MapState {
     return true;
   }
 
+  // updateAll applies the live updates of a stream batch, in order (a
+  // vessel's last one wins), as one change: the selected vessel's
+  // subscribers are told once. It returns the MMSIs updated, each once
+  // (none in a past view).
+  updateAll(vs: Vessel[]): string[] {
+    if (!this.live || vs.length === 0) return [];
+    const changed = new Set<string>();
+    let selected = false;
+    for (const v of vs) {
+      const old = this.vessels.get(v.mmsi);
+      this.vessels.set(v.mmsi, old ? Object.assign(old, v) : v);
+      changed.add(v.mmsi);
+      if (this.selected === v.mmsi && this.detail) {
+        Object.assign(this.detail, v);
+        selected = true;
+      }
+    }
+    this.updates += vs.length;
+    if (selected) this.emit('selection');
+    return [...changed];
+  }
+
   // ageOf is a vessel's report's age (s) at clientNow: live it moves on
   // from receipt; in a past view it is the age at the moment shown.
   ageOf(v: Vessel, clientNow: number): number {

@@ -119,3 +119,42 @@ test('detailOf lays the details over the summary; unknownVessel has every field 
   assert.equal(u.mmsi, '7');
   assert.ok(Object.entries(u).every(([k, v]) => k === 'mmsi' || v === null || v === '' || (Array.isArray(v) && v.length === 0)));
 });
+
+// FakeEventSource stands in for the browser's EventSource: it records
+// its URL and listeners, and the test fires events at it.
+class FakeEventSource {
+  static last = null;
+  constructor(u) {
+    this.url = new URL(u);
+    this.listeners = new Map();
+    this.closed = false;
+    FakeEventSource.last = this;
+  }
+  addEventListener(name, fn) {
+    this.listeners.set(name, fn);
+  }
+  fire(name, data, lastEventId = '') {
+    this.listeners.get(name)?.({ data: JSON.stringify(data), lastEventId });
+  }
+  close() {
+    this.closed = true;
+  }
+}
+
+test('stream asks for the batched form and hands each batch over whole', async () => {
+  globalThis.EventSource = FakeEventSource;
+  const got = [];
+  const s = api.stream({ bbox: '1,2,3,4', batch: '500ms' }, { batch: (b, id) => got.push([b, id]) });
+  const es = FakeEventSource.last;
+  assert.equal(es.url.pathname, '/api/v1/stream');
+  assert.equal(es.url.searchParams.get('batch'), '500ms');
+  assert.equal(es.url.searchParams.get('bbox'), '1,2,3,4');
+  const b = { seq: 7, updates: [{ seq: 6, mmsi: 1 }, { seq: 7, mmsi: 2 }], events: [], contacts: [] };
+  es.fire('batch', b, '7');
+  es.fire('update', { seq: 8, mmsi: 3 }, '8'); // no update handler: ignored
+  es.listeners.get('batch')({ data: 'not json', lastEventId: '9' }); // a broken message is dropped
+  assert.deepEqual(got, [[b, '7']]);
+  s.close();
+  assert.equal(es.closed, true);
+  delete globalThis.EventSource;
+});
