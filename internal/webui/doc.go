@@ -361,7 +361,7 @@
 // the last reading; shipFrames counts such frames, so a script waits for
 // a frame drawn after what it changed). A click on a ship opens the one
 // drawn nearest the pointer, and the browser clicks at whole pixels, so
-// map.mjs clicks a ship at least 10 px from every other; shipsNear (the
+// map.mjs clicks a ship at least 6 px from every other; shipsNear (the
 // ships a click at a point chooses from, where it measures them) and
 // lastClick (the map's last click and what it opened) say why a click
 // opened what it did.
