@@ -169,15 +169,30 @@ func (a *api) stream(w http.ResponseWriter, r *http.Request) error {
 	}
 }
 
+// inBox says whether u belongs to a stream of box (every update when box
+// is nil): an event or contact by its position, a vessel update by its
+// position when it has one.
+func inBox(u *Update, box *geo.Rect) bool {
+	switch {
+	case box == nil:
+		return true
+	case u.Event != nil:
+		return box.Contains(geo.Point{Lat: u.Event.Lat, Lon: u.Event.Lon})
+	case u.Contact != nil:
+		return box.Contains(geo.Point{Lat: u.Contact.Lat, Lon: u.Contact.Lon})
+	}
+	return u.Located && box.Contains(geo.Point{Lat: u.Position.Lat, Lon: u.Position.Lon})
+}
+
 // appendUpdates appends the events of the updates inside box (all if
 // box is nil) to buf.
 func appendUpdates(buf *bytes.Buffer, us []Update, box *geo.Rect, ref vessel.Time) error {
 	for i := range us {
 		u := &us[i]
+		if !inBox(u, box) {
+			continue
+		}
 		if u.Event != nil {
-			if box != nil && !box.Contains(geo.Point{Lat: u.Event.Lat, Lon: u.Event.Lon}) {
-				continue
-			}
 			data, err := json.Marshal(u.Event)
 			if err != nil {
 				return err
@@ -190,9 +205,6 @@ func appendUpdates(buf *bytes.Buffer, us []Update, box *geo.Rect, ref vessel.Tim
 			continue
 		}
 		if u.Contact != nil {
-			if box != nil && !box.Contains(geo.Point{Lat: u.Contact.Lat, Lon: u.Contact.Lon}) {
-				continue
-			}
 			data, err := json.Marshal(u.Contact)
 			if err != nil {
 				return err
@@ -202,9 +214,6 @@ func appendUpdates(buf *bytes.Buffer, us []Update, box *geo.Rect, ref vessel.Tim
 			buf.WriteString("\nevent: contact\ndata: ")
 			buf.Write(data)
 			buf.WriteString("\n\n")
-			continue
-		}
-		if box != nil && (!u.Located || !box.Contains(geo.Point{Lat: u.Position.Lat, Lon: u.Position.Lon})) {
 			continue
 		}
 		data, err := json.Marshal(summaryOf(u, ref))

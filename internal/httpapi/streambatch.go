@@ -68,29 +68,23 @@ func (b *batcher) add(out *bytes.Buffer, us []Update, box *geo.Rect, ref vessel.
 		var list *[]byte
 		var count *int
 		item = item[:0]
+		if !inBox(u, box) {
+			continue
+		}
 		switch {
 		case u.Event != nil:
-			if box != nil && !box.Contains(geo.Point{Lat: u.Event.Lat, Lon: u.Event.Lon}) {
-				continue
-			}
 			data, err := json.Marshal(u.Event)
 			if err != nil {
 				return err
 			}
 			item, list, count = append(item, data...), &b.events, &b.nEvt
 		case u.Contact != nil:
-			if box != nil && !box.Contains(geo.Point{Lat: u.Contact.Lat, Lon: u.Contact.Lon}) {
-				continue
-			}
 			data, err := json.Marshal(u.Contact)
 			if err != nil {
 				return err
 			}
 			item, list, count = append(item, data...), &b.contacts, &b.nCont
 		default:
-			if box != nil && (!u.Located || !box.Contains(geo.Point{Lat: u.Position.Lat, Lon: u.Position.Lon})) {
-				continue
-			}
 			item, list, count = appendSummary(item, u, ref), &b.updates, &b.nUpd
 		}
 		if b.n > 0 && b.size()+len(item)+1 > b.maxBytes {
