@@ -38,7 +38,7 @@ var (
 	mPubRetries  = prometheus.NewDesc("tidewatch_cluster_publish_retries_total", "Publish attempts that failed and were tried again.", []string{"stream"}, nil)
 	mPubInFlight = prometheus.NewDesc("tidewatch_cluster_publish_in_flight", "Publishes waiting for the cluster's acknowledgement.", []string{"stream"}, nil)
 	mPubLast     = prometheus.NewDesc("tidewatch_cluster_published_sequence", "Highest stream sequence this node's publishes were acknowledged at.", []string{"stream"}, nil)
-	mSnapServed  = prometheus.NewDesc("tidewatch_cluster_snapshots_served_total", "Snapshots this node wrote for peers, by result (ok: on request, scheduled, failed, dropped).", []string{"result"}, nil)
+	mSnapServed  = prometheus.NewDesc("tidewatch_cluster_snapshots_served_total", "Snapshots this node wrote for peers, by result (ok: on request, scheduled, failed, dropped, refused: asked while this node restored one itself).", []string{"result"}, nil)
 	mSnapPruned  = prometheus.NewDesc("tidewatch_cluster_snapshots_pruned_total", "This node's older snapshots deleted from the object store (the newest two stay).", nil, nil)
 	mRestores    = prometheus.NewDesc("tidewatch_cluster_snapshot_restores_total", "Attempts to restore a peer's snapshot, by result (ok, failed: each failure is retried).", []string{"result"}, nil)
 	mRestoring   = prometheus.NewDesc("tidewatch_cluster_snapshot_restoring", "1 while this node restores a peer's snapshot.", nil, nil)
@@ -106,6 +106,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		counter(mSnapServed, float64(s.Failed), "failed")
 		counter(mSnapServed, float64(s.Dropped), "dropped")
 		counter(mSnapServed, float64(s.Scheduled), "scheduled")
+		counter(mSnapServed, float64(s.Refused), "refused")
 		counter(mSnapPruned, float64(s.Pruned))
 	}
 	if c.Node == nil {

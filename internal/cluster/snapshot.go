@@ -51,6 +51,15 @@ const (
 	// of an earlier version ignores the header and answers once.
 	workingHeader = "Tidewatch-Snapshot-Working"
 	workingEvery  = 5 * time.Second
+	// refusedPrefix begins the answer of a peer that restores a snapshot
+	// itself: its state is behind the log's retention, so a snapshot of
+	// it is of no use (and a node recovering while it runs still serves
+	// in the queue group: it would answer its own request). The asker
+	// asks again, at most maxRefusals times in one attempt; the queue
+	// group picks a member anew each time. A peer of an earlier version
+	// reads the answer as an error and retries later.
+	refusedPrefix = "error: restoring: "
+	maxRefusals   = 32
 )
 
 // SnapshotStats counts a snapshot server's work.
@@ -60,6 +69,7 @@ type SnapshotStats struct {
 	Dropped   uint64 // requests dropped because the queue was full
 	Scheduled uint64 // snapshots written to the bucket on the schedule (SnapshotServer.Every)
 	Pruned    uint64 // this node's older snapshots deleted from the bucket
+	Refused   uint64 // requests refused at once while this node restored a snapshot itself
 }
 
 // SnapshotServer answers peers' snapshot requests for one stream: it
@@ -98,7 +108,7 @@ type SnapshotServer struct {
 	// them on request only. Set it before Run.
 	Every time.Duration
 
-	served, failed, dropped, scheduled, pruned atomic.Uint64
+	served, failed, dropped, scheduled, pruned, refused atomic.Uint64
 
 	// pruneAfter is how old a snapshot other than the newest two must be
 	// before it is deleted: a peer may be reading it. 0 means 5 minutes.
@@ -119,7 +129,7 @@ func (n *Node) SnapshotServer(stream string, src SnapshotSource) *SnapshotServer
 // Stats returns the server's counters.
 func (s *SnapshotServer) Stats() SnapshotStats {
 	return SnapshotStats{Served: s.served.Load(), Failed: s.failed.Load(), Dropped: s.dropped.Load(),
-		Scheduled: s.scheduled.Load(), Pruned: s.pruned.Load()}
+		Scheduled: s.scheduled.Load(), Pruned: s.pruned.Load(), Refused: s.refused.Load()}
 }
 
 func (n *Node) snapshotBucket(ctx context.Context) (jetstream.ObjectStore, error) {
@@ -171,6 +181,9 @@ func (s *SnapshotServer) Run(ctx context.Context) error {
 			if d, err := sub.Dropped(); err == nil && uint64(d) > s.dropped.Load() {
 				s.dropped.Store(uint64(d))
 			}
+			if s.refuse(m) {
+				continue
+			}
 			stop := s.working(m)
 			name, err := s.serve(ctx)
 			stop()
@@ -183,6 +196,17 @@ func (s *SnapshotServer) Run(ctx context.Context) error {
 			m.Respond([]byte(name))
 		}
 	}
+}
+
+// refuse answers m at once, without a snapshot, while this node
+// restores one itself (refusedPrefix), and reports whether it did.
+func (s *SnapshotServer) refuse(m *nats.Msg) bool {
+	if !s.n.restoring.Load() {
+		return false
+	}
+	s.refused.Add(1)
+	m.Respond([]byte(refusedPrefix + s.n.cfg.Name + " restores a snapshot itself"))
+	return true
 }
 
 // working tells the requester of m, when it asked to know
@@ -496,7 +520,9 @@ func (n *Node) RestoreSnapshot(ctx context.Context, f *Follower, r Restorer) err
 // the request, then as long as that peer says it works on it
 // (workingHeader) and no longer than patience after its last word. It
 // fails at once when no peer serves snapshots (nats.ErrNoResponders),
-// and with the peer's error when it answers one.
+// and with the peer's error when it answers one. A peer that restores a
+// snapshot itself (refusedPrefix) is asked past: the request goes out
+// again.
 func (n *Node) askSnapshot(ctx context.Context, stream string, patience time.Duration) (string, error) {
 	inbox := n.nc.NewRespInbox()
 	sub, err := n.nc.SubscribeSync(inbox)
@@ -510,7 +536,7 @@ func (n *Node) askSnapshot(ctx context.Context, stream string, patience time.Dur
 	if err := n.nc.PublishMsg(req); err != nil {
 		return "", err
 	}
-	peer := ""
+	peer, refusals := "", 0
 	for {
 		wctx, cancel := context.WithTimeout(ctx, patience)
 		m, err := sub.NextMsgWithContext(wctx)
@@ -527,6 +553,16 @@ func (n *Node) askSnapshot(ctx context.Context, stream string, patience time.Dur
 			continue
 		}
 		name := string(m.Data)
+		if msg, ok := strings.CutPrefix(name, refusedPrefix); ok {
+			if refusals++; refusals >= maxRefusals {
+				return "", fmt.Errorf("peer: %s (%d peers asked in a row restore a snapshot themselves)", msg, refusals)
+			}
+			peer = ""
+			if err := n.nc.PublishMsg(req); err != nil {
+				return "", err
+			}
+			continue
+		}
 		if msg, ok := strings.CutPrefix(name, "error: "); ok {
 			return "", fmt.Errorf("peer: %s", msg)
 		}

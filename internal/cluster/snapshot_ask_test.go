@@ -103,3 +103,77 @@ func TestAskSnapshotBusyPeer(t *testing.T) {
 		})
 	}
 }
+
+// TestAskSnapshotPastRestoringPeer: a node that restores a snapshot
+// itself refuses snapshot requests at once (SnapshotServer.refuse), and
+// a restorer asks past it to a peer that can make one. A node recovering
+// past the retention while it runs keeps serving in the queue group, and
+// before this answered its own request with a snapshot of its own stale
+// state: the attempt failed ("applied up to 33, first entry left is
+// 49"), after making and uploading that snapshot, once in every few.
+// With only restoring peers the ask fails after maxRefusals refusals
+// (32: with two of three members restoring, 8 in a row came once in
+// about 25 asks).
+func TestAskSnapshotPastRestoringPeer(t *testing.T) {
+	srv, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: server.RANDOM_PORT, NoSigs: true, NoLog: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Start()
+	defer srv.Shutdown()
+	if !srv.ReadyForConnections(10 * time.Second) {
+		t.Fatal("NATS server not ready")
+	}
+	conn := func() *nats.Conn {
+		nc, err := nats.Connect(srv.ClientURL())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(nc.Close)
+		return nc
+	}
+	// The asker is itself restoring and serves in the queue group, as a
+	// node recovering while it runs does; a second node restores too.
+	asker := &Node{cfg: Config{Name: "asker"}, nc: conn()}
+	asker.restoring.Store(true)
+	other := &Node{cfg: Config{Name: "other"}, nc: conn()}
+	other.restoring.Store(true)
+	serveQueue := func(n *Node, name string) (*SnapshotServer, *nats.Subscription) {
+		s := &SnapshotServer{n: n}
+		sub, err := n.nc.QueueSubscribe(snapshotSubject+".INGEST", "snapshot", func(m *nats.Msg) {
+			if !s.refuse(m) {
+				m.Respond([]byte(name))
+			}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n.nc.Flush()
+		return s, sub
+	}
+	askerSrv, _ := serveQueue(asker, "INGEST/asker/33")
+	otherSrv, _ := serveQueue(other, "INGEST/other/33")
+
+	const asks = 20
+	good := &Node{cfg: Config{Name: "good"}, nc: conn()}
+	_, goodSub := serveQueue(good, "INGEST/good/50")
+	for i := range asks {
+		name, err := asker.askSnapshot(t.Context(), "INGEST", 5*time.Second)
+		if err != nil || name != "INGEST/good/50" {
+			t.Fatalf("ask %d: %q, %v; want the snapshot of the node that is not restoring", i, name, err)
+		}
+	}
+	refused := askerSrv.Stats().Refused + otherSrv.Stats().Refused
+	t.Logf("%d asks all answered by the node not restoring; %d refusals on the way", asks, refused)
+	if refused == 0 {
+		t.Errorf("no request reached a restoring node in %d asks: the test shows nothing", asks)
+	}
+
+	goodSub.Unsubscribe()
+	good.nc.Flush()
+	_, err = asker.askSnapshot(t.Context(), "INGEST", 5*time.Second)
+	if err == nil || !strings.Contains(err.Error(), "restore a snapshot themselves") {
+		t.Fatalf("only restoring peers: %v; want a refusal error", err)
+	}
+	t.Log(err)
+}
