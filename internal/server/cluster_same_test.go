@@ -337,7 +337,7 @@ func TestClusterRestoreServesReadyz(t *testing.T) {
 	listenC := freePort(t)
 	sc := startSameClusterWith(t, func(cfgs []Config) {
 		for i := range cfgs {
-			cfgs[i].Cluster.MaxAge = "8s" // as TestClusterPastRetention: a loaded survivor stays within it
+			cfgs[i].Cluster.MaxAge = "8s" // a loaded survivor stays within it (TestClusterPastRetention feeds more: 15 s)
 			cfgs[i].Cluster.SnapshotEvery = "off"
 		}
 		cfgs[2].Listen = listenC
