@@ -310,11 +310,8 @@ func (e *Engine) LoadState(b []byte) error {
 		return fmt.Errorf("%w: saved %s, this engine %s", ErrStateConfig, saved, conf)
 	}
 	bodyOff := len(b) - len(recs[2])
-	if err := e.loadBody(recs[1], recs[2], bodyOff); err != nil {
+	if err := e.loadBody(recs[1], recs[2], bodyOff, given); err != nil {
 		return err
-	}
-	if given >= 0 {
-		e.startAnch = given // not in a version 1 body
 	}
 	// Whether a track's gaps are this engine's to judge follows from the
 	// configuration (the reprocessing split), not from the state.
@@ -346,8 +343,10 @@ func stateConfigV1(b []byte) ([]byte, int, bool) {
 }
 
 // loadBody decodes a schema and body into e (the decoder behind
-// LoadState, without the framing); base is the body's offset in errors.
-func (e *Engine) loadBody(schema, body []byte, base int) (err error) {
+// LoadState, without the framing); base is the body's offset in errors;
+// given, when not negative, the number of anchorages given at the start
+// (a version 1 state's, from its fingerprint: not in its body).
+func (e *Engine) loadBody(schema, body []byte, base, given int) (err error) {
 	dec := stateDec{b: schema}
 	files, err := dec.schema()
 	if err != nil {
@@ -373,6 +372,9 @@ func (e *Engine) loadBody(schema, body []byte, base int) (err error) {
 	}
 	if dec.err != nil {
 		return &StateError{base + dec.off, dec.err}
+	}
+	if given >= 0 {
+		tmp.startAnch = given
 	}
 	if err := tmp.checkState(); err != nil {
 		return &StateError{base, fmt.Errorf("%w: %w", ErrState, err)}
@@ -423,6 +425,42 @@ func (e *Engine) checkState() error {
 	}
 	if len(e.sources) == 0 || e.sources[0] != "" {
 		return errors.New("source names")
+	}
+	return e.checkAnchorages()
+}
+
+// checkAnchorages checks the anchorages a state holds (learned anchorages
+// are state: a peer's snapshot brings them): each a place on the globe,
+// the number given at the start at most their number, the lookup grid
+// exactly the one addLearned builds from them, and every learning cell's
+// anchorage one of them and its stop times one per vessel. Without it a
+// grid or cell naming an anchorage the state does not hold loads and
+// crashes the engine at the next report near it.
+func (e *Engine) checkAnchorages() error {
+	if e.startAnch < 0 || e.startAnch > len(e.learned) {
+		return fmt.Errorf("%d anchorages given of %d", e.startAnch, len(e.learned))
+	}
+	n := 0
+	for i, a := range e.learned {
+		if !(a.Lat >= -90 && a.Lat <= 90 && a.Lon >= -180 && a.Lon <= 180) {
+			return fmt.Errorf("anchorage %d at %v, %v", i, a.Lat, a.Lon)
+		}
+		k := learnGridKey(a)
+		at := slices.Index(e.learnGrid[k], int32(i))
+		if at < 0 || slices.Index(e.learnGrid[k][at+1:], int32(i)) >= 0 {
+			return fmt.Errorf("anchorage %d not once in the lookup grid", i)
+		}
+	}
+	for _, idx := range e.learnGrid {
+		n += len(idx)
+	}
+	if n != len(e.learned) {
+		return fmt.Errorf("lookup grid of %d anchorages, %d known", n, len(e.learned))
+	}
+	for k, c := range e.learnCells {
+		if c != nil && (c.idx < -1 || c.idx >= len(e.learned) || len(c.at) != len(c.vessels)) {
+			return fmt.Errorf("learning cell %d", k)
+		}
 	}
 	return nil
 }
