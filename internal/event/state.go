@@ -86,9 +86,18 @@ import (
 // engine given more (learned since) refused the state; and its body does
 // not hold that number (startAnch). LoadState reads a version 1 state by
 // taking the number out of the fingerprint, comparing the rest, and
-// putting the number into the engine as version 2 saves it. Every count is bounded by the bytes left, and a reflect
+// putting the number into the engine as version 2 saves it.
+//
+// Every count is bounded by the bytes left; what the engine's code relies
+// on without checking it is checked once the body is decoded (checkState:
+// the vessel table, the timer heap, the reorder window, the zones, and
+// the anchorages, which a peer's snapshot brings: the number given at
+// most the number known, each on the globe, the lookup grid the one they
+// make, every learning cell's anchorage one of them); and a reflect
 // panic the checks missed is recovered into ErrState: a damaged state is
-// an error, never a crash (FuzzLoadState; run it with
+// an error, never a crash, then or at the reports that follow
+// (TestStateAnchoragesChecked; FuzzLoadState, which feeds every state
+// that loads more reports; run it with
 // -fuzzminimizetime 100x: minimizing the many inputs the reflective
 // decoder finds interesting, at the default 60 s each, leaves no time to
 // fuzz).
