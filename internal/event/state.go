@@ -429,6 +429,12 @@ func (e *Engine) checkState() error {
 	if e.buf.head < 0 || e.buf.head > len(e.buf.run) {
 		return errors.New("reorder window")
 	}
+	if err := e.checkSlowGrid(); err != nil {
+		return err
+	}
+	if err := e.checkPairs(); err != nil {
+		return err
+	}
 	if len(e.zoneNum) != len(e.zones) {
 		return errors.New("zone numbers")
 	}
@@ -436,6 +442,43 @@ func (e *Engine) checkState() error {
 		return errors.New("source names")
 	}
 	return e.checkAnchorages()
+}
+
+// checkSlowGrid checks the slow-vessel grid (encounter.go) against the
+// vessels: every vessel in it is the vessel table's, at the cell and
+// place it says, and every vessel that says it is in it is there.
+func (e *Engine) checkSlowGrid() error {
+	t := e.tracks.tab()
+	for k, s := range e.slow.cells {
+		for i, tr := range s {
+			if tr == nil || t.Get(tr.mmsi) != tr || !tr.slowIn || tr.slowKey != k || tr.slowIdx != i {
+				return fmt.Errorf("slow-vessel grid cell %d", k)
+			}
+		}
+	}
+	for _, tr := range t.All() {
+		if s := e.slow.cells[tr.slowKey]; tr.slowIn && (tr.slowIdx < 0 || tr.slowIdx >= len(s) || s[tr.slowIdx] != tr) {
+			return fmt.Errorf("vessel %d's slow-vessel grid cell", tr.mmsi)
+		}
+	}
+	return nil
+}
+
+// checkPairs checks the encounter pairs (encounter.go): each pair a
+// vessel holds is of two vessels of the vessel table, that vessel one of
+// them and the other holding it too, with its ring of distances at a
+// place it can index.
+func (e *Engine) checkPairs() error {
+	t := e.tracks.tab()
+	for _, tr := range t.All() {
+		for _, pr := range tr.pairs {
+			if pr == nil || pr.a == nil || pr.b == nil || pr.a == pr.b || t.Get(pr.a.mmsi) != pr.a || t.Get(pr.b.mmsi) != pr.b ||
+				pr.a != tr && pr.b != tr || !slices.Contains(pr.other(tr).pairs, pr) || pr.nd < 0 {
+				return fmt.Errorf("vessel %d's encounter pairs", tr.mmsi)
+			}
+		}
+	}
+	return nil
 }
 
 // checkAnchorages checks the anchorages a state holds (learned anchorages

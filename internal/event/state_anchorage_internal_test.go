@@ -198,3 +198,64 @@ func v1Fingerprint(t *testing.T, conf []byte, given int) []byte {
 	}
 	return b
 }
+
+// TestStateEncounterIndexesChecked: a state whose slow-vessel grid or
+// encounter pairs do not hold together is refused with a *StateError
+// wrapping ErrState: such states loaded and crashed the engine at the
+// next report (index out of range in slowGrid.remove and pair.smoothed;
+// found by FuzzLoadState, whose inputs are kept in testdata/fuzz). Two
+// vessels drift together 100 m apart, a third stops 5 km away.
+func TestStateEncounterIndexesChecked(t *testing.T) {
+	var ps []vessel.Position
+	t0 := vessel.Time(1_700_000_000_000)
+	for i := range 60 {
+		at := t0 + vessel.Time(i)*60_000
+		for v, pt := range [][2]float64{{10.2, 10.2}, {10.2009, 10.2}, {10.25, 10.2}} {
+			ps = append(ps, vessel.Position{MMSI: vessel.MMSI(211000001 + v), Time: at + vessel.Time(v)*1000,
+				Lat: pt[0], Lon: pt[1] + float64(i)*1e-5, SOG: vessel.SpeedKnots(0.5),
+				COG: vessel.NoCourse, Heading: vessel.NoHeading, Status: vessel.NoStatus, Source: "rx1"})
+		}
+	}
+	saved := func(t *testing.T, mut func(e *Engine, a, c *track)) []byte {
+		t.Helper()
+		e := New(Config{Preset: PresetSkylight})
+		for _, p := range ps {
+			e.Observe(p)
+		}
+		a, c := e.tracks.tab().Get(211000001), e.tracks.tab().Get(211000003)
+		if a == nil || c == nil || len(a.pairs) != 1 || !a.slowIn || !c.slowIn || a.slowKey == c.slowKey {
+			t.Fatal("the scenario makes no pair, or no vessels in two cells of the slow-vessel grid: the test shows nothing")
+		}
+		if mut != nil {
+			mut(e, a, c)
+		}
+		st, err := e.AppendState(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	if err := New(Config{Preset: PresetSkylight}).LoadState(saved(t, nil)); err != nil {
+		t.Fatalf("the state as saved: %v", err)
+	}
+	tests := []struct {
+		name string
+		mut  func(e *Engine, a, c *track)
+	}{
+		{"grid place of a vessel", func(e *Engine, a, c *track) { c.slowIdx = 5 }},
+		{"vessel in another cell", func(e *Engine, a, c *track) { c.slowKey = a.slowKey }},
+		{"vessel out of the grid", func(e *Engine, a, c *track) { c.slowIn = false }},
+		{"pair's distance ring", func(e *Engine, a, c *track) { a.pairs[0].nd = -9 }},
+		{"pair held by one vessel", func(e *Engine, a, c *track) { a.pairs[0].other(a).pairs = nil }},
+		{"pair of another vessel", func(e *Engine, a, c *track) { c.pairs = append(c.pairs, a.pairs[0]) }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := New(Config{Preset: PresetSkylight}).LoadState(saved(t, tc.mut))
+			var se *StateError
+			if !errors.Is(err, ErrState) || !errors.As(err, &se) {
+				t.Fatalf("LoadState = %v; want a *StateError wrapping ErrState", err)
+			}
+		})
+	}
+}
