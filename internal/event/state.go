@@ -90,14 +90,16 @@ import (
 //
 // Every count is bounded by the bytes left; what the engine's code relies
 // on without checking it is checked once the body is decoded (checkState:
-// the vessel table, the timer heap, the reorder window, the zones, and
-// the anchorages, which a peer's snapshot brings: the number given at
-// most the number known, each on the globe, the lookup grid the one they
+// the vessel table, the timer heap, the reorder window, the slow-vessel
+// grid and the encounter pairs against the vessels, the zones, and the
+// anchorages, which a peer's snapshot brings: the number given at most
+// the number known, each on the globe, the lookup grid the one they
 // make, every learning cell's anchorage one of them); and a reflect
 // panic the checks missed is recovered into ErrState: a damaged state is
-// an error, never a crash, then or at the reports that follow
-// (TestStateAnchoragesChecked; FuzzLoadState, which feeds every state
-// that loads more reports; run it with
+// an error, never a crash (FuzzLoadState, which also feeds every state
+// that loads more reports: a state that loads must not crash the engine
+// later; TestStateAnchoragesChecked, TestStateEncounterIndexesChecked;
+// run it with
 // -fuzzminimizetime 100x: minimizing the many inputs the reflective
 // decoder finds interesting, at the default 60 s each, leaves no time to
 // fuzz).
