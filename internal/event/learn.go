@@ -169,10 +169,15 @@ const learnGridCell = 0.1
 func (e *Engine) addLearned(a Anchorage) int {
 	i := len(e.learned)
 	e.learned = append(e.learned, a)
-	k := cellKey(int(math.Floor(a.Lat/learnGridCell)), int(math.Floor(geo.NormalizeLon(a.Lon)/learnGridCell)))
+	k := learnGridKey(a)
 	e.learnGrid[k] = append(e.learnGrid[k], int32(i))
 	e.stats.Anchorages = len(e.learned)
 	return i
+}
+
+// learnGridKey is the lookup grid's cell of anchorage a.
+func learnGridKey(a Anchorage) int64 {
+	return cellKey(int(math.Floor(a.Lat/learnGridCell)), int(math.Floor(geo.NormalizeLon(a.Lon)/learnGridCell)))
 }
 
 // learnedNear reports whether an anchorage learned by time t is within

@@ -86,9 +86,20 @@ import (
 // engine given more (learned since) refused the state; and its body does
 // not hold that number (startAnch). LoadState reads a version 1 state by
 // taking the number out of the fingerprint, comparing the rest, and
-// putting the number into the engine as version 2 saves it. Every count is bounded by the bytes left, and a reflect
+// putting the number into the engine as version 2 saves it.
+//
+// Every count is bounded by the bytes left; what the engine's code relies
+// on without checking it is checked once the body is decoded (checkState:
+// the vessel table, the timer heap, the reorder window, the slow-vessel
+// grid and the encounter pairs against the vessels, the zones, and the
+// anchorages, which a peer's snapshot brings: the number given at most
+// the number known, each on the globe, the lookup grid the one they
+// make, every learning cell's anchorage one of them); and a reflect
 // panic the checks missed is recovered into ErrState: a damaged state is
-// an error, never a crash (FuzzLoadState; run it with
+// an error, never a crash (FuzzLoadState, which also feeds every state
+// that loads more reports: a state that loads must not crash the engine
+// later; TestStateAnchoragesChecked, TestStateEncounterIndexesChecked;
+// run it with
 // -fuzzminimizetime 100x: minimizing the many inputs the reflective
 // decoder finds interesting, at the default 60 s each, leaves no time to
 // fuzz).
@@ -310,11 +321,8 @@ func (e *Engine) LoadState(b []byte) error {
 		return fmt.Errorf("%w: saved %s, this engine %s", ErrStateConfig, saved, conf)
 	}
 	bodyOff := len(b) - len(recs[2])
-	if err := e.loadBody(recs[1], recs[2], bodyOff); err != nil {
+	if err := e.loadBody(recs[1], recs[2], bodyOff, given); err != nil {
 		return err
-	}
-	if given >= 0 {
-		e.startAnch = given // not in a version 1 body
 	}
 	// Whether a track's gaps are this engine's to judge follows from the
 	// configuration (the reprocessing split), not from the state.
@@ -346,8 +354,10 @@ func stateConfigV1(b []byte) ([]byte, int, bool) {
 }
 
 // loadBody decodes a schema and body into e (the decoder behind
-// LoadState, without the framing); base is the body's offset in errors.
-func (e *Engine) loadBody(schema, body []byte, base int) (err error) {
+// LoadState, without the framing); base is the body's offset in errors;
+// given, when not negative, the number of anchorages given at the start
+// (a version 1 state's, from its fingerprint: not in its body).
+func (e *Engine) loadBody(schema, body []byte, base, given int) (err error) {
 	dec := stateDec{b: schema}
 	files, err := dec.schema()
 	if err != nil {
@@ -373,6 +383,9 @@ func (e *Engine) loadBody(schema, body []byte, base int) (err error) {
 	}
 	if dec.err != nil {
 		return &StateError{base + dec.off, dec.err}
+	}
+	if given >= 0 {
+		tmp.startAnch = given
 	}
 	if err := tmp.checkState(); err != nil {
 		return &StateError{base, fmt.Errorf("%w: %w", ErrState, err)}
@@ -418,11 +431,90 @@ func (e *Engine) checkState() error {
 	if e.buf.head < 0 || e.buf.head > len(e.buf.run) {
 		return errors.New("reorder window")
 	}
+	if err := e.checkSlowGrid(); err != nil {
+		return err
+	}
+	if err := e.checkPairs(); err != nil {
+		return err
+	}
 	if len(e.zoneNum) != len(e.zones) {
 		return errors.New("zone numbers")
 	}
 	if len(e.sources) == 0 || e.sources[0] != "" {
 		return errors.New("source names")
+	}
+	return e.checkAnchorages()
+}
+
+// checkSlowGrid checks the slow-vessel grid (encounter.go) against the
+// vessels: every vessel in it is the vessel table's, at the cell and
+// place it says, and every vessel that says it is in it is there.
+func (e *Engine) checkSlowGrid() error {
+	t := e.tracks.tab()
+	for k, s := range e.slow.cells {
+		for i, tr := range s {
+			if tr == nil || t.Get(tr.mmsi) != tr || !tr.slowIn || tr.slowKey != k || tr.slowIdx != i {
+				return fmt.Errorf("slow-vessel grid cell %d", k)
+			}
+		}
+	}
+	for _, tr := range t.All() {
+		if s := e.slow.cells[tr.slowKey]; tr.slowIn && (tr.slowIdx < 0 || tr.slowIdx >= len(s) || s[tr.slowIdx] != tr) {
+			return fmt.Errorf("vessel %d's slow-vessel grid cell", tr.mmsi)
+		}
+	}
+	return nil
+}
+
+// checkPairs checks the encounter pairs (encounter.go): each pair a
+// vessel holds is of two vessels of the vessel table, that vessel one of
+// them and the other holding it too, with its ring of distances at a
+// place it can index.
+func (e *Engine) checkPairs() error {
+	t := e.tracks.tab()
+	for _, tr := range t.All() {
+		for _, pr := range tr.pairs {
+			if pr == nil || pr.a == nil || pr.b == nil || pr.a == pr.b || t.Get(pr.a.mmsi) != pr.a || t.Get(pr.b.mmsi) != pr.b ||
+				pr.a != tr && pr.b != tr || !slices.Contains(pr.other(tr).pairs, pr) || pr.nd < 0 {
+				return fmt.Errorf("vessel %d's encounter pairs", tr.mmsi)
+			}
+		}
+	}
+	return nil
+}
+
+// checkAnchorages checks the anchorages a state holds (learned anchorages
+// are state: a peer's snapshot brings them): each a place on the globe,
+// the number given at the start at most their number, the lookup grid
+// exactly the one addLearned builds from them, and every learning cell's
+// anchorage one of them and its stop times one per vessel. Without it a
+// grid or cell naming an anchorage the state does not hold loads and
+// crashes the engine at the next report near it.
+func (e *Engine) checkAnchorages() error {
+	if e.startAnch < 0 || e.startAnch > len(e.learned) {
+		return fmt.Errorf("%d anchorages given of %d", e.startAnch, len(e.learned))
+	}
+	n := 0
+	for i, a := range e.learned {
+		if !(a.Lat >= -90 && a.Lat <= 90 && a.Lon >= -180 && a.Lon <= 180) {
+			return fmt.Errorf("anchorage %d at %v, %v", i, a.Lat, a.Lon)
+		}
+		k := learnGridKey(a)
+		at := slices.Index(e.learnGrid[k], int32(i))
+		if at < 0 || slices.Index(e.learnGrid[k][at+1:], int32(i)) >= 0 {
+			return fmt.Errorf("anchorage %d not once in the lookup grid", i)
+		}
+	}
+	for _, idx := range e.learnGrid {
+		n += len(idx)
+	}
+	if n != len(e.learned) {
+		return fmt.Errorf("lookup grid of %d anchorages, %d known", n, len(e.learned))
+	}
+	for k, c := range e.learnCells {
+		if c != nil && (c.idx < -1 || c.idx >= len(e.learned) || len(c.at) != len(c.vessels)) {
+			return fmt.Errorf("learning cell %d", k)
+		}
 	}
 	return nil
 }

@@ -55,3 +55,39 @@ func BenchmarkState(b *testing.B) {
 		b.SetBytes(int64(len(st)))
 	})
 }
+
+// BenchmarkStateAnchorages: loading the fixture engine's state when the
+// engine knows 2,000 anchorages (as a node that ran for weeks may:
+// given at the start, spread over 10° × 8°), the state's anchorages
+// checked as they load (checkState). cpu-ns/op as in BenchmarkState.
+func BenchmarkStateAnchorages(b *testing.B) {
+	anch := make([]event.Anchorage, 2000)
+	for i := range anch {
+		anch[i] = event.Anchorage{Lat: 5 + float64(i%40)*0.25, Lon: 5 + float64(i/40)*0.2, Vessels: 3}
+	}
+	e := fixtureEngineWith(b, anch)
+	_, ps := fixtureEngine(b)
+	for _, p := range ps[:len(ps)/2] {
+		e.Observe(p)
+	}
+	st, err := e.AppendState(nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	b.ReportAllocs()
+	ls := make([]*event.Engine, b.N)
+	for i := range ls {
+		ls[i] = fixtureEngineWith(b, nil)
+	}
+	b.ResetTimer()
+	t0 := event.ThreadCPUTime()
+	for i := range b.N {
+		if err := ls[i].LoadState(st); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(event.ThreadCPUTime()-t0)/float64(b.N), "cpu-ns/op")
+	b.SetBytes(int64(len(st)))
+}

@@ -63,6 +63,12 @@ func TestClusterRestoreSameEvents(t *testing.T) {
 	if !bytes.Contains(log, []byte("cluster: event detection restored from the snapshot")) {
 		t.Errorf("%s did not restore event detection from the snapshot", victim.name)
 	}
+	if v, _ := metricIfUp(t, victim.base, `tidewatch_cluster_events_state_exact{stream="TIDEWATCH_INGEST"}`); v != 1 {
+		t.Errorf("%s: tidewatch_cluster_events_state_exact %v; want 1", victim.name, v)
+	}
+	if v, _ := metricIfUp(t, victim.base, `tidewatch_cluster_events_state_errors_total{stream="TIDEWATCH_INGEST"}`); v != 0 {
+		t.Errorf("%s: tidewatch_cluster_events_state_errors_total %v; want 0", victim.name, v)
+	}
 	// fed on after the restore, on all three (the victim's own input too)
 	feedLines(t, victim, all[3*part:])
 	waitFor(t, 120*time.Second, "every node to apply the rest", allApplied(t, procs))
