@@ -3,6 +3,7 @@ package event
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/tidewatch/tidewatch/internal/geo"
 	"github.com/tidewatch/tidewatch/internal/vessel"
@@ -119,14 +120,23 @@ const passRing = 48
 // one. A state holds it as the array it replaced (state_conv.go).
 type passes []vessel.Time
 
-// add records the start of run number n (from 0).
+// add records the start of run number n (from 0). The slots held are
+// shared with the vessel's checkpoints (snapshot), which never change:
+// a slot is overwritten (a ring full, a vessel back after being
+// forgotten) in a copy; appended past them it is not shared.
 func (ps *passes) add(n int, t vessel.Time) {
 	if i := n % passRing; i < len(*ps) {
-		(*ps)[i] = t
+		c := slices.Clone(*ps)
+		c[i] = t
+		*ps = c
 		return
 	}
 	*ps = append(*ps, t)
 }
+
+// share returns the slots held, to be shared by a checkpoint: with no
+// room to append into.
+func (ps passes) share() passes { return ps[:len(ps):len(ps)] }
 
 // at returns the start of the run at slot i, 0 when none was recorded
 // there.

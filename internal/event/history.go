@@ -204,7 +204,7 @@ func (e *Engine) checkpoint(tr *track, p *vessel.Position) {
 // snapshot deep-copies single-vessel state.
 func snapshot(s *solo) *solo {
 	c := *s
-	c.passT = slices.Clone(s.passT)
+	c.passT = s.passT.share()
 	c.openGap = cloneEventPtr(s.openGap)
 	c.jump = cloneEventPtr(s.jump)
 	c.conflict = cloneEventPtr(s.conflict)

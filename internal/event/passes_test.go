@@ -14,7 +14,8 @@ import (
 // [passRing] array it replaced, written at the run's number modulo
 // passRing (a ring once full), over random runs of records and of
 // restarts at run 0 (a vessel back after being forgotten), from empty
-// and from a full array (a loaded state).
+// and from a full array (a loaded state); the checkpoints that share its
+// slots, and the states replays restore from them, keep theirs.
 func TestPassesAsArray(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 17))
 	for round := range 200 {
@@ -26,8 +27,22 @@ func TestPassesAsArray(t *testing.T) {
 			}
 			ps = passes(slices.Clone(model[:]))
 		}
+		// checkpoints share the slots (snapshot) and must not change
+		type shared struct {
+			ps    passes
+			model [passRing]vessel.Time
+			n     int
+		}
+		var cks []shared
 		n := 0
 		for range rng.IntN(3 * passRing) {
+			if rng.IntN(5) == 0 {
+				cks = append(cks, shared{ps.share(), model, n})
+			}
+			if rng.IntN(20) == 0 && len(cks) > 0 { // a replay restores one
+				c := cks[rng.IntN(len(cks))]
+				ps, model, n = c.ps.share(), c.model, c.n
+			}
 			at := vessel.Time(rng.IntN(1_000_000))
 			if rng.IntN(40) == 0 {
 				n = 0
@@ -41,6 +56,13 @@ func TestPassesAsArray(t *testing.T) {
 			for i := range passRing {
 				if ps.at(i) != model[i] {
 					t.Fatalf("round %d after run %d: slot %d holds %d, the array %d", round, n, i, ps.at(i), model[i])
+				}
+			}
+		}
+		for k, c := range cks {
+			for i := range passRing {
+				if c.ps.at(i) != c.model[i] {
+					t.Fatalf("round %d: checkpoint %d's slot %d changed to %d from %d", round, k, i, c.ps.at(i), c.model[i])
 				}
 			}
 		}
