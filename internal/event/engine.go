@@ -330,6 +330,14 @@ type track struct {
 	// its silences are judged here (Reprocess: its gaps are this
 	// engine's share, or every engine judges every silence)
 	judge bool
+	// flags of the parts below, beside the MMSI so that they share its
+	// word (the state format lists the fields in its own order)
+	pcOK     bool // ports: pc and pd are set
+	acOK     bool // anchorages: ac and ad are set
+	srcOK    bool // receivers: src and srcN are set
+	stopOn   bool // learning anchorages: a stop is going on
+	stopDone bool // and was counted
+	slowIn   bool // encounters: the vessel is in the slow grid
 	solo
 
 	// timer
@@ -343,29 +351,23 @@ type track struct {
 	gaps []*Event // recent closed gaps, for late reports before the history
 
 	// ports: cached nearest distance
-	pcOK bool
-	pc   geo.Point
-	pd   float64
+	pc geo.Point
+	pd float64
 	// anchorages known from the start (port visits): cached nearest
 	// distance
-	acOK bool
-	ac   geo.Point
-	ad   float64
+	ac geo.Point
+	ad float64
 
 	// receivers: the source of the last report and its coverage cell
 	src    string
 	srcN   uint32
-	srcOK  bool
 	rxKey  int64
 	rxMask *uint64
 
 	// learning anchorages: the current stop
-	stopOn   bool
-	stopDone bool
-	stopRef  vessel.Position
+	stopRef vessel.Position
 
 	// encounters
-	slowIn  bool
 	slowKey int64
 	slowIdx int
 	pairs   []*pair
@@ -376,24 +378,36 @@ type track struct {
 // solo is the state of a vessel's single-vessel detectors: everything a
 // replay of its history restores from a checkpoint.
 type solo struct {
-	has     bool
-	last    vessel.Position // last good report processed in time order
-	prev    vessel.Position // the one before, when hasPrev
-	hasPrev bool
-	seen    vessel.Time // time of the newest report processed, good or not
+	// The flags are together, so that they share words (a vessel and
+	// each of its checkpoints hold a solo): the state format lists the
+	// fields in its own order (stateFormat), whatever their order here.
+	has        bool
+	hasPrev    bool // prev is set
+	gapChecked bool // gap: the silence since last was judged
+	hasAlt     bool // teleport: an alt track is followed
+	idMode     bool // identity: see ids
+	epDone     bool // identity: see epSeq
+	inPort     bool // port visits: see visitPort
+	stopped    bool // port visits: see stop
+	// identity: fusion's episodes (not InferEpisodes): the latest
+	// episode number seen, and whether its event has closed (epDone)
+	epSeq vessel.Episode
+
+	last vessel.Position // last good report processed in time order
+	prev vessel.Position // the one before, when hasPrev
+	seen vessel.Time     // time of the newest report processed, good or not
 
 	// speed
 	ref     vessel.Position // start of the implied-speed window
 	implied float64         // knots, -1 unknown
 
 	// gap
-	gapChecked bool
-	gapNext    vessel.Time // a sparse vessel's silence is judged again then
-	openGap    *Event
-	heard      covCell               // the buckets (of the coverage grid) in which it was heard
-	first      vessel.Time           // its first report
-	passT      [passRing]vessel.Time // starts of its latest reception runs (passes), a ring
-	passN      int                   // runs recorded
+	gapNext vessel.Time // a sparse vessel's silence is judged again then
+	openGap *Event
+	heard   covCell     // the buckets (of the coverage grid) in which it was heard
+	first   vessel.Time // its first report
+	passT   passes      // starts of its latest reception runs, a ring of up to passRing
+	passN   int         // runs recorded
 
 	// gap: a silence judged uncovered (gap.go, gapUncovered), by the
 	// time of the report it follows: judged once (re-judgeable), and for
@@ -404,7 +418,6 @@ type solo struct {
 	gapWait vessel.Time
 
 	// teleport and identity conflict
-	hasAlt    bool
 	alt       vessel.Position
 	altN      int
 	mainSince int
@@ -412,23 +425,17 @@ type solo struct {
 	conflict  *Event
 	// reports fusion numbered (identity.go): its tracks, the teleports
 	// they may retract, and whether conflict is the tracks' episode
-	ids    []idTrack
-	jumps  []pendingJump
-	idMode bool
-	// fusion's episodes (not InferEpisodes): the latest episode number
-	// seen, and whether its event has closed
-	epSeq  vessel.Episode
-	epDone bool
+	// (idMode)
+	ids   []idTrack
+	jumps []pendingJump
 
 	// zones
 	zones  []int32
 	zoneEv []*Event
 
 	// port visits
-	inPort    bool
 	visitPort int
 	entry     vessel.Position
-	stopped   bool
 	stop      vessel.Position
 	visit     *Event
 

@@ -3,6 +3,7 @@ package event
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/tidewatch/tidewatch/internal/geo"
 	"github.com/tidewatch/tidewatch/internal/vessel"
@@ -110,6 +111,41 @@ func (r *sourceRuns) count(b0, b1 int64) (int, bool) {
 
 // passRing is how many reception runs (passes) a vessel remembers.
 const passRing = 48
+
+// passes holds the starts of a vessel's latest reception runs: appended
+// to until it holds passRing, then a ring written at the run's number
+// modulo passRing. Most vessels make one or two runs in the time they
+// are followed, so it grows as they do instead of taking passRing
+// times 8 bytes from the start in every vessel and every checkpoint of
+// one. A state holds it as the array it replaced (state_conv.go).
+type passes []vessel.Time
+
+// add records the start of run number n (from 0). The slots held are
+// shared with the vessel's checkpoints (snapshot), which never change:
+// a slot is overwritten (a ring full, a vessel back after being
+// forgotten) in a copy; appended past them it is not shared.
+func (ps *passes) add(n int, t vessel.Time) {
+	if i := n % passRing; i < len(*ps) {
+		c := slices.Clone(*ps)
+		c[i] = t
+		*ps = c
+		return
+	}
+	*ps = append(*ps, t)
+}
+
+// share returns the slots held, to be shared by a checkpoint: with no
+// room to append into.
+func (ps passes) share() passes { return ps[:len(ps):len(ps)] }
+
+// at returns the start of the run at slot i, 0 when none was recorded
+// there.
+func (ps passes) at(i int) vessel.Time {
+	if i < len(ps) {
+		return ps[i]
+	}
+	return 0
+}
 
 // passBreak is the silence that starts a new reception run.
 const passBreak = 30 * minute
@@ -304,11 +340,12 @@ func (e *Engine) receptionOnReport(tr *track, p *vessel.Position) {
 	}
 	tr.heard.mark(int64(p.Time) / e.cov.bucket)
 	if !tr.has || tr.first == 0 { // new, or back after being forgotten
-		tr.passT[0], tr.passN, tr.first = p.Time, 1, p.Time
+		tr.passT.add(0, p.Time)
+		tr.passN, tr.first = 1, p.Time
 		return
 	}
 	if p.Time-tr.last.Time > passBreak {
-		tr.passT[tr.passN%passRing] = p.Time
+		tr.passT.add(tr.passN, p.Time)
 		tr.passN++
 	}
 }
@@ -417,9 +454,9 @@ func (e *Engine) significance(tr *track, now vessel.Time) (missed int, p, prob f
 	runs := &e.rxRuns[tr.srcN%64]
 	// passes since its first report (one bucket of slack: it may have
 	// been heard in a pass that began just before) up to its last
-	oldest := tr.passT[0]
+	oldest := tr.passT.at(0)
 	if tr.passN > passRing {
-		oldest = tr.passT[tr.passN%passRing]
+		oldest = tr.passT.at(tr.passN % passRing)
 	}
 	bw := int64(oldest)/bk - 1
 	before, complete := runs.count(bw, bl)

@@ -154,9 +154,14 @@ func (e *Engine) record(tr *track, p *vessel.Position) {
 	s := h.pos[1]
 	if p.Time >= tr.seen { // in order (always, but after a report newer than a late one)
 		if s == nil {
-			// small at first: most vessels' segments hold a few reports
-			// (a new vessel's first holds one), and append grows it
-			s = make([]report, 0, min(4, e.histLen/2+1))
+			// small at first: most vessels' segments hold a few reports,
+			// and append grows it; a new vessel's first holds its first
+			// report only (the checkpoint after it starts the next)
+			n := min(4, e.histLen/2+1)
+			if h.ck[1] == e.fresh {
+				n = 1
+			}
+			s = make([]report, 0, n)
 		}
 		h.pos[1] = append(s, e.report(tr, p))
 		return
@@ -183,6 +188,9 @@ func (e *Engine) checkpoint(tr *track, p *vessel.Position) {
 	}
 	h.ck[0], h.at[0] = h.ck[1], h.at[1]
 	h.pos[0], h.pos[1] = h.pos[1], h.pos[0][:0]
+	if cap(h.pos[1]) < 4 {
+		h.pos[1] = nil // a new vessel's first segment's: record makes one with room
+	}
 	h.ck[1], h.at[1] = snapshot(&tr.solo), p.Time
 	if h.ck[0] != nil {
 		for id, ev := range h.pub {
@@ -196,6 +204,7 @@ func (e *Engine) checkpoint(tr *track, p *vessel.Position) {
 // snapshot deep-copies single-vessel state.
 func snapshot(s *solo) *solo {
 	c := *s
+	c.passT = s.passT.share()
 	c.openGap = cloneEventPtr(s.openGap)
 	c.jump = cloneEventPtr(s.jump)
 	c.conflict = cloneEventPtr(s.conflict)

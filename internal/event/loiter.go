@@ -8,6 +8,7 @@ import (
 // loiterRun is a vessel's current run of slow reports.
 type loiterRun struct {
 	active     bool
+	checkedBad bool
 	first      vessel.Position
 	last       vessel.Position
 	n          int     // reports with a known speed
@@ -17,7 +18,6 @@ type loiterRun struct {
 	npos       int
 	nextCheck  vessel.Time
 	ev         *Event
-	checkedBad bool
 }
 
 func (r *loiterRun) mean() geo.Point {

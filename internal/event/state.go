@@ -265,7 +265,7 @@ func (e *Engine) AppendState(dst []byte) ([]byte, error) {
 		for _, i := range fs {
 			f := t.Field(i)
 			schema = appendStateString(schema, f.Name)
-			schema = appendStateString(schema, f.Type.String())
+			schema = appendStateString(schema, stateTypeName(f.Type))
 		}
 	}
 	dst = record.AppendFileHeader(dst, stateMagic, stateVersion)
@@ -585,6 +585,7 @@ func (s *stateEnc) value(v reflect.Value) {
 	if s.err != nil {
 		return
 	}
+	v = stateSaved(v)
 	switch v.Kind() {
 	case reflect.Bool:
 		if v.Bool() {
@@ -815,7 +816,7 @@ func (d *stateDec) fieldMap(t reflect.Type) []int {
 			d.fail(ErrStateSchema, "%s has no field %s", t, f.name)
 			return nil
 		}
-		if sf.Type.String() != f.typ {
+		if stateTypeName(sf.Type) != f.typ {
 			d.fail(ErrStateSchema, "%s.%s is a %s, the state's a %s", t, f.name, sf.Type, f.typ)
 			return nil
 		}
@@ -851,6 +852,9 @@ func (d *stateDec) value(v reflect.Value) {
 	defer func() { d.depth-- }()
 	if d.depth > stateMaxDepth {
 		d.fail(ErrState, "nested too deep")
+		return
+	}
+	if d.stateLoad(v) {
 		return
 	}
 	switch v.Kind() {
