@@ -20,23 +20,7 @@ import (
 // restorer's attempt, which asked again and set another peer making a
 // snapshot too, on a machine already too loaded for the first.
 func TestAskSnapshotBusyPeer(t *testing.T) {
-	srv, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: server.RANDOM_PORT, NoSigs: true, NoLog: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.Start()
-	defer srv.Shutdown()
-	if !srv.ReadyForConnections(10 * time.Second) {
-		t.Fatal("NATS server not ready")
-	}
-	conn := func() *nats.Conn {
-		nc, err := nats.Connect(srv.ClientURL())
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(nc.Close)
-		return nc
-	}
+	conn := natsConns(t)
 	asker := &Node{cfg: Config{Name: "asker"}, nc: conn()}
 	peerNode := &Node{cfg: Config{Name: "peer"}, nc: conn()}
 	const patience = 2 * time.Second
@@ -115,23 +99,7 @@ func TestAskSnapshotBusyPeer(t *testing.T) {
 // (32: with two of three members restoring, 8 in a row came once in
 // about 25 asks).
 func TestAskSnapshotPastRestoringPeer(t *testing.T) {
-	srv, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: server.RANDOM_PORT, NoSigs: true, NoLog: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.Start()
-	defer srv.Shutdown()
-	if !srv.ReadyForConnections(10 * time.Second) {
-		t.Fatal("NATS server not ready")
-	}
-	conn := func() *nats.Conn {
-		nc, err := nats.Connect(srv.ClientURL())
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(nc.Close)
-		return nc
-	}
+	conn := natsConns(t)
 	// The asker is itself restoring and serves in the queue group, as a
 	// node recovering while it runs does; a second node restores too.
 	asker := &Node{cfg: Config{Name: "asker"}, nc: conn()}
@@ -171,9 +139,33 @@ func TestAskSnapshotPastRestoringPeer(t *testing.T) {
 
 	goodSub.Unsubscribe()
 	good.nc.Flush()
-	_, err = asker.askSnapshot(t.Context(), "INGEST", 5*time.Second)
+	_, err := asker.askSnapshot(t.Context(), "INGEST", 5*time.Second)
 	if err == nil || !strings.Contains(err.Error(), "restore a snapshot themselves") {
 		t.Fatalf("only restoring peers: %v; want a refusal error", err)
 	}
 	t.Log(err)
+}
+
+// natsConns starts a plain NATS server (no JetStream) for the test and
+// returns a function that connects a new client to it; both are closed
+// when the test ends.
+func natsConns(t *testing.T) func() *nats.Conn {
+	t.Helper()
+	srv, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: server.RANDOM_PORT, NoSigs: true, NoLog: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Start()
+	t.Cleanup(srv.Shutdown)
+	if !srv.ReadyForConnections(10 * time.Second) {
+		t.Fatal("NATS server not ready")
+	}
+	return func() *nats.Conn {
+		nc, err := nats.Connect(srv.ClientURL())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(nc.Close)
+		return nc
+	}
 }
