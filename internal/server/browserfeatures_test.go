@@ -95,10 +95,10 @@ func zoneEntrySentence(t *testing.T, n int, at time.Time) []byte {
 // through the API. The scripts read the node as an anonymous reader,
 // through a proxy that checks every answer under /api/ against
 // openapi.json (checkedProxy). The scripts only read, so they run
-// featureScripts at a time, contacts.mjs first (the story's contacts are
-// fresh), the rest in name order. Screenshots, named per script, go to
-// $TIDEWATCH_ARTIFACTS/features, else to e2e/artifacts. It needs what
-// TestBrowserMap needs.
+// featureScripts at a time, contacts.mjs in the first slots (the
+// story's contacts are fresh), the rest started in name order.
+// Screenshots, named per script, go to $TIDEWATCH_ARTIFACTS/features,
+// else to e2e/artifacts. It needs what TestBrowserMap needs.
 func TestBrowserFeatures(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test in -short mode")
@@ -115,7 +115,7 @@ func TestBrowserFeatures(t *testing.T) {
 	// ships in its strait: TestBrowserBasemap runs it; dots.mjs more than
 	// 5,000 ships: TestBrowserDots runs it.
 	scripts = slices.DeleteFunc(scripts, func(s string) bool { return filepath.Base(s) == "basemap.mjs" || filepath.Base(s) == "dots.mjs" })
-	// contacts first, the rest in name order.
+	// contacts first (in the first slots), the rest in name order.
 	slices.SortStableFunc(scripts, func(a, b string) int {
 		ca, cb := strings.HasSuffix(a, "contacts.mjs"), strings.HasSuffix(b, "contacts.mjs")
 		switch {
