@@ -45,8 +45,11 @@ const (
 	watchZone = "Gulf watch (test)"
 	// featureScripts is how many feature scripts run at once: each drives
 	// its own browser against the one node, which none of them changes
-	// (they read as an anonymous reader).
-	featureScripts = 2
+	// (they read as an anonymous reader). One while measure.mjs's wait
+	// for its line to the pointer is undiagnosed: it timed out once with
+	// two at a time at load 13-18 (issue 11); two took the whole test
+	// from 251 s to 182 s for five scripts side by side.
+	featureScripts = 1
 )
 
 // featureSentences are the fixture vessels' AIS: OLD TIMER (moored,
@@ -94,7 +97,7 @@ func zoneEntrySentence(t *testing.T, n int, at time.Time) []byte {
 // vessel with a hostile name (TestBrowserMap's) and an incident created
 // through the API. The scripts read the node as an anonymous reader,
 // through a proxy that checks every answer under /api/ against
-// openapi.json (checkedProxy). The scripts only read, so they run
+// openapi.json (checkedProxy). The scripts only read, so they can run
 // featureScripts at a time, contacts.mjs in the first slots (the
 // story's contacts are fresh), the rest started in name order.
 // Screenshots, named per script, go to $TIDEWATCH_ARTIFACTS/features,

@@ -355,7 +355,7 @@
 // The per-feature browser tests, e2e/features/*.mjs (anchorages, contacts,
 // fixes, keyboard, labels, layers, legend, measure, notifications, phone,
 // table, tracks; harness e2e/lib.mjs), run as subtests of
-// TestBrowserFeatures, two at a time (they only read), against a node
+// TestBrowserFeatures, one at a time (featureScripts), against a node
 // on the demo's simulated traffic and radar and satellite story, with
 // fixture vessels sent as AIS over TCP. They check the page's state
 // (DOM, the label canvas's and the map's pixels, the map's rendered features, the CSV downloaded) and leave
