@@ -6,10 +6,10 @@ import { run, overlaps, FEATURE_VIEW, viewAt } from '../lib.mjs';
 await run('labels', async ({ page, check, shot, waitFor, tw, mapReady }) => {
   check('the map loads with ships', await mapReady());
   await tw((v) => (location.hash = v), viewAt(6));
-  await waitFor(() => window.__tidewatch.view().zoom < 6.5 && window.__tidewatch.idle(), null, 'zoom 6');
-  await page.waitForTimeout(300);
+  // (labels() is of the last frame drawn: one at zoom 6 has none.)
+  const ocean = await waitFor(() => window.__tidewatch.view().zoom < 6.5 && window.__tidewatch.idle() && window.__tidewatch.labels().length === 0, null, 'zoom 6 without labels');
   const far = await tw(() => window.__tidewatch.labels().length);
-  check('no labels at ocean zoom (6)', far === 0, `${far} labels`);
+  check('no labels at ocean zoom (6)', ocean && far === 0, `${far} labels`);
 
   await tw((v) => (location.hash = v), FEATURE_VIEW);
   const near = await waitFor(
@@ -17,18 +17,39 @@ await run('labels', async ({ page, check, shot, waitFor, tw, mapReady }) => {
     null,
     'labels at zoom 12',
   );
-  // (shipsSettled: idle since the ships last changed, so that the ships
-  // renderedShips reads are the ones drawn with the labels.)
-  // Labels and icons of one moment (the stream moves the ships), read in
-  // one turn while the ships are settled: renderedShips returns its last
-  // settled reading otherwise, which may be of an earlier view while the
-  // labels are current (a fast ship's label then seemed far from it).
+  // Labels, icons and the label canvas of one frame (the stream moves the
+  // ships), read in one turn: the ships settled (renderedShips reads the
+  // tiles drawn) and the labels exact (placed where those tiles draw the
+  // ships; a position given to the map is drawn a worker round trip
+  // later, and the labels wait for it). Each label's box is read on the
+  // canvas in the same turn, and where the page has each labelled ship.
   let reading = null;
-  for (let i = 0; i < 20 && !reading; i++) {
-    await waitFor(() => window.__tidewatch.shipsSettled(), null, 'the ships drawn');
-    reading = await tw(() => (window.__tidewatch.shipsSettled() ? { labels: window.__tidewatch.labels(), ships: window.__tidewatch.renderedShips() } : null));
+  let tries = 0;
+  for (; tries < 20 && !reading; tries++) {
+    await waitFor(() => window.__tidewatch.shipsSettled() && window.__tidewatch.labelsExact(), null, 'the ships drawn and the labels beside them');
+    reading = await tw(() => {
+      const h = window.__tidewatch;
+      if (!h.shipsSettled() || !h.labelsExact()) return null;
+      const labels = h.labels();
+      const c = document.querySelector('canvas.label-layer');
+      const r = c.getBoundingClientRect();
+      const k = c.width / r.width;
+      const ctx = c.getContext('2d');
+      const ink = (l) => {
+        const d = ctx.getImageData(Math.round((l.x - r.left) * k), Math.round((l.y - r.top) * k), Math.max(1, Math.round(l.w * k)), Math.max(1, Math.round(l.h * k))).data;
+        let n = 0;
+        for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
+        return n;
+      };
+      return {
+        labels: labels.map((l) => ({ ...l, ink: ink(l), at: h.shipAt(l.mmsi) })),
+        ships: h.renderedShips(),
+        frame: h.mapFrames(),
+      };
+    });
   }
   const { labels, ships } = reading ?? { labels: [], ships: [] };
+  check('the labels and the ships read in one frame', reading !== null, `${tries} tries`);
   const names = await tw(async () => {
     const r = await fetch('/api/v1/vessels');
     const b = await r.json();
@@ -46,6 +67,12 @@ await run('labels', async ({ page, check, shot, waitFor, tw, mapReady }) => {
     }
   }
   check('no two labels overlap', !overlap, overlap ? overlap.join(' / ') : `${labels.length} labels`);
+  // What the page said of a label and its ship, for a failure's detail:
+  // the label's box, the icon as drawn (renderedShips), and where the
+  // page last gave the ship to the map and where its tiles show it.
+  const px = (p) => (p ? `${p.x.toFixed(1)},${p.y.toFixed(1)}` : 'none');
+  const said = (l, s) =>
+    `${l.text} (${l.mmsi}) box ${l.x.toFixed(1)},${l.y.toFixed(1)} ${l.w}×${l.h}, icon ${px(s)}, given ${px(l.at.given)}, shown ${px(l.at.shown)}`;
   const byMMSI = new Map(ships.map((s) => [s.mmsi, s]));
   const far2 = labels.filter((l) => {
     const s = byMMSI.get(l.mmsi);
@@ -54,22 +81,14 @@ await run('labels', async ({ page, check, shot, waitFor, tw, mapReady }) => {
     const cy = Math.max(l.y, Math.min(s.y, l.y + l.h));
     return Math.hypot(cx - s.x, cy - s.y) > 12;
   });
-  check('each label sits beside its ship', far2.length === 0, far2.map((l) => l.text).join('; '));
-  // The canvas really has the text: inked pixels inside the first label's
-  // box, none in an empty corner.
-  const ink = await tw((l) => {
-    const c = document.querySelector('canvas.label-layer');
-    const r = c.getBoundingClientRect();
-    const k = c.width / r.width;
-    const count = (x, y, w, h) => {
-      const d = c.getContext('2d').getImageData(Math.round((x - r.left) * k), Math.round((y - r.top) * k), Math.max(1, Math.round(w * k)), Math.max(1, Math.round(h * k))).data;
-      let n = 0;
-      for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
-      return n;
-    };
-    return { label: count(l.x, l.y, l.w, l.h), box: l };
-  }, labels[0]);
-  check('the label canvas is inked where a label is placed', ink.label > 20, JSON.stringify(ink));
+  const beside = labels.filter((l) => byMMSI.has(l.mmsi)).length;
+  check('each label sits beside its ship', far2.length === 0 && beside > 0,
+    far2.length ? far2.map((l) => said(l, byMMSI.get(l.mmsi))).join('; ') + ` (frame ${reading?.frame})` : `${beside} labels of ships in view`);
+  // The canvas really has the text: inked pixels inside every label's box
+  // (read in the frame the labels were placed in).
+  const blank = labels.filter((l) => l.ink <= 20);
+  check('the label canvas is inked where each label is placed', labels.length > 0 && blank.length === 0,
+    blank.length ? blank.map((l) => `${said(l, byMMSI.get(l.mmsi))}: ${l.ink} px inked`).join('; ') : `${labels.length} labels inked`);
   await shot('labels-harbour-zoom.png');
 
   // The layer control switches them off and on.

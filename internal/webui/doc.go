@@ -87,8 +87,12 @@
 // canvas over the map (the offline basemap has no glyphs): each at the
 // first of four spots around its ship free of other labels and ship
 // icons, the selected ship first, then moving ships, else left out, so
-// labels never overlap. The legend (legend.js, bottom left) lists the
-// vessel groups in their colours with counts, the symbols for moving,
+// labels never overlap. A label stands where the ships layer draws its
+// ship: a position given to the map is drawn when MapLibre's worker has
+// tiled it, and the labels take the positions given only in a frame in
+// which the ships source has tiled all it was given (positions.ts), so
+// that under load a label does not run ahead of its icon. The legend
+// (legend.js, bottom left) lists the vessel groups in their colours with counts, the symbols for moving,
 // stopped and stale ships, tracks, trails and events; in dots mode it
 // says that each dot is a ship coloured by its group (round swatches, the
 // dots layer's own colours) and that zooming in brings the icons back. The colours are
@@ -351,16 +355,17 @@
 // The per-feature browser tests, e2e/features/*.mjs (anchorages, contacts,
 // fixes, keyboard, labels, layers, legend, measure, notifications, phone,
 // table, tracks; harness e2e/lib.mjs), run as subtests of
-// TestBrowserFeatures, against a node on the demo's simulated traffic
-// and radar and satellite story, with fixture vessels sent as AIS over
-// TCP. They check the page's state (DOM, the label canvas's and the map's
-// pixels, the map's rendered features, the CSV downloaded) and leave
+// TestBrowserFeatures, one at a time (featureScripts), against a node
+// on the demo's simulated traffic and radar and satellite story, with
+// fixture vessels sent as AIS over TCP. They check the page's state
+// (DOM, the label canvas's and the map's pixels, the map's rendered features, the CSV downloaded) and leave
 // screenshots in e2e/artifacts. They read the map as drawn through test
 // hooks that read only a settled map (renderedShips: once a frame has
 // drawn the ships source loaded and placed since it last changed, else
 // the last reading; shipFrames counts such frames, so a script waits for
-// a frame drawn after what it changed). A click on a ship opens the one
-// drawn nearest the pointer, and the browser clicks at whole pixels, so
+// a frame drawn after what it changed; labelsExact says the last frame's
+// labels were placed where that frame drew the ships). A click on a
+// ship opens the one drawn nearest the pointer, and the browser clicks at whole pixels, so
 // map.mjs clicks a ship at least 6 px from every other; shipsNear (the
 // ships a click at a point chooses from, where it measures them) and
 // lastClick (the map's last click and what it opened) say why a click
@@ -378,8 +383,8 @@
 // sea-coloured beside them and land-coloured on the island. The pure
 // modules (format.ts, geo.ts, timerange.ts, csv.ts, categories.ts,
 // contactmodel.ts, listkeys.ts, the rows of anchoragepanel.ts,
-// shipdiff.ts, draw.ts, the API client api.ts, the vessel state
-// vessel.ts and the page's state state.ts) have unit tests in app/test,
+// shipdiff.ts, positions.ts, draw.ts, the API client api.ts, the vessel
+// state vessel.ts and the page's state state.ts) have unit tests in app/test,
 // run by
 // TestNodeUnit with node --test (app/tshooks.mjs compiles the TypeScript
 // they import with esbuild).

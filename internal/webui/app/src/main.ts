@@ -35,6 +35,7 @@ import { pictureArea, bboxOf, covers } from './picturearea.js';
 import { applyBatch, batchWindow, renderDelay } from './streambatch.js';
 import type { Area } from './picturearea.js';
 import { changedShips, diffShips, worthDiffing, DOTS_ABOVE } from './shipdiff.js';
+import { ShipPositions } from './positions.js';
 import type { ShipDiff, ShipFeature } from './shipdiff.js';
 import type { Vessel } from './vessel.js';
 import type { BasemapInfo } from './pmtiles.js';
@@ -114,7 +115,8 @@ interface State {
   history: { from: number } | null;
   trails: number;
   drawn: Map<number, ShipFeature> | null;
-  drawnAt: Map<string, [number, number]>;
+  at: ShipPositions;
+  labelsExact: boolean;
   dirty: Set<string>;
   fullRender: boolean;
   fullRenders: number;
@@ -184,7 +186,8 @@ const state: State = {
   history: null, // {from} (ms): where the stored history starts, when known
   trails: 0, // trail features drawn
   drawn: null, // the features in the ships source by id; null: redraw all
-  drawnAt: new Map(), // MMSI → [lon, lat] as last given to the ships source (the labels follow it)
+  at: new ShipPositions(), // MMSI → [lon, lat] as given to the ships source, and as its tiles show it (the labels follow that)
+  labelsExact: false, // the labels of the last frame stood where the ships' tiles drew the ships (nothing given was untiled)
   dirty: new Set(), // MMSIs the stream changed since the last render
   fullRender: true, // the next render replaces all ships (after a load, to refade)
   fullRenders: 0, // renders after a load (or a refade), of the whole picture
@@ -295,12 +298,24 @@ function* shipsShown(): Generator<Vessel> {
   if (layerControl.visible('vessels')) yield* store.shown();
 }
 
+// showTiled shows the positions given to the ships source once it has
+// tiled them all (no update waiting for MapLibre's worker, every tile in
+// view loaded): called in each frame, before the labels are placed, so
+// that they stand where that frame draws the icons. labelsExact: nothing
+// given is still to be tiled.
+function showTiled(): void {
+  if (state.at.pending && map.getSource('ships') && map.isSourceLoaded('ships')) state.at.commit();
+  state.labelsExact = !state.at.pending;
+}
+
 const labels = new Labels(map, {
   ships: function* () {
+    showTiled();
     for (const v of shipsShown()) {
-      // Where the ships layer draws it (a streamed update reaches the
-      // layer at the next render), so that a label never leaves its icon.
-      const at = state.drawnAt.get(v.mmsi);
+      // Where the ships layer draws it (a position given reaches the
+      // layer when its tile is drawn), so that a label never leaves its
+      // icon.
+      const at = state.at.shown(v.mmsi);
       if (!at) continue;
       const moving = typeof v.sog === 'number' && v.sog >= 0.5;
       yield { mmsi: v.mmsi, lat: at[1], lon: at[0], name: fmt.missing(v.name) ? null : String(v.name).trim() || null, moving };
@@ -311,7 +326,7 @@ const labels = new Labels(map, {
 const layerControl = new LayerControl(map);
 const contacts = new Contacts(map, {
   bbox: () => bboxParam(),
-  vesselAt: (mmsi: string) => state.drawnAt.get(mmsi) ?? null,
+  vesselAt: (mmsi: string) => state.at.given(mmsi) ?? null,
   vesselName: (mmsi: string) => {
     const v = store.vessels.get(mmsi);
     return v && !fmt.missing(v.name) ? String(v.name).trim() || null : null;
@@ -491,6 +506,7 @@ function addLayers() {
   // ever quiet (a wait for them timed out at load 30).
   map.on('render', () => {
     state.mapFrames++;
+    showTiled(); // also while the labels are off
     if (map.style?.pauseablePlacement?.isDone() !== false) {
       if (!state.shipsDrawn) state.shipFrames++;
       state.shipsDrawn = true;
@@ -750,7 +766,7 @@ function render(): Promise<void> | null {
       }
       done = src.setData({ type: 'FeatureCollection', features });
       state.drawn = new Map(features.map((f) => [f.id, f]));
-      state.drawnAt = new Map(features.map((f) => [f.properties.mmsi, f.geometry.coordinates as [number, number]]));
+      state.at.replace(new Map(features.map((f) => [f.properties.mmsi, f.geometry.coordinates as [number, number]])));
       state.sent += features.length;
     }
     state.fullRender = false;
@@ -782,18 +798,18 @@ function render(): Promise<void> | null {
 }
 
 // sendDiff hands a diff to the ships source and keeps state.drawn and
-// drawnAt as the source has them.
+// positions as the source has them.
 function sendDiff(src: GeoJSONSource, diff: ShipDiff): Promise<void> {
   const drawn = state.drawn ?? new Map<number, ShipFeature>();
   state.drawn = drawn;
   const done = src.updateData({ remove: diff.remove, add: diff.add });
   for (const id of diff.remove) {
     drawn.delete(id);
-    state.drawnAt.delete(String(id));
+    state.at.delete(String(id));
   }
   for (const f of diff.add) {
     drawn.set(f.id, f);
-    state.drawnAt.set(f.properties.mmsi, f.geometry.coordinates as [number, number]);
+    state.at.set(f.properties.mmsi, f.geometry.coordinates as [number, number]);
   }
   state.sent += diff.add.length;
   state.same += diff.same;
@@ -1757,6 +1773,20 @@ window.__tidewatch = Object.freeze({
     return labels.placed.map((l) => ({ ...l, x: l.x + r.left, y: l.y + r.top }));
   },
   trackMarks: () => ({ set: state.trackMarks, drawn: labels.placedMarks }),
+  // labelsExact: the last frame's labels were placed beside the ships
+  // where that frame drew them (no position given was still untiled).
+  labelsExact: () => state.labelsExact,
+  // shipAt: where a ship was last given to the ships source and where its
+  // tiles show it (the labels follow that), page coordinates, or null.
+  shipAt: (mmsi: string) => {
+    const r = map.getCanvas().getBoundingClientRect();
+    const page = (at: [number, number] | undefined) => {
+      if (!at) return null;
+      const p = map.project(at);
+      return { lon: at[0], lat: at[1], x: r.left + p.x, y: r.top + p.y };
+    };
+    return { given: page(state.at.given(mmsi)), shown: page(state.at.shown(mmsi)) };
+  },
   layerVisible: (id: string) => layerControl.visible(id),
   layerEntries: () => [...layerControl.entries.values()].map((e) => ({ id: e.id, available: e.available !== false, visible: layerControl.visible(e.id) })),
   mapLayerVisibility: (id: string) => (map.getLayer(id) ? map.getLayoutProperty(id, 'visibility') ?? 'visible' : null),
