@@ -237,9 +237,20 @@ func TestSnapshotReadWhileWriting(t *testing.T) {
 	if _, err := srv.serve(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if n := count(); n != 2 || srv.Stats().Pruned == 0 {
-		t.Errorf("%d snapshots of %s stored after pruning (%d pruned); want 2", n, ms[0].cfg.Name, srv.Stats().Pruned)
+	if srv.Stats().Pruned == 0 {
+		t.Errorf("nothing pruned; want all but the newest two of %s's snapshots deleted", ms[0].cfg.Name)
 	}
+	// The list is read through a consumer on any replica of the bucket,
+	// which may not have the deletes yet: once in a clean-checkout CI run
+	// it still listed 3 of n0's snapshots right after 14 of 16 had been
+	// deleted. Asked again until it has them (a delete that failed would
+	// stay listed).
+	poll(t, 30*time.Second, "the bucket to list the newest two snapshots of "+ms[0].cfg.Name, func() error {
+		if n := count(); n != 2 {
+			return fmt.Errorf("%d listed after %d pruned", n, srv.Stats().Pruned)
+		}
+		return nil
+	})
 	away.run()
 	converged(t, ms, &ack)
 }
