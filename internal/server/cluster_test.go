@@ -137,17 +137,11 @@ func (p *clusterProc) refresh() {
 // metricIfUp is metricOK for a node that may be down for a moment: 0,
 // false when it does not answer.
 func metricIfUp(t testing.TB, base, name string) (float64, bool) {
-	c := clusterClient(t)
-	resp, err := c.Get(base + "/metrics")
+	text, err := metricsText(t, base)
 	if err != nil {
 		return 0, false
 	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return 0, false
-	}
-	for _, line := range strings.Split(string(b), "\n") {
+	for _, line := range strings.Split(text, "\n") {
 		if rest, ok := strings.CutPrefix(line, name+" "); ok {
 			v, err := strconv.ParseFloat(strings.TrimSpace(rest), 64)
 			return v, err == nil
@@ -156,21 +150,27 @@ func metricIfUp(t testing.TB, base, name string) (float64, bool) {
 	return 0, false
 }
 
+// metricsText is the node's /metrics page at base.
+func metricsText(t testing.TB, base string) (string, error) {
+	resp, err := clusterClient(t).Get(base + "/metrics")
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return string(b), err
+}
+
 // clusterMetrics is a node's tidewatch_cluster_ metrics, one a line (or
 // why there are none), for a failure's report: what each node knew of
 // the log, its leader and its routes at that moment.
 func clusterMetrics(t testing.TB, p *clusterProc) string {
-	resp, err := clusterClient(t).Get(p.base + "/metrics")
-	if err != nil {
-		return err.Error()
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
+	text, err := metricsText(t, p.base)
 	if err != nil {
 		return err.Error()
 	}
 	var keep []string
-	for _, line := range strings.Split(string(b), "\n") {
+	for _, line := range strings.Split(text, "\n") {
 		if strings.HasPrefix(line, "tidewatch_cluster_") || strings.HasPrefix(line, "tidewatch_ready") {
 			keep = append(keep, line)
 		}
@@ -714,7 +714,9 @@ func samePicture(t *testing.T, procs []*clusterProc, limit time.Duration) {
 // vessels and tracks as the others, to the byte. Then the same node is
 // paused (SIGSTOP) past the retention and resumed: while running it
 // fetches and stages a peer's snapshot (its /readyz says so), reopens
-// itself in the same process, and serves the same picture again.
+// itself in the same process, and serves the same picture again; or,
+// when its own replica of the log still holds what it missed, catches
+// up in place, without a snapshot.
 func TestClusterPastRetention(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts node processes")
@@ -799,7 +801,7 @@ func TestClusterPastRetention(t *testing.T) {
 	// off from the others) while the two others are fed more of the
 	// capture past the retention, then resumed: it finds the entry after
 	// its own gone from the log, and installs a peer's snapshot without
-	// being restarted.
+	// being restarted (or catches up in place: below).
 	applied := seq(victim, "tidewatch_cluster_applied_sequence")
 	if applied == 0 {
 		t.Fatalf("%s does not answer", victim.name)
@@ -834,13 +836,13 @@ func TestClusterPastRetention(t *testing.T) {
 	// raft log rather than from a stream snapshot and its follower's
 	// consumer sits on it. The node then applies them in order and
 	// catches up where it is, without reopening: also right (seen in 2
-	// of about 20 runs at load 15–25). A clean-checkout CI run's "does not serve again
-	// 3 min after it was resumed" on an idle machine was this: the test
-	// waited for a reopen that never came. It is told apart by
-	// having applied up to the others' last entry without having logged,
-	// since it was resumed, that it fetches a snapshot (a node that
-	// needs one applies nothing until it has staged one, and then its
-	// applied entry is the snapshot's before it reopens).
+	// of about 35 runs at load 10–45). A clean-checkout CI run's "does
+	// not serve again 3 min after it was resumed" on an idle machine was
+	// this: the test waited for a reopen that never came. It is told
+	// apart by having applied up to the others' last entry without having
+	// logged, since it was resumed, that it fetches a snapshot (a node
+	// that needs one applies nothing until it has staged one, and then
+	// its applied entry is the snapshot's before it reopens).
 	var reasons []string
 	inPlace := false
 	deadline := time.Now().Add(3 * time.Minute)
